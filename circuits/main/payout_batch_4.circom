@@ -1,0 +1,3 @@
+pragma circom 2.1.9;
+include "../payout_batch.circom";
+component main {public [rho]} = PayoutBatch(4, 160, 64, 93, 15);

@@ -1,0 +1,127 @@
+pragma circom 2.1.9;
+
+include "circomlib/circuits/bitify.circom";
+include "circomlib/circuits/comparators.circom";
+include "./lib/chain_absorb.circom";
+
+// PayoutBatch(B, ...): one batch of B rows of the contributor table, proved to pay the floor split.
+//
+// Private inputs (the batch, as witness/batch-inputs.ts builds it):
+//   chainIn     commitment chain value after the previous batch (0 before the first)
+//   domain      keccak(chainId, settlement contract, epoch) mod p, computed by the contract
+//   pool        R, the epoch's reward pool in token base units          (poolBits)
+//   total       S, the sum of all contributors' totals in the epoch      (totalBits, S >= 1)
+//   addressIn   last contributor address of the previous batch (0 first) (addressBits)
+//   address[i], amount[i] (T_c), reward[i], remainder[i]
+// Public input:  rho     the digest challenge (see below)
+// Outputs:       chainOut, digest
+//
+// Enforces, for every row i:
+//   - rows are active (address != 0) then padding (address == 0): no active row after padding;
+//   - a padding row has amount 0, hence reward 0 and remainder 0: padding pays nothing;
+//   - active addresses strictly increase, continuing from addressIn: each identity paid once;
+//     the gap address - previous - 1 is range-checked to addressBits, and the last address too,
+//     so every address lies in [1, 2^addressBits);
+//   - amount < 2^totalBits, reward < 2^poolBits, 0 <= remainder < total and
+//     reward * total + remainder == pool * amount (floor division, no rounding up);
+//   - chainOut = ChainAbsorb(chainIn; domain, pool + total * 2^poolBits, addressIn,
+//                            address[i] + amount[i] * 2^addressBits ...);
+//   - digest = Horner evaluation at rho of
+//       V = [chainIn, domain, pool, total, addressIn, sum(amount), word[0..B-1]],
+//     with word[i] = address[i] + reward[i] * 2^addressBits (the packed payout word).
+//
+// Why a digest instead of B public signals: each public signal costs ~6.8k gas (one ecMul) to
+// verify. Here the verifier has three (chainOut, digest, rho) for any B.
+// What the caller MUST do (PayoutSettlement.sol does it): take V from its own state and the words
+// it is about to pay, derive rho = keccak256(chainOut, V) mod p itself, recompute the digest and
+// verify the proof against (chainOut, digest, rho). chainOut fixes the witness (Poseidon is
+// collision resistant and every row is packed injectively), so a V' != V passes only if rho is a
+// root of the degree-(B+5) difference polynomial: probability <= (B+5)/p per keccak query.
+// If the caller lets the prover choose rho, nothing binds the words: never do that.
+// The caller also checks: chainIn is its stored chain, total matches the epoch, the sum of paid
+// rewards stays <= pool, and the sum of amounts over all batches equals total.
+template PayoutBatch(B, addressBits, totalBits, poolBits, absorbWidth) {
+    assert(B >= 1);
+    // word = address + reward * 2^addressBits must stay below p (~2^253.6) to be canonical.
+    assert(addressBits + poolBits <= 253);
+    // pool * amount must not wrap around p.
+    assert(poolBits + totalBits <= 252);
+
+    signal input chainIn;
+    signal input domain;
+    signal input pool;
+    signal input total;
+    signal input addressIn;
+    signal input address[B];
+    signal input amount[B];
+    signal input reward[B];
+    signal input remainder[B];
+    signal input rho;
+
+    signal output chainOut;
+    signal output digest;
+
+    // Batch header: widths of the epoch parameters, total >= 1.
+    _ <== Num2Bits(poolBits)(pool);
+    _ <== Num2Bits(totalBits)(total);
+    signal totalInverse <-- total != 0 ? 1 / total : 0;
+    totalInverse * total === 1;
+    _ <== Num2Bits(addressBits)(addressIn);
+
+    signal isPadding[B];
+    signal step[B];        // active * (address - previous address)
+    signal previous[B + 1];
+    signal quotientPart[B];
+    previous[0] <== addressIn;
+
+    for (var i = 0; i < B; i++) {
+        isPadding[i] <== IsZero()(address[i]);
+        if (i > 0) {
+            // Padding only at the end: an active row never follows a padding row.
+            isPadding[i - 1] * (1 - isPadding[i]) === 0;
+        }
+        isPadding[i] * amount[i] === 0;
+
+        step[i] <== (1 - isPadding[i]) * (address[i] - previous[i]);
+        previous[i + 1] <== previous[i] + step[i];
+        // Active: address - previous - 1 in [0, 2^addressBits). Padding: 0.
+        _ <== Num2Bits(addressBits)(step[i] - (1 - isPadding[i]));
+
+        _ <== Num2Bits(totalBits)(amount[i]);
+        _ <== Num2Bits(poolBits)(reward[i]);
+        _ <== Num2Bits(totalBits)(remainder[i]);
+        _ <== Num2Bits(totalBits)(total - 1 - remainder[i]);
+
+        quotientPart[i] <== reward[i] * total;
+        quotientPart[i] + remainder[i] === pool * amount[i];
+    }
+    // The last active address bounds every active address from above.
+    _ <== Num2Bits(addressBits)(previous[B]);
+
+    var addressShift = 2 ** addressBits;
+    signal absorbed[B + 3];
+    absorbed[0] <== domain;
+    absorbed[1] <== pool + total * (2 ** poolBits);
+    absorbed[2] <== addressIn;
+    for (var i = 0; i < B; i++) {
+        absorbed[3 + i] <== address[i] + amount[i] * addressShift;
+    }
+    chainOut <== ChainAbsorb(B + 3, absorbWidth)(chainIn, absorbed);
+
+    var amountSum = 0;
+    for (var i = 0; i < B; i++) {
+        amountSum += amount[i];
+    }
+    var headerLength = 6;
+    signal horner[headerLength + B];
+    horner[0] <== chainIn;
+    horner[1] <== horner[0] * rho + domain;
+    horner[2] <== horner[1] * rho + pool;
+    horner[3] <== horner[2] * rho + total;
+    horner[4] <== horner[3] * rho + addressIn;
+    horner[5] <== horner[4] * rho + amountSum;
+    for (var i = 0; i < B; i++) {
+        horner[headerLength + i] <== horner[headerLength + i - 1] * rho + address[i] + reward[i] * addressShift;
+    }
+    digest <== horner[headerLength + B - 1];
+}

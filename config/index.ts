@@ -1,0 +1,86 @@
+/**
+ * The protocol's parameters, read from config/protocol.json: the one source of truth for batch
+ * sizes, bit widths and the fixed-point scale. Circuits and Solidity constants are generated from
+ * the same file (scripts/generate.ts); everything in TypeScript imports it from here.
+ */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+/** Order of the BN254 scalar field: every circuit signal and public input lives below it. */
+export const FIELD_MODULUS =
+  21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+
+export interface ProtocolConfig {
+  readonly widths: { readonly addressBits: number; readonly totalBits: number; readonly poolBits: number };
+  readonly fixedPoint: { readonly decimals: number };
+  readonly hash: { readonly chainAbsorbWidth: number };
+  readonly payoutBatch: { readonly sizes: readonly number[]; readonly testSize: number; readonly demoSize: number };
+  /** workers: 0 means one per core. singleThread: snarkjs uses no threads of its own inside a worker. */
+  readonly prover: { readonly workers: number; readonly singleThread: boolean };
+  readonly token: { readonly name: string; readonly symbol: string; readonly decimals: number };
+}
+
+export const CONFIG_PATH = fileURLToPath(new URL("./protocol.json", import.meta.url));
+
+/** A config value that breaks an invariant the circuits and contracts rely on. */
+export class ConfigError extends Error {
+  readonly code = "CONFIG_INVALID";
+  readonly file: string;
+  readonly field: string;
+  constructor(file: string, field: string, message: string) {
+    super(`${file}: ${field}: ${message}`);
+    this.name = "ConfigError";
+    this.file = file;
+    this.field = field;
+  }
+}
+
+function requireInteger(file: string, field: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(file, field, `expected an integer in [${min}, ${max}], got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** Parses and validates a protocol config; throws ConfigError naming the field. */
+export function parseConfig(raw: unknown, file: string): ProtocolConfig {
+  const c = raw as ProtocolConfig;
+  const w = c?.widths;
+  requireInteger(file, "widths.addressBits", w?.addressBits, 160, 160);
+  requireInteger(file, "widths.totalBits", w?.totalBits, 8, 126);
+  requireInteger(file, "widths.poolBits", w?.poolBits, 8, 93);
+  if (w.poolBits + w.totalBits > 252) {
+    throw new ConfigError(file, "widths", "poolBits + totalBits must be <= 252 so pool * amount cannot wrap the field");
+  }
+  requireInteger(file, "fixedPoint.decimals", c.fixedPoint?.decimals, 0, 18);
+  requireInteger(file, "hash.chainAbsorbWidth", c.hash?.chainAbsorbWidth, 1, 15);
+  const sizes = c.payoutBatch?.sizes;
+  if (!Array.isArray(sizes) || sizes.length === 0) {
+    throw new ConfigError(file, "payoutBatch.sizes", "expected a non-empty list of batch sizes");
+  }
+  sizes.forEach((s, i) => requireInteger(file, `payoutBatch.sizes[${i}]`, s, 1, 1024));
+  for (const key of ["testSize", "demoSize"] as const) {
+    const size = requireInteger(file, `payoutBatch.${key}`, c.payoutBatch[key], 1, 1024);
+    if (!sizes.includes(size)) throw new ConfigError(file, `payoutBatch.${key}`, `${size} is not one of payoutBatch.sizes`);
+  }
+  requireInteger(file, "prover.workers", c.prover?.workers, 0, 1024);
+  if (typeof c.prover.singleThread !== "boolean") {
+    throw new ConfigError(file, "prover.singleThread", "expected true or false");
+  }
+  requireInteger(file, "token.decimals", c.token?.decimals, 0, 18);
+  return c;
+}
+
+/** Loads a protocol config file (the repository's own by default). */
+export function loadConfig(file: string = CONFIG_PATH): ProtocolConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new ConfigError(file, "(file)", `cannot read JSON: ${(error as Error).message}`);
+  }
+  return parseConfig(raw, file);
+}
+
+/** The repository's config, loaded once. */
+export const config: ProtocolConfig = loadConfig();
