@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: MIT
+// Generated from config/protocol.json by `npm run generate`. Do not edit.
+pragma solidity ^0.8.24;
+
+/// @notice Protocol widths shared with the circuits and the witness builder.
+library ProtocolParams {
+    /// Order of the BN254 scalar field: public inputs and payout words must be below it.
+    uint256 internal constant FIELD_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    /// The low ADDRESS_BITS bits of a payout word are the payee.
+    uint256 internal constant ADDRESS_BITS = 160;
+    /// Width of each contributor total T_c and of their sum S.
+    uint256 internal constant TOTAL_BITS = 64;
+    /// Width of the reward pool R and of each reward.
+    uint256 internal constant POOL_BITS = 93;
+}
