@@ -1,0 +1,163 @@
+/**
+ * Development trusted setup: powers of tau, Groth16 zkey, verification key and the Solidity
+ * verifier of a circuit instance. A local setup is for development only: whoever ran it can forge
+ * proofs. Production keys come from a public powers of tau and a multi-party phase 2.
+ *
+ * Caching: the powers of tau (slow: minutes at 2^14) lives outside git under CACHE_DIR, keyed by
+ * its size; the keys live beside the compiled circuit (build/circuits/<name>-<sourceKey>/), so a
+ * change to the circuit sources or the config makes new keys. Every artifact is written
+ * atomically and built under a lock, so concurrent processes share one setup.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import * as snarkjs from "snarkjs";
+import { compileCircuit, type CompiledCircuit } from "./compile.ts";
+import { toJson, writeFileAtomic } from "./atomic-write.ts";
+import { withFileLock } from "./file-lock.ts";
+import { CACHE_DIR } from "./paths.ts";
+
+const require = createRequire(import.meta.url);
+
+export interface VerifierArtifact {
+  readonly contractName: string;
+  readonly abi: unknown[];
+  readonly bytecode: string;
+}
+
+export interface CircuitKeys extends CompiledCircuit {
+  readonly zkeyPath: string;
+  readonly vkeyPath: string;
+  readonly vkey: Record<string, unknown>;
+  /** sha256 of the verification key JSON: pins the keys a proof or a verifier belongs to. */
+  readonly vkeyHash: string;
+  readonly verifierSolPath: string;
+  readonly verifierArtifact: VerifierArtifact;
+}
+
+export type SetupLog = (message: string) => void;
+
+/** Smallest power of two whose domain holds the circuit (constraints + public signals + 1). */
+export function ptauPowerFor(constraints: number, publicSignals: number): number {
+  return Math.max(8, Math.ceil(Math.log2(constraints + publicSignals + 1)));
+}
+
+async function timed<T>(log: SetupLog, what: string, work: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  log(`${what}...`);
+  const result = await work();
+  log(`${what}: done in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+  return result;
+}
+
+/** A development powers of tau of size 2^power, generated once and cached outside git. */
+export async function ensureDevPtau(power: number, log: SetupLog = () => {}): Promise<string> {
+  const dir = join(CACHE_DIR, "ptau");
+  const file = join(dir, `pot${power}_dev_final.ptau`);
+  if (existsSync(file)) return file;
+  mkdirSync(dir, { recursive: true });
+  return withFileLock(`${file}.lock`, async () => {
+    if (existsSync(file)) return file;
+    const tmp = `${file}.tmp-${process.pid}`;
+    try {
+      await timed(log, `powers of tau 2^${power}: new accumulator and one contribution`, async () => {
+        const curve = await snarkjs.curves.getCurveFromName("bn128");
+        await snarkjs.powersOfTau.newAccumulator(curve, power, `${tmp}.0`);
+        await snarkjs.powersOfTau.contribute(`${tmp}.0`, `${tmp}.1`, "dev", randomBytes(32).toString("hex"));
+      });
+      await timed(log, `powers of tau 2^${power}: phase 2 preparation (the slow part)`, () =>
+        snarkjs.powersOfTau.preparePhase2(`${tmp}.1`, tmp),
+      );
+      writeFileAtomic(file, readFileSync(tmp));
+      return file;
+    } finally {
+      for (const f of [tmp, `${tmp}.0`, `${tmp}.1`]) rmSync(f, { force: true });
+    }
+  });
+}
+
+/** Compiles the snarkjs Groth16 verifier with the solc package (no compiler download). */
+function compileVerifier(source: string, contractName: string): VerifierArtifact {
+  const solc = require("solc") as { compile(input: string): string };
+  const input = {
+    language: "Solidity",
+    sources: { [`${contractName}.sol`]: { content: source } },
+    settings: {
+      optimizer: { enabled: true, runs: 1000 },
+      evmVersion: "cancun",
+      outputSelection: { "*": { [contractName]: ["abi", "evm.bytecode.object"] } },
+    },
+  };
+  const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
+    errors?: { severity: string; formattedMessage: string }[];
+    contracts: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string } } }>>;
+  };
+  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
+  if (errors.length > 0) throw new Error(`verifier ${contractName} does not compile:\n${errors.map((e) => e.formattedMessage).join("\n")}`);
+  const compiled = output.contracts[`${contractName}.sol`]![contractName]!;
+  return { contractName, abi: compiled.abi, bytecode: `0x${compiled.evm.bytecode.object}` };
+}
+
+function verifierContractName(circuitName: string): string {
+  return `${circuitName.split("_").map((p) => p[0]!.toUpperCase() + p.slice(1)).join("")}Verifier`;
+}
+
+function keysOf(circuit: CompiledCircuit): CircuitKeys {
+  const zkeyPath = join(circuit.dir, `${circuit.name}_final.zkey`);
+  const vkeyPath = join(circuit.dir, "verification_key.json");
+  const vkeyText = readFileSync(vkeyPath, "utf8");
+  const contractName = verifierContractName(circuit.name);
+  return {
+    ...circuit,
+    zkeyPath,
+    vkeyPath,
+    vkey: JSON.parse(vkeyText) as Record<string, unknown>,
+    vkeyHash: createHash("sha256").update(vkeyText).digest("hex"),
+    verifierSolPath: join(circuit.dir, `${contractName}.sol`),
+    verifierArtifact: JSON.parse(readFileSync(join(circuit.dir, "verifier-artifact.json"), "utf8")) as VerifierArtifact,
+  };
+}
+
+/**
+ * Compiles the circuit `name` and gives it development keys: zkey, verification key and a
+ * compiled Solidity verifier, all cached. The verifier artifact is the last file written, so its
+ * presence means the setup is complete.
+ */
+export async function setupCircuit(name: string, log: SetupLog = () => {}): Promise<CircuitKeys> {
+  const circuit = await compileCircuit(name);
+  const artifactPath = join(circuit.dir, "verifier-artifact.json");
+  if (existsSync(artifactPath)) return keysOf(circuit);
+  const info = await snarkjs.r1cs.info(circuit.r1csPath);
+  const ptau = await ensureDevPtau(ptauPowerFor(info.nConstraints, info.nPubInputs + info.nOutputs), log);
+  await withFileLock(join(circuit.dir, "setup.lock"), async () => {
+    if (existsSync(artifactPath)) return;
+    const zkeyPath = join(circuit.dir, `${name}_final.zkey`);
+    const zkey0 = `${zkeyPath}.0-${process.pid}`;
+    const zkeyTmp = `${zkeyPath}.tmp-${process.pid}`;
+    try {
+      await timed(log, `${name}: Groth16 phase 2 (development, one contribution)`, async () => {
+        await snarkjs.zKey.newZKey(circuit.r1csPath, ptau, zkey0);
+        await snarkjs.zKey.contribute(zkey0, zkeyTmp, "dev", randomBytes(32).toString("hex"));
+      });
+      writeFileAtomic(zkeyPath, readFileSync(zkeyTmp));
+    } finally {
+      rmSync(zkey0, { force: true });
+      rmSync(zkeyTmp, { force: true });
+    }
+    const vkey = await snarkjs.zKey.exportVerificationKey(zkeyPath);
+    writeFileAtomic(join(circuit.dir, "verification_key.json"), toJson(vkey));
+    // The template is not in snarkjs's package exports: locate it beside the package's main file.
+    const templateFile = join(dirname(require.resolve("snarkjs")), "..", "templates", "verifier_groth16.sol.ejs");
+    const templates = { groth16: readFileSync(templateFile, "utf8") };
+    const contractName = verifierContractName(name);
+    const source = (await snarkjs.zKey.exportSolidityVerifier(zkeyPath, templates)).replace(
+      "contract Groth16Verifier",
+      `contract ${contractName}`,
+    );
+    writeFileAtomic(join(circuit.dir, `${contractName}.sol`), source);
+    const artifact = await timed(log, `${name}: compiling ${contractName}`, async () => compileVerifier(source, contractName));
+    writeFileAtomic(artifactPath, toJson(artifact));
+  });
+  return keysOf(circuit);
+}
