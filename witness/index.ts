@@ -9,3 +9,13 @@ export {
   type PayoutBatch,
   type PayoutCircuitInput,
 } from "./payout-batches.ts";
+export { formatFixedPoint, toFixedPoint, MAX_EXPONENT, type ExtraDigits, type FixedPointOptions } from "./fixed-point.ts";
+export {
+  parseScores,
+  readScoresFile,
+  ScoresFileError,
+  type ScoreRow,
+  type ScoresConfig,
+  type ScoresErrorCode,
+  type ScoresField,
+} from "./scores-file.ts";
