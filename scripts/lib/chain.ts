@@ -1,0 +1,64 @@
+/**
+ * Where an epoch settles: Hardhat's in-process EDR chain by default (nothing to start), or any
+ * JSON-RPC node (`hardhat node`, a testnet, mainnet). Private keys come from the environment only.
+ */
+import { JsonRpcProvider, NonceManager, Wallet, type Provider, type Signer } from "ethers";
+
+/** Hardhat's first development account: public knowledge, only accepted on a development chain. */
+const HARDHAT_DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const DEV_CHAIN_IDS = new Set([31337n, 1337n]);
+
+export interface ChainConnection {
+  readonly provider: Provider;
+  /** The deployer and epoch owner. */
+  readonly signer: Signer;
+  readonly chainId: bigint;
+  /** "in-process hardhat" or the RPC URL. */
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+export class ChainConfigError extends Error {
+  readonly code = "CHAIN_CONFIG";
+  constructor(message: string) {
+    super(message);
+    this.name = "ChainConfigError";
+  }
+}
+
+/** Connects to `rpcUrl`, or starts an in-process Hardhat chain when it is undefined. */
+export async function connectChain(rpcUrl?: string): Promise<ChainConnection> {
+  if (rpcUrl === undefined) {
+    const { network } = await import("hardhat");
+    const connection = await network.create();
+    const [signer] = await connection.ethers.getSigners();
+    if (!signer) throw new ChainConfigError("the in-process Hardhat network has no accounts");
+    return {
+      provider: connection.ethers.provider,
+      signer,
+      chainId: (await connection.ethers.provider.getNetwork()).chainId,
+      description: "in-process hardhat",
+      close: () => connection.close(),
+    };
+  }
+  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, pollingInterval: 250 });
+  let chainId: bigint;
+  try {
+    chainId = (await provider.getNetwork()).chainId;
+  } catch (error) {
+    provider.destroy();
+    throw new ChainConfigError(`cannot reach the JSON-RPC node at ${rpcUrl}: ${(error as Error).message}`);
+  }
+  const key = process.env.OPEN_DEPLOYER_KEY ?? (DEV_CHAIN_IDS.has(chainId) ? HARDHAT_DEV_KEY : undefined);
+  if (key === undefined) {
+    provider.destroy();
+    throw new ChainConfigError(`chain ${chainId} is not a development chain: set OPEN_DEPLOYER_KEY to the deployer's private key`);
+  }
+  return {
+    provider,
+    signer: new NonceManager(new Wallet(key, provider)),
+    chainId,
+    description: rpcUrl,
+    close: async () => provider.destroy(),
+  };
+}
