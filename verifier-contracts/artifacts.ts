@@ -1,0 +1,54 @@
+/**
+ * Loads the compiled OpenToken, PayoutSettlement and BareTransfers from Hardhat's build output
+ * (build/artifacts, see hardhat.config.ts). The first call in a process runs Hardhat's build task
+ * in-process: Hardhat's compile cache hashes the sources and settings, so it recompiles exactly
+ * when an artifact is missing or stale and costs ~0.6 s otherwise. A cross-process lock keeps two
+ * test files from compiling into the same folder at once. The Groth16 verifier is not built here:
+ * circuits/ generates and compiles it per circuit instance (setupCircuit().verifierArtifact).
+ */
+import { mkdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { withFileLock } from "../circuits/index.ts";
+
+const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+export type ContractName = "OpenToken" | "PayoutSettlement" | "BareTransfers";
+
+/** What deploying a contract with ethers needs. */
+export interface ContractArtifact {
+  readonly contractName: string;
+  readonly abi: readonly unknown[];
+  readonly bytecode: string;
+}
+
+let build: Promise<void> | undefined;
+
+async function buildOnce(): Promise<void> {
+  const { createHardhatRuntimeEnvironment } = await import("hardhat/hre");
+  const configPath = join(PROJECT_ROOT, "hardhat.config.ts");
+  const { default: userConfig } = await import("../hardhat.config.ts");
+  // Its own runtime environment, rooted at the project: works whatever the caller's cwd.
+  const hre = await createHardhatRuntimeEnvironment(userConfig, { config: configPath }, PROJECT_ROOT);
+  mkdirSync(join(PROJECT_ROOT, "build"), { recursive: true });
+  await withFileLock(join(PROJECT_ROOT, "build", "contracts-build.lock"), async () => {
+    await hre.tasks.getTask("build").run({ quiet: true, noTests: true });
+  });
+}
+
+/** The artifact of `name`, compiling the contracts first if this process has not yet. */
+export async function loadContractArtifact(name: ContractName): Promise<ContractArtifact> {
+  build ??= buildOnce().catch((error: unknown) => {
+    build = undefined; // let a later call retry instead of caching the failure
+    throw error;
+  });
+  await build;
+  const file = join(PROJECT_ROOT, "build", "artifacts", "verifier-contracts", "contracts", ...sourcePath(name), `${name}.json`);
+  const artifact = JSON.parse(await readFile(file, "utf8")) as ContractArtifact;
+  return { contractName: artifact.contractName, abi: artifact.abi, bytecode: artifact.bytecode };
+}
+
+function sourcePath(name: ContractName): string[] {
+  return name === "BareTransfers" ? ["bench", `${name}.sol`] : [`${name}.sol`];
+}
