@@ -1,0 +1,110 @@
+/**
+ * npm run demo [-- --rpc URL] [--scores FILE] [--pool OPEN] [--out DIR] [--epoch N] [--batch-size B] [--workers N]
+ *
+ * Settles one epoch end to end on an in-process Hardhat chain (or any JSON-RPC node with --rpc)
+ * and prints each contributor's score, reward and on-chain balance. Exit codes: 0 settled and
+ * every balance equals the reference model; 2 bad input (scores file, config, arguments);
+ * 3 on-chain balances differ from the reference model; 1 anything else.
+ */
+import { parseArgs } from "node:util";
+import { join, relative } from "node:path";
+import { formatUnits, parseUnits } from "ethers";
+import { PROJECT_ROOT } from "../circuits/index.ts";
+import { ConfigError, config } from "../config/index.ts";
+import { ScoresFileError, formatFixedPoint } from "../witness/index.ts";
+import { ChainConfigError } from "./lib/chain.ts";
+import { runEpoch, SettlementMismatchError, type EpochResult } from "./lib/run-epoch.ts";
+
+class UsageError extends Error {}
+
+function parseOptions() {
+  const { values } = parseArgs({
+    options: {
+      rpc: { type: "string" },
+      scores: { type: "string", default: join(PROJECT_ROOT, "data", "demo-scores.csv") },
+      pool: { type: "string", default: "1000000" },
+      out: { type: "string" },
+      epoch: { type: "string", default: "1" },
+      "batch-size": { type: "string", default: String(config.payoutBatch.demoSize) },
+      workers: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(`usage: npm run demo -- [--rpc URL] [--scores FILE] [--pool OPEN] [--out DIR] [--epoch N] [--batch-size B] [--workers N]
+  --rpc URL         settle on this JSON-RPC node instead of an in-process Hardhat chain
+                    (deployer key from OPEN_DEPLOYER_KEY; Hardhat's test key on chain 31337)
+  --scores FILE     per-contributor scores, CSV address,score[,label] (default data/demo-scores.csv)
+  --pool OPEN       reward pool R in whole $OPEN (default 1000000)
+  --batch-size B    payout batch size, one of ${config.payoutBatch.sizes.join(", ")} (default ${config.payoutBatch.demoSize})`);
+    process.exit(0);
+  }
+  const batchSize = Number(values["batch-size"]);
+  if (!config.payoutBatch.sizes.includes(batchSize)) {
+    throw new UsageError(`--batch-size: ${values["batch-size"]} is not a configured batch size (${config.payoutBatch.sizes.join(", ")})`);
+  }
+  let pool: bigint;
+  try {
+    pool = parseUnits(values.pool, config.token.decimals);
+  } catch {
+    throw new UsageError(`--pool: ${values.pool} is not an amount of $OPEN`);
+  }
+  if (!/^\d+$/.test(values.epoch)) throw new UsageError(`--epoch: ${values.epoch} is not a non-negative integer`);
+  const workers = values.workers === undefined ? undefined : Number(values.workers);
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) throw new UsageError(`--workers: ${values.workers} is not a non-negative integer`);
+  return {
+    scoresFile: values.scores,
+    pool,
+    epoch: BigInt(values.epoch),
+    batchSize,
+    ...(values.rpc === undefined ? {} : { rpcUrl: values.rpc }),
+    ...(values.out === undefined ? {} : { outDir: values.out }),
+    ...(workers === undefined ? {} : { workers }),
+  };
+}
+
+function printResult(result: EpochResult): void {
+  const open = (v: bigint) => formatUnits(v, config.token.decimals);
+  const rows = result.contributors.map((c) => [
+    c.label ?? "",
+    c.address,
+    formatFixedPoint(c.rawScore, config.fixedPoint.decimals),
+    open(c.reward),
+    open(c.balance),
+    c.balance === c.reward ? "ok" : "MISMATCH",
+  ]);
+  const header = ["contributor", "address", "score", "reward (OPEN)", "on-chain balance", "check"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ");
+  console.log(line(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const r of rows) console.log(line(r));
+  const gas = result.batches.reduce((s, b) => s + b.gasUsed, 0n);
+  const payees = result.batches.reduce((s, b) => s + b.payees, 0);
+  console.log(
+    `\nepoch ${result.epoch} on ${result.chain} (chain ${result.chainId}), settlement ${result.addresses.settlement}
+pool ${open(result.pool)} OPEN, paid ${open(result.pool - result.dust)}, dust left in the contract ${open(result.dust)} (${result.dust} base units)
+circuit ${result.circuit.name}: ${result.circuit.constraints} constraints, ${result.batches.length} batches proved in ${(result.proveMs / 1000).toFixed(1)} s
+gas: ${gas} for ${result.batches.length} submitBatch transactions, ${payees > 0 ? gas / BigInt(payees) : 0n} per contributor row (proof verification included)
+epoch record: ${relative(process.cwd(), result.dir) || "."}`,
+  );
+}
+
+try {
+  const options = parseOptions();
+  const result = await runEpoch({ ...options, log: (m) => console.error(m) });
+  printResult(result);
+} catch (error) {
+  const e = error as Error;
+  console.error(`error: ${e.message}`);
+  process.exitCode =
+    error instanceof ScoresFileError || error instanceof ConfigError || error instanceof UsageError || error instanceof ChainConfigError || (e as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION"
+      ? 2
+      : error instanceof SettlementMismatchError
+        ? 3
+        : 1;
+} finally {
+  // snarkjs keeps curve worker threads alive in the thread that used it.
+  await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
+}
