@@ -1,0 +1,32 @@
+/** The prover's domain error: a code a caller can act on, and the job (batch) it is about. */
+
+export type ProverErrorCode =
+  /** The witness calculator rejected the input (a violated constraint, a missing or extra signal), or the wasm is unusable. */
+  | "WITNESS_REJECTED"
+  /** snarkjs could not prove (e.g. a zkey that does not belong to the wasm). */
+  | "PROVE_FAILED"
+  /** A freshly made proof does not verify against the verification key (zkey and vkey disagree). */
+  | "PROOF_REJECTED"
+  /** The proof's public signals differ from the ones the caller expected. */
+  | "PUBLIC_SIGNALS_MISMATCH"
+  /** A wasm, zkey or verification key file cannot be read. */
+  | "KEYS_UNREADABLE"
+  /** A proof file is missing, not JSON, or not of the proof-file shape. */
+  | "PROOF_FILE_INVALID"
+  /** The worker thread failed outside the steps above (a crash or a bug); the original error is the cause. */
+  | "WORKER_FAILED";
+
+export class ProverError extends Error {
+  readonly code: ProverErrorCode;
+  /** Name of the job (batch) the error is about. */
+  readonly job: string;
+  /** The message without its `<job>: ` prefix. */
+  readonly problem: string;
+  constructor(code: ProverErrorCode, job: string, problem: string, options?: { cause?: unknown }) {
+    super(`${job}: ${problem}`, options);
+    this.name = "ProverError";
+    this.code = code;
+    this.job = job;
+    this.problem = problem;
+  }
+}
