@@ -1,0 +1,29 @@
+/**
+ * The prover: Groth16 proofs of circuit inputs, made in parallel by a Piscina pool of worker
+ * threads, each verified as soon as made and written atomically as a proof file; reruns skip the
+ * proofs already done. Other folders import the prover only through this file.
+ */
+export { ProverError, type ProverErrorCode } from "./errors.ts";
+export {
+  canonicalInputJson,
+  inputHash,
+  parseProofFile,
+  readProofFile,
+  vkeyHashOf,
+  type CircuitInput,
+  type CircuitValue,
+  type ProofFile,
+} from "./proof-file.ts";
+export {
+  createProverPool,
+  proveBatches,
+  type ProofJob,
+  type ProofJobResult,
+  type ProofProgress,
+  type ProveBatchesOptions,
+  type ProverPool,
+  type ProverPoolOptions,
+  type ProvingKeys,
+} from "./pool.ts";
+export type { ProveTask, ProveTaskResult, ProveTimings } from "./worker.ts";
+export { benchmarkProving, formatBenchmark, type BenchmarkRow, type BenchmarkSetting } from "./benchmark.ts";
