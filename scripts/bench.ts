@@ -1,0 +1,94 @@
+/**
+ * npm run bench [-- --sizes 4,31] [--jobs N] [--out FILE]
+ *
+ * Measures, in one run: constraints per payout row, proof time per batch with 1 worker and with
+ * all cores (and snarkjs one proof after another with its own threads), and gas per paid
+ * contributor next to a bare loop of ERC-20 transfers. Prints tables and writes JSON
+ * (bench-results/bench.json by default). Figures are compared as ratios within this run.
+ */
+import { availableParallelism } from "node:os";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { parseArgs } from "node:util";
+import { compileCircuit, payoutCircuitName, PROJECT_ROOT, setupCircuit, toJson, writeFileAtomic } from "../circuits/index.ts";
+import { config } from "../config/index.ts";
+import { benchmarkProving, type BenchmarkRow } from "../prover/index.ts";
+import { buildPayoutBatches, splitPool } from "../witness/index.ts";
+import { measureGas, type GasResult } from "./lib/bench-gas.ts";
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: "string", default: config.payoutBatch.sizes.join(",") },
+    jobs: { type: "string" },
+    "gas-batches": { type: "string", default: "2" },
+    out: { type: "string", default: join(PROJECT_ROOT, "bench-results", "bench.json") },
+  },
+});
+const sizes = values.sizes.split(",").map(Number);
+for (const s of sizes) if (!config.payoutBatch.sizes.includes(s)) throw new Error(`--sizes: ${s} is not a configured batch size`);
+const cores = availableParallelism();
+const jobCount = values.jobs === undefined ? 2 * cores : Number(values.jobs);
+const log = (m: string) => console.error(m);
+
+// 1. Constraints: per row from the difference between two instance sizes (the header is shared).
+const compiled = await Promise.all(config.payoutBatch.sizes.map(async (b) => ({ batchSize: b, constraints: (await compileCircuit(payoutCircuitName(b))).constraints })));
+compiled.sort((a, b) => a.batchSize - b.batchSize);
+const smallest = compiled[0]!;
+const largest = compiled.at(-1)!;
+const perRow = largest.batchSize > smallest.batchSize ? (largest.constraints - smallest.constraints) / (largest.batchSize - smallest.batchSize) : largest.constraints / largest.batchSize;
+const header = largest.constraints - perRow * largest.batchSize;
+
+// 2. Proving: the same batches under each pool setting.
+interface ProvingResult {
+  readonly batchSize: number;
+  readonly constraints: number;
+  readonly rows: readonly (BenchmarkRow & { msPerProof: number; proofsPerSecond: number })[];
+  readonly speedup: number;
+}
+const proving: ProvingResult[] = [];
+const gas: GasResult[] = [];
+const scratch = mkdtempSync(join(tmpdir(), "bench-"));
+try {
+  for (const batchSize of sizes) {
+    const keys = await setupCircuit(payoutCircuitName(batchSize), log);
+    const contributors = Array.from({ length: batchSize * jobCount }, (_, i) => ({ address: BigInt(i + 1) << 100n, amount: BigInt(1 + ((i * 7919) % 5000)) }));
+    const batches = buildPayoutBatches(splitPool(contributors, 10n ** 24n, config), 12345n, batchSize, config);
+    const jobs = batches.map((b) => ({ name: `bench-${b.index}`, input: b.input, expectedPublicSignals: b.publicSignals, outPath: "" }));
+    log(`proving ${jobs.length} batches of ${batchSize} rows under each setting...`);
+    const rows = await benchmarkProving(keys, jobs, [
+      { label: "1 worker, single-threaded", workers: 1, singleThread: true },
+      { label: `${cores} workers, single-threaded`, workers: cores, singleThread: true },
+      { label: `${cores} workers, snarkjs threads`, workers: cores, singleThread: false },
+      { label: "main thread, snarkjs threads, sequential", mainThread: true },
+    ]);
+    const withRates = rows.map((r) => ({ ...r, msPerProof: r.warmMs / r.jobs, proofsPerSecond: (r.jobs * 1000) / r.warmMs }));
+    proving.push({ batchSize, constraints: keys.constraints, rows: withRates, speedup: withRates[0]!.warmMs / withRates[1]!.warmMs });
+
+    log(`gas: settling ${values["gas-batches"]} batches of ${batchSize} and the bare transfer loop...`);
+    gas.push(await measureGas(keys, batchSize, Number(values["gas-batches"]), scratch, config));
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+  await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
+}
+
+// 3. Report.
+const table = (head: string[], body: (string | number)[][]) => {
+  const cells = body.map((r) => r.map(String));
+  const w = head.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
+  return [head.map((h, i) => h.padEnd(w[i]!)).join("  "), w.map((x) => "-".repeat(x)).join("  "), ...cells.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join("  "))].join("\n");
+};
+console.log(`\nCircuits (circom2 --O2): ${perRow.toFixed(1)} constraints per payout row (budget 800), ${header.toFixed(0)} per batch header`);
+console.log(table(["instance", "rows", "constraints", "per row"], compiled.map((c) => [payoutCircuitName(c.batchSize), c.batchSize, c.constraints, (c.constraints / c.batchSize).toFixed(1)])));
+for (const p of proving) {
+  console.log(`\nProving PayoutBatch(${p.batchSize}), ${p.constraints} constraints, ${p.rows[0]!.jobs} batches, ${cores} cores (warm: workers started, keys loaded)`);
+  console.log(table(["setting", "ms/proof", "proofs/s", "rows/s", "cold s"], p.rows.map((r) => [r.label, r.msPerProof.toFixed(0), r.proofsPerSecond.toFixed(2), (r.proofsPerSecond * p.batchSize).toFixed(1), (r.coldMs / 1000).toFixed(2)])));
+  console.log(`speed-up all cores vs 1 worker: ${p.speedup.toFixed(2)}x (${(p.speedup / cores).toFixed(2)} x cores)`);
+}
+console.log(`\nGas per paid contributor (fresh holders, whole transactions, proof verification included)`);
+console.log(table(["B", "contributors", "settlement/contributor", "per batch", "bare transfer", "ratio (goal <= 1.30)"], gas.map((g) => [g.batchSize, g.contributors, g.settlementGasPerContributor.toFixed(0), g.settlementGasPerBatch.toFixed(0), g.bareTransferGasPerContributor.toFixed(0), g.ratio.toFixed(3)])));
+
+mkdirSync(dirname(values.out), { recursive: true });
+writeFileAtomic(values.out, toJson({ date: new Date().toISOString(), cores, circuits: { perRow, header, instances: compiled }, proving, gas }));
+console.log(`\nwrote ${values.out}`);
