@@ -6,7 +6,10 @@
  * Which checks a *valid* proof can reach (the point of each contract check):
  *   - PoolExceeded and TotalMismatch: yes. The circuit takes the epoch's S as given; a trainer who
  *     opens the epoch with S smaller than the true sum gets valid proofs of inflated rewards
- *     (PoolExceeded), with S larger, valid proofs whose amounts never sum to S (TotalMismatch).
+ *     (PoolExceeded) or of amounts that overshoot S before the last batch (TotalMismatch at once);
+ *     with S larger, valid proofs whose amounts never reach S (TotalMismatch at the last batch).
+ *     Only a batch whose amounts overshoot S can overspend the pool: the floor split of R over
+ *     amounts summing to at most S pays at most R.
  *   - PaddingBeforeLastBatch: yes, when the epoch declares more batches than the table fills.
  *   - NonReducedFieldElement for a word or amountSum: yes; the digest reduces mod p, so a proof of
  *     the same witness at the challenge of the aliased value verifies (shown below).
@@ -125,7 +128,8 @@ describe("PayoutSettlement with real PayoutBatch proofs", () => {
     await expectRevert(s.openEpoch(50n, 1n << 93n, 10n, 1), "PoolOutOfRange", [1n << 93n]);
     await expectRevert(s.openEpoch(50n, 1n, 0n, 1), "TotalOutOfRange", [0n]);
     await expectRevert(s.openEpoch(50n, 1n, 1n << 64n, 1), "TotalOutOfRange", [1n << 64n]);
-    await expectRevert(s.openEpoch(50n, 1n, 10n, 0), "ZeroBatchCount");
+    await expectRevert(s.openEpoch(50n, 1n, 10n, 0), "BatchCountOutOfRange", [0n]);
+    await expectRevert(s.openEpoch(50n, 1n, 10n, 65_536), "BatchCountOutOfRange", [65_536n]);
     await expectRevert((s.connect(other) as typeof s).openEpoch(50n, 1n, 10n, 1), "OwnableUnauthorizedAccount", [other.address]);
     await expectRevert((d.token.connect(other) as typeof d.token).mint(other.address, 1n), "OwnableUnauthorizedAccount", [other.address]);
     await d.token.approve(d.addresses.settlement, 0n);
@@ -261,6 +265,17 @@ describe("PayoutSettlement with real PayoutBatch proofs", () => {
     await open(4n, table, 1);
     const proof = await proveBatch(batch!);
     await expectRevert(submitBatch(d.settlement, 4n, batch!, proof), "TotalMismatch", [605n, 600n]);
+  });
+
+  it("rejects at once a batch whose amounts overshoot S, even before the last batch", async () => {
+    // A full batch (no padding) of an epoch declaring two; R = 1 makes every reward 0, so only
+    // the running sum of amounts (24 > S = 10) betrays the wrong S.
+    const rows = contributors(B, "e6", () => 6n);
+    const table = splitWithDeclaredTotal(rows, 1n, 10n);
+    const [batch] = buildPayoutBatches(table, domainOf(6n), B, config);
+    await open(6n, table, 2);
+    const proof = await proveBatch(batch!);
+    await expectRevert(submitBatch(d.settlement, 6n, batch!, proof), "TotalMismatch", [10n, 6n * BigInt(B)]);
   });
 
   it("never lets an epoch spend more than its own pool, whatever else the contract holds", async () => {
