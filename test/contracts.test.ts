@@ -289,7 +289,12 @@ describe("PayoutSettlement with real PayoutBatch proofs", () => {
     await expectRevert(submitBatch(d.settlement, 5n, batch!, proof), "PoolExceeded", [1000n, 1800n]);
   });
 
-  it("refuses a batch size of 0 at deployment", async () => {
+  it("refuses a batch size of 0, or one that is not the verifier's, at deployment", async () => {
+    const [signer] = await conn.ethers.getSigners();
+    await assert.rejects(deploySettlement(signer!, keys.verifierArtifact, B + 1), {
+      name: "RangeError",
+      message: new RegExp(`batchSize ${B + 1} does not match the verifier ${keys.verifierArtifact.contractName}`),
+    });
     const artifact = await loadContractArtifact("PayoutSettlement");
     const [owner] = await conn.ethers.getSigners();
     const factory = new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, owner);

@@ -65,6 +65,12 @@ export async function deploySettlement(
     throw new TypeError("verifierArtifact.bytecode must be a 0x-prefixed hex string");
   }
   if (!Array.isArray(verifierArtifact.abi)) throw new TypeError("verifierArtifact.abi must be an array");
+  // circuits/ names each verifier after its instance (PayoutBatch31Verifier): a verifier of another
+  // B would reject every proof on chain, so refuse the mismatch here.
+  const named = /^PayoutBatch(\d+)Verifier$/.exec(verifierArtifact.contractName ?? "");
+  if (named && Number(named[1]) !== batchSize) {
+    throw new RangeError(`batchSize ${batchSize} does not match the verifier ${verifierArtifact.contractName}`);
+  }
   const owner = await signer.getAddress();
   if (!signer.provider) throw new TypeError("signer must be connected to a provider");
   const chainId = (await signer.provider.getNetwork()).chainId;
