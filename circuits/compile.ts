@@ -9,9 +9,10 @@ import { createHash } from "node:crypto";
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { promisify } from "node:util";
 import { CONFIG_PATH } from "../config/index.ts";
+import { withFileLock } from "./file-lock.ts";
 import { PROJECT_ROOT } from "./paths.ts";
 
 const require = createRequire(import.meta.url);
@@ -29,6 +30,8 @@ export interface CompiledCircuit {
 }
 
 const CIRCUITS_DIR = join(PROJECT_ROOT, "circuits");
+/** circom2 flags; part of the cache key. --sym lets tests name witness wires. */
+const COMPILER_FLAGS = ["--r1cs", "--wasm", "--sym", "--O2"] as const;
 
 function circomSources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
@@ -44,6 +47,7 @@ export function circuitSourceKey(): string {
   }
   hash.update(readFileSync(CONFIG_PATH));
   hash.update(require("circom2/package.json").version).update(require("circomlib/package.json").version);
+  hash.update(COMPILER_FLAGS.join(" "));
   return hash.digest("hex").slice(0, 16);
 }
 
@@ -60,27 +64,8 @@ export async function compileCircuit(name: string): Promise<CompiledCircuit> {
   const dir = join(PROJECT_ROOT, "build", "circuits", `${name}-${sourceKey}`);
   const metaFile = join(dir, "circuit.json");
   if (!existsSync(metaFile)) {
-    const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
-    mkdirSync(tmp, { recursive: true });
-    try {
-      const { stdout } = await execFileAsync(
-        process.execPath,
-        [require.resolve("circom2/cli.js"), mainFile, "--r1cs", "--wasm", "--O2", "-l", join(PROJECT_ROOT, "node_modules"), "-o", tmp],
-        { maxBuffer: 64 << 20 },
-      );
-      const match = /non-linear constraints: (\d+)/.exec(stdout);
-      const linear = /(?<!non-)linear constraints: (\d+)/.exec(stdout);
-      if (!match) throw new Error(`circom2 printed no constraint count for ${name}:\n${stdout}`);
-      // circom's witness calculator is CommonJS; this project is ESM.
-      writeFileSync(join(tmp, `${name}_js`, "package.json"), '{"type":"commonjs"}\n');
-      const constraints = Number(match[1]) + Number(linear?.[1] ?? 0);
-      writeFileSync(join(tmp, "circuit.json"), `${JSON.stringify({ name, constraints, sourceKey }, null, 2)}\n`);
-      rmSync(dir, { recursive: true, force: true });
-      renameSync(tmp, dir);
-    } catch (error) {
-      rmSync(tmp, { recursive: true, force: true });
-      throw error;
-    }
+    mkdirSync(dirname(dir), { recursive: true });
+    await withFileLock(`${dir}.lock`, () => build(name, mainFile, dir, sourceKey));
   }
   const meta = JSON.parse(readFileSync(metaFile, "utf8")) as { constraints: number };
   return {
@@ -91,4 +76,30 @@ export async function compileCircuit(name: string): Promise<CompiledCircuit> {
     constraints: meta.constraints,
     sourceKey,
   };
+}
+
+/** Compiles into a temporary folder renamed into place; a no-op when another process just did. */
+async function build(name: string, mainFile: string, dir: string, sourceKey: string): Promise<void> {
+  if (existsSync(join(dir, "circuit.json"))) return;
+  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  mkdirSync(tmp, { recursive: true });
+  try {
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      [require.resolve("circom2/cli.js"), mainFile, ...COMPILER_FLAGS, "-l", join(PROJECT_ROOT, "node_modules"), "-o", tmp],
+      { maxBuffer: 64 << 20 },
+    );
+    const match = /non-linear constraints: (\d+)/.exec(stdout);
+    const linear = /(?<!non-)linear constraints: (\d+)/.exec(stdout);
+    if (!match) throw new Error(`circom2 printed no constraint count for ${name}:\n${stdout}`);
+    // circom's witness calculator is CommonJS; this project is ESM.
+    writeFileSync(join(tmp, `${name}_js`, "package.json"), '{"type":"commonjs"}\n');
+    const constraints = Number(match[1]) + Number(linear?.[1] ?? 0);
+    writeFileSync(join(tmp, "circuit.json"), `${JSON.stringify({ name, constraints, sourceKey }, null, 2)}\n`);
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  } catch (error) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw error;
+  }
 }

@@ -6,7 +6,7 @@ include "./lib/chain_absorb.circom";
 
 // PayoutBatch(B, ...): one batch of B rows of the contributor table, proved to pay the floor split.
 //
-// Private inputs (the batch, as witness/batch-inputs.ts builds it):
+// Private inputs (the batch, as witness/payout-batches.ts builds it):
 //   chainIn     commitment chain value after the previous batch (0 before the first)
 //   domain      keccak(chainId, settlement contract, epoch) mod p, computed by the contract
 //   pool        R, the epoch's reward pool in token base units          (poolBits)
