@@ -78,12 +78,3 @@ export async function benchmarkProving(
   }
   return rows;
 }
-
-/** The rows as an aligned text table. */
-export function formatBenchmark(rows: readonly BenchmarkRow[]): string {
-  const width = Math.max(...rows.map((r) => r.label.length), 7);
-  const lines = rows.map(
-    (r) => `${r.label.padEnd(width)}  ${(r.coldMs / 1000).toFixed(2).padStart(6)} s  ${(r.warmMs / 1000).toFixed(2).padStart(6)} s  ${(r.warmMs / r.jobs).toFixed(0).padStart(6)} ms`,
-  );
-  return [`${"setting".padEnd(width)}    cold      warm  warm/proof`, ...lines].join("\n");
-}

@@ -26,4 +26,4 @@ export {
   type ProvingKeys,
 } from "./pool.ts";
 export type { ProveTask, ProveTaskResult, ProveTimings } from "./worker.ts";
-export { benchmarkProving, formatBenchmark, type BenchmarkRow, type BenchmarkSetting } from "./benchmark.ts";
+export { benchmarkProving, type BenchmarkRow, type BenchmarkSetting } from "./benchmark.ts";

@@ -4,7 +4,6 @@
  * verification key, public signals against witness/'s reference values); reruns resume; corrupted
  * files are proved again; a bad input fails with a ProverError naming its batch and leaves no file.
  * The file must also end by itself: no worker or curve thread may outlive the pool.
- * `PROVER_BENCH=1` adds a timing comparison of the prover settings (printed, not asserted).
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -15,9 +14,7 @@ import * as snarkjs from "snarkjs";
 import { payoutCircuitName, setupCircuit } from "../circuits/index.ts";
 import { config, FIELD_MODULUS as P } from "../config/index.ts";
 import {
-  benchmarkProving,
   createProverPool,
-  formatBenchmark,
   inputHash,
   parseProofFile,
   proveBatches,
@@ -251,16 +248,4 @@ test("proof files are shape-checked, with errors naming the job and the file", (
   const dir = join(scratch, "read");
   mkdirSync(dir);
   assert.throws(() => readProofFile(join(dir, "none.json"), "batch-9"), { code: "PROOF_FILE_INVALID", job: "batch-9", message: /none\.json: cannot read: ENOENT/ });
-});
-
-test("benchmark: 4 batches of B = 4, 1 vs 2 single-threaded workers vs snarkjs threads in this thread", { skip: !process.env.PROVER_BENCH && "set PROVER_BENCH=1" }, async () => {
-  const four = buildPayoutBatches(splitPool([...contributors, ...contributors.map((c) => ({ ...c, address: c.address + 1n }))].slice(0, 16), POOL, config), DOMAIN, B, config);
-  assert.equal(four.length, 4);
-  const rows = await benchmarkProving(keys, jobsFor(scratch, four), [
-    { label: "1 worker, singleThread", workers: 1, singleThread: true },
-    { label: "2 workers, singleThread", workers: 2, singleThread: true },
-    { label: "2 workers, snarkjs threads", workers: 2, singleThread: false },
-    { label: "main thread, sequential, snarkjs threads", mainThread: true },
-  ]);
-  console.log(formatBenchmark(rows));
 });
