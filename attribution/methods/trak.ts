@@ -1,0 +1,102 @@
+/**
+ * TRAK (Park et al. 2023) over an ensemble of independently seeded models. Per model m:
+ *   phi_i = P grad(margin_i)  with margin = log(p_y / (1 - p_y)): residual (y - p) / (1 - p_y)
+ *   K = sum_i phi_i phi_i^T + damping * trace(K)/k * I
+ *   tau_m(i, j) = (P g_j)^T K^-1 phi_i (1 - p_y,i)  = (K^-1 P g_j)^T (P g_i)
+ * where g = gradient of log p_y (residual y - p), so tau > 0 means i helps j. The ensemble
+ * average is tau = mean_m tau_m, i.e. features concatenated over models (divided by M on one side).
+ * K^-1 is applied on the validation side (dim k per validation row, once), so training rows cost
+ * only their projection. P is projected-gradients.ts (whole MLP, Kronecker Gaussian, seeded per model).
+ * Cost per model: a forward pass of train and validation, n k^2 for K (one Gemm), k^3 / 3 to invert.
+ */
+import { gemm, spdInverse } from "../algebra.ts";
+import { gradientFactors, type GradientFactors } from "../features.ts";
+import type { MlpParams } from "../graphs.ts";
+import { derive } from "../prng.ts";
+import { makeProjection, projectedGradient, projectInputs, type Projection, type ProjectionRanks } from "./projected-gradients.ts";
+import type { BilinearAttribution, ScoringInput } from "./types.ts";
+
+export interface TrakSettings {
+  readonly models: number;
+  readonly ranks: ProjectionRanks;
+  readonly damping: number;
+  readonly seed: number;
+  /** Rows per chunk when building K. */
+  readonly chunk: number;
+}
+
+interface ModelTerms {
+  readonly params: MlpParams;
+  readonly projection: Projection;
+  readonly train: GradientFactors;
+  readonly trainXp: Float64Array;
+  /** K^-1 P g_j for every validation row: [m, k]. */
+  readonly valSolved: Float64Array;
+}
+
+export async function trak(input: ScoringInput, settings: TrakSettings): Promise<BilinearAttribution> {
+  const { hidden, classes } = input.shape;
+  const h1 = hidden + 1;
+  const models = (await input.ensemble()).slice(0, settings.models);
+  const terms: ModelTerms[] = [];
+  for (const [m, model] of models.entries()) {
+    const projection = makeProjection(input.shape, settings.ranks, derive(settings.seed, "trak-projection", m));
+    const k = projection.dim;
+    const ri = projection.ranks.input;
+    const train = gradientFactors(await input.run(model.params, input.train), input.train.labels, hidden, classes);
+    const val = gradientFactors(await input.run(model.params, input.validation), input.validation.labels, hidden, classes);
+    const trainXp = await projectInputs(input.train, projection, input.providers);
+    const valXp = await projectInputs(input.validation, projection, input.providers);
+    const kernel = new Float64Array(k * k);
+    const margin = new Float64Array(classes);
+    for (let from = 0; from < train.rows; from += settings.chunk) {
+      const to = Math.min(train.rows, from + settings.chunk);
+      const phi = new Float64Array((to - from) * k);
+      for (let i = from; i < to; i++) {
+        const py = 1 - train.residual[i * classes + input.train.labels[i]!]!;
+        const scale = 1 / Math.max(1 - py, 1e-12);
+        for (let c = 0; c < classes; c++) margin[c] = train.residual[i * classes + c]! * scale;
+        projectedGradient(input.shape, model.params, projection, margin, train.act.subarray(i * h1, (i + 1) * h1), trainXp.subarray(i * ri, (i + 1) * ri), phi, (i - from) * k);
+      }
+      const phi32 = Float32Array.from(phi);
+      const part = await gemm(phi32, to - from, k, phi32, to - from, k, true, false, input.providers);
+      for (let t = 0; t < k * k; t++) kernel[t]! += part[t]!;
+    }
+    let trace = 0;
+    for (let t = 0; t < k; t++) trace += kernel[t * k + t]!;
+    for (let t = 0; t < k; t++) kernel[t * k + t]! += (settings.damping * trace) / k;
+    const inverse = spdInverse(kernel, k);
+    const valSolved = new Float64Array(val.rows * k);
+    const g = new Float64Array(k);
+    for (let j = 0; j < val.rows; j++) {
+      projectedGradient(input.shape, model.params, projection, val.residual.subarray(j * classes, (j + 1) * classes), val.act.subarray(j * h1, (j + 1) * h1), valXp.subarray(j * ri, (j + 1) * ri), g, 0);
+      for (let r = 0; r < k; r++) {
+        let s = 0;
+        for (let c = 0; c < k; c++) s += inverse[r * k + c]! * g[c]!;
+        valSolved[j * k + r] = s / models.length;
+      }
+    }
+    terms.push({ params: model.params, projection, train, trainXp, valSolved });
+  }
+  const k = terms[0]!.projection.dim;
+  const dim = k * terms.length;
+  return {
+    kind: "bilinear",
+    dim,
+    trainFeatures: (from, to) => {
+      const out = new Float64Array((to - from) * dim);
+      for (let i = from; i < to; i++) {
+        terms.forEach((t, m) => {
+          const ri = t.projection.ranks.input;
+          projectedGradient(input.shape, t.params, t.projection, t.train.residual.subarray(i * classes, (i + 1) * classes), t.train.act.subarray(i * h1, (i + 1) * h1), t.trainXp.subarray(i * ri, (i + 1) * ri), out, (i - from) * dim + m * k);
+        });
+      }
+      return out;
+    },
+    valFeatures: (from, to) => {
+      const out = new Float64Array((to - from) * dim);
+      for (let j = from; j < to; j++) terms.forEach((t, m) => out.set(t.valSolved.subarray(j * k, (j + 1) * k), (j - from) * dim + m * k));
+      return out;
+    },
+  };
+}
