@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { parseAttributionConfig, type AttributionConfig } from "./attribution.ts";
 
 /** Order of the BN254 scalar field: every circuit signal and public input lives below it. */
 export const FIELD_MODULUS =
@@ -18,6 +19,8 @@ export interface ProtocolConfig {
   /** workers: 0 means one per core. singleThread: snarkjs uses no threads of its own inside a worker. */
   readonly prover: { readonly workers: number; readonly singleThread: boolean };
   readonly token: { readonly name: string; readonly symbol: string; readonly decimals: number };
+  /** Training and scoring of the attribution model (config/attribution.ts). */
+  readonly attribution: AttributionConfig;
 }
 
 export const CONFIG_PATH = fileURLToPath(new URL("./protocol.json", import.meta.url));
@@ -68,6 +71,7 @@ export function parseConfig(raw: unknown, file: string): ProtocolConfig {
     throw new ConfigError(file, "prover.singleThread", "expected true or false");
   }
   requireInteger(file, "token.decimals", c.token?.decimals, 0, 18);
+  parseAttributionConfig(c.attribution, file);
   return c;
 }
 

@@ -1,0 +1,129 @@
+/**
+ * The `attribution` section of config/protocol.json: how the model is trained and scored
+ * (attribution/). Validated by parseAttributionConfig, called from parseConfig.
+ */
+import { ConfigError } from "./index.ts";
+
+export const ATTRIBUTION_METHODS = ["influence", "tracin", "trak", "knn-shapley"] as const;
+export type AttributionMethod = (typeof ATTRIBUTION_METHODS)[number];
+
+export interface ProjectionRanksConfig {
+  /** Rows of the projection of the input [x; 1]. */
+  readonly input: number;
+  /** Rows of the projection of the hidden-layer error. */
+  readonly delta: number;
+  /** Rows of the projection of the activations [h; 1]. */
+  readonly activation: number;
+}
+
+/** One demo contributor: a slice of MNIST of some quality. */
+export interface PartitionConfig {
+  readonly label: string;
+  /** clean: fresh examples; noisy: fresh examples with a fraction `noise` of labels changed;
+   *  duplicate: copies of the first `size` examples of contributor `source`. */
+  readonly kind: "clean" | "noisy" | "duplicate";
+  readonly size: number;
+  readonly noise?: number;
+  readonly source?: number;
+}
+
+export interface AttributionConfig {
+  /** Execution providers in order of preference, e.g. ["cuda", "cpu"]. */
+  readonly providers: readonly string[];
+  /** Fail when the first provider does not load instead of falling back. */
+  readonly strict: boolean;
+  /** Intra-op threads of every session (fixed so results are reproducible). */
+  readonly threads: number;
+  readonly method: AttributionMethod;
+  readonly seed: number;
+  readonly validationSize: number;
+  readonly hidden: number;
+  readonly training: { readonly epochs: number; readonly batchSize: number; readonly learningRate: number; readonly weightDecay: number };
+  /** Rows per forward batch and per feature chunk. */
+  readonly batchSize: number;
+  readonly influence: { readonly damping: number };
+  readonly tracin: { readonly checkpoints: number; readonly ranks: ProjectionRanksConfig };
+  readonly trak: { readonly models: number; readonly damping: number; readonly ranks: ProjectionRanksConfig };
+  readonly knnShapley: { readonly k: number };
+  readonly partitions: readonly PartitionConfig[];
+  readonly eval: {
+    readonly trainSize: number;
+    readonly targets: number;
+    readonly subsets: number;
+    readonly mislabelFraction: number;
+    readonly mislabelTrainSize: number;
+    readonly throughputSize: number;
+  };
+}
+
+function int(file: string, field: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(file, field, `expected an integer in [${min}, ${max}], got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function real(file: string, field: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
+    throw new ConfigError(file, field, `expected a number in [${min}, ${max}], got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function ranks(file: string, field: string, r: ProjectionRanksConfig | undefined): void {
+  int(file, `${field}.input`, r?.input, 1, 256);
+  int(file, `${field}.delta`, r?.delta, 1, 256);
+  int(file, `${field}.activation`, r?.activation, 1, 256);
+}
+
+/** Validates the attribution section; throws ConfigError naming the field. */
+export function parseAttributionConfig(raw: unknown, file: string): AttributionConfig {
+  const a = raw as AttributionConfig | undefined;
+  if (typeof a !== "object" || a === null) throw new ConfigError(file, "attribution", "expected an object");
+  if (!Array.isArray(a.providers) || a.providers.length === 0 || !a.providers.every((p) => typeof p === "string" && /^[a-z]+$/.test(p))) {
+    throw new ConfigError(file, "attribution.providers", `expected a non-empty list of provider names such as ["cuda", "cpu"], got ${JSON.stringify(a.providers)}`);
+  }
+  if (new Set(a.providers).size !== a.providers.length) throw new ConfigError(file, "attribution.providers", "a provider is listed twice");
+  if (typeof a.strict !== "boolean") throw new ConfigError(file, "attribution.strict", "expected true or false");
+  int(file, "attribution.threads", a.threads, 1, 256);
+  if (!ATTRIBUTION_METHODS.includes(a.method)) {
+    throw new ConfigError(file, "attribution.method", `expected one of ${ATTRIBUTION_METHODS.join(", ")}, got ${JSON.stringify(a.method)}`);
+  }
+  int(file, "attribution.seed", a.seed, 0, 2 ** 32 - 1);
+  int(file, "attribution.validationSize", a.validationSize, 10, 5000);
+  int(file, "attribution.hidden", a.hidden, 1, 4096);
+  int(file, "attribution.training.epochs", a.training?.epochs, 1, 1000);
+  int(file, "attribution.training.batchSize", a.training.batchSize, 1, 65536);
+  real(file, "attribution.training.learningRate", a.training.learningRate, 1e-9, 10);
+  real(file, "attribution.training.weightDecay", a.training.weightDecay, 0, 1);
+  int(file, "attribution.batchSize", a.batchSize, 1, 65536);
+  real(file, "attribution.influence.damping", a.influence?.damping, 1e-9, 1e3);
+  int(file, "attribution.tracin.checkpoints", a.tracin?.checkpoints, 1, 1000);
+  if (a.tracin.checkpoints > a.training.epochs) throw new ConfigError(file, "attribution.tracin.checkpoints", "cannot exceed training.epochs (one checkpoint per epoch)");
+  ranks(file, "attribution.tracin.ranks", a.tracin.ranks);
+  int(file, "attribution.trak.models", a.trak?.models, 1, 100);
+  real(file, "attribution.trak.damping", a.trak.damping, 1e-9, 1e3);
+  ranks(file, "attribution.trak.ranks", a.trak.ranks);
+  int(file, "attribution.knnShapley.k", a.knnShapley?.k, 1, 1000);
+  if (!Array.isArray(a.partitions) || a.partitions.length === 0) throw new ConfigError(file, "attribution.partitions", "expected a non-empty list");
+  a.partitions.forEach((p, i) => {
+    const f = `attribution.partitions[${i}]`;
+    if (typeof p?.label !== "string" || p.label === "") throw new ConfigError(file, `${f}.label`, "expected a non-empty string");
+    if (!["clean", "noisy", "duplicate"].includes(p.kind)) throw new ConfigError(file, `${f}.kind`, `expected clean, noisy or duplicate, got ${JSON.stringify(p.kind)}`);
+    int(file, `${f}.size`, p.size, 1, 10000);
+    if (p.kind === "noisy") real(file, `${f}.noise`, p.noise, 0, 1);
+    if (p.kind === "duplicate") {
+      int(file, `${f}.source`, p.source, 0, i - 1);
+      if (a.partitions[p.source!]!.kind === "duplicate") throw new ConfigError(file, `${f}.source`, "must name a contributor with data of its own");
+      if (p.size > a.partitions[p.source!]!.size) throw new ConfigError(file, `${f}.size`, "cannot exceed the source contributor's size");
+    }
+  });
+  const e = a.eval;
+  int(file, "attribution.eval.trainSize", e?.trainSize, 20, 9000);
+  int(file, "attribution.eval.targets", e.targets, 2, a.validationSize);
+  int(file, "attribution.eval.subsets", e.subsets, 2, 1000);
+  real(file, "attribution.eval.mislabelFraction", e.mislabelFraction, 0.001, 0.5);
+  int(file, "attribution.eval.mislabelTrainSize", e.mislabelTrainSize, 20, 9000);
+  int(file, "attribution.eval.throughputSize", e.throughputSize, 1, 100000);
+  return a;
+}
