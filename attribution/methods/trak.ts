@@ -5,7 +5,7 @@
  *   tau_m(i, j) = (P g_j)^T K^-1 phi_i (1 - p_y,i)  = (K^-1 P g_j)^T (P g_i)
  * where g = gradient of log p_y (residual y - p), so tau > 0 means i helps j. The ensemble
  * average is tau = mean_m tau_m, i.e. features concatenated over models (divided by M on one side).
- * K^-1 is applied on the validation side (dim k per validation row, once), so training rows cost
+ * K^-1 is applied on the validation side (one Gemm of the validation rows), so training rows cost
  * only their projection. P is projected-gradients.ts (whole MLP, Kronecker Gaussian, seeded per model).
  * Cost per model: a forward pass of train and validation, n k^2 for K (one Gemm), k^3 / 3 to invert.
  */
@@ -66,16 +66,14 @@ export async function trak(input: ScoringInput, settings: TrakSettings): Promise
     for (let t = 0; t < k; t++) trace += kernel[t * k + t]!;
     for (let t = 0; t < k; t++) kernel[t * k + t]! += (settings.damping * trace) / k;
     const inverse = spdInverse(kernel, k);
-    const valSolved = new Float64Array(val.rows * k);
-    const g = new Float64Array(k);
+    // K^-1 P g_j for every validation row, as one Gemm: [m, k] x [k, k] (K^-1 is symmetric).
+    const valGrad = new Float64Array(val.rows * k);
     for (let j = 0; j < val.rows; j++) {
-      projectedGradient(input.shape, model.params, projection, val.residual.subarray(j * classes, (j + 1) * classes), val.act.subarray(j * h1, (j + 1) * h1), valXp.subarray(j * ri, (j + 1) * ri), g, 0);
-      for (let r = 0; r < k; r++) {
-        let s = 0;
-        for (let c = 0; c < k; c++) s += inverse[r * k + c]! * g[c]!;
-        valSolved[j * k + r] = s / models.length;
-      }
+      projectedGradient(input.shape, model.params, projection, val.residual.subarray(j * classes, (j + 1) * classes), val.act.subarray(j * h1, (j + 1) * h1), valXp.subarray(j * ri, (j + 1) * ri), valGrad, j * k);
     }
+    const solved = await gemm(Float32Array.from(valGrad), val.rows, k, Float32Array.from(inverse), k, k, false, false, input.providers);
+    const valSolved = new Float64Array(val.rows * k);
+    for (let t = 0; t < valSolved.length; t++) valSolved[t] = solved[t]! / models.length;
     terms.push({ params: model.params, projection, train, trainXp, valSolved });
   }
   const k = terms[0]!.projection.dim;

@@ -1,0 +1,19 @@
+/**
+ * attribution/: influence scores of training examples from a model trained with onnxruntime.
+ * Other folders import from here only.
+ *
+ *   runAttribution(config.attribution, { decimals, scoreBits })  -> rows, per-contributor sums, model hash
+ *   writeAttribution(dir, result, decimals)                       -> examples.csv, model.onnx, attribution.json
+ */
+export { runAttribution, scoreContributors, type AttributionResult, type ContributorScore, type ExampleScoreRow } from "./pipeline.ts";
+export { writeAttribution, examplesCsv } from "./output.ts";
+export { buildPartitions, contributorAddress, flipLabels, type Partition } from "./partitions.ts";
+export { loadMnist, splitMnist, exampleHash, datasetHash, subset, concat, type Dataset, type Split } from "./data.ts";
+export { scoreToFixedPoint, scoresToFixedPoint, normalizeScores, type ScoreFormat } from "./fixed.ts";
+export { createSession, clearProviderCache, type ProviderOptions, type LoadedSession } from "./providers.ts";
+export { train, initialParams, type TrainedModel, type TrainOptions, type Checkpoint } from "./train.ts";
+export { exportModel, forward, accuracy, type ExportedModel, type ForwardOutputs } from "./model.ts";
+export { prepareMethod, type Attribution, type ScoringInput } from "./methods/index.ts";
+export { validationScores, attributionMatrix } from "./score.ts";
+export { lds, rocAuc, spearman } from "./metrics.ts";
+export { AttributionError, ScoreRangeError, type AttributionErrorCode, type ScoreErrorCode } from "./errors.ts";

@@ -1,0 +1,45 @@
+/**
+ * Files for the rest of the pipeline, written atomically into one directory:
+ *   examples.csv      header example,contributor,score: 0x + 32 hex digits, EIP-55 address,
+ *                     decimal fixed-point score (witness/examples-file.ts reads this format)
+ *   model.onnx        the exported inference model (its sha256 is modelHash)
+ *   attribution.json  method, provider, modelHash, validationHash, accuracy, per-contributor sums
+ */
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { formatFixedPoint } from "../witness/fixed-point.ts";
+import type { AttributionResult } from "./pipeline.ts";
+
+export function examplesCsv(result: Pick<AttributionResult, "rows">, decimals: number): string {
+  const lines = ["example,contributor,score"];
+  for (const r of result.rows) {
+    lines.push(`0x${r.exampleHash.toString(16).padStart(32, "0")},${r.contributor},${formatFixedPoint(r.score, decimals)}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function writeAtomic(path: string, content: string | Uint8Array): void {
+  writeFileSync(`${path}.tmp`, content);
+  renameSync(`${path}.tmp`, path);
+}
+
+/** Writes the three files into `dir`; returns their paths. */
+export function writeAttribution(dir: string, result: AttributionResult, decimals: number): { examples: string; model: string; summary: string } {
+  mkdirSync(dir, { recursive: true });
+  const paths = { examples: join(dir, "examples.csv"), model: join(dir, "model.onnx"), summary: join(dir, "attribution.json") };
+  writeAtomic(paths.examples, examplesCsv(result, decimals));
+  writeAtomic(paths.model, result.model.bytes);
+  const summary = {
+    method: result.method,
+    provider: result.provider,
+    modelHash: result.model.hash,
+    validationHash: result.validationHash,
+    validationAccuracy: result.validationAccuracy,
+    divisor: result.divisor,
+    decimals,
+    contributors: result.contributors.map((c) => ({ ...c, total: formatFixedPoint(c.total, decimals), positiveTotal: formatFixedPoint(c.positiveTotal, decimals) })),
+    timings: result.timings,
+  };
+  writeAtomic(paths.summary, `${JSON.stringify(summary, null, 2)}\n`);
+  return paths;
+}

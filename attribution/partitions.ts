@@ -1,0 +1,70 @@
+/**
+ * The demo's contributors: slices of the MNIST pool of varied quality (clean data, data with
+ * changed labels, copies of another contributor's data, a handful of examples), so payouts can be
+ * seen to follow quality. Deterministic for a seed: fresh examples are taken in a seeded order,
+ * changed labels are seeded, addresses are derived from the seed and the contributor's position.
+ */
+import { createHash } from "node:crypto";
+import { getAddress } from "ethers";
+import type { PartitionConfig } from "../config/attribution.ts";
+import { CLASSES, subset, type Dataset } from "./data.ts";
+import { AttributionError } from "./errors.ts";
+import { derive, Rng } from "./prng.ts";
+
+/** One contributor's data. */
+export interface Partition {
+  readonly label: string;
+  readonly kind: PartitionConfig["kind"];
+  /** EIP-55 address. */
+  readonly address: string;
+  readonly data: Dataset;
+  /** Which examples had their label changed (noisy partitions), by position. */
+  readonly flipped: Uint8Array;
+}
+
+/** Deterministic demo address of contributor `index`: the last 20 bytes of sha256(seed, index). */
+export function contributorAddress(seed: number, index: number): string {
+  const digest = createHash("sha256").update(`attribution-prover/contributor/${seed}/${index}`).digest("hex");
+  return getAddress(`0x${digest.slice(24)}`);
+}
+
+/** Changes the label of a seeded `fraction` of `data` to a different class; returns the mask. */
+export function flipLabels(data: Dataset, fraction: number, seed: bigint): Uint8Array {
+  const rng = new Rng(seed);
+  const count = Math.round(fraction * data.size);
+  const order = rng.permutation(data.size);
+  const flipped = new Uint8Array(data.size);
+  for (let k = 0; k < count; k++) {
+    const i = order[k]!;
+    data.labels[i] = (data.labels[i]! + 1 + rng.int(CLASSES - 1)) % CLASSES;
+    flipped[i] = 1;
+  }
+  return flipped;
+}
+
+/** Builds the contributors of `specs` from `pool`. */
+export function buildPartitions(pool: Dataset, specs: readonly PartitionConfig[], seed: number): Partition[] {
+  const order = new Rng(derive(seed, "partitions")).permutation(pool.size);
+  let next = 0;
+  const parts: Partition[] = [];
+  specs.forEach((spec, index) => {
+    const address = contributorAddress(seed, index);
+    if (spec.kind === "duplicate") {
+      const source = parts[spec.source ?? -1];
+      if (!source || spec.size > source.data.size) {
+        throw new AttributionError("PARTITION_INVALID", `partition ${index} (${spec.label}): source ${spec.source} must be an earlier contributor with at least ${spec.size} examples`);
+      }
+      const data = subset(source.data, Array.from({ length: spec.size }, (_, i) => i));
+      parts.push({ label: spec.label, kind: spec.kind, address, data, flipped: source.flipped.slice(0, spec.size) });
+      return;
+    }
+    if (next + spec.size > pool.size) {
+      throw new AttributionError("PARTITION_INVALID", `partition ${index} (${spec.label}): ${spec.size} examples requested, ${pool.size - next} left in the pool`);
+    }
+    const data = subset(pool, order.subarray(next, next + spec.size));
+    next += spec.size;
+    const flipped = spec.kind === "noisy" ? flipLabels(data, spec.noise ?? 0, derive(seed, "noise", index)) : new Uint8Array(data.size);
+    parts.push({ label: spec.label, kind: spec.kind, address, data, flipped });
+  });
+  return parts;
+}

@@ -1,0 +1,114 @@
+/**
+ * The attribution step of an epoch: train on the contributors' data (all partitions together,
+ * duplicates included, as registered), export the inference model, score every training example
+ * on the held-out validation loss with the configured method, normalise and convert the scores to
+ * fixed point, and return one row per (example, contributor) plus per-contributor sums.
+ */
+import type { AttributionConfig } from "../config/attribution.ts";
+import { accuracy } from "./model.ts";
+import { concat, exampleHash, splitMnist, type Dataset } from "./data.ts";
+import { normalizeScores, scoresToFixedPoint, type ScoreFormat } from "./fixed.ts";
+import { exportModel, type ExportedModel } from "./model.ts";
+import { prepareMethod } from "./methods/index.ts";
+import { buildPartitions, type Partition } from "./partitions.ts";
+import { validationScores } from "./score.ts";
+import { ensembleOf, mlpShape, providerOptions, runner, trainOptions } from "./session.ts";
+import { train } from "./train.ts";
+
+/** One training example as claimed by one contributor. */
+export interface ExampleScoreRow {
+  /** 128-bit id: first 16 bytes of sha256(pixels || label). */
+  readonly exampleHash: bigint;
+  /** EIP-55 address of the contributor. */
+  readonly contributor: string;
+  /** Signed fixed-point score (config.fixedPoint.decimals), normalised to [-1, 1] before scaling. */
+  readonly score: bigint;
+}
+
+export interface ContributorScore {
+  readonly address: string;
+  readonly label: string;
+  readonly kind: Partition["kind"];
+  readonly examples: number;
+  /** Sum of the signed scores of the contributor's rows. */
+  readonly total: bigint;
+  /** Sum of the scores clipped at 0 (what the policy pays on, before deduplication). */
+  readonly positiveTotal: bigint;
+}
+
+export interface AttributionResult {
+  readonly rows: readonly ExampleScoreRow[];
+  readonly contributors: readonly ContributorScore[];
+  readonly method: AttributionConfig["method"];
+  /** Execution provider that trained and scored. */
+  readonly provider: string;
+  readonly model: ExportedModel;
+  readonly validationHash: string;
+  readonly validationAccuracy: number;
+  /** Raw float scores were divided by this before fixed-point conversion. */
+  readonly divisor: number;
+  /** Raw float64 scores, in row order. */
+  readonly rawScores: Float64Array;
+  /** Seconds per stage. */
+  readonly timings: Readonly<Record<string, number>>;
+}
+
+/** Scores `partitions` against `validation`. */
+export async function scoreContributors(
+  partitions: readonly Partition[], validation: Dataset, validationHash: string,
+  settings: AttributionConfig, format: ScoreFormat, log?: (message: string) => void,
+): Promise<AttributionResult> {
+  const timings: Record<string, number> = {};
+  let t = performance.now();
+  const lap = (stage: string) => {
+    const now = performance.now();
+    timings[stage] = (now - t) / 1000;
+    t = now;
+  };
+  const providers = providerOptions(settings, log);
+  const shape = mlpShape(settings);
+  const data = concat(...partitions.map((p) => p.data));
+  const model = await train(data, trainOptions(settings, providers));
+  lap("train");
+  const exported = exportModel(shape, model.params);
+  const run = runner(shape, providers, settings.batchSize);
+  const validationAccuracy = accuracy(await run(model.params, validation), validation.labels, shape.classes);
+  lap("export");
+  const ensemble = ensembleOf(model, data, settings, providers);
+  if (settings.method === "trak") {
+    await ensemble();
+    lap("trainEnsemble");
+  }
+  const attribution = await prepareMethod(settings.method, { shape, train: data, validation, model, ensemble, run, providers }, settings);
+  const rawScores = validationScores(attribution, data.size, validation.size, settings.batchSize);
+  lap("score");
+  const { normalized, divisor } = normalizeScores(rawScores);
+  const fixed = scoresToFixedPoint(normalized, format);
+  const rows: ExampleScoreRow[] = [];
+  const contributors: ContributorScore[] = [];
+  let at = 0;
+  for (const p of partitions) {
+    let total = 0n;
+    let positiveTotal = 0n;
+    for (let i = 0; i < p.data.size; i++, at++) {
+      const score = fixed[at]!;
+      rows.push({ exampleHash: exampleHash(p.data, i), contributor: p.address, score });
+      total += score;
+      if (score > 0n) positiveTotal += score;
+    }
+    contributors.push({ address: p.address, label: p.label, kind: p.kind, examples: p.data.size, total, positiveTotal });
+  }
+  lap("fixedPoint");
+  return {
+    rows, contributors, method: settings.method, provider: model.provider, model: exported,
+    validationHash, validationAccuracy, divisor, rawScores, timings,
+  };
+}
+
+/** The whole step from config: seeded MNIST split, demo partitions, scores. */
+export async function runAttribution(settings: AttributionConfig, format: ScoreFormat, log?: (message: string) => void): Promise<AttributionResult & { readonly partitions: readonly Partition[] }> {
+  const split = splitMnist(settings.seed, settings.validationSize);
+  const partitions = buildPartitions(split.pool, settings.partitions, settings.seed);
+  const result = await scoreContributors(partitions, split.validation, split.validationHash, settings, format, log);
+  return { ...result, partitions };
+}
