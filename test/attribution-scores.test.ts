@@ -1,0 +1,112 @@
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { config, ConfigError } from "../config/index.ts";
+import { parseAttributionConfig, type AttributionConfig, type AttributionMethod } from "../config/attribution.ts";
+import { examplesCsv, exampleHash, rocAuc, runAttribution, spearman, writeAttribution } from "../attribution/index.ts";
+
+const FORMAT = { decimals: 6, scoreBits: 48 };
+
+/** The repository's attribution config at test sizes. */
+function small(method: AttributionMethod): AttributionConfig {
+  return {
+    ...config.attribution,
+    providers: ["cpu"],
+    method,
+    validationSize: 40,
+    hidden: 16,
+    training: { ...config.attribution.training, epochs: 2 },
+    batchSize: 64,
+    tracin: { checkpoints: 2, ranks: { input: 4, delta: 4, activation: 8 } },
+    trak: { ...config.attribution.trak, models: 2, ranks: { input: 4, delta: 4, activation: 8 } },
+    knnShapley: { k: 5 },
+    partitions: [
+      { label: "clean", kind: "clean", size: 150 },
+      { label: "noisy", kind: "noisy", size: 80, noise: 0.5 },
+      { label: "copier", kind: "duplicate", size: 30, source: 0 },
+      { label: "few", kind: "clean", size: 8 },
+    ],
+  };
+}
+
+describe("attribution scores", () => {
+  for (const method of ["influence", "tracin", "trak", "knn-shapley"] as const) {
+    test(`${method}: a duplicated example scores exactly what the original scores`, async () => {
+      const r = await runAttribution(small(method), FORMAT, () => {});
+      assert.equal(r.rows.length, 150 + 80 + 30 + 8);
+      const copier = r.rows.slice(230, 260);
+      copier.forEach((row, i) => {
+        const original = r.rows[i]!;
+        assert.equal(row.exampleHash, original.exampleHash);
+        assert.notEqual(row.contributor, original.contributor);
+        assert.equal(row.score, original.score, `row ${i}`);
+      });
+      const sum = (from: number, to: number) => r.rows.slice(from, to).reduce((s, x) => s + x.score, 0n);
+      assert.equal(r.contributors[0]!.total, sum(0, 150));
+      assert.equal(r.contributors[2]!.total, sum(230, 260));
+    });
+  }
+
+  test("the pipeline is byte-identical across runs and the CSV has the examples-file format", async () => {
+    const a = await runAttribution(small("trak"), FORMAT, () => {});
+    const b = await runAttribution(small("trak"), FORMAT, () => {});
+    assert.equal(a.model.hash, b.model.hash);
+    assert.equal(examplesCsv(a, 6), examplesCsv(b, 6));
+    const dir = mkdtempSync(join(tmpdir(), "attribution-"));
+    try {
+      const paths = writeAttribution(dir, a, 6);
+      const lines = readFileSync(paths.examples, "utf8").trimEnd().split("\n");
+      assert.equal(lines[0], "example,contributor,score");
+      assert.match(lines[1]!, /^0x[0-9a-f]{32},0x[0-9a-fA-F]{40},-?\d+(\.\d+)?$/);
+      assert.equal(lines.length, 1 + a.rows.length);
+      const summary = JSON.parse(readFileSync(paths.summary, "utf8"));
+      assert.equal(summary.modelHash, a.model.hash);
+      assert.equal(summary.validationHash, a.validationHash);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("changed labels score lower than clean ones (mislabel ranking)", async () => {
+    const settings = small("influence");
+    const r = await runAttribution({ ...settings, training: { ...settings.training, epochs: 6 } }, FORMAT, () => {});
+    const noisy = r.partitions[1]!;
+    const scores = r.rows.slice(150, 230).map((x) => -Number(x.score));
+    const auc = rocAuc(scores, [...noisy.flipped].map(Boolean));
+    assert.ok(auc > 0.8, `AUC ${auc}`);
+  });
+
+  test("example hashes are the first 16 bytes of sha256(pixels || label)", async () => {
+    const r = await runAttribution(small("influence"), FORMAT, () => {});
+    assert.equal(r.rows[0]!.exampleHash, exampleHash(r.partitions[0]!.data, 0));
+    assert.ok(r.rows[0]!.exampleHash < 1n << 128n);
+  });
+});
+
+describe("attribution config", () => {
+  const good = config.attribution;
+  const bad = (patch: object, field: RegExp) =>
+    assert.throws(() => parseAttributionConfig({ ...good, ...patch }, "t.json"), (e: unknown) => e instanceof ConfigError && field.test(e.field));
+
+  test("the repository's section is valid", () => assert.equal(parseAttributionConfig(good, "t.json"), good));
+  test("bad values name their field", () => {
+    bad({ providers: [] }, /^attribution\.providers$/);
+    bad({ providers: ["cpu", "cpu"] }, /^attribution\.providers$/);
+    bad({ strict: "yes" }, /^attribution\.strict$/);
+    bad({ method: "magic" }, /^attribution\.method$/);
+    bad({ tracin: { ...good.tracin, checkpoints: 1000 } }, /^attribution\.tracin\.checkpoints$/);
+    bad({ partitions: [{ label: "x", kind: "duplicate", size: 1, source: 0 }] }, /^attribution\.partitions\[0\]\.source$/);
+    bad({ partitions: [{ label: "x", kind: "noisy", size: 1 }] }, /^attribution\.partitions\[0\]\.noise$/);
+  });
+});
+
+describe("metrics", () => {
+  test("spearman and AUC on known cases", () => {
+    assert.equal(spearman([1, 2, 3, 4], [10, 20, 30, 40]), 1);
+    assert.equal(spearman([1, 2, 3, 4], [4, 3, 2, 1]), -1);
+    assert.equal(rocAuc([0.1, 0.9, 0.8, 0.2], [false, true, true, false]), 1);
+    assert.equal(rocAuc([1, 1], [true, false]), 0.5);
+  });
+});
