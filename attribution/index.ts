@@ -14,6 +14,6 @@ export { createSession, clearProviderCache, type ProviderOptions, type LoadedSes
 export { train, initialParams, type TrainedModel, type TrainOptions, type Checkpoint } from "./train.ts";
 export { exportModel, forward, accuracy, type ExportedModel, type ForwardOutputs } from "./model.ts";
 export { prepareMethod, type Attribution, type ScoringInput } from "./methods/index.ts";
-export { validationScores, attributionMatrix } from "./score.ts";
+export { validationScores, attributionMatrix, selfScores } from "./score.ts";
 export { lds, rocAuc, spearman } from "./metrics.ts";
 export { AttributionError, ScoreRangeError, type AttributionErrorCode, type ScoreErrorCode } from "./errors.ts";

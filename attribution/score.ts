@@ -58,3 +58,25 @@ export async function attributionMatrix(
   }
   return matrix;
 }
+
+/**
+ * Self-influence tau(i, i) of every row of an attribution prepared with the training set as its
+ * own validation set (the usual mislabel-detection signal: a wrong label is hard to predict from
+ * the other examples, so its own gradient explains its loss). Bilinear methods only.
+ */
+export function selfScores(attribution: BilinearAttribution, size: number, chunk: number): Float64Array {
+  const out = new Float64Array(size);
+  const dim = attribution.dim;
+  for (let from = 0; from < size; from += chunk) {
+    const to = Math.min(size, from + chunk);
+    const a = attribution.trainFeatures(from, to);
+    const b = attribution.valFeatures(from, to);
+    for (let r = 0; r < to - from; r++) {
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += a[r * dim + d]! * b[r * dim + d]!;
+      out[from + r] = s;
+    }
+  }
+  return out;
+}
+
