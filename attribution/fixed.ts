@@ -53,3 +53,16 @@ export function normalizeScores(values: Float64Array): { normalized: Float64Arra
   const divisor = max > 0 ? max : 1;
   return { normalized: values.map((v) => v / divisor), divisor };
 }
+
+/**
+ * The score format of a protocol config: fixedPoint.decimals and widths.scoreBits (the example
+ * circuit's signed score width). Throws a RangeError naming the field when the width is missing.
+ */
+export function scoreFormatOf(config: { readonly fixedPoint: { readonly decimals: number }; readonly widths: object }): ScoreFormat {
+  const scoreBits = (config.widths as { readonly scoreBits?: unknown }).scoreBits;
+  if (typeof scoreBits !== "number") throw new RangeError("widths.scoreBits is missing from the protocol config; the example circuit's score width is required");
+  const format = { decimals: config.fixedPoint.decimals, scoreBits };
+  assertFormat(format);
+  return format;
+}
+

@@ -9,7 +9,7 @@ export { runAttribution, scoreContributors, type AttributionResult, type Contrib
 export { writeAttribution, examplesCsv } from "./output.ts";
 export { buildPartitions, contributorAddress, flipLabels, type Partition } from "./partitions.ts";
 export { loadMnist, splitMnist, exampleHash, datasetHash, subset, concat, type Dataset, type Split } from "./data.ts";
-export { scoreToFixedPoint, scoresToFixedPoint, normalizeScores, type ScoreFormat } from "./fixed.ts";
+export { scoreToFixedPoint, scoresToFixedPoint, normalizeScores, scoreFormatOf, type ScoreFormat } from "./fixed.ts";
 export { createSession, clearProviderCache, type ProviderOptions, type LoadedSession } from "./providers.ts";
 export { train, initialParams, type TrainedModel, type TrainOptions, type Checkpoint } from "./train.ts";
 export { exportModel, forward, accuracy, type ExportedModel, type ForwardOutputs } from "./model.ts";
