@@ -2,10 +2,12 @@
  * The demo's contributors: slices of the MNIST pool of varied quality (clean data, data with
  * changed labels, copies of another contributor's data, a handful of examples), so payouts can be
  * seen to follow quality. Deterministic for a seed: fresh examples are taken in a seeded order,
- * changed labels are seeded, addresses are derived from the seed and the contributor's position.
+ * changed labels are seeded. A contributor's address is that of its development key
+ *   key(label) = keccak256(utf8("attribution-prover/demo-contributor/" + label))
+ * the same derivation as scripts/lib/demo-contributors.ts, so the demo can register each
+ * partition from its own address.
  */
-import { createHash } from "node:crypto";
-import { getAddress } from "ethers";
+import { computeAddress, keccak256, toUtf8Bytes } from "ethers";
 import type { PartitionConfig } from "../config/attribution.ts";
 import { CLASSES, subset, type Dataset } from "./data.ts";
 import { AttributionError } from "./errors.ts";
@@ -22,10 +24,9 @@ export interface Partition {
   readonly flipped: Uint8Array;
 }
 
-/** Deterministic demo address of contributor `index`: the last 20 bytes of sha256(seed, index). */
-export function contributorAddress(seed: number, index: number): string {
-  const digest = createHash("sha256").update(`attribution-prover/contributor/${seed}/${index}`).digest("hex");
-  return getAddress(`0x${digest.slice(24)}`);
+/** EIP-55 address of the demo development key of `label` (see the header). */
+export function contributorAddress(label: string): string {
+  return computeAddress(keccak256(toUtf8Bytes(`attribution-prover/demo-contributor/${label}`)));
 }
 
 /** Changes the label of a seeded `fraction` of `data` to a different class; returns the mask. */
@@ -48,7 +49,7 @@ export function buildPartitions(pool: Dataset, specs: readonly PartitionConfig[]
   let next = 0;
   const parts: Partition[] = [];
   specs.forEach((spec, index) => {
-    const address = contributorAddress(seed, index);
+    const address = contributorAddress(spec.label);
     if (spec.kind === "duplicate") {
       const source = parts[spec.source ?? -1];
       if (!source || spec.size > source.data.size) {

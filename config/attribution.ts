@@ -18,6 +18,7 @@ export interface ProjectionRanksConfig {
 
 /** One demo contributor: a slice of MNIST of some quality. */
 export interface PartitionConfig {
+  /** Unique; the contributor's development key and address derive from it (attribution/partitions.ts). */
   readonly label: string;
   /** clean: fresh examples; noisy: fresh examples with a fraction `noise` of labels changed;
    *  duplicate: copies of the first `size` examples of contributor `source`. */
@@ -106,9 +107,12 @@ export function parseAttributionConfig(raw: unknown, file: string): AttributionC
   ranks(file, "attribution.trak.ranks", a.trak.ranks);
   int(file, "attribution.knnShapley.k", a.knnShapley?.k, 1, 1000);
   if (!Array.isArray(a.partitions) || a.partitions.length === 0) throw new ConfigError(file, "attribution.partitions", "expected a non-empty list");
+  const labels = new Set<string>();
   a.partitions.forEach((p, i) => {
     const f = `attribution.partitions[${i}]`;
     if (typeof p?.label !== "string" || p.label === "") throw new ConfigError(file, `${f}.label`, "expected a non-empty string");
+    if (labels.has(p.label)) throw new ConfigError(file, `${f}.label`, `${JSON.stringify(p.label)} is used twice; the label names the contributor's key`);
+    labels.add(p.label);
     if (!["clean", "noisy", "duplicate"].includes(p.kind)) throw new ConfigError(file, `${f}.kind`, `expected clean, noisy or duplicate, got ${JSON.stringify(p.kind)}`);
     int(file, `${f}.size`, p.size, 1, 10000);
     if (p.kind === "noisy") real(file, `${f}.noise`, p.noise, 0, 1);

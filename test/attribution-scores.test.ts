@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { config, ConfigError } from "../config/index.ts";
 import { parseAttributionConfig, type AttributionConfig, type AttributionMethod } from "../config/attribution.ts";
-import { examplesCsv, exampleHash, rocAuc, runAttribution, spearman, writeAttribution } from "../attribution/index.ts";
+import { computeAddress, keccak256, toUtf8Bytes } from "ethers";
+import { contributorAddress, examplesCsv, exampleHash, rocAuc, runAttribution, spearman, writeAttribution } from "../attribution/index.ts";
 
 const FORMAT = { decimals: 6, scoreBits: 48 };
 
@@ -78,6 +79,10 @@ describe("attribution scores", () => {
     assert.ok(auc > 0.8, `AUC ${auc}`);
   });
 
+  test("a contributor's address is its development key's: keccak256(\"attribution-prover/demo-contributor/\" + label)", () => {
+    assert.equal(contributorAddress("clean-01"), computeAddress(keccak256(toUtf8Bytes("attribution-prover/demo-contributor/clean-01"))));
+  });
+
   test("example hashes are the first 16 bytes of sha256(pixels || label)", async () => {
     const r = await runAttribution(small("influence"), FORMAT, () => {});
     assert.equal(r.rows[0]!.exampleHash, exampleHash(r.partitions[0]!.data, 0));
@@ -99,6 +104,7 @@ describe("attribution config", () => {
     bad({ tracin: { ...good.tracin, checkpoints: 1000 } }, /^attribution\.tracin\.checkpoints$/);
     bad({ partitions: [{ label: "x", kind: "duplicate", size: 1, source: 0 }] }, /^attribution\.partitions\[0\]\.source$/);
     bad({ partitions: [{ label: "x", kind: "noisy", size: 1 }] }, /^attribution\.partitions\[0\]\.noise$/);
+    bad({ partitions: [{ label: "x", kind: "clean", size: 1 }, { label: "x", kind: "clean", size: 1 }] }, /^attribution\.partitions\[1\]\.label$/);
   });
 });
 
