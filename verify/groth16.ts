@@ -15,8 +15,8 @@
  * subgroup of order r, infinity for A, B, C, α, β, γ, δ (IC points may be infinity; vk_x may be,
  * and then contributes e(O, γ) = 1).
  *
- * Cost: parsing the key (G2 subgroup checks), its Miller-loop line coefficients for β, γ, δ and
- * the Miller loop of e(α, β) are computed once per key and cached (keyed by the key's JSON, so a
+ * Cost: parsing the key (G2 subgroup checks), its Miller-loop line coefficients for β, γ, δ, the
+ * Miller loop of e(α, β) and window tables of the IC points are computed once per key and cached (keyed by the key's JSON, so a
  * key object edited in place is parsed again). Per proof: one subgroup check of B, the line
  * coefficients of B, n scalar multiplications in G1, a 3-pair Miller loop and a final
  * exponentiation. It does not check that the key belongs to a circuit: compare vkeyHash(text)
@@ -30,15 +30,11 @@ import { array, g1Point, g2Point, publicSignal, record, tag, type G1Point, type 
 const { Fp12 } = bn254.fields;
 type LineCoefficients = ReturnType<typeof bn254.utils.calcPairingPrecomputes>;
 
+/** wNAF window of the IC points' multiplication tables (2^(w-1) points per window of w bits). */
+const IC_WINDOW = 4;
+
 /** A verification key parsed, checked and prepared for pairings. */
-export interface PreparedVerifyingKey {
-  readonly nPublic: number;
-  /** IC_0..IC_nPublic (may hold infinity). */
-  readonly ic: readonly G1Point[];
-  readonly alpha: G1Point;
-  readonly beta: G2Point;
-  readonly gamma: G2Point;
-  readonly delta: G2Point;
+export interface PreparedVerifyingKey extends ParsedVerifyingKey {
   /** Miller loop of e(α, β), without final exponentiation. */
   readonly alphaBetaMiller: Fp12;
   readonly gammaLines: LineCoefficients;
@@ -52,8 +48,19 @@ export interface ParsedProof {
   readonly c: G1Point;
 }
 
-/** Parses a snarkjs verification key (verification_key.json) and prepares its fixed pairings. */
-export function prepareVerifyingKey(vk: unknown): PreparedVerifyingKey {
+/** A verification key parsed and checked, not yet prepared. */
+export interface ParsedVerifyingKey {
+  readonly nPublic: number;
+  /** IC_0..IC_nPublic (may hold infinity). */
+  readonly ic: readonly G1Point[];
+  readonly alpha: G1Point;
+  readonly beta: G2Point;
+  readonly gamma: G2Point;
+  readonly delta: G2Point;
+}
+
+/** Parses and checks a snarkjs verification key (verification_key.json). */
+export function parseVerifyingKey(vk: unknown): ParsedVerifyingKey {
   const v = record(vk, "vk");
   tag(v.protocol, "vk.protocol", "groth16", "BAD_PROTOCOL");
   tag(v.curve, "vk.curve", "bn128", "BAD_CURVE");
@@ -66,22 +73,31 @@ export function prepareVerifyingKey(vk: unknown): PreparedVerifyingKey {
     throw new VerifyError("VK_INCONSISTENT", "vk.nPublic", `must be IC.length - 1 = ${icRaw.length - 1}`, v.nPublic);
   }
   const finite = { infinity: false };
-  const alpha = g1Point(v.vk_alpha_1, "vk.vk_alpha_1", finite);
-  const beta = g2Point(v.vk_beta_2, "vk.vk_beta_2", finite);
-  const gamma = g2Point(v.vk_gamma_2, "vk.vk_gamma_2", finite);
-  const delta = g2Point(v.vk_delta_2, "vk.vk_delta_2", finite);
-  const ic = icRaw.map((p, i) => g1Point(p, `vk.IC[${i}]`, { infinity: true }));
-  const a = alpha.toAffine();
-  const key: PreparedVerifyingKey = {
+  return {
     nPublic: v.nPublic,
-    ic,
-    alpha,
-    beta,
-    gamma,
-    delta,
-    alphaBetaMiller: bn254.millerLoopBatch([[bn254.utils.calcPairingPrecomputes(beta), a.x, a.y]]),
-    gammaLines: bn254.utils.calcPairingPrecomputes(gamma),
-    deltaLines: bn254.utils.calcPairingPrecomputes(delta),
+    alpha: g1Point(v.vk_alpha_1, "vk.vk_alpha_1", finite),
+    beta: g2Point(v.vk_beta_2, "vk.vk_beta_2", finite),
+    gamma: g2Point(v.vk_gamma_2, "vk.vk_gamma_2", finite),
+    delta: g2Point(v.vk_delta_2, "vk.vk_delta_2", finite),
+    ic: icRaw.map((p, i) => g1Point(p, `vk.IC[${i}]`, { infinity: true })),
+  };
+}
+
+/**
+ * Parses a snarkjs verification key and prepares its fixed pairings and IC tables (~70 ms for
+ * nPublic = 3; keep the result, or let verifyGroth16 cache it).
+ */
+export function prepareVerifyingKey(vk: unknown): PreparedVerifyingKey {
+  const parsed = parseVerifyingKey(vk);
+  // Window tables for vk_x: ~15 ms per IC point once, then each s_i·IC_i takes ~0.5 ms instead of
+  // ~2 ms (measured by scripts/bench-verify.ts). Infinity is noble's shared ZERO: leave it alone.
+  for (const point of parsed.ic) if (!point.is0()) point.precompute(IC_WINDOW, false);
+  const a = parsed.alpha.toAffine();
+  const key: PreparedVerifyingKey = {
+    ...parsed,
+    alphaBetaMiller: bn254.millerLoopBatch([[bn254.utils.calcPairingPrecomputes(parsed.beta), a.x, a.y]]),
+    gammaLines: bn254.utils.calcPairingPrecomputes(parsed.gamma),
+    deltaLines: bn254.utils.calcPairingPrecomputes(parsed.delta),
   };
   preparedByUs.add(Object.freeze(key));
   return key;

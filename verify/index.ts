@@ -6,10 +6,12 @@
 export {
   checkPairing,
   parseProof,
+  parseVerifyingKey,
   parsePublicSignals,
   prepareVerifyingKey,
   verifyGroth16,
   type ParsedProof,
+  type ParsedVerifyingKey,
   type PreparedVerifyingKey,
 } from "./groth16.ts";
 export { BASE_FIELD_ORDER, SCALAR_FIELD_ORDER, type G1Point, type G2Point } from "./parse.ts";
