@@ -251,6 +251,15 @@ describe("verifyGroth16 on a synthetic instance with a known trapdoor (no snarkj
     assert.equal(verifyGroth16(key, proof, ["1", "2"]), false);
   });
 
+  it("parses a key edited in place again, rather than using the prepared key cached for it", () => {
+    const { key, proof, signals } = instance([3n, 5n, 7n], [4n, 2n]);
+    assert.equal(verifyGroth16(key, proof, signals), true);
+    key.IC[2] = g1(8n);
+    assert.equal(verifyGroth16(key, proof, signals), false);
+    key.IC[2] = g1(7n);
+    assert.equal(verifyGroth16(key, proof, signals), true);
+  });
+
   it("allows IC points and vk_x at infinity (e(O, γ) = 1)", () => {
     const { key, proof, signals } = instance([0n, 5n], [0n]);
     assert.equal(verifyGroth16(key, proof, signals), true);

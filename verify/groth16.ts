@@ -15,12 +15,17 @@
  * subgroup of order r, infinity for A, B, C, α, β, γ, δ (IC points may be infinity; vk_x may be,
  * and then contributes e(O, γ) = 1).
  *
+ * Stricter than snarkjs 0.7.6, which accepts a coordinate + q (it reduces mod q, so one proof has
+ * two encodings), a G1 point without z, and any proof.protocol or proof.curve; those are
+ * malformed here (test/verify-groth16.test.ts pins both verdicts).
+ *
  * Cost: parsing the key (G2 subgroup checks), its Miller-loop line coefficients for β, γ, δ, the
- * Miller loop of e(α, β) and window tables of the IC points are computed once per key and cached (keyed by the key's JSON, so a
- * key object edited in place is parsed again). Per proof: one subgroup check of B, the line
- * coefficients of B, n scalar multiplications in G1, a 3-pair Miller loop and a final
- * exponentiation. It does not check that the key belongs to a circuit: compare vkeyHash(text)
- * with the expected hash.
+ * Miller loop of e(α, β) and window tables of the IC points are computed once per key (~50-70 ms
+ * at nPublic = 3) and cached, keyed by the key's JSON, so a key object edited in place is parsed
+ * again. Per proof (~20 ms here, as fast as snarkjs; scripts/bench-verify.ts): the subgroup check
+ * of B (~3 ms), its line coefficients (~1 ms), vk_x (~1 ms), a 3-pair Miller loop (~8 ms) and one
+ * final exponentiation (~6 ms). It does not check that the key belongs to a circuit: compare
+ * vkeyHash(text) with the expected hash.
  */
 import { bn254 } from "@noble/curves/bn254.js";
 import type { Fp12 } from "@noble/curves/abstract/tower.js";
@@ -32,6 +37,17 @@ type LineCoefficients = ReturnType<typeof bn254.utils.calcPairingPrecomputes>;
 
 /** wNAF window of the IC points' multiplication tables (2^(w-1) points per window of w bits). */
 const IC_WINDOW = 4;
+
+/** A verification key parsed and checked, not yet prepared. */
+export interface ParsedVerifyingKey {
+  readonly nPublic: number;
+  /** IC_0..IC_nPublic (may hold infinity). */
+  readonly ic: readonly G1Point[];
+  readonly alpha: G1Point;
+  readonly beta: G2Point;
+  readonly gamma: G2Point;
+  readonly delta: G2Point;
+}
 
 /** A verification key parsed, checked and prepared for pairings. */
 export interface PreparedVerifyingKey extends ParsedVerifyingKey {
@@ -46,17 +62,6 @@ export interface ParsedProof {
   readonly a: G1Point;
   readonly b: G2Point;
   readonly c: G1Point;
-}
-
-/** A verification key parsed and checked, not yet prepared. */
-export interface ParsedVerifyingKey {
-  readonly nPublic: number;
-  /** IC_0..IC_nPublic (may hold infinity). */
-  readonly ic: readonly G1Point[];
-  readonly alpha: G1Point;
-  readonly beta: G2Point;
-  readonly gamma: G2Point;
-  readonly delta: G2Point;
 }
 
 /** Parses and checks a snarkjs verification key (verification_key.json). */
