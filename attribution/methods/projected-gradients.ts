@@ -11,7 +11,7 @@
 import { PIXELS, pixelsAsFloat, type Dataset } from "../data.ts";
 import { gemm } from "../algebra.ts";
 import type { MlpParams, MlpShape } from "../graphs.ts";
-import type { ForwardOutputs } from "../model.ts";
+import type { GradientFactors } from "../features.ts";
 import { Rng } from "../prng.ts";
 import type { ProviderOptions } from "../providers.ts";
 
@@ -61,40 +61,65 @@ export async function projectInputs(data: Dataset, p: Projection, providers: Pro
   return out;
 }
 
-/**
- * Writes the projected gradient of one example into `into` (length p.dim) at `offset`.
- * residual: [classes] (e.g. y - p); act: [hidden + 1]; xp: [ranks.input] projected input.
- */
-export function projectedGradient(
-  shape: MlpShape, params: MlpParams, p: Projection,
-  residual: ArrayLike<number>, act: ArrayLike<number>, xp: ArrayLike<number>,
-  into: Float64Array, offset: number, scale = 1,
-): void {
-  const { hidden, classes } = shape;
-  const { input: ri, delta: rd, activation: ra } = p.ranks;
-  const dp = new Float64Array(rd);
-  for (let k = 0; k < hidden; k++) {
-    if (!(act[k]! > 0)) continue;
-    let delta = 0;
-    for (let c = 0; c < classes; c++) delta += params.w2[k * classes + c]! * residual[c]!;
-    for (let t = 0; t < rd; t++) dp[t]! += p.pd[t * hidden + k]! * delta;
-  }
-  let at = offset;
-  for (let a = 0; a < ri; a++) {
-    const xa = xp[a]! * scale;
-    for (let t = 0; t < rd; t++) into[at++] = xa * dp[t]!;
-  }
-  for (let a = 0; a < ra; a++) {
-    let s = 0;
-    for (let k = 0; k <= hidden; k++) s += p.pa[a * (hidden + 1) + k]! * act[k]!;
-    s *= scale;
-    for (let c = 0; c < classes; c++) into[at++] = s * residual[c]!;
-  }
+/** The projected factors of every row's gradient under one model: features are their outer products. */
+export interface ProjectedParts {
+  readonly rows: number;
+  /** [rows, ranks.input]: Px [x; 1] */
+  readonly xp: Float64Array;
+  /** [rows, ranks.delta]: Pd delta, delta = (W2 r) * 1[h > 0] */
+  readonly dp: Float64Array;
+  /** [rows, ranks.activation]: Pa [h; 1] */
+  readonly ap: Float64Array;
+  /** [rows, classes]: r */
+  readonly residual: Float64Array;
 }
 
-/** Everything a gradient-based method needs about one model on one dataset. */
-export interface ModelView {
-  readonly params: MlpParams;
-  readonly out: ForwardOutputs;
-  readonly xp: Float64Array;
+/**
+ * Projects every row once (the costly part: hidden * (classes + ranks.delta) + (hidden + 1) *
+ * ranks.activation per row, plus one Gemm for the inputs); features are then cheap outer products.
+ */
+export async function projectParts(
+  shape: MlpShape, params: MlpParams, p: Projection, data: Dataset, factors: GradientFactors, providers: ProviderOptions,
+): Promise<ProjectedParts> {
+  const { hidden, classes } = shape;
+  const h1 = hidden + 1;
+  const { delta: rd, activation: ra } = p.ranks;
+  const rows = factors.rows;
+  const xp = await projectInputs(data, p, providers);
+  const dp = new Float64Array(rows * rd);
+  const ap = new Float64Array(rows * ra);
+  for (let i = 0; i < rows; i++) {
+    const act = factors.act.subarray(i * h1, (i + 1) * h1);
+    const r = factors.residual.subarray(i * classes, (i + 1) * classes);
+    for (let k = 0; k < hidden; k++) {
+      if (!(act[k]! > 0)) continue;
+      let delta = 0;
+      for (let c = 0; c < classes; c++) delta += params.w2[k * classes + c]! * r[c]!;
+      for (let t = 0; t < rd; t++) dp[i * rd + t]! += p.pd[t * hidden + k]! * delta;
+    }
+    for (let a = 0; a < ra; a++) {
+      let s = 0;
+      for (let k = 0; k < h1; k++) s += p.pa[a * h1 + k]! * act[k]!;
+      ap[i * ra + a] = s;
+    }
+  }
+  return { rows, xp, dp, ap, residual: factors.residual };
+}
+
+/**
+ * Writes `scale` times the projected gradient of row i into `into` (length p.dim) at `offset`:
+ * [vec(xp_i dp_i^T), vec(ap_i r_i^T)]. Scaling the residual scales both blocks, so a margin
+ * gradient is the loss-residual parts times 1 / (1 - p_y).
+ */
+export function writeFeatures(classes: number, p: Projection, parts: ProjectedParts, i: number, into: Float64Array, offset: number, scale = 1): void {
+  const { input: ri, delta: rd, activation: ra } = p.ranks;
+  let at = offset;
+  for (let a = 0; a < ri; a++) {
+    const xa = parts.xp[i * ri + a]! * scale;
+    for (let t = 0; t < rd; t++) into[at++] = xa * parts.dp[i * rd + t]!;
+  }
+  for (let a = 0; a < ra; a++) {
+    const s = parts.ap[i * ra + a]! * scale;
+    for (let c = 0; c < classes; c++) into[at++] = s * parts.residual[i * classes + c]!;
+  }
 }

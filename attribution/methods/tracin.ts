@@ -6,9 +6,8 @@
  * Cost: one forward pass of train and validation per checkpoint, then the projection per example.
  */
 import { derive } from "../prng.ts";
-import { gradientFactors, type GradientFactors } from "../features.ts";
-import type { MlpParams } from "../graphs.ts";
-import { makeProjection, projectedGradient, projectInputs, type Projection, type ProjectionRanks } from "./projected-gradients.ts";
+import { gradientFactors } from "../features.ts";
+import { makeProjection, projectParts, writeFeatures, type ProjectedParts, type Projection, type ProjectionRanks } from "./projected-gradients.ts";
 import type { BilinearAttribution, ScoringInput } from "./types.ts";
 
 export interface TracInSettings {
@@ -18,10 +17,9 @@ export interface TracInSettings {
 }
 
 interface CheckpointView {
-  readonly params: MlpParams;
   readonly lr: number;
-  readonly train: GradientFactors;
-  readonly val: GradientFactors;
+  readonly train: ProjectedParts;
+  readonly val: ProjectedParts;
 }
 
 /** Indices of `count` checkpoints out of `total`, evenly spaced and ending at the last. */
@@ -32,34 +30,23 @@ export function pickCheckpoints(total: number, count: number): number[] {
 
 export async function tracin(input: ScoringInput, settings: TracInSettings): Promise<BilinearAttribution> {
   const { hidden, classes } = input.shape;
-  const h1 = hidden + 1;
   const projection: Projection = makeProjection(input.shape, settings.ranks, derive(settings.seed, "tracin-projection"));
-  const trainXp = await projectInputs(input.train, projection, input.providers);
-  const valXp = await projectInputs(input.validation, projection, input.providers);
   const views: CheckpointView[] = [];
   for (const c of pickCheckpoints(input.model.checkpoints.length, settings.checkpoints)) {
     const cp = input.model.checkpoints[c]!;
+    const trainF = gradientFactors(await input.run(cp.params, input.train), input.train.labels, hidden, classes);
+    const valF = gradientFactors(await input.run(cp.params, input.validation), input.validation.labels, hidden, classes);
     views.push({
-      params: cp.params,
       lr: cp.learningRate,
-      train: gradientFactors(await input.run(cp.params, input.train), input.train.labels, hidden, classes),
-      val: gradientFactors(await input.run(cp.params, input.validation), input.validation.labels, hidden, classes),
+      train: await projectParts(input.shape, cp.params, projection, input.train, trainF, input.providers),
+      val: await projectParts(input.shape, cp.params, projection, input.validation, valF, input.providers),
     });
   }
   const k = projection.dim;
-  const ri = projection.ranks.input;
   const features = (side: "train" | "val", from: number, to: number) => {
     const out = new Float64Array((to - from) * k * views.length);
-    const xp = side === "train" ? trainXp : valXp;
     for (let i = from; i < to; i++) {
-      views.forEach((v, c) => {
-        const f = v[side];
-        projectedGradient(
-          input.shape, v.params, projection,
-          f.residual.subarray(i * classes, (i + 1) * classes), f.act.subarray(i * h1, (i + 1) * h1), xp.subarray(i * ri, (i + 1) * ri),
-          out, ((i - from) * views.length + c) * k, side === "train" ? v.lr : 1,
-        );
-      });
+      views.forEach((v, c) => writeFeatures(classes, projection, v[side], i, out, ((i - from) * views.length + c) * k, side === "train" ? v.lr : 1));
     }
     return out;
   };

@@ -10,10 +10,9 @@
  * Cost per model: a forward pass of train and validation, n k^2 for K (one Gemm), k^3 / 3 to invert.
  */
 import { gemm, spdInverse } from "../algebra.ts";
-import { gradientFactors, type GradientFactors } from "../features.ts";
-import type { MlpParams } from "../graphs.ts";
+import { gradientFactors } from "../features.ts";
 import { derive } from "../prng.ts";
-import { makeProjection, projectedGradient, projectInputs, type Projection, type ProjectionRanks } from "./projected-gradients.ts";
+import { makeProjection, projectParts, writeFeatures, type ProjectedParts, type Projection, type ProjectionRanks } from "./projected-gradients.ts";
 import type { BilinearAttribution, ScoringInput } from "./types.ts";
 
 export interface TrakSettings {
@@ -26,37 +25,31 @@ export interface TrakSettings {
 }
 
 interface ModelTerms {
-  readonly params: MlpParams;
   readonly projection: Projection;
-  readonly train: GradientFactors;
-  readonly trainXp: Float64Array;
-  /** K^-1 P g_j for every validation row: [m, k]. */
+  readonly train: ProjectedParts;
+  /** K^-1 P g_j for every validation row, divided by the number of models: [m, k]. */
   readonly valSolved: Float64Array;
 }
 
 export async function trak(input: ScoringInput, settings: TrakSettings): Promise<BilinearAttribution> {
   const { hidden, classes } = input.shape;
-  const h1 = hidden + 1;
   const models = (await input.ensemble()).slice(0, settings.models);
   const terms: ModelTerms[] = [];
   for (const [m, model] of models.entries()) {
     const projection = makeProjection(input.shape, settings.ranks, derive(settings.seed, "trak-projection", m));
     const k = projection.dim;
-    const ri = projection.ranks.input;
-    const train = gradientFactors(await input.run(model.params, input.train), input.train.labels, hidden, classes);
-    const val = gradientFactors(await input.run(model.params, input.validation), input.validation.labels, hidden, classes);
-    const trainXp = await projectInputs(input.train, projection, input.providers);
-    const valXp = await projectInputs(input.validation, projection, input.providers);
+    const trainF = gradientFactors(await input.run(model.params, input.train), input.train.labels, hidden, classes);
+    const valF = gradientFactors(await input.run(model.params, input.validation), input.validation.labels, hidden, classes);
+    const train = await projectParts(input.shape, model.params, projection, input.train, trainF, input.providers);
+    const val = await projectParts(input.shape, model.params, projection, input.validation, valF, input.providers);
     const kernel = new Float64Array(k * k);
-    const margin = new Float64Array(classes);
     for (let from = 0; from < train.rows; from += settings.chunk) {
       const to = Math.min(train.rows, from + settings.chunk);
       const phi = new Float64Array((to - from) * k);
       for (let i = from; i < to; i++) {
-        const py = 1 - train.residual[i * classes + input.train.labels[i]!]!;
-        const scale = 1 / Math.max(1 - py, 1e-12);
-        for (let c = 0; c < classes; c++) margin[c] = train.residual[i * classes + c]! * scale;
-        projectedGradient(input.shape, model.params, projection, margin, train.act.subarray(i * h1, (i + 1) * h1), trainXp.subarray(i * ri, (i + 1) * ri), phi, (i - from) * k);
+        // margin gradient = loss-residual gradient / (1 - p_y); residual_y = 1 - p_y
+        const oneMinusPy = train.residual[i * classes + input.train.labels[i]!]!;
+        writeFeatures(classes, projection, train, i, phi, (i - from) * k, 1 / Math.max(oneMinusPy, 1e-12));
       }
       const phi32 = Float32Array.from(phi);
       const part = await gemm(phi32, to - from, k, phi32, to - from, k, true, false, input.providers);
@@ -68,13 +61,11 @@ export async function trak(input: ScoringInput, settings: TrakSettings): Promise
     const inverse = spdInverse(kernel, k);
     // K^-1 P g_j for every validation row, as one Gemm: [m, k] x [k, k] (K^-1 is symmetric).
     const valGrad = new Float64Array(val.rows * k);
-    for (let j = 0; j < val.rows; j++) {
-      projectedGradient(input.shape, model.params, projection, val.residual.subarray(j * classes, (j + 1) * classes), val.act.subarray(j * h1, (j + 1) * h1), valXp.subarray(j * ri, (j + 1) * ri), valGrad, j * k);
-    }
+    for (let j = 0; j < val.rows; j++) writeFeatures(classes, projection, val, j, valGrad, j * k);
     const solved = await gemm(Float32Array.from(valGrad), val.rows, k, Float32Array.from(inverse), k, k, false, false, input.providers);
     const valSolved = new Float64Array(val.rows * k);
     for (let t = 0; t < valSolved.length; t++) valSolved[t] = solved[t]! / models.length;
-    terms.push({ params: model.params, projection, train, trainXp, valSolved });
+    terms.push({ projection, train, valSolved });
   }
   const k = terms[0]!.projection.dim;
   const dim = k * terms.length;
@@ -83,12 +74,7 @@ export async function trak(input: ScoringInput, settings: TrakSettings): Promise
     dim,
     trainFeatures: (from, to) => {
       const out = new Float64Array((to - from) * dim);
-      for (let i = from; i < to; i++) {
-        terms.forEach((t, m) => {
-          const ri = t.projection.ranks.input;
-          projectedGradient(input.shape, t.params, t.projection, t.train.residual.subarray(i * classes, (i + 1) * classes), t.train.act.subarray(i * h1, (i + 1) * h1), t.trainXp.subarray(i * ri, (i + 1) * ri), out, (i - from) * dim + m * k);
-        });
-      }
+      for (let i = from; i < to; i++) terms.forEach((t, m) => writeFeatures(classes, t.projection, t.train, i, out, (i - from) * dim + m * k));
       return out;
     },
     valFeatures: (from, to) => {
