@@ -24,6 +24,8 @@ export interface VerifierArtifact {
   readonly contractName: string;
   readonly abi: unknown[];
   readonly bytecode: string;
+  /** vkeyHash of the verification key the verifier was generated from (absent in older builds). */
+  readonly vkeyHash?: string;
 }
 
 export interface CircuitKeys extends CompiledCircuit {
@@ -99,13 +101,59 @@ function compileVerifier(source: string, contractName: string): VerifierArtifact
   return { contractName, abi: compiled.abi, bytecode: `0x${compiled.evm.bytecode.object}` };
 }
 
-function verifierContractName(circuitName: string): string {
+/** The verifier contract of a circuit instance: payout_batch_4 -> PayoutBatch4Verifier. */
+export function verifierContractName(circuitName: string): string {
   return `${circuitName.split("_").map((p) => p[0]!.toUpperCase() + p.slice(1)).join("")}Verifier`;
 }
 
-function keysOf(circuit: CompiledCircuit): CircuitKeys {
-  const zkeyPath = join(circuit.dir, `${circuit.name}_final.zkey`);
-  const vkeyPath = join(circuit.dir, "verification_key.json");
+/** sha256 (hex) of a verification key file's text: the key hash that pins are made of. */
+export function vkeyHashOfText(vkeyText: string): string {
+  return createHash("sha256").update(vkeyText).digest("hex");
+}
+
+/**
+ * The key hash of a zkey: the hash of the verification key file that writeKeyArtifacts() would
+ * write for it (toJson of snarkjs's exported key), so a zkey and a vkey file compare directly.
+ */
+export async function zkeyVkeyHash(zkey: string | Uint8Array): Promise<string> {
+  return vkeyHashOfText(toJson(await snarkjs.zKey.exportVerificationKey(zkey)));
+}
+
+/** The Solidity source of the snarkjs Groth16 verifier for `vkey`, named `contractName`. */
+export function verifierSource(vkey: Record<string, unknown>, contractName: string): string {
+  // Neither the template nor ejs is in snarkjs's package exports: locate them from its main file.
+  const snarkjsMain = require.resolve("snarkjs");
+  const template = readFileSync(join(dirname(snarkjsMain), "..", "templates", "verifier_groth16.sol.ejs"), "utf8");
+  const ejs = createRequire(snarkjsMain)("ejs") as { render(template: string, data: object): string };
+  // zKey.exportSolidityVerifier is exactly this render over the exported key.
+  return ejs.render(template, vkey).replace("contract Groth16Verifier", `contract ${contractName}`);
+}
+
+/** The compiled verifier for `vkey`: deterministic (same key, solc and settings, same bytecode). */
+export function verifierArtifactFor(vkey: Record<string, unknown>, contractName: string, vkeyHash: string): VerifierArtifact {
+  return { ...compileVerifier(verifierSource(vkey, contractName), contractName), vkeyHash };
+}
+
+/**
+ * Writes, into `outDir`, what a zkey gives the rest of the project: verification_key.json, the
+ * Solidity verifier <Contract>.sol and its compiled verifier-artifact.json (written last: its
+ * presence means the set is complete). Used by the development setup and the ceremony's finalize.
+ */
+export async function writeKeyArtifacts(name: string, zkeyPath: string, outDir: string, log: SetupLog = () => {}): Promise<{ vkeyHash: string }> {
+  const vkey = await snarkjs.zKey.exportVerificationKey(zkeyPath);
+  const vkeyText = toJson(vkey);
+  const vkeyHash = vkeyHashOfText(vkeyText);
+  writeFileAtomic(join(outDir, "verification_key.json"), vkeyText);
+  const contractName = verifierContractName(name);
+  writeFileAtomic(join(outDir, `${contractName}.sol`), verifierSource(vkey, contractName));
+  const artifact = await timed(log, `${name}: compiling ${contractName}`, async () => verifierArtifactFor(vkey, contractName, vkeyHash));
+  writeFileAtomic(join(outDir, "verifier-artifact.json"), toJson(artifact));
+  return { vkeyHash };
+}
+
+/** The keys in `keysDir` (verification key, verifier) with the zkey at `zkeyPath`, for `circuit`. */
+export function keysFromFiles(circuit: CompiledCircuit, keysDir: string, zkeyPath: string): CircuitKeys {
+  const vkeyPath = join(keysDir, "verification_key.json");
   const vkeyText = readFileSync(vkeyPath, "utf8");
   const contractName = verifierContractName(circuit.name);
   return {
@@ -113,10 +161,14 @@ function keysOf(circuit: CompiledCircuit): CircuitKeys {
     zkeyPath,
     vkeyPath,
     vkey: JSON.parse(vkeyText) as Record<string, unknown>,
-    vkeyHash: createHash("sha256").update(vkeyText).digest("hex"),
-    verifierSolPath: join(circuit.dir, `${contractName}.sol`),
-    verifierArtifact: JSON.parse(readFileSync(join(circuit.dir, "verifier-artifact.json"), "utf8")) as VerifierArtifact,
+    vkeyHash: vkeyHashOfText(vkeyText),
+    verifierSolPath: join(keysDir, `${contractName}.sol`),
+    verifierArtifact: JSON.parse(readFileSync(join(keysDir, "verifier-artifact.json"), "utf8")) as VerifierArtifact,
   };
+}
+
+function keysOf(circuit: CompiledCircuit): CircuitKeys {
+  return keysFromFiles(circuit, circuit.dir, join(circuit.dir, `${circuit.name}_final.zkey`));
 }
 
 /**
@@ -145,19 +197,7 @@ export async function setupCircuit(name: string, log: SetupLog = () => {}): Prom
       rmSync(zkey0, { force: true });
       rmSync(zkeyTmp, { force: true });
     }
-    const vkey = await snarkjs.zKey.exportVerificationKey(zkeyPath);
-    writeFileAtomic(join(circuit.dir, "verification_key.json"), toJson(vkey));
-    // The template is not in snarkjs's package exports: locate it beside the package's main file.
-    const templateFile = join(dirname(require.resolve("snarkjs")), "..", "templates", "verifier_groth16.sol.ejs");
-    const templates = { groth16: readFileSync(templateFile, "utf8") };
-    const contractName = verifierContractName(name);
-    const source = (await snarkjs.zKey.exportSolidityVerifier(zkeyPath, templates)).replace(
-      "contract Groth16Verifier",
-      `contract ${contractName}`,
-    );
-    writeFileAtomic(join(circuit.dir, `${contractName}.sol`), source);
-    const artifact = await timed(log, `${name}: compiling ${contractName}`, async () => compileVerifier(source, contractName));
-    writeFileAtomic(artifactPath, toJson(artifact));
+    await writeKeyArtifacts(name, zkeyPath, circuit.dir, log);
   });
   return keysOf(circuit);
 }

@@ -9,6 +9,12 @@ export type ProverErrorCode =
   | "PROOF_REJECTED"
   /** The proof's public signals differ from the ones the caller expected. */
   | "PUBLIC_SIGNALS_MISMATCH"
+  /**
+   * The zkey's key hash (sha256 of its verification key, as circuits/ writes it) is not the
+   * verification key file's, or the verification key is not the pinned one: keys from another
+   * setup or ceremony.
+   */
+  | "KEY_NOT_PINNED"
   /** A wasm, zkey or verification key file cannot be read. */
   | "KEYS_UNREADABLE"
   /** A proof file is missing, not JSON, or not of the proof-file shape. */

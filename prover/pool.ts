@@ -34,8 +34,15 @@ export interface ProverPool {
   close(): Promise<void>;
 }
 
-/** The keys proveBatches needs; a CircuitKeys from circuits/ setupCircuit() has them. */
-export type ProvingKeys = Pick<CircuitKeys, "name" | "wasmPath" | "zkeyPath" | "vkeyPath">;
+/**
+ * The keys proveBatches needs; a CircuitKeys from circuits/ setupCircuit() has them. The pin is
+ * `pinnedVkeyHash` (a key set's, circuits/ceremony loadCircuitKeys), else `vkeyHash` (the hash
+ * the setup recorded): the workers refuse a verification key or a zkey with another key hash.
+ */
+export type ProvingKeys = Pick<CircuitKeys, "name" | "wasmPath" | "zkeyPath" | "vkeyPath"> & {
+  readonly vkeyHash?: string;
+  readonly pinnedVkeyHash?: string;
+};
 
 export interface ProofJob {
   /** Unique name, used in progress reports and errors (e.g. "batch-3"). */
@@ -112,6 +119,8 @@ function tasksOf(circuit: ProvingKeys, jobs: readonly ProofJob[], singleThread: 
   for (const key of ["name", "wasmPath", "zkeyPath", "vkeyPath"] as const) {
     if (typeof circuit?.[key] !== "string" || circuit[key] === "") throw new TypeError(`circuit.${key} must be a non-empty string`);
   }
+  const pin = circuit.pinnedVkeyHash ?? circuit.vkeyHash;
+  if (pin !== undefined && !/^[0-9a-f]{64}$/.test(pin)) throw new TypeError(`circuit.pinnedVkeyHash must be a sha256 (64 hex digits), got ${String(pin)}`);
   const names = new Set<string>();
   const outPaths = new Set<string>();
   return jobs.map((job: ProofJob, i: number): ProveTask => {
@@ -135,6 +144,7 @@ function tasksOf(circuit: ProvingKeys, jobs: readonly ProofJob[], singleThread: 
       wasmPath: circuit.wasmPath,
       zkeyPath: circuit.zkeyPath,
       vkeyPath: circuit.vkeyPath,
+      ...(pin === undefined ? {} : { pinnedVkeyHash: pin }),
       input: job.input,
       inputHash: hash,
       ...(expected ? { expectedPublicSignals: expected } : {}),

@@ -34,6 +34,8 @@ export interface ProveTask {
   readonly wasmPath: string;
   readonly zkeyPath: string;
   readonly vkeyPath: string;
+  /** The key hash the zkey and verification key must have (a pin); both are refused otherwise. */
+  readonly pinnedVkeyHash?: string;
   readonly input: CircuitInput;
   /** sha256 of the canonical input JSON (proof-file.ts inputHash), computed by the caller. */
   readonly inputHash: string;
@@ -75,6 +77,8 @@ const global = globalThis as { curve_bn128?: Curve | null };
 
 const bytes = new Map<string, Uint8Array>();
 const vkeys = new Map<string, Vkey>();
+/** zkey path -> the hash of the verification key it contains, checked once per worker. */
+const zkeyHashes = new Map<string, string>();
 let curveMode: "single" | "threaded" | undefined;
 
 class TaskFailure extends Error {
@@ -112,6 +116,29 @@ function loadVkey(path: string): Vkey {
     vkeys.set(path, vkey);
   }
   return vkey;
+}
+
+/** Refuses a verification key that is not the pinned one. */
+function checkPinnedVkey(task: ProveTask, vkey: Vkey): void {
+  if (task.pinnedVkeyHash !== undefined && vkey.hash !== task.pinnedVkeyHash) {
+    throw new TaskFailure("KEY_NOT_PINNED", `verification key ${task.vkeyPath} has hash ${vkey.hash}, the pinned key is ${task.pinnedVkeyHash}`);
+  }
+}
+
+/**
+ * Refuses a zkey whose own verification key is not the verification key file's (and so, after
+ * checkPinnedVkey, not the pinned one): a zkey of another ceremony would make proofs that fail on
+ * chain. Computed once per zkey per worker (reads the key's header and one pairing, ~tens of ms).
+ */
+async function checkZkey(task: ProveTask, zkey: Uint8Array, vkey: Vkey): Promise<void> {
+  let hash = zkeyHashes.get(task.zkeyPath);
+  if (hash === undefined) {
+    hash = vkeyHashOf(toJson(await step("KEYS_UNREADABLE", `cannot read zkey ${task.zkeyPath}`, () => snarkjs.zKey.exportVerificationKey(zkey))));
+    zkeyHashes.set(task.zkeyPath, hash);
+  }
+  if (hash !== vkey.hash) {
+    throw new TaskFailure("KEY_NOT_PINNED", `zkey ${task.zkeyPath} has key hash ${hash}, but ${task.pinnedVkeyHash === undefined ? `the verification key ${task.vkeyPath}` : "the pinned key"} is ${vkey.hash}: keys from another setup`);
+  }
 }
 
 async function ensureCurve(singleThread: boolean): Promise<void> {
@@ -155,6 +182,7 @@ async function run(task: ProveTask): Promise<ProveTaskResult> {
   const start = performance.now();
   await ensureCurve(task.singleThread);
   const vkey = loadVkey(task.vkeyPath);
+  checkPinnedVkey(task, vkey);
   let loadMs = performance.now() - start;
   let replaced: string | undefined;
   if (task.resume && existsSync(task.outPath)) {
@@ -170,6 +198,7 @@ async function run(task: ProveTask): Promise<ProveTaskResult> {
   const beforeLoad = performance.now();
   const wasm = loadBytes(task.wasmPath);
   const zkey = loadBytes(task.zkeyPath);
+  await checkZkey(task, zkey, vkey);
   const t0 = performance.now();
   loadMs += t0 - beforeLoad;
   // groth16.fullProve is exactly these two calls; made separately to tell a rejected input from a

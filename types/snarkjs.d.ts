@@ -17,10 +17,19 @@ declare module "snarkjs" {
     newAccumulator(curve: unknown, power: number, file: string, logger?: Logger): Promise<unknown>;
     contribute(oldFile: string, newFile: string, name: string, entropy: string, logger?: Logger): Promise<unknown>;
     preparePhase2(oldFile: string, newFile: string, logger?: Logger): Promise<unknown>;
+    /** Checks every contribution of a ptau file; false (with the reason sent to logger.error) when one fails. */
+    verify(ptauFile: string, logger?: Logger): Promise<boolean>;
+    beacon(oldFile: string, newFile: string, name: string, beaconHashHex: string, numIterationsExp: number, logger?: Logger): Promise<unknown>;
   };
   export const zKey: {
     newZKey(r1cs: string, ptau: string, zkey: string, logger?: Logger): Promise<unknown>;
-    contribute(oldZkey: string, newZkey: string, name: string, entropy: string, logger?: Logger): Promise<unknown>;
+    /** Returns the contribution hash (64 bytes). The entropy is mixed with 64 bytes snarkjs draws itself. */
+    contribute(oldZkey: string, newZkey: string, name: string, entropy: string, logger?: Logger): Promise<Uint8Array>;
+    /** Returns the contribution hash, or false when the beacon parameters are invalid (hash 1-255 bytes of hex, exp 10-63). */
+    beacon(oldZkey: string, newZkey: string, name: string, beaconHashHex: string, numIterationsExp: number, logger?: Logger): Promise<Uint8Array | false>;
+    /** true when every contribution follows from the previous and the key is the circuit's; false with the reason sent to logger.error (or console.log). */
+    verifyFromR1cs(r1cs: string, ptau: string, zkey: string, logger?: Logger): Promise<boolean>;
+    verifyFromInit(initZkey: string, ptau: string, zkey: string, logger?: Logger): Promise<boolean>;
     exportVerificationKey(zkey: string | Uint8Array, logger?: Logger): Promise<Record<string, unknown>>;
     exportSolidityVerifier(zkey: string, templates: Record<string, string>, logger?: Logger): Promise<string>;
   };
