@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { config, ConfigError } from "../config/index.ts";
 import { parseAttributionConfig, type AttributionConfig, type AttributionMethod } from "../config/attribution.ts";
 import { computeAddress, keccak256, toUtf8Bytes } from "ethers";
-import { contributorAddress, examplesCsv, exampleHash, rocAuc, runAttribution, spearman, writeAttribution } from "../attribution/index.ts";
+import { buildPartitions, contributorAddress, examplesCsv, exampleHash, splitMnist, rocAuc, runAttribution, spearman, writeAttribution } from "../attribution/index.ts";
 
 const FORMAT = { decimals: 6, scoreBits: 48 };
 
@@ -87,6 +87,26 @@ describe("attribution scores", () => {
     const r = await runAttribution(small("influence"), FORMAT, () => {});
     assert.equal(r.rows[0]!.exampleHash, exampleHash(r.partitions[0]!.data, 0));
     assert.ok(r.rows[0]!.exampleHash < 1n << 128n);
+  });
+});
+
+describe("demo partitions", () => {
+  test("the configured contributors fit the pool: copies share the source's hashes, noisy ones have changed labels", () => {
+    const split = splitMnist(config.attribution.seed, config.attribution.validationSize);
+    const specs = config.attribution.partitions;
+    const parts = buildPartitions(split.pool, specs, config.attribution.seed);
+    assert.equal(parts.length, specs.length);
+    parts.forEach((p, i) => {
+      const spec = specs[i]!;
+      assert.equal(p.data.size, spec.size);
+      assert.equal(p.address, contributorAddress(spec.label));
+      if (spec.kind === "duplicate") {
+        const source = parts[spec.source!]!;
+        for (let k = 0; k < p.data.size; k++) assert.equal(exampleHash(p.data, k), exampleHash(source.data, k));
+      }
+      if (spec.kind === "noisy") assert.equal(p.flipped.reduce((a, b) => a + b, 0), Math.round(spec.noise! * spec.size));
+    });
+    assert.equal(new Set(parts.map((p) => p.address)).size, parts.length);
   });
 });
 
