@@ -11,8 +11,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { payoutCircuitName, setupCircuit, type CircuitKeys } from "../circuits/index.ts";
+import * as snarkjs from "snarkjs";
 import {
+  addContribution,
   assertVerifierMatches,
+  importPtau,
+  sha256File,
   loadCircuitKeys,
   readCeremonyState,
   readPins,
@@ -117,6 +121,34 @@ describe("tampering", () => {
       );
     });
   }
+});
+
+describe("adding a contribution made elsewhere", () => {
+  it("accepts one that extends the current key, refuses a fork of an older key with CONTRIBUTION_OUT_OF_ORDER", async () => {
+    // An open ceremony at its first contribution: the finished one, cut back (its files are valid).
+    const workDir = join(scratch, "open-work");
+    cpSync(dirs.workDir, workDir, { recursive: true });
+    const { beacon: _closed, ...state } = readCeremonyState(circuit, { workDir });
+    writeFileSync(join(workDir, "ceremony.json"), JSON.stringify({ ...state, zkeys: state.zkeys.slice(0, 2) }));
+    const fork = join(scratch, "fork.zkey");
+    const next = join(scratch, "next.zkey");
+    await snarkjs.zKey.contribute(join(workDir, state.zkeys[0]!.file), fork, "mallory", "fork");
+    await snarkjs.zKey.contribute(join(workDir, state.zkeys[1]!.file), next, "dave", "next");
+    await assert.rejects(addContribution(circuit, fork, { workDir }), rejectsWith("CONTRIBUTION_OUT_OF_ORDER", /does not extend the current 1/));
+    const added = await addContribution(circuit, next, { workDir });
+    assert.deepEqual([added.index, added.name], [2, "dave"]);
+    assert.equal(readCeremonyState(circuit, { workDir }).zkeys.length, 3);
+  });
+});
+
+describe("powers of tau import", () => {
+  it("refuses a file whose sha256 is not the expected one, and one not prepared for phase 2", async () => {
+    const raw = join(scratch, "pot8_raw.ptau");
+    const curve = await snarkjs.curves.getCurveFromName("bn128");
+    await snarkjs.powersOfTau.newAccumulator(curve, 8, raw);
+    await assert.rejects(importPtau(raw, "00".repeat(32)), rejectsWith("PTAU_HASH_MISMATCH", /expected 0{64}/));
+    await assert.rejects(importPtau(raw, await sha256File(raw)), rejectsWith("PTAU_INVALID", /not prepared for phase 2/));
+  });
 });
 
 describe("keys from another setup", () => {
