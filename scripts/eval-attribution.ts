@@ -1,6 +1,6 @@
 /**
  * npm run eval:attribution [-- --methods influence,tracin,trak,knn-shapley] [--trak-models 10,50]
- *   [--subsets N] [--train-size N] [--targets N] [--skip-throughput] [--out FILE]
+ *   [--subsets N] [--train-size N] [--targets N] [--epochs N] [--weight-decay W] [--skip-throughput] [--out FILE]
  *
  * Measures the quality and cost of the attribution methods (sizes from config.attribution.eval):
  *  - LDS (linear datamodeling score): `subsets` models retrained on seeded 50 % subsets of a
@@ -35,6 +35,8 @@ const { values } = parseArgs({
     "train-size": { type: "string", default: String(e.trainSize) },
     targets: { type: "string", default: String(e.targets) },
     "skip-throughput": { type: "boolean", default: false },
+    epochs: { type: "string", default: String(config.attribution.training.epochs) },
+    "weight-decay": { type: "string", default: String(config.attribution.training.weightDecay) },
     out: { type: "string", default: join(ROOT, "bench-results", "attribution.json") },
   },
 });
@@ -48,7 +50,12 @@ if (subsets < 2 || trainSize < 20 || targets < 2) throw new Error("--subsets >= 
 /** dattri (Deng et al. 2024), MNIST-10 + MLP, LDS. */
 const DATTRI: Record<string, number> = { tracin: 0.15, influence: 0.26, "trak-10": 0.33, "trak-50": 0.45 };
 
-const base: AttributionConfig = { ...config.attribution, providers: ["cpu"], strict: true };
+const base: AttributionConfig = {
+  ...config.attribution,
+  providers: ["cpu"],
+  strict: true,
+  training: { ...config.attribution.training, epochs: Number(values.epochs), weightDecay: Number(values["weight-decay"]) },
+};
 const providers = providerOptions(base, () => {});
 const shape = mlpShape(base);
 const run = runner(shape, providers, base.batchSize);
