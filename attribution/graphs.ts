@@ -14,7 +14,7 @@
  *   dz1 = (dz2 W2^T) * mask;  gW1 = x^T dz1;  gb1 = sum_rows dz1
  *   W <- W - lr (gW + wd W);  b <- b - lr gb
  */
-import { encodeModel, ONNX_FLOAT, ONNX_INT64, type NodeSpec } from "./onnx-proto.ts";
+import { encodeModel, ONNX_FLOAT, type NodeSpec } from "./onnx-proto.ts";
 
 export interface MlpShape {
   readonly inputs: number;
@@ -114,4 +114,3 @@ export function inferenceModel(s: MlpShape, params: MlpParams): Uint8Array {
   });
 }
 
-export { ONNX_INT64 };

@@ -5,10 +5,9 @@
  * fixed point, and return one row per (example, contributor) plus per-contributor sums.
  */
 import type { AttributionConfig } from "../config/attribution.ts";
-import { accuracy } from "./model.ts";
 import { concat, exampleHash, splitMnist, type Dataset } from "./data.ts";
 import { normalizeScores, scoresToFixedPoint, type ScoreFormat } from "./fixed.ts";
-import { exportModel, type ExportedModel } from "./model.ts";
+import { accuracy, exportModel, type ExportedModel } from "./model.ts";
 import { prepareMethod } from "./methods/index.ts";
 import { buildPartitions, type Partition } from "./partitions.ts";
 import { validationScores } from "./score.ts";
