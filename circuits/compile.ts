@@ -56,6 +56,11 @@ export function payoutCircuitName(batchSize: number): string {
   return `payout_batch_${batchSize}`;
 }
 
+/** Name of the ExampleBatch instance with `batchSize` rows. */
+export function exampleCircuitName(batchSize: number): string {
+  return `example_batch_${batchSize}`;
+}
+
 /** Compiles `circuits/main/<name>.circom` unless a build for the same sources is cached. */
 export async function compileCircuit(name: string): Promise<CompiledCircuit> {
   const mainFile = join(CIRCUITS_DIR, "main", `${name}.circom`);

@@ -1,4 +1,4 @@
-export { compileCircuit, circuitSourceKey, payoutCircuitName, type CompiledCircuit } from "./compile.ts";
+export { compileCircuit, circuitSourceKey, exampleCircuitName, payoutCircuitName, type CompiledCircuit } from "./compile.ts";
 export { ensureDevPtau, ptauPowerFor, setupCircuit, type CircuitKeys, type SetupLog, type VerifierArtifact } from "./setup.ts";
 export { writeFileAtomic, toJson } from "./atomic-write.ts";
 export { withFileLock } from "./file-lock.ts";

@@ -3,6 +3,7 @@ pragma circom 2.1.9;
 include "circomlib/circuits/bitify.circom";
 include "circomlib/circuits/comparators.circom";
 include "./lib/chain_absorb.circom";
+include "./lib/power.circom";
 
 // PayoutBatch(B, ...): one batch of B rows of the contributor table, proved to pay the floor split.
 //
@@ -12,6 +13,8 @@ include "./lib/chain_absorb.circom";
 //   pool        R, the epoch's reward pool in token base units          (poolBits)
 //   total       S, the sum of all contributors' totals in the epoch      (totalBits, S >= 1)
 //   addressIn   last contributor address of the previous batch (0 first) (addressBits)
+//   r           the epoch's challenge keccak(commitExamples, commitContributors, domain) mod p
+//   batchIndex  this batch's index k (batchIndexBits): its rows are c = k * B + i of the table
 //   address[i], amount[i] (T_c), reward[i], remainder[i]
 // Public input:  rho     the digest challenge (see below)
 // Outputs:       chainOut, digest
@@ -24,10 +27,12 @@ include "./lib/chain_absorb.circom";
 //     so every address lies in [1, 2^addressBits);
 //   - amount < 2^totalBits, reward < 2^poolBits, 0 <= remainder < total and
 //     reward * total + remainder == pool * amount (floor division, no rounding up);
+//   - rlcSum = sum amount[i] * r^(k * B + i): r^(k*B) by square-and-multiply over the bits of k,
+//     then a running power of r; padding rows add 0 (their amount is 0);
 //   - chainOut = ChainAbsorb(chainIn; domain, pool + total * 2^poolBits, addressIn,
 //                            address[i] + amount[i] * 2^addressBits ...);
 //   - digest = Horner evaluation at rho of
-//       V = [chainIn, domain, pool, total, addressIn, sum(amount), word[0..B-1]],
+//       V = [chainIn, domain, pool, total, addressIn, sum(amount), r, batchIndex, rlcSum, word[0..B-1]],
 //     with word[i] = address[i] + reward[i] * 2^addressBits (the packed payout word).
 //
 // Why a digest instead of B public signals: each public signal costs ~6.8k gas (one ecMul) to
@@ -36,11 +41,14 @@ include "./lib/chain_absorb.circom";
 // it is about to pay, derive rho = keccak256(chainOut, V) mod p itself, recompute the digest and
 // verify the proof against (chainOut, digest, rho). chainOut fixes the witness (Poseidon is
 // collision resistant and every row is packed injectively), so a V' != V passes only if rho is a
-// root of the degree-(B+5) difference polynomial: probability <= (B+5)/p per keccak query.
+// root of the degree-(B+8) difference polynomial: probability <= (B+5)/p per keccak query.
 // If the caller lets the prover choose rho, nothing binds the words: never do that.
-// The caller also checks: chainIn is its stored chain, total matches the epoch, the sum of paid
-// rewards stays <= pool, and the sum of amounts over all batches equals total.
-template PayoutBatch(B, addressBits, totalBits, poolBits, absorbWidth) {
+// The caller also checks: chainIn is its stored chain, batchIndex is the batch's position, r is
+// the epoch's challenge, total matches the epoch, the sum of paid rewards stays <= pool, the sum
+// of amounts over all batches equals total, the sum of rlcSum over all batches equals the example
+// side's, and the last chainOut is the committed commitContributors (by recomputing r).
+// The chain does not depend on r, so the commitment exists before r is drawn.
+template PayoutBatch(B, addressBits, totalBits, poolBits, batchIndexBits, absorbWidth) {
     assert(B >= 1);
     // word = address + reward * 2^addressBits must stay below p (~2^253.6) to be canonical.
     assert(addressBits + poolBits <= 253);
@@ -52,6 +60,8 @@ template PayoutBatch(B, addressBits, totalBits, poolBits, absorbWidth) {
     signal input pool;
     signal input total;
     signal input addressIn;
+    signal input r;
+    signal input batchIndex;
     signal input address[B];
     signal input amount[B];
     signal input reward[B];
@@ -108,11 +118,26 @@ template PayoutBatch(B, addressBits, totalBits, poolBits, absorbWidth) {
     }
     chainOut <== ChainAbsorb(B + 3, absorbWidth)(chainIn, absorbed);
 
+    // r^(batchIndex * B) = (r^B)^batchIndex, then one multiplication by r per row.
+    signal batchIndexBitsOf[batchIndexBits] <== Num2Bits(batchIndexBits)(batchIndex);
+    signal rToB <== PowerByConstant(B)(r);
+    signal power[B];
+    power[0] <== PowerByBits(batchIndexBits)(Squares(batchIndexBits)(rToB), batchIndexBitsOf);
+    signal term[B];
+    for (var i = 0; i < B; i++) {
+        term[i] <== amount[i] * power[i];
+        if (i + 1 < B) {
+            power[i + 1] <== power[i] * r;
+        }
+    }
+
     var amountSum = 0;
+    var rlcSum = 0;
     for (var i = 0; i < B; i++) {
         amountSum += amount[i];
+        rlcSum += term[i];
     }
-    var headerLength = 6;
+    var headerLength = 9;
     signal horner[headerLength + B];
     horner[0] <== chainIn;
     horner[1] <== horner[0] * rho + domain;
@@ -120,6 +145,9 @@ template PayoutBatch(B, addressBits, totalBits, poolBits, absorbWidth) {
     horner[3] <== horner[2] * rho + total;
     horner[4] <== horner[3] * rho + addressIn;
     horner[5] <== horner[4] * rho + amountSum;
+    horner[6] <== horner[5] * rho + r;
+    horner[7] <== horner[6] * rho + batchIndex;
+    horner[8] <== horner[7] * rho + rlcSum;
     for (var i = 0; i < B; i++) {
         horner[headerLength + i] <== horner[headerLength + i - 1] * rho + address[i] + reward[i] * addressShift;
     }

@@ -12,15 +12,35 @@ export const FIELD_MODULUS =
   21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
 export interface ProtocolConfig {
-  readonly widths: { readonly addressBits: number; readonly totalBits: number; readonly poolBits: number };
+  readonly widths: {
+    readonly addressBits: number;
+    readonly totalBits: number;
+    readonly poolBits: number;
+    /** Width of an example hash: 128 bits keep accidental collisions out of reach (2^64 examples). */
+    readonly exampleHashBits: number;
+    /** Width of a signed per-example score: s in [-2^(scoreBits-1), 2^(scoreBits-1)). */
+    readonly scoreBits: number;
+    /** Width of a contributor index c (its row in the address-sorted contributor table). */
+    readonly contributorIndexBits: number;
+    /** Width of a batch index (the settlement contract counts batches in 16 bits). */
+    readonly batchIndexBits: number;
+  };
   readonly fixedPoint: { readonly decimals: number };
   readonly hash: { readonly chainAbsorbWidth: number };
-  readonly payoutBatch: { readonly sizes: readonly number[]; readonly testSize: number; readonly demoSize: number };
+  readonly exampleBatch: BatchSizes;
+  readonly payoutBatch: BatchSizes;
   /** workers: 0 means one per core. singleThread: snarkjs uses no threads of its own inside a worker. */
   readonly prover: { readonly workers: number; readonly singleThread: boolean };
   readonly token: { readonly name: string; readonly symbol: string; readonly decimals: number };
   /** Training and scoring of the attribution model (config/attribution.ts). */
   readonly attribution: AttributionConfig;
+}
+
+/** The compiled instances of a batch circuit, the one the tests use and the one the demo uses. */
+export interface BatchSizes {
+  readonly sizes: readonly number[];
+  readonly testSize: number;
+  readonly demoSize: number;
 }
 
 export const CONFIG_PATH = fileURLToPath(new URL("./protocol.json", import.meta.url));
@@ -55,16 +75,28 @@ export function parseConfig(raw: unknown, file: string): ProtocolConfig {
   if (w.poolBits + w.totalBits > 252) {
     throw new ConfigError(file, "widths", "poolBits + totalBits must be <= 252 so pool * amount cannot wrap the field");
   }
+  requireInteger(file, "widths.exampleHashBits", w.exampleHashBits, 64, 160);
+  requireInteger(file, "widths.scoreBits", w.scoreBits, 2, 64);
+  requireInteger(file, "widths.contributorIndexBits", w.contributorIndexBits, 1, 32);
+  requireInteger(file, "widths.batchIndexBits", w.batchIndexBits, 16, 16);
+  if (w.exampleHashBits + w.contributorIndexBits + w.scoreBits > 252) {
+    throw new ConfigError(file, "widths", "exampleHashBits + contributorIndexBits + scoreBits must be <= 252 so an example row packs into one field element");
+  }
+  if (w.scoreBits - 1 > w.totalBits) {
+    throw new ConfigError(file, "widths", "scoreBits - 1 must be <= totalBits: one positive score must fit in a total");
+  }
   requireInteger(file, "fixedPoint.decimals", c.fixedPoint?.decimals, 0, 18);
   requireInteger(file, "hash.chainAbsorbWidth", c.hash?.chainAbsorbWidth, 1, 15);
-  const sizes = c.payoutBatch?.sizes;
-  if (!Array.isArray(sizes) || sizes.length === 0) {
-    throw new ConfigError(file, "payoutBatch.sizes", "expected a non-empty list of batch sizes");
-  }
-  sizes.forEach((s, i) => requireInteger(file, `payoutBatch.sizes[${i}]`, s, 1, 1024));
-  for (const key of ["testSize", "demoSize"] as const) {
-    const size = requireInteger(file, `payoutBatch.${key}`, c.payoutBatch[key], 1, 1024);
-    if (!sizes.includes(size)) throw new ConfigError(file, `payoutBatch.${key}`, `${size} is not one of payoutBatch.sizes`);
+  for (const table of ["exampleBatch", "payoutBatch"] as const) {
+    const sizes = c[table]?.sizes;
+    if (!Array.isArray(sizes) || sizes.length === 0) {
+      throw new ConfigError(file, `${table}.sizes`, "expected a non-empty list of batch sizes");
+    }
+    sizes.forEach((s, i) => requireInteger(file, `${table}.sizes[${i}]`, s, 1, 1024));
+    for (const key of ["testSize", "demoSize"] as const) {
+      const size = requireInteger(file, `${table}.${key}`, c[table][key], 1, 1024);
+      if (!sizes.includes(size)) throw new ConfigError(file, `${table}.${key}`, `${size} is not one of ${table}.sizes`);
+    }
   }
   requireInteger(file, "prover.workers", c.prover?.workers, 0, 1024);
   if (typeof c.prover.singleThread !== "boolean") {

@@ -1,20 +1,21 @@
 /**
- * npm run bench [-- --sizes 4,31] [--jobs N] [--out FILE]
+ * npm run bench [-- --sizes 4,31] [--jobs N] [--gas-batches N] [--examples-per-contributor M] [--out FILE]
  *
- * Measures, in one run: constraints per payout row, proof time per batch with 1 worker and with
- * all cores (and snarkjs one proof after another with its own threads), and gas per paid
- * contributor next to a bare loop of ERC-20 transfers. Prints tables and writes JSON
- * (bench-results/bench.json by default). Figures are compared as ratios within this run.
+ * Measures, in one run: constraints per example row and per payout row, proof time per batch
+ * with 1 worker and with all cores (and snarkjs one proof after another with its own threads),
+ * proving time per 1,000 examples, and gas per contributor of the full flow (example batches,
+ * payout batches, finalize, releases) next to a bare loop of ERC-20 transfers. Prints tables and
+ * writes JSON (bench-results/bench.json by default). Figures are compared as ratios within this run.
  */
 import { availableParallelism } from "node:os";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { compileCircuit, payoutCircuitName, PROJECT_ROOT, setupCircuit, toJson, writeFileAtomic } from "../circuits/index.ts";
+import { compileCircuit, exampleCircuitName, payoutCircuitName, PROJECT_ROOT, setupCircuit, toJson, writeFileAtomic } from "../circuits/index.ts";
 import { config } from "../config/index.ts";
 import { benchmarkProving, type BenchmarkRow } from "../prover/index.ts";
-import { buildPayoutBatches, splitPool } from "../witness/index.ts";
+import { buildExampleBatches, buildPayoutBatches, splitPool } from "../witness/index.ts";
 import { measureGas, type GasResult } from "./lib/bench-gas.ts";
 
 const { values } = parseArgs({
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     sizes: { type: "string", default: config.payoutBatch.sizes.join(",") },
     jobs: { type: "string" },
     "gas-batches": { type: "string", default: "2" },
+    "examples-per-contributor": { type: "string", default: "10" },
     out: { type: "string", default: join(PROJECT_ROOT, "bench-results", "bench.json") },
   },
 });
@@ -32,12 +34,18 @@ const jobCount = values.jobs === undefined ? 2 * cores : Number(values.jobs);
 const log = (m: string) => console.error(m);
 
 // 1. Constraints: per row from the difference between two instance sizes (the header is shared).
-const compiled = await Promise.all(config.payoutBatch.sizes.map(async (b) => ({ batchSize: b, constraints: (await compileCircuit(payoutCircuitName(b))).constraints })));
-compiled.sort((a, b) => a.batchSize - b.batchSize);
-const smallest = compiled[0]!;
-const largest = compiled.at(-1)!;
-const perRow = largest.batchSize > smallest.batchSize ? (largest.constraints - smallest.constraints) / (largest.batchSize - smallest.batchSize) : largest.constraints / largest.batchSize;
-const header = largest.constraints - perRow * largest.batchSize;
+interface CompiledSize { readonly batchSize: number; readonly constraints: number }
+function perRowOf(compiled: CompiledSize[]): { perRow: number; header: number } {
+  compiled.sort((a, b) => a.batchSize - b.batchSize);
+  const smallest = compiled[0]!;
+  const largest = compiled.at(-1)!;
+  const perRow = largest.batchSize > smallest.batchSize ? (largest.constraints - smallest.constraints) / (largest.batchSize - smallest.batchSize) : largest.constraints / largest.batchSize;
+  return { perRow, header: largest.constraints - perRow * largest.batchSize };
+}
+const compiled: CompiledSize[] = await Promise.all(config.payoutBatch.sizes.map(async (b) => ({ batchSize: b, constraints: (await compileCircuit(payoutCircuitName(b))).constraints })));
+const { perRow, header } = perRowOf(compiled);
+const exampleCompiled: CompiledSize[] = await Promise.all(config.exampleBatch.sizes.map(async (e) => ({ batchSize: e, constraints: (await compileCircuit(exampleCircuitName(e))).constraints })));
+const { perRow: examplePerRow, header: exampleHeader } = perRowOf(exampleCompiled);
 
 // 2. Proving: the same batches under each pool setting.
 interface ProvingResult {
@@ -48,12 +56,13 @@ interface ProvingResult {
 }
 const proving: ProvingResult[] = [];
 const gas: GasResult[] = [];
+let exampleProving: { batchSize: number; constraints: number; msPerProof: number; msPer1000Examples: number; label: string } | undefined;
 const scratch = mkdtempSync(join(tmpdir(), "bench-"));
 try {
   for (const batchSize of sizes) {
     const keys = await setupCircuit(payoutCircuitName(batchSize), log);
     const contributors = Array.from({ length: batchSize * jobCount }, (_, i) => ({ address: BigInt(i + 1) << 100n, amount: BigInt(1 + ((i * 7919) % 5000)) }));
-    const batches = buildPayoutBatches(splitPool(contributors, 10n ** 24n, config), 12345n, batchSize, config);
+    const batches = buildPayoutBatches(splitPool(contributors, 10n ** 24n, config), 12345n, 777n, batchSize, config);
     const jobs = batches.map((b) => ({ name: `bench-${b.index}`, input: b.input, expectedPublicSignals: b.publicSignals, outPath: "" }));
     log(`proving ${jobs.length} batches of ${batchSize} rows under each setting...`);
     const rows = await benchmarkProving(keys, jobs, [
@@ -64,10 +73,24 @@ try {
     ]);
     const withRates = rows.map((r) => ({ ...r, msPerProof: r.warmMs / r.jobs, proofsPerSecond: (r.jobs * 1000) / r.warmMs }));
     proving.push({ batchSize, constraints: keys.constraints, rows: withRates, speedup: withRates[0]!.warmMs / withRates[1]!.warmMs });
-
-    log(`gas: settling ${values["gas-batches"]} batches of ${batchSize} and the bare transfer loop...`);
-    gas.push(await measureGas(keys, batchSize, Number(values["gas-batches"]), scratch, config));
   }
+
+  // Proving time per 1,000 examples: full ExampleBatch(E) proofs at the demo size, all cores.
+  const E = config.exampleBatch.demoSize;
+  const exampleKeys = await setupCircuit(exampleCircuitName(E), log);
+  const exampleRows = Array.from({ length: E * jobCount }, (_, i) => ({ hash: BigInt(i + 1) << 90n, contributor: i % 40, score: BigInt(((i * 7919) % 200_000) - 50_000) }));
+  const exampleJobs = buildExampleBatches(exampleRows, 12345n, 777n, E, config).map((b) => ({ name: `example-${b.index}`, input: b.input, expectedPublicSignals: b.publicSignals, outPath: "" }));
+  log(`proving ${exampleJobs.length} example batches of ${E} rows...`);
+  const [exampleRow] = await benchmarkProving(exampleKeys, exampleJobs, [{ label: `${cores} workers, single-threaded`, workers: cores, singleThread: true }]);
+  const msPerProof = exampleRow!.warmMs / exampleRow!.jobs;
+  exampleProving = { batchSize: E, constraints: exampleKeys.constraints, msPerProof, msPer1000Examples: (msPerProof / E) * 1000, label: exampleRow!.label };
+
+  const B = config.payoutBatch.demoSize;
+  const payoutKeys = await setupCircuit(payoutCircuitName(B), log);
+  log(`gas: full flow with ${values["gas-batches"]} payout batches of ${B} contributors, ${values["examples-per-contributor"]} examples each, and the bare transfer loop...`);
+  gas.push(await measureGas(exampleKeys, payoutKeys, {
+    exampleBatchSize: E, payoutBatchSize: B, payoutBatches: Number(values["gas-batches"]), examplesPerContributor: Number(values["examples-per-contributor"]),
+  }, scratch, config));
 } finally {
   rmSync(scratch, { recursive: true, force: true });
   await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
@@ -79,16 +102,29 @@ const table = (head: string[], body: (string | number)[][]) => {
   const w = head.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
   return [head.map((h, i) => h.padEnd(w[i]!)).join("  "), w.map((x) => "-".repeat(x)).join("  "), ...cells.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join("  "))].join("\n");
 };
-console.log(`\nCircuits (circom2 --O2): ${perRow.toFixed(1)} constraints per payout row (budget 800), ${header.toFixed(0)} per batch header`);
-console.log(table(["instance", "rows", "constraints", "per row"], compiled.map((c) => [payoutCircuitName(c.batchSize), c.batchSize, c.constraints, (c.constraints / c.batchSize).toFixed(1)])));
+console.log(`\nCircuits (circom2 --O2): ${examplePerRow.toFixed(1)} constraints per example row (budget 400), ${exampleHeader.toFixed(0)} per example batch header; ${perRow.toFixed(1)} per payout row (budget 800), ${header.toFixed(0)} per payout batch header`);
+console.log(table(["instance", "rows", "constraints", "per row"], [
+  ...exampleCompiled.map((c) => [exampleCircuitName(c.batchSize), c.batchSize, c.constraints, (c.constraints / c.batchSize).toFixed(1)]),
+  ...compiled.map((c) => [payoutCircuitName(c.batchSize), c.batchSize, c.constraints, (c.constraints / c.batchSize).toFixed(1)]),
+]));
 for (const p of proving) {
   console.log(`\nProving PayoutBatch(${p.batchSize}), ${p.constraints} constraints, ${p.rows[0]!.jobs} batches, ${cores} cores (warm: workers started, keys loaded)`);
   console.log(table(["setting", "ms/proof", "proofs/s", "rows/s", "cold s"], p.rows.map((r) => [r.label, r.msPerProof.toFixed(0), r.proofsPerSecond.toFixed(2), (r.proofsPerSecond * p.batchSize).toFixed(1), (r.coldMs / 1000).toFixed(2)])));
   console.log(`speed-up all cores vs 1 worker: ${p.speedup.toFixed(2)}x (${(p.speedup / cores).toFixed(2)} x cores)`);
 }
-console.log(`\nGas per paid contributor (fresh holders, whole transactions, proof verification included)`);
-console.log(table(["B", "contributors", "settlement/contributor", "per batch", "bare transfer", "ratio (goal <= 1.30)"], gas.map((g) => [g.batchSize, g.contributors, g.settlementGasPerContributor.toFixed(0), g.settlementGasPerBatch.toFixed(0), g.bareTransferGasPerContributor.toFixed(0), g.ratio.toFixed(3)])));
+if (exampleProving) {
+  console.log(`\nProving ExampleBatch(${exampleProving.batchSize}), ${exampleProving.constraints} constraints, ${exampleProving.label}: ${exampleProving.msPerProof.toFixed(0)} ms per proof, ${(exampleProving.msPer1000Examples / 1000).toFixed(1)} s per 1,000 examples`);
+}
+console.log(`\nGas per contributor, full flow (fresh holders, whole transactions, proof verification included; registration is paid by each contributor and shown apart)`);
+console.log(table(["E", "B", "contributors", "examples", "example batch", "payout batch", "finalize", "release", "flow/contributor", "bare transfer", "ratio", "registration"], gas.map((g) => [
+  g.exampleBatchSize, g.payoutBatchSize, g.contributors, g.examples, g.perExampleBatch.toFixed(0), g.perPayoutBatch.toFixed(0), g.finalize, g.perRelease.toFixed(0),
+  g.settlementGasPerContributor.toFixed(0), g.bareTransferGasPerContributor.toFixed(0), g.ratio.toFixed(2), g.perRegistration.toFixed(0),
+])));
 
 mkdirSync(dirname(values.out), { recursive: true });
-writeFileAtomic(values.out, toJson({ date: new Date().toISOString(), cores, circuits: { perRow, header, instances: compiled }, proving, gas }));
+writeFileAtomic(values.out, toJson({
+  date: new Date().toISOString(), cores,
+  circuits: { example: { perRow: examplePerRow, header: exampleHeader, instances: exampleCompiled }, payout: { perRow, header, instances: compiled } },
+  proving, exampleProving, gas,
+}));
 console.log(`\nwrote ${values.out}`);

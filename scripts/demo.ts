@@ -1,9 +1,10 @@
 /**
- * npm run demo [-- --rpc URL] [--scores FILE] [--pool OPEN] [--out DIR] [--epoch N] [--batch-size B] [--workers N]
+ * npm run demo [-- --rpc URL] [--examples FILE] [--pool OPEN] [--out DIR] [--epoch N] [--example-batch-size E] [--batch-size B] [--workers N]
  *
- * Settles one epoch end to end on an in-process Hardhat chain (or any JSON-RPC node with --rpc)
- * and prints each contributor's score, reward and on-chain balance. Exit codes: 0 settled and
- * every balance equals the reference model; 2 bad input (scores file, config, arguments);
+ * Settles one epoch end to end on an in-process Hardhat chain (or any JSON-RPC node with --rpc),
+ * only through ExampleBatch and PayoutBatch proofs, and prints each contributor's examples,
+ * score, reward and on-chain balance. Exit codes: 0 settled and every balance equals the
+ * reference model; 2 bad input (examples file, config, arguments, a contributor without a key);
  * 3 on-chain balances differ from the reference model; 1 anything else.
  */
 import { parseArgs } from "node:util";
@@ -13,7 +14,7 @@ import { PROJECT_ROOT } from "../circuits/index.ts";
 import { ConfigError, config } from "../config/index.ts";
 import { ScoresFileError, formatFixedPoint } from "../witness/index.ts";
 import { ChainConfigError } from "./lib/chain.ts";
-import { runEpoch, SettlementMismatchError, type EpochResult } from "./lib/run-epoch.ts";
+import { ContributorKeyError, runEpoch, SettlementMismatchError, type EpochResult } from "./lib/run-epoch.ts";
 
 class UsageError extends Error {}
 
@@ -21,28 +22,35 @@ function parseOptions() {
   const { values } = parseArgs({
     options: {
       rpc: { type: "string" },
-      scores: { type: "string", default: join(PROJECT_ROOT, "data", "demo-scores.csv") },
+      examples: { type: "string", default: join(PROJECT_ROOT, "data", "demo-examples.csv") },
       pool: { type: "string", default: "1000000" },
       out: { type: "string" },
       epoch: { type: "string", default: "1" },
       "batch-size": { type: "string", default: String(config.payoutBatch.demoSize) },
+      "example-batch-size": { type: "string", default: String(config.exampleBatch.demoSize) },
       workers: { type: "string" },
       help: { type: "boolean", default: false },
     },
     strict: true,
   });
   if (values.help) {
-    console.log(`usage: npm run demo -- [--rpc URL] [--scores FILE] [--pool OPEN] [--out DIR] [--epoch N] [--batch-size B] [--workers N]
+    console.log(`usage: npm run demo -- [--rpc URL] [--examples FILE] [--pool OPEN] [--out DIR] [--epoch N] [--example-batch-size E] [--batch-size B] [--workers N]
   --rpc URL         settle on this JSON-RPC node instead of an in-process Hardhat chain
                     (deployer key from OPEN_DEPLOYER_KEY; Hardhat's test key on chain 31337)
-  --scores FILE     per-contributor scores, CSV address,score[,label] (default data/demo-scores.csv)
+  --examples FILE   example-level scores, CSV example,contributor,score (default data/demo-examples.csv);
+                    contributors must be the demo's (they register with its development keys)
   --pool OPEN       reward pool R in whole $OPEN (default 1000000)
+  --example-batch-size E  example batch size, one of ${config.exampleBatch.sizes.join(", ")} (default ${config.exampleBatch.demoSize})
   --batch-size B    payout batch size, one of ${config.payoutBatch.sizes.join(", ")} (default ${config.payoutBatch.demoSize})`);
     process.exit(0);
   }
   const batchSize = Number(values["batch-size"]);
   if (!config.payoutBatch.sizes.includes(batchSize)) {
     throw new UsageError(`--batch-size: ${values["batch-size"]} is not a configured batch size (${config.payoutBatch.sizes.join(", ")})`);
+  }
+  const exampleBatchSize = Number(values["example-batch-size"]);
+  if (!config.exampleBatch.sizes.includes(exampleBatchSize)) {
+    throw new UsageError(`--example-batch-size: ${values["example-batch-size"]} is not a configured example batch size (${config.exampleBatch.sizes.join(", ")})`);
   }
   let pool: bigint;
   try {
@@ -54,10 +62,11 @@ function parseOptions() {
   const workers = values.workers === undefined ? undefined : Number(values.workers);
   if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) throw new UsageError(`--workers: ${values.workers} is not a non-negative integer`);
   return {
-    scoresFile: values.scores,
+    examplesFile: values.examples,
     pool,
     epoch: BigInt(values.epoch),
-    batchSize,
+    payoutBatchSize: batchSize,
+    exampleBatchSize,
     ...(values.rpc === undefined ? {} : { rpcUrl: values.rpc }),
     ...(values.out === undefined ? {} : { outDir: values.out }),
     ...(workers === undefined ? {} : { workers }),
@@ -69,24 +78,28 @@ function printResult(result: EpochResult): void {
   const rows = result.contributors.map((c) => [
     c.label ?? "",
     c.address,
+    `${c.credited}/${c.claimed}`,
     formatFixedPoint(c.rawScore, config.fixedPoint.decimals),
+    formatFixedPoint(c.amount, config.fixedPoint.decimals),
     open(c.reward),
     open(c.balance),
     c.balance === c.reward ? "ok" : "MISMATCH",
   ]);
-  const header = ["contributor", "address", "score", "reward (OPEN)", "on-chain balance", "check"];
+  const header = ["contributor", "address", "credited/claimed", "score", "clipped T_c", "reward (OPEN)", "on-chain balance", "check"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ");
+  const line = (cells: string[]) => cells.map((c, i) => (i >= 2 && i <= 6 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ");
   console.log(line(header));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const r of rows) console.log(line(r));
-  const gas = result.batches.reduce((s, b) => s + b.gasUsed, 0n);
-  const payees = result.batches.reduce((s, b) => s + b.payees, 0);
+  const gas = result.transactions.reduce((s, t) => s + t.gasUsed, 0n);
+  const n = BigInt(result.contributors.length);
+  const { example, payout } = result.circuits;
   console.log(
     `\nepoch ${result.epoch} on ${result.chain} (chain ${result.chainId}), settlement ${result.addresses.settlement}
+${result.examples} examples after dedup (${result.duplicates} claimed more than once, credited to the earliest registrant)
 pool ${open(result.pool)} OPEN, paid ${open(result.pool - result.dust)}, dust left in the contract ${open(result.dust)} (${result.dust} base units)
-circuit ${result.circuit.name}: ${result.circuit.constraints} constraints, ${result.batches.length} batches proved in ${(result.proveMs / 1000).toFixed(1)} s
-gas: ${gas} for ${result.batches.length} submitBatch transactions, ${payees > 0 ? gas / BigInt(payees) : 0n} per contributor row (proof verification included)
+circuits ${example.name} (${example.constraints} constraints) x ${result.exampleBatches}, ${payout.name} (${payout.constraints}) x ${result.payoutBatches}: proved in ${(result.proveMs / 1000).toFixed(1)} s
+gas: ${gas} for ${result.transactions.length} transactions (example batches, payout batches, finalize, releases), ${n > 0n ? gas / n : 0n} per contributor
 epoch record: ${relative(process.cwd(), result.dir) || "."}`,
   );
 }
@@ -99,7 +112,7 @@ try {
   const e = error as Error;
   console.error(`error: ${e.message}`);
   process.exitCode =
-    error instanceof ScoresFileError || error instanceof ConfigError || error instanceof UsageError || error instanceof ChainConfigError || (e as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION"
+    error instanceof ScoresFileError || error instanceof ContributorKeyError || error instanceof ConfigError || error instanceof UsageError || error instanceof ChainConfigError || (e as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION"
       ? 2
       : error instanceof SettlementMismatchError
         ? 3

@@ -89,7 +89,7 @@ describe("chainAbsorb", () => {
     const { addressBits, poolBits } = config.widths;
     const table = splitPool([{ address: 0xa1n, amount: 3n }, { address: 0xb2n, amount: 5n }], 1000n, config);
     const domain = 42n;
-    const [batch] = buildPayoutBatches(table, domain, 3, config);
+    const [batch] = buildPayoutBatches(table, domain, 0n, 3, config);
     const absorbed = [
       domain,
       1000n + (8n << BigInt(poolBits)),

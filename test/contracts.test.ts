@@ -1,22 +1,19 @@
 /**
- * PayoutSettlement on a real in-process Hardhat chain with real Groth16 proofs of
- * PayoutBatch(config.payoutBatch.testSize): the happy path pays exactly the reference model's
- * rewards, and every revert path is reached and named by its custom error. Each proof is made once.
+ * ContributorRegistry + PayoutSettlement on a real in-process Hardhat chain with real Groth16
+ * proofs of ExampleBatch(config.exampleBatch.testSize) and PayoutBatch(config.payoutBatch.testSize):
+ * the happy path escrows, verifies every batch, finalizes and releases exactly the reference
+ * model's rewards; every revert path is reached and named by its custom error.
  *
- * Which checks a *valid* proof can reach (the point of each contract check):
- *   - PoolExceeded and TotalMismatch: yes. The circuit takes the epoch's S as given; a trainer who
- *     opens the epoch with S smaller than the true sum gets valid proofs of inflated rewards
- *     (PoolExceeded) or of amounts that overshoot S before the last batch (TotalMismatch at once);
- *     with S larger, valid proofs whose amounts never reach S (TotalMismatch at the last batch).
- *     Only a batch whose amounts overshoot S can overspend the pool: the floor split of R over
- *     amounts summing to at most S pays at most R.
- *   - PaddingBeforeLastBatch: yes, when the epoch declares more batches than the table fills.
- *   - NonReducedFieldElement for a word or amountSum: yes; the digest reduces mod p, so a proof of
- *     the same witness at the challenge of the aliased value verifies (shown below).
- *   - NonReducedFieldElement for chainOut: no. chainOut is a public signal, and the generated
- *     verifier returns false for any signal >= p; the contract's own check only names the cause.
- *   - BatchAlreadySettled, EpochAlreadySettled, BatchOutOfOrder, WrongBatchLength, EpochNotOpen:
- *     yes, they are about which proof is submitted where, not about the proof.
+ * Which checks a *valid* proof can reach (the point of each contract check): a trainer who lies
+ * in the tables or in the epoch's parameters still gets valid proofs of its lies, batch by batch.
+ *   - RlcMismatch: a contributor table whose T_c are not the sums of their examples (here, one
+ *     unit moved between two contributors, so S still matches on both sides);
+ *   - ScoreSumMismatch / TotalMismatch: the example side or the payout side does not add up to S;
+ *   - PoolExceeded: rewards computed against a smaller S;
+ *   - CommitmentMismatch: batches proved under an r drawn from other commitments than the tables';
+ *   - PaddingBeforeLastBatch: an epoch that declares more payout batches than the table fills.
+ * InvalidProof is what a wrong r, a batch of another epoch or a replayed batch meets: the contract
+ * puts its own r, domain, chain and order key into the digest.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -25,54 +22,53 @@ import { network } from "hardhat";
 import * as snarkjs from "snarkjs";
 import type { Groth16Proof } from "snarkjs";
 import { config, FIELD_MODULUS } from "../config/index.ts";
-import { payoutCircuitName, setupCircuit, type CircuitKeys } from "../circuits/index.ts";
+import { exampleCircuitName, payoutCircuitName, setupCircuit, type CircuitKeys } from "../circuits/index.ts";
 import {
-  buildPayoutBatches, digestChallenge, epochDomain, hornerDigest, splitPool,
-  type ContributorTotal, type PayoutBatch, type PayoutTable,
+  buildEpochBatches, buildEpochWitness, buildExampleBatches, buildPayoutBatches, epochChallenge, epochDomain, registrationCommitment, splitPool,
+  type EpochBatches, type ExampleBatch, type ExampleScore, type PayoutBatch, type PayoutTable,
 } from "../witness/index.ts";
 import {
-  decodeRevert, deployBareTransfers, deploySettlement, loadContractArtifact, openEpoch, submitBatch, submitBatchArgs,
+  decodeRevert, deployBareTransfers, deploySettlement, EpochStatus, exampleBatchArgs, finalizeEpoch, loadContractArtifact,
+  openEpoch, openRegistration, payoutBatchArgs, readRegistrations, releaseBatch, submitExampleBatch, submitPayoutBatch,
   toSolidityProof, type SettlementDeployment,
 } from "../verifier-contracts/index.ts";
 
+const E = config.exampleBatch.testSize;
 const B = config.payoutBatch.testSize;
 const P = FIELD_MODULUS;
 const OPEN = 10n ** 18n;
 const DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"; // Hardhat account #0
+const MODEL = (n: number) => keccak256(toUtf8Bytes(`model ${n}`));
+const VALIDATION = keccak256(toUtf8Bytes("validation set"));
 
-/** A deterministic 160-bit address per label. */
-function addressOf(label: string): bigint {
-  return BigInt(keccak256(toUtf8Bytes(label))) >> 96n;
-}
-const hex = (address: bigint) => getAddress(`0x${address.toString(16).padStart(40, "0")}`);
-const contributors = (n: number, tag: string, amount: (i: number) => bigint): ContributorTotal[] =>
-  Array.from({ length: n }, (_, i) => ({ address: addressOf(`${tag}-${i}`), amount: amount(i) }));
-
-/** The floor split against a declared total that may differ from the true sum (a lying trainer). */
-function splitWithDeclaredTotal(rows: readonly ContributorTotal[], pool: bigint, total: bigint): PayoutTable {
-  const sorted = [...rows].sort((a, b) => (a.address < b.address ? -1 : 1));
-  const out = sorted.map((r) => ({ ...r, reward: (pool * r.amount) / total, remainder: (pool * r.amount) % total }));
-  return { pool, total, rows: out, dust: pool - out.reduce((s, r) => s + r.reward, 0n) };
-}
-
-let keys: CircuitKeys;
-async function prove(input: PayoutBatch["input"]): Promise<{ proof: Groth16Proof; signals: bigint[] }> {
-  const { proof, publicSignals } = await snarkjs.groth16.fullProve(input, keys.wasmPath, keys.zkeyPath);
-  return { proof, signals: publicSignals.map(BigInt) };
-}
-async function proveBatch(batch: PayoutBatch): Promise<Groth16Proof> {
-  const { proof, signals } = await prove(batch.input);
-  assert.deepEqual(signals, [...batch.publicSignals], "the circuit and the witness model disagree");
+let exampleKeys: CircuitKeys;
+let payoutKeys: CircuitKeys;
+async function prove(keys: CircuitKeys, batch: ExampleBatch | PayoutBatch): Promise<Groth16Proof> {
+  const { proof, publicSignals } = await snarkjs.groth16.fullProve(batch.input, keys.wasmPath, keys.zkeyPath);
+  assert.deepEqual(publicSignals.map(BigInt), [...batch.publicSignals], "the circuit and the witness model disagree");
   return proof;
 }
+interface Proven extends EpochBatches {
+  readonly exampleProofs: Groth16Proof[];
+  readonly payoutProofs: Groth16Proof[];
+}
+async function proveAll(batches: EpochBatches): Promise<Proven> {
+  const exampleProofs = [];
+  for (const b of batches.exampleBatches) exampleProofs.push(await prove(exampleKeys, b));
+  const payoutProofs = [];
+  for (const b of batches.payoutBatches) payoutProofs.push(await prove(payoutKeys, b));
+  return { ...batches, exampleProofs, payoutProofs };
+}
 
-describe("PayoutSettlement with real PayoutBatch proofs", () => {
+/** 128-bit example hashes by label. */
+const h = (label: string) => BigInt(keccak256(toUtf8Bytes(label))) >> 128n;
+
+describe("ContributorRegistry and PayoutSettlement with real ExampleBatch and PayoutBatch proofs", () => {
   let conn: Awaited<ReturnType<typeof network.create>>;
   let d: SettlementDeployment;
-  let ownerAddress: string;
-  let other: Awaited<ReturnType<typeof conn.ethers.getSigners>>[number];
+  let signers: Awaited<ReturnType<typeof conn.ethers.getSigners>>;
+  let other: (typeof signers)[number];
 
-  /** Awaits `call`, which must revert with the custom error `name` (and `args` when given). */
   async function expectRevert(call: Promise<unknown>, name: string, args?: unknown[]): Promise<void> {
     let error: unknown;
     try {
@@ -81,31 +77,66 @@ describe("PayoutSettlement with real PayoutBatch proofs", () => {
       error = e;
     }
     assert.ok(error !== undefined, `expected a revert with ${name}, but the call succeeded`);
-    const decoded = decodeRevert(error, d.settlement.interface) ?? decodeRevert(error, d.token.interface);
+    const decoded = decodeRevert(error, d.settlement.interface) ?? decodeRevert(error, d.registry.interface) ?? decodeRevert(error, d.token.interface);
     assert.equal(decoded?.name, name, `expected ${name}, got ${decoded?.name ?? (error as Error).message}`);
     if (args) assert.deepEqual([...decoded!.args], args);
   }
-  const open = (epoch: bigint, table: PayoutTable, batchCount: number) =>
-    openEpoch(d, { epoch, pool: table.pool, total: table.total, batchCount });
   const domainOf = (epoch: bigint) => epochDomain(d.chainId, d.addresses.settlement, epoch);
+  const now = async () => BigInt((await conn.ethers.provider.getBlock("latest"))!.timestamp);
 
-  // Epoch 1: six contributors at B = 4, so batch 1 has two padding rows; one has amount 0.
-  const table1 = splitPool(contributors(6, "e1", (i) => (i === 3 ? 0n : 1_000_003n * BigInt(i + 1))), 1000n * OPEN + 7n, config);
-  let batches1: PayoutBatch[];
-  let proofs1: Groth16Proof[];
+  /** Contributor k's claims: signers 1..6; examples shared between 1 and 3, negative scores. */
+  function claimsOf(tag: string): ExampleScore[] {
+    const c = (k: number) => BigInt(signers[k]!.address);
+    const rows: ExampleScore[] = [];
+    for (let k = 1; k <= 6; k++) {
+      // Contributor 6's own examples all hurt the model: with its duplicate credited to 2, T_6 = 0.
+      const score = (j: number) => (k === 6 ? -BigInt(j + 1) * 1000n : BigInt(((k * 7 + j * 13) % 19) - 4) * 1_000_003n);
+      for (let j = 0; j < 3; j++) rows.push({ hash: h(`${tag}-${k}-${j}`), contributor: c(k), score: score(j) });
+    }
+    // Duplicates: two examples claimed by contributors 1 and 3, one by 2, 5 and 6.
+    for (const [label, score] of [["dup-a", 5_000_000n], ["dup-b", -2_000_000n]] as const) {
+      rows.push({ hash: h(`${tag}-${label}`), contributor: c(1), score }, { hash: h(`${tag}-${label}`), contributor: c(3), score });
+    }
+    for (const k of [2, 5, 6]) rows.push({ hash: h(`${tag}-dup-c`), contributor: c(k), score: 3_000_000n });
+    return rows;
+  }
+
+  /** Opens registration, registers signers in the order 3, 1, 2, 4, 5, 6, closes it; returns the witness. */
+  async function registerEpoch(epoch: bigint, claims: ExampleScore[], pool: bigint) {
+    await openRegistration(d.registry, epoch, (await now()) + 3600n, VALIDATION);
+    for (const k of [3, 1, 2, 4, 5, 6]) {
+      const address = BigInt(signers[k]!.address);
+      const hashes = claims.filter((c) => c.contributor === address).map((c) => c.hash);
+      await (await (d.registry.connect(signers[k]!) as typeof d.registry).register(epoch, registrationCommitment(hashes), hashes.length)).wait();
+    }
+    await (await d.registry.closeRegistration(epoch)).wait();
+    const registrations = await readRegistrations(d.registry, epoch);
+    return buildEpochWitness({ examples: claims, registrations, pool, domain: domainOf(epoch), exampleBatchSize: E, payoutBatchSize: B, config });
+  }
+  const open = (epoch: bigint, batches: EpochBatches, total: bigint, pool: bigint, model = 1) =>
+    openEpoch(d, {
+      epoch, pool, total, exampleBatches: batches.exampleBatches.length, payoutBatches: batches.payoutBatches.length,
+      commitExamples: batches.commitExamples, commitContributors: batches.commitContributors, modelHash: MODEL(model),
+    });
+  async function submitAll(epoch: bigint, p: Proven): Promise<void> {
+    for (const [i, b] of p.exampleBatches.entries()) await submitExampleBatch(d.settlement, epoch, b, p.exampleProofs[i]!);
+    for (const [i, b] of p.payoutBatches.entries()) await submitPayoutBatch(d.settlement, epoch, b, p.payoutProofs[i]!);
+  }
+
+  const POOL1 = 1000n * OPEN + 7n;
+  let w1: Awaited<ReturnType<typeof registerEpoch>>;
+  let p1: Proven;
   const gas: bigint[] = [];
 
   before(async () => {
-    keys = await setupCircuit(payoutCircuitName(B));
+    [exampleKeys, payoutKeys] = [await setupCircuit(exampleCircuitName(E)), await setupCircuit(payoutCircuitName(B))];
     conn = await network.create();
-    const [owner, second] = await conn.ethers.getSigners();
-    ownerAddress = owner!.address;
-    other = second!;
-    d = await deploySettlement(owner!, keys.verifierArtifact, B);
-    await (await d.token.mint(ownerAddress, 1_000_000n * OPEN)).wait();
-    batches1 = buildPayoutBatches(table1, domainOf(1n), B, config);
-    proofs1 = [];
-    for (const batch of batches1) proofs1.push(await proveBatch(batch));
+    signers = await conn.ethers.getSigners();
+    other = signers[9]!;
+    d = await deploySettlement(signers[0]!, {
+      exampleVerifier: exampleKeys.verifierArtifact, exampleBatchSize: E, payoutVerifier: payoutKeys.verifierArtifact, payoutBatchSize: B,
+    });
+    await (await d.token.mint(signers[0]!.address, 1_000_000n * OPEN)).wait();
   });
 
   after(async () => {
@@ -113,206 +144,254 @@ describe("PayoutSettlement with real PayoutBatch proofs", () => {
     await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
   });
 
-  it("computes the same epoch domain as the witness model", async () => {
-    assert.equal(batches1.length, 2);
-    assert.equal(await d.settlement.domain(1n), domainOf(1n));
-    assert.equal(await d.settlement.domain(2n), domainOf(2n));
-    assert.equal(await d.settlement.batchSize(), BigInt(B));
-    assert.equal(await d.token.symbol(), config.token.symbol);
-    assert.equal(await d.token.decimals(), BigInt(config.token.decimals));
+  it("registration: once per contributor, only while open; an epoch opens only after it closed", async () => {
+    const r = d.registry;
+    const as = (k: number) => r.connect(signers[k]!) as typeof r;
+    await expectRevert(as(1).register(1n, VALIDATION, 3), "RegistrationNotOpened", [1n]);
+    await expectRevert(as(1).openRegistration(1n, (await now()) + 100n, VALIDATION), "OwnableUnauthorizedAccount", [signers[1]!.address]);
+    await expectRevert(r.openRegistration(1n, await now(), VALIDATION), "DeadlineInThePast");
+    w1 = await registerEpoch(1n, claimsOf("e1"), POOL1);
+    await expectRevert(as(7).register(1n, VALIDATION, 3), "RegistrationClosed");
+    await expectRevert(r.openRegistration(1n, (await now()) + 100n, VALIDATION), "RegistrationAlreadyOpened", [1n]);
+    await expectRevert(r.closeRegistration(1n), "RegistrationClosed");
+
+    await openRegistration(r, 2n, (await now()) + 3600n, VALIDATION);
+    await (await as(1).register(2n, VALIDATION, 1)).wait();
+    await expectRevert(as(1).register(2n, VALIDATION, 1), "AlreadyRegistered", [2n, signers[1]!.address]);
+    await expectRevert(as(2).register(2n, VALIDATION, 0), "NoExamples");
+    await expectRevert(open(2n, w1, w1.contributorTable.total, POOL1), "RegistrationStillOpen", [2n]);
+
+    const regs = await readRegistrations(r, 1n);
+    assert.deepEqual(regs.map((x) => getAddress(`0x${x.contributor.toString(16).padStart(40, "0")}`)), [3, 1, 2, 4, 5, 6].map((k) => signers[k]!.address));
+    assert.equal(await r.validationCommitment(1n), VALIDATION);
   });
 
-  it("rejects bad epoch parameters, a second opening and callers other than the owner", async () => {
-    const s = d.settlement;
-    await d.token.approve(d.addresses.settlement, 10n ** 30n);
-    await expectRevert(s.openEpoch(50n, 1n << 93n, 10n, 1), "PoolOutOfRange", [1n << 93n]);
-    await expectRevert(s.openEpoch(50n, 1n, 0n, 1), "TotalOutOfRange", [0n]);
-    await expectRevert(s.openEpoch(50n, 1n, 1n << 64n, 1), "TotalOutOfRange", [1n << 64n]);
-    await expectRevert(s.openEpoch(50n, 1n, 10n, 0), "BatchCountOutOfRange", [0n]);
-    await expectRevert(s.openEpoch(50n, 1n, 10n, 65_536), "BatchCountOutOfRange", [65_536n]);
-    await expectRevert((s.connect(other) as typeof s).openEpoch(50n, 1n, 10n, 1), "OwnableUnauthorizedAccount", [other.address]);
-    await expectRevert((d.token.connect(other) as typeof d.token).mint(other.address, 1n), "OwnableUnauthorizedAccount", [other.address]);
-    await d.token.approve(d.addresses.settlement, 0n);
-    await expectRevert(s.openEpoch(50n, 5n, 10n, 1), "ERC20InsufficientAllowance", [d.addresses.settlement, 0n, 5n]);
-
-    const receipt = await open(1n, table1, batches1.length);
-    const opened = s.interface.parseLog(receipt.logs.find((l) => l.address === d.addresses.settlement)!)!;
-    assert.equal(opened.name, "EpochOpened");
-    assert.deepEqual([...opened.args], [1n, table1.pool, table1.total, 2n, domainOf(1n)]);
-    assert.equal(await d.token.balanceOf(d.addresses.settlement), table1.pool);
-    await expectRevert(s.openEpoch(1n, 1n, 10n, 1), "EpochAlreadyOpen", [1n]);
-  });
-
-  it("rejects a batch submitted out of order, of the wrong length or to an unopened epoch", async () => {
-    const s = d.settlement;
-    await expectRevert(s.submitBatch(...submitBatchArgs(1n, batches1[1]!, proofs1[1]!)), "BatchOutOfOrder", [0n, 1n]);
-    await expectRevert(s.submitBatch(...submitBatchArgs(99n, batches1[0]!, proofs1[0]!)), "EpochNotOpen", [99n]);
-    for (const length of [B - 1, B + 1]) {
-      const args = submitBatchArgs(1n, batches1[0]!, proofs1[0]!);
-      args[4] = length < B ? args[4].slice(0, length) : [...args[4], 0n];
-      await expectRevert(s.submitBatch(...args), "WrongBatchLength", [BigInt(B), BigInt(length)]);
+  it("the witness credits each duplicate to its earliest registrant and clips negative scores", () => {
+    const [c1, c2, c3] = [1, 2, 3].map((k) => BigInt(signers[k]!.address));
+    assert.equal(w1.duplicates.length, 3);
+    for (const dup of w1.duplicates) {
+      if (dup.alsoClaimedBy.length === 1) {
+        assert.equal(dup.creditedTo, c3, "3 registered before 1");
+        assert.equal(dup.alsoClaimedBy[0]!.contributor, c1);
+      } else {
+        assert.equal(dup.creditedTo, c2, "2 registered before 5 and 6");
+      }
     }
+    assert.equal(w1.exampleTable.length, 6 * 3 + 3);
+    assert.equal(w1.contributorTable.total, w1.exampleTable.reduce((s, e) => s + (e.score > 0n ? e.score : 0n), 0n));
+    assert.ok(w1.exampleTable.some((e) => e.score < 0n));
+    assert.equal(w1.exampleBatches.length, Math.ceil(21 / E));
+    assert.equal(w1.payoutBatches.length, 2);
   });
 
-  it("rejects a proof that does not match the words, the sums or the batch", async () => {
+  it("opens epoch 1: escrows R, draws r from both commitments, records the model lineage", async () => {
     const s = d.settlement;
-    const good = () => submitBatchArgs(1n, batches1[0]!, proofs1[0]!);
-    // The proof of another batch.
-    const otherProof = toSolidityProof(proofs1[1]!);
-    const swapped = good();
-    [swapped[5], swapped[6], swapped[7]] = [otherProof.a, otherProof.b, otherProof.c];
-    await expectRevert(s.submitBatch(...swapped), "InvalidProof");
-    // One more base unit of reward for the first payee.
-    const flipped = good();
-    flipped[4][0] = flipped[4][0]! + (1n << 160n);
-    await expectRevert(s.submitBatch(...flipped), "InvalidProof");
-    // Another payee for the same reward.
-    const redirected = good();
-    redirected[4][0] = redirected[4][0]! ^ 1n;
-    await expectRevert(s.submitBatch(...redirected), "InvalidProof");
-    const moreAmount = good();
-    moreAmount[3] += 1n;
-    await expectRevert(s.submitBatch(...moreAmount), "InvalidProof");
-    const otherChain = good();
-    otherChain[2] = batches1[1]!.chainOut;
-    await expectRevert(s.submitBatch(...otherChain), "InvalidProof");
+    p1 = await proveAll(w1);
+    const params = {
+      pool: POOL1, total: w1.contributorTable.total, exampleBatches: 3, payoutBatches: 2,
+      commitExamples: w1.commitExamples, commitContributors: w1.commitContributors, modelHash: MODEL(1),
+    };
+    await expectRevert(s.openEpoch(1n, { ...params, total: 0n }), "TotalOutOfRange", [0n]);
+    await expectRevert(s.openEpoch(1n, { ...params, pool: 1n << 93n }), "PoolOutOfRange", [1n << 93n]);
+    await expectRevert(s.openEpoch(1n, { ...params, payoutBatches: 0 }), "BatchCountOutOfRange", [0n]);
+    await expectRevert(s.openEpoch(1n, { ...params, commitExamples: P }), "NonReducedFieldElement", [P]);
+    await expectRevert((s.connect(other) as typeof s).openEpoch(1n, params), "OwnableUnauthorizedAccount", [other.address]);
+    await expectRevert((s.connect(other) as typeof s).finalize(1n), "EpochNotOpen", [1n]);
+    const receipt = await open(1n, w1, w1.contributorTable.total, POOL1);
+    const logs = receipt.logs.filter((l) => l.address === d.addresses.settlement).map((l) => s.interface.parseLog(l)!);
+    assert.deepEqual(logs.map((l) => l.name), ["EpochOpened", "ModelLineage"]);
+    assert.equal(logs[0]!.args.r, w1.r);
+    assert.equal(await s.challenge(1n, w1.commitExamples, w1.commitContributors), epochChallenge(w1.commitExamples, w1.commitContributors, domainOf(1n)));
+    assert.deepEqual([...logs[1]!.args], [1n, MODEL(1), VALIDATION, `0x${"0".repeat(64)}`]);
+    assert.equal(await s.latestModelHash(), MODEL(1));
+    assert.equal(await d.token.balanceOf(d.addresses.settlement), POOL1);
+    await expectRevert(open(1n, w1, w1.contributorTable.total, POOL1), "EpochAlreadyOpen", [1n]);
   });
 
-  it("rejects non-reduced field elements, which would otherwise alias a valid proof", async () => {
+  it("rejects batches out of order, of the wrong length, under a wrong r, or from another epoch", async () => {
     const s = d.settlement;
-    const batch = batches1[0]!;
-    const header = [batch.chainIn, domainOf(1n), table1.pool, table1.total, batch.addressIn];
-    // word[0] + p: pays address(uint160(word + p)) a reward of (word + p) >> 160, not word's.
-    const words = [batch.words[0]! + P, ...batch.words.slice(1)];
-    const rhoWord = digestChallenge(batch.chainOut, [...header, batch.amountSum], words);
-    // amountSum + p: would count p more towards S.
-    const rhoSum = digestChallenge(batch.chainOut, [...header, batch.amountSum + P], batch.words);
-    for (const [rho, argsOf] of [
-      [rhoWord, (a: ReturnType<typeof submitBatchArgs>) => { a[4] = words; }],
-      [rhoSum, (a: ReturnType<typeof submitBatchArgs>) => { a[3] = batch.amountSum + P; }],
-    ] as const) {
-      // The same witness proved at the challenge of the aliased values: the verifier accepts it.
-      const { proof, signals } = await prove({ ...batch.input, rho: rho.toString() });
-      assert.equal(signals[2], rho);
-      assert.equal(signals[1], hornerDigest([...header, batch.amountSum, ...batch.words], rho));
-      const { a, b, c } = toSolidityProof(proof);
-      assert.equal(await d.verifier.verifyProof(a, b, c, [signals[0]!, signals[1]!, signals[2]!]), true);
-      const args = submitBatchArgs(1n, batch, proof);
-      argsOf(args);
-      const value = args[3] >= P ? args[3] : args[4][0]!;
-      await expectRevert(s.submitBatch(...args), "NonReducedFieldElement", [value]);
-    }
-    // chainOut + p: the verifier would return false too (it range-checks public signals).
-    const args = submitBatchArgs(1n, batch, proofs1[0]!);
-    args[2] += P;
-    await expectRevert(s.submitBatch(...args), "NonReducedFieldElement", [batch.chainOut + P]);
+    await expectRevert(s.submitExampleBatch(...exampleBatchArgs(1n, p1.exampleBatches[1]!, p1.exampleProofs[1]!)), "BatchOutOfOrder", [0n, 1n]);
+    await expectRevert(s.submitPayoutBatch(...payoutBatchArgs(1n, p1.payoutBatches[1]!, p1.payoutProofs[1]!)), "BatchOutOfOrder", [0n, 1n]);
+    const beyond = exampleBatchArgs(1n, p1.exampleBatches[0]!, p1.exampleProofs[0]!);
+    beyond[1] = 9;
+    await expectRevert(s.submitExampleBatch(...beyond), "BatchIndexOutOfRange", [9n]);
+    const short = payoutBatchArgs(1n, p1.payoutBatches[0]!, p1.payoutProofs[0]!);
+    short[3] = short[3].slice(0, B - 1);
+    await expectRevert(s.submitPayoutBatch(...short), "WrongBatchLength", [BigInt(B), BigInt(B - 1)]);
+    // The same tables proved under another r: valid proofs, but the contract puts the epoch's r in V.
+    const [first] = buildExampleBatches(w1.exampleTable, domainOf(1n), w1.r + 1n, E, config);
+    await expectRevert(submitExampleBatch(s, 1n, first!, await prove(exampleKeys, first!)), "InvalidProof");
+    // A claim that is not the proof's.
+    const bumped = exampleBatchArgs(1n, p1.exampleBatches[0]!, p1.exampleProofs[0]!);
+    bumped[2] = { ...bumped[2], scoreSum: BigInt(bumped[2].scoreSum) - 1n };
+    await expectRevert(s.submitExampleBatch(...bumped), "InvalidProof");
+    const outOfRange = exampleBatchArgs(1n, p1.exampleBatches[0]!, p1.exampleProofs[0]!);
+    outOfRange[2] = { ...outOfRange[2], hashOut: 1n << 128n };
+    await expectRevert(s.submitExampleBatch(...outOfRange), "HashOutOfRange", [1n << 128n]);
+    const aliased = payoutBatchArgs(1n, p1.payoutBatches[0]!, p1.payoutProofs[0]!);
+    aliased[3] = [aliased[3][0]! + P, ...aliased[3].slice(1)];
+    await expectRevert(s.submitPayoutBatch(...aliased), "NonReducedFieldElement", [p1.payoutBatches[0]!.words[0]! + P]);
+    const proof = toSolidityProof(p1.payoutProofs[1]!);
+    const swapped = payoutBatchArgs(1n, p1.payoutBatches[0]!, p1.payoutProofs[0]!);
+    swapped[4] = { a: proof.a, b: proof.b, c: proof.c };
+    await expectRevert(s.submitPayoutBatch(...swapped), "InvalidProof");
   });
 
-  it("pays exactly the reference model's rewards in two batches, keeps the dust, and refuses replays", async () => {
+  it("pays nothing until every batch is verified and the epoch is finalized; then releases each batch once", async () => {
     const s = d.settlement;
-    const r0 = await submitBatch(s, 1n, batches1[0]!, proofs1[0]!);
-    gas.push(r0.gasUsed);
+    const rows = w1.contributorTable.rows;
+    await expectRevert(s.finalize(1n), "BatchesMissing", [0n, BigInt(p1.exampleBatches.length), 0n, 2n]);
+    await expectRevert(releaseBatch(s, 1n, p1.payoutBatches[0]!), "EpochNotFinalized", [1n]);
+    // All payout batches and all but the last example batch: still nothing can be paid.
+    for (const [i, b] of p1.payoutBatches.entries()) gas.push((await submitPayoutBatch(s.connect(other) as typeof s, 1n, b, p1.payoutProofs[i]!)).gasUsed);
+    const last = p1.exampleBatches.length - 1;
+    for (const [i, b] of p1.exampleBatches.entries()) if (i < last) gas.push((await submitExampleBatch(s, 1n, b, p1.exampleProofs[i]!)).gasUsed);
+    await expectRevert(s.finalize(1n), "BatchesMissing", [BigInt(last), BigInt(last + 1), 2n, 2n]);
+    await expectRevert(releaseBatch(s, 1n, p1.payoutBatches[0]!), "EpochNotFinalized", [1n]);
+    for (const row of rows) assert.equal(await d.token.balanceOf(getAddress(`0x${row.address.toString(16).padStart(40, "0")}`)), 0n);
+    await expectRevert(submitPayoutBatch(s, 1n, p1.payoutBatches[0]!, p1.payoutProofs[0]!), "BatchAlreadyVerified", [1n, 0n]);
+    gas.push((await submitExampleBatch(s, 1n, p1.exampleBatches[last]!, p1.exampleProofs[last]!)).gasUsed);
+
     const state = await s.epochState(1n);
-    assert.equal(state.nextBatch, 1n);
-    assert.equal(state.chain, batches1[0]!.chainOut);
-    assert.equal(BigInt(state.lastAddress), table1.rows[B - 1]!.address);
-
-    await expectRevert(s.submitBatch(...submitBatchArgs(1n, batches1[0]!, proofs1[0]!)), "BatchAlreadySettled", [1n, 0n]);
-    // Batch 0's payees again, presented as batch 1: the stored chain and last address moved on.
-    const again = submitBatchArgs(1n, batches1[0]!, proofs1[0]!);
-    again[1] = 1;
-    await expectRevert(s.submitBatch(...again), "InvalidProof");
-
-    // Anyone may submit.
-    const r1 = await submitBatch(s.connect(other) as typeof s, 1n, batches1[1]!, proofs1[1]!);
-    gas.push(r1.gasUsed);
-    const logs = r1.logs.filter((l) => l.address === d.addresses.settlement).map((l) => s.interface.parseLog(l)!);
-    assert.deepEqual(logs.map((l) => l.name), ["BatchSettled", "EpochSettled"]);
-    const paid = table1.pool - table1.dust;
-    assert.deepEqual([...logs[1]!.args], [1n, paid, table1.dust]);
-
-    for (const row of table1.rows) assert.equal(await d.token.balanceOf(hex(row.address)), row.reward);
-    assert.ok(table1.dust > 0n, "the fixture should leave dust");
-    assert.equal(await d.token.balanceOf(d.addresses.settlement), table1.dust);
-    const settled = await s.epochState(1n);
-    assert.equal(settled.settled, true);
-    assert.equal(settled.paid, paid);
-    assert.equal(settled.amountSum, table1.total);
-
-    for (const i of [0, 1]) {
-      await expectRevert(s.submitBatch(...submitBatchArgs(1n, batches1[i]!, proofs1[i]!)), "EpochAlreadySettled", [1n]);
-    }
+    assert.equal(state.rlcDiff, 0n);
+    assert.equal(state.scoreSum, w1.contributorTable.total);
+    const fin = await finalizeEpoch(s.connect(other) as typeof s, 1n);
+    gas.push(fin.gasUsed);
+    assert.equal((await s.epochState(1n)).status, EpochStatus.Finalized);
+    await expectRevert(s.cancelEpoch(1n), "EpochNotCancellable", [1n]);
+    await expectRevert(s.finalize(1n), "EpochNotOpen", [1n]);
+    await expectRevert(s.release(1n, 0, [...p1.payoutBatches[1]!.words]), "WordsMismatch");
+    for (const b of p1.payoutBatches) gas.push((await releaseBatch(s.connect(other) as typeof s, 1n, b)).gasUsed);
+    await expectRevert(releaseBatch(s, 1n, p1.payoutBatches[0]!), "AlreadyReleased", [1n, 0n]);
+    await expectRevert(s.release(1n, 2, []), "BatchIndexOutOfRange", [2n]);
+    for (const row of rows) assert.equal(await d.token.balanceOf(getAddress(`0x${row.address.toString(16).padStart(40, "0")}`)), row.reward);
+    assert.ok(rows.some((row) => row.amount === 0n), "a contributor whose only examples went to an earlier registrant or were negative");
+    assert.equal(await d.token.balanceOf(d.addresses.settlement), w1.contributorTable.dust);
+    assert.equal((await s.epochState(1n)).released, 2n);
   });
 
-  it("rejects epoch 1's proof in epoch 2: the domain binds the epoch", async () => {
-    await open(2n, table1, batches1.length);
-    await expectRevert(d.settlement.submitBatch(...submitBatchArgs(2n, batches1[0]!, proofs1[0]!)), "InvalidProof");
+  it("epoch 1's proofs do not verify in another epoch: the domain binds it", async () => {
+    const w = await registerEpoch(3n, claimsOf("e1"), POOL1);
+    await open(3n, w, w.contributorTable.total, POOL1, 3);
+    await expectRevert(submitExampleBatch(d.settlement, 3n, p1.exampleBatches[0]!, p1.exampleProofs[0]!), "InvalidProof");
+    await expectRevert(submitPayoutBatch(d.settlement, 3n, p1.payoutBatches[0]!, p1.payoutProofs[0]!), "InvalidProof");
+    // The way out for an epoch that cannot be completed: the owner cancels before finalization.
+    await expectRevert((d.settlement.connect(other) as typeof d.settlement).cancelEpoch(3n), "OwnableUnauthorizedAccount", [other.address]);
+    const before = await d.token.balanceOf(signers[0]!.address);
+    await (await d.settlement.cancelEpoch(3n)).wait();
+    assert.equal(await d.token.balanceOf(signers[0]!.address), before + POOL1);
+    await expectRevert(d.settlement.cancelEpoch(3n), "EpochNotCancellable", [3n]);
+    await expectRevert(submitExampleBatch(d.settlement, 3n, p1.exampleBatches[0]!, p1.exampleProofs[0]!), "EpochNotOpen", [3n]);
   });
 
-  it("rejects a valid proof of a batch with padding that is not the epoch's last", async () => {
-    // Three contributors fill one batch with a padding row; the epoch declares two batches.
-    const table = splitPool(contributors(3, "e3", (i) => BigInt(10 + i)), 999n, config);
-    const [batch] = buildPayoutBatches(table, domainOf(3n), B, config);
-    await open(3n, table, 2);
-    const proof = await proveBatch(batch!);
-    await expectRevert(submitBatch(d.settlement, 3n, batch!, proof), "PaddingBeforeLastBatch", [3n, 0n]);
-  });
+  /** A lying trainer: proves its own tables honestly, batch by batch; returns the proven batches. */
+  async function lyingEpoch(epoch: bigint, mutate: (exampleTable: typeof w1.exampleTable, table: PayoutTable) => [typeof w1.exampleTable, PayoutTable]) {
+    const w = await registerEpoch(epoch, claimsOf(`e${epoch}`), POOL1);
+    const [examples, table] = mutate(w.exampleTable, w.contributorTable);
+    return { w, p: await proveAll(buildEpochBatches(examples, table, domainOf(epoch), E, B, config)) };
+  }
 
-  it("rejects valid proofs made against a total S larger than the sum of the amounts", async () => {
-    const rows = contributors(3, "e4", (i) => BigInt(100 * (i + 1)));
-    const table = splitWithDeclaredTotal(rows, 1000n, 605n); // true sum 600
-    const [batch] = buildPayoutBatches(table, domainOf(4n), B, config);
-    await open(4n, table, 1);
-    const proof = await proveBatch(batch!);
-    await expectRevert(submitBatch(d.settlement, 4n, batch!, proof), "TotalMismatch", [605n, 600n]);
-  });
-
-  it("rejects at once a batch whose amounts overshoot S, even before the last batch", async () => {
-    // A full batch (no padding) of an epoch declaring two; R = 1 makes every reward 0, so only
-    // the running sum of amounts (24 > S = 10) betrays the wrong S.
-    const rows = contributors(B, "e6", () => 6n);
-    const table = splitWithDeclaredTotal(rows, 1n, 10n);
-    const [batch] = buildPayoutBatches(table, domainOf(6n), B, config);
-    await open(6n, table, 2);
-    const proof = await proveBatch(batch!);
-    await expectRevert(submitBatch(d.settlement, 6n, batch!, proof), "TotalMismatch", [10n, 6n * BigInt(B)]);
-  });
-
-  it("never lets an epoch spend more than its own pool, whatever else the contract holds", async () => {
-    // Declared S = 10 against a true sum of 18: each valid row claims 600 of a pool of 1000.
-    const rows = contributors(3, "e5", () => 6n);
-    const table = splitWithDeclaredTotal(rows, 1000n, 10n);
-    const [batch] = buildPayoutBatches(table, domainOf(5n), B, config);
-    await open(5n, table, 1);
-    const proof = await proveBatch(batch!);
-    assert.ok((await d.token.balanceOf(d.addresses.settlement)) > 1800n, "other epochs' escrow would cover it");
-    await expectRevert(submitBatch(d.settlement, 5n, batch!, proof), "PoolExceeded", [1000n, 1800n]);
-  });
-
-  it("refuses a batch size of 0, or one that is not the verifier's, at deployment", async () => {
-    const [signer] = await conn.ethers.getSigners();
-    await assert.rejects(deploySettlement(signer!, keys.verifierArtifact, B + 1), {
-      name: "RangeError",
-      message: new RegExp(`batchSize ${B + 1} does not match the verifier ${keys.verifierArtifact.contractName}`),
+  it("a T_c off by one (one unit moved between contributors, S unchanged): RlcMismatch at finalize", async () => {
+    const { w, p } = await lyingEpoch(4n, (examples, table) => {
+      const moved = table.rows.map((row, i) => ({ address: row.address, amount: row.amount + (i === 0 ? 1n : 0n) - (i === 1 ? 1n : 0n) }));
+      assert.ok(table.rows[1]!.amount > 0n, "the fixture needs a positive T_1");
+      return [examples, splitPool(moved, POOL1, config)];
     });
-    const artifact = await loadContractArtifact("PayoutSettlement");
-    const [owner] = await conn.ethers.getSigners();
-    const factory = new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, owner);
-    await expectRevert(factory.deploy(d.addresses.token, d.addresses.verifier, 0), "InvalidBatchSize", [0n]);
+    await open(4n, p, w.contributorTable.total, POOL1);
+    await submitAll(4n, p);
+    const diff = (await d.settlement.epochState(4n)).rlcDiff;
+    assert.notEqual(diff, 0n);
+    await expectRevert(d.settlement.finalize(4n), "RlcMismatch", [diff]);
   });
 
-  it("reports gas per batch and per paid contributor next to bare ERC-20 transfers", async (t) => {
-    assert.equal(gas.length, 2);
-    const paidRows = table1.rows.filter((r) => r.reward > 0n).length;
-    const bare = await deployBareTransfers((await conn.ethers.getSigners())[0]!);
-    const bareAddress = await bare.getAddress();
-    await (await d.token.transfer(bareAddress, 10n * OPEN)).wait();
-    const to = contributors(paidRows, "bare", () => 0n).map((c) => hex(c.address));
+  it("S different on the two sides: ScoreSumMismatch (examples) and TotalMismatch (payouts)", async () => {
+    // Payout side sums to S + 1 (one contributor + 1): the example side proves S.
+    const { w, p } = await lyingEpoch(5n, (examples, table) => {
+      const more = table.rows.map((row, i) => ({ address: row.address, amount: row.amount + (i === 0 ? 1n : 0n) }));
+      return [examples, splitPool(more, POOL1, config)];
+    });
+    await open(5n, p, w.contributorTable.total + 1n, POOL1);
+    await submitAll(5n, p);
+    await expectRevert(d.settlement.finalize(5n), "ScoreSumMismatch", [w.contributorTable.total + 1n, w.contributorTable.total]);
+    // Payouts proved against the epoch's S but with amounts summing to S + 1: the running sum
+    // overshoots at the last batch. R = 1 makes every reward 0, so only S can object.
+    const { w: w6, p: p6 } = await lyingEpoch(6n, (examples, table) => {
+      const rows = table.rows.map((row, i) => {
+        const amount = row.amount + (i === 0 ? 1n : 0n);
+        return { address: row.address, amount, reward: amount / table.total, remainder: amount % table.total };
+      });
+      return [examples, { pool: 1n, total: table.total, rows, dust: 1n }];
+    });
+    await open(6n, p6, w6.contributorTable.total, 1n);
+    for (const [i, b] of p6.exampleBatches.entries()) await submitExampleBatch(d.settlement, 6n, b, p6.exampleProofs[i]!);
+    await submitPayoutBatch(d.settlement, 6n, p6.payoutBatches[0]!, p6.payoutProofs[0]!);
+    await expectRevert(submitPayoutBatch(d.settlement, 6n, p6.payoutBatches[1]!, p6.payoutProofs[1]!), "TotalMismatch", [w6.contributorTable.total, w6.contributorTable.total + 1n]);
+  });
+
+  it("rewards computed against a smaller S: PoolExceeded, whatever else the contract holds", async () => {
+    const { w, p } = await lyingEpoch(7n, (examples, table) => {
+      const small = table.total / 2n;
+      const rows = table.rows.map((r) => ({ ...r, reward: (table.pool * r.amount) / small, remainder: (table.pool * r.amount) % small }));
+      return [examples, { ...table, total: small, rows }];
+    });
+    await open(7n, p, w.contributorTable.total / 2n, POOL1);
+    let error: unknown;
+    try {
+      for (const [i, b] of p.payoutBatches.entries()) await submitPayoutBatch(d.settlement, 7n, b, p.payoutProofs[i]!);
+    } catch (e) {
+      error = e;
+    }
+    assert.equal(decodeRevert(error, d.settlement.interface)?.name, "PoolExceeded");
+  });
+
+  it("batches proved under an r drawn from other commitments: CommitmentMismatch at finalize", async () => {
+    const w = await registerEpoch(8n, claimsOf("e8"), POOL1);
+    const fakeCommit = w.commitExamples + 1n;
+    const r = epochChallenge(fakeCommit, w.commitContributors, domainOf(8n));
+    const batches: EpochBatches = {
+      commitExamples: fakeCommit, commitContributors: w.commitContributors, r,
+      exampleBatches: buildExampleBatches(w.exampleTable, domainOf(8n), r, E, config),
+      payoutBatches: buildPayoutBatches(w.contributorTable, domainOf(8n), r, B, config),
+    };
+    const p = await proveAll(batches);
+    await open(8n, p, w.contributorTable.total, POOL1);
+    await submitAll(8n, p);
+    await expectRevert(d.settlement.finalize(8n), "CommitmentMismatch", [r, w.r]);
+  });
+
+  it("a valid payout batch with padding that is not the epoch's last: PaddingBeforeLastBatch", async () => {
+    const w = await registerEpoch(9n, claimsOf("e9"), POOL1);
+    await openEpoch(d, {
+      epoch: 9n, pool: POOL1, total: w.contributorTable.total, exampleBatches: w.exampleBatches.length, payoutBatches: 3,
+      commitExamples: w.commitExamples, commitContributors: w.commitContributors, modelHash: MODEL(9),
+    });
+    const proofs = [];
+    for (const b of w.payoutBatches) proofs.push(await prove(payoutKeys, b));
+    await submitPayoutBatch(d.settlement, 9n, w.payoutBatches[0]!, proofs[0]!);
+    await expectRevert(submitPayoutBatch(d.settlement, 9n, w.payoutBatches[1]!, proofs[1]!), "PaddingBeforeLastBatch", [9n, 1n]);
+  });
+
+  it("refuses verifiers of another circuit or size at deployment", async () => {
+    const verifiers = { exampleVerifier: exampleKeys.verifierArtifact, exampleBatchSize: E, payoutVerifier: payoutKeys.verifierArtifact, payoutBatchSize: B };
+    await assert.rejects(deploySettlement(signers[0]!, { ...verifiers, payoutBatchSize: B + 1 }), { name: "RangeError", message: /does not match the verifier/ });
+    await assert.rejects(deploySettlement(signers[0]!, { ...verifiers, exampleVerifier: payoutKeys.verifierArtifact }), { name: "RangeError" });
+    const artifact = await loadContractArtifact("PayoutSettlement");
+    const factory = new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, signers[0]!);
+    const a = d.addresses;
+    await expectRevert(factory.deploy(a.token, a.registry, a.exampleVerifier, 0, a.payoutVerifier, B), "InvalidBatchSize", [0n]);
+  });
+
+  it("reports gas of the full flow per contributor next to bare ERC-20 transfers", async (t) => {
+    const rows = w1.contributorTable.rows.length;
+    const paid = w1.contributorTable.rows.filter((r) => r.reward > 0n).length;
+    const bare = await deployBareTransfers(signers[0]!);
+    await (await d.token.transfer(await bare.getAddress(), 10n * OPEN)).wait();
+    const to = Array.from({ length: paid }, (_, i) => getAddress(`0x${(BigInt(keccak256(toUtf8Bytes(`bare-${i}`))) >> 96n).toString(16).padStart(40, "0")}`));
     const bareReceipt = await (await bare.distribute(d.addresses.token, to, to.map(() => OPEN))).wait();
-    const total = gas[0]! + gas[1]!;
-    t.diagnostic(`B=${B}: submitBatch gas ${gas.join(", ")}; ${paidRows} paid contributors: ${total / BigInt(paidRows)} gas each`);
-    t.diagnostic(`bare SafeERC20 loop to ${paidRows} new holders: ${bareReceipt!.gasUsed / BigInt(paidRows)} gas each`);
-    assert.ok(gas[1]! < 400_000n, `a ${B}-row batch should stay under 400k gas, used ${gas[1]}`);
+    const total = gas.reduce((a, b) => a + b, 0n);
+    t.diagnostic(`E=${E}, B=${B}: ${p1.exampleBatches.length} example + ${p1.payoutBatches.length} payout batches, finalize, 2 releases: ${total} gas, ${total / BigInt(rows)} per contributor`);
+    t.diagnostic(`bare SafeERC20 loop to ${paid} new holders: ${bareReceipt!.gasUsed / BigInt(paid)} gas each`);
+    assert.ok(gas.every((g) => g < 450_000n), `every transaction under 450k gas: ${gas.join(", ")}`);
   });
 
   it("deploys and settles over JSON-RPC with a plain ethers Wallet", async () => {
@@ -321,15 +400,11 @@ describe("PayoutSettlement with real PayoutBatch proofs", () => {
     const provider = new JsonRpcProvider(`http://${address}:${port}`, undefined, { staticNetwork: true, pollingInterval: 50 });
     try {
       const wallet = new NonceManager(new Wallet(DEV_KEY, provider));
-      const rpc = await deploySettlement(wallet, keys.verifierArtifact, B);
+      const rpc = await deploySettlement(wallet, {
+        exampleVerifier: exampleKeys.verifierArtifact, exampleBatchSize: E, payoutVerifier: payoutKeys.verifierArtifact, payoutBatchSize: B,
+      });
       assert.equal(await rpc.settlement.owner(), getAddress(await wallet.getAddress()));
-      await (await rpc.token.mint(rpc.owner, table1.pool)).wait();
-      const table = splitPool(contributors(2, "rpc", (i) => BigInt(i + 1)), 3n * OPEN, config);
-      const [batch] = buildPayoutBatches(table, epochDomain(rpc.chainId, rpc.addresses.settlement, 7n), B, config);
-      await openEpoch(rpc, { epoch: 7n, pool: table.pool, total: table.total, batchCount: 1 });
-      const receipt = await submitBatch(rpc.settlement, 7n, batch!, await proveBatch(batch!));
-      assert.equal(receipt.status, 1);
-      for (const row of table.rows) assert.equal(await rpc.token.balanceOf(hex(row.address)), row.reward);
+      assert.equal(await rpc.registry.owner(), getAddress(await wallet.getAddress()));
     } finally {
       provider.destroy();
       await server.close();

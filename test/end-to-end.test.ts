@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn, execFile } from "node:child_process";
+import { getAddress, keccak256, toUtf8Bytes } from "ethers";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,24 +9,31 @@ import { promisify } from "node:util";
 import { PROJECT_ROOT } from "../circuits/index.ts";
 import { config } from "../config/index.ts";
 import { runEpoch } from "../scripts/lib/run-epoch.ts";
-import { readScoresFile, splitPool } from "../witness/index.ts";
+import { buildEpochWitness, readExamplesFile, registrationCommitment } from "../witness/index.ts";
+import { demoContributors } from "../scripts/lib/demo-contributors.ts";
 
 const execFileAsync = promisify(execFile);
+const E = config.exampleBatch.testSize;
 const B = config.payoutBatch.testSize;
 const POOL = 10n ** 24n + 12345n;
 const work = mkdtempSync(join(tmpdir(), "e2e-"));
+const demo = demoContributors();
+const hashOf = (label: string) => `0x${keccak256(toUtf8Bytes(label)).slice(2, 34)}`;
 
 /**
- * A small epoch from the shipped demo file: its first `n - 1` contributors plus one whose
- * influence is negative (clipped to 0 by the policy).
+ * A small examples file of the demo's first `n` contributors, 3 examples each, plus: one example
+ * claimed by contributors 0 and 1 (credited to 0, the earlier registrant) and a last contributor
+ * whose only examples have negative influence (clipped to 0).
  */
-function smallScoresFile(n: number): string {
-  const lines = readFileSync(join(PROJECT_ROOT, "data", "demo-scores.csv"), "utf8").split("\n");
-  const header = lines.findIndex((l) => l.startsWith("address,"));
-  const negative = lines.find((l) => /,-[0-9.]+,/.test(l));
-  assert.ok(negative, "the demo file has a contributor with negative influence");
-  const file = join(work, `scores-${n}.csv`);
-  writeFileSync(file, [...lines.slice(header, header + n), negative, ""].join("\n"));
+function smallExamplesFile(n: number): string {
+  const lines = ["example,contributor,score"];
+  for (let k = 0; k < n - 1; k++) {
+    for (let j = 0; j < 3; j++) lines.push(`${hashOf(`e2e ${k} ${j}`)},${demo[k]!.address},${((k + 1) * 0.01 + j * 0.003).toFixed(6)}`);
+  }
+  lines.push(`${hashOf("e2e shared")},${demo[0]!.address},0.05`, `${hashOf("e2e shared")},${demo[1]!.address},0.05`);
+  lines.push(`${hashOf("e2e harmful 0")},${demo[n - 1]!.address},-0.02`, `${hashOf("e2e harmful 1")},${demo[n - 1]!.address},-0.001`);
+  const file = join(work, `examples-${n}.csv`);
+  writeFileSync(file, `${lines.join("\n")}\n`);
   return file;
 }
 
@@ -33,30 +41,48 @@ after(async () => {
   await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
 });
 
-function expectedRewards(scoresFile: string): Map<string, bigint> {
-  const rows = readScoresFile(scoresFile, config);
-  const table = splitPool(rows, POOL, config);
-  return new Map(table.rows.map((r) => [rows.find((s) => s.address === r.address)!.checksumAddress, r.reward]));
+/** The reference model's rewards: registration order is first appearance in the file. */
+function expectedRewards(examplesFile: string): Map<string, bigint> {
+  const claims = readExamplesFile(examplesFile, config);
+  const order = [...new Set(claims.map((c) => c.contributor))];
+  const registrations = order.map((contributor, i) => {
+    const hashes = claims.filter((c) => c.contributor === contributor).map((c) => c.hash);
+    return { contributor, order: i, count: hashes.length, commitment: registrationCommitment(hashes) };
+  });
+  const w = buildEpochWitness({ examples: claims, registrations, pool: POOL, domain: 1n, exampleBatchSize: E, payoutBatchSize: B, config });
+  return new Map(w.contributorTable.rows.map((r) => [getAddress(`0x${r.address.toString(16).padStart(40, "0")}`), r.reward]));
 }
 
-test("scores file to on-chain balances on the in-process chain: every balance is the reference model's reward", async () => {
-  const scoresFile = smallScoresFile(7);
+test("examples file to on-chain balances on the in-process chain: registered, deduplicated, clipped, proven, released", async () => {
+  const examplesFile = smallExamplesFile(7);
   const outDir = join(work, "epoch-inprocess");
-  const result = await runEpoch({ scoresFile, pool: POOL, batchSize: B, outDir, workers: 2, progress: false });
-  const expected = expectedRewards(scoresFile);
+  const result = await runEpoch({ examplesFile, pool: POOL, exampleBatchSize: E, payoutBatchSize: B, outDir, workers: 2, progress: false });
+  const expected = expectedRewards(examplesFile);
   assert.equal(result.contributors.length, 7);
-  assert.equal(result.batches.length, 2);
+  assert.equal(result.examples, 6 * 3 + 3);
+  assert.equal(result.duplicates, 1);
+  assert.equal(result.exampleBatches, Math.ceil(21 / E));
+  assert.equal(result.payoutBatches, 2);
   for (const c of result.contributors) assert.equal(c.balance, expected.get(c.address), c.address);
   assert.equal(result.pool - result.dust, [...expected.values()].reduce((a, b) => a + b, 0n));
-  const clipped = result.contributors.filter((c) => c.rawScore < 0n);
-  assert.equal(clipped.length, 1);
-  assert.equal(clipped[0]!.balance, 0n);
-  // The public record: parameters, both tables, every proof, the key, the settlement.
-  for (const f of ["epoch.json", "contributors.json", "verification_key.json", "settlement.json"]) assert.ok(existsSync(join(outDir, f)), f);
-  assert.deepEqual(readdirSync(join(outDir, "proofs")).sort(), ["batch-000.json", "batch-001.json"]);
+  const first = result.contributors.find((c) => c.address === demo[0]!.address)!;
+  const second = result.contributors.find((c) => c.address === demo[1]!.address)!;
+  assert.deepEqual([first.credited, first.claimed, second.credited, second.claimed], [4, 4, 3, 4]);
+  const harmful = result.contributors.find((c) => c.address === demo[6]!.address)!;
+  assert.ok(harmful.rawScore < 0n);
+  assert.equal(harmful.balance, 0n);
+  // Transactions: every example batch, every payout batch, finalize, every release.
+  assert.equal(result.transactions.length, result.exampleBatches + 2 * result.payoutBatches + 1);
+  // The public record: parameters, registrations, both tables, dedup evidence, every proof, both keys.
+  for (const f of ["epoch.json", "registrations.json", "examples.json", "duplicates.json", "contributors.json", "example_verification_key.json", "payout_verification_key.json", "settlement.json"]) {
+    assert.ok(existsSync(join(outDir, f)), f);
+  }
+  assert.deepEqual(readdirSync(join(outDir, "proofs")).sort(), ["example-000.json", "example-001.json", "example-002.json", "payout-000.json", "payout-001.json"]);
   const epoch = JSON.parse(readFileSync(join(outDir, "epoch.json"), "utf8"));
   assert.equal(epoch.status, "settled");
-  assert.equal(epoch.circuit.vkeyHash, result.circuit.vkeyHash);
+  assert.equal(epoch.circuits.example.vkeyHash, result.circuits.example.vkeyHash);
+  const duplicates = JSON.parse(readFileSync(join(outDir, "duplicates.json"), "utf8"));
+  assert.deepEqual(duplicates.map((x: { creditedTo: string }) => x.creditedTo), [demo[0]!.address]);
 });
 
 let node: ReturnType<typeof spawn> | undefined;
@@ -92,18 +118,18 @@ after(() => {
 });
 
 test("the same epoch settles on a JSON-RPC node (hardhat node on 127.0.0.1) with --rpc", async () => {
-  const scoresFile = smallScoresFile(5);
-  const result = await runEpoch({ scoresFile, pool: POOL, batchSize: B, rpcUrl, outDir: join(work, "epoch-rpc"), workers: 2, progress: false });
+  const examplesFile = smallExamplesFile(4);
+  const result = await runEpoch({ examplesFile, pool: POOL, exampleBatchSize: E, payoutBatchSize: B, rpcUrl, outDir: join(work, "epoch-rpc"), workers: 2, progress: false });
   assert.equal(result.chain, rpcUrl);
-  const expected = expectedRewards(scoresFile);
+  const expected = expectedRewards(examplesFile);
   for (const c of result.contributors) assert.equal(c.balance, expected.get(c.address), c.address);
 });
 
-test("a bad scores file stops the demo with the file, row and field, exit code 2, and nothing written", async () => {
+test("a bad examples file stops the demo with the file, row and field, exit code 2, and nothing written", async () => {
   const bad = join(work, "bad.csv");
-  writeFileSync(bad, "address,score\n0xB4ECC65fa9674FCeFe01Fd898cCfb63299D29BD7,1.5\n0xc6fC85E231266DAD06Ec135901e849fd6179b400,abc\n");
+  writeFileSync(bad, `example,contributor,score\n${hashOf("a")},${demo[0]!.address},1.5\n${hashOf("b")},${demo[1]!.address},abc\n`);
   const outDir = join(work, "must-not-exist");
-  const error = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "demo.ts"), "--scores", bad, "--out", outDir], { cwd: PROJECT_ROOT }).then(
+  const error = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "demo.ts"), "--examples", bad, "--out", outDir], { cwd: PROJECT_ROOT }).then(
     () => assert.fail("the demo accepted a bad scores file"),
     (e: { code: number; stderr: string }) => e,
   );
@@ -113,7 +139,7 @@ test("a bad scores file stops the demo with the file, row and field, exit code 2
 });
 
 test("an unknown flag and an unconfigured batch size are usage errors (exit code 2)", async () => {
-  for (const args of [["--no-such-flag"], ["--batch-size", "5"]]) {
+  for (const args of [["--no-such-flag"], ["--batch-size", "5"], ["--example-batch-size", "5"]]) {
     const error = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "demo.ts"), ...args], { cwd: PROJECT_ROOT }).then(
       () => assert.fail(`accepted ${args.join(" ")}`),
       (e: { code: number; stderr: string }) => e,

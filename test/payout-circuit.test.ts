@@ -14,7 +14,7 @@ import * as snarkjs from "snarkjs";
 import { compileCircuit, payoutCircuitName } from "../circuits/compile.ts";
 import { PROJECT_ROOT } from "../circuits/paths.ts";
 import { config, FIELD_MODULUS as P } from "../config/index.ts";
-import { buildPayoutBatches, epochDomain, hornerDigest, splitPool, type PayoutBatch, type PayoutTable } from "../witness/index.ts";
+import { buildPayoutBatches, epochChallenge, epochDomain, hornerDigest, powMod, splitPool, type PayoutBatch, type PayoutTable } from "../witness/index.ts";
 import { calculateWitness, failedAssertLine, num2BitsWires, setBits, sourceLine, symbolsOf, wireOf } from "./helpers/circuit-harness.ts";
 import { prng } from "./helpers/prng.ts";
 import { readR1cs, violatedConstraints, writeWtns } from "./helpers/r1cs.ts";
@@ -26,6 +26,7 @@ const CIRCUIT_FILE = join(PROJECT_ROOT, "circuits", "payout_batch.circom");
 const POOL = 10n ** 27n + 123_456_789n; // 1e9 OPEN (18 decimals) plus change, so remainders are not 0
 const CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const DOMAIN = epochDomain(31337n, CONTRACT, 7n);
+const R = epochChallenge(11n, 22n, DOMAIN);
 
 const circuit = await compileCircuit(payoutCircuitName(B));
 const demoCircuit = await compileCircuit(payoutCircuitName(DEMO));
@@ -48,14 +49,14 @@ function randomTable(count: number, seed: bigint): PayoutTable {
 }
 
 function onlyBatch(table: PayoutTable, size = B): PayoutBatch {
-  const batches = buildPayoutBatches(table, DOMAIN, size, config);
+  const batches = buildPayoutBatches(table, DOMAIN, R, size, config);
   assert.equal(batches.length, 1);
   return batches[0]!;
 }
 
 const full = onlyBatch(randomTable(B, 1n));
 const padded = onlyBatch(randomTable(B - 1, 2n));
-const [first, second] = buildPayoutBatches(randomTable(B + 2, 3n), DOMAIN, B, config) as [PayoutBatch, PayoutBatch];
+const [first, second] = buildPayoutBatches(randomTable(B + 2, 3n), DOMAIN, R, B, config) as [PayoutBatch, PayoutBatch];
 // Every width at its largest allowed value: pool 2^93 - 1, S = 2^64 - 1, address 2^160 - 1.
 const extremes = onlyBatch(
   splitPool(
@@ -71,7 +72,7 @@ const extremes = onlyBatch(
 
 /** A batch's circuit inputs as mutable field elements. */
 interface Fields {
-  chainIn: bigint; domain: bigint; pool: bigint; total: bigint; addressIn: bigint; rho: bigint;
+  chainIn: bigint; domain: bigint; pool: bigint; total: bigint; addressIn: bigint; r: bigint; batchIndex: bigint; rho: bigint;
   address: bigint[]; amount: bigint[]; reward: bigint[]; remainder: bigint[];
 }
 const ROW_FIELDS = ["address", "amount", "reward", "remainder"] as const;
@@ -81,7 +82,7 @@ function fieldsOf(batch: PayoutBatch): Fields {
   const list = (values: string[]) => values.map(BigInt);
   return {
     chainIn: BigInt(i.chainIn), domain: BigInt(i.domain), pool: BigInt(i.pool), total: BigInt(i.total),
-    addressIn: BigInt(i.addressIn), rho: BigInt(i.rho),
+    addressIn: BigInt(i.addressIn), r: BigInt(i.r), batchIndex: BigInt(i.batchIndex), rho: BigInt(i.rho),
     address: list(i.address), amount: list(i.amount), reward: list(i.reward), remainder: list(i.remainder),
   };
 }
@@ -126,6 +127,7 @@ const CHECK = {
   remainderBelowTotal: "_ <== Num2Bits(totalBits)(total - 1 - remainder[i]);",
   floor: "quotientPart[i] + remainder[i] === pool * amount[i];",
   lastAddress: "_ <== Num2Bits(addressBits)(previous[B]);",
+  batchIndex: "signal batchIndexBitsOf[batchIndexBits] <== Num2Bits(batchIndexBits)(batchIndex);",
 } as const;
 
 async function assertHonest(batch: PayoutBatch, compiled = circuit): Promise<bigint[]> {
@@ -176,8 +178,15 @@ describe(`PayoutBatch(${B}) honest batches reproduce the reference model`, () =>
     assert.deepEqual(second.input.address.slice(2), ["0", "0"]);
   });
 
+  test("the batches' rlcSums add up to sum T_c r^c over the table, c the global row index", () => {
+    const table = randomTable(B + 2, 3n);
+    const expected = table.rows.reduce((acc, row, c) => (acc + row.amount * powMod(R, BigInt(c))) % P, 0n);
+    assert.equal((first.rlcSum + second.rlcSum) % P, expected);
+    assert.equal(second.input.batchIndex, "1");
+  });
+
   test(`PayoutBatch(${DEMO}): both batches of a ${DEMO + 9}-row table match (chain over several Poseidon chunks)`, async () => {
-    const batches = buildPayoutBatches(randomTable(DEMO + 9, 4n), DOMAIN, DEMO, config);
+    const batches = buildPayoutBatches(randomTable(DEMO + 9, 4n), DOMAIN, R, DEMO, config);
     assert.equal(batches.length, 2);
     assert.ok(DEMO + 3 > config.hash.chainAbsorbWidth, "the demo batch must span more than one Poseidon chunk");
     for (const batch of batches) await assertHonest(batch, demoCircuit);
@@ -234,6 +243,7 @@ describe("a tampered input is rejected by the check meant for it", () => {
       f.address[0] = f.addressIn;
     }, "addressOrder"],
     ["second batch: first address below addressIn: address order", second, (f) => { f.address[0] = f.addressIn - 1n; }, "addressOrder"],
+    ["batchIndex 2^16: batch index range", second, (f) => { f.batchIndex = 1n << 16n; }, "batchIndex"],
     ["addressIn + 2^160: addressIn range", second, (f) => { f.addressIn += 1n << BigInt(addressBits); }, "addressIn"],
     ["padding row with amount 1 and its floor reward (padding that pays): padding pays nothing", padded, (f) => {
       setAmount(f, B - 1, 1n);
@@ -262,6 +272,9 @@ describe("values the circuit does not range-check are bound by the outputs the c
     }, true],
     ["a different amount with its own floor split", full, (f) => setAmount(f, 0, f.amount[0]! + 1n), true],
     ["a rho the contract did not derive", full, (f) => { f.rho += 1n; }, false],
+    ["a wrong r (not the epoch's challenge)", second, (f) => { f.r += 1n; }, false],
+    ["batchIndex 0 for the second batch (its rows weighted as the first batch's)", second, (f) => { f.batchIndex = 0n; }, false],
+    ["T_c off by one with its own floor split", second, (f) => setAmount(f, 0, f.amount[0]! + 1n), true],
   ];
   for (const [name, batch, change, chainChanges] of bindingCases) {
     test(`${name}: a witness exists, but its outputs differ from what the contract recomputes`, async () => {
@@ -335,7 +348,7 @@ describe("direct edits of the witness vector violate the R1CS", () => {
       const words = [...full.words];
       words[0]! += 1n << BigInt(addressBits);
       const { domain, pool, total } = full.input;
-      const values = [full.chainIn, BigInt(domain), BigInt(pool), BigInt(total), full.addressIn, full.amountSum, ...words];
+      const values = [full.chainIn, BigInt(domain), BigInt(pool), BigInt(total), full.addressIn, full.amountSum, R, 0n, full.rlcSum, ...words];
       for (let k = 1; k < values.length - 1; k++) {
         const wire = symbols.wireOf.get(`main.horner[${k}]`);
         if (wire !== undefined) w[wire] = hornerDigest(values.slice(0, k + 1), full.rho);

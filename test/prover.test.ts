@@ -34,7 +34,7 @@ const contributors = Array.from({ length: 10 }, (_, i) => ({
   address: BigInt(`0x${(0xa11ce + i * 0x1f3).toString(16).padStart(40, "7")}`),
   amount: 1_000_000n * BigInt(i + 1) + 4_321n,
 }));
-const batches = buildPayoutBatches(splitPool(contributors, POOL, config), DOMAIN, B, config);
+const batches = buildPayoutBatches(splitPool(contributors, POOL, config), DOMAIN, 0n, B, config);
 const scratch = mkdtempSync(join(tmpdir(), "prover-test-"));
 const pool = createProverPool({ workers: 2 });
 

@@ -1,5 +1,5 @@
 /**
- * Loads the compiled OpenToken, PayoutSettlement and BareTransfers from Hardhat's build output
+ * Loads the compiled OpenToken, ContributorRegistry, PayoutSettlement and BareTransfers from Hardhat's build output
  * (build/artifacts, see hardhat.config.ts). The first call in a process runs Hardhat's build task
  * in-process: Hardhat's compile cache hashes the sources and settings, so it recompiles exactly
  * when an artifact is missing or stale and costs ~0.6 s otherwise. A cross-process lock keeps two
@@ -14,7 +14,7 @@ import { withFileLock } from "../circuits/index.ts";
 
 const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-export type ContractName = "OpenToken" | "PayoutSettlement" | "BareTransfers";
+export type ContractName = "OpenToken" | "ContributorRegistry" | "PayoutSettlement" | "BareTransfers";
 
 /** What deploying a contract with ethers needs. */
 export interface ContractArtifact {

@@ -1,5 +1,6 @@
 /**
- * Deploys $OPEN, the generated Groth16 verifier of PayoutBatch(B) and PayoutSettlement, with any
+ * Deploys $OPEN, the registry, the generated Groth16 verifiers of ExampleBatch(E) and
+ * PayoutBatch(B) and PayoutSettlement, with any
  * ethers Signer: a hardhat-ethers signer of an in-process chain (`(await network.create()).ethers`)
  * or a Wallet on a JsonRpcProvider (scripts/lib/chain.ts makes either). Deployments are sent one
  * after the other and each is awaited, so a plain Wallet needs no nonce manager.
@@ -8,9 +9,10 @@ import { ContractFactory, type ContractTransactionReceipt, type InterfaceAbi, ty
 import { loadContractArtifact, type ContractArtifact } from "./artifacts.ts";
 import type {
   BareTransfersContract,
+  BatchVerifierContract,
+  ContributorRegistryContract,
   OpenTokenContract,
   PayoutSettlementContract,
-  PayoutVerifierContract,
 } from "./contract-types.ts";
 
 /** The compiled verifier, as circuits/ setupCircuit() returns it (verifierArtifact). */
@@ -22,15 +24,32 @@ export interface VerifierArtifactInput {
 
 export interface SettlementDeployment {
   readonly token: OpenTokenContract;
-  readonly verifier: PayoutVerifierContract;
+  readonly registry: ContributorRegistryContract;
+  readonly exampleVerifier: BatchVerifierContract;
+  readonly payoutVerifier: BatchVerifierContract;
   readonly settlement: PayoutSettlementContract;
-  readonly addresses: { readonly token: string; readonly verifier: string; readonly settlement: string };
-  /** The deployer: owner of the token (minter) and of the settlement (opens epochs). */
+  readonly addresses: {
+    readonly token: string;
+    readonly registry: string;
+    readonly exampleVerifier: string;
+    readonly payoutVerifier: string;
+    readonly settlement: string;
+  };
+  /** The deployer: owner of the token (minter), the registry and the settlement (opens epochs). */
   readonly owner: string;
   readonly chainId: bigint;
-  readonly batchSize: number;
+  readonly exampleBatchSize: number;
+  readonly payoutBatchSize: number;
   /** Gas used by each deployment transaction. */
-  readonly deployGas: { readonly token: bigint; readonly verifier: bigint; readonly settlement: bigint };
+  readonly deployGas: Readonly<Record<"token" | "registry" | "exampleVerifier" | "payoutVerifier" | "settlement", bigint>>;
+}
+
+/** The two verifiers and the batch sizes of the circuits they were generated for. */
+export interface SettlementVerifiers {
+  readonly exampleVerifier: VerifierArtifactInput;
+  readonly exampleBatchSize: number;
+  readonly payoutVerifier: VerifierArtifactInput;
+  readonly payoutBatchSize: number;
 }
 
 interface Deployed<T> {
@@ -49,47 +68,68 @@ async function deploy<T>(artifact: ContractArtifact | VerifierArtifactInput, sig
   return { contract: contract as unknown as T, address: await contract.getAddress(), gasUsed: receipt.gasUsed };
 }
 
-/**
- * Deploys OpenToken (owned by the signer), the verifier and PayoutSettlement(token, verifier,
- * batchSize). `batchSize` must be the B of the circuit the verifier was generated for.
- */
-export async function deploySettlement(
-  signer: Signer,
-  verifierArtifact: VerifierArtifactInput,
-  batchSize: number,
-): Promise<SettlementDeployment> {
+function checkVerifier(artifact: VerifierArtifactInput, batchSize: number, circuit: "ExampleBatch" | "PayoutBatch", name: string): void {
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1024) {
-    throw new RangeError(`batchSize must be an integer in [1, 1024], got ${batchSize}`);
+    throw new RangeError(`${name}BatchSize must be an integer in [1, 1024], got ${batchSize}`);
   }
-  if (typeof verifierArtifact?.bytecode !== "string" || !/^0x[0-9a-fA-F]+$/.test(verifierArtifact.bytecode)) {
-    throw new TypeError("verifierArtifact.bytecode must be a 0x-prefixed hex string");
+  if (typeof artifact?.bytecode !== "string" || !/^0x[0-9a-fA-F]+$/.test(artifact.bytecode)) {
+    throw new TypeError(`${name}Verifier.bytecode must be a 0x-prefixed hex string`);
   }
-  if (!Array.isArray(verifierArtifact.abi)) throw new TypeError("verifierArtifact.abi must be an array");
-  // circuits/ names each verifier after its instance (PayoutBatch31Verifier): a verifier of another
-  // B would reject every proof on chain, so refuse the mismatch here.
-  const named = /^PayoutBatch(\d+)Verifier$/.exec(verifierArtifact.contractName ?? "");
-  if (named && Number(named[1]) !== batchSize) {
-    throw new RangeError(`batchSize ${batchSize} does not match the verifier ${verifierArtifact.contractName}`);
+  if (!Array.isArray(artifact.abi)) throw new TypeError(`${name}Verifier.abi must be an array`);
+  // circuits/ names each verifier after its instance (PayoutBatch31Verifier): a verifier of
+  // another circuit or size would reject every proof on chain, so refuse the mismatch here.
+  const named = /^(ExampleBatch|PayoutBatch)(\d+)Verifier$/.exec(artifact.contractName ?? "");
+  if (named && (named[1] !== circuit || Number(named[2]) !== batchSize)) {
+    throw new RangeError(`${name}BatchSize ${batchSize} does not match the verifier ${artifact.contractName}`);
   }
+}
+
+/**
+ * Deploys OpenToken and ContributorRegistry (owned by the signer), both verifiers and
+ * PayoutSettlement(token, registry, exampleVerifier, E, payoutVerifier, B).
+ */
+export async function deploySettlement(signer: Signer, verifiers: SettlementVerifiers): Promise<SettlementDeployment> {
+  checkVerifier(verifiers.exampleVerifier, verifiers.exampleBatchSize, "ExampleBatch", "example");
+  checkVerifier(verifiers.payoutVerifier, verifiers.payoutBatchSize, "PayoutBatch", "payout");
   const owner = await signer.getAddress();
   if (!signer.provider) throw new TypeError("signer must be connected to a provider");
   const chainId = (await signer.provider.getNetwork()).chainId;
-  const [tokenArtifact, settlementArtifact] = await Promise.all([
+  const [tokenArtifact, registryArtifact, settlementArtifact] = await Promise.all([
     loadContractArtifact("OpenToken"),
+    loadContractArtifact("ContributorRegistry"),
     loadContractArtifact("PayoutSettlement"),
   ]);
   const token = await deploy<OpenTokenContract>(tokenArtifact, signer, [owner]);
-  const verifier = await deploy<PayoutVerifierContract>(verifierArtifact, signer, []);
-  const settlement = await deploy<PayoutSettlementContract>(settlementArtifact, signer, [token.address, verifier.address, batchSize]);
+  const registry = await deploy<ContributorRegistryContract>(registryArtifact, signer, []);
+  const exampleVerifier = await deploy<BatchVerifierContract>(verifiers.exampleVerifier, signer, []);
+  const payoutVerifier = await deploy<BatchVerifierContract>(verifiers.payoutVerifier, signer, []);
+  const settlement = await deploy<PayoutSettlementContract>(settlementArtifact, signer, [
+    token.address, registry.address, exampleVerifier.address, verifiers.exampleBatchSize, payoutVerifier.address, verifiers.payoutBatchSize,
+  ]);
   return {
     token: token.contract,
-    verifier: verifier.contract,
+    registry: registry.contract,
+    exampleVerifier: exampleVerifier.contract,
+    payoutVerifier: payoutVerifier.contract,
     settlement: settlement.contract,
-    addresses: { token: token.address, verifier: verifier.address, settlement: settlement.address },
+    addresses: {
+      token: token.address,
+      registry: registry.address,
+      exampleVerifier: exampleVerifier.address,
+      payoutVerifier: payoutVerifier.address,
+      settlement: settlement.address,
+    },
     owner,
     chainId,
-    batchSize,
-    deployGas: { token: token.gasUsed, verifier: verifier.gasUsed, settlement: settlement.gasUsed },
+    exampleBatchSize: verifiers.exampleBatchSize,
+    payoutBatchSize: verifiers.payoutBatchSize,
+    deployGas: {
+      token: token.gasUsed,
+      registry: registry.gasUsed,
+      exampleVerifier: exampleVerifier.gasUsed,
+      payoutVerifier: payoutVerifier.gasUsed,
+      settlement: settlement.gasUsed,
+    },
   };
 }
 

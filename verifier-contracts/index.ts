@@ -1,17 +1,32 @@
 /** The settlement layer: Solidity contracts, their deployment and the settlement calls. */
 export { loadContractArtifact, type ContractArtifact, type ContractName } from "./artifacts.ts";
-export type {
-  BareTransfersContract,
-  EpochState,
-  OpenTokenContract,
-  PayoutSettlementContract,
-  PayoutVerifierContract,
+export {
+  EpochStatus,
+  type BareTransfersContract,
+  type BatchVerifierContract,
+  type ContributorRegistryContract,
+  type EpochState,
+  type OpenTokenContract,
+  type PayoutSettlementContract,
 } from "./contract-types.ts";
 export {
   deployBareTransfers,
   deploySettlement,
   type SettlementDeployment,
+  type SettlementVerifiers,
   type VerifierArtifactInput,
 } from "./deploy.ts";
-export { decodeRevert, openEpoch, submitBatch, submitBatchArgs, type EpochParams } from "./settle.ts";
+export {
+  decodeRevert,
+  exampleBatchArgs,
+  finalizeEpoch,
+  openEpoch,
+  openRegistration,
+  payoutBatchArgs,
+  readRegistrations,
+  releaseBatch,
+  submitExampleBatch,
+  submitPayoutBatch,
+  type EpochParams,
+} from "./settle.ts";
 export { BASE_FIELD_MODULUS, toSolidityProof, type Pair, type SolidityProof } from "./solidity-proof.ts";

@@ -1,14 +1,39 @@
 export { chainAbsorb } from "./commitment.ts";
 export { epochDomain } from "./domain.ts";
+export { epochChallenge } from "./challenge.ts";
+export { powMod } from "./power.ts";
 export { splitPool, type ContributorTotal, type PayoutRow, type PayoutTable } from "./policy.ts";
 export {
   buildPayoutBatches,
   digestChallenge,
   hornerDigest,
   payoutWord,
+  wordsHash,
   type PayoutBatch,
   type PayoutCircuitInput,
 } from "./payout-batches.ts";
+export {
+  buildExampleBatches,
+  exampleChains,
+  exampleDigestChallenge,
+  exampleRowElement,
+  type ExampleBatch,
+  type ExampleCircuitInput,
+  type ExampleRow,
+} from "./example-batches.ts";
+export {
+  buildEpochBatches,
+  buildEpochWitness,
+  EpochWitnessError,
+  registrationCommitment,
+  type DuplicateEvidence,
+  type EpochBatches,
+  type EpochWitness,
+  type EpochWitnessErrorCode,
+  type EpochWitnessOptions,
+  type ExampleScore,
+  type Registration,
+} from "./epoch-witness.ts";
 export { formatFixedPoint, toFixedPoint, MAX_EXPONENT, type ExtraDigits, type FixedPointOptions } from "./fixed-point.ts";
 export {
   parseScores,
@@ -19,3 +44,4 @@ export {
   type ScoresErrorCode,
   type ScoresField,
 } from "./scores-file.ts";
+export { parseExamples, readExamplesFile, type ExampleClaim } from "./examples-file.ts";

@@ -7,6 +7,7 @@
 import { AbiCoder, keccak256, solidityPacked } from "ethers";
 import { FIELD_MODULUS, type ProtocolConfig } from "../config/index.ts";
 import { chainAbsorb } from "./commitment.ts";
+import { powMod } from "./power.ts";
 import type { PayoutRow, PayoutTable } from "./policy.ts";
 
 /** Circuit inputs of one PayoutBatch, as decimal strings (the witness calculator's format). */
@@ -16,6 +17,8 @@ export interface PayoutCircuitInput {
   pool: string;
   total: string;
   addressIn: string;
+  r: string;
+  batchIndex: string;
   address: string[];
   amount: string[];
   reward: string[];
@@ -33,6 +36,8 @@ export interface PayoutBatch {
   readonly addressIn: bigint;
   /** Sum of the batch's amounts (T_c). */
   readonly amountSum: bigint;
+  /** sum T_c * r^c mod p over the batch's rows, c = index * batchSize + i. */
+  readonly rlcSum: bigint;
   /** address + reward * 2^addressBits per row; 0 for padding rows. */
   readonly words: readonly bigint[];
   readonly rho: bigint;
@@ -48,16 +53,23 @@ export function payoutWord(row: PayoutRow, config: ProtocolConfig): bigint {
   return row.address + (row.reward << BigInt(config.widths.addressBits));
 }
 
-/** rho = keccak256(abi.encode(chainOut, chainIn, domain, pool, total, addressIn, amountSum, keccak256(words))) mod p */
+/** keccak256(abi.encodePacked(words)): what a verified payout batch leaves on chain for the release. */
+export function wordsHash(words: readonly bigint[]): string {
+  return keccak256(solidityPacked(words.map(() => "uint256"), words));
+}
+
+/**
+ * rho = keccak256(abi.encode(chainOut, chainIn, domain, pool, total, addressIn, amountSum, r,
+ * batchIndex, rlcSum, keccak256(words))) mod p
+ */
 export function digestChallenge(
   chainOut: bigint,
   header: readonly bigint[],
   words: readonly bigint[],
 ): bigint {
-  const wordsHash = keccak256(solidityPacked(words.map(() => "uint256"), words));
   const encoded = AbiCoder.defaultAbiCoder().encode(
-    ["uint256", "uint256", "uint256", "uint256", "uint256", "uint256", "uint256", "bytes32"],
-    [chainOut, ...header, wordsHash],
+    [...Array(header.length + 1).fill("uint256"), "bytes32"],
+    [chainOut, ...header, wordsHash(words)],
   );
   return BigInt(keccak256(encoded)) % FIELD_MODULUS;
 }
@@ -69,13 +81,19 @@ export function hornerDigest(values: readonly bigint[], x: bigint): bigint {
   return acc;
 }
 
-/** Builds every batch of `table` for circuit PayoutBatch(batchSize), starting the chain at 0. */
+/**
+ * Builds every batch of `table` for circuit PayoutBatch(batchSize) under the epoch's challenge
+ * `r` (epochChallenge; the settlement contract rejects any other), starting the chain at 0.
+ * The chain does not depend on r: the last chainOut is commitContributors.
+ */
 export function buildPayoutBatches(
   table: PayoutTable,
   domain: bigint,
+  r: bigint,
   batchSize: number,
   config: ProtocolConfig,
 ): PayoutBatch[] {
+  if (typeof r !== "bigint" || r < 0n || r >= FIELD_MODULUS) throw new RangeError(`r must be a reduced field element, got ${r}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   const { addressBits, poolBits } = config.widths;
   const batches: PayoutBatch[] = [];
@@ -92,9 +110,15 @@ export function buildPayoutBatches(
       ...rows.map((r) => r.address + (r.amount << BigInt(addressBits))),
     ];
     const chainOut = chainAbsorb(chainIn, absorbed, config.hash.chainAbsorbWidth);
-    const amountSum = rows.reduce((sum, r) => sum + r.amount, 0n);
-    const words = rows.map((r) => payoutWord(r, config));
-    const header = [chainIn, domain, table.pool, table.total, addressIn, amountSum];
+    const amountSum = rows.reduce((sum, row) => sum + row.amount, 0n);
+    let rlcSum = 0n;
+    let power = powMod(r, BigInt(index * batchSize));
+    for (const row of rows) {
+      rlcSum = (rlcSum + row.amount * power) % FIELD_MODULUS;
+      power = (power * r) % FIELD_MODULUS;
+    }
+    const words = rows.map((row) => payoutWord(row, config));
+    const header = [chainIn, domain, table.pool, table.total, addressIn, amountSum, r, BigInt(index), rlcSum];
     const rho = digestChallenge(chainOut, header, words);
     const digest = hornerDigest([...header, ...words], rho);
     const str = (v: bigint) => v.toString();
@@ -104,6 +128,7 @@ export function buildPayoutBatches(
       chainOut,
       addressIn,
       amountSum,
+      rlcSum,
       words,
       rho,
       digest,
@@ -114,6 +139,8 @@ export function buildPayoutBatches(
         pool: str(table.pool),
         total: str(table.total),
         addressIn: str(addressIn),
+        r: str(r),
+        batchIndex: str(BigInt(index)),
         address: rows.map((r) => str(r.address)),
         amount: rows.map((r) => str(r.amount)),
         reward: rows.map((r) => str(r.reward)),

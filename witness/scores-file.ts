@@ -39,10 +39,11 @@ export type ScoresErrorCode =
   | "SCORES_DUPLICATE_ADDRESS"
   | "SCORES_BAD_NUMBER"
   | "SCORES_OUT_OF_RANGE"
-  | "SCORES_ZERO_TOTAL";
+  | "SCORES_ZERO_TOTAL"
+  | "SCORES_BAD_EXAMPLE";
 
 /** The part of a line an error is about; "file" and "total" are about the file as a whole. */
-export type ScoresField = "file" | "header" | "row" | "address" | "score" | "label" | "total";
+export type ScoresField = "file" | "header" | "row" | "address" | "score" | "label" | "total" | "example";
 
 /** A problem in a scores file, located by file, line and field. */
 export class ScoresFileError extends Error {
@@ -83,7 +84,7 @@ type Column = (typeof COLUMNS)[number];
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 /** Splits one CSV line into trimmed fields; returns a string describing the problem if malformed. */
-function splitFields(line: string): string[] | string {
+export function splitFields(line: string): string[] | string {
   const fields: string[] = [];
   let i = 0;
   for (;;) {
@@ -136,7 +137,7 @@ function parseHeader(fields: string[], file: string, row: number): Column[] {
   return columns;
 }
 
-function parseAddress(text: string, file: string, row: number): string {
+export function parseAddress(text: string, file: string, row: number): string {
   const bad = (problem: string, cause?: unknown): never => {
     throw new ScoresFileError("SCORES_BAD_ADDRESS", file, row, "address", problem, cause);
   };
@@ -241,14 +242,17 @@ export function parseScores(text: string, file: string, config: ScoresConfig): S
   return rows;
 }
 
-/** Reads and parses a scores file (UTF-8); an unreadable file is a SCORES_FILE_UNREADABLE error. */
-export function readScoresFile(path: string, config: ScoresConfig): ScoreRow[] {
-  let text: string;
+/** The UTF-8 text of `path`; an unreadable file is a SCORES_FILE_UNREADABLE error. */
+export function readUtf8(path: string): string {
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(readFileSync(path));
+    return new TextDecoder("utf-8", { fatal: true }).decode(readFileSync(path));
   } catch (error) {
     const reason = error instanceof TypeError ? "not valid UTF-8" : (error as Error).message;
     throw new ScoresFileError("SCORES_FILE_UNREADABLE", path, 0, "file", `cannot read (${reason}); expected a readable UTF-8 CSV file`, error);
   }
-  return parseScores(text, path, config);
+}
+
+/** Reads and parses a scores file (UTF-8); an unreadable file is a SCORES_FILE_UNREADABLE error. */
+export function readScoresFile(path: string, config: ScoresConfig): ScoreRow[] {
+  return parseScores(readUtf8(path), path, config);
 }

@@ -3,11 +3,15 @@
  * this directory (plus data and model to recompute scores). Every file is written atomically;
  * proofs are written by the prover into proofs/ as they are made.
  *
- *   epoch.json          parameters, chain, contracts, domain, commitment, R, S, dust, key hashes
- *   contributors.json   the contributor table: address, label, raw score, T_c, reward, remainder
- *   verification_key.json  the key every proof of this epoch verifies under
- *   proofs/batch-NNN.json  one Groth16 proof per batch with its public signals
- *   settlement.json     per-batch transactions, gas and paid amounts; final balances
+ *   epoch.json          parameters, chain, contracts, domain, both commitments, r, R, S, dust,
+ *                       model lineage, circuits and key hashes, every batch's public values
+ *   registrations.json  the registry's Registered events, in registration order
+ *   examples.json       the example table: hash, contributor index, signed score (sorted, deduplicated)
+ *   duplicates.json     the dedup evidence: each duplicated example, who got it, who else claimed it
+ *   contributors.json   the contributor table: address, label, T_c, reward, remainder
+ *   example_verification_key.json, payout_verification_key.json  the keys the proofs verify under
+ *   proofs/example-NNN.json, proofs/payout-NNN.json  one Groth16 proof per batch
+ *   settlement.json     per-transaction gas; final balances
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -17,10 +21,15 @@ export interface EpochPaths {
   readonly dir: string;
   readonly epochFile: string;
   readonly contributorsFile: string;
-  readonly verificationKeyFile: string;
+  readonly examplesFile: string;
+  readonly duplicatesFile: string;
+  readonly registrationsFile: string;
+  readonly exampleKeyFile: string;
+  readonly payoutKeyFile: string;
   readonly proofsDir: string;
   readonly settlementFile: string;
-  proofFile(batchIndex: number): string;
+  exampleProofFile(batchIndex: number): string;
+  payoutProofFile(batchIndex: number): string;
 }
 
 export function epochPaths(dir: string): EpochPaths {
@@ -29,17 +38,23 @@ export function epochPaths(dir: string): EpochPaths {
     dir,
     epochFile: join(dir, "epoch.json"),
     contributorsFile: join(dir, "contributors.json"),
-    verificationKeyFile: join(dir, "verification_key.json"),
+    examplesFile: join(dir, "examples.json"),
+    duplicatesFile: join(dir, "duplicates.json"),
+    registrationsFile: join(dir, "registrations.json"),
+    exampleKeyFile: join(dir, "example_verification_key.json"),
+    payoutKeyFile: join(dir, "payout_verification_key.json"),
     proofsDir,
     settlementFile: join(dir, "settlement.json"),
-    proofFile: (i) => join(proofsDir, `batch-${String(i).padStart(3, "0")}.json`),
+    exampleProofFile: (i) => join(proofsDir, `example-${String(i).padStart(3, "0")}.json`),
+    payoutProofFile: (i) => join(proofsDir, `payout-${String(i).padStart(3, "0")}.json`),
   };
 }
 
-/** Creates the directory layout and copies the verification key in. */
-export function initEpochDir(paths: EpochPaths, vkeyPath: string): void {
+/** Creates the directory layout and copies both verification keys in. */
+export function initEpochDir(paths: EpochPaths, exampleVkeyPath: string, payoutVkeyPath: string): void {
   mkdirSync(paths.proofsDir, { recursive: true });
-  writeFileAtomic(paths.verificationKeyFile, readFileSync(vkeyPath));
+  writeFileAtomic(paths.exampleKeyFile, readFileSync(exampleVkeyPath));
+  writeFileAtomic(paths.payoutKeyFile, readFileSync(payoutVkeyPath));
 }
 
 /** Writes one JSON file of the record (bigints as decimal strings). */

@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { FIELD_MODULUS, type ProtocolConfig } from "../../config/index.ts";
 import { PROJECT_ROOT } from "../../circuits/paths.ts";
-import { payoutCircuitName } from "../../circuits/compile.ts";
+import { exampleCircuitName, payoutCircuitName } from "../../circuits/compile.ts";
 
 const HEADER = "Generated from config/protocol.json by `npm run generate`. Do not edit.";
 
@@ -15,8 +15,22 @@ export interface GeneratedFile {
   readonly content: string;
 }
 
+function exampleMain(batchSize: number, config: ProtocolConfig): GeneratedFile {
+  const { exampleHashBits, contributorIndexBits, scoreBits } = config.widths;
+  return {
+    path: join(PROJECT_ROOT, "circuits", "main", `${exampleCircuitName(batchSize)}.circom`),
+    content: `// ${HEADER}
+pragma circom 2.1.9;
+
+include "../example_batch.circom";
+
+component main {public [rho]} = ExampleBatch(${batchSize}, ${exampleHashBits}, ${contributorIndexBits}, ${scoreBits}, ${config.hash.chainAbsorbWidth});
+`,
+  };
+}
+
 function payoutMain(batchSize: number, config: ProtocolConfig): GeneratedFile {
-  const { addressBits, totalBits, poolBits } = config.widths;
+  const { addressBits, totalBits, poolBits, batchIndexBits } = config.widths;
   return {
     path: join(PROJECT_ROOT, "circuits", "main", `${payoutCircuitName(batchSize)}.circom`),
     content: `// ${HEADER}
@@ -24,13 +38,13 @@ pragma circom 2.1.9;
 
 include "../payout_batch.circom";
 
-component main {public [rho]} = PayoutBatch(${batchSize}, ${addressBits}, ${totalBits}, ${poolBits}, ${config.hash.chainAbsorbWidth});
+component main {public [rho]} = PayoutBatch(${batchSize}, ${addressBits}, ${totalBits}, ${poolBits}, ${batchIndexBits}, ${config.hash.chainAbsorbWidth});
 `,
   };
 }
 
 function solidityParams(config: ProtocolConfig): GeneratedFile {
-  const { addressBits, totalBits, poolBits } = config.widths;
+  const { addressBits, totalBits, poolBits, exampleHashBits, batchIndexBits } = config.widths;
   return {
     path: join(PROJECT_ROOT, "verifier-contracts", "contracts", "generated", "ProtocolParams.sol"),
     content: `// SPDX-License-Identifier: MIT
@@ -47,6 +61,10 @@ library ProtocolParams {
     uint256 internal constant TOTAL_BITS = ${totalBits};
     /// Width of the reward pool R and of each reward.
     uint256 internal constant POOL_BITS = ${poolBits};
+    /// Width of an example hash: hashOut of an example batch is below 2^EXAMPLE_HASH_BITS.
+    uint256 internal constant EXAMPLE_HASH_BITS = ${exampleHashBits};
+    /// Width of a batch index: each table has at most 2^BATCH_INDEX_BITS - 1 batches.
+    uint256 internal constant BATCH_INDEX_BITS = ${batchIndexBits};
 }
 `,
   };
@@ -54,5 +72,9 @@ library ProtocolParams {
 
 /** Every generated file with the content the config gives. */
 export function generatedFiles(config: ProtocolConfig): GeneratedFile[] {
-  return [...config.payoutBatch.sizes.map((b) => payoutMain(b, config)), solidityParams(config)];
+  return [
+    ...config.exampleBatch.sizes.map((e) => exampleMain(e, config)),
+    ...config.payoutBatch.sizes.map((b) => payoutMain(b, config)),
+    solidityParams(config),
+  ];
 }

@@ -4,241 +4,408 @@ pragma solidity ^0.8.24;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
-import {IPayoutVerifier} from "./IPayoutVerifier.sol";
+import {IBatchVerifier} from "./IBatchVerifier.sol";
+import {ContributorRegistry} from "./ContributorRegistry.sol";
 import {ProtocolParams} from "./generated/ProtocolParams.sol";
 
 /// @title PayoutSettlement
-/// @notice Pays an epoch's reward pool to its contributors, one proven PayoutBatch at a time.
+/// @notice Escrows an epoch's reward pool and releases it only once the whole policy is proven:
+/// every ExampleBatch (dedup by strictly increasing hashes, clipping, per-example scores) and
+/// every PayoutBatch (floor split per contributor) verifies, and the global checks hold.
 ///
-/// The owner (the trainer) opens an epoch with the pool R, the total S and the number of batches,
-/// escrowing R here. Anyone may then submit the batches in order, each with a Groth16 proof of
-/// circuits/payout_batch.circom. This contract does what that circuit's header says the caller
-/// must: it takes the batch header V from its own state, derives the digest challenge rho from
-/// keccak itself (never from the prover), recomputes the Horner digest over V and the payout words
-/// it is about to pay, and verifies the proof against (chainOut, digest, rho). It then checks what
-/// the circuit cannot see across batches: order, padding only in the last batch, the sum of paid
-/// rewards within the epoch's pool, and the sum of amounts over all batches equal to S.
-/// witness/payout-batches.ts (digestChallenge, hornerDigest) computes the same rho and digest.
+/// Life of an epoch:
+///  1. ContributorRegistry: registration opens (validation-set commitment) and closes.
+///  2. openEpoch (owner, after registration closed): escrows R, fixes S, both batch counts and
+///     both table commitments, draws r = keccak(commitExamples, commitContributors, domain) mod p
+///     and records the model lineage (model hash, validation commitment, previous model hash).
+///  3. submitExampleBatch / submitPayoutBatch (anyone, each table in order, in any interleaving,
+///     over as many transactions and days as needed): for each, this contract does what the
+///     circuit's header says the caller must: it takes chainIn, domain, r and the order key
+///     (hashIn / addressIn) from its own state, derives the digest challenge rho by keccak itself,
+///     recomputes the Horner digest and verifies the proof against (chainOut, digest, rho). A
+///     payout batch pays nothing: it leaves keccak(words) in storage.
+///  4. finalize (anyone): all batches verified; both chains end at the committed values (checked
+///     by recomputing r from them); sum of example score sums == S == sum of payout amounts;
+///     sum of example RLC sums == sum of payout RLC sums (sum_c T_c r^c == sum_e s_e r^(c_e));
+///     sum of rewards <= R (also checked at every payout batch).
+///  5. release (anyone, after finalize): pays one payout batch, its words passed again and checked
+///     against the stored hash, which is then deleted: no batch twice.
+/// A partially proven epoch stays as it is until completed: it is never paid early.
 ///
-/// Not enforced here: that the committed tables are the right ones (the trainer publishes them,
-/// see DESIGN.md), and escrow until every batch of the epoch verifies (a later change; the state
-/// below keeps it possible: the chain after each batch is in BatchSettled events and in storage).
-/// The dust R - sum(rewards) stays in this contract.
+/// Way out: the owner may cancelEpoch while the epoch is not finalized, which returns the pool
+/// (an epoch opened with wrong parameters would otherwise lock it forever). Once finalized, the
+/// pool belongs to the contributors: no cancel, and anyone may release. Cancelling before
+/// finalization takes nothing from contributors that they were owed: until every proof checks,
+/// nothing is established, and only the trainer, who holds the tables, could complete the proofs.
+///
+/// Not enforced here (see DESIGN.md, trust model): that the tables are the right ones (the trainer
+/// publishes them; dedup by earliest registrant is rechecked by anyone from the registry's
+/// events), and that the committed model is the trained one. The dust R - sum(rewards) stays here.
 contract PayoutSettlement is Ownable {
     using SafeERC20 for IERC20;
 
-    /// Per-epoch state in three storage slots. Every batch reads and rewrites all three, so each
-    /// extra slot would cost ~5k gas per batch (cold read + rewrite) and ~22k on the epoch's first
-    /// batch (a zero slot made non-zero). That is why the batch counters are 16 bits (65,535
-    /// batches, 2 million contributors per epoch at B = 31), why `settled` is not stored
-    /// (nextBatch == batchCount) and why amountSum fits 64 bits (it may never exceed total, checked
-    /// on every batch). Widths come from ProtocolParams and are checked in the constructor.
-    struct Epoch {
-        // slot 0: the epoch's parameters and progress.
-        uint96 pool; //       R < 2^POOL_BITS (93)
-        uint64 total; //      S in [1, 2^TOTAL_BITS)
-        uint16 batchCount; // >= 1 once opened, so 0 means "never opened"
-        uint16 nextBatch; //  batches settled so far
-        uint64 amountSum; //  sum of the settled batches' amounts T_c, <= total; == total when settled
-        // slot 1: the Poseidon commitment chain after the last settled batch (chainIn of the next).
-        uint256 chain;
-        // slot 2: last active payee (addressIn of the next batch) and the rewards paid so far.
-        address lastAddress;
-        uint96 paid; //       <= pool, checked before every batch pays
+    enum Status {
+        None,
+        Open,
+        Finalized,
+        Cancelled
     }
 
-    /// What epochState() returns: the stored state and whether the epoch is settled.
-    struct EpochView {
-        uint256 pool;
-        uint256 total;
-        uint256 batchCount;
-        uint256 nextBatch;
-        bool settled;
-        uint256 chain;
+    /// Per-epoch state in seven slots; a batch touches the ones of its own table.
+    struct Epoch {
+        // slot 0: parameters and progress.
+        uint96 pool; //           R < 2^POOL_BITS (93)
+        uint64 total; //          S in [1, 2^TOTAL_BITS)
+        uint16 exampleBatches; // batch counts, >= 1
+        uint16 payoutBatches;
+        uint16 nextExample; //    batches verified so far
+        uint16 nextPayout;
+        uint16 released; //       payout batches released
+        Status status;
+        // slot 1, 2: the commitment chains after the last verified batch of each table.
+        uint256 exampleChain;
+        uint256 payoutChain;
+        // slot 3: the challenge r.
+        uint256 r;
+        // slot 4: sum of example RLC sums minus sum of payout RLC sums, mod p.
+        uint256 rlcDiff;
+        // slot 5: last example hash (hashIn of the next batch), sums of both sides (each <= total).
+        uint128 lastHash;
+        uint64 scoreSum;
+        uint64 amountSum;
+        // slot 6: last active payee (addressIn of the next batch), rewards of verified batches.
         address lastAddress;
-        uint256 paid;
+        uint96 paid; //           <= pool, checked at every payout batch
+    }
+
+    /// What an ExampleBatch proof claims, besides the proof.
+    struct ExampleClaim {
+        uint256 chainOut;
+        uint256 hashOut;
+        uint256 scoreSum;
+        uint256 rlcSum;
+    }
+
+    /// What a PayoutBatch proof claims, besides the proof and the words.
+    struct PayoutClaim {
+        uint256 chainOut;
         uint256 amountSum;
+        uint256 rlcSum;
+    }
+
+    /// A Groth16 proof as the generated verifier takes it (b with swapped coordinates).
+    struct Proof {
+        uint256[2] a;
+        uint256[2][2] b;
+        uint256[2] c;
     }
 
     uint256 private constant P = ProtocolParams.FIELD_MODULUS;
     uint256 private constant ADDRESS_BITS = ProtocolParams.ADDRESS_BITS;
 
-    /// The token paid out ($OPEN).
     IERC20 public immutable token;
-    /// The Groth16 verifier of PayoutBatch(batchSize).
-    IPayoutVerifier public immutable verifier;
-    /// Rows per batch: the B of the circuit the verifier was generated for.
-    uint256 public immutable batchSize;
+    ContributorRegistry public immutable registry;
+    IBatchVerifier public immutable exampleVerifier;
+    IBatchVerifier public immutable payoutVerifier;
+    /// Rows per batch: the E and B of the circuits the verifiers were generated for.
+    uint256 public immutable exampleBatchSize;
+    uint256 public immutable payoutBatchSize;
+    /// Hash of the model of the last opened epoch: the next epoch's previous model.
+    bytes32 public latestModelHash;
 
     mapping(uint64 epoch => Epoch) private _epochs;
+    /// keccak256(abi.encodePacked(words)) of each verified, not yet released payout batch.
+    mapping(uint64 epoch => mapping(uint256 batchIndex => bytes32)) public payoutWordsHash;
 
-    event EpochOpened(uint64 indexed epoch, uint256 pool, uint256 total, uint32 batchCount, uint256 domain);
-    event BatchSettled(uint64 indexed epoch, uint32 batchIndex, uint256 chainOut, uint256 paid);
-    event EpochSettled(uint64 indexed epoch, uint256 paid, uint256 dust);
+    event EpochOpened(uint64 indexed epoch, EpochParams params, uint256 domain, uint256 r);
+    event ModelLineage(
+        uint64 indexed epoch, bytes32 indexed modelHash, bytes32 validationCommitment, bytes32 previousModelHash
+    );
+    event ExampleBatchVerified(uint64 indexed epoch, uint32 batchIndex, uint256 chainOut);
+    event PayoutBatchVerified(uint64 indexed epoch, uint32 batchIndex, uint256 chainOut, bytes32 wordsHash);
+    event EpochFinalized(uint64 indexed epoch, uint256 paid, uint256 dust);
+    event BatchReleased(uint64 indexed epoch, uint32 batchIndex, uint256 paid);
+    event EpochSettled(uint64 indexed epoch);
+    event EpochCancelled(uint64 indexed epoch, uint256 refunded);
 
     error UnsupportedProtocolParams();
     error InvalidBatchSize(uint256 batchSize);
     error ZeroAddress();
+    error RegistrationStillOpen(uint64 epoch);
     error EpochAlreadyOpen(uint64 epoch);
     error PoolOutOfRange(uint256 pool);
     error TotalOutOfRange(uint256 total);
     error BatchCountOutOfRange(uint256 batchCount);
     error EpochNotOpen(uint64 epoch);
-    error EpochAlreadySettled(uint64 epoch);
-    error BatchAlreadySettled(uint64 epoch, uint32 batchIndex);
+    error BatchAlreadyVerified(uint64 epoch, uint32 batchIndex);
     error BatchOutOfOrder(uint32 expected, uint32 got);
     error WrongBatchLength(uint256 expected, uint256 got);
     error NonReducedFieldElement(uint256 value);
+    error HashOutOfRange(uint256 hashOut);
     error InvalidProof();
     error PaddingBeforeLastBatch(uint64 epoch, uint32 batchIndex);
     error PoolExceeded(uint256 pool, uint256 paid);
     error TotalMismatch(uint256 expected, uint256 got);
+    error ScoreSumMismatch(uint256 expected, uint256 got);
+    error BatchesMissing(uint256 examplesVerified, uint256 exampleBatches, uint256 payoutsVerified, uint256 payoutBatches);
+    error CommitmentMismatch(uint256 r, uint256 recomputed);
+    error RlcMismatch(uint256 difference);
+    error EpochNotFinalized(uint64 epoch);
+    error BatchIndexOutOfRange(uint32 batchIndex);
+    error AlreadyReleased(uint64 epoch, uint32 batchIndex);
+    error WordsMismatch(bytes32 stored, bytes32 given);
+    error EpochNotCancellable(uint64 epoch);
 
-    constructor(IERC20 token_, IPayoutVerifier verifier_, uint256 batchSize_) Ownable(msg.sender) {
+    constructor(
+        IERC20 token_,
+        ContributorRegistry registry_,
+        IBatchVerifier exampleVerifier_,
+        uint256 exampleBatchSize_,
+        IBatchVerifier payoutVerifier_,
+        uint256 payoutBatchSize_
+    ) Ownable(msg.sender) {
         // The packing above holds only while the generated widths fit it.
-        if (ProtocolParams.POOL_BITS > 96 || ProtocolParams.TOTAL_BITS > 64 || ADDRESS_BITS != 160) {
-            revert UnsupportedProtocolParams();
-        }
-        if (address(token_) == address(0) || address(verifier_) == address(0)) revert ZeroAddress();
-        if (batchSize_ == 0 || batchSize_ > 1024) revert InvalidBatchSize(batchSize_);
+        if (
+            ProtocolParams.POOL_BITS > 96 || ProtocolParams.TOTAL_BITS > 64 || ADDRESS_BITS != 160
+                || ProtocolParams.EXAMPLE_HASH_BITS > 128 || ProtocolParams.BATCH_INDEX_BITS != 16
+        ) revert UnsupportedProtocolParams();
+        if (
+            address(token_) == address(0) || address(registry_) == address(0) || address(exampleVerifier_) == address(0)
+                || address(payoutVerifier_) == address(0)
+        ) revert ZeroAddress();
+        if (exampleBatchSize_ == 0 || exampleBatchSize_ > 1024) revert InvalidBatchSize(exampleBatchSize_);
+        if (payoutBatchSize_ == 0 || payoutBatchSize_ > 1024) revert InvalidBatchSize(payoutBatchSize_);
         token = token_;
-        verifier = verifier_;
-        batchSize = batchSize_;
+        registry = registry_;
+        exampleVerifier = exampleVerifier_;
+        exampleBatchSize = exampleBatchSize_;
+        payoutVerifier = payoutVerifier_;
+        payoutBatchSize = payoutBatchSize_;
     }
 
-    /// @notice keccak256(abi.encode(chainid, this, epoch)) mod p: binds a proof to this chain,
-    /// this contract and this epoch (witness/domain.ts epochDomain).
+    /// @notice keccak256(abi.encode(chainid, this, epoch)) mod p (witness/domain.ts epochDomain).
     function domain(uint64 epoch) public view returns (uint256) {
         return uint256(keccak256(abi.encode(block.chainid, address(this), epoch))) % P;
     }
 
-    /// @notice The state of `epoch` (all zero if it was never opened).
-    function epochState(uint64 epoch) external view returns (EpochView memory) {
-        Epoch memory e = _epochs[epoch];
-        return EpochView(
-            e.pool, e.total, e.batchCount, e.nextBatch, _isSettled(e), e.chain, e.lastAddress, e.paid, e.amountSum
-        );
+    /// @notice r = keccak256(abi.encode(commitExamples, commitContributors, domain)) mod p
+    /// (witness/challenge.ts epochChallenge).
+    function challenge(uint64 epoch, uint256 commitExamples, uint256 commitContributors) public view returns (uint256) {
+        return uint256(keccak256(abi.encode(commitExamples, commitContributors, domain(epoch)))) % P;
     }
 
-    function _isSettled(Epoch memory e) private pure returns (bool) {
-        return e.batchCount != 0 && e.nextBatch == e.batchCount;
+    /// @notice The stored state of `epoch` (all zero if it was never opened).
+    function epochState(uint64 epoch) external view returns (Epoch memory) {
+        return _epochs[epoch];
     }
 
-    /// @notice Opens `epoch`: escrows `pool` tokens pulled from the owner (approve first) to be
-    /// split over contributors whose amounts sum to `total`, in `batchCount` batches
-    /// (1 to 65,535; see Epoch).
-    function openEpoch(uint64 epoch, uint256 pool, uint256 total, uint32 batchCount) external onlyOwner {
-        if (_epochs[epoch].batchCount != 0) revert EpochAlreadyOpen(epoch);
-        if (pool >> ProtocolParams.POOL_BITS != 0) revert PoolOutOfRange(pool);
-        if (total == 0 || total >> ProtocolParams.TOTAL_BITS != 0) revert TotalOutOfRange(total);
-        if (batchCount == 0 || batchCount > type(uint16).max) revert BatchCountOutOfRange(batchCount);
+    /// The parameters of openEpoch.
+    struct EpochParams {
+        uint256 pool; //               R, escrowed from the owner (approve first)
+        uint256 total; //              S, the sum of all clipped scores
+        uint32 exampleBatches; //      ExampleBatch proofs to verify
+        uint32 payoutBatches; //       PayoutBatch proofs to verify
+        uint256 commitExamples; //     the example table's chain value after its last batch
+        uint256 commitContributors; // the contributor table's chain value after its last batch
+        bytes32 modelHash; //          hash of the trained model this epoch pays for
+    }
+
+    /// @notice Opens `epoch` once its registration has closed: escrows the pool, fixes S, both
+    /// batch counts and both table commitments, draws r and records the model lineage.
+    function openEpoch(uint64 epoch, EpochParams calldata params) external onlyOwner {
         Epoch storage e = _epochs[epoch];
-        e.pool = uint96(pool);
-        e.total = uint64(total);
-        e.batchCount = uint16(batchCount);
-        token.safeTransferFrom(msg.sender, address(this), pool);
-        emit EpochOpened(epoch, pool, total, batchCount, domain(epoch));
+        if (e.status != Status.None) revert EpochAlreadyOpen(epoch);
+        if (!registry.registrationClosed(epoch)) revert RegistrationStillOpen(epoch);
+        if (params.pool >> ProtocolParams.POOL_BITS != 0) revert PoolOutOfRange(params.pool);
+        if (params.total == 0 || params.total >> ProtocolParams.TOTAL_BITS != 0) revert TotalOutOfRange(params.total);
+        if (params.exampleBatches == 0 || params.exampleBatches > type(uint16).max) {
+            revert BatchCountOutOfRange(params.exampleBatches);
+        }
+        if (params.payoutBatches == 0 || params.payoutBatches > type(uint16).max) {
+            revert BatchCountOutOfRange(params.payoutBatches);
+        }
+        if (params.commitExamples >= P) revert NonReducedFieldElement(params.commitExamples);
+        if (params.commitContributors >= P) revert NonReducedFieldElement(params.commitContributors);
+        e.pool = uint96(params.pool);
+        e.total = uint64(params.total);
+        e.exampleBatches = uint16(params.exampleBatches);
+        e.payoutBatches = uint16(params.payoutBatches);
+        e.status = Status.Open;
+        uint256 r = challenge(epoch, params.commitExamples, params.commitContributors);
+        e.r = r;
+        token.safeTransferFrom(msg.sender, address(this), params.pool);
+        emit EpochOpened(epoch, params, domain(epoch), r);
+        emit ModelLineage(epoch, params.modelHash, registry.validationCommitment(epoch), latestModelHash);
+        latestModelHash = params.modelHash;
     }
 
-    /// @notice Verifies batch `batchIndex` of `epoch` and pays its words. Callable by anyone.
-    /// @param chainOut the commitment chain after this batch (public output of the proof)
-    /// @param amountSum the sum of this batch's amounts T_c
-    /// @param words batchSize payout words address + reward * 2^ADDRESS_BITS; 0 for padding
-    /// @param a the proof's pi_a; @param b pi_b with coordinates swapped; @param c pi_c
-    function submitBatch(
+    /// @notice Verifies example batch `batchIndex` of `epoch` (callable by anyone, in order).
+    function submitExampleBatch(uint64 epoch, uint32 batchIndex, ExampleClaim calldata claim, Proof calldata proof)
+        external
+    {
+        Epoch storage e = _epochs[epoch];
+        if (e.status != Status.Open) revert EpochNotOpen(epoch);
+        _checkOrder(epoch, batchIndex, e.nextExample, e.exampleBatches);
+        if (claim.chainOut >= P) revert NonReducedFieldElement(claim.chainOut);
+        if (claim.rlcSum >= P) revert NonReducedFieldElement(claim.rlcSum);
+        if (claim.hashOut >> ProtocolParams.EXAMPLE_HASH_BITS != 0) revert HashOutOfRange(claim.hashOut);
+        // Clipped scores are never negative: a sum past S can never come back.
+        uint256 scoreSum = e.scoreSum + claim.scoreSum;
+        if (scoreSum > e.total) revert ScoreSumMismatch(e.total, scoreSum);
+
+        uint256 chainIn = e.exampleChain;
+        uint256 r = e.r;
+        uint256[7] memory v =
+            [chainIn, domain(epoch), r, uint256(e.lastHash), claim.hashOut, claim.scoreSum, claim.rlcSum];
+        uint256 rho = uint256(keccak256(abi.encode(claim.chainOut, v))) % P;
+        uint256 acc = 0;
+        for (uint256 i = 0; i < 7; i++) {
+            acc = addmod(mulmod(acc, rho, P), v[i], P);
+        }
+        if (!exampleVerifier.verifyProof(proof.a, proof.b, proof.c, [claim.chainOut, acc, rho])) revert InvalidProof();
+
+        e.nextExample = uint16(batchIndex + 1);
+        e.exampleChain = claim.chainOut;
+        e.lastHash = uint128(claim.hashOut);
+        e.scoreSum = uint64(scoreSum);
+        e.rlcDiff = addmod(e.rlcDiff, claim.rlcSum, P);
+        emit ExampleBatchVerified(epoch, batchIndex, claim.chainOut);
+    }
+
+    /// @notice Verifies payout batch `batchIndex` of `epoch` (callable by anyone, in order) and
+    /// stores the hash of its words for the release. Pays nothing.
+    /// @param words payoutBatchSize words address + reward * 2^ADDRESS_BITS; 0 for padding
+    function submitPayoutBatch(
         uint64 epoch,
         uint32 batchIndex,
-        uint256 chainOut,
-        uint256 amountSum,
+        PayoutClaim calldata claim,
         uint256[] calldata words,
-        uint256[2] calldata a,
-        uint256[2][2] calldata b,
-        uint256[2] calldata c
+        Proof calldata proof
     ) external {
-        Epoch memory e = _epochs[epoch];
-        if (e.batchCount == 0) revert EpochNotOpen(epoch);
-        if (_isSettled(e)) revert EpochAlreadySettled(epoch);
-        if (batchIndex < e.nextBatch) revert BatchAlreadySettled(epoch, batchIndex);
-        if (batchIndex > e.nextBatch) revert BatchOutOfOrder(e.nextBatch, batchIndex);
-        if (words.length != batchSize) revert WrongBatchLength(batchSize, words.length);
+        Epoch storage e = _epochs[epoch];
+        if (e.status != Status.Open) revert EpochNotOpen(epoch);
+        _checkOrder(epoch, batchIndex, e.nextPayout, e.payoutBatches);
+        if (words.length != payoutBatchSize) revert WrongBatchLength(payoutBatchSize, words.length);
         // The digest reduces mod p, so x and x + p would give the same digest while the contract
         // pays (or counts) x + p: a word >= p would alias another (payee, reward).
-        if (chainOut >= P) revert NonReducedFieldElement(chainOut);
-        if (amountSum >= P) revert NonReducedFieldElement(amountSum);
+        if (claim.chainOut >= P) revert NonReducedFieldElement(claim.chainOut);
+        if (claim.amountSum >= P) revert NonReducedFieldElement(claim.amountSum);
+        if (claim.rlcSum >= P) revert NonReducedFieldElement(claim.rlcSum);
 
-        BatchScan memory scan = _digest(e, domain(epoch), chainOut, amountSum, words);
-        if (!verifier.verifyProof(a, b, c, [chainOut, scan.digest, scan.rho])) revert InvalidProof();
-        _settle(e, epoch, batchIndex, chainOut, amountSum, scan);
-        _pay(words);
+        BatchScan memory scan = _payoutDigest(e, domain(epoch), batchIndex, claim, words);
+        if (!payoutVerifier.verifyProof(proof.a, proof.b, proof.c, [claim.chainOut, scan.digest, scan.rho])) {
+            revert InvalidProof();
+        }
+        if (scan.padded && batchIndex != e.payoutBatches - 1) revert PaddingBeforeLastBatch(epoch, batchIndex);
+        uint256 paid = e.paid + scan.paid;
+        if (paid > e.pool) revert PoolExceeded(e.pool, paid);
+        // Amounts are never negative, so a sum past S can never come back: fail at once.
+        uint256 amountSum = e.amountSum + claim.amountSum;
+        if (amountSum > e.total) revert TotalMismatch(e.total, amountSum);
+
+        e.nextPayout = uint16(batchIndex + 1);
+        e.payoutChain = claim.chainOut;
+        if (scan.last != address(0)) e.lastAddress = scan.last;
+        e.paid = uint96(paid);
+        e.amountSum = uint64(amountSum);
+        e.rlcDiff = addmod(e.rlcDiff, P - claim.rlcSum, P);
+        payoutWordsHash[epoch][batchIndex] = scan.wordsHash;
+        emit PayoutBatchVerified(epoch, batchIndex, claim.chainOut, scan.wordsHash);
     }
 
-    /// What one pass over a batch's words yields.
+    /// @notice Checks that every batch of `epoch` is verified and that the global checks hold;
+    /// from then on the epoch's payouts can be released. Callable by anyone.
+    function finalize(uint64 epoch) external {
+        Epoch storage e = _epochs[epoch];
+        if (e.status != Status.Open) revert EpochNotOpen(epoch);
+        if (e.nextExample != e.exampleBatches || e.nextPayout != e.payoutBatches) {
+            revert BatchesMissing(e.nextExample, e.exampleBatches, e.nextPayout, e.payoutBatches);
+        }
+        // r was drawn from the committed values: both chains end there iff r recomputes.
+        uint256 recomputed = challenge(epoch, e.exampleChain, e.payoutChain);
+        if (recomputed != e.r) revert CommitmentMismatch(e.r, recomputed);
+        if (e.scoreSum != e.total) revert ScoreSumMismatch(e.total, e.scoreSum);
+        if (e.amountSum != e.total) revert TotalMismatch(e.total, e.amountSum);
+        if (e.rlcDiff != 0) revert RlcMismatch(e.rlcDiff);
+        e.status = Status.Finalized;
+        emit EpochFinalized(epoch, e.paid, e.pool - e.paid);
+    }
+
+    /// @notice Pays payout batch `batchIndex` of a finalized `epoch`: `words` must be the words
+    /// its proof was verified with. Each batch once. Callable by anyone.
+    function release(uint64 epoch, uint32 batchIndex, uint256[] calldata words) external {
+        Epoch storage e = _epochs[epoch];
+        if (e.status != Status.Finalized) revert EpochNotFinalized(epoch);
+        if (batchIndex >= e.payoutBatches) revert BatchIndexOutOfRange(batchIndex);
+        bytes32 stored = payoutWordsHash[epoch][batchIndex];
+        if (stored == 0) revert AlreadyReleased(epoch, batchIndex);
+        bytes32 given = keccak256(abi.encodePacked(words));
+        if (given != stored) revert WordsMismatch(stored, given);
+        delete payoutWordsHash[epoch][batchIndex];
+        uint16 released = e.released + 1;
+        e.released = released;
+        uint256 paid = _pay(words);
+        emit BatchReleased(epoch, batchIndex, paid);
+        if (released == e.payoutBatches) emit EpochSettled(epoch);
+    }
+
+    /// @notice Returns the pool of an epoch that is open but not finalized to the owner.
+    function cancelEpoch(uint64 epoch) external onlyOwner {
+        Epoch storage e = _epochs[epoch];
+        if (e.status != Status.Open) revert EpochNotCancellable(epoch);
+        e.status = Status.Cancelled;
+        uint256 pool = e.pool;
+        token.safeTransfer(msg.sender, pool);
+        emit EpochCancelled(epoch, pool);
+    }
+
+    function _checkOrder(uint64 epoch, uint32 batchIndex, uint16 next, uint16 count) private pure {
+        if (batchIndex < next) revert BatchAlreadyVerified(epoch, batchIndex);
+        if (batchIndex >= count) revert BatchIndexOutOfRange(batchIndex);
+        if (batchIndex > next) revert BatchOutOfOrder(next, batchIndex);
+    }
+
+    /// What one pass over a payout batch's words yields.
     struct BatchScan {
         uint256 rho;
         uint256 digest;
+        bytes32 wordsHash;
         uint256 paid; //     sum of the batch's rewards
         address last; //     last active payee, 0 if none
         bool padded; //      a word with payee 0 (a padding row) is present
     }
 
-    /// The checks a proof cannot make because they span batches, then the state update (effects
-    /// before the transfers). A valid proof can reach each of them: the circuit takes S and the
-    /// batch count as given, so an epoch opened with the wrong S or batch count shows up here.
-    function _settle(
-        Epoch memory e,
-        uint64 epoch,
+    /// rho = keccak256(abi.encode(chainOut, V[0..8], keccak256(words))) mod p, then the Horner
+    /// digest of V = [chainIn, domain, pool, total, addressIn, amountSum, r, batchIndex, rlcSum,
+    /// words...] at rho. Also range-checks each word and returns what the batch pays.
+    function _payoutDigest(
+        Epoch storage e,
+        uint256 dom,
         uint32 batchIndex,
-        uint256 chainOut,
-        uint256 amountSum,
-        BatchScan memory scan
-    ) private {
-        bool lastBatch = batchIndex == e.batchCount - 1;
-        if (scan.padded && !lastBatch) revert PaddingBeforeLastBatch(epoch, batchIndex);
-        uint256 paid = e.paid + scan.paid;
-        if (paid > e.pool) revert PoolExceeded(e.pool, paid);
-        // Amounts are never negative, so a sum past S can never come back: fail at once.
-        uint256 sum = e.amountSum + amountSum;
-        if (sum > e.total || (lastBatch && sum != e.total)) revert TotalMismatch(e.total, sum);
-
-        Epoch storage s = _epochs[epoch];
-        s.nextBatch = uint16(batchIndex + 1);
-        s.amountSum = uint64(sum);
-        s.chain = chainOut;
-        if (scan.last != address(0)) s.lastAddress = scan.last;
-        s.paid = uint96(paid);
-        emit BatchSettled(epoch, batchIndex, chainOut, scan.paid);
-        if (lastBatch) emit EpochSettled(epoch, paid, e.pool - paid);
-    }
-
-    /// rho = keccak256(abi.encode(chainOut, V[0..5], keccak256(words))) mod p, then the Horner
-    /// digest of V = [chainIn, domain, pool, total, addressIn, amountSum, words...] at rho.
-    /// Also range-checks each word and returns what the batch pays: the sum of its rewards, its
-    /// last active payee (0 if none) and whether it has a padding row (a word whose payee is 0).
-    function _digest(Epoch memory e, uint256 dom, uint256 chainOut, uint256 amountSum, uint256[] calldata words)
-        private
-        pure
-        returns (BatchScan memory scan)
-    {
-        uint256 addressIn = uint256(uint160(e.lastAddress));
-        uint256 rho = uint256(
-            keccak256(
-                abi.encode(
-                    chainOut, e.chain, dom, uint256(e.pool), uint256(e.total), addressIn, amountSum,
-                    keccak256(abi.encodePacked(words))
-                )
-            )
-        ) % P;
-        // Every header value is below p: chain and amountSum were checked, domain is reduced,
-        // pool, total and addressIn are narrower than p.
-        uint256 acc = e.chain;
-        acc = addmod(mulmod(acc, rho, P), dom, P);
-        acc = addmod(mulmod(acc, rho, P), e.pool, P);
-        acc = addmod(mulmod(acc, rho, P), e.total, P);
-        acc = addmod(mulmod(acc, rho, P), addressIn, P);
-        acc = addmod(mulmod(acc, rho, P), amountSum, P);
-        // The per-word loop in assembly: ~110 gas per word cheaper than the Solidity loop (bounds
-        // checks, memory struct writes), which is ~3.5k gas per batch of 31. It reads only
-        // calldata and writes only stack variables.
+        PayoutClaim calldata claim,
+        uint256[] calldata words
+    ) private view returns (BatchScan memory scan) {
+        scan.wordsHash = keccak256(abi.encodePacked(words));
+        uint256[9] memory v = [
+            e.payoutChain,
+            dom,
+            uint256(e.pool),
+            uint256(e.total),
+            uint256(uint160(e.lastAddress)),
+            claim.amountSum,
+            e.r,
+            uint256(batchIndex),
+            claim.rlcSum
+        ];
+        uint256 rho = uint256(keccak256(abi.encode(claim.chainOut, v, scan.wordsHash))) % P;
+        // Every header value is below p: chains, r and claims were checked or reduced, the rest
+        // are narrower than p.
+        uint256 acc = 0;
+        for (uint256 i = 0; i < 9; i++) {
+            acc = addmod(mulmod(acc, rho, P), v[i], P);
+        }
+        // The per-word loop in assembly: ~110 gas per word cheaper than the Solidity loop. It
+        // reads only calldata and writes only stack variables.
         bool padded;
         address last;
         uint256 paid;
@@ -274,12 +441,15 @@ contract PayoutSettlement is Ownable {
     }
 
     /// Transfers each active word's reward to its payee; zero rewards and padding are skipped.
-    function _pay(uint256[] calldata words) private {
+    function _pay(uint256[] calldata words) private returns (uint256 paid) {
         for (uint256 i = 0; i < words.length;) {
             uint256 word = words[i];
             address payee = address(uint160(word));
             uint256 reward = word >> ADDRESS_BITS;
-            if (payee != address(0) && reward != 0) token.safeTransfer(payee, reward);
+            if (payee != address(0) && reward != 0) {
+                token.safeTransfer(payee, reward);
+                paid += reward;
+            }
             unchecked {
                 ++i;
             }

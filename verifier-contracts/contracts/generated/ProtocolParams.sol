@@ -12,4 +12,8 @@ library ProtocolParams {
     uint256 internal constant TOTAL_BITS = 64;
     /// Width of the reward pool R and of each reward.
     uint256 internal constant POOL_BITS = 93;
+    /// Width of an example hash: hashOut of an example batch is below 2^EXAMPLE_HASH_BITS.
+    uint256 internal constant EXAMPLE_HASH_BITS = 128;
+    /// Width of a batch index: each table has at most 2^BATCH_INDEX_BITS - 1 batches.
+    uint256 internal constant BATCH_INDEX_BITS = 16;
 }

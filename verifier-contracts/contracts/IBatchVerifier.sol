@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @notice The Groth16 verifier that snarkjs generates for a batch circuit: ExampleBatch
+/// (circuits/example_batch.circom) and PayoutBatch (circuits/payout_batch.circom) both have three
+/// public signals in snarkjs order, outputs then public inputs: [chainOut, digest, rho]. The
+/// generated verifier returns false (it does not revert) for a bad proof and for any public signal
+/// >= the field modulus.
+interface IBatchVerifier {
+    function verifyProof(
+        uint256[2] calldata _pA,
+        uint256[2][2] calldata _pB,
+        uint256[2] calldata _pC,
+        uint256[3] calldata _pubSignals
+    ) external view returns (bool);
+}
