@@ -254,6 +254,8 @@ describe("ContributorRegistry and PayoutSettlement with real ExampleBatch and Pa
 
     const state = await s.epochState(1n);
     assert.equal(state.rlcDiff, 0n);
+    // Complete and consistent: the owner can no longer take the pool back; anyone may finalize.
+    await expectRevert(s.cancelEpoch(1n), "EpochFinalizable", [1n]);
     assert.equal(state.scoreSum, w1.contributorTable.total);
     const fin = await finalizeEpoch(s.connect(other) as typeof s, 1n);
     gas.push(fin.gasUsed);

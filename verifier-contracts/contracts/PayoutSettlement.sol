@@ -32,11 +32,12 @@ import {ProtocolParams} from "./generated/ProtocolParams.sol";
 ///     against the stored hash, which is then deleted: no batch twice.
 /// A partially proven epoch stays as it is until completed: it is never paid early.
 ///
-/// Way out: the owner may cancelEpoch while the epoch is not finalized, which returns the pool
-/// (an epoch opened with wrong parameters would otherwise lock it forever). Once finalized, the
-/// pool belongs to the contributors: no cancel, and anyone may release. Cancelling before
-/// finalization takes nothing from contributors that they were owed: until every proof checks,
-/// nothing is established, and only the trainer, who holds the tables, could complete the proofs.
+/// Way out: the owner may cancelEpoch, which returns the pool, while the epoch is open and NOT
+/// finalizable (an epoch opened with wrong parameters would otherwise lock it forever: a batch
+/// that cannot verify, sums that cannot match). Once every batch is verified and the global checks
+/// hold, cancel is refused (EpochFinalizable): anyone may finalize, and the pool belongs to the
+/// contributors. Residual: while batches are missing the owner can still cancel, so it can race
+/// the last batch; contributors are then no worse off than if the epoch had never been opened.
 ///
 /// Not enforced here (see DESIGN.md, trust model): that the tables are the right ones (the trainer
 /// publishes them; dedup by earliest registrant is rechecked by anyone from the registry's
@@ -155,6 +156,7 @@ contract PayoutSettlement is Ownable {
     error AlreadyReleased(uint64 epoch, uint32 batchIndex);
     error WordsMismatch(bytes32 stored, bytes32 given);
     error EpochNotCancellable(uint64 epoch);
+    error EpochFinalizable(uint64 epoch);
 
     constructor(
         IERC20 token_,
@@ -349,14 +351,22 @@ contract PayoutSettlement is Ownable {
         if (released == e.payoutBatches) emit EpochSettled(epoch);
     }
 
-    /// @notice Returns the pool of an epoch that is open but not finalized to the owner.
+    /// @notice Returns the pool of an epoch that is open but cannot be finalized to the owner.
     function cancelEpoch(uint64 epoch) external onlyOwner {
         Epoch storage e = _epochs[epoch];
         if (e.status != Status.Open) revert EpochNotCancellable(epoch);
+        if (_finalizable(e, epoch)) revert EpochFinalizable(epoch);
         e.status = Status.Cancelled;
         uint256 pool = e.pool;
         token.safeTransfer(msg.sender, pool);
         emit EpochCancelled(epoch, pool);
+    }
+
+    /// Whether finalize would succeed now (the same checks, as a predicate).
+    function _finalizable(Epoch storage e, uint64 epoch) private view returns (bool) {
+        return e.nextExample == e.exampleBatches && e.nextPayout == e.payoutBatches
+            && challenge(epoch, e.exampleChain, e.payoutChain) == e.r && e.scoreSum == e.total && e.amountSum == e.total
+            && e.rlcDiff == 0;
     }
 
     function _checkOrder(uint64 epoch, uint32 batchIndex, uint16 next, uint16 count) private pure {
