@@ -1,11 +1,12 @@
 /**
- * npm run demo [-- --rpc URL] [--examples FILE] [--pool OPEN] [--out DIR] [--epoch N] [--example-batch-size E] [--batch-size B] [--workers N]
+ * npm run demo [-- --rpc URL] [--examples FILE] [--pool OPEN] [--out DIR] [--epoch N] [--example-batch-size E] [--batch-size B] [--workers N] [--keys dev|ceremony]
  *
  * Settles one epoch end to end on an in-process Hardhat chain (or any JSON-RPC node with --rpc),
  * only through ExampleBatch and PayoutBatch proofs, and prints each contributor's examples,
  * score, reward and on-chain balance. Exit codes: 0 settled and every balance equals the
  * reference model; 2 bad input (examples file, config, arguments, a contributor without a key);
- * 3 on-chain balances differ from the reference model; 1 anything else.
+ * 3 on-chain balances differ from the reference model; 4 keys refused (not the pinned ones, a
+ * circuit changed since its ceremony, a missing ceremony zkey); 1 anything else.
  */
 import { parseArgs } from "node:util";
 import { join, relative } from "node:path";
@@ -14,6 +15,7 @@ import { PROJECT_ROOT } from "../circuits/index.ts";
 import { ConfigError, config } from "../config/index.ts";
 import { ScoresFileError, formatFixedPoint } from "../witness/index.ts";
 import { ChainConfigError } from "./lib/chain.ts";
+import { KEY_SETS, TrustedSetupError, type KeySetName } from "../circuits/ceremony/index.ts";
 import { ContributorKeyError, runEpoch, SettlementMismatchError, type EpochResult } from "./lib/run-epoch.ts";
 
 class UsageError extends Error {}
@@ -29,19 +31,22 @@ function parseOptions() {
       "batch-size": { type: "string", default: String(config.payoutBatch.demoSize) },
       "example-batch-size": { type: "string", default: String(config.exampleBatch.demoSize) },
       workers: { type: "string" },
+      keys: { type: "string", default: "dev" },
       help: { type: "boolean", default: false },
     },
     strict: true,
   });
   if (values.help) {
-    console.log(`usage: npm run demo -- [--rpc URL] [--examples FILE] [--pool OPEN] [--out DIR] [--epoch N] [--example-batch-size E] [--batch-size B] [--workers N]
+    console.log(`usage: npm run demo -- [--rpc URL] [--examples FILE] [--pool OPEN] [--out DIR] [--epoch N] [--example-batch-size E] [--batch-size B] [--workers N] [--keys dev|ceremony]
   --rpc URL         settle on this JSON-RPC node instead of an in-process Hardhat chain
                     (deployer key from OPEN_DEPLOYER_KEY; Hardhat's test key on chain 31337)
   --examples FILE   example-level scores, CSV example,contributor,score (default data/demo-examples.csv);
                     contributors must be the demo's (they register with its development keys)
   --pool OPEN       reward pool R in whole $OPEN (default 1000000)
   --example-batch-size E  example batch size, one of ${config.exampleBatch.sizes.join(", ")} (default ${config.exampleBatch.demoSize})
-  --batch-size B    payout batch size, one of ${config.payoutBatch.sizes.join(", ")} (default ${config.payoutBatch.demoSize})`);
+  --batch-size B    payout batch size, one of ${config.payoutBatch.sizes.join(", ")} (default ${config.payoutBatch.demoSize})
+  --keys SET        dev (this machine's development keys, default) or ceremony (the keys pinned in
+                    config/pinned-keys.json by a verified ceremony: npm run setup -- ceremony demo)`);
     process.exit(0);
   }
   const batchSize = Number(values["batch-size"]);
@@ -52,6 +57,8 @@ function parseOptions() {
   if (!config.exampleBatch.sizes.includes(exampleBatchSize)) {
     throw new UsageError(`--example-batch-size: ${values["example-batch-size"]} is not a configured example batch size (${config.exampleBatch.sizes.join(", ")})`);
   }
+  const keySet = values.keys as KeySetName;
+  if (!KEY_SETS.includes(keySet)) throw new UsageError(`--keys: ${values.keys} is not a key set (${KEY_SETS.join(", ")})`);
   let pool: bigint;
   try {
     pool = parseUnits(values.pool, config.token.decimals);
@@ -67,6 +74,7 @@ function parseOptions() {
     epoch: BigInt(values.epoch),
     payoutBatchSize: batchSize,
     exampleBatchSize,
+    keySet,
     ...(values.rpc === undefined ? {} : { rpcUrl: values.rpc }),
     ...(values.out === undefined ? {} : { outDir: values.out }),
     ...(workers === undefined ? {} : { workers }),
@@ -99,6 +107,7 @@ function printResult(result: EpochResult): void {
 ${result.examples} examples after dedup (${result.duplicates} claimed more than once, credited to the earliest registrant)
 pool ${open(result.pool)} OPEN, paid ${open(result.pool - result.dust)}, dust left in the contract ${open(result.dust)} (${result.dust} base units)
 circuits ${example.name} (${example.constraints} constraints) x ${result.exampleBatches}, ${payout.name} (${payout.constraints}) x ${result.payoutBatches}: proved in ${(result.proveMs / 1000).toFixed(1)} s
+keys: ${payout.keySet} (pinned ${example.name} ${example.vkeyHash.slice(0, 16)}..., ${payout.name} ${payout.vkeyHash.slice(0, 16)}...)
 gas: ${gas} for ${result.transactions.length} transactions (example batches, payout batches, finalize, releases), ${n > 0n ? gas / n : 0n} per contributor
 epoch record: ${relative(process.cwd(), result.dir) || "."}`,
   );
@@ -110,13 +119,15 @@ try {
   printResult(result);
 } catch (error) {
   const e = error as Error;
-  console.error(`error: ${e.message}`);
+  console.error(`error${error instanceof TrustedSetupError ? ` [${error.code}]` : ""}: ${e.message}`);
   process.exitCode =
     error instanceof ScoresFileError || error instanceof ContributorKeyError || error instanceof ConfigError || error instanceof UsageError || error instanceof ChainConfigError || (e as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION"
       ? 2
       : error instanceof SettlementMismatchError
         ? 3
-        : 1;
+        : error instanceof TrustedSetupError
+          ? 4
+          : 1;
 } finally {
   // snarkjs keeps curve worker threads alive in the thread that used it.
   await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();

@@ -13,7 +13,8 @@
  *                                                 the working chain, or (--transcript) the committed transcript + final zkey
  *   phase2 beacon <circuit> <beaconHashHex> <iterationsExp>
  *   phase2 finalize <circuit>                     zkey (build/), verification key, verifier, transcript (artifacts/), pin
- *   ceremony demo [<circuit>]                     a 3-party ceremony on this machine (default PayoutBatch(testSize))
+ *   ceremony demo [<circuit>...]                  a 3-party ceremony on this machine for each circuit
+ *                                                 (default: ExampleBatch and PayoutBatch at their test sizes)
  *
  * Exit codes: 0 done; 2 bad arguments; 3 a check failed (TrustedSetupError: the code is printed); 1 anything else.
  * No secret is ever read from the command line or the environment: contributions draw their entropy
@@ -21,7 +22,7 @@
  */
 import { relative } from "node:path";
 import { parseArgs } from "node:util";
-import { payoutCircuitName } from "../circuits/index.ts";
+import { exampleCircuitName, payoutCircuitName } from "../circuits/index.ts";
 import {
   addContribution,
   applyBeacon,
@@ -173,11 +174,15 @@ transcript ${rel(transcriptPath)}; vkeyHash ${transcript.vkeyHash} pinned in con
       return;
     }
     case "ceremony demo": {
-      const circuit = positionals[2] ? circuitArg(positionals, 2) : payoutCircuitName(config.payoutBatch.testSize);
-      const { transcript, transcriptPath } = await runDemoCeremony(circuit, { log });
-      printContributions(transcript.contributions);
-      console.log(`transcript ${rel(transcriptPath)}; vkeyHash ${transcript.vkeyHash} pinned as key set "ceremony"
-run the demo on it: npm run demo -- --keys ceremony --batch-size ${circuit.replace(/^payout_batch_/, "")}`);
+      const circuits = positionals.length > 2
+        ? positionals.slice(2).map((_, i) => circuitArg(positionals, i + 2))
+        : [exampleCircuitName(config.exampleBatch.testSize), payoutCircuitName(config.payoutBatch.testSize)];
+      for (const circuit of circuits) {
+        const { transcript, transcriptPath } = await runDemoCeremony(circuit, { log });
+        printContributions(transcript.contributions);
+        console.log(`transcript ${rel(transcriptPath)}; vkeyHash ${transcript.vkeyHash} pinned as key set "ceremony"`);
+      }
+      console.log(`run the demo on these keys: npm run demo -- --keys ceremony --example-batch-size ${config.exampleBatch.testSize} --batch-size ${config.payoutBatch.testSize}`);
       return;
     }
     default:

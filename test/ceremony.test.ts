@@ -2,7 +2,7 @@
  * The phase-2 ceremony on PayoutBatch(testSize) with the 2^12 development powers of tau (cached
  * after first use): three participants and a beacon make keys that verify and get pinned; a
  * tampered contribution or transcript is refused with a named error; and keys from another setup
- * (this machine's development keys) are refused by the prover and by the deployment check.
+ * (this machine's development keys) are refused by the prover and by deploySettlement.
  * Everything is written to a temporary folder (working state, artifacts, pins file).
  */
 import assert from "node:assert/strict";
@@ -10,7 +10,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { payoutCircuitName, setupCircuit, type CircuitKeys } from "../circuits/index.ts";
+import type { Signer } from "ethers";
+import { exampleCircuitName, payoutCircuitName, setupCircuit, type CircuitKeys } from "../circuits/index.ts";
 import * as snarkjs from "snarkjs";
 import {
   addContribution,
@@ -29,6 +30,7 @@ import {
 } from "../circuits/ceremony/index.ts";
 import { config } from "../config/index.ts";
 import { createProverPool, proveBatches, ProverError } from "../prover/index.ts";
+import { deploySettlement } from "../verifier-contracts/index.ts";
 
 const circuit = payoutCircuitName(config.payoutBatch.testSize);
 const scratch = mkdtempSync(join(tmpdir(), "ceremony-test-"));
@@ -170,6 +172,25 @@ describe("keys from another setup", () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it("deploySettlement refuses a verifier that is not the pinned key's before sending anything", async () => {
+    const example = await setupCircuit(exampleCircuitName(config.exampleBatch.testSize));
+    const vkey = JSON.parse(readFileSync(join(dirs.artifactsDir, "verification_key.json"), "utf8")) as Record<string, unknown>;
+    const noSigner = {} as Signer; // never reached: the check comes first
+    await assert.rejects(
+      deploySettlement(noSigner, {
+        exampleVerifier: example.verifierArtifact,
+        exampleBatchSize: config.exampleBatch.testSize,
+        payoutVerifier: dev.verifierArtifact, // the development verifier...
+        payoutBatchSize: config.payoutBatch.testSize,
+        pins: {
+          example: { circuit: example.name, vkey: example.vkey, vkeyHash: example.vkeyHash },
+          payout: { circuit, vkey, vkeyHash: result.transcript.vkeyHash }, // ...against the ceremony's pin
+        },
+      }),
+      rejectsWith("VERIFIER_NOT_PINNED", /PayoutBatch\d+Verifier bytecode is not the verifier of the pinned key/),
+    );
   });
 
   it("deployment's check refuses the development verifier for the pinned key, and accepts the ceremony's", () => {

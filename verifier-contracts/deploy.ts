@@ -6,6 +6,7 @@
  * after the other and each is awaited, so a plain Wallet needs no nonce manager.
  */
 import { ContractFactory, type ContractTransactionReceipt, type InterfaceAbi, type Signer, type TransactionReceipt } from "ethers";
+import { assertVerifierMatches } from "../circuits/ceremony/index.ts";
 import { loadContractArtifact, type ContractArtifact } from "./artifacts.ts";
 import type {
   BareTransfersContract,
@@ -44,12 +45,29 @@ export interface SettlementDeployment {
   readonly deployGas: Readonly<Record<"token" | "registry" | "exampleVerifier" | "payoutVerifier" | "settlement", bigint>>;
 }
 
+/**
+ * The verification key a verifier must have been generated from: the pinned one of a key set
+ * (circuits/ceremony loadCircuitKeys gives vkey and pinnedVkeyHash).
+ */
+export interface VerifierPin {
+  /** Circuit instance, for messages (payout_batch_31). */
+  readonly circuit: string;
+  readonly vkey: Record<string, unknown>;
+  /** The pin: sha256 of the verification key file. */
+  readonly vkeyHash: string;
+}
+
 /** The two verifiers and the batch sizes of the circuits they were generated for. */
 export interface SettlementVerifiers {
   readonly exampleVerifier: VerifierArtifactInput;
   readonly exampleBatchSize: number;
   readonly payoutVerifier: VerifierArtifactInput;
   readonly payoutBatchSize: number;
+  /**
+   * Pins: when given, a verifier whose bytecode is not exactly the one generated from the pinned
+   * key is refused before anything is sent (TrustedSetupError VERIFIER_NOT_PINNED / KEY_NOT_PINNED).
+   */
+  readonly pins?: { readonly example: VerifierPin; readonly payout: VerifierPin };
 }
 
 interface Deployed<T> {
@@ -91,6 +109,11 @@ function checkVerifier(artifact: VerifierArtifactInput, batchSize: number, circu
 export async function deploySettlement(signer: Signer, verifiers: SettlementVerifiers): Promise<SettlementDeployment> {
   checkVerifier(verifiers.exampleVerifier, verifiers.exampleBatchSize, "ExampleBatch", "example");
   checkVerifier(verifiers.payoutVerifier, verifiers.payoutBatchSize, "PayoutBatch", "payout");
+  if (verifiers.pins) {
+    for (const [artifact, pin] of [[verifiers.exampleVerifier, verifiers.pins.example], [verifiers.payoutVerifier, verifiers.pins.payout]] as const) {
+      assertVerifierMatches(artifact, pin.vkey, pin.vkeyHash, pin.circuit);
+    }
+  }
   const owner = await signer.getAddress();
   if (!signer.provider) throw new TypeError("signer must be connected to a provider");
   const chainId = (await signer.provider.getNetwork()).chainId;

@@ -15,6 +15,7 @@ export {
   type SettlementDeployment,
   type SettlementVerifiers,
   type VerifierArtifactInput,
+  type VerifierPin,
 } from "./deploy.ts";
 export {
   decodeRevert,

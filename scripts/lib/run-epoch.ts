@@ -8,7 +8,8 @@
  */
 import { join, resolve } from "node:path";
 import { parseEther, Wallet, keccak256, toUtf8Bytes, getAddress, NonceManager } from "ethers";
-import { exampleCircuitName, payoutCircuitName, PROJECT_ROOT, setupCircuit, type CircuitKeys, type SetupLog } from "../../circuits/index.ts";
+import { exampleCircuitName, payoutCircuitName, PROJECT_ROOT, type CircuitKeys, type SetupLog } from "../../circuits/index.ts";
+import { loadCircuitKeys, type KeySetKeys, type KeySetName } from "../../circuits/ceremony/index.ts";
 import { config as defaultConfig, type ProtocolConfig } from "../../config/index.ts";
 import { createProverPool, proveBatches, readProofFile, type ProverPool } from "../../prover/index.ts";
 import {
@@ -35,6 +36,11 @@ export interface RunEpochOptions {
   readonly modelHash?: string;
   /** bytes32: commitment to the held-out validation set (default keccak256("demo validation set")). */
   readonly validationCommitment?: string;
+  /**
+   * Which keys: "dev" (this machine's development setup; the default) or "ceremony" (the keys of a
+   * verified multi-party ceremony, pinned in config/pinned-keys.json; refused if they differ).
+   */
+  readonly keySet?: KeySetName;
   /** JSON-RPC URL; undefined runs an in-process Hardhat chain. */
   readonly rpcUrl?: string;
   /** Epoch directory; default epochs/<chainId>-<settlement>-<epoch>. */
@@ -88,7 +94,12 @@ export interface EpochResult {
 export interface CircuitSummary {
   readonly name: string;
   readonly constraints: number;
+  /** The pinned key hash of the key set used (prover and deployment refused any other). */
   readonly vkeyHash: string;
+  readonly keySet: KeySetName;
+  /** Ceremony keys: the transcript (repository-relative) and the final zkey's sha256. */
+  readonly transcript?: string;
+  readonly zkeySha256?: string;
 }
 
 /** The on-chain balances disagree with the reference model's rewards. */
@@ -109,7 +120,11 @@ export class ContributorKeyError extends Error {
   }
 }
 
-const summary = (k: CircuitKeys): CircuitSummary => ({ name: k.name, constraints: k.constraints, vkeyHash: k.vkeyHash });
+const summary = (k: KeySetKeys): CircuitSummary => ({
+  name: k.name, constraints: k.constraints, vkeyHash: k.pinnedVkeyHash, keySet: k.keySet,
+  ...(k.transcript === undefined ? {} : { transcript: k.transcript }), ...(k.zkeySha256 === undefined ? {} : { zkeySha256: k.zkeySha256 }),
+});
+const pinOf = (k: KeySetKeys) => ({ circuit: k.name, vkey: k.vkey, vkeyHash: k.pinnedVkeyHash });
 
 async function prove(
   prover: ProverPool, keys: CircuitKeys, batches: readonly (ExampleBatch | PayoutBatch)[], file: (i: number) => string, label: string, showProgress: boolean,
@@ -145,12 +160,15 @@ export async function runEpoch(options: RunEpochOptions): Promise<EpochResult> {
   const missing = registrants.find((a) => !keys.has(a.toLowerCase()));
   if (missing) throw new ContributorKeyError(`${missing} (${options.examplesFile}) has no key: it cannot register; give contributorKeys`);
 
-  const [exampleKeys, payoutKeys] = [await setupCircuit(exampleCircuitName(exampleBatchSize), log), await setupCircuit(payoutCircuitName(payoutBatchSize), log)];
+  const keySet = options.keySet ?? "dev";
+  const exampleKeys = await loadCircuitKeys(exampleCircuitName(exampleBatchSize), { keySet, log });
+  const payoutKeys = await loadCircuitKeys(payoutCircuitName(payoutBatchSize), { keySet, log });
   const chain = await connectChain(options.rpcUrl);
   try {
     log(`chain: ${chain.description} (chain id ${chain.chainId})`);
     const d = await deploySettlement(chain.signer, {
       exampleVerifier: exampleKeys.verifierArtifact, exampleBatchSize, payoutVerifier: payoutKeys.verifierArtifact, payoutBatchSize,
+      pins: { example: pinOf(exampleKeys), payout: pinOf(payoutKeys) },
     });
     const { token, registry, settlement, addresses } = d;
     await (await token.mint(d.owner, options.pool)).wait();
