@@ -1,6 +1,6 @@
 /**
  * The epoch witness as the reference model of the policy: dedup by earliest registrant, clipping,
- * per-contributor sums, the contributor index, both commitments and r; and the examples file.
+ * per-contributor sums, the contributor index, both commitments and r.
  * Expected values are computed by hand here, not by the code under test.
  */
 import assert from "node:assert/strict";
@@ -8,7 +8,7 @@ import { describe, test } from "node:test";
 import { keccak256, solidityPacked } from "ethers";
 import { config, FIELD_MODULUS as P } from "../config/index.ts";
 import {
-  buildEpochWitness, epochChallenge, EpochWitnessError, parseExamples, powMod, registrationCommitment,
+  buildEpochWitness, epochChallenge, EpochWitnessError, powMod, registrationCommitment,
   type ExampleScore, type Registration,
 } from "../witness/index.ts";
 
@@ -71,22 +71,4 @@ describe("buildEpochWitness", () => {
     const conflicting = [...claims, { hash: 7n, contributor: A, score: 51n }];
     code(() => build(registrations([B, A, C], conflicting), conflicting), "SCORE_CONFLICT");
   });
-});
-
-describe("parseExamples", () => {
-  const addr = "0xB4ECC65fa9674FCeFe01Fd898cCfb63299D29BD7";
-  const hash = `0x${"0".repeat(31)}5`;
-  test("reads example,contributor,score in any column order, signed fixed point", () => {
-    const rows = parseExamples(`# comment\nscore,example,contributor\n-0.5,${hash},${addr}\n`, "f.csv", config);
-    assert.deepEqual(rows.map((r) => [r.hash, r.contributor, r.score, r.row]), [[5n, BigInt(addr), -500_000n, 3]]);
-  });
-  const bad: [string, string, RegExp][] = [
-    ["a short example hash", `example,contributor,score\n0x05,${addr},1\n`, /f\.csv:2: example: /],
-    ["a zero example hash", `example,contributor,score\n0x${"0".repeat(32)},${addr},1\n`, /f\.csv:2: example: /],
-    ["the same claim twice", `example,contributor,score\n${hash},${addr},1\n${hash},${addr},1\n`, /f\.csv:3: example: .*line 2/],
-    ["a score beyond 2^47 units", `example,contributor,score\n${hash},${addr},140737489\n`, /f\.csv:2: score: /],
-    ["a bad address checksum", `example,contributor,score\n${hash},${addr.replace("B4", "b4")},1\n`, /f\.csv:2: address: /],
-    ["an unknown header", `example,address,score\n`, /f\.csv:1: header: /],
-  ];
-  for (const [name, text, message] of bad) test(`rejects ${name}`, () => assert.throws(() => parseExamples(text, "f.csv", config), { name: "ScoresFileError", message }));
 });

@@ -1,25 +1,32 @@
+/**
+ * Scores files: exact fixed-point conversion, the demo's example-level file, and the examples
+ * file parser (witness/examples-file.ts over the CSV dialect of witness/scores-file.ts), with
+ * every error located by file, line and field.
+ */
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { getAddress, keccak256, toUtf8Bytes } from "ethers";
 import { config } from "../config/index.ts";
 import {
+  buildEpochWitness,
   formatFixedPoint,
-  parseScores,
-  readScoresFile,
+  parseExamples,
+  readExamplesFile,
+  registrationCommitment,
   ScoresFileError,
-  splitPool,
   toFixedPoint,
-  type ScoresConfig,
 } from "../witness/index.ts";
+import { demoContributors } from "../scripts/lib/demo-contributors.ts";
 
-const DEMO = fileURLToPath(new URL("../data/demo-scores.csv", import.meta.url));
+const DEMO = fileURLToPath(new URL("../data/demo-examples.csv", import.meta.url));
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/scores/${name}`, import.meta.url));
 const A1 = "0xB4ECC65fa9674FCeFe01Fd898cCfb63299D29BD7";
 const A2 = "0xc6fC85E231266DAD06Ec135901e849fd6179b400";
+const H1 = "0x000000000000000000000000000000a1";
+const H2 = "0x000000000000000000000000000000b2";
 
 /** mulberry32: a small seeded PRNG so the property tests are reproducible. */
 function prng(seed: number): () => number {
@@ -50,8 +57,6 @@ function assertScoresError(
     return true;
   });
 }
-
-const parse = (text: string, cfg: ScoresConfig = config) => parseScores(text, "in.csv", cfg);
 
 describe("toFixedPoint", () => {
   test("converts decimal text exactly, without floating point", () => {
@@ -151,189 +156,190 @@ describe("formatFixedPoint", () => {
   });
 });
 
-describe("the demo scores file", () => {
-  const rows = readScoresFile(DEMO, config);
+describe("the demo examples file", () => {
+  const claims = readExamplesFile(DEMO, config);
+  const contributors = demoContributors();
 
-  test("has about 40 labelled contributors with deterministic checksummed addresses", () => {
-    assert.equal(rows.length, 40);
-    const labels = new Set(rows.map((r) => r.label));
-    assert.equal(labels.size, 40);
-    for (const row of rows) {
-      assert.ok(row.label, `line ${row.row} has a label`);
-      const derived = getAddress(`0x${keccak256(toUtf8Bytes(`attribution-prover/demo-contributor/${row.label}`)).slice(-40)}`);
-      assert.equal(row.checksumAddress, derived, row.label);
-      assert.equal(row.address, BigInt(derived));
-    }
+  test("has a few thousand claims by the 40 demo contributors, whose keys the demo holds", () => {
+    assert.ok(claims.length >= 2000 && claims.length <= 5000, `${claims.length} claims`);
+    const addresses = new Set(claims.map((c) => c.checksumAddress));
+    assert.equal(addresses.size, 40);
+    for (const c of contributors) assert.ok(addresses.has(c.address), c.label);
   });
 
-  test("mixes qualities: mostly positive, a few negatives clipped to 0, a wide spread", () => {
-    const negative = rows.filter((r) => r.rawScore < 0n);
-    assert.ok(negative.length >= 3 && negative.length <= 8, `${negative.length} negative rows`);
-    for (const row of negative) assert.equal(row.amount, 0n);
-    for (const row of rows) assert.equal(row.amount, row.rawScore > 0n ? row.rawScore : 0n);
-    const magnitudes = rows.map((r) => (r.rawScore < 0n ? -r.rawScore : r.rawScore));
-    assert.equal(magnitudes.reduce((a, b) => (a < b ? a : b)), 1000n); // 0.001
-    assert.ok(magnitudes.every((m) => m <= 50_000000n));
-    assert.ok(magnitudes.some((m) => m >= 30_000000n));
-    for (const kind of ["clean-large", "noisy-labels", "duplicated", "tiny", "adversarial"]) {
-      assert.ok(rows.some((r) => r.label?.startsWith(kind)), kind);
-    }
+  test("has duplicates across contributors (same score) and negative scores", () => {
+    const byHash = new Map<bigint, typeof claims>();
+    for (const c of claims) byHash.set(c.hash, [...(byHash.get(c.hash) ?? []), c]);
+    const duplicated = [...byHash.values()].filter((list) => list.length > 1);
+    assert.ok(duplicated.length >= 50, `${duplicated.length} duplicated examples`);
+    for (const list of duplicated) assert.equal(new Set(list.map((c) => c.score)).size, 1);
+    assert.ok(claims.filter((c) => c.score < 0n).length >= 200);
   });
 
-  test("feeds the reward policy", () => {
-    const table = splitPool(rows, 10n ** 24n, config);
-    assert.equal(table.rows.length, 40);
-    assert.equal(table.total, rows.reduce((sum, r) => sum + r.amount, 0n));
+  test("feeds the reward policy: registration order is first appearance, copier-01 keeps what it copied", () => {
+    const order = [...new Set(claims.map((c) => c.contributor))];
+    const registrations = order.map((contributor, i) => {
+      const hashes = claims.filter((c) => c.contributor === contributor).map((c) => c.hash);
+      return { contributor, order: i, count: hashes.length, commitment: registrationCommitment(hashes) };
+    });
+    const w = buildEpochWitness({ examples: claims, registrations, pool: 10n ** 24n, domain: 1n, exampleBatchSize: 56, payoutBatchSize: 31, config });
+    assert.equal(w.contributorTable.rows.length, 40);
+    const copier = BigInt(contributors.find((c) => c.label === "copier-01")!.address);
+    assert.ok(w.duplicates.some((d) => d.creditedTo === copier));
+    assert.ok(w.duplicates.every((d) => d.alsoClaimedBy.every((o) => o.order > d.creditedOrder)));
   });
 });
 
-describe("parseScores", () => {
-  test("clips negative scores to 0 and keeps the raw value", () => {
-    const rows = parse(`address,score\n${A1},-1.25\n${A2},2.5\n`);
+const parse = (text: string, cfg = config) => parseExamples(text, "in.csv", cfg);
+
+describe("parseExamples", () => {
+  test("reads signed scores in fixed point, one claim per line", () => {
+    const rows = parse(`example,contributor,score\n${H1},${A1},-1.25\n${H2},${A2},2.5\n${H2},${A1},2.5\n`);
     assert.deepEqual(
-      rows.map((r) => [r.checksumAddress, r.rawScore, r.amount, r.row]),
-      [[A1, -1250000n, 0n, 2], [A2, 2500000n, 2500000n, 3]],
+      rows.map((r) => [r.hash, r.checksumAddress, r.score, r.row]),
+      [[0xa1n, A1, -1250000n, 2], [0xb2n, A2, 2500000n, 3], [0xb2n, A1, 2500000n, 4]],
     );
   });
 
   test("reads any column order, CRLF, a BOM, comments, quotes and the address forms without a checksum", () => {
     const text =
-      `\uFEFF# comment\r\n  Label , SCORE,Address\r\n\r\n` +
-      `"Acme, ""data"" team", 3.5e-3 ,${A1.toLowerCase()}\r\n` +
+      `\uFEFF# comment\r\n  Score , EXAMPLE,Contributor\r\n\r\n` +
+      ` 3.5e-3 ,"${H1}",${A1.toLowerCase()}\r\n` +
       `   # indented comment\r\n` +
-      `,1,0x${A2.slice(2).toUpperCase()}\r\n`;
+      `1,${H2},0x${A2.slice(2).toUpperCase()}\r\n`;
     const rows = parse(text);
     assert.equal(rows.length, 2);
-    assert.equal(rows[0]!.label, 'Acme, "data" team');
-    assert.equal(rows[0]!.rawScore, 3500n);
+    assert.equal(rows[0]!.score, 3500n);
     assert.equal(rows[0]!.checksumAddress, A1);
     assert.equal(rows[0]!.row, 4);
-    assert.equal("label" in rows[1]!, false);
     assert.equal(rows[1]!.checksumAddress, A2);
   });
 
   test("malformed rows name the line and the field", () => {
-    assertScoresError(() => readScoresFile(fixture("missing-field.csv"), config), {
+    assertScoresError(() => readExamplesFile(fixture("missing-field.csv"), config), {
       code: "SCORES_MALFORMED_ROW", file: fixture("missing-field.csv"), row: 3, field: "row",
-      message: `${fixture("missing-field.csv")}:3: row: found 2 field(s); expected 3 (address,score,label)`,
+      message: `${fixture("missing-field.csv")}:3: row: found 2 field(s); expected 3 (example,contributor,score)`,
     });
-    assertScoresError(() => parse(`address,score,label\n${A1},1,"unterminated\n`), {
+    assertScoresError(() => parse(`example,contributor,score\n"${H1},${A1},1\n`), {
       code: "SCORES_MALFORMED_ROW", file: "in.csv", row: 2, field: "row", message: /unterminated quoted field/,
     });
-    assertScoresError(() => parse(`address,score,weight\n${A1},1,2\n`), {
+    assertScoresError(() => parse(`example,contributor,score,weight\n${H1},${A1},1,2\n`), {
       code: "SCORES_MALFORMED_ROW", file: "in.csv", row: 1, field: "header",
-      message: 'in.csv:1: header: unknown column "weight"; expected the header line address,score (optionally with a label column)',
+      message: 'in.csv:1: header: unknown column "weight"; expected the header line example,contributor,score',
     });
-    assertScoresError(() => parse(`# no header\n${A1},1\n`), {
+    assertScoresError(() => parse(`# no header\n${H1},${A1},1\n`), {
       code: "SCORES_MALFORMED_ROW", file: "in.csv", row: 2, field: "header", message: /the header line is missing/,
     });
-    assertScoresError(() => parse(`address,label\n${A1},x\n`), {
+    assertScoresError(() => parse(`example,contributor\n${H1},${A1}\n`), {
       code: "SCORES_MALFORMED_ROW", file: "in.csv", row: 1, field: "header", message: /no score column/,
     });
-    assertScoresError(() => parse(`address,score,Score\n`), {
+    assertScoresError(() => parse(`example,score,Score\n`), {
       code: "SCORES_MALFORMED_ROW", file: "in.csv", row: 1, field: "header", message: /column "score" appears twice/,
     });
   });
 
+  test("bad example hashes: length, syntax, zero", () => {
+    for (const bad of ["0x05", "a1", `${H1}00`, `0x${"z".repeat(32)}`, `0x${"0".repeat(32)}`, ""]) {
+      assertScoresError(() => parse(`example,contributor,score\n${H2},${A2},1\n${bad},${A1},1\n`), {
+        code: "SCORES_BAD_EXAMPLE", file: "in.csv", row: 3, field: "example",
+        message: `in.csv:3: example: ${JSON.stringify(bad)} is not an example hash; expected 0x followed by 32 hex digits, not all zero`,
+      });
+    }
+  });
+
   test("bad addresses: checksum, syntax, zero address, missing", () => {
     const file = fixture("bad-checksum.csv");
-    assertScoresError(() => readScoresFile(file, config), {
+    assertScoresError(() => readExamplesFile(file, config), {
       code: "SCORES_BAD_ADDRESS", file, row: 3, field: "address",
       message: `${file}:3: address: 0xB4ECC65fa9674FCeFe01Fd898cCfb63299D29Bd7 has a bad EIP-55 checksum (a typo?); expected the checksummed form or all lowercase`,
     });
     for (const bad of ["0x1234", "B4ECC65fa9674FCeFe01Fd898cCfb63299D29BD7", "0XB4ECC65FA9674FCEFE01FD898CCFB63299D29BD7", `${A1}00`, "0xZZECC65fa9674FCeFe01Fd898cCfb63299D29BD7"]) {
-      assertScoresError(() => parse(`address,score\n${A2},1\n${bad},1\n`), {
+      assertScoresError(() => parse(`example,contributor,score\n${H2},${A2},1\n${H1},${bad},1\n`), {
         code: "SCORES_BAD_ADDRESS", file: "in.csv", row: 3, field: "address",
         message: `in.csv:3: address: ${JSON.stringify(bad)} is not an address; expected 0x followed by 40 hex digits`,
       });
     }
-    assertScoresError(() => parse(`address,score\n0x${"0".repeat(40)},1\n`), {
+    assertScoresError(() => parse(`example,contributor,score\n${H1},0x${"0".repeat(40)},1\n`), {
       code: "SCORES_BAD_ADDRESS", file: "in.csv", row: 2, field: "address", message: /the zero address cannot be paid/,
     });
-    assertScoresError(() => parse(`address,score\n,1\n`), {
+    assertScoresError(() => parse(`example,contributor,score\n${H1},,1\n`), {
       code: "SCORES_BAD_ADDRESS", file: "in.csv", row: 2, field: "address", message: "in.csv:2: address: missing; expected 0x followed by 40 hex digits",
     });
   });
 
-  test("a duplicated address names both lines, whatever its case", () => {
-    const file = fixture("duplicate-address.csv");
-    assertScoresError(() => readScoresFile(file, config), {
-      code: "SCORES_DUPLICATE_ADDRESS", file, row: 5, field: "address",
-      message: `${file}:5: address: ${A1} already appears on line 3; expected each contributor once (add up its scores)`,
+  test("the same claim twice names both lines, whatever the address case", () => {
+    const file = fixture("duplicate-claim.csv");
+    assertScoresError(() => readExamplesFile(file, config), {
+      code: "SCORES_BAD_EXAMPLE", file, row: 5, field: "example",
+      message: `${file}:5: example: ${H1} is already claimed by ${A1} on line 3; expected each claim once`,
     });
   });
 
   test("bad numbers", () => {
     const file = fixture("bad-number.csv");
-    assertScoresError(() => readScoresFile(file, config), {
+    assertScoresError(() => readExamplesFile(file, config), {
       code: "SCORES_BAD_NUMBER", file, row: 3, field: "score",
       message: `${file}:3: score: "1.2.3" is not a decimal number; expected e.g. "12", "-0.0123" or "3.5e-3"`,
     });
     for (const bad of ["NaN", "0x10", "1_000", "abc", "Infinity"]) {
-      assertScoresError(() => parse(`address,score\n${A1},${bad}\n`), { code: "SCORES_BAD_NUMBER", file: "in.csv", row: 2, field: "score" });
+      assertScoresError(() => parse(`example,contributor,score\n${H1},${A1},${bad}\n`), { code: "SCORES_BAD_NUMBER", file: "in.csv", row: 2, field: "score" });
     }
-    assertScoresError(() => parse(`address,score\n${A1},\n`), {
+    assertScoresError(() => parse(`example,contributor,score\n${H1},${A1},\n`), {
       code: "SCORES_BAD_NUMBER", file: "in.csv", row: 2, field: "score", message: 'in.csv:2: score: missing; expected a decimal such as "0.25"',
     });
   });
 
-  test("scores and their sum must fit totalBits", () => {
-    // 2^64 - 1 units of 10^-6 is the largest magnitude at the repository's config (64 bits, 6 decimals).
-    assert.equal(config.widths.totalBits, 64);
+  test("scores must fit scoreBits signed bits", () => {
+    // 2^47 units of 10^-6 at the repository's config (48 signed bits, 6 decimals).
+    assert.equal(config.widths.scoreBits, 48);
     assert.equal(config.fixedPoint.decimals, 6);
-    const max = "18446744073709.551615";
-    assert.equal(parse(`address,score\n${A1},${max}\n`)[0]!.amount, (1n << 64n) - 1n);
-    assert.equal(parse(`address,score\n${A1},-${max}\n${A2},1\n`)[0]!.rawScore, 1n - (1n << 64n));
-    assertScoresError(() => parse(`address,score\n${A1},18446744073709.551616\n`), {
+    const max = "140737488.355327";
+    assert.equal(parse(`example,contributor,score\n${H1},${A1},${max}\n`)[0]!.score, (1n << 47n) - 1n);
+    assert.equal(parse(`example,contributor,score\n${H1},${A1},-140737488.355328\n${H2},${A1},1\n`)[0]!.score, -(1n << 47n));
+    assertScoresError(() => parse(`example,contributor,score\n${H1},${A1},140737488.355328\n`), {
       code: "SCORES_OUT_OF_RANGE", file: "in.csv", row: 2, field: "score",
-      message: "in.csv:2: score: 18446744073709.551616 does not fit in 64 bits at 6 decimals; expected |score| <= 18446744073709.551615",
+      message: "in.csv:2: score: 140737488.355328 does not fit in 48 signed bits at 6 decimals; expected -140737488.355328 <= score <= 140737488.355327",
     });
-    assertScoresError(() => parse(`address,score\n${A1},-2e13\n`), { code: "SCORES_OUT_OF_RANGE", file: "in.csv", row: 2, field: "score" });
-    assertScoresError(() => parse(`address,score\n${A1},1e1001\n`), { code: "SCORES_OUT_OF_RANGE", file: "in.csv", row: 2, field: "score" });
-    assertScoresError(() => parse(`address,score\n${A1},1e13\n\n${A2},1e13\n`), {
-      code: "SCORES_OUT_OF_RANGE", file: "in.csv", row: 4, field: "total", message: /the sum of clipped scores reaches 2\^64 at this row/,
-    });
-    const narrow: ScoresConfig = { widths: { ...config.widths, totalBits: 8 }, fixedPoint: { decimals: 0 } };
-    assert.equal(parse(`address,score\n${A1},255\n`, narrow)[0]!.amount, 255n);
-    assertScoresError(() => parse(`address,score\n${A1},256\n`, narrow), { code: "SCORES_OUT_OF_RANGE", file: "in.csv", row: 2, field: "score" });
+    assertScoresError(() => parse(`example,contributor,score\n${H1},${A1},-2e8\n`), { code: "SCORES_OUT_OF_RANGE", file: "in.csv", row: 2, field: "score" });
+    assertScoresError(() => parse(`example,contributor,score\n${H1},${A1},1e1001\n`), { code: "SCORES_OUT_OF_RANGE", file: "in.csv", row: 2, field: "score" });
   });
 
-  test("empty files and a zero total are errors about the whole file", () => {
+  test("empty files and a file without a positive score are errors about the whole file", () => {
     const file = fixture("header-only.csv");
-    assertScoresError(() => readScoresFile(file, config), {
+    assertScoresError(() => readExamplesFile(file, config), {
       code: "SCORES_EMPTY", file, row: 0, field: "file",
-      message: `${file}:0: file: a header but no data rows; expected address,score[,label] then one row per contributor`,
+      message: `${file}:0: file: a header but no data rows; expected example,contributor,score then one row per claim`,
     });
     assertScoresError(() => parse(""), { code: "SCORES_EMPTY", file: "in.csv", row: 0, field: "file", message: /no header and no data rows/ });
     const negative = fixture("all-negative.csv");
-    assertScoresError(() => readScoresFile(negative, config), {
+    assertScoresError(() => readExamplesFile(negative, config), {
       code: "SCORES_ZERO_TOTAL", file: negative, row: 0, field: "total", message: /every score is <= 0 after clipping/,
     });
-    // 1e-7 truncates to 0 at 6 decimals, so this total is 0 as well.
-    assertScoresError(() => parse(`address,score\n${A1},0.0000001\n`), { code: "SCORES_ZERO_TOTAL", file: "in.csv", row: 0, field: "total" });
+    // 1e-7 truncates to 0 at 6 decimals, so nothing is positive.
+    assertScoresError(() => parse(`example,contributor,score\n${H1},${A1},0.0000001\n`), { code: "SCORES_ZERO_TOTAL", file: "in.csv", row: 0, field: "total" });
   });
 
   test("unreadable files", () => {
     const dir = mkdtempSync(join(tmpdir(), "scores-"));
     try {
       const missing = join(dir, "missing.csv");
-      assertScoresError(() => readScoresFile(missing, config), {
+      assertScoresError(() => readExamplesFile(missing, config), {
         code: "SCORES_FILE_UNREADABLE", file: missing, row: 0, field: "file", message: /cannot read \(ENOENT.*\); expected a readable UTF-8 CSV file$/,
       });
-      assertScoresError(() => readScoresFile(dir, config), { code: "SCORES_FILE_UNREADABLE", file: dir, row: 0, field: "file", message: /EISDIR/ });
+      assertScoresError(() => readExamplesFile(dir, config), { code: "SCORES_FILE_UNREADABLE", file: dir, row: 0, field: "file", message: /EISDIR/ });
       const good = join(dir, "good.csv");
-      writeFileSync(good, `address,score\n${A1},1\n`);
-      assert.equal(readScoresFile(good, config).length, 1);
+      writeFileSync(good, `example,contributor,score\n${H1},${A1},1\n`);
+      assert.equal(readExamplesFile(good, config).length, 1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
     const file = fixture("not-utf8.csv");
-    assertScoresError(() => readScoresFile(file, config), {
+    assertScoresError(() => readExamplesFile(file, config), {
       code: "SCORES_FILE_UNREADABLE", file, row: 0, field: "file", message: `${file}:0: file: cannot read (not valid UTF-8); expected a readable UTF-8 CSV file`,
     });
   });
 
   test("misuse is a TypeError", () => {
-    assert.throws(() => parseScores(undefined as unknown as string, "in.csv", config), TypeError);
+    assert.throws(() => parseExamples(undefined as unknown as string, "in.csv", config), TypeError);
   });
 });

@@ -35,13 +35,5 @@ export {
   type Registration,
 } from "./epoch-witness.ts";
 export { formatFixedPoint, toFixedPoint, MAX_EXPONENT, type ExtraDigits, type FixedPointOptions } from "./fixed-point.ts";
-export {
-  parseScores,
-  readScoresFile,
-  ScoresFileError,
-  type ScoreRow,
-  type ScoresConfig,
-  type ScoresErrorCode,
-  type ScoresField,
-} from "./scores-file.ts";
+export { ScoresFileError, type ScoresErrorCode, type ScoresField } from "./scores-file.ts";
 export { parseExamples, readExamplesFile, type ExampleClaim } from "./examples-file.ts";
