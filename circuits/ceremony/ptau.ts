@@ -8,7 +8,7 @@
  * atomically after its hash and header are checked, so a half-copied file is never used.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, mkdirSync, readdirSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { copyFile, rename, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { CACHE_DIR } from "../paths.ts";
@@ -25,6 +25,21 @@ export async function sha256File(path: string): Promise<string> {
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest("hex");
+}
+
+const cacheHashes = new Map<string, { size: number; mtimeMs: number; sha256: string }>();
+/**
+ * sha256 of a file of the ptau cache, remembered per process while its size and modification time
+ * stay the same: looking a ptau up by hash would otherwise rehash every cached file each time. Only
+ * for choosing a file: snarkjs's checks read the file itself, so a swapped file still fails them.
+ */
+async function cachedSha256(path: string): Promise<string> {
+  const { size, mtimeMs } = statSync(path);
+  const known = cacheHashes.get(path);
+  if (known && known.size === size && known.mtimeMs === mtimeMs) return known.sha256;
+  const sha256 = await sha256File(path);
+  cacheHashes.set(path, { size, mtimeMs, sha256 });
+  return sha256;
 }
 
 export interface PtauInfo {
@@ -99,7 +114,7 @@ export async function importPtau(file: string, expectedSha256: string, log: Setu
 /** The development powers of tau of size 2^power (made and cached on first use). */
 export async function devPtau(power: number, log: SetupLog = () => {}): Promise<PtauInfo> {
   const path = await ensureDevPtau(power, log);
-  return { path, power, sha256: await sha256File(path), source: "dev" };
+  return { path, power, sha256: await cachedSha256(path), source: "dev" };
 }
 
 /**
@@ -116,7 +131,7 @@ export async function findCachedPtau(sha256: string, minPower = 0): Promise<Ptau
     const power = Number(/^pot(\d+)_/.exec(name)![1]);
     if (power < minPower) continue;
     const path = join(dir, name);
-    if ((await sha256File(path)) === sha256) return { path, power, sha256, source: name.endsWith("_dev_final.ptau") ? "dev" : "imported" };
+    if ((await cachedSha256(path)) === sha256) return { path, power, sha256, source: name.endsWith("_dev_final.ptau") ? "dev" : "imported" };
   }
   return undefined;
 }
