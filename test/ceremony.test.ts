@@ -91,6 +91,18 @@ describe("a three-party ceremony", () => {
   });
 });
 
+describe("loading the ceremony key set", () => {
+  it("refuses a pin made for another R1CS (CIRCUIT_CHANGED), a missing zkey (ZKEY_MISSING) and no pin (KEY_NOT_PINNED)", async () => {
+    const pins = JSON.parse(readFileSync(dirs.pinsFile, "utf8")) as { keySets: { ceremony: Record<string, { r1csSha256: string }> } };
+    const stale = join(scratch, "stale-pins.json");
+    pins.keySets.ceremony[circuit]!.r1csSha256 = "0".repeat(64);
+    writeFileSync(stale, JSON.stringify(pins));
+    await assert.rejects(loadCircuitKeys(circuit, { keySet: "ceremony", ...dirs, pinsFile: stale }), rejectsWith("CIRCUIT_CHANGED"));
+    await assert.rejects(loadCircuitKeys(circuit, { keySet: "ceremony", ...dirs, workDir: join(scratch, "elsewhere") }), rejectsWith("ZKEY_MISSING"));
+    await assert.rejects(loadCircuitKeys(circuit, { keySet: "ceremony", ...dirs, pinsFile: join(scratch, "no-pins.json") }), rejectsWith("KEY_NOT_PINNED"));
+  });
+});
+
 describe("tampering", () => {
   it("a contribution with a flipped byte fails with CONTRIBUTION_INVALID", async () => {
     const copy = join(scratch, "tampered-work");
