@@ -138,6 +138,20 @@ test("a bad examples file stops the demo with the file, row and field, exit code
   assert.equal(existsSync(outDir), false);
 });
 
+test("a contributor whose key the demo does not hold cannot register: exit code 2, nothing written", async () => {
+  const file = join(work, "stranger.csv");
+  const stranger = "0x00000000000000000000000000000000DeaDBeef";
+  writeFileSync(file, `example,contributor,score\n${hashOf("s")},${stranger},1\n`);
+  const outDir = join(work, "stranger-out");
+  const error = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "demo.ts"), "--examples", file, "--out", outDir], { cwd: PROJECT_ROOT }).then(
+    () => assert.fail("the demo accepted a contributor without a key"),
+    (e: { code: number; stderr: string }) => e,
+  );
+  assert.equal(error.code, 2, error.stderr);
+  assert.match(error.stderr, new RegExp(`${stranger}.*has no key`));
+  assert.equal(existsSync(outDir), false);
+});
+
 test("an unknown flag and an unconfigured batch size are usage errors (exit code 2)", async () => {
   for (const args of [["--no-such-flag"], ["--batch-size", "5"], ["--example-batch-size", "5"]]) {
     const error = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "demo.ts"), ...args], { cwd: PROJECT_ROOT }).then(
