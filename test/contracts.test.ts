@@ -11,7 +11,9 @@
  *   - ScoreSumMismatch / TotalMismatch: the example side or the payout side does not add up to S;
  *   - PoolExceeded: rewards computed against a smaller S;
  *   - CommitmentMismatch: batches proved under an r drawn from other commitments than the tables';
- *   - PaddingBeforeLastBatch: an epoch that declares more payout batches than the table fills.
+ *   - PaddingBeforeLastBatch: an epoch that declares more payout batches than the table fills;
+ *   - PayeeNotRegistered / RegistrantCountMismatch: a contributor table with an address that did
+ *     not register, or without one that did (even when every sum and the RLC still agree).
  * InvalidProof is what a wrong r, a batch of another epoch or a replayed batch meets: the contract
  * puts its own r, domain, chain and order key into the digest.
  */
@@ -344,6 +346,31 @@ describe("ContributorRegistry and PayoutSettlement with real ExampleBatch and Pa
       error = e;
     }
     assert.equal(decodeRevert(error, d.settlement.interface)?.name, "PoolExceeded");
+  });
+
+  it("a payout to an address that did not register: PayeeNotRegistered", async () => {
+    const stranger = 0x1234n; // below every signer's address: row 0 of batch 0
+    const { p } = await lyingEpoch(10n, (examples, table) => [
+      examples, splitPool([{ address: stranger, amount: 0n }, ...table.rows.map((r) => ({ address: r.address, amount: r.amount }))], POOL1, config),
+    ]);
+    await open(10n, p, p.payoutBatches.reduce((s, b) => s + b.amountSum, 0n), POOL1);
+    await expectRevert(submitPayoutBatch(d.settlement, 10n, p.payoutBatches[0]!, p.payoutProofs[0]!), "PayeeNotRegistered", [10n, getAddress("0x0000000000000000000000000000000000001234")]);
+  });
+
+  it("a contributor table that leaves a registrant out (sums and RLC still consistent): RegistrantCountMismatch", async () => {
+    const { w, p } = await lyingEpoch(11n, (examples, table) => {
+      const dropped = table.rows.findIndex((r) => r.amount === 0n);
+      assert.ok(dropped >= 0);
+      const kept = table.rows.filter((_, i) => i !== dropped);
+      const newIndex = (old: number) => (old < dropped ? old : old === dropped ? 0 : old - 1);
+      // The dropped contributor's examples all clip to 0, so moving them to row 0 changes no sum.
+      assert.ok(examples.every((e) => e.contributor !== dropped || e.score <= 0n));
+      return [examples.map((e) => ({ ...e, contributor: newIndex(e.contributor) })), splitPool(kept.map((r) => ({ address: r.address, amount: r.amount })), POOL1, config)];
+    });
+    await open(11n, p, w.contributorTable.total, POOL1);
+    for (const [i, b] of p.exampleBatches.entries()) await submitExampleBatch(d.settlement, 11n, b, p.exampleProofs[i]!);
+    await submitPayoutBatch(d.settlement, 11n, p.payoutBatches[0]!, p.payoutProofs[0]!);
+    await expectRevert(submitPayoutBatch(d.settlement, 11n, p.payoutBatches[1]!, p.payoutProofs[1]!), "RegistrantCountMismatch", [6n, 5n]);
   });
 
   it("batches proved under an r drawn from other commitments: CommitmentMismatch at finalize", async () => {

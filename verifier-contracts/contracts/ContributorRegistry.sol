@@ -83,6 +83,17 @@ contract ContributorRegistry is Ownable {
         return closesAt != 0 && block.timestamp >= closesAt;
     }
 
+    /// @notice The first payee of `words` (the low 160 bits of each payout word; 0, a padding
+    /// row, is skipped) that is not registered for `epoch`, or address(0) if every one is.
+    function firstUnregistered(uint64 epoch, uint256[] calldata words) external view returns (address) {
+        mapping(address => bool) storage registered = isRegistered[epoch];
+        for (uint256 i = 0; i < words.length; i++) {
+            address payee = address(uint160(words[i]));
+            if (payee != address(0) && !registered[payee]) return payee;
+        }
+        return address(0);
+    }
+
     /// @notice The deadline and the number of registrations of `epoch`.
     function registration(uint64 epoch) external view returns (uint64 closesAt, uint32 count) {
         EpochRegistration memory e = _epochs[epoch];

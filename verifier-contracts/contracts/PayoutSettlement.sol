@@ -23,7 +23,10 @@ import {ProtocolParams} from "./generated/ProtocolParams.sol";
 ///     circuit's header says the caller must: it takes chainIn, domain, r and the order key
 ///     (hashIn / addressIn) from its own state, derives the digest challenge rho by keccak itself,
 ///     recomputes the Horner digest and verifies the proof against (chainOut, digest, rho). A
-///     payout batch pays nothing: it leaves keccak(words) in storage.
+///     payout batch pays nothing: it leaves keccak(words) in storage. Every payee must be a
+///     registrant of the epoch, and the last payout batch brings the number of rows to the number
+///     of registrations: with the circuit's strictly increasing addresses, the contributor table
+///     is exactly the set of registrants (none added, none left out).
 ///  4. finalize (anyone): all batches verified; both chains end at the committed values (checked
 ///     by recomputing r from them); sum of example score sums == S == sum of payout amounts;
 ///     sum of example RLC sums == sum of payout RLC sums (sum_c T_c r^c == sum_e s_e r^(c_e));
@@ -39,9 +42,11 @@ import {ProtocolParams} from "./generated/ProtocolParams.sol";
 /// contributors. Residual: while batches are missing the owner can still cancel, so it can race
 /// the last batch; contributors are then no worse off than if the epoch had never been opened.
 ///
-/// Not enforced here (see DESIGN.md, trust model): that the tables are the right ones (the trainer
-/// publishes them; dedup by earliest registrant is rechecked by anyone from the registry's
-/// events), and that the committed model is the trained one. The dust R - sum(rewards) stays here.
+/// Not enforced here (see DESIGN.md, trust model): that the example table is the right one (that
+/// each example hash was registered by the contributor it is credited to, and by no earlier
+/// registrant: the trainer publishes the table and anyone rechecks it from the registry's
+/// events), that the scores are the model's, and that the committed model is the trained one.
+/// The dust R - sum(rewards) stays here.
 contract PayoutSettlement is Ownable {
     using SafeERC20 for IERC20;
 
@@ -157,6 +162,8 @@ contract PayoutSettlement is Ownable {
     error WordsMismatch(bytes32 stored, bytes32 given);
     error EpochNotCancellable(uint64 epoch);
     error EpochFinalizable(uint64 epoch);
+    error PayeeNotRegistered(uint64 epoch, address payee);
+    error RegistrantCountMismatch(uint256 registrations, uint256 rows);
 
     constructor(
         IERC20 token_,
@@ -298,7 +305,16 @@ contract PayoutSettlement is Ownable {
         if (!payoutVerifier.verifyProof(proof.a, proof.b, proof.c, [claim.chainOut, scan.digest, scan.rho])) {
             revert InvalidProof();
         }
-        if (scan.padded && batchIndex != e.payoutBatches - 1) revert PaddingBeforeLastBatch(epoch, batchIndex);
+        bool lastBatch = batchIndex == e.payoutBatches - 1;
+        if (scan.padded && !lastBatch) revert PaddingBeforeLastBatch(epoch, batchIndex);
+        address stranger = registry.firstUnregistered(epoch, words);
+        if (stranger != address(0)) revert PayeeNotRegistered(epoch, stranger);
+        if (lastBatch) {
+            // Earlier batches are full (no padding before the last one).
+            (, uint32 registrations) = registry.registration(epoch);
+            uint256 rows = uint256(batchIndex) * payoutBatchSize + scan.active;
+            if (rows != registrations) revert RegistrantCountMismatch(registrations, rows);
+        }
         uint256 paid = e.paid + scan.paid;
         if (paid > e.pool) revert PoolExceeded(e.pool, paid);
         // Amounts are never negative, so a sum past S can never come back: fail at once.
@@ -381,6 +397,7 @@ contract PayoutSettlement is Ownable {
         uint256 digest;
         bytes32 wordsHash;
         uint256 paid; //     sum of the batch's rewards
+        uint256 active; //   rows with a payee (not padding)
         address last; //     last active payee, 0 if none
         bool padded; //      a word with payee 0 (a padding row) is present
     }
@@ -419,6 +436,7 @@ contract PayoutSettlement is Ownable {
         bool padded;
         address last;
         uint256 paid;
+        uint256 active;
         uint256 p = P;
         bytes4 nonReduced = NonReducedFieldElement.selector;
         assembly ("memory-safe") {
@@ -438,11 +456,13 @@ contract PayoutSettlement is Ownable {
                 case 0 { padded := 1 }
                 default {
                     last := payee
+                    active := add(active, 1)
                     // word < p < 2^254: a reward is < 2^94, and 1024 of them cannot wrap.
                     paid := add(paid, shr(160, word))
                 }
             }
         }
+        scan.active = active;
         scan.padded = padded;
         scan.last = last;
         scan.paid = paid;
