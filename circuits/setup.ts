@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import * as snarkjs from "snarkjs";
+import { mainThreadCurve } from "./curve.ts";
 import { compileCircuit, type CompiledCircuit } from "./compile.ts";
 import { toJson, writeFileAtomic } from "./atomic-write.ts";
 import { withFileLock } from "./file-lock.ts";
@@ -64,7 +65,7 @@ export async function ensureDevPtau(power: number, log: SetupLog = () => {}): Pr
     const tmp = `${file}.tmp-${process.pid}`;
     try {
       await timed(log, `powers of tau 2^${power}: new accumulator and one contribution`, async () => {
-        const curve = await snarkjs.curves.getCurveFromName("bn128");
+        const curve = await mainThreadCurve();
         await snarkjs.powersOfTau.newAccumulator(curve, power, `${tmp}.0`);
         await snarkjs.powersOfTau.contribute(`${tmp}.0`, `${tmp}.1`, "dev", randomBytes(32).toString("hex"));
       });
@@ -180,6 +181,7 @@ export async function setupCircuit(name: string, log: SetupLog = () => {}): Prom
   const circuit = await compileCircuit(name);
   const artifactPath = join(circuit.dir, "verifier-artifact.json");
   if (existsSync(artifactPath)) return keysOf(circuit);
+  await mainThreadCurve();
   const info = await snarkjs.r1cs.info(circuit.r1csPath);
   const ptau = await ensureDevPtau(ptauPowerFor(info.nConstraints, info.nPubInputs + info.nOutputs), log);
   await withFileLock(join(circuit.dir, "setup.lock"), async () => {

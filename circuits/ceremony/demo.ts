@@ -14,6 +14,7 @@ import { join } from "node:path";
 import type { SetupLog } from "../setup.ts";
 import { addContribution, applyBeacon, ceremonyPtau, ceremonyWorkDir, contributeFile, latestZkey, newCeremony, readCeremonyState, type CeremonyOptions } from "./phase2.ts";
 import { finalizeCeremony, verifyTranscript, type FinalizeOptions, type Transcript } from "./transcript.ts";
+import { mainThreadCurve } from "../curve.ts";
 
 export interface DemoCeremonyOptions extends FinalizeOptions {
   readonly participants?: readonly string[];
@@ -25,6 +26,7 @@ export interface DemoCeremonyOptions extends FinalizeOptions {
 }
 
 export async function runDemoCeremony(circuitName: string, options: DemoCeremonyOptions = {}): Promise<{ transcript: Transcript; transcriptPath: string; zkeyPath: string }> {
+  await mainThreadCurve();
   const log: SetupLog = options.log ?? (() => {});
   const participants = options.participants ?? ["alice", "bob", "carol"];
   const dir = ceremonyWorkDir(circuitName, options);
