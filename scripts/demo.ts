@@ -1,8 +1,9 @@
 /**
  * npm run demo [-- --rpc URL] [--examples FILE] [--pool OPEN] [--out DIR] [--epoch N] [--example-batch-size E] [--batch-size B] [--workers N] [--keys dev|ceremony]
  *
- * Settles one epoch end to end on an in-process Hardhat chain (or any JSON-RPC node with --rpc),
- * only through ExampleBatch and PayoutBatch proofs, and prints each contributor's examples,
+ * Trains the MNIST model with onnxruntime and scores every training example's influence (unless
+ * --examples gives the scores), then settles one epoch end to end on an in-process Hardhat chain
+ * (or any JSON-RPC node with --rpc), only through ExampleBatch and PayoutBatch proofs, and prints each contributor's examples,
  * score, reward and on-chain balance. Exit codes: 0 settled and every balance equals the
  * reference model; 2 bad input (examples file, config, arguments, a contributor without a key);
  * 3 on-chain balances differ from the reference model; 4 keys refused (not the pinned ones, a
@@ -11,6 +12,7 @@
 import { parseArgs } from "node:util";
 import { join, relative } from "node:path";
 import { formatUnits, parseUnits } from "ethers";
+import { runAttribution, scoreFormatOf, writeAttribution } from "../attribution/index.ts";
 import { PROJECT_ROOT } from "../circuits/index.ts";
 import { ConfigError, config } from "../config/index.ts";
 import { ScoresFileError, formatFixedPoint } from "../witness/index.ts";
@@ -24,7 +26,7 @@ function parseOptions() {
   const { values } = parseArgs({
     options: {
       rpc: { type: "string" },
-      examples: { type: "string", default: join(PROJECT_ROOT, "data", "demo-examples.csv") },
+      examples: { type: "string" },
       pool: { type: "string", default: "1000000" },
       out: { type: "string" },
       epoch: { type: "string", default: "1" },
@@ -40,7 +42,8 @@ function parseOptions() {
     console.log(`usage: npm run demo -- [--rpc URL] [--examples FILE] [--pool OPEN] [--out DIR] [--epoch N] [--example-batch-size E] [--batch-size B] [--workers N] [--keys dev|ceremony]
   --rpc URL         settle on this JSON-RPC node instead of an in-process Hardhat chain
                     (deployer key from OPEN_DEPLOYER_KEY; Hardhat's test key on chain 31337)
-  --examples FILE   example-level scores, CSV example,contributor,score (default data/demo-examples.csv);
+  --examples FILE   settle these example-level scores (CSV example,contributor,score, e.g.
+                    data/demo-examples.csv) instead of training and scoring the MNIST model;
                     contributors must be the demo's (they register with its development keys)
   --pool OPEN       reward pool R in whole $OPEN (default 1000000)
   --example-batch-size E  example batch size, one of ${config.exampleBatch.sizes.join(", ")} (default ${config.exampleBatch.demoSize})
@@ -69,7 +72,7 @@ function parseOptions() {
   const workers = values.workers === undefined ? undefined : Number(values.workers);
   if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) throw new UsageError(`--workers: ${values.workers} is not a non-negative integer`);
   return {
-    examplesFile: values.examples,
+    ...(values.examples === undefined ? {} : { examplesFile: values.examples }),
     pool,
     epoch: BigInt(values.epoch),
     payoutBatchSize: batchSize,
@@ -113,9 +116,25 @@ epoch record: ${relative(process.cwd(), result.dir) || "."}`,
   );
 }
 
+/**
+ * The attribution stage: trains the MNIST model of config.attribution with onnxruntime, scores every
+ * training example's influence on the validation loss and writes build/attribution/ (examples.csv,
+ * model.onnx, attribution.json). The epoch then records the model's and the validation set's hashes.
+ */
+async function attribute(log: (m: string) => void) {
+  const format = scoreFormatOf(config);
+  log(`attribution: training and scoring with ${config.attribution.method} (providers ${config.attribution.providers.join(", ")})...`);
+  const result = await runAttribution(config.attribution, format, log);
+  const paths = writeAttribution(join(PROJECT_ROOT, "build", "attribution"), result, format.decimals);
+  log(`attribution: ${result.rows.length} examples scored on ${result.provider}, validation accuracy ${(result.validationAccuracy * 100).toFixed(1)} %, model sha256 ${result.model.hash.slice(0, 16)}...; ${relative(process.cwd(), paths.examples)}`);
+  return { examplesFile: paths.examples, modelHash: `0x${result.model.hash}`, validationCommitment: `0x${result.validationHash}` };
+}
+
 try {
+  const log = (m: string) => console.error(m);
   const options = parseOptions();
-  const result = await runEpoch({ ...options, log: (m) => console.error(m) });
+  const scores = options.examplesFile === undefined ? await attribute(log) : { examplesFile: options.examplesFile };
+  const result = await runEpoch({ ...options, ...scores, log });
   printResult(result);
 } catch (error) {
   const e = error as Error;
