@@ -5,6 +5,7 @@
  * pinned R1CS, the final zkey is the pinned file and the verification key is the pinned one.
  */
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { compileCircuit } from "../compile.ts";
 import { keysFromFiles, setupCircuit, type CircuitKeys, type SetupLog } from "../setup.ts";
 import { TrustedSetupError } from "./errors.ts";
@@ -46,7 +47,11 @@ export async function loadCircuitKeys(name: string, options: LoadKeysOptions = {
       `${name} now compiles to R1CS ${r1csSha256.slice(0, 16)}..., the pinned ceremony keys are for ${pin.r1csSha256.slice(0, 16)}...: the circuit changed since the ceremony; run a new one`,
     );
   }
-  const zkeyPath = finalZkeyPath(name, options.workDir === undefined ? {} : { workDir: options.workDir });
+  // The coordinator's working copy if this machine ran the ceremony, else the published one.
+  const artifactsDir = ceremonyArtifactsDir(name, options.artifactsDir === undefined ? {} : { artifactsDir: options.artifactsDir });
+  const workingZkey = finalZkeyPath(name, options.workDir === undefined ? {} : { workDir: options.workDir });
+  const publishedZkey = join(artifactsDir, `${name}_final.zkey`);
+  const zkeyPath = existsSync(workingZkey) ? workingZkey : publishedZkey;
   if (!existsSync(zkeyPath)) {
     throw new TrustedSetupError("ZKEY_MISSING", `the pinned ${name} zkey (sha256 ${pin.zkeySha256}) is not at ${zkeyPath}: get it from the ceremony's coordinator, or run npm run setup -- ceremony demo (a new ceremony, new pin)`);
   }
@@ -54,7 +59,7 @@ export async function loadCircuitKeys(name: string, options: LoadKeysOptions = {
   if (zkeySha256 !== pin.zkeySha256) {
     throw new TrustedSetupError("KEY_NOT_PINNED", `${zkeyPath} has sha256 ${zkeySha256}, the pinned ${name} zkey is ${pin.zkeySha256}`);
   }
-  const keys = keysFromFiles(circuit, ceremonyArtifactsDir(name, options.artifactsDir === undefined ? {} : { artifactsDir: options.artifactsDir }), zkeyPath);
+  const keys = keysFromFiles(circuit, artifactsDir, zkeyPath);
   if (keys.vkeyHash !== pin.vkeyHash) {
     throw new TrustedSetupError("KEY_NOT_PINNED", `${keys.vkeyPath} has hash ${keys.vkeyHash}, the pinned ${name} key is ${pin.vkeyHash}`);
   }
