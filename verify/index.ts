@@ -1,7 +1,8 @@
 /**
- * verify/: the skeptic's pipeline step. For now its first building block: an independent Groth16
- * verifier on @noble/curves (groth16.ts), snarkjs's JSON encodings parsed strictly (parse.ts), and
- * the verification key hash (vkey-hash.ts).
+ * verify/: the skeptic's pipeline step. An independent Groth16 verifier on @noble/curves
+ * (groth16.ts), snarkjs's JSON encodings parsed strictly (parse.ts), the verification key hash
+ * (vkey-hash.ts), and the re-verification of a whole epoch from its record (record.ts, epoch.ts,
+ * contributor.ts; failures and exit codes in epoch-errors.ts).
  */
 export {
   checkPairing,
@@ -17,3 +18,7 @@ export {
 export { BASE_FIELD_ORDER, SCALAR_FIELD_ORDER, type G1Point, type G2Point } from "./parse.ts";
 export { VerifyError, type VerifyErrorCode } from "./errors.ts";
 export { vkeyHash } from "./vkey-hash.ts";
+export { EpochVerifyError, EXIT_CODES, type EpochCheck, type EpochVerifyErrorCode, type FailureLocation } from "./epoch-errors.ts";
+export { readEpochRecord, type EpochRecord } from "./record.ts";
+export { verifyEpoch, type CheckResult, type EpochReport, type VerifyEpochOptions } from "./epoch.ts";
+export { contributorView, type ContributorView } from "./contributor.ts";

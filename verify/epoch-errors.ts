@@ -1,0 +1,62 @@
+/**
+ * The failures of an epoch re-verification, each with its exit code (scripts/verify.ts):
+ *
+ * | code                   | exit | check       | meaning                                                          |
+ * |------------------------|------|-------------|------------------------------------------------------------------|
+ * | RECORD_MALFORMED       | 2    | record      | a file is missing, not JSON, or a field has the wrong form        |
+ * | VKEY_MISMATCH          | 3    | vkeys       | a key file's sha256 differs from epoch.json, a proof file or the pin |
+ * | PROOF_MALFORMED        | 4    | proofs      | the noble parser refuses a proof (off curve, not reduced, ...)    |
+ * | PROOF_INVALID          | 4    | proofs      | the pairing check fails (noble and snarkjs agree)                 |
+ * | VERIFIERS_DISAGREE     | 4    | proofs      | noble and snarkjs give different verdicts on a proof             |
+ * | COMMITMENT_MISMATCH    | 5    | commitments | re-committed tables, r or domain differ from the record/proofs    |
+ * | POLICY_MISMATCH        | 6    | policy      | the reward policy re-run gives other tables than the record's     |
+ * | PAYOUT_MISMATCH        | 7    | payouts     | a paid amount differs from the reward the policy gives            |
+ */
+export type EpochVerifyErrorCode =
+  | "RECORD_MALFORMED"
+  | "VKEY_MISMATCH"
+  | "PROOF_MALFORMED"
+  | "PROOF_INVALID"
+  | "VERIFIERS_DISAGREE"
+  | "COMMITMENT_MISMATCH"
+  | "POLICY_MISMATCH"
+  | "PAYOUT_MISMATCH";
+
+export type EpochCheck = "record" | "vkeys" | "proofs" | "commitments" | "policy" | "payouts";
+
+/** Exit code of scripts/verify.ts per failure (0 = pass, 1 = usage or an unexpected error). */
+export const EXIT_CODES: Readonly<Record<EpochVerifyErrorCode, number>> = {
+  RECORD_MALFORMED: 2,
+  VKEY_MISMATCH: 3,
+  PROOF_MALFORMED: 4,
+  PROOF_INVALID: 4,
+  VERIFIERS_DISAGREE: 4,
+  COMMITMENT_MISMATCH: 5,
+  POLICY_MISMATCH: 6,
+  PAYOUT_MISMATCH: 7,
+};
+
+/** Where a failure is: file of the epoch directory, table row (0-based), field. */
+export interface FailureLocation {
+  readonly file?: string;
+  readonly row?: number;
+  readonly field?: string;
+  /** For a proof: the noble VerifyError code (NOT_ON_CURVE, COORDINATE_NOT_REDUCED, ...). */
+  readonly cause?: string;
+  readonly expected?: string;
+  readonly got?: string;
+}
+
+/** The first failing check of an epoch; `where` says the file, row and field. */
+export class EpochVerifyError extends Error {
+  readonly code: EpochVerifyErrorCode;
+  readonly check: EpochCheck;
+  readonly where: FailureLocation;
+  constructor(code: EpochVerifyErrorCode, check: EpochCheck, message: string, where: FailureLocation = {}) {
+    super(`${message} (${code})`);
+    this.name = "EpochVerifyError";
+    this.code = code;
+    this.check = check;
+    this.where = where;
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * Reads an epoch directory (scripts/lib/epoch-record.ts writes it) into typed values, strictly:
+ * a missing file, bad JSON or a field of the wrong form is an EpochVerifyError RECORD_MALFORMED
+ * naming the file, row and field. Nothing here is trusted yet; verify/epoch.ts checks it.
+ */
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { EpochVerifyError } from "./epoch-errors.ts";
+
+export interface RecordedExampleRow {
+  readonly hash: bigint;
+  readonly contributor: number;
+  readonly score: bigint;
+}
+
+export interface RecordedContributorRow {
+  readonly address: bigint;
+  readonly amount: bigint;
+  readonly reward: bigint;
+  readonly remainder: bigint;
+}
+
+export interface RecordedRegistration {
+  readonly contributor: bigint;
+  readonly commitment: string;
+  readonly count: number;
+  readonly order: number;
+}
+
+export interface RecordedDuplicate {
+  readonly hash: bigint;
+  readonly creditedTo: bigint;
+  readonly creditedOrder: number;
+  readonly alsoClaimedBy: readonly { readonly contributor: bigint; readonly order: number }[];
+}
+
+export interface RecordedCircuit {
+  readonly name: string;
+  readonly vkeyHash: string;
+  readonly keySet: string;
+}
+
+/** The raw JSON of one proof file and its file name (e.g. proofs/example-000.json). */
+export interface RecordedProof {
+  readonly file: string;
+  readonly index: number;
+  readonly json: Record<string, unknown>;
+}
+
+export interface EpochRecord {
+  readonly dir: string;
+  readonly epoch: bigint;
+  readonly chainId: bigint;
+  readonly settlement: string;
+  readonly domain: bigint;
+  readonly pool: bigint;
+  readonly total: bigint;
+  readonly dust: bigint;
+  readonly commitExamples: bigint;
+  readonly commitContributors: bigint;
+  readonly r: bigint;
+  readonly exampleBatchSize: number;
+  readonly payoutBatchSize: number;
+  readonly circuits: { readonly example: RecordedCircuit; readonly payout: RecordedCircuit };
+  readonly widths?: Record<string, number>;
+  readonly chainAbsorbWidth?: number;
+  readonly examples: readonly RecordedExampleRow[];
+  readonly contributors: readonly RecordedContributorRow[];
+  readonly registrations: readonly RecordedRegistration[];
+  readonly duplicates: readonly RecordedDuplicate[];
+  /** The verification key files' text, byte for byte (their hash is the pin). */
+  readonly exampleKeyText: string;
+  readonly payoutKeyText: string;
+  readonly exampleProofs: readonly RecordedProof[];
+  readonly payoutProofs: readonly RecordedProof[];
+  /** settlement.json balances (address -> balance); undefined when the epoch was not released. */
+  readonly balances?: ReadonlyMap<bigint, bigint>;
+  readonly settlementBalance?: bigint;
+}
+
+const INTEGER = /^-?(?:0|[1-9][0-9]*)$/;
+const HEX = /^0x[0-9a-fA-F]+$/;
+
+function bad(file: string, field: string, problem: string, row?: number): never {
+  throw new EpochVerifyError("RECORD_MALFORMED", "record", `${file}${row === undefined ? "" : ` row ${row}`} ${field}: ${problem}`, { file, field, ...(row === undefined ? {} : { row }) });
+}
+
+function readJson(dir: string, file: string): unknown {
+  const path = join(dir, file);
+  if (!existsSync(path)) bad(file, "(file)", "missing");
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    return bad(file, "(file)", `not JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Field accessors bound to one file and row, so every error names where it is. */
+function fields(value: unknown, file: string, row?: number) {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) bad(file, "(row)", "expected an object", row);
+  const o = value as Record<string, unknown>;
+  return {
+    int(field: string, signed = false): bigint {
+      const v = o[field];
+      if (typeof v !== "string" || !INTEGER.test(v) || (!signed && v.startsWith("-"))) bad(file, field, `expected a decimal string, got ${JSON.stringify(v)}`, row);
+      return BigInt(v);
+    },
+    hex(field: string): bigint {
+      const v = o[field];
+      if (typeof v !== "string" || !HEX.test(v)) bad(file, field, `expected a 0x hex string, got ${JSON.stringify(v)}`, row);
+      return BigInt(v);
+    },
+    num(field: string): number {
+      const v = o[field];
+      if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) bad(file, field, `expected a non-negative integer, got ${JSON.stringify(v)}`, row);
+      return v;
+    },
+    str(field: string): string {
+      const v = o[field];
+      if (typeof v !== "string") bad(file, field, `expected a string, got ${JSON.stringify(v)}`, row);
+      return v;
+    },
+    obj(field: string): Record<string, unknown> {
+      const v = o[field];
+      if (typeof v !== "object" || v === null || Array.isArray(v)) bad(file, field, "expected an object", row);
+      return v as Record<string, unknown>;
+    },
+    list(field: string): unknown[] {
+      const v = o[field];
+      if (!Array.isArray(v)) bad(file, field, "expected an array", row);
+      return v;
+    },
+  };
+}
+
+function rows(dir: string, file: string): unknown[] {
+  const v = readJson(dir, file);
+  if (!Array.isArray(v)) bad(file, "(file)", "expected an array");
+  return v;
+}
+
+function readText(dir: string, file: string): string {
+  const path = join(dir, file);
+  if (!existsSync(path)) bad(file, "(file)", "missing");
+  return readFileSync(path, "utf8");
+}
+
+function proofs(dir: string, kind: "example" | "payout", count: number): RecordedProof[] {
+  const names = existsSync(join(dir, "proofs")) ? readdirSync(join(dir, "proofs")).filter((n) => n.startsWith(`${kind}-`)) : [];
+  if (names.length !== count) bad("epoch.json", `${kind}BatchCount`, `says ${count} proofs, proofs/ holds ${names.length} ${kind} proof files`);
+  return Array.from({ length: count }, (_, index) => {
+    const file = `proofs/${kind}-${String(index).padStart(3, "0")}.json`;
+    const json = readJson(dir, file);
+    if (typeof json !== "object" || json === null || Array.isArray(json)) bad(file, "(file)", "expected an object");
+    return { file, index, json: json as Record<string, unknown> };
+  });
+}
+
+/** Reads and shape-checks every file of the epoch directory `dir`. */
+export function readEpochRecord(dir: string): EpochRecord {
+  const e = fields(readJson(dir, "epoch.json"), "epoch.json");
+  const circuit = (name: "example" | "payout"): RecordedCircuit => {
+    const c = fields(e.obj("circuits")[name], `epoch.json circuits.${name}`);
+    return { name: c.str("name"), vkeyHash: c.str("vkeyHash"), keySet: c.str("keySet") };
+  };
+  const parameters = (JSON.parse(readFileSync(join(dir, "epoch.json"), "utf8")) as { parameters?: { widths?: Record<string, number>; chainAbsorbWidth?: number } }).parameters;
+  const examples = rows(dir, "examples.json").map((raw, i) => {
+    const f = fields(raw, "examples.json", i);
+    return { hash: f.hex("hash"), contributor: f.num("contributor"), score: f.int("score", true) };
+  });
+  const contributors = rows(dir, "contributors.json").map((raw, i) => {
+    const f = fields(raw, "contributors.json", i);
+    return { address: f.hex("address"), amount: f.int("amount"), reward: f.int("reward"), remainder: f.int("remainder") };
+  });
+  const registrations = rows(dir, "registrations.json").map((raw, i) => {
+    const f = fields(raw, "registrations.json", i);
+    return { contributor: f.hex("contributor"), commitment: f.str("commitment"), count: f.num("count"), order: f.num("order") };
+  });
+  const duplicates = rows(dir, "duplicates.json").map((raw, i) => {
+    const f = fields(raw, "duplicates.json", i);
+    return {
+      hash: f.hex("hash"), creditedTo: f.hex("creditedTo"), creditedOrder: f.num("creditedOrder"),
+      alsoClaimedBy: f.list("alsoClaimedBy").map((o) => {
+        const g = fields(o, "duplicates.json", i);
+        return { contributor: g.hex("contributor"), order: g.num("order") };
+      }),
+    };
+  });
+  let balances: Map<bigint, bigint> | undefined;
+  let settlementBalance: bigint | undefined;
+  const settlement = fields(readJson(dir, "settlement.json"), "settlement.json");
+  const raw = readJson(dir, "settlement.json") as { balances?: unknown };
+  if (raw.balances !== undefined) {
+    balances = new Map(settlement.list("balances").map((b, i) => {
+      const f = fields(b, "settlement.json balances", i);
+      return [f.hex("address"), f.int("balance")] as const;
+    }));
+    settlementBalance = settlement.int("settlementBalance");
+  }
+  const exampleBatchCount = e.num("exampleBatchCount");
+  const payoutBatchCount = e.num("payoutBatchCount");
+  return {
+    dir,
+    epoch: e.int("epoch"), chainId: e.int("chainId"), settlement: fields(e.obj("contracts"), "epoch.json contracts").str("settlement"),
+    domain: e.int("domain"), pool: e.int("pool"), total: e.int("total"), dust: e.int("dust"),
+    commitExamples: e.int("commitExamples"), commitContributors: e.int("commitContributors"), r: e.int("r"),
+    exampleBatchSize: e.num("exampleBatchSize"), payoutBatchSize: e.num("payoutBatchSize"),
+    circuits: { example: circuit("example"), payout: circuit("payout") },
+    ...(parameters?.widths ? { widths: parameters.widths } : {}),
+    ...(parameters?.chainAbsorbWidth ? { chainAbsorbWidth: parameters.chainAbsorbWidth } : {}),
+    examples, contributors, registrations, duplicates,
+    exampleKeyText: readText(dir, "example_verification_key.json"),
+    payoutKeyText: readText(dir, "payout_verification_key.json"),
+    exampleProofs: proofs(dir, "example", exampleBatchCount),
+    payoutProofs: proofs(dir, "payout", payoutBatchCount),
+    ...(balances ? { balances, settlementBalance: settlementBalance! } : {}),
+  };
+}
