@@ -181,13 +181,21 @@ function checkCommitments(record: EpochRecord, config: ProtocolConfig): CheckRes
     if (!(error instanceof RangeError)) throw error;
     return mismatch(`the recorded tables cannot be committed: ${error.message}`, {});
   }
+  // Chain values first (they do not depend on r, so a changed row is found in its own batch),
+  // then both commitments and r, then the digests and challenges (they depend on r).
   const signalNames = ["chainOut", "digest", "rho"];
-  const compare = (kind: "example" | "payout", proofs: readonly RecordedProof[], computed: readonly { publicSignals: readonly bigint[] }[], size: number, tableFile: string) => {
-    if (computed.length !== proofs.length) mismatch(`${tableFile} makes ${computed.length} ${kind} batches, the record has ${proofs.length} proofs`, { file: tableFile });
-    for (const [i, b] of computed.entries()) {
-      const got = proofs[i]!.json.publicSignals as unknown[];
-      for (const [j, v] of b.publicSignals.entries()) {
-        if (got[j] !== v.toString()) {
+  const sides = [
+    { kind: "example", proofs: record.exampleProofs, computed: batches.exampleBatches, size: record.exampleBatchSize, tableFile: "examples.json" },
+    { kind: "payout", proofs: record.payoutProofs, computed: batches.payoutBatches, size: record.payoutBatchSize, tableFile: "contributors.json" },
+  ] as const;
+  const compare = (signals: readonly number[]) => {
+    for (const { kind, proofs, computed, size, tableFile } of sides) {
+      if (computed.length !== proofs.length) mismatch(`${tableFile} makes ${computed.length} ${kind} batches, the record has ${proofs.length} proofs`, { file: tableFile });
+      for (const [i, b] of computed.entries()) {
+        const got = proofs[i]!.json.publicSignals as unknown[];
+        for (const j of signals) {
+          const v = b.publicSignals[j]!;
+          if (got[j] === v.toString()) continue;
           const hint = kind === "payout" ? payoutRowHint(table, i * size, size) : undefined;
           mismatch(
             `${proofs[i]!.file} publicSignals[${j}] (${signalNames[j]}) is not the value of ${tableFile} rows ${i * size}-${(i + 1) * size - 1} re-committed` +
@@ -198,8 +206,7 @@ function checkCommitments(record: EpochRecord, config: ProtocolConfig): CheckRes
       }
     }
   };
-  compare("example", record.exampleProofs, batches.exampleBatches, record.exampleBatchSize, "examples.json");
-  compare("payout", record.payoutProofs, batches.payoutBatches, record.payoutBatchSize, "contributors.json");
+  compare([0]);
   for (const [field, computed, recorded] of [
     ["commitExamples", batches.commitExamples, record.commitExamples],
     ["commitContributors", batches.commitContributors, record.commitContributors],
@@ -207,6 +214,7 @@ function checkCommitments(record: EpochRecord, config: ProtocolConfig): CheckRes
   ] as const) {
     if (computed !== recorded) mismatch(`epoch.json ${field} ${recorded} differs from the recomputed ${computed}`, { file: "epoch.json", field, expected: String(computed), got: String(recorded) });
   }
+  compare([1, 2]);
   return { check: "commitments", status: "pass", detail: `domain, ${batches.exampleBatches.length} example and ${batches.payoutBatches.length} payout batches re-committed; commitExamples, commitContributors, r match` };
 }
 
