@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { keccak256, toUtf8Bytes } from "ethers";
+import { PROJECT_ROOT } from "../circuits/index.ts";
 import { config } from "../config/index.ts";
 import { runEpoch } from "../scripts/lib/run-epoch.ts";
 import { demoContributors } from "../scripts/lib/demo-contributors.ts";
@@ -139,4 +142,31 @@ test("a paid amount changed: the balance is not the reward", async () => {
 test("registration order swapped: the policy credits the shared example to the other registrant", async () => {
   const dir = tampered("registrations.json", (regs) => { [regs[0].order, regs[1].order] = [regs[1].order, regs[0].order]; });
   await expectFailure(dir, "POLICY_MISMATCH", { file: "examples.json", field: "contributor" });
+});
+
+const execFileAsync = promisify(execFile);
+/** Runs scripts/verify.ts; resolves with its exit code and stdout. */
+async function cli(...args: string[]): Promise<{ code: number; stdout: string }> {
+  try {
+    const { stdout } = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "verify.ts"), ...args], { cwd: PROJECT_ROOT });
+    return { code: 0, stdout };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string };
+    if (typeof e.code !== "number") throw error;
+    return { code: e.code, stdout: e.stdout ?? "" };
+  }
+}
+
+test("npm run verify: exit 0 with --json and the contributor view on the honest epoch; exit 7 and the failing file on a changed paid amount", async () => {
+  const pass = await cli(honest, "--json", "--contributor", demo[1]!.address);
+  assert.equal(pass.code, 0, pass.stdout);
+  const report = JSON.parse(pass.stdout);
+  assert.equal(report.ok, true);
+  assert.equal(report.contributor.lostToEarlier[0].hash, hashOf("verify shared"));
+  const dir = tampered("settlement.json", (s) => { s.settlementBalance = plus(s.settlementBalance, 1n); });
+  const fail = await cli(dir, "--json", "--no-snarkjs");
+  assert.equal(fail.code, 7, fail.stdout);
+  assert.deepEqual({ ...JSON.parse(fail.stdout), message: undefined, dir: undefined }, {
+    ok: false, code: "PAYOUT_MISMATCH", check: "payouts", message: undefined, dir: undefined, where: { file: "settlement.json", field: "settlementBalance" },
+  });
 });
