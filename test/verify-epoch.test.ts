@@ -157,6 +157,20 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string }>
   }
 }
 
+test("--scores: the examples file the epoch was settled from matches exactly; one score changed by one fixed-point unit is named", async () => {
+  const file = join(work, "examples.csv");
+  const report = await verifyEpoch(honest, { scoresFile: file, snarkjs: false });
+  assert.equal(report.checks.find((c) => c.check === "scores")?.status, "pass");
+  const lines = readFileSync(file, "utf8").split("\n");
+  lines[4] = lines[4]!.replace(/,([0-9.]+)$/, (_, x: string) => `,${(Number(x) + 0.000001).toFixed(6)}`);
+  const changed = join(work, "examples-changed.csv");
+  writeFileSync(changed, lines.join("\n"));
+  const error = await verifyEpoch(honest, { scoresFile: changed, snarkjs: false }).then(() => assert.fail("expected SCORES_MISMATCH"), (e: unknown) => e);
+  assert.ok(error instanceof EpochVerifyError);
+  assert.equal(error.code, "SCORES_MISMATCH");
+  assert.match(error.message, /1 scores differ .* largest deviation 1 /);
+});
+
 test("npm run verify: exit 0 with --json and the contributor view on the honest epoch; exit 7 and the failing file on a changed paid amount", async () => {
   const pass = await cli(honest, "--json", "--contributor", demo[1]!.address);
   assert.equal(pass.code, 0, pass.stdout);

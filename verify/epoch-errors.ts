@@ -11,6 +11,7 @@
  * | COMMITMENT_MISMATCH    | 5    | commitments | re-committed tables, r or domain differ from the record/proofs    |
  * | POLICY_MISMATCH        | 6    | policy      | the reward policy re-run gives other tables than the record's     |
  * | PAYOUT_MISMATCH        | 7    | payouts     | a paid amount differs from the reward the policy gives            |
+ * | SCORES_MISMATCH        | 8    | scores      | a claim or score differs from the given examples file (--scores)  |
  */
 export type EpochVerifyErrorCode =
   | "RECORD_MALFORMED"
@@ -20,9 +21,10 @@ export type EpochVerifyErrorCode =
   | "VERIFIERS_DISAGREE"
   | "COMMITMENT_MISMATCH"
   | "POLICY_MISMATCH"
-  | "PAYOUT_MISMATCH";
+  | "PAYOUT_MISMATCH"
+  | "SCORES_MISMATCH";
 
-export type EpochCheck = "record" | "vkeys" | "proofs" | "commitments" | "policy" | "payouts";
+export type EpochCheck = "record" | "vkeys" | "proofs" | "commitments" | "policy" | "payouts" | "scores";
 
 /** Exit code of scripts/verify.ts per failure (0 = pass, 1 = usage or an unexpected error). */
 export const EXIT_CODES: Readonly<Record<EpochVerifyErrorCode, number>> = {
@@ -34,6 +36,7 @@ export const EXIT_CODES: Readonly<Record<EpochVerifyErrorCode, number>> = {
   COMMITMENT_MISMATCH: 5,
   POLICY_MISMATCH: 6,
   PAYOUT_MISMATCH: 7,
+  SCORES_MISMATCH: 8,
 };
 
 /** Where a failure is: file of the epoch directory, table row (0-based), field. */

@@ -16,6 +16,8 @@
  *   5. payouts: each contributor's recorded on-chain balance after release (settlement.json)
  *      equals its reward, and the contract keeps exactly the dust. These are balances: they are
  *      the paid amounts only if contributors held no $OPEN before (true of a fresh demo chain).
+ *   6. scores (with scoresFile): every claim and fixed-point score equals the given examples file
+ *      exactly (scores.ts).
  * Not done here: scores recomputed from data and model (--data/--model), and comparison with the
  * deployed verifier contracts and chain events (--rpc).
  */
@@ -30,6 +32,7 @@ import { EpochVerifyError, type EpochCheck } from "./epoch-errors.ts";
 import { VerifyError } from "./errors.ts";
 import { checkPairing, parseProof, parsePublicSignals, prepareVerifyingKey } from "./groth16.ts";
 import { readEpochRecord, type EpochRecord, type RecordedProof } from "./record.ts";
+import { compareScores } from "./scores.ts";
 import { vkeyHash } from "./vkey-hash.ts";
 
 export interface VerifyEpochOptions {
@@ -38,10 +41,12 @@ export interface VerifyEpochOptions {
   readonly snarkjs?: boolean;
   /** config/pinned-keys.json by default. */
   readonly pinsFile?: string;
+  /** An examples file (attribution/'s examples.csv) whose claims and scores must equal the record's. */
+  readonly scoresFile?: string;
 }
 
 export interface CheckResult {
-  readonly check: EpochCheck | "scores" | "chain";
+  readonly check: EpochCheck | "chain";
   readonly status: "pass" | "skipped";
   readonly detail: string;
 }
@@ -67,7 +72,9 @@ export async function verifyEpoch(dir: string, options: VerifyEpochOptions = {})
     checkCommitments(record, config),
     checkPolicy(record, config),
     checkPayouts(record),
-    { check: "scores", status: "skipped", detail: "scores not recomputed from data and model (--data/--model not implemented)" },
+    options.scoresFile === undefined
+      ? { check: "scores", status: "skipped", detail: "scores neither compared (--scores FILE) nor recomputed from data and model (not implemented)" }
+      : compareScores(record, options.scoresFile, config),
     { check: "chain", status: "skipped", detail: "deployed verifiers and events not compared (--rpc not implemented)" },
   ];
   return { dir, epoch: record.epoch, ok: true, checks, ms: performance.now() - start };

@@ -22,3 +22,4 @@ export { EpochVerifyError, EXIT_CODES, type EpochCheck, type EpochVerifyErrorCod
 export { readEpochRecord, type EpochRecord } from "./record.ts";
 export { verifyEpoch, type CheckResult, type EpochReport, type VerifyEpochOptions } from "./epoch.ts";
 export { contributorView, type ContributorView } from "./contributor.ts";
+export { compareScores } from "./scores.ts";
