@@ -2,22 +2,16 @@
  * Test harness for compiled circuits: witnesses from circom's witness_calculator.js, witness
  * signal names from the `.sym` file, and the source line of a constraint, so that a test can
  * assert WHICH check rejected a tampered witness (not merely that something failed).
- *
- * The `.sym` file: circuits/compile.ts does not emit one (yet). Until it does, symbolsOf()
- * compiles the same main file with the same flags plus `--sym` into build/test/<name>-<key>/
- * and requires the r1cs of that build to be byte-identical to the cached one, so the wire
- * indices it names are the cached circuit's.
+ * circuits/compile.ts emits the `.sym` file beside the cached r1cs, so wire indices are the
+ * cached circuit's.
  */
-import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import type { CompiledCircuit } from "../../circuits/compile.ts";
-import { PROJECT_ROOT } from "../../circuits/paths.ts";
 
 const require = createRequire(import.meta.url);
-const execFileAsync = promisify(execFile);
 
 interface CircomWitnessCalculator {
   calculateWitness(input: object, sanityCheck: boolean): Promise<bigint[]>;
@@ -63,29 +57,9 @@ function parseSymbols(text: string): Symbols {
   return { wireOf, namesOf };
 }
 
-/** Reads the `.sym` of `circuit` (building it beside the cache if compile.ts made none). */
-export async function symbolsOf(circuit: CompiledCircuit): Promise<Symbols> {
-  const cached = join(circuit.dir, `${circuit.name}.sym`);
-  if (existsSync(cached)) return parseSymbols(readFileSync(cached, "utf8"));
-  const dir = join(PROJECT_ROOT, "build", "test", `${circuit.name}-${circuit.sourceKey}`);
-  const symFile = join(dir, `${circuit.name}.sym`);
-  if (!existsSync(symFile)) {
-    const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
-    mkdirSync(tmp, { recursive: true });
-    try {
-      const mainFile = join(PROJECT_ROOT, "circuits", "main", `${circuit.name}.circom`);
-      const args = [mainFile, "--r1cs", "--sym", "--O2", "-l", join(PROJECT_ROOT, "node_modules"), "-o", tmp];
-      await execFileAsync(process.execPath, [require.resolve("circom2/cli.js"), ...args], { maxBuffer: 64 << 20 });
-      if (!readFileSync(join(tmp, `${circuit.name}.r1cs`)).equals(readFileSync(circuit.r1csPath))) {
-        throw new Error(`the --sym build of ${circuit.name} has a different r1cs than ${circuit.r1csPath}`);
-      }
-      rmSync(dir, { recursive: true, force: true });
-      renameSync(tmp, dir);
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
-  }
-  return parseSymbols(readFileSync(symFile, "utf8"));
+/** Reads the `.sym` that circuits/compile.ts writes beside the r1cs of `circuit`. */
+export function symbolsOf(circuit: CompiledCircuit): Symbols {
+  return parseSymbols(readFileSync(join(circuit.dir, `${circuit.name}.sym`), "utf8"));
 }
 
 /** The wire of signal `name` (e.g. "main.totalInverse"); throws if the optimizer removed it. */
@@ -135,4 +109,17 @@ export function failedAssertLine(error: unknown, template: string): number | und
   if (!message.includes("Assert Failed")) return undefined;
   const match = new RegExp(`Error in template ${template}_\\d+ line: (\\d+)`).exec(message);
   return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * Asserts that the witness calculator rejects `input` at the one line of `file` holding
+ * `statement` (a check of template `template`), not merely somewhere.
+ */
+export async function assertRejectedAt(circuit: CompiledCircuit, input: object, file: string, template: string, statement: string): Promise<void> {
+  const line = sourceLine(file, statement);
+  await assert.rejects(calculateWitness(circuit, input), (error) => {
+    const got = failedAssertLine(error, template);
+    assert.equal(got, line, `expected "${statement}" (line ${line}) to reject; got: ${(error as Error).message}`);
+    return true;
+  });
 }
