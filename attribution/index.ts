@@ -6,6 +6,7 @@
  *   writeAttribution(dir, result, decimals)                       -> examples.csv, model.onnx, attribution.json
  */
 export { runAttribution, scoreContributors, type AttributionResult, type ContributorScore, type ExampleScoreRow } from "./pipeline.ts";
+export { detectNearDuplicates, similarity, maxShiftedNcc, DEFAULT_NEAR_DUPLICATES, type NearDuplicateConfig, type NearDuplicateEvidence, type NearDuplicateResult } from "./near-duplicates.ts";
 export { writeAttribution, examplesCsv } from "./output.ts";
 export { buildPartitions, contributorAddress, flipLabels, type Partition } from "./partitions.ts";
 export { loadMnist, splitMnist, exampleHash, datasetHash, subset, concat, type Dataset, type Split } from "./data.ts";

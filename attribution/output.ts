@@ -3,12 +3,15 @@
  *   examples.csv      header example,contributor,score: 0x + 32 hex digits, EIP-55 address,
  *                     decimal fixed-point score (witness/examples-file.ts reads this format)
  *   model.onnx        the exported inference model (its sha256 is modelHash)
- *   attribution.json  method, provider, modelHash, validationHash, accuracy, per-contributor sums
+ *   attribution.json  method, provider, modelHash, validationHash, accuracy, per-contributor sums,
+ *                     the defences that ran and the flagged near copies with their evidence
  */
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatFixedPoint } from "../witness/fixed-point.ts";
 import type { AttributionResult } from "./pipeline.ts";
+
+const hex128 = (v: bigint) => `0x${v.toString(16).padStart(32, "0")}`;
 
 export function examplesCsv(result: Pick<AttributionResult, "rows">, decimals: number): string {
   const lines = ["example,contributor,score"];
@@ -37,6 +40,18 @@ export function writeAttribution(dir: string, result: AttributionResult, decimal
     validationAccuracy: result.validationAccuracy,
     divisor: result.divisor,
     decimals,
+    defences: result.defences,
+    nearDuplicates: result.nearDuplicates ?? null,
+    flagged: result.flagged.map((f) => ({
+      example: hex128(f.exampleHash),
+      contributor: f.contributor,
+      row: f.index,
+      reference: f.reference.set === "validation"
+        ? { set: "validation", index: f.reference.index }
+        : { set: "registered", row: f.reference.index, example: hex128(f.reference.exampleHash), contributor: f.reference.contributor },
+      similarity: Number(f.similarity.toFixed(6)),
+      shift: f.shift,
+    })),
     contributors: result.contributors.map((c) => ({ ...c, total: formatFixedPoint(c.total, decimals), positiveTotal: formatFixedPoint(c.positiveTotal, decimals) })),
     timings: result.timings,
   };

@@ -10,6 +10,8 @@ import { normalizeScores, scoresToFixedPoint, type ScoreFormat } from "./fixed.t
 import { accuracy, exportModel, type ExportedModel } from "./model.ts";
 import { prepareMethod } from "./methods/index.ts";
 import { buildPartitions, type Partition } from "./partitions.ts";
+import { DEFAULT_NEAR_DUPLICATES, detectNearDuplicates, type NearDuplicateConfig, type NearDuplicateEvidence } from "./near-duplicates.ts";
+import { subset } from "./data.ts";
 import { validationScores } from "./score.ts";
 import { ensembleOf, mlpShape, providerOptions, runner, trainOptions } from "./session.ts";
 import { train } from "./train.ts";
@@ -48,6 +50,12 @@ export interface AttributionResult {
   readonly divisor: number;
   /** Raw float64 scores, in row order. */
   readonly rawScores: Float64Array;
+  /** Defences that ran before scoring, in order (e.g. ["exact-dedup", "near-duplicates"]). */
+  readonly defences: readonly string[];
+  /** Near-duplicate settings used (undefined when the stage is off). */
+  readonly nearDuplicates?: NearDuplicateConfig;
+  /** Examples flagged as near copies (score 0, not trained on), with evidence. */
+  readonly flagged: readonly NearDuplicateEvidence[];
   /** Seconds per stage. */
   readonly timings: Readonly<Record<string, number>>;
 }
@@ -66,7 +74,15 @@ export async function scoreContributors(
   };
   const providers = providerOptions(settings, log);
   const shape = mlpShape(settings);
-  const data = concat(...partitions.map((p) => p.data));
+  const all = concat(...partitions.map((p) => p.data));
+  const owners = partitions.flatMap((p) => Array.from({ length: p.data.size }, () => p.address));
+  // Defences: exact copies are trained on once and near copies (of earlier registered or of
+  // validation examples) not at all; flagged rows score 0. Off: every row as registered.
+  const nd = settings.nearDuplicates ?? DEFAULT_NEAR_DUPLICATES;
+  const detection = nd.enabled ? detectNearDuplicates(all, owners, validation, nd, settings.seed) : undefined;
+  const kept = detection ? Array.from(detection.keep.keys()).filter((i) => detection.keep[i] === 1) : undefined;
+  const data = kept ? subset(all, kept) : all;
+  if (detection) lap("nearDuplicates");
   const model = await train(data, trainOptions(settings, providers));
   lap("train");
   const exported = exportModel(shape, model.params);
@@ -79,7 +95,18 @@ export async function scoreContributors(
     lap("trainEnsemble");
   }
   const attribution = await prepareMethod(settings.method, { shape, train: data, validation, model, ensemble, run, providers }, settings);
-  const rawScores = validationScores(attribution, data.size, validation.size, settings.batchSize);
+  const trainedScores = validationScores(attribution, data.size, validation.size, settings.batchSize);
+  let rawScores = trainedScores;
+  if (detection && kept) {
+    // Every row: its hash's first occurrence's score, 0 when flagged.
+    const at = new Int32Array(all.size).fill(-1);
+    kept.forEach((row, k) => { at[row] = k; });
+    rawScores = new Float64Array(all.size);
+    for (let i = 0; i < all.size; i++) {
+      const k = at[detection.firstOf[i]!]!;
+      rawScores[i] = detection.flagged[i] || k < 0 ? 0 : trainedScores[k]!;
+    }
+  }
   lap("score");
   const { normalized, divisor } = normalizeScores(rawScores);
   const fixed = scoresToFixedPoint(normalized, format);
@@ -101,6 +128,9 @@ export async function scoreContributors(
   return {
     rows, contributors, method: settings.method, provider: model.provider, model: exported,
     validationHash, validationAccuracy, divisor, rawScores, timings,
+    defences: detection ? ["exact-dedup", "near-duplicates"] : [],
+    ...(detection ? { nearDuplicates: nd } : {}),
+    flagged: detection?.evidence ?? [],
   };
 }
 

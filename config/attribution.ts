@@ -47,6 +47,16 @@ export interface AttributionConfig {
   readonly trak: { readonly models: number; readonly damping: number; readonly ranks: ProjectionRanksConfig };
   readonly knnShapley: { readonly k: number };
   readonly partitions: readonly PartitionConfig[];
+  /** Near-duplicate stage before training (attribution/near-duplicates.ts). Optional: absent means
+   *  on with DEFAULT_NEAR_DUPLICATES; enabled false trains on every row as registered (copies too). */
+  readonly nearDuplicates?: {
+    readonly enabled: boolean;
+    readonly threshold: number;
+    readonly maxShift: number;
+    readonly tables: number;
+    readonly bits: number;
+    readonly gate: number;
+  };
   readonly eval: {
     readonly trainSize: number;
     readonly targets: number;
@@ -122,6 +132,16 @@ export function parseAttributionConfig(raw: unknown, file: string): AttributionC
       if (p.size > a.partitions[p.source!]!.size) throw new ConfigError(file, `${f}.size`, "cannot exceed the source contributor's size");
     }
   });
+  if (a.nearDuplicates !== undefined) {
+    const n = a.nearDuplicates;
+    if (typeof n !== "object" || n === null) throw new ConfigError(file, "attribution.nearDuplicates", "expected an object");
+    if (typeof n.enabled !== "boolean") throw new ConfigError(file, "attribution.nearDuplicates.enabled", "expected true or false");
+    real(file, "attribution.nearDuplicates.threshold", n.threshold, 0, 1);
+    int(file, "attribution.nearDuplicates.maxShift", n.maxShift, 0, 8);
+    int(file, "attribution.nearDuplicates.tables", n.tables, 1, 256);
+    int(file, "attribution.nearDuplicates.bits", n.bits, 1, 30);
+    real(file, "attribution.nearDuplicates.gate", n.gate, -1, 1);
+  }
   const e = a.eval;
   int(file, "attribution.eval.trainSize", e?.trainSize, 20, 9000);
   int(file, "attribution.eval.targets", e.targets, 2, a.validationSize);
