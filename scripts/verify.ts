@@ -1,16 +1,18 @@
 /**
- * npm run verify -- <epoch-dir> [--json] [--contributor ADDR] [--scores FILE] [--no-snarkjs]
+ * npm run verify -- <epoch-dir> [--json] [--contributor ADDR] [--scores FILE] [--rpc URL] [--no-snarkjs]
  *
  * Re-verifies a settled epoch from its public record (verify/epoch.ts: keys, every proof with the
  * noble verifier and snarkjs, both tables re-committed, r, the reward policy re-run, the recorded
  * balances). Prints a pass with each check, or the first failing check with its file, row and
  * field. --contributor ADDR adds that contributor's view (verify/contributor.ts). --json prints
  * one JSON object instead (bigints as decimal strings). --scores FILE compares every claim and
- * fixed-point score with an examples file (attribution/'s examples.csv) exactly.
+ * fixed-point score with an examples file (attribution/'s examples.csv) exactly. --rpc URL also
+ * compares the deployed verifiers, the settlement and registry events and the payout transfers
+ * at the record's contract addresses (verify/chain.ts).
  *
  * Exit codes: 0 pass; 1 usage or an unexpected error; 2 RECORD_MALFORMED; 3 VKEY_MISMATCH;
  * 4 PROOF_MALFORMED, PROOF_INVALID, VERIFIERS_DISAGREE; 5 COMMITMENT_MISMATCH; 6 POLICY_MISMATCH;
- * 7 PAYOUT_MISMATCH; 8 SCORES_MISMATCH (verify/epoch-errors.ts).
+ * 7 PAYOUT_MISMATCH; 8 SCORES_MISMATCH; 9 CHAIN_MISMATCH (verify/epoch-errors.ts).
  */
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
@@ -34,18 +36,18 @@ function printView(v: ContributorView): void {
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
-    options: { json: { type: "boolean", default: false }, contributor: { type: "string" }, "no-snarkjs": { type: "boolean", default: false }, scores: { type: "string" }, help: { type: "boolean", default: false } },
+    options: { json: { type: "boolean", default: false }, contributor: { type: "string" }, "no-snarkjs": { type: "boolean", default: false }, scores: { type: "string" }, rpc: { type: "string" }, help: { type: "boolean", default: false } },
     allowPositionals: true,
     strict: true,
   });
   if (values.help || positionals.length !== 1) {
-    console.error("usage: npm run verify -- <epoch-dir> [--json] [--contributor ADDR] [--scores FILE] [--no-snarkjs]");
+    console.error("usage: npm run verify -- <epoch-dir> [--json] [--contributor ADDR] [--scores FILE] [--rpc URL] [--no-snarkjs]");
     return values.help ? 0 : 1;
   }
   const dir = resolve(positionals[0]!);
   let report: EpochReport;
   try {
-    report = await verifyEpoch(dir, { snarkjs: !values["no-snarkjs"], ...(values.scores === undefined ? {} : { scoresFile: resolve(values.scores) }) });
+    report = await verifyEpoch(dir, { snarkjs: !values["no-snarkjs"], ...(values.scores === undefined ? {} : { scoresFile: resolve(values.scores) }), ...(values.rpc === undefined ? {} : { rpcUrl: values.rpc }) });
   } catch (error) {
     if (!(error instanceof EpochVerifyError)) throw error;
     if (values.json) console.log(json({ ok: false, dir, code: error.code, check: error.check, message: error.message, where: error.where }));

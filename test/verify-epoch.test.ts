@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -35,11 +35,39 @@ function examplesFile(): string {
   return file;
 }
 
+let node: ReturnType<typeof spawn> | undefined;
+let rpcUrl = "";
+
+/** A standalone `hardhat node` on loopback (its own process group, stopped whole), so --rpc has a chain to read. */
+async function startNode(): Promise<void> {
+  const port = 19545 + (process.pid % 1000);
+  node = spawn(process.execPath, [join(PROJECT_ROOT, "node_modules", "hardhat", "dist", "src", "cli.js"), "node", "--hostname", "127.0.0.1", "--port", String(port)], {
+    cwd: PROJECT_ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"],
+  });
+  rpcUrl = `http://127.0.0.1:${port}`;
+  await new Promise<void>((resolve, reject) => {
+    let output = "";
+    const timer = setTimeout(() => reject(new Error(`hardhat node did not start:\n${output}`)), 120_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/Started HTTP and WebSocket JSON-RPC server/.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    node!.stdout!.on("data", onData);
+    node!.stderr!.on("data", onData);
+    node!.on("exit", (code) => reject(new Error(`hardhat node exited with ${code}:\n${output}`)));
+  });
+}
+
 before(async () => {
-  await runEpoch({ examplesFile: examplesFile(), pool: 10n ** 24n + 7n, exampleBatchSize: E, payoutBatchSize: B, outDir: honest, workers: 2, progress: false });
+  await startNode();
+  await runEpoch({ examplesFile: examplesFile(), pool: 10n ** 24n + 7n, exampleBatchSize: E, payoutBatchSize: B, outDir: honest, rpcUrl, workers: 2, progress: false });
 });
 
 after(async () => {
+  if (node?.pid) process.kill(-node.pid, "SIGTERM");
   await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
 });
 
@@ -169,6 +197,17 @@ test("--scores: the examples file the epoch was settled from matches exactly; on
   assert.ok(error instanceof EpochVerifyError);
   assert.equal(error.code, "SCORES_MISMATCH");
   assert.match(error.message, /1 scores differ .* largest deviation 1 /);
+});
+
+test("--rpc: the deployed verifiers, events and payout transfers match the record; a verifier address swapped is caught", async () => {
+  const report = await verifyEpoch(honest, { rpcUrl, snarkjs: false });
+  assert.equal(report.checks.find((c) => c.check === "chain")?.status, "pass");
+  const dir = tampered("epoch.json", (e) => { e.contracts.exampleVerifier = e.contracts.payoutVerifier; });
+  const error = await verifyEpoch(dir, { rpcUrl, snarkjs: false }).then(() => assert.fail("expected VKEY_MISMATCH"), (e: unknown) => e);
+  assert.ok(error instanceof EpochVerifyError);
+  assert.equal(error.code, "VKEY_MISMATCH");
+  assert.equal(error.check, "chain");
+  assert.equal(error.where.file, "example_verification_key.json");
 });
 
 test("npm run verify: exit 0 with --json and the contributor view on the honest epoch; exit 7 and the failing file on a changed paid amount", async () => {

@@ -12,6 +12,7 @@
  * | POLICY_MISMATCH        | 6    | policy      | the reward policy re-run gives other tables than the record's     |
  * | PAYOUT_MISMATCH        | 7    | payouts     | a paid amount differs from the reward the policy gives            |
  * | SCORES_MISMATCH        | 8    | scores      | a claim or score differs from the given examples file (--scores)  |
+ * | CHAIN_MISMATCH         | 9    | chain       | an event or the chain id differs from the record (--rpc)          |
  */
 export type EpochVerifyErrorCode =
   | "RECORD_MALFORMED"
@@ -22,9 +23,10 @@ export type EpochVerifyErrorCode =
   | "COMMITMENT_MISMATCH"
   | "POLICY_MISMATCH"
   | "PAYOUT_MISMATCH"
-  | "SCORES_MISMATCH";
+  | "SCORES_MISMATCH"
+  | "CHAIN_MISMATCH";
 
-export type EpochCheck = "record" | "vkeys" | "proofs" | "commitments" | "policy" | "payouts" | "scores";
+export type EpochCheck = "record" | "vkeys" | "proofs" | "commitments" | "policy" | "payouts" | "scores" | "chain";
 
 /** Exit code of scripts/verify.ts per failure (0 = pass, 1 = usage or an unexpected error). */
 export const EXIT_CODES: Readonly<Record<EpochVerifyErrorCode, number>> = {
@@ -37,6 +39,7 @@ export const EXIT_CODES: Readonly<Record<EpochVerifyErrorCode, number>> = {
   POLICY_MISMATCH: 6,
   PAYOUT_MISMATCH: 7,
   SCORES_MISMATCH: 8,
+  CHAIN_MISMATCH: 9,
 };
 
 /** Where a failure is: file of the epoch directory, table row (0-based), field. */

@@ -18,8 +18,8 @@
  *      the paid amounts only if contributors held no $OPEN before (true of a fresh demo chain).
  *   6. scores (with scoresFile): every claim and fixed-point score equals the given examples file
  *      exactly (scores.ts).
- * Not done here: scores recomputed from data and model (--data/--model), and comparison with the
- * deployed verifier contracts and chain events (--rpc).
+ *   7. chain (with rpcUrl): deployed verifiers, events and transfers (chain.ts).
+ * Not done here: scores recomputed from data and model (--data/--model).
  */
 import * as snarkjs from "snarkjs";
 import type { Groth16Proof } from "snarkjs";
@@ -33,6 +33,7 @@ import { VerifyError } from "./errors.ts";
 import { checkPairing, parseProof, parsePublicSignals, prepareVerifyingKey } from "./groth16.ts";
 import { readEpochRecord, type EpochRecord, type RecordedProof } from "./record.ts";
 import { compareScores } from "./scores.ts";
+import { verifyOnChain } from "./chain.ts";
 import { vkeyHash } from "./vkey-hash.ts";
 
 export interface VerifyEpochOptions {
@@ -43,10 +44,12 @@ export interface VerifyEpochOptions {
   readonly pinsFile?: string;
   /** An examples file (attribution/'s examples.csv) whose claims and scores must equal the record's. */
   readonly scoresFile?: string;
+  /** A JSON-RPC node of the record's chain: also compare the deployed contracts and events (chain.ts). */
+  readonly rpcUrl?: string;
 }
 
 export interface CheckResult {
-  readonly check: EpochCheck | "chain";
+  readonly check: EpochCheck;
   readonly status: "pass" | "skipped";
   readonly detail: string;
 }
@@ -75,7 +78,9 @@ export async function verifyEpoch(dir: string, options: VerifyEpochOptions = {})
     options.scoresFile === undefined
       ? { check: "scores", status: "skipped", detail: "scores neither compared (--scores FILE) nor recomputed from data and model (not implemented)" }
       : compareScores(record, options.scoresFile, config),
-    { check: "chain", status: "skipped", detail: "deployed verifiers and events not compared (--rpc not implemented)" },
+    options.rpcUrl === undefined
+      ? { check: "chain", status: "skipped", detail: "deployed verifiers and events not compared (give --rpc URL)" }
+      : await verifyOnChain(record, options.rpcUrl),
   ];
   return { dir, epoch: record.epoch, ok: true, checks, ms: performance.now() - start };
 }

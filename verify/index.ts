@@ -23,3 +23,4 @@ export { readEpochRecord, type EpochRecord } from "./record.ts";
 export { verifyEpoch, type CheckResult, type EpochReport, type VerifyEpochOptions } from "./epoch.ts";
 export { contributorView, type ContributorView } from "./contributor.ts";
 export { compareScores } from "./scores.ts";
+export { verifyOnChain } from "./chain.ts";

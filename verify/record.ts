@@ -52,6 +52,7 @@ export interface EpochRecord {
   readonly epoch: bigint;
   readonly chainId: bigint;
   readonly settlement: string;
+  readonly contracts: { readonly token: string; readonly registry: string; readonly exampleVerifier: string; readonly payoutVerifier: string; readonly settlement: string };
   readonly domain: bigint;
   readonly pool: bigint;
   readonly total: bigint;
@@ -197,11 +198,13 @@ export function readEpochRecord(dir: string): EpochRecord {
     }));
     settlementBalance = settlement.int("settlementBalance");
   }
+  const k = fields(e.obj("contracts"), "epoch.json contracts");
+  const contracts = { token: k.str("token"), registry: k.str("registry"), exampleVerifier: k.str("exampleVerifier"), payoutVerifier: k.str("payoutVerifier"), settlement: k.str("settlement") };
   const exampleBatchCount = e.num("exampleBatchCount");
   const payoutBatchCount = e.num("payoutBatchCount");
   return {
     dir,
-    epoch: e.int("epoch"), chainId: e.int("chainId"), settlement: fields(e.obj("contracts"), "epoch.json contracts").str("settlement"),
+    epoch: e.int("epoch"), chainId: e.int("chainId"), settlement: contracts.settlement, contracts,
     domain: e.int("domain"), pool: e.int("pool"), total: e.int("total"), dust: e.int("dust"),
     commitExamples: e.int("commitExamples"), commitContributors: e.int("commitContributors"), r: e.int("r"),
     exampleBatchSize: e.num("exampleBatchSize"), payoutBatchSize: e.num("payoutBatchSize"),
