@@ -29,8 +29,11 @@ export interface ProtocolConfig {
   readonly hash: { readonly chainAbsorbWidth: number };
   readonly exampleBatch: BatchSizes;
   readonly payoutBatch: BatchSizes;
-  /** workers: 0 means one per core. singleThread: snarkjs uses no threads of its own inside a worker. */
-  readonly prover: { readonly workers: number; readonly singleThread: boolean };
+  /**
+   * workers: 0 means one per core. singleThread: snarkjs uses no threads of its own inside a worker.
+   * nativeBinary: path of a rapidsnark-compatible `prover` executable to prove with, null for snarkjs.
+   */
+  readonly prover: { readonly workers: number; readonly singleThread: boolean; readonly nativeBinary: string | null };
   readonly token: { readonly name: string; readonly symbol: string; readonly decimals: number };
   /** Training and scoring of the attribution model (config/attribution.ts). */
   readonly attribution: AttributionConfig;
@@ -101,6 +104,9 @@ export function parseConfig(raw: unknown, file: string): ProtocolConfig {
   requireInteger(file, "prover.workers", c.prover?.workers, 0, 1024);
   if (typeof c.prover.singleThread !== "boolean") {
     throw new ConfigError(file, "prover.singleThread", "expected true or false");
+  }
+  if (c.prover.nativeBinary !== null && (typeof c.prover.nativeBinary !== "string" || c.prover.nativeBinary === "")) {
+    throw new ConfigError(file, "prover.nativeBinary", "expected null or the path of a rapidsnark-compatible prover executable");
   }
   requireInteger(file, "token.decimals", c.token?.decimals, 0, 18);
   parseAttributionConfig(c.attribution, file);

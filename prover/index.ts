@@ -16,6 +16,7 @@ export {
 } from "./proof-file.ts";
 export {
   createProverPool,
+  proveTasks,
   proveBatches,
   type ProofJob,
   type ProofJobResult,
@@ -27,3 +28,18 @@ export {
 } from "./pool.ts";
 export type { ProveTask, ProveTaskResult, ProveTimings } from "./worker.ts";
 export { benchmarkProving, type BenchmarkRow, type BenchmarkSetting } from "./benchmark.ts";
+export {
+  clearQueue,
+  DEFAULT_QUEUE_NAME,
+  enqueueProofJobs,
+  queueCounts,
+  queueJobId,
+  runQueueWorker,
+  waitForQueue,
+  type EnqueueOptions,
+  type QueueCounts,
+  type QueueJobEvent,
+  type QueueOptions,
+  type QueueWorker,
+  type QueueWorkerOptions,
+} from "./queue.ts";

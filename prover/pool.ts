@@ -23,11 +23,18 @@ export interface ProverPoolOptions {
   readonly workers?: number;
   /** snarkjs without threads of its own inside each worker. Default: config prover.singleThread. */
   readonly singleThread?: boolean;
+  /**
+   * A rapidsnark-compatible `prover` executable to prove with instead of snarkjs (prover/backend.ts);
+   * null for snarkjs. Default: config prover.nativeBinary. Its proofs are verified like any other.
+   */
+  readonly nativeBinary?: string | null;
 }
 
 export interface ProverPool {
   readonly size: number;
   readonly singleThread: boolean;
+  /** The native prover executable every task uses, or null for snarkjs. */
+  readonly nativeBinary: string | null;
   /** Runs one task on a worker (proveBatches is the usual entry point). */
   run(task: ProveTask): Promise<ProveTaskResult>;
   /** Stops every worker (and their curve threads); tasks still running are aborted. Idempotent. */
@@ -90,6 +97,10 @@ export function createProverPool(options: ProverPoolOptions = {}, config: Protoc
   }
   const singleThread = options.singleThread ?? config.prover.singleThread;
   if (typeof singleThread !== "boolean") throw new TypeError(`singleThread must be a boolean, got ${String(singleThread)}`);
+  const nativeBinary = options.nativeBinary === undefined ? config.prover.nativeBinary : options.nativeBinary;
+  if (nativeBinary !== null && (typeof nativeBinary !== "string" || nativeBinary === "")) {
+    throw new TypeError(`nativeBinary must be null or a non-empty path, got ${String(nativeBinary)}`);
+  }
   const size = workers === 0 ? availableParallelism() : workers;
   const piscina = new Piscina<ProveTask, ProveTaskResult>({
     filename: new URL("./worker.ts", import.meta.url).href,
@@ -103,7 +114,8 @@ export function createProverPool(options: ProverPoolOptions = {}, config: Protoc
   return {
     size,
     singleThread,
-    run: (task) => piscina.run(task),
+    nativeBinary,
+    run: (task) => piscina.run(nativeBinary === null ? task : { ...task, nativeBinary }),
     close: () => (closed ??= piscina.destroy()),
   };
 }
@@ -114,7 +126,11 @@ function signalString(value: bigint | string, where: string): string {
   throw new TypeError(`${where} must be a non-negative bigint or canonical decimal string, got ${String(value)}`);
 }
 
-function tasksOf(circuit: ProvingKeys, jobs: readonly ProofJob[], singleThread: boolean, resume: boolean): ProveTask[] {
+/**
+ * The worker tasks for `jobs` of one circuit, validated (the same tasks whether they run on a local
+ * pool or go through the queue, prover/queue.ts). Throws TypeError/RangeError naming the bad field.
+ */
+export function proveTasks(circuit: ProvingKeys, jobs: readonly ProofJob[], singleThread: boolean, resume: boolean): ProveTask[] {
   if (!Array.isArray(jobs)) throw new TypeError("jobs must be an array");
   for (const key of ["name", "wasmPath", "zkeyPath", "vkeyPath"] as const) {
     if (typeof circuit?.[key] !== "string" || circuit[key] === "") throw new TypeError(`circuit.${key} must be a non-empty string`);
@@ -169,7 +185,7 @@ export async function proveBatches(
   jobs: readonly ProofJob[],
   options: ProveBatchesOptions = {},
 ): Promise<ProofJobResult[]> {
-  const tasks = tasksOf(circuit, jobs, pool.singleThread, options.resume ?? true);
+  const tasks = proveTasks(circuit, jobs, pool.singleThread, options.resume ?? true);
   let done = 0;
   const report = (progress: Omit<ProofProgress, "done" | "total">): void =>
     options.onProgress?.({ done: ++done, total: tasks.length, ...progress });

@@ -1,5 +1,5 @@
 /**
- * Piscina worker: proves one job per task with snarkjs, verifies the proof at once and writes the
+ * Piscina worker: proves one job per task (snarkjs, or a native prover: prover/backend.ts), verifies the proof at once and writes the
  * proof file atomically. Loaded as `.ts` directly: Node 22.18+ strips types in worker threads too.
  *
  * Kept per worker (module level, keyed by path): the zkey bytes, the wasm bytes and the parsed
@@ -23,6 +23,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as snarkjs from "snarkjs";
 import { toJson, writeFileAtomic } from "../circuits/index.ts";
+import { backendFor } from "./backend.ts";
 import type { ProverErrorCode } from "./errors.ts";
 import { readProofFile, vkeyHashOf, type CircuitInput, type ProofFile } from "./proof-file.ts";
 
@@ -43,6 +44,8 @@ export interface ProveTask {
   readonly expectedPublicSignals?: readonly string[];
   readonly outPath: string;
   readonly singleThread: boolean;
+  /** A rapidsnark-compatible prover executable (prover/backend.ts); snarkjs in this thread when absent. */
+  readonly nativeBinary?: string;
   /** Keep an existing proof file at outPath if it is for this circuit and input and verifies. */
   readonly resume: boolean;
 }
@@ -206,11 +209,14 @@ async function run(task: ProveTask): Promise<ProveTaskResult> {
   const witness: { type: "mem"; data?: Uint8Array } = { type: "mem" };
   await step("WITNESS_REJECTED", "witness calculation failed", () => snarkjs.wtns.calculate(task.input, wasm, witness));
   const t1 = performance.now();
-  const { proof, publicSignals } = await step("PROVE_FAILED", "proving failed", () => snarkjs.groth16.prove(zkey, witness));
+  const backend = backendFor(task.nativeBinary);
+  const { proof, publicSignals } = await step("PROVE_FAILED", `proving failed (${backend.name})`, () =>
+    backend.prove({ path: task.zkeyPath, bytes: zkey }, witness.data!),
+  );
   const t2 = performance.now();
-  const ok = await snarkjs.groth16.verify(vkey.json, publicSignals, proof);
+  const ok = await step("PROOF_REJECTED", `the new proof (${backend.name}) cannot be checked`, () => snarkjs.groth16.verify(vkey.json, publicSignals, proof));
   const t3 = performance.now();
-  if (!ok) throw new TaskFailure("PROOF_REJECTED", `the new proof does not verify against ${task.vkeyPath}: zkey and verification key disagree`);
+  if (!ok) throw new TaskFailure("PROOF_REJECTED", `the new proof (${backend.name}) does not verify against ${task.vkeyPath}: a wrong backend output, or zkey and verification key disagree`);
   if (task.expectedPublicSignals && !sameSignals(publicSignals, task.expectedPublicSignals)) {
     throw new TaskFailure(
       "PUBLIC_SIGNALS_MISMATCH",
