@@ -8,6 +8,7 @@
  * commitment to the contributor's hashes, not the hashes, so a registered example missing from
  * both shows up as a count mismatch (verifyEpoch's policy check), not by hash.
  */
+import { getAddress } from "ethers";
 import type { ProtocolConfig } from "../config/index.ts";
 import { buildEpochBatches } from "../witness/index.ts";
 import { EpochVerifyError } from "./epoch-errors.ts";
@@ -50,6 +51,7 @@ export interface ContributorView {
 }
 
 const hex = (v: bigint, digits: number) => `0x${v.toString(16).padStart(digits, "0")}`;
+const addr = (v: bigint) => getAddress(hex(v, 40));
 
 /** The view of `address` (0x + 40 hex digits, any case) in `record`. */
 export function contributorView(record: EpochRecord, address: string, config: ProtocolConfig): ContributorView {
@@ -72,7 +74,7 @@ export function contributorView(record: EpochRecord, address: string, config: Pr
     credited.push({
       row: i, hash: hex(e.hash, 32), score: e.score, counted: e.score > 0n ? e.score : 0n, batch,
       proofFile: `proofs/example-${String(batch).padStart(3, "0")}.json`, chainIn: batches[batch]!.chainIn, chainOut: batches[batch]!.chainOut,
-      alsoClaimedBy: (dupOf.get(e.hash)?.alsoClaimedBy ?? []).map((o) => hex(o.contributor, 40)),
+      alsoClaimedBy: (dupOf.get(e.hash)?.alsoClaimedBy ?? []).map((o) => addr(o.contributor)),
     });
   });
   const lostToEarlier: LostExample[] = [];
@@ -80,8 +82,8 @@ export function contributorView(record: EpochRecord, address: string, config: Pr
     if (!d.alsoClaimedBy.some((o) => o.contributor === a)) continue;
     const r = rowOfHash.get(d.hash) ?? -1;
     lostToEarlier.push({
-      hash: hex(d.hash, 32), row: r, score: record.examples[r]?.score ?? 0n, creditedTo: hex(d.creditedTo, 40),
-      why: `also claimed by ${hex(d.creditedTo, 40)}, who registered earlier (order ${orderOf.get(d.creditedTo)} < your ${reg.order}): the earliest registrant is credited`,
+      hash: hex(d.hash, 32), row: r, score: record.examples[r]?.score ?? 0n, creditedTo: addr(d.creditedTo),
+      why: `also claimed by ${addr(d.creditedTo)}, who registered earlier (order ${orderOf.get(d.creditedTo)} < your ${reg.order}): the earliest registrant is credited`,
     });
   }
   const c = record.contributors[row]!;
