@@ -1,0 +1,119 @@
+/**
+ * Small, fast versions of the attack suite (npm run eval:attacks is the benchmark): the
+ * near-duplicate stage and the payouts under the real policy (witness/ buildEpochWitness).
+ */
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { config } from "../config/index.ts";
+import type { AttributionConfig } from "../config/attribution.ts";
+import { concat, detectNearDuplicates, DEFAULT_NEAR_DUPLICATES, similarity, splitMnist, subset, writeAttribution, type Dataset } from "../attribution/index.ts";
+import { derive } from "../attribution/prng.ts";
+import { party, rewardOf, rotatedCopy, runScenario, shiftedNoisyCopy } from "../scripts/lib/attacks.ts";
+
+const split = splitMnist(7, 40);
+const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+const digits = (from: number, n: number): Dataset => subset(split.pool, range(from, n));
+const POOL = 10n ** 24n;
+const settings: AttributionConfig = {
+  ...config.attribution,
+  providers: ["cpu"],
+  strict: true,
+  method: "influence",
+  validationSize: 40,
+  hidden: 16,
+  training: { ...config.attribution.training, epochs: 2 },
+  batchSize: 64,
+};
+
+describe("attacks", () => {
+  test("near-duplicate stage: 2-px shifted, rescaled, noisy copies are flagged with their source; distinct digits are not", () => {
+    const originals = digits(0, 120);
+    const copies = shiftedNoisyCopy(digits(0, 30), derive(1, "t"), 0.05);
+    const data = concat(originals, copies);
+    const owners = [...Array(120).fill("honest"), ...Array(30).fill("attacker")];
+    const r = detectNearDuplicates(data, owners, split.validation, DEFAULT_NEAR_DUPLICATES);
+    const flaggedCopies = r.evidence.filter((e) => e.index >= 120);
+    assert.equal(flaggedCopies.length, 30);
+    for (const e of flaggedCopies) {
+      assert.equal(e.reference.set, "registered");
+      assert.equal(e.reference.index, e.index - 120, "evidence names the earlier example it copies");
+      assert.ok(e.similarity >= DEFAULT_NEAR_DUPLICATES.threshold);
+    }
+    assert.ok(r.evidence.filter((e) => e.index < 120).length <= 2, "at most 2 % of distinct digits flagged");
+    assert.ok(similarity(originals, 0, originals, 1) < DEFAULT_NEAR_DUPLICATES.threshold);
+  });
+
+  test("copies of validation examples are flagged against the validation set", () => {
+    const exact = subset(split.validation, range(0, 10));
+    const near = shiftedNoisyCopy(subset(split.validation, range(10, 10)), derive(2, "t"), 0.05);
+    const r = detectNearDuplicates(concat(exact, near), Array(20).fill("a"), split.validation, DEFAULT_NEAR_DUPLICATES);
+    assert.equal(r.evidence.length, 20);
+    assert.ok(r.evidence.every((e) => e.reference.set === "validation"));
+  });
+
+  test("an exact copy shares its first occurrence's verdict and is not trained twice", () => {
+    const d = digits(200, 10);
+    const r = detectNearDuplicates(concat(d, d), Array(20).fill("a"), split.validation, DEFAULT_NEAR_DUPLICATES);
+    assert.deepEqual([...r.keep.subarray(10)], Array(10).fill(0));
+    assert.deepEqual([...r.firstOf.subarray(10)], range(0, 10));
+  });
+
+  const honest = [0, 1, 2, 3].map((i) => party(`honest-${i}`, digits(300 + 50 * i, 50)));
+  const mine = digits(600, 40);
+  const A = party("attacker", mine);
+
+  test("G1, stealing: exact copies under other identities earn nothing more; a later registrant of someone's examples earns 0", async () => {
+    const base = await runScenario([...honest, A], split.validation, settings, POOL);
+    const P0 = rewardOf(base.pay, [A]);
+    assert.ok(P0 > 0n);
+    const sybils = [0, 1, 2].map((i) => party(`sybil-${i}`, mine));
+    const r = await runScenario([...honest, A, ...sybils], split.validation, settings, POOL);
+    assert.equal(rewardOf(r.pay, [A, ...sybils]), P0, "k exact copies: exactly 1.00x");
+    assert.equal(rewardOf(r.pay, sybils), 0n);
+    const thief = party("thief", honest[0]!.data);
+    const s = await runScenario([...honest, A, thief], split.validation, settings, POOL);
+    assert.equal(rewardOf(s.pay, [thief]), 0n);
+    assert.equal(rewardOf(s.pay, [honest[0]!]), rewardOf(base.pay, [honest[0]!]));
+  });
+
+  test("G2, G6: shifted + noisy copies and validation copies score 0 and are listed in attribution.json", async () => {
+    const copies = party("copier", shiftedNoisyCopy(mine, derive(3, "t"), 0.05));
+    const val = party("val-copier", subset(split.validation, range(0, 10)));
+    const r = await runScenario([...honest, A, copies, val], split.validation, settings, POOL);
+    assert.equal(rewardOf(r.pay, [copies, val]), 0n);
+    const flaggedRows = new Set(r.result.flagged.map((f) => f.index));
+    r.result.rows.forEach((row, i) => { if (flaggedRows.has(i)) assert.equal(row.score, 0n); });
+    assert.deepEqual(r.result.defences, ["exact-dedup", "near-duplicates"]);
+    const dir = mkdtempSync(join(tmpdir(), "attacks-"));
+    try {
+      const summary = JSON.parse(readFileSync(writeAttribution(dir, r.result, 6).summary, "utf8"));
+      assert.deepEqual(summary.defences, ["exact-dedup", "near-duplicates"]);
+      assert.ok(summary.flagged.length >= 40 + 10);
+      assert.ok(summary.flagged.some((f: { reference: { set: string } }) => f.reference.set === "validation"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("G3: one party under 1 vs 10 identities: identical score totals, payouts equal up to floor dust (< 10 base units, never more)", async () => {
+    const base = await runScenario([...honest, A], split.validation, settings, POOL);
+    const ids = range(0, 10).map((i) => party(`id-${i}`, subset(mine, range(4 * i, 4))));
+    const r = await runScenario([...honest, ...ids], split.validation, settings, POOL);
+    const t1 = base.result.contributors.find((c) => c.address === A.address)!.positiveTotal;
+    const t10 = r.result.contributors.filter((c) => ids.some((p) => p.address === c.address)).reduce((s, c) => s + c.positiveTotal, 0n);
+    assert.equal(t10, t1);
+    const diff = rewardOf(base.pay, [A]) - rewardOf(r.pay, ids);
+    assert.ok(diff >= 0n && diff < 10n, `diff ${diff}`);
+  });
+
+  test("G4: rotated copies are scored, and far below a second full share", async () => {
+    const base = await runScenario([...honest, A], split.validation, settings, POOL);
+    const rot = party("rotator", rotatedCopy(mine, derive(4, "t"), 10));
+    const r = await runScenario([...honest, A, rot], split.validation, settings, POOL);
+    const x = Number((rewardOf(r.pay, [A, rot]) * 1000n) / rewardOf(base.pay, [A])) / 1000;
+    assert.ok(x <= 2, `${x}x`);
+  });
+});
