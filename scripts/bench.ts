@@ -17,6 +17,7 @@ import { config } from "../config/index.ts";
 import { benchmarkProving, type BenchmarkRow } from "../prover/index.ts";
 import { buildExampleBatches, buildPayoutBatches, splitPool } from "../witness/index.ts";
 import { measureGas, type GasResult } from "./lib/bench-gas.ts";
+import { benchQueueWorker, type QueueBenchRow } from "./lib/bench-queue.ts";
 
 const { values } = parseArgs({
   options: {
@@ -56,7 +57,10 @@ interface ProvingResult {
 }
 const proving: ProvingResult[] = [];
 const gas: GasResult[] = [];
-let exampleProving: { batchSize: number; constraints: number; msPerProof: number; msPer1000Examples: number; label: string } | undefined;
+let exampleProving:
+  | { batchSize: number; constraints: number; msPerProof: number; msPer1000Examples: number; examplesPerSecond: number; peakRssMiB: number; label: string }
+  | undefined;
+let queueProving: (QueueBenchRow & { examplesPerSecond: number }) | string | undefined;
 const scratch = mkdtempSync(join(tmpdir(), "bench-"));
 try {
   for (const batchSize of sizes) {
@@ -83,7 +87,18 @@ try {
   log(`proving ${exampleJobs.length} example batches of ${E} rows...`);
   const [exampleRow] = await benchmarkProving(exampleKeys, exampleJobs, [{ label: `${cores} workers, single-threaded`, workers: cores, singleThread: true }]);
   const msPerProof = exampleRow!.warmMs / exampleRow!.jobs;
-  exampleProving = { batchSize: E, constraints: exampleKeys.constraints, msPerProof, msPer1000Examples: (msPerProof / E) * 1000, label: exampleRow!.label };
+  // Peak RSS of this process so far: the pools (all worker threads) of every setting above, and the main thread.
+  const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+  exampleProving = { batchSize: E, constraints: exampleKeys.constraints, msPerProof, msPer1000Examples: (msPerProof / E) * 1000, examplesPerSecond: (E * 1000) / msPerProof, peakRssMiB, label: exampleRow!.label };
+  // The same example batches through the queue: one worker process with a pool of all cores.
+  const queueUrl = process.env.REDIS_URL;
+  if (queueUrl) {
+    log(`proving ${exampleJobs.length} example batches through the queue at ${queueUrl} (one worker process, ${cores} workers)...`);
+    const row = await benchQueueWorker(queueUrl, exampleKeys, exampleJobs, scratch, cores);
+    queueProving = { ...row, examplesPerSecond: (row.jobs * E * 1000) / row.wallMs };
+  } else {
+    queueProving = "skipped: set REDIS_URL=redis://HOST:PORT to measure a queue worker";
+  }
 
   const B = config.payoutBatch.demoSize;
   const payoutKeys = await setupCircuit(payoutCircuitName(B), log);
@@ -113,7 +128,11 @@ for (const p of proving) {
   console.log(`speed-up all cores vs 1 worker: ${p.speedup.toFixed(2)}x (${(p.speedup / cores).toFixed(2)} x cores)`);
 }
 if (exampleProving) {
-  console.log(`\nProving ExampleBatch(${exampleProving.batchSize}), ${exampleProving.constraints} constraints, ${exampleProving.label}: ${exampleProving.msPerProof.toFixed(0)} ms per proof, ${(exampleProving.msPer1000Examples / 1000).toFixed(1)} s per 1,000 examples`);
+  console.log(`\nProving ExampleBatch(${exampleProving.batchSize}), ${exampleProving.constraints} constraints, ${exampleProving.label}: ${exampleProving.msPerProof.toFixed(0)} ms per proof, ${(exampleProving.msPer1000Examples / 1000).toFixed(1)} s per 1,000 examples, ${exampleProving.examplesPerSecond.toFixed(1)} examples proved per second; peak RSS of the proving process ${exampleProving.peakRssMiB.toFixed(0)} MiB`);
+}
+if (typeof queueProving === "string") console.log(`Queue worker: ${queueProving}`);
+else if (queueProving) {
+  console.log(`Queue worker (one process, pool of ${queueProving.workers}, ${queueProving.jobs} ExampleBatch jobs, enqueue to drained): ${(queueProving.wallMs / 1000).toFixed(2)} s, ${queueProving.examplesPerSecond.toFixed(1)} examples proved per second, peak RSS ${queueProving.peakRssMiB.toFixed(0)} MiB`);
 }
 console.log(`\nGas per contributor, full flow (fresh holders, whole transactions, proof verification included; registration is paid by each contributor and shown apart)`);
 console.log(table(["E", "B", "contributors", "examples", "example batch", "payout batch", "finalize", "release", "flow/contributor", "bare transfer", "ratio", "registration"], gas.map((g) => [
@@ -125,6 +144,6 @@ mkdirSync(dirname(values.out), { recursive: true });
 writeFileAtomic(values.out, toJson({
   date: new Date().toISOString(), cores,
   circuits: { example: { perRow: examplePerRow, header: exampleHeader, instances: exampleCompiled }, payout: { perRow, header, instances: compiled } },
-  proving, exampleProving, gas,
+  proving, exampleProving, queueProving, gas,
 }));
 console.log(`\nwrote ${values.out}`);
