@@ -6,12 +6,12 @@
  * with a message when neither answers and REDIS_URL is unset.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import * as snarkjs from "snarkjs";
-import { payoutCircuitName, setupCircuit } from "../circuits/index.ts";
+import { payoutCircuitName, setupCircuit, toJson } from "../circuits/index.ts";
 import { config } from "../config/index.ts";
 import { clearQueue, enqueueProofJobs, inputHash, readProofFile, waitForQueue, type ProofJob } from "../prover/index.ts";
 import { buildPayoutBatches, epochDomain, splitPool } from "../witness/index.ts";
@@ -85,6 +85,13 @@ test("two queue workers on loopback split an epoch's jobs; every proof valid, no
   assert.deepEqual(all, jobs.map((j) => j.name).sort(), "each job proved exactly once across both workers");
   assert.ok(proved(a).length > 0 && proved(b).length > 0, `both workers proved some: ${proved(a)} / ${proved(b)}`);
   await assertAllValid(dir, jobs.length, keys.vkey);
+  // The CLI on the same epoch (a jobs file): nothing new is added, progress comes from the queue.
+  const jobsFile = join(scratch, "split-jobs.json");
+  writeFileSync(jobsFile, toJson({ keys: { name: keys.name, wasmPath: keys.wasmPath, zkeyPath: keys.zkeyPath, vkeyPath: keys.vkeyPath }, jobs }));
+  const enqueue = startProverCli(["enqueue", "--queue", REDIS_URL, "--queue-name", queueName, "--jobs", jobsFile, "--wait"]);
+  assert.equal(await enqueue.exited, 0, enqueue.lines.join("\n"));
+  assert.ok(enqueue.lines.includes(`0 jobs added, ${jobs.length} already on the queue`), enqueue.lines.join("\n"));
+  assert.ok(enqueue.lines.includes(`queue drained: ${jobs.length} completed, 0 failed`), enqueue.lines.join("\n"));
   a.process.kill("SIGINT");
   b.process.kill("SIGINT");
   assert.deepEqual(await Promise.all([a.exited, b.exited]), [130, 130]);
