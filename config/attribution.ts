@@ -52,6 +52,7 @@ export interface AttributionConfig {
   readonly nearDuplicates?: {
     readonly enabled: boolean;
     readonly threshold: number;
+    readonly validationThreshold?: number;
     readonly maxShift: number;
     readonly tables: number;
     readonly bits: number;
@@ -137,6 +138,7 @@ export function parseAttributionConfig(raw: unknown, file: string): AttributionC
     if (typeof n !== "object" || n === null) throw new ConfigError(file, "attribution.nearDuplicates", "expected an object");
     if (typeof n.enabled !== "boolean") throw new ConfigError(file, "attribution.nearDuplicates.enabled", "expected true or false");
     real(file, "attribution.nearDuplicates.threshold", n.threshold, 0, 1);
+    if (n.validationThreshold !== undefined) real(file, "attribution.nearDuplicates.validationThreshold", n.validationThreshold, 0, 1);
     int(file, "attribution.nearDuplicates.maxShift", n.maxShift, 0, 8);
     int(file, "attribution.nearDuplicates.tables", n.tables, 1, 256);
     int(file, "attribution.nearDuplicates.bits", n.bits, 1, 30);
