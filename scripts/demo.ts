@@ -127,7 +127,16 @@ async function attribute(log: (m: string) => void) {
   const result = await runAttribution(config.attribution, format, log);
   const paths = writeAttribution(join(PROJECT_ROOT, "build", "attribution"), result, format.decimals);
   log(`attribution: ${result.rows.length} examples scored on ${result.provider}, validation accuracy ${(result.validationAccuracy * 100).toFixed(1)} %, model sha256 ${result.model.hash.slice(0, 16)}...; ${relative(process.cwd(), paths.examples)}`);
-  return { examplesFile: paths.examples, modelHash: `0x${result.model.hash}`, validationCommitment: `0x${result.validationHash}` };
+  log(`attribution: defences ${result.defences.join(", ") || "none"}; ${result.flagged.length} examples flagged as near copies (score 0), evidence in ${relative(process.cwd(), paths.summary)}`);
+  const attribution = {
+    method: result.method,
+    provider: result.provider,
+    validationAccuracy: result.validationAccuracy,
+    defences: result.defences,
+    ...(result.nearDuplicates === undefined ? {} : { nearDuplicates: result.nearDuplicates }),
+    flagged: result.flagged,
+  };
+  return { examplesFile: paths.examples, modelHash: `0x${result.model.hash}`, validationCommitment: `0x${result.validationHash}`, attribution };
 }
 
 try {

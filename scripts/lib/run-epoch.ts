@@ -50,6 +50,11 @@ export interface RunEpochOptions {
   readonly log?: SetupLog;
   /** Show progress bars / lines (default true). */
   readonly progress?: boolean;
+  /**
+   * How the scores were made, recorded as is in epoch.json: method, provider, the defences that
+   * ran (exact dedup, near-duplicate stage) and the flagged examples with their evidence.
+   */
+  readonly attribution?: Readonly<Record<string, unknown>>;
   readonly config?: ProtocolConfig;
 }
 
@@ -206,6 +211,7 @@ export async function runEpoch(options: RunEpochOptions): Promise<EpochResult> {
       circuits: { example: { ...summary(exampleKeys), sourceKey: exampleKeys.sourceKey }, payout: { ...summary(payoutKeys), sourceKey: payoutKeys.sourceKey } },
       parameters: { widths: config.widths, fixedPointDecimals: config.fixedPoint.decimals, chainAbsorbWidth: config.hash.chainAbsorbWidth },
       examplesFile: options.examplesFile,
+      ...(options.attribution === undefined ? {} : { attribution: options.attribution }),
       exampleBatches: w.exampleBatches.map((b) => ({ index: b.index, chainIn: b.chainIn, chainOut: b.chainOut, hashIn: b.hashIn, hashOut: b.hashOut, scoreSum: b.scoreSum, rlcSum: b.rlcSum, rho: b.rho, digest: b.digest })),
       payoutBatches: w.payoutBatches.map((b) => ({ index: b.index, chainIn: b.chainIn, chainOut: b.chainOut, amountSum: b.amountSum, rlcSum: b.rlcSum, rho: b.rho, digest: b.digest })),
     };
