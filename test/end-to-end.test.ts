@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawn, execFile } from "node:child_process";
+import { execFile } from "node:child_process";
 import { getAddress, keccak256, toUtf8Bytes } from "ethers";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +11,7 @@ import { config } from "../config/index.ts";
 import { runEpoch } from "../scripts/lib/run-epoch.ts";
 import { buildEpochWitness, readExamplesFile, registrationCommitment } from "../witness/index.ts";
 import { demoContributors } from "../scripts/lib/demo-contributors.ts";
+import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
 
 const execFileAsync = promisify(execFile);
 const E = config.exampleBatch.testSize;
@@ -85,37 +86,15 @@ test("examples file to on-chain balances on the in-process chain: registered, de
   assert.deepEqual(duplicates.map((x: { creditedTo: string }) => x.creditedTo), [demo[0]!.address]);
 });
 
-let node: ReturnType<typeof spawn> | undefined;
+let node: HardhatNode | undefined;
 let rpcUrl = "";
 
 before(async () => {
-  // A standalone `hardhat node` on loopback, in its own process group so it can be stopped whole.
-  const port = 18545 + (process.pid % 1000);
-  node = spawn(process.execPath, [join(PROJECT_ROOT, "node_modules", "hardhat", "dist", "src", "cli.js"), "node", "--hostname", "127.0.0.1", "--port", String(port)], {
-    cwd: PROJECT_ROOT,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  rpcUrl = `http://127.0.0.1:${port}`;
-  await new Promise<void>((resolve, reject) => {
-    let output = "";
-    const timer = setTimeout(() => reject(new Error(`hardhat node did not start:\n${output}`)), 120_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (/Started HTTP and WebSocket JSON-RPC server/.test(output)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    node!.stdout!.on("data", onData);
-    node!.stderr!.on("data", onData);
-    node!.on("exit", (code) => reject(new Error(`hardhat node exited with ${code}:\n${output}`)));
-  });
+  node = await startHardhatNode(18545);
+  rpcUrl = node.url;
 });
 
-after(() => {
-  if (node?.pid) process.kill(-node.pid, "SIGTERM");
-});
+after(() => node?.stop());
 
 test("the same epoch settles on a JSON-RPC node (hardhat node on 127.0.0.1) with --rpc", async () => {
   const examplesFile = smallExamplesFile(4);

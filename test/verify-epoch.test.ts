@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +13,7 @@ import { demoContributors } from "../scripts/lib/demo-contributors.ts";
 import {
   BASE_FIELD_ORDER, contributorView, EpochVerifyError, readEpochRecord, SCALAR_FIELD_ORDER, verifyEpoch, type EpochVerifyErrorCode, type FailureLocation,
 } from "../verify/index.ts";
+import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
 
 const E = config.exampleBatch.testSize;
 const B = config.payoutBatch.testSize;
@@ -35,39 +36,17 @@ function examplesFile(): string {
   return file;
 }
 
-let node: ReturnType<typeof spawn> | undefined;
+let node: HardhatNode | undefined;
 let rpcUrl = "";
 
-/** A standalone `hardhat node` on loopback (its own process group, stopped whole), so --rpc has a chain to read. */
-async function startNode(): Promise<void> {
-  const port = 19545 + (process.pid % 1000);
-  node = spawn(process.execPath, [join(PROJECT_ROOT, "node_modules", "hardhat", "dist", "src", "cli.js"), "node", "--hostname", "127.0.0.1", "--port", String(port)], {
-    cwd: PROJECT_ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"],
-  });
-  rpcUrl = `http://127.0.0.1:${port}`;
-  await new Promise<void>((resolve, reject) => {
-    let output = "";
-    const timer = setTimeout(() => reject(new Error(`hardhat node did not start:\n${output}`)), 120_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (/Started HTTP and WebSocket JSON-RPC server/.test(output)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    node!.stdout!.on("data", onData);
-    node!.stderr!.on("data", onData);
-    node!.on("exit", (code) => reject(new Error(`hardhat node exited with ${code}:\n${output}`)));
-  });
-}
-
 before(async () => {
-  await startNode();
+  node = await startHardhatNode(19545);
+  rpcUrl = node.url;
   await runEpoch({ examplesFile: examplesFile(), pool: 10n ** 24n + 7n, exampleBatchSize: E, payoutBatchSize: B, outDir: honest, rpcUrl, workers: 2, progress: false });
 });
 
 after(async () => {
-  if (node?.pid) process.kill(-node.pid, "SIGTERM");
+  node?.stop();
   await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
 });
 
