@@ -21,25 +21,13 @@
  */
 import { exampleHash, PIXELS, type Dataset } from "./data.ts";
 import { derive, Rng } from "./prng.ts";
+import type { NearDuplicateConfig } from "../config/attribution.ts";
 
 const SIDE = 28;
 const D_SIDE = 14;
 const D = D_SIDE * D_SIDE;
 
-export interface NearDuplicateConfig {
-  readonly enabled: boolean;
-  /** Flag when the max NCC over shifts is at least this. */
-  readonly threshold: number;
-  /** The same against validation examples (copies of them are the most damaging; default = threshold). */
-  readonly validationThreshold?: number;
-  /** Shifts tried: [-maxShift, maxShift]^2 pixels. */
-  readonly maxShift: number;
-  /** LSH tables and sign bits per table. */
-  readonly tables: number;
-  readonly bits: number;
-  /** Descriptor cosine a candidate needs before the full NCC. */
-  readonly gate: number;
-}
+export type { NearDuplicateConfig };
 
 /**
  * Threshold 0.975, measured (seed 20261128): 3,000 honest pool digits against each other and 1,000

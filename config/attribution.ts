@@ -28,6 +28,22 @@ export interface PartitionConfig {
   readonly source?: number;
 }
 
+/** The near-duplicate stage's settings (attribution/near-duplicates.ts). */
+export interface NearDuplicateConfig {
+  readonly enabled: boolean;
+  /** Flag when the max NCC over shifts is at least this. */
+  readonly threshold: number;
+  /** The same against validation examples (copies of them are the most damaging; default = threshold). */
+  readonly validationThreshold?: number;
+  /** Shifts tried: [-maxShift, maxShift]^2 pixels. */
+  readonly maxShift: number;
+  /** LSH tables and sign bits per table. */
+  readonly tables: number;
+  readonly bits: number;
+  /** Descriptor cosine a candidate needs before the full NCC. */
+  readonly gate: number;
+}
+
 export interface AttributionConfig {
   /** Execution providers in order of preference, e.g. ["cuda", "cpu"]. */
   readonly providers: readonly string[];
@@ -49,15 +65,7 @@ export interface AttributionConfig {
   readonly partitions: readonly PartitionConfig[];
   /** Near-duplicate stage before training (attribution/near-duplicates.ts). Optional: absent means
    *  on with DEFAULT_NEAR_DUPLICATES; enabled false trains on every row as registered (copies too). */
-  readonly nearDuplicates?: {
-    readonly enabled: boolean;
-    readonly threshold: number;
-    readonly validationThreshold?: number;
-    readonly maxShift: number;
-    readonly tables: number;
-    readonly bits: number;
-    readonly gate: number;
-  };
+  readonly nearDuplicates?: NearDuplicateConfig;
   readonly eval: {
     readonly trainSize: number;
     readonly targets: number;
