@@ -7,6 +7,7 @@
  */
 export { runAttribution, scoreContributors, type AttributionResult, type ContributorScore, type ExampleScoreRow } from "./pipeline.ts";
 export { detectNearDuplicates, similarity, maxShiftedNcc, DEFAULT_NEAR_DUPLICATES, type NearDuplicateConfig, type NearDuplicateEvidence, type NearDuplicateResult } from "./near-duplicates.ts";
+export { labelInconsistent, labelProbabilities, DEFAULT_LABEL_CONSISTENCY, type LabelConsistencyConfig, type LabelEvidence } from "./label-consistency.ts";
 export { writeAttribution, examplesCsv } from "./output.ts";
 export { buildPartitions, contributorAddress, flipLabels, type Partition } from "./partitions.ts";
 export { loadMnist, splitMnist, exampleHash, datasetHash, subset, concat, type Dataset, type Split } from "./data.ts";

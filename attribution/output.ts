@@ -4,7 +4,8 @@
  *                     decimal fixed-point score (witness/examples-file.ts reads this format)
  *   model.onnx        the exported inference model (its sha256 is modelHash)
  *   attribution.json  method, provider, modelHash, validationHash, accuracy, per-contributor sums,
- *                     the defences that ran and the flagged near copies with their evidence
+ *                     the defences that ran, the flagged near copies and the examples whose label
+ *                     the model finds improbable (label consistency), with their evidence
  */
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -51,6 +52,16 @@ export function writeAttribution(dir: string, result: AttributionResult, decimal
         : { set: "registered", row: f.reference.index, example: hex128(f.reference.exampleHash), contributor: f.reference.contributor },
       similarity: Number(f.similarity.toFixed(6)),
       shift: f.shift,
+    })),
+    labelConsistency: result.labelConsistency ?? null,
+    mislabelled: result.mislabelled.map((m) => ({
+      example: hex128(m.exampleHash),
+      contributor: m.contributor,
+      row: m.index,
+      label: m.label,
+      pLabel: Number(m.pLabel.toFixed(6)),
+      predicted: m.predicted,
+      pPredicted: Number(m.pPredicted.toFixed(6)),
     })),
     contributors: result.contributors.map((c) => ({ ...c, total: formatFixedPoint(c.total, decimals), positiveTotal: formatFixedPoint(c.positiveTotal, decimals) })),
     timings: result.timings,

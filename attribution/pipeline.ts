@@ -12,6 +12,7 @@ import { prepareMethod } from "./methods/index.ts";
 import { buildPartitions, type Partition } from "./partitions.ts";
 import { DEFAULT_NEAR_DUPLICATES, detectNearDuplicates, type NearDuplicateConfig, type NearDuplicateEvidence } from "./near-duplicates.ts";
 import { subset } from "./data.ts";
+import { DEFAULT_LABEL_CONSISTENCY, labelInconsistent, type LabelConsistencyConfig, type LabelEvidence } from "./label-consistency.ts";
 import { validationScores } from "./score.ts";
 import { ensembleOf, mlpShape, providerOptions, runner, trainOptions } from "./session.ts";
 import { train } from "./train.ts";
@@ -56,6 +57,10 @@ export interface AttributionResult {
   readonly nearDuplicates?: NearDuplicateConfig;
   /** Examples flagged as near copies (score 0, not trained on), with evidence. */
   readonly flagged: readonly NearDuplicateEvidence[];
+  /** Label-consistency settings used (undefined when the stage is off). */
+  readonly labelConsistency?: LabelConsistencyConfig;
+  /** Examples whose registered label is improbable under the trained model (score 0), with evidence. */
+  readonly mislabelled: readonly LabelEvidence[];
   /** Seconds per stage. */
   readonly timings: Readonly<Record<string, number>>;
 }
@@ -108,6 +113,30 @@ export async function scoreContributors(
     }
   }
   lap("score");
+  // Label consistency: rows whose registered label the trained model finds improbable score 0
+  // (every row sharing the hash too: an example hash has one score).
+  const lc = settings.labelConsistency ?? DEFAULT_LABEL_CONSISTENCY;
+  const mislabelled: LabelEvidence[] = [];
+  if (lc.enabled) {
+    const out = await run(model.params, data);
+    const check = labelInconsistent(out.logits, data.labels, shape.classes, lc);
+    const trainedRow = kept ?? Array.from({ length: all.size }, (_, i) => i);
+    const bad = new Set(check.rows.map((k) => trainedRow[k]!));
+    if (rawScores === trainedScores) rawScores = trainedScores.slice();
+    const at = new Map<number, number>();
+    trainedRow.forEach((row, k) => at.set(row, k));
+    for (let i = 0; i < all.size; i++) {
+      const first = detection ? detection.firstOf[i]! : i;
+      if (!bad.has(first)) continue;
+      rawScores[i] = 0;
+      const k = at.get(first)!;
+      mislabelled.push({
+        index: i, exampleHash: exampleHash(all, i), contributor: owners[i]!, label: all.labels[i]!,
+        pLabel: check.pLabel[k]!, predicted: check.predicted[k]!, pPredicted: check.pPredicted[k]!,
+      });
+    }
+    lap("labelConsistency");
+  }
   const { normalized, divisor } = normalizeScores(rawScores);
   const fixed = scoresToFixedPoint(normalized, format);
   const rows: ExampleScoreRow[] = [];
@@ -128,9 +157,11 @@ export async function scoreContributors(
   return {
     rows, contributors, method: settings.method, provider: model.provider, model: exported,
     validationHash, validationAccuracy, divisor, rawScores, timings,
-    defences: detection ? ["exact-dedup", "near-duplicates"] : [],
+    defences: [...(detection ? ["exact-dedup", "near-duplicates"] : []), ...(lc.enabled ? ["label-consistency"] : [])],
     ...(detection ? { nearDuplicates: nd } : {}),
     flagged: detection?.evidence ?? [],
+    ...(lc.enabled ? { labelConsistency: lc } : {}),
+    mislabelled,
   };
 }
 

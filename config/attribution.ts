@@ -44,6 +44,15 @@ export interface NearDuplicateConfig {
   readonly gate: number;
 }
 
+/** The label-consistency stage's settings (attribution/label-consistency.ts). */
+export interface LabelConsistencyConfig {
+  readonly enabled: boolean;
+  /** Flag when the trained model gives the registered label a probability below this... */
+  readonly threshold: number;
+  /** ...and another class at least this. */
+  readonly confidence: number;
+}
+
 export interface AttributionConfig {
   /** Execution providers in order of preference, e.g. ["cuda", "cpu"]. */
   readonly providers: readonly string[];
@@ -66,6 +75,9 @@ export interface AttributionConfig {
   /** Near-duplicate stage before training (attribution/near-duplicates.ts). Optional: absent means
    *  on with DEFAULT_NEAR_DUPLICATES; enabled false trains on every row as registered (copies too). */
   readonly nearDuplicates?: NearDuplicateConfig;
+  /** Label-consistency stage after training (attribution/label-consistency.ts). Optional: absent
+   *  means DEFAULT_LABEL_CONSISTENCY; flagged rows (label improbable under the model) score 0. */
+  readonly labelConsistency?: LabelConsistencyConfig;
   readonly eval: {
     readonly trainSize: number;
     readonly targets: number;
@@ -151,6 +163,13 @@ export function parseAttributionConfig(raw: unknown, file: string): AttributionC
     int(file, "attribution.nearDuplicates.tables", n.tables, 1, 256);
     int(file, "attribution.nearDuplicates.bits", n.bits, 1, 30);
     real(file, "attribution.nearDuplicates.gate", n.gate, -1, 1);
+  }
+  if (a.labelConsistency !== undefined) {
+    const l = a.labelConsistency;
+    if (typeof l !== "object" || l === null) throw new ConfigError(file, "attribution.labelConsistency", "expected an object");
+    if (typeof l.enabled !== "boolean") throw new ConfigError(file, "attribution.labelConsistency.enabled", "expected true or false");
+    real(file, "attribution.labelConsistency.threshold", l.threshold, 0, 1);
+    real(file, "attribution.labelConsistency.confidence", l.confidence, 0, 1);
   }
   const e = a.eval;
   int(file, "attribution.eval.trainSize", e?.trainSize, 20, 9000);

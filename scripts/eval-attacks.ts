@@ -1,9 +1,11 @@
 /**
- * npm run eval:attacks [-- --honest N] [--size N] [--validation N] [--method M] [--epochs N] [--out FILE]
+ * npm run eval:attacks [-- --honest N] [--size N] [--validation N] [--method M] [--epochs N]
+ *                         [--label-consistency on|off] [--label-threshold P] [--label-confidence P] [--out FILE]
  *
  * The Sybil and manipulation attack suite on MNIST (issue 11). `honest` clean contributors of
  * `size` digits each register first, then the attacker. Every scenario trains and scores with the
- * attribution pipeline (defences as configured: exact copies trained once, near-duplicate stage),
+ * attribution pipeline (defences as configured: exact copies trained once, near-duplicate stage,
+ * label consistency),
  * then pays a pool R under the real policy (witness/ buildEpochWitness). Each row: the attacker's
  * payout relative to honest behaviour (registering its data once, under one identity) and
  * pass/fail against the issue's target. Table on stdout, JSON in bench-results/attacks.json.
@@ -14,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { config } from "../config/index.ts";
 import type { AttributionConfig } from "../config/attribution.ts";
-import { concat, flipLabels, splitMnist, subset, DEFAULT_NEAR_DUPLICATES, type Dataset, type Partition } from "../attribution/index.ts";
+import { concat, flipLabels, splitMnist, subset, DEFAULT_LABEL_CONSISTENCY, DEFAULT_NEAR_DUPLICATES, type Dataset, type Partition } from "../attribution/index.ts";
 import { derive, Rng } from "../attribution/prng.ts";
 import { party, rewardOf, rotatedCopy, runScenario, shiftedNoisyCopy } from "./lib/attacks.ts";
 
@@ -26,12 +28,15 @@ const { values } = parseArgs({
     validation: { type: "string", default: "500" },
     method: { type: "string", default: config.attribution.method },
     epochs: { type: "string", default: String(config.attribution.training.epochs) },
+    "label-consistency": { type: "string" },
+    "label-threshold": { type: "string" },
+    "label-confidence": { type: "string" },
     out: { type: "string", default: join(ROOT, "bench-results", "attacks.json") },
   },
 });
 const HONEST = Number(values.honest), SIZE = Number(values.size);
 const POOL = 10n ** 24n; // 1,000,000 $OPEN in base units
-const settings: AttributionConfig = {
+let settings: AttributionConfig = {
   ...config.attribution,
   providers: ["cpu"],
   strict: true,
@@ -39,6 +44,13 @@ const settings: AttributionConfig = {
   validationSize: Number(values.validation),
   training: { ...config.attribution.training, epochs: Number(values.epochs) },
 };
+const lc0 = settings.labelConsistency ?? DEFAULT_LABEL_CONSISTENCY;
+const lc = {
+  enabled: values["label-consistency"] === undefined ? lc0.enabled : values["label-consistency"] === "on",
+  threshold: values["label-threshold"] === undefined ? lc0.threshold : Number(values["label-threshold"]),
+  confidence: values["label-confidence"] === undefined ? lc0.confidence : Number(values["label-confidence"]),
+};
+settings = { ...settings, labelConsistency: lc };
 const nd = settings.nearDuplicates ?? DEFAULT_NEAR_DUPLICATES;
 const seed = settings.seed;
 const split = splitMnist(seed, settings.validationSize);
@@ -56,7 +68,7 @@ const t0 = performance.now();
 const run = async (name: string, parts: Partition[]) => {
   const t = performance.now();
   const r = await runScenario(parts, val, settings, POOL);
-  console.error(`  ${name}: ${((performance.now() - t) / 1000).toFixed(1)} s, ${r.result.flagged.length} flagged`);
+  console.error(`  ${name}: ${((performance.now() - t) / 1000).toFixed(1)} s, ${r.result.flagged.length} flagged, ${r.result.mislabelled.length} label-inconsistent`);
   return r;
 };
 const honestFlagged = (flagged: readonly { contributor: string }[], parts: readonly Partition[]) => {
@@ -71,7 +83,10 @@ const P0 = rewardOf(base.pay, [A]);
 const V0 = rewardOf(base.pay, [victim]);
 const ratio = (p: bigint) => Number((p * 1_000_000n) / P0) / 1_000_000;
 const baseHonestFlagged = honestFlagged(base.result.flagged, [...honest, victim]);
-console.error(`  baseline: attacker ${P0}, victim ${V0}, honest flagged ${baseHonestFlagged}/${(HONEST + 1) * SIZE}`);
+// Honest rows the label-consistency stage zeroes (and how many of them had a positive score otherwise is not known here).
+const baseHonestMislabelled = honestFlagged(base.result.mislabelled, [...honest, victim, A]);
+const honestRows = (HONEST + 2) * SIZE;
+console.error(`  baseline: attacker ${P0}, victim ${V0}, honest flagged ${baseHonestFlagged}/${(HONEST + 1) * SIZE}, honest label-inconsistent ${baseHonestMislabelled}/${honestRows}`);
 
 // G1: k exact copies under k extra identities (one identity cannot claim an example twice: DUPLICATE_CLAIM).
 for (const k of [1, 5, 10]) {
@@ -128,7 +143,15 @@ for (const k of [1, 5, 10]) {
   const scores = r.result.rows.filter((x) => x.contributor === B.address).map((x) => x.score);
   const zero = scores.filter((s) => s <= 0n).length / scores.length;
   const x = ratio(rewardOf(r.pay, [B]));
-  rows.push({ attack: `G5 ${SIZE} planted mislabelled examples`, target: ">= 90 % paid zero", figure: zero, display: `${(100 * zero).toFixed(1)} % paid zero (payout ${x.toFixed(3)}x)`, pass: zero >= 0.9, note: "paid zero = score <= 0 (clipped)" });
+  const caught = r.result.mislabelled.filter((m) => m.contributor === B.address).length;
+  const hz = honestFlagged(r.result.mislabelled, [...honest, victim]) / ((HONEST + 1) * SIZE);
+  const bz = baseHonestMislabelled / honestRows;
+  rows.push({
+    attack: `G5 ${SIZE} planted mislabelled examples`, target: ">= 90 % paid zero, <= 2 % honest zeroed", figure: zero,
+    display: `${(100 * zero).toFixed(1)} % paid zero (payout ${x.toFixed(3)}x); honest label-zeroed ${(100 * hz).toFixed(2)} % (baseline ${(100 * bz).toFixed(2)} %)`,
+    pass: zero >= 0.9 && hz <= 0.02 && bz <= 0.02,
+    note: `paid zero = score <= 0 (clipped); label consistency ${lc.enabled ? `on (p(label) < ${lc.threshold}, other class >= ${lc.confidence}): ${caught}/${SIZE} flagged` : "off"}`,
+  });
 }
 // G6: copies of validation examples, exact and shifted+noisy.
 {
@@ -156,12 +179,12 @@ for (const k of [1, 5, 10]) {
 const seconds = (performance.now() - t0) / 1000;
 const w = Math.max(...rows.map((r) => r.attack.length));
 const d = Math.max(...rows.map((r) => r.display.length));
-console.log(`attack suite: ${settings.method}, ${HONEST} honest x ${SIZE} digits, attacker ${SIZE}, validation ${settings.validationSize}; near-duplicates ${nd.enabled ? `on (threshold ${nd.threshold}, shifts +-${nd.maxShift})` : "off"}; baseline honest flagged ${baseHonestFlagged}/${(HONEST + 1) * SIZE}; ${seconds.toFixed(0)} s`);
+console.log(`attack suite: ${settings.method}, ${HONEST} honest x ${SIZE} digits, attacker ${SIZE}, validation ${settings.validationSize}; near-duplicates ${nd.enabled ? `on (threshold ${nd.threshold}, shifts +-${nd.maxShift})` : "off"}; label consistency ${lc.enabled ? `on (p(label) < ${lc.threshold}, other >= ${lc.confidence})` : "off"}; baseline honest flagged ${baseHonestFlagged}/${(HONEST + 1) * SIZE}, label-zeroed ${baseHonestMislabelled}/${honestRows}; ${seconds.toFixed(0)} s`);
 console.log(`${"attack".padEnd(w)} | ${"result".padEnd(d)} | target                          | pass`);
 for (const r of rows) console.log(`${r.attack.padEnd(w)} | ${r.display.padEnd(d)} | ${r.target.padEnd(31)} | ${r.pass ? "PASS" : "FAIL"}${r.note ? `  (${r.note})` : ""}`);
 mkdirSync(dirname(values.out), { recursive: true });
 writeFileSync(values.out, `${JSON.stringify({
   method: settings.method, honest: HONEST, size: SIZE, validation: settings.validationSize, epochs: settings.training.epochs, pool: POOL.toString(),
-  nearDuplicates: nd, baseline: { attacker: P0.toString(), victim: V0.toString(), honestFlagged: baseHonestFlagged }, seconds, rows,
+  nearDuplicates: nd, labelConsistency: lc, baseline: { attacker: P0.toString(), victim: V0.toString(), honestFlagged: baseHonestFlagged, honestLabelZeroed: baseHonestMislabelled, honestRows }, seconds, rows,
 }, null, 2)}\n`);
 console.log(`wrote ${values.out}`);

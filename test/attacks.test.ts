@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { config } from "../config/index.ts";
 import type { AttributionConfig } from "../config/attribution.ts";
-import { concat, detectNearDuplicates, DEFAULT_NEAR_DUPLICATES, similarity, splitMnist, subset, writeAttribution, type Dataset } from "../attribution/index.ts";
+import { concat, detectNearDuplicates, DEFAULT_LABEL_CONSISTENCY, DEFAULT_NEAR_DUPLICATES, flipLabels, labelInconsistent, similarity, splitMnist, subset, writeAttribution, type Dataset } from "../attribution/index.ts";
 import { derive } from "../attribution/prng.ts";
 import { party, rewardOf, rotatedCopy, runScenario, shiftedNoisyCopy } from "../scripts/lib/attacks.ts";
 
@@ -86,11 +86,11 @@ describe("attacks", () => {
     assert.equal(rewardOf(r.pay, [copies, val]), 0n);
     const flaggedRows = new Set(r.result.flagged.map((f) => f.index));
     r.result.rows.forEach((row, i) => { if (flaggedRows.has(i)) assert.equal(row.score, 0n); });
-    assert.deepEqual(r.result.defences, ["exact-dedup", "near-duplicates"]);
+    assert.deepEqual(r.result.defences, ["exact-dedup", "near-duplicates", "label-consistency"]);
     const dir = mkdtempSync(join(tmpdir(), "attacks-"));
     try {
       const summary = JSON.parse(readFileSync(writeAttribution(dir, r.result, 6).summary, "utf8"));
-      assert.deepEqual(summary.defences, ["exact-dedup", "near-duplicates"]);
+      assert.deepEqual(summary.defences, ["exact-dedup", "near-duplicates", "label-consistency"]);
       assert.ok(summary.flagged.length >= 40 + 10);
       assert.ok(summary.flagged.some((f: { reference: { set: string } }) => f.reference.set === "validation"));
     } finally {
@@ -115,5 +115,41 @@ describe("attacks", () => {
     const r = await runScenario([...honest, A, rot], split.validation, settings, POOL);
     const x = Number((rewardOf(r.pay, [A, rot]) * 1000n) / rewardOf(base.pay, [A])) / 1000;
     assert.ok(x <= 2, `${x}x`);
+  });
+
+  test("label consistency: a label the model finds improbable (another class confident) is flagged; a consistent or merely uncertain one is not", () => {
+    const cfg = DEFAULT_LABEL_CONSISTENCY;
+    const logits = new Float32Array(30);
+    logits[3] = 6; // row 0: class 3 confident, registered 7 -> flagged
+    logits[10 + 7] = 6; // row 1: class 7 confident, registered 7 -> consistent
+    for (let c = 0; c < 10; c++) logits[20 + c] = 0; // row 2: uniform (p = 0.1 each) -> not confident
+    const r = labelInconsistent(logits, Uint8Array.from([7, 7, 5]), 10, cfg);
+    assert.deepEqual(r.rows, [0]);
+    assert.ok(r.pLabel[0]! < cfg.threshold && r.pPredicted[0]! >= cfg.confidence);
+  });
+
+  test("G5: planted mislabelled examples are flagged by label consistency and score 0; clean ones are not", async () => {
+    const lcSettings: AttributionConfig = { ...settings, hidden: 64, training: { ...config.attribution.training, epochs: 5 } };
+    const bad = digits(700, 20);
+    flipLabels(bad, 1, derive(5, "t"));
+    const planter = party("planter", bad);
+    const r = await runScenario([...honest, planter], split.validation, lcSettings, POOL);
+    assert.ok(r.result.defences.includes("label-consistency"));
+    const caught = r.result.mislabelled.filter((m) => m.contributor === planter.address);
+    assert.ok(caught.length >= 10, `${caught.length}/20 planted mislabelled examples flagged`);
+    for (const m of r.result.mislabelled) {
+      assert.equal(r.result.rows[m.index]!.score, 0n);
+      assert.notEqual(m.predicted, m.label);
+    }
+    const clean = r.result.mislabelled.filter((m) => m.contributor !== planter.address).length;
+    assert.ok(clean <= 4, `${clean}/200 clean examples flagged`);
+    const dir = mkdtempSync(join(tmpdir(), "attacks-"));
+    try {
+      const summary = JSON.parse(readFileSync(writeAttribution(dir, r.result, 6).summary, "utf8"));
+      assert.equal(summary.mislabelled.length, r.result.mislabelled.length);
+      assert.deepEqual(summary.labelConsistency, DEFAULT_LABEL_CONSISTENCY);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { config, ConfigError } from "../config/index.ts";
 import { parseAttributionConfig, type AttributionConfig, type AttributionMethod } from "../config/attribution.ts";
 import { computeAddress, keccak256, toUtf8Bytes } from "ethers";
-import { DEFAULT_NEAR_DUPLICATES, buildPartitions, contributorAddress, examplesCsv, exampleHash, splitMnist, rocAuc, runAttribution, spearman, writeAttribution } from "../attribution/index.ts";
+import { DEFAULT_LABEL_CONSISTENCY, DEFAULT_NEAR_DUPLICATES, buildPartitions, contributorAddress, examplesCsv, exampleHash, splitMnist, rocAuc, runAttribution, spearman, writeAttribution } from "../attribution/index.ts";
 
 const FORMAT = { decimals: 6, scoreBits: 48 };
 
@@ -75,7 +75,8 @@ describe("attribution scores", () => {
     // The scoring method's ranking on the rows as registered (defences off: this tiny setup's
     // AUC moves with the 30 copies it trains on; the defended pipeline's figure is eval:attacks G5).
     const nearDuplicates = { ...DEFAULT_NEAR_DUPLICATES, enabled: false };
-    const r = await runAttribution({ ...settings, nearDuplicates, training: { ...settings.training, epochs: 6 } }, FORMAT, () => {});
+    const labelConsistency = { ...DEFAULT_LABEL_CONSISTENCY, enabled: false };
+    const r = await runAttribution({ ...settings, nearDuplicates, labelConsistency, training: { ...settings.training, epochs: 6 } }, FORMAT, () => {});
     const noisy = r.partitions[1]!;
     const scores = r.rows.slice(150, 230).map((x) => -Number(x.score));
     const auc = rocAuc(scores, [...noisy.flipped].map(Boolean));
