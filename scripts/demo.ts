@@ -127,7 +127,7 @@ async function attribute(log: (m: string) => void) {
   const result = await runAttribution(config.attribution, format, log);
   const paths = writeAttribution(join(PROJECT_ROOT, "build", "attribution"), result, format.decimals);
   log(`attribution: ${result.rows.length} examples scored on ${result.provider}, validation accuracy ${(result.validationAccuracy * 100).toFixed(1)} %, model sha256 ${result.model.hash.slice(0, 16)}...; ${relative(process.cwd(), paths.examples)}`);
-  log(`attribution: defences ${result.defences.join(", ") || "none"}; ${result.flagged.length} examples flagged as near copies (score 0), evidence in ${relative(process.cwd(), paths.summary)}`);
+  log(`attribution: defences ${result.defences.join(", ") || "none"}; ${result.flagged.length} examples flagged as near copies and ${result.mislabelled.length} as mislabelled (score 0), evidence in ${relative(process.cwd(), paths.summary)}`);
   const attribution = {
     method: result.method,
     provider: result.provider,
@@ -135,6 +135,7 @@ async function attribute(log: (m: string) => void) {
     defences: result.defences,
     ...(result.nearDuplicates === undefined ? {} : { nearDuplicates: result.nearDuplicates }),
     flagged: result.flagged,
+    mislabelled: result.mislabelled,
   };
   return { examplesFile: paths.examples, modelHash: `0x${result.model.hash}`, validationCommitment: `0x${result.validationHash}`, attribution };
 }
