@@ -14,14 +14,10 @@ import * as snarkjs from "snarkjs";
 import { payoutCircuitName, PROJECT_ROOT, setupCircuit } from "../circuits/index.ts";
 import { config } from "../config/index.ts";
 import { createProverPool, proveBatches, ProverError, readProofFile, type ProofJob } from "../prover/index.ts";
-import { buildPayoutBatches, epochDomain, splitPool } from "../witness/index.ts";
+import { payoutFixture } from "./helpers/payout-fixture.ts";
 
 const B = config.payoutBatch.testSize;
-const contributors = Array.from({ length: 2 * B }, (_, i) => ({
-  address: BigInt(`0x${(0xfeed + i * 0x1b3).toString(16).padStart(40, "3")}`),
-  amount: 5_000_000n * BigInt(i + 1) + 3n,
-}));
-const batches = buildPayoutBatches(splitPool(contributors, 10n ** 24n, config), epochDomain(31337n, "0x5FbDB2315678afecb367f032d93F642f64180aa3", 10n), 0n, B, config);
+const batches = payoutFixture("prover-backend", 2 * B, 10n);
 const scratch = mkdtempSync(join(tmpdir(), "prover-backend-"));
 const keys = await setupCircuit(payoutCircuitName(B));
 const snarkjsCli = join(PROJECT_ROOT, "node_modules", "snarkjs", "build", "cli.cjs");

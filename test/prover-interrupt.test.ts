@@ -12,15 +12,11 @@ import * as snarkjs from "snarkjs";
 import { payoutCircuitName, setupCircuit, toJson } from "../circuits/index.ts";
 import { config } from "../config/index.ts";
 import { inputHash, readProofFile } from "../prover/index.ts";
-import { buildPayoutBatches, epochDomain, splitPool } from "../witness/index.ts";
+import { payoutFixture } from "./helpers/payout-fixture.ts";
 import { startProverCli } from "./helpers/children.ts";
 
 const B = config.payoutBatch.testSize;
-const contributors = Array.from({ length: 10 * B }, (_, i) => ({
-  address: BigInt(`0x${(0xc0de + i * 0x3a7).toString(16).padStart(40, "5")}`),
-  amount: 3_000_000n * BigInt(i + 1) + 11n,
-}));
-const batches = buildPayoutBatches(splitPool(contributors, 10n ** 24n, config), epochDomain(31337n, "0x5FbDB2315678afecb367f032d93F642f64180aa3", 9n), 0n, B, config);
+const batches = payoutFixture("prover-interrupt", 10 * B, 9n);
 const scratch = mkdtempSync(join(tmpdir(), "prover-interrupt-"));
 
 after(async () => {

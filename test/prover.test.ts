@@ -23,18 +23,14 @@ import {
   type ProofJob,
   type ProofProgress,
 } from "../prover/index.ts";
-import { buildPayoutBatches, epochDomain, splitPool, type PayoutBatch } from "../witness/index.ts";
+import type { PayoutBatch } from "../witness/index.ts";
+import { payoutFixture } from "./helpers/payout-fixture.ts";
 
 const B = config.payoutBatch.testSize;
 const POOL = 10n ** 24n + 987_654_321n; // 1e6 OPEN plus change, so remainders are not 0
-const DOMAIN = epochDomain(31337n, "0x5FbDB2315678afecb367f032d93F642f64180aa3", 3n);
 
 const keys = await setupCircuit(payoutCircuitName(B));
-const contributors = Array.from({ length: 10 }, (_, i) => ({
-  address: BigInt(`0x${(0xa11ce + i * 0x1f3).toString(16).padStart(40, "7")}`),
-  amount: 1_000_000n * BigInt(i + 1) + 4_321n,
-}));
-const batches = buildPayoutBatches(splitPool(contributors, POOL, config), DOMAIN, 0n, B, config);
+const batches = payoutFixture("prover", 10, 3n, POOL);
 const scratch = mkdtempSync(join(tmpdir(), "prover-test-"));
 const pool = createProverPool({ workers: 2 });
 

@@ -14,7 +14,7 @@ import * as snarkjs from "snarkjs";
 import { payoutCircuitName, setupCircuit, toJson } from "../circuits/index.ts";
 import { config } from "../config/index.ts";
 import { clearQueue, enqueueProofJobs, inputHash, readProofFile, waitForQueue, type ProofJob } from "../prover/index.ts";
-import { buildPayoutBatches, epochDomain, splitPool } from "../witness/index.ts";
+import { payoutFixture } from "./helpers/payout-fixture.ts";
 import { reachable, startProverCli, type Child } from "./helpers/children.ts";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -23,12 +23,7 @@ if (!redisUp && process.env.REDIS_URL !== undefined) throw new Error(`REDIS_URL=
 const skip = redisUp ? false : `Redis not reachable at ${REDIS_URL}: set REDIS_URL or start redis-server (Debian: apt-get install redis-server) to run the queue tests`;
 
 const B = config.payoutBatch.testSize;
-const DOMAIN = epochDomain(31337n, "0x5FbDB2315678afecb367f032d93F642f64180aa3", 8n);
-const contributors = Array.from({ length: 6 * B }, (_, i) => ({
-  address: BigInt(`0x${(0xbee5 + i * 0x2f1).toString(16).padStart(40, "9")}`),
-  amount: 2_000_000n * BigInt(i + 1) + 77n,
-}));
-const batches = buildPayoutBatches(splitPool(contributors, 10n ** 24n, config), DOMAIN, 0n, B, config);
+const batches = payoutFixture("queue", 6 * B, 8n);
 const scratch = mkdtempSync(join(tmpdir(), "queue-test-"));
 const children: Child[] = [];
 const queues: string[] = [];
