@@ -1,0 +1,225 @@
+/**
+ * npm run bench:epoch -- [--examples 100000] [--contributors 1000] [--mode pool|queue|both]
+ *                        [--queue-workers 2] [--dir DIR] [--out FILE]
+ *
+ * Proves one whole epoch of synthetic examples at the demo batch sizes, the way a trainer would
+ * after a large run: the reward policy and both tables from witness/ (1 % of the examples claimed
+ * again by a later registrant, scores signed), then every ExampleBatch and PayoutBatch proof
+ *   pool:  on this machine's Piscina pool (one worker per core), resumable: rerun with the same
+ *          --dir after a crash or Ctrl-C and only missing or invalid proofs are made;
+ *   queue: through BullMQ on Redis (--queue or REDIS_URL) with --queue-workers `prover worker`
+ *          processes sharing the cores, the way several machines would share an epoch.
+ * Measured: wall time, examples proved per second, peak RSS (the proving process with all its
+ * threads; for the queue, each worker process), and every proof file is read back and checked to
+ * carry its batch's public signals. From the pool's per-example cost it projects a 1,000,000-example
+ * epoch on 1, 16 and 64 cores and prints the formula. Table on stdout, JSON to --out
+ * (bench-results/epoch-<N>.json).
+ */
+import { createHash } from "node:crypto";
+import { spawn, type ChildProcess } from "node:child_process";
+import { availableParallelism } from "node:os";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { exampleCircuitName, payoutCircuitName, PROJECT_ROOT, toJson, writeFileAtomic } from "../circuits/index.ts";
+import { loadCircuitKeys, type KeySetKeys } from "../circuits/ceremony/index.ts";
+import { config } from "../config/index.ts";
+import {
+  createProverPool, enqueueProofJobs, clearQueue, proveBatches, readProofFile, waitForQueue, type ProofJob,
+} from "../prover/index.ts";
+import { buildEpochWitness, epochDomain, registrationCommitment, type ExampleScore, type Registration } from "../witness/index.ts";
+import { startProgress } from "./lib/progress.ts";
+
+const { values } = parseArgs({
+  options: {
+    examples: { type: "string", default: "100000" },
+    contributors: { type: "string", default: "1000" },
+    mode: { type: "string", default: "both" },
+    "queue-workers": { type: "string", default: "2" },
+    queue: { type: "string" },
+    dir: { type: "string" },
+    out: { type: "string" },
+  },
+  strict: true,
+});
+const positive = (name: string, v: string): number => {
+  if (!/^[1-9][0-9]*$/.test(v)) throw new RangeError(`--${name} must be a positive integer, got ${v}`);
+  return Number(v);
+};
+const N = positive("examples", values.examples);
+const C = positive("contributors", values.contributors);
+const queueWorkers = positive("queue-workers", values["queue-workers"]);
+if (!["pool", "queue", "both"].includes(values.mode)) throw new RangeError(`--mode must be pool, queue or both, got ${values.mode}`);
+const queueUrl = values.queue ?? process.env.REDIS_URL;
+if (values.mode !== "pool" && queueUrl === undefined) throw new RangeError("--mode queue needs --queue redis://HOST:PORT (or REDIS_URL)");
+const cores = availableParallelism();
+const E = config.exampleBatch.demoSize;
+const B = config.payoutBatch.demoSize;
+const dir = values.dir ?? join(PROJECT_ROOT, "build", `epoch-${N}`);
+const out = values.out ?? join(PROJECT_ROOT, "bench-results", `epoch-${N}.json`);
+const log = (m: string) => console.error(m);
+
+// 1. The epoch: N examples of C contributors (round robin), 1 % of them claimed again by a later
+// registrant, signed scores; each contributor's registration commits to its claims.
+const sha = (s: string) => BigInt(`0x${createHash("sha256").update(s).digest("hex").slice(0, 32)}`);
+const address = (i: number) => BigInt(`0x${createHash("sha256").update(`contributor ${i}`).digest("hex").slice(0, 40)}`);
+const witnessStart = performance.now();
+const claims: ExampleScore[] = [];
+for (let i = 0; i < N; i++) {
+  const score = BigInt((Number(sha(`score ${i}`) % 2_000_001n) - 500_000)); // fixed point, a quarter negative
+  claims.push({ hash: sha(`example ${i}`), contributor: address(i % C), score });
+  if (i % 100 === 99) claims.push({ hash: sha(`example ${i}`), contributor: address((i + 1 + C / 2) % C), score });
+}
+const byContributor = new Map<bigint, bigint[]>();
+for (const c of claims) {
+  const list = byContributor.get(c.contributor);
+  if (list) list.push(c.hash);
+  else byContributor.set(c.contributor, [c.hash]);
+}
+const registrations: Registration[] = Array.from({ length: C }, (_, order) => {
+  const hashes = byContributor.get(address(order)) ?? [];
+  return { contributor: address(order), commitment: registrationCommitment(hashes), count: hashes.length, order };
+});
+const domain = epochDomain(31337n, "0x000000000000000000000000000000000000bEEF", 1n);
+const w = buildEpochWitness({ examples: claims, registrations, pool: 10n ** 24n, domain, exampleBatchSize: E, payoutBatchSize: B, config });
+const witnessMs = performance.now() - witnessStart;
+log(`epoch: ${N} examples (${claims.length} claims, ${w.duplicates.length} duplicates), ${C} contributors -> ${w.exampleBatches.length} ExampleBatch(${E}) + ${w.payoutBatches.length} PayoutBatch(${B}) proofs; witness ${(witnessMs / 1000).toFixed(1)} s`);
+
+const exampleKeys = await loadCircuitKeys(exampleCircuitName(E), { log });
+const payoutKeys = await loadCircuitKeys(payoutCircuitName(B), { log });
+type Circuit = { readonly keys: KeySetKeys; readonly jobs: ProofJob[] };
+const circuitsIn = (proofsDir: string): Circuit[] => [
+  { keys: exampleKeys, jobs: w.exampleBatches.map((b) => ({ name: `example-${b.index}`, input: b.input, expectedPublicSignals: b.publicSignals, outPath: join(proofsDir, `example-${b.index}.json`) })) },
+  { keys: payoutKeys, jobs: w.payoutBatches.map((b) => ({ name: `payout-${b.index}`, input: b.input, expectedPublicSignals: b.publicSignals, outPath: join(proofsDir, `payout-${b.index}.json`) })) },
+];
+const totalProofs = w.exampleBatches.length + w.payoutBatches.length;
+
+/** Every proof file is there and carries its batch's public signals (each was verified when written). */
+function checkProofs(circuits: readonly Circuit[]): void {
+  for (const { jobs } of circuits) {
+    for (const job of jobs) {
+      const file = readProofFile(job.outPath, job.name);
+      if (file.publicSignals.join() !== job.expectedPublicSignals!.map(String).join()) throw new Error(`${job.outPath}: public signals differ from the batch's`);
+    }
+  }
+}
+
+interface RunRow {
+  readonly mode: string;
+  readonly workers: string;
+  readonly proofs: number;
+  readonly proved: number;
+  readonly wallMs: number;
+  readonly peakRssMiB: readonly number[];
+}
+const rows: RunRow[] = [];
+
+// 2. The local pool.
+async function provePool(): Promise<RunRow> {
+  const circuits = circuitsIn(join(dir, "pool"));
+  mkdirSync(join(dir, "pool"), { recursive: true });
+  const pool = createProverPool();
+  const bar = startProgress("pool", totalProofs, "proofs");
+  let done = 0;
+  let proved = 0;
+  const start = performance.now();
+  try {
+    for (const { keys, jobs } of circuits) {
+      const results = await proveBatches(pool, keys, jobs, { onProgress: (p) => bar.update(++done, `${p.job} ${p.status}`) });
+      proved += results.filter((r) => r.status === "proved").length;
+    }
+  } finally {
+    bar.stop();
+    await pool.close();
+  }
+  const wallMs = performance.now() - start;
+  checkProofs(circuits);
+  return { mode: "pool", workers: `1 process, ${pool.size} threads`, proofs: totalProofs, proved, wallMs, peakRssMiB: [process.resourceUsage().maxRSS / 1024] };
+}
+
+// 3. The queue: `prover worker` processes, each with its share of the cores.
+function peakRssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmHWM:"));
+  return line ? Number(line.split(/\s+/)[1]) / 1024 : Number.NaN;
+}
+
+function startQueueWorker(url: string, queueName: string, threads: number, provedBy: Map<string, number>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ["scripts/prover.ts", "worker", "--queue", url, "--queue-name", queueName, "--workers", String(threads)], {
+    cwd: PROJECT_ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    let pending = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      pending += chunk.toString();
+      const lines = pending.split("\n");
+      pending = lines.pop()!;
+      for (const line of lines) {
+        if (line.startsWith("worker ready")) resolve(child);
+        const proved = /^proved (\S+) /.exec(line);
+        if (proved) provedBy.set(proved[1]!, (provedBy.get(proved[1]!) ?? 0) + 1);
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`queue worker exited with ${code} before it was ready`)));
+  });
+}
+
+async function proveQueue(url: string): Promise<RunRow> {
+  const circuits = circuitsIn(join(dir, "queue"));
+  mkdirSync(join(dir, "queue"), { recursive: true });
+  const queueName = `bench-epoch-${N}`;
+  const threads = Math.max(1, Math.floor(cores / queueWorkers));
+  const provedBy = new Map<string, number>();
+  const children = await Promise.all(Array.from({ length: queueWorkers }, () => startQueueWorker(url, queueName, threads, provedBy)));
+  const bar = startProgress("queue", totalProofs, "proofs");
+  const start = performance.now();
+  try {
+    for (const { keys, jobs } of circuits) await enqueueProofJobs(url, keys, jobs, { queueName });
+    const counts = await waitForQueue(url, { queueName, intervalMs: 1000, onCounts: (c) => bar.update(c.completed + c.failed, `${c.active} active, ${c.failed} failed`) });
+    if (counts.failed > 0) throw new Error(`${counts.failed} queue jobs failed`);
+  } finally {
+    bar.stop();
+  }
+  const wallMs = performance.now() - start;
+  const peaks = children.map((c) => peakRssMiB(c.pid!));
+  for (const c of children) c.kill("SIGTERM");
+  await clearQueue(url, { queueName });
+  checkProofs(circuits);
+  // No proof made twice: each job name was proved by exactly one worker, once (a resumed run skips).
+  const twice = [...provedBy].filter(([, n]) => n > 1);
+  if (twice.length > 0) throw new Error(`proved more than once: ${twice.map(([j]) => j).join(", ")}`);
+  const proved = provedBy.size;
+  return { mode: "queue", workers: `${queueWorkers} processes x ${threads} threads`, proofs: totalProofs, proved, wallMs, peakRssMiB: peaks };
+}
+
+if (values.mode !== "queue") rows.push(await provePool());
+if (values.mode !== "pool") rows.push(await proveQueue(queueUrl!));
+
+// 4. Report and projection. The per-example cost is the pool's wall time times its cores over
+// the examples (payout proofs included, amortised): core-seconds per example.
+const pool = rows.find((r) => r.mode === "pool" && r.proved === r.proofs) ?? rows.find((r) => r.proved === r.proofs);
+const coreSecondsPerExample = pool ? (pool.wallMs / 1000) * cores / N : undefined;
+const projection = coreSecondsPerExample === undefined ? undefined : [1, 16, 64].map((k) => ({ cores: k, hours: (1_000_000 * coreSecondsPerExample) / k / 3600 }));
+const table = (head: string[], body: (string | number)[][]) => {
+  const cells = body.map((r) => r.map(String));
+  const wd = head.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
+  return [head.map((h, i) => h.padEnd(wd[i]!)).join("  "), wd.map((x) => "-".repeat(x)).join("  "), ...cells.map((r) => r.map((c, i) => (i < 2 ? c.padEnd(wd[i]!) : c.padStart(wd[i]!))).join("  "))].join("\n");
+};
+console.log(`\nEpoch of ${N} examples, ${C} contributors: ${w.exampleBatches.length} ExampleBatch(${E}) + ${w.payoutBatches.length} PayoutBatch(${B}) proofs on ${cores} cores; witness (policy, tables, commitments, batches) ${(witnessMs / 1000).toFixed(1)} s`);
+console.log(table(["mode", "workers", "proofs", "proved now", "wall s", "ms/proof", "examples/s", "peak RSS MiB"], rows.map((r) => [
+  r.mode, r.workers, r.proofs, r.proved, (r.wallMs / 1000).toFixed(0), (r.wallMs / r.proofs).toFixed(0), ((N * 1000) / r.wallMs).toFixed(1), r.peakRssMiB.map((m) => m.toFixed(0)).join(" + "),
+])));
+if (rows.some((r) => r.proved < r.proofs)) console.log("(a run that resumed proved only the missing proofs: its rates are not comparable)");
+if (projection && coreSecondsPerExample !== undefined) {
+  console.log(`\nProjection of a 1,000,000-example epoch: T(k) = 1,000,000 x c / k, c = ${coreSecondsPerExample.toFixed(4)} core-seconds per example measured above (wall x ${cores} cores / ${N}; payout proofs amortised; perfect scaling assumed, proofs are independent)`);
+  console.log(table(["cores", "hours"], projection.map((p) => [p.cores, p.hours.toFixed(2)])));
+}
+mkdirSync(join(out, ".."), { recursive: true });
+writeFileAtomic(out, toJson({
+  date: new Date().toISOString(), cores, examples: N, claims: claims.length, duplicates: w.duplicates.length, contributors: C,
+  exampleBatch: { size: E, proofs: w.exampleBatches.length, constraints: exampleKeys.constraints },
+  payoutBatch: { size: B, proofs: w.payoutBatches.length, constraints: payoutKeys.constraints },
+  witnessMs, runs: rows, coreSecondsPerExample, projection,
+}));
+console.log(`\nwrote ${out}`);
+await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
