@@ -1,0 +1,134 @@
+/**
+ * What the report reads from an epoch directory: the core record as the skeptic reads it
+ * (verify/'s readEpochRecord: both tables, registrations, dedup evidence, proofs, balances), plus
+ * what only the report shows: contributor labels, the settlement transactions with their gas, the
+ * circuits' constraint counts, the epoch status, which defences ran with the examples they flagged
+ * (epoch.json `attribution`, absent when the scores were given as a file), the proof files' sizes
+ * and the attack-suite results (attacks.json, absent when the suite was not run).
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { config } from "../config/index.ts";
+import { readEpochRecord, type EpochRecord } from "../verify/index.ts";
+import { readAttacks, type AttackRow } from "./attacks.ts";
+import { objectFields, ReportInputError } from "./errors.ts";
+
+export interface FlaggedExample {
+  readonly hash: bigint;
+  readonly contributor: string;
+  /** The evidence in words, e.g. "copies validation example 12 (similarity 0.981)". */
+  readonly why: string;
+}
+
+export interface DefenceSummary {
+  readonly method?: string;
+  readonly provider?: string;
+  readonly validationAccuracy?: number;
+  /** The defences that ran before scoring, in order (e.g. exact-dedup, near-duplicates, label-consistency). */
+  readonly defences: readonly string[];
+  readonly nearCopies: readonly FlaggedExample[];
+  readonly mislabelled: readonly FlaggedExample[];
+}
+
+export interface SettlementTransaction {
+  readonly what: string;
+  readonly txHash: string;
+  readonly gasUsed: bigint;
+}
+
+export interface ReportRecord {
+  readonly core: EpochRecord;
+  /** epoch.json status: "proving" while proofs are made, "settled" once released. */
+  readonly status: string;
+  readonly fixedPointDecimals: number;
+  readonly model?: { readonly modelHash: string; readonly validationCommitment: string };
+  readonly constraints: { readonly example?: number; readonly payout?: number };
+  /** Per contributor table row: its label (contributors.json), when it has one. */
+  readonly labels: readonly (string | undefined)[];
+  readonly defences?: DefenceSummary;
+  readonly transactions: readonly SettlementTransaction[];
+  readonly proofBytes: { readonly example: number; readonly payout: number };
+  readonly attacks?: readonly AttackRow[];
+}
+
+function readJson(dir: string, file: string): unknown {
+  const path = join(dir, file);
+  if (!existsSync(path)) throw new ReportInputError(file, "(file)", "missing");
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new ReportInputError(file, "(file)", `not JSON: ${(error as Error).message}`);
+  }
+}
+
+const similarity = (v: number | undefined) => (v === undefined ? "" : ` (similarity ${v.toFixed(3)})`);
+
+function readDefences(value: Record<string, unknown>): DefenceSummary {
+  const file = "epoch.json attribution";
+  const a = objectFields(value, file);
+  const nearCopies = (a.optionalList("flagged") ?? []).map((raw, i) => {
+    const f = objectFields(raw, `${file}.flagged`, i);
+    const ref = objectFields(f.optionalObject("reference") ?? {}, `${file}.flagged`, i);
+    const set = ref.optionalString("set");
+    const refIndex = ref.optionalNumber("index");
+    const copied = set === "validation" ? `validation example ${refIndex ?? "?"}` : `registered row ${refIndex ?? "?"} of ${ref.optionalString("contributor") ?? "?"}`;
+    return { hash: f.bigint("exampleHash"), contributor: f.string("contributor"), why: `near copy of ${copied}${similarity(f.optionalNumber("similarity"))}` };
+  });
+  const mislabelled = (a.optionalList("mislabelled") ?? []).map((raw, i) => {
+    const f = objectFields(raw, `${file}.mislabelled`, i);
+    const p = (field: string) => f.optionalNumber(field)?.toFixed(3) ?? "?";
+    return { hash: f.bigint("exampleHash"), contributor: f.string("contributor"), why: `label ${f.optionalNumber("label") ?? "?"} has p ${p("pLabel")}; the model says ${f.optionalNumber("predicted") ?? "?"} (p ${p("pPredicted")})` };
+  });
+  const method = a.optionalString("method");
+  const provider = a.optionalString("provider");
+  const validationAccuracy = a.optionalNumber("validationAccuracy");
+  const defences = (a.optionalList("defences") ?? []).map((d, i) => (typeof d === "string" ? d : a.fail(`defences[${i}]`, `expected a string, got ${JSON.stringify(d)}`)));
+  return {
+    ...(method === undefined ? {} : { method }),
+    ...(provider === undefined ? {} : { provider }),
+    ...(validationAccuracy === undefined ? {} : { validationAccuracy }),
+    defences, nearCopies, mislabelled,
+  };
+}
+
+function proofFilesBytes(dir: string, files: readonly { readonly file: string }[]): number {
+  return files.reduce((sum, p) => sum + statSync(join(dir, p.file)).size, 0);
+}
+
+/** Reads the epoch directory `dir` and, when it exists, the attack-suite file `attacksFile`. */
+export function readReportRecord(dir: string, attacksFile: string): ReportRecord {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ReportInputError(dir, "(directory)", "not an epoch directory (missing or not a directory)");
+  const core = readEpochRecord(dir);
+  const epoch = objectFields(readJson(dir, "epoch.json"), "epoch.json");
+  const parameters = objectFields(epoch.optionalObject("parameters") ?? {}, "epoch.json parameters");
+  const circuits = objectFields(epoch.optionalObject("circuits") ?? {}, "epoch.json circuits");
+  const constraintsOf = (name: string) => objectFields(circuits.optionalObject(name) ?? {}, `epoch.json circuits.${name}`).optionalNumber("constraints");
+  const model = epoch.optionalObject("model");
+  const modelFields = model === undefined ? undefined : objectFields(model, "epoch.json model");
+  const attribution = epoch.optionalObject("attribution");
+
+  const contributorRows = readJson(dir, "contributors.json");
+  if (!Array.isArray(contributorRows)) throw new ReportInputError("contributors.json", "(file)", "expected an array");
+  const labels = contributorRows.map((raw, i) => objectFields(raw, "contributors.json", i).optionalString("label"));
+
+  const settlement = objectFields(readJson(dir, "settlement.json"), "settlement.json");
+  const transactions = (settlement.optionalList("transactions") ?? []).map((raw, i) => {
+    const f = objectFields(raw, "settlement.json transactions", i);
+    return { what: f.string("what"), txHash: f.string("txHash"), gasUsed: f.bigint("gasUsed") };
+  });
+  const example = constraintsOf("example");
+  const payout = constraintsOf("payout");
+  const attacks = readAttacks(attacksFile);
+  return {
+    core,
+    status: epoch.optionalString("status") ?? "unknown",
+    fixedPointDecimals: parameters.optionalNumber("fixedPointDecimals") ?? config.fixedPoint.decimals,
+    ...(modelFields === undefined ? {} : { model: { modelHash: modelFields.string("modelHash"), validationCommitment: modelFields.string("validationCommitment") } }),
+    constraints: { ...(example === undefined ? {} : { example }), ...(payout === undefined ? {} : { payout }) },
+    labels,
+    ...(attribution === undefined ? {} : { defences: readDefences(attribution) }),
+    transactions,
+    proofBytes: { example: proofFilesBytes(dir, core.exampleProofs), payout: proofFilesBytes(dir, core.payoutProofs) },
+    ...(attacks === undefined ? {} : { attacks }),
+  };
+}

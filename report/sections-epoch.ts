@@ -1,0 +1,100 @@
+/**
+ * The report's sections about the epoch as a whole: summary, verification status, the defences
+ * that ran, proof and gas statistics, the settlement transactions. Every value from the record is
+ * interpolated through `html`, which escapes it.
+ */
+import { formatUnits } from "ethers";
+import { config } from "../config/index.ts";
+import { formatFixedPoint } from "../witness/index.ts";
+import { transactionKind, checksumAddress } from "./figures.ts";
+import { html, type SafeHtml } from "./html-escape.ts";
+import type { ExplorerLinks } from "./links.ts";
+import type { ReportRecord } from "./record.ts";
+import type { VerificationStatus } from "./verification.ts";
+
+export const openAmount = (v: bigint) => `${formatUnits(v, config.token.decimals)} ${config.token.symbol}`;
+const integer = (v: number | bigint) => v.toLocaleString("en-US");
+
+export function summarySection(record: ReportRecord, links: ExplorerLinks): SafeHtml {
+  const { core } = record;
+  const c = core.contracts;
+  const row = (name: string, value: unknown) => html`<tr><th>${name}</th><td>${value}</td></tr>`;
+  return html`<section id="summary"><h2>Epoch</h2><table class="facts">
+${row("epoch / status", `${core.epoch} / ${record.status}`)}
+${row("chain id", core.chainId === 31337n ? `${core.chainId} (local development chain)` : String(core.chainId))}
+${row("settlement contract", links.address(c.settlement))}
+${row("token, registry", html`${links.address(c.token)}, ${links.address(c.registry)}`)}
+${row("verifiers (example, payout)", html`${links.address(c.exampleVerifier)}, ${links.address(c.payoutVerifier)}`)}
+${row("pool R", openAmount(core.pool))}
+${row("paid, dust kept by the contract", `${openAmount(core.pool - core.dust)}, ${core.dust} base units`)}
+${row("total clipped score S", formatFixedPoint(core.total, record.fixedPointDecimals))}
+${row("examples in the table / contributors / registrations", `${integer(core.examples.length)} / ${integer(core.contributors.length)} / ${integer(core.registrations.length)}`)}
+${row("model hash", record.model ? html`<code>${record.model.modelHash}</code>` : "not recorded")}
+${row("validation-set commitment", record.model ? html`<code>${record.model.validationCommitment}</code>` : "not recorded")}
+</table></section>`;
+}
+
+export function verificationSection(status: VerificationStatus, dir: string): SafeHtml {
+  const body =
+    status.kind === "passed" ? html`<p class="pass">PASSED: every check below, from the record alone, in ${(status.report.ms / 1000).toFixed(1)} s.</p>
+<table><tr><th>check</th><th>status</th><th>detail</th></tr>${status.report.checks.map((c) => html`<tr><td>${c.check}</td><td class="${c.status === "pass" ? "pass" : "skipped"}">${c.status}</td><td>${c.detail}</td></tr>`)}</table>`
+    : status.kind === "failed" ? html`<p class="fail">FAILED: check ${status.error.check}, ${status.error.code}</p><p>${status.error.message}</p><pre>${JSON.stringify(status.error.where, null, 2)}</pre>`
+    : html`<p class="not-run">Not run (the report was written without verification). Run <code>npm run verify -- ${dir}</code>.</p>`;
+  return html`<section id="verification"><h2>Verification</h2>${body}</section>`;
+}
+
+export function defencesSection(record: ReportRecord): SafeHtml {
+  const duplicates = html`<li>exact duplicates: ${integer(record.core.duplicates.length)} example hashes claimed more than once, each credited to its earliest registrant (the reward policy, proven)</li>`;
+  const d = record.defences;
+  if (d === undefined) {
+    return html`<section id="defences"><h2>Defences</h2><p>The attribution stage's defences are not recorded: the scores were given as a file, so epoch.json has no <code>attribution</code> field.</p><ul>${duplicates}</ul></section>`;
+  }
+  const accuracy = d.validationAccuracy === undefined ? "" : `, validation accuracy ${(d.validationAccuracy * 100).toFixed(1)} %`;
+  return html`<section id="defences"><h2>Defences</h2>
+<p>Scores by ${d.method ?? "an unrecorded method"}${d.provider ? ` on ${d.provider}` : ""}${accuracy}. Defences that ran before scoring: <strong>${d.defences.length ? d.defences.join(", ") : "none"}</strong>.</p>
+<ul>${duplicates}
+<li>near copies flagged (scored 0): ${integer(d.nearCopies.length)}</li>
+<li>label-inconsistent examples flagged (scored 0): ${integer(d.mislabelled.length)}</li></ul></section>`;
+}
+
+function gasByKind(record: ReportRecord) {
+  const kinds = new Map<string, bigint[]>();
+  for (const t of record.transactions) {
+    const kind = transactionKind(t.what);
+    kinds.set(kind, [...(kinds.get(kind) ?? []), t.gasUsed]);
+  }
+  return [...kinds].map(([kind, gas]) => ({
+    kind, count: gas.length, total: gas.reduce((s, g) => s + g, 0n),
+    min: gas.reduce((m, g) => (g < m ? g : m)), max: gas.reduce((m, g) => (g > m ? g : m)),
+  }));
+}
+
+export function proofsAndGasSection(record: ReportRecord): SafeHtml {
+  const { core } = record;
+  const circuit = (kind: "example" | "payout", batchSize: number, proofs: number, bytes: number, constraints: number | undefined) => {
+    const c = core.circuits[kind];
+    return html`<tr><td>${c.name}</td><td>${c.keySet}</td><td><code>${c.vkeyHash.slice(0, 16)}…</code></td><td>${constraints === undefined ? "?" : integer(constraints)}</td><td>${batchSize}</td><td>${integer(proofs)}</td><td>${integer(bytes)}</td></tr>`;
+  };
+  const gas = gasByKind(record);
+  const total = gas.reduce((s, g) => s + g.total, 0n);
+  const contributors = BigInt(core.contributors.length);
+  return html`<section id="proofs-gas"><h2>Proofs and gas</h2>
+<table><tr><th>circuit</th><th>keys</th><th>vkey sha256</th><th>constraints</th><th>rows per proof</th><th>proofs</th><th>proof files (bytes)</th></tr>
+${circuit("example", core.exampleBatchSize, core.exampleProofs.length, record.proofBytes.example, record.constraints.example)}
+${circuit("payout", core.payoutBatchSize, core.payoutProofs.length, record.proofBytes.payout, record.constraints.payout)}</table>
+<p>Proving time is not part of the epoch record (the demo prints it).</p>
+<table><tr><th>transaction</th><th>count</th><th>gas, total</th><th>mean</th><th>min</th><th>max</th></tr>
+${gas.map((g) => html`<tr><td>${g.kind}</td><td>${g.count}</td><td>${integer(g.total)}</td><td>${integer(g.total / BigInt(g.count))}</td><td>${integer(g.min)}</td><td>${integer(g.max)}</td></tr>`)}
+<tr><th>all</th><td>${record.transactions.length}</td><td>${integer(total)}</td><td colspan="3">${contributors > 0n ? `${integer(total / contributors)} per contributor` : ""}</td></tr></table>
+<div class="chart wide"><canvas id="chart-gas" role="img" aria-label="gas per settlement transaction"></canvas></div></section>`;
+}
+
+export function transactionsSection(record: ReportRecord, links: ExplorerLinks): SafeHtml {
+  const balances = record.core.balances;
+  return html`<section id="transactions"><h2>Transactions</h2>
+<details><summary>${record.transactions.length} settlement transactions${balances ? `, ${balances.size} balances after release` : ""}</summary>
+<table><tr><th>what</th><th>transaction</th><th>gas</th></tr>
+${record.transactions.map((t) => html`<tr><td>${t.what}</td><td>${links.tx(t.txHash)}</td><td>${integer(t.gasUsed)}</td></tr>`)}</table>
+${balances ? html`<table><tr><th>address</th><th>balance after release</th></tr>${[...balances].map(([a, b]) => html`<tr><td>${links.address(checksumAddress(a))}</td><td>${openAmount(b)}</td></tr>`)}</table>` : ""}
+</details></section>`;
+}
