@@ -11,7 +11,7 @@ import * as snarkjs from "snarkjs";
 import { createProverPool, proveBatches, type ProofJob, type ProvingKeys } from "./pool.ts";
 
 export type BenchmarkSetting =
-  | { readonly label: string; readonly workers: number; readonly singleThread: boolean }
+  | { readonly label: string; readonly workers: number; readonly singleThread: boolean; readonly nativeBinary?: string }
   /** groth16.fullProve + verify one job after another in the calling thread, with snarkjs's own threads. */
   | { readonly label: string; readonly mainThread: true };
 
@@ -64,7 +64,7 @@ export async function benchmarkProving(
       let pool: ReturnType<typeof createProverPool> | undefined;
       try {
         const coldMs = await timeIt(async () => {
-          pool = createProverPool({ workers: setting.workers, singleThread: setting.singleThread });
+          pool = createProverPool({ workers: setting.workers, singleThread: setting.singleThread, nativeBinary: setting.nativeBinary ?? null });
           await proveBatches(pool, circuit, scratch, { resume: false });
         });
         const warmMs = await timeIt(() => proveBatches(pool!, circuit, scratch, { resume: false }));

@@ -1,10 +1,12 @@
 /**
- * npm run bench [-- --sizes 4,31] [--jobs N] [--gas-batches N] [--examples-per-contributor M] [--out FILE]
+ * npm run bench [-- --sizes 4,31] [--jobs N] [--gas-batches N] [--examples-per-contributor M] [--native PATH] [--out FILE]
  *
  * Measures, in one run: constraints per example row and per payout row, proof time per batch
  * with 1 worker and with all cores (and snarkjs one proof after another with its own threads),
  * proving time per 1,000 examples, and gas per contributor of the full flow (example batches,
- * payout batches, finalize, releases) next to a bare loop of ERC-20 transfers. Prints tables and
+ * payout batches, finalize, releases) next to a bare loop of ERC-20 transfers; with a
+ * rapidsnark-compatible prover (--native, RAPIDSNARK_PROVER or config prover.nativeBinary), its time
+ * per ExampleBatch proof next to snarkjs on the same pool. Prints tables and
  * writes JSON (bench-results/bench.json by default). Figures are compared as ratios within this run.
  */
 import { availableParallelism } from "node:os";
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     "gas-batches": { type: "string", default: "2" },
     "examples-per-contributor": { type: "string", default: "10" },
     out: { type: "string", default: join(PROJECT_ROOT, "bench-results", "bench.json") },
+    native: { type: "string" },
   },
 });
 const sizes = values.sizes.split(",").map(Number);
@@ -33,6 +36,7 @@ for (const s of sizes) if (!config.payoutBatch.sizes.includes(s)) throw new Erro
 const cores = availableParallelism();
 const jobCount = values.jobs === undefined ? 2 * cores : Number(values.jobs);
 const log = (m: string) => console.error(m);
+const nativeBinary = values.native ?? process.env.RAPIDSNARK_PROVER ?? config.prover.nativeBinary ?? undefined;
 
 // 1. Constraints: per row from the difference between two instance sizes (the header is shared).
 interface CompiledSize { readonly batchSize: number; readonly constraints: number }
@@ -61,6 +65,7 @@ let exampleProving:
   | { batchSize: number; constraints: number; msPerProof: number; msPer1000Examples: number; examplesPerSecond: number; peakRssMiB: number; label: string }
   | undefined;
 let queueProving: (QueueBenchRow & { examplesPerSecond: number }) | string | undefined;
+let nativeProving: { snarkjsMsPerProof: number; nativeMsPerProof: number; speedup: number; binary: string } | string | undefined;
 const scratch = mkdtempSync(join(tmpdir(), "bench-"));
 try {
   for (const batchSize of sizes) {
@@ -89,6 +94,14 @@ try {
   const msPerProof = exampleRow!.warmMs / exampleRow!.jobs;
   // Peak RSS of this process so far: the pools (all worker threads) of every setting above, and the main thread.
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+  if (nativeBinary) {
+    log(`proving the same ${exampleJobs.length} example batches with ${nativeBinary}...`);
+    const [nativeRow] = await benchmarkProving(exampleKeys, exampleJobs, [{ label: `${cores} workers, native`, workers: cores, singleThread: true, nativeBinary }]);
+    const nativeMsPerProof = nativeRow!.warmMs / nativeRow!.jobs;
+    nativeProving = { snarkjsMsPerProof: msPerProof, nativeMsPerProof, speedup: msPerProof / nativeMsPerProof, binary: nativeBinary };
+  } else {
+    nativeProving = "skipped: no native prover (pass --native PATH, set RAPIDSNARK_PROVER or config prover.nativeBinary)";
+  }
   exampleProving = { batchSize: E, constraints: exampleKeys.constraints, msPerProof, msPer1000Examples: (msPerProof / E) * 1000, examplesPerSecond: (E * 1000) / msPerProof, peakRssMiB, label: exampleRow!.label };
   // The same example batches through the queue: one worker process with a pool of all cores.
   const queueUrl = process.env.REDIS_URL;
@@ -130,13 +143,17 @@ for (const p of proving) {
 if (exampleProving) {
   console.log(`\nProving ExampleBatch(${exampleProving.batchSize}), ${exampleProving.constraints} constraints, ${exampleProving.label}: ${exampleProving.msPerProof.toFixed(0)} ms per proof, ${(exampleProving.msPer1000Examples / 1000).toFixed(1)} s per 1,000 examples, ${exampleProving.examplesPerSecond.toFixed(1)} examples proved per second; peak RSS of the proving process ${exampleProving.peakRssMiB.toFixed(0)} MiB`);
 }
+if (typeof nativeProving === "string") console.log(`Native backend: ${nativeProving}`);
+else if (nativeProving) {
+  console.log(`Native backend ${nativeProving.binary}: ${nativeProving.nativeMsPerProof.toFixed(0)} ms per ExampleBatch(${config.exampleBatch.demoSize}) proof vs snarkjs ${nativeProving.snarkjsMsPerProof.toFixed(0)} ms on the same pool = ${nativeProving.speedup.toFixed(2)}x (both verified before acceptance)`);
+}
 if (typeof queueProving === "string") console.log(`Queue worker: ${queueProving}`);
 else if (queueProving) {
   console.log(`Queue worker (one process, pool of ${queueProving.workers}, ${queueProving.jobs} ExampleBatch jobs, enqueue to drained): ${(queueProving.wallMs / 1000).toFixed(2)} s, ${queueProving.examplesPerSecond.toFixed(1)} examples proved per second, peak RSS ${queueProving.peakRssMiB.toFixed(0)} MiB`);
 }
 console.log(`\nGas per contributor, full flow (fresh holders, whole transactions, proof verification included; registration is paid by each contributor and shown apart)`);
-console.log(table(["E", "B", "contributors", "examples", "example batch", "payout batch", "finalize", "release", "flow/contributor", "bare transfer", "ratio", "registration"], gas.map((g) => [
-  g.exampleBatchSize, g.payoutBatchSize, g.contributors, g.examples, g.perExampleBatch.toFixed(0), g.perPayoutBatch.toFixed(0), g.finalize, g.perRelease.toFixed(0),
+console.log(table(["E", "B", "contributors", "examples", "example batch", "payout batch", "reveal", "finalize", "release", "flow/contributor", "bare transfer", "ratio", "registration"], gas.map((g) => [
+  g.exampleBatchSize, g.payoutBatchSize, g.contributors, g.examples, g.perExampleBatch.toFixed(0), g.perPayoutBatch.toFixed(0), g.reveal, g.finalize, g.perRelease.toFixed(0),
   g.settlementGasPerContributor.toFixed(0), g.bareTransferGasPerContributor.toFixed(0), g.ratio.toFixed(2), g.perRegistration.toFixed(0),
 ])));
 
@@ -144,6 +161,6 @@ mkdirSync(dirname(values.out), { recursive: true });
 writeFileAtomic(values.out, toJson({
   date: new Date().toISOString(), cores,
   circuits: { example: { perRow: examplePerRow, header: exampleHeader, instances: exampleCompiled }, payout: { perRow, header, instances: compiled } },
-  proving, exampleProving, queueProving, gas,
+  proving, exampleProving, nativeProving, queueProving, gas,
 }));
 console.log(`\nwrote ${values.out}`);
