@@ -62,7 +62,7 @@ export function chartData(record: ReportRecord, options: FigureOptions): ChartDa
   const labels = order.map((row) => contributorName(record, row));
 
   const histogram = scoreHistogram(core, classifyExamples(core, record.defences), decimals, options.bins);
-  const binLabel = (i: number) => `${histogram.edges[i]!.toPrecision(3)} to ${histogram.edges[i + 1]!.toPrecision(3)}`;
+  const binCentre = (i: number) => ((histogram.edges[i]! + histogram.edges[i + 1]!) / 2).toPrecision(3);
 
   const top = topExamplesOf(record, options.topExamples);
   const rank = (r: number, pick: (exampleIndex: number) => number | string) => order.map((row) => {
@@ -73,7 +73,7 @@ export function chartData(record: ReportRecord, options: FigureOptions): ChartDa
   return {
     payouts: { labels, rewards: order.map((row) => Number(formatUnits(core.contributors[row]!.reward, config.token.decimals))) },
     scores: {
-      labels: histogram.edges.slice(0, -1).map((_, i) => binLabel(i)),
+      labels: histogram.edges.slice(0, -1).map((_, i) => binCentre(i)),
       series: SCORE_CLASSES.map((name) => ({ name, counts: histogram.counts[name] })),
     },
     topExamples: {
