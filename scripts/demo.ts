@@ -19,6 +19,7 @@ import { ScoresFileError, formatFixedPoint } from "../witness/index.ts";
 import { ChainConfigError } from "./lib/chain.ts";
 import { KEY_SETS, TrustedSetupError, type KeySetName } from "../circuits/ceremony/index.ts";
 import { ContributorKeyError, runEpoch, SettlementMismatchError, type EpochResult } from "./lib/run-epoch.ts";
+import { writeEpochReport } from "../report/index.ts";
 
 class UsageError extends Error {}
 
@@ -146,6 +147,8 @@ try {
   const scores = options.examplesFile === undefined ? await attribute(log) : { examplesFile: options.examplesFile };
   const result = await runEpoch({ ...options, ...scores, log });
   printResult(result);
+  log("report: re-verifying the epoch from its record and drawing the charts...");
+  console.log(`report: ${relative(process.cwd(), await writeEpochReport(result.dir))}`);
 } catch (error) {
   const e = error as Error;
   console.error(`error${error instanceof TrustedSetupError ? ` [${error.code}]` : ""}: ${e.message}`);
