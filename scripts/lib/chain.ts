@@ -15,6 +15,8 @@ export interface ChainConnection {
   readonly chainId: bigint;
   /** "in-process hardhat" or the RPC URL. */
   readonly description: string;
+  /** A new Hardhat chain in this process: it starts empty and ends with the process. */
+  readonly inProcess: boolean;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export async function connectChain(rpcUrl?: string): Promise<ChainConnection> {
       signer,
       chainId: (await connection.ethers.provider.getNetwork()).chainId,
       description: "in-process hardhat",
+      inProcess: true,
       close: () => connection.close(),
     };
   }
@@ -59,6 +62,7 @@ export async function connectChain(rpcUrl?: string): Promise<ChainConnection> {
     signer: new NonceManager(new Wallet(key, provider)),
     chainId,
     description: rpcUrl,
+    inProcess: false,
     close: async () => provider.destroy(),
   };
 }

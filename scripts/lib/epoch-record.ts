@@ -12,9 +12,11 @@
  *   example_verification_key.json, payout_verification_key.json  the keys the proofs verify under
  *   proofs/example-NNN.json, proofs/payout-NNN.json  one Groth16 proof per batch
  *   settlement.json     per-transaction gas; final balances
+ *   jobs/example.json, jobs/payout.json  the prover's jobs files (scripts/lib/jobs-file.ts): what
+ *                       the prove stage, a local pool or the queue's workers, proves
  */
 import { mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { toJson, writeFileAtomic } from "../../circuits/index.ts";
 
 export interface EpochPaths {
@@ -28,6 +30,8 @@ export interface EpochPaths {
   readonly payoutKeyFile: string;
   readonly proofsDir: string;
   readonly settlementFile: string;
+  readonly exampleJobsFile: string;
+  readonly payoutJobsFile: string;
   exampleProofFile(batchIndex: number): string;
   payoutProofFile(batchIndex: number): string;
 }
@@ -45,6 +49,8 @@ export function epochPaths(dir: string): EpochPaths {
     payoutKeyFile: join(dir, "payout_verification_key.json"),
     proofsDir,
     settlementFile: join(dir, "settlement.json"),
+    exampleJobsFile: join(dir, "jobs", "example.json"),
+    payoutJobsFile: join(dir, "jobs", "payout.json"),
     exampleProofFile: (i) => join(proofsDir, `example-${String(i).padStart(3, "0")}.json`),
     payoutProofFile: (i) => join(proofsDir, `payout-${String(i).padStart(3, "0")}.json`),
   };
@@ -53,6 +59,7 @@ export function epochPaths(dir: string): EpochPaths {
 /** Creates the directory layout and copies both verification keys in. */
 export function initEpochDir(paths: EpochPaths, exampleVkeyPath: string, payoutVkeyPath: string): void {
   mkdirSync(paths.proofsDir, { recursive: true });
+  mkdirSync(dirname(paths.exampleJobsFile), { recursive: true });
   writeFileAtomic(paths.exampleKeyFile, readFileSync(exampleVkeyPath));
   writeFileAtomic(paths.payoutKeyFile, readFileSync(payoutVkeyPath));
 }

@@ -1,0 +1,31 @@
+/** The failures of the epoch stages (witness, prove, settle) that a caller can act on. */
+
+/** The on-chain balances disagree with the reference model's rewards. */
+export class SettlementMismatchError extends Error {
+  readonly code = "SETTLEMENT_MISMATCH";
+  constructor(message: string) {
+    super(message);
+    this.name = "SettlementMismatchError";
+  }
+}
+
+/** A contributor in the examples file whose key was not given: it cannot register. */
+export class ContributorKeyError extends Error {
+  readonly code = "CONTRIBUTOR_KEY_MISSING";
+  constructor(message: string) {
+    super(message);
+    this.name = "ContributorKeyError";
+  }
+}
+
+/**
+ * The chain a stage runs on is not the one the epoch directory was made on: another chain id, or
+ * no settlement contract at the recorded address (an RPC node that was restarted, a wrong --rpc).
+ */
+export class EpochChainError extends Error {
+  readonly code = "EPOCH_CHAIN_MISMATCH";
+  constructor(message: string) {
+    super(message);
+    this.name = "EpochChainError";
+  }
+}
