@@ -6,7 +6,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { objectFields, ReportInputError } from "./errors.ts";
+import { ReportInputError } from "./errors.ts";
+import { objectFields } from "./json-fields.ts";
 
 export interface AttackRow {
   readonly id?: string;

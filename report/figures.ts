@@ -65,10 +65,12 @@ export function chartData(record: ReportRecord, options: FigureOptions): ChartDa
   const binCentre = (i: number) => ((histogram.edges[i]! + histogram.edges[i + 1]!) / 2).toPrecision(3);
 
   const top = topExamplesOf(record, options.topExamples);
-  const rank = (r: number, pick: (exampleIndex: number) => number | string) => order.map((row) => {
+  /** The r-th best example of every contributor (chart order), or null when it has fewer. */
+  const rank = <T>(r: number, pick: (exampleIndex: number) => T): (T | null)[] => order.map((row) => {
     const i = top[row]![r];
     return i === undefined ? null : pick(i);
   });
+  const ranks = Array.from({ length: options.topExamples }, (_, r) => r);
 
   return {
     payouts: { labels, rewards: order.map((row) => Number(formatUnits(core.contributors[row]!.reward, config.token.decimals))) },
@@ -78,8 +80,8 @@ export function chartData(record: ReportRecord, options: FigureOptions): ChartDa
     },
     topExamples: {
       labels,
-      ranks: Array.from({ length: options.topExamples }, (_, r) => rank(r, (i) => toScore(core.examples[i]!.score)) as (number | null)[]),
-      hashes: Array.from({ length: options.topExamples }, (_, r) => rank(r, (i) => exampleHashHex(core.examples[i]!.hash)) as (string | null)[]),
+      ranks: ranks.map((r) => rank(r, (i) => toScore(core.examples[i]!.score))),
+      hashes: ranks.map((r) => rank(r, (i) => exampleHashHex(core.examples[i]!.hash))),
     },
     gas: {
       labels: record.transactions.map((t) => t.what),

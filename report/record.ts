@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { config } from "../config/index.ts";
 import { readEpochRecord, type EpochRecord } from "../verify/index.ts";
 import { readAttacks, type AttackRow } from "./attacks.ts";
-import { objectFields, ReportInputError } from "./errors.ts";
+import { ReportInputError } from "./errors.ts";
+import { objectFields } from "./json-fields.ts";
 
 export interface FlaggedExample {
   readonly hash: bigint;
@@ -41,7 +42,7 @@ export interface ReportRecord {
   /** epoch.json status: "proving" while proofs are made, "settled" once released. */
   readonly status: string;
   readonly fixedPointDecimals: number;
-  readonly model?: { readonly modelHash: string; readonly validationCommitment: string };
+  readonly model: { readonly modelHash?: string; readonly validationCommitment?: string };
   readonly constraints: { readonly example?: number; readonly payout?: number };
   /** Per contributor table row: its label (contributors.json), when it has one. */
   readonly labels: readonly (string | undefined)[];
@@ -103,8 +104,9 @@ export function readReportRecord(dir: string, attacksFile: string): ReportRecord
   const parameters = objectFields(epoch.optionalObject("parameters") ?? {}, "epoch.json parameters");
   const circuits = objectFields(epoch.optionalObject("circuits") ?? {}, "epoch.json circuits");
   const constraintsOf = (name: string) => objectFields(circuits.optionalObject(name) ?? {}, `epoch.json circuits.${name}`).optionalNumber("constraints");
-  const model = epoch.optionalObject("model");
-  const modelFields = model === undefined ? undefined : objectFields(model, "epoch.json model");
+  const model = objectFields(epoch.optionalObject("model") ?? {}, "epoch.json model");
+  const modelHash = model.optionalString("modelHash");
+  const validationCommitment = model.optionalString("validationCommitment");
   const attribution = epoch.optionalObject("attribution");
 
   const contributorRows = readJson(dir, "contributors.json");
@@ -123,7 +125,7 @@ export function readReportRecord(dir: string, attacksFile: string): ReportRecord
     core,
     status: epoch.optionalString("status") ?? "unknown",
     fixedPointDecimals: parameters.optionalNumber("fixedPointDecimals") ?? config.fixedPoint.decimals,
-    ...(modelFields === undefined ? {} : { model: { modelHash: modelFields.string("modelHash"), validationCommitment: modelFields.string("validationCommitment") } }),
+    model: { ...(modelHash === undefined ? {} : { modelHash }), ...(validationCommitment === undefined ? {} : { validationCommitment }) },
     constraints: { ...(example === undefined ? {} : { example }), ...(payout === undefined ? {} : { payout }) },
     labels,
     ...(attribution === undefined ? {} : { defences: readDefences(attribution) }),

@@ -29,8 +29,8 @@ ${row("pool R", openAmount(core.pool))}
 ${row("paid, dust kept by the contract", `${openAmount(core.pool - core.dust)}, ${core.dust} base units`)}
 ${row("total clipped score S", formatFixedPoint(core.total, record.fixedPointDecimals))}
 ${row("examples in the table / contributors / registrations", `${integer(core.examples.length)} / ${integer(core.contributors.length)} / ${integer(core.registrations.length)}`)}
-${row("model hash", record.model ? html`<code>${record.model.modelHash}</code>` : "not recorded")}
-${row("validation-set commitment", record.model ? html`<code>${record.model.validationCommitment}</code>` : "not recorded")}
+${row("model hash", record.model.modelHash === undefined ? "not recorded" : html`<code>${record.model.modelHash}</code>`)}
+${row("validation-set commitment", record.model.validationCommitment === undefined ? "not recorded" : html`<code>${record.model.validationCommitment}</code>`)}
 </table></section>`;
 }
 
