@@ -32,7 +32,7 @@
       }),
     },
     options: {
-      scales: { x: { stacked: true, title: { display: true, text: "influence score (bin centre)" } }, y: { stacked: true, title: { display: true, text: "examples" } } },
+      scales: { x: { stacked: true, title: { display: true, text: "influence score (bin centre)" } }, y: { stacked: true, ticks: { precision: 0 }, title: { display: true, text: "examples" } } },
     },
   });
 
