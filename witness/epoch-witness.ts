@@ -54,11 +54,14 @@ export interface EpochWitnessOptions {
   readonly config: ProtocolConfig;
 }
 
-export interface EpochWitness extends EpochBatches {
+/** The policy's output: both tables and the dedup evidence. */
+export interface EpochTables {
   readonly exampleTable: readonly ExampleRow[];
   readonly contributorTable: PayoutTable;
   readonly duplicates: readonly DuplicateEvidence[];
 }
+
+export interface EpochWitness extends EpochTables, EpochBatches {}
 
 export type EpochWitnessErrorCode =
   | "UNREGISTERED_CONTRIBUTOR"
@@ -87,7 +90,17 @@ export function registrationCommitment(hashes: readonly bigint[]): string {
 
 /** Builds the epoch's tables, commitments, r and every batch input (see the header). */
 export function buildEpochWitness(options: EpochWitnessOptions): EpochWitness {
-  const { examples, registrations, pool, domain, exampleBatchSize, payoutBatchSize, config } = options;
+  const tables = applyPolicy(options);
+  const { domain, exampleBatchSize, payoutBatchSize, config } = options;
+  return { ...tables, ...buildEpochBatches(tables.exampleTable, tables.contributorTable, domain, exampleBatchSize, payoutBatchSize, config) };
+}
+
+/**
+ * Steps 1-4 of the header alone: both tables and the evidence, without commitments or batches
+ * (whose Poseidon chains cost far more than the policy: the attack suite pays with this).
+ */
+export function applyPolicy(options: Pick<EpochWitnessOptions, "examples" | "registrations" | "pool" | "config">): EpochTables {
+  const { examples, registrations, pool, config } = options;
   const byContributor = new Map<bigint, Registration>();
   for (const reg of registrations) {
     if (byContributor.has(reg.contributor)) {
@@ -152,7 +165,7 @@ export function buildEpochWitness(options: EpochWitnessOptions): EpochWitness {
       };
     });
 
-  return { exampleTable, contributorTable, duplicates, ...buildEpochBatches(exampleTable, contributorTable, domain, exampleBatchSize, payoutBatchSize, config) };
+  return { exampleTable, contributorTable, duplicates };
 }
 
 /** Both commitments, r and every batch of an epoch's two tables. */

@@ -1,6 +1,7 @@
 export { chainAbsorb } from "./commitment.ts";
 export { epochDomain } from "./domain.ts";
 export { epochChallenge } from "./challenge.ts";
+export { validationCommitment, validationSalt } from "./validation-commitment.ts";
 export { powMod } from "./power.ts";
 export { splitPool, type ContributorTotal, type PayoutRow, type PayoutTable } from "./policy.ts";
 export {
@@ -22,12 +23,14 @@ export {
   type ExampleRow,
 } from "./example-batches.ts";
 export {
+  applyPolicy,
   buildEpochBatches,
   buildEpochWitness,
   EpochWitnessError,
   registrationCommitment,
   type DuplicateEvidence,
   type EpochBatches,
+  type EpochTables,
   type EpochWitness,
   type EpochWitnessErrorCode,
   type EpochWitnessOptions,

@@ -1,15 +1,15 @@
 /**
  * The attack suite's building blocks (scripts/eval-attacks.ts, test/attacks.test.ts): image
  * transforms an attacker applies to copies, scenario partitions, and the payout of a set of
- * identities under the real policy (witness/ buildEpochWitness: earliest registrant keeps an exact
- * copy, clip at 0, per-contributor sums, floor split of R).
+ * identities under the real policy (witness/ applyPolicy: earliest registrant keeps an exact copy,
+ * clip at 0, per-contributor sums, floor split of R).
  */
 import { config } from "../../config/index.ts";
 import type { AttributionConfig } from "../../config/attribution.ts";
 import { contributorAddress, exampleHash, scoreContributors, type AttributionResult, type Dataset, type Partition } from "../../attribution/index.ts";
 import { PIXELS } from "../../attribution/data.ts";
 import { Rng } from "../../attribution/prng.ts";
-import { buildEpochWitness, epochDomain, registrationCommitment } from "../../witness/index.ts";
+import { applyPolicy, registrationCommitment } from "../../witness/index.ts";
 
 const SIDE = 28;
 
@@ -71,8 +71,7 @@ export function payouts(result: AttributionResult, partitions: readonly Partitio
     const hashes = Array.from({ length: p.data.size }, (_, i) => exampleHash(p.data, i));
     return { contributor: BigInt(p.address), commitment: registrationCommitment(hashes), count: hashes.length, order };
   });
-  const domain = epochDomain(31337n, "0x0000000000000000000000000000000000000001", 1n);
-  const w = buildEpochWitness({ examples, registrations, pool, domain, exampleBatchSize: 1 << 14, payoutBatchSize: 1 << 10, config });
+  const w = applyPolicy({ examples, registrations, pool, config });
   const out = new Map<string, bigint>();
   for (const row of w.contributorTable.rows) out.set(`0x${row.address.toString(16).padStart(40, "0")}`, row.reward);
   return out;
