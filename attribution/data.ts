@@ -79,14 +79,39 @@ export function exampleHash(data: Dataset, i: number): bigint {
   return BigInt(`0x${h.digest("hex").slice(0, 32)}`);
 }
 
-/** sha256 over every example's bytes in order: the commitment to a (validation) set. */
-export function datasetHash(data: Dataset): string {
-  const h = createHash("sha256");
+/** Bytes per example in a dataset file: 784 pixel bytes, then the label byte. */
+export const EXAMPLE_BYTES = PIXELS + 1;
+
+/**
+ * The dataset file (e.g. an epoch's revealed validation.bin): each example's 784 pixel bytes then
+ * its label byte, in order, nothing else; its sha256 is datasetHash.
+ */
+export function encodeDataset(data: Dataset): Uint8Array {
+  const out = new Uint8Array(data.size * EXAMPLE_BYTES);
   for (let i = 0; i < data.size; i++) {
-    h.update(data.images.subarray(i * PIXELS, (i + 1) * PIXELS));
-    h.update(Uint8Array.of(data.labels[i]!));
+    out.set(data.images.subarray(i * PIXELS, (i + 1) * PIXELS), i * EXAMPLE_BYTES);
+    out[i * EXAMPLE_BYTES + PIXELS] = data.labels[i]!;
   }
-  return h.digest("hex");
+  return out;
+}
+
+/** Reads encodeDataset's format back; RangeError for a length or a label it cannot have. */
+export function decodeDataset(bytes: Uint8Array): Dataset {
+  if (bytes.length === 0 || bytes.length % EXAMPLE_BYTES !== 0) throw new RangeError(`a dataset file holds a positive multiple of ${EXAMPLE_BYTES} bytes, got ${bytes.length}`);
+  const size = bytes.length / EXAMPLE_BYTES;
+  const images = new Uint8Array(size * PIXELS);
+  const labels = new Uint8Array(size);
+  for (let i = 0; i < size; i++) {
+    images.set(bytes.subarray(i * EXAMPLE_BYTES, i * EXAMPLE_BYTES + PIXELS), i * PIXELS);
+    labels[i] = bytes[i * EXAMPLE_BYTES + PIXELS]!;
+    if (labels[i]! >= CLASSES) throw new RangeError(`dataset file example ${i}: label ${labels[i]} is not a class in [0, ${CLASSES - 1}]`);
+  }
+  return { images, labels, size };
+}
+
+/** sha256 (hex) of the dataset file: the commitment to a (validation) set. */
+export function datasetHash(data: Dataset): string {
+  return createHash("sha256").update(encodeDataset(data)).digest("hex");
 }
 
 /** The held-out validation set and the pool the contributors' data comes from. */

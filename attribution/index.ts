@@ -10,7 +10,7 @@ export { detectNearDuplicates, similarity, maxShiftedNcc, DEFAULT_NEAR_DUPLICATE
 export { labelInconsistent, labelProbabilities, DEFAULT_LABEL_CONSISTENCY, type LabelConsistencyConfig, type LabelEvidence } from "./label-consistency.ts";
 export { writeAttribution, examplesCsv } from "./output.ts";
 export { buildPartitions, contributorAddress, flipLabels, type Partition } from "./partitions.ts";
-export { loadMnist, splitMnist, exampleHash, datasetHash, subset, concat, type Dataset, type Split } from "./data.ts";
+export { loadMnist, splitMnist, exampleHash, datasetHash, encodeDataset, decodeDataset, subset, concat, EXAMPLE_BYTES, type Dataset, type Split } from "./data.ts";
 export { scoreToFixedPoint, scoresToFixedPoint, normalizeScores, scoreFormatOf, type ScoreFormat } from "./fixed.ts";
 export { createSession, clearProviderCache, type ProviderOptions, type LoadedSession } from "./providers.ts";
 export { train, initialParams, type TrainedModel, type TrainOptions, type Checkpoint } from "./train.ts";

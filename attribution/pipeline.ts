@@ -165,10 +165,12 @@ export async function scoreContributors(
   };
 }
 
-/** The whole step from config: seeded MNIST split, demo partitions, scores. */
-export async function runAttribution(settings: AttributionConfig, format: ScoreFormat, log?: (message: string) => void): Promise<AttributionResult & { readonly partitions: readonly Partition[] }> {
+/** The whole step from config: seeded MNIST split, demo partitions, scores (and the held-out set they were scored against). */
+export async function runAttribution(
+  settings: AttributionConfig, format: ScoreFormat, log?: (message: string) => void,
+): Promise<AttributionResult & { readonly partitions: readonly Partition[]; readonly validation: Dataset }> {
   const split = splitMnist(settings.seed, settings.validationSize);
   const partitions = buildPartitions(split.pool, settings.partitions, settings.seed);
   const result = await scoreContributors(partitions, split.validation, split.validationHash, settings, format, log);
-  return { ...result, partitions };
+  return { ...result, partitions, validation: split.validation };
 }
