@@ -14,7 +14,8 @@ export interface ChartData {
   readonly scores: { readonly labels: readonly string[]; readonly series: readonly { readonly name: ScoreClass; readonly counts: readonly number[] }[] };
   readonly topExamples: { readonly labels: readonly string[]; readonly ranks: readonly (readonly (number | null)[])[]; readonly hashes: readonly (readonly (string | null)[])[] };
   readonly gas: { readonly labels: readonly string[]; readonly gas: readonly number[]; readonly kinds: readonly string[] };
-  readonly attacks?: { readonly labels: readonly string[]; readonly figures: readonly (number | null)[]; readonly pass: readonly boolean[] };
+  /** Figures in each row's own unit (payout ratio, fraction, base units): tooltips carry `display` and `target`. */
+  readonly attacks?: { readonly labels: readonly string[]; readonly figures: readonly (number | null)[]; readonly pass: readonly boolean[]; readonly displays: readonly string[]; readonly targets: readonly string[] };
 }
 
 export interface FigureOptions {
@@ -89,7 +90,10 @@ export function chartData(record: ReportRecord, options: FigureOptions): ChartDa
       kinds: record.transactions.map((t) => transactionKind(t.what)),
     },
     ...(record.attacks === undefined ? {} : {
-      attacks: { labels: record.attacks.map((a) => a.attack), figures: record.attacks.map((a) => a.figure ?? null), pass: record.attacks.map((a) => a.pass) },
+      attacks: {
+        labels: record.attacks.map((a) => a.attack), figures: record.attacks.map((a) => a.figure ?? null), pass: record.attacks.map((a) => a.pass),
+        displays: record.attacks.map((a) => a.display), targets: record.attacks.map((a) => a.target),
+      },
     }),
   };
 }

@@ -66,6 +66,7 @@ export function attacksSection(record: ReportRecord): SafeHtml {
   const passed = rows.filter((r) => r.pass).length;
   return html`<section id="attacks"><h2>Attack suite</h2>
 <p class="${passed === rows.length ? "pass" : "fail"}">${passed} of ${rows.length} attacks within their target.</p>
+<p>Each bar is the row's figure in its own unit (an attacker's payout ratio, a fraction, base units: the table says which); green within target, red not.</p>
 ${canvas("attacks", "attack figures, green within target, red not")}
 <table><tr><th>attack</th><th>figure</th><th>target</th><th>result</th><th>note</th></tr>
 ${rows.map((r) => html`<tr><td>${r.attack}</td><td>${r.display}</td><td>${r.target}</td><td class="${r.pass ? "pass" : "fail"}">${r.pass ? "PASS" : "FAIL"}</td><td>${r.note}</td></tr>`)}</table></section>`;

@@ -91,14 +91,27 @@
       data: {
         labels: data.attacks.labels,
         datasets: [{
-          label: "figure (payout ratio or the row's own unit, see the table)",
+          label: "figure",
           data: data.attacks.figures,
           backgroundColor: data.attacks.pass.map(function (p) {
             return p ? palette[0] : palette[3];
           }),
         }],
       },
-      options: { indexAxis: "y", plugins: { legend: { display: false } } },
+      options: {
+        indexAxis: "y",
+        plugins: {
+          legend: { display: false },
+          tooltip: {
+            callbacks: {
+              label: function (ctx) {
+                return data.attacks.displays[ctx.dataIndex] + " (target " + data.attacks.targets[ctx.dataIndex] + ")";
+              },
+            },
+          },
+        },
+        scales: { x: { title: { display: true, text: "figure, in each row's unit (see the table)" } } },
+      },
     });
   }
 
