@@ -17,6 +17,7 @@ import { PROJECT_ROOT } from "../circuits/index.ts";
 import { ConfigError, config } from "../config/index.ts";
 import { ScoresFileError, formatFixedPoint } from "../witness/index.ts";
 import { ChainConfigError } from "./lib/chain.ts";
+import { writeDemoAttacks } from "./lib/demo-attacks.ts";
 import { KEY_SETS, TrustedSetupError, type KeySetName } from "../circuits/ceremony/index.ts";
 import { ContributorKeyError, runEpoch, SettlementMismatchError, type EpochResult } from "./lib/run-epoch.ts";
 import { writeEpochReport } from "../report/index.ts";
@@ -138,7 +139,7 @@ async function attribute(log: (m: string) => void) {
     flagged: result.flagged,
     mislabelled: result.mislabelled,
   };
-  return { examplesFile: paths.examples, modelHash: `0x${result.model.hash}`, validationCommitment: `0x${result.validationHash}`, attribution };
+  return { examplesFile: paths.examples, modelHash: `0x${result.model.hash}`, validationSet: result.validation, attribution };
 }
 
 try {
@@ -146,6 +147,7 @@ try {
   const options = parseOptions();
   const scores = options.examplesFile === undefined ? await attribute(log) : { examplesFile: options.examplesFile };
   const result = await runEpoch({ ...options, ...scores, log });
+  log(`attacks: ${(await writeDemoAttacks(result.dir, config, log)).map((r) => `${r.id} ${r.pass ? "pass" : "FAIL"}`).join(", ")} (attacks.json)`);
   printResult(result);
   log("report: re-verifying the epoch from its record and drawing the charts...");
   console.log(`report: ${relative(process.cwd(), await writeEpochReport(result.dir))}`);

@@ -26,12 +26,12 @@ import type { Groth16Proof } from "snarkjs";
 import { config, FIELD_MODULUS } from "../config/index.ts";
 import { exampleCircuitName, payoutCircuitName, setupCircuit, type CircuitKeys } from "../circuits/index.ts";
 import {
-  buildEpochBatches, buildEpochWitness, buildExampleBatches, buildPayoutBatches, epochChallenge, epochDomain, registrationCommitment, splitPool,
+  buildEpochBatches, buildEpochWitness, buildExampleBatches, buildPayoutBatches, epochChallenge, epochDomain, registrationCommitment, splitPool, validationCommitment,
   type EpochBatches, type ExampleBatch, type ExampleScore, type PayoutBatch, type PayoutTable,
 } from "../witness/index.ts";
 import {
   decodeRevert, deployBareTransfers, deploySettlement, EpochStatus, exampleBatchArgs, finalizeEpoch, loadContractArtifact,
-  openEpoch, openRegistration, payoutBatchArgs, readRegistrations, releaseBatch, submitExampleBatch, submitPayoutBatch,
+  openEpoch, openRegistration, payoutBatchArgs, readRegistrations, releaseBatch, revealValidation, submitExampleBatch, submitPayoutBatch,
   toSolidityProof, type SettlementDeployment,
 } from "../verifier-contracts/index.ts";
 
@@ -41,7 +41,9 @@ const P = FIELD_MODULUS;
 const OPEN = 10n ** 18n;
 const DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"; // Hardhat account #0
 const MODEL = (n: number) => keccak256(toUtf8Bytes(`model ${n}`));
-const VALIDATION = keccak256(toUtf8Bytes("validation set"));
+const VALIDATION_SET = keccak256(toUtf8Bytes("validation set"));
+const SALT = keccak256(toUtf8Bytes("salt"));
+const VALIDATION = validationCommitment(VALIDATION_SET, SALT);
 
 let exampleKeys: CircuitKeys;
 let payoutKeys: CircuitKeys;
@@ -199,6 +201,8 @@ describe("ContributorRegistry and PayoutSettlement with real ExampleBatch and Pa
     await expectRevert(s.openEpoch(1n, { ...params, commitExamples: P }), "NonReducedFieldElement", [P]);
     await expectRevert((s.connect(other) as typeof s).openEpoch(1n, params), "OwnableUnauthorizedAccount", [other.address]);
     await expectRevert((s.connect(other) as typeof s).finalize(1n), "EpochNotOpen", [1n]);
+    // Before the tables (every score) are committed, the validation set stays hidden.
+    await expectRevert(revealValidation(s, 1n, { validationSetHash: VALIDATION_SET, salt: SALT }), "EpochNotOpen", [1n]);
     const receipt = await open(1n, w1, w1.contributorTable.total, POOL1);
     const logs = receipt.logs.filter((l) => l.address === d.addresses.settlement).map((l) => s.interface.parseLog(l)!);
     assert.deepEqual(logs.map((l) => l.name), ["EpochOpened", "ModelLineage"]);
@@ -208,6 +212,17 @@ describe("ContributorRegistry and PayoutSettlement with real ExampleBatch and Pa
     assert.equal(await s.latestModelHash(), MODEL(1));
     assert.equal(await d.token.balanceOf(d.addresses.settlement), POOL1);
     await expectRevert(open(1n, w1, w1.contributorTable.total, POOL1), "EpochAlreadyOpen", [1n]);
+  });
+
+  it("the validation set is revealed by the owner only, against the registry's commitment", async () => {
+    const s = d.settlement;
+    const wrongSalt = keccak256(toUtf8Bytes("another salt"));
+    const wrongSet = keccak256(toUtf8Bytes("another validation set"));
+    await expectRevert(revealValidation(s, 1n, { validationSetHash: VALIDATION_SET, salt: wrongSalt }), "ValidationRevealMismatch", [VALIDATION, validationCommitment(VALIDATION_SET, wrongSalt)]);
+    await expectRevert(revealValidation(s, 1n, { validationSetHash: wrongSet, salt: SALT }), "ValidationRevealMismatch", [VALIDATION, validationCommitment(wrongSet, SALT)]);
+    await expectRevert(revealValidation(s.connect(other) as typeof s, 1n, { validationSetHash: VALIDATION_SET, salt: SALT }), "OwnableUnauthorizedAccount", [other.address]);
+    assert.equal((await s.epochState(1n)).validationRevealed, false);
+    await assert.rejects(revealValidation(s, 1n, { validationSetHash: VALIDATION_SET, salt: "0x12" }), { name: "TypeError", message: /salt/ });
   });
 
   it("rejects batches out of order, of the wrong length, under a wrong r, or from another epoch", async () => {
@@ -254,9 +269,18 @@ describe("ContributorRegistry and PayoutSettlement with real ExampleBatch and Pa
     await expectRevert(submitPayoutBatch(s, 1n, p1.payoutBatches[0]!, p1.payoutProofs[0]!), "BatchAlreadyVerified", [1n, 0n]);
     gas.push((await submitExampleBatch(s, 1n, p1.exampleBatches[last]!, p1.exampleProofs[last]!)).gasUsed);
 
+    // Complete and consistent, but the validation set is still hidden: not paid, still cancellable.
+    await expectRevert(s.finalize(1n), "ValidationNotRevealed", [1n]);
+    const reveal = await revealValidation(s, 1n, { validationSetHash: VALIDATION_SET, salt: SALT });
+    gas.push(reveal.gasUsed);
+    const revealed = reveal.logs.map((l) => s.interface.parseLog(l)).filter((l) => l?.name === "ValidationRevealed");
+    assert.deepEqual(revealed.map((l) => [...l!.args]), [[1n, VALIDATION_SET, SALT]]);
+    await expectRevert(revealValidation(s, 1n, { validationSetHash: VALIDATION_SET, salt: SALT }), "ValidationAlreadyRevealed", [1n]);
+
     const state = await s.epochState(1n);
     assert.equal(state.rlcDiff, 0n);
-    // Complete and consistent: the owner can no longer take the pool back; anyone may finalize.
+    assert.equal(state.validationRevealed, true);
+    // Complete, consistent and revealed: the owner can no longer take the pool back; anyone may finalize.
     await expectRevert(s.cancelEpoch(1n), "EpochFinalizable", [1n]);
     assert.equal(state.scoreSum, w1.contributorTable.total);
     const fin = await finalizeEpoch(s.connect(other) as typeof s, 1n);
@@ -418,7 +442,7 @@ describe("ContributorRegistry and PayoutSettlement with real ExampleBatch and Pa
     const to = Array.from({ length: paid }, (_, i) => getAddress(`0x${(BigInt(keccak256(toUtf8Bytes(`bare-${i}`))) >> 96n).toString(16).padStart(40, "0")}`));
     const bareReceipt = await (await bare.distribute(d.addresses.token, to, to.map(() => OPEN))).wait();
     const total = gas.reduce((a, b) => a + b, 0n);
-    t.diagnostic(`E=${E}, B=${B}: ${p1.exampleBatches.length} example + ${p1.payoutBatches.length} payout batches, finalize, 2 releases: ${total} gas, ${total / BigInt(rows)} per contributor`);
+    t.diagnostic(`E=${E}, B=${B}: ${p1.exampleBatches.length} example + ${p1.payoutBatches.length} payout batches, validation reveal, finalize, 2 releases: ${total} gas, ${total / BigInt(rows)} per contributor`);
     t.diagnostic(`bare SafeERC20 loop to ${paid} new holders: ${bareReceipt!.gasUsed / BigInt(paid)} gas each`);
     assert.ok(gas.every((g) => g < 450_000n), `every transaction under 450k gas: ${gas.join(", ")}`);
   });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { getAddress, keccak256, toUtf8Bytes } from "ethers";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,7 +10,7 @@ import { promisify } from "node:util";
 import { PROJECT_ROOT } from "../circuits/index.ts";
 import { config } from "../config/index.ts";
 import { runEpoch } from "../scripts/lib/run-epoch.ts";
-import { buildEpochWitness, readExamplesFile, registrationCommitment } from "../witness/index.ts";
+import { buildEpochWitness, readExamplesFile, registrationCommitment, validationCommitment } from "../witness/index.ts";
 import { demoContributors } from "../scripts/lib/demo-contributors.ts";
 import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
 
@@ -72,16 +73,22 @@ test("examples file to on-chain balances on the in-process chain: registered, de
   const harmful = result.contributors.find((c) => c.address === demo[6]!.address)!;
   assert.ok(harmful.rawScore < 0n);
   assert.equal(harmful.balance, 0n);
-  // Transactions: every example batch, every payout batch, finalize, every release.
-  assert.equal(result.transactions.length, result.exampleBatches + 2 * result.payoutBatches + 1);
+  // Transactions: every example batch, every payout batch, the validation reveal, finalize, every release.
+  assert.equal(result.transactions.length, result.exampleBatches + 2 * result.payoutBatches + 2);
+  assert.deepEqual(result.transactions.slice(-2 - result.payoutBatches, -result.payoutBatches).map((t) => t.what), ["reveal validation", "finalize"]);
   // The public record: parameters, registrations, both tables, dedup evidence, every proof, both keys.
-  for (const f of ["epoch.json", "registrations.json", "examples.json", "duplicates.json", "contributors.json", "example_verification_key.json", "payout_verification_key.json", "settlement.json"]) {
+  for (const f of ["epoch.json", "registrations.json", "examples.json", "duplicates.json", "contributors.json", "example_verification_key.json", "payout_verification_key.json", "settlement.json", "validation.bin"]) {
     assert.ok(existsSync(join(outDir, f)), f);
   }
   assert.deepEqual(readdirSync(join(outDir, "proofs")).sort(), ["example-000.json", "example-001.json", "example-002.json", "payout-000.json", "payout-001.json"]);
   const epoch = JSON.parse(readFileSync(join(outDir, "epoch.json"), "utf8"));
   assert.equal(epoch.status, "settled");
   assert.equal(epoch.circuits.example.vkeyHash, result.circuits.example.vkeyHash);
+  // The validation set, revealed after scoring: the file hashes to the revealed hash, which with the salt opens the commitment.
+  assert.equal(`0x${createHash("sha256").update(readFileSync(join(outDir, epoch.validation.file))).digest("hex")}`, epoch.validation.validationSetHash);
+  assert.equal(validationCommitment(epoch.validation.validationSetHash, epoch.validation.salt), epoch.model.validationCommitment);
+  // Scores from a file: only exact dedup ran (the attribution stages did not score these).
+  assert.deepEqual(epoch.defences.map((d: { name: string; ran: boolean; count: number }) => [d.name, d.ran, d.count]), [["exact-dedup", true, 1], ["near-duplicates", false, 0], ["validation-copies", false, 0], ["label-consistency", false, 0]]);
   const duplicates = JSON.parse(readFileSync(join(outDir, "duplicates.json"), "utf8"));
   assert.deepEqual(duplicates.map((x: { creditedTo: string }) => x.creditedTo), [demo[0]!.address]);
 });

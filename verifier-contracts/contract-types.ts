@@ -40,6 +40,7 @@ export interface EpochState {
   readonly nextPayout: bigint;
   readonly released: bigint;
   readonly status: bigint;
+  readonly validationRevealed: boolean;
   readonly exampleChain: bigint;
   readonly payoutChain: bigint;
   readonly r: bigint;
@@ -95,6 +96,7 @@ export interface PayoutSettlementContract extends BaseContract {
   openEpoch: Send<[epoch: BigNumberish, params: OpenEpochParams]>;
   submitExampleBatch: Send<[epoch: BigNumberish, batchIndex: BigNumberish, claim: ExampleClaimArg, proof: ProofArg]>;
   submitPayoutBatch: Send<[epoch: BigNumberish, batchIndex: BigNumberish, claim: PayoutClaimArg, words: readonly BigNumberish[], proof: ProofArg]>;
+  revealValidation: Send<[epoch: BigNumberish, validationSetHash: string, salt: string]>;
   finalize: Send<[epoch: BigNumberish]>;
   release: Send<[epoch: BigNumberish, batchIndex: BigNumberish, words: readonly BigNumberish[]]>;
   cancelEpoch: Send<[epoch: BigNumberish]>;

@@ -26,8 +26,10 @@ export {
   payoutBatchArgs,
   readRegistrations,
   releaseBatch,
+  revealValidation,
   submitExampleBatch,
   submitPayoutBatch,
   type EpochParams,
+  type ValidationReveal,
 } from "./settle.ts";
 export { BASE_FIELD_MODULUS, toSolidityProof, type Pair, type SolidityProof } from "./solidity-proof.ts";

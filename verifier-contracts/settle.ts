@@ -1,7 +1,7 @@
 /**
  * The settlement calls: opening registration, reading registrations back from the registry's
- * events, opening an epoch, submitting proven ExampleBatch and PayoutBatch proofs, finalizing,
- * releasing payouts, plus decoding custom errors. Batches are witness/ outputs; proofs are
+ * events, opening an epoch, revealing its validation set, submitting proven ExampleBatch and
+ * PayoutBatch proofs, finalizing, releasing payouts, plus decoding custom errors. Batches are witness/ outputs; proofs are
  * snarkjs Groth16 proofs of their circuit inputs.
  */
 import { Interface, isHexString, type ContractTransactionReceipt, type ErrorDescription, type EventLog, type InterfaceAbi } from "ethers";
@@ -121,6 +121,26 @@ export async function submitExampleBatch(settlement: PayoutSettlementContract, e
 /** Verifies one proven payout batch on chain (any signer may); it pays nothing yet. */
 export async function submitPayoutBatch(settlement: PayoutSettlementContract, epoch: bigint, batch: PayoutBatch, proof: GrothProof): Promise<ContractTransactionReceipt> {
   return mined(settlement.submitPayoutBatch(...payoutBatchArgs(epoch, batch, proof)), `submitPayoutBatch(${epoch}, ${batch.index})`);
+}
+
+/** The validation set an epoch was scored against, as revealed on chain. */
+export interface ValidationReveal {
+  /** bytes32 hex: the set's hash (sha256 of its file, attribution/ datasetHash). */
+  readonly validationSetHash: string;
+  /** bytes32 hex: the salt of the registry's commitment. */
+  readonly salt: string;
+}
+
+/**
+ * Reveals the validation set of an open `epoch` (owner only; once; before finalize): the contract
+ * checks it against the commitment registration opened with (witness/ validationCommitment).
+ */
+export async function revealValidation(settlement: PayoutSettlementContract, epoch: bigint, reveal: ValidationReveal): Promise<ContractTransactionReceipt> {
+  checkEpoch(epoch);
+  for (const [name, v] of [["validationSetHash", reveal.validationSetHash], ["salt", reveal.salt]] as const) {
+    if (!/^0x[0-9a-fA-F]{64}$/.test(v)) throw new TypeError(`${name} must be a 0x-prefixed bytes32, got ${v}`);
+  }
+  return mined(settlement.revealValidation(epoch, reveal.validationSetHash, reveal.salt), `revealValidation(${epoch})`);
 }
 
 /** Runs the global checks of `epoch`; from then on its payouts can be released. */

@@ -1,7 +1,7 @@
 /**
  * Gas per contributor of the full settlement flow: every ExampleBatch and PayoutBatch verified,
- * finalize, every release, against a bare loop of ERC-20 transfers of the same amounts to as many
- * fresh holders, both measured on the same chain in the same run. Registration (paid by each
+ * the validation set's reveal, finalize, every release, against a bare loop of ERC-20 transfers
+ * of the same amounts to as many fresh holders, both measured on the same chain in the same run. Registration (paid by each
  * contributor, once per epoch) is reported apart.
  */
 import { getAddress, keccak256, parseEther, toBeHex, toUtf8Bytes, Wallet } from "ethers";
@@ -10,9 +10,9 @@ import { type ProtocolConfig } from "../../config/index.ts";
 import { createProverPool, proveBatches, readProofFile } from "../../prover/index.ts";
 import {
   deployBareTransfers, deploySettlement, finalizeEpoch, openEpoch, openRegistration, readRegistrations, releaseBatch,
-  submitExampleBatch, submitPayoutBatch,
+  revealValidation, submitExampleBatch, submitPayoutBatch,
 } from "../../verifier-contracts/index.ts";
-import { buildEpochWitness, epochDomain, registrationCommitment, type ExampleScore } from "../../witness/index.ts";
+import { buildEpochWitness, epochDomain, registrationCommitment, validationCommitment, type ExampleScore } from "../../witness/index.ts";
 import { connectChain } from "./chain.ts";
 
 export interface GasResult {
@@ -25,10 +25,12 @@ export interface GasResult {
   /** Average gas of one transaction of each kind. */
   readonly perExampleBatch: number;
   readonly perPayoutBatch: number;
+  /** revealValidation, once per epoch. */
+  readonly reveal: number;
   readonly finalize: number;
   readonly perRelease: number;
   readonly perRegistration: number;
-  /** (example batches + payout batches + finalize + releases) / contributors. */
+  /** (example batches + payout batches + reveal + finalize + releases) / contributors. */
   readonly settlementGasPerContributor: number;
   /** distribute() gas (whole transactions, same batching) divided by the transfers. */
   readonly bareTransferGasPerContributor: number;
@@ -72,7 +74,8 @@ export async function measureGas(
     await (await token.mint(d.owner, pool * 2n)).wait();
     const epoch = 1n;
     const now = BigInt((await chain.provider.getBlock("latest"))!.timestamp);
-    await openRegistration(registry, epoch, now + 86_400n, keccak256(toUtf8Bytes("bench validation")));
+    const validation = { validationSetHash: keccak256(toUtf8Bytes("bench validation")), salt: keccak256(toUtf8Bytes("bench salt")) };
+    await openRegistration(registry, epoch, now + 86_400n, validationCommitment(validation.validationSetHash, validation.salt));
     const registrationGas: bigint[] = [];
     for (const w of wallets) {
       await (await chain.signer.sendTransaction({ to: w.address, value: parseEther("0.01") })).wait();
@@ -101,6 +104,7 @@ export async function measureGas(
     for (const b of w.exampleBatches) exampleGas.push((await submitExampleBatch(settlement, epoch, b, readProofFile(file("example", b.index)).proof)).gasUsed);
     const payoutGas: bigint[] = [];
     for (const b of w.payoutBatches) payoutGas.push((await submitPayoutBatch(settlement, epoch, b, readProofFile(file("payout", b.index)).proof)).gasUsed);
+    const revealGas = (await revealValidation(settlement, epoch, validation)).gasUsed;
     const finalizeGas = (await finalizeEpoch(settlement, epoch)).gasUsed;
     const releaseGas: bigint[] = [];
     for (const b of w.payoutBatches) releaseGas.push((await releaseBatch(settlement, epoch, b)).gasUsed);
@@ -115,7 +119,7 @@ export async function measureGas(
       const receipt = await (await bare.distribute(d.addresses.token, bareTo.slice(i, i + payoutBatchSize), amounts)).wait();
       bareGas += receipt!.gasUsed;
     }
-    const settlementGas = sum(exampleGas) + sum(payoutGas) + finalizeGas + sum(releaseGas);
+    const settlementGas = sum(exampleGas) + sum(payoutGas) + revealGas + finalizeGas + sum(releaseGas);
     const perContributor = Number(settlementGas) / n;
     const barePer = Number(bareGas) / n;
     return {
@@ -127,6 +131,7 @@ export async function measureGas(
       payoutBatches: w.payoutBatches.length,
       perExampleBatch: mean(exampleGas),
       perPayoutBatch: mean(payoutGas),
+      reveal: Number(revealGas),
       finalize: Number(finalizeGas),
       perRelease: mean(releaseGas),
       perRegistration: mean(registrationGas),

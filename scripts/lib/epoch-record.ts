@@ -12,6 +12,17 @@
  *   example_verification_key.json, payout_verification_key.json  the keys the proofs verify under
  *   proofs/example-NNN.json, proofs/payout-NNN.json  one Groth16 proof per batch
  *   settlement.json     per-transaction gas; final balances
+ *   validation.bin      the held-out validation set, revealed on chain after scoring
+ *                       (validation-reveal.ts): per example 784 pixel bytes then the label byte;
+ *                       its sha256 is epoch.json validation.validationSetHash
+ *   attacks.json        the demo's attack suite (demo-attacks.ts; npm run eval:attacks is the full
+ *                       one): an array of rows { id: "G1".."G6" | "stealing", attack, figure
+ *                       (number: payout ratio for G1/G2/G4, payout difference in base units for
+ *                       G3, fraction paid zero for G5, fraction flagged for G6, thief's payout for
+ *                       stealing), display (the figure in words), target, pass (boolean), note }
+ * epoch.json also states which defences ran (defences.ts): `defences`, an array of { name
+ * (exact-dedup, near-duplicates, validation-copies, label-consistency), ran, count, what }, and,
+ * once revealed, `validation`: { file, examples, validationSetHash, salt, commitment, revealTx }.
  *   jobs/example.json, jobs/payout.json  the prover's jobs files (scripts/lib/jobs-file.ts): what
  *                       the prove stage, a local pool or the queue's workers, proves
  */
@@ -30,6 +41,7 @@ export interface EpochPaths {
   readonly payoutKeyFile: string;
   readonly proofsDir: string;
   readonly settlementFile: string;
+  readonly attacksFile: string;
   readonly exampleJobsFile: string;
   readonly payoutJobsFile: string;
   exampleProofFile(batchIndex: number): string;
@@ -49,6 +61,7 @@ export function epochPaths(dir: string): EpochPaths {
     payoutKeyFile: join(dir, "payout_verification_key.json"),
     proofsDir,
     settlementFile: join(dir, "settlement.json"),
+    attacksFile: join(dir, "attacks.json"),
     exampleJobsFile: join(dir, "jobs", "example.json"),
     payoutJobsFile: join(dir, "jobs", "payout.json"),
     exampleProofFile: (i) => join(proofsDir, `example-${String(i).padStart(3, "0")}.json`),

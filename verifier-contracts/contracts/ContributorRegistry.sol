@@ -7,7 +7,8 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 /// @notice Contributors register their data for an epoch before its registration closes.
 ///
 /// The owner (the trainer) opens an epoch's registration with a deadline and the commitment to
-/// its held-out validation set (committed before registration closes, revealed after, so nobody
+/// its held-out validation set, keccak256(abi.encode(validationSetHash, salt)) (committed before
+/// registration closes and revealed to PayoutSettlement.revealValidation after scoring, so nobody
 /// can tune data toward it). Each contributor then registers once per epoch, from its own address
 /// (the payee), with a commitment to its example hashes and their count: keccak256 of the sorted
 /// 128-bit hashes packed (witness/epoch-witness.ts registrationCommitment).

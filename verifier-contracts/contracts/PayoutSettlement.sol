@@ -18,7 +18,13 @@ import {ProtocolParams} from "./generated/ProtocolParams.sol";
 ///  2. openEpoch (owner, after registration closed): escrows R, fixes S, both batch counts and
 ///     both table commitments, draws r = keccak(commitExamples, commitContributors, domain) mod p
 ///     and records the model lineage (model hash, validation commitment, previous model hash).
-///  3. submitExampleBatch / submitPayoutBatch (anyone, each table in order, in any interleaving,
+///  3. revealValidation (owner, once the epoch is open, i.e. after the example table, and so
+///     every score, is committed): the validation set's hash and the salt of the registry's
+///     commitment keccak256(abi.encode(validationSetHash, salt)); checked and emitted. The set was
+///     hidden while contributors could still register (nobody could tune data toward it or copy
+///     it unseen), and it is public before anyone is paid (anyone can check that no credited
+///     example copies it). May come before, between or after the batches of step 4.
+///  4. submitExampleBatch / submitPayoutBatch (anyone, each table in order, in any interleaving,
 ///     over as many transactions and days as needed): for each, this contract does what the
 ///     circuit's header says the caller must: it takes chainIn, domain, r and the order key
 ///     (hashIn / addressIn) from its own state, derives the digest challenge rho by keccak itself,
@@ -27,11 +33,11 @@ import {ProtocolParams} from "./generated/ProtocolParams.sol";
 ///     registrant of the epoch, and the last payout batch brings the number of rows to the number
 ///     of registrations: with the circuit's strictly increasing addresses, the contributor table
 ///     is exactly the set of registrants (none added, none left out).
-///  4. finalize (anyone): all batches verified; both chains end at the committed values (checked
+///  5. finalize (anyone): the validation set revealed; all batches verified; both chains end at the committed values (checked
 ///     by recomputing r from them); sum of example score sums == S == sum of payout amounts;
 ///     sum of example RLC sums == sum of payout RLC sums (sum_c T_c r^c == sum_e s_e r^(c_e));
 ///     sum of rewards <= R (also checked at every payout batch).
-///  5. release (anyone, after finalize): pays one payout batch, its words passed again and checked
+///  6. release (anyone, after finalize): pays one payout batch, its words passed again and checked
 ///     against the stored hash, which is then deleted: no batch twice.
 /// A partially proven epoch stays as it is until completed: it is never paid early.
 ///
@@ -39,8 +45,10 @@ import {ProtocolParams} from "./generated/ProtocolParams.sol";
 /// finalizable (an epoch opened with wrong parameters would otherwise lock it forever: a batch
 /// that cannot verify, sums that cannot match). Once every batch is verified and the global checks
 /// hold, cancel is refused (EpochFinalizable): anyone may finalize, and the pool belongs to the
-/// contributors. Residual: while batches are missing the owner can still cancel, so it can race
-/// the last batch; contributors are then no worse off than if the epoch had never been opened.
+/// contributors. Residual: while batches are missing or the validation set is unrevealed the owner
+/// can still cancel, so it can race the last batch or withhold the reveal; contributors are then
+/// no worse off than if the epoch had never been opened (withholding the reveal is no new power:
+/// the trainer can already withhold its proofs).
 ///
 /// Not enforced here (see DESIGN.md, trust model): that the example table is the right one (that
 /// each example hash was registered by the contributor it is credited to, and by no earlier
@@ -59,7 +67,7 @@ contract PayoutSettlement is Ownable {
 
     /// Per-epoch state in seven slots; a batch touches the ones of its own table.
     struct Epoch {
-        // slot 0: parameters and progress.
+        // slot 0: parameters and progress (256 bits exactly).
         uint96 pool; //           R < 2^POOL_BITS (93)
         uint64 total; //          S in [1, 2^TOTAL_BITS)
         uint16 exampleBatches; // batch counts, >= 1
@@ -68,6 +76,7 @@ contract PayoutSettlement is Ownable {
         uint16 nextPayout;
         uint16 released; //       payout batches released
         Status status;
+        bool validationRevealed; // revealValidation matched the registry's commitment
         // slot 1, 2: the commitment chains after the last verified batch of each table.
         uint256 exampleChain;
         uint256 payoutChain;
@@ -129,6 +138,7 @@ contract PayoutSettlement is Ownable {
     );
     event ExampleBatchVerified(uint64 indexed epoch, uint32 batchIndex, uint256 chainOut);
     event PayoutBatchVerified(uint64 indexed epoch, uint32 batchIndex, uint256 chainOut, bytes32 wordsHash);
+    event ValidationRevealed(uint64 indexed epoch, bytes32 validationSetHash, bytes32 salt);
     event EpochFinalized(uint64 indexed epoch, uint256 paid, uint256 dust);
     event BatchReleased(uint64 indexed epoch, uint32 batchIndex, uint256 paid);
     event EpochSettled(uint64 indexed epoch);
@@ -163,6 +173,9 @@ contract PayoutSettlement is Ownable {
     error EpochNotCancellable(uint64 epoch);
     error EpochFinalizable(uint64 epoch);
     error PayeeNotRegistered(uint64 epoch, address payee);
+    error ValidationAlreadyRevealed(uint64 epoch);
+    error ValidationRevealMismatch(bytes32 commitment, bytes32 revealed);
+    error ValidationNotRevealed(uint64 epoch);
     error RegistrantCountMismatch(uint256 registrations, uint256 rows);
 
     constructor(
@@ -248,6 +261,22 @@ contract PayoutSettlement is Ownable {
         latestModelHash = params.modelHash;
     }
 
+    /// @notice Reveals the validation set `epoch` was scored against: keccak256(abi.encode(
+    /// validationSetHash, salt)) must be the commitment the registration opened with. Only once
+    /// the epoch is open, so the example table (every score) was committed before the set is
+    /// known; once per epoch; finalize waits for it. The salt hides a low-entropy set (e.g. a
+    /// subset of a public dataset) until then.
+    function revealValidation(uint64 epoch, bytes32 validationSetHash, bytes32 salt) external onlyOwner {
+        Epoch storage e = _epochs[epoch];
+        if (e.status != Status.Open) revert EpochNotOpen(epoch);
+        if (e.validationRevealed) revert ValidationAlreadyRevealed(epoch);
+        bytes32 commitment = registry.validationCommitment(epoch);
+        bytes32 revealed = keccak256(abi.encode(validationSetHash, salt));
+        if (revealed != commitment) revert ValidationRevealMismatch(commitment, revealed);
+        e.validationRevealed = true;
+        emit ValidationRevealed(epoch, validationSetHash, salt);
+    }
+
     /// @notice Verifies example batch `batchIndex` of `epoch` (callable by anyone, in order).
     function submitExampleBatch(uint64 epoch, uint32 batchIndex, ExampleClaim calldata claim, Proof calldata proof)
         external
@@ -331,8 +360,8 @@ contract PayoutSettlement is Ownable {
         emit PayoutBatchVerified(epoch, batchIndex, claim.chainOut, scan.wordsHash);
     }
 
-    /// @notice Checks that every batch of `epoch` is verified and that the global checks hold;
-    /// from then on the epoch's payouts can be released. Callable by anyone.
+    /// @notice Checks that the validation set is revealed, every batch of `epoch` is verified and
+    /// the global checks hold; from then on the epoch's payouts can be released. Callable by anyone.
     function finalize(uint64 epoch) external {
         Epoch storage e = _epochs[epoch];
         if (e.status != Status.Open) revert EpochNotOpen(epoch);
@@ -345,6 +374,8 @@ contract PayoutSettlement is Ownable {
         if (e.scoreSum != e.total) revert ScoreSumMismatch(e.total, e.scoreSum);
         if (e.amountSum != e.total) revert TotalMismatch(e.total, e.amountSum);
         if (e.rlcDiff != 0) revert RlcMismatch(e.rlcDiff);
+        // Last: a complete, consistent epoch is paid only once its validation set is public.
+        if (!e.validationRevealed) revert ValidationNotRevealed(epoch);
         e.status = Status.Finalized;
         emit EpochFinalized(epoch, e.paid, e.pool - e.paid);
     }
@@ -380,7 +411,7 @@ contract PayoutSettlement is Ownable {
 
     /// Whether finalize would succeed now (the same checks, as a predicate).
     function _finalizable(Epoch storage e, uint64 epoch) private view returns (bool) {
-        return e.nextExample == e.exampleBatches && e.nextPayout == e.payoutBatches
+        return e.validationRevealed && e.nextExample == e.exampleBatches && e.nextPayout == e.payoutBatches
             && challenge(epoch, e.exampleChain, e.payoutChain) == e.r && e.scoreSum == e.total && e.amountSum == e.total
             && e.rlcDiff == 0;
     }

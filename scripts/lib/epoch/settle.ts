@@ -27,6 +27,8 @@ import { epochPaths, writeRecordFile } from "../epoch-record.ts";
 import { startProgress } from "../progress.ts";
 import { EpochChainError, SettlementMismatchError } from "./errors.ts";
 import { contributorKeysFor, deployAndRegister } from "./register.ts";
+import type { Dataset } from "../../../attribution/index.ts";
+import { heldOutValidationSet, revealEpochValidation, sealValidationSet } from "../validation-reveal.ts";
 
 export interface SettleEpochOptions {
   /** Contributor keys, only for replaying registration on a new in-process chain. Default: the demo's. */
@@ -34,6 +36,8 @@ export interface SettleEpochOptions {
   readonly log?: SetupLog;
   readonly progress?: boolean;
   readonly config?: ProtocolConfig;
+  /** The held-out set the witness stage committed to (default: config.attribution's MNIST split), revealed before finalize. */
+  readonly validationSet?: Dataset;
 }
 
 export interface ContributorResult {
@@ -152,7 +156,7 @@ export async function settleEpoch(chain: ChainConnection, dir: string, options: 
     transactions.push({ what, txHash: receipt.hash, gasUsed: receipt.gasUsed });
     writeRecordFile(paths.settlementFile, { transactions });
   };
-  const steps = w.exampleBatches.length + 2 * w.payoutBatches.length + 1;
+  const steps = w.exampleBatches.length + 2 * w.payoutBatches.length + 2;
   const settling = showProgress ? startProgress("settling", steps, "transactions") : undefined;
   for (const b of w.exampleBatches) {
     done(`example batch ${b.index}`, await submitExampleBatch(settlement, epoch, b, readProofFile(paths.exampleProofFile(b.index)).proof));
@@ -162,6 +166,9 @@ export async function settleEpoch(chain: ChainConnection, dir: string, options: 
     done(`payout batch ${b.index}`, await submitPayoutBatch(settlement, epoch, b, readProofFile(paths.payoutProofFile(b.index)).proof));
     settling?.update(transactions.length, `payout batch ${b.index}`);
   }
+  const sealed = await sealValidationSet(chain.signer, chain.chainId, epoch, options.validationSet ?? heldOutValidationSet(config));
+  const validation = await revealEpochValidation(settlement, epoch, extras.model.validationCommitment, sealed, dir);
+  done("reveal validation", validation.receipt);
   done("finalize", await finalizeEpoch(settlement, epoch));
   for (const b of w.payoutBatches) {
     done(`release ${b.index}`, await releaseBatch(settlement, epoch, b));
@@ -191,7 +198,7 @@ export async function settleEpoch(chain: ChainConnection, dir: string, options: 
     throw new SettlementMismatchError(`${wrong.length} on-chain balances differ from the reference model, first ${wrong[0]!.address}: ${wrong[0]!.balance} != ${wrong[0]!.reward}`);
   }
   if (contractBalance !== record.dust) throw new SettlementMismatchError(`the settlement contract holds ${contractBalance}, the reference model's dust is ${record.dust}`);
-  writeRecordFile(paths.epochFile, { ...epochJson, status: "settled" });
+  writeRecordFile(paths.epochFile, { ...epochJson, validation: validation.record, status: "settled" });
   const pick = (c: CircuitSummary): CircuitSummary => ({
     name: c.name, constraints: c.constraints, vkeyHash: c.vkeyHash, keySet: c.keySet,
     ...(c.transcript === undefined ? {} : { transcript: c.transcript }), ...(c.zkeySha256 === undefined ? {} : { zkeySha256: c.zkeySha256 }),

@@ -12,11 +12,14 @@ import { exampleCircuitName, payoutCircuitName, PROJECT_ROOT, type SetupLog } fr
 import { loadCircuitKeys, type KeySetKeys, type KeySetName } from "../../../circuits/ceremony/index.ts";
 import { config as defaultConfig, type ProtocolConfig } from "../../../config/index.ts";
 import { buildEpochWitness, readExamplesFile, type EpochWitness, type ExampleBatch, type ExampleClaim, type PayoutBatch } from "../../../witness/index.ts";
+import type { Dataset } from "../../../attribution/index.ts";
 import type { ChainConnection } from "../chain.ts";
+import { listDefences } from "../defences.ts";
 import { demoContributors } from "../demo-contributors.ts";
 import { epochPaths, initEpochDir, writeRecordFile, type EpochPaths } from "../epoch-record.ts";
 import { writeJobsFile } from "../jobs-file.ts";
 import { contributorKeysFor, deployAndRegister } from "./register.ts";
+import { heldOutValidationSet, sealValidationSet } from "../validation-reveal.ts";
 
 export interface WitnessEpochOptions {
   /** Example-level scores: example,contributor,score (witness/examples-file.ts). */
@@ -31,8 +34,11 @@ export interface WitnessEpochOptions {
   readonly contributorKeys?: readonly string[];
   /** bytes32: hash of the trained model (default keccak256("demo model")). */
   readonly modelHash?: string;
-  /** bytes32: commitment to the held-out validation set (default keccak256("demo validation set")). */
-  readonly validationCommitment?: string;
+  /**
+   * The held-out set the scores were computed against: committed when registration opens,
+   * revealed after scoring (validation-reveal.ts). Default: config.attribution's MNIST split.
+   */
+  readonly validationSet?: Dataset;
   /**
    * Which keys: "dev" (this machine's development setup; the default) or "ceremony" (the keys of a
    * verified multi-party ceremony, pinned in config/pinned-keys.json; refused if they differ).
@@ -100,7 +106,7 @@ export async function witnessEpoch(chain: ChainConnection, inputs: EpochInputs, 
   const epoch = options.epoch ?? 1n;
   const { claims, exampleKeys, payoutKeys, exampleBatchSize, payoutBatchSize } = inputs;
   const modelHash = options.modelHash ?? keccak256(toUtf8Bytes("demo model"));
-  const validationCommitment = options.validationCommitment ?? keccak256(toUtf8Bytes("demo validation set"));
+  const validationCommitment = (await sealValidationSet(chain.signer, chain.chainId, epoch, options.validationSet ?? heldOutValidationSet(config))).commitment;
   log(`chain: ${chain.description} (chain id ${chain.chainId})`);
   const { deployment, registrations, domain } = await deployAndRegister(chain, {
     claims, contributorKeys: inputs.contributorKeys, exampleKeys, payoutKeys, exampleBatchSize, payoutBatchSize,
@@ -124,6 +130,7 @@ export async function witnessEpoch(chain: ChainConnection, inputs: EpochInputs, 
     parameters: { widths: config.widths, fixedPointDecimals: config.fixedPoint.decimals, chainAbsorbWidth: config.hash.chainAbsorbWidth },
     examplesFile: inputs.examplesFile,
     ...(options.attribution === undefined ? {} : { attribution: options.attribution }),
+    defences: listDefences(options.attribution, w.duplicates.length),
     exampleBatches: w.exampleBatches.map((b) => ({ index: b.index, chainIn: b.chainIn, chainOut: b.chainOut, hashIn: b.hashIn, hashOut: b.hashOut, scoreSum: b.scoreSum, rlcSum: b.rlcSum, rho: b.rho, digest: b.digest })),
     payoutBatches: w.payoutBatches.map((b) => ({ index: b.index, chainIn: b.chainIn, chainOut: b.chainOut, amountSum: b.amountSum, rlcSum: b.rlcSum, rho: b.rho, digest: b.digest })),
   };

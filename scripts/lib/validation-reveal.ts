@@ -1,0 +1,81 @@
+/**
+ * The held-out validation set through an epoch: sealed before registration opens (its hash, a
+ * salt and the commitment keccak256(abi.encode(hash, salt)) the registry stores), revealed on
+ * chain once the tables are committed (PayoutSettlement.revealValidation, before finalize), and
+ * then written into the epoch record: validation.bin (attribution/ encodeDataset, the file whose
+ * sha256 is the revealed hash) and epoch.json's `validation` section.
+ *
+ * The salt is the keccak256 of the trainer's signature over (chain id, epoch, set hash): the
+ * witness and settle stages, even in separate processes, derive the same salt without storing a
+ * secret anywhere, and nothing in the epoch directory reveals it before the reveal transaction.
+ * It needs a deterministic signer (RFC 6979, as ethers' Wallet and Hardhat's accounts are); with
+ * another, the reveal is refused before it is sent (ValidationRevealError) and the owner can
+ * cancel the epoch.
+ */
+import { join } from "node:path";
+import { keccak256, type ContractTransactionReceipt, type Signer } from "ethers";
+import { datasetHash, encodeDataset, splitMnist, type Dataset } from "../../attribution/index.ts";
+import { writeFileAtomic } from "../../circuits/index.ts";
+import type { ProtocolConfig } from "../../config/index.ts";
+import { revealValidation, type PayoutSettlementContract, type ValidationReveal } from "../../verifier-contracts/index.ts";
+import { validationCommitment } from "../../witness/index.ts";
+
+/** File name of the revealed set in the epoch directory. */
+export const VALIDATION_FILE = "validation.bin";
+
+/** The set to reveal is not the one registration committed to (another set, or another salt). */
+export class ValidationRevealError extends Error {
+  readonly code = "VALIDATION_NOT_COMMITTED";
+  constructor(message: string) {
+    super(message);
+    this.name = "ValidationRevealError";
+  }
+}
+
+/** A validation set with its reveal kept back: what the trainer holds between open and reveal. */
+export interface SealedValidation extends ValidationReveal {
+  /** bytes32: what registration opens with. */
+  readonly commitment: string;
+  /** The dataset file (its sha256 is validationSetHash). */
+  readonly bytes: Uint8Array;
+  readonly examples: number;
+}
+
+/** epoch.json `validation`: the revealed set, for a skeptic to recheck (verify/validation.ts). */
+export interface RevealedValidationRecord {
+  readonly file: string;
+  readonly examples: number;
+  readonly validationSetHash: string;
+  readonly salt: string;
+  readonly commitment: string;
+  /** The revealValidation transaction. */
+  readonly revealTx: string;
+}
+
+/** The set `npm run attribution` and the demo score against: config.attribution's seeded MNIST split. */
+export function heldOutValidationSet(config: ProtocolConfig): Dataset {
+  return splitMnist(config.attribution.seed, config.attribution.validationSize).validation;
+}
+
+/** Seals `set` for `epoch` on chain `chainId` under the salt `trainer` derives (see the header). */
+export async function sealValidationSet(trainer: Signer, chainId: bigint, epoch: bigint, set: Dataset): Promise<SealedValidation> {
+  const validationSetHash = `0x${datasetHash(set)}`;
+  const salt = keccak256(await trainer.signMessage(`attribution-prover validation-set salt\nchain ${chainId}\nepoch ${epoch}\nset ${validationSetHash}`));
+  return { validationSetHash, salt, commitment: validationCommitment(validationSetHash, salt), bytes: encodeDataset(set), examples: set.size };
+}
+
+/**
+ * Reveals `sealed` for an open `epoch` whose registration committed to `commitment`, then writes
+ * validation.bin into the epoch directory `dir`. Returns the receipt and epoch.json's section.
+ */
+export async function revealEpochValidation(
+  settlement: PayoutSettlementContract, epoch: bigint, commitment: string, sealed: SealedValidation, dir: string,
+): Promise<{ receipt: ContractTransactionReceipt; record: RevealedValidationRecord }> {
+  if (sealed.commitment !== commitment) {
+    throw new ValidationRevealError(`the validation set ${sealed.validationSetHash} under this signer's salt commits to ${sealed.commitment}, registration opened with ${commitment}: reveal with the set and the signer the witness stage used, or cancel the epoch`);
+  }
+  const receipt = await revealValidation(settlement, epoch, sealed);
+  writeFileAtomic(join(dir, VALIDATION_FILE), sealed.bytes);
+  const { validationSetHash, salt, examples } = sealed;
+  return { receipt, record: { file: VALIDATION_FILE, examples, validationSetHash, salt, commitment, revealTx: receipt.hash } };
+}
