@@ -9,6 +9,8 @@ export { runAttribution, scoreContributors, type AttributionResult, type Contrib
 export { detectNearDuplicates, similarity, maxShiftedNcc, DEFAULT_NEAR_DUPLICATES, type NearDuplicateConfig, type NearDuplicateEvidence, type NearDuplicateResult } from "./near-duplicates.ts";
 export { labelInconsistent, labelProbabilities, DEFAULT_LABEL_CONSISTENCY, type LabelConsistencyConfig, type LabelEvidence } from "./label-consistency.ts";
 export { writeAttribution, examplesCsv } from "./output.ts";
+export { encodeTrainingData, decodeTrainingData } from "./training-data.ts";
+export { attributionSection } from "./epoch-section.ts";
 export { buildPartitions, contributorAddress, flipLabels, type Partition } from "./partitions.ts";
 export { loadMnist, splitMnist, exampleHash, datasetHash, encodeDataset, decodeDataset, subset, concat, EXAMPLE_BYTES, type Dataset, type Split } from "./data.ts";
 export { scoreToFixedPoint, scoresToFixedPoint, normalizeScores, scoreFormatOf, type ScoreFormat } from "./fixed.ts";

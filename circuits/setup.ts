@@ -80,8 +80,17 @@ export async function ensureDevPtau(power: number, log: SetupLog = () => {}): Pr
   });
 }
 
+/** A compiled verifier: its artifact, and the runtime code a deployment leaves on chain. */
+interface CompiledVerifier {
+  readonly artifact: VerifierArtifact;
+  /** 0x hex of solc's deployedBytecode, CBOR metadata included. */
+  readonly runtime: string;
+  /** Immutable references of the runtime code (none in the snarkjs template: constants only). */
+  readonly immutables: number;
+}
+
 /** Compiles the snarkjs Groth16 verifier with the solc package (no compiler download). */
-function compileVerifier(source: string, contractName: string): VerifierArtifact {
+function compileVerifier(source: string, contractName: string): CompiledVerifier {
   const solc = require("solc") as { compile(input: string): string };
   const input = {
     language: "Solidity",
@@ -89,17 +98,24 @@ function compileVerifier(source: string, contractName: string): VerifierArtifact
     settings: {
       optimizer: { enabled: true, runs: 1000 },
       evmVersion: "cancun",
-      outputSelection: { "*": { [contractName]: ["abi", "evm.bytecode.object"] } },
+      outputSelection: { "*": { [contractName]: ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "evm.deployedBytecode.immutableReferences"] } },
     },
   };
   const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
     errors?: { severity: string; formattedMessage: string }[];
-    contracts: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string } } }>>;
+    contracts: Record<string, Record<string, {
+      abi: unknown[];
+      evm: { bytecode: { object: string }; deployedBytecode: { object: string; immutableReferences?: Record<string, unknown[]> } };
+    }>>;
   };
   const errors = (output.errors ?? []).filter((e) => e.severity === "error");
   if (errors.length > 0) throw new Error(`verifier ${contractName} does not compile:\n${errors.map((e) => e.formattedMessage).join("\n")}`);
   const compiled = output.contracts[`${contractName}.sol`]![contractName]!;
-  return { contractName, abi: compiled.abi, bytecode: `0x${compiled.evm.bytecode.object}` };
+  return {
+    artifact: { contractName, abi: compiled.abi, bytecode: `0x${compiled.evm.bytecode.object}` },
+    runtime: `0x${compiled.evm.deployedBytecode.object}`,
+    immutables: Object.keys(compiled.evm.deployedBytecode.immutableReferences ?? {}).length,
+  };
 }
 
 /** The verifier contract of a circuit instance: payout_batch_4 -> PayoutBatch4Verifier. */
@@ -132,7 +148,18 @@ export function verifierSource(vkey: Record<string, unknown>, contractName: stri
 
 /** The compiled verifier for `vkey`: deterministic (same key, solc and settings, same bytecode). */
 export function verifierArtifactFor(vkey: Record<string, unknown>, contractName: string, vkeyHash: string): VerifierArtifact {
-  return { ...compileVerifier(verifierSource(vkey, contractName), contractName), vkeyHash };
+  return { ...compileVerifier(verifierSource(vkey, contractName), contractName).artifact, vkeyHash };
+}
+
+/**
+ * The runtime code a deployment of the verifier for `vkey` leaves on chain (what eth_getCode
+ * returns), from the same source, compiler and settings as verifierArtifactFor, and its count
+ * of immutable references (slots a constructor fills in at deployment, which a byte comparison
+ * would have to mask; the snarkjs template has none).
+ */
+export function verifierRuntimeFor(vkey: Record<string, unknown>, contractName: string): { readonly runtime: string; readonly immutables: number } {
+  const { runtime, immutables } = compileVerifier(verifierSource(vkey, contractName), contractName);
+  return { runtime, immutables };
 }
 
 /**

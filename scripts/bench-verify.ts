@@ -1,5 +1,5 @@
 /**
- * npm run bench:verify [-- --size 4] [--proofs 3] [--rounds 30] [--out FILE]
+ * npm run bench:verify [-- --size 4] [--proofs 3] [--rounds 30] [--out FILE] [--epoch DIR --rpc URL]
  *
  * Verify time per Groth16 proof, in one run: snarkjs's groth16.verify against this project's
  * verifier on @noble/curves (verify/), on real proofs of PayoutBatch(size). Rounds interleave the
@@ -8,7 +8,10 @@
  * plain 4-pair pairingBatch (key parsed per call, nothing prepared: the unoptimised verifier),
  * and the parts of one noble verify. Prints a table
  * and writes JSON (bench-results/verify.json by default); compare the ratios, not the absolute
- * times, which vary from machine to machine and run to run.
+ * times, which vary from machine to machine and run to run. With --epoch DIR (a settled epoch
+ * directory) it also times a whole-epoch verification (verify/'s verifyEpoch, noble only) from
+ * the directory, and with --rpc URL (a node still holding that epoch) from the directory checked
+ * against the chain and from the chain alone.
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -17,7 +20,7 @@ import * as snarkjs from "snarkjs";
 import type { Groth16Proof } from "snarkjs";
 import { payoutCircuitName, PROJECT_ROOT, setupCircuit, toJson, writeFileAtomic } from "../circuits/index.ts";
 import { config } from "../config/index.ts";
-import { checkPairing, parseProof, parsePublicSignals, parseVerifyingKey, prepareVerifyingKey, verifyGroth16 } from "../verify/index.ts";
+import { checkPairing, parseProof, parsePublicSignals, parseVerifyingKey, prepareVerifyingKey, readEpochRecord, verifyEpoch, verifyGroth16, type ChainSource } from "../verify/index.ts";
 import { buildPayoutBatches, epochDomain, splitPool } from "../witness/index.ts";
 
 const { values } = parseArgs({
@@ -26,6 +29,8 @@ const { values } = parseArgs({
     proofs: { type: "string", default: "3" },
     rounds: { type: "string", default: "30" },
     out: { type: "string", default: join(PROJECT_ROOT, "bench-results", "verify.json") },
+    epoch: { type: "string" },
+    rpc: { type: "string" },
   },
 });
 const positive = (name: string, text: string): number => {
@@ -146,6 +151,25 @@ console.log(`\nparts of one noble verify (median ms)`);
 for (const [n, ms] of Object.entries(parts)) console.log(`  ${n.padEnd(44)} ${ms.toFixed(2).padStart(8)}`);
 console.log(`\nnoble / snarkjs = ${ratio.toFixed(2)} (target <= 1.5): ${ratio <= 1.5 ? "met" : "NOT met"}`);
 
+// Whole epochs, noble only (snarkjs would add its per-proof time to each): every check but scores.
+const wholeEpoch: Record<string, { ms: number; proofs: number }> = {};
+if (values.epoch !== undefined) {
+  const dir = values.epoch;
+  const record = readEpochRecord(dir);
+  const epochProofs = record.exampleProofs.length + record.payoutProofs.length;
+  const time = async (name: string, source: string | ChainSource, rpcUrl?: string) => {
+    wholeEpoch[name] = { ms: (await verifyEpoch(source, { snarkjs: false, ...(rpcUrl === undefined ? {} : { rpcUrl }) })).ms, proofs: epochProofs };
+  };
+  await time("directory", dir);
+  if (values.rpc !== undefined) {
+    await time("directory + chain", dir, values.rpc);
+    await time("chain alone", { rpcUrl: values.rpc, settlement: record.settlement, epoch: record.epoch });
+  }
+  console.log(`
+whole epoch ${dir} (${epochProofs} proofs), noble only`);
+  for (const [n, r] of Object.entries(wholeEpoch)) console.log(`  ${n.padEnd(20)} ${(r.ms / 1000).toFixed(1).padStart(7)} s`);
+}
+
 writeFileAtomic(values.out, toJson({
   circuit: keys.name,
   nPublic: key.nPublic,
@@ -156,6 +180,7 @@ writeFileAtomic(values.out, toJson({
   nobleParts: parts,
   nobleOverSnarkjs: ratio,
   target: 1.5,
+  ...(values.epoch === undefined ? {} : { wholeEpoch }),
   measuredAt: new Date().toISOString(),
 }));
 log(`wrote ${values.out}`);

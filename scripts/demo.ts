@@ -9,11 +9,12 @@
  * 3 on-chain balances differ from the reference model; 4 keys refused (not the pinned ones, a
  * circuit changed since its ceremony, a missing ceremony zkey); 1 anything else.
  */
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { formatUnits, parseUnits } from "ethers";
-import { runAttribution, scoreFormatOf, writeAttribution } from "../attribution/index.ts";
-import { PROJECT_ROOT } from "../circuits/index.ts";
+import { attributionSection, encodeTrainingData, runAttribution, scoreFormatOf, writeAttribution } from "../attribution/index.ts";
+import { PROJECT_ROOT, writeFileAtomic } from "../circuits/index.ts";
 import { ConfigError, config } from "../config/index.ts";
 import { ScoresFileError, formatFixedPoint } from "../witness/index.ts";
 import { ChainConfigError } from "./lib/chain.ts";
@@ -130,16 +131,12 @@ async function attribute(log: (m: string) => void) {
   const paths = writeAttribution(join(PROJECT_ROOT, "build", "attribution"), result, format.decimals);
   log(`attribution: ${result.rows.length} examples scored on ${result.provider}, validation accuracy ${(result.validationAccuracy * 100).toFixed(1)} %, model sha256 ${result.model.hash.slice(0, 16)}...; ${relative(process.cwd(), paths.examples)}`);
   log(`attribution: defences ${result.defences.join(", ") || "none"}; ${result.flagged.length} examples flagged as near copies and ${result.mislabelled.length} as mislabelled (score 0), evidence in ${relative(process.cwd(), paths.summary)}`);
-  const attribution = {
-    method: result.method,
-    provider: result.provider,
-    validationAccuracy: result.validationAccuracy,
-    defences: result.defences,
-    ...(result.nearDuplicates === undefined ? {} : { nearDuplicates: result.nearDuplicates }),
-    flagged: result.flagged,
-    mislabelled: result.mislabelled,
-  };
-  return { examplesFile: paths.examples, modelHash: `0x${result.model.hash}`, validationSet: result.validation, attribution };
+  // The contributors' examples as registered: with the model, what verify --data --model reruns the scoring from.
+  const trainingData = join(dirname(paths.examples), "training-data.json");
+  writeFileAtomic(trainingData, encodeTrainingData(result.partitions));
+  log(`attribution: training data (to recompute the scores) in ${relative(process.cwd(), trainingData)}`);
+  const attribution = attributionSection(result, config.attribution, format);
+  return { examplesFile: paths.examples, modelHash: `0x${result.model.hash}`, validationSet: result.validation, attribution, modelFile: paths.model };
 }
 
 try {
@@ -148,6 +145,8 @@ try {
   const scores = options.examplesFile === undefined ? await attribute(log) : { examplesFile: options.examplesFile };
   const result = await runEpoch({ ...options, ...scores, log });
   log(`attacks: ${(await writeDemoAttacks(result.dir, config, log)).map((r) => `${r.id} ${r.pass ? "pass" : "FAIL"}`).join(", ")} (attacks.json)`);
+  // The model the epoch paid for joins its public record (its sha256 is the modelHash on chain).
+  if ("modelFile" in scores) writeFileAtomic(join(result.dir, "model.onnx"), readFileSync(scores.modelFile));
   printResult(result);
   log("report: re-verifying the epoch from its record and drawing the charts...");
   console.log(`report: ${relative(process.cwd(), await writeEpochReport(result.dir))}`);

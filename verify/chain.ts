@@ -1,111 +1,97 @@
 /**
- * The on-chain side of an epoch (--rpc URL), read with minimal hand-written ABIs (no project
- * artifacts), at the contract addresses of epoch.json, compared with the record:
- *   - each deployed verifier's runtime code holds every constant of its verification key (the
- *     snarkjs Solidity template inlines α, β, γ, δ and IC as PUSH constants; values of 200 bits
- *     or more are looked for, i.e. all but a ~2^-50 fraction), else VKEY_MISMATCH;
- *   - the settlement's EpochOpened event: domain, r, pool, S, both commitments and batch counts;
- *     every ExampleBatchVerified / PayoutBatchVerified chainOut equals its proof's; else CHAIN_MISMATCH;
- *   - the registry's Registered events equal registrations.json (order, address, commitment, count);
- *   - the token's Transfer events from the settlement contract in this epoch's BatchReleased
- *     transactions pay each contributor exactly its reward and nobody else (the paid amounts, not
- *     balances), else PAYOUT_MISMATCH.
- * A wrong chain id is CHAIN_MISMATCH. Run after the record checks (verifyEpoch).
+ * The chain check: a record (an epoch directory, or the chain itself) compared with the chain as
+ * chain-read.ts read it. The deployed verifiers are compared byte for byte in the vkeys check
+ * (bytecode.ts), before any proof is trusted; this compares the rest:
+ *   - chain id, and the token, registry and verifiers the settlement contract actually calls
+ *     (its immutables) with the record's contract addresses, else CHAIN_MISMATCH;
+ *   - EpochOpened: domain, r, pool, S, both commitments, batch counts, model hash;
+ *   - every verified batch: the proof in its transaction's calldata and the public signals the
+ *     contract verified it against (rebuilt by chain-record.ts) equal the record's proof file;
+ *   - the payout words equal the contributor table's (address, reward) rows, else PAYOUT_MISMATCH;
+ *   - the registry's Registered events equal the registrations the policy was run on;
+ *   - EpochFinalized's dust; the token Transfers of this epoch's BatchReleased transactions pay
+ *     each payee exactly its reward and nobody else (paid amounts, not balances), else
+ *     PAYOUT_MISMATCH.
+ * For a record read from the chain the event comparisons hold by construction; the transfers and
+ * the dust still check the payouts against the proven words.
  */
-import { Contract, JsonRpcProvider, type EventLog } from "ethers";
+import type { ProtocolConfig } from "../config/index.ts";
 import { EpochVerifyError } from "./epoch-errors.ts";
 import type { CheckResult } from "./epoch.ts";
-import type { EpochRecord } from "./record.ts";
+import type { ChainEpoch } from "./chain-read.ts";
+import { chainProofs } from "./chain-record.ts";
+import type { PublicRecord } from "./record.ts";
 
-const SETTLEMENT_ABI = [
-  "event EpochOpened(uint64 indexed epoch, tuple(uint256 pool, uint256 total, uint32 exampleBatches, uint32 payoutBatches, uint256 commitExamples, uint256 commitContributors, bytes32 modelHash) params, uint256 domain, uint256 r)",
-  "event ExampleBatchVerified(uint64 indexed epoch, uint32 batchIndex, uint256 chainOut)",
-  "event PayoutBatchVerified(uint64 indexed epoch, uint32 batchIndex, uint256 chainOut, bytes32 wordsHash)",
-  "event BatchReleased(uint64 indexed epoch, uint32 batchIndex, uint256 paid)",
-];
-const REGISTRY_ABI = ["event Registered(uint64 indexed epoch, address indexed contributor, uint32 order, bytes32 examplesCommitment, uint32 exampleCount)"];
-const TOKEN_ABI = ["event Transfer(address indexed from, address indexed to, uint256 value)"];
-
-const mismatch = (message: string, field: string): never => {
-  throw new EpochVerifyError("CHAIN_MISMATCH", "chain", message, { file: "chain", field });
+const mismatch = (message: string, field: string, file = "chain"): never => {
+  throw new EpochVerifyError("CHAIN_MISMATCH", "chain", message, { file, field });
 };
+const same = (a: readonly unknown[], b: readonly unknown[]) => JSON.stringify(a) === JSON.stringify(b);
 
-/** Every number of a snarkjs verification key that is large enough to be a PUSH32 constant. */
-function keyConstants(vk: unknown, path = "vk"): { path: string; value: bigint }[] {
-  if (typeof vk === "string" && /^[0-9]+$/.test(vk)) return BigInt(vk) >= 1n << 200n ? [{ path, value: BigInt(vk) }] : [];
-  if (Array.isArray(vk)) return vk.flatMap((v, i) => keyConstants(v, `${path}[${i}]`));
-  if (typeof vk === "object" && vk !== null) {
-    return Object.entries(vk).filter(([k]) => k !== "vk_alphabeta_12").flatMap(([k, v]) => keyConstants(v, `${path}.${k}`));
+/** Throws CHAIN_MISMATCH unless the record names the contracts the settlement calls, on the same chain. */
+export function checkChainIdentity(record: PublicRecord, chain: ChainEpoch): void {
+  if (chain.chainId !== record.chainId) mismatch(`${chain.rpcUrl} is chain ${chain.chainId}, the record is of chain ${record.chainId}`, "chainId");
+  for (const name of ["token", "registry", "exampleVerifier", "payoutVerifier", "settlement"] as const) {
+    if (chain.contracts[name].toLowerCase() !== record.contracts[name].toLowerCase()) {
+      mismatch(`the settlement's ${name} is ${chain.contracts[name]}, the record names ${record.contracts[name]}`, `contracts.${name}`, "epoch.json");
+    }
   }
-  return [];
 }
 
-/** Compares the chain at `rpcUrl` with `record`; throws the first EpochVerifyError. */
-export async function verifyOnChain(record: EpochRecord, rpcUrl: string): Promise<CheckResult> {
-  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true });
-  try {
-    const chainId = (await provider.getNetwork()).chainId;
-    if (chainId !== record.chainId) mismatch(`${rpcUrl} is chain ${chainId}, the record is of chain ${record.chainId}`, "chainId");
-    const c = record.contracts;
-    for (const [kind, address, text] of [["example", c.exampleVerifier, record.exampleKeyText], ["payout", c.payoutVerifier, record.payoutKeyText]] as const) {
-      const code = (await provider.getCode(address)).toLowerCase();
-      for (const { path, value } of keyConstants(JSON.parse(text))) {
-        // solc pushes a constant with as few bytes as it needs (PUSH31 when the top byte is 0).
-        const hex = value.toString(16);
-        if (!code.includes(hex.length % 2 ? `0${hex}` : hex)) {
-          throw new EpochVerifyError("VKEY_MISMATCH", "chain", `the ${kind} verifier at ${address} does not hold ${path} of ${kind}_verification_key.json`, { file: `${kind}_verification_key.json`, field: path });
-        }
+/** Compares `record` with `chain`; throws the first EpochVerifyError. */
+export function compareWithChain(record: PublicRecord, chain: ChainEpoch, config: Pick<ProtocolConfig, "widths">): CheckResult {
+  checkChainIdentity(record, chain);
+  const o = chain.opened;
+  const expected: [string, unknown, unknown][] = [
+    ["domain", o.domain, record.domain], ["r", o.r, record.r], ["pool", o.pool, record.pool], ["total", o.total, record.total],
+    ["commitExamples", o.commitExamples, record.commitExamples], ["commitContributors", o.commitContributors, record.commitContributors],
+    ["exampleBatches", o.exampleBatches, record.exampleProofs.length], ["payoutBatches", o.payoutBatches, record.payoutProofs.length],
+    ["modelHash", o.modelHash, record.modelHash.toLowerCase()],
+  ];
+  for (const [field, onChain, recorded] of expected) if (onChain !== recorded) mismatch(`EpochOpened ${field} is ${onChain}, the record has ${recorded}`, `EpochOpened.${field}`);
+
+  const rebuilt = chainProofs(chain, config);
+  for (const [name, recorded, onChain] of [["ExampleBatchVerified", record.exampleProofs, rebuilt.exampleProofs], ["PayoutBatchVerified", record.payoutProofs, rebuilt.payoutProofs]] as const) {
+    for (const p of recorded) {
+      const c = onChain.find((x) => x.index === p.index);
+      if (!c) mismatch(`${name}: batch ${p.index} (${p.file}) was never verified on chain`, `${name}[${p.index}]`, p.file);
+      const signals = (p.json.publicSignals as unknown[]).map(String);
+      if (!same(signals, c!.json.publicSignals as string[])) {
+        mismatch(`${c!.file} verified public signals ${JSON.stringify(c!.json.publicSignals)}, ${p.file} has ${JSON.stringify(signals)}`, "publicSignals", p.file);
       }
+      const proof = p.json.proof as Record<string, unknown>;
+      const chainProof = c!.json.proof as Record<string, unknown>;
+      if (!["pi_a", "pi_b", "pi_c"].every((k) => same(proof?.[k] as unknown[], chainProof[k] as unknown[]))) mismatch(`${c!.file} carries another proof than ${p.file}`, "proof", p.file);
     }
-    const settlement = new Contract(c.settlement, SETTLEMENT_ABI, provider);
-    const opened = (await settlement.queryFilter(settlement.filters.EpochOpened!(record.epoch), 0)) as EventLog[];
-    if (opened.length !== 1) mismatch(`${opened.length} EpochOpened events for epoch ${record.epoch} at ${c.settlement}`, "EpochOpened");
-    const { params, domain, r } = opened[0]!.args;
-    const expected: [string, bigint, bigint][] = [
-      ["domain", domain, record.domain], ["r", r, record.r], ["pool", params.pool, record.pool], ["total", params.total, record.total],
-      ["commitExamples", params.commitExamples, record.commitExamples], ["commitContributors", params.commitContributors, record.commitContributors],
-      ["exampleBatches", BigInt(params.exampleBatches), BigInt(record.exampleProofs.length)], ["payoutBatches", BigInt(params.payoutBatches), BigInt(record.payoutProofs.length)],
-    ];
-    for (const [field, onChain, recorded] of expected) if (onChain !== recorded) mismatch(`EpochOpened ${field} is ${onChain}, the record has ${recorded}`, `EpochOpened.${field}`);
-    for (const [name, proofs] of [["ExampleBatchVerified", record.exampleProofs], ["PayoutBatchVerified", record.payoutProofs]] as const) {
-      const events = ((await settlement.queryFilter(settlement.filters[name]!(record.epoch), 0)) as EventLog[]);
-      const byIndex = new Map(events.map((e) => [Number(e.args.batchIndex), (e.args.chainOut as bigint).toString()]));
-      for (const p of proofs) {
-        const signal = String((p.json.publicSignals as unknown[])[0]);
-        if (byIndex.get(p.index) !== signal) mismatch(`${name} of batch ${p.index}: chainOut ${byIndex.get(p.index)} on chain, ${signal} in ${p.file}`, `${name}[${p.index}]`);
-      }
-    }
-    const registry = new Contract(c.registry, REGISTRY_ABI, provider);
-    const registered = ((await registry.queryFilter(registry.filters.Registered!(record.epoch), 0)) as EventLog[])
-      .map((e) => ({ contributor: BigInt(e.args.contributor as string), order: Number(e.args.order), commitment: e.args.examplesCommitment as string, count: Number(e.args.exampleCount) }))
-      .sort((a, b) => a.order - b.order);
-    const recordedRegs = [...record.registrations].sort((a, b) => a.order - b.order);
-    if (registered.length !== recordedRegs.length) mismatch(`${registered.length} Registered events, registrations.json has ${recordedRegs.length}`, "Registered");
-    registered.forEach((e, i) => {
-      const x = recordedRegs[i]!;
-      if (e.contributor !== x.contributor || e.order !== x.order || e.commitment !== x.commitment || e.count !== x.count) {
-        throw new EpochVerifyError("CHAIN_MISMATCH", "chain", `Registered event of order ${e.order} differs from registrations.json`, { file: "registrations.json", row: i, field: "contributor" });
-      }
-    });
-    // Only the transfers of this epoch's releases (one settlement contract serves many epochs).
-    const releases = new Set(((await settlement.queryFilter(settlement.filters.BatchReleased!(record.epoch), 0)) as EventLog[]).map((e) => e.transactionHash));
-    const token = new Contract(c.token, TOKEN_ABI, provider);
-    const paid = new Map<bigint, bigint>();
-    for (const e of (await token.queryFilter(token.filters.Transfer!(c.settlement), 0)) as EventLog[]) {
-      if (!releases.has(e.transactionHash)) continue;
-      const to = BigInt(e.args.to as string);
-      paid.set(to, (paid.get(to) ?? 0n) + (e.args.value as bigint));
-    }
-    record.contributors.forEach((row, i) => {
-      const amount = paid.get(row.address) ?? 0n;
-      if (amount !== row.reward) {
-        throw new EpochVerifyError("PAYOUT_MISMATCH", "chain", `the settlement paid ${amount} to contributors.json row ${i}, its reward is ${row.reward}`, { file: "contributors.json", row: i, field: "reward", expected: String(row.reward), got: String(amount) });
-      }
-      paid.delete(row.address);
-    });
-    if (paid.size > 0) mismatch(`the settlement paid ${paid.size} address(es) outside the contributor table`, "Transfer");
-    return { check: "chain", status: "pass", detail: `chain ${chainId}: verifiers hold the keys' constants; EpochOpened, ${record.exampleProofs.length + record.payoutProofs.length} batch events, ${registered.length} registrations and every Transfer from the settlement match the record` };
-  } finally {
-    provider.destroy();
   }
+  rebuilt.payees.forEach((w, i) => {
+    const row = record.payees[i];
+    if (row?.address !== w.address || row.reward !== w.reward) {
+      throw new EpochVerifyError("PAYOUT_MISMATCH", "chain", `payout word ${i} pays ${w.reward} to 0x${w.address.toString(16).padStart(40, "0")}, contributors.json row ${i} says ${row?.reward} to ${row ? `0x${row.address.toString(16).padStart(40, "0")}` : "nobody"}`, { file: "contributors.json", row: i, field: "reward", expected: String(w.reward), got: String(row?.reward) });
+    }
+  });
+  if (rebuilt.payees.length !== record.payees.length) mismatch(`the payout words name ${rebuilt.payees.length} payees, the record ${record.payees.length}`, "words", "contributors.json");
+
+  const regs = [...record.registrations].sort((a, b) => a.order - b.order);
+  if (chain.registrations.length !== regs.length) mismatch(`${chain.registrations.length} Registered events, the record has ${regs.length} registrations`, "Registered", "registrations.json");
+  chain.registrations.forEach((e, i) => {
+    const x = regs[i]!;
+    if (e.contributor !== x.contributor || e.order !== x.order || e.commitment !== x.commitment || e.count !== x.count) {
+      throw new EpochVerifyError("CHAIN_MISMATCH", "chain", `Registered event of order ${e.order} differs from registrations.json`, { file: "registrations.json", row: i, field: "contributor" });
+    }
+  });
+
+  if (chain.finalized && chain.finalized.dust !== record.dust) mismatch(`EpochFinalized dust is ${chain.finalized.dust}, the record's is ${record.dust}`, "EpochFinalized.dust");
+  const paid = new Map(chain.transfers);
+  record.payees.forEach((row, i) => {
+    const amount = paid.get(row.address) ?? 0n;
+    if (amount !== row.reward) {
+      throw new EpochVerifyError("PAYOUT_MISMATCH", "chain", `the settlement paid ${amount} to contributors.json row ${i}, its reward is ${row.reward}`, { file: "contributors.json", row: i, field: "reward", expected: String(row.reward), got: String(amount) });
+    }
+    paid.delete(row.address);
+  });
+  if (paid.size > 0) mismatch(`the settlement paid ${paid.size} address(es) outside the contributor table`, "Transfer");
+  return {
+    check: "chain", status: "pass",
+    detail: `chain ${chain.chainId}: EpochOpened, ${chain.exampleBatches.length + chain.payoutBatches.length} verified batches (calldata proofs and signals), ${rebuilt.payees.length} payout words, ${chain.registrations.length} registrations, the dust and every Transfer of ${chain.releasedBatches} releases match the record`,
+  };
 }

@@ -1,25 +1,31 @@
 /**
- * Re-verifies a settled epoch from its public record (the epoch directory) alone, trusting neither
- * the trainer nor the prover's code nor snarkjs alone. Checks, in order; the first failure throws
- * an EpochVerifyError naming the check, file, table row and field (epoch-errors.ts):
+ * Re-verifies a settled epoch from its public record, trusting neither the trainer nor the
+ * prover's code nor snarkjs alone. The record comes from one of two sources, and the same checks
+ * run on either: an epoch directory (record.ts), or the chain alone (chain-read.ts and
+ * chain-record.ts rebuild every proof, its public signals and the payout words from the
+ * settlement's events and calldata). Checks, in order; the first failure throws an
+ * EpochVerifyError naming the check, file, table row and field (epoch-errors.ts):
  *   1. vkeys: each verification key file's sha256 equals epoch.json's, every proof file's, and
  *      for the ceremony key set the pin in config/pinned-keys.json (dev keys are pinned nowhere);
+ *      with a chain, each deployed verifier equals, byte for byte, the verifier compiled from its
+ *      key (bytecode.ts): only then do the proofs below say anything about what the chain checked;
  *   2. proofs: every proof checked by the noble verifier (groth16.ts) AND by snarkjs; a noble
  *      rejection (malformed or failing pairing) is decisive; different verdicts are a failure;
  *   3. commitments: the domain recomputed from chain id, settlement contract and epoch; both
  *      tables re-committed (Poseidon chains) batch by batch and each batch's public signals
- *      [chainOut, digest, rho] compared with its proof file's; both commitments and r compared;
+ *      [chainOut, digest, rho] compared with its proof file's; both commitments and r compared.
+ *      From the chain (no tables): domain, r, and both commitments = the last batches' chainOut;
  *   4. policy: the claims rebuilt from the example table and the dedup evidence, checked against
  *      the registrations (count and commitment), and the reward policy (witness/ reference model:
  *      earliest registrant credited, clip, sum, floor split) re-run: both tables and the evidence
- *      must come out as recorded;
+ *      must come out as recorded. From the chain: partial (payees = registrants, in address order);
  *   5. payouts: each contributor's recorded on-chain balance after release (settlement.json)
  *      equals its reward, and the contract keeps exactly the dust. These are balances: they are
  *      the paid amounts only if contributors held no $OPEN before (true of a fresh demo chain).
- *   6. scores (with scoresFile): every claim and fixed-point score equals the given examples file
- *      exactly (scores.ts).
- *   7. chain (with rpcUrl): deployed verifiers, events and transfers (chain.ts).
- * Not done here: scores recomputed from data and model (--data/--model).
+ *      The paid amounts themselves are the chain check's Transfer comparison;
+ *   6. scores: with scoresFile, every claim and fixed-point score equals the given examples file
+ *      exactly (scores.ts); with data and model, the scores are recomputed (recompute.ts);
+ *   7. chain (with a chain): events, calldata proofs, payout words and transfers (chain.ts).
  */
 import * as snarkjs from "snarkjs";
 import type { Groth16Proof } from "snarkjs";
@@ -28,13 +34,26 @@ import { pinOf } from "../circuits/ceremony/index.ts";
 import {
   buildEpochBatches, buildEpochWitness, epochChallenge, epochDomain, type ExampleRow, type ExampleScore, type PayoutTable,
 } from "../witness/index.ts";
+import { checkVerifierBytecode } from "./bytecode.ts";
+import { compareWithChain, checkChainIdentity } from "./chain.ts";
+import { readChainEpoch, type ChainEpoch } from "./chain-read.ts";
+import { loadKeyTexts, recordFromChain, type KeySource } from "./chain-record.ts";
 import { EpochVerifyError, type EpochCheck } from "./epoch-errors.ts";
 import { VerifyError } from "./errors.ts";
 import { checkPairing, parseProof, parsePublicSignals, prepareVerifyingKey } from "./groth16.ts";
-import { readEpochRecord, type EpochRecord, type RecordedProof } from "./record.ts";
+import { hasTables, readEpochRecord, type EpochRecord, type PublicRecord, type RecordedProof } from "./record.ts";
+import { recomputeScores, type RecomputeInputs } from "./recompute.ts";
 import { compareScores } from "./scores.ts";
-import { verifyOnChain } from "./chain.ts";
 import { vkeyHash } from "./vkey-hash.ts";
+
+/** The record source "chain": an epoch of a settlement contract, read from a JSON-RPC node. */
+export interface ChainSource {
+  readonly rpcUrl: string;
+  readonly settlement: string;
+  readonly epoch: bigint;
+  /** Where the verification keys come from (not on chain); default: this project's dev keys on chain 31337, the ceremony keys elsewhere. */
+  readonly keys?: KeySource;
+}
 
 export interface VerifyEpochOptions {
   readonly config?: ProtocolConfig;
@@ -44,18 +63,22 @@ export interface VerifyEpochOptions {
   readonly pinsFile?: string;
   /** An examples file (attribution/'s examples.csv) whose claims and scores must equal the record's. */
   readonly scoresFile?: string;
-  /** A JSON-RPC node of the record's chain: also compare the deployed contracts and events (chain.ts). */
+  /** The data file and model file to recompute the scores from (recompute.ts). */
+  readonly recompute?: RecomputeInputs;
+  /** A JSON-RPC node of the directory's chain: also compare the deployed contracts and events (chain.ts). */
   readonly rpcUrl?: string;
 }
 
 export interface CheckResult {
   readonly check: EpochCheck;
-  readonly status: "pass" | "skipped";
+  /** partial: the part the source allows was checked (the chain holds no tables), and the detail says which. */
+  readonly status: "pass" | "partial" | "skipped";
   readonly detail: string;
 }
 
 export interface EpochReport {
-  readonly dir: string;
+  /** The epoch directory, or the chain, settlement and epoch. */
+  readonly source: string;
   readonly epoch: bigint;
   readonly ok: true;
   readonly checks: readonly CheckResult[];
@@ -63,30 +86,53 @@ export interface EpochReport {
 }
 
 const hex = (v: bigint, digits: number) => `0x${v.toString(16).padStart(digits, "0")}`;
+const NO_TABLES = "the chain holds the tables' commitments, not the tables: give the epoch directory";
 
-/** Verifies the epoch directory `dir`; returns the report or throws the first EpochVerifyError. */
-export async function verifyEpoch(dir: string, options: VerifyEpochOptions = {}): Promise<EpochReport> {
+/** The record and, when there is one, the chain, from `source`. */
+async function load(source: string | ChainSource, options: VerifyEpochOptions): Promise<{ record: PublicRecord; chain?: ChainEpoch }> {
+  if (typeof source === "string") {
+    const record = readEpochRecord(source);
+    return { record, ...(options.rpcUrl === undefined ? {} : { chain: await readChainEpoch(options.rpcUrl, record.settlement, record.epoch) }) };
+  }
+  const chain = await readChainEpoch(source.rpcUrl, source.settlement, source.epoch);
+  const keys = source.keys ?? { keySet: chain.chainId === 31337n ? "dev" : "ceremony" };
+  return { record: recordFromChain(chain, await loadKeyTexts(keys, chain), options.config ?? defaultConfig), chain };
+}
+
+/**
+ * Verifies an epoch from an epoch directory (`source` a path) or from the chain alone (a
+ * ChainSource); returns the report or throws the first EpochVerifyError.
+ */
+export async function verifyEpoch(source: string | ChainSource, options: VerifyEpochOptions = {}): Promise<EpochReport> {
   const start = performance.now();
-  const record = readEpochRecord(dir);
+  const { record, chain } = await load(source, options);
   const config = recordConfig(record, options.config ?? defaultConfig);
   const checks: CheckResult[] = [
-    checkKeys(record, options.pinsFile),
+    checkKeys(record, options.pinsFile, chain),
     await checkProofs(record, options.snarkjs ?? true),
     checkCommitments(record, config),
     checkPolicy(record, config),
     checkPayouts(record),
-    options.scoresFile === undefined
-      ? { check: "scores", status: "skipped", detail: "scores neither compared (--scores FILE) nor recomputed from data and model (not implemented)" }
-      : compareScores(record, options.scoresFile, config),
-    options.rpcUrl === undefined
+    await checkScores(record, options, config),
+    chain === undefined
       ? { check: "chain", status: "skipped", detail: "deployed verifiers and events not compared (give --rpc URL)" }
-      : await verifyOnChain(record, options.rpcUrl),
+      : compareWithChain(record, chain, config),
   ];
-  return { dir, epoch: record.epoch, ok: true, checks, ms: performance.now() - start };
+  return { source: record.source, epoch: record.epoch, ok: true, checks, ms: performance.now() - start };
+}
+
+async function checkScores(record: PublicRecord, options: VerifyEpochOptions, config: ProtocolConfig): Promise<CheckResult> {
+  if (options.scoresFile === undefined && options.recompute === undefined) {
+    return { check: "scores", status: "skipped", detail: "scores neither compared (--scores FILE) nor recomputed (--data FILE --model FILE)" };
+  }
+  if (!hasTables(record)) throw new EpochVerifyError("RECORD_MALFORMED", "scores", `scores cannot be compared: ${NO_TABLES}`, { file: "chain", field: "examples" });
+  const compared = options.scoresFile === undefined ? undefined : compareScores(record, options.scoresFile, config);
+  const recomputed = options.recompute === undefined ? undefined : await recomputeScores(record, options.recompute);
+  return { check: "scores", status: "pass", detail: [compared?.detail, recomputed?.detail].filter(Boolean).join("; ") };
 }
 
 /** The protocol config with the widths the record was made with. */
-export function recordConfig(record: EpochRecord, base: ProtocolConfig): ProtocolConfig {
+export function recordConfig(record: PublicRecord, base: ProtocolConfig): ProtocolConfig {
   return {
     ...base,
     widths: { ...base.widths, ...(record.widths ?? {}) },
@@ -94,7 +140,7 @@ export function recordConfig(record: EpochRecord, base: ProtocolConfig): Protoco
   };
 }
 
-function checkKeys(record: EpochRecord, pinsFile?: string): CheckResult {
+function checkKeys(record: PublicRecord, pinsFile?: string, chain?: ChainEpoch): CheckResult {
   const details: string[] = [];
   for (const kind of ["example", "payout"] as const) {
     const file = `${kind}_verification_key.json`;
@@ -105,7 +151,8 @@ function checkKeys(record: EpochRecord, pinsFile?: string): CheckResult {
       throw new EpochVerifyError("VKEY_MISMATCH", "vkeys", `${f}: ${what}`, { file: f, field, expected, got: actual });
     };
     if (actual !== circuit.vkeyHash) fail(`sha256 ${actual} is not epoch.json circuits.${kind}.vkeyHash ${circuit.vkeyHash}`, circuit.vkeyHash);
-    for (const p of kind === "example" ? record.exampleProofs : record.payoutProofs) {
+    // Proof files name their key; proofs rebuilt from calldata do not (the bytecode binds them).
+    for (const p of hasTables(record) ? (kind === "example" ? record.exampleProofs : record.payoutProofs) : []) {
       if (p.json.vkeyHash !== actual) fail(`was proved under key ${String(p.json.vkeyHash)}, the record's key is ${actual}`, actual, p.file);
       if (p.json.circuit !== circuit.name) {
         throw new EpochVerifyError("VKEY_MISMATCH", "vkeys", `${p.file}: circuit ${String(p.json.circuit)}, epoch.json says ${circuit.name}`, { file: p.file, field: "circuit" });
@@ -118,11 +165,16 @@ function checkKeys(record: EpochRecord, pinsFile?: string): CheckResult {
     } else {
       details.push(`${circuit.name}: ${actual.slice(0, 12)}… = epoch.json = proofs (key set ${circuit.keySet}: pinned nowhere)`);
     }
+    if (chain) {
+      checkChainIdentity(record, chain);
+      checkVerifierBytecode(kind, chain.contracts[`${kind}Verifier`], chain.verifierCode[kind], text, circuit.name, file);
+      details.push(`the deployed ${kind} verifier is the one compiled from it, byte for byte`);
+    }
   }
   return { check: "vkeys", status: "pass", detail: details.join("; ") };
 }
 
-async function checkProofs(record: EpochRecord, withSnarkjs: boolean): Promise<CheckResult> {
+async function checkProofs(record: PublicRecord, withSnarkjs: boolean): Promise<CheckResult> {
   let count = 0;
   for (const kind of ["example", "payout"] as const) {
     const keyFile = `${kind}_verification_key.json`;
@@ -178,12 +230,13 @@ export function recordTables(record: EpochRecord): { examples: ExampleRow[]; tab
   return { examples: [...record.examples], table: { pool: record.pool, total, rows: [...rows], dust: record.pool - paid } };
 }
 
-function checkCommitments(record: EpochRecord, config: ProtocolConfig): CheckResult {
+function checkCommitments(record: PublicRecord, config: ProtocolConfig): CheckResult {
   const mismatch = (message: string, where: ConstructorParameters<typeof EpochVerifyError>[3]): never => {
     throw new EpochVerifyError("COMMITMENT_MISMATCH", "commitments", message, where);
   };
   const domain = epochDomain(record.chainId, record.settlement, record.epoch);
   if (domain !== record.domain) mismatch(`epoch.json domain ${record.domain} is not keccak(chainId, settlement, epoch) = ${domain}`, { file: "epoch.json", field: "domain", expected: String(domain), got: String(record.domain) });
+  if (!hasTables(record)) return checkChainCommitments(record, domain, mismatch);
   const { examples, table } = recordTables(record);
   if (table.total !== record.total) mismatch(`contributors.json amounts sum to ${table.total}, epoch.json total is ${record.total}`, { file: "epoch.json", field: "total" });
   let batches;
@@ -230,6 +283,18 @@ function checkCommitments(record: EpochRecord, config: ProtocolConfig): CheckRes
   return { check: "commitments", status: "pass", detail: `domain, ${batches.exampleBatches.length} example and ${batches.payoutBatches.length} payout batches re-committed; commitExamples, commitContributors, r match` };
 }
 
+/** Without tables: r from the commitments, and each commitment is its last batch's chainOut. */
+function checkChainCommitments(record: PublicRecord, domain: bigint, mismatch: (message: string, where: ConstructorParameters<typeof EpochVerifyError>[3]) => never): CheckResult {
+  const r = epochChallenge(record.commitExamples, record.commitContributors, domain);
+  if (r !== record.r) mismatch(`EpochOpened r ${record.r} differs from the recomputed ${r}`, { file: "chain", field: "r", expected: String(r), got: String(record.r) });
+  for (const [field, proofs, commitment] of [["commitExamples", record.exampleProofs, record.commitExamples], ["commitContributors", record.payoutProofs, record.commitContributors]] as const) {
+    const last = proofs.at(-1);
+    const chainOut = String((last?.json.publicSignals as unknown[] | undefined)?.[0]);
+    if (chainOut !== String(commitment)) mismatch(`${field} ${commitment} is not the chainOut ${chainOut} of ${last?.file ?? "the last batch"}`, { file: last?.file ?? "chain", field: "publicSignals[0]" });
+  }
+  return { check: "commitments", status: "partial", detail: `domain, r, and both commitments = the last batches' chain values; rows not re-committed: ${NO_TABLES}` };
+}
+
 /** In payout rows [from, from + size): the first whose reward or remainder is not the floor split. */
 function payoutRowHint(table: PayoutTable, from: number, size: number): { row: number; field: string } | undefined {
   for (let i = from; i < Math.min(from + size, table.rows.length); i++) {
@@ -241,10 +306,11 @@ function payoutRowHint(table: PayoutTable, from: number, size: number): { row: n
   return undefined;
 }
 
-function checkPolicy(record: EpochRecord, config: ProtocolConfig): CheckResult {
+function checkPolicy(record: PublicRecord, config: ProtocolConfig): CheckResult {
   const fail = (message: string, where: ConstructorParameters<typeof EpochVerifyError>[3]): never => {
     throw new EpochVerifyError("POLICY_MISMATCH", "policy", message, where);
   };
+  if (!hasTables(record)) return checkPayees(record, fail);
   // Claims: every credited row, plus each losing claim of the dedup evidence (same score: the
   // reference model refuses two scores for one example).
   const addressOf = record.contributors.map((c) => c.address);
@@ -294,7 +360,23 @@ function checkPolicy(record: EpochRecord, config: ProtocolConfig): CheckResult {
   };
 }
 
-function checkPayouts(record: EpochRecord): CheckResult {
+/**
+ * Without tables, what the policy fixes that the chain shows: one payout row per registrant, in
+ * strictly increasing address order (each identity paid once), and sum of rewards <= R.
+ */
+function checkPayees(record: PublicRecord, fail: (message: string, where: ConstructorParameters<typeof EpochVerifyError>[3]) => never): CheckResult {
+  const registrants = new Set(record.registrations.map((r) => r.contributor));
+  record.payees.forEach((p, i) => {
+    if (i > 0 && p.address <= record.payees[i - 1]!.address) fail(`payout word ${i}: ${hex(p.address, 40)} is not above the previous payee`, { file: "chain", row: i, field: "address" });
+    if (!registrants.delete(p.address)) fail(`payout word ${i}: ${hex(p.address, 40)} is not a registrant of epoch ${record.epoch}`, { file: "chain", row: i, field: "address" });
+  });
+  if (registrants.size > 0) fail(`${registrants.size} registrants have no payout row, first ${hex([...registrants][0]!, 40)}`, { file: "chain", field: "words" });
+  if (record.dust < 0n) fail(`the payout words pay ${record.pool - record.dust}, more than the pool ${record.pool}`, { file: "chain", field: "words" });
+  return { check: "policy", status: "partial", detail: `${record.payees.length} payees = the registrants, in address order, paid ${record.pool - record.dust} <= pool; the rewards not re-derived: ${NO_TABLES}` };
+}
+
+function checkPayouts(record: PublicRecord): CheckResult {
+  if (!hasTables(record)) return { check: "payouts", status: "skipped", detail: "no recorded balances from the chain: the paid amounts are the chain check's Transfer comparison" };
   if (!record.balances) return { check: "payouts", status: "skipped", detail: "settlement.json has no balances: the epoch was not released" };
   record.contributors.forEach((c, i) => {
     const paid = record.balances!.get(c.address);

@@ -1,7 +1,9 @@
 /**
- * Reads an epoch directory (scripts/lib/epoch-record.ts writes it) into typed values, strictly:
- * a missing file, bad JSON or a field of the wrong form is an EpochVerifyError RECORD_MALFORMED
- * naming the file, row and field. Nothing here is trusted yet; verify/epoch.ts checks it.
+ * The record types, and the record source "directory": reads an epoch directory
+ * (scripts/lib/epoch-record.ts writes it) into typed values, strictly: a missing file, bad JSON
+ * or a field of the wrong form is an EpochVerifyError RECORD_MALFORMED naming the file, row and
+ * field. Nothing here is trusted yet; verify/epoch.ts checks it. The other source, the chain
+ * alone, gives a PublicRecord without the tables (chain-record.ts).
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -47,8 +49,21 @@ export interface RecordedProof {
   readonly json: Record<string, unknown>;
 }
 
-export interface EpochRecord {
-  readonly dir: string;
+/** A payee of the epoch: a contributor table row as the payout words carry it. */
+export interface RecordedPayee {
+  readonly address: bigint;
+  readonly reward: bigint;
+}
+
+/**
+ * What every record source gives: the on-chain side of an epoch (parameters, commitments, r,
+ * verification keys, every proof with its public signals, registrations, payees). An epoch
+ * directory gives this and the tables (EpochRecord); the chain alone gives only this
+ * (verify/chain-record.ts): the tables are not on chain, only their commitments.
+ */
+export interface PublicRecord {
+  /** Where the record was read from, for reports: the directory, or the chain and contract. */
+  readonly source: string;
   readonly epoch: bigint;
   readonly chainId: bigint;
   readonly settlement: string;
@@ -60,23 +75,40 @@ export interface EpochRecord {
   readonly commitExamples: bigint;
   readonly commitContributors: bigint;
   readonly r: bigint;
+  /** bytes32 hex (lower case) of the model the epoch pays for, as openEpoch recorded it. */
+  readonly modelHash: string;
   readonly exampleBatchSize: number;
   readonly payoutBatchSize: number;
   readonly circuits: { readonly example: RecordedCircuit; readonly payout: RecordedCircuit };
   readonly widths?: Record<string, number>;
   readonly chainAbsorbWidth?: number;
-  readonly examples: readonly RecordedExampleRow[];
-  readonly contributors: readonly RecordedContributorRow[];
   readonly registrations: readonly RecordedRegistration[];
-  readonly duplicates: readonly RecordedDuplicate[];
   /** The verification key files' text, byte for byte (their hash is the pin). */
   readonly exampleKeyText: string;
   readonly payoutKeyText: string;
   readonly exampleProofs: readonly RecordedProof[];
   readonly payoutProofs: readonly RecordedProof[];
+  /** Contributor table order: address and reward of every row. */
+  readonly payees: readonly RecordedPayee[];
+}
+
+/** An epoch directory: the public side plus both tables, the dedup evidence and the balances. */
+export interface EpochRecord extends PublicRecord {
+  readonly dir: string;
+  readonly examples: readonly RecordedExampleRow[];
+  readonly contributors: readonly RecordedContributorRow[];
+  readonly duplicates: readonly RecordedDuplicate[];
   /** settlement.json balances (address -> balance); undefined when the epoch was not released. */
   readonly balances?: ReadonlyMap<bigint, bigint>;
   readonly settlementBalance?: bigint;
+  /** epoch.json `attribution` and `validation`, as written (verify/recompute.ts reads what it needs). */
+  readonly attribution?: Readonly<Record<string, unknown>>;
+  readonly validation?: Readonly<Record<string, unknown>>;
+}
+
+/** True when `record` holds the tables (it was read from an epoch directory). */
+export function hasTables(record: PublicRecord): record is EpochRecord {
+  return "examples" in record;
 }
 
 const INTEGER = /^-?(?:0|[1-9][0-9]*)$/;
@@ -164,7 +196,12 @@ export function readEpochRecord(dir: string): EpochRecord {
     const c = fields(e.obj("circuits")[name], `epoch.json circuits.${name}`);
     return { name: c.str("name"), vkeyHash: c.str("vkeyHash"), keySet: c.str("keySet") };
   };
-  const parameters = (JSON.parse(readFileSync(join(dir, "epoch.json"), "utf8")) as { parameters?: { widths?: Record<string, number>; chainAbsorbWidth?: number } }).parameters;
+  const { parameters, attribution, validation } = JSON.parse(readFileSync(join(dir, "epoch.json"), "utf8")) as {
+    parameters?: { widths?: Record<string, number>; chainAbsorbWidth?: number };
+    attribution?: Record<string, unknown>;
+    validation?: Record<string, unknown>;
+  };
+  const model = fields(e.obj("model"), "epoch.json model");
   const examples = rows(dir, "examples.json").map((raw, i) => {
     const f = fields(raw, "examples.json", i);
     return { hash: f.hex("hash"), contributor: f.num("contributor"), score: f.int("score", true) };
@@ -203,15 +240,19 @@ export function readEpochRecord(dir: string): EpochRecord {
   const exampleBatchCount = e.num("exampleBatchCount");
   const payoutBatchCount = e.num("payoutBatchCount");
   return {
-    dir,
+    dir, source: dir,
     epoch: e.int("epoch"), chainId: e.int("chainId"), settlement: contracts.settlement, contracts,
     domain: e.int("domain"), pool: e.int("pool"), total: e.int("total"), dust: e.int("dust"),
     commitExamples: e.int("commitExamples"), commitContributors: e.int("commitContributors"), r: e.int("r"),
+    modelHash: `0x${model.hex("modelHash").toString(16).padStart(64, "0")}`,
     exampleBatchSize: e.num("exampleBatchSize"), payoutBatchSize: e.num("payoutBatchSize"),
     circuits: { example: circuit("example"), payout: circuit("payout") },
     ...(parameters?.widths ? { widths: parameters.widths } : {}),
     ...(parameters?.chainAbsorbWidth ? { chainAbsorbWidth: parameters.chainAbsorbWidth } : {}),
     examples, contributors, registrations, duplicates,
+    payees: contributors.map((c) => ({ address: c.address, reward: c.reward })),
+    ...(attribution === undefined ? {} : { attribution }),
+    ...(validation === undefined ? {} : { validation }),
     exampleKeyText: readText(dir, "example_verification_key.json"),
     payoutKeyText: readText(dir, "payout_verification_key.json"),
     exampleProofs: proofs(dir, "example", exampleBatchCount),

@@ -1,17 +1,19 @@
 /**
  * Compares the record's claims (every credited example-table row plus the losing claims of the
- * dedup evidence) with an examples file of (example, contributor, score) claims, exactly on the
- * fixed-point scores: the file is what attribution/ writes (examples.csv) when a skeptic re-runs
- * the scoring with the data and model, or the trainer's published scores. Recomputing the scores
- * from data and model inside verify is not done: run attribution/ first, then compare its output.
- * A difference throws SCORES_MISMATCH with the first differing claim, the count and the largest
- * deviation (in fixed-point units) and its table row.
+ * dedup evidence) with (example, contributor, score) claims, exactly on the fixed-point scores:
+ * an examples file (attribution/'s examples.csv, or the trainer's published scores; --scores) or
+ * the scores recompute.ts gets from the data and model. A difference throws SCORES_MISMATCH with
+ * the first missing claim, or the count of differing scores and the largest deviation (in
+ * fixed-point units) with its table row and its row of the other side.
  */
 import type { ProtocolConfig } from "../config/index.ts";
-import { readExamplesFile } from "../witness/index.ts";
+import { readExamplesFile, type ExampleClaim } from "../witness/index.ts";
 import { EpochVerifyError } from "./epoch-errors.ts";
 import type { CheckResult } from "./epoch.ts";
 import type { EpochRecord } from "./record.ts";
+
+/** A claim to compare: `row` numbers it in `source` (a file line, a recomputed row). */
+export type ComparedClaim = Pick<ExampleClaim, "hash" | "contributor" | "score" | "checksumAddress" | "row">;
 
 const hex = (v: bigint, digits: number) => `0x${v.toString(16).padStart(digits, "0")}`;
 const key = (hash: bigint, contributor: bigint) => `${hash}:${contributor}`;
@@ -24,6 +26,15 @@ export function compareScores(record: EpochRecord, file: string, config: Pick<Pr
   } catch (error) {
     throw new EpochVerifyError("RECORD_MALFORMED", "scores", `${file}: ${(error as Error).message}`, { file });
   }
+  compareClaims(record, claims, file, "line");
+  return { check: "scores", status: "pass", detail: `${claims.length} claims and scores equal ${file} exactly (fixed point)` };
+}
+
+/**
+ * Throws SCORES_MISMATCH unless `claims` (from `source`, whose rows are called `rowName`) are
+ * exactly the record's claims with exactly its scores.
+ */
+export function compareClaims(record: EpochRecord, claims: readonly ComparedClaim[], source: string, rowName: string): void {
   const recorded = new Map<string, { score: bigint; row: number }>();
   record.examples.forEach((e, row) => recorded.set(key(e.hash, record.contributors[e.contributor]?.address ?? -1n), { score: e.score, row }));
   const rowOfHash = new Map(record.examples.map((e, i) => [e.hash, i]));
@@ -32,27 +43,26 @@ export function compareScores(record: EpochRecord, file: string, config: Pick<Pr
     if (row === undefined) continue; // the policy check names this
     for (const o of d.alsoClaimedBy) recorded.set(key(d.hash, o.contributor), { score: record.examples[row]!.score, row });
   }
-  const fail = (message: string, row?: number): never => {
-    throw new EpochVerifyError("SCORES_MISMATCH", "scores", message, { file: "examples.json", ...(row === undefined ? {} : { row }), field: "score" });
+  const fail = (message: string, row?: number, values?: { expected: string; got: string }): never => {
+    throw new EpochVerifyError("SCORES_MISMATCH", "scores", message, { file: "examples.json", ...(row === undefined ? {} : { row }), field: "score", ...values });
   };
   let differing = 0;
-  let worst: { deviation: bigint; row: number; line: number; hash: bigint } | undefined;
+  let worst: { deviation: bigint; row: number; line: number; hash: bigint; theirs: bigint; ours: bigint } | undefined;
   const seen = new Set<string>();
   for (const c of claims) {
     const k = key(c.hash, c.contributor);
     seen.add(k);
     const r = recorded.get(k);
-    if (r === undefined) fail(`${file} line ${c.row}: ${hex(c.hash, 32)} claimed by ${c.checksumAddress} is not in the record`);
+    if (r === undefined) fail(`${source} ${rowName} ${c.row}: ${hex(c.hash, 32)} claimed by ${c.checksumAddress} is not in the record`);
     if (r!.score !== c.score) {
       differing++;
       const deviation = r!.score > c.score ? r!.score - c.score : c.score - r!.score;
-      if (!worst || deviation > worst.deviation) worst = { deviation, row: r!.row, line: c.row, hash: c.hash };
+      if (!worst || deviation > worst.deviation) worst = { deviation, row: r!.row, line: c.row, hash: c.hash, theirs: c.score, ours: r!.score };
     }
   }
   const missing = [...recorded.keys()].find((k) => !seen.has(k));
-  if (missing !== undefined) fail(`${file} lacks the claim ${missing} (hash:contributor) of examples.json row ${recorded.get(missing)!.row}`, recorded.get(missing)!.row);
+  if (missing !== undefined) fail(`${source} lacks the claim ${missing} (hash:contributor) of examples.json row ${recorded.get(missing)!.row}`, recorded.get(missing)!.row);
   if (worst) {
-    fail(`${differing} scores differ from ${file}; largest deviation ${worst.deviation} (fixed point) at examples.json row ${worst.row} (${hex(worst.hash, 32)}, ${file} line ${worst.line})`, worst.row);
+    fail(`${differing} scores differ from ${source}; largest deviation ${worst.deviation} (fixed point) at examples.json row ${worst.row} (${hex(worst.hash, 32)}, ${source} ${rowName} ${worst.line})`, worst.row, { expected: String(worst.theirs), got: String(worst.ours) });
   }
-  return { check: "scores", status: "pass", detail: `${claims.length} claims and scores equal ${file} exactly (fixed point); scores not recomputed from data and model here` };
 }

@@ -1,0 +1,194 @@
+/**
+ * The skeptic's two record sources on one small epoch settled the demo's way (attribution/ scores
+ * -> run-epoch on a standalone `hardhat node`): from its directory with the scores recomputed from
+ * the data and the model, and from the chain alone after the trainer's process is gone. Tamper
+ * cases for the checks those add: model, data, settings, the deployed verifier's bytecode, an
+ * amount or a parameter on chain.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { JsonRpcProvider } from "ethers";
+import { attributionSection, decodeTrainingData, encodeTrainingData, runAttribution, scoreFormatOf, writeAttribution } from "../attribution/index.ts";
+import type { AttributionConfig } from "../config/attribution.ts";
+import { PROJECT_ROOT } from "../circuits/index.ts";
+import { config } from "../config/index.ts";
+import { runEpoch } from "../scripts/lib/run-epoch.ts";
+import {
+  compareWithChain, EpochVerifyError, readChainEpoch, readEpochRecord, verifyEpoch, type ChainSource, type EpochVerifyErrorCode, type FailureLocation,
+} from "../verify/index.ts";
+import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
+
+const work = mkdtempSync(join(tmpdir(), "verify-chain-"));
+const dir = join(work, "epoch");
+const dataFile = join(work, "training-data.json");
+const modelFile = join(dir, "model.onnx");
+const format = scoreFormatOf(config);
+
+/** The repository's attribution settings at test sizes; demo labels, so the demo keys register. */
+const settings: AttributionConfig = {
+  ...config.attribution,
+  providers: ["cpu"],
+  validationSize: 40,
+  hidden: 16,
+  training: { ...config.attribution.training, epochs: 2 },
+  batchSize: 64,
+  tracin: { checkpoints: 2, ranks: { input: 4, delta: 4, activation: 8 } },
+  trak: { ...config.attribution.trak, models: 2, ranks: { input: 4, delta: 4, activation: 8 } },
+  eval: { ...config.attribution.eval, targets: 20 },
+  partitions: [
+    { label: "clean-01", kind: "clean", size: 24 },
+    { label: "noisy-01", kind: "noisy", size: 12, noise: 0.5 },
+    { label: "copier-01", kind: "duplicate", size: 6, source: 0 },
+    { label: "clean-02", kind: "clean", size: 4 },
+  ],
+};
+
+let node: HardhatNode | undefined;
+let chain: ChainSource;
+
+before(async () => {
+  node = await startHardhatNode(19745);
+  const result = await runAttribution(settings, format, () => {});
+  const paths = writeAttribution(join(work, "attribution"), result, format.decimals);
+  writeFileSync(dataFile, encodeTrainingData(result.partitions));
+  const epoch = await runEpoch({
+    examplesFile: paths.examples, pool: 10n ** 24n, exampleBatchSize: config.exampleBatch.testSize, payoutBatchSize: config.payoutBatch.testSize,
+    modelHash: `0x${result.model.hash}`, validationSet: result.validation, attribution: attributionSection(result, settings, format),
+    outDir: dir, rpcUrl: node.url, workers: 2, progress: false,
+  });
+  cpSync(paths.model, modelFile); // as the demo does: the model joins the record
+  chain = { rpcUrl: node.url, settlement: epoch.addresses.settlement, epoch: epoch.epoch };
+  // From here on the trainer's process is gone: only the node and the files remain.
+});
+
+after(async () => {
+  node?.stop();
+  await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
+});
+
+async function expectFailure(run: Promise<unknown>, code: EpochVerifyErrorCode, where: FailureLocation = {}): Promise<EpochVerifyError> {
+  const error = await run.then(() => assert.fail(`expected ${code}`), (e: unknown) => e);
+  assert.ok(error instanceof EpochVerifyError, String(error));
+  assert.equal(error.code, code, error.message);
+  for (const [k, v] of Object.entries(where)) assert.equal(error.where[k as keyof FailureLocation], v, `${k} of: ${error.message}`);
+  return error;
+}
+
+const statuses = (report: { checks: readonly { check: string; status: string }[] }) => Object.fromEntries(report.checks.map((c) => [c.check, c.status]));
+let copies = 0;
+function copyOf(edit: (copy: string) => void): string {
+  const copy = join(work, `copy-${copies++}`);
+  cpSync(dir, copy, { recursive: true });
+  edit(copy);
+  return copy;
+}
+
+test("from its directory: every check passes, the scores recomputed on CPU from the data and the model equal the table", async () => {
+  const start = performance.now();
+  const report = await verifyEpoch(dir, { rpcUrl: chain.rpcUrl, recompute: { dataFile, modelFile } });
+  console.log(`verify from the directory (with --rpc and the scores recomputed): ${((performance.now() - start) / 1000).toFixed(1)} s`);
+  assert.deepEqual(statuses(report), { vkeys: "pass", proofs: "pass", commitments: "pass", policy: "pass", payouts: "pass", scores: "pass", chain: "pass" });
+  assert.match(report.checks.find((c) => c.check === "scores")!.detail, /recomputed on CPU/);
+});
+
+test("from the chain alone: proofs, signals and payout words rebuilt from calldata pass the same checks; the tables' checks are partial", async () => {
+  const start = performance.now();
+  const report = await verifyEpoch(chain);
+  console.log(`verify from the chain alone: ${((performance.now() - start) / 1000).toFixed(1)} s`);
+  assert.deepEqual(statuses(report), { vkeys: "pass", proofs: "pass", commitments: "partial", policy: "partial", payouts: "skipped", scores: "skipped", chain: "pass" });
+  const record = readEpochRecord(dir);
+  assert.equal(report.epoch, record.epoch);
+  assert.match(report.checks.find((c) => c.check === "proofs")!.detail, new RegExp(`^${record.exampleProofs.length + record.payoutProofs.length} proofs verified by noble and snarkjs`));
+});
+
+test("a model file that is not the epoch's model: MODEL_MISMATCH naming both hashes", async () => {
+  const wrong = join(work, "wrong-model.onnx");
+  const bytes = readFileSync(modelFile);
+  bytes[bytes.length - 1]! ^= 1;
+  writeFileSync(wrong, bytes);
+  const error = await expectFailure(verifyEpoch(dir, { snarkjs: false, recompute: { dataFile, modelFile: wrong } }), "MODEL_MISMATCH", { file: wrong, field: "modelHash" });
+  assert.match(error.message, /the epoch paid for model 0x[0-9a-f]{64}/);
+});
+
+test("scores that another model made (the recorded seed trains a different one): SCORES_MISMATCH with the largest deviation and its rows", async () => {
+  const copy = copyOf((c) => {
+    const epoch = JSON.parse(readFileSync(join(c, "epoch.json"), "utf8"));
+    epoch.attribution.settings.seed += 1;
+    writeFileSync(join(c, "epoch.json"), JSON.stringify(epoch, null, 2));
+  });
+  const error = await expectFailure(verifyEpoch(copy, { snarkjs: false, recompute: { dataFile, modelFile: join(copy, "model.onnx") } }), "SCORES_MISMATCH", { file: "examples.json", field: "score" });
+  assert.match(error.message, /\d+ scores differ from the scores recomputed from .*; largest deviation \d+ \(fixed point\) at examples\.json row \d+ \(0x[0-9a-f]{32}, .* row \d+\)/);
+  assert.equal(typeof error.where.row, "number");
+});
+
+test("training data that is not what was registered (one label changed): DATA_MISMATCH naming the contributor", async () => {
+  const partitions = decodeTrainingData(readFileSync(dataFile, "utf8"));
+  partitions[1]!.data.labels[0] = (partitions[1]!.data.labels[0]! + 1) % 10;
+  const changed = join(work, "training-data-changed.json");
+  writeFileSync(changed, encodeTrainingData(partitions));
+  await expectFailure(verifyEpoch(dir, { snarkjs: false, recompute: { dataFile: changed, modelFile } }), "DATA_MISMATCH", { file: changed, row: 1, field: "examples" });
+});
+
+test("a deployed verifier whose code differs from the one compiled from the record's key: BYTECODE_MISMATCH, before any proof is trusted", async () => {
+  const record = readEpochRecord(dir);
+  const provider = new JsonRpcProvider(chain.rpcUrl);
+  const original = await provider.getCode(record.contracts.exampleVerifier);
+  try {
+    // The payout verifier's code at the example verifier's address.
+    await provider.send("hardhat_setCode", [record.contracts.exampleVerifier, await provider.getCode(record.contracts.payoutVerifier)]);
+    const error = await expectFailure(verifyEpoch(dir, { snarkjs: false, rpcUrl: chain.rpcUrl }), "BYTECODE_MISMATCH", { file: "example_verification_key.json", field: "exampleVerifier" });
+    assert.equal(error.check, "vkeys");
+    assert.match(error.message, /is not the ExampleBatch\d+Verifier compiled from example_verification_key\.json/);
+  } finally {
+    await provider.send("hardhat_setCode", [record.contracts.exampleVerifier, original]);
+    provider.destroy();
+  }
+});
+
+test("from the chain with another verification key (--keys DIR): BYTECODE_MISMATCH, the deployed verifier is not that key's", async () => {
+  const keys = copyOf((c) => {
+    const file = join(c, "payout_verification_key.json");
+    const vk = JSON.parse(readFileSync(file, "utf8"));
+    vk.IC[0][0] = (BigInt(vk.IC[0][0]) + 1n).toString();
+    writeFileSync(file, JSON.stringify(vk, null, 1));
+  });
+  await expectFailure(verifyEpoch({ ...chain, keys: { dir: keys } }, { snarkjs: false }), "BYTECODE_MISMATCH", { field: "payoutVerifier" });
+});
+
+test("an amount or a parameter that differs on chain: PAYOUT_MISMATCH for a transfer, CHAIN_MISMATCH for EpochOpened", async () => {
+  const record = readEpochRecord(dir);
+  const onChain = await readChainEpoch(chain.rpcUrl, chain.settlement, chain.epoch);
+  assert.equal(compareWithChain(record, onChain, config).status, "pass");
+  const payee = record.contributors.findIndex((c) => c.reward > 0n);
+  const transfers = new Map(onChain.transfers);
+  transfers.set(record.contributors[payee]!.address, record.contributors[payee]!.reward - 1n);
+  assert.throws(() => compareWithChain(record, { ...onChain, transfers }, config), (e: unknown) => e instanceof EpochVerifyError && e.code === "PAYOUT_MISMATCH" && e.where.row === payee);
+  assert.throws(() => compareWithChain(record, { ...onChain, opened: { ...onChain.opened, pool: onChain.opened.pool + 1n } }, config), (e: unknown) => e instanceof EpochVerifyError && e.code === "CHAIN_MISMATCH" && e.where.field === "EpochOpened.pool");
+});
+
+const execFileAsync = promisify(execFile);
+async function cli(...args: string[]): Promise<{ code: number; stdout: string }> {
+  try {
+    const { stdout } = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "verify.ts"), ...args], { cwd: PROJECT_ROOT });
+    return { code: 0, stdout };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string };
+    if (typeof e.code !== "number") throw error;
+    return { code: e.code, stdout: e.stdout ?? "" };
+  }
+}
+
+test("npm run verify -- --rpc URL --contract ADDR --epoch N: exit 0 and the report; exit 1 for a directory and --contract together", async () => {
+  const pass = await cli("--rpc", chain.rpcUrl, "--contract", chain.settlement, "--epoch", String(chain.epoch), "--json", "--no-snarkjs");
+  assert.equal(pass.code, 0, pass.stdout);
+  const report = JSON.parse(pass.stdout);
+  assert.equal(report.ok, true);
+  assert.match(report.source, /^chain 31337 /);
+  const usage = await cli(dir, "--contract", chain.settlement);
+  assert.equal(usage.code, 1);
+});

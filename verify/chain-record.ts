@@ -1,0 +1,123 @@
+/**
+ * The record source "chain": an epoch rebuilt from what the chain holds (chain-read.ts), so that
+ * verify/epoch.ts runs the same checks on it as on an epoch directory. Rebuilt exactly as
+ * PayoutSettlement did when it verified each batch:
+ *   - each proof from its transaction's calldata, back in snarkjs's form;
+ *   - each proof's public signals [chainOut, digest, rho] from the claim in the calldata and the
+ *     contract's running state (the previous batch's chainOut and hashOut, the last payee so far,
+ *     EpochOpened's domain, r, pool and S), with witness/'s digest functions;
+ *   - the payees (address, reward) from the payout words, the registrations from the registry.
+ * The tables are not on chain, only their commitments: the rows cannot be re-committed or the
+ * policy re-run from here (epoch.ts says so in its report). Verification keys are not on chain
+ * either: they come from a key source (`keys`), and the chain check compares each deployed
+ * verifier byte for byte with the one compiled from its key (bytecode.ts).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { exampleCircuitName, payoutCircuitName } from "../circuits/index.ts";
+import { loadCircuitKeys, type KeySetName } from "../circuits/ceremony/index.ts";
+import type { ProtocolConfig } from "../config/index.ts";
+import { digestChallenge, exampleDigestChallenge, hornerDigest } from "../witness/index.ts";
+import { EpochVerifyError } from "./epoch-errors.ts";
+import type { CalldataProof, ChainEpoch } from "./chain-read.ts";
+import type { PublicRecord, RecordedPayee, RecordedProof } from "./record.ts";
+import { vkeyHash } from "./vkey-hash.ts";
+
+/** Verification keys: a directory holding example_ and payout_verification_key.json, or a key set of this project. */
+export type KeySource = { readonly dir: string } | { readonly keySet: KeySetName };
+
+export interface KeyTexts {
+  readonly example: string;
+  readonly payout: string;
+  /** For the report and the pin check: "ceremony", "dev" or the directory. */
+  readonly origin: string;
+}
+
+/** The key texts of both circuits of `chain` from `source`. */
+export async function loadKeyTexts(source: KeySource, chain: Pick<ChainEpoch, "exampleBatchSize" | "payoutBatchSize">): Promise<KeyTexts> {
+  if ("dir" in source) {
+    const read = (kind: string) => {
+      const file = join(source.dir, `${kind}_verification_key.json`);
+      if (!existsSync(file)) throw new EpochVerifyError("RECORD_MALFORMED", "record", `${file}: missing (--keys DIR must hold example_verification_key.json and payout_verification_key.json)`, { file, field: "(file)" });
+      return readFileSync(file, "utf8");
+    };
+    return { example: read("example"), payout: read("payout"), origin: source.dir };
+  }
+  const text = async (name: string) => readFileSync((await loadCircuitKeys(name, { keySet: source.keySet })).vkeyPath, "utf8");
+  return { example: await text(exampleCircuitName(chain.exampleBatchSize)), payout: await text(payoutCircuitName(chain.payoutBatchSize)), origin: source.keySet };
+}
+
+/** Back to snarkjs's form: affine points with z = 1, G2 coefficients in (c0, c1) order. */
+function snarkjsProof(p: CalldataProof) {
+  const s = (v: bigint) => v.toString();
+  return {
+    pi_a: [s(p.a[0]), s(p.a[1]), "1"],
+    pi_b: [[s(p.b[0][1]), s(p.b[0][0])], [s(p.b[1][1]), s(p.b[1][0])], ["1", "0"]],
+    pi_c: [s(p.c[0]), s(p.c[1]), "1"],
+    protocol: "groth16",
+    curve: "bn128",
+  };
+}
+
+const proofName = (kind: string, index: number, txHash: string) => `chain ${kind} batch ${index} (tx ${txHash})`;
+
+/**
+ * Every proof of `chain` with the public signals the contract verified it against, and the payees
+ * of its payout words, in batch order.
+ */
+export function chainProofs(chain: ChainEpoch, config: Pick<ProtocolConfig, "widths">): { exampleProofs: RecordedProof[]; payoutProofs: RecordedProof[]; payees: RecordedPayee[] } {
+  const { opened } = chain;
+  const exampleProofs: RecordedProof[] = [];
+  let chainIn = 0n;
+  let hashIn = 0n;
+  for (const b of chain.exampleBatches) {
+    const header = [chainIn, opened.domain, opened.r, hashIn, b.hashOut, b.scoreSum, b.rlcSum];
+    const rho = exampleDigestChallenge(b.chainOut, header);
+    exampleProofs.push({ file: proofName("example", b.index, b.txHash), index: b.index, json: { proof: snarkjsProof(b.proof), publicSignals: [b.chainOut, hornerDigest(header, rho), rho].map(String) } });
+    chainIn = b.chainOut;
+    hashIn = b.hashOut;
+  }
+  const addressBits = BigInt(config.widths.addressBits);
+  const addressMask = (1n << addressBits) - 1n;
+  const payoutProofs: RecordedProof[] = [];
+  const payees: RecordedPayee[] = [];
+  chainIn = 0n;
+  let addressIn = 0n;
+  for (const b of chain.payoutBatches) {
+    const header = [chainIn, opened.domain, opened.pool, opened.total, addressIn, b.amountSum, opened.r, BigInt(b.index), b.rlcSum];
+    const rho = digestChallenge(b.chainOut, header, b.words);
+    payoutProofs.push({ file: proofName("payout", b.index, b.txHash), index: b.index, json: { proof: snarkjsProof(b.proof), publicSignals: [b.chainOut, hornerDigest([...header, ...b.words], rho), rho].map(String) } });
+    for (const word of b.words) {
+      const address = word & addressMask;
+      if (address === 0n) continue; // padding
+      payees.push({ address, reward: word >> addressBits });
+      addressIn = address;
+    }
+    chainIn = b.chainOut;
+  }
+  return { exampleProofs, payoutProofs, payees };
+}
+
+/** The epoch of `chain` as a PublicRecord, with the keys of `keys`. */
+export function recordFromChain(chain: ChainEpoch, keys: KeyTexts, config: Pick<ProtocolConfig, "widths">): PublicRecord {
+  const { opened } = chain;
+  for (const [kind, verified, count] of [["example", chain.exampleBatches.length, opened.exampleBatches], ["payout", chain.payoutBatches.length, opened.payoutBatches]] as const) {
+    if (verified !== count) {
+      throw new EpochVerifyError("RECORD_MALFORMED", "record", `epoch ${chain.epoch} has ${verified} of ${count} ${kind} batches verified on chain: it is not settled`, { file: "chain", field: `${kind}Batches` });
+    }
+  }
+  const { exampleProofs, payoutProofs, payees } = chainProofs(chain, config);
+  const paid = payees.reduce((sum, p) => sum + p.reward, 0n);
+  const circuit = (name: string, text: string) => ({ name, vkeyHash: vkeyHash(text), keySet: keys.origin });
+  return {
+    source: `chain ${chain.chainId} (${chain.rpcUrl}), settlement ${chain.contracts.settlement}, epoch ${chain.epoch}`,
+    epoch: chain.epoch, chainId: chain.chainId, settlement: chain.contracts.settlement, contracts: chain.contracts,
+    domain: opened.domain, pool: opened.pool, total: opened.total, dust: opened.pool - paid,
+    commitExamples: opened.commitExamples, commitContributors: opened.commitContributors, r: opened.r, modelHash: opened.modelHash,
+    exampleBatchSize: chain.exampleBatchSize, payoutBatchSize: chain.payoutBatchSize,
+    circuits: { example: circuit(exampleCircuitName(chain.exampleBatchSize), keys.example), payout: circuit(payoutCircuitName(chain.payoutBatchSize), keys.payout) },
+    registrations: chain.registrations,
+    exampleKeyText: keys.example, payoutKeyText: keys.payout,
+    exampleProofs, payoutProofs, payees,
+  };
+}
