@@ -144,7 +144,7 @@ function peakRssMiB(pid: number): number {
 }
 
 function startQueueWorker(url: string, queueName: string, threads: number, provedBy: Map<string, number>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["scripts/prover.ts", "worker", "--queue", url, "--queue-name", queueName, "--workers", String(threads)], {
+  const child = spawn(process.execPath, ["scripts/cli.ts", "prove", "worker", "--queue", url, "--queue-name", queueName, "--workers", String(threads)], {
     cwd: PROJECT_ROOT,
     stdio: ["ignore", "pipe", "inherit"],
   });

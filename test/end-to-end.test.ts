@@ -115,7 +115,7 @@ test("a bad examples file stops the demo with the file, row and field, exit code
   const bad = join(work, "bad.csv");
   writeFileSync(bad, `example,contributor,score\n${hashOf("a")},${demo[0]!.address},1.5\n${hashOf("b")},${demo[1]!.address},abc\n`);
   const outDir = join(work, "must-not-exist");
-  const error = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "demo.ts"), "--examples", bad, "--out", outDir], { cwd: PROJECT_ROOT }).then(
+  const error = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "cli.ts"), "demo", "--examples", bad, "--out", outDir], { cwd: PROJECT_ROOT }).then(
     () => assert.fail("the demo accepted a bad scores file"),
     (e: { code: number; stderr: string }) => e,
   );
@@ -129,7 +129,7 @@ test("a contributor whose key the demo does not hold cannot register: exit code 
   const stranger = "0x00000000000000000000000000000000DeaDBeef";
   writeFileSync(file, `example,contributor,score\n${hashOf("s")},${stranger},1\n`);
   const outDir = join(work, "stranger-out");
-  const error = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "demo.ts"), "--examples", file, "--out", outDir], { cwd: PROJECT_ROOT }).then(
+  const error = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "cli.ts"), "demo", "--examples", file, "--out", outDir], { cwd: PROJECT_ROOT }).then(
     () => assert.fail("the demo accepted a contributor without a key"),
     (e: { code: number; stderr: string }) => e,
   );
@@ -140,7 +140,7 @@ test("a contributor whose key the demo does not hold cannot register: exit code 
 
 test("an unknown flag and an unconfigured batch size are usage errors (exit code 2)", async () => {
   for (const args of [["--no-such-flag"], ["--batch-size", "5"], ["--example-batch-size", "5"]]) {
-    const error = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "demo.ts"), ...args], { cwd: PROJECT_ROOT }).then(
+    const error = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "cli.ts"), "demo", ...args], { cwd: PROJECT_ROOT }).then(
       () => assert.fail(`accepted ${args.join(" ")}`),
       (e: { code: number; stderr: string }) => e,
     );

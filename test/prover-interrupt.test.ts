@@ -1,5 +1,5 @@
 /**
- * SIGINT on a local prove run (scripts/prover.ts prove, a child process): it stops cleanly with
+ * SIGINT on a local prove run (scripts/cli.ts prove, a child process): it stops cleanly with
  * exit code 130 (pool closed, no half or temporary files, every proof file present is valid), and
  * the same command run again keeps those proofs and proves only the rest.
  */
@@ -37,7 +37,7 @@ test("SIGINT stops a local prove run with exit code 130 and no half files; the r
     }),
   );
   const first = startProverCli(["prove", "--jobs", jobsFile, "--workers", "1"]);
-  await first.waitFor(/^proving: [1-9][0-9]*\/10 proofs/);
+  await first.waitFor(/^proving [a-z0-9_]+: [1-9][0-9]*\/10 proofs/);
   first.process.kill("SIGINT");
   assert.equal(await first.exited, 130, first.lines.join("\n"));
   assert.ok(first.lines.some((l) => /interrupted after \d+ of 10 proofs; run the same command again to resume/.test(l)), first.lines.join("\n"));

@@ -1,5 +1,5 @@
 /**
- * The proving queue (BullMQ on Redis) with real worker processes (scripts/prover.ts worker) on
+ * The proving queue (BullMQ on Redis) with real worker processes (scripts/cli.ts prove worker) on
  * loopback: two workers split an epoch's PayoutBatch(testSize) jobs, each proved exactly once and
  * valid; a worker killed (SIGKILL) mid-job leaves its job to be retried by another worker, which
  * finishes it. Needs Redis: REDIS_URL (.ci/run starts one), else redis://127.0.0.1:6379; skipped

@@ -203,14 +203,14 @@ test("a missing directory or a malformed field is an error naming the file and f
   await assert.rejects(writeEpochReport(tampered("bad-score", "examples.json", (x) => { x[0].score = 1.5; }), { verify: false }), /examples\.json row 0 score/);
 });
 
-test("npm run report exits 2 naming the missing directory, and prints the report's path", async () => {
+test("the report command exits 2 naming the missing directory, and prints the report's path", async () => {
   const run = promisify(execFile);
-  const script = join(PROJECT_ROOT, "scripts", "report.ts");
-  const missing = await run(process.execPath, [script, join(work, "nowhere")]).then(() => assert.fail("expected exit 2"), (e: { code: number; stderr: string }) => e);
+  const script = join(PROJECT_ROOT, "scripts", "cli.ts");
+  const missing = await run(process.execPath, [script, "report", join(work, "nowhere")]).then(() => assert.fail("expected exit 2"), (e: { code: number; stderr: string }) => e);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /nowhere \(directory\): not an epoch directory/);
   const out = join(work, "cli", "epoch.html");
-  const { stdout } = await run(process.execPath, [script, epochDir, "--out", out, "--no-verify"]);
+  const { stdout } = await run(process.execPath, [script, "report", epochDir, "--out", out, "--no-verify"]);
   assert.equal(stdout.trim(), out);
   assert.ok(statSync(out).size > 0);
 });

@@ -174,7 +174,7 @@ test("an amount or a parameter that differs on chain: PAYOUT_MISMATCH for a tran
 const execFileAsync = promisify(execFile);
 async function cli(...args: string[]): Promise<{ code: number; stdout: string }> {
   try {
-    const { stdout } = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "verify.ts"), ...args], { cwd: PROJECT_ROOT });
+    const { stdout } = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "cli.ts"), "verify", ...args], { cwd: PROJECT_ROOT });
     return { code: 0, stdout };
   } catch (error) {
     const e = error as { code?: number; stdout?: string };

@@ -152,10 +152,10 @@ test("registration order swapped: the policy credits the shared example to the o
 });
 
 const execFileAsync = promisify(execFile);
-/** Runs scripts/verify.ts; resolves with its exit code and stdout. */
+/** Runs the CLI's verify command; resolves with its exit code and stdout. */
 async function cli(...args: string[]): Promise<{ code: number; stdout: string }> {
   try {
-    const { stdout } = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "verify.ts"), ...args], { cwd: PROJECT_ROOT });
+    const { stdout } = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "cli.ts"), "verify", ...args], { cwd: PROJECT_ROOT });
     return { code: 0, stdout };
   } catch (error) {
     const e = error as { code?: number; stdout?: string };

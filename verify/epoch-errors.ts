@@ -1,5 +1,5 @@
 /**
- * The failures of an epoch re-verification, each with its exit code (scripts/verify.ts):
+ * The failures of an epoch re-verification, each with its exit code (attribution-prover verify, scripts/cli/verify.ts):
  *
  * | code                   | exit | check       | meaning                                                          |
  * |------------------------|------|-------------|------------------------------------------------------------------|
@@ -40,7 +40,7 @@ export type EpochVerifyErrorCode =
 
 export type EpochCheck = "record" | "vkeys" | "proofs" | "commitments" | "policy" | "payouts" | "validation" | "scores" | "chain";
 
-/** Exit code of scripts/verify.ts per failure (0 = pass, 1 = usage or an unexpected error). */
+/** Exit code of attribution-prover verify per failure (0 = pass, 1 = usage or an unexpected error). */
 export const EXIT_CODES: Readonly<Record<EpochVerifyErrorCode, number>> = {
   RECORD_MALFORMED: 2,
   VKEY_MISMATCH: 3,

@@ -1,5 +1,5 @@
 /**
- * Bench rows for the queue: one `prover worker` process (scripts/prover.ts) proves a set of jobs
+ * Bench rows for the queue: one `prove worker` process (scripts/cli.ts) proves a set of jobs
  * from Redis; measured are the wall time from enqueue to a drained queue (so examples proved per
  * second through the queue) and the worker process's peak RSS (VmHWM of /proc/<pid>/status, all
  * its pool threads included).
@@ -25,7 +25,7 @@ function peakRssMiB(pid: number): number {
 /** Proves `jobs` (outPath under `dir`) through one worker process with a pool of `workers`. */
 export async function benchQueueWorker(queueUrl: string, keys: ProvingKeys, jobs: readonly ProofJob[], dir: string, workers: number): Promise<QueueBenchRow> {
   const queueName = `bench-${process.pid}-${Date.now()}`;
-  const child = spawn(process.execPath, ["scripts/prover.ts", "worker", "--queue", queueUrl, "--queue-name", queueName, "--workers", String(workers)], {
+  const child = spawn(process.execPath, ["scripts/cli.ts", "prove", "worker", "--queue", queueUrl, "--queue-name", queueName, "--workers", String(workers)], {
     cwd: PROJECT_ROOT,
     stdio: ["ignore", "pipe", "inherit"],
   });

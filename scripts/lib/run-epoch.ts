@@ -38,7 +38,7 @@ export async function runEpoch(options: RunEpochOptions): Promise<EpochResult> {
     const prover = createProverPool(options.workers === undefined ? {} : { workers: options.workers }, config);
     let proveMs: number;
     try {
-      proveMs = (await proveJobsFiles(prover, epochJobsFiles(dir), progress)).ms;
+      proveMs = (await proveJobsFiles(prover, epochJobsFiles(dir), { progress })).ms;
     } finally {
       await prover.close();
     }

@@ -1,4 +1,4 @@
-/** Child processes of scripts/prover.ts for tests: output collected line by line, wait for a line. */
+/** Child processes of the CLI's prove command (scripts/cli.ts prove ...) for tests: output collected line by line, wait for a line. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect } from "node:net";
 import { PROJECT_ROOT } from "../../circuits/index.ts";
@@ -13,7 +13,7 @@ export interface Child {
 }
 
 export function startProverCli(args: readonly string[]): Child {
-  const child = spawn(process.execPath, ["scripts/prover.ts", ...args], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["scripts/cli.ts", "prove", ...args], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
   const take = (chunk: Buffer, buffer: { text: string }) => {

@@ -16,12 +16,24 @@ export function epochJobsFiles(dir: string): string[] {
   return [paths.exampleJobsFile, paths.payoutJobsFile];
 }
 
-/** Proves every job of `jobsFile` on `pool`; `progress` shows a bar (TTY) or plain lines. */
-export async function proveJobsFile(pool: ProverPool, jobsFile: string, progress: boolean): Promise<ProofJobResult[]> {
+export interface ProveJobsOptions {
+  /** Show a bar (TTY) or plain lines (default true). */
+  readonly progress?: boolean;
+  /** Called after each job, proved or skipped. */
+  readonly onJobDone?: () => void;
+}
+
+/** Proves every job of `jobsFile` on `pool`. */
+export async function proveJobsFile(pool: ProverPool, jobsFile: string, options: ProveJobsOptions = {}): Promise<ProofJobResult[]> {
   const { keys, jobs } = readJobsFile(jobsFile);
-  const bar = progress ? startProgress(`proving ${keys.name}`, jobs.length, "proofs") : undefined;
+  const bar = options.progress ?? true ? startProgress(`proving ${keys.name}`, jobs.length, "proofs") : undefined;
   try {
-    return await proveBatches(pool, keys, jobs, { onProgress: (p) => bar?.update(p.done, `${p.job} ${p.status} ${(p.ms / 1000).toFixed(1)} s`) });
+    return await proveBatches(pool, keys, jobs, {
+      onProgress: (p) => {
+        bar?.update(p.done, `${p.job} ${p.status} ${(p.ms / 1000).toFixed(1)} s`);
+        options.onJobDone?.();
+      },
+    });
   } finally {
     bar?.stop();
   }
@@ -34,10 +46,10 @@ export interface ProveSummary {
 }
 
 /** Proves every jobs file in order; the pool is the caller's (it closes it, also on SIGINT). */
-export async function proveJobsFiles(pool: ProverPool, jobsFiles: readonly string[], progress: boolean): Promise<ProveSummary> {
+export async function proveJobsFiles(pool: ProverPool, jobsFiles: readonly string[], options: ProveJobsOptions = {}): Promise<ProveSummary> {
   const start = performance.now();
   const results: ProofJobResult[] = [];
-  for (const file of jobsFiles) results.push(...(await proveJobsFile(pool, file, progress)));
+  for (const file of jobsFiles) results.push(...(await proveJobsFile(pool, file, options)));
   const proved = results.filter((r) => r.status === "proved").length;
   return { proved, skipped: results.length - proved, ms: performance.now() - start };
 }

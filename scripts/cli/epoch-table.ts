@@ -1,0 +1,42 @@
+/**
+ * The human form of a settled epoch (demo, settle): each contributor's examples, score, reward and
+ * on-chain balance side by side, then the epoch's totals, proofs, keys and gas.
+ */
+import { formatUnits } from "ethers";
+import { config } from "../../config/index.ts";
+import type { SettledEpoch } from "../lib/epoch/settle.ts";
+import { formatFixedPoint } from "../../witness/index.ts";
+import { shown } from "./common.ts";
+
+export function printSettledEpoch(result: SettledEpoch & { readonly proveMs?: number }): void {
+  const open = (v: bigint) => formatUnits(v, config.token.decimals);
+  const rows = result.contributors.map((c) => [
+    c.label ?? "",
+    c.address,
+    `${c.credited}/${c.claimed}`,
+    formatFixedPoint(c.rawScore, config.fixedPoint.decimals),
+    formatFixedPoint(c.amount, config.fixedPoint.decimals),
+    open(c.reward),
+    open(c.balance),
+    c.balance === c.reward ? "ok" : "MISMATCH",
+  ]);
+  const header = ["contributor", "address", "credited/claimed", "score", "clipped T_c", "reward (OPEN)", "on-chain balance", "check"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i >= 2 && i <= 6 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ");
+  console.log(line(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const r of rows) console.log(line(r));
+  const gas = result.transactions.reduce((s, t) => s + t.gasUsed, 0n);
+  const n = BigInt(result.contributors.length);
+  const { example, payout } = result.circuits;
+  const proved = result.proveMs === undefined ? "" : `: proved in ${(result.proveMs / 1000).toFixed(1)} s`;
+  console.log(
+    `\nepoch ${result.epoch} on ${result.chain} (chain ${result.chainId}), settlement ${result.addresses.settlement}
+${result.examples} examples after dedup (${result.duplicates} claimed more than once, credited to the earliest registrant)
+pool ${open(result.pool)} OPEN, paid ${open(result.pool - result.dust)}, dust left in the contract ${open(result.dust)} (${result.dust} base units)
+circuits ${example.name} (${example.constraints} constraints) x ${result.exampleBatches}, ${payout.name} (${payout.constraints}) x ${result.payoutBatches}${proved}
+keys: ${payout.keySet} (pinned ${example.name} ${example.vkeyHash.slice(0, 16)}..., ${payout.name} ${payout.vkeyHash.slice(0, 16)}...)
+gas: ${gas} for ${result.transactions.length} transactions (example batches, payout batches, finalize, releases), ${n > 0n ? gas / n : 0n} per contributor
+epoch record: ${shown(result.dir)}`,
+  );
+}

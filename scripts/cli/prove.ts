@@ -1,0 +1,131 @@
+/**
+ * `prove`: thin commands over prover/ (README "Proving at scale"). The default proves an epoch
+ * directory's jobs files, or one --jobs FILE, on the local pool; enqueue / worker / status run the
+ * same jobs through a BullMQ queue on Redis (REDIS_URL or --queue).
+ */
+import { Option, type Command } from "commander";
+import type { ProofJob } from "../../prover/index.ts";
+import { jsonOption, log, printResult, withExamples } from "./common.ts";
+import { UsageError } from "./errors.ts";
+
+type Opts = Record<string, string | boolean | undefined>;
+
+function integer(opts: Opts, name: string, flag: string): number | undefined {
+  const v = opts[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== "string" || !/^[0-9]+$/.test(v)) throw new UsageError(`--${flag} must be a non-negative integer, got ${String(v)}`);
+  return Number(v);
+}
+
+function queueUrl(opts: Opts): string {
+  const url = (opts.queue as string | undefined) ?? process.env.REDIS_URL;
+  if (url === undefined) throw new UsageError("--queue redis://HOST:PORT is required (or REDIS_URL)");
+  return url;
+}
+
+const queueOptions = (opts: Opts) => (opts.queueName === undefined ? {} : { queueName: String(opts.queueName) });
+const queueOption = () => new Option("--queue <url>", "Redis URL (default REDIS_URL)");
+const queueNameOption = () => new Option("--queue-name <name>", "queue name, to keep several epochs apart (default attribution-prover)");
+
+/** Proves locally; Ctrl-C closes the pool, removes half-written files and exits 130 (rerun to resume). */
+async function proveLocally(dir: string | undefined, opts: Opts, cmd: Command): Promise<void> {
+  if ((dir === undefined) === (opts.jobs === undefined)) throw new UsageError("give an epoch directory or --jobs FILE (one of them)");
+  const [{ createProverPool }, { readJobsFile }, { epochJobsFiles, proveJobsFiles, removeTempProofFiles }] = await Promise.all([
+    import("../../prover/index.ts"), import("../lib/jobs-file.ts"), import("../lib/epoch/prove.ts"),
+  ]);
+  const files = dir === undefined ? [String(opts.jobs)] : epochJobsFiles(dir);
+  const jobs: ProofJob[] = files.flatMap((f) => readJobsFile(f).jobs); // checks every file before the pool starts
+  const workers = integer(opts, "workers", "workers");
+  const pool = createProverPool(workers === undefined ? {} : { workers });
+  let interrupted = false;
+  let done = 0;
+  process.once("SIGINT", () => {
+    interrupted = true;
+    void pool.close().then(() => {
+      removeTempProofFiles(jobs);
+      log(`prove: interrupted after ${done} of ${jobs.length} proofs; run the same command again to resume`);
+      process.exit(130);
+    });
+  });
+  try {
+    const summary = await proveJobsFiles(pool, files, { onJobDone: () => done++ });
+    printResult(cmd.opts().json === true, { ...summary, total: jobs.length, files }, () =>
+      console.log(`${summary.proved} proved, ${summary.skipped} already valid (skipped), ${jobs.length} in all`));
+  } catch (error) {
+    if (interrupted) return; // the SIGINT handler exits
+    throw error;
+  } finally {
+    if (!interrupted) await pool.close();
+  }
+}
+
+export function registerProve(program: Command): void {
+  const prove = withExamples(program.command("prove").description("make the Groth16 proofs of an epoch (or a jobs file) on this machine, or through a Redis queue"), [
+    "attribution-prover prove epochs/demo",
+    "attribution-prover prove --jobs jobs.json --workers 2",
+    "attribution-prover prove worker --queue redis://10.0.0.5:6379      # on each machine",
+    "attribution-prover prove enqueue --queue redis://10.0.0.5:6379 --jobs epochs/demo/jobs/example.json --wait",
+  ]);
+
+  withExamples(prove.command("local [epoch-dir]", { isDefault: true }).alias("prove")
+    .description("prove an epoch directory's jobs files (or --jobs FILE) on the local pool; keeps every valid proof, so a rerun resumes; Ctrl-C exits 130")
+    .option("--jobs <file>", "a jobs file instead of an epoch directory").option("--workers <n>", "worker threads, 0 = one per core").addOption(jsonOption()),
+  ["attribution-prover prove epochs/demo", "attribution-prover prove local --jobs jobs.json --workers 2 --json"])
+    .action(async (dir: string | undefined, opts: Opts, cmd: Command) => proveLocally(dir, opts, cmd));
+
+  withExamples(prove.command("enqueue").description("put a jobs file's proofs on the queue (job id = proof identity: enqueueing twice adds nothing)")
+    .addOption(queueOption()).addOption(queueNameOption()).requiredOption("--jobs <file>", "the jobs file").option("--wait", "report progress until the queue is drained")
+    .addOption(jsonOption()), ["attribution-prover prove enqueue --queue redis://127.0.0.1:6379 --jobs epochs/demo/jobs/example.json --wait"])
+    .action(async (opts: Opts, cmd: Command) => {
+      const url = queueUrl(opts);
+      const [{ enqueueProofJobs, waitForQueue }, { readJobsFile }, { startProgress }] = await Promise.all([
+        import("../../prover/index.ts"), import("../lib/jobs-file.ts"), import("../lib/progress.ts"),
+      ]);
+      const { keys, jobs } = readJobsFile(String(opts.jobs));
+      const { added, total } = await enqueueProofJobs(url, keys, jobs, queueOptions(opts));
+      const json = cmd.opts().json === true;
+      if (!json) console.log(`${added} jobs added, ${total - added} already on the queue`);
+      if (!opts.wait) {
+        if (json) printResult(true, { added, total }, () => {});
+        return;
+      }
+      const bar = startProgress("queue", total, "jobs");
+      const counts = await waitForQueue(url, { ...queueOptions(opts), onCounts: (c) => bar.update(Math.min(total, c.completed + c.failed), `${c.active} active, ${c.failed} failed`) });
+      bar.stop();
+      printResult(json, { added, total, counts }, () => console.log(`queue drained: ${counts.completed} completed, ${counts.failed} failed`));
+      if (counts.failed > 0) process.exitCode = 1;
+    });
+
+  withExamples(prove.command("worker").description("take jobs from the queue and prove them (any number of workers, any machine; SIGINT/SIGTERM stop after the running jobs)")
+    .addOption(queueOption()).addOption(queueNameOption()).option("--workers <n>", "pool threads, 0 = one per core").option("--concurrency <n>", "jobs taken at once")
+    .option("--lock-ms <n>", "a dead worker's job is retried after about this long (default 30000)"),
+  ["attribution-prover prove worker --queue redis://10.0.0.5:6379 --workers 2"])
+    .action(async (opts: Opts) => {
+      const url = queueUrl(opts);
+      const workers = integer(opts, "workers", "workers");
+      const concurrency = integer(opts, "concurrency", "concurrency");
+      const lockDuration = integer(opts, "lockMs", "lock-ms");
+      const { createProverPool, runQueueWorker } = await import("../../prover/index.ts");
+      const pool = createProverPool(workers === undefined ? {} : { workers });
+      const running = await runQueueWorker(url, {
+        ...queueOptions(opts), pool,
+        ...(concurrency === undefined ? {} : { concurrency }),
+        ...(lockDuration === undefined ? {} : { lockDuration }),
+        onJob: (e) => console.log(`${e.status} ${e.job} attempt ${e.attempt}${e.ms === undefined ? "" : ` ${Math.round(e.ms)} ms`}${e.error ? `: ${e.error}` : ""}`),
+      });
+      console.log(`worker ready on ${url} (pool of ${pool.size})`);
+      for (const signal of ["SIGINT", "SIGTERM"] as const) {
+        process.once(signal, () => {
+          console.log(`${signal}: finishing running jobs, then stopping`);
+          void running.close().then(() => pool.close()).then(() => process.exit(signal === "SIGINT" ? 130 : 143));
+        });
+      }
+    });
+
+  withExamples(prove.command("status").description("the queue's job counts (JSON)").addOption(queueOption()).addOption(queueNameOption()),
+    ["attribution-prover prove status --queue redis://10.0.0.5:6379"])
+    .action(async (opts: Opts) => {
+      const { queueCounts } = await import("../../prover/index.ts");
+      console.log(JSON.stringify(await queueCounts(queueUrl(opts), queueOptions(opts))));
+    });
+}

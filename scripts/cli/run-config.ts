@@ -1,0 +1,167 @@
+/**
+ * The run parameters of the epoch commands (score, witness, prove, settle, demo): from flags, a
+ * config file (`--config FILE`, JSON) and defaults, in that order of precedence. Protocol
+ * parameters stay in config/protocol.json (config/index.ts parseConfig): a run picks among the
+ * batch sizes it allows. Every bad value is a ConfigError naming the file (or "command line"), the
+ * field (or flag) and the allowed values. Secrets are refused here: they come from the environment.
+ *
+ *   { "examples": "data/demo-examples.csv", "pool": "1000000", "epoch": 1,
+ *     "exampleBatchSize": 8, "payoutBatchSize": 4, "workers": 2, "keys": "dev",
+ *     "rpc": "http://127.0.0.1:8545", "out": "epochs/run-1", "method": "trak" }
+ *
+ * Relative paths in the file are relative to the file's folder.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { parseUnits } from "ethers";
+import type { KeySetName } from "../../circuits/ceremony/index.ts";
+import { ATTRIBUTION_METHODS, type AttributionMethod } from "../../config/attribution.ts";
+import { ConfigError, config as defaultConfig, type ProtocolConfig } from "../../config/index.ts";
+import { SecretSourceError } from "./errors.ts";
+
+/** Run parameters as flags give them (commander's camel case) or a config file does (strings or numbers). */
+export interface RunFlags {
+  readonly config?: string;
+  readonly examples?: string;
+  readonly pool?: string;
+  readonly epoch?: string;
+  readonly exampleBatchSize?: string;
+  readonly batchSize?: string;
+  readonly workers?: string;
+  readonly rpc?: string;
+  readonly keys?: string;
+  readonly out?: string;
+  readonly method?: string;
+}
+
+export interface RunParameters {
+  readonly examplesFile?: string;
+  /** R in token base units. */
+  readonly pool: bigint;
+  readonly epoch: bigint;
+  readonly exampleBatchSize: number;
+  readonly payoutBatchSize: number;
+  readonly workers?: number;
+  readonly rpcUrl?: string;
+  readonly keySet: KeySetName;
+  readonly outDir?: string;
+  readonly method: AttributionMethod;
+}
+
+/** Config file field -> the flag that overrides it. */
+const FIELDS = {
+  examples: "--examples", pool: "--pool", epoch: "--epoch", exampleBatchSize: "--example-batch-size", payoutBatchSize: "--batch-size",
+  workers: "--workers", rpc: "--rpc", keys: "--keys", out: "--out", method: "--method",
+} as const;
+type Field = keyof typeof FIELDS;
+const SECRET_FIELD = /key$|secret|password|mnemonic|credential|token/i;
+
+const COMMAND_LINE = "command line";
+
+/** A value and where it came from, so its error names the file and field or the flag. */
+interface Sourced {
+  readonly value: unknown;
+  readonly file: string;
+  readonly field: string;
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
+    throw new ConfigError(file, "(file)", missing ? "missing" : `cannot read JSON: ${(error as Error).message}`);
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ConfigError(file, "(file)", "expected a JSON object of run parameters");
+  for (const field of Object.keys(raw)) {
+    if (field in FIELDS) continue;
+    if (SECRET_FIELD.test(field)) throw new SecretSourceError(`${file}: ${field}`);
+    throw new ConfigError(file, field, `unknown field; allowed: ${Object.keys(FIELDS).join(", ")}`);
+  }
+  return raw as Record<string, unknown>;
+}
+
+function integer(s: Sourced, min: number): number {
+  const n = typeof s.value === "string" && /^\d+$/.test(s.value) ? Number(s.value) : s.value;
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < min) throw new ConfigError(s.file, s.field, `expected an integer >= ${min}, got ${JSON.stringify(s.value)}`);
+  return n;
+}
+
+function oneOf<T extends string | number>(s: Sourced, value: unknown, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) throw new ConfigError(s.file, s.field, `${JSON.stringify(s.value)} is not allowed; allowed: ${allowed.join(", ")}`);
+  return value as T;
+}
+
+function text(s: Sourced): string {
+  if (typeof s.value !== "string" || s.value === "") throw new ConfigError(s.file, s.field, `expected a non-empty string, got ${JSON.stringify(s.value)}`);
+  return s.value;
+}
+
+/** An RPC URL with a user or password in it carries credentials: refused outside the environment. */
+function rpcUrl(s: Sourced): string {
+  const url = text(s);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(s.file, s.field, `${JSON.stringify(url)} is not a URL (http://HOST:PORT)`);
+  }
+  if (parsed.username || parsed.password) throw new SecretSourceError(`${s.file}: ${s.field}`);
+  return url;
+}
+
+/** Refuses a flag that would carry a secret (`--private-key` and the like) before commander sees it. */
+export function refuseSecretFlags(argv: readonly string[]): void {
+  const flag = argv.find((a) => /^--(private-key|deployer-key|key|mnemonic|password|secret)(=|$)/.test(a));
+  if (flag) throw new SecretSourceError(`${COMMAND_LINE}: ${flag.split("=")[0]}`);
+}
+
+/** Resolves flags over the config file over defaults, validating each value against `protocol`. */
+export async function runParameters(flags: RunFlags, protocol: ProtocolConfig = defaultConfig): Promise<RunParameters> {
+  const { KEY_SETS } = await import("../../circuits/ceremony/index.ts"); // loaded when a command runs, not for --help
+  const configFile = flags.config === undefined ? undefined : resolve(flags.config);
+  const fileValues = configFile === undefined ? {} : readConfigFile(configFile);
+  const flagOf: Record<Field, string | undefined> = {
+    examples: flags.examples, pool: flags.pool, epoch: flags.epoch, exampleBatchSize: flags.exampleBatchSize, payoutBatchSize: flags.batchSize,
+    workers: flags.workers, rpc: flags.rpc, keys: flags.keys, out: flags.out, method: flags.method,
+  };
+  const pick = (field: Field): Sourced | undefined => {
+    if (flagOf[field] !== undefined) return { value: flagOf[field], file: COMMAND_LINE, field: FIELDS[field] };
+    if (configFile !== undefined && fileValues[field] !== undefined) return { value: fileValues[field], file: configFile, field };
+    return undefined;
+  };
+  // Paths in a config file are relative to it; on the command line, to the working directory.
+  const path = (s: Sourced) => resolve(s.file === COMMAND_LINE ? "." : dirname(s.file), text(s));
+  const withDefault = (field: Field, value: unknown): Sourced => pick(field) ?? { value, file: "default", field };
+
+  const poolOf = withDefault("pool", "1000000");
+  let pool: bigint;
+  try {
+    pool = parseUnits(String(poolOf.value), protocol.token.decimals);
+  } catch {
+    throw new ConfigError(poolOf.file, poolOf.field, `${JSON.stringify(poolOf.value)} is not an amount of whole $OPEN`);
+  }
+  const ex = withDefault("exampleBatchSize", protocol.exampleBatch.demoSize);
+  const pay = withDefault("payoutBatchSize", protocol.payoutBatch.demoSize);
+  const keys = withDefault("keys", "dev");
+  const method = withDefault("method", protocol.attribution.method);
+  const examples = pick("examples");
+  const workers = pick("workers");
+  const rpc = pick("rpc");
+  const out = pick("out");
+  const envRpc = process.env.OPEN_RPC_URL;
+  return {
+    ...(examples === undefined ? {} : { examplesFile: path(examples) }),
+    pool,
+    epoch: BigInt(integer(withDefault("epoch", 1), 0)),
+    exampleBatchSize: oneOf(ex, integer(ex, 1), protocol.exampleBatch.sizes),
+    payoutBatchSize: oneOf(pay, integer(pay, 1), protocol.payoutBatch.sizes),
+    ...(workers === undefined ? {} : { workers: integer(workers, 0) }),
+    // OPEN_RPC_URL may carry credentials (it is the environment); a flag or a file may not.
+    ...(rpc !== undefined ? { rpcUrl: rpcUrl(rpc) } : envRpc ? { rpcUrl: envRpc } : {}),
+    keySet: oneOf(keys, keys.value, KEY_SETS),
+    ...(out === undefined ? {} : { outDir: path(out) }),
+    method: oneOf(method, method.value, ATTRIBUTION_METHODS),
+  };
+}

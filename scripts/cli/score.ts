@@ -1,0 +1,31 @@
+/** `score`: the attribution stage alone (scripts/lib/epoch/score.ts). */
+import type { Command } from "commander";
+import { config } from "../../config/index.ts";
+import { addRunOptions, log, printResult, runFlagsOf, shown, withExamples } from "./common.ts";
+import { runParameters } from "./run-config.ts";
+
+export function registerScore(program: Command): void {
+  const command = program.command("score")
+    .description(`train the MNIST model of config/protocol.json with onnxruntime and score every training example's influence on the validation loss; writes examples.csv, model.onnx and attribution.json (default build/attribution)`);
+  withExamples(addRunOptions(command, ["out", "method"]), [
+    "attribution-prover score",
+    "attribution-prover score --method tracin --out build/tracin --json",
+    "attribution-prover witness --examples build/attribution/examples.csv   # next stage",
+  ]).action(async (_: unknown, cmd: Command) => {
+    const flags = runFlagsOf(cmd);
+    const p = await runParameters(flags);
+    const [{ formatFixedPoint }, { scoreTrainingData }] = await Promise.all([import("../../witness/index.ts"), import("../lib/epoch/score.ts")]);
+    const { result, paths, scores: { modelHash } } = await scoreTrainingData({ method: p.method, log, ...(p.outDir === undefined ? {} : { outDir: p.outDir }) });
+    const decimals = config.fixedPoint.decimals;
+    const value = {
+      method: result.method, provider: result.provider, validationAccuracy: result.validationAccuracy, modelHash, files: paths,
+      contributors: result.contributors.map((c) => ({ address: c.address, label: c.label, examples: c.examples, total: formatFixedPoint(c.total, decimals), positiveTotal: formatFixedPoint(c.positiveTotal, decimals) })),
+      timings: result.timings,
+    };
+    printResult(flags.json, value, () => {
+      console.log(`method ${result.method} on ${result.provider}; validation accuracy ${(result.validationAccuracy * 100).toFixed(1)} %; model ${modelHash}`);
+      for (const c of value.contributors) console.log(`  ${c.address}  ${c.label.padEnd(12)} ${String(c.examples).padStart(5)} examples  total ${c.total.padStart(14)}  positive ${c.positiveTotal.padStart(14)}`);
+      console.log(`wrote ${shown(paths.examples)}, ${shown(paths.model)}, ${shown(paths.summary)}`);
+    });
+  });
+}

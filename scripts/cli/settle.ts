@@ -1,0 +1,25 @@
+/** `settle`: open, verify, finalize and release a proven epoch on chain (scripts/lib/epoch/settle.ts). */
+import type { Command } from "commander";
+import { addRunOptions, log, printResult, runFlagsOf, withExamples } from "./common.ts";
+import { runParameters } from "./run-config.ts";
+
+export function registerSettle(program: Command): void {
+  const command = program.command("settle <epoch-dir>")
+    .description("escrow R and open the epoch, verify every example and payout batch on chain, finalize, release the payouts, and check every balance against the reference model");
+  withExamples(addRunOptions(command, ["rpc"]), [
+    "attribution-prover settle epochs/demo",
+    "OPEN_DEPLOYER_KEY=0x... attribution-prover settle epochs/demo --rpc http://127.0.0.1:8545 --json",
+    "attribution-prover verify epochs/demo   # then",
+  ]).action(async (dir: string, _: unknown, cmd: Command) => {
+    const flags = runFlagsOf(cmd);
+    const p = await runParameters(flags);
+    const [{ connectChain }, { settleEpoch }, { printSettledEpoch }] = await Promise.all([import("../lib/chain.ts"), import("../lib/epoch/settle.ts"), import("./epoch-table.ts")]);
+    const chain = await connectChain(p.rpcUrl);
+    try {
+      const result = await settleEpoch(chain, dir, { log });
+      printResult(flags.json, result, () => printSettledEpoch(result));
+    } finally {
+      await chain.close();
+    }
+  });
+}

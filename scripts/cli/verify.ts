@@ -1,0 +1,93 @@
+/** `verify`: the skeptic's re-verification of an epoch from its public record (verify/; exit codes in verify/README.md). */
+import { resolve } from "node:path";
+import { Option, type Command } from "commander";
+import { config } from "../../config/index.ts";
+import type { ChainSource, ContributorView, KeySource } from "../../verify/index.ts";
+import { jsonOption, toJsonText, withExamples } from "./common.ts";
+import { UsageError } from "./errors.ts";
+
+function printView(v: ContributorView): void {
+  console.log(`\ncontributor ${v.address}: registration order ${v.registration.order}, ${v.registration.count} examples registered (commitment ${v.registration.commitment})`);
+  console.log(`  contributor table row ${v.row}: total ${v.total}, reward ${v.reward}${v.balance === undefined ? "" : `, balance after release ${v.balance}`}`);
+  console.log(`  credited (${v.credited.length}): row, hash, score, batch (its proof's chainOut absorbs the row)`);
+  for (const c of v.credited) {
+    console.log(`    ${c.row} ${c.hash} ${c.score}${c.score < 0n ? " (clipped to 0)" : ""} ${c.proofFile}${c.alsoClaimedBy.length ? ` (also claimed by ${c.alsoClaimedBy.join(", ")}, who registered later)` : ""}`);
+  }
+  console.log(`  credited to an earlier registrant (${v.lostToEarlier.length}):`);
+  for (const l of v.lostToEarlier) console.log(`    row ${l.row} ${l.hash} score ${l.score}: ${l.why}`);
+  const named = v.credited.length + v.lostToEarlier.length;
+  if (named !== v.registration.count) console.log(`  ${v.registration.count - named} registered examples appear nowhere in the record`);
+}
+
+interface VerifyOpts {
+  readonly json?: boolean;
+  readonly contributor?: string;
+  readonly snarkjs: boolean;
+  readonly scores?: string;
+  readonly data?: string;
+  readonly model?: string;
+  readonly rpc?: string;
+  readonly contract?: string;
+  readonly epoch?: string;
+  readonly keys?: string;
+}
+
+/** The record to check: an epoch directory, or (no directory, --contract) the chain alone. */
+function sourceOf(epochDir: string | undefined, opts: VerifyOpts): string | ChainSource {
+  if (epochDir !== undefined) {
+    if (opts.contract !== undefined || opts.epoch !== undefined || opts.keys !== undefined) throw new UsageError("--contract, --epoch and --keys are for verifying from the chain alone, without an epoch directory");
+    if ((opts.data === undefined) !== (opts.model === undefined)) throw new UsageError("give both --data and --model, or neither");
+    return resolve(epochDir);
+  }
+  if (opts.contract === undefined || opts.rpc === undefined || !/^\d+$/.test(opts.epoch ?? "")) throw new UsageError("give an epoch directory, or --rpc URL --contract SETTLEMENT --epoch N to verify from the chain alone");
+  if (opts.contributor !== undefined || opts.scores !== undefined || opts.data !== undefined) throw new UsageError("--contributor, --scores, --data and --model need an epoch directory");
+  const keys: KeySource | undefined = opts.keys === undefined ? undefined : opts.keys === "dev" || opts.keys === "ceremony" ? { keySet: opts.keys } : { dir: resolve(opts.keys) };
+  return { rpcUrl: opts.rpc, settlement: opts.contract, epoch: BigInt(opts.epoch!), ...(keys ? { keys } : {}) };
+}
+
+export function registerVerify(program: Command): void {
+  withExamples(program.command("verify [epoch-dir]")
+    .description("re-verify an epoch without trusting the prover, from its epoch directory or from the chain alone: keys, every proof (noble and snarkjs), both tables re-committed, r, the reward policy re-run, the payouts; prints each check or the first failing one with its file, row and field")
+    .option("--contributor <address>", "add that contributor's view: its registration, credited examples, reward, balance")
+    .option("--scores <file>", "compare every claim and score with an examples file exactly (e.g. a rerun of the score stage)")
+    .option("--data <file>", "with --model: recompute the scores on CPU from the training data file and the model")
+    .option("--model <file>", "the model file (with --data)")
+    .option("--rpc <url>", "with a directory: also compare the deployed verifiers, events, calldata proofs and payout transfers on this node")
+    .option("--contract <address>", "without a directory: the settlement contract to read the epoch from (with --rpc and --epoch)")
+    .option("--epoch <n>", "without a directory: the epoch number")
+    .option("--keys <dir|dev|ceremony>", "without a directory: where the verification keys come from")
+    .addOption(new Option("--no-snarkjs", "check proofs with the noble verifier only"))
+    .addOption(jsonOption()), [
+    "attribution-prover verify epochs/demo",
+    "attribution-prover verify epochs/demo --json --contributor 0x1234...",
+    "attribution-prover verify epochs/demo --scores build/attribution/examples.csv --rpc http://127.0.0.1:8545",
+    "attribution-prover verify --rpc http://127.0.0.1:8545 --contract 0xSETTLEMENT --epoch 1",
+  ]).addHelpText("after", "\nExit codes: 0 pass; 1 usage or an unexpected error; 2-10 the first failing check (verify/README.md, verify/epoch-errors.ts).\n")
+    .action(async (epochDir: string | undefined, opts: VerifyOpts) => {
+      const source = sourceOf(epochDir, opts);
+      const { contributorView, EpochVerifyError, EXIT_CODES, readEpochRecord, verifyEpoch } = await import("../../verify/index.ts");
+      const dir = typeof source === "string" ? source : undefined;
+      try {
+        const report = await verifyEpoch(source, {
+          snarkjs: opts.snarkjs,
+          ...(opts.scores === undefined ? {} : { scoresFile: resolve(opts.scores) }),
+          ...(opts.data === undefined || opts.model === undefined ? {} : { recompute: { dataFile: resolve(opts.data), modelFile: resolve(opts.model) } }),
+          ...(opts.rpc === undefined || dir === undefined ? {} : { rpcUrl: opts.rpc }),
+        });
+        const view = opts.contributor === undefined || dir === undefined ? undefined : contributorView(readEpochRecord(dir), opts.contributor, config);
+        if (opts.json) {
+          console.log(toJsonText({ ...report, ...(view ? { contributor: view } : {}) }));
+          return;
+        }
+        console.log(`PASS epoch ${report.epoch} (${report.source}) in ${(report.ms / 1000).toFixed(1)} s`);
+        for (const c of report.checks) console.log(`  ${{ pass: "ok  ", partial: "part", skipped: "skip" }[c.status]} ${c.check}: ${c.detail}`);
+        if (view) printView(view);
+      } catch (error) {
+        if (!(error instanceof EpochVerifyError)) throw error;
+        // A failed check is a verdict, not a crash: printed in full, with its own exit code.
+        if (opts.json) console.log(toJsonText({ ok: false, source: dir ?? opts.rpc, code: error.code, check: error.check, message: error.message, where: error.where }));
+        else console.error(`FAIL ${error.check}: ${error.message}\n  where: ${toJsonText(error.where).replace(/\n\s*/g, " ")}`);
+        process.exitCode = EXIT_CODES[error.code];
+      }
+    });
+}

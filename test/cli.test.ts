@@ -1,0 +1,157 @@
+/**
+ * The attribution-prover command line (scripts/cli.ts), as a user runs it: a child process on
+ * this Node. Help with examples on every command; bad flags, missing files and bad config values
+ * are named and exit non-zero; one small epoch goes through witness -> prove -> settle -> verify
+ * -> report, each stage a separate process handing over through the epoch directory.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { promisify } from "node:util";
+import { keccak256, toUtf8Bytes } from "ethers";
+import { PROJECT_ROOT } from "../circuits/index.ts";
+import { config } from "../config/index.ts";
+import { demoContributors } from "../scripts/lib/demo-contributors.ts";
+
+const execFileAsync = promisify(execFile);
+const work = mkdtempSync(join(tmpdir(), "cli-"));
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI; resolves with its exit code and output whatever the code. */
+async function cli(...args: string[]): Promise<Run> {
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "cli.ts"), ...args], { cwd: PROJECT_ROOT, maxBuffer: 1 << 26 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: unknown; stdout?: string; stderr?: string };
+    if (typeof e.code !== "number") throw error;
+    return { code: e.code, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+  }
+}
+
+const COMMANDS = [
+  "setup", "setup keys", "setup ptau dev", "setup phase2 contribute", "setup ceremony demo",
+  "score", "witness", "prove", "prove local", "prove enqueue", "prove worker", "prove status",
+  "settle", "verify", "report", "demo",
+];
+
+test("every command's --help exits 0 and shows an example of itself; the top-level help lists the exit codes", async () => {
+  const runs = await Promise.all(COMMANDS.map((c) => cli(...c.split(" "), "--help")));
+  for (const [i, run] of runs.entries()) {
+    const top = COMMANDS[i]!.split(" ")[0]!;
+    assert.equal(run.code, 0, `${COMMANDS[i]}: ${run.stderr}`);
+    assert.match(run.stdout, /Examples:\n/, COMMANDS[i]);
+    assert.match(run.stdout, new RegExp(`\\$ attribution-prover ${top}`), COMMANDS[i]);
+  }
+  const top = await cli("--help");
+  assert.equal(top.code, 0);
+  for (const line of [/^ {2}130 +prove: interrupted/m, /^ {2}3 +demo, settle: on-chain balances differ/m, /OPEN_DEPLOYER_KEY/]) assert.match(top.stdout, line);
+});
+
+test("an unknown flag or command exits 2 and names it (verify: 1, as before)", async () => {
+  const flag = await cli("demo", "--bogus");
+  assert.equal(flag.code, 2);
+  assert.match(flag.stderr, /unknown option '--bogus'/);
+  const command = await cli("sttle");
+  assert.equal(command.code, 2);
+  assert.match(command.stderr, /unknown command 'sttle'/);
+  const verify = await cli("verify", "some-dir", "--bogus");
+  assert.equal(verify.code, 1);
+  assert.match(verify.stderr, /unknown option '--bogus'/);
+});
+
+test("a missing file is named: examples, jobs file, config file, epoch directory", async () => {
+  const missing = join(work, "nowhere");
+  const cases: [string[], RegExp, number][] = [
+    [["witness", "--examples", join(missing, "examples.csv")], /SCORES_FILE_UNREADABLE.*nowhere\/examples\.csv/, 2],
+    [["prove", "--jobs", join(missing, "jobs.json")], /JOBS_FILE_INVALID.*nowhere\/jobs\.json: missing/, 2],
+    [["demo", "--config", join(missing, "run.json")], /CONFIG_INVALID.*nowhere\/run\.json: \(file\): missing/, 2],
+    [["settle", missing], /epoch\.json \(file\): missing/, 2],
+    [["verify", missing], /epoch\.json \(file\): missing/, 2],
+  ];
+  const runs = await Promise.all(cases.map(([args]) => cli(...args)));
+  for (const [i, run] of runs.entries()) {
+    assert.equal(run.code, cases[i]![2], `${cases[i]![0].join(" ")}: ${run.stderr}`);
+    assert.match(run.stderr, cases[i]![1], cases[i]![0].join(" "));
+  }
+});
+
+test("bad config values name the file, the field and the allowed values; secrets in a flag or a config file are refused", async () => {
+  const file = (name: string, value: unknown) => {
+    const path = join(work, `${name}.json`);
+    writeFileSync(path, JSON.stringify(value));
+    return path;
+  };
+  const cases: [string[], RegExp][] = [
+    [["witness", "--config", file("size", { exampleBatchSize: 9 })], new RegExp(`size\\.json: exampleBatchSize: 9 is not allowed; allowed: ${config.exampleBatch.sizes.join(", ")}`)],
+    [["witness", "--config", file("payout", { payoutBatchSize: "four" })], /payout\.json: payoutBatchSize: expected an integer >= 1, got "four"/],
+    [["witness", "--config", file("keys", { keys: "production" })], /keys\.json: keys: "production" is not allowed; allowed: dev, ceremony/],
+    [["demo", "--config", file("unknown", { pools: 5 })], /unknown\.json: pools: unknown field; allowed: examples, pool/],
+    [["demo", "--config", file("pool", { pool: "lots" })], /pool\.json: pool: "lots" is not an amount of whole \$OPEN/],
+    [["witness", "--batch-size", "5"], new RegExp(`command line: --batch-size: "5" is not allowed; allowed: ${config.payoutBatch.sizes.join(", ")}`)],
+    [["score", "--method", "magic"], /command line: --method: "magic" is not allowed; allowed: influence, tracin, trak, knn-shapley/],
+    [["demo", "--config", file("secret", { deployerKey: "0x01" })], /SECRET_NOT_FROM_ENV.*secret\.json: deployerKey: private keys and RPC credentials come from the environment only/],
+    [["settle", "x", "--private-key", "0x01"], /SECRET_NOT_FROM_ENV.*command line: --private-key/],
+    [["settle", "x", "--rpc", "http://user:pw@127.0.0.1:8545"], /SECRET_NOT_FROM_ENV.*command line: --rpc/],
+  ];
+  const runs = await Promise.all(cases.map(([args]) => cli(...args)));
+  for (const [i, run] of runs.entries()) {
+    assert.equal(run.code, 2, `${cases[i]![0].join(" ")}: ${run.stderr}`);
+    assert.match(run.stderr, cases[i]![1], cases[i]![0].join(" "));
+  }
+});
+
+test("a small epoch through the CLI, one process per stage: witness (config file) -> prove -> settle -> verify -> report", async () => {
+  const demo = demoContributors();
+  const hashOf = (label: string) => `0x${keccak256(toUtf8Bytes(label)).slice(2, 34)}`;
+  const lines = ["example,contributor,score"];
+  for (let k = 0; k < 5; k++) for (let j = 0; j < 3; j++) lines.push(`${hashOf(`cli ${k} ${j}`)},${demo[k]!.address},${((k + 1) * 0.01 + j * 0.003).toFixed(6)}`);
+  lines.push(`${hashOf("cli shared")},${demo[0]!.address},0.05`, `${hashOf("cli shared")},${demo[1]!.address},0.05`, `${hashOf("cli harmful")},${demo[5]!.address},-0.02`);
+  writeFileSync(join(work, "examples.csv"), `${lines.join("\n")}\n`);
+  const E = config.exampleBatch.testSize;
+  const B = config.payoutBatch.testSize;
+  // Paths in the config file are relative to it.
+  const runConfig = join(work, "run.json");
+  writeFileSync(runConfig, JSON.stringify({ examples: "examples.csv", out: "epoch", pool: "1000", exampleBatchSize: E, payoutBatchSize: B, epoch: 3 }));
+
+  const witness = await cli("witness", "--config", runConfig, "--json");
+  assert.equal(witness.code, 0, witness.stderr);
+  const w = JSON.parse(witness.stdout);
+  const dir = join(work, "epoch");
+  assert.equal(w.dir, dir);
+  assert.deepEqual([w.examples, w.contributors, w.duplicates, w.exampleBatches, w.payoutBatches], [17, 6, 1, Math.ceil(17 / E), Math.ceil(6 / B)]);
+  assert.match(witness.stderr, /registering: 6\/6 contributors/);
+
+  const prove = await cli("prove", dir, "--workers", "2", "--json");
+  assert.equal(prove.code, 0, prove.stderr);
+  assert.deepEqual([JSON.parse(prove.stdout).proved, JSON.parse(prove.stdout).skipped], [w.exampleBatches + w.payoutBatches, 0]);
+  assert.match(prove.stderr, new RegExp(`proving example_batch_${E}: ${w.exampleBatches}/${w.exampleBatches} proofs`));
+  const again = await cli("prove", dir, "--json");
+  assert.equal(JSON.parse(again.stdout).skipped, w.exampleBatches + w.payoutBatches, "a rerun keeps every valid proof");
+
+  // A new in-process chain: settle replays deployment and registration, then pays.
+  const settle = await cli("settle", dir, "--json");
+  assert.equal(settle.code, 0, settle.stderr);
+  const s = JSON.parse(settle.stdout);
+  assert.equal(s.epoch, "3");
+  assert.equal(s.contributors.length, 6);
+  for (const c of s.contributors) assert.equal(c.balance, c.reward, c.address);
+  assert.equal(BigInt(s.pool), 1000n * 10n ** BigInt(config.token.decimals));
+  assert.match(settle.stderr, /settling: \d+\/\d+ transactions/);
+
+  const verify = await cli("verify", dir, "--json", "--no-snarkjs");
+  assert.equal(verify.code, 0, verify.stderr);
+  assert.equal(JSON.parse(verify.stdout).ok, true);
+
+  const report = await cli("report", dir, "--no-verify", "--json");
+  assert.equal(report.code, 0, report.stderr);
+  assert.ok(existsSync(JSON.parse(report.stdout).report));
+});
