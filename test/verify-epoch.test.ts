@@ -78,7 +78,7 @@ const plus = (s: string, d: bigint) => (BigInt(s) + d).toString();
 test("the honest epoch passes every check; scores and chain are reported as not done", async () => {
   const report = await verifyEpoch(honest);
   const status = Object.fromEntries(report.checks.map((c) => [c.check, c.status]));
-  assert.deepEqual(status, { vkeys: "pass", proofs: "pass", commitments: "pass", policy: "pass", payouts: "pass", scores: "skipped", chain: "skipped" });
+  assert.deepEqual(status, { vkeys: "pass", proofs: "pass", commitments: "pass", policy: "pass", payouts: "pass", validation: "pass", scores: "skipped", chain: "skipped" });
 });
 
 test("contributor view: the shared example is credited to the earlier registrant; negative scores count 0; the balance is the reward", () => {

@@ -23,9 +23,11 @@
  *      equals its reward, and the contract keeps exactly the dust. These are balances: they are
  *      the paid amounts only if contributors held no $OPEN before (true of a fresh demo chain).
  *      The paid amounts themselves are the chain check's Transfer comparison;
- *   6. scores: with scoresFile, every claim and fixed-point score equals the given examples file
+ *   6. validation: the revealed validation set is the committed one and no paid example copies
+ *      it (validation.ts; near copies with the data, the chain's reveal with --rpc);
+ *   7. scores: with scoresFile, every claim and fixed-point score equals the given examples file
  *      exactly (scores.ts); with data and model, the scores are recomputed (recompute.ts);
- *   7. chain (with a chain): events, calldata proofs, payout words and transfers (chain.ts).
+ *   8. chain (with a chain): events, calldata proofs, payout words and transfers (chain.ts).
  */
 import * as snarkjs from "snarkjs";
 import type { Groth16Proof } from "snarkjs";
@@ -44,6 +46,7 @@ import { checkPairing, parseProof, parsePublicSignals, prepareVerifyingKey } fro
 import { hasTables, readEpochRecord, type EpochRecord, type PublicRecord, type RecordedProof } from "./record.ts";
 import { recomputeScores, type RecomputeInputs } from "./recompute.ts";
 import { compareScores } from "./scores.ts";
+import { checkValidation } from "./validation.ts";
 import { vkeyHash } from "./vkey-hash.ts";
 
 /** The record source "chain": an epoch of a settlement contract, read from a JSON-RPC node. */
@@ -113,6 +116,7 @@ export async function verifyEpoch(source: string | ChainSource, options: VerifyE
     checkCommitments(record, config),
     checkPolicy(record, config),
     checkPayouts(record),
+    await checkValidation(record, { ...(options.recompute ? { dataFile: options.recompute.dataFile } : {}), ...(options.rpcUrl ? { rpcUrl: options.rpcUrl } : {}) }),
     await checkScores(record, options, config),
     chain === undefined
       ? { check: "chain", status: "skipped", detail: "deployed verifiers and events not compared (give --rpc URL)" }

@@ -24,6 +24,7 @@ export { vkeyHash } from "./vkey-hash.ts";
 export { EpochVerifyError, EXIT_CODES, type EpochCheck, type EpochVerifyErrorCode, type FailureLocation } from "./epoch-errors.ts";
 export { hasTables, readEpochRecord, type EpochRecord, type PublicRecord } from "./record.ts";
 export { verifyEpoch, type ChainSource, type CheckResult, type EpochReport, type VerifyEpochOptions } from "./epoch.ts";
+export { checkValidation, type ValidationCheckOptions } from "./validation.ts";
 export { contributorView, type ContributorView } from "./contributor.ts";
 export { compareScores } from "./scores.ts";
 export { recomputeScores, type RecomputeInputs } from "./recompute.ts";

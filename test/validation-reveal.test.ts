@@ -1,0 +1,95 @@
+/**
+ * The validation set's commit-reveal off chain (the contract side is in contracts.test.ts): the
+ * seal a trainer makes before registration, the record a skeptic checks after the reveal
+ * (verify/validation.ts: the file is the revealed set, the salt opens the commitment, no paid
+ * example copies it), and epoch.json's list of the defences that ran.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { keccak256, toUtf8Bytes, Wallet } from "ethers";
+import { decodeDataset, exampleHash, splitMnist, subset, type Dataset } from "../attribution/index.ts";
+import { derive } from "../attribution/prng.ts";
+import { listDefences } from "../scripts/lib/defences.ts";
+import { shiftedNoisyCopy } from "../scripts/lib/attacks.ts";
+import { sealValidationSet } from "../scripts/lib/validation-reveal.ts";
+import { checkValidation, EpochVerifyError, type EpochRecord } from "../verify/index.ts";
+import { validationCommitment } from "../witness/index.ts";
+
+const split = splitMnist(11, 60);
+const trainer = new Wallet(keccak256(toUtf8Bytes("validation reveal test trainer")));
+const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+
+/** An epoch directory holding only what the check reads: validation.bin and the record's fields. */
+async function recordOf(examples: { hash: bigint; score: bigint }[], change: (v: Record<string, unknown>) => Record<string, unknown> = (v) => v): Promise<EpochRecord> {
+  const dir = mkdtempSync(join(tmpdir(), "validation-"));
+  const sealed = await sealValidationSet(trainer, 31337n, 1n, split.validation);
+  writeFileSync(join(dir, "validation.bin"), sealed.bytes);
+  const { validationSetHash, salt, commitment, examples: count } = sealed;
+  const validation = change({ file: "validation.bin", examples: count, validationSetHash, salt, commitment, revealTx: `0x${"0".repeat(64)}` });
+  return { dir, epoch: 1n, examples: examples.map((e) => ({ ...e, contributor: 0 })), validation } as unknown as EpochRecord;
+}
+
+async function rejects(record: EpochRecord, message: RegExp, options: Parameters<typeof checkValidation>[1] = {}): Promise<void> {
+  await assert.rejects(checkValidation(record, options), (e: unknown) => e instanceof EpochVerifyError && e.code === "VALIDATION_MISMATCH" && e.check === "validation" && message.test(e.message));
+}
+
+describe("validation set: sealed before registration, revealed after scoring, rechecked by the skeptic", () => {
+  test("the seal: a file whose sha256 is the set's hash, a salt the trainer's key derives again, the commitment the contract recomputes", async () => {
+    const a = await sealValidationSet(trainer, 31337n, 1n, split.validation);
+    const b = await sealValidationSet(trainer, 31337n, 1n, split.validation);
+    assert.equal(a.salt, b.salt, "the witness and settle stages derive the same salt");
+    assert.notEqual((await sealValidationSet(trainer, 31337n, 2n, split.validation)).salt, a.salt, "another epoch, another salt");
+    assert.equal(`0x${createHash("sha256").update(a.bytes).digest("hex")}`, a.validationSetHash);
+    assert.equal(a.commitment, validationCommitment(a.validationSetHash, a.salt));
+    const back: Dataset = decodeDataset(a.bytes);
+    assert.deepEqual([back.size, back.labels, back.images], [60, split.validation.labels, split.validation.images]);
+    assert.throws(() => decodeDataset(a.bytes.subarray(1)), { name: "RangeError", message: /multiple of 785/ });
+  });
+
+  test("a record without copies passes; a paid exact copy of a validation example is named by its row", async () => {
+    const honest = subset(split.pool, range(0, 5));
+    const rows = range(0, 5).map((i) => ({ hash: exampleHash(honest, i), score: 1000n }));
+    const pass = await checkValidation(await recordOf(rows));
+    assert.equal(pass.status, "pass");
+    assert.match(pass.detail, /0 exact copies/);
+    const copy = exampleHash(split.validation, 7);
+    assert.equal((await checkValidation(await recordOf([...rows, { hash: copy, score: 0n }]))).status, "pass", "a copy that scores 0 is what the defence does");
+    await rejects(await recordOf([...rows, { hash: copy, score: 5n }]), /row 5 .* is validation example 7 and scores 5 > 0/);
+  });
+
+  test("a near copy (2-px shift, noise) with a positive score fails once the contributors' data is given", async () => {
+    const honest = subset(split.pool, range(0, 20));
+    const near = shiftedNoisyCopy(subset(split.validation, [3]), derive(5, "t"), 0.05);
+    const rows = [...range(0, 20).map((i) => ({ hash: exampleHash(honest, i), score: 1000n })), { hash: exampleHash(near, 0), score: 9n }];
+    const training = [{ address: "0x0000000000000000000000000000000000000001", data: honest }, { address: "0x0000000000000000000000000000000000000002", data: near }];
+    assert.match((await checkValidation(await recordOf(rows))).detail, /near copies not checked/);
+    await rejects(await recordOf(rows), /row 20 .* near copy of validation example 3/, { training });
+    rows[20]!.score = 0n;
+    assert.match((await checkValidation(await recordOf(rows), { training })).detail, /1 near copies among 21 registered examples, none paid/);
+  });
+
+  test("a wrong salt or a file other than the revealed set fails; an old record without a reveal is skipped", async () => {
+    await rejects(await recordOf([], (v) => ({ ...v, salt: keccak256(toUtf8Bytes("another salt")) })), /not the recorded commitment/);
+    await rejects(await recordOf([], (v) => ({ ...v, validationSetHash: keccak256(toUtf8Bytes("another set")), commitment: validationCommitment(keccak256(toUtf8Bytes("another set")), v.salt as string) })), /validation.bin has sha256/);
+    const old = await recordOf([]);
+    assert.equal((await checkValidation({ ...old, validation: undefined } as unknown as EpochRecord)).status, "skipped");
+    await assert.rejects(checkValidation(await recordOf([], (v) => ({ ...v, file: "../validation.bin" }))), { code: "RECORD_MALFORMED" });
+  });
+
+  test("epoch.json defences: what ran and how many examples each caught", () => {
+    const attribution = {
+      defences: ["exact-dedup", "near-duplicates", "label-consistency"],
+      flagged: [{ reference: { set: "registered" } }, { reference: { set: "validation" } }, { reference: { set: "registered" } }],
+      mislabelled: [{}],
+    };
+    assert.deepEqual(listDefences(attribution, 4).map((d) => [d.name, d.ran, d.count]), [
+      ["exact-dedup", true, 4], ["near-duplicates", true, 2], ["validation-copies", true, 1], ["label-consistency", true, 1],
+    ]);
+    assert.deepEqual(listDefences(undefined, 0).map((d) => d.ran), [true, false, false, false]);
+    assert.throws(() => listDefences(undefined, -1), { name: "RangeError", message: /duplicates/ });
+  });
+});

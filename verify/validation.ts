@@ -1,0 +1,162 @@
+/**
+ * Check "validation": the epoch's held-out validation set, revealed after scoring, is the one
+ * registration committed to, and no paid example copies it (issue 11, G6). From the epoch
+ * directory (epoch.json `validation`, written by scripts/lib/validation-reveal.ts, and its file):
+ *   1. keccak256(abi.encode(validationSetHash, salt)) is the recorded commitment;
+ *   2. the file's sha256 is validationSetHash and it holds the recorded number of examples;
+ *   3. no row of examples.json that is an exact copy of a validation example (same example hash)
+ *      has a positive score;
+ *   4. with the training data (the contributors' examples as registered, e.g. verify --data): no
+ *      example with a positive score is a near copy of a validation example, by the near-duplicate
+ *      stage's own comparison (attribution/ detectNearDuplicates: max NCC over shifts of +-2 px
+ *      at the validation threshold) with the recorded settings and seed;
+ *   5. with a chain (rpcUrl): the settlement's ValidationRevealed event of the epoch carries this
+ *      hash and salt, and the registry's commitment of the epoch is this commitment.
+ * The first failure throws EpochVerifyError VALIDATION_MISMATCH. An epoch recorded before the
+ * reveal existed has no `validation` section: the check is skipped and says so.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { Contract, JsonRpcProvider, type EventLog } from "ethers";
+import {
+  AttributionError, concat, decodeDataset, decodeTrainingData, detectNearDuplicates, exampleHash, DEFAULT_NEAR_DUPLICATES, type Dataset, type NearDuplicateConfig,
+} from "../attribution/index.ts";
+import { validationCommitment } from "../witness/index.ts";
+import { EpochVerifyError, type FailureLocation } from "./epoch-errors.ts";
+import type { CheckResult } from "./epoch.ts";
+import { hasTables, type EpochRecord, type PublicRecord } from "./record.ts";
+
+export interface ValidationCheckOptions {
+  /** The contributors' examples in registration order (their addresses and data), for the near-copy check. */
+  readonly training?: readonly { readonly address: string; readonly data: Dataset }[];
+  /** Or the training data file they come from (attribution/ training-data.ts, verify --data). */
+  readonly dataFile?: string;
+  /** A JSON-RPC node of the record's chain: compare with the reveal event and the registry's commitment. */
+  readonly rpcUrl?: string;
+}
+
+const BYTES32 = /^0x[0-9a-f]{64}$/;
+const hex128 = (v: bigint) => `0x${v.toString(16).padStart(32, "0")}`;
+
+function fail(message: string, where: FailureLocation): never {
+  throw new EpochVerifyError("VALIDATION_MISMATCH", "validation", message, where);
+}
+
+/** epoch.json `validation`, shape-checked. */
+function revealedSection(record: EpochRecord) {
+  const v = record.validation!;
+  const field = (name: string, ok: (x: unknown) => boolean): unknown => {
+    if (!ok(v[name])) {
+      throw new EpochVerifyError("RECORD_MALFORMED", "record", `epoch.json validation.${name}: unexpected ${JSON.stringify(v[name])}`, { file: "epoch.json", field: `validation.${name}` });
+    }
+    return v[name];
+  };
+  const bytes32 = (x: unknown) => typeof x === "string" && BYTES32.test(x);
+  return {
+    // A bare file name: the record must not point outside its directory.
+    file: field("file", (x) => typeof x === "string" && x.length > 0 && basename(x) === x) as string,
+    examples: field("examples", (x) => Number.isSafeInteger(x) && (x as number) > 0) as number,
+    validationSetHash: field("validationSetHash", bytes32) as string,
+    salt: field("salt", bytes32) as string,
+    commitment: field("commitment", bytes32) as string,
+  };
+}
+
+/** The near-duplicate settings and seed the scores were made with (defaults when not recorded). */
+function recordedNearDuplicates(record: EpochRecord): { settings: NearDuplicateConfig; seed: number } {
+  const a = record.attribution as { nearDuplicates?: Partial<NearDuplicateConfig>; settings?: { seed?: unknown } } | undefined;
+  const nd = a?.nearDuplicates;
+  const numeric = nd !== undefined && ["threshold", "maxShift", "tables", "bits", "gate"].every((k) => typeof nd[k as keyof NearDuplicateConfig] === "number");
+  const seed = typeof a?.settings?.seed === "number" ? a.settings.seed : 0;
+  return { settings: numeric ? { ...DEFAULT_NEAR_DUPLICATES, ...nd, enabled: true } : DEFAULT_NEAR_DUPLICATES, seed };
+}
+
+async function compareWithChain(record: EpochRecord, rpcUrl: string, revealed: { validationSetHash: string; salt: string; commitment: string }): Promise<void> {
+  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true });
+  try {
+    const settlement = new Contract(record.settlement, ["event ValidationRevealed(uint64 indexed epoch, bytes32 validationSetHash, bytes32 salt)"], provider);
+    const events = (await settlement.queryFilter(settlement.filters.ValidationRevealed!(record.epoch), 0)) as EventLog[];
+    if (events.length !== 1) fail(`${events.length} ValidationRevealed events for epoch ${record.epoch} at ${record.settlement}`, { file: "chain", field: "ValidationRevealed" });
+    const [, setHash, salt] = events[0]!.args as unknown as [bigint, string, string];
+    if (setHash !== revealed.validationSetHash || salt !== revealed.salt) {
+      fail(`ValidationRevealed carries (${setHash}, ${salt}), epoch.json validation (${revealed.validationSetHash}, ${revealed.salt})`, { file: "chain", field: "ValidationRevealed" });
+    }
+    const registry = new Contract(record.contracts.registry, ["function validationCommitment(uint64 epoch) view returns (bytes32)"], provider);
+    const onChain = (await registry.getFunction("validationCommitment")(record.epoch)) as string;
+    if (onChain !== revealed.commitment) fail(`the registry's validation commitment of epoch ${record.epoch} is ${onChain}, epoch.json has ${revealed.commitment}`, { file: "chain", field: "validationCommitment", expected: onChain, got: revealed.commitment });
+  } finally {
+    provider.destroy();
+  }
+}
+
+function readTraining(file: string): ValidationCheckOptions["training"] {
+  if (!existsSync(file)) throw new EpochVerifyError("RECORD_MALFORMED", "validation", `the data file ${file} is missing`, { file, field: "(file)" });
+  try {
+    return decodeTrainingData(readFileSync(file, "utf8"));
+  } catch (error) {
+    if (!(error instanceof AttributionError)) throw error;
+    return fail((error as Error).message, { file });
+  }
+}
+
+/** Runs the check on `record` (see the header); throws VALIDATION_MISMATCH at the first failure. */
+export async function checkValidation(record: PublicRecord, options: ValidationCheckOptions = {}): Promise<CheckResult> {
+  if (!hasTables(record)) return { check: "validation", status: "skipped", detail: "the revealed set's file is in the epoch directory; the chain holds only its hash and salt" };
+  if (record.validation === undefined) {
+    return { check: "validation", status: "skipped", detail: "epoch.json has no revealed validation set (recorded before the reveal existed)" };
+  }
+  const v = revealedSection(record);
+  const recomputed = validationCommitment(v.validationSetHash, v.salt);
+  if (recomputed !== v.commitment) fail(`keccak256(abi.encode(validationSetHash, salt)) is ${recomputed}, not the recorded commitment ${v.commitment}`, { file: "epoch.json", field: "validation.salt", expected: v.commitment, got: recomputed });
+
+  const path = join(record.dir, v.file);
+  if (!existsSync(path)) fail(`${v.file}, the revealed validation set, is missing`, { file: v.file, field: "(file)" });
+  const bytes = readFileSync(path);
+  const sha = `0x${createHash("sha256").update(bytes).digest("hex")}`;
+  if (sha !== v.validationSetHash) fail(`${v.file} has sha256 ${sha}, the revealed validation set is ${v.validationSetHash}`, { file: v.file, field: "validationSetHash", expected: v.validationSetHash, got: sha });
+  let validation: Dataset;
+  try {
+    validation = decodeDataset(bytes);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    return fail(`${v.file}: ${error.message}`, { file: v.file });
+  }
+  if (validation.size !== v.examples) fail(`${v.file} holds ${validation.size} examples, epoch.json says ${v.examples}`, { file: v.file, field: "examples" });
+
+  // G6, exact copies: the example hash of a validation example, credited with a positive score.
+  const rowOf = new Map(record.examples.map((e, i) => [e.hash, i]));
+  const paid = (hash: bigint) => {
+    const row = rowOf.get(hash);
+    return row !== undefined && record.examples[row]!.score > 0n ? row : undefined;
+  };
+  let exact = 0;
+  for (let j = 0; j < validation.size; j++) {
+    const hash = exampleHash(validation, j);
+    if (!rowOf.has(hash)) continue;
+    exact++;
+    const row = paid(hash);
+    if (row !== undefined) fail(`examples.json row ${row} (${hex128(hash)}) is validation example ${j} and scores ${record.examples[row]!.score} > 0`, { file: "examples.json", row, field: "score" });
+  }
+
+  let near = "near copies not checked (needs the contributors' data, verify --data)";
+  const training = options.training ?? (options.dataFile === undefined ? undefined : readTraining(options.dataFile));
+  if (training !== undefined) {
+    const { settings, seed } = recordedNearDuplicates(record);
+    const owners = training.flatMap((p) => Array<string>(p.data.size).fill(p.address));
+    const all = concat(...training.map((p) => p.data));
+    const copies = detectNearDuplicates(all, owners, validation, settings, seed).evidence.filter((e) => e.reference.set === "validation");
+    for (const e of copies) {
+      const row = paid(e.exampleHash);
+      if (row !== undefined) {
+        fail(`examples.json row ${row} (${hex128(e.exampleHash)}, ${e.contributor}) scores ${record.examples[row]!.score} > 0 but is a near copy of validation example ${e.reference.index} (NCC ${e.similarity.toFixed(4)} >= ${settings.validationThreshold ?? settings.threshold} at shift ${e.shift.join(",")})`, { file: "examples.json", row, field: "score" });
+      }
+    }
+    near = `${copies.length} near copies among ${all.size} registered examples, none paid`;
+  }
+  if (options.rpcUrl !== undefined) await compareWithChain(record, options.rpcUrl, v);
+  return {
+    check: "validation", status: "pass",
+    detail: `${v.file} (${validation.size} examples) is the revealed set: sha256 = validationSetHash, keccak(hash, salt) = commitment${options.rpcUrl === undefined ? "" : " = the registry's, as ValidationRevealed on chain"}; ${exact} exact copies in examples.json, none paid; ${near}`,
+  };
+}
