@@ -146,6 +146,8 @@ export function recordConfig(record: PublicRecord, base: ProtocolConfig): Protoc
 
 function checkKeys(record: PublicRecord, pinsFile?: string, chain?: ChainEpoch): CheckResult {
   const details: string[] = [];
+  // The verifiers compared below must be the ones the settlement calls, at the record's addresses.
+  if (chain) checkChainIdentity(record, chain);
   for (const kind of ["example", "payout"] as const) {
     const file = `${kind}_verification_key.json`;
     const text = kind === "example" ? record.exampleKeyText : record.payoutKeyText;
@@ -162,15 +164,15 @@ function checkKeys(record: PublicRecord, pinsFile?: string, chain?: ChainEpoch):
         throw new EpochVerifyError("VKEY_MISMATCH", "vkeys", `${p.file}: circuit ${String(p.json.circuit)}, epoch.json says ${circuit.name}`, { file: p.file, field: "circuit" });
       }
     }
+    const bound = hasTables(record) ? "= epoch.json = proofs" : `(keys: ${circuit.keySet})`;
     if (circuit.keySet === "ceremony") {
       const pinned = pinOf("ceremony", circuit.name, ...(pinsFile ? [pinsFile] : [])).vkeyHash;
       if (actual !== pinned) fail(`sha256 ${actual} is not the ceremony pin ${pinned} of ${circuit.name}`, pinned);
-      details.push(`${circuit.name}: ${actual.slice(0, 12)}… = epoch.json = proofs = ceremony pin`);
+      details.push(`${circuit.name}: ${actual.slice(0, 12)}… ${bound} = ceremony pin`);
     } else {
-      details.push(`${circuit.name}: ${actual.slice(0, 12)}… = epoch.json = proofs (key set ${circuit.keySet}: pinned nowhere)`);
+      details.push(`${circuit.name}: ${actual.slice(0, 12)}… ${bound}, pinned nowhere`);
     }
     if (chain) {
-      checkChainIdentity(record, chain);
       checkVerifierBytecode(kind, chain.contracts[`${kind}Verifier`], chain.verifierCode[kind], text, circuit.name, file);
       details.push(`the deployed ${kind} verifier is the one compiled from it, byte for byte`);
     }
