@@ -15,7 +15,7 @@ export { buildPartitions, contributorAddress, flipLabels, type Partition } from 
 export { loadMnist, splitMnist, exampleHash, datasetHash, encodeDataset, decodeDataset, subset, concat, EXAMPLE_BYTES, type Dataset, type Split } from "./data.ts";
 export { scoreToFixedPoint, scoresToFixedPoint, normalizeScores, scoreFormatOf, type ScoreFormat } from "./fixed.ts";
 export { createSession, clearProviderCache, type ProviderOptions, type LoadedSession } from "./providers.ts";
-export { train, initialParams, type TrainedModel, type TrainOptions, type Checkpoint } from "./train.ts";
+export { train, initialParams, type AttributionProgress, type TrainedModel, type TrainOptions, type Checkpoint } from "./train.ts";
 export { exportModel, forward, accuracy, type ExportedModel, type ForwardOutputs } from "./model.ts";
 export { prepareMethod, type Attribution, type ScoringInput } from "./methods/index.ts";
 export { validationScores, attributionMatrix, selfScores } from "./score.ts";

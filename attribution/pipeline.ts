@@ -15,7 +15,7 @@ import { subset } from "./data.ts";
 import { DEFAULT_LABEL_CONSISTENCY, labelInconsistent, type LabelConsistencyConfig, type LabelEvidence } from "./label-consistency.ts";
 import { validationScores } from "./score.ts";
 import { ensembleOf, mlpShape, providerOptions, runner, trainOptions } from "./session.ts";
-import { train } from "./train.ts";
+import { train, type AttributionProgress } from "./train.ts";
 
 /** One training example as claimed by one contributor. */
 export interface ExampleScoreRow {
@@ -68,7 +68,7 @@ export interface AttributionResult {
 /** Scores `partitions` against `validation`. */
 export async function scoreContributors(
   partitions: readonly Partition[], validation: Dataset, validationHash: string,
-  settings: AttributionConfig, format: ScoreFormat, log?: (message: string) => void,
+  settings: AttributionConfig, format: ScoreFormat, log?: (message: string) => void, progress?: AttributionProgress,
 ): Promise<AttributionResult> {
   const timings: Record<string, number> = {};
   let t = performance.now();
@@ -88,19 +88,19 @@ export async function scoreContributors(
   const kept = detection ? Array.from(detection.keep.keys()).filter((i) => detection.keep[i] === 1) : undefined;
   const data = kept ? subset(all, kept) : all;
   if (detection) lap("nearDuplicates");
-  const model = await train(data, trainOptions(settings, providers));
+  const model = await train(data, { ...trainOptions(settings, providers), onStep: (done, total) => progress?.("training", done, total, "steps") });
   lap("train");
   const exported = exportModel(shape, model.params);
   const run = runner(shape, providers, settings.batchSize);
   const validationAccuracy = accuracy(await run(model.params, validation), validation.labels, shape.classes);
   lap("export");
-  const ensemble = ensembleOf(model, data, settings, providers);
+  const ensemble = ensembleOf(model, data, settings, providers, progress);
   if (settings.method === "trak") {
     await ensemble();
     lap("trainEnsemble");
   }
   const attribution = await prepareMethod(settings.method, { shape, train: data, validation, model, ensemble, run, providers }, settings);
-  const trainedScores = validationScores(attribution, data.size, validation.size, settings.batchSize);
+  const trainedScores = validationScores(attribution, data.size, validation.size, settings.batchSize, (done, total) => progress?.("scoring", done, total, "examples"));
   let rawScores = trainedScores;
   if (detection && kept) {
     // Every row: its hash's first occurrence's score, 0 when flagged.
@@ -167,10 +167,10 @@ export async function scoreContributors(
 
 /** The whole step from config: seeded MNIST split, demo partitions, scores (and the held-out set they were scored against). */
 export async function runAttribution(
-  settings: AttributionConfig, format: ScoreFormat, log?: (message: string) => void,
+  settings: AttributionConfig, format: ScoreFormat, log?: (message: string) => void, progress?: AttributionProgress,
 ): Promise<AttributionResult & { readonly partitions: readonly Partition[]; readonly validation: Dataset }> {
   const split = splitMnist(settings.seed, settings.validationSize);
   const partitions = buildPartitions(split.pool, settings.partitions, settings.seed);
-  const result = await scoreContributors(partitions, split.validation, split.validationHash, settings, format, log);
+  const result = await scoreContributors(partitions, split.validation, split.validationHash, settings, format, log, progress);
   return { ...result, partitions, validation: split.validation };
 }

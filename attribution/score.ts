@@ -9,7 +9,9 @@ import type { Attribution, BilinearAttribution } from "./methods/types.ts";
 import type { ProviderOptions } from "./providers.ts";
 
 /** score_i = mean over validation j of tau(i, j), for every training example i. */
-export function validationScores(attribution: Attribution, trainSize: number, valSize: number, chunk: number): Float64Array {
+export function validationScores(
+  attribution: Attribution, trainSize: number, valSize: number, chunk: number, onRows?: (done: number, total: number) => void,
+): Float64Array {
   const scores = new Float64Array(trainSize);
   if (attribution.kind === "pointwise") {
     for (let j = 0; j < valSize; j++) attribution.accumulate(j, 1 / valSize, scores);
@@ -31,6 +33,7 @@ export function validationScores(attribution: Attribution, trainSize: number, va
       for (let d = 0; d < dim; d++) s += f[r * dim + d]! * mean[d]!;
       scores[from + r] = s;
     }
+    onRows?.(to, trainSize);
   }
   return scores;
 }

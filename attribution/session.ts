@@ -8,7 +8,7 @@ import type { MlpParams, MlpShape } from "./graphs.ts";
 import { exportModel, forward, loadModel, type ForwardOutputs } from "./model.ts";
 import type { ProviderOptions } from "./providers.ts";
 import { derive } from "./prng.ts";
-import { train, type TrainedModel, type TrainOptions } from "./train.ts";
+import { train, type AttributionProgress, type TrainedModel, type TrainOptions } from "./train.ts";
 
 export function providerOptions(settings: AttributionConfig, log?: (message: string) => void): ProviderOptions {
   return { providers: settings.providers, strict: settings.strict, threads: settings.threads, ...(log ? { log } : {}) };
@@ -35,13 +35,15 @@ export function runner(shape: MlpShape, providers: ProviderOptions, batchSize: n
 }
 
 /** The main model first, then trak.models - 1 more trained with derived seeds, on demand. */
-export function ensembleOf(model: TrainedModel, data: Dataset, settings: AttributionConfig, providers: ProviderOptions) {
+export function ensembleOf(model: TrainedModel, data: Dataset, settings: AttributionConfig, providers: ProviderOptions, progress?: AttributionProgress) {
   let models: Promise<TrainedModel[]> | undefined;
   return () => {
     models ??= (async () => {
       const all = [model];
       for (let m = 1; m < settings.trak.models; m++) {
-        all.push(await train(data, trainOptions(settings, providers, Number(BigInt.asUintN(32, derive(settings.seed, "ensemble", m))))));
+        const seed = Number(BigInt.asUintN(32, derive(settings.seed, "ensemble", m)));
+        const onStep = (done: number, total: number) => progress?.(`training ensemble model ${m + 1}/${settings.trak.models}`, done, total, "steps");
+        all.push(await train(data, { ...trainOptions(settings, providers, seed), onStep }));
       }
       return all;
     })();

@@ -11,6 +11,12 @@ import { paramDims, PARAM_NAMES, trainingStepModel, type MlpParams, type MlpShap
 import { derive, Rng } from "./prng.ts";
 import { createSession, type LoadedSession, type ProviderOptions } from "./providers.ts";
 
+/**
+ * Progress of the attribution stage's long loops (training runs, scoring): `stage` names the loop,
+ * so a caller can show one bar per loop; `unit` is what `done` and `total` count.
+ */
+export type AttributionProgress = (stage: string, done: number, total: number, unit: string) => void;
+
 export interface TrainOptions {
   readonly hidden: number;
   readonly epochs: number;
@@ -21,6 +27,8 @@ export interface TrainOptions {
   /** Seed of the initial weights; defaults to `seed`. */
   readonly initSeed?: number;
   readonly providers: ProviderOptions;
+  /** Called after each SGD step with the steps done and the total (a progress bar). */
+  readonly onStep?: (done: number, total: number) => void;
 }
 
 /** Parameters saved at the end of an epoch, with the learning rate used in it (TracIn). */
@@ -91,6 +99,8 @@ export async function train(data: Dataset, options: TrainOptions): Promise<Train
   const maxBatch = Math.min(options.batchSize, data.size);
   const xb = new Float32Array(maxBatch * PIXELS);
   const yb = new Float32Array(maxBatch * CLASSES);
+  const steps = options.epochs * Math.ceil(data.size / maxBatch);
+  let step = 0;
   for (let epoch = 0; epoch < options.epochs; epoch++) {
     const order = new Rng(derive(options.seed, "order", epoch)).permutation(data.size);
     let lossSum = 0;
@@ -120,6 +130,7 @@ export async function train(data: Dataset, options: TrainOptions): Promise<Train
         w2: out.w2_next!.data as Float32Array,
         b2: out.b2_next!.data as Float32Array,
       };
+      options.onStep?.(++step, steps);
     }
     epochLosses.push(lossSum / data.size);
     checkpoints.push({ epoch, learningRate: options.learningRate, params: copyParams(params) });

@@ -48,3 +48,24 @@ export function startProgress(label: string, total: number, unit: string, stream
     stop() {},
   };
 }
+
+/**
+ * Progress of work in successive stages (training, then scoring, ...): each call names its stage,
+ * and a new stage ends the previous bar and starts its own.
+ */
+export function startStagedProgress(stream: NodeJS.WriteStream = process.stderr) {
+  let current: { stage: string; bar: Progress } | undefined;
+  return {
+    update(stage: string, done: number, total: number, unit: string): void {
+      if (current?.stage !== stage) {
+        current?.bar.stop();
+        current = { stage, bar: startProgress(stage, total, unit, stream) };
+      }
+      current.bar.update(done);
+    },
+    stop(): void {
+      current?.bar.stop();
+      current = undefined;
+    },
+  };
+}
