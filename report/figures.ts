@@ -62,7 +62,7 @@ export function chartData(record: ReportRecord, options: FigureOptions): ChartDa
   const order = rowsByReward(record);
   const labels = order.map((row) => contributorName(record, row));
 
-  const histogram = scoreHistogram(core, classifyExamples(core, record.defences), decimals, options.bins);
+  const histogram = scoreHistogram(core, classifyExamples(core, record.attribution), decimals, options.bins);
   const binCentre = (i: number) => ((histogram.edges[i]! + histogram.edges[i + 1]!) / 2).toPrecision(3);
 
   const top = topExamplesOf(record, options.topExamples);

@@ -6,7 +6,7 @@
  * clipped (negative score, paid as 0), paid.
  */
 import type { EpochRecord } from "../verify/index.ts";
-import type { DefenceSummary } from "./record.ts";
+import type { AttributionSummary } from "./record.ts";
 
 export const SCORE_CLASSES = ["paid", "clipped (negative, paid 0)", "claimed more than once (credited to the earliest)", "near copy (scored 0)", "label inconsistent (scored 0)"] as const;
 export type ScoreClass = (typeof SCORE_CLASSES)[number];
@@ -19,9 +19,9 @@ export interface ScoreHistogram {
 }
 
 /** The class of every row of the example table, in table order. */
-export function classifyExamples(record: EpochRecord, defences: DefenceSummary | undefined): ScoreClass[] {
-  const nearCopies = new Set(defences?.nearCopies.map((f) => f.hash));
-  const mislabelled = new Set(defences?.mislabelled.map((f) => f.hash));
+export function classifyExamples(record: EpochRecord, attribution: AttributionSummary | undefined): ScoreClass[] {
+  const nearCopies = new Set(attribution?.nearCopies.map((f) => f.hash));
+  const mislabelled = new Set(attribution?.mislabelled.map((f) => f.hash));
   const duplicated = new Set(record.duplicates.map((d) => d.hash));
   return record.examples.map((e) =>
     nearCopies.has(e.hash) ? "near copy (scored 0)"

@@ -33,6 +33,7 @@ export function objectFields(value: unknown, file: string, row?: number) {
     optionalList: (field: string) => optional(field, "an array", isArray),
     optionalObject: (field: string) => optional(field, "an object", isObject),
     string: (field: string) => required(field, self.optionalString),
+    number: (field: string) => required(field, self.optionalNumber),
     boolean: (field: string) => required(field, self.optionalBoolean),
     /** A non-negative integer as a decimal string, a 0x hex string or a safe integer number. */
     bigint: (field: string): bigint => {

@@ -2,7 +2,8 @@
  * What the report reads from an epoch directory: the core record as the skeptic reads it
  * (verify/'s readEpochRecord: both tables, registrations, dedup evidence, proofs, balances), plus
  * what only the report shows: contributor labels, the settlement transactions with their gas, the
- * circuits' constraint counts, the epoch status, which defences ran with the examples they flagged
+ * circuits' constraint counts, the epoch status, which defences ran and how many examples each
+ * caught (epoch.json `defences`), the scoring method and the examples the attribution stage flagged
  * (epoch.json `attribution`, absent when the scores were given as a file), the proof files' sizes
  * and the attack-suite results (attacks.json, absent when the suite was not run).
  */
@@ -21,14 +22,22 @@ export interface FlaggedExample {
   readonly why: string;
 }
 
-export interface DefenceSummary {
+export interface AttributionSummary {
   readonly method?: string;
   readonly provider?: string;
   readonly validationAccuracy?: number;
-  /** The defences that ran before scoring, in order (e.g. exact-dedup, near-duplicates, label-consistency). */
-  readonly defences: readonly string[];
+  /** The attribution stage's defences that ran before scoring, in order (e.g. near-duplicates, label-consistency). */
+  readonly stages: readonly string[];
   readonly nearCopies: readonly FlaggedExample[];
   readonly mislabelled: readonly FlaggedExample[];
+}
+
+/** One row of epoch.json `defences`: a defence, whether it ran for this epoch, how many examples it caught. */
+export interface RecordedDefence {
+  readonly name: string;
+  readonly ran: boolean;
+  readonly count: number;
+  readonly what: string;
 }
 
 export interface SettlementTransaction {
@@ -46,7 +55,8 @@ export interface ReportRecord {
   readonly constraints: { readonly example?: number; readonly payout?: number };
   /** Per contributor table row: its label (contributors.json), when it has one. */
   readonly labels: readonly (string | undefined)[];
-  readonly defences?: DefenceSummary;
+  readonly attribution?: AttributionSummary;
+  readonly defences?: readonly RecordedDefence[];
   readonly transactions: readonly SettlementTransaction[];
   readonly proofBytes: { readonly example: number; readonly payout: number };
   readonly attacks?: readonly AttackRow[];
@@ -64,7 +74,7 @@ function readJson(dir: string, file: string): unknown {
 
 const similarity = (v: number | undefined) => (v === undefined ? "" : ` (similarity ${v.toFixed(3)})`);
 
-function readDefences(value: Record<string, unknown>): DefenceSummary {
+function readAttribution(value: Record<string, unknown>): AttributionSummary {
   const file = "epoch.json attribution";
   const a = objectFields(value, file);
   const nearCopies = (a.optionalList("flagged") ?? []).map((raw, i) => {
@@ -83,12 +93,12 @@ function readDefences(value: Record<string, unknown>): DefenceSummary {
   const method = a.optionalString("method");
   const provider = a.optionalString("provider");
   const validationAccuracy = a.optionalNumber("validationAccuracy");
-  const defences = (a.optionalList("defences") ?? []).map((d, i) => (typeof d === "string" ? d : a.fail(`defences[${i}]`, `expected a string, got ${JSON.stringify(d)}`)));
+  const stages = (a.optionalList("defences") ?? []).map((d, i) => (typeof d === "string" ? d : a.fail(`defences[${i}]`, `expected a string, got ${JSON.stringify(d)}`)));
   return {
     ...(method === undefined ? {} : { method }),
     ...(provider === undefined ? {} : { provider }),
     ...(validationAccuracy === undefined ? {} : { validationAccuracy }),
-    defences, nearCopies, mislabelled,
+    stages, nearCopies, mislabelled,
   };
 }
 
@@ -108,6 +118,10 @@ export function readReportRecord(dir: string, attacksFile: string): ReportRecord
   const modelHash = model.optionalString("modelHash");
   const validationCommitment = model.optionalString("validationCommitment");
   const attribution = epoch.optionalObject("attribution");
+  const defences = epoch.optionalList("defences")?.map((raw, i) => {
+    const f = objectFields(raw, "epoch.json defences", i);
+    return { name: f.string("name"), ran: f.boolean("ran"), count: f.number("count"), what: f.optionalString("what") ?? "" };
+  });
 
   const contributorRows = readJson(dir, "contributors.json");
   if (!Array.isArray(contributorRows)) throw new ReportInputError("contributors.json", "(file)", "expected an array");
@@ -128,7 +142,8 @@ export function readReportRecord(dir: string, attacksFile: string): ReportRecord
     model: { ...(modelHash === undefined ? {} : { modelHash }), ...(validationCommitment === undefined ? {} : { validationCommitment }) },
     constraints: { ...(example === undefined ? {} : { example }), ...(payout === undefined ? {} : { payout }) },
     labels,
-    ...(attribution === undefined ? {} : { defences: readDefences(attribution) }),
+    ...(attribution === undefined ? {} : { attribution: readAttribution(attribution) }),
+    ...(defences === undefined ? {} : { defences }),
     transactions,
     proofBytes: { example: proofFilesBytes(dir, core.exampleProofs), payout: proofFilesBytes(dir, core.payoutProofs) },
     ...(attacks === undefined ? {} : { attacks }),

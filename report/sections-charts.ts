@@ -32,7 +32,7 @@ ${rowsByReward(record).map((row) => {
 }
 
 export function scoresSection(record: ReportRecord): SafeHtml {
-  const d = record.defences;
+  const d = record.attribution;
   const flagged = [
     ...(d?.nearCopies.map((f) => ({ kind: "near copy", ...f })) ?? []),
     ...(d?.mislabelled.map((f) => ({ kind: "label inconsistent", ...f })) ?? []),

@@ -43,18 +43,25 @@ export function verificationSection(status: VerificationStatus, dir: string): Sa
   return html`<section id="verification"><h2>Verification</h2>${body}</section>`;
 }
 
+/**
+ * Which defences ran: epoch.json `defences` (one row per defence, with what it caught) when the
+ * record has it; else what the attribution summary and the dedup evidence say.
+ */
 export function defencesSection(record: ReportRecord): SafeHtml {
-  const duplicates = html`<li>exact duplicates: ${integer(record.core.duplicates.length)} example hashes claimed more than once, each credited to its earliest registrant (the reward policy, proven)</li>`;
-  const d = record.defences;
-  if (d === undefined) {
-    return html`<section id="defences"><h2>Defences</h2><p>The attribution stage's defences are not recorded: the scores were given as a file, so epoch.json has no <code>attribution</code> field.</p><ul>${duplicates}</ul></section>`;
-  }
-  const accuracy = d.validationAccuracy === undefined ? "" : `, validation accuracy ${(d.validationAccuracy * 100).toFixed(1)} %`;
-  return html`<section id="defences"><h2>Defences</h2>
-<p>Scores by ${d.method ?? "an unrecorded method"}${d.provider ? ` on ${d.provider}` : ""}${accuracy}. Defences that ran before scoring: <strong>${d.defences.length ? d.defences.join(", ") : "none"}</strong>.</p>
-<ul>${duplicates}
-<li>near copies flagged (scored 0): ${integer(d.nearCopies.length)}</li>
-<li>label-inconsistent examples flagged (scored 0): ${integer(d.mislabelled.length)}</li></ul></section>`;
+  const a = record.attribution;
+  const scoring = a === undefined
+    ? html`<p>The scores were given as a file: the record has no <code>attribution</code> field, so no attribution-stage defence is recorded.</p>`
+    : html`<p>Scores by ${a.method ?? "an unrecorded method"}${a.provider ? ` on ${a.provider}` : ""}${a.validationAccuracy === undefined ? "" : `, validation accuracy ${(a.validationAccuracy * 100).toFixed(1)} %`}. Attribution-stage defences that ran before scoring: <strong>${a.stages.length ? a.stages.join(", ") : "none"}</strong>.</p>`;
+  const rows = record.defences ?? [
+    { name: "exact-dedup", ran: true, count: record.core.duplicates.length, what: "an example hash claimed more than once is credited once, to its earliest registrant (proven)" },
+    ...(a === undefined ? [] : [
+      { name: "near copies", ran: a.stages.includes("near-duplicates"), count: a.nearCopies.length, what: "flagged near copies score 0" },
+      { name: "label consistency", ran: a.stages.includes("label-consistency"), count: a.mislabelled.length, what: "flagged improbable labels score 0" },
+    ]),
+  ];
+  return html`<section id="defences"><h2>Defences</h2>${scoring}
+<table><tr><th>defence</th><th>ran</th><th>examples caught</th><th>what it does</th></tr>
+${rows.map((d) => html`<tr><td>${d.name}</td><td class="${d.ran ? "pass" : "not-run"}">${d.ran ? "ran" : "did not run"}</td><td>${d.ran ? integer(d.count) : ""}</td><td>${d.what}</td></tr>`)}</table></section>`;
 }
 
 function gasByKind(record: ReportRecord) {

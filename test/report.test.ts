@@ -150,7 +150,11 @@ test("the report renders every chart with one mark per contributor, bin, transac
   assert.deepEqual(perClass, [10, 2, 1, 1, 1]);
 
   assert.match(r.text, /PASSED/);
-  assert.match(r.text, /Defences that ran before scoring: exact-dedup, near-duplicates, label-consistency/);
+  assert.match(r.text, /defences that ran before scoring: exact-dedup, near-duplicates, label-consistency/);
+  // epoch.json defences: one row per defence, whether it ran and what it caught (1 duplicated hash).
+  const defences = JSON.parse(readFileSync(join(epochDir, "epoch.json"), "utf8")).defences as { name: string }[];
+  for (const d of defences) assert.ok(r.cells.includes(d.name), `defence ${d.name} listed`);
+  assert.match(r.text, /exact-dedup\s+ran\s+1\s/);
   assert.ok(r.cells.includes(HOSTILE_LABEL), "the hostile label is shown as text");
   assert.ok(r.cells.includes("G4 rotated <copies>"));
   assert.match(r.text, /2 of 3 attacks within their target/);
