@@ -68,11 +68,12 @@ test("an unknown flag or command exits 2 and names it (verify: 1, as before)", a
   assert.match(verify.stderr, /unknown option '--bogus'/);
 });
 
-test("a missing file is named: examples, jobs file, config file, epoch directory", async () => {
+test("a missing file is named: examples, jobs file, score output, config file, epoch directory", async () => {
   const missing = join(work, "nowhere");
   const cases: [string[], RegExp, number][] = [
     [["witness", "--examples", join(missing, "examples.csv")], /SCORES_FILE_UNREADABLE.*nowhere\/examples\.csv/, 2],
     [["prove", "--jobs", join(missing, "jobs.json")], /JOBS_FILE_INVALID.*nowhere\/jobs\.json: missing/, 2],
+    [["witness", "--from-score", missing], /SCORE_OUTPUT_INVALID.*nowhere\/witness-inputs\.json: missing/, 2],
     [["demo", "--config", join(missing, "run.json")], /CONFIG_INVALID.*nowhere\/run\.json: \(file\): missing/, 2],
     [["settle", missing], /epoch\.json \(file\): missing/, 2],
     [["verify", missing], /epoch\.json \(file\): missing/, 2],

@@ -1,17 +1,22 @@
 /**
  * Stage "score": trains the MNIST model of config.attribution with onnxruntime, scores every
  * training example's influence on the validation loss and writes `outDir` (examples.csv,
- * model.onnx, attribution.json, training-data.json: the registered examples, to recompute from). The witness stage then takes examples.csv; the epoch records the
- * model's hash and how the scores were made (method, provider, defences, flagged examples).
+ * model.onnx, attribution.json, training-data.json: the registered examples, to recompute from;
+ * witness-inputs.json: what a witness stage run on its own takes, `witness --from-score DIR`). The
+ * witness stage takes examples.csv; the epoch records the model's hash and how the scores were
+ * made (method, provider, defences, flagged examples).
  */
-import { dirname, join } from "node:path";
+import { readFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { attributionSection, encodeTrainingData, runAttribution, scoreFormatOf, writeAttribution } from "../../../attribution/index.ts";
-import { PROJECT_ROOT, writeFileAtomic } from "../../../circuits/index.ts";
+import { PROJECT_ROOT, toJson, writeFileAtomic } from "../../../circuits/index.ts";
 import type { AttributionMethod } from "../../../config/attribution.ts";
 import { config as defaultConfig, type ProtocolConfig } from "../../../config/index.ts";
 import { startStagedProgress } from "../progress.ts";
 
 export const DEFAULT_SCORES_DIR = join(PROJECT_ROOT, "build", "attribution");
+/** In the score stage's output folder: the examples file, the model and the attribution section, for the witness stage. */
+export const WITNESS_INPUTS_FILE = "witness-inputs.json";
 
 export interface ScoreOptions {
   /** Default build/attribution. */
@@ -45,7 +50,42 @@ export async function scoreTrainingData(options: ScoreOptions = {}) {
   writeFileAtomic(trainingData, encodeTrainingData(result.partitions));
   log(`attribution: training data (to recompute the scores) in ${trainingData}`);
   const attribution = attributionSection(result, settings, format);
-  // What the witness stage takes from here; the result and paths are for printing.
+  // What the witness stage takes from here (also as a file, for a witness stage run on its own); the result and paths are for printing.
   const scores = { examplesFile: paths.examples, modelHash: `0x${result.model.hash}`, validationSet: result.validation, attribution };
-  return { scores, result, paths: { ...paths, trainingData } };
+  const witnessInputs = join(dirname(paths.examples), WITNESS_INPUTS_FILE);
+  writeFileAtomic(witnessInputs, toJson({ examplesFile: basename(paths.examples), modelFile: basename(paths.model), modelHash: scores.modelHash, attribution }));
+  return { scores, result, paths: { ...paths, trainingData, witnessInputs } };
+}
+
+/** The score stage's output folder is missing its witness-inputs.json or has a bad one. */
+export class ScoreOutputError extends Error {
+  readonly code = "SCORE_OUTPUT_INVALID";
+  constructor(file: string, problem: string) {
+    super(`${file}: ${problem} (write it with attribution-prover score --out DIR)`);
+    this.name = "ScoreOutputError";
+  }
+}
+
+/**
+ * What the witness stage takes from a score stage's output folder `dir`: the examples file, the
+ * model (its hash goes on chain, the file into the epoch record) and how the scores were made.
+ */
+export function readScoreOutput(dir: string): { examplesFile: string; modelFile: string; modelHash: string; attribution: Readonly<Record<string, unknown>> } {
+  const file = join(resolve(dir), WITNESS_INPUTS_FILE);
+  let raw: { examplesFile?: unknown; modelFile?: unknown; modelHash?: unknown; attribution?: unknown };
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new ScoreOutputError(file, (error as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : `cannot read: ${(error as Error).message}`);
+  }
+  for (const field of ["examplesFile", "modelFile", "modelHash"] as const) {
+    if (typeof raw[field] !== "string") throw new ScoreOutputError(file, `${field}: expected a string, got ${JSON.stringify(raw[field])}`);
+  }
+  if (!/^0x[0-9a-f]{64}$/.test(raw.modelHash as string)) throw new ScoreOutputError(file, `modelHash: expected a 0x-prefixed sha256, got ${JSON.stringify(raw.modelHash)}`);
+  if (typeof raw.attribution !== "object" || raw.attribution === null) throw new ScoreOutputError(file, "attribution: expected an object");
+  const here = dirname(file);
+  return {
+    examplesFile: resolve(here, raw.examplesFile as string), modelFile: resolve(here, raw.modelFile as string),
+    modelHash: raw.modelHash as string, attribution: raw.attribution as Record<string, unknown>,
+  };
 }
