@@ -1,6 +1,6 @@
 /**
  * npm run bench:epoch -- [--examples 100000] [--contributors 1000] [--mode pool|queue|both]
- *                        [--queue-workers 2] [--dir DIR] [--out FILE]
+ *                        [--queue-workers 2] [--native PATH] [--dir DIR] [--out FILE]
  *
  * Proves one whole epoch of synthetic examples at the demo batch sizes, the way a trainer would
  * after a large run: the reward policy and both tables from witness/ (1 % of the examples claimed
@@ -11,7 +11,8 @@
  *          processes sharing the cores, the way several machines would share an epoch.
  * Measured: wall time, examples proved per second, peak RSS (the proving process with all its
  * threads; for the queue, each worker process), and every proof file is read back and checked to
- * carry its batch's public signals. From the pool's per-example cost it projects a 1,000,000-example
+ * carry its batch's public signals. --native proves with a rapidsnark-compatible binary instead of
+ * snarkjs (prover/NATIVE.md), on the pool and in the queue workers alike. From the pool's per-example cost it projects a 1,000,000-example
  * epoch on 1, 16 and 64 cores and prints the formula. Table on stdout, JSON to --out
  * (bench-results/epoch-<N>.json).
  */
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     mode: { type: "string", default: "both" },
     "queue-workers": { type: "string", default: "2" },
     queue: { type: "string" },
+    native: { type: "string" },
     dir: { type: "string" },
     out: { type: "string" },
   },
@@ -53,6 +55,8 @@ if (!["pool", "queue", "both"].includes(values.mode)) throw new RangeError(`--mo
 const queueUrl = values.queue ?? process.env.REDIS_URL;
 if (values.mode !== "pool" && queueUrl === undefined) throw new RangeError("--mode queue needs --queue redis://HOST:PORT (or REDIS_URL)");
 const cores = availableParallelism();
+const nativeBinary = values.native;
+const backend = nativeBinary === undefined ? "snarkjs" : `native ${nativeBinary}`;
 const E = config.exampleBatch.demoSize;
 const B = config.payoutBatch.demoSize;
 const dir = values.dir ?? join(PROJECT_ROOT, "build", `epoch-${N}`);
@@ -106,6 +110,7 @@ function checkProofs(circuits: readonly Circuit[]): void {
 
 interface RunRow {
   readonly mode: string;
+  readonly backend: string;
   readonly workers: string;
   readonly proofs: number;
   readonly proved: number;
@@ -118,7 +123,7 @@ const rows: RunRow[] = [];
 async function provePool(): Promise<RunRow> {
   const circuits = circuitsIn(join(dir, "pool"));
   mkdirSync(join(dir, "pool"), { recursive: true });
-  const pool = createProverPool();
+  const pool = createProverPool(nativeBinary === undefined ? {} : { nativeBinary });
   const bar = startProgress("pool", totalProofs, "proofs");
   let done = 0;
   let proved = 0;
@@ -134,7 +139,7 @@ async function provePool(): Promise<RunRow> {
   }
   const wallMs = performance.now() - start;
   checkProofs(circuits);
-  return { mode: "pool", workers: `1 process, ${pool.size} threads`, proofs: totalProofs, proved, wallMs, peakRssMiB: [process.resourceUsage().maxRSS / 1024] };
+  return { mode: "pool", backend, workers: `1 process, ${pool.size} threads`, proofs: totalProofs, proved, wallMs, peakRssMiB: [process.resourceUsage().maxRSS / 1024] };
 }
 
 // 3. The queue: `prover worker` processes, each with its share of the cores.
@@ -144,7 +149,7 @@ function peakRssMiB(pid: number): number {
 }
 
 function startQueueWorker(url: string, queueName: string, threads: number, provedBy: Map<string, number>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["scripts/cli.ts", "prove", "worker", "--queue", url, "--queue-name", queueName, "--workers", String(threads)], {
+  const child = spawn(process.execPath, ["scripts/cli.ts", "prove", "worker", "--queue", url, "--queue-name", queueName, "--workers", String(threads), ...(nativeBinary === undefined ? [] : ["--native", nativeBinary])], {
     cwd: PROJECT_ROOT,
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -188,8 +193,8 @@ async function proveQueue(url: string): Promise<RunRow> {
   // No proof made twice: each job name was proved by exactly one worker, once (a resumed run skips).
   const twice = [...provedBy].filter(([, n]) => n > 1);
   if (twice.length > 0) throw new Error(`proved more than once: ${twice.map(([j]) => j).join(", ")}`);
-  const proved = provedBy.size;
-  return { mode: "queue", workers: `${queueWorkers} processes x ${threads} threads`, proofs: totalProofs, proved, wallMs, peakRssMiB: peaks };
+  const proved = provedBy.size; // jobs that found a valid proof already (a rerun) report "skipped"
+  return { mode: "queue", backend, workers: `${queueWorkers} processes x ${threads} threads`, proofs: totalProofs, proved, wallMs, peakRssMiB: peaks };
 }
 
 if (values.mode !== "queue") rows.push(await provePool());
@@ -197,8 +202,8 @@ if (values.mode !== "pool") rows.push(await proveQueue(queueUrl!));
 
 // 4. Report and projection. The per-example cost is the pool's wall time times its cores over
 // the examples (payout proofs included, amortised): core-seconds per example.
-const pool = rows.find((r) => r.mode === "pool" && r.proved === r.proofs) ?? rows.find((r) => r.proved === r.proofs);
-const coreSecondsPerExample = pool ? (pool.wallMs / 1000) * cores / N : undefined;
+const pool = rows.find((r) => r.mode === "pool" && r.proved > 0) ?? rows.find((r) => r.proved > 0);
+const coreSecondsPerExample = pool ? ((pool.wallMs / 1000) * cores) / ((pool.proved / pool.proofs) * N) : undefined;
 const projection = coreSecondsPerExample === undefined ? undefined : [1, 16, 64].map((k) => ({ cores: k, hours: (1_000_000 * coreSecondsPerExample) / k / 3600 }));
 const table = (head: string[], body: (string | number)[][]) => {
   const cells = body.map((r) => r.map(String));
@@ -206,12 +211,12 @@ const table = (head: string[], body: (string | number)[][]) => {
   return [head.map((h, i) => h.padEnd(wd[i]!)).join("  "), wd.map((x) => "-".repeat(x)).join("  "), ...cells.map((r) => r.map((c, i) => (i < 2 ? c.padEnd(wd[i]!) : c.padStart(wd[i]!))).join("  "))].join("\n");
 };
 console.log(`\nEpoch of ${N} examples, ${C} contributors: ${w.exampleBatches.length} ExampleBatch(${E}) + ${w.payoutBatches.length} PayoutBatch(${B}) proofs on ${cores} cores; witness (policy, tables, commitments, batches) ${(witnessMs / 1000).toFixed(1)} s`);
-console.log(table(["mode", "workers", "proofs", "proved now", "wall s", "ms/proof", "examples/s", "peak RSS MiB"], rows.map((r) => [
-  r.mode, r.workers, r.proofs, r.proved, (r.wallMs / 1000).toFixed(0), (r.wallMs / r.proofs).toFixed(0), ((N * 1000) / r.wallMs).toFixed(1), r.peakRssMiB.map((m) => m.toFixed(0)).join(" + "),
+// Rates count the proofs made in this run: a resumed run skipped the valid ones already there.
+console.log(table(["mode", "backend", "workers", "proofs", "proved now", "wall s", "ms/proof", "examples/s", "peak RSS MiB"], rows.map((r) => [
+  r.mode, r.backend, r.workers, r.proofs, r.proved, (r.wallMs / 1000).toFixed(0), (r.wallMs / r.proved).toFixed(0), ((r.proved / r.proofs) * N * 1000 / r.wallMs).toFixed(1), r.peakRssMiB.map((m) => m.toFixed(0)).join(" + "),
 ])));
-if (rows.some((r) => r.proved < r.proofs)) console.log("(a run that resumed proved only the missing proofs: its rates are not comparable)");
 if (projection && coreSecondsPerExample !== undefined) {
-  console.log(`\nProjection of a 1,000,000-example epoch: T(k) = 1,000,000 x c / k, c = ${coreSecondsPerExample.toFixed(4)} core-seconds per example measured above (wall x ${cores} cores / ${N}; payout proofs amortised; perfect scaling assumed, proofs are independent)`);
+  console.log(`\nProjection of a 1,000,000-example epoch: T(k) = 1,000,000 x c / k, c = ${coreSecondsPerExample.toFixed(4)} core-seconds per example measured above (${pool!.mode}, ${pool!.backend}: wall x ${cores} cores / examples proved; payout proofs amortised; perfect scaling assumed, proofs are independent)`);
   console.log(table(["cores", "hours"], projection.map((p) => [p.cores, p.hours.toFixed(2)])));
 }
 mkdirSync(join(out, ".."), { recursive: true });

@@ -3,6 +3,7 @@
  * directory's jobs files, or one --jobs FILE, on the local pool; enqueue / worker / status run the
  * same jobs through a BullMQ queue on Redis (REDIS_URL or --queue).
  */
+import { accessSync, constants } from "node:fs";
 import { Option, type Command } from "commander";
 import type { ProofJob } from "../../prover/index.ts";
 import { jsonOption, log, printResult, withExamples } from "./common.ts";
@@ -23,6 +24,21 @@ function queueUrl(opts: Opts): string {
   return url;
 }
 
+/** The pool's settings from --workers and --native (a rapidsnark-compatible prover; prover/NATIVE.md). */
+function poolOptions(opts: Opts): { workers?: number; nativeBinary?: string } {
+  const workers = integer(opts, "workers", "workers");
+  const native = opts.native;
+  if (native !== undefined) {
+    try {
+      accessSync(String(native), constants.X_OK);
+    } catch {
+      throw new UsageError(`--native ${String(native)}: not an executable file`);
+    }
+  }
+  return { ...(workers === undefined ? {} : { workers }), ...(native === undefined ? {} : { nativeBinary: String(native) }) };
+}
+const nativeOption = () => new Option("--native <path>", "prove with this rapidsnark-compatible prover binary instead of snarkjs (default: config prover.nativeBinary); every proof is still verified");
+
 const queueOptions = (opts: Opts) => (opts.queueName === undefined ? {} : { queueName: String(opts.queueName) });
 const queueOption = () => new Option("--queue <url>", "Redis URL (default REDIS_URL)");
 const queueNameOption = () => new Option("--queue-name <name>", "queue name, to keep several epochs apart (default attribution-prover)");
@@ -35,8 +51,7 @@ async function proveLocally(dir: string | undefined, opts: Opts, cmd: Command): 
   ]);
   const files = dir === undefined ? [String(opts.jobs)] : epochJobsFiles(dir);
   const jobs: ProofJob[] = files.flatMap((f) => readJobsFile(f).jobs); // checks every file before the pool starts
-  const workers = integer(opts, "workers", "workers");
-  const pool = createProverPool(workers === undefined ? {} : { workers });
+  const pool = createProverPool(poolOptions(opts));
   let interrupted = false;
   let done = 0;
   process.once("SIGINT", () => {
@@ -69,7 +84,7 @@ export function registerProve(program: Command): void {
 
   withExamples(prove.command("local [epoch-dir]", { isDefault: true }).alias("prove")
     .description("prove an epoch directory's jobs files (or --jobs FILE) on the local pool; keeps every valid proof, so a rerun resumes; Ctrl-C exits 130")
-    .option("--jobs <file>", "a jobs file instead of an epoch directory").option("--workers <n>", "worker threads, 0 = one per core").addOption(jsonOption()),
+    .option("--jobs <file>", "a jobs file instead of an epoch directory").option("--workers <n>", "worker threads, 0 = one per core").addOption(nativeOption()).addOption(jsonOption()),
   ["attribution-prover prove epochs/demo", "attribution-prover prove local --jobs jobs.json --workers 2 --json"])
     .action(async (dir: string | undefined, opts: Opts, cmd: Command) => proveLocally(dir, opts, cmd));
 
@@ -97,16 +112,15 @@ export function registerProve(program: Command): void {
     });
 
   withExamples(prove.command("worker").description("take jobs from the queue and prove them (any number of workers, any machine; SIGINT/SIGTERM stop after the running jobs)")
-    .addOption(queueOption()).addOption(queueNameOption()).option("--workers <n>", "pool threads, 0 = one per core").option("--concurrency <n>", "jobs taken at once")
+    .addOption(queueOption()).addOption(queueNameOption()).option("--workers <n>", "pool threads, 0 = one per core").addOption(nativeOption()).option("--concurrency <n>", "jobs taken at once")
     .option("--lock-ms <n>", "a dead worker's job is retried after about this long (default 30000)"),
   ["attribution-prover prove worker --queue redis://10.0.0.5:6379 --workers 2"])
     .action(async (opts: Opts) => {
       const url = queueUrl(opts);
-      const workers = integer(opts, "workers", "workers");
       const concurrency = integer(opts, "concurrency", "concurrency");
       const lockDuration = integer(opts, "lockMs", "lock-ms");
       const { createProverPool, runQueueWorker } = await import("../../prover/index.ts");
-      const pool = createProverPool(workers === undefined ? {} : { workers });
+      const pool = createProverPool(poolOptions(opts));
       const running = await runQueueWorker(url, {
         ...queueOptions(opts), pool,
         ...(concurrency === undefined ? {} : { concurrency }),
