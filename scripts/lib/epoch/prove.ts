@@ -24,7 +24,7 @@ export interface ProveJobsOptions {
 }
 
 /** Proves every job of `jobsFile` on `pool`. */
-export async function proveJobsFile(pool: ProverPool, jobsFile: string, options: ProveJobsOptions = {}): Promise<ProofJobResult[]> {
+async function proveJobsFile(pool: ProverPool, jobsFile: string, options: ProveJobsOptions = {}): Promise<ProofJobResult[]> {
   const { keys, jobs } = readJobsFile(jobsFile);
   const bar = options.progress ?? true ? startProgress(`proving ${keys.name}`, jobs.length, "proofs") : undefined;
   try {

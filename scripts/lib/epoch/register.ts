@@ -38,7 +38,7 @@ export interface RegisteredEpoch {
 }
 
 /** Registrants in registration order: first appearance in the examples file. */
-export function registrantsOf(claims: readonly ExampleClaim[]): string[] {
+function registrantsOf(claims: readonly ExampleClaim[]): string[] {
   return [...new Set(claims.map((c) => c.checksumAddress))];
 }
 

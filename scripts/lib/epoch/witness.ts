@@ -88,7 +88,7 @@ export async function readEpochInputs(options: WitnessEpochOptions): Promise<Epo
 }
 
 /** The summary of a key set's circuit that the record and the results carry. */
-export const circuitSummary = (k: KeySetKeys) => ({
+const circuitSummary = (k: KeySetKeys) => ({
   name: k.name, constraints: k.constraints, vkeyHash: k.pinnedVkeyHash, keySet: k.keySet,
   ...(k.transcript === undefined ? {} : { transcript: k.transcript }), ...(k.zkeySha256 === undefined ? {} : { zkeySha256: k.zkeySha256 }),
 });
