@@ -11,9 +11,10 @@
  * A batch submitted through another contract (a multisig, a batcher) has calldata that is not a
  * direct settlement call: it is reported as CHAIN_MISMATCH naming the transaction, not decoded.
  */
-import { Contract, Interface, JsonRpcProvider, type EventLog } from "ethers";
+import { Contract, Interface, type EventLog } from "ethers";
 import { EpochVerifyError } from "./epoch-errors.ts";
 import type { RecordedRegistration } from "./record.ts";
+import { openProvider } from "./rpc.ts";
 
 const SETTLEMENT_ABI = [
   "function token() view returns (address)",
@@ -95,7 +96,7 @@ const proofOf = (p: { a: bigint[]; b: bigint[][]; c: bigint[] }): CalldataProof 
 
 /** Reads epoch `epoch` of the settlement contract `settlement` from the node at `rpcUrl`. */
 export async function readChainEpoch(rpcUrl: string, settlement: string, epoch: bigint): Promise<ChainEpoch> {
-  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true });
+  const provider = openProvider(rpcUrl);
   try {
     const chainId = (await provider.getNetwork()).chainId;
     if ((await provider.getCode(settlement)) === "0x") mismatch(`no contract at ${settlement} on chain ${chainId}`, "settlement");

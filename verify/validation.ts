@@ -18,7 +18,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { Contract, JsonRpcProvider, type EventLog } from "ethers";
+import { Contract, type EventLog } from "ethers";
 import {
   AttributionError, concat, decodeDataset, decodeTrainingData, detectNearDuplicates, exampleHash, DEFAULT_NEAR_DUPLICATES, type Dataset, type NearDuplicateConfig,
 } from "../attribution/index.ts";
@@ -26,6 +26,7 @@ import { validationCommitment } from "../witness/index.ts";
 import { EpochVerifyError, type FailureLocation } from "./epoch-errors.ts";
 import type { CheckResult } from "./epoch.ts";
 import { hasTables, type EpochRecord, type PublicRecord } from "./record.ts";
+import { openProvider } from "./rpc.ts";
 
 export interface ValidationCheckOptions {
   /** The contributors' examples in registration order (their addresses and data), for the near-copy check. */
@@ -73,7 +74,7 @@ function recordedNearDuplicates(record: EpochRecord): { settings: NearDuplicateC
 }
 
 async function compareWithChain(record: EpochRecord, rpcUrl: string, revealed: { validationSetHash: string; salt: string; commitment: string }): Promise<void> {
-  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true });
+  const provider = openProvider(rpcUrl);
   try {
     const settlement = new Contract(record.settlement, ["event ValidationRevealed(uint64 indexed epoch, bytes32 validationSetHash, bytes32 salt)"], provider);
     const events = (await settlement.queryFilter(settlement.filters.ValidationRevealed!(record.epoch), 0)) as EventLog[];
