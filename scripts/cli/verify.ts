@@ -62,7 +62,7 @@ export function registerVerify(program: Command): void {
     "attribution-prover verify epochs/demo --json --contributor 0x1234...",
     "attribution-prover verify epochs/demo --scores build/attribution/examples.csv --rpc http://127.0.0.1:8545",
     "attribution-prover verify --rpc http://127.0.0.1:8545 --contract 0xSETTLEMENT --epoch 1",
-  ]).addHelpText("after", "\nExit codes: 0 pass; 1 usage or an unexpected error; 2-10 the first failing check (verify/README.md, verify/epoch-errors.ts).\n")
+  ]).addHelpText("after", "\nExit codes: 0 pass; 1 usage or an unexpected error; 2-11 the first failing check (verify/README.md, verify/epoch-errors.ts).\n")
     .action(async (epochDir: string | undefined, opts: VerifyOpts) => {
       const source = sourceOf(epochDir, opts);
       const { contributorView, EpochVerifyError, EXIT_CODES, readEpochRecord, verifyEpoch } = await import("../../verify/index.ts");
