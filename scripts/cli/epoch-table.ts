@@ -36,7 +36,7 @@ ${result.examples} examples after dedup (${result.duplicates} claimed more than 
 pool ${open(result.pool)} OPEN, paid ${open(result.pool - result.dust)}, dust left in the contract ${open(result.dust)} (${result.dust} base units)
 circuits ${example.name} (${example.constraints} constraints) x ${result.exampleBatches}, ${payout.name} (${payout.constraints}) x ${result.payoutBatches}${proved}
 keys: ${payout.keySet} (pinned ${example.name} ${example.vkeyHash.slice(0, 16)}..., ${payout.name} ${payout.vkeyHash.slice(0, 16)}...)
-gas: ${gas} for ${result.transactions.length} transactions (example batches, payout batches, finalize, releases), ${n > 0n ? gas / n : 0n} per contributor
+gas: ${gas} for ${result.transactions.length} transactions (example batches, payout batches, validation reveal, finalize, releases), ${n > 0n ? gas / n : 0n} per contributor
 epoch record: ${shown(result.dir)}`,
   );
 }
