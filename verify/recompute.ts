@@ -25,7 +25,7 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { getAddress } from "ethers";
 import { datasetHash, decodeDataset, decodeTrainingData, exampleHash, scoreContributors, type ScoreFormat } from "../attribution/index.ts";
 import { parseAttributionConfig } from "../config/attribution.ts";
@@ -65,7 +65,8 @@ function recordedInputs(record: EpochRecord) {
     return fail("RECORD_MALFORMED", (error as Error).message, { file: "epoch.json", field: "attribution.settings" });
   }
   const v = record.validation as { file?: unknown; validationSetHash?: unknown } | undefined;
-  if (typeof v?.file !== "string" || typeof v.validationSetHash !== "string" || !/^0x[0-9a-f]{64}$/.test(v.validationSetHash)) {
+  // A bare file name: the record must not point outside its directory.
+  if (typeof v?.file !== "string" || basename(v.file) !== v.file || typeof v.validationSetHash !== "string" || !/^0x[0-9a-f]{64}$/.test(v.validationSetHash)) {
     return fail("RECORD_MALFORMED", "epoch.json has no revealed validation set (validation.file, validation.validationSetHash)", { file: "epoch.json", field: "validation" });
   }
   return { settings, format: { decimals: a!.scoreFormat!.decimals!, scoreBits: a!.scoreFormat!.scoreBits! }, validationFile: v.file, validationSetHash: v.validationSetHash };
