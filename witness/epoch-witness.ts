@@ -190,14 +190,15 @@ export function buildEpochBatches(
   payoutBatchSize: number,
   config: ProtocolConfig,
 ): EpochBatches {
-  const commitExamples = exampleChains(exampleTable, domain, exampleBatchSize, config).at(-1)!;
+  const chains = exampleChains(exampleTable, domain, exampleBatchSize, config);
+  const commitExamples = chains.at(-1)!;
   const commitContributors = buildPayoutBatches(contributorTable, domain, 0n, payoutBatchSize, config).at(-1)!.chainOut;
   const r = epochChallenge(commitExamples, commitContributors, domain);
   return {
     commitExamples,
     commitContributors,
     r,
-    exampleBatches: buildExampleBatches(exampleTable, domain, r, exampleBatchSize, config),
+    exampleBatches: buildExampleBatches(exampleTable, domain, r, exampleBatchSize, config, chains),
     payoutBatches: buildPayoutBatches(contributorTable, domain, r, payoutBatchSize, config),
   };
 }

@@ -85,27 +85,58 @@ function validateRows(rows: readonly ExampleRow[], config: ProtocolConfig): void
  * starting at 0. Independent of r: the last value is commitExamples.
  */
 export function exampleChains(rows: readonly ExampleRow[], domain: bigint, batchSize: number, config: ProtocolConfig): bigint[] {
-  return buildExampleBatches(rows, domain, 0n, batchSize, config).map((b) => b.chainOut);
+  checkBatchSize(batchSize);
+  validateRows(rows, config);
+  const chains: bigint[] = [];
+  let chainIn = 0n;
+  let hashIn = 0n;
+  for (const { slice, batchRows } of batchSlices(rows, batchSize)) {
+    chainIn = absorbBatch(chainIn, domain, hashIn, batchRows, config);
+    hashIn = slice.at(-1)?.hash ?? hashIn;
+    chains.push(chainIn);
+  }
+  return chains;
 }
 
-/** Builds every batch of `rows` for ExampleBatch(batchSize) under challenge `r`. */
+function checkBatchSize(batchSize: number): void {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+}
+
+/** The batches of `rows`: each batch's rows, and the same padded to batchSize. At least one batch. */
+function* batchSlices(rows: readonly ExampleRow[], batchSize: number): Generator<{ slice: readonly ExampleRow[]; batchRows: readonly ExampleRow[] }> {
+  const batchCount = Math.max(1, Math.ceil(rows.length / batchSize));
+  for (let index = 0; index < batchCount; index++) {
+    const slice = rows.slice(index * batchSize, (index + 1) * batchSize);
+    yield { slice, batchRows: [...slice, ...Array<ExampleRow>(batchSize - slice.length).fill(PADDING)] };
+  }
+}
+
+/** The chain after one batch: Poseidon absorbs domain, hashIn and every (padded) row. */
+function absorbBatch(chainIn: bigint, domain: bigint, hashIn: bigint, batchRows: readonly ExampleRow[], config: ProtocolConfig): bigint {
+  return chainAbsorb(chainIn, [domain, hashIn, ...batchRows.map((row) => exampleRowElement(row, config))], config.hash.chainAbsorbWidth);
+}
+
+/**
+ * Builds every batch of `rows` for ExampleBatch(batchSize) under challenge `r`. `chains`, when
+ * given, is exampleChains() of the same rows, domain and batch size (the chain does not depend on
+ * r, and Poseidon in JavaScript is most of the witness time: an epoch's chains are computed once).
+ */
 export function buildExampleBatches(
   rows: readonly ExampleRow[],
   domain: bigint,
   r: bigint,
   batchSize: number,
   config: ProtocolConfig,
+  chains?: readonly bigint[],
 ): ExampleBatch[] {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  checkBatchSize(batchSize);
   validateRows(rows, config);
   const batches: ExampleBatch[] = [];
   let chainIn = 0n;
   let hashIn = 0n;
-  const batchCount = Math.max(1, Math.ceil(rows.length / batchSize));
-  for (let index = 0; index < batchCount; index++) {
-    const slice = rows.slice(index * batchSize, (index + 1) * batchSize);
-    const batchRows = [...slice, ...Array<ExampleRow>(batchSize - slice.length).fill(PADDING)];
-    const chainOut = chainAbsorb(chainIn, [domain, hashIn, ...batchRows.map((row) => exampleRowElement(row, config))], config.hash.chainAbsorbWidth);
+  for (const { slice, batchRows } of batchSlices(rows, batchSize)) {
+    const index = batches.length;
+    const chainOut = chains?.[index] ?? absorbBatch(chainIn, domain, hashIn, batchRows, config);
     const hashOut = slice.at(-1)?.hash ?? hashIn;
     let scoreSum = 0n;
     let rlcSum = 0n;
