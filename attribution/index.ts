@@ -6,6 +6,7 @@
  *   writeAttribution(dir, result, decimals)                       -> examples.csv, model.onnx, attribution.json
  */
 export { runAttribution, scoreContributors, type AttributionResult, type ContributorScore, type ExampleScoreRow } from "./pipeline.ts";
+export { rotateImage } from "./rotate.ts";
 export { detectNearDuplicates, similarity, maxShiftedNcc, DEFAULT_NEAR_DUPLICATES, type NearDuplicateConfig, type NearDuplicateEvidence, type NearDuplicateResult } from "./near-duplicates.ts";
 export { labelInconsistent, labelProbabilities, DEFAULT_LABEL_CONSISTENCY, type LabelConsistencyConfig, type LabelEvidence } from "./label-consistency.ts";
 export { writeAttribution, examplesCsv } from "./output.ts";

@@ -52,6 +52,7 @@ export function writeAttribution(dir: string, result: AttributionResult, decimal
         : { set: "registered", row: f.reference.index, example: hex128(f.reference.exampleHash), contributor: f.reference.contributor },
       similarity: Number(f.similarity.toFixed(6)),
       shift: f.shift,
+      rotation: f.rotation,
     })),
     labelConsistency: result.labelConsistency ?? null,
     mislabelled: result.mislabelled.map((m) => ({

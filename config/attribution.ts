@@ -42,6 +42,10 @@ export interface NearDuplicateConfig {
   readonly bits: number;
   /** Descriptor cosine a candidate needs before the full NCC. */
   readonly gate: number;
+  /** Rotations (degrees, besides 0) of each new example also compared, to catch rotated copies; absent: none. */
+  readonly rotations?: readonly number[];
+  /** The descriptor gate of the rotated views (default: gate). */
+  readonly rotationGate?: number;
 }
 
 /** The label-consistency stage's settings (attribution/label-consistency.ts). */
@@ -163,6 +167,11 @@ export function parseAttributionConfig(raw: unknown, file: string): AttributionC
     int(file, "attribution.nearDuplicates.tables", n.tables, 1, 256);
     int(file, "attribution.nearDuplicates.bits", n.bits, 1, 30);
     real(file, "attribution.nearDuplicates.gate", n.gate, -1, 1);
+    if (n.rotations !== undefined) {
+      if (!Array.isArray(n.rotations)) throw new ConfigError(file, "attribution.nearDuplicates.rotations", "expected a list of angles in degrees");
+      n.rotations.forEach((r, i) => real(file, `attribution.nearDuplicates.rotations[${i}]`, r, -45, 45));
+    }
+    if (n.rotationGate !== undefined) real(file, "attribution.nearDuplicates.rotationGate", n.rotationGate, -1, 1);
   }
   if (a.labelConsistency !== undefined) {
     const l = a.labelConsistency;

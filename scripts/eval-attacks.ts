@@ -62,7 +62,7 @@ for (const attack of [nearCopies, sybilSplit, rotatedCopies, plantedMislabels, v
 const seconds = (performance.now() - t0) / 1000;
 const w = Math.max(...rows.map((r) => r.attack.length));
 const d = Math.max(...rows.map((r) => r.display.length));
-console.log(`attack suite: ${settings.method}, ${HONEST} honest x ${SIZE} digits, attacker ${SIZE}, validation ${settings.validationSize}; near-duplicates ${nd.enabled ? `on (threshold ${nd.threshold}, shifts +-${nd.maxShift})` : "off"}; label consistency ${lc.enabled ? `on (p(label) < ${lc.threshold}, other >= ${lc.confidence})` : "off"}; baseline honest flagged ${base.honestFlagged}/${(HONEST + 1) * SIZE}, label-zeroed ${base.honestLabelZeroed}/${base.honestRows}; ${seconds.toFixed(0)} s`);
+console.log(`attack suite: ${settings.method}, ${HONEST} honest x ${SIZE} digits, attacker ${SIZE}, validation ${settings.validationSize}; near-duplicates ${nd.enabled ? `on (threshold ${nd.threshold}, shifts +-${nd.maxShift}, rotations ${nd.rotations?.join("/") ?? "none"} deg)` : "off"}; label consistency ${lc.enabled ? `on (p(label) < ${lc.threshold}, other >= ${lc.confidence})` : "off"}; baseline honest flagged ${base.honestFlagged}/${(HONEST + 1) * SIZE}, label-zeroed ${base.honestLabelZeroed}/${base.honestRows}; ${seconds.toFixed(0)} s`);
 console.log(`${"attack".padEnd(w)} | ${"result".padEnd(d)} | target                          | pass`);
 for (const r of rows) console.log(`${r.attack.padEnd(w)} | ${r.display.padEnd(d)} | ${r.target.padEnd(31)} | ${r.pass ? "PASS" : "FAIL"}${r.note ? `  (${r.note})` : ""}`);
 mkdirSync(dirname(values.out), { recursive: true });

@@ -46,6 +46,19 @@ describe("attacks", () => {
     assert.ok(similarity(originals, 0, originals, 1) < DEFAULT_NEAR_DUPLICATES.threshold);
   });
 
+  test("near-duplicate stage: copies rotated by 5-10 degrees are flagged with the angle that matched; without the rotation search most escape", () => {
+    const originals = digits(400, 60);
+    const rotated = rotatedCopy(originals, derive(6, "t"), 10);
+    const data = concat(originals, rotated);
+    const owners = [...Array(60).fill("honest"), ...Array(60).fill("rotator")];
+    const caught = detectNearDuplicates(data, owners, split.validation, DEFAULT_NEAR_DUPLICATES).evidence.filter((e) => e.index >= 60);
+    assert.ok(caught.length >= 45, `${caught.length}/60 rotated copies flagged`); // 49 measured
+    assert.ok(caught.every((e) => e.reference.set === "registered" && e.reference.index === e.index - 60));
+    assert.ok(caught.filter((e) => e.rotation !== 0).length > caught.length / 2, "most matched through a rotated view");
+    const plain = detectNearDuplicates(data, owners, split.validation, { ...DEFAULT_NEAR_DUPLICATES, rotations: [] }).evidence.filter((e) => e.index >= 60);
+    assert.ok(plain.length <= 30, `${plain.length}/60 flagged without rotations`); // 0 measured
+  });
+
   test("copies of validation examples are flagged against the validation set", () => {
     const exact = subset(split.validation, range(0, 10));
     const near = shiftedNoisyCopy(subset(split.validation, range(10, 10)), derive(2, "t"), 0.05);

@@ -6,7 +6,7 @@
  */
 import { config } from "../../config/index.ts";
 import type { AttributionConfig } from "../../config/attribution.ts";
-import { contributorAddress, exampleHash, scoreContributors, type AttributionResult, type Dataset, type Partition } from "../../attribution/index.ts";
+import { contributorAddress, exampleHash, rotateImage, scoreContributors, type AttributionResult, type Dataset, type Partition } from "../../attribution/index.ts";
 import { PIXELS } from "../../attribution/data.ts";
 import { Rng } from "../../attribution/prng.ts";
 import { applyPolicy, registrationCommitment } from "../../witness/index.ts";
@@ -31,19 +31,6 @@ export function shiftNoise(image: Uint8Array, dx: number, dy: number, noise: num
   return out;
 }
 
-/** Rotation by `degrees` about the centre, bilinear. */
-export function rotate(image: Uint8Array, degrees: number): Uint8Array {
-  const out = new Uint8Array(PIXELS);
-  const a = (degrees * Math.PI) / 180, c = Math.cos(a), s = Math.sin(a);
-  const g = (X: number, Y: number) => (X >= 0 && X < SIDE && Y >= 0 && Y < SIDE ? image[Y * SIDE + X]! : 0);
-  for (let y = 0; y < SIDE; y++) for (let x = 0; x < SIDE; x++) {
-    const u = c * (x - 13.5) + s * (y - 13.5) + 13.5, v = -s * (x - 13.5) + c * (y - 13.5) + 13.5;
-    const x0 = Math.floor(u), y0 = Math.floor(v), fx = u - x0, fy = v - y0;
-    out[y * SIDE + x] = Math.round(g(x0, y0) * (1 - fx) * (1 - fy) + g(x0 + 1, y0) * fx * (1 - fy) + g(x0, y0 + 1) * (1 - fx) * fy + g(x0 + 1, y0 + 1) * fx * fy);
-  }
-  return out;
-}
-
 /** Random shift in [-2,2]^2 (never (0,0)), noise sigma `noise`, intensity scale in [0.8, 1]. */
 export function shiftedNoisyCopy(data: Dataset, seed: bigint, noise = 0.05): Dataset {
   const rng = new Rng(seed);
@@ -57,7 +44,7 @@ export function shiftedNoisyCopy(data: Dataset, seed: bigint, noise = 0.05): Dat
 /** Rotation by a random angle in [-max, max] degrees, at least max/2 in magnitude. */
 export function rotatedCopy(data: Dataset, seed: bigint, max = 10): Dataset {
   const rng = new Rng(seed);
-  return transform(data, (img) => rotate(img, (rng.next() < 0.5 ? -1 : 1) * max * (0.5 + 0.5 * rng.next())));
+  return transform(data, (img) => rotateImage(img, (rng.next() < 0.5 ? -1 : 1) * max * (0.5 + 0.5 * rng.next())));
 }
 
 export function party(label: string, data: Dataset, flipped = new Uint8Array(data.size)): Partition {
