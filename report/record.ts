@@ -46,6 +46,17 @@ export interface SettlementTransaction {
   readonly gasUsed: bigint;
 }
 
+/** One local proving run of proving.json (scripts/lib/epoch/prove.ts): means per proof made. */
+export interface ProvingRun {
+  readonly date: string;
+  readonly backend: string;
+  readonly workers: number;
+  readonly proved: number;
+  readonly skipped: number;
+  readonly ms: number;
+  readonly circuits: readonly { readonly circuit: string; readonly proved: number; readonly witnessMs: number; readonly proveMs: number; readonly verifyMs: number }[];
+}
+
 export interface ReportRecord {
   readonly core: EpochRecord;
   /** epoch.json status: "proving" while proofs are made, "settled" once released. */
@@ -60,6 +71,8 @@ export interface ReportRecord {
   readonly transactions: readonly SettlementTransaction[];
   readonly proofBytes: { readonly example: number; readonly payout: number };
   readonly attacks?: readonly AttackRow[];
+  /** proving.json's runs, when the proofs were made by the local prove stage (not the queue). */
+  readonly proving?: readonly ProvingRun[];
 }
 
 function readJson(dir: string, file: string): unknown {
@@ -106,6 +119,19 @@ function proofFilesBytes(dir: string, files: readonly { readonly file: string }[
   return files.reduce((sum, p) => sum + statSync(join(dir, p.file)).size, 0);
 }
 
+function readProvingRuns(dir: string): ProvingRun[] | undefined {
+  if (!existsSync(join(dir, "proving.json"))) return undefined;
+  const file = "proving.json";
+  return (objectFields(readJson(dir, file), file).optionalList("runs") ?? []).map((raw, i) => {
+    const f = objectFields(raw, file, i);
+    const circuits = (f.optionalList("circuits") ?? []).map((c, k) => {
+      const g = objectFields(c, `${file} runs[${i}].circuits`, k);
+      return { circuit: g.string("circuit"), proved: g.number("proved"), witnessMs: g.number("witnessMs"), proveMs: g.number("proveMs"), verifyMs: g.number("verifyMs") };
+    });
+    return { date: f.string("date"), backend: f.string("backend"), workers: f.number("workers"), proved: f.number("proved"), skipped: f.number("skipped"), ms: f.number("ms"), circuits };
+  });
+}
+
 /** Reads the epoch directory `dir` and, when it exists, the attack-suite file `attacksFile`. */
 export function readReportRecord(dir: string, attacksFile: string): ReportRecord {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ReportInputError(dir, "(directory)", "not an epoch directory (missing or not a directory)");
@@ -135,6 +161,7 @@ export function readReportRecord(dir: string, attacksFile: string): ReportRecord
   const example = constraintsOf("example");
   const payout = constraintsOf("payout");
   const attacks = readAttacks(attacksFile);
+  const proving = readProvingRuns(dir);
   return {
     core,
     status: epoch.optionalString("status") ?? "unknown",
@@ -147,5 +174,6 @@ export function readReportRecord(dir: string, attacksFile: string): ReportRecord
     transactions,
     proofBytes: { example: proofFilesBytes(dir, core.exampleProofs), payout: proofFilesBytes(dir, core.payoutProofs) },
     ...(attacks === undefined ? {} : { attacks }),
+    ...(proving === undefined ? {} : { proving }),
   };
 }

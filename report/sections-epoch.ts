@@ -76,6 +76,15 @@ function gasByKind(record: ReportRecord) {
   }));
 }
 
+function provingTable(record: ReportRecord): SafeHtml {
+  if (record.proving === undefined || record.proving.length === 0) {
+    return html`<p>Proving time not recorded (no proving.json: the proofs were made through the queue or by an older version).</p>`;
+  }
+  const ms = (v: number) => (v < 10_000 ? `${v.toFixed(0)} ms` : `${(v / 1000).toFixed(1)} s`);
+  return html`<table><tr><th>proving run</th><th>backend</th><th>workers</th><th>proved</th><th>skipped (already valid)</th><th>wall</th><th>per proof made: witness / prove / verify</th></tr>
+${record.proving.map((run) => html`<tr><td>${run.date}</td><td>${run.backend}</td><td>${run.workers}</td><td>${run.proved}</td><td>${run.skipped}</td><td>${ms(run.ms)}</td><td>${run.circuits.map((c) => `${c.circuit}: ${ms(c.witnessMs)} / ${ms(c.proveMs)} / ${ms(c.verifyMs)}`).join("; ")}</td></tr>`)}</table>`;
+}
+
 export function proofsAndGasSection(record: ReportRecord): SafeHtml {
   const { core } = record;
   const circuit = (kind: "example" | "payout", batchSize: number, proofs: number, bytes: number, constraints: number | undefined) => {
@@ -89,7 +98,7 @@ export function proofsAndGasSection(record: ReportRecord): SafeHtml {
 <table><tr><th>circuit</th><th>keys</th><th>vkey sha256</th><th>constraints</th><th>rows per proof</th><th>proofs</th><th>proof files (bytes)</th></tr>
 ${circuit("example", core.exampleBatchSize, core.exampleProofs.length, record.proofBytes.example, record.constraints.example)}
 ${circuit("payout", core.payoutBatchSize, core.payoutProofs.length, record.proofBytes.payout, record.constraints.payout)}</table>
-<p>Proving time is not part of the epoch record (the demo prints it).</p>
+${provingTable(record)}
 <table><tr><th>transaction</th><th>count</th><th>gas, total</th><th>mean</th><th>min</th><th>max</th></tr>
 ${gas.map((g) => html`<tr><td>${g.kind}</td><td>${g.count}</td><td>${integer(g.total)}</td><td>${integer(g.total / BigInt(g.count))}</td><td>${integer(g.min)}</td><td>${integer(g.max)}</td></tr>`)}
 <tr><th>all</th><td>${record.transactions.length}</td><td>${integer(total)}</td><td colspan="3">${contributors > 0n ? `${integer(total / contributors)} per contributor` : ""}</td></tr></table>

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync, cpSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync, cpSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -158,6 +158,11 @@ test("the report renders every chart with one mark per contributor, bin, transac
   assert.ok(r.cells.includes(HOSTILE_LABEL), "the hostile label is shown as text");
   assert.ok(r.cells.includes("G4 rotated <copies>"));
   assert.match(r.text, /2 of 3 attacks within their target/);
+  // proving.json (the prove stage): the run that made every proof, with its per-proof times.
+  const proving = JSON.parse(readFileSync(join(epochDir, "proving.json"), "utf8")) as { runs: { proved: number; backend: string }[] };
+  assert.equal(proving.runs.length, 1);
+  assert.equal(proving.runs[0]!.proved, readdirSync(join(epochDir, "proofs")).length);
+  assert.ok(r.cells.includes("snarkjs"), "the proving run's backend is shown");
   assert.ok(html.includes(`href="https://explorer.test/tx/${settlement.transactions[0].txHash}"`), "transactions link to the explorer");
   assert.ok(!html.includes("<img src=x"), "no record string is inserted as markup");
 });

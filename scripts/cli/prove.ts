@@ -46,7 +46,7 @@ const queueNameOption = () => new Option("--queue-name <name>", "queue name, to 
 /** Proves locally; Ctrl-C closes the pool, removes half-written files and exits 130 (rerun to resume). */
 async function proveLocally(dir: string | undefined, opts: Opts, cmd: Command): Promise<void> {
   if ((dir === undefined) === (opts.jobs === undefined)) throw new UsageError("give an epoch directory or --jobs FILE (one of them)");
-  const [{ createProverPool }, { readJobsFile }, { epochJobsFiles, proveJobsFiles, removeTempProofFiles }] = await Promise.all([
+  const [{ createProverPool }, { readJobsFile }, { epochJobsFiles, proveEpochDir, proveJobsFiles, removeTempProofFiles }] = await Promise.all([
     import("../../prover/index.ts"), import("../lib/jobs-file.ts"), import("../lib/epoch/prove.ts"),
   ]);
   const files = dir === undefined ? [String(opts.jobs)] : epochJobsFiles(dir);
@@ -63,7 +63,8 @@ async function proveLocally(dir: string | undefined, opts: Opts, cmd: Command): 
     });
   });
   try {
-    const summary = await proveJobsFiles(pool, files, { onJobDone: () => done++ });
+    const onJobDone = () => done++;
+    const summary = dir === undefined ? await proveJobsFiles(pool, files, { onJobDone }) : await proveEpochDir(pool, dir, { onJobDone });
     printResult(cmd.opts().json === true, { ...summary, total: jobs.length, files }, () =>
       console.log(`${summary.proved} proved, ${summary.skipped} already valid (skipped), ${jobs.length} in all`));
   } catch (error) {

@@ -23,6 +23,10 @@
  * epoch.json also states which defences ran (defences.ts): `defences`, an array of { name
  * (exact-dedup, near-duplicates, validation-copies, label-consistency), ran, count, what }, and,
  * once revealed, `validation`: { file, examples, validationSetHash, salt, commitment, revealTx }.
+ *   proving.json        how the proofs were made, one entry per local proving run (epoch/prove.ts):
+ *                       { runs: [{ date, backend, workers, proved, skipped, ms, circuits: [{ circuit,
+ *                       proved, witnessMs, proveMs, verifyMs }] }] } (means per proof made);
+ *                       informational, not checked by verify
  *   jobs/example.json, jobs/payout.json  the prover's jobs files (scripts/lib/jobs-file.ts): what
  *                       the prove stage, a local pool or the queue's workers, proves
  */
@@ -42,6 +46,7 @@ export interface EpochPaths {
   readonly proofsDir: string;
   readonly settlementFile: string;
   readonly attacksFile: string;
+  readonly provingFile: string;
   readonly exampleJobsFile: string;
   readonly payoutJobsFile: string;
   exampleProofFile(batchIndex: number): string;
@@ -62,6 +67,7 @@ export function epochPaths(dir: string): EpochPaths {
     proofsDir,
     settlementFile: join(dir, "settlement.json"),
     attacksFile: join(dir, "attacks.json"),
+    provingFile: join(dir, "proving.json"),
     exampleJobsFile: join(dir, "jobs", "example.json"),
     payoutJobsFile: join(dir, "jobs", "payout.json"),
     exampleProofFile: (i) => join(proofsDir, `example-${String(i).padStart(3, "0")}.json`),

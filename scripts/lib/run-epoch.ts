@@ -9,7 +9,7 @@
 import { config as defaultConfig } from "../../config/index.ts";
 import { createProverPool } from "../../prover/index.ts";
 import { connectChain } from "./chain.ts";
-import { epochJobsFiles, proveJobsFiles } from "./epoch/prove.ts";
+import { proveEpochDir } from "./epoch/prove.ts";
 import { settleEpoch, type SettledEpoch } from "./epoch/settle.ts";
 import { readEpochInputs, witnessEpoch, type WitnessEpochOptions } from "./epoch/witness.ts";
 
@@ -38,7 +38,7 @@ export async function runEpoch(options: RunEpochOptions): Promise<EpochResult> {
     const prover = createProverPool(options.workers === undefined ? {} : { workers: options.workers }, config);
     let proveMs: number;
     try {
-      proveMs = (await proveJobsFiles(prover, epochJobsFiles(dir), { progress })).ms;
+      proveMs = (await proveEpochDir(prover, dir, { progress })).ms;
     } finally {
       await prover.close();
     }
