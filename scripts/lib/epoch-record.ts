@@ -20,15 +20,16 @@
  *                       (number: payout ratio for G1/G2/G4, payout difference in base units for
  *                       G3, fraction paid zero for G5, fraction flagged for G6, thief's payout for
  *                       stealing), display (the figure in words), target, pass (boolean), note }
- * epoch.json also states which defences ran (defences.ts): `defences`, an array of { name
- * (exact-dedup, near-duplicates, validation-copies, label-consistency), ran, count, what }, and,
- * once revealed, `validation`: { file, examples, validationSetHash, salt, commitment, revealTx }.
  *   proving.json        how the proofs were made, one entry per local proving run (epoch/prove.ts):
  *                       { runs: [{ date, backend, workers, proved, skipped, ms, circuits: [{ circuit,
  *                       proved, witnessMs, proveMs, verifyMs }] }] } (means per proof made);
  *                       informational, not checked by verify
  *   jobs/example.json, jobs/payout.json  the prover's jobs files (scripts/lib/jobs-file.ts): what
  *                       the prove stage, a local pool or the queue's workers, proves
+ *
+ * epoch.json also states which defences ran (defences.ts): `defences`, an array of { name
+ * (exact-dedup, near-duplicates, validation-copies, label-consistency), ran, count, what }, and,
+ * once revealed, `validation`: { file, examples, validationSetHash, salt, commitment, revealTx }.
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
