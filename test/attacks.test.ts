@@ -12,6 +12,7 @@ import type { AttributionConfig } from "../config/attribution.ts";
 import { concat, detectNearDuplicates, DEFAULT_LABEL_CONSISTENCY, DEFAULT_NEAR_DUPLICATES, flipLabels, labelInconsistent, similarity, splitMnist, subset, writeAttribution, type Dataset } from "../attribution/index.ts";
 import { derive } from "../attribution/prng.ts";
 import { party, rewardOf, rotatedCopy, runScenario, shiftedNoisyCopy } from "../scripts/lib/attacks.ts";
+import { writeDemoAttacks } from "../scripts/lib/demo-attacks.ts";
 
 const split = splitMnist(7, 40);
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
@@ -128,6 +129,22 @@ describe("attacks", () => {
     const r = await runScenario([...honest, A, rot], split.validation, settings, POOL);
     const x = Number((rewardOf(r.pay, [A, rot]) * 1000n) / rewardOf(base.pay, [A])) / 1000;
     assert.ok(x <= 2, `${x}x`);
+  });
+
+  test("the demo's suite: every attack once at small sizes, written as attacks.json rows { id, attack, figure, display, target, pass, note }", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "demo-attacks-"));
+    try {
+      const rows = await writeDemoAttacks(dir, config);
+      assert.deepEqual(rows.map((r) => r.id), ["G1", "G2", "G3", "G4", "G5", "G6", "stealing"]);
+      assert.deepEqual(JSON.parse(readFileSync(join(dir, "attacks.json"), "utf8")), rows);
+      for (const r of rows) {
+        assert.deepEqual(Object.keys(r).sort(), ["attack", "display", "figure", "id", "note", "pass", "target"]);
+        assert.ok(Number.isFinite(r.figure) && typeof r.pass === "boolean");
+      }
+      for (const id of ["G1", "G2", "G3", "G4", "G6", "stealing"]) assert.ok(rows.find((r) => r.id === id)!.pass, id);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("label consistency: a label the model finds improbable (another class confident) is flagged; a consistent or merely uncertain one is not", () => {
