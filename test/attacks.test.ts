@@ -131,7 +131,7 @@ describe("attacks", () => {
     assert.ok(x <= 2, `${x}x`);
   });
 
-  test("the demo's suite: every attack once at small sizes, written as attacks.json rows { id, attack, figure, display, target, pass, note }", async () => {
+  test("the demo's suite: every attack once with a cheaper model, each within its target, written as attacks.json rows { id, attack, figure, display, target, pass, note }", async () => {
     const dir = mkdtempSync(join(tmpdir(), "demo-attacks-"));
     try {
       const rows = await writeDemoAttacks(dir, config);
@@ -141,7 +141,7 @@ describe("attacks", () => {
         assert.deepEqual(Object.keys(r).sort(), ["attack", "display", "figure", "id", "note", "pass", "target"]);
         assert.ok(Number.isFinite(r.figure) && typeof r.pass === "boolean");
       }
-      for (const id of ["G1", "G2", "G3", "G4", "G6", "stealing"]) assert.ok(rows.find((r) => r.id === id)!.pass, id);
+      for (const r of rows) assert.ok(r.pass, `${r.id}: ${r.display}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
