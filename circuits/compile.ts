@@ -11,7 +11,6 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { promisify } from "node:util";
-import { CONFIG_PATH } from "../config/index.ts";
 import { withFileLock } from "./file-lock.ts";
 import { PROJECT_ROOT } from "./paths.ts";
 
@@ -25,7 +24,7 @@ export interface CompiledCircuit {
   readonly r1csPath: string;
   readonly wasmPath: string;
   readonly constraints: number;
-  /** Hash of sources + config + toolchain that this build was made from. */
+  /** Hash of the circom sources (generated main files included) + toolchain that this build was made from. */
   readonly sourceKey: string;
 }
 
@@ -45,7 +44,9 @@ export function circuitSourceKey(): string {
   for (const file of circomSources(CIRCUITS_DIR)) {
     hash.update(relative(PROJECT_ROOT, file)).update("\0").update(readFileSync(file)).update("\0");
   }
-  hash.update(readFileSync(CONFIG_PATH));
+  // Not config/protocol.json itself: the circuits see it only through the generated main files
+  // (hashed above; test/generated-files.test.ts keeps them in step), so a prover setting such as
+  // prover.nativeBinary does not rebuild the circuits and their development keys.
   hash.update(require("circom2/package.json").version).update(require("circomlib/package.json").version);
   hash.update(COMPILER_FLAGS.join(" "));
   return hash.digest("hex").slice(0, 16);
