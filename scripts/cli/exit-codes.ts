@@ -14,7 +14,7 @@ Exit codes:
   1    an unexpected error (a bug, a node that went away); verify and report: also bad usage
   2    bad input: an unknown flag, a bad value, a config field, a missing or malformed file
        (examples, jobs, epoch directory), a contributor without a key, a secret outside the
-       environment, another chain than the epoch's
+       environment, another chain than the epoch's, an --out directory holding another epoch
   3    demo, settle: on-chain balances differ from the reference model; setup: a ceremony check failed
   4    demo, witness: keys refused (not the pinned ones, a circuit changed since its ceremony)
   2-11 verify: the first failing check (2 record, 3 keys or bytecode, 4 proofs, 5 commitments,
@@ -24,7 +24,7 @@ Exit codes:
 /** Errors that mean the input is wrong (a file, a value, a key, the chain asked for), not the code. */
 const BAD_INPUT = new Set([
   "UsageError", "ConfigError", "SecretSourceError", "ScoresFileError", "EpochWitnessError", "ContributorKeyError",
-  "ChainConfigError", "JobsFileError", "EpochChainError", "ReportInputError", "ScoreOutputError",
+  "ChainConfigError", "JobsFileError", "EpochChainError", "EpochDirInUseError", "ReportInputError", "ScoreOutputError",
 ]);
 
 /** Commands whose bad usage exits 1, as their scripts did: 2 is already a verdict there. */

@@ -31,9 +31,10 @@
  * (exact-dedup, near-duplicates, validation-copies, label-consistency), ran, count, what }, and,
  * once revealed, `validation`: { file, examples, validationSetHash, salt, commitment, revealTx }.
  */
-import { mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { toJson, writeFileAtomic } from "../../circuits/index.ts";
+import { EpochDirInUseError } from "./epoch/errors.ts";
 
 export interface EpochPaths {
   readonly dir: string;
@@ -74,6 +75,36 @@ export function epochPaths(dir: string): EpochPaths {
     exampleProofFile: (i) => join(proofsDir, `example-${String(i).padStart(3, "0")}.json`),
     payoutProofFile: (i) => join(proofsDir, `payout-${String(i).padStart(3, "0")}.json`),
   };
+}
+
+/** What makes two records the same epoch: the domain (chain, contract, epoch), both commitments, the batch sizes. */
+export interface EpochIdentity {
+  readonly domain: bigint;
+  readonly commitExamples: bigint;
+  readonly commitContributors: bigint;
+  readonly exampleBatchSize: number;
+  readonly payoutBatchSize: number;
+}
+
+/**
+ * Checks that `paths.dir` may take this epoch's record: it is absent or empty, or its epoch.json is
+ * the same epoch (a rerun, which keeps its valid proofs). Throws EpochDirInUseError otherwise,
+ * before anything is written.
+ */
+export function claimEpochDir(paths: EpochPaths, epoch: EpochIdentity): void {
+  if (!existsSync(paths.dir) || readdirSync(paths.dir).length === 0) return;
+  if (!existsSync(paths.epochFile)) throw new EpochDirInUseError(`${paths.dir} is not empty and holds no epoch.json: give another --out`);
+  let recorded: Record<string, unknown>;
+  try {
+    recorded = JSON.parse(readFileSync(paths.epochFile, "utf8")) as Record<string, unknown>;
+  } catch (error) {
+    throw new EpochDirInUseError(`${paths.epochFile}: unreadable (${(error as Error).message}); give another --out`);
+  }
+  for (const [field, value] of Object.entries(epoch)) {
+    if (String(recorded[field]) !== String(value)) {
+      throw new EpochDirInUseError(`${paths.epochFile} ${field}: holds another epoch (${String(recorded[field])}, this one ${String(value)}); give another --out or remove the directory`);
+    }
+  }
 }
 
 /** Creates the directory layout and copies both verification keys in. */

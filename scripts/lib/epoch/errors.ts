@@ -29,3 +29,16 @@ export class EpochChainError extends Error {
     this.name = "EpochChainError";
   }
 }
+
+/**
+ * The epoch directory already holds another epoch's record (other commitments or batch sizes), or
+ * files that are no record at all: writing there would mix two epochs' proofs, so nothing is
+ * written. The same epoch again (a rerun) is fine: its valid proofs are kept.
+ */
+export class EpochDirInUseError extends Error {
+  readonly code = "EPOCH_DIR_IN_USE";
+  constructor(message: string) {
+    super(message);
+    this.name = "EpochDirInUseError";
+  }
+}

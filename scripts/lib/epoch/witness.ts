@@ -16,7 +16,7 @@ import type { Dataset } from "../../../attribution/index.ts";
 import type { ChainConnection } from "../chain.ts";
 import { listDefences } from "../defences.ts";
 import { demoContributors } from "../demo-contributors.ts";
-import { epochPaths, initEpochDir, writeRecordFile, type EpochPaths } from "../epoch-record.ts";
+import { claimEpochDir, epochPaths, initEpochDir, writeRecordFile, type EpochPaths } from "../epoch-record.ts";
 import { writeJobsFile } from "../jobs-file.ts";
 import { contributorKeysFor, deployAndRegister } from "./register.ts";
 import { heldOutValidationSet, sealValidationSet } from "../validation-reveal.ts";
@@ -44,7 +44,10 @@ export interface WitnessEpochOptions {
    * verified multi-party ceremony, pinned in config/pinned-keys.json; refused if they differ).
    */
   readonly keySet?: KeySetName;
-  /** Epoch directory; default epochs/<chainId>-<settlement>-<epoch>. */
+  /**
+   * Epoch directory; default epochs/<chainId>-<settlement>-<epoch>-<first 8 hex digits of
+   * commitExamples>. One that holds another epoch is refused (EpochDirInUseError).
+   */
   readonly outDir?: string;
   readonly log?: SetupLog;
   /** Show progress bars / lines (default true). */
@@ -116,8 +119,12 @@ export async function witnessEpoch(chain: ChainConnection, inputs: EpochInputs, 
 
   const w = buildEpochWitness({ examples: claims, registrations, pool: options.pool, domain, exampleBatchSize, payoutBatchSize, config });
   const table = w.contributorTable;
-  const dir = resolve(options.outDir ?? join(PROJECT_ROOT, "epochs", `${chain.chainId}-${addresses.settlement}-${epoch}`));
+  // The default name carries the example commitment: a deterministic development chain gives every
+  // run the same settlement address, and a run on other data must not land in an earlier run's folder.
+  const commitPrefix = w.commitExamples.toString(16).padStart(64, "0").slice(0, 8);
+  const dir = resolve(options.outDir ?? join(PROJECT_ROOT, "epochs", `${chain.chainId}-${addresses.settlement}-${epoch}-${commitPrefix}`));
   const paths = epochPaths(dir);
+  claimEpochDir(paths, { domain, commitExamples: w.commitExamples, commitContributors: w.commitContributors, exampleBatchSize, payoutBatchSize });
   initEpochDir(paths, exampleKeys.vkeyPath, payoutKeys.vkeyPath);
   const demo = new Map(demoContributors().map((c) => [c.address.toLowerCase(), c]));
   const record = {
