@@ -15,6 +15,7 @@ import { keccak256, toUtf8Bytes } from "ethers";
 import { PROJECT_ROOT } from "../circuits/index.ts";
 import { config } from "../config/index.ts";
 import { demoContributors } from "../scripts/lib/demo-contributors.ts";
+import { clearQueue } from "../prover/index.ts";
 
 const execFileAsync = promisify(execFile);
 const work = mkdtempSync(join(tmpdir(), "cli-"));
@@ -66,6 +67,9 @@ test("an unknown flag or command exits 2 and names it (verify: 1, as before)", a
   const verify = await cli("verify", "some-dir", "--bogus");
   assert.equal(verify.code, 1);
   assert.match(verify.stderr, /unknown option '--bogus'/);
+  const neither = await cli("prove", "enqueue", "--queue", "redis://127.0.0.1:1");
+  assert.equal(neither.code, 2);
+  assert.match(neither.stderr, /give an epoch directory or --jobs FILE/);
 });
 
 test("a missing file is named: examples, jobs file, score output, config file, epoch directory", async () => {
@@ -137,6 +141,21 @@ test("a small epoch through the CLI, one process per stage: witness (config file
   assert.match(prove.stderr, new RegExp(`proving example_batch_${E}: ${w.exampleBatches}/${w.exampleBatches} proofs`));
   const again = await cli("prove", dir, "--json");
   assert.equal(JSON.parse(again.stdout).skipped, w.exampleBatches + w.payoutBatches, "a rerun keeps every valid proof");
+  if (process.env.REDIS_URL) {
+    // The same epoch directory onto the queue: both jobs files, every batch once, twice adds nothing.
+    const queue = ["--queue", process.env.REDIS_URL, "--queue-name", `cli-${process.pid}`];
+    try {
+      const enqueued = await cli("prove", "enqueue", dir, ...queue, "--json");
+      assert.equal(enqueued.code, 0, enqueued.stderr);
+      assert.deepEqual(JSON.parse(enqueued.stdout), { added: w.exampleBatches + w.payoutBatches, total: w.exampleBatches + w.payoutBatches });
+      const twice = await cli("prove", "enqueue", dir, ...queue, "--json");
+      assert.equal(JSON.parse(twice.stdout).added, 0);
+      const status = await cli("prove", "status", ...queue);
+      assert.equal(JSON.parse(status.stdout).waiting, w.exampleBatches + w.payoutBatches);
+    } finally {
+      await clearQueue(process.env.REDIS_URL, { queueName: `cli-${process.pid}` });
+    }
+  }
 
   // A new in-process chain: settle replays deployment and registration, then pays.
   const settle = await cli("settle", dir, "--json");

@@ -43,13 +43,19 @@ const queueOptions = (opts: Opts) => (opts.queueName === undefined ? {} : { queu
 const queueOption = () => new Option("--queue <url>", "Redis URL (default REDIS_URL)");
 const queueNameOption = () => new Option("--queue-name <name>", "queue name, to keep several epochs apart (default attribution-prover)");
 
+/** `--jobs FILE` as a one-file list, or undefined for an epoch directory; exactly one of them must be given. */
+function jobsFilesOf(dir: string | undefined, opts: Opts): string[] | undefined {
+  if ((dir === undefined) === (opts.jobs === undefined)) throw new UsageError("give an epoch directory or --jobs FILE (one of them)");
+  return dir === undefined ? [String(opts.jobs)] : undefined;
+}
+
 /** Proves locally; Ctrl-C closes the pool, removes half-written files and exits 130 (rerun to resume). */
 async function proveLocally(dir: string | undefined, opts: Opts, cmd: Command): Promise<void> {
-  if ((dir === undefined) === (opts.jobs === undefined)) throw new UsageError("give an epoch directory or --jobs FILE (one of them)");
+  const jobsFile = jobsFilesOf(dir, opts);
   const [{ createProverPool }, { readJobsFile }, { epochJobsFiles, proveEpochDir, proveJobsFiles, removeTempProofFiles }] = await Promise.all([
     import("../../prover/index.ts"), import("../lib/jobs-file.ts"), import("../lib/epoch/prove.ts"),
   ]);
-  const files = dir === undefined ? [String(opts.jobs)] : epochJobsFiles(dir);
+  const files = jobsFile ?? epochJobsFiles(dir!);
   const jobs: ProofJob[] = files.flatMap((f) => readJobsFile(f).jobs); // checks every file before the pool starts
   const pool = createProverPool(poolOptions(opts));
   let interrupted = false;
@@ -80,7 +86,7 @@ export function registerProve(program: Command): void {
     "attribution-prover prove epochs/demo",
     "attribution-prover prove --jobs jobs.json --workers 2",
     "attribution-prover prove worker --queue redis://10.0.0.5:6379      # on each machine",
-    "attribution-prover prove enqueue --queue redis://10.0.0.5:6379 --jobs epochs/demo/jobs/example.json --wait",
+    "attribution-prover prove enqueue epochs/demo --queue redis://10.0.0.5:6379 --wait",
   ]);
 
   withExamples(prove.command("local [epoch-dir]", { isDefault: true }).alias("prove")
@@ -89,16 +95,23 @@ export function registerProve(program: Command): void {
   ["attribution-prover prove epochs/demo", "attribution-prover prove local --jobs jobs.json --workers 2 --json"])
     .action(async (dir: string | undefined, opts: Opts, cmd: Command) => proveLocally(dir, opts, cmd));
 
-  withExamples(prove.command("enqueue").description("put a jobs file's proofs on the queue (job id = proof identity: enqueueing twice adds nothing)")
-    .addOption(queueOption()).addOption(queueNameOption()).requiredOption("--jobs <file>", "the jobs file").option("--wait", "report progress until the queue is drained")
-    .addOption(jsonOption()), ["attribution-prover prove enqueue --queue redis://127.0.0.1:6379 --jobs epochs/demo/jobs/example.json --wait"])
-    .action(async (opts: Opts, cmd: Command) => {
+  withExamples(prove.command("enqueue [epoch-dir]").description("put an epoch directory's proofs (or a jobs file's) on the queue (job id = proof identity: enqueueing twice adds nothing)")
+    .addOption(queueOption()).addOption(queueNameOption()).option("--jobs <file>", "a jobs file instead of an epoch directory").option("--wait", "report progress until the queue is drained")
+    .addOption(jsonOption()), ["attribution-prover prove enqueue epochs/demo --queue redis://127.0.0.1:6379 --wait", "attribution-prover prove enqueue --queue redis://127.0.0.1:6379 --jobs epochs/demo/jobs/example.json"])
+    .action(async (dir: string | undefined, opts: Opts, cmd: Command) => {
+      const files = jobsFilesOf(dir, opts);
       const url = queueUrl(opts);
-      const [{ enqueueProofJobs, waitForQueue }, { readJobsFile }, { startProgress }] = await Promise.all([
-        import("../../prover/index.ts"), import("../lib/jobs-file.ts"), import("../lib/progress.ts"),
+      const [{ enqueueProofJobs, waitForQueue }, { readJobsFile }, { startProgress }, { epochJobsFiles }] = await Promise.all([
+        import("../../prover/index.ts"), import("../lib/jobs-file.ts"), import("../lib/progress.ts"), import("../lib/epoch/prove.ts"),
       ]);
-      const { keys, jobs } = readJobsFile(String(opts.jobs));
-      const { added, total } = await enqueueProofJobs(url, keys, jobs, queueOptions(opts));
+      const sets = (files ?? epochJobsFiles(dir!)).map((f) => readJobsFile(f)); // every file checked before anything is queued
+      let added = 0;
+      let total = 0;
+      for (const { keys, jobs } of sets) {
+        const r = await enqueueProofJobs(url, keys, jobs, queueOptions(opts));
+        added += r.added;
+        total += r.total;
+      }
       const json = cmd.opts().json === true;
       if (!json) console.log(`${added} jobs added, ${total - added} already on the queue`);
       if (!opts.wait) {
