@@ -17,9 +17,8 @@
  * (bench-results/epoch-<N>.json).
  */
 import { createHash } from "node:crypto";
-import { spawn, type ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { exampleCircuitName, payoutCircuitName, PROJECT_ROOT, toJson, writeFileAtomic } from "../circuits/index.ts";
@@ -29,6 +28,8 @@ import {
   createProverPool, enqueueProofJobs, clearQueue, proveBatches, readProofFile, waitForQueue, type ProofJob,
 } from "../prover/index.ts";
 import { buildEpochWitness, epochDomain, registrationCommitment, type ExampleScore, type Registration } from "../witness/index.ts";
+import { peakRssMiB, startQueueWorkerProcess } from "./lib/bench-queue.ts";
+import { formatTable } from "./lib/format-table.ts";
 import { startProgress } from "./lib/progress.ts";
 
 const { values } = parseArgs({
@@ -142,40 +143,19 @@ async function provePool(): Promise<RunRow> {
   return { mode: "pool", backend, workers: `1 process, ${pool.size} threads`, proofs: totalProofs, proved, wallMs, peakRssMiB: [process.resourceUsage().maxRSS / 1024] };
 }
 
-// 3. The queue: `prover worker` processes, each with its share of the cores.
-function peakRssMiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmHWM:"));
-  return line ? Number(line.split(/\s+/)[1]) / 1024 : Number.NaN;
-}
-
-function startQueueWorker(url: string, queueName: string, threads: number, provedBy: Map<string, number>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["scripts/cli.ts", "prove", "worker", "--queue", url, "--queue-name", queueName, "--workers", String(threads), ...(nativeBinary === undefined ? [] : ["--native", nativeBinary])], {
-    cwd: PROJECT_ROOT,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    let pending = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      pending += chunk.toString();
-      const lines = pending.split("\n");
-      pending = lines.pop()!;
-      for (const line of lines) {
-        if (line.startsWith("worker ready")) resolve(child);
-        const proved = /^proved (\S+) /.exec(line);
-        if (proved) provedBy.set(proved[1]!, (provedBy.get(proved[1]!) ?? 0) + 1);
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`queue worker exited with ${code} before it was ready`)));
-  });
-}
-
+// 3. The queue: `prove worker` processes, each with its share of the cores.
 async function proveQueue(url: string): Promise<RunRow> {
   const circuits = circuitsIn(join(dir, "queue"));
   mkdirSync(join(dir, "queue"), { recursive: true });
   const queueName = `bench-epoch-${N}`;
   const threads = Math.max(1, Math.floor(cores / queueWorkers));
   const provedBy = new Map<string, number>();
-  const children = await Promise.all(Array.from({ length: queueWorkers }, () => startQueueWorker(url, queueName, threads, provedBy)));
+  const countProved = (line: string) => {
+    const proved = /^proved (\S+) /.exec(line);
+    if (proved) provedBy.set(proved[1]!, (provedBy.get(proved[1]!) ?? 0) + 1);
+  };
+  const native = nativeBinary === undefined ? [] : ["--native", nativeBinary];
+  const children = await Promise.all(Array.from({ length: queueWorkers }, () => startQueueWorkerProcess(url, queueName, threads, native, countProved)));
   const bar = startProgress("queue", totalProofs, "proofs");
   const start = performance.now();
   try {
@@ -205,19 +185,14 @@ if (values.mode !== "pool") rows.push(await proveQueue(queueUrl!));
 const pool = rows.find((r) => r.mode === "pool" && r.proved > 0) ?? rows.find((r) => r.proved > 0);
 const coreSecondsPerExample = pool ? ((pool.wallMs / 1000) * cores) / ((pool.proved / pool.proofs) * N) : undefined;
 const projection = coreSecondsPerExample === undefined ? undefined : [1, 16, 64].map((k) => ({ cores: k, hours: (1_000_000 * coreSecondsPerExample) / k / 3600 }));
-const table = (head: string[], body: (string | number)[][]) => {
-  const cells = body.map((r) => r.map(String));
-  const wd = head.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
-  return [head.map((h, i) => h.padEnd(wd[i]!)).join("  "), wd.map((x) => "-".repeat(x)).join("  "), ...cells.map((r) => r.map((c, i) => (i < 2 ? c.padEnd(wd[i]!) : c.padStart(wd[i]!))).join("  "))].join("\n");
-};
 console.log(`\nEpoch of ${N} examples, ${C} contributors: ${w.exampleBatches.length} ExampleBatch(${E}) + ${w.payoutBatches.length} PayoutBatch(${B}) proofs on ${cores} cores; witness (policy, tables, commitments, batches) ${(witnessMs / 1000).toFixed(1)} s`);
 // Rates count the proofs made in this run: a resumed run skipped the valid ones already there.
-console.log(table(["mode", "backend", "workers", "proofs", "proved now", "wall s", "ms/proof", "examples/s", "peak RSS MiB"], rows.map((r) => [
+console.log(formatTable(["mode", "backend", "workers", "proofs", "proved now", "wall s", "ms/proof", "examples/s", "peak RSS MiB"], rows.map((r) => [
   r.mode, r.backend, r.workers, r.proofs, r.proved, (r.wallMs / 1000).toFixed(0), (r.wallMs / r.proved).toFixed(0), ((r.proved / r.proofs) * N * 1000 / r.wallMs).toFixed(1), r.peakRssMiB.map((m) => m.toFixed(0)).join(" + "),
-])));
+], 2)));
 if (projection && coreSecondsPerExample !== undefined) {
   console.log(`\nProjection of a 1,000,000-example epoch: T(k) = 1,000,000 x c / k, c = ${coreSecondsPerExample.toFixed(4)} core-seconds per example measured above (${pool!.mode}, ${pool!.backend}: wall x ${cores} cores / examples proved; payout proofs amortised; perfect scaling assumed, proofs are independent)`);
-  console.log(table(["cores", "hours"], projection.map((p) => [p.cores, p.hours.toFixed(2)])));
+  console.log(formatTable(["cores", "hours"], projection.map((p) => [p.cores, p.hours.toFixed(2)])));
 }
 mkdirSync(join(out, ".."), { recursive: true });
 writeFileAtomic(out, toJson({

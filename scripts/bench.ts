@@ -20,6 +20,7 @@ import { benchmarkProving, type BenchmarkRow } from "../prover/index.ts";
 import { buildExampleBatches, buildPayoutBatches, splitPool } from "../witness/index.ts";
 import { measureGas, type GasResult } from "./lib/bench-gas.ts";
 import { benchQueueWorker, type QueueBenchRow } from "./lib/bench-queue.ts";
+import { formatTable } from "./lib/format-table.ts";
 
 const { values } = parseArgs({
   options: {
@@ -125,19 +126,14 @@ try {
 }
 
 // 3. Report.
-const table = (head: string[], body: (string | number)[][]) => {
-  const cells = body.map((r) => r.map(String));
-  const w = head.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
-  return [head.map((h, i) => h.padEnd(w[i]!)).join("  "), w.map((x) => "-".repeat(x)).join("  "), ...cells.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join("  "))].join("\n");
-};
 console.log(`\nCircuits (circom2 --O2): ${examplePerRow.toFixed(1)} constraints per example row (budget 400), ${exampleHeader.toFixed(0)} per example batch header; ${perRow.toFixed(1)} per payout row (budget 800), ${header.toFixed(0)} per payout batch header`);
-console.log(table(["instance", "rows", "constraints", "per row"], [
+console.log(formatTable(["instance", "rows", "constraints", "per row"], [
   ...exampleCompiled.map((c) => [exampleCircuitName(c.batchSize), c.batchSize, c.constraints, (c.constraints / c.batchSize).toFixed(1)]),
   ...compiled.map((c) => [payoutCircuitName(c.batchSize), c.batchSize, c.constraints, (c.constraints / c.batchSize).toFixed(1)]),
 ]));
 for (const p of proving) {
   console.log(`\nProving PayoutBatch(${p.batchSize}), ${p.constraints} constraints, ${p.rows[0]!.jobs} batches, ${cores} cores (warm: workers started, keys loaded)`);
-  console.log(table(["setting", "ms/proof", "proofs/s", "rows/s", "cold s"], p.rows.map((r) => [r.label, r.msPerProof.toFixed(0), r.proofsPerSecond.toFixed(2), (r.proofsPerSecond * p.batchSize).toFixed(1), (r.coldMs / 1000).toFixed(2)])));
+  console.log(formatTable(["setting", "ms/proof", "proofs/s", "rows/s", "cold s"], p.rows.map((r) => [r.label, r.msPerProof.toFixed(0), r.proofsPerSecond.toFixed(2), (r.proofsPerSecond * p.batchSize).toFixed(1), (r.coldMs / 1000).toFixed(2)])));
   console.log(`speed-up all cores vs 1 worker: ${p.speedup.toFixed(2)}x (${(p.speedup / cores).toFixed(2)} x cores)`);
 }
 if (exampleProving) {
@@ -152,7 +148,7 @@ else if (queueProving) {
   console.log(`Queue worker (one process, pool of ${queueProving.workers}, ${queueProving.jobs} ExampleBatch jobs, enqueue to drained): ${(queueProving.wallMs / 1000).toFixed(2)} s, ${queueProving.examplesPerSecond.toFixed(1)} examples proved per second, peak RSS ${queueProving.peakRssMiB.toFixed(0)} MiB`);
 }
 console.log(`\nGas per contributor, full flow (fresh holders, whole transactions, proof verification included; registration is paid by each contributor and shown apart)`);
-console.log(table(["E", "B", "contributors", "examples", "example batch", "payout batch", "reveal", "finalize", "release", "flow/contributor", "bare transfer", "ratio", "registration"], gas.map((g) => [
+console.log(formatTable(["E", "B", "contributors", "examples", "example batch", "payout batch", "reveal", "finalize", "release", "flow/contributor", "bare transfer", "ratio", "registration"], gas.map((g) => [
   g.exampleBatchSize, g.payoutBatchSize, g.contributors, g.examples, g.perExampleBatch.toFixed(0), g.perPayoutBatch.toFixed(0), g.reveal, g.finalize, g.perRelease.toFixed(0),
   g.settlementGasPerContributor.toFixed(0), g.bareTransferGasPerContributor.toFixed(0), g.ratio.toFixed(2), g.perRegistration.toFixed(0),
 ])));

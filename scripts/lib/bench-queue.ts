@@ -4,7 +4,7 @@
  * second through the queue) and the worker process's peak RSS (VmHWM of /proc/<pid>/status, all
  * its pool threads included).
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../../circuits/index.ts";
@@ -17,27 +17,44 @@ export interface QueueBenchRow {
   readonly peakRssMiB: number;
 }
 
-function peakRssMiB(pid: number): number {
+/** Peak RSS of a live process in MiB (VmHWM: all its threads). */
+export function peakRssMiB(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmHWM:"));
   return line ? Number(line.split(/\s+/)[1]) / 1024 : Number.NaN;
+}
+
+/**
+ * Starts one `prove worker` process on `queueName` with a pool of `threads` (extra flags, e.g.
+ * --native, appended); resolves once it says it is ready. `onLine` sees every stdout line (its
+ * "proved <job> ..." lines tell which process made which proof).
+ */
+export function startQueueWorkerProcess(
+  queueUrl: string, queueName: string, threads: number, extraArgs: readonly string[] = [], onLine?: (line: string) => void,
+): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ["scripts/cli.ts", "prove", "worker", "--queue", queueUrl, "--queue-name", queueName, "--workers", String(threads), ...extraArgs], {
+    cwd: PROJECT_ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    let pending = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      pending += chunk.toString();
+      const lines = pending.split("\n");
+      pending = lines.pop()!;
+      for (const line of lines) {
+        if (line.startsWith("worker ready")) resolve(child);
+        onLine?.(line);
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`queue worker exited with ${code} before it was ready`)));
+  });
 }
 
 /** Proves `jobs` (outPath under `dir`) through one worker process with a pool of `workers`. */
 export async function benchQueueWorker(queueUrl: string, keys: ProvingKeys, jobs: readonly ProofJob[], dir: string, workers: number): Promise<QueueBenchRow> {
   const queueName = `bench-${process.pid}-${Date.now()}`;
-  const child = spawn(process.execPath, ["scripts/cli.ts", "prove", "worker", "--queue", queueUrl, "--queue-name", queueName, "--workers", String(workers)], {
-    cwd: PROJECT_ROOT,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = await startQueueWorkerProcess(queueUrl, queueName, workers);
   try {
-    await new Promise<void>((resolve, reject) => {
-      let text = "";
-      child.stdout!.on("data", (c: Buffer) => {
-        text += c.toString();
-        if (text.includes("worker ready")) resolve();
-      });
-      child.once("exit", (code) => reject(new Error(`queue worker exited with ${code} before it was ready`)));
-    });
     const placed = jobs.map((j, i) => ({ ...j, outPath: join(dir, `queue-${i}.proof.json`) }));
     const start = performance.now();
     await enqueueProofJobs(queueUrl, keys, placed, { queueName });
