@@ -5,38 +5,20 @@
  * -> report, each stage a separate process handing over through the epoch directory.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { promisify } from "node:util";
 import { keccak256, toUtf8Bytes } from "ethers";
-import { PROJECT_ROOT } from "../circuits/index.ts";
 import { config } from "../config/index.ts";
 import { demoContributors } from "../scripts/lib/demo-contributors.ts";
 import { clearQueue } from "../prover/index.ts";
+import { runCli } from "./helpers/cli.ts";
 
-const execFileAsync = promisify(execFile);
 const work = mkdtempSync(join(tmpdir(), "cli-"));
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs the CLI; resolves with its exit code and output whatever the code. */
-async function cli(...args: string[]): Promise<Run> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "cli.ts"), ...args], { cwd: PROJECT_ROOT, maxBuffer: 1 << 26 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: unknown; stdout?: string; stderr?: string };
-    if (typeof e.code !== "number") throw error;
-    return { code: e.code, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
+const cli = runCli;
 
 const COMMANDS = [
   "setup", "setup keys", "setup ptau dev", "setup phase2 contribute", "setup ceremony demo",

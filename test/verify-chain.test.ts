@@ -6,8 +6,6 @@
  * amount or a parameter on chain.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,13 +13,13 @@ import { after, before, test } from "node:test";
 import { JsonRpcProvider } from "ethers";
 import { attributionSection, decodeTrainingData, encodeTrainingData, runAttribution, scoreFormatOf, writeAttribution } from "../attribution/index.ts";
 import type { AttributionConfig } from "../config/attribution.ts";
-import { PROJECT_ROOT } from "../circuits/index.ts";
 import { config } from "../config/index.ts";
 import { runEpoch } from "../scripts/lib/run-epoch.ts";
 import {
   compareWithChain, EpochVerifyError, readChainEpoch, readEpochRecord, verifyEpoch, type ChainSource, type EpochVerifyErrorCode, type FailureLocation,
 } from "../verify/index.ts";
 import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
+import { runCli } from "./helpers/cli.ts";
 
 const work = mkdtempSync(join(tmpdir(), "verify-chain-"));
 const dir = join(work, "epoch");
@@ -171,17 +169,8 @@ test("an amount or a parameter that differs on chain: PAYOUT_MISMATCH for a tran
   assert.throws(() => compareWithChain(record, { ...onChain, opened: { ...onChain.opened, pool: onChain.opened.pool + 1n } }, config), (e: unknown) => e instanceof EpochVerifyError && e.code === "CHAIN_MISMATCH" && e.where.field === "EpochOpened.pool");
 });
 
-const execFileAsync = promisify(execFile);
-async function cli(...args: string[]): Promise<{ code: number; stdout: string }> {
-  try {
-    const { stdout } = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "cli.ts"), "verify", ...args], { cwd: PROJECT_ROOT });
-    return { code: 0, stdout };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string };
-    if (typeof e.code !== "number") throw error;
-    return { code: e.code, stdout: e.stdout ?? "" };
-  }
-}
+/** Runs the CLI's verify command; resolves with its exit code and output. */
+const cli = (...args: string[]) => runCli("verify", ...args);
 
 test("npm run verify -- --rpc URL --contract ADDR --epoch N: exit 0 and the report; exit 1 for a directory and --contract together", async () => {
   const pass = await cli("--rpc", chain.rpcUrl, "--contract", chain.settlement, "--epoch", String(chain.epoch), "--json", "--no-snarkjs");

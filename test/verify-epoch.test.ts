@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { keccak256, toUtf8Bytes } from "ethers";
-import { PROJECT_ROOT } from "../circuits/index.ts";
 import { config } from "../config/index.ts";
 import { runEpoch } from "../scripts/lib/run-epoch.ts";
 import { demoContributors } from "../scripts/lib/demo-contributors.ts";
@@ -14,6 +11,7 @@ import {
   BASE_FIELD_ORDER, contributorView, EpochVerifyError, readEpochRecord, SCALAR_FIELD_ORDER, verifyEpoch, type EpochVerifyErrorCode, type FailureLocation,
 } from "../verify/index.ts";
 import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
+import { runCli } from "./helpers/cli.ts";
 
 const E = config.exampleBatch.testSize;
 const B = config.payoutBatch.testSize;
@@ -151,18 +149,8 @@ test("registration order swapped: the policy credits the shared example to the o
   await expectFailure(dir, "POLICY_MISMATCH", { file: "examples.json", field: "contributor" });
 });
 
-const execFileAsync = promisify(execFile);
-/** Runs the CLI's verify command; resolves with its exit code and stdout. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string }> {
-  try {
-    const { stdout } = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "cli.ts"), "verify", ...args], { cwd: PROJECT_ROOT });
-    return { code: 0, stdout };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string };
-    if (typeof e.code !== "number") throw error;
-    return { code: e.code, stdout: e.stdout ?? "" };
-  }
-}
+/** Runs the CLI's verify command; resolves with its exit code and output. */
+const cli = (...args: string[]) => runCli("verify", ...args);
 
 test("--scores: the examples file the epoch was settled from matches exactly; one score changed by one fixed-point unit is named", async () => {
   const file = join(work, "examples.csv");
