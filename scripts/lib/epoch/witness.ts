@@ -11,14 +11,14 @@ import { getAddress, keccak256, toUtf8Bytes } from "ethers";
 import { exampleCircuitName, payoutCircuitName, PROJECT_ROOT, type SetupLog } from "../../../circuits/index.ts";
 import { loadCircuitKeys, type KeySetKeys, type KeySetName } from "../../../circuits/ceremony/index.ts";
 import { config as defaultConfig, type ProtocolConfig } from "../../../config/index.ts";
-import { buildEpochWitness, readExamplesFile, type EpochWitness, type ExampleBatch, type ExampleClaim, type PayoutBatch } from "../../../witness/index.ts";
+import { buildEpochWitness, readExamplesFile, type EpochWitness, type ExampleBatch, type PayoutBatch } from "../../../witness/index.ts";
 import type { Dataset } from "../../../attribution/index.ts";
 import type { ChainConnection } from "../chain.ts";
 import { listDefences } from "../defences.ts";
 import { demoContributors } from "../demo-contributors.ts";
 import { claimEpochDir, epochPaths, initEpochDir, writeRecordFile, type EpochPaths } from "../epoch-record.ts";
 import { writeJobsFile } from "../jobs-file.ts";
-import { contributorKeysFor, deployAndRegister } from "./register.ts";
+import { contributorKeysFor, deployAndRegister, type RegisterOptions } from "./register.ts";
 import { heldOutValidationSet, sealValidationSet } from "../validation-reveal.ts";
 
 export interface WitnessEpochOptions {
@@ -61,14 +61,9 @@ export interface WitnessEpochOptions {
 }
 
 /** What the witness stage needs before it touches a chain: read and checked first, so bad input deploys nothing. */
-export interface EpochInputs {
+export interface EpochInputs
+  extends Pick<RegisterOptions, "claims" | "contributorKeys" | "exampleKeys" | "payoutKeys" | "exampleBatchSize" | "payoutBatchSize"> {
   readonly examplesFile: string;
-  readonly claims: readonly ExampleClaim[];
-  readonly contributorKeys: ReadonlyMap<string, string>;
-  readonly exampleKeys: KeySetKeys;
-  readonly payoutKeys: KeySetKeys;
-  readonly exampleBatchSize: number;
-  readonly payoutBatchSize: number;
 }
 
 export interface WitnessedEpoch {
