@@ -4,8 +4,10 @@
  * (token, registry, both verifiers, batch sizes), its events (EpochOpened, every batch verified,
  * EpochFinalized, BatchReleased), the arguments of every submitExampleBatch / submitPayoutBatch
  * from the calldata of the transaction that emitted the batch event (claims, payout words,
- * proof), the registry's Registered events, the token Transfers of this epoch's releases and the
- * runtime code of both verifiers. Nothing is checked here but the shape: chain.ts compares,
+ * proof), the words of every release from its calldata (what was actually paid), the registry's
+ * Registered events, every payment of this epoch's releases (a token Transfer from the
+ * settlement, or a PayoutDeferred credit where the transfer reverted and the payee must
+ * withdraw()) and the runtime code of both verifiers. Nothing is checked here but the shape: chain.ts compares,
  * chain-record.ts rebuilds what the contract verified.
  *
  * A batch submitted through another contract (a multisig, a batcher) has calldata that is not a
@@ -30,6 +32,8 @@ const SETTLEMENT_ABI = [
   "event PayoutBatchVerified(uint64 indexed epoch, uint32 batchIndex, uint256 chainOut, bytes32 wordsHash)",
   "event EpochFinalized(uint64 indexed epoch, uint256 paid, uint256 dust)",
   "event BatchReleased(uint64 indexed epoch, uint32 batchIndex, uint256 paid)",
+  "function release(uint64 epoch, uint32 batchIndex, uint256[] words)",
+  "event PayoutDeferred(uint64 indexed epoch, address indexed payee, uint256 amount)",
 ];
 const REGISTRY_ABI = ["event Registered(uint64 indexed epoch, address indexed contributor, uint32 order, bytes32 examplesCommitment, uint32 exampleCount)"];
 const TOKEN_ABI = ["event Transfer(address indexed from, address indexed to, uint256 value)"];
@@ -61,6 +65,16 @@ export interface ChainPayoutBatch {
   readonly proof: CalldataProof;
 }
 
+/** One payment of a release: a token Transfer to the payee, or a PayoutDeferred credit it withdraws later. */
+export interface ChainPayment {
+  readonly payee: bigint;
+  readonly amount: bigint;
+  readonly kind: "Transfer" | "PayoutDeferred";
+  /** The payout batch whose release made it. */
+  readonly batchIndex: number;
+  readonly txHash: string;
+}
+
 /** One epoch as the chain holds it. */
 export interface ChainEpoch {
   readonly rpcUrl: string;
@@ -80,8 +94,10 @@ export interface ChainEpoch {
   /** EpochFinalized, when the epoch was finalized. */
   readonly finalized?: { readonly paid: bigint; readonly dust: bigint };
   readonly registrations: readonly RecordedRegistration[];
-  /** Sum of the token Transfers from the settlement in this epoch's BatchReleased transactions, per recipient. */
-  readonly transfers: ReadonlyMap<bigint, bigint>;
+  /** Every payment of this epoch's BatchReleased transactions, in log order. */
+  readonly payments: readonly ChainPayment[];
+  /** The words each release paid (its calldata), by payout batch index. */
+  readonly releasedWords: ReadonlyMap<number, readonly bigint[]>;
   readonly releasedBatches: number;
   /** eth_getCode of each verifier, lower-case 0x hex. */
   readonly verifierCode: { readonly example: string; readonly payout: string };
@@ -134,15 +150,17 @@ export async function readChainEpoch(rpcUrl: string, settlement: string, epoch: 
     }));
 
     const finalizedEvents = await events("EpochFinalized");
-    const releases = await events("BatchReleased");
-    const releaseTxs = new Set(releases.map((e) => e.transactionHash));
-    // Only the transfers of this epoch's releases (one settlement contract serves many epochs).
+    const { releasedWords, batchOfTx } = await releasesOf(await events("BatchReleased"), s, provider, settlement);
+    // Only the payments of this epoch's releases (one settlement contract serves many epochs).
     const tokenContract = new Contract(token, TOKEN_ABI, provider);
-    const transfers = new Map<bigint, bigint>();
-    for (const e of (await tokenContract.queryFilter(tokenContract.filters.Transfer!(settlement), 0)) as EventLog[]) {
-      if (!releaseTxs.has(e.transactionHash)) continue;
-      const to = BigInt(e.args.to as string);
-      transfers.set(to, (transfers.get(to) ?? 0n) + (e.args.value as bigint));
+    const payments: ChainPayment[] = [];
+    const paymentLogs = [
+      ...((await tokenContract.queryFilter(tokenContract.filters.Transfer!(settlement), 0)) as EventLog[]).map((e) => ({ e, kind: "Transfer" as const, payee: e.args.to as string, amount: e.args.value as bigint })),
+      ...(await events("PayoutDeferred")).map((e) => ({ e, kind: "PayoutDeferred" as const, payee: e.args.payee as string, amount: e.args.amount as bigint })),
+    ].sort((a, b) => a.e.blockNumber - b.e.blockNumber || a.e.index - b.e.index);
+    for (const { e, kind, payee, amount } of paymentLogs) {
+      const batchIndex = batchOfTx.get(e.transactionHash);
+      if (batchIndex !== undefined) payments.push({ payee: BigInt(payee), amount, kind, batchIndex, txHash: e.transactionHash });
     }
     const registryContract = new Contract(registry, REGISTRY_ABI, provider);
     const registrations = ((await registryContract.queryFilter(registryContract.filters.Registered!(epoch), 0)) as EventLog[])
@@ -159,10 +177,35 @@ export async function readChainEpoch(rpcUrl: string, settlement: string, epoch: 
       },
       exampleBatches, payoutBatches,
       ...(finalizedEvents.length === 1 ? { finalized: { paid: finalizedEvents[0]!.args.paid as bigint, dust: finalizedEvents[0]!.args.dust as bigint } } : {}),
-      registrations, transfers, releasedBatches: releases.length,
+      registrations, payments, releasedWords, releasedBatches: releasedWords.size,
       verifierCode: { example: exampleCode.toLowerCase(), payout: payoutCode.toLowerCase() },
     };
   } finally {
     provider.destroy();
   }
+}
+
+/**
+ * The words each BatchReleased transaction paid, from its release calldata (the contract checked
+ * them against the stored hash; the skeptic re-derives their digest), and the batch of each
+ * release transaction.
+ */
+async function releasesOf(releases: readonly EventLog[], s: Contract, provider: ReturnType<typeof openProvider>, settlement: string) {
+  const releasedWords = new Map<number, readonly bigint[]>();
+  const batchOfTx = new Map<string, number>();
+  for (const e of releases) {
+    const batchIndex = Number(e.args.batchIndex);
+    const tx = await provider.getTransaction(e.transactionHash);
+    let args;
+    try {
+      if (tx?.to?.toLowerCase() !== settlement.toLowerCase()) throw new Error("not a direct call");
+      args = s.interface.decodeFunctionData("release", tx.data);
+    } catch (error) {
+      return mismatch(`BatchReleased of batch ${batchIndex} was emitted by transaction ${e.transactionHash}, which is not a direct release call to ${settlement} (${(error as Error).message})`, `BatchReleased[${batchIndex}]`);
+    }
+    if (Number(args.batchIndex) !== batchIndex) mismatch(`transaction ${e.transactionHash} releases batch ${args.batchIndex}, its BatchReleased event says ${batchIndex}`, `BatchReleased[${batchIndex}]`);
+    releasedWords.set(batchIndex, [...(args.words as bigint[])]);
+    batchOfTx.set(e.transactionHash, batchIndex);
+  }
+  return { releasedWords, batchOfTx };
 }

@@ -3,10 +3,14 @@
  * verify/epoch.ts runs the same checks on it as on an epoch directory. Rebuilt exactly as
  * PayoutSettlement did when it verified each batch:
  *   - each proof from its transaction's calldata, back in snarkjs's form;
- *   - each proof's public signals [chainOut, digest, rho] from the claim in the calldata and the
- *     contract's running state (the previous batch's chainOut and hashOut, the last payee so far,
- *     EpochOpened's domain, r, pool and S), with witness/'s digest functions;
- *   - the payees (address, reward) from the payout words, the registrations from the registry.
+ *   - each proof's public signals ([chainOut, digest, r, rho], or the legacy [chainOut, digest,
+ *     rho], by the keys' nPublic) from the claim in the calldata and the contract's running state
+ *     (the previous batch's chainOut and hashOut, the last payee so far, EpochOpened's domain, r,
+ *     pool and S), with the skeptic's own digest model (model/digest.ts);
+ *   - a released payout batch's digest from the words its release PAID (the release calldata),
+ *     not only the words submitted: the proof must hold for what was paid, so a release of other
+ *     words fails that batch's proof check (and the chain check names the batch);
+ *   - the payees (address, reward) from the paid words, the registrations from the registry.
  * The tables are not on chain, only their commitments: the rows cannot be re-committed or the
  * policy re-run from here (epoch.ts says so in its report). Verification keys are not on chain
  * either: they come from a key source (`keys`), and the chain check compares each deployed
@@ -17,10 +21,11 @@ import { join } from "node:path";
 import { exampleCircuitName, payoutCircuitName } from "../circuits/index.ts";
 import { loadCircuitKeys, type KeySetName } from "../circuits/ceremony/index.ts";
 import type { ProtocolConfig } from "../config/index.ts";
-import { digestChallenge, exampleDigestChallenge, hornerDigest } from "../witness/index.ts";
 import { EpochVerifyError } from "./epoch-errors.ts";
-import type { CalldataProof, ChainEpoch } from "./chain-read.ts";
+import { exampleDigest, payoutDigest, publicSignalsOf, type StatementLayout } from "./model/index.ts";
+import type { CalldataProof, ChainEpoch, ChainPayoutBatch } from "./chain-read.ts";
 import type { PublicRecord, RecordedPayee, RecordedProof } from "./record.ts";
+import { recordLayout } from "./statement-layout.ts";
 import { vkeyHash } from "./vkey-hash.ts";
 
 /** Verification keys: a directory holding example_ and payout_verification_key.json, or a key set of this project. */
@@ -61,19 +66,24 @@ function snarkjsProof(p: CalldataProof) {
 
 const proofName = (kind: string, index: number, txHash: string) => `chain ${kind} batch ${index} (tx ${txHash})`;
 
+/** The words payout batch `b` paid: its release's calldata once released, else the words submitted. */
+export function paidWords(chain: Pick<ChainEpoch, "releasedWords">, b: ChainPayoutBatch): readonly bigint[] {
+  return chain.releasedWords.get(b.index) ?? b.words;
+}
+
 /**
- * Every proof of `chain` with the public signals the contract verified it against, and the payees
- * of its payout words, in batch order.
+ * Every proof of `chain` with the public signals (in `layout`) the contract verified it against,
+ * the payout batches' over the words they paid, and the payees of those words, in batch order.
  */
-export function chainProofs(chain: ChainEpoch, config: Pick<ProtocolConfig, "widths">): { exampleProofs: RecordedProof[]; payoutProofs: RecordedProof[]; payees: RecordedPayee[] } {
-  const { opened } = chain;
+export function chainProofs(chain: ChainEpoch, config: Pick<ProtocolConfig, "widths">, layout: StatementLayout): { exampleProofs: RecordedProof[]; payoutProofs: RecordedProof[]; payees: RecordedPayee[] } {
+  const { domain, r, pool, total } = chain.opened;
+  const signals = (chainOut: bigint, d: { digest: bigint; rho: bigint }) => publicSignalsOf(layout, { chainOut, digest: d.digest, r, rho: d.rho }).map(String);
   const exampleProofs: RecordedProof[] = [];
   let chainIn = 0n;
   let hashIn = 0n;
   for (const b of chain.exampleBatches) {
-    const header = [chainIn, opened.domain, opened.r, hashIn, b.hashOut, b.scoreSum, b.rlcSum];
-    const rho = exampleDigestChallenge(b.chainOut, header);
-    exampleProofs.push({ file: proofName("example", b.index, b.txHash), index: b.index, json: { proof: snarkjsProof(b.proof), publicSignals: [b.chainOut, hornerDigest(header, rho), rho].map(String) } });
+    const d = exampleDigest(b.chainOut, { chainIn, domain, r, hashIn, hashOut: b.hashOut, scoreSum: b.scoreSum, rlcSum: b.rlcSum });
+    exampleProofs.push({ file: proofName("example", b.index, b.txHash), index: b.index, json: { proof: snarkjsProof(b.proof), publicSignals: signals(b.chainOut, d) } });
     chainIn = b.chainOut;
     hashIn = b.hashOut;
   }
@@ -84,14 +94,14 @@ export function chainProofs(chain: ChainEpoch, config: Pick<ProtocolConfig, "wid
   chainIn = 0n;
   let addressIn = 0n;
   for (const b of chain.payoutBatches) {
-    const header = [chainIn, opened.domain, opened.pool, opened.total, addressIn, b.amountSum, opened.r, BigInt(b.index), b.rlcSum];
-    const rho = digestChallenge(b.chainOut, header, b.words);
-    payoutProofs.push({ file: proofName("payout", b.index, b.txHash), index: b.index, json: { proof: snarkjsProof(b.proof), publicSignals: [b.chainOut, hornerDigest([...header, ...b.words], rho), rho].map(String) } });
-    for (const word of b.words) {
+    const words = paidWords(chain, b);
+    const d = payoutDigest(b.chainOut, { chainIn, domain, pool, total, addressIn, amountSum: b.amountSum, r, batchIndex: BigInt(b.index), rlcSum: b.rlcSum }, words);
+    payoutProofs.push({ file: proofName("payout", b.index, b.txHash), index: b.index, json: { proof: snarkjsProof(b.proof), publicSignals: signals(b.chainOut, d) } });
+    // The contract's addressIn of the next batch is the last payee of the words it verified.
+    for (const word of b.words) if ((word & addressMask) !== 0n) addressIn = word & addressMask;
+    for (const word of words) {
       const address = word & addressMask;
-      if (address === 0n) continue; // padding
-      payees.push({ address, reward: word >> addressBits });
-      addressIn = address;
+      if (address !== 0n) payees.push({ address, reward: word >> addressBits });
     }
     chainIn = b.chainOut;
   }
@@ -106,7 +116,7 @@ export function recordFromChain(chain: ChainEpoch, keys: KeyTexts, config: Pick<
       throw new EpochVerifyError("RECORD_MALFORMED", "record", `epoch ${chain.epoch} has ${verified} of ${count} ${kind} batches verified on chain: it is not settled`, { file: "chain", field: `${kind}Batches` });
     }
   }
-  const { exampleProofs, payoutProofs, payees } = chainProofs(chain, config);
+  const { exampleProofs, payoutProofs, payees } = chainProofs(chain, config, recordLayout({ exampleKeyText: keys.example, payoutKeyText: keys.payout }));
   const paid = payees.reduce((sum, p) => sum + p.reward, 0n);
   const circuit = (name: string, text: string) => ({ name, vkeyHash: vkeyHash(text), keySet: keys.origin });
   return {

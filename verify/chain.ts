@@ -9,9 +9,12 @@
  *     contract verified it against (rebuilt by chain-record.ts) equal the record's proof file;
  *   - the payout words equal the contributor table's (address, reward) rows, else PAYOUT_MISMATCH;
  *   - the registry's Registered events equal the registrations the policy was run on;
- *   - EpochFinalized's dust; the token Transfers of this epoch's BatchReleased transactions pay
- *     each payee exactly its reward and nobody else (paid amounts, not balances), else
- *     PAYOUT_MISMATCH.
+ *   - every release paid exactly the words its batch was verified with (release calldata), else
+ *     PAYOUT_MISMATCH naming the batch;
+ *   - EpochFinalized's dust; the payments of this epoch's BatchReleased transactions pay each
+ *     payee with a positive reward exactly once, exactly its reward, by a token Transfer or a
+ *     PayoutDeferred credit (the pull fallback: a payee whose transfer reverts withdraws later),
+ *     and nobody else (paid amounts, not balances), else PAYOUT_MISMATCH.
  * For a record read from the chain the event comparisons hold by construction; the transfers and
  * the dust still check the payouts against the proven words.
  */
@@ -19,8 +22,9 @@ import type { ProtocolConfig } from "../config/index.ts";
 import { EpochVerifyError } from "./epoch-errors.ts";
 import type { CheckResult } from "./epoch.ts";
 import type { ChainEpoch } from "./chain-read.ts";
-import { chainProofs } from "./chain-record.ts";
+import { chainProofs, paidWords } from "./chain-record.ts";
 import type { PublicRecord } from "./record.ts";
+import { recordLayout } from "./statement-layout.ts";
 
 const mismatch = (message: string, field: string, file = "chain"): never => {
   throw new EpochVerifyError("CHAIN_MISMATCH", "chain", message, { file, field });
@@ -49,7 +53,7 @@ export function compareWithChain(record: PublicRecord, chain: ChainEpoch, config
   ];
   for (const [field, onChain, recorded] of expected) if (onChain !== recorded) mismatch(`EpochOpened ${field} is ${onChain}, the record has ${recorded}`, `EpochOpened.${field}`);
 
-  const rebuilt = chainProofs(chain, config);
+  const rebuilt = chainProofs(chain, config, recordLayout(record));
   for (const [name, recorded, onChain] of [["ExampleBatchVerified", record.exampleProofs, rebuilt.exampleProofs], ["PayoutBatchVerified", record.payoutProofs, rebuilt.payoutProofs]] as const) {
     for (const p of recorded) {
       const c = onChain.find((x) => x.index === p.index);
@@ -81,17 +85,44 @@ export function compareWithChain(record: PublicRecord, chain: ChainEpoch, config
   });
 
   if (chain.finalized && chain.finalized.dust !== record.dust) mismatch(`EpochFinalized dust is ${chain.finalized.dust}, the record's is ${record.dust}`, "EpochFinalized.dust");
-  const paid = new Map(chain.transfers);
-  record.payees.forEach((row, i) => {
-    const amount = paid.get(row.address) ?? 0n;
-    if (amount !== row.reward) {
-      throw new EpochVerifyError("PAYOUT_MISMATCH", "chain", `the settlement paid ${amount} to contributors.json row ${i}, its reward is ${row.reward}`, { file: "contributors.json", row: i, field: "reward", expected: String(row.reward), got: String(amount) });
-    }
-    paid.delete(row.address);
-  });
-  if (paid.size > 0) mismatch(`the settlement paid ${paid.size} address(es) outside the contributor table`, "Transfer");
+  checkReleasedWords(chain);
+  checkPayments(record, chain);
   return {
     check: "chain", status: "pass",
-    detail: `chain ${chain.chainId}: EpochOpened, ${chain.exampleBatches.length + chain.payoutBatches.length} verified batches (calldata proofs and signals), ${rebuilt.payees.length} payout words, ${chain.registrations.length} registrations, the dust and every Transfer of ${chain.releasedBatches} releases match the record`,
+    detail: `chain ${chain.chainId}: EpochOpened, ${chain.exampleBatches.length + chain.payoutBatches.length} verified batches (calldata proofs and signals), ${rebuilt.payees.length} payout words, ${chain.registrations.length} registrations, the words and every payment (Transfer or PayoutDeferred) of ${chain.releasedBatches} releases match the record`,
   };
+}
+
+const hex40 = (v: bigint) => `0x${v.toString(16).padStart(40, "0")}`;
+
+/** Each release paid the words its batch was verified with (the contract compares their hash; the skeptic does not rely on it). */
+function checkReleasedWords(chain: ChainEpoch): void {
+  for (const b of chain.payoutBatches) {
+    const paid = paidWords(chain, b);
+    if (!same(paid.map(String), b.words.map(String))) {
+      throw new EpochVerifyError("PAYOUT_MISMATCH", "chain", `payout batch ${b.index}: its release paid words that are not the words its proof was verified with (tx ${b.txHash})`, { file: "chain", row: b.index, field: `release[${b.index}].words` });
+    }
+  }
+}
+
+/**
+ * Every payee with a positive reward got exactly one payment of exactly its reward, a Transfer or
+ * a PayoutDeferred credit (never both: that would pay it twice), and nobody else was paid.
+ */
+function checkPayments(record: PublicRecord, chain: ChainEpoch): void {
+  const byPayee = new Map<bigint, ChainEpoch["payments"][number][]>();
+  for (const p of chain.payments) byPayee.set(p.payee, [...(byPayee.get(p.payee) ?? []), p]);
+  record.payees.forEach((row, i) => {
+    const got = byPayee.get(row.address) ?? [];
+    byPayee.delete(row.address);
+    const where = { file: "contributors.json", row: i, field: "reward", expected: String(row.reward) };
+    if (got.length > (row.reward > 0n ? 1 : 0)) {
+      throw new EpochVerifyError("PAYOUT_MISMATCH", "chain", `${hex40(row.address)} (contributors.json row ${i}) was paid ${got.length} times (${got.map((p) => `${p.kind} ${p.amount}`).join(", ")}), once is its due`, { ...where, got: got.map((p) => String(p.amount)).join("+") });
+    }
+    const amount = got[0]?.amount ?? 0n;
+    if (amount !== row.reward) {
+      throw new EpochVerifyError("PAYOUT_MISMATCH", "chain", `the settlement paid ${amount} to contributors.json row ${i}${got[0] ? ` (${got[0].kind})` : ""}, its reward is ${row.reward}`, { ...where, got: String(amount) });
+    }
+  });
+  if (byPayee.size > 0) mismatch(`the settlement paid ${byPayee.size} address(es) outside the contributor table, first ${hex40([...byPayee.keys()][0]!)}`, "Transfer");
 }

@@ -10,9 +10,8 @@
  */
 import { getAddress } from "ethers";
 import type { ProtocolConfig } from "../config/index.ts";
-import { buildEpochBatches } from "../witness/index.ts";
 import { EpochVerifyError } from "./epoch-errors.ts";
-import { recordTables } from "./epoch.ts";
+import { commitExampleTable } from "./model/index.ts";
 import type { EpochRecord } from "./record.ts";
 
 export interface CreditedExample {
@@ -62,8 +61,8 @@ export function contributorView(record: EpochRecord, address: string, config: Pr
   if (!reg || row < 0) {
     throw new EpochVerifyError("RECORD_MALFORMED", "record", `${address} is not a registrant of epoch ${record.epoch}`, { file: "registrations.json", field: "contributor" });
   }
-  const { examples, table } = recordTables(record);
-  const batches = buildEpochBatches(examples, table, record.domain, record.exampleBatchSize, record.payoutBatchSize, config).exampleBatches;
+  // The inclusion path: the chain values around each credited row's batch, by the skeptic's model.
+  const batches = commitExampleTable(record.examples, record.domain, record.exampleBatchSize, config.widths, config.hash.chainAbsorbWidth);
   const orderOf = new Map(record.registrations.map((r) => [r.contributor, r.order]));
   const dupOf = new Map(record.duplicates.map((d) => [d.hash, d]));
   const rowOfHash = new Map(record.examples.map((e, i) => [e.hash, i]));

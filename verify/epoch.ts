@@ -33,11 +33,10 @@ import * as snarkjs from "snarkjs";
 import type { Groth16Proof } from "snarkjs";
 import { config as defaultConfig, type ProtocolConfig } from "../config/index.ts";
 import { pinOf } from "../circuits/ceremony/index.ts";
-import {
-  buildEpochBatches, buildEpochWitness, epochChallenge, epochDomain, type ExampleRow, type ExampleScore, type PayoutTable,
-} from "../witness/index.ts";
 import { checkVerifierBytecode } from "./bytecode.ts";
 import { compareWithChain, checkChainIdentity } from "./chain.ts";
+import { checkCommitments } from "./check-commitments.ts";
+import { checkPolicy } from "./check-policy.ts";
 import { readChainEpoch, type ChainEpoch } from "./chain-read.ts";
 import { loadKeyTexts, recordFromChain, type KeySource } from "./chain-record.ts";
 import { EpochVerifyError, type EpochCheck } from "./epoch-errors.ts";
@@ -221,164 +220,6 @@ async function snarkjsVerdict(vk: unknown, p: RecordedProof): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** The record's tables as witness/ types (contributor indices checked). */
-export function recordTables(record: EpochRecord): { examples: ExampleRow[]; table: PayoutTable } {
-  const rows = record.contributors;
-  record.examples.forEach((e, i) => {
-    if (e.contributor >= rows.length) {
-      throw new EpochVerifyError("COMMITMENT_MISMATCH", "commitments", `examples.json row ${i}: contributor ${e.contributor} is not a row of contributors.json (${rows.length} rows)`, { file: "examples.json", row: i, field: "contributor" });
-    }
-  });
-  const total = rows.reduce((s, r) => s + r.amount, 0n);
-  const paid = rows.reduce((s, r) => s + r.reward, 0n);
-  return { examples: [...record.examples], table: { pool: record.pool, total, rows: [...rows], dust: record.pool - paid } };
-}
-
-function checkCommitments(record: PublicRecord, config: ProtocolConfig): CheckResult {
-  const mismatch = (message: string, where: ConstructorParameters<typeof EpochVerifyError>[3]): never => {
-    throw new EpochVerifyError("COMMITMENT_MISMATCH", "commitments", message, where);
-  };
-  const domain = epochDomain(record.chainId, record.settlement, record.epoch);
-  if (domain !== record.domain) mismatch(`epoch.json domain ${record.domain} is not keccak(chainId, settlement, epoch) = ${domain}`, { file: "epoch.json", field: "domain", expected: String(domain), got: String(record.domain) });
-  if (!hasTables(record)) return checkChainCommitments(record, domain, mismatch);
-  const { examples, table } = recordTables(record);
-  if (table.total !== record.total) mismatch(`contributors.json amounts sum to ${table.total}, epoch.json total is ${record.total}`, { file: "epoch.json", field: "total" });
-  let batches;
-  try {
-    batches = buildEpochBatches(examples, table, domain, record.exampleBatchSize, record.payoutBatchSize, config);
-  } catch (error) {
-    if (!(error instanceof RangeError)) throw error;
-    return mismatch(`the recorded tables cannot be committed: ${error.message}`, {});
-  }
-  // Chain values first (they do not depend on r, so a changed row is found in its own batch),
-  // then both commitments and r, then the digests and challenges (they depend on r).
-  const signalNames = ["chainOut", "digest", "rho"];
-  const sides = [
-    { kind: "example", proofs: record.exampleProofs, computed: batches.exampleBatches, size: record.exampleBatchSize, tableFile: "examples.json" },
-    { kind: "payout", proofs: record.payoutProofs, computed: batches.payoutBatches, size: record.payoutBatchSize, tableFile: "contributors.json" },
-  ] as const;
-  const compare = (signals: readonly number[]) => {
-    for (const { kind, proofs, computed, size, tableFile } of sides) {
-      if (computed.length !== proofs.length) mismatch(`${tableFile} makes ${computed.length} ${kind} batches, the record has ${proofs.length} proofs`, { file: tableFile });
-      for (const [i, b] of computed.entries()) {
-        const got = proofs[i]!.json.publicSignals as unknown[];
-        for (const j of signals) {
-          const v = b.publicSignals[j]!;
-          if (got[j] === v.toString()) continue;
-          const hint = kind === "payout" ? payoutRowHint(table, i * size, size) : undefined;
-          mismatch(
-            `${proofs[i]!.file} publicSignals[${j}] (${signalNames[j]}) is not the value of ${tableFile} rows ${i * size}-${(i + 1) * size - 1} re-committed` +
-              (hint ? `; ${tableFile} row ${hint.row} ${hint.field} is not the floor split` : ""),
-            { file: proofs[i]!.file, field: `publicSignals[${j}]`, row: hint?.row ?? i * size, expected: v.toString(), got: String(got[j]) },
-          );
-        }
-      }
-    }
-  };
-  compare([0]);
-  for (const [field, computed, recorded] of [
-    ["commitExamples", batches.commitExamples, record.commitExamples],
-    ["commitContributors", batches.commitContributors, record.commitContributors],
-    ["r", epochChallenge(record.commitExamples, record.commitContributors, domain), record.r],
-  ] as const) {
-    if (computed !== recorded) mismatch(`epoch.json ${field} ${recorded} differs from the recomputed ${computed}`, { file: "epoch.json", field, expected: String(computed), got: String(recorded) });
-  }
-  compare([1, 2]);
-  return { check: "commitments", status: "pass", detail: `domain, ${batches.exampleBatches.length} example and ${batches.payoutBatches.length} payout batches re-committed; commitExamples, commitContributors, r match` };
-}
-
-/** Without tables: r from the commitments, and each commitment is its last batch's chainOut. */
-function checkChainCommitments(record: PublicRecord, domain: bigint, mismatch: (message: string, where: ConstructorParameters<typeof EpochVerifyError>[3]) => never): CheckResult {
-  const r = epochChallenge(record.commitExamples, record.commitContributors, domain);
-  if (r !== record.r) mismatch(`EpochOpened r ${record.r} differs from the recomputed ${r}`, { file: "chain", field: "r", expected: String(r), got: String(record.r) });
-  for (const [field, proofs, commitment] of [["commitExamples", record.exampleProofs, record.commitExamples], ["commitContributors", record.payoutProofs, record.commitContributors]] as const) {
-    const last = proofs.at(-1);
-    const chainOut = String((last?.json.publicSignals as unknown[] | undefined)?.[0]);
-    if (chainOut !== String(commitment)) mismatch(`${field} ${commitment} is not the chainOut ${chainOut} of ${last?.file ?? "the last batch"}`, { file: last?.file ?? "chain", field: "publicSignals[0]" });
-  }
-  return { check: "commitments", status: "partial", detail: `domain, r, and both commitments = the last batches' chain values; rows not re-committed: ${NO_TABLES}` };
-}
-
-/** In payout rows [from, from + size): the first whose reward or remainder is not the floor split. */
-function payoutRowHint(table: PayoutTable, from: number, size: number): { row: number; field: string } | undefined {
-  for (let i = from; i < Math.min(from + size, table.rows.length); i++) {
-    const row = table.rows[i]!;
-    const reward = table.total === 0n ? 0n : (table.pool * row.amount) / table.total;
-    if (row.reward !== reward) return { row: i, field: "reward" };
-    if (row.remainder !== table.pool * row.amount - reward * table.total) return { row: i, field: "remainder" };
-  }
-  return undefined;
-}
-
-function checkPolicy(record: PublicRecord, config: ProtocolConfig): CheckResult {
-  const fail = (message: string, where: ConstructorParameters<typeof EpochVerifyError>[3]): never => {
-    throw new EpochVerifyError("POLICY_MISMATCH", "policy", message, where);
-  };
-  if (!hasTables(record)) return checkPayees(record, fail);
-  // Claims: every credited row, plus each losing claim of the dedup evidence (same score: the
-  // reference model refuses two scores for one example).
-  const addressOf = record.contributors.map((c) => c.address);
-  const rowOfHash = new Map(record.examples.map((e, i) => [e.hash, i]));
-  const claims: ExampleScore[] = record.examples.map((e) => ({ hash: e.hash, contributor: addressOf[e.contributor]!, score: e.score }));
-  record.duplicates.forEach((d, i) => {
-    const row = rowOfHash.get(d.hash);
-    if (row === undefined) fail(`duplicates.json row ${i}: example ${hex(d.hash, 32)} is not in examples.json`, { file: "duplicates.json", row: i, field: "hash" });
-    for (const o of d.alsoClaimedBy) claims.push({ hash: d.hash, contributor: o.contributor, score: record.examples[row!]!.score });
-  });
-  let w;
-  try {
-    w = buildEpochWitness({
-      examples: claims, registrations: record.registrations, pool: record.pool, domain: record.domain,
-      exampleBatchSize: record.exampleBatchSize, payoutBatchSize: record.payoutBatchSize, config,
-    });
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === undefined && !(error instanceof RangeError)) throw error;
-    return fail(`the record's claims do not fit its registrations: ${(error as Error).message}`, { file: "registrations.json", ...(code ? { cause: code } : {}) });
-  }
-  w.exampleTable.forEach((e, i) => {
-    const got = record.examples[i];
-    for (const field of ["hash", "contributor", "score"] as const) {
-      if (got?.[field] !== e[field]) fail(`examples.json row ${i} ${field}: the policy gives ${e[field]}, the record has ${got?.[field]}`, { file: "examples.json", row: i, field, expected: String(e[field]), got: String(got?.[field]) });
-    }
-  });
-  if (record.examples.length !== w.exampleTable.length) fail(`examples.json has ${record.examples.length} rows, the policy gives ${w.exampleTable.length}`, { file: "examples.json" });
-  const expected = w.contributorTable;
-  expected.rows.forEach((c, i) => {
-    const got = record.contributors[i];
-    for (const field of ["address", "amount", "reward", "remainder"] as const) {
-      if (got?.[field] !== c[field]) fail(`contributors.json row ${i} ${field}: the policy gives ${c[field]}, the record has ${got?.[field]}`, { file: "contributors.json", row: i, field, expected: String(c[field]), got: String(got?.[field]) });
-    }
-  });
-  if (record.contributors.length !== expected.rows.length) fail(`contributors.json has ${record.contributors.length} rows, ${expected.rows.length} registered`, { file: "contributors.json" });
-  if (expected.dust !== record.dust || expected.total !== record.total) fail(`epoch.json total/dust ${record.total}/${record.dust}, the policy gives ${expected.total}/${expected.dust}`, { file: "epoch.json", field: "dust" });
-  w.duplicates.forEach((d, i) => {
-    const got = record.duplicates[i];
-    const same = got !== undefined && got.hash === d.hash && got.creditedTo === d.creditedTo && got.creditedOrder === d.creditedOrder &&
-      JSON.stringify(got.alsoClaimedBy.map((o) => [o.contributor.toString(), o.order])) === JSON.stringify(d.alsoClaimedBy.map((o) => [o.contributor.toString(), o.order]));
-    if (!same) fail(`duplicates.json row ${i}: the policy credits ${hex(d.hash, 32)} to ${hex(d.creditedTo, 40)} (order ${d.creditedOrder})`, { file: "duplicates.json", row: i, field: "creditedTo" });
-  });
-  return {
-    check: "policy", status: "pass",
-    detail: `${claims.length} claims of ${record.registrations.length} registrants match their registrations; ${w.exampleTable.length} examples (${w.duplicates.length} duplicates credited to the earliest registrant), clipped, summed, split: both tables as recorded`,
-  };
-}
-
-/**
- * Without tables, what the policy fixes that the chain shows: one payout row per registrant, in
- * strictly increasing address order (each identity paid once), and sum of rewards <= R.
- */
-function checkPayees(record: PublicRecord, fail: (message: string, where: ConstructorParameters<typeof EpochVerifyError>[3]) => never): CheckResult {
-  const registrants = new Set(record.registrations.map((r) => r.contributor));
-  record.payees.forEach((p, i) => {
-    if (i > 0 && p.address <= record.payees[i - 1]!.address) fail(`payout word ${i}: ${hex(p.address, 40)} is not above the previous payee`, { file: "chain", row: i, field: "address" });
-    if (!registrants.delete(p.address)) fail(`payout word ${i}: ${hex(p.address, 40)} is not a registrant of epoch ${record.epoch}`, { file: "chain", row: i, field: "address" });
-  });
-  if (registrants.size > 0) fail(`${registrants.size} registrants have no payout row, first ${hex([...registrants][0]!, 40)}`, { file: "chain", field: "words" });
-  if (record.dust < 0n) fail(`the payout words pay ${record.pool - record.dust}, more than the pool ${record.pool}`, { file: "chain", field: "words" });
-  return { check: "policy", status: "partial", detail: `${record.payees.length} payees = the registrants, in address order, paid ${record.pool - record.dust} <= pool; the rewards not re-derived: ${NO_TABLES}` };
 }
 
 function checkPayouts(record: PublicRecord): CheckResult {

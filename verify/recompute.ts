@@ -29,7 +29,7 @@ import { basename, join } from "node:path";
 import { getAddress } from "ethers";
 import { datasetHash, decodeDataset, decodeTrainingData, exampleHash, scoreContributors, type ScoreFormat } from "../attribution/index.ts";
 import { parseAttributionConfig } from "../config/attribution.ts";
-import { registrationCommitment } from "../witness/index.ts";
+import { registrationCommitment } from "./model/index.ts";
 import { EpochVerifyError, type EpochVerifyErrorCode, type FailureLocation } from "./epoch-errors.ts";
 import type { CheckResult } from "./epoch.ts";
 import type { EpochRecord } from "./record.ts";

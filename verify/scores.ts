@@ -6,14 +6,15 @@
  * the first missing claim, or the count of differing scores and the largest deviation (in
  * fixed-point units) with its table row and its row of the other side.
  */
+import { readFileSync } from "node:fs";
 import type { ProtocolConfig } from "../config/index.ts";
-import { readExamplesFile, type ExampleClaim } from "../witness/index.ts";
+import { parseExamplesText, type FileClaim } from "./model/index.ts";
 import { EpochVerifyError } from "./epoch-errors.ts";
 import type { CheckResult } from "./epoch.ts";
 import type { EpochRecord } from "./record.ts";
 
 /** A claim to compare: `row` numbers it in `source` (a file line, a recomputed row). */
-export type ComparedClaim = Pick<ExampleClaim, "hash" | "contributor" | "score" | "checksumAddress" | "row">;
+export type ComparedClaim = Pick<FileClaim, "hash" | "contributor" | "score" | "checksumAddress" | "row">;
 
 const hex = (v: bigint, digits: number) => `0x${v.toString(16).padStart(digits, "0")}`;
 const key = (hash: bigint, contributor: bigint) => `${hash}:${contributor}`;
@@ -22,7 +23,7 @@ const key = (hash: bigint, contributor: bigint) => `${hash}:${contributor}`;
 export function compareScores(record: EpochRecord, file: string, config: Pick<ProtocolConfig, "fixedPoint" | "widths">): CheckResult {
   let claims;
   try {
-    claims = readExamplesFile(file, config);
+    claims = parseExamplesText(new TextDecoder("utf-8", { fatal: true }).decode(readFileSync(file)), file, config);
   } catch (error) {
     throw new EpochVerifyError("RECORD_MALFORMED", "scores", `${file}: ${(error as Error).message}`, { file });
   }

@@ -22,7 +22,7 @@ import { Contract, type EventLog } from "ethers";
 import {
   AttributionError, concat, decodeDataset, decodeTrainingData, detectNearDuplicates, exampleHash, DEFAULT_NEAR_DUPLICATES, type Dataset, type NearDuplicateConfig,
 } from "../attribution/index.ts";
-import { validationCommitment } from "../witness/index.ts";
+import { validationCommitment } from "./model/index.ts";
 import { EpochVerifyError, type FailureLocation } from "./epoch-errors.ts";
 import type { CheckResult } from "./epoch.ts";
 import { hasTables, type EpochRecord, type PublicRecord } from "./record.ts";
