@@ -11,14 +11,18 @@
  *      key (bytecode.ts): only then do the proofs below say anything about what the chain checked;
  *   2. proofs: every proof checked by the noble verifier (groth16.ts) AND by snarkjs; a noble
  *      rejection (malformed or failing pairing) is decisive; different verdicts are a failure;
- *   3. commitments: the domain recomputed from chain id, settlement contract and epoch; both
- *      tables re-committed (Poseidon chains) batch by batch and each batch's public signals
- *      [chainOut, digest, rho] compared with its proof file's; both commitments and r compared.
- *      From the chain (no tables): domain, r, and both commitments = the last batches' chainOut;
- *   4. policy: the claims rebuilt from the example table and the dedup evidence, checked against
- *      the registrations (count and commitment), and the reward policy (witness/ reference model:
- *      earliest registrant credited, clip, sum, floor split) re-run: both tables and the evidence
- *      must come out as recorded. From the chain: partial (payees = registrants, in address order);
+ *   3. commitments (check-commitments.ts): the domain recomputed from chain id, settlement
+ *      contract and epoch; both tables re-committed (Poseidon chains) batch by batch and each
+ *      batch's public signals [chainOut, digest, r, rho] (or the legacy [chainOut, digest, rho])
+ *      compared with its proof file's; both commitments and r compared. From the chain (no
+ *      tables): domain, r, every proof's r, and both commitments = the last batches' chainOut;
+ *   4. policy (check-policy.ts): the claims rebuilt from the example table and the dedup
+ *      evidence, checked against the registrations (count and commitment), and the reward policy
+ *      (earliest registrant credited, clip, sum, floor split) re-run: both tables and the evidence
+ *      must come out as recorded. From the chain: partial (payees = registrants, in address order).
+ * Checks 3 and 4 and the chain's signals run on verify/model/, the skeptic's own model written
+ * apart from the prover's witness/ (no import of witness/ or prover/ under verify/): a bug there
+ * is caught, not reproduced;
  *   5. payouts: each contributor's recorded on-chain balance after release (settlement.json)
  *      equals its reward, and the contract keeps exactly the dust. These are balances: they are
  *      the paid amounts only if contributors held no $OPEN before (true of a fresh demo chain).

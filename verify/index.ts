@@ -3,9 +3,11 @@
  * (groth16.ts), snarkjs's JSON encodings parsed strictly (parse.ts), the verification key hash
  * (vkey-hash.ts), and the re-verification of a whole epoch from its record, read from an epoch
  * directory (record.ts) or from the chain alone (chain-read.ts, chain-record.ts), by one set of
- * checks (epoch.ts; the chain comparison chain.ts, the verifiers' bytecode bytecode.ts, scores
- * compared or recomputed scores.ts, recompute.ts, one contributor's view contributor.ts; failures
- * and exit codes in epoch-errors.ts).
+ * checks (epoch.ts; commitments and policy check-commitments.ts, check-policy.ts; the chain
+ * comparison chain.ts, the verifiers' bytecode bytecode.ts, scores compared or recomputed
+ * scores.ts, recompute.ts, one contributor's view contributor.ts; failures and exit codes in
+ * epoch-errors.ts). Tables, chains, digests and the policy are recomputed by verify/model/, the
+ * skeptic's own model: nothing here imports the prover's witness/ or prover/.
  */
 export {
   checkPairing,
@@ -32,3 +34,4 @@ export { readChainEpoch, type ChainEpoch } from "./chain-read.ts";
 export { recordFromChain, type KeySource } from "./chain-record.ts";
 export { compareWithChain } from "./chain.ts";
 export { checkVerifierBytecode } from "./bytecode.ts";
+export { layoutOf, poseidonHash, type StatementLayout } from "./model/index.ts";
