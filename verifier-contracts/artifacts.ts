@@ -1,5 +1,6 @@
 /**
- * Loads the compiled OpenToken, ContributorRegistry, PayoutSettlement and BareTransfers from Hardhat's build output
+ * Loads the compiled OpenToken, ContributorRegistry, PayoutSettlement, BareTransfers (bench/) and
+ * RevertingToken (test/: a token that refuses one recipient) from Hardhat's build output
  * (build/artifacts, see hardhat.config.ts). The first call in a process runs Hardhat's build task
  * in-process: Hardhat's compile cache hashes the sources and settings, so it recompiles exactly
  * when an artifact is missing or stale and costs ~0.6 s otherwise. A cross-process lock keeps two
@@ -14,7 +15,7 @@ import { withFileLock } from "../circuits/index.ts";
 
 const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-export type ContractName = "OpenToken" | "ContributorRegistry" | "PayoutSettlement" | "BareTransfers";
+export type ContractName = "OpenToken" | "ContributorRegistry" | "PayoutSettlement" | "BareTransfers" | "RevertingToken";
 
 /** What deploying a contract with ethers needs. */
 export interface ContractArtifact {
@@ -50,5 +51,7 @@ export async function loadContractArtifact(name: ContractName): Promise<Contract
 }
 
 function sourcePath(name: ContractName): string[] {
-  return name === "BareTransfers" ? ["bench", `${name}.sol`] : [`${name}.sol`];
+  if (name === "BareTransfers") return ["bench", `${name}.sol`];
+  if (name === "RevertingToken") return ["test", `${name}.sol`];
+  return [`${name}.sol`];
 }

@@ -99,6 +99,11 @@ export interface PayoutSettlementContract extends BaseContract {
   revealValidation: Send<[epoch: BigNumberish, validationSetHash: string, salt: string]>;
   finalize: Send<[epoch: BigNumberish]>;
   release: Send<[epoch: BigNumberish, batchIndex: BigNumberish, words: readonly BigNumberish[]]>;
+  /** Rewards a release could not transfer (PayoutDeferred), owed to `payee` across epochs. */
+  claimable: View<[payee: AddressLike], bigint>;
+  totalClaimable: View<[], bigint>;
+  withdraw: Send<[]>;
+  withdrawTo: Send<[to: AddressLike]>;
   cancelEpoch: Send<[epoch: BigNumberish]>;
 }
 

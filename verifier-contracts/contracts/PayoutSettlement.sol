@@ -38,7 +38,10 @@ import {ProtocolParams} from "./generated/ProtocolParams.sol";
 ///     sum of example RLC sums == sum of payout RLC sums (sum_c T_c r^c == sum_e s_e r^(c_e));
 ///     sum of rewards <= R (also checked at every payout batch).
 ///  6. release (anyone, after finalize): pays one payout batch, its words passed again and checked
-///     against the stored hash, which is then deleted: no batch twice.
+///     against the stored hash, which is then deleted: no batch twice. A transfer the token
+///     refuses (a blocklisted payee, say) does not hold up the rest of the batch: that reward is
+///     credited to the payee's `claimable` balance (PayoutDeferred), which only the payee can
+///     withdraw, to itself or to another address (withdraw / withdrawTo).
 /// A partially proven epoch stays as it is until completed: it is never paid early.
 ///
 /// Way out: the owner may cancelEpoch, which returns the pool, while the epoch is open and NOT
@@ -131,6 +134,11 @@ contract PayoutSettlement is Ownable {
     mapping(uint64 epoch => Epoch) private _epochs;
     /// keccak256(abi.encodePacked(words)) of each verified, not yet released payout batch.
     mapping(uint64 epoch => mapping(uint256 batchIndex => bytes32)) public payoutWordsHash;
+    /// Rewards a release could not transfer (the token refused), owed to each payee across epochs.
+    mapping(address payee => uint256) public claimable;
+    /// Sum of every `claimable` balance: tokens held for payees, no longer part of any epoch's pool.
+    /// Whatever ever spends this contract's balance otherwise (the dust) must leave this much.
+    uint256 public totalClaimable;
 
     event EpochOpened(uint64 indexed epoch, EpochParams params, uint256 domain, uint256 r);
     event ModelLineage(
@@ -143,6 +151,9 @@ contract PayoutSettlement is Ownable {
     event BatchReleased(uint64 indexed epoch, uint32 batchIndex, uint256 paid);
     event EpochSettled(uint64 indexed epoch);
     event EpochCancelled(uint64 indexed epoch, uint256 refunded);
+    /// A release could not transfer `amount` to `payee`: credited to claimable[payee] instead.
+    event PayoutDeferred(uint64 indexed epoch, address indexed payee, uint256 amount);
+    event Withdrawn(address indexed payee, address indexed to, uint256 amount);
 
     error UnsupportedProtocolParams();
     error InvalidBatchSize(uint256 batchSize);
@@ -177,6 +188,7 @@ contract PayoutSettlement is Ownable {
     error ValidationRevealMismatch(bytes32 commitment, bytes32 revealed);
     error ValidationNotRevealed(uint64 epoch);
     error RegistrantCountMismatch(uint256 registrations, uint256 rows);
+    error NothingToWithdraw(address payee);
 
     constructor(
         IERC20 token_,
@@ -393,9 +405,22 @@ contract PayoutSettlement is Ownable {
         delete payoutWordsHash[epoch][batchIndex];
         uint16 released = e.released + 1;
         e.released = released;
-        uint256 paid = _pay(words);
+        uint256 paid = _pay(epoch, words);
         emit BatchReleased(epoch, batchIndex, paid);
         if (released == e.payoutBatches) emit EpochSettled(epoch);
+    }
+
+    /// @notice Pays the caller its whole claimable balance: the rewards releases could not
+    /// transfer to it. Reverts if the token still refuses the caller (see withdrawTo).
+    function withdraw() external {
+        _withdraw(msg.sender);
+    }
+
+    /// @notice Pays the caller's whole claimable balance to `to`: the way out for a payee whose
+    /// own address the token refuses. Only the caller's own balance moves.
+    function withdrawTo(address to) external {
+        if (to == address(0)) revert ZeroAddress();
+        _withdraw(to);
     }
 
     /// @notice Returns the pool of an epoch that is open but cannot be finalized to the owner.
@@ -501,19 +526,44 @@ contract PayoutSettlement is Ownable {
         scan.digest = acc;
     }
 
-    /// Transfers each active word's reward to its payee; zero rewards and padding are skipped.
-    function _pay(uint256[] calldata words) private returns (uint256 paid) {
+    /// Transfers each active word's reward to its payee; zero rewards and padding are skipped. A
+    /// transfer the token refuses (reverts or returns false) is credited to the payee's claimable
+    /// balance instead, so one payee cannot block the others. Returns transferred + credited.
+    function _pay(uint64 epoch, uint256[] calldata words) private returns (uint256 paid) {
+        uint256 deferred = 0;
         for (uint256 i = 0; i < words.length;) {
             uint256 word = words[i];
             address payee = address(uint160(word));
             uint256 reward = word >> ADDRESS_BITS;
             if (payee != address(0) && reward != 0) {
-                token.safeTransfer(payee, reward);
+                if (!token.trySafeTransfer(payee, reward)) {
+                    // A caller of release cannot starve a transfer into this branch on purpose:
+                    // a call that ran out of gas leaves under 1/64 of its gas here (EIP-150),
+                    // less than the credit below costs (a storage write: over 5k gas, 22k for a
+                    // first credit) for any token whose transfer costs under ~300k gas, so the
+                    // whole release runs out of gas instead. Payees are strictly increasing
+                    // within a batch: one credit per payee.
+                    claimable[payee] += reward;
+                    deferred += reward;
+                    emit PayoutDeferred(epoch, payee, reward);
+                }
                 paid += reward;
             }
             unchecked {
                 ++i;
             }
         }
+        if (deferred != 0) totalClaimable += deferred;
+    }
+
+    /// Checks-effects-interactions: the balance is zeroed before the transfer, so a reentrant
+    /// call finds nothing left; a failed transfer reverts and restores it.
+    function _withdraw(address to) private {
+        uint256 amount = claimable[msg.sender];
+        if (amount == 0) revert NothingToWithdraw(msg.sender);
+        claimable[msg.sender] = 0;
+        totalClaimable -= amount;
+        emit Withdrawn(msg.sender, to, amount);
+        token.safeTransfer(to, amount);
     }
 }
