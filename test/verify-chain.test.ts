@@ -16,8 +16,9 @@ import type { AttributionConfig } from "../config/attribution.ts";
 import { config } from "../config/index.ts";
 import { runEpoch } from "../scripts/lib/run-epoch.ts";
 import {
-  compareWithChain, EpochVerifyError, readChainEpoch, readEpochRecord, verifyEpoch, type ChainSource, type EpochVerifyErrorCode, type FailureLocation,
+  compareWithChain, EpochVerifyError, layoutOf, readChainEpoch, readEpochRecord, verifyEpoch, verifyGroth16, type ChainSource, type EpochVerifyErrorCode, type FailureLocation,
 } from "../verify/index.ts";
+import { chainProofs } from "../verify/chain-record.ts";
 import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
 import { runCli } from "./helpers/cli.ts";
 
@@ -166,6 +167,34 @@ test("an amount or a parameter that differs on chain: PAYOUT_MISMATCH for a tran
   const payments = onChain.payments.map((p) => (p.payee === record.contributors[payee]!.address ? { ...p, amount: p.amount - 1n } : p));
   assert.throws(() => compareWithChain(record, { ...onChain, payments }, config), (e: unknown) => e instanceof EpochVerifyError && e.code === "PAYOUT_MISMATCH" && e.where.row === payee);
   assert.throws(() => compareWithChain(record, { ...onChain, opened: { ...onChain.opened, pool: onChain.opened.pool + 1n } }, config), (e: unknown) => e instanceof EpochVerifyError && e.code === "CHAIN_MISMATCH" && e.where.field === "EpochOpened.pool");
+});
+
+test("a release that paid other words than its proof's (the whole pool to the lowest-paid payee): its proof fails on the paid words' digest and the chain check names the batch", async () => {
+  const record = readEpochRecord(dir);
+  const onChain = await readChainEpoch(chain.rpcUrl, chain.settlement, chain.epoch);
+  const vk = JSON.parse(record.payoutKeyText);
+  const layout = layoutOf(vk.nPublic)!;
+  const batch = onChain.payoutBatches[0]!;
+  const mask = (1n << 160n) - 1n;
+  const row = batch.words.reduce((low, w, i) => (w >> 160n < batch.words[low]! >> 160n && (w & mask) !== 0n ? i : low), 0);
+  const forged = batch.words.map((w, i) => (w & mask) + (i === row ? record.pool << 160n : 0n));
+  const releasedWords = new Map(onChain.releasedWords).set(batch.index, forged);
+  const honest = chainProofs(onChain, config, layout).payoutProofs[0]!.json;
+  assert.equal(verifyGroth16(vk, honest.proof, honest.publicSignals), true);
+  const paid = chainProofs({ ...onChain, releasedWords }, config, layout).payoutProofs[0]!.json;
+  assert.equal(verifyGroth16(vk, paid.proof, paid.publicSignals), false, "the proof must not hold for the words paid");
+  assert.throws(() => compareWithChain(record, { ...onChain, releasedWords }, config), (e: unknown) => e instanceof EpochVerifyError && e.code === "PAYOUT_MISMATCH" && e.where.field === `release[${batch.index}].words`);
+});
+
+test("payments: a PayoutDeferred credit (the pull fallback) counts as the payee's payment; a transfer and a credit both is a double payment", async () => {
+  const record = readEpochRecord(dir);
+  const onChain = await readChainEpoch(chain.rpcUrl, chain.settlement, chain.epoch);
+  const i = onChain.payments.findIndex((p) => p.kind === "Transfer");
+  const deferred = onChain.payments.map((p, k) => (k === i ? { ...p, kind: "PayoutDeferred" as const } : p));
+  assert.equal(compareWithChain(record, { ...onChain, payments: deferred }, config).status, "pass");
+  const twice = [...onChain.payments, { ...onChain.payments[i]!, kind: "PayoutDeferred" as const }];
+  const row = record.contributors.findIndex((c) => c.address === onChain.payments[i]!.payee);
+  assert.throws(() => compareWithChain(record, { ...onChain, payments: twice }, config), (e: unknown) => e instanceof EpochVerifyError && e.code === "PAYOUT_MISMATCH" && e.where.row === row && /paid 2 times/.test(e.message));
 });
 
 /** Runs the CLI's verify command; resolves with its exit code and output. */
