@@ -7,17 +7,18 @@ include "./lib/power.circom";
 
 // ExampleBatch(E, ...): one batch of E rows of the example table, proved to feed the policy.
 //
-// Private inputs (the batch, as witness/example-batches.ts builds it):
+// Inputs (the batch, as witness/example-batches.ts builds it):
 //   chainIn          example commitment chain after the previous batch (0 before the first)
 //   domain           keccak(chainId, settlement contract, epoch) mod p, computed by the contract
-//   r                the epoch's challenge keccak(commitExamples, commitContributors, domain) mod p
+//   r                PUBLIC: the epoch's challenge keccak(commitExamples, commitContributors,
+//                    domain) mod p, supplied by the contract from its storage
 //   hashIn           last example hash of the previous batch (0 before the first) (hashBits)
 //   hash[i]          example hash, 0 for a padding row
 //   contributor[i]   c_e: the row of the example's contributor in the address-sorted
 //                    contributor table (indexBits)
 //   score[i]         s_e, signed fixed point as a field element (a negative s is p - |s|)
-// Public input:  rho     the digest challenge (see below)
-// Outputs:       chainOut, digest
+//   rho              PUBLIC: the digest challenge (see below)
+// Outputs:       chainOut, digest. Public signals in snarkjs order: [chainOut, digest, r, rho].
 //
 // Enforces, for every row i:
 //   - rows are active (hash != 0) then padding (hash == 0): no active row after padding;
@@ -36,11 +37,26 @@ include "./lib/power.circom";
 //   - digest = Horner evaluation at rho of V = [chainIn, domain, r, hashIn, hashOut, scoreSum, rlcSum],
 //     hashOut = the last active hash (hashIn if the batch is all padding).
 //
-// Three public signals whatever E, as in PayoutBatch: the caller (PayoutSettlement.sol) MUST take
+// Four public signals whatever E, as in PayoutBatch: the caller (PayoutSettlement.sol) MUST take
 // chainIn, domain, r and hashIn from its own state, receive chainOut, hashOut, scoreSum and rlcSum,
 // derive rho = keccak256(chainOut, V) mod p itself, recompute the digest and verify against
-// (chainOut, digest, rho). chainOut fixes the rows, so V is a function of (chainOut, chainIn,
-// domain, r, hashIn); a V' != V passes only if rho is a root of a degree-6 polynomial.
+// (chainOut, digest, r, rho) with its stored r.
+//
+// The transcript: digest == Horner(V_contract) at rho means V_circuit == V_contract (except with
+// probability <= 6/p per keccak query) only if V_circuit was fixed before rho was drawn; a value
+// the prover may still choose after seeing rho can be solved for (r was such a value at 085f677:
+// ../shared/audits/). Binding table, every private input and what fixes it before rho:
+//   | input          | fixed before rho by                                                    |
+//   | chainIn        | chainOut: the first Poseidon input of the chain                        |
+//   | domain         | chainOut: absorbed element 0                                           |
+//   | hashIn         | chainOut: absorbed element 1                                           |
+//   | hash[i]        | chainOut: absorbed element 2+i, limb [0, hashBits)                     |
+//   | contributor[i] | chainOut: absorbed element 2+i, limb [hashBits, hashBits+indexBits)    |
+//   | score[i]       | chainOut: absorbed element 2+i, limb [hashBits+indexBits, +scoreBits) (offset by 2^(scoreBits-1)) |
+//   | r              | public signal: the contract passes its stored r                        |
+//   | rho            | public signal: the contract derives it by keccak after chainOut and the claim |
+// hashOut, scoreSum and rlcSum are functions of the rows and r, so V_circuit is a function of
+// (chainOut, r): fixed before rho.
 // Across batches the caller MUST also: continue chainIn and hashIn from the previous batch's
 // chainOut and hashOut; check that the last chainOut is the committed commitExamples (it does so
 // by recomputing r); add up scoreSum (== S) and rlcSum (== the payout side's sum T_c r^c) over

@@ -7,17 +7,18 @@ include "./lib/power.circom";
 
 // PayoutBatch(B, ...): one batch of B rows of the contributor table, proved to pay the floor split.
 //
-// Private inputs (the batch, as witness/payout-batches.ts builds it):
+// Inputs (the batch, as witness/payout-batches.ts builds it):
 //   chainIn     commitment chain value after the previous batch (0 before the first)
 //   domain      keccak(chainId, settlement contract, epoch) mod p, computed by the contract
 //   pool        R, the epoch's reward pool in token base units          (poolBits)
 //   total       S, the sum of all contributors' totals in the epoch      (totalBits, S >= 1)
 //   addressIn   last contributor address of the previous batch (0 first) (addressBits)
-//   r           the epoch's challenge keccak(commitExamples, commitContributors, domain) mod p
+//   r           PUBLIC: the epoch's challenge keccak(commitExamples, commitContributors, domain)
+//               mod p, supplied by the contract from its storage
 //   batchIndex  this batch's index k (batchIndexBits): its rows are c = k * B + i of the table
 //   address[i], amount[i] (T_c), reward[i], remainder[i]
-// Public input:  rho     the digest challenge (see below)
-// Outputs:       chainOut, digest
+//   rho         PUBLIC: the digest challenge (see below)
+// Outputs:       chainOut, digest. Public signals in snarkjs order: [chainOut, digest, r, rho].
 //
 // Enforces, for every row i:
 //   - rows are active (address != 0) then padding (address == 0): no active row after padding;
@@ -29,31 +30,53 @@ include "./lib/power.circom";
 //     reward * total + remainder == pool * amount (floor division, no rounding up);
 //   - rlcSum = sum amount[i] * r^(k * B + i): r^(k*B) by square-and-multiply over the bits of k,
 //     then a running power of r; padding rows add 0 (their amount is 0);
-//   - chainOut = ChainAbsorb(chainIn; domain, pool + total * 2^poolBits, addressIn,
-//                            address[i] + amount[i] * 2^addressBits ...);
+//   - chainOut = ChainAbsorb(chainIn; domain, pool + total * 2^poolBits + k * 2^(poolBits+totalBits),
+//                            addressIn, address[i] + amount[i] * 2^addressBits ...);
 //   - digest = Horner evaluation at rho of
 //       V = [chainIn, domain, pool, total, addressIn, sum(amount), r, batchIndex, rlcSum, word[0..B-1]],
 //     with word[i] = address[i] + reward[i] * 2^addressBits (the packed payout word).
 //
 // Why a digest instead of B public signals: each public signal costs ~6.8k gas (one ecMul) to
-// verify. Here the verifier has three (chainOut, digest, rho) for any B.
+// verify. Here the verifier has four (chainOut, digest, r, rho) for any B.
+//
+// The transcript: the contract draws rho = keccak256(chainOut, V_contract, keccak(words)) mod p,
+// where V_contract is built from its own state and the claim, and checks digest == Horner of
+// V_contract at rho. That equality means V_circuit == V_contract (except with probability
+// <= (B+9)/p per keccak query, the degree of their difference) ONLY IF V_circuit was fixed
+// before rho was drawn: a value the prover may still choose after seeing rho can be solved for
+// (the digest is a polynomial in it; this forged payouts at 085f677, ../shared/audits/).
+// So every private input must be fixed by chainOut (absorbed: Poseidon is collision resistant
+// and every absorbed element packs range-checked limbs injectively) or be a function of what is,
+// and every other value must be a public signal the contract supplies. Binding table:
+//   | input      | fixed before rho by                                                         |
+//   | chainIn    | chainOut: the first Poseidon input of the chain (and the contract's stored chain in V) |
+//   | domain     | chainOut: absorbed element 0                                                |
+//   | pool       | chainOut: absorbed element 1, limb [0, poolBits)                            |
+//   | total      | chainOut: absorbed element 1, limb [poolBits, poolBits+totalBits)           |
+//   | batchIndex | chainOut: absorbed element 1, limb [poolBits+totalBits, +batchIndexBits)    |
+//   | addressIn  | chainOut: absorbed element 2                                                |
+//   | address[i] | chainOut: absorbed element 3+i, limb [0, addressBits)                       |
+//   | amount[i]  | chainOut: absorbed element 3+i, limb [addressBits, addressBits+totalBits)   |
+//   | reward[i]  | a function of (pool, total, amount[i]): the unique floor quotient (range checks) |
+//   | remainder[i] | a function of (pool, total, amount[i]): the unique remainder in [0, total) |
+//   | r          | public signal: the contract passes its stored r                             |
+//   | rho        | public signal: the contract derives it by keccak after chainOut and the claim |
+// Hence V_circuit is a function of (chainOut, r): fixed before rho.
+//
 // What the caller MUST do (PayoutSettlement.sol does it): take V from its own state and the words
-// it is about to pay, derive rho = keccak256(chainOut, V) mod p itself, recompute the digest and
-// verify the proof against (chainOut, digest, rho). chainOut fixes the witness (Poseidon is
-// collision resistant and every row is packed injectively), so a V' != V passes only if rho is a
-// root of the degree-(B+8) difference polynomial: probability <= (B+5)/p per keccak query.
-// If the caller lets the prover choose rho, nothing binds the words: never do that.
-// The caller also checks: chainIn is its stored chain, batchIndex is the batch's position, r is
-// the epoch's challenge, total matches the epoch, the sum of paid rewards stays <= pool, the sum
-// of amounts over all batches equals total, the sum of rlcSum over all batches equals the example
-// side's, and the last chainOut is the committed commitContributors (by recomputing r).
-// The chain does not depend on r, so the commitment exists before r is drawn.
+// it is about to pay, derive rho itself, recompute the digest and verify the proof against
+// (chainOut, digest, r, rho) with its stored r. If the caller lets the prover choose rho or r,
+// nothing binds the words: never do that. The caller also checks: chainIn is its stored chain,
+// batchIndex is the batch's position, total matches the epoch, the sum of paid rewards stays <=
+// pool, the sum of amounts over all batches equals total, the sum of rlcSum over all batches
+// equals the example side's, and the last chainOut is the committed commitContributors (by
+// recomputing r). The chain does not depend on r, so the commitment exists before r is drawn.
 template PayoutBatch(B, addressBits, totalBits, poolBits, batchIndexBits, absorbWidth) {
     assert(B >= 1);
     // word = address + reward * 2^addressBits must stay below p (~2^253.6) to be canonical.
     assert(addressBits + poolBits <= 253);
-    // pool * amount must not wrap around p.
-    assert(poolBits + totalBits <= 252);
+    // pool * amount must not wrap around p; the header element packs pool, total and batchIndex.
+    assert(poolBits + totalBits + batchIndexBits <= 252);
 
     signal input chainIn;
     signal input domain;
@@ -77,6 +100,7 @@ template PayoutBatch(B, addressBits, totalBits, poolBits, batchIndexBits, absorb
     signal totalInverse <-- total != 0 ? 1 / total : 0;
     totalInverse * total === 1;
     _ <== Num2Bits(addressBits)(addressIn);
+    signal batchIndexBitsOf[batchIndexBits] <== Num2Bits(batchIndexBits)(batchIndex);
 
     signal isPadding[B];
     signal step[B];        // active * (address - previous address)
@@ -111,7 +135,7 @@ template PayoutBatch(B, addressBits, totalBits, poolBits, batchIndexBits, absorb
     var addressShift = 2 ** addressBits;
     signal absorbed[B + 3];
     absorbed[0] <== domain;
-    absorbed[1] <== pool + total * (2 ** poolBits);
+    absorbed[1] <== pool + total * (2 ** poolBits) + batchIndex * (2 ** (poolBits + totalBits));
     absorbed[2] <== addressIn;
     for (var i = 0; i < B; i++) {
         absorbed[3 + i] <== address[i] + amount[i] * addressShift;
@@ -119,7 +143,6 @@ template PayoutBatch(B, addressBits, totalBits, poolBits, batchIndexBits, absorb
     chainOut <== ChainAbsorb(B + 3, absorbWidth)(chainIn, absorbed);
 
     // r^(batchIndex * B) = (r^B)^batchIndex, then one multiplication by r per row.
-    signal batchIndexBitsOf[batchIndexBits] <== Num2Bits(batchIndexBits)(batchIndex);
     signal rToB <== PowerByConstant(B)(r);
     signal power[B];
     power[0] <== PowerByBits(batchIndexBits)(Squares(batchIndexBits)(rToB), batchIndexBitsOf);

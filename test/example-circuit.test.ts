@@ -97,12 +97,13 @@ function assertRejectedBy(input: object, check: keyof typeof CHECK): Promise<voi
 }
 
 describe(`ExampleBatch(${E}) honest batches reproduce the reference model`, () => {
-  test("the R1CS has 3 public signals: chainOut, digest (outputs) and rho", () => {
+  test("the R1CS has 4 public signals: chainOut, digest (outputs), then r and rho (public inputs)", () => {
     assert.equal(r1cs.nOutputs, 2);
-    assert.equal(r1cs.nPubInputs, 1);
+    assert.equal(r1cs.nPubInputs, 2);
     assert.equal(wireOf(symbols, "main.chainOut"), 1);
     assert.equal(wireOf(symbols, "main.digest"), 2);
-    assert.equal(wireOf(symbols, "main.rho"), 3);
+    assert.equal(wireOf(symbols, "main.r"), 3);
+    assert.equal(wireOf(symbols, "main.rho"), 4);
   });
   const honest: [string, ExampleBatch][] = [
     ["a full batch with negative scores", full],
@@ -114,7 +115,7 @@ describe(`ExampleBatch(${E}) honest batches reproduce the reference model`, () =
   for (const [name, batch] of honest) {
     test(`${name}: chainOut, digest and rho equal the native values; the R1CS holds`, async () => {
       const witness = await calculateWitness(circuit, batch.input);
-      assert.deepEqual(witness.slice(1, 4), [...batch.publicSignals]);
+      assert.deepEqual(witness.slice(1, 5), [...batch.publicSignals]);
       assert.deepEqual(violatedConstraints(r1cs, witness), []);
     });
   }
@@ -133,7 +134,7 @@ describe(`ExampleBatch(${E}) honest batches reproduce the reference model`, () =
   test(`ExampleBatch(${DEMO}) matches on a batch spanning several Poseidon chunks`, async () => {
     const batch = only(randomRows(DEMO - 1, 5n), DEMO);
     const witness = await calculateWitness(demoCircuit, batch.input);
-    assert.deepEqual(witness.slice(1, 4), [...batch.publicSignals]);
+    assert.deepEqual(witness.slice(1, 5), [...batch.publicSignals]);
   });
 });
 
@@ -228,7 +229,7 @@ describe("constraint count", () => {
     assert.equal(r1cs.constraints.length, circuit.constraints);
     assert.ok(perRow <= 400, `${perRow} constraints per row`);
     assert.ok(demoCircuit.constraints / DEMO <= 400);
-    // The demo instance fits the 2^14 powers of tau (constraints + 3 public signals + 1).
-    assert.ok(demoCircuit.constraints + 4 <= 2 ** 14);
+    // The demo instance fits the 2^14 powers of tau (constraints + 4 public signals + 1).
+    assert.ok(demoCircuit.constraints + 5 <= 2 ** 14);
   });
 });

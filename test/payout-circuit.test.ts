@@ -132,9 +132,9 @@ const CHECK = {
 
 async function assertHonest(batch: PayoutBatch, compiled = circuit): Promise<bigint[]> {
   const witness = await calculateWitness(compiled, batch.input);
-  // snarkjs order of public signals: outputs (chainOut, digest), then public inputs (rho).
-  assert.deepEqual(witness.slice(1, 4), [batch.chainOut, batch.digest, batch.rho]);
-  assert.deepEqual([...batch.publicSignals], [batch.chainOut, batch.digest, batch.rho]);
+  // snarkjs order of public signals: outputs (chainOut, digest), then public inputs (r, rho).
+  assert.deepEqual(witness.slice(1, 5), [batch.chainOut, batch.digest, BigInt(batch.input.r), batch.rho]);
+  assert.deepEqual([...batch.publicSignals], [batch.chainOut, batch.digest, BigInt(batch.input.r), batch.rho]);
   return witness;
 }
 
@@ -143,12 +143,13 @@ function assertRejectedBy(input: object, check: keyof typeof CHECK): Promise<voi
 }
 
 describe(`PayoutBatch(${B}) honest batches reproduce the reference model`, () => {
-  test("the R1CS has the public signals snarkjs expects: 2 outputs, 1 public input (rho)", () => {
+  test("the R1CS has 4 public signals: chainOut, digest (outputs), then r and rho (public inputs)", () => {
     assert.equal(r1cs.nOutputs, 2);
-    assert.equal(r1cs.nPubInputs, 1);
+    assert.equal(r1cs.nPubInputs, 2);
     assert.equal(wireOf(symbols, "main.chainOut"), 1);
     assert.equal(wireOf(symbols, "main.digest"), 2);
-    assert.equal(wireOf(symbols, "main.rho"), 3);
+    assert.equal(wireOf(symbols, "main.r"), 3);
+    assert.equal(wireOf(symbols, "main.rho"), 4);
   });
 
   const honest: [string, PayoutBatch][] = [
@@ -267,8 +268,8 @@ describe("values the circuit does not range-check are bound by the outputs the c
     }, true],
     ["a different amount with its own floor split", full, (f) => setAmount(f, 0, f.amount[0]! + 1n), true],
     ["a rho the contract did not derive", full, (f) => { f.rho += 1n; }, false],
-    ["a wrong r (not the epoch's challenge)", second, (f) => { f.r += 1n; }, false],
-    ["batchIndex 0 for the second batch (its rows weighted as the first batch's)", second, (f) => { f.batchIndex = 0n; }, false],
+    ["a wrong r (not the epoch's challenge; also a public signal the contract supplies)", second, (f) => { f.r += 1n; }, false],
+    ["batchIndex 0 for the second batch (its rows weighted as the first batch's; absorbed)", second, (f) => { f.batchIndex = 0n; }, true],
     ["T_c off by one with its own floor split", second, (f) => setAmount(f, 0, f.amount[0]! + 1n), true],
   ];
   for (const [name, batch, change, chainChanges] of bindingCases) {

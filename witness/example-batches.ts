@@ -46,8 +46,8 @@ export interface ExampleBatch {
   readonly rlcSum: bigint;
   readonly rho: bigint;
   readonly digest: bigint;
-  /** Public signals in snarkjs order: chainOut, digest, rho. */
-  readonly publicSignals: readonly [bigint, bigint, bigint];
+  /** Public signals in snarkjs order: [chainOut, digest, r, rho]. */
+  readonly publicSignals: readonly [bigint, bigint, bigint, bigint];
 }
 
 const PADDING: ExampleRow = { hash: 0n, contributor: 0, score: 0n };
@@ -152,7 +152,7 @@ export function buildExampleBatches(
     const field = (v: bigint) => (((v % FIELD_MODULUS) + FIELD_MODULUS) % FIELD_MODULUS).toString();
     batches.push({
       index, chainIn, chainOut, hashIn, hashOut, scoreSum, rlcSum, rho, digest,
-      publicSignals: [chainOut, digest, rho],
+      publicSignals: [chainOut, digest, r, rho],
       input: {
         chainIn: str(chainIn),
         domain: str(domain),

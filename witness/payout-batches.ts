@@ -42,8 +42,8 @@ export interface PayoutBatch {
   readonly words: readonly bigint[];
   readonly rho: bigint;
   readonly digest: bigint;
-  /** Public signals in snarkjs order: outputs, then public inputs. */
-  readonly publicSignals: readonly [bigint, bigint, bigint];
+  /** Public signals in snarkjs order: outputs, then public inputs: [chainOut, digest, r, rho]. */
+  readonly publicSignals: readonly [bigint, bigint, bigint, bigint];
 }
 
 const PADDING: PayoutRow = { address: 0n, amount: 0n, reward: 0n, remainder: 0n };
@@ -95,7 +95,7 @@ export function buildPayoutBatches(
 ): PayoutBatch[] {
   if (typeof r !== "bigint" || r < 0n || r >= FIELD_MODULUS) throw new RangeError(`r must be a reduced field element, got ${r}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
-  const { addressBits, poolBits } = config.widths;
+  const { addressBits, poolBits, totalBits } = config.widths;
   const batches: PayoutBatch[] = [];
   let chainIn = 0n;
   let addressIn = 0n;
@@ -105,7 +105,8 @@ export function buildPayoutBatches(
     const rows = [...slice, ...Array<PayoutRow>(batchSize - slice.length).fill(PADDING)];
     const absorbed = [
       domain,
-      table.pool + (table.total << BigInt(poolBits)),
+      // The batch index is absorbed: the chain fixes it before rho is drawn (the circuit's binding table).
+      table.pool + (table.total << BigInt(poolBits)) + (BigInt(index) << BigInt(poolBits + totalBits)),
       addressIn,
       ...rows.map((r) => r.address + (r.amount << BigInt(addressBits))),
     ];
@@ -132,7 +133,7 @@ export function buildPayoutBatches(
       words,
       rho,
       digest,
-      publicSignals: [chainOut, digest, rho],
+      publicSignals: [chainOut, digest, r, rho],
       input: {
         chainIn: str(chainIn),
         domain: str(domain),

@@ -24,7 +24,7 @@ pragma circom 2.1.9;
 
 include "../example_batch.circom";
 
-component main {public [rho]} = ExampleBatch(${batchSize}, ${exampleHashBits}, ${contributorIndexBits}, ${scoreBits}, ${config.hash.chainAbsorbWidth});
+component main {public [r, rho]} = ExampleBatch(${batchSize}, ${exampleHashBits}, ${contributorIndexBits}, ${scoreBits}, ${config.hash.chainAbsorbWidth});
 `,
   };
 }
@@ -38,7 +38,7 @@ pragma circom 2.1.9;
 
 include "../payout_batch.circom";
 
-component main {public [rho]} = PayoutBatch(${batchSize}, ${addressBits}, ${totalBits}, ${poolBits}, ${batchIndexBits}, ${config.hash.chainAbsorbWidth});
+component main {public [r, rho]} = PayoutBatch(${batchSize}, ${addressBits}, ${totalBits}, ${poolBits}, ${batchIndexBits}, ${config.hash.chainAbsorbWidth});
 `,
   };
 }

@@ -2,8 +2,8 @@
 pragma solidity ^0.8.24;
 
 /// @notice The Groth16 verifier that snarkjs generates for a batch circuit: ExampleBatch
-/// (circuits/example_batch.circom) and PayoutBatch (circuits/payout_batch.circom) both have three
-/// public signals in snarkjs order, outputs then public inputs: [chainOut, digest, rho]. The
+/// (circuits/example_batch.circom) and PayoutBatch (circuits/payout_batch.circom) both have four
+/// public signals in snarkjs order, outputs then public inputs: [chainOut, digest, r, rho]. The
 /// generated verifier returns false (it does not revert) for a bad proof and for any public signal
 /// >= the field modulus.
 interface IBatchVerifier {
@@ -11,6 +11,6 @@ interface IBatchVerifier {
         uint256[2] calldata _pA,
         uint256[2][2] calldata _pB,
         uint256[2] calldata _pC,
-        uint256[3] calldata _pubSignals
+        uint256[4] calldata _pubSignals
     ) external view returns (bool);
 }

@@ -312,7 +312,8 @@ contract PayoutSettlement is Ownable {
         for (uint256 i = 0; i < 7; i++) {
             acc = addmod(mulmod(acc, rho, P), v[i], P);
         }
-        if (!exampleVerifier.verifyProof(proof.a, proof.b, proof.c, [claim.chainOut, acc, rho])) revert InvalidProof();
+        // r is a public signal from storage: the prover cannot pick it after seeing rho.
+        if (!exampleVerifier.verifyProof(proof.a, proof.b, proof.c, [claim.chainOut, acc, r, rho])) revert InvalidProof();
 
         e.nextExample = uint16(batchIndex + 1);
         e.exampleChain = claim.chainOut;
@@ -343,7 +344,7 @@ contract PayoutSettlement is Ownable {
         if (claim.rlcSum >= P) revert NonReducedFieldElement(claim.rlcSum);
 
         BatchScan memory scan = _payoutDigest(e, domain(epoch), batchIndex, claim, words);
-        if (!payoutVerifier.verifyProof(proof.a, proof.b, proof.c, [claim.chainOut, scan.digest, scan.rho])) {
+        if (!payoutVerifier.verifyProof(proof.a, proof.b, proof.c, [claim.chainOut, scan.digest, e.r, scan.rho])) {
             revert InvalidProof();
         }
         bool lastBatch = batchIndex == e.payoutBatches - 1;
