@@ -16,7 +16,7 @@ import type { AttributionConfig } from "../config/attribution.ts";
 import { config } from "../config/index.ts";
 import { runEpoch } from "../scripts/lib/run-epoch.ts";
 import {
-  compareWithChain, EpochVerifyError, layoutOf, readChainEpoch, readEpochRecord, verifyEpoch, verifyGroth16, type ChainSource, type EpochVerifyErrorCode, type FailureLocation,
+  compareWithChain, EpochVerifyError, readChainEpoch, readEpochRecord, verifyEpoch, verifyGroth16, type ChainSource, type EpochVerifyErrorCode, type FailureLocation,
 } from "../verify/index.ts";
 import { chainProofs } from "../verify/chain-record.ts";
 import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
@@ -173,15 +173,14 @@ test("a release that paid other words than its proof's (the whole pool to the lo
   const record = readEpochRecord(dir);
   const onChain = await readChainEpoch(chain.rpcUrl, chain.settlement, chain.epoch);
   const vk = JSON.parse(record.payoutKeyText);
-  const layout = layoutOf(vk.nPublic)!;
   const batch = onChain.payoutBatches[0]!;
   const mask = (1n << 160n) - 1n;
   const row = batch.words.reduce((low, w, i) => (w >> 160n < batch.words[low]! >> 160n && (w & mask) !== 0n ? i : low), 0);
   const forged = batch.words.map((w, i) => (w & mask) + (i === row ? record.pool << 160n : 0n));
   const releasedWords = new Map(onChain.releasedWords).set(batch.index, forged);
-  const honest = chainProofs(onChain, config, layout).payoutProofs[0]!.json;
+  const honest = chainProofs(onChain, config).payoutProofs[0]!.json;
   assert.equal(verifyGroth16(vk, honest.proof, honest.publicSignals), true);
-  const paid = chainProofs({ ...onChain, releasedWords }, config, layout).payoutProofs[0]!.json;
+  const paid = chainProofs({ ...onChain, releasedWords }, config).payoutProofs[0]!.json;
   assert.equal(verifyGroth16(vk, paid.proof, paid.publicSignals), false, "the proof must not hold for the words paid");
   assert.throws(() => compareWithChain(record, { ...onChain, releasedWords }, config), (e: unknown) => e instanceof EpochVerifyError && e.code === "PAYOUT_MISMATCH" && e.where.field === `release[${batch.index}].words`);
 });
@@ -208,4 +207,21 @@ test("npm run verify -- --rpc URL --contract ADDR --epoch N: exit 0 and the repo
   assert.match(report.source, /^chain 31337 /);
   const usage = await cli(dir, "--contract", chain.settlement);
   assert.equal(usage.code, 1);
+});
+
+test("keys with 3 public signals (the pre-Soundness-I statement): refused, RECORD_MALFORMED naming the reason, from the chain (--keys DIR) and from a directory", async () => {
+  const legacy = copyOf((c) => {
+    const file = join(c, "payout_verification_key.json");
+    const vk = JSON.parse(readFileSync(file, "utf8"));
+    writeFileSync(file, JSON.stringify({ ...vk, nPublic: 3, IC: vk.IC.slice(0, 4) }, null, 1));
+  });
+  const reason = /payout_verification_key\.json: nPublic 3 is the pre-Soundness-I statement .* binds neither r nor the batch index: its proofs say nothing about the payouts; re-prove the epoch/;
+  const fromChain = await cli("--rpc", chain.rpcUrl, "--contract", chain.settlement, "--epoch", String(chain.epoch), "--keys", legacy, "--json", "--no-snarkjs");
+  assert.equal(fromChain.code, 2, fromChain.stdout);
+  const failure = JSON.parse(fromChain.stdout);
+  assert.equal(failure.code, "RECORD_MALFORMED");
+  assert.equal(failure.where.field, "nPublic");
+  assert.match(failure.message, reason);
+  const error = await expectFailure(verifyEpoch(legacy, { snarkjs: false }), "RECORD_MALFORMED", { file: "payout_verification_key.json", field: "nPublic", got: "3" });
+  assert.match(error.message, reason);
 });

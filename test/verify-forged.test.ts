@@ -6,9 +6,11 @@
  *   - the words alone (contributors.json rewards): the payout digest no longer matches its proof;
  *   - the words, the record's totals and balances, and a payout proof really made for the forged
  *     words: the attacker solves the circuit's r for a digest equal to the contract's (possible
- *     with only two registrants: the digest is then linear in r). Under the legacy statement the
- *     proof is valid for the contract's signals and the policy re-run names the forged reward;
- *     under the r-public statement the proof carries its own r, which is not the epoch's.
+ *     with only two registrants: the digest is then linear in r). The proof carries its r as a
+ *     public signal, which is not the epoch's;
+ *   - an epoch proved under the pre-Soundness-I statement [chainOut, digest, rho] (keys with
+ *     nPublic 3, in which that solved r was private and bound by nothing): refused as it is read,
+ *     naming the reason, however consistent its key hashes and proof files are.
  * The forgery uses witness/ as the attacker's tool (a test may); verify uses its own model.
  */
 import assert from "node:assert/strict";
@@ -22,7 +24,7 @@ import { config, FIELD_MODULUS as P } from "../config/index.ts";
 import { readJobsFile } from "../scripts/lib/jobs-file.ts";
 import { runEpoch } from "../scripts/lib/run-epoch.ts";
 import { demoContributors } from "../scripts/lib/demo-contributors.ts";
-import { EpochVerifyError, verifyEpoch, type EpochVerifyErrorCode, type FailureLocation } from "../verify/index.ts";
+import { EpochVerifyError, verifyEpoch, vkeyHash, type EpochVerifyErrorCode, type FailureLocation } from "../verify/index.ts";
 import { digestChallenge, hornerDigest, powMod } from "../witness/index.ts";
 
 const B = config.payoutBatch.testSize;
@@ -119,13 +121,29 @@ test("forged words with a payout proof solved for them, totals and balances made
   const settlement = readJson(dir, "settlement.json");
   writeJson(dir, "settlement.json", { ...settlement, balances: rows.map((row) => ({ address: row.address, balance: row.reward })), settlementBalance: "0" });
 
-  const layout = publicSignals.length === 4 ? "r-public" : "legacy";
-  if (layout === "legacy") {
-    // The proof verifies and the digest is the contract's: only the policy re-run sees the forgery.
-    const error = await expectFailure(dir, "POLICY_MISMATCH", { file: "contributors.json", row: 0, field: "reward" } /* the first of the two rows, both forged */);
-    assert.equal(error.check, "policy");
-  } else {
-    const error = await expectFailure(dir, "COMMITMENT_MISMATCH", { file: "proofs/payout-000.json", field: "publicSignals[2]", expected: epoch.r });
-    assert.match(error.message, /\(r\)/);
+  const error = await expectFailure(dir, "COMMITMENT_MISMATCH", { file: "proofs/payout-000.json", field: "publicSignals[2]", expected: epoch.r });
+  assert.match(error.message, /\(r\)/);
+});
+
+test("an epoch whose keys have 3 public signals (the pre-Soundness-I statement, r and the batch index unbound): refused, naming the reason", async () => {
+  // A self-consistent record of that statement: both keys without r's IC point, every proof's
+  // signals without r, and the key hashes in epoch.json and the proof files made to agree.
+  const dir = copy();
+  const epoch = readJson(dir, "epoch.json");
+  for (const kind of ["example", "payout"] as const) {
+    const vk = readJson(dir, `${kind}_verification_key.json`);
+    assert.equal(vk.nPublic, 4);
+    const text = JSON.stringify({ ...vk, nPublic: 3, IC: vk.IC.filter((_: unknown, i: number) => i !== 3) }, null, 1);
+    writeFileSync(join(dir, `${kind}_verification_key.json`), text);
+    epoch.circuits[kind].vkeyHash = vkeyHash(text);
+    for (let i = 0; i < epoch[`${kind}BatchCount`]; i++) {
+      const file = `proofs/${kind}-${String(i).padStart(3, "0")}.json`;
+      const p = readJson(dir, file);
+      writeJson(dir, file, { ...p, vkeyHash: epoch.circuits[kind].vkeyHash, publicSignals: p.publicSignals.filter((_: unknown, j: number) => j !== 2) });
+    }
   }
+  writeJson(dir, "epoch.json", epoch);
+  const error = await expectFailure(dir, "RECORD_MALFORMED", { file: "example_verification_key.json", field: "nPublic", expected: "4", got: "3" });
+  assert.equal(error.check, "record");
+  assert.match(error.message, /pre-Soundness-I statement .* binds neither r nor the batch index: its proofs say nothing about the payouts; re-prove the epoch/);
 });

@@ -3,10 +3,10 @@
  * verify/epoch.ts runs the same checks on it as on an epoch directory. Rebuilt exactly as
  * PayoutSettlement did when it verified each batch:
  *   - each proof from its transaction's calldata, back in snarkjs's form;
- *   - each proof's public signals ([chainOut, digest, r, rho], or the legacy [chainOut, digest,
- *     rho], by the keys' nPublic) from the claim in the calldata and the contract's running state
- *     (the previous batch's chainOut and hashOut, the last payee so far, EpochOpened's domain, r,
- *     pool and S), with the skeptic's own digest model (model/digest.ts);
+ *   - each proof's public signals [chainOut, digest, r, rho] from the claim in the calldata and
+ *     the contract's running state (the previous batch's chainOut and hashOut, the last payee so
+ *     far, EpochOpened's domain, r, pool and S), with the skeptic's own digest model
+ *     (model/digest.ts);
  *   - a released payout batch's digest from the words its release PAID (the release calldata),
  *     not only the words submitted: the proof must hold for what was paid, so a release of other
  *     words fails that batch's proof check (and the chain check names the batch);
@@ -22,10 +22,10 @@ import { exampleCircuitName, payoutCircuitName } from "../circuits/index.ts";
 import { loadCircuitKeys, type KeySetName } from "../circuits/ceremony/index.ts";
 import type { ProtocolConfig } from "../config/index.ts";
 import { EpochVerifyError } from "./epoch-errors.ts";
-import { exampleDigest, payoutDigest, publicSignalsOf, type StatementLayout } from "./model/index.ts";
+import { exampleDigest, payoutDigest, publicSignalsOf } from "./model/index.ts";
 import type { CalldataProof, ChainEpoch, ChainPayoutBatch } from "./chain-read.ts";
 import type { PublicRecord, RecordedPayee, RecordedProof } from "./record.ts";
-import { recordLayout } from "./statement-layout.ts";
+import { checkStatementKeys } from "./statement-keys.ts";
 import { vkeyHash } from "./vkey-hash.ts";
 
 /** Verification keys: a directory holding example_ and payout_verification_key.json, or a key set of this project. */
@@ -72,12 +72,12 @@ export function paidWords(chain: Pick<ChainEpoch, "releasedWords">, b: ChainPayo
 }
 
 /**
- * Every proof of `chain` with the public signals (in `layout`) the contract verified it against,
+ * Every proof of `chain` with the public signals the contract verified it against,
  * the payout batches' over the words they paid, and the payees of those words, in batch order.
  */
-export function chainProofs(chain: ChainEpoch, config: Pick<ProtocolConfig, "widths">, layout: StatementLayout): { exampleProofs: RecordedProof[]; payoutProofs: RecordedProof[]; payees: RecordedPayee[] } {
+export function chainProofs(chain: ChainEpoch, config: Pick<ProtocolConfig, "widths">): { exampleProofs: RecordedProof[]; payoutProofs: RecordedProof[]; payees: RecordedPayee[] } {
   const { domain, r, pool, total } = chain.opened;
-  const signals = (chainOut: bigint, d: { digest: bigint; rho: bigint }) => publicSignalsOf(layout, { chainOut, digest: d.digest, r, rho: d.rho }).map(String);
+  const signals = (chainOut: bigint, d: { digest: bigint; rho: bigint }) => publicSignalsOf({ chainOut, digest: d.digest, r, rho: d.rho }).map(String);
   const exampleProofs: RecordedProof[] = [];
   let chainIn = 0n;
   let hashIn = 0n;
@@ -110,13 +110,14 @@ export function chainProofs(chain: ChainEpoch, config: Pick<ProtocolConfig, "wid
 
 /** The epoch of `chain` as a PublicRecord, with the keys of `keys`. */
 export function recordFromChain(chain: ChainEpoch, keys: KeyTexts, config: Pick<ProtocolConfig, "widths">): PublicRecord {
+  checkStatementKeys({ exampleKeyText: keys.example, payoutKeyText: keys.payout });
   const { opened } = chain;
   for (const [kind, verified, count] of [["example", chain.exampleBatches.length, opened.exampleBatches], ["payout", chain.payoutBatches.length, opened.payoutBatches]] as const) {
     if (verified !== count) {
       throw new EpochVerifyError("RECORD_MALFORMED", "record", `epoch ${chain.epoch} has ${verified} of ${count} ${kind} batches verified on chain: it is not settled`, { file: "chain", field: `${kind}Batches` });
     }
   }
-  const { exampleProofs, payoutProofs, payees } = chainProofs(chain, config, recordLayout({ exampleKeyText: keys.example, payoutKeyText: keys.payout }));
+  const { exampleProofs, payoutProofs, payees } = chainProofs(chain, config);
   const paid = payees.reduce((sum, p) => sum + p.reward, 0n);
   const circuit = (name: string, text: string) => ({ name, vkeyHash: vkeyHash(text), keySet: keys.origin });
   return {

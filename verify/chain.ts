@@ -24,7 +24,6 @@ import type { CheckResult } from "./epoch.ts";
 import type { ChainEpoch } from "./chain-read.ts";
 import { chainProofs, paidWords } from "./chain-record.ts";
 import type { PublicRecord } from "./record.ts";
-import { recordLayout } from "./statement-layout.ts";
 
 const mismatch = (message: string, field: string, file = "chain"): never => {
   throw new EpochVerifyError("CHAIN_MISMATCH", "chain", message, { file, field });
@@ -56,7 +55,7 @@ export function compareWithChain(record: PublicRecord, chain: ChainEpoch, config
   // Before the signals: a release of other words than the verified ones is named as such (the
   // signals rebuilt over the paid words would differ too, less explicitly).
   checkReleasedWords(chain);
-  const rebuilt = chainProofs(chain, config, recordLayout(record));
+  const rebuilt = chainProofs(chain, config);
   for (const [name, recorded, onChain] of [["ExampleBatchVerified", record.exampleProofs, rebuilt.exampleProofs], ["PayoutBatchVerified", record.payoutProofs, rebuilt.payoutProofs]] as const) {
     for (const p of recorded) {
       const c = onChain.find((x) => x.index === p.index);

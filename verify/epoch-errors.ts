@@ -4,6 +4,7 @@
  * | code                   | exit | check       | meaning                                                          |
  * |------------------------|------|-------------|------------------------------------------------------------------|
  * | RECORD_MALFORMED       | 2    | record      | a file is missing, not JSON, or a field has the wrong form        |
+ * |                        |      |             | (also a verification key whose nPublic is not 4: statement-keys.ts) |
  * | VKEY_MISMATCH          | 3    | vkeys       | a key file's sha256 differs from epoch.json, a proof file or the pin |
  * | BYTECODE_MISMATCH      | 3    | vkeys       | a deployed verifier is not the one compiled from its key (--rpc)  |
  * | PROOF_MALFORMED        | 4    | proofs      | the noble parser refuses a proof (off curve, not reduced, ...)    |

@@ -13,9 +13,9 @@
  *      rejection (malformed or failing pairing) is decisive; different verdicts are a failure;
  *   3. commitments (check-commitments.ts): the domain recomputed from chain id, settlement
  *      contract and epoch; both tables re-committed (Poseidon chains) batch by batch and each
- *      batch's public signals [chainOut, digest, r, rho] (or the legacy [chainOut, digest, rho])
- *      compared with its proof file's; both commitments and r compared. From the chain (no
- *      tables): domain, r, every proof's r, and both commitments = the last batches' chainOut;
+ *      batch's public signals [chainOut, digest, r, rho] compared with its proof file's; both
+ *      commitments and r compared. From the chain (no tables): domain, r, every proof's r, and
+ *      both commitments = the last batches' chainOut;
  *   4. policy (check-policy.ts): the claims rebuilt from the example table and the dedup
  *      evidence, checked against the registrations (count and commitment), and the reward policy
  *      (earliest registrant credited, clip, sum, floor split) re-run: both tables and the evidence

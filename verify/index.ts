@@ -34,4 +34,4 @@ export { readChainEpoch, type ChainEpoch } from "./chain-read.ts";
 export { recordFromChain, type KeySource } from "./chain-record.ts";
 export { compareWithChain } from "./chain.ts";
 export { checkVerifierBytecode } from "./bytecode.ts";
-export { layoutOf, poseidonHash, type StatementLayout } from "./model/index.ts";
+export { poseidonHash } from "./model/index.ts";

@@ -2,12 +2,15 @@
  * The record types, and the record source "directory": reads an epoch directory
  * (scripts/lib/epoch-record.ts writes it) into typed values, strictly: a missing file, bad JSON
  * or a field of the wrong form is an EpochVerifyError RECORD_MALFORMED naming the file, row and
- * field. Nothing here is trusted yet; verify/epoch.ts checks it. The other source, the chain
- * alone, gives a PublicRecord without the tables (chain-record.ts).
+ * field; so are verification keys of another statement than [chainOut, digest, r, rho]
+ * (statement-keys.ts: nPublic 3, the pre-Soundness-I statement, is refused, not read). Nothing
+ * here is trusted yet; verify/epoch.ts checks it. The other source, the chain alone, gives a
+ * PublicRecord without the tables (chain-record.ts).
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { EpochVerifyError } from "./epoch-errors.ts";
+import { checkStatementKeys } from "./statement-keys.ts";
 
 export interface RecordedExampleRow {
   readonly hash: bigint;
@@ -192,6 +195,9 @@ function proofs(dir: string, kind: "example" | "payout", count: number): Recorde
 /** Reads and shape-checks every file of the epoch directory `dir`. */
 export function readEpochRecord(dir: string): EpochRecord {
   const e = fields(readJson(dir, "epoch.json"), "epoch.json");
+  const exampleKeyText = readText(dir, "example_verification_key.json");
+  const payoutKeyText = readText(dir, "payout_verification_key.json");
+  checkStatementKeys({ exampleKeyText, payoutKeyText });
   const circuit = (name: "example" | "payout"): RecordedCircuit => {
     const c = fields(e.obj("circuits")[name], `epoch.json circuits.${name}`);
     return { name: c.str("name"), vkeyHash: c.str("vkeyHash"), keySet: c.str("keySet") };
@@ -253,8 +259,7 @@ export function readEpochRecord(dir: string): EpochRecord {
     payees: contributors.map((c) => ({ address: c.address, reward: c.reward })),
     ...(attribution === undefined ? {} : { attribution }),
     ...(validation === undefined ? {} : { validation }),
-    exampleKeyText: readText(dir, "example_verification_key.json"),
-    payoutKeyText: readText(dir, "payout_verification_key.json"),
+    exampleKeyText, payoutKeyText,
     exampleProofs: proofs(dir, "example", exampleBatchCount),
     payoutProofs: proofs(dir, "payout", payoutBatchCount),
     ...(balances ? { balances, settlementBalance: settlementBalance! } : {}),

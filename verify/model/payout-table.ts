@@ -4,8 +4,8 @@
  *   - rows in strictly increasing address order, cut into batches of B, the last padded with zero
  *     rows (address 0, amount 0, reward 0);
  *   - chainOut = fold(chainIn, [domain, head, addressIn, address + T 2^addressBits per row]) from
- *     0, where head = pool + S 2^poolBits + batchIndex 2^(poolBits+totalBits) ("r-public": the
- *     batch index is absorbed, so it cannot be chosen after rho) or pool + S 2^poolBits ("legacy");
+ *     0, where head = pool + S 2^poolBits + batchIndex 2^(poolBits+totalBits) (the batch index
+ *     is absorbed, so it cannot be chosen after rho);
  *     addressIn is the last real payee before the batch (0 at first);
  *   - the words the contract pays: address + reward 2^addressBits, 0 for padding;
  *   - under r: amountSum = sum T, rlcSum = sum T r^(batchIndex B + i), then rho and the digest.
@@ -14,7 +14,6 @@ import type { ProtocolConfig } from "../../config/index.ts";
 import { foldChain } from "./chain.ts";
 import { payoutDigest, type PayoutTranscript } from "./digest.ts";
 import { fieldPow, toField } from "./field.ts";
-import type { StatementLayout } from "./statement.ts";
 
 /** One row of the contributor table. */
 export interface PayoutTableRow {
@@ -31,7 +30,6 @@ export interface PayoutTableContext {
   /** S, the sum of every T_c. */
   readonly total: bigint;
   readonly batchSize: number;
-  readonly layout: StatementLayout;
   readonly widths: ProtocolConfig["widths"];
   readonly absorbWidth: number;
 }
@@ -50,11 +48,10 @@ export interface CommittedPayoutBatch {
 
 const PAD: PayoutTableRow = { address: 0n, amount: 0n, reward: 0n };
 
-/** The second absorbed element of batch `index`: pool, S and (r-public) the batch index, packed. */
-export function payoutHead(index: number, c: Pick<PayoutTableContext, "pool" | "total" | "layout" | "widths">): bigint {
+/** The second absorbed element of batch `index`: pool, S and the batch index, packed. */
+export function payoutHead(index: number, c: Pick<PayoutTableContext, "pool" | "total" | "widths">): bigint {
   const { poolBits, totalBits } = c.widths;
-  const head = c.pool + (c.total << BigInt(poolBits));
-  return c.layout === "legacy" ? head : head + (BigInt(index) << BigInt(poolBits + totalBits));
+  return c.pool + (c.total << BigInt(poolBits)) + (BigInt(index) << BigInt(poolBits + totalBits));
 }
 
 /** The payout word of a row: the payee in the low addressBits bits, the reward above. */
