@@ -26,11 +26,11 @@ import type { Groth16Proof } from "snarkjs";
 import { config, FIELD_MODULUS as P } from "../config/index.ts";
 import { compileCircuit, exampleCircuitName, payoutCircuitName, PROJECT_ROOT, setupCircuit, type CircuitKeys, type CompiledCircuit } from "../circuits/index.ts";
 import {
-  buildEpochWitness, digestChallenge, powMod, epochDomain, exampleDigestChallenge, hornerDigest, registrationCommitment, validationCommitment,
+  buildEpochWitness, buildExampleBatches, buildPayoutBatches, digestChallenge, powMod, epochDomain, exampleDigestChallenge, hornerDigest, registrationCommitment, validationCommitment,
   type EpochWitness, type ExampleBatch, type ExampleScore, type PayoutBatch,
 } from "../witness/index.ts";
 import {
-  decodeRevert, deploySettlement, finalizeEpoch, openEpoch, openRegistration, readRegistrations, releaseBatch, revealValidation,
+  decodeRevert, deploySettlement, earliestDeadline, registerExamples, waitForRegistrationClose, exampleBatchArgs, finalizeEpoch, payoutBatchArgs, openEpoch, openRegistration, readRegistrations, releaseBatch, revealValidation,
   submitExampleBatch, submitPayoutBatch, toSolidityProof, type SettlementDeployment,
 } from "../verifier-contracts/index.ts";
 import { evaluate, findRoot, interpolate } from "./helpers/fp-poly.ts";
@@ -184,7 +184,7 @@ describe("adaptive provers: every free input chosen after the challenge, through
     await (await d.token.mint(signers[0]!.address, 10n * POOL)).wait();
     const now = BigInt((await conn.ethers.provider.getBlock("latest"))!.timestamp);
     const [validationSet, salt] = [keccak256(toUtf8Bytes("validation")), keccak256(toUtf8Bytes("salt"))];
-    await openRegistration(d.registry, EPOCH, now + 3600n, validationCommitment(validationSet, salt));
+    await openRegistration(d.registry, EPOCH, await earliestDeadline(d.registry), validationCommitment(validationSet, salt));
     // Five honest contributors with three good examples each; the attacker registers one harmful example (T = 0).
     const h = (s: string) => BigInt(keccak256(toUtf8Bytes(s))) >> 128n;
     const claims: ExampleScore[] = [];
@@ -192,9 +192,9 @@ describe("adaptive provers: every free input chosen after the challenge, through
     claims.push({ hash: h("junk"), contributor: BigInt(attacker), score: -5_000_000n });
     for (const k of [1, 2, 3, 4, 5, 9]) {
       const hashes = claims.filter((c) => c.contributor === BigInt(signers[k]!.address)).map((c) => c.hash);
-      await (await (d.registry.connect(signers[k]!) as typeof d.registry).register(EPOCH, registrationCommitment(hashes), hashes.length)).wait();
+      await registerExamples(d, signers[k]!, EPOCH, hashes, { mintFee: true });
     }
-    await (await d.registry.closeRegistration(EPOCH)).wait();
+    await waitForRegistrationClose(d.registry, EPOCH);
     w = buildEpochWitness({
       examples: claims, registrations: await readRegistrations(d.registry, EPOCH), pool: POOL,
       domain: epochDomain(d.chainId, d.addresses.settlement, EPOCH), exampleBatchSize: E, payoutBatchSize: B, config,
@@ -249,6 +249,21 @@ describe("adaptive provers: every free input chosen after the challenge, through
       return { rho, target: hornerDigest([...header, ...words], rho), submit };
     };
   }
+
+  it("an outsider's batch of a table of its own, validly proved, is refused before it can fix the chain", async () => {
+    // Found by review: verified first, such a batch left the trainer's batch 0 BatchAlreadyVerified
+    // and the epoch unfinalizable. Only the owner, who committed the tables, submits batches.
+    const outsider = signers[8]!;
+    const [example] = buildExampleBatches([{ hash: 1n, contributor: 0, score: 0n }], BigInt(w.exampleBatches[0]!.input.domain), w.r, E, config);
+    const [payout] = buildPayoutBatches({ pool: POOL, total: w.contributorTable.total, rows: [], dust: 0n }, BigInt(w.payoutBatches[0]!.input.domain), w.r, B, config);
+    const asOutsider = d.settlement.connect(outsider) as typeof d.settlement;
+    const exampleProof = (await snarkjs.groth16.fullProve(example!.input, exampleKeys.wasmPath, exampleKeys.zkeyPath)).proof;
+    const payoutProof = (await snarkjs.groth16.fullProve(payout!.input, payoutKeys.wasmPath, payoutKeys.zkeyPath)).proof;
+    assert.equal(await revertName(asOutsider.submitExampleBatch(...exampleBatchArgs(EPOCH, example!, exampleProof))), "OwnableUnauthorizedAccount");
+    assert.equal(await revertName(asOutsider.submitPayoutBatch(...payoutBatchArgs(EPOCH, payout!, payoutProof))), "OwnableUnauthorizedAccount");
+    const state = await d.settlement.epochState(EPOCH);
+    assert.deepEqual([state.nextExample, state.nextPayout], [0n, 0n]);
+  });
 
   it("ExampleBatch: every private input solved for after rho ends in a named revert", async (t) => {
     const circuit = await compileCircuit(exampleCircuitName(E));

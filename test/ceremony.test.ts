@@ -213,3 +213,13 @@ describe("keys from another setup", () => {
     assert.throws(() => assertVerifierMatches(ceremonyArtifact, dev.vkey, result.transcript.vkeyHash, circuit), rejectsWith("KEY_NOT_PINNED"));
   });
 });
+
+describe("the committed ceremony key set, as a fresh clone sees it", () => {
+  it("every pinned circuit loads from artifacts/ceremony alone (no coordinator working copy)", async () => {
+    const emptyWorkDir = join(scratch, "fresh-clone-work");
+    for (const name of [exampleCircuitName(config.exampleBatch.testSize), circuit]) {
+      const keys = await loadCircuitKeys(name, { keySet: "ceremony", workDir: emptyWorkDir });
+      assert.match(keys.zkeyPath, /artifacts\/ceremony\//, `${name}: the published zkey, not a working copy`);
+    }
+  });
+});

@@ -31,8 +31,8 @@ import {
 } from "../witness/index.ts";
 import {
   decodeRevert, deployBareTransfers, deploySettlement, EpochStatus, exampleBatchArgs, finalizeEpoch, loadContractArtifact,
-  openEpoch, openRegistration, payoutBatchArgs, readRegistrations, releaseBatch, revealValidation, submitExampleBatch, submitPayoutBatch,
-  toSolidityProof, type SettlementDeployment,
+  earliestDeadline, openEpoch, openRegistration, payoutBatchArgs, readRegistrations, registerExamples, releaseBatch, revealValidation,
+  submitExampleBatch, submitPayoutBatch, toSolidityProof, waitForRegistrationClose, type ContributorRegistryContract, type SettlementDeployment,
 } from "../verifier-contracts/index.ts";
 
 const E = config.exampleBatch.testSize;
@@ -105,15 +105,18 @@ describe("ContributorRegistry and PayoutSettlement with real ExampleBatch and Pa
     return rows;
   }
 
-  /** Opens registration, registers signers in the order 3, 1, 2, 4, 5, 6, closes it; returns the witness. */
+  /**
+   * Opens registration, registers signers in the order 3, 1, 2, 4, 5, 6 (each minted and paying its
+   * fee), moves the clock past the deadline; returns the witness.
+   */
   async function registerEpoch(epoch: bigint, claims: ExampleScore[], pool: bigint) {
-    await openRegistration(d.registry, epoch, (await now()) + 3600n, VALIDATION);
+    await openRegistration(d.registry, epoch, await earliestDeadline(d.registry), VALIDATION);
     for (const k of [3, 1, 2, 4, 5, 6]) {
       const address = BigInt(signers[k]!.address);
       const hashes = claims.filter((c) => c.contributor === address).map((c) => c.hash);
-      await (await (d.registry.connect(signers[k]!) as typeof d.registry).register(epoch, registrationCommitment(hashes), hashes.length)).wait();
+      await registerExamples(d, signers[k]!, epoch, hashes, { mintFee: true });
     }
-    await (await d.registry.closeRegistration(epoch)).wait();
+    await waitForRegistrationClose(d.registry, epoch);
     const registrations = await readRegistrations(d.registry, epoch);
     return buildEpochWitness({ examples: claims, registrations, pool, domain: domainOf(epoch), exampleBatchSize: E, payoutBatchSize: B, config });
   }
@@ -157,10 +160,10 @@ describe("ContributorRegistry and PayoutSettlement with real ExampleBatch and Pa
     w1 = await registerEpoch(1n, claimsOf("e1"), POOL1);
     await expectRevert(as(7).register(1n, VALIDATION, 3), "RegistrationClosed");
     await expectRevert(r.openRegistration(1n, (await now()) + 100n, VALIDATION), "RegistrationAlreadyOpened", [1n]);
-    await expectRevert(r.closeRegistration(1n), "RegistrationClosed");
+    assert.equal(r.interface.getFunction("closeRegistration"), null, "no early close");
 
     await openRegistration(r, 2n, (await now()) + 3600n, VALIDATION);
-    await (await as(1).register(2n, VALIDATION, 1)).wait();
+    await registerExamples(d, signers[1]!, 2n, [h("e2-1")], { mintFee: true });
     await expectRevert(as(1).register(2n, VALIDATION, 1), "AlreadyRegistered", [2n, signers[1]!.address]);
     await expectRevert(as(2).register(2n, VALIDATION, 0), "NoExamples");
     await expectRevert(open(2n, w1, w1.contributorTable.total, POOL1), "RegistrationStillOpen", [2n]);
@@ -168,6 +171,57 @@ describe("ContributorRegistry and PayoutSettlement with real ExampleBatch and Pa
     const regs = await readRegistrations(r, 1n);
     assert.deepEqual(regs.map((x) => getAddress(`0x${x.contributor.toString(16).padStart(40, "0")}`)), [3, 1, 2, 4, 5, 6].map((k) => signers[k]!.address));
     assert.equal(await r.validationCommitment(1n), VALIDATION);
+  });
+
+  it("registration rules: a minimum window and no early close, caps on registrants and examples, a fee burned per example", async () => {
+    const artifact = await loadContractArtifact("ContributorRegistry");
+    const deployRegistry = async (fee: bigint, window: number, maxRegistrants: number, maxExamples: number) => {
+      const c = await new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, signers[0]!).deploy(d.addresses.token, fee, window, maxRegistrants, maxExamples);
+      await c.waitForDeployment();
+      return c as unknown as ContributorRegistryContract;
+    };
+    const FEE = 3n * 10n ** 15n;
+    const r = await deployRegistry(FEE, 600, 2, 3);
+    // Signers 11 and up: none of them is a payee of the epochs below.
+    const as = (k: number) => r.connect(signers[k]!) as typeof r;
+    const burn = await (r as unknown as { BURN_ADDRESS(): Promise<string> }).BURN_ADDRESS();
+    assert.equal(burn, "0x000000000000000000000000000000000000dEaD");
+    // The window: a deadline closer than minRegistrationWindow is refused, and nothing closes it early.
+    const t0 = await now();
+    await expectRevert(r.openRegistration(1n, t0 + 100n, VALIDATION), "RegistrationWindowTooShort");
+    await openRegistration(r, 1n, t0 + 700n, VALIDATION);
+    assert.equal(await r.registrationClosed(1n), false);
+    // Caps: examples per registrant, then registrants per epoch.
+    await expectRevert(as(11).register(1n, VALIDATION, 4), "TooManyExamples", [4n, 3n]);
+    // The fee: refused without allowance, then moved from the registrant to the burn address.
+    await (await d.token.mint(signers[11]!.address, 3n * FEE)).wait();
+    await expectRevert(as(11).register(1n, VALIDATION, 3), "FeeNotApproved", [signers[11]!.address, 3n * FEE, 0n]);
+    const [ownerBefore, burnBefore] = [await d.token.balanceOf(signers[0]!.address), await d.token.balanceOf(burn)];
+    await registerExamples({ token: d.token, registry: r }, signers[11]!, 1n, [h("fee-1"), h("fee-2"), h("fee-3")]);
+    assert.equal(await d.token.balanceOf(signers[11]!.address), 0n, "the registrant paid 3 x fee");
+    assert.equal((await d.token.balanceOf(burn)) - burnBefore, 3n * FEE, "burned");
+    assert.equal(await d.token.balanceOf(signers[0]!.address), ownerBefore, "nothing to the owner");
+    await registerExamples({ token: d.token, registry: r }, signers[12]!, 1n, [h("fee-4")], { mintFee: true });
+    await (await d.token.mint(signers[14]!.address, FEE)).wait();
+    await (await (d.token.connect(signers[14]!) as typeof d.token).approve(await r.getAddress(), FEE)).wait();
+    await expectRevert(as(14).register(1n, VALIDATION, 1), "TooManyRegistrants", [1n, 2n]);
+    await waitForRegistrationClose(r, 1n);
+    assert.equal(await r.registrationClosed(1n), true);
+    await expectRevert(as(14).register(1n, VALIDATION, 1), "RegistrationClosed");
+
+    // Fee 0: no approval needed, nothing moves.
+    const free = await deployRegistry(0n, 60, 5, 5);
+    await openRegistration(free, 1n, await earliestDeadline(free), VALIDATION);
+    const balance = await d.token.balanceOf(signers[15]!.address);
+    await (await (free.connect(signers[15]!) as typeof free).register(1n, VALIDATION, 5)).wait();
+    assert.equal(await d.token.balanceOf(signers[15]!.address), balance);
+
+    // The registrant cap stays below the circuits' contributor index width, at deployment.
+    const tooMany = 2 ** config.widths.contributorIndexBits;
+    await expectRevert(deployRegistry(0n, 60, tooMany, 5), "InvalidRegistrationParams", ["maxRegistrants"]);
+    await expectRevert(deployRegistry(0n, 0, 5, 5), "InvalidRegistrationParams", ["minRegistrationWindow"]);
+    const verifiers = { exampleVerifier: exampleKeys.verifierArtifact, exampleBatchSize: E, payoutVerifier: payoutKeys.verifierArtifact, payoutBatchSize: B };
+    await assert.rejects(deploySettlement(signers[0]!, { ...verifiers, registration: { ...config.registration, maxRegistrants: tooMany } }), { name: "RangeError", message: /maxRegistrants/ });
   });
 
   it("the witness credits each duplicate to its earliest registrant and clips negative scores", () => {
@@ -259,8 +313,11 @@ describe("ContributorRegistry and PayoutSettlement with real ExampleBatch and Pa
     const rows = w1.contributorTable.rows;
     await expectRevert(s.finalize(1n), "BatchesMissing", [0n, BigInt(p1.exampleBatches.length), 0n, 2n]);
     await expectRevert(releaseBatch(s, 1n, p1.payoutBatches[0]!), "EpochNotFinalized", [1n]);
+    // Only the owner, who committed the tables, submits batches (anyone may finalize and release).
+    await expectRevert(submitPayoutBatch(s.connect(other) as typeof s, 1n, p1.payoutBatches[0]!, p1.payoutProofs[0]!), "OwnableUnauthorizedAccount", [other.address]);
+    await expectRevert(submitExampleBatch(s.connect(other) as typeof s, 1n, p1.exampleBatches[0]!, p1.exampleProofs[0]!), "OwnableUnauthorizedAccount", [other.address]);
     // All payout batches and all but the last example batch: still nothing can be paid.
-    for (const [i, b] of p1.payoutBatches.entries()) gas.push((await submitPayoutBatch(s.connect(other) as typeof s, 1n, b, p1.payoutProofs[i]!)).gasUsed);
+    for (const [i, b] of p1.payoutBatches.entries()) gas.push((await submitPayoutBatch(s, 1n, b, p1.payoutProofs[i]!)).gasUsed);
     const last = p1.exampleBatches.length - 1;
     for (const [i, b] of p1.exampleBatches.entries()) if (i < last) gas.push((await submitExampleBatch(s, 1n, b, p1.exampleProofs[i]!)).gasUsed);
     await expectRevert(s.finalize(1n), "BatchesMissing", [BigInt(last), BigInt(last + 1), 2n, 2n]);

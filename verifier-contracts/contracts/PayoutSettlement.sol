@@ -24,7 +24,8 @@ import {ProtocolParams} from "./generated/ProtocolParams.sol";
 ///     hidden while contributors could still register (nobody could tune data toward it or copy
 ///     it unseen), and it is public before anyone is paid (anyone can check that no credited
 ///     example copies it). May come before, between or after the batches of step 4.
-///  4. submitExampleBatch / submitPayoutBatch (anyone, each table in order, in any interleaving,
+///  4. submitExampleBatch / submitPayoutBatch (the owner, who committed the tables; each table in
+///     order, in any interleaving,
 ///     over as many transactions and days as needed): for each, this contract does what the
 ///     circuit's header says the caller must: it takes chainIn, domain, r and the order key
 ///     (hashIn / addressIn) from its own state, derives the digest challenge rho by keccak itself,
@@ -289,9 +290,14 @@ contract PayoutSettlement is Ownable {
         emit ValidationRevealed(epoch, validationSetHash, salt);
     }
 
-    /// @notice Verifies example batch `batchIndex` of `epoch` (callable by anyone, in order).
+    /// @notice Verifies example batch `batchIndex` of `epoch` (the owner, in order). Only the owner,
+    /// who committed the tables: a batch is checked against the committed chain only at finalize,
+    /// and a verified batch cannot be replaced, so anyone else could verify a batch of a table of
+    /// their own first and leave the epoch unfinalizable (found by review: a one-row table of
+    /// hash 1 front-running the trainer's batch 0).
     function submitExampleBatch(uint64 epoch, uint32 batchIndex, ExampleClaim calldata claim, Proof calldata proof)
         external
+        onlyOwner
     {
         Epoch storage e = _epochs[epoch];
         if (e.status != Status.Open) revert EpochNotOpen(epoch);
@@ -323,8 +329,8 @@ contract PayoutSettlement is Ownable {
         emit ExampleBatchVerified(epoch, batchIndex, claim.chainOut);
     }
 
-    /// @notice Verifies payout batch `batchIndex` of `epoch` (callable by anyone, in order) and
-    /// stores the hash of its words for the release. Pays nothing.
+    /// @notice Verifies payout batch `batchIndex` of `epoch` (the owner, in order, for the reason
+    /// given at submitExampleBatch) and stores the hash of its words for the release. Pays nothing.
     /// @param words payoutBatchSize words address + reward * 2^ADDRESS_BITS; 0 for padding
     function submitPayoutBatch(
         uint64 epoch,
@@ -332,7 +338,7 @@ contract PayoutSettlement is Ownable {
         PayoutClaim calldata claim,
         uint256[] calldata words,
         Proof calldata proof
-    ) external {
+    ) external onlyOwner {
         Epoch storage e = _epochs[epoch];
         if (e.status != Status.Open) revert EpochNotOpen(epoch);
         _checkOrder(epoch, batchIndex, e.nextPayout, e.payoutBatches);
