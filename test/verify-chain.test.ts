@@ -159,41 +159,53 @@ test("from the chain with another verification key (--keys DIR): BYTECODE_MISMAT
   await expectFailure(verifyEpoch({ ...chain, keys: { dir: keys } }, { snarkjs: false }), "BYTECODE_MISMATCH", { field: "payoutVerifier" });
 });
 
-test("an amount or a parameter that differs on chain: PAYOUT_MISMATCH for a transfer, CHAIN_MISMATCH for EpochOpened", async () => {
+type ChainEpochRead = Awaited<ReturnType<typeof readChainEpoch>>;
+type Payment = ChainEpochRead["releases"][number]["payments"][number];
+/** `onChain` with every release's payments passed through `edit` (its batch index, its payments). */
+const withPayments = (onChain: ChainEpochRead, edit: (batchIndex: number, payments: readonly Payment[]) => Payment[]): ChainEpochRead =>
+  ({ ...onChain, releases: onChain.releases.map((r) => ({ ...r, payments: edit(r.batchIndex, r.payments) })) });
+const payoutMismatch = (batch: number, field: string) => (e: unknown) => e instanceof EpochVerifyError && e.code === "PAYOUT_MISMATCH" && e.where.row === batch && e.where.field === field;
+
+test("an amount or a parameter that differs on chain: PAYOUT_MISMATCH naming the release's batch for a transfer, CHAIN_MISMATCH for EpochOpened", async () => {
   const record = readEpochRecord(dir);
   const onChain = await readChainEpoch(chain.rpcUrl, chain.settlement, chain.epoch);
   assert.equal(compareWithChain(record, onChain, config).status, "pass");
-  const payee = record.contributors.findIndex((c) => c.reward > 0n);
-  const payments = onChain.payments.map((p) => (p.payee === record.contributors[payee]!.address ? { ...p, amount: p.amount - 1n } : p));
-  assert.throws(() => compareWithChain(record, { ...onChain, payments }, config), (e: unknown) => e instanceof EpochVerifyError && e.code === "PAYOUT_MISMATCH" && e.where.row === payee);
+  assert.equal(onChain.releases.length, onChain.payoutBatches.length);
+  const payee = record.contributors.find((c) => c.reward > 0n)!.address;
+  const batch = onChain.releases.find((r) => r.payments.some((p) => p.payee === payee))!.batchIndex;
+  const less = withPayments(onChain, (_, ps) => ps.map((p) => (p.payee === payee ? { ...p, amount: p.amount - 1n } : p)));
+  assert.throws(() => compareWithChain(record, less, config), payoutMismatch(batch, `release[${batch}].payments`));
   assert.throws(() => compareWithChain(record, { ...onChain, opened: { ...onChain.opened, pool: onChain.opened.pool + 1n } }, config), (e: unknown) => e instanceof EpochVerifyError && e.code === "CHAIN_MISMATCH" && e.where.field === "EpochOpened.pool");
 });
 
-test("a release that paid other words than its proof's (the whole pool to the lowest-paid payee): its proof fails on the paid words' digest and the chain check names the batch", async () => {
+test("a release whose payments are not its batch's words (the pool to one payee, an outsider paid, a payee unpaid, a wrong BatchReleased paid): PAYOUT_MISMATCH naming the batch; the proofs hold over the submitted words", async () => {
   const record = readEpochRecord(dir);
   const onChain = await readChainEpoch(chain.rpcUrl, chain.settlement, chain.epoch);
   const vk = JSON.parse(record.payoutKeyText);
-  const batch = onChain.payoutBatches[0]!;
-  const mask = (1n << 160n) - 1n;
-  const row = batch.words.reduce((low, w, i) => (w >> 160n < batch.words[low]! >> 160n && (w & mask) !== 0n ? i : low), 0);
-  const forged = batch.words.map((w, i) => (w & mask) + (i === row ? record.pool << 160n : 0n));
-  const releasedWords = new Map(onChain.releasedWords).set(batch.index, forged);
   const honest = chainProofs(onChain, config).payoutProofs[0]!.json;
   assert.equal(verifyGroth16(vk, honest.proof, honest.publicSignals), true);
-  const paid = chainProofs({ ...onChain, releasedWords }, config).payoutProofs[0]!.json;
-  assert.equal(verifyGroth16(vk, paid.proof, paid.publicSignals), false, "the proof must not hold for the words paid");
-  assert.throws(() => compareWithChain(record, { ...onChain, releasedWords }, config), (e: unknown) => e instanceof EpochVerifyError && e.code === "PAYOUT_MISMATCH" && e.where.field === `release[${batch.index}].words`);
+  const k = onChain.releases[0]!.batchIndex;
+  const field = `release[${k}].payments`;
+  const only = (edit: (ps: readonly Payment[]) => Payment[]) => withPayments(onChain, (b, ps) => (b === k ? edit(ps) : [...ps]));
+  const pool = only((ps) => ps.map((p, i) => (i === 0 ? { ...p, amount: record.pool } : p)));
+  assert.throws(() => compareWithChain(record, pool, config), payoutMismatch(k, field));
+  const outsider = only((ps) => [...ps, { ...ps[0]!, payee: 0xdeadn, amount: 1n }]);
+  assert.throws(() => compareWithChain(record, outsider, config), (e: unknown) => payoutMismatch(k, field)(e) && /0x0{36}dead .*whom its words do not pay/.test((e as Error).message));
+  const unpaid = only((ps) => ps.slice(1));
+  assert.throws(() => compareWithChain(record, unpaid, config), (e: unknown) => payoutMismatch(k, field)(e) && /paid nothing to/.test((e as Error).message));
+  const paid = { ...onChain, releases: onChain.releases.map((r) => (r.batchIndex === k ? { ...r, paid: r.paid + 1n } : r)) };
+  assert.throws(() => compareWithChain(record, paid, config), payoutMismatch(k, `release[${k}].paid`));
 });
 
 test("payments: a PayoutDeferred credit (the pull fallback) counts as the payee's payment; a transfer and a credit both is a double payment", async () => {
   const record = readEpochRecord(dir);
   const onChain = await readChainEpoch(chain.rpcUrl, chain.settlement, chain.epoch);
-  const i = onChain.payments.findIndex((p) => p.kind === "Transfer");
-  const deferred = onChain.payments.map((p, k) => (k === i ? { ...p, kind: "PayoutDeferred" as const } : p));
-  assert.equal(compareWithChain(record, { ...onChain, payments: deferred }, config).status, "pass");
-  const twice = [...onChain.payments, { ...onChain.payments[i]!, kind: "PayoutDeferred" as const }];
-  const row = record.contributors.findIndex((c) => c.address === onChain.payments[i]!.payee);
-  assert.throws(() => compareWithChain(record, { ...onChain, payments: twice }, config), (e: unknown) => e instanceof EpochVerifyError && e.code === "PAYOUT_MISMATCH" && e.where.row === row && /paid 2 times/.test(e.message));
+  const k = onChain.releases.find((r) => r.payments.some((p) => p.kind === "Transfer"))!.batchIndex;
+  const first = onChain.releases.find((r) => r.batchIndex === k)!.payments.find((p) => p.kind === "Transfer")!;
+  const deferred = withPayments(onChain, (_, ps) => ps.map((p) => (p === first ? { ...p, kind: "PayoutDeferred" as const } : p)));
+  assert.equal(compareWithChain(record, deferred, config).status, "pass");
+  const twice = withPayments(onChain, (b, ps) => (b === k ? [...ps, { ...first, kind: "PayoutDeferred" as const }] : [...ps]));
+  assert.throws(() => compareWithChain(record, twice, config), (e: unknown) => payoutMismatch(k, `release[${k}].payments`)(e) && /twice/.test((e as Error).message));
 });
 
 /** Runs the CLI's verify command; resolves with its exit code and output. */

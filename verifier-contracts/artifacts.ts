@@ -1,6 +1,7 @@
 /**
- * Loads the compiled OpenToken, ContributorRegistry, PayoutSettlement, BareTransfers (bench/) and
- * RevertingToken (test/: a token that refuses one recipient) from Hardhat's build output
+ * Loads the compiled OpenToken, ContributorRegistry, PayoutSettlement, BareTransfers (bench/),
+ * RevertingToken (test/: a token that refuses one recipient) and Forwarder (test/: calls a
+ * contract for its caller, as a relayer or a smart account does) from Hardhat's build output
  * (build/artifacts, see hardhat.config.ts). The first call in a process runs Hardhat's build task
  * in-process: Hardhat's compile cache hashes the sources and settings, so it recompiles exactly
  * when an artifact is missing or stale and costs ~0.6 s otherwise. A cross-process lock keeps two
@@ -15,7 +16,7 @@ import { withFileLock } from "../circuits/index.ts";
 
 const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-export type ContractName = "OpenToken" | "ContributorRegistry" | "PayoutSettlement" | "BareTransfers" | "RevertingToken";
+export type ContractName = "OpenToken" | "ContributorRegistry" | "PayoutSettlement" | "BareTransfers" | "RevertingToken" | "Forwarder";
 
 /** What deploying a contract with ethers needs. */
 export interface ContractArtifact {
@@ -52,6 +53,6 @@ export async function loadContractArtifact(name: ContractName): Promise<Contract
 
 function sourcePath(name: ContractName): string[] {
   if (name === "BareTransfers") return ["bench", `${name}.sol`];
-  if (name === "RevertingToken") return ["test", `${name}.sol`];
+  if (name === "RevertingToken" || name === "Forwarder") return ["test", `${name}.sol`];
   return [`${name}.sol`];
 }

@@ -4,17 +4,28 @@
  * (token, registry, both verifiers, batch sizes), its events (EpochOpened, every batch verified,
  * EpochFinalized, BatchReleased), the arguments of every submitExampleBatch / submitPayoutBatch
  * from the calldata of the transaction that emitted the batch event (claims, payout words,
- * proof), the words of every release from its calldata (what was actually paid), the registry's
- * Registered events, every payment of this epoch's releases (a token Transfer from the
+ * proof; the words must hash to the event's wordsHash, what the contract stored for the release),
+ * the registry's Registered events, every release with its payments (a token Transfer from the
  * settlement, or a PayoutDeferred credit where the transfer reverted and the payee must
  * withdraw()) and the runtime code of both verifiers. Nothing is checked here but the shape: chain.ts compares,
  * chain-record.ts rebuilds what the contract verified.
  *
- * A batch submitted through another contract (a multisig, a batcher) has calldata that is not a
- * direct settlement call: it is reported as CHAIN_MISMATCH naming the transaction, not decoded.
+ * Submissions are owner-only and decoded from direct calls: a batch submitted through another
+ * contract (an owner behind a smart account or a multisig) has calldata that is not a direct
+ * settlement call: it is reported as CHAIN_MISMATCH naming the transaction, not decoded.
+ *
+ * Releases are anyone's (an EOA, a forwarder, a multisig, several in one transaction), and their
+ * calldata is not read: the contract pays exactly the words whose hash it stored at
+ * submitPayoutBatch (WordsMismatch otherwise). A release is read from the logs of the transaction
+ * that emitted its BatchReleased: its payments are the token's Transfers from the settlement and
+ * the settlement's PayoutDeferred credits of this epoch logged since the settlement's previous
+ * event in that transaction (release emits nothing before it pays, and BatchReleased right
+ * after), except the Transfer that follows a Withdrawn (withdraw() emits it before its transfer).
+ * This assumes a token without transfer hooks (no reentrant release from inside a payment).
  */
 import { Contract, Interface, type EventLog } from "ethers";
 import { EpochVerifyError } from "./epoch-errors.ts";
+import { packedWordsHash } from "./model/index.ts";
 import type { RecordedRegistration } from "./record.ts";
 import { openProvider } from "./rpc.ts";
 
@@ -32,8 +43,8 @@ const SETTLEMENT_ABI = [
   "event PayoutBatchVerified(uint64 indexed epoch, uint32 batchIndex, uint256 chainOut, bytes32 wordsHash)",
   "event EpochFinalized(uint64 indexed epoch, uint256 paid, uint256 dust)",
   "event BatchReleased(uint64 indexed epoch, uint32 batchIndex, uint256 paid)",
-  "function release(uint64 epoch, uint32 batchIndex, uint256[] words)",
   "event PayoutDeferred(uint64 indexed epoch, address indexed payee, uint256 amount)",
+  "event Withdrawn(address indexed payee, address indexed to, uint256 amount)",
 ];
 const REGISTRY_ABI = ["event Registered(uint64 indexed epoch, address indexed contributor, uint32 order, bytes32 examplesCommitment, uint32 exampleCount)"];
 const TOKEN_ABI = ["event Transfer(address indexed from, address indexed to, uint256 value)"];
@@ -75,6 +86,16 @@ export interface ChainPayment {
   readonly txHash: string;
 }
 
+/** One BatchReleased of this epoch, whoever sent its transaction, with the payments of that release. */
+export interface ChainRelease {
+  readonly batchIndex: number;
+  readonly txHash: string;
+  /** BatchReleased's paid: transferred + credited. */
+  readonly paid: bigint;
+  /** The release's Transfers from the settlement and PayoutDeferred credits, in log order. */
+  readonly payments: readonly ChainPayment[];
+}
+
 /** One epoch as the chain holds it. */
 export interface ChainEpoch {
   readonly rpcUrl: string;
@@ -94,11 +115,8 @@ export interface ChainEpoch {
   /** EpochFinalized, when the epoch was finalized. */
   readonly finalized?: { readonly paid: bigint; readonly dust: bigint };
   readonly registrations: readonly RecordedRegistration[];
-  /** Every payment of this epoch's BatchReleased transactions, in log order. */
-  readonly payments: readonly ChainPayment[];
-  /** The words each release paid (its calldata), by payout batch index. */
-  readonly releasedWords: ReadonlyMap<number, readonly bigint[]>;
-  readonly releasedBatches: number;
+  /** Every BatchReleased of this epoch with its payments, in log order. */
+  readonly releases: readonly ChainRelease[];
   /** eth_getCode of each verifier, lower-case 0x hex. */
   readonly verifierCode: { readonly example: string; readonly payout: string };
 }
@@ -128,7 +146,7 @@ export async function readChainEpoch(rpcUrl: string, settlement: string, epoch: 
 
     // Each batch's arguments from the calldata of the transaction that emitted its event.
     const calls = async (eventName: string, fn: "submitExampleBatch" | "submitPayoutBatch") => {
-      const byIndex = new Map<number, { txHash: string; args: ReturnType<Interface["decodeFunctionData"]> }>();
+      const byIndex = new Map<number, { txHash: string; args: ReturnType<Interface["decodeFunctionData"]>; wordsHash: unknown }>();
       for (const e of await events(eventName)) {
         const tx = await provider.getTransaction(e.transactionHash);
         let args;
@@ -138,30 +156,22 @@ export async function readChainEpoch(rpcUrl: string, settlement: string, epoch: 
         } catch (error) {
           return mismatch(`${eventName} of batch ${e.args.batchIndex} was emitted by transaction ${e.transactionHash}, which is not a direct ${fn} call to ${settlement} (${(error as Error).message})`, `${eventName}[${e.args.batchIndex}]`);
         }
-        byIndex.set(Number(e.args.batchIndex), { txHash: e.transactionHash, args });
+        byIndex.set(Number(e.args.batchIndex), { txHash: e.transactionHash, args, wordsHash: eventName === "PayoutBatchVerified" ? e.args.wordsHash : undefined });
       }
       return [...byIndex.entries()].sort(([a], [b]) => a - b).map(([index, v]) => ({ index, ...v }));
     };
     const exampleBatches = (await calls("ExampleBatchVerified", "submitExampleBatch")).map(({ index, txHash, args }): ChainExampleBatch => ({
       index, txHash, chainOut: args.claim.chainOut, hashOut: args.claim.hashOut, scoreSum: args.claim.scoreSum, rlcSum: args.claim.rlcSum, proof: proofOf(args.proof),
     }));
-    const payoutBatches = (await calls("PayoutBatchVerified", "submitPayoutBatch")).map(({ index, txHash, args }): ChainPayoutBatch => ({
-      index, txHash, chainOut: args.claim.chainOut, amountSum: args.claim.amountSum, rlcSum: args.claim.rlcSum, words: [...(args.words as bigint[])], proof: proofOf(args.proof),
-    }));
+    const payoutBatches = (await calls("PayoutBatchVerified", "submitPayoutBatch")).map(({ index, txHash, args, wordsHash }): ChainPayoutBatch => {
+      const words = [...(args.words as bigint[])];
+      // What the contract stored for the release: the words it will pay are these.
+      if (packedWordsHash(words) !== String(wordsHash).toLowerCase()) mismatch(`the words in transaction ${txHash} hash to ${packedWordsHash(words)}, its PayoutBatchVerified of batch ${index} stored ${wordsHash}`, `PayoutBatchVerified[${index}].wordsHash`);
+      return { index, txHash, chainOut: args.claim.chainOut, amountSum: args.claim.amountSum, rlcSum: args.claim.rlcSum, words, proof: proofOf(args.proof) };
+    });
 
     const finalizedEvents = await events("EpochFinalized");
-    const { releasedWords, batchOfTx } = await releasesOf(await events("BatchReleased"), s, provider, settlement);
-    // Only the payments of this epoch's releases (one settlement contract serves many epochs).
-    const tokenContract = new Contract(token, TOKEN_ABI, provider);
-    const payments: ChainPayment[] = [];
-    const paymentLogs = [
-      ...((await tokenContract.queryFilter(tokenContract.filters.Transfer!(settlement), 0)) as EventLog[]).map((e) => ({ e, kind: "Transfer" as const, payee: e.args.to as string, amount: e.args.value as bigint })),
-      ...(await events("PayoutDeferred")).map((e) => ({ e, kind: "PayoutDeferred" as const, payee: e.args.payee as string, amount: e.args.amount as bigint })),
-    ].sort((a, b) => a.e.blockNumber - b.e.blockNumber || a.e.index - b.e.index);
-    for (const { e, kind, payee, amount } of paymentLogs) {
-      const batchIndex = batchOfTx.get(e.transactionHash);
-      if (batchIndex !== undefined) payments.push({ payee: BigInt(payee), amount, kind, batchIndex, txHash: e.transactionHash });
-    }
+    const releases = await releasesOf(await events("BatchReleased"), s.interface, provider, settlement, token, epoch);
     const registryContract = new Contract(registry, REGISTRY_ABI, provider);
     const registrations = ((await registryContract.queryFilter(registryContract.filters.Registered!(epoch), 0)) as EventLog[])
       .map((e) => ({ contributor: BigInt(e.args.contributor as string), order: Number(e.args.order), commitment: e.args.examplesCommitment as string, count: Number(e.args.exampleCount) }))
@@ -177,7 +187,7 @@ export async function readChainEpoch(rpcUrl: string, settlement: string, epoch: 
       },
       exampleBatches, payoutBatches,
       ...(finalizedEvents.length === 1 ? { finalized: { paid: finalizedEvents[0]!.args.paid as bigint, dust: finalizedEvents[0]!.args.dust as bigint } } : {}),
-      registrations, payments, releasedWords, releasedBatches: releasedWords.size,
+      registrations, releases,
       verifierCode: { example: exampleCode.toLowerCase(), payout: payoutCode.toLowerCase() },
     };
   } finally {
@@ -185,27 +195,45 @@ export async function readChainEpoch(rpcUrl: string, settlement: string, epoch: 
   }
 }
 
+const TRANSFER = new Interface(TOKEN_ABI);
+const TRANSFER_TOPIC = TRANSFER.getEvent("Transfer")!.topicHash;
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
 /**
- * The words each BatchReleased transaction paid, from its release calldata (the contract checked
- * them against the stored hash; the skeptic re-derives their digest), and the batch of each
- * release transaction.
+ * This epoch's releases, each with its payments, from the logs of the transactions that emitted
+ * `released` (this epoch's BatchReleased events), whoever sent them: see the header.
  */
-async function releasesOf(releases: readonly EventLog[], s: Contract, provider: ReturnType<typeof openProvider>, settlement: string) {
-  const releasedWords = new Map<number, readonly bigint[]>();
-  const batchOfTx = new Map<string, number>();
-  for (const e of releases) {
-    const batchIndex = Number(e.args.batchIndex);
-    const tx = await provider.getTransaction(e.transactionHash);
-    let args;
-    try {
-      if (tx?.to?.toLowerCase() !== settlement.toLowerCase()) throw new Error("not a direct call");
-      args = s.interface.decodeFunctionData("release", tx.data);
-    } catch (error) {
-      return mismatch(`BatchReleased of batch ${batchIndex} was emitted by transaction ${e.transactionHash}, which is not a direct release call to ${settlement} (${(error as Error).message})`, `BatchReleased[${batchIndex}]`);
+async function releasesOf(released: readonly EventLog[], settlementInterface: Interface, provider: ReturnType<typeof openProvider>, settlement: string, token: string, epoch: bigint): Promise<ChainRelease[]> {
+  const releases: ChainRelease[] = [];
+  for (const txHash of new Set(released.map((e) => e.transactionHash))) {
+    const receipt = await provider.getTransactionReceipt(txHash);
+    if (!receipt) return mismatch(`no receipt for transaction ${txHash}, which emitted a BatchReleased of epoch ${epoch}`, "BatchReleased");
+    // The payments logged since the settlement's last event, and the transfer a Withdrawn announces.
+    let pending: Omit<ChainPayment, "batchIndex">[] = [];
+    let withdrawal: { to: bigint; amount: bigint } | undefined;
+    for (const log of receipt.logs) {
+      if (same(log.address, token) && log.topics[0] === TRANSFER_TOPIC) {
+        const { from, to, value } = TRANSFER.parseLog(log)!.args;
+        if (!same(from as string, settlement)) continue;
+        const payee = BigInt(to as string);
+        if (withdrawal && withdrawal.to === payee && withdrawal.amount === value) withdrawal = undefined;
+        else pending.push({ payee, amount: value as bigint, kind: "Transfer", txHash });
+        continue;
+      }
+      if (!same(log.address, settlement)) continue;
+      const event = settlementInterface.parseLog(log);
+      withdrawal = undefined;
+      if (event?.name === "PayoutDeferred") {
+        if (event.args.epoch === epoch) pending.push({ payee: BigInt(event.args.payee as string), amount: event.args.amount as bigint, kind: "PayoutDeferred", txHash });
+        continue;
+      }
+      if (event?.name === "BatchReleased" && event.args.epoch === epoch) {
+        const batchIndex = Number(event.args.batchIndex);
+        releases.push({ batchIndex, txHash, paid: event.args.paid as bigint, payments: pending.map((p) => ({ ...p, batchIndex })) });
+      }
+      if (event?.name === "Withdrawn") withdrawal = { to: BigInt(event.args.to as string), amount: event.args.amount as bigint };
+      pending = [];
     }
-    if (Number(args.batchIndex) !== batchIndex) mismatch(`transaction ${e.transactionHash} releases batch ${args.batchIndex}, its BatchReleased event says ${batchIndex}`, `BatchReleased[${batchIndex}]`);
-    releasedWords.set(batchIndex, [...(args.words as bigint[])]);
-    batchOfTx.set(e.transactionHash, batchIndex);
   }
-  return { releasedWords, batchOfTx };
+  return releases;
 }

@@ -7,10 +7,10 @@
  *     the contract's running state (the previous batch's chainOut and hashOut, the last payee so
  *     far, EpochOpened's domain, r, pool and S), with the skeptic's own digest model
  *     (model/digest.ts);
- *   - a released payout batch's digest from the words its release PAID (the release calldata),
- *     not only the words submitted: the proof must hold for what was paid, so a release of other
- *     words fails that batch's proof check (and the chain check names the batch);
- *   - the payees (address, reward) from the paid words, the registrations from the registry.
+ *   - a payout batch's digest from its submitted words: the words the contract stored the hash of
+ *     and pays at release (WordsMismatch otherwise), whoever calls release; the chain check
+ *     compares each release's payments with them (chain.ts), never the release calldata;
+ *   - the payees (address, reward) from those words, the registrations from the registry.
  * The tables are not on chain, only their commitments: the rows cannot be re-committed or the
  * policy re-run from here (epoch.ts says so in its report). Verification keys are not on chain
  * either: they come from a key source (`keys`), and the chain check compares each deployed
@@ -23,7 +23,7 @@ import { loadCircuitKeys, type KeySetName } from "../circuits/ceremony/index.ts"
 import type { ProtocolConfig } from "../config/index.ts";
 import { EpochVerifyError } from "./epoch-errors.ts";
 import { exampleDigest, payoutDigest, publicSignalsOf } from "./model/index.ts";
-import type { CalldataProof, ChainEpoch, ChainPayoutBatch } from "./chain-read.ts";
+import type { CalldataProof, ChainEpoch } from "./chain-read.ts";
 import type { PublicRecord, RecordedPayee, RecordedProof } from "./record.ts";
 import { checkStatementKeys } from "./statement-keys.ts";
 import { vkeyHash } from "./vkey-hash.ts";
@@ -66,14 +66,9 @@ function snarkjsProof(p: CalldataProof) {
 
 const proofName = (kind: string, index: number, txHash: string) => `chain ${kind} batch ${index} (tx ${txHash})`;
 
-/** The words payout batch `b` paid: its release's calldata once released, else the words submitted. */
-export function paidWords(chain: Pick<ChainEpoch, "releasedWords">, b: ChainPayoutBatch): readonly bigint[] {
-  return chain.releasedWords.get(b.index) ?? b.words;
-}
-
 /**
  * Every proof of `chain` with the public signals the contract verified it against,
- * the payout batches' over the words they paid, and the payees of those words, in batch order.
+ * and the payees of the payout words, in batch order.
  */
 export function chainProofs(chain: ChainEpoch, config: Pick<ProtocolConfig, "widths">): { exampleProofs: RecordedProof[]; payoutProofs: RecordedProof[]; payees: RecordedPayee[] } {
   const { domain, r, pool, total } = chain.opened;
@@ -94,14 +89,15 @@ export function chainProofs(chain: ChainEpoch, config: Pick<ProtocolConfig, "wid
   chainIn = 0n;
   let addressIn = 0n;
   for (const b of chain.payoutBatches) {
-    const words = paidWords(chain, b);
-    const d = payoutDigest(b.chainOut, { chainIn, domain, pool, total, addressIn, amountSum: b.amountSum, r, batchIndex: BigInt(b.index), rlcSum: b.rlcSum }, words);
+    const d = payoutDigest(b.chainOut, { chainIn, domain, pool, total, addressIn, amountSum: b.amountSum, r, batchIndex: BigInt(b.index), rlcSum: b.rlcSum }, b.words);
     payoutProofs.push({ file: proofName("payout", b.index, b.txHash), index: b.index, json: { proof: snarkjsProof(b.proof), publicSignals: signals(b.chainOut, d) } });
     // The contract's addressIn of the next batch is the last payee of the words it verified.
-    for (const word of b.words) if ((word & addressMask) !== 0n) addressIn = word & addressMask;
-    for (const word of words) {
+    for (const word of b.words) {
       const address = word & addressMask;
-      if (address !== 0n) payees.push({ address, reward: word >> addressBits });
+      if (address !== 0n) {
+        addressIn = address;
+        payees.push({ address, reward: word >> addressBits });
+      }
     }
     chainIn = b.chainOut;
   }

@@ -9,20 +9,23 @@
  *     contract verified it against (rebuilt by chain-record.ts) equal the record's proof file;
  *   - the payout words equal the contributor table's (address, reward) rows, else PAYOUT_MISMATCH;
  *   - the registry's Registered events equal the registrations the policy was run on;
- *   - every release paid exactly the words its batch was verified with (release calldata), else
- *     PAYOUT_MISMATCH naming the batch;
- *   - EpochFinalized's dust; the payments of this epoch's BatchReleased transactions pay each
- *     payee with a positive reward exactly once, exactly its reward, by a token Transfer or a
- *     PayoutDeferred credit (the pull fallback: a payee whose transfer reverts withdraws later),
- *     and nobody else (paid amounts, not balances), else PAYOUT_MISMATCH.
+ *   - every release, whoever sent it (an EOA, a forwarder, a multisig): its payments (the token's
+ *     Transfers from the settlement and the PayoutDeferred credits of that release, chain-read.ts)
+ *     are exactly the non-zero (payee, reward) of its batch's verified words, each once, and its
+ *     BatchReleased paid is their sum, else PAYOUT_MISMATCH naming the batch (the contract pays
+ *     only the words whose hash it stored at submitPayoutBatch: the release calldata is not read);
+ *   - EpochFinalized's dust; the payments of this epoch's releases pay each payee with a positive
+ *     reward exactly once, exactly its reward, by a token Transfer or a PayoutDeferred credit
+ *     (the pull fallback: a payee whose transfer reverts withdraws later), and nobody else (paid
+ *     amounts, not balances), else PAYOUT_MISMATCH.
  * For a record read from the chain the event comparisons hold by construction; the transfers and
  * the dust still check the payouts against the proven words.
  */
 import type { ProtocolConfig } from "../config/index.ts";
 import { EpochVerifyError } from "./epoch-errors.ts";
 import type { CheckResult } from "./epoch.ts";
-import type { ChainEpoch } from "./chain-read.ts";
-import { chainProofs, paidWords } from "./chain-record.ts";
+import type { ChainEpoch, ChainPayment } from "./chain-read.ts";
+import { chainProofs } from "./chain-record.ts";
 import type { PublicRecord } from "./record.ts";
 
 const mismatch = (message: string, field: string, file = "chain"): never => {
@@ -52,9 +55,6 @@ export function compareWithChain(record: PublicRecord, chain: ChainEpoch, config
   ];
   for (const [field, onChain, recorded] of expected) if (onChain !== recorded) mismatch(`EpochOpened ${field} is ${onChain}, the record has ${recorded}`, `EpochOpened.${field}`);
 
-  // Before the signals: a release of other words than the verified ones is named as such (the
-  // signals rebuilt over the paid words would differ too, less explicitly).
-  checkReleasedWords(chain);
   const rebuilt = chainProofs(chain, config);
   for (const [name, recorded, onChain] of [["ExampleBatchVerified", record.exampleProofs, rebuilt.exampleProofs], ["PayoutBatchVerified", record.payoutProofs, rebuilt.payoutProofs]] as const) {
     for (const p of recorded) {
@@ -87,22 +87,55 @@ export function compareWithChain(record: PublicRecord, chain: ChainEpoch, config
   });
 
   if (chain.finalized && chain.finalized.dust !== record.dust) mismatch(`EpochFinalized dust is ${chain.finalized.dust}, the record's is ${record.dust}`, "EpochFinalized.dust");
+  checkReleases(chain, config);
   checkPayments(record, chain);
   return {
     check: "chain", status: "pass",
-    detail: `chain ${chain.chainId}: EpochOpened, ${chain.exampleBatches.length + chain.payoutBatches.length} verified batches (calldata proofs and signals), ${rebuilt.payees.length} payout words, ${chain.registrations.length} registrations, the words and every payment (Transfer or PayoutDeferred) of ${chain.releasedBatches} releases match the record`,
+    detail: `chain ${chain.chainId}: EpochOpened, ${chain.exampleBatches.length + chain.payoutBatches.length} verified batches (calldata proofs and signals), ${rebuilt.payees.length} payout words, ${chain.registrations.length} registrations, every payment (Transfer or PayoutDeferred) of ${chain.releases.length} releases pays its batch's words and matches the record`,
   };
 }
 
 const hex40 = (v: bigint) => `0x${v.toString(16).padStart(40, "0")}`;
 
-/** Each release paid the words its batch was verified with (the contract compares their hash; the skeptic does not rely on it). */
-function checkReleasedWords(chain: ChainEpoch): void {
-  for (const b of chain.payoutBatches) {
-    const paid = paidWords(chain, b);
-    if (!same(paid.map(String), b.words.map(String))) {
-      throw new EpochVerifyError("PAYOUT_MISMATCH", "chain", `payout batch ${b.index}: its release paid words that are not the words its proof was verified with (tx ${b.txHash})`, { file: "chain", row: b.index, field: `release[${b.index}].words` });
+/**
+ * Each release paid exactly its batch's verified words: every word with a payee and a non-zero
+ * reward once, by a Transfer or a PayoutDeferred credit, nothing else, and BatchReleased's paid is
+ * their sum. Each batch is released at most once.
+ */
+function checkReleases(chain: ChainEpoch, config: Pick<ProtocolConfig, "widths">): void {
+  const addressBits = BigInt(config.widths.addressBits);
+  const addressMask = (1n << addressBits) - 1n;
+  const released = new Set<number>();
+  for (const release of chain.releases) {
+    const k = release.batchIndex;
+    const fail = (message: string, field: string, got?: string, expected?: string): never => {
+      throw new EpochVerifyError("PAYOUT_MISMATCH", "chain", `the release of payout batch ${k} (tx ${release.txHash}) ${message}`, { file: "chain", row: k, field, ...(expected === undefined ? {} : { expected }), ...(got === undefined ? {} : { got }) });
+    };
+    const batch = chain.payoutBatches.find((b) => b.index === k);
+    if (!batch) mismatch(`BatchReleased of batch ${k} (tx ${release.txHash}): no payout batch ${k} was verified`, `BatchReleased[${k}]`);
+    if (released.has(k)) mismatch(`payout batch ${k} was released twice (again in tx ${release.txHash})`, `BatchReleased[${k}]`);
+    released.add(k);
+    const due = new Map<bigint, bigint>();
+    for (const word of batch!.words) {
+      const payee = word & addressMask;
+      const reward = word >> addressBits;
+      if (payee !== 0n && reward !== 0n) due.set(payee, reward);
     }
+    const sum = [...due.values()].reduce((a, b) => a + b, 0n);
+    const paidTo = new Set<bigint>();
+    for (const p of release.payments) {
+      if (paidTo.has(p.payee)) fail(`paid ${hex40(p.payee)} twice (again ${p.kind} ${p.amount}), once is its due`, `release[${k}].payments`, String(p.amount));
+      const reward = due.get(p.payee);
+      if (reward === undefined) fail(`paid ${p.amount} to ${hex40(p.payee)} (${p.kind}), whom its words do not pay`, `release[${k}].payments`, String(p.amount), "0");
+      if (p.amount !== reward) fail(`paid ${p.amount} to ${hex40(p.payee)} (${p.kind}), its word pays ${reward}`, `release[${k}].payments`, String(p.amount), String(reward));
+      paidTo.add(p.payee);
+      due.delete(p.payee);
+    }
+    if (due.size > 0) {
+      const [payee, reward] = [...due.entries()][0]!;
+      fail(`paid nothing to ${hex40(payee)}, its word pays ${reward}${due.size > 1 ? ` (and ${due.size - 1} more unpaid)` : ""}`, `release[${k}].payments`, "0", String(reward));
+    }
+    if (release.paid !== sum) fail(`emitted BatchReleased paid ${release.paid}, its words pay ${sum}`, `release[${k}].paid`, String(release.paid), String(sum));
   }
 }
 
@@ -111,8 +144,8 @@ function checkReleasedWords(chain: ChainEpoch): void {
  * a PayoutDeferred credit (never both: that would pay it twice), and nobody else was paid.
  */
 function checkPayments(record: PublicRecord, chain: ChainEpoch): void {
-  const byPayee = new Map<bigint, ChainEpoch["payments"][number][]>();
-  for (const p of chain.payments) byPayee.set(p.payee, [...(byPayee.get(p.payee) ?? []), p]);
+  const byPayee = new Map<bigint, ChainPayment[]>();
+  for (const p of chain.releases.flatMap((r) => r.payments)) byPayee.set(p.payee, [...(byPayee.get(p.payee) ?? []), p]);
   record.payees.forEach((row, i) => {
     const got = byPayee.get(row.address) ?? [];
     byPayee.delete(row.address);
