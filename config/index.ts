@@ -35,8 +35,22 @@ export interface ProtocolConfig {
    */
   readonly prover: { readonly workers: number; readonly singleThread: boolean; readonly nativeBinary: string | null };
   readonly token: { readonly name: string; readonly symbol: string; readonly decimals: number };
+  /** ContributorRegistry's deployment parameters (the registration rules). */
+  readonly registration: RegistrationConfig;
   /** Training and scoring of the attribution model (config/attribution.ts). */
   readonly attribution: AttributionConfig;
+}
+
+/** The registration rules ContributorRegistry is deployed with. */
+export interface RegistrationConfig {
+  /** The shortest registration window openRegistration accepts, in seconds (days in a real deployment). */
+  readonly minWindowSeconds: number;
+  /** The most registrants per epoch: below 2^widths.contributorIndexBits. */
+  readonly maxRegistrants: number;
+  /** The most examples one registration may declare. */
+  readonly maxExamplesPerRegistrant: number;
+  /** Pool-token base units burned per registered example (0n: free); a decimal string in the file. */
+  readonly feePerExample: bigint;
 }
 
 /** The compiled instances of a batch circuit, the one the tests use and the one the demo uses. */
@@ -66,6 +80,20 @@ function requireInteger(file: string, field: string, value: unknown, min: number
     throw new ConfigError(file, field, `expected an integer in [${min}, ${max}], got ${JSON.stringify(value)}`);
   }
   return value;
+}
+
+function parseRegistration(raw: unknown, file: string, contributorIndexBits: number): RegistrationConfig {
+  const r = raw as Record<string, unknown> | undefined;
+  if (typeof r !== "object" || r === null) throw new ConfigError(file, "registration", "expected an object");
+  const minWindowSeconds = requireInteger(file, "registration.minWindowSeconds", r.minWindowSeconds, 1, 2 ** 32);
+  const maxRegistrants = requireInteger(file, "registration.maxRegistrants", r.maxRegistrants, 1, Math.min(2 ** contributorIndexBits - 1, 2 ** 32 - 1));
+  const maxExamplesPerRegistrant = requireInteger(file, "registration.maxExamplesPerRegistrant", r.maxExamplesPerRegistrant, 1, 2 ** 32 - 1);
+  if (typeof r.feePerExample !== "string" || !/^(0|[1-9][0-9]{0,77})$/.test(r.feePerExample)) {
+    throw new ConfigError(file, "registration.feePerExample", `expected a decimal string of token base units, got ${JSON.stringify(r.feePerExample)}`);
+  }
+  const feePerExample = BigInt(r.feePerExample);
+  if (feePerExample >= 1n << 128n) throw new ConfigError(file, "registration.feePerExample", "must be below 2^128 so fee * count cannot overflow");
+  return { minWindowSeconds, maxRegistrants, maxExamplesPerRegistrant, feePerExample };
 }
 
 /** Parses and validates a protocol config; throws ConfigError naming the field. */
@@ -109,8 +137,9 @@ export function parseConfig(raw: unknown, file: string): ProtocolConfig {
     throw new ConfigError(file, "prover.nativeBinary", "expected null or the path of a rapidsnark-compatible prover executable");
   }
   requireInteger(file, "token.decimals", c.token?.decimals, 0, 18);
+  const registration = parseRegistration(c.registration, file, w.contributorIndexBits);
   parseAttributionConfig(c.attribution, file);
-  return c;
+  return { ...c, registration };
 }
 
 /** Loads a protocol config file (the repository's own by default). */

@@ -148,9 +148,9 @@ else if (queueProving) {
   console.log(`Queue worker (one process, pool of ${queueProving.workers}, ${queueProving.jobs} ExampleBatch jobs, enqueue to drained): ${(queueProving.wallMs / 1000).toFixed(2)} s, ${queueProving.examplesPerSecond.toFixed(1)} examples proved per second, peak RSS ${queueProving.peakRssMiB.toFixed(0)} MiB`);
 }
 console.log(`\nGas per contributor, full flow (fresh holders, whole transactions, proof verification included; registration is paid by each contributor and shown apart)`);
-console.log(formatTable(["E", "B", "contributors", "examples", "example batch", "payout batch", "reveal", "finalize", "release", "flow/contributor", "bare transfer", "ratio", "registration"], gas.map((g) => [
+console.log(formatTable(["E", "B", "contributors", "examples", "example batch", "payout batch", "reveal", "finalize", "release", "flow/contributor", "bare transfer", "ratio", "registration", "registration/example"], gas.map((g) => [
   g.exampleBatchSize, g.payoutBatchSize, g.contributors, g.examples, g.perExampleBatch.toFixed(0), g.perPayoutBatch.toFixed(0), g.reveal, g.finalize, g.perRelease.toFixed(0),
-  g.settlementGasPerContributor.toFixed(0), g.bareTransferGasPerContributor.toFixed(0), g.ratio.toFixed(2), g.perRegistration.toFixed(0),
+  g.settlementGasPerContributor.toFixed(0), g.bareTransferGasPerContributor.toFixed(0), g.ratio.toFixed(2), g.perRegistration.toFixed(0), g.perRegisteredExample.toFixed(0),
 ])));
 
 mkdirSync(dirname(values.out), { recursive: true });

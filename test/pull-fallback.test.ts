@@ -21,7 +21,7 @@ import { config } from "../config/index.ts";
 import { exampleCircuitName, payoutCircuitName, setupCircuit, type CircuitKeys } from "../circuits/index.ts";
 import { buildEpochWitness, epochDomain, registrationCommitment, validationCommitment, type EpochWitness, type ExampleBatch, type ExampleScore, type PayoutBatch } from "../witness/index.ts";
 import {
-  decodeRevert, deploySettlement, finalizeEpoch, loadContractArtifact, openEpoch, openRegistration, readRegistrations, releaseBatch, revealValidation,
+  decodeRevert, deploySettlement, earliestDeadline, registerExamples, waitForRegistrationClose, finalizeEpoch, loadContractArtifact, openEpoch, openRegistration, readRegistrations, releaseBatch, revealValidation,
   submitExampleBatch, submitPayoutBatch, type OpenTokenContract, type PayoutSettlementContract, type SettlementDeployment,
 } from "../verifier-contracts/index.ts";
 
@@ -98,12 +98,12 @@ describe("PayoutSettlement pays the rest of a batch when the token refuses one p
       [0, 1].map((j) => ({ hash: BigInt(keccak256(toUtf8Bytes(`pull ${k} ${j}`))) >> 128n, contributor: BigInt(signers[k]!.address), score: BigInt(k * 1_000_003 + j * 77) })),
     );
     const now = BigInt((await conn.ethers.provider.getBlock("latest"))!.timestamp);
-    await openRegistration(d.registry, EPOCH, now + 3600n, validationCommitment(VALIDATION.validationSetHash, VALIDATION.salt));
+    await openRegistration(d.registry, EPOCH, await earliestDeadline(d.registry), validationCommitment(VALIDATION.validationSetHash, VALIDATION.salt));
     for (const k of CONTRIBUTORS) {
       const hashes = claims.filter((c) => c.contributor === BigInt(signers[k]!.address)).map((c) => c.hash);
-      await (await (d.registry.connect(signers[k]!) as typeof d.registry).register(EPOCH, registrationCommitment(hashes), hashes.length)).wait();
+      await registerExamples(d, signers[k]!, EPOCH, hashes, { mintFee: true });
     }
-    await (await d.registry.closeRegistration(EPOCH)).wait();
+    await waitForRegistrationClose(d.registry, EPOCH);
     w = buildEpochWitness({
       examples: claims, registrations: await readRegistrations(d.registry, EPOCH), pool: POOL,
       domain: epochDomain(d.chainId, await settlement.getAddress(), EPOCH), exampleBatchSize: E, payoutBatchSize: B, config,

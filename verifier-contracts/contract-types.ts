@@ -113,8 +113,12 @@ export interface ContributorRegistryContract extends BaseContract {
   isRegistered: View<[epoch: BigNumberish, contributor: AddressLike], boolean>;
   registrationClosed: View<[epoch: BigNumberish], boolean>;
   registration: View<[epoch: BigNumberish], [bigint, bigint] & { closesAt: bigint; count: bigint }>;
+  feeToken: View<[], string>;
+  feePerExample: View<[], bigint>;
+  minRegistrationWindow: View<[], bigint>;
+  maxRegistrants: View<[], bigint>;
+  maxExamplesPerRegistrant: View<[], bigint>;
   openRegistration: Send<[epoch: BigNumberish, closesAt: BigNumberish, validationCommitment: string]>;
-  closeRegistration: Send<[epoch: BigNumberish]>;
   register: Send<[epoch: BigNumberish, examplesCommitment: string, exampleCount: BigNumberish]>;
 }
 

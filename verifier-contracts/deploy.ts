@@ -7,6 +7,7 @@
  */
 import { ContractFactory, type ContractTransactionReceipt, type InterfaceAbi, type Signer, type TransactionReceipt } from "ethers";
 import { assertVerifierMatches } from "../circuits/ceremony/index.ts";
+import { config, type RegistrationConfig } from "../config/index.ts";
 import { loadContractArtifact, type ContractArtifact } from "./artifacts.ts";
 import type {
   BareTransfersContract,
@@ -68,6 +69,8 @@ export interface SettlementVerifiers {
    * key is refused before anything is sent (TrustedSetupError VERIFIER_NOT_PINNED / KEY_NOT_PINNED).
    */
   readonly pins?: { readonly example: VerifierPin; readonly payout: VerifierPin };
+  /** The registry's rules (window, caps, fee per example). Default: config/protocol.json `registration`. */
+  readonly registration?: RegistrationConfig;
 }
 
 interface Deployed<T> {
@@ -102,8 +105,21 @@ function checkVerifier(artifact: VerifierArtifactInput, batchSize: number, circu
   }
 }
 
+/** The registry's constructor refuses these too; checked here so nothing is sent first. */
+function checkRegistration(rules: RegistrationConfig): void {
+  const maxIndex = 2 ** config.widths.contributorIndexBits - 1;
+  if (!Number.isInteger(rules.maxRegistrants) || rules.maxRegistrants < 1 || rules.maxRegistrants > maxIndex) {
+    throw new RangeError(`registration.maxRegistrants must be an integer in [1, ${maxIndex}] (below 2^contributorIndexBits), got ${rules.maxRegistrants}`);
+  }
+  for (const key of ["minWindowSeconds", "maxExamplesPerRegistrant"] as const) {
+    if (!Number.isInteger(rules[key]) || rules[key] < 1 || rules[key] > 2 ** 32 - 1) throw new RangeError(`registration.${key} must be an integer in [1, 2^32 - 1], got ${rules[key]}`);
+  }
+  if (typeof rules.feePerExample !== "bigint" || rules.feePerExample < 0n) throw new RangeError(`registration.feePerExample must be a non-negative bigint, got ${rules.feePerExample}`);
+}
+
 /**
- * Deploys OpenToken and ContributorRegistry (owned by the signer), both verifiers and
+ * Deploys OpenToken and ContributorRegistry(token, feePerExample, minWindowSeconds,
+ * maxRegistrants, maxExamplesPerRegistrant) (owned by the signer), both verifiers and
  * PayoutSettlement(token, registry, exampleVerifier, E, payoutVerifier, B).
  */
 export async function deploySettlement(signer: Signer, verifiers: SettlementVerifiers): Promise<SettlementDeployment> {
@@ -114,6 +130,7 @@ export async function deploySettlement(signer: Signer, verifiers: SettlementVeri
       assertVerifierMatches(artifact, pin.vkey, pin.vkeyHash, pin.circuit);
     }
   }
+  checkRegistration(verifiers.registration ?? config.registration);
   const owner = await signer.getAddress();
   if (!signer.provider) throw new TypeError("signer must be connected to a provider");
   const chainId = (await signer.provider.getNetwork()).chainId;
@@ -123,7 +140,10 @@ export async function deploySettlement(signer: Signer, verifiers: SettlementVeri
     loadContractArtifact("PayoutSettlement"),
   ]);
   const token = await deploy<OpenTokenContract>(tokenArtifact, signer, [owner]);
-  const registry = await deploy<ContributorRegistryContract>(registryArtifact, signer, []);
+  const rules = verifiers.registration ?? config.registration;
+  const registry = await deploy<ContributorRegistryContract>(registryArtifact, signer, [
+    token.address, rules.feePerExample, rules.minWindowSeconds, rules.maxRegistrants, rules.maxExamplesPerRegistrant,
+  ]);
   const exampleVerifier = await deploy<BatchVerifierContract>(verifiers.exampleVerifier, signer, []);
   const payoutVerifier = await deploy<BatchVerifierContract>(verifiers.payoutVerifier, signer, []);
   const settlement = await deploy<PayoutSettlementContract>(settlementArtifact, signer, [

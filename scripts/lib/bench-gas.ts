@@ -9,10 +9,10 @@ import { type CircuitKeys } from "../../circuits/index.ts";
 import { type ProtocolConfig } from "../../config/index.ts";
 import { createProverPool, proveBatches, readProofFile } from "../../prover/index.ts";
 import {
-  deployBareTransfers, deploySettlement, finalizeEpoch, openEpoch, openRegistration, readRegistrations, releaseBatch,
-  revealValidation, submitExampleBatch, submitPayoutBatch,
+  deployBareTransfers, deploySettlement, earliestDeadline, finalizeEpoch, openEpoch, openRegistration, readRegistrations, registerExamples, releaseBatch,
+  revealValidation, submitExampleBatch, submitPayoutBatch, waitForRegistrationClose,
 } from "../../verifier-contracts/index.ts";
-import { buildEpochWitness, epochDomain, registrationCommitment, validationCommitment, type ExampleScore } from "../../witness/index.ts";
+import { buildEpochWitness, epochDomain, validationCommitment, type ExampleScore } from "../../witness/index.ts";
 import { connectChain } from "./chain.ts";
 
 export interface GasResult {
@@ -29,7 +29,10 @@ export interface GasResult {
   readonly reveal: number;
   readonly finalize: number;
   readonly perRelease: number;
+  /** One register() call, the burned fee's transfer included (config registration.feePerExample). */
   readonly perRegistration: number;
+  /** perRegistration / examples per contributor. */
+  readonly perRegisteredExample: number;
   /** (example batches + payout batches + reveal + finalize + releases) / contributors. */
   readonly settlementGasPerContributor: number;
   /** distribute() gas (whole transactions, same batching) divided by the transfers. */
@@ -73,17 +76,16 @@ export async function measureGas(
     const { token, registry, settlement } = d;
     await (await token.mint(d.owner, pool * 2n)).wait();
     const epoch = 1n;
-    const now = BigInt((await chain.provider.getBlock("latest"))!.timestamp);
     const validation = { validationSetHash: keccak256(toUtf8Bytes("bench validation")), salt: keccak256(toUtf8Bytes("bench salt")) };
-    await openRegistration(registry, epoch, now + 86_400n, validationCommitment(validation.validationSetHash, validation.salt));
+    await openRegistration(registry, epoch, await earliestDeadline(registry), validationCommitment(validation.validationSetHash, validation.salt));
     const registrationGas: bigint[] = [];
     for (const w of wallets) {
       await (await chain.signer.sendTransaction({ to: w.address, value: parseEther("0.01") })).wait();
       const hashes = claims.filter((c) => c.contributor === BigInt(w.address)).map((c) => c.hash);
-      const tx = await (registry.connect(w.connect(chain.provider)) as typeof registry).register(epoch, registrationCommitment(hashes), hashes.length);
-      registrationGas.push((await tx.wait())!.gasUsed);
+      // The fee (config registration.feePerExample, burned) is minted to the contributor and approved first; only register() is measured.
+      registrationGas.push((await registerExamples(d, w.connect(chain.provider), epoch, hashes, { mintFee: true })).gasUsed);
     }
-    await (await registry.closeRegistration(epoch)).wait();
+    await waitForRegistrationClose(registry, epoch);
     const w = buildEpochWitness({
       examples: claims, registrations: await readRegistrations(registry, epoch), pool,
       domain: epochDomain(chain.chainId, d.addresses.settlement, epoch), exampleBatchSize, payoutBatchSize, config,
@@ -135,6 +137,7 @@ export async function measureGas(
       finalize: Number(finalizeGas),
       perRelease: mean(releaseGas),
       perRegistration: mean(registrationGas),
+      perRegisteredExample: mean(registrationGas) / sizes.examplesPerContributor,
       settlementGasPerContributor: perContributor,
       bareTransferGasPerContributor: barePer,
       ratio: perContributor / barePer,

@@ -44,7 +44,7 @@ component main {public [r, rho]} = PayoutBatch(${batchSize}, ${addressBits}, ${t
 }
 
 function solidityParams(config: ProtocolConfig): GeneratedFile {
-  const { addressBits, totalBits, poolBits, exampleHashBits, batchIndexBits } = config.widths;
+  const { addressBits, totalBits, poolBits, exampleHashBits, batchIndexBits, contributorIndexBits } = config.widths;
   return {
     path: join(PROJECT_ROOT, "verifier-contracts", "contracts", "generated", "ProtocolParams.sol"),
     content: `// SPDX-License-Identifier: MIT
@@ -65,6 +65,8 @@ library ProtocolParams {
     uint256 internal constant EXAMPLE_HASH_BITS = ${exampleHashBits};
     /// Width of a batch index: each table has at most 2^BATCH_INDEX_BITS - 1 batches.
     uint256 internal constant BATCH_INDEX_BITS = ${batchIndexBits};
+    /// Width of a contributor index: an epoch has fewer than 2^CONTRIBUTOR_INDEX_BITS registrants.
+    uint256 internal constant CONTRIBUTOR_INDEX_BITS = ${contributorIndexBits};
 }
 `,
   };

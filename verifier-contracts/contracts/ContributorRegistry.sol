@@ -2,6 +2,9 @@
 pragma solidity ^0.8.24;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ProtocolParams} from "./generated/ProtocolParams.sol";
 
 /// @title ContributorRegistry
 /// @notice Contributors register their data for an epoch before its registration closes.
@@ -13,23 +16,48 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 /// (the payee), with a commitment to its example hashes and their count: keccak256 of the sorted
 /// 128-bit hashes packed (witness/epoch-witness.ts registrationCommitment).
 ///
+/// Registration rules, all fixed at deployment (config/protocol.json `registration`):
+///  - the window: a deadline at least `minRegistrationWindow` seconds after opening; nobody can
+///    close it earlier (the owner could otherwise close it once the data it wanted was in);
+///  - caps: at most `maxRegistrants` registrants per epoch (below 2^CONTRIBUTOR_INDEX_BITS, the
+///    circuits' index width, checked here) and `maxExamplesPerRegistrant` examples each;
+///  - a fee of `feePerExample` pool-token units per registered example, burned (see register).
+///
 /// The Registered events are the evidence for deduplication: an example registered by several
 /// contributors is credited to the one with the lowest `order` (the earliest registrant). The
 /// witness builder applies that rule off chain and writes the evidence into the epoch record;
 /// anyone can recheck it from these events. Nothing about examples is stored: one slot per epoch
 /// (deadline, count), one for the validation commitment, one flag per registrant.
 contract ContributorRegistry is Ownable {
+    using SafeERC20 for IERC20;
+
     struct EpochRegistration {
         uint64 closesAt; // unix time; 0 means never opened
         uint32 count; //    registrations so far: the next registrant's order
     }
+
+    /// @notice Where registration fees go: an address nobody holds a key for. OpenZeppelin's
+    /// ERC20 refuses transfers to address(0), and a pool token need not have `burn`/`burnFrom`
+    /// (OpenToken has neither), so the fee is burned by sending it here: it leaves circulation for
+    /// good (still counted in totalSupply), and neither the owner nor anyone else can spend it.
+    address public constant BURN_ADDRESS = 0x000000000000000000000000000000000000dEaD;
+
+    /// @notice The token registration fees are paid in: the pool token.
+    IERC20 public immutable feeToken;
+    /// @notice Token base units burned per registered example (0: registration is free).
+    uint256 public immutable feePerExample;
+    /// @notice The shortest registration window openRegistration accepts, in seconds.
+    uint64 public immutable minRegistrationWindow;
+    /// @notice The most registrants an epoch takes (below 2^CONTRIBUTOR_INDEX_BITS).
+    uint32 public immutable maxRegistrants;
+    /// @notice The most examples one registration may declare.
+    uint32 public immutable maxExamplesPerRegistrant;
 
     mapping(uint64 epoch => EpochRegistration) private _epochs;
     mapping(uint64 epoch => bytes32) public validationCommitment;
     mapping(uint64 epoch => mapping(address contributor => bool)) public isRegistered;
 
     event RegistrationOpened(uint64 indexed epoch, uint64 closesAt, bytes32 validationCommitment);
-    event RegistrationClosedEarly(uint64 indexed epoch, uint64 closedAt);
     event Registered(
         uint64 indexed epoch, address indexed contributor, uint32 order, bytes32 examplesCommitment, uint32 exampleCount
     );
@@ -38,44 +66,77 @@ contract ContributorRegistry is Ownable {
     error RegistrationNotOpened(uint64 epoch);
     error RegistrationClosed(uint64 epoch, uint64 closedAt);
     error DeadlineInThePast(uint64 closesAt);
+    error RegistrationWindowTooShort(uint64 closesAt, uint64 earliestAllowed);
     error AlreadyRegistered(uint64 epoch, address contributor);
     error NoExamples();
+    error TooManyExamples(uint32 exampleCount, uint32 maxExamplesPerRegistrant);
+    error TooManyRegistrants(uint64 epoch, uint32 maxRegistrants);
+    error FeeNotApproved(address contributor, uint256 fee, uint256 allowance);
+    error InvalidRegistrationParams(string reason);
 
-    constructor() Ownable(msg.sender) {}
+    /// @param feeToken_ the pool token fees are paid in (address(0) only with a zero fee).
+    /// @param feePerExample_ base units burned per registered example.
+    /// @param minRegistrationWindow_ seconds; at least 1.
+    /// @param maxRegistrants_ in [1, 2^CONTRIBUTOR_INDEX_BITS - 1].
+    /// @param maxExamplesPerRegistrant_ at least 1.
+    constructor(
+        IERC20 feeToken_,
+        uint256 feePerExample_,
+        uint64 minRegistrationWindow_,
+        uint32 maxRegistrants_,
+        uint32 maxExamplesPerRegistrant_
+    ) Ownable(msg.sender) {
+        if (feePerExample_ != 0 && address(feeToken_) == address(0)) revert InvalidRegistrationParams("fee token");
+        if (minRegistrationWindow_ == 0) revert InvalidRegistrationParams("minRegistrationWindow");
+        if (maxRegistrants_ == 0 || uint256(maxRegistrants_) >= (1 << ProtocolParams.CONTRIBUTOR_INDEX_BITS)) {
+            revert InvalidRegistrationParams("maxRegistrants");
+        }
+        if (maxExamplesPerRegistrant_ == 0) revert InvalidRegistrationParams("maxExamplesPerRegistrant");
+        feeToken = feeToken_;
+        feePerExample = feePerExample_;
+        minRegistrationWindow = minRegistrationWindow_;
+        maxRegistrants = maxRegistrants_;
+        maxExamplesPerRegistrant = maxExamplesPerRegistrant_;
+    }
 
     /// @notice Opens registration for `epoch` until `closesAt` (unix time), committing to the
-    /// validation set.
+    /// validation set. The deadline is final: at least minRegistrationWindow from now, and there
+    /// is no way to close registration before it.
     function openRegistration(uint64 epoch, uint64 closesAt, bytes32 validationCommitment_) external onlyOwner {
         if (_epochs[epoch].closesAt != 0) revert RegistrationAlreadyOpened(epoch);
         if (closesAt <= block.timestamp) revert DeadlineInThePast(closesAt);
+        uint64 earliest = uint64(block.timestamp) + minRegistrationWindow;
+        if (closesAt < earliest) revert RegistrationWindowTooShort(closesAt, earliest);
         _epochs[epoch].closesAt = closesAt;
         validationCommitment[epoch] = validationCommitment_;
         emit RegistrationOpened(epoch, closesAt, validationCommitment_);
     }
 
-    /// @notice Closes registration for `epoch` now, before its deadline (the owner may only
-    /// shorten it, never reopen it).
-    function closeRegistration(uint64 epoch) external onlyOwner {
-        EpochRegistration storage e = _epochs[epoch];
-        if (e.closesAt == 0) revert RegistrationNotOpened(epoch);
-        if (block.timestamp >= e.closesAt) revert RegistrationClosed(epoch, e.closesAt);
-        e.closesAt = uint64(block.timestamp);
-        emit RegistrationClosedEarly(epoch, uint64(block.timestamp));
-    }
-
     /// @notice Registers the caller's examples for `epoch`: once per contributor, before the
-    /// deadline. `examplesCommitment` = keccak256(abi.encodePacked(uint128[] sorted hashes)).
+    /// deadline, at most maxExamplesPerRegistrant examples, while the epoch has fewer than
+    /// maxRegistrants registrants. `examplesCommitment` = keccak256(abi.encodePacked(uint128[]
+    /// sorted hashes)). Pays exampleCount * feePerExample of feeToken from the caller (approve this
+    /// registry first; none needed when the fee is 0), sent to BURN_ADDRESS: never to the owner,
+    /// so the fee prices squatting and Sybil registrations without paying the trainer for them.
     function register(uint64 epoch, bytes32 examplesCommitment, uint32 exampleCount) external {
         EpochRegistration storage e = _epochs[epoch];
         uint64 closesAt = e.closesAt;
         if (closesAt == 0) revert RegistrationNotOpened(epoch);
         if (block.timestamp >= closesAt) revert RegistrationClosed(epoch, closesAt);
         if (exampleCount == 0) revert NoExamples();
+        if (exampleCount > maxExamplesPerRegistrant) revert TooManyExamples(exampleCount, maxExamplesPerRegistrant);
         if (isRegistered[epoch][msg.sender]) revert AlreadyRegistered(epoch, msg.sender);
-        isRegistered[epoch][msg.sender] = true;
         uint32 order = e.count;
+        if (order >= maxRegistrants) revert TooManyRegistrants(epoch, maxRegistrants);
+        isRegistered[epoch][msg.sender] = true;
         e.count = order + 1;
         emit Registered(epoch, msg.sender, order, examplesCommitment, exampleCount);
+        uint256 fee = feePerExample * exampleCount;
+        if (fee != 0) {
+            uint256 allowance = feeToken.allowance(msg.sender, address(this));
+            if (allowance < fee) revert FeeNotApproved(msg.sender, fee, allowance);
+            feeToken.safeTransferFrom(msg.sender, BURN_ADDRESS, fee);
+        }
     }
 
     /// @notice Whether registration for `epoch` was opened and has closed.

@@ -1,16 +1,21 @@
 /**
  * The chain's side of an epoch before any proof: deploys $OPEN, the registry, both generated
  * verifiers (refused unless they are the pinned keys' ones) and the settlement contract, mints R to
- * the owner, opens registration and registers each contributor from its own key, in order of first
- * appearance in the examples file. The registrations are read back from the registry's events.
+ * the owner, opens registration for the registry's minimum window and registers each contributor
+ * from its own key, in order of first appearance in the examples file (the owner mints each its
+ * registration fee, development keys only), then lets the window end: a development chain's clock
+ * is moved past the deadline, another chain is waited for. The registrations are read back from
+ * the registry's events.
  *
  * Deterministic on a fresh development chain (same deployer, same nonces, same order): the settle
  * stage relies on that to replay it on a new in-process chain (settle.ts).
  */
 import { NonceManager, parseEther, Wallet } from "ethers";
 import type { KeySetKeys } from "../../../circuits/ceremony/index.ts";
-import { deploySettlement, openRegistration, readRegistrations, type SettlementDeployment } from "../../../verifier-contracts/index.ts";
-import { epochDomain, registrationCommitment, type ExampleClaim, type Registration } from "../../../witness/index.ts";
+import {
+  deploySettlement, earliestDeadline, openRegistration, readRegistrations, registerExamples, waitForRegistrationClose, type SettlementDeployment,
+} from "../../../verifier-contracts/index.ts";
+import { epochDomain, type ExampleClaim, type Registration } from "../../../witness/index.ts";
 import type { ChainConnection } from "../chain.ts";
 import { demoContributors } from "../demo-contributors.ts";
 import { startProgress } from "../progress.ts";
@@ -29,6 +34,8 @@ export interface RegisterOptions {
   /** bytes32: commitment to the held-out validation set, made when registration opens. */
   readonly validationCommitment: string;
   readonly progress: boolean;
+  /** Lines while waiting for the registration deadline on a chain whose clock cannot be moved. */
+  readonly log?: (message: string) => void;
 }
 
 export interface RegisteredEpoch {
@@ -68,18 +75,17 @@ export async function deployAndRegister(chain: ChainConnection, options: Registe
   if (onChainDomain !== domain) throw new SettlementMismatchError(`domain: the contract computes ${onChainDomain}, witness/ computes ${domain}`);
 
   // Each contributor registers its example hashes from its own address.
-  const now = BigInt((await chain.provider.getBlock("latest"))!.timestamp);
-  await openRegistration(registry, epoch, now + 86_400n, options.validationCommitment);
+  await openRegistration(registry, epoch, await earliestDeadline(registry), options.validationCommitment);
   const registrants = registrantsOf(claims);
   const registering = options.progress ? startProgress("registering", registrants.length, "contributors") : undefined;
   for (const [i, address] of registrants.entries()) {
     await (await chain.signer.sendTransaction({ to: address, value: parseEther("0.01") })).wait();
     const wallet = new NonceManager(new Wallet(options.contributorKeys.get(address.toLowerCase())!, chain.provider));
     const hashes = claims.filter((c) => c.checksumAddress === address).map((c) => c.hash);
-    await (await (registry.connect(wallet) as typeof registry).register(epoch, registrationCommitment(hashes), hashes.length)).wait();
+    await registerExamples(deployment, wallet, epoch, hashes, { mintFee: true });
     registering?.update(i + 1, address);
   }
   registering?.stop();
-  await (await registry.closeRegistration(epoch)).wait();
+  await waitForRegistrationClose(registry, epoch, { log: options.log });
   return { deployment, registrations: await readRegistrations(registry, epoch), domain };
 }

@@ -108,7 +108,7 @@ export async function witnessEpoch(chain: ChainConnection, inputs: EpochInputs, 
   log(`chain: ${chain.description} (chain id ${chain.chainId})`);
   const { deployment, registrations, domain } = await deployAndRegister(chain, {
     claims, contributorKeys: inputs.contributorKeys, exampleKeys, payoutKeys, exampleBatchSize, payoutBatchSize,
-    pool: options.pool, epoch, validationCommitment, progress: options.progress ?? true,
+    pool: options.pool, epoch, validationCommitment, progress: options.progress ?? true, log,
   });
   const { addresses } = deployment;
 

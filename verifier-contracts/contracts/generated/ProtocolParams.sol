@@ -16,4 +16,6 @@ library ProtocolParams {
     uint256 internal constant EXAMPLE_HASH_BITS = 128;
     /// Width of a batch index: each table has at most 2^BATCH_INDEX_BITS - 1 batches.
     uint256 internal constant BATCH_INDEX_BITS = 16;
+    /// Width of a contributor index: an epoch has fewer than 2^CONTRIBUTOR_INDEX_BITS registrants.
+    uint256 internal constant CONTRIBUTOR_INDEX_BITS = 20;
 }
