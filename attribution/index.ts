@@ -12,7 +12,8 @@ export { labelInconsistent, labelProbabilities, DEFAULT_LABEL_CONSISTENCY, type 
 export { writeAttribution, examplesCsv } from "./output.ts";
 export { encodeTrainingData, decodeTrainingData } from "./training-data.ts";
 export { attributionSection } from "./epoch-section.ts";
-export { buildPartitions, contributorAddress, flipLabels, type Partition } from "./partitions.ts";
+export { buildPartitions, contributorAddress, flipLabels, unusedPoolIndices, type Partition } from "./partitions.ts";
+export { secretValidationSplit, MIN_SECRET_BYTES } from "./secret-split.ts";
 export { loadMnist, splitMnist, exampleHash, datasetHash, encodeDataset, decodeDataset, subset, concat, EXAMPLE_BYTES, type Dataset, type Split } from "./data.ts";
 export { scoreToFixedPoint, scoresToFixedPoint, normalizeScores, scoreFormatOf, type ScoreFormat } from "./fixed.ts";
 export { createSession, clearProviderCache, type ProviderOptions, type LoadedSession } from "./providers.ts";

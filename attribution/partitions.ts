@@ -43,6 +43,16 @@ export function flipLabels(data: Dataset, fraction: number, seed: bigint): Uint8
   return flipped;
 }
 
+/**
+ * Indices of the `poolSize` pool examples buildPartitions(pool, specs, seed) leaves unused (it
+ * takes fresh examples in a seeded order; copies take none).
+ */
+export function unusedPoolIndices(poolSize: number, specs: readonly PartitionConfig[], seed: number): Uint32Array {
+  const order = new Rng(derive(seed, "partitions")).permutation(poolSize);
+  const used = specs.reduce((n, spec) => n + (spec.kind === "duplicate" ? 0 : spec.size), 0);
+  return Uint32Array.from(order.subarray(Math.min(used, poolSize)));
+}
+
 /** Builds the contributors of `specs` from `pool`. */
 export function buildPartitions(pool: Dataset, specs: readonly PartitionConfig[], seed: number): Partition[] {
   const order = new Rng(derive(seed, "partitions")).permutation(pool.size);

@@ -6,6 +6,7 @@
  */
 import type { AttributionConfig } from "../config/attribution.ts";
 import { concat, exampleHash, splitMnist, type Dataset } from "./data.ts";
+import { secretValidationSplit } from "./secret-split.ts";
 import { normalizeScores, scoresToFixedPoint, type ScoreFormat } from "./fixed.ts";
 import { accuracy, exportModel, type ExportedModel } from "./model.ts";
 import { prepareMethod } from "./methods/index.ts";
@@ -165,11 +166,16 @@ export async function scoreContributors(
   };
 }
 
-/** The whole step from config: seeded MNIST split, demo partitions, scores (and the held-out set they were scored against). */
+/**
+ * The whole step from config: seeded MNIST split, demo partitions, scores (and the held-out set
+ * they were scored against). With `validationSecret` (what an epoch's score stage always gives)
+ * the held-out set is the one the trainer's secret chooses (secret-split.ts); without it, the
+ * seed's public split, derivable by anyone: for tests and evaluations only.
+ */
 export async function runAttribution(
-  settings: AttributionConfig, format: ScoreFormat, log?: (message: string) => void, progress?: AttributionProgress,
+  settings: AttributionConfig, format: ScoreFormat, log?: (message: string) => void, progress?: AttributionProgress, validationSecret?: Uint8Array,
 ): Promise<AttributionResult & { readonly partitions: readonly Partition[]; readonly validation: Dataset }> {
-  const split = splitMnist(settings.seed, settings.validationSize);
+  const split = validationSecret === undefined ? splitMnist(settings.seed, settings.validationSize) : secretValidationSplit(settings, validationSecret);
   const partitions = buildPartitions(split.pool, settings.partitions, settings.seed);
   const result = await scoreContributors(partitions, split.validation, split.validationHash, settings, format, log, progress);
   return { ...result, partitions, validation: split.validation };

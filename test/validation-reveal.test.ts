@@ -2,20 +2,23 @@
  * The validation set's commit-reveal off chain (the contract side is in contracts.test.ts): the
  * seal a trainer makes before registration, the record a skeptic checks after the reveal
  * (verify/validation.ts: the file is the revealed set, the salt opens the commitment, no paid
- * example copies it), and epoch.json's list of the defences that ran.
+ * example copies it), epoch.json's list of the defences that ran, and the set itself chosen from
+ * the trainer's secret (environment or a 0600 file), not from the repository.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { keccak256, toUtf8Bytes, Wallet } from "ethers";
-import { decodeDataset, exampleHash, splitMnist, subset, type Dataset } from "../attribution/index.ts";
+import { buildPartitions, decodeDataset, exampleHash, secretValidationSplit, splitMnist, subset, type Dataset } from "../attribution/index.ts";
+import { config } from "../config/index.ts";
 import { derive } from "../attribution/prng.ts";
 import { listDefences } from "../scripts/lib/defences.ts";
 import { shiftedNoisyCopy } from "../scripts/lib/attacks.ts";
 import { sealValidationSet } from "../scripts/lib/validation-reveal.ts";
+import { loadValidationSecret } from "../scripts/lib/validation-secret.ts";
 import { checkValidation, EpochVerifyError, type EpochRecord } from "../verify/index.ts";
 import { validationCommitment } from "../witness/index.ts";
 
@@ -91,5 +94,42 @@ describe("validation set: sealed before registration, revealed after scoring, re
     ]);
     assert.deepEqual(listDefences(undefined, 0).map((d) => d.ran), [true, false, false, false]);
     assert.throws(() => listDefences(undefined, -1), { name: "RangeError", message: /duplicates/ });
+  });
+});
+
+describe("validation set: chosen from the trainer's secret, not from the repository", () => {
+  const settings = config.attribution;
+  const secret = (s: string) => new TextEncoder().encode(s.padEnd(32, "."));
+
+  test("two secrets give two sets; the public seed's split is neither; no contributor's example is in either", () => {
+    const a = secretValidationSplit(settings, secret("trainer secret a"));
+    const b = secretValidationSplit(settings, secret("trainer secret b"));
+    const publicSplit = splitMnist(settings.seed, settings.validationSize);
+    assert.equal(a.validation.size, settings.validationSize);
+    assert.equal(secretValidationSplit(settings, secret("trainer secret a")).validationHash, a.validationHash, "the same secret, the same set");
+    assert.notEqual(a.validationHash, b.validationHash, "another secret, another set");
+    assert.notEqual(a.validationHash, publicSplit.validationHash, "the config alone does not give it");
+    assert.deepEqual([a.pool.images, a.pool.labels], [publicSplit.pool.images, publicSplit.pool.labels], "the contributors' pool does not depend on the secret");
+    const images = (d: Dataset) => new Set(Array.from({ length: d.size }, (_, i) => createHash("sha256").update(d.images.subarray(i * 784, (i + 1) * 784)).digest("hex")));
+    const contributed = new Set(buildPartitions(publicSplit.pool, settings.partitions, settings.seed).flatMap((p) => [...images(p.data)]));
+    for (const set of [a.validation, b.validation]) assert.ok(![...images(set)].some((x) => contributed.has(x)), "no contributed image is held out");
+    assert.throws(() => secretValidationSplit(settings, new Uint8Array(8)), { name: "RangeError", message: /at least 16 bytes/ });
+  });
+
+  test("the secret comes from the environment or a 0600 file the first stage writes, never from a flag", () => {
+    const dir = mkdtempSync(join(tmpdir(), "validation-secret-"));
+    const file = join(dir, "trainer", "secret");
+    const env = { TRAINER_VALIDATION_SECRET_FILE: file };
+    assert.throws(() => loadValidationSecret({ env }), { name: "ValidationSecretError", message: /does not exist/ });
+    const written = loadValidationSecret({ env, create: true });
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(written.source, file);
+    assert.deepEqual(loadValidationSecret({ env, create: true }).secret, written.secret, "an existing secret is kept");
+    assert.deepEqual(loadValidationSecret({ env }).secret, written.secret);
+    chmodSync(file, 0o644);
+    assert.throws(() => loadValidationSecret({ env }), { name: "ValidationSecretError", message: /chmod 600/ });
+    const inline = loadValidationSecret({ env: { ...env, TRAINER_VALIDATION_SECRET: "x".repeat(40) } });
+    assert.equal(inline.source, "TRAINER_VALIDATION_SECRET");
+    assert.throws(() => loadValidationSecret({ env: { TRAINER_VALIDATION_SECRET: "short" } }), { name: "ValidationSecretError", message: /at least 32/ });
   });
 });

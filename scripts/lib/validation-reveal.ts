@@ -14,7 +14,7 @@
  */
 import { join } from "node:path";
 import { keccak256, type ContractTransactionReceipt, type Signer } from "ethers";
-import { datasetHash, encodeDataset, splitMnist, type Dataset } from "../../attribution/index.ts";
+import { datasetHash, encodeDataset, secretValidationSplit, type Dataset } from "../../attribution/index.ts";
 import { writeFileAtomic } from "../../circuits/index.ts";
 import type { ProtocolConfig } from "../../config/index.ts";
 import { revealValidation, type PayoutSettlementContract, type ValidationReveal } from "../../verifier-contracts/index.ts";
@@ -52,9 +52,13 @@ export interface RevealedValidationRecord {
   readonly revealTx: string;
 }
 
-/** The set `npm run attribution` and the demo score against: config.attribution's seeded MNIST split. */
-export function heldOutValidationSet(config: ProtocolConfig): Dataset {
-  return splitMnist(config.attribution.seed, config.attribution.validationSize).validation;
+/**
+ * The set an epoch is scored against: the one the trainer's secret chooses among the digits no
+ * contributor partition takes (attribution/ secretValidationSplit; the secret from
+ * validation-secret.ts), so it is not derivable from config/protocol.json.
+ */
+export function heldOutValidationSet(config: ProtocolConfig, secret: Uint8Array): Dataset {
+  return secretValidationSplit(config.attribution, secret).validation;
 }
 
 /** Seals `set` for `epoch` on chain `chainId` under the salt `trainer` derives (see the header). */

@@ -13,6 +13,7 @@ import { PROJECT_ROOT, toJson, writeFileAtomic } from "../../../circuits/index.t
 import type { AttributionMethod } from "../../../config/attribution.ts";
 import { config as defaultConfig, type ProtocolConfig } from "../../../config/index.ts";
 import { startStagedProgress } from "../progress.ts";
+import { loadValidationSecret } from "../validation-secret.ts";
 
 export const DEFAULT_SCORES_DIR = join(PROJECT_ROOT, "build", "attribution");
 /** In the score stage's output folder: the examples file, the model and the attribution section, for the witness stage. */
@@ -27,6 +28,8 @@ export interface ScoreOptions {
   /** Bars (TTY) or plain lines for training and scoring (default true). */
   readonly progress?: boolean;
   readonly config?: ProtocolConfig;
+  /** The trainer's secret choosing the validation set; default loadValidationSecret (written when absent). */
+  readonly validationSecret?: Uint8Array;
 }
 
 export async function scoreTrainingData(options: ScoreOptions = {}) {
@@ -38,7 +41,8 @@ export async function scoreTrainingData(options: ScoreOptions = {}) {
   const progress = options.progress ?? true ? startStagedProgress() : undefined;
   let result;
   try {
-    result = await runAttribution(settings, format, log, progress?.update);
+    const secret = options.validationSecret ?? loadValidationSecret({ create: true }).secret;
+    result = await runAttribution(settings, format, log, progress?.update, secret);
   } finally {
     progress?.stop();
   }

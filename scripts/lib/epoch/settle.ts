@@ -29,6 +29,7 @@ import { EpochChainError, SettlementMismatchError } from "./errors.ts";
 import { contributorKeysFor, deployAndRegister } from "./register.ts";
 import type { Dataset } from "../../../attribution/index.ts";
 import { heldOutValidationSet, revealEpochValidation, sealValidationSet } from "../validation-reveal.ts";
+import { loadValidationSecret } from "../validation-secret.ts";
 
 export interface SettleEpochOptions {
   /** Contributor keys, only for replaying registration on a new in-process chain. Default: the demo's. */
@@ -36,8 +37,10 @@ export interface SettleEpochOptions {
   readonly log?: SetupLog;
   readonly progress?: boolean;
   readonly config?: ProtocolConfig;
-  /** The held-out set the witness stage committed to (default: config.attribution's MNIST split), revealed before finalize. */
+  /** The held-out set the witness stage committed to (default: the one the trainer's secret chooses), revealed before finalize. */
   readonly validationSet?: Dataset;
+  /** The trainer's secret the witness stage chose the validation set with; default loadValidationSecret (must exist). */
+  readonly validationSecret?: Uint8Array;
 }
 
 export interface ContributorResult {
@@ -166,7 +169,7 @@ export async function settleEpoch(chain: ChainConnection, dir: string, options: 
     done(`payout batch ${b.index}`, await submitPayoutBatch(settlement, epoch, b, readProofFile(paths.payoutProofFile(b.index)).proof));
     settling?.update(transactions.length, `payout batch ${b.index}`);
   }
-  const sealed = await sealValidationSet(chain.signer, chain.chainId, epoch, options.validationSet ?? heldOutValidationSet(config));
+  const sealed = await sealValidationSet(chain.signer, chain.chainId, epoch, options.validationSet ?? heldOutValidationSet(config, options.validationSecret ?? loadValidationSecret().secret));
   const validation = await revealEpochValidation(settlement, epoch, extras.model.validationCommitment, sealed, dir);
   done("reveal validation", validation.receipt);
   done("finalize", await finalizeEpoch(settlement, epoch));

@@ -20,6 +20,7 @@ import { claimEpochDir, epochPaths, initEpochDir, writeRecordFile, type EpochPat
 import { writeJobsFile } from "../jobs-file.ts";
 import { contributorKeysFor, deployAndRegister, type RegisterOptions } from "./register.ts";
 import { heldOutValidationSet, sealValidationSet } from "../validation-reveal.ts";
+import { loadValidationSecret } from "../validation-secret.ts";
 
 export interface WitnessEpochOptions {
   /** Example-level scores: example,contributor,score (witness/examples-file.ts). */
@@ -36,9 +37,11 @@ export interface WitnessEpochOptions {
   readonly modelHash?: string;
   /**
    * The held-out set the scores were computed against: committed when registration opens,
-   * revealed after scoring (validation-reveal.ts). Default: config.attribution's MNIST split.
+   * revealed after scoring (validation-reveal.ts). Default: the one the trainer's secret chooses.
    */
   readonly validationSet?: Dataset;
+  /** The trainer's secret choosing the default validation set; default loadValidationSecret (written when absent). */
+  readonly validationSecret?: Uint8Array;
   /**
    * Which keys: "dev" (this machine's development setup; the default) or "ceremony" (the keys of a
    * verified multi-party ceremony, pinned in config/pinned-keys.json; refused if they differ).
@@ -104,7 +107,7 @@ export async function witnessEpoch(chain: ChainConnection, inputs: EpochInputs, 
   const epoch = options.epoch ?? 1n;
   const { claims, exampleKeys, payoutKeys, exampleBatchSize, payoutBatchSize } = inputs;
   const modelHash = options.modelHash ?? keccak256(toUtf8Bytes("demo model"));
-  const validationCommitment = (await sealValidationSet(chain.signer, chain.chainId, epoch, options.validationSet ?? heldOutValidationSet(config))).commitment;
+  const validationCommitment = (await sealValidationSet(chain.signer, chain.chainId, epoch, options.validationSet ?? heldOutValidationSet(config, options.validationSecret ?? loadValidationSecret({ create: true }).secret))).commitment;
   log(`chain: ${chain.description} (chain id ${chain.chainId})`);
   const { deployment, registrations, domain } = await deployAndRegister(chain, {
     claims, contributorKeys: inputs.contributorKeys, exampleKeys, payoutKeys, exampleBatchSize, payoutBatchSize,
