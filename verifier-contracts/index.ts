@@ -32,5 +32,5 @@ export {
   type EpochParams,
   type ValidationReveal,
 } from "./settle.ts";
-export { DEADLINE_MARGIN, earliestDeadline, registerExamples, waitForRegistrationClose, type RegisterExamplesOptions, type WaitForCloseOptions } from "./registration.ts";
+export { DEADLINE_MARGIN, earliestDeadline, SECONDS_PER_REGISTRANT, registerExamples, waitForRegistrationClose, type RegisterExamplesOptions, type WaitForCloseOptions } from "./registration.ts";
 export { BASE_FIELD_MODULUS, toSolidityProof, type Pair, type SolidityProof } from "./solidity-proof.ts";

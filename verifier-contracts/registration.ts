@@ -60,14 +60,20 @@ export async function registerExamples(
 export const DEADLINE_MARGIN = 30n;
 
 /**
- * The earliest deadline to open registration with now: the latest block's time plus the
- * registry's minRegistrationWindow plus DEADLINE_MARGIN.
+ * A deadline to open registration with now: the latest block's time plus the registry's
+ * minRegistrationWindow, or `atLeast` seconds when longer (the time the caller's registrations
+ * need: sequential transactions on a loaded machine or a slow chain), plus DEADLINE_MARGIN.
  */
-export async function earliestDeadline(registry: ContributorRegistryContract): Promise<bigint> {
+export async function earliestDeadline(registry: ContributorRegistryContract, atLeast = 0n): Promise<bigint> {
   const provider = registry.runner?.provider;
   if (!provider) throw new TypeError("registry must be connected to a provider");
-  return (await latestTimestamp(provider)) + (await registry.minRegistrationWindow()) + DEADLINE_MARGIN;
+  if (typeof atLeast !== "bigint" || atLeast < 0n) throw new RangeError(`atLeast must be a non-negative bigint of seconds, got ${atLeast}`);
+  const window = await registry.minRegistrationWindow();
+  return (await latestTimestamp(provider)) + (window > atLeast ? window : atLeast) + DEADLINE_MARGIN;
 }
+
+/** Seconds of registration window the stages allow per registrant (funding, fee approval, register). */
+export const SECONDS_PER_REGISTRANT = 30n;
 
 export interface WaitForCloseOptions {
   /** Progress lines while waiting on a chain whose clock cannot be moved. */

@@ -9,7 +9,7 @@ import { type CircuitKeys } from "../../circuits/index.ts";
 import { type ProtocolConfig } from "../../config/index.ts";
 import { createProverPool, proveBatches, readProofFile } from "../../prover/index.ts";
 import {
-  deployBareTransfers, deploySettlement, earliestDeadline, finalizeEpoch, openEpoch, openRegistration, readRegistrations, registerExamples, releaseBatch,
+  deployBareTransfers, deploySettlement, earliestDeadline, finalizeEpoch, SECONDS_PER_REGISTRANT, openEpoch, openRegistration, readRegistrations, registerExamples, releaseBatch,
   revealValidation, submitExampleBatch, submitPayoutBatch, waitForRegistrationClose,
 } from "../../verifier-contracts/index.ts";
 import { buildEpochWitness, epochDomain, validationCommitment, type ExampleScore } from "../../witness/index.ts";
@@ -77,7 +77,7 @@ export async function measureGas(
     await (await token.mint(d.owner, pool * 2n)).wait();
     const epoch = 1n;
     const validation = { validationSetHash: keccak256(toUtf8Bytes("bench validation")), salt: keccak256(toUtf8Bytes("bench salt")) };
-    await openRegistration(registry, epoch, await earliestDeadline(registry), validationCommitment(validation.validationSetHash, validation.salt));
+    await openRegistration(registry, epoch, await earliestDeadline(registry, BigInt(n) * SECONDS_PER_REGISTRANT), validationCommitment(validation.validationSetHash, validation.salt));
     const registrationGas: bigint[] = [];
     for (const w of wallets) {
       await (await chain.signer.sendTransaction({ to: w.address, value: parseEther("0.01") })).wait();

@@ -1,7 +1,8 @@
 /**
  * The chain's side of an epoch before any proof: deploys $OPEN, the registry, both generated
  * verifiers (refused unless they are the pinned keys' ones) and the settlement contract, mints R to
- * the owner, opens registration for the registry's minimum window and registers each contributor
+ * the owner, opens registration for the registry's minimum window (longer for many registrants:
+ * SECONDS_PER_REGISTRANT each) and registers each contributor
  * from its own key, in order of first appearance in the examples file (the owner mints each its
  * registration fee, development keys only), then lets the window end: a development chain's clock
  * is moved past the deadline, another chain is waited for. The registrations are read back from
@@ -13,7 +14,8 @@
 import { NonceManager, parseEther, Wallet } from "ethers";
 import type { KeySetKeys } from "../../../circuits/ceremony/index.ts";
 import {
-  deploySettlement, earliestDeadline, openRegistration, readRegistrations, registerExamples, waitForRegistrationClose, type SettlementDeployment,
+  deploySettlement, earliestDeadline, openRegistration, readRegistrations, registerExamples, SECONDS_PER_REGISTRANT, waitForRegistrationClose,
+  type SettlementDeployment,
 } from "../../../verifier-contracts/index.ts";
 import { epochDomain, type ExampleClaim, type Registration } from "../../../witness/index.ts";
 import type { ChainConnection } from "../chain.ts";
@@ -75,8 +77,9 @@ export async function deployAndRegister(chain: ChainConnection, options: Registe
   if (onChainDomain !== domain) throw new SettlementMismatchError(`domain: the contract computes ${onChainDomain}, witness/ computes ${domain}`);
 
   // Each contributor registers its example hashes from its own address.
-  await openRegistration(registry, epoch, await earliestDeadline(registry), options.validationCommitment);
+  // The window: the registry's minimum, or longer when this many registrations need more time.
   const registrants = registrantsOf(claims);
+  await openRegistration(registry, epoch, await earliestDeadline(registry, BigInt(registrants.length) * SECONDS_PER_REGISTRANT), options.validationCommitment);
   const registering = options.progress ? startProgress("registering", registrants.length, "contributors") : undefined;
   for (const [i, address] of registrants.entries()) {
     await (await chain.signer.sendTransaction({ to: address, value: parseEther("0.01") })).wait();
