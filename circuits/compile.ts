@@ -62,6 +62,11 @@ export function exampleCircuitName(batchSize: number): string {
   return `example_batch_${batchSize}`;
 }
 
+/** Name of the RegistrationBatch instance with `batchSize` rows. */
+export function registrationCircuitName(batchSize: number): string {
+  return `registration_batch_${batchSize}`;
+}
+
 /** Compiles `circuits/main/<name>.circom` unless a build for the same sources is cached. */
 export async function compileCircuit(name: string): Promise<CompiledCircuit> {
   const mainFile = join(CIRCUITS_DIR, "main", `${name}.circom`);

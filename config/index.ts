@@ -24,10 +24,14 @@ export interface ProtocolConfig {
     readonly contributorIndexBits: number;
     /** Width of a batch index (the settlement contract counts batches in 16 bits). */
     readonly batchIndexBits: number;
+    /** Width of a registration's example count n (senderN = sender + n * 2^addressBits). */
+    readonly countBits: number;
   };
   readonly fixedPoint: { readonly decimals: number };
   readonly hash: { readonly chainAbsorbWidth: number };
   readonly exampleBatch: BatchSizes;
+  /** RegistrationBatch rows; `chunk` hashes per row, part of the registration commitment's definition. */
+  readonly registrationBatch: BatchSizes & { readonly chunk: number };
   readonly payoutBatch: BatchSizes;
   /**
    * workers: 0 means one per core. singleThread: snarkjs uses no threads of its own inside a worker.
@@ -110,6 +114,7 @@ export function parseConfig(raw: unknown, file: string): ProtocolConfig {
   requireInteger(file, "widths.scoreBits", w.scoreBits, 2, 64);
   requireInteger(file, "widths.contributorIndexBits", w.contributorIndexBits, 1, 32);
   requireInteger(file, "widths.batchIndexBits", w.batchIndexBits, 16, 16);
+  requireInteger(file, "widths.countBits", w.countBits, 32, 32);
   if (w.exampleHashBits + w.contributorIndexBits + w.scoreBits > 252) {
     throw new ConfigError(file, "widths", "exampleHashBits + contributorIndexBits + scoreBits must be <= 252 so an example row packs into one field element");
   }
@@ -118,7 +123,9 @@ export function parseConfig(raw: unknown, file: string): ProtocolConfig {
   }
   requireInteger(file, "fixedPoint.decimals", c.fixedPoint?.decimals, 0, 18);
   requireInteger(file, "hash.chainAbsorbWidth", c.hash?.chainAbsorbWidth, 1, 15);
-  for (const table of ["exampleBatch", "payoutBatch"] as const) {
+  // Poseidon(chunk + 3) is at most circomlib's Poseidon(16).
+  requireInteger(file, "registrationBatch.chunk", c.registrationBatch?.chunk, 1, 13);
+  for (const table of ["exampleBatch", "registrationBatch", "payoutBatch"] as const) {
     const sizes = c[table]?.sizes;
     if (!Array.isArray(sizes) || sizes.length === 0) {
       throw new ConfigError(file, `${table}.sizes`, "expected a non-empty list of batch sizes");

@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { FIELD_MODULUS, type ProtocolConfig } from "../../config/index.ts";
 import { PROJECT_ROOT } from "../../circuits/paths.ts";
-import { exampleCircuitName, payoutCircuitName } from "../../circuits/compile.ts";
+import { exampleCircuitName, payoutCircuitName, registrationCircuitName } from "../../circuits/compile.ts";
 
 const HEADER = "Generated from config/protocol.json by `npm run generate`. Do not edit.";
 
@@ -25,6 +25,20 @@ pragma circom 2.1.9;
 include "../example_batch.circom";
 
 component main {public [r, rho]} = ExampleBatch(${batchSize}, ${exampleHashBits}, ${contributorIndexBits}, ${scoreBits}, ${config.hash.chainAbsorbWidth});
+`,
+  };
+}
+
+function registrationMain(batchSize: number, config: ProtocolConfig): GeneratedFile {
+  const { addressBits, countBits, contributorIndexBits } = config.widths;
+  return {
+    path: join(PROJECT_ROOT, "circuits", "main", `${registrationCircuitName(batchSize)}.circom`),
+    content: `// ${HEADER}
+pragma circom 2.1.9;
+
+include "../registration_batch.circom";
+
+component main {public [seed, rho]} = RegistrationBatch(${batchSize}, ${config.registrationBatch.chunk}, ${addressBits}, ${countBits}, ${contributorIndexBits});
 `,
   };
 }
@@ -76,6 +90,7 @@ library ProtocolParams {
 export function generatedFiles(config: ProtocolConfig): GeneratedFile[] {
   return [
     ...config.exampleBatch.sizes.map((e) => exampleMain(e, config)),
+    ...config.registrationBatch.sizes.map((k) => registrationMain(k, config)),
     ...config.payoutBatch.sizes.map((b) => payoutMain(b, config)),
     solidityParams(config),
   ];
