@@ -53,6 +53,8 @@ export interface RegistrationConfig {
   readonly maxRegistrants: number;
   /** The most examples one registration may declare. */
   readonly maxExamplesPerRegistrant: number;
+  /** The most examples an epoch's registrations may declare in all (at most 65,535 example batches' rows). */
+  readonly maxExamplesPerEpoch: number;
   /** Pool-token base units burned per registered example (0n: free); a decimal string in the file. */
   readonly feePerExample: bigint;
 }
@@ -92,12 +94,13 @@ function parseRegistration(raw: unknown, file: string, contributorIndexBits: num
   const minWindowSeconds = requireInteger(file, "registration.minWindowSeconds", r.minWindowSeconds, 1, 2 ** 32);
   const maxRegistrants = requireInteger(file, "registration.maxRegistrants", r.maxRegistrants, 1, Math.min(2 ** contributorIndexBits - 1, 2 ** 32 - 1));
   const maxExamplesPerRegistrant = requireInteger(file, "registration.maxExamplesPerRegistrant", r.maxExamplesPerRegistrant, 1, 2 ** 32 - 1);
+  const maxExamplesPerEpoch = requireInteger(file, "registration.maxExamplesPerEpoch", r.maxExamplesPerEpoch, maxExamplesPerRegistrant, Number.MAX_SAFE_INTEGER);
   if (typeof r.feePerExample !== "string" || !/^(0|[1-9][0-9]{0,77})$/.test(r.feePerExample)) {
     throw new ConfigError(file, "registration.feePerExample", `expected a decimal string of token base units, got ${JSON.stringify(r.feePerExample)}`);
   }
   const feePerExample = BigInt(r.feePerExample);
   if (feePerExample >= 1n << 128n) throw new ConfigError(file, "registration.feePerExample", "must be below 2^128 so fee * count cannot overflow");
-  return { minWindowSeconds, maxRegistrants, maxExamplesPerRegistrant, feePerExample };
+  return { minWindowSeconds, maxRegistrants, maxExamplesPerRegistrant, maxExamplesPerEpoch, feePerExample };
 }
 
 /** Parses and validates a protocol config; throws ConfigError naming the field. */

@@ -175,8 +175,8 @@ describe("ContributorRegistry and PayoutSettlement with real ExampleBatch and Pa
 
   it("registration rules: a minimum window and no early close, caps on registrants and examples, a fee burned per example", async () => {
     const artifact = await loadContractArtifact("ContributorRegistry");
-    const deployRegistry = async (fee: bigint, window: number, maxRegistrants: number, maxExamples: number) => {
-      const c = await new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, signers[0]!).deploy(d.addresses.token, fee, window, maxRegistrants, maxExamples);
+    const deployRegistry = async (fee: bigint, window: number, maxRegistrants: number, maxExamples: number, maxPerEpoch = 4) => {
+      const c = await new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, signers[0]!).deploy(d.addresses.token, fee, window, maxRegistrants, maxExamples, maxPerEpoch);
       await c.waitForDeployment();
       return c as unknown as ContributorRegistryContract;
     };
@@ -210,18 +210,33 @@ describe("ContributorRegistry and PayoutSettlement with real ExampleBatch and Pa
     await expectRevert(as(14).register(1n, VALIDATION, 1), "RegistrationClosed");
 
     // Fee 0: no approval needed, nothing moves.
-    const free = await deployRegistry(0n, 60, 5, 5);
+    const free = await deployRegistry(0n, 60, 5, 5, 7);
     await openRegistration(free, 1n, await earliestDeadline(free), VALIDATION);
     const balance = await d.token.balanceOf(signers[15]!.address);
     await (await (free.connect(signers[15]!) as typeof free).register(1n, VALIDATION, 5)).wait();
     assert.equal(await d.token.balanceOf(signers[15]!.address), balance);
+    // The epoch's cap on declared examples (found by review: Sybils under the per-registrant cap
+    // could otherwise declare more examples than 65,535 batches hold and make the epoch unopenable).
+    await expectRevert((free.connect(signers[16]!) as typeof free).register(1n, VALIDATION, 3), "TooManyExamplesInEpoch", [1n, 7n]);
+    await (await (free.connect(signers[16]!) as typeof free).register(1n, VALIDATION, 2)).wait();
 
     // The registrant cap stays below the circuits' contributor index width, at deployment.
     const tooMany = 2 ** config.widths.contributorIndexBits;
     await expectRevert(deployRegistry(0n, 60, tooMany, 5), "InvalidRegistrationParams", ["maxRegistrants"]);
     await expectRevert(deployRegistry(0n, 0, 5, 5), "InvalidRegistrationParams", ["minRegistrationWindow"]);
+    await expectRevert(deployRegistry(0n, 60, 5, 5, 4), "InvalidRegistrationParams", ["maxExamplesPerEpoch"]);
     const verifiers = { exampleVerifier: exampleKeys.verifierArtifact, exampleBatchSize: E, payoutVerifier: payoutKeys.verifierArtifact, payoutBatchSize: B };
     await assert.rejects(deploySettlement(signers[0]!, { ...verifiers, registration: { ...config.registration, maxRegistrants: tooMany } }), { name: "RangeError", message: /maxRegistrants/ });
+    // Both caps must fit the 65,535 batches per table an epoch takes: the TypeScript check, then
+    // the settlement's constructor itself (for a deployment made by other means).
+    await assert.rejects(deploySettlement(signers[0]!, { ...verifiers, registration: { ...config.registration, maxExamplesPerEpoch: 65_535 * E + 1 } }), { name: "RangeError", message: /maxExamplesPerEpoch/ });
+    await assert.rejects(deploySettlement(signers[0]!, { ...verifiers, registration: { ...config.registration, maxRegistrants: 65_535 * B + 1 } }), { name: "RangeError", message: /maxRegistrants/ });
+    const wide = await deployRegistry(0n, 60, 5, 5, 65_535 * E + 1);
+    const settlementArtifact = await loadContractArtifact("PayoutSettlement");
+    await expectRevert(
+      new ContractFactory(settlementArtifact.abi as InterfaceAbi, settlementArtifact.bytecode, signers[0]!).deploy(d.addresses.token, await wide.getAddress(), d.addresses.exampleVerifier, E, d.addresses.payoutVerifier, B),
+      "RegistryCapsExceedBatches", [BigInt(65_535 * E + 1), 5n],
+    );
   });
 
   it("the witness credits each duplicate to its earliest registrant and clips negative scores", () => {

@@ -118,6 +118,7 @@ export interface ContributorRegistryContract extends BaseContract {
   minRegistrationWindow: View<[], bigint>;
   maxRegistrants: View<[], bigint>;
   maxExamplesPerRegistrant: View<[], bigint>;
+  maxExamplesPerEpoch: View<[], bigint>;
   openRegistration: Send<[epoch: BigNumberish, closesAt: BigNumberish, validationCommitment: string]>;
   register: Send<[epoch: BigNumberish, examplesCommitment: string, exampleCount: BigNumberish]>;
 }

@@ -105,8 +105,15 @@ function checkVerifier(artifact: VerifierArtifactInput, batchSize: number, circu
   }
 }
 
-/** The registry's constructor refuses these too; checked here so nothing is sent first. */
-function checkRegistration(rules: RegistrationConfig): void {
+/** The most batches of one table an epoch takes (PayoutSettlement counts them in 16 bits). */
+const MAX_BATCHES = 2 ** 16 - 1;
+
+/**
+ * The registry's and the settlement's constructors refuse these too; checked here so nothing is
+ * sent first. The caps must fit the batches an epoch can take, or Sybils could fill an epoch past
+ * what any settlement can open.
+ */
+function checkRegistration(rules: RegistrationConfig, exampleBatchSize: number, payoutBatchSize: number): void {
   const maxIndex = 2 ** config.widths.contributorIndexBits - 1;
   if (!Number.isInteger(rules.maxRegistrants) || rules.maxRegistrants < 1 || rules.maxRegistrants > maxIndex) {
     throw new RangeError(`registration.maxRegistrants must be an integer in [1, ${maxIndex}] (below 2^contributorIndexBits), got ${rules.maxRegistrants}`);
@@ -115,11 +122,18 @@ function checkRegistration(rules: RegistrationConfig): void {
     if (!Number.isInteger(rules[key]) || rules[key] < 1 || rules[key] > 2 ** 32 - 1) throw new RangeError(`registration.${key} must be an integer in [1, 2^32 - 1], got ${rules[key]}`);
   }
   if (typeof rules.feePerExample !== "bigint" || rules.feePerExample < 0n) throw new RangeError(`registration.feePerExample must be a non-negative bigint, got ${rules.feePerExample}`);
+  const maxExamples = MAX_BATCHES * exampleBatchSize;
+  if (!Number.isInteger(rules.maxExamplesPerEpoch) || rules.maxExamplesPerEpoch < rules.maxExamplesPerRegistrant || rules.maxExamplesPerEpoch > maxExamples) {
+    throw new RangeError(`registration.maxExamplesPerEpoch must be an integer in [maxExamplesPerRegistrant, ${maxExamples}] (65,535 example batches of ${exampleBatchSize}), got ${rules.maxExamplesPerEpoch}`);
+  }
+  if (rules.maxRegistrants > MAX_BATCHES * payoutBatchSize) {
+    throw new RangeError(`registration.maxRegistrants must be at most ${MAX_BATCHES * payoutBatchSize} (65,535 payout batches of ${payoutBatchSize}), got ${rules.maxRegistrants}`);
+  }
 }
 
 /**
  * Deploys OpenToken and ContributorRegistry(token, feePerExample, minWindowSeconds,
- * maxRegistrants, maxExamplesPerRegistrant) (owned by the signer), both verifiers and
+ * maxRegistrants, maxExamplesPerRegistrant, maxExamplesPerEpoch) (owned by the signer), both verifiers and
  * PayoutSettlement(token, registry, exampleVerifier, E, payoutVerifier, B).
  */
 export async function deploySettlement(signer: Signer, verifiers: SettlementVerifiers): Promise<SettlementDeployment> {
@@ -130,7 +144,7 @@ export async function deploySettlement(signer: Signer, verifiers: SettlementVeri
       assertVerifierMatches(artifact, pin.vkey, pin.vkeyHash, pin.circuit);
     }
   }
-  checkRegistration(verifiers.registration ?? config.registration);
+  checkRegistration(verifiers.registration ?? config.registration, verifiers.exampleBatchSize, verifiers.payoutBatchSize);
   const owner = await signer.getAddress();
   if (!signer.provider) throw new TypeError("signer must be connected to a provider");
   const chainId = (await signer.provider.getNetwork()).chainId;
@@ -142,7 +156,7 @@ export async function deploySettlement(signer: Signer, verifiers: SettlementVeri
   const token = await deploy<OpenTokenContract>(tokenArtifact, signer, [owner]);
   const rules = verifiers.registration ?? config.registration;
   const registry = await deploy<ContributorRegistryContract>(registryArtifact, signer, [
-    token.address, rules.feePerExample, rules.minWindowSeconds, rules.maxRegistrants, rules.maxExamplesPerRegistrant,
+    token.address, rules.feePerExample, rules.minWindowSeconds, rules.maxRegistrants, rules.maxExamplesPerRegistrant, rules.maxExamplesPerEpoch,
   ]);
   const exampleVerifier = await deploy<BatchVerifierContract>(verifiers.exampleVerifier, signer, []);
   const payoutVerifier = await deploy<BatchVerifierContract>(verifiers.payoutVerifier, signer, []);

@@ -20,7 +20,10 @@ import {ProtocolParams} from "./generated/ProtocolParams.sol";
 ///  - the window: a deadline at least `minRegistrationWindow` seconds after opening; nobody can
 ///    close it earlier (the owner could otherwise close it once the data it wanted was in);
 ///  - caps: at most `maxRegistrants` registrants per epoch (below 2^CONTRIBUTOR_INDEX_BITS, the
-///    circuits' index width, checked here) and `maxExamplesPerRegistrant` examples each;
+///    circuits' index width, checked here), `maxExamplesPerRegistrant` examples each and
+///    `maxExamplesPerEpoch` in all. The settlement takes at most 2^16 - 1 batches per table, so
+///    without the epoch cap Sybils could declare more examples (or registrants) than any epoch can
+///    prove and leave it unopenable; PayoutSettlement's constructor checks both caps fit its batches;
 ///  - a fee of `feePerExample` pool-token units per registered example, burned (see register).
 ///
 /// The Registered events are the evidence for deduplication: an example registered by several
@@ -34,6 +37,7 @@ contract ContributorRegistry is Ownable {
     struct EpochRegistration {
         uint64 closesAt; // unix time; 0 means never opened
         uint32 count; //    registrations so far: the next registrant's order
+        uint64 examples; // examples declared so far, <= maxExamplesPerEpoch
     }
 
     /// @notice Where registration fees go: an address nobody holds a key for. OpenZeppelin's
@@ -52,6 +56,8 @@ contract ContributorRegistry is Ownable {
     uint32 public immutable maxRegistrants;
     /// @notice The most examples one registration may declare.
     uint32 public immutable maxExamplesPerRegistrant;
+    /// @notice The most examples all registrations of an epoch may declare together.
+    uint64 public immutable maxExamplesPerEpoch;
 
     mapping(uint64 epoch => EpochRegistration) private _epochs;
     mapping(uint64 epoch => bytes32) public validationCommitment;
@@ -71,6 +77,7 @@ contract ContributorRegistry is Ownable {
     error NoExamples();
     error TooManyExamples(uint32 exampleCount, uint32 maxExamplesPerRegistrant);
     error TooManyRegistrants(uint64 epoch, uint32 maxRegistrants);
+    error TooManyExamplesInEpoch(uint64 epoch, uint64 maxExamplesPerEpoch);
     error FeeNotApproved(address contributor, uint256 fee, uint256 allowance);
     error InvalidRegistrationParams(string reason);
 
@@ -79,12 +86,14 @@ contract ContributorRegistry is Ownable {
     /// @param minRegistrationWindow_ seconds; at least 1.
     /// @param maxRegistrants_ in [1, 2^CONTRIBUTOR_INDEX_BITS - 1].
     /// @param maxExamplesPerRegistrant_ at least 1.
+    /// @param maxExamplesPerEpoch_ at least maxExamplesPerRegistrant_.
     constructor(
         IERC20 feeToken_,
         uint256 feePerExample_,
         uint64 minRegistrationWindow_,
         uint32 maxRegistrants_,
-        uint32 maxExamplesPerRegistrant_
+        uint32 maxExamplesPerRegistrant_,
+        uint64 maxExamplesPerEpoch_
     ) Ownable(msg.sender) {
         if (feePerExample_ != 0 && address(feeToken_) == address(0)) revert InvalidRegistrationParams("fee token");
         if (minRegistrationWindow_ == 0) revert InvalidRegistrationParams("minRegistrationWindow");
@@ -92,11 +101,13 @@ contract ContributorRegistry is Ownable {
             revert InvalidRegistrationParams("maxRegistrants");
         }
         if (maxExamplesPerRegistrant_ == 0) revert InvalidRegistrationParams("maxExamplesPerRegistrant");
+        if (maxExamplesPerEpoch_ < maxExamplesPerRegistrant_) revert InvalidRegistrationParams("maxExamplesPerEpoch");
         feeToken = feeToken_;
         feePerExample = feePerExample_;
         minRegistrationWindow = minRegistrationWindow_;
         maxRegistrants = maxRegistrants_;
         maxExamplesPerRegistrant = maxExamplesPerRegistrant_;
+        maxExamplesPerEpoch = maxExamplesPerEpoch_;
     }
 
     /// @notice Opens registration for `epoch` until `closesAt` (unix time), committing to the
@@ -128,8 +139,11 @@ contract ContributorRegistry is Ownable {
         if (isRegistered[epoch][msg.sender]) revert AlreadyRegistered(epoch, msg.sender);
         uint32 order = e.count;
         if (order >= maxRegistrants) revert TooManyRegistrants(epoch, maxRegistrants);
+        uint64 examples = e.examples + exampleCount;
+        if (examples > maxExamplesPerEpoch) revert TooManyExamplesInEpoch(epoch, maxExamplesPerEpoch);
         isRegistered[epoch][msg.sender] = true;
         e.count = order + 1;
+        e.examples = examples;
         emit Registered(epoch, msg.sender, order, examplesCommitment, exampleCount);
         uint256 fee = feePerExample * exampleCount;
         if (fee != 0) {

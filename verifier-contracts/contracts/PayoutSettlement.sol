@@ -158,6 +158,7 @@ contract PayoutSettlement is Ownable {
 
     error UnsupportedProtocolParams();
     error InvalidBatchSize(uint256 batchSize);
+    error RegistryCapsExceedBatches(uint256 maxExamplesPerEpoch, uint256 maxRegistrants);
     error ZeroAddress();
     error RegistrationStillOpen(uint64 epoch);
     error EpochAlreadyOpen(uint64 epoch);
@@ -210,6 +211,15 @@ contract PayoutSettlement is Ownable {
         ) revert ZeroAddress();
         if (exampleBatchSize_ == 0 || exampleBatchSize_ > 1024) revert InvalidBatchSize(exampleBatchSize_);
         if (payoutBatchSize_ == 0 || payoutBatchSize_ > 1024) revert InvalidBatchSize(payoutBatchSize_);
+        // openEpoch takes at most 2^16 - 1 batches per table: an epoch the registry lets Sybils
+        // fill past that (one example row per declared example, one payout row per registrant)
+        // could never be opened, and the contributors' fees and data would be for nothing.
+        uint256 maxBatches = type(uint16).max;
+        uint256 maxExamples = registry_.maxExamplesPerEpoch();
+        uint256 maxRegistrants = registry_.maxRegistrants();
+        if (maxExamples > maxBatches * exampleBatchSize_ || maxRegistrants > maxBatches * payoutBatchSize_) {
+            revert RegistryCapsExceedBatches(maxExamples, maxRegistrants);
+        }
         token = token_;
         registry = registry_;
         exampleVerifier = exampleVerifier_;
