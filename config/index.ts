@@ -41,6 +41,8 @@ export interface ProtocolConfig {
   readonly token: { readonly name: string; readonly symbol: string; readonly decimals: number };
   /** ContributorRegistry's deployment parameters (the registration rules). */
   readonly registration: RegistrationConfig;
+  /** PayoutSettlement's deadlines (seconds), fixed at deployment. */
+  readonly settlement: SettlementConfig;
   /** Training and scoring of the attribution model (config/attribution.ts). */
   readonly attribution: AttributionConfig;
 }
@@ -57,6 +59,16 @@ export interface RegistrationConfig {
   readonly maxExamplesPerEpoch: number;
   /** Pool-token base units burned per registered example (0n: free); a decimal string in the file. */
   readonly feePerExample: bigint;
+}
+
+/** PayoutSettlement's deadlines, in seconds. */
+export interface SettlementConfig {
+  /** From the registration deadline to the last moment the trainer may commit the epoch. */
+  readonly commitWindowSeconds: number;
+  /** From a commit: receipts may contest its exclusion set; no batch is accepted meanwhile. */
+  readonly contestWindowSeconds: number;
+  /** After the contest window's latest end: proofs and the reveal, else the pool is burned. */
+  readonly proofWindowSeconds: number;
 }
 
 /** The compiled instances of a batch circuit, the one the tests use and the one the demo uses. */
@@ -148,6 +160,9 @@ export function parseConfig(raw: unknown, file: string): ProtocolConfig {
   }
   requireInteger(file, "token.decimals", c.token?.decimals, 0, 18);
   const registration = parseRegistration(c.registration, file, w.contributorIndexBits);
+  for (const key of ["commitWindowSeconds", "contestWindowSeconds", "proofWindowSeconds"] as const) {
+    requireInteger(file, `settlement.${key}`, c.settlement?.[key], 1, 2 ** 40);
+  }
   parseAttributionConfig(c.attribution, file);
   return { ...c, registration };
 }

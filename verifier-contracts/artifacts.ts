@@ -9,14 +9,21 @@
  * circuits/ generates and compiles it per circuit instance (setupCircuit().verifierArtifact).
  */
 import { mkdirSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { withFileLock } from "../circuits/index.ts";
 
 const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-export type ContractName = "OpenToken" | "ContributorRegistry" | "PayoutSettlement" | "BareTransfers" | "RevertingToken" | "Forwarder";
+export type ContractName =
+  | "OpenToken"
+  | "ContributorRegistry"
+  | "PayoutSettlement"
+  | "PoseidonT4"
+  | "BareTransfers"
+  | "RevertingToken"
+  | "Forwarder";
 
 /** What deploying a contract with ethers needs. */
 export interface ContractArtifact {
@@ -46,9 +53,27 @@ export async function loadContractArtifact(name: ContractName): Promise<Contract
     throw error;
   });
   await build;
+  if (name === "PoseidonT4") return loadNpmLibrary("poseidon-solidity", "PoseidonT4");
   const file = join(PROJECT_ROOT, "build", "artifacts", "verifier-contracts", "contracts", ...sourcePath(name), `${name}.json`);
   const artifact = JSON.parse(await readFile(file, "utf8")) as ContractArtifact;
   return { contractName: artifact.contractName, abi: artifact.abi, bytecode: artifact.bytecode };
+}
+
+/**
+ * A library compiled from an npm package (verifier-contracts/contracts/Poseidon.sol imports it):
+ * Hardhat writes artifacts for the project's own sources only, so it is read from the build-info
+ * output that holds the package's source, compiled by this project's solc and settings.
+ */
+async function loadNpmLibrary(pkg: string, name: string): Promise<ContractArtifact> {
+  const dir = join(PROJECT_ROOT, "build", "artifacts", "build-info");
+  type Output = { output?: { contracts?: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string } } }>> } };
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith(".output.json"))) {
+    const contracts = (JSON.parse(await readFile(join(dir, file), "utf8")) as Output).output?.contracts ?? {};
+    const source = Object.keys(contracts).find((key) => key.startsWith(`npm/${pkg}@`) && key.endsWith(`/${name}.sol`));
+    const compiled = source ? contracts[source]?.[name] : undefined;
+    if (compiled) return { contractName: name, abi: compiled.abi, bytecode: `0x${compiled.evm.bytecode.object}` };
+  }
+  throw new Error(`${name} from ${pkg} is not in ${dir}: is it imported by a source under verifier-contracts/contracts?`);
 }
 
 function sourcePath(name: ContractName): string[] {

@@ -22,51 +22,79 @@ export interface OpenTokenContract extends BaseContract {
   transfer: Send<[to: AddressLike, amount: BigNumberish]>;
 }
 
-/** The generated Groth16 verifier of a batch circuit (ExampleBatch or PayoutBatch). */
+/** The generated Groth16 verifier of a batch circuit (ExampleBatch, RegistrationBatch or PayoutBatch). */
 export interface BatchVerifierContract extends BaseContract {
-  verifyProof: View<[a: Uint2, b: readonly [Uint2, Uint2], c: Uint2, signals: readonly [BigNumberish, BigNumberish, BigNumberish]], boolean>;
+  verifyProof: View<[a: Uint2, b: readonly [Uint2, Uint2], c: Uint2, signals: readonly [BigNumberish, BigNumberish, BigNumberish, BigNumberish]], boolean>;
 }
 
 /** PayoutSettlement.Status. */
-export const EpochStatus = { None: 0n, Open: 1n, Finalized: 2n, Cancelled: 3n } as const;
+export const EpochStatus = { None: 0n, Registration: 1n, Committed: 2n, Finalized: 3n, Cancelled: 4n, Forfeited: 5n } as const;
 
 /** PayoutSettlement.Epoch as ethers returns it. */
 export interface EpochState {
   readonly pool: bigint;
   readonly total: bigint;
   readonly exampleBatches: bigint;
+  readonly registrationBatches: bigint;
   readonly payoutBatches: bigint;
-  readonly nextExample: bigint;
-  readonly nextPayout: bigint;
   readonly released: bigint;
   readonly status: bigint;
   readonly validationRevealed: boolean;
+  readonly committedAt: bigint;
+  readonly nextExample: bigint;
+  readonly nextRegistration: bigint;
+  readonly nextPayout: bigint;
+  readonly paid: bigint;
+  readonly registrants: bigint;
+  readonly seed: bigint;
+  readonly commitExamples: bigint;
+  readonly commitPayouts: bigint;
+  readonly exclusionHash: string;
   readonly exampleChain: bigint;
   readonly payoutChain: bigint;
-  readonly r: bigint;
   readonly rlcDiff: bigint;
+  readonly claimProduct: bigint;
+  readonly registrationProduct: bigint;
   readonly lastHash: bigint;
+  readonly lastJ: bigint;
   readonly scoreSum: bigint;
   readonly amountSum: bigint;
-  readonly lastAddress: string;
-  readonly paid: bigint;
+  readonly regNextJ: bigint;
+  readonly regCount: bigint;
+  readonly regOpen: boolean;
+  readonly regFold: bigint;
+  readonly regState: bigint;
+  readonly regSenderWord: bigint;
+  readonly modelHash: string;
 }
 
-/** PayoutSettlement.EpochParams. */
-export interface OpenEpochParams {
-  readonly pool: BigNumberish;
+/** PayoutSettlement.Commit: the parameters of commitEpoch. */
+export interface CommitParams {
+  readonly commitExamples: BigNumberish;
+  readonly commitPayouts: BigNumberish;
   readonly total: BigNumberish;
   readonly exampleBatches: BigNumberish;
+  readonly registrationBatches: BigNumberish;
   readonly payoutBatches: BigNumberish;
-  readonly commitExamples: BigNumberish;
-  readonly commitContributors: BigNumberish;
   readonly modelHash: string;
 }
 
 export interface ExampleClaimArg {
   readonly chainOut: BigNumberish;
   readonly hashOut: BigNumberish;
+  readonly jOut: BigNumberish;
   readonly scoreSum: BigNumberish;
+  readonly rlcSum: BigNumberish;
+  readonly product: BigNumberish;
+}
+export interface RegistrationClaimArg {
+  readonly foldOut: BigNumberish;
+  readonly nextJOut: BigNumberish;
+  readonly openOut: BigNumberish;
+  readonly stateOut: BigNumberish;
+  readonly countOut: BigNumberish;
+  readonly senderWordOut: BigNumberish;
+  readonly product: BigNumberish;
   readonly rlcSum: BigNumberish;
 }
 export interface PayoutClaimArg {
@@ -84,20 +112,30 @@ export interface PayoutSettlementContract extends BaseContract {
   token: View<[], string>;
   registry: View<[], string>;
   exampleVerifier: View<[], string>;
+  registrationVerifier: View<[], string>;
   payoutVerifier: View<[], string>;
   exampleBatchSize: View<[], bigint>;
+  registrationBatchSize: View<[], bigint>;
   payoutBatchSize: View<[], bigint>;
+  commitWindow: View<[], bigint>;
+  contestWindow: View<[], bigint>;
+  proofWindow: View<[], bigint>;
   latestModelHash: View<[], string>;
   owner: View<[], string>;
   domain: View<[epoch: BigNumberish], bigint>;
-  challenge: View<[epoch: BigNumberish, commitExamples: BigNumberish, commitContributors: BigNumberish], bigint>;
+  deadlines: View<[epoch: BigNumberish], [bigint, bigint] & { commitBy: bigint; settleBy: bigint }>;
+  deliveryDigest: View<[epoch: BigNumberish, order: BigNumberish, commitment: BigNumberish], string>;
   epochState: View<[epoch: BigNumberish], EpochState>;
   payoutWordsHash: View<[epoch: BigNumberish, batchIndex: BigNumberish], string>;
-  openEpoch: Send<[epoch: BigNumberish, params: OpenEpochParams]>;
+  openEpoch: Send<[epoch: BigNumberish, closesAt: BigNumberish, validationCommitment: string, pool: BigNumberish]>;
+  commitEpoch: Send<[epoch: BigNumberish, params: CommitParams, exclusion: readonly BigNumberish[]]>;
+  contestExclusion: Send<[epoch: BigNumberish, exclusion: readonly BigNumberish[], position: BigNumberish, commitment: BigNumberish, signature: string]>;
   submitExampleBatch: Send<[epoch: BigNumberish, batchIndex: BigNumberish, claim: ExampleClaimArg, proof: ProofArg]>;
+  submitRegistrationBatch: Send<[epoch: BigNumberish, batchIndex: BigNumberish, claim: RegistrationClaimArg, proof: ProofArg]>;
   submitPayoutBatch: Send<[epoch: BigNumberish, batchIndex: BigNumberish, claim: PayoutClaimArg, words: readonly BigNumberish[], proof: ProofArg]>;
   revealValidation: Send<[epoch: BigNumberish, validationSetHash: string, salt: string]>;
   finalize: Send<[epoch: BigNumberish]>;
+  forfeit: Send<[epoch: BigNumberish]>;
   release: Send<[epoch: BigNumberish, batchIndex: BigNumberish, words: readonly BigNumberish[]]>;
   /** Rewards a release could not transfer (PayoutDeferred), owed to `payee` across epochs. */
   claimable: View<[payee: AddressLike], bigint>;
@@ -109,8 +147,10 @@ export interface PayoutSettlementContract extends BaseContract {
 
 export interface ContributorRegistryContract extends BaseContract {
   owner: View<[], string>;
+  poseidon: View<[], string>;
   validationCommitment: View<[epoch: BigNumberish], string>;
-  isRegistered: View<[epoch: BigNumberish, contributor: AddressLike], boolean>;
+  registrationFold: View<[epoch: BigNumberish], bigint>;
+  registrationDomain: View<[epoch: BigNumberish], bigint>;
   registrationClosed: View<[epoch: BigNumberish], boolean>;
   registration: View<[epoch: BigNumberish], [bigint, bigint] & { closesAt: bigint; count: bigint }>;
   feeToken: View<[], string>;
@@ -119,8 +159,8 @@ export interface ContributorRegistryContract extends BaseContract {
   maxRegistrants: View<[], bigint>;
   maxExamplesPerRegistrant: View<[], bigint>;
   maxExamplesPerEpoch: View<[], bigint>;
-  openRegistration: Send<[epoch: BigNumberish, closesAt: BigNumberish, validationCommitment: string]>;
-  register: Send<[epoch: BigNumberish, examplesCommitment: string, exampleCount: BigNumberish]>;
+  transferOwnership: Send<[newOwner: AddressLike]>;
+  register: Send<[epoch: BigNumberish, commitment: BigNumberish, exampleCount: BigNumberish]>;
 }
 
 export interface BareTransfersContract extends BaseContract {

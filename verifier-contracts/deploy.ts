@@ -1,13 +1,14 @@
 /**
- * Deploys $OPEN, the registry, the generated Groth16 verifiers of ExampleBatch(E) and
- * PayoutBatch(B) and PayoutSettlement, with any
+ * Deploys $OPEN, Poseidon(3), the registry, the generated Groth16 verifiers of ExampleBatch(E),
+ * RegistrationBatch(K) and PayoutBatch(B) and PayoutSettlement (which then owns the registry: it
+ * opens registration when it escrows a pool), with any
  * ethers Signer: a hardhat-ethers signer of an in-process chain (`(await network.create()).ethers`)
  * or a Wallet on a JsonRpcProvider (scripts/lib/chain.ts makes either). Deployments are sent one
  * after the other and each is awaited, so a plain Wallet needs no nonce manager.
  */
-import { ContractFactory, type ContractTransactionReceipt, type InterfaceAbi, type Signer, type TransactionReceipt } from "ethers";
+import { type BaseContract, ContractFactory, type ContractTransactionReceipt, type InterfaceAbi, type Signer, type TransactionReceipt } from "ethers";
 import { assertVerifierMatches } from "../circuits/ceremony/index.ts";
-import { config, type RegistrationConfig } from "../config/index.ts";
+import { config, type RegistrationConfig, type SettlementConfig } from "../config/index.ts";
 import { loadContractArtifact, type ContractArtifact } from "./artifacts.ts";
 import type {
   BareTransfersContract,
@@ -24,26 +25,24 @@ export interface VerifierArtifactInput {
   readonly bytecode: string;
 }
 
+type DeployedContract = "token" | "poseidon" | "registry" | "exampleVerifier" | "registrationVerifier" | "payoutVerifier" | "settlement";
+
 export interface SettlementDeployment {
   readonly token: OpenTokenContract;
   readonly registry: ContributorRegistryContract;
   readonly exampleVerifier: BatchVerifierContract;
+  readonly registrationVerifier: BatchVerifierContract;
   readonly payoutVerifier: BatchVerifierContract;
   readonly settlement: PayoutSettlementContract;
-  readonly addresses: {
-    readonly token: string;
-    readonly registry: string;
-    readonly exampleVerifier: string;
-    readonly payoutVerifier: string;
-    readonly settlement: string;
-  };
-  /** The deployer: owner of the token (minter), the registry and the settlement (opens epochs). */
+  readonly addresses: Readonly<Record<DeployedContract, string>>;
+  /** The deployer: owner of the token (minter) and of the settlement (opens and commits epochs). */
   readonly owner: string;
   readonly chainId: bigint;
   readonly exampleBatchSize: number;
+  readonly registrationBatchSize: number;
   readonly payoutBatchSize: number;
   /** Gas used by each deployment transaction. */
-  readonly deployGas: Readonly<Record<"token" | "registry" | "exampleVerifier" | "payoutVerifier" | "settlement", bigint>>;
+  readonly deployGas: Readonly<Record<DeployedContract, bigint>>;
 }
 
 /**
@@ -58,19 +57,23 @@ export interface VerifierPin {
   readonly vkeyHash: string;
 }
 
-/** The two verifiers and the batch sizes of the circuits they were generated for. */
+/** The three verifiers and the batch sizes of the circuits they were generated for. */
 export interface SettlementVerifiers {
   readonly exampleVerifier: VerifierArtifactInput;
   readonly exampleBatchSize: number;
+  readonly registrationVerifier: VerifierArtifactInput;
+  readonly registrationBatchSize: number;
   readonly payoutVerifier: VerifierArtifactInput;
   readonly payoutBatchSize: number;
   /**
    * Pins: when given, a verifier whose bytecode is not exactly the one generated from the pinned
    * key is refused before anything is sent (TrustedSetupError VERIFIER_NOT_PINNED / KEY_NOT_PINNED).
    */
-  readonly pins?: { readonly example: VerifierPin; readonly payout: VerifierPin };
+  readonly pins?: { readonly example: VerifierPin; readonly registration: VerifierPin; readonly payout: VerifierPin };
   /** The registry's rules (window, caps, fee per example). Default: config/protocol.json `registration`. */
   readonly registration?: RegistrationConfig;
+  /** The settlement's deadlines. Default: config/protocol.json `settlement`. */
+  readonly windows?: SettlementConfig;
 }
 
 interface Deployed<T> {
@@ -89,7 +92,7 @@ async function deploy<T>(artifact: ContractArtifact | VerifierArtifactInput, sig
   return { contract: contract as unknown as T, address: await contract.getAddress(), gasUsed: receipt.gasUsed };
 }
 
-function checkVerifier(artifact: VerifierArtifactInput, batchSize: number, circuit: "ExampleBatch" | "PayoutBatch", name: string): void {
+function checkVerifier(artifact: VerifierArtifactInput, batchSize: number, circuit: "ExampleBatch" | "RegistrationBatch" | "PayoutBatch", name: string): void {
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1024) {
     throw new RangeError(`${name}BatchSize must be an integer in [1, 1024], got ${batchSize}`);
   }
@@ -99,7 +102,7 @@ function checkVerifier(artifact: VerifierArtifactInput, batchSize: number, circu
   if (!Array.isArray(artifact.abi)) throw new TypeError(`${name}Verifier.abi must be an array`);
   // circuits/ names each verifier after its instance (PayoutBatch31Verifier): a verifier of
   // another circuit or size would reject every proof on chain, so refuse the mismatch here.
-  const named = /^(ExampleBatch|PayoutBatch)(\d+)Verifier$/.exec(artifact.contractName ?? "");
+  const named = /^(ExampleBatch|RegistrationBatch|PayoutBatch)(\d+)Verifier$/.exec(artifact.contractName ?? "");
   if (named && (named[1] !== circuit || Number(named[2]) !== batchSize)) {
     throw new RangeError(`${name}BatchSize ${batchSize} does not match the verifier ${artifact.contractName}`);
   }
@@ -138,52 +141,77 @@ function checkRegistration(rules: RegistrationConfig, exampleBatchSize: number, 
  */
 export async function deploySettlement(signer: Signer, verifiers: SettlementVerifiers): Promise<SettlementDeployment> {
   checkVerifier(verifiers.exampleVerifier, verifiers.exampleBatchSize, "ExampleBatch", "example");
+  checkVerifier(verifiers.registrationVerifier, verifiers.registrationBatchSize, "RegistrationBatch", "registration");
   checkVerifier(verifiers.payoutVerifier, verifiers.payoutBatchSize, "PayoutBatch", "payout");
   if (verifiers.pins) {
-    for (const [artifact, pin] of [[verifiers.exampleVerifier, verifiers.pins.example], [verifiers.payoutVerifier, verifiers.pins.payout]] as const) {
+    const { example, registration, payout } = verifiers.pins;
+    for (const [artifact, pin] of [[verifiers.exampleVerifier, example], [verifiers.registrationVerifier, registration], [verifiers.payoutVerifier, payout]] as const) {
       assertVerifierMatches(artifact, pin.vkey, pin.vkeyHash, pin.circuit);
     }
   }
-  checkRegistration(verifiers.registration ?? config.registration, verifiers.exampleBatchSize, verifiers.payoutBatchSize);
+  const rules = verifiers.registration ?? config.registration;
+  const windows = verifiers.windows ?? config.settlement;
+  checkRegistration(rules, verifiers.exampleBatchSize, verifiers.payoutBatchSize);
   const owner = await signer.getAddress();
   if (!signer.provider) throw new TypeError("signer must be connected to a provider");
   const chainId = (await signer.provider.getNetwork()).chainId;
-  const [tokenArtifact, registryArtifact, settlementArtifact] = await Promise.all([
+  const [tokenArtifact, poseidonArtifact, registryArtifact, settlementArtifact] = await Promise.all([
     loadContractArtifact("OpenToken"),
+    loadContractArtifact("PoseidonT4"),
     loadContractArtifact("ContributorRegistry"),
     loadContractArtifact("PayoutSettlement"),
   ]);
   const token = await deploy<OpenTokenContract>(tokenArtifact, signer, [owner]);
-  const rules = verifiers.registration ?? config.registration;
+  const poseidon = await deploy<BaseContract>(poseidonArtifact, signer, []);
   const registry = await deploy<ContributorRegistryContract>(registryArtifact, signer, [
-    token.address, rules.feePerExample, rules.minWindowSeconds, rules.maxRegistrants, rules.maxExamplesPerRegistrant, rules.maxExamplesPerEpoch,
+    token.address, poseidon.address, rules.feePerExample, rules.minWindowSeconds, rules.maxRegistrants, rules.maxExamplesPerRegistrant, rules.maxExamplesPerEpoch,
   ]);
   const exampleVerifier = await deploy<BatchVerifierContract>(verifiers.exampleVerifier, signer, []);
+  const registrationVerifier = await deploy<BatchVerifierContract>(verifiers.registrationVerifier, signer, []);
   const payoutVerifier = await deploy<BatchVerifierContract>(verifiers.payoutVerifier, signer, []);
   const settlement = await deploy<PayoutSettlementContract>(settlementArtifact, signer, [
-    token.address, registry.address, exampleVerifier.address, verifiers.exampleBatchSize, payoutVerifier.address, verifiers.payoutBatchSize,
+    token.address,
+    registry.address,
+    {
+      example: exampleVerifier.address,
+      exampleBatchSize: verifiers.exampleBatchSize,
+      registration: registrationVerifier.address,
+      registrationBatchSize: verifiers.registrationBatchSize,
+      payout: payoutVerifier.address,
+      payoutBatchSize: verifiers.payoutBatchSize,
+    },
+    { commitWindow: windows.commitWindowSeconds, contestWindow: windows.contestWindowSeconds, proofWindow: windows.proofWindowSeconds },
   ]);
+  // The settlement opens registration when it escrows a pool: it must own the registry.
+  await (await registry.contract.transferOwnership(settlement.address)).wait();
+  const addresses = {
+    token: token.address,
+    poseidon: poseidon.address,
+    registry: registry.address,
+    exampleVerifier: exampleVerifier.address,
+    registrationVerifier: registrationVerifier.address,
+    payoutVerifier: payoutVerifier.address,
+    settlement: settlement.address,
+  };
   return {
     token: token.contract,
     registry: registry.contract,
     exampleVerifier: exampleVerifier.contract,
+    registrationVerifier: registrationVerifier.contract,
     payoutVerifier: payoutVerifier.contract,
     settlement: settlement.contract,
-    addresses: {
-      token: token.address,
-      registry: registry.address,
-      exampleVerifier: exampleVerifier.address,
-      payoutVerifier: payoutVerifier.address,
-      settlement: settlement.address,
-    },
+    addresses,
     owner,
     chainId,
     exampleBatchSize: verifiers.exampleBatchSize,
+    registrationBatchSize: verifiers.registrationBatchSize,
     payoutBatchSize: verifiers.payoutBatchSize,
     deployGas: {
       token: token.gasUsed,
+      poseidon: poseidon.gasUsed,
       registry: registry.gasUsed,
       exampleVerifier: exampleVerifier.gasUsed,
+      registrationVerifier: registrationVerifier.gasUsed,
       payoutVerifier: payoutVerifier.gasUsed,
       settlement: settlement.gasUsed,
     },

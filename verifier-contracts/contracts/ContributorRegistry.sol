@@ -6,15 +6,32 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ProtocolParams} from "./generated/ProtocolParams.sol";
 
+/// The Poseidon hash of three field elements: poseidon-solidity's PoseidonT4 library, deployed on
+/// its own and called (its `hash` is pure, so a plain call is allowed); circomlib's Poseidon(3).
+interface IPoseidon3 {
+    function hash(uint256[3] memory inputs) external pure returns (uint256);
+}
+
 /// @title ContributorRegistry
 /// @notice Contributors register their data for an epoch before its registration closes.
 ///
-/// The owner (the trainer) opens an epoch's registration with a deadline and the commitment to
-/// its held-out validation set, keccak256(abi.encode(validationSetHash, salt)) (committed before
-/// registration closes and revealed to PayoutSettlement.revealValidation after scoring, so nobody
-/// can tune data toward it). Each contributor then registers once per epoch, from its own address
-/// (the payee), with a commitment to its example hashes and their count: keccak256 of the sorted
-/// 128-bit hashes packed (witness/epoch-witness.ts registrationCommitment).
+/// The owner (the PayoutSettlement contract, which escrows the pool first) opens an epoch's
+/// registration with a deadline and the commitment to its held-out validation set,
+/// keccak256(abi.encode(validationSetHash, salt)) (revealed to PayoutSettlement.revealValidation
+/// after scoring, so nobody can tune data toward it).
+///
+/// A registration is (commitment C, count n) from the registrant's own address. C is the Poseidon
+/// chain over the registrant's sorted example hashes, bound to the epoch (through
+/// registrationDomain), the sender, n and a salt (witness/registration-commitment.ts,
+/// docs/soundness-ii.md): a copy of C sent from another address registers a commitment nobody can
+/// open for that address, and the salt hides which data it commits to. The registry cannot check
+/// C; the RegistrationBatch circuit re-hashes every delivered list to its C with the sender and n
+/// folded here, and the trainer excludes (publicly, contestably) registrants whose data never came.
+///
+/// Stored per epoch: the deadline, the count m, the examples declared, and ONE running hash
+/// F = Poseidon(F, C, sender + n * 2^160) over the registrations in order (F = 0 before the
+/// first). The circuits re-fold it; nothing per registrant or per hash is stored. The same address
+/// may register more than once: each registration is its own row j (its order), paid on its own.
 ///
 /// Registration rules, all fixed at deployment (config/protocol.json `registration`):
 ///  - the window: a deadline at least `minRegistrationWindow` seconds after opening; nobody can
@@ -25,18 +42,12 @@ import {ProtocolParams} from "./generated/ProtocolParams.sol";
 ///    without the epoch cap Sybils could declare more examples (or registrants) than any epoch can
 ///    prove and leave it unopenable; PayoutSettlement's constructor checks both caps fit its batches;
 ///  - a fee of `feePerExample` pool-token units per registered example, burned (see register).
-///
-/// The Registered events are the evidence for deduplication: an example registered by several
-/// contributors is credited to the one with the lowest `order` (the earliest registrant). The
-/// witness builder applies that rule off chain and writes the evidence into the epoch record;
-/// anyone can recheck it from these events. Nothing about examples is stored: one slot per epoch
-/// (deadline, count), one for the validation commitment, one flag per registrant.
 contract ContributorRegistry is Ownable {
     using SafeERC20 for IERC20;
 
     struct EpochRegistration {
         uint64 closesAt; // unix time; 0 means never opened
-        uint32 count; //    registrations so far: the next registrant's order
+        uint32 count; //    registrations so far: the next registrant's order j
         uint64 examples; // examples declared so far, <= maxExamplesPerEpoch
     }
 
@@ -46,8 +57,12 @@ contract ContributorRegistry is Ownable {
     /// good (still counted in totalSupply), and neither the owner nor anyone else can spend it.
     address public constant BURN_ADDRESS = 0x000000000000000000000000000000000000dEaD;
 
+    uint256 private constant P = ProtocolParams.FIELD_MODULUS;
+
     /// @notice The token registration fees are paid in: the pool token.
     IERC20 public immutable feeToken;
+    /// @notice Poseidon(3), for the running hash of the registrations.
+    IPoseidon3 public immutable poseidon;
     /// @notice Token base units burned per registered example (0: registration is free).
     uint256 public immutable feePerExample;
     /// @notice The shortest registration window openRegistration accepts, in seconds.
@@ -61,11 +76,17 @@ contract ContributorRegistry is Ownable {
 
     mapping(uint64 epoch => EpochRegistration) private _epochs;
     mapping(uint64 epoch => bytes32) public validationCommitment;
-    mapping(uint64 epoch => mapping(address contributor => bool)) public isRegistered;
+    /// @notice F of each epoch: Poseidon(F, C_j, sender_j + n_j * 2^160) folded over j = 0..m-1.
+    mapping(uint64 epoch => uint256) public registrationFold;
 
     event RegistrationOpened(uint64 indexed epoch, uint64 closesAt, bytes32 validationCommitment);
     event Registered(
-        uint64 indexed epoch, address indexed contributor, uint32 order, bytes32 examplesCommitment, uint32 exampleCount
+        uint64 indexed epoch,
+        address indexed contributor,
+        uint32 order,
+        uint256 commitment,
+        uint32 exampleCount,
+        uint256 fold
     );
 
     error RegistrationAlreadyOpened(uint64 epoch);
@@ -73,8 +94,8 @@ contract ContributorRegistry is Ownable {
     error RegistrationClosed(uint64 epoch, uint64 closedAt);
     error DeadlineInThePast(uint64 closesAt);
     error RegistrationWindowTooShort(uint64 closesAt, uint64 earliestAllowed);
-    error AlreadyRegistered(uint64 epoch, address contributor);
     error NoExamples();
+    error NonReducedCommitment(uint256 commitment);
     error TooManyExamples(uint32 exampleCount, uint32 maxExamplesPerRegistrant);
     error TooManyRegistrants(uint64 epoch, uint32 maxRegistrants);
     error TooManyExamplesInEpoch(uint64 epoch, uint64 maxExamplesPerEpoch);
@@ -82,6 +103,7 @@ contract ContributorRegistry is Ownable {
     error InvalidRegistrationParams(string reason);
 
     /// @param feeToken_ the pool token fees are paid in (address(0) only with a zero fee).
+    /// @param poseidon_ a deployed PoseidonT4 (poseidon-solidity).
     /// @param feePerExample_ base units burned per registered example.
     /// @param minRegistrationWindow_ seconds; at least 1.
     /// @param maxRegistrants_ in [1, 2^CONTRIBUTOR_INDEX_BITS - 1].
@@ -89,6 +111,7 @@ contract ContributorRegistry is Ownable {
     /// @param maxExamplesPerEpoch_ at least maxExamplesPerRegistrant_.
     constructor(
         IERC20 feeToken_,
+        IPoseidon3 poseidon_,
         uint256 feePerExample_,
         uint64 minRegistrationWindow_,
         uint32 maxRegistrants_,
@@ -96,6 +119,7 @@ contract ContributorRegistry is Ownable {
         uint64 maxExamplesPerEpoch_
     ) Ownable(msg.sender) {
         if (feePerExample_ != 0 && address(feeToken_) == address(0)) revert InvalidRegistrationParams("fee token");
+        if (address(poseidon_).code.length == 0) revert InvalidRegistrationParams("poseidon");
         if (minRegistrationWindow_ == 0) revert InvalidRegistrationParams("minRegistrationWindow");
         if (maxRegistrants_ == 0 || uint256(maxRegistrants_) >= (1 << ProtocolParams.CONTRIBUTOR_INDEX_BITS)) {
             revert InvalidRegistrationParams("maxRegistrants");
@@ -103,11 +127,18 @@ contract ContributorRegistry is Ownable {
         if (maxExamplesPerRegistrant_ == 0) revert InvalidRegistrationParams("maxExamplesPerRegistrant");
         if (maxExamplesPerEpoch_ < maxExamplesPerRegistrant_) revert InvalidRegistrationParams("maxExamplesPerEpoch");
         feeToken = feeToken_;
+        poseidon = poseidon_;
         feePerExample = feePerExample_;
         minRegistrationWindow = minRegistrationWindow_;
         maxRegistrants = maxRegistrants_;
         maxExamplesPerRegistrant = maxExamplesPerRegistrant_;
         maxExamplesPerEpoch = maxExamplesPerEpoch_;
+    }
+
+    /// @notice keccak256(abi.encode(chainid, this, epoch)) mod p: the first element of every
+    /// registration commitment of `epoch` (witness/registration-commitment.ts registrationDomain).
+    function registrationDomain(uint64 epoch) public view returns (uint256) {
+        return uint256(keccak256(abi.encode(block.chainid, address(this), epoch))) % P;
     }
 
     /// @notice Opens registration for `epoch` until `closesAt` (unix time), committing to the
@@ -123,28 +154,31 @@ contract ContributorRegistry is Ownable {
         emit RegistrationOpened(epoch, closesAt, validationCommitment_);
     }
 
-    /// @notice Registers the caller's examples for `epoch`: once per contributor, before the
-    /// deadline, at most maxExamplesPerRegistrant examples, while the epoch has fewer than
-    /// maxRegistrants registrants. `examplesCommitment` = keccak256(abi.encodePacked(uint128[]
-    /// sorted hashes)). Pays exampleCount * feePerExample of feeToken from the caller (approve this
-    /// registry first; none needed when the fee is 0), sent to BURN_ADDRESS: never to the owner,
-    /// so the fee prices squatting and Sybil registrations without paying the trainer for them.
-    function register(uint64 epoch, bytes32 examplesCommitment, uint32 exampleCount) external {
+    /// @notice Registers `exampleCount` examples committed to by `commitment` for `epoch`, from
+    /// the caller's address (the payee), before the deadline, within the caps. Pays exampleCount *
+    /// feePerExample of feeToken from the caller (approve this registry first; none needed when the
+    /// fee is 0), sent to BURN_ADDRESS: never to the owner, so the fee prices squatting and Sybil
+    /// registrations without paying the trainer for them.
+    function register(uint64 epoch, uint256 commitment, uint32 exampleCount) external {
         EpochRegistration storage e = _epochs[epoch];
         uint64 closesAt = e.closesAt;
         if (closesAt == 0) revert RegistrationNotOpened(epoch);
         if (block.timestamp >= closesAt) revert RegistrationClosed(epoch, closesAt);
         if (exampleCount == 0) revert NoExamples();
         if (exampleCount > maxExamplesPerRegistrant) revert TooManyExamples(exampleCount, maxExamplesPerRegistrant);
-        if (isRegistered[epoch][msg.sender]) revert AlreadyRegistered(epoch, msg.sender);
+        // A commitment >= p would fold as commitment - p: two encodings of one registration.
+        if (commitment >= P) revert NonReducedCommitment(commitment);
         uint32 order = e.count;
         if (order >= maxRegistrants) revert TooManyRegistrants(epoch, maxRegistrants);
         uint64 examples = e.examples + exampleCount;
         if (examples > maxExamplesPerEpoch) revert TooManyExamplesInEpoch(epoch, maxExamplesPerEpoch);
-        isRegistered[epoch][msg.sender] = true;
         e.count = order + 1;
         e.examples = examples;
-        emit Registered(epoch, msg.sender, order, examplesCommitment, exampleCount);
+        // sender + n * 2^160 < 2^192 < p: the circuit splits it back into sender and n.
+        uint256 senderWord = uint256(uint160(msg.sender)) | (uint256(exampleCount) << ProtocolParams.ADDRESS_BITS);
+        uint256 fold = poseidon.hash([registrationFold[epoch], commitment, senderWord]);
+        registrationFold[epoch] = fold;
+        emit Registered(epoch, msg.sender, order, commitment, exampleCount, fold);
         uint256 fee = feePerExample * exampleCount;
         if (fee != 0) {
             uint256 allowance = feeToken.allowance(msg.sender, address(this));
@@ -157,17 +191,6 @@ contract ContributorRegistry is Ownable {
     function registrationClosed(uint64 epoch) external view returns (bool) {
         uint64 closesAt = _epochs[epoch].closesAt;
         return closesAt != 0 && block.timestamp >= closesAt;
-    }
-
-    /// @notice The first payee of `words` (the low 160 bits of each payout word; 0, a padding
-    /// row, is skipped) that is not registered for `epoch`, or address(0) if every one is.
-    function firstUnregistered(uint64 epoch, uint256[] calldata words) external view returns (address) {
-        mapping(address => bool) storage registered = isRegistered[epoch];
-        for (uint256 i = 0; i < words.length; i++) {
-            address payee = address(uint160(words[i]));
-            if (payee != address(0) && !registered[payee]) return payee;
-        }
-        return address(0);
     }
 
     /// @notice The deadline and the number of registrations of `epoch`.

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-/// @notice The Groth16 verifier that snarkjs generates for a batch circuit: ExampleBatch
-/// (circuits/example_batch.circom) and PayoutBatch (circuits/payout_batch.circom) both have four
-/// public signals in snarkjs order, outputs then public inputs: [chainOut, digest, r, rho]. The
+/// @notice The Groth16 verifier that snarkjs generates for a batch circuit: ExampleBatch,
+/// RegistrationBatch and PayoutBatch (circuits/*.circom) all have four public signals in snarkjs
+/// order, outputs then public inputs: [chainOut, digest, seed, rho]. The
 /// generated verifier returns false (it does not revert) for a bad proof and for any public signal
 /// >= the field modulus.
 interface IBatchVerifier {

@@ -4,104 +4,127 @@ pragma solidity ^0.8.24;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IBatchVerifier} from "./IBatchVerifier.sol";
 import {ContributorRegistry} from "./ContributorRegistry.sol";
 import {ProtocolParams} from "./generated/ProtocolParams.sol";
 
 /// @title PayoutSettlement
-/// @notice Escrows an epoch's reward pool and releases it only once the whole policy is proven:
-/// every ExampleBatch (dedup by strictly increasing hashes, clipping, per-example scores) and
-/// every PayoutBatch (floor split per contributor) verifies, and the global checks hold.
+/// @notice Escrows an epoch's reward pool from the moment its registration opens and releases it
+/// only once the whole statement of docs/soundness-ii.md is proven: the claim table is exactly the
+/// registrations (a grand product over (hash, j) on both sides), each example is credited to its
+/// earliest registrant, scores are clipped and summed per registration, and the pool is split by
+/// floor division, one payout row per registration in registration order j.
 ///
-/// Life of an epoch:
-///  1. ContributorRegistry: registration opens (validation-set commitment) and closes.
-///  2. openEpoch (owner, after registration closed): escrows R, fixes S, both batch counts and
-///     both table commitments, draws r = keccak(commitExamples, commitContributors, domain) mod p
-///     and records the model lineage (model hash, validation commitment, previous model hash).
-///  3. revealValidation (owner, once the epoch is open, i.e. after the example table, and so
-///     every score, is committed): the validation set's hash and the salt of the registry's
-///     commitment keccak256(abi.encode(validationSetHash, salt)); checked and emitted. The set was
-///     hidden while contributors could still register (nobody could tune data toward it or copy
-///     it unseen), and it is public before anyone is paid (anyone can check that no credited
-///     example copies it). May come before, between or after the batches of step 4.
-///  4. submitExampleBatch / submitPayoutBatch (the owner, who committed the tables; each table in
-///     order, in any interleaving,
-///     over as many transactions and days as needed): for each, this contract does what the
-///     circuit's header says the caller must: it takes chainIn, domain, r and the order key
-///     (hashIn / addressIn) from its own state, derives the digest challenge rho by keccak itself,
-///     recomputes the Horner digest and verifies the proof against (chainOut, digest, rho). A
-///     payout batch pays nothing: it leaves keccak(words) in storage. Every payee must be a
-///     registrant of the epoch, and the last payout batch brings the number of rows to the number
-///     of registrations: with the circuit's strictly increasing addresses, the contributor table
-///     is exactly the set of registrants (none added, none left out).
-///  5. finalize (anyone): the validation set revealed; all batches verified; both chains end at the committed values (checked
-///     by recomputing r from them); sum of example score sums == S == sum of payout amounts;
-///     sum of example RLC sums == sum of payout RLC sums (sum_c T_c r^c == sum_e s_e r^(c_e));
-///     sum of rewards <= R (also checked at every payout batch).
-///  6. release (anyone, after finalize): pays one payout batch, its words passed again and checked
-///     against the stored hash, which is then deleted: no batch twice. A transfer the token
-///     refuses (a blocklisted payee, say) does not hold up the rest of the batch: that reward is
-///     credited to the payee's `claimable` balance (PayoutDeferred), which only the payee can
-///     withdraw, to itself or to another address (withdraw / withdrawTo).
-/// A partially proven epoch stays as it is until completed: it is never paid early.
+/// Life of an epoch (deadlines fixed at deployment, measured from the registration deadline):
+///  1. openEpoch (owner): escrows R and opens registration in the registry (this contract owns
+///     it) with its deadline and the validation commitment. cancelEpoch refunds R only before the
+///     registration deadline, when no data can have been handed over yet (or if nobody registered).
+///  2. commitEpoch (owner, the trainer, within commitWindow after the deadline): both table
+///     commitments, S, the three batch counts, the model hash and the exclusion set X (registrants
+///     whose data never arrived: sorted orders, emitted). The registry's running hash F and count
+///     m are read here. Then the seed is drawn from all of it; r = seed, and the circuits derive
+///     gamma and beta from it.
+///  3. contestExclusion (anyone, within contestWindow of the commit): a Delivery receipt the owner
+///     signed (EIP-712) for an excluded registrant voids the commit; the owner commits again
+///     (before the commit deadline) without excluding it. Nobody can be excluded once the trainer
+///     acknowledged its data, so excluding an earliest registrant to hand its examples to a later
+///     copier cannot survive its receipt.
+///  4. After the contest window and before the settle deadline: the batches of the three tables
+///     (owner; each table in order, any interleaving) and revealValidation (owner).
+///  5. finalize (anyone): every batch verified; the chains end at the committed values; the
+///     registration side ends at the registry's (F, m) with no list open; sum of clipped scores ==
+///     S == sum of amounts; the two grand products are equal; the RLC difference is 0; the
+///     validation set is revealed. Then release (anyone) pays each payout batch once.
+///  6. forfeit (anyone, after the settle deadline, epoch not finalized): the pool is burned: it
+///     never returns to the owner, so walking away after seeing the results gains nothing.
 ///
-/// Way out: the owner may cancelEpoch, which returns the pool, while the epoch is open and NOT
-/// finalizable (an epoch opened with wrong parameters would otherwise lock it forever: a batch
-/// that cannot verify, sums that cannot match). Once every batch is verified and the global checks
-/// hold, cancel is refused (EpochFinalizable): anyone may finalize, and the pool belongs to the
-/// contributors. Residual: while batches are missing or the validation set is unrevealed the owner
-/// can still cancel, so it can race the last batch or withhold the reveal; contributors are then
-/// no worse off than if the epoch had never been opened (withholding the reveal is no new power:
-/// the trainer can already withhold its proofs).
+/// Each batch: this contract does what the circuit's header says the caller must: takes the
+/// carried values (chain, last key, registration state) from its storage, derives the digest
+/// challenge rho by keccak itself, recomputes the Horner digest and verifies the proof against
+/// (chainOut, digest, seed, rho) with its stored seed.
 ///
-/// Not enforced here (see DESIGN.md, trust model): that the example table is the right one (that
-/// each example hash was registered by the contributor it is credited to, and by no earlier
-/// registrant: the trainer publishes the table and anyone rechecks it from the registry's
-/// events), that the scores are the model's, and that the committed model is the trained one.
-/// The dust R - sum(rewards) stays here.
-contract PayoutSettlement is Ownable {
+/// Not proven (the trust model, README): that the scores are the committed model's and that the
+/// model is the trained one (recomputable off chain), and the trainer's word on undelivered data
+/// (X is public and contestable with a receipt).
+contract PayoutSettlement is Ownable, EIP712 {
     using SafeERC20 for IERC20;
 
     enum Status {
         None,
-        Open,
+        Registration, // escrowed; registration open or closed, no live commit
+        Committed,
         Finalized,
-        Cancelled
+        Cancelled,
+        Forfeited
     }
 
-    /// Per-epoch state in seven slots; a batch touches the ones of its own table.
     struct Epoch {
-        // slot 0: parameters and progress (256 bits exactly).
-        uint96 pool; //           R < 2^POOL_BITS (93)
-        uint64 total; //          S in [1, 2^TOTAL_BITS)
-        uint16 exampleBatches; // batch counts, >= 1
+        // slot 0
+        uint96 pool; //            R < 2^POOL_BITS
+        uint64 total; //           S in [1, 2^TOTAL_BITS)
+        uint16 exampleBatches;
+        uint16 registrationBatches;
         uint16 payoutBatches;
-        uint16 nextExample; //    batches verified so far
-        uint16 nextPayout;
-        uint16 released; //       payout batches released
+        uint16 released; //        payout batches released
         Status status;
-        bool validationRevealed; // revealValidation matched the registry's commitment
-        // slot 1, 2: the commitment chains after the last verified batch of each table.
+        bool validationRevealed;
+        // slot 1
+        uint64 committedAt;
+        uint16 nextExample; //     batches verified so far
+        uint16 nextRegistration;
+        uint16 nextPayout;
+        uint96 paid; //            rewards of verified payout batches, <= pool
+        uint32 registrants; //     m, read from the registry at commit
+        // slot 2..5: the commit
+        uint256 seed;
+        uint256 commitExamples;
+        uint256 commitPayouts;
+        bytes32 exclusionHash; //  keccak256(abi.encodePacked(uint32[] X))
+        // slot 6..8: chains and the identities
         uint256 exampleChain;
         uint256 payoutChain;
-        // slot 3: the challenge r.
-        uint256 r;
-        // slot 4: sum of example RLC sums minus sum of payout RLC sums, mod p.
-        uint256 rlcDiff;
-        // slot 5: last example hash (hashIn of the next batch), sums of both sides (each <= total).
+        uint256 rlcDiff; //        claims + registrations - payouts - sum_{j in X} r^(j + 2^21)
+        // slot 9, 10: the grand products of both sides
+        uint256 claimProduct;
+        uint256 registrationProduct;
+        // slot 11: the claim table's last key, and the sums of both sides (each <= total)
         uint128 lastHash;
+        uint32 lastJ;
         uint64 scoreSum;
+        // slot 12: the registration table's carried state
         uint64 amountSum;
-        // slot 6: last active payee (addressIn of the next batch), rewards of verified batches.
-        address lastAddress;
-        uint96 paid; //           <= pool, checked at every payout batch
+        uint32 regNextJ; //        registrants started
+        uint32 regCount; //        hashes so far of the open registrant
+        bool regOpen; //           a registrant's list continues into the next batch
+        // slot 13..15
+        uint256 regFold;
+        uint256 regState;
+        uint256 regSenderWord;
+        // slot 16
+        bytes32 modelHash;
     }
 
-    /// What an ExampleBatch proof claims, besides the proof.
+    /// What an ExampleBatch (claim rows) proof claims, besides the proof.
     struct ExampleClaim {
         uint256 chainOut;
         uint256 hashOut;
+        uint256 jOut;
         uint256 scoreSum;
+        uint256 rlcSum;
+        uint256 product;
+    }
+
+    /// What a RegistrationBatch proof claims, besides the proof.
+    struct RegistrationClaim {
+        uint256 foldOut;
+        uint256 nextJOut;
+        uint256 openOut;
+        uint256 stateOut;
+        uint256 countOut;
+        uint256 senderWordOut;
+        uint256 product;
         uint256 rlcSum;
     }
 
@@ -119,17 +142,57 @@ contract PayoutSettlement is Ownable {
         uint256[2] c;
     }
 
+    /// The verifier and rows per batch of each circuit.
+    struct Verifiers {
+        IBatchVerifier example;
+        uint256 exampleBatchSize;
+        IBatchVerifier registration;
+        uint256 registrationBatchSize;
+        IBatchVerifier payout;
+        uint256 payoutBatchSize;
+    }
+
+    /// Deadlines in seconds: commit within commitWindow of the registration deadline; contests
+    /// within contestWindow of the commit; everything proven by the settle deadline =
+    /// registration deadline + commitWindow + contestWindow + proofWindow.
+    struct Windows {
+        uint64 commitWindow;
+        uint64 contestWindow;
+        uint64 proofWindow;
+    }
+
+    /// The parameters of commitEpoch.
+    struct Commit {
+        uint256 commitExamples; //  the claim table's chain after its last batch
+        uint256 commitPayouts; //   the payout table's chain after its last batch
+        uint256 total; //           S, the sum of all credited clipped scores
+        uint32 exampleBatches;
+        uint32 registrationBatches;
+        uint32 payoutBatches;
+        bytes32 modelHash; //       hash of the trained model this epoch pays for
+    }
+
     uint256 private constant P = ProtocolParams.FIELD_MODULUS;
     uint256 private constant ADDRESS_BITS = ProtocolParams.ADDRESS_BITS;
+    uint256 private constant INDEX_BITS = ProtocolParams.CONTRIBUTOR_INDEX_BITS;
+    address public constant BURN_ADDRESS = 0x000000000000000000000000000000000000dEaD;
+    /// The receipt the trainer signs when a registrant's data arrives and re-hashes to its C.
+    bytes32 public constant DELIVERY_TYPEHASH =
+        keccak256("Delivery(uint64 epoch,uint32 order,uint256 commitment)");
 
     IERC20 public immutable token;
     ContributorRegistry public immutable registry;
     IBatchVerifier public immutable exampleVerifier;
+    IBatchVerifier public immutable registrationVerifier;
     IBatchVerifier public immutable payoutVerifier;
-    /// Rows per batch: the E and B of the circuits the verifiers were generated for.
     uint256 public immutable exampleBatchSize;
+    uint256 public immutable registrationBatchSize;
     uint256 public immutable payoutBatchSize;
-    /// Hash of the model of the last opened epoch: the next epoch's previous model.
+    uint64 public immutable commitWindow;
+    uint64 public immutable contestWindow;
+    uint64 public immutable proofWindow;
+    /// Hash of the model of the last finalized epoch: the next epoch's previous model. Recorded at
+    /// finalize, not at commit: a commit voided by a contest must not become anyone's lineage.
     bytes32 public latestModelHash;
 
     mapping(uint64 epoch => Epoch) private _epochs;
@@ -138,94 +201,112 @@ contract PayoutSettlement is Ownable {
     /// Rewards a release could not transfer (the token refused), owed to each payee across epochs.
     mapping(address payee => uint256) public claimable;
     /// Sum of every `claimable` balance: tokens held for payees, no longer part of any epoch's pool.
-    /// Whatever ever spends this contract's balance otherwise (the dust) must leave this much.
     uint256 public totalClaimable;
 
-    event EpochOpened(uint64 indexed epoch, EpochParams params, uint256 domain, uint256 r);
+    event EpochOpened(uint64 indexed epoch, uint64 closesAt, uint256 pool, bytes32 validationCommitment);
+    event EpochCommitted(uint64 indexed epoch, Commit params, uint32[] exclusion, uint256 seed, uint256 fold, uint32 registrants);
     event ModelLineage(
         uint64 indexed epoch, bytes32 indexed modelHash, bytes32 validationCommitment, bytes32 previousModelHash
     );
+    event ExclusionContested(uint64 indexed epoch, uint32 order, uint256 commitment);
     event ExampleBatchVerified(uint64 indexed epoch, uint32 batchIndex, uint256 chainOut);
+    event RegistrationBatchVerified(uint64 indexed epoch, uint32 batchIndex, uint256 foldOut);
     event PayoutBatchVerified(uint64 indexed epoch, uint32 batchIndex, uint256 chainOut, bytes32 wordsHash);
     event ValidationRevealed(uint64 indexed epoch, bytes32 validationSetHash, bytes32 salt);
     event EpochFinalized(uint64 indexed epoch, uint256 paid, uint256 dust);
     event BatchReleased(uint64 indexed epoch, uint32 batchIndex, uint256 paid);
     event EpochSettled(uint64 indexed epoch);
     event EpochCancelled(uint64 indexed epoch, uint256 refunded);
+    event EpochForfeited(uint64 indexed epoch, uint256 burned);
     /// A release could not transfer `amount` to `payee`: credited to claimable[payee] instead.
     event PayoutDeferred(uint64 indexed epoch, address indexed payee, uint256 amount);
     event Withdrawn(address indexed payee, address indexed to, uint256 amount);
 
     error UnsupportedProtocolParams();
     error InvalidBatchSize(uint256 batchSize);
+    error InvalidWindows();
     error RegistryCapsExceedBatches(uint256 maxExamplesPerEpoch, uint256 maxRegistrants);
     error ZeroAddress();
-    error RegistrationStillOpen(uint64 epoch);
     error EpochAlreadyOpen(uint64 epoch);
     error PoolOutOfRange(uint256 pool);
+    error RegistrationStillOpen(uint64 epoch);
+    error CommitDeadlinePassed(uint64 epoch, uint256 deadline);
+    error NotCommittable(uint64 epoch);
     error TotalOutOfRange(uint256 total);
     error BatchCountOutOfRange(uint256 batchCount);
-    error EpochNotOpen(uint64 epoch);
+    error PayoutRowsOutOfRange(uint256 rows, uint256 registrants);
+    error InvalidExclusionSet(uint256 position);
+    error EpochNotCommitted(uint64 epoch);
+    error ContestWindowClosed(uint64 epoch);
+    error ContestWindowOpen(uint64 epoch, uint256 endsAt);
+    error SettleDeadlinePassed(uint64 epoch, uint256 deadline);
+    error SettleDeadlineNotReached(uint64 epoch, uint256 deadline);
+    error ExclusionSetMismatch(bytes32 stored, bytes32 given);
+    error NotTheTrainersReceipt(address signer);
     error BatchAlreadyVerified(uint64 epoch, uint32 batchIndex);
     error BatchOutOfOrder(uint32 expected, uint32 got);
     error WrongBatchLength(uint256 expected, uint256 got);
     error NonReducedFieldElement(uint256 value);
-    error HashOutOfRange(uint256 hashOut);
+    error ClaimOutOfRange(string field, uint256 value);
     error InvalidProof();
-    error PaddingBeforeLastBatch(uint64 epoch, uint32 batchIndex);
     error PoolExceeded(uint256 pool, uint256 paid);
     error TotalMismatch(uint256 expected, uint256 got);
     error ScoreSumMismatch(uint256 expected, uint256 got);
-    error BatchesMissing(uint256 examplesVerified, uint256 exampleBatches, uint256 payoutsVerified, uint256 payoutBatches);
-    error CommitmentMismatch(uint256 r, uint256 recomputed);
+    error BatchesMissing(uint256 examples, uint256 registrations, uint256 payouts);
+    error CommitmentMismatch(uint256 committed, uint256 reached);
+    error RegistrationsMismatch(uint256 fold, uint256 registryFold, uint256 registrants, bool open);
+    error ProductMismatch(uint256 claims, uint256 registrations);
     error RlcMismatch(uint256 difference);
+    error ValidationAlreadyRevealed(uint64 epoch);
+    error ValidationRevealMismatch(bytes32 commitment, bytes32 revealed);
+    error ValidationNotRevealed(uint64 epoch);
     error EpochNotFinalized(uint64 epoch);
     error BatchIndexOutOfRange(uint32 batchIndex);
     error AlreadyReleased(uint64 epoch, uint32 batchIndex);
     error WordsMismatch(bytes32 stored, bytes32 given);
     error EpochNotCancellable(uint64 epoch);
     error EpochFinalizable(uint64 epoch);
-    error PayeeNotRegistered(uint64 epoch, address payee);
-    error ValidationAlreadyRevealed(uint64 epoch);
-    error ValidationRevealMismatch(bytes32 commitment, bytes32 revealed);
-    error ValidationNotRevealed(uint64 epoch);
-    error RegistrantCountMismatch(uint256 registrations, uint256 rows);
     error NothingToWithdraw(address payee);
 
-    constructor(
-        IERC20 token_,
-        ContributorRegistry registry_,
-        IBatchVerifier exampleVerifier_,
-        uint256 exampleBatchSize_,
-        IBatchVerifier payoutVerifier_,
-        uint256 payoutBatchSize_
-    ) Ownable(msg.sender) {
+    constructor(IERC20 token_, ContributorRegistry registry_, Verifiers memory verifiers, Windows memory windows)
+        Ownable(msg.sender)
+        EIP712("AttributionSettlement", "1")
+    {
         // The packing above holds only while the generated widths fit it.
         if (
             ProtocolParams.POOL_BITS > 96 || ProtocolParams.TOTAL_BITS > 64 || ADDRESS_BITS != 160
-                || ProtocolParams.EXAMPLE_HASH_BITS > 128 || ProtocolParams.BATCH_INDEX_BITS != 16
+                || ProtocolParams.EXAMPLE_HASH_BITS > 128 || ProtocolParams.BATCH_INDEX_BITS != 16 || INDEX_BITS > 32
         ) revert UnsupportedProtocolParams();
         if (
-            address(token_) == address(0) || address(registry_) == address(0) || address(exampleVerifier_) == address(0)
-                || address(payoutVerifier_) == address(0)
+            address(token_) == address(0) || address(registry_) == address(0)
+                || address(verifiers.example) == address(0) || address(verifiers.registration) == address(0)
+                || address(verifiers.payout) == address(0)
         ) revert ZeroAddress();
-        if (exampleBatchSize_ == 0 || exampleBatchSize_ > 1024) revert InvalidBatchSize(exampleBatchSize_);
-        if (payoutBatchSize_ == 0 || payoutBatchSize_ > 1024) revert InvalidBatchSize(payoutBatchSize_);
-        // openEpoch takes at most 2^16 - 1 batches per table: an epoch the registry lets Sybils
-        // fill past that (one example row per declared example, one payout row per registrant)
-        // could never be opened, and the contributors' fees and data would be for nothing.
+        _checkBatchSize(verifiers.exampleBatchSize);
+        _checkBatchSize(verifiers.registrationBatchSize);
+        _checkBatchSize(verifiers.payoutBatchSize);
+        if (windows.commitWindow == 0 || windows.contestWindow == 0 || windows.proofWindow == 0) revert InvalidWindows();
+        // At most 2^16 - 1 batches per table: an epoch the registry lets Sybils fill past that
+        // could never be committed. Payout rows are also registration orders j < 2^INDEX_BITS.
         uint256 maxBatches = type(uint16).max;
         uint256 maxExamples = registry_.maxExamplesPerEpoch();
         uint256 maxRegistrants = registry_.maxRegistrants();
-        if (maxExamples > maxBatches * exampleBatchSize_ || maxRegistrants > maxBatches * payoutBatchSize_) {
-            revert RegistryCapsExceedBatches(maxExamples, maxRegistrants);
-        }
+        if (
+            maxExamples > maxBatches * verifiers.exampleBatchSize
+                || maxRegistrants > maxBatches * verifiers.payoutBatchSize
+                || maxRegistrants + verifiers.payoutBatchSize > (1 << INDEX_BITS)
+        ) revert RegistryCapsExceedBatches(maxExamples, maxRegistrants);
         token = token_;
         registry = registry_;
-        exampleVerifier = exampleVerifier_;
-        exampleBatchSize = exampleBatchSize_;
-        payoutVerifier = payoutVerifier_;
-        payoutBatchSize = payoutBatchSize_;
+        exampleVerifier = verifiers.example;
+        exampleBatchSize = verifiers.exampleBatchSize;
+        registrationVerifier = verifiers.registration;
+        registrationBatchSize = verifiers.registrationBatchSize;
+        payoutVerifier = verifiers.payout;
+        payoutBatchSize = verifiers.payoutBatchSize;
+        commitWindow = windows.commitWindow;
+        contestWindow = windows.contestWindow;
+        proofWindow = windows.proofWindow;
     }
 
     /// @notice keccak256(abi.encode(chainid, this, epoch)) mod p (witness/domain.ts epochDomain).
@@ -233,65 +314,133 @@ contract PayoutSettlement is Ownable {
         return uint256(keccak256(abi.encode(block.chainid, address(this), epoch))) % P;
     }
 
-    /// @notice r = keccak256(abi.encode(commitExamples, commitContributors, domain)) mod p
-    /// (witness/challenge.ts epochChallenge).
-    function challenge(uint64 epoch, uint256 commitExamples, uint256 commitContributors) public view returns (uint256) {
-        return uint256(keccak256(abi.encode(commitExamples, commitContributors, domain(epoch)))) % P;
-    }
-
     /// @notice The stored state of `epoch` (all zero if it was never opened).
     function epochState(uint64 epoch) external view returns (Epoch memory) {
         return _epochs[epoch];
     }
 
-    /// The parameters of openEpoch.
-    struct EpochParams {
-        uint256 pool; //               R, escrowed from the owner (approve first)
-        uint256 total; //              S, the sum of all clipped scores
-        uint32 exampleBatches; //      ExampleBatch proofs to verify
-        uint32 payoutBatches; //       PayoutBatch proofs to verify
-        uint256 commitExamples; //     the example table's chain value after its last batch
-        uint256 commitContributors; // the contributor table's chain value after its last batch
-        bytes32 modelHash; //          hash of the trained model this epoch pays for
+    /// @notice The EIP-712 digest of a Delivery receipt (what the trainer signs).
+    function deliveryDigest(uint64 epoch, uint32 order, uint256 commitment) public view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(DELIVERY_TYPEHASH, epoch, order, commitment)));
     }
 
-    /// @notice Opens `epoch` once its registration has closed: escrows the pool, fixes S, both
-    /// batch counts and both table commitments, draws r and records the model lineage.
-    function openEpoch(uint64 epoch, EpochParams calldata params) external onlyOwner {
+    /// @notice The commit deadline and the settle deadline of `epoch` (0, 0 if never opened).
+    function deadlines(uint64 epoch) public view returns (uint256 commitBy, uint256 settleBy) {
+        (uint64 closesAt,) = registry.registration(epoch);
+        if (closesAt == 0) return (0, 0);
+        commitBy = uint256(closesAt) + commitWindow;
+        settleBy = commitBy + contestWindow + proofWindow;
+    }
+
+    /// @notice Escrows `pool` from the owner (approve first) and opens registration for `epoch`.
+    function openEpoch(uint64 epoch, uint64 closesAt, bytes32 validationCommitment, uint256 pool) external onlyOwner {
         Epoch storage e = _epochs[epoch];
         if (e.status != Status.None) revert EpochAlreadyOpen(epoch);
-        if (!registry.registrationClosed(epoch)) revert RegistrationStillOpen(epoch);
-        if (params.pool >> ProtocolParams.POOL_BITS != 0) revert PoolOutOfRange(params.pool);
-        if (params.total == 0 || params.total >> ProtocolParams.TOTAL_BITS != 0) revert TotalOutOfRange(params.total);
-        if (params.exampleBatches == 0 || params.exampleBatches > type(uint16).max) {
-            revert BatchCountOutOfRange(params.exampleBatches);
-        }
-        if (params.payoutBatches == 0 || params.payoutBatches > type(uint16).max) {
-            revert BatchCountOutOfRange(params.payoutBatches);
-        }
-        if (params.commitExamples >= P) revert NonReducedFieldElement(params.commitExamples);
-        if (params.commitContributors >= P) revert NonReducedFieldElement(params.commitContributors);
-        e.pool = uint96(params.pool);
-        e.total = uint64(params.total);
-        e.exampleBatches = uint16(params.exampleBatches);
-        e.payoutBatches = uint16(params.payoutBatches);
-        e.status = Status.Open;
-        uint256 r = challenge(epoch, params.commitExamples, params.commitContributors);
-        e.r = r;
-        token.safeTransferFrom(msg.sender, address(this), params.pool);
-        emit EpochOpened(epoch, params, domain(epoch), r);
-        emit ModelLineage(epoch, params.modelHash, registry.validationCommitment(epoch), latestModelHash);
-        latestModelHash = params.modelHash;
+        if (pool >> ProtocolParams.POOL_BITS != 0) revert PoolOutOfRange(pool);
+        e.pool = uint96(pool);
+        e.status = Status.Registration;
+        registry.openRegistration(epoch, closesAt, validationCommitment);
+        token.safeTransferFrom(msg.sender, address(this), pool);
+        emit EpochOpened(epoch, closesAt, pool, validationCommitment);
     }
 
-    /// @notice Reveals the validation set `epoch` was scored against: keccak256(abi.encode(
-    /// validationSetHash, salt)) must be the commitment the registration opened with. Only once
-    /// the epoch is open, so the example table (every score) was committed before the set is
-    /// known; once per epoch; finalize waits for it. The salt hides a low-entropy set (e.g. a
-    /// subset of a public dataset) until then.
+    /// @notice Refunds the pool of an epoch whose registration is still open (no data can have been
+    /// handed over yet) or that nobody registered for. Afterwards the pool is the contributors':
+    /// only finalize pays it, only forfeit burns it.
+    function cancelEpoch(uint64 epoch) external onlyOwner {
+        Epoch storage e = _epochs[epoch];
+        if (e.status != Status.Registration) revert EpochNotCancellable(epoch);
+        (uint64 closesAt, uint32 registrants) = registry.registration(epoch);
+        if (block.timestamp >= closesAt && registrants != 0) revert EpochNotCancellable(epoch);
+        e.status = Status.Cancelled;
+        uint256 pool = e.pool;
+        token.safeTransfer(msg.sender, pool);
+        emit EpochCancelled(epoch, pool);
+    }
+
+    /// @notice Fixes the epoch's tables, S, batch counts, model and exclusion set, then draws the
+    /// seed. `exclusion`: registration orders, strictly increasing, each < m.
+    function commitEpoch(uint64 epoch, Commit calldata params, uint32[] calldata exclusion) external onlyOwner {
+        Epoch storage e = _epochs[epoch];
+        if (e.status != Status.Registration) revert NotCommittable(epoch);
+        (uint64 closesAt, uint32 m) = registry.registration(epoch);
+        if (block.timestamp < closesAt) revert RegistrationStillOpen(epoch);
+        (uint256 commitBy,) = deadlines(epoch);
+        if (block.timestamp >= commitBy) revert CommitDeadlinePassed(epoch, commitBy);
+        if (params.total == 0 || params.total >> ProtocolParams.TOTAL_BITS != 0) revert TotalOutOfRange(params.total);
+        _checkBatchCount(params.exampleBatches);
+        _checkBatchCount(params.registrationBatches);
+        _checkBatchCount(params.payoutBatches);
+        // Every registrant needs a payout row; rows are orders j < 2^INDEX_BITS (the exponent
+        // ranges of the RLC identity must not overlap).
+        uint256 rows = uint256(params.payoutBatches) * payoutBatchSize;
+        if (rows < m || rows > (1 << INDEX_BITS)) revert PayoutRowsOutOfRange(rows, m);
+        if (params.commitExamples >= P) revert NonReducedFieldElement(params.commitExamples);
+        if (params.commitPayouts >= P) revert NonReducedFieldElement(params.commitPayouts);
+        for (uint256 i = 0; i < exclusion.length; i++) {
+            if (exclusion[i] >= m || (i > 0 && exclusion[i] <= exclusion[i - 1])) revert InvalidExclusionSet(i);
+        }
+        bytes32 exclusionHash = keccak256(abi.encodePacked(exclusion));
+        uint256 fold = registry.registrationFold(epoch);
+        uint256 seed = uint256(
+            keccak256(
+                abi.encode(
+                    domain(epoch), params, fold, m, exclusionHash, uint256(e.pool)
+                )
+            )
+        ) % P;
+
+        e.total = uint64(params.total);
+        e.exampleBatches = uint16(params.exampleBatches);
+        e.registrationBatches = uint16(params.registrationBatches);
+        e.payoutBatches = uint16(params.payoutBatches);
+        e.status = Status.Committed;
+        e.committedAt = uint64(block.timestamp);
+        e.registrants = m;
+        e.seed = seed;
+        e.commitExamples = params.commitExamples;
+        e.commitPayouts = params.commitPayouts;
+        e.exclusionHash = exclusionHash;
+        e.modelHash = params.modelHash;
+        e.claimProduct = 1;
+        e.registrationProduct = 1;
+        // The exclusion flags the registration circuit proves enter as x_j r^(j + 2^21): the
+        // contract subtracts its own sum over X, so the flags must be exactly X.
+        e.rlcDiff = (P - _exclusionSum(seed, exclusion)) % P;
+        emit EpochCommitted(epoch, params, exclusion, seed, fold, m);
+    }
+
+    /// @notice Voids the commit of `epoch` if the trainer (the owner) signed a Delivery receipt
+    /// for a registrant it excluded: `exclusion` is the committed set, `position` the excluded
+    /// registrant's place in it. The owner may commit again before the commit deadline.
+    function contestExclusion(
+        uint64 epoch,
+        uint32[] calldata exclusion,
+        uint256 position,
+        uint256 commitment,
+        bytes calldata signature
+    ) external {
+        Epoch storage e = _epochs[epoch];
+        if (e.status != Status.Committed) revert EpochNotCommitted(epoch);
+        if (block.timestamp >= uint256(e.committedAt) + contestWindow) revert ContestWindowClosed(epoch);
+        bytes32 given = keccak256(abi.encodePacked(exclusion));
+        if (given != e.exclusionHash) revert ExclusionSetMismatch(e.exclusionHash, given);
+        uint32 order = exclusion[position];
+        address signer = ECDSA.recover(deliveryDigest(epoch, order, commitment), signature);
+        if (signer != owner()) revert NotTheTrainersReceipt(signer);
+        // Nothing was verified yet (batches wait for the contest window): only the commit goes.
+        e.status = Status.Registration;
+        e.committedAt = 0;
+        e.seed = 0;
+        e.exclusionHash = 0;
+        emit ExclusionContested(epoch, order, commitment);
+    }
+
+    /// @notice Checks the revealed validation set against the registry's commitment (owner, after
+    /// the commit, so every score is fixed before the set is public).
     function revealValidation(uint64 epoch, bytes32 validationSetHash, bytes32 salt) external onlyOwner {
         Epoch storage e = _epochs[epoch];
-        if (e.status != Status.Open) revert EpochNotOpen(epoch);
+        _checkProvingTime(e, epoch);
         if (e.validationRevealed) revert ValidationAlreadyRevealed(epoch);
         bytes32 commitment = registry.validationCommitment(epoch);
         bytes32 revealed = keccak256(abi.encode(validationSetHash, salt));
@@ -300,47 +449,112 @@ contract PayoutSettlement is Ownable {
         emit ValidationRevealed(epoch, validationSetHash, salt);
     }
 
-    /// @notice Verifies example batch `batchIndex` of `epoch` (the owner, in order). Only the owner,
-    /// who committed the tables: a batch is checked against the committed chain only at finalize,
-    /// and a verified batch cannot be replaced, so anyone else could verify a batch of a table of
-    /// their own first and leave the epoch unfinalizable (found by review: a one-row table of
-    /// hash 1 front-running the trainer's batch 0).
+    /// @notice Verifies claim batch `batchIndex` of `epoch` (the owner, in order).
     function submitExampleBatch(uint64 epoch, uint32 batchIndex, ExampleClaim calldata claim, Proof calldata proof)
         external
         onlyOwner
     {
         Epoch storage e = _epochs[epoch];
-        if (e.status != Status.Open) revert EpochNotOpen(epoch);
+        _checkProvingTime(e, epoch);
         _checkOrder(epoch, batchIndex, e.nextExample, e.exampleBatches);
-        if (claim.chainOut >= P) revert NonReducedFieldElement(claim.chainOut);
-        if (claim.rlcSum >= P) revert NonReducedFieldElement(claim.rlcSum);
-        if (claim.hashOut >> ProtocolParams.EXAMPLE_HASH_BITS != 0) revert HashOutOfRange(claim.hashOut);
+        _checkReduced(claim.chainOut);
+        _checkReduced(claim.rlcSum);
+        _checkReduced(claim.product);
+        if (claim.hashOut >> ProtocolParams.EXAMPLE_HASH_BITS != 0) revert ClaimOutOfRange("hashOut", claim.hashOut);
+        if (claim.jOut >> INDEX_BITS != 0) revert ClaimOutOfRange("jOut", claim.jOut);
         // Clipped scores are never negative: a sum past S can never come back.
         uint256 scoreSum = e.scoreSum + claim.scoreSum;
         if (scoreSum > e.total) revert ScoreSumMismatch(e.total, scoreSum);
 
-        uint256 chainIn = e.exampleChain;
-        uint256 r = e.r;
-        uint256[7] memory v =
-            [chainIn, domain(epoch), r, uint256(e.lastHash), claim.hashOut, claim.scoreSum, claim.rlcSum];
+        uint256 seed = e.seed;
+        uint256[10] memory v = [
+            e.exampleChain,
+            domain(epoch),
+            seed,
+            uint256(e.lastHash),
+            uint256(e.lastJ),
+            claim.hashOut,
+            claim.jOut,
+            claim.scoreSum,
+            claim.rlcSum,
+            claim.product
+        ];
         uint256 rho = uint256(keccak256(abi.encode(claim.chainOut, v))) % P;
-        uint256 acc = 0;
-        for (uint256 i = 0; i < 7; i++) {
-            acc = addmod(mulmod(acc, rho, P), v[i], P);
+        if (!exampleVerifier.verifyProof(proof.a, proof.b, proof.c, [claim.chainOut, _horner(v, rho), seed, rho])) {
+            revert InvalidProof();
         }
-        // r is a public signal from storage: the prover cannot pick it after seeing rho.
-        if (!exampleVerifier.verifyProof(proof.a, proof.b, proof.c, [claim.chainOut, acc, r, rho])) revert InvalidProof();
-
         e.nextExample = uint16(batchIndex + 1);
         e.exampleChain = claim.chainOut;
         e.lastHash = uint128(claim.hashOut);
+        e.lastJ = uint32(claim.jOut);
         e.scoreSum = uint64(scoreSum);
         e.rlcDiff = addmod(e.rlcDiff, claim.rlcSum, P);
+        e.claimProduct = mulmod(e.claimProduct, claim.product, P);
         emit ExampleBatchVerified(epoch, batchIndex, claim.chainOut);
     }
 
-    /// @notice Verifies payout batch `batchIndex` of `epoch` (the owner, in order, for the reason
-    /// given at submitExampleBatch) and stores the hash of its words for the release. Pays nothing.
+    /// @notice Verifies registration batch `batchIndex` of `epoch` (the owner, in order): re-hashed
+    /// lists of the registrants, continuing the registry's running hash from this contract's state.
+    function submitRegistrationBatch(
+        uint64 epoch,
+        uint32 batchIndex,
+        RegistrationClaim calldata claim,
+        Proof calldata proof
+    ) external onlyOwner {
+        Epoch storage e = _epochs[epoch];
+        _checkProvingTime(e, epoch);
+        _checkOrder(epoch, batchIndex, e.nextRegistration, e.registrationBatches);
+        _checkReduced(claim.foldOut);
+        _checkReduced(claim.stateOut);
+        _checkReduced(claim.product);
+        _checkReduced(claim.rlcSum);
+        if (claim.nextJOut > e.registrants) revert ClaimOutOfRange("nextJOut", claim.nextJOut);
+        if (claim.openOut > 1) revert ClaimOutOfRange("openOut", claim.openOut);
+        if (claim.countOut >> 32 != 0) revert ClaimOutOfRange("countOut", claim.countOut);
+        if (claim.senderWordOut >> (ADDRESS_BITS + 32) != 0) revert ClaimOutOfRange("senderWordOut", claim.senderWordOut);
+
+        uint256 seed = e.seed;
+        uint256 rho;
+        uint256 digest;
+        {
+            uint256[16] memory v = [
+                registry.registrationDomain(epoch),
+                seed,
+                e.regFold,
+                uint256(e.regNextJ),
+                e.regOpen ? 1 : 0,
+                e.regState,
+                uint256(e.regCount),
+                e.regSenderWord,
+                claim.foldOut,
+                claim.nextJOut,
+                claim.openOut,
+                claim.stateOut,
+                claim.countOut,
+                claim.senderWordOut,
+                claim.product,
+                claim.rlcSum
+            ];
+            rho = uint256(keccak256(abi.encode(claim.foldOut, v))) % P;
+            digest = _horner16(v, rho);
+        }
+        if (!registrationVerifier.verifyProof(proof.a, proof.b, proof.c, [claim.foldOut, digest, seed, rho])) {
+            revert InvalidProof();
+        }
+        e.nextRegistration = uint16(batchIndex + 1);
+        e.regFold = claim.foldOut;
+        e.regNextJ = uint32(claim.nextJOut);
+        e.regOpen = claim.openOut == 1;
+        e.regState = claim.stateOut;
+        e.regCount = uint32(claim.countOut);
+        e.regSenderWord = claim.senderWordOut;
+        e.registrationProduct = mulmod(e.registrationProduct, claim.product, P);
+        e.rlcDiff = addmod(e.rlcDiff, claim.rlcSum, P);
+        emit RegistrationBatchVerified(epoch, batchIndex, claim.foldOut);
+    }
+
+    /// @notice Verifies payout batch `batchIndex` of `epoch` (the owner, in order) and stores the
+    /// hash of its words for the release. Pays nothing. Row i is registrant j = batchIndex * B + i.
     /// @param words payoutBatchSize words address + reward * 2^ADDRESS_BITS; 0 for padding
     function submitPayoutBatch(
         uint64 epoch,
@@ -350,28 +564,18 @@ contract PayoutSettlement is Ownable {
         Proof calldata proof
     ) external onlyOwner {
         Epoch storage e = _epochs[epoch];
-        if (e.status != Status.Open) revert EpochNotOpen(epoch);
+        _checkProvingTime(e, epoch);
         _checkOrder(epoch, batchIndex, e.nextPayout, e.payoutBatches);
         if (words.length != payoutBatchSize) revert WrongBatchLength(payoutBatchSize, words.length);
         // The digest reduces mod p, so x and x + p would give the same digest while the contract
         // pays (or counts) x + p: a word >= p would alias another (payee, reward).
-        if (claim.chainOut >= P) revert NonReducedFieldElement(claim.chainOut);
-        if (claim.amountSum >= P) revert NonReducedFieldElement(claim.amountSum);
-        if (claim.rlcSum >= P) revert NonReducedFieldElement(claim.rlcSum);
+        _checkReduced(claim.chainOut);
+        _checkReduced(claim.amountSum);
+        _checkReduced(claim.rlcSum);
 
         BatchScan memory scan = _payoutDigest(e, domain(epoch), batchIndex, claim, words);
-        if (!payoutVerifier.verifyProof(proof.a, proof.b, proof.c, [claim.chainOut, scan.digest, e.r, scan.rho])) {
+        if (!payoutVerifier.verifyProof(proof.a, proof.b, proof.c, [claim.chainOut, scan.digest, e.seed, scan.rho])) {
             revert InvalidProof();
-        }
-        bool lastBatch = batchIndex == e.payoutBatches - 1;
-        if (scan.padded && !lastBatch) revert PaddingBeforeLastBatch(epoch, batchIndex);
-        address stranger = registry.firstUnregistered(epoch, words);
-        if (stranger != address(0)) revert PayeeNotRegistered(epoch, stranger);
-        if (lastBatch) {
-            // Earlier batches are full (no padding before the last one).
-            (, uint32 registrations) = registry.registration(epoch);
-            uint256 rows = uint256(batchIndex) * payoutBatchSize + scan.active;
-            if (rows != registrations) revert RegistrantCountMismatch(registrations, rows);
         }
         uint256 paid = e.paid + scan.paid;
         if (paid > e.pool) revert PoolExceeded(e.pool, paid);
@@ -381,7 +585,6 @@ contract PayoutSettlement is Ownable {
 
         e.nextPayout = uint16(batchIndex + 1);
         e.payoutChain = claim.chainOut;
-        if (scan.last != address(0)) e.lastAddress = scan.last;
         e.paid = uint96(paid);
         e.amountSum = uint64(amountSum);
         e.rlcDiff = addmod(e.rlcDiff, P - claim.rlcSum, P);
@@ -389,24 +592,44 @@ contract PayoutSettlement is Ownable {
         emit PayoutBatchVerified(epoch, batchIndex, claim.chainOut, scan.wordsHash);
     }
 
-    /// @notice Checks that the validation set is revealed, every batch of `epoch` is verified and
-    /// the global checks hold; from then on the epoch's payouts can be released. Callable by anyone.
+    /// @notice Checks that the whole statement holds; from then on the epoch's payouts can be
+    /// released. Callable by anyone, also after the settle deadline.
     function finalize(uint64 epoch) external {
         Epoch storage e = _epochs[epoch];
-        if (e.status != Status.Open) revert EpochNotOpen(epoch);
-        if (e.nextExample != e.exampleBatches || e.nextPayout != e.payoutBatches) {
-            revert BatchesMissing(e.nextExample, e.exampleBatches, e.nextPayout, e.payoutBatches);
+        if (e.status != Status.Committed) revert EpochNotCommitted(epoch);
+        if (
+            e.nextExample != e.exampleBatches || e.nextRegistration != e.registrationBatches
+                || e.nextPayout != e.payoutBatches
+        ) revert BatchesMissing(e.nextExample, e.nextRegistration, e.nextPayout);
+        if (e.exampleChain != e.commitExamples) revert CommitmentMismatch(e.commitExamples, e.exampleChain);
+        if (e.payoutChain != e.commitPayouts) revert CommitmentMismatch(e.commitPayouts, e.payoutChain);
+        uint256 registryFold = registry.registrationFold(epoch);
+        if (e.regFold != registryFold || e.regNextJ != e.registrants || e.regOpen) {
+            revert RegistrationsMismatch(e.regFold, registryFold, e.regNextJ, e.regOpen);
         }
-        // r was drawn from the committed values: both chains end there iff r recomputes.
-        uint256 recomputed = challenge(epoch, e.exampleChain, e.payoutChain);
-        if (recomputed != e.r) revert CommitmentMismatch(e.r, recomputed);
         if (e.scoreSum != e.total) revert ScoreSumMismatch(e.total, e.scoreSum);
         if (e.amountSum != e.total) revert TotalMismatch(e.total, e.amountSum);
+        if (e.claimProduct != e.registrationProduct) revert ProductMismatch(e.claimProduct, e.registrationProduct);
         if (e.rlcDiff != 0) revert RlcMismatch(e.rlcDiff);
         // Last: a complete, consistent epoch is paid only once its validation set is public.
         if (!e.validationRevealed) revert ValidationNotRevealed(epoch);
         e.status = Status.Finalized;
         emit EpochFinalized(epoch, e.paid, e.pool - e.paid);
+        emit ModelLineage(epoch, e.modelHash, registry.validationCommitment(epoch), latestModelHash);
+        latestModelHash = e.modelHash;
+    }
+
+    /// @notice Burns the pool of an epoch that was not finalized by its settle deadline: the owner
+    /// cannot take it back by withholding proofs or the validation reveal. Callable by anyone.
+    function forfeit(uint64 epoch) external {
+        Epoch storage e = _epochs[epoch];
+        if (e.status != Status.Registration && e.status != Status.Committed) revert EpochNotCancellable(epoch);
+        (, uint256 settleBy) = deadlines(epoch);
+        if (block.timestamp < settleBy) revert SettleDeadlineNotReached(epoch, settleBy);
+        e.status = Status.Forfeited;
+        uint256 pool = e.pool;
+        token.safeTransfer(BURN_ADDRESS, pool);
+        emit EpochForfeited(epoch, pool);
     }
 
     /// @notice Pays payout batch `batchIndex` of a finalized `epoch`: `words` must be the words
@@ -440,22 +663,25 @@ contract PayoutSettlement is Ownable {
         _withdraw(to);
     }
 
-    /// @notice Returns the pool of an epoch that is open but cannot be finalized to the owner.
-    function cancelEpoch(uint64 epoch) external onlyOwner {
-        Epoch storage e = _epochs[epoch];
-        if (e.status != Status.Open) revert EpochNotCancellable(epoch);
-        if (_finalizable(e, epoch)) revert EpochFinalizable(epoch);
-        e.status = Status.Cancelled;
-        uint256 pool = e.pool;
-        token.safeTransfer(msg.sender, pool);
-        emit EpochCancelled(epoch, pool);
+    function _checkBatchSize(uint256 size) private pure {
+        if (size == 0 || size > 1024) revert InvalidBatchSize(size);
     }
 
-    /// Whether finalize would succeed now (the same checks, as a predicate).
-    function _finalizable(Epoch storage e, uint64 epoch) private view returns (bool) {
-        return e.validationRevealed && e.nextExample == e.exampleBatches && e.nextPayout == e.payoutBatches
-            && challenge(epoch, e.exampleChain, e.payoutChain) == e.r && e.scoreSum == e.total && e.amountSum == e.total
-            && e.rlcDiff == 0;
+    function _checkBatchCount(uint256 count) private pure {
+        if (count == 0 || count > type(uint16).max) revert BatchCountOutOfRange(count);
+    }
+
+    function _checkReduced(uint256 value) private pure {
+        if (value >= P) revert NonReducedFieldElement(value);
+    }
+
+    /// Batches and the reveal: after the contest window of a live commit, before the settle deadline.
+    function _checkProvingTime(Epoch storage e, uint64 epoch) private view {
+        if (e.status != Status.Committed) revert EpochNotCommitted(epoch);
+        uint256 contestEnds = uint256(e.committedAt) + contestWindow;
+        if (block.timestamp < contestEnds) revert ContestWindowOpen(epoch, contestEnds);
+        (, uint256 settleBy) = deadlines(epoch);
+        if (block.timestamp >= settleBy) revert SettleDeadlinePassed(epoch, settleBy);
     }
 
     function _checkOrder(uint64 epoch, uint32 batchIndex, uint16 next, uint16 count) private pure {
@@ -464,20 +690,50 @@ contract PayoutSettlement is Ownable {
         if (batchIndex > next) revert BatchOutOfOrder(next, batchIndex);
     }
 
+    /// sum over j in X of r^(j + 2^INDEX_BITS * 2), r = seed.
+    function _exclusionSum(uint256 r, uint32[] calldata exclusion) private pure returns (uint256 sum) {
+        if (exclusion.length == 0) return 0;
+        uint256 shift = r;
+        for (uint256 k = 0; k < INDEX_BITS + 1; k++) {
+            shift = mulmod(shift, shift, P); // r^(2^(INDEX_BITS + 1))
+        }
+        for (uint256 i = 0; i < exclusion.length; i++) {
+            sum = addmod(sum, mulmod(shift, _pow(r, exclusion[i]), P), P);
+        }
+    }
+
+    function _pow(uint256 base, uint256 exponent) private pure returns (uint256 result) {
+        result = 1;
+        while (exponent != 0) {
+            if (exponent & 1 == 1) result = mulmod(result, base, P);
+            base = mulmod(base, base, P);
+            exponent >>= 1;
+        }
+    }
+
+    function _horner(uint256[10] memory v, uint256 rho) private pure returns (uint256 acc) {
+        for (uint256 i = 0; i < 10; i++) {
+            acc = addmod(mulmod(acc, rho, P), v[i], P);
+        }
+    }
+
+    function _horner16(uint256[16] memory v, uint256 rho) private pure returns (uint256 acc) {
+        for (uint256 i = 0; i < 16; i++) {
+            acc = addmod(mulmod(acc, rho, P), v[i], P);
+        }
+    }
+
     /// What one pass over a payout batch's words yields.
     struct BatchScan {
         uint256 rho;
         uint256 digest;
         bytes32 wordsHash;
-        uint256 paid; //     sum of the batch's rewards
-        uint256 active; //   rows with a payee (not padding)
-        address last; //     last active payee, 0 if none
-        bool padded; //      a word with payee 0 (a padding row) is present
+        uint256 paid; // sum of the batch's rewards
     }
 
-    /// rho = keccak256(abi.encode(chainOut, V[0..8], keccak256(words))) mod p, then the Horner
-    /// digest of V = [chainIn, domain, pool, total, addressIn, amountSum, r, batchIndex, rlcSum,
-    /// words...] at rho. Also range-checks each word and returns what the batch pays.
+    /// rho = keccak256(abi.encode(chainOut, V[0..7], keccak256(words))) mod p, then the Horner
+    /// digest of V = [chainIn, domain, pool, total, seed, batchIndex, amountSum, rlcSum, words...]
+    /// at rho. Also range-checks each word and returns what the batch pays.
     function _payoutDigest(
         Epoch storage e,
         uint256 dom,
@@ -486,30 +742,17 @@ contract PayoutSettlement is Ownable {
         uint256[] calldata words
     ) private view returns (BatchScan memory scan) {
         scan.wordsHash = keccak256(abi.encodePacked(words));
-        uint256[9] memory v = [
-            e.payoutChain,
-            dom,
-            uint256(e.pool),
-            uint256(e.total),
-            uint256(uint160(e.lastAddress)),
-            claim.amountSum,
-            e.r,
-            uint256(batchIndex),
-            claim.rlcSum
+        uint256[8] memory v = [
+            e.payoutChain, dom, uint256(e.pool), uint256(e.total), e.seed, uint256(batchIndex), claim.amountSum, claim.rlcSum
         ];
         uint256 rho = uint256(keccak256(abi.encode(claim.chainOut, v, scan.wordsHash))) % P;
-        // Every header value is below p: chains, r and claims were checked or reduced, the rest
-        // are narrower than p.
         uint256 acc = 0;
-        for (uint256 i = 0; i < 9; i++) {
+        for (uint256 i = 0; i < 8; i++) {
             acc = addmod(mulmod(acc, rho, P), v[i], P);
         }
         // The per-word loop in assembly: ~110 gas per word cheaper than the Solidity loop. It
         // reads only calldata and writes only stack variables.
-        bool padded;
-        address last;
         uint256 paid;
-        uint256 active;
         uint256 p = P;
         bytes4 nonReduced = NonReducedFieldElement.selector;
         assembly ("memory-safe") {
@@ -524,20 +767,10 @@ contract PayoutSettlement is Ownable {
                     revert(0, 0x24)
                 }
                 acc := addmod(mulmod(acc, rho, p), word, p)
-                let payee := and(word, 0xffffffffffffffffffffffffffffffffffffffff) // ADDRESS_BITS = 160
-                switch payee
-                case 0 { padded := 1 }
-                default {
-                    last := payee
-                    active := add(active, 1)
-                    // word < p < 2^254: a reward is < 2^94, and 1024 of them cannot wrap.
-                    paid := add(paid, shr(160, word))
-                }
+                // word < p < 2^254: a reward is < 2^94, and 1024 of them cannot wrap.
+                paid := add(paid, shr(160, word)) // ADDRESS_BITS = 160
             }
         }
-        scan.active = active;
-        scan.padded = padded;
-        scan.last = last;
         scan.paid = paid;
         scan.rho = rho;
         scan.digest = acc;
@@ -558,8 +791,7 @@ contract PayoutSettlement is Ownable {
                     // a call that ran out of gas leaves under 1/64 of its gas here (EIP-150),
                     // less than the credit below costs (a storage write: over 5k gas, 22k for a
                     // first credit) for any token whose transfer costs under ~300k gas, so the
-                    // whole release runs out of gas instead. Payees are strictly increasing
-                    // within a batch: one credit per payee.
+                    // whole release runs out of gas instead.
                     claimable[payee] += reward;
                     deferred += reward;
                     emit PayoutDeferred(epoch, payee, reward);
