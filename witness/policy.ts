@@ -1,8 +1,10 @@
 /**
- * The reward policy as a pure reference model: the oracle the circuits and contracts are tested
- * against. Input: per-contributor fixed-point totals (already clipped at zero). Output: the
- * contributor table sorted by address with each reward = floor(R * T / S) and its remainder.
- * The dust R - sum(rewards) stays in the settlement contract.
+ * The reward policy's split as a pure reference model: the oracle the circuits and contracts are
+ * tested against. Input: one fixed-point total per registration (already clipped at zero), in
+ * registration order j. Output: the payout table in the same order, row j paying registration j
+ * reward = floor(R * T_j / S) with its remainder. An address that registered twice has two rows:
+ * a registration is the unit of payment (docs/soundness-ii.md). The dust R - sum(rewards) stays in
+ * the settlement contract.
  */
 import type { ProtocolConfig } from "../config/index.ts";
 
@@ -29,20 +31,17 @@ export interface PayoutTable {
   readonly dust: bigint;
 }
 
-/** Computes the floor split of `pool` over `contributors`; validates every bound the circuit checks. */
+/** Computes the floor split of `pool` over `contributors`, row for row; validates every bound the circuit checks. */
 export function splitPool(contributors: readonly ContributorTotal[], pool: bigint, config: ProtocolConfig): PayoutTable {
   const { addressBits, totalBits, poolBits } = config.widths;
   if (pool < 0n || pool >= 1n << BigInt(poolBits)) {
     throw new RangeError(`pool must be in [0, 2^${poolBits}), got ${pool}`);
   }
-  const rows = [...contributors].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  const rows = contributors;
   let total = 0n;
-  for (const [i, row] of rows.entries()) {
+  for (const row of rows) {
     if (row.address <= 0n || row.address >= 1n << BigInt(addressBits)) {
       throw new RangeError(`contributor address ${row.address} must be in [1, 2^${addressBits})`);
-    }
-    if (i > 0 && rows[i - 1]!.address === row.address) {
-      throw new RangeError(`contributor address 0x${row.address.toString(16)} appears twice`);
     }
     if (row.amount < 0n || row.amount >= 1n << BigInt(totalBits)) {
       throw new RangeError(`amount of 0x${row.address.toString(16)} must be in [0, 2^${totalBits}), got ${row.amount}`);
