@@ -4,6 +4,7 @@ export {
   EpochStatus,
   type BareTransfersContract,
   type BatchVerifierContract,
+  type CommitParams,
   type ContributorRegistryContract,
   type EpochState,
   type OpenTokenContract,
@@ -18,19 +19,33 @@ export {
   type VerifierPin,
 } from "./deploy.ts";
 export {
+  advanceDevelopmentClock,
+  commitEpoch,
   decodeRevert,
   exampleBatchArgs,
   finalizeEpoch,
+  forfeitEpoch,
   openEpoch,
-  openRegistration,
   payoutBatchArgs,
   readRegistrations,
+  registrationBatchArgs,
   releaseBatch,
   revealValidation,
+  signDeliveryReceipt,
   submitExampleBatch,
   submitPayoutBatch,
-  type EpochParams,
+  submitRegistrationBatch,
+  type OpenEpochArgs,
   type ValidationReveal,
 } from "./settle.ts";
-export { DEADLINE_MARGIN, earliestDeadline, SECONDS_PER_REGISTRANT, registerExamples, waitForRegistrationClose, type RegisterExamplesOptions, type WaitForCloseOptions } from "./registration.ts";
+export {
+  DEADLINE_MARGIN,
+  earliestDeadline,
+  SECONDS_PER_REGISTRANT,
+  registerExamples,
+  waitForRegistrationClose,
+  type RegisterExamplesOptions,
+  type RegistrationReceipt,
+  type WaitForCloseOptions,
+} from "./registration.ts";
 export { BASE_FIELD_MODULUS, toSolidityProof, type Pair, type SolidityProof } from "./solidity-proof.ts";

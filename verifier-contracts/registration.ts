@@ -4,8 +4,10 @@
  * passed, so a development chain moves its clock past it (Hardhat's evm_increaseTime + evm_mine,
  * on the in-process chain and on `hardhat node`) and any other chain is waited for.
  */
+import { randomBytes } from "node:crypto";
 import type { ContractTransactionReceipt, Provider, Signer } from "ethers";
-import { registrationCommitment } from "../witness/index.ts";
+import { config } from "../config/index.ts";
+import { registrationCommitment, registrationDomain } from "../witness/registration-commitment.ts";
 import type { ContributorRegistryContract, OpenTokenContract } from "./contract-types.ts";
 
 const UINT64_MAX = (1n << 64n) - 1n;
@@ -17,6 +19,8 @@ function checkEpoch(epoch: bigint): void {
 }
 
 export interface RegisterExamplesOptions {
+  /** The salt of the commitment (a field element); default: 31 random bytes. */
+  readonly salt?: bigint;
   /**
    * Development only: the token's owner (the signer `token` is connected to) mints the registrant
    * whatever it lacks of the fee first, as the demo does for its contributors.
@@ -24,10 +28,22 @@ export interface RegisterExamplesOptions {
   readonly mintFee?: boolean;
 }
 
+/** What a registrant keeps: everything it needs to deliver its data and check its payout later. */
+export interface RegistrationReceipt {
+  readonly receipt: ContractTransactionReceipt;
+  /** Its registration order j (from the Registered event). */
+  readonly order: number;
+  readonly commitment: bigint;
+  readonly salt: bigint;
+  /** The hashes, sorted ascending: the list the commitment is over. */
+  readonly hashes: readonly bigint[];
+}
+
 /**
- * Registers `hashes` for `epoch` from `registrant`: approves the registry for the fee
+ * Registers `hashes` for `epoch` from `registrant`: computes its commitment C (bound to the epoch,
+ * the registrant's address, the count and a salt), approves the registry for the fee
  * (feePerExample * count, burned by the registry) when its allowance is short, then registers.
- * With a zero fee nothing is approved. Returns the register transaction's receipt.
+ * With a zero fee nothing is approved.
  */
 export async function registerExamples(
   contracts: { readonly token: OpenTokenContract; readonly registry: ContributorRegistryContract },
@@ -35,9 +51,10 @@ export async function registerExamples(
   epoch: bigint,
   hashes: readonly bigint[],
   options: RegisterExamplesOptions = {},
-): Promise<ContractTransactionReceipt> {
+): Promise<RegistrationReceipt> {
   checkEpoch(epoch);
   if (hashes.length === 0) throw new RangeError("hashes must not be empty");
+  const sorted = [...hashes].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const { token, registry } = contracts;
   const address = await registrant.getAddress();
   const registryAddress = await registry.getAddress();
@@ -51,9 +68,15 @@ export async function registerExamples(
       await (await (token.connect(registrant) as OpenTokenContract).approve(registryAddress, fee)).wait();
     }
   }
-  const receipt = await (await (registry.connect(registrant) as ContributorRegistryContract).register(epoch, registrationCommitment(hashes), hashes.length)).wait();
+  const chainId = (await registrant.provider!.getNetwork()).chainId;
+  const salt = options.salt ?? BigInt(`0x${randomBytes(31).toString("hex")}`);
+  const domain = registrationDomain(chainId, registryAddress, epoch);
+  const commitment = registrationCommitment({ domain, sender: address, salt, hashes: sorted, chunk: config.registrationBatch.chunk });
+  const receipt = await (await (registry.connect(registrant) as ContributorRegistryContract).register(epoch, commitment, sorted.length)).wait();
   if (!receipt) throw new Error(`register(${epoch}): the transaction has no receipt`);
-  return receipt;
+  const event = receipt.logs.map((log) => registry.interface.parseLog(log)).find((parsed) => parsed?.name === "Registered");
+  if (!event) throw new Error(`register(${epoch}): no Registered event in the receipt`);
+  return { receipt, order: Number(event.args.order), commitment, salt, hashes: sorted };
 }
 
 /** Seconds added to the minimum window: the next block's timestamp may run ahead of the latest one. */

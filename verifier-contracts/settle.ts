@@ -1,12 +1,13 @@
 /**
- * The settlement calls: opening registration, reading registrations back from the registry's
- * events, opening an epoch, revealing its validation set, submitting proven ExampleBatch and
- * PayoutBatch proofs, finalizing, releasing payouts, plus decoding custom errors. Batches are witness/ outputs; proofs are
+ * The settlement calls: opening an epoch (escrow and registration), reading registrations back
+ * from the registry's events, committing, delivery receipts, revealing the validation set,
+ * submitting proven ExampleBatch, RegistrationBatch and PayoutBatch proofs, finalizing,
+ * releasing, forfeiting, plus decoding custom errors. Batches are witness/ outputs; proofs are
  * snarkjs Groth16 proofs of their circuit inputs.
  */
-import { Interface, isHexString, type ContractTransactionReceipt, type ErrorDescription, type EventLog, type InterfaceAbi } from "ethers";
+import { Interface, isHexString, type ContractTransactionReceipt, type ErrorDescription, type EventLog, type InterfaceAbi, type Provider, type Signer } from "ethers";
 import type { Groth16Proof } from "snarkjs";
-import type { ExampleBatch, PayoutBatch, Registration } from "../witness/index.ts";
+import type { EpochCommit, ExampleBatch, PayoutBatch, Registration, RegistrationBatch } from "../witness/index.ts";
 import type {
   ContributorRegistryContract,
   ExampleClaimArg,
@@ -14,26 +15,14 @@ import type {
   PayoutClaimArg,
   PayoutSettlementContract,
   ProofArg,
+  RegistrationClaimArg,
 } from "./contract-types.ts";
 import { toSolidityProof } from "./solidity-proof.ts";
-
-export interface EpochParams {
-  readonly epoch: bigint;
-  /** R, in token base units. */
-  readonly pool: bigint;
-  /** S, the sum of every contributor's clipped total T_c. */
-  readonly total: bigint;
-  readonly exampleBatches: number;
-  readonly payoutBatches: number;
-  readonly commitExamples: bigint;
-  readonly commitContributors: bigint;
-  /** bytes32 hex: the hash of the trained model. */
-  readonly modelHash: string;
-}
 
 type GrothProof = Pick<Groth16Proof, "pi_a" | "pi_b" | "pi_c">;
 
 const UINT64_MAX = (1n << 64n) - 1n;
+const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 
 function checkEpoch(epoch: bigint): void {
   if (typeof epoch !== "bigint" || epoch < 0n || epoch > UINT64_MAX) throw new RangeError(`epoch must be a uint64 bigint, got ${epoch}`);
@@ -45,17 +34,6 @@ async function mined(tx: Promise<{ wait(): Promise<ContractTransactionReceipt | 
   return receipt;
 }
 
-/** Opens registration of `epoch` until `closesAt` (unix seconds) with the validation-set commitment. */
-export async function openRegistration(
-  registry: ContributorRegistryContract,
-  epoch: bigint,
-  closesAt: bigint,
-  validationCommitment: string,
-): Promise<ContractTransactionReceipt> {
-  checkEpoch(epoch);
-  return mined(registry.openRegistration(epoch, closesAt, validationCommitment), `openRegistration(${epoch})`);
-}
-
 /** The registrations of `epoch` from the registry's Registered events, in registration order. */
 export async function readRegistrations(registry: ContributorRegistryContract, epoch: bigint): Promise<Registration[]> {
   checkEpoch(epoch);
@@ -64,36 +42,82 @@ export async function readRegistrations(registry: ContributorRegistryContract, e
     .map((e) => ({
       contributor: BigInt(e.args.contributor as string),
       order: Number(e.args.order),
-      commitment: e.args.examplesCommitment as string,
+      commitment: BigInt(e.args.commitment as bigint),
       count: Number(e.args.exampleCount),
     }))
     .sort((a, b) => a.order - b.order);
 }
 
+/** What openEpoch fixes: the registration deadline, the validation commitment and the escrowed pool. */
+export interface OpenEpochArgs {
+  readonly epoch: bigint;
+  /** Registration deadline, unix seconds (at least the registry's minimum window away). */
+  readonly closesAt: bigint;
+  /** bytes32 hex: keccak256(abi.encode(validationSetHash, salt)). */
+  readonly validationCommitment: string;
+  /** R, in token base units. */
+  readonly pool: bigint;
+}
+
 /**
  * Escrows `pool` from the settlement's owner (the signer both contracts are connected to) and
- * opens the epoch. Approves the settlement for the pool first when the allowance is short.
+ * opens the epoch's registration. Approves the settlement for the pool first when the allowance
+ * is short.
  */
 export async function openEpoch(
   contracts: { readonly token: OpenTokenContract; readonly settlement: PayoutSettlementContract },
-  params: EpochParams,
+  args: OpenEpochArgs,
 ): Promise<ContractTransactionReceipt> {
-  const { epoch, pool, total, exampleBatches, payoutBatches } = params;
+  const { epoch, closesAt, validationCommitment, pool } = args;
   checkEpoch(epoch);
   if (typeof pool !== "bigint" || pool < 0n) throw new RangeError(`pool must be a non-negative bigint, got ${pool}`);
-  if (typeof total !== "bigint" || total <= 0n) throw new RangeError(`total must be a positive bigint, got ${total}`);
-  for (const [name, count] of [["exampleBatches", exampleBatches], ["payoutBatches", payoutBatches]] as const) {
-    if (!Number.isInteger(count) || count < 1 || count > 65_535) throw new RangeError(`${name} must be an integer in [1, 65535], got ${count}`);
-  }
-  if (!/^0x[0-9a-fA-F]{64}$/.test(params.modelHash)) throw new TypeError(`modelHash must be a 0x-prefixed bytes32, got ${params.modelHash}`);
+  if (!BYTES32.test(validationCommitment)) throw new TypeError(`validationCommitment must be a 0x-prefixed bytes32, got ${validationCommitment}`);
   const { token, settlement } = contracts;
   const settlementAddress = await settlement.getAddress();
   const owner = await settlement.owner();
   if ((await token.allowance(owner, settlementAddress)) < pool) {
     await mined(token.approve(settlementAddress, pool), "approve");
   }
-  const { epoch: _, ...rest } = params;
-  return mined(settlement.openEpoch(epoch, rest), `openEpoch(${epoch})`);
+  return mined(settlement.openEpoch(epoch, closesAt, validationCommitment, pool), `openEpoch(${epoch})`);
+}
+
+/** Commits `epoch` (the trainer, after the registration deadline): the seed is drawn in this call. */
+export async function commitEpoch(settlement: PayoutSettlementContract, epoch: bigint, commit: EpochCommit, exclusion: readonly number[]): Promise<ContractTransactionReceipt> {
+  checkEpoch(epoch);
+  if (!BYTES32.test(commit.modelHash)) throw new TypeError(`modelHash must be a 0x-prefixed bytes32, got ${commit.modelHash}`);
+  for (const [name, count] of [["exampleBatches", commit.exampleBatches], ["registrationBatches", commit.registrationBatches], ["payoutBatches", commit.payoutBatches]] as const) {
+    if (!Number.isInteger(count) || count < 1 || count > 65_535) throw new RangeError(`${name} must be an integer in [1, 65535], got ${count}`);
+  }
+  return mined(settlement.commitEpoch(epoch, commit, [...exclusion]), `commitEpoch(${epoch})`);
+}
+
+/**
+ * Moves a development chain's clock (evm_increaseTime + evm_mine) to `timestamp` if it is ahead;
+ * returns false on a chain that refuses (its clock moves only with real time).
+ */
+export async function advanceDevelopmentClock(provider: Provider, timestamp: bigint): Promise<boolean> {
+  const latest = BigInt((await provider.getBlock("latest"))!.timestamp);
+  if (latest >= timestamp) return true;
+  const send = (provider as Provider & { send?: (method: string, params: unknown[]) => Promise<unknown> }).send;
+  if (typeof send !== "function") return false;
+  try {
+    await send.call(provider, "evm_increaseTime", [Number(timestamp - latest)]);
+    await send.call(provider, "evm_mine", []);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The EIP-712 Delivery receipt the trainer signs for registration `order` whose data arrived. */
+export async function signDeliveryReceipt(trainer: Signer, settlement: PayoutSettlementContract, epoch: bigint, order: number, commitment: bigint): Promise<string> {
+  checkEpoch(epoch);
+  const network = await trainer.provider!.getNetwork();
+  return trainer.signTypedData(
+    { name: "AttributionSettlement", version: "1", chainId: network.chainId, verifyingContract: await settlement.getAddress() },
+    { Delivery: [{ name: "epoch", type: "uint64" }, { name: "order", type: "uint32" }, { name: "commitment", type: "uint256" }] },
+    { epoch, order, commitment },
+  );
 }
 
 function proofArg(proof: GrothProof): ProofArg {
@@ -104,7 +128,16 @@ function proofArg(proof: GrothProof): ProofArg {
 /** submitExampleBatch's arguments for `batch` of `epoch` with `proof`. */
 export function exampleBatchArgs(epoch: bigint, batch: ExampleBatch, proof: GrothProof): [bigint, number, ExampleClaimArg, ProofArg] {
   checkEpoch(epoch);
-  return [epoch, batch.index, { chainOut: batch.chainOut, hashOut: batch.hashOut, scoreSum: batch.scoreSum, rlcSum: batch.rlcSum }, proofArg(proof)];
+  const claim = { chainOut: batch.chainOut, hashOut: batch.hashOut, jOut: batch.jOut, scoreSum: batch.scoreSum, rlcSum: batch.rlcSum, product: batch.prod };
+  return [epoch, batch.index, claim, proofArg(proof)];
+}
+
+/** submitRegistrationBatch's arguments for `batch` of `epoch` with `proof`. */
+export function registrationBatchArgs(epoch: bigint, batch: RegistrationBatch, proof: GrothProof): [bigint, number, RegistrationClaimArg, ProofArg] {
+  checkEpoch(epoch);
+  const { foldOut, nextJOut, openOut, stateOut, countOut, senderNOut, prod, rlcSum } = batch.outputs;
+  const claim = { foldOut, nextJOut, openOut, stateOut, countOut, senderWordOut: senderNOut, product: prod, rlcSum };
+  return [epoch, batch.index, claim, proofArg(proof)];
 }
 
 /** submitPayoutBatch's arguments for `batch` of `epoch` with `proof`. */
@@ -118,7 +151,12 @@ export async function submitExampleBatch(settlement: PayoutSettlementContract, e
   return mined(settlement.submitExampleBatch(...exampleBatchArgs(epoch, batch, proof)), `submitExampleBatch(${epoch}, ${batch.index})`);
 }
 
-/** Verifies one proven payout batch on chain (any signer may); it pays nothing yet. */
+/** Verifies one proven registration batch on chain (the owner). Returns the receipt. */
+export async function submitRegistrationBatch(settlement: PayoutSettlementContract, epoch: bigint, batch: RegistrationBatch, proof: GrothProof): Promise<ContractTransactionReceipt> {
+  return mined(settlement.submitRegistrationBatch(...registrationBatchArgs(epoch, batch, proof)), `submitRegistrationBatch(${epoch}, ${batch.index})`);
+}
+
+/** Verifies one proven payout batch on chain (the owner); it pays nothing yet.
 export async function submitPayoutBatch(settlement: PayoutSettlementContract, epoch: bigint, batch: PayoutBatch, proof: GrothProof): Promise<ContractTransactionReceipt> {
   return mined(settlement.submitPayoutBatch(...payoutBatchArgs(epoch, batch, proof)), `submitPayoutBatch(${epoch}, ${batch.index})`);
 }
@@ -141,6 +179,12 @@ export async function revealValidation(settlement: PayoutSettlementContract, epo
     if (!/^0x[0-9a-fA-F]{64}$/.test(v)) throw new TypeError(`${name} must be a 0x-prefixed bytes32, got ${v}`);
   }
   return mined(settlement.revealValidation(epoch, reveal.validationSetHash, reveal.salt), `revealValidation(${epoch})`);
+}
+
+/** Burns the pool of an epoch not finalized by its settle deadline (anyone). */
+export async function forfeitEpoch(settlement: PayoutSettlementContract, epoch: bigint): Promise<ContractTransactionReceipt> {
+  checkEpoch(epoch);
+  return mined(settlement.forfeit(epoch), `forfeit(${epoch})`);
 }
 
 /** Runs the global checks of `epoch`; from then on its payouts can be released. */

@@ -1,76 +1,83 @@
 /**
- * The whole epoch's witness as one pure function: per-example scores + the registry's
- * registrations -> the example table and the contributor table, both commitments, the challenge
- * r, and every ExampleBatch and PayoutBatch input. It is the reference model of the policy:
- *   1. dedup: an example hash claimed by several contributors is credited to the EARLIEST
- *      registrant (registration order from the registry's events); the others' claims are
- *      recorded as evidence;
+ * The whole epoch's witness as one pure function: the registry's registrations, the data the
+ * registrants delivered and the per-example scores -> the three tables of docs/soundness-ii.md,
+ * the commit, the seed and every batch input. It is the reference model of the policy:
+ *   0. delivery: registration j keeps its claims only if its delivered list re-hashes to its
+ *      commitment C_j with its own sender and salt; otherwise it is excluded (zero payout row;
+ *      the exclusion set is committed on chain and contestable with a delivery receipt);
+ *   1. dedup: every (hash, j) claim of a kept list, sorted by (hash, j); the first claim of each
+ *      hash (its EARLIEST registrant) is credited with the example's score, later ones with 0;
  *   2. clip: a negative score counts 0;
- *   3. sum: T_c = sum of the clipped scores of the examples credited to c;
- *   4. split: reward_c = floor(R * T_c / S) (policy.ts).
- * The contributor table holds every registrant, sorted by address (a registrant whose examples
- * were all credited to others has T_c = 0); an example's contributor index is its row there.
+ *   3. sum: T_j = sum of the clipped scores credited to registration j;
+ *   4. split: reward_j = floor(R * T_j / S) (policy.ts), row j paying registration j's sender.
  */
-import { keccak256, solidityPacked } from "ethers";
 import type { ProtocolConfig } from "../config/index.ts";
-import { epochChallenge } from "./challenge.ts";
+import { epochSeed, type EpochCommit } from "./challenge.ts";
 import { buildExampleBatches, exampleChains, type ExampleBatch, type ExampleRow } from "./example-batches.ts";
 import { buildPayoutBatches, type PayoutBatch } from "./payout-batches.ts";
 import { splitPool, type PayoutTable } from "./policy.ts";
+import { registrationCommitment, RegistrationCommitmentError } from "./registration-commitment.ts";
+import { buildRegistrationBatches, type RegistrationBatch, type RegistrationTableEntry } from "./registration-batches.ts";
 
-/** One example claimed by one contributor, with its signed fixed-point score. */
-export interface ExampleScore {
-  readonly hash: bigint;
-  /** The claiming contributor's address as an integer. */
-  readonly contributor: bigint;
-  readonly score: bigint;
-}
-
-/** A registration as the registry emitted it. */
+/** A registration as the registry emitted it (Registered event). */
 export interface Registration {
-  readonly contributor: bigint;
-  /** registrationCommitment() of the contributor's example hashes. */
-  readonly commitment: string;
-  readonly count: number;
-  /** Position in the epoch's registration order (the registry's index). */
+  /** Registration order j: 0, 1, ... in the registry's order. */
   readonly order: number;
+  /** The registrant's address as an integer: the payee of row j. */
+  readonly contributor: bigint;
+  /** C_j, the registration commitment (witness/registration-commitment.ts). */
+  readonly commitment: bigint;
+  readonly count: number;
 }
 
-/** A duplicated example: who got it and who else claimed it. */
+/** What a registrant handed to the trainer: its example hashes and the salt of its C_j. */
+export interface Delivery {
+  readonly salt: bigint;
+  readonly hashes: readonly bigint[];
+}
+
+/** A registrant whose claims are left out: the trainer's word, public and contestable on chain. */
+export interface Exclusion {
+  readonly order: number;
+  readonly reason: "NOT_DELIVERED" | "COMMITMENT_MISMATCH";
+  readonly detail: string;
+}
+
+/** An example claimed by several registrations: who is credited (the earliest) and who is not. */
 export interface DuplicateEvidence {
   readonly hash: bigint;
-  readonly creditedTo: bigint;
   readonly creditedOrder: number;
-  readonly alsoClaimedBy: readonly { readonly contributor: bigint; readonly order: number }[];
+  readonly alsoClaimedBy: readonly number[];
 }
 
-export interface EpochWitnessOptions {
-  readonly examples: readonly ExampleScore[];
+export interface EpochPolicyOptions {
+  /** Every registration of the epoch, orders 0..m-1. */
   readonly registrations: readonly Registration[];
+  /** Deliveries by registration order. */
+  readonly deliveries: ReadonlyMap<number, Delivery>;
+  /** The signed fixed-point score of every example hash a kept registration claims. */
+  readonly scores: ReadonlyMap<bigint, bigint>;
   readonly pool: bigint;
-  readonly domain: bigint;
-  readonly exampleBatchSize: number;
-  readonly payoutBatchSize: number;
+  /** The registry's registrationDomain(epoch): the first element of every C_j. */
+  readonly registrationDomain: bigint;
   readonly config: ProtocolConfig;
 }
 
-/** The policy's output: both tables and the dedup evidence. */
+/** The policy's output: the tables and the evidence. */
 export interface EpochTables {
-  readonly exampleTable: readonly ExampleRow[];
-  readonly contributorTable: PayoutTable;
+  /** Every claim of every kept registration, sorted by (hash, j). */
+  readonly claimTable: readonly ExampleRow[];
+  /** One row per registration, in order j. */
+  readonly payoutTable: PayoutTable;
+  /** The registration table's entries, in order j (excluded ones carry no hashes). */
+  readonly registrants: readonly RegistrationTableEntry[];
+  readonly exclusion: readonly Exclusion[];
   readonly duplicates: readonly DuplicateEvidence[];
 }
 
-export interface EpochWitness extends EpochTables, EpochBatches {}
+export type EpochWitnessErrorCode = "REGISTRATION_ORDER" | "MISSING_SCORE" | "NOTHING_TO_SPLIT";
 
-export type EpochWitnessErrorCode =
-  | "UNREGISTERED_CONTRIBUTOR"
-  | "DUPLICATE_REGISTRATION"
-  | "REGISTRATION_MISMATCH"
-  | "DUPLICATE_CLAIM"
-  | "SCORE_CONFLICT";
-
-/** Scores and registrations that do not fit together. */
+/** Registrations, deliveries and scores that do not fit together. */
 export class EpochWitnessError extends Error {
   readonly code: EpochWitnessErrorCode;
   constructor(code: EpochWitnessErrorCode, message: string) {
@@ -81,124 +88,130 @@ export class EpochWitnessError extends Error {
 }
 
 const hex = (v: bigint, digits: number) => `0x${v.toString(16).padStart(digits, "0")}`;
+const compare = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** keccak256(abi.encodePacked(uint128[] hashes sorted ascending)): what a contributor registers. */
-export function registrationCommitment(hashes: readonly bigint[]): string {
-  const sorted = [...hashes].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return keccak256(solidityPacked(sorted.map(() => "uint128"), sorted));
+/** Step 0: whether registration `reg`'s delivery opens its commitment; the reason when not. */
+function checkDelivery(reg: Registration, delivery: Delivery | undefined, domain: bigint, config: ProtocolConfig): Exclusion | undefined {
+  if (!delivery) return { order: reg.order, reason: "NOT_DELIVERED", detail: "no data was delivered" };
+  try {
+    const c = registrationCommitment({ domain, sender: hex(reg.contributor, 40), salt: delivery.salt, hashes: delivery.hashes, chunk: config.registrationBatch.chunk });
+    if (c === reg.commitment && delivery.hashes.length === reg.count) return undefined;
+    return { order: reg.order, reason: "COMMITMENT_MISMATCH", detail: `the ${delivery.hashes.length} delivered hashes re-hash to ${hex(c, 64)}, not the registered ${hex(reg.commitment, 64)} (${reg.count} examples)` };
+  } catch (error) {
+    if (error instanceof RegistrationCommitmentError || error instanceof RangeError) {
+      return { order: reg.order, reason: "COMMITMENT_MISMATCH", detail: (error as Error).message };
+    }
+    throw error;
+  }
 }
 
-/** Builds the epoch's tables, commitments, r and every batch input (see the header). */
-export function buildEpochWitness(options: EpochWitnessOptions): EpochWitness {
-  const tables = applyPolicy(options);
-  const { domain, exampleBatchSize, payoutBatchSize, config } = options;
-  return { ...tables, ...buildEpochBatches(tables.exampleTable, tables.contributorTable, domain, exampleBatchSize, payoutBatchSize, config) };
-}
-
-/**
- * Steps 1-4 of the header alone: both tables and the evidence, without commitments or batches
- * (whose Poseidon chains cost far more than the policy: the attack suite pays with this).
- */
-export function applyPolicy(options: Pick<EpochWitnessOptions, "examples" | "registrations" | "pool" | "config">): EpochTables {
-  const { examples, registrations, pool, config } = options;
-  const byContributor = new Map<bigint, Registration>();
+/** Steps 0-4 of the header: the tables and the evidence, without commitments or batches. */
+export function applyPolicy(options: EpochPolicyOptions): EpochTables {
+  const { registrations, deliveries, scores, pool, registrationDomain, config } = options;
+  registrations.forEach((reg, i) => {
+    if (reg.order !== i) throw new EpochWitnessError("REGISTRATION_ORDER", `registration ${i} has order ${reg.order}: registrations must be given in order 0..m-1`);
+  });
+  const exclusion: Exclusion[] = [];
+  const registrants: RegistrationTableEntry[] = [];
+  const claims: { hash: bigint; j: number }[] = [];
   for (const reg of registrations) {
-    if (byContributor.has(reg.contributor)) {
-      throw new EpochWitnessError("DUPLICATE_REGISTRATION", `${hex(reg.contributor, 40)} is registered twice`);
-    }
-    byContributor.set(reg.contributor, reg);
-  }
-  // Each registrant's claims must be exactly what it registered.
-  const claims = new Map<bigint, bigint[]>();
-  for (const e of examples) {
-    if (!byContributor.has(e.contributor)) {
-      throw new EpochWitnessError("UNREGISTERED_CONTRIBUTOR", `example ${hex(e.hash, 32)} names ${hex(e.contributor, 40)}, which did not register`);
-    }
-    claims.set(e.contributor, [...(claims.get(e.contributor) ?? []), e.hash]);
-  }
-  for (const reg of registrations) {
-    const hashes = claims.get(reg.contributor) ?? [];
-    if (new Set(hashes).size !== hashes.length) {
-      throw new EpochWitnessError("DUPLICATE_CLAIM", `${hex(reg.contributor, 40)} claims the same example twice`);
-    }
-    if (hashes.length !== reg.count || registrationCommitment(hashes) !== reg.commitment) {
-      throw new EpochWitnessError(
-        "REGISTRATION_MISMATCH",
-        `the ${hashes.length} examples of ${hex(reg.contributor, 40)} do not match its registration (${reg.count} examples, commitment ${reg.commitment})`,
-      );
-    }
-  }
-  // Dedup: the earliest registrant keeps each example.
-  const credited = new Map<bigint, ExampleScore>();
-  const others = new Map<bigint, ExampleScore[]>();
-  for (const e of examples) {
-    const current = credited.get(e.hash);
-    if (current === undefined) {
-      credited.set(e.hash, e);
+    const delivery = deliveries.get(reg.order);
+    const excluded = checkDelivery(reg, delivery, registrationDomain, config);
+    const sender = hex(reg.contributor, 40);
+    if (excluded) {
+      exclusion.push(excluded);
+      registrants.push({ sender, salt: 0n, hashes: [], excluded: true, commitment: reg.commitment, count: reg.count });
       continue;
     }
-    if (current.score !== e.score) {
-      throw new EpochWitnessError("SCORE_CONFLICT", `example ${hex(e.hash, 32)} has two scores (${current.score} and ${e.score})`);
-    }
-    const order = (c: bigint) => byContributor.get(c)!.order;
-    const [keep, lose] = order(e.contributor) < order(current.contributor) ? [e, current] : [current, e];
-    credited.set(e.hash, keep);
-    others.set(e.hash, [...(others.get(e.hash) ?? []), lose]);
+    registrants.push({ sender, salt: delivery!.salt, hashes: delivery!.hashes, excluded: false, commitment: reg.commitment, count: reg.count });
+    for (const hash of delivery!.hashes) claims.push({ hash, j: reg.order });
   }
-  // Sum the clipped scores per contributor and split the pool.
-  const totals = new Map<bigint, bigint>(registrations.map((r) => [r.contributor, 0n]));
-  for (const e of credited.values()) if (e.score > 0n) totals.set(e.contributor, totals.get(e.contributor)! + e.score);
-  const contributorTable = splitPool([...totals].map(([address, amount]) => ({ address, amount })), pool, config);
-  const rowOf = new Map(contributorTable.rows.map((row, i) => [row.address, i]));
-  const exampleTable: ExampleRow[] = [...credited.values()]
-    .sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0))
-    .map((e) => ({ hash: e.hash, contributor: rowOf.get(e.contributor)!, score: e.score }));
-  const duplicates: DuplicateEvidence[] = [...others]
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([hash, lost]) => {
-      const keep = credited.get(hash)!;
-      return {
-        hash,
-        creditedTo: keep.contributor,
-        creditedOrder: byContributor.get(keep.contributor)!.order,
-        alsoClaimedBy: lost.map((l) => ({ contributor: l.contributor, order: byContributor.get(l.contributor)!.order })).sort((a, b) => a.order - b.order),
-      };
-    });
+  claims.sort((a, b) => compare(a.hash, b.hash) || a.j - b.j);
 
-  return { exampleTable, contributorTable, duplicates };
+  const totals = registrations.map(() => 0n);
+  const claimTable: ExampleRow[] = [];
+  const duplicates: DuplicateEvidence[] = [];
+  for (const [i, claim] of claims.entries()) {
+    const first = i === 0 || claims[i - 1]!.hash !== claim.hash;
+    if (!first) {
+      const last = duplicates.at(-1);
+      if (last?.hash === claim.hash) (last.alsoClaimedBy as number[]).push(claim.j);
+      else duplicates.push({ hash: claim.hash, creditedOrder: claims[i - 1]!.j, alsoClaimedBy: [claim.j] });
+      claimTable.push({ hash: claim.hash, j: claim.j, score: 0n });
+      continue;
+    }
+    const score = scores.get(claim.hash);
+    if (score === undefined) throw new EpochWitnessError("MISSING_SCORE", `example ${hex(claim.hash, 32)} (registration ${claim.j}) has no score`);
+    claimTable.push({ hash: claim.hash, j: claim.j, score });
+    if (score > 0n) totals[claim.j]! += score;
+  }
+  if (totals.every((t) => t === 0n)) throw new EpochWitnessError("NOTHING_TO_SPLIT", "no credited example has a positive score: S would be 0");
+  const payoutTable = splitPool(registrations.map((reg, j) => ({ address: reg.contributor, amount: totals[j]! })), pool, config);
+  return { claimTable, payoutTable, registrants, exclusion, duplicates };
 }
 
-/** Both commitments, r and every batch of an epoch's two tables. */
+export interface EpochWitnessOptions extends EpochPolicyOptions {
+  /** The settlement's domain(epoch) (witness/domain.ts epochDomain). */
+  readonly domain: bigint;
+  /** The registry's running hash F at the deadline. */
+  readonly fold: bigint;
+  /** bytes32 hex: the hash of the trained model. */
+  readonly modelHash: string;
+  readonly exampleBatchSize: number;
+  readonly registrationBatchSize: number;
+  readonly payoutBatchSize: number;
+}
+
+/** The commit, the seed and every batch of an epoch's three tables. */
 export interface EpochBatches {
-  readonly commitExamples: bigint;
-  readonly commitContributors: bigint;
-  readonly r: bigint;
+  readonly commit: EpochCommit;
+  readonly exclusionOrders: readonly number[];
+  readonly seed: bigint;
   readonly exampleBatches: readonly ExampleBatch[];
+  readonly registrationBatches: readonly RegistrationBatch[];
   readonly payoutBatches: readonly PayoutBatch[];
 }
 
+export interface EpochWitness extends EpochTables, EpochBatches {}
+
+/** Builds the epoch's tables, commit, seed and every batch input (see the header). */
+export function buildEpochWitness(options: EpochWitnessOptions): EpochWitness {
+  const tables = applyPolicy(options);
+  return { ...tables, ...buildEpochBatches(tables, options) };
+}
+
 /**
- * Commits both tables (the chains do not depend on r), draws r from the commitments and the
- * domain, then builds every batch under r. Takes the tables as given: buildEpochWitness is the
- * policy; this is the protocol around any pair of tables (tests feed it dishonest ones).
+ * Commits the claim and payout tables (their chains do not depend on the seed), draws the seed as
+ * commitEpoch does, then builds every batch under it. Takes the tables as given: applyPolicy is
+ * the policy; this is the protocol around any tables (tests feed it dishonest ones).
  */
 export function buildEpochBatches(
-  exampleTable: readonly ExampleRow[],
-  contributorTable: PayoutTable,
-  domain: bigint,
-  exampleBatchSize: number,
-  payoutBatchSize: number,
-  config: ProtocolConfig,
+  tables: Pick<EpochTables, "claimTable" | "payoutTable" | "registrants" | "exclusion">,
+  options: Omit<EpochWitnessOptions, "registrations" | "deliveries" | "scores">,
 ): EpochBatches {
-  const chains = exampleChains(exampleTable, domain, exampleBatchSize, config);
-  const commitExamples = chains.at(-1)!;
-  const commitContributors = buildPayoutBatches(contributorTable, domain, 0n, payoutBatchSize, config).at(-1)!.chainOut;
-  const r = epochChallenge(commitExamples, commitContributors, domain);
+  const { domain, registrationDomain, fold, modelHash, pool, exampleBatchSize, registrationBatchSize, payoutBatchSize, config } = options;
+  const chains = exampleChains(tables.claimTable, domain, exampleBatchSize, config);
+  const payoutChain = buildPayoutBatches(tables.payoutTable, domain, 0n, payoutBatchSize, config);
+  // One row per chunk of a kept list, one per excluded registrant (circuits/registration_batch.circom).
+  const chunk = config.registrationBatch.chunk;
+  const registrationRows = tables.registrants.reduce((rows, r) => rows + (r.excluded ? 1 : Math.ceil(r.hashes.length / chunk)), 0);
+  const exclusionOrders = tables.exclusion.map((e) => e.order);
+  const commit: EpochCommit = {
+    commitExamples: chains.at(-1)!,
+    commitPayouts: payoutChain.at(-1)!.chainOut,
+    total: tables.payoutTable.total,
+    exampleBatches: chains.length,
+    registrationBatches: Math.max(1, Math.ceil(registrationRows / registrationBatchSize)),
+    payoutBatches: payoutChain.length,
+    modelHash,
+  };
+  const seed = epochSeed({ domain, commit, fold, registrants: tables.registrants.length, exclusion: exclusionOrders, pool });
   return {
-    commitExamples,
-    commitContributors,
-    r,
-    exampleBatches: buildExampleBatches(exampleTable, domain, r, exampleBatchSize, config, chains),
-    payoutBatches: buildPayoutBatches(contributorTable, domain, r, payoutBatchSize, config),
+    commit,
+    exclusionOrders,
+    seed,
+    exampleBatches: buildExampleBatches(tables.claimTable, domain, seed, exampleBatchSize, config, chains),
+    registrationBatches: buildRegistrationBatches(tables.registrants, registrationDomain, seed, registrationBatchSize, config),
+    payoutBatches: buildPayoutBatches(tables.payoutTable, domain, seed, payoutBatchSize, config),
   };
 }

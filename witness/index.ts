@@ -27,14 +27,15 @@ export {
   buildEpochBatches,
   buildEpochWitness,
   EpochWitnessError,
-  registrationCommitment,
+  type Delivery,
   type DuplicateEvidence,
   type EpochBatches,
+  type EpochPolicyOptions,
   type EpochTables,
   type EpochWitness,
   type EpochWitnessErrorCode,
   type EpochWitnessOptions,
-  type ExampleScore,
+  type Exclusion,
   type Registration,
 } from "./epoch-witness.ts";
 export { formatFixedPoint, toFixedPoint, MAX_EXPONENT, type ExtraDigits, type FixedPointOptions } from "./fixed-point.ts";
