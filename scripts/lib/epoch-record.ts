@@ -1,16 +1,35 @@
 /**
- * The epoch directory: the public record of one settled epoch (DESIGN.md). A skeptic needs only
- * this directory (plus data and model to recompute scores). Every file is written atomically;
- * proofs are written by the prover into proofs/ as they are made.
+ * The epoch directory: the public record of one settled epoch (docs/soundness-ii.md). A skeptic
+ * needs only this directory (plus data and model to recompute scores). Every file is written
+ * atomically; proofs are written by the prover into proofs/ as they are made.
  *
- *   epoch.json          parameters, chain, contracts, domain, both commitments, r, R, S, dust,
- *                       model lineage, circuits and key hashes, every batch's public values
- *   registrations.json  the registry's Registered events, in registration order
- *   examples.json       the example table: hash, contributor index, signed score (sorted, deduplicated)
- *   duplicates.json     the dedup evidence: each duplicated example, who got it, who else claimed it
- *   contributors.json   the contributor table: address, label, T_c, reward, remainder
- *   example_verification_key.json, payout_verification_key.json  the keys the proofs verify under
- *   proofs/example-NNN.json, proofs/payout-NNN.json  one Groth16 proof per batch
+ *   epoch.json          epoch, chainId, contracts {token, poseidon, registry, exampleVerifier,
+ *                       registrationVerifier, payoutVerifier, settlement}, domain (the settlement's),
+ *                       registrationDomain (the registry's), pool, total (S), dust, model
+ *                       {modelHash, validationCommitment}, commit {commitExamples, commitPayouts,
+ *                       total, exampleBatches, registrationBatches, payoutBatches, modelHash} (what
+ *                       commitEpoch fixed), fold (the registry's F), registrants (m), exclusion (the
+ *                       excluded orders, ascending), seed, exampleBatchSize, registrationBatchSize,
+ *                       payoutBatchSize, circuits {example, registration, payout}, parameters
+ *                       {widths, fixedPointDecimals, chainAbsorbWidth, registrationChunk}, the
+ *                       public values of every batch (exampleBatches: index, chainIn, chainOut,
+ *                       hashIn, jIn, hashOut, jOut, scoreSum, rlcSum, prod, rho, digest;
+ *                       registrationBatches: index and every carried value in and out, prod,
+ *                       rlcSum, rho, digest; payoutBatches: index, chainIn, chainOut, amountSum,
+ *                       rlcSum, rho, digest), status, and once revealed `validation`
+ *   registrations.json  one entry per registration in order j: order, contributor, commitment (C_j),
+ *                       count, excluded, and for a kept one its salt (its hashes are its claims in
+ *                       examples.json), for an excluded one the reason
+ *   examples.json       the claim table: hash, j, signed score, sorted by (hash, j); the first claim
+ *                       of each hash (its earliest registrant) carries the example's score, later
+ *                       claims 0
+ *   duplicates.json     the dedup evidence: each example claimed more than once, the credited
+ *                       order and the other orders
+ *   contributors.json   the payout table, one row per registration in order j: j, address, label,
+ *                       amount (T_j), reward, remainder
+ *   example_verification_key.json, registration_verification_key.json,
+ *   payout_verification_key.json   the keys the proofs verify under
+ *   proofs/example-NNN.json, proofs/registration-NNN.json, proofs/payout-NNN.json
  *   settlement.json     per-transaction gas; final balances
  *   validation.bin      the held-out validation set, revealed on chain after scoring
  *                       (validation-reveal.ts): per example 784 pixel bytes then the label byte;
@@ -24,8 +43,9 @@
  *                       { runs: [{ date, backend, workers, proved, skipped, ms, circuits: [{ circuit,
  *                       proved, witnessMs, proveMs, verifyMs }] }] } (means per proof made);
  *                       informational, not checked by verify
- *   jobs/example.json, jobs/payout.json  the prover's jobs files (scripts/lib/jobs-file.ts): what
- *                       the prove stage, a local pool or the queue's workers, proves
+ *   jobs/example.json, jobs/registration.json, jobs/payout.json  the prover's jobs files
+ *                       (scripts/lib/jobs-file.ts): what the prove stage, a local pool or the
+ *                       queue's workers, proves
  *
  * epoch.json also states which defences ran (defences.ts): `defences`, an array of { name
  * (exact-dedup, near-duplicates, validation-copies, label-consistency), ran, count, what }, and,
@@ -44,14 +64,17 @@ export interface EpochPaths {
   readonly duplicatesFile: string;
   readonly registrationsFile: string;
   readonly exampleKeyFile: string;
+  readonly registrationKeyFile: string;
   readonly payoutKeyFile: string;
   readonly proofsDir: string;
   readonly settlementFile: string;
   readonly attacksFile: string;
   readonly provingFile: string;
   readonly exampleJobsFile: string;
+  readonly registrationJobsFile: string;
   readonly payoutJobsFile: string;
   exampleProofFile(batchIndex: number): string;
+  registrationProofFile(batchIndex: number): string;
   payoutProofFile(batchIndex: number): string;
 }
 
@@ -65,24 +88,27 @@ export function epochPaths(dir: string): EpochPaths {
     duplicatesFile: join(dir, "duplicates.json"),
     registrationsFile: join(dir, "registrations.json"),
     exampleKeyFile: join(dir, "example_verification_key.json"),
+    registrationKeyFile: join(dir, "registration_verification_key.json"),
     payoutKeyFile: join(dir, "payout_verification_key.json"),
     proofsDir,
     settlementFile: join(dir, "settlement.json"),
     attacksFile: join(dir, "attacks.json"),
     provingFile: join(dir, "proving.json"),
     exampleJobsFile: join(dir, "jobs", "example.json"),
+    registrationJobsFile: join(dir, "jobs", "registration.json"),
     payoutJobsFile: join(dir, "jobs", "payout.json"),
     exampleProofFile: (i) => join(proofsDir, `example-${String(i).padStart(3, "0")}.json`),
+    registrationProofFile: (i) => join(proofsDir, `registration-${String(i).padStart(3, "0")}.json`),
     payoutProofFile: (i) => join(proofsDir, `payout-${String(i).padStart(3, "0")}.json`),
   };
 }
 
-/** What makes two records the same epoch: the domain (chain, contract, epoch), both commitments, the batch sizes. */
+/** What makes two records the same epoch: the domain (chain, contract, epoch), the seed (it covers the whole commit), the batch sizes. */
 export interface EpochIdentity {
   readonly domain: bigint;
-  readonly commitExamples: bigint;
-  readonly commitContributors: bigint;
+  readonly seed: bigint;
   readonly exampleBatchSize: number;
+  readonly registrationBatchSize: number;
   readonly payoutBatchSize: number;
 }
 
@@ -107,12 +133,13 @@ export function claimEpochDir(paths: EpochPaths, epoch: EpochIdentity): void {
   }
 }
 
-/** Creates the directory layout and copies both verification keys in. */
-export function initEpochDir(paths: EpochPaths, exampleVkeyPath: string, payoutVkeyPath: string): void {
+/** Creates the directory layout and copies the three verification keys in. */
+export function initEpochDir(paths: EpochPaths, vkeyPaths: { readonly example: string; readonly registration: string; readonly payout: string }): void {
   mkdirSync(paths.proofsDir, { recursive: true });
   mkdirSync(dirname(paths.exampleJobsFile), { recursive: true });
-  writeFileAtomic(paths.exampleKeyFile, readFileSync(exampleVkeyPath));
-  writeFileAtomic(paths.payoutKeyFile, readFileSync(payoutVkeyPath));
+  writeFileAtomic(paths.exampleKeyFile, readFileSync(vkeyPaths.example));
+  writeFileAtomic(paths.registrationKeyFile, readFileSync(vkeyPaths.registration));
+  writeFileAtomic(paths.payoutKeyFile, readFileSync(vkeyPaths.payout));
 }
 
 /** Writes one JSON file of the record (bigints as decimal strings). */
