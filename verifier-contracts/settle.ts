@@ -135,8 +135,11 @@ export function exampleBatchArgs(epoch: bigint, batch: ExampleBatch, proof: Grot
 /** submitRegistrationBatch's arguments for `batch` of `epoch` with `proof`. */
 export function registrationBatchArgs(epoch: bigint, batch: RegistrationBatch, proof: GrothProof): [bigint, number, RegistrationClaimArg, ProofArg] {
   checkEpoch(epoch);
-  const { foldOut, nextJOut, openOut, stateOut, countOut, senderNOut, prod, rlcSum } = batch.outputs;
-  const claim = { foldOut, nextJOut, openOut, stateOut, countOut, senderWordOut: senderNOut, product: prod, rlcSum };
+  const out = batch.carriedOut;
+  const claim = {
+    foldOut: out.fold, nextJOut: out.nextJ, openOut: out.open, stateOut: out.state, countOut: out.count, senderWordOut: out.senderN,
+    product: batch.prod, rlcSum: batch.rlcSum,
+  };
   return [epoch, batch.index, claim, proofArg(proof)];
 }
 
@@ -146,7 +149,7 @@ export function payoutBatchArgs(epoch: bigint, batch: PayoutBatch, proof: GrothP
   return [epoch, batch.index, { chainOut: batch.chainOut, amountSum: batch.amountSum, rlcSum: batch.rlcSum }, [...batch.words], proofArg(proof)];
 }
 
-/** Verifies one proven example batch on chain (any signer may). Returns the receipt. */
+/** Verifies one proven claim batch on chain (the owner). Returns the receipt. */
 export async function submitExampleBatch(settlement: PayoutSettlementContract, epoch: bigint, batch: ExampleBatch, proof: GrothProof): Promise<ContractTransactionReceipt> {
   return mined(settlement.submitExampleBatch(...exampleBatchArgs(epoch, batch, proof)), `submitExampleBatch(${epoch}, ${batch.index})`);
 }
@@ -156,7 +159,7 @@ export async function submitRegistrationBatch(settlement: PayoutSettlementContra
   return mined(settlement.submitRegistrationBatch(...registrationBatchArgs(epoch, batch, proof)), `submitRegistrationBatch(${epoch}, ${batch.index})`);
 }
 
-/** Verifies one proven payout batch on chain (the owner); it pays nothing yet.
+/** Verifies one proven payout batch on chain (the owner); it pays nothing yet. */
 export async function submitPayoutBatch(settlement: PayoutSettlementContract, epoch: bigint, batch: PayoutBatch, proof: GrothProof): Promise<ContractTransactionReceipt> {
   return mined(settlement.submitPayoutBatch(...payoutBatchArgs(epoch, batch, proof)), `submitPayoutBatch(${epoch}, ${batch.index})`);
 }

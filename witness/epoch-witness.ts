@@ -17,7 +17,7 @@ import { buildExampleBatches, exampleChains, type ExampleBatch, type ExampleRow 
 import { buildPayoutBatches, type PayoutBatch } from "./payout-batches.ts";
 import { splitPool, type PayoutTable } from "./policy.ts";
 import { registrationCommitment, RegistrationCommitmentError } from "./registration-commitment.ts";
-import { buildRegistrationBatches, type RegistrationBatch, type RegistrationTableEntry } from "./registration-batches.ts";
+import { buildRegistrationBatches, type Registrant, type RegistrationBatch } from "./registration-batches.ts";
 
 /** A registration as the registry emitted it (Registered event). */
 export interface Registration {
@@ -70,7 +70,7 @@ export interface EpochTables {
   /** One row per registration, in order j. */
   readonly payoutTable: PayoutTable;
   /** The registration table's entries, in order j (excluded ones carry no hashes). */
-  readonly registrants: readonly RegistrationTableEntry[];
+  readonly registrants: readonly Registrant[];
   readonly exclusion: readonly Exclusion[];
   readonly duplicates: readonly DuplicateEvidence[];
 }
@@ -112,7 +112,7 @@ export function applyPolicy(options: EpochPolicyOptions): EpochTables {
     if (reg.order !== i) throw new EpochWitnessError("REGISTRATION_ORDER", `registration ${i} has order ${reg.order}: registrations must be given in order 0..m-1`);
   });
   const exclusion: Exclusion[] = [];
-  const registrants: RegistrationTableEntry[] = [];
+  const registrants: Registrant[] = [];
   const claims: { hash: bigint; j: number }[] = [];
   for (const reg of registrations) {
     const delivery = deliveries.get(reg.order);
@@ -201,7 +201,7 @@ export function buildEpochBatches(
     commitPayouts: payoutChain.at(-1)!.chainOut,
     total: tables.payoutTable.total,
     exampleBatches: chains.length,
-    registrationBatches: Math.max(1, Math.ceil(registrationRows / registrationBatchSize)),
+    registrationBatches: Math.ceil(registrationRows / registrationBatchSize),
     payoutBatches: payoutChain.length,
     modelHash,
   };

@@ -42,3 +42,12 @@ export class EpochDirInUseError extends Error {
     this.name = "EpochDirInUseError";
   }
 }
+
+/** An epoch directory file the stages cannot read: missing, not JSON, or a field of the wrong kind. */
+export class RecordReadError extends Error {
+  readonly code = "RECORD_UNREADABLE";
+  constructor(message: string) {
+    super(message);
+    this.name = "RecordReadError";
+  }
+}

@@ -1,6 +1,6 @@
 /**
  * Stage "prove": every proof of a jobs file on the local pool, with a progress bar. An epoch
- * directory has two jobs files (example batches, then payout batches); the same files can go to
+ * directory has three jobs files (claim batches, registration batches, payout batches); the same files can go to
  * the queue instead (prover/ enqueueProofJobs). Reruns keep every valid proof (prover/ resume).
  */
 import { basename, dirname, join } from "node:path";
@@ -13,7 +13,7 @@ import { startProgress } from "../progress.ts";
 /** The jobs files of an epoch directory, in proving order. */
 export function epochJobsFiles(dir: string): string[] {
   const paths = epochPaths(dir);
-  return [paths.exampleJobsFile, paths.payoutJobsFile];
+  return [paths.exampleJobsFile, paths.registrationJobsFile, paths.payoutJobsFile];
 }
 
 export interface ProveJobsOptions {
