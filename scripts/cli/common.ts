@@ -38,6 +38,7 @@ export function addRunOptions(command: Command, which: readonly RunOption[]): Co
   if (has.has("epoch")) command.option("--epoch <n>", "epoch number (default 1)");
   if (has.has("sizes")) {
     command.option("--example-batch-size <e>", `example batch size, one of ${config.exampleBatch.sizes.join(", ")} (default ${config.exampleBatch.demoSize})`);
+    command.option("--registration-batch-size <k>", `registration batch size (rows of ${config.registrationBatch.chunk} hashes), one of ${config.registrationBatch.sizes.join(", ")} (default ${config.registrationBatch.demoSize})`);
     command.option("--batch-size <b>", `payout batch size, one of ${config.payoutBatch.sizes.join(", ")} (default ${config.payoutBatch.demoSize})`);
   }
   if (has.has("workers")) command.option("--workers <n>", "prover worker threads, 0 = one per core (default: config/protocol.json prover.workers)");

@@ -11,8 +11,8 @@ export function registerDemo(program: Command): void {
     .description("train and score the MNIST model (unless --examples), then settle one epoch end to end on an in-process Hardhat chain (or --rpc), only through ExampleBatch and PayoutBatch proofs; prints each contributor's examples, score, reward and on-chain balance; runs a fast attack suite (attacks.json) and writes the epoch report");
   withExamples(addRunOptions(command, ["examples", "pool", "epoch", "sizes", "workers", "rpc", "keys", "out", "method"]), [
     "attribution-prover demo",
-    "attribution-prover demo --examples data/demo-examples.csv --example-batch-size 8 --batch-size 4",
-    "attribution-prover demo --keys ceremony --example-batch-size 8 --batch-size 4",
+    "attribution-prover demo --examples data/demo-examples.csv --example-batch-size 8 --registration-batch-size 4 --batch-size 4",
+    "attribution-prover demo --keys ceremony --example-batch-size 8 --registration-batch-size 4 --batch-size 4",
     "attribution-prover demo --config run.json --json",
   ]).action(async (_: unknown, cmd: Command) => {
     const flags = runFlagsOf(cmd);
@@ -22,7 +22,7 @@ export function registerDemo(program: Command): void {
     ]);
     const scored = p.examplesFile === undefined ? await scoreTrainingData({ method: p.method, log }) : undefined;
     const result = await runEpoch({
-      ...(scored === undefined ? { examplesFile: p.examplesFile! } : scored.scores), pool: p.pool, epoch: p.epoch, exampleBatchSize: p.exampleBatchSize, payoutBatchSize: p.payoutBatchSize, keySet: p.keySet, log,
+      ...(scored === undefined ? { examplesFile: p.examplesFile! } : scored.scores), pool: p.pool, epoch: p.epoch, exampleBatchSize: p.exampleBatchSize, registrationBatchSize: p.registrationBatchSize, payoutBatchSize: p.payoutBatchSize, keySet: p.keySet, log,
       ...(p.rpcUrl === undefined ? {} : { rpcUrl: p.rpcUrl }), ...(p.outDir === undefined ? {} : { outDir: p.outDir }), ...(p.workers === undefined ? {} : { workers: p.workers }),
     });
     const attacks = await writeDemoAttacks(result.dir, config, log);

@@ -6,7 +6,7 @@
  * field (or flag) and the allowed values. Secrets are refused here: they come from the environment.
  *
  *   { "examples": "data/demo-examples.csv", "pool": "1000000", "epoch": 1,
- *     "exampleBatchSize": 8, "payoutBatchSize": 4, "workers": 2, "keys": "dev",
+ *     "exampleBatchSize": 8, "registrationBatchSize": 4, "payoutBatchSize": 4, "workers": 2, "keys": "dev",
  *     "rpc": "http://127.0.0.1:8545", "out": "epochs/run-1", "method": "trak" }
  *
  * Relative paths in the file are relative to the file's folder.
@@ -26,6 +26,7 @@ export interface RunFlags {
   readonly pool?: string;
   readonly epoch?: string;
   readonly exampleBatchSize?: string;
+  readonly registrationBatchSize?: string;
   readonly batchSize?: string;
   readonly workers?: string;
   readonly rpc?: string;
@@ -40,6 +41,7 @@ export interface RunParameters {
   readonly pool: bigint;
   readonly epoch: bigint;
   readonly exampleBatchSize: number;
+  readonly registrationBatchSize: number;
   readonly payoutBatchSize: number;
   readonly workers?: number;
   readonly rpcUrl?: string;
@@ -50,7 +52,8 @@ export interface RunParameters {
 
 /** Config file field -> the flag that overrides it. */
 const FIELDS = {
-  examples: "--examples", pool: "--pool", epoch: "--epoch", exampleBatchSize: "--example-batch-size", payoutBatchSize: "--batch-size",
+  examples: "--examples", pool: "--pool", epoch: "--epoch", exampleBatchSize: "--example-batch-size",
+  registrationBatchSize: "--registration-batch-size", payoutBatchSize: "--batch-size",
   workers: "--workers", rpc: "--rpc", keys: "--keys", out: "--out", method: "--method",
 } as const;
 type Field = keyof typeof FIELDS;
@@ -123,7 +126,8 @@ export async function runParameters(flags: RunFlags, protocol: ProtocolConfig = 
   const configFile = flags.config === undefined ? undefined : resolve(flags.config);
   const fileValues = configFile === undefined ? {} : readConfigFile(configFile);
   const flagOf: Record<Field, string | undefined> = {
-    examples: flags.examples, pool: flags.pool, epoch: flags.epoch, exampleBatchSize: flags.exampleBatchSize, payoutBatchSize: flags.batchSize,
+    examples: flags.examples, pool: flags.pool, epoch: flags.epoch, exampleBatchSize: flags.exampleBatchSize,
+    registrationBatchSize: flags.registrationBatchSize, payoutBatchSize: flags.batchSize,
     workers: flags.workers, rpc: flags.rpc, keys: flags.keys, out: flags.out, method: flags.method,
   };
   const pick = (field: Field): Sourced | undefined => {
@@ -143,6 +147,7 @@ export async function runParameters(flags: RunFlags, protocol: ProtocolConfig = 
     throw new ConfigError(poolOf.file, poolOf.field, `${JSON.stringify(poolOf.value)} is not an amount of whole $OPEN`);
   }
   const ex = withDefault("exampleBatchSize", protocol.exampleBatch.demoSize);
+  const reg = withDefault("registrationBatchSize", protocol.registrationBatch.demoSize);
   const pay = withDefault("payoutBatchSize", protocol.payoutBatch.demoSize);
   const keys = withDefault("keys", "dev");
   const method = withDefault("method", protocol.attribution.method);
@@ -156,6 +161,7 @@ export async function runParameters(flags: RunFlags, protocol: ProtocolConfig = 
     pool,
     epoch: BigInt(integer(withDefault("epoch", 1), 0)),
     exampleBatchSize: oneOf(ex, integer(ex, 1), protocol.exampleBatch.sizes),
+    registrationBatchSize: oneOf(reg, integer(reg, 1), protocol.registrationBatch.sizes),
     payoutBatchSize: oneOf(pay, integer(pay, 1), protocol.payoutBatch.sizes),
     ...(workers === undefined ? {} : { workers: integer(workers, 0) }),
     // OPEN_RPC_URL may carry credentials (it is the environment); a flag or a file may not.

@@ -39,20 +39,20 @@ const json = (c: Command) => (c.optsWithGlobals() as Opts).json === true;
 
 export function registerSetup(program: Command): void {
   const setup = withExamples(program.command("setup").description("circuit keys and the trusted setup: powers of tau, phase-2 ceremony"), [
-    "attribution-prover setup keys --example-batch-size 8 --batch-size 4",
+    "attribution-prover setup keys --example-batch-size 8 --registration-batch-size 4 --batch-size 4",
     "attribution-prover setup ptau dev 12",
     "attribution-prover setup phase2 contribute payout_batch_31 --name alice",
     "attribution-prover setup ceremony demo",
   ]);
 
-  withExamples(addRunOptions(setup.command("keys").description("compile both circuits and load (or make) their keys of a key set; prints the pinned key hashes"), ["sizes", "keys"]), [
+  withExamples(addRunOptions(setup.command("keys").description("compile the three circuits and load (or make) their keys of a key set; prints the pinned key hashes"), ["sizes", "keys"]), [
     "attribution-prover setup keys",
-    "attribution-prover setup keys --keys ceremony --example-batch-size 8 --batch-size 4 --json",
+    "attribution-prover setup keys --keys ceremony --example-batch-size 8 --registration-batch-size 4 --batch-size 4 --json",
   ]).action(async (_: Opts, cmd: Command) => {
     const p = await runParameters(runFlagsOf(cmd));
-    const [{ loadCircuitKeys }, { exampleCircuitName, payoutCircuitName }] = await Promise.all([ceremonyLib(), circuitsLib()]);
+    const [{ loadCircuitKeys }, { exampleCircuitName, payoutCircuitName, registrationCircuitName }] = await Promise.all([ceremonyLib(), circuitsLib()]);
     const keys: { circuit: string; keySet: string; constraints: number; vkeyHash: string; zkeyPath: string; vkeyPath: string }[] = [];
-    for (const name of [exampleCircuitName(p.exampleBatchSize), payoutCircuitName(p.payoutBatchSize)]) {
+    for (const name of [exampleCircuitName(p.exampleBatchSize), registrationCircuitName(p.registrationBatchSize), payoutCircuitName(p.payoutBatchSize)]) {
       const k = await loadCircuitKeys(name, { keySet: p.keySet, log });
       keys.push({ circuit: k.name, keySet: k.keySet, constraints: k.constraints, vkeyHash: k.pinnedVkeyHash, zkeyPath: k.zkeyPath, vkeyPath: k.vkeyPath });
     }
@@ -145,17 +145,18 @@ transcript ${shown(transcriptPath)}; vkeyHash ${transcript.vkeyHash} pinned in c
     });
 
   const ceremony = setup.command("ceremony").description("ceremonies on this machine (mechanics, not security)");
-  withExamples(ceremony.command("demo [circuits...]").description("a 3-party ceremony + beacon for each circuit (default: ExampleBatch and PayoutBatch at their test sizes), pinned as key set \"ceremony\"").addOption(jsonOption()),
+  withExamples(ceremony.command("demo [circuits...]").description("a 3-party ceremony + beacon for each circuit (default: ExampleBatch, RegistrationBatch and PayoutBatch at their test sizes), pinned as key set \"ceremony\"").addOption(jsonOption()),
     ["attribution-prover setup ceremony demo", "attribution-prover setup ceremony demo payout_batch_4"])
     .action(async (circuits: string[], _: Opts, cmd: Command) => {
-      const [{ runDemoCeremony }, { exampleCircuitName, payoutCircuitName }] = await Promise.all([ceremonyLib(), circuitsLib()]);
-      const names = circuits.length > 0 ? circuits.map(circuitName) : [exampleCircuitName(config.exampleBatch.testSize), payoutCircuitName(config.payoutBatch.testSize)];
+      const [{ runDemoCeremony }, { exampleCircuitName, payoutCircuitName, registrationCircuitName }] = await Promise.all([ceremonyLib(), circuitsLib()]);
+      const names = circuits.length > 0 ? circuits.map(circuitName)
+        : [exampleCircuitName(config.exampleBatch.testSize), registrationCircuitName(config.registrationBatch.testSize), payoutCircuitName(config.payoutBatch.testSize)];
       const done = [];
       for (const name of names) {
         const { transcript, transcriptPath } = await runDemoCeremony(name, { log });
         done.push({ circuit: name, transcriptPath, vkeyHash: transcript.vkeyHash });
         if (!json(cmd)) { printContributions(transcript.contributions); console.log(`transcript ${shown(transcriptPath)}; vkeyHash ${transcript.vkeyHash} pinned as key set "ceremony"`); }
       }
-      printResult(json(cmd), { ceremonies: done }, () => console.log(`run the demo on these keys: attribution-prover demo --keys ceremony --example-batch-size ${config.exampleBatch.testSize} --batch-size ${config.payoutBatch.testSize}`));
+      printResult(json(cmd), { ceremonies: done }, () => console.log(`run the demo on these keys: attribution-prover demo --keys ceremony --example-batch-size ${config.exampleBatch.testSize} --registration-batch-size ${config.registrationBatch.testSize} --batch-size ${config.payoutBatch.testSize}`));
     });
 }

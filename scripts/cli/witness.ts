@@ -23,7 +23,7 @@ export function registerWitness(program: Command): void {
       if ((p.examplesFile === undefined) === (fromScore === undefined)) throw new UsageError("witness needs --examples FILE (or \"examples\" in --config FILE) or --from-score DIR, one of them");
       const scored = fromScore === undefined ? undefined : (await import("../lib/epoch/score.ts")).readScoreOutput(fromScore);
       const options = {
-        ...(scored === undefined ? { examplesFile: p.examplesFile! } : { examplesFile: scored.examplesFile, modelHash: scored.modelHash, attribution: scored.attribution }), pool: p.pool, epoch: p.epoch, exampleBatchSize: p.exampleBatchSize, payoutBatchSize: p.payoutBatchSize,
+        ...(scored === undefined ? { examplesFile: p.examplesFile! } : { examplesFile: scored.examplesFile, modelHash: scored.modelHash, attribution: scored.attribution }), pool: p.pool, epoch: p.epoch, exampleBatchSize: p.exampleBatchSize, registrationBatchSize: p.registrationBatchSize, payoutBatchSize: p.payoutBatchSize,
         keySet: p.keySet, log, ...(p.outDir === undefined ? {} : { outDir: p.outDir }),
       };
       const [{ connectChain }, { readEpochInputs, witnessEpoch }] = await Promise.all([import("../lib/chain.ts"), import("../lib/epoch/witness.ts")]);
