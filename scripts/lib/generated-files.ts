@@ -24,7 +24,7 @@ pragma circom 2.1.9;
 
 include "../example_batch.circom";
 
-component main {public [r, rho]} = ExampleBatch(${batchSize}, ${exampleHashBits}, ${contributorIndexBits}, ${scoreBits}, ${config.hash.chainAbsorbWidth});
+component main {public [seed, rho]} = ExampleBatch(${batchSize}, ${exampleHashBits}, ${contributorIndexBits}, ${scoreBits}, ${config.hash.chainAbsorbWidth});
 `,
   };
 }
