@@ -3,4 +3,4 @@ pragma circom 2.1.9;
 
 include "../payout_batch.circom";
 
-component main {public [r, rho]} = PayoutBatch(31, 160, 64, 93, 16, 15);
+component main {public [seed, rho]} = PayoutBatch(31, 160, 64, 93, 16, 20, 15);

@@ -44,7 +44,7 @@ component main {public [seed, rho]} = RegistrationBatch(${batchSize}, ${config.r
 }
 
 function payoutMain(batchSize: number, config: ProtocolConfig): GeneratedFile {
-  const { addressBits, totalBits, poolBits, batchIndexBits } = config.widths;
+  const { addressBits, totalBits, poolBits, batchIndexBits, contributorIndexBits } = config.widths;
   return {
     path: join(PROJECT_ROOT, "circuits", "main", `${payoutCircuitName(batchSize)}.circom`),
     content: `// ${HEADER}
@@ -52,7 +52,7 @@ pragma circom 2.1.9;
 
 include "../payout_batch.circom";
 
-component main {public [r, rho]} = PayoutBatch(${batchSize}, ${addressBits}, ${totalBits}, ${poolBits}, ${batchIndexBits}, ${config.hash.chainAbsorbWidth});
+component main {public [seed, rho]} = PayoutBatch(${batchSize}, ${addressBits}, ${totalBits}, ${poolBits}, ${batchIndexBits}, ${contributorIndexBits}, ${config.hash.chainAbsorbWidth});
 `,
   };
 }
