@@ -3,4 +3,4 @@ pragma circom 2.1.9;
 
 include "../example_batch.circom";
 
-component main {public [seed, rho]} = ExampleBatch(56, 128, 20, 48, 15);
+component main {public [seed, rho]} = ExampleBatch(48, 128, 20, 48, 15);
