@@ -41,3 +41,34 @@ export {
 export { formatFixedPoint, toFixedPoint, MAX_EXPONENT, type ExtraDigits, type FixedPointOptions } from "./fixed-point.ts";
 export { ScoresFileError, type ScoresErrorCode, type ScoresField } from "./scores-file.ts";
 export { parseExamples, readExamplesFile, type ExampleClaim } from "./examples-file.ts";
+export {
+  ADDRESS_BITS,
+  COUNT_BITS,
+  HASH_BITS,
+  poseidonHash,
+  registrationCommitment,
+  RegistrationCommitmentError,
+  registrationDomain,
+  registryFold,
+  senderWord,
+  type RegistrationCommitmentErrorCode,
+  type RegistrationCommitmentInput,
+} from "./registration-commitment.ts";
+export {
+  buildRegistrationBatches,
+  carriedState,
+  foldOfEntries,
+  INITIAL_CARRY,
+  registrationDigestChallenge,
+  registrationInput,
+  registrationRows,
+  registrationValues,
+  registryEntries,
+  runRegistrationBatch,
+  type Registrant,
+  type RegistrationBatch,
+  type RegistrationCarry,
+  type RegistrationCircuitInput,
+  type RegistrationRow,
+  type RegistryEntry,
+} from "./registration-batches.ts";

@@ -42,9 +42,12 @@ export type RegistrationCommitmentErrorCode =
   | "COUNT_OUT_OF_RANGE"
   | "NOT_A_FIELD_ELEMENT"
   | "BAD_SENDER"
-  | "BAD_CHUNK";
+  | "BAD_CHUNK"
+  | "COUNT_MISMATCH"
+  | "COMMITMENT_REQUIRED"
+  | "COMMITMENT_MISMATCH";
 
-/** A list, count, salt, sender or chunk size that has no registration commitment. */
+/** A list, count, salt, sender or chunk size that has no registration commitment, or a registrant whose do not fit. */
 export class RegistrationCommitmentError extends Error {
   readonly code: RegistrationCommitmentErrorCode;
   constructor(code: RegistrationCommitmentErrorCode, message: string) {
