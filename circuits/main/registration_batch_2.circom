@@ -3,4 +3,4 @@ pragma circom 2.1.9;
 
 include "../registration_batch.circom";
 
-component main {public [seed, rho]} = RegistrationBatch(4, 12, 160, 32, 20);
+component main {public [seed, rho]} = RegistrationBatch(2, 12, 160, 32, 20);
