@@ -34,11 +34,12 @@ export function registerWitness(program: Command): void {
         // The model the epoch pays for joins its public record (its sha256 is the modelHash on chain).
         if (scored !== undefined) copyFileSync(scored.modelFile, join(dir, "model.onnx"));
         const value = {
-          dir, chainId: chain.chainId, chain: chain.description, examples: witness.exampleTable.length, contributors: witness.contributorTable.rows.length,
-          duplicates: witness.duplicates.length, exampleBatches: witness.exampleBatches.length, payoutBatches: witness.payoutBatches.length,
-          jobsFiles: [paths.exampleJobsFile, paths.payoutJobsFile],
+          dir, chainId: chain.chainId, chain: chain.description, claims: witness.claimTable.length, registrations: witness.payoutTable.rows.length,
+          excluded: witness.exclusionOrders, duplicates: witness.duplicates.length, seed: witness.seed,
+          exampleBatches: witness.exampleBatches.length, registrationBatches: witness.registrationBatches.length, payoutBatches: witness.payoutBatches.length,
+          jobsFiles: [paths.exampleJobsFile, paths.registrationJobsFile, paths.payoutJobsFile],
         };
-        printResult(flags.json, value, () => console.log(`epoch directory ${shown(dir)}: ${value.examples} examples, ${value.contributors} contributors, ${value.exampleBatches} example and ${value.payoutBatches} payout batches to prove
+        printResult(flags.json, value, () => console.log(`epoch directory ${shown(dir)}: ${value.claims} claims, ${value.registrations} registrations (${value.excluded.length} excluded), committed on chain; ${value.exampleBatches} claim, ${value.registrationBatches} registration and ${value.payoutBatches} payout batches to prove
 next: attribution-prover prove ${shown(dir)}`));
       } finally {
         await chain.close();
