@@ -156,7 +156,7 @@ const wholeEpoch: Record<string, { ms: number; proofs: number }> = {};
 if (values.epoch !== undefined) {
   const dir = values.epoch;
   const record = readEpochRecord(dir);
-  const epochProofs = record.exampleProofs.length + record.payoutProofs.length;
+  const epochProofs = record.proofs.example.length + record.proofs.registration.length + record.proofs.payout.length;
   const time = async (name: string, source: string | ChainSource, rpcUrl?: string) => {
     wholeEpoch[name] = { ms: (await verifyEpoch(source, { snarkjs: false, ...(rpcUrl === undefined ? {} : { rpcUrl }) })).ms, proofs: epochProofs };
   };

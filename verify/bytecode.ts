@@ -25,7 +25,7 @@ function trailerBytes(code: string): number {
  * Throws BYTECODE_MISMATCH unless `deployedCode` (0x hex, eth_getCode of `address`) is exactly the
  * runtime code generated from `keyText` for circuit instance `circuit`; `keyFile` names the key.
  */
-export function checkVerifierBytecode(kind: "example" | "payout", address: string, deployedCode: string, keyText: string, circuit: string, keyFile: string): void {
+export function checkVerifierBytecode(kind: "example" | "registration" | "payout", address: string, deployedCode: string, keyText: string, circuit: string, keyFile: string): void {
   const { runtime, immutables } = verifierRuntimeFor(JSON.parse(keyText) as Record<string, unknown>, verifierContractName(circuit));
   if (immutables > 0) throw new Error(`${verifierContractName(circuit)} has ${immutables} immutables: the whole-bytecode comparison would need them masked`);
   const deployed = deployedCode.toLowerCase();

@@ -1,14 +1,22 @@
 /**
  * Reads one epoch's on-chain side from a JSON-RPC node with minimal hand-written ABIs (no project
- * artifacts, so a skeptic needs nothing of the trainer's build): the settlement's immutables
- * (token, registry, both verifiers, batch sizes), its events (EpochOpened, every batch verified,
- * EpochFinalized, BatchReleased), the arguments of every submitExampleBatch / submitPayoutBatch
- * from the calldata of the transaction that emitted the batch event (claims, payout words,
- * proof; the words must hash to the event's wordsHash, what the contract stored for the release),
- * the registry's Registered events, every release with its payments (a token Transfer from the
- * settlement, or a PayoutDeferred credit where the transfer reverted and the payee must
- * withdraw()) and the runtime code of both verifiers. Nothing is checked here but the shape: chain.ts compares,
- * chain-record.ts rebuilds what the contract verified.
+ * artifacts, so a skeptic needs nothing of the trainer's build):
+ *   - the settlement's immutables (token, registry, the three verifiers and batch sizes) and the
+ *     registry's Poseidon, regDomain, F and m for the epoch, and the contract's own domain;
+ *   - the settlement's events of the epoch: EpochOpened, every EpochCommitted and
+ *     ExclusionContested in log order (a contest voids the commit before it; the live commit is
+ *     the last, with no contest after it), the three batch kinds verified, EpochFinalized,
+ *     BatchReleased, EpochForfeited;
+ *   - the arguments of every submitExampleBatch / submitRegistrationBatch / submitPayoutBatch
+ *     from the calldata of the transaction that emitted the batch event (claim, payout words,
+ *     proof); the event's chainOut (foldOut) must be the claim's, and the words must hash to
+ *     PayoutBatchVerified's wordsHash (what the contract stored for the release);
+ *   - the registry's Registered events (order, contributor, C_j, n and F after it);
+ *   - every release with its payments (a token Transfer from the settlement, or a PayoutDeferred
+ *     credit where the transfer reverted and the payee must withdraw()), and the runtime code of
+ *     the three verifiers.
+ * Nothing is checked here but the shape: chain.ts compares, chain-record.ts rebuilds what the
+ * contract verified.
  *
  * Submissions are owner-only and decoded from direct calls: a batch submitted through another
  * contract (an owner behind a smart account or a multisig) has calldata that is not a direct
@@ -25,28 +33,44 @@
  */
 import { Contract, Interface, type EventLog } from "ethers";
 import { EpochVerifyError } from "./epoch-errors.ts";
-import { packedWordsHash } from "./model/index.ts";
-import type { RecordedRegistration } from "./record.ts";
+import { packedWordsHash, type EpochCommit } from "./model/index.ts";
+import type { ByKind, RecordedContracts, RecordedRegistration } from "./record.ts";
 import { openProvider } from "./rpc.ts";
 
+const PROOF = "tuple(uint256[2] a, uint256[2][2] b, uint256[2] c) proof";
+const COMMIT = "tuple(uint256 commitExamples, uint256 commitPayouts, uint256 total, uint32 exampleBatches, uint32 registrationBatches, uint32 payoutBatches, bytes32 modelHash)";
 const SETTLEMENT_ABI = [
   "function token() view returns (address)",
   "function registry() view returns (address)",
   "function exampleVerifier() view returns (address)",
+  "function registrationVerifier() view returns (address)",
   "function payoutVerifier() view returns (address)",
   "function exampleBatchSize() view returns (uint256)",
+  "function registrationBatchSize() view returns (uint256)",
   "function payoutBatchSize() view returns (uint256)",
-  "function submitExampleBatch(uint64 epoch, uint32 batchIndex, tuple(uint256 chainOut, uint256 hashOut, uint256 scoreSum, uint256 rlcSum) claim, tuple(uint256[2] a, uint256[2][2] b, uint256[2] c) proof)",
-  "function submitPayoutBatch(uint64 epoch, uint32 batchIndex, tuple(uint256 chainOut, uint256 amountSum, uint256 rlcSum) claim, uint256[] words, tuple(uint256[2] a, uint256[2][2] b, uint256[2] c) proof)",
-  "event EpochOpened(uint64 indexed epoch, tuple(uint256 pool, uint256 total, uint32 exampleBatches, uint32 payoutBatches, uint256 commitExamples, uint256 commitContributors, bytes32 modelHash) params, uint256 domain, uint256 r)",
+  "function domain(uint64 epoch) view returns (uint256)",
+  `function submitExampleBatch(uint64 epoch, uint32 batchIndex, tuple(uint256 chainOut, uint256 hashOut, uint256 jOut, uint256 scoreSum, uint256 rlcSum, uint256 product) claim, ${PROOF})`,
+  `function submitRegistrationBatch(uint64 epoch, uint32 batchIndex, tuple(uint256 foldOut, uint256 nextJOut, uint256 openOut, uint256 stateOut, uint256 countOut, uint256 senderWordOut, uint256 product, uint256 rlcSum) claim, ${PROOF})`,
+  `function submitPayoutBatch(uint64 epoch, uint32 batchIndex, tuple(uint256 chainOut, uint256 amountSum, uint256 rlcSum) claim, uint256[] words, ${PROOF})`,
+  "event EpochOpened(uint64 indexed epoch, uint64 closesAt, uint256 pool, bytes32 validationCommitment)",
+  `event EpochCommitted(uint64 indexed epoch, ${COMMIT} params, uint32[] exclusion, uint256 seed, uint256 fold, uint32 registrants)`,
+  "event ExclusionContested(uint64 indexed epoch, uint32 order, uint256 commitment)",
   "event ExampleBatchVerified(uint64 indexed epoch, uint32 batchIndex, uint256 chainOut)",
+  "event RegistrationBatchVerified(uint64 indexed epoch, uint32 batchIndex, uint256 foldOut)",
   "event PayoutBatchVerified(uint64 indexed epoch, uint32 batchIndex, uint256 chainOut, bytes32 wordsHash)",
   "event EpochFinalized(uint64 indexed epoch, uint256 paid, uint256 dust)",
   "event BatchReleased(uint64 indexed epoch, uint32 batchIndex, uint256 paid)",
+  "event EpochForfeited(uint64 indexed epoch, uint256 burned)",
   "event PayoutDeferred(uint64 indexed epoch, address indexed payee, uint256 amount)",
   "event Withdrawn(address indexed payee, address indexed to, uint256 amount)",
 ];
-const REGISTRY_ABI = ["event Registered(uint64 indexed epoch, address indexed contributor, uint32 order, bytes32 examplesCommitment, uint32 exampleCount)"];
+const REGISTRY_ABI = [
+  "function poseidon() view returns (address)",
+  "function registrationDomain(uint64 epoch) view returns (uint256)",
+  "function registrationFold(uint64 epoch) view returns (uint256)",
+  "function registration(uint64 epoch) view returns (uint64 closesAt, uint32 count)",
+  "event Registered(uint64 indexed epoch, address indexed contributor, uint32 order, uint256 commitment, uint32 exampleCount, uint256 fold)",
+];
 const TOKEN_ABI = ["event Transfer(address indexed from, address indexed to, uint256 value)"];
 
 /** A Groth16 proof in the verifier's calldata encoding (b with its Fp2 coefficients swapped). */
@@ -56,16 +80,35 @@ export interface CalldataProof {
   readonly c: readonly [bigint, bigint];
 }
 
+/** submitExampleBatch's claim. */
 export interface ChainExampleBatch {
   readonly index: number;
   readonly txHash: string;
   readonly chainOut: bigint;
   readonly hashOut: bigint;
+  readonly jOut: bigint;
   readonly scoreSum: bigint;
+  readonly rlcSum: bigint;
+  readonly product: bigint;
+  readonly proof: CalldataProof;
+}
+
+/** submitRegistrationBatch's claim. */
+export interface ChainRegistrationBatch {
+  readonly index: number;
+  readonly txHash: string;
+  readonly foldOut: bigint;
+  readonly nextJOut: bigint;
+  readonly openOut: bigint;
+  readonly stateOut: bigint;
+  readonly countOut: bigint;
+  readonly senderWordOut: bigint;
+  readonly product: bigint;
   readonly rlcSum: bigint;
   readonly proof: CalldataProof;
 }
 
+/** submitPayoutBatch's claim and words. */
 export interface ChainPayoutBatch {
   readonly index: number;
   readonly txHash: string;
@@ -74,6 +117,25 @@ export interface ChainPayoutBatch {
   readonly rlcSum: bigint;
   readonly words: readonly bigint[];
   readonly proof: CalldataProof;
+}
+
+/** One EpochCommitted. */
+export interface ChainCommit {
+  readonly txHash: string;
+  readonly commit: EpochCommit;
+  readonly exclusion: readonly number[];
+  readonly seed: bigint;
+  readonly fold: bigint;
+  readonly registrants: number;
+  /** Voided by a later ExclusionContested. */
+  readonly contested: boolean;
+}
+
+/** One ExclusionContested: a receipt the trainer signed for an excluded registrant voided the commit. */
+export interface ChainContest {
+  readonly txHash: string;
+  readonly order: number;
+  readonly commitment: bigint;
 }
 
 /** One payment of a release: a token Transfer to the payee, or a PayoutDeferred credit it withdraws later. */
@@ -101,24 +163,34 @@ export interface ChainEpoch {
   readonly rpcUrl: string;
   readonly chainId: bigint;
   readonly epoch: bigint;
-  readonly contracts: { readonly token: string; readonly registry: string; readonly exampleVerifier: string; readonly payoutVerifier: string; readonly settlement: string };
-  readonly exampleBatchSize: number;
-  readonly payoutBatchSize: number;
+  readonly contracts: RecordedContracts;
+  readonly batchSizes: ByKind<number>;
+  /** settlement.domain(epoch) and registry.registrationDomain(epoch), as the contracts compute them. */
+  readonly domain: bigint;
+  readonly registrationDomain: bigint;
+  /** The registry's F and m of the epoch now (final once registration closed). */
+  readonly registry: { readonly fold: bigint; readonly count: number; readonly closesAt: bigint };
   /** EpochOpened. */
-  readonly opened: {
-    readonly pool: bigint; readonly total: bigint; readonly exampleBatches: number; readonly payoutBatches: number;
-    readonly commitExamples: bigint; readonly commitContributors: bigint; readonly modelHash: string; readonly domain: bigint; readonly r: bigint;
-  };
+  readonly opened: { readonly closesAt: bigint; readonly pool: bigint; readonly validationCommitment: string };
+  /** Every EpochCommitted in log order. */
+  readonly commits: readonly ChainCommit[];
+  readonly contests: readonly ChainContest[];
+  /** The live commit: the last EpochCommitted, when no ExclusionContested followed it. */
+  readonly commit?: ChainCommit;
   /** Verified batches in index order, with the arguments their transactions passed. */
   readonly exampleBatches: readonly ChainExampleBatch[];
+  readonly registrationBatches: readonly ChainRegistrationBatch[];
   readonly payoutBatches: readonly ChainPayoutBatch[];
   /** EpochFinalized, when the epoch was finalized. */
   readonly finalized?: { readonly paid: bigint; readonly dust: bigint };
+  /** EpochForfeited, when the pool was burned. */
+  readonly forfeited?: { readonly burned: bigint; readonly txHash: string };
+  /** The Registered events in order, excluded per the live commit's exclusion set. */
   readonly registrations: readonly RecordedRegistration[];
   /** Every BatchReleased of this epoch with its payments, in log order. */
   readonly releases: readonly ChainRelease[];
   /** eth_getCode of each verifier, lower-case 0x hex. */
-  readonly verifierCode: { readonly example: string; readonly payout: string };
+  readonly verifierCode: ByKind<string>;
 }
 
 const mismatch = (message: string, field: string): never => {
@@ -127,6 +199,9 @@ const mismatch = (message: string, field: string): never => {
 
 const pair = (v: readonly bigint[]) => [v[0]!, v[1]!] as const;
 const proofOf = (p: { a: bigint[]; b: bigint[][]; c: bigint[] }): CalldataProof => ({ a: pair(p.a), b: [pair(p.b[0]!), pair(p.b[1]!)], c: pair(p.c) });
+const logOrder = (a: EventLog, b: EventLog) => a.blockNumber - b.blockNumber || a.index - b.index;
+
+type BatchFunction = "submitExampleBatch" | "submitRegistrationBatch" | "submitPayoutBatch";
 
 /** Reads epoch `epoch` of the settlement contract `settlement` from the node at `rpcUrl`. */
 export async function readChainEpoch(rpcUrl: string, settlement: string, epoch: bigint): Promise<ChainEpoch> {
@@ -135,18 +210,47 @@ export async function readChainEpoch(rpcUrl: string, settlement: string, epoch: 
     const chainId = (await provider.getNetwork()).chainId;
     if ((await provider.getCode(settlement)) === "0x") mismatch(`no contract at ${settlement} on chain ${chainId}`, "settlement");
     const s = new Contract(settlement, SETTLEMENT_ABI, provider);
-    const [token, registry, exampleVerifier, payoutVerifier, exampleBatchSize, payoutBatchSize] = await Promise.all([
-      s.token!() as Promise<string>, s.registry!() as Promise<string>, s.exampleVerifier!() as Promise<string>, s.payoutVerifier!() as Promise<string>,
-      s.exampleBatchSize!() as Promise<bigint>, s.payoutBatchSize!() as Promise<bigint>,
+    const call = <T>(name: string, ...args: unknown[]) => s.getFunction(name)(...args) as Promise<T>;
+    const [token, registry, exampleVerifier, registrationVerifier, payoutVerifier, exampleBatchSize, registrationBatchSize, payoutBatchSize, domain] = await Promise.all([
+      call<string>("token"), call<string>("registry"), call<string>("exampleVerifier"), call<string>("registrationVerifier"), call<string>("payoutVerifier"),
+      call<bigint>("exampleBatchSize"), call<bigint>("registrationBatchSize"), call<bigint>("payoutBatchSize"), call<bigint>("domain", epoch),
     ]);
-    const events = async (name: string) => (await s.queryFilter(s.filters[name]!(epoch), 0)) as EventLog[];
+    const r = new Contract(registry, REGISTRY_ABI, provider);
+    const [poseidon, registrationDomain, registryFold, [closesAt, count]] = await Promise.all([
+      r.getFunction("poseidon")() as Promise<string>, r.getFunction("registrationDomain")(epoch) as Promise<bigint>,
+      r.getFunction("registrationFold")(epoch) as Promise<bigint>, r.getFunction("registration")(epoch) as Promise<[bigint, bigint]>,
+    ]);
+    const events = async (name: string) => ((await s.queryFilter(s.filters[name]!(epoch), 0)) as EventLog[]).sort(logOrder);
     const opened = await events("EpochOpened");
     if (opened.length !== 1) mismatch(`${opened.length} EpochOpened events for epoch ${epoch} at ${settlement}`, "EpochOpened");
-    const { params, domain, r } = opened[0]!.args;
+
+    // The commits and the contests, in log order: a contest voids the commit before it.
+    const lifecycle = [...(await events("EpochCommitted")), ...(await events("ExclusionContested"))].sort(logOrder);
+    const commits: ChainCommit[] = [];
+    const contests: ChainContest[] = [];
+    for (const e of lifecycle) {
+      if (e.eventName === "ExclusionContested") {
+        contests.push({ txHash: e.transactionHash, order: Number(e.args.order), commitment: e.args.commitment as bigint });
+        const last = commits.at(-1);
+        if (last) commits[commits.length - 1] = { ...last, contested: true };
+        continue;
+      }
+      const p = e.args.params;
+      commits.push({
+        txHash: e.transactionHash,
+        commit: {
+          commitExamples: p.commitExamples, commitPayouts: p.commitPayouts, total: p.total, exampleBatches: Number(p.exampleBatches),
+          registrationBatches: Number(p.registrationBatches), payoutBatches: Number(p.payoutBatches), modelHash: (p.modelHash as string).toLowerCase(),
+        },
+        exclusion: (e.args.exclusion as bigint[]).map(Number), seed: e.args.seed as bigint, fold: e.args.fold as bigint, registrants: Number(e.args.registrants), contested: false,
+      });
+    }
+    const live = commits.at(-1);
+    const commit = live && !live.contested ? live : undefined;
 
     // Each batch's arguments from the calldata of the transaction that emitted its event.
-    const calls = async (eventName: string, fn: "submitExampleBatch" | "submitPayoutBatch") => {
-      const byIndex = new Map<number, { txHash: string; args: ReturnType<Interface["decodeFunctionData"]>; wordsHash: unknown }>();
+    const calls = async (eventName: string, fn: BatchFunction, out: string) => {
+      const byIndex = new Map<number, { txHash: string; args: ReturnType<Interface["decodeFunctionData"]>; event: EventLog }>();
       for (const e of await events(eventName)) {
         const tx = await provider.getTransaction(e.transactionHash);
         let args;
@@ -156,39 +260,53 @@ export async function readChainEpoch(rpcUrl: string, settlement: string, epoch: 
         } catch (error) {
           return mismatch(`${eventName} of batch ${e.args.batchIndex} was emitted by transaction ${e.transactionHash}, which is not a direct ${fn} call to ${settlement} (${(error as Error).message})`, `${eventName}[${e.args.batchIndex}]`);
         }
-        byIndex.set(Number(e.args.batchIndex), { txHash: e.transactionHash, args, wordsHash: eventName === "PayoutBatchVerified" ? e.args.wordsHash : undefined });
+        const index = Number(e.args.batchIndex);
+        if (args.epoch !== epoch || Number(args.batchIndex) !== index) mismatch(`transaction ${e.transactionHash} submits batch ${args.batchIndex} of epoch ${args.epoch}, its ${eventName} says batch ${index} of epoch ${epoch}`, `${eventName}[${index}]`);
+        if (args.claim[out] !== e.args[out]) mismatch(`${eventName} of batch ${index} carries ${out} ${e.args[out]}, its calldata ${args.claim[out]}`, `${eventName}[${index}].${out}`);
+        byIndex.set(index, { txHash: e.transactionHash, args, event: e });
       }
       return [...byIndex.entries()].sort(([a], [b]) => a - b).map(([index, v]) => ({ index, ...v }));
     };
-    const exampleBatches = (await calls("ExampleBatchVerified", "submitExampleBatch")).map(({ index, txHash, args }): ChainExampleBatch => ({
-      index, txHash, chainOut: args.claim.chainOut, hashOut: args.claim.hashOut, scoreSum: args.claim.scoreSum, rlcSum: args.claim.rlcSum, proof: proofOf(args.proof),
+    const exampleBatches = (await calls("ExampleBatchVerified", "submitExampleBatch", "chainOut")).map(({ index, txHash, args: { claim, proof } }): ChainExampleBatch => ({
+      index, txHash, chainOut: claim.chainOut, hashOut: claim.hashOut, jOut: claim.jOut, scoreSum: claim.scoreSum, rlcSum: claim.rlcSum, product: claim.product, proof: proofOf(proof),
     }));
-    const payoutBatches = (await calls("PayoutBatchVerified", "submitPayoutBatch")).map(({ index, txHash, args, wordsHash }): ChainPayoutBatch => {
+    const registrationBatches = (await calls("RegistrationBatchVerified", "submitRegistrationBatch", "foldOut")).map(({ index, txHash, args: { claim, proof } }): ChainRegistrationBatch => ({
+      index, txHash, foldOut: claim.foldOut, nextJOut: claim.nextJOut, openOut: claim.openOut, stateOut: claim.stateOut, countOut: claim.countOut,
+      senderWordOut: claim.senderWordOut, product: claim.product, rlcSum: claim.rlcSum, proof: proofOf(proof),
+    }));
+    const payoutBatches = (await calls("PayoutBatchVerified", "submitPayoutBatch", "chainOut")).map(({ index, txHash, args, event }): ChainPayoutBatch => {
       const words = [...(args.words as bigint[])];
       // What the contract stored for the release: the words it will pay are these.
-      if (packedWordsHash(words) !== String(wordsHash).toLowerCase()) mismatch(`the words in transaction ${txHash} hash to ${packedWordsHash(words)}, its PayoutBatchVerified of batch ${index} stored ${wordsHash}`, `PayoutBatchVerified[${index}].wordsHash`);
+      const wordsHash = String(event.args.wordsHash).toLowerCase();
+      if (packedWordsHash(words) !== wordsHash) mismatch(`the words in transaction ${txHash} hash to ${packedWordsHash(words)}, its PayoutBatchVerified of batch ${index} stored ${wordsHash}`, `PayoutBatchVerified[${index}].wordsHash`);
       return { index, txHash, chainOut: args.claim.chainOut, amountSum: args.claim.amountSum, rlcSum: args.claim.rlcSum, words, proof: proofOf(args.proof) };
     });
 
     const finalizedEvents = await events("EpochFinalized");
+    const forfeitedEvents = await events("EpochForfeited");
     const releases = await releasesOf(await events("BatchReleased"), s.interface, provider, settlement, token, epoch);
-    const registryContract = new Contract(registry, REGISTRY_ABI, provider);
-    const registrations = ((await registryContract.queryFilter(registryContract.filters.Registered!(epoch), 0)) as EventLog[])
-      .map((e) => ({ contributor: BigInt(e.args.contributor as string), order: Number(e.args.order), commitment: e.args.examplesCommitment as string, count: Number(e.args.exampleCount) }))
-      .sort((a, b) => a.order - b.order);
-    const [exampleCode, payoutCode] = await Promise.all([provider.getCode(exampleVerifier), provider.getCode(payoutVerifier)]);
+    const excluded = new Set(commit?.exclusion ?? []);
+    const registrations = ((await r.queryFilter(r.filters.Registered!(epoch), 0)) as EventLog[])
+      .sort(logOrder)
+      .map((e): RecordedRegistration => ({
+        order: Number(e.args.order), contributor: BigInt(e.args.contributor as string), commitment: e.args.commitment as bigint, count: Number(e.args.exampleCount),
+        excluded: excluded.has(Number(e.args.order)), fold: e.args.fold as bigint,
+      }));
+    const [exampleCode, registrationCode, payoutCode] = await Promise.all([provider.getCode(exampleVerifier), provider.getCode(registrationVerifier), provider.getCode(payoutVerifier)]);
+    const o = opened[0]!.args;
     return {
       rpcUrl, chainId, epoch,
-      contracts: { token, registry, exampleVerifier, payoutVerifier, settlement },
-      exampleBatchSize: Number(exampleBatchSize), payoutBatchSize: Number(payoutBatchSize),
-      opened: {
-        pool: params.pool, total: params.total, exampleBatches: Number(params.exampleBatches), payoutBatches: Number(params.payoutBatches),
-        commitExamples: params.commitExamples, commitContributors: params.commitContributors, modelHash: (params.modelHash as string).toLowerCase(), domain, r,
-      },
-      exampleBatches, payoutBatches,
+      contracts: { token, poseidon, registry, exampleVerifier, registrationVerifier, payoutVerifier, settlement },
+      batchSizes: { example: Number(exampleBatchSize), registration: Number(registrationBatchSize), payout: Number(payoutBatchSize) },
+      domain, registrationDomain,
+      registry: { fold: registryFold, count: Number(count), closesAt },
+      opened: { closesAt: o.closesAt as bigint, pool: o.pool as bigint, validationCommitment: (o.validationCommitment as string).toLowerCase() },
+      commits, contests, ...(commit ? { commit } : {}),
+      exampleBatches, registrationBatches, payoutBatches,
       ...(finalizedEvents.length === 1 ? { finalized: { paid: finalizedEvents[0]!.args.paid as bigint, dust: finalizedEvents[0]!.args.dust as bigint } } : {}),
+      ...(forfeitedEvents.length === 1 ? { forfeited: { burned: forfeitedEvents[0]!.args.burned as bigint, txHash: forfeitedEvents[0]!.transactionHash } } : {}),
       registrations, releases,
-      verifierCode: { example: exampleCode.toLowerCase(), payout: payoutCode.toLowerCase() },
+      verifierCode: { example: exampleCode.toLowerCase(), registration: registrationCode.toLowerCase(), payout: payoutCode.toLowerCase() },
     };
   } finally {
     provider.destroy();

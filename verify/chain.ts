@@ -2,43 +2,49 @@
  * The chain check: a record (an epoch directory, or the chain itself) compared with the chain as
  * chain-read.ts read it. The deployed verifiers are compared byte for byte in the vkeys check
  * (bytecode.ts), before any proof is trusted; this compares the rest:
- *   - chain id, and the token, registry and verifiers the settlement contract actually calls
- *     (its immutables) with the record's contract addresses, else CHAIN_MISMATCH;
- *   - EpochOpened: domain, r, pool, S, both commitments, batch counts, model hash;
- *   - every verified batch: the proof in its transaction's calldata and the public signals the
- *     contract verified it against (rebuilt by chain-record.ts) equal the record's proof file;
- *   - the payout words equal the contributor table's (address, reward) rows, else PAYOUT_MISMATCH;
- *   - the registry's Registered events equal the registrations the policy was run on;
+ *   - chain id, and the token, registry, Poseidon and the three verifiers the contracts actually
+ *     call (their immutables) with the record's contract addresses, else CHAIN_MISMATCH;
+ *   - the contracts' own domain and regDomain; EpochOpened's pool; the registry's F and m now;
+ *   - the live EpochCommitted (the last one; an ExclusionContested after it leaves none): the
+ *     commit, the exclusion set, the seed, F and m, else CHAIN_MISMATCH; no EpochForfeited;
+ *   - every verified batch of the three kinds: the proof in its transaction's calldata, the public
+ *     values the contract carried and received, and the public signals it verified (rebuilt by
+ *     chain-record.ts) equal the record's;
+ *   - the payout words equal the payout table's (address, reward) rows, row j = registration j,
+ *     else PAYOUT_MISMATCH;
+ *   - the registry's Registered events (order, sender, C_j, n) equal registrations.json;
  *   - every release, whoever sent it (an EOA, a forwarder, a multisig): its payments (the token's
  *     Transfers from the settlement and the PayoutDeferred credits of that release, chain-read.ts)
- *     are exactly the non-zero (payee, reward) of its batch's verified words, each once, and its
- *     BatchReleased paid is their sum, else PAYOUT_MISMATCH naming the batch (the contract pays
- *     only the words whose hash it stored at submitPayoutBatch: the release calldata is not read);
- *   - EpochFinalized's dust; the payments of this epoch's releases pay each payee with a positive
- *     reward exactly once, exactly its reward, by a token Transfer or a PayoutDeferred credit
- *     (the pull fallback: a payee whose transfer reverts withdraws later), and nobody else (paid
- *     amounts, not balances), else PAYOUT_MISMATCH.
+ *     are exactly the non-zero (payee, reward) words of its batch, each once (an address with two
+ *     rows is paid twice), and its BatchReleased paid is their sum, else PAYOUT_MISMATCH naming the
+ *     batch (the contract pays only the words whose hash it stored at submitPayoutBatch: the
+ *     release calldata is not read);
+ *   - EpochFinalized's dust; the payments of this epoch's releases pay each payout row with a
+ *     positive reward exactly once, exactly its reward, by a token Transfer or a PayoutDeferred
+ *     credit (the pull fallback: a payee whose transfer reverts withdraws later), and nobody else
+ *     (paid amounts, not balances), else PAYOUT_MISMATCH.
  * For a record read from the chain the event comparisons hold by construction; the transfers and
  * the dust still check the payouts against the proven words.
  */
 import type { ProtocolConfig } from "../config/index.ts";
 import { EpochVerifyError } from "./epoch-errors.ts";
 import type { CheckResult } from "./epoch.ts";
-import type { ChainEpoch, ChainPayment } from "./chain-read.ts";
-import { chainProofs } from "./chain-record.ts";
-import type { PublicRecord } from "./record.ts";
+import type { ChainEpoch } from "./chain-read.ts";
+import { chainProofs, liveCommit } from "./chain-record.ts";
+import { CIRCUIT_KINDS, type PublicRecord, type RecordedPayee } from "./record.ts";
 
-const mismatch = (message: string, field: string, file = "chain"): never => {
-  throw new EpochVerifyError("CHAIN_MISMATCH", "chain", message, { file, field });
+const mismatch = (message: string, field: string, file = "chain", row?: number): never => {
+  throw new EpochVerifyError("CHAIN_MISMATCH", "chain", message, { file, field, ...(row === undefined ? {} : { row }) });
 };
-const same = (a: readonly unknown[], b: readonly unknown[]) => JSON.stringify(a) === JSON.stringify(b);
+const same = (a: unknown, b: unknown) => JSON.stringify(a, (_k, v) => (typeof v === "bigint" ? v.toString() : v)) === JSON.stringify(b, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+const hex40 = (v: bigint) => `0x${v.toString(16).padStart(40, "0")}`;
 
-/** Throws CHAIN_MISMATCH unless the record names the contracts the settlement calls, on the same chain. */
+/** Throws CHAIN_MISMATCH unless the record names the contracts the settlement and registry call, on the same chain. */
 export function checkChainIdentity(record: PublicRecord, chain: ChainEpoch): void {
   if (chain.chainId !== record.chainId) mismatch(`${chain.rpcUrl} is chain ${chain.chainId}, the record is of chain ${record.chainId}`, "chainId");
-  for (const name of ["token", "registry", "exampleVerifier", "payoutVerifier", "settlement"] as const) {
+  for (const name of ["token", "poseidon", "registry", "exampleVerifier", "registrationVerifier", "payoutVerifier", "settlement"] as const) {
     if (chain.contracts[name].toLowerCase() !== record.contracts[name].toLowerCase()) {
-      mismatch(`the settlement's ${name} is ${chain.contracts[name]}, the record names ${record.contracts[name]}`, `contracts.${name}`, "epoch.json");
+      mismatch(`the ${name === "poseidon" ? "registry's" : "settlement's"} ${name} is ${chain.contracts[name]}, the record names ${record.contracts[name]}`, `contracts.${name}`, "epoch.json");
     }
   }
 }
@@ -46,61 +52,82 @@ export function checkChainIdentity(record: PublicRecord, chain: ChainEpoch): voi
 /** Compares `record` with `chain`; throws the first EpochVerifyError. */
 export function compareWithChain(record: PublicRecord, chain: ChainEpoch, config: Pick<ProtocolConfig, "widths">): CheckResult {
   checkChainIdentity(record, chain);
-  const o = chain.opened;
+  if (chain.forfeited) mismatch(`epoch ${chain.epoch} was forfeited on chain (tx ${chain.forfeited.txHash}): its pool of ${chain.forfeited.burned} was burned`, "EpochForfeited");
+  const live = liveCommit(chain);
   const expected: [string, unknown, unknown][] = [
-    ["domain", o.domain, record.domain], ["r", o.r, record.r], ["pool", o.pool, record.pool], ["total", o.total, record.total],
-    ["commitExamples", o.commitExamples, record.commitExamples], ["commitContributors", o.commitContributors, record.commitContributors],
-    ["exampleBatches", o.exampleBatches, record.exampleProofs.length], ["payoutBatches", o.payoutBatches, record.payoutProofs.length],
-    ["modelHash", o.modelHash, record.modelHash.toLowerCase()],
+    ["domain", chain.domain, record.domain], ["registrationDomain", chain.registrationDomain, record.registrationDomain], ["EpochOpened.pool", chain.opened.pool, record.pool],
+    ["EpochCommitted.params", live.commit, record.commit], ["EpochCommitted.exclusion", live.exclusion, record.exclusion], ["EpochCommitted.seed", live.seed, record.seed],
+    ["EpochCommitted.fold", live.fold, record.fold], ["EpochCommitted.registrants", live.registrants, record.registrants],
+    ["registrationFold", chain.registry.fold, record.fold], ["registration.count", chain.registry.count, record.registrants],
   ];
-  for (const [field, onChain, recorded] of expected) if (onChain !== recorded) mismatch(`EpochOpened ${field} is ${onChain}, the record has ${recorded}`, `EpochOpened.${field}`);
+  for (const [field, onChain, recorded] of expected) {
+    if (!same(onChain, recorded)) mismatch(`${field} is ${JSON.stringify(onChain, (_k, v) => (typeof v === "bigint" ? v.toString() : v))} on chain, the record has ${JSON.stringify(recorded, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`, field, "epoch.json");
+  }
 
   const rebuilt = chainProofs(chain, config);
-  for (const [name, recorded, onChain] of [["ExampleBatchVerified", record.exampleProofs, rebuilt.exampleProofs], ["PayoutBatchVerified", record.payoutProofs, rebuilt.payoutProofs]] as const) {
-    for (const p of recorded) {
-      const c = onChain.find((x) => x.index === p.index);
-      if (!c) mismatch(`${name}: batch ${p.index} (${p.file}) was never verified on chain`, `${name}[${p.index}]`, p.file);
+  const eventName = { example: "ExampleBatchVerified", registration: "RegistrationBatchVerified", payout: "PayoutBatchVerified" } as const;
+  for (const kind of CIRCUIT_KINDS) {
+    for (const p of record.proofs[kind]) {
+      const c = rebuilt.proofs[kind].find((x) => x.index === p.index);
+      if (!c) mismatch(`${eventName[kind]}: batch ${p.index} (${p.file}) was never verified on chain`, `${eventName[kind]}[${p.index}]`, p.file);
       const signals = (p.json.publicSignals as unknown[]).map(String);
-      if (!same(signals, c!.json.publicSignals as string[])) {
-        mismatch(`${c!.file} verified public signals ${JSON.stringify(c!.json.publicSignals)}, ${p.file} has ${JSON.stringify(signals)}`, "publicSignals", p.file);
-      }
+      if (!same(signals, c!.json.publicSignals)) mismatch(`${c!.file} verified public signals ${JSON.stringify(c!.json.publicSignals)}, ${p.file} has ${JSON.stringify(signals)}`, "publicSignals", p.file);
       const proof = p.json.proof as Record<string, unknown>;
       const chainProof = c!.json.proof as Record<string, unknown>;
-      if (!["pi_a", "pi_b", "pi_c"].every((k) => same(proof?.[k] as unknown[], chainProof[k] as unknown[]))) mismatch(`${c!.file} carries another proof than ${p.file}`, "proof", p.file);
+      if (!["pi_a", "pi_b", "pi_c"].every((k) => same(proof?.[k], chainProof[k]))) mismatch(`${c!.file} carries another proof than ${p.file}`, "proof", p.file);
     }
+    record.batches[kind].forEach((b, i) => {
+      const onChain = rebuilt.batches[kind][i];
+      const { words: _w, ...values } = b as typeof b & { words?: unknown };
+      const { words: _c, ...chainValues } = (onChain ?? {}) as typeof b & { words?: unknown };
+      if (!same(values, chainValues)) mismatch(`${kind} batch ${i}: the values the contract carried and received ${JSON.stringify(chainValues, (_k, v) => (typeof v === "bigint" ? v.toString() : v))} are not the record's`, `${kind}Batches[${i}]`, "epoch.json");
+    });
   }
-  rebuilt.payees.forEach((w, i) => {
-    const row = record.payees[i];
-    if (row?.address !== w.address || row.reward !== w.reward) {
-      throw new EpochVerifyError("PAYOUT_MISMATCH", "chain", `payout word ${i} pays ${w.reward} to 0x${w.address.toString(16).padStart(40, "0")}, contributors.json row ${i} says ${row?.reward} to ${row ? `0x${row.address.toString(16).padStart(40, "0")}` : "nobody"}`, { file: "contributors.json", row: i, field: "reward", expected: String(w.reward), got: String(row?.reward) });
-    }
-  });
-  if (rebuilt.payees.length !== record.payees.length) mismatch(`the payout words name ${rebuilt.payees.length} payees, the record ${record.payees.length}`, "words", "contributors.json");
+  comparePayees(rebuilt.payees, record.payees);
 
-  const regs = [...record.registrations].sort((a, b) => a.order - b.order);
-  if (chain.registrations.length !== regs.length) mismatch(`${chain.registrations.length} Registered events, the record has ${regs.length} registrations`, "Registered", "registrations.json");
+  if (chain.registrations.length !== record.registrations.length) mismatch(`${chain.registrations.length} Registered events, the record has ${record.registrations.length} registrations`, "Registered", "registrations.json");
   chain.registrations.forEach((e, i) => {
-    const x = regs[i]!;
-    if (e.contributor !== x.contributor || e.order !== x.order || e.commitment !== x.commitment || e.count !== x.count) {
-      throw new EpochVerifyError("CHAIN_MISMATCH", "chain", `Registered event of order ${e.order} differs from registrations.json`, { file: "registrations.json", row: i, field: "contributor" });
+    const x = record.registrations[i]!;
+    for (const field of ["order", "contributor", "commitment", "count", "excluded"] as const) {
+      if (e[field] !== x[field]) mismatch(`the Registered event of order ${e.order} has ${field} ${String(e[field])}${field === "excluded" ? " (the live commit's exclusion set)" : ""}, registrations.json row ${i} ${String(x[field])}`, field, "registrations.json", i);
     }
   });
 
   if (chain.finalized && chain.finalized.dust !== record.dust) mismatch(`EpochFinalized dust is ${chain.finalized.dust}, the record's is ${record.dust}`, "EpochFinalized.dust");
   checkReleases(chain, config);
   checkPayments(record, chain);
+  const voided = chain.commits.length - 1;
   return {
     check: "chain", status: "pass",
-    detail: `chain ${chain.chainId}: EpochOpened, ${chain.exampleBatches.length + chain.payoutBatches.length} verified batches (calldata proofs and signals), ${rebuilt.payees.length} payout words, ${chain.registrations.length} registrations, every payment (Transfer or PayoutDeferred) of ${chain.releases.length} releases pays its batch's words and matches the record`,
+    detail: `chain ${chain.chainId}: contracts, domains, EpochOpened, the live EpochCommitted${voided > 0 ? ` (${voided} earlier commit${voided > 1 ? "s" : ""} voided by ExclusionContested)` : ""}, ${CIRCUIT_KINDS.map((k) => chain[`${k}Batches`].length).reduce((a, b) => a + b)} verified batches (calldata proofs, values and signals), ${rebuilt.payees.length} payout words, ${chain.registrations.length} registrations, every payment (Transfer or PayoutDeferred) of ${chain.releases.length} releases pays its batch's words and matches the record${chain.finalized ? "" : "; not finalized yet"}`,
   };
 }
 
-const hex40 = (v: bigint) => `0x${v.toString(16).padStart(40, "0")}`;
+/** The payout words rebuilt from the chain equal the record's rows (row j = registration j). */
+function comparePayees(onChain: readonly RecordedPayee[], recorded: readonly RecordedPayee[]): void {
+  const rows = new Map(recorded.map((p) => [p.j, p]));
+  for (const w of onChain) {
+    const row = rows.get(w.j);
+    rows.delete(w.j);
+    if (row?.address !== w.address || row.reward !== w.reward) {
+      throw new EpochVerifyError("PAYOUT_MISMATCH", "chain", `payout word ${w.j} pays ${w.reward} to ${hex40(w.address)}, contributors.json row ${w.j} says ${row?.reward} to ${row ? hex40(row.address) : "nobody"}`, { file: "contributors.json", row: w.j, field: "reward", expected: String(w.reward), got: String(row?.reward) });
+    }
+  }
+  const left = [...rows.values()].find((p) => p.address !== 0n || p.reward !== 0n);
+  if (left) throw new EpochVerifyError("PAYOUT_MISMATCH", "chain", `contributors.json row ${left.j} pays ${left.reward} to ${hex40(left.address)}, no payout word does`, { file: "contributors.json", row: left.j, field: "address" });
+}
+
+/** A multiset of (payee, amount), counted. */
+function countOf(items: Iterable<{ payee: bigint; amount: bigint }>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const { payee, amount } of items) counts.set(`${payee}:${amount}`, (counts.get(`${payee}:${amount}`) ?? 0) + 1);
+  return counts;
+}
 
 /**
  * Each release paid exactly its batch's verified words: every word with a payee and a non-zero
- * reward once, by a Transfer or a PayoutDeferred credit, nothing else, and BatchReleased's paid is
- * their sum. Each batch is released at most once.
+ * reward once (two words of one address, two payments), by a Transfer or a PayoutDeferred credit,
+ * nothing else, and BatchReleased's paid is their sum. Each batch is released at most once.
  */
 function checkReleases(chain: ChainEpoch, config: Pick<ProtocolConfig, "widths">): void {
   const addressBits = BigInt(config.widths.addressBits);
@@ -115,48 +142,50 @@ function checkReleases(chain: ChainEpoch, config: Pick<ProtocolConfig, "widths">
     if (!batch) mismatch(`BatchReleased of batch ${k} (tx ${release.txHash}): no payout batch ${k} was verified`, `BatchReleased[${k}]`);
     if (released.has(k)) mismatch(`payout batch ${k} was released twice (again in tx ${release.txHash})`, `BatchReleased[${k}]`);
     released.add(k);
-    const due = new Map<bigint, bigint>();
-    for (const word of batch!.words) {
-      const payee = word & addressMask;
-      const reward = word >> addressBits;
-      if (payee !== 0n && reward !== 0n) due.set(payee, reward);
-    }
-    const sum = [...due.values()].reduce((a, b) => a + b, 0n);
-    const paidTo = new Set<bigint>();
+    const words = batch!.words.map((word) => ({ payee: word & addressMask, amount: word >> addressBits })).filter((w) => w.payee !== 0n && w.amount !== 0n);
+    const due = countOf(words);
+    const sum = words.reduce((a, w) => a + w.amount, 0n);
     for (const p of release.payments) {
-      if (paidTo.has(p.payee)) fail(`paid ${hex40(p.payee)} twice (again ${p.kind} ${p.amount}), once is its due`, `release[${k}].payments`, String(p.amount));
-      const reward = due.get(p.payee);
-      if (reward === undefined) fail(`paid ${p.amount} to ${hex40(p.payee)} (${p.kind}), whom its words do not pay`, `release[${k}].payments`, String(p.amount), "0");
-      if (p.amount !== reward) fail(`paid ${p.amount} to ${hex40(p.payee)} (${p.kind}), its word pays ${reward}`, `release[${k}].payments`, String(p.amount), String(reward));
-      paidTo.add(p.payee);
-      due.delete(p.payee);
+      const key = `${p.payee}:${p.amount}`;
+      const left = due.get(key) ?? 0;
+      if (left === 0) {
+        const owed = words.filter((w) => w.payee === p.payee).map((w) => String(w.amount));
+        fail(owed.length === 0 ? `paid ${p.amount} to ${hex40(p.payee)} (${p.kind}), whom its words do not pay` : `paid ${p.amount} to ${hex40(p.payee)} (${p.kind}), its words pay it ${owed.join(" + ")}, each once`, `release[${k}].payments`, String(p.amount), owed.join("+") || "0");
+      }
+      due.set(key, left - 1);
     }
-    if (due.size > 0) {
-      const [payee, reward] = [...due.entries()][0]!;
-      fail(`paid nothing to ${hex40(payee)}, its word pays ${reward}${due.size > 1 ? ` (and ${due.size - 1} more unpaid)` : ""}`, `release[${k}].payments`, "0", String(reward));
+    const unpaid = [...due.entries()].find(([, n]) => n > 0);
+    if (unpaid) {
+      const [payee, amount] = unpaid[0].split(":").map(BigInt) as [bigint, bigint];
+      fail(`paid nothing to ${hex40(payee)} for its word of ${amount}`, `release[${k}].payments`, "0", String(amount));
     }
     if (release.paid !== sum) fail(`emitted BatchReleased paid ${release.paid}, its words pay ${sum}`, `release[${k}].paid`, String(release.paid), String(sum));
   }
 }
 
 /**
- * Every payee with a positive reward got exactly one payment of exactly its reward, a Transfer or
- * a PayoutDeferred credit (never both: that would pay it twice), and nobody else was paid.
+ * Every payout row with a positive reward got exactly one payment of exactly its reward, a
+ * Transfer or a PayoutDeferred credit (never both: that would pay it twice), and nobody else was
+ * paid. An address with several rows gets one payment per row.
  */
 function checkPayments(record: PublicRecord, chain: ChainEpoch): void {
-  const byPayee = new Map<bigint, ChainPayment[]>();
-  for (const p of chain.releases.flatMap((r) => r.payments)) byPayee.set(p.payee, [...(byPayee.get(p.payee) ?? []), p]);
-  record.payees.forEach((row, i) => {
-    const got = byPayee.get(row.address) ?? [];
-    byPayee.delete(row.address);
-    const where = { file: "contributors.json", row: i, field: "reward", expected: String(row.reward) };
-    if (got.length > (row.reward > 0n ? 1 : 0)) {
-      throw new EpochVerifyError("PAYOUT_MISMATCH", "chain", `${hex40(row.address)} (contributors.json row ${i}) was paid ${got.length} times (${got.map((p) => `${p.kind} ${p.amount}`).join(", ")}), once is its due`, { ...where, got: got.map((p) => String(p.amount)).join("+") });
+  if (chain.releases.length === 0) return;
+  const paid = countOf(chain.releases.flatMap((r) => r.payments));
+  record.payees.forEach((row) => {
+    if (row.reward === 0n) return;
+    const key = `${row.address}:${row.reward}`;
+    const n = paid.get(key) ?? 0;
+    const released = chain.releases.some((r) => r.batchIndex === Math.floor(row.j / record.batchSizes.payout));
+    if (n === 0) {
+      if (!released) return; // its batch is not released yet
+      throw new EpochVerifyError("PAYOUT_MISMATCH", "chain", `the settlement paid contributors.json row ${row.j} (${hex40(row.address)}) nothing of its reward ${row.reward}`, { file: "contributors.json", row: row.j, field: "reward", expected: String(row.reward), got: "0" });
     }
-    const amount = got[0]?.amount ?? 0n;
-    if (amount !== row.reward) {
-      throw new EpochVerifyError("PAYOUT_MISMATCH", "chain", `the settlement paid ${amount} to contributors.json row ${i}${got[0] ? ` (${got[0].kind})` : ""}, its reward is ${row.reward}`, { ...where, got: String(amount) });
-    }
+    paid.set(key, n - 1);
   });
-  if (byPayee.size > 0) mismatch(`the settlement paid ${byPayee.size} address(es) outside the contributor table, first ${hex40([...byPayee.keys()][0]!)}`, "Transfer");
+  const extra = [...paid.entries()].find(([, n]) => n > 0);
+  if (extra) {
+    const [payee, amount] = extra[0].split(":");
+    throw new EpochVerifyError("PAYOUT_MISMATCH", "chain", `the settlement paid ${amount} to ${hex40(BigInt(payee!))} (${extra[1]} time(s)) beyond the payout table's rows`, { file: "chain", field: "Transfer", got: amount! });
+  }
 }
+

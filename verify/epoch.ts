@@ -1,37 +1,44 @@
 /**
- * Re-verifies a settled epoch from its public record, trusting neither the trainer nor the
- * prover's code nor snarkjs alone. The record comes from one of two sources, and the same checks
- * run on either: an epoch directory (record.ts), or the chain alone (chain-read.ts and
- * chain-record.ts rebuild every proof, its public signals and the payout words from the
- * settlement's events and calldata). Checks, in order; the first failure throws an
+ * Re-verifies a settled epoch from its public record (docs/soundness-ii.md), trusting neither the
+ * trainer nor the prover's code nor snarkjs alone. The record comes from one of two sources, and
+ * the same checks run on either: an epoch directory (record.ts), or the chain alone (chain-read.ts
+ * and chain-record.ts rebuild every proof, every batch's public values and signals and the payout
+ * words from the settlement's events and calldata). Checks, in order; the first failure throws an
  * EpochVerifyError naming the check, file, table row and field (epoch-errors.ts):
- *   1. vkeys: each verification key file's sha256 equals epoch.json's, every proof file's, and
- *      for the ceremony key set the pin in config/pinned-keys.json (dev keys are pinned nowhere);
- *      with a chain, each deployed verifier equals, byte for byte, the verifier compiled from its
- *      key (bytecode.ts): only then do the proofs below say anything about what the chain checked;
+ *   1. vkeys: each of the three verification key files' sha256 (claim, registration and payout
+ *      batches) equals epoch.json's, every proof file's, and for the ceremony key set the pin in
+ *      config/pinned-keys.json (dev keys are pinned nowhere); with a chain, each deployed verifier
+ *      equals, byte for byte, the verifier compiled from its key (bytecode.ts): only then do the
+ *      proofs below say anything about what the chain checked;
  *   2. proofs: every proof checked by the noble verifier (groth16.ts) AND by snarkjs; a noble
  *      rejection (malformed or failing pairing) is decisive; different verdicts are a failure;
- *   3. commitments (check-commitments.ts): the domain recomputed from chain id, settlement
- *      contract and epoch; both tables re-committed (Poseidon chains) batch by batch and each
- *      batch's public signals [chainOut, digest, r, rho] compared with its proof file's; both
- *      commitments and r compared. From the chain (no tables): domain, r, every proof's r, and
- *      both commitments = the last batches' chainOut;
- *   4. policy (check-policy.ts): the claims rebuilt from the example table and the dedup
- *      evidence, checked against the registrations (count and commitment), and the reward policy
- *      (earliest registrant credited, clip, sum, floor split) re-run: both tables and the evidence
- *      must come out as recorded. From the chain: partial (payees = registrants, in address order).
+ *   3. commitments (check-commitments.ts): both domains; the seed drawn again from the commit
+ *      (chains, S, batch counts, model hash), F, m, the exclusion set and the pool; every batch's
+ *      carried values, rho, digest and public signals [chainOut, digest, seed, rho]; the chains
+ *      end at the commit, the registration fold at the registry's F; sums = S; both identities on
+ *      the batch values. With the tables: the claim and payout tables re-committed and the
+ *      registration table rebuilt batch by batch, every value compared. From the chain: partial;
+ *   4. policy (check-policy.ts): each kept registration's claims re-hash to its C_j with its
+ *      sender and salt, F re-folds, the exclusion set is the registrations marked excluded (no
+ *      claims, zero rows), and the reward policy (earliest registrant credited, clip, sum per
+ *      registration, floor split) re-run gives the three tables and the evidence as recorded;
+ *      both identities on the tables. From the chain: partial (payout word j pays registration
+ *      j's sender, excluded ones 0, F re-folded from the Registered events);
  * Checks 3 and 4 and the chain's signals run on verify/model/, the skeptic's own model written
  * apart from the prover's witness/ (no import of witness/ or prover/ under verify/): a bug there
  * is caught, not reproduced;
- *   5. payouts: each contributor's recorded on-chain balance after release (settlement.json)
- *      equals its reward, and the contract keeps exactly the dust. These are balances: they are
- *      the paid amounts only if contributors held no $OPEN before (true of a fresh demo chain).
- *      The paid amounts themselves are the chain check's Transfer comparison;
+ *   5. payouts: each address's recorded on-chain balance after release (settlement.json) equals
+ *      the sum of its rows' rewards (an address that registered twice has two rows), and the
+ *      contract keeps exactly the dust. These are balances: they are the paid amounts only if
+ *      contributors held no $OPEN before (true of a fresh demo chain). The paid amounts themselves
+ *      are the chain check's Transfer comparison;
  *   6. validation: the revealed validation set is the committed one and no paid example copies
  *      it (validation.ts; near copies with the data, the chain's reveal with --rpc);
  *   7. scores: with scoresFile, every claim and fixed-point score equals the given examples file
  *      exactly (scores.ts); with data and model, the scores are recomputed (recompute.ts);
- *   8. chain (with a chain): events, calldata proofs, payout words and transfers (chain.ts).
+ *   8. chain (with a chain): EpochOpened, the live EpochCommitted (after any ExclusionContested),
+ *      no EpochForfeited, calldata proofs and values of the three batch kinds, the Registered
+ *      events, payout words and transfers (chain.ts).
  */
 import * as snarkjs from "snarkjs";
 import type { Groth16Proof } from "snarkjs";
@@ -41,12 +48,13 @@ import { checkVerifierBytecode } from "./bytecode.ts";
 import { compareWithChain, checkChainIdentity } from "./chain.ts";
 import { checkCommitments } from "./check-commitments.ts";
 import { checkPolicy } from "./check-policy.ts";
+import { contributorView, type ContributorView } from "./contributor.ts";
 import { readChainEpoch, type ChainEpoch } from "./chain-read.ts";
 import { loadKeyTexts, recordFromChain, type KeySource } from "./chain-record.ts";
 import { EpochVerifyError, type EpochCheck } from "./epoch-errors.ts";
 import { VerifyError } from "./errors.ts";
 import { checkPairing, parseProof, parsePublicSignals, prepareVerifyingKey } from "./groth16.ts";
-import { hasTables, readEpochRecord, type EpochRecord, type PublicRecord, type RecordedProof } from "./record.ts";
+import { CIRCUIT_KINDS, hasTables, readEpochRecord, type EpochRecord, type PublicRecord, type RecordedProof } from "./record.ts";
 import { recomputeScores, type RecomputeInputs } from "./recompute.ts";
 import { compareScores } from "./scores.ts";
 import { checkValidation } from "./validation.ts";
@@ -73,6 +81,8 @@ export interface VerifyEpochOptions {
   readonly recompute?: RecomputeInputs;
   /** A JSON-RPC node of the directory's chain: also compare the deployed contracts and events (chain.ts). */
   readonly rpcUrl?: string;
+  /** An address: add its view (contributor.ts) to the report, once every check passed. */
+  readonly contributor?: string;
 }
 
 export interface CheckResult {
@@ -88,6 +98,8 @@ export interface EpochReport {
   readonly epoch: bigint;
   readonly ok: true;
   readonly checks: readonly CheckResult[];
+  /** The view of options.contributor. */
+  readonly contributor?: ContributorView;
   readonly ms: number;
 }
 
@@ -125,7 +137,9 @@ export async function verifyEpoch(source: string | ChainSource, options: VerifyE
       ? { check: "chain", status: "skipped", detail: "deployed verifiers and events not compared (give --rpc URL)" }
       : compareWithChain(record, chain, config),
   ];
-  return { source: record.source, epoch: record.epoch, ok: true, checks, ms: performance.now() - start };
+  // The exclusion set from the chain when it was read: the live commit's, what was verified.
+  const view = options.contributor === undefined ? undefined : contributorView(record, options.contributor, config, chain?.commit ? { chainExclusion: chain.commit.exclusion } : {});
+  return { source: record.source, epoch: record.epoch, ok: true, checks, ...(view ? { contributor: view } : {}), ms: performance.now() - start };
 }
 
 async function checkScores(record: PublicRecord, options: VerifyEpochOptions, config: ProtocolConfig): Promise<CheckResult> {
@@ -144,6 +158,7 @@ export function recordConfig(record: PublicRecord, base: ProtocolConfig): Protoc
     ...base,
     widths: { ...base.widths, ...(record.widths ?? {}) },
     hash: { chainAbsorbWidth: record.chainAbsorbWidth ?? base.hash.chainAbsorbWidth },
+    registrationBatch: { ...base.registrationBatch, chunk: record.registrationChunk ?? base.registrationBatch.chunk },
   };
 }
 
@@ -151,9 +166,9 @@ function checkKeys(record: PublicRecord, pinsFile?: string, chain?: ChainEpoch):
   const details: string[] = [];
   // The verifiers compared below must be the ones the settlement calls, at the record's addresses.
   if (chain) checkChainIdentity(record, chain);
-  for (const kind of ["example", "payout"] as const) {
+  for (const kind of CIRCUIT_KINDS) {
     const file = `${kind}_verification_key.json`;
-    const text = kind === "example" ? record.exampleKeyText : record.payoutKeyText;
+    const text = record.keyTexts[kind];
     const circuit = record.circuits[kind];
     const actual = vkeyHash(text);
     const fail = (what: string, expected: string, f = file, field = "vkeyHash"): never => {
@@ -161,7 +176,7 @@ function checkKeys(record: PublicRecord, pinsFile?: string, chain?: ChainEpoch):
     };
     if (actual !== circuit.vkeyHash) fail(`sha256 ${actual} is not epoch.json circuits.${kind}.vkeyHash ${circuit.vkeyHash}`, circuit.vkeyHash);
     // Proof files name their key; proofs rebuilt from calldata do not (the bytecode binds them).
-    for (const p of hasTables(record) ? (kind === "example" ? record.exampleProofs : record.payoutProofs) : []) {
+    for (const p of hasTables(record) ? record.proofs[kind] : []) {
       if (p.json.vkeyHash !== actual) fail(`was proved under key ${String(p.json.vkeyHash)}, the record's key is ${actual}`, actual, p.file);
       if (p.json.circuit !== circuit.name) {
         throw new EpochVerifyError("VKEY_MISMATCH", "vkeys", `${p.file}: circuit ${String(p.json.circuit)}, epoch.json says ${circuit.name}`, { file: p.file, field: "circuit" });
@@ -185,9 +200,9 @@ function checkKeys(record: PublicRecord, pinsFile?: string, chain?: ChainEpoch):
 
 async function checkProofs(record: PublicRecord, withSnarkjs: boolean): Promise<CheckResult> {
   let count = 0;
-  for (const kind of ["example", "payout"] as const) {
+  for (const kind of CIRCUIT_KINDS) {
     const keyFile = `${kind}_verification_key.json`;
-    const keyJson: unknown = JSON.parse(kind === "example" ? record.exampleKeyText : record.payoutKeyText);
+    const keyJson: unknown = JSON.parse(record.keyTexts[kind]);
     let key;
     try {
       key = prepareVerifyingKey(keyJson);
@@ -195,7 +210,7 @@ async function checkProofs(record: PublicRecord, withSnarkjs: boolean): Promise<
       if (!(error instanceof VerifyError)) throw error;
       throw new EpochVerifyError("PROOF_MALFORMED", "proofs", `${keyFile}: ${error.message}`, { file: keyFile, field: error.field, cause: error.code });
     }
-    for (const p of kind === "example" ? record.exampleProofs : record.payoutProofs) {
+    for (const p of record.proofs[kind]) {
       const noble = nobleVerdict(p, key);
       const snark = withSnarkjs ? await snarkjsVerdict(keyJson, p) : noble;
       if (noble !== snark) {
@@ -229,14 +244,21 @@ async function snarkjsVerdict(vk: unknown, p: RecordedProof): Promise<boolean> {
 function checkPayouts(record: PublicRecord): CheckResult {
   if (!hasTables(record)) return { check: "payouts", status: "skipped", detail: "no recorded balances from the chain: the paid amounts are the chain check's Transfer comparison" };
   if (!record.balances) return { check: "payouts", status: "skipped", detail: "settlement.json has no balances: the epoch was not released" };
-  record.contributors.forEach((c, i) => {
-    const paid = record.balances!.get(c.address);
-    if (paid !== c.reward) {
-      throw new EpochVerifyError("PAYOUT_MISMATCH", "payouts", `settlement.json: ${hex(c.address, 40)} (contributors.json row ${i}) holds ${paid}, its reward is ${c.reward}`, { file: "settlement.json", row: i, field: "balance", expected: String(c.reward), got: String(paid) });
-    }
+  // An address that registered more than once is paid once per row.
+  const due = new Map<bigint, { reward: bigint; rows: number[] }>();
+  record.contributors.forEach((c, j) => {
+    const d = due.get(c.address) ?? { reward: 0n, rows: [] };
+    due.set(c.address, { reward: d.reward + c.reward, rows: [...d.rows, j] });
   });
+  for (const [address, { reward, rows }] of due) {
+    const paid = record.balances.get(address);
+    if (paid !== reward) {
+      const which = rows.length === 1 ? `contributors.json row ${rows[0]}` : `contributors.json rows ${rows.join(", ")}`;
+      throw new EpochVerifyError("PAYOUT_MISMATCH", "payouts", `settlement.json: ${hex(address, 40)} (${which}) holds ${paid}, its reward is ${reward}`, { file: "settlement.json", row: rows[0]!, field: "balance", expected: String(reward), got: String(paid) });
+    }
+  }
   if (record.settlementBalance !== record.dust) {
     throw new EpochVerifyError("PAYOUT_MISMATCH", "payouts", `settlement.json: the contract holds ${record.settlementBalance}, the dust is ${record.dust}`, { file: "settlement.json", field: "settlementBalance" });
   }
-  return { check: "payouts", status: "pass", detail: `${record.contributors.length} balances equal the rewards; the contract keeps the dust ${record.dust}` };
+  return { check: "payouts", status: "pass", detail: `${due.size} balances equal the rewards of their ${record.contributors.length} rows; the contract keeps the dust ${record.dust}` };
 }

@@ -11,8 +11,9 @@
  *   1. the model file's sha256 is the record's model hash, else MODEL_MISMATCH;
  *   2. the validation file's sha256 is the revealed validationSetHash, else VALIDATION_MISMATCH
  *      (validation.ts checks the reveal itself; this guards recomputeScores called alone);
- *   3. each contributor's examples in the data file hash to its registration (count and
- *      registrationCommitment), else DATA_MISMATCH: the data is what was registered on chain;
+ *   3. each contributor's examples in the data file, sorted, with its address and the salt of one
+ *      of its kept registrations (registrations.json) re-hash to that registration's C_j
+ *      (registrationCommitment), else DATA_MISMATCH: the data is what was registered on chain;
  *   4. the scoring reruns (attribution/ scoreContributors: defences, training, the method, fixed
  *      point) with the recorded settings on the CPU provider with one intra-op thread (one ORT
  *      thread is what makes it bit-reproducible on a machine: two changed low bits), and every
@@ -29,6 +30,7 @@ import { basename, join } from "node:path";
 import { getAddress } from "ethers";
 import { datasetHash, decodeDataset, decodeTrainingData, exampleHash, scoreContributors, type ScoreFormat } from "../attribution/index.ts";
 import { parseAttributionConfig } from "../config/attribution.ts";
+import { config } from "../config/index.ts";
 import { registrationCommitment } from "./model/index.ts";
 import { EpochVerifyError, type EpochVerifyErrorCode, type FailureLocation } from "./epoch-errors.ts";
 import type { CheckResult } from "./epoch.ts";
@@ -73,7 +75,13 @@ function recordedInputs(record: EpochRecord) {
 }
 
 /** Recomputes the epoch's scores from `inputs` and compares them with `record` (see the header). */
+/** The registration chunk and widths the record was made with. */
+function recordChunk(record: EpochRecord): number {
+  return record.registrationChunk ?? config.registrationBatch.chunk;
+}
+
 export async function recomputeScores(record: EpochRecord, inputs: RecomputeInputs): Promise<CheckResult> {
+  const widths = { ...config.widths, ...(record.widths ?? {}) };
   const { settings, format, validationFile, validationSetHash } = recordedInputs(record);
   const modelBytes = readInput(inputs.modelFile, "the model file");
   const modelHash = `0x${sha256(modelBytes)}`;
@@ -91,13 +99,29 @@ export async function recomputeScores(record: EpochRecord, inputs: RecomputeInpu
   } catch (error) {
     return fail("RECORD_MALFORMED", (error as Error).message, { file: inputs.dataFile });
   }
-  const registered = new Map(record.registrations.map((r) => [r.contributor, r]));
+  // Each partition is a kept registration of its address: its sorted hashes, the address and the
+  // registration's salt re-hash to the C_j the registry folded. An address may have registered
+  // more than once: any of its kept registrations, each taken once.
+  const chunk = recordChunk(record);
+  const taken = new Set<number>();
   partitions.forEach((p, i) => {
-    const hashes = Array.from({ length: p.data.size }, (_, k) => exampleHash(p.data, k));
-    const r = registered.get(BigInt(p.address));
-    if (!r || r.count !== hashes.length || r.commitment !== registrationCommitment(hashes)) {
-      fail("DATA_MISMATCH", `${inputs.dataFile} contributor ${i} (${p.address}): ${hashes.length} examples that are not its registration${r ? ` (${r.count} examples, commitment ${r.commitment})` : " (not registered)"}`, { file: inputs.dataFile, row: i, field: "examples" });
+    const sender = BigInt(p.address);
+    const hashes = Array.from({ length: p.data.size }, (_, k) => exampleHash(p.data, k)).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    const candidates = record.registrations.filter((r) => r.contributor === sender && !r.excluded && !taken.has(r.order));
+    const match = candidates.find((r) => {
+      if (r.count !== hashes.length || r.salt === undefined) return false;
+      try {
+        return registrationCommitment({ regDomain: record.registrationDomain, sender, salt: r.salt, hashes, chunk }, widths) === r.commitment;
+      } catch (error) {
+        if (error instanceof RangeError) return false;
+        throw error;
+      }
+    });
+    if (!match) {
+      const regs = candidates.map((r) => `registration ${r.order}: ${r.count} examples, C ${r.commitment}`).join("; ");
+      fail("DATA_MISMATCH", `${inputs.dataFile} contributor ${i} (${p.address}): ${hashes.length} examples that re-hash to none of its kept registrations (${regs || "none"})`, { file: inputs.dataFile, row: i, field: "examples" });
     }
+    taken.add(match!.order);
   });
   const cpu = { ...settings, providers: ["cpu"], strict: false, threads: 1 };
   const result = await scoreContributors(partitions, validation, datasetHash(validation), cpu, format, () => {});

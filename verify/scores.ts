@@ -1,10 +1,11 @@
 /**
- * Compares the record's claims (every credited example-table row plus the losing claims of the
- * dedup evidence) with (example, contributor, score) claims, exactly on the fixed-point scores:
+ * Compares the record's claims (every row of the claim table, a later claim of an example with the
+ * score of its credited one) with (example, contributor, score) claims, exactly on the fixed-point scores:
  * an examples file (attribution/'s examples.csv, or the trainer's published scores; --scores) or
  * the scores recompute.ts gets from the data and model. A difference throws SCORES_MISMATCH with
  * the first missing claim, or the count of differing scores and the largest deviation (in
- * fixed-point units) with its table row and its row of the other side.
+ * fixed-point units) with its table row and its row of the other side. The claims of an address
+ * whose every registration was excluded are in no table and are skipped.
  */
 import { readFileSync } from "node:fs";
 import type { ProtocolConfig } from "../config/index.ts";
@@ -36,14 +37,18 @@ export function compareScores(record: EpochRecord, file: string, config: Pick<Pr
  * exactly the record's claims with exactly its scores.
  */
 export function compareClaims(record: EpochRecord, claims: readonly ComparedClaim[], source: string, rowName: string): void {
+  // Every claim (hash, registrant's address) of the claim table, with its example's score: a later
+  // claim of a hash scores 0 in the table and is compared with the score of the credited one.
   const recorded = new Map<string, { score: bigint; row: number }>();
-  record.examples.forEach((e, row) => recorded.set(key(e.hash, record.contributors[e.contributor]?.address ?? -1n), { score: e.score, row }));
-  const rowOfHash = new Map(record.examples.map((e, i) => [e.hash, i]));
-  for (const d of record.duplicates) {
-    const row = rowOfHash.get(d.hash);
-    if (row === undefined) continue; // the policy check names this
-    for (const o of d.alsoClaimedBy) recorded.set(key(d.hash, o.contributor), { score: record.examples[row]!.score, row });
-  }
+  let credited: { hash: bigint; score: bigint } | undefined;
+  record.examples.forEach((e, row) => {
+    if (credited?.hash !== e.hash) credited = { hash: e.hash, score: e.score };
+    const k = key(e.hash, record.registrations[e.j]?.contributor ?? -1n);
+    if (!recorded.has(k)) recorded.set(k, { score: credited.score, row });
+  });
+  // The claims of a registrant whose every registration was excluded are in no table.
+  const kept = new Set(record.registrations.filter((r) => !r.excluded).map((r) => r.contributor));
+  const excluded = new Set(record.registrations.filter((r) => r.excluded && !kept.has(r.contributor)).map((r) => r.contributor));
   const fail = (message: string, row?: number, values?: { expected: string; got: string }): never => {
     throw new EpochVerifyError("SCORES_MISMATCH", "scores", message, { file: "examples.json", ...(row === undefined ? {} : { row }), field: "score", ...values });
   };
@@ -51,6 +56,7 @@ export function compareClaims(record: EpochRecord, claims: readonly ComparedClai
   let worst: { deviation: bigint; row: number; line: number; hash: bigint; theirs: bigint; ours: bigint } | undefined;
   const seen = new Set<string>();
   for (const c of claims) {
+    if (excluded.has(c.contributor)) continue;
     const k = key(c.hash, c.contributor);
     seen.add(k);
     const r = recorded.get(k);

@@ -1,22 +1,27 @@
 /** `verify`: the skeptic's re-verification of an epoch from its public record (verify/; exit codes in verify/README.md). */
 import { resolve } from "node:path";
 import { Option, type Command } from "commander";
-import { config } from "../../config/index.ts";
 import type { ChainSource, ContributorView, KeySource } from "../../verify/index.ts";
 import { jsonOption, toJsonText, withExamples } from "./common.ts";
 import { UsageError } from "./errors.ts";
 
 function printView(v: ContributorView): void {
-  console.log(`\ncontributor ${v.address}: registration order ${v.registration.order}, ${v.registration.count} examples registered (commitment ${v.registration.commitment})`);
-  console.log(`  contributor table row ${v.row}: total ${v.total}, reward ${v.reward}${v.balance === undefined ? "" : `, balance after release ${v.balance}`}`);
-  console.log(`  credited (${v.credited.length}): row, hash, score, batch (its proof's chainOut absorbs the row)`);
-  for (const c of v.credited) {
-    console.log(`    ${c.row} ${c.hash} ${c.score}${c.score < 0n ? " (clipped to 0)" : ""} ${c.proofFile}${c.alsoClaimedBy.length ? ` (also claimed by ${c.alsoClaimedBy.join(", ")}, who registered later)` : ""}`);
+  console.log(`\ncontributor ${v.address}: ${v.registrations.length} registration${v.registrations.length > 1 ? "s (each its own row of every table)" : ""}; rewards ${v.reward}${v.balance === undefined ? "" : `, balance after release ${v.balance}`}`);
+  for (const r of v.registrations) {
+    const excluded = r.excluded ? `EXCLUDED (the ${r.exclusionSource === "chain" ? "chain's live commit" : "epoch.json"} exclusion set${r.reason ? `; the trainer says: ${r.reason}` : ""})` : "kept";
+    console.log(`  registration ${r.order}: ${r.count} examples registered, C_j ${r.commitment}, ${excluded}`);
+    console.log(`    payout row ${r.order} (proofs/payout-${String(r.payoutBatch).padStart(3, "0")}.json):${r.total === undefined ? "" : ` total ${r.total},`} reward ${r.reward}`);
+    if (r.credited === undefined || r.lostToEarlier === undefined) continue;
+    console.log(`    credited (${r.credited.length}): row, hash, score, batch (its proof's chainOut absorbs the row)`);
+    for (const c of r.credited) {
+      const later = c.alsoClaimedBy.map((o) => `${o.order} (${o.address})`).join(", ");
+      console.log(`      ${c.row} ${c.hash} ${c.score}${c.score < 0n ? " (clipped to 0)" : ""} ${c.proofFile}${later ? ` (also claimed by registration ${later}, which registered later)` : ""}`);
+    }
+    console.log(`    credited to an earlier registration (${r.lostToEarlier.length}):`);
+    for (const l of r.lostToEarlier) console.log(`      row ${l.row} ${l.hash} score ${l.score}: ${l.why}`);
+    const named = r.credited.length + r.lostToEarlier.length;
+    if (!r.excluded && named !== r.count) console.log(`    ${r.count - named} registered examples appear nowhere in the record`);
   }
-  console.log(`  credited to an earlier registrant (${v.lostToEarlier.length}):`);
-  for (const l of v.lostToEarlier) console.log(`    row ${l.row} ${l.hash} score ${l.score}: ${l.why}`);
-  const named = v.credited.length + v.lostToEarlier.length;
-  if (named !== v.registration.count) console.log(`  ${v.registration.count - named} registered examples appear nowhere in the record`);
 }
 
 interface VerifyOpts {
@@ -40,7 +45,7 @@ function sourceOf(epochDir: string | undefined, opts: VerifyOpts): string | Chai
     return resolve(epochDir);
   }
   if (opts.contract === undefined || opts.rpc === undefined || !/^\d+$/.test(opts.epoch ?? "")) throw new UsageError("give an epoch directory, or --rpc URL --contract SETTLEMENT --epoch N to verify from the chain alone");
-  if (opts.contributor !== undefined || opts.scores !== undefined || opts.data !== undefined) throw new UsageError("--contributor, --scores, --data and --model need an epoch directory");
+  if (opts.scores !== undefined || opts.data !== undefined) throw new UsageError("--scores, --data and --model need an epoch directory");
   const keys: KeySource | undefined = opts.keys === undefined ? undefined : opts.keys === "dev" || opts.keys === "ceremony" ? { keySet: opts.keys } : { dir: resolve(opts.keys) };
   return { rpcUrl: opts.rpc, settlement: opts.contract, epoch: BigInt(opts.epoch!), ...(keys ? { keys } : {}) };
 }
@@ -48,7 +53,7 @@ function sourceOf(epochDir: string | undefined, opts: VerifyOpts): string | Chai
 export function registerVerify(program: Command): void {
   withExamples(program.command("verify [epoch-dir]")
     .description("re-verify an epoch without trusting the prover, from its epoch directory or from the chain alone: keys, every proof (noble and snarkjs), both tables re-committed, r, the reward policy re-run, the payouts; prints each check or the first failing one with its file, row and field")
-    .option("--contributor <address>", "add that contributor's view: its registration, credited examples, reward, balance")
+    .option("--contributor <address>", "add that address's view: each of its registrations (excluded or not, by the chain's exclusion set when read), its claims, credited or not and why, its payout rows, reward and balance")
     .option("--scores <file>", "compare every claim and score with an examples file exactly (e.g. a rerun of the score stage)")
     .option("--data <file>", "with --model: recompute the scores on CPU from the training data file and the model")
     .option("--model <file>", "the model file (with --data)")
@@ -65,7 +70,7 @@ export function registerVerify(program: Command): void {
   ]).addHelpText("after", "\nExit codes: 0 pass; 1 usage or an unexpected error; 2-11 the first failing check (verify/README.md, verify/epoch-errors.ts).\n")
     .action(async (epochDir: string | undefined, opts: VerifyOpts) => {
       const source = sourceOf(epochDir, opts);
-      const { contributorView, EpochVerifyError, EXIT_CODES, readEpochRecord, verifyEpoch } = await import("../../verify/index.ts");
+      const { EpochVerifyError, EXIT_CODES, verifyEpoch } = await import("../../verify/index.ts");
       const dir = typeof source === "string" ? source : undefined;
       try {
         const report = await verifyEpoch(source, {
@@ -73,10 +78,11 @@ export function registerVerify(program: Command): void {
           ...(opts.scores === undefined ? {} : { scoresFile: resolve(opts.scores) }),
           ...(opts.data === undefined || opts.model === undefined ? {} : { recompute: { dataFile: resolve(opts.data), modelFile: resolve(opts.model) } }),
           ...(opts.rpc === undefined || dir === undefined ? {} : { rpcUrl: opts.rpc }),
+          ...(opts.contributor === undefined ? {} : { contributor: opts.contributor }),
         });
-        const view = opts.contributor === undefined || dir === undefined ? undefined : contributorView(readEpochRecord(dir), opts.contributor, config);
+        const view = report.contributor;
         if (opts.json) {
-          console.log(toJsonText({ ...report, ...(view ? { contributor: view } : {}) }));
+          console.log(toJsonText(report));
           return;
         }
         console.log(`PASS epoch ${report.epoch} (${report.source}) in ${(report.ms / 1000).toFixed(1)} s`);

@@ -1,55 +1,114 @@
 /**
- * Each batch's digest and its challenge rho, as the settlement contract computes them before it
- * calls a verifier (submitExampleBatch, _payoutDigest). V is the batch's transcript: every value
- * the digest covers is either absorbed into a commitment r is drawn from or supplied by the
- * contract (DESIGN.md, rule 6). rho = keccak of chainOut and V (and the words' hash), and the
- * digest is V (then the words) evaluated as a polynomial at rho.
+ * Each batch's transcript V, its challenge rho and its digest, as PayoutSettlement computes them
+ * before it calls a verifier (submitExampleBatch, submitRegistrationBatch, _payoutDigest). Every
+ * value of V is either the contract's own state or a function of the batch's chain (fold) value
+ * and the seed, so rho, drawn by keccak after them, is drawn after V is fixed; the digest is V
+ * (then the payout words) evaluated as a polynomial at rho, which the proof must reproduce.
+ *   claim batch:        V = [chainIn, domain, seed, hashIn, jIn, hashOut, jOut, scoreSum, rlcSum, prod]
+ *                       rho = keccak(abi.encode(chainOut, V)) mod p
+ *   registration batch: V = [regDomain, seed, fold, nextJ, open, state, count, senderN (in),
+ *                            fold, nextJ, open, state, count, senderN (out), prod, rlcSum]
+ *                       rho = keccak(abi.encode(foldOut, V)) mod p
+ *   payout batch:       V = [chainIn, domain, pool, S, seed, batchIndex, amountSum, rlcSum]
+ *                       rho = keccak(abi.encode(chainOut, V, keccak(abi.encodePacked(words)))) mod p,
+ *                       digest over V then the words
  */
 import { evaluateAt } from "./field.ts";
 import { keccakToField, packedWordsHash } from "./keccak.ts";
 
-/** V of an ExampleBatch: chain and hash order in and out, and the batch's sums. */
-export interface ExampleTranscript {
+/** The public values of a claim batch, what epoch.json records and the contract's storage carries. */
+export interface ClaimBatchValues {
   readonly chainIn: bigint;
-  readonly domain: bigint;
-  readonly r: bigint;
+  readonly chainOut: bigint;
   readonly hashIn: bigint;
+  readonly jIn: bigint;
   readonly hashOut: bigint;
+  readonly jOut: bigint;
   /** Sum of the batch's clipped scores. */
   readonly scoreSum: bigint;
-  /** sum max(s_e, 0) r^(c_e) mod p over the batch's rows. */
+  /** sum max(s, 0) r^j over the batch's rows. */
+  readonly rlcSum: bigint;
+  /** prod (gamma - h - beta j) over the batch's active rows. */
+  readonly prod: bigint;
+}
+
+/** What the settlement stores between registration batches (0s before the first). */
+export interface RegistrationCarry {
+  /** F after the registrants closed so far. */
+  readonly fold: bigint;
+  /** Registrants started so far. */
+  readonly nextJ: bigint;
+  /** 1 when a registrant's list continues into the next batch. */
+  readonly open: bigint;
+  /** open * Poseidon(regDomain, list, count, senderN) of that registrant. */
+  readonly state: bigint;
+  readonly count: bigint;
+  readonly senderN: bigint;
+}
+
+export const EMPTY_CARRY: RegistrationCarry = { fold: 0n, nextJ: 0n, open: 0n, state: 0n, count: 0n, senderN: 0n };
+
+/** The public values of a registration batch. */
+export interface RegistrationBatchValues {
+  readonly in: RegistrationCarry;
+  readonly out: RegistrationCarry;
+  readonly prod: bigint;
   readonly rlcSum: bigint;
 }
 
-/** V of a PayoutBatch, in the contract's order. */
-export interface PayoutTranscript {
+/** The public values of a payout batch (its words come with it). */
+export interface PayoutBatchValues {
   readonly chainIn: bigint;
+  readonly chainOut: bigint;
+  readonly amountSum: bigint;
+  readonly rlcSum: bigint;
+}
+
+export interface Digest {
+  readonly rho: bigint;
+  readonly digest: bigint;
+}
+
+/** V of a claim batch in the contract's order. */
+export function claimTranscript(v: ClaimBatchValues, domain: bigint, seed: bigint): bigint[] {
+  return [v.chainIn, domain, seed, v.hashIn, v.jIn, v.hashOut, v.jOut, v.scoreSum, v.rlcSum, v.prod];
+}
+
+export function claimDigest(v: ClaimBatchValues, domain: bigint, seed: bigint): Digest {
+  const t = claimTranscript(v, domain, seed);
+  const rho = keccakToField([v.chainOut, ...t]);
+  return { rho, digest: evaluateAt(t, rho) };
+}
+
+const carryWords = (c: RegistrationCarry) => [c.fold, c.nextJ, c.open, c.state, c.count, c.senderN];
+
+/** V of a registration batch in the contract's order. */
+export function registrationTranscript(v: RegistrationBatchValues, regDomain: bigint, seed: bigint): bigint[] {
+  return [regDomain, seed, ...carryWords(v.in), ...carryWords(v.out), v.prod, v.rlcSum];
+}
+
+export function registrationDigest(v: RegistrationBatchValues, regDomain: bigint, seed: bigint): Digest {
+  const t = registrationTranscript(v, regDomain, seed);
+  const rho = keccakToField([v.out.fold, ...t]);
+  return { rho, digest: evaluateAt(t, rho) };
+}
+
+/** What every payout batch of an epoch shares in its V. */
+export interface PayoutEpochValues {
   readonly domain: bigint;
   readonly pool: bigint;
+  /** S. */
   readonly total: bigint;
-  /** Last payee before this batch (0 for the first). */
-  readonly addressIn: bigint;
-  readonly amountSum: bigint;
-  readonly r: bigint;
-  readonly batchIndex: bigint;
-  /** sum T_c r^c mod p over the batch's rows, c the global row. */
-  readonly rlcSum: bigint;
+  readonly seed: bigint;
 }
 
-/** rho and digest of an ExampleBatch: rho = keccak(abi.encode(chainOut, V)) mod p. */
-export function exampleDigest(chainOut: bigint, t: ExampleTranscript): { rho: bigint; digest: bigint } {
-  const v = [t.chainIn, t.domain, t.r, t.hashIn, t.hashOut, t.scoreSum, t.rlcSum];
-  const rho = keccakToField([chainOut, ...v]);
-  return { rho, digest: evaluateAt(v, rho) };
+/** V of payout batch `index` (without the words). */
+export function payoutTranscript(v: PayoutBatchValues, index: number, e: PayoutEpochValues): bigint[] {
+  return [v.chainIn, e.domain, e.pool, e.total, e.seed, BigInt(index), v.amountSum, v.rlcSum];
 }
 
-/**
- * rho and digest of a PayoutBatch over `words` (address + reward * 2^addressBits, 0 for padding):
- * rho = keccak(abi.encode(chainOut, V, keccak(abi.encodePacked(words)))) mod p; the digest is
- * V followed by the words evaluated at rho, so it covers every word paid.
- */
-export function payoutDigest(chainOut: bigint, t: PayoutTranscript, words: readonly bigint[]): { rho: bigint; digest: bigint } {
-  const v = [t.chainIn, t.domain, t.pool, t.total, t.addressIn, t.amountSum, t.r, t.batchIndex, t.rlcSum];
-  const rho = keccakToField([chainOut, ...v, BigInt(packedWordsHash(words))]);
-  return { rho, digest: evaluateAt([...v, ...words], rho) };
+export function payoutDigest(v: PayoutBatchValues, index: number, e: PayoutEpochValues, words: readonly bigint[]): Digest {
+  const t = payoutTranscript(v, index, e);
+  const rho = keccakToField([v.chainOut, ...t, BigInt(packedWordsHash(words))]);
+  return { rho, digest: evaluateAt([...t, ...words], rho) };
 }

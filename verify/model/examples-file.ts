@@ -12,10 +12,12 @@
 import { getAddress } from "ethers";
 import type { ProtocolConfig } from "../../config/index.ts";
 import { decimalToFixed } from "./decimal.ts";
-import type { PolicyClaim } from "./policy.ts";
 
-/** One claim of an examples file: the policy's claim, where the file has it and the address as written. */
-export interface FileClaim extends PolicyClaim {
+/** One claim of an examples file: (example, contributor address, signed fixed-point score), where the file has it and the address as written. */
+export interface FileClaim {
+  readonly hash: bigint;
+  readonly contributor: bigint;
+  readonly score: bigint;
   /** 1-based line of the file. */
   readonly row: number;
   /** EIP-55 form of the contributor, for messages. */
