@@ -85,20 +85,17 @@ describe("chainAbsorb", () => {
     }
   });
 
-  test("a PayoutBatch chain absorbs (domain, pool + total * 2^poolBits, addressIn, address + amount * 2^addressBits ...)", () => {
-    const { addressBits, poolBits } = config.widths;
-    const table = splitPool([{ address: 0xa1n, amount: 3n }, { address: 0xb2n, amount: 5n }], 1000n, config);
+  test("a PayoutBatch chain absorbs (domain, pool + total * 2^poolBits + k * 2^(poolBits + totalBits), address + amount * 2^addressBits ...)", () => {
+    const { addressBits, poolBits, totalBits } = config.widths;
+    // Two rows of one address: rows are registrations (keyed by j), not payees.
+    const table = splitPool([{ address: 0xa1n, amount: 3n }, { address: 0xb2n, amount: 5n }, { address: 0xa1n, amount: 0n }], 1000n, config);
     const domain = 42n;
-    const [batch] = buildPayoutBatches(table, domain, 0n, 3, config);
-    const absorbed = [
-      domain,
-      1000n + (8n << BigInt(poolBits)),
-      0n,
-      0xa1n + (3n << BigInt(addressBits)),
-      0xb2n + (5n << BigInt(addressBits)),
-      0n, // padding row: address 0, amount 0
-    ];
-    assert.equal(batch!.chainOut, chainAbsorb(0n, absorbed, W));
+    const batches = buildPayoutBatches(table, domain, 0n, 2, config);
+    const header = (k: bigint) => 1000n + (8n << BigInt(poolBits)) + (k << BigInt(poolBits + totalBits));
+    const first = chainAbsorb(0n, [domain, header(0n), 0xa1n + (3n << BigInt(addressBits)), 0xb2n + (5n << BigInt(addressBits))], W);
+    assert.equal(batches[0]!.chainOut, first);
+    // The batch index is absorbed (it is fixed before rho); the padding row is address 0, amount 0.
+    assert.equal(batches[1]!.chainOut, chainAbsorb(first, [domain, header(1n), 0xa1n, 0n], W));
   });
 });
 
