@@ -1,5 +1,5 @@
 /**
- * The parallel prover on PayoutBatch(testSize): a table of 10 contributors in 3 batches, proved by
+ * The parallel prover on PayoutBatch(testSize): a payout table of 10 registrations in 3 batches, proved by
  * a pool of 2 workers. Proofs are checked independently in this thread (snarkjs verify against the
  * verification key, public signals against witness/'s reference values); reruns resume; corrupted
  * files are proved again; a bad input fails with a ProverError naming its batch and leaves no file.
