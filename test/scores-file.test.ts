@@ -11,13 +11,16 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { config } from "../config/index.ts";
 import {
-  buildEpochWitness,
+  applyPolicy,
   formatFixedPoint,
   parseExamples,
   readExamplesFile,
   registrationCommitment,
+  registrationDomain,
   ScoresFileError,
   toFixedPoint,
+  type Delivery,
+  type Registration,
 } from "../witness/index.ts";
 import { demoContributors } from "../scripts/lib/demo-contributors.ts";
 
@@ -176,17 +179,25 @@ describe("the demo examples file", () => {
     assert.ok(claims.filter((c) => c.score < 0n).length >= 200);
   });
 
-  test("feeds the reward policy: registration order is first appearance, copier-01 keeps what it copied", () => {
-    const order = [...new Set(claims.map((c) => c.contributor))];
-    const registrations = order.map((contributor, i) => {
-      const hashes = claims.filter((c) => c.contributor === contributor).map((c) => c.hash);
-      return { contributor, order: i, count: hashes.length, commitment: registrationCommitment(hashes) };
+  test("feeds the reward policy: registration order is first appearance, one row per registration, copier-01 keeps what it copied", () => {
+    // Each contributor registers its sorted list in order of first appearance and delivers it, as the demo does.
+    const domain = registrationDomain(31337n, "0x5FbDB2315678afecb367f032d93F642f64180aa3", 1n);
+    const order = [...new Set(claims.map((c) => c.checksumAddress))];
+    const deliveries = new Map<number, Delivery>();
+    const registrations: Registration[] = order.map((sender, j) => {
+      const hashes = claims.filter((c) => c.checksumAddress === sender).map((c) => c.hash).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const salt = BigInt(j + 1);
+      deliveries.set(j, { salt, hashes });
+      const commitment = registrationCommitment({ domain, sender, salt, hashes, chunk: config.registrationBatch.chunk });
+      return { order: j, contributor: BigInt(sender), commitment, count: hashes.length };
     });
-    const w = buildEpochWitness({ examples: claims, registrations, pool: 10n ** 24n, domain: 1n, exampleBatchSize: 56, payoutBatchSize: 31, config });
-    assert.equal(w.contributorTable.rows.length, 40);
-    const copier = BigInt(contributors.find((c) => c.label === "copier-01")!.address);
-    assert.ok(w.duplicates.some((d) => d.creditedTo === copier));
-    assert.ok(w.duplicates.every((d) => d.alsoClaimedBy.every((o) => o.order > d.creditedOrder)));
+    const scores = new Map(claims.map((c) => [c.hash, c.score] as const));
+    const t = applyPolicy({ registrations, deliveries, scores, pool: 10n ** 24n, registrationDomain: domain, config });
+    assert.deepEqual(t.exclusion, []);
+    assert.deepEqual(t.payoutTable.rows.map((r) => r.address), order.map(BigInt));
+    const copier = order.indexOf(contributors.find((c) => c.label === "copier-01")!.address);
+    assert.ok(t.duplicates.some((d) => d.creditedOrder === copier));
+    assert.ok(t.duplicates.every((d) => d.alsoClaimedBy.every((j) => j > d.creditedOrder)));
   });
 });
 
