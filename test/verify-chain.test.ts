@@ -102,7 +102,7 @@ test("from the chain alone: proofs, signals and payout words rebuilt from callda
   assert.deepEqual(statuses(report), { vkeys: "pass", proofs: "pass", commitments: "partial", policy: "partial", payouts: "skipped", validation: "skipped", scores: "skipped", chain: "pass" });
   const record = readEpochRecord(dir);
   assert.equal(report.epoch, record.epoch);
-  assert.match(report.checks.find((c) => c.check === "proofs")!.detail, new RegExp(`^${record.exampleProofs.length + record.payoutProofs.length} proofs verified by noble and snarkjs`));
+  assert.match(report.checks.find((c) => c.check === "proofs")!.detail, new RegExp(`^${record.proofs.example.length + record.proofs.registration.length + record.proofs.payout.length} proofs verified by noble and snarkjs`));
 });
 
 test("a model file that is not the epoch's model: MODEL_MISMATCH naming both hashes", async () => {
@@ -181,8 +181,8 @@ test("an amount or a parameter that differs on chain: PAYOUT_MISMATCH naming the
 test("a release whose payments are not its batch's words (the pool to one payee, an outsider paid, a payee unpaid, a wrong BatchReleased paid): PAYOUT_MISMATCH naming the batch; the proofs hold over the submitted words", async () => {
   const record = readEpochRecord(dir);
   const onChain = await readChainEpoch(chain.rpcUrl, chain.settlement, chain.epoch);
-  const vk = JSON.parse(record.payoutKeyText);
-  const honest = chainProofs(onChain, config).payoutProofs[0]!.json;
+  const vk = JSON.parse(record.keyTexts.payout);
+  const honest = chainProofs(onChain, config).proofs.payout[0]!.json;
   assert.equal(verifyGroth16(vk, honest.proof, honest.publicSignals), true);
   const k = onChain.releases[0]!.batchIndex;
   const field = `release[${k}].payments`;

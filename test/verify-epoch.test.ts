@@ -81,18 +81,18 @@ test("the honest epoch passes every check; scores and chain are reported as not 
 
 test("contributor view: the shared example is credited to the earlier registrant; negative scores count 0; the balance is the reward", () => {
   const record = readEpochRecord(honest);
-  const loser = contributorView(record, demo[1]!.address, config);
-  assert.equal(loser.lostToEarlier.length, 1);
-  assert.equal(loser.lostToEarlier[0]!.hash, hashOf("verify shared"));
-  assert.equal(loser.lostToEarlier[0]!.creditedTo.toLowerCase(), demo[0]!.address.toLowerCase());
-  assert.equal(loser.credited.length, 3);
+  const [loser] = contributorView(record, demo[1]!.address, config).registrations;
+  assert.equal(loser!.lostToEarlier!.length, 1);
+  assert.equal(loser!.lostToEarlier![0]!.hash, hashOf("verify shared"));
+  assert.equal(loser!.lostToEarlier![0]!.creditedTo.toLowerCase(), demo[0]!.address.toLowerCase());
+  assert.equal(loser!.credited!.length, 3);
   const winner = contributorView(record, demo[0]!.address, config);
-  assert.equal(winner.credited.length, 4);
+  assert.equal(winner.registrations[0]!.credited!.length, 4);
   assert.equal(winner.balance, winner.reward);
-  const harmful = contributorView(record, demo[5]!.address, config);
-  assert.deepEqual(harmful.credited.map((c) => c.counted), [0n]);
-  assert.equal(harmful.total, 0n);
-  assert.equal(harmful.reward, 0n);
+  const [harmful] = contributorView(record, demo[5]!.address, config).registrations;
+  assert.deepEqual(harmful!.credited!.map((c) => c.counted), [0n]);
+  assert.equal(harmful!.total, 0n);
+  assert.equal(harmful!.reward, 0n);
 });
 
 test("a proof byte changed: the point is off the curve (noble refuses, decisive)", async () => {
@@ -144,9 +144,9 @@ test("a paid amount changed: the balance is not the reward", async () => {
   await expectFailure(dir, "PAYOUT_MISMATCH", { file: "settlement.json", row, field: "balance" });
 });
 
-test("registration order swapped: the policy credits the shared example to the other registrant", async () => {
+test("registration order swapped in registrations.json: the policy names the row (the chain's order is the registry's, check 8)", async () => {
   const dir = tampered("registrations.json", (regs) => { [regs[0].order, regs[1].order] = [regs[1].order, regs[0].order]; });
-  await expectFailure(dir, "POLICY_MISMATCH", { file: "examples.json", field: "contributor" });
+  await expectFailure(dir, "POLICY_MISMATCH", { file: "registrations.json", row: 0, field: "order" });
 });
 
 /** Runs the CLI's verify command; resolves with its exit code and output. */
@@ -182,7 +182,7 @@ test("npm run verify: exit 0 with --json and the contributor view on the honest 
   assert.equal(pass.code, 0, pass.stdout);
   const report = JSON.parse(pass.stdout);
   assert.equal(report.ok, true);
-  assert.equal(report.contributor.lostToEarlier[0].hash, hashOf("verify shared"));
+  assert.equal(report.contributor.registrations[0].lostToEarlier[0].hash, hashOf("verify shared"));
   const dir = tampered("settlement.json", (s) => { s.settlementBalance = plus(s.settlementBalance, 1n); });
   const fail = await cli(dir, "--json", "--no-snarkjs");
   assert.equal(fail.code, 7, fail.stdout);
