@@ -15,14 +15,11 @@ import {
   formatFixedPoint,
   parseExamples,
   readExamplesFile,
-  registrationCommitment,
-  registrationDomain,
   ScoresFileError,
   toFixedPoint,
-  type Delivery,
-  type Registration,
 } from "../witness/index.ts";
 import { demoContributors } from "../scripts/lib/demo-contributors.ts";
+import { listsByFirstAppearance, registerOffline } from "../scripts/lib/offline-registrations.ts";
 
 const DEMO = fileURLToPath(new URL("../data/demo-examples.csv", import.meta.url));
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/scores/${name}`, import.meta.url));
@@ -180,22 +177,12 @@ describe("the demo examples file", () => {
   });
 
   test("feeds the reward policy: registration order is first appearance, one row per registration, copier-01 keeps what it copied", () => {
-    // Each contributor registers its sorted list in order of first appearance and delivers it, as the demo does.
-    const domain = registrationDomain(31337n, "0x5FbDB2315678afecb367f032d93F642f64180aa3", 1n);
-    const order = [...new Set(claims.map((c) => c.checksumAddress))];
-    const deliveries = new Map<number, Delivery>();
-    const registrations: Registration[] = order.map((sender, j) => {
-      const hashes = claims.filter((c) => c.checksumAddress === sender).map((c) => c.hash).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      const salt = BigInt(j + 1);
-      deliveries.set(j, { salt, hashes });
-      const commitment = registrationCommitment({ domain, sender, salt, hashes, chunk: config.registrationBatch.chunk });
-      return { order: j, contributor: BigInt(sender), commitment, count: hashes.length };
-    });
+    const lists = listsByFirstAppearance(claims);
     const scores = new Map(claims.map((c) => [c.hash, c.score] as const));
-    const t = applyPolicy({ registrations, deliveries, scores, pool: 10n ** 24n, registrationDomain: domain, config });
+    const t = applyPolicy({ ...registerOffline(lists), scores, pool: 10n ** 24n, config });
     assert.deepEqual(t.exclusion, []);
-    assert.deepEqual(t.payoutTable.rows.map((r) => r.address), order.map(BigInt));
-    const copier = order.indexOf(contributors.find((c) => c.label === "copier-01")!.address);
+    assert.deepEqual(t.payoutTable.rows.map((r) => r.address), lists.map((l) => l.sender));
+    const copier = lists.findIndex((l) => l.sender === BigInt(contributors.find((c) => c.label === "copier-01")!.address));
     assert.ok(t.duplicates.some((d) => d.creditedOrder === copier));
     assert.ok(t.duplicates.every((d) => d.alsoClaimedBy.every((j) => j > d.creditedOrder)));
   });
