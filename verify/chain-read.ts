@@ -73,6 +73,9 @@ const REGISTRY_ABI = [
 ];
 const TOKEN_ABI = ["event Transfer(address indexed from, address indexed to, uint256 value)"];
 
+/** The hand-written ABIs verify reads the chain with (test/verify-chain-abi.test.ts compares them with the compiled contracts). */
+export const CHAIN_ABIS = { PayoutSettlement: SETTLEMENT_ABI, ContributorRegistry: REGISTRY_ABI, OpenToken: TOKEN_ABI } as const;
+
 /** A Groth16 proof in the verifier's calldata encoding (b with its Fp2 coefficients swapped). */
 export interface CalldataProof {
   readonly a: readonly [bigint, bigint];
