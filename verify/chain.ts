@@ -36,7 +36,13 @@ import { CIRCUIT_KINDS, type PublicRecord, type RecordedPayee } from "./record.t
 const mismatch = (message: string, field: string, file = "chain", row?: number): never => {
   throw new EpochVerifyError("CHAIN_MISMATCH", "chain", message, { file, field, ...(row === undefined ? {} : { row }) });
 };
-const same = (a: unknown, b: unknown) => JSON.stringify(a, (_k, v) => (typeof v === "bigint" ? v.toString() : v)) === JSON.stringify(b, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+/** JSON with bigints as decimal strings and object keys sorted: equal values, equal text, whatever the key order. */
+const canonical = (value: unknown) => JSON.stringify(value, (_k, v: unknown) => {
+  if (typeof v === "bigint") return v.toString();
+  if (typeof v === "object" && v !== null && !Array.isArray(v)) return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return v;
+});
+const same = (a: unknown, b: unknown) => canonical(a) === canonical(b);
 const hex40 = (v: bigint) => `0x${v.toString(16).padStart(40, "0")}`;
 
 /** Throws CHAIN_MISMATCH unless the record names the contracts the settlement and registry call, on the same chain. */
@@ -61,7 +67,7 @@ export function compareWithChain(record: PublicRecord, chain: ChainEpoch, config
     ["registrationFold", chain.registry.fold, record.fold], ["registration.count", chain.registry.count, record.registrants],
   ];
   for (const [field, onChain, recorded] of expected) {
-    if (!same(onChain, recorded)) mismatch(`${field} is ${JSON.stringify(onChain, (_k, v) => (typeof v === "bigint" ? v.toString() : v))} on chain, the record has ${JSON.stringify(recorded, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`, field, "epoch.json");
+    if (!same(onChain, recorded)) mismatch(`${field} is ${canonical(onChain)} on chain, the record has ${canonical(recorded)}`, field, "epoch.json");
   }
 
   const rebuilt = chainProofs(chain, config);
@@ -80,7 +86,7 @@ export function compareWithChain(record: PublicRecord, chain: ChainEpoch, config
       const onChain = rebuilt.batches[kind][i];
       const { words: _w, ...values } = b as typeof b & { words?: unknown };
       const { words: _c, ...chainValues } = (onChain ?? {}) as typeof b & { words?: unknown };
-      if (!same(values, chainValues)) mismatch(`${kind} batch ${i}: the values the contract carried and received ${JSON.stringify(chainValues, (_k, v) => (typeof v === "bigint" ? v.toString() : v))} are not the record's`, `${kind}Batches[${i}]`, "epoch.json");
+      if (!same(values, chainValues)) mismatch(`${kind} batch ${i}: the values the contract carried and received ${canonical(chainValues)} are not the record's ${canonical(values)}`, `${kind}Batches[${i}]`, "epoch.json");
     });
   }
   comparePayees(rebuilt.payees, record.payees);
