@@ -44,10 +44,16 @@ export function rowsByReward(record: ReportRecord): number[] {
   });
 }
 
-/** Per contributor row: its credited examples' table indices, best score first, at most `k`. */
+/** Claim rows credited with their example's score: the first claim of each hash (its earliest registrant). */
+export function creditedClaims(record: ReportRecord): number[] {
+  const claims = record.core.examples;
+  return claims.flatMap((c, i) => (i === 0 || claims[i - 1]!.hash !== c.hash ? [i] : []));
+}
+
+/** Per payout row j: its credited claims' table indices, best score first, at most `k`. */
 export function topExamplesOf(record: ReportRecord, k: number): number[][] {
   const byContributor = record.core.contributors.map((): number[] => []);
-  record.core.examples.forEach((e, i) => byContributor[e.contributor]?.push(i));
+  for (const i of creditedClaims(record)) byContributor[record.core.examples[i]!.j]?.push(i);
   const score = (i: number) => record.core.examples[i]!.score;
   return byContributor.map((list) => list.sort((a, b) => (score(a) === score(b) ? a - b : score(a) > score(b) ? -1 : 1)).slice(0, k));
 }

@@ -63,13 +63,13 @@ export interface ReportRecord {
   readonly status: string;
   readonly fixedPointDecimals: number;
   readonly model: { readonly modelHash?: string; readonly validationCommitment?: string };
-  readonly constraints: { readonly example?: number; readonly payout?: number };
+  readonly constraints: { readonly example?: number; readonly registration?: number; readonly payout?: number };
   /** Per contributor table row: its label (contributors.json), when it has one. */
   readonly labels: readonly (string | undefined)[];
   readonly attribution?: AttributionSummary;
   readonly defences?: readonly RecordedDefence[];
   readonly transactions: readonly SettlementTransaction[];
-  readonly proofBytes: { readonly example: number; readonly payout: number };
+  readonly proofBytes: { readonly example: number; readonly registration: number; readonly payout: number };
   readonly attacks?: readonly AttackRow[];
   /** proving.json's runs, when the proofs were made by the local prove stage (not the queue). */
   readonly proving?: readonly ProvingRun[];
@@ -158,8 +158,10 @@ export function readReportRecord(dir: string, attacksFile: string): ReportRecord
     const f = objectFields(raw, "settlement.json transactions", i);
     return { what: f.string("what"), txHash: f.string("txHash"), gasUsed: f.bigint("gasUsed") };
   });
-  const example = constraintsOf("example");
-  const payout = constraintsOf("payout");
+  const constraintEntries = (["example", "registration", "payout"] as const).flatMap((kind) => {
+    const n = constraintsOf(kind);
+    return n === undefined ? [] : [[kind, n] as const];
+  });
   const attacks = readAttacks(attacksFile);
   const proving = readProvingRuns(dir);
   return {
@@ -167,12 +169,14 @@ export function readReportRecord(dir: string, attacksFile: string): ReportRecord
     status: epoch.optionalString("status") ?? "unknown",
     fixedPointDecimals: parameters.optionalNumber("fixedPointDecimals") ?? config.fixedPoint.decimals,
     model: { ...(modelHash === undefined ? {} : { modelHash }), ...(validationCommitment === undefined ? {} : { validationCommitment }) },
-    constraints: { ...(example === undefined ? {} : { example }), ...(payout === undefined ? {} : { payout }) },
+    constraints: Object.fromEntries(constraintEntries),
     labels,
     ...(attribution === undefined ? {} : { attribution: readAttribution(attribution) }),
     ...(defences === undefined ? {} : { defences }),
     transactions,
-    proofBytes: { example: proofFilesBytes(dir, core.exampleProofs), payout: proofFilesBytes(dir, core.payoutProofs) },
+    proofBytes: {
+      example: proofFilesBytes(dir, core.proofs.example), registration: proofFilesBytes(dir, core.proofs.registration), payout: proofFilesBytes(dir, core.proofs.payout),
+    },
     ...(attacks === undefined ? {} : { attacks }),
     ...(proving === undefined ? {} : { proving }),
   };

@@ -4,7 +4,7 @@
  * browser/charts.js fills from the page's JSON, and the exact values in a table beside it.
  */
 import { formatFixedPoint } from "../witness/index.ts";
-import { checksumAddress, exampleHashHex, rowsByReward, topExamplesOf } from "./figures.ts";
+import { checksumAddress, creditedClaims, exampleHashHex, rowsByReward, topExamplesOf } from "./figures.ts";
 import { html, type SafeHtml } from "./html-escape.ts";
 import type { ExplorerLinks } from "./links.ts";
 import type { ReportRecord } from "./record.ts";
@@ -19,7 +19,7 @@ const canvas = (id: string, label: string, wide = false) =>
 export function payoutsSection(record: ReportRecord, links: ExplorerLinks): SafeHtml {
   const { core } = record;
   const credited = core.contributors.map(() => 0);
-  for (const e of core.examples) credited[e.contributor] = (credited[e.contributor] ?? 0) + 1;
+  for (const i of creditedClaims(record)) credited[core.examples[i]!.j]! += 1;
   const score = (v: bigint) => formatFixedPoint(v, record.fixedPointDecimals);
   return html`<section id="payouts"><h2>Payout per contributor</h2>
 ${canvas("payouts", "reward per contributor, highest first", true)}

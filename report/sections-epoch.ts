@@ -87,21 +87,23 @@ ${record.proving.map((run) => html`<tr><td>${run.date}</td><td>${run.backend}</t
 
 export function proofsAndGasSection(record: ReportRecord): SafeHtml {
   const { core } = record;
-  const circuit = (kind: "example" | "payout", batchSize: number, proofs: number, bytes: number, constraints: number | undefined) => {
+  const circuit = (kind: "example" | "registration" | "payout") => {
     const c = core.circuits[kind];
-    return html`<tr><td>${c.name}</td><td>${c.keySet}</td><td><code>${c.vkeyHash.slice(0, 16)}…</code></td><td>${constraints === undefined ? "?" : integer(constraints)}</td><td>${batchSize}</td><td>${integer(proofs)}</td><td>${integer(bytes)}</td></tr>`;
+    const constraints = record.constraints[kind];
+    return html`<tr><td>${c.name}</td><td>${c.keySet}</td><td><code>${c.vkeyHash.slice(0, 16)}…</code></td><td>${constraints === undefined ? "?" : integer(constraints)}</td><td>${core.batchSizes[kind]}</td><td>${integer(core.proofs[kind].length)}</td><td>${integer(record.proofBytes[kind])}</td></tr>`;
   };
   const gas = gasByKind(record);
   const total = gas.reduce((s, g) => s + g.total, 0n);
   const contributors = BigInt(core.contributors.length);
   return html`<section id="proofs-gas"><h2>Proofs and gas</h2>
 <table><tr><th>circuit</th><th>keys</th><th>vkey sha256</th><th>constraints</th><th>rows per proof</th><th>proofs</th><th>proof files (bytes)</th></tr>
-${circuit("example", core.exampleBatchSize, core.exampleProofs.length, record.proofBytes.example, record.constraints.example)}
-${circuit("payout", core.payoutBatchSize, core.payoutProofs.length, record.proofBytes.payout, record.constraints.payout)}</table>
+${circuit("example")}
+${circuit("registration")}
+${circuit("payout")}</table>
 ${provingTable(record)}
 <table><tr><th>transaction</th><th>count</th><th>gas, total</th><th>mean</th><th>min</th><th>max</th></tr>
 ${gas.map((g) => html`<tr><td>${g.kind}</td><td>${g.count}</td><td>${integer(g.total)}</td><td>${integer(g.total / BigInt(g.count))}</td><td>${integer(g.min)}</td><td>${integer(g.max)}</td></tr>`)}
-<tr><th>all</th><td>${record.transactions.length}</td><td>${integer(total)}</td><td colspan="3">${contributors > 0n ? `${integer(total / contributors)} per contributor` : ""}</td></tr></table>
+<tr><th>all</th><td>${record.transactions.length}</td><td>${integer(total)}</td><td colspan="3">${contributors > 0n ? `${integer(total / contributors)} per registration` : ""}</td></tr></table>
 <div class="chart wide"><canvas id="chart-gas" role="img" aria-label="gas per settlement transaction"></canvas></div></section>`;
 }
 

@@ -13,7 +13,7 @@ import { exitCodeOf } from "../scripts/cli/exit-codes.ts";
 
 const work = mkdtempSync(join(tmpdir(), "epoch-dir-"));
 after(() => rmSync(work, { recursive: true, force: true }));
-const identity = { domain: 123n, commitExamples: 456n, commitContributors: 789n, exampleBatchSize: 8, payoutBatchSize: 4 };
+const identity = { domain: 123n, seed: 456n, exampleBatchSize: 8, registrationBatchSize: 2, payoutBatchSize: 4 };
 
 test("an absent or empty directory, or one holding the same epoch, may take the record", () => {
   claimEpochDir(epochPaths(join(work, "absent")), identity);
@@ -21,7 +21,7 @@ test("an absent or empty directory, or one holding the same epoch, may take the 
   claimEpochDir(epochPaths(join(work, "empty")), identity);
   const same = epochPaths(join(work, "same"));
   mkdirSync(same.dir);
-  writeRecordFile(same.epochFile, { ...identity, status: "settled", r: 5n });
+  writeRecordFile(same.epochFile, { ...identity, status: "settled", total: 5n });
   claimEpochDir(same, identity);
 });
 
@@ -37,8 +37,8 @@ test("another epoch's record is refused naming the file and the field that diffe
     assert.equal(exitCodeOf("witness", e), 2);
     return true;
   });
-  writeRecordFile(other.epochFile, { ...identity, commitExamples: 1n });
-  assert.throws(() => claimEpochDir(other, identity), /commitExamples: holds another epoch/);
+  writeRecordFile(other.epochFile, { ...identity, seed: 1n });
+  assert.throws(() => claimEpochDir(other, identity), /seed: holds another epoch/);
   assert.deepEqual(readdirSync(other.dir), before);
 });
 

@@ -109,6 +109,7 @@ export interface ProofArg {
 }
 
 export interface PayoutSettlementContract extends BaseContract {
+  BURN_ADDRESS: View<[], string>;
   token: View<[], string>;
   registry: View<[], string>;
   exampleVerifier: View<[], string>;
