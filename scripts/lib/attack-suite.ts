@@ -102,7 +102,7 @@ export async function prepareSuite(options: SuiteOptions): Promise<Suite> {
 /** Payout relative to the attacker's honest baseline. */
 const ratioOf = (s: Suite, paid: bigint) => Number((paid * 1_000_000n) / s.baseline.attacker) / 1_000_000;
 
-/** G1: k exact copies under k extra identities (one identity cannot claim an example twice: DUPLICATE_CLAIM). */
+/** G1: k exact copies under k extra identities (one registration cannot list an example twice: DUPLICATE_HASH). */
 export async function exactCopies(s: Suite, k: number): Promise<AttackRow> {
   const sybils = Array.from({ length: k }, (_, i) => party(`g1-sybil-${k}-${i}`, s.mine));
   const r = await s.run(`G1 k=${k}`, [...s.honest, s.victim, s.attacker, ...sybils]);

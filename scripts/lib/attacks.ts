@@ -2,14 +2,15 @@
  * The attack suite's building blocks (scripts/eval-attacks.ts, test/attacks.test.ts): image
  * transforms an attacker applies to copies, scenario partitions, and the payout of a set of
  * identities under the real policy (witness/ applyPolicy: earliest registrant keeps an exact copy,
- * clip at 0, per-contributor sums, floor split of R).
+ * clip at 0, sums per registration, floor split of R).
  */
 import { config } from "../../config/index.ts";
 import type { AttributionConfig } from "../../config/attribution.ts";
 import { contributorAddress, exampleHash, rotateImage, scoreContributors, type AttributionResult, type Dataset, type Partition } from "../../attribution/index.ts";
 import { PIXELS } from "../../attribution/data.ts";
 import { Rng } from "../../attribution/prng.ts";
-import { applyPolicy, registrationCommitment } from "../../witness/index.ts";
+import { applyPolicy } from "../../witness/index.ts";
+import { registerOffline } from "./offline-registrations.ts";
 
 const SIDE = 28;
 
@@ -51,16 +52,21 @@ export function party(label: string, data: Dataset, flipped = new Uint8Array(dat
   return { label, kind: "clean", address: contributorAddress(label), data, flipped };
 }
 
-/** Rewards (token base units) per address under the real policy, registration order = partition order. */
+/**
+ * Rewards (token base units) per address under the real policy, registration order = partition
+ * order, every partition delivering its data (an address registered twice is paid both rows).
+ */
 export function payouts(result: AttributionResult, partitions: readonly Partition[], pool: bigint): Map<string, bigint> {
-  const examples = result.rows.map((r) => ({ hash: r.exampleHash, contributor: BigInt(r.contributor), score: r.score }));
-  const registrations = partitions.map((p, order) => {
-    const hashes = Array.from({ length: p.data.size }, (_, i) => exampleHash(p.data, i));
-    return { contributor: BigInt(p.address), commitment: registrationCommitment(hashes), count: hashes.length, order };
-  });
-  const w = applyPolicy({ examples, registrations, pool, config });
+  // One score per example: the earliest registrant's row (rows follow partition order), the credited claim.
+  const scores = new Map<bigint, bigint>();
+  for (const row of result.rows) if (!scores.has(row.exampleHash)) scores.set(row.exampleHash, row.score);
+  const lists = partitions.map((p) => ({ sender: BigInt(p.address), hashes: Array.from({ length: p.data.size }, (_, i) => exampleHash(p.data, i)) }));
+  const { payoutTable } = applyPolicy({ ...registerOffline(lists), scores, pool, config });
   const out = new Map<string, bigint>();
-  for (const row of w.contributorTable.rows) out.set(`0x${row.address.toString(16).padStart(40, "0")}`, row.reward);
+  for (const row of payoutTable.rows) {
+    const address = `0x${row.address.toString(16).padStart(40, "0")}`;
+    out.set(address, (out.get(address) ?? 0n) + row.reward);
+  }
   return out;
 }
 
