@@ -10,13 +10,17 @@ import { promisify } from "node:util";
 import { PROJECT_ROOT } from "../circuits/index.ts";
 import { config } from "../config/index.ts";
 import { runEpoch } from "../scripts/lib/run-epoch.ts";
-import { buildEpochWitness, readExamplesFile, registrationCommitment, validationCommitment } from "../witness/index.ts";
+import { applyPolicy, readExamplesFile, validationCommitment } from "../witness/index.ts";
 import { demoContributors } from "../scripts/lib/demo-contributors.ts";
+import { scoresByHash } from "../scripts/lib/epoch/witness.ts";
+import { listsByFirstAppearance, registerOffline } from "../scripts/lib/offline-registrations.ts";
 import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
 
 const execFileAsync = promisify(execFile);
 const E = config.exampleBatch.testSize;
+const K = config.registrationBatch.testSize;
 const B = config.payoutBatch.testSize;
+const sizes = { exampleBatchSize: E, registrationBatchSize: K, payoutBatchSize: B };
 const POOL = 10n ** 24n + 12345n;
 const work = mkdtempSync(join(tmpdir(), "e2e-"));
 const demo = demoContributors();
@@ -43,54 +47,69 @@ after(async () => {
   await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
 });
 
-/** The reference model's rewards: registration order is first appearance in the file. */
+/**
+ * The reference model's rewards by address: registration order is first appearance in the file,
+ * every registrant delivers (so neither the chain's registration domain nor the salts matter).
+ */
 function expectedRewards(examplesFile: string): Map<string, bigint> {
   const claims = readExamplesFile(examplesFile, config);
-  const order = [...new Set(claims.map((c) => c.contributor))];
-  const registrations = order.map((contributor, i) => {
-    const hashes = claims.filter((c) => c.contributor === contributor).map((c) => c.hash);
-    return { contributor, order: i, count: hashes.length, commitment: registrationCommitment(hashes) };
-  });
-  const w = buildEpochWitness({ examples: claims, registrations, pool: POOL, domain: 1n, exampleBatchSize: E, payoutBatchSize: B, config });
-  return new Map(w.contributorTable.rows.map((r) => [getAddress(`0x${r.address.toString(16).padStart(40, "0")}`), r.reward]));
+  const { payoutTable } = applyPolicy({ ...registerOffline(listsByFirstAppearance(claims)), scores: scoresByHash(claims, examplesFile), pool: POOL, config });
+  const rewards = new Map<string, bigint>();
+  for (const row of payoutTable.rows) {
+    const address = getAddress(`0x${row.address.toString(16).padStart(40, "0")}`);
+    rewards.set(address, (rewards.get(address) ?? 0n) + row.reward);
+  }
+  return rewards;
 }
 
 test("examples file to on-chain balances on the in-process chain: registered, deduplicated, clipped, proven, released", async () => {
   const examplesFile = smallExamplesFile(7);
   const outDir = join(work, "epoch-inprocess");
-  const result = await runEpoch({ examplesFile, pool: POOL, exampleBatchSize: E, payoutBatchSize: B, outDir, workers: 2, progress: false });
+  const result = await runEpoch({ examplesFile, pool: POOL, ...sizes, outDir, workers: 2, progress: false });
   const expected = expectedRewards(examplesFile);
-  assert.equal(result.contributors.length, 7);
-  assert.equal(result.examples, 6 * 3 + 3);
+  assert.equal(result.contributors.length, 7, "one row per registration");
+  assert.deepEqual(result.exclusion, []);
+  assert.equal(result.examples, 6 * 3 + 2 + 2, "one claim row per (example, registrant)");
   assert.equal(result.duplicates, 1);
-  assert.equal(result.exampleBatches, Math.ceil(21 / E));
-  assert.equal(result.payoutBatches, 2);
+  assert.equal(result.exampleBatches, Math.ceil(22 / E));
+  assert.equal(result.registrationBatches, Math.ceil(7 / K), "each list fits one row");
+  assert.equal(result.payoutBatches, Math.ceil(7 / B));
   for (const c of result.contributors) assert.equal(c.balance, expected.get(c.address), c.address);
   assert.equal(result.pool - result.dust, [...expected.values()].reduce((a, b) => a + b, 0n));
-  const first = result.contributors.find((c) => c.address === demo[0]!.address)!;
-  const second = result.contributors.find((c) => c.address === demo[1]!.address)!;
-  assert.deepEqual([first.credited, first.claimed, second.credited, second.claimed], [4, 4, 3, 4]);
+  assert.deepEqual(result.contributors.map((c) => c.j), [0, 1, 2, 3, 4, 5, 6]);
+  const [first, second] = result.contributors;
+  assert.deepEqual([first!.address, second!.address], [demo[0]!.address, demo[1]!.address]);
+  assert.deepEqual([first!.credited, first!.claimed, second!.credited, second!.claimed], [4, 4, 3, 4]);
   const harmful = result.contributors.find((c) => c.address === demo[6]!.address)!;
   assert.ok(harmful.rawScore < 0n);
   assert.equal(harmful.balance, 0n);
-  // Transactions: every example batch, every payout batch, the validation reveal, finalize, every release.
-  assert.equal(result.transactions.length, result.exampleBatches + 2 * result.payoutBatches + 2);
+  // Transactions: every batch of the three kinds, the validation reveal, finalize, every release.
+  assert.equal(result.transactions.length, result.exampleBatches + result.registrationBatches + 2 * result.payoutBatches + 2);
   assert.deepEqual(result.transactions.slice(-2 - result.payoutBatches, -result.payoutBatches).map((t) => t.what), ["reveal validation", "finalize"]);
-  // The public record: parameters, registrations, both tables, dedup evidence, every proof, both keys.
-  for (const f of ["epoch.json", "registrations.json", "examples.json", "duplicates.json", "contributors.json", "example_verification_key.json", "payout_verification_key.json", "settlement.json", "validation.bin"]) {
+  // The public record: parameters, registrations, the tables, dedup evidence, every proof, the three keys.
+  for (const f of [
+    "epoch.json", "registrations.json", "examples.json", "duplicates.json", "contributors.json",
+    "example_verification_key.json", "registration_verification_key.json", "payout_verification_key.json", "settlement.json", "validation.bin",
+  ]) {
     assert.ok(existsSync(join(outDir, f)), f);
   }
-  assert.deepEqual(readdirSync(join(outDir, "proofs")).sort(), ["example-000.json", "example-001.json", "example-002.json", "payout-000.json", "payout-001.json"]);
+  const proofs = (kind: string, n: number) => Array.from({ length: n }, (_, i) => `${kind}-${String(i).padStart(3, "0")}.json`);
+  assert.deepEqual(
+    readdirSync(join(outDir, "proofs")).sort(),
+    [...proofs("example", result.exampleBatches), ...proofs("payout", result.payoutBatches), ...proofs("registration", result.registrationBatches)],
+  );
   const epoch = JSON.parse(readFileSync(join(outDir, "epoch.json"), "utf8"));
   assert.equal(epoch.status, "settled");
   assert.equal(epoch.circuits.example.vkeyHash, result.circuits.example.vkeyHash);
+  assert.equal(epoch.circuits.registration.vkeyHash, result.circuits.registration.vkeyHash);
   // The validation set, revealed after scoring: the file hashes to the revealed hash, which with the salt opens the commitment.
   assert.equal(`0x${createHash("sha256").update(readFileSync(join(outDir, epoch.validation.file))).digest("hex")}`, epoch.validation.validationSetHash);
   assert.equal(validationCommitment(epoch.validation.validationSetHash, epoch.validation.salt), epoch.model.validationCommitment);
   // Scores from a file: only exact dedup ran (the attribution stages did not score these).
   assert.deepEqual(epoch.defences.map((d: { name: string; ran: boolean; count: number }) => [d.name, d.ran, d.count]), [["exact-dedup", true, 1], ["near-duplicates", false, 0], ["validation-copies", false, 0], ["label-consistency", false, 0]]);
+  // The shared example is credited to registration 0 and also claimed by registration 1.
   const duplicates = JSON.parse(readFileSync(join(outDir, "duplicates.json"), "utf8"));
-  assert.deepEqual(duplicates.map((x: { creditedTo: string }) => x.creditedTo), [demo[0]!.address]);
+  assert.deepEqual(duplicates.map((x: { creditedOrder: number; alsoClaimedBy: number[] }) => [x.creditedOrder, x.alsoClaimedBy]), [[0, [1]]]);
 });
 
 let node: HardhatNode | undefined;
@@ -105,7 +124,7 @@ after(() => node?.stop());
 
 test("the same epoch settles on a JSON-RPC node (hardhat node on 127.0.0.1) with --rpc", async () => {
   const examplesFile = smallExamplesFile(4);
-  const result = await runEpoch({ examplesFile, pool: POOL, exampleBatchSize: E, payoutBatchSize: B, rpcUrl, outDir: join(work, "epoch-rpc"), workers: 2, progress: false });
+  const result = await runEpoch({ examplesFile, pool: POOL, ...sizes, rpcUrl, outDir: join(work, "epoch-rpc"), workers: 2, progress: false });
   assert.equal(result.chain, rpcUrl);
   const expected = expectedRewards(examplesFile);
   for (const c of result.contributors) assert.equal(c.balance, expected.get(c.address), c.address);
