@@ -343,6 +343,55 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
     }, "ProductMismatch");
   });
 
+  it("a dropped claim (an example left out of the claim table): ProductMismatch", async () => {
+    await lieEpoch(16n, (t) => {
+      const dropped = t.claimTable.find((c) => c.j === 1 && c.score > 0n && !t.duplicates.some((x) => x.hash === c.hash))!;
+      const amounts = t.payoutTable.rows.map((row, j) => row.amount - (j === 1 ? dropped.score : 0n));
+      return { ...t, claimTable: t.claimTable.filter((c) => c !== dropped), payoutTable: resplit(t, amounts) };
+    }, "ProductMismatch");
+  });
+
+  it("a copied registration credited to the copier as if its own: the re-hashed lists end at another F, RegistrationsMismatch", async () => {
+    await openEpoch(d, { epoch: 17n, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL });
+    const honest = await registerExamples(d, signers[1]!, 17n, listOf("e17", 1), { mintFee: true });
+    const fee = 3n * (await d.registry.feePerExample());
+    await (await d.token.mint(signers[6]!.address, fee)).wait();
+    await (await (d.token.connect(signers[6]!) as typeof d.token).approve(d.addresses.registry, fee)).wait();
+    await (await (d.registry.connect(signers[6]!) as typeof d.registry).register(17n, honest.commitment, 3)).wait();
+    await waitForRegistrationClose(d.registry, 17n);
+    const r: Registered = {
+      epoch: 17n, registrations: await readRegistrations(d.registry, 17n), deliveries: new Map([[0, { salt: honest.salt, hashes: honest.hashes }]]),
+      fold: await d.registry.registrationFold(17n), registrationDomain: await d.registry.registrationDomain(17n),
+    };
+    const t = policy(r, new Map(honest.hashes.map((x) => [x, 1_000_000n] as const)));
+    // The trainer's sock puppet copied C; the trainer keeps it in, with the honest list, and pays it.
+    const registrants = t.registrants.map((x, j) => (j === 1 ? { sender: signers[6]!.address, salt: honest.salt, hashes: honest.hashes, excluded: false } : x));
+    const claimTable = [...t.claimTable, ...honest.hashes.map((hash) => ({ hash, j: 1, score: 0n }))].sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : a.j - b.j));
+    const p = await proveAll(buildEpochBatches({ ...t, registrants, claimTable, exclusion: [] }, batchOptions(r)));
+    await commitAndSubmit(17n, p);
+    await expectRevert(d.settlement.finalize(17n), "RegistrationsMismatch");
+  });
+
+  it("an owner who withholds the validation reveal: no finalize, no cancel, and after the deadline the pool is burned", async () => {
+    const r = await registerEpoch(18n, [{ k: 1, hashes: listOf("e18", 1) }]);
+    const t = policy(r, new Map(listOf("e18", 1).map((x) => [x, 1_000_000n] as const)));
+    const p = await proveAll(buildEpochBatches(t, batchOptions(r)));
+    await commitEpoch(d.settlement, 18n, p.commit, p.exclusionOrders);
+    await passContestWindow(18n);
+    for (const [i, b] of p.exampleBatches.entries()) await submitExampleBatch(d.settlement, 18n, b, p.proofs.example[i]!);
+    for (const [i, b] of p.registrationBatches.entries()) await submitRegistrationBatch(d.settlement, 18n, b, p.proofs.registration[i]!);
+    for (const [i, b] of p.payoutBatches.entries()) await submitPayoutBatch(d.settlement, 18n, b, p.proofs.payout[i]!);
+    await expectRevert(d.settlement.finalize(18n), "ValidationNotRevealed", [18n]);
+    await expectRevert(d.settlement.cancelEpoch(18n), "EpochNotCancellable", [18n]);
+    const [, settleBy] = await d.settlement.deadlines(18n);
+    assert.ok(await advanceDevelopmentClock(conn.ethers.provider, settleBy));
+    await expectRevert(d.settlement.revealValidation(18n, VALIDATION_SET, SALT), "SettleDeadlinePassed", [18n, settleBy]);
+    const ownerBefore = await d.token.balanceOf(signers[0]!.address);
+    await (await (d.settlement.connect(signers[9]!) as typeof d.settlement).forfeit(18n)).wait();
+    assert.equal(await d.token.balanceOf(signers[0]!.address), ownerBefore, "nothing returns to the owner");
+    assert.equal((await d.settlement.epochState(18n)).status, EpochStatus.Forfeited);
+  });
+
   it("an invented claim: ProductMismatch", async () => {
     await lieEpoch(11n, (t) => {
       const invented = { hash: 1n, j: 1, score: 3_000_000n };
