@@ -1,9 +1,9 @@
 /**
- * The pull fallback of PayoutSettlement.release, on a real settled epoch (real ExampleBatch and
- * PayoutBatch proofs of the test sizes) whose token refuses one recipient, as a blocklisting
- * token does: the rest of the batch is paid in the same release, the refused reward is credited
- * to the payee (PayoutDeferred, claimable) and only that payee can withdraw it, to itself once the
- * token accepts it or to another address at once.
+ * The pull fallback of PayoutSettlement.release, on a real settled epoch (real ExampleBatch,
+ * RegistrationBatch and PayoutBatch proofs of the test sizes) whose token refuses one recipient,
+ * as a blocklisting token does: the rest of the batch is paid in the same release, the refused
+ * reward is credited to the payee (PayoutDeferred, claimable) and only that payee can withdraw it,
+ * to itself once the token accepts it or to another address at once.
  *
  * The token refuses in both ways SafeERC20.trySafeTransfer catches: batch 0's blocked payee by a
  * revert, batch 1's by `transfer` returning false.
@@ -18,18 +18,23 @@ import { network } from "hardhat";
 import * as snarkjs from "snarkjs";
 import type { Groth16Proof } from "snarkjs";
 import { config } from "../config/index.ts";
-import { exampleCircuitName, payoutCircuitName, setupCircuit, type CircuitKeys } from "../circuits/index.ts";
-import { buildEpochWitness, epochDomain, registrationCommitment, validationCommitment, type EpochWitness, type ExampleBatch, type ExampleScore, type PayoutBatch } from "../witness/index.ts";
+import { exampleCircuitName, payoutCircuitName, registrationCircuitName, setupCircuit, type CircuitKeys } from "../circuits/index.ts";
 import {
-  decodeRevert, deploySettlement, earliestDeadline, registerExamples, waitForRegistrationClose, finalizeEpoch, loadContractArtifact, openEpoch, openRegistration, readRegistrations, releaseBatch, revealValidation,
-  submitExampleBatch, submitPayoutBatch, type OpenTokenContract, type PayoutSettlementContract, type SettlementDeployment,
+  applyPolicy, buildEpochBatches, epochDomain, validationCommitment,
+  type Delivery, type EpochBatches, type EpochTables, type ExampleBatch, type PayoutBatch, type RegistrationBatch,
+} from "../witness/index.ts";
+import {
+  advanceDevelopmentClock, commitEpoch, decodeRevert, deploySettlement, earliestDeadline, finalizeEpoch, loadContractArtifact, openEpoch, readRegistrations,
+  registerExamples, releaseBatch, revealValidation, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch, waitForRegistrationClose,
+  type ContributorRegistryContract, type OpenTokenContract, type PayoutSettlementContract,
 } from "../verifier-contracts/index.ts";
 
 const E = config.exampleBatch.testSize;
+const K = config.registrationBatch.testSize;
 const B = config.payoutBatch.testSize;
 const EPOCH = 1n;
 const POOL = 1000n * 10n ** 18n + 3n;
-const CONTRIBUTORS = [1, 2, 3, 4, 5, 6]; // signer indices: with B = 4, two payout batches
+const CONTRIBUTORS = [1, 2, 3, 4, 5, 6]; // signer indices, registering in this order: with B = 4, two payout batches
 const VALIDATION = { validationSetHash: keccak256(toUtf8Bytes("pull validation set")), salt: keccak256(toUtf8Bytes("pull salt")) };
 
 /** verifier-contracts/contracts/test/RevertingToken.sol: OpenToken's interface plus the blocklist. */
@@ -39,7 +44,7 @@ interface RevertingTokenContract extends OpenTokenContract {
 
 const addressOf = (a: bigint) => getAddress(`0x${a.toString(16).padStart(40, "0")}`);
 
-async function prove(keys: CircuitKeys, batch: ExampleBatch | PayoutBatch): Promise<Groth16Proof> {
+async function prove(keys: CircuitKeys, batch: ExampleBatch | RegistrationBatch | PayoutBatch): Promise<Groth16Proof> {
   const { proof, publicSignals } = await snarkjs.groth16.fullProve(batch.input, keys.wasmPath, keys.zkeyPath);
   assert.deepEqual(publicSignals.map(BigInt), [...batch.publicSignals], "the circuit and the witness model disagree");
   return proof;
@@ -48,14 +53,16 @@ async function prove(keys: CircuitKeys, batch: ExampleBatch | PayoutBatch): Prom
 describe("PayoutSettlement pays the rest of a batch when the token refuses one payee, and lets that payee withdraw later", () => {
   let conn: Awaited<ReturnType<typeof network.create>>;
   let signers: Awaited<ReturnType<typeof conn.ethers.getSigners>>;
-  let d: SettlementDeployment;
   let token: RevertingTokenContract;
+  let registry: ContributorRegistryContract;
   let settlement: PayoutSettlementContract;
-  let w: EpochWitness;
+  let tables: EpochTables;
+  let w: EpochBatches;
 
   const as = (k: number) => settlement.connect(signers[k]!) as PayoutSettlementContract;
   const signerOf = (address: bigint) => signers.findIndex((s) => BigInt(s.address) === address);
-  const rowsOf = (batch: PayoutBatch) => w.contributorTable.rows.slice(batch.index * B, (batch.index + 1) * B);
+  /** Batch `batch`'s rows of the payout table: row j pays registration j. */
+  const rowsOf = (batch: PayoutBatch) => tables.payoutTable.rows.slice(batch.index * B, (batch.index + 1) * B);
 
   async function expectRevert(call: Promise<unknown>, name: string, args?: unknown[]): Promise<void> {
     let error: unknown;
@@ -74,49 +81,76 @@ describe("PayoutSettlement pays the rest of a batch when the token refuses one p
   }
 
   before(async () => {
-    const [exampleKeys, payoutKeys] = [await setupCircuit(exampleCircuitName(E)), await setupCircuit(payoutCircuitName(B))];
+    const keys = {
+      example: await setupCircuit(exampleCircuitName(E)),
+      registration: await setupCircuit(registrationCircuitName(K)),
+      payout: await setupCircuit(payoutCircuitName(B)),
+    };
     conn = await network.create();
     signers = await conn.ethers.getSigners();
     const owner = signers[0]!;
-    // The registry and both verifiers as deploySettlement makes and checks them; the settlement
-    // itself again, over the refusing token (its token is immutable).
-    d = await deploySettlement(owner, { exampleVerifier: exampleKeys.verifierArtifact, exampleBatchSize: E, payoutVerifier: payoutKeys.verifierArtifact, payoutBatchSize: B });
-    const deploy = async (name: "RevertingToken" | "PayoutSettlement", args: unknown[]) => {
+    // Poseidon and the three verifiers as deploySettlement makes and checks them; then the
+    // registry and the settlement again over the refusing token (both take their token at
+    // construction: the registry burns its fees in it, the settlement escrows and pays in it).
+    const d = await deploySettlement(owner, {
+      exampleVerifier: keys.example.verifierArtifact, exampleBatchSize: E,
+      registrationVerifier: keys.registration.verifierArtifact, registrationBatchSize: K,
+      payoutVerifier: keys.payout.verifierArtifact, payoutBatchSize: B,
+    });
+    const deploy = async (name: "RevertingToken" | "ContributorRegistry" | "PayoutSettlement", args: unknown[]) => {
       const artifact = await loadContractArtifact(name);
       const contract = await new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, owner).deploy(...args);
       await contract.waitForDeployment();
       return contract;
     };
     token = (await deploy("RevertingToken", [owner.address])) as unknown as RevertingTokenContract;
+    const rules = config.registration;
+    registry = (await deploy("ContributorRegistry", [
+      await token.getAddress(), d.addresses.poseidon, rules.feePerExample, rules.minWindowSeconds, rules.maxRegistrants, rules.maxExamplesPerRegistrant, rules.maxExamplesPerEpoch,
+    ])) as unknown as ContributorRegistryContract;
+    const windows = config.settlement;
     settlement = (await deploy("PayoutSettlement", [
-      await token.getAddress(), d.addresses.registry, d.addresses.exampleVerifier, E, d.addresses.payoutVerifier, B,
+      await token.getAddress(), await registry.getAddress(),
+      {
+        example: d.addresses.exampleVerifier, exampleBatchSize: E,
+        registration: d.addresses.registrationVerifier, registrationBatchSize: K,
+        payout: d.addresses.payoutVerifier, payoutBatchSize: B,
+      },
+      { commitWindow: windows.commitWindowSeconds, contestWindow: windows.contestWindowSeconds, proofWindow: windows.proofWindowSeconds },
     ])) as unknown as PayoutSettlementContract;
+    // The settlement opens registration when it escrows the pool: it must own the registry.
+    await (await registry.transferOwnership(await settlement.getAddress())).wait();
     await (await token.mint(owner.address, POOL)).wait();
 
-    // Every contributor gets a positive reward: two examples each, positive scores.
-    const claims: ExampleScore[] = CONTRIBUTORS.flatMap((k) =>
-      [0, 1].map((j) => ({ hash: BigInt(keccak256(toUtf8Bytes(`pull ${k} ${j}`))) >> 128n, contributor: BigInt(signers[k]!.address), score: BigInt(k * 1_000_003 + j * 77) })),
-    );
-    const now = BigInt((await conn.ethers.provider.getBlock("latest"))!.timestamp);
-    await openRegistration(d.registry, EPOCH, await earliestDeadline(d.registry), validationCommitment(VALIDATION.validationSetHash, VALIDATION.salt));
+    // Opening escrows the pool; every contributor registers two examples (paying its fee) and
+    // delivers them; every score is positive, so every reward is.
+    await openEpoch({ token, settlement }, {
+      epoch: EPOCH, closesAt: await earliestDeadline(registry), validationCommitment: validationCommitment(VALIDATION.validationSetHash, VALIDATION.salt), pool: POOL,
+    });
+    const deliveries = new Map<number, Delivery>();
+    const scores = new Map<bigint, bigint>();
     for (const k of CONTRIBUTORS) {
-      const hashes = claims.filter((c) => c.contributor === BigInt(signers[k]!.address)).map((c) => c.hash);
-      await registerExamples(d, signers[k]!, EPOCH, hashes, { mintFee: true });
+      const hashes = [0, 1].map((i) => BigInt(keccak256(toUtf8Bytes(`pull ${k} ${i}`))) >> 128n);
+      hashes.forEach((hash, i) => scores.set(hash, BigInt(k * 1_000_003 + i * 77)));
+      const r = await registerExamples({ token, registry }, signers[k]!, EPOCH, hashes, { mintFee: true });
+      deliveries.set(r.order, { salt: r.salt, hashes: r.hashes });
     }
-    await waitForRegistrationClose(d.registry, EPOCH);
-    w = buildEpochWitness({
-      examples: claims, registrations: await readRegistrations(d.registry, EPOCH), pool: POOL,
-      domain: epochDomain(d.chainId, await settlement.getAddress(), EPOCH), exampleBatchSize: E, payoutBatchSize: B, config,
+    await waitForRegistrationClose(registry, EPOCH);
+    const registrationDomain = await registry.registrationDomain(EPOCH);
+    tables = applyPolicy({ registrations: await readRegistrations(registry, EPOCH), deliveries, scores, pool: POOL, registrationDomain, config });
+    w = buildEpochBatches(tables, {
+      domain: epochDomain(d.chainId, await settlement.getAddress(), EPOCH), registrationDomain, fold: await registry.registrationFold(EPOCH),
+      modelHash: keccak256(toUtf8Bytes("pull model")), pool: POOL, exampleBatchSize: E, registrationBatchSize: K, payoutBatchSize: B, config,
     });
     assert.equal(w.payoutBatches.length, 2, "the fixture needs two payout batches");
-    assert.ok(w.contributorTable.rows.every((r) => r.reward > 0n), "the fixture needs every reward positive");
+    assert.ok(tables.payoutTable.rows.every((r) => r.reward > 0n), "the fixture needs every reward positive");
 
-    await openEpoch({ token, settlement }, {
-      epoch: EPOCH, pool: POOL, total: w.contributorTable.total, exampleBatches: w.exampleBatches.length, payoutBatches: w.payoutBatches.length,
-      commitExamples: w.commitExamples, commitContributors: w.commitContributors, modelHash: keccak256(toUtf8Bytes("pull model")),
-    });
-    for (const b of w.exampleBatches) await submitExampleBatch(settlement, EPOCH, b, await prove(exampleKeys, b));
-    for (const b of w.payoutBatches) await submitPayoutBatch(settlement, EPOCH, b, await prove(payoutKeys, b));
+    await commitEpoch(settlement, EPOCH, w.commit, w.exclusionOrders);
+    const { committedAt } = await settlement.epochState(EPOCH);
+    assert.ok(await advanceDevelopmentClock(conn.ethers.provider, committedAt + (await settlement.contestWindow())), "past the contest window");
+    for (const b of w.exampleBatches) await submitExampleBatch(settlement, EPOCH, b, await prove(keys.example, b));
+    for (const b of w.registrationBatches) await submitRegistrationBatch(settlement, EPOCH, b, await prove(keys.registration, b));
+    for (const b of w.payoutBatches) await submitPayoutBatch(settlement, EPOCH, b, await prove(keys.payout, b));
     await revealValidation(settlement, EPOCH, VALIDATION);
     await finalizeEpoch(settlement, EPOCH);
   });
@@ -195,6 +229,6 @@ describe("PayoutSettlement pays the rest of a batch when the token refuses one p
 
     // Everything owed is out: the settlement keeps exactly the dust.
     assert.equal(await settlement.totalClaimable(), 0n);
-    assert.equal(await token.balanceOf(await settlement.getAddress()), w.contributorTable.dust);
+    assert.equal(await token.balanceOf(await settlement.getAddress()), tables.payoutTable.dust);
   });
 });
