@@ -3,8 +3,10 @@
  *                        [--queue-workers 2] [--native PATH] [--dir DIR] [--out FILE]
  *
  * Proves one whole epoch of synthetic examples at the demo batch sizes, the way a trainer would
- * after a large run: the reward policy and both tables from witness/ (1 % of the examples claimed
- * again by a later registrant, scores signed), then every ExampleBatch and PayoutBatch proof
+ * after a large run: the reward policy and the three tables from witness/ (every contributor
+ * registers its list once and delivers it; 1 % of the examples claimed again by another registrant,
+ * credited to the earlier of the two; scores signed), then every ExampleBatch, RegistrationBatch
+ * and PayoutBatch proof
  *   pool:  on this machine's Piscina pool (one worker per core), resumable: rerun with the same
  *          --dir after a crash or Ctrl-C and only missing or invalid proofs are made;
  *   queue: through BullMQ on Redis (--queue or REDIS_URL) with --queue-workers `prover worker`
@@ -21,14 +23,15 @@ import { availableParallelism } from "node:os";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { exampleCircuitName, payoutCircuitName, PROJECT_ROOT, toJson, writeFileAtomic } from "../circuits/index.ts";
+import { exampleCircuitName, payoutCircuitName, PROJECT_ROOT, registrationCircuitName, toJson, writeFileAtomic } from "../circuits/index.ts";
 import { loadCircuitKeys, type KeySetKeys } from "../circuits/ceremony/index.ts";
 import { config } from "../config/index.ts";
 import {
   createProverPool, enqueueProofJobs, clearQueue, proveBatches, readProofFile, waitForQueue, type ProofJob,
 } from "../prover/index.ts";
-import { buildEpochWitness, epochDomain, registrationCommitment, type ExampleScore, type Registration } from "../witness/index.ts";
+import { buildEpochWitness, epochDomain } from "../witness/index.ts";
 import { peakRssMiB, startQueueWorkerProcess } from "./lib/bench-queue.ts";
+import { registerOffline } from "./lib/offline-registrations.ts";
 import { formatTable } from "./lib/format-table.ts";
 import { startProgress } from "./lib/progress.ts";
 
@@ -51,6 +54,8 @@ const positive = (name: string, v: string): number => {
 };
 const N = positive("examples", values.examples);
 const C = positive("contributors", values.contributors);
+// Round robin: every contributor gets an example to register (a registration lists at least one).
+if (C > N) throw new RangeError(`--contributors ${C} exceeds --examples ${N}: every contributor registers at least one example`);
 const queueWorkers = positive("queue-workers", values["queue-workers"]);
 if (!["pool", "queue", "both"].includes(values.mode)) throw new RangeError(`--mode must be pool, queue or both, got ${values.mode}`);
 const queueUrl = values.queue ?? process.env.REDIS_URL;
@@ -59,45 +64,48 @@ const cores = availableParallelism();
 const nativeBinary = values.native;
 const backend = nativeBinary === undefined ? "snarkjs" : `native ${nativeBinary}`;
 const E = config.exampleBatch.demoSize;
+const K = config.registrationBatch.demoSize;
 const B = config.payoutBatch.demoSize;
 const dir = values.dir ?? join(PROJECT_ROOT, "build", `epoch-${N}`);
 const out = values.out ?? join(PROJECT_ROOT, "bench-results", `epoch-${N}.json`);
 const log = (m: string) => console.error(m);
 
-// 1. The epoch: N examples of C contributors (round robin), 1 % of them claimed again by a later
-// registrant, signed scores; each contributor's registration commits to its claims.
+// 1. The epoch: N examples of C contributors (round robin), 1 % of them claimed again by another
+// registrant, signed scores; each contributor registers its claims in order and delivers them.
 const sha = (s: string) => BigInt(`0x${createHash("sha256").update(s).digest("hex").slice(0, 32)}`);
 const address = (i: number) => BigInt(`0x${createHash("sha256").update(`contributor ${i}`).digest("hex").slice(0, 40)}`);
 const witnessStart = performance.now();
-const claims: ExampleScore[] = [];
+const lists = Array.from({ length: C }, (_, k) => ({ sender: address(k), hashes: [] as bigint[] }));
+const scores = new Map<bigint, bigint>();
+let claims = 0;
 for (let i = 0; i < N; i++) {
-  const score = BigInt((Number(sha(`score ${i}`) % 2_000_001n) - 500_000)); // fixed point, a quarter negative
-  claims.push({ hash: sha(`example ${i}`), contributor: address(i % C), score });
-  if (i % 100 === 99) claims.push({ hash: sha(`example ${i}`), contributor: address((i + 1 + C / 2) % C), score });
+  const hash = sha(`example ${i}`);
+  scores.set(hash, BigInt((Number(sha(`score ${i}`) % 2_000_001n) - 500_000))); // fixed point, a quarter negative
+  const claimants = i % 100 === 99 ? [i % C, (i % C + 1 + Math.floor(C / 2)) % C] : [i % C];
+  // With one contributor both claimants are the same: a list names an example once.
+  for (const k of new Set(claimants)) lists[k]!.hashes.push(hash);
+  claims += new Set(claimants).size;
 }
-const byContributor = new Map<bigint, bigint[]>();
-for (const c of claims) {
-  const list = byContributor.get(c.contributor);
-  if (list) list.push(c.hash);
-  else byContributor.set(c.contributor, [c.hash]);
-}
-const registrations: Registration[] = Array.from({ length: C }, (_, order) => {
-  const hashes = byContributor.get(address(order)) ?? [];
-  return { contributor: address(order), commitment: registrationCommitment(hashes), count: hashes.length, order };
-});
 const domain = epochDomain(31337n, "0x000000000000000000000000000000000000bEEF", 1n);
-const w = buildEpochWitness({ examples: claims, registrations, pool: 10n ** 24n, domain, exampleBatchSize: E, payoutBatchSize: B, config });
+const w = buildEpochWitness({
+  ...registerOffline(lists), scores, pool: 10n ** 24n, domain, modelHash: `0x${"00".repeat(32)}`,
+  exampleBatchSize: E, registrationBatchSize: K, payoutBatchSize: B, config,
+});
 const witnessMs = performance.now() - witnessStart;
-log(`epoch: ${N} examples (${claims.length} claims, ${w.duplicates.length} duplicates), ${C} contributors -> ${w.exampleBatches.length} ExampleBatch(${E}) + ${w.payoutBatches.length} PayoutBatch(${B}) proofs; witness ${(witnessMs / 1000).toFixed(1)} s`);
+log(`epoch: ${N} examples (${claims} claims, ${w.duplicates.length} duplicates), ${C} contributors -> ${w.exampleBatches.length} ExampleBatch(${E}) + ${w.registrationBatches.length} RegistrationBatch(${K}) + ${w.payoutBatches.length} PayoutBatch(${B}) proofs; witness ${(witnessMs / 1000).toFixed(1)} s`);
 
 const exampleKeys = await loadCircuitKeys(exampleCircuitName(E), { log });
+const registrationKeys = await loadCircuitKeys(registrationCircuitName(K), { log });
 const payoutKeys = await loadCircuitKeys(payoutCircuitName(B), { log });
 type Circuit = { readonly keys: KeySetKeys; readonly jobs: ProofJob[] };
+const jobsOf = (proofsDir: string, kind: string, batches: readonly { index: number; input: ProofJob["input"]; publicSignals: readonly bigint[] }[]) =>
+  batches.map((b) => ({ name: `${kind}-${b.index}`, input: b.input, expectedPublicSignals: b.publicSignals, outPath: join(proofsDir, `${kind}-${b.index}.json`) }));
 const circuitsIn = (proofsDir: string): Circuit[] => [
-  { keys: exampleKeys, jobs: w.exampleBatches.map((b) => ({ name: `example-${b.index}`, input: b.input, expectedPublicSignals: b.publicSignals, outPath: join(proofsDir, `example-${b.index}.json`) })) },
-  { keys: payoutKeys, jobs: w.payoutBatches.map((b) => ({ name: `payout-${b.index}`, input: b.input, expectedPublicSignals: b.publicSignals, outPath: join(proofsDir, `payout-${b.index}.json`) })) },
+  { keys: exampleKeys, jobs: jobsOf(proofsDir, "example", w.exampleBatches) },
+  { keys: registrationKeys, jobs: jobsOf(proofsDir, "registration", w.registrationBatches) },
+  { keys: payoutKeys, jobs: jobsOf(proofsDir, "payout", w.payoutBatches) },
 ];
-const totalProofs = w.exampleBatches.length + w.payoutBatches.length;
+const totalProofs = w.exampleBatches.length + w.registrationBatches.length + w.payoutBatches.length;
 
 /** Every proof file is there and carries its batch's public signals (each was verified when written). */
 function checkProofs(circuits: readonly Circuit[]): void {
@@ -181,23 +189,24 @@ if (values.mode !== "queue") rows.push(await provePool());
 if (values.mode !== "pool") rows.push(await proveQueue(queueUrl!));
 
 // 4. Report and projection. The per-example cost is the pool's wall time times its cores over
-// the examples (payout proofs included, amortised): core-seconds per example.
+// the examples (registration and payout proofs included, amortised): core-seconds per example.
 const pool = rows.find((r) => r.mode === "pool" && r.proved > 0) ?? rows.find((r) => r.proved > 0);
 const coreSecondsPerExample = pool ? ((pool.wallMs / 1000) * cores) / ((pool.proved / pool.proofs) * N) : undefined;
 const projection = coreSecondsPerExample === undefined ? undefined : [1, 16, 64].map((k) => ({ cores: k, hours: (1_000_000 * coreSecondsPerExample) / k / 3600 }));
-console.log(`\nEpoch of ${N} examples, ${C} contributors: ${w.exampleBatches.length} ExampleBatch(${E}) + ${w.payoutBatches.length} PayoutBatch(${B}) proofs on ${cores} cores; witness (policy, tables, commitments, batches) ${(witnessMs / 1000).toFixed(1)} s`);
+console.log(`\nEpoch of ${N} examples, ${C} contributors: ${w.exampleBatches.length} ExampleBatch(${E}) + ${w.registrationBatches.length} RegistrationBatch(${K}) + ${w.payoutBatches.length} PayoutBatch(${B}) proofs on ${cores} cores; witness (policy, tables, commit, seed, batches) ${(witnessMs / 1000).toFixed(1)} s`);
 // Rates count the proofs made in this run: a resumed run skipped the valid ones already there.
 console.log(formatTable(["mode", "backend", "workers", "proofs", "proved now", "wall s", "ms/proof", "examples/s", "peak RSS MiB"], rows.map((r) => [
   r.mode, r.backend, r.workers, r.proofs, r.proved, (r.wallMs / 1000).toFixed(0), (r.wallMs / r.proved).toFixed(0), ((r.proved / r.proofs) * N * 1000 / r.wallMs).toFixed(1), r.peakRssMiB.map((m) => m.toFixed(0)).join(" + "),
 ], 2)));
 if (projection && coreSecondsPerExample !== undefined) {
-  console.log(`\nProjection of a 1,000,000-example epoch: T(k) = 1,000,000 x c / k, c = ${coreSecondsPerExample.toFixed(4)} core-seconds per example measured above (${pool!.mode}, ${pool!.backend}: wall x ${cores} cores / examples proved; payout proofs amortised; perfect scaling assumed, proofs are independent)`);
+  console.log(`\nProjection of a 1,000,000-example epoch: T(k) = 1,000,000 x c / k, c = ${coreSecondsPerExample.toFixed(4)} core-seconds per example measured above (${pool!.mode}, ${pool!.backend}: wall x ${cores} cores / examples proved; registration and payout proofs amortised; perfect scaling assumed, proofs are independent)`);
   console.log(formatTable(["cores", "hours"], projection.map((p) => [p.cores, p.hours.toFixed(2)])));
 }
 mkdirSync(join(out, ".."), { recursive: true });
 writeFileAtomic(out, toJson({
-  date: new Date().toISOString(), cores, examples: N, claims: claims.length, duplicates: w.duplicates.length, contributors: C,
+  date: new Date().toISOString(), cores, examples: N, claims, duplicates: w.duplicates.length, contributors: C,
   exampleBatch: { size: E, proofs: w.exampleBatches.length, constraints: exampleKeys.constraints },
+  registrationBatch: { size: K, proofs: w.registrationBatches.length, constraints: registrationKeys.constraints },
   payoutBatch: { size: B, proofs: w.payoutBatches.length, constraints: payoutKeys.constraints },
   witnessMs, runs: rows, coreSecondsPerExample, projection,
 }));
