@@ -1,10 +1,11 @@
 /**
  * npm run bench [-- --sizes 4,31] [--jobs N] [--gas-batches N] [--examples-per-contributor M] [--native PATH] [--out FILE]
  *
- * Measures, in one run: constraints per example row and per payout row, proof time per batch
- * with 1 worker and with all cores (and snarkjs one proof after another with its own threads),
- * proving time per 1,000 examples, and gas per contributor of the full flow (example batches,
- * payout batches, finalize, releases) next to a bare loop of ERC-20 transfers; with a
+ * Measures, in one run: constraints per claim row, per registration row and per payout row, proof
+ * time per batch with 1 worker and with all cores (and snarkjs one proof after another with its
+ * own threads), proving time per 1,000 examples, and gas per contributor of the whole flow (the
+ * commit, claim, registration and payout batches, reveal, finalize, releases; registration and the
+ * escrow apart) next to a bare loop of ERC-20 transfers; with a
  * rapidsnark-compatible prover (--native, RAPIDSNARK_PROVER or config prover.nativeBinary), its time
  * per ExampleBatch proof next to snarkjs on the same pool. Prints tables and
  * writes JSON (bench-results/bench.json by default). Figures are compared as ratios within this run.
@@ -14,7 +15,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { compileCircuit, exampleCircuitName, payoutCircuitName, PROJECT_ROOT, setupCircuit, toJson, writeFileAtomic } from "../circuits/index.ts";
+import { compileCircuit, exampleCircuitName, payoutCircuitName, PROJECT_ROOT, registrationCircuitName, setupCircuit, toJson, writeFileAtomic } from "../circuits/index.ts";
 import { config } from "../config/index.ts";
 import { benchmarkProving, type BenchmarkRow } from "../prover/index.ts";
 import { buildExampleBatches, buildPayoutBatches, splitPool } from "../witness/index.ts";
@@ -52,6 +53,9 @@ const compiled: CompiledSize[] = await Promise.all(config.payoutBatch.sizes.map(
 const { perRow, header } = perRowOf(compiled);
 const exampleCompiled: CompiledSize[] = await Promise.all(config.exampleBatch.sizes.map(async (e) => ({ batchSize: e, constraints: (await compileCircuit(exampleCircuitName(e))).constraints })));
 const { perRow: examplePerRow, header: exampleHeader } = perRowOf(exampleCompiled);
+const registrationCompiled: CompiledSize[] = await Promise.all(config.registrationBatch.sizes.map(async (k) => ({ batchSize: k, constraints: (await compileCircuit(registrationCircuitName(k))).constraints })));
+const { perRow: registrationPerRow, header: registrationHeader } = perRowOf(registrationCompiled);
+const chunk = config.registrationBatch.chunk;
 
 // 2. Proving: the same batches under each pool setting.
 interface ProvingResult {
@@ -88,7 +92,8 @@ try {
   // Proving time per 1,000 examples: full ExampleBatch(E) proofs at the demo size, all cores.
   const E = config.exampleBatch.demoSize;
   const exampleKeys = await setupCircuit(exampleCircuitName(E), log);
-  const exampleRows = Array.from({ length: E * jobCount }, (_, i) => ({ hash: BigInt(i + 1) << 90n, contributor: i % 40, score: BigInt(((i * 7919) % 200_000) - 50_000) }));
+  // Distinct increasing hashes: every claim is its example's first, so every row is credited.
+  const exampleRows = Array.from({ length: E * jobCount }, (_, i) => ({ hash: BigInt(i + 1) << 90n, j: i % 40, score: BigInt(((i * 7919) % 200_000) - 50_000) }));
   const exampleJobs = buildExampleBatches(exampleRows, 12345n, 777n, E, config).map((b) => ({ name: `example-${b.index}`, input: b.input, expectedPublicSignals: b.publicSignals, outPath: "" }));
   log(`proving ${exampleJobs.length} example batches of ${E} rows...`);
   const [exampleRow] = await benchmarkProving(exampleKeys, exampleJobs, [{ label: `${cores} workers, single-threaded`, workers: cores, singleThread: true }]);
@@ -114,11 +119,13 @@ try {
     queueProving = "skipped: set REDIS_URL=redis://HOST:PORT to measure a queue worker";
   }
 
+  const K = config.registrationBatch.demoSize;
   const B = config.payoutBatch.demoSize;
+  const registrationKeys = await setupCircuit(registrationCircuitName(K), log);
   const payoutKeys = await setupCircuit(payoutCircuitName(B), log);
-  log(`gas: full flow with ${values["gas-batches"]} payout batches of ${B} contributors, ${values["examples-per-contributor"]} examples each, and the bare transfer loop...`);
-  gas.push(await measureGas(exampleKeys, payoutKeys, {
-    exampleBatchSize: E, payoutBatchSize: B, payoutBatches: Number(values["gas-batches"]), examplesPerContributor: Number(values["examples-per-contributor"]),
+  log(`gas: whole flow with ${values["gas-batches"]} payout batches of ${B} contributors, ${values["examples-per-contributor"]} examples each, and the bare transfer loop...`);
+  gas.push(await measureGas({ example: exampleKeys, registration: registrationKeys, payout: payoutKeys }, {
+    exampleBatchSize: E, registrationBatchSize: K, payoutBatchSize: B, payoutBatches: Number(values["gas-batches"]), examplesPerContributor: Number(values["examples-per-contributor"]),
   }, scratch, config));
 } finally {
   rmSync(scratch, { recursive: true, force: true });
@@ -126,9 +133,10 @@ try {
 }
 
 // 3. Report.
-console.log(`\nCircuits (circom2 --O2): ${examplePerRow.toFixed(1)} constraints per example row (budget 400), ${exampleHeader.toFixed(0)} per example batch header; ${perRow.toFixed(1)} per payout row (budget 800), ${header.toFixed(0)} per payout batch header`);
+console.log(`\nCircuits (circom2 --O2): ${examplePerRow.toFixed(1)} constraints per claim row (budget 400), ${exampleHeader.toFixed(0)} per claim batch header; ${registrationPerRow.toFixed(1)} per registration row of ${chunk} hashes (${(registrationPerRow / chunk).toFixed(1)} per registered example), ${registrationHeader.toFixed(0)} per registration batch header; ${perRow.toFixed(1)} per payout row (budget 800), ${header.toFixed(0)} per payout batch header`);
 console.log(formatTable(["instance", "rows", "constraints", "per row"], [
   ...exampleCompiled.map((c) => [exampleCircuitName(c.batchSize), c.batchSize, c.constraints, (c.constraints / c.batchSize).toFixed(1)]),
+  ...registrationCompiled.map((c) => [registrationCircuitName(c.batchSize), c.batchSize, c.constraints, (c.constraints / c.batchSize).toFixed(1)]),
   ...compiled.map((c) => [payoutCircuitName(c.batchSize), c.batchSize, c.constraints, (c.constraints / c.batchSize).toFixed(1)]),
 ]));
 for (const p of proving) {
@@ -147,16 +155,21 @@ if (typeof queueProving === "string") console.log(`Queue worker: ${queueProving}
 else if (queueProving) {
   console.log(`Queue worker (one process, pool of ${queueProving.workers}, ${queueProving.jobs} ExampleBatch jobs, enqueue to drained): ${(queueProving.wallMs / 1000).toFixed(2)} s, ${queueProving.examplesPerSecond.toFixed(1)} examples proved per second, peak RSS ${queueProving.peakRssMiB.toFixed(0)} MiB`);
 }
-console.log(`\nGas per contributor, full flow (fresh holders, whole transactions, proof verification included; registration is paid by each contributor and shown apart)`);
-console.log(formatTable(["E", "B", "contributors", "examples", "example batch", "payout batch", "reveal", "finalize", "release", "flow/contributor", "bare transfer", "ratio", "registration", "registration/example"], gas.map((g) => [
-  g.exampleBatchSize, g.payoutBatchSize, g.contributors, g.examples, g.perExampleBatch.toFixed(0), g.perPayoutBatch.toFixed(0), g.reveal, g.finalize, g.perRelease.toFixed(0),
-  g.settlementGasPerContributor.toFixed(0), g.bareTransferGasPerContributor.toFixed(0), g.ratio.toFixed(2), g.perRegistration.toFixed(0), g.perRegisteredExample.toFixed(0),
+console.log(`\nGas per contributor, whole flow: commit, claim, registration and payout batches, reveal, finalize, releases (fresh holders, whole transactions, proof verification included; register() with its Poseidon fold is paid by each contributor and openEpoch's escrow once by the trainer: both shown apart)`);
+console.log(formatTable(["E", "K", "B", "contributors", "examples", "commit", "claim batch", "registration batch", "payout batch", "reveal", "finalize", "release", "flow/contributor", "bare transfer", "ratio", "open", "registration", "registration/example"], gas.map((g) => [
+  g.exampleBatchSize, g.registrationBatchSize, g.payoutBatchSize, g.contributors, g.examples, g.commit, g.perExampleBatch.toFixed(0), g.perRegistrationBatch.toFixed(0), g.perPayoutBatch.toFixed(0),
+  g.reveal, g.finalize, g.perRelease.toFixed(0), g.settlementGasPerContributor.toFixed(0), g.bareTransferGasPerContributor.toFixed(0), g.ratio.toFixed(2),
+  g.open, g.perRegistration.toFixed(0), g.perRegisteredExample.toFixed(0),
 ])));
 
 mkdirSync(dirname(values.out), { recursive: true });
 writeFileAtomic(values.out, toJson({
   date: new Date().toISOString(), cores,
-  circuits: { example: { perRow: examplePerRow, header: exampleHeader, instances: exampleCompiled }, payout: { perRow, header, instances: compiled } },
+  circuits: {
+    example: { perRow: examplePerRow, header: exampleHeader, instances: exampleCompiled },
+    registration: { perRow: registrationPerRow, perExample: registrationPerRow / chunk, header: registrationHeader, instances: registrationCompiled },
+    payout: { perRow, header, instances: compiled },
+  },
   proving, exampleProving, nativeProving, queueProving, gas,
 }));
 console.log(`\nwrote ${values.out}`);
