@@ -61,7 +61,7 @@ test("a missing file is named: examples, jobs file, score output, config file, e
     [["prove", "--jobs", join(missing, "jobs.json")], /JOBS_FILE_INVALID.*nowhere\/jobs\.json: missing/, 2],
     [["witness", "--from-score", missing], /SCORE_OUTPUT_INVALID.*nowhere\/witness-inputs\.json: missing/, 2],
     [["demo", "--config", join(missing, "run.json")], /CONFIG_INVALID.*nowhere\/run\.json: \(file\): missing/, 2],
-    [["settle", missing], /epoch\.json \(file\): missing/, 2],
+    [["settle", missing], /RECORD_UNREADABLE.*nowhere\/epoch\.json/, 2],
     [["verify", missing], /epoch\.json \(file\): missing/, 2],
   ];
   const runs = await Promise.all(cases.map(([args]) => cli(...args)));
@@ -79,6 +79,7 @@ test("bad config values name the file, the field and the allowed values; secrets
   };
   const cases: [string[], RegExp][] = [
     [["witness", "--config", file("size", { exampleBatchSize: 9 })], new RegExp(`size\\.json: exampleBatchSize: 9 is not allowed; allowed: ${config.exampleBatch.sizes.join(", ")}`)],
+    [["witness", "--config", file("registration", { registrationBatchSize: 3 })], new RegExp(`registration\\.json: registrationBatchSize: 3 is not allowed; allowed: ${config.registrationBatch.sizes.join(", ")}`)],
     [["witness", "--config", file("payout", { payoutBatchSize: "four" })], /payout\.json: payoutBatchSize: expected an integer >= 1, got "four"/],
     [["witness", "--config", file("keys", { keys: "production" })], /keys\.json: keys: "production" is not allowed; allowed: dev, ceremony/],
     [["demo", "--config", file("unknown", { pools: 5 })], /unknown\.json: pools: unknown field; allowed: examples, pool/],
@@ -104,36 +105,42 @@ test("a small epoch through the CLI, one process per stage: witness (config file
   lines.push(`${hashOf("cli shared")},${demo[0]!.address},0.05`, `${hashOf("cli shared")},${demo[1]!.address},0.05`, `${hashOf("cli harmful")},${demo[5]!.address},-0.02`);
   writeFileSync(join(work, "examples.csv"), `${lines.join("\n")}\n`);
   const E = config.exampleBatch.testSize;
+  const K = config.registrationBatch.testSize;
   const B = config.payoutBatch.testSize;
   // Paths in the config file are relative to it.
   const runConfig = join(work, "run.json");
-  writeFileSync(runConfig, JSON.stringify({ examples: "examples.csv", out: "epoch", pool: "1000", exampleBatchSize: E, payoutBatchSize: B, epoch: 3 }));
+  writeFileSync(runConfig, JSON.stringify({ examples: "examples.csv", out: "epoch", pool: "1000", exampleBatchSize: E, registrationBatchSize: K, payoutBatchSize: B, epoch: 3 }));
 
   const witness = await cli("witness", "--config", runConfig, "--json");
   assert.equal(witness.code, 0, witness.stderr);
   const w = JSON.parse(witness.stdout);
   const dir = join(work, "epoch");
   assert.equal(w.dir, dir);
-  assert.deepEqual([w.examples, w.contributors, w.duplicates, w.exampleBatches, w.payoutBatches], [17, 6, 1, Math.ceil(17 / E), Math.ceil(6 / B)]);
+  // 18 claims (the shared example twice), 6 registrations of one row each, nobody excluded.
+  assert.deepEqual(
+    [w.claims, w.registrations, w.excluded, w.duplicates, w.exampleBatches, w.registrationBatches, w.payoutBatches],
+    [18, 6, [], 1, Math.ceil(18 / E), Math.ceil(6 / K), Math.ceil(6 / B)],
+  );
   assert.match(witness.stderr, /registering: 6\/6 contributors/);
+  const proofs = w.exampleBatches + w.registrationBatches + w.payoutBatches;
 
   const prove = await cli("prove", dir, "--workers", "2", "--json");
   assert.equal(prove.code, 0, prove.stderr);
-  assert.deepEqual([JSON.parse(prove.stdout).proved, JSON.parse(prove.stdout).skipped], [w.exampleBatches + w.payoutBatches, 0]);
+  assert.deepEqual([JSON.parse(prove.stdout).proved, JSON.parse(prove.stdout).skipped], [proofs, 0]);
   assert.match(prove.stderr, new RegExp(`proving example_batch_${E}: ${w.exampleBatches}/${w.exampleBatches} proofs`));
   const again = await cli("prove", dir, "--json");
-  assert.equal(JSON.parse(again.stdout).skipped, w.exampleBatches + w.payoutBatches, "a rerun keeps every valid proof");
+  assert.equal(JSON.parse(again.stdout).skipped, proofs, "a rerun keeps every valid proof");
   if (process.env.REDIS_URL) {
-    // The same epoch directory onto the queue: both jobs files, every batch once, twice adds nothing.
+    // The same epoch directory onto the queue: the three jobs files, every batch once, twice adds nothing.
     const queue = ["--queue", process.env.REDIS_URL, "--queue-name", `cli-${process.pid}`];
     try {
       const enqueued = await cli("prove", "enqueue", dir, ...queue, "--json");
       assert.equal(enqueued.code, 0, enqueued.stderr);
-      assert.deepEqual(JSON.parse(enqueued.stdout), { added: w.exampleBatches + w.payoutBatches, total: w.exampleBatches + w.payoutBatches });
+      assert.deepEqual(JSON.parse(enqueued.stdout), { added: proofs, total: proofs });
       const twice = await cli("prove", "enqueue", dir, ...queue, "--json");
       assert.equal(JSON.parse(twice.stdout).added, 0);
       const status = await cli("prove", "status", ...queue);
-      assert.equal(JSON.parse(status.stdout).waiting, w.exampleBatches + w.payoutBatches);
+      assert.equal(JSON.parse(status.stdout).waiting, proofs);
     } finally {
       await clearQueue(process.env.REDIS_URL, { queueName: `cli-${process.pid}` });
     }
@@ -144,7 +151,8 @@ test("a small epoch through the CLI, one process per stage: witness (config file
   assert.equal(settle.code, 0, settle.stderr);
   const s = JSON.parse(settle.stdout);
   assert.equal(s.epoch, "3");
-  assert.equal(s.contributors.length, 6);
+  assert.equal(s.contributors.length, 6, "one row per registration");
+  // Each address registered once: its balance is its row's reward.
   for (const c of s.contributors) assert.equal(c.balance, c.reward, c.address);
   assert.equal(BigInt(s.pool), 1000n * 10n ** BigInt(config.token.decimals));
   assert.match(settle.stderr, /settling: \d+\/\d+ transactions/);
