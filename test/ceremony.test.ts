@@ -3,7 +3,9 @@
  * after first use): three participants and a beacon make keys that verify and get pinned; a
  * tampered contribution or transcript is refused with a named error; and keys from another setup
  * (this machine's development keys) are refused by the prover and by deploySettlement.
- * Everything is written to a temporary folder (working state, artifacts, pins file).
+ * Everything is written to a temporary folder (working state, artifacts, pins file). The
+ * mechanics are the same for every circuit, so one ceremony is run here; the committed key set
+ * (artifacts/ceremony, config/pinned-keys.json) is checked for all three circuits of the statement.
  */
 import assert from "node:assert/strict";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -11,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Signer } from "ethers";
-import { exampleCircuitName, payoutCircuitName, setupCircuit, type CircuitKeys } from "../circuits/index.ts";
+import { exampleCircuitName, payoutCircuitName, registrationCircuitName, setupCircuit, type CircuitKeys } from "../circuits/index.ts";
 import * as snarkjs from "snarkjs";
 import {
   addContribution,
@@ -188,16 +190,20 @@ describe("keys from another setup", () => {
 
   it("deploySettlement refuses a verifier that is not the pinned key's before sending anything", async () => {
     const example = await setupCircuit(exampleCircuitName(config.exampleBatch.testSize));
+    const registration = await setupCircuit(registrationCircuitName(config.registrationBatch.testSize));
     const vkey = JSON.parse(readFileSync(join(dirs.artifactsDir, "verification_key.json"), "utf8")) as Record<string, unknown>;
     const noSigner = {} as Signer; // never reached: the check comes first
     await assert.rejects(
       deploySettlement(noSigner, {
         exampleVerifier: example.verifierArtifact,
         exampleBatchSize: config.exampleBatch.testSize,
+        registrationVerifier: registration.verifierArtifact,
+        registrationBatchSize: config.registrationBatch.testSize,
         payoutVerifier: dev.verifierArtifact, // the development verifier...
         payoutBatchSize: config.payoutBatch.testSize,
         pins: {
           example: { circuit: example.name, vkey: example.vkey, vkeyHash: example.vkeyHash },
+          registration: { circuit: registration.name, vkey: registration.vkey, vkeyHash: registration.vkeyHash },
           payout: { circuit, vkey, vkeyHash: result.transcript.vkeyHash }, // ...against the ceremony's pin
         },
       }),
@@ -215,9 +221,19 @@ describe("keys from another setup", () => {
 });
 
 describe("the committed ceremony key set, as a fresh clone sees it", () => {
-  it("every pinned circuit loads from artifacts/ceremony alone (no coordinator working copy)", async () => {
+  const circuits = [
+    exampleCircuitName(config.exampleBatch.testSize),
+    registrationCircuitName(config.registrationBatch.testSize),
+    payoutCircuitName(config.payoutBatch.testSize),
+  ];
+
+  it("pins exactly the three circuits of the statement at their test sizes", () => {
+    assert.deepEqual(Object.keys(readPins().keySets.ceremony ?? {}).sort(), [...circuits].sort(), "no stale pin, none missing");
+  });
+
+  it("every pinned circuit loads from artifacts/ceremony alone (no coordinator working copy), pinned for its R1CS as it compiles now", async () => {
     const emptyWorkDir = join(scratch, "fresh-clone-work");
-    for (const name of [exampleCircuitName(config.exampleBatch.testSize), circuit]) {
+    for (const name of circuits) {
       const keys = await loadCircuitKeys(name, { keySet: "ceremony", workDir: emptyWorkDir });
       assert.match(keys.zkeyPath, /artifacts\/ceremony\//, `${name}: the published zkey, not a working copy`);
     }
