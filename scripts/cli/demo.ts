@@ -11,8 +11,8 @@ export function registerDemo(program: Command): void {
     .description("train and score the MNIST model (unless --examples), then settle one epoch end to end on an in-process Hardhat chain (or --rpc), only through ExampleBatch (claims), RegistrationBatch and PayoutBatch proofs; prints each registration's examples, score, reward and on-chain balance; runs a fast attack suite (attacks.json) and writes the epoch report");
   withExamples(addRunOptions(command, ["examples", "pool", "epoch", "sizes", "workers", "rpc", "keys", "out", "method"]), [
     "attribution-prover demo",
-    "attribution-prover demo --examples data/demo-examples.csv --example-batch-size 8 --registration-batch-size 4 --batch-size 4",
-    "attribution-prover demo --keys ceremony --example-batch-size 8 --registration-batch-size 4 --batch-size 4",
+    "attribution-prover demo --examples data/demo-examples.csv --example-batch-size 8 --registration-batch-size 2 --batch-size 4",
+    "attribution-prover demo --keys ceremony --example-batch-size 8 --registration-batch-size 2 --batch-size 4",
     "attribution-prover demo --config run.json --json",
   ]).action(async (_: unknown, cmd: Command) => {
     const flags = runFlagsOf(cmd);

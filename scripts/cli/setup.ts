@@ -39,7 +39,7 @@ const json = (c: Command) => (c.optsWithGlobals() as Opts).json === true;
 
 export function registerSetup(program: Command): void {
   const setup = withExamples(program.command("setup").description("circuit keys and the trusted setup: powers of tau, phase-2 ceremony"), [
-    "attribution-prover setup keys --example-batch-size 8 --registration-batch-size 4 --batch-size 4",
+    "attribution-prover setup keys --example-batch-size 8 --registration-batch-size 2 --batch-size 4",
     "attribution-prover setup ptau dev 12",
     "attribution-prover setup phase2 contribute payout_batch_31 --name alice",
     "attribution-prover setup ceremony demo",
@@ -47,7 +47,7 @@ export function registerSetup(program: Command): void {
 
   withExamples(addRunOptions(setup.command("keys").description("compile the three circuits and load (or make) their keys of a key set; prints the pinned key hashes"), ["sizes", "keys"]), [
     "attribution-prover setup keys",
-    "attribution-prover setup keys --keys ceremony --example-batch-size 8 --registration-batch-size 4 --batch-size 4 --json",
+    "attribution-prover setup keys --keys ceremony --example-batch-size 8 --registration-batch-size 2 --batch-size 4 --json",
   ]).action(async (_: Opts, cmd: Command) => {
     const p = await runParameters(runFlagsOf(cmd));
     const [{ loadCircuitKeys }, { exampleCircuitName, payoutCircuitName, registrationCircuitName }] = await Promise.all([ceremonyLib(), circuitsLib()]);
