@@ -360,7 +360,7 @@ describe("adaptive provers: every free input chosen after the challenge, through
       payoutVerifier: keys.payout.verifierArtifact, payoutBatchSize: B,
     });
     await (await d.token.mint(signers[0]!.address, 10n * POOL)).wait();
-    await openEpoch(d, { epoch: EPOCH, closesAt: await earliestDeadline(d.registry), validationCommitment: validationCommitment(VALIDATION.validationSetHash, VALIDATION.salt), pool: POOL });
+    await openEpoch(d, { epoch: EPOCH, closesAt: await earliestDeadline(d.registry), validationCommitment: validationCommitment(VALIDATION.validationSetHash, VALIDATION.salt), pool: POOL, trainer: d.owner });
     // Registration rows (chunks of 12 hashes), K = 2 per batch: j0 row 0; j1's 37 hashes rows 1-4,
     // so batch 0 ends open, batch 1 is continuation rows only (no row closes: foldOut = foldIn),
     // batch 2 starts open; the attacker (j3) registers a copy of j0's first example (credited to
@@ -415,9 +415,9 @@ describe("adaptive provers: every free input chosen after the challenge, through
     const [payout] = buildPayoutBatches(splitPool([{ address: BigInt(outsider.address), amount: 1n }], POOL, config), BigInt(w.payoutBatches[0]!.input.domain), seed, B, config);
     const asOutsider = d.settlement.connect(outsider) as typeof d.settlement;
     const prove = async (circuit: CircuitKeys, input: object) => (await snarkjs.groth16.fullProve(input, circuit.wasmPath, circuit.zkeyPath)).proof;
-    assert.equal(await revertName(asOutsider.submitExampleBatch(...exampleBatchArgs(EPOCH, example!, await prove(keys.example, example!.input)))), "OwnableUnauthorizedAccount");
-    assert.equal(await revertName(asOutsider.submitRegistrationBatch(...registrationBatchArgs(EPOCH, registration!, await prove(keys.registration, registration!.input)))), "OwnableUnauthorizedAccount");
-    assert.equal(await revertName(asOutsider.submitPayoutBatch(...payoutBatchArgs(EPOCH, payout!, await prove(keys.payout, payout!.input)))), "OwnableUnauthorizedAccount");
+    assert.equal(await revertName(asOutsider.submitExampleBatch(...exampleBatchArgs(EPOCH, example!, await prove(keys.example, example!.input)))), "NotTheTrainer");
+    assert.equal(await revertName(asOutsider.submitRegistrationBatch(...registrationBatchArgs(EPOCH, registration!, await prove(keys.registration, registration!.input)))), "NotTheTrainer");
+    assert.equal(await revertName(asOutsider.submitPayoutBatch(...payoutBatchArgs(EPOCH, payout!, await prove(keys.payout, payout!.input)))), "NotTheTrainer");
     const state = await d.settlement.epochState(EPOCH);
     assert.deepEqual([state.nextExample, state.nextRegistration, state.nextPayout], [0n, 0n, 0n]);
   });

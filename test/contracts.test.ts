@@ -93,7 +93,7 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
    * is registered but its data never reaches the trainer.
    */
   async function registerEpoch(epoch: bigint, lists: readonly { k: number; hashes: bigint[]; deliver?: boolean }[]): Promise<Registered> {
-    await openEpoch(d, { epoch, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL });
+    await openEpoch(d, { epoch, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL, trainer: signers[0]!.address });
     const deliveries = new Map<number, Delivery>();
     for (const list of lists) {
       const r = await registerExamples(d, signers[list.k]!, epoch, list.hashes, { mintFee: true });
@@ -196,7 +196,7 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
   it("commit: only after the deadline, only by the owner, with a valid exclusion set; the seed is the witness's", async () => {
     p1 = await proveAll(buildEpochBatches(t1, batchOptions(r1)));
     const outsider = d.settlement.connect(signers[9]!) as typeof d.settlement;
-    await expectRevert(outsider.commitEpoch(1n, p1.commit, [...p1.exclusionOrders]), "OwnableUnauthorizedAccount", [signers[9]!.address]);
+    await expectRevert(outsider.commitEpoch(1n, p1.commit, [...p1.exclusionOrders]), "NotTheTrainer", [signers[9]!.address, signers[0]!.address]);
     await expectRevert(d.settlement.commitEpoch(1n, p1.commit, [2, 2]), "InvalidExclusionSet", [1n]);
     await expectRevert(d.settlement.commitEpoch(1n, p1.commit, [5]), "InvalidExclusionSet", [0n]);
     await expectRevert(d.settlement.commitEpoch(1n, { ...p1.commit, payoutBatches: 1 }, [...p1.exclusionOrders]), "PayoutRowsOutOfRange", [BigInt(B), 5n]);
@@ -217,7 +217,7 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
     await expectRevert(d.settlement.revealValidation(1n, VALIDATION_SET, SALT), "ContestWindowOpen");
     await passContestWindow(1n);
     const outsider = d.settlement.connect(signers[9]!) as typeof d.settlement;
-    await expectRevert(outsider.submitExampleBatch(...exampleBatchArgs(1n, b0!, p1.proofs.example[0]!)), "OwnableUnauthorizedAccount", [signers[9]!.address]);
+    await expectRevert(outsider.submitExampleBatch(...exampleBatchArgs(1n, b0!, p1.proofs.example[0]!)), "NotTheTrainer", [signers[9]!.address, signers[0]!.address]);
     if (p1.exampleBatches.length > 1) {
       await expectRevert(d.settlement.submitExampleBatch(...exampleBatchArgs(1n, p1.exampleBatches[1]!, p1.proofs.example[1]!)), "BatchOutOfOrder", [0n, 1n]);
     }
@@ -251,7 +251,7 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
     for (const [i, b] of p1.payoutBatches.entries()) await submitPayoutBatch(d.settlement, 1n, b, p1.proofs.payout[i]!);
     await expectRevert(d.settlement.release(1n, 0, [...p1.payoutBatches[0]!.words]), "EpochNotFinalized", [1n]);
     await expectRevert(d.settlement.finalize(1n), "ValidationNotRevealed", [1n]);
-    await expectRevert((d.settlement.connect(signers[9]!) as typeof d.settlement).revealValidation(1n, VALIDATION_SET, SALT), "OwnableUnauthorizedAccount", [signers[9]!.address]);
+    await expectRevert((d.settlement.connect(signers[9]!) as typeof d.settlement).revealValidation(1n, VALIDATION_SET, SALT), "NotTheTrainer", [signers[9]!.address, signers[0]!.address]);
     await revealValidation(d.settlement, 1n, { validationSetHash: VALIDATION_SET, salt: SALT });
     await (await (d.settlement.connect(signers[9]!) as typeof d.settlement).finalize(1n)).wait();
     const before = await Promise.all([1, 2, 3, 4, 5].map((k) => d.token.balanceOf(signers[k]!.address)));
@@ -269,7 +269,7 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
 
   it("a registration copied from the mempool to another address cannot be opened: the copier is excluded, the owner keeps its credit", async () => {
     // The copier sends the honest registrant's exact (C, n) first, from its own address.
-    await openEpoch(d, { epoch: 2n, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL });
+    await openEpoch(d, { epoch: 2n, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL, trainer: signers[0]!.address });
     const hashes = listOf("e2", 1);
     const honest = await registerExamples(d, signers[1]!, 2n, hashes, { mintFee: true, salt: 77n });
     // (Sent after in this test; the order the copier would win is what the registrations say.)
@@ -352,7 +352,7 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
   });
 
   it("a copied registration credited to the copier as if its own: the re-hashed lists end at another F, RegistrationsMismatch", async () => {
-    await openEpoch(d, { epoch: 17n, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL });
+    await openEpoch(d, { epoch: 17n, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL, trainer: signers[0]!.address });
     const honest = await registerExamples(d, signers[1]!, 17n, listOf("e17", 1), { mintFee: true });
     const fee = 3n * (await d.registry.feePerExample());
     await (await d.token.mint(signers[6]!.address, fee)).wait();
@@ -429,14 +429,20 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
   });
 
   it("no walk-away: cancel only while registration is open; after the settle deadline anyone burns an unfinished pool", async () => {
-    await openEpoch(d, { epoch: 20n, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL });
+    await openEpoch(d, { epoch: 20n, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL, trainer: signers[0]!.address });
     const ownerBefore = await d.token.balanceOf(signers[0]!.address);
     await (await d.settlement.cancelEpoch(20n)).wait();
     assert.equal((await d.token.balanceOf(signers[0]!.address)) - ownerBefore, POOL, "refunded before the deadline");
     assert.equal((await d.settlement.epochState(20n)).status, EpochStatus.Cancelled);
 
+    // Found by review: cancelling any time before the deadline let the owner take R back after
+    // acknowledging delivered data; and a cancelled epoch kept burning registration fees.
+    await expectRevert((d.registry.connect(signers[1]!) as typeof d.registry).register(20n, 1n, 1), "RegistrationClosed");
     const r = await registerEpoch(21n, [{ k: 1, hashes: listOf("e21", 1) }]);
-    await expectRevert(d.settlement.cancelEpoch(21n), "EpochNotCancellable", [21n]);
+    await expectRevert(d.settlement.cancelEpoch(21n), "RegistrantsExist", [21n, 1n]);
+    await openEpoch(d, { epoch: 22n, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL, trainer: signers[0]!.address });
+    await registerExamples(d, signers[2]!, 22n, listOf("e22", 2), { mintFee: true });
+    await expectRevert(d.settlement.cancelEpoch(22n), "RegistrantsExist", [22n, 1n]);
     const [commitBy, settleBy] = await d.settlement.deadlines(21n);
     await expectRevert(d.settlement.forfeit(21n), "SettleDeadlineNotReached", [21n, settleBy]);
     assert.ok(await advanceDevelopmentClock(conn.ethers.provider, commitBy));
@@ -450,6 +456,34 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
     assert.equal((await d.token.balanceOf(burn)) - burnedBefore, POOL, "burned, never refunded");
     assert.equal((await d.settlement.epochState(21n)).status, EpochStatus.Forfeited);
     await expectRevert(d.settlement.forfeit(21n), "EpochNotCancellable", [21n]);
+  });
+
+  it("a proven epoch cannot be burned: after the settle deadline forfeit refuses it and anyone finalizes", async () => {
+    const r = await registerEpoch(23n, [{ k: 1, hashes: listOf("e23", 1) }]);
+    const t = policy(r, new Map(listOf("e23", 1).map((x) => [x, 1_000_000n] as const)));
+    const p = await proveAll(buildEpochBatches(t, batchOptions(r)));
+    await commitAndSubmit(23n, p);
+    const [, settleBy] = await d.settlement.deadlines(23n);
+    assert.ok(await advanceDevelopmentClock(conn.ethers.provider, settleBy));
+    await expectRevert((d.settlement.connect(signers[9]!) as typeof d.settlement).forfeit(23n), "EpochFinalizable", [23n]);
+    await (await (d.settlement.connect(signers[9]!) as typeof d.settlement).finalize(23n)).wait();
+  });
+
+  it("the trainer is fixed at opening: a new owner key neither commits nor voids the old key's receipts", async () => {
+    const shared = listOf("e24", 1);
+    const r = await registerEpoch(24n, [{ k: 1, hashes: shared }, { k: 7, hashes: shared }]);
+    const scores = new Map(shared.map((x) => [x, 2_000_000n] as const));
+    const receipt = await signDeliveryReceipt(signers[0]!, d.settlement, 24n, 0, r.registrations[0]!.commitment);
+    const dishonest = buildEpochBatches(policy({ ...r, deliveries: new Map([[1, r.deliveries.get(1)!]]) }, scores), batchOptions(r));
+    await commitEpoch(d.settlement, 24n, dishonest.commit, dishonest.exclusionOrders);
+    // The owner hands the contract to a fresh key; the receipt signed by the epoch's trainer still counts.
+    await (await d.settlement.transferOwnership(signers[8]!.address)).wait();
+    const asNewOwner = d.settlement.connect(signers[8]!) as typeof d.settlement;
+    await expectRevert(asNewOwner.commitEpoch(24n, dishonest.commit, [...dishonest.exclusionOrders]), "NotCommittable", [24n]);
+    await (await (d.settlement.connect(signers[1]!) as typeof d.settlement).contestExclusion(24n, [...dishonest.exclusionOrders], 0, r.registrations[0]!.commitment, receipt)).wait();
+    assert.equal((await d.settlement.epochState(24n)).status, EpochStatus.Registration, "the commit is void");
+    await expectRevert(asNewOwner.commitEpoch(24n, dishonest.commit, [...dishonest.exclusionOrders]), "NotTheTrainer", [signers[8]!.address, signers[0]!.address]);
+    await (await asNewOwner.transferOwnership(signers[0]!.address)).wait();
   });
 
   it("refuses verifiers of another circuit or size, and registry caps the batches cannot hold, at deployment", async () => {

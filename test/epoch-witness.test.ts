@@ -14,6 +14,7 @@ import {
   registrationCommitment, registrationDomain, registryFold, senderWord,
   type Delivery, type EpochWitnessErrorCode, type Registration,
 } from "../witness/index.ts";
+import { exclusionChain } from "../witness/registration-batches.ts";
 
 const REGISTRY = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const SETTLEMENT = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
@@ -189,11 +190,14 @@ describe("buildEpochWitness: the commit, the seed and the three batch kinds", ()
     assert.equal(w.claimTable.length, 18);
     assert.deepEqual(w.payoutTable.rows.map((row) => row.amount), [107n, 0n, 50n, 14n]);
     assert.deepEqual(w.exclusionOrders, [1]);
-    const { commitExamples, commitPayouts, ...rest } = w.commit;
+    const { commitExamples, commitPayouts, commitExclusion, ...rest } = w.commit;
     assert.deepEqual(rest, { total: 171n, exampleBatches: 5, registrationBatches: 3, payoutBatches: 2, modelHash: `0x${"ab".repeat(32)}` });
     assert.equal(commitExamples, exampleChains(w.claimTable, DOMAIN, E, config).at(-1));
     assert.equal(commitExamples, w.exampleBatches.at(-1)!.chainOut);
     assert.equal(commitPayouts, w.payoutBatches.at(-1)!.chainOut);
+    // The exclusion set {1} as a Poseidon chain (the flags the registration table must reproduce).
+    assert.equal(commitExclusion, exclusionChain([1], config.registrationBatch.chunk));
+    assert.equal(commitExclusion, w.registrationBatches.at(-1)!.carriedOut.excl);
     assert.deepEqual([w.exampleBatches.length, w.registrationBatches.length, w.payoutBatches.length], [5, 3, 2]);
   });
 

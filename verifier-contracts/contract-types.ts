@@ -66,12 +66,16 @@ export interface EpochState {
   readonly regState: bigint;
   readonly regSenderWord: bigint;
   readonly modelHash: string;
+  readonly trainer: string;
+  readonly commitExclusion: bigint;
+  readonly regExcl: bigint;
 }
 
 /** PayoutSettlement.Commit: the parameters of commitEpoch. */
 export interface CommitParams {
   readonly commitExamples: BigNumberish;
   readonly commitPayouts: BigNumberish;
+  readonly commitExclusion: BigNumberish;
   readonly total: BigNumberish;
   readonly exampleBatches: BigNumberish;
   readonly registrationBatches: BigNumberish;
@@ -94,6 +98,7 @@ export interface RegistrationClaimArg {
   readonly stateOut: BigNumberish;
   readonly countOut: BigNumberish;
   readonly senderWordOut: BigNumberish;
+  readonly exclOut: BigNumberish;
   readonly product: BigNumberish;
   readonly rlcSum: BigNumberish;
 }
@@ -110,6 +115,7 @@ export interface ProofArg {
 
 export interface PayoutSettlementContract extends BaseContract {
   BURN_ADDRESS: View<[], string>;
+  transferOwnership: Send<[newOwner: AddressLike]>;
   token: View<[], string>;
   registry: View<[], string>;
   exampleVerifier: View<[], string>;
@@ -128,7 +134,7 @@ export interface PayoutSettlementContract extends BaseContract {
   deliveryDigest: View<[epoch: BigNumberish, order: BigNumberish, commitment: BigNumberish], string>;
   epochState: View<[epoch: BigNumberish], EpochState>;
   payoutWordsHash: View<[epoch: BigNumberish, batchIndex: BigNumberish], string>;
-  openEpoch: Send<[epoch: BigNumberish, closesAt: BigNumberish, validationCommitment: string, pool: BigNumberish]>;
+  openEpoch: Send<[epoch: BigNumberish, closesAt: BigNumberish, validationCommitment: string, pool: BigNumberish, trainer: AddressLike]>;
   commitEpoch: Send<[epoch: BigNumberish, params: CommitParams, exclusion: readonly BigNumberish[]]>;
   contestExclusion: Send<[epoch: BigNumberish, exclusion: readonly BigNumberish[], position: BigNumberish, commitment: BigNumberish, signature: string]>;
   submitExampleBatch: Send<[epoch: BigNumberish, batchIndex: BigNumberish, claim: ExampleClaimArg, proof: ProofArg]>;
@@ -161,6 +167,7 @@ export interface ContributorRegistryContract extends BaseContract {
   maxExamplesPerRegistrant: View<[], bigint>;
   maxExamplesPerEpoch: View<[], bigint>;
   transferOwnership: Send<[newOwner: AddressLike]>;
+  cancelRegistration: Send<[epoch: BigNumberish]>;
   register: Send<[epoch: BigNumberish, commitment: BigNumberish, exampleCount: BigNumberish]>;
 }
 

@@ -57,6 +57,8 @@ export interface OpenEpochArgs {
   readonly validationCommitment: string;
   /** R, in token base units. */
   readonly pool: bigint;
+  /** The epoch's trainer: the only key that commits, proves and reveals, and signs delivery receipts. */
+  readonly trainer: string;
 }
 
 /**
@@ -68,7 +70,7 @@ export async function openEpoch(
   contracts: { readonly token: OpenTokenContract; readonly settlement: PayoutSettlementContract },
   args: OpenEpochArgs,
 ): Promise<ContractTransactionReceipt> {
-  const { epoch, closesAt, validationCommitment, pool } = args;
+  const { epoch, closesAt, validationCommitment, pool, trainer } = args;
   checkEpoch(epoch);
   if (typeof pool !== "bigint" || pool < 0n) throw new RangeError(`pool must be a non-negative bigint, got ${pool}`);
   if (!BYTES32.test(validationCommitment)) throw new TypeError(`validationCommitment must be a 0x-prefixed bytes32, got ${validationCommitment}`);
@@ -78,7 +80,7 @@ export async function openEpoch(
   if ((await token.allowance(owner, settlementAddress)) < pool) {
     await mined(token.approve(settlementAddress, pool), "approve");
   }
-  return mined(settlement.openEpoch(epoch, closesAt, validationCommitment, pool), `openEpoch(${epoch})`);
+  return mined(settlement.openEpoch(epoch, closesAt, validationCommitment, pool, trainer), `openEpoch(${epoch})`);
 }
 
 /** Commits `epoch` (the trainer, after the registration deadline): the seed is drawn in this call. */
@@ -137,7 +139,7 @@ export function registrationBatchArgs(epoch: bigint, batch: RegistrationBatch, p
   checkEpoch(epoch);
   const out = batch.carriedOut;
   const claim = {
-    foldOut: out.fold, nextJOut: out.nextJ, openOut: out.open, stateOut: out.state, countOut: out.count, senderWordOut: out.senderN,
+    foldOut: out.fold, nextJOut: out.nextJ, openOut: out.open, stateOut: out.state, countOut: out.count, senderWordOut: out.senderN, exclOut: out.excl,
     product: batch.prod, rlcSum: batch.rlcSum,
   };
   return [epoch, batch.index, claim, proofArg(proof)];

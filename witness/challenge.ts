@@ -13,6 +13,8 @@ export interface EpochCommit {
   readonly commitExamples: bigint;
   /** The payout table's chain after its last batch. */
   readonly commitPayouts: bigint;
+  /** The Poseidon chain over the excluded orders (exclusionChain): the registration table's flags, fixed before the seed. */
+  readonly commitExclusion: bigint;
   /** S: the sum of every credited clipped score. */
   readonly total: bigint;
   readonly exampleBatches: number;
@@ -41,14 +43,14 @@ export function epochSeed(input: {
   readonly pool: bigint;
 }): bigint {
   const { domain, commit, fold, registrants, exclusion, pool } = input;
-  for (const [name, v] of [["domain", domain], ["commitExamples", commit.commitExamples], ["commitPayouts", commit.commitPayouts], ["fold", fold]] as const) {
+  for (const [name, v] of [["domain", domain], ["commitExamples", commit.commitExamples], ["commitPayouts", commit.commitPayouts], ["commitExclusion", commit.commitExclusion], ["fold", fold]] as const) {
     if (typeof v !== "bigint" || v < 0n || v >= FIELD_MODULUS) throw new RangeError(`${name} must be a reduced field element, got ${v}`);
   }
   const encoded = AbiCoder.defaultAbiCoder().encode(
-    ["uint256", "tuple(uint256,uint256,uint256,uint32,uint32,uint32,bytes32)", "uint256", "uint32", "bytes32", "uint256"],
+    ["uint256", "tuple(uint256,uint256,uint256,uint256,uint32,uint32,uint32,bytes32)", "uint256", "uint32", "bytes32", "uint256"],
     [
       domain,
-      [commit.commitExamples, commit.commitPayouts, commit.total, commit.exampleBatches, commit.registrationBatches, commit.payoutBatches, commit.modelHash],
+      [commit.commitExamples, commit.commitPayouts, commit.commitExclusion, commit.total, commit.exampleBatches, commit.registrationBatches, commit.payoutBatches, commit.modelHash],
       fold,
       registrants,
       exclusionHash(exclusion),

@@ -17,7 +17,7 @@ import { buildExampleBatches, exampleChains, type ExampleBatch, type ExampleRow 
 import { buildPayoutBatches, type PayoutBatch } from "./payout-batches.ts";
 import { splitPool, type PayoutTable } from "./policy.ts";
 import { registrationCommitment, RegistrationCommitmentError } from "./registration-commitment.ts";
-import { buildRegistrationBatches, type Registrant, type RegistrationBatch } from "./registration-batches.ts";
+import { buildRegistrationBatches, exclusionChain, type Registrant, type RegistrationBatch } from "./registration-batches.ts";
 
 /** A registration as the registry emitted it (Registered event). */
 export interface Registration {
@@ -199,6 +199,7 @@ export function buildEpochBatches(
   const commit: EpochCommit = {
     commitExamples: chains.at(-1)!,
     commitPayouts: payoutChain.at(-1)!.chainOut,
+    commitExclusion: exclusionChain(exclusionOrders, chunk),
     total: tables.payoutTable.total,
     exampleBatches: chains.length,
     registrationBatches: Math.ceil(registrationRows / registrationBatchSize),

@@ -80,6 +80,7 @@ contract ContributorRegistry is Ownable {
     mapping(uint64 epoch => uint256) public registrationFold;
 
     event RegistrationOpened(uint64 indexed epoch, uint64 closesAt, bytes32 validationCommitment);
+    event RegistrationCancelled(uint64 indexed epoch);
     event Registered(
         uint64 indexed epoch,
         address indexed contributor,
@@ -101,6 +102,7 @@ contract ContributorRegistry is Ownable {
     error TooManyExamplesInEpoch(uint64 epoch, uint64 maxExamplesPerEpoch);
     error FeeNotApproved(address contributor, uint256 fee, uint256 allowance);
     error InvalidRegistrationParams(string reason);
+    error RegistrantsExist(uint64 epoch, uint32 count);
 
     /// @param feeToken_ the pool token fees are paid in (address(0) only with a zero fee).
     /// @param poseidon_ a deployed PoseidonT4 (poseidon-solidity).
@@ -152,6 +154,17 @@ contract ContributorRegistry is Ownable {
         _epochs[epoch].closesAt = closesAt;
         validationCommitment[epoch] = validationCommitment_;
         emit RegistrationOpened(epoch, closesAt, validationCommitment_);
+    }
+
+    /// @notice Closes registration of an epoch nobody registered for (its pool was refunded): no
+    /// fee can then be burned for an epoch that will never pay (found by review). Once anyone
+    /// registered, the deadline is final: nobody can close early what contributors rely on.
+    function cancelRegistration(uint64 epoch) external onlyOwner {
+        EpochRegistration storage e = _epochs[epoch];
+        if (e.closesAt == 0) revert RegistrationNotOpened(epoch);
+        if (e.count != 0) revert RegistrantsExist(epoch, e.count);
+        if (block.timestamp < e.closesAt) e.closesAt = uint64(block.timestamp);
+        emit RegistrationCancelled(epoch);
     }
 
     /// @notice Registers `exampleCount` examples committed to by `commitment` for `epoch`, from

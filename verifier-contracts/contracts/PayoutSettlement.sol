@@ -102,8 +102,11 @@ contract PayoutSettlement is Ownable, EIP712 {
         uint256 regFold;
         uint256 regState;
         uint256 regSenderWord;
-        // slot 16
+        // slot 16..19
         bytes32 modelHash;
+        address trainer; //        the only key that commits, proves and reveals; receipts are its signatures
+        uint256 commitExclusion; // Poseidon chain over the excluded orders (the circuit's flags, fixed before the seed)
+        uint256 regExcl; //        the registration table's exclusion chain so far
     }
 
     /// What an ExampleBatch (claim rows) proof claims, besides the proof.
@@ -124,6 +127,7 @@ contract PayoutSettlement is Ownable, EIP712 {
         uint256 stateOut;
         uint256 countOut;
         uint256 senderWordOut;
+        uint256 exclOut;
         uint256 product;
         uint256 rlcSum;
     }
@@ -165,6 +169,7 @@ contract PayoutSettlement is Ownable, EIP712 {
     struct Commit {
         uint256 commitExamples; //  the claim table's chain after its last batch
         uint256 commitPayouts; //   the payout table's chain after its last batch
+        uint256 commitExclusion; // E: the Poseidon chain over X the registration table's flags must reproduce
         uint256 total; //           S, the sum of all credited clipped scores
         uint32 exampleBatches;
         uint32 registrationBatches;
@@ -203,7 +208,7 @@ contract PayoutSettlement is Ownable, EIP712 {
     /// Sum of every `claimable` balance: tokens held for payees, no longer part of any epoch's pool.
     uint256 public totalClaimable;
 
-    event EpochOpened(uint64 indexed epoch, uint64 closesAt, uint256 pool, bytes32 validationCommitment);
+    event EpochOpened(uint64 indexed epoch, uint64 closesAt, uint256 pool, bytes32 validationCommitment, address trainer);
     event EpochCommitted(uint64 indexed epoch, Commit params, uint32[] exclusion, uint256 seed, uint256 fold, uint32 registrants);
     event ModelLineage(
         uint64 indexed epoch, bytes32 indexed modelHash, bytes32 validationCommitment, bytes32 previousModelHash
@@ -243,6 +248,7 @@ contract PayoutSettlement is Ownable, EIP712 {
     error SettleDeadlineNotReached(uint64 epoch, uint256 deadline);
     error ExclusionSetMismatch(bytes32 stored, bytes32 given);
     error NotTheTrainersReceipt(address signer);
+    error NotTheTrainer(address caller, address trainer);
     error BatchAlreadyVerified(uint64 epoch, uint32 batchIndex);
     error BatchOutOfOrder(uint32 expected, uint32 got);
     error WrongBatchLength(uint256 expected, uint256 got);
@@ -255,6 +261,7 @@ contract PayoutSettlement is Ownable, EIP712 {
     error BatchesMissing(uint256 examples, uint256 registrations, uint256 payouts);
     error CommitmentMismatch(uint256 committed, uint256 reached);
     error RegistrationsMismatch(uint256 fold, uint256 registryFold, uint256 registrants, bool open);
+    error ExclusionMismatch(uint256 committed, uint256 reached);
     error ProductMismatch(uint256 claims, uint256 registrations);
     error RlcMismatch(uint256 difference);
     error ValidationAlreadyRevealed(uint64 epoch);
@@ -266,6 +273,7 @@ contract PayoutSettlement is Ownable, EIP712 {
     error WordsMismatch(bytes32 stored, bytes32 given);
     error EpochNotCancellable(uint64 epoch);
     error EpochFinalizable(uint64 epoch);
+    error ZeroTrainer();
     error NothingToWithdraw(address payee);
 
     constructor(IERC20 token_, ContributorRegistry registry_, Verifiers memory verifiers, Windows memory windows)
@@ -333,25 +341,33 @@ contract PayoutSettlement is Ownable, EIP712 {
     }
 
     /// @notice Escrows `pool` from the owner (approve first) and opens registration for `epoch`.
-    function openEpoch(uint64 epoch, uint64 closesAt, bytes32 validationCommitment, uint256 pool) external onlyOwner {
+    /// `trainer` is fixed for the epoch: only it commits, proves and reveals, and a Delivery
+    /// receipt counts only with its signature (an owner key changed later cannot void receipts:
+    /// found by review).
+    function openEpoch(uint64 epoch, uint64 closesAt, bytes32 validationCommitment, uint256 pool, address trainer)
+        external
+        onlyOwner
+    {
         Epoch storage e = _epochs[epoch];
         if (e.status != Status.None) revert EpochAlreadyOpen(epoch);
         if (pool >> ProtocolParams.POOL_BITS != 0) revert PoolOutOfRange(pool);
+        if (trainer == address(0)) revert ZeroTrainer();
         e.pool = uint96(pool);
         e.status = Status.Registration;
+        e.trainer = trainer;
         registry.openRegistration(epoch, closesAt, validationCommitment);
         token.safeTransferFrom(msg.sender, address(this), pool);
-        emit EpochOpened(epoch, closesAt, pool, validationCommitment);
+        emit EpochOpened(epoch, closesAt, pool, validationCommitment, trainer);
     }
 
-    /// @notice Refunds the pool of an epoch whose registration is still open (no data can have been
-    /// handed over yet) or that nobody registered for. Afterwards the pool is the contributors':
-    /// only finalize pays it, only forfeit burns it.
+    /// @notice Refunds the pool of an epoch nobody has registered for, and closes its registration.
+    /// From the first registration on the pool is the contributors': only finalize pays it, only
+    /// forfeit burns it (a review found that cancelling any time before the deadline let the owner
+    /// take R back after acknowledging delivered data).
     function cancelEpoch(uint64 epoch) external onlyOwner {
         Epoch storage e = _epochs[epoch];
         if (e.status != Status.Registration) revert EpochNotCancellable(epoch);
-        (uint64 closesAt, uint32 registrants) = registry.registration(epoch);
-        if (block.timestamp >= closesAt && registrants != 0) revert EpochNotCancellable(epoch);
+        registry.cancelRegistration(epoch); // reverts once anyone registered
         e.status = Status.Cancelled;
         uint256 pool = e.pool;
         token.safeTransfer(msg.sender, pool);
@@ -360,9 +376,10 @@ contract PayoutSettlement is Ownable, EIP712 {
 
     /// @notice Fixes the epoch's tables, S, batch counts, model and exclusion set, then draws the
     /// seed. `exclusion`: registration orders, strictly increasing, each < m.
-    function commitEpoch(uint64 epoch, Commit calldata params, uint32[] calldata exclusion) external onlyOwner {
+    function commitEpoch(uint64 epoch, Commit calldata params, uint32[] calldata exclusion) external {
         Epoch storage e = _epochs[epoch];
         if (e.status != Status.Registration) revert NotCommittable(epoch);
+        _checkTrainer(e);
         (uint64 closesAt, uint32 m) = registry.registration(epoch);
         if (block.timestamp < closesAt) revert RegistrationStillOpen(epoch);
         (uint256 commitBy,) = deadlines(epoch);
@@ -377,6 +394,7 @@ contract PayoutSettlement is Ownable, EIP712 {
         if (rows < m || rows > (1 << INDEX_BITS)) revert PayoutRowsOutOfRange(rows, m);
         if (params.commitExamples >= P) revert NonReducedFieldElement(params.commitExamples);
         if (params.commitPayouts >= P) revert NonReducedFieldElement(params.commitPayouts);
+        if (params.commitExclusion >= P) revert NonReducedFieldElement(params.commitExclusion);
         for (uint256 i = 0; i < exclusion.length; i++) {
             if (exclusion[i] >= m || (i > 0 && exclusion[i] <= exclusion[i - 1])) revert InvalidExclusionSet(i);
         }
@@ -402,6 +420,7 @@ contract PayoutSettlement is Ownable, EIP712 {
         e.commitPayouts = params.commitPayouts;
         e.exclusionHash = exclusionHash;
         e.modelHash = params.modelHash;
+        e.commitExclusion = params.commitExclusion;
         e.claimProduct = 1;
         e.registrationProduct = 1;
         // The exclusion flags the registration circuit proves enter as x_j r^(j + 2^21): the
@@ -410,9 +429,9 @@ contract PayoutSettlement is Ownable, EIP712 {
         emit EpochCommitted(epoch, params, exclusion, seed, fold, m);
     }
 
-    /// @notice Voids the commit of `epoch` if the trainer (the owner) signed a Delivery receipt
+    /// @notice Voids the commit of `epoch` if the epoch's trainer signed a Delivery receipt
     /// for a registrant it excluded: `exclusion` is the committed set, `position` the excluded
-    /// registrant's place in it. The owner may commit again before the commit deadline.
+    /// registrant's place in it. The trainer may commit again before the commit deadline.
     function contestExclusion(
         uint64 epoch,
         uint32[] calldata exclusion,
@@ -427,7 +446,7 @@ contract PayoutSettlement is Ownable, EIP712 {
         if (given != e.exclusionHash) revert ExclusionSetMismatch(e.exclusionHash, given);
         uint32 order = exclusion[position];
         address signer = ECDSA.recover(deliveryDigest(epoch, order, commitment), signature);
-        if (signer != owner()) revert NotTheTrainersReceipt(signer);
+        if (signer != e.trainer) revert NotTheTrainersReceipt(signer);
         // Nothing was verified yet (batches wait for the contest window): only the commit goes.
         e.status = Status.Registration;
         e.committedAt = 0;
@@ -438,7 +457,7 @@ contract PayoutSettlement is Ownable, EIP712 {
 
     /// @notice Checks the revealed validation set against the registry's commitment (owner, after
     /// the commit, so every score is fixed before the set is public).
-    function revealValidation(uint64 epoch, bytes32 validationSetHash, bytes32 salt) external onlyOwner {
+    function revealValidation(uint64 epoch, bytes32 validationSetHash, bytes32 salt) external {
         Epoch storage e = _epochs[epoch];
         _checkProvingTime(e, epoch);
         if (e.validationRevealed) revert ValidationAlreadyRevealed(epoch);
@@ -452,7 +471,6 @@ contract PayoutSettlement is Ownable, EIP712 {
     /// @notice Verifies claim batch `batchIndex` of `epoch` (the owner, in order).
     function submitExampleBatch(uint64 epoch, uint32 batchIndex, ExampleClaim calldata claim, Proof calldata proof)
         external
-        onlyOwner
     {
         Epoch storage e = _epochs[epoch];
         _checkProvingTime(e, epoch);
@@ -500,12 +518,13 @@ contract PayoutSettlement is Ownable, EIP712 {
         uint32 batchIndex,
         RegistrationClaim calldata claim,
         Proof calldata proof
-    ) external onlyOwner {
+    ) external {
         Epoch storage e = _epochs[epoch];
         _checkProvingTime(e, epoch);
         _checkOrder(epoch, batchIndex, e.nextRegistration, e.registrationBatches);
         _checkReduced(claim.foldOut);
         _checkReduced(claim.stateOut);
+        _checkReduced(claim.exclOut);
         _checkReduced(claim.product);
         _checkReduced(claim.rlcSum);
         if (claim.nextJOut > e.registrants) revert ClaimOutOfRange("nextJOut", claim.nextJOut);
@@ -517,7 +536,7 @@ contract PayoutSettlement is Ownable, EIP712 {
         uint256 rho;
         uint256 digest;
         {
-            uint256[16] memory v = [
+            uint256[18] memory v = [
                 registry.registrationDomain(epoch),
                 seed,
                 e.regFold,
@@ -526,17 +545,19 @@ contract PayoutSettlement is Ownable, EIP712 {
                 e.regState,
                 uint256(e.regCount),
                 e.regSenderWord,
+                e.regExcl,
                 claim.foldOut,
                 claim.nextJOut,
                 claim.openOut,
                 claim.stateOut,
                 claim.countOut,
                 claim.senderWordOut,
+                claim.exclOut,
                 claim.product,
                 claim.rlcSum
             ];
             rho = uint256(keccak256(abi.encode(claim.foldOut, v))) % P;
-            digest = _horner16(v, rho);
+            digest = _horner18(v, rho);
         }
         if (!registrationVerifier.verifyProof(proof.a, proof.b, proof.c, [claim.foldOut, digest, seed, rho])) {
             revert InvalidProof();
@@ -548,6 +569,7 @@ contract PayoutSettlement is Ownable, EIP712 {
         e.regState = claim.stateOut;
         e.regCount = uint32(claim.countOut);
         e.regSenderWord = claim.senderWordOut;
+        e.regExcl = claim.exclOut;
         e.registrationProduct = mulmod(e.registrationProduct, claim.product, P);
         e.rlcDiff = addmod(e.rlcDiff, claim.rlcSum, P);
         emit RegistrationBatchVerified(epoch, batchIndex, claim.foldOut);
@@ -562,7 +584,7 @@ contract PayoutSettlement is Ownable, EIP712 {
         PayoutClaim calldata claim,
         uint256[] calldata words,
         Proof calldata proof
-    ) external onlyOwner {
+    ) external {
         Epoch storage e = _epochs[epoch];
         _checkProvingTime(e, epoch);
         _checkOrder(epoch, batchIndex, e.nextPayout, e.payoutBatches);
@@ -597,22 +619,12 @@ contract PayoutSettlement is Ownable, EIP712 {
     function finalize(uint64 epoch) external {
         Epoch storage e = _epochs[epoch];
         if (e.status != Status.Committed) revert EpochNotCommitted(epoch);
-        if (
-            e.nextExample != e.exampleBatches || e.nextRegistration != e.registrationBatches
-                || e.nextPayout != e.payoutBatches
-        ) revert BatchesMissing(e.nextExample, e.nextRegistration, e.nextPayout);
-        if (e.exampleChain != e.commitExamples) revert CommitmentMismatch(e.commitExamples, e.exampleChain);
-        if (e.payoutChain != e.commitPayouts) revert CommitmentMismatch(e.commitPayouts, e.payoutChain);
-        uint256 registryFold = registry.registrationFold(epoch);
-        if (e.regFold != registryFold || e.regNextJ != e.registrants || e.regOpen) {
-            revert RegistrationsMismatch(e.regFold, registryFold, e.regNextJ, e.regOpen);
+        bytes memory failure = _finalizeFailure(e, epoch);
+        if (failure.length != 0) {
+            assembly ("memory-safe") {
+                revert(add(failure, 32), mload(failure))
+            }
         }
-        if (e.scoreSum != e.total) revert ScoreSumMismatch(e.total, e.scoreSum);
-        if (e.amountSum != e.total) revert TotalMismatch(e.total, e.amountSum);
-        if (e.claimProduct != e.registrationProduct) revert ProductMismatch(e.claimProduct, e.registrationProduct);
-        if (e.rlcDiff != 0) revert RlcMismatch(e.rlcDiff);
-        // Last: a complete, consistent epoch is paid only once its validation set is public.
-        if (!e.validationRevealed) revert ValidationNotRevealed(epoch);
         e.status = Status.Finalized;
         emit EpochFinalized(epoch, e.paid, e.pool - e.paid);
         emit ModelLineage(epoch, e.modelHash, registry.validationCommitment(epoch), latestModelHash);
@@ -620,16 +632,50 @@ contract PayoutSettlement is Ownable, EIP712 {
     }
 
     /// @notice Burns the pool of an epoch that was not finalized by its settle deadline: the owner
-    /// cannot take it back by withholding proofs or the validation reveal. Callable by anyone.
+    /// cannot take it back by withholding proofs or the validation reveal. Callable by anyone; an
+    /// epoch that is complete and consistent cannot be burned (finalize it instead: a review found
+    /// that a watcher could otherwise burn a proven pool ahead of its finalize).
     function forfeit(uint64 epoch) external {
         Epoch storage e = _epochs[epoch];
         if (e.status != Status.Registration && e.status != Status.Committed) revert EpochNotCancellable(epoch);
         (, uint256 settleBy) = deadlines(epoch);
         if (block.timestamp < settleBy) revert SettleDeadlineNotReached(epoch, settleBy);
+        if (e.status == Status.Committed && _finalizeFailure(e, epoch).length == 0) revert EpochFinalizable(epoch);
         e.status = Status.Forfeited;
         uint256 pool = e.pool;
         token.safeTransfer(BURN_ADDRESS, pool);
         emit EpochForfeited(epoch, pool);
+    }
+
+    /// The first check of the statement a committed epoch fails, as its encoded custom error, or
+    /// empty when every batch is verified and everything holds (finalize would succeed).
+    function _finalizeFailure(Epoch storage e, uint64 epoch) private view returns (bytes memory) {
+        if (
+            e.nextExample != e.exampleBatches || e.nextRegistration != e.registrationBatches
+                || e.nextPayout != e.payoutBatches
+        ) return abi.encodeWithSelector(BatchesMissing.selector, e.nextExample, e.nextRegistration, e.nextPayout);
+        if (e.exampleChain != e.commitExamples) {
+            return abi.encodeWithSelector(CommitmentMismatch.selector, e.commitExamples, e.exampleChain);
+        }
+        if (e.payoutChain != e.commitPayouts) {
+            return abi.encodeWithSelector(CommitmentMismatch.selector, e.commitPayouts, e.payoutChain);
+        }
+        uint256 registryFold = registry.registrationFold(epoch);
+        if (e.regFold != registryFold || e.regNextJ != e.registrants || e.regOpen) {
+            return abi.encodeWithSelector(RegistrationsMismatch.selector, e.regFold, registryFold, e.regNextJ, e.regOpen);
+        }
+        if (e.regExcl != e.commitExclusion) {
+            return abi.encodeWithSelector(ExclusionMismatch.selector, e.commitExclusion, e.regExcl);
+        }
+        if (e.scoreSum != e.total) return abi.encodeWithSelector(ScoreSumMismatch.selector, e.total, e.scoreSum);
+        if (e.amountSum != e.total) return abi.encodeWithSelector(TotalMismatch.selector, e.total, e.amountSum);
+        if (e.claimProduct != e.registrationProduct) {
+            return abi.encodeWithSelector(ProductMismatch.selector, e.claimProduct, e.registrationProduct);
+        }
+        if (e.rlcDiff != 0) return abi.encodeWithSelector(RlcMismatch.selector, e.rlcDiff);
+        // Last: a complete, consistent epoch is paid only once its validation set is public.
+        if (!e.validationRevealed) return abi.encodeWithSelector(ValidationNotRevealed.selector, epoch);
+        return "";
     }
 
     /// @notice Pays payout batch `batchIndex` of a finalized `epoch`: `words` must be the words
@@ -675,9 +721,18 @@ contract PayoutSettlement is Ownable, EIP712 {
         if (value >= P) revert NonReducedFieldElement(value);
     }
 
-    /// Batches and the reveal: after the contest window of a live commit, before the settle deadline.
+    /// Only the epoch's trainer commits, proves and reveals: it committed the tables, and a batch
+    /// meets the committed chain only at finalize, so anyone else's validly proved batch of a table
+    /// of its own would leave the epoch unfinalizable.
+    function _checkTrainer(Epoch storage e) private view {
+        if (msg.sender != e.trainer) revert NotTheTrainer(msg.sender, e.trainer);
+    }
+
+    /// Batches and the reveal: the trainer, after the contest window of a live commit, before the
+    /// settle deadline.
     function _checkProvingTime(Epoch storage e, uint64 epoch) private view {
         if (e.status != Status.Committed) revert EpochNotCommitted(epoch);
+        _checkTrainer(e);
         uint256 contestEnds = uint256(e.committedAt) + contestWindow;
         if (block.timestamp < contestEnds) revert ContestWindowOpen(epoch, contestEnds);
         (, uint256 settleBy) = deadlines(epoch);
@@ -717,8 +772,8 @@ contract PayoutSettlement is Ownable, EIP712 {
         }
     }
 
-    function _horner16(uint256[16] memory v, uint256 rho) private pure returns (uint256 acc) {
-        for (uint256 i = 0; i < 16; i++) {
+    function _horner18(uint256[18] memory v, uint256 rho) private pure returns (uint256 acc) {
+        for (uint256 i = 0; i < 18; i++) {
             acc = addmod(mulmod(acc, rho, P), v[i], P);
         }
     }

@@ -80,6 +80,7 @@ export function readStageRecord(dir: string): StageRecord {
     pool: big(f, "pool", e.pool), total: big(f, "total", e.total), dust: big(f, "dust", e.dust), model: e.model,
     commit: {
       commitExamples: big(f, "commit.commitExamples", commit.commitExamples), commitPayouts: big(f, "commit.commitPayouts", commit.commitPayouts),
+      commitExclusion: big(f, "commit.commitExclusion", commit.commitExclusion),
       total: big(f, "commit.total", commit.total), exampleBatches: Number(commit.exampleBatches), registrationBatches: Number(commit.registrationBatches),
       payoutBatches: Number(commit.payoutBatches), modelHash: String(commit.modelHash),
     },

@@ -113,7 +113,8 @@ export async function deployAndRegister(chain: ChainConnection, options: Registe
   // The window: the registry's minimum, or longer when this many registrations need more time.
   const registrants = registrantsOf(claims);
   const closesAt = await earliestDeadline(registry, BigInt(registrants.length) * SECONDS_PER_REGISTRANT);
-  await openEpoch({ token, settlement }, { epoch, closesAt, validationCommitment: options.validationCommitment, pool: options.pool });
+  // The deployer trains too in this one-process pipeline: it commits, proves and signs receipts.
+  await openEpoch({ token, settlement }, { epoch, closesAt, validationCommitment: options.validationCommitment, pool: options.pool, trainer: deployment.owner });
   const registering = options.progress ? startProgress("registering", registrants.length, "contributors") : undefined;
   const deliveries = new Map<number, Delivery>();
   for (const [i, address] of registrants.entries()) {

@@ -117,10 +117,13 @@ async function replayEpoch(chain: ChainConnection, record: StageRecord, options:
   const keySet = record.circuits.example.keySet;
   const keys = await loadEpochKeys(record.batchSizes, keySet);
   const contributorKeys = contributorKeysFor(claims, record.examplesFile, options.contributorKeys);
-  const registered = await deployAndRegister(chain, {
+  const replayed = await deployAndRegister(chain, {
     claims, contributorKeys, keys, batchSizes: record.batchSizes,
     pool: record.pool, epoch: record.epoch, validationCommitment: record.model.validationCommitment, progress: options.progress ?? true,
   });
+  // What the trainer received: nothing from the registrations it excluded (they never delivered).
+  const excluded = new Set(record.exclusion);
+  const registered = { ...replayed, deliveries: new Map([...replayed.deliveries].filter(([order]) => !excluded.has(order))) };
   for (const [name, recorded] of Object.entries(record.contracts)) {
     const replayed = registered.deployment.addresses[name as keyof typeof registered.deployment.addresses];
     if (!sameAddress(replayed, recorded)) throw new EpochChainError(`replayed deployment put ${name} at ${replayed}, the record says ${recorded}: settle on the chain the witness stage used (--rpc)`);

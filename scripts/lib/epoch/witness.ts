@@ -40,6 +40,12 @@ export interface WitnessEpochOptions {
   readonly payoutBatchSize?: number;
   /** Private keys of the contributors, who register from their own address. Default: the demo's. */
   readonly contributorKeys?: readonly string[];
+  /**
+   * Addresses that register their examples but never deliver them (list and salt) to the trainer:
+   * the trainer excludes their registrations (one zero row each, in the committed exclusion set).
+   * For tests and demos of an exclusion; default none.
+   */
+  readonly undelivered?: readonly string[];
   /** bytes32: hash of the trained model (default keccak256("demo model")). */
   readonly modelHash?: string;
   /**
@@ -124,7 +130,7 @@ function proofJobs(batches: readonly (ExampleBatch | RegistrationBatch | PayoutB
 }
 
 /** What the contract stores between registration batches (the prover's private list value left out). */
-const carried = ({ fold, nextJ, open, state, count, senderN }: RegistrationCarry) => ({ fold, nextJ, open, state, count, senderN });
+const carried = ({ fold, nextJ, open, state, count, senderN, excl }: RegistrationCarry) => ({ fold, nextJ, open, state, count, senderN, excl });
 
 /** Every example's score, from the examples file: one score per hash, whoever claims it. */
 export function scoresByHash(claims: readonly ExampleClaim[], examplesFile: string): Map<bigint, bigint> {
@@ -137,6 +143,14 @@ export function scoresByHash(claims: readonly ExampleClaim[], examplesFile: stri
     scores.set(c.hash, c.score);
   }
   return scores;
+}
+
+/** `registered` without the deliveries of `undelivered`'s registrations: what the trainer received. */
+export function withoutDeliveries(registered: RegisteredEpoch, undelivered: readonly string[] | undefined): RegisteredEpoch {
+  if (!undelivered?.length) return registered;
+  const never = new Set(undelivered.map((a) => BigInt(a)));
+  const deliveries = new Map([...registered.deliveries].filter(([order]) => !never.has(registered.registrations[order]!.contributor)));
+  return { ...registered, deliveries };
 }
 
 /**
@@ -171,10 +185,10 @@ export async function witnessEpoch(chain: ChainConnection, inputs: EpochInputs, 
   const modelHash = options.modelHash ?? keccak256(toUtf8Bytes("demo model"));
   const validationCommitment = (await sealValidationSet(chain.signer, chain.chainId, epoch, options.validationSet ?? heldOutValidationSet(config, options.validationSecret ?? loadValidationSecret({ create: true }).secret))).commitment;
   log(`chain: ${chain.description} (chain id ${chain.chainId})`);
-  const registered = await deployAndRegister(chain, {
+  const registered = withoutDeliveries(await deployAndRegister(chain, {
     claims: inputs.claims, contributorKeys: inputs.contributorKeys, keys, batchSizes,
     pool: options.pool, epoch, validationCommitment, progress: options.progress ?? true, log,
-  });
+  }), options.undelivered);
   const { addresses } = registered.deployment;
   const w = epochWitness(registered, inputs, options.pool, modelHash, config);
   await commitWitnessedEpoch(registered, epoch, w);
