@@ -20,6 +20,7 @@ import { config } from "../config/index.ts";
 import { benchmarkProving, type BenchmarkRow } from "../prover/index.ts";
 import { buildExampleBatches, buildPayoutBatches, splitPool } from "../witness/index.ts";
 import { measureGas, type GasResult } from "./lib/bench-gas.ts";
+import { projectTo2pow18, TARGET_CONSTRAINTS, WORD_GAS } from "./lib/bench-projection.ts";
 import { benchQueueWorker, type QueueBenchRow } from "./lib/bench-queue.ts";
 import { formatTable } from "./lib/format-table.ts";
 
@@ -162,6 +163,30 @@ console.log(formatTable(["E", "K", "B", "contributors", "examples", "commit", "c
   g.open, g.perRegistration.toFixed(0), g.perRegisteredExample.toFixed(0),
 ])));
 
+// 4. Projected to 2^18-constraint circuits from the parts measured above (bench-projection.ts).
+const measured = gas[0]!;
+const parts = {
+  claim: { perRow: examplePerRow, header: exampleHeader },
+  registration: { perRow: registrationPerRow, header: registrationHeader },
+  payout: { perRow, header },
+  chunk,
+  claimBatchGas: measured.perExampleBatch,
+  registrationBatchGas: measured.perRegistrationBatch,
+  payoutBatchGas: measured.perPayoutBatch,
+  payoutBatchSize: measured.payoutBatchSize,
+  releaseGas: measured.perRelease,
+  epochGas: measured.commit + measured.reveal + measured.finalize,
+  bareTransferGas: measured.bareTransferGasPerContributor,
+};
+const projections = [1, 10, 100].map((c) => projectTo2pow18(parts, c, 1000));
+console.log(`\nProjected to circuits of 2^${Math.log2(TARGET_CONSTRAINTS)} constraints, 1,000 contributors (derived from the parts measured above: verification gas does not depend on circuit size; a payout word estimated at ${WORD_GAS} gas; releases at the measured cost per payee)`);
+console.log(formatTable(["claims/contributor", "claim rows/proof", "registration rows/proof", "payout rows/proof", "claims", "registration", "payout", "release", "epoch", "total/contributor", "beyond the transfer", "ratio"], projections.map((p) => [
+  p.claimsPerContributor, p.rowsPerProof.claim, p.rowsPerProof.registration, p.rowsPerProof.payout, p.claims.toFixed(0), p.registration.toFixed(0), p.payout.toFixed(0),
+  p.release.toFixed(0), p.epoch.toFixed(0), p.total.toFixed(0), p.beyondTransfer.toFixed(0), p.ratio.toFixed(2),
+])));
+const claimSeconds = exampleProving ? exampleProving.msPerProof / exampleProving.batchSize / 1000 : undefined;
+if (claimSeconds !== undefined) console.log(`proving time per claim: ${(claimSeconds * 1000).toFixed(1)} ms (ExampleBatch(${exampleProving!.batchSize}), ${cores} workers); per registered example ~${((claimSeconds * registrationPerRow) / examplePerRow / chunk * 1000).toFixed(1)} ms (scaled by constraints per example)`);
+
 mkdirSync(dirname(values.out), { recursive: true });
 writeFileAtomic(values.out, toJson({
   date: new Date().toISOString(), cores,
@@ -170,6 +195,6 @@ writeFileAtomic(values.out, toJson({
     registration: { perRow: registrationPerRow, perExample: registrationPerRow / chunk, header: registrationHeader, instances: registrationCompiled },
     payout: { perRow, header, instances: compiled },
   },
-  proving, exampleProving, nativeProving, queueProving, gas,
+  proving, exampleProving, nativeProving, queueProving, gas, projection: { parts, projections },
 }));
 console.log(`\nwrote ${values.out}`);
