@@ -156,7 +156,13 @@ function checkReleases(chain: ChainEpoch, config: Pick<ProtocolConfig, "widths">
       const left = due.get(key) ?? 0;
       if (left === 0) {
         const owed = words.filter((w) => w.payee === p.payee).map((w) => String(w.amount));
-        fail(owed.length === 0 ? `paid ${p.amount} to ${hex40(p.payee)} (${p.kind}), whom its words do not pay` : `paid ${p.amount} to ${hex40(p.payee)} (${p.kind}), its words pay it ${owed.join(" + ")}, each once`, `release[${k}].payments`, String(p.amount), owed.join("+") || "0");
+        const times = words.filter((w) => w.payee === p.payee && w.amount === p.amount).length;
+        fail(
+          owed.length === 0 ? `paid ${p.amount} to ${hex40(p.payee)} (${p.kind}), whom its words do not pay`
+            : times > 0 ? `paid ${p.amount} to ${hex40(p.payee)} (${p.kind}) once more than its words pay it (${times} word${times > 1 ? "s" : ""} of ${p.amount}): a row paid twice`
+              : `paid ${p.amount} to ${hex40(p.payee)} (${p.kind}), its words pay it ${owed.join(" + ")}, each once`,
+          `release[${k}].payments`, String(p.amount), owed.join("+") || "0",
+        );
       }
       due.set(key, left - 1);
     }

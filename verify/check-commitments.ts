@@ -40,17 +40,30 @@ const STATEMENT_NOTE = "statement [chainOut, digest, seed, rho]: every proof is 
 const valuesFile = (record: PublicRecord) => (hasTables(record) ? "epoch.json" : "chain");
 const batchField = (kind: CircuitKind, index: number, field: string) => `${kind}Batches[${index}].${field}`;
 
+/**
+ * The order signals are compared in: the seed first (a proof made under another seed differs in
+ * every value derived from it, and the seed is the cause to name), then snarkjs order.
+ */
+const COMPARE_ORDER = [SIGNAL_NAMES.indexOf("seed"), ...SIGNAL_NAMES.map((_, i) => i).filter((i) => SIGNAL_NAMES[i] !== "seed")];
+
 /** Throws unless proof `p` carries `expected` (snarkjs order) at the signal positions `names`. */
 function compareSignals(p: RecordedProof, expected: readonly bigint[], names: readonly string[], describe: string, hint?: FailureLocation & { readonly note: string }): void {
   const got = p.json.publicSignals as unknown[];
-  SIGNAL_NAMES.forEach((name, i) => {
-    if (!names.includes(name) || got?.[i] === expected[i]!.toString()) return;
+  for (const i of COMPARE_ORDER) {
+    const name = SIGNAL_NAMES[i]!;
+    if (!names.includes(name) || got?.[i] === expected[i]!.toString()) continue;
+    if (name === "seed") {
+      mismatch(
+        `${p.file} publicSignals[${i}] (seed) ${String(got?.[i])} is not the epoch's seed ${expected[i]!.toString()}: the proof was made under another seed (another commit, or a seed the prover chose), and a seed binds the multiset and polynomial identities only when it is drawn after the commit`,
+        { file: p.file, field: `publicSignals[${i}]`, expected: expected[i]!.toString(), got: String(got?.[i]) },
+      );
+    }
     const signal = i === 0 && describe.startsWith("registration") ? "foldOut" : name;
     mismatch(
       `${p.file} publicSignals[${i}] (${signal}) is not the value of ${describe}${hint ? `; ${hint.note}` : ""}`,
       { file: p.file, field: `publicSignals[${i}]`, ...(hint?.row === undefined ? {} : { row: hint.row }), expected: expected[i]!.toString(), got: String(got?.[i]) },
     );
-  });
+  }
 }
 
 /** Throws unless `got` equals `expected`, naming `field` of `file`. */
@@ -222,6 +235,15 @@ function checkTables(record: EpochRecord, config: ProtocolConfig): void {
   // Chain values first: they do not depend on the seed, so a changed row is found in its own batch.
   claims.forEach((b, i) => compareSignals(record.proofs.example[i]!, [b.chainOut, 0n, 0n, 0n], chainOnly, rowsOf(i, E, "examples.json"), { file: "examples.json", row: i * E, note: `examples.json rows ${i * E}-${(i + 1) * E - 1} are not what batch ${i} proved` }));
   payouts.forEach((b, i) => compareSignals(record.proofs.payout[i]!, [b.chainOut, 0n, 0n, 0n], chainOnly, rowsOf(i, B, "contributors.json"), { file: "contributors.json", row: i * B, note: `contributors.json rows ${i * B}-${(i + 1) * B - 1} (address, amount) are not what batch ${i} proved` }));
+  // The exclusion set entered the seed: registrations.json must mark exactly its registrations excluded.
+  const exclusion = new Set(record.exclusion);
+  record.registrations.forEach((r, j) => {
+    if (r.excluded === exclusion.has(j)) return;
+    mismatch(
+      `registrations.json row ${j} is ${r.excluded ? "marked excluded, but the committed exclusion set (epoch.json exclusion, in the seed) does not hold it" : "kept, but the committed exclusion set (epoch.json exclusion, in the seed) holds it"}`,
+      { file: "registrations.json", row: j, field: "excluded", expected: String(exclusion.has(j)), got: String(r.excluded) },
+    );
+  });
   const entries = recordedEntries(record);
   let registrations;
   try {
