@@ -3,18 +3,21 @@
  * -> run-epoch on a standalone `hardhat node`): from its directory with the scores recomputed from
  * the data and the model, and from the chain alone after the trainer's process is gone. Tamper
  * cases for the checks those add: model, data, settings, the deployed verifier's bytecode, an
- * amount or a parameter on chain.
+ * amount, a parameter or the exclusion set on chain. A fifth registration (the first) registers
+ * two examples and never delivers them: it is excluded, and `--contributor` shows it so from the
+ * directory and from the chain.
  */
 import assert from "node:assert/strict";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { JsonRpcProvider } from "ethers";
+import { JsonRpcProvider, keccak256, toUtf8Bytes } from "ethers";
 import { attributionSection, decodeTrainingData, encodeTrainingData, runAttribution, scoreFormatOf, writeAttribution } from "../attribution/index.ts";
 import type { AttributionConfig } from "../config/attribution.ts";
 import { config } from "../config/index.ts";
 import { runEpoch } from "../scripts/lib/run-epoch.ts";
+import { demoContributors } from "../scripts/lib/demo-contributors.ts";
 import {
   compareWithChain, EpochVerifyError, readChainEpoch, readEpochRecord, verifyEpoch, verifyGroth16, type ChainSource, type EpochVerifyErrorCode, type FailureLocation,
 } from "../verify/index.ts";
@@ -27,6 +30,9 @@ const dir = join(work, "epoch");
 const dataFile = join(work, "training-data.json");
 const modelFile = join(dir, "model.onnx");
 const format = scoreFormatOf(config);
+/** A registrant (registration 0) that registers two examples and never delivers them: excluded. */
+const silent = demoContributors().find((c) => c.label === "harmful-01")!;
+const SILENT = 0;
 
 /** The repository's attribution settings at test sizes; demo labels, so the demo keys register. */
 const settings: AttributionConfig = {
@@ -55,8 +61,14 @@ before(async () => {
   const result = await runAttribution(settings, format, () => {});
   const paths = writeAttribution(join(work, "attribution"), result, format.decimals);
   writeFileSync(dataFile, encodeTrainingData(result.partitions));
+  // The silent registrant registers first (two examples, scored in the file) and never delivers:
+  // its data is in neither the training data nor the tables.
+  const [header, ...rows] = readFileSync(paths.examples, "utf8").trimEnd().split("\n");
+  const silentRows = [0, 1].map((i) => `0x${keccak256(toUtf8Bytes(`silent ${i}`)).slice(2, 34)},${silent.address},0.9`);
+  writeFileSync(paths.examples, `${[header, ...silentRows, ...rows].join("\n")}\n`);
   const epoch = await runEpoch({
-    examplesFile: paths.examples, pool: 10n ** 24n, exampleBatchSize: config.exampleBatch.testSize, payoutBatchSize: config.payoutBatch.testSize,
+    examplesFile: paths.examples, pool: 10n ** 24n, exampleBatchSize: config.exampleBatch.testSize, registrationBatchSize: config.registrationBatch.testSize,
+    payoutBatchSize: config.payoutBatch.testSize, undelivered: [silent.address],
     modelHash: `0x${result.model.hash}`, validationSet: result.validation, attribution: attributionSection(result, settings, format),
     outDir: dir, rpcUrl: node.url, workers: 2, progress: false,
   });
@@ -89,16 +101,25 @@ function copyOf(edit: (copy: string) => void): string {
 
 test("from its directory: every check passes, the scores recomputed on CPU from the data and the model equal the table", async () => {
   const start = performance.now();
-  const report = await verifyEpoch(dir, { rpcUrl: chain.rpcUrl, recompute: { dataFile, modelFile } });
+  const report = await verifyEpoch(dir, { rpcUrl: chain.rpcUrl, recompute: { dataFile, modelFile }, contributor: silent.address });
   console.log(`verify from the directory (with --rpc and the scores recomputed): ${((performance.now() - start) / 1000).toFixed(1)} s`);
   assert.deepEqual(statuses(report), { vkeys: "pass", proofs: "pass", commitments: "pass", policy: "pass", payouts: "pass", validation: "pass", scores: "pass", chain: "pass" });
   assert.match(report.checks.find((c) => c.check === "scores")!.detail, /recomputed on CPU/);
+  assert.deepEqual(readEpochRecord(dir).exclusion, [SILENT]);
+  // The registration that never delivered: excluded by the chain's live commit (the chain was read), the trainer's reason from the record, no claims, nothing paid.
+  const [r] = report.contributor!.registrations;
+  assert.deepEqual({ order: r!.order, count: r!.count, excluded: r!.excluded, exclusionSource: r!.exclusionSource, credited: r!.credited, total: r!.total, reward: r!.reward },
+    { order: SILENT, count: 2, excluded: true, exclusionSource: "chain", credited: [], total: 0n, reward: 0n });
+  assert.match(r!.reason ?? "", /\S/);
 });
 
 test("from the chain alone: proofs, signals and payout words rebuilt from calldata pass the same checks; the tables' checks are partial", async () => {
   const start = performance.now();
-  const report = await verifyEpoch(chain);
+  const report = await verifyEpoch(chain, { contributor: silent.address });
   console.log(`verify from the chain alone: ${((performance.now() - start) / 1000).toFixed(1)} s`);
+  const [r] = report.contributor!.registrations;
+  assert.deepEqual({ order: r!.order, count: r!.count, excluded: r!.excluded, exclusionSource: r!.exclusionSource, reward: r!.reward }, { order: SILENT, count: 2, excluded: true, exclusionSource: "chain", reward: 0n });
+  assert.equal(r!.credited, undefined, "the chain holds no claim table");
   assert.deepEqual(statuses(report), { vkeys: "pass", proofs: "pass", commitments: "partial", policy: "partial", payouts: "skipped", validation: "skipped", scores: "skipped", chain: "pass" });
   const record = readEpochRecord(dir);
   assert.equal(report.epoch, record.epoch);
@@ -166,7 +187,7 @@ const withPayments = (onChain: ChainEpochRead, edit: (batchIndex: number, paymen
   ({ ...onChain, releases: onChain.releases.map((r) => ({ ...r, payments: edit(r.batchIndex, r.payments) })) });
 const payoutMismatch = (batch: number, field: string) => (e: unknown) => e instanceof EpochVerifyError && e.code === "PAYOUT_MISMATCH" && e.where.row === batch && e.where.field === field;
 
-test("an amount or a parameter that differs on chain: PAYOUT_MISMATCH naming the release's batch for a transfer, CHAIN_MISMATCH for EpochOpened", async () => {
+test("an amount or a parameter that differs on chain: PAYOUT_MISMATCH naming the release's batch for a transfer, CHAIN_MISMATCH for EpochOpened and for an exclusion set that is not the live commit's", async () => {
   const record = readEpochRecord(dir);
   const onChain = await readChainEpoch(chain.rpcUrl, chain.settlement, chain.epoch);
   assert.equal(compareWithChain(record, onChain, config).status, "pass");
@@ -176,6 +197,8 @@ test("an amount or a parameter that differs on chain: PAYOUT_MISMATCH naming the
   const less = withPayments(onChain, (_, ps) => ps.map((p) => (p.payee === payee ? { ...p, amount: p.amount - 1n } : p)));
   assert.throws(() => compareWithChain(record, less, config), payoutMismatch(batch, `release[${batch}].payments`));
   assert.throws(() => compareWithChain(record, { ...onChain, opened: { ...onChain.opened, pool: onChain.opened.pool + 1n } }, config), (e: unknown) => e instanceof EpochVerifyError && e.code === "CHAIN_MISMATCH" && e.where.field === "EpochOpened.pool");
+  // A record whose exclusion set is not the live commit's (the silent registration kept).
+  assert.throws(() => compareWithChain({ ...record, exclusion: [] }, onChain, config), (e: unknown) => e instanceof EpochVerifyError && e.code === "CHAIN_MISMATCH" && e.where.field === "EpochCommitted.exclusion" && /is \[0\] on chain, the record has \[\]/.test(e.message));
 });
 
 test("a release whose payments are not its batch's words (the pool to one payee, an outsider paid, a payee unpaid, a wrong BatchReleased paid): PAYOUT_MISMATCH naming the batch; the proofs hold over the submitted words", async () => {
@@ -217,6 +240,10 @@ test("npm run verify -- --rpc URL --contract ADDR --epoch N: exit 0 and the repo
   const report = JSON.parse(pass.stdout);
   assert.equal(report.ok, true);
   assert.match(report.source, /^chain 31337 /);
+  const view = await cli("--rpc", chain.rpcUrl, "--contract", chain.settlement, "--epoch", String(chain.epoch), "--no-snarkjs", "--contributor", silent.address);
+  assert.equal(view.code, 0, view.stdout);
+  assert.match(view.stdout, new RegExp(`registration ${SILENT}: 2 examples registered, C_j \\d+, EXCLUDED \\(the chain's live commit exclusion set\\)`));
+  assert.match(view.stdout, new RegExp(`payout row ${SILENT} \\(proofs/payout-000\\.json\\): reward 0`));
   const usage = await cli(dir, "--contract", chain.settlement);
   assert.equal(usage.code, 1);
 });

@@ -14,19 +14,29 @@ import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
 import { runCli } from "./helpers/cli.ts";
 
 const E = config.exampleBatch.testSize;
+const K = config.registrationBatch.testSize;
 const B = config.payoutBatch.testSize;
 const work = mkdtempSync(join(tmpdir(), "verify-epoch-"));
 const demo = demoContributors();
 const hashOf = (label: string) => `0x${keccak256(toUtf8Bytes(label)).slice(2, 34)}`;
 const honest = join(work, "honest");
 
+/** Registers two examples (scored high in the file) and never delivers them: excluded, registration 2. */
+const silent = demo[6]!;
+const SILENT = 2;
+
 /**
- * 6 contributors, 3 examples each for the first 5; one example claimed by contributors 0 and 1
- * (credited to 0, the earlier registrant); the last one's examples have negative scores.
+ * 7 registrations in order of first appearance: contributors 0 and 1, the silent one (registration
+ * 2, never delivers), then 2, 3, 4 and 5. 3 examples each for contributors 0-4; one example
+ * claimed by contributors 0 and 1 (credited to 0, the earlier registrant); the last one's example
+ * has a negative score.
  */
 function examplesFile(): string {
   const lines = ["example,contributor,score"];
-  for (let k = 0; k < 5; k++) for (let j = 0; j < 3; j++) lines.push(`${hashOf(`verify ${k} ${j}`)},${demo[k]!.address},${((k + 1) * 0.01 + j * 0.003).toFixed(6)}`);
+  const own = (k: number) => [0, 1, 2].map((j) => `${hashOf(`verify ${k} ${j}`)},${demo[k]!.address},${((k + 1) * 0.01 + j * 0.003).toFixed(6)}`);
+  lines.push(...own(0), ...own(1));
+  lines.push(`${hashOf("verify silent 0")},${silent.address},0.5`, `${hashOf("verify silent 1")},${silent.address},0.5`);
+  lines.push(...own(2), ...own(3), ...own(4));
   lines.push(`${hashOf("verify shared")},${demo[0]!.address},0.05`, `${hashOf("verify shared")},${demo[1]!.address},0.05`);
   lines.push(`${hashOf("verify harmful")},${demo[5]!.address},-0.02`);
   const file = join(work, "examples.csv");
@@ -40,7 +50,10 @@ let rpcUrl = "";
 before(async () => {
   node = await startHardhatNode(19545);
   rpcUrl = node.url;
-  await runEpoch({ examplesFile: examplesFile(), pool: 10n ** 24n + 7n, exampleBatchSize: E, payoutBatchSize: B, outDir: honest, rpcUrl, workers: 2, progress: false });
+  await runEpoch({
+    examplesFile: examplesFile(), pool: 10n ** 24n + 7n, exampleBatchSize: E, registrationBatchSize: K, payoutBatchSize: B,
+    undelivered: [silent.address], outDir: honest, rpcUrl, workers: 2, progress: false,
+  });
 });
 
 after(async () => {
@@ -77,6 +90,29 @@ test("the honest epoch passes every check; scores and chain are reported as not 
   const report = await verifyEpoch(honest);
   const status = Object.fromEntries(report.checks.map((c) => [c.check, c.status]));
   assert.deepEqual(status, { vkeys: "pass", proofs: "pass", commitments: "pass", policy: "pass", payouts: "pass", validation: "pass", scores: "skipped", chain: "skipped" });
+  const record = readEpochRecord(honest);
+  assert.deepEqual(record.exclusion, [SILENT], "the registration that never delivered is the exclusion set");
+  assert.equal(record.registrations.length, 7);
+  assert.equal(record.proofs.registration.length, 4, "7 registration rows (one per list of at most 12, one for the excluded) in batches of 2");
+});
+
+test("contributor view: the registration that never delivered is excluded (epoch.json's set, the trainer's reason), has no claims, T_j and reward 0", () => {
+  const record = readEpochRecord(honest);
+  const view = contributorView(record, silent.address, config);
+  assert.equal(view.registrations.length, 1);
+  const [r] = view.registrations;
+  assert.equal(r!.order, SILENT);
+  assert.equal(r!.count, 2);
+  assert.equal(r!.excluded, true);
+  assert.equal(r!.exclusionSource, "epoch.json");
+  assert.match(r!.reason ?? "", /\S/, "the trainer states a reason");
+  assert.deepEqual(r!.credited, []);
+  assert.deepEqual(r!.lostToEarlier, []);
+  assert.equal(r!.total, 0n);
+  assert.equal(r!.reward, 0n);
+  assert.equal(view.reward, 0n);
+  assert.equal(view.balance, 0n);
+  assert.equal(contributorView(record, demo[2]!.address, config).registrations[0]!.excluded, false);
 });
 
 test("contributor view: the shared example is credited to the earlier registrant; negative scores count 0; the balance is the reward", () => {
@@ -128,8 +164,37 @@ test("a score changed in the example table: its batch no longer hashes to its pr
 });
 
 test("a contributor table row changed (a reward): the proof's digest differs and the row is named", async () => {
-  const dir = tampered("contributors.json", (rows) => { rows[2].reward = plus(rows[2].reward, 1n); });
-  await expectFailure(dir, "COMMITMENT_MISMATCH", { file: "proofs/payout-000.json", field: "publicSignals[1]", row: 2 });
+  const dir = tampered("contributors.json", (rows) => { rows[3].reward = plus(rows[3].reward, 1n); });
+  await expectFailure(dir, "COMMITMENT_MISMATCH", { file: "proofs/payout-000.json", field: "publicSignals[1]", row: 3 });
+});
+
+test("the excluded registration paid (its row given an amount and a reward): named by the payout proof and the row", async () => {
+  const dir = tampered("contributors.json", (rows) => { rows[SILENT].amount = "1"; rows[SILENT].reward = "1"; });
+  await expectFailure(dir, "COMMITMENT_MISMATCH", { file: "proofs/payout-000.json", field: "publicSignals[1]", row: SILENT });
+});
+
+test("a registration's salt changed in registrations.json: the rebuilt registration table does not fold to its batch's proof; the registration is named", async () => {
+  const dir = tampered("registrations.json", (regs) => { regs[3].salt = plus(regs[3].salt, 1n); });
+  const error = await expectFailure(dir, "COMMITMENT_MISMATCH", { file: "proofs/registration-001.json", field: "publicSignals[0]", row: 3 });
+  assert.match(error.message, /\(foldOut\).*registration 3's 3 claimed hashes, sender and salt do not re-hash to its C_j/);
+});
+
+test("a kept registration marked excluded in registrations.json (its fold is unchanged: C_j is the registry's either way): not the committed exclusion set, the row is named", async () => {
+  const dir = tampered("registrations.json", (regs) => { regs[3].excluded = true; regs[3].reason = "NOT_DELIVERED"; delete regs[3].salt; });
+  await expectFailure(dir, "COMMITMENT_MISMATCH", { file: "registrations.json", row: 3, field: "excluded", expected: "false", got: "true" });
+  const unmarked = tampered("registrations.json", (regs) => { regs[SILENT].excluded = false; regs[SILENT].salt = "1"; });
+  await expectFailure(unmarked, "COMMITMENT_MISMATCH", { file: "registrations.json", row: SILENT, field: "excluded", expected: "true", got: "false" });
+});
+
+test("the exclusion set emptied in epoch.json: the seed is not the one drawn from the commit and that set", async () => {
+  const dir = tampered("epoch.json", (e) => { e.exclusion = []; });
+  const error = await expectFailure(dir, "COMMITMENT_MISMATCH", { file: "epoch.json", field: "seed" });
+  assert.match(error.message, /is not the seed commitEpoch draws from the commit, F, m, the exclusion set and the pool/);
+});
+
+test("a registration proof's foldOut changed: the proof no longer verifies", async () => {
+  const dir = tampered("proofs/registration-002.json", (p) => { p.publicSignals[0] = plus(p.publicSignals[0], 1n); });
+  await expectFailure(dir, "PROOF_INVALID", { file: "proofs/registration-002.json" });
 });
 
 test("a verification key changed: its hash is not the record's", async () => {
@@ -183,6 +248,10 @@ test("npm run verify: exit 0 with --json and the contributor view on the honest 
   const report = JSON.parse(pass.stdout);
   assert.equal(report.ok, true);
   assert.equal(report.contributor.registrations[0].lostToEarlier[0].hash, hashOf("verify shared"));
+  const excluded = await cli(honest, "--no-snarkjs", "--contributor", silent.address);
+  assert.equal(excluded.code, 0, excluded.stdout);
+  assert.match(excluded.stdout, new RegExp(`registration ${SILENT}: 2 examples registered, C_j \\d+, EXCLUDED \\(the epoch\\.json exclusion set; the trainer says: [^)]+\\)`));
+  assert.match(excluded.stdout, new RegExp(`payout row ${SILENT} \\(proofs/payout-000\\.json\\): total 0, reward 0`));
   const dir = tampered("settlement.json", (s) => { s.settlementBalance = plus(s.settlementBalance, 1n); });
   const fail = await cli(dir, "--json", "--no-snarkjs");
   assert.equal(fail.code, 7, fail.stdout);

@@ -1,10 +1,13 @@
 /**
- * Anyone may call PayoutSettlement.release, directly or through a contract. An honest epoch whose
- * releases an outsider made through a forwarder contract (batch 1 by `forward`, batches 2 and 3
- * in one `forwardAll` transaction; batch 0 by the owner, directly) must verify from the chain: the skeptic reads each release from its
- * BatchReleased and the payments logged with it, not from the release calldata (before, such an
- * epoch failed forever with CHAIN_MISMATCH, "not a direct release call"). A forged payment still
- * fails, named by its batch.
+ * Anyone may call PayoutSettlement.finalize and release, directly or through a contract. An honest
+ * epoch (registered, committed, the contest window waited out, every claim, registration and
+ * payout batch submitted by the owner directly) whose finalize and releases an outsider made
+ * through a forwarder contract must verify from the chain: finalize and release 0 in one
+ * `forwardAll` transaction (the settlement's EpochFinalized and ModelLineage logged before the
+ * release's payments), release 1 by `forward`, releases 2 and 3 in one `forwardAll`. The skeptic
+ * reads EpochFinalized and each release from its events and the payments logged with it, not from
+ * the calldata (before, such an epoch failed forever with CHAIN_MISMATCH, "not a direct release
+ * call"). A forged payment still fails, named by its batch.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -34,7 +37,7 @@ const hashOf = (label: string) => `0x${keccak256(toUtf8Bytes(label)).slice(2, 34
 let node: HardhatNode | undefined;
 let chain: ChainSource;
 /** Transactions the outsider sent to the forwarder, by what they released. */
-const forwarded: { batches: number[]; hash: string }[] = [];
+const forwarded: { batches: number[]; hash: string; finalize: boolean }[] = [];
 
 function examplesFile(): string {
   const lines = ["example,contributor,score"];
@@ -46,7 +49,10 @@ function examplesFile(): string {
 
 before(async () => {
   node = await startHardhatNode(21545);
-  const options = { examplesFile: examplesFile(), pool: 10n ** 24n + 5n, exampleBatchSize: config.exampleBatch.testSize, payoutBatchSize: B, outDir: dir, rpcUrl: node.url, workers: 2, progress: false };
+  const options = {
+    examplesFile: examplesFile(), pool: 10n ** 24n + 5n, exampleBatchSize: config.exampleBatch.testSize, registrationBatchSize: config.registrationBatch.testSize,
+    payoutBatchSize: B, outDir: dir, rpcUrl: node.url, workers: 2, progress: false,
+  };
   const inputs = await readEpochInputs(options);
   const connection = await connectChain(node.url);
   const outsiderProvider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, pollingInterval: 250 });
@@ -59,34 +65,38 @@ before(async () => {
       await prover.close();
     }
     // An outsider (the node's second account, not the owner) deploys a forwarder and makes the
-    // releases of batches 1, 2 and 3 through it: 1 alone, 2 and 3 in one transaction.
+    // finalize and every release through it: finalize with release 0, release 1 alone, 2 and 3 together.
     const outsider = await outsiderProvider.getSigner(1);
     const artifact = await loadContractArtifact("Forwarder");
     const forwarder = await new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, outsider).deploy();
     await forwarder.waitForDeployment();
-    const settlementAbi = new Interface(["function release(uint64 epoch, uint32 batchIndex, uint256[] words)"]);
+    const settlementAbi = new Interface(["function release(uint64 epoch, uint32 batchIndex, uint256[] words)", "function finalize(uint64 epoch)"]);
     const release = settlementAbi.getFunction("release")!.selector;
-    const send = async (data: string, batches: number[]) => {
+    const finalize = settlementAbi.getFunction("finalize")!.selector;
+    const send = async (data: string, batches: number[], withFinalize = false) => {
       const tx = await outsider.sendTransaction({ to: await forwarder.getAddress(), data });
-      forwarded.push({ batches, hash: tx.hash });
+      forwarded.push({ batches, hash: tx.hash, finalize: withFinalize });
       return tx;
     };
     const owner = connection.signer;
     let held = "";
+    /** The owner's call is held for a later forwarded transaction: the owner's is a no-op transaction. */
+    const hold = (data: string) => {
+      held = data;
+      return outsider.sendTransaction({ to: outsider.getAddress(), value: 0n });
+    };
     const routed = new Proxy(owner, {
       get(target, prop) {
         if (prop === "sendTransaction") {
           return async (tx: TransactionRequest) => {
             const data = typeof tx.data === "string" ? tx.data : "";
+            const to = String(tx.to);
+            if (data.startsWith(finalize)) return hold(data);
             if (!data.startsWith(release)) return target.sendTransaction(tx);
             const [, batchIndex] = settlementAbi.decodeFunctionData("release", data);
-            const to = String(tx.to);
+            if (batchIndex === 0n) return send(forwarder.interface.encodeFunctionData("forwardAll", [to, [held, data]]), [0], true);
             if (batchIndex === 1n) return send(forwarder.interface.encodeFunctionData("forward", [to, data]), [1]);
-            // Batch 2 waits for batch 3 (the owner's release of 2 is a no-op transaction), and both go in one.
-            if (batchIndex === 2n) {
-              held = data;
-              return outsider.sendTransaction({ to: await outsider.getAddress(), value: 0n });
-            }
+            if (batchIndex === 2n) return hold(data);
             if (batchIndex === 3n) return send(forwarder.interface.encodeFunctionData("forwardAll", [to, [held, data]]), [2, 3]);
             return target.sendTransaction(tx);
           };
@@ -108,8 +118,8 @@ after(async () => {
   await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
 });
 
-test("releases an outsider made through a forwarder (one batch alone, two in one transaction) verify from the chain alone, and from the directory with --rpc", async () => {
-  assert.deepEqual(forwarded.map((f) => f.batches), [[1], [2, 3]]);
+test("a finalize and releases an outsider made through a forwarder (finalize with a release, one release alone, two in one transaction) verify from the chain alone, and from the directory with --rpc", async () => {
+  assert.deepEqual(forwarded.map((f) => [f.finalize, f.batches]), [[true, [0]], [false, [1]], [false, [2, 3]]]);
   const onChain = await readChainEpoch(chain.rpcUrl, chain.settlement, chain.epoch);
   assert.deepEqual(onChain.releases.map((r) => r.batchIndex), [0, 1, 2, 3]);
   for (const f of forwarded) for (const k of f.batches) assert.equal(onChain.releases.find((r) => r.batchIndex === k)!.txHash, f.hash);
@@ -117,6 +127,9 @@ test("releases an outsider made through a forwarder (one batch alone, two in one
   try {
     const tx = await provider.getTransaction(forwarded[0]!.hash);
     assert.notEqual(tx!.to!.toLowerCase(), chain.settlement.toLowerCase(), "the release was not a direct settlement call");
+    const finalized = new Interface(["event EpochFinalized(uint64 indexed epoch, uint256 paid, uint256 dust)"]);
+    const logs = (await provider.getTransactionReceipt(forwarded[0]!.hash))!.logs.filter((l) => l.address.toLowerCase() === chain.settlement.toLowerCase());
+    assert.ok(logs.some((l) => finalized.parseLog(l)?.name === "EpochFinalized"), "the epoch was finalized in the forwarded transaction of release 0");
   } finally {
     provider.destroy();
   }
