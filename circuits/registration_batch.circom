@@ -19,9 +19,14 @@ include "./lib/power.circom";
 //   listIn        that registrant's list chain s_k so far; 0 when openIn = 0
 //   countIn       the number of its hashes so far; 0 when openIn = 0
 //   senderNIn     its senderN; 0 when openIn = 0
+//   exclStartedIn 1 if a registrant before this batch is excluded (a bit)
+//   exclPrevIn    the exclusion chain E before the last such registrant; 0 when exclStartedIn = 0
+//   exclJIn       that registrant's order j; 0 when exclStartedIn = 0
+//                 (together they open exclIn, the chain E carried in: see "Why exclIn is opened")
 //   active[i]     1 for a table row, 0 for padding (padding only at the end)
 //   last[i]       1 on the registrant's last row (its list closes)
-//   excluded[i]   1 for an excluded registrant: one row, no hashes, its C given as cExcluded
+//   excluded[i]   1 for an excluded registrant: one row, no hashes, its C given as cExcluded; the
+//                 trainer committed these flags before the seed (commitExclusion, see below)
 //   senderN[i]    sender + n * 2^addressBits of the row's registrant (n: its registered count)
 //   salt[i]       the registrant's salt on its first row, 0 on every other row
 //   cExcluded[i]  C_j on an excluded row, 0 otherwise
@@ -39,7 +44,15 @@ include "./lib/power.circom";
 //   - padding rows have every input 0; an excluded row has every hash 0 and salt 0; cExcluded is 0
 //     unless excluded; salt is 0 unless first; a continuation row repeats the previous senderN;
 //   - list[i] = Poseidon(w + 3)(first ? domain : list_{i-1}, first * senderN, salt, hash[i][0..w-1]):
-//     the chain s_k of docs/soundness-ii.md, so on a registrant's last row list == C_j;
+//     the chain s_k of docs/soundness-ii.md, so on a registrant's last row list == C_j; except on an
+//     excluded row, whose list is unused (its C is cExcluded) and whose Poseidon is the exclusion
+//     chain's step instead: list[i] = Poseidon(w + 3)(excl_{i-1}, j[i], 0, ..., 0) (salt and hashes
+//     are 0 there);
+//   - excl[i] = excluded ? list[i] : excl_{i-1} (excl_{-1} = exclIn): the exclusion chain
+//     E_0 = 0, E <- Poseidon(w + 3)(E, j, 0, ..., 0) per excluded registrant j in order, which the
+//     trainer commits as commitExclusion in commitEpoch, before the seed;
+//   - exclIn = exclStartedIn * Poseidon(w + 3)(exclPrevIn, exclJIn, 0, ..., 0), exclStartedIn a bit,
+//     exclPrevIn = exclJIn = 0 unless exclStartedIn;
 //   - count[i] = (first ? 0 : count_{i-1}) + (nonzero hashes of the row); on a last row that is not
 //     excluded, count == n (the high countBits of senderN, range-checked): the list holds exactly
 //     the n examples the registrant declared and paid the fee for;
@@ -53,19 +66,25 @@ include "./lib/power.circom";
 //     nextJIn (Num2Bits, so nextJIn < 2^indexBits) times an inverse of r (rInv * r == 1), then times
 //     r on each first row;
 //   - digest = Horner evaluation at rho of
-//       V = [domain, seed, foldIn, nextJIn, openIn, stateIn, countIn, senderNIn,
-//            foldOut, nextJOut, openOut, stateOut, countOut, senderNOut, prod, rlcSum],
+//       V = [domain, seed, foldIn, nextJIn, openIn, stateIn, countIn, senderNIn, exclIn,
+//            foldOut, nextJOut, openOut, stateOut, countOut, senderNOut, exclOut, prod, rlcSum],
 //     foldOut = fold[K-1] = chainOut, nextJOut = nextJIn + (first rows), openOut = open[K-1],
+//     exclOut = excl[K-1],
 //     countOut = openOut count[K-1], senderNOut = openOut senderN[K-1], and the carried state
 //       stateIn  = openIn  Poseidon(4)(domain, listIn, countIn, senderNIn),
 //       stateOut = openOut Poseidon(4)(domain, list[K-1], count[K-1], senderN[K-1]).
 //
-// No chain of its own: every row is fixed before the seed, by the registry. F is final when
-// registration closes, and the table is the unique opening of F: each registrant's (C_j, senderN_j)
-// is a Poseidon input of F, and each non-excluded C_j a Poseidon chain over (domain, senderN_j,
-// salt_j, its chunks); the exclusion flags are fixed by identity 2 (the contract adds
-// r^(j + 2^(indexBits+1)) for the committed X, the circuit for its flags). The values carried
-// between batches are contract storage, written by the previous batch's V.
+// No chain of its own: every row is fixed before the seed, by the registry and the trainer's
+// commit. F is final when registration closes, and the table is the unique opening of F: each
+// registrant's (C_j, senderN_j) is a Poseidon input of F, and each non-excluded C_j a Poseidon chain
+// over (domain, senderN_j, salt_j, its chunks). The exclusion flags are fixed by commitExclusion:
+// the chain over the excluded orders that the last batch's exclOut must equal. They must be: for a
+// registrant whose list the trainer knows, excluded = 1 with cExcluded = C_j folds to the same F as
+// excluded = 0, and identity 2 alone (checked at r = seed) binds only flags fixed before the seed;
+// flags chosen after it would make the two identities a knapsack over sock-puppet registrations
+// (found by review). With the flags fixed, identity 2 ties them to the committed X (the contract
+// adds r^(j + 2^(indexBits+1)) for X, the circuit for its flags). The values carried between
+// batches are contract storage, written by the previous batch's V.
 // Why stateIn is a hash and not the list chain itself: the contract checks digest == Horner(V) at
 // rho, which pins V_circuit to V_contract only if V_circuit was fixed before rho. A carried-in value
 // the batch does not hash would be a free variable after rho: with listIn, countIn, senderNIn given
@@ -76,24 +95,32 @@ include "./lib/power.circom";
 // Row 0 is always active, so the domain enters a Poseidon in every batch (a first row's list or the
 // carried state); an all-padding batch, which would leave the domain free, does not exist: an epoch
 // with no registrants has no registration batch.
+// Why exclIn is opened and not given: in a batch with no excluded row exclOut = exclIn, so a given
+// exclIn would enter the digest only linearly, (rho^9 + rho^2) exclIn, with a nonzero coefficient:
+// the prover would solve for it after rho (the contract's exclIn and the claimed exclOut are fixed,
+// the circuit's are not) and claim any prod or rlcSum. So the circuit takes the chain's last step,
+// and exclIn is a Poseidon output (or 0): matching another value needs a preimage. In a batch with
+// an excluded row, exclIn is also the first excluded row's Poseidon input.
 //
 // What the caller (PayoutSettlement.sol) MUST do: take domain (regDomain of its registry and epoch)
-// and the carried-in values (foldIn, nextJIn, openIn, stateIn, countIn, senderNIn: 0s before the
-// first batch, then the previous batch's outputs) from its own storage, receive foldOut, nextJOut,
-// openOut, stateOut, countOut, senderNOut, prod and rlcSum, derive
-// rho = keccak256(abi.encode(uint256 foldOut, uint256[16] V)) mod p itself, recompute the digest
+// and the carried-in values (foldIn, nextJIn, openIn, stateIn, countIn, senderNIn, exclIn: 0s before
+// the first batch, then the previous batch's outputs) from its own storage, receive foldOut,
+// nextJOut, openOut, stateOut, countOut, senderNOut, exclOut, prod and rlcSum, derive
+// rho = keccak256(abi.encode(uint256 foldOut, uint256[18] V)) mod p itself, recompute the digest
 // and verify against (foldOut, digest, seed, rho) with its stored seed. After the last batch:
-// foldOut == the registry's F and nextJOut == its m, openOut == 0; multiply prod into the
-// registration side of identity 1 and add rlcSum to the registration side of identity 2. With m = 0
-// there is no batch (its initial storage is already F = 0, m = 0, nothing open). It need not check
-// where padding is: a padding row contributes nothing.
+// foldOut == the registry's F and nextJOut == its m, openOut == 0, exclOut == commitExclusion (in
+// the seed); multiply prod into the registration side of identity 1 and add rlcSum to the
+// registration side of identity 2. With m = 0 there is no batch (its initial storage is already
+// F = 0, m = 0, nothing open, E = 0: commitExclusion must be 0). It need not check where padding
+// is: a padding row contributes nothing.
 //
 // The transcript: digest == Horner(V_contract) at rho means V_circuit == V_contract (except with
-// probability <= 15/p per candidate, the degree in rho of their difference) only if V_circuit was
+// probability <= 17/p per candidate, the degree in rho of their difference) only if V_circuit was
 // fixed before rho was drawn: a value the prover may still choose after seeing rho can be solved for
 // (085f677, ../shared/audits/). Here every private input is a Poseidon input whose output is foldOut
 // (public) or in V (a changed input gives an unpredictable V, not a solvable one), or ranges over a
-// few values: the flags, openIn and nextJIn leave at most 2^(3K + 1 + indexBits) candidates.
+// few values: the flags, openIn, exclStartedIn and nextJIn leave at most 2^(3K + 2 + indexBits)
+// candidates.
 // Binding table, every private input and what fixes it before rho:
 //   | input          | fixed before rho by                                                              |
 //   | domain         | a Poseidon input in every batch: row 0's list (row 0 is first) or stateIn (row 0 continues) |
@@ -103,16 +130,21 @@ include "./lib/power.circom";
 //   | listIn         | stateIn: a Poseidon(4) input when openIn = 1; 0 otherwise                        |
 //   | countIn        | stateIn: a Poseidon(4) input when openIn = 1; 0 otherwise                        |
 //   | senderNIn      | stateIn: a Poseidon(4) input when openIn = 1; 0 otherwise                        |
+//   | exclStartedIn  | a bit: exclIn (in V) is 0 or a Poseidon output                                   |
+//   | exclPrevIn     | exclIn (in V): a Poseidon(w + 3) input when exclStartedIn = 1; 0 otherwise       |
+//   | exclJIn        | exclIn (in V): a Poseidon(w + 3) input when exclStartedIn = 1; 0 otherwise       |
 //   | active[i]      | a bit (which rows are hashed into the list and fold chains)                      |
 //   | last[i]        | a bit: a last row's (C, senderN) is a Poseidon input of foldOut                  |
-//   | excluded[i]    | a bit: identity 2 (its r^(j + 2^(indexBits+1)) term against the committed X)     |
-//   | senderN[i]     | first row: list Poseidon input; later rows equal it; last row: fold Poseidon input |
-//   | salt[i]        | first row: list Poseidon input; 0 on every other row                             |
+//   | excluded[i]    | a bit: an excluded row's Poseidon is the exclusion chain's step, so a flipped flag changes exclOut (in V), which must reach commitExclusion (in the seed); identity 2 then ties the fixed flags to X |
+//   | senderN[i]     | kept first row: list Poseidon input; later rows equal it; last row (every excluded row): fold Poseidon input |
+//   | salt[i]        | kept first row: list Poseidon input; 0 on every other row                        |
 //   | cExcluded[i]   | excluded row: fold Poseidon input (foldOut); 0 otherwise                         |
 //   | hash[i][k]     | list Poseidon input, ending in foldOut (list closed) or stateOut (open); 0 on excluded and padding rows |
 //   | seed           | public signal: the contract passes its stored seed                               |
 //   | rho            | public signal: the contract derives it by keccak after foldOut and V             |
-// rInv is not an input: seed fixes it (rInv * seed == 1).
+// rInv is not an input: seed fixes it (rInv * seed == 1). Nor is exclIn, the chain carried in: its
+// opening (exclStartedIn, exclPrevIn, exclJIn) is, so that it is 0 or a Poseidon output, never a
+// value solved for after rho (see "Why exclIn is opened").
 template RegistrationBatch(K, w, addressBits, countBits, indexBits) {
     assert(K >= 1);
     // Poseidon(w + 3): circomlib's Poseidon takes at most 16 inputs.
@@ -129,6 +161,9 @@ template RegistrationBatch(K, w, addressBits, countBits, indexBits) {
     signal input listIn;
     signal input countIn;
     signal input senderNIn;
+    signal input exclStartedIn;
+    signal input exclPrevIn;
+    signal input exclJIn;
     signal input active[K];
     signal input last[K];
     signal input excluded[K];
@@ -157,6 +192,19 @@ template RegistrationBatch(K, w, addressBits, countBits, indexBits) {
     signal openedState <== Poseidon(4)([domain, listIn, countIn, senderNIn]);
     signal stateIn <== openIn * openedState;
 
+    // The exclusion chain carried in, given by its last step (see the header): exclIn is 0 before
+    // the first excluded registrant, else Poseidon(w + 3)(exclPrevIn, exclJIn, 0, ..., 0).
+    exclStartedIn * (1 - exclStartedIn) === 0;
+    (1 - exclStartedIn) * exclPrevIn === 0;
+    (1 - exclStartedIn) * exclJIn === 0;
+    component exclInHash = Poseidon(w + 3);
+    exclInHash.inputs[0] <== exclPrevIn;
+    exclInHash.inputs[1] <== exclJIn;
+    for (var k = 2; k < w + 3; k++) {
+        exclInHash.inputs[k] <== 0;
+    }
+    signal exclIn <== exclStartedIn * exclInHash.out;
+
     // r^(nextJIn - 1 + 2^indexBits): the power of the row before the first.
     signal jBits[indexBits] <== Num2Bits(indexBits)(nextJIn);
     signal lowSquares[indexBits];
@@ -173,7 +221,10 @@ template RegistrationBatch(K, w, addressBits, countBits, indexBits) {
     signal open[K];
     signal base[K];
     signal firstSenderN[K];
+    signal listSeed[K];    // the row Poseidon's inputs 0 and 1: (base, first senderN), or (exclPrev, j) when excluded
+    signal listSender[K];
     signal list[K];
+    signal excl[K];        // the exclusion chain after row i
     signal countReset[K];
     signal count[K];
     signal senderBits[K][addressBits + countBits];
@@ -199,6 +250,7 @@ template RegistrationBatch(K, w, addressBits, countBits, indexBits) {
         var senderNPrev = i == 0 ? senderNIn : senderN[i - 1];
         var foldPrev = i == 0 ? foldIn : fold[i - 1];
         var powerPrev = i == 0 ? powerBefore : power[i - 1];
+        var exclPrev = i == 0 ? exclIn : excl[i - 1];
 
         // Flags.
         if (i == 0) {
@@ -226,21 +278,28 @@ template RegistrationBatch(K, w, addressBits, countBits, indexBits) {
         (1 - first[i] + excluded[i]) * salt[i] === 0;
         (1 - excluded[i]) * cExcluded[i] === 0;
 
-        // The list chain.
+        // The registrant's order j.
+        firstCount += first[i];
+        var j = nextJIn - 1 + firstCount;
+
+        // The row's Poseidon: the list chain, or on an excluded row (salt and hashes 0, its list
+        // unused: C = cExcluded) the exclusion chain's step Poseidon(exclPrev, j, 0, ..., 0).
         base[i] <== listPrev + first[i] * (domain - listPrev);
         firstSenderN[i] <== first[i] * senderN[i];
+        listSeed[i] <== base[i] + excluded[i] * (exclPrev - base[i]);
+        listSender[i] <== firstSenderN[i] + excluded[i] * (j - firstSenderN[i]);
         listHash[i] = Poseidon(w + 3);
-        listHash[i].inputs[0] <== base[i];
-        listHash[i].inputs[1] <== firstSenderN[i];
+        listHash[i].inputs[0] <== listSeed[i];
+        listHash[i].inputs[1] <== listSender[i];
         listHash[i].inputs[2] <== salt[i];
         for (var k = 0; k < w; k++) {
             listHash[i].inputs[3 + k] <== hash[i][k];
         }
         list[i] <== listHash[i].out;
+        excl[i] <== exclPrev + excluded[i] * (list[i] - exclPrev);
 
-        // The registrant's order j and gamma - h - beta j per hash; a zero hash contributes 1.
-        firstCount += first[i];
-        betaJ[i] <== beta * (nextJIn - 1 + firstCount);
+        // gamma - h - beta j per hash; a zero hash contributes 1.
+        betaJ[i] <== beta * j;
         var nonzero = 0;
         for (var k = 0; k < w; k++) {
             // No hash on an excluded or padding row.
@@ -296,14 +355,14 @@ template RegistrationBatch(K, w, addressBits, countBits, indexBits) {
     }
     chainOut <== fold[K - 1];
 
-    var V[16] = [
-        domain, seed, foldIn, nextJIn, openIn, stateIn, countIn, senderNIn,
-        fold[K - 1], nextJIn + firstCount, openOut, stateOut, countOut, senderNOut, prodAcc[K * w - 1], rlcSum
+    var V[18] = [
+        domain, seed, foldIn, nextJIn, openIn, stateIn, countIn, senderNIn, exclIn,
+        fold[K - 1], nextJIn + firstCount, openOut, stateOut, countOut, senderNOut, excl[K - 1], prodAcc[K * w - 1], rlcSum
     ];
-    signal horner[16];
+    signal horner[18];
     horner[0] <== V[0];
-    for (var v = 1; v < 16; v++) {
+    for (var v = 1; v < 18; v++) {
         horner[v] <== horner[v - 1] * rho + V[v];
     }
-    digest <== horner[15];
+    digest <== horner[17];
 }

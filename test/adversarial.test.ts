@@ -134,25 +134,33 @@ function exampleCircuitDigest(input: Input): bigint {
 /** The digest RegistrationBatch outputs for `input` (this file's own model of circuits/registration_batch.circom). */
 function registrationCircuitDigest(input: Input): bigint {
   const s = (k: string) => scalar(input, k);
-  const [domain, seed, foldIn, nextJIn, openIn, listIn, countIn, senderNIn, rho] =
-    ["domain", "seed", "foldIn", "nextJIn", "openIn", "listIn", "countIn", "senderNIn", "rho"].map(s) as [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint];
+  const [domain, seed, foldIn, nextJIn, openIn, listIn, countIn, senderNIn, exclStartedIn, exclPrevIn, exclJIn, rho] =
+    ["domain", "seed", "foldIn", "nextJIn", "openIn", "listIn", "countIn", "senderNIn", "exclStartedIn", "exclPrevIn", "exclJIn", "rho"].map(s) as
+      [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint];
   const [active, last, excluded, senderN, salt, cExcluded] =
     ["active", "last", "excluded", "senderN", "salt", "cExcluded"].map((k) => vector(input, k)) as [bigint[], bigint[], bigint[], bigint[], bigint[], bigint[]];
   const hash = matrix(input, "hash");
   const { gamma, beta } = challenges(seed);
   const shift = powMod(seed, 1n << BigInt(indexBits));
   const stateIn = openIn === 0n ? 0n : mod(openIn * poseidon([domain, listIn, countIn, senderNIn]));
+  // The exclusion chain carried in, from its last step: exclStartedIn * Poseidon(w + 3)(exclPrevIn, exclJIn, 0, ...).
+  const zeros = Array<bigint>(hash[0]!.length + 1).fill(0n);
+  const exclIn = mod(exclStartedIn * poseidon([exclPrevIn, exclJIn, ...zeros]));
   // r^(nextJIn - 1 + 2^indexBits): r to the low indexBits bits of nextJIn, times r^-1, times the shift.
   let powerPrev = mod(powMod(seed, nextJIn & mask(indexBits)) * powMod(seed, P - 2n) * shift);
-  let [openPrev, listPrev, countPrev, senderNPrev, foldPrev] = [openIn, listIn, countIn, senderNIn, foldIn];
+  let [openPrev, listPrev, countPrev, senderNPrev, foldPrev, exclPrev] = [openIn, listIn, countIn, senderNIn, foldIn, exclIn];
   let [firstCount, prod, rlcSum] = [0n, 1n, 0n];
   for (const [i, row] of hash.entries()) {
     const [a, l, x, n] = [active[i]!, last[i]!, excluded[i]!, senderN[i]!];
     const first = mod(a * (1n - openPrev));
     const open = mod(a - l);
-    const list = poseidon([mod(listPrev + first * (domain - listPrev)), mod(first * n), salt[i]!, ...row]);
     firstCount = mod(firstCount + first);
-    const betaJ = mod(beta * (nextJIn - 1n + firstCount));
+    const j = mod(nextJIn - 1n + firstCount);
+    // The row's Poseidon: the list chain, or (excluded) the exclusion chain's step (exclPrev, j, 0, ...).
+    const base = mod(listPrev + first * (domain - listPrev));
+    const list = poseidon([mod(base + x * (exclPrev - base)), mod(first * n + x * (j - first * n)), salt[i]!, ...row]);
+    const excl = mod(exclPrev + x * (list - exclPrev));
+    const betaJ = mod(beta * j);
     let nonzero = 0n;
     for (const hk of row) {
       if (hk === 0n) continue; // IsZero: a zero hash contributes 1
@@ -165,12 +173,12 @@ function registrationCircuitDigest(input: Input): bigint {
     const fold = l === 0n ? foldPrev : mod(foldPrev + l * (poseidon([foldPrev, claimed, n]) - foldPrev));
     const power = mod(powerPrev + first * (powerPrev * seed - powerPrev));
     rlcSum = mod(rlcSum + l * power * (sender + x * shift));
-    [openPrev, listPrev, countPrev, senderNPrev, foldPrev, powerPrev] = [open, list, count, n, fold, power];
+    [openPrev, listPrev, countPrev, senderNPrev, foldPrev, powerPrev, exclPrev] = [open, list, count, n, fold, power, excl];
   }
   const stateOut = openPrev === 0n ? 0n : mod(openPrev * poseidon([domain, listPrev, countPrev, senderNPrev]));
   return hornerDigest([
-    domain, seed, foldIn, nextJIn, openIn, stateIn, countIn, senderNIn,
-    foldPrev, mod(nextJIn + firstCount), openPrev, stateOut, mod(openPrev * countPrev), mod(openPrev * senderNPrev), prod, rlcSum,
+    domain, seed, foldIn, nextJIn, openIn, stateIn, countIn, senderNIn, exclIn,
+    foldPrev, mod(nextJIn + firstCount), openPrev, stateOut, mod(openPrev * countPrev), mod(openPrev * senderNPrev), exclPrev, prod, rlcSum,
   ], rho);
 }
 
@@ -444,9 +452,9 @@ describe("adaptive provers: every free input chosen after the challenge, through
       const product = mod(b.prod * (gamma - (1n + BigInt(attempt)) - beta * BigInt(attackerJ)));
       const claim = {
         foldOut: out.fold, nextJOut: out.nextJ, openOut: out.open, stateOut: out.state, countOut: out.count, senderWordOut: out.senderN,
-        product, rlcSum: b.rlcSum,
+        exclOut: out.excl, product, rlcSum: b.rlcSum,
       };
-      const values = [...b.values.slice(0, 14), product, b.rlcSum];
+      const values = [...b.values.slice(0, 16), product, b.rlcSum];
       const rho = registrationDigestChallenge(out.fold, values);
       const submit = (proof: Groth16Proof) => d.settlement.submitRegistrationBatch(EPOCH, b.index, claim, toSolidityProof(proof));
       return { rho, target: hornerDigest(values, rho), submit };

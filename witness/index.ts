@@ -57,6 +57,8 @@ export {
 export {
   buildRegistrationBatches,
   carriedState,
+  exclusionChain,
+  exclusionStep,
   foldOfEntries,
   INITIAL_CARRY,
   registrationDigestChallenge,

@@ -3,7 +3,8 @@
  * registrant's list (one row for an excluded registrant), in registration order j, split into
  * batches of K with padding, the carried values passed from batch to batch as the settlement
  * contract stores them. Every output is computed natively, row by row as the circuit does (see
- * circuits/registration_batch.circom), with V, rho and the digest the contract recomputes.
+ * circuits/registration_batch.circom), with V, rho and the digest the contract recomputes, and the
+ * exclusion chain the trainer commits (commitExclusion) and the last batch's exclOut reaches.
  */
 import { AbiCoder, keccak256 } from "ethers";
 import { FIELD_MODULUS, type ProtocolConfig } from "../config/index.ts";
@@ -43,8 +44,10 @@ export interface RegistrationRow {
 }
 
 /**
- * What the contract carries from one batch to the next (all 0 before the first), and `list`, the
- * prover's opening of `state`: state = open ? Poseidon(domain, list, count, senderN) : 0.
+ * What the contract carries from one batch to the next (all 0 before the first), and the prover's
+ * openings: `list` of `state` (state = open ? Poseidon(domain, list, count, senderN) : 0), and
+ * `exclPrev`, `exclJ` of `excl` (excl = Poseidon(w + 3)(exclPrev, exclJ, 0, ..., 0) after the first
+ * excluded registrant, 0 before).
  */
 export interface RegistrationCarry {
   /** The registry fold F over the registrants closed so far. */
@@ -59,11 +62,19 @@ export interface RegistrationCarry {
   readonly count: bigint;
   /** senderN of the open registrant (0 when closed). */
   readonly senderN: bigint;
+  /** The exclusion chain E over the excluded registrants so far (0 before the first). */
+  readonly excl: bigint;
   /** Private: the open registrant's list chain s_k (0 when closed); never stored by the contract. */
   readonly list: bigint;
+  /** Private: E before the last excluded registrant so far (0 when none). */
+  readonly exclPrev: bigint;
+  /** Private: the last excluded registrant's order j (0 when none). */
+  readonly exclJ: bigint;
 }
 
-export const INITIAL_CARRY: RegistrationCarry = { fold: 0n, nextJ: 0n, open: 0n, state: 0n, count: 0n, senderN: 0n, list: 0n };
+export const INITIAL_CARRY: RegistrationCarry = {
+  fold: 0n, nextJ: 0n, open: 0n, state: 0n, count: 0n, senderN: 0n, excl: 0n, list: 0n, exclPrev: 0n, exclJ: 0n,
+};
 
 /** Circuit inputs of one RegistrationBatch, as decimal strings. */
 export interface RegistrationCircuitInput {
@@ -75,6 +86,9 @@ export interface RegistrationCircuitInput {
   listIn: string;
   countIn: string;
   senderNIn: string;
+  exclStartedIn: string;
+  exclPrevIn: string;
+  exclJIn: string;
   active: string[];
   last: string[];
   excluded: string[];
@@ -96,7 +110,7 @@ export interface RegistrationBatch {
   readonly prod: bigint;
   /** sum over last rows of sender r^(j + 2^20) + excluded r^(j + 2^21) mod p (indexBits = 20). */
   readonly rlcSum: bigint;
-  /** V = [domain, seed, foldIn, nextJIn, openIn, stateIn, countIn, senderNIn, foldOut, nextJOut, openOut, stateOut, countOut, senderNOut, prod, rlcSum]. */
+  /** V = [domain, seed, foldIn, nextJIn, openIn, stateIn, countIn, senderNIn, exclIn, foldOut, nextJOut, openOut, stateOut, countOut, senderNOut, exclOut, prod, rlcSum]. */
   readonly values: readonly bigint[];
   readonly rho: bigint;
   readonly digest: bigint;
@@ -182,6 +196,25 @@ export function carriedState(domain: bigint, list: bigint, count: bigint, sender
   return poseidonHash([domain, list, count, senderN]);
 }
 
+/** One step of the exclusion chain: Poseidon(w + 3)(E, j, 0, ..., 0), the arity of the list hash. */
+export function exclusionStep(excl: bigint, j: bigint, chunk: number): bigint {
+  checkChunk(chunk);
+  return poseidonHash([excl, j, ...Array<bigint>(chunk + 1).fill(0n)]);
+}
+
+/**
+ * commitExclusion: E_0 = 0, then E <- Poseidon(w + 3)(E, j, 0, ..., 0) for each excluded order j in
+ * the given order (strictly increasing, as commitEpoch takes X), w = `chunk`. The registration
+ * table's flags reproduce it: the last batch's exclOut.
+ */
+export function exclusionChain(orders: readonly number[], chunk: number): bigint {
+  checkChunk(chunk);
+  return orders.reduce((excl, j, i) => {
+    if (!Number.isSafeInteger(j) || j < 0 || (i > 0 && j <= orders[i - 1]!)) throw new RangeError(`exclusion orders must be strictly increasing non-negative integers, got ${j} at ${i}`);
+    return exclusionStep(excl, BigInt(j), chunk);
+  }, 0n);
+}
+
 /**
  * Runs one batch of rows as the circuit does, from `carry`: the carried values after it, prod and
  * rlcSum. Checks the table's shape and throws a RangeError naming the row the circuit would reject.
@@ -195,7 +228,8 @@ export function runRegistrationBatch(
 ): { carriedOut: RegistrationCarry; prod: bigint; rlcSum: bigint } {
   const { gamma, beta } = challenges(seed);
   const shift = powMod(seed, 1n << BigInt(indexBits));
-  let { fold, count, senderN, list } = carry;
+  const chunk = rows[0]?.hash.length ?? 0;
+  let { fold, count, senderN, list, excl, exclPrev, exclJ } = carry;
   let open = carry.open === 1n;
   let j = carry.nextJ - 1n;
   let prod = 1n;
@@ -213,10 +247,16 @@ export function runRegistrationBatch(
     if (row.excluded && !(first && row.last)) throw new RangeError(`${where}: an excluded registrant is one row`);
     if (row.excluded ? row.hash.some((h) => h !== 0n) : row.cExcluded !== 0n) throw new RangeError(`${where}: hashes on an excluded row, or cExcluded on another`);
     if ((!first || row.excluded) && row.salt !== 0n) throw new RangeError(`${where}: salt off a first row`);
-    list = listStep(first ? domain : list, first ? row.senderN : 0n, row.salt, row.hash);
     if (first) {
       count = 0n;
       j += 1n;
+    }
+    if (row.excluded) {
+      // The row's Poseidon is the exclusion chain's step (its list is unused: C = cExcluded).
+      [exclPrev, exclJ] = [excl, j];
+      excl = exclusionStep(excl, j, chunk);
+    } else {
+      list = listStep(first ? domain : list, first ? row.senderN : 0n, row.salt, row.hash);
     }
     const factorJ = mod(beta * j);
     for (const h of row.hash) if (h !== 0n) prod = (prod * mod(gamma - h - factorJ)) % FIELD_MODULUS;
@@ -235,21 +275,21 @@ export function runRegistrationBatch(
   });
   const nextJ = j + 1n;
   const carriedOut: RegistrationCarry = open
-    ? { fold, nextJ, open: 1n, state: carriedState(domain, list, count, senderN), count, senderN, list }
-    : { fold, nextJ, open: 0n, state: 0n, count: 0n, senderN: 0n, list: 0n };
+    ? { fold, nextJ, open: 1n, state: carriedState(domain, list, count, senderN), count, senderN, excl, list, exclPrev, exclJ }
+    : { fold, nextJ, open: 0n, state: 0n, count: 0n, senderN: 0n, excl, list: 0n, exclPrev, exclJ };
   return { carriedOut, prod, rlcSum };
 }
 
-/** rho = keccak256(abi.encode(uint256 foldOut, uint256[16] V)) mod p: what the contract derives. */
+/** rho = keccak256(abi.encode(uint256 foldOut, uint256[18] V)) mod p: what the contract derives. */
 export function registrationDigestChallenge(foldOut: bigint, values: readonly bigint[]): bigint {
-  if (values.length !== 16) throw new RangeError(`V has 16 values, got ${values.length}`);
-  const encoded = AbiCoder.defaultAbiCoder().encode(["uint256", "uint256[16]"], [foldOut, values]);
+  if (values.length !== 18) throw new RangeError(`V has 18 values, got ${values.length}`);
+  const encoded = AbiCoder.defaultAbiCoder().encode(["uint256", "uint256[18]"], [foldOut, values]);
   return BigInt(keccak256(encoded)) % FIELD_MODULUS;
 }
 
 /** V = [domain, seed, the carried-in values, the carried-out values, prod, rlcSum]. */
 export function registrationValues(domain: bigint, seed: bigint, carriedIn: RegistrationCarry, carriedOut: RegistrationCarry, prod: bigint, rlcSum: bigint): bigint[] {
-  const carried = (c: RegistrationCarry) => [c.fold, c.nextJ, c.open, c.state, c.count, c.senderN];
+  const carried = (c: RegistrationCarry) => [c.fold, c.nextJ, c.open, c.state, c.count, c.senderN, c.excl];
   return [domain, seed, ...carried(carriedIn), ...carried(carriedOut), prod, rlcSum];
 }
 
@@ -304,6 +344,9 @@ export function registrationInput(domain: bigint, seed: bigint, rho: bigint, car
     listIn: str(carriedIn.list),
     countIn: str(carriedIn.count),
     senderNIn: str(carriedIn.senderN),
+    exclStartedIn: bit(carriedIn.excl !== 0n),
+    exclPrevIn: str(carriedIn.exclPrev),
+    exclJIn: str(carriedIn.exclJ),
     active: rows.map((r) => bit(r.active)),
     last: rows.map((r) => bit(r.last)),
     excluded: rows.map((r) => bit(r.excluded)),
