@@ -63,7 +63,7 @@ function chainOf(r: EpochRecord): ChainEpoch {
     exampleBatches: r.batches.example.map((b) => ({ index: b.index, txHash: tx("example", b.index), chainOut: b.chainOut, hashOut: b.hashOut, jOut: b.jOut, scoreSum: b.scoreSum, rlcSum: b.rlcSum, product: b.prod, proof: stubProof })),
     registrationBatches: r.batches.registration.map((b) => ({
       index: b.index, txHash: tx("registration", b.index), foldOut: b.out.fold, nextJOut: b.out.nextJ, openOut: b.out.open, stateOut: b.out.state, countOut: b.out.count,
-      senderWordOut: b.out.senderN, product: b.prod, rlcSum: b.rlcSum, proof: stubProof,
+      senderWordOut: b.out.senderN, exclOut: b.out.excl, product: b.prod, rlcSum: b.rlcSum, proof: stubProof,
     })),
     payoutBatches,
     finalized: { paid, dust: r.pool - paid },

@@ -130,7 +130,7 @@ async function writeForged(dir: string, b: ForgedBatches, tables: { claimTable: 
       writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, "utf8")), publicSignals, proof }, null, 2));
     }
   }
-  const carried = ({ fold, nextJ, open, state, count, senderN }: RegistrationBatch["carriedIn"]) => ({ fold, nextJ, open, state, count, senderN });
+  const carried = ({ fold, nextJ, open, state, count, senderN, excl }: RegistrationBatch["carriedIn"]) => ({ fold, nextJ, open, state, count, senderN, excl });
   const e = readJson(dir, "epoch.json");
   const edited = {
     ...e,
@@ -153,7 +153,8 @@ async function writeForged(dir: string, b: ForgedBatches, tables: { claimTable: 
 
 /** The commit of forged batches, as commitEpoch would take it. */
 const commitOf = (b: ForgedBatches, payouts: PayoutTable, modelHash: string) => ({
-  commitExamples: b.exampleBatches.at(-1)!.chainOut, commitPayouts: b.payoutBatches.at(-1)!.chainOut, total: payouts.total,
+  commitExamples: b.exampleBatches.at(-1)!.chainOut, commitPayouts: b.payoutBatches.at(-1)!.chainOut,
+  commitExclusion: b.registrationBatches.at(-1)!.carriedOut.excl, total: payouts.total,
   exampleBatches: b.exampleBatches.length, registrationBatches: b.registrationBatches.length, payoutBatches: b.payoutBatches.length, modelHash,
 });
 

@@ -3,16 +3,17 @@
  * built from the model's rows, the circuit's witness calculator computes [chainOut, digest], and
  * both must be the model's. A second cross-check beside witness/ (test/verify-model.test.ts): what
  * the skeptic recomputes is what the circuits prove, not only what the prover's code computes.
- * Rows: a duplicate claim, a negative score, padding; an excluded registrant, a list crossing batches;
- * an address with two payout rows, padding rows.
+ * Rows: a duplicate claim, a negative score, padding; an excluded registrant (the exclusion chain
+ * carried on through later batches), a list crossing batches; an address with two payout rows,
+ * padding rows.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { compileCircuit, exampleCircuitName, payoutCircuitName, registrationCircuitName } from "../circuits/compile.ts";
 import { config } from "../config/index.ts";
 import {
-  buildRegistrationBatches, challengesOf, claimBatchValues, commitClaimTable, commitPayoutTable, payoutBatchValues, poseidonHash, registrationCommitment,
-  registrationRows, toField, type RegistrantEntry,
+  buildRegistrationBatches, challengesOf, claimBatchValues, commitClaimTable, commitPayoutTable, exclusionChain, payoutBatchValues, poseidonHash,
+  registrationCommitment, registrationRows, toField, type RegistrantEntry,
 } from "../verify/model/index.ts";
 import { calculateWitness } from "./helpers/circuit-harness.ts";
 
@@ -57,6 +58,7 @@ test("registration batches: RegistrationBatch(K, w) computes the model's foldOut
   const batches = buildRegistrationBatches(entries, regDomain, c, K, chunk, w);
   const rows = registrationRows(entries, chunk, w);
   let list = 0n; // the prover's opening of the carried state
+  let [excl, exclPrev, exclJ] = [0n, 0n, 0n]; // the exclusion chain and its last step, the opening of exclIn
   for (const b of batches) {
     const slice = rows.slice(b.index * K, (b.index + 1) * K);
     const padding = Array.from({ length: K - slice.length }, () => ({ first: false, last: false, excluded: false, senderN: 0n, salt: 0n, cExcluded: 0n, hashes: Array<bigint>(chunk).fill(0n) }));
@@ -64,13 +66,20 @@ test("registration batches: RegistrationBatch(K, w) computes the model's foldOut
     const witness = await calculateWitness(circuit, {
       domain: S(regDomain), seed: S(seed), foldIn: S(b.in.fold), nextJIn: S(b.in.nextJ), openIn: S(b.in.open), listIn: S(b.in.open === 1n ? list : 0n),
       countIn: S(b.in.count), senderNIn: S(b.in.senderN),
+      exclStartedIn: b.in.excl === 0n ? "0" : "1", exclPrevIn: S(exclPrev), exclJIn: S(exclJ),
       active: all.map((_, k) => (k < slice.length ? "1" : "0")), last: all.map((r) => (r.last ? "1" : "0")), excluded: all.map((r) => (r.excluded ? "1" : "0")),
       senderN: all.map((r) => S(r.senderN)), salt: all.map((r) => S(r.salt)), cExcluded: all.map((r) => S(r.cExcluded)), hash: all.map((r) => r.hashes.map(S)), rho: S(b.rho),
     });
     assert.deepEqual([witness[1], witness[2]], [b.out.fold, b.digest], `batch ${b.index}`);
-    for (const r of slice) if (!r.excluded) list = poseidonHash([r.first ? regDomain : list, r.first ? r.senderN : 0n, r.salt, ...r.hashes]);
+    assert.equal(b.in.excl, excl, `batch ${b.index}: exclIn`);
+    for (const r of slice) {
+      if (!r.excluded) list = poseidonHash([r.first ? regDomain : list, r.first ? r.senderN : 0n, r.salt, ...r.hashes]);
+      else [exclPrev, exclJ, excl] = [excl, BigInt(r.j), poseidonHash([excl, BigInt(r.j), ...Array<bigint>(chunk + 1).fill(0n)])];
+    }
   }
   assert.ok(batches.some((b) => b.in.open === 1n), "a list crosses a batch boundary");
+  assert.ok(batches.some((b) => b.in.excl !== 0n && !b.rows.some((r) => r.excluded)), "the chain carried through a batch with no excluded row");
+  assert.equal(batches.at(-1)!.out.excl, exclusionChain([1], chunk));
 });
 
 test("payout batches: PayoutBatch(B) computes the model's chainOut and digest over the words", async () => {

@@ -5,17 +5,19 @@
  * poseidon-lite and ethers' AbiCoder where verify/ has noble's Poseidon and hand-written
  * encodings): C_j, the registry fold, both domains, the seed, the challenges, and every public value
  * of small claim, registration and payout tables (a duplicate claim, a negative score, an excluded
- * registrant, a list crossing batches, an address with two registrations). The C_j, fold and seed
- * are also compared with witness/ live on random inputs (its committed, stable parts).
+ * registrant, a list crossing batches, an address with two registrations), the exclusion chain
+ * commitExclusion. The C_j, fold, seed and exclusion chain are also compared with witness/ live on
+ * random inputs (its committed, stable parts).
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { config, FIELD_MODULUS } from "../config/index.ts";
 import {
-  buildRegistrationBatches, challengesOf, claimBatchValues, commitClaimTable, commitPayoutTable, epochDomain, epochSeed, exclusionHash, exclusionSum,
-  identitySides, payoutBatchValues, registrationCommitment, registrationDomain, registryFold, senderWord, type RegistrantEntry,
+  buildRegistrationBatches, challengesOf, claimBatchValues, commitClaimTable, commitPayoutTable, epochDomain, epochSeed, exclusionChain, exclusionHash,
+  exclusionSum, identitySides, poseidonHash, payoutBatchValues, registrationCommitment, registrationDomain, registryFold, senderWord, type RegistrantEntry,
 } from "../verify/model/index.ts";
 import { epochSeed as witnessSeed, exclusionHash as witnessExclusionHash } from "../witness/challenge.ts";
+import { exclusionChain as witnessExclusionChain } from "../witness/registration-batches.ts";
 import { registrationCommitment as witnessCommitment, registryFold as witnessFold, senderWord as witnessSenderWord } from "../witness/registration-commitment.ts";
 import { prng } from "./helpers/prng.ts";
 
@@ -40,9 +42,23 @@ test("domains: keccak(abi.encode(chainid, contract, epoch)) mod p, the same form
   assert.throws(() => registrationDomain(31337n, "0x1234", 7n), TypeError);
 });
 
+test("the exclusion chain commitExclusion: 0, then Poseidon(E, j, 0, ..., 0) with w + 3 inputs per excluded order (pinned)", () => {
+  const step = (e: bigint, j: bigint) => poseidonHash([e, j, ...Array<bigint>(chunk + 1).fill(0n)]);
+  assert.equal(exclusionChain([], chunk), 0n);
+  assert.equal(exclusionChain([1], chunk), 4533272112424457743559284868224403241502698615571838493251699267603042456482n);
+  assert.equal(exclusionChain([1, 3], chunk), 163169995012740601784176705201791292019893205865247878239042678793412781895n);
+  assert.equal(exclusionChain([1, 3], chunk), step(step(0n, 1n), 3n));
+  assert.notEqual(exclusionChain([3], chunk), exclusionChain([1, 3], chunk));
+  for (const bad of [[3, 1], [1, 1], [-1], [0.5]]) assert.throws(() => exclusionChain(bad, chunk), RangeError);
+  assert.throws(() => exclusionChain([], 14), RangeError);
+});
+
 test("the seed as commitEpoch draws it, and keccak(abi.encodePacked(uint32[] X)) (pinned)", () => {
-  const commit = { commitExamples: 11n, commitPayouts: 22n, total: 333n, exampleBatches: 3, registrationBatches: 2, payoutBatches: 1, modelHash: `0x${"ab".repeat(32)}` };
-  assert.equal(epochSeed({ domain: 999n, commit, fold: 77n, registrants: 5, exclusion: [1, 3], pool: 10n ** 24n }), 9707151323431071743814028845192067739249006274771467344178510689522911268247n);
+  const commit = {
+    commitExamples: 11n, commitPayouts: 22n, commitExclusion: exclusionChain([1, 3], chunk), total: 333n, exampleBatches: 3, registrationBatches: 2, payoutBatches: 1,
+    modelHash: `0x${"ab".repeat(32)}`,
+  };
+  assert.equal(epochSeed({ domain: 999n, commit, fold: 77n, registrants: 5, exclusion: [1, 3], pool: 10n ** 24n }), 12617601164808835351896160757524777906732887573936779378036752144867410090523n);
   assert.equal(exclusionHash([1, 3]), "0xa15bc60c955c405d20d9149c709e2460f1c2d9a497496a7f46004d1772c3054c");
   assert.equal(exclusionHash([]), "0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
   // Every field of the commit moves the seed.
@@ -50,8 +66,10 @@ test("the seed as commitEpoch draws it, and keccak(abi.encodePacked(uint32[] X))
   const seeds = new Set([
     epochSeed(base), epochSeed({ ...base, fold: 78n }), epochSeed({ ...base, registrants: 6 }), epochSeed({ ...base, exclusion: [1] }), epochSeed({ ...base, pool: 1n }),
     epochSeed({ ...base, commit: { ...commit, registrationBatches: 3 } }), epochSeed({ ...base, commit: { ...commit, modelHash: `0x${"cd".repeat(32)}` } }),
+    epochSeed({ ...base, commit: { ...commit, commitExclusion: exclusionChain([1], chunk) } }),
   ]);
-  assert.equal(seeds.size, 7);
+  assert.equal(seeds.size, 8);
+  assert.throws(() => epochSeed({ ...base, commit: { ...commit, commitExclusion: FIELD_MODULUS } }), RangeError);
 });
 
 const senders = [0x1111111111111111111111111111111111111111n, 0x2222222222222222222222222222222222222222n, 0x1111111111111111111111111111111111111111n, 0x3333333333333333333333333333333333333333n];
@@ -100,13 +118,15 @@ test("C_j, senderN and the registry fold equal witness/'s on random lists, sende
   assert.equal(registryFold(folded), fold);
 });
 
-test("the seed and the exclusion hash equal witness/'s (ethers' AbiCoder) on random commits", () => {
+test("the seed, the exclusion hash and the exclusion chain equal witness/'s (ethers' AbiCoder, poseidon-lite) on random commits", () => {
   const random = prng(5n);
   for (let t = 0; t < 5; t++) {
     const n = (k: number) => random.below(1n << BigInt(32 * k));
     const exclusion = [...new Set(Array.from({ length: t }, () => random.int(0, 49)))].sort((a, b) => a - b);
+    const commitExclusion = exclusionChain(exclusion, chunk);
+    assert.equal(commitExclusion, witnessExclusionChain(exclusion, chunk));
     const commit = {
-      commitExamples: n(7), commitPayouts: n(7), total: n(2), exampleBatches: 1 + t, registrationBatches: 2 + t, payoutBatches: 3 + t,
+      commitExamples: n(7), commitPayouts: n(7), commitExclusion, total: n(2), exampleBatches: 1 + t, registrationBatches: 2 + t, payoutBatches: 3 + t,
       modelHash: `0x${n(8).toString(16).padStart(64, "0")}`,
     };
     const input = { domain: n(7), commit, fold: n(7), registrants: 50 + t, exclusion, pool: n(2) };
@@ -152,16 +172,19 @@ test("payout batches: row j pays registration j (one address twice), chain, RLC 
   assert.deepEqual(batches.map((b) => b.amountSum), [161n, 0n]);
 });
 
-test("registration batches of 2 rows: the list crossing batches, the excluded row, fold, state, product, RLC, rho, digest (pinned)", () => {
+test("registration batches of 2 rows: the list crossing batches, the excluded row, fold, state, exclusion chain, product, RLC, rho, digest (pinned)", () => {
   const batches = buildRegistrationBatches(entries, regDomain, c, 2, chunk, w);
-  assert.deepEqual(batches.map((b) => [b.out.fold, b.out.state, b.prod, b.rlcSum, b.rho, b.digest]), [
-    [0n, 16286002632457449812393697558685283384934559192756863222695114177391654648945n, 7917386885446751044540543527706712144372493483269795087642179213576022216807n, 0n, 1520468822455433238257684638266212379988250359509898361456196812298703339939n, 2752768925764393417097822093174520698465691991335259020246045163524985478512n],
-    [12261253418923417835073967295869936795930972696457615285465241944560263538190n, 0n, 13919886808834168711113398602575672009864752257414261524724751697450560486972n, 21216142760444521671402576604538755659671383992913234730932699993627486152744n, 17776768317562528474581549231108570625824145313306746937425039549160973323733n, 20583835306154724635064191725258833172011218912296966351137337069286869373574n],
-    [21308545653283315596401217485434947337331293730928455769433214787988052411000n, 6368315671349329348238656216602185485688665420767738515743990985088393563386n, 8742521598399845673347125596261001624090920331149890476672949134223870882882n, 10138109090523360947015245806568805379850313178597525312590898813069623938543n, 6955399987805225594353277158324880074281825731617480988049349218368660464809n, 13611701615523086446252457826600292944293558350517604343486527438893776284195n],
-    [3985847277358999265949824335698134070081538103715853089618511498060049936551n, 0n, 8884767268412918505922028456589676610191934926014983271099748793453291186832n, 15925507298925698290383175605045526767675501163522709799502716560937207981170n, 13715259482830049737677807706957065271440037111622318643603108918015528298668n, 2673343427349364480750595017078985070734997847948016255647743385799051869698n],
+  const e1 = 4533272112424457743559284868224403241502698615571838493251699267603042456482n;
+  assert.deepEqual(batches.map((b) => [b.out.fold, b.out.state, b.out.excl, b.prod, b.rlcSum, b.rho, b.digest]), [
+    [0n, 16286002632457449812393697558685283384934559192756863222695114177391654648945n, 0n, 7917386885446751044540543527706712144372493483269795087642179213576022216807n, 0n, 1505108608249455560215627618317507609484453171300182142940973751361032215323n, 3515983294074173304050961018207735141944278714557775743106185622027434349275n],
+    [12261253418923417835073967295869936795930972696457615285465241944560263538190n, 0n, e1, 13919886808834168711113398602575672009864752257414261524724751697450560486972n, 21216142760444521671402576604538755659671383992913234730932699993627486152744n, 14503803695965929251679936863346927954730210046458896111723773689101340740523n, 9786483001118535434919629232963666834488771648873058904146732128429391046651n],
+    [21308545653283315596401217485434947337331293730928455769433214787988052411000n, 6368315671349329348238656216602185485688665420767738515743990985088393563386n, e1, 8742521598399845673347125596261001624090920331149890476672949134223870882882n, 10138109090523360947015245806568805379850313178597525312590898813069623938543n, 2019478168823862758561649411411343707077951021628914520954386210198841428771n, 3044975636222455220883479191844681194829361176342726614550064947457195089354n],
+    [3985847277358999265949824335698134070081538103715853089618511498060049936551n, 0n, e1, 8884767268412918505922028456589676610191934926014983271099748793453291186832n, 15925507298925698290383175605045526767675501163522709799502716560937207981170n, 3293848761609709061367366416198344850433034409737393128549876443939544275857n, 3902345782894759413597266860764351404634800428483163571111742630303559519471n],
   ]);
+  // The excluded registrant 1's flag is the chain's one step: the table ends at commitExclusion of X = {1}.
+  assert.equal(e1, exclusionChain([1], chunk));
   // Carried state: each batch starts where the previous ended; the first list is open across batch 0.
-  batches.forEach((b, i) => assert.deepEqual(b.in, i === 0 ? { fold: 0n, nextJ: 0n, open: 0n, state: 0n, count: 0n, senderN: 0n } : batches[i - 1]!.out));
+  batches.forEach((b, i) => assert.deepEqual(b.in, i === 0 ? { fold: 0n, nextJ: 0n, open: 0n, state: 0n, count: 0n, senderN: 0n, excl: 0n } : batches[i - 1]!.out));
   assert.deepEqual([batches[0]!.out.open, batches[0]!.out.count, batches[0]!.out.senderN], [1n, 24n, senderWord(senders[0]!, 27, w)]);
   // The last fold is the registry's F over the registered (C_j, senderN_j).
   assert.equal(batches.at(-1)!.out.fold, registryFold(entries.map((e) => ({ commitment: e.commitment, senderN: senderWord(e.sender, e.count, w) }))));

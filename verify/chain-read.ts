@@ -38,7 +38,7 @@ import type { ByKind, RecordedContracts, RecordedRegistration } from "./record.t
 import { openProvider } from "./rpc.ts";
 
 const PROOF = "tuple(uint256[2] a, uint256[2][2] b, uint256[2] c) proof";
-const COMMIT = "tuple(uint256 commitExamples, uint256 commitPayouts, uint256 total, uint32 exampleBatches, uint32 registrationBatches, uint32 payoutBatches, bytes32 modelHash)";
+const COMMIT = "tuple(uint256 commitExamples, uint256 commitPayouts, uint256 commitExclusion, uint256 total, uint32 exampleBatches, uint32 registrationBatches, uint32 payoutBatches, bytes32 modelHash)";
 const SETTLEMENT_ABI = [
   "function token() view returns (address)",
   "function registry() view returns (address)",
@@ -50,9 +50,9 @@ const SETTLEMENT_ABI = [
   "function payoutBatchSize() view returns (uint256)",
   "function domain(uint64 epoch) view returns (uint256)",
   `function submitExampleBatch(uint64 epoch, uint32 batchIndex, tuple(uint256 chainOut, uint256 hashOut, uint256 jOut, uint256 scoreSum, uint256 rlcSum, uint256 product) claim, ${PROOF})`,
-  `function submitRegistrationBatch(uint64 epoch, uint32 batchIndex, tuple(uint256 foldOut, uint256 nextJOut, uint256 openOut, uint256 stateOut, uint256 countOut, uint256 senderWordOut, uint256 product, uint256 rlcSum) claim, ${PROOF})`,
+  `function submitRegistrationBatch(uint64 epoch, uint32 batchIndex, tuple(uint256 foldOut, uint256 nextJOut, uint256 openOut, uint256 stateOut, uint256 countOut, uint256 senderWordOut, uint256 exclOut, uint256 product, uint256 rlcSum) claim, ${PROOF})`,
   `function submitPayoutBatch(uint64 epoch, uint32 batchIndex, tuple(uint256 chainOut, uint256 amountSum, uint256 rlcSum) claim, uint256[] words, ${PROOF})`,
-  "event EpochOpened(uint64 indexed epoch, uint64 closesAt, uint256 pool, bytes32 validationCommitment)",
+  "event EpochOpened(uint64 indexed epoch, uint64 closesAt, uint256 pool, bytes32 validationCommitment, address trainer)",
   `event EpochCommitted(uint64 indexed epoch, ${COMMIT} params, uint32[] exclusion, uint256 seed, uint256 fold, uint32 registrants)`,
   "event ExclusionContested(uint64 indexed epoch, uint32 order, uint256 commitment)",
   "event ExampleBatchVerified(uint64 indexed epoch, uint32 batchIndex, uint256 chainOut)",
@@ -106,6 +106,7 @@ export interface ChainRegistrationBatch {
   readonly stateOut: bigint;
   readonly countOut: bigint;
   readonly senderWordOut: bigint;
+  readonly exclOut: bigint;
   readonly product: bigint;
   readonly rlcSum: bigint;
   readonly proof: CalldataProof;
@@ -242,7 +243,7 @@ export async function readChainEpoch(rpcUrl: string, settlement: string, epoch: 
       commits.push({
         txHash: e.transactionHash,
         commit: {
-          commitExamples: p.commitExamples, commitPayouts: p.commitPayouts, total: p.total, exampleBatches: Number(p.exampleBatches),
+          commitExamples: p.commitExamples, commitPayouts: p.commitPayouts, commitExclusion: p.commitExclusion, total: p.total, exampleBatches: Number(p.exampleBatches),
           registrationBatches: Number(p.registrationBatches), payoutBatches: Number(p.payoutBatches), modelHash: (p.modelHash as string).toLowerCase(),
         },
         exclusion: (e.args.exclusion as bigint[]).map(Number), seed: e.args.seed as bigint, fold: e.args.fold as bigint, registrants: Number(e.args.registrants), contested: false,
@@ -275,7 +276,7 @@ export async function readChainEpoch(rpcUrl: string, settlement: string, epoch: 
     }));
     const registrationBatches = (await calls("RegistrationBatchVerified", "submitRegistrationBatch", "foldOut")).map(({ index, txHash, args: { claim, proof } }): ChainRegistrationBatch => ({
       index, txHash, foldOut: claim.foldOut, nextJOut: claim.nextJOut, openOut: claim.openOut, stateOut: claim.stateOut, countOut: claim.countOut,
-      senderWordOut: claim.senderWordOut, product: claim.product, rlcSum: claim.rlcSum, proof: proofOf(proof),
+      senderWordOut: claim.senderWordOut, exclOut: claim.exclOut, product: claim.product, rlcSum: claim.rlcSum, proof: proofOf(proof),
     }));
     const payoutBatches = (await calls("PayoutBatchVerified", "submitPayoutBatch", "chainOut")).map(({ index, txHash, args, event }): ChainPayoutBatch => {
       const words = [...(args.words as bigint[])];

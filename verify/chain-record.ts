@@ -115,7 +115,7 @@ export function chainProofs(chain: ChainEpoch, config: Pick<ProtocolConfig, "wid
   const registration: RegistrationBatchRecord[] = [];
   let carry: RegistrationCarry = EMPTY_CARRY;
   for (const b of chain.registrationBatches) {
-    const out: RegistrationCarry = { fold: b.foldOut, nextJ: b.nextJOut, open: b.openOut, state: b.stateOut, count: b.countOut, senderN: b.senderWordOut };
+    const out: RegistrationCarry = { fold: b.foldOut, nextJ: b.nextJOut, open: b.openOut, state: b.stateOut, count: b.countOut, senderN: b.senderWordOut, excl: b.exclOut };
     const values = { in: carry, out, prod: b.product, rlcSum: b.rlcSum };
     const d = registrationDigest(values, registrationDomain, seed);
     registration.push({ index: b.index, ...values, ...d });

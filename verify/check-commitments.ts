@@ -9,7 +9,7 @@
  *     digest recomputed from its V (payout batches over their words) and its proof's public
  *     signals [chainOut, digest, seed, rho] ([foldOut, digest, seed, rho] for registration
  *     batches) compared; the last chains are the committed ones, the last fold the registry's F
- *     with m registrants started and no list open; the score and amount sums are S; the rewards
+ *     with m registrants started and no list open, the last exclusion chain commitExclusion; the score and amount sums are S; the rewards
  *     at most the pool, the rest the dust;
  *   - both identities on the batch values: the two grand products are equal, and the claim and
  *     registration RLC sums minus the payout sums and the exclusion set's terms are 0.
@@ -140,6 +140,7 @@ function checkPublic(record: PublicRecord, config: ProtocolConfig): string {
   same(file, "fold", carry.fold, record.fold, "the last registration batch's foldOut");
   same(file, "registrants", carry.nextJ, record.registrants, "the registrants the registration batches started");
   same(file, batchField("registration", record.batches.registration.length - 1, "out.open"), 0n, carry.open, "closed");
+  same(file, "commit.commitExclusion", carry.excl, commit.commitExclusion, "the last registration batch's exclOut (the exclusion flags' chain)");
 
   // Payout batches.
   chain = 0n;

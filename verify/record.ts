@@ -309,7 +309,7 @@ function proofs(dir: string, kind: CircuitKind, count: number): RecordedProof[] 
 function readCommit(e: ReturnType<typeof fields>): EpochCommit {
   const c = e.sub("commit");
   return {
-    commitExamples: c.uint("commitExamples"), commitPayouts: c.uint("commitPayouts"), total: c.uint("total"),
+    commitExamples: c.uint("commitExamples"), commitPayouts: c.uint("commitPayouts"), commitExclusion: c.uint("commitExclusion"), total: c.uint("total"),
     exampleBatches: c.num("exampleBatches"), registrationBatches: c.num("registrationBatches"), payoutBatches: c.num("payoutBatches"),
     modelHash: c.bytes32("modelHash"),
   };
@@ -328,7 +328,7 @@ function readBatches(e: ReturnType<typeof fields>, commit: EpochCommit): Omit<Re
   };
   const carry = (f: ReturnType<typeof fields>, name: "in" | "out"): RegistrationCarry => {
     const c = f.sub(name);
-    return { fold: c.uint("fold"), nextJ: c.uint("nextJ"), open: c.bit("open"), state: c.uint("state"), count: c.uint("count"), senderN: c.uint("senderN") };
+    return { fold: c.uint("fold"), nextJ: c.uint("nextJ"), open: c.bit("open"), state: c.uint("state"), count: c.uint("count"), senderN: c.uint("senderN"), excl: c.uint("excl") };
   };
   return {
     example: list("exampleBatches", commit.exampleBatches).map((f, index) => ({

@@ -15,8 +15,8 @@ import { join } from "node:path";
 import { getAddress, keccak256, toUtf8Bytes } from "ethers";
 import { config, type ProtocolConfig } from "../../config/index.ts";
 import {
-  buildRegistrationBatches, challengesOf, claimBatchValues, commitClaimTable, commitPayoutTable, epochDomain, epochSeed, payoutBatchValues, registrationDomain,
-  registryFold, senderWord, type EpochCommit, type RegistrantEntry,
+  buildRegistrationBatches, challengesOf, claimBatchValues, commitClaimTable, commitPayoutTable, epochDomain, epochSeed, exclusionChain, payoutBatchValues,
+  registrationDomain, registryFold, senderWord, type EpochCommit, type RegistrantEntry,
 } from "../../verify/model/index.ts";
 import { applyPolicy, buildEpochBatches, type Registration } from "../../witness/epoch-witness.ts";
 import { registrationCommitment } from "../../witness/registration-commitment.ts";
@@ -126,7 +126,7 @@ export function writeHandEpoch(dir: string, options: HandEpochOptions, cfg: Prot
   // The registration batch count does not depend on the seed: count the rows first.
   const rows = entries.reduce((n, e) => n + (e.excluded ? 1 : Math.max(1, Math.ceil(e.hashes.length / chunk))), 0);
   const commit: EpochCommit = {
-    commitExamples: claimBatches.at(-1)!.chainOut, commitPayouts: payBatches.at(-1)!.chainOut, total: tables.total,
+    commitExamples: claimBatches.at(-1)!.chainOut, commitPayouts: payBatches.at(-1)!.chainOut, commitExclusion: exclusionChain(tables.exclusion, chunk), total: tables.total,
     exampleBatches, registrationBatches: Math.ceil(rows / K), payoutBatches, modelHash: HAND_MODEL_HASH,
   };
   const seed = epochSeed({ domain, commit, fold, registrants: tables.registrations.length, exclusion: tables.exclusion, pool: options.pool });

@@ -7,8 +7,9 @@
  *   seed      = keccak256(abi.encode(uint256 domain, Commit params, uint256 F, uint32 m,
  *               bytes32 keccak256(abi.encodePacked(uint32[] X)), uint256 pool)) mod p
  *               (PayoutSettlement.commitEpoch; Commit = (uint256 commitExamples, uint256
- *               commitPayouts, uint256 total, uint32 exampleBatches, uint32 registrationBatches,
- *               uint32 payoutBatches, bytes32 modelHash), a static tuple encoded in place)
+ *               commitPayouts, uint256 commitExclusion, uint256 total, uint32 exampleBatches,
+ *               uint32 registrationBatches, uint32 payoutBatches, bytes32 modelHash), a static
+ *               tuple encoded in place; commitExclusion = registration-table.ts exclusionChain(X))
  *   r = seed, gamma = Poseidon(seed, 1), beta = Poseidon(seed, 2) (every circuit derives them so).
  * Every value abi.encode takes here is static, so the encoding is the concatenation of 32-byte
  * big-endian words; abi.encodePacked of a uint32[] pads each element to 32 bytes too.
@@ -42,6 +43,8 @@ export interface EpochCommit {
   readonly commitExamples: bigint;
   /** The payout table's chain after its last batch. */
   readonly commitPayouts: bigint;
+  /** The exclusion chain over X (registration-table.ts exclusionChain): the registration table's flags, fixed before the seed. */
+  readonly commitExclusion: bigint;
   /** S, the sum of every credited clipped score. */
   readonly total: bigint;
   readonly exampleBatches: number;
@@ -73,9 +76,12 @@ export function epochSeed(input: {
 }): bigint {
   const { domain, commit, fold, registrants, exclusion, pool } = input;
   if (typeof commit.modelHash !== "string" || !BYTES32.test(commit.modelHash)) throw new TypeError(`modelHash must be 0x + 64 hex digits, got ${String(commit.modelHash)}`);
+  if (typeof commit.commitExclusion !== "bigint" || commit.commitExclusion < 0n || commit.commitExclusion >= P) {
+    throw new RangeError(`commitExclusion must be a reduced field element, got ${String(commit.commitExclusion)}`);
+  }
   return keccakToField([
     domain,
-    commit.commitExamples, commit.commitPayouts, commit.total,
+    commit.commitExamples, commit.commitPayouts, commit.commitExclusion, commit.total,
     uint32("exampleBatches", commit.exampleBatches), uint32("registrationBatches", commit.registrationBatches), uint32("payoutBatches", commit.payoutBatches),
     BigInt(commit.modelHash),
     fold, uint32("registrants", registrants), BigInt(exclusionHash(exclusion)), pool,

@@ -6,8 +6,8 @@
  * (then the payout words) evaluated as a polynomial at rho, which the proof must reproduce.
  *   claim batch:        V = [chainIn, domain, seed, hashIn, jIn, hashOut, jOut, scoreSum, rlcSum, prod]
  *                       rho = keccak(abi.encode(chainOut, V)) mod p
- *   registration batch: V = [regDomain, seed, fold, nextJ, open, state, count, senderN (in),
- *                            fold, nextJ, open, state, count, senderN (out), prod, rlcSum]
+ *   registration batch: V = [regDomain, seed, fold, nextJ, open, state, count, senderN, excl (in),
+ *                            fold, nextJ, open, state, count, senderN, excl (out), prod, rlcSum]
  *                       rho = keccak(abi.encode(foldOut, V)) mod p
  *   payout batch:       V = [chainIn, domain, pool, S, seed, batchIndex, amountSum, rlcSum]
  *                       rho = keccak(abi.encode(chainOut, V, keccak(abi.encodePacked(words)))) mod p,
@@ -44,9 +44,11 @@ export interface RegistrationCarry {
   readonly state: bigint;
   readonly count: bigint;
   readonly senderN: bigint;
+  /** The exclusion chain over the excluded registrants so far (0 before the first). */
+  readonly excl: bigint;
 }
 
-export const EMPTY_CARRY: RegistrationCarry = { fold: 0n, nextJ: 0n, open: 0n, state: 0n, count: 0n, senderN: 0n };
+export const EMPTY_CARRY: RegistrationCarry = { fold: 0n, nextJ: 0n, open: 0n, state: 0n, count: 0n, senderN: 0n, excl: 0n };
 
 /** The public values of a registration batch. */
 export interface RegistrationBatchValues {
@@ -80,7 +82,7 @@ export function claimDigest(v: ClaimBatchValues, domain: bigint, seed: bigint): 
   return { rho, digest: evaluateAt(t, rho) };
 }
 
-const carryWords = (c: RegistrationCarry) => [c.fold, c.nextJ, c.open, c.state, c.count, c.senderN];
+const carryWords = (c: RegistrationCarry) => [c.fold, c.nextJ, c.open, c.state, c.count, c.senderN, c.excl];
 
 /** V of a registration batch in the contract's order. */
 export function registrationTranscript(v: RegistrationBatchValues, regDomain: bigint, seed: bigint): bigint[] {

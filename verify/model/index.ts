@@ -22,7 +22,8 @@ export {
 export { publicSignalsOf, SIGNAL_NAMES, type BatchSignals } from "./statement.ts";
 export { claimBatchValues, claimElement, commitClaimTable, type ClaimRow, type CommittedClaimBatch } from "./claim-table.ts";
 export {
-  buildRegistrationBatches, registrationBatchCount, registrationRows, type RegistrantEntry, type RegistrationBatchModel, type RegistrationRow,
+  buildRegistrationBatches, exclusionChain, registrationBatchCount, registrationRows, type RegistrantEntry, type RegistrationBatchModel,
+  type RegistrationRow,
 } from "./registration-table.ts";
 export {
   commitPayoutTable, payoutBatchValues, payoutHead, payoutWord, type CommittedPayoutBatch, type PayoutTableContext, type PayoutTableRow,

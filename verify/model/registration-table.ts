@@ -10,8 +10,13 @@
  *     fold F = Poseidon(F, excluded ? cExcluded : list, senderN) and identity 2's term
  *     sender r^(j + 2^indexBits) + excluded r^(j + 2^(indexBits+1)); every nonzero hash multiplies
  *     prod by gamma - h - beta j (identity 1);
+ *   - an excluded row hashes no list: its Poseidon is the exclusion chain's step
+ *     E = Poseidon(E, j, 0, ..., 0) (w + 3 inputs, the list hash's arity; E = 0 before the first),
+ *     so the table's flags end at exclusionChain(X), the commitExclusion the trainer fixed before the
+ *     seed;
  *   - carried between batches (contract storage, in V): fold, nextJ (registrants started), open,
- *     state = open Poseidon(regDomain, list, count, senderN), count and senderN (0 unless open).
+ *     state = open Poseidon(regDomain, list, count, senderN), count and senderN (0 unless open), and
+ *     the exclusion chain excl.
  * So on a kept registrant's last row its list is C_j re-hashed from the delivered list, its sender
  * and salt: F is re-folded from the re-hashed commitments, and equals the registry's F only if each
  * re-hashes to the C_j it registered.
@@ -69,6 +74,25 @@ export function registrationRows(entries: readonly RegistrantEntry[], chunk: num
   return rows;
 }
 
+/** The exclusion chain's step: Poseidon(excl, j, 0, ..., 0) with chunk + 3 inputs. */
+function exclusionStep(excl: bigint, j: bigint, chunk: number): bigint {
+  return poseidonHash([excl, j, ...Array<bigint>(chunk + 1).fill(0n)]);
+}
+
+/**
+ * commitExclusion: 0, then Poseidon(E, j, 0, ..., 0) (chunk + 3 inputs) for each excluded order j
+ * of X in order (strictly increasing, as commitEpoch takes it).
+ */
+export function exclusionChain(exclusion: readonly number[], chunk: number): bigint {
+  chunksOf([], chunk); // checks chunk
+  let excl = 0n;
+  exclusion.forEach((j, i) => {
+    if (!Number.isSafeInteger(j) || j < 0 || (i > 0 && j <= exclusion[i - 1]!)) throw new RangeError(`exclusion[${i}] = ${j}: orders must be strictly increasing non-negative integers`);
+    excl = exclusionStep(excl, BigInt(j), chunk);
+  });
+  return excl;
+}
+
 /** The number of registration batches the table of `entries` takes. */
 export function registrationBatchCount(entries: readonly RegistrantEntry[], chunk: number, batchSize: number): number {
   const rows = entries.reduce((n, e) => n + (e.excluded ? 1 : Math.max(1, Math.ceil(e.hashes.length / chunk))), 0);
@@ -105,11 +129,12 @@ export function buildRegistrationBatches(
   let fold = 0n;
   let nextJ = 0n;
   let open = false;
+  let excl = 0n;
   const s: ListState = { list: 0n, count: 0n, senderN: 0n };
   for (let index = 0; index * batchSize < rows.length; index++) {
     const carryIn: RegistrationCarry = open
-      ? { fold, nextJ, open: 1n, state: carriedState(regDomain, true, s), count: s.count, senderN: s.senderN }
-      : { ...EMPTY_CARRY, fold, nextJ };
+      ? { fold, nextJ, open: 1n, state: carriedState(regDomain, true, s), count: s.count, senderN: s.senderN, excl }
+      : { ...EMPTY_CARRY, fold, nextJ, excl };
     const active = rows.slice(index * batchSize, (index + 1) * batchSize);
     let prod = 1n;
     let rlcSum = 0n;
@@ -129,8 +154,10 @@ export function buildRegistrationBatches(
         prod = toField(prod * toField(c.gamma - h - betaJ));
       }
       s.count += nonzero;
-      // An excluded row closes at once with cExcluded: its list value is never used.
-      if (!row.excluded) s.list = poseidonHash([first ? regDomain : s.list, first ? row.senderN : 0n, row.salt, ...row.hashes]);
+      // An excluded row closes at once with cExcluded and hashes no list: its Poseidon is the
+      // exclusion chain's step.
+      if (row.excluded) excl = exclusionStep(excl, j, chunk);
+      else s.list = poseidonHash([first ? regDomain : s.list, first ? row.senderN : 0n, row.salt, ...row.hashes]);
       if (row.last) {
         fold = poseidonHash([fold, row.excluded ? row.cExcluded : s.list, row.senderN]);
         const sender = senderOf(row.senderN, w.addressBits);
@@ -143,8 +170,8 @@ export function buildRegistrationBatches(
       }
     }
     const carryOut: RegistrationCarry = open
-      ? { fold, nextJ, open: 1n, state: carriedState(regDomain, true, s), count: s.count, senderN: s.senderN }
-      : { ...EMPTY_CARRY, fold, nextJ };
+      ? { fold, nextJ, open: 1n, state: carriedState(regDomain, true, s), count: s.count, senderN: s.senderN, excl }
+      : { ...EMPTY_CARRY, fold, nextJ, excl };
     const values: RegistrationBatchValues = { in: carryIn, out: carryOut, prod, rlcSum };
     out.push({ index, rows: active, ...values, ...registrationDigest(values, regDomain, c.seed) });
   }
