@@ -46,12 +46,12 @@ include "./lib/power.circom";
 //   - list[i] = Poseidon(w + 3)(first ? domain : list_{i-1}, first * senderN, salt, hash[i][0..w-1]):
 //     the chain s_k of docs/soundness-ii.md, so on a registrant's last row list == C_j; except on an
 //     excluded row, whose list is unused (its C is cExcluded) and whose Poseidon is the exclusion
-//     chain's step instead: list[i] = Poseidon(w + 3)(excl_{i-1}, j[i], 0, ..., 0) (salt and hashes
-//     are 0 there);
+//     chain's step instead: list[i] = Poseidon(w + 3)(excl_{i-1}, j[i], domain, 0, ..., 0) (salt and
+//     hashes are 0 there; the domain takes the salt's place);
 //   - excl[i] = excluded ? list[i] : excl_{i-1} (excl_{-1} = exclIn): the exclusion chain
-//     E_0 = 0, E <- Poseidon(w + 3)(E, j, 0, ..., 0) per excluded registrant j in order, which the
+//     E_0 = 0, E <- Poseidon(w + 3)(E, j, domain, 0, ..., 0) per excluded registrant j in order, which the
 //     trainer commits as commitExclusion in commitEpoch, before the seed;
-//   - exclIn = exclStartedIn * Poseidon(w + 3)(exclPrevIn, exclJIn, 0, ..., 0), exclStartedIn a bit,
+//   - exclIn = exclStartedIn * Poseidon(w + 3)(exclPrevIn, exclJIn, domain, 0, ..., 0), exclStartedIn a bit,
 //     exclPrevIn = exclJIn = 0 unless exclStartedIn;
 //   - count[i] = (first ? 0 : count_{i-1}) + (nonzero hashes of the row); on a last row that is not
 //     excluded, count == n (the high countBits of senderN, range-checked): the list holds exactly
@@ -92,9 +92,13 @@ include "./lib/power.circom";
 // countIn and domain) leaves them unused, and the prover solves the digest equation for one of them
 // to claim any prod or rlcSum. So an open registrant's (list, count, senderN), with the domain, cross
 // the boundary inside one Poseidon, and closed-registrant carries are 0 (checked on the way in).
-// Row 0 is always active, so the domain enters a Poseidon in every batch (a first row's list or the
-// carried state); an all-padding batch, which would leave the domain free, does not exist: an epoch
-// with no registrants has no registration batch.
+// Row 0 is always active, so the domain enters a Poseidon whose output reaches V in every batch: a
+// kept first row's list (its C_j, folded into foldOut, or stateOut if still open), the carried
+// state (row 0 continues), or an excluded row's exclusion step (exclOut). The last one was missing
+// at first: a batch of excluded rows and padding left the domain free after rho, and a review
+// forged the grand product with it and paid a sock puppet the pool (test/registration-domain.test.ts).
+// An all-padding batch, which would leave the domain free, does not exist: an epoch with no
+// registrants has no registration batch.
 // Why exclIn is opened and not given: in a batch with no excluded row exclOut = exclIn, so a given
 // exclIn would enter the digest only linearly, (rho^9 + rho^2) exclIn, with a nonzero coefficient:
 // the prover would solve for it after rho (the contract's exclIn and the claimed exclOut are fixed,
@@ -123,7 +127,7 @@ include "./lib/power.circom";
 // candidates.
 // Binding table, every private input and what fixes it before rho:
 //   | input          | fixed before rho by                                                              |
-//   | domain         | a Poseidon input in every batch: row 0's list (row 0 is first) or stateIn (row 0 continues) |
+//   | domain         | a Poseidon input in every batch: row 0's list (kept first row), stateIn (row 0 continues) or row 0's exclusion step (exclOut) |
 //   | foldIn         | foldOut (public): the first Poseidon input of the fold, or foldOut itself when no row is last |
 //   | nextJIn        | Num2Bits(indexBits): one of 2^indexBits values                                   |
 //   | openIn         | a bit                                                                            |
@@ -193,14 +197,15 @@ template RegistrationBatch(K, w, addressBits, countBits, indexBits) {
     signal stateIn <== openIn * openedState;
 
     // The exclusion chain carried in, given by its last step (see the header): exclIn is 0 before
-    // the first excluded registrant, else Poseidon(w + 3)(exclPrevIn, exclJIn, 0, ..., 0).
+    // the first excluded registrant, else Poseidon(w + 3)(exclPrevIn, exclJIn, domain, 0, ..., 0).
     exclStartedIn * (1 - exclStartedIn) === 0;
     (1 - exclStartedIn) * exclPrevIn === 0;
     (1 - exclStartedIn) * exclJIn === 0;
     component exclInHash = Poseidon(w + 3);
     exclInHash.inputs[0] <== exclPrevIn;
     exclInHash.inputs[1] <== exclJIn;
-    for (var k = 2; k < w + 3; k++) {
+    exclInHash.inputs[2] <== domain;
+    for (var k = 3; k < w + 3; k++) {
         exclInHash.inputs[k] <== 0;
     }
     signal exclIn <== exclStartedIn * exclInHash.out;
@@ -223,6 +228,7 @@ template RegistrationBatch(K, w, addressBits, countBits, indexBits) {
     signal firstSenderN[K];
     signal listSeed[K];    // the row Poseidon's inputs 0 and 1: (base, first senderN), or (exclPrev, j) when excluded
     signal listSender[K];
+    signal exclDomain[K];  // excluded * domain: the exclusion step's third input
     signal list[K];
     signal excl[K];        // the exclusion chain after row i
     signal countReset[K];
@@ -283,7 +289,7 @@ template RegistrationBatch(K, w, addressBits, countBits, indexBits) {
         var j = nextJIn - 1 + firstCount;
 
         // The row's Poseidon: the list chain, or on an excluded row (salt and hashes 0, its list
-        // unused: C = cExcluded) the exclusion chain's step Poseidon(exclPrev, j, 0, ..., 0).
+        // unused: C = cExcluded) the exclusion chain's step Poseidon(exclPrev, j, domain, 0, ..., 0).
         base[i] <== listPrev + first[i] * (domain - listPrev);
         firstSenderN[i] <== first[i] * senderN[i];
         listSeed[i] <== base[i] + excluded[i] * (exclPrev - base[i]);
@@ -291,7 +297,10 @@ template RegistrationBatch(K, w, addressBits, countBits, indexBits) {
         listHash[i] = Poseidon(w + 3);
         listHash[i].inputs[0] <== listSeed[i];
         listHash[i].inputs[1] <== listSender[i];
-        listHash[i].inputs[2] <== salt[i];
+        // An excluded row's step hashes the domain where a kept first row hashes its salt: so the
+        // domain is a Poseidon input in every batch, also one of excluded rows and padding only.
+        exclDomain[i] <== excluded[i] * domain;
+        listHash[i].inputs[2] <== salt[i] + exclDomain[i];
         for (var k = 0; k < w; k++) {
             listHash[i].inputs[3 + k] <== hash[i][k];
         }

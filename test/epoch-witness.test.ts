@@ -196,7 +196,7 @@ describe("buildEpochWitness: the commit, the seed and the three batch kinds", ()
     assert.equal(commitExamples, w.exampleBatches.at(-1)!.chainOut);
     assert.equal(commitPayouts, w.payoutBatches.at(-1)!.chainOut);
     // The exclusion set {1} as a Poseidon chain (the flags the registration table must reproduce).
-    assert.equal(commitExclusion, exclusionChain([1], config.registrationBatch.chunk));
+    assert.equal(commitExclusion, exclusionChain([1], config.registrationBatch.chunk, REG_DOMAIN));
     assert.equal(commitExclusion, w.registrationBatches.at(-1)!.carriedOut.excl);
     assert.deepEqual([w.exampleBatches.length, w.registrationBatches.length, w.payoutBatches.length], [5, 3, 2]);
   });

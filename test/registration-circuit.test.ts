@@ -151,32 +151,32 @@ describe(`RegistrationBatch(${K}, ${W}) honest batches reproduce the native mode
     assert.equal(out.fold, foldOfEntries(registryEntries(registrants, DOMAIN, W)));
     assert.equal(out.nextJ, BigInt(registrants.length));
     assert.deepEqual([out.open, out.state, out.count, out.senderN, out.list], [0n, 0n, 0n, 0n, 0n]);
-    assert.equal(out.excl, exclusionChain(EXCLUSION, W));
+    assert.equal(out.excl, exclusionChain(EXCLUSION, W, DOMAIN));
     // The boundary kinds the scenarios are for.
     assert.deepEqual(batches.map((b) => [b.carriedIn.open, b.carriedOut.open]), [[0n, 1n], [1n, 0n], [0n, 1n], [1n, 1n], [1n, 0n], [0n, 0n]]);
     assert.deepEqual(batches.map((b) => b.rows.filter((r) => r.excluded).length), [0, 1, 1, 0, 0, 1]);
     assert.deepEqual(final.rows.map((r) => r.active), [true, false]);
   });
 
-  test("the exclusion chain: E_0 = 0, E <- Poseidon(w + 3)(E, j, 0, ..., 0) per excluded order; each batch carries it, with its last step as the opening", () => {
-    const e1 = poseidonHash([0n, 2n, ...Array<bigint>(W + 1).fill(0n)]);
-    const e2 = poseidonHash([e1, 3n, ...Array<bigint>(W + 1).fill(0n)]);
-    const e3 = poseidonHash([e2, 6n, ...Array<bigint>(W + 1).fill(0n)]);
+  test("the exclusion chain: E_0 = 0, E <- Poseidon(w + 3)(E, j, domain, 0, ..., 0) per excluded order; each batch carries it, with its last step as the opening", () => {
+    const e1 = poseidonHash([0n, 2n, DOMAIN, ...Array<bigint>(W).fill(0n)]);
+    const e2 = poseidonHash([e1, 3n, DOMAIN, ...Array<bigint>(W).fill(0n)]);
+    const e3 = poseidonHash([e2, 6n, DOMAIN, ...Array<bigint>(W).fill(0n)]);
     assert.deepEqual(batches.map((b) => b.carriedOut.excl), [0n, e1, e2, e2, e2, e3]);
     assert.deepEqual(batches.map((b) => [b.carriedOut.exclPrev, b.carriedOut.exclJ]), [[0n, 0n], [0n, 2n], [e1, 3n], [e1, 3n], [e1, 3n], [e2, 6n]]);
     for (const b of batches) {
       const c = b.carriedIn;
-      assert.equal(c.excl, c.excl === 0n ? 0n : exclusionStep(c.exclPrev, c.exclJ, W));
+      assert.equal(c.excl, c.excl === 0n ? 0n : exclusionStep(c.exclPrev, c.exclJ, W, DOMAIN));
       assert.equal(b.input.exclStartedIn, c.excl === 0n ? "0" : "1");
     }
-    assert.equal(exclusionChain([], W), 0n);
-    assert.equal(exclusionChain(EXCLUSION, W), e3);
-    assert.equal(exclusionStep(e2, 6n, W), e3);
+    assert.equal(exclusionChain([], W, DOMAIN), 0n);
+    assert.equal(exclusionChain(EXCLUSION, W, DOMAIN), e3);
+    assert.equal(exclusionStep(e2, 6n, W, DOMAIN), e3);
     // Orders as commitEpoch takes X: strictly increasing.
-    assert.throws(() => exclusionChain([3, 2], W), RangeError);
-    assert.throws(() => exclusionChain([2, 2], W), RangeError);
-    assert.throws(() => exclusionChain([-1], W), RangeError);
-    assert.throws(() => exclusionChain([1], 14), RegistrationCommitmentError);
+    assert.throws(() => exclusionChain([3, 2], W, DOMAIN), RangeError);
+    assert.throws(() => exclusionChain([2, 2], W, DOMAIN), RangeError);
+    assert.throws(() => exclusionChain([-1], W, DOMAIN), RangeError);
+    assert.throws(() => exclusionChain([1], 14, DOMAIN), RegistrationCommitmentError);
   });
 
   test("the R1CS has 4 public signals: chainOut, digest (outputs), then seed and rho (public inputs)", () => {
@@ -369,13 +369,13 @@ describe("values taken as given are bound by the outputs the contract recomputes
     assert.equal(witness[1], closingLast.publicSignals[0]);
     const exclOut = wireOf(symbols, `main.excl[${K - 1}]`);
     assert.equal((await calculateWitness(circuit, closingLast.input))[exclOut], closingLast.carriedOut.excl);
-    assert.equal(witness[exclOut], exclusionStep(closingLast.carriedIn.excl, 5n, W));
+    assert.equal(witness[exclOut], exclusionStep(closingLast.carriedIn.excl, 5n, W, DOMAIN));
     assert.notEqual(witness[exclOut], closingLast.carriedOut.excl);
     // Over the whole table: every fold is the same, the chain ends at the flipped set's.
     const flipped = buildRegistrationBatches(registrants.map((r, j) => (j === 5 ? { ...r, excluded: true, commitment: c5, count: 1 } : r)), DOMAIN, SEED, K, config);
     assert.deepEqual(flipped.map((b) => b.carriedOut.fold), batches.map((b) => b.carriedOut.fold));
-    assert.equal(flipped.at(-1)!.carriedOut.excl, exclusionChain([2, 3, 5, 6], W));
-    assert.notEqual(flipped.at(-1)!.carriedOut.excl, exclusionChain(EXCLUSION, W));
+    assert.equal(flipped.at(-1)!.carriedOut.excl, exclusionChain([2, 3, 5, 6], W, DOMAIN));
+    assert.notEqual(flipped.at(-1)!.carriedOut.excl, exclusionChain(EXCLUSION, W, DOMAIN));
   });
 
   test("why exclIn is opened: given as itself, it would be solved for after rho (exclOut = exclIn with no excluded row) to fit a forged prod", () => {
@@ -394,8 +394,8 @@ describe("values taken as given are bound by the outputs the contract recomputes
     const x = (((target - at0) % P + P) * powMod(coefficient, P - 2n)) % P;
     assert.equal(hornerDigest(circuitV(x), rho), target);
     assert.notEqual(x, middle.carriedIn.excl);
-    // The circuit's exclIn is exclStartedIn * Poseidon(exclPrevIn, exclJIn, 0, ...): x would need a preimage.
-    assert.equal(middle.carriedIn.excl, exclusionStep(BigInt(middle.input.exclPrevIn), BigInt(middle.input.exclJIn), W));
+    // The circuit's exclIn is exclStartedIn * Poseidon(exclPrevIn, exclJIn, domain, 0, ...): x would need a preimage.
+    assert.equal(middle.carriedIn.excl, exclusionStep(BigInt(middle.input.exclPrevIn), BigInt(middle.input.exclJIn), W, DOMAIN));
   });
 });
 

@@ -74,12 +74,12 @@ test("registration batches: RegistrationBatch(K, w) computes the model's foldOut
     assert.equal(b.in.excl, excl, `batch ${b.index}: exclIn`);
     for (const r of slice) {
       if (!r.excluded) list = poseidonHash([r.first ? regDomain : list, r.first ? r.senderN : 0n, r.salt, ...r.hashes]);
-      else [exclPrev, exclJ, excl] = [excl, BigInt(r.j), poseidonHash([excl, BigInt(r.j), ...Array<bigint>(chunk + 1).fill(0n)])];
+      else [exclPrev, exclJ, excl] = [excl, BigInt(r.j), poseidonHash([excl, BigInt(r.j), regDomain, ...Array<bigint>(chunk).fill(0n)])];
     }
   }
   assert.ok(batches.some((b) => b.in.open === 1n), "a list crosses a batch boundary");
   assert.ok(batches.some((b) => b.in.excl !== 0n && !b.rows.some((r) => r.excluded)), "the chain carried through a batch with no excluded row");
-  assert.equal(batches.at(-1)!.out.excl, exclusionChain([1], chunk));
+  assert.equal(batches.at(-1)!.out.excl, exclusionChain([1], chunk, regDomain));
 });
 
 test("payout batches: PayoutBatch(B) computes the model's chainOut and digest over the words", async () => {

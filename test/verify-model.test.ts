@@ -42,23 +42,23 @@ test("domains: keccak(abi.encode(chainid, contract, epoch)) mod p, the same form
   assert.throws(() => registrationDomain(31337n, "0x1234", 7n), TypeError);
 });
 
-test("the exclusion chain commitExclusion: 0, then Poseidon(E, j, 0, ..., 0) with w + 3 inputs per excluded order (pinned)", () => {
-  const step = (e: bigint, j: bigint) => poseidonHash([e, j, ...Array<bigint>(chunk + 1).fill(0n)]);
-  assert.equal(exclusionChain([], chunk), 0n);
-  assert.equal(exclusionChain([1], chunk), 4533272112424457743559284868224403241502698615571838493251699267603042456482n);
-  assert.equal(exclusionChain([1, 3], chunk), 163169995012740601784176705201791292019893205865247878239042678793412781895n);
-  assert.equal(exclusionChain([1, 3], chunk), step(step(0n, 1n), 3n));
-  assert.notEqual(exclusionChain([3], chunk), exclusionChain([1, 3], chunk));
-  for (const bad of [[3, 1], [1, 1], [-1], [0.5]]) assert.throws(() => exclusionChain(bad, chunk), RangeError);
-  assert.throws(() => exclusionChain([], 14), RangeError);
+test("the exclusion chain commitExclusion: 0, then Poseidon(E, j, regDomain, 0, ..., 0) with w + 3 inputs per excluded order (pinned)", () => {
+  const step = (e: bigint, j: bigint) => poseidonHash([e, j, regDomain, ...Array<bigint>(chunk).fill(0n)]);
+  assert.equal(exclusionChain([], chunk, regDomain), 0n);
+  assert.equal(exclusionChain([1], chunk, regDomain), 7043895953875399218760373102986410093251443678126125781994619382129778315818n);
+  assert.equal(exclusionChain([1, 3], chunk, regDomain), 14793767205719670362750824041596827274878756875793910436175006978434666528723n);
+  assert.equal(exclusionChain([1, 3], chunk, regDomain), step(step(0n, 1n), 3n));
+  assert.notEqual(exclusionChain([3], chunk, regDomain), exclusionChain([1, 3], chunk, regDomain));
+  for (const bad of [[3, 1], [1, 1], [-1], [0.5]]) assert.throws(() => exclusionChain(bad, chunk, regDomain), RangeError);
+  assert.throws(() => exclusionChain([], 14, regDomain), RangeError);
 });
 
 test("the seed as commitEpoch draws it, and keccak(abi.encodePacked(uint32[] X)) (pinned)", () => {
   const commit = {
-    commitExamples: 11n, commitPayouts: 22n, commitExclusion: exclusionChain([1, 3], chunk), total: 333n, exampleBatches: 3, registrationBatches: 2, payoutBatches: 1,
+    commitExamples: 11n, commitPayouts: 22n, commitExclusion: exclusionChain([1, 3], chunk, regDomain), total: 333n, exampleBatches: 3, registrationBatches: 2, payoutBatches: 1,
     modelHash: `0x${"ab".repeat(32)}`,
   };
-  assert.equal(epochSeed({ domain: 999n, commit, fold: 77n, registrants: 5, exclusion: [1, 3], pool: 10n ** 24n }), 12617601164808835351896160757524777906732887573936779378036752144867410090523n);
+  assert.equal(epochSeed({ domain: 999n, commit, fold: 77n, registrants: 5, exclusion: [1, 3], pool: 10n ** 24n }), 8706235984216826214785623585796845092299279291591132918170841104591183983948n);
   assert.equal(exclusionHash([1, 3]), "0xa15bc60c955c405d20d9149c709e2460f1c2d9a497496a7f46004d1772c3054c");
   assert.equal(exclusionHash([]), "0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
   // Every field of the commit moves the seed.
@@ -66,7 +66,7 @@ test("the seed as commitEpoch draws it, and keccak(abi.encodePacked(uint32[] X))
   const seeds = new Set([
     epochSeed(base), epochSeed({ ...base, fold: 78n }), epochSeed({ ...base, registrants: 6 }), epochSeed({ ...base, exclusion: [1] }), epochSeed({ ...base, pool: 1n }),
     epochSeed({ ...base, commit: { ...commit, registrationBatches: 3 } }), epochSeed({ ...base, commit: { ...commit, modelHash: `0x${"cd".repeat(32)}` } }),
-    epochSeed({ ...base, commit: { ...commit, commitExclusion: exclusionChain([1], chunk) } }),
+    epochSeed({ ...base, commit: { ...commit, commitExclusion: exclusionChain([1], chunk, regDomain) } }),
   ]);
   assert.equal(seeds.size, 8);
   assert.throws(() => epochSeed({ ...base, commit: { ...commit, commitExclusion: FIELD_MODULUS } }), RangeError);
@@ -123,8 +123,8 @@ test("the seed, the exclusion hash and the exclusion chain equal witness/'s (eth
   for (let t = 0; t < 5; t++) {
     const n = (k: number) => random.below(1n << BigInt(32 * k));
     const exclusion = [...new Set(Array.from({ length: t }, () => random.int(0, 49)))].sort((a, b) => a - b);
-    const commitExclusion = exclusionChain(exclusion, chunk);
-    assert.equal(commitExclusion, witnessExclusionChain(exclusion, chunk));
+    const commitExclusion = exclusionChain(exclusion, chunk, regDomain);
+    assert.equal(commitExclusion, witnessExclusionChain(exclusion, chunk, regDomain));
     const commit = {
       commitExamples: n(7), commitPayouts: n(7), commitExclusion, total: n(2), exampleBatches: 1 + t, registrationBatches: 2 + t, payoutBatches: 3 + t,
       modelHash: `0x${n(8).toString(16).padStart(64, "0")}`,
@@ -174,15 +174,15 @@ test("payout batches: row j pays registration j (one address twice), chain, RLC 
 
 test("registration batches of 2 rows: the list crossing batches, the excluded row, fold, state, exclusion chain, product, RLC, rho, digest (pinned)", () => {
   const batches = buildRegistrationBatches(entries, regDomain, c, 2, chunk, w);
-  const e1 = 4533272112424457743559284868224403241502698615571838493251699267603042456482n;
+  const e1 = 7043895953875399218760373102986410093251443678126125781994619382129778315818n;
   assert.deepEqual(batches.map((b) => [b.out.fold, b.out.state, b.out.excl, b.prod, b.rlcSum, b.rho, b.digest]), [
     [0n, 16286002632457449812393697558685283384934559192756863222695114177391654648945n, 0n, 7917386885446751044540543527706712144372493483269795087642179213576022216807n, 0n, 1505108608249455560215627618317507609484453171300182142940973751361032215323n, 3515983294074173304050961018207735141944278714557775743106185622027434349275n],
-    [12261253418923417835073967295869936795930972696457615285465241944560263538190n, 0n, e1, 13919886808834168711113398602575672009864752257414261524724751697450560486972n, 21216142760444521671402576604538755659671383992913234730932699993627486152744n, 14503803695965929251679936863346927954730210046458896111723773689101340740523n, 9786483001118535434919629232963666834488771648873058904146732128429391046651n],
-    [21308545653283315596401217485434947337331293730928455769433214787988052411000n, 6368315671349329348238656216602185485688665420767738515743990985088393563386n, e1, 8742521598399845673347125596261001624090920331149890476672949134223870882882n, 10138109090523360947015245806568805379850313178597525312590898813069623938543n, 2019478168823862758561649411411343707077951021628914520954386210198841428771n, 3044975636222455220883479191844681194829361176342726614550064947457195089354n],
-    [3985847277358999265949824335698134070081538103715853089618511498060049936551n, 0n, e1, 8884767268412918505922028456589676610191934926014983271099748793453291186832n, 15925507298925698290383175605045526767675501163522709799502716560937207981170n, 3293848761609709061367366416198344850433034409737393128549876443939544275857n, 3902345782894759413597266860764351404634800428483163571111742630303559519471n],
+    [12261253418923417835073967295869936795930972696457615285465241944560263538190n, 0n, e1, 13919886808834168711113398602575672009864752257414261524724751697450560486972n, 21216142760444521671402576604538755659671383992913234730932699993627486152744n, 21089371010574774841641828984585136039862737430787007099130919403826788477368n, 4661624103526893232693410211101439226892046687387163789219225793182683751759n],
+    [21308545653283315596401217485434947337331293730928455769433214787988052411000n, 6368315671349329348238656216602185485688665420767738515743990985088393563386n, e1, 8742521598399845673347125596261001624090920331149890476672949134223870882882n, 10138109090523360947015245806568805379850313178597525312590898813069623938543n, 2681222212615939560465546229101323089038465526510466063325512311251984536968n, 13932349401210107772724193839625049966646403186009402632121320011133337158499n],
+    [3985847277358999265949824335698134070081538103715853089618511498060049936551n, 0n, e1, 8884767268412918505922028456589676610191934926014983271099748793453291186832n, 15925507298925698290383175605045526767675501163522709799502716560937207981170n, 17593871420721041400875139073832884892673156311699846062232199759722501319025n, 11696178957096304179708547421432560856853184481106404483737313958460734859746n],
   ]);
   // The excluded registrant 1's flag is the chain's one step: the table ends at commitExclusion of X = {1}.
-  assert.equal(e1, exclusionChain([1], chunk));
+  assert.equal(e1, exclusionChain([1], chunk, regDomain));
   // Carried state: each batch starts where the previous ended; the first list is open across batch 0.
   batches.forEach((b, i) => assert.deepEqual(b.in, i === 0 ? { fold: 0n, nextJ: 0n, open: 0n, state: 0n, count: 0n, senderN: 0n, excl: 0n } : batches[i - 1]!.out));
   assert.deepEqual([batches[0]!.out.open, batches[0]!.out.count, batches[0]!.out.senderN], [1n, 24n, senderWord(senders[0]!, 27, w)]);

@@ -199,7 +199,7 @@ export function buildEpochBatches(
   const commit: EpochCommit = {
     commitExamples: chains.at(-1)!,
     commitPayouts: payoutChain.at(-1)!.chainOut,
-    commitExclusion: exclusionChain(exclusionOrders, chunk),
+    commitExclusion: exclusionChain(exclusionOrders, chunk, registrationDomain),
     total: tables.payoutTable.total,
     exampleBatches: chains.length,
     registrationBatches: Math.ceil(registrationRows / registrationBatchSize),

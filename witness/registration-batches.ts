@@ -196,22 +196,27 @@ export function carriedState(domain: bigint, list: bigint, count: bigint, sender
   return poseidonHash([domain, list, count, senderN]);
 }
 
-/** One step of the exclusion chain: Poseidon(w + 3)(E, j, 0, ..., 0), the arity of the list hash. */
-export function exclusionStep(excl: bigint, j: bigint, chunk: number): bigint {
+/**
+ * One step of the exclusion chain: Poseidon(w + 3)(E, j, domain, 0, ..., 0), the arity of the list
+ * hash. The registration domain is in it so that a batch of excluded rows hashes the domain too
+ * (else the domain is free after rho in such a batch: found by review).
+ */
+export function exclusionStep(excl: bigint, j: bigint, chunk: number, domain: bigint): bigint {
   checkChunk(chunk);
-  return poseidonHash([excl, j, ...Array<bigint>(chunk + 1).fill(0n)]);
+  return poseidonHash([excl, j, domain, ...Array<bigint>(chunk).fill(0n)]);
 }
 
 /**
- * commitExclusion: E_0 = 0, then E <- Poseidon(w + 3)(E, j, 0, ..., 0) for each excluded order j in
- * the given order (strictly increasing, as commitEpoch takes X), w = `chunk`. The registration
- * table's flags reproduce it: the last batch's exclOut.
+ * commitExclusion: E_0 = 0, then E <- Poseidon(w + 3)(E, j, domain, 0, ..., 0) for each excluded
+ * order j in the given order (strictly increasing, as commitEpoch takes X), w = `chunk`, domain =
+ * the registry's registrationDomain(epoch). The registration table's flags reproduce it: the last
+ * batch's exclOut.
  */
-export function exclusionChain(orders: readonly number[], chunk: number): bigint {
+export function exclusionChain(orders: readonly number[], chunk: number, domain: bigint): bigint {
   checkChunk(chunk);
   return orders.reduce((excl, j, i) => {
     if (!Number.isSafeInteger(j) || j < 0 || (i > 0 && j <= orders[i - 1]!)) throw new RangeError(`exclusion orders must be strictly increasing non-negative integers, got ${j} at ${i}`);
-    return exclusionStep(excl, BigInt(j), chunk);
+    return exclusionStep(excl, BigInt(j), chunk, domain);
   }, 0n);
 }
 
@@ -254,7 +259,7 @@ export function runRegistrationBatch(
     if (row.excluded) {
       // The row's Poseidon is the exclusion chain's step (its list is unused: C = cExcluded).
       [exclPrev, exclJ] = [excl, j];
-      excl = exclusionStep(excl, j, chunk);
+      excl = exclusionStep(excl, j, chunk, domain);
     } else {
       list = listStep(first ? domain : list, first ? row.senderN : 0n, row.salt, row.hash);
     }

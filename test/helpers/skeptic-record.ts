@@ -126,7 +126,7 @@ export function writeHandEpoch(dir: string, options: HandEpochOptions, cfg: Prot
   // The registration batch count does not depend on the seed: count the rows first.
   const rows = entries.reduce((n, e) => n + (e.excluded ? 1 : Math.max(1, Math.ceil(e.hashes.length / chunk))), 0);
   const commit: EpochCommit = {
-    commitExamples: claimBatches.at(-1)!.chainOut, commitPayouts: payBatches.at(-1)!.chainOut, commitExclusion: exclusionChain(tables.exclusion, chunk), total: tables.total,
+    commitExamples: claimBatches.at(-1)!.chainOut, commitPayouts: payBatches.at(-1)!.chainOut, commitExclusion: exclusionChain(tables.exclusion, chunk, registrationDomain(HAND_CHAIN_ID, HAND_CONTRACTS.registry, HAND_EPOCH)), total: tables.total,
     exampleBatches, registrationBatches: Math.ceil(rows / K), payoutBatches, modelHash: HAND_MODEL_HASH,
   };
   const seed = epochSeed({ domain, commit, fold, registrants: tables.registrations.length, exclusion: tables.exclusion, pool: options.pool });

@@ -74,21 +74,24 @@ export function registrationRows(entries: readonly RegistrantEntry[], chunk: num
   return rows;
 }
 
-/** The exclusion chain's step: Poseidon(excl, j, 0, ..., 0) with chunk + 3 inputs. */
-function exclusionStep(excl: bigint, j: bigint, chunk: number): bigint {
-  return poseidonHash([excl, j, ...Array<bigint>(chunk + 1).fill(0n)]);
+/**
+ * The exclusion chain's step: Poseidon(excl, j, regDomain, 0, ..., 0) with chunk + 3 inputs (the
+ * domain in it binds the domain in a batch of excluded rows only).
+ */
+function exclusionStep(excl: bigint, j: bigint, chunk: number, regDomain: bigint): bigint {
+  return poseidonHash([excl, j, regDomain, ...Array<bigint>(chunk).fill(0n)]);
 }
 
 /**
- * commitExclusion: 0, then Poseidon(E, j, 0, ..., 0) (chunk + 3 inputs) for each excluded order j
- * of X in order (strictly increasing, as commitEpoch takes it).
+ * commitExclusion: 0, then Poseidon(E, j, regDomain, 0, ..., 0) (chunk + 3 inputs) for each
+ * excluded order j of X in order (strictly increasing, as commitEpoch takes it).
  */
-export function exclusionChain(exclusion: readonly number[], chunk: number): bigint {
+export function exclusionChain(exclusion: readonly number[], chunk: number, regDomain: bigint): bigint {
   chunksOf([], chunk); // checks chunk
   let excl = 0n;
   exclusion.forEach((j, i) => {
     if (!Number.isSafeInteger(j) || j < 0 || (i > 0 && j <= exclusion[i - 1]!)) throw new RangeError(`exclusion[${i}] = ${j}: orders must be strictly increasing non-negative integers`);
-    excl = exclusionStep(excl, BigInt(j), chunk);
+    excl = exclusionStep(excl, BigInt(j), chunk, regDomain);
   });
   return excl;
 }
@@ -156,7 +159,7 @@ export function buildRegistrationBatches(
       s.count += nonzero;
       // An excluded row closes at once with cExcluded and hashes no list: its Poseidon is the
       // exclusion chain's step.
-      if (row.excluded) excl = exclusionStep(excl, j, chunk);
+      if (row.excluded) excl = exclusionStep(excl, j, chunk, regDomain);
       else s.list = poseidonHash([first ? regDomain : s.list, first ? row.senderN : 0n, row.salt, ...row.hashes]);
       if (row.last) {
         fold = poseidonHash([fold, row.excluded ? row.cExcluded : s.list, row.senderN]);
