@@ -494,6 +494,8 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
     };
     await assert.rejects(deploySettlement(signers[0]!, { ...verifiers, exampleVerifier: keys.payout.verifierArtifact }), { name: "RangeError" });
     await assert.rejects(deploySettlement(signers[0]!, { ...verifiers, registration: { ...config.registration, maxExamplesPerEpoch: 65_535 * E + 1 } }), { name: "RangeError", message: /maxExamplesPerEpoch/ });
+    // Registration rows too: one per registrant plus one per chunk of examples (found by review).
+    await assert.rejects(deploySettlement(signers[0]!, { ...verifiers, registration: { ...config.registration, maxRegistrants: 65_535 * K } }), { name: "RangeError", message: /registration rows/ });
     const artifact = await loadContractArtifact("PayoutSettlement");
     const windows = { commitWindow: 60, contestWindow: 60, proofWindow: 60 };
     const verifierSet = { example: d.addresses.exampleVerifier, exampleBatchSize: E, registration: d.addresses.registrationVerifier, registrationBatchSize: K, payout: d.addresses.payoutVerifier, payoutBatchSize: B };

@@ -116,7 +116,7 @@ const MAX_BATCHES = 2 ** 16 - 1;
  * sent first. The caps must fit the batches an epoch can take, or Sybils could fill an epoch past
  * what any settlement can open.
  */
-function checkRegistration(rules: RegistrationConfig, exampleBatchSize: number, payoutBatchSize: number): void {
+function checkRegistration(rules: RegistrationConfig, exampleBatchSize: number, registrationBatchSize: number, payoutBatchSize: number): void {
   const maxIndex = 2 ** config.widths.contributorIndexBits - 1;
   if (!Number.isInteger(rules.maxRegistrants) || rules.maxRegistrants < 1 || rules.maxRegistrants > maxIndex) {
     throw new RangeError(`registration.maxRegistrants must be an integer in [1, ${maxIndex}] (below 2^contributorIndexBits), got ${rules.maxRegistrants}`);
@@ -128,6 +128,10 @@ function checkRegistration(rules: RegistrationConfig, exampleBatchSize: number, 
   const maxExamples = MAX_BATCHES * exampleBatchSize;
   if (!Number.isInteger(rules.maxExamplesPerEpoch) || rules.maxExamplesPerEpoch < rules.maxExamplesPerRegistrant || rules.maxExamplesPerEpoch > maxExamples) {
     throw new RangeError(`registration.maxExamplesPerEpoch must be an integer in [maxExamplesPerRegistrant, ${maxExamples}] (65,535 example batches of ${exampleBatchSize}), got ${rules.maxExamplesPerEpoch}`);
+  }
+  const registrationRows = rules.maxRegistrants + Math.ceil(rules.maxExamplesPerEpoch / config.registrationBatch.chunk);
+  if (registrationRows > MAX_BATCHES * registrationBatchSize) {
+    throw new RangeError(`registration.maxRegistrants + maxExamplesPerEpoch / ${config.registrationBatch.chunk} must be at most ${MAX_BATCHES * registrationBatchSize} registration rows (65,535 batches of ${registrationBatchSize}), got ${registrationRows}`);
   }
   if (rules.maxRegistrants > MAX_BATCHES * payoutBatchSize) {
     throw new RangeError(`registration.maxRegistrants must be at most ${MAX_BATCHES * payoutBatchSize} (65,535 payout batches of ${payoutBatchSize}), got ${rules.maxRegistrants}`);
@@ -151,7 +155,7 @@ export async function deploySettlement(signer: Signer, verifiers: SettlementVeri
   }
   const rules = verifiers.registration ?? config.registration;
   const windows = verifiers.windows ?? config.settlement;
-  checkRegistration(rules, verifiers.exampleBatchSize, verifiers.payoutBatchSize);
+  checkRegistration(rules, verifiers.exampleBatchSize, verifiers.registrationBatchSize, verifiers.payoutBatchSize);
   const owner = await signer.getAddress();
   if (!signer.provider) throw new TypeError("signer must be connected to a provider");
   const chainId = (await signer.provider.getNetwork()).chainId;

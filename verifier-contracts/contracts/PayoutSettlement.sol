@@ -299,9 +299,13 @@ contract PayoutSettlement is Ownable, EIP712 {
         uint256 maxBatches = type(uint16).max;
         uint256 maxExamples = registry_.maxExamplesPerEpoch();
         uint256 maxRegistrants = registry_.maxRegistrants();
+        // Registration rows: at most one per registrant plus one per REGISTRATION_CHUNK examples
+        // (found by review: at K = 2 Sybils could fill more rows than 65,535 batches hold).
+        uint256 maxRegistrationRows = maxRegistrants + (maxExamples + ProtocolParams.REGISTRATION_CHUNK - 1) / ProtocolParams.REGISTRATION_CHUNK;
         if (
             maxExamples > maxBatches * verifiers.exampleBatchSize
                 || maxRegistrants > maxBatches * verifiers.payoutBatchSize
+                || maxRegistrationRows > maxBatches * verifiers.registrationBatchSize
                 || maxRegistrants + verifiers.payoutBatchSize > (1 << INDEX_BITS)
         ) revert RegistryCapsExceedBatches(maxExamples, maxRegistrants);
         token = token_;
