@@ -18,12 +18,20 @@ export interface ScoreHistogram {
   readonly counts: Readonly<Record<ScoreClass, readonly number[]>>;
 }
 
-/** The class of every row of the example table, in table order. */
+/**
+ * One row per example: the claim table's credited rows (the first claim of each hash); a later
+ * claim of the same example carries no score of its own and would count the example twice.
+ */
+function examplesOf(record: EpochRecord): EpochRecord["examples"] {
+  return record.examples.filter((e, i, all) => i === 0 || all[i - 1]!.hash !== e.hash);
+}
+
+/** The class of every example (credited claim row), in table order. */
 export function classifyExamples(record: EpochRecord, attribution: AttributionSummary | undefined): ScoreClass[] {
   const nearCopies = new Set(attribution?.nearCopies.map((f) => f.hash));
   const mislabelled = new Set(attribution?.mislabelled.map((f) => f.hash));
   const duplicated = new Set(record.duplicates.map((d) => d.hash));
-  return record.examples.map((e) =>
+  return examplesOf(record).map((e) =>
     nearCopies.has(e.hash) ? "near copy (scored 0)"
     : mislabelled.has(e.hash) ? "label inconsistent (scored 0)"
     : duplicated.has(e.hash) ? "claimed more than once (credited to the earliest)"
@@ -35,7 +43,7 @@ export function classifyExamples(record: EpochRecord, attribution: AttributionSu
 export function scoreHistogram(record: EpochRecord, classes: readonly ScoreClass[], decimals: number, bins: number): ScoreHistogram {
   if (!Number.isSafeInteger(bins) || bins < 1 || bins > 1000) throw new RangeError(`bins: expected an integer in [1, 1000], got ${bins}`);
   const scale = 10 ** decimals;
-  const values = record.examples.map((e) => Number(e.score) / scale);
+  const values = examplesOf(record).map((e) => Number(e.score) / scale);
   // A loop, not Math.min(...values): a spread of a million arguments overflows the stack.
   let low = values.reduce((m, v) => Math.min(m, v), 0);
   let high = values.reduce((m, v) => Math.max(m, v), 0);
