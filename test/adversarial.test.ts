@@ -143,9 +143,9 @@ function registrationCircuitDigest(input: Input): bigint {
   const { gamma, beta } = challenges(seed);
   const shift = powMod(seed, 1n << BigInt(indexBits));
   const stateIn = openIn === 0n ? 0n : mod(openIn * poseidon([domain, listIn, countIn, senderNIn]));
-  // The exclusion chain carried in, from its last step: exclStartedIn * Poseidon(w + 3)(exclPrevIn, exclJIn, 0, ...).
-  const zeros = Array<bigint>(hash[0]!.length + 1).fill(0n);
-  const exclIn = mod(exclStartedIn * poseidon([exclPrevIn, exclJIn, ...zeros]));
+  // The exclusion chain carried in, from its last step: exclStartedIn * Poseidon(w + 3)(exclPrevIn, exclJIn, domain, 0, ...).
+  const zeros = Array<bigint>(hash[0]!.length).fill(0n);
+  const exclIn = mod(exclStartedIn * poseidon([exclPrevIn, exclJIn, domain, ...zeros]));
   // r^(nextJIn - 1 + 2^indexBits): r to the low indexBits bits of nextJIn, times r^-1, times the shift.
   let powerPrev = mod(powMod(seed, nextJIn & mask(indexBits)) * powMod(seed, P - 2n) * shift);
   let [openPrev, listPrev, countPrev, senderNPrev, foldPrev, exclPrev] = [openIn, listIn, countIn, senderNIn, foldIn, exclIn];
@@ -156,9 +156,9 @@ function registrationCircuitDigest(input: Input): bigint {
     const open = mod(a - l);
     firstCount = mod(firstCount + first);
     const j = mod(nextJIn - 1n + firstCount);
-    // The row's Poseidon: the list chain, or (excluded) the exclusion chain's step (exclPrev, j, 0, ...).
+    // The row's Poseidon: the list chain, or (excluded) the exclusion chain's step (exclPrev, j, domain, 0, ...).
     const base = mod(listPrev + first * (domain - listPrev));
-    const list = poseidon([mod(base + x * (exclPrev - base)), mod(first * n + x * (j - first * n)), salt[i]!, ...row]);
+    const list = poseidon([mod(base + x * (exclPrev - base)), mod(first * n + x * (j - first * n)), mod(salt[i]! + x * domain), ...row]);
     const excl = mod(exclPrev + x * (list - exclPrev));
     const betaJ = mod(beta * j);
     let nonzero = 0n;
