@@ -402,7 +402,7 @@ describe("adaptive provers: every free input chosen after the challenge, through
     assert.deepEqual(w.registrationBatches.map((b) => [b.carriedIn.open, b.carriedOut.open, b.rows.filter((r) => r.last).length, b.rows.filter((r) => !r.active).length]), [
       [0n, 1n, 1, 0], [1n, 1n, 0, 0], [1n, 0n, 2, 0], [0n, 0n, 2, 0], [0n, 0n, 1, 1],
     ], "registration batches: open out, continuation only, open in, an excluded row, padding");
-    await commitEpoch(d.settlement, EPOCH, w.commit, w.exclusionOrders);
+    await commitEpoch(d.settlement, EPOCH, w.commit, w.exclusionBitmap);
     const state = await d.settlement.epochState(EPOCH);
     assert.ok(await advanceDevelopmentClock(conn.ethers.provider, state.committedAt + (await d.settlement.contestWindow())));
     await revealValidation(d.settlement, EPOCH, VALIDATION);

@@ -123,7 +123,7 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
   }
   /** Commits, waits out the contest window and submits everything: the trainer's whole run. */
   async function commitAndSubmit(epoch: bigint, p: Proven): Promise<void> {
-    await commitEpoch(d.settlement, epoch, p.commit, p.exclusionOrders);
+    await commitEpoch(d.settlement, epoch, p.commit, p.exclusionBitmap);
     await passContestWindow(epoch);
     await submitAll(epoch, p);
   }
@@ -196,18 +196,19 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
   it("commit: only after the deadline, only by the owner, with a valid exclusion set; the seed is the witness's", async () => {
     p1 = await proveAll(buildEpochBatches(t1, batchOptions(r1)));
     const outsider = d.settlement.connect(signers[9]!) as typeof d.settlement;
-    await expectRevert(outsider.commitEpoch(1n, p1.commit, [...p1.exclusionOrders]), "NotTheTrainer", [signers[9]!.address, signers[0]!.address]);
-    await expectRevert(d.settlement.commitEpoch(1n, p1.commit, [2, 2]), "InvalidExclusionSet", [1n]);
-    await expectRevert(d.settlement.commitEpoch(1n, p1.commit, [5]), "InvalidExclusionSet", [0n]);
-    await expectRevert(d.settlement.commitEpoch(1n, { ...p1.commit, payoutBatches: 1 }, [...p1.exclusionOrders]), "PayoutRowsOutOfRange", [BigInt(B), 5n]);
-    await expectRevert(d.settlement.commitEpoch(1n, { ...p1.commit, total: 0n }, [...p1.exclusionOrders]), "TotalOutOfRange", [0n]);
-    await expectRevert(d.settlement.commitEpoch(1n, { ...p1.commit, commitExamples: FIELD_MODULUS }, [...p1.exclusionOrders]), "NonReducedFieldElement", [FIELD_MODULUS]);
-    await commitEpoch(d.settlement, 1n, p1.commit, p1.exclusionOrders);
+    await expectRevert(outsider.commitEpoch(1n, p1.commit, p1.exclusionBitmap), "NotTheTrainer", [signers[9]!.address, signers[0]!.address]);
+    // X is a bitmap over the m = 5 registrations: one byte, no bit past registration 4.
+    await expectRevert(d.settlement.commitEpoch(1n, p1.commit, "0x0400"), "InvalidExclusionSet", [2n]);
+    await expectRevert(d.settlement.commitEpoch(1n, p1.commit, "0x24"), "InvalidExclusionSet", [5n]);
+    await expectRevert(d.settlement.commitEpoch(1n, { ...p1.commit, payoutBatches: 1 }, p1.exclusionBitmap), "PayoutRowsOutOfRange", [BigInt(B), 5n]);
+    await expectRevert(d.settlement.commitEpoch(1n, { ...p1.commit, total: 0n }, p1.exclusionBitmap), "TotalOutOfRange", [0n]);
+    await expectRevert(d.settlement.commitEpoch(1n, { ...p1.commit, commitExamples: FIELD_MODULUS }, p1.exclusionBitmap), "NonReducedFieldElement", [FIELD_MODULUS]);
+    await commitEpoch(d.settlement, 1n, p1.commit, p1.exclusionBitmap);
     const state = await d.settlement.epochState(1n);
     assert.equal(state.status, EpochStatus.Committed);
     assert.equal(state.seed, p1.seed);
     assert.equal(state.registrants, 5n);
-    await expectRevert(d.settlement.commitEpoch(1n, p1.commit, [...p1.exclusionOrders]), "NotCommittable", [1n]);
+    await expectRevert(d.settlement.commitEpoch(1n, p1.commit, p1.exclusionBitmap), "NotCommittable", [1n]);
     await expectRevert(d.settlement.cancelEpoch(1n), "EpochNotCancellable", [1n]);
   });
 
@@ -300,12 +301,13 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
     const dishonest = policy({ ...r3, deliveries: new Map([[1, r3.deliveries.get(1)!]]) }, scores);
     assert.equal(dishonest.payoutTable.rows[1]!.reward, POOL, "without the contest the copier would take the pool");
     const pd = buildEpochBatches(dishonest, batchOptions(r3));
-    await commitEpoch(d.settlement, 3n, pd.commit, pd.exclusionOrders);
+    await commitEpoch(d.settlement, 3n, pd.commit, pd.exclusionBitmap);
     // A receipt signed by anyone but the trainer does not count; the trainer's does.
     const forged = await signDeliveryReceipt(signers[1]!, d.settlement, 3n, 0, r3.registrations[0]!.commitment);
-    await expectRevert(d.settlement.contestExclusion(3n, [...pd.exclusionOrders], 0, r3.registrations[0]!.commitment, forged), "NotTheTrainersReceipt", [signers[1]!.address]);
-    await expectRevert(d.settlement.contestExclusion(3n, [1], 0, r3.registrations[0]!.commitment, receipt), "ExclusionSetMismatch");
-    await (await (d.settlement.connect(signers[1]!) as typeof d.settlement).contestExclusion(3n, [...pd.exclusionOrders], 0, r3.registrations[0]!.commitment, receipt)).wait();
+    await expectRevert(d.settlement.contestExclusion(3n, pd.exclusionBitmap, 0, r3.registrations[0]!.commitment, forged), "NotTheTrainersReceipt", [signers[1]!.address]);
+    await expectRevert(d.settlement.contestExclusion(3n, "0x02", 0, r3.registrations[0]!.commitment, receipt), "ExclusionSetMismatch");
+    await expectRevert(d.settlement.contestExclusion(3n, pd.exclusionBitmap, 1, r3.registrations[1]!.commitment, receipt), "NotExcluded", [3n, 1n]);
+    await (await (d.settlement.connect(signers[1]!) as typeof d.settlement).contestExclusion(3n, pd.exclusionBitmap, 0, r3.registrations[0]!.commitment, receipt)).wait();
     assert.equal((await d.settlement.epochState(3n)).status, EpochStatus.Registration, "the commit is void");
     // The honest commit: the earliest registrant is credited, the copier gets nothing.
     const honest = policy(r3, scores);
@@ -376,7 +378,7 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
     const r = await registerEpoch(18n, [{ k: 1, hashes: listOf("e18", 1) }]);
     const t = policy(r, new Map(listOf("e18", 1).map((x) => [x, 1_000_000n] as const)));
     const p = await proveAll(buildEpochBatches(t, batchOptions(r)));
-    await commitEpoch(d.settlement, 18n, p.commit, p.exclusionOrders);
+    await commitEpoch(d.settlement, 18n, p.commit, p.exclusionBitmap);
     await passContestWindow(18n);
     for (const [i, b] of p.exampleBatches.entries()) await submitExampleBatch(d.settlement, 18n, b, p.proofs.example[i]!);
     for (const [i, b] of p.registrationBatches.entries()) await submitRegistrationBatch(d.settlement, 18n, b, p.proofs.registration[i]!);
@@ -448,7 +450,7 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
     assert.ok(await advanceDevelopmentClock(conn.ethers.provider, commitBy));
     const t = policy(r, new Map(listOf("e21", 1).map((x) => [x, 1_000_000n] as const)));
     const late = buildEpochBatches(t, batchOptions(r));
-    await expectRevert(d.settlement.commitEpoch(21n, late.commit, [...late.exclusionOrders]), "CommitDeadlinePassed", [21n, commitBy]);
+    await expectRevert(d.settlement.commitEpoch(21n, late.commit, late.exclusionBitmap), "CommitDeadlinePassed", [21n, commitBy]);
     assert.ok(await advanceDevelopmentClock(conn.ethers.provider, settleBy));
     const burn = await d.settlement.BURN_ADDRESS();
     const burnedBefore = await d.token.balanceOf(burn);
@@ -475,14 +477,14 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
     const scores = new Map(shared.map((x) => [x, 2_000_000n] as const));
     const receipt = await signDeliveryReceipt(signers[0]!, d.settlement, 24n, 0, r.registrations[0]!.commitment);
     const dishonest = buildEpochBatches(policy({ ...r, deliveries: new Map([[1, r.deliveries.get(1)!]]) }, scores), batchOptions(r));
-    await commitEpoch(d.settlement, 24n, dishonest.commit, dishonest.exclusionOrders);
+    await commitEpoch(d.settlement, 24n, dishonest.commit, dishonest.exclusionBitmap);
     // The owner hands the contract to a fresh key; the receipt signed by the epoch's trainer still counts.
     await (await d.settlement.transferOwnership(signers[8]!.address)).wait();
     const asNewOwner = d.settlement.connect(signers[8]!) as typeof d.settlement;
-    await expectRevert(asNewOwner.commitEpoch(24n, dishonest.commit, [...dishonest.exclusionOrders]), "NotCommittable", [24n]);
-    await (await (d.settlement.connect(signers[1]!) as typeof d.settlement).contestExclusion(24n, [...dishonest.exclusionOrders], 0, r.registrations[0]!.commitment, receipt)).wait();
+    await expectRevert(asNewOwner.commitEpoch(24n, dishonest.commit, dishonest.exclusionBitmap), "NotCommittable", [24n]);
+    await (await (d.settlement.connect(signers[1]!) as typeof d.settlement).contestExclusion(24n, dishonest.exclusionBitmap, 0, r.registrations[0]!.commitment, receipt)).wait();
     assert.equal((await d.settlement.epochState(24n)).status, EpochStatus.Registration, "the commit is void");
-    await expectRevert(asNewOwner.commitEpoch(24n, dishonest.commit, [...dishonest.exclusionOrders]), "NotTheTrainer", [signers[8]!.address, signers[0]!.address]);
+    await expectRevert(asNewOwner.commitEpoch(24n, dishonest.commit, dishonest.exclusionBitmap), "NotTheTrainer", [signers[8]!.address, signers[0]!.address]);
     await (await asNewOwner.transferOwnership(signers[0]!.address)).wait();
   });
 

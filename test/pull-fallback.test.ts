@@ -146,7 +146,7 @@ describe("PayoutSettlement pays the rest of a batch when the token refuses one p
     assert.equal(w.payoutBatches.length, 2, "the fixture needs two payout batches");
     assert.ok(tables.payoutTable.rows.every((r) => r.reward > 0n), "the fixture needs every reward positive");
 
-    await commitEpoch(settlement, EPOCH, w.commit, w.exclusionOrders);
+    await commitEpoch(settlement, EPOCH, w.commit, w.exclusionBitmap);
     const { committedAt } = await settlement.epochState(EPOCH);
     assert.ok(await advanceDevelopmentClock(conn.ethers.provider, committedAt + (await settlement.contestWindow())), "past the contest window");
     for (const b of w.exampleBatches) await submitExampleBatch(settlement, EPOCH, b, await prove(keys.example, b));

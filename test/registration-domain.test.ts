@@ -95,7 +95,7 @@ describe("a registration batch of excluded rows only: the domain is bound, the f
     const last = w.registrationBatches[1]!;
     assert.deepEqual(last.rows.map((r) => [r.active, r.excluded]), [[true, true], [false, false]], "the last batch: an excluded row, then padding");
 
-    await commitEpoch(d.settlement, EPOCH, w.commit, w.exclusionOrders);
+    await commitEpoch(d.settlement, EPOCH, w.commit, w.exclusionBitmap);
     const state = await d.settlement.epochState(EPOCH);
     assert.ok(await advanceDevelopmentClock(conn.ethers.provider, state.committedAt + (await d.settlement.contestWindow())));
 

@@ -14,7 +14,7 @@ import { test } from "node:test";
 import { config, FIELD_MODULUS } from "../config/index.ts";
 import {
   buildRegistrationBatches, challengesOf, claimBatchValues, commitClaimTable, commitPayoutTable, epochDomain, epochSeed, exclusionChain, exclusionHash,
-  exclusionSum, identitySides, poseidonHash, payoutBatchValues, registrationCommitment, registrationDomain, registryFold, senderWord, type RegistrantEntry,
+  exclusionOrders, exclusionSum, identitySides, poseidonHash, payoutBatchValues, registrationCommitment, registrationDomain, registryFold, senderWord, type RegistrantEntry,
 } from "../verify/model/index.ts";
 import { epochSeed as witnessSeed, exclusionHash as witnessExclusionHash } from "../witness/challenge.ts";
 import { exclusionChain as witnessExclusionChain } from "../witness/registration-batches.ts";
@@ -53,14 +53,16 @@ test("the exclusion chain commitExclusion: 0, then Poseidon(E, j, regDomain, 0, 
   assert.throws(() => exclusionChain([], 14, regDomain), RangeError);
 });
 
-test("the seed as commitEpoch draws it, and keccak(abi.encodePacked(uint32[] X)) (pinned)", () => {
+test("the seed as commitEpoch draws it, and keccak of X's bitmap (pinned)", () => {
   const commit = {
     commitExamples: 11n, commitPayouts: 22n, commitExclusion: exclusionChain([1, 3], chunk, regDomain), total: 333n, exampleBatches: 3, registrationBatches: 2, payoutBatches: 1,
     modelHash: `0x${"ab".repeat(32)}`,
   };
-  assert.equal(epochSeed({ domain: 999n, commit, fold: 77n, registrants: 5, exclusion: [1, 3], pool: 10n ** 24n }), 8706235984216826214785623585796845092299279291591132918170841104591183983948n);
-  assert.equal(exclusionHash([1, 3]), "0xa15bc60c955c405d20d9149c709e2460f1c2d9a497496a7f46004d1772c3054c");
-  assert.equal(exclusionHash([]), "0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
+  assert.equal(epochSeed({ domain: 999n, commit, fold: 77n, registrants: 5, exclusion: [1, 3], pool: 10n ** 24n }), 14113145405981419290832904332891559378685641450559422216673183801058298148891n);
+  // X as a bitmap over the m = 5 registrations: 0x0a for {1, 3}, 0x00 for none.
+  assert.equal(exclusionHash([1, 3], 5), "0x0ef9d8f8804d174666011a394cab7901679a8944d24249fd148a6a36071151f8");
+  assert.equal(exclusionHash([], 5), "0xbc36789e7a1e281436464229828f817d6612f7b477d66591ff96a9e064bcc98a");
+  assert.deepEqual(exclusionOrders("0x0a"), [1, 3]);
   // Every field of the commit moves the seed.
   const base = { domain: 999n, commit, fold: 77n, registrants: 5, exclusion: [1, 3], pool: 10n ** 24n };
   const seeds = new Set([
@@ -131,7 +133,7 @@ test("the seed, the exclusion hash and the exclusion chain equal witness/'s (eth
     };
     const input = { domain: n(7), commit, fold: n(7), registrants: 50 + t, exclusion, pool: n(2) };
     assert.equal(epochSeed(input), witnessSeed(input));
-    assert.equal(exclusionHash(exclusion), witnessExclusionHash(exclusion));
+    assert.equal(exclusionHash(exclusion, 50), witnessExclusionHash(exclusion, 50));
   }
 });
 

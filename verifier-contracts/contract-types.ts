@@ -135,8 +135,8 @@ export interface PayoutSettlementContract extends BaseContract {
   epochState: View<[epoch: BigNumberish], EpochState>;
   payoutWordsHash: View<[epoch: BigNumberish, batchIndex: BigNumberish], string>;
   openEpoch: Send<[epoch: BigNumberish, closesAt: BigNumberish, validationCommitment: string, pool: BigNumberish, trainer: AddressLike]>;
-  commitEpoch: Send<[epoch: BigNumberish, params: CommitParams, exclusion: readonly BigNumberish[]]>;
-  contestExclusion: Send<[epoch: BigNumberish, exclusion: readonly BigNumberish[], position: BigNumberish, commitment: BigNumberish, signature: string]>;
+  commitEpoch: Send<[epoch: BigNumberish, params: CommitParams, exclusion: string]>;
+  contestExclusion: Send<[epoch: BigNumberish, exclusion: string, order: BigNumberish, commitment: BigNumberish, signature: string]>;
   submitExampleBatch: Send<[epoch: BigNumberish, batchIndex: BigNumberish, claim: ExampleClaimArg, proof: ProofArg]>;
   submitRegistrationBatch: Send<[epoch: BigNumberish, batchIndex: BigNumberish, claim: RegistrationClaimArg, proof: ProofArg]>;
   submitPayoutBatch: Send<[epoch: BigNumberish, batchIndex: BigNumberish, claim: PayoutClaimArg, words: readonly BigNumberish[], proof: ProofArg]>;

@@ -84,13 +84,13 @@ export async function openEpoch(
 }
 
 /** Commits `epoch` (the trainer, after the registration deadline): the seed is drawn in this call. */
-export async function commitEpoch(settlement: PayoutSettlementContract, epoch: bigint, commit: EpochCommit, exclusion: readonly number[]): Promise<ContractTransactionReceipt> {
+export async function commitEpoch(settlement: PayoutSettlementContract, epoch: bigint, commit: EpochCommit, exclusionBitmap: string): Promise<ContractTransactionReceipt> {
   checkEpoch(epoch);
   if (!BYTES32.test(commit.modelHash)) throw new TypeError(`modelHash must be a 0x-prefixed bytes32, got ${commit.modelHash}`);
   for (const [name, count] of [["exampleBatches", commit.exampleBatches], ["registrationBatches", commit.registrationBatches], ["payoutBatches", commit.payoutBatches]] as const) {
     if (!Number.isInteger(count) || count < 1 || count > 65_535) throw new RangeError(`${name} must be an integer in [1, 65535], got ${count}`);
   }
-  return mined(settlement.commitEpoch(epoch, commit, [...exclusion]), `commitEpoch(${epoch})`);
+  return mined(settlement.commitEpoch(epoch, commit, exclusionBitmap), `commitEpoch(${epoch})`);
 }
 
 /**

@@ -33,7 +33,7 @@
  */
 import { Contract, Interface, type EventLog } from "ethers";
 import { EpochVerifyError } from "./epoch-errors.ts";
-import { packedWordsHash, type EpochCommit } from "./model/index.ts";
+import { exclusionOrders, packedWordsHash, type EpochCommit } from "./model/index.ts";
 import type { ByKind, RecordedContracts, RecordedRegistration } from "./record.ts";
 import { openProvider } from "./rpc.ts";
 
@@ -53,7 +53,7 @@ const SETTLEMENT_ABI = [
   `function submitRegistrationBatch(uint64 epoch, uint32 batchIndex, tuple(uint256 foldOut, uint256 nextJOut, uint256 openOut, uint256 stateOut, uint256 countOut, uint256 senderWordOut, uint256 exclOut, uint256 product, uint256 rlcSum) claim, ${PROOF})`,
   `function submitPayoutBatch(uint64 epoch, uint32 batchIndex, tuple(uint256 chainOut, uint256 amountSum, uint256 rlcSum) claim, uint256[] words, ${PROOF})`,
   "event EpochOpened(uint64 indexed epoch, uint64 closesAt, uint256 pool, bytes32 validationCommitment, address trainer)",
-  `event EpochCommitted(uint64 indexed epoch, ${COMMIT} params, uint32[] exclusion, uint256 seed, uint256 fold, uint32 registrants)`,
+  `event EpochCommitted(uint64 indexed epoch, ${COMMIT} params, bytes exclusion, uint256 seed, uint256 fold, uint32 registrants)`,
   "event ExclusionContested(uint64 indexed epoch, uint32 order, uint256 commitment)",
   "event ExampleBatchVerified(uint64 indexed epoch, uint32 batchIndex, uint256 chainOut)",
   "event RegistrationBatchVerified(uint64 indexed epoch, uint32 batchIndex, uint256 foldOut)",
@@ -246,7 +246,7 @@ export async function readChainEpoch(rpcUrl: string, settlement: string, epoch: 
           commitExamples: p.commitExamples, commitPayouts: p.commitPayouts, commitExclusion: p.commitExclusion, total: p.total, exampleBatches: Number(p.exampleBatches),
           registrationBatches: Number(p.registrationBatches), payoutBatches: Number(p.payoutBatches), modelHash: (p.modelHash as string).toLowerCase(),
         },
-        exclusion: (e.args.exclusion as bigint[]).map(Number), seed: e.args.seed as bigint, fold: e.args.fold as bigint, registrants: Number(e.args.registrants), contested: false,
+        exclusion: exclusionOrders(e.args.exclusion as string), seed: e.args.seed as bigint, fold: e.args.fold as bigint, registrants: Number(e.args.registrants), contested: false,
       });
     }
     const live = commits.at(-1);

@@ -4,7 +4,7 @@
  * by keccak over everything the commit fixes, so no table, count, sum or exclusion can be chosen
  * knowing it (docs/soundness-ii.md).
  */
-import { AbiCoder, concat, keccak256, toBeHex, zeroPadValue } from "ethers";
+import { AbiCoder, hexlify, keccak256 } from "ethers";
 import { FIELD_MODULUS } from "../config/index.ts";
 
 /** What commitEpoch fixes (PayoutSettlement.Commit), plus what it reads from the registry. */
@@ -24,9 +24,25 @@ export interface EpochCommit {
   readonly modelHash: string;
 }
 
-/** keccak256(abi.encodePacked(uint32[] exclusion)): each order padded to 32 bytes, as Solidity packs arrays. */
-export function exclusionHash(exclusion: readonly number[]): string {
-  return keccak256(concat(exclusion.map((j) => zeroPadValue(toBeHex(j), 32))));
+/**
+ * X as commitEpoch takes it: a bitmap over the m registrations, ceil(m / 8) bytes, registration j
+ * at bit j % 8 (from the least significant) of byte j / 8; 0x-prefixed hex.
+ */
+export function exclusionBitmap(exclusion: readonly number[], registrants: number): string {
+  if (!Number.isSafeInteger(registrants) || registrants < 0) throw new RangeError(`registrants must be a non-negative integer, got ${registrants}`);
+  const bytes = new Uint8Array(Math.ceil(registrants / 8));
+  for (const [i, j] of exclusion.entries()) {
+    if (!Number.isSafeInteger(j) || j < 0 || j >= registrants || (i > 0 && j <= exclusion[i - 1]!)) {
+      throw new RangeError(`exclusion orders must be strictly increasing integers below ${registrants}, got ${j} at ${i}`);
+    }
+    bytes[j >> 3]! |= 1 << (j & 7);
+  }
+  return hexlify(bytes);
+}
+
+/** keccak256 of the exclusion bitmap: what commitEpoch stores and the seed covers. */
+export function exclusionHash(exclusion: readonly number[], registrants: number): string {
+  return keccak256(exclusionBitmap(exclusion, registrants));
 }
 
 /**
@@ -53,7 +69,7 @@ export function epochSeed(input: {
       [commit.commitExamples, commit.commitPayouts, commit.commitExclusion, commit.total, commit.exampleBatches, commit.registrationBatches, commit.payoutBatches, commit.modelHash],
       fold,
       registrants,
-      exclusionHash(exclusion),
+      exclusionHash(exclusion, registrants),
       pool,
     ],
   );

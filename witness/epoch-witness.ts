@@ -12,7 +12,7 @@
  *   4. split: reward_j = floor(R * T_j / S) (policy.ts), row j paying registration j's sender.
  */
 import type { ProtocolConfig } from "../config/index.ts";
-import { epochSeed, type EpochCommit } from "./challenge.ts";
+import { epochSeed, exclusionBitmap, type EpochCommit } from "./challenge.ts";
 import { buildExampleBatches, exampleChains, type ExampleBatch, type ExampleRow } from "./example-batches.ts";
 import { buildPayoutBatches, type PayoutBatch } from "./payout-batches.ts";
 import { splitPool, type PayoutTable } from "./policy.ts";
@@ -166,6 +166,8 @@ export interface EpochWitnessOptions extends EpochPolicyOptions {
 export interface EpochBatches {
   readonly commit: EpochCommit;
   readonly exclusionOrders: readonly number[];
+  /** The exclusion set as commitEpoch takes it: a bitmap over the registrations. */
+  readonly exclusionBitmap: string;
   readonly seed: bigint;
   readonly exampleBatches: readonly ExampleBatch[];
   readonly registrationBatches: readonly RegistrationBatch[];
@@ -210,6 +212,7 @@ export function buildEpochBatches(
   return {
     commit,
     exclusionOrders,
+    exclusionBitmap: exclusionBitmap(exclusionOrders, tables.registrants.length),
     seed,
     exampleBatches: buildExampleBatches(tables.claimTable, domain, seed, exampleBatchSize, config, chains),
     registrationBatches: buildRegistrationBatches(tables.registrants, registrationDomain, seed, registrationBatchSize, config),

@@ -1,6 +1,6 @@
 export { chainAbsorb } from "./commitment.ts";
 export { epochDomain } from "./domain.ts";
-export { epochSeed, exclusionHash, type EpochCommit } from "./challenge.ts";
+export { epochSeed, exclusionBitmap, exclusionHash, type EpochCommit } from "./challenge.ts";
 export { validationCommitment, validationSalt } from "./validation-commitment.ts";
 export { powMod } from "./power.ts";
 export { splitPool, type ContributorTotal, type PayoutRow, type PayoutTable } from "./policy.ts";

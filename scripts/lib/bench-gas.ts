@@ -125,7 +125,7 @@ export async function measureGas(
       domain: epochDomain(chain.chainId, d.addresses.settlement, epoch), fold: await registry.registrationFold(epoch), modelHash: keccak256(toUtf8Bytes("bench model")),
       exampleBatchSize, registrationBatchSize, payoutBatchSize,
     });
-    const commitGas = (await commitEpoch(settlement, epoch, w.commit, w.exclusionOrders)).gasUsed;
+    const commitGas = (await commitEpoch(settlement, epoch, w.commit, w.exclusionBitmap)).gasUsed;
     const file = (kind: string, i: number) => `${proofDir}/gas-${kind}-${exampleBatchSize}-${registrationBatchSize}-${payoutBatchSize}-${i}.json`;
     const jobs = (kind: string, batches: readonly { index: number; input: ProofJob["input"]; publicSignals: readonly bigint[] }[]): ProofJob[] =>
       batches.map((b) => ({ name: `${kind}-${b.index}`, input: b.input, expectedPublicSignals: b.publicSignals, outPath: file(kind, b.index) }));

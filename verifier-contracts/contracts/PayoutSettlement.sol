@@ -81,7 +81,7 @@ contract PayoutSettlement is Ownable, EIP712 {
         uint256 seed;
         uint256 commitExamples;
         uint256 commitPayouts;
-        bytes32 exclusionHash; //  keccak256(abi.encodePacked(uint32[] X))
+        bytes32 exclusionHash; //  keccak256 of X as a bitmap over the m registrations
         // slot 6..8: chains and the identities
         uint256 exampleChain;
         uint256 payoutChain;
@@ -209,7 +209,7 @@ contract PayoutSettlement is Ownable, EIP712 {
     uint256 public totalClaimable;
 
     event EpochOpened(uint64 indexed epoch, uint64 closesAt, uint256 pool, bytes32 validationCommitment, address trainer);
-    event EpochCommitted(uint64 indexed epoch, Commit params, uint32[] exclusion, uint256 seed, uint256 fold, uint32 registrants);
+    event EpochCommitted(uint64 indexed epoch, Commit params, bytes exclusion, uint256 seed, uint256 fold, uint32 registrants);
     event ModelLineage(
         uint64 indexed epoch, bytes32 indexed modelHash, bytes32 validationCommitment, bytes32 previousModelHash
     );
@@ -241,6 +241,7 @@ contract PayoutSettlement is Ownable, EIP712 {
     error BatchCountOutOfRange(uint256 batchCount);
     error PayoutRowsOutOfRange(uint256 rows, uint256 registrants);
     error InvalidExclusionSet(uint256 position);
+    error NotExcluded(uint64 epoch, uint32 order);
     error EpochNotCommitted(uint64 epoch);
     error ContestWindowClosed(uint64 epoch);
     error ContestWindowOpen(uint64 epoch, uint256 endsAt);
@@ -379,8 +380,11 @@ contract PayoutSettlement is Ownable, EIP712 {
     }
 
     /// @notice Fixes the epoch's tables, S, batch counts, model and exclusion set, then draws the
-    /// seed. `exclusion`: registration orders, strictly increasing, each < m.
-    function commitEpoch(uint64 epoch, Commit calldata params, uint32[] calldata exclusion) external {
+    /// seed. `exclusion`: X as a bitmap over the m registrations, ceil(m / 8) bytes, bit j (byte
+    /// j / 8, bit j % 8 from the least significant) set when registration j is excluded. A bitmap,
+    /// not a list of orders: a list cost ~3.3k gas per excluded registrant, so ~5,000 Sybils that
+    /// register and never deliver made the commit exceed a transaction's gas (found by review).
+    function commitEpoch(uint64 epoch, Commit calldata params, bytes calldata exclusion) external {
         Epoch storage e = _epochs[epoch];
         if (e.status != Status.Registration) revert NotCommittable(epoch);
         _checkTrainer(e);
@@ -399,10 +403,10 @@ contract PayoutSettlement is Ownable, EIP712 {
         if (params.commitExamples >= P) revert NonReducedFieldElement(params.commitExamples);
         if (params.commitPayouts >= P) revert NonReducedFieldElement(params.commitPayouts);
         if (params.commitExclusion >= P) revert NonReducedFieldElement(params.commitExclusion);
-        for (uint256 i = 0; i < exclusion.length; i++) {
-            if (exclusion[i] >= m || (i > 0 && exclusion[i] <= exclusion[i - 1])) revert InvalidExclusionSet(i);
-        }
-        bytes32 exclusionHash = keccak256(abi.encodePacked(exclusion));
+        if (exclusion.length != (uint256(m) + 7) / 8) revert InvalidExclusionSet(exclusion.length);
+        // No bit past registration m - 1: one encoding per set.
+        if (m % 8 != 0 && uint8(exclusion[exclusion.length - 1]) >> (m % 8) != 0) revert InvalidExclusionSet(m);
+        bytes32 exclusionHash = keccak256(exclusion);
         uint256 fold = registry.registrationFold(epoch);
         uint256 seed = uint256(
             keccak256(
@@ -434,21 +438,21 @@ contract PayoutSettlement is Ownable, EIP712 {
     }
 
     /// @notice Voids the commit of `epoch` if the epoch's trainer signed a Delivery receipt
-    /// for a registrant it excluded: `exclusion` is the committed set, `position` the excluded
-    /// registrant's place in it. The trainer may commit again before the commit deadline.
+    /// for registration `order`, which it excluded: `exclusion` is the committed bitmap. The
+    /// trainer may commit again before the commit deadline.
     function contestExclusion(
         uint64 epoch,
-        uint32[] calldata exclusion,
-        uint256 position,
+        bytes calldata exclusion,
+        uint32 order,
         uint256 commitment,
         bytes calldata signature
     ) external {
         Epoch storage e = _epochs[epoch];
         if (e.status != Status.Committed) revert EpochNotCommitted(epoch);
         if (block.timestamp >= uint256(e.committedAt) + contestWindow) revert ContestWindowClosed(epoch);
-        bytes32 given = keccak256(abi.encodePacked(exclusion));
+        bytes32 given = keccak256(exclusion);
         if (given != e.exclusionHash) revert ExclusionSetMismatch(e.exclusionHash, given);
-        uint32 order = exclusion[position];
+        if (order >= e.registrants || uint8(exclusion[order / 8]) >> (order % 8) & 1 == 0) revert NotExcluded(epoch, order);
         address signer = ECDSA.recover(deliveryDigest(epoch, order, commitment), signature);
         if (signer != e.trainer) revert NotTheTrainersReceipt(signer);
         // Nothing was verified yet (batches wait for the contest window): only the commit goes.
@@ -749,24 +753,26 @@ contract PayoutSettlement is Ownable, EIP712 {
         if (batchIndex > next) revert BatchOutOfOrder(next, batchIndex);
     }
 
-    /// sum over j in X of r^(j + 2^INDEX_BITS * 2), r = seed.
-    function _exclusionSum(uint256 r, uint32[] calldata exclusion) private pure returns (uint256 sum) {
-        if (exclusion.length == 0) return 0;
-        uint256 shift = r;
+    /// sum over the set bits j of the bitmap of r^(j + 2^(INDEX_BITS + 1)), r = seed: one running
+    /// power, an empty byte skipped with one multiplication by r^8.
+    function _exclusionSum(uint256 r, bytes calldata exclusion) private pure returns (uint256 sum) {
+        uint256 power = r; // r^(2^(INDEX_BITS + 1)) r^j, for j = 0 first
         for (uint256 k = 0; k < INDEX_BITS + 1; k++) {
-            shift = mulmod(shift, shift, P); // r^(2^(INDEX_BITS + 1))
+            power = mulmod(power, power, P);
         }
+        uint256 r8 = mulmod(r, r, P);
+        r8 = mulmod(r8, r8, P);
+        r8 = mulmod(r8, r8, P);
         for (uint256 i = 0; i < exclusion.length; i++) {
-            sum = addmod(sum, mulmod(shift, _pow(r, exclusion[i]), P), P);
-        }
-    }
-
-    function _pow(uint256 base, uint256 exponent) private pure returns (uint256 result) {
-        result = 1;
-        while (exponent != 0) {
-            if (exponent & 1 == 1) result = mulmod(result, base, P);
-            base = mulmod(base, base, P);
-            exponent >>= 1;
+            uint8 bits = uint8(exclusion[i]);
+            if (bits == 0) {
+                power = mulmod(power, r8, P);
+                continue;
+            }
+            for (uint256 b = 0; b < 8; b++) {
+                if (bits >> b & 1 == 1) sum = addmod(sum, power, P);
+                power = mulmod(power, r, P);
+            }
         }
     }
 

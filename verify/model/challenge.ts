@@ -59,10 +59,30 @@ const uint32 = (name: string, v: number): bigint => {
   return BigInt(v);
 };
 
-/** keccak256(abi.encodePacked(uint32[] exclusion)) as 0x + 64 hex digits (each order padded to 32 bytes, as Solidity packs arrays). */
-export function exclusionHash(exclusion: readonly number[]): string {
-  const packed = exclusion.map((j, i) => bigEndian(uint32(`exclusion[${i}]`, j), 32)).join("");
-  return `0x${keccakInteger(packed).toString(16).padStart(64, "0")}`;
+/** X as commitEpoch takes it: ceil(m / 8) bytes, registration j at bit j % 8 (least significant first) of byte j / 8; hex, no 0x. */
+function exclusionBytes(exclusion: readonly number[], registrants: number): string {
+  const bytes = new Array<number>(Math.ceil(uint32("registrants", registrants) === 0n ? 0 : registrants / 8)).fill(0);
+  exclusion.forEach((j, i) => {
+    if (!Number.isSafeInteger(j) || j < 0 || j >= registrants || (i > 0 && j <= exclusion[i - 1]!)) throw new RangeError(`exclusion[${i}] = ${j}: orders must be strictly increasing and below ${registrants}`);
+    bytes[j >> 3]! |= 1 << (j & 7);
+  });
+  return bytes.map((b) => bigEndian(BigInt(b), 1)).join("");
+}
+
+/** keccak256 of the exclusion bitmap as 0x + 64 hex digits: what commitEpoch stores and the seed covers. */
+export function exclusionHash(exclusion: readonly number[], registrants: number): string {
+  return `0x${keccakInteger(exclusionBytes(exclusion, registrants)).toString(16).padStart(64, "0")}`;
+}
+
+/** The excluded orders of a bitmap (0x hex) as EpochCommitted carries it, ascending. */
+export function exclusionOrders(bitmap: string): number[] {
+  const hex = bitmap.startsWith("0x") ? bitmap.slice(2) : bitmap;
+  const orders: number[] = [];
+  for (let i = 0; i < hex.length / 2; i++) {
+    const byte = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+    for (let b = 0; b < 8; b++) if ((byte >> b) & 1) orders.push(8 * i + b);
+  }
+  return orders;
 }
 
 /** The seed commitEpoch draws (see the header); `registrants` is m, `fold` the registry's F. */
@@ -84,7 +104,7 @@ export function epochSeed(input: {
     commit.commitExamples, commit.commitPayouts, commit.commitExclusion, commit.total,
     uint32("exampleBatches", commit.exampleBatches), uint32("registrationBatches", commit.registrationBatches), uint32("payoutBatches", commit.payoutBatches),
     BigInt(commit.modelHash),
-    fold, uint32("registrants", registrants), BigInt(exclusionHash(exclusion)), pool,
+    fold, uint32("registrants", registrants), BigInt(exclusionHash(exclusion, registrants)), pool,
   ]);
 }
 

@@ -13,7 +13,7 @@ export { MAX_POSEIDON_INPUTS, poseidonHash } from "./poseidon.ts";
 export { foldChain } from "./chain.ts";
 export { keccakToField, packedWordsHash } from "./keccak.ts";
 export {
-  challengesOf, epochDomain, epochSeed, exclusionHash, exclusionSum, rangeShift, registrationDomain, type Challenges, type EpochCommit,
+  challengesOf, epochDomain, epochSeed, exclusionHash, exclusionOrders, exclusionSum, rangeShift, registrationDomain, type Challenges, type EpochCommit,
 } from "./challenge.ts";
 export {
   claimDigest, claimTranscript, EMPTY_CARRY, payoutDigest, payoutTranscript, registrationDigest, registrationTranscript,

@@ -172,7 +172,7 @@ export function epochWitness(registered: RegisteredEpoch, inputs: EpochInputs, p
 /** Sends commitEpoch for `w` and checks the seed the contract drew is the witness's. */
 export async function commitWitnessedEpoch(registered: RegisteredEpoch, epoch: bigint, w: EpochWitness): Promise<void> {
   const { settlement } = registered.deployment;
-  await commitEpoch(settlement, epoch, w.commit, w.exclusionOrders);
+  await commitEpoch(settlement, epoch, w.commit, w.exclusionBitmap);
   const seed = (await settlement.epochState(epoch)).seed;
   if (seed !== w.seed) throw new SettlementMismatchError(`seed: the contract drew ${seed}, witness/ computes ${w.seed}`);
 }
