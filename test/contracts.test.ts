@@ -14,11 +14,11 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ContractFactory, getAddress, keccak256, toUtf8Bytes, type InterfaceAbi } from "ethers";
-import { network } from "hardhat";
+import type { network } from "hardhat";
 import * as snarkjs from "snarkjs";
 import type { Groth16Proof } from "snarkjs";
 import { config, FIELD_MODULUS } from "../config/index.ts";
-import { exampleCircuitName, payoutCircuitName, registrationCircuitName, setupCircuit, type CircuitKeys } from "../circuits/index.ts";
+import { type CircuitKeys } from "../circuits/index.ts";
 import {
   applyPolicy, buildEpochBatches, epochDomain, splitPool, validationCommitment,
   type Delivery, type EpochBatches, type EpochTables, type ExampleBatch, type PayoutBatch, type Registration, type RegistrationBatch,
@@ -28,6 +28,8 @@ import {
   loadContractArtifact, openEpoch, payoutBatchArgs, readRegistrations, registerExamples, registrationBatchArgs, releaseBatch, revealValidation,
   signDeliveryReceipt, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch, waitForRegistrationClose, type SettlementDeployment,
 } from "../verifier-contracts/index.ts";
+
+import { settlementFixture, type SettlementFixture } from "./helpers/settlement-fixture.ts";
 
 const E = config.exampleBatch.testSize;
 const K = config.registrationBatch.testSize;
@@ -141,25 +143,13 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
   };
   const listOf = (tag: string, k: number, extra: string[] = []) => [0, 1, 2].map((i) => h(`${tag}-${k}-${i}`)).concat(extra.map((e) => h(`${tag}-${e}`)));
 
+  let fixture: SettlementFixture;
   before(async () => {
-    keys = {
-      example: await setupCircuit(exampleCircuitName(E)),
-      registration: await setupCircuit(registrationCircuitName(K)),
-      payout: await setupCircuit(payoutCircuitName(B)),
-    };
-    conn = await network.create();
-    signers = await conn.ethers.getSigners();
-    d = await deploySettlement(signers[0]!, {
-      exampleVerifier: keys.example.verifierArtifact, exampleBatchSize: E,
-      registrationVerifier: keys.registration.verifierArtifact, registrationBatchSize: K,
-      payoutVerifier: keys.payout.verifierArtifact, payoutBatchSize: B,
-    });
-    await (await d.token.mint(signers[0]!.address, 1_000_000n * OPEN)).wait();
+    fixture = await settlementFixture(1_000_000n * OPEN);
+    ({ conn, d, signers, keys } = fixture);
   });
-
   after(async () => {
-    await conn?.close();
-    await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
+    await fixture?.close();
   });
 
   let r1: Registered;

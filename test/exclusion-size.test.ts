@@ -10,11 +10,12 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { keccak256, toUtf8Bytes, ZeroHash } from "ethers";
-import { network } from "hardhat";
+import type { network } from "hardhat";
 import { config, FIELD_MODULUS as P } from "../config/index.ts";
-import { exampleCircuitName, payoutCircuitName, registrationCircuitName, setupCircuit } from "../circuits/index.ts";
 import { exclusionBitmap, validationCommitment } from "../witness/index.ts";
-import { deploySettlement, earliestDeadline, openEpoch, waitForRegistrationClose, type SettlementDeployment } from "../verifier-contracts/index.ts";
+import { earliestDeadline, openEpoch, waitForRegistrationClose, type SettlementDeployment } from "../verifier-contracts/index.ts";
+
+import { settlementFixture, type SettlementFixture } from "./helpers/settlement-fixture.ts";
 
 const E = config.exampleBatch.testSize;
 const K = config.registrationBatch.testSize;
@@ -26,24 +27,13 @@ describe("the exclusion set at commitEpoch stays within one transaction at maxRe
   let conn: Awaited<ReturnType<typeof network.create>>;
   let d: SettlementDeployment;
   let signers: Awaited<ReturnType<typeof conn.ethers.getSigners>>;
+  let fixture: SettlementFixture;
   before(async () => {
-    const keys = {
-      example: await setupCircuit(exampleCircuitName(E)),
-      registration: await setupCircuit(registrationCircuitName(K)),
-      payout: await setupCircuit(payoutCircuitName(B)),
-    };
-    conn = await network.create();
-    signers = await conn.ethers.getSigners();
-    d = await deploySettlement(signers[0]!, {
-      exampleVerifier: keys.example.verifierArtifact, exampleBatchSize: E,
-      registrationVerifier: keys.registration.verifierArtifact, registrationBatchSize: K,
-      payoutVerifier: keys.payout.verifierArtifact, payoutBatchSize: B,
-    });
-    await (await d.token.mint(signers[0]!.address, 10n * POOL)).wait();
+    fixture = await settlementFixture(10n * POOL);
+    ({ conn, d, signers } = fixture);
   });
   after(async () => {
-    await conn?.close();
-    await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
+    await fixture?.close();
   });
 
   it("commitEpoch's gas grows per excluded registrant past the transaction gas cap at maxRegistrants", async () => {

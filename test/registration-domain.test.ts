@@ -14,18 +14,20 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { keccak256, toUtf8Bytes } from "ethers";
-import { network } from "hardhat";
+import type { network } from "hardhat";
 import * as snarkjs from "snarkjs";
 import { config, FIELD_MODULUS as P } from "../config/index.ts";
-import { exampleCircuitName, payoutCircuitName, registrationCircuitName, setupCircuit, type CircuitKeys } from "../circuits/index.ts";
+import { type CircuitKeys } from "../circuits/index.ts";
 import {
   applyPolicy, buildEpochBatches, epochDomain, hornerDigest, powMod, registrationDigestChallenge, splitPool, validationCommitment,
   type Delivery, type RegistrationBatch,
 } from "../witness/index.ts";
 import {
-  advanceDevelopmentClock, commitEpoch, decodeRevert, deploySettlement, earliestDeadline, finalizeEpoch, openEpoch, readRegistrations, registerExamples,
+  advanceDevelopmentClock, commitEpoch, decodeRevert, earliestDeadline, finalizeEpoch, openEpoch, readRegistrations, registerExamples,
   revealValidation, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch, waitForRegistrationClose, type SettlementDeployment,
 } from "../verifier-contracts/index.ts";
+
+import { settlementFixture, type SettlementFixture } from "./helpers/settlement-fixture.ts";
 
 const E = config.exampleBatch.testSize;
 const K = config.registrationBatch.testSize;
@@ -43,24 +45,13 @@ describe("a registration batch of excluded rows only: the domain is bound, the f
   let signers: Awaited<ReturnType<typeof conn.ethers.getSigners>>;
   let keys: { example: CircuitKeys; registration: CircuitKeys; payout: CircuitKeys };
 
+  let fixture: SettlementFixture;
   before(async () => {
-    keys = {
-      example: await setupCircuit(exampleCircuitName(E)),
-      registration: await setupCircuit(registrationCircuitName(K)),
-      payout: await setupCircuit(payoutCircuitName(B)),
-    };
-    conn = await network.create();
-    signers = await conn.ethers.getSigners();
-    d = await deploySettlement(signers[0]!, {
-      exampleVerifier: keys.example.verifierArtifact, exampleBatchSize: E,
-      registrationVerifier: keys.registration.verifierArtifact, registrationBatchSize: K,
-      payoutVerifier: keys.payout.verifierArtifact, payoutBatchSize: B,
-    });
-    await (await d.token.mint(signers[0]!.address, 10n * POOL)).wait();
+    fixture = await settlementFixture(10n * POOL);
+    ({ conn, d, signers, keys } = fixture);
   });
   after(async () => {
-    await conn?.close();
-    await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
+    await fixture?.close();
   });
 
   it("the trainer's excluded sock puppet cannot take the pool with a domain solved after rho", async () => {
