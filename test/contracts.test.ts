@@ -24,13 +24,14 @@ import {
   type Delivery, type EpochBatches, type EpochTables, type ExampleBatch, type PayoutBatch, type Registration, type RegistrationBatch,
 } from "../witness/index.ts";
 import {
-  advanceDevelopmentClock, commitEpoch, decodeRevert, deploySettlement, earliestDeadline, EpochStatus, exampleBatchArgs, finalizeEpoch,
+  advanceDevelopmentClock, commitEpoch, deploySettlement, earliestDeadline, EpochStatus, exampleBatchArgs, finalizeEpoch,
   loadContractArtifact, openEpoch, payoutBatchArgs, readRegistrations, registerExamples, registrationBatchArgs, releaseBatch, revealValidation,
   signDeliveryReceipt, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch, waitForRegistrationClose, type SettlementDeployment,
 } from "../verifier-contracts/index.ts";
 
 import { settlementFixture, type SettlementFixture } from "./helpers/settlement-fixture.ts";
 
+import { expectRevertWith } from "./helpers/expect-revert.ts";
 const E = config.exampleBatch.testSize;
 const K = config.registrationBatch.testSize;
 const B = config.payoutBatch.testSize;
@@ -66,18 +67,8 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
   let d: SettlementDeployment;
   let signers: Awaited<ReturnType<typeof conn.ethers.getSigners>>;
 
-  async function expectRevert(call: Promise<unknown>, name: string, args?: unknown[]): Promise<void> {
-    let error: unknown;
-    try {
-      await call;
-    } catch (e) {
-      error = e;
-    }
-    assert.ok(error !== undefined, `expected a revert with ${name}, but the call succeeded`);
-    const decoded = decodeRevert(error, d.settlement.interface) ?? decodeRevert(error, d.registry.interface) ?? decodeRevert(error, d.token.interface);
-    assert.equal(decoded?.name, name, `expected ${name}, got ${decoded?.name ?? (error as Error).message}`);
-    if (args) assert.deepEqual([...decoded!.args], args);
-  }
+  // The settlement's, the registry's and the token's errors (interfaces read once deployed).
+  const expectRevert = expectRevertWith(() => [d.settlement.interface, d.registry.interface, d.token.interface]);
   const now = async () => BigInt((await conn.ethers.provider.getBlock("latest"))!.timestamp);
   const address = (k: number) => BigInt(signers[k]!.address);
 

@@ -24,11 +24,12 @@ import {
   type Delivery, type EpochBatches, type EpochTables, type ExampleBatch, type PayoutBatch, type RegistrationBatch,
 } from "../witness/index.ts";
 import {
-  advanceDevelopmentClock, commitEpoch, decodeRevert, deploySettlement, earliestDeadline, finalizeEpoch, loadContractArtifact, openEpoch, readRegistrations,
+  advanceDevelopmentClock, commitEpoch, deploySettlement, earliestDeadline, finalizeEpoch, loadContractArtifact, openEpoch, readRegistrations,
   registerExamples, releaseBatch, revealValidation, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch, waitForRegistrationClose,
   type ContributorRegistryContract, type OpenTokenContract, type PayoutSettlementContract,
 } from "../verifier-contracts/index.ts";
 
+import { expectRevertWith } from "./helpers/expect-revert.ts";
 const E = config.exampleBatch.testSize;
 const K = config.registrationBatch.testSize;
 const B = config.payoutBatch.testSize;
@@ -64,18 +65,7 @@ describe("PayoutSettlement pays the rest of a batch when the token refuses one p
   /** Batch `batch`'s rows of the payout table: row j pays registration j. */
   const rowsOf = (batch: PayoutBatch) => tables.payoutTable.rows.slice(batch.index * B, (batch.index + 1) * B);
 
-  async function expectRevert(call: Promise<unknown>, name: string, args?: unknown[]): Promise<void> {
-    let error: unknown;
-    try {
-      await call;
-    } catch (e) {
-      error = e;
-    }
-    assert.ok(error !== undefined, `expected a revert with ${name}, but the call succeeded`);
-    const decoded = decodeRevert(error, settlement.interface) ?? decodeRevert(error, token.interface);
-    assert.equal(decoded?.name, name, `expected ${name}, got ${decoded?.name ?? (error as Error).message}`);
-    if (args) assert.deepEqual([...decoded!.args], args);
-  }
+  const expectRevert = expectRevertWith(() => [settlement.interface, token.interface]);
   function eventsOf(receipt: ContractTransactionReceipt, name: string): unknown[][] {
     return receipt.logs.map((l) => settlement.interface.parseLog(l)).filter((l) => l?.name === name).map((l) => [...l!.args]);
   }

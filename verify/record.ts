@@ -29,7 +29,7 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { EpochVerifyError } from "./epoch-errors.ts";
-import type { ClaimBatchValues, EpochCommit, PayoutBatchValues, RegistrationBatchValues, RegistrationCarry } from "./model/index.ts";
+import type { ClaimBatchValues, EpochCommit, PayoutBatchValues, PolicyDuplicate, RegistrationBatchValues, RegistrationCarry } from "./model/index.ts";
 import { checkStatementKeys } from "./statement-keys.ts";
 
 /** The three circuits, in the order checks run over them. */
@@ -68,11 +68,8 @@ export interface RecordedRegistration {
   readonly fold?: bigint;
 }
 
-export interface RecordedDuplicate {
-  readonly hash: bigint;
-  readonly creditedOrder: number;
-  readonly alsoClaimedBy: readonly number[];
-}
+/** A duplicates.json row: the shape the skeptic's policy model produces, compared field by field. */
+export type RecordedDuplicate = PolicyDuplicate;
 
 export interface RecordedCircuit {
   readonly name: string;
