@@ -5,7 +5,7 @@
  * the float. Bad values are ScoreRangeErrors: SCORE_NAN, SCORE_INFINITE, SCORE_OUT_OF_RANGE
  * (outside [-2^(scoreBits-1), 2^(scoreBits-1)) in fixed point, the circuit's signed range).
  */
-import { toFixedPoint } from "../witness/fixed-point.ts";
+import { toFixedPoint } from "../config/fixed-point.ts";
 import { ScoreRangeError } from "./errors.ts";
 
 /** The fixed-point format of a score: decimals of the scale and signed bit width. */

@@ -9,7 +9,7 @@
  */
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { formatFixedPoint } from "../witness/fixed-point.ts";
+import { formatFixedPoint } from "../config/fixed-point.ts";
 import type { AttributionResult } from "./pipeline.ts";
 
 const hex128 = (v: bigint) => `0x${v.toString(16).padStart(32, "0")}`;

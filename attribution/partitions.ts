@@ -4,7 +4,7 @@
  * seen to follow quality. Deterministic for a seed: fresh examples are taken in a seeded order,
  * changed labels are seeded. A contributor's address is that of its development key
  *   key(label) = keccak256(utf8("attribution-prover/demo-contributor/" + label))
- * the same derivation as scripts/lib/demo-contributors.ts, so the demo can register each
+ * the same derivation as protocol/demo-contributors.ts, so the demo can register each
  * partition from its own address.
  */
 import { computeAddress, keccak256, toUtf8Bytes } from "ethers";

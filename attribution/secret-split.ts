@@ -5,7 +5,7 @@
  * every digit no contributor partition takes (the seed's held-out part and the pool's unused
  * rest), ranked by HMAC-SHA256(secret, candidate index): whoever lacks the secret cannot derive
  * it from the repository, and two secrets give different sets. The trainer commits to the set's
- * hash when registration opens and reveals it after scoring (scripts/lib/validation-reveal.ts);
+ * hash when registration opens and reveals it after scoring (protocol/trainer/validation-reveal.ts);
  * a skeptic rechecks the revealed file, never the secret.
  */
 import { createHmac } from "node:crypto";

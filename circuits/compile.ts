@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { promisify } from "node:util";
-import { withFileLock } from "./file-lock.ts";
+import { withFileLock } from "../files/file-lock.ts";
 import { PROJECT_ROOT } from "./paths.ts";
 
 const require = createRequire(import.meta.url);

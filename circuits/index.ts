@@ -1,5 +1,3 @@
 export { compileCircuit, circuitSourceKey, exampleCircuitName, payoutCircuitName, registrationCircuitName, type CompiledCircuit } from "./compile.ts";
 export { ensureDevPtau, ptauPowerFor, setupCircuit, verifierContractName, verifierRuntimeFor, type CircuitKeys, type SetupLog, type VerifierArtifact } from "./setup.ts";
-export { writeFileAtomic, toJson } from "./atomic-write.ts";
-export { withFileLock } from "./file-lock.ts";
 export { CACHE_DIR, PROJECT_ROOT } from "./paths.ts";

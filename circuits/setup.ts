@@ -15,8 +15,8 @@ import { dirname, join } from "node:path";
 import * as snarkjs from "snarkjs";
 import { mainThreadCurve } from "./curve.ts";
 import { compileCircuit, type CompiledCircuit } from "./compile.ts";
-import { toJson, writeFileAtomic } from "./atomic-write.ts";
-import { withFileLock } from "./file-lock.ts";
+import { toJson, writeFileAtomic } from "../files/atomic-write.ts";
+import { withFileLock } from "../files/file-lock.ts";
 import { CACHE_DIR } from "./paths.ts";
 
 const require = createRequire(import.meta.url);

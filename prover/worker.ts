@@ -22,7 +22,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import * as snarkjs from "snarkjs";
-import { toJson, writeFileAtomic } from "../circuits/index.ts";
+import { toJson, writeFileAtomic } from "../files/index.ts";
 import { backendFor } from "./backend.ts";
 import type { ProverErrorCode } from "./errors.ts";
 import { readProofFile, vkeyHashOf, type CircuitInput, type ProofFile } from "./proof-file.ts";

@@ -6,7 +6,7 @@
  * verification status and the settlement transactions.
  */
 import { join, resolve } from "node:path";
-import { writeFileAtomic } from "../circuits/index.ts";
+import { writeFileAtomic } from "../files/index.ts";
 import { chartData } from "./figures.ts";
 import { explorerLinks } from "./links.ts";
 import { renderPage } from "./page.ts";

@@ -46,7 +46,7 @@ export interface SettlementTransaction {
   readonly gasUsed: bigint;
 }
 
-/** One local proving run of proving.json (scripts/lib/epoch/prove.ts): means per proof made. */
+/** One local proving run of proving.json (protocol/trainer/prove.ts): means per proof made. */
 export interface ProvingRun {
   readonly date: string;
   readonly backend: string;

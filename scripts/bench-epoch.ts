@@ -23,7 +23,8 @@ import { availableParallelism } from "node:os";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { exampleCircuitName, payoutCircuitName, PROJECT_ROOT, registrationCircuitName, toJson, writeFileAtomic } from "../circuits/index.ts";
+import { exampleCircuitName, payoutCircuitName, PROJECT_ROOT, registrationCircuitName } from "../circuits/index.ts";
+import { toJson, writeFileAtomic } from "../files/index.ts";
 import { loadCircuitKeys, type KeySetKeys } from "../circuits/ceremony/index.ts";
 import { config } from "../config/index.ts";
 import {
@@ -33,7 +34,7 @@ import { buildEpochWitness, epochDomain } from "../witness/index.ts";
 import { peakRssMiB, startQueueWorkerProcess } from "./lib/bench-queue.ts";
 import { registerOffline } from "./lib/offline-registrations.ts";
 import { formatTable } from "./lib/format-table.ts";
-import { startProgress } from "./lib/progress.ts";
+import { startProgress } from "../protocol/progress.ts";
 
 const { values } = parseArgs({
   options: {

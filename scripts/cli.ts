@@ -4,13 +4,13 @@
  * functions the tests call (scripts/cli/<command>.ts):
  *
  *   setup    circuit keys, powers of tau, phase-2 ceremony          circuits/, circuits/ceremony
- *   score    train + score MNIST -> examples.csv, model, summary    scripts/lib/epoch/score.ts
- *   witness  examples file -> registrations -> epoch directory      scripts/lib/epoch/witness.ts
- *   prove    epoch directory / jobs file -> proofs (pool or queue)  scripts/lib/epoch/prove.ts, prover/
- *   settle   epoch directory -> verified, finalized, released       scripts/lib/epoch/settle.ts
+ *   score    train + score MNIST -> examples.csv, model, summary    protocol/trainer/score.ts
+ *   witness  examples file -> registrations -> epoch directory      protocol/trainer/witness.ts
+ *   prove    epoch directory / jobs file -> proofs (pool or queue)  protocol/trainer/prove.ts, prover/
+ *   settle   epoch directory -> verified, finalized, released       protocol/settle.ts
  *   verify   the skeptic's re-verification                          verify/
  *   report   the epoch's HTML report                                report/
- *   demo     all of it on one chain                                 scripts/lib/run-epoch.ts
+ *   demo     all of it on one chain                                 protocol/run-epoch.ts
  *
  * Results on stdout (--json: one JSON object), logs and progress on stderr. Exit codes:
  * scripts/cli/exit-codes.ts (printed by --help). Secrets only from the environment.

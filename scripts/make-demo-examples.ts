@@ -1,6 +1,6 @@
 /**
  * Writes data/demo-examples.csv: the demo's example-level scores until attribution/ produces real
- * ones. 40 contributors (scripts/lib/demo-contributors.ts): clean data (mostly positive influence),
+ * ones. 40 contributors (protocol/demo-contributors.ts): clean data (mostly positive influence),
  * noisy data (mixed), harmful data (mostly negative, clipped to 0), and copiers that register
  * other contributors' examples (duplicates; the earliest registrant gets them). Deterministic:
  * rerunning writes the same file. Usage: node scripts/make-demo-examples.ts
@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { PROJECT_ROOT } from "../circuits/index.ts";
 import { formatFixedPoint } from "../witness/index.ts";
-import { demoContributors } from "./lib/demo-contributors.ts";
+import { demoContributors } from "../protocol/demo-contributors.ts";
 
 let state = 0x5eedn;
 const next = () => {

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { config } from "../config/index.ts";
-import { demoContributors } from "../scripts/lib/demo-contributors.ts";
+import { demoContributors } from "../protocol/demo-contributors.ts";
 import { clearQueue } from "../prover/index.ts";
 import { runCli } from "./helpers/cli.ts";
 

@@ -9,10 +9,10 @@ import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import { PROJECT_ROOT } from "../circuits/index.ts";
 import { config } from "../config/index.ts";
-import { runEpoch } from "../scripts/lib/run-epoch.ts";
+import { runEpoch } from "../protocol/run-epoch.ts";
 import { applyPolicy, readExamplesFile, validationCommitment } from "../witness/index.ts";
-import { demoContributors } from "../scripts/lib/demo-contributors.ts";
-import { scoresByHash } from "../scripts/lib/epoch/witness.ts";
+import { demoContributors } from "../protocol/demo-contributors.ts";
+import { scoresByHash } from "../protocol/trainer/witness.ts";
 import { listsByFirstAppearance, registerOffline } from "../scripts/lib/offline-registrations.ts";
 import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
 

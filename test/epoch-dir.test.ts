@@ -7,8 +7,8 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { claimEpochDir, epochPaths, writeRecordFile } from "../scripts/lib/epoch-record.ts";
-import { EpochDirInUseError } from "../scripts/lib/epoch/errors.ts";
+import { claimEpochDir, epochPaths, writeRecordFile } from "../protocol/epoch-dir.ts";
+import { EpochDirInUseError } from "../protocol/errors.ts";
 import { exitCodeOf } from "../scripts/cli/exit-codes.ts";
 
 const work = mkdtempSync(join(tmpdir(), "epoch-dir-"));

@@ -10,8 +10,8 @@ import { chromium, type Browser } from "playwright-core";
 import { PROJECT_ROOT } from "../circuits/index.ts";
 import { config } from "../config/index.ts";
 import { ReportInputError, writeEpochReport } from "../report/index.ts";
-import { runEpoch } from "../scripts/lib/run-epoch.ts";
-import { demoContributors } from "../scripts/lib/demo-contributors.ts";
+import { runEpoch } from "../protocol/run-epoch.ts";
+import { demoContributors } from "../protocol/demo-contributors.ts";
 
 const E = config.exampleBatch.testSize;
 const B = config.payoutBatch.testSize;

@@ -18,7 +18,7 @@ import {
   ScoresFileError,
   toFixedPoint,
 } from "../witness/index.ts";
-import { demoContributors } from "../scripts/lib/demo-contributors.ts";
+import { demoContributors } from "../protocol/demo-contributors.ts";
 import { listsByFirstAppearance, registerOffline } from "../scripts/lib/offline-registrations.ts";
 
 const DEMO = fileURLToPath(new URL("../data/demo-examples.csv", import.meta.url));

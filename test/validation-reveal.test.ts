@@ -15,10 +15,10 @@ import { keccak256, toUtf8Bytes, Wallet } from "ethers";
 import { buildPartitions, decodeDataset, exampleHash, secretValidationSplit, splitMnist, subset, type Dataset } from "../attribution/index.ts";
 import { config } from "../config/index.ts";
 import { derive } from "../attribution/prng.ts";
-import { listDefences } from "../scripts/lib/defences.ts";
+import { listDefences } from "../protocol/trainer/defences.ts";
 import { shiftedNoisyCopy } from "../scripts/lib/attacks.ts";
-import { sealValidationSet } from "../scripts/lib/validation-reveal.ts";
-import { loadValidationSecret } from "../scripts/lib/validation-secret.ts";
+import { sealValidationSet } from "../protocol/trainer/validation-reveal.ts";
+import { loadValidationSecret } from "../protocol/trainer/validation-secret.ts";
 import { checkValidation, EpochVerifyError, type EpochRecord } from "../verify/index.ts";
 import { validationCommitment } from "../witness/index.ts";
 

@@ -16,8 +16,8 @@ import { JsonRpcProvider, keccak256, toUtf8Bytes } from "ethers";
 import { attributionSection, decodeTrainingData, encodeTrainingData, runAttribution, scoreFormatOf, writeAttribution } from "../attribution/index.ts";
 import type { AttributionConfig } from "../config/attribution.ts";
 import { config } from "../config/index.ts";
-import { runEpoch } from "../scripts/lib/run-epoch.ts";
-import { demoContributors } from "../scripts/lib/demo-contributors.ts";
+import { runEpoch } from "../protocol/run-epoch.ts";
+import { demoContributors } from "../protocol/demo-contributors.ts";
 import {
   compareWithChain, EpochVerifyError, readChainEpoch, readEpochRecord, verifyEpoch, verifyGroth16, type ChainSource, type EpochVerifyErrorCode, type FailureLocation,
 } from "../verify/index.ts";

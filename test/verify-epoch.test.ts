@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { config } from "../config/index.ts";
-import { runEpoch } from "../scripts/lib/run-epoch.ts";
-import { demoContributors } from "../scripts/lib/demo-contributors.ts";
+import { runEpoch } from "../protocol/run-epoch.ts";
+import { demoContributors } from "../protocol/demo-contributors.ts";
 import {
   BASE_FIELD_ORDER, contributorView, EpochVerifyError, readEpochRecord, SCALAR_FIELD_ORDER, verifyEpoch, type EpochVerifyErrorCode, type FailureLocation,
 } from "../verify/index.ts";

@@ -31,11 +31,11 @@ import { after, before, test } from "node:test";
 import { keccak256, toUtf8Bytes } from "ethers";
 import * as snarkjs from "snarkjs";
 import { config, FIELD_MODULUS as P } from "../config/index.ts";
-import { epochPaths, writeRecordFile } from "../scripts/lib/epoch-record.ts";
-import { readStageRecord, type StageRecord } from "../scripts/lib/epoch/record-read.ts";
-import { readJobsFile } from "../scripts/lib/jobs-file.ts";
-import { runEpoch } from "../scripts/lib/run-epoch.ts";
-import { demoContributors } from "../scripts/lib/demo-contributors.ts";
+import { epochPaths, writeRecordFile } from "../protocol/epoch-dir.ts";
+import { readStageRecord, type StageRecord } from "../protocol/record-read.ts";
+import { readJobsFile } from "../protocol/jobs-file.ts";
+import { runEpoch } from "../protocol/run-epoch.ts";
+import { demoContributors } from "../protocol/demo-contributors.ts";
 import { EpochVerifyError, verifyEpoch, vkeyHash, type EpochVerifyErrorCode, type FailureLocation } from "../verify/index.ts";
 import {
   applyPolicy, buildEpochBatches, buildExampleBatches, buildPayoutBatches, buildRegistrationBatches, splitPool,

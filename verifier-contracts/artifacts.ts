@@ -12,7 +12,7 @@ import { mkdirSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { withFileLock } from "../circuits/index.ts";
+import { withFileLock } from "../files/index.ts";
 
 const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 

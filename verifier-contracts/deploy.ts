@@ -3,7 +3,7 @@
  * RegistrationBatch(K) and PayoutBatch(B) and PayoutSettlement (which then owns the registry: it
  * opens registration when it escrows a pool), with any
  * ethers Signer: a hardhat-ethers signer of an in-process chain (`(await network.create()).ethers`)
- * or a Wallet on a JsonRpcProvider (scripts/lib/chain.ts makes either). Deployments are sent one
+ * or a Wallet on a JsonRpcProvider (protocol/chain.ts makes either). Deployments are sent one
  * after the other and each is awaited, so a plain Wallet needs no nonce manager.
  */
 import { type BaseContract, ContractFactory, type ContractTransactionReceipt, type InterfaceAbi, type Signer, type TransactionReceipt } from "ethers";

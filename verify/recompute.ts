@@ -1,7 +1,7 @@
 /**
  * Scores recomputed from the data and the model (verify --data FILE --model FILE), on CPU, and
  * compared with the example table exactly on the fixed-point values. What the epoch record must
- * hold (the demo writes it; scripts/lib/epoch/score.ts, attribution/'s attributionRecord):
+ * hold (the demo writes it; protocol/trainer/score.ts, attribution/'s attributionRecord):
  *   - epoch.json `attribution.settings`: the attribution config the scores were made with
  *     (method and its parameters, seeds, model shape, training, defences), and
  *     `attribution.scoreFormat` (fixed-point decimals and score width);

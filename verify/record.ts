@@ -1,6 +1,6 @@
 /**
  * The record types, and the record source "directory": reads an epoch directory
- * (scripts/lib/epoch-record.ts writes it; docs/soundness-ii.md is its statement) into typed values,
+ * (protocol/epoch-dir.ts writes it; docs/soundness-ii.md is its statement) into typed values,
  * strictly: a missing file, bad JSON or a field of the wrong form is an EpochVerifyError
  * RECORD_MALFORMED naming the file, row and field; so are verification keys of another statement
  * than [chainOut, digest, seed, rho] (statement-keys.ts). Nothing here is trusted yet;

@@ -1,7 +1,7 @@
 /**
  * Check "validation": the epoch's held-out validation set, revealed after scoring, is the one
  * registration committed to, and no paid example copies it (issue 11, G6). From the epoch
- * directory (epoch.json `validation`, written by scripts/lib/validation-reveal.ts, and its file):
+ * directory (epoch.json `validation`, written by protocol/trainer/validation-reveal.ts, and its file):
  *   1. keccak256(abi.encode(validationSetHash, salt)) is the recorded commitment;
  *   2. the file's sha256 is validationSetHash and it holds the recorded number of examples;
  *   3. no row of examples.json that is an exact copy of a validation example (same example hash)

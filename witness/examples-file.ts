@@ -14,7 +14,7 @@
  * ScoresFileErrors (the first problem found).
  */
 import type { ProtocolConfig } from "../config/index.ts";
-import { formatFixedPoint, toFixedPoint } from "./fixed-point.ts";
+import { formatFixedPoint, toFixedPoint } from "../config/fixed-point.ts";
 import { parseAddress, readUtf8, ScoresFileError, splitFields } from "./scores-file.ts";
 
 /** One line of an examples file. */

@@ -38,7 +38,7 @@ export {
   type Exclusion,
   type Registration,
 } from "./epoch-witness.ts";
-export { formatFixedPoint, toFixedPoint, MAX_EXPONENT, type ExtraDigits, type FixedPointOptions } from "./fixed-point.ts";
+export { formatFixedPoint, toFixedPoint, MAX_EXPONENT, type ExtraDigits, type FixedPointOptions } from "../config/fixed-point.ts";
 export { ScoresFileError, type ScoresErrorCode, type ScoresField } from "./scores-file.ts";
 export { parseExamples, readExamplesFile, type ExampleClaim } from "./examples-file.ts";
 export {

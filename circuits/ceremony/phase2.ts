@@ -18,7 +18,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import * as snarkjs from "snarkjs";
-import { toJson, writeFileAtomic } from "../atomic-write.ts";
+import { toJson, writeFileAtomic } from "../../files/atomic-write.ts";
 import { compileCircuit, type CompiledCircuit } from "../compile.ts";
 import { PROJECT_ROOT } from "../paths.ts";
 import { ptauPowerFor, type SetupLog } from "../setup.ts";

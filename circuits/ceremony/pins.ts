@@ -11,7 +11,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { toJson, writeFileAtomic } from "../atomic-write.ts";
+import { toJson, writeFileAtomic } from "../../files/atomic-write.ts";
 import { PROJECT_ROOT } from "../paths.ts";
 import { TrustedSetupError } from "./errors.ts";
 

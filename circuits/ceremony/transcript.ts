@@ -19,7 +19,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import * as snarkjs from "snarkjs";
-import { toJson, writeFileAtomic } from "../atomic-write.ts";
+import { toJson, writeFileAtomic } from "../../files/atomic-write.ts";
 import { compileCircuit } from "../compile.ts";
 import { PROJECT_ROOT } from "../paths.ts";
 import { verifierArtifactFor, verifierContractName, vkeyHashOfText, zkeyVkeyHash, writeKeyArtifacts, type VerifierArtifact } from "../setup.ts";

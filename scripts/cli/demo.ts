@@ -18,7 +18,7 @@ export function registerDemo(program: Command): void {
     const flags = runFlagsOf(cmd);
     const p = await runParameters(flags);
     const [{ writeEpochReport }, { scoreTrainingData }, { runEpoch }, { writeDemoAttacks }, { printSettledEpoch }] = await Promise.all([
-      import("../../report/index.ts"), import("../lib/epoch/score.ts"), import("../lib/run-epoch.ts"), import("../lib/demo-attacks.ts"), import("./epoch-table.ts"),
+      import("../../report/index.ts"), import("../../protocol/trainer/score.ts"), import("../../protocol/run-epoch.ts"), import("../lib/demo-attacks.ts"), import("./epoch-table.ts"),
     ]);
     const scored = p.examplesFile === undefined ? await scoreTrainingData({ method: p.method, log }) : undefined;
     const result = await runEpoch({

@@ -4,7 +4,7 @@
  */
 import { formatUnits } from "ethers";
 import { config } from "../../config/index.ts";
-import type { SettledEpoch } from "../lib/epoch/settle.ts";
+import type { SettledEpoch } from "../../protocol/settle.ts";
 import { formatFixedPoint } from "../../witness/index.ts";
 import { shown } from "./common.ts";
 

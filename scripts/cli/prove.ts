@@ -53,7 +53,7 @@ function jobsFilesOf(dir: string | undefined, opts: Opts): string[] | undefined 
 async function proveLocally(dir: string | undefined, opts: Opts, cmd: Command): Promise<void> {
   const jobsFile = jobsFilesOf(dir, opts);
   const [{ createProverPool }, { readJobsFile }, { epochJobsFiles, proveEpochDir, proveJobsFiles, removeTempProofFiles }] = await Promise.all([
-    import("../../prover/index.ts"), import("../lib/jobs-file.ts"), import("../lib/epoch/prove.ts"),
+    import("../../prover/index.ts"), import("../../protocol/jobs-file.ts"), import("../../protocol/trainer/prove.ts"),
   ]);
   const files = jobsFile ?? epochJobsFiles(dir!);
   const jobs: ProofJob[] = files.flatMap((f) => readJobsFile(f).jobs); // checks every file before the pool starts
@@ -102,7 +102,7 @@ export function registerProve(program: Command): void {
       const files = jobsFilesOf(dir, opts);
       const url = queueUrl(opts);
       const [{ enqueueProofJobs, waitForQueue }, { readJobsFile }, { startProgress }, { epochJobsFiles }] = await Promise.all([
-        import("../../prover/index.ts"), import("../lib/jobs-file.ts"), import("../lib/progress.ts"), import("../lib/epoch/prove.ts"),
+        import("../../prover/index.ts"), import("../../protocol/jobs-file.ts"), import("../../protocol/progress.ts"), import("../../protocol/trainer/prove.ts"),
       ]);
       const sets = (files ?? epochJobsFiles(dir!)).map((f) => readJobsFile(f)); // every file checked before anything is queued
       let added = 0;

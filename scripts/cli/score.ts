@@ -1,4 +1,4 @@
-/** `score`: the attribution stage alone (scripts/lib/epoch/score.ts). */
+/** `score`: the attribution stage alone (protocol/trainer/score.ts). */
 import type { Command } from "commander";
 import { config } from "../../config/index.ts";
 import { addRunOptions, log, printResult, runFlagsOf, shown, withExamples } from "./common.ts";
@@ -14,7 +14,7 @@ export function registerScore(program: Command): void {
   ]).action(async (_: unknown, cmd: Command) => {
     const flags = runFlagsOf(cmd);
     const p = await runParameters(flags);
-    const [{ formatFixedPoint }, { scoreTrainingData }] = await Promise.all([import("../../witness/index.ts"), import("../lib/epoch/score.ts")]);
+    const [{ formatFixedPoint }, { scoreTrainingData }] = await Promise.all([import("../../witness/index.ts"), import("../../protocol/trainer/score.ts")]);
     const { result, paths, scores: { modelHash } } = await scoreTrainingData({ method: p.method, log, ...(p.outDir === undefined ? {} : { outDir: p.outDir }) });
     const decimals = config.fixedPoint.decimals;
     const value = {

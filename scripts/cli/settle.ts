@@ -1,4 +1,4 @@
-/** `settle`: open, verify, finalize and release a proven epoch on chain (scripts/lib/epoch/settle.ts). */
+/** `settle`: open, verify, finalize and release a proven epoch on chain (protocol/settle.ts). */
 import type { Command } from "commander";
 import { addRunOptions, log, printResult, runFlagsOf, withExamples } from "./common.ts";
 import { runParameters } from "./run-config.ts";
@@ -13,7 +13,7 @@ export function registerSettle(program: Command): void {
   ]).action(async (dir: string, _: unknown, cmd: Command) => {
     const flags = runFlagsOf(cmd);
     const p = await runParameters(flags);
-    const [{ connectChain }, { settleEpoch }, { printSettledEpoch }] = await Promise.all([import("../lib/chain.ts"), import("../lib/epoch/settle.ts"), import("./epoch-table.ts")]);
+    const [{ connectChain }, { settleEpoch }, { printSettledEpoch }] = await Promise.all([import("../../protocol/chain.ts"), import("../../protocol/settle.ts"), import("./epoch-table.ts")]);
     const chain = await connectChain(p.rpcUrl);
     try {
       const result = await settleEpoch(chain, dir, { log });

@@ -1,4 +1,4 @@
-/** `witness`: register the contributors and write the epoch directory (scripts/lib/epoch/witness.ts). */
+/** `witness`: register the contributors and write the epoch directory (protocol/trainer/witness.ts). */
 import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
@@ -21,12 +21,12 @@ export function registerWitness(program: Command): void {
       const fromScore = (cmd.opts() as { fromScore?: string }).fromScore;
       const p = await runParameters(flags);
       if ((p.examplesFile === undefined) === (fromScore === undefined)) throw new UsageError("witness needs --examples FILE (or \"examples\" in --config FILE) or --from-score DIR, one of them");
-      const scored = fromScore === undefined ? undefined : (await import("../lib/epoch/score.ts")).readScoreOutput(fromScore);
+      const scored = fromScore === undefined ? undefined : (await import("../../protocol/trainer/score.ts")).readScoreOutput(fromScore);
       const options = {
         ...(scored === undefined ? { examplesFile: p.examplesFile! } : { examplesFile: scored.examplesFile, modelHash: scored.modelHash, attribution: scored.attribution }), pool: p.pool, epoch: p.epoch, exampleBatchSize: p.exampleBatchSize, registrationBatchSize: p.registrationBatchSize, payoutBatchSize: p.payoutBatchSize,
         keySet: p.keySet, log, ...(p.outDir === undefined ? {} : { outDir: p.outDir }),
       };
-      const [{ connectChain }, { readEpochInputs, witnessEpoch }] = await Promise.all([import("../lib/chain.ts"), import("../lib/epoch/witness.ts")]);
+      const [{ connectChain }, { readEpochInputs, witnessEpoch }] = await Promise.all([import("../../protocol/chain.ts"), import("../../protocol/trainer/witness.ts")]);
       const inputs = await readEpochInputs(options);
       const chain = await connectChain(p.rpcUrl);
       try {

@@ -16,7 +16,7 @@ import {
   waitForRegistrationClose,
 } from "../../verifier-contracts/index.ts";
 import { buildEpochWitness, epochDomain, validationCommitment, type Delivery } from "../../witness/index.ts";
-import { connectChain } from "./chain.ts";
+import { connectChain } from "../../protocol/chain.ts";
 
 export interface GasResult {
   readonly exampleBatchSize: number;

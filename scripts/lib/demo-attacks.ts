@@ -2,7 +2,7 @@
  * The demo's attack suite: a fast version of npm run eval:attacks (attack-suite.ts, the same
  * scenarios and the benchmark's population, 10 honest contributors of 60 digits, with a cheaper
  * model: influence functions on a 64-unit MLP trained 5 epochs, 200 validation digits), run by npm
- * run demo and written into the epoch record as attacks.json (epoch-record.ts).
+ * run demo and written into the epoch record as attacks.json (epoch-dir.ts).
  *
  * Why this population: with 4 honest contributors of 40 digits, G5 missed its target (77.5 % of the
  * planted mislabelled digits paid zero; 82.5-85 % with 10 epochs or 128 hidden units): a model
@@ -10,7 +10,7 @@
  * (honest label-zeroed 1.36 %) in about 20 s on 2 busy cores.
  */
 import type { ProtocolConfig } from "../../config/index.ts";
-import { epochPaths, writeRecordFile } from "./epoch-record.ts";
+import { epochPaths, writeRecordFile } from "../../protocol/epoch-dir.ts";
 import type { AttributionConfig } from "../../config/attribution.ts";
 import { exactCopies, nearCopies, plantedMislabels, prepareSuite, rotatedCopies, stealing, sybilSplit, validationCopies, type AttackRow } from "./attack-suite.ts";
 

@@ -1,5 +1,5 @@
 /**
- * A small epoch directory in the record format of Soundness II (scripts/lib/epoch-record.ts), built
+ * A small epoch directory in the record format of Soundness II (protocol/epoch-dir.ts), built
  * without a chain or a prover, for the skeptic's tests: the tables come from the prover's policy
  * (witness/ applyPolicy: deliveries checked against C_j, claims by (hash, j), the earliest
  * registrant credited, one payout row per registration), then an optional edit of the tables (a

@@ -12,26 +12,26 @@
  * (EpochChainError).
  */
 import { Contract, getAddress, type InterfaceAbi, type Signer } from "ethers";
-import type { SetupLog } from "../../../circuits/index.ts";
-import type { KeySetName } from "../../../circuits/ceremony/index.ts";
-import { config as defaultConfig, type ProtocolConfig } from "../../../config/index.ts";
-import { readProofFile } from "../../../prover/index.ts";
+import type { SetupLog } from "../circuits/index.ts";
+import type { KeySetName } from "../circuits/ceremony/index.ts";
+import { config as defaultConfig, type ProtocolConfig } from "../config/index.ts";
+import { readProofFile } from "../prover/index.ts";
 import {
   advanceDevelopmentClock, finalizeEpoch, loadContractArtifact, releaseBatch, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch,
   type ContractName, type OpenTokenContract, type PayoutSettlementContract,
-} from "../../../verifier-contracts/index.ts";
-import { applyPolicy, buildEpochBatches, readExamplesFile, type EpochBatches, type EpochTables } from "../../../witness/index.ts";
-import type { ChainConnection } from "../chain.ts";
-import { demoContributors } from "../demo-contributors.ts";
-import { epochPaths, writeRecordFile } from "../epoch-record.ts";
-import { startProgress } from "../progress.ts";
+} from "../verifier-contracts/index.ts";
+import { applyPolicy, buildEpochBatches, readExamplesFile, type EpochBatches, type EpochTables } from "../witness/index.ts";
+import type { ChainConnection } from "./chain.ts";
+import { demoContributors } from "./demo-contributors.ts";
+import { epochPaths, writeRecordFile } from "./epoch-dir.ts";
+import { startProgress } from "./progress.ts";
 import { EpochChainError, SettlementMismatchError } from "./errors.ts";
 import { readStageRecord, type StageRecord } from "./record-read.ts";
 import { contributorKeysFor, deployAndRegister } from "./register.ts";
-import { commitWitnessedEpoch, epochWitness, loadEpochKeys } from "./witness.ts";
-import type { Dataset } from "../../../attribution/index.ts";
-import { heldOutValidationSet, revealEpochValidation, sealValidationSet } from "../validation-reveal.ts";
-import { loadValidationSecret } from "../validation-secret.ts";
+import { commitWitnessedEpoch, epochWitness, loadEpochKeys } from "./trainer/witness.ts";
+import type { Dataset } from "../attribution/index.ts";
+import { heldOutValidationSet, revealEpochValidation, sealValidationSet } from "./trainer/validation-reveal.ts";
+import { loadValidationSecret } from "./trainer/validation-secret.ts";
 
 export interface SettleEpochOptions {
   /** Contributor keys, only for replaying registration on a new in-process chain. Default: the demo's. */

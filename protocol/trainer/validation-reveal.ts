@@ -15,7 +15,7 @@
 import { join } from "node:path";
 import { keccak256, type ContractTransactionReceipt, type Signer } from "ethers";
 import { datasetHash, encodeDataset, secretValidationSplit, type Dataset } from "../../attribution/index.ts";
-import { writeFileAtomic } from "../../circuits/index.ts";
+import { writeFileAtomic } from "../../files/index.ts";
 import type { ProtocolConfig } from "../../config/index.ts";
 import { revealValidation, type PayoutSettlementContract, type ValidationReveal } from "../../verifier-contracts/index.ts";
 import { validationCommitment } from "../../witness/index.ts";

@@ -8,12 +8,13 @@
  */
 import { readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { attributionSection, encodeTrainingData, runAttribution, scoreFormatOf, writeAttribution } from "../../../attribution/index.ts";
-import { PROJECT_ROOT, toJson, writeFileAtomic } from "../../../circuits/index.ts";
-import type { AttributionMethod } from "../../../config/attribution.ts";
-import { config as defaultConfig, type ProtocolConfig } from "../../../config/index.ts";
+import { attributionSection, encodeTrainingData, runAttribution, scoreFormatOf, writeAttribution } from "../../attribution/index.ts";
+import { PROJECT_ROOT } from "../../circuits/index.ts";
+import { toJson, writeFileAtomic } from "../../files/index.ts";
+import type { AttributionMethod } from "../../config/attribution.ts";
+import { config as defaultConfig, type ProtocolConfig } from "../../config/index.ts";
 import { startStagedProgress } from "../progress.ts";
-import { loadValidationSecret } from "../validation-secret.ts";
+import { loadValidationSecret } from "./validation-secret.ts";
 
 export const DEFAULT_SCORES_DIR = join(PROJECT_ROOT, "build", "attribution");
 /** In the score stage's output folder: the examples file, the model and the attribution section, for the witness stage. */

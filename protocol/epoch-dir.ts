@@ -39,12 +39,12 @@
  *                       (number: payout ratio for G1/G2/G4, payout difference in base units for
  *                       G3, fraction paid zero for G5, fraction flagged for G6, thief's payout for
  *                       stealing), display (the figure in words), target, pass (boolean), note }
- *   proving.json        how the proofs were made, one entry per local proving run (epoch/prove.ts):
+ *   proving.json        how the proofs were made, one entry per local proving run (trainer/prove.ts):
  *                       { runs: [{ date, backend, workers, proved, skipped, ms, circuits: [{ circuit,
  *                       proved, witnessMs, proveMs, verifyMs }] }] } (means per proof made);
  *                       informational, not checked by verify
  *   jobs/example.json, jobs/registration.json, jobs/payout.json  the prover's jobs files
- *                       (scripts/lib/jobs-file.ts): what the prove stage, a local pool or the
+ *                       (protocol/jobs-file.ts): what the prove stage, a local pool or the
  *                       queue's workers, proves
  *
  * epoch.json also states which defences ran (defences.ts): `defences`, an array of { name
@@ -53,8 +53,8 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { toJson, writeFileAtomic } from "../../circuits/index.ts";
-import { EpochDirInUseError } from "./epoch/errors.ts";
+import { toJson, writeFileAtomic } from "../files/index.ts";
+import { EpochDirInUseError } from "./errors.ts";
 
 export interface EpochPaths {
   readonly dir: string;

@@ -1,12 +1,12 @@
 /**
- * The settle stage's reading of the epoch directory the witness stage wrote (epoch-record.ts):
+ * The settle stage's reading of the epoch directory the witness stage wrote (epoch-dir.ts):
  * what it needs to rebuild every batch and send it. The prover side reads its own record here;
  * the skeptic has its own parser (verify/record.ts) and trusts none of this code.
  */
 import { readFileSync } from "node:fs";
 import type { CircuitSummary } from "./settle.ts";
-import type { Delivery, EpochCommit, ExampleRow, PayoutRow, Registration } from "../../../witness/index.ts";
-import { epochPaths } from "../epoch-record.ts";
+import type { Delivery, EpochCommit, ExampleRow, PayoutRow, Registration } from "../witness/index.ts";
+import { epochPaths } from "./epoch-dir.ts";
 import { RecordReadError } from "./errors.ts";
 
 export interface StageRecord {

@@ -16,7 +16,7 @@ export interface Defence {
   readonly what: string;
 }
 
-/** The parts of the attribution summary (scripts/lib/epoch/score.ts, attribution.json) that say what ran. */
+/** The parts of the attribution summary (protocol/trainer/score.ts, attribution.json) that say what ran. */
 interface AttributionSummary {
   readonly defences?: unknown;
   readonly flagged?: unknown;

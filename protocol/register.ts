@@ -14,16 +14,16 @@
  * new in-process chain (settle.ts).
  */
 import { AbiCoder, keccak256, NonceManager, parseEther, Wallet } from "ethers";
-import type { KeySetKeys } from "../../../circuits/ceremony/index.ts";
-import { FIELD_MODULUS } from "../../../config/index.ts";
+import type { KeySetKeys } from "../circuits/ceremony/index.ts";
+import { FIELD_MODULUS } from "../config/index.ts";
 import {
   deploySettlement, earliestDeadline, openEpoch, readRegistrations, registerExamples, SECONDS_PER_REGISTRANT, waitForRegistrationClose,
   type SettlementDeployment,
-} from "../../../verifier-contracts/index.ts";
-import { epochDomain, type Delivery, type ExampleClaim, type Registration } from "../../../witness/index.ts";
-import type { ChainConnection } from "../chain.ts";
-import { demoContributors } from "../demo-contributors.ts";
-import { startProgress } from "../progress.ts";
+} from "../verifier-contracts/index.ts";
+import { epochDomain, type Delivery, type ExampleClaim, type Registration } from "../witness/index.ts";
+import type { ChainConnection } from "./chain.ts";
+import { demoContributors } from "./demo-contributors.ts";
+import { startProgress } from "./progress.ts";
 import { ContributorKeyError, SettlementMismatchError } from "./errors.ts";
 
 /** The three circuits' keys, as the stages load them. */

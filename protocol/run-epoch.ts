@@ -3,18 +3,18 @@
  * reward policy (dedup by earliest registrant, clip, sum, floor split) -> both tables, their
  * commitments and r -> parallel Groth16 proofs of every ExampleBatch and PayoutBatch -> escrow,
  * verification, finalization and release on chain -> balances checked against the reference model.
- * The stages are epoch/witness.ts, epoch/prove.ts and epoch/settle.ts, which hand over through the
+ * The stages are trainer/witness.ts, trainer/prove.ts and settle.ts, which hand over through the
  * epoch directory (the command line runs each alone); this file only sequences them on one chain.
  */
-import { config as defaultConfig } from "../../config/index.ts";
-import { createProverPool } from "../../prover/index.ts";
+import { config as defaultConfig } from "../config/index.ts";
+import { createProverPool } from "../prover/index.ts";
 import { connectChain } from "./chain.ts";
-import { proveEpochDir } from "./epoch/prove.ts";
-import { settleEpoch, type SettledEpoch } from "./epoch/settle.ts";
-import { readEpochInputs, witnessEpoch, type WitnessEpochOptions } from "./epoch/witness.ts";
+import { proveEpochDir } from "./trainer/prove.ts";
+import { settleEpoch, type SettledEpoch } from "./settle.ts";
+import { readEpochInputs, witnessEpoch, type WitnessEpochOptions } from "./trainer/witness.ts";
 
-export { ContributorKeyError, EpochChainError, SettlementMismatchError } from "./epoch/errors.ts";
-export type { CircuitSummary, ContributorResult, Transaction } from "./epoch/settle.ts";
+export { ContributorKeyError, EpochChainError, SettlementMismatchError } from "./errors.ts";
+export type { CircuitSummary, ContributorResult, Transaction } from "./settle.ts";
 
 export interface RunEpochOptions extends WitnessEpochOptions {
   /** JSON-RPC URL; undefined runs an in-process Hardhat chain. */

@@ -5,8 +5,8 @@
  */
 import { basename, dirname, join } from "node:path";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { proveBatches, type ProofJob, type ProofJobResult, type ProverPool } from "../../../prover/index.ts";
-import { epochPaths, writeRecordFile } from "../epoch-record.ts";
+import { proveBatches, type ProofJob, type ProofJobResult, type ProverPool } from "../../prover/index.ts";
+import { epochPaths, writeRecordFile } from "../epoch-dir.ts";
 import { readJobsFile } from "../jobs-file.ts";
 import { startProgress } from "../progress.ts";
 

@@ -7,8 +7,8 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
-import { toJson, writeFileAtomic } from "../../circuits/index.ts";
-import type { ProofJob, ProvingKeys } from "../../prover/index.ts";
+import { toJson, writeFileAtomic } from "../files/index.ts";
+import type { ProofJob, ProvingKeys } from "../prover/index.ts";
 
 export interface JobsFile {
   readonly keys: ProvingKeys;

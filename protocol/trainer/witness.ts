@@ -9,24 +9,24 @@
  */
 import { resolve, join } from "node:path";
 import { getAddress, keccak256, toUtf8Bytes } from "ethers";
-import { exampleCircuitName, payoutCircuitName, PROJECT_ROOT, registrationCircuitName, type SetupLog } from "../../../circuits/index.ts";
-import { loadCircuitKeys, type KeySetKeys, type KeySetName } from "../../../circuits/ceremony/index.ts";
-import { config as defaultConfig, type ProtocolConfig } from "../../../config/index.ts";
-import { commitEpoch } from "../../../verifier-contracts/index.ts";
+import { exampleCircuitName, payoutCircuitName, PROJECT_ROOT, registrationCircuitName, type SetupLog } from "../../circuits/index.ts";
+import { loadCircuitKeys, type KeySetKeys, type KeySetName } from "../../circuits/ceremony/index.ts";
+import { config as defaultConfig, type ProtocolConfig } from "../../config/index.ts";
+import { commitEpoch } from "../../verifier-contracts/index.ts";
 import {
   applyPolicy, buildEpochBatches, readExamplesFile, type EpochWitness, type ExampleBatch, type ExampleClaim, type PayoutBatch, type RegistrationBatch,
   type RegistrationCarry,
-} from "../../../witness/index.ts";
-import type { Dataset } from "../../../attribution/index.ts";
+} from "../../witness/index.ts";
+import type { Dataset } from "../../attribution/index.ts";
 import type { ChainConnection } from "../chain.ts";
-import { listDefences } from "../defences.ts";
+import { listDefences } from "./defences.ts";
 import { demoContributors } from "../demo-contributors.ts";
-import { claimEpochDir, epochPaths, initEpochDir, writeRecordFile, type EpochPaths } from "../epoch-record.ts";
+import { claimEpochDir, epochPaths, initEpochDir, writeRecordFile, type EpochPaths } from "../epoch-dir.ts";
 import { writeJobsFile } from "../jobs-file.ts";
-import { contributorKeysFor, deployAndRegister, type BatchSizes, type EpochKeys, type RegisteredEpoch } from "./register.ts";
-import { SettlementMismatchError } from "./errors.ts";
-import { heldOutValidationSet, sealValidationSet } from "../validation-reveal.ts";
-import { loadValidationSecret } from "../validation-secret.ts";
+import { contributorKeysFor, deployAndRegister, type BatchSizes, type EpochKeys, type RegisteredEpoch } from "../register.ts";
+import { SettlementMismatchError } from "../errors.ts";
+import { heldOutValidationSet, sealValidationSet } from "./validation-reveal.ts";
+import { loadValidationSecret } from "./validation-secret.ts";
 
 export interface WitnessEpochOptions {
   /** Example-level scores: example,contributor,score (witness/examples-file.ts). */

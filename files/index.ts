@@ -1,0 +1,2 @@
+export { toJson, writeFileAtomic } from "./atomic-write.ts";
+export { withFileLock } from "./file-lock.ts";
