@@ -3,6 +3,7 @@
  * JSON-RPC node (`hardhat node`, a testnet, mainnet). Private keys come from the environment only.
  */
 import { JsonRpcProvider, NonceManager, Wallet, type Provider, type Signer } from "ethers";
+import { partyKey, type Party } from "./parties.ts";
 
 /** Hardhat's first development account: public knowledge, only accepted on a development chain. */
 const HARDHAT_DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -10,13 +11,18 @@ const DEV_CHAIN_IDS = new Set([31337n, 1337n]);
 
 export interface ChainConnection {
   readonly provider: Provider;
-  /** The deployer and epoch owner. */
+  /** The party's signer (the deployer and epoch owner for the operator). */
   readonly signer: Signer;
   readonly chainId: bigint;
   /** "in-process hardhat" or the RPC URL. */
   readonly description: string;
   /** A new Hardhat chain in this process: it starts empty and ends with the process. */
   readonly inProcess: boolean;
+  /**
+   * Another party's signer: on the in-process chain its development account (the demo runs every
+   * party in one process); on a node only the connected party's own (one key per process).
+   */
+  signerOf(party: Party): Signer;
   close(): Promise<void>;
 }
 
@@ -28,16 +34,29 @@ export class ChainConfigError extends Error {
   }
 }
 
-/** Connects to `rpcUrl`, or starts an in-process Hardhat chain when it is undefined. */
-export async function connectChain(rpcUrl?: string): Promise<ChainConnection> {
+/** The development account of each party on the in-process chain (Hardhat's accounts 0 and 1). */
+const IN_PROCESS_ACCOUNT: Readonly<Record<Party, number>> = { operator: 0, trainer: 1, contributor: 2 };
+
+/**
+ * Connects to `rpcUrl` as `party` (default the operator), or starts an in-process Hardhat chain
+ * when it is undefined (there each party is one of its development accounts). On a node, the
+ * party's key comes from the environment (parties.ts); only the operator falls back to Hardhat's
+ * first development key, and only on a development chain.
+ */
+export async function connectChain(rpcUrl?: string, party: Party = "operator"): Promise<ChainConnection> {
   if (rpcUrl === undefined) {
     const { network } = await import("hardhat");
     const connection = await network.create();
-    const [signer] = await connection.ethers.getSigners();
-    if (!signer) throw new ChainConfigError("the in-process Hardhat network has no accounts");
+    const accounts = await connection.ethers.getSigners();
+    const signerOf = (p: Party): Signer => {
+      const account = accounts[IN_PROCESS_ACCOUNT[p]];
+      if (!account) throw new ChainConfigError(`the in-process Hardhat network has no account ${IN_PROCESS_ACCOUNT[p]} for the ${p}`);
+      return account;
+    };
     return {
       provider: connection.ethers.provider,
-      signer,
+      signer: signerOf(party),
+      signerOf,
       chainId: (await connection.ethers.provider.getNetwork()).chainId,
       description: "in-process hardhat",
       inProcess: true,
@@ -52,14 +71,21 @@ export async function connectChain(rpcUrl?: string): Promise<ChainConnection> {
     provider.destroy();
     throw new ChainConfigError(`cannot reach the JSON-RPC node at ${rpcUrl}: ${(error as Error).message}`);
   }
-  const key = process.env.OPEN_DEPLOYER_KEY ?? (DEV_CHAIN_IDS.has(chainId) ? HARDHAT_DEV_KEY : undefined);
-  if (key === undefined) {
+  let key: string | undefined;
+  try {
+    key = partyKey(party, process.env, party === "operator" && DEV_CHAIN_IDS.has(chainId)) ?? HARDHAT_DEV_KEY;
+  } catch (error) {
     provider.destroy();
-    throw new ChainConfigError(`chain ${chainId} is not a development chain: set OPEN_DEPLOYER_KEY to the deployer's private key`);
+    throw error;
   }
+  const signer = new NonceManager(new Wallet(key, provider));
   return {
     provider,
-    signer: new NonceManager(new Wallet(key, provider)),
+    signer,
+    signerOf: (p: Party) => {
+      if (p !== party) throw new ChainConfigError(`this process holds the ${party}'s key only, not the ${p}'s`);
+      return signer;
+    },
     chainId,
     description: rpcUrl,
     inProcess: false,

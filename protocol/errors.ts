@@ -51,3 +51,18 @@ export class RecordReadError extends Error {
     this.name = "RecordReadError";
   }
 }
+
+/**
+ * A party's command refused its input before sending anything: a missing or malformed key, a
+ * deployment file of another chain, a receipt of another epoch, a delivery that does not match
+ * its registration, a value out of the contract's range. `code` says which; the message names the
+ * file, field or variable.
+ */
+export class ProtocolInputError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+    this.name = "ProtocolInputError";
+  }
+}

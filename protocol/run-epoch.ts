@@ -1,50 +1,205 @@
 /**
- * One epoch end to end, as the demo runs it: example-level scores file -> registration on chain ->
- * reward policy (dedup by earliest registrant, clip, sum, floor split) -> both tables, their
- * commitments and r -> parallel Groth16 proofs of every ExampleBatch and PayoutBatch -> escrow,
- * verification, finalization and release on chain -> balances checked against the reference model.
- * The stages are trainer/witness.ts, trainer/prove.ts and settle.ts, which hand over through the
- * epoch directory (the command line runs each alone); this file only sequences them on one chain.
+ * One epoch end to end as the demo runs it: the parties' own calls, in order, on one chain (the
+ * in-process Hardhat chain by default, where each party is a development account):
+ *
+ *   operator     deploy (or an existing deployment), open the epoch (escrow R, trainer, deadline)
+ *   trainer      seal the held-out validation set (its commitment opens registration)
+ *   contributors register their examples from their own keys (the demo's development keys)
+ *   trainer      collect the deliveries (sign a receipt for each), witness (commit), prove
+ *   trainer      settle (verify every batch, reveal, finalize, release), resumable
+ *
+ * Nothing is replayed: a later call (settle, verify) reads the same chain.
  */
-import { config as defaultConfig } from "../config/index.ts";
+import { keccak256, parseEther, toUtf8Bytes, Wallet, type Signer } from "ethers";
+import { config as defaultConfig, type ProtocolConfig } from "../config/index.ts";
+import type { KeySetName } from "../circuits/ceremony/index.ts";
+import type { SetupLog } from "../circuits/index.ts";
+import type { Dataset } from "../attribution/index.ts";
 import { createProverPool } from "../prover/index.ts";
-import { connectChain } from "./chain.ts";
-import { proveEpochDir } from "./trainer/prove.ts";
+import { deploySettlement, SECONDS_PER_REGISTRANT, earliestDeadline } from "../verifier-contracts/index.ts";
+import { readExamplesFile, type ExampleClaim } from "../witness/index.ts";
+import { connectChain, type ChainConnection } from "./chain.ts";
+import { registerData } from "./contributor.ts";
+import { demoContributors } from "./demo-contributors.ts";
+import { connectDeployment, protocolDeployment, type BatchSizes, type ProtocolDeployment } from "./deployment.ts";
+import { ProtocolInputError } from "./errors.ts";
+import { openDeploymentEpoch } from "./operator.ts";
+import { startProgress } from "./progress.ts";
+import type { RegistrationReceipt } from "./receipt.ts";
 import { settleEpoch, type SettledEpoch } from "./settle.ts";
-import { readEpochInputs, witnessEpoch, type WitnessEpochOptions } from "./trainer/witness.ts";
+import { acceptDeliveries } from "./trainer/collect.ts";
+import { proveEpochDir } from "./trainer/prove.ts";
+import { heldOutValidationSet, sealValidationSet } from "./trainer/validation-reveal.ts";
+import { loadValidationSecret } from "./trainer/validation-secret.ts";
+import { loadEpochKeys, witnessEpoch } from "./trainer/witness.ts";
 
 export { ContributorKeyError, EpochChainError, SettlementMismatchError } from "./errors.ts";
 export type { CircuitSummary, ContributorResult, Transaction } from "./settle.ts";
 
-export interface RunEpochOptions extends WitnessEpochOptions {
+export interface RunEpochOptions {
+  /** Example-level scores: example,contributor,score (witness/examples-file.ts); its contributors register. */
+  readonly examplesFile: string;
+  /** R in token base units. */
+  readonly pool: bigint;
+  readonly epoch?: bigint;
+  /** The epoch whose model this one continues (0: none). */
+  readonly follows?: bigint;
+  /** Defaults: the demo sizes of config exampleBatch, registrationBatch and payoutBatch. */
+  readonly exampleBatchSize?: number;
+  readonly registrationBatchSize?: number;
+  readonly payoutBatchSize?: number;
+  /** Private keys of the contributors, who register from their own address. Default: the demo's. */
+  readonly contributorKeys?: readonly string[];
+  /** Addresses that register but never deliver: the trainer excludes them (a zero row each). */
+  readonly undelivered?: readonly string[];
+  /** bytes32: hash of the trained model (default keccak256("demo model")). */
+  readonly modelHash?: string;
+  /** The held-out set the scores were computed against (default: the one the trainer's secret chooses). */
+  readonly validationSet?: Dataset;
+  readonly validationSecret?: Uint8Array;
+  readonly keySet?: KeySetName;
+  readonly outDir?: string;
+  readonly attribution?: Readonly<Record<string, unknown>>;
   /** JSON-RPC URL; undefined runs an in-process Hardhat chain. */
   readonly rpcUrl?: string;
+  /** An open chain and a deployment on it to run this epoch on (epoch after epoch); default: a new chain and deployment. */
+  readonly on?: { readonly chain: ChainConnection; readonly deployment: ProtocolDeployment };
   /** Prover workers (0 = one per core). Default: config. */
   readonly workers?: number;
+  readonly progress?: boolean;
+  readonly log?: SetupLog;
+  readonly config?: ProtocolConfig;
 }
 
 export interface EpochResult extends SettledEpoch {
   readonly proveMs: number;
+  /** The deployment it ran on (for the next epoch: `on`). */
+  readonly deployment: ProtocolDeployment;
 }
 
+/** Every registrant's key, from `keys` (default: the demo's); checked before anything is sent. */
+export function contributorKeysFor(claims: readonly ExampleClaim[], examplesFile: string, keys?: readonly string[]): Map<string, string> {
+  const byAddress = new Map((keys ?? demoContributors().map((c) => c.key)).map((k) => [new Wallet(k).address.toLowerCase(), k]));
+  const missing = [...new Set(claims.map((c) => c.checksumAddress))].find((a) => !byAddress.has(a.toLowerCase()));
+  if (missing) throw new ProtocolInputError("CONTRIBUTOR_KEY_MISSING", `${missing} (${examplesFile}) has no key: it cannot register; give contributorKeys`);
+  return byAddress;
+}
+
+/** Every example's score by hash; one score per example. */
+export function scoresByHash(claims: readonly ExampleClaim[], examplesFile: string): Map<bigint, bigint> {
+  const scores = new Map<bigint, bigint>();
+  for (const c of claims) {
+    const earlier = scores.get(c.hash);
+    if (earlier !== undefined && earlier !== c.score) {
+      throw new ProtocolInputError("SCORE_CONFLICT", `${examplesFile}:${c.row}: example 0x${c.hash.toString(16).padStart(32, "0")} is scored ${c.score}, an earlier row scored it ${earlier}: an example has one score`);
+    }
+    scores.set(c.hash, c.score);
+  }
+  return scores;
+}
+
+/** Deploys the protocol for `sizes` from the operator's signer (the demo's deployment). */
+export async function deployDemo(chain: ChainConnection, sizes: BatchSizes, keySet: KeySetName, log?: SetupLog): Promise<ProtocolDeployment> {
+  const keys = await loadEpochKeys(sizes, keySet, log);
+  const pin = (k: typeof keys.example) => ({ circuit: k.name, vkey: k.vkey, vkeyHash: k.pinnedVkeyHash });
+  const deployed = await deploySettlement(chain.signer, {
+    exampleVerifier: keys.example.verifierArtifact, exampleBatchSize: sizes.example,
+    registrationVerifier: keys.registration.verifierArtifact, registrationBatchSize: sizes.registration,
+    payoutVerifier: keys.payout.verifierArtifact, payoutBatchSize: sizes.payout,
+    pins: { example: pin(keys.example), registration: pin(keys.registration), payout: pin(keys.payout) },
+  });
+  return protocolDeployment(deployed, keySet);
+}
+
+/** What prepareEpoch leaves for the prove and settle stages. */
+export interface PreparedEpoch {
+  readonly dir: string;
+  readonly deployment: ProtocolDeployment;
+  /** The trainer's signer: it commits, proves, reveals. */
+  readonly trainer: Signer;
+  readonly validationSet: Dataset;
+}
+
+/**
+ * The epoch up to its proofs on `chain`: deploy (unless `options.on`), seal, open, register each
+ * contributor from its own key, collect, witness (commit). Input is checked before anything is sent.
+ */
+export async function prepareEpoch(chain: ChainConnection, options: RunEpochOptions): Promise<PreparedEpoch> {
+  const config = options.config ?? defaultConfig;
+  const progress = options.progress ?? true;
+  const log = options.log ?? (() => {});
+  const epoch = options.epoch ?? 1n;
+  const claims = readExamplesFile(options.examplesFile, config);
+  const scores = scoresByHash(claims, options.examplesFile);
+  const contributorKeys = contributorKeysFor(claims, options.examplesFile, options.contributorKeys);
+  const sizes = options.on?.deployment.batchSizes ?? {
+    example: options.exampleBatchSize ?? config.exampleBatch.demoSize,
+    registration: options.registrationBatchSize ?? config.registrationBatch.demoSize,
+    payout: options.payoutBatchSize ?? config.payoutBatch.demoSize,
+  };
+  const keySet = options.on?.deployment.keySet ?? options.keySet ?? "dev";
+  await loadEpochKeys(sizes, keySet, options.log);
+  log(`chain: ${chain.description} (chain id ${chain.chainId})`);
+  // On a node the demo's one key plays operator and trainer; in process each is its own account.
+  const trainer = chain.inProcess ? chain.signerOf("trainer") : chain.signer;
+  const deployment = options.on?.deployment ?? (await deployDemo(chain, sizes, keySet, log));
+
+  // Trainer: seal the held-out set; operator: open the epoch with it.
+  const set = options.validationSet ?? heldOutValidationSet(config, options.validationSecret ?? loadValidationSecret({ create: true }).secret);
+  const sealed = await sealValidationSet(trainer, chain.chainId, epoch, set);
+  const registrants = [...new Set(claims.map((c) => c.checksumAddress))];
+  const closesAt = await earliestDeadline(deployment.registry, BigInt(registrants.length) * SECONDS_PER_REGISTRANT);
+  await openDeploymentEpoch(deployment, {
+    epoch, pool: options.pool, trainer: await trainer.getAddress(), validationCommitment: sealed.commitment, closesAt, mintPool: true, follows: options.follows ?? 0n,
+  });
+
+  // Contributors: each registers its examples from its own key.
+  const registering = progress ? startProgress("registering", registrants.length, "contributors") : undefined;
+  const receipts: RegistrationReceipt[] = [];
+  for (const [i, address] of registrants.entries()) {
+    await (await chain.signer.sendTransaction({ to: address, value: parseEther("0.01") })).wait();
+    const wallet = new Wallet(contributorKeys.get(address.toLowerCase())!, chain.provider);
+    const hashes = claims.filter((c) => c.checksumAddress === address).map((c) => c.hash);
+    receipts.push(await registerData({ token: deployment.token, registry: deployment.registry }, wallet, {
+      epoch, settlement: deployment.addresses.settlement, hashes, data: { path: options.examplesFile, form: "examples-file" }, mintFee: true,
+    }));
+    registering?.update(i + 1, address);
+  }
+  registering?.stop();
+
+  // Trainer: collect what was delivered (the undelivered never hand over their list and salt), witness.
+  const asTrainer = await connectDeployment(deployment, trainer);
+  const never = new Set((options.undelivered ?? []).map((a) => a.toLowerCase()));
+  const collected = await acceptDeliveries({
+    epoch, registry: asTrainer.registry, settlement: asTrainer.settlement, trainer, log,
+    received: receipts.filter((r) => !never.has(r.contributor.toLowerCase())).map((receipt) => ({ receipt, name: `${receipt.contributor} (order ${receipt.order})` })),
+  });
+  const { dir } = await witnessEpoch({
+    deployment: asTrainer, epoch, collected, scores, scoresFile: options.examplesFile, modelHash: options.modelHash ?? keccak256(toUtf8Bytes("demo model")),
+    log, config, ...(options.outDir === undefined ? {} : { outDir: options.outDir }), ...(options.attribution === undefined ? {} : { attribution: options.attribution }),
+  });
+  return { dir, deployment, trainer, validationSet: set };
+}
+
+/** prepareEpoch, then every proof on a local pool, then settle, on one chain (a new one unless `options.on` or `rpcUrl`). */
 export async function runEpoch(options: RunEpochOptions): Promise<EpochResult> {
   const config = options.config ?? defaultConfig;
   const progress = options.progress ?? true;
-  // Input first: a bad file or a contributor without a key fails before anything is deployed.
-  const inputs = await readEpochInputs(options);
-  const chain = await connectChain(options.rpcUrl);
+  // Input first: a bad file or a contributor without a key fails before a chain is started.
+  contributorKeysFor(readExamplesFile(options.examplesFile, config), options.examplesFile, options.contributorKeys);
+  const chain = options.on?.chain ?? (await connectChain(options.rpcUrl));
   try {
-    const { dir } = await witnessEpoch(chain, inputs, options);
+    const prepared = await prepareEpoch(chain, options);
     const prover = createProverPool(options.workers === undefined ? {} : { workers: options.workers }, config);
     let proveMs: number;
     try {
-      proveMs = (await proveEpochDir(prover, dir, { progress })).ms;
+      proveMs = (await proveEpochDir(prover, prepared.dir, { progress })).ms;
     } finally {
       await prover.close();
     }
-    const settled = await settleEpoch(chain, dir, { ...options, progress });
-    return { ...settled, proveMs };
+    const settled = await settleEpoch({ ...chain, signer: prepared.trainer }, prepared.dir, { progress, log: options.log ?? (() => {}), config, validationSet: prepared.validationSet });
+    return { ...settled, proveMs, deployment: prepared.deployment };
   } finally {
-    await chain.close();
+    if (options.on === undefined) await chain.close();
   }
 }

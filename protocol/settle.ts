@@ -1,41 +1,43 @@
 /**
- * Stage "settle": an epoch directory with every proof -> $OPEN released on chain. The witness
- * stage opened (escrowed R) and committed the epoch; this stage waits out the contest window,
- * verifies every claim, registration and payout batch on chain, reveals the validation set,
- * finalizes, releases each payout batch, then checks every balance against the reference model's
- * rewards and the contract's remainder against the dust, and records the transactions and balances.
+ * Stage "settle": an epoch directory with every proof -> $OPEN released on chain, resumable from
+ * the chain's state. Each step is read from the contract before it is sent: batches verified so
+ * far (nextExample, nextRegistration, nextPayout), the validation reveal, the status, and which
+ * payout batches are released (payoutWordsHash is cleared by release). A rerun after a crash at any
+ * point continues where the chain is; a transaction of this key still pending is waited for first,
+ * so nothing is sent twice; a step another settler made first (a revert naming it:
+ * BatchAlreadyVerified, BatchOutOfOrder, EpochNotCommitted, AlreadyReleased, ...) is re-read and
+ * skipped with a line saying so.
  *
- * The contracts are the ones at the record's addresses. A new in-process chain has none: there
- * the register stage and the commit are replayed (the same deployer, nonces, order and salts give
- * the same addresses and the same seed) and must give exactly the recorded addresses and seed, so
- * the proofs made for them verify. On any other chain without the contracts, settle refuses
- * (EpochChainError).
+ * Batches and the reveal are the trainer's (the contract refuses any other key); finalize and
+ * release are anyone's. After the last release, every payment of this epoch's releases (token
+ * Transfers from the settlement and PayoutDeferred credits) is checked against the reference
+ * model's rewards and recorded in settlement.json with the transactions.
  */
-import { Contract, getAddress, type InterfaceAbi, type Signer } from "ethers";
+import { existsSync, readFileSync } from "node:fs";
+import { Contract, getAddress, type Interface, type InterfaceAbi, type Signer } from "ethers";
 import type { SetupLog } from "../circuits/index.ts";
 import type { KeySetName } from "../circuits/ceremony/index.ts";
 import { config as defaultConfig, type ProtocolConfig } from "../config/index.ts";
 import { readProofFile } from "../prover/index.ts";
 import {
-  advanceDevelopmentClock, finalizeEpoch, loadContractArtifact, releaseBatch, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch,
+  advanceDevelopmentClock, decodeRevert, EpochStatus, finalizeEpoch, loadContractArtifact, releaseBatch, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch,
   type ContractName, type OpenTokenContract, type PayoutSettlementContract,
 } from "../verifier-contracts/index.ts";
-import { applyPolicy, buildEpochBatches, readExamplesFile, type EpochBatches, type EpochTables } from "../witness/index.ts";
+import { applyPolicy, buildEpochBatches, type EpochBatches, type EpochTables } from "../witness/index.ts";
+import type { Dataset } from "../attribution/index.ts";
 import type { ChainConnection } from "./chain.ts";
 import { demoContributors } from "./demo-contributors.ts";
 import { epochPaths, writeRecordFile } from "./epoch-dir.ts";
-import { startProgress } from "./progress.ts";
 import { EpochChainError, SettlementMismatchError } from "./errors.ts";
+import { startProgress } from "./progress.ts";
 import { readStageRecord, type StageRecord } from "./record-read.ts";
-import { contributorKeysFor, deployAndRegister } from "./register.ts";
-import { commitWitnessedEpoch, epochWitness, loadEpochKeys } from "./trainer/witness.ts";
-import type { Dataset } from "../attribution/index.ts";
-import { heldOutValidationSet, revealEpochValidation, sealValidationSet } from "./trainer/validation-reveal.ts";
+import { statusName } from "./trainer/witness.ts";
+import {
+  heldOutValidationSet, revealEpochValidation, revealTransaction, sealValidationSet, writeRevealedValidation, type RevealedValidationRecord,
+} from "./trainer/validation-reveal.ts";
 import { loadValidationSecret } from "./trainer/validation-secret.ts";
 
 export interface SettleEpochOptions {
-  /** Contributor keys, only for replaying registration on a new in-process chain. Default: the demo's. */
-  readonly contributorKeys?: readonly string[];
   readonly log?: SetupLog;
   readonly progress?: boolean;
   readonly config?: ProtocolConfig;
@@ -58,8 +60,8 @@ export interface ContributorResult {
   readonly rawScore: bigint;
   readonly amount: bigint;
   readonly reward: bigint;
-  /** The address's balance after every release (the sum of all its rows' rewards on a fresh chain). */
-  readonly balance: bigint;
+  /** What this epoch's releases paid the address (the sum of all its rows' rewards). */
+  readonly paid: bigint;
 }
 
 export interface Transaction {
@@ -108,31 +110,6 @@ async function attach<T>(name: ContractName, address: string, signer: Signer): P
 const sameAddress = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 const hex = (v: bigint, digits: number) => `0x${v.toString(16).padStart(digits, "0")}`;
 
-/** Replays deployment, registration and the commit on a new in-process chain; they must match the record. */
-async function replayEpoch(chain: ChainConnection, record: StageRecord, options: SettleEpochOptions): Promise<void> {
-  const config = options.config ?? defaultConfig;
-  const log = options.log ?? (() => {});
-  log(`settle: no contracts at ${record.contracts.settlement} on the in-process chain; replaying deployment, registration and the commit`);
-  const claims = readExamplesFile(record.examplesFile, config);
-  const keySet = record.circuits.example.keySet;
-  const keys = await loadEpochKeys(record.batchSizes, keySet);
-  const contributorKeys = contributorKeysFor(claims, record.examplesFile, options.contributorKeys);
-  const replayed = await deployAndRegister(chain, {
-    claims, contributorKeys, keys, batchSizes: record.batchSizes,
-    pool: record.pool, epoch: record.epoch, validationCommitment: record.model.validationCommitment, progress: options.progress ?? true,
-  });
-  // What the trainer received: nothing from the registrations it excluded (they never delivered).
-  const excluded = new Set(record.exclusion);
-  const registered = { ...replayed, deliveries: new Map([...replayed.deliveries].filter(([order]) => !excluded.has(order))) };
-  for (const [name, recorded] of Object.entries(record.contracts)) {
-    const replayed = registered.deployment.addresses[name as keyof typeof registered.deployment.addresses];
-    if (!sameAddress(replayed, recorded)) throw new EpochChainError(`replayed deployment put ${name} at ${replayed}, the record says ${recorded}: settle on the chain the witness stage used (--rpc)`);
-  }
-  const w = epochWitness(registered, { examplesFile: record.examplesFile, claims, contributorKeys, keys, batchSizes: record.batchSizes }, record.pool, record.model.modelHash, config);
-  if (w.seed !== record.seed) throw new EpochChainError("the replayed registrations give another seed than epoch.json's: the examples file changed since the witness stage");
-  await commitWitnessedEpoch(registered, record.epoch, w);
-}
-
 /**
  * The tables again from the record's registrations, deliveries and scores, and every batch from
  * them: they must be the recorded tables and give the recorded seed, or the proofs are for
@@ -171,6 +148,65 @@ async function waitOutContestWindow(chain: ChainConnection, settlement: PayoutSe
   }
 }
 
+/** The custom error a failed transaction reverted with, by name (undefined: not a revert of ours). */
+function revertName(error: unknown, settlement: PayoutSettlementContract): string | undefined {
+  const named = (error as { errorName?: unknown }).errorName;
+  if (typeof named === "string") return named;
+  return decodeRevert(error, settlement.interface as unknown as Interface)?.name;
+}
+
+/**
+ * Sends one settlement step unless `done()` says the chain already has it; a revert whose name is
+ * in `raced` means another settler made the step first: re-read, say so, go on.
+ */
+async function step(
+  what: string, done: () => Promise<boolean>, send: () => Promise<{ hash: string; gasUsed: bigint }>, raced: readonly string[],
+  settlement: PayoutSettlementContract, record: (what: string, receipt: { hash: string; gasUsed: bigint }) => void, log: (m: string) => void,
+): Promise<void> {
+  if (await done()) return;
+  try {
+    record(what, await send());
+  } catch (error) {
+    const name = revertName(error, settlement);
+    if (name !== undefined && raced.includes(name) && (await done())) {
+      log(`settle: ${what}: already made by another settler (${name}); continuing`);
+      return;
+    }
+    throw error;
+  }
+}
+
+/** Waits until no transaction of `signer` is pending: a rerun after a crash must not send a step whose transaction is still in flight. */
+async function waitForPending(chain: ChainConnection, log: (m: string) => void): Promise<void> {
+  const address = await chain.signer.getAddress();
+  for (let said = false; ; said = true) {
+    const [latest, pending] = await Promise.all([chain.provider.getTransactionCount(address, "latest"), chain.provider.getTransactionCount(address, "pending")]);
+    if (pending <= latest) return;
+    if (!said) log(`settle: ${pending - latest} transaction(s) of ${address} still pending; waiting for them before reading the epoch's state`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+/** What this epoch's releases paid each address: Transfers from the settlement and PayoutDeferred credits in each BatchReleased transaction. */
+async function paidByReleases(chain: ChainConnection, token: OpenTokenContract, settlement: PayoutSettlementContract, epoch: bigint, settlementAddress: string): Promise<Map<string, bigint>> {
+  const paid = new Map<string, bigint>();
+  const add = (to: string, amount: bigint) => paid.set(getAddress(to), (paid.get(getAddress(to)) ?? 0n) + amount);
+  const releases = await settlement.queryFilter(settlement.filters.BatchReleased!(epoch));
+  for (const txHash of new Set(releases.map((e) => e.transactionHash))) {
+    const receipt = await chain.provider.getTransactionReceipt(txHash);
+    for (const log of receipt?.logs ?? []) {
+      if (sameAddress(log.address, await token.getAddress())) {
+        const parsed = token.interface.parseLog(log);
+        if (parsed?.name === "Transfer" && sameAddress(parsed.args[0] as string, settlementAddress)) add(parsed.args[1] as string, parsed.args[2] as bigint);
+      } else if (sameAddress(log.address, settlementAddress)) {
+        const parsed = settlement.interface.parseLog(log);
+        if (parsed?.name === "PayoutDeferred" && parsed.args[0] === epoch) add(parsed.args[1] as string, parsed.args[2] as bigint);
+      }
+    }
+  }
+  return paid;
+}
+
 export async function settleEpoch(chain: ChainConnection, dir: string, options: SettleEpochOptions = {}): Promise<SettledEpoch> {
   const config = options.config ?? defaultConfig;
   const showProgress = options.progress ?? true;
@@ -179,43 +215,66 @@ export async function settleEpoch(chain: ChainConnection, dir: string, options: 
   const paths = epochPaths(dir);
   if (record.chainId !== chain.chainId) throw new EpochChainError(`${paths.epochFile} is for chain ${record.chainId}, ${chain.description} is chain ${chain.chainId}`);
   const w = rebuild(record, config);
-
   if ((await chain.provider.getCode(record.contracts.settlement)) === "0x") {
-    if (!chain.inProcess) throw new EpochChainError(`no settlement contract at ${record.contracts.settlement} on ${chain.description}: settle on the node the witness stage registered on`);
-    await replayEpoch(chain, record, options);
+    throw new EpochChainError(`no settlement contract at ${record.contracts.settlement} on ${chain.description}: settle on the node the epoch was committed on (--rpc)`);
   }
   const token = await attach<OpenTokenContract>("OpenToken", record.contracts.token, chain.signer);
   const settlement = await attach<PayoutSettlementContract>("PayoutSettlement", record.contracts.settlement, chain.signer);
   const epoch = record.epoch;
-  if ((await settlement.epochState(epoch)).seed !== record.seed) throw new EpochChainError(`epoch ${epoch} on ${chain.description} is not committed with epoch.json's seed`);
-  await waitOutContestWindow(chain, settlement, epoch, log);
+  await waitForPending(chain, log);
+  const state = () => settlement.epochState(epoch);
+  const first = await state();
+  if (first.seed !== record.seed) throw new EpochChainError(`epoch ${epoch} on ${chain.description} is not committed with epoch.json's seed`);
+  if (first.status !== EpochStatus.Committed && first.status !== EpochStatus.Finalized) {
+    throw new EpochChainError(`epoch ${epoch} is ${statusName(first.status)} on ${chain.description}: nothing can be settled`);
+  }
+  if (first.status === EpochStatus.Committed) await waitOutContestWindow(chain, settlement, epoch, log);
 
-  const transactions: Transaction[] = [];
+  const earlier = existsSync(paths.settlementFile) ? (JSON.parse(readFileSync(paths.settlementFile, "utf8")) as { transactions?: { what: string; txHash: string; gasUsed: string }[] }).transactions ?? [] : [];
+  const transactions: Transaction[] = earlier.map((t) => ({ what: t.what, txHash: t.txHash, gasUsed: BigInt(t.gasUsed) }));
   const done = (what: string, receipt: { hash: string; gasUsed: bigint }) => {
     transactions.push({ what, txHash: receipt.hash, gasUsed: receipt.gasUsed });
     writeRecordFile(paths.settlementFile, { transactions });
   };
   const steps = w.exampleBatches.length + w.registrationBatches.length + 2 * w.payoutBatches.length + 2;
-  const settling = showProgress ? startProgress("settling", steps, "transactions") : undefined;
+  const settling = showProgress ? startProgress("settling", steps, "steps") : undefined;
+  let stepsDone = 0;
+  const tick = (what: string) => settling?.update(++stepsDone, what);
+  const committed = async () => (await state()).status !== EpochStatus.Committed;
+  const raced = ["BatchAlreadyVerified", "BatchOutOfOrder", "EpochNotCommitted"];
   for (const b of w.exampleBatches) {
-    done(`claim batch ${b.index}`, await submitExampleBatch(settlement, epoch, b, readProofFile(paths.exampleProofFile(b.index)).proof));
-    settling?.update(transactions.length, `claim batch ${b.index}`);
+    await step(`claim batch ${b.index}`, async () => (await committed()) || Number((await state()).nextExample) > b.index,
+      () => submitExampleBatch(settlement, epoch, b, readProofFile(paths.exampleProofFile(b.index)).proof), raced, settlement, done, log);
+    tick(`claim batch ${b.index}`);
   }
   for (const b of w.registrationBatches) {
-    done(`registration batch ${b.index}`, await submitRegistrationBatch(settlement, epoch, b, readProofFile(paths.registrationProofFile(b.index)).proof));
-    settling?.update(transactions.length, `registration batch ${b.index}`);
+    await step(`registration batch ${b.index}`, async () => (await committed()) || Number((await state()).nextRegistration) > b.index,
+      () => submitRegistrationBatch(settlement, epoch, b, readProofFile(paths.registrationProofFile(b.index)).proof), raced, settlement, done, log);
+    tick(`registration batch ${b.index}`);
   }
   for (const b of w.payoutBatches) {
-    done(`payout batch ${b.index}`, await submitPayoutBatch(settlement, epoch, b, readProofFile(paths.payoutProofFile(b.index)).proof));
-    settling?.update(transactions.length, `payout batch ${b.index}`);
+    await step(`payout batch ${b.index}`, async () => (await committed()) || Number((await state()).nextPayout) > b.index,
+      () => submitPayoutBatch(settlement, epoch, b, readProofFile(paths.payoutProofFile(b.index)).proof), raced, settlement, done, log);
+    tick(`payout batch ${b.index}`);
   }
-  const sealed = await sealValidationSet(chain.signer, chain.chainId, epoch, options.validationSet ?? heldOutValidationSet(config, options.validationSecret ?? loadValidationSecret().secret));
-  const validation = await revealEpochValidation(settlement, epoch, record.model.validationCommitment, sealed, dir);
-  done("reveal validation", validation.receipt);
-  done("finalize", await finalizeEpoch(settlement, epoch));
+  let validation = record.epochJson.validation as RevealedValidationRecord | undefined;
+  if (!(await state()).validationRevealed || validation === undefined) {
+    const sealed = await sealValidationSet(chain.signer, chain.chainId, epoch, options.validationSet ?? heldOutValidationSet(config, options.validationSecret ?? loadValidationSecret().secret));
+    if ((await state()).validationRevealed) {
+      validation = writeRevealedValidation(sealed, record.model.validationCommitment, dir, await revealTransaction(settlement, epoch));
+    } else {
+      const revealed = await revealEpochValidation(settlement, epoch, record.model.validationCommitment, sealed, dir);
+      done("reveal validation", revealed.receipt);
+      validation = revealed.record;
+    }
+  }
+  tick("reveal validation");
+  await step("finalize", committed, () => finalizeEpoch(settlement, epoch), ["EpochNotCommitted"], settlement, done, log);
+  tick("finalize");
   for (const b of w.payoutBatches) {
-    done(`release ${b.index}`, await releaseBatch(settlement, epoch, b));
-    settling?.update(transactions.length, `release ${b.index}`);
+    await step(`release ${b.index}`, async () => BigInt(await settlement.payoutWordsHash(epoch, b.index)) === 0n,
+      () => releaseBatch(settlement, epoch, b), ["AlreadyReleased"], settlement, done, log);
+    tick(`release ${b.index}`);
   }
   settling?.stop();
 
@@ -226,8 +285,7 @@ export async function settleEpoch(chain: ChainConnection, dir: string, options: 
     const address = getAddress(hex(row.address, 40));
     expected.set(address, (expected.get(address) ?? 0n) + row.reward);
   }
-  const balances = new Map<string, bigint>();
-  for (const address of expected.keys()) balances.set(address, await token.balanceOf(address));
+  const paid = await paidByReleases(chain, token, settlement, epoch, record.contracts.settlement);
   const contributors: ContributorResult[] = w.payoutTable.rows.map((row, j) => {
     const address = getAddress(hex(row.address, 40));
     const credited = w.claimTable.filter((c, i) => c.j === j && (i === 0 || w.claimTable[i - 1]!.hash !== c.hash));
@@ -235,17 +293,19 @@ export async function settleEpoch(chain: ChainConnection, dir: string, options: 
     return {
       j, address, ...(label ? { label } : {}), excluded: excluded.has(j),
       claimed: record.registrations[j]!.count, credited: credited.length, rawScore: credited.reduce((s, c) => s + c.score, 0n),
-      amount: row.amount, reward: row.reward, balance: balances.get(address)!,
+      amount: row.amount, reward: row.reward, paid: paid.get(address) ?? 0n,
     };
   });
-  const wrong = [...expected].filter(([address, reward]) => balances.get(address) !== reward);
-  const contractBalance = await token.balanceOf(record.contracts.settlement);
-  writeRecordFile(paths.settlementFile, { transactions, balances: [...balances].map(([address, balance]) => ({ address, balance })), settlementBalance: contractBalance });
+  const wrong = [...expected].filter(([address, reward]) => (paid.get(address) ?? 0n) !== reward);
+  const strangers = [...paid.keys()].filter((a) => !expected.has(a));
+  const kept = record.pool - [...paid.values()].reduce((s, v) => s + v, 0n);
+  writeRecordFile(paths.settlementFile, { transactions, paid: [...expected.keys()].map((address) => ({ address, amount: paid.get(address) ?? 0n })), kept });
   if (wrong.length > 0) {
-    throw new SettlementMismatchError(`${wrong.length} on-chain balances differ from the reference model, first ${wrong[0]![0]}: ${balances.get(wrong[0]![0])} != ${wrong[0]![1]}`);
+    throw new SettlementMismatchError(`${wrong.length} payments of epoch ${epoch} differ from the reference model, first ${wrong[0]![0]}: paid ${paid.get(wrong[0]![0]) ?? 0n}, reward ${wrong[0]![1]}`);
   }
-  if (contractBalance !== record.dust) throw new SettlementMismatchError(`the settlement contract holds ${contractBalance}, the reference model's dust is ${record.dust}`);
-  writeRecordFile(paths.epochFile, { ...record.epochJson, validation: validation.record, status: "settled" });
+  if (strangers.length > 0) throw new SettlementMismatchError(`epoch ${epoch}'s releases paid ${strangers[0]}, which has no payout row`);
+  if (kept !== record.dust) throw new SettlementMismatchError(`epoch ${epoch} kept ${kept} of its pool, the reference model's dust is ${record.dust}`);
+  if (record.epochJson.status !== "settled") writeRecordFile(paths.epochFile, { ...record.epochJson, validation, status: "settled" });
   const { token: tokenAddress, registry, settlement: settlementAddress } = record.contracts;
   return {
     dir, chainId: chain.chainId, chain: chain.description,

@@ -12,7 +12,7 @@ import { config } from "../config/index.ts";
 import { runEpoch } from "../protocol/run-epoch.ts";
 import { applyPolicy, readExamplesFile, validationCommitment } from "../witness/index.ts";
 import { demoContributors } from "../protocol/demo-contributors.ts";
-import { scoresByHash } from "../protocol/trainer/witness.ts";
+import { scoresByHash } from "../protocol/run-epoch.ts";
 import { listsByFirstAppearance, registerOffline } from "../scripts/lib/offline-registrations.ts";
 import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
 
@@ -74,7 +74,7 @@ test("examples file to on-chain balances on the in-process chain: registered, de
   assert.equal(result.exampleBatches, Math.ceil(22 / E));
   assert.equal(result.registrationBatches, Math.ceil(7 / K), "each list fits one row");
   assert.equal(result.payoutBatches, Math.ceil(7 / B));
-  for (const c of result.contributors) assert.equal(c.balance, expected.get(c.address), c.address);
+  for (const c of result.contributors) assert.equal(c.paid, expected.get(c.address), c.address);
   assert.equal(result.pool - result.dust, [...expected.values()].reduce((a, b) => a + b, 0n));
   assert.deepEqual(result.contributors.map((c) => c.j), [0, 1, 2, 3, 4, 5, 6]);
   const [first, second] = result.contributors;
@@ -82,7 +82,7 @@ test("examples file to on-chain balances on the in-process chain: registered, de
   assert.deepEqual([first!.credited, first!.claimed, second!.credited, second!.claimed], [4, 4, 3, 4]);
   const harmful = result.contributors.find((c) => c.address === demo[6]!.address)!;
   assert.ok(harmful.rawScore < 0n);
-  assert.equal(harmful.balance, 0n);
+  assert.equal(harmful.paid, 0n);
   // Transactions: every batch of the three kinds, the validation reveal, finalize, every release.
   assert.equal(result.transactions.length, result.exampleBatches + result.registrationBatches + 2 * result.payoutBatches + 2);
   assert.deepEqual(result.transactions.slice(-2 - result.payoutBatches, -result.payoutBatches).map((t) => t.what), ["reveal validation", "finalize"]);
@@ -127,7 +127,7 @@ test("the same epoch settles on a JSON-RPC node (hardhat node on 127.0.0.1) with
   const result = await runEpoch({ examplesFile, pool: POOL, ...sizes, rpcUrl, outDir: join(work, "epoch-rpc"), workers: 2, progress: false });
   assert.equal(result.chain, rpcUrl);
   const expected = expectedRewards(examplesFile);
-  for (const c of result.contributors) assert.equal(c.balance, expected.get(c.address), c.address);
+  for (const c of result.contributors) assert.equal(c.paid, expected.get(c.address), c.address);
 });
 
 test("a bad examples file stops the demo with the file, row and field, exit code 2, and nothing written", async () => {

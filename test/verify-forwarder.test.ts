@@ -21,7 +21,7 @@ import { connectChain } from "../protocol/chain.ts";
 import { demoContributors } from "../protocol/demo-contributors.ts";
 import { proveEpochDir } from "../protocol/trainer/prove.ts";
 import { settleEpoch } from "../protocol/settle.ts";
-import { readEpochInputs, witnessEpoch } from "../protocol/trainer/witness.ts";
+import { prepareEpoch } from "../protocol/run-epoch.ts";
 import { loadContractArtifact } from "../verifier-contracts/artifacts.ts";
 import { compareWithChain, EpochVerifyError, readChainEpoch, readEpochRecord, verifyEpoch, type ChainSource } from "../verify/index.ts";
 import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
@@ -53,11 +53,10 @@ before(async () => {
     examplesFile: examplesFile(), pool: 10n ** 24n + 5n, exampleBatchSize: config.exampleBatch.testSize, registrationBatchSize: config.registrationBatch.testSize,
     payoutBatchSize: B, outDir: dir, rpcUrl: node.url, workers: 2, progress: false,
   };
-  const inputs = await readEpochInputs(options);
   const connection = await connectChain(node.url);
   const outsiderProvider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, pollingInterval: 250 });
   try {
-    const { dir: epochDir } = await witnessEpoch(connection, inputs, options);
+    const { dir: epochDir, validationSet } = await prepareEpoch(connection, options);
     const prover = createProverPool({ workers: 2 }, config);
     try {
       await proveEpochDir(prover, epochDir, { progress: false });
@@ -105,7 +104,7 @@ before(async () => {
         return typeof value === "function" ? value.bind(target) : value;
       },
     }) as Signer;
-    const settled = await settleEpoch({ ...connection, signer: routed }, epochDir, { ...options, progress: false });
+    const settled = await settleEpoch({ ...connection, signer: routed }, epochDir, { progress: false, validationSet });
     chain = { rpcUrl: node.url, settlement: settled.addresses.settlement, epoch: settled.epoch };
   } finally {
     outsiderProvider.destroy();

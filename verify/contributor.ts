@@ -139,6 +139,6 @@ export function contributorView(record: PublicRecord, address: string, config: P
     return { ...base, credited, lostToEarlier, total: record.contributors[j]?.amount ?? 0n };
   });
   const reward = registrations.reduce((s, r) => s + r.reward, 0n);
-  const balance = hasTables(record) ? record.balances?.get(a) : undefined;
+  const balance = hasTables(record) ? record.paid?.get(a) : undefined;
   return { address: addr(a), registrations, reward, ...(balance === undefined ? {} : { balance }) };
 }

@@ -27,11 +27,11 @@
  * Checks 3 and 4 and the chain's signals run on verify/model/, the skeptic's own model written
  * apart from the prover's witness/ (no import of witness/ or prover/ under verify/): a bug there
  * is caught, not reproduced;
- *   5. payouts: each address's recorded on-chain balance after release (settlement.json) equals
- *      the sum of its rows' rewards (an address that registered twice has two rows), and the
- *      contract keeps exactly the dust. These are balances: they are the paid amounts only if
- *      contributors held no $OPEN before (true of a fresh demo chain). The paid amounts themselves
- *      are the chain check's Transfer comparison;
+ *   5. payouts: what this epoch's releases paid each address (settlement.json paid: the token's
+ *      Transfers from the settlement and PayoutDeferred credits in the releases) equals the sum of
+ *      its rows' rewards (an address that registered twice has two rows), and the epoch's pool
+ *      kept exactly the dust. Payments, not balances: they hold on a deployment shared by many
+ *      epochs. The chain check compares them with the chain itself;
  *   6. validation: the revealed validation set is the committed one and no paid example copies
  *      it (validation.ts; near copies with the data, the chain's reveal with --rpc);
  *   7. scores: with scoresFile, every claim and fixed-point score equals the given examples file
@@ -243,7 +243,7 @@ async function snarkjsVerdict(vk: unknown, p: RecordedProof): Promise<boolean> {
 
 function checkPayouts(record: PublicRecord): CheckResult {
   if (!hasTables(record)) return { check: "payouts", status: "skipped", detail: "no recorded balances from the chain: the paid amounts are the chain check's Transfer comparison" };
-  if (!record.balances) return { check: "payouts", status: "skipped", detail: "settlement.json has no balances: the epoch was not released" };
+  if (!record.paid) return { check: "payouts", status: "skipped", detail: "settlement.json has no payments: the epoch was not released" };
   // An address that registered more than once is paid once per row.
   const due = new Map<bigint, { reward: bigint; rows: number[] }>();
   record.contributors.forEach((c, j) => {
@@ -251,14 +251,14 @@ function checkPayouts(record: PublicRecord): CheckResult {
     due.set(c.address, { reward: d.reward + c.reward, rows: [...d.rows, j] });
   });
   for (const [address, { reward, rows }] of due) {
-    const paid = record.balances.get(address);
+    const paid = record.paid.get(address);
     if (paid !== reward) {
       const which = rows.length === 1 ? `contributors.json row ${rows[0]}` : `contributors.json rows ${rows.join(", ")}`;
-      throw new EpochVerifyError("PAYOUT_MISMATCH", "payouts", `settlement.json: ${hex(address, 40)} (${which}) holds ${paid}, its reward is ${reward}`, { file: "settlement.json", row: rows[0]!, field: "balance", expected: String(reward), got: String(paid) });
+      throw new EpochVerifyError("PAYOUT_MISMATCH", "payouts", `settlement.json: ${hex(address, 40)} (${which}) was paid ${paid}, its reward is ${reward}`, { file: "settlement.json", row: rows[0]!, field: "paid", expected: String(reward), got: String(paid) });
     }
   }
-  if (record.settlementBalance !== record.dust) {
-    throw new EpochVerifyError("PAYOUT_MISMATCH", "payouts", `settlement.json: the contract holds ${record.settlementBalance}, the dust is ${record.dust}`, { file: "settlement.json", field: "settlementBalance" });
+  if (record.kept !== record.dust) {
+    throw new EpochVerifyError("PAYOUT_MISMATCH", "payouts", `settlement.json: the epoch kept ${record.kept} of its pool, the dust is ${record.dust}`, { file: "settlement.json", field: "kept" });
   }
-  return { check: "payouts", status: "pass", detail: `${due.size} balances equal the rewards of their ${record.contributors.length} rows; the contract keeps the dust ${record.dust}` };
+  return { check: "payouts", status: "pass", detail: `${due.size} payments equal the rewards of their ${record.contributors.length} rows; the epoch keeps the dust ${record.dust}` };
 }

@@ -23,7 +23,7 @@
  *   examples.json       the claim table: hash, j, score;
  *   duplicates.json     hash, creditedOrder, alsoClaimedBy (orders);
  *   contributors.json   the payout table: j, address, amount, reward, remainder (label ignored);
- *   settlement.json     balances after release, when released;
+ *   settlement.json     what the epoch's releases paid each address and what its pool kept, when released;
  *   the three *_verification_key.json and proofs/{example,registration,payout}-NNN.json.
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
@@ -169,9 +169,10 @@ export interface EpochRecord extends PublicRecord {
   /** The payout table (contributors.json), row j = registration j. */
   readonly contributors: readonly RecordedPayoutRow[];
   readonly duplicates: readonly RecordedDuplicate[];
-  /** settlement.json balances (address -> balance); undefined when the epoch was not released. */
-  readonly balances?: ReadonlyMap<bigint, bigint>;
-  readonly settlementBalance?: bigint;
+  /** settlement.json paid (address -> what this epoch's releases paid it); undefined when the epoch was not released. */
+  readonly paid?: ReadonlyMap<bigint, bigint>;
+  /** settlement.json kept: what the epoch's pool left in the contract (the dust). */
+  readonly kept?: bigint;
   readonly status?: string;
   /** epoch.json `attribution` and `validation`, as written (verify/recompute.ts reads what it needs). */
   readonly attribution?: Readonly<Record<string, unknown>>;
@@ -398,15 +399,15 @@ export function readEpochRecord(dir: string): EpochRecord {
       }),
     };
   });
-  let balances: Map<bigint, bigint> | undefined;
-  let settlementBalance: bigint | undefined;
+  let paid: Map<bigint, bigint> | undefined;
+  let kept: bigint | undefined;
   const settlement = fields(readJson(dir, "settlement.json"), "settlement.json");
-  if (settlement.has("balances")) {
-    balances = new Map(settlement.list("balances").map((b, i) => {
-      const f = fields(b, "settlement.json balances", i);
-      return [f.hex("address"), f.int("balance")] as const;
+  if (settlement.has("paid")) {
+    paid = new Map(settlement.list("paid").map((b, i) => {
+      const f = fields(b, "settlement.json paid", i);
+      return [f.hex("address"), f.int("amount")] as const;
     }));
-    settlementBalance = settlement.int("settlementBalance");
+    kept = settlement.int("kept");
   }
   const k = e.sub("contracts");
   const contracts = {
@@ -443,6 +444,6 @@ export function readEpochRecord(dir: string): EpochRecord {
       registration: proofs(dir, "registration", commit.registrationBatches),
       payout: proofs(dir, "payout", commit.payoutBatches),
     },
-    ...(balances ? { balances, settlementBalance: settlementBalance! } : {}),
+    ...(paid ? { paid, kept: kept! } : {}),
   };
 }

@@ -41,6 +41,7 @@ export {
 export { formatFixedPoint, toFixedPoint, MAX_EXPONENT, type ExtraDigits, type FixedPointOptions } from "../config/fixed-point.ts";
 export { ScoresFileError, type ScoresErrorCode, type ScoresField } from "./scores-file.ts";
 export { parseExamples, readExamplesFile, type ExampleClaim } from "./examples-file.ts";
+export { parseHashScores, readHashScores, type HashScores } from "./hash-scores-file.ts";
 export {
   ADDRESS_BITS,
   COUNT_BITS,

@@ -28,7 +28,8 @@ export type ScoresErrorCode =
   | "SCORES_BAD_NUMBER"
   | "SCORES_OUT_OF_RANGE"
   | "SCORES_ZERO_TOTAL"
-  | "SCORES_BAD_EXAMPLE";
+  | "SCORES_BAD_EXAMPLE"
+  | "SCORES_CONFLICT";
 
 /** The part of a line an error is about; "file" and "total" are about the file as a whole. */
 export type ScoresField = "file" | "header" | "row" | "address" | "score" | "total" | "example";

@@ -79,7 +79,23 @@ export async function revealEpochValidation(
     throw new ValidationRevealError(`the validation set ${sealed.validationSetHash} under this signer's salt commits to ${sealed.commitment}, registration opened with ${commitment}: reveal with the set and the signer the witness stage used, or cancel the epoch`);
   }
   const receipt = await revealValidation(settlement, epoch, sealed);
+  return { receipt, record: writeRevealedValidation(sealed, commitment, dir, receipt.hash) };
+}
+
+/**
+ * Writes validation.bin for a set revealed on chain (by this call or an earlier run) and returns
+ * epoch.json's section for it.
+ */
+export function writeRevealedValidation(sealed: SealedValidation, commitment: string, dir: string, revealTx: string): RevealedValidationRecord {
+  if (sealed.commitment !== commitment) throw new ValidationRevealError(`the validation set ${sealed.validationSetHash} under this signer's salt commits to ${sealed.commitment}, not the epoch's ${commitment}`);
   writeFileAtomic(join(dir, VALIDATION_FILE), sealed.bytes);
   const { validationSetHash, salt, examples } = sealed;
-  return { receipt, record: { file: VALIDATION_FILE, examples, validationSetHash, salt, commitment, revealTx: receipt.hash } };
+  return { file: VALIDATION_FILE, examples, validationSetHash, salt, commitment, revealTx };
+}
+
+/** The transaction that revealed `epoch`'s validation set (its ValidationRevealed event). */
+export async function revealTransaction(settlement: PayoutSettlementContract, epoch: bigint): Promise<string> {
+  const [event] = await settlement.queryFilter(settlement.filters.ValidationRevealed!(epoch));
+  if (!event) throw new ValidationRevealError(`epoch ${epoch} is marked revealed but no ValidationRevealed event was found`);
+  return event.transactionHash;
 }

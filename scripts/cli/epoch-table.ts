@@ -21,10 +21,10 @@ export function printSettledEpoch(result: SettledEpoch & { readonly proveMs?: nu
     formatFixedPoint(c.rawScore, config.fixedPoint.decimals),
     formatFixedPoint(c.amount, config.fixedPoint.decimals),
     open(c.reward),
-    open(c.balance),
-    c.balance === owed.get(c.address) ? "ok" : "MISMATCH",
+    open(c.paid),
+    c.paid === owed.get(c.address) ? "ok" : "MISMATCH",
   ]);
-  const header = ["j", "contributor", "address", "credited/claimed", "score", "clipped T_j", "reward (OPEN)", "on-chain balance", "check"];
+  const header = ["j", "contributor", "address", "credited/claimed", "score", "clipped T_j", "reward (OPEN)", "paid on chain", "check"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 || (i >= 3 && i <= 7) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ");
   console.log(line(header));

@@ -1,0 +1,52 @@
+/**
+ * One deployment, as every party's command sees it: the chain, the contracts (connected to the
+ * party's signer), the batch sizes its verifiers were generated for and the key set they pin.
+ * Epoch after epoch run on it.
+ */
+import { Contract, type InterfaceAbi, type Signer } from "ethers";
+import type { KeySetName } from "../circuits/ceremony/index.ts";
+import {
+  loadContractArtifact, type ContractName, type ContributorRegistryContract, type OpenTokenContract, type PayoutSettlementContract, type SettlementDeployment,
+} from "../verifier-contracts/index.ts";
+
+export type DeployedName = "token" | "poseidon" | "registry" | "exampleVerifier" | "registrationVerifier" | "payoutVerifier" | "settlement";
+
+export interface BatchSizes {
+  readonly example: number;
+  readonly registration: number;
+  readonly payout: number;
+}
+
+export interface ProtocolDeployment {
+  readonly chainId: bigint;
+  readonly addresses: Readonly<Record<DeployedName, string>>;
+  readonly token: OpenTokenContract;
+  readonly registry: ContributorRegistryContract;
+  readonly settlement: PayoutSettlementContract;
+  readonly batchSizes: BatchSizes;
+  readonly keySet: KeySetName;
+  /** The first block to scan for the deployment's events. */
+  readonly fromBlock: number;
+}
+
+async function attach<T>(name: ContractName, address: string, signer: Signer): Promise<T> {
+  return new Contract(address, (await loadContractArtifact(name)).abi as InterfaceAbi, signer) as unknown as T;
+}
+
+/** The deployment's contracts connected to another party's `signer`. */
+export async function connectDeployment(d: ProtocolDeployment, signer: Signer): Promise<ProtocolDeployment> {
+  return {
+    ...d,
+    token: await attach<OpenTokenContract>("OpenToken", d.addresses.token, signer),
+    registry: await attach<ContributorRegistryContract>("ContributorRegistry", d.addresses.registry, signer),
+    settlement: await attach<PayoutSettlementContract>("PayoutSettlement", d.addresses.settlement, signer),
+  };
+}
+
+/** A SettlementDeployment (verifier-contracts/deploy.ts) as a ProtocolDeployment. */
+export function protocolDeployment(d: SettlementDeployment, keySet: KeySetName, fromBlock = 0): ProtocolDeployment {
+  return {
+    chainId: d.chainId, addresses: d.addresses, token: d.token, registry: d.registry, settlement: d.settlement,
+    batchSizes: { example: d.exampleBatchSize, registration: d.registrationBatchSize, payout: d.payoutBatchSize }, keySet, fromBlock,
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * The operator's side: open an epoch on a deployment (escrow its pool, fix its trainer and its
+ * registration deadline, name the epoch it follows) and, on a development token, fund
+ * contributors. Every value is checked against the contract's ranges before anything is sent.
+ */
+import { getAddress, isAddress, parseEther, type Signer } from "ethers";
+import { config } from "../config/index.ts";
+import { earliestDeadline, EpochStatus, openEpoch } from "../verifier-contracts/index.ts";
+import type { ProtocolDeployment } from "./deployment.ts";
+import { ProtocolInputError } from "./errors.ts";
+
+export interface OpenEpochOptions {
+  readonly epoch: bigint;
+  /** R, in token base units: 0 < R < 2^poolBits. */
+  readonly pool: bigint;
+  /** The only key that commits, proves and reveals the validation set. */
+  readonly trainer: string;
+  /** bytes32: the trainer's commitment to its held-out validation set (trainer seal). */
+  readonly validationCommitment: string;
+  /** Registration deadline (unix seconds); default: the registry's minimum window from now. */
+  readonly closesAt?: bigint;
+  /** The previous epoch whose model this epoch's continues (0: the first of its lineage). */
+  readonly follows?: bigint;
+  /** Development token only: the operator mints the pool first. */
+  readonly mintPool?: boolean;
+}
+
+/** Checks `options` against the contract's ranges; ProtocolInputError naming the value, nothing sent. */
+export function checkOpenEpoch(options: OpenEpochOptions): void {
+  const { epoch, pool, trainer, validationCommitment } = options;
+  if (epoch < 1n || epoch >= 1n << 64n) throw new ProtocolInputError("EPOCH_OUT_OF_RANGE", `epoch ${epoch}: expected an integer in [1, 2^64)`);
+  if (pool <= 0n) throw new ProtocolInputError("POOL_OUT_OF_RANGE", `pool ${pool}: expected a positive amount of token base units (a pool of 0 pays nobody)`);
+  if (pool >= 1n << BigInt(config.widths.poolBits)) throw new ProtocolInputError("POOL_OUT_OF_RANGE", `pool ${pool}: expected below 2^${config.widths.poolBits} base units (the contract's range)`);
+  if (!isAddress(trainer) || BigInt(trainer) === 0n) throw new ProtocolInputError("TRAINER_INVALID", `trainer ${JSON.stringify(trainer)}: expected a non-zero address`);
+  if (!/^0x[0-9a-fA-F]{64}$/.test(validationCommitment)) throw new ProtocolInputError("VALIDATION_COMMITMENT_INVALID", `validation commitment ${JSON.stringify(validationCommitment)}: expected 0x and 64 hex digits (trainer seal prints it)`);
+  const follows = options.follows ?? 0n;
+  if (follows < 0n || follows === epoch) throw new ProtocolInputError("FOLLOWS_INVALID", `follows ${follows}: expected 0 or another epoch than ${epoch}`);
+}
+
+/** Opens `options.epoch` on `deployment` (connected to the operator's signer). */
+export async function openDeploymentEpoch(deployment: ProtocolDeployment, options: OpenEpochOptions) {
+  checkOpenEpoch(options);
+  const { token, settlement, registry } = deployment;
+  const state = await settlement.epochState(options.epoch);
+  if (state.status !== EpochStatus.None) throw new ProtocolInputError("EPOCH_ALREADY_OPEN", `epoch ${options.epoch} was already opened on settlement ${deployment.addresses.settlement}; choose another epoch number`);
+  const operator = await settlement.owner();
+  if (options.mintPool) await (await token.mint(operator, options.pool)).wait();
+  const balance = await token.balanceOf(operator);
+  if (balance < options.pool) throw new ProtocolInputError("POOL_NOT_HELD", `the operator ${operator} holds ${balance} base units, the pool is ${options.pool}`);
+  const closesAt = options.closesAt ?? (await earliestDeadline(registry));
+  const receipt = await openEpoch({ token, settlement }, {
+    epoch: options.epoch, closesAt, validationCommitment: options.validationCommitment, pool: options.pool, trainer: getAddress(options.trainer), follows: options.follows ?? 0n,
+  });
+  return { receipt, closesAt };
+}
+
+/** Development token only: mints `amount` to each of `to` and sends each `eth` for gas. */
+export async function fundContributors(deployment: ProtocolDeployment, operator: Signer, to: readonly string[], amount: bigint, eth = parseEther("0.05")): Promise<void> {
+  for (const address of to) {
+    if (amount > 0n) await (await deployment.token.mint(address, amount)).wait();
+    if (eth > 0n) await (await operator.sendTransaction({ to: address, value: eth })).wait();
+  }
+}

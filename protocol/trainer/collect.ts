@@ -1,0 +1,209 @@
+/**
+ * The trainer's `collect`: after registration closes, check each delivery (a folder with the data
+ * and the contributor's receipt, contributor.ts) against the registrations on chain, sign a
+ * Delivery receipt (EIP-712, the trainer's key) for every registration whose data arrived and
+ * matches its commitment, and record who delivered and who is excluded (collected.json).
+ *
+ * A delivery is good when its receipt is of this chain, registry and epoch, its order is a
+ * registration by the receipt's contributor with the receipt's commitment and count, and the data
+ * in the folder hashes (dataset/, the canonical-bytes rule) to exactly the receipt's hashes, which
+ * with the salt give that commitment. A bad delivery is named in `bad` and never blocks the
+ * epoch: its registration is excluded like one that never delivered (the contributor holds no
+ * signed receipt, so it cannot contest, and a matching delivery would have been accepted).
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { getAddress, type Signer } from "ethers";
+import { config } from "../../config/index.ts";
+import { readContributorData } from "../../dataset/index.ts";
+import { toJson, writeFileAtomic } from "../../files/index.ts";
+import {
+  readRegistrations, signDeliveryReceipt, waitForRegistrationClose, type ContributorRegistryContract, type PayoutSettlementContract,
+} from "../../verifier-contracts/index.ts";
+import { registrationCommitment, registrationDomain, type Registration } from "../../witness/index.ts";
+import { DELIVERY_RECEIPT } from "../contributor.ts";
+import { ProtocolInputError } from "../errors.ts";
+import { readReceipt, type RegistrationReceipt } from "../receipt.ts";
+
+export const COLLECTED_KIND = "attribution-prover/collected";
+
+export interface DeliveredRegistration {
+  readonly order: number;
+  readonly contributor: string;
+  readonly commitment: bigint;
+  readonly salt: bigint;
+  /** Sorted ascending: the list the commitment is over. */
+  readonly hashes: readonly bigint[];
+  /** The data file or folder (absolute) and its form: what the trainer trains and scores on. */
+  readonly data: string;
+  readonly form: string;
+  /** The trainer's EIP-712 Delivery(epoch, order, commitment) signature. */
+  readonly signature: string;
+}
+
+export interface ExcludedRegistration {
+  readonly order: number;
+  readonly contributor: string;
+  readonly reason: "NOT_DELIVERED";
+  readonly detail: string;
+}
+
+export interface BadDelivery {
+  readonly delivery: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface Collected {
+  readonly chainId: bigint;
+  readonly registry: string;
+  readonly settlement: string;
+  readonly epoch: bigint;
+  readonly registrants: number;
+  readonly delivered: readonly DeliveredRegistration[];
+  readonly excluded: readonly ExcludedRegistration[];
+  readonly bad: readonly BadDelivery[];
+}
+
+export interface CollectOptions {
+  readonly epoch: bigint;
+  readonly registry: ContributorRegistryContract;
+  readonly settlement: PayoutSettlementContract;
+  /** The epoch's trainer: it signs the Delivery receipts. */
+  readonly trainer: Signer;
+  /** Delivery folders, or folders holding delivery folders. */
+  readonly deliveries: readonly string[];
+  readonly log?: (message: string) => void;
+}
+
+/** Every delivery folder under `paths`: a folder holding receipt.json is one; otherwise its subfolders are searched. */
+export function deliveryFolders(paths: readonly string[]): string[] {
+  const found: string[] = [];
+  for (const path of paths) {
+    const dir = resolve(path);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ProtocolInputError("DELIVERY_MISSING", `${path}: not a folder; expected a delivery folder (data and ${DELIVERY_RECEIPT}) or a folder of them`);
+    if (existsSync(join(dir, DELIVERY_RECEIPT))) found.push(dir);
+    else for (const entry of readdirSync(dir).sort()) if (existsSync(join(dir, entry, DELIVERY_RECEIPT))) found.push(join(dir, entry));
+  }
+  return found;
+}
+
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/** Why `receipt` does not deliver registration `reg` (its chain side), or undefined when it does. */
+function checkReceipt(receipt: RegistrationReceipt, reg: Registration | undefined, domain: bigint): string | undefined {
+  if (!reg) return `order ${receipt.order} is not a registration of epoch ${receipt.epoch}`;
+  if (BigInt(receipt.contributor) !== reg.contributor) return `registration ${reg.order} was made by ${getAddress(`0x${reg.contributor.toString(16).padStart(40, "0")}`)}, the receipt says ${receipt.contributor}`;
+  if (receipt.commitment !== reg.commitment || receipt.count !== reg.count) return `registration ${reg.order} commits to ${reg.commitment} over ${reg.count} examples, the receipt to ${receipt.commitment} over ${receipt.count}`;
+  const commitment = registrationCommitment({ domain, sender: receipt.contributor, salt: receipt.salt, hashes: sortHashes(receipt.hashes), chunk: config.registrationBatch.chunk });
+  if (commitment !== reg.commitment) return `the receipt's hashes and salt commit to ${commitment}, not to registration ${reg.order}'s ${reg.commitment}`;
+  return undefined;
+}
+
+/** Why the data in `folder` is not the receipt's examples, or undefined when it is. */
+function checkData(folder: string, receipt: RegistrationReceipt): string | undefined {
+  const hashes = sortHashes(readContributorData(join(folder, receipt.data.path)).examples.map((e) => e.hash));
+  const listed = sortHashes(receipt.hashes);
+  if (hashes.length !== listed.length || hashes.some((h, i) => h !== listed[i])) return `the data in ${receipt.data.path} hashes to ${hashes.length} examples that are not the receipt's ${listed.length}`;
+  return undefined;
+}
+
+const sortHashes = (hashes: readonly bigint[]) => [...hashes].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+/** A received delivery: the receipt, and where its data is (undefined: a hash list only, the examples-file path of tests). */
+export interface ReceivedDelivery {
+  readonly receipt: RegistrationReceipt;
+  readonly folder?: string;
+  /** What to name it by in messages. */
+  readonly name: string;
+}
+
+/** Collects the deliveries in `options.deliveries` folders (see the header). */
+export async function collectDeliveries(options: CollectOptions): Promise<Collected> {
+  const received: ReceivedDelivery[] = [];
+  const bad: BadDelivery[] = [];
+  for (const folder of deliveryFolders(options.deliveries)) {
+    try {
+      received.push({ receipt: readReceipt(join(folder, DELIVERY_RECEIPT)), folder, name: folder });
+    } catch (error) {
+      bad.push(badDelivery(folder, error, options.log));
+    }
+  }
+  return acceptDeliveries({ ...options, received, bad });
+}
+
+function badDelivery(name: string, error: unknown, log?: (message: string) => void): BadDelivery {
+  const code = (error as { code?: unknown }).code;
+  log?.(`collect: ${name}: ${(error as Error).message} (not accepted)`);
+  return { delivery: name, code: typeof code === "string" ? code : "DELIVERY_UNREADABLE", message: (error as Error).message };
+}
+
+/**
+ * Checks each received delivery against the registrations on chain (and its data, when it has a
+ * folder), signs a Delivery receipt for each good one, and excludes every registration without
+ * one. Waits for registration to close first (a development chain's clock is moved).
+ */
+export async function acceptDeliveries(options: Omit<CollectOptions, "deliveries"> & { readonly received: readonly ReceivedDelivery[]; readonly bad?: readonly BadDelivery[] }): Promise<Collected> {
+  const { epoch, registry, settlement, trainer } = options;
+  const log = options.log ?? (() => {});
+  await waitForRegistrationClose(registry, epoch, { log });
+  const chainId = (await trainer.provider!.getNetwork()).chainId;
+  const registryAddress = await registry.getAddress();
+  const settlementAddress = await settlement.getAddress();
+  const registrations = await readRegistrations(registry, epoch);
+  const domain = registrationDomain(chainId, registryAddress, epoch);
+  const accepted = new Map<number, DeliveredRegistration>();
+  const bad = [...(options.bad ?? [])];
+  for (const { receipt, folder, name } of options.received) {
+    try {
+      if (receipt.chainId !== chainId || !same(receipt.registry, registryAddress) || receipt.epoch !== epoch) {
+        throw new ProtocolInputError("DELIVERY_OTHER_EPOCH", `the receipt is for epoch ${receipt.epoch} of registry ${receipt.registry} on chain ${receipt.chainId}, collecting epoch ${epoch} of ${registryAddress} on chain ${chainId}`);
+      }
+      const problem = checkReceipt(receipt, registrations[receipt.order], domain) ?? (folder === undefined ? undefined : checkData(folder, receipt));
+      if (problem) throw new ProtocolInputError("DELIVERY_MISMATCH", problem);
+      if (accepted.has(receipt.order)) continue; // the same delivery twice
+      const signature = await signDeliveryReceipt(trainer, settlement, epoch, receipt.order, receipt.commitment);
+      accepted.set(receipt.order, {
+        order: receipt.order, contributor: receipt.contributor, commitment: receipt.commitment, salt: receipt.salt, hashes: sortHashes(receipt.hashes),
+        data: folder === undefined ? "" : join(folder, receipt.data.path), form: receipt.data.form, signature,
+      });
+    } catch (error) {
+      bad.push(badDelivery(name, error, log));
+    }
+  }
+  const address = (r: Registration) => getAddress(`0x${r.contributor.toString(16).padStart(40, "0")}`);
+  const excluded = registrations.filter((r) => !accepted.has(r.order)).map((r) => ({
+    order: r.order, contributor: address(r), reason: "NOT_DELIVERED" as const, detail: "no matching delivery reached the trainer",
+  }));
+  return {
+    chainId, registry: registryAddress, settlement: settlementAddress, epoch, registrants: registrations.length,
+    delivered: [...accepted.values()].sort((a, b) => a.order - b.order), excluded, bad,
+  };
+}
+
+const hex128 = (h: bigint) => `0x${h.toString(16).padStart(32, "0")}`;
+
+export function writeCollected(file: string, c: Collected): void {
+  writeFileAtomic(file, toJson({ kind: COLLECTED_KIND, version: 1, ...c, delivered: c.delivered.map((d) => ({ ...d, hashes: d.hashes.map(hex128) })) }));
+}
+
+/** Reads collected.json back (written by writeCollected); COLLECTED_MALFORMED naming the file. */
+export function readCollected(file: string): Collected {
+  let raw: Record<string, any>;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8")) as Record<string, any>;
+  } catch (error) {
+    throw new ProtocolInputError("COLLECTED_UNREADABLE", `${file}: ${(error as Error).message}; expected the file collect wrote`);
+  }
+  if (raw?.kind !== COLLECTED_KIND || raw.version !== 1 || !Array.isArray(raw.delivered) || !Array.isArray(raw.excluded)) {
+    throw new ProtocolInputError("COLLECTED_MALFORMED", `${file}: not a collected.json of version 1 (kind ${JSON.stringify(raw?.kind)})`);
+  }
+  return {
+    chainId: BigInt(raw.chainId), registry: String(raw.registry), settlement: String(raw.settlement), epoch: BigInt(raw.epoch), registrants: Number(raw.registrants),
+    delivered: raw.delivered.map((d: Record<string, any>) => ({
+      order: Number(d.order), contributor: String(d.contributor), commitment: BigInt(d.commitment), salt: BigInt(d.salt),
+      hashes: (d.hashes as string[]).map((h) => BigInt(h)), data: String(d.data), form: String(d.form), signature: String(d.signature),
+    })),
+    excluded: raw.excluded as ExcludedRegistration[], bad: (raw.bad ?? []) as BadDelivery[],
+  };
+}
