@@ -6,7 +6,7 @@
 import { Contract, type InterfaceAbi, type Signer } from "ethers";
 import type { KeySetName } from "../circuits/ceremony/index.ts";
 import {
-  loadContractArtifact, type ContractName, type ContributorRegistryContract, type OpenTokenContract, type PayoutSettlementContract, type SettlementDeployment,
+  attachDeployment, loadContractArtifact, type ContractName, type ContributorRegistryContract, type OpenTokenContract, type PayoutSettlementContract, type SettlementDeployment,
 } from "../verifier-contracts/index.ts";
 
 export type DeployedName = "token" | "poseidon" | "registry" | "exampleVerifier" | "registrationVerifier" | "payoutVerifier" | "settlement";
@@ -48,5 +48,15 @@ export function protocolDeployment(d: SettlementDeployment, keySet: KeySetName, 
   return {
     chainId: d.chainId, addresses: d.addresses, token: d.token, registry: d.registry, settlement: d.settlement,
     batchSizes: { example: d.exampleBatchSize, registration: d.registrationBatchSize, payout: d.payoutBatchSize }, keySet, fromBlock,
+  };
+}
+
+/** The deployment `file` names (the operator's deploy wrote it), checked against the chain `signer` is on, connected to `signer`. */
+export async function loadDeployment(file: string, signer: Signer): Promise<ProtocolDeployment> {
+  const attached = await attachDeployment(file, signer);
+  const d = attached.deployment;
+  return {
+    chainId: attached.chainId, addresses: d.contracts, token: attached.token, registry: attached.registry, settlement: attached.settlement,
+    batchSizes: d.batchSizes, keySet: d.keySet, fromBlock: d.deploymentBlock,
   };
 }

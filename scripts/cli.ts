@@ -1,11 +1,17 @@
 #!/usr/bin/env node
 /**
- * attribution-prover: one command per pipeline stage, each a thin layer over the library
- * functions the tests call (scripts/cli/<command>.ts):
+ * attribution-prover: one command per party's step, each a thin layer over the library
+ * functions the tests call (scripts/cli/<command>.ts). Each party's key comes from its own
+ * environment variable (protocol/parties.ts):
  *
  *   setup    circuit keys, powers of tau, phase-2 ceremony          circuits/, circuits/ceremony
+ *   epoch open  operator: escrow a pool, open registration          protocol/operator.ts
+ *   fund     operator, development $OPEN: fees and gas              protocol/operator.ts
+ *   seal     trainer: the validation set's commitment               protocol/trainer/validation-reveal.ts
+ *   register contributor: hash and register its data, a delivery    protocol/contributor.ts
+ *   collect  trainer: check deliveries, sign receipts               protocol/trainer/collect.ts
  *   score    train + score MNIST -> examples.csv, model, summary    protocol/trainer/score.ts
- *   witness  examples file -> registrations -> epoch directory      protocol/trainer/witness.ts
+ *   witness  chain registrations + deliveries + scores -> commit     protocol/trainer/witness.ts
  *   prove    epoch directory / jobs file -> proofs (pool or queue)  protocol/trainer/prove.ts, prover/
  *   settle   epoch directory -> verified, finalized, released       protocol/settle.ts
  *   verify   the skeptic's re-verification                          verify/
@@ -16,12 +22,17 @@
  * scripts/cli/exit-codes.ts (printed by --help). Secrets only from the environment.
  */
 import { Command, CommanderError } from "commander";
+import { registerCollect } from "./cli/collect.ts";
 import { registerDemo } from "./cli/demo.ts";
+import { registerEpoch } from "./cli/epoch.ts";
+import { registerFund } from "./cli/fund.ts";
 import { EXIT_CODES_HELP, exitCodeOf } from "./cli/exit-codes.ts";
 import { registerProve } from "./cli/prove.ts";
+import { registerRegister } from "./cli/register.ts";
 import { registerReport } from "./cli/report.ts";
 import { refuseSecretFlags } from "./cli/run-config.ts";
 import { registerScore } from "./cli/score.ts";
+import { registerSeal } from "./cli/seal.ts";
 import { registerSettle } from "./cli/settle.ts";
 import { registerSetup } from "./cli/setup.ts";
 import { registerVerify } from "./cli/verify.ts";
@@ -32,17 +43,20 @@ const program = new Command("attribution-prover")
   .showHelpAfterError("(add --help for usage and examples)")
   .exitOverride()
   .addHelpText("after", `
-Stages in order: setup -> score -> witness -> prove -> settle -> verify -> report (demo runs them all).
+Parties in order (README "Run it on a network"): operator deploy, seal (trainer), epoch open (operator), register (each
+contributor), collect, score, witness, prove, settle (trainer), verify (anyone), report. demo runs them all in one process.
 Examples:
   $ attribution-prover demo --examples data/demo-examples.csv --example-batch-size 8 --batch-size 4
   $ attribution-prover witness --examples build/attribution/examples.csv --out epochs/e1 && attribution-prover prove epochs/e1
   $ attribution-prover verify epochs/e1 --json
 
-Environment: OPEN_DEPLOYER_KEY (deployer and epoch owner on a non-development chain), OPEN_RPC_URL (default --rpc,
+Environment: OPEN_OPERATOR_KEY (or OPEN_DEPLOYER_KEY), OPEN_TRAINER_KEY, OPEN_CONTRIBUTOR_KEY (each party's own), OPEN_RPC_URL (default --rpc,
 may carry credentials), REDIS_URL (default --queue), ATTRIBUTION_PROVER_CACHE (powers-of-tau cache).
 ${EXIT_CODES_HELP}
 `);
-for (const register of [registerSetup, registerScore, registerWitness, registerProve, registerSettle, registerVerify, registerReport, registerDemo]) register(program);
+for (const register of [
+  registerSetup, registerEpoch, registerFund, registerSeal, registerRegister, registerCollect, registerScore, registerWitness, registerProve, registerSettle, registerVerify, registerReport, registerDemo,
+]) register(program);
 
 const argv = process.argv.slice(2);
 const command = argv.find((a) => !a.startsWith("-")) ?? "";

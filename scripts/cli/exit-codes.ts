@@ -24,7 +24,7 @@ Exit codes:
 /** Errors that mean the input is wrong (a file, a value, a key, the chain asked for), not the code. */
 const BAD_INPUT = new Set([
   "UsageError", "ConfigError", "SecretSourceError", "ScoresFileError", "EpochWitnessError", "ContributorKeyError",
-  "ChainConfigError", "JobsFileError", "EpochChainError", "EpochDirInUseError", "ReportInputError", "ScoreOutputError", "RecordReadError",
+  "ChainConfigError", "ProtocolInputError", "DeploymentError", "DatasetError", "JobsFileError", "EpochChainError", "EpochDirInUseError", "ReportInputError", "ScoreOutputError", "RecordReadError",
 ]);
 
 /** Commands whose bad usage exits 1, as their scripts did: 2 is already a verdict there. */

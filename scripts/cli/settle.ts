@@ -5,16 +5,15 @@ import { runParameters } from "./run-config.ts";
 
 export function registerSettle(program: Command): void {
   const command = program.command("settle <epoch-dir>")
-    .description("escrow R and open the epoch, verify every example and payout batch on chain, finalize, release the payouts, and check every balance against the reference model");
+    .description("trainer (OPEN_TRAINER_KEY): verify every claim, registration and payout batch on chain, reveal the validation set, finalize, release the payouts, and check every payment against the reference model; resumable: a rerun continues from the chain's state and sends nothing twice");
   withExamples(addRunOptions(command, ["rpc"]), [
-    "attribution-prover settle epochs/demo",
-    "OPEN_DEPLOYER_KEY=0x... attribution-prover settle epochs/demo --rpc http://127.0.0.1:8545 --json",
+        "OPEN_TRAINER_KEY=0x... attribution-prover settle epochs/e1 --rpc http://127.0.0.1:8545 --json",
     "attribution-prover verify epochs/demo   # then",
   ]).action(async (dir: string, _: unknown, cmd: Command) => {
     const flags = runFlagsOf(cmd);
     const p = await runParameters(flags);
     const [{ connectChain }, { settleEpoch }, { printSettledEpoch }] = await Promise.all([import("../../protocol/chain.ts"), import("../../protocol/settle.ts"), import("./epoch-table.ts")]);
-    const chain = await connectChain(p.rpcUrl);
+    const chain = await connectChain(p.rpcUrl, "trainer");
     try {
       const result = await settleEpoch(chain, dir, { log });
       printResult(flags.json, result, () => printSettledEpoch(result));

@@ -1,48 +1,66 @@
-/** `witness`: register the contributors and write the epoch directory (protocol/trainer/witness.ts). */
-import { copyFileSync } from "node:fs";
+/** `witness`: the trainer's tables, commit and epoch directory from the chain's registrations, the collected deliveries and the scores (protocol/trainer/witness.ts). */
+import { copyFileSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { addRunOptions, log, printResult, runFlagsOf, shown, withExamples } from "./common.ts";
+import { log, printResult, shown, withExamples } from "./common.ts";
 import { UsageError } from "./errors.ts";
-import { runParameters } from "./run-config.ts";
+import { addPartyOptions, connectParty, integerFlag, type PartyFlags } from "./party.ts";
+
+interface WitnessFlags extends PartyFlags {
+  readonly epoch?: string;
+  readonly collected?: string;
+  readonly scores?: string;
+  readonly fromScore?: string;
+  readonly model?: string;
+  readonly out?: string;
+}
 
 export function registerWitness(program: Command): void {
   const command = program.command("witness")
-    .description("deploy the contracts, register every contributor of an examples file on chain, apply the reward policy and write the epoch directory (both tables, commitments, registrations, dedup evidence, verification keys, the prover's jobs files)");
-  command.option("--from-score <dir>", "a score stage's output folder: its examples file, and the model's hash and file and how the scores were made go into the record");
-  withExamples(addRunOptions(command, ["examples", "pool", "epoch", "sizes", "keys", "out", "rpc"]), [
-    "attribution-prover witness --examples data/demo-examples.csv --out epochs/demo",
-    "attribution-prover score --out build/attribution && attribution-prover witness --from-score build/attribution",
-    "attribution-prover witness --config run.json --rpc http://127.0.0.1:8545 --json",
-    "attribution-prover prove epochs/demo   # next stage",
-  ]).addHelpText("after", "\nOn the in-process chain (no --rpc) the chain ends with the command; settle replays the deployment and registration\non a new one and checks that the addresses and registrations are the recorded ones.\n")
-    .action(async (_: unknown, cmd: Command) => {
-      const flags = runFlagsOf(cmd);
-      const fromScore = (cmd.opts() as { fromScore?: string }).fromScore;
-      const p = await runParameters(flags);
-      if ((p.examplesFile === undefined) === (fromScore === undefined)) throw new UsageError("witness needs --examples FILE (or \"examples\" in --config FILE) or --from-score DIR, one of them");
-      const scored = fromScore === undefined ? undefined : (await import("../../protocol/trainer/score.ts")).readScoreOutput(fromScore);
-      const options = {
-        ...(scored === undefined ? { examplesFile: p.examplesFile! } : { examplesFile: scored.examplesFile, modelHash: scored.modelHash, attribution: scored.attribution }), pool: p.pool, epoch: p.epoch, exampleBatchSize: p.exampleBatchSize, registrationBatchSize: p.registrationBatchSize, payoutBatchSize: p.payoutBatchSize,
-        keySet: p.keySet, log, ...(p.outDir === undefined ? {} : { outDir: p.outDir }),
+    .description("trainer (OPEN_TRAINER_KEY): read the epoch's registrations from the chain, apply the reward policy to the collected deliveries and the scores, commit the epoch (the seed) and write the epoch directory with the prover's jobs files; sends no registration")
+    .option("--epoch <n>", "epoch number")
+    .option("--collected <file>", "collected.json (collect)")
+    .option("--scores <file>", "scores computed elsewhere: CSV example,score or JSONL {example, score}, one per example hash")
+    .option("--from-score <dir>", "a score stage's output folder: its scores, model and how they were made")
+    .option("--model <file>", "with --scores: the trained model file (its sha256 is the committed model hash)")
+    .option("--out <dir>", "the epoch directory (default epochs/<chain>-<settlement>-<epoch>-<seed>)");
+  withExamples(addPartyOptions(command), [
+    "OPEN_TRAINER_KEY=0x... attribution-prover witness --deployment deployments/local/deployment.json --rpc http://127.0.0.1:8545 --epoch 1 --collected work/e1/collected.json --scores scores.csv --model model.onnx --out epochs/e1",
+    "attribution-prover prove epochs/e1   # next stage",
+  ]).action(async (_: unknown, cmd: Command) => {
+    const flags = cmd.opts() as WitnessFlags;
+    const epoch = integerFlag("--epoch", flags.epoch);
+    if (flags.collected === undefined) throw new UsageError("--collected FILE is required (collect writes it)");
+    if ((flags.scores === undefined) === (flags.fromScore === undefined)) throw new UsageError("witness needs --scores FILE (with --model FILE) or --from-score DIR, one of them");
+    if (flags.scores !== undefined && flags.model === undefined) throw new UsageError("--scores needs --model FILE: the model the scores are of (its sha256 is committed)");
+    const [{ readHashScores }, { config }, { readCollected }, { witnessEpoch }] = await Promise.all([
+      import("../../witness/index.ts"), import("../../config/index.ts"), import("../../protocol/trainer/collect.ts"), import("../../protocol/trainer/witness.ts"),
+    ]);
+    // Every input is read and checked before the chain is touched.
+    const scored = flags.fromScore === undefined ? undefined : (await import("../../protocol/trainer/score.ts")).readScoreOutput(flags.fromScore);
+    const scoresFile = scored?.examplesFile ?? flags.scores!;
+    const modelFile = scored?.modelFile ?? flags.model!;
+    const modelHash = scored?.modelHash ?? `0x${createHash("sha256").update(readFileSync(modelFile)).digest("hex")}`;
+    const { scores } = readHashScores(scoresFile, config);
+    const collected = readCollected(flags.collected);
+    const { chain, deployment } = await connectParty("trainer", flags);
+    try {
+      const { dir, paths, witness, committed } = await witnessEpoch({
+        deployment, epoch, collected, scores, scoresFile, modelHash, log, ...(flags.out === undefined ? {} : { outDir: flags.out }),
+        ...(scored === undefined ? {} : { attribution: scored.attribution }),
+      });
+      copyFileSync(modelFile, join(dir, "model.onnx"));
+      const value = {
+        dir, chainId: chain.chainId, claims: witness.claimTable.length, registrations: witness.payoutTable.rows.length, committed,
+        excluded: witness.exclusionOrders, duplicates: witness.duplicates.length, seed: witness.seed,
+        exampleBatches: witness.exampleBatches.length, registrationBatches: witness.registrationBatches.length, payoutBatches: witness.payoutBatches.length,
+        jobsFiles: [paths.exampleJobsFile, paths.registrationJobsFile, paths.payoutJobsFile],
       };
-      const [{ connectChain }, { readEpochInputs, witnessEpoch }] = await Promise.all([import("../../protocol/chain.ts"), import("../../protocol/trainer/witness.ts")]);
-      const inputs = await readEpochInputs(options);
-      const chain = await connectChain(p.rpcUrl);
-      try {
-        const { dir, paths, witness } = await witnessEpoch(chain, inputs, options);
-        // The model the epoch pays for joins its public record (its sha256 is the modelHash on chain).
-        if (scored !== undefined) copyFileSync(scored.modelFile, join(dir, "model.onnx"));
-        const value = {
-          dir, chainId: chain.chainId, chain: chain.description, claims: witness.claimTable.length, registrations: witness.payoutTable.rows.length,
-          excluded: witness.exclusionOrders, duplicates: witness.duplicates.length, seed: witness.seed,
-          exampleBatches: witness.exampleBatches.length, registrationBatches: witness.registrationBatches.length, payoutBatches: witness.payoutBatches.length,
-          jobsFiles: [paths.exampleJobsFile, paths.registrationJobsFile, paths.payoutJobsFile],
-        };
-        printResult(flags.json, value, () => console.log(`epoch directory ${shown(dir)}: ${value.claims} claims, ${value.registrations} registrations (${value.excluded.length} excluded), committed on chain; ${value.exampleBatches} claim, ${value.registrationBatches} registration and ${value.payoutBatches} payout batches to prove
+      printResult(flags.json, value, () => console.log(`epoch directory ${shown(dir)}: ${value.claims} claims, ${value.registrations} registrations (${value.excluded.length} excluded), ${committed ? "committed on chain" : "already committed"}; ${value.exampleBatches} claim, ${value.registrationBatches} registration and ${value.payoutBatches} payout batches to prove
 next: attribution-prover prove ${shown(dir)}`));
-      } finally {
-        await chain.close();
-      }
-    });
+    } finally {
+      await chain.close();
+    }
+  });
 }

@@ -1,0 +1,29 @@
+/** `collect`: the trainer checks the deliveries against the chain and signs a receipt for each good one (protocol/trainer/collect.ts). */
+import type { Command } from "commander";
+import { log, printResult, shown, withExamples } from "./common.ts";
+import { UsageError } from "./errors.ts";
+import { addPartyOptions, connectParty, integerFlag, type PartyFlags } from "./party.ts";
+
+export function registerCollect(program: Command): void {
+  const command = program.command("collect <delivery...>")
+    .description("trainer (OPEN_TRAINER_KEY): after registration closes, check each delivery folder (or a folder of them) against the registrations on chain, sign a Delivery receipt for each good one, and write who delivered and who is excluded (a bad delivery is named, never blocks the epoch)")
+    .option("--epoch <n>", "epoch number")
+    .option("--out <file>", "where to write collected.json");
+  withExamples(addPartyOptions(command), [
+    "OPEN_TRAINER_KEY=0x... attribution-prover collect deliveries/ --deployment deployments/local/deployment.json --rpc http://127.0.0.1:8545 --epoch 1 --out work/e1/collected.json",
+  ]).action(async (deliveries: string[], _: unknown, cmd: Command) => {
+    const flags = cmd.opts() as PartyFlags & { epoch?: string; out?: string };
+    const epoch = integerFlag("--epoch", flags.epoch);
+    if (flags.out === undefined) throw new UsageError("--out FILE is required (collected.json)");
+    const { collectDeliveries, deliveryFolders, writeCollected } = await import("../../protocol/trainer/collect.ts");
+    deliveryFolders(deliveries); // a path that is no folder is named before anything is read from the chain
+    const { chain, deployment } = await connectParty("trainer", flags);
+    try {
+      const collected = await collectDeliveries({ epoch, registry: deployment.registry, settlement: deployment.settlement, trainer: chain.signer, deliveries, log });
+      writeCollected(flags.out, collected);
+      printResult(flags.json, collected, () => log(`epoch ${epoch}: ${collected.delivered.length} of ${collected.registrants} registrations delivered, ${collected.excluded.length} excluded, ${collected.bad.length} bad deliveries; ${shown(flags.out!)}`));
+    } finally {
+      await chain.close();
+    }
+  });
+}
