@@ -1,22 +1,17 @@
 /**
  * MNIST from the `mnist` package (10,000 digits, 1,000 per class), read from its raw per-digit
  * arrays: its helpers shuffle with an unseeded generator, so they are never called. Pixels are
- * stored as bytes (round(255 v)); an example's identity is the hash of those bytes and its label.
+ * stored as bytes (round(255 v)); an example's identity is the hash of those bytes and its label,
+ * by dataset/'s canonical-bytes rule. The Dataset type and the dataset file format live in
+ * dataset/ (a contributor reads them before anything is trained) and are re-exported here.
  */
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
+import { CLASSES, PIXELS, datasetExampleBytes, encodeDataset, exampleHash as canonicalHash, type Dataset } from "../dataset/index.ts";
 import { AttributionError } from "./errors.ts";
 import { Rng } from "./prng.ts";
 
-export const PIXELS = 784;
-export const CLASSES = 10;
-
-/** A set of labelled images: image k is images[k*784 .. k*784+783]. */
-export interface Dataset {
-  readonly images: Uint8Array;
-  readonly labels: Uint8Array;
-  readonly size: number;
-}
+export { CLASSES, EXAMPLE_BYTES, PIXELS, decodeDataset, encodeDataset, type Dataset } from "../dataset/index.ts";
 
 let cached: Dataset | undefined;
 
@@ -71,42 +66,12 @@ export function concat(...sets: Dataset[]): Dataset {
   return { images, labels, size };
 }
 
-/** 128-bit example id: the first 16 bytes of sha256(784 pixel bytes || label byte), as a bigint. */
-export function exampleHash(data: Dataset, i: number): bigint {
-  const h = createHash("sha256");
-  h.update(data.images.subarray(i * PIXELS, (i + 1) * PIXELS));
-  h.update(Uint8Array.of(data.labels[i]!));
-  return BigInt(`0x${h.digest("hex").slice(0, 32)}`);
-}
-
-/** Bytes per example in a dataset file: 784 pixel bytes, then the label byte. */
-export const EXAMPLE_BYTES = PIXELS + 1;
-
 /**
- * The dataset file (e.g. an epoch's revealed validation.bin): each example's 784 pixel bytes then
- * its label byte, in order, nothing else; its sha256 is datasetHash.
+ * 128-bit example id of example `i`: dataset/'s exampleHash of its canonical bytes, which for an
+ * image are pixels || label, i.e. the first 16 bytes of sha256(784 pixel bytes || label byte).
  */
-export function encodeDataset(data: Dataset): Uint8Array {
-  const out = new Uint8Array(data.size * EXAMPLE_BYTES);
-  for (let i = 0; i < data.size; i++) {
-    out.set(data.images.subarray(i * PIXELS, (i + 1) * PIXELS), i * EXAMPLE_BYTES);
-    out[i * EXAMPLE_BYTES + PIXELS] = data.labels[i]!;
-  }
-  return out;
-}
-
-/** Reads encodeDataset's format back; RangeError for a length or a label it cannot have. */
-export function decodeDataset(bytes: Uint8Array): Dataset {
-  if (bytes.length === 0 || bytes.length % EXAMPLE_BYTES !== 0) throw new RangeError(`a dataset file holds a positive multiple of ${EXAMPLE_BYTES} bytes, got ${bytes.length}`);
-  const size = bytes.length / EXAMPLE_BYTES;
-  const images = new Uint8Array(size * PIXELS);
-  const labels = new Uint8Array(size);
-  for (let i = 0; i < size; i++) {
-    images.set(bytes.subarray(i * EXAMPLE_BYTES, i * EXAMPLE_BYTES + PIXELS), i * PIXELS);
-    labels[i] = bytes[i * EXAMPLE_BYTES + PIXELS]!;
-    if (labels[i]! >= CLASSES) throw new RangeError(`dataset file example ${i}: label ${labels[i]} is not a class in [0, ${CLASSES - 1}]`);
-  }
-  return { images, labels, size };
+export function exampleHash(data: Dataset, i: number): bigint {
+  return canonicalHash(datasetExampleBytes(data, i));
 }
 
 /** sha256 (hex) of the dataset file: the commitment to a (validation) set. */

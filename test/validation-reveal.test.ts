@@ -50,7 +50,7 @@ describe("validation set: sealed before registration, revealed after scoring, re
     assert.equal(a.commitment, validationCommitment(a.validationSetHash, a.salt));
     const back: Dataset = decodeDataset(a.bytes);
     assert.deepEqual([back.size, back.labels, back.images], [60, split.validation.labels, split.validation.images]);
-    assert.throws(() => decodeDataset(a.bytes.subarray(1)), { name: "RangeError", message: /multiple of 785/ });
+    assert.throws(() => decodeDataset(a.bytes.subarray(1)), { name: "DatasetError", code: "BIN_LENGTH", message: /multiple of 785/ });
   });
 
   test("a record without copies passes; a paid exact copy of a validation example is named by its row", async () => {

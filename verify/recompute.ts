@@ -28,7 +28,8 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { getAddress } from "ethers";
-import { datasetHash, decodeDataset, decodeTrainingData, exampleHash, scoreContributors, type ScoreFormat } from "../attribution/index.ts";
+import { datasetHash, decodeTrainingData, scoreContributors, type ScoreFormat } from "../attribution/index.ts";
+import { datasetExampleHashes, decodeDataset } from "../dataset/index.ts";
 import { parseAttributionConfig } from "../config/attribution.ts";
 import { config } from "../config/index.ts";
 import { registrationCommitment } from "./model/index.ts";
@@ -106,7 +107,7 @@ export async function recomputeScores(record: EpochRecord, inputs: RecomputeInpu
   const taken = new Set<number>();
   partitions.forEach((p, i) => {
     const sender = BigInt(p.address);
-    const hashes = Array.from({ length: p.data.size }, (_, k) => exampleHash(p.data, k)).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    const hashes = datasetExampleHashes(p.data).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
     const candidates = record.registrations.filter((r) => r.contributor === sender && !r.excluded && !taken.has(r.order));
     const match = candidates.find((r) => {
       if (r.count !== hashes.length || r.salt === undefined) return false;

@@ -19,9 +19,8 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { Contract, type EventLog } from "ethers";
-import {
-  AttributionError, concat, decodeDataset, decodeTrainingData, detectNearDuplicates, exampleHash, DEFAULT_NEAR_DUPLICATES, type Dataset, type NearDuplicateConfig,
-} from "../attribution/index.ts";
+import { AttributionError, concat, decodeTrainingData, detectNearDuplicates, DEFAULT_NEAR_DUPLICATES, type NearDuplicateConfig } from "../attribution/index.ts";
+import { DatasetError, datasetExampleHashes, decodeDataset, type Dataset } from "../dataset/index.ts";
 import { validationCommitment } from "./model/index.ts";
 import { EpochVerifyError, type FailureLocation } from "./epoch-errors.ts";
 import type { CheckResult } from "./epoch.ts";
@@ -120,7 +119,7 @@ export async function checkValidation(record: PublicRecord, options: ValidationC
   try {
     validation = decodeDataset(bytes);
   } catch (error) {
-    if (!(error instanceof RangeError)) throw error;
+    if (!(error instanceof DatasetError)) throw error;
     return fail(`${v.file}: ${error.message}`, { file: v.file });
   }
   if (validation.size !== v.examples) fail(`${v.file} holds ${validation.size} examples, epoch.json says ${v.examples}`, { file: v.file, field: "examples" });
@@ -132,8 +131,9 @@ export async function checkValidation(record: PublicRecord, options: ValidationC
     return row !== undefined && record.examples[row]!.score > 0n ? row : undefined;
   };
   let exact = 0;
+  const validationHashes = datasetExampleHashes(validation);
   for (let j = 0; j < validation.size; j++) {
-    const hash = exampleHash(validation, j);
+    const hash = validationHashes[j]!;
     if (!rowOf.has(hash)) continue;
     exact++;
     const row = paid(hash);

@@ -1,0 +1,14 @@
+/**
+ * dataset/: a contributor's examples and the one canonical-bytes rule that names them (see
+ * canonical-bytes.ts). Neutral ground: attribution/, the protocol's parties and verify/ import it;
+ * it imports none of them. Other folders import from here only.
+ */
+export {
+  exampleHash, imageExampleBytes, datasetExampleBytes, datasetExampleHashes, jsonRecordBytes, fileExampleBytes, isImageRecord, canonicalExample,
+  EXAMPLE_HASH_BITS, type CanonicalExample, type ExampleKind,
+} from "./canonical-bytes.ts";
+export { readContributorData, dataFormOf, DATA_FORMS, type ContributorData, type DataForm, type ReadOptions, type SourcedExample } from "./readers.ts";
+export { encodeDataset, decodeDataset, PIXELS, CLASSES, EXAMPLE_BYTES, type Dataset } from "./dataset-file.ts";
+export { canonicalJson } from "./jcs.ts";
+export { parseJsonStrict, MAX_JSON_DEPTH, type JsonValue } from "./json-parse.ts";
+export { DatasetError, type DatasetErrorCode, type DatasetLocation } from "./errors.ts";

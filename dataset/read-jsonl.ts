@@ -1,0 +1,71 @@
+/**
+ * Reader for a JSONL file: one JSON record per line (\n, or \r\n), each line UTF-8 on its own
+ * (a bad byte is named by its line), a UTF-8 byte order mark before line 1 ignored, lines of only
+ * spaces and tabs skipped. Each record's canonical bytes follow the rule (canonical-bytes.ts):
+ * image records (pixels and label) as their 785 bytes, others as RFC 8785 JSON. When every record
+ * is an image record, the decoded Dataset comes with the hashes, so attribution can score them.
+ */
+import { readFileSync } from "node:fs";
+import { canonicalExample, jsonRecordBytes } from "./canonical-bytes.ts";
+import { EXAMPLE_BYTES, PIXELS, type Dataset } from "./dataset-file.ts";
+import { DatasetError, placed } from "./errors.ts";
+import { parseJsonStrict } from "./json-parse.ts";
+import type { ContributorData, SourcedExample } from "./readers.ts";
+
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const BOM = [0xef, 0xbb, 0xbf] as const;
+const blank = (line: Uint8Array) => line.every((b) => b === 0x20 || b === 0x09);
+
+/** The lines of `bytes` (split on \n, one trailing \r cut from each), without the final empty one. */
+function lines(bytes: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let start = 0;
+  for (;;) {
+    const nl = bytes.indexOf(0x0a, start);
+    const end = nl < 0 ? bytes.length : nl;
+    const line = bytes.subarray(start, end > start && bytes[end - 1] === 0x0d ? end - 1 : end);
+    if (nl >= 0 || line.length > 0) out.push(line);
+    if (nl < 0) return out;
+    start = nl + 1;
+  }
+}
+
+/** The Dataset of examples that are all images (their bytes are pixels || label). */
+function imagesOf(examples: readonly SourcedExample[]): Dataset {
+  const images = new Uint8Array(examples.length * PIXELS);
+  const labels = new Uint8Array(examples.length);
+  examples.forEach((e, k) => {
+    images.set(e.bytes.subarray(0, PIXELS), k * PIXELS);
+    labels[k] = e.bytes[PIXELS]!;
+  });
+  return { images, labels, size: examples.length };
+}
+
+/**
+ * Reads a JSONL file. Errors name the file and the 1-based line: UTF8_INVALID, JSON_SYNTAX,
+ * JSON_DUPLICATE_KEY, JSON_NUMBER, JSON_STRING, JSON_DEPTH, IMAGE_FIELDS, PIXELS_INVALID,
+ * LABEL_INVALID (with the field), HASH_ZERO; EMPTY when no line holds a record.
+ */
+export function readJsonlFile(file: string): ContributorData {
+  const all = lines(readFileSync(file));
+  const first = all[0];
+  if (first !== undefined && BOM.every((b, k) => first[k] === b)) all[0] = first.subarray(BOM.length);
+  const examples: SourcedExample[] = [];
+  all.forEach((raw, index) => {
+    if (blank(raw)) return;
+    const where = { file, line: index + 1, entry: examples.length };
+    examples.push(placed(where, () => {
+      let text: string;
+      try {
+        text = decoder.decode(raw);
+      } catch (error) {
+        throw new DatasetError("UTF8_INVALID", "not valid UTF-8", {}, error);
+      }
+      const { kind, bytes } = jsonRecordBytes(parseJsonStrict(text));
+      return { ...canonicalExample(kind, bytes), where };
+    }));
+  });
+  if (examples.length === 0) throw new DatasetError("EMPTY", "no record: a JSONL file holds one JSON record per line", { file });
+  const images = examples.every((e) => e.kind === "image" && e.bytes.length === EXAMPLE_BYTES) ? imagesOf(examples) : undefined;
+  return { form: "jsonl", path: file, examples, ...(images === undefined ? {} : { images }) };
+}

@@ -1,0 +1,185 @@
+/**
+ * The canonical-bytes rule (dataset/canonical-bytes.ts) against its test vectors
+ * (test/fixtures/canonical-bytes/vectors.json). Every expected hash is recomputed here with
+ * node:crypto from the vector's canonical bytes, and every expected JSON text is written by hand
+ * (RFC 8785's own examples where the vector says so), so the vectors check the module rather
+ * than repeat it. The MNIST hashes made before dataset/ existed are pinned: all 10,000 digits
+ * hash as sha256(784 pixels || label) cut to 16 bytes, by attribution/ and dataset/ alike.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { describe, test } from "node:test";
+import { exampleHash as attributionExampleHash, loadMnist } from "../attribution/index.ts";
+import { truncatedHash } from "../dataset/canonical-bytes.ts";
+import {
+  DatasetError, canonicalJson, datasetExampleBytes, datasetExampleHashes, exampleHash, fileExampleBytes, imageExampleBytes, jsonRecordBytes, parseJsonStrict,
+  type DatasetErrorCode,
+} from "../dataset/index.ts";
+
+interface Hashed { readonly name: string; readonly canonicalHex: string; readonly hash: string }
+interface Vectors {
+  readonly image: readonly (Hashed & { readonly input: { readonly pixelsHex: string; readonly label: number } })[];
+  readonly jsonlImage: readonly (Hashed & { readonly sameAs: string; readonly input: string })[];
+  readonly jsonlRecord: readonly (Hashed & { readonly input: string; readonly canonical: string })[];
+  readonly file: readonly (Hashed & { readonly input: string })[];
+  readonly jcsNumbers: readonly { readonly bits: string; readonly canonical: string }[];
+  readonly jcsRefused: readonly { readonly bits: string; readonly what: string; readonly code: DatasetErrorCode }[];
+  readonly refused: readonly { readonly form: "image" | "jsonl" | "file"; readonly name: string; readonly input: unknown; readonly code: DatasetErrorCode; readonly field?: string }[];
+}
+
+const vectors = JSON.parse(readFileSync(new URL("./fixtures/canonical-bytes/vectors.json", import.meta.url), "utf8")) as Vectors;
+const fromHex = (hex: string) => new Uint8Array(Buffer.from(hex, "hex"));
+const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
+/** The rule's hash, computed here without dataset/: sha256 cut to 16 bytes, as 0x hex. */
+const independentHash = (bytes: Uint8Array) => `0x${createHash("sha256").update(bytes).digest("hex").slice(0, 32)}`;
+const hex128 = (v: bigint) => `0x${v.toString(16).padStart(32, "0")}`;
+const double = (bits: string) => new DataView(fromHex(bits).buffer).getFloat64(0, false);
+
+/** Asserts that `fn` throws a DatasetError with `code` (and `field`, when given). */
+function throwsDataset(fn: () => unknown, code: DatasetErrorCode, field?: string): void {
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof DatasetError, `expected a DatasetError ${code}, got ${String(error)}`);
+    assert.equal(error.code, code, error.message);
+    if (field !== undefined) assert.equal(error.where.field, field, error.message);
+    return true;
+  });
+}
+
+/** The vector's own consistency: its hash is sha256 of its canonical bytes, cut to 16 bytes. */
+function checkVector(v: Hashed): Uint8Array {
+  const bytes = fromHex(v.canonicalHex);
+  assert.equal(independentHash(bytes), v.hash, `${v.name}: the vector's hash`);
+  return bytes;
+}
+
+describe("canonical bytes: image examples", () => {
+  for (const v of vectors.image) {
+    test(`${v.name}: pixels || label, hashed`, () => {
+      const expected = checkVector(v);
+      const pixels = fromHex(v.input.pixelsHex);
+      assert.equal(toHex(imageExampleBytes(pixels, v.input.label)), v.canonicalHex);
+      assert.equal(toHex(imageExampleBytes(Array.from(pixels), v.input.label)), v.canonicalHex, "a number array gives the same bytes as a Uint8Array");
+      assert.equal(hex128(exampleHash(expected)), v.hash);
+    });
+  }
+
+  test("the MNIST vectors are loadMnist()'s examples, and attribution/ hashes them as the vectors say", () => {
+    const mnist = loadMnist();
+    for (const [name, i] of [["mnist-0", 0], ["mnist-5000", 5000]] as const) {
+      const v = vectors.image.find((x) => x.name === name)!;
+      assert.equal(toHex(mnist.images.subarray(i * 784, (i + 1) * 784)), v.input.pixelsHex);
+      assert.equal(mnist.labels[i], v.input.label);
+      assert.equal(hex128(attributionExampleHash(mnist, i)), v.hash);
+    }
+  });
+
+  test("every MNIST example keeps the hash it had before dataset/: sha256(784 pixels || label), first 16 bytes", () => {
+    const mnist = loadMnist();
+    const hashes = datasetExampleHashes(mnist);
+    assert.equal(hashes.length, 10_000);
+    for (let i = 0; i < mnist.size; i++) {
+      const h = createHash("sha256").update(mnist.images.subarray(i * 784, (i + 1) * 784)).update(Uint8Array.of(mnist.labels[i]!)).digest("hex");
+      const old = BigInt(`0x${h.slice(0, 32)}`);
+      assert.equal(hashes[i], old, `example ${i}`);
+      if (i % 997 === 0) assert.equal(attributionExampleHash(mnist, i), old, `attribution/ exampleHash of example ${i}`);
+    }
+  });
+
+  test("a dataset's example i is its 785 bytes; an index outside the dataset is a RangeError naming i", () => {
+    const data = { images: new Uint8Array(2 * 784).fill(7), labels: Uint8Array.of(3, 12), size: 2 };
+    assert.equal(toHex(datasetExampleBytes(data, 0)), `${"07".repeat(784)}03`);
+    throwsDataset(() => datasetExampleBytes(data, 1), "LABEL_INVALID", "label");
+    assert.throws(() => datasetExampleBytes(data, 2), { name: "RangeError", message: /i must be an integer in \[0, 1\], got 2/ });
+  });
+});
+
+describe("canonical bytes: JSONL records", () => {
+  for (const v of vectors.jsonlImage) {
+    test(`${v.name}: an image record is the same example as ${v.sameAs}`, () => {
+      checkVector(v);
+      const image = vectors.image.find((x) => x.name === v.sameAs)!;
+      assert.equal(v.hash, image.hash);
+      const { kind, bytes } = jsonRecordBytes(parseJsonStrict(v.input));
+      assert.equal(kind, "image");
+      assert.equal(toHex(bytes), image.canonicalHex);
+      assert.equal(hex128(exampleHash(bytes)), image.hash);
+    });
+  }
+
+  for (const v of vectors.jsonlRecord) {
+    test(`${v.name}: RFC 8785 text, as UTF-8`, () => {
+      assert.equal(toHex(Buffer.from(v.canonical, "utf8")), v.canonicalHex, `${v.name}: the vector's bytes are its canonical text`);
+      checkVector(v);
+      const { kind, bytes } = jsonRecordBytes(parseJsonStrict(v.input));
+      assert.equal(kind, "json");
+      assert.equal(new TextDecoder().decode(bytes), v.canonical);
+      assert.equal(hex128(exampleHash(bytes)), v.hash);
+    });
+  }
+
+  test("RFC 8785 appendix B: each double's canonical text", () => {
+    for (const { bits, canonical } of vectors.jcsNumbers) assert.equal(canonicalJson(double(bits)), canonical, `0x${bits}`);
+    for (const { bits, what, code } of vectors.jcsRefused) {
+      assert.ok(Object.is(double(bits), Number(what)) || (what === "NaN" && Number.isNaN(double(bits))), `0x${bits} is ${what}`);
+      throwsDataset(() => canonicalJson(double(bits)), code);
+    }
+  });
+
+  test("key order, whitespace and escapes do not make a record another example", () => {
+    const a = jsonRecordBytes(parseJsonStrict(`{"name":"A","tags":["x",1.50]}`)).bytes;
+    const b = jsonRecordBytes(parseJsonStrict(` { "tags" : [ "\\u0078" , 15e-1 ] , "\\u006eame" : "\\u0041" } `)).bytes;
+    assert.equal(toHex(a), toHex(b));
+    assert.notEqual(toHex(jsonRecordBytes(parseJsonStrict(`{"name":"a"}`)).bytes), toHex(jsonRecordBytes(parseJsonStrict(`{"name":"A"}`)).bytes));
+  });
+
+  test("a value JSON has no form for is a TypeError naming its path", () => {
+    assert.throws(() => canonicalJson({ a: [1, undefined] }), { name: "TypeError", message: /a\[1\] is undefined/ });
+    assert.throws(() => canonicalJson({ when: new Date(0) }), { name: "TypeError", message: /when is a Date/ });
+    assert.throws(() => canonicalJson(1n), { name: "TypeError", message: /bigint/ });
+    throwsDataset(() => canonicalJson({ "k\ud800": 1 }), "JSON_STRING");
+  });
+});
+
+describe("canonical bytes: files", () => {
+  for (const v of vectors.file) {
+    test(`${v.name}: its raw bytes`, () => {
+      checkVector(v);
+      const bytes = fileExampleBytes(fromHex(v.input));
+      assert.equal(toHex(bytes), v.canonicalHex);
+      assert.equal(hex128(exampleHash(bytes)), v.hash);
+    });
+  }
+
+  test("a file holding an example's canonical bytes is that example, whatever form it was in", () => {
+    const hash = (name: string) => [...vectors.image, ...vectors.jsonlRecord, ...vectors.file].find((v) => v.name === name)!.hash;
+    assert.equal(hash("file-holding-zeros-label-0"), hash("zeros-label-0"));
+    assert.equal(hash("file-holding-two-keys"), hash("two-keys"));
+  });
+});
+
+describe("canonical bytes: refused inputs", () => {
+  for (const v of vectors.refused) {
+    test(`${v.form} ${v.name}: ${v.code}${v.field === undefined ? "" : ` at ${v.field}`}`, () => {
+      if (v.form === "jsonl") throwsDataset(() => jsonRecordBytes(parseJsonStrict(v.input as string)), v.code, v.field);
+      else if (v.form === "file") throwsDataset(() => fileExampleBytes(fromHex(v.input as string)), v.code, v.field);
+      else {
+        const input = v.input as { pixelsHex: string; label: number };
+        throwsDataset(() => imageExampleBytes(fromHex(input.pixelsHex), input.label), v.code, v.field);
+      }
+    });
+  }
+
+  test("a hash of 0 is refused (HASH_ZERO): the claim table reserves 0 for an empty slot; only the first 16 bytes count", () => {
+    throwsDataset(() => truncatedHash(new Uint8Array(32)), "HASH_ZERO");
+    throwsDataset(() => truncatedHash(Uint8Array.from({ length: 32 }, (_, k) => (k < 16 ? 0 : 0xff))), "HASH_ZERO");
+    assert.equal(truncatedHash(Uint8Array.from({ length: 32 }, (_, k) => (k === 15 ? 1 : 0))), 1n);
+    assert.equal(truncatedHash(new Uint8Array(32).fill(0xff)), (1n << 128n) - 1n);
+  });
+
+  test("a JSON syntax error names the column; nesting past the limit is JSON_DEPTH, not a stack overflow", () => {
+    assert.throws(() => parseJsonStrict(`{"a": tru}`), { name: "DatasetError", code: "JSON_SYNTAX", message: /column 7: expected a JSON value, found "tru}"/ });
+    throwsDataset(() => parseJsonStrict(`${"[".repeat(10_000)}${"]".repeat(10_000)}`), "JSON_DEPTH");
+    assert.equal(parseJsonStrict(JSON.stringify("x".repeat(4_000_000))), "x".repeat(4_000_000), "a string of megabytes parses");
+  });
+});
