@@ -22,6 +22,8 @@
  * |                        |      |             | not what the contributors registered (--data --model)             |
  * | VALIDATION_MISMATCH    | 11   | validation  | the revealed validation set is not the committed one, or a paid   |
  * |                        |      |             | example copies it (validation.ts)                                 |
+ * | RECEIPT_MISMATCH       | 12   | receipt     | a contributor's receipt is of another epoch, or its registration  |
+ * |                        |      |             | is not registered, excluded or not counted (receipt.ts)           |
  */
 export type EpochVerifyErrorCode =
   | "RECORD_MALFORMED"
@@ -37,9 +39,10 @@ export type EpochVerifyErrorCode =
   | "CHAIN_MISMATCH"
   | "MODEL_MISMATCH"
   | "DATA_MISMATCH"
-  | "VALIDATION_MISMATCH";
+  | "VALIDATION_MISMATCH"
+  | "RECEIPT_MISMATCH";
 
-export type EpochCheck = "record" | "vkeys" | "proofs" | "commitments" | "policy" | "payouts" | "validation" | "scores" | "chain";
+export type EpochCheck = "record" | "vkeys" | "proofs" | "commitments" | "policy" | "payouts" | "validation" | "scores" | "chain" | "receipt";
 
 /** Exit code of attribution-prover verify per failure (0 = pass, 1 = usage or an unexpected error). */
 export const EXIT_CODES: Readonly<Record<EpochVerifyErrorCode, number>> = {
@@ -57,6 +60,7 @@ export const EXIT_CODES: Readonly<Record<EpochVerifyErrorCode, number>> = {
   MODEL_MISMATCH: 10,
   DATA_MISMATCH: 10,
   VALIDATION_MISMATCH: 11,
+  RECEIPT_MISMATCH: 12,
 };
 
 /** Where a failure is: file of the epoch directory, table row (0-based), field. */

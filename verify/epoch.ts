@@ -49,6 +49,7 @@ import { compareWithChain, checkChainIdentity } from "./chain.ts";
 import { checkCommitments } from "./check-commitments.ts";
 import { checkPolicy } from "./check-policy.ts";
 import { contributorView, type ContributorView } from "./contributor.ts";
+import { checkReceipt, type ReceiptCheck } from "./receipt.ts";
 import { readChainEpoch, type ChainEpoch } from "./chain-read.ts";
 import { loadKeyTexts, recordFromChain, type KeySource } from "./chain-record.ts";
 import { EpochVerifyError, type EpochCheck } from "./epoch-errors.ts";
@@ -83,6 +84,8 @@ export interface VerifyEpochOptions {
   readonly rpcUrl?: string;
   /** An address: add its view (contributor.ts) to the report, once every check passed. */
   readonly contributor?: string;
+  /** With contributor: its registration receipt, checked against the record (receipt.ts). */
+  readonly receipt?: string;
 }
 
 export interface CheckResult {
@@ -100,6 +103,8 @@ export interface EpochReport {
   readonly checks: readonly CheckResult[];
   /** The view of options.contributor. */
   readonly contributor?: ContributorView;
+  /** The check of options.receipt. */
+  readonly receipt?: ReceiptCheck;
   readonly ms: number;
 }
 
@@ -139,7 +144,8 @@ export async function verifyEpoch(source: string | ChainSource, options: VerifyE
   ];
   // The exclusion set from the chain when it was read: the live commit's, what was verified.
   const view = options.contributor === undefined ? undefined : contributorView(record, options.contributor, config, chain?.commit ? { chainExclusion: chain.commit.exclusion } : {});
-  return { source: record.source, epoch: record.epoch, ok: true, checks, ...(view ? { contributor: view } : {}), ms: performance.now() - start };
+  const receipt = options.receipt === undefined || options.contributor === undefined ? undefined : checkReceipt(record, options.receipt, options.contributor);
+  return { source: record.source, epoch: record.epoch, ok: true, checks, ...(view ? { contributor: view } : {}), ...(receipt ? { receipt } : {}), ms: performance.now() - start };
 }
 
 async function checkScores(record: PublicRecord, options: VerifyEpochOptions, config: ProtocolConfig): Promise<CheckResult> {

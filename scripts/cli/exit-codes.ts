@@ -17,8 +17,8 @@ Exit codes:
        environment, another chain than the epoch's, an --out directory holding another epoch
   3    demo, settle: on-chain balances differ from the reference model; setup: a ceremony check failed
   4    demo, witness: keys refused (not the pinned ones, a circuit changed since its ceremony)
-  2-11 verify: the first failing check (2 record, 3 keys or bytecode, 4 proofs, 5 commitments,
-       6 policy, 7 payouts, 8 scores, 9 chain, 10 model or data, 11 validation set; verify/README.md)
+  2-12 verify: the first failing check (2 record, 3 keys or bytecode, 4 proofs, 5 commitments,
+       6 policy, 7 payouts, 8 scores, 9 chain, 10 model or data, 11 validation set, 12 receipt; verify/README.md)
   130  prove: interrupted (SIGINT); rerun the same command to resume`;
 
 /** Errors that mean the input is wrong (a file, a value, a key, the chain asked for), not the code. */

@@ -27,6 +27,7 @@ function printView(v: ContributorView): void {
 interface VerifyOpts {
   readonly json?: boolean;
   readonly contributor?: string;
+  readonly receipt?: string;
   readonly snarkjs: boolean;
   readonly scores?: string;
   readonly data?: string;
@@ -54,6 +55,7 @@ export function registerVerify(program: Command): void {
   withExamples(program.command("verify [epoch-dir]")
     .description("re-verify an epoch without trusting the prover, from its epoch directory or from the chain alone: keys, every proof (noble and snarkjs), both tables re-committed, r, the reward policy re-run, the payouts; prints each check or the first failing one with its file, row and field")
     .option("--contributor <address>", "add that address's view: each of its registrations (excluded or not, by the chain's exclusion set when read), its claims, credited or not and why, its payout rows, reward and balance")
+    .option("--receipt <file>", "with --contributor: its registration receipt: registered, not excluded, every example counted, and paid (exit 12 if not)")
     .option("--scores <file>", "compare every claim and score with an examples file exactly (e.g. a rerun of the score stage)")
     .option("--data <file>", "with --model: recompute the scores on CPU from the training data file and the model")
     .option("--model <file>", "the model file (with --data)")
@@ -67,7 +69,7 @@ export function registerVerify(program: Command): void {
     "attribution-prover verify epochs/demo --json --contributor 0x1234...",
     "attribution-prover verify epochs/demo --scores build/attribution/examples.csv --rpc http://127.0.0.1:8545",
     "attribution-prover verify --rpc http://127.0.0.1:8545 --contract 0xSETTLEMENT --epoch 1",
-  ]).addHelpText("after", "\nExit codes: 0 pass; 1 usage or an unexpected error; 2-11 the first failing check (verify/README.md, verify/epoch-errors.ts).\n")
+  ]).addHelpText("after", "\nExit codes: 0 pass; 1 usage or an unexpected error; 2-12 the first failing check (verify/README.md, verify/epoch-errors.ts).\n")
     .action(async (epochDir: string | undefined, opts: VerifyOpts) => {
       const source = sourceOf(epochDir, opts);
       const { EpochVerifyError, EXIT_CODES, verifyEpoch } = await import("../../verify/index.ts");
@@ -79,6 +81,7 @@ export function registerVerify(program: Command): void {
           ...(opts.data === undefined || opts.model === undefined ? {} : { recompute: { dataFile: resolve(opts.data), modelFile: resolve(opts.model) } }),
           ...(opts.rpc === undefined || dir === undefined ? {} : { rpcUrl: opts.rpc }),
           ...(opts.contributor === undefined ? {} : { contributor: opts.contributor }),
+          ...(opts.receipt === undefined ? {} : { receipt: resolve(opts.receipt) }),
         });
         const view = report.contributor;
         if (opts.json) {
@@ -88,6 +91,8 @@ export function registerVerify(program: Command): void {
         console.log(`PASS epoch ${report.epoch} (${report.source}) in ${(report.ms / 1000).toFixed(1)} s`);
         for (const c of report.checks) console.log(`  ${{ pass: "ok  ", partial: "part", skipped: "skip" }[c.status]} ${c.check}: ${c.detail}`);
         if (view) printView(view);
+        const r = report.receipt;
+        if (r) console.log(`receipt: registration ${r.order} registered, not excluded, ${r.examples} examples counted (${r.credited} credited, ${r.lostToEarlier.length} to earlier registrants), reward ${r.reward}${r.paid === undefined ? " (not released yet)" : `, paid ${r.paid}`}`);
       } catch (error) {
         if (!(error instanceof EpochVerifyError)) throw error;
         // A failed check is a verdict, not a crash: printed in full, with its own exit code.
