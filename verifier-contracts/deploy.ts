@@ -105,21 +105,21 @@ export interface DeployOptions {
 /** Ignition's failure as a DeploymentError naming every future and what went wrong with it. */
 function ignitionFailure(result: Exclude<DeploymentResult, { type: DeploymentResultType.SUCCESSFUL_DEPLOYMENT }>, where: string): DeploymentError {
   const list = (errors: Record<string, string[]>) => Object.entries(errors).map(([id, e]) => `${id}: ${e.join("; ")}`).join(" | ");
-  const hint = where === "memory" ? "" : ` (journal: ${where})`;
+  const hint = where === "memory" ? " (journal in memory: a rerun starts over)" : ` (journal: ${where})`;
   switch (result.type) {
     case DeploymentResultType.VALIDATION_ERROR:
       return new DeploymentError("IGNITION_VALIDATION", `Ignition refused the module${hint}: ${list(result.errors)}`);
     case DeploymentResultType.RECONCILIATION_ERROR:
       return new DeploymentError("IGNITION_RECONCILIATION", `the module differs from the deployment journaled in ${where}: ${list(result.errors)}; deploy into a new directory, or with the token, verifiers and parameters it was started with`);
     case DeploymentResultType.PREVIOUS_RUN_ERROR:
-      return new DeploymentError("IGNITION_PREVIOUS_RUN", `a previous run of ${where} failed: ${list(result.errors)}; wipe the failed futures (hardhat ignition wipe) and deploy again`);
+      return new DeploymentError("IGNITION_PREVIOUS_RUN", `a previous run of ${where} failed: ${list(result.errors)}; wipe those futures from the journal (wipe() of @nomicfoundation/ignition-core) and deploy again`);
     case DeploymentResultType.EXECUTION_ERROR: {
       const parts = [
         ...result.failed.map((f) => `${f.futureId} failed: ${f.error}`),
         ...result.timedOut.map((f) => `${f.futureId} timed out`),
         ...result.held.map((f) => `${f.futureId} held: ${f.reason}`),
       ];
-      return new DeploymentError("IGNITION_EXECUTION", `the deployment did not complete${hint}: ${parts.join(" | ") || `started but unfinished: ${result.started.join(", ")}`}; deploy again to resume`);
+      return new DeploymentError("IGNITION_EXECUTION", `the deployment did not complete${hint}: ${parts.join(" | ") || `started but unfinished: ${result.started.join(", ")}`}${where === "memory" ? "" : "; deploy again to resume"}`);
     }
   }
 }
