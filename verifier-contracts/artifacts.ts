@@ -25,11 +25,13 @@ export type ContractName =
   | "RevertingToken"
   | "Forwarder";
 
-/** What deploying a contract with ethers needs. */
+/** What deploying a contract needs (with ethers; Ignition also records the source and runtime code). */
 export interface ContractArtifact {
   readonly contractName: string;
+  readonly sourceName: string;
   readonly abi: readonly unknown[];
   readonly bytecode: string;
+  readonly deployedBytecode: string;
 }
 
 let build: Promise<void> | undefined;
@@ -56,7 +58,8 @@ export async function loadContractArtifact(name: ContractName): Promise<Contract
   if (name === "PoseidonT4") return loadNpmLibrary("poseidon-solidity", "PoseidonT4");
   const file = join(PROJECT_ROOT, "build", "artifacts", "verifier-contracts", "contracts", ...sourcePath(name), `${name}.json`);
   const artifact = JSON.parse(await readFile(file, "utf8")) as ContractArtifact;
-  return { contractName: artifact.contractName, abi: artifact.abi, bytecode: artifact.bytecode };
+  const { contractName, sourceName, abi, bytecode, deployedBytecode } = artifact;
+  return { contractName, sourceName, abi, bytecode, deployedBytecode };
 }
 
 /**
@@ -66,12 +69,16 @@ export async function loadContractArtifact(name: ContractName): Promise<Contract
  */
 async function loadNpmLibrary(pkg: string, name: string): Promise<ContractArtifact> {
   const dir = join(PROJECT_ROOT, "build", "artifacts", "build-info");
-  type Output = { output?: { contracts?: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string } } }>> } };
+  type Compiled = { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode?: { object: string } } };
+  type Output = { output?: { contracts?: Record<string, Record<string, Compiled>> } };
   for (const file of (await readdir(dir)).filter((f) => f.endsWith(".output.json"))) {
     const contracts = (JSON.parse(await readFile(join(dir, file), "utf8")) as Output).output?.contracts ?? {};
     const source = Object.keys(contracts).find((key) => key.startsWith(`npm/${pkg}@`) && key.endsWith(`/${name}.sol`));
     const compiled = source ? contracts[source]?.[name] : undefined;
-    if (compiled) return { contractName: name, abi: compiled.abi, bytecode: `0x${compiled.evm.bytecode.object}` };
+    if (compiled) {
+      const deployed = compiled.evm.deployedBytecode?.object;
+      return { contractName: name, sourceName: source!, abi: compiled.abi, bytecode: `0x${compiled.evm.bytecode.object}`, deployedBytecode: deployed ? `0x${deployed}` : "0x" };
+    }
   }
   throw new Error(`${name} from ${pkg} is not in ${dir}: is it imported by a source under verifier-contracts/contracts?`);
 }

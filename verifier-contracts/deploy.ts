@@ -1,15 +1,27 @@
 /**
- * Deploys $OPEN, Poseidon(3), the registry, the generated Groth16 verifiers of ExampleBatch(E),
- * RegistrationBatch(K) and PayoutBatch(B) and PayoutSettlement (which then owns the registry: it
- * opens registration when it escrows a pool), with any
- * ethers Signer: a hardhat-ethers signer of an in-process chain (`(await network.create()).ethers`)
- * or a Wallet on a JsonRpcProvider (protocol/chain.ts makes either). Deployments are sent one
- * after the other and each is awaited, so a plain Wallet needs no nonce manager.
+ * Deploys $OPEN (or uses an existing ERC-20), Poseidon(3), the registry, the generated Groth16
+ * verifiers of ExampleBatch(E), RegistrationBatch(K) and PayoutBatch(B) and PayoutSettlement (which
+ * then owns the registry: it opens registration when it escrows a pool), through the Hardhat
+ * Ignition module of ignition-module.ts: the one path of the operator's `deploy` and of every test.
+ *
+ * With a deployment directory Ignition journals every step there, and a rerun after a crash
+ * resumes from the journal (nothing deployed twice; a rerun of a finished deployment sends
+ * nothing). Without one (tests, the one-process demo) the journal is kept in memory.
+ *
+ * Any ethers Signer connected to a JSON-RPC provider works: a hardhat-ethers signer of an
+ * in-process chain (`(await network.create()).ethers`, the node signs) or a Wallet on a
+ * JsonRpcProvider (signed here: signer-provider.ts); protocol/chain.ts makes either.
  */
-import { type BaseContract, ContractFactory, type ContractTransactionReceipt, type InterfaceAbi, type Signer, type TransactionReceipt } from "ethers";
+import { deploy as ignitionDeploy, DeploymentResultType, type DeployConfig, type DeploymentResult, type ExecutionEventListener } from "@nomicfoundation/ignition-core";
+import { Contract, ContractFactory, type InterfaceAbi, type Signer } from "ethers";
 import { assertVerifierMatches } from "../circuits/ceremony/index.ts";
 import { config, type RegistrationConfig, type SettlementConfig } from "../config/index.ts";
-import { loadContractArtifact, type ContractArtifact } from "./artifacts.ts";
+import { loadContractArtifact } from "./artifacts.ts";
+import { checkRegistration, checkVerifier } from "./deploy-checks.ts";
+import { DeploymentError } from "./deployment-errors.ts";
+import { readIgnitionJournal, type JournalTransaction } from "./ignition-journal.ts";
+import { FUTURE_IDS, PROTOCOL_MODULE_ID, protocolModule, protocolParameters, type ProtocolArtifacts, type ProtocolContract } from "./ignition-module.ts";
+import { signerProvider } from "./signer-provider.ts";
 import type {
   BareTransfersContract,
   BatchVerifierContract,
@@ -25,7 +37,7 @@ export interface VerifierArtifactInput {
   readonly bytecode: string;
 }
 
-type DeployedContract = "token" | "poseidon" | "registry" | "exampleVerifier" | "registrationVerifier" | "payoutVerifier" | "settlement";
+type DeployedContract = ProtocolContract;
 
 export interface SettlementDeployment {
   readonly token: OpenTokenContract;
@@ -41,7 +53,7 @@ export interface SettlementDeployment {
   readonly exampleBatchSize: number;
   readonly registrationBatchSize: number;
   readonly payoutBatchSize: number;
-  /** Gas used by each deployment transaction. */
+  /** Gas used by each deployment transaction (0n for an existing token: nothing deployed). */
   readonly deployGas: Readonly<Record<DeployedContract, bigint>>;
 }
 
@@ -76,74 +88,61 @@ export interface SettlementVerifiers {
   readonly windows?: SettlementConfig;
 }
 
-interface Deployed<T> {
-  readonly contract: T;
-  readonly address: string;
-  readonly gasUsed: bigint;
+/** How Ignition deploys: where its journal lives, and the token. */
+export interface DeployOptions {
+  /** An existing ERC-20 (registration fees are burned in it, pools escrowed and paid in it); default: a development $OPEN. */
+  readonly token?: string;
+  /** Ignition's deployment directory (journal, addresses, artifacts): resumable. Default: in memory. */
+  readonly deploymentDir?: string;
+  /**
+   * Ignition's settings. Default: Ignition's own: 5 confirmations and a 1 s block poll, but 1
+   * confirmation on an automining chain (Hardhat's, a `hardhat node`), where each transaction is
+   * mined as it is sent and Ignition never waits for the poll (measured: a 5 ms poll is no faster).
+   */
+  readonly ignition?: Partial<DeployConfig>;
 }
 
-async function deploy<T>(artifact: ContractArtifact | VerifierArtifactInput, signer: Signer, args: unknown[]): Promise<Deployed<T>> {
-  const factory = new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, signer);
-  const contract = await factory.deploy(...args);
-  const tx = contract.deploymentTransaction();
-  const receipt: TransactionReceipt | ContractTransactionReceipt | null = tx ? await tx.wait() : null;
-  if (!receipt) throw new Error(`deployment of ${artifact.contractName ?? "contract"} has no receipt`);
-  await contract.waitForDeployment();
-  return { contract: contract as unknown as T, address: await contract.getAddress(), gasUsed: receipt.gasUsed };
-}
-
-function checkVerifier(artifact: VerifierArtifactInput, batchSize: number, circuit: "ExampleBatch" | "RegistrationBatch" | "PayoutBatch", name: string): void {
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1024) {
-    throw new RangeError(`${name}BatchSize must be an integer in [1, 1024], got ${batchSize}`);
-  }
-  if (typeof artifact?.bytecode !== "string" || !/^0x[0-9a-fA-F]+$/.test(artifact.bytecode)) {
-    throw new TypeError(`${name}Verifier.bytecode must be a 0x-prefixed hex string`);
-  }
-  if (!Array.isArray(artifact.abi)) throw new TypeError(`${name}Verifier.abi must be an array`);
-  // circuits/ names each verifier after its instance (PayoutBatch31Verifier): a verifier of
-  // another circuit or size would reject every proof on chain, so refuse the mismatch here.
-  const named = /^(ExampleBatch|RegistrationBatch|PayoutBatch)(\d+)Verifier$/.exec(artifact.contractName ?? "");
-  if (named && (named[1] !== circuit || Number(named[2]) !== batchSize)) {
-    throw new RangeError(`${name}BatchSize ${batchSize} does not match the verifier ${artifact.contractName}`);
+/** Ignition's failure as a DeploymentError naming every future and what went wrong with it. */
+function ignitionFailure(result: Exclude<DeploymentResult, { type: DeploymentResultType.SUCCESSFUL_DEPLOYMENT }>, where: string): DeploymentError {
+  const list = (errors: Record<string, string[]>) => Object.entries(errors).map(([id, e]) => `${id}: ${e.join("; ")}`).join(" | ");
+  const hint = where === "memory" ? " (journal in memory: a rerun starts over)" : ` (journal: ${where})`;
+  switch (result.type) {
+    case DeploymentResultType.VALIDATION_ERROR:
+      return new DeploymentError("IGNITION_VALIDATION", `Ignition refused the module${hint}: ${list(result.errors)}`);
+    case DeploymentResultType.RECONCILIATION_ERROR:
+      return new DeploymentError("IGNITION_RECONCILIATION", `the module differs from the deployment journaled in ${where}: ${list(result.errors)}; deploy into a new directory, or with the token, verifiers and parameters it was started with`);
+    case DeploymentResultType.PREVIOUS_RUN_ERROR:
+      return new DeploymentError("IGNITION_PREVIOUS_RUN", `a previous run of ${where} failed: ${list(result.errors)}; wipe those futures from the journal (wipe() of @nomicfoundation/ignition-core) and deploy again`);
+    case DeploymentResultType.EXECUTION_ERROR: {
+      const parts = [
+        ...result.failed.map((f) => `${f.futureId} failed: ${f.error}`),
+        ...result.timedOut.map((f) => `${f.futureId} timed out`),
+        ...result.held.map((f) => `${f.futureId} held: ${f.reason}`),
+      ];
+      return new DeploymentError("IGNITION_EXECUTION", `the deployment did not complete${hint}: ${parts.join(" | ") || `started but unfinished: ${result.started.join(", ")}`}${where === "memory" ? "" : "; deploy again to resume"}`);
+    }
   }
 }
 
-/** The most batches of one table an epoch takes (PayoutSettlement counts them in 16 bits). */
-const MAX_BATCHES = 2 ** 16 - 1;
-
-/**
- * The registry's and the settlement's constructors refuse these too; checked here so nothing is
- * sent first. The caps must fit the batches an epoch can take, or Sybils could fill an epoch past
- * what any settlement can open.
- */
-function checkRegistration(rules: RegistrationConfig, exampleBatchSize: number, registrationBatchSize: number, payoutBatchSize: number): void {
-  const maxIndex = 2 ** config.widths.contributorIndexBits - 1;
-  if (!Number.isInteger(rules.maxRegistrants) || rules.maxRegistrants < 1 || rules.maxRegistrants > maxIndex) {
-    throw new RangeError(`registration.maxRegistrants must be an integer in [1, ${maxIndex}] (below 2^contributorIndexBits), got ${rules.maxRegistrants}`);
-  }
-  for (const key of ["minWindowSeconds", "maxExamplesPerRegistrant"] as const) {
-    if (!Number.isInteger(rules[key]) || rules[key] < 1 || rules[key] > 2 ** 32 - 1) throw new RangeError(`registration.${key} must be an integer in [1, 2^32 - 1], got ${rules[key]}`);
-  }
-  if (typeof rules.feePerExample !== "bigint" || rules.feePerExample < 0n) throw new RangeError(`registration.feePerExample must be a non-negative bigint, got ${rules.feePerExample}`);
-  const maxExamples = MAX_BATCHES * exampleBatchSize;
-  if (!Number.isInteger(rules.maxExamplesPerEpoch) || rules.maxExamplesPerEpoch < rules.maxExamplesPerRegistrant || rules.maxExamplesPerEpoch > maxExamples) {
-    throw new RangeError(`registration.maxExamplesPerEpoch must be an integer in [maxExamplesPerRegistrant, ${maxExamples}] (65,535 example batches of ${exampleBatchSize}), got ${rules.maxExamplesPerEpoch}`);
-  }
-  const registrationRows = rules.maxRegistrants + Math.ceil(rules.maxExamplesPerEpoch / config.registrationBatch.chunk);
-  if (registrationRows > MAX_BATCHES * registrationBatchSize) {
-    throw new RangeError(`registration.maxRegistrants + maxExamplesPerEpoch / ${config.registrationBatch.chunk} must be at most ${MAX_BATCHES * registrationBatchSize} registration rows (65,535 batches of ${registrationBatchSize}), got ${registrationRows}`);
-  }
-  if (rules.maxRegistrants > MAX_BATCHES * payoutBatchSize) {
-    throw new RangeError(`registration.maxRegistrants must be at most ${MAX_BATCHES * payoutBatchSize} (65,535 payout batches of ${payoutBatchSize}), got ${rules.maxRegistrants}`);
-  }
+/** Collects the confirmed transactions of an in-memory deployment (a directory has its journal). */
+function confirmationListener(confirmed: JournalTransaction[]): ExecutionEventListener {
+  const noop = async () => {};
+  return new Proxy({} as ExecutionEventListener, {
+    get: (_target, name) =>
+      name === "transactionConfirm"
+        ? async (event: { futureId: string; hash: string }) => void confirmed.push({ futureId: event.futureId, hash: event.hash, blockNumber: -1 })
+        : noop,
+  });
 }
 
 /**
- * Deploys OpenToken and ContributorRegistry(token, feePerExample, minWindowSeconds,
- * maxRegistrants, maxExamplesPerRegistrant, maxExamplesPerEpoch) (owned by the signer), both verifiers and
- * PayoutSettlement(token, registry, exampleVerifier, E, payoutVerifier, B).
+ * Deploys through Ignition (see the file's header): OpenToken (unless `options.token`),
+ * PoseidonT4, ContributorRegistry(token, poseidon, feePerExample, minWindowSeconds, maxRegistrants,
+ * maxExamplesPerRegistrant, maxExamplesPerEpoch), the three verifiers, PayoutSettlement(token,
+ * registry, verifiers and sizes, windows), then hands the registry to the settlement. Every check
+ * (verifier sizes, pins, rules, the token's code) runs before anything is sent.
  */
-export async function deploySettlement(signer: Signer, verifiers: SettlementVerifiers): Promise<SettlementDeployment> {
+export async function deploySettlement(signer: Signer, verifiers: SettlementVerifiers, options: DeployOptions = {}): Promise<SettlementDeployment> {
   checkVerifier(verifiers.exampleVerifier, verifiers.exampleBatchSize, "ExampleBatch", "example");
   checkVerifier(verifiers.registrationVerifier, verifiers.registrationBatchSize, "RegistrationBatch", "registration");
   checkVerifier(verifiers.payoutVerifier, verifiers.payoutBatchSize, "PayoutBatch", "payout");
@@ -156,73 +155,84 @@ export async function deploySettlement(signer: Signer, verifiers: SettlementVeri
   const rules = verifiers.registration ?? config.registration;
   const windows = verifiers.windows ?? config.settlement;
   checkRegistration(rules, verifiers.exampleBatchSize, verifiers.registrationBatchSize, verifiers.payoutBatchSize);
-  const owner = await signer.getAddress();
+  if (options.token !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(options.token)) throw new TypeError(`token must be a 0x-prefixed 20-byte address, got ${JSON.stringify(options.token)}`);
   if (!signer.provider) throw new TypeError("signer must be connected to a provider");
+  const provider = await signerProvider(signer);
+  const send = (method: string, params: unknown[] = []) => provider.request({ method, params });
   const chainId = (await signer.provider.getNetwork()).chainId;
-  const [tokenArtifact, poseidonArtifact, registryArtifact, settlementArtifact] = await Promise.all([
+  if (options.token !== undefined && (await send("eth_getCode", [options.token, "latest"])) === "0x") {
+    throw new DeploymentError("TOKEN_NOT_A_CONTRACT", `token ${options.token} has no code on chain ${chainId}: give the address of an ERC-20 deployed there`);
+  }
+  const [token, poseidon, registry, settlement] = await Promise.all([
     loadContractArtifact("OpenToken"),
     loadContractArtifact("PoseidonT4"),
     loadContractArtifact("ContributorRegistry"),
     loadContractArtifact("PayoutSettlement"),
   ]);
-  const token = await deploy<OpenTokenContract>(tokenArtifact, signer, [owner]);
-  const poseidon = await deploy<BaseContract>(poseidonArtifact, signer, []);
-  const registry = await deploy<ContributorRegistryContract>(registryArtifact, signer, [
-    token.address, poseidon.address, rules.feePerExample, rules.minWindowSeconds, rules.maxRegistrants, rules.maxExamplesPerRegistrant, rules.maxExamplesPerEpoch,
-  ]);
-  const exampleVerifier = await deploy<BatchVerifierContract>(verifiers.exampleVerifier, signer, []);
-  const registrationVerifier = await deploy<BatchVerifierContract>(verifiers.registrationVerifier, signer, []);
-  const payoutVerifier = await deploy<BatchVerifierContract>(verifiers.payoutVerifier, signer, []);
-  const settlement = await deploy<PayoutSettlementContract>(settlementArtifact, signer, [
-    token.address,
-    registry.address,
-    {
-      example: exampleVerifier.address,
-      exampleBatchSize: verifiers.exampleBatchSize,
-      registration: registrationVerifier.address,
-      registrationBatchSize: verifiers.registrationBatchSize,
-      payout: payoutVerifier.address,
-      payoutBatchSize: verifiers.payoutBatchSize,
-    },
-    { commitWindow: windows.commitWindowSeconds, contestWindow: windows.contestWindowSeconds, proofWindow: windows.proofWindowSeconds },
-  ]);
-  // The settlement opens registration when it escrows a pool: it must own the registry.
-  await (await registry.contract.transferOwnership(settlement.address)).wait();
-  const addresses = {
-    token: token.address,
-    poseidon: poseidon.address,
-    registry: registry.address,
-    exampleVerifier: exampleVerifier.address,
-    registrationVerifier: registrationVerifier.address,
-    payoutVerifier: payoutVerifier.address,
-    settlement: settlement.address,
+  const artifacts: ProtocolArtifacts = {
+    token, poseidon, registry, settlement,
+    exampleVerifier: verifiers.exampleVerifier, registrationVerifier: verifiers.registrationVerifier, payoutVerifier: verifiers.payoutVerifier,
   };
+  const confirmed: JournalTransaction[] = [];
+  let result: DeploymentResult;
+  try {
+    result = await ignitionDeploy({
+      config: options.ignition ?? {},
+      artifactResolver: {
+        // Every contract of the module carries its artifact: Ignition never has to look one up.
+        loadArtifact: async (name) => { throw new Error(`artifact ${name} requested: every future of ${PROTOCOL_MODULE_ID} has its artifact`); },
+        getBuildInfo: async () => undefined,
+      },
+      provider,
+      ...(options.deploymentDir === undefined ? { executionEventListener: confirmationListener(confirmed) } : { deploymentDir: options.deploymentDir }),
+      ignitionModule: protocolModule(artifacts, options.token !== undefined),
+      deploymentParameters: protocolParameters({
+        ...(options.token === undefined ? {} : { token: options.token }),
+        exampleBatchSize: verifiers.exampleBatchSize, registrationBatchSize: verifiers.registrationBatchSize, payoutBatchSize: verifiers.payoutBatchSize,
+        registration: rules, windows,
+      }),
+      accounts: [provider.address],
+      defaultSender: provider.address,
+    });
+  } finally {
+    provider.release();
+  }
+  if (result.type !== DeploymentResultType.SUCCESSFUL_DEPLOYMENT) throw ignitionFailure(result, options.deploymentDir ?? "memory");
+  const keys = Object.keys(FUTURE_IDS) as DeployedContract[];
+  const addresses = Object.fromEntries(keys.map((key) => {
+    const deployed = result.contracts[`${PROTOCOL_MODULE_ID}#${FUTURE_IDS[key]}`];
+    if (!deployed) throw new DeploymentError("DEPLOYMENT_INCOMPLETE", `Ignition reported success without ${FUTURE_IDS[key]}`);
+    return [key, deployed.address];
+  })) as Record<DeployedContract, string>;
+  const transactions = options.deploymentDir === undefined ? confirmed : readIgnitionJournal(options.deploymentDir).confirmed;
+  const deployGas = Object.fromEntries(keys.map((key) => [key, 0n])) as Record<DeployedContract, bigint>;
+  for (const { futureId, hash } of transactions) {
+    const key = keys.find((k) => futureId === `${PROTOCOL_MODULE_ID}#${FUTURE_IDS[k]}`);
+    const receipt = key ? await signer.provider.getTransactionReceipt(hash) : null;
+    if (key && receipt) deployGas[key] = receipt.gasUsed;
+  }
+  const at = <T>(key: DeployedContract, abi: readonly unknown[]) => new Contract(addresses[key], abi as InterfaceAbi, signer) as unknown as T;
   return {
-    token: token.contract,
-    registry: registry.contract,
-    exampleVerifier: exampleVerifier.contract,
-    registrationVerifier: registrationVerifier.contract,
-    payoutVerifier: payoutVerifier.contract,
-    settlement: settlement.contract,
+    token: at<OpenTokenContract>("token", token.abi),
+    registry: at<ContributorRegistryContract>("registry", registry.abi),
+    exampleVerifier: at<BatchVerifierContract>("exampleVerifier", verifiers.exampleVerifier.abi),
+    registrationVerifier: at<BatchVerifierContract>("registrationVerifier", verifiers.registrationVerifier.abi),
+    payoutVerifier: at<BatchVerifierContract>("payoutVerifier", verifiers.payoutVerifier.abi),
+    settlement: at<PayoutSettlementContract>("settlement", settlement.abi),
     addresses,
-    owner,
+    owner: provider.address,
     chainId,
     exampleBatchSize: verifiers.exampleBatchSize,
     registrationBatchSize: verifiers.registrationBatchSize,
     payoutBatchSize: verifiers.payoutBatchSize,
-    deployGas: {
-      token: token.gasUsed,
-      poseidon: poseidon.gasUsed,
-      registry: registry.gasUsed,
-      exampleVerifier: exampleVerifier.gasUsed,
-      registrationVerifier: registrationVerifier.gasUsed,
-      payoutVerifier: payoutVerifier.gasUsed,
-      settlement: settlement.gasUsed,
-    },
+    deployGas,
   };
 }
 
 /** Deploys the benchmark baseline: a bare loop of ERC-20 transfers from its own balance. */
 export async function deployBareTransfers(signer: Signer): Promise<BareTransfersContract> {
-  return (await deploy<BareTransfersContract>(await loadContractArtifact("BareTransfers"), signer, [])).contract;
+  const artifact = await loadContractArtifact("BareTransfers");
+  const contract = await new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, signer).deploy();
+  await contract.waitForDeployment();
+  return contract as unknown as BareTransfersContract;
 }

@@ -13,11 +13,18 @@ export {
 export {
   deployBareTransfers,
   deploySettlement,
+  type DeployOptions,
   type SettlementDeployment,
   type SettlementVerifiers,
   type VerifierArtifactInput,
   type VerifierPin,
 } from "./deploy.ts";
+export { DeploymentError, type DeploymentErrorCode } from "./deployment-errors.ts";
+export { attachDeployment, type AttachedDeployment } from "./deployment-attach.ts";
+export { readDeploymentFile, writeDeploymentFile } from "./deployment-file.ts";
+export { DEPLOYMENT_FORMAT, type DeploymentFile, type DeploymentPins, type PinnedVerifier, type VerifierRole } from "./deployment-file-format.ts";
+export { FUTURE_IDS, PROTOCOL_MODULE_ID, protocolModule, protocolParameters, type ProtocolArtifacts, type ProtocolContract, type ProtocolParameters } from "./ignition-module.ts";
+export { signerProvider, type SignerProvider } from "./signer-provider.ts";
 export {
   advanceDevelopmentClock,
   commitEpoch,

@@ -1,0 +1,47 @@
+/** The deployment's domain error: a code a caller (or a test) can act on, and what to do next. */
+
+export type DeploymentErrorCode =
+  /** `--token` names an address with no code: not an ERC-20 on this chain. */
+  | "TOKEN_NOT_A_CONTRACT"
+  /** Ignition refused the module before sending anything (a missing parameter, a bad argument). */
+  | "IGNITION_VALIDATION"
+  /**
+   * The module differs from the one the deployment directory's journal deployed (other verifiers,
+   * another token, other parameters): resuming would mix two deployments.
+   */
+  | "IGNITION_RECONCILIATION"
+  /** A transaction of the deployment failed, timed out or is held; the journal keeps what succeeded. */
+  | "IGNITION_EXECUTION"
+  /** A previous run left a failed or timed-out transaction that must be wiped before resuming. */
+  | "IGNITION_PREVIOUS_RUN"
+  /** The Ignition directory has no journal, or its deployment is not complete. */
+  | "DEPLOYMENT_INCOMPLETE"
+  /** The Ignition journal lacks something the deployment file is derived from, or holds a surprise. */
+  | "JOURNAL_INVALID"
+  /** The deployment file does not exist. */
+  | "DEPLOYMENT_FILE_MISSING"
+  /** The deployment file is not JSON. */
+  | "DEPLOYMENT_FILE_NOT_JSON"
+  /** A field of the deployment file is missing or of the wrong shape. */
+  | "DEPLOYMENT_FILE_FIELD"
+  /** The connected chain is not the one the deployment file was written for. */
+  | "DEPLOYMENT_CHAIN_MISMATCH"
+  /** An address of the deployment file has no code on the connected chain. */
+  | "DEPLOYMENT_NO_CODE"
+  /** The deployed settlement is wired to other contracts or sizes than the deployment file says. */
+  | "DEPLOYMENT_CONTRACT_MISMATCH";
+
+export class DeploymentError extends Error {
+  readonly code: DeploymentErrorCode;
+  /** The file or directory the error is about, when there is one. */
+  readonly file: string | undefined;
+  /** The field of that file, when the error is about one (`contracts.settlement`). */
+  readonly field: string | undefined;
+  constructor(code: DeploymentErrorCode, message: string, options: { file?: string; field?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "DeploymentError";
+    this.code = code;
+    this.file = options.file;
+    this.field = options.field;
+  }
+}
