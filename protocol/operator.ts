@@ -1,6 +1,6 @@
 /**
  * The operator's side: open an epoch on a deployment (escrow its pool, fix its trainer and its
- * registration deadline, name the epoch it follows) and, on a development token, fund
+ * registration deadline) and, on a development token, fund
  * contributors. Every value is checked against the contract's ranges before anything is sent.
  */
 import { getAddress, isAddress, parseEther, type Signer } from "ethers";
@@ -19,8 +19,6 @@ export interface OpenEpochOptions {
   readonly validationCommitment: string;
   /** Registration deadline (unix seconds); default: the registry's minimum window from now. */
   readonly closesAt?: bigint;
-  /** The previous epoch whose model this epoch's continues (0: the first of its lineage). */
-  readonly follows?: bigint;
   /** Development token only: the operator mints the pool first. */
   readonly mintPool?: boolean;
 }
@@ -33,8 +31,6 @@ export function checkOpenEpoch(options: OpenEpochOptions): void {
   if (pool >= 1n << BigInt(config.widths.poolBits)) throw new ProtocolInputError("POOL_OUT_OF_RANGE", `pool ${pool}: expected below 2^${config.widths.poolBits} base units (the contract's range)`);
   if (!isAddress(trainer) || BigInt(trainer) === 0n) throw new ProtocolInputError("TRAINER_INVALID", `trainer ${JSON.stringify(trainer)}: expected a non-zero address`);
   if (!/^0x[0-9a-fA-F]{64}$/.test(validationCommitment)) throw new ProtocolInputError("VALIDATION_COMMITMENT_INVALID", `validation commitment ${JSON.stringify(validationCommitment)}: expected 0x and 64 hex digits (trainer seal prints it)`);
-  const follows = options.follows ?? 0n;
-  if (follows < 0n || follows === epoch) throw new ProtocolInputError("FOLLOWS_INVALID", `follows ${follows}: expected 0 or another epoch than ${epoch}`);
 }
 
 /** Opens `options.epoch` on `deployment` (connected to the operator's signer). */
@@ -49,7 +45,7 @@ export async function openDeploymentEpoch(deployment: ProtocolDeployment, option
   if (balance < options.pool) throw new ProtocolInputError("POOL_NOT_HELD", `the operator ${operator} holds ${balance} base units, the pool is ${options.pool}`);
   const closesAt = options.closesAt ?? (await earliestDeadline(registry));
   const receipt = await openEpoch({ token, settlement }, {
-    epoch: options.epoch, closesAt, validationCommitment: options.validationCommitment, pool: options.pool, trainer: getAddress(options.trainer), follows: options.follows ?? 0n,
+    epoch: options.epoch, closesAt, validationCommitment: options.validationCommitment, pool: options.pool, trainer: getAddress(options.trainer),
   });
   return { receipt, closesAt };
 }
