@@ -3,11 +3,50 @@
  * registration deadline) and, on a development token, fund
  * contributors. Every value is checked against the contract's ranges before anything is sent.
  */
+import { join } from "node:path";
 import { getAddress, isAddress, parseEther, type Signer } from "ethers";
+import type { KeySetName } from "../circuits/ceremony/index.ts";
+import type { SetupLog } from "../circuits/index.ts";
 import { config } from "../config/index.ts";
-import { earliestDeadline, EpochStatus, openEpoch } from "../verifier-contracts/index.ts";
-import type { ProtocolDeployment } from "./deployment.ts";
+import { deploySettlement, earliestDeadline, EpochStatus, openEpoch, writeDeploymentFile } from "../verifier-contracts/index.ts";
+import { protocolDeployment, type BatchSizes, type ProtocolDeployment } from "./deployment.ts";
+import { loadEpochKeys } from "./trainer/witness.ts";
 import { ProtocolInputError } from "./errors.ts";
+
+export interface DeployOptions {
+  /**
+   * The operator's deployment folder: Ignition's journal in <dir>/ignition (a rerun resumes it)
+   * and the deployment file <dir>/deployment.json every other command reads. Default: in memory,
+   * no file (the one-process demo and tests).
+   */
+  readonly dir?: string;
+  /** An existing ERC-20 to pay in; default a development $OPEN the operator mints. */
+  readonly token?: string;
+  readonly log?: SetupLog;
+}
+
+/** The deployment file's path in a deployment folder. */
+export const deploymentFileIn = (dir: string) => join(dir, "deployment.json");
+
+/**
+ * Deploys the registry, the three verifiers of `keySet` at `sizes` (refused unless they are the
+ * pinned keys' ones) and the settlement, through Ignition (verifier-contracts/deploy.ts), from the
+ * operator's signer; with `dir`, writes the deployment file derived from Ignition's journal.
+ */
+export async function deployProtocol(operator: Signer, sizes: BatchSizes, keySet: KeySetName, options: DeployOptions = {}): Promise<ProtocolDeployment> {
+  const keys = await loadEpochKeys(sizes, keySet, options.log);
+  const pin = (k: typeof keys.example) => ({ circuit: k.name, vkey: k.vkey, vkeyHash: k.pinnedVkeyHash });
+  const pins = { example: pin(keys.example), registration: pin(keys.registration), payout: pin(keys.payout) };
+  const ignitionDir = options.dir === undefined ? undefined : join(options.dir, "ignition");
+  const deployed = await deploySettlement(operator, {
+    exampleVerifier: keys.example.verifierArtifact, exampleBatchSize: sizes.example,
+    registrationVerifier: keys.registration.verifierArtifact, registrationBatchSize: sizes.registration,
+    payoutVerifier: keys.payout.verifierArtifact, payoutBatchSize: sizes.payout, pins,
+  }, { ...(ignitionDir === undefined ? {} : { deploymentDir: ignitionDir }), ...(options.token === undefined ? {} : { token: options.token }) });
+  if (options.dir === undefined || ignitionDir === undefined) return protocolDeployment(deployed, keySet);
+  const file = await writeDeploymentFile(deploymentFileIn(options.dir), ignitionDir, { keySet, ...pins });
+  return protocolDeployment(deployed, keySet, file.deploymentBlock);
+}
 
 export interface OpenEpochOptions {
   readonly epoch: bigint;

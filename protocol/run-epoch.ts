@@ -16,14 +16,14 @@ import type { KeySetName } from "../circuits/ceremony/index.ts";
 import type { SetupLog } from "../circuits/index.ts";
 import type { Dataset } from "../attribution/index.ts";
 import { createProverPool } from "../prover/index.ts";
-import { deploySettlement, SECONDS_PER_REGISTRANT, earliestDeadline } from "../verifier-contracts/index.ts";
+import { SECONDS_PER_REGISTRANT, earliestDeadline } from "../verifier-contracts/index.ts";
 import { readExamplesFile, type ExampleClaim } from "../witness/index.ts";
 import { connectChain, type ChainConnection } from "./chain.ts";
 import { registerData } from "./contributor.ts";
 import { demoContributors } from "./demo-contributors.ts";
-import { connectDeployment, protocolDeployment, type BatchSizes, type ProtocolDeployment } from "./deployment.ts";
+import { connectDeployment, type ProtocolDeployment } from "./deployment.ts";
 import { ProtocolInputError } from "./errors.ts";
-import { openDeploymentEpoch } from "./operator.ts";
+import { deployProtocol, openDeploymentEpoch } from "./operator.ts";
 import { startProgress } from "./progress.ts";
 import type { RegistrationReceipt } from "./receipt.ts";
 import { settleEpoch, type SettledEpoch } from "./settle.ts";
@@ -96,19 +96,6 @@ export function scoresByHash(claims: readonly ExampleClaim[], examplesFile: stri
   return scores;
 }
 
-/** Deploys the protocol for `sizes` from the operator's signer (the demo's deployment). */
-export async function deployDemo(chain: ChainConnection, sizes: BatchSizes, keySet: KeySetName, log?: SetupLog): Promise<ProtocolDeployment> {
-  const keys = await loadEpochKeys(sizes, keySet, log);
-  const pin = (k: typeof keys.example) => ({ circuit: k.name, vkey: k.vkey, vkeyHash: k.pinnedVkeyHash });
-  const deployed = await deploySettlement(chain.signer, {
-    exampleVerifier: keys.example.verifierArtifact, exampleBatchSize: sizes.example,
-    registrationVerifier: keys.registration.verifierArtifact, registrationBatchSize: sizes.registration,
-    payoutVerifier: keys.payout.verifierArtifact, payoutBatchSize: sizes.payout,
-    pins: { example: pin(keys.example), registration: pin(keys.registration), payout: pin(keys.payout) },
-  });
-  return protocolDeployment(deployed, keySet);
-}
-
 /** What prepareEpoch leaves for the prove and settle stages. */
 export interface PreparedEpoch {
   readonly dir: string;
@@ -140,7 +127,7 @@ export async function prepareEpoch(chain: ChainConnection, options: RunEpochOpti
   log(`chain: ${chain.description} (chain id ${chain.chainId})`);
   // On a node the demo's one key plays operator and trainer; in process each is its own account.
   const trainer = chain.inProcess ? chain.signerOf("trainer") : chain.signer;
-  const deployment = options.on?.deployment ?? (await deployDemo(chain, sizes, keySet, log));
+  const deployment = options.on?.deployment ?? (await deployProtocol(chain.signer, sizes, keySet, { log }));
 
   // Trainer: seal the held-out set; operator: open the epoch with it.
   const set = options.validationSet ?? heldOutValidationSet(config, options.validationSecret ?? loadValidationSecret({ create: true }).secret);

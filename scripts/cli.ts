@@ -5,6 +5,7 @@
  * environment variable (protocol/parties.ts):
  *
  *   setup    circuit keys, powers of tau, phase-2 ceremony          circuits/, circuits/ceremony
+ *   deploy   operator: registry, verifiers, settlement (Ignition)   protocol/operator.ts
  *   epoch open  operator: escrow a pool, open registration          protocol/operator.ts
  *   fund     operator, development $OPEN: fees and gas              protocol/operator.ts
  *   seal     trainer: the validation set's commitment               protocol/trainer/validation-reveal.ts
@@ -24,6 +25,7 @@
 import { Command, CommanderError } from "commander";
 import { registerCollect } from "./cli/collect.ts";
 import { registerDemo } from "./cli/demo.ts";
+import { registerDeploy } from "./cli/deploy.ts";
 import { registerEpoch } from "./cli/epoch.ts";
 import { registerFund } from "./cli/fund.ts";
 import { EXIT_CODES_HELP, exitCodeOf } from "./cli/exit-codes.ts";
@@ -55,7 +57,7 @@ may carry credentials), REDIS_URL (default --queue), ATTRIBUTION_PROVER_CACHE (p
 ${EXIT_CODES_HELP}
 `);
 for (const register of [
-  registerSetup, registerEpoch, registerFund, registerSeal, registerRegister, registerCollect, registerScore, registerWitness, registerProve, registerSettle, registerVerify, registerReport, registerDemo,
+  registerSetup, registerDeploy, registerEpoch, registerFund, registerSeal, registerRegister, registerCollect, registerScore, registerWitness, registerProve, registerSettle, registerVerify, registerReport, registerDemo,
 ]) register(program);
 
 const argv = process.argv.slice(2);
