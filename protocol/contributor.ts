@@ -7,7 +7,7 @@
  */
 import { cpSync, mkdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { AbiCoder, keccak256, type Wallet } from "ethers";
+import { AbiCoder, keccak256, NonceManager, type Wallet } from "ethers";
 import { FIELD_MODULUS } from "../config/index.ts";
 import { registerExamples, type ContributorRegistryContract, type OpenTokenContract } from "../verifier-contracts/index.ts";
 import { ProtocolInputError } from "./errors.ts";
@@ -38,7 +38,8 @@ export async function registerData(
   if (options.hashes.length === 0) throw new ProtocolInputError("DATA_EMPTY", `${options.data.path}: no examples to register`);
   const registry = await contracts.registry.getAddress();
   const chainId = (await wallet.provider!.getNetwork()).chainId;
-  const registered = await registerExamples(contracts, wallet, options.epoch, options.hashes, {
+  // Its own nonces: a node may still answer the approval's nonce for the register that follows it.
+  const registered = await registerExamples(contracts, new NonceManager(wallet), options.epoch, options.hashes, {
     salt: contributorSalt(wallet.privateKey, registry, options.epoch), ...(options.mintFee ? { mintFee: true } : {}),
   });
   return {

@@ -1,6 +1,6 @@
 /**
  * What the report reads from an epoch directory: the core record as the skeptic reads it
- * (verify/'s readEpochRecord: both tables, registrations, dedup evidence, proofs, balances), plus
+ * (verify/'s readEpochRecord: both tables, registrations, dedup evidence, proofs, payments), plus
  * what only the report shows: contributor labels, the settlement transactions with their gas, the
  * circuits' constraint counts, the epoch status, which defences ran and how many examples each
  * caught (epoch.json `defences`), the scoring method and the examples the attribution stage flagged

@@ -108,11 +108,11 @@ ${gas.map((g) => html`<tr><td>${g.kind}</td><td>${g.count}</td><td>${integer(g.t
 }
 
 export function transactionsSection(record: ReportRecord, links: ExplorerLinks): SafeHtml {
-  const balances = record.core.paid;
+  const payments = record.core.paid;
   return html`<section id="transactions"><h2>Transactions</h2>
-<details><summary>${record.transactions.length} settlement transactions${balances ? `, ${balances.size} payments by the releases` : ""}</summary>
+<details><summary>${record.transactions.length} settlement transactions${payments ? `, ${payments.size} payments by the releases` : ""}</summary>
 <table><tr><th>what</th><th>transaction</th><th>gas</th></tr>
 ${record.transactions.map((t) => html`<tr><td>${t.what}</td><td>${links.tx(t.txHash)}</td><td>${integer(t.gasUsed)}</td></tr>`)}</table>
-${balances ? html`<table><tr><th>address</th><th>paid by this epoch</th></tr>${[...balances].map(([a, b]) => html`<tr><td>${links.address(checksumAddress(a))}</td><td>${openAmount(b)}</td></tr>`)}</table>` : ""}
+${payments ? html`<table><tr><th>address</th><th>paid by this epoch</th></tr>${[...payments].map(([a, b]) => html`<tr><td>${links.address(checksumAddress(a))}</td><td>${openAmount(b)}</td></tr>`)}</table>` : ""}
 </details></section>`;
 }

@@ -1,18 +1,15 @@
 /**
  * The attribution-prover command line (scripts/cli.ts), as a user runs it: a child process on
  * this Node. Help with examples on every command; bad flags, missing files and bad config values
- * are named and exit non-zero; one small epoch goes through witness -> prove -> settle -> verify
- * -> report, each stage a separate process handing over through the epoch directory.
+ * are named and exit non-zero. The parties' commands run one epoch after another on a node in
+ * test/live-protocol.test.ts.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { keccak256, toUtf8Bytes } from "ethers";
 import { config } from "../config/index.ts";
-import { demoContributors } from "../protocol/demo-contributors.ts";
-import { clearQueue } from "../prover/index.ts";
 import { runCli } from "./helpers/cli.ts";
 
 const work = mkdtempSync(join(tmpdir(), "cli-"));
@@ -22,6 +19,7 @@ const cli = runCli;
 
 const COMMANDS = [
   "setup", "setup keys", "setup ptau dev", "setup phase2 contribute", "setup ceremony demo",
+  "deploy", "epoch open", "fund", "seal", "register", "collect",
   "score", "witness", "prove", "prove local", "prove enqueue", "prove worker", "prove status",
   "settle", "verify", "report", "demo",
 ];
@@ -32,7 +30,7 @@ test("every command's --help exits 0 and shows an example of itself; the top-lev
     const top = COMMANDS[i]!.split(" ")[0]!;
     assert.equal(run.code, 0, `${COMMANDS[i]}: ${run.stderr}`);
     assert.match(run.stdout, /Examples:\n/, COMMANDS[i]);
-    assert.match(run.stdout, new RegExp(`\\$ attribution-prover ${top}`), COMMANDS[i]);
+    assert.match(run.stdout, new RegExp(`\\$ (\\S+=\\S+ )*attribution-prover ${top}`), COMMANDS[i]);
   }
   const top = await cli("--help");
   assert.equal(top.code, 0);
@@ -57,9 +55,11 @@ test("an unknown flag or command exits 2 and names it (verify: 1, as before)", a
 test("a missing file is named: examples, jobs file, score output, config file, epoch directory", async () => {
   const missing = join(work, "nowhere");
   const cases: [string[], RegExp, number][] = [
-    [["witness", "--examples", join(missing, "examples.csv")], /SCORES_FILE_UNREADABLE.*nowhere\/examples\.csv/, 2],
+    [["witness", "--epoch", "1", "--collected", join(work, "collected.json"), "--scores", join(missing, "scores.csv"), "--model", join(work, "model")], /SCORES_FILE_UNREADABLE.*nowhere\/scores\.csv/, 2],
+    [["register", "--epoch", "1", "--data", join(missing, "data.jsonl"), "--out", join(work, "delivery")], /PATH_MISSING.*nowhere\/data\.jsonl/, 2],
+    [["collect", missing, "--epoch", "1", "--out", join(work, "collected.json")], /DELIVERY_MISSING.*nowhere: not a folder/, 2],
     [["prove", "--jobs", join(missing, "jobs.json")], /JOBS_FILE_INVALID.*nowhere\/jobs\.json: missing/, 2],
-    [["witness", "--from-score", missing], /SCORE_OUTPUT_INVALID.*nowhere\/witness-inputs\.json: missing/, 2],
+    [["witness", "--epoch", "1", "--collected", join(work, "collected.json"), "--from-score", missing], /SCORE_OUTPUT_INVALID.*nowhere\/witness-inputs\.json: missing/, 2],
     [["demo", "--config", join(missing, "run.json")], /CONFIG_INVALID.*nowhere\/run\.json: \(file\): missing/, 2],
     [["settle", missing], /RECORD_UNREADABLE.*nowhere\/epoch\.json/, 2],
     [["verify", missing], /epoch\.json \(file\): missing/, 2],
@@ -78,13 +78,13 @@ test("bad config values name the file, the field and the allowed values; secrets
     return path;
   };
   const cases: [string[], RegExp][] = [
-    [["witness", "--config", file("size", { exampleBatchSize: 9 })], new RegExp(`size\\.json: exampleBatchSize: 9 is not allowed; allowed: ${config.exampleBatch.sizes.join(", ")}`)],
-    [["witness", "--config", file("registration", { registrationBatchSize: 3 })], new RegExp(`registration\\.json: registrationBatchSize: 3 is not allowed; allowed: ${config.registrationBatch.sizes.join(", ")}`)],
-    [["witness", "--config", file("payout", { payoutBatchSize: "four" })], /payout\.json: payoutBatchSize: expected an integer >= 1, got "four"/],
-    [["witness", "--config", file("keys", { keys: "production" })], /keys\.json: keys: "production" is not allowed; allowed: dev, ceremony/],
+    [["deploy", "--config", file("size", { exampleBatchSize: 9 })], new RegExp(`size\\.json: exampleBatchSize: 9 is not allowed; allowed: ${config.exampleBatch.sizes.join(", ")}`)],
+    [["deploy", "--config", file("registration", { registrationBatchSize: 3 })], new RegExp(`registration\\.json: registrationBatchSize: 3 is not allowed; allowed: ${config.registrationBatch.sizes.join(", ")}`)],
+    [["deploy", "--config", file("payout", { payoutBatchSize: "four" })], /payout\.json: payoutBatchSize: expected an integer >= 1, got "four"/],
+    [["deploy", "--config", file("keys", { keys: "production" })], /keys\.json: keys: "production" is not allowed; allowed: dev, ceremony/],
     [["demo", "--config", file("unknown", { pools: 5 })], /unknown\.json: pools: unknown field; allowed: examples, pool/],
     [["demo", "--config", file("pool", { pool: "lots" })], /pool\.json: pool: "lots" is not an amount of whole \$OPEN/],
-    [["witness", "--batch-size", "5"], new RegExp(`command line: --batch-size: "5" is not allowed; allowed: ${config.payoutBatch.sizes.join(", ")}`)],
+    [["deploy", "--batch-size", "5"], new RegExp(`command line: --batch-size: "5" is not allowed; allowed: ${config.payoutBatch.sizes.join(", ")}`)],
     [["score", "--method", "magic"], /command line: --method: "magic" is not allowed; allowed: influence, tracin, trak, knn-shapley/],
     [["demo", "--config", file("secret", { deployerKey: "0x01" })], /SECRET_NOT_FROM_ENV.*secret\.json: deployerKey: private keys and RPC credentials come from the environment only/],
     [["settle", "x", "--private-key", "0x01"], /SECRET_NOT_FROM_ENV.*command line: --private-key/],
@@ -95,73 +95,4 @@ test("bad config values name the file, the field and the allowed values; secrets
     assert.equal(run.code, 2, `${cases[i]![0].join(" ")}: ${run.stderr}`);
     assert.match(run.stderr, cases[i]![1], cases[i]![0].join(" "));
   }
-});
-
-test("a small epoch through the CLI, one process per stage: witness (config file) -> prove -> settle -> verify -> report", async () => {
-  const demo = demoContributors();
-  const hashOf = (label: string) => `0x${keccak256(toUtf8Bytes(label)).slice(2, 34)}`;
-  const lines = ["example,contributor,score"];
-  for (let k = 0; k < 5; k++) for (let j = 0; j < 3; j++) lines.push(`${hashOf(`cli ${k} ${j}`)},${demo[k]!.address},${((k + 1) * 0.01 + j * 0.003).toFixed(6)}`);
-  lines.push(`${hashOf("cli shared")},${demo[0]!.address},0.05`, `${hashOf("cli shared")},${demo[1]!.address},0.05`, `${hashOf("cli harmful")},${demo[5]!.address},-0.02`);
-  writeFileSync(join(work, "examples.csv"), `${lines.join("\n")}\n`);
-  const E = config.exampleBatch.testSize;
-  const K = config.registrationBatch.testSize;
-  const B = config.payoutBatch.testSize;
-  // Paths in the config file are relative to it.
-  const runConfig = join(work, "run.json");
-  writeFileSync(runConfig, JSON.stringify({ examples: "examples.csv", out: "epoch", pool: "1000", exampleBatchSize: E, registrationBatchSize: K, payoutBatchSize: B, epoch: 3 }));
-
-  const witness = await cli("witness", "--config", runConfig, "--json");
-  assert.equal(witness.code, 0, witness.stderr);
-  const w = JSON.parse(witness.stdout);
-  const dir = join(work, "epoch");
-  assert.equal(w.dir, dir);
-  // 18 claims (the shared example twice), 6 registrations of one row each, nobody excluded.
-  assert.deepEqual(
-    [w.claims, w.registrations, w.excluded, w.duplicates, w.exampleBatches, w.registrationBatches, w.payoutBatches],
-    [18, 6, [], 1, Math.ceil(18 / E), Math.ceil(6 / K), Math.ceil(6 / B)],
-  );
-  assert.match(witness.stderr, /registering: 6\/6 contributors/);
-  const proofs = w.exampleBatches + w.registrationBatches + w.payoutBatches;
-
-  const prove = await cli("prove", dir, "--workers", "2", "--json");
-  assert.equal(prove.code, 0, prove.stderr);
-  assert.deepEqual([JSON.parse(prove.stdout).proved, JSON.parse(prove.stdout).skipped], [proofs, 0]);
-  assert.match(prove.stderr, new RegExp(`proving example_batch_${E}: ${w.exampleBatches}/${w.exampleBatches} proofs`));
-  const again = await cli("prove", dir, "--json");
-  assert.equal(JSON.parse(again.stdout).skipped, proofs, "a rerun keeps every valid proof");
-  if (process.env.REDIS_URL) {
-    // The same epoch directory onto the queue: the three jobs files, every batch once, twice adds nothing.
-    const queue = ["--queue", process.env.REDIS_URL, "--queue-name", `cli-${process.pid}`];
-    try {
-      const enqueued = await cli("prove", "enqueue", dir, ...queue, "--json");
-      assert.equal(enqueued.code, 0, enqueued.stderr);
-      assert.deepEqual(JSON.parse(enqueued.stdout), { added: proofs, total: proofs });
-      const twice = await cli("prove", "enqueue", dir, ...queue, "--json");
-      assert.equal(JSON.parse(twice.stdout).added, 0);
-      const status = await cli("prove", "status", ...queue);
-      assert.equal(JSON.parse(status.stdout).waiting, proofs);
-    } finally {
-      await clearQueue(process.env.REDIS_URL, { queueName: `cli-${process.pid}` });
-    }
-  }
-
-  // A new in-process chain: settle replays deployment and registration, then pays.
-  const settle = await cli("settle", dir, "--json");
-  assert.equal(settle.code, 0, settle.stderr);
-  const s = JSON.parse(settle.stdout);
-  assert.equal(s.epoch, "3");
-  assert.equal(s.contributors.length, 6, "one row per registration");
-  // Each address registered once: its balance is its row's reward.
-  for (const c of s.contributors) assert.equal(c.balance, c.reward, c.address);
-  assert.equal(BigInt(s.pool), 1000n * 10n ** BigInt(config.token.decimals));
-  assert.match(settle.stderr, /settling: \d+\/\d+ transactions/);
-
-  const verify = await cli("verify", dir, "--json", "--no-snarkjs");
-  assert.equal(verify.code, 0, verify.stderr);
-  assert.equal(JSON.parse(verify.stdout).ok, true);
-
-  const report = await cli("report", dir, "--no-verify", "--json");
-  assert.equal(report.code, 0, report.stderr);
-  assert.ok(existsSync(JSON.parse(report.stdout).report));
 });

@@ -226,7 +226,7 @@ test("the report command exits 2 naming the missing directory, and prints the re
 });
 
 test("a record that fails verification is still reported, as FAILED with the check and code", async () => {
-  const dir = tampered("bad-balance", "settlement.json", (s) => { s.balances[0].balance = "1"; });
+  const dir = tampered("bad-balance", "settlement.json", (s) => { s.paid[0].amount = "1"; });
   const html = readFileSync(await writeEpochReport(dir, { snarkjs: false }), "utf8");
   assert.match(html, /FAILED: check payouts, PAYOUT_MISMATCH/);
 });

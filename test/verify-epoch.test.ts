@@ -111,11 +111,11 @@ test("contributor view: the registration that never delivered is excluded (epoch
   assert.equal(r!.total, 0n);
   assert.equal(r!.reward, 0n);
   assert.equal(view.reward, 0n);
-  assert.equal(view.balance, 0n);
+  assert.equal(view.paid, 0n);
   assert.equal(contributorView(record, demo[2]!.address, config).registrations[0]!.excluded, false);
 });
 
-test("contributor view: the shared example is credited to the earlier registrant; negative scores count 0; the balance is the reward", () => {
+test("contributor view: the shared example is credited to the earlier registrant; negative scores count 0; the paid amount is the reward", () => {
   const record = readEpochRecord(honest);
   const [loser] = contributorView(record, demo[1]!.address, config).registrations;
   assert.equal(loser!.lostToEarlier!.length, 1);
@@ -124,7 +124,7 @@ test("contributor view: the shared example is credited to the earlier registrant
   assert.equal(loser!.credited!.length, 3);
   const winner = contributorView(record, demo[0]!.address, config);
   assert.equal(winner.registrations[0]!.credited!.length, 4);
-  assert.equal(winner.balance, winner.reward);
+  assert.equal(winner.paid, winner.reward);
   const [harmful] = contributorView(record, demo[5]!.address, config).registrations;
   assert.deepEqual(harmful!.credited!.map((c) => c.counted), [0n]);
   assert.equal(harmful!.total, 0n);
@@ -202,11 +202,11 @@ test("a verification key changed: its hash is not the record's", async () => {
   await expectFailure(dir, "VKEY_MISMATCH", { file: "example_verification_key.json", field: "vkeyHash" });
 });
 
-test("a paid amount changed: the balance is not the reward", async () => {
-  const dir = tampered("settlement.json", (s) => { s.balances[3].balance = plus(s.balances[3].balance, 1n); });
+test("a paid amount changed: it is not the reward", async () => {
+  const dir = tampered("settlement.json", (s) => { s.paid[3].amount = plus(s.paid[3].amount, 1n); });
   const record = readEpochRecord(honest);
-  const row = record.contributors.findIndex((c) => c.address === BigInt(JSON.parse(readFileSync(join(dir, "settlement.json"), "utf8")).balances[3].address));
-  await expectFailure(dir, "PAYOUT_MISMATCH", { file: "settlement.json", row, field: "balance" });
+  const row = record.contributors.findIndex((c) => c.address === BigInt(JSON.parse(readFileSync(join(dir, "settlement.json"), "utf8")).paid[3].address));
+  await expectFailure(dir, "PAYOUT_MISMATCH", { file: "settlement.json", row, field: "paid" });
 });
 
 test("registration order swapped in registrations.json: the policy names the row (the chain's order is the registry's, check 8)", async () => {
@@ -252,10 +252,10 @@ test("npm run verify: exit 0 with --json and the contributor view on the honest 
   assert.equal(excluded.code, 0, excluded.stdout);
   assert.match(excluded.stdout, new RegExp(`registration ${SILENT}: 2 examples registered, C_j \\d+, EXCLUDED \\(the epoch\\.json exclusion set; the trainer says: [^)]+\\)`));
   assert.match(excluded.stdout, new RegExp(`payout row ${SILENT} \\(proofs/payout-000\\.json\\): total 0, reward 0`));
-  const dir = tampered("settlement.json", (s) => { s.settlementBalance = plus(s.settlementBalance, 1n); });
+  const dir = tampered("settlement.json", (s) => { s.kept = plus(s.kept, 1n); });
   const fail = await cli(dir, "--json", "--no-snarkjs");
   assert.equal(fail.code, 7, fail.stdout);
   assert.deepEqual({ ...JSON.parse(fail.stdout), message: undefined }, {
-    ok: false, source: dir, code: "PAYOUT_MISMATCH", check: "payouts", message: undefined, where: { file: "settlement.json", field: "settlementBalance" },
+    ok: false, source: dir, code: "PAYOUT_MISMATCH", check: "payouts", message: undefined, where: { file: "settlement.json", field: "kept" },
   });
 });

@@ -116,7 +116,7 @@ test("contributor view: an address with two registrations, an example lost to an
   assert.equal(second!.lostToEarlier![0]!.score, 70n);
   assert.equal(second!.total, 5n);
   assert.equal(a.reward, first!.reward + second!.reward);
-  assert.equal(a.balance, a.reward);
+  assert.equal(a.paid, a.reward);
   const c = contributorView(record, C, config);
   assert.deepEqual([c.registrations[0]!.excluded, c.registrations[0]!.exclusionSource, c.registrations[0]!.reason, c.reward], [true, "epoch.json", "NOT_DELIVERED", 0n]);
   const fromChain = contributorView(record, C, config, { chainExclusion: [] });

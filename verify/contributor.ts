@@ -13,7 +13,7 @@
  *     which and why (registration order);
  *   - its payout row j: T_j, reward, and the payout batch (proof) that pays it; from the chain
  *     alone only the reward of its payout word.
- * Then the address's sum of rewards and its recorded balance after release (settlement.json).
+ * Then the address's sum of rewards and what the epoch's releases paid it (settlement.json paid).
  * Only examples that appear in the claim table can be named: the registry holds a commitment to a
  * registrant's hashes, not the hashes, so a registered example missing from the table shows up as a
  * count or commitment mismatch (verifyEpoch's policy check), not by hash.
@@ -75,8 +75,8 @@ export interface ContributorView {
   readonly registrations: readonly RegistrationView[];
   /** Sum of the registrations' rewards. */
   readonly reward: bigint;
-  /** settlement.json balance after release, when recorded. */
-  readonly balance?: bigint;
+  /** What the epoch's releases paid the address (settlement.json), when released. */
+  readonly paid?: bigint;
 }
 
 export interface ContributorViewOptions {
@@ -139,6 +139,6 @@ export function contributorView(record: PublicRecord, address: string, config: P
     return { ...base, credited, lostToEarlier, total: record.contributors[j]?.amount ?? 0n };
   });
   const reward = registrations.reduce((s, r) => s + r.reward, 0n);
-  const balance = hasTables(record) ? record.paid?.get(a) : undefined;
-  return { address: addr(a), registrations, reward, ...(balance === undefined ? {} : { balance }) };
+  const paid = hasTables(record) ? record.paid?.get(a) : undefined;
+  return { address: addr(a), registrations, reward, ...(paid === undefined ? {} : { paid }) };
 }

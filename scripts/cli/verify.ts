@@ -6,7 +6,7 @@ import { jsonOption, toJsonText, withExamples } from "./common.ts";
 import { UsageError } from "./errors.ts";
 
 function printView(v: ContributorView): void {
-  console.log(`\ncontributor ${v.address}: ${v.registrations.length} registration${v.registrations.length > 1 ? "s (each its own row of every table)" : ""}; rewards ${v.reward}${v.balance === undefined ? "" : `, balance after release ${v.balance}`}`);
+  console.log(`\ncontributor ${v.address}: ${v.registrations.length} registration${v.registrations.length > 1 ? "s (each its own row of every table)" : ""}; rewards ${v.reward}${v.paid === undefined ? "" : `, paid ${v.paid}`}`);
   for (const r of v.registrations) {
     const excluded = r.excluded ? `EXCLUDED (the ${r.exclusionSource === "chain" ? "chain's live commit" : "epoch.json"} exclusion set${r.reason ? `; the trainer says: ${r.reason}` : ""})` : "kept";
     console.log(`  registration ${r.order}: ${r.count} examples registered, C_j ${r.commitment}, ${excluded}`);
@@ -54,7 +54,7 @@ function sourceOf(epochDir: string | undefined, opts: VerifyOpts): string | Chai
 export function registerVerify(program: Command): void {
   withExamples(program.command("verify [epoch-dir]")
     .description("re-verify an epoch without trusting the prover, from its epoch directory or from the chain alone: keys, every proof (noble and snarkjs), both tables re-committed, r, the reward policy re-run, the payouts; prints each check or the first failing one with its file, row and field")
-    .option("--contributor <address>", "add that address's view: each of its registrations (excluded or not, by the chain's exclusion set when read), its claims, credited or not and why, its payout rows, reward and balance")
+    .option("--contributor <address>", "add that address's view: each of its registrations (excluded or not, by the chain's exclusion set when read), its claims, credited or not and why, its payout rows, reward and what the releases paid it")
     .option("--receipt <file>", "with --contributor: its registration receipt: registered, not excluded, every example counted, and paid (exit 12 if not)")
     .option("--scores <file>", "compare every claim and score with an examples file exactly (e.g. a rerun of the score stage)")
     .option("--data <file>", "with --model: recompute the scores on CPU from the training data file and the model")

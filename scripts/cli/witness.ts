@@ -1,5 +1,5 @@
 /** `witness`: the trainer's tables, commit and epoch directory from the chain's registrations, the collected deliveries and the scores (protocol/trainer/witness.ts). */
-import { copyFileSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Command } from "commander";
@@ -41,9 +41,10 @@ export function registerWitness(program: Command): void {
     const scored = flags.fromScore === undefined ? undefined : (await import("../../protocol/trainer/score.ts")).readScoreOutput(flags.fromScore);
     const scoresFile = scored?.examplesFile ?? flags.scores!;
     const modelFile = scored?.modelFile ?? flags.model!;
-    const modelHash = scored?.modelHash ?? `0x${createHash("sha256").update(readFileSync(modelFile)).digest("hex")}`;
     const { scores } = readHashScores(scoresFile, config);
     const collected = readCollected(flags.collected);
+    if (!existsSync(modelFile)) throw new UsageError(`--model ${modelFile}: no such file; expected the trained model the scores are of`);
+    const modelHash = scored?.modelHash ?? `0x${createHash("sha256").update(readFileSync(modelFile)).digest("hex")}`;
     const { chain, deployment } = await connectParty("trainer", flags);
     try {
       const { dir, paths, witness, committed } = await witnessEpoch({

@@ -171,7 +171,7 @@ export function writeHandEpoch(dir: string, options: HandEpochOptions, cfg: Prot
   writeFileSync(join(dir, "contributors.json"), json(tables.payouts.map((r, j) => ({ j, address: getAddress(hex(r.address, 40)), amount: r.amount, reward: r.reward, remainder: r.remainder, label: `registrant ${j}` }))));
   const balances = new Map<bigint, bigint>();
   for (const r of tables.payouts) balances.set(r.address, (balances.get(r.address) ?? 0n) + r.reward);
-  writeFileSync(join(dir, "settlement.json"), json({ transactions: [], balances: [...balances].map(([address, balance]) => ({ address: getAddress(hex(address, 40)), balance })), settlementBalance: tables.dust }));
+  writeFileSync(join(dir, "settlement.json"), json({ transactions: [], paid: [...balances].map(([address, amount]) => ({ address: getAddress(hex(address, 40)), amount })), kept: tables.dust }));
   return { dir, tables, commit, seed, fold };
 }
 
