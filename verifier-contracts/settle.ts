@@ -48,7 +48,7 @@ export async function readRegistrations(registry: ContributorRegistryContract, e
     .sort((a, b) => a.order - b.order);
 }
 
-/** What openEpoch fixes: the registration deadline, the validation commitment and the escrowed pool. */
+/** What openEpoch fixes: the registration deadline, the validation commitment, the escrowed pool, the trainer and the lineage. */
 export interface OpenEpochArgs {
   readonly epoch: bigint;
   /** Registration deadline, unix seconds (at least the registry's minimum window away). */
@@ -59,6 +59,11 @@ export interface OpenEpochArgs {
   readonly pool: bigint;
   /** The epoch's trainer: the only key that commits, proves and reveals, and signs delivery receipts. */
   readonly trainer: string;
+  /**
+   * The epoch whose model this epoch's continues (opened before on this settlement; its commit is
+   * copied at this epoch's commit), or 0n for the first of a lineage.
+   */
+  readonly follows: bigint;
 }
 
 /**
@@ -70,8 +75,9 @@ export async function openEpoch(
   contracts: { readonly token: OpenTokenContract; readonly settlement: PayoutSettlementContract },
   args: OpenEpochArgs,
 ): Promise<ContractTransactionReceipt> {
-  const { epoch, closesAt, validationCommitment, pool, trainer } = args;
+  const { epoch, closesAt, validationCommitment, pool, trainer, follows } = args;
   checkEpoch(epoch);
+  if (typeof follows !== "bigint" || follows < 0n || follows > UINT64_MAX) throw new RangeError(`follows must be a uint64 bigint (0n: no earlier epoch), got ${follows}`);
   if (typeof pool !== "bigint" || pool < 0n) throw new RangeError(`pool must be a non-negative bigint, got ${pool}`);
   if (!BYTES32.test(validationCommitment)) throw new TypeError(`validationCommitment must be a 0x-prefixed bytes32, got ${validationCommitment}`);
   const { token, settlement } = contracts;
@@ -80,7 +86,7 @@ export async function openEpoch(
   if ((await token.allowance(owner, settlementAddress)) < pool) {
     await mined(token.approve(settlementAddress, pool), "approve");
   }
-  return mined(settlement.openEpoch(epoch, closesAt, validationCommitment, pool, trainer), `openEpoch(${epoch})`);
+  return mined(settlement.openEpoch(epoch, closesAt, validationCommitment, pool, trainer, follows), `openEpoch(${epoch}, follows ${follows})`);
 }
 
 /** Commits `epoch` (the trainer, after the registration deadline): the seed is drawn in this call. */
