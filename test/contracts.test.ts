@@ -28,7 +28,7 @@ import {
   type Delivery, type EpochBatches, type EpochTables, type ExampleBatch, type PayoutBatch, type Registration, type RegistrationBatch,
 } from "../witness/index.ts";
 import {
-  advanceDevelopmentClock, commitEpoch, deploySettlement, earliestDeadline, EpochStatus, exampleBatchArgs, finalizeEpoch,
+  advanceDevelopmentClock, commitEpoch, ContractRevertError, deploySettlement, earliestDeadline, EpochStatus, exampleBatchArgs, finalizeEpoch,
   loadContractArtifact, openEpoch, payoutBatchArgs, readRegistrations, registerExamples, registrationBatchArgs, releaseBatch, revealValidation,
   signDeliveryReceipt, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch, waitForRegistrationClose, type SettlementDeployment,
 } from "../verifier-contracts/index.ts";
@@ -499,6 +499,15 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
   it("openEpoch refuses a lineage it could never record: an epoch never opened here (or the epoch itself), cancelled or forfeited", async () => {
     await expectRevert(openEpoch(d, await openArgs(30n, 99n)), "LineageNotOpened", [99n]);
     await expectRevert(openEpoch(d, await openArgs(30n, 30n)), "LineageNotOpened", [30n]);
+    // The wrapper's error names the call, the contract and the decoded error.
+    await assert.rejects(openEpoch(d, await openArgs(30n, 99n)), (e: unknown) => {
+      assert.ok(e instanceof ContractRevertError, String(e));
+      assert.equal(e.code, "CONTRACT_REVERT");
+      assert.equal(e.errorName, "LineageNotOpened");
+      assert.deepEqual(e.args, { follows: 99n });
+      assert.match(e.message, new RegExp(`^openEpoch\\(30, follows 99\\) on PayoutSettlement ${d.addresses.settlement} reverted with LineageNotOpened\\(follows=99\\)$`));
+      return true;
+    });
     await openEpoch(d, await openArgs(30n, 0n));
     await (await d.settlement.cancelEpoch(30n)).wait();
     await openEpoch(d, await openArgs(34n, 0n));

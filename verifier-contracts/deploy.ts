@@ -4,12 +4,14 @@
  * opens registration when it escrows a pool), with any
  * ethers Signer: a hardhat-ethers signer of an in-process chain (`(await network.create()).ethers`)
  * or a Wallet on a JsonRpcProvider (scripts/lib/chain.ts makes either). Deployments are sent one
- * after the other and each is awaited, so a plain Wallet needs no nonce manager.
+ * after the other and each is awaited, so a plain Wallet needs no nonce manager. A revert (a
+ * constructor's check) is thrown as a ContractRevertError naming its custom error.
  */
 import { type BaseContract, ContractFactory, type ContractTransactionReceipt, type InterfaceAbi, type Signer, type TransactionReceipt } from "ethers";
 import { assertVerifierMatches } from "../circuits/ceremony/index.ts";
 import { config, type RegistrationConfig, type SettlementConfig } from "../config/index.ts";
 import { loadContractArtifact, type ContractArtifact } from "./artifacts.ts";
+import { contractRevertOf, transact } from "./revert-reason.ts";
 import type {
   BareTransfersContract,
   BatchVerifierContract,
@@ -84,11 +86,18 @@ interface Deployed<T> {
 
 async function deploy<T>(artifact: ContractArtifact | VerifierArtifactInput, signer: Signer, args: unknown[]): Promise<Deployed<T>> {
   const factory = new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, signer);
-  const contract = await factory.deploy(...args);
-  const tx = contract.deploymentTransaction();
-  const receipt: TransactionReceipt | ContractTransactionReceipt | null = tx ? await tx.wait() : null;
-  if (!receipt) throw new Error(`deployment of ${artifact.contractName ?? "contract"} has no receipt`);
-  await contract.waitForDeployment();
+  const context = { contract: artifact.contractName ?? "contract", call: "deploy", runner: signer };
+  let receipt: TransactionReceipt | ContractTransactionReceipt | null;
+  let contract: BaseContract | undefined;
+  try {
+    contract = await factory.deploy(...args);
+    const tx = contract.deploymentTransaction();
+    receipt = tx ? await tx.wait() : null;
+    await contract.waitForDeployment();
+  } catch (error) {
+    throw await contractRevertOf(error, context, contract?.deploymentTransaction());
+  }
+  if (!receipt) throw new Error(`deployment of ${context.contract} has no receipt`);
   return { contract: contract as unknown as T, address: await contract.getAddress(), gasUsed: receipt.gasUsed };
 }
 
@@ -187,7 +196,7 @@ export async function deploySettlement(signer: Signer, verifiers: SettlementVeri
     { commitWindow: windows.commitWindowSeconds, contestWindow: windows.contestWindowSeconds, proofWindow: windows.proofWindowSeconds },
   ]);
   // The settlement opens registration when it escrows a pool: it must own the registry.
-  await (await registry.contract.transferOwnership(settlement.address)).wait();
+  await transact({ contract: "ContributorRegistry", call: "transferOwnership(settlement)", target: registry.contract }, () => registry.contract.transferOwnership(settlement.address));
   const addresses = {
     token: token.address,
     poseidon: poseidon.address,
