@@ -114,7 +114,7 @@ export async function deployAndRegister(chain: ChainConnection, options: Registe
   const registrants = registrantsOf(claims);
   const closesAt = await earliestDeadline(registry, BigInt(registrants.length) * SECONDS_PER_REGISTRANT);
   // The deployer trains too in this one-process pipeline: it commits, proves and signs receipts.
-  await openEpoch({ token, settlement }, { epoch, closesAt, validationCommitment: options.validationCommitment, pool: options.pool, trainer: deployment.owner });
+  await openEpoch({ token, settlement }, { epoch, closesAt, validationCommitment: options.validationCommitment, pool: options.pool, trainer: deployment.owner, follows: 0n });
   const registering = options.progress ? startProgress("registering", registrants.length, "contributors") : undefined;
   const deliveries = new Map<number, Delivery>();
   for (const [i, address] of registrants.entries()) {
