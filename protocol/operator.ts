@@ -1,6 +1,6 @@
 /**
  * The operator's side: open an epoch on a deployment (escrow its pool, fix its trainer and its
- * registration deadline) and, on a development token, fund
+ * registration deadline, name the epoch whose model it continues) and, on a development token, fund
  * contributors. Every value is checked against the contract's ranges before anything is sent.
  */
 import { join } from "node:path";
@@ -58,6 +58,11 @@ export interface OpenEpochOptions {
   readonly validationCommitment: string;
   /** Registration deadline (unix seconds); default: the registry's minimum window from now. */
   readonly closesAt?: bigint;
+  /**
+   * The epoch whose model this one continues (0: the first of its lineage). The contract copies
+   * that epoch's committed model hash at this epoch's commit, once that commit is final.
+   */
+  readonly follows?: bigint;
   /** Development token only: the operator mints the pool first. */
   readonly mintPool?: boolean;
 }
@@ -70,6 +75,8 @@ export function checkOpenEpoch(options: OpenEpochOptions): void {
   if (pool >= 1n << BigInt(config.widths.poolBits)) throw new ProtocolInputError("POOL_OUT_OF_RANGE", `pool ${pool}: expected below 2^${config.widths.poolBits} base units (the contract's range)`);
   if (!isAddress(trainer) || BigInt(trainer) === 0n) throw new ProtocolInputError("TRAINER_INVALID", `trainer ${JSON.stringify(trainer)}: expected a non-zero address`);
   if (!/^0x[0-9a-fA-F]{64}$/.test(validationCommitment)) throw new ProtocolInputError("VALIDATION_COMMITMENT_INVALID", `validation commitment ${JSON.stringify(validationCommitment)}: expected 0x and 64 hex digits (trainer seal prints it)`);
+  const follows = options.follows ?? 0n;
+  if (follows < 0n || follows >= 1n << 64n || follows === epoch) throw new ProtocolInputError("FOLLOWS_INVALID", `follows ${follows}: expected 0 (none) or another epoch than ${epoch}`);
 }
 
 /** Opens `options.epoch` on `deployment` (connected to the operator's signer). */
@@ -84,7 +91,7 @@ export async function openDeploymentEpoch(deployment: ProtocolDeployment, option
   if (balance < options.pool) throw new ProtocolInputError("POOL_NOT_HELD", `the operator ${operator} holds ${balance} base units, the pool is ${options.pool}`);
   const closesAt = options.closesAt ?? (await earliestDeadline(registry));
   const receipt = await openEpoch({ token, settlement }, {
-    epoch: options.epoch, closesAt, validationCommitment: options.validationCommitment, pool: options.pool, trainer: getAddress(options.trainer),
+    epoch: options.epoch, closesAt, validationCommitment: options.validationCommitment, pool: options.pool, trainer: getAddress(options.trainer), follows: options.follows ?? 0n,
   });
   return { receipt, closesAt };
 }

@@ -42,6 +42,8 @@ export interface RunEpochOptions {
   /** R in token base units. */
   readonly pool: bigint;
   readonly epoch?: bigint;
+  /** The epoch whose model this one continues (0: none). */
+  readonly follows?: bigint;
   /** Defaults: the demo sizes of config exampleBatch, registrationBatch and payoutBatch. */
   readonly exampleBatchSize?: number;
   readonly registrationBatchSize?: number;
@@ -135,7 +137,7 @@ export async function prepareEpoch(chain: ChainConnection, options: RunEpochOpti
   const registrants = [...new Set(claims.map((c) => c.checksumAddress))];
   const closesAt = await earliestDeadline(deployment.registry, BigInt(registrants.length) * SECONDS_PER_REGISTRANT);
   await openDeploymentEpoch(deployment, {
-    epoch, pool: options.pool, trainer: await trainer.getAddress(), validationCommitment: sealed.commitment, closesAt, mintPool: true,
+    epoch, pool: options.pool, trainer: await trainer.getAddress(), validationCommitment: sealed.commitment, closesAt, mintPool: true, follows: options.follows ?? 0n,
   });
 
   // Contributors: each registers its examples from its own key.

@@ -368,7 +368,7 @@ describe("adaptive provers: every free input chosen after the challenge, through
       payoutVerifier: keys.payout.verifierArtifact, payoutBatchSize: B,
     });
     await (await d.token.mint(signers[0]!.address, 10n * POOL)).wait();
-    await openEpoch(d, { epoch: EPOCH, closesAt: await earliestDeadline(d.registry), validationCommitment: validationCommitment(VALIDATION.validationSetHash, VALIDATION.salt), pool: POOL, trainer: d.owner });
+    await openEpoch(d, { epoch: EPOCH, closesAt: await earliestDeadline(d.registry), validationCommitment: validationCommitment(VALIDATION.validationSetHash, VALIDATION.salt), pool: POOL, trainer: d.owner, follows: 0n });
     // Registration rows (chunks of 12 hashes), K = 2 per batch: j0 row 0; j1's 37 hashes rows 1-4,
     // so batch 0 ends open, batch 1 is continuation rows only (no row closes: foldOut = foldIn),
     // batch 2 starts open; the attacker (j3) registers a copy of j0's first example (credited to

@@ -10,10 +10,14 @@
  *   - RlcMismatch: a T_j that is not j's credited sum, a payee that is not j's sender, or
  *     exclusion flags other than the committed set X;
  *   - contestExclusion: excluding a registrant whose data it acknowledged (a signed receipt).
+ *
+ * Model lineage on one deployment with overlapping epochs: an epoch opened to follow another
+ * records the followed epoch's committed model hash at its commit, only once that commit can no
+ * longer be contested; a voided commit's model is never recorded; the skeptic reads it back.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ContractFactory, getAddress, keccak256, toUtf8Bytes, type InterfaceAbi } from "ethers";
+import { ContractFactory, getAddress, keccak256, toUtf8Bytes, ZeroHash, type ContractTransactionReceipt, type EventLog, type InterfaceAbi } from "ethers";
 import type { network } from "hardhat";
 import * as snarkjs from "snarkjs";
 import type { Groth16Proof } from "snarkjs";
@@ -24,10 +28,11 @@ import {
   type Delivery, type EpochBatches, type EpochTables, type ExampleBatch, type PayoutBatch, type Registration, type RegistrationBatch,
 } from "../witness/index.ts";
 import {
-  advanceDevelopmentClock, commitEpoch, deploySettlement, earliestDeadline, EpochStatus, exampleBatchArgs, finalizeEpoch,
+  advanceDevelopmentClock, commitEpoch, ContractRevertError, deploySettlement, earliestDeadline, EpochStatus, exampleBatchArgs, finalizeEpoch,
   loadContractArtifact, openEpoch, payoutBatchArgs, readRegistrations, registerExamples, registrationBatchArgs, releaseBatch, revealValidation,
   signDeliveryReceipt, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch, waitForRegistrationClose, type SettlementDeployment,
 } from "../verifier-contracts/index.ts";
+import { checkLineage, readChainEpoch } from "../verify/index.ts";
 
 import { settlementFixture, type SettlementFixture } from "./helpers/settlement-fixture.ts";
 
@@ -81,12 +86,12 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
   }
 
   /**
-   * Opens `epoch` (escrowing POOL), registers each list from its signer in the given order (each
+   * Opens `epoch` (escrowing POOL, following epoch `follows`), registers each list from its signer in the given order (each
    * minted and paying its fee), moves the clock past the deadline. A list with `deliver: false`
    * is registered but its data never reaches the trainer.
    */
-  async function registerEpoch(epoch: bigint, lists: readonly { k: number; hashes: bigint[]; deliver?: boolean }[]): Promise<Registered> {
-    await openEpoch(d, { epoch, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL, trainer: signers[0]!.address });
+  async function registerEpoch(epoch: bigint, lists: readonly { k: number; hashes: bigint[]; deliver?: boolean }[], follows = 0n): Promise<Registered> {
+    await openEpoch(d, { epoch, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL, trainer: signers[0]!.address, follows });
     const deliveries = new Map<number, Delivery>();
     for (const list of lists) {
       const r = await registerExamples(d, signers[list.k]!, epoch, list.hashes, { mintFee: true });
@@ -251,7 +256,7 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
 
   it("a registration copied from the mempool to another address cannot be opened: the copier is excluded, the owner keeps its credit", async () => {
     // The copier sends the honest registrant's exact (C, n) first, from its own address.
-    await openEpoch(d, { epoch: 2n, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL, trainer: signers[0]!.address });
+    await openEpoch(d, { epoch: 2n, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL, trainer: signers[0]!.address, follows: 0n });
     const hashes = listOf("e2", 1);
     const honest = await registerExamples(d, signers[1]!, 2n, hashes, { mintFee: true, salt: 77n });
     // (Sent after in this test; the order the copier would win is what the registrations say.)
@@ -335,7 +340,7 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
   });
 
   it("a copied registration credited to the copier as if its own: the re-hashed lists end at another F, RegistrationsMismatch", async () => {
-    await openEpoch(d, { epoch: 17n, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL, trainer: signers[0]!.address });
+    await openEpoch(d, { epoch: 17n, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL, trainer: signers[0]!.address, follows: 0n });
     const honest = await registerExamples(d, signers[1]!, 17n, listOf("e17", 1), { mintFee: true });
     const fee = 3n * (await d.registry.feePerExample());
     await (await d.token.mint(signers[6]!.address, fee)).wait();
@@ -412,7 +417,7 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
   });
 
   it("no walk-away: cancel only while registration is open; after the settle deadline anyone burns an unfinished pool", async () => {
-    await openEpoch(d, { epoch: 20n, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL, trainer: signers[0]!.address });
+    await openEpoch(d, { epoch: 20n, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL, trainer: signers[0]!.address, follows: 0n });
     const ownerBefore = await d.token.balanceOf(signers[0]!.address);
     await (await d.settlement.cancelEpoch(20n)).wait();
     assert.equal((await d.token.balanceOf(signers[0]!.address)) - ownerBefore, POOL, "refunded before the deadline");
@@ -423,7 +428,7 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
     await expectRevert((d.registry.connect(signers[1]!) as typeof d.registry).register(20n, 1n, 1), "RegistrationClosed");
     const r = await registerEpoch(21n, [{ k: 1, hashes: listOf("e21", 1) }]);
     await expectRevert(d.settlement.cancelEpoch(21n), "RegistrantsExist", [21n, 1n]);
-    await openEpoch(d, { epoch: 22n, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL, trainer: signers[0]!.address });
+    await openEpoch(d, { epoch: 22n, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL, trainer: signers[0]!.address, follows: 0n });
     await registerExamples(d, signers[2]!, 22n, listOf("e22", 2), { mintFee: true });
     await expectRevert(d.settlement.cancelEpoch(22n), "RegistrantsExist", [22n, 1n]);
     const [commitBy, settleBy] = await d.settlement.deadlines(21n);
@@ -485,5 +490,79 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
     await expectRevert(new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, signers[0]!).deploy(d.addresses.token, d.addresses.registry, verifierSet, { ...windows, proofWindow: 0 }), "InvalidWindows");
     await expectRevert(new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, signers[0]!).deploy(d.addresses.token, d.addresses.registry, { ...verifierSet, payoutBatchSize: 0 }, windows), "InvalidBatchSize", [0n]);
     assert.equal(getAddress(await d.registry.owner()), getAddress(d.addresses.settlement), "the settlement owns the registry");
+  });
+
+  const openArgs = async (epoch: bigint, follows: bigint) => ({ epoch, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL, trainer: signers[0]!.address, follows });
+  /** ModelLineage's arguments in a finalize receipt. */
+  const lineageIn = (receipt: ContractTransactionReceipt) => [...receipt.logs.map((log) => d.settlement.interface.parseLog(log)).find((e) => e?.name === "ModelLineage")!.args];
+
+  it("openEpoch refuses a lineage it could never record: an epoch never opened here (or the epoch itself), cancelled or forfeited", async () => {
+    await expectRevert(openEpoch(d, await openArgs(30n, 99n)), "LineageNotOpened", [99n]);
+    await expectRevert(openEpoch(d, await openArgs(30n, 30n)), "LineageNotOpened", [30n]);
+    // The wrapper's error names the call, the contract and the decoded error.
+    await assert.rejects(openEpoch(d, await openArgs(30n, 99n)), (e: unknown) => {
+      assert.ok(e instanceof ContractRevertError, String(e));
+      assert.equal(e.code, "CONTRACT_REVERT");
+      assert.equal(e.errorName, "LineageNotOpened");
+      assert.deepEqual(e.args, { follows: 99n });
+      assert.match(e.message, new RegExp(`^openEpoch\\(30, follows 99\\) on PayoutSettlement ${d.addresses.settlement} reverted with LineageNotOpened\\(follows=99\\)$`));
+      return true;
+    });
+    await openEpoch(d, await openArgs(30n, 0n));
+    await (await d.settlement.cancelEpoch(30n)).wait();
+    await openEpoch(d, await openArgs(34n, 0n));
+    const [, settleBy] = await d.settlement.deadlines(34n);
+    assert.ok(await advanceDevelopmentClock(conn.ethers.provider, settleBy));
+    await (await d.settlement.forfeit(34n)).wait();
+    await expectRevert(openEpoch(d, await openArgs(35n, 30n)), "LineageEnded", [30n]);
+    await expectRevert(openEpoch(d, await openArgs(35n, 34n)), "LineageEnded", [34n]);
+    assert.equal((await d.settlement.epochState(35n)).status, EpochStatus.None, "nothing opened");
+  });
+
+  it("lineage over overlapping epochs: 32 follows 31 and opens before 31 commits; it records 31's model once 31's commit is final, never a voided one", async () => {
+    const r31 = await registerEpoch(31n, [{ k: 1, hashes: listOf("e31", 1) }, { k: 2, hashes: listOf("e31", 2) }]);
+    const r32 = await registerEpoch(32n, [{ k: 3, hashes: listOf("e32", 3) }], 31n);
+    const [opened] = (await d.settlement.queryFilter(d.settlement.filters.EpochOpened!(32n))) as EventLog[];
+    assert.equal(opened!.args.follows, 31n, "EpochOpened carries follows");
+    assert.equal((await d.settlement.epochState(32n)).follows, 31n);
+    const scores31 = new Map([...listOf("e31", 1), ...listOf("e31", 2)].map((x, i) => [x, BigInt(i + 1) * 1_000_000n] as const));
+    const p32 = await proveAll(buildEpochBatches(policy(r32, new Map(listOf("e32", 3).map((x) => [x, 1_000_000n] as const))), batchOptions(r32, 32)));
+    const commit32 = () => d.settlement.commitEpoch(32n, p32.commit, p32.exclusionBitmap);
+    await expectRevert(commit32(), "LineageNotCommitted", [31n]);
+
+    // 31 commits model 310 excluding registrant 0, whose data the trainer acknowledged: while that
+    // commit can be contested 32 cannot copy it, and once contested it is no model 31 committed.
+    const receipt = await signDeliveryReceipt(signers[0]!, d.settlement, 31n, 0, r31.registrations[0]!.commitment);
+    const voided = buildEpochBatches(policy({ ...r31, deliveries: new Map([[1, r31.deliveries.get(1)!]]) }, scores31), batchOptions(r31, 310));
+    await commitEpoch(d.settlement, 31n, voided.commit, voided.exclusionBitmap);
+    const contestEnds = (await d.settlement.epochState(31n)).committedAt + (await d.settlement.contestWindow());
+    await expectRevert(commit32(), "LineageContestable", [31n, contestEnds]);
+    await (await (d.settlement.connect(signers[2]!) as typeof d.settlement).contestExclusion(31n, voided.exclusionBitmap, 0, r31.registrations[0]!.commitment, receipt)).wait();
+    await expectRevert(commit32(), "LineageNotCommitted", [31n]);
+
+    // The honest recommit (model 31): final once its contest window is over.
+    const p31 = await proveAll(buildEpochBatches(policy(r31, scores31), batchOptions(r31, 31)));
+    await commitEpoch(d.settlement, 31n, p31.commit, p31.exclusionBitmap);
+    await expectRevert(commit32(), "LineageContestable");
+    await passContestWindow(31n);
+    await commitEpoch(d.settlement, 32n, p32.commit, p32.exclusionBitmap);
+    const state32 = await d.settlement.epochState(32n);
+    assert.equal(state32.previousModelHash, MODEL(31));
+    assert.notEqual(state32.previousModelHash, MODEL(310), "the voided commit's model is never recorded");
+    assert.equal((await d.settlement.epochState(31n)).previousModelHash, ZeroHash);
+
+    // 32 finalizes before 31: each ModelLineage carries its own epoch's recorded lineage.
+    await passContestWindow(32n);
+    await submitAll(32n, p32);
+    assert.deepEqual(lineageIn(await finalizeEpoch(d.settlement, 32n)), [32n, MODEL(32), VALIDATION, MODEL(31), 31n]);
+    await submitAll(31n, p31);
+    assert.deepEqual(lineageIn(await finalizeEpoch(d.settlement, 31n)), [31n, MODEL(31), VALIDATION, ZeroHash, 0n]);
+
+    // The skeptic reads the lineage back from the chain alone.
+    const chain32 = await readChainEpoch(conn.ethers.provider, d.addresses.settlement, 32n);
+    assert.equal(chain32.followed?.commit?.modelHash, MODEL(31));
+    assert.equal(chain32.lineage?.previousModelHash, MODEL(31));
+    assert.match(checkLineage(chain32), /follows epoch 31's committed model/);
+    assert.match(checkLineage(await readChainEpoch(conn.ethers.provider, d.addresses.settlement, 31n)), /first of its lineage/);
   });
 });

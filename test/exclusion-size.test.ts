@@ -43,7 +43,7 @@ describe("the exclusion set at commitEpoch stays within one transaction at maxRe
     const EPOCH = 1n;
     const registryAddress = await d.registry.getAddress();
     const windowSeconds = BigInt(N) * 2n + 600n;
-    await openEpoch(d, { epoch: EPOCH, closesAt: await earliestDeadline(d.registry, windowSeconds), validationCommitment: validationCommitment(ZeroHash, ZeroHash), pool: POOL, trainer: trainer.address });
+    await openEpoch(d, { epoch: EPOCH, closesAt: await earliestDeadline(d.registry, windowSeconds), validationCommitment: validationCommitment(ZeroHash, ZeroHash), pool: POOL, trainer: trainer.address, follows: 0n });
     const fee = await d.registry.feePerExample();
     await (await d.token.mint(sybil.address, fee * BigInt(N))).wait();
     await (await (d.token.connect(sybil) as typeof d.token).approve(registryAddress, fee * BigInt(N))).wait();

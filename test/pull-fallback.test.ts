@@ -116,7 +116,7 @@ describe("PayoutSettlement pays the rest of a batch when the token refuses one p
     // delivers them; every score is positive, so every reward is.
     await openEpoch({ token, settlement }, {
       epoch: EPOCH, closesAt: await earliestDeadline(registry), validationCommitment: validationCommitment(VALIDATION.validationSetHash, VALIDATION.salt), pool: POOL,
-      trainer: owner.address,
+      trainer: owner.address, follows: 0n,
     });
     const deliveries = new Map<number, Delivery>();
     const scores = new Map<bigint, bigint>();

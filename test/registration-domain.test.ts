@@ -57,7 +57,7 @@ describe("a registration batch of excluded rows only: the domain is bound, the f
   it("the trainer's excluded sock puppet cannot take the pool with a domain solved after rho", async () => {
     const trainer = signers[0]!;
     const puppet = signers[9]!;
-    await openEpoch(d, { epoch: EPOCH, closesAt: await earliestDeadline(d.registry), validationCommitment: validationCommitment(VALIDATION.validationSetHash, VALIDATION.salt), pool: POOL, trainer: trainer.address });
+    await openEpoch(d, { epoch: EPOCH, closesAt: await earliestDeadline(d.registry), validationCommitment: validationCommitment(VALIDATION.validationSetHash, VALIDATION.salt), pool: POOL, trainer: trainer.address, follows: 0n });
     // Two honest contributors (one row each), then the puppet (never delivered: one excluded row),
     // so with K = 2 the last batch is [excluded row, padding].
     const deliveries = new Map<number, Delivery>();

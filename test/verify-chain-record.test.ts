@@ -5,7 +5,8 @@
  * Registered events with their folds, releases with their payments). recordFromChain must rebuild
  * the record's batch values and signals, checks 3 and 4 run partially on it, and compareWithChain
  * accepts the directory against it; then the lifecycle (a contested commit, a recommit, a
- * forfeit) and forged chain data (a foreign payee, a release paying twice, a wrong fold) are named.
+ * forfeit), the model lineage (ModelLineage against the followed epoch's live commit) and forged
+ * chain data (a foreign payee, a release paying twice, a wrong fold) are named.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -16,7 +17,7 @@ import { config } from "../config/index.ts";
 import { checkCommitments } from "../verify/check-commitments.ts";
 import { checkPolicy } from "../verify/check-policy.ts";
 import { recordConfig } from "../verify/epoch.ts";
-import { compareWithChain, EpochVerifyError, readEpochRecord, recordFromChain, type ChainEpoch, type EpochRecord } from "../verify/index.ts";
+import { checkLineage, compareWithChain, EpochVerifyError, readEpochRecord, recordFromChain, type ChainEpoch, type EpochRecord } from "../verify/index.ts";
 import { registryFolds, senderWord } from "../verify/model/index.ts";
 import { HAND_CHAIN_ID, HAND_CONTRACTS, HAND_EPOCH, writeHandEpoch, type HandEpochOptions } from "./helpers/skeptic-record.ts";
 
@@ -58,8 +59,9 @@ function chainOf(r: EpochRecord): ChainEpoch {
     rpcUrl: "memory", chainId: HAND_CHAIN_ID, epoch: HAND_EPOCH, contracts: HAND_CONTRACTS, batchSizes: r.batchSizes,
     domain: r.domain, registrationDomain: r.registrationDomain,
     registry: { fold: r.fold, count: r.registrants, closesAt: 1000n },
-    opened: { closesAt: 1000n, pool: r.pool, validationCommitment: `0x${"00".repeat(32)}` },
+    opened: { closesAt: 1000n, pool: r.pool, validationCommitment: `0x${"00".repeat(32)}`, follows: 0n },
     commits: [live], contests: [], commit: live,
+    lineage: { txHash: tx("finalize", 0), modelHash: r.commit.modelHash, validationCommitment: `0x${"00".repeat(32)}`, previousModelHash: `0x${"00".repeat(32)}`, follows: 0n },
     exampleBatches: r.batches.example.map((b) => ({ index: b.index, txHash: tx("example", b.index), chainOut: b.chainOut, hashOut: b.hashOut, jOut: b.jOut, scoreSum: b.scoreSum, rlcSum: b.rlcSum, product: b.prod, proof: stubProof })),
     registrationBatches: r.batches.registration.map((b) => ({
       index: b.index, txHash: tx("registration", b.index), foldOut: b.out.fold, nextJOut: b.out.nextJ, openOut: b.out.open, stateOut: b.out.state, countOut: b.out.count,
@@ -145,4 +147,26 @@ test("a Registered event whose fold is not the re-fold, or a registration missin
   const regs = chain.registrations.map((x, j) => (j === 2 ? { ...x, fold: x.fold! + 1n } : x));
   throwsCode(() => checkPolicy(recordFromChain({ ...chain, registrations: regs }, keys, cfg), cfg), "POLICY_MISMATCH", { file: "chain", row: 2, field: "fold" });
   throwsCode(() => compareWithChain(record, { ...chain, registrations: chain.registrations.slice(0, 3) }, cfg), "CHAIN_MISMATCH", { field: "Registered" });
+});
+
+test("the lineage: ModelLineage names the followed epoch's live commit's model, this epoch's model and follows; anything else is named", () => {
+  const previous = `0x${"ab".repeat(32)}`;
+  assert.match(checkLineage(chain), /first of its lineage/);
+  const following: ChainEpoch = {
+    ...chain, opened: { ...chain.opened, follows: 7n }, followed: { epoch: 7n, opened: true, commit: { modelHash: previous, txHash: tx("commit", 7) } },
+    lineage: { ...chain.lineage!, follows: 7n, previousModelHash: previous },
+  };
+  assert.match(checkLineage(following), /follows epoch 7's committed model 0xabab/);
+  assert.match(compareWithChain(record, following, cfg).detail, /follows epoch 7's committed model/);
+  // A previous model the followed epoch never committed (another hash, or a voided commit's).
+  throwsCode(() => checkLineage({ ...following, lineage: { ...following.lineage!, previousModelHash: `0x${"cd".repeat(32)}` } }), "CHAIN_MISMATCH", { field: "ModelLineage.previousModelHash" }, /epoch 7 committed model 0xabab/);
+  throwsCode(() => checkLineage({ ...following, followed: { epoch: 7n, opened: true } }), "CHAIN_MISMATCH", { field: "ModelLineage.previousModelHash" }, /no live commit/);
+  // The event disagrees with EpochOpened or the live commit; the first of a lineage with a previous model.
+  throwsCode(() => checkLineage({ ...following, lineage: { ...following.lineage!, follows: 6n } }), "CHAIN_MISMATCH", { field: "ModelLineage.follows" });
+  throwsCode(() => checkLineage({ ...following, lineage: { ...following.lineage!, modelHash: previous } }), "CHAIN_MISMATCH", { field: "ModelLineage.modelHash" });
+  throwsCode(() => checkLineage({ ...chain, lineage: { ...chain.lineage!, previousModelHash: previous } }), "CHAIN_MISMATCH", { field: "ModelLineage.previousModelHash" }, /follows no epoch/);
+  // A followed epoch that was never opened here; a finalized epoch without its ModelLineage.
+  throwsCode(() => checkLineage({ ...following, followed: { epoch: 7n, opened: false } }), "CHAIN_MISMATCH", { field: "EpochOpened.follows" });
+  throwsCode(() => checkLineage({ ...chain, lineage: undefined }), "CHAIN_MISMATCH", { field: "ModelLineage" });
+  assert.match(checkLineage({ ...following, lineage: undefined, finalized: undefined }), /follows epoch 7 \(no ModelLineage before finalize\)/);
 });

@@ -16,14 +16,10 @@ import { withFileLock } from "../files/index.ts";
 
 const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-export type ContractName =
-  | "OpenToken"
-  | "ContributorRegistry"
-  | "PayoutSettlement"
-  | "PoseidonT4"
-  | "BareTransfers"
-  | "RevertingToken"
-  | "Forwarder";
+/** Every contract this project compiles (revert-reason.ts decodes the errors of all of them). */
+export const CONTRACT_NAMES = ["OpenToken", "ContributorRegistry", "PayoutSettlement", "PoseidonT4", "BareTransfers", "RevertingToken", "Forwarder"] as const;
+
+export type ContractName = (typeof CONTRACT_NAMES)[number];
 
 /** What deploying a contract needs (with ethers; Ignition also records the source and runtime code). */
 export interface ContractArtifact {

@@ -67,8 +67,12 @@ export interface EpochState {
   readonly regSenderWord: bigint;
   readonly modelHash: string;
   readonly trainer: string;
+  /** The epoch whose model this one continues, fixed at opening (0n: the first of its lineage). */
+  readonly follows: bigint;
   readonly commitExclusion: bigint;
   readonly regExcl: bigint;
+  /** The followed epoch's committed model hash, copied at this epoch's commit (zero bytes32 before, or when follows is 0n). */
+  readonly previousModelHash: string;
 }
 
 /** PayoutSettlement.Commit: the parameters of commitEpoch. */
@@ -127,14 +131,13 @@ export interface PayoutSettlementContract extends BaseContract {
   commitWindow: View<[], bigint>;
   contestWindow: View<[], bigint>;
   proofWindow: View<[], bigint>;
-  latestModelHash: View<[], string>;
   owner: View<[], string>;
   domain: View<[epoch: BigNumberish], bigint>;
   deadlines: View<[epoch: BigNumberish], [bigint, bigint] & { commitBy: bigint; settleBy: bigint }>;
   deliveryDigest: View<[epoch: BigNumberish, order: BigNumberish, commitment: BigNumberish], string>;
   epochState: View<[epoch: BigNumberish], EpochState>;
   payoutWordsHash: View<[epoch: BigNumberish, batchIndex: BigNumberish], string>;
-  openEpoch: Send<[epoch: BigNumberish, closesAt: BigNumberish, validationCommitment: string, pool: BigNumberish, trainer: AddressLike]>;
+  openEpoch: Send<[epoch: BigNumberish, closesAt: BigNumberish, validationCommitment: string, pool: BigNumberish, trainer: AddressLike, follows: BigNumberish]>;
   commitEpoch: Send<[epoch: BigNumberish, params: CommitParams, exclusion: string]>;
   contestExclusion: Send<[epoch: BigNumberish, exclusion: string, order: BigNumberish, commitment: BigNumberish, signature: string]>;
   submitExampleBatch: Send<[epoch: BigNumberish, batchIndex: BigNumberish, claim: ExampleClaimArg, proof: ProofArg]>;

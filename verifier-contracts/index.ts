@@ -1,5 +1,5 @@
 /** The settlement layer: Solidity contracts, their deployment and the settlement calls. */
-export { loadContractArtifact, type ContractArtifact, type ContractName } from "./artifacts.ts";
+export { CONTRACT_NAMES, loadContractArtifact, type ContractArtifact, type ContractName } from "./artifacts.ts";
 export {
   EpochStatus,
   type BareTransfersContract,
@@ -28,7 +28,6 @@ export { signerProvider, type SignerProvider } from "./signer-provider.ts";
 export {
   advanceDevelopmentClock,
   commitEpoch,
-  decodeRevert,
   exampleBatchArgs,
   finalizeEpoch,
   forfeitEpoch,
@@ -55,4 +54,17 @@ export {
   type RegistrationReceipt,
   type WaitForCloseOptions,
 } from "./registration.ts";
+export {
+  ContractRevertError,
+  contractRevertOf,
+  decodeRevert,
+  describeRevertData,
+  errorInterface,
+  projectErrorInterface,
+  revertData,
+  revertReason,
+  transact,
+  type CallContext,
+  type RevertReason,
+} from "./revert-reason.ts";
 export { BASE_FIELD_MODULUS, toSolidityProof, type Pair, type SolidityProof } from "./solidity-proof.ts";

@@ -2,13 +2,15 @@
  * A contributor's registration (paying the fee per example) and the end of the registration
  * window. ContributorRegistry has no early close: an epoch can open only once the deadline has
  * passed, so a development chain moves its clock past it (Hardhat's evm_increaseTime + evm_mine,
- * on the in-process chain and on `hardhat node`) and any other chain is waited for.
+ * on the in-process chain and on `hardhat node`) and any other chain is waited for. A revert is
+ * thrown as a ContractRevertError naming its custom error (revert-reason.ts).
  */
 import { randomBytes } from "node:crypto";
 import type { ContractTransactionReceipt, Provider, Signer } from "ethers";
 import { config } from "../config/index.ts";
 import { registrationCommitment, registrationDomain } from "../witness/registration-commitment.ts";
 import type { ContributorRegistryContract, OpenTokenContract } from "./contract-types.ts";
+import { transact } from "./revert-reason.ts";
 
 const UINT64_MAX = (1n << 64n) - 1n;
 const latestTimestamp = async (provider: Provider) => BigInt((await provider.getBlock("latest"))!.timestamp);
@@ -62,18 +64,22 @@ export async function registerExamples(
   if (fee > 0n) {
     if (options.mintFee) {
       const balance = await token.balanceOf(address);
-      if (balance < fee) await (await token.mint(address, fee - balance)).wait();
+      if (balance < fee) await transact({ contract: "OpenToken", call: `mint(${address}, ${fee - balance})`, target: token }, () => token.mint(address, fee - balance));
     }
     if ((await token.allowance(address, registryAddress)) < fee) {
-      await (await (token.connect(registrant) as OpenTokenContract).approve(registryAddress, fee)).wait();
+      const payer = token.connect(registrant) as OpenTokenContract;
+      await transact({ contract: "OpenToken", call: `approve(registry, ${fee}) from ${address}`, target: payer }, () => payer.approve(registryAddress, fee));
     }
   }
   const chainId = (await registrant.provider!.getNetwork()).chainId;
   const salt = options.salt ?? BigInt(`0x${randomBytes(31).toString("hex")}`);
   const domain = registrationDomain(chainId, registryAddress, epoch);
   const commitment = registrationCommitment({ domain, sender: address, salt, hashes: sorted, chunk: config.registrationBatch.chunk });
-  const receipt = await (await (registry.connect(registrant) as ContributorRegistryContract).register(epoch, commitment, sorted.length)).wait();
-  if (!receipt) throw new Error(`register(${epoch}): the transaction has no receipt`);
+  const asRegistrant = registry.connect(registrant) as ContributorRegistryContract;
+  const receipt = await transact<ContractTransactionReceipt>(
+    { contract: "ContributorRegistry", call: `register(${epoch}, ${sorted.length} examples) from ${address}`, target: asRegistrant },
+    () => asRegistrant.register(epoch, commitment, sorted.length),
+  );
   const event = receipt.logs.map((log) => registry.interface.parseLog(log)).find((parsed) => parsed?.name === "Registered");
   if (!event) throw new Error(`register(${epoch}): no Registered event in the receipt`);
   return { receipt, order: Number(event.args.order), commitment, salt, hashes: sorted };

@@ -2,10 +2,11 @@
  * The settlement calls: opening an epoch (escrow and registration), reading registrations back
  * from the registry's events, committing, delivery receipts, revealing the validation set,
  * submitting proven ExampleBatch, RegistrationBatch and PayoutBatch proofs, finalizing,
- * releasing, forfeiting, plus decoding custom errors. Batches are witness/ outputs; proofs are
- * snarkjs Groth16 proofs of their circuit inputs.
+ * releasing, forfeiting. Batches are witness/ outputs; proofs are snarkjs Groth16 proofs of their
+ * circuit inputs. A revert is thrown as a ContractRevertError naming its custom error
+ * (revert-reason.ts).
  */
-import { Interface, isHexString, type ContractTransactionReceipt, type ErrorDescription, type EventLog, type InterfaceAbi, type Provider, type Signer } from "ethers";
+import type { ContractTransactionReceipt, ContractTransactionResponse, EventLog, Provider, Signer } from "ethers";
 import type { Groth16Proof } from "snarkjs";
 import type { EpochCommit, ExampleBatch, PayoutBatch, Registration, RegistrationBatch } from "../witness/index.ts";
 import type {
@@ -17,6 +18,7 @@ import type {
   ProofArg,
   RegistrationClaimArg,
 } from "./contract-types.ts";
+import { transact } from "./revert-reason.ts";
 import { toSolidityProof } from "./solidity-proof.ts";
 
 type GrothProof = Pick<Groth16Proof, "pi_a" | "pi_b" | "pi_c">;
@@ -28,11 +30,9 @@ function checkEpoch(epoch: bigint): void {
   if (typeof epoch !== "bigint" || epoch < 0n || epoch > UINT64_MAX) throw new RangeError(`epoch must be a uint64 bigint, got ${epoch}`);
 }
 
-async function mined(tx: Promise<{ wait(): Promise<ContractTransactionReceipt | null> }>, what: string): Promise<ContractTransactionReceipt> {
-  const receipt = await (await tx).wait();
-  if (!receipt) throw new Error(`${what}: the transaction has no receipt`);
-  return receipt;
-}
+/** Sends `call` of the settlement; a revert is thrown as a ContractRevertError. */
+const settle = (settlement: PayoutSettlementContract, call: string, send: () => Promise<ContractTransactionResponse>) =>
+  transact<ContractTransactionReceipt>({ contract: "PayoutSettlement", call, target: settlement }, send);
 
 /** The registrations of `epoch` from the registry's Registered events, in registration order. */
 export async function readRegistrations(registry: ContributorRegistryContract, epoch: bigint): Promise<Registration[]> {
@@ -48,7 +48,7 @@ export async function readRegistrations(registry: ContributorRegistryContract, e
     .sort((a, b) => a.order - b.order);
 }
 
-/** What openEpoch fixes: the registration deadline, the validation commitment and the escrowed pool. */
+/** What openEpoch fixes: the registration deadline, the validation commitment, the escrowed pool, the trainer and the lineage. */
 export interface OpenEpochArgs {
   readonly epoch: bigint;
   /** Registration deadline, unix seconds (at least the registry's minimum window away). */
@@ -59,6 +59,11 @@ export interface OpenEpochArgs {
   readonly pool: bigint;
   /** The epoch's trainer: the only key that commits, proves and reveals, and signs delivery receipts. */
   readonly trainer: string;
+  /**
+   * The epoch whose model this epoch's continues (opened before on this settlement; its commit is
+   * copied at this epoch's commit), or 0n for the first of a lineage.
+   */
+  readonly follows: bigint;
 }
 
 /**
@@ -70,17 +75,18 @@ export async function openEpoch(
   contracts: { readonly token: OpenTokenContract; readonly settlement: PayoutSettlementContract },
   args: OpenEpochArgs,
 ): Promise<ContractTransactionReceipt> {
-  const { epoch, closesAt, validationCommitment, pool, trainer } = args;
+  const { epoch, closesAt, validationCommitment, pool, trainer, follows } = args;
   checkEpoch(epoch);
+  if (typeof follows !== "bigint" || follows < 0n || follows > UINT64_MAX) throw new RangeError(`follows must be a uint64 bigint (0n: no earlier epoch), got ${follows}`);
   if (typeof pool !== "bigint" || pool < 0n) throw new RangeError(`pool must be a non-negative bigint, got ${pool}`);
   if (!BYTES32.test(validationCommitment)) throw new TypeError(`validationCommitment must be a 0x-prefixed bytes32, got ${validationCommitment}`);
   const { token, settlement } = contracts;
   const settlementAddress = await settlement.getAddress();
   const owner = await settlement.owner();
   if ((await token.allowance(owner, settlementAddress)) < pool) {
-    await mined(token.approve(settlementAddress, pool), "approve");
+    await transact({ contract: "OpenToken", call: `approve(settlement, ${pool})`, target: token }, () => token.approve(settlementAddress, pool));
   }
-  return mined(settlement.openEpoch(epoch, closesAt, validationCommitment, pool, trainer), `openEpoch(${epoch})`);
+  return settle(settlement, `openEpoch(${epoch}, follows ${follows})`, () => settlement.openEpoch(epoch, closesAt, validationCommitment, pool, trainer, follows));
 }
 
 /** Commits `epoch` (the trainer, after the registration deadline): the seed is drawn in this call. */
@@ -90,7 +96,7 @@ export async function commitEpoch(settlement: PayoutSettlementContract, epoch: b
   for (const [name, count] of [["exampleBatches", commit.exampleBatches], ["registrationBatches", commit.registrationBatches], ["payoutBatches", commit.payoutBatches]] as const) {
     if (!Number.isInteger(count) || count < 1 || count > 65_535) throw new RangeError(`${name} must be an integer in [1, 65535], got ${count}`);
   }
-  return mined(settlement.commitEpoch(epoch, commit, exclusionBitmap), `commitEpoch(${epoch})`);
+  return settle(settlement, `commitEpoch(${epoch})`, () => settlement.commitEpoch(epoch, commit, exclusionBitmap));
 }
 
 /**
@@ -153,17 +159,17 @@ export function payoutBatchArgs(epoch: bigint, batch: PayoutBatch, proof: GrothP
 
 /** Verifies one proven claim batch on chain (the owner). Returns the receipt. */
 export async function submitExampleBatch(settlement: PayoutSettlementContract, epoch: bigint, batch: ExampleBatch, proof: GrothProof): Promise<ContractTransactionReceipt> {
-  return mined(settlement.submitExampleBatch(...exampleBatchArgs(epoch, batch, proof)), `submitExampleBatch(${epoch}, ${batch.index})`);
+  return settle(settlement, `submitExampleBatch(${epoch}, ${batch.index})`, () => settlement.submitExampleBatch(...exampleBatchArgs(epoch, batch, proof)));
 }
 
 /** Verifies one proven registration batch on chain (the owner). Returns the receipt. */
 export async function submitRegistrationBatch(settlement: PayoutSettlementContract, epoch: bigint, batch: RegistrationBatch, proof: GrothProof): Promise<ContractTransactionReceipt> {
-  return mined(settlement.submitRegistrationBatch(...registrationBatchArgs(epoch, batch, proof)), `submitRegistrationBatch(${epoch}, ${batch.index})`);
+  return settle(settlement, `submitRegistrationBatch(${epoch}, ${batch.index})`, () => settlement.submitRegistrationBatch(...registrationBatchArgs(epoch, batch, proof)));
 }
 
 /** Verifies one proven payout batch on chain (the owner); it pays nothing yet. */
 export async function submitPayoutBatch(settlement: PayoutSettlementContract, epoch: bigint, batch: PayoutBatch, proof: GrothProof): Promise<ContractTransactionReceipt> {
-  return mined(settlement.submitPayoutBatch(...payoutBatchArgs(epoch, batch, proof)), `submitPayoutBatch(${epoch}, ${batch.index})`);
+  return settle(settlement, `submitPayoutBatch(${epoch}, ${batch.index})`, () => settlement.submitPayoutBatch(...payoutBatchArgs(epoch, batch, proof)));
 }
 
 /** The validation set an epoch was scored against, as revealed on chain. */
@@ -183,45 +189,23 @@ export async function revealValidation(settlement: PayoutSettlementContract, epo
   for (const [name, v] of [["validationSetHash", reveal.validationSetHash], ["salt", reveal.salt]] as const) {
     if (!/^0x[0-9a-fA-F]{64}$/.test(v)) throw new TypeError(`${name} must be a 0x-prefixed bytes32, got ${v}`);
   }
-  return mined(settlement.revealValidation(epoch, reveal.validationSetHash, reveal.salt), `revealValidation(${epoch})`);
+  return settle(settlement, `revealValidation(${epoch})`, () => settlement.revealValidation(epoch, reveal.validationSetHash, reveal.salt));
 }
 
 /** Burns the pool of an epoch not finalized by its settle deadline (anyone). */
 export async function forfeitEpoch(settlement: PayoutSettlementContract, epoch: bigint): Promise<ContractTransactionReceipt> {
   checkEpoch(epoch);
-  return mined(settlement.forfeit(epoch), `forfeit(${epoch})`);
+  return settle(settlement, `forfeit(${epoch})`, () => settlement.forfeit(epoch));
 }
 
 /** Runs the global checks of `epoch`; from then on its payouts can be released. */
 export async function finalizeEpoch(settlement: PayoutSettlementContract, epoch: bigint): Promise<ContractTransactionReceipt> {
   checkEpoch(epoch);
-  return mined(settlement.finalize(epoch), `finalize(${epoch})`);
+  return settle(settlement, `finalize(${epoch})`, () => settlement.finalize(epoch));
 }
 
 /** Pays one verified payout batch of a finalized epoch. */
 export async function releaseBatch(settlement: PayoutSettlementContract, epoch: bigint, batch: PayoutBatch): Promise<ContractTransactionReceipt> {
   checkEpoch(epoch);
-  return mined(settlement.release(epoch, batch.index, [...batch.words]), `release(${epoch}, ${batch.index})`);
-}
-
-function revertData(error: unknown, depth = 0): string | undefined {
-  if (depth > 5 || typeof error !== "object" || error === null) return undefined;
-  const e = error as { data?: unknown; error?: unknown; info?: { error?: unknown }; cause?: unknown };
-  if (typeof e.data === "string" && isHexString(e.data) && e.data.length >= 10) return e.data;
-  if (typeof e.data === "object") {
-    const nested = revertData(e.data, depth + 1);
-    if (nested) return nested;
-  }
-  return revertData(e.error, depth + 1) ?? revertData(e.info?.error, depth + 1) ?? revertData(e.cause, depth + 1);
-}
-
-/**
- * The custom error in a failed call's revert data, decoded with `abi` (the settlement's, the
- * token's, or both joined), or undefined when the error carries no revert data it knows.
- */
-export function decodeRevert(error: unknown, abi: InterfaceAbi | Interface): ErrorDescription | undefined {
-  const data = revertData(error);
-  if (data === undefined) return undefined;
-  const iface = abi instanceof Interface ? abi : new Interface(abi);
-  return iface.parseError(data) ?? undefined;
+  return settle(settlement, `release(${epoch}, ${batch.index})`, () => settlement.release(epoch, batch.index, [...batch.words]));
 }

@@ -6,7 +6,10 @@
  *   - the settlement's events of the epoch: EpochOpened, every EpochCommitted and
  *     ExclusionContested in log order (a contest voids the commit before it; the live commit is
  *     the last, with no contest after it), the three batch kinds verified, EpochFinalized,
- *     BatchReleased, EpochForfeited;
+ *     ModelLineage, BatchReleased, EpochForfeited;
+ *   - the lineage: the epoch EpochOpened says this one follows (its `follows`, 0 for none), and
+ *     that epoch's EpochOpened and live commit, whose model hash ModelLineage must name as the
+ *     previous model (chain.ts checks it);
  *   - the arguments of every submitExampleBatch / submitRegistrationBatch / submitPayoutBatch
  *     from the calldata of the transaction that emitted the batch event (claim, payout words,
  *     proof); the event's chainOut (foldOut) must be the claim's, and the words must hash to
@@ -31,7 +34,7 @@
  * after), except the Transfer that follows a Withdrawn (withdraw() emits it before its transfer).
  * This assumes a token without transfer hooks (no reentrant release from inside a payment).
  */
-import { Contract, Interface, type EventLog } from "ethers";
+import { Contract, Interface, type EventLog, type Provider } from "ethers";
 import { EpochVerifyError } from "./epoch-errors.ts";
 import { exclusionOrders, packedWordsHash, type EpochCommit } from "./model/index.ts";
 import type { ByKind, RecordedContracts, RecordedRegistration } from "./record.ts";
@@ -52,13 +55,14 @@ const SETTLEMENT_ABI = [
   `function submitExampleBatch(uint64 epoch, uint32 batchIndex, tuple(uint256 chainOut, uint256 hashOut, uint256 jOut, uint256 scoreSum, uint256 rlcSum, uint256 product) claim, ${PROOF})`,
   `function submitRegistrationBatch(uint64 epoch, uint32 batchIndex, tuple(uint256 foldOut, uint256 nextJOut, uint256 openOut, uint256 stateOut, uint256 countOut, uint256 senderWordOut, uint256 exclOut, uint256 product, uint256 rlcSum) claim, ${PROOF})`,
   `function submitPayoutBatch(uint64 epoch, uint32 batchIndex, tuple(uint256 chainOut, uint256 amountSum, uint256 rlcSum) claim, uint256[] words, ${PROOF})`,
-  "event EpochOpened(uint64 indexed epoch, uint64 closesAt, uint256 pool, bytes32 validationCommitment, address trainer)",
+  "event EpochOpened(uint64 indexed epoch, uint64 closesAt, uint256 pool, bytes32 validationCommitment, address trainer, uint64 follows)",
   `event EpochCommitted(uint64 indexed epoch, ${COMMIT} params, bytes exclusion, uint256 seed, uint256 fold, uint32 registrants)`,
   "event ExclusionContested(uint64 indexed epoch, uint32 order, uint256 commitment)",
   "event ExampleBatchVerified(uint64 indexed epoch, uint32 batchIndex, uint256 chainOut)",
   "event RegistrationBatchVerified(uint64 indexed epoch, uint32 batchIndex, uint256 foldOut)",
   "event PayoutBatchVerified(uint64 indexed epoch, uint32 batchIndex, uint256 chainOut, bytes32 wordsHash)",
   "event EpochFinalized(uint64 indexed epoch, uint256 paid, uint256 dust)",
+  "event ModelLineage(uint64 indexed epoch, bytes32 indexed modelHash, bytes32 validationCommitment, bytes32 previousModelHash, uint64 follows)",
   "event BatchReleased(uint64 indexed epoch, uint32 batchIndex, uint256 paid)",
   "event EpochForfeited(uint64 indexed epoch, uint256 burned)",
   "event PayoutDeferred(uint64 indexed epoch, address indexed payee, uint256 amount)",
@@ -162,6 +166,25 @@ export interface ChainRelease {
   readonly payments: readonly ChainPayment[];
 }
 
+/** ModelLineage, logged by finalize: the epoch's model and the model it continues. Hashes lower-case. */
+export interface ChainLineage {
+  readonly txHash: string;
+  readonly modelHash: string;
+  readonly validationCommitment: string;
+  /** The followed epoch's model hash as the settlement copied it at this epoch's commit (zero when follows is 0). */
+  readonly previousModelHash: string;
+  readonly follows: bigint;
+}
+
+/** The epoch this one follows (EpochOpened's follows, when not 0), as the chain holds it. */
+export interface ChainFollowed {
+  readonly epoch: bigint;
+  /** It has an EpochOpened on this settlement. */
+  readonly opened: boolean;
+  /** Its live commit (the last EpochCommitted, no ExclusionContested after it), when it has one. */
+  readonly commit?: { readonly modelHash: string; readonly txHash: string };
+}
+
 /** One epoch as the chain holds it. */
 export interface ChainEpoch {
   readonly rpcUrl: string;
@@ -174,8 +197,8 @@ export interface ChainEpoch {
   readonly registrationDomain: bigint;
   /** The registry's F and m of the epoch now (final once registration closed). */
   readonly registry: { readonly fold: bigint; readonly count: number; readonly closesAt: bigint };
-  /** EpochOpened. */
-  readonly opened: { readonly closesAt: bigint; readonly pool: bigint; readonly validationCommitment: string };
+  /** EpochOpened; `follows`: the epoch whose model this one continues (0n: none). */
+  readonly opened: { readonly closesAt: bigint; readonly pool: bigint; readonly validationCommitment: string; readonly follows: bigint };
   /** Every EpochCommitted in log order. */
   readonly commits: readonly ChainCommit[];
   readonly contests: readonly ChainContest[];
@@ -187,6 +210,10 @@ export interface ChainEpoch {
   readonly payoutBatches: readonly ChainPayoutBatch[];
   /** EpochFinalized, when the epoch was finalized. */
   readonly finalized?: { readonly paid: bigint; readonly dust: bigint };
+  /** ModelLineage, once finalized. */
+  readonly lineage?: ChainLineage;
+  /** The followed epoch, when EpochOpened's follows is not 0. */
+  readonly followed?: ChainFollowed;
   /** EpochForfeited, when the pool was burned. */
   readonly forfeited?: { readonly burned: bigint; readonly txHash: string };
   /** The Registered events in order, excluded per the live commit's exclusion set. */
@@ -207,9 +234,43 @@ const logOrder = (a: EventLog, b: EventLog) => a.blockNumber - b.blockNumber || 
 
 type BatchFunction = "submitExampleBatch" | "submitRegistrationBatch" | "submitPayoutBatch";
 
-/** Reads epoch `epoch` of the settlement contract `settlement` from the node at `rpcUrl`. */
-export async function readChainEpoch(rpcUrl: string, settlement: string, epoch: bigint): Promise<ChainEpoch> {
-  const provider = openProvider(rpcUrl);
+/** The commits and the contests of one epoch, from its EpochCommitted and ExclusionContested logs: a contest voids the commit before it. */
+function lifecycleOf(logs: readonly EventLog[]): { commits: ChainCommit[]; contests: ChainContest[] } {
+  const commits: ChainCommit[] = [];
+  const contests: ChainContest[] = [];
+  for (const e of [...logs].sort(logOrder)) {
+    if (e.eventName === "ExclusionContested") {
+      contests.push({ txHash: e.transactionHash, order: Number(e.args.order), commitment: e.args.commitment as bigint });
+      const last = commits.at(-1);
+      if (last) commits[commits.length - 1] = { ...last, contested: true };
+      continue;
+    }
+    const p = e.args.params;
+    commits.push({
+      txHash: e.transactionHash,
+      commit: {
+        commitExamples: p.commitExamples, commitPayouts: p.commitPayouts, commitExclusion: p.commitExclusion, total: p.total, exampleBatches: Number(p.exampleBatches),
+        registrationBatches: Number(p.registrationBatches), payoutBatches: Number(p.payoutBatches), modelHash: (p.modelHash as string).toLowerCase(),
+      },
+      exclusion: exclusionOrders(e.args.exclusion as string), seed: e.args.seed as bigint, fold: e.args.fold as bigint, registrants: Number(e.args.registrants), contested: false,
+    });
+  }
+  return { commits, contests };
+}
+
+/** The live commit: the last, when no contest followed it. */
+const liveOf = (commits: readonly ChainCommit[]) => {
+  const last = commits.at(-1);
+  return last && !last.contested ? last : undefined;
+};
+
+/**
+ * Reads epoch `epoch` of the settlement contract `settlement` from the node at `rpcUrl`, or
+ * through `rpc` when it is a Provider (left open: the caller owns it).
+ */
+export async function readChainEpoch(rpc: string | Provider, settlement: string, epoch: bigint): Promise<ChainEpoch> {
+  const rpcUrl = typeof rpc === "string" ? rpc : "the given provider";
+  const provider = typeof rpc === "string" ? openProvider(rpc) : rpc;
   try {
     const chainId = (await provider.getNetwork()).chainId;
     if ((await provider.getCode(settlement)) === "0x") mismatch(`no contract at ${settlement} on chain ${chainId}`, "settlement");
@@ -224,33 +285,18 @@ export async function readChainEpoch(rpcUrl: string, settlement: string, epoch: 
       r.getFunction("poseidon")() as Promise<string>, r.getFunction("registrationDomain")(epoch) as Promise<bigint>,
       r.getFunction("registrationFold")(epoch) as Promise<bigint>, r.getFunction("registration")(epoch) as Promise<[bigint, bigint]>,
     ]);
-    const events = async (name: string) => ((await s.queryFilter(s.filters[name]!(epoch), 0)) as EventLog[]).sort(logOrder);
+    const events = async (name: string, of = epoch) => ((await s.queryFilter(s.filters[name]!(of), 0)) as EventLog[]).sort(logOrder);
     const opened = await events("EpochOpened");
     if (opened.length !== 1) mismatch(`${opened.length} EpochOpened events for epoch ${epoch} at ${settlement}`, "EpochOpened");
 
-    // The commits and the contests, in log order: a contest voids the commit before it.
-    const lifecycle = [...(await events("EpochCommitted")), ...(await events("ExclusionContested"))].sort(logOrder);
-    const commits: ChainCommit[] = [];
-    const contests: ChainContest[] = [];
-    for (const e of lifecycle) {
-      if (e.eventName === "ExclusionContested") {
-        contests.push({ txHash: e.transactionHash, order: Number(e.args.order), commitment: e.args.commitment as bigint });
-        const last = commits.at(-1);
-        if (last) commits[commits.length - 1] = { ...last, contested: true };
-        continue;
-      }
-      const p = e.args.params;
-      commits.push({
-        txHash: e.transactionHash,
-        commit: {
-          commitExamples: p.commitExamples, commitPayouts: p.commitPayouts, commitExclusion: p.commitExclusion, total: p.total, exampleBatches: Number(p.exampleBatches),
-          registrationBatches: Number(p.registrationBatches), payoutBatches: Number(p.payoutBatches), modelHash: (p.modelHash as string).toLowerCase(),
-        },
-        exclusion: exclusionOrders(e.args.exclusion as string), seed: e.args.seed as bigint, fold: e.args.fold as bigint, registrants: Number(e.args.registrants), contested: false,
-      });
+    const { commits, contests } = lifecycleOf([...(await events("EpochCommitted")), ...(await events("ExclusionContested"))]);
+    const commit = liveOf(commits);
+    const follows = opened[0]!.args.follows as bigint;
+    let followed: ChainFollowed | undefined;
+    if (follows !== 0n) {
+      const theirs = liveOf(lifecycleOf([...(await events("EpochCommitted", follows)), ...(await events("ExclusionContested", follows))]).commits);
+      followed = { epoch: follows, opened: (await events("EpochOpened", follows)).length > 0, ...(theirs ? { commit: { modelHash: theirs.commit.modelHash, txHash: theirs.txHash } } : {}) };
     }
-    const live = commits.at(-1);
-    const commit = live && !live.contested ? live : undefined;
 
     // Each batch's arguments from the calldata of the transaction that emitted its event.
     const calls = async (eventName: string, fn: BatchFunction, out: string) => {
@@ -287,6 +333,8 @@ export async function readChainEpoch(rpcUrl: string, settlement: string, epoch: 
     });
 
     const finalizedEvents = await events("EpochFinalized");
+    const lineageEvents = await events("ModelLineage");
+    if (lineageEvents.length > 1) mismatch(`${lineageEvents.length} ModelLineage events for epoch ${epoch} at ${settlement}`, "ModelLineage");
     const forfeitedEvents = await events("EpochForfeited");
     const releases = await releasesOf(await events("BatchReleased"), s.interface, provider, settlement, token, epoch);
     const excluded = new Set(commit?.exclusion ?? []);
@@ -304,8 +352,10 @@ export async function readChainEpoch(rpcUrl: string, settlement: string, epoch: 
       batchSizes: { example: Number(exampleBatchSize), registration: Number(registrationBatchSize), payout: Number(payoutBatchSize) },
       domain, registrationDomain,
       registry: { fold: registryFold, count: Number(count), closesAt },
-      opened: { closesAt: o.closesAt as bigint, pool: o.pool as bigint, validationCommitment: (o.validationCommitment as string).toLowerCase() },
+      opened: { closesAt: o.closesAt as bigint, pool: o.pool as bigint, validationCommitment: (o.validationCommitment as string).toLowerCase(), follows },
       commits, contests, ...(commit ? { commit } : {}),
+      ...(lineageEvents.length === 1 ? { lineage: lineageOf(lineageEvents[0]!) } : {}),
+      ...(followed ? { followed } : {}),
       exampleBatches, registrationBatches, payoutBatches,
       ...(finalizedEvents.length === 1 ? { finalized: { paid: finalizedEvents[0]!.args.paid as bigint, dust: finalizedEvents[0]!.args.dust as bigint } } : {}),
       ...(forfeitedEvents.length === 1 ? { forfeited: { burned: forfeitedEvents[0]!.args.burned as bigint, txHash: forfeitedEvents[0]!.transactionHash } } : {}),
@@ -313,8 +363,16 @@ export async function readChainEpoch(rpcUrl: string, settlement: string, epoch: 
       verifierCode: { example: exampleCode.toLowerCase(), registration: registrationCode.toLowerCase(), payout: payoutCode.toLowerCase() },
     };
   } finally {
-    provider.destroy();
+    if (typeof rpc === "string") provider.destroy();
   }
+}
+
+function lineageOf(e: EventLog): ChainLineage {
+  const hex = (v: unknown) => (v as string).toLowerCase();
+  return {
+    txHash: e.transactionHash, modelHash: hex(e.args.modelHash), validationCommitment: hex(e.args.validationCommitment),
+    previousModelHash: hex(e.args.previousModelHash), follows: e.args.follows as bigint,
+  };
 }
 
 const TRANSFER = new Interface(TOKEN_ABI);
@@ -325,7 +383,7 @@ const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
  * This epoch's releases, each with its payments, from the logs of the transactions that emitted
  * `released` (this epoch's BatchReleased events), whoever sent them: see the header.
  */
-async function releasesOf(released: readonly EventLog[], settlementInterface: Interface, provider: ReturnType<typeof openProvider>, settlement: string, token: string, epoch: bigint): Promise<ChainRelease[]> {
+async function releasesOf(released: readonly EventLog[], settlementInterface: Interface, provider: Provider, settlement: string, token: string, epoch: bigint): Promise<ChainRelease[]> {
   const releases: ChainRelease[] = [];
   for (const txHash of new Set(released.map((e) => e.transactionHash))) {
     const receipt = await provider.getTransactionReceipt(txHash);

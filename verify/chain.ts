@@ -19,6 +19,10 @@
  *     rows is paid twice), and its BatchReleased paid is their sum, else PAYOUT_MISMATCH naming the
  *     batch (the contract pays only the words whose hash it stored at submitPayoutBatch: the
  *     release calldata is not read);
+ *   - the lineage (checkLineage): ModelLineage, once finalized, names the live commit's model, the
+ *     validation commitment EpochOpened fixed and EpochOpened's `follows`; its previous model hash
+ *     is the followed epoch's live commit's model hash (zero for the first of a lineage), else
+ *     CHAIN_MISMATCH;
  *   - EpochFinalized's dust; the payments of this epoch's releases pay each payout row with a
  *     positive reward exactly once, exactly its reward, by a token Transfer or a PayoutDeferred
  *     credit (the pull fallback: a payee whose transfer reverts withdraws later), and nobody else
@@ -100,13 +104,49 @@ export function compareWithChain(record: PublicRecord, chain: ChainEpoch, config
   });
 
   if (chain.finalized && chain.finalized.dust !== record.dust) mismatch(`EpochFinalized dust is ${chain.finalized.dust}, the record's is ${record.dust}`, "EpochFinalized.dust");
+  const lineage = checkLineage(chain);
   checkReleases(chain, config);
   checkPayments(record, chain);
   const voided = chain.commits.length - 1;
   return {
     check: "chain", status: "pass",
-    detail: `chain ${chain.chainId}: contracts, domains, EpochOpened, the live EpochCommitted${voided > 0 ? ` (${voided} earlier commit${voided > 1 ? "s" : ""} voided by ExclusionContested)` : ""}, ${CIRCUIT_KINDS.map((k) => chain[`${k}Batches`].length).reduce((a, b) => a + b)} verified batches (calldata proofs, values and signals), ${rebuilt.payees.length} payout words, ${chain.registrations.length} registrations, every payment (Transfer or PayoutDeferred) of ${chain.releases.length} releases pays its batch's words and matches the record${chain.finalized ? "" : "; not finalized yet"}`,
+    detail: `chain ${chain.chainId}: contracts, domains, EpochOpened, the live EpochCommitted${voided > 0 ? ` (${voided} earlier commit${voided > 1 ? "s" : ""} voided by ExclusionContested)` : ""}, ${CIRCUIT_KINDS.map((k) => chain[`${k}Batches`].length).reduce((a, b) => a + b)} verified batches (calldata proofs, values and signals), ${rebuilt.payees.length} payout words, ${chain.registrations.length} registrations, every payment (Transfer or PayoutDeferred) of ${chain.releases.length} releases pays its batch's words and matches the record; ${lineage}${chain.finalized ? "" : "; not finalized yet"}`,
   };
+}
+
+const ZERO_HASH = `0x${"00".repeat(32)}`;
+
+/**
+ * The epoch's model lineage: the epoch it follows (EpochOpened) was opened on this settlement, and
+ * ModelLineage (logged at finalize) names this epoch's live commit's model, its validation
+ * commitment, its `follows`, and as the previous model the followed epoch's live commit's model
+ * (the contract copies it at commit, once that commit can no longer be contested). Returns what
+ * was checked, for the report; throws CHAIN_MISMATCH.
+ */
+export function checkLineage(chain: ChainEpoch): string {
+  const { follows } = chain.opened;
+  const { followed, lineage } = chain;
+  if (follows !== 0n && (followed?.epoch !== follows || !followed.opened)) mismatch(`epoch ${chain.epoch} follows epoch ${follows}, which was never opened on ${chain.contracts.settlement}`, "EpochOpened.follows");
+  if (!lineage) {
+    if (chain.finalized) mismatch(`epoch ${chain.epoch} was finalized without a ModelLineage event`, "ModelLineage");
+    return follows === 0n ? "first of its lineage (no ModelLineage before finalize)" : `follows epoch ${follows} (no ModelLineage before finalize)`;
+  }
+  const live = liveCommit(chain);
+  const expected: [string, unknown, unknown][] = [
+    ["ModelLineage.follows", lineage.follows, follows], ["ModelLineage.modelHash", lineage.modelHash, live.commit.modelHash],
+    ["ModelLineage.validationCommitment", lineage.validationCommitment, chain.opened.validationCommitment],
+  ];
+  for (const [field, onChain, due] of expected) if (onChain !== due) mismatch(`${field} is ${String(onChain)}, the epoch's is ${String(due)}`, field);
+  if (follows === 0n) {
+    if (lineage.previousModelHash !== ZERO_HASH) mismatch(`ModelLineage names previous model ${lineage.previousModelHash} for epoch ${chain.epoch}, which follows no epoch`, "ModelLineage.previousModelHash");
+    return `first of its lineage (model ${lineage.modelHash})`;
+  }
+  const theirs = followed!.commit;
+  if (!theirs) mismatch(`epoch ${chain.epoch} follows epoch ${follows}, which has no live commit: ModelLineage's previous model ${lineage.previousModelHash} is no model it committed`, "ModelLineage.previousModelHash");
+  if (lineage.previousModelHash !== theirs!.modelHash) {
+    mismatch(`ModelLineage's previous model is ${lineage.previousModelHash}, epoch ${follows} committed model ${theirs!.modelHash} (tx ${theirs!.txHash})`, "ModelLineage.previousModelHash");
+  }
+  return `model ${lineage.modelHash} follows epoch ${follows}'s committed model ${theirs!.modelHash}`;
 }
 
 /** The payout words rebuilt from the chain equal the record's rows (row j = registration j). */

@@ -160,6 +160,8 @@ export async function witnessEpoch(options: WitnessEpochOptions): Promise<Witnes
     committed = true;
   }
 
+  // The lineage the contract fixed at the commit: the followed epoch and its model hash.
+  const committedState = await deployment.settlement.epochState(epoch);
   initEpochDir(paths, { example: keys.example.vkeyPath, registration: keys.registration.vkeyPath, payout: keys.payout.vkeyPath });
   const demo = new Map(demoContributors().map((c) => [c.address.toLowerCase(), c]));
   const table = w.payoutTable;
@@ -167,6 +169,7 @@ export async function witnessEpoch(options: WitnessEpochOptions): Promise<Witnes
     epoch, chainId: deployment.chainId, contracts: deployment.addresses, domain: chain.domain, registrationDomain: chain.registrationDomain,
     pool: table.pool, total: table.total, dust: table.dust, trainer: getAddress(chain.state.trainer),
     model: { modelHash: options.modelHash, validationCommitment: chain.validationCommitment },
+    lineage: { follows: committedState.follows, previousModelHash: committedState.previousModelHash },
     commit: w.commit, fold: chain.fold, registrants: chain.registrations.length, exclusion: w.exclusionOrders, seed: w.seed,
     exampleBatchSize: batchSizes.example, registrationBatchSize: batchSizes.registration, payoutBatchSize: batchSizes.payout,
     circuits: { example: circuitSummary(keys.example), registration: circuitSummary(keys.registration), payout: circuitSummary(keys.payout) },

@@ -108,7 +108,7 @@ export async function measureGas(
     const validation = { validationSetHash: keccak256(toUtf8Bytes("bench validation")), salt: keccak256(toUtf8Bytes("bench salt")) };
     const openGas = (await openEpoch(d, {
       epoch, closesAt: await earliestDeadline(registry, BigInt(n) * SECONDS_PER_REGISTRANT),
-      validationCommitment: validationCommitment(validation.validationSetHash, validation.salt), pool, trainer: d.owner,
+      validationCommitment: validationCommitment(validation.validationSetHash, validation.salt), pool, trainer: d.owner, follows: 0n,
     })).gasUsed;
     const registrationGas: bigint[] = [];
     const deliveries = new Map<number, Delivery>();

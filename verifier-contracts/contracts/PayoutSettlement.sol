@@ -19,8 +19,9 @@ import {ProtocolParams} from "./generated/ProtocolParams.sol";
 ///
 /// Life of an epoch (deadlines fixed at deployment, measured from the registration deadline):
 ///  1. openEpoch (owner): escrows R and opens registration in the registry (this contract owns
-///     it) with its deadline and the validation commitment. cancelEpoch refunds R only before the
-///     registration deadline, when no data can have been handed over yet (or if nobody registered).
+///     it) with its deadline and the validation commitment, and fixes the epoch it follows (its
+///     model's lineage, below). cancelEpoch refunds R only before the registration deadline, when
+///     no data can have been handed over yet (or if nobody registered).
 ///  2. commitEpoch (owner, the trainer, within commitWindow after the deadline): both table
 ///     commitments, S, the three batch counts, the model hash and the exclusion set X (registrants
 ///     whose data never arrived: sorted orders, emitted). The registry's running hash F and count
@@ -39,6 +40,24 @@ import {ProtocolParams} from "./generated/ProtocolParams.sol";
 ///     validation set is revealed. Then release (anyone) pays each payout batch once.
 ///  6. forfeit (anyone, after the settle deadline, epoch not finalized): the pool is burned: it
 ///     never returns to the owner, so walking away after seeing the results gains nothing.
+///
+/// Model lineage, per epoch (epochs may overlap: N + 1 may open, register and commit while N
+/// still proves): openEpoch(N + 1, ..., follows = N) fixes the followed epoch, which must have been
+/// opened here and not cancelled or forfeited (LineageNotOpened, LineageEnded); follows = 0 starts
+/// a lineage. commitEpoch(N + 1) copies N's stored model hash into N + 1's previousModelHash, and
+/// only once N's commit can no longer change: N finalized, or committed with its contest window
+/// over (else LineageNotCommitted, LineageContestable). What binds it:
+///   - N + 1 records a model hash N committed, never one the trainer passes in: N's modelHash is
+///     written only by commitEpoch(N), and read here only from N's own storage.
+///   - A contest of N cannot change what N + 1 records: N + 1 reads N's hash only after N's
+///     contest window closed (a contest voids a commit only within it, and the trainer may then
+///     recommit another model), and from then on N's commit is final (N finalizes or is
+///     forfeited; neither writes its modelHash). So N + 1's previousModelHash always equals N's
+///     final committed model hash, and once recorded it is never rewritten.
+///   - No cycles: the followed epoch must be opened before, and committed before.
+///   - If N is never committed (cancelled, or forfeited uncommitted), N + 1 cannot commit and is
+///     cancelled or forfeited in turn: the operator chose to continue N's model.
+/// finalize emits ModelLineage(epoch, modelHash, validationCommitment, previousModelHash, follows).
 ///
 /// Each batch: this contract does what the circuit's header says the caller must: takes the
 /// carried values (chain, last key, registration state) from its storage, derives the digest
@@ -102,11 +121,13 @@ contract PayoutSettlement is Ownable, EIP712 {
         uint256 regFold;
         uint256 regState;
         uint256 regSenderWord;
-        // slot 16..19
+        // slot 16..20
         bytes32 modelHash;
         address trainer; //        the only key that commits, proves and reveals; receipts are its signatures
+        uint64 follows; //         the epoch whose model this one continues, fixed at opening (0: none)
         uint256 commitExclusion; // Poseidon chain over the excluded orders (the circuit's flags, fixed before the seed)
         uint256 regExcl; //        the registration table's exclusion chain so far
+        bytes32 previousModelHash; // the followed epoch's model hash, copied at commit (0 when follows is 0)
     }
 
     /// What an ExampleBatch (claim rows) proof claims, besides the proof.
@@ -196,9 +217,6 @@ contract PayoutSettlement is Ownable, EIP712 {
     uint64 public immutable commitWindow;
     uint64 public immutable contestWindow;
     uint64 public immutable proofWindow;
-    /// Hash of the model of the last finalized epoch: the next epoch's previous model. Recorded at
-    /// finalize, not at commit: a commit voided by a contest must not become anyone's lineage.
-    bytes32 public latestModelHash;
 
     mapping(uint64 epoch => Epoch) private _epochs;
     /// keccak256(abi.encodePacked(words)) of each verified, not yet released payout batch.
@@ -208,10 +226,16 @@ contract PayoutSettlement is Ownable, EIP712 {
     /// Sum of every `claimable` balance: tokens held for payees, no longer part of any epoch's pool.
     uint256 public totalClaimable;
 
-    event EpochOpened(uint64 indexed epoch, uint64 closesAt, uint256 pool, bytes32 validationCommitment, address trainer);
+    event EpochOpened(
+        uint64 indexed epoch, uint64 closesAt, uint256 pool, bytes32 validationCommitment, address trainer, uint64 follows
+    );
     event EpochCommitted(uint64 indexed epoch, Commit params, bytes exclusion, uint256 seed, uint256 fold, uint32 registrants);
     event ModelLineage(
-        uint64 indexed epoch, bytes32 indexed modelHash, bytes32 validationCommitment, bytes32 previousModelHash
+        uint64 indexed epoch,
+        bytes32 indexed modelHash,
+        bytes32 validationCommitment,
+        bytes32 previousModelHash,
+        uint64 follows
     );
     event ExclusionContested(uint64 indexed epoch, uint32 order, uint256 commitment);
     event ExampleBatchVerified(uint64 indexed epoch, uint32 batchIndex, uint256 chainOut);
@@ -276,6 +300,10 @@ contract PayoutSettlement is Ownable, EIP712 {
     error EpochFinalizable(uint64 epoch);
     error ZeroTrainer();
     error NothingToWithdraw(address payee);
+    error LineageNotOpened(uint64 follows);
+    error LineageEnded(uint64 follows);
+    error LineageNotCommitted(uint64 follows);
+    error LineageContestable(uint64 follows, uint256 contestEnds);
 
     constructor(IERC20 token_, ContributorRegistry registry_, Verifiers memory verifiers, Windows memory windows)
         Ownable(msg.sender)
@@ -348,21 +376,33 @@ contract PayoutSettlement is Ownable, EIP712 {
     /// @notice Escrows `pool` from the owner (approve first) and opens registration for `epoch`.
     /// `trainer` is fixed for the epoch: only it commits, proves and reveals, and a Delivery
     /// receipt counts only with its signature (an owner key changed later cannot void receipts:
-    /// found by review).
-    function openEpoch(uint64 epoch, uint64 closesAt, bytes32 validationCommitment, uint256 pool, address trainer)
-        external
-        onlyOwner
-    {
+    /// found by review). `follows`: the epoch whose model this epoch's continues, opened here
+    /// before and not cancelled or forfeited, or 0 for the first of a lineage (see the header).
+    function openEpoch(
+        uint64 epoch,
+        uint64 closesAt,
+        bytes32 validationCommitment,
+        uint256 pool,
+        address trainer,
+        uint64 follows
+    ) external onlyOwner {
         Epoch storage e = _epochs[epoch];
         if (e.status != Status.None) revert EpochAlreadyOpen(epoch);
         if (pool >> ProtocolParams.POOL_BITS != 0) revert PoolOutOfRange(pool);
         if (trainer == address(0)) revert ZeroTrainer();
+        if (follows != 0) {
+            // follows == epoch lands here too: this epoch is not open yet.
+            Status followed = _epochs[follows].status;
+            if (followed == Status.None) revert LineageNotOpened(follows);
+            if (followed == Status.Cancelled || followed == Status.Forfeited) revert LineageEnded(follows);
+        }
         e.pool = uint96(pool);
         e.status = Status.Registration;
         e.trainer = trainer;
+        e.follows = follows;
         registry.openRegistration(epoch, closesAt, validationCommitment);
         token.safeTransferFrom(msg.sender, address(this), pool);
-        emit EpochOpened(epoch, closesAt, pool, validationCommitment, trainer);
+        emit EpochOpened(epoch, closesAt, pool, validationCommitment, trainer, follows);
     }
 
     /// @notice Refunds the pool of an epoch nobody has registered for, and closes its registration.
@@ -406,6 +446,7 @@ contract PayoutSettlement is Ownable, EIP712 {
         if (exclusion.length != (uint256(m) + 7) / 8) revert InvalidExclusionSet(exclusion.length);
         // No bit past registration m - 1: one encoding per set.
         if (m % 8 != 0 && uint8(exclusion[exclusion.length - 1]) >> (m % 8) != 0) revert InvalidExclusionSet(m);
+        if (e.follows != 0) e.previousModelHash = _committedModel(e.follows);
         bytes32 exclusionHash = keccak256(exclusion);
         uint256 fold = registry.registrationFold(epoch);
         uint256 seed = uint256(
@@ -635,8 +676,7 @@ contract PayoutSettlement is Ownable, EIP712 {
         }
         e.status = Status.Finalized;
         emit EpochFinalized(epoch, e.paid, e.pool - e.paid);
-        emit ModelLineage(epoch, e.modelHash, registry.validationCommitment(epoch), latestModelHash);
-        latestModelHash = e.modelHash;
+        emit ModelLineage(epoch, e.modelHash, registry.validationCommitment(epoch), e.previousModelHash, e.follows);
     }
 
     /// @notice Burns the pool of an epoch that was not finalized by its settle deadline: the owner
@@ -715,6 +755,19 @@ contract PayoutSettlement is Ownable, EIP712 {
     function withdrawTo(address to) external {
         if (to == address(0)) revert ZeroAddress();
         _withdraw(to);
+    }
+
+    /// The model hash epoch `followed` committed, once that commit is final: finalized, or
+    /// committed with its contest window over (a contest can no longer void it). See the header.
+    function _committedModel(uint64 followed) private view returns (bytes32) {
+        Epoch storage f = _epochs[followed];
+        if (f.status == Status.Committed) {
+            uint256 contestEnds = uint256(f.committedAt) + contestWindow;
+            if (block.timestamp < contestEnds) revert LineageContestable(followed, contestEnds);
+        } else if (f.status != Status.Finalized) {
+            revert LineageNotCommitted(followed);
+        }
+        return f.modelHash;
     }
 
     function _checkBatchSize(uint256 size) private pure {

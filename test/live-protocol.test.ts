@@ -1,0 +1,239 @@
+/**
+ * The live protocol as its parties run it: one `hardhat node` started here, one deployment, two
+ * epochs on it, every party's step a separate process of the command line holding only its own key
+ * (from its environment): the operator deploys and opens epochs, contributors register their own
+ * data and hand over a delivery folder, the trainer seals, collects, witnesses (with --scores: the
+ * scores come from elsewhere, so the test stays fast), proves and settles, a contributor checks its
+ * payout from its receipt, and a skeptic verifies both epochs from the chain alone.
+ *
+ * Epoch 1: four contributors register from separate processes, one after the deadline (refused by
+ * the contract), one never delivers (its zero row; the epoch settles); settle is killed with
+ * SIGKILL part way and rerun: it completes from the chain's state and every payment is made once.
+ * Bad input at each command is named and exits non-zero with nothing sent.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { Contract, JsonRpcProvider, keccak256, toUtf8Bytes, Wallet, type InterfaceAbi } from "ethers";
+import { PROJECT_ROOT } from "../circuits/index.ts";
+import { config } from "../config/index.ts";
+import { loadContractArtifact } from "../verifier-contracts/index.ts";
+import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
+
+const work = mkdtempSync(join(tmpdir(), "live-protocol-"));
+const E = config.exampleBatch.testSize;
+const K = config.registrationBatch.testSize;
+const B = config.payoutBatch.testSize;
+/** Hardhat's development accounts 0 and 1: the operator and the trainer. */
+const OPERATOR = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const TRAINER = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+const contributor = (i: number) => new Wallet(keccak256(toUtf8Bytes(`live-protocol contributor ${i}`)));
+const CONTRIBUTORS = [0, 1, 2, 3].map(contributor);
+
+let node: HardhatNode;
+let provider: JsonRpcProvider;
+const deploymentFile = join(work, "deployment", "deployment.json");
+
+interface Run {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI with only the given party keys in its environment; `kill` may end it early. */
+function cli(keys: Record<string, string>, args: string[], kill?: (stop: () => void) => void): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env, OPEN_RPC_URL: node.url, TRAINER_VALIDATION_SECRET_FILE: join(work, "trainer-secret"), ...keys };
+  for (const v of ["OPEN_OPERATOR_KEY", "OPEN_DEPLOYER_KEY", "OPEN_TRAINER_KEY", "OPEN_CONTRIBUTOR_KEY"]) if (!(v in keys)) delete env[v];
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, "scripts", "cli.ts"), ...args], { cwd: PROJECT_ROOT, env });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });
+  child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
+  kill?.(() => child.kill("SIGKILL"));
+  return new Promise((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
+}
+
+const operator = (args: string[]) => cli({ OPEN_OPERATOR_KEY: OPERATOR }, args);
+const trainer = (args: string[], kill?: (stop: () => void) => void) => cli({ OPEN_TRAINER_KEY: TRAINER }, args, kill);
+const asContributor = (i: number, args: string[]) => cli({ OPEN_CONTRIBUTOR_KEY: CONTRIBUTORS[i]!.privateKey }, args);
+const ok = (run: Run, what: string) => assert.equal(run.code, 0, `${what}: ${run.stderr}`);
+const nonces = () => Promise.all([OPERATOR, TRAINER, ...CONTRIBUTORS.map((c) => c.privateKey)].map((k) => provider.getTransactionCount(new Wallet(k).address)));
+
+/** A contributor's JSONL data: `n` records of its own, plus the shared ones. */
+function dataFile(i: number, epoch: number, n: number, shared: readonly string[] = []): string {
+  const file = join(work, `e${epoch}-c${i}.jsonl`);
+  const lines = [...Array.from({ length: n }, (_, k) => JSON.stringify({ text: `epoch ${epoch} contributor ${i} example ${k}` })), ...shared.map((s) => JSON.stringify({ text: s }))];
+  writeFileSync(file, `${lines.join("\n")}\n`);
+  return file;
+}
+
+/** The trainer's scores from elsewhere: one per delivered hash (CSV example,score), the last one negative. */
+function scoresFile(epoch: number, deliveries: readonly string[]): string {
+  const scores = new Map<string, string>();
+  for (const d of deliveries) {
+    for (const h of JSON.parse(readFileSync(join(d, "receipt.json"), "utf8")).hashes as string[]) if (!scores.has(h)) scores.set(h, (0.01 * (scores.size + 1)).toFixed(4));
+  }
+  const rows = [...scores].map(([h, s], i, all) => `${h},${i === all.length - 1 ? "-0.02" : s}`);
+  const file = join(work, `scores-${epoch}.csv`);
+  writeFileSync(file, `example,score\n${rows.join("\n")}\n`);
+  return file;
+}
+
+/** Opens epoch `epoch`: the trainer seals, the operator opens with the commitment. */
+async function openEpoch(epoch: number, pool: string, follows = 0): Promise<void> {
+  const seal = await trainer(["seal", "--deployment", deploymentFile, "--epoch", String(epoch)]);
+  ok(seal, "seal");
+  const open = await operator(["epoch", "open", "--deployment", deploymentFile, "--epoch", String(epoch), "--pool", pool, "--trainer", new Wallet(TRAINER).address,
+    "--validation-commitment", seal.stdout.trim(), "--closes-in", "600", "--follows", String(follows), "--mint-pool", "--json"]);
+  ok(open, "epoch open");
+}
+
+/** collect -> witness -> prove for an epoch whose deliveries are in `deliveries/`. */
+async function witnessAndProve(epoch: number, deliveries: string, delivered: readonly string[], model: string): Promise<string> {
+  const collected = join(work, `collected-${epoch}.json`);
+  ok(await trainer(["collect", deliveries, "--deployment", deploymentFile, "--epoch", String(epoch), "--out", collected]), "collect");
+  const modelFile = join(work, `model-${epoch}.onnx`);
+  writeFileSync(modelFile, model);
+  const dir = join(work, `epoch-${epoch}`);
+  const witness = await trainer(["witness", "--deployment", deploymentFile, "--epoch", String(epoch), "--collected", collected, "--scores", scoresFile(epoch, delivered),
+    "--model", modelFile, "--out", dir, "--json"]);
+  ok(witness, "witness");
+  ok(await trainer(["prove", dir, "--workers", "2"]), "prove");
+  return dir;
+}
+
+async function settlement(): Promise<Contract> {
+  const address = JSON.parse(readFileSync(deploymentFile, "utf8")).contracts.settlement as string;
+  return new Contract(address, (await loadContractArtifact("PayoutSettlement")).abi as InterfaceAbi, provider);
+}
+
+before(async () => {
+  node = await startHardhatNode(23545);
+  provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, pollingInterval: 100 });
+});
+
+after(() => {
+  provider?.destroy();
+  node?.stop();
+});
+
+test("operator deploy once through Ignition: the deployment file; a rerun resumes the journal and sends nothing", async () => {
+  const args = ["deploy", "--out", join(work, "deployment"), "--example-batch-size", String(E), "--registration-batch-size", String(K), "--batch-size", String(B), "--json"];
+  const first = await operator(args);
+  ok(first, "deploy");
+  const before = await nonces();
+  const again = await operator(args);
+  ok(again, "deploy again");
+  assert.deepEqual(JSON.parse(again.stdout).contracts, JSON.parse(first.stdout).contracts);
+  assert.deepEqual(await nonces(), before, "a finished deployment rerun sends nothing");
+});
+
+test("bad input at each command is named, exits non-zero and sends nothing", async () => {
+  const before = await nonces();
+  const corrupt = join(work, "corrupt.json");
+  writeFileSync(corrupt, "{ not json");
+  const otherChain = join(work, "other-chain.json");
+  writeFileSync(otherChain, readFileSync(deploymentFile, "utf8").replace(/"chainId": "?31337"?/, '"chainId": "1"'));
+  const cases: [Promise<Run>, RegExp][] = [
+    [cli({}, ["register", "--deployment", deploymentFile, "--epoch", "1", "--data", dataFile(0, 1, 1), "--out", join(work, "nowhere")]), /KEY_MISSING.*OPEN_CONTRIBUTOR_KEY/],
+    [cli({ OPEN_CONTRIBUTOR_KEY: "0x1234" }, ["register", "--deployment", deploymentFile, "--epoch", "1", "--data", dataFile(0, 1, 1), "--out", join(work, "nowhere")]), /KEY_MALFORMED/],
+    [operator(["epoch", "open", "--deployment", corrupt, "--epoch", "1", "--pool", "5", "--trainer", new Wallet(TRAINER).address, "--validation-commitment", `0x${"11".repeat(32)}`]), /DEPLOYMENT_FILE/],
+    [operator(["epoch", "open", "--deployment", otherChain, "--epoch", "1", "--pool", "5", "--trainer", new Wallet(TRAINER).address, "--validation-commitment", `0x${"11".repeat(32)}`]), /DEPLOYMENT_CHAIN_MISMATCH/],
+    [operator(["epoch", "open", "--deployment", deploymentFile, "--epoch", "1", "--pool", "0", "--trainer", new Wallet(TRAINER).address, "--validation-commitment", `0x${"11".repeat(32)}`]), /--pool 0: a pool of 0 pays nobody/],
+    [operator(["epoch", "open", "--deployment", deploymentFile, "--epoch", "1", "--pool=-5", "--trainer", new Wallet(TRAINER).address, "--validation-commitment", `0x${"11".repeat(32)}`]), /--pool "-5"/],
+    [operator(["epoch", "open", "--deployment", deploymentFile, "--epoch", "1", "--pool", "1e40", "--trainer", new Wallet(TRAINER).address, "--validation-commitment", `0x${"11".repeat(32)}`]), /--pool "1e40"/],
+    [operator(["epoch", "open", "--deployment", deploymentFile, "--epoch", "1", "--pool", "100000000000000000000000000000", "--trainer", new Wallet(TRAINER).address, "--validation-commitment", `0x${"11".repeat(32)}`]), /POOL_OUT_OF_RANGE/],
+    [trainer(["collect", join(work, "no-deliveries"), "--deployment", deploymentFile, "--epoch", "1", "--out", join(work, "c.json")]), /DELIVERY_MISSING/],
+  ];
+  for (const [run, message] of cases) {
+    const r = await run;
+    assert.notEqual(r.code, 0, `${message}: exited 0`);
+    assert.match(r.stderr, message);
+  }
+  assert.deepEqual(await nonces(), before, "nothing was sent");
+});
+
+test("epoch 1: contributors register from their own processes; one too late is refused by the contract, one never delivers; settle killed part way and rerun pays each once", async () => {
+  await openEpoch(1, "1000");
+  ok(await operator(["fund", ...CONTRIBUTORS.map((c) => c.address), "--deployment", deploymentFile, "--amount", "10"]), "fund");
+  const deliveries = join(work, "deliveries-1");
+  const held = join(work, "held-1");
+  mkdirSync(deliveries);
+  mkdirSync(held);
+  // Three register at once, each its own process and key; contributor 1 shares an example with 0 (dedup: 0 registers first).
+  ok(await asContributor(0, ["register", "--deployment", deploymentFile, "--epoch", "1", "--data", dataFile(0, 1, 5, ["shared example"]), "--out", join(deliveries, "c0")]), "register 0");
+  const runs = await Promise.all([
+    asContributor(1, ["register", "--deployment", deploymentFile, "--epoch", "1", "--data", dataFile(1, 1, 4, ["shared example"]), "--out", join(deliveries, "c1")]),
+    asContributor(2, ["register", "--deployment", deploymentFile, "--epoch", "1", "--data", dataFile(2, 1, 3), "--out", join(held, "c2")]),
+  ]);
+  runs.forEach((r, i) => ok(r, `register ${i + 1}`));
+  // Contributor 2 never hands its delivery over: collect excludes it (a zero row) and moves the development clock past the deadline.
+  const dir = await witnessAndProve(1, deliveries, [join(deliveries, "c0"), join(deliveries, "c1")], "model of epoch 1");
+  const late = await asContributor(3, ["register", "--deployment", deploymentFile, "--epoch", "1", "--data", dataFile(3, 1, 2), "--out", join(work, "late")]);
+  assert.notEqual(late.code, 0);
+  assert.match(late.stderr, /RegistrationClosed/, "the contract's refusal, decoded by name");
+
+  // Settle, killed with SIGKILL once two batches are verified; then the rerun finishes from the chain's state.
+  const s = await settlement();
+  const killed = await trainer(["settle", dir], (stop) => {
+    const timer = setInterval(async () => {
+      const state = await s.getFunction("epochState")(1n).catch(() => undefined);
+      if (state && Number(state.nextExample) + Number(state.nextRegistration) >= 2) {
+        clearInterval(timer);
+        stop();
+      }
+    }, 50);
+  });
+  assert.equal(killed.signal, "SIGKILL", `settle ended before it was killed: ${killed.stderr}`);
+  const rerun = await trainer(["settle", dir, "--json"]);
+  ok(rerun, "settle rerun");
+  const settled = JSON.parse(rerun.stdout);
+  const record = JSON.parse(readFileSync(join(dir, "contributors.json"), "utf8")) as { address: string; reward: string }[];
+  assert.equal(record.length, 3, "three registrations in time, one row each");
+  assert.equal(record[2]!.reward, "0", "the one that never delivered: a zero row");
+  const token = new Contract(JSON.parse(readFileSync(deploymentFile, "utf8")).contracts.token, ["event Transfer(address indexed from, address indexed to, uint256 value)"], provider);
+  const transfers = await token.queryFilter(token.filters.Transfer!(await s.getAddress()));
+  for (const row of record.filter((r) => r.reward !== "0")) {
+    const paid = transfers.filter((t) => "args" in t && String(t.args[1]).toLowerCase() === row.address.toLowerCase());
+    assert.equal(paid.length, 1, `${row.address} paid once`);
+    assert.equal(String((paid[0] as unknown as { args: unknown[] }).args[2]), row.reward);
+  }
+  assert.equal((await s.queryFilter(s.filters.BatchReleased!(1n))).length, Math.ceil(3 / B));
+  assert.equal(settled.contributors.length, 3);
+
+  // The contributor's own check from its receipt; a receipt of another epoch is named.
+  const check = await cli({}, ["verify", dir, "--contributor", CONTRIBUTORS[0]!.address, "--receipt", join(deliveries, "c0", "receipt.json"), "--no-snarkjs"]);
+  ok(check, "verify --receipt");
+  assert.match(check.stdout, /receipt: registration 0 registered, not excluded, 6 examples counted/);
+  const excluded = await cli({}, ["verify", dir, "--contributor", CONTRIBUTORS[2]!.address, "--receipt", join(held, "c2", "receipt.json"), "--no-snarkjs"]);
+  assert.equal(excluded.code, 12, excluded.stderr);
+  assert.match(excluded.stderr, /RECEIPT_MISMATCH.*excluded/);
+});
+
+test("epoch 2 on the same deployment with a new model follows epoch 1 (lineage); the skeptic verifies both epochs from the chain alone; a receipt of epoch 1 is refused for epoch 2", async () => {
+  await openEpoch(2, "500", 1);
+  const deliveries = join(work, "deliveries-2");
+  mkdirSync(deliveries);
+  const runs = await Promise.all([0, 1].map((i) => asContributor(i, ["register", "--deployment", deploymentFile, "--epoch", "2", "--data", dataFile(i, 2, 3), "--out", join(deliveries, `c${i}`)])));
+  runs.forEach((r, i) => ok(r, `register ${i}`));
+  const dir = await witnessAndProve(2, deliveries, [join(deliveries, "c0"), join(deliveries, "c1")], "model of epoch 2");
+  ok(await trainer(["settle", dir]), "settle epoch 2");
+  const s = await settlement();
+  const [first, second] = await Promise.all([1n, 2n].map((e) => s.getFunction("epochState")(e)));
+  assert.notEqual(first.modelHash, second.modelHash, "each epoch commits its own model");
+  assert.equal(second.follows, 1n);
+  assert.equal(second.previousModelHash, first.modelHash, "epoch 2 records epoch 1's model: the lineage");
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, "epoch.json"), "utf8")).lineage, { follows: "1", previousModelHash: first.modelHash });
+  for (const epoch of ["1", "2"]) {
+    const skeptic = await cli({}, ["verify", "--rpc", node.url, "--contract", await s.getAddress(), "--epoch", epoch, "--keys", "dev", "--no-snarkjs", "--json"]);
+    ok(skeptic, `verify epoch ${epoch} from the chain`);
+    assert.equal(JSON.parse(skeptic.stdout).ok, true);
+  }
+  const otherEpoch = await cli({}, ["verify", dir, "--contributor", CONTRIBUTORS[0]!.address, "--receipt", join(work, "deliveries-1", "c0", "receipt.json"), "--no-snarkjs"]);
+  assert.equal(otherEpoch.code, 12);
+  assert.match(otherEpoch.stderr, /RECEIPT_MISMATCH.*a receipt of epoch 1/);
+});
