@@ -63,6 +63,8 @@ export interface ReportRecord {
   readonly status: string;
   readonly fixedPointDecimals: number;
   readonly model: { readonly modelHash?: string; readonly validationCommitment?: string };
+  /** The epoch whose model this one continues and that model's hash, as the contract fixed them at the commit. */
+  readonly lineage?: { readonly follows: string; readonly previousModelHash: string };
   readonly constraints: { readonly example?: number; readonly registration?: number; readonly payout?: number };
   /** Per contributor table row: its label (contributors.json), when it has one. */
   readonly labels: readonly (string | undefined)[];
@@ -143,6 +145,8 @@ export function readReportRecord(dir: string, attacksFile: string): ReportRecord
   const model = objectFields(epoch.optionalObject("model") ?? {}, "epoch.json model");
   const modelHash = model.optionalString("modelHash");
   const validationCommitment = model.optionalString("validationCommitment");
+  const lineageFields = epoch.optionalObject("lineage");
+  const lineage = lineageFields === undefined ? undefined : objectFields(lineageFields, "epoch.json lineage");
   const attribution = epoch.optionalObject("attribution");
   const defences = epoch.optionalList("defences")?.map((raw, i) => {
     const f = objectFields(raw, "epoch.json defences", i);
@@ -169,6 +173,7 @@ export function readReportRecord(dir: string, attacksFile: string): ReportRecord
     status: epoch.optionalString("status") ?? "unknown",
     fixedPointDecimals: parameters.optionalNumber("fixedPointDecimals") ?? config.fixedPoint.decimals,
     model: { ...(modelHash === undefined ? {} : { modelHash }), ...(validationCommitment === undefined ? {} : { validationCommitment }) },
+    ...(lineage === undefined ? {} : { lineage: { follows: lineage.string("follows"), previousModelHash: lineage.string("previousModelHash") } }),
     constraints: Object.fromEntries(constraintEntries),
     labels,
     ...(attribution === undefined ? {} : { attribution: readAttribution(attribution) }),

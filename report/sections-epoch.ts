@@ -30,6 +30,7 @@ ${row("paid, dust kept by the contract", `${openAmount(core.pool - core.dust)}, 
 ${row("total clipped score S", formatFixedPoint(core.total, record.fixedPointDecimals))}
 ${row("examples in the table / contributors / registrations", `${integer(core.examples.length)} / ${integer(core.contributors.length)} / ${integer(core.registrations.length)}`)}
 ${row("model hash", record.model.modelHash === undefined ? "not recorded" : html`<code>${record.model.modelHash}</code>`)}
+${row("lineage", record.lineage === undefined || record.lineage.follows === "0" ? "the first model of its lineage" : html`follows epoch ${record.lineage.follows}, whose model is <code>${record.lineage.previousModelHash}</code>`)}
 ${row("validation-set commitment", record.model.validationCommitment === undefined ? "not recorded" : html`<code>${record.model.validationCommitment}</code>`)}
 </table></section>`;
 }
