@@ -187,20 +187,38 @@ async function waitForPending(chain: ChainConnection, log: (m: string) => void):
   }
 }
 
-/** What this epoch's releases paid each address: Transfers from the settlement and PayoutDeferred credits in each BatchReleased transaction. */
+/**
+ * What this epoch's releases paid each address. A release pays its words (a token Transfer from
+ * the settlement, or a PayoutDeferred credit) and then logs BatchReleased, with no settlement
+ * event in between; so in each transaction that released a batch of this epoch, the payments are
+ * those logged since the settlement's previous event, taken when BatchReleased of this epoch comes.
+ * Anything else one transaction may carry (another epoch's release, a forfeit, a withdraw, whose
+ * Transfer follows its Withdrawn) is not this epoch's (a review found a forwarder bundling a
+ * forfeit with a release made settle count the burn as a payment).
+ */
 async function paidByReleases(chain: ChainConnection, token: OpenTokenContract, settlement: PayoutSettlementContract, epoch: bigint, settlementAddress: string): Promise<Map<string, bigint>> {
   const paid = new Map<string, bigint>();
-  const add = (to: string, amount: bigint) => paid.set(getAddress(to), (paid.get(getAddress(to)) ?? 0n) + amount);
+  const tokenAddress = await token.getAddress();
   const releases = await settlement.queryFilter(settlement.filters.BatchReleased!(epoch));
   for (const txHash of new Set(releases.map((e) => e.transactionHash))) {
     const receipt = await chain.provider.getTransactionReceipt(txHash);
+    let pending: [string, bigint][] = [];
+    let afterWithdrawn = false;
     for (const log of receipt?.logs ?? []) {
-      if (sameAddress(log.address, await token.getAddress())) {
+      if (sameAddress(log.address, tokenAddress)) {
         const parsed = token.interface.parseLog(log);
-        if (parsed?.name === "Transfer" && sameAddress(parsed.args[0] as string, settlementAddress)) add(parsed.args[1] as string, parsed.args[2] as bigint);
+        if (parsed?.name !== "Transfer" || !sameAddress(parsed.args[0] as string, settlementAddress)) continue;
+        if (afterWithdrawn) afterWithdrawn = false;
+        else pending.push([getAddress(parsed.args[1] as string), parsed.args[2] as bigint]);
       } else if (sameAddress(log.address, settlementAddress)) {
         const parsed = settlement.interface.parseLog(log);
-        if (parsed?.name === "PayoutDeferred" && parsed.args[0] === epoch) add(parsed.args[1] as string, parsed.args[2] as bigint);
+        if (parsed?.name === "PayoutDeferred" && parsed.args[0] === epoch) {
+          pending.push([getAddress(parsed.args[1] as string), parsed.args[2] as bigint]);
+          continue;
+        }
+        if (parsed?.name === "BatchReleased" && parsed.args[0] === epoch) for (const [to, amount] of pending) paid.set(to, (paid.get(to) ?? 0n) + amount);
+        pending = [];
+        afterWithdrawn = parsed?.name === "Withdrawn";
       }
     }
   }

@@ -90,8 +90,16 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
    * minted and paying its fee), moves the clock past the deadline. A list with `deliver: false`
    * is registered but its data never reaches the trainer.
    */
+  /** The earliest deadline openEpoch takes for an epoch following `follows`: a contest window after the followed epoch's. */
+  async function lineageDeadline(follows: bigint): Promise<bigint> {
+    const earliest = await earliestDeadline(d.registry);
+    if (follows === 0n) return earliest;
+    const after = (await d.registry.registration(follows)).closesAt + (await d.settlement.contestWindow()) + 1n;
+    return after > earliest ? after : earliest;
+  }
+
   async function registerEpoch(epoch: bigint, lists: readonly { k: number; hashes: bigint[]; deliver?: boolean }[], follows = 0n): Promise<Registered> {
-    await openEpoch(d, { epoch, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL, trainer: signers[0]!.address, follows });
+    await openEpoch(d, { epoch, closesAt: await lineageDeadline(follows), validationCommitment: VALIDATION, pool: POOL, trainer: signers[0]!.address, follows });
     const deliveries = new Map<number, Delivery>();
     for (const list of lists) {
       const r = await registerExamples(d, signers[list.k]!, epoch, list.hashes, { mintFee: true });
@@ -564,5 +572,50 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
     assert.equal(chain32.lineage?.previousModelHash, MODEL(31));
     assert.match(checkLineage(chain32), /follows epoch 31's committed model/);
     assert.match(checkLineage(await readChainEpoch(conn.ethers.provider, d.addresses.settlement, 31n)), /first of its lineage/);
+  });
+
+  /** A commit with made-up tables: enough for what the lineage checks (the batches are never proven). */
+  const bareCommit = (model: string) => ({ commitExamples: 1n, commitPayouts: 2n, commitExclusion: 0n, total: 10n, exampleBatches: 1, registrationBatches: 1, payoutBatches: 1, modelHash: model });
+
+  it("openEpoch refuses a follower whose registration closes within a contest window of the followed epoch's: the followed commit, however late, is final before the follower's commit deadline", async () => {
+    await registerEpoch(40n, [{ k: 1, hashes: listOf("e40", 1) }]);
+    const closes40 = (await d.registry.registration(40n)).closesAt;
+    const earliest = closes40 + (await d.settlement.contestWindow()) + 1n;
+    await expectRevert(openEpoch(d, { ...(await openArgs(41n, 40n)), closesAt: earliest - 1n }), "LineageTooEarly", [40n, earliest]);
+    // At the earliest deadline: 40's trainer commits in the last second of its window, and 41 can still commit.
+    await openEpoch(d, { ...(await openArgs(41n, 40n)), closesAt: earliest });
+    await registerExamples(d, signers[2]!, 41n, listOf("e41", 2), { mintFee: true });
+    const [commitBy40] = await d.settlement.deadlines(40n);
+    assert.ok(await advanceDevelopmentClock(conn.ethers.provider, commitBy40 - 2n));
+    await commitEpoch(d.settlement, 40n, bareCommit(MODEL(40)), "0x00");
+    await passContestWindow(40n);
+    const [commitBy41] = await d.settlement.deadlines(41n);
+    assert.ok(BigInt((await conn.ethers.provider.getBlock("latest"))!.timestamp) < commitBy41, "41's commit window is still open");
+    await commitEpoch(d.settlement, 41n, bareCommit(MODEL(41)), "0x00");
+    assert.equal((await d.settlement.epochState(41n)).previousModelHash, MODEL(40));
+  });
+
+  it("a forfeit of the followed epoch after its final commit keeps its model for the follower (a watcher's forfeit cannot block it); one that ended without a model gives previous model 0", async () => {
+    // 42 commits, its commit final, never proven; 43 follows it and closes after 42's settle deadline.
+    await registerEpoch(42n, [{ k: 1, hashes: listOf("e42", 1) }]);
+    await commitEpoch(d.settlement, 42n, bareCommit(MODEL(42)), "0x00");
+    const [, settle42] = await d.settlement.deadlines(42n);
+    await openEpoch(d, { ...(await openArgs(43n, 42n)), closesAt: settle42 + 100n });
+    await registerExamples(d, signers[2]!, 43n, listOf("e43", 2), { mintFee: true });
+    await waitForRegistrationClose(d.registry, 43n);
+    await (await (d.settlement.connect(signers[9]!) as typeof d.settlement).forfeit(42n)).wait();
+    await commitEpoch(d.settlement, 43n, bareCommit(MODEL(43)), "0x00");
+    assert.equal((await d.settlement.epochState(43n)).previousModelHash, MODEL(42), "the forfeited epoch's final commit is still its model");
+
+    // 44 never commits: once its commit deadline passed, 45 (which follows it) commits with previous model 0.
+    await registerEpoch(44n, [{ k: 1, hashes: listOf("e44", 1) }]);
+    await openEpoch(d, { ...(await openArgs(45n, 44n)), closesAt: await lineageDeadline(44n) });
+    await registerExamples(d, signers[2]!, 45n, listOf("e45", 2), { mintFee: true });
+    await waitForRegistrationClose(d.registry, 45n);
+    await expectRevert(commitEpoch(d.settlement, 45n, bareCommit(MODEL(45)), "0x00"), "LineageNotCommitted", [44n]);
+    const [commitBy44] = await d.settlement.deadlines(44n);
+    assert.ok(await advanceDevelopmentClock(conn.ethers.provider, commitBy44));
+    await commitEpoch(d.settlement, 45n, bareCommit(MODEL(45)), "0x00");
+    assert.equal((await d.settlement.epochState(45n)).previousModelHash, ZeroHash, "44 ended without a model: the lineage breaks visibly");
   });
 });

@@ -120,7 +120,8 @@ const ZERO_HASH = `0x${"00".repeat(32)}`;
  * The epoch's model lineage: the epoch it follows (EpochOpened) was opened on this settlement, and
  * ModelLineage (logged at finalize) names this epoch's live commit's model, its validation
  * commitment, its `follows`, and as the previous model the followed epoch's live commit's model
- * (the contract copies it at commit, once that commit can no longer be contested). Returns what
+ * (the contract copies it at commit, once that commit can no longer be contested; 0 when the
+ * followed epoch ended without a committed model). Returns what
  * was checked, for the report; throws CHAIN_MISMATCH.
  */
 export function checkLineage(chain: ChainEpoch): string {
@@ -142,7 +143,12 @@ export function checkLineage(chain: ChainEpoch): string {
     return `first of its lineage (model ${lineage.modelHash})`;
   }
   const theirs = followed!.commit;
-  if (!theirs) mismatch(`epoch ${chain.epoch} follows epoch ${follows}, which has no live commit: ModelLineage's previous model ${lineage.previousModelHash} is no model it committed`, "ModelLineage.previousModelHash");
+  if (!theirs) {
+    // The followed epoch ended without a model (cancelled, forfeited uncommitted, its commit
+    // deadline passed): the contract records 0, the lineage visibly breaks.
+    if (lineage.previousModelHash !== ZERO_HASH) mismatch(`epoch ${chain.epoch} follows epoch ${follows}, which has no live commit: ModelLineage's previous model ${lineage.previousModelHash} is no model it committed`, "ModelLineage.previousModelHash");
+    return `model ${lineage.modelHash} follows epoch ${follows}, which ended without a model: the lineage breaks here`;
+  }
   if (lineage.previousModelHash !== theirs!.modelHash) {
     mismatch(`ModelLineage's previous model is ${lineage.previousModelHash}, epoch ${follows} committed model ${theirs!.modelHash} (tx ${theirs!.txHash})`, "ModelLineage.previousModelHash");
   }

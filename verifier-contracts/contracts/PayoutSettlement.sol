@@ -43,20 +43,26 @@ import {ProtocolParams} from "./generated/ProtocolParams.sol";
 ///
 /// Model lineage, per epoch (epochs may overlap: N + 1 may open, register and commit while N
 /// still proves): openEpoch(N + 1, ..., follows = N) fixes the followed epoch, which must have been
-/// opened here and not cancelled or forfeited (LineageNotOpened, LineageEnded); follows = 0 starts
-/// a lineage. commitEpoch(N + 1) copies N's stored model hash into N + 1's previousModelHash, and
-/// only once N's commit can no longer change: N finalized, or committed with its contest window
-/// over (else LineageNotCommitted, LineageContestable). What binds it:
+/// opened here and not cancelled or forfeited (LineageNotOpened, LineageEnded), and N + 1's
+/// registration must close more than a contest window after N's (LineageTooEarly), so N's commit,
+/// however late in its window, is final before N + 1's commit deadline (found by review: N's
+/// trainer committing in the last second otherwise left N + 1 uncommittable, its pool burned);
+/// follows = 0 starts a lineage. commitEpoch(N + 1) copies N's stored model hash into N + 1's
+/// previousModelHash once N's commit can no longer change: N finalized, committed with its
+/// contest window over, or forfeited after such a commit (else LineageNotCommitted while N may
+/// still commit, LineageContestable while its contest window runs). What binds it:
 ///   - N + 1 records a model hash N committed, never one the trainer passes in: N's modelHash is
 ///     written only by commitEpoch(N), and read here only from N's own storage.
 ///   - A contest of N cannot change what N + 1 records: N + 1 reads N's hash only after N's
 ///     contest window closed (a contest voids a commit only within it, and the trainer may then
 ///     recommit another model), and from then on N's commit is final (N finalizes or is
-///     forfeited; neither writes its modelHash). So N + 1's previousModelHash always equals N's
-///     final committed model hash, and once recorded it is never rewritten.
+///     forfeited; neither writes its modelHash, and a forfeit keeps committedAt: a review found
+///     that a watcher forfeiting N first made N + 1 uncommittable). So N + 1's previousModelHash
+///     always equals N's final committed model hash, and once recorded it is never rewritten.
 ///   - No cycles: the followed epoch must be opened before, and committed before.
-///   - If N is never committed (cancelled, or forfeited uncommitted), N + 1 cannot commit and is
-///     cancelled or forfeited in turn: the operator chose to continue N's model.
+///   - If N ends without a model (cancelled, forfeited uncommitted, or its commit deadline passed
+///     without a commit), N + 1 commits with previousModelHash 0: the lineage visibly breaks,
+///     and N + 1's contributors are not punished for N's trainer.
 /// finalize emits ModelLineage(epoch, modelHash, validationCommitment, previousModelHash, follows).
 ///
 /// Each batch: this contract does what the circuit's header says the caller must: takes the
@@ -304,6 +310,7 @@ contract PayoutSettlement is Ownable, EIP712 {
     error LineageEnded(uint64 follows);
     error LineageNotCommitted(uint64 follows);
     error LineageContestable(uint64 follows, uint256 contestEnds);
+    error LineageTooEarly(uint64 follows, uint256 earliestClosesAt);
 
     constructor(IERC20 token_, ContributorRegistry registry_, Verifiers memory verifiers, Windows memory windows)
         Ownable(msg.sender)
@@ -395,6 +402,9 @@ contract PayoutSettlement is Ownable, EIP712 {
             Status followed = _epochs[follows].status;
             if (followed == Status.None) revert LineageNotOpened(follows);
             if (followed == Status.Cancelled || followed == Status.Forfeited) revert LineageEnded(follows);
+            (uint64 followedClosesAt,) = registry.registration(follows);
+            uint256 earliest = uint256(followedClosesAt) + contestWindow + 1;
+            if (closesAt < earliest) revert LineageTooEarly(follows, earliest);
         }
         e.pool = uint96(pool);
         e.status = Status.Registration;
@@ -757,17 +767,24 @@ contract PayoutSettlement is Ownable, EIP712 {
         _withdraw(to);
     }
 
-    /// The model hash epoch `followed` committed, once that commit is final: finalized, or
-    /// committed with its contest window over (a contest can no longer void it). See the header.
+    /// The model hash epoch `followed` committed, once that commit is final: finalized, committed
+    /// with its contest window over, or forfeited after such a commit (committedAt stays set;
+    /// a contest resets it). Zero when `followed` ended without a model: cancelled, forfeited
+    /// uncommitted, or its commit deadline passed without a commit. See the header.
     function _committedModel(uint64 followed) private view returns (bytes32) {
         Epoch storage f = _epochs[followed];
-        if (f.status == Status.Committed) {
+        Status status = f.status;
+        if (status == Status.Finalized || (status == Status.Forfeited && f.committedAt != 0)) return f.modelHash;
+        if (status == Status.Committed) {
             uint256 contestEnds = uint256(f.committedAt) + contestWindow;
             if (block.timestamp < contestEnds) revert LineageContestable(followed, contestEnds);
-        } else if (f.status != Status.Finalized) {
-            revert LineageNotCommitted(followed);
+            return f.modelHash;
         }
-        return f.modelHash;
+        if (status == Status.Registration) {
+            (uint256 commitBy,) = deadlines(followed);
+            if (block.timestamp < commitBy) revert LineageNotCommitted(followed);
+        }
+        return bytes32(0);
     }
 
     function _checkBatchSize(uint256 size) private pure {
