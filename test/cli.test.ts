@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -95,6 +96,38 @@ test("bad config values name the file, the field and the allowed values; secrets
     assert.equal(run.code, 2, `${cases[i]![0].join(" ")}: ${run.stderr}`);
     assert.match(run.stderr, cases[i]![1], cases[i]![0].join(" "));
   }
+});
+
+/** A loopback port nobody listens on (bound, then closed): connecting there is refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+test("the queue commands: no Redis at the URL is QUEUE_UNREACHABLE after a bounded attempt (credentials not shown), a malformed URL QUEUE_URL_INVALID", { timeout: 60_000 }, async () => {
+  const url = `redis://user:hunter2@127.0.0.1:${await closedPort()}`;
+  const jobs = join(work, "queue-jobs.json");
+  writeFileSync(jobs, JSON.stringify({ keys: { name: "payout", wasmPath: "p.wasm", zkeyPath: "p.zkey", vkeyPath: "p.json" }, jobs: [] }));
+  const cases: [string[], RegExp, number][] = [
+    [["prove", "status", "--queue", url], /error \[QUEUE_UNREACHABLE\]: queue redis:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:\d+: no Redis answered within 5000 ms \(connect ECONNREFUSED/, 1],
+    [["prove", "enqueue", "--jobs", jobs, "--queue", url], /error \[QUEUE_UNREACHABLE\]: queue redis:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:\d+: no Redis answered/, 1],
+    [["prove", "status", "--queue", "notaurl"], /error \[QUEUE_URL_INVALID\]: --queue: must be a redis:\/\/HOST:PORT or rediss:\/\/HOST:PORT URL, got "notaurl"/, 2],
+    [["prove", "enqueue", "--jobs", jobs, "--queue", "http://127.0.0.1:6379"], /error \[QUEUE_URL_INVALID\]: --queue/, 2],
+    [["prove", "worker", "--queue", "redis//127.0.0.1"], /error \[QUEUE_URL_INVALID\]: --queue/, 2],
+  ];
+  const start = performance.now();
+  const runs = await Promise.all(cases.map(([args]) => cli(...args)));
+  for (const [i, run] of runs.entries()) {
+    const what = cases[i]![0].join(" ");
+    assert.equal(run.code, cases[i]![2], `${what}: ${run.stderr}`);
+    assert.match(run.stderr, cases[i]![1], what);
+    assert.doesNotMatch(run.stderr, /hunter2/, what);
+    assert.doesNotMatch(run.stderr, /^\s+at /m, `${what}: no stack trace`);
+  }
+  assert.ok(performance.now() - start < 30_000, "bounded");
 });
 
 test("a small epoch through the CLI, one process per stage: witness (config file) -> prove -> settle -> verify -> report", async () => {

@@ -1,11 +1,15 @@
 /** The command line's own errors (the stages' errors come from their modules). */
 
-/** A command used wrongly: a bad flag value, a missing argument. */
+/**
+ * A command used wrongly: a bad flag value, a missing argument. The code is USAGE, or a more
+ * precise one where a caller may act on it (QUEUE_URL_INVALID, POOL_INVALID, ...).
+ */
 export class UsageError extends Error {
-  readonly code = "USAGE";
-  constructor(message: string) {
+  readonly code: string;
+  constructor(message: string, code = "USAGE") {
     super(message);
     this.name = "UsageError";
+    this.code = code;
   }
 }
 
