@@ -51,3 +51,19 @@ export class RecordReadError extends Error {
     this.name = "RecordReadError";
   }
 }
+
+/**
+ * proofs/ of an epoch directory holds files that are no proof of its jobs (a copy, notes, a proof
+ * of another epoch): verify, report and settle would refuse the record, so prove refuses first,
+ * naming them. Its own stale temporary files are removed instead.
+ */
+export class StrayProofFileError extends Error {
+  readonly code = "STRAY_PROOF_FILE";
+  readonly files: readonly string[];
+  constructor(proofsDir: string, files: readonly string[]) {
+    const shown = files.length > 10 ? `${files.slice(0, 10).join(", ")} and ${files.length - 10} more` : files.join(", ");
+    super(`${proofsDir}: holds ${files.length} file${files.length === 1 ? "" : "s"} that ${files.length === 1 ? "is" : "are"} no proof of this epoch's jobs: ${shown}; move ${files.length === 1 ? "it" : "them"} out of proofs/ and run prove again`);
+    this.name = "StrayProofFileError";
+    this.files = files;
+  }
+}

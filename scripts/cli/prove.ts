@@ -109,10 +109,11 @@ export function registerProve(program: Command): void {
     .action(async (dir: string | undefined, opts: Opts, cmd: Command) => {
       const files = jobsFilesOf(dir, opts);
       const url = await queueUrl(opts);
-      const [{ enqueueProofJobs, waitForQueue }, { readJobsFile }, { startProgress }, { epochJobsFiles }] = await Promise.all([
+      const [{ enqueueProofJobs, waitForQueue }, { readJobsFile }, { startProgress }, { epochJobsFiles, refuseStrayProofFiles }] = await Promise.all([
         import("../../prover/index.ts"), import("../../protocol/jobs-file.ts"), import("../../protocol/progress.ts"), import("../../protocol/trainer/prove.ts"),
       ]);
       const sets = (files ?? epochJobsFiles(dir!)).map((f) => readJobsFile(f)); // every file checked before anything is queued
+      if (dir !== undefined) refuseStrayProofFiles(dir, sets.flatMap((s) => s.jobs));
       let added = 0;
       let total = 0;
       for (const { keys, jobs } of sets) {
