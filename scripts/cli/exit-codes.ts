@@ -36,7 +36,8 @@ export function exitCodeOf(command: string, error: unknown): number {
   const usage = USAGE_EXITS_1.has(command) ? 1 : 2;
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : usage;
   const { name, code } = (error ?? {}) as { name?: string; code?: string };
-  if (name === "UsageError") return usage;
+  // An --out the report refuses (a file of the record, not .html) is bad usage of `report`.
+  if (name === "UsageError" || name === "ReportOutputError") return usage;
   if (BAD_INPUT.has(name ?? "") || (name === "EpochVerifyError" && code === "RECORD_MALFORMED")) return 2;
   if (name === "SettlementMismatchError") return 3;
   if (name === "TrustedSetupError") return command === "setup" ? 3 : 4;
