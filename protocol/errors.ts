@@ -67,3 +67,16 @@ export class StrayProofFileError extends Error {
     this.files = files;
   }
 }
+
+/**
+ * The epoch directory holds a settled epoch (epoch.json status "settled"): its record is final, so
+ * no stage writes there again (a witness run would wipe settlement.json and set the status back to
+ * "proving"; prove would append to it; settle would send the epoch again).
+ */
+export class EpochSettledError extends Error {
+  readonly code = "EPOCH_SETTLED";
+  constructor(message: string) {
+    super(message);
+    this.name = "EpochSettledError";
+  }
+}

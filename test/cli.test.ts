@@ -5,7 +5,7 @@
  * -> report, each stage a separate process handing over through the epoch directory.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +20,13 @@ const work = mkdtempSync(join(tmpdir(), "cli-"));
 
 /** Runs the CLI; resolves with its exit code and output whatever the code. */
 const cli = runCli;
+
+/** Every file under `dir` with its content, to show that a refused command wrote nothing. */
+function snapshot(dir: string): Record<string, string> {
+  return Object.fromEntries(
+    (readdirSync(dir, { recursive: true }) as string[]).sort().filter((f) => statSync(join(dir, f)).isFile()).map((f) => [f, readFileSync(join(dir, f), "utf8")]),
+  );
+}
 
 const COMMANDS = [
   "setup", "setup keys", "setup ptau dev", "setup phase2 contribute", "setup ceremony demo",
@@ -197,4 +204,23 @@ test("a small epoch through the CLI, one process per stage: witness (config file
   const report = await cli("report", dir, "--no-verify", "--json");
   assert.equal(report.code, 0, report.stderr);
   assert.ok(existsSync(JSON.parse(report.stdout).report));
+
+  // The settled record is final: every stage refuses its directory before it writes or sends
+  // anything, and the report will not write over a file of the record.
+  const before = snapshot(dir);
+  const refusals: [string[], RegExp, number][] = [
+    [["witness", "--config", runConfig], /error \[EPOCH_SETTLED\]: .*epoch\.json: epoch 3 is settled/, 2],
+    [["prove", dir], /error \[EPOCH_SETTLED\]/, 2],
+    [["prove", "enqueue", dir, "--queue", "redis://127.0.0.1:1"], /error \[EPOCH_SETTLED\]/, 2],
+    [["settle", dir], /error \[EPOCH_SETTLED\]/, 2],
+    [["demo", "--config", runConfig], /error \[EPOCH_SETTLED\]/, 2],
+    [["report", dir, "--out", join(dir, "epoch.json"), "--no-verify"], /error \[REPORT_OUT_REFUSED\]: --out .*epoch\.json: is a file of the epoch's record/, 1],
+    [["report", dir, "--out", join(dir, "proofs", "x.html"), "--no-verify"], /error \[REPORT_OUT_REFUSED\]: --out .*x\.html: is inside the epoch's record folders/, 1],
+  ];
+  const refused = await Promise.all(refusals.map(([args]) => cli(...args)));
+  for (const [i, run] of refused.entries()) {
+    assert.equal(run.code, refusals[i]![2], `${refusals[i]![0].join(" ")}: ${run.stderr}`);
+    assert.match(run.stderr, refusals[i]![1], refusals[i]![0].join(" "));
+  }
+  assert.deepEqual(snapshot(dir), before, "nothing in the settled record changed");
 });

@@ -2,7 +2,7 @@
  * The prove stage on an epoch directory (protocol/trainer/prove.ts), on PayoutBatch(testSize)
  * jobs: the atomic writer's stale temporary files (files/atomic-write.ts) are removed, and any
  * other file in proofs/ is refused by name before anything is proved (verify, report and settle
- * would refuse the record with it).
+ * would refuse the record with it); a settled epoch is not proved again.
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -55,6 +55,14 @@ test("stale temporary files of the atomic writer in proofs/ are removed, and eve
   const summary = await proveEpochDir(pool, paths.dir, { progress: false });
   assert.deepEqual([summary.proved, summary.skipped], [2, 0]);
   assert.deepEqual(readdirSync(paths.proofsDir).sort(), ["payout-000.json", "payout-001.json"]);
+});
+
+test("a settled epoch is not proved again (EPOCH_SETTLED): proving.json and proofs/ stay as they are", async () => {
+  const paths = epochDir("settled");
+  writeFileSync(paths.epochFile, JSON.stringify({ epoch: "4", status: "settled" }));
+  await assert.rejects(proveEpochDir(pool, paths.dir, { progress: false }), (e: unknown) => (e as { code?: string }).code === "EPOCH_SETTLED");
+  assert.deepEqual(readdirSync(paths.proofsDir), []);
+  assert.equal(existsSync(paths.provingFile), false);
 });
 
 test("any other file in proofs/ is refused by name (STRAY_PROOF_FILE, exit 2) before anything is proved", { timeout: 60_000 }, async () => {

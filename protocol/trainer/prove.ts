@@ -7,7 +7,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { isAtomicTempOf } from "../../files/index.ts";
 import { proveBatches, type ProofJob, type ProofJobResult, type ProverPool } from "../../prover/index.ts";
-import { epochPaths, writeRecordFile } from "../epoch-dir.ts";
+import { assertNotSettled, epochPaths, writeRecordFile } from "../epoch-dir.ts";
 import { StrayProofFileError } from "../errors.ts";
 import { readJobsFile } from "../jobs-file.ts";
 import { startProgress } from "../progress.ts";
@@ -99,8 +99,11 @@ export function refuseStrayProofFiles(dir: string, jobs: readonly ProofJob[]): v
 /**
  * Proves an epoch directory's jobs files and appends the run to its proving.json (a rerun that
  * resumes adds a run with what it made), so the report can show how long proving took and on what.
+ * A settled epoch (EpochSettledError) or a stray file in proofs/ (StrayProofFileError) is refused
+ * before anything is proved.
  */
 export async function proveEpochDir(pool: ProverPool, dir: string, options: ProveJobsOptions = {}): Promise<ProveSummary> {
+  assertNotSettled(epochPaths(dir));
   refuseStrayProofFiles(dir, epochJobsFiles(dir).flatMap((f) => readJobsFile(f).jobs));
   const summary = await proveJobsFiles(pool, epochJobsFiles(dir), options);
   const file = epochPaths(dir).provingFile;

@@ -25,7 +25,7 @@ Exit codes:
 const BAD_INPUT = new Set([
   "UsageError", "ConfigError", "SecretSourceError", "ScoresFileError", "EpochWitnessError", "ContributorKeyError",
   "ChainConfigError", "JobsFileError", "EpochChainError", "EpochDirInUseError", "ReportInputError", "ScoreOutputError", "RecordReadError",
-  "StrayProofFileError",
+  "StrayProofFileError", "EpochSettledError",
 ]);
 
 /** Commands whose bad usage exits 1, as their scripts did: 2 is already a verdict there. */

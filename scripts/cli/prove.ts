@@ -113,7 +113,11 @@ export function registerProve(program: Command): void {
         import("../../prover/index.ts"), import("../../protocol/jobs-file.ts"), import("../../protocol/progress.ts"), import("../../protocol/trainer/prove.ts"),
       ]);
       const sets = (files ?? epochJobsFiles(dir!)).map((f) => readJobsFile(f)); // every file checked before anything is queued
-      if (dir !== undefined) refuseStrayProofFiles(dir, sets.flatMap((s) => s.jobs));
+      if (dir !== undefined) {
+        const { assertNotSettled, epochPaths } = await import("../../protocol/epoch-dir.ts");
+        assertNotSettled(epochPaths(dir));
+        refuseStrayProofFiles(dir, sets.flatMap((s) => s.jobs));
+      }
       let added = 0;
       let total = 0;
       for (const { keys, jobs } of sets) {

@@ -26,7 +26,11 @@ export function registerWitness(program: Command): void {
         ...(scored === undefined ? { examplesFile: p.examplesFile! } : { examplesFile: scored.examplesFile, modelHash: scored.modelHash, attribution: scored.attribution }), pool: p.pool, epoch: p.epoch, exampleBatchSize: p.exampleBatchSize, registrationBatchSize: p.registrationBatchSize, payoutBatchSize: p.payoutBatchSize,
         keySet: p.keySet, log, ...(p.outDir === undefined ? {} : { outDir: p.outDir }),
       };
-      const [{ connectChain }, { readEpochInputs, witnessEpoch }] = await Promise.all([import("../../protocol/chain.ts"), import("../../protocol/trainer/witness.ts")]);
+      const [{ connectChain }, { readEpochInputs, witnessEpoch }, { assertNotSettled, epochPaths }] = await Promise.all([
+        import("../../protocol/chain.ts"), import("../../protocol/trainer/witness.ts"), import("../../protocol/epoch-dir.ts"),
+      ]);
+      // A settled epoch's folder is final: refused before anything is deployed or sent.
+      if (p.outDir !== undefined) assertNotSettled(epochPaths(p.outDir));
       const inputs = await readEpochInputs(options);
       const chain = await connectChain(p.rpcUrl);
       try {
