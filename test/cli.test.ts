@@ -105,6 +105,44 @@ test("bad config values name the file, the field and the allowed values; secrets
   }
 });
 
+test("a private key or a mnemonic given as a config value or a flag value is refused naming the field only, never printed", async () => {
+  const key = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+  const mnemonic = "test test test test test test test test test test test junk";
+  const file = (name: string, value: unknown) => {
+    const path = join(work, `secret-value-${name}.json`);
+    writeFileSync(path, JSON.stringify(value));
+    return path;
+  };
+  const cases: [string[], RegExp][] = [
+    [["witness", "--config", file("keys", { keys: key })], /secret-value-keys\.json: keys: /],
+    [["witness", "--config", file("rpc", { rpc: key.slice(2) })], /secret-value-rpc\.json: rpc: /],
+    [["witness", "--config", file("pool", { pool: key })], /secret-value-pool\.json: pool: /],
+    [["witness", "--config", file("examples", { examples: key })], /secret-value-examples\.json: examples: /],
+    [["witness", "--config", file("epoch", { epoch: key })], /secret-value-epoch\.json: epoch: /],
+    [["score", "--config", file("method", { method: mnemonic })], /secret-value-method\.json: method: /],
+    [["witness", "--examples", "x.csv", "--pool", key], /command line: --pool: /],
+    [["demo", "--out", key], /command line: --out: /],
+    [["prove", "--jobs", "x.json", "--workers", key], /command line: --workers: /],
+    [["prove", "status", "--queue-name", key, "--queue", "redis://127.0.0.1:1"], /command line: --queue-name: /],
+    [["settle", `--rpc=${key}`], /command line: --rpc: /],
+  ];
+  const runs = await Promise.all(cases.map(([args]) => cli(...args)));
+  for (const [i, run] of runs.entries()) {
+    const what = cases[i]![0].join(" ");
+    assert.equal(run.code, 2, `${what}: ${run.stderr}`);
+    assert.match(run.stderr, /error \[SECRET_NOT_FROM_ENV\]: /, what);
+    assert.match(run.stderr, cases[i]![1], what);
+    assert.ok(!run.stderr.includes(key.slice(2, 18)) && !run.stderr.includes("test junk"), `${what} printed the secret: ${run.stderr}`);
+  }
+  // A config file that is not JSON: the parser's quote of the text around the bad token is cut out.
+  const broken = join(work, "secret-broken.json");
+  writeFileSync(broken, `{"pool": dead${key.slice(2, 40)}}`);
+  const run = await cli("witness", "--config", broken);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /error \[CONFIG_INVALID\]: .*secret-broken\.json: \(file\): cannot read JSON: /);
+  assert.ok(!run.stderr.includes(key.slice(4, 18)), run.stderr);
+});
+
 /** A loopback port nobody listens on (bound, then closed): connecting there is refused. */
 async function closedPort(): Promise<number> {
   const server = createServer();

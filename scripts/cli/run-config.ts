@@ -17,7 +17,7 @@ import { parseUnits } from "ethers";
 import type { KeySetName } from "../../circuits/ceremony/index.ts";
 import { ATTRIBUTION_METHODS, type AttributionMethod } from "../../config/attribution.ts";
 import { ConfigError, config as defaultConfig, type ProtocolConfig } from "../../config/index.ts";
-import { SecretSourceError } from "./errors.ts";
+import { refuseSecretValue, SecretSourceError } from "./errors.ts";
 
 /** Run parameters as flags give them (commander's camel case) or a config file does (strings or numbers). */
 export interface RunFlags {
@@ -74,10 +74,14 @@ function readConfigFile(file: string): Record<string, unknown> {
     raw = JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-    throw new ConfigError(file, "(file)", missing ? "missing" : `cannot read JSON: ${(error as Error).message}`);
+    // JSON.parse quotes the text around an unexpected token: it may be a secret, so it is cut out.
+    const why = (error as Error).message.replace(/, ".*"(\.\.\.)? is not valid JSON$/s, " (not valid JSON)");
+    throw new ConfigError(file, "(file)", missing ? "missing" : `cannot read JSON: ${why}`);
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ConfigError(file, "(file)", "expected a JSON object of run parameters");
-  for (const field of Object.keys(raw)) {
+  for (const [field, value] of Object.entries(raw)) {
+    // A key given as any field's value is refused by its field's name; its value is never shown.
+    refuseSecretValue(`${file}: ${field}`, value);
     if (field in FIELDS) continue;
     if (SECRET_FIELD.test(field)) throw new SecretSourceError(`${file}: ${field}`);
     throw new ConfigError(file, field, `unknown field; allowed: ${Object.keys(FIELDS).join(", ")}`);
@@ -114,10 +118,24 @@ function rpcUrl(s: Sourced): string {
   return url;
 }
 
-/** Refuses a flag that would carry a secret (`--private-key` and the like) before commander sees it. */
+/** Flags whose value is a sha256 (64 hex digits), not a key. */
+const HASH_FLAGS = new Set(["--ptau"]);
+
+/**
+ * Refuses, before commander sees them, a flag that would carry a secret (`--private-key` and the
+ * like) and any value on the command line that looks like a private key or a mnemonic, naming the
+ * flag (or the argument's position) and never the value.
+ */
 export function refuseSecretFlags(argv: readonly string[]): void {
   const flag = argv.find((a) => /^--(private-key|deployer-key|key|mnemonic|password|secret)(=|$)/.test(a));
   if (flag) throw new SecretSourceError(`${COMMAND_LINE}: ${flag.split("=")[0]}`);
+  argv.forEach((arg, i) => {
+    const [name, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [undefined, arg];
+    const previous = argv[i - 1];
+    const owner = name ?? (previous?.startsWith("--") && !previous.includes("=") ? previous : undefined);
+    if (owner !== undefined && HASH_FLAGS.has(owner)) return;
+    refuseSecretValue(`${COMMAND_LINE}: ${owner ?? `argument ${i + 1}`}`, inline);
+  });
 }
 
 /** Resolves flags over the config file over defaults, validating each value against `protocol`. */
