@@ -14,7 +14,7 @@ import { keccak256, toUtf8Bytes } from "ethers";
 import { config } from "../config/index.ts";
 import { demoContributors } from "../protocol/demo-contributors.ts";
 import { clearQueue } from "../prover/index.ts";
-import { runCli } from "./helpers/cli.ts";
+import { runCli, runCliWithEnv } from "./helpers/cli.ts";
 
 const work = mkdtempSync(join(tmpdir(), "cli-"));
 
@@ -141,6 +141,13 @@ test("a private key or a mnemonic given as a config value or a flag value is ref
   assert.equal(run.code, 2, run.stderr);
   assert.match(run.stderr, /error \[CONFIG_INVALID\]: .*secret-broken\.json: \(file\): cannot read JSON: /);
   assert.ok(!run.stderr.includes(key.slice(4, 18)), run.stderr);
+});
+
+test("OPEN_RPC_URL's credentials and API-key path are never printed: an unreachable node is named without them", async () => {
+  const run = await runCliWithEnv({ OPEN_RPC_URL: `http://user:hunter2@127.0.0.1:${await closedPort()}/v3/apikey0123` }, "settle", join(work, "nowhere"));
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /error \[CHAIN_CONFIG\]: cannot reach the JSON-RPC node at http:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:\d+\/\*\*\*: /);
+  assert.doesNotMatch(run.stderr, /hunter2|apikey0123/);
 });
 
 /** A loopback port nobody listens on (bound, then closed): connecting there is refused. */
