@@ -10,7 +10,8 @@ import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { keccak256, toUtf8Bytes } from "ethers";
+import { formatUnits, keccak256, toUtf8Bytes } from "ethers";
+import { PROJECT_ROOT } from "../circuits/index.ts";
 import { config } from "../config/index.ts";
 import { demoContributors } from "../protocol/demo-contributors.ts";
 import { clearQueue } from "../prover/index.ts";
@@ -148,6 +149,36 @@ test("OPEN_RPC_URL's credentials and API-key path are never printed: an unreacha
   assert.equal(run.code, 2, run.stderr);
   assert.match(run.stderr, /error \[CHAIN_CONFIG\]: cannot reach the JSON-RPC node at http:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:\d+\/\*\*\*: /);
   assert.doesNotMatch(run.stderr, /hunter2|apikey0123/);
+});
+
+test("a pool that is not a positive amount below the contract's 2^poolBits is refused at argument parsing: nothing deployed, sent or written", async () => {
+  const file = (name: string, value: unknown) => {
+    const path = join(work, `pool-${name}.json`);
+    writeFileSync(path, JSON.stringify(value));
+    return path;
+  };
+  const examples = join(PROJECT_ROOT, "data", "demo-examples.csv");
+  const out = join(work, "pool-never");
+  const max = formatUnits((1n << BigInt(config.widths.poolBits)) - 1n, config.token.decimals);
+  const cases: [string[], RegExp][] = [
+    [["witness", "--examples", examples, "--out", out, "--pool=-5"], /command line: --pool: "-5" is not a positive amount: the pool must be more than 0 \$OPEN/],
+    [["witness", "--examples", examples, "--out", out, "--pool", "0"], /command line: --pool: "0" is not a positive amount/],
+    [["demo", "--examples", examples, "--out", out, "--pool", "0.0"], /command line: --pool: "0\.0" is not a positive amount/],
+    [["witness", "--examples", examples, "--out", out, "--pool", "10000000000"], new RegExp(`command line: --pool: "10000000000" is above the contract's range: at most ${max.replace(".", "\\.")} \\$OPEN \\(2\\^${config.widths.poolBits} - 1 base units\\)`)],
+    [["witness", "--examples", examples, "--out", out, "--pool", "1e3"], /command line: --pool: "1e3" is not an amount of whole \$OPEN/],
+    [["witness", "--config", file("array", { examples, out, pool: [5] })], /pool-array\.json: pool: expected a decimal string or a number of \$OPEN, got an array/],
+    [["witness", "--config", file("bool", { examples, out, pool: true })], /pool-bool\.json: pool: expected a decimal string or a number of \$OPEN, got a boolean/],
+    [["demo", "--config", file("object", { examples, out, pool: { open: 5 } })], /pool-object\.json: pool: expected a decimal string or a number of \$OPEN, got an object/],
+  ];
+  const runs = await Promise.all(cases.map(([args]) => cli(...args)));
+  for (const [i, run] of runs.entries()) {
+    const what = cases[i]![0].join(" ");
+    assert.equal(run.code, 2, `${what}: ${run.stderr}`);
+    assert.match(run.stderr, /error \[CONFIG_INVALID\]: /, what);
+    assert.match(run.stderr, cases[i]![1], what);
+    assert.doesNotMatch(run.stderr, /registering|chain:|deploy/, `${what}: refused before any chain work`);
+  }
+  assert.equal(existsSync(out), false, "nothing written");
 });
 
 /** A loopback port nobody listens on (bound, then closed): connecting there is refused. */

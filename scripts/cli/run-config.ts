@@ -13,7 +13,7 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { parseUnits } from "ethers";
+import { formatUnits, parseUnits } from "ethers";
 import type { KeySetName } from "../../circuits/ceremony/index.ts";
 import { ATTRIBUTION_METHODS, type AttributionMethod } from "../../config/attribution.ts";
 import { ConfigError, config as defaultConfig, type ProtocolConfig } from "../../config/index.ts";
@@ -105,6 +105,34 @@ function text(s: Sourced): string {
   return s.value;
 }
 
+/** A JSON value's kind for messages ("an array", "a boolean", ...). */
+const kindOf = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : `a ${typeof v}`);
+
+/**
+ * The pool R in token base units: a decimal string (a flag, or a config file) or a number (a config
+ * file) of $OPEN, more than 0 (a pool of 0 settles and pays nothing) and below 2^poolBits (the
+ * settlement contract's PoolOutOfRange, and the circuits' width). Checked here, before anything is
+ * read, deployed or sent; any other JSON type is refused (an array [5] is not 5).
+ */
+function poolAmount(s: Sourced, protocol: ProtocolConfig): bigint {
+  if (typeof s.value !== "string" && !(typeof s.value === "number" && Number.isFinite(s.value))) {
+    throw new ConfigError(s.file, s.field, `expected a decimal string or a number of $OPEN, got ${kindOf(s.value)}`);
+  }
+  const shown = JSON.stringify(String(s.value));
+  let pool: bigint;
+  try {
+    pool = parseUnits(String(s.value), protocol.token.decimals);
+  } catch {
+    throw new ConfigError(s.file, s.field, `${shown} is not an amount of whole $OPEN (a decimal number, at most ${protocol.token.decimals} decimals)`);
+  }
+  if (pool <= 0n) throw new ConfigError(s.file, s.field, `${shown} is not a positive amount: the pool must be more than 0 $OPEN (a pool of 0 pays nothing)`);
+  const limit = 1n << BigInt(protocol.widths.poolBits);
+  if (pool >= limit) {
+    throw new ConfigError(s.file, s.field, `${shown} is above the contract's range: at most ${formatUnits(limit - 1n, protocol.token.decimals)} $OPEN (2^${protocol.widths.poolBits} - 1 base units)`);
+  }
+  return pool;
+}
+
 /** An RPC URL with a user or password in it carries credentials: refused outside the environment. */
 function rpcUrl(s: Sourced): string {
   const url = text(s);
@@ -157,13 +185,7 @@ export async function runParameters(flags: RunFlags, protocol: ProtocolConfig = 
   const path = (s: Sourced) => resolve(s.file === COMMAND_LINE ? "." : dirname(s.file), text(s));
   const withDefault = (field: Field, value: unknown): Sourced => pick(field) ?? { value, file: "default", field };
 
-  const poolOf = withDefault("pool", "1000000");
-  let pool: bigint;
-  try {
-    pool = parseUnits(String(poolOf.value), protocol.token.decimals);
-  } catch {
-    throw new ConfigError(poolOf.file, poolOf.field, `${JSON.stringify(poolOf.value)} is not an amount of whole $OPEN`);
-  }
+  const pool = poolAmount(withDefault("pool", "1000000"), protocol);
   const ex = withDefault("exampleBatchSize", protocol.exampleBatch.demoSize);
   const reg = withDefault("registrationBatchSize", protocol.registrationBatch.demoSize);
   const pay = withDefault("payoutBatchSize", protocol.payoutBatch.demoSize);
