@@ -4,8 +4,9 @@
  * HTML, without a word. Refused here, before anything is read or written: a file of the record, a
  * path inside its folders (proofs/, jobs/), anything not ending in .html.
  */
-import { existsSync, realpathSync } from "node:fs";
-import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
+import { existsSync } from "node:fs";
+import { extname, join, resolve, sep } from "node:path";
+import { pathInside } from "../files/index.ts";
 
 /** An --out the report will not write to; the message names the path and what to give instead. */
 export class ReportOutputError extends Error {
@@ -18,21 +19,14 @@ export class ReportOutputError extends Error {
   }
 }
 
-/** The path with symbolic links of its longest existing prefix resolved (a link to epoch.json is epoch.json). */
-function real(path: string): string {
-  if (existsSync(path)) return realpathSync(path);
-  const parent = dirname(path);
-  return parent === path ? path : join(real(parent), basename(path));
-}
-
 /**
  * The absolute path of the report for the epoch directory `dir` and the caller's `out`; throws
  * ReportOutputError when `out` is a file of the record, inside its folders, or not .html.
  */
 export function reportOutPath(dir: string, out: string): string {
   const path = resolve(out);
-  const inside = relative(real(resolve(dir)), real(path));
-  if (inside !== "" && !inside.startsWith(`..${sep}`) && inside !== ".." && !inside.startsWith(sep)) {
+  const inside = pathInside(dir, path);
+  if (inside !== undefined && inside !== "") {
     if (inside.includes(sep)) throw new ReportOutputError(out, `is inside the epoch's record folders (${inside.split(sep)[0]}/): give a path outside them, e.g. ${join(dir, "report.html")}`);
     if (extname(inside).toLowerCase() !== ".html" && existsSync(path)) {
       throw new ReportOutputError(out, `is a file of the epoch's record: writing the report there would destroy it; give a .html path, e.g. ${join(dir, "report.html")}`);

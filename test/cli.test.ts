@@ -5,7 +5,7 @@
  * -> report, each stage a separate process handing over through the epoch directory.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -179,6 +179,29 @@ test("a pool that is not a positive amount below the contract's 2^poolBits is re
     assert.doesNotMatch(run.stderr, /registering|chain:|deploy/, `${what}: refused before any chain work`);
   }
   assert.equal(existsSync(out), false, "nothing written");
+});
+
+test("a jobs file's outPath outside its epoch directory (or its own folder) is refused (JOBS_OUT_PATH_OUTSIDE), before anything is proved or queued", async () => {
+  const keys = { name: "payout", wasmPath: "p.wasm", zkeyPath: "p.zkey", vkeyPath: "p.json" };
+  const job = (outPath: string) => ({ name: "batch-0", input: { a: "1" }, outPath });
+  const epoch = join(work, "escape-epoch");
+  mkdirSync(join(epoch, "jobs"), { recursive: true });
+  writeFileSync(join(epoch, "jobs", "payout.json"), JSON.stringify({ keys, jobs: [job("../proofs/payout-000.json"), { ...job("../../escaped.json"), name: "batch-1" }] }));
+  const alone = join(work, "escape-alone");
+  mkdirSync(alone, { recursive: true });
+  writeFileSync(join(alone, "jobs.json"), JSON.stringify({ keys, jobs: [job("/tmp/escaped-absolute.json")] }));
+  const cases: [string[], RegExp][] = [
+    [["prove", "--jobs", join(epoch, "jobs", "payout.json")], /error \[JOBS_OUT_PATH_OUTSIDE\]: jobs file .*escape-epoch\/jobs\/payout\.json: jobs\[1\]\.outPath "\.\.\/\.\.\/escaped\.json" is outside .*escape-epoch: a proof goes into the epoch directory of its jobs file/],
+    [["prove", "enqueue", "--jobs", join(epoch, "jobs", "payout.json"), "--queue", "redis://127.0.0.1:1"], /error \[JOBS_OUT_PATH_OUTSIDE\]: .*jobs\[1\]\.outPath/],
+    [["prove", "--jobs", join(alone, "jobs.json")], /error \[JOBS_OUT_PATH_OUTSIDE\]: .*jobs\[0\]\.outPath "\/tmp\/escaped-absolute\.json" is outside .*escape-alone/],
+  ];
+  const runs = await Promise.all(cases.map(([args]) => cli(...args)));
+  for (const [i, run] of runs.entries()) {
+    assert.equal(run.code, 2, `${cases[i]![0].join(" ")}: ${run.stderr}`);
+    assert.match(run.stderr, cases[i]![1], cases[i]![0].join(" "));
+  }
+  assert.equal(existsSync(join(work, "escaped.json")), false);
+  assert.equal(existsSync(join(epoch, "proofs")), false, "nothing proved");
 });
 
 /** A loopback port nobody listens on (bound, then closed): connecting there is refused. */
