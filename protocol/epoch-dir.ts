@@ -42,7 +42,8 @@
  *   proving.json        how the proofs were made, one entry per local proving run (trainer/prove.ts):
  *                       { runs: [{ date, backend, workers, proved, skipped, ms, circuits: [{ circuit,
  *                       proved, witnessMs, proveMs, verifyMs }] }] } (means per proof made);
- *                       informational, not checked by verify
+ *                       informational, not checked by verify (a corrupt one is named in a warning
+ *                       and replaced by the next prove run)
  *   jobs/example.json, jobs/registration.json, jobs/payout.json  the prover's jobs files
  *                       (protocol/jobs-file.ts): what the prove stage, a local pool or the
  *                       queue's workers, proves

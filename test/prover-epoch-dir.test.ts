@@ -2,10 +2,11 @@
  * The prove stage on an epoch directory (protocol/trainer/prove.ts), on PayoutBatch(testSize)
  * jobs: the atomic writer's stale temporary files (files/atomic-write.ts) are removed, and any
  * other file in proofs/ is refused by name before anything is proved (verify, report and settle
- * would refuse the record with it); a settled epoch is not proved again.
+ * would refuse the record with it); a settled epoch is not proved again; a corrupt proving.json
+ * (informational) is named and replaced, never a reason to stop proving.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -55,6 +56,27 @@ test("stale temporary files of the atomic writer in proofs/ are removed, and eve
   const summary = await proveEpochDir(pool, paths.dir, { progress: false });
   assert.deepEqual([summary.proved, summary.skipped], [2, 0]);
   assert.deepEqual(readdirSync(paths.proofsDir).sort(), ["payout-000.json", "payout-001.json"]);
+});
+
+test("a truncated or malformed proving.json (informational) is named in a warning and replaced; it never blocks proving", { timeout: 120_000 }, async () => {
+  const paths = epochDir("truncated");
+  writeFileSync(paths.provingFile, '{ "runs": [ { "date": "2025-');
+  const lines: string[] = [];
+  const first = await proveEpochDir(pool, paths.dir, { progress: false, log: (l) => lines.push(l) });
+  assert.equal(first.proved, 2);
+  assert.equal(lines.length, 1, lines.join("\n"));
+  assert.match(lines[0]!, /proving\.json: not JSON \(.*\); informational only \(verify does not read it\): its earlier runs are dropped, this run starts it again/);
+  const runs = JSON.parse(readFileSync(paths.provingFile, "utf8")).runs;
+  assert.equal(runs.length, 1);
+  assert.equal(runs[0].proved, 2);
+  // A rerun appends to the repaired file, without a warning.
+  await proveEpochDir(pool, paths.dir, { progress: false, log: (l) => lines.push(l) });
+  assert.equal(lines.length, 1);
+  assert.deepEqual(JSON.parse(readFileSync(paths.provingFile, "utf8")).runs.map((r: { proved: number; skipped: number }) => [r.proved, r.skipped]), [[2, 0], [0, 2]]);
+  // JSON of another shape is named the same way.
+  writeFileSync(paths.provingFile, "[1, 2]");
+  await proveEpochDir(pool, paths.dir, { progress: false, log: (l) => lines.push(l) });
+  assert.match(lines[1]!, /proving\.json: expected an object with a "runs" array; informational only/);
 });
 
 test("a settled epoch is not proved again (EPOCH_SETTLED): proving.json and proofs/ stay as they are", async () => {

@@ -23,6 +23,8 @@ export interface ProveJobsOptions {
   readonly progress?: boolean;
   /** Called after each job, proved or skipped. */
   readonly onJobDone?: () => void;
+  /** Where a warning goes (a corrupt proving.json); default stderr. */
+  readonly log?: (line: string) => void;
 }
 
 /** Proves every job of `jobsFile` on `pool`. */
@@ -97,17 +99,38 @@ export function refuseStrayProofFiles(dir: string, jobs: readonly ProofJob[]): v
 }
 
 /**
+ * The runs proving.json holds so far. It is informational (verify does not read it), so a file that
+ * is not JSON or not { runs: [...] } (a write cut short by a full disk, a hand edit) must not stop
+ * proving on every rerun: it is named in one warning and its runs are dropped; the run being
+ * proved writes it again.
+ */
+function earlierRuns(file: string, log: (line: string) => void): unknown[] {
+  if (!existsSync(file)) return [];
+  let problem: string;
+  try {
+    const raw: unknown = JSON.parse(readFileSync(file, "utf8"));
+    const runs = (raw as { runs?: unknown } | null)?.runs;
+    if (typeof raw === "object" && raw !== null && !Array.isArray(raw) && Array.isArray(runs)) return runs;
+    problem = 'expected an object with a "runs" array';
+  } catch (error) {
+    problem = `not JSON (${(error as Error).message})`;
+  }
+  log(`${file}: ${problem}; informational only (verify does not read it): its earlier runs are dropped, this run starts it again`);
+  return [];
+}
+
+/**
  * Proves an epoch directory's jobs files and appends the run to its proving.json (a rerun that
  * resumes adds a run with what it made), so the report can show how long proving took and on what.
  * A settled epoch (EpochSettledError) or a stray file in proofs/ (StrayProofFileError) is refused
- * before anything is proved.
+ * before anything is proved; a corrupt proving.json is named and replaced (earlierRuns).
  */
 export async function proveEpochDir(pool: ProverPool, dir: string, options: ProveJobsOptions = {}): Promise<ProveSummary> {
   assertNotSettled(epochPaths(dir));
   refuseStrayProofFiles(dir, epochJobsFiles(dir).flatMap((f) => readJobsFile(f).jobs));
-  const summary = await proveJobsFiles(pool, epochJobsFiles(dir), options);
   const file = epochPaths(dir).provingFile;
-  const earlier = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { runs?: unknown[] }).runs ?? [] : [];
+  const earlier = earlierRuns(file, options.log ?? ((line) => process.stderr.write(`${line}\n`)));
+  const summary = await proveJobsFiles(pool, epochJobsFiles(dir), options);
   const backend = pool.nativeBinary === null ? "snarkjs" : `native ${basename(pool.nativeBinary)}`;
   writeRecordFile(file, { runs: [...earlier, { date: new Date().toISOString(), backend, workers: pool.size, ...summary }] });
   return summary;
