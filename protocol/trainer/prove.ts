@@ -21,8 +21,11 @@ export function epochJobsFiles(dir: string): string[] {
 export interface ProveJobsOptions {
   /** Show a bar (TTY) or plain lines (default true). */
   readonly progress?: boolean;
-  /** Called after each job, proved or skipped. */
-  readonly onJobDone?: () => void;
+  /**
+   * Called after each job with how it ended: "proved" (made in this run), "skipped" (a valid proof
+   * was already there) or "failed" (including the jobs a closed pool aborts on SIGINT).
+   */
+  readonly onJobDone?: (status: "proved" | "skipped" | "failed") => void;
   /** Where a warning goes (a corrupt proving.json); default stderr. */
   readonly log?: (line: string) => void;
 }
@@ -35,7 +38,7 @@ async function proveJobsFile(pool: ProverPool, jobsFile: string, options: ProveJ
     const results = await proveBatches(pool, keys, jobs, {
       onProgress: (p) => {
         bar?.update(p.done, `${p.job} ${p.status} ${(p.ms / 1000).toFixed(1)} s`);
-        options.onJobDone?.();
+        options.onJobDone?.(p.status);
       },
     });
     return results.map((r) => ({ ...r, circuit: keys.name }));

@@ -67,17 +67,20 @@ async function proveLocally(dir: string | undefined, opts: Opts, cmd: Command): 
   const jobs: ProofJob[] = files.flatMap((f) => readJobsFile(f).jobs); // checks every file before the pool starts
   const pool = createProverPool(poolOptions(opts));
   let interrupted = false;
-  let done = 0;
+  // Made in this run and skipped as already valid, apart: the jobs the closed pool aborts end as
+  // failures and count as neither.
+  const ended = { proved: 0, skipped: 0, failed: 0 };
   process.once("SIGINT", () => {
     interrupted = true;
     void pool.close().then(() => {
       removeTempProofFiles(jobs);
-      log(`prove: interrupted after ${done} of ${jobs.length} proofs; run the same command again to resume`);
+      const rest = jobs.length - ended.proved - ended.skipped;
+      log(`prove: interrupted: ${ended.proved} proofs made in this run, ${ended.skipped} already valid (skipped), ${rest} of ${jobs.length} not yet proved; run the same command again to resume`);
       process.exit(130);
     });
   });
   try {
-    const onJobDone = () => done++;
+    const onJobDone = (status: keyof typeof ended) => void ended[status]++;
     const summary = dir === undefined ? await proveJobsFiles(pool, files, { onJobDone }) : await proveEpochDir(pool, dir, { onJobDone });
     printResult(cmd.opts().json === true, { ...summary, total: jobs.length, files }, () =>
       console.log(`${summary.proved} proved, ${summary.skipped} already valid (skipped), ${jobs.length} in all`));
