@@ -1,11 +1,14 @@
 /**
  * The attribution-prover command line (scripts/cli.ts), as a user runs it: a child process on
  * this Node. Help with examples on every command; bad flags, missing files and bad config values
- * are named and exit non-zero; one small epoch goes through witness -> prove -> settle -> verify
- * -> report, each stage a separate process handing over through the epoch directory.
+ * are named and exit non-zero; so is every bad input of issue 18's reliability findings (an
+ * unreachable or malformed queue URL, a secret as a value, a pool out of range, a jobs file writing
+ * outside its epoch, a stray proof file, a settled record, a report --out over the record), each
+ * with its error code and nothing written. One small epoch goes through witness -> prove -> settle
+ * -> verify -> report, each stage a separate process handing over through the epoch directory.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -269,6 +272,30 @@ test("a small epoch through the CLI, one process per stage: witness (config file
   assert.match(prove.stderr, new RegExp(`proving example_batch_${E}: ${w.exampleBatches}/${w.exampleBatches} proofs`));
   const again = await cli("prove", dir, "--json");
   assert.equal(JSON.parse(again.stdout).skipped, proofs, "a rerun keeps every valid proof");
+
+  // A stray copy in proofs/ is named by prove (refused before proving), verify and report; the
+  // atomic writer's stale temporary file is prove's own, removed. A truncated proving.json is named
+  // in a warning and replaced.
+  const strayCopy = join(dir, "proofs", "example-000.tmp-1.json");
+  const staleTemp = join(dir, "proofs", "payout-000.json.tmp-4242-zz");
+  writeFileSync(strayCopy, readFileSync(join(dir, "proofs", "example-000.json")));
+  writeFileSync(staleTemp, "{ half");
+  const strayRuns = await Promise.all([cli("prove", dir), cli("verify", dir, "--no-snarkjs"), cli("report", dir, "--no-verify")]);
+  const [strayProve, strayVerify, strayReport] = strayRuns;
+  assert.equal(strayProve!.code, 2, strayProve!.stderr);
+  assert.match(strayProve!.stderr, /error \[STRAY_PROOF_FILE\]: .*proofs: holds 1 file that is no proof of this epoch's jobs: example-000\.tmp-1\.json; move it out of proofs\//);
+  for (const run of [strayVerify!, strayReport!]) {
+    assert.equal(run.code, 2, run.stdout + run.stderr);
+    assert.match(run.stdout + run.stderr, /RECORD_MALFORMED|commit\.exampleBatches/);
+    assert.match(run.stdout + run.stderr, /not the record's proofs\/example-000\.tmp-1\.json \(move it out of proofs\/\)/);
+  }
+  assert.equal(existsSync(staleTemp), false, "prove removed its own stale temporary file");
+  rmSync(strayCopy);
+  writeFileSync(join(dir, "proving.json"), '{ "runs": [ { "da');
+  const repaired = await cli("prove", dir, "--json");
+  assert.equal(repaired.code, 0, repaired.stderr);
+  assert.match(repaired.stderr, /proving\.json: not JSON \(.*\); informational only \(verify does not read it\): its earlier runs are dropped/);
+  assert.equal(JSON.parse(readFileSync(join(dir, "proving.json"), "utf8")).runs.length, 1);
   if (process.env.REDIS_URL) {
     // The same epoch directory onto the queue: the three jobs files, every batch once, twice adds nothing.
     const queue = ["--queue", process.env.REDIS_URL, "--queue-name", `cli-${process.pid}`];
