@@ -11,10 +11,12 @@ import { CommanderError } from "commander";
 export const EXIT_CODES_HELP = `
 Exit codes:
   0    done (verify: every check passed)
-  1    an unexpected error (a bug, a node that went away); verify and report: also bad usage
+  1    an unexpected error (a bug, a node or Redis that went away or never answered);
+       verify and report: also bad usage (report: an --out over the record)
   2    bad input: an unknown flag, a bad value, a config field, a missing or malformed file
        (examples, jobs, epoch directory), a contributor without a key, a secret outside the
-       environment, another chain than the epoch's, an --out directory holding another epoch
+       environment, another chain than the epoch's, an --out directory holding another epoch,
+       a settled epoch's directory, a stray file in proofs/
   3    demo, settle: on-chain balances differ from the reference model; setup: a ceremony check failed
   4    demo, witness: keys refused (not the pinned ones, a circuit changed since its ceremony)
   2-11 verify: the first failing check (2 record, 3 keys or bytecode, 4 proofs, 5 commitments,
