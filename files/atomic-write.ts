@@ -1,10 +1,23 @@
 /** Writes that never leave a half-written file: write a sibling temporary file, then rename. */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
+
+/**
+ * The start of every temporary file writeFileAtomic makes for `path` (`<path>.tmp-<pid>-<random>`):
+ * one a process killed mid-write leaves behind, which a later run may remove.
+ */
+export function atomicTempPrefix(path: string): string {
+  return `${path}.tmp-`;
+}
+
+/** Whether the file name `name` is one of writeFileAtomic's temporary files for `path` (a sibling). */
+export function isAtomicTempOf(name: string, path: string): boolean {
+  return name.startsWith(basename(atomicTempPrefix(path)));
+}
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const tmp = `${atomicTempPrefix(path)}${process.pid}-${Math.random().toString(36).slice(2)}`;
   try {
     writeFileSync(tmp, data);
     renameSync(tmp, path);

@@ -1,2 +1,3 @@
-export { toJson, writeFileAtomic } from "./atomic-write.ts";
+export { atomicTempPrefix, isAtomicTempOf, toJson, writeFileAtomic } from "./atomic-write.ts";
 export { withFileLock } from "./file-lock.ts";
+export { pathInside, realPath } from "./inside.ts";

@@ -14,7 +14,7 @@ export interface ChainConnection {
   /** The party's signer (the deployer and epoch owner for the operator). */
   readonly signer: Signer;
   readonly chainId: bigint;
-  /** "in-process hardhat" or the RPC URL. */
+  /** "in-process hardhat" or the RPC URL without its credentials (shownRpcUrl). */
   readonly description: string;
   /** A new Hardhat chain in this process: it starts empty and ends with the process. */
   readonly inProcess: boolean;
@@ -32,6 +32,25 @@ export class ChainConfigError extends Error {
     super(message);
     this.name = "ChainConfigError";
   }
+}
+
+/**
+ * An RPC URL as messages and results show it: a user and password become "***", and so do a path
+ * and a query (providers put API keys there: /v3/<key>). OPEN_RPC_URL may carry credentials; no log
+ * or error message repeats them. A URL with none of these is shown as given.
+ */
+export function shownRpcUrl(rpcUrl: string): string {
+  let url: URL;
+  try {
+    url = new URL(rpcUrl);
+  } catch {
+    return rpcUrl.replace(/\/\/[^/]*@/, "//***@");
+  }
+  const hidden = url.username !== "" || url.password !== "" || (url.pathname !== "/" && url.pathname !== "") || url.search !== "";
+  if (!hidden) return rpcUrl;
+  const credentials = url.username !== "" || url.password !== "" ? `${url.username ? "***" : ""}${url.password ? ":***" : ""}@` : "";
+  const rest = (url.pathname !== "/" && url.pathname !== "") || url.search !== "" ? "/***" : "";
+  return `${url.protocol}//${credentials}${url.host}${rest}`;
 }
 
 /** The development account of each party on the in-process chain (Hardhat's accounts 0 and 1). */
@@ -69,7 +88,7 @@ export async function connectChain(rpcUrl?: string, party: Party = "operator"): 
     chainId = (await provider.getNetwork()).chainId;
   } catch (error) {
     provider.destroy();
-    throw new ChainConfigError(`cannot reach the JSON-RPC node at ${rpcUrl}: ${(error as Error).message}`);
+    throw new ChainConfigError(`cannot reach the JSON-RPC node at ${shownRpcUrl(rpcUrl)}: ${(error as Error).message.split(rpcUrl).join(shownRpcUrl(rpcUrl))}`);
   }
   let key: string | undefined;
   try {
@@ -87,7 +106,7 @@ export async function connectChain(rpcUrl?: string, party: Party = "operator"): 
       return signer;
     },
     chainId,
-    description: rpcUrl,
+    description: shownRpcUrl(rpcUrl),
     inProcess: false,
     close: async () => provider.destroy(),
   };

@@ -42,7 +42,8 @@
  *   proving.json        how the proofs were made, one entry per local proving run (trainer/prove.ts):
  *                       { runs: [{ date, backend, workers, proved, skipped, ms, circuits: [{ circuit,
  *                       proved, witnessMs, proveMs, verifyMs }] }] } (means per proof made);
- *                       informational, not checked by verify
+ *                       informational, not checked by verify (a corrupt one is named in a warning
+ *                       and replaced by the next prove run)
  *   jobs/example.json, jobs/registration.json, jobs/payout.json  the prover's jobs files
  *                       (protocol/jobs-file.ts): what the prove stage, a local pool or the
  *                       queue's workers, proves
@@ -54,7 +55,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { toJson, writeFileAtomic } from "../files/index.ts";
-import { EpochDirInUseError } from "./errors.ts";
+import { EpochDirInUseError, EpochSettledError } from "./errors.ts";
 
 export interface EpochPaths {
   readonly dir: string;
@@ -112,20 +113,49 @@ export interface EpochIdentity {
   readonly payoutBatchSize: number;
 }
 
+/** epoch.json's fields, or undefined when the file is absent; throws `unreadable` (the read error's message) otherwise. */
+function readEpochJson(paths: EpochPaths, unreadable: (message: string) => Error): Record<string, unknown> | undefined {
+  if (!existsSync(paths.epochFile)) return undefined;
+  let recorded: unknown;
+  try {
+    recorded = JSON.parse(readFileSync(paths.epochFile, "utf8"));
+  } catch (error) {
+    throw unreadable((error as Error).message);
+  }
+  if (typeof recorded !== "object" || recorded === null || Array.isArray(recorded)) throw unreadable("not a JSON object");
+  return recorded as Record<string, unknown>;
+}
+
+function settledError(paths: EpochPaths, recorded: Record<string, unknown>): EpochSettledError {
+  return new EpochSettledError(`${paths.epochFile}: epoch ${String(recorded.epoch)} is settled: its record is final and no stage rewrites it (verify and report read it as it is); give another epoch directory (--out)`);
+}
+
+/**
+ * Throws EpochSettledError when the epoch directory holds a settled epoch (epoch.json status
+ * "settled"): every stage that writes into an existing epoch directory (witness, prove, settle)
+ * calls it before it sends or writes anything. An absent epoch.json passes; an unreadable one is
+ * the caller's to report (RecordReadError, EpochDirInUseError).
+ */
+export function assertNotSettled(paths: EpochPaths): void {
+  let recorded: Record<string, unknown> | undefined;
+  try {
+    recorded = readEpochJson(paths, (message) => new Error(message));
+  } catch {
+    return;
+  }
+  if (recorded?.status === "settled") throw settledError(paths, recorded);
+}
+
 /**
  * Checks that `paths.dir` may take this epoch's record: it is absent or empty, or its epoch.json is
- * the same epoch (a rerun, which keeps its valid proofs). Throws EpochDirInUseError otherwise,
- * before anything is written.
+ * the same epoch not yet settled (a rerun, which keeps its valid proofs). Throws EpochSettledError
+ * for a settled epoch (whichever it is), EpochDirInUseError otherwise, before anything is written.
  */
 export function claimEpochDir(paths: EpochPaths, epoch: EpochIdentity): void {
   if (!existsSync(paths.dir) || readdirSync(paths.dir).length === 0) return;
-  if (!existsSync(paths.epochFile)) throw new EpochDirInUseError(`${paths.dir} is not empty and holds no epoch.json: give another --out`);
-  let recorded: Record<string, unknown>;
-  try {
-    recorded = JSON.parse(readFileSync(paths.epochFile, "utf8")) as Record<string, unknown>;
-  } catch (error) {
-    throw new EpochDirInUseError(`${paths.epochFile}: unreadable (${(error as Error).message}); give another --out`);
-  }
+  const recorded = readEpochJson(paths, (message) => new EpochDirInUseError(`${paths.epochFile}: unreadable (${message}); give another --out`));
+  if (recorded === undefined) throw new EpochDirInUseError(`${paths.dir} is not empty and holds no epoch.json: give another --out`);
+  if (recorded.status === "settled") throw settledError(paths, recorded);
   for (const [field, value] of Object.entries(epoch)) {
     if (String(recorded[field]) !== String(value)) {
       throw new EpochDirInUseError(`${paths.epochFile} ${field}: holds another epoch (${String(recorded[field])}, this one ${String(value)}); give another --out or remove the directory`);

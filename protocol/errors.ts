@@ -66,3 +66,32 @@ export class ProtocolInputError extends Error {
     this.name = "ProtocolInputError";
   }
 }
+
+/**
+ * proofs/ of an epoch directory holds files that are no proof of its jobs (a copy, notes, a proof
+ * of another epoch): verify, report and settle would refuse the record, so prove refuses first,
+ * naming them. Its own stale temporary files are removed instead.
+ */
+export class StrayProofFileError extends Error {
+  readonly code = "STRAY_PROOF_FILE";
+  readonly files: readonly string[];
+  constructor(proofsDir: string, files: readonly string[]) {
+    const shown = files.length > 10 ? `${files.slice(0, 10).join(", ")} and ${files.length - 10} more` : files.join(", ");
+    super(`${proofsDir}: holds ${files.length} file${files.length === 1 ? "" : "s"} that ${files.length === 1 ? "is" : "are"} no proof of this epoch's jobs: ${shown}; move ${files.length === 1 ? "it" : "them"} out of proofs/ and run prove again`);
+    this.name = "StrayProofFileError";
+    this.files = files;
+  }
+}
+
+/**
+ * The epoch directory holds a settled epoch (epoch.json status "settled"): its record is final, so
+ * no stage writes there again (a witness run would wipe settlement.json and set the status back to
+ * "proving"; prove would append to it; settle would send the epoch again).
+ */
+export class EpochSettledError extends Error {
+  readonly code = "EPOCH_SETTLED";
+  constructor(message: string) {
+    super(message);
+    this.name = "EpochSettledError";
+  }
+}

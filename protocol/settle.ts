@@ -27,7 +27,7 @@ import { applyPolicy, buildEpochBatches, type EpochBatches, type EpochTables } f
 import type { Dataset } from "../attribution/index.ts";
 import type { ChainConnection } from "./chain.ts";
 import { demoContributors } from "./demo-contributors.ts";
-import { epochPaths, writeRecordFile } from "./epoch-dir.ts";
+import { assertNotSettled, epochPaths, writeRecordFile } from "./epoch-dir.ts";
 import { EpochChainError, SettlementMismatchError } from "./errors.ts";
 import { startProgress } from "./progress.ts";
 import { readStageRecord, type StageRecord } from "./record-read.ts";
@@ -229,8 +229,9 @@ export async function settleEpoch(chain: ChainConnection, dir: string, options: 
   const config = options.config ?? defaultConfig;
   const showProgress = options.progress ?? true;
   const log = options.log ?? (() => {});
-  const record = readStageRecord(dir);
   const paths = epochPaths(dir);
+  assertNotSettled(paths); // settled: final, nothing is sent again
+  const record = readStageRecord(dir);
   if (record.chainId !== chain.chainId) throw new EpochChainError(`${paths.epochFile} is for chain ${record.chainId}, ${chain.description} is chain ${chain.chainId}`);
   const w = rebuild(record, config);
   if ((await chain.provider.getCode(record.contracts.settlement)) === "0x") {

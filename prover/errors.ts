@@ -36,3 +36,24 @@ export class ProverError extends Error {
     this.problem = problem;
   }
 }
+
+/** Codes of QueueError. */
+export type QueueErrorCode =
+  /** No Redis answered at the queue URL within the connect timeout (a wrong host or port, a server down). */
+  "QUEUE_UNREACHABLE";
+
+/**
+ * The proving queue (prover/queue.ts) cannot be used. The message names the queue URL without its
+ * user and password (shownQueueUrl), so a log never carries the credentials a URL may hold.
+ */
+export class QueueError extends Error {
+  readonly code: QueueErrorCode;
+  /** The queue URL as shown: credentials replaced by "***". */
+  readonly url: string;
+  constructor(code: QueueErrorCode, url: string, problem: string, options?: { cause?: unknown }) {
+    super(`queue ${url}: ${problem}`, options);
+    this.name = "QueueError";
+    this.code = code;
+    this.url = url;
+  }
+}

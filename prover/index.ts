@@ -3,7 +3,7 @@
  * threads, each verified as soon as made and written atomically as a proof file; reruns skip the
  * proofs already done. Other folders import the prover only through this file.
  */
-export { ProverError, type ProverErrorCode } from "./errors.ts";
+export { ProverError, QueueError, type ProverErrorCode, type QueueErrorCode } from "./errors.ts";
 export {
   canonicalInputJson,
   inputHash,
@@ -30,11 +30,14 @@ export type { ProveTask, ProveTaskResult, ProveTimings } from "./worker.ts";
 export { benchmarkProving, type BenchmarkRow, type BenchmarkSetting } from "./benchmark.ts";
 export {
   clearQueue,
+  DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_QUEUE_NAME,
   enqueueProofJobs,
   queueCounts,
+  parseQueueUrl,
   queueJobId,
   runQueueWorker,
+  shownQueueUrl,
   waitForQueue,
   type EnqueueOptions,
   type QueueCounts,

@@ -15,7 +15,7 @@
  */
 import { createHash } from "node:crypto";
 import { Queue, Worker, type Job } from "bullmq";
-import { ProverError } from "./errors.ts";
+import { ProverError, QueueError } from "./errors.ts";
 import { createProverPool, proveTasks, type ProofJob, type ProverPool, type ProvingKeys } from "./pool.ts";
 import type { ProveTask, ProveTaskResult } from "./worker.ts";
 
@@ -25,6 +25,12 @@ export const DEFAULT_QUEUE_NAME = "attribution-prover";
 export interface QueueOptions {
   /** Queue name; default DEFAULT_QUEUE_NAME. Must not contain ":". */
   readonly queueName?: string;
+  /**
+   * enqueue, counts, clear and waitForQueue: how long to try to reach Redis, in ms, before failing
+   * with QueueError QUEUE_UNREACHABLE (default DEFAULT_CONNECT_TIMEOUT_MS). A worker waits as long
+   * as it takes instead.
+   */
+  readonly connectTimeoutMs?: number;
 }
 
 export interface EnqueueOptions extends QueueOptions {
@@ -45,6 +51,11 @@ export interface QueueWorkerOptions extends QueueOptions {
   readonly maxStalledCount?: number;
   /** Called when a job starts, and when it ends with its status. */
   readonly onJob?: (event: QueueJobEvent) => void;
+  /**
+   * Where the worker's own lines go (Redis not answering, said once per outage; other queue
+   * errors), default stderr. A URL in them never shows its credentials.
+   */
+  readonly log?: (line: string) => void;
 }
 
 export interface QueueJobEvent {
@@ -56,7 +67,10 @@ export interface QueueJobEvent {
 }
 
 export interface QueueWorker {
-  /** Stops taking jobs, waits for running ones, closes the pool if the worker made it. */
+  /**
+   * Stops taking jobs, waits for running ones (unless Redis is not answering: then at once),
+   * closes the pool if the worker made it.
+   */
   close(): Promise<void>;
 }
 
@@ -68,18 +82,83 @@ export interface QueueCounts {
   readonly failed: number;
 }
 
-function connection(queueUrl: string): { url: string; maxRetriesPerRequest: null } {
-  let url: URL;
+/** How long enqueue, counts and clear try to reach Redis before failing with QUEUE_UNREACHABLE. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+
+/**
+ * A queue URL as messages show it: user and password replaced by "***" (a URL may carry Redis
+ * credentials; a log or an error message must not). A string that is no URL is shown with anything
+ * between "//" and "@" replaced alike.
+ */
+export function shownQueueUrl(queueUrl: string): string {
+  try {
+    const url = new URL(queueUrl);
+    if (url.username) url.username = "***";
+    if (url.password) url.password = "***";
+    return url.href.replace(/\/$/, "");
+  } catch {
+    return queueUrl.replace(/\/\/[^/]*@/, "//***@");
+  }
+}
+
+/** Parses a queue URL; throws TypeError (naming the URL without credentials) unless it is redis:// or rediss://. */
+export function parseQueueUrl(queueUrl: string): URL {
+  let url: URL | undefined;
   try {
     url = new URL(queueUrl);
   } catch {
-    throw new TypeError(`queueUrl must be a redis:// or rediss:// URL, got ${JSON.stringify(queueUrl)}`);
+    url = undefined;
   }
-  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
-    throw new TypeError(`queueUrl must be a redis:// or rediss:// URL, got ${JSON.stringify(queueUrl)}`);
+  if (url === undefined || (url.protocol !== "redis:" && url.protocol !== "rediss:") || url.hostname === "") {
+    throw new TypeError(`queueUrl must be a redis://HOST:PORT or rediss://HOST:PORT URL, got ${JSON.stringify(shownQueueUrl(String(queueUrl)))}`);
   }
-  // Workers block on Redis; BullMQ requires maxRetriesPerRequest null for them.
+  return url;
+}
+
+/** The worker's connection: it blocks on Redis and waits for it as long as it takes (BullMQ requires maxRetriesPerRequest null). */
+function workerConnection(queueUrl: string): { url: string; maxRetriesPerRequest: null } {
+  parseQueueUrl(queueUrl);
   return { url: queueUrl, maxRetriesPerRequest: null };
+}
+
+/**
+ * Opens a queue for a short command (enqueue, counts, clear): reconnect attempts stop at the
+ * deadline, so an unreachable Redis is a QueueError QUEUE_UNREACHABLE after `connectTimeoutMs`,
+ * never a process that retries forever. Later connection errors reject the command that meets them;
+ * the listener keeps BullMQ from printing each one as a stack trace.
+ */
+async function openQueue<T>(queueUrl: string, options: QueueOptions): Promise<Queue<T>> {
+  parseQueueUrl(queueUrl);
+  const name = queueNameOf(options);
+  const timeoutMs = positiveInt(options.connectTimeoutMs, "connectTimeoutMs", DEFAULT_CONNECT_TIMEOUT_MS);
+  const deadline = Date.now() + timeoutMs;
+  const queue = new Queue<T>(name, {
+    connection: {
+      url: queueUrl,
+      connectTimeout: timeoutMs,
+      retryStrategy: (times: number) => (Date.now() >= deadline ? null : Math.min(100 * times, 500)),
+    },
+  });
+  let lastError: Error | undefined;
+  queue.on("error", (error) => {
+    lastError = error;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      queue.waitUntilReady(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error("timed out")), timeoutMs + 100);
+      }),
+    ]);
+    return queue;
+  } catch (error) {
+    await queue.disconnect().catch(() => undefined);
+    const why = lastError?.message ?? (error as Error).message;
+    throw new QueueError("QUEUE_UNREACHABLE", shownQueueUrl(queueUrl), `no Redis answered within ${timeoutMs} ms (${why}); start Redis there or give another --queue`, { cause: lastError ?? error });
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function queueNameOf(options: QueueOptions): string {
@@ -111,7 +190,7 @@ export async function enqueueProofJobs(
   if (!Number.isInteger(attempts) || attempts < 1 || attempts > 100) throw new RangeError(`attempts must be an integer in [1, 100], got ${attempts}`);
   // singleThread is the worker's choice; the queue carries the job only.
   const tasks = proveTasks(circuitKeysRef, jobs, true, true);
-  const queue = new Queue<ProveTask>(queueNameOf(options), { connection: connection(queueUrl) });
+  const queue = await openQueue<ProveTask>(queueUrl, options);
   try {
     const ids = tasks.map(queueJobId);
     const existing = await Promise.all(ids.map((id) => queue.getJob(id)));
@@ -130,7 +209,7 @@ export async function enqueueProofJobs(
 
 /** The queue's job counts (progress of an epoch on the queue). */
 export async function queueCounts(queueUrl: string, options: QueueOptions = {}): Promise<QueueCounts> {
-  const queue = new Queue(queueNameOf(options), { connection: connection(queueUrl) });
+  const queue = await openQueue(queueUrl, options);
   try {
     const c = await queue.getJobCounts("waiting", "active", "delayed", "completed", "failed", "prioritized", "waiting-children");
     return {
@@ -147,7 +226,7 @@ export async function queueCounts(queueUrl: string, options: QueueOptions = {}):
 
 /** Removes every job of the queue (tests, or starting an epoch over). */
 export async function clearQueue(queueUrl: string, options: QueueOptions = {}): Promise<void> {
-  const queue = new Queue(queueNameOf(options), { connection: connection(queueUrl) });
+  const queue = await openQueue(queueUrl, options);
   try {
     await queue.obliterate({ force: true });
   } finally {
@@ -177,13 +256,22 @@ function positiveInt(value: number | undefined, name: string, fallback: number):
   return v;
 }
 
+/** An error of the connection to Redis (refused, reset, timed out, closed), not of a job. */
+function isConnectionError(error: Error): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== undefined && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code)) return true;
+  return /Connection is closed|connect ETIMEDOUT|Stream isn't writeable/i.test(error.message);
+}
+
 /**
  * Takes jobs from the queue and proves each on a local pool (the same task as proveBatches). A
  * job whose task fails is failed with the ProverError's message (and retried per its attempts).
+ * Resolves once Redis answered: with none at the URL it waits (saying so once through `log`).
  */
 export async function runQueueWorker(queueUrl: string, options: QueueWorkerOptions = {}): Promise<QueueWorker> {
-  const conn = connection(queueUrl);
+  const conn = workerConnection(queueUrl);
   const name = queueNameOf(options);
+  const say = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const pool = options.pool ?? createProverPool();
   const concurrency = positiveInt(options.concurrency, "concurrency", pool.size);
   const lockDuration = positiveInt(options.lockDuration, "lockDuration", 30_000);
@@ -209,16 +297,33 @@ export async function runQueueWorker(queueUrl: string, options: QueueWorkerOptio
     return result;
   };
   const worker = new Worker<ProveTask>(name, processor, { connection: conn, concurrency, lockDuration, stalledInterval, maxStalledCount });
+  // ioredis retries a lost connection for ever (a worker may wait for Redis); each attempt is an
+  // error event. Say once that the worker is waiting, and again only after Redis answered.
+  let waiting = false;
+  const answered = () => {
+    if (waiting) say(`queue worker: Redis at ${shownQueueUrl(queueUrl)} answered`);
+    waiting = false;
+  };
   worker.on("error", (error) => {
-    // Connection errors are retried by ioredis; report them without crashing the process.
-    process.stderr.write(`queue worker: ${error.message}\n`);
+    if (!isConnectionError(error)) {
+      say(`queue worker: ${error.message}`);
+      return;
+    }
+    if (waiting) return;
+    waiting = true;
+    say(`queue worker: waiting for Redis at ${shownQueueUrl(queueUrl)} (${error.message}); retrying until it answers`);
   });
+  // Redis answered: one of the worker's connections (main or blocking) is ready again, or it took a job.
+  worker.getBackend().on("ready", answered);
+  worker.on("active", answered);
   await worker.waitUntilReady();
   let closed: Promise<void> | undefined;
   return {
     close: () =>
       (closed ??= (async () => {
-        await worker.close();
+        // Waiting for Redis, a graceful close would wait for it too: give the running jobs up
+        // instead (their locks lapse and another worker retries them).
+        await worker.close(waiting);
         if (!options.pool) await pool.close();
       })()),
   };

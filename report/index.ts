@@ -10,18 +10,20 @@ import { writeFileAtomic } from "../files/index.ts";
 import { chartData } from "./figures.ts";
 import { explorerLinks } from "./links.ts";
 import { renderPage } from "./page.ts";
+import { reportOutPath } from "./output.ts";
 import { readReportRecord } from "./record.ts";
 import { payoutsSection, scoresSection, topExamplesSection, attacksSection } from "./sections-charts.ts";
 import { defencesSection, proofsAndGasSection, summarySection, transactionsSection, verificationSection } from "./sections-epoch.ts";
 import { verificationStatus } from "./verification.ts";
 
 export { ReportInputError } from "./errors.ts";
+export { ReportOutputError } from "./output.ts";
 export { readAttacks, type AttackRow } from "./attacks.ts";
 export type { ChartData } from "./figures.ts";
 export type { VerificationStatus } from "./verification.ts";
 
 export interface EpochReportOptions {
-  /** The HTML file to write; default <epochDir>/report.html. */
+  /** The HTML file to write; default <epochDir>/report.html. Must end in .html and be no file of the record (ReportOutputError). */
   readonly out?: string;
   /** Block explorer base URL (e.g. https://sepolia.etherscan.io): transactions and addresses become links. */
   readonly explorerUrl?: string;
@@ -39,11 +41,12 @@ export interface EpochReportOptions {
 
 /**
  * Writes the report of the epoch directory `epochDir`; returns the path of the HTML file. Throws
- * ReportInputError or verify's EpochVerifyError (RECORD_MALFORMED) naming the file and field when
+ * ReportOutputError for an --out that would overwrite the record or is not .html, ReportInputError or verify's EpochVerifyError (RECORD_MALFORMED) naming the file and field when
  * the record is missing or malformed; a record that fails verification is reported, not thrown.
  */
 export async function writeEpochReport(epochDir: string, options: EpochReportOptions = {}): Promise<string> {
   const dir = resolve(epochDir);
+  const out = reportOutPath(dir, options.out ?? join(dir, "report.html")); // before anything is read or written
   const links = explorerLinks(options.explorerUrl);
   const topExamples = options.topExamples ?? 3;
   const record = readReportRecord(dir, options.attacksFile ?? join(dir, "attacks.json"));
@@ -65,7 +68,6 @@ export async function writeEpochReport(epochDir: string, options: EpochReportOpt
     ],
     charts,
   });
-  const out = resolve(options.out ?? join(dir, "report.html"));
   writeFileAtomic(out, html);
   return out;
 }

@@ -1,16 +1,22 @@
 /**
  * The attribution-prover command line (scripts/cli.ts), as a user runs it: a child process on
  * this Node. Help with examples on every command; bad flags, missing files and bad config values
- * are named and exit non-zero. The parties' commands run one epoch after another on a node in
- * test/live-protocol.test.ts.
+ * are named and exit non-zero; so is every bad input of issue 18's reliability findings (an
+ * unreachable or malformed queue URL, a secret as a value, a pool out of range, a jobs file writing
+ * outside its epoch), each with its error code and nothing written. The parties' commands run one
+ * epoch after another on a node in test/live-protocol.test.ts (with the stray proof file, the
+ * settled record and the report --out refusals).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { formatUnits } from "ethers";
+import { PROJECT_ROOT } from "../circuits/index.ts";
 import { config } from "../config/index.ts";
-import { runCli } from "./helpers/cli.ts";
+import { runCli, runCliWithEnv } from "./helpers/cli.ts";
 
 const work = mkdtempSync(join(tmpdir(), "cli-"));
 
@@ -95,4 +101,134 @@ test("bad config values name the file, the field and the allowed values; secrets
     assert.equal(run.code, 2, `${cases[i]![0].join(" ")}: ${run.stderr}`);
     assert.match(run.stderr, cases[i]![1], cases[i]![0].join(" "));
   }
+});
+
+test("a private key or a mnemonic given as a config value or a flag value is refused naming the field only, never printed", async () => {
+  const key = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+  const mnemonic = "test test test test test test test test test test test junk";
+  const file = (name: string, value: unknown) => {
+    const path = join(work, `secret-value-${name}.json`);
+    writeFileSync(path, JSON.stringify(value));
+    return path;
+  };
+  const cases: [string[], RegExp][] = [
+    [["demo", "--config", file("keys", { keys: key })], /secret-value-keys\.json: keys: /],
+    [["demo", "--config", file("rpc", { rpc: key.slice(2) })], /secret-value-rpc\.json: rpc: /],
+    [["demo", "--config", file("pool", { pool: key })], /secret-value-pool\.json: pool: /],
+    [["demo", "--config", file("examples", { examples: key })], /secret-value-examples\.json: examples: /],
+    [["demo", "--config", file("epoch", { epoch: key })], /secret-value-epoch\.json: epoch: /],
+    [["score", "--config", file("method", { method: mnemonic })], /secret-value-method\.json: method: /],
+    [["demo", "--examples", "x.csv", "--pool", key], /command line: --pool: /],
+    [["demo", "--out", key], /command line: --out: /],
+    [["prove", "--jobs", "x.json", "--workers", key], /command line: --workers: /],
+    [["prove", "status", "--queue-name", key, "--queue", "redis://127.0.0.1:1"], /command line: --queue-name: /],
+    [["settle", `--rpc=${key}`], /command line: --rpc: /],
+  ];
+  const runs = await Promise.all(cases.map(([args]) => cli(...args)));
+  for (const [i, run] of runs.entries()) {
+    const what = cases[i]![0].join(" ");
+    assert.equal(run.code, 2, `${what}: ${run.stderr}`);
+    assert.match(run.stderr, /error \[SECRET_NOT_FROM_ENV\]: /, what);
+    assert.match(run.stderr, cases[i]![1], what);
+    assert.ok(!run.stderr.includes(key.slice(2, 18)) && !run.stderr.includes("test junk"), `${what} printed the secret: ${run.stderr}`);
+  }
+  // A config file that is not JSON: the parser's quote of the text around the bad token is cut out.
+  const broken = join(work, "secret-broken.json");
+  writeFileSync(broken, `{"pool": dead${key.slice(2, 40)}}`);
+  const run = await cli("demo", "--config", broken);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /error \[CONFIG_INVALID\]: .*secret-broken\.json: \(file\): cannot read JSON: /);
+  assert.ok(!run.stderr.includes(key.slice(4, 18)), run.stderr);
+});
+
+test("OPEN_RPC_URL's credentials and API-key path are never printed: an unreachable node is named without them", async () => {
+  const run = await runCliWithEnv({ OPEN_RPC_URL: `http://user:hunter2@127.0.0.1:${await closedPort()}/v3/apikey0123` }, "settle", join(work, "nowhere"));
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /error \[CHAIN_CONFIG\]: cannot reach the JSON-RPC node at http:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:\d+\/\*\*\*: /);
+  assert.doesNotMatch(run.stderr, /hunter2|apikey0123/);
+});
+
+test("a pool that is not a positive amount below the contract's 2^poolBits is refused at argument parsing: nothing deployed, sent or written", async () => {
+  const file = (name: string, value: unknown) => {
+    const path = join(work, `pool-${name}.json`);
+    writeFileSync(path, JSON.stringify(value));
+    return path;
+  };
+  const examples = join(PROJECT_ROOT, "data", "demo-examples.csv");
+  const out = join(work, "pool-never");
+  const max = formatUnits((1n << BigInt(config.widths.poolBits)) - 1n, config.token.decimals);
+  const cases: [string[], RegExp][] = [
+    [["demo", "--examples", examples, "--out", out, "--pool=-5"], /command line: --pool: "-5" is not a positive amount: the pool must be more than 0 \$OPEN/],
+    [["demo", "--examples", examples, "--out", out, "--pool", "0"], /command line: --pool: "0" is not a positive amount/],
+    [["demo", "--examples", examples, "--out", out, "--pool", "0.0"], /command line: --pool: "0\.0" is not a positive amount/],
+    [["demo", "--examples", examples, "--out", out, "--pool", "10000000000"], new RegExp(`command line: --pool: "10000000000" is above the contract's range: at most ${max.replace(".", "\\.")} \\$OPEN \\(2\\^${config.widths.poolBits} - 1 base units\\)`)],
+    [["demo", "--examples", examples, "--out", out, "--pool", "1e3"], /command line: --pool: "1e3" is not an amount of whole \$OPEN/],
+    [["demo", "--config", file("array", { examples, out, pool: [5] })], /pool-array\.json: pool: expected a decimal string or a number of \$OPEN, got an array/],
+    [["demo", "--config", file("bool", { examples, out, pool: true })], /pool-bool\.json: pool: expected a decimal string or a number of \$OPEN, got a boolean/],
+    [["demo", "--config", file("object", { examples, out, pool: { open: 5 } })], /pool-object\.json: pool: expected a decimal string or a number of \$OPEN, got an object/],
+  ];
+  const runs = await Promise.all(cases.map(([args]) => cli(...args)));
+  for (const [i, run] of runs.entries()) {
+    const what = cases[i]![0].join(" ");
+    assert.equal(run.code, 2, `${what}: ${run.stderr}`);
+    assert.match(run.stderr, /error \[CONFIG_INVALID\]: /, what);
+    assert.match(run.stderr, cases[i]![1], what);
+    assert.doesNotMatch(run.stderr, /registering|chain:|deploy/, `${what}: refused before any chain work`);
+  }
+  assert.equal(existsSync(out), false, "nothing written");
+});
+
+test("a jobs file's outPath outside its epoch directory (or its own folder) is refused (JOBS_OUT_PATH_OUTSIDE), before anything is proved or queued", async () => {
+  const keys = { name: "payout", wasmPath: "p.wasm", zkeyPath: "p.zkey", vkeyPath: "p.json" };
+  const job = (outPath: string) => ({ name: "batch-0", input: { a: "1" }, outPath });
+  const epoch = join(work, "escape-epoch");
+  mkdirSync(join(epoch, "jobs"), { recursive: true });
+  writeFileSync(join(epoch, "jobs", "payout.json"), JSON.stringify({ keys, jobs: [job("../proofs/payout-000.json"), { ...job("../../escaped.json"), name: "batch-1" }] }));
+  const alone = join(work, "escape-alone");
+  mkdirSync(alone, { recursive: true });
+  writeFileSync(join(alone, "jobs.json"), JSON.stringify({ keys, jobs: [job("/tmp/escaped-absolute.json")] }));
+  const cases: [string[], RegExp][] = [
+    [["prove", "--jobs", join(epoch, "jobs", "payout.json")], /error \[JOBS_OUT_PATH_OUTSIDE\]: jobs file .*escape-epoch\/jobs\/payout\.json: jobs\[1\]\.outPath "\.\.\/\.\.\/escaped\.json" is outside .*escape-epoch: a proof goes into the epoch directory of its jobs file/],
+    [["prove", "enqueue", "--jobs", join(epoch, "jobs", "payout.json"), "--queue", "redis://127.0.0.1:1"], /error \[JOBS_OUT_PATH_OUTSIDE\]: .*jobs\[1\]\.outPath/],
+    [["prove", "--jobs", join(alone, "jobs.json")], /error \[JOBS_OUT_PATH_OUTSIDE\]: .*jobs\[0\]\.outPath "\/tmp\/escaped-absolute\.json" is outside .*escape-alone/],
+  ];
+  const runs = await Promise.all(cases.map(([args]) => cli(...args)));
+  for (const [i, run] of runs.entries()) {
+    assert.equal(run.code, 2, `${cases[i]![0].join(" ")}: ${run.stderr}`);
+    assert.match(run.stderr, cases[i]![1], cases[i]![0].join(" "));
+  }
+  assert.equal(existsSync(join(work, "escaped.json")), false);
+  assert.equal(existsSync(join(epoch, "proofs")), false, "nothing proved");
+});
+
+/** A loopback port nobody listens on (bound, then closed): connecting there is refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+test("the queue commands: no Redis at the URL is QUEUE_UNREACHABLE after a bounded attempt (credentials not shown), a malformed URL QUEUE_URL_INVALID", { timeout: 60_000 }, async () => {
+  const url = `redis://user:hunter2@127.0.0.1:${await closedPort()}`;
+  const jobs = join(work, "queue-jobs.json");
+  writeFileSync(jobs, JSON.stringify({ keys: { name: "payout", wasmPath: "p.wasm", zkeyPath: "p.zkey", vkeyPath: "p.json" }, jobs: [] }));
+  const cases: [string[], RegExp, number][] = [
+    [["prove", "status", "--queue", url], /error \[QUEUE_UNREACHABLE\]: queue redis:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:\d+: no Redis answered within 5000 ms \(connect ECONNREFUSED/, 1],
+    [["prove", "enqueue", "--jobs", jobs, "--queue", url], /error \[QUEUE_UNREACHABLE\]: queue redis:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:\d+: no Redis answered/, 1],
+    [["prove", "status", "--queue", "notaurl"], /error \[QUEUE_URL_INVALID\]: --queue: must be a redis:\/\/HOST:PORT or rediss:\/\/HOST:PORT URL, got "notaurl"/, 2],
+    [["prove", "enqueue", "--jobs", jobs, "--queue", "http://127.0.0.1:6379"], /error \[QUEUE_URL_INVALID\]: --queue/, 2],
+    [["prove", "worker", "--queue", "redis//127.0.0.1"], /error \[QUEUE_URL_INVALID\]: --queue/, 2],
+  ];
+  const start = performance.now();
+  const runs = await Promise.all(cases.map(([args]) => cli(...args)));
+  for (const [i, run] of runs.entries()) {
+    const what = cases[i]![0].join(" ");
+    assert.equal(run.code, cases[i]![2], `${what}: ${run.stderr}`);
+    assert.match(run.stderr, cases[i]![1], what);
+    assert.doesNotMatch(run.stderr, /hunter2/, what);
+    assert.doesNotMatch(run.stderr, /^\s+at /m, `${what}: no stack trace`);
+  }
+  assert.ok(performance.now() - start < 30_000, "bounded");
 });

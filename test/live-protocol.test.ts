@@ -9,11 +9,13 @@
  * Epoch 1: four contributors register from separate processes, one after the deadline (refused by
  * the contract), one never delivers (its zero row; the epoch settles); settle is killed with
  * SIGKILL part way and rerun: it completes from the chain's state and every payment is made once.
- * Bad input at each command is named and exits non-zero with nothing sent.
+ * Epoch 2 follows epoch 1 (lineage); a stray proof file and a truncated proving.json are named, and
+ * once settled its record is final. Bad input at each command is named and exits non-zero with
+ * nothing sent.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -62,6 +64,13 @@ const trainer = (args: string[], kill?: (stop: () => void) => void) => cli({ OPE
 const asContributor = (i: number, args: string[]) => cli({ OPEN_CONTRIBUTOR_KEY: CONTRIBUTORS[i]!.privateKey }, args);
 const ok = (run: Run, what: string) => assert.equal(run.code, 0, `${what}: ${run.stderr}`);
 const nonces = () => Promise.all([OPERATOR, TRAINER, ...CONTRIBUTORS.map((c) => c.privateKey)].map((k) => provider.getTransactionCount(new Wallet(k).address)));
+
+/** Every file under `dir` with its content, to show that a refused command wrote nothing. */
+function snapshot(dir: string): Record<string, string> {
+  return Object.fromEntries(
+    (readdirSync(dir, { recursive: true }) as string[]).sort().filter((f) => statSync(join(dir, f)).isFile()).map((f) => [f, readFileSync(join(dir, f), "utf8")]),
+  );
+}
 
 /** A contributor's JSONL data: `n` records of its own, plus the shared ones. */
 function dataFile(i: number, epoch: number, n: number, shared: readonly string[] = []): string {
@@ -221,7 +230,42 @@ test("epoch 2 on the same deployment with a new model follows epoch 1 (lineage);
   const runs = await Promise.all([0, 1].map((i) => asContributor(i, ["register", "--deployment", deploymentFile, "--epoch", "2", "--data", dataFile(i, 2, 3), "--out", join(deliveries, `c${i}`)])));
   runs.forEach((r, i) => ok(r, `register ${i}`));
   const dir = await witnessAndProve(2, deliveries, [join(deliveries, "c0"), join(deliveries, "c1")], "model of epoch 2");
+
+  // A stray copy in proofs/ is named by prove (refused before proving) and verify; the atomic
+  // writer's stale temporary file is prove's own, removed. A truncated proving.json is named and replaced.
+  const strayCopy = join(dir, "proofs", "example-000.tmp-1.json");
+  const staleTemp = join(dir, "proofs", "payout-000.json.tmp-4242-zz");
+  writeFileSync(strayCopy, readFileSync(join(dir, "proofs", "example-000.json")));
+  writeFileSync(staleTemp, "{ half");
+  const [strayProve, strayVerify] = await Promise.all([trainer(["prove", dir]), cli({}, ["verify", dir, "--no-snarkjs"])]);
+  assert.equal(strayProve.code, 2, strayProve.stderr);
+  assert.match(strayProve.stderr, /error \[STRAY_PROOF_FILE\]: .*holds 1 file that is no proof of this epoch's jobs: example-000\.tmp-1\.json/);
+  assert.equal(strayVerify.code, 2);
+  assert.match(strayVerify.stdout + strayVerify.stderr, /proofs\/example-000\.tmp-1\.json \(move it out of proofs\/\)/);
+  assert.equal(existsSync(staleTemp), false, "prove removed its own stale temporary file");
+  rmSync(strayCopy);
+  writeFileSync(join(dir, "proving.json"), '{ "runs": [ { "da');
+  const repaired = await trainer(["prove", dir]);
+  ok(repaired, "prove after a truncated proving.json");
+  assert.match(repaired.stderr, /proving\.json: not JSON/);
+
   ok(await trainer(["settle", dir]), "settle epoch 2");
+  // The settled record is final: every stage refuses its folder before it writes or sends anything.
+  const before = snapshot(dir);
+  const sent = await nonces();
+  const refusals: [Promise<Run>, RegExp, number][] = [
+    [trainer(["witness", "--deployment", deploymentFile, "--epoch", "2", "--collected", join(work, "collected-2.json"), "--scores", join(work, "scores-2.csv"), "--model", join(work, "model-2.onnx"), "--out", dir]), /error \[EPOCH_SETTLED\]/, 2],
+    [trainer(["prove", dir]), /error \[EPOCH_SETTLED\]/, 2],
+    [trainer(["settle", dir]), /error \[EPOCH_SETTLED\]/, 2],
+    [cli({}, ["report", dir, "--out", join(dir, "epoch.json"), "--no-verify"]), /error \[REPORT_OUT_REFUSED\]/, 1],
+  ];
+  for (const [run, message, code] of refusals) {
+    const r = await run;
+    assert.equal(r.code, code, r.stderr);
+    assert.match(r.stderr, message);
+  }
+  assert.deepEqual(snapshot(dir), before, "nothing in the settled record changed");
+  assert.deepEqual(await nonces(), sent, "nothing sent");
   const s = await settlement();
   const [first, second] = await Promise.all([1n, 2n].map((e) => s.getFunction("epochState")(e)));
   assert.notEqual(first.modelHash, second.modelHash, "each epoch commits its own model");

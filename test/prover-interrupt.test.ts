@@ -1,7 +1,8 @@
 /**
  * SIGINT on a local prove run (scripts/cli.ts prove, a child process): it stops cleanly with
  * exit code 130 (pool closed, no half or temporary files, every proof file present is valid), and
- * the same command run again keeps those proofs and proves only the rest.
+ * the same command run again keeps those proofs and proves only the rest. The interrupt message
+ * counts the proofs made in this run apart from those skipped as already valid.
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -41,10 +42,33 @@ test("SIGINT stops a local prove run with exit code 130 and no half files; the r
   await first.waitFor(/^proving [a-z0-9_]+: [1-9][0-9]*\/10 proofs/);
   first.process.kill("SIGINT");
   assert.equal(await first.exited, 130, first.lines.join("\n"));
-  assert.ok(first.lines.some((l) => /interrupted after \d+ of 10 proofs; run the same command again to resume/.test(l)), first.lines.join("\n"));
   const left = readdirSync(dir);
   assert.deepEqual(left.filter((n) => !names.includes(n)), [], "no temporary or half files");
   assert.ok(left.length >= 1 && left.length < 10, `some but not all proofs were made before the interrupt: ${left.length}`);
+  const counts = (c: typeof first) => {
+    const line = c.lines.find((l) => /^prove: interrupted: /.test(l));
+    const m = line?.match(/^prove: interrupted: (\d+) proofs made in this run, (\d+) already valid \(skipped\), (\d+) of 10 not yet proved; run the same command again to resume$/);
+    assert.ok(m, c.lines.join("\n"));
+    return { made: Number(m[1]), skipped: Number(m[2]), rest: Number(m[3]) };
+  };
+  const one = counts(first);
+  assert.equal(one.skipped, 0);
+  // A proof whose worker was stopped between writing it and reporting it is on disk, not counted.
+  assert.ok(one.made >= 1 && one.made <= left.length, `${one.made} made, ${left.length} on disk`);
+  assert.equal(one.rest, 10 - one.made);
+
+  // Interrupted again once it has made a new proof: the proofs kept from the first run are
+  // skipped (one worker takes the jobs in order), not counted as made.
+  const second = startProverCli(["prove", "--jobs", jobsFile, "--workers", "1"]);
+  await second.waitFor(/batch-\d+ proved /);
+  second.process.kill("SIGINT");
+  assert.equal(await second.exited, 130, second.lines.join("\n"));
+  const two = counts(second);
+  const kept = readdirSync(dir).filter((n) => names.includes(n)).length;
+  assert.equal(two.skipped, left.length, second.lines.join("\n"));
+  assert.ok(two.made >= 1 && left.length + two.made <= kept, `${two.made} made, ${kept} on disk, ${left.length} before`);
+  assert.equal(two.rest, 10 - two.made - two.skipped);
+  left.splice(0, left.length, ...readdirSync(dir));
   for (const [i, b] of batches.entries()) {
     if (!existsSync(join(dir, names[i]!))) continue;
     const file = readProofFile(join(dir, names[i]!));

@@ -3,10 +3,12 @@
  * loopback: two workers split an epoch's PayoutBatch(testSize) jobs, each proved exactly once and
  * valid; a worker killed (SIGKILL) mid-job leaves its job to be retried by another worker, which
  * finishes it. Needs Redis: REDIS_URL (.ci/run starts one), else redis://127.0.0.1:6379; skipped
- * with a message when neither answers and REDIS_URL is unset.
+ * with a message when neither answers and REDIS_URL is unset. The tests of an unreachable queue
+ * need no Redis: they connect to a closed local port.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -14,7 +16,7 @@ import * as snarkjs from "snarkjs";
 import { payoutCircuitName, setupCircuit } from "../circuits/index.ts";
 import { toJson } from "../files/index.ts";
 import { config } from "../config/index.ts";
-import { clearQueue, enqueueProofJobs, inputHash, readProofFile, waitForQueue, type ProofJob } from "../prover/index.ts";
+import { clearQueue, enqueueProofJobs, inputHash, QueueError, queueCounts, readProofFile, waitForQueue, type ProofJob } from "../prover/index.ts";
 import { payoutFixture } from "./helpers/payout-fixture.ts";
 import { reachable, startProverCli, type Child } from "./helpers/children.ts";
 
@@ -113,4 +115,47 @@ test("a queue worker killed mid-job: its job is retried by another worker and fi
   await assertAllValid(dir, 1, keys.vkey);
   rescuer.process.kill("SIGINT");
   assert.equal(await rescuer.exited, 130);
+});
+
+/** A loopback port nobody listens on (a server bound it, then closed): a connection there is refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+test("no Redis at the URL: enqueue and counts fail after the connect timeout with QUEUE_UNREACHABLE, the URL without its credentials", { timeout: 30_000 }, async () => {
+  const port = await closedPort();
+  const url = `redis://user:hunter2@127.0.0.1:${port}`;
+  const unreachable = (e: unknown) => {
+    assert.ok(e instanceof QueueError, String(e));
+    assert.equal(e.code, "QUEUE_UNREACHABLE");
+    assert.equal(e.url, `redis://***:***@127.0.0.1:${port}`);
+    assert.match(e.message, new RegExp(`^queue redis://\\*\\*\\*:\\*\\*\\*@127\\.0\\.0\\.1:${port}: no Redis answered within 1000 ms`));
+    assert.doesNotMatch(e.message, /hunter2/);
+    return true;
+  };
+  const start = performance.now();
+  await assert.rejects(queueCounts(url, { connectTimeoutMs: 1000 }), unreachable);
+  const keys = { name: "payout", wasmPath: "/nowhere/p.wasm", zkeyPath: "/nowhere/p.zkey", vkeyPath: "/nowhere/p.vkey.json" };
+  await assert.rejects(enqueueProofJobs(url, keys, jobsIn(join(scratch, "unreachable"), 1), { connectTimeoutMs: 1000 }), unreachable);
+  await assert.rejects(waitForQueue(url, { connectTimeoutMs: 1000 }), unreachable);
+  assert.ok(performance.now() - start < 10_000, `bounded: ${performance.now() - start} ms`);
+});
+
+test("a queue worker with no Redis at the URL waits for it, saying so once (no stack traces), and stops on SIGINT with 130", { timeout: 120_000 }, async () => {
+  const port = await closedPort();
+  const child = startProverCli(["worker", "--queue", `redis://:hunter2@127.0.0.1:${port}`, "--workers", "1"]);
+  children.push(child);
+  await child.waitFor(/waiting for Redis/, 90_000); // a cold start on 2 busy cores can take a while
+  await new Promise((resolve) => setTimeout(resolve, 5000)); // several reconnect attempts
+  child.process.kill("SIGINT");
+  assert.equal(await child.exited, 130, child.lines.join("\n"));
+  const out = child.lines.join("\n");
+  assert.equal(child.lines.filter((l) => /waiting for Redis/.test(l)).length, 1, out);
+  assert.match(out, new RegExp(`waiting for Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port} \\(connect ECONNREFUSED`));
+  assert.doesNotMatch(out, /^\s+at /m, "no stack trace");
+  assert.doesNotMatch(out, /hunter2/);
 });

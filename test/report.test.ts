@@ -225,6 +225,34 @@ test("the report command exits 2 naming the missing directory, and prints the re
   assert.ok(statSync(out).size > 0);
 });
 
+test("an --out that is a file of the record, inside its folders, or not .html is refused (REPORT_OUT_REFUSED) before anything is read or written", async () => {
+  const epochJson = readFileSync(join(epochDir, "epoch.json"));
+  const cases: [string, RegExp][] = [
+    [join(epochDir, "epoch.json"), /epoch\.json: is a file of the epoch's record/],
+    [join(epochDir, "proofs", "example-000.html"), /proofs\/example-000\.html: is inside the epoch's record folders/],
+    [join(epochDir, "jobs", "report.html"), /jobs\/report\.html: is inside the epoch's record folders/],
+    [join(work, "report.txt"), /report\.txt: the report is an HTML file: give an --out ending in \.html/],
+    [join(work, "report.json"), /report\.json: the report is an HTML file/],
+  ];
+  for (const [out, message] of cases) {
+    await assert.rejects(writeEpochReport(epochDir, { out, verify: false }), (e: unknown) => {
+      assert.equal((e as Error).name, "ReportOutputError");
+      assert.equal((e as { code?: string }).code, "REPORT_OUT_REFUSED");
+      assert.match((e as Error).message, message);
+      return true;
+    }, out);
+  }
+  assert.deepEqual(readFileSync(join(epochDir, "epoch.json")), epochJson, "epoch.json untouched");
+  assert.equal(existsSync(join(work, "report.txt")), false);
+  assert.equal(existsSync(join(epochDir, "jobs", "report.html")), false);
+  const run = promisify(execFile);
+  const cli = await run(process.execPath, [join(PROJECT_ROOT, "scripts", "cli.ts"), "report", epochDir, "--out", join(epochDir, "epoch.json"), "--no-verify"])
+    .then(() => assert.fail("expected a refusal"), (e: { code: number; stderr: string }) => e);
+  assert.equal(cli.code, 1, cli.stderr);
+  assert.match(cli.stderr, /error \[REPORT_OUT_REFUSED\]: .*epoch\.json: is a file of the epoch's record/);
+  assert.deepEqual(readFileSync(join(epochDir, "epoch.json")), epochJson, "epoch.json untouched");
+});
+
 test("a record that fails verification is still reported, as FAILED with the check and code", async () => {
   const dir = tampered("bad-balance", "settlement.json", (s) => { s.paid[0].amount = "1"; });
   const html = readFileSync(await writeEpochReport(dir, { snarkjs: false }), "utf8");

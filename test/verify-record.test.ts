@@ -164,6 +164,22 @@ test("files of the wrong form: a missing registration key, a key of the pre-Soun
   assert.throws(() => readEpochRecord(edited("registrations.json", (rows) => { delete rows[1].salt; })), (e: unknown) => e instanceof EpochVerifyError && e.code === "RECORD_MALFORMED" && e.where.row === 1 && e.where.field === "salt");
 });
 
+test("a proof file that is not the record's (a stray temporary copy) or one missing from proofs/: each named", () => {
+  const stray = edited("epoch.json", () => {});
+  writeFileSync(join(stray, "proofs", "example-000.tmp-1.json"), readFileSync(join(stray, "proofs", "example-000.json")));
+  assert.throws(() => readEpochRecord(stray), (e: unknown) => {
+    assert.ok(e instanceof EpochVerifyError);
+    assert.equal(e.code, "RECORD_MALFORMED");
+    assert.deepEqual([e.where.file, e.where.field], ["epoch.json", "commit.exampleBatches"]);
+    assert.match(e.message, /says \d+ batches, proofs\/ holds \d+ example proof files: not the record's proofs\/example-000\.tmp-1\.json \(move it out of proofs\/\)/);
+    return true;
+  });
+  const missing = edited("epoch.json", () => {});
+  rmSync(join(missing, "proofs", "payout-001.json"));
+  writeFileSync(join(missing, "proofs", "payout-007.json"), "{}");
+  assert.throws(() => readEpochRecord(missing), /commit\.payoutBatches: says \d+ batches, proofs\/ holds the wrong payout proof files: missing proofs\/payout-001\.json; not the record's proofs\/payout-007\.json/);
+});
+
 // A dishonest trainer who rebuilds the commit, seed and every signal from its edited tables.
 
 test("a later claim also credited (two registrants paid for one example): the policy names the row's score", () => {

@@ -292,11 +292,24 @@ function readText(dir: string, file: string): string {
   return readFileSync(path, "utf8");
 }
 
+/**
+ * The `kind` proof files: exactly proofs/<kind>-000.json .. <count - 1>; any other <kind>-*.json
+ * (a stray copy, a proof of a larger epoch) and any missing one are named, so the reader knows
+ * which file to move or make.
+ */
 function proofs(dir: string, kind: CircuitKind, count: number): RecordedProof[] {
+  const expected = Array.from({ length: count }, (_, index) => `${kind}-${String(index).padStart(3, "0")}.json`);
   const names = existsSync(join(dir, "proofs")) ? readdirSync(join(dir, "proofs")).filter((n) => n.startsWith(`${kind}-`) && n.endsWith(".json")) : [];
-  if (names.length !== count) bad("epoch.json", `commit.${kind}Batches`, `says ${count} batches, proofs/ holds ${names.length} ${kind} proof files`);
-  return Array.from({ length: count }, (_, index) => {
-    const file = `proofs/${kind}-${String(index).padStart(3, "0")}.json`;
+  const missing = expected.filter((n) => !names.includes(n));
+  const extra = names.filter((n) => !expected.includes(n)).sort();
+  if (missing.length > 0 || extra.length > 0) {
+    const list = (ns: string[]) => ns.map((n) => `proofs/${n}`).join(", ");
+    const holds = missing.length === 0 ? `${names.length} ${kind} proof files` : `the wrong ${kind} proof files`;
+    const parts = [...(missing.length > 0 ? [`missing ${list(missing)}`] : []), ...(extra.length > 0 ? [`not the record's ${list(extra)} (move ${extra.length === 1 ? "it" : "them"} out of proofs/)`] : [])];
+    bad("epoch.json", `commit.${kind}Batches`, `says ${count} batches, proofs/ holds ${holds}: ${parts.join("; ")}`);
+  }
+  return expected.map((name, index) => {
+    const file = `proofs/${name}`;
     const json = readJson(dir, file);
     if (typeof json !== "object" || json === null || Array.isArray(json)) bad(file, "(file)", "expected an object");
     return { file, index, json: json as Record<string, unknown> };

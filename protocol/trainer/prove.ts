@@ -3,10 +3,12 @@
  * directory has three jobs files (claim batches, registration batches, payout batches); the same files can go to
  * the queue instead (prover/ enqueueProofJobs). Reruns keep every valid proof (prover/ resume).
  */
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { isAtomicTempOf } from "../../files/index.ts";
 import { proveBatches, type ProofJob, type ProofJobResult, type ProverPool } from "../../prover/index.ts";
-import { epochPaths, writeRecordFile } from "../epoch-dir.ts";
+import { assertNotSettled, epochPaths, writeRecordFile } from "../epoch-dir.ts";
+import { StrayProofFileError } from "../errors.ts";
 import { readJobsFile } from "../jobs-file.ts";
 import { startProgress } from "../progress.ts";
 
@@ -19,8 +21,13 @@ export function epochJobsFiles(dir: string): string[] {
 export interface ProveJobsOptions {
   /** Show a bar (TTY) or plain lines (default true). */
   readonly progress?: boolean;
-  /** Called after each job, proved or skipped. */
-  readonly onJobDone?: () => void;
+  /**
+   * Called after each job with how it ended: "proved" (made in this run), "skipped" (a valid proof
+   * was already there) or "failed" (including the jobs a closed pool aborts on SIGINT).
+   */
+  readonly onJobDone?: (status: "proved" | "skipped" | "failed") => void;
+  /** Where a warning goes (a corrupt proving.json); default stderr. */
+  readonly log?: (line: string) => void;
 }
 
 /** Proves every job of `jobsFile` on `pool`. */
@@ -31,7 +38,7 @@ async function proveJobsFile(pool: ProverPool, jobsFile: string, options: ProveJ
     const results = await proveBatches(pool, keys, jobs, {
       onProgress: (p) => {
         bar?.update(p.done, `${p.job} ${p.status} ${(p.ms / 1000).toFixed(1)} s`);
-        options.onJobDone?.();
+        options.onJobDone?.(p.status);
       },
     });
     return results.map((r) => ({ ...r, circuit: keys.name }));
@@ -56,11 +63,21 @@ export interface ProveSummary {
   readonly circuits: readonly CircuitProvingTimes[];
 }
 
-/** Proves every jobs file in order; the pool is the caller's (it closes it, also on SIGINT). */
+/**
+ * Proves every jobs file in order; the pool is the caller's (it closes it, also on SIGINT). The
+ * atomic writer's temporary files next to the jobs' proofs (left by a run killed mid-write) are
+ * removed before and after.
+ */
 export async function proveJobsFiles(pool: ProverPool, jobsFiles: readonly string[], options: ProveJobsOptions = {}): Promise<ProveSummary> {
   const start = performance.now();
+  const jobs = jobsFiles.flatMap((f) => readJobsFile(f).jobs);
+  removeTempProofFiles(jobs);
   const results: (ProofJobResult & { circuit: string })[] = [];
-  for (const file of jobsFiles) results.push(...(await proveJobsFile(pool, file, options)));
+  try {
+    for (const file of jobsFiles) results.push(...(await proveJobsFile(pool, file, options)));
+  } finally {
+    removeTempProofFiles(jobs);
+  }
   const made = results.filter((r) => r.status === "proved");
   const mean = (rs: typeof made, key: "witnessMs" | "proveMs" | "verifyMs") => rs.reduce((s, r) => s + r.timings[key], 0) / rs.length;
   const circuits = [...new Set(made.map((r) => r.circuit))].map((circuit) => {
@@ -71,28 +88,67 @@ export async function proveJobsFiles(pool: ProverPool, jobsFiles: readonly strin
 }
 
 /**
+ * Refuses an epoch directory whose proofs/ holds anything but its jobs' proof files (after their
+ * stale temporary files are removed): verify, report and settle count every proof file there, so a
+ * stray one would make the record unreadable after proving. Throws StrayProofFileError naming them.
+ */
+export function refuseStrayProofFiles(dir: string, jobs: readonly ProofJob[]): void {
+  const { proofsDir } = epochPaths(dir);
+  if (!existsSync(proofsDir)) return;
+  removeTempProofFiles(jobs);
+  const ours = new Set(jobs.map((j) => resolve(j.outPath)));
+  const stray = readdirSync(proofsDir).filter((name) => !ours.has(resolve(proofsDir, name))).sort();
+  if (stray.length > 0) throw new StrayProofFileError(proofsDir, stray);
+}
+
+/**
+ * The runs proving.json holds so far. It is informational (verify does not read it), so a file that
+ * is not JSON or not { runs: [...] } (a write cut short by a full disk, a hand edit) must not stop
+ * proving on every rerun: it is named in one warning and its runs are dropped; the run being
+ * proved writes it again.
+ */
+function earlierRuns(file: string, log: (line: string) => void): unknown[] {
+  if (!existsSync(file)) return [];
+  let problem: string;
+  try {
+    const raw: unknown = JSON.parse(readFileSync(file, "utf8"));
+    const runs = (raw as { runs?: unknown } | null)?.runs;
+    if (typeof raw === "object" && raw !== null && !Array.isArray(raw) && Array.isArray(runs)) return runs;
+    problem = 'expected an object with a "runs" array';
+  } catch (error) {
+    problem = `not JSON (${(error as Error).message})`;
+  }
+  log(`${file}: ${problem}; informational only (verify does not read it): its earlier runs are dropped, this run starts it again`);
+  return [];
+}
+
+/**
  * Proves an epoch directory's jobs files and appends the run to its proving.json (a rerun that
  * resumes adds a run with what it made), so the report can show how long proving took and on what.
+ * A settled epoch (EpochSettledError) or a stray file in proofs/ (StrayProofFileError) is refused
+ * before anything is proved; a corrupt proving.json is named and replaced (earlierRuns).
  */
 export async function proveEpochDir(pool: ProverPool, dir: string, options: ProveJobsOptions = {}): Promise<ProveSummary> {
-  const summary = await proveJobsFiles(pool, epochJobsFiles(dir), options);
+  assertNotSettled(epochPaths(dir));
+  refuseStrayProofFiles(dir, epochJobsFiles(dir).flatMap((f) => readJobsFile(f).jobs));
   const file = epochPaths(dir).provingFile;
-  const earlier = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { runs?: unknown[] }).runs ?? [] : [];
+  const earlier = earlierRuns(file, options.log ?? ((line) => process.stderr.write(`${line}\n`)));
+  const summary = await proveJobsFiles(pool, epochJobsFiles(dir), options);
   const backend = pool.nativeBinary === null ? "snarkjs" : `native ${basename(pool.nativeBinary)}`;
   writeRecordFile(file, { runs: [...earlier, { date: new Date().toISOString(), backend, workers: pool.size, ...summary }] });
   return summary;
 }
 
-/** Removes temporary files an aborted atomic write may have left next to the jobs' proof files. */
+/** Removes the temporary files an aborted atomic write (files/atomic-write.ts) may have left next to the jobs' proof files. */
 export function removeTempProofFiles(jobs: readonly ProofJob[]): void {
   for (const dir of new Set(jobs.map((j) => dirname(j.outPath)))) {
-    const prefixes = jobs.filter((j) => dirname(j.outPath) === dir).map((j) => `${basename(j.outPath)}.tmp-`);
+    const outPaths = jobs.filter((j) => dirname(j.outPath) === dir).map((j) => j.outPath);
     let names: string[] = [];
     try {
       names = readdirSync(dir);
     } catch {
       continue;
     }
-    for (const name of names) if (prefixes.some((p) => name.startsWith(p))) rmSync(join(dir, name), { force: true });
+    for (const name of names) if (outPaths.some((p) => isAtomicTempOf(name, p))) rmSync(join(dir, name), { force: true });
   }
 }

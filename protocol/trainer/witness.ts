@@ -19,7 +19,7 @@ import {
 } from "../../witness/index.ts";
 import { demoContributors } from "../demo-contributors.ts";
 import type { BatchSizes, ProtocolDeployment } from "../deployment.ts";
-import { claimEpochDir, epochPaths, initEpochDir, writeRecordFile, type EpochPaths } from "../epoch-dir.ts";
+import { assertNotSettled, claimEpochDir, epochPaths, initEpochDir, writeRecordFile, type EpochPaths } from "../epoch-dir.ts";
 import { ProtocolInputError, SettlementMismatchError } from "../errors.ts";
 import { writeJobsFile } from "../jobs-file.ts";
 import type { Collected } from "./collect.ts";
@@ -134,6 +134,8 @@ export async function witnessEpoch(options: WitnessEpochOptions): Promise<Witnes
     throw new ProtocolInputError("COLLECTED_OTHER_EPOCH", `collected.json is for epoch ${collected.epoch} of ${collected.settlement} on chain ${collected.chainId}, not epoch ${epoch} of ${deployment.addresses.settlement} on chain ${deployment.chainId}`);
   }
   checkScores(collected, options.scores, options.scoresFile);
+  // A settled epoch's folder is final: refused before anything is read from the chain or sent.
+  if (options.outDir !== undefined) assertNotSettled(epochPaths(resolve(options.outDir)));
   const keys = await loadEpochKeys(deployment.batchSizes, deployment.keySet, options.log);
   const chain = await readEpochChain(deployment, epoch);
   const deliveries = new Map(collected.delivered.map((d) => [d.order, { salt: d.salt, hashes: sortHashes(d.hashes) }]));

@@ -17,6 +17,11 @@ export function registerDemo(program: Command): void {
   ]).action(async (_: unknown, cmd: Command) => {
     const flags = runFlagsOf(cmd);
     const p = await runParameters(flags);
+    // A settled epoch's folder is final: refused before anything is trained, deployed or sent.
+    if (p.outDir !== undefined) {
+      const { assertNotSettled, epochPaths } = await import("../../protocol/epoch-dir.ts");
+      assertNotSettled(epochPaths(p.outDir));
+    }
     const [{ writeEpochReport }, { scoreTrainingData }, { runEpoch }, { writeDemoAttacks }, { printSettledEpoch }] = await Promise.all([
       import("../../report/index.ts"), import("../../protocol/trainer/score.ts"), import("../../protocol/run-epoch.ts"), import("../lib/demo-attacks.ts"), import("./epoch-table.ts"),
     ]);

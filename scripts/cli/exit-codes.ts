@@ -11,10 +11,12 @@ import { CommanderError } from "commander";
 export const EXIT_CODES_HELP = `
 Exit codes:
   0    done (verify: every check passed)
-  1    an unexpected error (a bug, a node that went away); verify and report: also bad usage
+  1    an unexpected error (a bug, a node or Redis that went away or never answered);
+       verify and report: also bad usage (report: an --out over the record)
   2    bad input: an unknown flag, a bad value, a config field, a missing or malformed file
        (examples, jobs, epoch directory), a contributor without a key, a secret outside the
-       environment, another chain than the epoch's, an --out directory holding another epoch
+       environment, another chain than the epoch's, an --out directory holding another epoch,
+       a settled epoch's directory, a stray file in proofs/
   3    demo, settle: on-chain balances differ from the reference model; setup: a ceremony check failed
   4    demo, witness: keys refused (not the pinned ones, a circuit changed since its ceremony)
   2-12 verify: the first failing check (2 record, 3 keys or bytecode, 4 proofs, 5 commitments,
@@ -25,6 +27,7 @@ Exit codes:
 const BAD_INPUT = new Set([
   "UsageError", "ConfigError", "SecretSourceError", "ScoresFileError", "EpochWitnessError", "ContributorKeyError",
   "ChainConfigError", "ProtocolInputError", "DeploymentError", "DatasetError", "JobsFileError", "EpochChainError", "EpochDirInUseError", "ReportInputError", "ScoreOutputError", "RecordReadError",
+  "StrayProofFileError", "EpochSettledError",
 ]);
 
 /** Commands whose bad usage exits 1, as their scripts did: 2 is already a verdict there. */
@@ -35,7 +38,8 @@ export function exitCodeOf(command: string, error: unknown): number {
   const usage = USAGE_EXITS_1.has(command) ? 1 : 2;
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : usage;
   const { name, code } = (error ?? {}) as { name?: string; code?: string };
-  if (name === "UsageError") return usage;
+  // An --out the report refuses (a file of the record, not .html) is bad usage of `report`.
+  if (name === "UsageError" || name === "ReportOutputError") return usage;
   if (BAD_INPUT.has(name ?? "") || (name === "EpochVerifyError" && code === "RECORD_MALFORMED")) return 2;
   if (name === "SettlementMismatchError") return 3;
   if (name === "TrustedSetupError") return command === "setup" ? 3 : 4;

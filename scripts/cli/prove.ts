@@ -18,9 +18,17 @@ function integer(opts: Opts, name: string, flag: string): number | undefined {
   return Number(v);
 }
 
-function queueUrl(opts: Opts): string {
-  const url = (opts.queue as string | undefined) ?? process.env.REDIS_URL;
+/** The queue URL from --queue or REDIS_URL, checked before anything is read or sent. */
+async function queueUrl(opts: Opts): Promise<string> {
+  const flag = opts.queue as string | undefined;
+  const url = flag ?? process.env.REDIS_URL;
   if (url === undefined) throw new UsageError("--queue redis://HOST:PORT is required (or REDIS_URL)");
+  const { parseQueueUrl } = await import("../../prover/index.ts");
+  try {
+    parseQueueUrl(url);
+  } catch (error) {
+    throw new UsageError(`${flag === undefined ? "REDIS_URL" : "--queue"}: ${(error as Error).message.replace(/^queueUrl /, "")}`, "QUEUE_URL_INVALID");
+  }
   return url;
 }
 
@@ -59,17 +67,20 @@ async function proveLocally(dir: string | undefined, opts: Opts, cmd: Command): 
   const jobs: ProofJob[] = files.flatMap((f) => readJobsFile(f).jobs); // checks every file before the pool starts
   const pool = createProverPool(poolOptions(opts));
   let interrupted = false;
-  let done = 0;
+  // Made in this run and skipped as already valid, apart: the jobs the closed pool aborts end as
+  // failures and count as neither.
+  const ended = { proved: 0, skipped: 0, failed: 0 };
   process.once("SIGINT", () => {
     interrupted = true;
     void pool.close().then(() => {
       removeTempProofFiles(jobs);
-      log(`prove: interrupted after ${done} of ${jobs.length} proofs; run the same command again to resume`);
+      const rest = jobs.length - ended.proved - ended.skipped;
+      log(`prove: interrupted: ${ended.proved} proofs made in this run, ${ended.skipped} already valid (skipped), ${rest} of ${jobs.length} not yet proved; run the same command again to resume`);
       process.exit(130);
     });
   });
   try {
-    const onJobDone = () => done++;
+    const onJobDone = (status: keyof typeof ended) => void ended[status]++;
     const summary = dir === undefined ? await proveJobsFiles(pool, files, { onJobDone }) : await proveEpochDir(pool, dir, { onJobDone });
     printResult(cmd.opts().json === true, { ...summary, total: jobs.length, files }, () =>
       console.log(`${summary.proved} proved, ${summary.skipped} already valid (skipped), ${jobs.length} in all`));
@@ -100,11 +111,16 @@ export function registerProve(program: Command): void {
     .addOption(jsonOption()), ["attribution-prover prove enqueue epochs/demo --queue redis://127.0.0.1:6379 --wait", "attribution-prover prove enqueue --queue redis://127.0.0.1:6379 --jobs epochs/demo/jobs/example.json"])
     .action(async (dir: string | undefined, opts: Opts, cmd: Command) => {
       const files = jobsFilesOf(dir, opts);
-      const url = queueUrl(opts);
-      const [{ enqueueProofJobs, waitForQueue }, { readJobsFile }, { startProgress }, { epochJobsFiles }] = await Promise.all([
+      const url = await queueUrl(opts);
+      const [{ enqueueProofJobs, waitForQueue }, { readJobsFile }, { startProgress }, { epochJobsFiles, refuseStrayProofFiles }] = await Promise.all([
         import("../../prover/index.ts"), import("../../protocol/jobs-file.ts"), import("../../protocol/progress.ts"), import("../../protocol/trainer/prove.ts"),
       ]);
       const sets = (files ?? epochJobsFiles(dir!)).map((f) => readJobsFile(f)); // every file checked before anything is queued
+      if (dir !== undefined) {
+        const { assertNotSettled, epochPaths } = await import("../../protocol/epoch-dir.ts");
+        assertNotSettled(epochPaths(dir));
+        refuseStrayProofFiles(dir, sets.flatMap((s) => s.jobs));
+      }
       let added = 0;
       let total = 0;
       for (const { keys, jobs } of sets) {
@@ -130,30 +146,33 @@ export function registerProve(program: Command): void {
     .option("--lock-ms <n>", "a dead worker's job is retried after about this long (default 30000)"),
   ["attribution-prover prove worker --queue redis://10.0.0.5:6379 --workers 2"])
     .action(async (opts: Opts) => {
-      const url = queueUrl(opts);
+      const url = await queueUrl(opts);
       const concurrency = integer(opts, "concurrency", "concurrency");
       const lockDuration = integer(opts, "lockMs", "lock-ms");
-      const { createProverPool, runQueueWorker } = await import("../../prover/index.ts");
+      const { createProverPool, runQueueWorker, shownQueueUrl } = await import("../../prover/index.ts");
       const pool = createProverPool(poolOptions(opts));
-      const running = await runQueueWorker(url, {
+      let running: { close(): Promise<void> } | undefined;
+      // Handlers first: a worker waiting for Redis stops on a signal too.
+      for (const signal of ["SIGINT", "SIGTERM"] as const) {
+        process.once(signal, () => {
+          console.log(`${signal}: finishing running jobs, then stopping`);
+          void (running?.close() ?? Promise.resolve()).then(() => pool.close()).then(() => process.exit(signal === "SIGINT" ? 130 : 143));
+        });
+      }
+      running = await runQueueWorker(url, {
         ...queueOptions(opts), pool,
         ...(concurrency === undefined ? {} : { concurrency }),
         ...(lockDuration === undefined ? {} : { lockDuration }),
         onJob: (e) => console.log(`${e.status} ${e.job} attempt ${e.attempt}${e.ms === undefined ? "" : ` ${Math.round(e.ms)} ms`}${e.error ? `: ${e.error}` : ""}`),
       });
-      console.log(`worker ready on ${url} (pool of ${pool.size})`);
-      for (const signal of ["SIGINT", "SIGTERM"] as const) {
-        process.once(signal, () => {
-          console.log(`${signal}: finishing running jobs, then stopping`);
-          void running.close().then(() => pool.close()).then(() => process.exit(signal === "SIGINT" ? 130 : 143));
-        });
-      }
+      console.log(`worker ready on ${shownQueueUrl(url)} (pool of ${pool.size})`);
     });
 
   withExamples(prove.command("status").description("the queue's job counts (JSON)").addOption(queueOption()).addOption(queueNameOption()),
     ["attribution-prover prove status --queue redis://10.0.0.5:6379"])
     .action(async (opts: Opts) => {
+      const url = await queueUrl(opts);
       const { queueCounts } = await import("../../prover/index.ts");
-      console.log(JSON.stringify(await queueCounts(queueUrl(opts), queueOptions(opts))));
+      console.log(JSON.stringify(await queueCounts(url, queueOptions(opts))));
     });
 }

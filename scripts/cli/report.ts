@@ -13,7 +13,7 @@ interface ReportOpts {
 export function registerReport(program: Command): void {
   withExamples(program.command("report <epoch-dir>")
     .description("write one self-contained HTML file with charts (payouts, score distribution with clipped and flagged examples, top examples, attack suite, proof and gas statistics, verification status, transactions); re-verifies the epoch first")
-    .option("--out <file>", "the HTML file (default <epoch-dir>/report.html)")
+    .option("--out <file>", "the HTML file, ending in .html and no file of the record (default <epoch-dir>/report.html)")
     .option("--explorer <url>", "block explorer base URL: transactions and addresses become links")
     .addOption(new Option("--no-verify", "do not re-verify (the report says verification was not run)"))
     .addOption(new Option("--no-snarkjs", "re-verify with the noble verifier only"))

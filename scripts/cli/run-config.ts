@@ -13,11 +13,11 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { parseUnits } from "ethers";
+import { formatUnits, parseUnits } from "ethers";
 import type { KeySetName } from "../../circuits/ceremony/index.ts";
 import { ATTRIBUTION_METHODS, type AttributionMethod } from "../../config/attribution.ts";
 import { ConfigError, config as defaultConfig, type ProtocolConfig } from "../../config/index.ts";
-import { SecretSourceError } from "./errors.ts";
+import { refuseSecretValue, SecretSourceError } from "./errors.ts";
 
 /** Run parameters as flags give them (commander's camel case) or a config file does (strings or numbers). */
 export interface RunFlags {
@@ -74,10 +74,14 @@ function readConfigFile(file: string): Record<string, unknown> {
     raw = JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-    throw new ConfigError(file, "(file)", missing ? "missing" : `cannot read JSON: ${(error as Error).message}`);
+    // JSON.parse quotes the text around an unexpected token: it may be a secret, so it is cut out.
+    const why = (error as Error).message.replace(/, ".*"(\.\.\.)? is not valid JSON$/s, " (not valid JSON)");
+    throw new ConfigError(file, "(file)", missing ? "missing" : `cannot read JSON: ${why}`);
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ConfigError(file, "(file)", "expected a JSON object of run parameters");
-  for (const field of Object.keys(raw)) {
+  for (const [field, value] of Object.entries(raw)) {
+    // A key given as any field's value is refused by its field's name; its value is never shown.
+    refuseSecretValue(`${file}: ${field}`, value);
     if (field in FIELDS) continue;
     if (SECRET_FIELD.test(field)) throw new SecretSourceError(`${file}: ${field}`);
     throw new ConfigError(file, field, `unknown field; allowed: ${Object.keys(FIELDS).join(", ")}`);
@@ -101,6 +105,34 @@ function text(s: Sourced): string {
   return s.value;
 }
 
+/** A JSON value's kind for messages ("an array", "a boolean", ...). */
+const kindOf = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : `a ${typeof v}`);
+
+/**
+ * The pool R in token base units: a decimal string (a flag, or a config file) or a number (a config
+ * file) of $OPEN, more than 0 (a pool of 0 settles and pays nothing) and below 2^poolBits (the
+ * settlement contract's PoolOutOfRange, and the circuits' width). Checked here, before anything is
+ * read, deployed or sent; any other JSON type is refused (an array [5] is not 5).
+ */
+function poolAmount(s: Sourced, protocol: ProtocolConfig): bigint {
+  if (typeof s.value !== "string" && !(typeof s.value === "number" && Number.isFinite(s.value))) {
+    throw new ConfigError(s.file, s.field, `expected a decimal string or a number of $OPEN, got ${kindOf(s.value)}`);
+  }
+  const shown = JSON.stringify(String(s.value));
+  let pool: bigint;
+  try {
+    pool = parseUnits(String(s.value), protocol.token.decimals);
+  } catch {
+    throw new ConfigError(s.file, s.field, `${shown} is not an amount of whole $OPEN (a decimal number, at most ${protocol.token.decimals} decimals)`);
+  }
+  if (pool <= 0n) throw new ConfigError(s.file, s.field, `${shown} is not a positive amount: the pool must be more than 0 $OPEN (a pool of 0 pays nothing)`);
+  const limit = 1n << BigInt(protocol.widths.poolBits);
+  if (pool >= limit) {
+    throw new ConfigError(s.file, s.field, `${shown} is above the contract's range: at most ${formatUnits(limit - 1n, protocol.token.decimals)} $OPEN (2^${protocol.widths.poolBits} - 1 base units)`);
+  }
+  return pool;
+}
+
 /** An RPC URL with a user or password in it carries credentials: refused outside the environment. */
 function rpcUrl(s: Sourced): string {
   const url = text(s);
@@ -114,10 +146,24 @@ function rpcUrl(s: Sourced): string {
   return url;
 }
 
-/** Refuses a flag that would carry a secret (`--private-key` and the like) before commander sees it. */
+/** Flags whose value is a sha256 (64 hex digits), not a key. */
+const HASH_FLAGS = new Set(["--ptau"]);
+
+/**
+ * Refuses, before commander sees them, a flag that would carry a secret (`--private-key` and the
+ * like) and any value on the command line that looks like a private key or a mnemonic, naming the
+ * flag (or the argument's position) and never the value.
+ */
 export function refuseSecretFlags(argv: readonly string[]): void {
   const flag = argv.find((a) => /^--(private-key|deployer-key|key|mnemonic|password|secret)(=|$)/.test(a));
   if (flag) throw new SecretSourceError(`${COMMAND_LINE}: ${flag.split("=")[0]}`);
+  argv.forEach((arg, i) => {
+    const [name, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [undefined, arg];
+    const previous = argv[i - 1];
+    const owner = name ?? (previous?.startsWith("--") && !previous.includes("=") ? previous : undefined);
+    if (owner !== undefined && HASH_FLAGS.has(owner)) return;
+    refuseSecretValue(`${COMMAND_LINE}: ${owner ?? `argument ${i + 1}`}`, inline);
+  });
 }
 
 /** Resolves flags over the config file over defaults, validating each value against `protocol`. */
@@ -139,13 +185,7 @@ export async function runParameters(flags: RunFlags, protocol: ProtocolConfig = 
   const path = (s: Sourced) => resolve(s.file === COMMAND_LINE ? "." : dirname(s.file), text(s));
   const withDefault = (field: Field, value: unknown): Sourced => pick(field) ?? { value, file: "default", field };
 
-  const poolOf = withDefault("pool", "1000000");
-  let pool: bigint;
-  try {
-    pool = parseUnits(String(poolOf.value), protocol.token.decimals);
-  } catch {
-    throw new ConfigError(poolOf.file, poolOf.field, `${JSON.stringify(poolOf.value)} is not an amount of whole $OPEN`);
-  }
+  const pool = poolAmount(withDefault("pool", "1000000"), protocol);
   const ex = withDefault("exampleBatchSize", protocol.exampleBatch.demoSize);
   const reg = withDefault("registrationBatchSize", protocol.registrationBatch.demoSize);
   const pay = withDefault("payoutBatchSize", protocol.payoutBatch.demoSize);

@@ -12,7 +12,10 @@ export function registerSettle(program: Command): void {
   ]).action(async (dir: string, _: unknown, cmd: Command) => {
     const flags = runFlagsOf(cmd);
     const p = await runParameters(flags);
-    const [{ connectChain }, { settleEpoch }, { printSettledEpoch }] = await Promise.all([import("../../protocol/chain.ts"), import("../../protocol/settle.ts"), import("./epoch-table.ts")]);
+    const [{ connectChain }, { settleEpoch }, { printSettledEpoch }, { assertNotSettled, epochPaths }] = await Promise.all([
+      import("../../protocol/chain.ts"), import("../../protocol/settle.ts"), import("./epoch-table.ts"), import("../../protocol/epoch-dir.ts"),
+    ]);
+    assertNotSettled(epochPaths(dir)); // settled: final, nothing is sent again
     const chain = await connectChain(p.rpcUrl, "trainer");
     try {
       const result = await settleEpoch(chain, dir, { log });
