@@ -20,7 +20,7 @@ export class UsageError extends Error {
 export class SecretSourceError extends Error {
   readonly code = "SECRET_NOT_FROM_ENV";
   constructor(where: string) {
-    super(`${where}: private keys and RPC credentials come from the environment only (OPEN_DEPLOYER_KEY, OPEN_RPC_URL), never from a flag or a config file`);
+    super(`${where}: private keys and RPC credentials come from the environment only (OPEN_OPERATOR_KEY, OPEN_TRAINER_KEY, OPEN_CONTRIBUTOR_KEY, OPEN_RPC_URL), never from a flag or a config file`);
     this.name = "SecretSourceError";
   }
 }

@@ -146,8 +146,8 @@ function rpcUrl(s: Sourced): string {
   return url;
 }
 
-/** Flags whose value is a sha256 (64 hex digits), not a key. */
-const HASH_FLAGS = new Set(["--ptau"]);
+/** Flags whose value is a public 32-byte hash (64 hex digits: a sha256, a commitment), not a key. */
+const HASH_FLAGS = new Set(["--ptau", "--validation-commitment"]);
 
 /**
  * Refuses, before commander sees them, a flag that would carry a secret (`--private-key` and the
