@@ -203,7 +203,8 @@ test("epoch 1: contributors register from their own processes; one too late is r
   const settled = JSON.parse(rerun.stdout);
   const record = JSON.parse(readFileSync(join(dir, "contributors.json"), "utf8")) as { address: string; reward: string }[];
   assert.equal(record.length, 3, "three registrations in time, one row each");
-  assert.equal(record[2]!.reward, "0", "the one that never delivered: a zero row");
+  // Contributors 1 and 2 registered at once: their orders are the chain's, found by address.
+  assert.equal(record.find((r) => r.address === CONTRIBUTORS[2]!.address)!.reward, "0", "the one that never delivered: a zero row");
   const token = new Contract(JSON.parse(readFileSync(deploymentFile, "utf8")).contracts.token, ["event Transfer(address indexed from, address indexed to, uint256 value)"], provider);
   const transfers = await token.queryFilter(token.filters.Transfer!(await s.getAddress()));
   for (const row of record.filter((r) => r.reward !== "0")) {
@@ -220,7 +221,7 @@ test("epoch 1: contributors register from their own processes; one too late is r
   assert.match(check.stdout, /receipt: registration 0 registered, not excluded, 6 examples counted/);
   const excluded = await cli({}, ["verify", dir, "--contributor", CONTRIBUTORS[2]!.address, "--receipt", join(held, "c2", "receipt.json"), "--no-snarkjs"]);
   assert.equal(excluded.code, 12, excluded.stderr);
-  assert.match(excluded.stderr, /registration 2 is excluded by the trainer.s commit.*\(RECEIPT_MISMATCH\)/);
+  assert.match(excluded.stderr, /registration \d is excluded by the trainer.s commit.*\(RECEIPT_MISMATCH\)/);
 });
 
 test("epoch 2 on the same deployment with a new model follows epoch 1 (lineage); the skeptic verifies both epochs from the chain alone; a receipt of epoch 1 is refused for epoch 2", async () => {
