@@ -70,5 +70,8 @@ export function checkReceipt(record: PublicRecord, file: string, address: string
   }
   const row = record.contributors[order]!;
   const paid = record.paid?.get(BigInt(getAddress(address)));
+  // Paid: what the releases paid the address covers all of its rows' rewards (this one included).
+  const owed = record.contributors.filter((c) => c.address === BigInt(address)).reduce((sum, c) => sum + c.reward, 0n);
+  if (paid !== undefined && paid !== owed) fail(file, "paid", `the releases paid ${address} ${paid}, its rows' rewards are ${owed}: not paid as the policy says`);
   return { order, examples: hashes.length, credited, lostToEarlier, reward: row.reward, ...(paid === undefined ? {} : { paid }) };
 }
