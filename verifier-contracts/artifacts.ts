@@ -28,6 +28,13 @@ export interface ContractArtifact {
   readonly abi: readonly unknown[];
   readonly bytecode: string;
   readonly deployedBytecode: string;
+  /**
+   * Where the runtime code holds each immutable (keyed by the AST id of its declaration): bytes a
+   * constructor writes at deployment, zeros in deployedBytecode.
+   */
+  readonly immutableReferences: Readonly<Record<string, ReadonlyArray<{ readonly start: number; readonly length: number }>>>;
+  /** The build-info file (build/artifacts/build-info/<id>.output.json) holding the sources' ASTs. */
+  readonly buildInfoId: string;
 }
 
 let build: Promise<void> | undefined;
@@ -54,8 +61,8 @@ export async function loadContractArtifact(name: ContractName): Promise<Contract
   if (name === "PoseidonT4") return loadNpmLibrary("poseidon-solidity", "PoseidonT4");
   const file = join(PROJECT_ROOT, "build", "artifacts", "verifier-contracts", "contracts", ...sourcePath(name), `${name}.json`);
   const artifact = JSON.parse(await readFile(file, "utf8")) as ContractArtifact;
-  const { contractName, sourceName, abi, bytecode, deployedBytecode } = artifact;
-  return { contractName, sourceName, abi, bytecode, deployedBytecode };
+  const { contractName, sourceName, abi, bytecode, deployedBytecode, immutableReferences, buildInfoId } = artifact;
+  return { contractName, sourceName, abi, bytecode, deployedBytecode, immutableReferences: immutableReferences ?? {}, buildInfoId };
 }
 
 /**
@@ -65,7 +72,8 @@ export async function loadContractArtifact(name: ContractName): Promise<Contract
  */
 async function loadNpmLibrary(pkg: string, name: string): Promise<ContractArtifact> {
   const dir = join(PROJECT_ROOT, "build", "artifacts", "build-info");
-  type Compiled = { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode?: { object: string } } };
+  type References = ContractArtifact["immutableReferences"];
+  type Compiled = { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode?: { object: string; immutableReferences?: References } } };
   type Output = { output?: { contracts?: Record<string, Record<string, Compiled>> } };
   for (const file of (await readdir(dir)).filter((f) => f.endsWith(".output.json"))) {
     const contracts = (JSON.parse(await readFile(join(dir, file), "utf8")) as Output).output?.contracts ?? {};
@@ -73,7 +81,10 @@ async function loadNpmLibrary(pkg: string, name: string): Promise<ContractArtifa
     const compiled = source ? contracts[source]?.[name] : undefined;
     if (compiled) {
       const deployed = compiled.evm.deployedBytecode?.object;
-      return { contractName: name, sourceName: source!, abi: compiled.abi, bytecode: `0x${compiled.evm.bytecode.object}`, deployedBytecode: deployed ? `0x${deployed}` : "0x" };
+      return {
+        contractName: name, sourceName: source!, abi: compiled.abi, bytecode: `0x${compiled.evm.bytecode.object}`, deployedBytecode: deployed ? `0x${deployed}` : "0x",
+        immutableReferences: compiled.evm.deployedBytecode?.immutableReferences ?? {}, buildInfoId: file.slice(0, -".output.json".length),
+      };
     }
   }
   throw new Error(`${name} from ${pkg} is not in ${dir}: is it imported by a source under verifier-contracts/contracts?`);
