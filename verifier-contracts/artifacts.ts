@@ -1,7 +1,8 @@
 /**
  * Loads the compiled OpenToken, ContributorRegistry, PayoutSettlement, BareTransfers (bench/),
- * RevertingToken (test/: a token that refuses one recipient) and Forwarder (test/: calls a
- * contract for its caller, as a relayer or a smart account does) from Hardhat's build output
+ * RevertingToken (test/: a token that refuses one recipient), Forwarder (test/: calls a
+ * contract for its caller, as a relayer or a smart account does), FakeSettlement and FakeRegistry
+ * (test/: an attacker's stand-ins that answer every getter as a tampered deployment file says) from Hardhat's build output
  * (build/artifacts, see hardhat.config.ts). The first call in a process runs Hardhat's build task
  * in-process: Hardhat's compile cache hashes the sources and settings, so it recompiles exactly
  * when an artifact is missing or stale and costs ~0.6 s otherwise. A cross-process lock keeps two
@@ -17,7 +18,7 @@ import { withFileLock } from "../files/index.ts";
 const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** Every contract this project compiles (revert-reason.ts decodes the errors of all of them). */
-export const CONTRACT_NAMES = ["OpenToken", "ContributorRegistry", "PayoutSettlement", "PoseidonT4", "BareTransfers", "RevertingToken", "Forwarder"] as const;
+export const CONTRACT_NAMES = ["OpenToken", "ContributorRegistry", "PayoutSettlement", "PoseidonT4", "BareTransfers", "RevertingToken", "Forwarder", "FakeSettlement", "FakeRegistry"] as const;
 
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
@@ -92,6 +93,6 @@ async function loadNpmLibrary(pkg: string, name: string): Promise<ContractArtifa
 
 function sourcePath(name: ContractName): string[] {
   if (name === "BareTransfers") return ["bench", `${name}.sol`];
-  if (name === "RevertingToken" || name === "Forwarder") return ["test", `${name}.sol`];
+  if (name === "RevertingToken" || name === "Forwarder" || name === "FakeSettlement" || name === "FakeRegistry") return ["test", `${name}.sol`];
   return [`${name}.sol`];
 }
