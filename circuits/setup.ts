@@ -89,6 +89,12 @@ interface CompiledVerifier {
   readonly immutables: number;
 }
 
+/**
+ * The solc settings every Groth16 verifier is compiled with (outputs aside): part of what fixes its
+ * bytecode, so verifier-runtime.ts keys its cache on them.
+ */
+export const VERIFIER_SOLC_SETTINGS = { optimizer: { enabled: true, runs: 1000 }, evmVersion: "cancun" } as const;
+
 /** Compiles the snarkjs Groth16 verifier with the solc package (no compiler download). */
 function compileVerifier(source: string, contractName: string): CompiledVerifier {
   const solc = require("solc") as { compile(input: string): string };
@@ -96,8 +102,7 @@ function compileVerifier(source: string, contractName: string): CompiledVerifier
     language: "Solidity",
     sources: { [`${contractName}.sol`]: { content: source } },
     settings: {
-      optimizer: { enabled: true, runs: 1000 },
-      evmVersion: "cancun",
+      ...VERIFIER_SOLC_SETTINGS,
       outputSelection: { "*": { [contractName]: ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "evm.deployedBytecode.immutableReferences"] } },
     },
   };

@@ -1,7 +1,8 @@
 /**
  * Loads the compiled OpenToken, ContributorRegistry, PayoutSettlement, BareTransfers (bench/),
- * RevertingToken (test/: a token that refuses one recipient) and Forwarder (test/: calls a
- * contract for its caller, as a relayer or a smart account does) from Hardhat's build output
+ * RevertingToken (test/: a token that refuses one recipient), Forwarder (test/: calls a
+ * contract for its caller, as a relayer or a smart account does), FakeSettlement and FakeRegistry
+ * (test/: an attacker's stand-ins that answer every getter as a tampered deployment file says) from Hardhat's build output
  * (build/artifacts, see hardhat.config.ts). The first call in a process runs Hardhat's build task
  * in-process: Hardhat's compile cache hashes the sources and settings, so it recompiles exactly
  * when an artifact is missing or stale and costs ~0.6 s otherwise. A cross-process lock keeps two
@@ -17,7 +18,7 @@ import { withFileLock } from "../files/index.ts";
 const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** Every contract this project compiles (revert-reason.ts decodes the errors of all of them). */
-export const CONTRACT_NAMES = ["OpenToken", "ContributorRegistry", "PayoutSettlement", "PoseidonT4", "BareTransfers", "RevertingToken", "Forwarder"] as const;
+export const CONTRACT_NAMES = ["OpenToken", "ContributorRegistry", "PayoutSettlement", "PoseidonT4", "BareTransfers", "RevertingToken", "Forwarder", "FakeSettlement", "FakeRegistry"] as const;
 
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
@@ -28,6 +29,13 @@ export interface ContractArtifact {
   readonly abi: readonly unknown[];
   readonly bytecode: string;
   readonly deployedBytecode: string;
+  /**
+   * Where the runtime code holds each immutable (keyed by the AST id of its declaration): bytes a
+   * constructor writes at deployment, zeros in deployedBytecode.
+   */
+  readonly immutableReferences: Readonly<Record<string, ReadonlyArray<{ readonly start: number; readonly length: number }>>>;
+  /** The build-info file (build/artifacts/build-info/<id>.output.json) holding the sources' ASTs. */
+  readonly buildInfoId: string;
 }
 
 let build: Promise<void> | undefined;
@@ -54,8 +62,8 @@ export async function loadContractArtifact(name: ContractName): Promise<Contract
   if (name === "PoseidonT4") return loadNpmLibrary("poseidon-solidity", "PoseidonT4");
   const file = join(PROJECT_ROOT, "build", "artifacts", "verifier-contracts", "contracts", ...sourcePath(name), `${name}.json`);
   const artifact = JSON.parse(await readFile(file, "utf8")) as ContractArtifact;
-  const { contractName, sourceName, abi, bytecode, deployedBytecode } = artifact;
-  return { contractName, sourceName, abi, bytecode, deployedBytecode };
+  const { contractName, sourceName, abi, bytecode, deployedBytecode, immutableReferences, buildInfoId } = artifact;
+  return { contractName, sourceName, abi, bytecode, deployedBytecode, immutableReferences: immutableReferences ?? {}, buildInfoId };
 }
 
 /**
@@ -65,7 +73,8 @@ export async function loadContractArtifact(name: ContractName): Promise<Contract
  */
 async function loadNpmLibrary(pkg: string, name: string): Promise<ContractArtifact> {
   const dir = join(PROJECT_ROOT, "build", "artifacts", "build-info");
-  type Compiled = { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode?: { object: string } } };
+  type References = ContractArtifact["immutableReferences"];
+  type Compiled = { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode?: { object: string; immutableReferences?: References } } };
   type Output = { output?: { contracts?: Record<string, Record<string, Compiled>> } };
   for (const file of (await readdir(dir)).filter((f) => f.endsWith(".output.json"))) {
     const contracts = (JSON.parse(await readFile(join(dir, file), "utf8")) as Output).output?.contracts ?? {};
@@ -73,7 +82,10 @@ async function loadNpmLibrary(pkg: string, name: string): Promise<ContractArtifa
     const compiled = source ? contracts[source]?.[name] : undefined;
     if (compiled) {
       const deployed = compiled.evm.deployedBytecode?.object;
-      return { contractName: name, sourceName: source!, abi: compiled.abi, bytecode: `0x${compiled.evm.bytecode.object}`, deployedBytecode: deployed ? `0x${deployed}` : "0x" };
+      return {
+        contractName: name, sourceName: source!, abi: compiled.abi, bytecode: `0x${compiled.evm.bytecode.object}`, deployedBytecode: deployed ? `0x${deployed}` : "0x",
+        immutableReferences: compiled.evm.deployedBytecode?.immutableReferences ?? {}, buildInfoId: file.slice(0, -".output.json".length),
+      };
     }
   }
   throw new Error(`${name} from ${pkg} is not in ${dir}: is it imported by a source under verifier-contracts/contracts?`);
@@ -81,6 +93,6 @@ async function loadNpmLibrary(pkg: string, name: string): Promise<ContractArtifa
 
 function sourcePath(name: ContractName): string[] {
   if (name === "BareTransfers") return ["bench", `${name}.sol`];
-  if (name === "RevertingToken" || name === "Forwarder") return ["test", `${name}.sol`];
+  if (name === "RevertingToken" || name === "Forwarder" || name === "FakeSettlement" || name === "FakeRegistry") return ["test", `${name}.sol`];
   return [`${name}.sol`];
 }

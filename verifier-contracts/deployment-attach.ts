@@ -1,12 +1,18 @@
 /**
  * Connects a command to the deployment its deployment file names: refuses another chain
  * (DEPLOYMENT_CHAIN_MISMATCH), an address without code (DEPLOYMENT_NO_CODE: a reset development
- * node, a file of another network) and a settlement wired to other contracts or sizes than the
- * file says (DEPLOYMENT_CONTRACT_MISMATCH), before anything is sent; then returns typed contracts.
+ * node, a file of another network), code that is not this project's or holds other immutables than
+ * the file gives (DEPLOYMENT_CODE_MISMATCH, deployment-code.ts) and a registry not owned by the
+ * settlement (DEPLOYMENT_CONTRACT_MISMATCH), before anything is sent; then returns typed contracts.
+ *
+ * The code is compared before any contract is asked anything: an attacker's contract answers its
+ * getters as the file says (found by review), so what contracts say about themselves is read only
+ * once their code is known to be ours.
  */
 import { Contract, type InterfaceAbi, type Provider, type Signer } from "ethers";
 import { loadContractArtifact } from "./artifacts.ts";
 import type { BatchVerifierContract, ContributorRegistryContract, OpenTokenContract, PayoutSettlementContract } from "./contract-types.ts";
+import { checkDeploymentCode } from "./deployment-code.ts";
 import { DeploymentError } from "./deployment-errors.ts";
 import type { DeploymentFile } from "./deployment-file-format.ts";
 import { readDeploymentFile } from "./deployment-file.ts";
@@ -45,6 +51,7 @@ export async function attachDeployment(file: string, runner: Signer | Provider):
     const list = empty.map((name) => `${name} ${deployment.contracts[name]}`).join(", ");
     throw new DeploymentError("DEPLOYMENT_NO_CODE", `${file}: no code on chain ${chainId} at ${list} (a restarted development node, or another network's file?)`, { file, field: `contracts.${empty[0]}` });
   }
+  await checkDeploymentCode(file, deployment, Object.fromEntries(names.map((name, i) => [name, codes[i]!])) as Record<ProtocolContract, string>);
   const [token, registry, settlement] = await Promise.all([loadContractArtifact("OpenToken"), loadContractArtifact("ContributorRegistry"), loadContractArtifact("PayoutSettlement")]);
   const at = <T>(name: ProtocolContract, abi: readonly unknown[]) => new Contract(deployment.contracts[name], abi as InterfaceAbi, runner) as unknown as T;
   const attached: AttachedDeployment = {
@@ -60,7 +67,11 @@ export async function attachDeployment(file: string, runner: Signer | Provider):
   return attached;
 }
 
-/** The settlement's and the registry's own view of what they are wired to, against the file. */
+/**
+ * The settlement's and the registry's own view of what they are wired to, against the file. Run on
+ * code checkDeploymentCode accepted: the getters of immutables then repeat what the code comparison
+ * bound (a second, readable check); registry.owner() is storage, bound only here.
+ */
 async function checkWiring({ file, deployment: d, settlement, registry }: AttachedDeployment): Promise<void> {
   const c = d.contracts;
   const expected: ReadonlyArray<readonly [string, Promise<unknown>, unknown]> = [

@@ -28,8 +28,16 @@ export type DeploymentErrorCode =
   | "DEPLOYMENT_CHAIN_MISMATCH"
   /** An address of the deployment file has no code on the connected chain. */
   | "DEPLOYMENT_NO_CODE"
-  /** The deployed settlement is wired to other contracts or sizes than the deployment file says. */
-  | "DEPLOYMENT_CONTRACT_MISMATCH";
+  /**
+   * The deployed contracts say they are wired otherwise than the deployment file: the registry not
+   * owned by the settlement (storage); their immutables are compared first (DEPLOYMENT_CODE_MISMATCH).
+   */
+  | "DEPLOYMENT_CONTRACT_MISMATCH"
+  /**
+   * A contract's runtime code is not this project's: not the compiled artifact with the immutables
+   * the file gives, or not the verifier generated from the file's key set's pinned key.
+   */
+  | "DEPLOYMENT_CODE_MISMATCH";
 
 export class DeploymentError extends Error {
   readonly code: DeploymentErrorCode;

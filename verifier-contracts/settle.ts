@@ -117,12 +117,18 @@ export async function advanceDevelopmentClock(provider: Provider, timestamp: big
   }
 }
 
+/**
+ * PayoutSettlement's EIP-712 name and version (its constructor's `EIP712(...)`): the delivery
+ * receipt's domain, and the source of the EIP712 immutables deployment-code.ts expects.
+ */
+export const SETTLEMENT_EIP712 = { name: "AttributionSettlement", version: "1" } as const;
+
 /** The EIP-712 Delivery receipt the trainer signs for registration `order` whose data arrived. */
 export async function signDeliveryReceipt(trainer: Signer, settlement: PayoutSettlementContract, epoch: bigint, order: number, commitment: bigint): Promise<string> {
   checkEpoch(epoch);
   const network = await trainer.provider!.getNetwork();
   return trainer.signTypedData(
-    { name: "AttributionSettlement", version: "1", chainId: network.chainId, verifyingContract: await settlement.getAddress() },
+    { ...SETTLEMENT_EIP712, chainId: network.chainId, verifyingContract: await settlement.getAddress() },
     { Delivery: [{ name: "epoch", type: "uint64" }, { name: "order", type: "uint32" }, { name: "commitment", type: "uint256" }] },
     { epoch, order, commitment },
   );
