@@ -6,6 +6,10 @@
  * | code              | meaning                                                                 |
  * |-------------------|-------------------------------------------------------------------------|
  * | PATH_MISSING      | the path given does not exist                                           |
+ * | PATH_OUTSIDE      | a path that leaves the folder the caller confined reading to (`within`) |
+ * | NOT_REGULAR_FILE  | a data file that is a FIFO, a device, a socket or a folder (not read)   |
+ * | TOO_LARGE         | more bytes than the limit, or than MAX_EXAMPLE_BYTES per example        |
+ * | TOO_MANY_EXAMPLES | more examples than the limit (maxExamples)                              |
  * | FORM_UNKNOWN      | the form cannot be told from the path (not a folder, .jsonl or .bin)    |
  * | FORM_MISMATCH     | the form asked for does not fit the path (a folder read as a file ...)  |
  * | EMPTY             | no example at all: empty file, only blank lines, empty folder            |
@@ -25,6 +29,10 @@
  */
 export type DatasetErrorCode =
   | "PATH_MISSING"
+  | "PATH_OUTSIDE"
+  | "NOT_REGULAR_FILE"
+  | "TOO_LARGE"
+  | "TOO_MANY_EXAMPLES"
   | "FORM_UNKNOWN"
   | "FORM_MISMATCH"
   | "EMPTY"

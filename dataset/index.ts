@@ -8,6 +8,7 @@ export {
   EXAMPLE_HASH_BITS, type CanonicalExample, type ExampleKind,
 } from "./canonical-bytes.ts";
 export { readContributorData, dataFormOf, DATA_FORMS, type ContributorData, type DataForm, type ReadOptions, type SourcedExample } from "./readers.ts";
+export { readRegularFile, MAX_EXAMPLE_BYTES, MAX_DATA_BYTES } from "./read-file.ts";
 export { encodeDataset, decodeDataset, PIXELS, CLASSES, EXAMPLE_BYTES, type Dataset } from "./dataset-file.ts";
 export { canonicalJson } from "./jcs.ts";
 export { parseJsonStrict, MAX_JSON_DEPTH, type JsonValue } from "./json-parse.ts";

@@ -7,12 +7,18 @@
  * The form is the caller's `form` option, else the path's: a folder, a name ending in .jsonl or
  * .bin (case-insensitive). Duplicates within the data are kept: which copy counts is the reward
  * policy's decision, made on the hashes.
+ *
+ * Every form is read within limits (read-file.ts): only regular files (symbolic links followed),
+ * at most `maxExamples` examples and MAX_EXAMPLE_BYTES per example (checked on the size before
+ * reading, and on the average after), and only inside `within` when given.
  */
-import { statSync } from "node:fs";
+import { realpathSync } from "node:fs";
+import { config } from "../config/index.ts";
 import type { CanonicalExample } from "./canonical-bytes.ts";
 import type { Dataset } from "./dataset-file.ts";
 import { DatasetError, type DatasetLocation } from "./errors.ts";
 import { readBinFile } from "./read-bin.ts";
+import { MAX_EXAMPLE_BYTES, statData, type ReadLimits } from "./read-file.ts";
 import { readFolder } from "./read-folder.ts";
 import { readJsonlFile } from "./read-jsonl.ts";
 
@@ -41,18 +47,30 @@ export interface ContributorData {
 export interface ReadOptions {
   /** The form, when the path does not say it (e.g. a JSONL file named data.txt). */
   readonly form?: DataForm;
+  /**
+   * The most examples read (TOO_MANY_EXAMPLES beyond); the data may then hold at most
+   * maxExamples * MAX_EXAMPLE_BYTES bytes (TOO_LARGE, before it is read). Default: the most one
+   * registration may declare (config registration.maxExamplesPerRegistrant).
+   */
+  readonly maxExamples?: number;
+  /** A folder the data must be inside, symbolic links resolved (PATH_OUTSIDE): the trainer's delivery folder. */
+  readonly within?: string;
+}
+
+/** The limits of `options`, checked: RangeError naming maxExamples, DatasetError PATH_MISSING for `within`. */
+function limitsOf(options: ReadOptions): ReadLimits {
+  const maxExamples = options.maxExamples ?? config.registration.maxExamplesPerRegistrant;
+  if (!Number.isSafeInteger(maxExamples) || maxExamples < 1 || maxExamples > config.registration.maxExamplesPerRegistrant) {
+    throw new RangeError(`maxExamples must be an integer in [1, ${config.registration.maxExamplesPerRegistrant}], got ${maxExamples}`);
+  }
+  if (options.within !== undefined) statData(options.within);
+  return { maxExamples, maxBytes: maxExamples * MAX_EXAMPLE_BYTES, ...(options.within === undefined ? {} : { within: realpathSync(options.within) }) };
 }
 
 /** The form of `path`: `form` if given (checked against a folder or a file), else from the path. */
 export function dataFormOf(path: string, form?: DataForm): DataForm {
   if (form !== undefined && !DATA_FORMS.includes(form)) throw new RangeError(`form must be one of ${DATA_FORMS.join(", ")}, got ${JSON.stringify(form)}`);
-  let isFolder: boolean;
-  try {
-    isFolder = statSync(path).isDirectory();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new DatasetError("PATH_MISSING", "no such file or folder", { file: path });
-    throw error;
-  }
+  const isFolder = statData(path).isDirectory();
   if (form !== undefined) {
     if ((form === "folder") !== isFolder) throw new DatasetError("FORM_MISMATCH", `read as ${form}, but it is ${isFolder ? "a folder" : "a file"}`, { file: path });
     return form;
@@ -66,12 +84,13 @@ export function dataFormOf(path: string, form?: DataForm): DataForm {
 
 /** Reads a contributor's examples from `path` (see the header); DatasetError naming file, line or entry, and field. */
 export function readContributorData(path: string, options: ReadOptions = {}): ContributorData {
+  const limits = limitsOf(options);
   switch (dataFormOf(path, options.form)) {
     case "bin":
-      return readBinFile(path);
+      return readBinFile(path, limits);
     case "jsonl":
-      return readJsonlFile(path);
+      return readJsonlFile(path, limits);
     case "folder":
-      return readFolder(path);
+      return readFolder(path, limits);
   }
 }

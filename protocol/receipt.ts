@@ -7,14 +7,24 @@
  *     epoch, contributor, order (j), count, commitment (C_j), salt, hashes (sorted, 0x + 32 hex),
  *     transaction, block, data: { path, form } }
  *
- * The strict reader names the file and the field of the first problem (RECEIPT_MALFORMED).
+ * The strict reader names the file and the field of the first problem (RECEIPT_MALFORMED). It
+ * reads only a regular file of at most MAX_RECEIPT_BYTES: the trainer reads receipts strangers
+ * hand it, and a receipt.json that is a FIFO or a link to /dev/zero must not stall it.
  */
-import { readFileSync } from "node:fs";
 import { getAddress } from "ethers";
+import { config } from "../config/index.ts";
+import { readRegularFile } from "../dataset/index.ts";
 import { toJson, writeFileAtomic } from "../files/index.ts";
 import { ProtocolInputError } from "./errors.ts";
 
 export const RECEIPT_KIND = "attribution-prover/registration-receipt";
+
+/**
+ * The largest receipt read: a hash is 36 bytes quoted, about 42 with toJson's comma and indentation;
+ * 64 per hash of the largest registration (config registration.maxExamplesPerRegistrant) and
+ * 64 KiB for the other fields leave room for any reformatting.
+ */
+export const MAX_RECEIPT_BYTES = 64 * config.registration.maxExamplesPerRegistrant + 64 * 1024;
 
 export interface RegistrationReceipt {
   readonly chainId: bigint;
@@ -46,7 +56,7 @@ export function readReceipt(file: string): RegistrationReceipt {
   };
   let raw: Record<string, unknown>;
   try {
-    raw = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    raw = JSON.parse(new TextDecoder().decode(readRegularFile(file, MAX_RECEIPT_BYTES))) as Record<string, unknown>;
   } catch (error) {
     throw new ProtocolInputError("RECEIPT_UNREADABLE", `${file}: ${(error as Error).message}; expected the receipt register wrote`);
   }

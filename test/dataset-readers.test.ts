@@ -6,12 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import { exampleHash as attributionExampleHash, loadMnist, subset } from "../attribution/index.ts";
-import { DatasetError, encodeDataset, readContributorData, type DatasetErrorCode, type DatasetLocation } from "../dataset/index.ts";
+import { config } from "../config/index.ts";
+import { DatasetError, encodeDataset, MAX_DATA_BYTES, MAX_EXAMPLE_BYTES, readContributorData, type DatasetErrorCode, type DatasetLocation } from "../dataset/index.ts";
+import { closeFifos, makeFifo } from "./helpers/fifo.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "dataset-readers-"));
 let made = 0;
@@ -153,5 +155,85 @@ describe("dataset readers: choosing the form", () => {
     throwsAt(() => readContributorData(dir, { form: "bin" }), "FORM_MISMATCH", { file: dir });
     throwsAt(() => readContributorData(join(dir, "nothing.bin")), "PATH_MISSING", { file: join(dir, "nothing.bin") });
     assert.throws(() => readContributorData(txt, { form: "csv" as "bin" }), { name: "RangeError", message: /form must be one of bin, jsonl, folder/ });
+  });
+});
+
+describe("dataset readers: only regular files, within limits (a stranger's data must not stall or fill the reader)", () => {
+  after(closeFifos);
+
+  test("the limits: MAX_EXAMPLE_BYTES per example, MAX_DATA_BYTES for the largest registration the config allows", () => {
+    assert.equal(MAX_EXAMPLE_BYTES, 16 * 1024);
+    assert.equal(MAX_DATA_BYTES, config.registration.maxExamplesPerRegistrant * MAX_EXAMPLE_BYTES);
+  });
+
+  test("a FIFO (as a .jsonl or a .bin) is NOT_REGULAR_FILE naming it, and never opened for a read that would wait", () => {
+    const folder = join(dir, "fifos");
+    mkdirSync(folder);
+    for (const name of ["data.jsonl", "data.bin"]) {
+      makeFifo(join(folder, name));
+      throwsAt(() => readContributorData(join(folder, name)), "NOT_REGULAR_FILE", { file: join(folder, name) });
+      assert.throws(() => readContributorData(join(folder, name)), { message: /: a FIFO \(named pipe\): only a regular file is read$/ });
+    }
+  });
+
+  test("a link to /dev/zero is NOT_REGULAR_FILE (a device): links are followed, and what they lead to must be a regular file", () => {
+    const zero = join(dir, "zero.bin");
+    symlinkSync("/dev/zero", zero);
+    throwsAt(() => readContributorData(zero), "NOT_REGULAR_FILE", { file: zero });
+    assert.throws(() => readContributorData(zero), { message: /zero\.bin: a device: / });
+    const linked = join(dir, "linked.jsonl");
+    symlinkSync(file("target.jsonl", `"via a link"\n`), linked);
+    assert.equal(readContributorData(linked).examples[0]!.hash, hash(`"via a link"`));
+    const folder = join(dir, "folder-fifo");
+    mkdirSync(folder);
+    makeFifo(join(folder, "a"));
+    throwsAt(() => readContributorData(folder), "ENTRY_NOT_FILE", { file: join(folder, "a"), entry: 0 });
+  });
+
+  test("more bytes than maxExamples * MAX_EXAMPLE_BYTES is TOO_LARGE before reading; more than that per example on average, after", () => {
+    const padded = file("padded.jsonl", `"one"\n${" ".repeat(MAX_EXAMPLE_BYTES)}\n`);
+    throwsAt(() => readContributorData(padded, { maxExamples: 1 }), "TOO_LARGE", { file: padded });
+    assert.throws(() => readContributorData(padded, { maxExamples: 1 }), { message: new RegExp(`: ${MAX_EXAMPLE_BYTES + 7} bytes, more than the ${MAX_EXAMPLE_BYTES} read at most$`) });
+    throwsAt(() => readContributorData(padded), "TOO_LARGE", { file: padded });
+    assert.throws(() => readContributorData(padded), { message: new RegExp(`: ${MAX_EXAMPLE_BYTES + 7} bytes for 1 examples: at most ${MAX_EXAMPLE_BYTES} bytes per example on average$`) });
+    const two = file("two.jsonl", `"one"\n"two"\n${" ".repeat(MAX_EXAMPLE_BYTES)}\n`);
+    assert.equal(readContributorData(two, { maxExamples: 2 }).examples.length, 2, "the bytes of blank lines count, within the average");
+    const folder = join(dir, "folder-large");
+    mkdirSync(folder);
+    writeFileSync(join(folder, "a"), "x".repeat(MAX_EXAMPLE_BYTES));
+    writeFileSync(join(folder, "b"), "xy");
+    throwsAt(() => readContributorData(folder, { maxExamples: 1 }), "TOO_MANY_EXAMPLES", { file: folder });
+    assert.equal(readContributorData(folder, { maxExamples: 2 }).examples.length, 2, "one file may be larger than the average");
+    writeFileSync(join(folder, "b"), "x".repeat(MAX_EXAMPLE_BYTES + 1));
+    throwsAt(() => readContributorData(folder, { maxExamples: 2 }), "TOO_LARGE", { file: join(folder, "b"), entry: 1 });
+    assert.throws(() => readContributorData(folder, { maxExamples: 2 }), { message: /: the folder's files up to this one hold 32769 bytes, more than the 32768 read at most$/ });
+    throwsAt(() => readContributorData(folder, { maxExamples: 3 }), "TOO_LARGE", { file: folder });
+  });
+
+  test("more examples than maxExamples is TOO_MANY_EXAMPLES naming the file; maxExamples is checked", () => {
+    const three = file("three.jsonl", `1\n2\n3\n`);
+    throwsAt(() => readContributorData(three, { maxExamples: 2 }), "TOO_MANY_EXAMPLES", { file: three });
+    assert.equal(readContributorData(three, { maxExamples: 3 }).examples.length, 3);
+    const bin = file("three.bin", encodeDataset(digits()));
+    throwsAt(() => readContributorData(bin, { maxExamples: 2 }), "TOO_MANY_EXAMPLES", { file: bin });
+    for (const bad of [0, 1.5, config.registration.maxExamplesPerRegistrant + 1]) {
+      assert.throws(() => readContributorData(three, { maxExamples: bad }), { name: "RangeError", message: /^maxExamples must be an integer in \[1, / });
+    }
+  });
+
+  test("within a folder: a path or a folder entry that resolves outside it is PATH_OUTSIDE naming it", () => {
+    const inside = join(dir, "within");
+    mkdirSync(join(inside, "entries"), { recursive: true });
+    const outsideFile = file("outside.jsonl", `"secret"\n`);
+    writeFileSync(join(inside, "own.jsonl"), `"own"\n`);
+    symlinkSync(outsideFile, join(inside, "out.jsonl"));
+    symlinkSync(join(inside, "own.jsonl"), join(inside, "in.jsonl"));
+    assert.equal(readContributorData(join(inside, "in.jsonl"), { within: inside }).examples[0]!.hash, hash(`"own"`));
+    throwsAt(() => readContributorData(join(inside, "out.jsonl"), { within: inside }), "PATH_OUTSIDE", { file: join(inside, "out.jsonl") });
+    throwsAt(() => readContributorData(outsideFile, { within: inside }), "PATH_OUTSIDE", { file: outsideFile });
+    writeFileSync(join(inside, "entries", "a"), "a");
+    symlinkSync(outsideFile, join(inside, "entries", "b"));
+    throwsAt(() => readContributorData(join(inside, "entries"), { within: inside }), "PATH_OUTSIDE", { file: join(inside, "entries", "b"), entry: 1 });
+    assert.equal(readContributorData(join(inside, "entries")).examples.length, 2, "without `within`, links are followed anywhere");
   });
 });

@@ -10,12 +10,20 @@
  * with the salt give that commitment. A bad delivery is named in `bad` and never blocks the
  * epoch: its registration is excluded like one that never delivered (the contributor holds no
  * signed receipt, so it cannot contest, and a matching delivery would have been accepted).
+ *
+ * A delivery is a stranger's folder, so reading it is confined and bounded: the receipt's data
+ * path must stay inside the delivery folder, symbolic links resolved (DELIVERY_PATH_OUTSIDE: no
+ * pointing at another contributor's data or the trainer's own files); the data is read in the
+ * receipt's declared form (DELIVERY_FORM_UNKNOWN otherwise), only after the receipt matched its
+ * registration, as regular files only and at most the registered count of examples and
+ * MAX_EXAMPLE_BYTES per example (dataset/read-file.ts: a FIFO or /dev/zero is refused, not read);
+ * any failure in reading or checking one delivery is that delivery's, named in `bad`.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { getAddress, type Signer } from "ethers";
 import { config } from "../../config/index.ts";
-import { readContributorData } from "../../dataset/index.ts";
+import { DATA_FORMS, readContributorData, type DataForm } from "../../dataset/index.ts";
 import { toJson, writeFileAtomic } from "../../files/index.ts";
 import {
   readRegistrations, signDeliveryReceipt, waitForRegistrationClose, type ContributorRegistryContract, type PayoutSettlementContract,
@@ -100,12 +108,51 @@ function checkReceipt(receipt: RegistrationReceipt, reg: Registration | undefine
   return undefined;
 }
 
-/** Why the data in `folder` is not the receipt's examples, or undefined when it is. */
-function checkData(folder: string, receipt: RegistrationReceipt): string | undefined {
-  const hashes = sortHashes(readContributorData(join(folder, receipt.data.path)).examples.map((e) => e.hash));
+const inside = (folder: string, path: string) => {
+  const rel = relative(folder, path);
+  return rel !== "" && rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+};
+
+/**
+ * Where the receipt's data is: `path` resolved against the delivery `folder`, every symbolic link
+ * followed. ProtocolInputError DELIVERY_PATH_OUTSIDE unless it is strictly inside the folder (as
+ * written, and once links are resolved), DELIVERY_DATA_MISSING when nothing is there.
+ */
+export function deliveryDataPath(folder: string, path: string): string {
+  const outside = (where: string) => new ProtocolInputError("DELIVERY_PATH_OUTSIDE", `the receipt's data path ${JSON.stringify(path)} ${where}, not inside the delivery folder ${folder}`);
+  const given = resolve(folder, path);
+  if (isAbsolute(path) || !inside(resolve(folder), given)) throw outside(`is ${given}`);
+  if (!existsSync(given)) throw new ProtocolInputError("DELIVERY_DATA_MISSING", `the receipt's data path ${JSON.stringify(path)}: nothing at ${given}`);
+  const real = realpathSync(given);
+  if (!inside(realpathSync(folder), real)) throw outside(`resolves (symbolic links followed) to ${real}`);
+  return real;
+}
+
+/** The receipt's declared form, if the trainer reads it; DELIVERY_FORM_UNKNOWN otherwise. */
+function deliveryForm(receipt: RegistrationReceipt): DataForm {
+  const form = receipt.data.form;
+  if (!(DATA_FORMS as readonly string[]).includes(form)) throw new ProtocolInputError("DELIVERY_FORM_UNKNOWN", `the receipt's data form ${JSON.stringify(form)} is not one the trainer reads (${DATA_FORMS.join(", ")})`);
+  return form as DataForm;
+}
+
+/**
+ * The data of the delivery in `folder` (its real path), checked to be the receipt's examples: read
+ * in the receipt's form, inside the folder, at most the receipt's count of examples (already
+ * checked against the registration; never above the config's per-registrant maximum).
+ * ProtocolInputError DELIVERY_PATH_OUTSIDE, DELIVERY_DATA_MISSING, DELIVERY_FORM_UNKNOWN,
+ * DELIVERY_MISMATCH; DatasetError (its code, naming the file) for data that cannot be read.
+ */
+export function checkDeliveryData(folder: string, receipt: RegistrationReceipt): string {
+  const data = deliveryDataPath(folder, receipt.data.path);
+  const read = readContributorData(data, {
+    form: deliveryForm(receipt), within: folder, maxExamples: Math.max(1, Math.min(receipt.count, config.registration.maxExamplesPerRegistrant)),
+  });
+  const hashes = sortHashes(read.examples.map((e) => e.hash));
   const listed = sortHashes(receipt.hashes);
-  if (hashes.length !== listed.length || hashes.some((h, i) => h !== listed[i])) return `the data in ${receipt.data.path} hashes to ${hashes.length} examples that are not the receipt's ${listed.length}`;
-  return undefined;
+  if (hashes.length !== listed.length || hashes.some((h, i) => h !== listed[i])) {
+    throw new ProtocolInputError("DELIVERY_MISMATCH", `the data in ${receipt.data.path} hashes to ${hashes.length} examples that are not the receipt's ${listed.length}`);
+  }
+  return data;
 }
 
 const sortHashes = (hashes: readonly bigint[]) => [...hashes].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -132,10 +179,19 @@ export async function collectDeliveries(options: CollectOptions): Promise<Collec
   return acceptDeliveries({ ...options, received, bad });
 }
 
+/** `error` as a bad delivery: its string code (else DELIVERY_UNREADABLE) and message, whatever was thrown. */
 function badDelivery(name: string, error: unknown, log?: (message: string) => void): BadDelivery {
-  const code = (error as { code?: unknown }).code;
-  log?.(`collect: ${name}: ${(error as Error).message} (not accepted)`);
-  return { delivery: name, code: typeof code === "string" ? code : "DELIVERY_UNREADABLE", message: (error as Error).message };
+  let code = "DELIVERY_UNREADABLE";
+  let message = "threw a value that has no message";
+  try {
+    const raw = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
+    if (typeof raw === "string") code = raw;
+    message = error instanceof Error ? String(error.message) : `threw ${String(error)}`;
+  } catch {
+    // a getter or toString that throws: the defaults above
+  }
+  log?.(`collect: ${name}: ${message} (not accepted)`);
+  return { delivery: name, code, message };
 }
 
 /**
@@ -159,13 +215,14 @@ export async function acceptDeliveries(options: Omit<CollectOptions, "deliveries
       if (receipt.chainId !== chainId || !same(receipt.registry, registryAddress) || receipt.epoch !== epoch) {
         throw new ProtocolInputError("DELIVERY_OTHER_EPOCH", `the receipt is for epoch ${receipt.epoch} of registry ${receipt.registry} on chain ${receipt.chainId}, collecting epoch ${epoch} of ${registryAddress} on chain ${chainId}`);
       }
-      const problem = checkReceipt(receipt, registrations[receipt.order], domain) ?? (folder === undefined ? undefined : checkData(folder, receipt));
+      const problem = checkReceipt(receipt, registrations[receipt.order], domain);
       if (problem) throw new ProtocolInputError("DELIVERY_MISMATCH", problem);
+      const data = folder === undefined ? "" : checkDeliveryData(folder, receipt);
       if (accepted.has(receipt.order)) continue; // the same delivery twice
       const signature = await signDeliveryReceipt(trainer, settlement, epoch, receipt.order, receipt.commitment);
       accepted.set(receipt.order, {
         order: receipt.order, contributor: receipt.contributor, commitment: receipt.commitment, salt: receipt.salt, hashes: sortHashes(receipt.hashes),
-        data: folder === undefined ? "" : join(folder, receipt.data.path), form: receipt.data.form, signature,
+        data, form: receipt.data.form, signature,
       });
     } catch (error) {
       bad.push(badDelivery(name, error, log));
