@@ -9,13 +9,13 @@
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { formatUnits } from "ethers";
 import { PROJECT_ROOT } from "../circuits/index.ts";
 import { config } from "../config/index.ts";
+import { closedPort } from "./helpers/closed-port.ts";
 import { runCli, runCliWithEnv } from "./helpers/cli.ts";
 
 const work = mkdtempSync(join(tmpdir(), "cli-"));
@@ -200,15 +200,6 @@ test("a jobs file's outPath outside its epoch directory (or its own folder) is r
   assert.equal(existsSync(join(work, "escaped.json")), false);
   assert.equal(existsSync(join(epoch, "proofs")), false, "nothing proved");
 });
-
-/** A loopback port nobody listens on (bound, then closed): connecting there is refused. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 test("the queue commands: no Redis at the URL is QUEUE_UNREACHABLE after a bounded attempt (credentials not shown), a malformed URL QUEUE_URL_INVALID", { timeout: 60_000 }, async () => {
   const url = `redis://user:hunter2@127.0.0.1:${await closedPort()}`;

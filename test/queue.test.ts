@@ -8,7 +8,6 @@
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -19,6 +18,7 @@ import { config } from "../config/index.ts";
 import { clearQueue, enqueueProofJobs, inputHash, QueueError, queueCounts, readProofFile, waitForQueue, type ProofJob } from "../prover/index.ts";
 import { payoutFixture } from "./helpers/payout-fixture.ts";
 import { reachable, startProverCli, type Child } from "./helpers/children.ts";
+import { closedPort } from "./helpers/closed-port.ts";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const redisUp = await reachable(REDIS_URL);
@@ -116,15 +116,6 @@ test("a queue worker killed mid-job: its job is retried by another worker and fi
   rescuer.process.kill("SIGINT");
   assert.equal(await rescuer.exited, 130);
 });
-
-/** A loopback port nobody listens on (a server bound it, then closed): a connection there is refused. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 test("no Redis at the URL: enqueue and counts fail after the connect timeout with QUEUE_UNREACHABLE, the URL without its credentials", { timeout: 30_000 }, async () => {
   const port = await closedPort();
