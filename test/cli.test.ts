@@ -61,7 +61,7 @@ test("an unknown flag or command exits 2 and names it (verify: 1, as before)", a
 test("a missing file is named: examples, jobs file, score output, config file, epoch directory", async () => {
   const missing = join(work, "nowhere");
   const cases: [string[], RegExp, number][] = [
-    [["witness", "--epoch", "1", "--collected", join(work, "collected.json"), "--scores", join(missing, "scores.csv"), "--model", join(work, "model")], /SCORES_FILE_UNREADABLE.*nowhere\/scores\.csv/, 2],
+    [["score", "--scores", join(missing, "scores.csv"), "--model", join(work, "model"), "--out", join(work, "scored")], /SCORES_FILE_UNREADABLE.*nowhere\/scores\.csv/, 2],
     [["register", "--epoch", "1", "--data", join(missing, "data.jsonl"), "--out", join(work, "delivery")], /PATH_MISSING.*nowhere\/data\.jsonl/, 2],
     [["collect", missing, "--epoch", "1", "--out", join(work, "collected.json")], /DELIVERY_MISSING.*nowhere: not a folder/, 2],
     [["prove", "--jobs", join(missing, "jobs.json")], /JOBS_FILE_INVALID.*nowhere\/jobs\.json: missing/, 2],

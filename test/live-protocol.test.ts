@@ -2,8 +2,8 @@
  * The live protocol as its parties run it: one `hardhat node` started here, one deployment, two
  * epochs on it, every party's step a separate process of the command line holding only its own key
  * (from its environment): the operator deploys and opens epochs, contributors register their own
- * data and hand over a delivery folder, the trainer seals, collects, witnesses (with --scores: the
- * scores come from elsewhere, so the test stays fast), proves and settles, a contributor checks its
+ * data and hand over a delivery folder, the trainer seals, collects, scores (--scores: scores
+ * computed elsewhere, so the test stays fast), witnesses, proves and settles, a contributor checks its
  * payout from its receipt, and a skeptic verifies both epochs from the chain alone.
  *
  * Epoch 1: four contributors register from separate processes, one after the deadline (refused by
@@ -108,8 +108,9 @@ async function witnessAndProve(epoch: number, deliveries: string, delivered: rea
   const modelFile = join(work, `model-${epoch}.onnx`);
   writeFileSync(modelFile, model);
   const dir = join(work, `epoch-${epoch}`);
-  const witness = await trainer(["witness", "--deployment", deploymentFile, "--epoch", String(epoch), "--collected", collected, "--scores", scoresFile(epoch, delivered),
-    "--model", modelFile, "--out", dir, "--json"]);
+  const scored = join(work, `scores-${epoch}`);
+  ok(await trainer(["score", "--scores", scoresFile(epoch, delivered), "--model", modelFile, "--out", scored]), "score --scores");
+  const witness = await trainer(["witness", "--deployment", deploymentFile, "--epoch", String(epoch), "--collected", collected, "--from-score", scored, "--out", dir, "--json"]);
   ok(witness, "witness");
   ok(await trainer(["prove", dir, "--workers", "2"]), "prove");
   return dir;
@@ -255,7 +256,7 @@ test("epoch 2 on the same deployment with a new model follows epoch 1 (lineage);
   const before = snapshot(dir);
   const sent = await nonces();
   const refusals: [Promise<Run>, RegExp, number][] = [
-    [trainer(["witness", "--deployment", deploymentFile, "--epoch", "2", "--collected", join(work, "collected-2.json"), "--scores", join(work, "scores-2.csv"), "--model", join(work, "model-2.onnx"), "--out", dir]), /error \[EPOCH_SETTLED\]/, 2],
+    [trainer(["witness", "--deployment", deploymentFile, "--epoch", "2", "--collected", join(work, "collected-2.json"), "--from-score", join(work, "scores-2"), "--out", dir]), /error \[EPOCH_SETTLED\]/, 2],
     [trainer(["prove", dir]), /error \[EPOCH_SETTLED\]/, 2],
     [trainer(["settle", dir]), /error \[EPOCH_SETTLED\]/, 2],
     [cli({}, ["report", dir, "--out", join(dir, "epoch.json"), "--no-verify"]), /error \[REPORT_OUT_REFUSED\]/, 1],

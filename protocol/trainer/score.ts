@@ -6,6 +6,7 @@
  * witness stage takes examples.csv; the epoch records the model's hash and how the scores were
  * made (method, provider, defences, flagged examples).
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { attributionSection, encodeTrainingData, runAttribution, scoreFormatOf, writeAttribution } from "../../attribution/index.ts";
@@ -13,6 +14,7 @@ import { PROJECT_ROOT } from "../../circuits/index.ts";
 import { toJson, writeFileAtomic } from "../../files/index.ts";
 import type { AttributionMethod } from "../../config/attribution.ts";
 import { config as defaultConfig, type ProtocolConfig } from "../../config/index.ts";
+import { readHashScores } from "../../witness/index.ts";
 import { startStagedProgress } from "../progress.ts";
 import { loadValidationSecret } from "./validation-secret.ts";
 
@@ -60,6 +62,32 @@ export async function scoreTrainingData(options: ScoreOptions = {}) {
   const witnessInputs = join(dirname(paths.examples), WITNESS_INPUTS_FILE);
   writeFileAtomic(witnessInputs, toJson({ examplesFile: basename(paths.examples), modelFile: basename(paths.model), modelHash: scores.modelHash, attribution }));
   return { scores, result, paths: { ...paths, trainingData, witnessInputs } };
+}
+
+/**
+ * `score --scores FILE --model FILE`: scores computed elsewhere (the trainer's own pipeline, a GPU
+ * machine), one per example hash (witness/hash-scores-file.ts: CSV example,score or JSONL), and
+ * the model they are of. Checked here (every line, before anything goes on chain), then recorded in
+ * `outDir` as the score stage records its own: witness-inputs.json (the scores file, the model, its
+ * sha256 and how the scores were made: externally), which `witness --from-score DIR` reads.
+ */
+export function recordExternalScores(options: { readonly scoresFile: string; readonly modelFile: string; readonly outDir?: string; readonly config?: ProtocolConfig }) {
+  const config = options.config ?? defaultConfig;
+  const scoresFile = resolve(options.scoresFile);
+  const modelFile = resolve(options.modelFile);
+  const { scores } = readHashScores(scoresFile, config);
+  let model: Buffer;
+  try {
+    model = readFileSync(modelFile);
+  } catch (error) {
+    throw new ScoreOutputError(modelFile, `the model cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); expected the trained model the scores are of`);
+  }
+  const modelHash = `0x${createHash("sha256").update(model).digest("hex")}`;
+  const outDir = resolve(options.outDir ?? DEFAULT_SCORES_DIR);
+  const witnessInputs = join(outDir, WITNESS_INPUTS_FILE);
+  const attribution = { method: "external", scoresFile, examples: scores.size };
+  writeFileAtomic(witnessInputs, toJson({ examplesFile: scoresFile, modelFile, modelHash, attribution }));
+  return { witnessInputs, examples: scores.size, modelHash };
 }
 
 /** The score stage's output folder is missing its witness-inputs.json or has a bad one. */

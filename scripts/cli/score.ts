@@ -1,19 +1,33 @@
 /** `score`: the attribution stage alone (protocol/trainer/score.ts). */
+import { dirname } from "node:path";
 import type { Command } from "commander";
 import { config } from "../../config/index.ts";
 import { addRunOptions, log, printResult, runFlagsOf, shown, withExamples } from "./common.ts";
+import { UsageError } from "./errors.ts";
 import { runParameters } from "./run-config.ts";
 
 export function registerScore(program: Command): void {
   const command = program.command("score")
-    .description(`train the MNIST model of config/protocol.json with onnxruntime and score every training example's influence on the validation loss; writes examples.csv, model.onnx and attribution.json (default build/attribution)`);
+    .description(`trainer: train the MNIST model of config/protocol.json with onnxruntime and score every training example's influence on the validation loss, or take scores computed elsewhere (--scores FILE --model FILE); writes the folder witness --from-score reads (default build/attribution)`)
+    .option("--scores <file>", "scores computed elsewhere (e.g. the trainer's GPU pipeline): CSV example,score or JSONL {example, score}, one per example hash; the contributor comes from the registrations")
+    .option("--model <file>", "with --scores: the trained model the scores are of (its sha256 is committed on chain)");
   withExamples(addRunOptions(command, ["out", "method"]), [
     "attribution-prover score",
     "attribution-prover score --method tracin --out build/tracin --json",
+    "attribution-prover score --scores my-scores.csv --model model.onnx --out work/e1-scores",
     "attribution-prover witness --examples build/attribution/examples.csv   # next stage",
   ]).action(async (_: unknown, cmd: Command) => {
     const flags = runFlagsOf(cmd);
+    const external = cmd.opts() as { scores?: string; model?: string };
     const p = await runParameters(flags);
+    if ((external.scores === undefined) !== (external.model === undefined)) throw new UsageError("--scores FILE and --model FILE go together: the scores and the model they are of");
+    if (external.scores !== undefined) {
+      const { recordExternalScores } = await import("../../protocol/trainer/score.ts");
+      const recorded = recordExternalScores({ scoresFile: external.scores, modelFile: external.model!, ...(p.outDir === undefined ? {} : { outDir: p.outDir }) });
+      printResult(flags.json, recorded, () => console.log(`${recorded.examples} example scores checked, model ${recorded.modelHash}; ${shown(recorded.witnessInputs)}
+next: attribution-prover witness --from-score ${shown(dirname(recorded.witnessInputs))} ...`));
+      return;
+    }
     const [{ formatFixedPoint }, { scoreTrainingData }] = await Promise.all([import("../../witness/index.ts"), import("../../protocol/trainer/score.ts")]);
     const { result, paths, scores: { modelHash } } = await scoreTrainingData({ method: p.method, log, ...(p.outDir === undefined ? {} : { outDir: p.outDir }) });
     const decimals = config.fixedPoint.decimals;

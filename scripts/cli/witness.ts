@@ -1,6 +1,5 @@
 /** `witness`: the trainer's tables, commit and epoch directory from the chain's registrations, the collected deliveries and the scores (protocol/trainer/witness.ts). */
-import { copyFileSync, existsSync, readFileSync } from "node:fs";
-import { createHash } from "node:crypto";
+import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { log, printResult, shown, withExamples } from "./common.ts";
@@ -10,9 +9,7 @@ import { addPartyOptions, connectParty, integerFlag, type PartyFlags } from "./p
 interface WitnessFlags extends PartyFlags {
   readonly epoch?: string;
   readonly collected?: string;
-  readonly scores?: string;
   readonly fromScore?: string;
-  readonly model?: string;
   readonly out?: string;
 }
 
@@ -21,37 +18,29 @@ export function registerWitness(program: Command): void {
     .description("trainer (OPEN_TRAINER_KEY): read the epoch's registrations from the chain, apply the reward policy to the collected deliveries and the scores, commit the epoch (the seed) and write the epoch directory with the prover's jobs files; sends no registration")
     .option("--epoch <n>", "epoch number")
     .option("--collected <file>", "collected.json (collect)")
-    .option("--scores <file>", "scores computed elsewhere: CSV example,score or JSONL {example, score}, one per example hash")
-    .option("--from-score <dir>", "a score stage's output folder: its scores, model and how they were made")
-    .option("--model <file>", "with --scores: the trained model file (its sha256 is the committed model hash)")
+    .option("--from-score <dir>", "the score stage's output folder (score, or score --scores FILE --model FILE): the scores, the model and how they were made")
     .option("--out <dir>", "the epoch directory (default epochs/<chain>-<settlement>-<epoch>-<seed>)");
   withExamples(addPartyOptions(command), [
-    "OPEN_TRAINER_KEY=0x... attribution-prover witness --deployment deployments/local/deployment.json --rpc http://127.0.0.1:8545 --epoch 1 --collected work/e1/collected.json --scores scores.csv --model model.onnx --out epochs/e1",
+    "OPEN_TRAINER_KEY=0x... attribution-prover witness --deployment deployments/local/deployment.json --rpc http://127.0.0.1:8545 --epoch 1 --collected work/e1/collected.json --from-score work/e1-scores --out epochs/e1",
     "attribution-prover prove epochs/e1   # next stage",
   ]).action(async (_: unknown, cmd: Command) => {
     const flags = cmd.opts() as WitnessFlags;
     const epoch = integerFlag("--epoch", flags.epoch);
     if (flags.collected === undefined) throw new UsageError("--collected FILE is required (collect writes it)");
-    if ((flags.scores === undefined) === (flags.fromScore === undefined)) throw new UsageError("witness needs --scores FILE (with --model FILE) or --from-score DIR, one of them");
-    if (flags.scores !== undefined && flags.model === undefined) throw new UsageError("--scores needs --model FILE: the model the scores are of (its sha256 is committed)");
+    if (flags.fromScore === undefined) throw new UsageError("--from-score DIR is required: the folder score wrote (score, or score --scores FILE --model FILE)");
     const [{ readHashScores }, { config }, { readCollected }, { witnessEpoch }] = await Promise.all([
       import("../../witness/index.ts"), import("../../config/index.ts"), import("../../protocol/trainer/collect.ts"), import("../../protocol/trainer/witness.ts"),
     ]);
     // Every input is read and checked before the chain is touched.
-    const scored = flags.fromScore === undefined ? undefined : (await import("../../protocol/trainer/score.ts")).readScoreOutput(flags.fromScore);
-    const scoresFile = scored?.examplesFile ?? flags.scores!;
-    const modelFile = scored?.modelFile ?? flags.model!;
-    const { scores } = readHashScores(scoresFile, config);
+    const scored = (await import("../../protocol/trainer/score.ts")).readScoreOutput(flags.fromScore);
+    const { scores } = readHashScores(scored.examplesFile, config);
     const collected = readCollected(flags.collected);
-    if (!existsSync(modelFile)) throw new UsageError(`--model ${modelFile}: no such file; expected the trained model the scores are of`);
-    const modelHash = scored?.modelHash ?? `0x${createHash("sha256").update(readFileSync(modelFile)).digest("hex")}`;
     const { chain, deployment } = await connectParty("trainer", flags);
     try {
       const { dir, paths, witness, committed } = await witnessEpoch({
-        deployment, epoch, collected, scores, scoresFile, modelHash, log, ...(flags.out === undefined ? {} : { outDir: flags.out }),
-        ...(scored === undefined ? {} : { attribution: scored.attribution }),
+        deployment, epoch, collected, scores, scoresFile: scored.examplesFile, modelHash: scored.modelHash, attribution: scored.attribution, log, ...(flags.out === undefined ? {} : { outDir: flags.out }),
       });
-      copyFileSync(modelFile, join(dir, "model.onnx"));
+      copyFileSync(scored.modelFile, join(dir, "model.onnx"));
       const value = {
         dir, chainId: chain.chainId, claims: witness.claimTable.length, registrations: witness.payoutTable.rows.length, committed,
         excluded: witness.exclusionOrders, duplicates: witness.duplicates.length, seed: witness.seed,
