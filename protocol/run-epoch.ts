@@ -10,24 +10,28 @@
  *
  * Nothing is replayed: a later call (settle, verify) reads the same chain.
  */
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { keccak256, parseEther, toUtf8Bytes, Wallet, type Signer } from "ethers";
+import { PROJECT_ROOT, type SetupLog } from "../circuits/index.ts";
+import { datasetExampleHashes, encodeDataset } from "../dataset/index.ts";
+import { writeFileAtomic } from "../files/index.ts";
 import { config as defaultConfig, type ProtocolConfig } from "../config/index.ts";
 import type { KeySetName } from "../circuits/ceremony/index.ts";
-import type { SetupLog } from "../circuits/index.ts";
 import type { Dataset } from "../attribution/index.ts";
 import { createProverPool } from "../prover/index.ts";
 import { SECONDS_PER_REGISTRANT, earliestDeadline } from "../verifier-contracts/index.ts";
 import { readExamplesFile, type ExampleClaim } from "../witness/index.ts";
 import { connectChain, type ChainConnection } from "./chain.ts";
-import { registerData } from "./contributor.ts";
+import { DELIVERY_RECEIPT, registerData, writeDelivery } from "./contributor.ts";
 import { demoContributors } from "./demo-contributors.ts";
 import { connectDeployment, type ProtocolDeployment } from "./deployment.ts";
 import { ProtocolInputError } from "./errors.ts";
 import { deployProtocol, openDeploymentEpoch } from "./operator.ts";
 import { startProgress } from "./progress.ts";
-import type { RegistrationReceipt } from "./receipt.ts";
+import { readReceipt } from "./receipt.ts";
 import { settleEpoch, type SettledEpoch } from "./settle.ts";
-import { acceptDeliveries } from "./trainer/collect.ts";
+import { acceptDeliveries, type ReceivedDelivery } from "./trainer/collect.ts";
 import { proveEpochDir } from "./trainer/prove.ts";
 import { heldOutValidationSet, sealValidationSet } from "./trainer/validation-reveal.ts";
 import { loadValidationSecret } from "./trainer/validation-secret.ts";
@@ -52,6 +56,15 @@ export interface RunEpochOptions {
   readonly contributorKeys?: readonly string[];
   /** Addresses that register but never deliver: the trainer excludes them (a zero row each). */
   readonly undelivered?: readonly string[];
+  /**
+   * The contributors' data (the demo's partitions), by address: such a contributor registers the
+   * data's hashes, hands over a delivery folder (the data as a dataset file and its receipt) and
+   * the trainer's collect checks the data against the registration. Without it a contributor's
+   * delivery is its receipt (its hash list and salt): the examples-file path.
+   */
+  readonly contributorData?: readonly { readonly address: string; readonly data: Dataset }[];
+  /** Where the delivery folders go; default build/demo/epoch-<epoch>/deliveries. */
+  readonly deliveriesDir?: string;
   /** bytes32: hash of the trained model (default keccak256("demo model")). */
   readonly modelHash?: string;
   /** The held-out set the scores were computed against (default: the one the trainer's secret chooses). */
@@ -140,16 +153,32 @@ export async function prepareEpoch(chain: ChainConnection, options: RunEpochOpti
     epoch, pool: options.pool, trainer: await trainer.getAddress(), validationCommitment: sealed.commitment, closesAt, mintPool: true, follows: options.follows ?? 0n,
   });
 
-  // Contributors: each registers its examples from its own key.
+  // Contributors: each registers its examples from its own key; one with data writes its delivery folder.
+  const dataOf = new Map((options.contributorData ?? []).map((c) => [c.address.toLowerCase(), c.data]));
+  const deliveriesDir = resolve(options.deliveriesDir ?? join(PROJECT_ROOT, "build", "demo", `epoch-${epoch}`, "deliveries"));
   const registering = progress ? startProgress("registering", registrants.length, "contributors") : undefined;
-  const receipts: RegistrationReceipt[] = [];
+  const received: ReceivedDelivery[] = [];
   for (const [i, address] of registrants.entries()) {
     await (await chain.signer.sendTransaction({ to: address, value: parseEther("0.01") })).wait();
     const wallet = new Wallet(contributorKeys.get(address.toLowerCase())!, chain.provider);
-    const hashes = claims.filter((c) => c.checksumAddress === address).map((c) => c.hash);
-    receipts.push(await registerData({ token: deployment.token, registry: deployment.registry }, wallet, {
-      epoch, settlement: deployment.addresses.settlement, hashes, data: { path: options.examplesFile, form: "examples-file" }, mintFee: true,
-    }));
+    const data = dataOf.get(address.toLowerCase());
+    // A contributor with data writes it into its delivery folder, then its receipt beside it.
+    const folder = join(deliveriesDir, address);
+    const dataFile = data === undefined ? undefined : join(folder, "data.bin");
+    if (data !== undefined) {
+      mkdirSync(folder, { recursive: true });
+      writeFileAtomic(dataFile!, encodeDataset(data));
+    }
+    const hashes = data === undefined ? claims.filter((c) => c.checksumAddress === address).map((c) => c.hash) : datasetExampleHashes(data);
+    const receipt = await registerData({ token: deployment.token, registry: deployment.registry }, wallet, {
+      epoch, settlement: deployment.addresses.settlement, hashes, data: dataFile === undefined ? { path: options.examplesFile, form: "examples-file" } : { path: dataFile, form: "bin" }, mintFee: true,
+    });
+    if (dataFile === undefined) {
+      received.push({ receipt, name: `${address} (order ${receipt.order})` });
+    } else {
+      writeDelivery(folder, dataFile, receipt);
+      received.push({ receipt: readReceipt(join(folder, DELIVERY_RECEIPT)), folder, name: folder });
+    }
     registering?.update(i + 1, address);
   }
   registering?.stop();
@@ -159,7 +188,7 @@ export async function prepareEpoch(chain: ChainConnection, options: RunEpochOpti
   const never = new Set((options.undelivered ?? []).map((a) => a.toLowerCase()));
   const collected = await acceptDeliveries({
     epoch, registry: asTrainer.registry, settlement: asTrainer.settlement, trainer, log,
-    received: receipts.filter((r) => !never.has(r.contributor.toLowerCase())).map((receipt) => ({ receipt, name: `${receipt.contributor} (order ${receipt.order})` })),
+    received: received.filter((r) => !never.has(r.receipt.contributor.toLowerCase())),
   });
   const { dir } = await witnessEpoch({
     deployment: asTrainer, epoch, collected, scores, scoresFile: options.examplesFile, modelHash: options.modelHash ?? keccak256(toUtf8Bytes("demo model")),

@@ -27,7 +27,8 @@ export function registerDemo(program: Command): void {
     ]);
     const scored = p.examplesFile === undefined ? await scoreTrainingData({ method: p.method, log }) : undefined;
     const result = await runEpoch({
-      ...(scored === undefined ? { examplesFile: p.examplesFile! } : scored.scores), pool: p.pool, epoch: p.epoch, exampleBatchSize: p.exampleBatchSize, registrationBatchSize: p.registrationBatchSize, payoutBatchSize: p.payoutBatchSize, keySet: p.keySet, log,
+      // The scored demo's contributors hand over their data: collect checks it against their registrations.
+      ...(scored === undefined ? { examplesFile: p.examplesFile! } : { ...scored.scores, contributorData: scored.result.partitions }), pool: p.pool, epoch: p.epoch, exampleBatchSize: p.exampleBatchSize, registrationBatchSize: p.registrationBatchSize, payoutBatchSize: p.payoutBatchSize, keySet: p.keySet, log,
       ...(p.rpcUrl === undefined ? {} : { rpcUrl: p.rpcUrl }), ...(p.outDir === undefined ? {} : { outDir: p.outDir }), ...(p.workers === undefined ? {} : { workers: p.workers }),
     });
     const attacks = await writeDemoAttacks(result.dir, config, log);
