@@ -109,6 +109,23 @@ async function readEpochChain(deployment: ProtocolDeployment, epoch: bigint) {
   };
 }
 
+/**
+ * The default epoch directory: `base`, or when `base` holds a settled record (a deterministic
+ * development chain gives a rerun of the demo the same settlement and seed), the first of
+ * base-2, base-3, ... that does not: a settled record is never written again.
+ */
+function defaultEpochDir(base: string): string {
+  for (let n = 1; ; n++) {
+    const dir = n === 1 ? base : `${base}-${n}`;
+    try {
+      assertNotSettled(epochPaths(dir));
+      return dir;
+    } catch {
+      // settled: try the next
+    }
+  }
+}
+
 export const statusName = (status: bigint) => Object.entries(EpochStatus).find(([, v]) => v === status)?.[0] ?? `status ${status}`;
 
 /** Every hash of a delivered registration must have a score: the policy pays on them. */
@@ -147,7 +164,7 @@ export async function witnessEpoch(options: WitnessEpochOptions): Promise<Witnes
     exampleBatchSize: batchSizes.example, registrationBatchSize: batchSizes.registration, payoutBatchSize: batchSizes.payout, config,
   });
   const w: EpochWitness = { ...tables, ...batches };
-  const dir = resolve(options.outDir ?? join(PROJECT_ROOT, "epochs", `${deployment.chainId}-${deployment.addresses.settlement}-${epoch}-${hex(w.seed, 64).slice(2, 10)}`));
+  const dir = resolve(options.outDir ?? defaultEpochDir(join(PROJECT_ROOT, "epochs", `${deployment.chainId}-${deployment.addresses.settlement}-${epoch}-${hex(w.seed, 64).slice(2, 10)}`)));
   const paths = epochPaths(dir);
   claimEpochDir(paths, { domain: chain.domain, seed: w.seed, exampleBatchSize: batchSizes.example, registrationBatchSize: batchSizes.registration, payoutBatchSize: batchSizes.payout });
 
