@@ -15,7 +15,8 @@
  *     claimable balance (found by review: it attached, and the thief withdrew the escrowed pool);
  *   - genuine contracts, made by their own constructors with the file's arguments, by the attacker
  *     (who then owns the settlement);
- *   - a creation transaction of another contract, a call (what a factory's contract has), none.
+ *   - a creation transaction of another contract, a call (what a factory's contract has), none,
+ *     and another deployer (the token's owner: a constructor argument, storage, not code).
  * Storage written after creation, the registry's handover, the wiring check still refuses. A file of
  * the format before creation transactions is refused by name, and deploy again rewrites it.
  */
@@ -111,10 +112,10 @@ describe("a tampered deployment file", () => {
     await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
   });
 
-  /** The genuine file with `contracts` and `creation` (its creationTransactions) changed, written beside it. */
-  function tampered(name: string, contracts: Partial<Contracts>, creation: Partial<Contracts> = {}): string {
+  /** The genuine file with `contracts`, `creation` (its creationTransactions) and the fields of `other` changed, written beside it. */
+  function tampered(name: string, contracts: Partial<Contracts>, creation: Partial<Contracts> = {}, other: Record<string, unknown> = {}): string {
     const file = join(dir, `${name}.json`);
-    writeFileSync(file, JSON.stringify({ ...genuine, contracts: { ...c, ...contracts }, creationTransactions: { ...genuine.creationTransactions, ...creation } }, null, 2));
+    writeFileSync(file, JSON.stringify({ ...genuine, ...other, contracts: { ...c, ...contracts }, creationTransactions: { ...genuine.creationTransactions, ...creation } }, null, 2));
     return file;
   }
 
@@ -283,7 +284,7 @@ describe("a tampered deployment file", () => {
     await refusedWithNothingSent(file, creationMismatch(file, "contracts.registry", new RegExp(`creationTransactions\\.registry ${registry.hash} was sent by ${thief}, the file's deployer is ${operator} \\(`)));
   });
 
-  it("refuses a creation transaction of another contract, a call (what a factory's product has) and a hash that is no transaction", async () => {
+  it("refuses a creation transaction of another contract, a call (what a factory's product has), a hash that is no transaction, and other constructor arguments", async () => {
     const handover = readIgnitionJournal(join(dir, "ignition")).confirmed.find((t) => t.futureId === "AttributionProtocol#RegistryToSettlement")!.hash;
     const missing = hexlify(randomBytes(32));
     const cases: Array<[string, string, RegExp]> = [
@@ -295,6 +296,11 @@ describe("a tampered deployment file", () => {
       const file = tampered(name, {}, { settlement: hash });
       await refusedWithNothingSent(file, creationMismatch(file, "contracts.settlement", pattern));
     }
+    // Another deployer: the token's runtime code holds no owner (storage), its constructor argument does.
+    const word = (address: string) => zeroPadValue(address, 32).toLowerCase();
+    const file = tampered("other-deployer", {}, {}, { deployer: thief });
+    await refusedWithNothingSent(file, creationMismatch(file, "contracts.token",
+      new RegExp(`the creation code is the same; constructor argument initialOwner is ${word(operator)}, the file implies ${word(thief)}$`)));
   });
 
   it("refuses a registry the settlement does not own, deployer and creation genuine: storage after creation, bound by the wiring check", async () => {
