@@ -163,8 +163,18 @@ export function verifierArtifactFor(vkey: Record<string, unknown>, contractName:
  * would have to mask; the snarkjs template has none).
  */
 export function verifierRuntimeFor(vkey: Record<string, unknown>, contractName: string): { readonly runtime: string; readonly immutables: number } {
-  const { runtime, immutables } = compileVerifier(verifierSource(vkey, contractName), contractName);
+  const { runtime, immutables } = verifierCodeFor(vkey, contractName);
   return { runtime, immutables };
+}
+
+/**
+ * verifierRuntimeFor and the creation code too (verifierArtifactFor's bytecode: what a deployment
+ * transaction of the verifier carries as its input, the verifier having no constructor arguments),
+ * from one compilation.
+ */
+export function verifierCodeFor(vkey: Record<string, unknown>, contractName: string): { readonly creation: string; readonly runtime: string; readonly immutables: number } {
+  const { artifact, runtime, immutables } = compileVerifier(verifierSource(vkey, contractName), contractName);
+  return { creation: artifact.bytecode, runtime, immutables };
 }
 
 /**

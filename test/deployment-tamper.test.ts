@@ -9,8 +9,16 @@
  *     attacker's constructor can return any runtime code): the payout verifier at the site that
  *     verifies proofs, and EIP712's cached domain separator (no getter at all);
  *   - a genuine PayoutSettlement, built by its own constructor, over a verifier of another circuit.
- * What code cannot show, the registry's owner (storage), the wiring check still refuses. Storage an
- * attacker's constructor wrote is not bound yet: a `todo` case below shows the pool drained.
+ * What code cannot show, the storage a contract started from, the creation check refuses
+ * (DEPLOYMENT_CREATION_MISMATCH: each contract's creation transaction, recorded in the file):
+ *   - our exact runtime code returned by an attacker's constructor that first credited the thief a
+ *     claimable balance (found by review: it attached, and the thief withdrew the escrowed pool);
+ *   - genuine contracts, made by their own constructors with the file's arguments, by the attacker
+ *     (who then owns the settlement);
+ *   - a creation transaction of another contract, a call (what a factory's contract has), none,
+ *     and another deployer (the token's owner: a constructor argument, storage, not code).
+ * Storage written after creation, the registry's handover, the wiring check still refuses. A file of
+ * the format before creation transactions is refused by name, and deploy again rewrites it.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -25,6 +33,7 @@ import { connectChain, type ChainConnection } from "../protocol/chain.ts";
 import { loadDeployment } from "../protocol/deployment.ts";
 import { deployProtocol, deploymentFileIn, openDeploymentEpoch } from "../protocol/operator.ts";
 import { loadContractArtifact } from "../verifier-contracts/index.ts";
+import { readIgnitionJournal } from "../verifier-contracts/ignition-journal.ts";
 import { expectedRuntime, runtimeTemplate } from "../verifier-contracts/runtime-code.ts";
 
 const sizes = { example: config.exampleBatch.testSize, registration: config.registrationBatch.testSize, payout: config.payoutBatch.testSize };
@@ -43,6 +52,19 @@ function codeMismatch(file: string, field: string, pattern: RegExp) {
   };
 }
 
+/** An error DEPLOYMENT_CREATION_MISMATCH about `field` of `file`, its message matching `pattern`. */
+function creationMismatch(file: string, field: string, pattern: RegExp) {
+  return (error: unknown) => {
+    const e = error as { code?: string; file?: string; field?: string; message?: string };
+    assert.equal(e.code, "DEPLOYMENT_CREATION_MISMATCH", `expected DEPLOYMENT_CREATION_MISMATCH, got ${e.code}: ${e.message}`);
+    assert.equal(e.file, file);
+    assert.equal(e.field, field);
+    assert.ok(e.message?.startsWith(`${file}: ${field} 0x`), e.message);
+    assert.match(e.message ?? "", pattern);
+    return true;
+  };
+}
+
 /** Creation code that runs `prelude` (bytecode, no 0x) and returns `runtime` as the new contract's code, whatever it is. */
 function initcodeReturning(runtime: string, prelude = ""): string {
   const hex2 = (n: number) => n.toString(16).padStart(4, "0");
@@ -50,10 +72,18 @@ function initcodeReturning(runtime: string, prelude = ""): string {
   return `0x${prelude}61${hex2((runtime.length - 2) / 2)}8061${hex2(prelude.length / 2 + 13)}6000396000f3${runtime.slice(2)}`;
 }
 
-async function deployRaw(signer: Signer, runtime: string, prelude = ""): Promise<string> {
+/** Deploys initcodeReturning(runtime, prelude) from `signer`: the new contract's address and the creation transaction's hash. */
+async function deployRaw(signer: Signer, runtime: string, prelude = ""): Promise<{ address: string; hash: string }> {
   const contract = await new ContractFactory([], initcodeReturning(runtime, prelude), signer).deploy();
   await contract.waitForDeployment();
-  return contract.getAddress();
+  return { address: await contract.getAddress(), hash: contract.deploymentTransaction()!.hash };
+}
+
+/** A contract `factory` deployed from `signer` with `args`: its address and its creation transaction's hash. */
+async function deployed(factory: ContractFactory, args: unknown[]): Promise<{ address: string; hash: string }> {
+  const contract = await factory.deploy(...args);
+  await contract.waitForDeployment();
+  return { address: await contract.getAddress(), hash: contract.deploymentTransaction()!.hash };
 }
 
 describe("a tampered deployment file", () => {
@@ -82,22 +112,33 @@ describe("a tampered deployment file", () => {
     await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
   });
 
-  /** The genuine file with `contracts` changed, written beside it. */
-  function tampered(name: string, contracts: Partial<Contracts>): string {
+  /** The genuine file with `contracts`, `creation` (its creationTransactions) and the fields of `other` changed, written beside it. */
+  function tampered(name: string, contracts: Partial<Contracts>, creation: Partial<Contracts> = {}, other: Record<string, unknown> = {}): string {
     const file = join(dir, `${name}.json`);
-    writeFileSync(file, JSON.stringify({ ...genuine, contracts: { ...c, ...contracts } }, null, 2));
+    writeFileSync(file, JSON.stringify({ ...genuine, ...other, contracts: { ...c, ...contracts }, creationTransactions: { ...genuine.creationTransactions, ...creation } }, null, 2));
     return file;
   }
 
-  /** A genuine ContributorRegistry with the file's rules, handed to `owner` (the attacker's settlement). */
-  async function registryOwnedBy(owner: string): Promise<string> {
+  /**
+   * A genuine ContributorRegistry with the file's rules, created by `from` (the attacker unless
+   * given) and handed to `owner` (the attacker's settlement) unless that is `from` itself.
+   */
+  async function registryOwnedBy(owner: string, from: Signer = attacker): Promise<{ address: string; hash: string }> {
     const artifact = await loadContractArtifact("ContributorRegistry");
     const r = genuine.registration;
-    const registry = await new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, attacker).deploy(
-      c.token, c.poseidon, BigInt(r.feePerExample), r.minWindowSeconds, r.maxRegistrants, r.maxExamplesPerRegistrant, r.maxExamplesPerEpoch);
-    await registry.waitForDeployment();
-    await (await (registry as unknown as { transferOwnership(a: string): Promise<{ wait(): Promise<unknown> }> }).transferOwnership(owner)).wait();
-    return registry.getAddress();
+    const registry = await deployed(new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, from),
+      [c.token, c.poseidon, BigInt(r.feePerExample), r.minWindowSeconds, r.maxRegistrants, r.maxExamplesPerRegistrant, r.maxExamplesPerEpoch]);
+    if (owner.toLowerCase() !== (await from.getAddress()).toLowerCase()) {
+      const handover = new Contract(registry.address, artifact.abi as InterfaceAbi, from) as unknown as { transferOwnership(a: string): Promise<{ wait(): Promise<unknown> }> };
+      await (await handover.transferOwnership(owner)).wait();
+    }
+    return registry;
+  }
+
+  /** The address `signer` creates its contract at `ahead` transactions from now. */
+  async function nextAddress(signer: Signer, ahead: number): Promise<string> {
+    const from = await signer.getAddress();
+    return getCreateAddress({ from, nonce: (await chain.provider.getTransactionCount(from)) + ahead });
   }
 
   /**
@@ -119,15 +160,13 @@ describe("a tampered deployment file", () => {
     return values;
   }
 
-  /** A genuine PayoutSettlement (its own constructor) from the attacker, over `registry`, with the file's sizes and windows. */
-  async function genuineSettlement(registry: string, payoutVerifier: string): Promise<string> {
+  /** A genuine PayoutSettlement (its own constructor) from `from` (the attacker unless given), over `registry`, with the file's sizes and windows. */
+  async function genuineSettlement(registry: string, payoutVerifier: string, from: Signer = attacker): Promise<{ address: string; hash: string }> {
     const artifact = await loadContractArtifact("PayoutSettlement");
     const w = genuine.windows;
-    const built = await new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, attacker).deploy(c.token, registry,
+    return deployed(new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, from), [c.token, registry,
       { example: c.exampleVerifier, exampleBatchSize: sizes.example, registration: c.registrationVerifier, registrationBatchSize: sizes.registration, payout: payoutVerifier, payoutBatchSize: sizes.payout },
-      { commitWindow: w.commitWindowSeconds, contestWindow: w.contestWindowSeconds, proofWindow: w.proofWindowSeconds });
-    await built.waitForDeployment();
-    return built.getAddress();
+      { commitWindow: w.commitWindowSeconds, contestWindow: w.contestWindowSeconds, proofWindow: w.proofWindowSeconds }]);
   }
 
   /** Refused by `loadDeployment` (`check` judges the error) with nothing sent by the operator. */
@@ -181,13 +220,13 @@ describe("a tampered deployment file", () => {
     for (const [immutable, edit] of variants) {
       // The attacker's settlement: this project's code with the file's values at every other
       // site (its own address in the EIP712 ones), over a genuine registry it owns.
-      const settlement = getCreateAddress({ from: thief, nonce: (await chain.provider.getTransactionCount(thief)) + 2 });
-      const registry = await registryOwnedBy(settlement);
+      const settlement = await nextAddress(attacker, 2);
+      const registry = (await registryOwnedBy(settlement)).address;
       const runtime = expectedRuntime(template, settlement, await fileValues(registry, settlement));
       assert.equal(runtime.length, genuineCode.length);
       const code = runtime.split("");
       edit(code, template.immutables.get(immutable)!);
-      assert.equal(await deployRaw(attacker, code.join("")), settlement);
+      assert.equal((await deployRaw(attacker, code.join(""))).address, settlement);
       const abi = (await loadContractArtifact("PayoutSettlement")).abi as InterfaceAbi;
       const answers = new Contract(settlement, abi, chain.provider) as unknown as { payoutVerifier(): Promise<string>; registry(): Promise<string> };
       assert.equal(await answers.payoutVerifier(), c.payoutVerifier, "its getter answers as the file says");
@@ -197,59 +236,112 @@ describe("a tampered deployment file", () => {
     }
   });
 
-  // Open (found while fixing the above): code and immutables say nothing of storage, and an
-  // attacker's constructor can write any before returning this project's code. Here it credits
-  // the thief a claimable balance: the file attaches, and once `epoch open` escrows the pool the
-  // thief withdraws it. Binding storage takes the creation transaction (its input must be the
-  // artifact's creation code and the file's constructor arguments): the deployment file does not
-  // record it yet (the Ignition journal does).
-  it("refuses PayoutSettlement's code over storage its constructor never wrote", { todo: "storage is not bound: compare each contract's creation transaction" }, async () => {
+  // Found by review: code and immutables say nothing of storage, and an attacker's constructor can
+  // write any before returning this project's exact code. Here it credits the thief a claimable
+  // balance, over a genuine registry handed to it: code and wiring checks pass, and before the
+  // creation check the file attached, `epoch open` escrowed the pool and the thief withdrew it.
+  // The attacker's file names its own creation transactions (the genuine ones created other
+  // contracts): their input is not PayoutSettlement's creation code.
+  it("refuses PayoutSettlement's code over storage its constructor never wrote: the creation transaction's input is not our creation code", async () => {
     const template = await runtimeTemplate("PayoutSettlement");
-    const settlement = getCreateAddress({ from: thief, nonce: (await chain.provider.getTransactionCount(thief)) + 2 });
+    const settlement = await nextAddress(attacker, 2);
     const registry = await registryOwnedBy(settlement);
     const pool = 1000n;
     // Storage slots of Ownable._owner (0), claimable (5) and totalClaimable (6); checked below by the getters.
     const sstore = (slot: string, value: string) => `7f${value.slice(2)}7f${slot.slice(2)}55`;
     const claimableSlot = keccak256(AbiCoder.defaultAbiCoder().encode(["address", "uint256"], [thief, 5]));
     const prelude = sstore(toBeHex(0, 32), zeroPadValue(operator, 32)) + sstore(claimableSlot, toBeHex(pool, 32)) + sstore(toBeHex(6, 32), toBeHex(pool, 32));
-    assert.equal(await deployRaw(attacker, expectedRuntime(template, settlement, await fileValues(registry, settlement)), prelude), settlement);
+    const runtime = expectedRuntime(template, settlement, await fileValues(registry.address, settlement));
+    const crafted = await deployRaw(attacker, runtime, prelude);
+    assert.equal(crafted.address, settlement);
+    assert.equal(await chain.provider.getCode(settlement), runtime, "our code with the file's immutables, byte for byte: the code check passes");
     const s = new Contract(settlement, (await loadContractArtifact("PayoutSettlement")).abi as InterfaceAbi, attacker) as unknown as {
       claimable(a: string): Promise<bigint>; owner(): Promise<string>; withdraw(): Promise<{ wait(): Promise<unknown> }>;
     };
     assert.equal(await s.claimable(thief), pool);
     assert.equal(await s.owner(), operator);
-    const file = tampered("crafted-storage", { settlement, registry });
-    let deployment;
-    try {
-      deployment = await loadDeployment(file, chain.signer);
-    } catch (error) {
-      assert.equal((error as Error).name, "DeploymentError", String(error));
-      return;
-    }
-    const before = await deployment.token.balanceOf(thief);
-    await openDeploymentEpoch(deployment, { epoch: 1n, pool, trainer: operator, validationCommitment: ZeroHash, mintPool: true });
-    await (await s.withdraw()).wait();
-    assert.fail(`attached; after epoch open the thief withdrew ${(await deployment.token.balanceOf(thief)) - before} of the ${pool} pool`);
+    const file = tampered("crafted-storage", { settlement, registry: registry.address }, { settlement: crafted.hash, registry: registry.hash });
+    await refusedWithNothingSent(file, creationMismatch(file, "contracts.settlement",
+      new RegExp(`creationTransactions\\.settlement ${crafted.hash} has an input other than the creation code of this project's PayoutSettlement with the constructor arguments the file implies: the creation code differs from byte 0 \\(\\d+ bytes sent, \\d+ expected\\)$`)));
+    // The same file naming the genuine creation transactions: they created other contracts.
+    const genuineCreations = tampered("crafted-storage-genuine-creations", { settlement, registry: registry.address });
+    await refusedWithNothingSent(genuineCreations, creationMismatch(genuineCreations, "contracts.registry", new RegExp(`created ${c.registry}, not ${registry.address}$`)));
+    const before = await (await loadDeployment(deploymentFileIn(dir), chain.signer)).token.balanceOf(thief);
+    await assert.rejects(s.withdraw(), "the crafted settlement holds nothing to withdraw: no pool was escrowed in it");
+    assert.equal(await (await loadDeployment(deploymentFileIn(dir), chain.signer)).token.balanceOf(thief), before);
   });
 
-  it("refuses genuine code over a registry the settlement does not own: storage, bound by the wiring check", async () => {
-    const settlement = getCreateAddress({ from: thief, nonce: (await chain.provider.getTransactionCount(thief)) + 2 });
-    const registry = await registryOwnedBy(thief); // the attacker keeps it
-    assert.equal(await genuineSettlement(registry, c.payoutVerifier), settlement);
-    const file = tampered("registry-not-owned", { settlement, registry });
+  it("refuses genuine contracts, their own constructors with the file's arguments, created by another account than the file's deployer", async () => {
+    // The attacker's registry and settlement are this project's in code and creation: only their
+    // sender differs, and the settlement is the attacker's (Ownable(msg.sender)).
+    const settlement = await nextAddress(attacker, 2);
+    const registry = await registryOwnedBy(settlement);
+    const built = await genuineSettlement(registry.address, c.payoutVerifier);
+    assert.equal(built.address, settlement);
+    const owned = new Contract(settlement, (await loadContractArtifact("PayoutSettlement")).abi as InterfaceAbi, chain.provider) as unknown as { owner(): Promise<string> };
+    assert.equal(await owned.owner(), thief);
+    const file = tampered("attacker-created", { settlement, registry: registry.address }, { settlement: built.hash, registry: registry.hash });
+    await refusedWithNothingSent(file, creationMismatch(file, "contracts.registry", new RegExp(`creationTransactions\\.registry ${registry.hash} was sent by ${thief}, the file's deployer is ${operator} \\(`)));
+  });
+
+  it("refuses a creation transaction of another contract, a call (what a factory's product has), a hash that is no transaction, and other constructor arguments", async () => {
+    const handover = readIgnitionJournal(join(dir, "ignition")).confirmed.find((t) => t.futureId === "AttributionProtocol#RegistryToSettlement")!.hash;
+    const missing = hexlify(randomBytes(32));
+    const cases: Array<[string, string, RegExp]> = [
+      ["registry-creation", genuine.creationTransactions.registry, new RegExp(`creationTransactions\\.settlement 0x[0-9a-f]{64} created ${c.registry}, not ${c.settlement}$`)],
+      ["handover-call", handover, new RegExp(`creationTransactions\\.settlement ${handover} is a call to ${c.registry}, not a contract creation \\(a contract created by another contract, a factory, has no creation transaction of its own`)],
+      ["no-transaction", missing, new RegExp(`creationTransactions\\.settlement ${missing} is not a transaction on chain 31337$`)],
+    ];
+    for (const [name, hash, pattern] of cases) {
+      const file = tampered(name, {}, { settlement: hash });
+      await refusedWithNothingSent(file, creationMismatch(file, "contracts.settlement", pattern));
+    }
+    // Another deployer: the token's runtime code holds no owner (storage), its constructor argument does.
+    const word = (address: string) => zeroPadValue(address, 32).toLowerCase();
+    const file = tampered("other-deployer", {}, {}, { deployer: thief });
+    await refusedWithNothingSent(file, creationMismatch(file, "contracts.token",
+      new RegExp(`the creation code is the same; constructor argument initialOwner is ${word(operator)}, the file implies ${word(thief)}$`)));
+  });
+
+  it("refuses a registry the settlement does not own, deployer and creation genuine: storage after creation, bound by the wiring check", async () => {
+    // As a deployment stopped before its handover: the deployer created both, and kept the registry.
+    const deployer = chain.signer;
+    const settlement = await nextAddress(deployer, 1);
+    const registry = await registryOwnedBy(operator, deployer);
+    const built = await genuineSettlement(registry.address, c.payoutVerifier, deployer);
+    assert.equal(built.address, settlement);
+    const file = tampered("registry-not-owned", { settlement, registry: registry.address }, { settlement: built.hash, registry: registry.hash });
     await refusedWithNothingSent(file, (error: unknown) => {
       const e = error as { code?: string; message?: string };
       assert.equal(e.code, "DEPLOYMENT_CONTRACT_MISMATCH", e.message);
-      assert.match(e.message ?? "", new RegExp(`registry.owner\\(\\) is ${thief}, the file says ${settlement}`));
+      assert.match(e.message ?? "", new RegExp(`registry.owner\\(\\) is ${operator}, the file says ${settlement}`));
       return true;
     });
   });
 
   it("refuses a genuine PayoutSettlement whose payout verifier is another circuit's", async () => {
-    const settlement = getCreateAddress({ from: thief, nonce: (await chain.provider.getTransactionCount(thief)) + 2 });
-    const registry = await registryOwnedBy(settlement);
-    assert.equal(await genuineSettlement(registry, c.exampleVerifier), settlement);
+    const settlement = await nextAddress(attacker, 2);
+    const registry = (await registryOwnedBy(settlement)).address;
+    assert.equal((await genuineSettlement(registry, c.exampleVerifier)).address, settlement);
     const file = tampered("foreign-verifier", { settlement, registry, payoutVerifier: c.exampleVerifier });
     await refusedWithNothingSent(file, codeMismatch(file, "contracts.payoutVerifier", /is not PayoutBatch\d+Verifier generated from the dev key set's payout_batch_\d+ key \(vkey sha256 [0-9a-f]{16}\.\.\.\): \d+ bytes deployed, \d+ generated; first difference at byte \d+/));
+  });
+
+  it("refuses a deployment file of the format before creation transactions by name; deploy again rewrites it, sending nothing", async () => {
+    const file = deploymentFileIn(dir);
+    const { creationTransactions: _dropped, ...older } = genuine;
+    writeFileSync(file, JSON.stringify({ ...older, format: "attribution-prover/deployment/1" }, null, 2));
+    await refusedWithNothingSent(file, (error: unknown) => {
+      const e = error as { code?: string; field?: string; message?: string };
+      assert.equal(e.code, "DEPLOYMENT_FILE_OUTDATED", e.message);
+      assert.equal(e.field, "format");
+      assert.match(e.message ?? "", /runs deploy again with the same --out folder \(Ignition resumes the finished deployment and sends nothing\)/);
+      return true;
+    });
+    const nonce = await chain.provider.getTransactionCount(operator);
+    await deployProtocol(chain.signer, sizes, "dev", { dir });
+    assert.equal(await chain.provider.getTransactionCount(operator), nonce, "the resumed deployment sent nothing");
+    assert.deepEqual(JSON.parse(readFileSync(file, "utf8")), genuine);
+    assert.equal((await loadDeployment(file, chain.signer)).addresses.settlement, c.settlement);
   });
 });

@@ -2,8 +2,9 @@
  * The operator's deployment through Hardhat Ignition on in-process chains: journaled in a
  * directory and resumed (a rerun sends nothing; a crash mid-deployment resumes without sending a
  * transaction twice), an existing ERC-20 instead of a development $OPEN, and the deployment file
- * derived from Ignition's directory, read back strictly and attached (another chain, a chain
- * without the contracts and a corrupted file each refused by name).
+ * derived from Ignition's directory (each contract's creation transaction included), read back
+ * strictly and attached (another chain, a chain without the contracts, a corrupted file and a file
+ * of the format before creation transactions each refused by name).
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -125,6 +126,14 @@ describe("deployment through Hardhat Ignition", () => {
     const { commitWindowSeconds, contestWindowSeconds, proofWindowSeconds } = config.settlement;
     assert.deepEqual(read.windows, { commitWindowSeconds, contestWindowSeconds, proofWindowSeconds });
     assert.equal(read.deploymentBlock, 1, "a fresh chain mines the first deployment transaction in block 1");
+    assert.equal(read.format, "attribution-prover/deployment/2");
+    assert.deepEqual(Object.keys(read.creationTransactions).sort(), Object.keys(d.addresses).sort(), "a creation transaction for each contract, the token included");
+    for (const [key, hash] of Object.entries(read.creationTransactions)) {
+      const [tx, receipt] = await Promise.all([deployer.provider!.getTransaction(hash!), deployer.provider!.getTransactionReceipt(hash!)]);
+      assert.equal(tx?.to, null, `${key}: a creation`);
+      assert.equal(tx?.from, deployer.address, key);
+      assert.equal(receipt?.contractAddress, d.addresses[key as keyof typeof d.addresses], `${key}: the transaction created it`);
+    }
     const attached = await attachDeployment(file, deployer);
     assert.equal(attached.chainId, 31337n);
     assert.equal(await attached.settlement.registry(), d.addresses.registry);
@@ -170,6 +179,8 @@ describe("deployment through Hardhat Ignition", () => {
       ["chain-as-number", (j) => (j.chainId = 31337), "chainId"],
       ["other-format", (j) => (j.format = "attribution-prover/deployment/0"), "format"],
       ["no-vkey-hash", (j) => delete j.verifiers.example.vkeyHash, "verifiers.example.vkeyHash"],
+      ["no-settlement-creation", (j) => delete j.creationTransactions.settlement, "creationTransactions.settlement"],
+      ["short-creation", (j) => (j.creationTransactions.poseidon = j.creationTransactions.poseidon.slice(0, 40)), "creationTransactions.poseidon"],
       ["bad-fee", (j) => (j.registration.feePerExample = -1), "registration.feePerExample"],
     ];
     for (const [name, edit, field] of cases) {
@@ -183,6 +194,13 @@ describe("deployment through Hardhat Ignition", () => {
         return true;
       });
     }
+    // The format before creation transactions: refused by name, with what to do (not read without
+    // them: a tampered file would name it to skip their check).
+    const old = variant("format-1", (j) => { j.format = "attribution-prover/deployment/1"; delete j.creationTransactions; });
+    assert.throws(() => readDeploymentFile(old), {
+      name: "DeploymentError", code: "DEPLOYMENT_FILE_OUTDATED", file: old, field: "format",
+      message: `${old} is a deployment file of format attribution-prover/deployment/1, which does not record the contracts' creation transactions: the operator runs deploy again with the same --out folder (Ignition resumes the finished deployment and sends nothing) to rewrite it as attribution-prover/deployment/2`,
+    });
     // Well formed, but the settlement at that address was built for other sizes than the file
     // says: its code holds them (immutables), so the code comparison names the one that differs.
     const lying = variant("lying", (j) => (j.batchSizes.payout = B + 1));
@@ -208,6 +226,8 @@ describe("deployment through Hardhat Ignition", () => {
     const written = await writeDeploymentFile(file, dir, pins);
     assert.equal(written.tokenDeployed, false);
     assert.equal(written.contracts.token, token);
+    assert.equal(written.creationTransactions.token, undefined, "the deployment did not create the token");
+    assert.equal(Object.keys(written.creationTransactions).length, 6);
     assert.equal((await attachDeployment(file, deployer)).deployment.contracts.token, token);
     // The journal holds this token: resuming with another (or with none) would mix deployments.
     await assert.rejects(deploySettlement(deployer, verifiers, { deploymentDir: dir }), withCode("IGNITION_RECONCILIATION", /AttributionProtocol#Token/));

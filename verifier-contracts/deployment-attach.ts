@@ -2,21 +2,27 @@
  * Connects a command to the deployment its deployment file names: refuses another chain
  * (DEPLOYMENT_CHAIN_MISMATCH), an address without code (DEPLOYMENT_NO_CODE: a reset development
  * node, a file of another network), code that is not this project's or holds other immutables than
- * the file gives (DEPLOYMENT_CODE_MISMATCH, deployment-code.ts) and a registry not owned by the
- * settlement (DEPLOYMENT_CONTRACT_MISMATCH), before anything is sent; then returns typed contracts.
+ * the file gives (DEPLOYMENT_CODE_MISMATCH, deployment-code.ts), a contract not created by the
+ * creation transaction the file records, with this project's creation code and the constructor
+ * arguments the file implies, from its deployer (DEPLOYMENT_CREATION_MISMATCH,
+ * deployment-creation.ts: what binds the storage a contract started with) and a registry not owned
+ * by the settlement (DEPLOYMENT_CONTRACT_MISMATCH), before anything is sent; then returns typed
+ * contracts.
  *
- * The code is compared before any contract is asked anything: an attacker's contract answers its
- * getters as the file says (found by review), so what contracts say about themselves is read only
- * once their code is known to be ours.
+ * Code and creation are compared before any contract is asked anything: an attacker's contract
+ * answers its getters as the file says (found by review), so what contracts say about themselves
+ * is read only once their code and creation are known to be ours.
  */
 import { Contract, type InterfaceAbi, type Provider, type Signer } from "ethers";
 import { loadContractArtifact } from "./artifacts.ts";
 import type { BatchVerifierContract, ContributorRegistryContract, OpenTokenContract, PayoutSettlementContract } from "./contract-types.ts";
 import { checkDeploymentCode } from "./deployment-code.ts";
+import { checkCreationTransactions } from "./deployment-creation.ts";
 import { DeploymentError } from "./deployment-errors.ts";
 import type { DeploymentFile } from "./deployment-file-format.ts";
 import { readDeploymentFile } from "./deployment-file.ts";
 import type { ProtocolContract } from "./ignition-module.ts";
+import { pinnedVerifiers } from "./pinned-verifiers.ts";
 
 /** The generated Groth16 verifiers' one function (snarkjs's template), whatever the circuit. */
 const VERIFIER_ABI = ["function verifyProof(uint256[2] _pA, uint256[2][2] _pB, uint256[2] _pC, uint256[4] _pubSignals) view returns (bool)"];
@@ -51,7 +57,9 @@ export async function attachDeployment(file: string, runner: Signer | Provider):
     const list = empty.map((name) => `${name} ${deployment.contracts[name]}`).join(", ");
     throw new DeploymentError("DEPLOYMENT_NO_CODE", `${file}: no code on chain ${chainId} at ${list} (a restarted development node, or another network's file?)`, { file, field: `contracts.${empty[0]}` });
   }
-  await checkDeploymentCode(file, deployment, Object.fromEntries(names.map((name, i) => [name, codes[i]!])) as Record<ProtocolContract, string>);
+  const verifiers = pinnedVerifiers(deployment);
+  await checkDeploymentCode(file, deployment, Object.fromEntries(names.map((name, i) => [name, codes[i]!])) as Record<ProtocolContract, string>, verifiers);
+  await checkCreationTransactions(file, deployment, provider, verifiers);
   const [token, registry, settlement] = await Promise.all([loadContractArtifact("OpenToken"), loadContractArtifact("ContributorRegistry"), loadContractArtifact("PayoutSettlement")]);
   const at = <T>(name: ProtocolContract, abi: readonly unknown[]) => new Contract(deployment.contracts[name], abi as InterfaceAbi, runner) as unknown as T;
   const attached: AttachedDeployment = {
@@ -70,7 +78,8 @@ export async function attachDeployment(file: string, runner: Signer | Provider):
 /**
  * The settlement's and the registry's own view of what they are wired to, against the file. Run on
  * code checkDeploymentCode accepted: the getters of immutables then repeat what the code comparison
- * bound (a second, readable check); registry.owner() is storage, bound only here.
+ * bound (a second, readable check); registry.owner() is storage written after creation (the
+ * handover), bound only here.
  */
 async function checkWiring({ file, deployment: d, settlement, registry }: AttachedDeployment): Promise<void> {
   const c = d.contracts;

@@ -17,29 +17,23 @@
  *                          verify/bytecode.ts does), so the sizes and key set are bound as well.
  *
  * The metadata trailer is compared too: the same source text and compiler, not just the same
- * instructions. Cost: ~0.2 s per process once the verifier runtimes are cached (circuits/
- * cachedVerifierRuntime); the artifacts and ASTs are read once per process.
+ * instructions. Cost: ~0.2 s per process once the verifiers' code is cached (circuits/
+ * cachedVerifierCode); the artifacts and ASTs are read once per process.
  *
- * Not bound here: storage. The registry's owner is read by deployment-attach.ts checkWiring; but
- * a constructor other than this project's can write any storage before returning this code (a
- * claimable balance for a thief in the settlement: test/deployment-tamper.test.ts, a todo case).
- * Only the creation transaction shows the state a contract started from; the deployment file does
- * not record it yet (the Ignition journal does).
+ * Not bound here: storage. A constructor other than this project's can write any storage before
+ * returning this code (a claimable balance for a thief in the settlement: found by review); only
+ * the creation transaction shows the state a contract started from, and deployment-creation.ts
+ * compares it. The registry's owner, storage written after creation, is read by
+ * deployment-attach.ts checkWiring.
  */
 import { keccak256, toBeHex, toUtf8Bytes, TypedDataEncoder, zeroPadValue, hexlify } from "ethers";
-import { loadCircuitKeys } from "../circuits/ceremony/index.ts";
-import { cachedVerifierRuntime, exampleCircuitName, payoutCircuitName, registrationCircuitName, verifierContractName } from "../circuits/index.ts";
 import type { ContractName } from "./artifacts.ts";
 import { DeploymentError } from "./deployment-errors.ts";
-import type { DeploymentFile, VerifierRole } from "./deployment-file-format.ts";
+import type { DeploymentFile } from "./deployment-file-format.ts";
 import type { ProtocolContract } from "./ignition-module.ts";
+import { pinnedVerifiers, VERIFIER_ROLES, type PinnedVerifiers } from "./pinned-verifiers.ts";
 import { describeDifference, expectedRuntime, runtimeTemplate } from "./runtime-code.ts";
 import { SETTLEMENT_EIP712 } from "./settle.ts";
-
-const ROLES: readonly VerifierRole[] = ["example", "registration", "payout"];
-const CIRCUIT_NAME: Readonly<Record<VerifierRole, (batchSize: number) => string>> = {
-  example: exampleCircuitName, registration: registrationCircuitName, payout: payoutCircuitName,
-};
 
 /** A value as the 32-byte word an immutable holds: addresses and integers right-aligned. */
 const word = (value: string | bigint | number) => (typeof value === "string" ? zeroPadValue(value, 32) : toBeHex(BigInt(value), 32));
@@ -108,9 +102,10 @@ function ownContracts(d: DeploymentFile): Array<{ key: ProtocolContract; artifac
 /**
  * Throws DeploymentError DEPLOYMENT_CODE_MISMATCH (naming `file`, the field `contracts.<name>` and
  * where the code first differs) unless every contract of `d` has this project's code; `codes` is
- * eth_getCode of each address. Reads the chain no further and sends nothing.
+ * eth_getCode of each address, `verifiers` the pinned verifiers of `d` (shared with the creation
+ * check, so each key is loaded once). Reads the chain no further and sends nothing.
  */
-export async function checkDeploymentCode(file: string, d: DeploymentFile, codes: Readonly<Record<ProtocolContract, string>>): Promise<void> {
+export async function checkDeploymentCode(file: string, d: DeploymentFile, codes: Readonly<Record<ProtocolContract, string>>, verifiers: PinnedVerifiers = pinnedVerifiers(d)): Promise<void> {
   const refuse = (key: ProtocolContract, what: string, where: string): never => {
     throw new DeploymentError("DEPLOYMENT_CODE_MISMATCH", `${file}: contracts.${key} ${d.contracts[key]} is not ${what}: ${where}`, { file, field: `contracts.${key}` });
   };
@@ -121,17 +116,14 @@ export async function checkDeploymentCode(file: string, d: DeploymentFile, codes
     const where = describeDifference(template, codes[key], expectedRuntime(template, d.contracts[key], immutables));
     if (where !== undefined) refuse(key, `this project's ${template.contractName}${template.immutables.size > 0 ? " with the immutables the file gives" : ""}`, where);
   }
-  for (const role of ROLES) {
+  for (const role of VERIFIER_ROLES) {
     const key = `${role}Verifier` as const;
-    const circuit = CIRCUIT_NAME[role](d.batchSizes[role]);
-    const keys = await loadCircuitKeys(circuit, { keySet: d.keySet });
-    const contractName = verifierContractName(circuit);
-    const expected = cachedVerifierRuntime(keys.vkey, contractName);
+    const { circuit, contractName, pinnedVkeyHash, runtime: expected } = await verifiers(role);
     const got = codes[key].toLowerCase();
     if (got === expected) continue;
     let at = 2;
     while (at < Math.min(got.length, expected.length) && got[at] === expected[at]) at++;
-    refuse(key, `${contractName} generated from the ${d.keySet} key set's ${circuit} key (vkey sha256 ${keys.pinnedVkeyHash.slice(0, 16)}...)`,
+    refuse(key, `${contractName} generated from the ${d.keySet} key set's ${circuit} key (vkey sha256 ${pinnedVkeyHash.slice(0, 16)}...)`,
       `${(got.length - 2) / 2} bytes deployed, ${(expected.length - 2) / 2} generated; first difference at byte ${(at - 2) >> 1}`);
   }
 }

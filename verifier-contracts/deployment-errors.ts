@@ -24,6 +24,8 @@ export type DeploymentErrorCode =
   | "DEPLOYMENT_FILE_NOT_JSON"
   /** A field of the deployment file is missing or of the wrong shape. */
   | "DEPLOYMENT_FILE_FIELD"
+  /** The deployment file is of an earlier format (no creation transactions): deploy again to rewrite it. */
+  | "DEPLOYMENT_FILE_OUTDATED"
   /** The connected chain is not the one the deployment file was written for. */
   | "DEPLOYMENT_CHAIN_MISMATCH"
   /** An address of the deployment file has no code on the connected chain. */
@@ -37,7 +39,13 @@ export type DeploymentErrorCode =
    * A contract's runtime code is not this project's: not the compiled artifact with the immutables
    * the file gives, or not the verifier generated from the file's key set's pinned key.
    */
-  | "DEPLOYMENT_CODE_MISMATCH";
+  | "DEPLOYMENT_CODE_MISMATCH"
+  /**
+   * A contract was not created as the file says: its creation transaction is missing from the chain,
+   * made another contract, was sent by another account than the deployer, is a call (a contract a
+   * factory made) or carries other creation code or constructor arguments than the file implies.
+   */
+  | "DEPLOYMENT_CREATION_MISMATCH";
 
 export class DeploymentError extends Error {
   readonly code: DeploymentErrorCode;

@@ -10,7 +10,14 @@ import type { VerifierPin } from "./deploy.ts";
 import { DeploymentError } from "./deployment-errors.ts";
 import type { ProtocolContract } from "./ignition-module.ts";
 
-export const DEPLOYMENT_FORMAT = "attribution-prover/deployment/1";
+export const DEPLOYMENT_FORMAT = "attribution-prover/deployment/2";
+
+/**
+ * Earlier formats, refused by name (DEPLOYMENT_FILE_OUTDATED) rather than read: /1 records no
+ * creation transactions, and reading it without them would let a tampered file opt out of their
+ * check by naming the old format.
+ */
+const OUTDATED_FORMATS: readonly string[] = ["attribution-prover/deployment/1"];
 
 export type VerifierRole = "example" | "registration" | "payout";
 
@@ -30,6 +37,11 @@ export interface DeploymentFile {
   readonly ignition: { readonly module: string; readonly dir: string };
   readonly tokenDeployed: boolean;
   readonly contracts: Readonly<Record<ProtocolContract, string>>;
+  /**
+   * The hash of the transaction that created each contract the deployment made (createdContracts:
+   * the token only when tokenDeployed), from Ignition's journal; 0x and 64 lowercase hex digits.
+   */
+  readonly creationTransactions: Readonly<Partial<Record<ProtocolContract, string>>>;
   readonly batchSizes: Readonly<Record<VerifierRole, number>>;
   readonly keySet: KeySetName;
   readonly verifiers: Readonly<Record<VerifierRole, PinnedVerifier>>;
@@ -46,6 +58,12 @@ export interface DeploymentPins {
 }
 
 const CONTRACTS: readonly ProtocolContract[] = ["token", "poseidon", "registry", "exampleVerifier", "registrationVerifier", "payoutVerifier", "settlement"];
+
+/** The contracts a deployment created (each has a creation transaction): all but an existing token. */
+export function createdContracts(tokenDeployed: boolean): ProtocolContract[] {
+  return CONTRACTS.filter((c) => tokenDeployed || c !== "token");
+}
+
 const ROLES: readonly VerifierRole[] = ["example", "registration", "payout"];
 
 type Json = Record<string, unknown>;
@@ -97,12 +115,23 @@ export function parseDeploymentFile(raw: unknown, file: string): DeploymentFile 
   const r = new FieldReader(file);
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) r.fail("(root)", "a JSON object", raw);
   const root = raw as Json;
+  if (typeof root.format === "string" && OUTDATED_FORMATS.includes(root.format)) {
+    throw new DeploymentError("DEPLOYMENT_FILE_OUTDATED",
+      `${file} is a deployment file of format ${root.format}, which does not record the contracts' creation transactions: the operator runs deploy again with the same --out folder (Ignition resumes the finished deployment and sends nothing) to rewrite it as ${DEPLOYMENT_FORMAT}`,
+      { file, field: "format" });
+  }
   if (root.format !== DEPLOYMENT_FORMAT) r.fail("format", JSON.stringify(DEPLOYMENT_FORMAT), root.format);
   const chainId = BigInt(r.string(root, "chainId", "chainId", /^[1-9][0-9]{0,77}$/));
   const ignition = r.object(root, "ignition", "ignition");
   if (typeof root.tokenDeployed !== "boolean") r.fail("tokenDeployed", "true or false", root.tokenDeployed);
   const contractsJson = r.object(root, "contracts", "contracts");
   const contracts = Object.fromEntries(CONTRACTS.map((c) => [c, r.address(contractsJson, c, `contracts.${c}`)])) as Record<ProtocolContract, string>;
+  const creationJson = r.object(root, "creationTransactions", "creationTransactions");
+  const created = createdContracts(root.tokenDeployed as boolean);
+  const creationTransactions = Object.fromEntries(created.map((c) => [c, r.string(creationJson, c, `creationTransactions.${c}`, /^0x[0-9a-fA-F]{64}$/).toLowerCase()])) as Partial<Record<ProtocolContract, string>>;
+  if (!created.includes("token") && creationJson.token !== undefined) {
+    r.fail("creationTransactions.token", "none (tokenDeployed is false: the deployment did not create the token)", creationJson.token);
+  }
   const sizesJson = r.object(root, "batchSizes", "batchSizes");
   const batchSizes = Object.fromEntries(ROLES.map((role) => [role, r.integer(sizesJson, role, `batchSizes.${role}`, 1, 1024)])) as Record<VerifierRole, number>;
   if (root.keySet !== "dev" && root.keySet !== "ceremony") r.fail("keySet", `"dev" or "ceremony"`, root.keySet);
@@ -126,6 +155,7 @@ export function parseDeploymentFile(raw: unknown, file: string): DeploymentFile 
     ignition: { module: r.string(ignition, "module", "ignition.module"), dir: r.string(ignition, "dir", "ignition.dir") },
     tokenDeployed: root.tokenDeployed as boolean,
     contracts,
+    creationTransactions,
     batchSizes,
     keySet: root.keySet as KeySetName,
     verifiers,

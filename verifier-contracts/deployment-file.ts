@@ -5,13 +5,17 @@
  * directory after a resumed deployment, and it says what Ignition deployed.
  *
  * Format (JSON, bigints as decimal strings):
- *   format            "attribution-prover/deployment/1"
+ *   format            "attribution-prover/deployment/2" (/1, without creationTransactions, is
+ *                     refused by name: DEPLOYMENT_FILE_OUTDATED; deploy again to rewrite it)
  *   chainId           decimal string: the chain Ignition deployed on
  *   deploymentBlock   the first block holding a deployment transaction (scan events from there)
  *   deployer          the account Ignition sent from (owner of a development $OPEN)
  *   ignition          { module, dir }: Ignition's module id and directory (relative to this file)
  *   tokenDeployed     true: a development $OPEN was deployed; false: an existing ERC-20 is used
  *   contracts         token, poseidon, registry, exampleVerifier, registrationVerifier, payoutVerifier, settlement
+ *   creationTransactions  the hash of the transaction that created each of them (token only when
+ *                     tokenDeployed): what attachDeployment compares with the chain
+ *                     (deployment-creation.ts), as only creation shows the storage a contract started with
  *   batchSizes        { example, registration, payout }: rows per proof, as the settlement was built
  *   keySet            "dev" | "ceremony": the key set the verifiers' keys come from
  *   verifiers         { example, registration, payout }: { circuit, contractName, vkeyHash } (pinned key)
@@ -28,7 +32,7 @@ import type { RegistrationConfig, SettlementConfig } from "../config/index.ts";
 import { DeploymentError } from "./deployment-errors.ts";
 import { readIgnitionJournal, type IgnitionJournal } from "./ignition-journal.ts";
 import { FUTURE_IDS, PROTOCOL_MODULE_ID, REGISTRY_HANDOVER_ID, type ProtocolContract } from "./ignition-module.ts";
-import { DEPLOYMENT_FORMAT, parseDeploymentFile, type DeploymentFile, type DeploymentPins, type PinnedVerifier, type VerifierRole } from "./deployment-file-format.ts";
+import { createdContracts, DEPLOYMENT_FORMAT, parseDeploymentFile, type DeploymentFile, type DeploymentPins, type PinnedVerifier, type VerifierRole } from "./deployment-file-format.ts";
 
 const ROLES: readonly VerifierRole[] = ["example", "registration", "payout"];
 const CIRCUIT_NAME: Readonly<Record<VerifierRole, (batchSize: number) => string>> = {
@@ -40,6 +44,23 @@ function constructorArgs(journal: IgnitionJournal, key: ProtocolContract): reado
   const deployment = journal.deployments.get(futureId(FUTURE_IDS[key]));
   if (!deployment) throw new DeploymentError("JOURNAL_INVALID", `${journal.file} has no deployment of ${FUTURE_IDS[key]}`, { file: journal.file });
   return deployment.constructorArgs;
+}
+
+/**
+ * The creation transaction of each contract the deployment created: the one confirmed transaction
+ * of its future, whose receipt (as journaled) made the contract at `contracts[key]`.
+ */
+function creationTransactions(journal: IgnitionJournal, contracts: Readonly<Record<ProtocolContract, string>>, tokenDeployed: boolean): Partial<Record<ProtocolContract, string>> {
+  return Object.fromEntries(createdContracts(tokenDeployed).map((key) => {
+    const id = futureId(FUTURE_IDS[key]);
+    const sent = journal.confirmed.filter((t) => t.futureId === id);
+    if (sent.length !== 1) throw new DeploymentError("JOURNAL_INVALID", `${journal.file}: expected one confirmed transaction of ${id}, found ${sent.length}`, { file: journal.file });
+    const { hash, contractAddress } = sent[0]!;
+    if (contractAddress === undefined || contractAddress.toLowerCase() !== contracts[key].toLowerCase()) {
+      throw new DeploymentError("JOURNAL_INVALID", `${journal.file}: the transaction ${hash} of ${id} created ${contractAddress ?? "no contract"}, Ignition's address is ${contracts[key]}`, { file: journal.file });
+    }
+    return [key, hash.toLowerCase()];
+  }));
 }
 
 /** The registry's rules, batch sizes and windows, as the journal's constructor arguments give them. */
@@ -85,6 +106,7 @@ export async function writeDeploymentFile(file: string, ignitionDir: string, pin
   if (senders.size !== 1 || deployer === undefined) throw new DeploymentError("JOURNAL_INVALID", `${journal.file}: expected one sender, found ${senders.size}`, { file: journal.file });
   if (journal.confirmed.length === 0) throw new DeploymentError("JOURNAL_INVALID", `${journal.file} holds no confirmed transaction`, { file: journal.file });
   const { registration, batchSizes, windows } = deployedParameters(journal);
+  const tokenDeployed = journal.deployments.has(futureId(FUTURE_IDS.token));
   const verifiers = {} as Record<VerifierRole, PinnedVerifier>;
   for (const role of ROLES) {
     const pin = pins[role];
@@ -103,8 +125,9 @@ export async function writeDeploymentFile(file: string, ignitionDir: string, pin
     deploymentBlock: Math.min(...journal.confirmed.map((t) => t.blockNumber)),
     deployer,
     ignition: { module: PROTOCOL_MODULE_ID, dir: relative(dirname(file), ignitionDir) || "." },
-    tokenDeployed: journal.deployments.has(futureId(FUTURE_IDS.token)),
+    tokenDeployed,
     contracts,
+    creationTransactions: creationTransactions(journal, contracts, tokenDeployed),
     batchSizes,
     keySet: pins.keySet,
     verifiers,

@@ -1,9 +1,10 @@
 /**
  * Reads what a deployment file needs from Hardhat Ignition's journal (`journal.jsonl` of a
  * deployment directory) that Ignition's public `status()` does not give: the sender, each
- * contract's constructor arguments, and each confirmed transaction with its block. The journal is
- * Ignition's record of the deployment, so everything derived from it agrees with what Ignition
- * resumes from; nothing is written beside it.
+ * contract's constructor arguments, and each confirmed transaction with its block (and, for a
+ * contract's creation, the address its receipt gives). The journal is Ignition's record of the
+ * deployment, so everything derived from it agrees with what Ignition resumes from; nothing is
+ * written beside it.
  *
  * The format is Ignition's (ignition-core 3.x): one JSON message per line, bigints as
  * `{"_kind": "bigint", "value": "<decimal>"}`. Only the message types used here are read; a wiped
@@ -24,6 +25,8 @@ export interface JournalTransaction {
   readonly futureId: string;
   readonly hash: string;
   readonly blockNumber: number;
+  /** The contract a creation transaction made, as its receipt says (absent for a call). */
+  readonly contractAddress?: string;
 }
 
 export interface IgnitionJournal {
@@ -70,11 +73,12 @@ export function readIgnitionJournal(dir: string): IgnitionJournal {
         });
         break;
       case "TRANSACTION_CONFIRM": {
-        const receipt = message.receipt as { blockNumber?: unknown } | undefined;
+        const receipt = message.receipt as { blockNumber?: unknown; contractAddress?: unknown } | undefined;
         if (typeof message.hash !== "string" || typeof receipt?.blockNumber !== "number") {
           throw new DeploymentError("JOURNAL_INVALID", `${file}:${index + 1}: TRANSACTION_CONFIRM of ${futureId} has no hash or block number`, { file });
         }
-        confirmed.push({ futureId, hash: message.hash, blockNumber: receipt.blockNumber });
+        const { contractAddress } = receipt;
+        confirmed.push({ futureId, hash: message.hash, blockNumber: receipt.blockNumber, ...(typeof contractAddress === "string" ? { contractAddress } : {}) });
         break;
       }
       case "WIPE_APPLY":
