@@ -27,6 +27,8 @@ export interface ProtocolDeployment {
   readonly keySet: KeySetName;
   /** The first block to scan for the deployment's events. */
   readonly fromBlock: number;
+  /** The operator: the deployer, owner of the settlement (attach checks it). */
+  readonly operator: string;
 }
 
 async function attach<T>(name: ContractName, address: string, signer: Signer): Promise<T> {
@@ -47,7 +49,7 @@ export async function connectDeployment(d: ProtocolDeployment, signer: Signer): 
 export function protocolDeployment(d: SettlementDeployment, keySet: KeySetName, fromBlock = 0): ProtocolDeployment {
   return {
     chainId: d.chainId, addresses: d.addresses, token: d.token, registry: d.registry, settlement: d.settlement,
-    batchSizes: { example: d.exampleBatchSize, registration: d.registrationBatchSize, payout: d.payoutBatchSize }, keySet, fromBlock,
+    batchSizes: { example: d.exampleBatchSize, registration: d.registrationBatchSize, payout: d.payoutBatchSize }, keySet, fromBlock, operator: d.owner,
   };
 }
 
@@ -57,6 +59,6 @@ export async function loadDeployment(file: string, signer: Signer): Promise<Prot
   const d = attached.deployment;
   return {
     chainId: attached.chainId, addresses: d.contracts, token: attached.token, registry: attached.registry, settlement: attached.settlement,
-    batchSizes: d.batchSizes, keySet: d.keySet, fromBlock: d.deploymentBlock,
+    batchSizes: d.batchSizes, keySet: d.keySet, fromBlock: d.deploymentBlock, operator: d.deployer,
   };
 }

@@ -8,7 +8,7 @@ import { getAddress, isAddress, parseEther, type Signer } from "ethers";
 import type { KeySetName } from "../circuits/ceremony/index.ts";
 import type { SetupLog } from "../circuits/index.ts";
 import { config } from "../config/index.ts";
-import { deploySettlement, earliestDeadline, EpochStatus, openEpoch, writeDeploymentFile } from "../verifier-contracts/index.ts";
+import { DEADLINE_MARGIN, deploySettlement, earliestDeadline, EpochStatus, openEpoch, writeDeploymentFile } from "../verifier-contracts/index.ts";
 import { protocolDeployment, type BatchSizes, type ProtocolDeployment } from "./deployment.ts";
 import { loadEpochKeys } from "./trainer/witness.ts";
 import { ProtocolInputError } from "./errors.ts";
@@ -79,17 +79,39 @@ export function checkOpenEpoch(options: OpenEpochOptions): void {
   if (follows < 0n || follows >= 1n << 64n || follows === epoch) throw new ProtocolInputError("FOLLOWS_INVALID", `follows ${follows}: expected 0 (none) or another epoch than ${epoch}`);
 }
 
+/** Refuses, before anything is sent, a signer that is not the deployment's operator (its deployer and the settlement's owner). */
+export async function assertOperator(deployment: ProtocolDeployment, signer: Signer): Promise<void> {
+  const address = await signer.getAddress();
+  if (address.toLowerCase() !== deployment.operator.toLowerCase()) {
+    throw new ProtocolInputError("NOT_THE_OPERATOR", `the operator's key is ${address}, the deployment's operator (deployer and settlement owner) is ${deployment.operator}: use the operator's own key (OPEN_OPERATOR_KEY)`);
+  }
+}
+
+/**
+ * The registration deadline when none is given: the registry's minimum window from now, and for a
+ * follower at least the contract's lineage margin after the followed epoch's deadline (a contest
+ * window and half a commit window: LineageTooEarly), plus DEADLINE_MARGIN.
+ */
+async function defaultDeadline(deployment: ProtocolDeployment, follows: bigint): Promise<bigint> {
+  const earliest = await earliestDeadline(deployment.registry);
+  if (follows === 0n) return earliest;
+  const { settlement, registry } = deployment;
+  const lineage = (await registry.registration(follows)).closesAt + (await settlement.contestWindow()) + (await settlement.commitWindow()) / 2n + DEADLINE_MARGIN;
+  return lineage > earliest ? lineage : earliest;
+}
+
 /** Opens `options.epoch` on `deployment` (connected to the operator's signer). */
 export async function openDeploymentEpoch(deployment: ProtocolDeployment, options: OpenEpochOptions) {
   checkOpenEpoch(options);
   const { token, settlement, registry } = deployment;
+  await assertOperator(deployment, settlement.runner as Signer);
   const state = await settlement.epochState(options.epoch);
   if (state.status !== EpochStatus.None) throw new ProtocolInputError("EPOCH_ALREADY_OPEN", `epoch ${options.epoch} was already opened on settlement ${deployment.addresses.settlement}; choose another epoch number`);
   const operator = await settlement.owner();
   if (options.mintPool) await (await token.mint(operator, options.pool)).wait();
   const balance = await token.balanceOf(operator);
   if (balance < options.pool) throw new ProtocolInputError("POOL_NOT_HELD", `the operator ${operator} holds ${balance} base units, the pool is ${options.pool}`);
-  const closesAt = options.closesAt ?? (await earliestDeadline(registry));
+  const closesAt = options.closesAt ?? (await defaultDeadline(deployment, options.follows ?? 0n));
   const receipt = await openEpoch({ token, settlement }, {
     epoch: options.epoch, closesAt, validationCommitment: options.validationCommitment, pool: options.pool, trainer: getAddress(options.trainer), follows: options.follows ?? 0n,
   });
@@ -98,6 +120,7 @@ export async function openDeploymentEpoch(deployment: ProtocolDeployment, option
 
 /** Development token only: mints `amount` to each of `to` and sends each `eth` for gas. */
 export async function fundContributors(deployment: ProtocolDeployment, operator: Signer, to: readonly string[], amount: bigint, eth = parseEther("0.05")): Promise<void> {
+  await assertOperator(deployment, operator);
   for (const address of to) {
     if (amount > 0n) await (await deployment.token.mint(address, amount)).wait();
     if (eth > 0n) await (await operator.sendTransaction({ to: address, value: eth })).wait();

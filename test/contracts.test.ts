@@ -90,11 +90,11 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
    * minted and paying its fee), moves the clock past the deadline. A list with `deliver: false`
    * is registered but its data never reaches the trainer.
    */
-  /** The earliest deadline openEpoch takes for an epoch following `follows`: a contest window after the followed epoch's. */
+  /** The earliest deadline openEpoch takes for an epoch following `follows`: a contest window and half a commit window after the followed epoch's. */
   async function lineageDeadline(follows: bigint): Promise<bigint> {
     const earliest = await earliestDeadline(d.registry);
     if (follows === 0n) return earliest;
-    const after = (await d.registry.registration(follows)).closesAt + (await d.settlement.contestWindow()) + 1n;
+    const after = (await d.registry.registration(follows)).closesAt + (await d.settlement.contestWindow()) + (await d.settlement.commitWindow()) / 2n;
     return after > earliest ? after : earliest;
   }
 
@@ -580,9 +580,9 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
   it("openEpoch refuses a follower whose registration closes within a contest window of the followed epoch's: the followed commit, however late, is final before the follower's commit deadline", async () => {
     await registerEpoch(40n, [{ k: 1, hashes: listOf("e40", 1) }]);
     const closes40 = (await d.registry.registration(40n)).closesAt;
-    const earliest = closes40 + (await d.settlement.contestWindow()) + 1n;
+    const earliest = closes40 + (await d.settlement.contestWindow()) + (await d.settlement.commitWindow()) / 2n;
     await expectRevert(openEpoch(d, { ...(await openArgs(41n, 40n)), closesAt: earliest - 1n }), "LineageTooEarly", [40n, earliest]);
-    // At the earliest deadline: 40's trainer commits in the last second of its window, and 41 can still commit.
+    // At the earliest deadline: 40's trainer commits in the last second of its window, and 41 still has half a commit window.
     await openEpoch(d, { ...(await openArgs(41n, 40n)), closesAt: earliest });
     await registerExamples(d, signers[2]!, 41n, listOf("e41", 2), { mintFee: true });
     const [commitBy40] = await d.settlement.deadlines(40n);

@@ -94,10 +94,12 @@ function scoresFile(epoch: number, deliveries: readonly string[]): string {
 
 /** Opens epoch `epoch`: the trainer seals, the operator opens with the commitment. */
 async function openEpoch(epoch: number, pool: string, follows = 0): Promise<void> {
+  // A follower's deadline is the operator's default: the contract's lineage margin after the followed epoch's.
+  const window = follows === 0 ? ["--closes-in", "600"] : [];
   const seal = await trainer(["seal", "--deployment", deploymentFile, "--epoch", String(epoch)]);
   ok(seal, "seal");
   const open = await operator(["epoch", "open", "--deployment", deploymentFile, "--epoch", String(epoch), "--pool", pool, "--trainer", new Wallet(TRAINER).address,
-    "--validation-commitment", seal.stdout.trim(), "--closes-in", "600", "--follows", String(follows), "--mint-pool", "--json"]);
+    "--validation-commitment", seal.stdout.trim(), ...window, "--follows", String(follows), "--mint-pool", "--json"]);
   ok(open, "epoch open");
 }
 

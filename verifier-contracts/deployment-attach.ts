@@ -14,6 +14,7 @@
  * is read only once their code and creation are known to be ours.
  */
 import { Contract, type InterfaceAbi, type Provider, type Signer } from "ethers";
+import { config } from "../config/index.ts";
 import { loadContractArtifact } from "./artifacts.ts";
 import type { BatchVerifierContract, ContributorRegistryContract, OpenTokenContract, PayoutSettlementContract } from "./contract-types.ts";
 import { checkDeploymentCode } from "./deployment-code.ts";
@@ -71,6 +72,7 @@ export async function attachDeployment(file: string, runner: Signer | Provider):
     registrationVerifier: at<BatchVerifierContract>("registrationVerifier", VERIFIER_ABI),
     payoutVerifier: at<BatchVerifierContract>("payoutVerifier", VERIFIER_ABI),
   };
+  checkParameters(attached);
   await checkWiring(attached);
   return attached;
 }
@@ -81,6 +83,27 @@ export async function attachDeployment(file: string, runner: Signer | Provider):
  * bound (a second, readable check); registry.owner() is storage written after creation (the
  * handover), bound only here.
  */
+/**
+ * The deployment's rules and windows are config/protocol.json's (the one source of truth every
+ * party reads): a file naming 1-second windows or one registrant is another protocol, refused
+ * (found by review: an attacker's deployment with such rules burned or took the pool).
+ */
+function checkParameters({ file, deployment: d }: AttachedDeployment): void {
+  const expected: Record<string, [unknown, unknown]> = {
+    "windows.commitWindowSeconds": [d.windows.commitWindowSeconds, config.settlement.commitWindowSeconds],
+    "windows.contestWindowSeconds": [d.windows.contestWindowSeconds, config.settlement.contestWindowSeconds],
+    "windows.proofWindowSeconds": [d.windows.proofWindowSeconds, config.settlement.proofWindowSeconds],
+    "registration.feePerExample": [d.registration.feePerExample, config.registration.feePerExample],
+    "registration.minWindowSeconds": [d.registration.minWindowSeconds, config.registration.minWindowSeconds],
+    "registration.maxRegistrants": [d.registration.maxRegistrants, config.registration.maxRegistrants],
+    "registration.maxExamplesPerRegistrant": [d.registration.maxExamplesPerRegistrant, config.registration.maxExamplesPerRegistrant],
+    "registration.maxExamplesPerEpoch": [d.registration.maxExamplesPerEpoch, config.registration.maxExamplesPerEpoch],
+  };
+  for (const [field, [got, want]] of Object.entries(expected)) {
+    if (got !== want) throw new DeploymentError("DEPLOYMENT_PARAMS_MISMATCH", `${file}: ${field} is ${String(got)}, config/protocol.json says ${String(want)}: another protocol's deployment`, { file, field });
+  }
+}
+
 async function checkWiring({ file, deployment: d, settlement, registry }: AttachedDeployment): Promise<void> {
   const c = d.contracts;
   const expected: ReadonlyArray<readonly [string, Promise<unknown>, unknown]> = [
@@ -93,6 +116,10 @@ async function checkWiring({ file, deployment: d, settlement, registry }: Attach
     ["settlement.registrationBatchSize()", settlement.registrationBatchSize(), BigInt(d.batchSizes.registration)],
     ["settlement.payoutBatchSize()", settlement.payoutBatchSize(), BigInt(d.batchSizes.payout)],
     ["registry.owner()", registry.owner(), c.settlement],
+    // The operator is the deployer: a deployment someone else created and handed over with
+    // transferOwnership passes every code and creation check (found by review), so the owner must
+    // be the file's deployer, whose key the operator's commands must hold (protocol/operator.ts).
+    ["settlement.owner()", settlement.owner(), d.deployer],
     ["registry.feeToken()", registry.feeToken(), c.token],
     ["registry.poseidon()", registry.poseidon(), c.poseidon],
   ];

@@ -35,6 +35,8 @@ export type DeploymentErrorCode =
    * owned by the settlement (storage); their immutables are compared first (DEPLOYMENT_CODE_MISMATCH).
    */
   | "DEPLOYMENT_CONTRACT_MISMATCH"
+  /** The file's registration rules or settlement windows are not config/protocol.json's. */
+  | "DEPLOYMENT_PARAMS_MISMATCH"
   /**
    * A contract's runtime code is not this project's: not the compiled artifact with the immutables
    * the file gives, or not the verifier generated from the file's key set's pinned key.

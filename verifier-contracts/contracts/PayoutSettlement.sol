@@ -44,9 +44,10 @@ import {ProtocolParams} from "./generated/ProtocolParams.sol";
 /// Model lineage, per epoch (epochs may overlap: N + 1 may open, register and commit while N
 /// still proves): openEpoch(N + 1, ..., follows = N) fixes the followed epoch, which must have been
 /// opened here and not cancelled or forfeited (LineageNotOpened, LineageEnded), and N + 1's
-/// registration must close more than a contest window after N's (LineageTooEarly), so N's commit,
-/// however late in its window, is final before N + 1's commit deadline (found by review: N's
-/// trainer committing in the last second otherwise left N + 1 uncommittable, its pool burned);
+/// registration must close at least a contest window and half a commit window after N's
+/// (LineageTooEarly), so N's commit, however late in its window, is final with half a commit
+/// window left before N + 1's commit deadline (found by review: N's trainer committing in the
+/// last second otherwise left N + 1 uncommittable, its pool burned);
 /// follows = 0 starts a lineage. commitEpoch(N + 1) copies N's stored model hash into N + 1's
 /// previousModelHash once N's commit can no longer change: N finalized, committed with its
 /// contest window over, or forfeited after such a commit (else LineageNotCommitted while N may
@@ -403,7 +404,9 @@ contract PayoutSettlement is Ownable, EIP712 {
             if (followed == Status.None) revert LineageNotOpened(follows);
             if (followed == Status.Cancelled || followed == Status.Forfeited) revert LineageEnded(follows);
             (uint64 followedClosesAt,) = registry.registration(follows);
-            uint256 earliest = uint256(followedClosesAt) + contestWindow + 1;
+            // Half a commit window of margin: the follower can still commit (in a block) after the
+            // followed epoch's latest possible commit turns final (a review found 2 s left).
+            uint256 earliest = uint256(followedClosesAt) + contestWindow + commitWindow / 2;
             if (closesAt < earliest) revert LineageTooEarly(follows, earliest);
         }
         e.pool = uint96(pool);
