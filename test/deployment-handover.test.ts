@@ -1,0 +1,111 @@
+/**
+ * A genuine deployment someone else created and handed to the operator (review round 2, HIGH):
+ * every contract this project's creation code and constructor, sent by the attacker (the file's
+ * deployer), over the real token (tokenDeployed false), the settlement then given to the operator
+ * with Ownable.transferOwnership. With its own rules (1-second windows, one registrant) the pool
+ * the operator escrowed was burned or taken. Now attach refuses it: rules and windows other than
+ * config/protocol.json's (DEPLOYMENT_PARAMS_MISMATCH); with config's rules, a settlement not owned
+ * by the file's deployer (DEPLOYMENT_CONTRACT_MISMATCH); a file naming the operator as deployer,
+ * transactions the operator never sent (DEPLOYMENT_CREATION_MISMATCH); and the operator's commands
+ * refuse a key that is not the deployment's operator (NOT_THE_OPERATOR).
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { Contract, ContractFactory, ZeroHash, type InterfaceAbi, type Signer } from "ethers";
+import { config } from "../config/index.ts";
+import { connectChain, type ChainConnection } from "../protocol/chain.ts";
+import { connectDeployment, loadDeployment } from "../protocol/deployment.ts";
+import { deployProtocol, deploymentFileIn, openDeploymentEpoch } from "../protocol/operator.ts";
+import { loadContractArtifact } from "../verifier-contracts/index.ts";
+import { parseDeploymentFile } from "../verifier-contracts/deployment-file-format.ts";
+import { pinnedVerifiers } from "../verifier-contracts/pinned-verifiers.ts";
+
+const sizes = { example: config.exampleBatch.testSize, registration: config.registrationBatch.testSize, payout: config.payoutBatch.testSize };
+const withCode = (code: string) => (e: unknown) => {
+  assert.equal((e as { code?: unknown }).code, code, String(e));
+  return true;
+};
+
+describe("a deployment created by someone else and handed to the operator", () => {
+  let chain: ChainConnection;
+  let dir: string;
+  let genuine: Record<string, any>;
+  let operator: string;
+  let attacker: Signer;
+
+  before(async () => {
+    chain = await connectChain(undefined);
+    dir = mkdtempSync(join(tmpdir(), "deployment-handover-"));
+    await deployProtocol(chain.signer, sizes, "dev", { dir });
+    genuine = JSON.parse(readFileSync(deploymentFileIn(dir), "utf8"));
+    operator = await chain.signer.getAddress();
+    attacker = chain.signerOf("contributor");
+  });
+  after(async () => {
+    await chain?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function create(data: string): Promise<{ address: string; hash: string }> {
+    const tx = await attacker.sendTransaction({ data });
+    const receipt = (await tx.wait())!;
+    return { address: receipt.contractAddress!, hash: tx.hash };
+  }
+
+  /** The attacker's own genuine deployment with `windows` and `registration`, its settlement handed to the operator; its file. */
+  async function handedOver(name: string, windows: Record<string, number>, registration: Record<string, unknown>, deployer: string): Promise<string> {
+    const c = genuine.contracts;
+    const verifiers = pinnedVerifiers(parseDeploymentFile({ ...genuine }, "genuine"));
+    const poseidon = await create((await loadContractArtifact("PoseidonT4")).bytecode);
+    const ex = await create((await verifiers("example")).creation);
+    const rv = await create((await verifiers("registration")).creation);
+    const pv = await create((await verifiers("payout")).creation);
+    const regArtifact = await loadContractArtifact("ContributorRegistry");
+    const setArtifact = await loadContractArtifact("PayoutSettlement");
+    const r = registration as { feePerExample: string; minWindowSeconds: number; maxRegistrants: number; maxExamplesPerRegistrant: number; maxExamplesPerEpoch: number };
+    const regC = await new ContractFactory(regArtifact.abi as InterfaceAbi, regArtifact.bytecode, attacker)
+      .deploy(c.token, poseidon.address, BigInt(r.feePerExample), r.minWindowSeconds, r.maxRegistrants, r.maxExamplesPerRegistrant, r.maxExamplesPerEpoch);
+    await regC.waitForDeployment();
+    const registry = { address: await regC.getAddress(), hash: regC.deploymentTransaction()!.hash };
+    const setC = await new ContractFactory(setArtifact.abi as InterfaceAbi, setArtifact.bytecode, attacker).deploy(c.token, registry.address,
+      { example: ex.address, exampleBatchSize: sizes.example, registration: rv.address, registrationBatchSize: sizes.registration, payout: pv.address, payoutBatchSize: sizes.payout },
+      { commitWindow: windows.commitWindowSeconds, contestWindow: windows.contestWindowSeconds, proofWindow: windows.proofWindowSeconds });
+    await setC.waitForDeployment();
+    const settlement = { address: await setC.getAddress(), hash: setC.deploymentTransaction()!.hash };
+    const own = (address: string, abi: InterfaceAbi) => new Contract(address, abi, attacker) as unknown as { transferOwnership(a: string): Promise<{ wait(): Promise<unknown> }> };
+    await (await own(registry.address, regArtifact.abi as InterfaceAbi).transferOwnership(settlement.address)).wait();
+    await (await own(settlement.address, setArtifact.abi as InterfaceAbi).transferOwnership(operator)).wait();
+    const file = join(dir, `${name}.json`);
+    writeFileSync(file, JSON.stringify({
+      ...genuine, deployer, tokenDeployed: false, windows, registration,
+      contracts: { token: c.token, poseidon: poseidon.address, registry: registry.address, exampleVerifier: ex.address, registrationVerifier: rv.address, payoutVerifier: pv.address, settlement: settlement.address },
+      creationTransactions: { poseidon: poseidon.hash, registry: registry.hash, exampleVerifier: ex.hash, registrationVerifier: rv.hash, payoutVerifier: pv.hash, settlement: settlement.hash },
+    }, null, 2));
+    return file;
+  }
+
+  it("its own rules and windows: DEPLOYMENT_PARAMS_MISMATCH, before anything is sent", async () => {
+    const file = await handedOver("rules", { commitWindowSeconds: 1, contestWindowSeconds: 1, proofWindowSeconds: 1 }, { ...genuine.registration, feePerExample: "0", maxRegistrants: 1 }, await attacker.getAddress());
+    await assert.rejects(loadDeployment(file, chain.signer), withCode("DEPLOYMENT_PARAMS_MISMATCH"));
+  });
+
+  it("config's rules, the settlement owned by the operator, not the file's deployer: DEPLOYMENT_CONTRACT_MISMATCH", async () => {
+    const file = await handedOver("owner", genuine.windows, genuine.registration, await attacker.getAddress());
+    await assert.rejects(loadDeployment(file, chain.signer), (e: unknown) => withCode("DEPLOYMENT_CONTRACT_MISMATCH")(e) && /settlement\.owner\(\)/.test((e as Error).message));
+  });
+
+  it("the file naming the operator as deployer: transactions the operator never sent, DEPLOYMENT_CREATION_MISMATCH", async () => {
+    const file = await handedOver("deployer", genuine.windows, genuine.registration, operator);
+    await assert.rejects(loadDeployment(file, chain.signer), withCode("DEPLOYMENT_CREATION_MISMATCH"));
+  });
+
+  it("the genuine deployment with another key than its operator's: epoch open refuses (NOT_THE_OPERATOR), nothing sent", async () => {
+    const deployment = await connectDeployment(await loadDeployment(deploymentFileIn(dir), chain.signer), attacker);
+    const nonce = await chain.provider.getTransactionCount(await attacker.getAddress());
+    await assert.rejects(openDeploymentEpoch(deployment, { epoch: 1n, pool: 10n ** 18n, trainer: operator, validationCommitment: ZeroHash }), withCode("NOT_THE_OPERATOR"));
+    assert.equal(await chain.provider.getTransactionCount(await attacker.getAddress()), nonce);
+  });
+});
