@@ -21,7 +21,7 @@ import type { KeySetName } from "../circuits/ceremony/index.ts";
 import type { Dataset } from "../attribution/index.ts";
 import { createProverPool } from "../prover/index.ts";
 import { SECONDS_PER_REGISTRANT, earliestDeadline } from "../verifier-contracts/index.ts";
-import { readExamplesFile, type ExampleClaim } from "../witness/index.ts";
+import { readExamplesFile, readHashScores, type ExampleClaim } from "../witness/index.ts";
 import { connectChain, type ChainConnection } from "./chain.ts";
 import { DELIVERY_RECEIPT, registerData, writeDelivery } from "./contributor.ts";
 import { demoContributors } from "./demo-contributors.ts";
@@ -98,19 +98,6 @@ export function contributorKeysFor(claims: readonly ExampleClaim[], examplesFile
   return byAddress;
 }
 
-/** Every example's score by hash; one score per example. */
-export function scoresByHash(claims: readonly ExampleClaim[], examplesFile: string): Map<bigint, bigint> {
-  const scores = new Map<bigint, bigint>();
-  for (const c of claims) {
-    const earlier = scores.get(c.hash);
-    if (earlier !== undefined && earlier !== c.score) {
-      throw new ProtocolInputError("SCORE_CONFLICT", `${examplesFile}:${c.row}: example 0x${c.hash.toString(16).padStart(32, "0")} is scored ${c.score}, an earlier row scored it ${earlier}: an example has one score`);
-    }
-    scores.set(c.hash, c.score);
-  }
-  return scores;
-}
-
 /** What prepareEpoch leaves for the prove and settle stages. */
 export interface PreparedEpoch {
   readonly dir: string;
@@ -130,7 +117,8 @@ export async function prepareEpoch(chain: ChainConnection, options: RunEpochOpti
   const log = options.log ?? (() => {});
   const epoch = options.epoch ?? 1n;
   const claims = readExamplesFile(options.examplesFile, config);
-  const scores = scoresByHash(claims, options.examplesFile);
+  // One score per example hash, whoever claims it (a conflict is SCORE_CONFLICT with both lines).
+  const { scores } = readHashScores(options.examplesFile, config);
   const contributorKeys = contributorKeysFor(claims, options.examplesFile, options.contributorKeys);
   const sizes = options.on?.deployment.batchSizes ?? {
     example: options.exampleBatchSize ?? config.exampleBatch.demoSize,

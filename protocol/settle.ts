@@ -260,19 +260,24 @@ export async function settleEpoch(chain: ChainConnection, dir: string, options: 
   let stepsDone = 0;
   const tick = (what: string) => settling?.update(++stepsDone, what);
   const committed = async () => (await state()).status !== EpochStatus.Committed;
+  /** Batch `index` of a kind is done: verified (the next to verify is past it), or the epoch is past committing. */
+  const verified = (next: "nextExample" | "nextRegistration" | "nextPayout", index: number) => async () => {
+    const s = await state();
+    return s.status !== EpochStatus.Committed || Number(s[next]) > index;
+  };
   const raced = ["BatchAlreadyVerified", "BatchOutOfOrder", "EpochNotCommitted"];
   for (const b of w.exampleBatches) {
-    await step(`claim batch ${b.index}`, async () => (await committed()) || Number((await state()).nextExample) > b.index,
+    await step(`claim batch ${b.index}`, verified("nextExample", b.index),
       () => submitExampleBatch(settlement, epoch, b, readProofFile(paths.exampleProofFile(b.index)).proof), raced, settlement, done, log);
     tick(`claim batch ${b.index}`);
   }
   for (const b of w.registrationBatches) {
-    await step(`registration batch ${b.index}`, async () => (await committed()) || Number((await state()).nextRegistration) > b.index,
+    await step(`registration batch ${b.index}`, verified("nextRegistration", b.index),
       () => submitRegistrationBatch(settlement, epoch, b, readProofFile(paths.registrationProofFile(b.index)).proof), raced, settlement, done, log);
     tick(`registration batch ${b.index}`);
   }
   for (const b of w.payoutBatches) {
-    await step(`payout batch ${b.index}`, async () => (await committed()) || Number((await state()).nextPayout) > b.index,
+    await step(`payout batch ${b.index}`, verified("nextPayout", b.index),
       () => submitPayoutBatch(settlement, epoch, b, readProofFile(paths.payoutProofFile(b.index)).proof), raced, settlement, done, log);
     tick(`payout batch ${b.index}`);
   }

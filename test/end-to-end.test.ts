@@ -10,9 +10,8 @@ import { promisify } from "node:util";
 import { PROJECT_ROOT } from "../circuits/index.ts";
 import { config } from "../config/index.ts";
 import { runEpoch } from "../protocol/run-epoch.ts";
-import { applyPolicy, readExamplesFile, validationCommitment } from "../witness/index.ts";
+import { applyPolicy, readExamplesFile, readHashScores, validationCommitment } from "../witness/index.ts";
 import { demoContributors } from "../protocol/demo-contributors.ts";
-import { scoresByHash } from "../protocol/run-epoch.ts";
 import { listsByFirstAppearance, registerOffline } from "../scripts/lib/offline-registrations.ts";
 import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
 
@@ -53,7 +52,7 @@ after(async () => {
  */
 function expectedRewards(examplesFile: string): Map<string, bigint> {
   const claims = readExamplesFile(examplesFile, config);
-  const { payoutTable } = applyPolicy({ ...registerOffline(listsByFirstAppearance(claims)), scores: scoresByHash(claims, examplesFile), pool: POOL, config });
+  const { payoutTable } = applyPolicy({ ...registerOffline(listsByFirstAppearance(claims)), scores: readHashScores(examplesFile, config).scores, pool: POOL, config });
   const rewards = new Map<string, bigint>();
   for (const row of payoutTable.rows) {
     const address = getAddress(`0x${row.address.toString(16).padStart(40, "0")}`);
