@@ -1,6 +1,7 @@
 /**
- * Stage "witness": example-level scores + the registry's registrations -> the epoch directory.
- * Registers the contributors on chain (register.ts), applies the reward policy (witness/
+ * The trainer's stage "witness": the registrations (the registry's Registered events; nothing is
+ * registered here), the deliveries collect accepted and the scores by hash -> the epoch directory.
+ * Applies the reward policy (witness/
  * applyPolicy: deliveries checked against their commitments, dedup by earliest registrant, clip,
  * sum per registration, floor split), commits the epoch on chain (commitEpoch draws the seed every
  * batch is built under), and writes the public record so far (epoch.json with status "proving",
