@@ -42,7 +42,7 @@ export function addRunOptions(command: Command, which: readonly RunOption[]): Co
     command.option("--batch-size <b>", `payout batch size, one of ${config.payoutBatch.sizes.join(", ")} (default ${config.payoutBatch.demoSize})`);
   }
   if (has.has("workers")) command.option("--workers <n>", "prover worker threads, 0 = one per core (default: config/protocol.json prover.workers)");
-  if (has.has("rpc")) command.option("--rpc <url>", "settle on this JSON-RPC node (default OPEN_RPC_URL, else an in-process Hardhat chain); the deployer key comes from OPEN_DEPLOYER_KEY");
+  if (has.has("rpc")) command.option("--rpc <url>", "the JSON-RPC node (default OPEN_RPC_URL, else an in-process Hardhat chain); the party's key comes from its environment variable (OPEN_OPERATOR_KEY, OPEN_TRAINER_KEY)");
   if (has.has("keys")) command.option("--keys <set>", "key set: dev (this machine's development keys, default) or ceremony (pinned in config/pinned-keys.json)");
   if (has.has("out")) command.option("--out <dir>", "output directory");
   if (has.has("method")) command.option("--method <m>", `scoring method (default config/protocol.json attribution.method: ${config.attribution.method})`);
