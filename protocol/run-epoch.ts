@@ -134,7 +134,7 @@ export async function prepareEpoch(chain: ChainConnection, options: RunEpochOpti
 
   // Trainer: seal the held-out set; operator: open the epoch with it.
   const set = options.validationSet ?? heldOutValidationSet(config, options.validationSecret ?? loadValidationSecret({ create: true }).secret);
-  const sealed = await sealValidationSet(trainer, chain.chainId, epoch, set);
+  const sealed = await sealValidationSet(trainer, chain.chainId, deployment.addresses.settlement, epoch, set);
   const registrants = [...new Set(claims.map((c) => c.checksumAddress))];
   const closesAt = await earliestDeadline(deployment.registry, BigInt(registrants.length) * SECONDS_PER_REGISTRANT);
   await openDeploymentEpoch(deployment, {

@@ -283,7 +283,7 @@ export async function settleEpoch(chain: ChainConnection, dir: string, options: 
   }
   let validation = record.epochJson.validation as RevealedValidationRecord | undefined;
   if (!(await state()).validationRevealed || validation === undefined) {
-    const sealed = await sealValidationSet(chain.signer, chain.chainId, epoch, options.validationSet ?? heldOutValidationSet(config, options.validationSecret ?? loadValidationSecret().secret));
+    const sealed = await sealValidationSet(chain.signer, chain.chainId, record.contracts.settlement, epoch, options.validationSet ?? heldOutValidationSet(config, options.validationSecret ?? loadValidationSecret().secret));
     if ((await state()).validationRevealed) {
       validation = writeRevealedValidation(sealed, record.model.validationCommitment, dir, await revealTransaction(settlement, epoch));
     } else {

@@ -24,12 +24,13 @@ import { validationCommitment } from "../witness/index.ts";
 
 const split = splitMnist(11, 60);
 const trainer = new Wallet(keccak256(toUtf8Bytes("validation reveal test trainer")));
+const SETTLEMENT = "0x0165878A594ca255338adfa4d48449f69242Eb8F";
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 
 /** An epoch directory holding only what the check reads: validation.bin and the record's fields. */
 async function recordOf(examples: { hash: bigint; score: bigint }[], change: (v: Record<string, unknown>) => Record<string, unknown> = (v) => v): Promise<EpochRecord> {
   const dir = mkdtempSync(join(tmpdir(), "validation-"));
-  const sealed = await sealValidationSet(trainer, 31337n, 1n, split.validation);
+  const sealed = await sealValidationSet(trainer, 31337n, SETTLEMENT, 1n, split.validation);
   writeFileSync(join(dir, "validation.bin"), sealed.bytes);
   const { validationSetHash, salt, commitment, examples: count } = sealed;
   const validation = change({ file: "validation.bin", examples: count, validationSetHash, salt, commitment, revealTx: `0x${"0".repeat(64)}` });
@@ -42,10 +43,12 @@ async function rejects(record: EpochRecord, message: RegExp, options: Parameters
 
 describe("validation set: sealed before registration, revealed after scoring, rechecked by the skeptic", () => {
   test("the seal: a file whose sha256 is the set's hash, a salt the trainer's key derives again, the commitment the contract recomputes", async () => {
-    const a = await sealValidationSet(trainer, 31337n, 1n, split.validation);
-    const b = await sealValidationSet(trainer, 31337n, 1n, split.validation);
+    const a = await sealValidationSet(trainer, 31337n, SETTLEMENT, 1n, split.validation);
+    const b = await sealValidationSet(trainer, 31337n, SETTLEMENT, 1n, split.validation);
     assert.equal(a.salt, b.salt, "the witness and settle stages derive the same salt");
-    assert.notEqual((await sealValidationSet(trainer, 31337n, 2n, split.validation)).salt, a.salt, "another epoch, another salt");
+    assert.notEqual((await sealValidationSet(trainer, 31337n, SETTLEMENT, 2n, split.validation)).salt, a.salt, "another epoch, another salt");
+    const otherDeployment = "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707";
+    assert.notEqual((await sealValidationSet(trainer, 31337n, otherDeployment, 1n, split.validation)).commitment, a.commitment, "another deployment, another commitment");
     assert.equal(`0x${createHash("sha256").update(a.bytes).digest("hex")}`, a.validationSetHash);
     assert.equal(a.commitment, validationCommitment(a.validationSetHash, a.salt));
     const back: Dataset = decodeDataset(a.bytes);

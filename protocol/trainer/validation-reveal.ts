@@ -61,10 +61,11 @@ export function heldOutValidationSet(config: ProtocolConfig, secret: Uint8Array)
   return secretValidationSplit(config.attribution, secret).validation;
 }
 
-/** Seals `set` for `epoch` on chain `chainId` under the salt `trainer` derives (see the header). */
-export async function sealValidationSet(trainer: Signer, chainId: bigint, epoch: bigint, set: Dataset): Promise<SealedValidation> {
+/** Seals `set` for `epoch` of `settlement` on chain `chainId` under the salt `trainer` derives (see the header). */
+export async function sealValidationSet(trainer: Signer, chainId: bigint, settlement: string, epoch: bigint, set: Dataset): Promise<SealedValidation> {
   const validationSetHash = `0x${datasetHash(set)}`;
-  const salt = keccak256(await trainer.signMessage(`attribution-prover validation-set salt\nchain ${chainId}\nepoch ${epoch}\nset ${validationSetHash}`));
+  // The settlement is in the salt: one epoch number on two deployments gets two commitments (found by review).
+  const salt = keccak256(await trainer.signMessage(`attribution-prover validation-set salt\nchain ${chainId}\nsettlement ${settlement.toLowerCase()}\nepoch ${epoch}\nset ${validationSetHash}`));
   return { validationSetHash, salt, commitment: validationCommitment(validationSetHash, salt), bytes: encodeDataset(set), examples: set.size };
 }
 

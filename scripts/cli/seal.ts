@@ -12,12 +12,12 @@ export function registerSeal(program: Command): void {
   ]).action(async (_: unknown, cmd: Command) => {
     const flags = cmd.opts() as PartyFlags & { epoch?: string };
     const epoch = integerFlag("--epoch", flags.epoch);
-    const { chain } = await connectParty("trainer", flags);
+    const { chain, deployment } = await connectParty("trainer", flags);
     try {
       const [{ heldOutValidationSet, sealValidationSet }, { loadValidationSecret }, { config }] = await Promise.all([
         import("../../protocol/trainer/validation-reveal.ts"), import("../../protocol/trainer/validation-secret.ts"), import("../../config/index.ts"),
       ]);
-      const sealed = await sealValidationSet(chain.signer, chain.chainId, epoch, heldOutValidationSet(config, loadValidationSecret({ create: true }).secret));
+      const sealed = await sealValidationSet(chain.signer, chain.chainId, deployment.addresses.settlement, epoch, heldOutValidationSet(config, loadValidationSecret({ create: true }).secret));
       const value = { epoch, trainer: await chain.signer.getAddress(), validationCommitment: sealed.commitment, examples: sealed.examples };
       printResult(flags.json, value, () => {
         log(`validation set of ${sealed.examples} examples sealed for epoch ${epoch} by ${value.trainer}`);
