@@ -43,9 +43,9 @@ export async function deployProtocol(operator: Signer, sizes: BatchSizes, keySet
     registrationVerifier: keys.registration.verifierArtifact, registrationBatchSize: sizes.registration,
     payoutVerifier: keys.payout.verifierArtifact, payoutBatchSize: sizes.payout, pins,
   }, { ...(ignitionDir === undefined ? {} : { deploymentDir: ignitionDir }), ...(options.token === undefined ? {} : { token: options.token }) });
-  if (options.dir === undefined || ignitionDir === undefined) return protocolDeployment(deployed, keySet);
+  if (options.dir === undefined || ignitionDir === undefined) return protocolDeployment(deployed, keySet, 0, options.token === undefined);
   const file = await writeDeploymentFile(deploymentFileIn(options.dir), ignitionDir, { keySet, ...pins });
-  return protocolDeployment(deployed, keySet, file.deploymentBlock);
+  return protocolDeployment(deployed, keySet, file.deploymentBlock, file.tokenDeployed);
 }
 
 export interface OpenEpochOptions {
@@ -79,11 +79,11 @@ export function checkOpenEpoch(options: OpenEpochOptions): void {
   if (follows < 0n || follows >= 1n << 64n || follows === epoch) throw new ProtocolInputError("FOLLOWS_INVALID", `follows ${follows}: expected 0 (none) or another epoch than ${epoch}`);
 }
 
-/** Refuses, before anything is sent, a signer that is not the deployment's operator (its deployer and the settlement's owner). */
+/** Refuses, before anything is sent, a signer that is not the deployment's operator (the settlement's owner). */
 export async function assertOperator(deployment: ProtocolDeployment, signer: Signer): Promise<void> {
   const address = await signer.getAddress();
   if (address.toLowerCase() !== deployment.operator.toLowerCase()) {
-    throw new ProtocolInputError("NOT_THE_OPERATOR", `the operator's key is ${address}, the deployment's operator (deployer and settlement owner) is ${deployment.operator}: use the operator's own key (OPEN_OPERATOR_KEY)`);
+    throw new ProtocolInputError("NOT_THE_OPERATOR", `the operator's key is ${address}, the deployment's operator (the settlement's owner) is ${deployment.operator}: use the operator's own key (OPEN_OPERATOR_KEY)`);
   }
 }
 
@@ -100,6 +100,11 @@ async function defaultDeadline(deployment: ProtocolDeployment, follows: bigint):
   return lineage > earliest ? lineage : earliest;
 }
 
+/** Minting is for a development $OPEN the deployment made; an existing ERC-20 is not the operator's to mint. */
+function assertMintable(deployment: ProtocolDeployment, what: string): void {
+  if (!deployment.tokenDeployed) throw new ProtocolInputError("TOKEN_NOT_MINTABLE", `${what}: the deployment pays in an existing ERC-20 (${deployment.addresses.token}), not a development $OPEN: the operator holds the pool itself and contributors their fees`);
+}
+
 /** Opens `options.epoch` on `deployment` (connected to the operator's signer). */
 export async function openDeploymentEpoch(deployment: ProtocolDeployment, options: OpenEpochOptions) {
   checkOpenEpoch(options);
@@ -108,7 +113,10 @@ export async function openDeploymentEpoch(deployment: ProtocolDeployment, option
   const state = await settlement.epochState(options.epoch);
   if (state.status !== EpochStatus.None) throw new ProtocolInputError("EPOCH_ALREADY_OPEN", `epoch ${options.epoch} was already opened on settlement ${deployment.addresses.settlement}; choose another epoch number`);
   const operator = await settlement.owner();
-  if (options.mintPool) await (await token.mint(operator, options.pool)).wait();
+  if (options.mintPool) {
+    assertMintable(deployment, "--mint-pool");
+    await (await token.mint(operator, options.pool)).wait();
+  }
   const balance = await token.balanceOf(operator);
   if (balance < options.pool) throw new ProtocolInputError("POOL_NOT_HELD", `the operator ${operator} holds ${balance} base units, the pool is ${options.pool}`);
   const closesAt = options.closesAt ?? (await defaultDeadline(deployment, options.follows ?? 0n));
@@ -121,6 +129,7 @@ export async function openDeploymentEpoch(deployment: ProtocolDeployment, option
 /** Development token only: mints `amount` to each of `to` and sends each `eth` for gas. */
 export async function fundContributors(deployment: ProtocolDeployment, operator: Signer, to: readonly string[], amount: bigint, eth = parseEther("0.05")): Promise<void> {
   await assertOperator(deployment, operator);
+  assertMintable(deployment, "fund");
   for (const address of to) {
     if (amount > 0n) await (await deployment.token.mint(address, amount)).wait();
     if (eth > 0n) await (await operator.sendTransaction({ to: address, value: eth })).wait();

@@ -116,10 +116,6 @@ async function checkWiring({ file, deployment: d, settlement, registry }: Attach
     ["settlement.registrationBatchSize()", settlement.registrationBatchSize(), BigInt(d.batchSizes.registration)],
     ["settlement.payoutBatchSize()", settlement.payoutBatchSize(), BigInt(d.batchSizes.payout)],
     ["registry.owner()", registry.owner(), c.settlement],
-    // The operator is the deployer: a deployment someone else created and handed over with
-    // transferOwnership passes every code and creation check (found by review), so the owner must
-    // be the file's deployer, whose key the operator's commands must hold (protocol/operator.ts).
-    ["settlement.owner()", settlement.owner(), d.deployer],
     ["registry.feeToken()", registry.feeToken(), c.token],
     ["registry.poseidon()", registry.poseidon(), c.poseidon],
   ];
