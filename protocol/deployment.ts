@@ -25,8 +25,6 @@ export interface ProtocolDeployment {
   readonly settlement: PayoutSettlementContract;
   readonly batchSizes: BatchSizes;
   readonly keySet: KeySetName;
-  /** The first block to scan for the deployment's events. */
-  readonly fromBlock: number;
   /**
    * The operator: the settlement's owner now (read when attached; the deployer unless the operator
    * rotated its key with transferOwnership). Only its key opens epochs (protocol/operator.ts).
@@ -51,10 +49,10 @@ export async function connectDeployment(d: ProtocolDeployment, signer: Signer): 
 }
 
 /** A SettlementDeployment (verifier-contracts/deploy.ts) as a ProtocolDeployment. */
-export function protocolDeployment(d: SettlementDeployment, keySet: KeySetName, fromBlock = 0, tokenDeployed = true): ProtocolDeployment {
+export function protocolDeployment(d: SettlementDeployment, keySet: KeySetName, tokenDeployed = true): ProtocolDeployment {
   return {
     chainId: d.chainId, addresses: d.addresses, token: d.token, registry: d.registry, settlement: d.settlement,
-    batchSizes: { example: d.exampleBatchSize, registration: d.registrationBatchSize, payout: d.payoutBatchSize }, keySet, fromBlock, operator: d.owner, tokenDeployed,
+    batchSizes: { example: d.exampleBatchSize, registration: d.registrationBatchSize, payout: d.payoutBatchSize }, keySet, operator: d.owner, tokenDeployed,
   };
 }
 
@@ -64,6 +62,6 @@ export async function loadDeployment(file: string, signer: Signer): Promise<Prot
   const d = attached.deployment;
   return {
     chainId: attached.chainId, addresses: d.contracts, token: attached.token, registry: attached.registry, settlement: attached.settlement,
-    batchSizes: d.batchSizes, keySet: d.keySet, fromBlock: d.deploymentBlock, operator: await attached.settlement.owner(), tokenDeployed: d.tokenDeployed,
+    batchSizes: d.batchSizes, keySet: d.keySet, operator: await attached.settlement.owner(), tokenDeployed: d.tokenDeployed,
   };
 }

@@ -43,9 +43,9 @@ export async function deployProtocol(operator: Signer, sizes: BatchSizes, keySet
     registrationVerifier: keys.registration.verifierArtifact, registrationBatchSize: sizes.registration,
     payoutVerifier: keys.payout.verifierArtifact, payoutBatchSize: sizes.payout, pins,
   }, { ...(ignitionDir === undefined ? {} : { deploymentDir: ignitionDir }), ...(options.token === undefined ? {} : { token: options.token }) });
-  if (options.dir === undefined || ignitionDir === undefined) return protocolDeployment(deployed, keySet, 0, options.token === undefined);
+  if (options.dir === undefined || ignitionDir === undefined) return protocolDeployment(deployed, keySet, options.token === undefined);
   const file = await writeDeploymentFile(deploymentFileIn(options.dir), ignitionDir, { keySet, ...pins });
-  return protocolDeployment(deployed, keySet, file.deploymentBlock, file.tokenDeployed);
+  return protocolDeployment(deployed, keySet, file.tokenDeployed);
 }
 
 export interface OpenEpochOptions {
