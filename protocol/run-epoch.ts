@@ -33,7 +33,7 @@ import { readReceipt } from "./receipt.ts";
 import { settleEpoch, type SettledEpoch } from "./settle.ts";
 import { acceptDeliveries, type ReceivedDelivery } from "./trainer/collect.ts";
 import { proveEpochDir } from "./trainer/prove.ts";
-import { heldOutValidationSet, sealValidationSet } from "./trainer/validation-reveal.ts";
+import { epochValidationSecret, heldOutValidationSet, sealValidationSet } from "./trainer/validation-reveal.ts";
 import { loadValidationSecret } from "./trainer/validation-secret.ts";
 import { loadEpochKeys, witnessEpoch } from "./trainer/witness.ts";
 
@@ -133,7 +133,7 @@ export async function prepareEpoch(chain: ChainConnection, options: RunEpochOpti
   const deployment = options.on?.deployment ?? (await deployProtocol(chain.signer, sizes, keySet, { log }));
 
   // Trainer: seal the held-out set; operator: open the epoch with it.
-  const set = options.validationSet ?? heldOutValidationSet(config, options.validationSecret ?? loadValidationSecret({ create: true }).secret);
+  const set = options.validationSet ?? heldOutValidationSet(config, epochValidationSecret(options.validationSecret ?? loadValidationSecret({ create: true }).secret, chain.chainId, deployment.addresses.settlement, epoch));
   const sealed = await sealValidationSet(trainer, chain.chainId, deployment.addresses.settlement, epoch, set);
   const registrants = [...new Set(claims.map((c) => c.checksumAddress))];
   const closesAt = await earliestDeadline(deployment.registry, BigInt(registrants.length) * SECONDS_PER_REGISTRANT);

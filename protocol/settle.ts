@@ -33,7 +33,7 @@ import { startProgress } from "./progress.ts";
 import { readStageRecord, type StageRecord } from "./record-read.ts";
 import { statusName } from "./trainer/witness.ts";
 import {
-  heldOutValidationSet, revealEpochValidation, revealTransaction, sealValidationSet, writeRevealedValidation, type RevealedValidationRecord,
+  epochValidationSecret, heldOutValidationSet, revealEpochValidation, revealTransaction, sealValidationSet, writeRevealedValidation, type RevealedValidationRecord,
 } from "./trainer/validation-reveal.ts";
 import { loadValidationSecret } from "./trainer/validation-secret.ts";
 
@@ -283,7 +283,7 @@ export async function settleEpoch(chain: ChainConnection, dir: string, options: 
   }
   let validation = record.epochJson.validation as RevealedValidationRecord | undefined;
   if (!(await state()).validationRevealed || validation === undefined) {
-    const sealed = await sealValidationSet(chain.signer, chain.chainId, record.contracts.settlement, epoch, options.validationSet ?? heldOutValidationSet(config, options.validationSecret ?? loadValidationSecret().secret));
+    const sealed = await sealValidationSet(chain.signer, chain.chainId, record.contracts.settlement, epoch, options.validationSet ?? heldOutValidationSet(config, epochValidationSecret(options.validationSecret ?? loadValidationSecret().secret, chain.chainId, record.contracts.settlement, epoch)));
     if ((await state()).validationRevealed) {
       validation = writeRevealedValidation(sealed, record.model.validationCommitment, dir, await revealTransaction(settlement, epoch));
     } else {

@@ -17,7 +17,7 @@ import { config } from "../config/index.ts";
 import { derive } from "../attribution/prng.ts";
 import { listDefences } from "../protocol/trainer/defences.ts";
 import { shiftedNoisyCopy } from "../scripts/lib/attacks.ts";
-import { sealValidationSet } from "../protocol/trainer/validation-reveal.ts";
+import { epochValidationSecret, heldOutValidationSet, sealValidationSet } from "../protocol/trainer/validation-reveal.ts";
 import { loadValidationSecret } from "../protocol/trainer/validation-secret.ts";
 import { checkValidation, EpochVerifyError, type EpochRecord } from "../verify/index.ts";
 import { validationCommitment } from "../witness/index.ts";
@@ -42,6 +42,14 @@ async function rejects(record: EpochRecord, message: RegExp, options: Parameters
 }
 
 describe("validation set: sealed before registration, revealed after scoring, rechecked by the skeptic", () => {
+  test("each epoch of each deployment has its own held-out set: an epoch's reveal says nothing of the next one's", () => {
+    const secret = new TextEncoder().encode("a trainer's validation secret of 32 characters or more");
+    const hashOf = (epoch: bigint, settlement = SETTLEMENT) => createHash("sha256").update(heldOutValidationSet(config, epochValidationSecret(secret, 31337n, settlement, epoch)).images).digest("hex");
+    assert.equal(hashOf(1n), hashOf(1n), "seal, score and settle derive the same set");
+    assert.notEqual(hashOf(2n), hashOf(1n), "another epoch, another set");
+    assert.notEqual(hashOf(1n, "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707"), hashOf(1n), "another deployment, another set");
+  });
+
   test("the seal: a file whose sha256 is the set's hash, a salt the trainer's key derives again, the commitment the contract recomputes", async () => {
     const a = await sealValidationSet(trainer, 31337n, SETTLEMENT, 1n, split.validation);
     const b = await sealValidationSet(trainer, 31337n, SETTLEMENT, 1n, split.validation);

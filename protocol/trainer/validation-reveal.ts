@@ -12,6 +12,7 @@
  * another, the reveal is refused before it is sent (ValidationRevealError) and the owner can
  * cancel the epoch.
  */
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { keccak256, type ContractTransactionReceipt, type Signer } from "ethers";
 import { datasetHash, encodeDataset, secretValidationSplit, type Dataset } from "../../attribution/index.ts";
@@ -57,6 +58,16 @@ export interface RevealedValidationRecord {
  * contributor partition takes (attribution/ secretValidationSplit; the secret from
  * validation-secret.ts), so it is not derivable from config/protocol.json.
  */
+/**
+ * The secret that chooses epoch `epoch`'s held-out set on `settlement`: one set per epoch, so an
+ * epoch's reveal (and its published validation.bin) says nothing of a later epoch's set, which may
+ * still be open for registration (review round 3: one set for every epoch exposed the next one's).
+ * seal, score (with --deployment and --epoch) and settle all derive it the same way.
+ */
+export function epochValidationSecret(secret: Uint8Array, chainId: bigint, settlement: string, epoch: bigint): Uint8Array {
+  return createHash("sha256").update(secret).update(`\nvalidation set of chain ${chainId} settlement ${settlement.toLowerCase()} epoch ${epoch}`).digest();
+}
+
 export function heldOutValidationSet(config: ProtocolConfig, secret: Uint8Array): Dataset {
   return secretValidationSplit(config.attribution, secret).validation;
 }

@@ -10,15 +10,18 @@ export function registerScore(program: Command): void {
   const command = program.command("score")
     .description(`trainer: train the MNIST model of config/protocol.json with onnxruntime and score every training example's influence on the validation loss, or take scores computed elsewhere (--scores FILE --model FILE); writes the folder witness --from-score reads (default build/attribution)`)
     .option("--scores <file>", "scores computed elsewhere (e.g. the trainer's GPU pipeline): CSV example,score or JSONL {example, score}, one per example hash; the contributor comes from the registrations")
-    .option("--model <file>", "with --scores: the trained model the scores are of (its sha256 is committed on chain)");
+    .option("--model <file>", "with --scores: the trained model the scores are of (its sha256 is committed on chain)")
+    .option("--deployment <file>", "with --epoch: score against that epoch's held-out set (the one seal committed to), not the default one")
+    .option("--epoch <n>", "with --deployment: the epoch");
   withExamples(addRunOptions(command, ["out", "method"]), [
     "attribution-prover score",
     "attribution-prover score --method tracin --out build/tracin --json",
     "attribution-prover score --scores my-scores.csv --model model.onnx --out work/e1-scores",
+    "attribution-prover score --deployment deployments/local/deployment.json --epoch 1 --out work/e1-scores",
     "attribution-prover witness --examples build/attribution/examples.csv   # next stage",
   ]).action(async (_: unknown, cmd: Command) => {
     const flags = runFlagsOf(cmd);
-    const external = cmd.opts() as { scores?: string; model?: string };
+    const external = cmd.opts() as { scores?: string; model?: string; deployment?: string; epoch?: string };
     const p = await runParameters(flags);
     if ((external.scores === undefined) !== (external.model === undefined)) throw new UsageError("--scores FILE and --model FILE go together: the scores and the model they are of");
     if (external.scores !== undefined) {
@@ -29,7 +32,19 @@ next: attribution-prover witness --from-score ${shown(dirname(recorded.witnessIn
       return;
     }
     const [{ formatFixedPoint }, { scoreTrainingData }] = await Promise.all([import("../../witness/index.ts"), import("../../protocol/trainer/score.ts")]);
-    const { result, paths, scores: { modelHash } } = await scoreTrainingData({ method: p.method, log, ...(p.outDir === undefined ? {} : { outDir: p.outDir }) });
+    if ((external.deployment === undefined) !== (external.epoch === undefined)) throw new UsageError("--deployment FILE and --epoch N go together: the epoch whose held-out set the scores are against");
+    let validationSecret: Uint8Array | undefined;
+    if (external.deployment !== undefined) {
+      const [{ readDeploymentFile }, { epochValidationSecret }, { loadValidationSecret }] = await Promise.all([
+        import("../../verifier-contracts/index.ts"), import("../../protocol/trainer/validation-reveal.ts"), import("../../protocol/trainer/validation-secret.ts"),
+      ]);
+      const d = readDeploymentFile(external.deployment);
+      if (!/^[1-9][0-9]*$/.test(external.epoch!)) throw new UsageError(`--epoch ${JSON.stringify(external.epoch)}: expected a positive integer`);
+      validationSecret = epochValidationSecret(loadValidationSecret({ create: true }).secret, d.chainId, d.contracts.settlement, BigInt(external.epoch!));
+    }
+    const { result, paths, scores: { modelHash } } = await scoreTrainingData({
+      method: p.method, log, ...(p.outDir === undefined ? {} : { outDir: p.outDir }), ...(validationSecret === undefined ? {} : { validationSecret }),
+    });
     const decimals = config.fixedPoint.decimals;
     const value = {
       method: result.method, provider: result.provider, validationAccuracy: result.validationAccuracy, modelHash, files: paths,

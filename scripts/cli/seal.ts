@@ -5,7 +5,7 @@ import { addPartyOptions, connectParty, integerFlag, type PartyFlags } from "./p
 
 export function registerSeal(program: Command): void {
   const command = program.command("seal")
-    .description("trainer (OPEN_TRAINER_KEY): print the commitment to the held-out validation set the trainer's secret chooses (TRAINER_VALIDATION_SECRET or its file), for the operator's epoch open")
+    .description("trainer (OPEN_TRAINER_KEY): print the commitment to the held-out validation set the trainer's secret chooses for this epoch of this deployment (TRAINER_VALIDATION_SECRET or its file), for the operator's epoch open")
     .option("--epoch <n>", "epoch number");
   withExamples(addPartyOptions(command), [
     "OPEN_TRAINER_KEY=0x... attribution-prover seal --deployment deployments/local/deployment.json --rpc http://127.0.0.1:8545 --epoch 1",
@@ -14,10 +14,10 @@ export function registerSeal(program: Command): void {
     const epoch = integerFlag("--epoch", flags.epoch);
     const { chain, deployment } = await connectParty("trainer", flags);
     try {
-      const [{ heldOutValidationSet, sealValidationSet }, { loadValidationSecret }, { config }] = await Promise.all([
+      const [{ epochValidationSecret, heldOutValidationSet, sealValidationSet }, { loadValidationSecret }, { config }] = await Promise.all([
         import("../../protocol/trainer/validation-reveal.ts"), import("../../protocol/trainer/validation-secret.ts"), import("../../config/index.ts"),
       ]);
-      const sealed = await sealValidationSet(chain.signer, chain.chainId, deployment.addresses.settlement, epoch, heldOutValidationSet(config, loadValidationSecret({ create: true }).secret));
+      const sealed = await sealValidationSet(chain.signer, chain.chainId, deployment.addresses.settlement, epoch, heldOutValidationSet(config, epochValidationSecret(loadValidationSecret({ create: true }).secret, chain.chainId, deployment.addresses.settlement, epoch)));
       const value = { epoch, trainer: await chain.signer.getAddress(), validationCommitment: sealed.commitment, examples: sealed.examples };
       printResult(flags.json, value, () => {
         log(`validation set of ${sealed.examples} examples sealed for epoch ${epoch} by ${value.trainer}`);
