@@ -5,15 +5,20 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../../circuits/index.ts";
+import { closedPort } from "./closed-port.ts";
 
 export interface HardhatNode {
   readonly url: string;
   stop(): void;
 }
 
-/** Starts a node on 127.0.0.1 at `basePort` + (pid mod 1000), so parallel test files differ. */
-export async function startHardhatNode(basePort: number): Promise<HardhatNode> {
-  const port = basePort + (process.pid % 1000);
+/**
+ * Starts a node on 127.0.0.1 at a port the OS just gave out (closedPort), so test files running at
+ * once never share one: a base port plus pid mod 1000 let two files' ranges meet (a node answering
+ * another file's test: "socket hang up").
+ */
+export async function startHardhatNode(): Promise<HardhatNode> {
+  const port = await closedPort();
   const child = spawn(process.execPath, [join(PROJECT_ROOT, "node_modules", "hardhat", "dist", "src", "cli.js"), "node", "--hostname", "127.0.0.1", "--port", String(port)], {
     cwd: PROJECT_ROOT,
     detached: true,
