@@ -10,12 +10,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JsonRpcProvider, NonceManager, parseEther, Wallet } from "ethers";
-import { config } from "../config/index.ts";
-import { exampleCircuitName, payoutCircuitName, registrationCircuitName, setupCircuit, type CircuitKeys } from "../circuits/index.ts";
+import type { CircuitKeys } from "../circuits/index.ts";
 import { attachDeployment, deploySettlement, writeDeploymentFile, type SettlementVerifiers } from "../verifier-contracts/index.ts";
+import { testVerifiers } from "./helpers/settlement-fixture.ts";
 import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
 
-const [E, K, B] = [config.exampleBatch.testSize, config.registrationBatch.testSize, config.payoutBatch.testSize];
 
 describe("deployment through Hardhat Ignition on a hardhat node, with the operator's own key", () => {
   let node: HardhatNode;
@@ -25,17 +24,8 @@ describe("deployment through Hardhat Ignition on a hardhat node, with the operat
   let verifiers: SettlementVerifiers;
 
   before(async () => {
-    keys = {
-      example: await setupCircuit(exampleCircuitName(E)),
-      registration: await setupCircuit(registrationCircuitName(K)),
-      payout: await setupCircuit(payoutCircuitName(B)),
-    };
-    verifiers = {
-      exampleVerifier: keys.example.verifierArtifact, exampleBatchSize: E,
-      registrationVerifier: keys.registration.verifierArtifact, registrationBatchSize: K,
-      payoutVerifier: keys.payout.verifierArtifact, payoutBatchSize: B,
-    };
-    node = await startHardhatNode(23545);
+    ({ keys, verifiers } = await testVerifiers());
+    node = await startHardhatNode();
     provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, pollingInterval: 100 });
     scratch = mkdtempSync(join(tmpdir(), "deployment-node-test-"));
   });

@@ -14,12 +14,13 @@ import { join } from "node:path";
 import { ContractFactory, type InterfaceAbi } from "ethers";
 import { network } from "hardhat";
 import { config } from "../config/index.ts";
-import { exampleCircuitName, payoutCircuitName, registrationCircuitName, setupCircuit, type CircuitKeys } from "../circuits/index.ts";
+import type { CircuitKeys } from "../circuits/index.ts";
 import {
   attachDeployment, deploySettlement, loadContractArtifact, readDeploymentFile, writeDeploymentFile,
   type DeploymentPins, type SettlementVerifiers,
 } from "../verifier-contracts/index.ts";
 
+import { testVerifiers } from "./helpers/settlement-fixture.ts";
 const [E, K, B] = [config.exampleBatch.testSize, config.registrationBatch.testSize, config.payoutBatch.testSize];
 type Connection = Awaited<ReturnType<typeof network.create>>;
 
@@ -47,16 +48,7 @@ describe("deployment through Hardhat Ignition", () => {
   };
 
   before(async () => {
-    keys = {
-      example: await setupCircuit(exampleCircuitName(E)),
-      registration: await setupCircuit(registrationCircuitName(K)),
-      payout: await setupCircuit(payoutCircuitName(B)),
-    };
-    verifiers = {
-      exampleVerifier: keys.example.verifierArtifact, exampleBatchSize: E,
-      registrationVerifier: keys.registration.verifierArtifact, registrationBatchSize: K,
-      payoutVerifier: keys.payout.verifierArtifact, payoutBatchSize: B,
-    };
+    ({ keys, verifiers } = await testVerifiers());
     const pin = (k: CircuitKeys) => ({ circuit: k.name, vkey: k.vkey, vkeyHash: k.vkeyHash });
     pins = { keySet: "dev", example: pin(keys.example), registration: pin(keys.registration), payout: pin(keys.payout) };
     scratch = mkdtempSync(join(tmpdir(), "deployment-test-"));

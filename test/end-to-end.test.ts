@@ -115,7 +115,7 @@ let node: HardhatNode | undefined;
 let rpcUrl = "";
 
 before(async () => {
-  node = await startHardhatNode(18545);
+  node = await startHardhatNode();
   rpcUrl = node.url;
 });
 

@@ -124,7 +124,7 @@ async function settlement(): Promise<Contract> {
 }
 
 before(async () => {
-  node = await startHardhatNode(23545);
+  node = await startHardhatNode();
   provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, pollingInterval: 100 });
 });
 

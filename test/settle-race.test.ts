@@ -37,7 +37,7 @@ test("a watcher bundling another epoch's forfeit with this epoch's release: sett
   const examplesFile = join(work, "examples.csv");
   writeFileSync(examplesFile, `${lines.join("\n")}\n`);
   const sizes = { example: config.exampleBatch.testSize, registration: config.registrationBatch.testSize, payout: config.payoutBatch.testSize };
-  node = await startHardhatNode(24545);
+  node = await startHardhatNode();
   const chain = await connectChain(node.url);
   const watcherProvider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, pollingInterval: 250 });
   try {

@@ -57,7 +57,7 @@ let node: HardhatNode | undefined;
 let chain: ChainSource;
 
 before(async () => {
-  node = await startHardhatNode(19745);
+  node = await startHardhatNode();
   const result = await runAttribution(settings, format, () => {});
   const paths = writeAttribution(join(work, "attribution"), result, format.decimals);
   writeFileSync(dataFile, encodeTrainingData(result.partitions));

@@ -48,7 +48,7 @@ let node: HardhatNode | undefined;
 let rpcUrl = "";
 
 before(async () => {
-  node = await startHardhatNode(19545);
+  node = await startHardhatNode();
   rpcUrl = node.url;
   await runEpoch({
     examplesFile: examplesFile(), pool: 10n ** 24n + 7n, exampleBatchSize: E, registrationBatchSize: K, payoutBatchSize: B,

@@ -48,7 +48,7 @@ function examplesFile(): string {
 }
 
 before(async () => {
-  node = await startHardhatNode(21545);
+  node = await startHardhatNode();
   const options = {
     examplesFile: examplesFile(), pool: 10n ** 24n + 5n, exampleBatchSize: config.exampleBatch.testSize, registrationBatchSize: config.registrationBatch.testSize,
     payoutBatchSize: B, outDir: dir, rpcUrl: node.url, workers: 2, progress: false,

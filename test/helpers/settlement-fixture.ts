@@ -6,7 +6,7 @@
 import { network } from "hardhat";
 import { config } from "../../config/index.ts";
 import { exampleCircuitName, payoutCircuitName, registrationCircuitName, setupCircuit, type CircuitKeys } from "../../circuits/index.ts";
-import { deploySettlement, type SettlementDeployment } from "../../verifier-contracts/index.ts";
+import { deploySettlement, type SettlementDeployment, type SettlementVerifiers } from "../../verifier-contracts/index.ts";
 
 export interface SettlementFixture {
   readonly conn: Awaited<ReturnType<typeof network.create>>;
@@ -17,20 +17,27 @@ export interface SettlementFixture {
   close(): Promise<void>;
 }
 
-export async function settlementFixture(mint: bigint): Promise<SettlementFixture> {
+/** The three circuits' development keys at the test sizes, and the verifiers deploySettlement takes. */
+export async function testVerifiers(): Promise<{ keys: SettlementFixture["keys"]; verifiers: SettlementVerifiers }> {
   const [E, K, B] = [config.exampleBatch.testSize, config.registrationBatch.testSize, config.payoutBatch.testSize];
   const keys = {
     example: await setupCircuit(exampleCircuitName(E)),
     registration: await setupCircuit(registrationCircuitName(K)),
     payout: await setupCircuit(payoutCircuitName(B)),
   };
-  const conn = await network.create();
-  const signers = await conn.ethers.getSigners();
-  const d = await deploySettlement(signers[0]!, {
+  const verifiers = {
     exampleVerifier: keys.example.verifierArtifact, exampleBatchSize: E,
     registrationVerifier: keys.registration.verifierArtifact, registrationBatchSize: K,
     payoutVerifier: keys.payout.verifierArtifact, payoutBatchSize: B,
-  });
+  };
+  return { keys, verifiers };
+}
+
+export async function settlementFixture(mint: bigint): Promise<SettlementFixture> {
+  const { keys, verifiers } = await testVerifiers();
+  const conn = await network.create();
+  const signers = await conn.ethers.getSigners();
+  const d = await deploySettlement(signers[0]!, verifiers);
   await (await d.token.mint(signers[0]!.address, mint)).wait();
   return {
     conn, d, signers, keys,
