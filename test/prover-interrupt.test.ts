@@ -60,7 +60,10 @@ test("SIGINT stops a local prove run with exit code 130 and no half files; the r
   // Interrupted again once it has made a new proof: the proofs kept from the first run are
   // skipped (one worker takes the jobs in order), not counted as made.
   const second = startProverCli(["prove", "--jobs", jobsFile, "--workers", "1"]);
-  await second.waitFor(/batch-\d+ proved /);
+  // A new proof on disk, not a progress line: plain progress lines come every 5 s at most, and a
+  // fast machine proves the other jobs before the next one (the SIGINT then came after the end).
+  const onDisk = () => readdirSync(dir).filter((n) => names.includes(n)).length;
+  while (onDisk() <= left.length && second.process.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 25));
   second.process.kill("SIGINT");
   assert.equal(await second.exited, 130, second.lines.join("\n"));
   const two = counts(second);
