@@ -32,7 +32,7 @@ export interface ProtocolConfig {
   readonly exampleBatch: BatchSizes;
   /** RegistrationBatch rows; `chunk` hashes per row, part of the registration commitment's definition. */
   readonly registrationBatch: BatchSizes & { readonly chunk: number };
-  readonly payoutBatch: BatchSizes;
+  readonly payoutBatch: PayoutBatchSizes;
   /**
    * workers: 0 means one per core. singleThread: snarkjs uses no threads of its own inside a worker.
    * nativeBinary: path of a rapidsnark-compatible `prover` executable to prove with, null for snarkjs.
@@ -76,6 +76,12 @@ export interface BatchSizes {
   readonly sizes: readonly number[];
   readonly testSize: number;
   readonly demoSize: number;
+}
+
+/** Payout batches are also releases: one transaction pays a batch's payees. */
+export interface PayoutBatchSizes extends BatchSizes {
+  /** The most payees one release may pay (EIP-7825's 2^24 gas per transaction); every size is at most this. */
+  readonly maxPayeesPerRelease: number;
 }
 
 export const CONFIG_PATH = fileURLToPath(new URL("./protocol.json", import.meta.url));
@@ -151,6 +157,10 @@ export function parseConfig(raw: unknown, file: string): ProtocolConfig {
       if (!sizes.includes(size)) throw new ConfigError(file, `${table}.${key}`, `${size} is not one of ${table}.sizes`);
     }
   }
+  const maxPayees = requireInteger(file, "payoutBatch.maxPayeesPerRelease", c.payoutBatch.maxPayeesPerRelease, 1, 1024);
+  (c.payoutBatch.sizes as number[]).forEach((s, i) => {
+    if (s > maxPayees) throw new ConfigError(file, `payoutBatch.sizes[${i}]`, `${s} rows: one release pays a whole payout batch, at most payoutBatch.maxPayeesPerRelease = ${maxPayees} payees in one transaction`);
+  });
   requireInteger(file, "prover.workers", c.prover?.workers, 0, 1024);
   if (typeof c.prover.singleThread !== "boolean") {
     throw new ConfigError(file, "prover.singleThread", "expected true or false");

@@ -497,6 +497,9 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
     const verifierSet = { example: d.addresses.exampleVerifier, exampleBatchSize: E, registration: d.addresses.registrationVerifier, registrationBatchSize: K, payout: d.addresses.payoutVerifier, payoutBatchSize: B };
     await expectRevert(new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, signers[0]!).deploy(d.addresses.token, d.addresses.registry, verifierSet, { ...windows, proofWindow: 0 }), "InvalidWindows");
     await expectRevert(new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, signers[0]!).deploy(d.addresses.token, d.addresses.registry, { ...verifierSet, payoutBatchSize: 0 }, windows), "InvalidBatchSize", [0n]);
+    // A release pays a whole payout batch: more payees than one transaction's gas cap holds would strand a finalized pool.
+    const tooMany = config.payoutBatch.maxPayeesPerRelease + 1;
+    await expectRevert(new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, signers[0]!).deploy(d.addresses.token, d.addresses.registry, { ...verifierSet, payoutBatchSize: tooMany }, windows), "InvalidBatchSize", [BigInt(tooMany)]);
     assert.equal(getAddress(await d.registry.owner()), getAddress(d.addresses.settlement), "the settlement owns the registry");
   });
 

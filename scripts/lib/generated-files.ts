@@ -81,6 +81,8 @@ library ProtocolParams {
     uint256 internal constant BATCH_INDEX_BITS = ${batchIndexBits};
     /// Width of a contributor index: an epoch has fewer than 2^CONTRIBUTOR_INDEX_BITS registrants.
     uint256 internal constant CONTRIBUTOR_INDEX_BITS = ${contributorIndexBits};
+    /// The most payees one release pays (a payout batch's rows): EIP-7825 caps a transaction at 2^24 gas.
+    uint256 internal constant MAX_PAYEES_PER_RELEASE = ${config.payoutBatch.maxPayeesPerRelease};
     /// Hashes per registration row: a registrant of n examples takes ceil(n / REGISTRATION_CHUNK) rows.
     uint256 internal constant REGISTRATION_CHUNK = ${config.registrationBatch.chunk};
 }

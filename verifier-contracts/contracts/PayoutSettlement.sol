@@ -330,6 +330,9 @@ contract PayoutSettlement is Ownable, EIP712 {
         _checkBatchSize(verifiers.exampleBatchSize);
         _checkBatchSize(verifiers.registrationBatchSize);
         _checkBatchSize(verifiers.payoutBatchSize);
+        // A release pays a whole payout batch in one transaction: more payees than fit its gas cap
+        // would leave a finalized epoch that can never be paid.
+        if (verifiers.payoutBatchSize > ProtocolParams.MAX_PAYEES_PER_RELEASE) revert InvalidBatchSize(verifiers.payoutBatchSize);
         if (windows.commitWindow == 0 || windows.contestWindow == 0 || windows.proofWindow == 0) revert InvalidWindows();
         // At most 2^16 - 1 batches per table: an epoch the registry lets Sybils fill past that
         // could never be committed. Payout rows are also registration orders j < 2^INDEX_BITS.

@@ -18,6 +18,8 @@ library ProtocolParams {
     uint256 internal constant BATCH_INDEX_BITS = 16;
     /// Width of a contributor index: an epoch has fewer than 2^CONTRIBUTOR_INDEX_BITS registrants.
     uint256 internal constant CONTRIBUTOR_INDEX_BITS = 20;
+    /// The most payees one release pays (a payout batch's rows): EIP-7825 caps a transaction at 2^24 gas.
+    uint256 internal constant MAX_PAYEES_PER_RELEASE = 600;
     /// Hashes per registration row: a registrant of n examples takes ceil(n / REGISTRATION_CHUNK) rows.
     uint256 internal constant REGISTRATION_CHUNK = 12;
 }
