@@ -201,7 +201,7 @@ export async function runEpoch(options: RunEpochOptions): Promise<EpochResult> {
     } finally {
       await prover.close();
     }
-    const settled = await settleEpoch({ ...chain, signer: prepared.trainer }, prepared.dir, { progress, log: options.log ?? (() => {}), config, validationSet: prepared.validationSet });
+    const settled = await settleEpoch({ ...chain, signer: prepared.trainer }, prepared.deployment, prepared.dir, { progress, log: options.log ?? (() => {}), config, validationSet: prepared.validationSet });
     return { ...settled, proveMs, deployment: prepared.deployment };
   } finally {
     if (options.on === undefined) await chain.close();

@@ -8,29 +8,35 @@
  * BatchAlreadyVerified, BatchOutOfOrder, EpochNotCommitted, AlreadyReleased, ...) is re-read and
  * skipped with a line saying so.
  *
- * Batches and the reveal are the trainer's (the contract refuses any other key); finalize and
- * release are anyone's. After the last release, every payment of this epoch's releases (token
+ * The contracts are the deployment's, attached through its file by the caller (the same checks as
+ * every party's command), never the addresses epoch.json names: a record naming another
+ * deployment, even a genuine one, is refused (EPOCH_OTHER_DEPLOYMENT) before anything is sent.
+ *
+ * Batches and the reveal are the trainer's (the contract refuses any other key, and settle refuses
+ * it first: NOT_THE_TRAINER while the epoch is committed); finalize and release are anyone's. After the last release, every payment of this epoch's releases (token
  * Transfers from the settlement and PayoutDeferred credits) is checked against the reference
  * model's rewards and recorded in settlement.json with the transactions.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { Contract, getAddress, type Interface, type InterfaceAbi, type Signer } from "ethers";
+import { getAddress, type Interface } from "ethers";
 import type { SetupLog } from "../circuits/index.ts";
 import type { KeySetName } from "../circuits/ceremony/index.ts";
 import { config as defaultConfig, type ProtocolConfig } from "../config/index.ts";
 import { readProofFile } from "../prover/index.ts";
 import {
-  advanceDevelopmentClock, decodeRevert, EpochStatus, finalizeEpoch, loadContractArtifact, releaseBatch, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch,
-  type ContractName, type OpenTokenContract, type PayoutSettlementContract,
+  advanceDevelopmentClock, decodeRevert, EpochStatus, finalizeEpoch, releaseBatch, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch,
+  type OpenTokenContract, type PayoutSettlementContract,
 } from "../verifier-contracts/index.ts";
 import { applyPolicy, buildEpochBatches, type EpochBatches, type EpochTables } from "../witness/index.ts";
 import type { Dataset } from "../attribution/index.ts";
 import type { ChainConnection } from "./chain.ts";
 import { demoContributors } from "./demo-contributors.ts";
+import { connectDeployment, type DeployedName, type ProtocolDeployment } from "./deployment.ts";
 import { assertNotSettled, epochPaths, writeRecordFile } from "./epoch-dir.ts";
-import { EpochChainError, SettlementMismatchError } from "./errors.ts";
+import { EpochChainError, ProtocolInputError, SettlementMismatchError } from "./errors.ts";
 import { startProgress } from "./progress.ts";
 import { readStageRecord, type StageRecord } from "./record-read.ts";
+import { assertEpochTrainer } from "./trainer/epoch-trainer.ts";
 import { statusName } from "./trainer/witness.ts";
 import {
   epochValidationSecret, heldOutValidationSet, revealEpochValidation, revealTransaction, sealValidationSet, writeRevealedValidation, type RevealedValidationRecord,
@@ -103,11 +109,17 @@ export interface SettledEpoch {
   readonly payoutBatches: number;
 }
 
-async function attach<T>(name: ContractName, address: string, signer: Signer): Promise<T> {
-  return new Contract(address, (await loadContractArtifact(name)).abi as InterfaceAbi, signer) as unknown as T;
-}
-
 const sameAddress = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/** Refuses a record whose contracts are not `deployment`'s (EPOCH_OTHER_DEPLOYMENT), naming the field. */
+function assertRecordOf(deployment: ProtocolDeployment, record: StageRecord, epochFile: string): void {
+  for (const name of Object.keys(deployment.addresses) as DeployedName[]) {
+    const recorded = String((record.contracts as Partial<Record<DeployedName, unknown>> | undefined)?.[name]);
+    if (!sameAddress(recorded, deployment.addresses[name])) {
+      throw new ProtocolInputError("EPOCH_OTHER_DEPLOYMENT", `${epochFile}: contracts.${name} is ${recorded}, the deployment's is ${deployment.addresses[name]}: this record is of another deployment; settle it with that deployment's file and pin, or witness again; nothing was sent`);
+    }
+  }
+}
 const hex = (v: bigint, digits: number) => `0x${v.toString(16).padStart(digits, "0")}`;
 
 /**
@@ -225,7 +237,8 @@ async function paidByReleases(chain: ChainConnection, token: OpenTokenContract, 
   return paid;
 }
 
-export async function settleEpoch(chain: ChainConnection, dir: string, options: SettleEpochOptions = {}): Promise<SettledEpoch> {
+/** Settles the epoch directory `dir` on `deployment` (attached: loadDeployment, or the demo's own) from `chain.signer` (see the header). */
+export async function settleEpoch(chain: ChainConnection, deployment: ProtocolDeployment, dir: string, options: SettleEpochOptions = {}): Promise<SettledEpoch> {
   const config = options.config ?? defaultConfig;
   const showProgress = options.progress ?? true;
   const log = options.log ?? (() => {});
@@ -233,12 +246,10 @@ export async function settleEpoch(chain: ChainConnection, dir: string, options: 
   assertNotSettled(paths); // settled: final, nothing is sent again
   const record = readStageRecord(dir);
   if (record.chainId !== chain.chainId) throw new EpochChainError(`${paths.epochFile} is for chain ${record.chainId}, ${chain.description} is chain ${chain.chainId}`);
+  assertRecordOf(deployment, record, paths.epochFile);
   const w = rebuild(record, config);
-  if ((await chain.provider.getCode(record.contracts.settlement)) === "0x") {
-    throw new EpochChainError(`no settlement contract at ${record.contracts.settlement} on ${chain.description}: settle on the node the epoch was committed on (--rpc)`);
-  }
-  const token = await attach<OpenTokenContract>("OpenToken", record.contracts.token, chain.signer);
-  const settlement = await attach<PayoutSettlementContract>("PayoutSettlement", record.contracts.settlement, chain.signer);
+  const { token, settlement } = await connectDeployment(deployment, chain.signer);
+  const settlementAddress = deployment.addresses.settlement;
   const epoch = record.epoch;
   await waitForPending(chain, log);
   const state = () => settlement.epochState(epoch);
@@ -247,7 +258,11 @@ export async function settleEpoch(chain: ChainConnection, dir: string, options: 
   if (first.status !== EpochStatus.Committed && first.status !== EpochStatus.Finalized) {
     throw new EpochChainError(`epoch ${epoch} is ${statusName(first.status)} on ${chain.description}: nothing can be settled`);
   }
-  if (first.status === EpochStatus.Committed) await waitOutContestWindow(chain, settlement, epoch, log);
+  if (first.status === EpochStatus.Committed) {
+    // Batches and the reveal are left: the trainer's. Once finalized, releases are anyone's.
+    await assertEpochTrainer(settlement, epoch, chain.signer);
+    await waitOutContestWindow(chain, settlement, epoch, log);
+  }
 
   const earlier = existsSync(paths.settlementFile) ? (JSON.parse(readFileSync(paths.settlementFile, "utf8")) as { transactions?: { what: string; txHash: string; gasUsed: string }[] }).transactions ?? [] : [];
   const transactions: Transaction[] = earlier.map((t) => ({ what: t.what, txHash: t.txHash, gasUsed: BigInt(t.gasUsed) }));
@@ -283,7 +298,7 @@ export async function settleEpoch(chain: ChainConnection, dir: string, options: 
   }
   let validation = record.epochJson.validation as RevealedValidationRecord | undefined;
   if (!(await state()).validationRevealed || validation === undefined) {
-    const sealed = await sealValidationSet(chain.signer, chain.chainId, record.contracts.settlement, epoch, options.validationSet ?? heldOutValidationSet(config, epochValidationSecret(options.validationSecret ?? loadValidationSecret().secret, chain.chainId, record.contracts.settlement, epoch)));
+    const sealed = await sealValidationSet(chain.signer, chain.chainId, settlementAddress, epoch, options.validationSet ?? heldOutValidationSet(config, epochValidationSecret(options.validationSecret ?? loadValidationSecret().secret, chain.chainId, settlementAddress, epoch)));
     if ((await state()).validationRevealed) {
       validation = writeRevealedValidation(sealed, record.model.validationCommitment, dir, await revealTransaction(settlement, epoch));
     } else {
@@ -309,7 +324,7 @@ export async function settleEpoch(chain: ChainConnection, dir: string, options: 
     const address = getAddress(hex(row.address, 40));
     expected.set(address, (expected.get(address) ?? 0n) + row.reward);
   }
-  const paid = await paidByReleases(chain, token, settlement, epoch, record.contracts.settlement);
+  const paid = await paidByReleases(chain, token, settlement, epoch, settlementAddress);
   const contributors: ContributorResult[] = w.payoutTable.rows.map((row, j) => {
     const address = getAddress(hex(row.address, 40));
     const credited = w.claimTable.filter((c, i) => c.j === j && (i === 0 || w.claimTable[i - 1]!.hash !== c.hash));
@@ -330,7 +345,7 @@ export async function settleEpoch(chain: ChainConnection, dir: string, options: 
   if (strangers.length > 0) throw new SettlementMismatchError(`epoch ${epoch}'s releases paid ${strangers[0]}, which has no payout row`);
   if (kept !== record.dust) throw new SettlementMismatchError(`epoch ${epoch} kept ${kept} of its pool, the reference model's dust is ${record.dust}`);
   if (record.epochJson.status !== "settled") writeRecordFile(paths.epochFile, { ...record.epochJson, validation, status: "settled" });
-  const { token: tokenAddress, registry, settlement: settlementAddress } = record.contracts;
+  const { token: tokenAddress, registry } = deployment.addresses;
   return {
     dir, chainId: chain.chainId, chain: chain.description,
     addresses: { token: tokenAddress, registry, settlement: settlementAddress }, exclusion: record.exclusion,

@@ -53,7 +53,8 @@ Examples:
   $ attribution-prover verify epochs/e1 --json
 
 Environment: OPEN_OPERATOR_KEY (or OPEN_DEPLOYER_KEY), OPEN_TRAINER_KEY, OPEN_CONTRIBUTOR_KEY (each party's own), OPEN_RPC_URL (default --rpc,
-may carry credentials), REDIS_URL (default --queue), ATTRIBUTION_PROVER_CACHE (powers-of-tau cache).
+may carry credentials), OPEN_SETTLEMENT (default --settlement: the settlement address the operator published, which contributors and the
+trainer pin), REDIS_URL (default --queue), ATTRIBUTION_PROVER_CACHE (powers-of-tau cache).
 ${EXIT_CODES_HELP}
 `);
 for (const register of [

@@ -142,7 +142,7 @@ test("a private key or a mnemonic given as a config value or a flag value is ref
 });
 
 test("OPEN_RPC_URL's credentials and API-key path are never printed: an unreachable node is named without them", async () => {
-  const run = await runCliWithEnv({ OPEN_RPC_URL: `http://user:hunter2@127.0.0.1:${await closedPort()}/v3/apikey0123` }, "settle", join(work, "nowhere"));
+  const run = await runCliWithEnv({ OPEN_RPC_URL: `http://user:hunter2@127.0.0.1:${await closedPort()}/v3/apikey0123` }, "seal", "--deployment", join(work, "nowhere.json"), "--settlement", `0x${"ab".repeat(20)}`, "--epoch", "1");
   assert.equal(run.code, 2, run.stderr);
   assert.match(run.stderr, /error \[CHAIN_CONFIG\]: cannot reach the JSON-RPC node at http:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:\d+\/\*\*\*: /);
   assert.doesNotMatch(run.stderr, /hunter2|apikey0123/);

@@ -12,10 +12,16 @@
  * Epoch 2 follows epoch 1 (lineage); a stray proof file and a truncated proving.json are named, and
  * once settled its record is final. Bad input at each command is named and exits non-zero with
  * nothing sent.
+ *
+ * The contributors and the trainer pin the settlement the operator published (OPEN_SETTLEMENT, or
+ * --settlement): another genuine deployment on the same node (an attacker's, its ownership handed
+ * to the honest operator's address) attaches cleanly but is refused by every pinned command, and
+ * so is an epoch directory whose epoch.json names it; a trainer key that is not the epoch's is
+ * refused by collect and witness. Each refusal sends nothing.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -32,12 +38,17 @@ const B = config.payoutBatch.testSize;
 /** Hardhat's development accounts 0 and 1: the operator and the trainer. */
 const OPERATOR = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const TRAINER = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+/** Hardhat's development account 9: an attacker with a genuine deployment of its own. */
+const ATTACKER = "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6";
 const contributor = (i: number) => new Wallet(keccak256(toUtf8Bytes(`live-protocol contributor ${i}`)));
 const CONTRIBUTORS = [0, 1, 2, 3].map(contributor);
 
 let node: HardhatNode;
 let provider: JsonRpcProvider;
 const deploymentFile = join(work, "deployment", "deployment.json");
+const attackerFile = join(work, "attacker", "deployment.json");
+/** The settlement address the operator published (deploy's output): every other party's pin. */
+let published = "";
 
 interface Run {
   readonly code: number | null;
@@ -49,7 +60,7 @@ interface Run {
 /** Runs the CLI with only the given party keys in its environment; `kill` may end it early. */
 function cli(keys: Record<string, string>, args: string[], kill?: (stop: () => void) => void): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env, OPEN_RPC_URL: node.url, TRAINER_VALIDATION_SECRET_FILE: join(work, "trainer-secret"), ...keys };
-  for (const v of ["OPEN_OPERATOR_KEY", "OPEN_DEPLOYER_KEY", "OPEN_TRAINER_KEY", "OPEN_CONTRIBUTOR_KEY"]) if (!(v in keys)) delete env[v];
+  for (const v of ["OPEN_OPERATOR_KEY", "OPEN_DEPLOYER_KEY", "OPEN_TRAINER_KEY", "OPEN_CONTRIBUTOR_KEY", "OPEN_SETTLEMENT"]) if (!(v in keys)) delete env[v];
   const child = spawn(process.execPath, [join(PROJECT_ROOT, "scripts", "cli.ts"), ...args], { cwd: PROJECT_ROOT, env });
   let stdout = "";
   let stderr = "";
@@ -60,10 +71,21 @@ function cli(keys: Record<string, string>, args: string[], kill?: (stop: () => v
 }
 
 const operator = (args: string[]) => cli({ OPEN_OPERATOR_KEY: OPERATOR }, args);
-const trainer = (args: string[], kill?: (stop: () => void) => void) => cli({ OPEN_TRAINER_KEY: TRAINER }, args, kill);
-const asContributor = (i: number, args: string[]) => cli({ OPEN_CONTRIBUTOR_KEY: CONTRIBUTORS[i]!.privateKey }, args);
+/** The trainer and the contributors pin the published settlement (OPEN_SETTLEMENT) unless `pin` says otherwise. */
+const trainer = (args: string[], kill?: (stop: () => void) => void, pin: Record<string, string> = { OPEN_SETTLEMENT: published }) => cli({ OPEN_TRAINER_KEY: TRAINER, ...pin }, args, kill);
+const asContributor = (i: number, args: string[], pin: Record<string, string> = { OPEN_SETTLEMENT: published }) => cli({ OPEN_CONTRIBUTOR_KEY: CONTRIBUTORS[i]!.privateKey, ...pin }, args);
 const ok = (run: Run, what: string) => assert.equal(run.code, 0, `${what}: ${run.stderr}`);
-const nonces = () => Promise.all([OPERATOR, TRAINER, ...CONTRIBUTORS.map((c) => c.privateKey)].map((k) => provider.getTransactionCount(new Wallet(k).address)));
+const nonces = () => Promise.all([OPERATOR, TRAINER, ATTACKER, ...CONTRIBUTORS.map((c) => c.privateKey)].map((k) => provider.getTransactionCount(new Wallet(k).address)));
+/** Starts every run at once after reading the nonces: each exits 2 with its error, and nothing is sent by anyone. */
+async function refusedUnsent(cases: readonly [() => Promise<Run>, RegExp][]): Promise<void> {
+  const before = await nonces();
+  const runs = await Promise.all(cases.map(([run]) => run()));
+  for (const [i, r] of runs.entries()) {
+    assert.equal(r.code, 2, `${cases[i]![1]}: ${r.stderr}`);
+    assert.match(r.stderr, cases[i]![1]);
+  }
+  assert.deepEqual(await nonces(), before, "nothing was sent");
+}
 
 /** Every file under `dir` with its content, to show that a refused command wrote nothing. */
 function snapshot(dir: string): Record<string, string> {
@@ -137,6 +159,7 @@ test("operator deploy once through Ignition: the deployment file; a rerun resume
   const args = ["deploy", "--out", join(work, "deployment"), "--example-batch-size", String(E), "--registration-batch-size", String(K), "--batch-size", String(B), "--json"];
   const first = await operator(args);
   ok(first, "deploy");
+  published = JSON.parse(first.stdout).contracts.settlement;
   const before = await nonces();
   const again = await operator(args);
   ok(again, "deploy again");
@@ -151,8 +174,8 @@ test("bad input at each command is named, exits non-zero and sends nothing", asy
   const otherChain = join(work, "other-chain.json");
   writeFileSync(otherChain, readFileSync(deploymentFile, "utf8").replace(/"chainId": "?31337"?/, '"chainId": "1"'));
   const cases: [Promise<Run>, RegExp][] = [
-    [cli({}, ["register", "--deployment", deploymentFile, "--epoch", "1", "--data", dataFile(0, 1, 1), "--out", join(work, "nowhere")]), /KEY_MISSING.*OPEN_CONTRIBUTOR_KEY/],
-    [cli({ OPEN_CONTRIBUTOR_KEY: "0x1234" }, ["register", "--deployment", deploymentFile, "--epoch", "1", "--data", dataFile(0, 1, 1), "--out", join(work, "nowhere")]), /KEY_MALFORMED/],
+    [cli({ OPEN_SETTLEMENT: published }, ["register", "--deployment", deploymentFile, "--epoch", "1", "--data", dataFile(0, 1, 1), "--out", join(work, "nowhere")]), /KEY_MISSING.*OPEN_CONTRIBUTOR_KEY/],
+    [cli({ OPEN_CONTRIBUTOR_KEY: "0x1234", OPEN_SETTLEMENT: published }, ["register", "--deployment", deploymentFile, "--epoch", "1", "--data", dataFile(0, 1, 1), "--out", join(work, "nowhere")]), /KEY_MALFORMED/],
     [operator(["epoch", "open", "--deployment", corrupt, "--epoch", "1", "--pool", "5", "--trainer", new Wallet(TRAINER).address, "--validation-commitment", `0x${"11".repeat(32)}`]), /DEPLOYMENT_FILE/],
     [operator(["epoch", "open", "--deployment", otherChain, "--epoch", "1", "--pool", "5", "--trainer", new Wallet(TRAINER).address, "--validation-commitment", `0x${"11".repeat(32)}`]), /DEPLOYMENT_CHAIN_MISMATCH/],
     [operator(["epoch", "open", "--deployment", deploymentFile, "--epoch", "1", "--pool", "0", "--trainer", new Wallet(TRAINER).address, "--validation-commitment", `0x${"11".repeat(32)}`]), /--pool 0: a pool of 0 pays nobody/],
@@ -167,6 +190,37 @@ test("bad input at each command is named, exits non-zero and sends nothing", asy
     assert.match(r.stderr, message);
   }
   assert.deepEqual(await nonces(), before, "nothing was sent");
+});
+
+test("another genuine deployment (an attacker's, owned by the honest operator's address) attaches, but every pinned command refuses it; no pin or a bad one is named; nothing is sent", async () => {
+  // The attacker deploys this project's contracts with this project's rules, then hands ownership
+  // to the honest operator's address: an --operator pin alone would accept it.
+  const attacker = await cli({ OPEN_OPERATOR_KEY: ATTACKER }, ["deploy", "--out", join(work, "attacker"), "--example-batch-size", String(E), "--registration-batch-size", String(K), "--batch-size", String(B), "--json"]);
+  ok(attacker, "the attacker's deploy");
+  const theirs = JSON.parse(attacker.stdout).contracts.settlement as string;
+  assert.notEqual(theirs.toLowerCase(), published.toLowerCase());
+  const handover = new Contract(theirs, ["function transferOwnership(address)"], new Wallet(ATTACKER, provider));
+  await (await handover.getFunction("transferOwnership")(new Wallet(OPERATOR).address)).wait();
+  // It is genuine: pinned to itself, the trainer's seal (which sends nothing) attaches it.
+  ok(await trainer(["seal", "--deployment", attackerFile, "--epoch", "1"], undefined, { OPEN_SETTLEMENT: theirs }), "seal on the attacker's deployment pinned to it");
+
+  const data = dataFile(0, 1, 1);
+  const register = (file: string, pin: Record<string, string>, extra: string[] = []) =>
+    asContributor(0, ["register", "--deployment", file, "--epoch", "1", "--data", data, "--out", join(work, "never"), ...extra], pin);
+  const empty = join(work, "no-deliveries-yet");
+  mkdirSync(empty, { recursive: true });
+  await refusedUnsent([
+    [() => register(attackerFile, {}, ["--settlement", published, "--operator", new Wallet(OPERATOR).address]), /error \[DEPLOYMENT_PIN_MISMATCH\]: .*attacker\/deployment\.json: its settlement is 0x[0-9a-fA-F]{40}, the pinned one/],
+    [() => register(attackerFile, { OPEN_SETTLEMENT: published }), /error \[DEPLOYMENT_PIN_MISMATCH\]/],
+    [() => register(deploymentFile, { OPEN_SETTLEMENT: theirs }), /error \[DEPLOYMENT_PIN_MISMATCH\]/],
+    [() => register(deploymentFile, {}), /error \[SETTLEMENT_PIN_MISSING\]: --settlement ADDRESS \(or OPEN_SETTLEMENT\) is required/],
+    [() => register(deploymentFile, {}, ["--settlement", "0x1234"]), /error \[PIN_INVALID\]: --settlement "0x1234"/],
+    [() => register(deploymentFile, { OPEN_SETTLEMENT: published }, ["--operator", new Wallet(ATTACKER).address]), /error \[OPERATOR_PIN_MISMATCH\]: .*the pinned operator \(--operator\) is 0xa0Ee7A142d267C1f36714E4a8F75612F20a79720/],
+    [() => trainer(["seal", "--deployment", attackerFile, "--epoch", "1"]), /error \[DEPLOYMENT_PIN_MISMATCH\]/],
+    [() => trainer(["collect", empty, "--deployment", attackerFile, "--epoch", "1", "--out", join(work, "never.json")]), /error \[DEPLOYMENT_PIN_MISMATCH\]/],
+    [() => trainer(["collect", empty, "--deployment", deploymentFile, "--epoch", "1", "--out", join(work, "never.json")], undefined, {}), /error \[SETTLEMENT_PIN_MISSING\]/],
+  ]);
+  assert.equal(existsSync(join(work, "never")) || existsSync(join(work, "never.json")), false, "nothing written");
 });
 
 test("epoch 1: contributors register from their own processes; one too late is refused by the contract, one never delivers; settle killed part way and rerun pays each once", async () => {
@@ -191,7 +245,7 @@ test("epoch 1: contributors register from their own processes; one too late is r
 
   // Settle, killed with SIGKILL once two batches are verified; then the rerun finishes from the chain's state.
   const s = await settlement();
-  const killed = await trainer(["settle", dir], (stop) => {
+  const killed = await trainer(["settle", dir, "--deployment", deploymentFile], (stop) => {
     const timer = setInterval(async () => {
       const state = await s.getFunction("epochState")(1n).catch(() => undefined);
       if (state && Number(state.nextExample) + Number(state.nextRegistration) >= 2) {
@@ -201,7 +255,7 @@ test("epoch 1: contributors register from their own processes; one too late is r
     }, 50);
   });
   assert.equal(killed.signal, "SIGKILL", `settle ended before it was killed: ${killed.stderr}`);
-  const rerun = await trainer(["settle", dir, "--json"]);
+  const rerun = await trainer(["settle", dir, "--deployment", deploymentFile, "--json"]);
   ok(rerun, "settle rerun");
   const settled = JSON.parse(rerun.stdout);
   const record = JSON.parse(readFileSync(join(dir, "contributors.json"), "utf8")) as { address: string; reward: string }[];
@@ -253,14 +307,14 @@ test("epoch 2 on the same deployment with a new model follows epoch 1 (lineage);
   ok(repaired, "prove after a truncated proving.json");
   assert.match(repaired.stderr, /proving\.json: not JSON/);
 
-  ok(await trainer(["settle", dir]), "settle epoch 2");
+  ok(await trainer(["settle", dir, "--deployment", deploymentFile]), "settle epoch 2");
   // The settled record is final: every stage refuses its folder before it writes or sends anything.
   const before = snapshot(dir);
   const sent = await nonces();
   const refusals: [Promise<Run>, RegExp, number][] = [
     [trainer(["witness", "--deployment", deploymentFile, "--epoch", "2", "--collected", join(work, "collected-2.json"), "--from-score", join(work, "scores-2"), "--out", dir]), /error \[EPOCH_SETTLED\]/, 2],
     [trainer(["prove", dir]), /error \[EPOCH_SETTLED\]/, 2],
-    [trainer(["settle", dir]), /error \[EPOCH_SETTLED\]/, 2],
+    [trainer(["settle", dir, "--deployment", deploymentFile]), /error \[EPOCH_SETTLED\]/, 2],
     [cli({}, ["report", dir, "--out", join(dir, "epoch.json"), "--no-verify"]), /error \[REPORT_OUT_REFUSED\]/, 1],
   ];
   for (const [run, message, code] of refusals) {
@@ -284,4 +338,36 @@ test("epoch 2 on the same deployment with a new model follows epoch 1 (lineage);
   const otherEpoch = await cli({}, ["verify", dir, "--contributor", CONTRIBUTORS[0]!.address, "--receipt", join(work, "deliveries-1", "c0", "receipt.json"), "--no-snarkjs"]);
   assert.equal(otherEpoch.code, 12);
   assert.match(otherEpoch.stderr, /a receipt of epoch 1 .*\(RECEIPT_MISMATCH\)/);
+});
+
+test("a trainer key that is not the epoch's trainer is refused by collect and witness (NOT_THE_TRAINER) before anything is signed or sent", async () => {
+  const other = CONTRIBUTORS[3]!.address;
+  ok(await operator(["epoch", "open", "--deployment", deploymentFile, "--epoch", "3", "--pool", "5", "--trainer", other, "--validation-commitment", `0x${"11".repeat(32)}`, "--closes-in", "600", "--mint-pool"]), "epoch 3 open for another trainer");
+  // collect.json of epoch 2 relabelled as epoch 3's: every local check passes, the chain's trainer does not.
+  const collected = join(work, "collected-3.json");
+  writeFileSync(collected, readFileSync(join(work, "collected-2.json"), "utf8").replace(/"epoch": "?2"?/, '"epoch": "3"'));
+  const deliveries = join(work, "deliveries-2");
+  const out = join(work, "epoch-3");
+  const trainerMessage = new RegExp(`error \\[NOT_THE_TRAINER\\]: epoch 3 of settlement ${published} names ${other} as its trainer, this key is ${new Wallet(TRAINER).address}`);
+  await refusedUnsent([
+    [() => trainer(["collect", deliveries, "--deployment", deploymentFile, "--epoch", "3", "--out", join(work, "collected-3-out.json")]), trainerMessage],
+    [() => trainer(["witness", "--deployment", deploymentFile, "--epoch", "3", "--collected", collected, "--from-score", join(work, "scores-2"), "--out", out]), trainerMessage],
+  ]);
+  assert.equal(existsSync(join(work, "collected-3-out.json")), false, "no receipts signed or written");
+  assert.equal(existsSync(out), false, "no epoch directory");
+  assert.equal((await (await settlement()).getFunction("epochState")(3n)).trainer, other, "the epoch's trainer is the other key");
+});
+
+test("settle attaches the pinned deployment, not epoch.json's addresses: a record naming another genuine deployment's settlement is refused (EPOCH_OTHER_DEPLOYMENT), so is the other deployment's file", async () => {
+  const copy = join(work, "epoch-1-swapped");
+  cpSync(join(work, "epoch-1"), copy, { recursive: true });
+  const epochFile = join(copy, "epoch.json");
+  const record = JSON.parse(readFileSync(epochFile, "utf8"));
+  const theirs = JSON.parse(readFileSync(attackerFile, "utf8")).contracts.settlement as string;
+  writeFileSync(epochFile, JSON.stringify({ ...record, status: "proving", contracts: { ...record.contracts, settlement: theirs } }, null, 2));
+  await refusedUnsent([
+    [() => trainer(["settle", copy, "--deployment", deploymentFile]), new RegExp(`error \\[EPOCH_OTHER_DEPLOYMENT\\]: .*epoch\\.json: contracts\\.settlement is ${theirs}, the deployment's is ${published}`)],
+    [() => trainer(["settle", copy, "--deployment", attackerFile]), /error \[DEPLOYMENT_PIN_MISMATCH\]/],
+    [() => trainer(["settle", copy, "--deployment", deploymentFile], undefined, {}), /error \[SETTLEMENT_PIN_MISSING\]/],
+  ]);
 });

@@ -78,7 +78,7 @@ test("a watcher bundling another epoch's forfeit with this epoch's release: sett
       },
     }) as Signer;
     const logs: string[] = [];
-    const settled = await settleEpoch({ ...chain, signer: watched }, dir, { progress: false, validationSet, log: (m) => logs.push(m) });
+    const settled = await settleEpoch({ ...chain, signer: watched }, deployment, dir, { progress: false, validationSet, log: (m) => logs.push(m) });
     assert.ok(frontRun, "the watcher front-ran the release");
     assert.ok(logs.some((m) => /release 0: already made by another settler \(AlreadyReleased\)/.test(m)), logs.join("\n"));
     for (const c of settled.contributors) assert.equal(c.paid, c.reward, c.address);

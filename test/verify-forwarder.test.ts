@@ -56,7 +56,7 @@ before(async () => {
   const connection = await connectChain(node.url);
   const outsiderProvider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, pollingInterval: 250 });
   try {
-    const { dir: epochDir, validationSet } = await prepareEpoch(connection, options);
+    const { dir: epochDir, validationSet, deployment } = await prepareEpoch(connection, options);
     const prover = createProverPool({ workers: 2 }, config);
     try {
       await proveEpochDir(prover, epochDir, { progress: false });
@@ -104,7 +104,7 @@ before(async () => {
         return typeof value === "function" ? value.bind(target) : value;
       },
     }) as Signer;
-    const settled = await settleEpoch({ ...connection, signer: routed }, epochDir, { progress: false, validationSet });
+    const settled = await settleEpoch({ ...connection, signer: routed }, deployment, epochDir, { progress: false, validationSet });
     chain = { rpcUrl: node.url, settlement: settled.addresses.settlement, epoch: settled.epoch };
   } finally {
     outsiderProvider.destroy();

@@ -32,6 +32,7 @@ import { registrationCommitment, registrationDomain, type Registration } from ".
 import { DELIVERY_RECEIPT } from "../contributor.ts";
 import { ProtocolInputError } from "../errors.ts";
 import { readReceipt, type RegistrationReceipt } from "../receipt.ts";
+import { assertEpochTrainer } from "./epoch-trainer.ts";
 
 export const COLLECTED_KIND = "attribution-prover/collected";
 
@@ -197,11 +198,13 @@ function badDelivery(name: string, error: unknown, log?: (message: string) => vo
 /**
  * Checks each received delivery against the registrations on chain (and its data, when it has a
  * folder), signs a Delivery receipt for each good one, and excludes every registration without
- * one. Waits for registration to close first (a development chain's clock is moved).
+ * one. Refuses a key that is not the epoch's trainer (NOT_THE_TRAINER) before anything is signed,
+ * then waits for registration to close (a development chain's clock is moved).
  */
 export async function acceptDeliveries(options: Omit<CollectOptions, "deliveries"> & { readonly received: readonly ReceivedDelivery[]; readonly bad?: readonly BadDelivery[] }): Promise<Collected> {
   const { epoch, registry, settlement, trainer } = options;
   const log = options.log ?? (() => {});
+  await assertEpochTrainer(settlement, epoch, trainer);
   await waitForRegistrationClose(registry, epoch, { log });
   const chainId = (await trainer.provider!.getNetwork()).chainId;
   const registryAddress = await registry.getAddress();

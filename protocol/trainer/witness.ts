@@ -10,7 +10,7 @@
  */
 import { existsSync } from "node:fs";
 import { resolve, join } from "node:path";
-import { getAddress } from "ethers";
+import { getAddress, type Signer } from "ethers";
 import { exampleCircuitName, payoutCircuitName, PROJECT_ROOT, registrationCircuitName, type SetupLog } from "../../circuits/index.ts";
 import { loadCircuitKeys, type KeySetKeys, type KeySetName } from "../../circuits/ceremony/index.ts";
 import { config as defaultConfig, type ProtocolConfig } from "../../config/index.ts";
@@ -25,6 +25,7 @@ import { ProtocolInputError, SettlementMismatchError } from "../errors.ts";
 import { writeJobsFile } from "../jobs-file.ts";
 import type { Collected } from "./collect.ts";
 import { listDefences } from "./defences.ts";
+import { assertEpochTrainer } from "./epoch-trainer.ts";
 
 /** The three circuits' keys, as the stages load them. */
 export interface EpochKeys {
@@ -95,9 +96,13 @@ const carried = ({ fold, nextJ, open, state, count, senderN, excl }: Registratio
 
 const sortHashes = (hashes: readonly bigint[]) => [...hashes].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
-/** The on-chain side of an epoch the witness needs: registrations (events), domains, fold, pool. */
+/**
+ * The on-chain side of an epoch the witness needs: registrations (events), domains, fold, pool.
+ * The deployment's signer must be the epoch's trainer (NOT_THE_TRAINER): it commits.
+ */
 async function readEpochChain(deployment: ProtocolDeployment, epoch: bigint) {
   const { registry, settlement } = deployment;
+  await assertEpochTrainer(settlement, epoch, settlement.runner as Signer);
   const state = await settlement.epochState(epoch);
   if (state.status !== EpochStatus.Registration && state.status !== EpochStatus.Committed) {
     throw new ProtocolInputError("EPOCH_NOT_COMMITTABLE", `epoch ${epoch} of settlement ${deployment.addresses.settlement} is ${statusName(state.status)}: only an open or committed epoch is witnessed`);

@@ -9,8 +9,8 @@ export function registerCollect(program: Command): void {
     .description("trainer (OPEN_TRAINER_KEY): after registration closes, check each delivery folder (or a folder of them) against the registrations on chain, sign a Delivery receipt for each good one, and write who delivered and who is excluded (a bad delivery is named, never blocks the epoch)")
     .option("--epoch <n>", "epoch number")
     .option("--out <file>", "where to write collected.json");
-  withExamples(addPartyOptions(command), [
-    "OPEN_TRAINER_KEY=0x... attribution-prover collect deliveries/ --deployment deployments/local/deployment.json --rpc http://127.0.0.1:8545 --epoch 1 --out work/e1/collected.json",
+  withExamples(addPartyOptions(command, true), [
+    "OPEN_TRAINER_KEY=0x... attribution-prover collect deliveries/ --deployment deployments/local/deployment.json --settlement 0x... --rpc http://127.0.0.1:8545 --epoch 1 --out work/e1/collected.json",
   ]).action(async (deliveries: string[], _: unknown, cmd: Command) => {
     const flags = cmd.opts() as PartyFlags & { epoch?: string; out?: string };
     const epoch = integerFlag("--epoch", flags.epoch);

@@ -1,5 +1,11 @@
-/** What the parties' commands share: --deployment and --rpc, the party's key from the environment, the chain and the deployment on it. */
+/**
+ * What the parties' commands share: --deployment and --rpc, the party's key from the environment,
+ * the chain and the deployment on it, and for every party but the operator the pin that says which
+ * deployment it means (protocol/deployment-pin.ts): a deployment file alone is no trust root.
+ */
 import type { Command } from "commander";
+import { isAddress } from "ethers";
+import type { DeploymentPin } from "../../protocol/deployment-pin.ts";
 import type { Party } from "../../protocol/parties.ts";
 import { UsageError } from "./errors.ts";
 
@@ -7,25 +13,70 @@ export interface PartyFlags {
   readonly deployment?: string;
   readonly rpc?: string;
   readonly json?: boolean;
+  readonly settlement?: string;
+  readonly operator?: string;
 }
 
-/** Adds --deployment (required) and --rpc. */
-export function addPartyOptions(command: Command): Command {
+/** The environment variable the settlement pin may come from (a public address, not a secret). */
+export const SETTLEMENT_PIN_VARIABLE = "OPEN_SETTLEMENT";
+
+/** Adds --settlement and --operator: the pin of a contributor's or trainer's command. */
+export function addPinOptions(command: Command): Command {
   return command
+    .option("--settlement <address>", `the settlement address the operator published (default ${SETTLEMENT_PIN_VARIABLE}); required: any other deployment is refused before anything is sent`)
+    .option("--operator <address>", "also require this operator: the settlement's owner, read live");
+}
+
+/** Adds --deployment (required) and --rpc; with `pinned`, the pin options (addPinOptions). */
+export function addPartyOptions(command: Command, pinned = false): Command {
+  command
     .option("--deployment <file>", "the deployment file operator deploy wrote (chain id, addresses, verifier keys, batch sizes)")
     .option("--rpc <url>", "the JSON-RPC node (default OPEN_RPC_URL); the party's key comes from the environment")
     .option("--json", "print the result as one JSON object on stdout (logs stay on stderr)");
+  return pinned ? addPinOptions(command) : command;
 }
 
-/** The party's connection and the deployment, connected to its signer; UsageError without --deployment or a node. */
+/** An address flag's value; UsageError `code` naming the flag unless it is a non-zero address. */
+function addressFlag(name: string, value: string, code: string): string {
+  if (!isAddress(value) || BigInt(value) === 0n) throw new UsageError(`${name} ${JSON.stringify(value)}: expected a non-zero 0x-prefixed address`, code);
+  return value;
+}
+
+/**
+ * The pin of `party`'s command: none for the operator (its own key must own the settlement,
+ * operator.ts assertOperator); for the others --settlement (else OPEN_SETTLEMENT), required, and
+ * --operator if given. UsageError SETTLEMENT_PIN_MISSING / PIN_INVALID before anything is sent.
+ */
+export function pinOf(party: Party, flags: PartyFlags): DeploymentPin | undefined {
+  if (party === "operator") return undefined;
+  const fromEnv = process.env[SETTLEMENT_PIN_VARIABLE];
+  const settlement = flags.settlement ?? (fromEnv === "" ? undefined : fromEnv);
+  if (settlement === undefined) {
+    throw new UsageError(`--settlement ADDRESS (or ${SETTLEMENT_PIN_VARIABLE}) is required: the settlement address the operator published; a deployment file alone may be anyone's deployment; nothing was sent`, "SETTLEMENT_PIN_MISSING");
+  }
+  return {
+    settlement: addressFlag(flags.settlement === undefined ? SETTLEMENT_PIN_VARIABLE : "--settlement", settlement, "PIN_INVALID"),
+    ...(flags.operator === undefined ? {} : { operator: addressFlag("--operator", flags.operator, "PIN_INVALID") }),
+  };
+}
+
+/**
+ * The party's connection and the deployment, attached and connected to its signer, and (not the
+ * operator) checked against the pin; UsageError without --deployment, a node or a pin.
+ */
 export async function connectParty(party: Party, flags: PartyFlags) {
   if (flags.deployment === undefined) throw new UsageError("--deployment FILE is required: the file operator deploy wrote");
   const rpcUrl = flags.rpc ?? process.env.OPEN_RPC_URL;
   if (rpcUrl === undefined) throw new UsageError("--rpc URL (or OPEN_RPC_URL) is required: a party's command runs against a node, e.g. npx hardhat node");
-  const [{ connectChain }, { loadDeployment }] = await Promise.all([import("../../protocol/chain.ts"), import("../../protocol/deployment.ts")]);
+  const pin = pinOf(party, flags);
+  const [{ connectChain }, { loadDeployment }, { assertPinned }] = await Promise.all([
+    import("../../protocol/chain.ts"), import("../../protocol/deployment.ts"), import("../../protocol/deployment-pin.ts"),
+  ]);
   const chain = await connectChain(rpcUrl, party);
   try {
-    return { chain, deployment: await loadDeployment(flags.deployment, chain.signer) };
+    const deployment = await loadDeployment(flags.deployment, chain.signer);
+    if (pin !== undefined) assertPinned(deployment, pin, flags.deployment);
+    return { chain, deployment };
   } catch (error) {
     await chain.close();
     throw error;

@@ -9,12 +9,11 @@ export function registerRegister(program: Command): void {
     .description("contributor (OPEN_CONTRIBUTOR_KEY): hash its data (a .bin dataset file, a .jsonl file or a folder of files, one example each), register the hashes for an epoch, and write the delivery folder (the data and receipt.json) to hand the trainer")
     .option("--epoch <n>", "epoch number")
     .option("--data <path>", "the contributor's data: a .bin dataset file, a .jsonl file or a folder")
-    .option("--out <dir>", "the delivery folder to write (the data and receipt.json)")
-    .option("--operator <address>", "the operator you expect (as it announced its deployment): refused unless the deployment's operator is this address");
-  withExamples(addPartyOptions(command), [
-    "OPEN_CONTRIBUTOR_KEY=0x... attribution-prover register --deployment deployments/local/deployment.json --rpc http://127.0.0.1:8545 --epoch 1 --data my-data.jsonl --out delivery/",
+    .option("--out <dir>", "the delivery folder to write (the data and receipt.json)");
+  withExamples(addPartyOptions(command, true), [
+    "OPEN_CONTRIBUTOR_KEY=0x... attribution-prover register --deployment deployments/local/deployment.json --settlement 0x... --rpc http://127.0.0.1:8545 --epoch 1 --data my-data.jsonl --out delivery/",
   ]).action(async (_: unknown, cmd: Command) => {
-    const flags = cmd.opts() as PartyFlags & { epoch?: string; data?: string; out?: string; operator?: string };
+    const flags = cmd.opts() as PartyFlags & { epoch?: string; data?: string; out?: string };
     const epoch = integerFlag("--epoch", flags.epoch);
     if (flags.data === undefined || flags.out === undefined) throw new UsageError("--data PATH and --out DIR are required");
     // The data first: a bad file is named before anything is sent.
@@ -22,10 +21,6 @@ export function registerRegister(program: Command): void {
     const data = readContributorData(flags.data);
     const { chain, deployment } = await connectParty("contributor", flags);
     try {
-      // A genuine deployment is not necessarily the one the contributor meant: the operator pins it.
-      if (flags.operator !== undefined && flags.operator.toLowerCase() !== deployment.operator.toLowerCase()) {
-        throw new UsageError(`--operator ${flags.operator}: this deployment's operator is ${deployment.operator}; nothing was sent`);
-      }
       log(`deployment on chain ${deployment.chainId}: settlement ${deployment.addresses.settlement}, operator ${deployment.operator}`);
       const [{ registerData, writeDelivery }, { partyKey }] = await Promise.all([import("../../protocol/contributor.ts"), import("../../protocol/parties.ts")]);
       const wallet = new Wallet(partyKey("contributor")!, chain.provider);

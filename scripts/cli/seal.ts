@@ -7,8 +7,8 @@ export function registerSeal(program: Command): void {
   const command = program.command("seal")
     .description("trainer (OPEN_TRAINER_KEY): print the commitment to the held-out validation set the trainer's secret chooses for this epoch of this deployment (TRAINER_VALIDATION_SECRET or its file), for the operator's epoch open")
     .option("--epoch <n>", "epoch number");
-  withExamples(addPartyOptions(command), [
-    "OPEN_TRAINER_KEY=0x... attribution-prover seal --deployment deployments/local/deployment.json --rpc http://127.0.0.1:8545 --epoch 1",
+  withExamples(addPartyOptions(command, true), [
+    "OPEN_TRAINER_KEY=0x... attribution-prover seal --deployment deployments/local/deployment.json --settlement 0x... --rpc http://127.0.0.1:8545 --epoch 1",
   ]).action(async (_: unknown, cmd: Command) => {
     const flags = cmd.opts() as PartyFlags & { epoch?: string };
     const epoch = integerFlag("--epoch", flags.epoch);

@@ -20,8 +20,8 @@ export function registerWitness(program: Command): void {
     .option("--collected <file>", "collected.json (collect)")
     .option("--from-score <dir>", "the score stage's output folder (score, or score --scores FILE --model FILE): the scores, the model and how they were made")
     .option("--out <dir>", "the epoch directory (default epochs/<chain>-<settlement>-<epoch>-<seed>)");
-  withExamples(addPartyOptions(command), [
-    "OPEN_TRAINER_KEY=0x... attribution-prover witness --deployment deployments/local/deployment.json --rpc http://127.0.0.1:8545 --epoch 1 --collected work/e1/collected.json --from-score work/e1-scores --out epochs/e1",
+  withExamples(addPartyOptions(command, true), [
+    "OPEN_TRAINER_KEY=0x... attribution-prover witness --deployment deployments/local/deployment.json --settlement 0x... --rpc http://127.0.0.1:8545 --epoch 1 --collected work/e1/collected.json --from-score work/e1-scores --out epochs/e1",
     "attribution-prover prove epochs/e1   # next stage",
   ]).action(async (_: unknown, cmd: Command) => {
     const flags = cmd.opts() as WitnessFlags;
