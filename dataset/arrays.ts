@@ -78,8 +78,14 @@ export function imagesOf(examples: readonly SourcedExample[]): Dataset | undefin
   return { images, labels, size: examples.length };
 }
 
-function npyOf(bytes: Uint8Array, file: string, field: string): NpyArray {
-  return placed({ file, field }, () => decodeNpy(bytes));
+/** The array `name` of `file`; a failure names the file and the array's part (`x.shape`, `y.descr`). */
+function npyOf(bytes: Uint8Array, file: string, name: string): NpyArray {
+  try {
+    return decodeNpy(bytes);
+  } catch (error) {
+    if (!(error instanceof DatasetError)) throw error;
+    throw new DatasetError(error.code, error.detail, { file, field: error.where.field === undefined ? name : `${name}.${error.where.field}` });
+  }
 }
 
 /** Reads an .npz of inputs and labels within `limits`: ZIP_INVALID, NPY_INVALID, NPY_DTYPE, NPZ_ARRAYS, ARRAY_SHAPE, LABEL_INVALID ... naming the file and the array. */
