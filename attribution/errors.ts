@@ -6,7 +6,10 @@ export type AttributionErrorCode =
   | "DATA_INVALID"
   | "TRAINING_DIVERGED"
   | "METHOD_UNKNOWN"
-  | "PARTITION_INVALID";
+  | "PARTITION_INVALID"
+  | "MODEL_INVALID"
+  | "MODEL_UNSUPPORTED"
+  | "METHOD_UNSUPPORTED";
 
 /** A failure of the attribution pipeline, with a machine-readable code. */
 export class AttributionError extends Error {

@@ -30,7 +30,7 @@ export interface GradientFactors {
   readonly act: Float64Array;
 }
 
-export function gradientFactors(out: ForwardOutputs, labels: Uint8Array, hidden: number, classes: number, from = 0, to = out.size): GradientFactors {
+export function gradientFactors(out: ForwardOutputs, labels: ArrayLike<number>, hidden: number, classes: number, from = 0, to = out.size): GradientFactors {
   const rows = to - from;
   const residual = new Float64Array(rows * classes);
   const probs = new Float64Array(rows * classes);
@@ -50,7 +50,7 @@ export function gradientFactors(out: ForwardOutputs, labels: Uint8Array, hidden:
 }
 
 /** Cross-entropy loss of every row. */
-export function losses(out: ForwardOutputs, labels: Uint8Array, classes: number): Float64Array {
+export function losses(out: ForwardOutputs, labels: ArrayLike<number>, classes: number): Float64Array {
   const result = new Float64Array(out.size);
   const p = new Float64Array(classes);
   for (let i = 0; i < out.size; i++) {

@@ -4,6 +4,8 @@
  *
  *   runAttribution(config.attribution, { decimals, scoreBits })  -> rows, per-contributor sums, model hash
  *   writeAttribution(dir, result, decimals)                       -> examples.csv, model.onnx, attribution.json
+ *   scoreOnnxClassifier({ model, checkpoints, train, validation }, settings, format)
+ *                                                                 -> a trainer's own ONNX model: one score per example hash
  */
 export { runAttribution, scoreContributors, type AttributionResult, type ContributorScore, type ExampleScoreRow } from "./pipeline.ts";
 export { rotateImage } from "./rotate.ts";
@@ -22,4 +24,9 @@ export { exportModel, forward, accuracy, type ExportedModel, type ForwardOutputs
 export { prepareMethod, type Attribution, type ScoringInput } from "./methods/index.ts";
 export { validationScores, attributionMatrix, selfScores } from "./score.ts";
 export { lds, rocAuc, spearman } from "./metrics.ts";
+export { scoreOnnxClassifier, scoredSetHash, type OnnxAttributionResult, type OnnxScoringInput, type OnnxFlag, type ScoredSet } from "./onnx-pipeline.ts";
+export { findLastLayer, loadClassifier, classify, type LastLayer, type LayerNames, type OnnxClassifier } from "./onnx-classifier.ts";
+export { readOnnxGraph, appendGraphOutputs, type OnnxGraph } from "./onnx-read.ts";
+export { encodeModel, ONNX_FLOAT, type GraphSpec, type NodeSpec, type TensorSpec } from "./onnx-proto.ts";
+export { DEFAULT_FEATURE_DUPLICATES, detectFeatureDuplicates } from "./feature-duplicates.ts";
 export { AttributionError, ScoreRangeError, type AttributionErrorCode, type ScoreErrorCode } from "./errors.ts";

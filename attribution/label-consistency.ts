@@ -32,9 +32,9 @@ export interface LabelEvidence {
 }
 
 /** Per row of `logits` ([n, classes]): the label's probability, the argmax and its probability. */
-export function labelProbabilities(logits: Float32Array, labels: Uint8Array, classes: number): { pLabel: Float64Array; predicted: Uint8Array; pPredicted: Float64Array } {
+export function labelProbabilities(logits: Float32Array, labels: ArrayLike<number>, classes: number): { pLabel: Float64Array; predicted: Uint32Array; pPredicted: Float64Array } {
   const n = labels.length;
-  const pLabel = new Float64Array(n), pPredicted = new Float64Array(n), predicted = new Uint8Array(n);
+  const pLabel = new Float64Array(n), pPredicted = new Float64Array(n), predicted = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     let max = -Infinity, best = 0;
     for (let c = 0; c < classes; c++) { const v = logits[i * classes + c]!; if (v > max) { max = v; best = c; } }
@@ -48,7 +48,7 @@ export function labelProbabilities(logits: Float32Array, labels: Uint8Array, cla
 }
 
 /** Rows (indices into `labels`) whose label is inconsistent with the model: p(label) < threshold and p(predicted) >= confidence. */
-export function labelInconsistent(logits: Float32Array, labels: Uint8Array, classes: number, cfg: LabelConsistencyConfig): { rows: number[]; pLabel: Float64Array; predicted: Uint8Array; pPredicted: Float64Array } {
+export function labelInconsistent(logits: Float32Array, labels: ArrayLike<number>, classes: number, cfg: LabelConsistencyConfig): { rows: number[]; pLabel: Float64Array; predicted: Uint32Array; pPredicted: Float64Array } {
   const p = labelProbabilities(logits, labels, classes);
   const rows: number[] = [];
   for (let i = 0; i < labels.length; i++) {

@@ -52,7 +52,7 @@ export async function forward(session: ort.InferenceSession, shape: MlpShape, da
 }
 
 /** Fraction of rows whose largest logit is the label. */
-export function accuracy(out: ForwardOutputs, labels: Uint8Array, classes: number): number {
+export function accuracy(out: ForwardOutputs, labels: ArrayLike<number>, classes: number): number {
   let right = 0;
   for (let i = 0; i < out.size; i++) {
     let best = 0;

@@ -86,11 +86,14 @@ export interface TensorSpec {
   readonly data: Float32Array | Float64Array | BigInt64Array;
 }
 
-/** A graph input or output: element type and shape; a string dimension is symbolic (e.g. "batch"). */
+/**
+ * A graph input or output: element type and shape; a string dimension is symbolic (e.g. "batch");
+ * no shape: rank unknown (onnxruntime infers it).
+ */
 export interface ValueSpec {
   readonly name: string;
   readonly elemType: number;
-  readonly shape: readonly (number | string)[];
+  readonly shape?: readonly (number | string)[];
 }
 
 export interface GraphSpec {
@@ -129,13 +132,21 @@ function writeValue(w: Writer, v: ValueSpec): void {
   w.message(2, (type) =>
     type.message(1, (tensor) => {
       tensor.int(1, v.elemType);
+      if (v.shape === undefined) return;
       tensor.message(2, (shape) => {
-        for (const d of v.shape) {
+        for (const d of v.shape!) {
           shape.message(1, (dim) => (typeof d === "number" ? dim.int(1, d) : dim.string(2, d)));
         }
       });
     }),
   );
+}
+
+/** A ValueInfoProto as field `field` of its message (GraphProto: 11 input, 12 output), tag included. */
+export function encodeValueInfo(field: number, v: ValueSpec): Uint8Array {
+  const w = new Writer();
+  w.message(field, (value) => writeValue(value, v));
+  return w.finish();
 }
 
 /** Serialises a graph as an ONNX ModelProto (IR version 8, default opset 17). */

@@ -57,6 +57,15 @@ export interface LabelConsistencyConfig {
   readonly confidence: number;
 }
 
+/** Near duplicates in a classifier's penultimate feature space (attribution/feature-duplicates.ts; the ONNX path). */
+export interface FeatureDuplicateConfig {
+  readonly enabled: boolean;
+  /** Flag a row whose features have at least this cosine with an earlier row's... */
+  readonly threshold: number;
+  /** ...or at least this with a validation example's. */
+  readonly validationThreshold: number;
+}
+
 export interface AttributionConfig {
   /** Execution providers in order of preference, e.g. ["cuda", "cpu"]. */
   readonly providers: readonly string[];
@@ -82,6 +91,9 @@ export interface AttributionConfig {
   /** Label-consistency stage after training (attribution/label-consistency.ts). Optional: absent
    *  means DEFAULT_LABEL_CONSISTENCY; flagged rows (label improbable under the model) score 0. */
   readonly labelConsistency?: LabelConsistencyConfig;
+  /** Feature-space near duplicates, for scoring a trainer's ONNX model (score --model --data). Optional:
+   *  absent means DEFAULT_FEATURE_DUPLICATES. */
+  readonly featureDuplicates?: FeatureDuplicateConfig;
   readonly eval: {
     readonly trainSize: number;
     readonly targets: number;
@@ -172,6 +184,13 @@ export function parseAttributionConfig(raw: unknown, file: string): AttributionC
       n.rotations.forEach((r, i) => real(file, `attribution.nearDuplicates.rotations[${i}]`, r, -45, 45));
     }
     if (n.rotationGate !== undefined) real(file, "attribution.nearDuplicates.rotationGate", n.rotationGate, -1, 1);
+  }
+  if (a.featureDuplicates !== undefined) {
+    const f = a.featureDuplicates;
+    if (typeof f !== "object" || f === null) throw new ConfigError(file, "attribution.featureDuplicates", "expected an object");
+    if (typeof f.enabled !== "boolean") throw new ConfigError(file, "attribution.featureDuplicates.enabled", "expected true or false");
+    real(file, "attribution.featureDuplicates.threshold", f.threshold, 0, 1);
+    real(file, "attribution.featureDuplicates.validationThreshold", f.validationThreshold, 0, 1);
   }
   if (a.labelConsistency !== undefined) {
     const l = a.labelConsistency;

@@ -11,6 +11,11 @@
  *   any other JSONL record:
  *       its RFC 8785 canonical JSON (jcs.ts) as UTF-8: key order, whitespace and number spelling
  *       do not make a copy new;
+ *   a row of labelled arrays (.npz, .npy with a labels .npy; dataset/arrays.ts):
+ *       an image when it is 784 uint8 values (any shape) with a label in 0..9: its 785 bytes, so
+ *       MNIST kept as NumPy arrays hashes as in .bin; any other row: the canonical JSON of the
+ *       record { input: the row as nested arrays of its shape, label }, so the same record in
+ *       JSONL (e.g. numpy's tolist() through json.dumps) hashes the same;
  *   a file of a folder (one example per file):
  *       its raw bytes (at least one): nothing is decoded, so a PNG and the same digit in .bin are
  *       two examples.
@@ -120,6 +125,20 @@ export function jsonRecordBytes(record: JsonValue): { readonly kind: "image" | "
   const pixels = record.pixels;
   if (!Array.isArray(pixels)) throw new DatasetError("PIXELS_INVALID", `pixels must be an array of ${PIXELS} integers, got ${pixels === null ? "null" : typeof pixels}`, { field: "pixels" });
   return { kind: "image", bytes: imageExampleBytes(pixels, record.label) };
+}
+
+/**
+ * A labelled array row's canonical bytes (see the header): `values` row-major in `shape`, `bytes`
+ * when the array's dtype is uint8. DatasetError JSON_NUMBER for a non-finite value (naming
+ * input[...]), LABEL_INVALID unless the label is a non-negative safe integer.
+ */
+export function arrayExampleBytes(values: ArrayLike<number>, shape: readonly number[], bytes: boolean, label: number): { readonly kind: "image" | "json"; readonly bytes: Uint8Array } {
+  if (!Number.isSafeInteger(label) || label < 0) throw new DatasetError("LABEL_INVALID", `label ${label} is not a non-negative integer class`, { field: "label" });
+  if (bytes && values.length === PIXELS && label < CLASSES) return { kind: "image", bytes: imageExampleBytes(Uint8Array.from(values), label) };
+  let at = 0;
+  const nest = (axis: number): JsonValue => (axis === shape.length ? values[at++]! : Array.from({ length: shape[axis]! }, () => nest(axis + 1)));
+  const record = { input: nest(0), label };
+  return { kind: "json", bytes: new TextEncoder().encode(canonicalJson(record)) };
 }
 
 /** A folder file's canonical bytes: the file's own bytes; EXAMPLE_EMPTY for an empty file. */

@@ -26,6 +26,12 @@
  * | ENTRY_NOT_FILE    | a folder entry that is a subfolder or not a regular file (refused)      |
  * | EXAMPLE_EMPTY     | a file of a folder with no bytes                                        |
  * | HASH_ZERO         | an example whose 128-bit hash is 0, the claim table's empty-slot value  |
+ * | NPY_INVALID       | an .npy that is not NumPy's format 1.0-3.0, C order, of the right length  |
+ * | NPY_DTYPE         | an .npy whose dtype is not bool, an integer or float32/float64          |
+ * | NPY_LABELS_MISSING| an inputs .npy given without its labels .npy                            |
+ * | ZIP_INVALID       | an .npz that is not a readable zip (bad directory, CRC, method)         |
+ * | NPZ_ARRAYS        | an .npz without arrays x and y (or inputs and labels)                   |
+ * | ARRAY_SHAPE       | inputs not (N, ...) or labels not one per input row                     |
  */
 export type DatasetErrorCode =
   | "PATH_MISSING"
@@ -48,7 +54,13 @@ export type DatasetErrorCode =
   | "LABEL_INVALID"
   | "ENTRY_NOT_FILE"
   | "EXAMPLE_EMPTY"
-  | "HASH_ZERO";
+  | "HASH_ZERO"
+  | "NPY_INVALID"
+  | "NPY_DTYPE"
+  | "NPY_LABELS_MISSING"
+  | "ZIP_INVALID"
+  | "NPZ_ARRAYS"
+  | "ARRAY_SHAPE";
 
 /** Where a failure is: each part is present when known. */
 export interface DatasetLocation {

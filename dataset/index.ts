@@ -4,10 +4,13 @@
  * it imports none of them. Other folders import from here only.
  */
 export {
-  exampleHash, imageExampleBytes, datasetExampleBytes, datasetExampleHashes, jsonRecordBytes, fileExampleBytes, isImageRecord, canonicalExample,
+  exampleHash, imageExampleBytes, datasetExampleBytes, datasetExampleHashes, jsonRecordBytes, fileExampleBytes, arrayExampleBytes, isImageRecord, canonicalExample,
   EXAMPLE_HASH_BITS, type CanonicalExample, type ExampleKind,
 } from "./canonical-bytes.ts";
-export { readContributorData, dataFormOf, DATA_FORMS, type ContributorData, type DataForm, type ReadOptions, type SourcedExample } from "./readers.ts";
+export { readContributorData, labelledArrays, dataFormOf, DATA_FORMS, type ContributorData, type DataForm, type ReadOptions, type SourcedExample } from "./readers.ts";
+export { type LabelledArrays } from "./arrays.ts";
+export { decodeNpy, encodeNpy, type NpyArray } from "./npy.ts";
+export { encodeZip } from "./zip.ts";
 export { readRegularFile, MAX_EXAMPLE_BYTES, MAX_DATA_BYTES } from "./read-file.ts";
 export { encodeDataset, decodeDataset, PIXELS, CLASSES, EXAMPLE_BYTES, type Dataset } from "./dataset-file.ts";
 export { canonicalJson } from "./jcs.ts";

@@ -6,7 +6,7 @@
  * is an image record, the decoded Dataset comes with the hashes, so attribution can score them.
  */
 import { canonicalExample, jsonRecordBytes } from "./canonical-bytes.ts";
-import { EXAMPLE_BYTES, PIXELS, type Dataset } from "./dataset-file.ts";
+import { imagesOf } from "./arrays.ts";
 import { DatasetError, placed } from "./errors.ts";
 import { parseJsonStrict } from "./json-parse.ts";
 import { checkBytesPerExample, checkExampleCount, readRegularFile, type ReadLimits } from "./read-file.ts";
@@ -30,17 +30,6 @@ function* lines(bytes: Uint8Array): Generator<Uint8Array> {
     if (nl < 0) return;
     start = nl + 1;
   }
-}
-
-/** The Dataset of examples that are all images (their bytes are pixels || label). */
-function imagesOf(examples: readonly SourcedExample[]): Dataset {
-  const images = new Uint8Array(examples.length * PIXELS);
-  const labels = new Uint8Array(examples.length);
-  examples.forEach((e, k) => {
-    images.set(e.bytes.subarray(0, PIXELS), k * PIXELS);
-    labels[k] = e.bytes[PIXELS]!;
-  });
-  return { images, labels, size: examples.length };
 }
 
 /**
@@ -72,6 +61,6 @@ export function readJsonlFile(file: string, limits: ReadLimits): ContributorData
   }
   if (examples.length === 0) throw new DatasetError("EMPTY", "no record: a JSONL file holds one JSON record per line", { file });
   checkBytesPerExample(file, bytes.length, examples.length);
-  const images = examples.every((e) => e.kind === "image" && e.bytes.length === EXAMPLE_BYTES) ? imagesOf(examples) : undefined;
+  const images = imagesOf(examples);
   return { form: "jsonl", path: file, examples, ...(images === undefined ? {} : { images }) };
 }

@@ -1,11 +1,13 @@
 /**
- * A contributor's examples, read from one of three forms and turned into canonical bytes and
+ * A contributor's examples, read from one of five forms and turned into canonical bytes and
  * hashes by the one rule (canonical-bytes.ts), in the order the data holds them:
  *   bin     the project's dataset file (read-bin.ts), 785 bytes per image example;
  *   jsonl   one JSON record per line (read-jsonl.ts);
- *   folder  one example per file (read-folder.ts).
- * The form is the caller's `form` option, else the path's: a folder, a name ending in .jsonl or
- * .bin (case-insensitive). Duplicates within the data are kept: which copy counts is the reward
+ *   folder  one example per file (read-folder.ts);
+ *   npz     NumPy arrays x and y (inputs and labels) in one .npz (arrays.ts);
+ *   npy     an inputs .npy with its labels .npy (`labels` option; arrays.ts).
+ * The form is the caller's `form` option, else the path's: a folder, a name ending in .jsonl,
+ * .bin, .npz or .npy (case-insensitive). Duplicates within the data are kept: which copy counts is the reward
  * policy's decision, made on the hashes.
  *
  * Every form is read within limits (read-file.ts): only regular files (symbolic links followed),
@@ -21,10 +23,11 @@ import { readBinFile } from "./read-bin.ts";
 import { MAX_EXAMPLE_BYTES, statData, type ReadLimits } from "./read-file.ts";
 import { readFolder } from "./read-folder.ts";
 import { readJsonlFile } from "./read-jsonl.ts";
+import { arraysOfExamples, readNpyFiles, readNpzFile, type LabelledArrays } from "./arrays.ts";
 
-/** The three forms a contributor's data comes in. */
-export type DataForm = "bin" | "jsonl" | "folder";
-export const DATA_FORMS: readonly DataForm[] = ["bin", "jsonl", "folder"];
+/** The forms a contributor's data comes in. */
+export type DataForm = "bin" | "jsonl" | "folder" | "npz" | "npy";
+export const DATA_FORMS: readonly DataForm[] = ["bin", "jsonl", "folder", "npz", "npy"];
 
 /** An example with where it was read: file, JSONL line, 0-based entry. */
 export interface SourcedExample extends CanonicalExample {
@@ -42,6 +45,8 @@ export interface ContributorData {
    * always; a JSONL file whose every record is an image record); absent otherwise.
    */
   readonly images?: Dataset;
+  /** The inputs and labels as arrays (npz, npy); for other forms see labelledArrays. */
+  readonly arrays?: LabelledArrays;
 }
 
 export interface ReadOptions {
@@ -55,6 +60,8 @@ export interface ReadOptions {
   readonly maxExamples?: number;
   /** A folder the data must be inside, symbolic links resolved (PATH_OUTSIDE): the trainer's delivery folder. */
   readonly within?: string;
+  /** The labels .npy of an inputs .npy (form npy). */
+  readonly labels?: string;
 }
 
 /** The limits of `options`, checked: RangeError naming maxExamples, DatasetError PATH_MISSING for `within`. */
@@ -79,7 +86,9 @@ export function dataFormOf(path: string, form?: DataForm): DataForm {
   const lower = path.toLowerCase();
   if (lower.endsWith(".jsonl")) return "jsonl";
   if (lower.endsWith(".bin")) return "bin";
-  throw new DatasetError("FORM_UNKNOWN", "the form is not in the name: give a folder, a .jsonl or a .bin file, or name the form (bin, jsonl, folder)", { file: path });
+  if (lower.endsWith(".npz")) return "npz";
+  if (lower.endsWith(".npy")) return "npy";
+  throw new DatasetError("FORM_UNKNOWN", `the form is not in the name: give a folder, a .jsonl, .bin, .npz or .npy file, or name the form (${DATA_FORMS.join(", ")})`, { file: path });
 }
 
 /** Reads a contributor's examples from `path` (see the header); DatasetError naming file, line or entry, and field. */
@@ -92,5 +101,18 @@ export function readContributorData(path: string, options: ReadOptions = {}): Co
       return readJsonlFile(path, limits);
     case "folder":
       return readFolder(path, limits);
+    case "npz":
+      return readNpzFile(path, limits);
+    case "npy":
+      return readNpyFiles(path, options.labels, limits);
   }
+}
+
+/**
+ * The inputs and labels of `data` as arrays, to feed a classifier: an .npz's or .npy's own, the
+ * images of a .bin or of image records, or JSONL records that are all { input, label } with
+ * inputs of one shape; undefined otherwise (a folder, other records).
+ */
+export function labelledArrays(data: ContributorData): LabelledArrays | undefined {
+  return data.arrays ?? (data.form === "folder" ? undefined : arraysOfExamples(data.examples));
 }

@@ -11,6 +11,7 @@
  */
 import { symmetricEigen } from "../algebra.ts";
 import { gradientFactors, type GradientFactors } from "../features.ts";
+import type { ForwardOutputs } from "../model.ts";
 import type { BilinearAttribution, ScoringInput } from "./types.ts";
 
 export interface InfluenceSettings {
@@ -18,12 +19,27 @@ export interface InfluenceSettings {
   readonly weightDecay: number;
 }
 
+/** Influence of the MNIST MLP's training rows on its validation rows, from the final model's forward passes. */
 export async function influence(input: ScoringInput, settings: InfluenceSettings): Promise<BilinearAttribution> {
-  const { hidden, classes } = input.shape;
-  const h1 = hidden + 1;
   const params = input.model.params;
-  const trainF = gradientFactors(await input.run(params, input.train), input.train.labels, hidden, classes);
-  const valF = gradientFactors(await input.run(params, input.validation), input.validation.labels, hidden, classes);
+  return lastLayerInfluence(
+    { outputs: await input.run(params, input.train), labels: input.train.labels },
+    { outputs: await input.run(params, input.validation), labels: input.validation.labels },
+    input.shape.hidden, input.shape.classes, settings,
+  );
+}
+
+/** Forward outputs of a model over a set of rows, with the rows' labels. */
+export interface LabelledOutputs {
+  readonly outputs: ForwardOutputs;
+  readonly labels: ArrayLike<number>;
+}
+
+/** Influence of any classifier's training rows on validation rows, from the penultimate features and logits alone. */
+export function lastLayerInfluence(train: LabelledOutputs, validation: LabelledOutputs, hidden: number, classes: number, settings: InfluenceSettings): BilinearAttribution {
+  const h1 = hidden + 1;
+  const trainF = gradientFactors(train.outputs, train.labels, hidden, classes);
+  const valF = gradientFactors(validation.outputs, validation.labels, hidden, classes);
   const n = trainF.rows;
   const a = new Float64Array(h1 * h1);
   const g = new Float64Array(classes * classes);

@@ -6,6 +6,7 @@
  *   s(alpha_i) = s(alpha_i+1) + (1[y_alpha_i = y_j] - 1[y_alpha_i+1 = y_j]) / K * min(K, i) / i
  * Cost per validation example: n * hidden for distances, n log n for the sort.
  */
+import type { LabelledOutputs } from "./influence.ts";
 import type { PointwiseAttribution, ScoringInput } from "./types.ts";
 
 export interface KnnSettings {
@@ -13,9 +14,17 @@ export interface KnnSettings {
 }
 
 export async function knnShapley(input: ScoringInput, settings: KnnSettings): Promise<PointwiseAttribution> {
-  const hidden = input.shape.hidden;
-  const train = await input.run(input.model.params, input.train);
-  const val = await input.run(input.model.params, input.validation);
+  return knnShapleyOnFeatures(
+    { outputs: await input.run(input.model.params, input.train), labels: input.train.labels },
+    { outputs: await input.run(input.model.params, input.validation), labels: input.validation.labels },
+    input.shape.hidden, settings,
+  );
+}
+
+/** KNN-Shapley of any classifier's training rows, in its penultimate feature space. */
+export function knnShapleyOnFeatures(trainSet: LabelledOutputs, valSet: LabelledOutputs, hidden: number, settings: KnnSettings): PointwiseAttribution {
+  const train = trainSet.outputs;
+  const val = valSet.outputs;
   const n = train.size;
   const norms = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -37,8 +46,8 @@ export async function knnShapley(input: ScoringInput, settings: KnnSettings): Pr
         order[i] = i;
       }
       order.sort((a, b) => dist[a]! - dist[b]! || a - b);
-      const y = input.validation.labels[j];
-      const match = (r: number) => (input.train.labels[order[r]!] === y ? 1 : 0);
+      const y = valSet.labels[j];
+      const match = (r: number) => (trainSet.labels[order[r]!] === y ? 1 : 0);
       let s = match(n - 1) / n;
       into[order[n - 1]!]! += weight * s;
       for (let r = n - 2; r >= 0; r--) {

@@ -12,7 +12,8 @@
 import { gemm, spdInverse } from "../algebra.ts";
 import { gradientFactors } from "../features.ts";
 import { derive } from "../prng.ts";
-import { makeProjection, projectParts, writeFeatures, type ProjectedParts, type Projection, type ProjectionRanks } from "./projected-gradients.ts";
+import type { ProviderOptions } from "../providers.ts";
+import { makeProjection, projectParts, writeFeatures, type ProjectedParts, type ProjectionRanks } from "./projected-gradients.ts";
 import type { BilinearAttribution, ScoringInput } from "./types.ts";
 
 export interface TrakSettings {
@@ -24,35 +25,70 @@ export interface TrakSettings {
   readonly chunk: number;
 }
 
+/** One model's projected per-row gradients of log p_y over a set of rows. */
+export interface GradientView {
+  readonly rows: number;
+  /** Length of one row's projected gradient. */
+  readonly dim: number;
+  /** [rows, classes]: y - p (its label entry is 1 - p_y). */
+  readonly residual: Float64Array;
+  /** Writes `scale` times row i's projected gradient into `into` at `offset`. */
+  write(i: number, into: Float64Array, offset: number, scale?: number): void;
+}
+
+/** The training and validation views of ensemble model m. */
+export type EnsembleViews = (m: number) => Promise<{ readonly train: GradientView; readonly val: GradientView }>;
+
 interface ModelTerms {
-  readonly projection: Projection;
-  readonly train: ProjectedParts;
+  readonly train: GradientView;
   /** K^-1 P g_j for every validation row, divided by the number of models: [m, k]. */
   readonly valSolved: Float64Array;
 }
 
+/** TRAK of the whole MNIST MLP over the ensemble the input trains. */
 export async function trak(input: ScoringInput, settings: TrakSettings): Promise<BilinearAttribution> {
   const { hidden, classes } = input.shape;
   const models = (await input.ensemble()).slice(0, settings.models);
-  const terms: ModelTerms[] = [];
-  for (const [m, model] of models.entries()) {
+  const views: EnsembleViews = async (m) => {
+    const model = models[m]!;
     const projection = makeProjection(input.shape, settings.ranks, derive(settings.seed, "trak-projection", m));
-    const k = projection.dim;
     const trainF = gradientFactors(await input.run(model.params, input.train), input.train.labels, hidden, classes);
     const valF = gradientFactors(await input.run(model.params, input.validation), input.validation.labels, hidden, classes);
-    const train = await projectParts(input.shape, model.params, projection, input.train, trainF, input.providers);
-    const val = await projectParts(input.shape, model.params, projection, input.validation, valF, input.providers);
+    const view = (parts: ProjectedParts): GradientView => ({
+      rows: parts.rows, dim: projection.dim, residual: parts.residual,
+      write: (i, into, offset, scale) => writeFeatures(classes, projection, parts, i, into, offset, scale),
+    });
+    return {
+      train: view(await projectParts(input.shape, model.params, projection, input.train, trainF, input.providers)),
+      val: view(await projectParts(input.shape, model.params, projection, input.validation, valF, input.providers)),
+    };
+  };
+  return trakEnsemble(models.length, views, input.train.labels, classes, settings, input.providers);
+}
+
+/**
+ * The TRAK estimator over `models` ensemble members whose projected gradients `views` gives: the
+ * kernel, its damped inverse applied to the validation side, the features concatenated over models.
+ */
+export async function trakEnsemble(
+  models: number, views: EnsembleViews, trainLabels: ArrayLike<number>, classes: number,
+  settings: Pick<TrakSettings, "damping" | "chunk">, providers: ProviderOptions,
+): Promise<BilinearAttribution> {
+  const terms: ModelTerms[] = [];
+  for (let m = 0; m < models; m++) {
+    const { train, val } = await views(m);
+    const k = train.dim;
     const kernel = new Float64Array(k * k);
     for (let from = 0; from < train.rows; from += settings.chunk) {
       const to = Math.min(train.rows, from + settings.chunk);
       const phi = new Float64Array((to - from) * k);
       for (let i = from; i < to; i++) {
         // margin gradient = loss-residual gradient / (1 - p_y); residual_y = 1 - p_y
-        const oneMinusPy = train.residual[i * classes + input.train.labels[i]!]!;
-        writeFeatures(classes, projection, train, i, phi, (i - from) * k, 1 / Math.max(oneMinusPy, 1e-12));
+        const oneMinusPy = train.residual[i * classes + trainLabels[i]!]!;
+        train.write(i, phi, (i - from) * k, 1 / Math.max(oneMinusPy, 1e-12));
       }
       const phi32 = Float32Array.from(phi);
-      const part = await gemm(phi32, to - from, k, phi32, to - from, k, true, false, input.providers);
+      const part = await gemm(phi32, to - from, k, phi32, to - from, k, true, false, providers);
       for (let t = 0; t < k * k; t++) kernel[t]! += part[t]!;
     }
     let trace = 0;
@@ -61,20 +97,20 @@ export async function trak(input: ScoringInput, settings: TrakSettings): Promise
     const inverse = spdInverse(kernel, k);
     // K^-1 P g_j for every validation row, as one Gemm: [m, k] x [k, k] (K^-1 is symmetric).
     const valGrad = new Float64Array(val.rows * k);
-    for (let j = 0; j < val.rows; j++) writeFeatures(classes, projection, val, j, valGrad, j * k);
-    const solved = await gemm(Float32Array.from(valGrad), val.rows, k, Float32Array.from(inverse), k, k, false, false, input.providers);
+    for (let j = 0; j < val.rows; j++) val.write(j, valGrad, j * k);
+    const solved = await gemm(Float32Array.from(valGrad), val.rows, k, Float32Array.from(inverse), k, k, false, false, providers);
     const valSolved = new Float64Array(val.rows * k);
-    for (let t = 0; t < valSolved.length; t++) valSolved[t] = solved[t]! / models.length;
-    terms.push({ projection, train, valSolved });
+    for (let t = 0; t < valSolved.length; t++) valSolved[t] = solved[t]! / models;
+    terms.push({ train, valSolved });
   }
-  const k = terms[0]!.projection.dim;
+  const k = terms[0]!.train.dim;
   const dim = k * terms.length;
   return {
     kind: "bilinear",
     dim,
     trainFeatures: (from, to) => {
       const out = new Float64Array((to - from) * dim);
-      for (let i = from; i < to; i++) terms.forEach((t, m) => writeFeatures(classes, t.projection, t.train, i, out, (i - from) * dim + m * k));
+      for (let i = from; i < to; i++) terms.forEach((t, m) => t.train.write(i, out, (i - from) * dim + m * k));
       return out;
     },
     valFeatures: (from, to) => {

@@ -31,7 +31,8 @@ export function listDefences(attribution: AttributionSummary | undefined, duplic
   if (!Number.isSafeInteger(duplicates) || duplicates < 0) throw new RangeError(`duplicates must be a non-negative integer, got ${duplicates}`);
   const stages = list(attribution?.defences);
   const flagged = list(attribution?.flagged);
-  const nearRan = stages.includes("near-duplicates");
+  // The ONNX path's feature-space stage flags near copies too (attribution/feature-duplicates.ts).
+  const nearRan = stages.includes("near-duplicates") || stages.includes("feature-near-duplicates");
   return [
     { name: "exact-dedup", ran: true, count: duplicates, what: "an example hash claimed twice is credited once, to its earliest registrant (proven: strictly increasing hashes)" },
     { name: "near-duplicates", ran: nearRan, count: flagged.filter((f) => referenceSet(f) === "registered").length, what: "near copies (shift <= 2 px, noise, rescaling) of an earlier registered example score 0" },

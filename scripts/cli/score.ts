@@ -8,21 +8,47 @@ import { runParameters } from "./run-config.ts";
 
 export function registerScore(program: Command): void {
   const command = program.command("score")
-    .description(`trainer: train the MNIST model of config/protocol.json with onnxruntime and score every training example's influence on the validation loss, or take scores computed elsewhere (--scores FILE --model FILE); writes the folder witness --from-score reads (default build/attribution)`)
+    .description(`trainer: train the MNIST model of config/protocol.json with onnxruntime and score every training example's influence on the validation loss, or score the trainer's own ONNX classifier and data (--model FILE.onnx --data PATH --validation PATH), or take scores computed elsewhere (--scores FILE --model FILE); writes the folder witness --from-score reads (default build/attribution)`)
     .option("--scores <file>", "scores computed elsewhere (e.g. the trainer's GPU pipeline): CSV example,score or JSONL {example, score}, one per example hash; the contributor comes from the registrations")
-    .option("--model <file>", "with --scores: the trained model the scores are of (its sha256 is committed on chain)")
+    .option("--model <file>", "with --data: the trainer's ONNX classifier to score; with --scores: the trained model the scores are of (its sha256 is committed on chain)")
+    .option("--data <path>", "with --model: the training data (.npz with x and y, .npy with --labels, JSONL {input, label} records, .bin); hashed as registration hashes it")
+    .option("--labels <file>", "the labels .npy of an inputs .npy given as --data")
+    .option("--validation <path>", "with --data: the held-out validation data, in the same forms")
+    .option("--validation-labels <file>", "the labels .npy of an inputs .npy given as --validation")
+    .option("--checkpoint <file>", "with --data: an earlier checkpoint of the same training run, ONNX (repeatable): TRAK's ensemble", (v: string, all: string[]) => [...all, v], [] as string[])
+    .option("--features <name>", "with --data: the penultimate tensor, when the graph does not show it (default: the input of the final Gemm/MatMul)")
+    .option("--logits <name>", "with --data: the logits tensor (default: the output named logits, or the only output)")
     .option("--deployment <file>", "with --epoch: score against that epoch's held-out set (the one seal committed to), not the default one")
     .option("--epoch <n>", "with --deployment: the epoch");
   withExamples(addRunOptions(command, ["out", "method"]), [
     "attribution-prover score",
     "attribution-prover score --method tracin --out build/tracin --json",
     "attribution-prover score --scores my-scores.csv --model model.onnx --out work/e1-scores",
+    "attribution-prover score --model model.onnx --data train.npz --validation val.npz --checkpoint epoch5.onnx --out work/e1-scores",
     "attribution-prover score --deployment deployments/local/deployment.json --epoch 1 --out work/e1-scores",
     "attribution-prover witness --examples build/attribution/examples.csv   # next stage",
   ]).action(async (_: unknown, cmd: Command) => {
     const flags = runFlagsOf(cmd);
-    const external = cmd.opts() as { scores?: string; model?: string; deployment?: string; epoch?: string };
+    const external = cmd.opts() as {
+      scores?: string; model?: string; deployment?: string; epoch?: string; data?: string; labels?: string;
+      validation?: string; validationLabels?: string; checkpoint: string[]; features?: string; logits?: string;
+    };
     const p = await runParameters(flags);
+    if (external.data !== undefined) {
+      if (external.model === undefined || external.validation === undefined) throw new UsageError("--data PATH goes with --model FILE.onnx (the trainer's classifier) and --validation PATH (the held-out data)");
+      if (external.scores !== undefined) throw new UsageError("--data scores the model here; --scores takes scores made elsewhere: give one of them");
+      const { scoreOnnxModel } = await import("../../protocol/trainer/score-onnx.ts");
+      const { result, paths } = await scoreOnnxModel({
+        modelFile: external.model, checkpointFiles: external.checkpoint, dataFile: external.data, validationFile: external.validation, method: p.method, log,
+        ...(external.labels === undefined ? {} : { labelsFile: external.labels }), ...(external.validationLabels === undefined ? {} : { validationLabelsFile: external.validationLabels }),
+        ...(external.features === undefined ? {} : { features: external.features }), ...(external.logits === undefined ? {} : { logits: external.logits }),
+        ...(p.outDir === undefined ? {} : { outDir: p.outDir }),
+      });
+      const value = { method: result.method, provider: result.provider, modelHash: `0x${result.modelHash}`, layer: result.layer, examples: result.scores.length, flagged: result.flagged.length, defences: result.defences, validationAccuracy: result.validationAccuracy, files: paths, timings: result.timings };
+      printResult(flags.json, value, () => console.log(`${value.examples} example scores (${result.method} on ${result.provider}, features ${result.layer.features}), ${value.flagged} flagged; ${shown(paths.witnessInputs)}
+next: attribution-prover witness --from-score ${shown(dirname(paths.witnessInputs))} ...`));
+      return;
+    }
     if ((external.scores === undefined) !== (external.model === undefined)) throw new UsageError("--scores FILE and --model FILE go together: the scores and the model they are of");
     if (external.scores !== undefined) {
       const { recordExternalScores } = await import("../../protocol/trainer/score.ts");

@@ -1,0 +1,155 @@
+/**
+ * Labelled arrays, the way trainers keep data: NumPy files (an .npz holding the inputs and the
+ * labels, or an inputs .npy with a labels .npy beside it) and, from the other forms, JSONL records
+ * { input, label } and image examples. Each example's canonical bytes follow the one rule
+ * (canonical-bytes.ts arrayExampleBytes), so the hash a contributor registers from an .npz is the
+ * hash the trainer scores from the same rows in JSONL, and an MNIST digit kept as uint8 arrays is
+ * the hash of its .bin form.
+ *
+ * An .npz names its arrays x and y, or inputs and labels (numpy.savez(f, x=..., y=...)). Inputs
+ * are [N, ...] of a numeric dtype, labels [N] (or [N, 1]) of non-negative integers.
+ */
+import { canonicalExample, arrayExampleBytes } from "./canonical-bytes.ts";
+import { PIXELS, type Dataset } from "./dataset-file.ts";
+import { DatasetError, placed } from "./errors.ts";
+import { decodeNpy, type NpyArray } from "./npy.ts";
+import { checkBytesPerExample, checkExampleCount, readRegularFile, type ReadLimits } from "./read-file.ts";
+import type { ContributorData, SourcedExample } from "./readers.ts";
+import { readZip } from "./zip.ts";
+
+/** Inputs and labels of examples, ready to feed a classifier. */
+export interface LabelledArrays {
+  readonly size: number;
+  /** Dimensions of one example's input. */
+  readonly rowShape: readonly number[];
+  /** Every example's input values, row-major, as stored (bytes not rescaled). */
+  readonly values: Float32Array;
+  /** True when the inputs are bytes (uint8 arrays, images): a model is fed value / 255. */
+  readonly bytes: boolean;
+  readonly labels: Int32Array;
+}
+
+const NPZ_NAMES = [["x", "y"], ["inputs", "labels"]] as const;
+
+function labelsOf(array: NpyArray, size: number, file: string, field: string): Int32Array {
+  const flat = array.shape.length === 1 || (array.shape.length === 2 && array.shape[1] === 1);
+  if (!flat || array.shape[0] !== size) {
+    throw new DatasetError("ARRAY_SHAPE", `labels are (${array.shape.join(", ")}); expected (${size},), one per input row`, { file, field });
+  }
+  const labels = new Int32Array(size);
+  for (let i = 0; i < size; i++) {
+    const v = array.values[i]!;
+    if (!Number.isInteger(v) || v < 0 || v > 2 ** 31 - 1) throw new DatasetError("LABEL_INVALID", `label ${v} is not a non-negative integer class`, { file, entry: i, field });
+    labels[i] = v;
+  }
+  return labels;
+}
+
+/** The examples of `inputs` with `labels`: canonical bytes and hashes, the arrays, and the images when every row is one. */
+function fromArrays(form: ContributorData["form"], path: string, inputs: NpyArray, labels: Int32Array, limits: ReadLimits): ContributorData {
+  if (inputs.shape.length < 2 || inputs.shape[0]! < 1) throw new DatasetError("ARRAY_SHAPE", `inputs are (${inputs.shape.join(", ")}); expected (N, ...) with N >= 1 examples`, { file: path, field: "inputs" });
+  const size = inputs.shape[0]!;
+  checkExampleCount(path, size, limits.maxExamples);
+  const rowShape = inputs.shape.slice(1);
+  const rowSize = rowShape.reduce((a, b) => a * b, 1);
+  const examples: SourcedExample[] = [];
+  for (let i = 0; i < size; i++) {
+    const where = { file: path, entry: i };
+    const row = inputs.values.subarray(i * rowSize, (i + 1) * rowSize);
+    examples.push(placed(where, () => {
+      const { kind, bytes } = arrayExampleBytes(row, rowShape, inputs.bytes, labels[i]!);
+      return { ...canonicalExample(kind, bytes), where };
+    }));
+  }
+  const arrays = { size, rowShape, values: Float32Array.from(inputs.values), bytes: inputs.bytes, labels };
+  const images = imagesOf(examples);
+  return { form, path, examples, arrays, ...(images === undefined ? {} : { images }) };
+}
+
+/** The Dataset of `examples` when every one is an image example (785 bytes: pixels || label). */
+export function imagesOf(examples: readonly SourcedExample[]): Dataset | undefined {
+  if (!examples.every((e) => e.kind === "image")) return undefined;
+  const images = new Uint8Array(examples.length * PIXELS);
+  const labels = new Uint8Array(examples.length);
+  examples.forEach((e, k) => {
+    images.set(e.bytes.subarray(0, PIXELS), k * PIXELS);
+    labels[k] = e.bytes[PIXELS]!;
+  });
+  return { images, labels, size: examples.length };
+}
+
+/** The array `name` of `file`; a failure names the file and the array's part (`x.shape`, `y.descr`). */
+function npyOf(bytes: Uint8Array, file: string, name: string): NpyArray {
+  try {
+    return decodeNpy(bytes);
+  } catch (error) {
+    if (!(error instanceof DatasetError)) throw error;
+    throw new DatasetError(error.code, error.detail, { file, field: error.where.field === undefined ? name : `${name}.${error.where.field}` });
+  }
+}
+
+/** Reads an .npz of inputs and labels within `limits`: ZIP_INVALID, NPY_INVALID, NPY_DTYPE, NPZ_ARRAYS, ARRAY_SHAPE, LABEL_INVALID ... naming the file and the array. */
+export function readNpzFile(file: string, limits: ReadLimits): ContributorData {
+  const bytes = readRegularFile(file, limits.maxBytes, limits.within);
+  const members = placed({ file }, () => readZip(bytes, limits.maxBytes));
+  const names = [...members.keys()];
+  const pair = NPZ_NAMES.find(([x, y]) => members.has(`${x}.npy`) && members.has(`${y}.npy`));
+  if (pair === undefined) {
+    throw new DatasetError("NPZ_ARRAYS", `holds ${names.join(", ") || "nothing"}; expected arrays x and y (or inputs and labels): numpy.savez(file, x=inputs, y=labels)`, { file });
+  }
+  const inputs = npyOf(members.get(`${pair[0]}.npy`)!, file, pair[0]);
+  const labels = labelsOf(npyOf(members.get(`${pair[1]}.npy`)!, file, pair[1]), inputs.shape[0] ?? 0, file, pair[1]);
+  const data = fromArrays("npz", file, inputs, labels, limits);
+  checkBytesPerExample(file, bytes.length, data.examples.length);
+  return data;
+}
+
+/** Reads an inputs .npy with its labels .npy (`labelsFile`) within `limits`; errors name the file. */
+export function readNpyFiles(file: string, labelsFile: string | undefined, limits: ReadLimits): ContributorData {
+  if (labelsFile === undefined) throw new DatasetError("NPY_LABELS_MISSING", "an .npy holds the inputs only: give the labels .npy too (or an .npz with x and y)", { file });
+  const inputs = npyOf(readRegularFile(file, limits.maxBytes, limits.within), file, "inputs");
+  const labels = labelsOf(npyOf(readRegularFile(labelsFile, limits.maxBytes, limits.within), labelsFile, "labels"), inputs.shape[0] ?? 0, labelsFile, "labels");
+  return fromArrays("npy", file, inputs, labels, limits);
+}
+
+/**
+ * The labelled arrays of examples read from another form: images (pixels as bytes, shape [784]),
+ * or JSONL records that are all exactly { input, label } with inputs of one shape; else undefined.
+ */
+export function arraysOfExamples(examples: readonly SourcedExample[]): LabelledArrays | undefined {
+  const images = imagesOf(examples);
+  if (images !== undefined) {
+    return { size: images.size, rowShape: [PIXELS], values: Float32Array.from(images.images), bytes: true, labels: Int32Array.from(images.labels) };
+  }
+  let rowShape: number[] | undefined;
+  const rows: number[][] = [];
+  const labels = new Int32Array(examples.length);
+  for (const [i, e] of examples.entries()) {
+    if (e.kind !== "json") return undefined;
+    const record = JSON.parse(new TextDecoder().decode(e.bytes)) as Record<string, unknown>;
+    if (typeof record !== "object" || record === null || Array.isArray(record) || Object.keys(record).sort().join() !== "input,label") return undefined;
+    const label = record.label;
+    if (typeof label !== "number" || !Number.isInteger(label) || label < 0 || label > 2 ** 31 - 1) return undefined;
+    const shape: number[] = [];
+    const flat: number[] = [];
+    if (!flatten(record.input, 0, shape, flat)) return undefined;
+    if (rowShape === undefined) rowShape = shape;
+    else if (shape.join() !== rowShape.join()) return undefined;
+    rows.push(flat);
+    labels[i] = label;
+  }
+  if (rowShape === undefined) return undefined;
+  const rowSize = rowShape.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(examples.length * rowSize);
+  rows.forEach((r, i) => values.set(r, i * rowSize));
+  return { size: examples.length, rowShape, values, bytes: false, labels };
+}
+
+/** Flattens a rectangular nested array of numbers into `flat`, recording its shape; false otherwise. */
+function flatten(value: unknown, axis: number, shape: number[], flat: number[]): boolean {
+  if (typeof value === "number") return axis === shape.length && (flat.push(value), true);
+  if (!Array.isArray(value) || value.length === 0) return false;
+  if (shape.length === axis) shape.push(value.length);
+  else if (shape[axis] !== value.length) return false;
+  return value.every((v) => flatten(v, axis + 1, shape, flat));
+}
