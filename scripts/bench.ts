@@ -1,201 +1,256 @@
 /**
- * npm run bench [-- --sizes 4,31] [--jobs N] [--gas-batches N] [--examples-per-contributor M] [--native PATH] [--out FILE]
+ * npm run bench [-- --sets test,demo,2^16] [--contributors 1000] [--examples 1,10,100] [--max-proofs 200]
+ *                  [--parts proving,gas] [--jobs N] [--native PATH] [--out FILE]
  *
- * Measures, in one run: constraints per claim row, per registration row and per payout row, proof
- * time per batch with 1 worker and with all cores (and snarkjs one proof after another with its
- * own threads), proving time per 1,000 examples, and gas per contributor of the whole flow (the
- * commit, claim, registration and payout batches, reveal, finalize, releases; registration and the
- * escrow apart) next to a bare loop of ERC-20 transfers; with a
- * rapidsnark-compatible prover (--native, RAPIDSNARK_PROVER or config prover.nativeBinary), its time
- * per ExampleBatch proof next to snarkjs on the same pool. Prints tables and
- * writes JSON (bench-results/bench.json by default). Figures are compared as ratios within this run.
+ * Measures, in one run (figures are compared as ratios within it):
+ * 1. constraints per row and per batch header of each circuit, at every configured batch size
+ *    (config/protocol.json), and which powers of tau each instance needs;
+ * 2. proof time per batch under each pool setting (1 worker, all cores, snarkjs's own threads)
+ *    at the test and demo payout sizes; with a rapidsnark-compatible prover (--native PATH,
+ *    RAPIDSNARK_PROVER or config prover.nativeBinary) its time per claim batch next to snarkjs; the
+ *    queue with REDIS_URL;
+ * 3. for each size set measured (`--sets`: test, demo, and 2^P = the largest configured sizes
+ *    whose circuits fit 2^P constraints; default: test, demo and every 2^P whose development powers
+ *    of tau is cached), the whole settlement flow of one epoch on the in-process chain
+ *    (bench-gas.ts) at 1, 10 and 100 examples per contributor: gas per paid contributor with its
+ *    breakdown against a bare ERC-20 transfer, registration gas per example, proving time per
+ *    example on the pool and peak RSS. `--contributors` (1,000) payees, fewer where a flow would
+ *    need more than `--max-proofs` proofs (the table says how many);
+ * 4. derived from the measured transaction costs (bench-projection.ts, marked "derived"): the
+ *    size sets not measured, and the total gas and transactions of a 1,000,000-example epoch.
+ * Prints tables and writes JSON (bench-results/bench.json by default).
  */
 import { availableParallelism } from "node:os";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { compileCircuit, exampleCircuitName, payoutCircuitName, PROJECT_ROOT, registrationCircuitName, setupCircuit } from "../circuits/index.ts";
+import {
+  compileCircuit, exampleCircuitName, payoutCircuitName, PROJECT_ROOT, ptauPowerFor, registrationCircuitName, setupCircuit, type CircuitKeys,
+} from "../circuits/index.ts";
+import { CACHE_DIR } from "../circuits/paths.ts";
 import { toJson, writeFileAtomic } from "../files/index.ts";
 import { config } from "../config/index.ts";
 import { benchmarkProving, type BenchmarkRow } from "../prover/index.ts";
 import { buildExampleBatches, buildPayoutBatches, splitPool } from "../witness/index.ts";
-import { measureGas, type GasResult } from "./lib/bench-gas.ts";
-import { projectTo2pow18, TARGET_CONSTRAINTS, WORD_GAS } from "./lib/bench-projection.ts";
+import { duplicatesOf, measureFlowGas, type BatchSizes, type FlowGas, type FlowShape } from "./lib/bench-gas.ts";
+import { deriveEpoch, measuredCosts, type DerivedEpoch } from "./lib/bench-projection.ts";
 import { benchQueueWorker, type QueueBenchRow } from "./lib/bench-queue.ts";
 import { formatTable } from "./lib/format-table.ts";
 
 const { values } = parseArgs({
   options: {
-    sizes: { type: "string", default: config.payoutBatch.sizes.join(",") },
+    sets: { type: "string" },
+    contributors: { type: "string", default: "1000" },
+    examples: { type: "string", default: "1,10,100" },
+    "max-proofs": { type: "string", default: "200" },
+    parts: { type: "string", default: "proving,gas" },
     jobs: { type: "string" },
-    "gas-batches": { type: "string", default: "2" },
-    "examples-per-contributor": { type: "string", default: "10" },
     out: { type: "string", default: join(PROJECT_ROOT, "bench-results", "bench.json") },
     native: { type: "string" },
   },
 });
-const sizes = values.sizes.split(",").map(Number);
-for (const s of sizes) if (!config.payoutBatch.sizes.includes(s)) throw new Error(`--sizes: ${s} is not a configured batch size`);
 const cores = availableParallelism();
 const jobCount = values.jobs === undefined ? 2 * cores : Number(values.jobs);
+const contributors = Number(values.contributors);
+const examplesGrid = values.examples.split(",").map(Number);
+const maxProofs = Number(values["max-proofs"]);
 const log = (m: string) => console.error(m);
 const nativeBinary = values.native ?? process.env.RAPIDSNARK_PROVER ?? config.prover.nativeBinary ?? undefined;
-
-// 1. Constraints: per row from the difference between two instance sizes (the header is shared).
-interface CompiledSize { readonly batchSize: number; readonly constraints: number }
-function perRowOf(compiled: CompiledSize[]): { perRow: number; header: number } {
-  compiled.sort((a, b) => a.batchSize - b.batchSize);
-  const smallest = compiled[0]!;
-  const largest = compiled.at(-1)!;
-  const perRow = largest.batchSize > smallest.batchSize ? (largest.constraints - smallest.constraints) / (largest.batchSize - smallest.batchSize) : largest.constraints / largest.batchSize;
-  return { perRow, header: largest.constraints - perRow * largest.batchSize };
-}
-const compiled: CompiledSize[] = await Promise.all(config.payoutBatch.sizes.map(async (b) => ({ batchSize: b, constraints: (await compileCircuit(payoutCircuitName(b))).constraints })));
-const { perRow, header } = perRowOf(compiled);
-const exampleCompiled: CompiledSize[] = await Promise.all(config.exampleBatch.sizes.map(async (e) => ({ batchSize: e, constraints: (await compileCircuit(exampleCircuitName(e))).constraints })));
-const { perRow: examplePerRow, header: exampleHeader } = perRowOf(exampleCompiled);
-const registrationCompiled: CompiledSize[] = await Promise.all(config.registrationBatch.sizes.map(async (k) => ({ batchSize: k, constraints: (await compileCircuit(registrationCircuitName(k))).constraints })));
-const { perRow: registrationPerRow, header: registrationHeader } = perRowOf(registrationCompiled);
 const chunk = config.registrationBatch.chunk;
+const parts = new Set(values.parts.split(","));
+for (const part of parts) if (part !== "proving" && part !== "gas") throw new Error(`--parts: ${part} is not one of proving, gas`);
+const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
+/** The public signals of every circuit: seed and rho in, chainOut and the digest out. */
+const PUBLIC_SIGNALS = 4;
 
-// 2. Proving: the same batches under each pool setting.
-interface ProvingResult {
-  readonly batchSize: number;
-  readonly constraints: number;
-  readonly rows: readonly (BenchmarkRow & { msPerProof: number; proofsPerSecond: number })[];
-  readonly speedup: number;
+// 1. Constraints of every configured instance.
+type Circuit = "example" | "registration" | "payout";
+const CIRCUITS: readonly Circuit[] = ["example", "registration", "payout"];
+const circuitName = { example: exampleCircuitName, registration: registrationCircuitName, payout: payoutCircuitName } as const;
+const configuredSizes = { example: config.exampleBatch.sizes, registration: config.registrationBatch.sizes, payout: config.payoutBatch.sizes } as const;
+interface Instance { readonly circuit: Circuit; readonly batchSize: number; readonly constraints: number; readonly power: number }
+const instances: Instance[] = [];
+for (const circuit of CIRCUITS) {
+  for (const batchSize of configuredSizes[circuit]) {
+    log(`compiling ${circuitName[circuit](batchSize)}...`);
+    const { constraints } = await compileCircuit(circuitName[circuit](batchSize));
+    instances.push({ circuit, batchSize, constraints, power: ptauPowerFor(constraints, PUBLIC_SIGNALS) });
+  }
 }
-const proving: ProvingResult[] = [];
-const gas: GasResult[] = [];
-let exampleProving:
-  | { batchSize: number; constraints: number; msPerProof: number; msPer1000Examples: number; examplesPerSecond: number; peakRssMiB: number; label: string }
-  | undefined;
-let queueProving: (QueueBenchRow & { examplesPerSecond: number }) | string | undefined;
-let nativeProving: { snarkjsMsPerProof: number; nativeMsPerProof: number; speedup: number; binary: string } | string | undefined;
+/** Per row and per batch header, from the two smallest instances (rows cost the same at any size). */
+function shapeOf(circuit: Circuit): { perRow: number; header: number } {
+  const [a, b] = instances.filter((i) => i.circuit === circuit).sort((x, y) => x.batchSize - y.batchSize);
+  const perRow = (b!.constraints - a!.constraints) / (b!.batchSize - a!.batchSize);
+  return { perRow, header: a!.constraints - perRow * a!.batchSize };
+}
+const shapes = Object.fromEntries(CIRCUITS.map((c) => [c, shapeOf(c)])) as Record<Circuit, { perRow: number; header: number }>;
+
+// 2. Size sets: test, demo, and the largest configured sizes within each power of tau above.
+interface SizeSet { readonly name: string; readonly sizes: BatchSizes; readonly power: number }
+const powerOf = (circuit: Circuit, batchSize: number) => instances.find((i) => i.circuit === circuit && i.batchSize === batchSize)!.power;
+const setOf = (name: string, sizes: BatchSizes): SizeSet => ({ name, sizes, power: Math.max(...CIRCUITS.map((c) => powerOf(c, sizes[c]))) });
+const sizeSets: SizeSet[] = [
+  setOf("test", { example: config.exampleBatch.testSize, registration: config.registrationBatch.testSize, payout: config.payoutBatch.testSize }),
+  setOf("demo", { example: config.exampleBatch.demoSize, registration: config.registrationBatch.demoSize, payout: config.payoutBatch.demoSize }),
+];
+for (const power of [...new Set(instances.map((i) => i.power))].sort((a, b) => a - b)) {
+  if (power <= sizeSets[1]!.power) continue;
+  const largest = (c: Circuit) => Math.max(...instances.filter((i) => i.circuit === c && i.power <= power).map((i) => i.batchSize));
+  sizeSets.push(setOf(`2^${power}`, { example: largest("example"), registration: largest("registration"), payout: largest("payout") }));
+}
+const ptauCached = (power: number) => existsSync(join(CACHE_DIR, "ptau", `pot${power}_dev_final.ptau`));
+const measuredNames = values.sets?.split(",") ?? sizeSets.filter((s) => s.name === "test" || s.name === "demo" || ptauCached(s.power)).map((s) => s.name);
+for (const name of measuredNames) if (!sizeSets.some((s) => s.name === name)) throw new Error(`--sets: ${name} is not one of ${sizeSets.map((s) => s.name).join(", ")}`);
+
+/** Proofs a flow of `shape` needs at `sizes` (as the witness batches it). */
+function proofsOf(sizes: BatchSizes, shape: FlowShape): number {
+  let claims = 0;
+  let rows = 0;
+  for (let i = 0; i < shape.contributors; i++) {
+    const length = shape.examplesPerContributor + duplicatesOf(i, shape.examplesPerContributor);
+    claims += length;
+    rows += Math.ceil(length / chunk);
+  }
+  return Math.ceil(claims / sizes.example) + Math.ceil(rows / sizes.registration) + Math.ceil(shape.contributors / sizes.payout);
+}
+/** `--contributors`, or fewer (a multiple of the payout batch) when the flow would exceed `--max-proofs`. */
+function contributorsFor(sizes: BatchSizes, m: number): number {
+  let n = contributors;
+  while (n > sizes.payout && proofsOf(sizes, { contributors: n, examplesPerContributor: m }) > maxProofs) n = Math.max(sizes.payout, Math.floor((n * 0.9) / sizes.payout) * sizes.payout);
+  return n;
+}
+
+// 3. Proving under each pool setting (test and demo payout sizes), the native backend, the queue.
+interface PoolResult { readonly batchSize: number; readonly constraints: number; readonly rows: readonly (BenchmarkRow & { msPerProof: number })[]; readonly speedup: number }
+const poolResults: PoolResult[] = [];
+let nativeProving: { snarkjsMsPerProof: number; nativeMsPerProof: number; speedup: number; binary: string } | string = "skipped: --parts without proving";
+let queueProving: (QueueBenchRow & { examplesPerSecond: number }) | string = "skipped: --parts without proving";
+const flows: { set: string; flow: FlowGas; peakRssMiB: number }[] = [];
 const scratch = mkdtempSync(join(tmpdir(), "bench-"));
 try {
-  for (const batchSize of sizes) {
+  for (const batchSize of parts.has("proving") ? [config.payoutBatch.testSize, config.payoutBatch.demoSize] : []) {
     const keys = await setupCircuit(payoutCircuitName(batchSize), log);
-    const contributors = Array.from({ length: batchSize * jobCount }, (_, i) => ({ address: BigInt(i + 1) << 100n, amount: BigInt(1 + ((i * 7919) % 5000)) }));
-    const batches = buildPayoutBatches(splitPool(contributors, 10n ** 24n, config), 12345n, 777n, batchSize, config);
-    const jobs = batches.map((b) => ({ name: `bench-${b.index}`, input: b.input, expectedPublicSignals: b.publicSignals, outPath: "" }));
-    log(`proving ${jobs.length} batches of ${batchSize} rows under each setting...`);
-    const rows = await benchmarkProving(keys, jobs, [
+    const rows = Array.from({ length: batchSize * jobCount }, (_, i) => ({ address: BigInt(i + 1) << 100n, amount: BigInt(1 + ((i * 7919) % 5000)) }));
+    const jobs = buildPayoutBatches(splitPool(rows, 10n ** 24n, config), 12345n, 777n, batchSize, config).map((b) => ({ name: `bench-${b.index}`, input: b.input, expectedPublicSignals: b.publicSignals, outPath: "" }));
+    log(`proving ${jobs.length} payout batches of ${batchSize} rows under each pool setting...`);
+    const measured = await benchmarkProving(keys, jobs, [
       { label: "1 worker, single-threaded", workers: 1, singleThread: true },
       { label: `${cores} workers, single-threaded`, workers: cores, singleThread: true },
       { label: `${cores} workers, snarkjs threads`, workers: cores, singleThread: false },
       { label: "main thread, snarkjs threads, sequential", mainThread: true },
     ]);
-    const withRates = rows.map((r) => ({ ...r, msPerProof: r.warmMs / r.jobs, proofsPerSecond: (r.jobs * 1000) / r.warmMs }));
-    proving.push({ batchSize, constraints: keys.constraints, rows: withRates, speedup: withRates[0]!.warmMs / withRates[1]!.warmMs });
+    const withRates = measured.map((r) => ({ ...r, msPerProof: r.warmMs / r.jobs }));
+    poolResults.push({ batchSize, constraints: keys.constraints, rows: withRates, speedup: withRates[0]!.warmMs / withRates[1]!.warmMs });
   }
-
-  // Proving time per 1,000 examples: full ExampleBatch(E) proofs at the demo size, all cores.
   const E = config.exampleBatch.demoSize;
-  const exampleKeys = await setupCircuit(exampleCircuitName(E), log);
+  const exampleKeys = parts.has("proving") ? await setupCircuit(exampleCircuitName(E), log) : undefined;
   // Distinct increasing hashes: every claim is its example's first, so every row is credited.
   const exampleRows = Array.from({ length: E * jobCount }, (_, i) => ({ hash: BigInt(i + 1) << 90n, j: i % 40, score: BigInt(((i * 7919) % 200_000) - 50_000) }));
   const exampleJobs = buildExampleBatches(exampleRows, 12345n, 777n, E, config).map((b) => ({ name: `example-${b.index}`, input: b.input, expectedPublicSignals: b.publicSignals, outPath: "" }));
-  log(`proving ${exampleJobs.length} example batches of ${E} rows...`);
-  const [exampleRow] = await benchmarkProving(exampleKeys, exampleJobs, [{ label: `${cores} workers, single-threaded`, workers: cores, singleThread: true }]);
-  const msPerProof = exampleRow!.warmMs / exampleRow!.jobs;
-  // Peak RSS of this process so far: the pools (all worker threads) of every setting above, and the main thread.
-  const peakRssMiB = process.resourceUsage().maxRSS / 1024;
-  if (nativeBinary) {
-    log(`proving the same ${exampleJobs.length} example batches with ${nativeBinary}...`);
-    const [nativeRow] = await benchmarkProving(exampleKeys, exampleJobs, [{ label: `${cores} workers, native`, workers: cores, singleThread: true, nativeBinary }]);
-    const nativeMsPerProof = nativeRow!.warmMs / nativeRow!.jobs;
-    nativeProving = { snarkjsMsPerProof: msPerProof, nativeMsPerProof, speedup: msPerProof / nativeMsPerProof, binary: nativeBinary };
-  } else {
+  if (exampleKeys && nativeBinary) {
+    log(`proving ${exampleJobs.length} claim batches of ${E} rows with snarkjs and with ${nativeBinary}...`);
+    const [snark, native] = await benchmarkProving(exampleKeys, exampleJobs, [
+      { label: `${cores} workers, snarkjs`, workers: cores, singleThread: true },
+      { label: `${cores} workers, native`, workers: cores, singleThread: true, nativeBinary },
+    ]);
+    const snarkjsMsPerProof = snark!.warmMs / snark!.jobs;
+    const nativeMsPerProof = native!.warmMs / native!.jobs;
+    nativeProving = { snarkjsMsPerProof, nativeMsPerProof, speedup: snarkjsMsPerProof / nativeMsPerProof, binary: nativeBinary };
+  } else if (exampleKeys) {
     nativeProving = "skipped: no native prover (pass --native PATH, set RAPIDSNARK_PROVER or config prover.nativeBinary)";
   }
-  exampleProving = { batchSize: E, constraints: exampleKeys.constraints, msPerProof, msPer1000Examples: (msPerProof / E) * 1000, examplesPerSecond: (E * 1000) / msPerProof, peakRssMiB, label: exampleRow!.label };
-  // The same example batches through the queue: one worker process with a pool of all cores.
   const queueUrl = process.env.REDIS_URL;
-  if (queueUrl) {
-    log(`proving ${exampleJobs.length} example batches through the queue at ${queueUrl} (one worker process, ${cores} workers)...`);
+  if (exampleKeys && queueUrl) {
+    log(`proving ${exampleJobs.length} claim batches through the queue at ${queueUrl} (one worker process, ${cores} workers)...`);
     const row = await benchQueueWorker(queueUrl, exampleKeys, exampleJobs, scratch, cores);
     queueProving = { ...row, examplesPerSecond: (row.jobs * E * 1000) / row.wallMs };
-  } else {
+  } else if (exampleKeys) {
     queueProving = "skipped: set REDIS_URL=redis://HOST:PORT to measure a queue worker";
   }
 
-  const K = config.registrationBatch.demoSize;
-  const B = config.payoutBatch.demoSize;
-  const registrationKeys = await setupCircuit(registrationCircuitName(K), log);
-  const payoutKeys = await setupCircuit(payoutCircuitName(B), log);
-  log(`gas: whole flow with ${values["gas-batches"]} payout batches of ${B} contributors, ${values["examples-per-contributor"]} examples each, and the bare transfer loop...`);
-  gas.push(await measureGas({ example: exampleKeys, registration: registrationKeys, payout: payoutKeys }, {
-    exampleBatchSize: E, registrationBatchSize: K, payoutBatchSize: B, payoutBatches: Number(values["gas-batches"]), examplesPerContributor: Number(values["examples-per-contributor"]),
-  }, scratch, config));
+  // 4. The settlement flow at each measured size set, smallest first (peak RSS only grows).
+  for (const set of parts.has("gas") ? sizeSets.filter((s) => measuredNames.includes(s.name)) : []) {
+    const keys = {} as Record<Circuit, CircuitKeys>;
+    for (const c of CIRCUITS) keys[c] = await setupCircuit(circuitName[c](set.sizes[c]), log);
+    for (const m of examplesGrid) {
+      const shape = { contributors: contributorsFor(set.sizes, m), examplesPerContributor: m };
+      log(`gas, ${set.name} (${set.sizes.example}/${set.sizes.registration}/${set.sizes.payout} rows): ${shape.contributors} contributors x ${m} examples...`);
+      const flow = await measureFlowGas(keys, set.sizes, shape, scratch, config, log);
+      flows.push({ set: set.name, flow, peakRssMiB: process.resourceUsage().maxRSS / 1024 });
+    }
+  }
 } finally {
   rmSync(scratch, { recursive: true, force: true });
   await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
 }
 
-// 3. Report.
-console.log(`\nCircuits (circom2 --O2): ${examplePerRow.toFixed(1)} constraints per claim row (budget 400), ${exampleHeader.toFixed(0)} per claim batch header; ${registrationPerRow.toFixed(1)} per registration row of ${chunk} hashes (${(registrationPerRow / chunk).toFixed(1)} per registered example), ${registrationHeader.toFixed(0)} per registration batch header; ${perRow.toFixed(1)} per payout row (budget 800), ${header.toFixed(0)} per payout batch header`);
-console.log(formatTable(["instance", "rows", "constraints", "per row"], [
-  ...exampleCompiled.map((c) => [exampleCircuitName(c.batchSize), c.batchSize, c.constraints, (c.constraints / c.batchSize).toFixed(1)]),
-  ...registrationCompiled.map((c) => [registrationCircuitName(c.batchSize), c.batchSize, c.constraints, (c.constraints / c.batchSize).toFixed(1)]),
-  ...compiled.map((c) => [payoutCircuitName(c.batchSize), c.batchSize, c.constraints, (c.constraints / c.batchSize).toFixed(1)]),
-]));
-for (const p of proving) {
-  console.log(`\nProving PayoutBatch(${p.batchSize}), ${p.constraints} constraints, ${p.rows[0]!.jobs} batches, ${cores} cores (warm: workers started, keys loaded)`);
-  console.log(formatTable(["setting", "ms/proof", "proofs/s", "rows/s", "cold s"], p.rows.map((r) => [r.label, r.msPerProof.toFixed(0), r.proofsPerSecond.toFixed(2), (r.proofsPerSecond * p.batchSize).toFixed(1), (r.coldMs / 1000).toFixed(2)])));
+// 5. Derived: the size sets not measured, and a 1,000,000-example epoch.
+const costs = measuredCosts(flows.map((f) => f.flow));
+// The derivation checked against every flow measured: its batch counts must be the witness's, and its gas is shown next to the measured.
+const derivedOfMeasured = costs ? flows.map(({ flow }) => deriveEpoch(costs, flow.sizes, flow.shape, chunk)) : [];
+derivedOfMeasured.forEach((d, k) => {
+  const f = flows[k]!.flow;
+  if (d.batches.claim !== f.tx.claim.count || d.batches.registration !== f.tx.registration.count || d.batches.payout !== f.tx.payout.count) {
+    throw new Error(`bench-projection counts ${d.batches.claim}/${d.batches.registration}/${d.batches.payout} batches where the witness made ${f.tx.claim.count}/${f.tx.registration.count}/${f.tx.payout.count}`);
+  }
+});
+const derived: { set: string; epoch: DerivedEpoch }[] = [];
+for (const set of costs ? sizeSets.filter((s) => !measuredNames.includes(s.name)) : []) {
+  for (const m of examplesGrid) derived.push({ set: set.name, epoch: deriveEpoch(costs!, set.sizes, { contributors, examplesPerContributor: m }, chunk) });
+}
+// 50,000 contributors (config registration.maxRegistrants) of 20 examples each, 1 % duplicates on top.
+const million = costs ? sizeSets.filter((s) => s.power > sizeSets[1]!.power).map((set) => ({ set: set.name, measured: measuredNames.includes(set.name), epoch: deriveEpoch(costs, set.sizes, { contributors: 50_000, examplesPerContributor: 20 }, chunk) })) : [];
+
+// 6. Report.
+console.log(`\nCircuits (circom2 --O2): constraints per row / per batch header: claim ${shapes.example.perRow.toFixed(1)} / ${fmt(shapes.example.header)}, registration ${shapes.registration.perRow.toFixed(1)} (rows of ${chunk} hashes, ${(shapes.registration.perRow / chunk).toFixed(1)} per example) / ${fmt(shapes.registration.header)}, payout ${shapes.payout.perRow.toFixed(1)} / ${fmt(shapes.payout.header)}`);
+console.log(formatTable(["instance", "rows", "constraints", "per row", "powers of tau"], instances.map((i) => [circuitName[i.circuit](i.batchSize), i.batchSize, fmt(i.constraints), (i.constraints / i.batchSize).toFixed(1), `2^${i.power}`])));
+for (const p of poolResults) {
+  console.log(`\nProving PayoutBatch(${p.batchSize}), ${fmt(p.constraints)} constraints, ${p.rows[0]!.jobs} batches, ${cores} cores (warm: workers started, keys loaded)`);
+  console.log(formatTable(["setting", "ms/proof", "rows/s", "cold s"], p.rows.map((r) => [r.label, r.msPerProof.toFixed(0), ((p.batchSize * 1000) / r.msPerProof).toFixed(1), (r.coldMs / 1000).toFixed(2)])));
   console.log(`speed-up all cores vs 1 worker: ${p.speedup.toFixed(2)}x (${(p.speedup / cores).toFixed(2)} x cores)`);
 }
-if (exampleProving) {
-  console.log(`\nProving ExampleBatch(${exampleProving.batchSize}), ${exampleProving.constraints} constraints, ${exampleProving.label}: ${exampleProving.msPerProof.toFixed(0)} ms per proof, ${(exampleProving.msPer1000Examples / 1000).toFixed(1)} s per 1,000 examples, ${exampleProving.examplesPerSecond.toFixed(1)} examples proved per second; peak RSS of the proving process ${exampleProving.peakRssMiB.toFixed(0)} MiB`);
-}
-if (typeof nativeProving === "string") console.log(`Native backend: ${nativeProving}`);
-else if (nativeProving) {
-  console.log(`Native backend ${nativeProving.binary}: ${nativeProving.nativeMsPerProof.toFixed(0)} ms per ExampleBatch(${config.exampleBatch.demoSize}) proof vs snarkjs ${nativeProving.snarkjsMsPerProof.toFixed(0)} ms on the same pool = ${nativeProving.speedup.toFixed(2)}x (both verified before acceptance)`);
-}
-if (typeof queueProving === "string") console.log(`Queue worker: ${queueProving}`);
-else if (queueProving) {
-  console.log(`Queue worker (one process, pool of ${queueProving.workers}, ${queueProving.jobs} ExampleBatch jobs, enqueue to drained): ${(queueProving.wallMs / 1000).toFixed(2)} s, ${queueProving.examplesPerSecond.toFixed(1)} examples proved per second, peak RSS ${queueProving.peakRssMiB.toFixed(0)} MiB`);
-}
-console.log(`\nGas per contributor, whole flow: commit, claim, registration and payout batches, reveal, finalize, releases (fresh holders, whole transactions, proof verification included; register() with its Poseidon fold is paid by each contributor and openEpoch's escrow once by the trainer: both shown apart)`);
-console.log(formatTable(["E", "K", "B", "contributors", "examples", "commit", "claim batch", "registration batch", "payout batch", "reveal", "finalize", "release", "flow/contributor", "bare transfer", "ratio", "open", "registration", "registration/example"], gas.map((g) => [
-  g.exampleBatchSize, g.registrationBatchSize, g.payoutBatchSize, g.contributors, g.examples, g.commit, g.perExampleBatch.toFixed(0), g.perRegistrationBatch.toFixed(0), g.perPayoutBatch.toFixed(0),
-  g.reveal, g.finalize, g.perRelease.toFixed(0), g.settlementGasPerContributor.toFixed(0), g.bareTransferGasPerContributor.toFixed(0), g.ratio.toFixed(2),
-  g.open, g.perRegistration.toFixed(0), g.perRegisteredExample.toFixed(0),
-])));
+console.log(typeof nativeProving === "string" ? `Native backend: ${nativeProving}` : `Native backend ${nativeProving.binary}: ${nativeProving.nativeMsPerProof.toFixed(0)} ms per ExampleBatch(${config.exampleBatch.demoSize}) proof vs snarkjs ${nativeProving.snarkjsMsPerProof.toFixed(0)} ms on the same pool = ${nativeProving.speedup.toFixed(2)}x`);
+console.log(typeof queueProving === "string" ? `Queue worker: ${queueProving}` : `Queue worker (one process, pool of ${queueProving.workers}, ${queueProving.jobs} ExampleBatch jobs): ${(queueProving.wallMs / 1000).toFixed(2)} s, ${queueProving.examplesPerSecond.toFixed(1)} examples proved per second, peak RSS ${queueProving.peakRssMiB.toFixed(0)} MiB`);
 
-// 4. Projected to 2^18-constraint circuits from the parts measured above (bench-projection.ts).
-const measured = gas[0]!;
-const parts = {
-  claim: { perRow: examplePerRow, header: exampleHeader },
-  registration: { perRow: registrationPerRow, header: registrationHeader },
-  payout: { perRow, header },
-  chunk,
-  claimBatchGas: measured.perExampleBatch,
-  registrationBatchGas: measured.perRegistrationBatch,
-  payoutBatchGas: measured.perPayoutBatch,
-  payoutBatchSize: measured.payoutBatchSize,
-  releaseGas: measured.perRelease,
-  epochGas: measured.commit + measured.reveal + measured.finalize,
-  bareTransferGas: measured.bareTransferGasPerContributor,
-};
-const projections = [1, 10, 100].map((c) => projectTo2pow18(parts, c, 1000));
-console.log(`\nProjected to circuits of 2^${Math.log2(TARGET_CONSTRAINTS)} constraints, 1,000 contributors (derived from the parts measured above: verification gas does not depend on circuit size; a payout word estimated at ${WORD_GAS} gas; releases at the measured cost per payee)`);
-console.log(formatTable(["claims/contributor", "claim rows/proof", "registration rows/proof", "payout rows/proof", "claims", "registration", "payout", "release", "epoch", "total/contributor", "beyond the transfer", "ratio"], projections.map((p) => [
-  p.claimsPerContributor, p.rowsPerProof.claim, p.rowsPerProof.registration, p.rowsPerProof.payout, p.claims.toFixed(0), p.registration.toFixed(0), p.payout.toFixed(0),
-  p.release.toFixed(0), p.epoch.toFixed(0), p.total.toFixed(0), p.beyondTransfer.toFixed(0), p.ratio.toFixed(2),
+console.log(`\nSettlement flow, measured on the in-process chain: gas per paid contributor (commit, every claim, registration and payout batch proved and verified, reveal, finalize, releases; 1 % duplicate claims; all paid) and where it goes, against BareTransfers (the same rewards to as many fresh holders, batches of the payout size); register() per example apart (the contributor pays it). Proving on ${cores} workers (snarkjs).`);
+console.log(formatTable(
+  ["set", "rows E/K/B", "contributors", "examples", "claims", "proofs", "flow/contributor", "base", "calldata", "verification", "transfer", "storage+logic", "bare", "ratio", "register/example", "proving ms/example", "peak RSS MiB", "derived/measured"],
+  flows.map(({ set, flow: f, peakRssMiB }, k) => [
+    set, `${f.sizes.example}/${f.sizes.registration}/${f.sizes.payout}`, f.shape.contributors, f.shape.examplesPerContributor, f.claims,
+    f.proving.claim.proofs + f.proving.registration.proofs + f.proving.payout.proofs, fmt(f.perContributor), fmt(f.breakdown.base), fmt(f.breakdown.calldata),
+    fmt(f.breakdown.verification), fmt(f.breakdown.transfer), fmt(f.breakdown.storageAndLogic), fmt(f.barePerContributor), `${f.ratio.toFixed(3)}x`,
+    fmt(f.registration.perExample), f.proving.msPerExample.toFixed(1), peakRssMiB.toFixed(0),
+    derivedOfMeasured[k] ? (derivedOfMeasured[k].total / f.total).toFixed(3) : "-",
+  ]),
+));
+console.log(`\nPer transaction (mean gas; verification is one verifier call, the same for every proof of a circuit)`);
+console.log(formatTable(["set", "commit", "claim batch", "registration batch", "payout batch", "reveal", "finalize", "release", "largest tx", "verify claim/registration/payout"], [...new Map(flows.map((x) => [x.set, x])).values()].map(({ set, flow: f }) => [
+  set, fmt(f.tx.commit.gas), fmt(f.tx.claim.gas / f.tx.claim.count), fmt(f.tx.registration.gas / f.tx.registration.count), fmt(f.tx.payout.gas / f.tx.payout.count),
+  fmt(f.tx.reveal.gas), fmt(f.tx.finalize.gas), fmt(f.tx.release.gas / f.tx.release.count), fmt(Math.max(...Object.values(f.tx).map((t) => t.max))),
+  `${fmt(f.verificationPerProof.claim)} / ${fmt(f.verificationPerProof.registration)} / ${fmt(f.verificationPerProof.payout)}`,
 ])));
-const claimSeconds = exampleProving ? exampleProving.msPerProof / exampleProving.batchSize / 1000 : undefined;
-if (claimSeconds !== undefined) console.log(`proving time per claim: ${(claimSeconds * 1000).toFixed(1)} ms (ExampleBatch(${exampleProving!.batchSize}), ${cores} workers); per registered example ~${((claimSeconds * registrationPerRow) / examplePerRow / chunk * 1000).toFixed(1)} ms (scaled by constraints per example)`);
+const derivedNote = `derived from the transaction costs measured above (bench-projection.ts): claim and registration batches cost what the largest measured one did, payout batches and releases are fitted linear in their rows`;
+if (!costs) console.log(`\nDerived figures need flows at two payout batch sizes (--sets with two or more sets)`);
+if (derived.length > 0) {
+  console.log(`\nDerived, not measured: size sets whose keys were not set up in this run, ${fmt(contributors)} contributors; ${derivedNote}`);
+  console.log(formatTable(["set", "rows E/K/B", "examples", "claims", "registration", "payout", "release", "epoch", "total/contributor", "ratio"], derived.map(({ set, epoch: d }) => [
+    set, `${d.sizes.example}/${d.sizes.registration}/${d.sizes.payout}`, d.shape.examplesPerContributor, fmt(d.perContributor.claims), fmt(d.perContributor.registration),
+    fmt(d.perContributor.payout), fmt(d.perContributor.release), fmt(d.perContributor.epoch), fmt(d.totalPerContributor), `${d.ratio.toFixed(3)}x`,
+  ])));
+}
+if (million.length > 0) console.log(`\nA 1,000,000-example epoch: 50,000 contributors x 20 examples (+1 % duplicate claims), ${derivedNote}`);
+if (million.length > 0) console.log(formatTable(["set", "rows E/K/B", "claim / registration / payout batches", "transactions", "total gas", "gas/contributor", "ratio", "setup"], million.map(({ set, measured, epoch: d }) => [
+  set, `${d.sizes.example}/${d.sizes.registration}/${d.sizes.payout}`, `${d.batches.claim} / ${d.batches.registration} / ${d.batches.payout}`, fmt(d.transactions), fmt(d.total),
+  fmt(d.totalPerContributor), `${d.ratio.toFixed(3)}x`, measured ? "measured size" : "derived size",
+])));
 
 mkdirSync(dirname(values.out), { recursive: true });
 writeFileAtomic(values.out, toJson({
-  date: new Date().toISOString(), cores,
-  circuits: {
-    example: { perRow: examplePerRow, header: exampleHeader, instances: exampleCompiled },
-    registration: { perRow: registrationPerRow, perExample: registrationPerRow / chunk, header: registrationHeader, instances: registrationCompiled },
-    payout: { perRow, header, instances: compiled },
-  },
-  proving, exampleProving, nativeProving, queueProving, gas, projection: { parts, projections },
+  date: new Date().toISOString(), cores, contributors, maxProofs,
+  circuits: { shapes, instances },
+  sizeSets: sizeSets.map((s) => ({ ...s, measured: measuredNames.includes(s.name) })),
+  proving: { pool: poolResults, native: nativeProving, queue: queueProving },
+  flows, costs, derivedOfMeasured, derived, million,
 }));
-console.log(`\nwrote ${values.out}`);
+log(`wrote ${values.out}`);

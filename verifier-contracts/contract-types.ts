@@ -2,7 +2,7 @@
  * Typed handles of the deployed contracts: the methods this project calls, with the argument and
  * return types ethers uses (what typechain would generate, kept to what we need).
  */
-import type { AddressLike, BaseContract, BaseContractMethod, BigNumberish, ContractTransactionResponse } from "ethers";
+import type { AddressLike, BaseContract, BaseContractMethod, BigNumberish, BytesLike, ContractTransactionResponse } from "ethers";
 
 type View<A extends unknown[], R> = BaseContractMethod<A, R, R>;
 type Send<A extends unknown[]> = BaseContractMethod<A, void, ContractTransactionResponse>;
@@ -176,4 +176,10 @@ export interface ContributorRegistryContract extends BaseContract {
 
 export interface BareTransfersContract extends BaseContract {
   distribute: Send<[token: AddressLike, to: readonly AddressLike[], amounts: readonly BigNumberish[]]>;
+}
+
+/** The benchmark's meter, read with eth_call (staticCall): see bench/GasMeter.sol. */
+export interface GasMeterContract extends BaseContract {
+  callGas: View<[target: AddressLike, data: BytesLike], bigint>;
+  transferGas: { staticCall(token: AddressLike, to: readonly AddressLike[], amounts: readonly BigNumberish[]): Promise<bigint> };
 }

@@ -13,7 +13,7 @@
  * JsonRpcProvider (signed here: signer-provider.ts); protocol/chain.ts makes either.
  */
 import { deploy as ignitionDeploy, DeploymentResultType, type DeployConfig, type DeploymentResult, type ExecutionEventListener } from "@nomicfoundation/ignition-core";
-import { Contract, ContractFactory, type InterfaceAbi, type Signer } from "ethers";
+import { type BaseContract, Contract, ContractFactory, type InterfaceAbi, type Signer } from "ethers";
 import { assertVerifierMatches } from "../circuits/ceremony/index.ts";
 import { config, type RegistrationConfig, type SettlementConfig } from "../config/index.ts";
 import { loadContractArtifact } from "./artifacts.ts";
@@ -24,6 +24,7 @@ import { FUTURE_IDS, PROTOCOL_MODULE_ID, protocolModule, protocolParameters, typ
 import { signerProvider } from "./signer-provider.ts";
 import type {
   BareTransfersContract,
+  GasMeterContract,
   BatchVerifierContract,
   ContributorRegistryContract,
   OpenTokenContract,
@@ -229,10 +230,20 @@ export async function deploySettlement(signer: Signer, verifiers: SettlementVeri
   };
 }
 
-/** Deploys the benchmark baseline: a bare loop of ERC-20 transfers from its own balance. */
-export async function deployBareTransfers(signer: Signer): Promise<BareTransfersContract> {
-  const artifact = await loadContractArtifact("BareTransfers");
+/** Deploys a benchmark fixture that takes no constructor arguments. */
+async function deployBenchFixture(name: "BareTransfers" | "GasMeter", signer: Signer): Promise<BaseContract> {
+  const artifact = await loadContractArtifact(name);
   const contract = await new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, signer).deploy();
   await contract.waitForDeployment();
-  return contract as unknown as BareTransfersContract;
+  return contract;
+}
+
+/** Deploys the benchmark baseline: a bare loop of ERC-20 transfers from its own balance. */
+export async function deployBareTransfers(signer: Signer): Promise<BareTransfersContract> {
+  return (await deployBenchFixture("BareTransfers", signer)) as unknown as BareTransfersContract;
+}
+
+/** Deploys the benchmark's gas meter (bench/GasMeter.sol): verification and transfer gas, read with eth_call. */
+export async function deployGasMeter(signer: Signer): Promise<GasMeterContract> {
+  return (await deployBenchFixture("GasMeter", signer)) as unknown as GasMeterContract;
 }

@@ -3,6 +3,7 @@ export { CONTRACT_NAMES, loadContractArtifact, type ContractArtifact, type Contr
 export {
   EpochStatus,
   type BareTransfersContract,
+  type GasMeterContract,
   type BatchVerifierContract,
   type CommitParams,
   type ContributorRegistryContract,
@@ -12,6 +13,7 @@ export {
 } from "./contract-types.ts";
 export {
   deployBareTransfers,
+  deployGasMeter,
   deploySettlement,
   type DeployOptions,
   type SettlementDeployment,

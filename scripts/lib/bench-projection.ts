@@ -1,71 +1,108 @@
 /**
- * Gas per contributor projected to circuits of 2^18 constraints from parts measured in one bench
- * run (issue: the gas target needs ~8k of non-transfer gas per contributor at 10 claims).
- * Measured: constraints per row and per batch header of each circuit; the gas of one claim batch,
- * one registration batch and one payout batch of B rows; a release of B payees; commit, reveal and
- * finalize; a bare ERC-20 transfer. Derived (and marked so): a Groth16 verification costs the same
- * whatever the circuit's size, so a 2^18 claim or registration batch costs what the measured one
- * does; a payout batch is its measured cost less B payout words (calldata and digest, estimated
- * at WORD_GAS each) plus one word per row; a release pays each payee what the measured one paid
- * per payee (its fixed cost spread over B, so an upper bound at 600 payees per release).
+ * The gas of an epoch at a size set the bench did not settle on chain (circuits whose trusted
+ * setup is not at hand, 2^18 on a machine without its powers of tau; or a 1,000,000-example
+ * epoch), derived from transaction costs it measured. Derived, and marked so wherever shown:
+ * - a claim or registration batch costs the same whatever its rows: its calldata is the proof and
+ *   a fixed claim, and a Groth16 verification costs the same for any circuit of four public
+ *   signals: the measured mean of the largest measured size is used;
+ * - a payout batch and a release are linear in their rows (a word of calldata and a Horner step;
+ *   a transfer): a + b * rows, fitted through the two largest measured sizes;
+ * - commit, reveal and finalize as measured (the commit's exclusion bitmap grows by a zero byte per
+ *   eight registrants: under 1 % of the epoch at 1,000 contributors);
+ * - batch counts exactly as the witness makes them (witness/ table sizes).
  */
+import { duplicatesOf, type BatchSizes, type FlowGas, type FlowShape } from "./bench-gas.ts";
 
-/** A payout word in a batch's calldata (32 bytes, mostly nonzero) and its Horner step: an estimate. */
-export const WORD_GAS = 700;
-export const TARGET_CONSTRAINTS = 2 ** 18;
-
-export interface CircuitShape {
+export interface LinearCost {
+  readonly fixed: number;
   readonly perRow: number;
-  readonly header: number;
 }
 
-export interface MeasuredParts {
-  readonly claim: CircuitShape;
-  readonly registration: CircuitShape;
-  readonly payout: CircuitShape;
-  /** Hashes per registration row. */
-  readonly chunk: number;
-  readonly claimBatchGas: number;
-  readonly registrationBatchGas: number;
-  /** One payout batch of `payoutBatchSize` rows. */
-  readonly payoutBatchGas: number;
-  readonly payoutBatchSize: number;
-  /** One release of `payoutBatchSize` payees. */
-  readonly releaseGas: number;
-  /** commit + reveal + finalize, once per epoch. */
-  readonly epochGas: number;
-  readonly bareTransferGas: number;
-}
-
-export interface Projection {
-  readonly claimsPerContributor: number;
-  readonly contributors: number;
-  readonly rowsPerProof: { readonly claim: number; readonly registration: number; readonly payout: number };
-  /** Gas per contributor by part. */
-  readonly claims: number;
-  readonly registration: number;
-  readonly payout: number;
-  readonly release: number;
+/** Per-transaction costs the derivation uses, from measured flows. */
+export interface MeasuredCosts {
+  readonly claimBatch: number;
+  readonly registrationBatch: number;
+  readonly payoutBatch: LinearCost;
+  readonly release: LinearCost;
+  /** commit + reveal + finalize. */
   readonly epoch: number;
+  /** BareTransfers per fresh holder. */
+  readonly bareTransfer: number;
+}
+
+export interface DerivedEpoch {
+  readonly sizes: BatchSizes;
+  readonly shape: FlowShape;
+  readonly claims: number;
+  readonly batches: { readonly claim: number; readonly registration: number; readonly payout: number };
+  readonly transactions: number;
+  /** Gas per contributor by part. */
+  readonly perContributor: { readonly claims: number; readonly registration: number; readonly payout: number; readonly release: number; readonly epoch: number };
   readonly total: number;
-  /** total - a bare transfer: what the proofs and checks cost beside the transfer itself. */
-  readonly beyondTransfer: number;
+  readonly totalPerContributor: number;
   readonly ratio: number;
 }
 
-const rowsPerProof = (c: CircuitShape) => Math.floor((TARGET_CONSTRAINTS - c.header) / c.perRow);
+function fitLinear(points: readonly { rows: number; gas: number }[]): LinearCost {
+  const sorted = [...points].sort((a, b) => a.rows - b.rows);
+  const [small, large] = [sorted.at(-2)!, sorted.at(-1)!];
+  const perRow = (large.gas - small.gas) / (large.rows - small.rows);
+  return { fixed: large.gas - perRow * large.rows, perRow };
+}
 
-export function projectTo2pow18(parts: MeasuredParts, claimsPerContributor: number, contributors: number): Projection {
-  const rows = { claim: rowsPerProof(parts.claim), registration: rowsPerProof(parts.registration), payout: rowsPerProof(parts.payout) };
-  const claims = (claimsPerContributor / rows.claim) * parts.claimBatchGas;
-  const registration = (Math.ceil(claimsPerContributor / parts.chunk) / rows.registration) * parts.registrationBatchGas;
-  const payoutFixed = parts.payoutBatchGas - parts.payoutBatchSize * WORD_GAS;
-  const payout = payoutFixed / rows.payout + WORD_GAS;
-  const release = parts.releaseGas / parts.payoutBatchSize;
-  const epoch = parts.epochGas / contributors;
-  const total = claims + registration + payout + release + epoch;
+/**
+ * Costs from flows measured at two or more payout batch sizes (the payout and release fits need
+ * two); undefined with fewer.
+ */
+export function measuredCosts(flows: readonly FlowGas[]): MeasuredCosts | undefined {
+  if (new Set(flows.map((f) => f.sizes.payout)).size < 2) return undefined;
+  const largest = [...flows].sort((a, b) => a.sizes.example - b.sizes.example).at(-1)!;
+  const mean = (t: { gas: number; count: number }) => t.gas / t.count;
+  // Full batches only: the last payout batch and release of a flow may be padded or part-empty.
+  const perSize = new Map<number, FlowGas>();
+  for (const f of flows) perSize.set(f.sizes.payout, f);
+  const points = (kind: "payout" | "release") => [...perSize.values()].map((f) => ({ rows: f.sizes.payout, gas: mean(f.tx[kind]) }));
   return {
-    claimsPerContributor, contributors, rowsPerProof: rows, claims, registration, payout, release, epoch, total,
-    beyondTransfer: total - parts.bareTransferGas, ratio: total / parts.bareTransferGas,
+    claimBatch: mean(largest.tx.claim),
+    registrationBatch: mean(largest.tx.registration),
+    payoutBatch: fitLinear(points("payout")),
+    release: fitLinear(points("release")),
+    epoch: largest.tx.commit.gas + largest.tx.reveal.gas + largest.tx.finalize.gas,
+    bareTransfer: largest.barePerContributor,
+  };
+}
+
+/** The epoch of `shape` at `sizes`, from measured costs (see the header). */
+export function deriveEpoch(costs: MeasuredCosts, sizes: BatchSizes, shape: FlowShape, chunk: number): DerivedEpoch {
+  const n = shape.contributors;
+  const m = shape.examplesPerContributor;
+  // Lists as the bench makes them (own examples plus 1 % duplicates), counted without hashing them.
+  let claims = 0;
+  let registrationRows = 0;
+  for (let i = 0; i < n; i++) {
+    const length = m + duplicatesOf(i, m);
+    claims += length;
+    registrationRows += Math.ceil(length / chunk);
+  }
+  const batches = {
+    claim: Math.ceil(claims / sizes.example),
+    registration: Math.ceil(registrationRows / sizes.registration),
+    payout: Math.ceil(n / sizes.payout),
+  };
+  const linear = (c: LinearCost, rows: number) => c.fixed + c.perRow * rows;
+  const gas = {
+    claims: batches.claim * costs.claimBatch,
+    registration: batches.registration * costs.registrationBatch,
+    payout: batches.payout * linear(costs.payoutBatch, sizes.payout),
+    release: batches.payout * costs.release.fixed + n * costs.release.perRow,
+    epoch: costs.epoch,
+  };
+  const total = gas.claims + gas.registration + gas.payout + gas.release + gas.epoch;
+  const per = (g: number) => g / n;
+  return {
+    sizes, shape, claims, batches,
+    transactions: batches.claim + batches.registration + 2 * batches.payout + 3,
+    perContributor: { claims: per(gas.claims), registration: per(gas.registration), payout: per(gas.payout), release: per(gas.release), epoch: per(gas.epoch) },
+    total, totalPerContributor: per(total), ratio: per(total) / costs.bareTransfer,
   };
 }
