@@ -127,6 +127,13 @@ export async function classify(c: OnnxClassifier, inputs: Float32Array, rows: nu
       features = new Float32Array(rows * hidden);
       logits = new Float32Array(rows * classes);
     }
+    // Every batch, not only the first: a graph may drop or add rows (a Slice over the batch), and
+    // the rows it did not return would otherwise be scored from zeros (found by red-team review).
+    const want = [to - from, hidden, to - from, classes];
+    const got = [...f.dims, ...z.dims];
+    if (got.length !== 4 || got.some((d, k) => d !== want[k])) {
+      throw unsupported(`rows ${from}..${to - 1}: features ${c.layer.features} are [${f.dims.join(", ")}] and logits ${c.layer.logits} [${z.dims.join(", ")}]; expected [${to - from}, ${hidden}] and [${to - from}, ${classes}], one row per input row`);
+    }
     features.set(f.data as Float32Array, from * hidden);
     logits.set(z.data as Float32Array, from * classes);
   }

@@ -10,6 +10,15 @@
  * Ownable's one-step transferOwnership lets anyone's deployment name the honest operator as its
  * owner without that operator's consent. An operator address given besides is a second condition
  * (the settlement's owner, read live when attached).
+ *
+ * The operator pins too. Its commands already refuse a key that is not the settlement's owner, but
+ * that is no pin for the same reason: an attacker's genuine deployment over the real token, handed
+ * to the operator after transferOwnership, passes it, and an epoch opened there escrows the pool
+ * where no pinned trainer or contributor goes; the attacker registers at once (cancelEpoch then
+ * reverts) and the pool is burned at the settle deadline (found by red-team review). So an operator
+ * command runs on a deployment its own key created (the file's deployer, its creation transactions
+ * checked when attached), or on the settlement it pins (--settlement / OPEN_SETTLEMENT: after a
+ * key rotation, the settlement it published).
  */
 import type { ProtocolDeployment } from "./deployment.ts";
 import { ProtocolInputError } from "./errors.ts";
@@ -22,6 +31,16 @@ export interface DeploymentPin {
 }
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/**
+ * The operator's check without a pin: `deployment` was created by `operator` (its key's address).
+ * OPERATOR_PIN_MISSING otherwise, naming the deployer and what to pass; `file` names the file.
+ */
+export function assertOperatorsOwn(deployment: ProtocolDeployment, operator: string, file: string): void {
+  if (!same(deployment.deployer, operator)) {
+    throw new ProtocolInputError("OPERATOR_PIN_MISSING", `${file}: created by ${deployment.deployer}, not by this key (${operator}): a deployment someone else created and handed over (the settlement's owner proves nothing: anyone can transfer ownership to you); pass the settlement you published (--settlement or OPEN_SETTLEMENT) if you rotated your key; nothing was sent`);
+  }
+}
 
 /**
  * Refuses `deployment` unless it is the pinned one: DEPLOYMENT_PIN_MISMATCH for another settlement,

@@ -30,6 +30,12 @@ export interface ProtocolDeployment {
    * rotated its key with transferOwnership). Only its key opens epochs (protocol/operator.ts).
    */
   readonly operator: string;
+  /**
+   * The key that created the deployment (the file's deployer, its creation transactions checked
+   * when attached). Not a trust root for the other parties; for the operator, a deployment it
+   * created itself is its own without a pin (deployment-pin.ts assertOperatorsOwn).
+   */
+  readonly deployer: string;
   /** A development $OPEN this deployment made (mintable by the operator), not an existing ERC-20. */
   readonly tokenDeployed: boolean;
 }
@@ -52,7 +58,7 @@ export async function connectDeployment(d: ProtocolDeployment, signer: Signer): 
 export function protocolDeployment(d: SettlementDeployment, keySet: KeySetName, tokenDeployed = true): ProtocolDeployment {
   return {
     chainId: d.chainId, addresses: d.addresses, token: d.token, registry: d.registry, settlement: d.settlement,
-    batchSizes: { example: d.exampleBatchSize, registration: d.registrationBatchSize, payout: d.payoutBatchSize }, keySet, operator: d.owner, tokenDeployed,
+    batchSizes: { example: d.exampleBatchSize, registration: d.registrationBatchSize, payout: d.payoutBatchSize }, keySet, operator: d.owner, deployer: d.owner, tokenDeployed,
   };
 }
 
@@ -62,6 +68,6 @@ export async function loadDeployment(file: string, signer: Signer): Promise<Prot
   const d = attached.deployment;
   return {
     chainId: attached.chainId, addresses: d.contracts, token: attached.token, registry: attached.registry, settlement: attached.settlement,
-    batchSizes: d.batchSizes, keySet: d.keySet, operator: await attached.settlement.owner(), tokenDeployed: d.tokenDeployed,
+    batchSizes: d.batchSizes, keySet: d.keySet, operator: await attached.settlement.owner(), deployer: d.deployer, tokenDeployed: d.tokenDeployed,
   };
 }

@@ -12,18 +12,16 @@
  * deployer locked every party out after a rotation).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { Contract, ContractFactory, ZeroHash, type InterfaceAbi, type Signer } from "ethers";
+import { ZeroHash, type Signer } from "ethers";
 import { config } from "../config/index.ts";
 import { connectChain, type ChainConnection } from "../protocol/chain.ts";
 import { connectDeployment, loadDeployment } from "../protocol/deployment.ts";
 import { deployProtocol, deploymentFileIn, openDeploymentEpoch } from "../protocol/operator.ts";
-import { loadContractArtifact } from "../verifier-contracts/index.ts";
-import { parseDeploymentFile } from "../verifier-contracts/deployment-file-format.ts";
-import { pinnedVerifiers } from "../verifier-contracts/pinned-verifiers.ts";
+import { handedOverDeployment } from "./helpers/handed-over-deployment.ts";
 
 const sizes = { example: config.exampleBatch.testSize, registration: config.registrationBatch.testSize, payout: config.payoutBatch.testSize };
 const withCode = (code: string) => (e: unknown) => {
@@ -51,43 +49,8 @@ describe("a deployment created by someone else and handed to the operator", () =
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function create(data: string): Promise<{ address: string; hash: string }> {
-    const tx = await attacker.sendTransaction({ data });
-    const receipt = (await tx.wait())!;
-    return { address: receipt.contractAddress!, hash: tx.hash };
-  }
-
-  /** The attacker's own genuine deployment with `windows` and `registration`, its settlement handed to the operator; its file. */
-  async function handedOver(name: string, windows: Record<string, number>, registration: Record<string, unknown>, deployer: string): Promise<string> {
-    const c = genuine.contracts;
-    const verifiers = pinnedVerifiers(parseDeploymentFile({ ...genuine }, "genuine"));
-    const poseidon = await create((await loadContractArtifact("PoseidonT4")).bytecode);
-    const ex = await create((await verifiers("example")).creation);
-    const rv = await create((await verifiers("registration")).creation);
-    const pv = await create((await verifiers("payout")).creation);
-    const regArtifact = await loadContractArtifact("ContributorRegistry");
-    const setArtifact = await loadContractArtifact("PayoutSettlement");
-    const r = registration as { feePerExample: string; minWindowSeconds: number; maxRegistrants: number; maxExamplesPerRegistrant: number; maxExamplesPerEpoch: number };
-    const regC = await new ContractFactory(regArtifact.abi as InterfaceAbi, regArtifact.bytecode, attacker)
-      .deploy(c.token, poseidon.address, BigInt(r.feePerExample), r.minWindowSeconds, r.maxRegistrants, r.maxExamplesPerRegistrant, r.maxExamplesPerEpoch);
-    await regC.waitForDeployment();
-    const registry = { address: await regC.getAddress(), hash: regC.deploymentTransaction()!.hash };
-    const setC = await new ContractFactory(setArtifact.abi as InterfaceAbi, setArtifact.bytecode, attacker).deploy(c.token, registry.address,
-      { example: ex.address, exampleBatchSize: sizes.example, registration: rv.address, registrationBatchSize: sizes.registration, payout: pv.address, payoutBatchSize: sizes.payout },
-      { commitWindow: windows.commitWindowSeconds, contestWindow: windows.contestWindowSeconds, proofWindow: windows.proofWindowSeconds });
-    await setC.waitForDeployment();
-    const settlement = { address: await setC.getAddress(), hash: setC.deploymentTransaction()!.hash };
-    const own = (address: string, abi: InterfaceAbi) => new Contract(address, abi, attacker) as unknown as { transferOwnership(a: string): Promise<{ wait(): Promise<unknown> }> };
-    await (await own(registry.address, regArtifact.abi as InterfaceAbi).transferOwnership(settlement.address)).wait();
-    await (await own(settlement.address, setArtifact.abi as InterfaceAbi).transferOwnership(operator)).wait();
-    const file = join(dir, `${name}.json`);
-    writeFileSync(file, JSON.stringify({
-      ...genuine, deployer, tokenDeployed: false, windows, registration,
-      contracts: { token: c.token, poseidon: poseidon.address, registry: registry.address, exampleVerifier: ex.address, registrationVerifier: rv.address, payoutVerifier: pv.address, settlement: settlement.address },
-      creationTransactions: { poseidon: poseidon.hash, registry: registry.hash, exampleVerifier: ex.hash, registrationVerifier: rv.hash, payoutVerifier: pv.hash, settlement: settlement.hash },
-    }, null, 2));
-    return file;
-  }
+  const handedOver = (name: string, windows: Record<string, number>, registration: Record<string, unknown>, deployer: string) =>
+    handedOverDeployment({ genuine, attacker, operator, dir }, name, windows, registration, deployer);
 
   it("its own rules and windows: DEPLOYMENT_PARAMS_MISMATCH, before anything is sent", async () => {
     const file = await handedOver("rules", { commitWindowSeconds: 1, contestWindowSeconds: 1, proofWindowSeconds: 1 }, { ...genuine.registration, feePerExample: "0", maxRegistrants: 1 }, await attacker.getAddress());
@@ -95,8 +58,9 @@ describe("a deployment created by someone else and handed to the operator", () =
   });
 
   it("config's rules, created by another key and owned by the operator now: genuine code under the protocol's rules, the operator is its owner", async () => {
-    // Harmless by construction: the code, the creation and the rules are the protocol's; only who
-    // sent the creation differs, and the settlement's owner (who opens epochs) is the operator.
+    // Attach accepts it: the code, the creation and the rules are the protocol's. Not harmless to
+    // open epochs on, though: the operator's commands refuse it unless pinned
+    // (test/operator-pin.test.ts, OPERATOR_PIN_MISSING).
     const file = await handedOver("owner", genuine.windows, genuine.registration, await attacker.getAddress());
     const deployment = await loadDeployment(file, chain.signer);
     assert.equal(deployment.operator, operator);

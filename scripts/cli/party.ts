@@ -27,13 +27,21 @@ export function addPinOptions(command: Command): Command {
     .option("--operator <address>", "also require this operator: the settlement's owner, read live");
 }
 
-/** Adds --deployment (required) and --rpc; with `pinned`, the pin options (addPinOptions). */
+/** Adds --settlement for an operator's command: optional, required only on a deployment another key created. */
+function addOperatorPinOption(command: Command): Command {
+  return command.option("--settlement <address>", `the settlement address you published (default ${SETTLEMENT_PIN_VARIABLE}); required only on a deployment another key created (after a key rotation): any other deployment is refused before anything is sent`);
+}
+
+/**
+ * Adds --deployment (required) and --rpc; with `pinned`, the pin options (addPinOptions), else the
+ * operator's optional --settlement.
+ */
 export function addPartyOptions(command: Command, pinned = false): Command {
   command
     .option("--deployment <file>", "the deployment file operator deploy wrote (chain id, addresses, verifier keys, batch sizes)")
     .option("--rpc <url>", "the JSON-RPC node (default OPEN_RPC_URL); the party's key comes from the environment")
     .option("--json", "print the result as one JSON object on stdout (logs stay on stderr)");
-  return pinned ? addPinOptions(command) : command;
+  return pinned ? addPinOptions(command) : addOperatorPinOption(command);
 }
 
 /** An address flag's value; UsageError `code` naming the flag unless it is a non-zero address. */
@@ -43,14 +51,15 @@ function addressFlag(name: string, value: string, code: string): string {
 }
 
 /**
- * The pin of `party`'s command: none for the operator (its own key must own the settlement,
- * operator.ts assertOperator); for the others --settlement (else OPEN_SETTLEMENT), required, and
- * --operator if given. UsageError SETTLEMENT_PIN_MISSING / PIN_INVALID before anything is sent.
+ * The pin of `party`'s command: --settlement (else OPEN_SETTLEMENT), and --operator if given.
+ * Required for every party but the operator, whose command without one runs only on a deployment
+ * its own key created (deployment-pin.ts assertOperatorsOwn). UsageError SETTLEMENT_PIN_MISSING /
+ * PIN_INVALID before anything is sent.
  */
 export function pinOf(party: Party, flags: PartyFlags): DeploymentPin | undefined {
-  if (party === "operator") return undefined;
   const fromEnv = process.env[SETTLEMENT_PIN_VARIABLE];
   const settlement = flags.settlement ?? (fromEnv === "" ? undefined : fromEnv);
+  if (settlement === undefined && party === "operator") return undefined;
   if (settlement === undefined) {
     throw new UsageError(`--settlement ADDRESS (or ${SETTLEMENT_PIN_VARIABLE}) is required: the settlement address the operator published; a deployment file alone may be anyone's deployment; nothing was sent`, "SETTLEMENT_PIN_MISSING");
   }
@@ -61,21 +70,23 @@ export function pinOf(party: Party, flags: PartyFlags): DeploymentPin | undefine
 }
 
 /**
- * The party's connection and the deployment, attached and connected to its signer, and (not the
- * operator) checked against the pin; UsageError without --deployment, a node or a pin.
+ * The party's connection and the deployment, attached and connected to its signer, and checked
+ * against the pin (the operator without one: a deployment its key created); UsageError without
+ * --deployment, a node or a pin.
  */
 export async function connectParty(party: Party, flags: PartyFlags) {
   if (flags.deployment === undefined) throw new UsageError("--deployment FILE is required: the file operator deploy wrote");
   const rpcUrl = flags.rpc ?? process.env.OPEN_RPC_URL;
   if (rpcUrl === undefined) throw new UsageError("--rpc URL (or OPEN_RPC_URL) is required: a party's command runs against a node, e.g. npx hardhat node");
   const pin = pinOf(party, flags);
-  const [{ connectChain }, { loadDeployment }, { assertPinned }] = await Promise.all([
+  const [{ connectChain }, { loadDeployment }, { assertPinned, assertOperatorsOwn }] = await Promise.all([
     import("../../protocol/chain.ts"), import("../../protocol/deployment.ts"), import("../../protocol/deployment-pin.ts"),
   ]);
   const chain = await connectChain(rpcUrl, party);
   try {
     const deployment = await loadDeployment(flags.deployment, chain.signer);
     if (pin !== undefined) assertPinned(deployment, pin, flags.deployment);
+    else assertOperatorsOwn(deployment, await chain.signer.getAddress(), flags.deployment);
     return { chain, deployment };
   } catch (error) {
     await chain.close();
