@@ -1,15 +1,16 @@
 /**
  * Labelled arrays, the way trainers keep data: NumPy files (an .npz holding the inputs and the
- * labels, or an inputs .npy with a labels .npy beside it) and, from the other forms, JSONL records
- * { input, label } and image examples. Each example's canonical bytes follow the one rule
- * (canonical-bytes.ts arrayExampleBytes), so the hash a contributor registers from an .npz is the
- * hash the trainer scores from the same rows in JSONL, and an MNIST digit kept as uint8 arrays is
- * the hash of its .bin form.
+ * labels, or an inputs .npy with a labels .npy beside it) and, from the other forms, JSONL
+ * labelled rows ({ input, label } or image records) and .bin images. Each row is hashed by the
+ * one rule (canonical-bytes.ts labelledRowBytes) from its values and its label alone, so the hash
+ * a contributor registers from an .npz is the hash the trainer scores from the same rows in JSONL,
+ * whatever the dtype and shape of either, and an MNIST digit in an .npz of uint8, int64 or float32
+ * is the hash of its .bin form.
  *
  * An .npz names its arrays x and y, or inputs and labels (numpy.savez(f, x=..., y=...)). Inputs
  * are [N, ...] of a numeric dtype, labels [N] (or [N, 1]) of non-negative integers.
  */
-import { canonicalExample, arrayExampleBytes } from "./canonical-bytes.ts";
+import { canonicalExample, labelledRowBytes, labelledRowOfBytes, ROW_LABEL_MAX } from "./canonical-bytes.ts";
 import { PIXELS, type Dataset } from "./dataset-file.ts";
 import { DatasetError, placed } from "./errors.ts";
 import { decodeNpy, type NpyArray } from "./npy.ts";
@@ -24,7 +25,10 @@ export interface LabelledArrays {
   readonly rowShape: readonly number[];
   /** Every example's input values, row-major, as stored (bytes not rescaled). */
   readonly values: Float32Array;
-  /** True when the inputs are bytes (uint8 arrays, images): a model is fed value / 255. */
+  /**
+   * True when a model is fed value / 255: the inputs are uint8 arrays, or every example is an
+   * image (canonical-bytes.ts) whatever it was stored as, so a digit is fed alike in every form.
+   */
   readonly bytes: boolean;
   readonly labels: Int32Array;
 }
@@ -39,7 +43,7 @@ function labelsOf(array: NpyArray, size: number, file: string, field: string): I
   const labels = new Int32Array(size);
   for (let i = 0; i < size; i++) {
     const v = array.values[i]!;
-    if (!Number.isInteger(v) || v < 0 || v > 2 ** 31 - 1) throw new DatasetError("LABEL_INVALID", `label ${v} is not a non-negative integer class`, { file, entry: i, field });
+    if (!Number.isInteger(v) || v < 0 || v > ROW_LABEL_MAX) throw new DatasetError("LABEL_INVALID", `label ${v} is not a non-negative integer class`, { file, entry: i, field });
     labels[i] = v;
   }
   return labels;
@@ -57,12 +61,12 @@ function fromArrays(form: ContributorData["form"], path: string, inputs: NpyArra
     const where = { file: path, entry: i };
     const row = inputs.values.subarray(i * rowSize, (i + 1) * rowSize);
     examples.push(placed(where, () => {
-      const { kind, bytes } = arrayExampleBytes(row, rowShape, inputs.bytes, labels[i]!);
+      const { kind, bytes } = labelledRowBytes(row, labels[i]!);
       return { ...canonicalExample(kind, bytes), where };
     }));
   }
-  const arrays = { size, rowShape, values: Float32Array.from(inputs.values), bytes: inputs.bytes, labels };
   const images = imagesOf(examples);
+  const arrays = { size, rowShape, values: Float32Array.from(inputs.values), bytes: inputs.bytes || images !== undefined, labels };
   return { form, path, examples, arrays, ...(images === undefined ? {} : { images }) };
 }
 
@@ -113,43 +117,30 @@ export function readNpyFiles(file: string, labelsFile: string | undefined, limit
 }
 
 /**
- * The labelled arrays of examples read from another form: images (pixels as bytes, shape [784]),
- * or JSONL records that are all exactly { input, label } with inputs of one shape; else undefined.
+ * The shape to feed rows in: the one they were all given in, else (rows of one size given in
+ * several shapes, which are the same examples: canonical-bytes.ts) flat; undefined when the rows
+ * differ in size.
+ */
+function commonRowShape(shapes: readonly (readonly number[])[]): number[] | undefined {
+  const first = shapes[0]!;
+  if (shapes.every((s) => s.join() === first.join())) return [...first];
+  const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+  return shapes.every((s) => size(s) === size(first)) ? [size(first)] : undefined;
+}
+
+/**
+ * The labelled arrays of examples read from another form (.bin, JSONL), from their canonical
+ * bytes: every example an image (fed as bytes), or every one a labelled row (an image or another
+ * row, fed as its values) with one number of values; else undefined.
  */
 export function arraysOfExamples(examples: readonly SourcedExample[]): LabelledArrays | undefined {
-  const images = imagesOf(examples);
-  if (images !== undefined) {
-    return { size: images.size, rowShape: [PIXELS], values: Float32Array.from(images.images), bytes: true, labels: Int32Array.from(images.labels) };
-  }
-  let rowShape: number[] | undefined;
-  const rows: number[][] = [];
-  const labels = new Int32Array(examples.length);
-  for (const [i, e] of examples.entries()) {
-    if (e.kind !== "json") return undefined;
-    const record = JSON.parse(new TextDecoder().decode(e.bytes)) as Record<string, unknown>;
-    if (typeof record !== "object" || record === null || Array.isArray(record) || Object.keys(record).sort().join() !== "input,label") return undefined;
-    const label = record.label;
-    if (typeof label !== "number" || !Number.isInteger(label) || label < 0 || label > 2 ** 31 - 1) return undefined;
-    const shape: number[] = [];
-    const flat: number[] = [];
-    if (!flatten(record.input, 0, shape, flat)) return undefined;
-    if (rowShape === undefined) rowShape = shape;
-    else if (shape.join() !== rowShape.join()) return undefined;
-    rows.push(flat);
-    labels[i] = label;
-  }
+  const rows = examples.map((e) => labelledRowOfBytes(e.kind, e.bytes));
+  if (rows.length === 0 || rows.some((r) => r === undefined)) return undefined;
+  const rowShape = commonRowShape(examples.map((e, i) => e.shape ?? [rows[i]!.values.length]));
   if (rowShape === undefined) return undefined;
   const rowSize = rowShape.reduce((a, b) => a * b, 1);
   const values = new Float32Array(examples.length * rowSize);
-  rows.forEach((r, i) => values.set(r, i * rowSize));
-  return { size: examples.length, rowShape, values, bytes: false, labels };
-}
-
-/** Flattens a rectangular nested array of numbers into `flat`, recording its shape; false otherwise. */
-function flatten(value: unknown, axis: number, shape: number[], flat: number[]): boolean {
-  if (typeof value === "number") return axis === shape.length && (flat.push(value), true);
-  if (!Array.isArray(value) || value.length === 0) return false;
-  if (shape.length === axis) shape.push(value.length);
-  else if (shape[axis] !== value.length) return false;
-  return value.every((v) => flatten(v, axis + 1, shape, flat));
+  rows.forEach((r, i) => values.set(r!.values, i * rowSize));
+  const labels = Int32Array.from(rows, (r) => r!.label);
+  return { size: examples.length, rowShape, values, bytes: examples.every((e) => e.kind === "image"), labels };
 }

@@ -21,8 +21,8 @@
  * | JSON_STRING       | a string with a lone surrogate (no UTF-8 form; RFC 8785 refuses it)     |
  * | JSON_DEPTH        | nesting deeper than MAX_JSON_DEPTH                                      |
  * | IMAGE_FIELDS      | an image record (it has `pixels`) with a missing or an extra field      |
- * | PIXELS_INVALID    | pixels are not 784 integers in [0, 255]                                 |
- * | LABEL_INVALID     | a label that is not an integer in [0, 9]                                |
+ * | PIXELS_INVALID    | pixels are not 784 integers in [0, 255] (flat or rectangular nesting)   |
+ * | LABEL_INVALID     | a label that is no class: [0, 9] for an image, [0, 2^31 - 1] for a row  |
  * | ENTRY_NOT_FILE    | a folder entry that is a subfolder or not a regular file (refused)      |
  * | EXAMPLE_EMPTY     | a file of a folder with no bytes                                        |
  * | HASH_ZERO         | an example whose 128-bit hash is 0, the claim table's empty-slot value  |

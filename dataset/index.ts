@@ -4,8 +4,8 @@
  * it imports none of them. Other folders import from here only.
  */
 export {
-  exampleHash, imageExampleBytes, datasetExampleBytes, datasetExampleHashes, jsonRecordBytes, fileExampleBytes, arrayExampleBytes, isImageRecord, canonicalExample,
-  EXAMPLE_HASH_BITS, type CanonicalExample, type ExampleKind,
+  exampleHash, imageExampleBytes, datasetExampleBytes, datasetExampleHashes, jsonRecordBytes, fileExampleBytes, labelledRowBytes, isImageRecord, canonicalExample,
+  EXAMPLE_HASH_BITS, ROW_LABEL_MAX, type CanonicalExample, type ExampleBytes, type ExampleKind,
 } from "./canonical-bytes.ts";
 export { readContributorData, labelledArrays, dataFormOf, DATA_FORMS, type ContributorData, type DataForm, type ReadOptions, type SourcedExample } from "./readers.ts";
 export { type LabelledArrays } from "./arrays.ts";

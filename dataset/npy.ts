@@ -83,9 +83,9 @@ export function decodeNpy(bytes: Uint8Array): NpyArray {
   return { dtype: m[1]!, shape, values, integral, bytes: integral && size === 1 && /^[|<>=]u1$/.test(m[1]!) };
 }
 
-/** An .npy file of `values` (for tests and for writing data): float32 '<f4', uint8 '|u1' or int64 '<i8', version 1.0. */
-export function encodeNpy(values: Float32Array | Uint8Array | BigInt64Array, shape: readonly number[]): Uint8Array {
-  const descr = values instanceof Float32Array ? "<f4" : values instanceof Uint8Array ? "|u1" : "<i8";
+/** An .npy file of `values` (for tests and for writing data): float32 '<f4', float64 '<f8', uint8 '|u1' or int64 '<i8', version 1.0. */
+export function encodeNpy(values: Float32Array | Float64Array | Uint8Array | BigInt64Array, shape: readonly number[]): Uint8Array {
+  const descr = values instanceof Float32Array ? "<f4" : values instanceof Float64Array ? "<f8" : values instanceof Uint8Array ? "|u1" : "<i8";
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(", ")}${shape.length === 1 ? "," : ""}), }`;
   // Data starts at a multiple of 64 bytes (numpy's alignment); the header ends in "\n".
   header += " ".repeat(63 - ((10 + header.length) % 64)) + "\n";

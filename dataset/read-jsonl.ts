@@ -2,8 +2,10 @@
  * Reader for a JSONL file: one JSON record per line (\n, or \r\n), each line UTF-8 on its own
  * (a bad byte is named by its line), a UTF-8 byte order mark before line 1 ignored, lines of only
  * spaces and tabs skipped. Each record's canonical bytes follow the rule (canonical-bytes.ts):
- * image records (pixels and label) as their 785 bytes, others as RFC 8785 JSON. When every record
- * is an image record, the decoded Dataset comes with the hashes, so attribution can score them.
+ * images (a pixels record, or an { input, label } record of 784 pixel values and a class) as
+ * their 785 bytes, other labelled rows as the JSON of their flattened values, other records as
+ * RFC 8785 JSON. When every record is an image, the decoded Dataset comes with the hashes, so
+ * attribution can score them.
  */
 import { canonicalExample, jsonRecordBytes } from "./canonical-bytes.ts";
 import { imagesOf } from "./arrays.ts";
@@ -55,8 +57,8 @@ export function readJsonlFile(file: string, limits: ReadLimits): ContributorData
       } catch (error) {
         throw new DatasetError("UTF8_INVALID", "not valid UTF-8", {}, error);
       }
-      const { kind, bytes } = jsonRecordBytes(parseJsonStrict(text));
-      return { ...canonicalExample(kind, bytes), where };
+      const { kind, bytes, shape } = jsonRecordBytes(parseJsonStrict(text));
+      return { ...canonicalExample(kind, bytes), where, ...(shape === undefined ? {} : { shape }) };
     }));
   }
   if (examples.length === 0) throw new DatasetError("EMPTY", "no record: a JSONL file holds one JSON record per line", { file });

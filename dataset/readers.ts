@@ -32,6 +32,11 @@ export const DATA_FORMS: readonly DataForm[] = ["bin", "jsonl", "folder", "npz",
 /** An example with where it was read: file, JSONL line, 0-based entry. */
 export interface SourcedExample extends CanonicalExample {
   readonly where: DatasetLocation;
+  /**
+   * The shape a JSONL labelled row's values were given in (28 x 28 ...): not part of the example
+   * (canonical-bytes.ts), only how a classifier whose input does not say is fed them.
+   */
+  readonly shape?: readonly number[];
 }
 
 /** A contributor's data, read. */
@@ -42,7 +47,8 @@ export interface ContributorData {
   readonly examples: readonly SourcedExample[];
   /**
    * The examples as images, in the same order, when every one is an image example (a .bin
-   * always; a JSONL file whose every record is an image record); absent otherwise.
+   * always; JSONL records or .npz/.npy rows whose every one is an image by its values); absent
+   * otherwise.
    */
   readonly images?: Dataset;
   /** The inputs and labels as arrays (npz, npy); for other forms see labelledArrays. */

@@ -4,28 +4,39 @@
  * node:crypto from the vector's canonical bytes, and every expected JSON text is written by hand
  * (RFC 8785's own examples where the vector says so), so the vectors check the module rather
  * than repeat it. The MNIST hashes made before dataset/ existed are pinned: all 10,000 digits
- * hash as sha256(784 pixels || label) cut to 16 bytes, by attribution/ and dataset/ alike.
+ * hash as sha256(784 pixels || label) cut to 16 bytes, by attribution/ and dataset/ alike. An
+ * example is its values and its label: the same digit (or row) written in every form the readers
+ * take (.bin, JSONL flat or nested under pixels or input, .npy/.npz of uint8, int64, float32 and
+ * float64 in shapes (784), (28, 28), (1, 784), a folder's file of its bytes) is one hash, and
+ * examples that differ in any value or in the label are different hashes.
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import { exampleHash as attributionExampleHash, loadMnist } from "../attribution/index.ts";
 import { truncatedHash } from "../dataset/canonical-bytes.ts";
 import {
-  DatasetError, canonicalJson, datasetExampleBytes, datasetExampleHashes, exampleHash, fileExampleBytes, imageExampleBytes, jsonRecordBytes, parseJsonStrict,
-  type DatasetErrorCode,
+  DatasetError, canonicalJson, datasetExampleBytes, datasetExampleHashes, encodeDataset, encodeNpy, encodeZip, exampleHash, fileExampleBytes, imageExampleBytes,
+  jsonRecordBytes, labelledRowBytes, parseJsonStrict, readContributorData, type DatasetErrorCode,
 } from "../dataset/index.ts";
 
 interface Hashed { readonly name: string; readonly canonicalHex: string; readonly hash: string }
+type Dtype = "uint8" | "int64" | "float32" | "float64";
+/** A labelled row: its values (a string is Number()'s: "-0", "NaN") or an image vector's pixels, stored as `dtype`. */
+interface RowInput { readonly values?: readonly (number | string)[]; readonly valuesOf?: string; readonly dtype: Dtype; readonly label: number }
 interface Vectors {
   readonly image: readonly (Hashed & { readonly input: { readonly pixelsHex: string; readonly label: number } })[];
   readonly jsonlImage: readonly (Hashed & { readonly sameAs: string; readonly input: string })[];
   readonly jsonlRecord: readonly (Hashed & { readonly input: string; readonly canonical: string })[];
+  readonly labelledRow: readonly (Hashed & { readonly input: RowInput; readonly sameAs?: string; readonly canonical?: string })[];
+  readonly jsonlRow: readonly { readonly name: string; readonly input: string; readonly sameAs: string }[];
   readonly file: readonly (Hashed & { readonly input: string })[];
   readonly jcsNumbers: readonly { readonly bits: string; readonly canonical: string }[];
   readonly jcsRefused: readonly { readonly bits: string; readonly what: string; readonly code: DatasetErrorCode }[];
-  readonly refused: readonly { readonly form: "image" | "jsonl" | "file"; readonly name: string; readonly input: unknown; readonly code: DatasetErrorCode; readonly field?: string }[];
+  readonly refused: readonly { readonly form: "image" | "jsonl" | "file" | "row"; readonly name: string; readonly input: unknown; readonly code: DatasetErrorCode; readonly field?: string }[];
 }
 
 const vectors = JSON.parse(readFileSync(new URL("./fixtures/canonical-bytes/vectors.json", import.meta.url), "utf8")) as Vectors;
@@ -35,6 +46,12 @@ const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
 const independentHash = (bytes: Uint8Array) => `0x${createHash("sha256").update(bytes).digest("hex").slice(0, 32)}`;
 const hex128 = (v: bigint) => `0x${v.toString(16).padStart(32, "0")}`;
 const double = (bits: string) => new DataView(fromHex(bits).buffer).getFloat64(0, false);
+const imageVector = (name: string) => vectors.image.find((x) => x.name === name)!;
+/** A row vector's values as stored in its dtype (float32 rounds: 0.1 becomes 0.100000001490116...). */
+function rowValues(input: RowInput): ArrayLike<number> {
+  const values = input.valuesOf === undefined ? input.values!.map(Number) : Array.from(fromHex(imageVector(input.valuesOf).input.pixelsHex));
+  return { uint8: Uint8Array, int64: Float64Array, float32: Float32Array, float64: Float64Array }[input.dtype].from(values);
+}
 
 /** Asserts that `fn` throws a DatasetError with `code` (and `field`, when given). */
 function throwsDataset(fn: () => unknown, code: DatasetErrorCode, field?: string): void {
@@ -141,6 +158,107 @@ describe("canonical bytes: JSONL records", () => {
   });
 });
 
+describe("canonical bytes: labelled rows (values and a label, any dtype, any shape)", () => {
+  for (const v of vectors.labelledRow) {
+    test(`${v.name}: ${v.sameAs === undefined ? "RFC 8785 text of the flat values and the label" : `the image ${v.sameAs}`}`, () => {
+      const expected = checkVector(v);
+      if (v.sameAs !== undefined) assert.equal(v.hash, imageVector(v.sameAs).hash, "the vector is its image's");
+      else assert.equal(toHex(Buffer.from(v.canonical!, "utf8")), v.canonicalHex, `${v.name}: the vector's bytes are its canonical text`);
+      const { kind, bytes } = labelledRowBytes(rowValues(v.input), v.input.label);
+      assert.equal(kind, v.sameAs === undefined ? "row" : "image");
+      assert.equal(toHex(bytes), toHex(expected));
+      assert.equal(hex128(exampleHash(bytes)), v.hash);
+    });
+  }
+
+  for (const v of vectors.jsonlRow) {
+    test(`${v.name}: a JSONL record of the same values and label is ${v.sameAs}, whatever its nesting and field name`, () => {
+      const same = [...vectors.image, ...vectors.labelledRow].find((x) => x.name === v.sameAs)!;
+      const { bytes } = jsonRecordBytes(parseJsonStrict(v.input));
+      assert.equal(toHex(bytes), same.canonicalHex);
+      assert.equal(hex128(exampleHash(bytes)), same.hash);
+    });
+  }
+
+  test("a dtype or a shape is no new example; a value or a label is", () => {
+    const hash = (name: string) => vectors.labelledRow.find((v) => v.name === name)!.hash;
+    assert.equal(hash("floats"), hash("floats-float32"));
+    assert.equal(hash("integers-int64"), hash("integers-float64"));
+    assert.notEqual(hash("tenth-float32"), hash("tenth-float64"), "float32 0.1 and float64 0.1 are two values");
+    const sameByDesign = new Set(["floats-float32", "integers-float64"]);
+    const all = [...vectors.image, ...vectors.labelledRow, ...vectors.jsonlRecord].filter((v) => !("sameAs" in v && v.sameAs !== undefined) && !sameByDesign.has(v.name));
+    assert.equal(new Set(all.map((v) => v.hash)).size, all.length, "every other vector is another example: its own hash");
+  });
+});
+
+/** The canonical-bytes hash of every example of `path` as the readers read it. */
+const hashesOfData = (path: string, options: { labels?: string } = {}) => readContributorData(path, options).examples.map((e) => hex128(e.hash));
+
+describe("canonical bytes: one example in every form the readers take", () => {
+  const dir = mkdtempSync(join(tmpdir(), "canonical-forms-"));
+  const write = (name: string, bytes: Uint8Array | string) => {
+    writeFileSync(join(dir, name), bytes);
+    return join(dir, name);
+  };
+  const typed = (dtype: Dtype, values: ArrayLike<number>) => (dtype === "int64" ? BigInt64Array.from(Array.from(values), BigInt) : { uint8: Uint8Array, float32: Float32Array, float64: Float64Array }[dtype].from(values));
+  const npz = (x: Uint8Array, y: Uint8Array) => encodeZip(new Map([["x.npy", x], ["y.npy", y]]));
+  const DTYPES: readonly Dtype[] = ["uint8", "int64", "float32", "float64"];
+
+  test("the digit (a 3): .bin, JSONL (pixels or input, flat or nested), folder, .npy/.npz of every dtype in shapes (784), (28, 28), (1, 784): one hash", () => {
+    const digit = imageVector("mnist-3119");
+    const pixels = fromHex(digit.input.pixelsHex);
+    const nested = (flat: readonly number[]) => Array.from({ length: 28 }, (_, r) => flat.slice(r * 28, (r + 1) * 28));
+    const forms = new Map<string, string[]>();
+    forms.set("bin", hashesOfData(write("d.bin", encodeDataset({ images: pixels, labels: Uint8Array.of(3), size: 1 }))));
+    const records = [
+      { pixels: Array.from(pixels), label: 3 }, { pixels: nested(Array.from(pixels)), label: 3 }, { input: Array.from(pixels), label: 3 },
+      { label: 3, input: nested(Array.from(pixels)) }, { input: [Array.from(pixels)], label: 3 },
+    ];
+    forms.set("jsonl", hashesOfData(write("d.jsonl", records.map((r) => JSON.stringify(r)).join("\n"))));
+    forms.set("jsonl floats", hashesOfData(write("f.jsonl", `{"input": [${Array.from(pixels, (p) => `${p}.0`).join(",")}], "label": 3.0}\n`)));
+    mkdirSync(join(dir, "folder"));
+    writeFileSync(join(dir, "folder", "a"), fromHex(digit.canonicalHex));
+    forms.set("folder", hashesOfData(join(dir, "folder")));
+    for (const dtype of DTYPES) {
+      for (const shape of [[784], [28, 28], [1, 784]]) {
+        const x = encodeNpy(typed(dtype, pixels), [1, ...shape]);
+        forms.set(`npz ${dtype} (${shape})`, hashesOfData(write(`${dtype}-${shape.join("x")}.npz`, npz(x, encodeNpy(typed(dtype === "uint8" ? "int64" : dtype, [3]), [1])))));
+        forms.set(`npy ${dtype} (${shape})`, hashesOfData(write(`${dtype}-${shape.join("x")}.npy`, x), { labels: write("y.npy", encodeNpy(BigInt64Array.of(3n), [1])) }));
+      }
+    }
+    for (const [form, hashes] of forms) assert.deepEqual(new Set(hashes), new Set([digit.hash]), form);
+    assert.equal(forms.get("jsonl")!.length, records.length);
+  });
+
+  test("a non-image row: int64, float32 and float64 in shapes (4), (2, 2), (1, 4), and JSONL flat or nested: one hash", () => {
+    const row = vectors.labelledRow.find((v) => v.name === "integers-int64")!;
+    const forms = new Map<string, string[]>();
+    for (const dtype of ["int64", "float32", "float64"] as const) {
+      for (const shape of [[4], [2, 2], [1, 4]]) {
+        forms.set(`npz ${dtype} (${shape})`, hashesOfData(write(`row-${dtype}-${shape.join("x")}.npz`, npz(encodeNpy(typed(dtype, [1, 2, 3, 4]), [1, ...shape]), encodeNpy(typed(dtype, [1]), [1])))));
+      }
+    }
+    forms.set("jsonl", hashesOfData(write("row.jsonl", `{"input": [1, 2, 3, 4], "label": 1}\n{"input": [[1.0, 2.0], [3.0, 4.0]], "label": 1}\n{"label": 1, "input": [[[1], [2], [3], [4]]]}\n`)));
+    for (const [form, hashes] of forms) assert.deepEqual(new Set(hashes), new Set([row.hash]), form);
+  });
+
+  test("different examples, in any form, never share a hash", () => {
+    const pixels = Array.from(fromHex(imageVector("mnist-3119").input.pixelsHex));
+    const transposed = pixels.map((_, k) => pixels[(k % 28) * 28 + Math.floor(k / 28)]!);
+    const onePixel = pixels.map((p, k) => (k === 300 ? p ^ 1 : p));
+    const records = [
+      { input: pixels, label: 3 }, { input: pixels, label: 5 }, { input: pixels, label: 12 }, { input: transposed, label: 3 }, { input: onePixel, label: 3 },
+      { input: pixels.map((p) => p / 255), label: 3 }, { input: pixels.map((p, k) => (k === 0 ? p + 0.5 : p)), label: 3 }, { input: pixels.slice(0, 783), label: 3 },
+      { input: [...pixels, 0], label: 3 }, { input: pixels, label: 3, id: 1 }, { inputs: pixels, label: 3 },
+    ];
+    const jsonl = hashesOfData(write("different.jsonl", records.map((r) => JSON.stringify(r)).join("\n")));
+    const f32 = hashesOfData(write("different.npz", npz(encodeNpy(Float32Array.of(0.1, 0.2), [2, 1]), encodeNpy(BigInt64Array.of(0n, 0n), [2]))));
+    const f64 = hashesOfData(write("different64.npz", npz(encodeNpy(Float64Array.of(0.1, 0.2), [2, 1]), encodeNpy(BigInt64Array.of(0n, 0n), [2]))));
+    const all = [...jsonl, ...f32, ...f64];
+    assert.equal(new Set(all).size, all.length, "every example its own hash");
+  });
+});
+
 describe("canonical bytes: files", () => {
   for (const v of vectors.file) {
     test(`${v.name}: its raw bytes`, () => {
@@ -162,6 +280,7 @@ describe("canonical bytes: refused inputs", () => {
   for (const v of vectors.refused) {
     test(`${v.form} ${v.name}: ${v.code}${v.field === undefined ? "" : ` at ${v.field}`}`, () => {
       if (v.form === "jsonl") throwsDataset(() => jsonRecordBytes(parseJsonStrict(v.input as string)), v.code, v.field);
+      else if (v.form === "row") throwsDataset(() => labelledRowBytes(rowValues(v.input as RowInput), (v.input as RowInput).label), v.code, v.field);
       else if (v.form === "file") throwsDataset(() => fileExampleBytes(fromHex(v.input as string)), v.code, v.field);
       else {
         const input = v.input as { pixelsHex: string; label: number };

@@ -12,14 +12,15 @@ const file = (name: string, bytes: Uint8Array | string) => {
 };
 const npz = (x: Uint8Array, y: Uint8Array) => encodeZip(new Map([["x.npy", x], ["y.npy", y]]));
 
-test("an .npz row of floats hashes as the same {input, label} record in JSONL (numpy's tolist through json.dumps), with its shape", () => {
+test("an .npz row of floats hashes as the same {input, label} record in JSONL (numpy's tolist through json.dumps); the arrays keep the records' shape", () => {
   const x = Float32Array.from([0.1, -2.5, 3, 1e-7, 0.25, 7]);
   const data = readContributorData(file("f.npz", npz(encodeNpy(x, [2, 1, 3]), encodeNpy(BigInt64Array.of(4n, 11n), [2]))));
   // Python: json.dumps({"input": a[i].tolist(), "label": int(y[i])}) prints float32 values as their doubles.
   const jsonl = file("f.jsonl", `{"label": 4, "input": [[0.10000000149011612, -2.5, 3.0]]}\n{"input": [[1.0000000116860974e-07, 0.25, 7.0]], "label": 11}\n`);
   const fromJsonl = readContributorData(jsonl);
   assert.deepEqual(data.examples.map((e) => e.hash), fromJsonl.examples.map((e) => e.hash));
-  assert.deepEqual(data.examples.map((e) => e.kind), ["json", "json"]);
+  assert.deepEqual(data.examples.map((e) => e.kind), ["row", "row"]);
+  assert.equal(new TextDecoder().decode(data.examples[1]!.bytes), `{"input":[1.0000000116860974e-7,0.25,7],"label":11}`, "flat values: the shape is not the example's");
   const arrays = labelledArrays(fromJsonl)!;
   assert.deepEqual([arrays.rowShape, Array.from(arrays.labels), arrays.bytes], [[1, 3], [4, 11], false]);
   assert.deepEqual(Array.from(arrays.values), Array.from(x));
@@ -32,6 +33,29 @@ test("784 uint8 values with a label 0..9 are an image: the .npy row hashes as th
   const npy = readContributorData(file("x.npy", encodeNpy(images, [2, 28, 28])), { labels: file("y.npy", encodeNpy(BigInt64Array.of(3n, 9n), [2])) });
   assert.deepEqual(npy.examples.map((e) => e.hash), bin.examples.map((e) => e.hash));
   assert.equal(npy.images?.size, 2);
+});
+
+test("rows of one size given in several shapes are fed flat; rows of different sizes are not labelled arrays", () => {
+  const mixed = readContributorData(file("mixed.jsonl", `{"input": [[1, 2], [3, 4]], "label": 0}\n{"input": [5, 6, 7, 8], "label": 1}\n`));
+  const arrays = labelledArrays(mixed)!;
+  assert.deepEqual([arrays.rowShape, Array.from(arrays.values), Array.from(arrays.labels), arrays.bytes], [[4], [1, 2, 3, 4, 5, 6, 7, 8], [0, 1], false]);
+  assert.equal(labelledArrays(readContributorData(file("sizes.jsonl", `{"input": [1, 2], "label": 0}\n{"input": [5, 6, 7], "label": 1}\n`))), undefined);
+});
+
+test("digits stored as int64 or float32 are images: the Dataset comes with them, and a model is fed value / 255 as for uint8", () => {
+  const images = Uint8Array.from({ length: 2 * 784 }, (_, k) => (k * 7) % 256);
+  const labels = BigInt64Array.of(3n, 9n);
+  const bin = readContributorData(file("d2.bin", encodeDataset({ images, labels: Uint8Array.of(3, 9), size: 2 })));
+  for (const [name, x] of [["i8.npz", BigInt64Array.from(images, BigInt)], ["f4.npz", Float32Array.from(images)]] as const) {
+    const data = readContributorData(file(name, npz(encodeNpy(x, [2, 1, 784]), encodeNpy(labels, [2]))));
+    assert.deepEqual(data.examples.map((e) => e.hash), bin.examples.map((e) => e.hash), name);
+    assert.deepEqual([data.images?.images, data.arrays?.bytes, data.arrays?.rowShape], [images, true, [1, 784]], name);
+  }
+  // The same values scaled to [0, 1] are other values: rows, fed as they are.
+  const scaled = readContributorData(file("scaled.npz", npz(encodeNpy(Float32Array.from(images, (p) => p / 255), [2, 784]), encodeNpy(labels, [2]))));
+  assert.deepEqual([scaled.examples.map((e) => e.kind), scaled.images, scaled.arrays?.bytes], [["row", "row"], undefined, false]);
+  const jsonl = readContributorData(file("d2.jsonl", `{"input": ${JSON.stringify(Array.from(images.subarray(0, 784)))}, "label": 3}\n{"pixels": ${JSON.stringify(Array.from(images.subarray(784)))}, "label": 9}\n`));
+  assert.deepEqual([jsonl.images?.images, labelledArrays(jsonl)?.bytes], [images, true]);
 });
 
 test("bad NumPy data is refused with the file, the array and what is wrong", () => {
