@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parseEther, Wallet, ZeroHash } from "ethers";
-import { MAX_EXAMPLE_BYTES, readContributorData } from "../dataset/index.ts";
+import { encodeNpy, encodeZip, MAX_EXAMPLE_BYTES, readContributorData } from "../dataset/index.ts";
 import { registerData } from "../protocol/contributor.ts";
 import { readReceipt, writeReceipt, type RegistrationReceipt } from "../protocol/receipt.ts";
 import { acceptDeliveries, collectDeliveries, type Collected } from "../protocol/trainer/collect.ts";
@@ -30,7 +30,7 @@ const deliveries = join(work, "deliveries");
 
 /** JSONL text records named for `who`: distinct examples per contributor. */
 const records = (who: string, n = 2) => Array.from({ length: n }, (_, i) => `${JSON.stringify({ text: `${who} example ${i}` })}\n`).join("");
-const hashesOf = (path: string, form?: "jsonl" | "bin" | "folder") => readContributorData(path, form === undefined ? {} : { form }).examples.map((e) => e.hash);
+const hashesOf = (path: string, form?: "jsonl" | "bin" | "folder" | "npz") => readContributorData(path, form === undefined ? {} : { form }).examples.map((e) => e.hash);
 
 let f: SettlementFixture;
 let collected: Collected;
@@ -82,6 +82,15 @@ describe("collect: crafted deliveries are named bad deliveries, good ones still 
       writeFileSync(join(d, "examples", "b.txt"), "folder b");
     });
 
+    // Good: registered from JSONL rows ({input, label}, a digit nested 28 x 28 and a row of integers),
+    // delivered as the same values in a float32 .npz of shape (N, 1, 784): one example is one hash
+    // whatever its dtype and shape (dataset/canonical-bytes.ts), so collect accepts it.
+    const digit = Array.from({ length: 784 }, (_, k) => (k * 13) % 256);
+    const jsonlRows = `${JSON.stringify({ input: Array.from({ length: 28 }, (_, r) => digit.slice(r * 28, (r + 1) * 28)), label: 7 })}\n${JSON.stringify({ input: [...Array(783).fill(1), 2], label: 12 })}\n`;
+    const rowsSource = source("rows.jsonl", jsonlRows);
+    const asNpz = encodeZip(new Map([["x.npy", encodeNpy(Float32Array.from([...digit, ...Array(783).fill(1), 2]), [2, 1, 784])], ["y.npy", encodeNpy(Float32Array.of(7, 12), [2])]]));
+    await deliver("good-npz", hashesOf(rowsSource), { path: "data.npz", form: "npz" }, (d) => writeFileSync(join(d, "data.npz"), asNpz));
+
     // Bad, each with a genuine registration.
     const fifoData = source("fifo.jsonl", records("fifo"));
     await deliver("fifo", hashesOf(fifoData), { path: "data.jsonl", form: "jsonl" }, (d) => makeFifo(join(d, "data.jsonl")));
@@ -118,13 +127,13 @@ describe("collect: crafted deliveries are named bad deliveries, good ones still 
   };
 
   test("the good deliveries are accepted and signed, the bad ones' registrations excluded", () => {
-    const good = ["good-jsonl", "good-txt", "good-folder"].map((n) => orders.get(n)!).sort((a, b) => a - b);
+    const good = ["good-jsonl", "good-txt", "good-folder", "good-npz"].map((n) => orders.get(n)!).sort((a, b) => a - b);
     assert.deepEqual(collected.delivered.map((d) => d.order), good);
     assert.ok(collected.delivered.every((d) => /^0x[0-9a-f]{130}$/.test(d.signature)));
-    assert.deepEqual(collected.delivered.map((d) => d.form).sort(), ["folder", "jsonl", "jsonl"]);
+    assert.deepEqual(collected.delivered.map((d) => d.form).sort(), ["folder", "jsonl", "jsonl", "npz"]);
     assert.equal(collected.delivered.find((d) => d.order === orders.get("good-txt"))!.data, join(deliveries, "good-txt", "data.txt"));
-    assert.equal(collected.excluded.length, orders.size - 3);
-    assert.equal(collected.bad.length, orders.size - 3 + 1);
+    assert.equal(collected.excluded.length, orders.size - good.length);
+    assert.equal(collected.bad.length, orders.size - good.length + 1);
   });
 
   test("a FIFO as the data: NOT_REGULAR_FILE naming the file, never read", () => {
@@ -157,7 +166,7 @@ describe("collect: crafted deliveries are named bad deliveries, good ones still 
   test("the receipt's form is how the data is read: an unknown one is DELIVERY_FORM_UNKNOWN, a wrong one fails its reader", () => {
     const unknown = badOf("form-unknown");
     assert.equal(unknown.code, "DELIVERY_FORM_UNKNOWN", unknown.message);
-    assert.match(unknown.message, /"csv" is not one the trainer reads \(bin, jsonl, folder\)/);
+    assert.match(unknown.message, /"csv" is not one the trainer reads \(bin, jsonl, folder, npz, npy\)/);
     const wrong = badOf("form-wrong");
     assert.equal(wrong.code, "BIN_LENGTH", wrong.message);
     assert.match(wrong.message, /form-wrong\/data\.jsonl: /);

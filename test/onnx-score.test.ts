@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import {
-  buildPartitions, classify, encodeModel, loadClassifier, ONNX_FLOAT, splitMnist, subset, type Dataset, type NodeSpec, type TensorSpec,
+  buildPartitions, classify, datasetHash, encodeModel, loadClassifier, ONNX_FLOAT, splitMnist, subset, type Dataset, type NodeSpec, type TensorSpec,
 } from "../attribution/index.ts";
 import { spdInverse } from "../attribution/algebra.ts";
 import { gradientFactors } from "../attribution/features.ts";
@@ -100,8 +100,10 @@ test("a trainer's conv-net ONNX model and .npz/.npy data: scored by the generic 
   writeFileSync(join(work, "model.onnx"), model.bytes);
   writeFileSync(join(work, "checkpoint.onnx"), checkpoint.bytes);
 
-  // The trainer keeps its data as NumPy arrays: training rows in an .npz (uint8 [N, 28, 28], int64
-  // labels), the validation set as an inputs .npy [M, 1, 28, 28] and a labels .npy.
+  // The trainer keeps its data as NumPy arrays, in other dtypes and shapes than the contributors'
+  // .bin: training rows in an .npz (int64 [N, 28, 28], int64 labels), the validation set as a
+  // float32 inputs .npy [M, 1, 784] and a labels .npy. Digits are hashed by value (an image in any
+  // dtype and shape) and fed as value / 255 whatever their dtype, as uint8 digits are.
   const rows = partitions.reduce((n, p) => n + p.data.size, 0);
   const images = new Uint8Array(rows * PIXELS);
   const labels = new BigInt64Array(rows);
@@ -111,8 +113,8 @@ test("a trainer's conv-net ONNX model and .npz/.npy data: scored by the generic 
     p.data.labels.forEach((l, i) => { labels[at + i] = BigInt(l); });
     at += p.data.size;
   }
-  writeFileSync(join(work, "train.npz"), encodeZip(new Map([["x.npy", encodeNpy(images, [rows, 28, 28])], ["y.npy", encodeNpy(labels, [rows])]])));
-  writeFileSync(join(work, "val-x.npy"), encodeNpy(validation.images, [validation.size, 1, 28, 28]));
+  writeFileSync(join(work, "train.npz"), encodeZip(new Map([["x.npy", encodeNpy(BigInt64Array.from(images, BigInt), [rows, 28, 28])], ["y.npy", encodeNpy(labels, [rows])]])));
+  writeFileSync(join(work, "val-x.npy"), encodeNpy(Float32Array.from(validation.images), [validation.size, 1, 784]));
   writeFileSync(join(work, "val-y.npy"), encodeNpy(BigInt64Array.from(validation.labels, BigInt), [validation.size]));
 
   const outDir = join(work, "scores");
@@ -124,9 +126,11 @@ test("a trainer's conv-net ONNX model and .npz/.npy data: scored by the generic 
   assert.deepEqual([result.layer.found, result.layer.features, result.layer.logits, result.layer.hidden, result.layer.classes], ["Gemm", "h", "out", HIDDEN, CLASSES]);
   assert.equal(result.checkpoints, 1);
   assert.ok(result.validationAccuracy > 0.5, `the ridge-fitted conv net classifies (accuracy ${result.validationAccuracy})`);
-  // The hashes scored are the ones the contributors register from their .bin data.
+  // The hashes scored are the ones the contributors register from their .bin data; the validation
+  // set is recorded by its dataset file's hash (what seal commits), as in uint8.
   const registered = partitions.flatMap((p) => datasetExampleHashes(p.data));
   assert.deepEqual(result.scores.map((s) => s.example), [...new Set(registered)]);
+  assert.equal(result.validationHash, datasetHash(validation));
   assert.deepEqual(result.defences, ["exact-dedup", "feature-near-duplicates", "near-duplicates", "label-consistency"]);
   const nearCopy = registered[rows - 4]!;
   const flag = result.flagged.find((f) => f.example === nearCopy);

@@ -6,9 +6,9 @@ import { addPartyOptions, connectParty, integerFlag, type PartyFlags } from "./p
 
 export function registerRegister(program: Command): void {
   const command = program.command("register")
-    .description("contributor (OPEN_CONTRIBUTOR_KEY): hash its data (a .bin dataset file, a .jsonl file or a folder of files, one example each), register the hashes for an epoch, and write the delivery folder (the data and receipt.json) to hand the trainer")
+    .description("contributor (OPEN_CONTRIBUTOR_KEY): hash its data (a .bin dataset file, a .jsonl file, an .npz of x and y, or a folder of files, one example each; an example hashes by its values and label, whatever the form), register the hashes for an epoch, and write the delivery folder (the data and receipt.json) to hand the trainer")
     .option("--epoch <n>", "epoch number")
-    .option("--data <path>", "the contributor's data: a .bin dataset file, a .jsonl file or a folder")
+    .option("--data <path>", "the contributor's data: a .bin dataset file, a .jsonl file, an .npz (x, y) or a folder")
     .option("--out <dir>", "the delivery folder to write (the data and receipt.json)");
   withExamples(addPartyOptions(command, true), [
     "OPEN_CONTRIBUTOR_KEY=0x... attribution-prover register --deployment deployments/local/deployment.json --settlement 0x... --rpc http://127.0.0.1:8545 --epoch 1 --data my-data.jsonl --out delivery/",
