@@ -55,6 +55,9 @@ export interface LabelConsistencyConfig {
   readonly threshold: number;
   /** ...and another class at least this. */
   readonly confidence: number;
+  /** Judge by the mean probabilities of every model and checkpoint TRAK scores with (method trak;
+   *  otherwise, and when absent or false, the final model alone). */
+  readonly ensemble?: boolean;
 }
 
 export interface AttributionConfig {
@@ -73,14 +76,15 @@ export interface AttributionConfig {
   readonly batchSize: number;
   readonly influence: { readonly damping: number };
   readonly tracin: { readonly checkpoints: number; readonly ranks: ProjectionRanksConfig };
-  readonly trak: { readonly models: number; readonly damping: number; readonly ranks: ProjectionRanksConfig };
+  /** TRAK: `models` independent runs, `checkpoints` of each (the last epochs, evenly spaced; absent = 1, the final weights). */
+  readonly trak: { readonly models: number; readonly checkpoints?: number; readonly damping: number; readonly ranks: ProjectionRanksConfig };
   readonly knnShapley: { readonly k: number };
   readonly partitions: readonly PartitionConfig[];
   /** Near-duplicate stage before training (attribution/near-duplicates.ts). Optional: absent means
    *  on with DEFAULT_NEAR_DUPLICATES; enabled false trains on every row as registered (copies too). */
   readonly nearDuplicates?: NearDuplicateConfig;
   /** Label-consistency stage after training (attribution/label-consistency.ts). Optional: absent
-   *  means DEFAULT_LABEL_CONSISTENCY; flagged rows (label improbable under the model) score 0. */
+   *  means DEFAULT_LABEL_CONSISTENCY; flagged rows (label improbable under the model) are paid 0 (score capped at 0). */
   readonly labelConsistency?: LabelConsistencyConfig;
   readonly eval: {
     readonly trainSize: number;
@@ -138,6 +142,10 @@ export function parseAttributionConfig(raw: unknown, file: string): AttributionC
   if (a.tracin.checkpoints > a.training.epochs) throw new ConfigError(file, "attribution.tracin.checkpoints", "cannot exceed training.epochs (one checkpoint per epoch)");
   ranks(file, "attribution.tracin.ranks", a.tracin.ranks);
   int(file, "attribution.trak.models", a.trak?.models, 1, 100);
+  if (a.trak.checkpoints !== undefined) {
+    int(file, "attribution.trak.checkpoints", a.trak.checkpoints, 1, 1000);
+    if (a.trak.checkpoints > a.training.epochs) throw new ConfigError(file, "attribution.trak.checkpoints", "cannot exceed training.epochs (one checkpoint per epoch)");
+  }
   real(file, "attribution.trak.damping", a.trak.damping, 1e-9, 1e3);
   ranks(file, "attribution.trak.ranks", a.trak.ranks);
   int(file, "attribution.knnShapley.k", a.knnShapley?.k, 1, 1000);
@@ -179,6 +187,7 @@ export function parseAttributionConfig(raw: unknown, file: string): AttributionC
     if (typeof l.enabled !== "boolean") throw new ConfigError(file, "attribution.labelConsistency.enabled", "expected true or false");
     real(file, "attribution.labelConsistency.threshold", l.threshold, 0, 1);
     real(file, "attribution.labelConsistency.confidence", l.confidence, 0, 1);
+    if (l.ensemble !== undefined && typeof l.ensemble !== "boolean") throw new ConfigError(file, "attribution.labelConsistency.ensemble", "expected true or false");
   }
   const e = a.eval;
   int(file, "attribution.eval.trainSize", e?.trainSize, 20, 9000);
