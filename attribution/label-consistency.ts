@@ -23,7 +23,7 @@ export type { LabelConsistencyConfig };
  * probabilities (2 or 5 folds, each example scored by a model that did not see it) were worse:
  * the smaller models misclassify more honest digits.
  */
-export const DEFAULT_LABEL_CONSISTENCY: LabelConsistencyConfig = { enabled: true, threshold: 0.1, confidence: 0.3, ensemble: true };
+export const DEFAULT_LABEL_CONSISTENCY: LabelConsistencyConfig = { enabled: true, threshold: 0.1, confidence: 0.3 };
 
 export interface LabelEvidence {
   /** Row index (registration order) of the flagged example. */
@@ -94,18 +94,17 @@ export function labelInconsistent(logits: Float32Array | readonly Float32Array[]
 }
 
 /**
- * The stage on `data`: labels judged by the mean probabilities of every model and checkpoint TRAK
- * scores with when `cfg.ensemble` is on and the method is TRAK (trakViews; a forward pass each,
- * cheap next to scoring), otherwise by the final model's.
+ * The stage on `data`: with `cfg.ensemble` and TRAK, labels judged by the mean probabilities of
+ * every model and checkpoint TRAK scores with (trakViews; a forward pass each, cheap next to
+ * scoring) under the ensemble's thresholds; otherwise by the final model's, under cfg's.
  */
 export async function checkLabels(
   cfg: LabelConsistencyConfig, settings: AttributionConfig, model: TrainedModel, ensemble: () => Promise<readonly TrainedModel[]>,
   run: (params: MlpParams, data: Dataset) => Promise<ForwardOutputs>, data: Dataset, classes: number,
 ): Promise<LabelCheck> {
-  const judges = (cfg.ensemble ?? false) && settings.method === "trak"
-    ? trakViews(await ensemble(), settings.trak.models, settings.trak.checkpoints ?? 1).map((c) => c.params)
-    : [model.params];
+  const byViews = cfg.ensemble !== undefined && settings.method === "trak";
+  const judges = byViews ? trakViews(await ensemble(), settings.trak.models, settings.trak.checkpoints ?? 1).map((c) => c.params) : [model.params];
   const logits: Float32Array[] = [];
   for (const params of judges) logits.push((await run(params, data)).logits);
-  return labelInconsistent(logits, data.labels, classes, cfg);
+  return labelInconsistent(logits, data.labels, classes, byViews ? { ...cfg, ...cfg.ensemble } : cfg);
 }

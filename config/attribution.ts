@@ -55,9 +55,10 @@ export interface LabelConsistencyConfig {
   readonly threshold: number;
   /** ...and another class at least this. */
   readonly confidence: number;
-  /** Judge by the mean probabilities of every model and checkpoint TRAK scores with (method trak;
-   *  otherwise, and when absent or false, the final model alone). */
-  readonly ensemble?: boolean;
+  /** With method trak: judge by the mean probabilities of every model and checkpoint TRAK scores
+   *  with, under these thresholds (averaged probabilities are less confident than one model's, so
+   *  the rule needs its own). Absent, or another method: the final model, under the ones above. */
+  readonly ensemble?: { readonly threshold: number; readonly confidence: number };
 }
 
 export interface AttributionConfig {
@@ -76,7 +77,7 @@ export interface AttributionConfig {
   readonly batchSize: number;
   readonly influence: { readonly damping: number };
   readonly tracin: { readonly checkpoints: number; readonly ranks: ProjectionRanksConfig };
-  /** TRAK: `models` independent runs, `checkpoints` of each (the last epochs, evenly spaced; absent = 1, the final weights). */
+  /** TRAK: `models` independent runs, `checkpoints` of each (evenly spaced over the epochs, ending at the final weights; absent = 1, the final weights). */
   readonly trak: { readonly models: number; readonly checkpoints?: number; readonly damping: number; readonly ranks: ProjectionRanksConfig };
   readonly knnShapley: { readonly k: number };
   readonly partitions: readonly PartitionConfig[];
@@ -187,7 +188,11 @@ export function parseAttributionConfig(raw: unknown, file: string): AttributionC
     if (typeof l.enabled !== "boolean") throw new ConfigError(file, "attribution.labelConsistency.enabled", "expected true or false");
     real(file, "attribution.labelConsistency.threshold", l.threshold, 0, 1);
     real(file, "attribution.labelConsistency.confidence", l.confidence, 0, 1);
-    if (l.ensemble !== undefined && typeof l.ensemble !== "boolean") throw new ConfigError(file, "attribution.labelConsistency.ensemble", "expected true or false");
+    if (l.ensemble !== undefined) {
+      if (typeof l.ensemble !== "object" || l.ensemble === null) throw new ConfigError(file, "attribution.labelConsistency.ensemble", "expected { threshold, confidence }");
+      real(file, "attribution.labelConsistency.ensemble.threshold", l.ensemble.threshold, 0, 1);
+      real(file, "attribution.labelConsistency.ensemble.confidence", l.ensemble.confidence, 0, 1);
+    }
   }
   const e = a.eval;
   int(file, "attribution.eval.trainSize", e?.trainSize, 20, 9000);

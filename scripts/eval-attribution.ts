@@ -12,7 +12,7 @@
  *    score (that score after the label-consistency stage caps flagged rows at 0, as the pipeline
  *    does), and highest self-influence first (tau(i, i), the literature's signal; bilinear methods).
  *  - TRAK variants: `--trak-models` lists M (M independent models, final weights) or MxC (M models,
- *    the last C epochs' checkpoints of each, evenly spaced); the configured default is always run.
+ *    C checkpoints of each, evenly spaced and ending at the final weights); the configured default is always run.
  *  - `--seed` replaces attribution.seed: the validation split, the LDS subsets and every model seed.
  *  - Throughput: the configured method scoring `throughputSize` training rows on the CPU provider
  *    (9,000 pool digits plus repeats), examples per second; wall time of every stage.
@@ -165,7 +165,7 @@ if (!values["skip-throughput"]) {
 
 // ---- report
 const f3 = (x: number | null | undefined) => (x === null || x === undefined ? "  -  " : x.toFixed(3));
-console.log(`\nseed ${base.seed}; label consistency ${lc.enabled ? `p(label) < ${lc.threshold}, other >= ${lc.confidence}` : "off"}`);
+console.log(`\nseed ${base.seed}; label consistency ${lc.enabled ? `p(label) < ${lc.threshold}, other >= ${lc.confidence}${lc.ensemble ? ` (TRAK, by its views: < ${lc.ensemble.threshold}, >= ${lc.ensemble.confidence})` : ""}` : "off"}`);
 console.log("                      dattri  mislabel AUC  mislabel AUC    mislabel AUC");
 console.log("method        LDS     LDS     (val. score)  (payout score)  (self-infl.)  LDS time (s)");
 for (const r of ldsRows) {

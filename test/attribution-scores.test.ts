@@ -96,7 +96,7 @@ describe("attribution scores", () => {
 });
 
 describe("TRAK's views", () => {
-  test("M models x C checkpoints: the last C epochs of each run, evenly spaced, ending at the final weights", async () => {
+  test("M models x C checkpoints: C of each run's epochs, evenly spaced, ending at the final weights", async () => {
     const settings = small("trak");
     const split = splitMnist(settings.seed, 40);
     const data = subset(split.pool, Array.from({ length: 100 }, (_, i) => i));
@@ -144,7 +144,8 @@ describe("attribution config", () => {
     bad({ tracin: { ...good.tracin, checkpoints: 1000 } }, /^attribution\.tracin\.checkpoints$/);
     bad({ trak: { ...good.trak, checkpoints: good.training.epochs + 1 } }, /^attribution\.trak\.checkpoints$/);
     bad({ trak: { ...good.trak, checkpoints: 0 } }, /^attribution\.trak\.checkpoints$/);
-    bad({ labelConsistency: { enabled: true, threshold: 0.1, confidence: 0.3, ensemble: "yes" } }, /^attribution\.labelConsistency\.ensemble$/);
+    bad({ labelConsistency: { enabled: true, threshold: 0.1, confidence: 0.3, ensemble: true } }, /^attribution\.labelConsistency\.ensemble$/);
+    bad({ labelConsistency: { enabled: true, threshold: 0.1, confidence: 0.3, ensemble: { threshold: 2, confidence: 0.4 } } }, /^attribution\.labelConsistency\.ensemble\.threshold$/);
     bad({ partitions: [{ label: "x", kind: "duplicate", size: 1, source: 0 }] }, /^attribution\.partitions\[0\]\.source$/);
     bad({ partitions: [{ label: "x", kind: "noisy", size: 1 }] }, /^attribution\.partitions\[0\]\.noise$/);
     bad({ partitions: [{ label: "x", kind: "clean", size: 1 }, { label: "x", kind: "clean", size: 1 }] }, /^attribution\.partitions\[1\]\.label$/);
