@@ -16,14 +16,14 @@ import type { TrainedModel } from "./train.ts";
 export type { LabelConsistencyConfig };
 
 /**
- * Measured (npm run eval:attacks, seed 20261128, TRAK-10, 10 epochs, 720 training digits): of 60
- * planted mislabelled digits, p(label) < 0.1 with another class >= 0.3 flags the ones TRAK left
- * positive except 6 (54/60 paid zero with TRAK's negatives); it flags 1.2 % of honest digits
- * (8/660; 5 of them had a positive score). p(label) < 0.2 flagged 2.3 %; cross-fitted
- * probabilities (2 or 5 folds, each example scored by a model that did not see it) were worse:
- * the smaller models misclassify more honest digits.
+ * Measured (npm run eval:attacks, seed 20261128, 10 epochs, 720 training digits, 60 planted
+ * mislabels). The final model alone: p(label) < 0.1 with another class >= 0.3 flags 37 of the 60
+ * and 1.36 % of honest digits (1.67 % in the all-honest baseline). TRAK's 20 views (4 runs x 5
+ * checkpoints) averaged: p(label) < 0.3 with another class >= 0.425 flags more of the planted
+ * labels at 1.36 % honest (2.22 % in the baseline); see attribution/README.md for the trade-off.
+ * Four of the 60 planted labels are the class the ensemble itself predicts: no label rule catches them.
  */
-export const DEFAULT_LABEL_CONSISTENCY: LabelConsistencyConfig = { enabled: true, threshold: 0.1, confidence: 0.3 };
+export const DEFAULT_LABEL_CONSISTENCY: LabelConsistencyConfig = { enabled: true, threshold: 0.1, confidence: 0.3, ensemble: { threshold: 0.3, confidence: 0.425 } };
 
 export interface LabelEvidence {
   /** Row index (registration order) of the flagged example. */
