@@ -142,7 +142,6 @@ describe("attribution config", () => {
     bad({ strict: "yes" }, /^attribution\.strict$/);
     bad({ method: "magic" }, /^attribution\.method$/);
     bad({ tracin: { ...good.tracin, checkpoints: 1000 } }, /^attribution\.tracin\.checkpoints$/);
-    bad({ trak: { ...good.trak, checkpoints: good.training.epochs + 1 } }, /^attribution\.trak\.checkpoints$/);
     bad({ trak: { ...good.trak, checkpoints: 0 } }, /^attribution\.trak\.checkpoints$/);
     bad({ labelConsistency: { enabled: true, threshold: 0.1, confidence: 0.3, ensemble: true } }, /^attribution\.labelConsistency\.ensemble$/);
     bad({ labelConsistency: { enabled: true, threshold: 0.1, confidence: 0.3, ensemble: { threshold: 2, confidence: 0.4 } } }, /^attribution\.labelConsistency\.ensemble\.threshold$/);
