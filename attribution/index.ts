@@ -10,7 +10,7 @@
 export { runAttribution, scoreContributors, type AttributionResult, type ContributorScore, type ExampleScoreRow } from "./pipeline.ts";
 export { rotateImage } from "./rotate.ts";
 export { detectNearDuplicates, similarity, maxShiftedNcc, DEFAULT_NEAR_DUPLICATES, type NearDuplicateConfig, type NearDuplicateEvidence, type NearDuplicateResult } from "./near-duplicates.ts";
-export { labelInconsistent, labelProbabilities, DEFAULT_LABEL_CONSISTENCY, type LabelConsistencyConfig, type LabelEvidence } from "./label-consistency.ts";
+export { checkLabels, flaggedScore, labelInconsistent, labelProbabilities, DEFAULT_LABEL_CONSISTENCY, type LabelCheck, type LabelConsistencyConfig, type LabelEvidence } from "./label-consistency.ts";
 export { writeAttribution, examplesCsv } from "./output.ts";
 export { encodeTrainingData, decodeTrainingData } from "./training-data.ts";
 export { attributionSection } from "./epoch-section.ts";

@@ -27,7 +27,7 @@ import { datasetHash } from "./data.ts";
 import { AttributionError } from "./errors.ts";
 import { DEFAULT_FEATURE_DUPLICATES, detectFeatureDuplicates } from "./feature-duplicates.ts";
 import { normalizeScores, scoresToFixedPoint, type ScoreFormat } from "./fixed.ts";
-import { DEFAULT_LABEL_CONSISTENCY, labelInconsistent } from "./label-consistency.ts";
+import { DEFAULT_LABEL_CONSISTENCY, flaggedScore, labelInconsistent } from "./label-consistency.ts";
 import { lastLayerInfluence, type LabelledOutputs } from "./methods/influence.ts";
 import { knnShapleyOnFeatures } from "./methods/knn-shapley.ts";
 import { lastLayerView } from "./methods/last-layer-gradients.ts";
@@ -39,6 +39,10 @@ import { classify, loadClassifier, type LastLayer, type LayerNames } from "./onn
 import { derive } from "./prng.ts";
 import { validationScores } from "./score.ts";
 import { providerOptions } from "./session.ts";
+
+/** Why a row was flagged: a copy (scores 0) or an inconsistent label (paid 0, a negative score kept). */
+const COPY_FLAG = 1;
+const LABEL_FLAG = 2;
 
 /** Examples to score or score against: the arrays fed to the model, each row's hash, the images when all are. */
 export interface ScoredSet {
@@ -149,6 +153,7 @@ export async function scoreOnnxClassifier(input: OnnxScoringInput, settings: Att
   checkLabels(validation.arrays.labels, classes, "validation data");
   lap("forward");
 
+  /** Per row: 0, or the stage that flagged it (a copy: COPY_FLAG; a label: LABEL_FLAG). */
   const flagged = new Uint8Array(train.hashes.length);
   const flags: OnnxFlag[] = [];
   const defences = ["exact-dedup"];
@@ -158,7 +163,7 @@ export async function scoreOnnxClassifier(input: OnnxScoringInput, settings: Att
     const found = await detectFeatureDuplicates(main.train.features, unique.length, main.val.features, main.val.size, hidden, unique.map((_, k) => k), fd, providers, settings.batchSize);
     for (const e of found.evidence) {
       const row = unique[e.index]!;
-      flagged[row] = 1;
+      flagged[row] = COPY_FLAG;
       flags.push({ stage: "feature-near-duplicates", row, example: train.hashes[row]!, reference: e.reference.set === "registered" ? { set: "registered", index: unique[e.reference.index]! } : e.reference, similarity: e.similarity });
     }
     defences.push("feature-near-duplicates");
@@ -169,7 +174,7 @@ export async function scoreOnnxClassifier(input: OnnxScoringInput, settings: Att
     const found = detectNearDuplicates(train.images, train.hashes.map(() => ""), validation.images, nd, settings.seed);
     for (const e of found.evidence) {
       if (flagged[e.index]) continue;
-      flagged[e.index] = 1;
+      flagged[e.index] = COPY_FLAG;
       flags.push({ stage: "near-duplicates", row: e.index, example: e.exampleHash, reference: { set: e.reference.set, index: e.reference.index }, similarity: e.similarity });
     }
     defences.push("near-duplicates");
@@ -181,7 +186,7 @@ export async function scoreOnnxClassifier(input: OnnxScoringInput, settings: Att
     for (const k of check.rows) {
       const row = unique[k]!;
       if (flagged[row]) continue;
-      flagged[row] = 1;
+      flagged[row] = LABEL_FLAG;
       flags.push({ stage: "label-consistency", row, example: train.hashes[row]!, label: uniqueLabels[k]!, pLabel: check.pLabel[k]!, predicted: check.predicted[k]!, pPredicted: check.pPredicted[k]! });
     }
     defences.push("label-consistency");
@@ -213,7 +218,9 @@ export async function scoreOnnxClassifier(input: OnnxScoringInput, settings: Att
   const at = new Map(unique.map((r, k) => [r, k]));
   for (let i = 0; i < rawScores.length; i++) {
     const first = firstOf[i]!;
-    rawScores[i] = flagged[first] ? 0 : uniqueScores[at.get(first)!]!;
+    const score = uniqueScores[at.get(first)!]!;
+    // A copy scores 0; a label-inconsistent row keeps a negative score (flaggedScore), as in the MNIST pipeline.
+    rawScores[i] = flagged[first] === 0 ? score : flagged[first] === LABEL_FLAG ? flaggedScore(score) : 0;
   }
   const { normalized, divisor } = normalizeScores(Float64Array.from(unique, (r) => rawScores[r]!));
   const fixed = scoresToFixedPoint(normalized, format);

@@ -13,7 +13,7 @@ import { prepareMethod } from "./methods/index.ts";
 import { buildPartitions, type Partition } from "./partitions.ts";
 import { DEFAULT_NEAR_DUPLICATES, detectNearDuplicates, type NearDuplicateConfig, type NearDuplicateEvidence } from "./near-duplicates.ts";
 import { subset } from "./data.ts";
-import { DEFAULT_LABEL_CONSISTENCY, labelInconsistent, type LabelConsistencyConfig, type LabelEvidence } from "./label-consistency.ts";
+import { DEFAULT_LABEL_CONSISTENCY, checkLabels, flaggedScore, type LabelConsistencyConfig, type LabelEvidence } from "./label-consistency.ts";
 import { validationScores } from "./score.ts";
 import { ensembleOf, mlpShape, providerOptions, runner, trainOptions } from "./session.ts";
 import { train, type AttributionProgress } from "./train.ts";
@@ -60,7 +60,7 @@ export interface AttributionResult {
   readonly flagged: readonly NearDuplicateEvidence[];
   /** Label-consistency settings used (undefined when the stage is off). */
   readonly labelConsistency?: LabelConsistencyConfig;
-  /** Examples whose registered label is improbable under the trained model (score 0), with evidence. */
+  /** Examples whose registered label is improbable under the trained model (score capped at 0), with evidence. */
   readonly mislabelled: readonly LabelEvidence[];
   /** Seconds per stage. */
   readonly timings: Readonly<Record<string, number>>;
@@ -114,13 +114,12 @@ export async function scoreContributors(
     }
   }
   lap("score");
-  // Label consistency: rows whose registered label the trained model finds improbable score 0
-  // (every row sharing the hash too: an example hash has one score).
+  // Label consistency: rows whose registered label the trained model finds improbable are paid
+  // nothing (every row sharing the hash too: an example hash has one score).
   const lc = settings.labelConsistency ?? DEFAULT_LABEL_CONSISTENCY;
   const mislabelled: LabelEvidence[] = [];
   if (lc.enabled) {
-    const out = await run(model.params, data);
-    const check = labelInconsistent(out.logits, data.labels, shape.classes, lc);
+    const check = await checkLabels(lc, settings, model, ensemble, run, data, shape.classes);
     const trainedRow = kept ?? Array.from({ length: all.size }, (_, i) => i);
     const bad = new Set(check.rows.map((k) => trainedRow[k]!));
     if (rawScores === trainedScores) rawScores = trainedScores.slice();
@@ -129,7 +128,7 @@ export async function scoreContributors(
     for (let i = 0; i < all.size; i++) {
       const first = detection ? detection.firstOf[i]! : i;
       if (!bad.has(first)) continue;
-      rawScores[i] = 0;
+      rawScores[i] = flaggedScore(rawScores[i]!);
       const k = at.get(first)!;
       mislabelled.push({
         index: i, exampleHash: exampleHash(all, i), contributor: owners[i]!, label: all.labels[i]!,

@@ -55,6 +55,10 @@ export interface LabelConsistencyConfig {
   readonly threshold: number;
   /** ...and another class at least this. */
   readonly confidence: number;
+  /** With method trak: judge by the mean probabilities of every model and checkpoint TRAK scores
+   *  with, under these thresholds (averaged probabilities are less confident than one model's, so
+   *  the rule needs its own). Absent, or another method: the final model, under the ones above. */
+  readonly ensemble?: { readonly threshold: number; readonly confidence: number };
 }
 
 /** Near duplicates in a classifier's penultimate feature space (attribution/feature-duplicates.ts; the ONNX path). */
@@ -82,14 +86,15 @@ export interface AttributionConfig {
   readonly batchSize: number;
   readonly influence: { readonly damping: number };
   readonly tracin: { readonly checkpoints: number; readonly ranks: ProjectionRanksConfig };
-  readonly trak: { readonly models: number; readonly damping: number; readonly ranks: ProjectionRanksConfig };
+  /** TRAK: `models` independent runs, `checkpoints` of each (evenly spaced over the epochs, ending at the final weights; at most one per epoch; absent = 1, the final weights). */
+  readonly trak: { readonly models: number; readonly checkpoints?: number; readonly damping: number; readonly ranks: ProjectionRanksConfig };
   readonly knnShapley: { readonly k: number };
   readonly partitions: readonly PartitionConfig[];
   /** Near-duplicate stage before training (attribution/near-duplicates.ts). Optional: absent means
    *  on with DEFAULT_NEAR_DUPLICATES; enabled false trains on every row as registered (copies too). */
   readonly nearDuplicates?: NearDuplicateConfig;
   /** Label-consistency stage after training (attribution/label-consistency.ts). Optional: absent
-   *  means DEFAULT_LABEL_CONSISTENCY; flagged rows (label improbable under the model) score 0. */
+   *  means DEFAULT_LABEL_CONSISTENCY; flagged rows (label improbable under the model) are paid 0 (score capped at 0). */
   readonly labelConsistency?: LabelConsistencyConfig;
   /** Feature-space near duplicates, for scoring a trainer's ONNX model (score --model --data). Optional:
    *  absent means DEFAULT_FEATURE_DUPLICATES. */
@@ -150,6 +155,9 @@ export function parseAttributionConfig(raw: unknown, file: string): AttributionC
   if (a.tracin.checkpoints > a.training.epochs) throw new ConfigError(file, "attribution.tracin.checkpoints", "cannot exceed training.epochs (one checkpoint per epoch)");
   ranks(file, "attribution.tracin.ranks", a.tracin.ranks);
   int(file, "attribution.trak.models", a.trak?.models, 1, 100);
+  // More checkpoints than epochs means every epoch (pickCheckpoints clamps), so test-size configs
+  // with a few epochs can keep the repository's TRAK settings.
+  if (a.trak.checkpoints !== undefined) int(file, "attribution.trak.checkpoints", a.trak.checkpoints, 1, 1000);
   real(file, "attribution.trak.damping", a.trak.damping, 1e-9, 1e3);
   ranks(file, "attribution.trak.ranks", a.trak.ranks);
   int(file, "attribution.knnShapley.k", a.knnShapley?.k, 1, 1000);
@@ -198,6 +206,11 @@ export function parseAttributionConfig(raw: unknown, file: string): AttributionC
     if (typeof l.enabled !== "boolean") throw new ConfigError(file, "attribution.labelConsistency.enabled", "expected true or false");
     real(file, "attribution.labelConsistency.threshold", l.threshold, 0, 1);
     real(file, "attribution.labelConsistency.confidence", l.confidence, 0, 1);
+    if (l.ensemble !== undefined) {
+      if (typeof l.ensemble !== "object" || l.ensemble === null) throw new ConfigError(file, "attribution.labelConsistency.ensemble", "expected { threshold, confidence }");
+      real(file, "attribution.labelConsistency.ensemble.threshold", l.ensemble.threshold, 0, 1);
+      real(file, "attribution.labelConsistency.ensemble.confidence", l.ensemble.confidence, 0, 1);
+    }
   }
   const e = a.eval;
   int(file, "attribution.eval.trainSize", e?.trainSize, 20, 9000);

@@ -1,14 +1,14 @@
 /**
  * The score distribution of the example table, aggregated into bins so that a record of 10,000 or
  * 1,000,000 examples makes a chart of the same size. Every example falls in exactly one class, the
- * first that applies: flagged as a near copy, flagged as mislabelled (both scored 0 by the
- * attribution stage), claimed by more than one contributor (credited to the earliest registrant),
+ * first that applies: flagged as a near copy (scored 0 by the attribution stage), flagged as
+ * mislabelled (score capped at 0: paid nothing), claimed by more than one contributor (credited to the earliest registrant),
  * clipped (negative score, paid as 0), paid.
  */
 import type { EpochRecord } from "../verify/index.ts";
 import type { AttributionSummary } from "./record.ts";
 
-export const SCORE_CLASSES = ["paid", "clipped (negative, paid 0)", "claimed more than once (credited to the earliest)", "near copy (scored 0)", "label inconsistent (scored 0)"] as const;
+export const SCORE_CLASSES = ["paid", "clipped (negative, paid 0)", "claimed more than once (credited to the earliest)", "near copy (scored 0)", "label inconsistent (paid 0)"] as const;
 export type ScoreClass = (typeof SCORE_CLASSES)[number];
 
 export interface ScoreHistogram {
@@ -33,7 +33,7 @@ export function classifyExamples(record: EpochRecord, attribution: AttributionSu
   const duplicated = new Set(record.duplicates.map((d) => d.hash));
   return examplesOf(record).map((e) =>
     nearCopies.has(e.hash) ? "near copy (scored 0)"
-    : mislabelled.has(e.hash) ? "label inconsistent (scored 0)"
+    : mislabelled.has(e.hash) ? "label inconsistent (paid 0)"
     : duplicated.has(e.hash) ? "claimed more than once (credited to the earliest)"
     : e.score < 0n ? "clipped (negative, paid 0)"
     : "paid");

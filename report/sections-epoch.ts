@@ -57,7 +57,7 @@ export function defencesSection(record: ReportRecord): SafeHtml {
     { name: "exact-dedup", ran: true, count: record.core.duplicates.length, what: "an example hash claimed more than once is credited once, to its earliest registrant (proven)" },
     ...(a === undefined ? [] : [
       { name: "near copies", ran: a.stages.includes("near-duplicates"), count: a.nearCopies.length, what: "flagged near copies score 0" },
-      { name: "label consistency", ran: a.stages.includes("label-consistency"), count: a.mislabelled.length, what: "flagged improbable labels score 0" },
+      { name: "label consistency", ran: a.stages.includes("label-consistency"), count: a.mislabelled.length, what: "flagged improbable labels are paid 0 (score capped at 0)" },
     ]),
   ];
   return html`<section id="defences"><h2>Defences</h2>${scoring}

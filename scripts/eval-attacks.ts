@@ -1,6 +1,7 @@
 /**
  * npm run eval:attacks [-- --honest N] [--size N] [--validation N] [--method M] [--epochs N]
- *                         [--label-consistency on|off] [--label-threshold P] [--label-confidence P] [--out FILE]
+ *                         [--label-consistency on|off] [--label-threshold P] [--label-confidence P]
+ *                         [--label-ensemble off] [--out FILE]
  *
  * The Sybil and manipulation attack suite on MNIST (issue 11): every scenario of
  * scripts/lib/attack-suite.ts (`honest` clean contributors of `size` digits register first, then
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     "label-consistency": { type: "string" },
     "label-threshold": { type: "string" },
     "label-confidence": { type: "string" },
+    "label-ensemble": { type: "string" },
     out: { type: "string", default: join(ROOT, "bench-results", "attacks.json") },
   },
 });
@@ -47,6 +49,7 @@ const lc = {
   enabled: values["label-consistency"] === undefined ? lc0.enabled : values["label-consistency"] === "on",
   threshold: values["label-threshold"] === undefined ? lc0.threshold : Number(values["label-threshold"]),
   confidence: values["label-confidence"] === undefined ? lc0.confidence : Number(values["label-confidence"]),
+  ...(values["label-ensemble"] === "off" || lc0.ensemble === undefined ? {} : { ensemble: lc0.ensemble }),
 };
 settings = { ...settings, labelConsistency: lc };
 const nd = settings.nearDuplicates ?? DEFAULT_NEAR_DUPLICATES;
@@ -62,7 +65,7 @@ for (const attack of [nearCopies, sybilSplit, rotatedCopies, plantedMislabels, v
 const seconds = (performance.now() - t0) / 1000;
 const w = Math.max(...rows.map((r) => r.attack.length));
 const d = Math.max(...rows.map((r) => r.display.length));
-console.log(`attack suite: ${settings.method}, ${HONEST} honest x ${SIZE} digits, attacker ${SIZE}, validation ${settings.validationSize}; near-duplicates ${nd.enabled ? `on (threshold ${nd.threshold}, shifts +-${nd.maxShift}, rotations ${nd.rotations?.join("/") ?? "none"} deg)` : "off"}; label consistency ${lc.enabled ? `on (p(label) < ${lc.threshold}, other >= ${lc.confidence})` : "off"}; baseline honest flagged ${base.honestFlagged}/${(HONEST + 1) * SIZE}, label-zeroed ${base.honestLabelZeroed}/${base.honestRows}; ${seconds.toFixed(0)} s`);
+console.log(`attack suite: ${settings.method}, ${HONEST} honest x ${SIZE} digits, attacker ${SIZE}, validation ${settings.validationSize}; near-duplicates ${nd.enabled ? `on (threshold ${nd.threshold}, shifts +-${nd.maxShift}, rotations ${nd.rotations?.join("/") ?? "none"} deg)` : "off"}; label consistency ${lc.enabled ? `on (p(label) < ${lc.threshold}, other >= ${lc.confidence}${lc.ensemble && settings.method === "trak" ? `; by TRAK's views: p(label) < ${lc.ensemble.threshold}, other >= ${lc.ensemble.confidence}` : ""})` : "off"}; baseline honest flagged ${base.honestFlagged}/${(HONEST + 1) * SIZE}, label-zeroed ${base.honestLabelZeroed}/${base.honestRows}; ${seconds.toFixed(0)} s`);
 console.log(`${"attack".padEnd(w)} | ${"result".padEnd(d)} | target                          | pass`);
 for (const r of rows) console.log(`${r.attack.padEnd(w)} | ${r.display.padEnd(d)} | ${r.target.padEnd(31)} | ${r.pass ? "PASS" : "FAIL"}${r.note ? `  (${r.note})` : ""}`);
 mkdirSync(dirname(values.out), { recursive: true });

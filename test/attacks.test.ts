@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { config } from "../config/index.ts";
 import type { AttributionConfig } from "../config/attribution.ts";
-import { concat, detectNearDuplicates, DEFAULT_LABEL_CONSISTENCY, DEFAULT_NEAR_DUPLICATES, flipLabels, labelInconsistent, similarity, splitMnist, subset, writeAttribution, type Dataset } from "../attribution/index.ts";
+import { concat, detectNearDuplicates, DEFAULT_LABEL_CONSISTENCY, DEFAULT_NEAR_DUPLICATES, flaggedScore, flipLabels, labelInconsistent, similarity, splitMnist, subset, writeAttribution, type Dataset } from "../attribution/index.ts";
 import { derive } from "../attribution/prng.ts";
 import { party, rewardOf, rotatedCopy, runScenario, shiftedNoisyCopy } from "../scripts/lib/attacks.ts";
 import { writeDemoAttacks } from "../scripts/lib/demo-attacks.ts";
@@ -158,7 +158,30 @@ describe("attacks", () => {
     assert.ok(r.pLabel[0]! < cfg.threshold && r.pPredicted[0]! >= cfg.confidence);
   });
 
-  test("G5: planted mislabelled examples are flagged by label consistency and score 0; clean ones are not", async () => {
+  test("label consistency over an ensemble: the mean of the models' probabilities judges, so one model memorising a wrong label does not clear it", () => {
+    const cfg = DEFAULT_LABEL_CONSISTENCY;
+    const memorised = new Float32Array(10);
+    memorised[7] = 6; // this model learnt the registered label 7
+    const others = new Float32Array(10);
+    others[3] = 6; // these find class 3
+    const labels = Uint8Array.of(7);
+    assert.deepEqual(labelInconsistent(memorised, labels, 10, cfg).rows, []);
+    const r = labelInconsistent([memorised, others, others, others, others, others, others, others, others, others, others, others], labels, 10, cfg);
+    assert.deepEqual(r.rows, [0]);
+    assert.equal(r.predicted[0], 3);
+    // mean p(7) = (p7(memorised) + 11 * p7(others)) / 12, the softmax of each computed independently
+    const p = (logit: number) => Math.exp(logit) / (Math.exp(logit) + 9);
+    assert.ok(Math.abs(r.pLabel[0]! - (p(6) + 11 * (1 - p(6)) / 9) / 12) < 1e-6, `pLabel ${r.pLabel[0]}`);
+    assert.throws(() => labelInconsistent([], labels, 10, cfg), RangeError);
+  });
+
+  test("a flagged example is paid nothing but keeps a negative score: flaggedScore caps at 0", () => {
+    assert.equal(flaggedScore(0.3), 0);
+    assert.equal(flaggedScore(-0.3), -0.3);
+    assert.equal(flaggedScore(0), 0);
+  });
+
+  test("G5: planted mislabelled examples are flagged by label consistency and paid nothing (score <= 0); clean ones are not", async () => {
     const lcSettings: AttributionConfig = { ...settings, hidden: 64, training: { ...config.attribution.training, epochs: 5 } };
     const bad = digits(700, 20);
     flipLabels(bad, 1, derive(5, "t"));
@@ -168,7 +191,7 @@ describe("attacks", () => {
     const caught = r.result.mislabelled.filter((m) => m.contributor === planter.address);
     assert.ok(caught.length >= 10, `${caught.length}/20 planted mislabelled examples flagged`);
     for (const m of r.result.mislabelled) {
-      assert.equal(r.result.rows[m.index]!.score, 0n);
+      assert.ok(r.result.rows[m.index]!.score <= 0n, `row ${m.index} scores ${r.result.rows[m.index]!.score}`);
       assert.notEqual(m.predicted, m.label);
     }
     const clean = r.result.mislabelled.filter((m) => m.contributor !== planter.address).length;

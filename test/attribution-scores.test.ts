@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { config, ConfigError } from "../config/index.ts";
 import { parseAttributionConfig, type AttributionConfig, type AttributionMethod } from "../config/attribution.ts";
 import { computeAddress, keccak256, toUtf8Bytes } from "ethers";
-import { DEFAULT_LABEL_CONSISTENCY, DEFAULT_NEAR_DUPLICATES, buildPartitions, contributorAddress, examplesCsv, exampleHash, splitMnist, rocAuc, runAttribution, spearman, writeAttribution } from "../attribution/index.ts";
+import { DEFAULT_LABEL_CONSISTENCY, DEFAULT_NEAR_DUPLICATES, buildPartitions, contributorAddress, examplesCsv, exampleHash, splitMnist, rocAuc, runAttribution, spearman, subset, train, writeAttribution } from "../attribution/index.ts";
+import { trakViews } from "../attribution/methods/trak.ts";
 
 const FORMAT = { decimals: 6, scoreBits: 48 };
 
@@ -94,6 +95,21 @@ describe("attribution scores", () => {
   });
 });
 
+describe("TRAK's views", () => {
+  test("M models x C checkpoints: C of each run's epochs, evenly spaced, ending at the final weights", async () => {
+    const settings = small("trak");
+    const split = splitMnist(settings.seed, 40);
+    const data = subset(split.pool, Array.from({ length: 100 }, (_, i) => i));
+    const providers = { providers: ["cpu"], strict: true, threads: 1 };
+    const runs = await Promise.all([1, 2].map((seed) => train(data, { hidden: 8, epochs: 5, batchSize: 50, learningRate: 0.1, weightDecay: 0, seed, providers })));
+    const views = trakViews(runs, 2, 3);
+    assert.deepEqual(views.map((v) => v.epoch), [1, 3, 4, 1, 3, 4]);
+    assert.equal(views[2]!.params.w1, runs[0]!.checkpoints[4]!.params.w1);
+    assert.equal(views[5]!.params.w1, runs[1]!.checkpoints[4]!.params.w1);
+    assert.deepEqual(trakViews(runs, 1, 1).map((v) => v.epoch), [4], "one checkpoint: the final weights (the classic ensemble)");
+  });
+});
+
 describe("demo partitions", () => {
   test("the configured contributors fit the pool: copies share the source's hashes, noisy ones have changed labels", () => {
     const split = splitMnist(config.attribution.seed, config.attribution.validationSize);
@@ -126,6 +142,9 @@ describe("attribution config", () => {
     bad({ strict: "yes" }, /^attribution\.strict$/);
     bad({ method: "magic" }, /^attribution\.method$/);
     bad({ tracin: { ...good.tracin, checkpoints: 1000 } }, /^attribution\.tracin\.checkpoints$/);
+    bad({ trak: { ...good.trak, checkpoints: 0 } }, /^attribution\.trak\.checkpoints$/);
+    bad({ labelConsistency: { enabled: true, threshold: 0.1, confidence: 0.3, ensemble: true } }, /^attribution\.labelConsistency\.ensemble$/);
+    bad({ labelConsistency: { enabled: true, threshold: 0.1, confidence: 0.3, ensemble: { threshold: 2, confidence: 0.4 } } }, /^attribution\.labelConsistency\.ensemble\.threshold$/);
     bad({ partitions: [{ label: "x", kind: "duplicate", size: 1, source: 0 }] }, /^attribution\.partitions\[0\]\.source$/);
     bad({ partitions: [{ label: "x", kind: "noisy", size: 1 }] }, /^attribution\.partitions\[0\]\.noise$/);
     bad({ partitions: [{ label: "x", kind: "clean", size: 1 }, { label: "x", kind: "clean", size: 1 }] }, /^attribution\.partitions\[1\]\.label$/);

@@ -30,7 +30,7 @@ const browserSkip = chromiumPath === undefined && !process.env.CI ? "chromium no
 /**
  * 4 contributors, 3 examples each, two of them negative (clipped); one example claimed by
  * contributors 0 and 1 (credited to 0); one near copy (contributor 2) and one mislabelled example
- * (contributor 1), both scored 0 as the attribution stage scores flagged examples.
+ * (contributor 1), both scored 0 (a flagged example scores at most 0).
  */
 function examplesFile(): string {
   const lines = ["example,contributor,score"];

@@ -37,6 +37,6 @@ export function listDefences(attribution: AttributionSummary | undefined, duplic
     { name: "exact-dedup", ran: true, count: duplicates, what: "an example hash claimed twice is credited once, to its earliest registrant (proven: strictly increasing hashes)" },
     { name: "near-duplicates", ran: nearRan, count: flagged.filter((f) => referenceSet(f) === "registered").length, what: "near copies (shift <= 2 px, noise, rescaling) of an earlier registered example score 0" },
     { name: "validation-copies", ran: nearRan, count: flagged.filter((f) => referenceSet(f) === "validation").length, what: "near or exact copies of the revealed validation set score 0 (rechecked by npm run verify)" },
-    { name: "label-consistency", ran: stages.includes("label-consistency"), count: list(attribution?.mislabelled).length, what: "a label the trained model finds improbable (another class confident) scores 0" },
+    { name: "label-consistency", ran: stages.includes("label-consistency"), count: list(attribution?.mislabelled).length, what: "a label the trained model finds improbable (another class confident) is paid 0 (score capped at 0)" },
   ];
 }

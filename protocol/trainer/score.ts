@@ -51,7 +51,7 @@ export async function scoreTrainingData(options: ScoreOptions = {}) {
   }
   const paths = writeAttribution(options.outDir ?? DEFAULT_SCORES_DIR, result, format.decimals);
   log(`attribution: ${result.rows.length} examples scored on ${result.provider}, validation accuracy ${(result.validationAccuracy * 100).toFixed(1)} %, model sha256 ${result.model.hash.slice(0, 16)}...; ${paths.examples}`);
-  log(`attribution: defences ${result.defences.join(", ") || "none"}; ${result.flagged.length} examples flagged as near copies and ${result.mislabelled.length} as mislabelled (score 0), evidence in ${paths.summary}`);
+  log(`attribution: defences ${result.defences.join(", ") || "none"}; ${result.flagged.length} examples flagged as near copies and ${result.mislabelled.length} as mislabelled (paid 0), evidence in ${paths.summary}`);
   // The contributors' examples as registered: with the model, what verify --data --model reruns the scoring from.
   const trainingData = join(dirname(paths.examples), "training-data.json");
   writeFileAtomic(trainingData, encodeTrainingData(result.partitions));

@@ -172,7 +172,7 @@ export async function plantedMislabels(s: Suite): Promise<AttackRow> {
     id: "G5", attack: `G5 ${size} planted mislabelled examples`, target: ">= 90 % paid zero, <= 2 % honest zeroed", figure: zero,
     display: `${(100 * zero).toFixed(1)} % paid zero (payout ${x.toFixed(3)}x); honest label-zeroed ${(100 * hz).toFixed(2)} % (baseline ${(100 * bz).toFixed(2)} %)`,
     pass: zero >= 0.9 && hz <= 0.02 && bz <= 0.02,
-    note: `paid zero = score <= 0 (clipped); label consistency ${lc ? `on (p(label) < ${lc.threshold}, other class >= ${lc.confidence}): ${caught}/${size} flagged` : "off"}`,
+    note: `paid zero = score <= 0 (clipped); label consistency ${lc ? `on (p(label) < ${lc.threshold}, other class >= ${lc.confidence}${lc.ensemble && s.options.settings.method === "trak" ? `; by TRAK's views: < ${lc.ensemble.threshold}, >= ${lc.ensemble.confidence}` : ""}): ${caught}/${size} flagged` : "off"}`,
   };
 }
 
