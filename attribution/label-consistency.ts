@@ -20,10 +20,11 @@ export type { LabelConsistencyConfig };
  * mislabels). The final model alone: p(label) < 0.1 with another class >= 0.3 flags 37 of the 60
  * and 1.36 % of honest digits (1.67 % in the all-honest baseline). TRAK's 20 views (4 runs x 5
  * checkpoints) averaged: p(label) < 0.3 with another class >= 0.425 flags more of the planted
- * labels at 1.36 % honest (2.22 % in the baseline); see attribution/README.md for the trade-off.
+ * labels at 1.36 % honest (2.22 % in the baseline, over G5's 2 %: not the default); see
+ * attribution/README.md for the trade-off.
  * Four of the 60 planted labels are the class the ensemble itself predicts: no label rule catches them.
  */
-export const DEFAULT_LABEL_CONSISTENCY: LabelConsistencyConfig = { enabled: true, threshold: 0.1, confidence: 0.3, ensemble: { threshold: 0.3, confidence: 0.425 } };
+export const DEFAULT_LABEL_CONSISTENCY: LabelConsistencyConfig = { enabled: true, threshold: 0.1, confidence: 0.3 };
 
 export interface LabelEvidence {
   /** Row index (registration order) of the flagged example. */
