@@ -6,15 +6,15 @@
  * 1. constraints per row and per batch header of each circuit, at every configured batch size
  *    (config/protocol.json), and which powers of tau each instance needs;
  * 2. proof time per batch under each pool setting (1 worker, all cores, snarkjs's own threads)
- *    at the test and demo payout sizes; with a rapidsnark-compatible prover (--native PATH,
- *    RAPIDSNARK_PROVER or config prover.nativeBinary) its time per claim batch next to snarkjs; the
- *    queue with REDIS_URL;
+ *    at the test and demo payout sizes; the queue with REDIS_URL;
  * 3. for each size set measured (`--sets`: test, demo, and 2^P = the largest configured sizes
  *    whose circuits fit 2^P constraints; default: test, demo and every 2^P whose development powers
  *    of tau is cached), the whole settlement flow of one epoch on the in-process chain
  *    (bench-gas.ts) at 1, 10 and 100 examples per contributor: gas per paid contributor with its
  *    breakdown against a bare ERC-20 transfer, registration gas per example, proving time per
- *    example on the pool and peak RSS. `--contributors` (1,000) payees, fewer where a flow would
+ *    example on the pool and peak RSS; with a rapidsnark-compatible prover (--native PATH,
+ *    RAPIDSNARK_PROVER or config prover.nativeBinary), claim proving per example with it next to
+ *    snarkjs on the same jobs. `--contributors` (1,000) payees, fewer where a flow would
  *    need more than `--max-proofs` proofs (the table says how many);
  * 4. derived from the measured transaction costs (bench-projection.ts, marked "derived"): the
  *    size sets not measured, and the total gas and transactions of a 1,000,000-example epoch.
@@ -31,7 +31,7 @@ import {
 import { CACHE_DIR } from "../circuits/paths.ts";
 import { toJson, writeFileAtomic } from "../files/index.ts";
 import { config } from "../config/index.ts";
-import { benchmarkProving, type BenchmarkRow } from "../prover/index.ts";
+import { benchmarkProving, type BenchmarkRow, type ProofJob } from "../prover/index.ts";
 import { buildExampleBatches, buildPayoutBatches, splitPool } from "../witness/index.ts";
 import { duplicatesOf, measureFlowGas, type BatchSizes, type FlowGas, type FlowShape } from "./lib/bench-gas.ts";
 import { deriveEpoch, measuredCosts, type DerivedEpoch } from "./lib/bench-projection.ts";
@@ -114,6 +114,12 @@ function proofsOf(sizes: BatchSizes, shape: FlowShape): number {
   }
   return Math.ceil(claims / sizes.example) + Math.ceil(rows / sizes.registration) + Math.ceil(shape.contributors / sizes.payout);
 }
+/** `jobCount` claim batches of E rows; distinct increasing hashes, so every claim is its example's first and every row is credited. */
+function claimJobs(E: number): ProofJob[] {
+  const rows = Array.from({ length: E * jobCount }, (_, i) => ({ hash: BigInt(i + 1) << 90n, j: i % 40, score: BigInt(((i * 7919) % 200_000) - 50_000) }));
+  return buildExampleBatches(rows, 12345n, 777n, E, config).map((b) => ({ name: `example-${b.index}`, input: b.input, expectedPublicSignals: b.publicSignals, outPath: "" }));
+}
+
 /** `--contributors`, or fewer (a multiple of the payout batch) when the flow would exceed `--max-proofs`. */
 function contributorsFor(sizes: BatchSizes, m: number): number {
   let n = contributors;
@@ -124,7 +130,8 @@ function contributorsFor(sizes: BatchSizes, m: number): number {
 // 3. Proving under each pool setting (test and demo payout sizes), the native backend, the queue.
 interface PoolResult { readonly batchSize: number; readonly constraints: number; readonly rows: readonly (BenchmarkRow & { msPerProof: number })[]; readonly speedup: number }
 const poolResults: PoolResult[] = [];
-let nativeProving: { snarkjsMsPerProof: number; nativeMsPerProof: number; speedup: number; binary: string } | string = "skipped: --parts without proving";
+interface NativeRow { readonly set: string; readonly batchSize: number; readonly snarkjsMsPerExample: number; readonly nativeMsPerExample: number; readonly speedup: number }
+const nativeProving: NativeRow[] = [];
 let queueProving: (QueueBenchRow & { examplesPerSecond: number }) | string = "skipped: --parts without proving";
 const flows: { set: string; flow: FlowGas; peakRssMiB: number }[] = [];
 const scratch = mkdtempSync(join(tmpdir(), "bench-"));
@@ -145,21 +152,7 @@ try {
   }
   const E = config.exampleBatch.demoSize;
   const exampleKeys = parts.has("proving") ? await setupCircuit(exampleCircuitName(E), log) : undefined;
-  // Distinct increasing hashes: every claim is its example's first, so every row is credited.
-  const exampleRows = Array.from({ length: E * jobCount }, (_, i) => ({ hash: BigInt(i + 1) << 90n, j: i % 40, score: BigInt(((i * 7919) % 200_000) - 50_000) }));
-  const exampleJobs = buildExampleBatches(exampleRows, 12345n, 777n, E, config).map((b) => ({ name: `example-${b.index}`, input: b.input, expectedPublicSignals: b.publicSignals, outPath: "" }));
-  if (exampleKeys && nativeBinary) {
-    log(`proving ${exampleJobs.length} claim batches of ${E} rows with snarkjs and with ${nativeBinary}...`);
-    const [snark, native] = await benchmarkProving(exampleKeys, exampleJobs, [
-      { label: `${cores} workers, snarkjs`, workers: cores, singleThread: true },
-      { label: `${cores} workers, native`, workers: cores, singleThread: true, nativeBinary },
-    ]);
-    const snarkjsMsPerProof = snark!.warmMs / snark!.jobs;
-    const nativeMsPerProof = native!.warmMs / native!.jobs;
-    nativeProving = { snarkjsMsPerProof, nativeMsPerProof, speedup: snarkjsMsPerProof / nativeMsPerProof, binary: nativeBinary };
-  } else if (exampleKeys) {
-    nativeProving = "skipped: no native prover (pass --native PATH, set RAPIDSNARK_PROVER or config prover.nativeBinary)";
-  }
+  const exampleJobs = claimJobs(E);
   const queueUrl = process.env.REDIS_URL;
   if (exampleKeys && queueUrl) {
     log(`proving ${exampleJobs.length} claim batches through the queue at ${queueUrl} (one worker process, ${cores} workers)...`);
@@ -173,6 +166,16 @@ try {
   for (const set of parts.has("gas") ? sizeSets.filter((s) => measuredNames.includes(s.name)) : []) {
     const keys = {} as Record<Circuit, CircuitKeys>;
     for (const c of CIRCUITS) keys[c] = await setupCircuit(circuitName[c](set.sizes[c]), log);
+    if (nativeBinary) {
+      const E = set.sizes.example;
+      log(`proving ${jobCount} claim batches of ${E} rows with snarkjs and with ${nativeBinary} on ${cores} workers...`);
+      const [snark, native] = await benchmarkProving(keys.example, claimJobs(E), [
+        { label: `${cores} workers, snarkjs`, workers: cores, singleThread: true },
+        { label: `${cores} workers, native`, workers: cores, singleThread: true, nativeBinary },
+      ]);
+      const perExample = (r: BenchmarkRow) => r.warmMs / r.jobs / E;
+      nativeProving.push({ set: set.name, batchSize: E, snarkjsMsPerExample: perExample(snark!), nativeMsPerExample: perExample(native!), speedup: perExample(snark!) / perExample(native!) });
+    }
     for (const m of examplesGrid) {
       const shape = { contributors: contributorsFor(set.sizes, m), examplesPerContributor: m };
       log(`gas, ${set.name} (${set.sizes.example}/${set.sizes.registration}/${set.sizes.payout} rows): ${shape.contributors} contributors x ${m} examples...`);
@@ -210,7 +213,7 @@ for (const p of poolResults) {
   console.log(formatTable(["setting", "ms/proof", "rows/s", "cold s"], p.rows.map((r) => [r.label, r.msPerProof.toFixed(0), ((p.batchSize * 1000) / r.msPerProof).toFixed(1), (r.coldMs / 1000).toFixed(2)])));
   console.log(`speed-up all cores vs 1 worker: ${p.speedup.toFixed(2)}x (${(p.speedup / cores).toFixed(2)} x cores)`);
 }
-console.log(typeof nativeProving === "string" ? `Native backend: ${nativeProving}` : `Native backend ${nativeProving.binary}: ${nativeProving.nativeMsPerProof.toFixed(0)} ms per ExampleBatch(${config.exampleBatch.demoSize}) proof vs snarkjs ${nativeProving.snarkjsMsPerProof.toFixed(0)} ms on the same pool = ${nativeProving.speedup.toFixed(2)}x`);
+if (nativeBinary === undefined) console.log("Native backend: skipped (pass --native PATH, set RAPIDSNARK_PROVER or config prover.nativeBinary)");
 console.log(typeof queueProving === "string" ? `Queue worker: ${queueProving}` : `Queue worker (one process, pool of ${queueProving.workers}, ${queueProving.jobs} ExampleBatch jobs): ${(queueProving.wallMs / 1000).toFixed(2)} s, ${queueProving.examplesPerSecond.toFixed(1)} examples proved per second, peak RSS ${queueProving.peakRssMiB.toFixed(0)} MiB`);
 
 console.log(`\nSettlement flow, measured on the in-process chain: gas per paid contributor (commit, every claim, registration and payout batch proved and verified, reveal, finalize, releases; 1 % duplicate claims; all paid) and where it goes, against BareTransfers (the same rewards to as many fresh holders, batches of the payout size); register() per example apart (the contributor pays it). Proving on ${cores} workers (snarkjs).`);
@@ -224,6 +227,10 @@ console.log(formatTable(
     derivedOfMeasured[k] ? (derivedOfMeasured[k].total / f.total).toFixed(3) : "-",
   ]),
 ));
+if (nativeProving.length > 0) {
+  console.log(`\nProving claim batches, ms per example on ${cores} workers: snarkjs vs the native backend ${nativeBinary} (the same ${jobCount} jobs, warm; every proof verified)`);
+  console.log(formatTable(["set", "rows", "snarkjs ms/example", "native ms/example", "speed-up"], nativeProving.map((r) => [r.set, r.batchSize, r.snarkjsMsPerExample.toFixed(2), r.nativeMsPerExample.toFixed(2), `${r.speedup.toFixed(2)}x`])));
+}
 console.log(`\nPer transaction (mean gas; verification is one verifier call, the same for every proof of a circuit)`);
 console.log(formatTable(["set", "commit", "claim batch", "registration batch", "payout batch", "reveal", "finalize", "release", "largest tx", "verify claim/registration/payout"], [...new Map(flows.map((x) => [x.set, x])).values()].map(({ set, flow: f }) => [
   set, fmt(f.tx.commit.gas), fmt(f.tx.claim.gas / f.tx.claim.count), fmt(f.tx.registration.gas / f.tx.registration.count), fmt(f.tx.payout.gas / f.tx.payout.count),
@@ -250,7 +257,7 @@ writeFileAtomic(values.out, toJson({
   date: new Date().toISOString(), cores, contributors, maxProofs,
   circuits: { shapes, instances },
   sizeSets: sizeSets.map((s) => ({ ...s, measured: measuredNames.includes(s.name) })),
-  proving: { pool: poolResults, native: nativeProving, queue: queueProving },
+  proving: { pool: poolResults, native: nativeBinary === undefined ? "skipped" : { binary: nativeBinary, rows: nativeProving }, queue: queueProving },
   flows, costs, derivedOfMeasured, derived, million,
 }));
 log(`wrote ${values.out}`);
