@@ -1,6 +1,6 @@
 /**
  * npm run bench [-- --sets test,demo,2^16] [--contributors 1000] [--examples 1,10,100] [--max-proofs 200]
- *                  [--parts proving,gas] [--jobs N] [--native PATH] [--out FILE]
+ *                  [--parts proving,gas] [--jobs N] [--native PATH] [--out FILE] [--derive-from FILE]
  *
  * Measures, in one run (figures are compared as ratios within it):
  * 1. constraints per row and per batch header of each circuit, at every configured batch size
@@ -18,10 +18,11 @@
  *    need more than `--max-proofs` proofs (the table says how many);
  * 4. derived from the measured transaction costs (bench-projection.ts, marked "derived"): the
  *    size sets not measured, and the total gas and transactions of a 1,000,000-example epoch.
- * Prints tables and writes JSON (bench-results/bench.json by default).
+ * Prints tables and writes JSON (bench-results/bench.json by default). `--derive-from FILE` measures
+ * nothing: it reports the flows of an earlier run's JSON and derives from them anew.
  */
 import { availableParallelism } from "node:os";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
@@ -45,6 +46,7 @@ const { values } = parseArgs({
     examples: { type: "string", default: "1,10,100" },
     "max-proofs": { type: "string", default: "200" },
     parts: { type: "string", default: "proving,gas" },
+    "derive-from": { type: "string" },
     jobs: { type: "string" },
     out: { type: "string", default: join(PROJECT_ROOT, "bench-results", "bench.json") },
     native: { type: "string" },
@@ -56,9 +58,15 @@ const contributors = Number(values.contributors);
 const examplesGrid = values.examples.split(",").map(Number);
 const maxProofs = Number(values["max-proofs"]);
 const log = (m: string) => console.error(m);
-const nativeBinary = values.native ?? process.env.RAPIDSNARK_PROVER ?? config.prover.nativeBinary ?? undefined;
 const chunk = config.registrationBatch.chunk;
-const parts = new Set(values.parts.split(","));
+/** An earlier run whose flows are reported and derived from, instead of measuring. */
+const previous = values["derive-from"] === undefined ? undefined : (JSON.parse(readFileSync(values["derive-from"], "utf8")) as {
+  flows: { set: string; flow: FlowGas; peakRssMiB: number }[];
+  proving: { native: "skipped" | { binary: string; rows: NativeRow[] } };
+});
+const parts = new Set(previous ? [] : values.parts.split(","));
+const previousNative = previous && previous.proving.native !== "skipped" ? previous.proving.native : undefined;
+const nativeBinary = previous ? previousNative?.binary : values.native ?? process.env.RAPIDSNARK_PROVER ?? config.prover.nativeBinary ?? undefined;
 for (const part of parts) if (part !== "proving" && part !== "gas") throw new Error(`--parts: ${part} is not one of proving, gas`);
 const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
 /** The public signals of every circuit: seed and rho in, chainOut and the digest out. */
@@ -100,7 +108,7 @@ for (const power of [...new Set(instances.map((i) => i.power))].sort((a, b) => a
   sizeSets.push(setOf(`2^${power}`, { example: largest("example"), registration: largest("registration"), payout: largest("payout") }));
 }
 const ptauCached = (power: number) => existsSync(join(CACHE_DIR, "ptau", `pot${power}_dev_final.ptau`));
-const measuredNames = values.sets?.split(",") ?? sizeSets.filter((s) => s.name === "test" || s.name === "demo" || ptauCached(s.power)).map((s) => s.name);
+const measuredNames = previous ? [...new Set(previous.flows.map((f) => f.set))] : values.sets?.split(",") ?? sizeSets.filter((s) => s.name === "test" || s.name === "demo" || ptauCached(s.power)).map((s) => s.name);
 for (const name of measuredNames) if (!sizeSets.some((s) => s.name === name)) throw new Error(`--sets: ${name} is not one of ${sizeSets.map((s) => s.name).join(", ")}`);
 
 /** Proofs a flow of `shape` needs at `sizes` (as the witness batches it). */
@@ -131,9 +139,9 @@ function contributorsFor(sizes: BatchSizes, m: number): number {
 interface PoolResult { readonly batchSize: number; readonly constraints: number; readonly rows: readonly (BenchmarkRow & { msPerProof: number })[]; readonly speedup: number }
 const poolResults: PoolResult[] = [];
 interface NativeRow { readonly set: string; readonly batchSize: number; readonly snarkjsMsPerExample: number; readonly nativeMsPerExample: number; readonly speedup: number }
-const nativeProving: NativeRow[] = [];
+const nativeProving: NativeRow[] = previousNative?.rows ?? [];
 let queueProving: (QueueBenchRow & { examplesPerSecond: number }) | string = "skipped: --parts without proving";
-const flows: { set: string; flow: FlowGas; peakRssMiB: number }[] = [];
+const flows: { set: string; flow: FlowGas; peakRssMiB: number }[] = previous?.flows ?? [];
 const scratch = mkdtempSync(join(tmpdir(), "bench-"));
 try {
   for (const batchSize of parts.has("proving") ? [config.payoutBatch.testSize, config.payoutBatch.demoSize] : []) {
@@ -166,7 +174,7 @@ try {
   for (const set of parts.has("gas") ? sizeSets.filter((s) => measuredNames.includes(s.name)) : []) {
     const keys = {} as Record<Circuit, CircuitKeys>;
     for (const c of CIRCUITS) keys[c] = await setupCircuit(circuitName[c](set.sizes[c]), log);
-    if (nativeBinary) {
+    if (nativeBinary !== undefined) {
       const E = set.sizes.example;
       log(`proving ${jobCount} claim batches of ${E} rows with snarkjs and with ${nativeBinary} on ${cores} workers...`);
       const [snark, native] = await benchmarkProving(keys.example, claimJobs(E), [
@@ -241,9 +249,9 @@ const derivedNote = `derived from the transaction costs measured above (bench-pr
 if (!costs) console.log(`\nDerived figures need flows at two payout batch sizes (--sets with two or more sets)`);
 if (derived.length > 0) {
   console.log(`\nDerived, not measured: size sets whose keys were not set up in this run, ${fmt(contributors)} contributors; ${derivedNote}`);
-  console.log(formatTable(["set", "rows E/K/B", "examples", "claims", "registration", "payout", "release", "epoch", "total/contributor", "ratio"], derived.map(({ set, epoch: d }) => [
+  console.log(formatTable(["set", "rows E/K/B", "examples", "claims", "registration", "payout", "release", "epoch", "total/contributor", "bare", "ratio"], derived.map(({ set, epoch: d }) => [
     set, `${d.sizes.example}/${d.sizes.registration}/${d.sizes.payout}`, d.shape.examplesPerContributor, fmt(d.perContributor.claims), fmt(d.perContributor.registration),
-    fmt(d.perContributor.payout), fmt(d.perContributor.release), fmt(d.perContributor.epoch), fmt(d.totalPerContributor), `${d.ratio.toFixed(3)}x`,
+    fmt(d.perContributor.payout), fmt(d.perContributor.release), fmt(d.perContributor.epoch), fmt(d.totalPerContributor), fmt(d.bareTransfer), `${d.ratio.toFixed(3)}x`,
   ])));
 }
 if (million.length > 0) console.log(`\nA 1,000,000-example epoch: 50,000 contributors x 20 examples (+1 % duplicate claims), ${derivedNote}`);

@@ -7,6 +7,7 @@
  *   signals: the measured mean of the largest measured size is used;
  * - a payout batch and a release are linear in their rows (a word of calldata and a Horner step;
  *   a transfer): a + b * rows, fitted through the two largest measured sizes;
+ * - the baseline, BareTransfers in batches of the payout size, likewise linear in its payees;
  * - commit, reveal and finalize as measured (the commit's exclusion bitmap grows by a zero byte per
  *   eight registrants: under 1 % of the epoch at 1,000 contributors);
  * - batch counts exactly as the witness makes them (witness/ table sizes).
@@ -26,8 +27,8 @@ export interface MeasuredCosts {
   readonly release: LinearCost;
   /** commit + reveal + finalize. */
   readonly epoch: number;
-  /** BareTransfers per fresh holder. */
-  readonly bareTransfer: number;
+  /** One BareTransfers transaction of `rows` fresh holders (the baseline at the same batch size). */
+  readonly bareTransfer: LinearCost;
 }
 
 export interface DerivedEpoch {
@@ -40,6 +41,8 @@ export interface DerivedEpoch {
   readonly perContributor: { readonly claims: number; readonly registration: number; readonly payout: number; readonly release: number; readonly epoch: number };
   readonly total: number;
   readonly totalPerContributor: number;
+  /** BareTransfers per contributor at the payout batch size. */
+  readonly bareTransfer: number;
   readonly ratio: number;
 }
 
@@ -68,7 +71,7 @@ export function measuredCosts(flows: readonly FlowGas[]): MeasuredCosts | undefi
     payoutBatch: fitLinear(points("payout")),
     release: fitLinear(points("release")),
     epoch: largest.tx.commit.gas + largest.tx.reveal.gas + largest.tx.finalize.gas,
-    bareTransfer: largest.barePerContributor,
+    bareTransfer: fitLinear([...perSize.values()].map((f) => ({ rows: f.sizes.payout, gas: f.barePerContributor * f.sizes.payout }))),
   };
 }
 
@@ -98,11 +101,12 @@ export function deriveEpoch(costs: MeasuredCosts, sizes: BatchSizes, shape: Flow
     epoch: costs.epoch,
   };
   const total = gas.claims + gas.registration + gas.payout + gas.release + gas.epoch;
+  const bareTransfer = costs.bareTransfer.fixed / sizes.payout + costs.bareTransfer.perRow;
   const per = (g: number) => g / n;
   return {
     sizes, shape, claims, batches,
     transactions: batches.claim + batches.registration + 2 * batches.payout + 3,
     perContributor: { claims: per(gas.claims), registration: per(gas.registration), payout: per(gas.payout), release: per(gas.release), epoch: per(gas.epoch) },
-    total, totalPerContributor: per(total), ratio: per(total) / costs.bareTransfer,
+    total, totalPerContributor: per(total), bareTransfer, ratio: per(total) / bareTransfer,
   };
 }
