@@ -34,8 +34,8 @@ import { toJson, writeFileAtomic } from "../files/index.ts";
 import { config } from "../config/index.ts";
 import { benchmarkProving, type BenchmarkRow, type ProofJob } from "../prover/index.ts";
 import { buildExampleBatches, buildPayoutBatches, splitPool } from "../witness/index.ts";
-import { duplicatesOf, measureFlowGas, type BatchSizes, type FlowGas, type FlowShape } from "./lib/bench-gas.ts";
-import { deriveEpoch, measuredCosts, type DerivedEpoch } from "./lib/bench-projection.ts";
+import { measureFlowGas, type BatchSizes, type FlowGas, type FlowShape } from "./lib/bench-gas.ts";
+import { deriveEpoch, flowBatches, measuredCosts, type DerivedEpoch } from "./lib/bench-projection.ts";
 import { benchQueueWorker, type QueueBenchRow } from "./lib/bench-queue.ts";
 import { formatTable } from "./lib/format-table.ts";
 
@@ -113,14 +113,8 @@ for (const name of measuredNames) if (!sizeSets.some((s) => s.name === name)) th
 
 /** Proofs a flow of `shape` needs at `sizes` (as the witness batches it). */
 function proofsOf(sizes: BatchSizes, shape: FlowShape): number {
-  let claims = 0;
-  let rows = 0;
-  for (let i = 0; i < shape.contributors; i++) {
-    const length = shape.examplesPerContributor + duplicatesOf(i, shape.examplesPerContributor);
-    claims += length;
-    rows += Math.ceil(length / chunk);
-  }
-  return Math.ceil(claims / sizes.example) + Math.ceil(rows / sizes.registration) + Math.ceil(shape.contributors / sizes.payout);
+  const { batches } = flowBatches(sizes, shape, chunk);
+  return batches.claim + batches.registration + batches.payout;
 }
 /** `jobCount` claim batches of E rows; distinct increasing hashes, so every claim is its example's first and every row is credited. */
 function claimJobs(E: number): ProofJob[] {

@@ -75,8 +75,8 @@ export function measuredCosts(flows: readonly FlowGas[]): MeasuredCosts | undefi
   };
 }
 
-/** The epoch of `shape` at `sizes`, from measured costs (see the header). */
-export function deriveEpoch(costs: MeasuredCosts, sizes: BatchSizes, shape: FlowShape, chunk: number): DerivedEpoch {
+/** Claim rows and batches of each table of a bench flow, as the witness makes them. */
+export function flowBatches(sizes: BatchSizes, shape: FlowShape, chunk: number): { claims: number; batches: DerivedEpoch["batches"] } {
   const n = shape.contributors;
   const m = shape.examplesPerContributor;
   // Lists as the bench makes them (own examples plus 1 % duplicates), counted without hashing them.
@@ -87,11 +87,16 @@ export function deriveEpoch(costs: MeasuredCosts, sizes: BatchSizes, shape: Flow
     claims += length;
     registrationRows += Math.ceil(length / chunk);
   }
-  const batches = {
-    claim: Math.ceil(claims / sizes.example),
-    registration: Math.ceil(registrationRows / sizes.registration),
-    payout: Math.ceil(n / sizes.payout),
+  return {
+    claims,
+    batches: { claim: Math.ceil(claims / sizes.example), registration: Math.ceil(registrationRows / sizes.registration), payout: Math.ceil(n / sizes.payout) },
   };
+}
+
+/** The epoch of `shape` at `sizes`, from measured costs (see the header). */
+export function deriveEpoch(costs: MeasuredCosts, sizes: BatchSizes, shape: FlowShape, chunk: number): DerivedEpoch {
+  const n = shape.contributors;
+  const { claims, batches } = flowBatches(sizes, shape, chunk);
   const linear = (c: LinearCost, rows: number) => c.fixed + c.perRow * rows;
   const gas = {
     claims: batches.claim * costs.claimBatch,
