@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { getAddress, isAddress, parseEther, type Signer } from "ethers";
 import type { KeySetName } from "../circuits/ceremony/index.ts";
 import type { SetupLog } from "../circuits/index.ts";
-import { config } from "../config/index.ts";
+import { config, type RegistrationConfig } from "../config/index.ts";
 import { DEADLINE_MARGIN, deploySettlement, earliestDeadline, EpochStatus, openEpoch, writeDeploymentFile } from "../verifier-contracts/index.ts";
 import { protocolDeployment, type BatchSizes, type ProtocolDeployment } from "./deployment.ts";
 import { loadEpochKeys } from "./trainer/witness.ts";
@@ -22,6 +22,8 @@ export interface DeployOptions {
   readonly dir?: string;
   /** An existing ERC-20 to pay in; default a development $OPEN the operator mints. */
   readonly token?: string;
+  /** The registry's rules (window, caps, fee); default config/protocol.json `registration`. */
+  readonly registration?: RegistrationConfig;
   readonly log?: SetupLog;
 }
 
@@ -42,6 +44,7 @@ export async function deployProtocol(operator: Signer, sizes: BatchSizes, keySet
     exampleVerifier: keys.example.verifierArtifact, exampleBatchSize: sizes.example,
     registrationVerifier: keys.registration.verifierArtifact, registrationBatchSize: sizes.registration,
     payoutVerifier: keys.payout.verifierArtifact, payoutBatchSize: sizes.payout, pins,
+    ...(options.registration === undefined ? {} : { registration: options.registration }),
   }, { ...(ignitionDir === undefined ? {} : { deploymentDir: ignitionDir }), ...(options.token === undefined ? {} : { token: options.token }) });
   if (options.dir === undefined || ignitionDir === undefined) return protocolDeployment(deployed, keySet, options.token === undefined);
   const file = await writeDeploymentFile(deploymentFileIn(options.dir), ignitionDir, { keySet, ...pins });

@@ -90,6 +90,8 @@ test("bad config values name the file, the field and the allowed values; secrets
     [["deploy", "--config", file("keys", { keys: "production" })], /keys\.json: keys: "production" is not allowed; allowed: dev, ceremony/],
     [["demo", "--config", file("unknown", { pools: 5 })], /unknown\.json: pools: unknown field; allowed: examples, pool/],
     [["demo", "--config", file("pool", { pool: "lots" })], /pool\.json: pool: "lots" is not an amount of whole \$OPEN/],
+    [["deploy", "--example-batch-size", "8", "--max-examples-per-epoch", String(65_535 * 8 + 1)], /command line: --max-examples-per-epoch: registration\.maxExamplesPerEpoch must be an integer in \[maxExamplesPerRegistrant, 524280\] \(65,535 example batches of 8\)/],
+    [["deploy", "--config", file("cap", { maxExamplesPerEpoch: 1000 })], new RegExp(`cap\\.json: maxExamplesPerEpoch: expected an integer >= ${config.registration.maxExamplesPerEpoch}, got 1000`)],
     [["deploy", "--batch-size", "5"], new RegExp(`command line: --batch-size: "5" is not allowed; allowed: ${config.payoutBatch.sizes.join(", ")}`)],
     [["score", "--method", "magic"], /command line: --method: "magic" is not allowed; allowed: influence, tracin, trak, knn-shapley/],
     [["demo", "--config", file("secret", { deployerKey: "0x01" })], /SECRET_NOT_FROM_ENV.*secret\.json: deployerKey: private keys and RPC credentials come from the environment only/],

@@ -24,6 +24,7 @@ import { deployProtocol, deploymentFileIn, openDeploymentEpoch } from "../protoc
 import { handedOverDeployment } from "./helpers/handed-over-deployment.ts";
 
 const sizes = { example: config.exampleBatch.testSize, registration: config.registrationBatch.testSize, payout: config.payoutBatch.testSize };
+const largestCap = 65_535 * sizes.example;
 const withCode = (code: string) => (e: unknown) => {
   assert.equal((e as { code?: unknown }).code, code, String(e));
   return true;
@@ -39,7 +40,9 @@ describe("a deployment created by someone else and handed to the operator", () =
   before(async () => {
     chain = await connectChain(undefined);
     dir = mkdtempSync(join(tmpdir(), "deployment-handover-"));
-    await deployProtocol(chain.signer, sizes, "dev", { dir });
+    // The operator's choice of a larger examples cap (deploy --max-examples-per-epoch): the most
+    // example batches of the test size a settlement takes.
+    await deployProtocol(chain.signer, sizes, "dev", { dir, registration: { ...config.registration, maxExamplesPerEpoch: largestCap } });
     genuine = JSON.parse(readFileSync(deploymentFileIn(dir), "utf8"));
     operator = await chain.signer.getAddress();
     attacker = chain.signerOf("contributor");
@@ -55,6 +58,15 @@ describe("a deployment created by someone else and handed to the operator", () =
   it("its own rules and windows: DEPLOYMENT_PARAMS_MISMATCH, before anything is sent", async () => {
     const file = await handedOver("rules", { commitWindowSeconds: 1, contestWindowSeconds: 1, proofWindowSeconds: 1 }, { ...genuine.registration, feePerExample: "0", maxRegistrants: 1 }, await attacker.getAddress());
     await assert.rejects(loadDeployment(file, chain.signer), withCode("DEPLOYMENT_PARAMS_MISMATCH"));
+  });
+
+  it("an examples cap below config's: contributors shut out, DEPLOYMENT_PARAMS_MISMATCH naming the field; the operator's larger cap is on chain and accepted", async () => {
+    const below = config.registration.maxExamplesPerEpoch - 1;
+    const file = await handedOver("small-cap", genuine.windows, { ...genuine.registration, maxExamplesPerEpoch: below }, await attacker.getAddress());
+    await assert.rejects(loadDeployment(file, chain.signer), (e: unknown) => withCode("DEPLOYMENT_PARAMS_MISMATCH")(e) && /registration\.maxExamplesPerEpoch is \d+, below/.test(String(e)));
+    const deployment = await loadDeployment(deploymentFileIn(dir), chain.signer);
+    assert.equal(genuine.registration.maxExamplesPerEpoch, largestCap);
+    assert.equal(await deployment.registry.maxExamplesPerEpoch(), BigInt(largestCap));
   });
 
   it("config's rules, created by another key and owned by the operator now: genuine code under the protocol's rules, the operator is its owner", async () => {

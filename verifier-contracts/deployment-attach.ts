@@ -85,7 +85,7 @@ export async function attachDeployment(file: string, runner: Signer | Provider):
  */
 /**
  * The deployment's rules and windows are config/protocol.json's (the one source of truth every
- * party reads): a file naming 1-second windows or one registrant is another protocol, refused
+ * party reads; the examples cap may only be larger): a file naming 1-second windows or one registrant is another protocol, refused
  * (found by review: an attacker's deployment with such rules burned or took the pool).
  */
 function checkParameters({ file, deployment: d }: AttachedDeployment): void {
@@ -97,10 +97,16 @@ function checkParameters({ file, deployment: d }: AttachedDeployment): void {
     "registration.minWindowSeconds": [d.registration.minWindowSeconds, config.registration.minWindowSeconds],
     "registration.maxRegistrants": [d.registration.maxRegistrants, config.registration.maxRegistrants],
     "registration.maxExamplesPerRegistrant": [d.registration.maxExamplesPerRegistrant, config.registration.maxExamplesPerRegistrant],
-    "registration.maxExamplesPerEpoch": [d.registration.maxExamplesPerEpoch, config.registration.maxExamplesPerEpoch],
   };
   for (const [field, [got, want]] of Object.entries(expected)) {
     if (got !== want) throw new DeploymentError("DEPLOYMENT_PARAMS_MISMATCH", `${file}: ${field} is ${String(got)}, config/protocol.json says ${String(want)}: another protocol's deployment`, { file, field });
+  }
+  // The examples cap is the operator's choice upwards (deploy --max-examples-per-epoch: larger batch
+  // sizes admit larger epochs; the constructor bounds it by the batches a settlement takes); a cap
+  // below config's would shut contributors out.
+  const floor = config.registration.maxExamplesPerEpoch;
+  if (d.registration.maxExamplesPerEpoch < floor) {
+    throw new DeploymentError("DEPLOYMENT_PARAMS_MISMATCH", `${file}: registration.maxExamplesPerEpoch is ${d.registration.maxExamplesPerEpoch}, below config/protocol.json's ${floor}: another protocol's deployment`, { file, field: "registration.maxExamplesPerEpoch" });
   }
 }
 

@@ -28,7 +28,7 @@ export function withExamples(command: Command, examples: readonly string[]): Com
 export const jsonOption = () => new Option("--json", "print the result as one JSON object on stdout (logs stay on stderr)");
 
 /** The run parameters a command takes (flags over --config FILE over defaults; scripts/cli/run-config.ts). */
-export type RunOption = "examples" | "pool" | "epoch" | "sizes" | "workers" | "rpc" | "keys" | "out" | "method";
+export type RunOption = "examples" | "pool" | "epoch" | "sizes" | "caps" | "workers" | "rpc" | "keys" | "out" | "method";
 
 export function addRunOptions(command: Command, which: readonly RunOption[]): Command {
   command.option("--config <file>", "JSON file of run parameters (fields: the options below in camel case; payoutBatchSize for --batch-size)");
@@ -40,6 +40,9 @@ export function addRunOptions(command: Command, which: readonly RunOption[]): Co
     command.option("--example-batch-size <e>", `example batch size, one of ${config.exampleBatch.sizes.join(", ")} (default ${config.exampleBatch.demoSize})`);
     command.option("--registration-batch-size <k>", `registration batch size (rows of ${config.registrationBatch.chunk} hashes), one of ${config.registrationBatch.sizes.join(", ")} (default ${config.registrationBatch.demoSize})`);
     command.option("--batch-size <b>", `payout batch size, one of ${config.payoutBatch.sizes.join(", ")} (default ${config.payoutBatch.demoSize})`);
+  }
+  if (has.has("caps")) {
+    command.option("--max-examples-per-epoch <n>", `examples per epoch the registry admits: at least config/protocol.json registration.maxExamplesPerEpoch (${config.registration.maxExamplesPerEpoch}, the default), at most 65,535 example batches (and registration batches) of the chosen sizes: larger batches admit larger epochs`);
   }
   if (has.has("workers")) command.option("--workers <n>", "prover worker threads, 0 = one per core (default: config/protocol.json prover.workers)");
   if (has.has("rpc")) command.option("--rpc <url>", "the JSON-RPC node (default OPEN_RPC_URL, else an in-process Hardhat chain); the party's key comes from its environment variable (OPEN_OPERATOR_KEY, OPEN_TRAINER_KEY)");

@@ -8,8 +8,9 @@ export function registerDeploy(program: Command): void {
   const command = program.command("deploy")
     .description("operator (OPEN_OPERATOR_KEY): deploy the registry, the three pinned Groth16 verifiers and the settlement once, through Hardhat Ignition (journaled in <out>/ignition: a rerun resumes), and write <out>/deployment.json, which every other command reads (--deployment)")
     .option("--token <address>", "pay in this existing ERC-20 (default: deploy a development $OPEN the operator mints)");
-  withExamples(addRunOptions(command, ["sizes", "keys", "out", "rpc"]), [
+  withExamples(addRunOptions(command, ["sizes", "caps", "keys", "out", "rpc"]), [
     "attribution-prover deploy --rpc http://127.0.0.1:8545 --out deployments/local --example-batch-size 8 --registration-batch-size 2 --batch-size 4",
+    "attribution-prover deploy --rpc $OPEN_RPC_URL --out deployments/main --keys ceremony --example-batch-size 836 --registration-batch-size 233 --batch-size 527 --max-examples-per-epoch 2000000",
   ]).action(async (_: unknown, cmd: Command) => {
     const flags = runFlagsOf(cmd);
     const token = (cmd.opts() as { token?: string }).token;
@@ -20,7 +21,7 @@ export function registerDeploy(program: Command): void {
     const chain = await connectChain(p.rpcUrl, "operator");
     try {
       const sizes = { example: p.exampleBatchSize, registration: p.registrationBatchSize, payout: p.payoutBatchSize };
-      const d = await deployProtocol(chain.signer, sizes, p.keySet, { dir: p.outDir, log, ...(token === undefined ? {} : { token }) });
+      const d = await deployProtocol(chain.signer, sizes, p.keySet, { dir: p.outDir, log, registration: p.registration, ...(token === undefined ? {} : { token }) });
       const file = deploymentFileIn(p.outDir);
       printResult(flags.json, { file, chainId: d.chainId, contracts: d.addresses, batchSizes: d.batchSizes, keySet: d.keySet }, () => log(`deployed on chain ${d.chainId}: settlement ${d.addresses.settlement}, registry ${d.addresses.registry}; ${shown(file)}`));
     } finally {

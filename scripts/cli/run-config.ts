@@ -16,7 +16,8 @@ import { dirname, resolve } from "node:path";
 import { formatUnits, parseUnits } from "ethers";
 import type { KeySetName } from "../../circuits/ceremony/index.ts";
 import { ATTRIBUTION_METHODS, type AttributionMethod } from "../../config/attribution.ts";
-import { ConfigError, config as defaultConfig, type ProtocolConfig } from "../../config/index.ts";
+import { ConfigError, config as defaultConfig, type ProtocolConfig, type RegistrationConfig } from "../../config/index.ts";
+import { checkRegistration } from "../../verifier-contracts/deploy-checks.ts";
 import { refuseSecretValue, SecretSourceError } from "./errors.ts";
 
 /** Run parameters as flags give them (commander's camel case) or a config file does (strings or numbers). */
@@ -33,6 +34,7 @@ export interface RunFlags {
   readonly keys?: string;
   readonly out?: string;
   readonly method?: string;
+  readonly maxExamplesPerEpoch?: string;
 }
 
 export interface RunParameters {
@@ -48,6 +50,11 @@ export interface RunParameters {
   readonly keySet: KeySetName;
   readonly outDir?: string;
   readonly method: AttributionMethod;
+  /**
+   * The registry's rules for a deployment: config/protocol.json `registration`, with the examples
+   * cap the run raises (a bigger example batch admits a bigger epoch), checked against the sizes.
+   */
+  readonly registration: RegistrationConfig;
 }
 
 /** Config file field -> the flag that overrides it. */
@@ -55,6 +62,7 @@ const FIELDS = {
   examples: "--examples", pool: "--pool", epoch: "--epoch", exampleBatchSize: "--example-batch-size",
   registrationBatchSize: "--registration-batch-size", payoutBatchSize: "--batch-size",
   workers: "--workers", rpc: "--rpc", keys: "--keys", out: "--out", method: "--method",
+  maxExamplesPerEpoch: "--max-examples-per-epoch",
 } as const;
 type Field = keyof typeof FIELDS;
 const SECRET_FIELD = /key$|secret|password|mnemonic|credential|token/i;
@@ -175,6 +183,7 @@ export async function runParameters(flags: RunFlags, protocol: ProtocolConfig = 
     examples: flags.examples, pool: flags.pool, epoch: flags.epoch, exampleBatchSize: flags.exampleBatchSize,
     registrationBatchSize: flags.registrationBatchSize, payoutBatchSize: flags.batchSize,
     workers: flags.workers, rpc: flags.rpc, keys: flags.keys, out: flags.out, method: flags.method,
+    maxExamplesPerEpoch: flags.maxExamplesPerEpoch,
   };
   const pick = (field: Field): Sourced | undefined => {
     if (flagOf[field] !== undefined) return { value: flagOf[field], file: COMMAND_LINE, field: FIELDS[field] };
@@ -196,18 +205,44 @@ export async function runParameters(flags: RunFlags, protocol: ProtocolConfig = 
   const rpc = pick("rpc");
   const out = pick("out");
   const envRpc = process.env.OPEN_RPC_URL;
+  const sizes = {
+    example: oneOf(ex, integer(ex, 1), protocol.exampleBatch.sizes),
+    registration: oneOf(reg, integer(reg, 1), protocol.registrationBatch.sizes),
+    payout: oneOf(pay, integer(pay, 1), protocol.payoutBatch.sizes),
+  };
   return {
     ...(examples === undefined ? {} : { examplesFile: path(examples) }),
     pool,
     epoch: BigInt(integer(withDefault("epoch", 1), 0)),
-    exampleBatchSize: oneOf(ex, integer(ex, 1), protocol.exampleBatch.sizes),
-    registrationBatchSize: oneOf(reg, integer(reg, 1), protocol.registrationBatch.sizes),
-    payoutBatchSize: oneOf(pay, integer(pay, 1), protocol.payoutBatch.sizes),
+    exampleBatchSize: sizes.example,
+    registrationBatchSize: sizes.registration,
+    payoutBatchSize: sizes.payout,
     ...(workers === undefined ? {} : { workers: integer(workers, 0) }),
     // OPEN_RPC_URL may carry credentials (it is the environment); a flag or a file may not.
     ...(rpc !== undefined ? { rpcUrl: rpcUrl(rpc) } : envRpc ? { rpcUrl: envRpc } : {}),
     keySet: oneOf(keys, keys.value, KEY_SETS),
     ...(out === undefined ? {} : { outDir: path(out) }),
     method: oneOf(method, method.value, ATTRIBUTION_METHODS),
+    registration: registryCaps(protocol, sizes, pick("maxExamplesPerEpoch")),
   };
+}
+
+/**
+ * config/protocol.json's registration rules, with maxExamplesPerEpoch raised when the run asks. The
+ * config value is the floor every party accepts (deployment-attach.ts): a smaller cap would shut
+ * contributors out. A larger one must fit the 2^16 - 1 example batches a settlement of these sizes
+ * takes, checked here naming the flag or the field, before anything is deployed. maxRegistrants is
+ * not a run choice: commitEpoch's exclusion bitmap bounds it (config/protocol.json's comment).
+ */
+function registryCaps(protocol: ProtocolConfig, sizes: { example: number; registration: number; payout: number }, examples: Sourced | undefined): RegistrationConfig {
+  if (examples === undefined) return protocol.registration;
+  const floor = protocol.registration.maxExamplesPerEpoch;
+  const rules = { ...protocol.registration, maxExamplesPerEpoch: integer(examples, floor) };
+  try {
+    checkRegistration(rules, sizes.example, sizes.registration, sizes.payout);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new ConfigError(examples.file, examples.field, error.message);
+  }
+  return rules;
 }
