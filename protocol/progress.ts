@@ -13,6 +13,24 @@ export interface Progress {
 /** Minimum seconds between two plain lines, except the first and the last. */
 const PLAIN_INTERVAL_S = 5;
 
+/** Seconds of measured work before a rate is shown. */
+const RATE_MIN_S = 1;
+
+/**
+ * Units per second since the first update, or undefined until RATE_MIN_S have passed: the first
+ * update may come microseconds after the start, or count work done before it (a resumed job, a
+ * stage that reports its first step late), and its rate would read "13,247,260 examples/s".
+ */
+export function rateMeter(now: () => number = () => performance.now()): (done: number) => number | undefined {
+  let first: { done: number; at: number } | undefined;
+  return (done) => {
+    const at = now();
+    if (first === undefined) first = { done, at };
+    const seconds = (at - first.at) / 1000;
+    return seconds < RATE_MIN_S ? undefined : (done - first.done) / seconds;
+  };
+}
+
 export function startProgress(label: string, total: number, unit: string, stream: NodeJS.WriteStream = process.stderr): Progress {
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
@@ -24,26 +42,26 @@ export function startProgress(label: string, total: number, unit: string, stream
       },
       cliProgress.Presets.shades_classic,
     );
-    const start = performance.now();
-    bar.start(total, 0, { rate: "0.00", detail: "" });
+    const rate = rateMeter();
+    bar.start(total, 0, { rate: "-", detail: "" });
     return {
       update(done, detail = "") {
-        const seconds = (performance.now() - start) / 1000;
-        bar.update(done, { rate: (done / Math.max(seconds, 1e-9)).toFixed(2), detail });
+        bar.update(done, { rate: rate(done)?.toFixed(2) ?? "-", detail });
       },
       stop: () => bar.stop(),
     };
   }
   const start = performance.now();
+  const rateOf = rateMeter();
   let lastLine = -Infinity;
   return {
     update(done, detail = "") {
       const seconds = (performance.now() - start) / 1000;
+      const rate = rateOf(done);
       if (done < total && seconds - lastLine < PLAIN_INTERVAL_S && lastLine !== -Infinity) return;
       lastLine = seconds;
-      const rate = done / Math.max(seconds, 1e-9);
-      const eta = done > 0 ? ((total - done) / rate).toFixed(0) : "?";
-      stream.write(`${label}: ${done}/${total} ${unit}, ${rate.toFixed(2)} ${unit}/s, ETA ${eta} s${detail ? ` (${detail})` : ""}\n`);
+      const speed = rate === undefined ? "" : `, ${rate.toFixed(2)} ${unit}/s, ETA ${rate > 0 ? ((total - done) / rate).toFixed(0) : "?"} s`;
+      stream.write(`${label}: ${done}/${total} ${unit}${speed}${detail ? ` (${detail})` : ""}\n`);
     },
     stop() {},
   };

@@ -5,7 +5,7 @@
  * examples, the top examples per contributor, the attack suite, proof and gas statistics, the
  * verification status and the settlement transactions.
  */
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { writeFileAtomic } from "../files/index.ts";
 import { chartData } from "./figures.ts";
 import { explorerLinks } from "./links.ts";
@@ -52,12 +52,14 @@ export async function writeEpochReport(epochDir: string, options: EpochReportOpt
   const record = readReportRecord(dir, options.attacksFile ?? join(dir, "attacks.json"));
   const charts = chartData(record, { bins: options.bins ?? 40, topExamples });
   const verification = await verificationStatus(dir, options.verify ?? true, options.snarkjs ?? true);
+  // The folder's name, not this machine's absolute path: the report is published beside the record.
+  const folder = basename(dir);
   const html = renderPage({
     title: `Epoch ${record.core.epoch} report`,
-    subtitle: `Settlement ${record.core.settlement} on chain ${record.core.chainId}; written ${new Date().toISOString()} from ${dir}.`,
+    subtitle: `Settlement ${record.core.settlement} on chain ${record.core.chainId}; written ${new Date().toISOString()} from the epoch folder ${folder}.`,
     sections: [
       summarySection(record, links),
-      verificationSection(verification, dir),
+      verificationSection(verification, folder),
       defencesSection(record),
       payoutsSection(record, links),
       scoresSection(record),

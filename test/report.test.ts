@@ -257,4 +257,6 @@ test("a record that fails verification is still reported, as FAILED with the che
   const dir = tampered("bad-balance", "settlement.json", (s) => { s.paid[0].amount = "1"; });
   const html = readFileSync(await writeEpochReport(dir, { snarkjs: false }), "utf8");
   assert.match(html, /FAILED: check payouts, PAYOUT_MISMATCH/);
+  assert.match(html, /from the epoch folder bad-balance\./, "the header names the folder");
+  assert.ok(!html.includes(dir), "and not this machine's absolute path");
 });
