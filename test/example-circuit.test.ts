@@ -22,7 +22,7 @@ import {
 } from "../witness/example-batches.ts";
 import { hornerDigest } from "../witness/payout-batches.ts";
 import { powMod } from "../witness/power.ts";
-import { assertRejectedAt, calculateWitness, sourceLine, symbolsOf, wireOf } from "./helpers/circuit-harness.ts";
+import { assertRejectedAt, calculateWitness, sharedBatchCircuitTests, sourceLine, symbolsOf, wireOf } from "./helpers/circuit-harness.ts";
 import { prng } from "./helpers/prng.ts";
 import { readR1cs, violatedConstraints } from "./helpers/r1cs.ts";
 
@@ -140,14 +140,6 @@ function assertRejectedBy(input: object, check: keyof typeof CHECK): Promise<voi
 }
 
 describe(`ExampleBatch(${E}) honest batches reproduce the reference model`, () => {
-  test("the R1CS has 4 public signals: chainOut, digest (outputs), then seed and rho (public inputs)", () => {
-    assert.equal(r1cs.nOutputs, 2);
-    assert.equal(r1cs.nPubInputs, 2);
-    assert.equal(wireOf(symbols, "main.chainOut"), 1);
-    assert.equal(wireOf(symbols, "main.digest"), 2);
-    assert.equal(wireOf(symbols, "main.seed"), 3);
-    assert.equal(wireOf(symbols, "main.rho"), 4);
-  });
   const honest: [string, ExampleBatch][] = [
     ["a full batch with runs and negative scores", full],
     ["a batch ending in two padding rows", padded],
@@ -157,13 +149,7 @@ describe(`ExampleBatch(${E}) honest batches reproduce the reference model`, () =
     ["every width at its extreme (score -2^47 and 2^47 - 1, j 2^20 - 1, hash 2^128 - 1)", extremes],
     ["an empty table: one batch of padding", empty],
   ];
-  for (const [name, batch] of honest) {
-    test(`${name}: chainOut, digest and rho equal the native values; the R1CS holds`, async () => {
-      const witness = await calculateWitness(circuit, batch.input);
-      assert.deepEqual(witness.slice(1, 5), [...batch.publicSignals]);
-      assert.deepEqual(violatedConstraints(r1cs, witness), []);
-    });
-  }
+  sharedBatchCircuitTests(circuit, r1cs, symbols, honest);
   test("the fixtures hold what they claim: a run across the first boundary, a repeated (hash, j), negative scores", () => {
     assert.equal(second.input.hash[0], first.input.hash[E - 1]);
     assert.equal(second.input.hash[1], first.input.hash[E - 1]);

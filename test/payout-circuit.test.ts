@@ -23,7 +23,7 @@ import {
   type PayoutBatch, type PayoutBatchTable, type PayoutTableErrorCode,
 } from "../witness/payout-batches.ts";
 import { powMod } from "../witness/power.ts";
-import { assertRejectedAt, calculateWitness, num2BitsWires, setBits, sourceLine, symbolsOf, wireOf } from "./helpers/circuit-harness.ts";
+import { assertRejectedAt, calculateWitness, num2BitsWires, setBits, sharedBatchCircuitTests, sourceLine, symbolsOf, wireOf } from "./helpers/circuit-harness.ts";
 import { prng } from "./helpers/prng.ts";
 import { readR1cs, violatedConstraints, writeWtns } from "./helpers/r1cs.ts";
 
@@ -159,15 +159,6 @@ function assertRejectedBy(input: object, check: keyof typeof CHECK): Promise<voi
 }
 
 describe(`PayoutBatch(${B}) honest batches reproduce the reference model`, () => {
-  test("the R1CS has 4 public signals: chainOut, digest (outputs), then seed and rho (public inputs)", () => {
-    assert.equal(r1cs.nOutputs, 2);
-    assert.equal(r1cs.nPubInputs, 2);
-    assert.equal(wireOf(symbols, "main.chainOut"), 1);
-    assert.equal(wireOf(symbols, "main.digest"), 2);
-    assert.equal(wireOf(symbols, "main.seed"), 3);
-    assert.equal(wireOf(symbols, "main.rho"), 4);
-  });
-
   const honest: [string, PayoutBatch][] = [
     ["a full batch (one address in two rows, a row with total 0)", full],
     ["a batch ending in a padding row", padded],
@@ -175,12 +166,7 @@ describe(`PayoutBatch(${B}) honest batches reproduce the reference model`, () =>
     ["the second batch (k = 1, two padding rows)", second],
     ["a batch with every width at its maximum (the largest address twice)", extremes],
   ];
-  for (const [name, batch] of honest) {
-    test(`${name}: chainOut, digest and rho equal the native values; the R1CS holds`, async () => {
-      const witness = await assertHonest(batch);
-      assert.deepEqual(violatedConstraints(r1cs, witness), []);
-    });
-  }
+  sharedBatchCircuitTests(circuit, r1cs, symbols, honest);
 
   test("padding in the middle of a batch (not a table the builder makes, but one the circuit allows) reproduces the native formula", async () => {
     const input = tampered(full, (f) => {

@@ -24,7 +24,7 @@ import {
 import {
   poseidonHash, RegistrationCommitmentError, registrationDomain, senderWord, type RegistrationCommitmentErrorCode,
 } from "../witness/registration-commitment.ts";
-import { assertRejectedAt, calculateWitness, symbolsOf, wireOf } from "./helpers/circuit-harness.ts";
+import { assertRejectedAt, calculateWitness, sharedBatchCircuitTests, symbolsOf, wireOf } from "./helpers/circuit-harness.ts";
 import { prng } from "./helpers/prng.ts";
 import { readR1cs, violatedConstraints } from "./helpers/r1cs.ts";
 
@@ -179,12 +179,6 @@ describe(`RegistrationBatch(${K}, ${W}) honest batches reproduce the native mode
     assert.throws(() => exclusionChain([1], 14, DOMAIN), RegistrationCommitmentError);
   });
 
-  test("the R1CS has 4 public signals: chainOut, digest (outputs), then seed and rho (public inputs)", () => {
-    assert.equal(r1cs.nOutputs, 2);
-    assert.equal(r1cs.nPubInputs, 2);
-    assert.deepEqual(["main.chainOut", "main.digest", "main.seed", "main.rho"].map((n) => wireOf(symbols, n)), [1, 2, 3, 4]);
-  });
-
   const honest: [string, RegistrationBatch][] = [
     ["the first batch (nextJIn = 0): a 1-row list, a 13-hash list opening (openOut = 1)", first],
     ["the list closing (openIn = 1), an excluded registrant (the chain's first step from exclIn = 0)", closing],
@@ -193,13 +187,7 @@ describe(`RegistrationBatch(${K}, ${W}) honest batches reproduce the native mode
     ["a list closing (openIn = 1), a second registration of an address", closingLast],
     ["the final batch: an excluded row, padding", final],
   ];
-  for (const [name, batch] of honest) {
-    test(`${name}: chainOut, digest and rho equal the native values; the R1CS holds`, async () => {
-      const witness = await calculateWitness(circuit, batch.input);
-      assert.deepEqual(witness.slice(1, 5), [...batch.publicSignals]);
-      assert.deepEqual(violatedConstraints(r1cs, witness), []);
-    });
-  }
+  sharedBatchCircuitTests(circuit, r1cs, symbols, honest);
 
   test("prod and rlcSum over all batches are identity 1's and 2's registration sides, from their definitions", () => {
     const gamma = poseidonHash([SEED, 1n]);

@@ -9,7 +9,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { test } from "node:test";
 import type { CompiledCircuit } from "../../circuits/compile.ts";
+import { violatedConstraints, type R1cs } from "./r1cs.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -122,4 +124,30 @@ export async function assertRejectedAt(circuit: CompiledCircuit, input: object, 
     assert.equal(got, line, `expected "${statement}" (line ${line}) to reject; got: ${(error as Error).message}`);
     return true;
   });
+}
+
+/** What every batch circuit's honest fixtures carry: the input and the four public signals. */
+export interface HonestBatch {
+  readonly input: object;
+  readonly publicSignals: readonly bigint[];
+}
+
+/**
+ * The tests every batch circuit shares: its four public signals in snarkjs order (outputs chainOut
+ * and digest, then the public inputs seed and rho), and each honest batch reproducing the native
+ * public signals with every constraint of the R1CS holding.
+ */
+export function sharedBatchCircuitTests(circuit: CompiledCircuit, r1cs: R1cs, symbols: Symbols, honest: ReadonlyArray<readonly [string, HonestBatch]>): void {
+  test("the R1CS has 4 public signals: chainOut, digest (outputs), then seed and rho (public inputs)", () => {
+    assert.equal(r1cs.nOutputs, 2);
+    assert.equal(r1cs.nPubInputs, 2);
+    assert.deepEqual(["main.chainOut", "main.digest", "main.seed", "main.rho"].map((n) => wireOf(symbols, n)), [1, 2, 3, 4]);
+  });
+  for (const [name, batch] of honest) {
+    test(`${name}: chainOut, digest and rho equal the native values; the R1CS holds`, async () => {
+      const witness = await calculateWitness(circuit, batch.input);
+      assert.deepEqual(witness.slice(1, 5), [...batch.publicSignals]);
+      assert.deepEqual(violatedConstraints(r1cs, witness), []);
+    });
+  }
 }
