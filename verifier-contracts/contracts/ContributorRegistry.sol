@@ -5,6 +5,7 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ProtocolParams} from "./generated/ProtocolParams.sol";
+import {epochDomain} from "./EpochDomain.sol";
 
 /// The Poseidon hash of three field elements: poseidon-solidity's PoseidonT4 library, deployed on
 /// its own and called (its `hash` is pure, so a plain call is allowed); circomlib's Poseidon(3).
@@ -140,7 +141,7 @@ contract ContributorRegistry is Ownable {
     /// @notice keccak256(abi.encode(chainid, this, epoch)) mod p: the first element of every
     /// registration commitment of `epoch` (witness/registration-commitment.ts registrationDomain).
     function registrationDomain(uint64 epoch) public view returns (uint256) {
-        return uint256(keccak256(abi.encode(block.chainid, address(this), epoch))) % P;
+        return epochDomain(address(this), epoch);
     }
 
     /// @notice Opens registration for `epoch` until `closesAt` (unix time), committing to the

@@ -9,6 +9,7 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IBatchVerifier} from "./IBatchVerifier.sol";
 import {ContributorRegistry} from "./ContributorRegistry.sol";
 import {ProtocolParams} from "./generated/ProtocolParams.sol";
+import {epochDomain} from "./EpochDomain.sol";
 
 /// @title PayoutSettlement
 /// @notice Escrows an epoch's reward pool from the moment its registration opens and releases it
@@ -119,19 +120,20 @@ contract PayoutSettlement is Ownable, EIP712 {
         uint128 lastHash;
         uint32 lastJ;
         uint64 scoreSum;
-        // slot 12: the registration table's carried state
+        // slot 12: the registration table's carried state, and the lineage
         uint64 amountSum;
         uint32 regNextJ; //        registrants started
         uint32 regCount; //        hashes so far of the open registrant
         bool regOpen; //           a registrant's list continues into the next batch
+        uint64 follows; //         the epoch whose model this one continues, fixed at opening (0: none)
         // slot 13..15
         uint256 regFold;
         uint256 regState;
         uint256 regSenderWord;
-        // slot 16..20
+        // slot 16..20 (the trainer's slot also holds the registration deadline)
         bytes32 modelHash;
         address trainer; //        the only key that commits, proves and reveals; receipts are its signatures
-        uint64 follows; //         the epoch whose model this one continues, fixed at opening (0: none)
+        uint64 closesAt; //        the registration deadline, copied at opening: read with the trainer, no registry call per batch
         uint256 commitExclusion; // Poseidon chain over the excluded orders (the circuit's flags, fixed before the seed)
         uint256 regExcl; //        the registration table's exclusion chain so far
         bytes32 previousModelHash; // the followed epoch's model hash, copied at commit (0 when follows is 0)
@@ -363,7 +365,7 @@ contract PayoutSettlement is Ownable, EIP712 {
 
     /// @notice keccak256(abi.encode(chainid, this, epoch)) mod p (witness/domain.ts epochDomain).
     function domain(uint64 epoch) public view returns (uint256) {
-        return uint256(keccak256(abi.encode(block.chainid, address(this), epoch))) % P;
+        return epochDomain(address(this), epoch);
     }
 
     /// @notice The stored state of `epoch` (all zero if it was never opened).
@@ -415,6 +417,7 @@ contract PayoutSettlement is Ownable, EIP712 {
         e.pool = uint96(pool);
         e.status = Status.Registration;
         e.trainer = trainer;
+        e.closesAt = closesAt;
         e.follows = follows;
         registry.openRegistration(epoch, closesAt, validationCommitment);
         token.safeTransferFrom(msg.sender, address(this), pool);
@@ -602,7 +605,7 @@ contract PayoutSettlement is Ownable, EIP712 {
         uint256 digest;
         {
             uint256[18] memory v = [
-                registry.registrationDomain(epoch),
+                epochDomain(address(registry), epoch), // registry.registrationDomain, without the call
                 seed,
                 e.regFold,
                 uint256(e.regNextJ),
@@ -819,7 +822,9 @@ contract PayoutSettlement is Ownable, EIP712 {
         _checkTrainer(e);
         uint256 contestEnds = uint256(e.committedAt) + contestWindow;
         if (block.timestamp < contestEnds) revert ContestWindowOpen(epoch, contestEnds);
-        (, uint256 settleBy) = deadlines(epoch);
+        // deadlines(epoch) without its registry call: a committed epoch's registration deadline
+        // is the one openEpoch set (only cancelEpoch moves the registry's, and only before a commit).
+        uint256 settleBy = uint256(e.closesAt) + commitWindow + contestWindow + proofWindow;
         if (block.timestamp >= settleBy) revert SettleDeadlinePassed(epoch, settleBy);
     }
 
