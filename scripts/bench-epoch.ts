@@ -16,7 +16,7 @@
  * carry its batch's public signals. --native proves with a rapidsnark-compatible binary instead of
  * snarkjs (prover/NATIVE.md), on the pool and in the queue workers alike. From the pool's per-example cost it projects a 1,000,000-example
  * epoch on 1, 16 and 64 cores and prints the formula. Table on stdout, JSON to --out
- * (bench-results/epoch-<N>.json).
+ * (bench-results/bench-epoch.json by default; then docs/benchmarks.md is re-rendered from it).
  */
 import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
@@ -34,6 +34,8 @@ import { buildEpochWitness, epochDomain } from "../witness/index.ts";
 import { peakRssMiB, startQueueWorkerProcess } from "./lib/bench-queue.ts";
 import { registerOffline } from "./lib/offline-registrations.ts";
 import { formatTable } from "./lib/format-table.ts";
+import { EPOCH_BENCH_JSON, writeBenchmarksPage } from "./lib/benchmarks-page.ts";
+import type { EpochBenchResults, EpochRun } from "./lib/bench-results.ts";
 import { startProgress } from "../protocol/progress.ts";
 
 const { values } = parseArgs({
@@ -68,7 +70,7 @@ const E = config.exampleBatch.demoSize;
 const K = config.registrationBatch.demoSize;
 const B = config.payoutBatch.demoSize;
 const dir = values.dir ?? join(PROJECT_ROOT, "build", `epoch-${N}`);
-const out = values.out ?? join(PROJECT_ROOT, "bench-results", `epoch-${N}.json`);
+const out = values.out ?? EPOCH_BENCH_JSON;
 const log = (m: string) => console.error(m);
 
 // 1. The epoch: N examples of C contributors (round robin), 1 % of them claimed again by another
@@ -118,19 +120,10 @@ function checkProofs(circuits: readonly Circuit[]): void {
   }
 }
 
-interface RunRow {
-  readonly mode: string;
-  readonly backend: string;
-  readonly workers: string;
-  readonly proofs: number;
-  readonly proved: number;
-  readonly wallMs: number;
-  readonly peakRssMiB: readonly number[];
-}
-const rows: RunRow[] = [];
+const rows: EpochRun[] = [];
 
 // 2. The local pool.
-async function provePool(): Promise<RunRow> {
+async function provePool(): Promise<EpochRun> {
   const circuits = circuitsIn(join(dir, "pool"));
   mkdirSync(join(dir, "pool"), { recursive: true });
   const pool = createProverPool(nativeBinary === undefined ? {} : { nativeBinary });
@@ -153,7 +146,7 @@ async function provePool(): Promise<RunRow> {
 }
 
 // 3. The queue: `prove worker` processes, each with its share of the cores.
-async function proveQueue(url: string): Promise<RunRow> {
+async function proveQueue(url: string): Promise<EpochRun> {
   const circuits = circuitsIn(join(dir, "queue"));
   mkdirSync(join(dir, "queue"), { recursive: true });
   const queueName = `bench-epoch-${N}`;
@@ -203,13 +196,16 @@ if (projection && coreSecondsPerExample !== undefined) {
   console.log(`\nProjection of a 1,000,000-example epoch: T(k) = 1,000,000 x c / k, c = ${coreSecondsPerExample.toFixed(4)} core-seconds per example measured above (${pool!.mode}, ${pool!.backend}: wall x ${cores} cores / examples proved; registration and payout proofs amortised; perfect scaling assumed, proofs are independent)`);
   console.log(formatTable(["cores", "hours"], projection.map((p) => [p.cores, p.hours.toFixed(2)])));
 }
-mkdirSync(join(out, ".."), { recursive: true });
-writeFileAtomic(out, toJson({
+const results: EpochBenchResults = {
   date: new Date().toISOString(), cores, examples: N, claims, duplicates: w.duplicates.length, contributors: C,
   exampleBatch: { size: E, proofs: w.exampleBatches.length, constraints: exampleKeys.constraints },
   registrationBatch: { size: K, proofs: w.registrationBatches.length, constraints: registrationKeys.constraints },
   payoutBatch: { size: B, proofs: w.payoutBatches.length, constraints: payoutKeys.constraints },
-  witnessMs, runs: rows, coreSecondsPerExample, projection,
-}));
+  witnessMs, runs: rows, ...(projection ? { coreSecondsPerExample, projection } : {}),
+};
+mkdirSync(join(out, ".."), { recursive: true });
+writeFileAtomic(out, toJson(results));
 console.log(`\nwrote ${out}`);
+// The page shows the committed JSON: a run written elsewhere (--out) leaves it alone.
+if (out === EPOCH_BENCH_JSON) console.log(`wrote ${writeBenchmarksPage()}`);
 await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();

@@ -18,8 +18,9 @@
  *    need more than `--max-proofs` proofs (the table says how many);
  * 4. derived from the measured transaction costs (bench-projection.ts, marked "derived"): the
  *    size sets not measured, and the total gas and transactions of a 1,000,000-example epoch.
- * Prints tables and writes JSON (bench-results/bench.json by default). `--derive-from FILE` measures
- * nothing: it reports the flows of an earlier run's JSON and derives from them anew.
+ * Prints tables and writes JSON (bench-results/bench.json by default; then docs/benchmarks.md is
+ * re-rendered from it, scripts/lib/bench-docs.ts). `--derive-from FILE` measures nothing: it reports
+ * the flows of an earlier run's JSON and derives from them anew.
  */
 import { availableParallelism } from "node:os";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -27,17 +28,19 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import {
-  compileCircuit, exampleCircuitName, payoutCircuitName, PROJECT_ROOT, ptauPowerFor, registrationCircuitName, setupCircuit, type CircuitKeys,
+  compileCircuit, exampleCircuitName, payoutCircuitName, ptauPowerFor, registrationCircuitName, setupCircuit, type CircuitKeys,
 } from "../circuits/index.ts";
 import { CACHE_DIR } from "../circuits/paths.ts";
 import { toJson, writeFileAtomic } from "../files/index.ts";
 import { config } from "../config/index.ts";
 import { benchmarkProving, type BenchmarkRow, type ProofJob } from "../prover/index.ts";
 import { buildExampleBatches, buildPayoutBatches, splitPool } from "../witness/index.ts";
-import { measureFlowGas, type BatchSizes, type FlowGas, type FlowShape } from "./lib/bench-gas.ts";
+import { measureFlowGas, type BatchSizes, type FlowShape } from "./lib/bench-gas.ts";
 import { deriveEpoch, flowBatches, measuredCosts, type DerivedEpoch } from "./lib/bench-projection.ts";
 import { benchQueueWorker, type QueueBenchRow } from "./lib/bench-queue.ts";
 import { formatTable } from "./lib/format-table.ts";
+import { BENCH_JSON, writeBenchmarksPage } from "./lib/benchmarks-page.ts";
+import { CIRCUITS, parseBenchResults, type BenchResults, type Circuit, type Instance, type MeasuredFlow, type NativeRow, type PoolResult, type SizeSet } from "./lib/bench-results.ts";
 
 const { values } = parseArgs({
   options: {
@@ -48,7 +51,7 @@ const { values } = parseArgs({
     parts: { type: "string", default: "proving,gas" },
     "derive-from": { type: "string" },
     jobs: { type: "string" },
-    out: { type: "string", default: join(PROJECT_ROOT, "bench-results", "bench.json") },
+    out: { type: "string", default: BENCH_JSON },
     native: { type: "string" },
   },
 });
@@ -60,10 +63,7 @@ const maxProofs = Number(values["max-proofs"]);
 const log = (m: string) => console.error(m);
 const chunk = config.registrationBatch.chunk;
 /** An earlier run whose flows are reported and derived from, instead of measuring. */
-const previous = values["derive-from"] === undefined ? undefined : (JSON.parse(readFileSync(values["derive-from"], "utf8")) as {
-  flows: { set: string; flow: FlowGas; peakRssMiB: number }[];
-  proving: { native: "skipped" | { binary: string; rows: NativeRow[] } };
-});
+const previous = values["derive-from"] === undefined ? undefined : parseBenchResults(values["derive-from"], readFileSync(values["derive-from"], "utf8"));
 const parts = new Set(previous ? [] : values.parts.split(","));
 const previousNative = previous && previous.proving.native !== "skipped" ? previous.proving.native : undefined;
 const nativeBinary = previous ? previousNative?.binary : values.native ?? process.env.RAPIDSNARK_PROVER ?? config.prover.nativeBinary ?? undefined;
@@ -73,11 +73,8 @@ const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
 const PUBLIC_SIGNALS = 4;
 
 // 1. Constraints of every configured instance.
-type Circuit = "example" | "registration" | "payout";
-const CIRCUITS: readonly Circuit[] = ["example", "registration", "payout"];
 const circuitName = { example: exampleCircuitName, registration: registrationCircuitName, payout: payoutCircuitName } as const;
 const configuredSizes = { example: config.exampleBatch.sizes, registration: config.registrationBatch.sizes, payout: config.payoutBatch.sizes } as const;
-interface Instance { readonly circuit: Circuit; readonly batchSize: number; readonly constraints: number; readonly power: number }
 const instances: Instance[] = [];
 for (const circuit of CIRCUITS) {
   for (const batchSize of configuredSizes[circuit]) {
@@ -95,10 +92,9 @@ function shapeOf(circuit: Circuit): { perRow: number; header: number } {
 const shapes = Object.fromEntries(CIRCUITS.map((c) => [c, shapeOf(c)])) as Record<Circuit, { perRow: number; header: number }>;
 
 // 2. Size sets: test, demo, and the largest configured sizes within each power of tau above.
-interface SizeSet { readonly name: string; readonly sizes: BatchSizes; readonly power: number }
 const powerOf = (circuit: Circuit, batchSize: number) => instances.find((i) => i.circuit === circuit && i.batchSize === batchSize)!.power;
-const setOf = (name: string, sizes: BatchSizes): SizeSet => ({ name, sizes, power: Math.max(...CIRCUITS.map((c) => powerOf(c, sizes[c]))) });
-const sizeSets: SizeSet[] = [
+const setOf = (name: string, sizes: BatchSizes): Omit<SizeSet, "measured"> => ({ name, sizes, power: Math.max(...CIRCUITS.map((c) => powerOf(c, sizes[c]))) });
+const sizeSets: Omit<SizeSet, "measured">[] = [
   setOf("test", { example: config.exampleBatch.testSize, registration: config.registrationBatch.testSize, payout: config.payoutBatch.testSize }),
   setOf("demo", { example: config.exampleBatch.demoSize, registration: config.registrationBatch.demoSize, payout: config.payoutBatch.demoSize }),
 ];
@@ -130,12 +126,10 @@ function contributorsFor(sizes: BatchSizes, m: number): number {
 }
 
 // 3. Proving under each pool setting (test and demo payout sizes), the native backend, the queue.
-interface PoolResult { readonly batchSize: number; readonly constraints: number; readonly rows: readonly (BenchmarkRow & { msPerProof: number })[]; readonly speedup: number }
 const poolResults: PoolResult[] = [];
-interface NativeRow { readonly set: string; readonly batchSize: number; readonly snarkjsMsPerExample: number; readonly nativeMsPerExample: number; readonly speedup: number }
-const nativeProving: NativeRow[] = previousNative?.rows ?? [];
+const nativeProving: NativeRow[] = [...(previousNative?.rows ?? [])];
 let queueProving: (QueueBenchRow & { examplesPerSecond: number }) | string = "skipped: --parts without proving";
-const flows: { set: string; flow: FlowGas; peakRssMiB: number }[] = previous?.flows ?? [];
+const flows: MeasuredFlow[] = [...(previous?.flows ?? [])];
 const scratch = mkdtempSync(join(tmpdir(), "bench-"));
 try {
   for (const batchSize of parts.has("proving") ? [config.payoutBatch.testSize, config.payoutBatch.demoSize] : []) {
@@ -254,12 +248,15 @@ if (million.length > 0) console.log(formatTable(["set", "rows E/K/B", "claim / r
   fmt(d.totalPerContributor), `${d.ratio.toFixed(3)}x`, measured ? "measured size" : "derived size",
 ])));
 
-mkdirSync(dirname(values.out), { recursive: true });
-writeFileAtomic(values.out, toJson({
+const results: BenchResults = {
   date: new Date().toISOString(), cores, contributors, maxProofs,
   circuits: { shapes, instances },
   sizeSets: sizeSets.map((s) => ({ ...s, measured: measuredNames.includes(s.name) })),
   proving: { pool: poolResults, native: nativeBinary === undefined ? "skipped" : { binary: nativeBinary, rows: nativeProving }, queue: queueProving },
-  flows, costs, derivedOfMeasured, derived, million,
-}));
+  flows, ...(costs ? { costs } : {}), derivedOfMeasured, derived, million,
+};
+mkdirSync(dirname(values.out), { recursive: true });
+writeFileAtomic(values.out, toJson(results));
 log(`wrote ${values.out}`);
+// The page shows the committed JSON: a run written elsewhere (--out) leaves it alone.
+if (values.out === BENCH_JSON) log(`wrote ${writeBenchmarksPage()}`);
