@@ -58,15 +58,16 @@ npm run docs                                    # re-render this page from the c
   - the flow is the commit, every claim, registration and payout batch proved and verified, the
     reveal, finalize and every release;
   - gas per contributor is broken down exactly into transaction base, calldata, verification and
-    transfers (the last two metered by \`bench/GasMeter.sol\` with \`eth_call\`), and the rest
-    (storage, hashing, checks);
+    transfers (the last two metered by
+    [GasMeter.sol](../verifier-contracts/contracts/bench/GasMeter.sol) with \`eth_call\`), and
+    the rest (storage, hashing, checks);
   - next to it, \`BareTransfers\` pays the same rewards to as many fresh holders, in batches of the
     payout size: the baseline every "ratio" divides by;
   - register() gas per example (the contributor pays it), proving time per example and peak RSS;
   - with a native prover, claim proving per example for snarkjs and the native backend on the same
     jobs;
-- **derived** figures (\`scripts/lib/bench-projection.ts\`): size sets whose keys were not set up in
-  the run, and a 1,000,000-example epoch. Claim and registration batches cost what the largest
+- **derived** figures ([bench-projection.ts](../scripts/lib/bench-projection.ts)): size sets
+  whose keys were not set up in the run, and a 1,000,000-example epoch. Claim and registration batches cost what the largest
   measured one did: their calldata is fixed, and a Groth16 verification costs the same for any
   circuit with 4 public signals. Payout batches and releases are linear in their rows, fitted
   through the two largest measured payout sizes. Every measured flow is also derived, as a check:
@@ -169,7 +170,7 @@ function provingSection(b: BenchResults): string {
   }
   if (b.proving.native !== "skipped" && b.proving.native.rows.length > 0) {
     const binary = b.proving.native.binary.split("/").at(-1);
-    parts.push(`Claim proving per example, snarkjs and a native rapidsnark-compatible \`${binary}\` (prover/NATIVE.md) on the same jobs, warm, ${b.cores} workers, every proof verified:\n\n${markdownTable(["set", "rows", "snarkjs ms per example", "native ms per example", "speed-up"], b.proving.native.rows.map((r) => [r.set, r.batchSize, r.snarkjsMsPerExample.toFixed(1), r.nativeMsPerExample.toFixed(1), times(r.speedup)]))}\n`);
+    parts.push(`Claim proving per example, snarkjs and a native rapidsnark-compatible \`${binary}\` ([NATIVE.md](../prover/NATIVE.md)) on the same jobs, warm, ${b.cores} workers, every proof verified:\n\n${markdownTable(["set", "rows", "snarkjs ms per example", "native ms per example", "speed-up"], b.proving.native.rows.map((r) => [r.set, r.batchSize, r.snarkjsMsPerExample.toFixed(1), r.nativeMsPerExample.toFixed(1), times(r.speedup)]))}\n`);
   } else {
     parts.push("The native backend was not measured in this run (pass `--native PATH` or set `RAPIDSNARK_PROVER`).\n");
   }
