@@ -1,5 +1,5 @@
 /**
- * The prover's jobs file (README "Proving at scale"): the keys and the proofs to make,
+ * The prover's jobs file (docs/proving-at-scale.md): the keys and the proofs to make,
  *   { "keys": { name, wasmPath, zkeyPath, vkeyPath, vkeyHash?, pinnedVkeyHash? },
  *     "jobs": [ { name, input, expectedPublicSignals?, outPath } ] }
  * Relative paths resolve from the file's folder, so an epoch directory on shared storage carries

@@ -45,7 +45,7 @@ const program = new Command("attribution-prover")
   .showHelpAfterError("(add --help for usage and examples)")
   .exitOverride()
   .addHelpText("after", `
-Parties in order (README "Run it on a network"): operator deploy, seal (trainer), epoch open (operator), register (each
+Parties in order (docs/network.md): operator deploy, seal (trainer), epoch open (operator), register (each
 contributor), collect, score, witness, prove, settle (trainer), verify (anyone), report. demo runs them all in one process.
 Examples:
   $ attribution-prover demo --examples data/demo-examples.csv --example-batch-size 8 --batch-size 4

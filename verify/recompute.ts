@@ -20,7 +20,7 @@
  *      recomputed claim and score must equal the record's, else SCORES_MISMATCH with the count,
  *      the largest deviation and its rows;
  *   5. the rerun's model is byte-identical to the model file, else MODEL_MISMATCH: the published
- *      model is the one the data trains to (DESIGN.md lists this as trusted otherwise).
+ *      model is the one the data trains to (docs/statement.md lists this as trusted otherwise).
  * Scores made on another machine or provider (the demo prefers CUDA when present) may differ in
  * the last bits: the largest deviation says by how much.
  */

@@ -6,7 +6,7 @@
  *
  * What this does NOT give: independence. The three "participants" are one process on one
  * machine, so whoever runs it knows every secret; and its powers of tau is the development one.
- * Real ceremonies run the same steps on separate machines (README: "Running a ceremony").
+ * Real ceremonies run the same steps on separate machines (docs/ceremony.md, "Running a ceremony with several people").
  */
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";

@@ -1,5 +1,5 @@
 /**
- * `prove`: thin commands over prover/ (README "Proving at scale"). The default proves an epoch
+ * `prove`: thin commands over prover/ (docs/proving-at-scale.md). The default proves an epoch
  * directory's jobs files, or one --jobs FILE, on the local pool; enqueue / worker / status run the
  * same jobs through a BullMQ queue on Redis (REDIS_URL or --queue).
  */

@@ -1,6 +1,6 @@
 /**
  * `setup`: the circuits' keys and the trusted setup, as thin commands over circuits/ and
- * circuits/ceremony (README "Trusted setup"). No secret is ever read from the command line or the
+ * circuits/ceremony (docs/ceremony.md). No secret is ever read from the command line or the
  * environment: contributions draw their entropy from crypto.randomBytes.
  */
 import type { Command } from "commander";
