@@ -29,8 +29,9 @@ present). Do not edit by hand: change the template there, or rerun \`npm run ben
 \`npm run bench:epoch\` or \`npm run docs\`. test/docs-benchmarks.test.ts fails when this page
 differs from its sources. -->
 
-Every figure on this page comes from the JSON a benchmark run wrote to \`bench-results/\`; none is
-typed by hand.
+Every measured or derived figure on this page comes from the JSON a benchmark run wrote to
+\`bench-results/\`; the only other figures, the setup times in the guidance, are marked as
+observations.
 
 ## Run it
 
