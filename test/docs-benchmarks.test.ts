@@ -4,6 +4,7 @@ import { test } from "node:test";
 import { renderBenchmarksPage } from "../scripts/lib/bench-docs.ts";
 import { parseBenchResults, parseEpochBenchResults, type BenchResults, type EpochBenchResults } from "../scripts/lib/bench-results.ts";
 import { BENCH_JSON, BENCHMARKS_PAGE, renderBenchmarksPageFromFiles } from "../scripts/lib/benchmarks-page.ts";
+import { compareFlows, withSaving } from "../scripts/lib/gas-savings.ts";
 
 const committed = (): BenchResults => parseBenchResults(BENCH_JSON, readFileSync(BENCH_JSON, "utf8"));
 
@@ -51,4 +52,18 @@ test("a benchmark JSON without a field the page needs is refused, naming the fil
   const { flows: _flows, ...withoutFlows } = committed();
   assert.throws(() => parseBenchResults("bench-results/bench.json", JSON.stringify(withoutFlows)), { message: 'bench-results/bench.json: field "flows" is missing (rerun the benchmark that writes it)' });
   assert.throws(() => parseEpochBenchResults("bench-results/bench-epoch.json", "{"), /^Error: bench-results\/bench-epoch\.json: not JSON/);
+});
+
+test("a gas saving is measured flow by flow: the shared flows of two runs, per transaction and per contributor; a re-measurement replaces its entry", () => {
+  const before = committed();
+  const [first, ...rest] = before.flows;
+  const claim = first!.flow.tx.claim;
+  const cheaper = { ...first!.flow, tx: { ...first!.flow.tx, claim: { ...claim, gas: claim.gas - 1_000 * claim.count } }, perContributor: first!.flow.perContributor - 10 };
+  const after: BenchResults = { ...before, flows: [{ ...first!, flow: cheaper }, ...rest] };
+  const saving = compareFlows("cheaper claims", "a change", before, after);
+  assert.equal(saving.flows.length, before.flows.length);
+  const page = renderBenchmarksPage(before, undefined, withSaving({ savings: [] }, saving));
+  assert.match(page, new RegExp(`\\| cheaper claims \\| ${first!.set.replace("^", "\\^")}, [0-9,]+ x ${first!.flow.shape.examplesPerContributor} \\| claim -1,000 \\|`));
+  assert.equal(withSaving(withSaving({ savings: [] }, saving), { ...saving, change: "again" }).savings.length, 1);
+  assert.throws(() => compareFlows("none", "x", before, { ...before, flows: [] }), /share no flow/);
 });

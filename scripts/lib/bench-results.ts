@@ -7,6 +7,7 @@ import type { BenchmarkRow } from "../../prover/index.ts";
 import type { BatchSizes, FlowGas } from "./bench-gas.ts";
 import type { DerivedEpoch, MeasuredCosts } from "./bench-projection.ts";
 import type { QueueBenchRow } from "./bench-queue.ts";
+import type { GasSavings } from "./gas-savings.ts";
 
 export type Circuit = "example" | "registration" | "payout";
 export const CIRCUITS: readonly Circuit[] = ["example", "registration", "payout"];
@@ -89,6 +90,10 @@ function parseWith<T>(file: string, text: string, fields: readonly string[]): T 
 
 export function parseBenchResults(file: string, text: string): BenchResults {
   return parseWith(file, text, ["date", "cores", "contributors", "maxProofs", "circuits", "sizeSets", "proving", "flows", "derivedOfMeasured", "derived", "million"]);
+}
+
+export function parseGasSavings(file: string, text: string): GasSavings {
+  return parseWith(file, text, ["savings"]);
 }
 
 export function parseEpochBenchResults(file: string, text: string): EpochBenchResults {
