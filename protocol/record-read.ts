@@ -4,10 +4,22 @@
  * the skeptic has its own parser (verify/record.ts) and trusts none of this code.
  */
 import { readFileSync } from "node:fs";
-import type { CircuitSummary } from "./settle.ts";
+import type { KeySetName } from "../circuits/ceremony/index.ts";
 import type { Delivery, EpochCommit, ExampleRow, PayoutRow, Registration } from "../witness/index.ts";
 import { epochPaths } from "./epoch-dir.ts";
 import { RecordReadError } from "./errors.ts";
+
+/** A circuit as the record names it: its key set and pinned key. */
+export interface CircuitSummary {
+  readonly name: string;
+  readonly constraints: number;
+  /** The pinned key hash of the key set used (prover and deployment refused any other). */
+  readonly vkeyHash: string;
+  readonly keySet: KeySetName;
+  /** Ceremony keys: the transcript (repository-relative) and the final zkey's sha256. */
+  readonly transcript?: string;
+  readonly zkeySha256?: string;
+}
 
 export interface StageRecord {
   readonly epoch: bigint;

@@ -38,7 +38,8 @@ import { loadValidationSecret } from "./trainer/validation-secret.ts";
 import { loadEpochKeys, witnessEpoch } from "./trainer/witness.ts";
 
 export { ContributorKeyError, EpochChainError, SettlementMismatchError } from "./errors.ts";
-export type { CircuitSummary, ContributorResult, Transaction } from "./settle.ts";
+export type { ContributorResult, Transaction } from "./settle.ts";
+export type { CircuitSummary } from "./record-read.ts";
 
 export interface RunEpochOptions {
   /** Example-level scores: example,contributor,score (witness/examples-file.ts); its contributors register. */

@@ -20,7 +20,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { getAddress, type Interface } from "ethers";
 import type { SetupLog } from "../circuits/index.ts";
-import type { KeySetName } from "../circuits/ceremony/index.ts";
 import { config as defaultConfig, type ProtocolConfig } from "../config/index.ts";
 import { readProofFile } from "../prover/index.ts";
 import {
@@ -35,7 +34,7 @@ import { connectDeployment, type DeployedName, type ProtocolDeployment } from ".
 import { assertNotSettled, epochPaths, writeRecordFile } from "./epoch-dir.ts";
 import { EpochChainError, ProtocolInputError, SettlementMismatchError } from "./errors.ts";
 import { startProgress } from "./progress.ts";
-import { readStageRecord, type StageRecord } from "./record-read.ts";
+import { readStageRecord, type CircuitSummary, type StageRecord } from "./record-read.ts";
 import { assertEpochTrainer } from "./trainer/epoch-trainer.ts";
 import { statusName } from "./trainer/witness.ts";
 import {
@@ -74,17 +73,6 @@ export interface Transaction {
   readonly what: string;
   readonly txHash: string;
   readonly gasUsed: bigint;
-}
-
-export interface CircuitSummary {
-  readonly name: string;
-  readonly constraints: number;
-  /** The pinned key hash of the key set used (prover and deployment refused any other). */
-  readonly vkeyHash: string;
-  readonly keySet: KeySetName;
-  /** Ceremony keys: the transcript (repository-relative) and the final zkey's sha256. */
-  readonly transcript?: string;
-  readonly zkeySha256?: string;
 }
 
 export interface SettledEpoch {
