@@ -5,9 +5,9 @@
  */
 import { readFileSync } from "node:fs";
 import type { KeySetName } from "../circuits/ceremony/index.ts";
+import { CodedError } from "../errors/index.ts";
 import type { Delivery, EpochCommit, ExampleRow, PayoutRow, Registration } from "../witness/index.ts";
 import { epochPaths } from "./epoch-dir.ts";
-import { RecordReadError } from "./errors.ts";
 
 /** A circuit as the record names it: its key set and pinned key. */
 export interface CircuitSummary {
@@ -51,16 +51,16 @@ function read(file: string): unknown {
   try {
     return JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
-    throw new RecordReadError(`${file}: ${(error as Error).message}`);
+    throw new CodedError("RECORD_UNREADABLE", "input", `${file}: ${(error as Error).message}`);
   }
 }
 
 function big(file: string, field: string, v: unknown): bigint {
-  if (typeof v !== "string" && typeof v !== "number") throw new RecordReadError(`${file}: ${field}: expected an integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== "string" && typeof v !== "number") throw new CodedError("RECORD_UNREADABLE", "input", `${file}: ${field}: expected an integer, got ${JSON.stringify(v)}`);
   try {
     return BigInt(v);
   } catch {
-    throw new RecordReadError(`${file}: ${field}: expected an integer, got ${JSON.stringify(v)}`);
+    throw new CodedError("RECORD_UNREADABLE", "input", `${file}: ${field}: expected an integer, got ${JSON.stringify(v)}`);
   }
 }
 
