@@ -1,6 +1,6 @@
 /**
  * Exit codes follow an error's category (scripts/cli/exit-codes.ts), never its class: each
- * category gives the code the README's and `--help`'s exit-code table documents, per command where
+ * category gives the code the exit-code table of docs/cli.md and `--help` documents, per command where
  * a command differs, and a class of any name (renamed, folded, new) exits as its category says.
  */
 import assert from "node:assert/strict";
@@ -15,7 +15,7 @@ import { ReportOutputError } from "../report/output.ts";
 import { CATEGORY_EXIT_CODES, COMMAND_EXIT_CODES, EXIT_CODES_HELP, exitCodeOf } from "../scripts/cli/exit-codes.ts";
 import { EpochVerifyError } from "../verify/index.ts";
 
-/** The documented table (README "Exit codes", `attribution-prover --help`), written out independently. */
+/** The documented table (docs/cli.md "Exit codes", `attribution-prover --help`), written out independently. */
 const DOCUMENTED: Record<ErrorCategory, number> = { usage: 2, input: 2, conflict: 2, mismatch: 3, keys: 4, external: 1, internal: 1 };
 
 test("every category has its documented exit code, and every exit code a category gives is in the --help table", () => {

@@ -1,6 +1,6 @@
 /**
  * Exit codes of every command, in one place: the mapping below and the table printed by
- * `attribution-prover --help` (and copied into the README). They keep the codes each command had
+ * `attribution-prover --help` (and copied into docs/cli.md). They keep the codes each command had
  * as its own script (verify's are verify/epoch-errors.ts's; the verify command sets them itself).
  *
  * An error's exit code follows its category (errors/coded-error.ts), never its class: renaming,
