@@ -1,4 +1,5 @@
 /** Domain errors of attribution/: one class, a `code` per failure a caller can act on. */
+import { CodedError, type ErrorCategory } from "../errors/index.ts";
 
 export type AttributionErrorCode =
   | "EP_UNAVAILABLE"
@@ -11,13 +12,23 @@ export type AttributionErrorCode =
   | "MODEL_UNSUPPORTED"
   | "METHOD_UNSUPPORTED";
 
+/** Each code's category: the machine's execution providers are outside the project; the rest is the trainer's data, model or config. */
+const CATEGORIES: Readonly<Record<AttributionErrorCode, ErrorCategory>> = {
+  EP_UNAVAILABLE: "external",
+  EP_NONE_LOADED: "external",
+  DATA_INVALID: "input",
+  TRAINING_DIVERGED: "input",
+  METHOD_UNKNOWN: "input",
+  PARTITION_INVALID: "input",
+  MODEL_INVALID: "input",
+  MODEL_UNSUPPORTED: "input",
+  METHOD_UNSUPPORTED: "input",
+};
+
 /** A failure of the attribution pipeline, with a machine-readable code. */
-export class AttributionError extends Error {
-  readonly code: AttributionErrorCode;
+export class AttributionError extends CodedError<AttributionErrorCode> {
   constructor(code: AttributionErrorCode, message: string, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.name = "AttributionError";
-    this.code = code;
+    super(code, CATEGORIES[code], message, cause === undefined ? undefined : { cause });
   }
 }
 

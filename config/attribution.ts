@@ -2,7 +2,7 @@
  * The `attribution` section of config/protocol.json: how the model is trained and scored
  * (attribution/). Validated by parseAttributionConfig, called from parseConfig.
  */
-import { ConfigError } from "./index.ts";
+import { ConfigError } from "./config-error.ts";
 
 export const ATTRIBUTION_METHODS = ["influence", "tracin", "trak", "knn-shapley"] as const;
 export type AttributionMethod = (typeof ATTRIBUTION_METHODS)[number];

@@ -6,6 +6,9 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseAttributionConfig, type AttributionConfig } from "./attribution.ts";
+import { ConfigError } from "./config-error.ts";
+
+export { ConfigError };
 
 /** Order of the BN254 scalar field: every circuit signal and public input lives below it. */
 export const FIELD_MODULUS =
@@ -85,19 +88,6 @@ export interface PayoutBatchSizes extends BatchSizes {
 }
 
 export const CONFIG_PATH = fileURLToPath(new URL("./protocol.json", import.meta.url));
-
-/** A config value that breaks an invariant the circuits and contracts rely on. */
-export class ConfigError extends Error {
-  readonly code = "CONFIG_INVALID";
-  readonly file: string;
-  readonly field: string;
-  constructor(file: string, field: string, message: string) {
-    super(`${file}: ${field}: ${message}`);
-    this.name = "ConfigError";
-    this.file = file;
-    this.field = field;
-  }
-}
 
 function requireInteger(file: string, field: string, value: unknown, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {

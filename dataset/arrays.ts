@@ -15,23 +15,8 @@ import { PIXELS, type Dataset } from "./dataset-file.ts";
 import { DatasetError, placed } from "./errors.ts";
 import { decodeNpy, type NpyArray } from "./npy.ts";
 import { checkBytesPerExample, checkExampleCount, readRegularFile, type ReadLimits } from "./read-file.ts";
-import type { ContributorData, SourcedExample } from "./readers.ts";
+import type { ContributorData, LabelledArrays, SourcedExample } from "./contributor-data.ts";
 import { readZip } from "./zip.ts";
-
-/** Inputs and labels of examples, ready to feed a classifier. */
-export interface LabelledArrays {
-  readonly size: number;
-  /** Dimensions of one example's input. */
-  readonly rowShape: readonly number[];
-  /** Every example's input values, row-major, as stored (bytes not rescaled). */
-  readonly values: Float32Array;
-  /**
-   * True when a model is fed value / 255: the inputs are uint8 arrays, or every example is an
-   * image (canonical-bytes.ts) whatever it was stored as, so a digit is fed alike in every form.
-   */
-  readonly bytes: boolean;
-  readonly labels: Int32Array;
-}
 
 const NPZ_NAMES = [["x", "y"], ["inputs", "labels"]] as const;
 

@@ -33,6 +33,8 @@
  * | NPZ_ARRAYS        | an .npz without arrays x and y (or inputs and labels)                   |
  * | ARRAY_SHAPE       | inputs not (N, ...) or labels not one per input row                     |
  */
+import { CodedError } from "../errors/index.ts";
+
 export type DatasetErrorCode =
   | "PATH_MISSING"
   | "PATH_OUTSIDE"
@@ -85,15 +87,12 @@ function prefix(where: DatasetLocation): string {
 }
 
 /** A contributor's data that does not follow the canonical-bytes rule or a reader's form. */
-export class DatasetError extends Error {
-  readonly code: DatasetErrorCode;
+export class DatasetError extends CodedError<DatasetErrorCode> {
   readonly where: DatasetLocation;
   /** The message without its location. */
   readonly detail: string;
   constructor(code: DatasetErrorCode, detail: string, where: DatasetLocation = {}, cause?: unknown) {
-    super(`${prefix(where)}${detail}`, cause === undefined ? undefined : { cause });
-    this.name = "DatasetError";
-    this.code = code;
+    super(code, "input", `${prefix(where)}${detail}`, cause === undefined ? undefined : { cause });
     this.where = where;
     this.detail = detail;
   }

@@ -7,8 +7,8 @@ export {
   exampleHash, imageExampleBytes, datasetExampleBytes, datasetExampleHashes, jsonRecordBytes, fileExampleBytes, labelledRowBytes, isImageRecord, canonicalExample,
   EXAMPLE_HASH_BITS, ROW_LABEL_MAX, type CanonicalExample, type ExampleBytes, type ExampleKind,
 } from "./canonical-bytes.ts";
-export { readContributorData, labelledArrays, dataFormOf, DATA_FORMS, type ContributorData, type DataForm, type ReadOptions, type SourcedExample } from "./readers.ts";
-export { type LabelledArrays } from "./arrays.ts";
+export { readContributorData, labelledArrays, dataFormOf, type ReadOptions } from "./readers.ts";
+export { DATA_FORMS, type ContributorData, type DataForm, type LabelledArrays, type SourcedExample } from "./contributor-data.ts";
 export { decodeNpy, encodeNpy, type NpyArray } from "./npy.ts";
 export { encodeZip } from "./zip.ts";
 export { readRegularFile, MAX_EXAMPLE_BYTES, MAX_DATA_BYTES } from "./read-file.ts";

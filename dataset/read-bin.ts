@@ -6,7 +6,7 @@ import { canonicalExample, datasetExampleBytes } from "./canonical-bytes.ts";
 import { decodeDataset, EXAMPLE_BYTES } from "./dataset-file.ts";
 import { placed } from "./errors.ts";
 import { checkExampleCount, readRegularFile, type ReadLimits } from "./read-file.ts";
-import type { ContributorData } from "./readers.ts";
+import type { ContributorData } from "./contributor-data.ts";
 
 /**
  * Reads a dataset file within `limits` (read-file.ts): PATH_OUTSIDE, NOT_REGULAR_FILE, TOO_LARGE,

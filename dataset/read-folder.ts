@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { canonicalExample, fileExampleBytes } from "./canonical-bytes.ts";
 import { DatasetError, placed } from "./errors.ts";
 import { checkBytesPerExample, checkExampleCount, readRegularFile, realPathWithin, statData, type ReadLimits } from "./read-file.ts";
-import type { ContributorData } from "./readers.ts";
+import type { ContributorData } from "./contributor-data.ts";
 
 const byUtf8 = (a: string, b: string) => Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 

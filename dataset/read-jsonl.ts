@@ -12,7 +12,7 @@ import { imagesOf } from "./arrays.ts";
 import { DatasetError, placed } from "./errors.ts";
 import { parseJsonStrict } from "./json-parse.ts";
 import { checkBytesPerExample, checkExampleCount, readRegularFile, type ReadLimits } from "./read-file.ts";
-import type { ContributorData, SourcedExample } from "./readers.ts";
+import type { ContributorData, SourcedExample } from "./contributor-data.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const BOM = [0xef, 0xbb, 0xbf] as const;

@@ -16,44 +16,13 @@
  */
 import { realpathSync } from "node:fs";
 import { config } from "../config/index.ts";
-import type { CanonicalExample } from "./canonical-bytes.ts";
-import type { Dataset } from "./dataset-file.ts";
-import { DatasetError, type DatasetLocation } from "./errors.ts";
+import { DatasetError } from "./errors.ts";
 import { readBinFile } from "./read-bin.ts";
 import { MAX_EXAMPLE_BYTES, statData, type ReadLimits } from "./read-file.ts";
 import { readFolder } from "./read-folder.ts";
 import { readJsonlFile } from "./read-jsonl.ts";
-import { arraysOfExamples, readNpyFiles, readNpzFile, type LabelledArrays } from "./arrays.ts";
-
-/** The forms a contributor's data comes in. */
-export type DataForm = "bin" | "jsonl" | "folder" | "npz" | "npy";
-export const DATA_FORMS: readonly DataForm[] = ["bin", "jsonl", "folder", "npz", "npy"];
-
-/** An example with where it was read: file, JSONL line, 0-based entry. */
-export interface SourcedExample extends CanonicalExample {
-  readonly where: DatasetLocation;
-  /**
-   * The shape a JSONL labelled row's values were given in (28 x 28 ...): not part of the example
-   * (canonical-bytes.ts), only how a classifier whose input does not say is fed them.
-   */
-  readonly shape?: readonly number[];
-}
-
-/** A contributor's data, read. */
-export interface ContributorData {
-  readonly form: DataForm;
-  readonly path: string;
-  /** Every example, in the data's order (file order, line order, name order). */
-  readonly examples: readonly SourcedExample[];
-  /**
-   * The examples as images, in the same order, when every one is an image example (a .bin
-   * always; JSONL records or .npz/.npy rows whose every one is an image by its values); absent
-   * otherwise.
-   */
-  readonly images?: Dataset;
-  /** The inputs and labels as arrays (npz, npy); for other forms see labelledArrays. */
-  readonly arrays?: LabelledArrays;
-}
+import { arraysOfExamples, readNpyFiles, readNpzFile } from "./arrays.ts";
+import { DATA_FORMS, type ContributorData, type DataForm, type LabelledArrays } from "./contributor-data.ts";
 
 export interface ReadOptions {
   /** The form, when the path does not say it (e.g. a JSONL file named data.txt). */

@@ -3,6 +3,7 @@
  * JSON-RPC node (`hardhat node`, a testnet, mainnet). Private keys come from the environment only.
  */
 import { JsonRpcProvider, NonceManager, Wallet, type Provider, type Signer } from "ethers";
+import { CodedError } from "../errors/index.ts";
 import { partyKey, type Party } from "./parties.ts";
 
 /** Hardhat's first development account: public knowledge, only accepted on a development chain. */
@@ -24,14 +25,6 @@ export interface ChainConnection {
    */
   signerOf(party: Party): Signer;
   close(): Promise<void>;
-}
-
-export class ChainConfigError extends Error {
-  readonly code = "CHAIN_CONFIG";
-  constructor(message: string) {
-    super(message);
-    this.name = "ChainConfigError";
-  }
 }
 
 /**
@@ -69,7 +62,7 @@ export async function connectChain(rpcUrl?: string, party: Party = "operator"): 
     const accounts = await connection.ethers.getSigners();
     const signerOf = (p: Party): Signer => {
       const account = accounts[IN_PROCESS_ACCOUNT[p]];
-      if (!account) throw new ChainConfigError(`the in-process Hardhat network has no account ${IN_PROCESS_ACCOUNT[p]} for the ${p}`);
+      if (!account) throw new CodedError("CHAIN_CONFIG", "input", `the in-process Hardhat network has no account ${IN_PROCESS_ACCOUNT[p]} for the ${p}`);
       return account;
     };
     return {
@@ -88,7 +81,7 @@ export async function connectChain(rpcUrl?: string, party: Party = "operator"): 
     chainId = (await provider.getNetwork()).chainId;
   } catch (error) {
     provider.destroy();
-    throw new ChainConfigError(`cannot reach the JSON-RPC node at ${shownRpcUrl(rpcUrl)}: ${(error as Error).message.split(rpcUrl).join(shownRpcUrl(rpcUrl))}`);
+    throw new CodedError("CHAIN_CONFIG", "input", `cannot reach the JSON-RPC node at ${shownRpcUrl(rpcUrl)}: ${(error as Error).message.split(rpcUrl).join(shownRpcUrl(rpcUrl))}`);
   }
   let key: string | undefined;
   try {
@@ -102,7 +95,7 @@ export async function connectChain(rpcUrl?: string, party: Party = "operator"): 
     provider,
     signer,
     signerOf: (p: Party) => {
-      if (p !== party) throw new ChainConfigError(`this process holds the ${party}'s key only, not the ${p}'s`);
+      if (p !== party) throw new CodedError("CHAIN_CONFIG", "input", `this process holds the ${party}'s key only, not the ${p}'s`);
       return signer;
     },
     chainId,

@@ -9,8 +9,8 @@ import { cpSync, mkdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { AbiCoder, keccak256, NonceManager, type Wallet } from "ethers";
 import { FIELD_MODULUS } from "../config/index.ts";
+import { CodedError } from "../errors/index.ts";
 import { registerExamples, type ContributorRegistryContract, type OpenTokenContract } from "../verifier-contracts/index.ts";
-import { ProtocolInputError } from "./errors.ts";
 import { writeReceipt, type RegistrationReceipt } from "./receipt.ts";
 
 /** A contributor's salt for an epoch, derived from its own key. */
@@ -35,7 +35,7 @@ export async function registerData(
   wallet: Wallet,
   options: RegisterDataOptions,
 ): Promise<RegistrationReceipt> {
-  if (options.hashes.length === 0) throw new ProtocolInputError("DATA_EMPTY", `${options.data.path}: no examples to register`);
+  if (options.hashes.length === 0) throw new CodedError("DATA_EMPTY", "input", `${options.data.path}: no examples to register`);
   const registry = await contracts.registry.getAddress();
   const chainId = (await wallet.provider!.getNetwork()).chainId;
   // Its own nonces: a node may still answer the approval's nonce for the register that follows it.

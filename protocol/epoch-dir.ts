@@ -54,8 +54,8 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { CodedError } from "../errors/index.ts";
 import { toJson, writeFileAtomic } from "../files/index.ts";
-import { EpochDirInUseError, EpochSettledError } from "./errors.ts";
 
 export interface EpochPaths {
   readonly dir: string;
@@ -126,15 +126,15 @@ function readEpochJson(paths: EpochPaths, unreadable: (message: string) => Error
   return recorded as Record<string, unknown>;
 }
 
-function settledError(paths: EpochPaths, recorded: Record<string, unknown>): EpochSettledError {
-  return new EpochSettledError(`${paths.epochFile}: epoch ${String(recorded.epoch)} is settled: its record is final and no stage rewrites it (verify and report read it as it is); give another epoch directory (--out)`);
+function settledError(paths: EpochPaths, recorded: Record<string, unknown>): CodedError {
+  return new CodedError("EPOCH_SETTLED", "conflict", `${paths.epochFile}: epoch ${String(recorded.epoch)} is settled: its record is final and no stage rewrites it (verify and report read it as it is); give another epoch directory (--out)`);
 }
 
 /**
- * Throws EpochSettledError when the epoch directory holds a settled epoch (epoch.json status
+ * Throws EPOCH_SETTLED when the epoch directory holds a settled epoch (epoch.json status
  * "settled"): every stage that writes into an existing epoch directory (witness, prove, settle)
  * calls it before it sends or writes anything. An absent epoch.json passes; an unreadable one is
- * the caller's to report (RecordReadError, EpochDirInUseError).
+ * the caller's to report (RECORD_UNREADABLE, EPOCH_DIR_IN_USE).
  */
 export function assertNotSettled(paths: EpochPaths): void {
   let recorded: Record<string, unknown> | undefined;
@@ -148,17 +148,17 @@ export function assertNotSettled(paths: EpochPaths): void {
 
 /**
  * Checks that `paths.dir` may take this epoch's record: it is absent or empty, or its epoch.json is
- * the same epoch not yet settled (a rerun, which keeps its valid proofs). Throws EpochSettledError
- * for a settled epoch (whichever it is), EpochDirInUseError otherwise, before anything is written.
+ * the same epoch not yet settled (a rerun, which keeps its valid proofs). Throws EPOCH_SETTLED
+ * for a settled epoch (whichever it is), EPOCH_DIR_IN_USE otherwise, before anything is written.
  */
 export function claimEpochDir(paths: EpochPaths, epoch: EpochIdentity): void {
   if (!existsSync(paths.dir) || readdirSync(paths.dir).length === 0) return;
-  const recorded = readEpochJson(paths, (message) => new EpochDirInUseError(`${paths.epochFile}: unreadable (${message}); give another --out`));
-  if (recorded === undefined) throw new EpochDirInUseError(`${paths.dir} is not empty and holds no epoch.json: give another --out`);
+  const recorded = readEpochJson(paths, (message) => new CodedError("EPOCH_DIR_IN_USE", "conflict", `${paths.epochFile}: unreadable (${message}); give another --out`));
+  if (recorded === undefined) throw new CodedError("EPOCH_DIR_IN_USE", "conflict", `${paths.dir} is not empty and holds no epoch.json: give another --out`);
   if (recorded.status === "settled") throw settledError(paths, recorded);
   for (const [field, value] of Object.entries(epoch)) {
     if (String(recorded[field]) !== String(value)) {
-      throw new EpochDirInUseError(`${paths.epochFile} ${field}: holds another epoch (${String(recorded[field])}, this one ${String(value)}); give another --out or remove the directory`);
+      throw new CodedError("EPOCH_DIR_IN_USE", "conflict", `${paths.epochFile} ${field}: holds another epoch (${String(recorded[field])}, this one ${String(value)}); give another --out or remove the directory`);
     }
   }
 }

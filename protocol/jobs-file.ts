@@ -8,6 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { basename, dirname, relative, resolve } from "node:path";
+import { CodedError } from "../errors/index.ts";
 import { pathInside, toJson, writeFileAtomic } from "../files/index.ts";
 import type { ProofJob, ProvingKeys } from "../prover/index.ts";
 
@@ -20,14 +21,11 @@ export interface JobsFile {
  * A jobs file that is missing, not JSON, or without "keys" and a "jobs" array (JOBS_FILE_INVALID),
  * or one with a proof path outside its epoch directory (JOBS_OUT_PATH_OUTSIDE).
  */
-export class JobsFileError extends Error {
-  readonly code: "JOBS_FILE_INVALID" | "JOBS_OUT_PATH_OUTSIDE";
+export class JobsFileError extends CodedError<"JOBS_FILE_INVALID" | "JOBS_OUT_PATH_OUTSIDE"> {
   readonly file: string;
   constructor(file: string, problem: string, code: JobsFileError["code"] = "JOBS_FILE_INVALID") {
-    super(`jobs file ${file}: ${problem}`);
-    this.name = "JobsFileError";
+    super(code, "input", `jobs file ${file}: ${problem}`);
     this.file = file;
-    this.code = code;
   }
 }
 

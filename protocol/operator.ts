@@ -8,10 +8,10 @@ import { getAddress, isAddress, parseEther, type Signer } from "ethers";
 import type { KeySetName } from "../circuits/ceremony/index.ts";
 import type { SetupLog } from "../circuits/index.ts";
 import { config, type RegistrationConfig } from "../config/index.ts";
+import { CodedError } from "../errors/index.ts";
 import { DEADLINE_MARGIN, deploySettlement, earliestDeadline, EpochStatus, openEpoch, writeDeploymentFile } from "../verifier-contracts/index.ts";
 import { protocolDeployment, type BatchSizes, type ProtocolDeployment } from "./deployment.ts";
 import { loadEpochKeys } from "./trainer/witness.ts";
-import { ProtocolInputError } from "./errors.ts";
 
 export interface DeployOptions {
   /**
@@ -70,23 +70,23 @@ export interface OpenEpochOptions {
   readonly mintPool?: boolean;
 }
 
-/** Checks `options` against the contract's ranges; ProtocolInputError naming the value, nothing sent. */
+/** Checks `options` against the contract's ranges; an input error naming the value, nothing sent. */
 export function checkOpenEpoch(options: OpenEpochOptions): void {
   const { epoch, pool, trainer, validationCommitment } = options;
-  if (epoch < 1n || epoch >= 1n << 64n) throw new ProtocolInputError("EPOCH_OUT_OF_RANGE", `epoch ${epoch}: expected an integer in [1, 2^64)`);
-  if (pool <= 0n) throw new ProtocolInputError("POOL_OUT_OF_RANGE", `pool ${pool}: expected a positive amount of token base units (a pool of 0 pays nobody)`);
-  if (pool >= 1n << BigInt(config.widths.poolBits)) throw new ProtocolInputError("POOL_OUT_OF_RANGE", `pool ${pool}: expected below 2^${config.widths.poolBits} base units (the contract's range)`);
-  if (!isAddress(trainer) || BigInt(trainer) === 0n) throw new ProtocolInputError("TRAINER_INVALID", `trainer ${JSON.stringify(trainer)}: expected a non-zero address`);
-  if (!/^0x[0-9a-fA-F]{64}$/.test(validationCommitment)) throw new ProtocolInputError("VALIDATION_COMMITMENT_INVALID", `validation commitment ${JSON.stringify(validationCommitment)}: expected 0x and 64 hex digits (trainer seal prints it)`);
+  if (epoch < 1n || epoch >= 1n << 64n) throw new CodedError("EPOCH_OUT_OF_RANGE", "input", `epoch ${epoch}: expected an integer in [1, 2^64)`);
+  if (pool <= 0n) throw new CodedError("POOL_OUT_OF_RANGE", "input", `pool ${pool}: expected a positive amount of token base units (a pool of 0 pays nobody)`);
+  if (pool >= 1n << BigInt(config.widths.poolBits)) throw new CodedError("POOL_OUT_OF_RANGE", "input", `pool ${pool}: expected below 2^${config.widths.poolBits} base units (the contract's range)`);
+  if (!isAddress(trainer) || BigInt(trainer) === 0n) throw new CodedError("TRAINER_INVALID", "input", `trainer ${JSON.stringify(trainer)}: expected a non-zero address`);
+  if (!/^0x[0-9a-fA-F]{64}$/.test(validationCommitment)) throw new CodedError("VALIDATION_COMMITMENT_INVALID", "input", `validation commitment ${JSON.stringify(validationCommitment)}: expected 0x and 64 hex digits (trainer seal prints it)`);
   const follows = options.follows ?? 0n;
-  if (follows < 0n || follows >= 1n << 64n || follows === epoch) throw new ProtocolInputError("FOLLOWS_INVALID", `follows ${follows}: expected 0 (none) or another epoch than ${epoch}`);
+  if (follows < 0n || follows >= 1n << 64n || follows === epoch) throw new CodedError("FOLLOWS_INVALID", "input", `follows ${follows}: expected 0 (none) or another epoch than ${epoch}`);
 }
 
 /** Refuses, before anything is sent, a signer that is not the deployment's operator (the settlement's owner). */
 export async function assertOperator(deployment: ProtocolDeployment, signer: Signer): Promise<void> {
   const address = await signer.getAddress();
   if (address.toLowerCase() !== deployment.operator.toLowerCase()) {
-    throw new ProtocolInputError("NOT_THE_OPERATOR", `the operator's key is ${address}, the deployment's operator (the settlement's owner) is ${deployment.operator}: use the operator's own key (OPEN_OPERATOR_KEY)`);
+    throw new CodedError("NOT_THE_OPERATOR", "input", `the operator's key is ${address}, the deployment's operator (the settlement's owner) is ${deployment.operator}: use the operator's own key (OPEN_OPERATOR_KEY)`);
   }
 }
 
@@ -105,7 +105,7 @@ async function defaultDeadline(deployment: ProtocolDeployment, follows: bigint):
 
 /** Minting is for a development $OPEN the deployment made; an existing ERC-20 is not the operator's to mint. */
 function assertMintable(deployment: ProtocolDeployment, what: string): void {
-  if (!deployment.tokenDeployed) throw new ProtocolInputError("TOKEN_NOT_MINTABLE", `${what}: the deployment pays in an existing ERC-20 (${deployment.addresses.token}), not a development $OPEN: the operator holds the pool itself and contributors their fees`);
+  if (!deployment.tokenDeployed) throw new CodedError("TOKEN_NOT_MINTABLE", "input", `${what}: the deployment pays in an existing ERC-20 (${deployment.addresses.token}), not a development $OPEN: the operator holds the pool itself and contributors their fees`);
 }
 
 /** Opens `options.epoch` on `deployment` (connected to the operator's signer). */
@@ -114,14 +114,14 @@ export async function openDeploymentEpoch(deployment: ProtocolDeployment, option
   const { token, settlement, registry } = deployment;
   await assertOperator(deployment, settlement.runner as Signer);
   const state = await settlement.epochState(options.epoch);
-  if (state.status !== EpochStatus.None) throw new ProtocolInputError("EPOCH_ALREADY_OPEN", `epoch ${options.epoch} was already opened on settlement ${deployment.addresses.settlement}; choose another epoch number`);
+  if (state.status !== EpochStatus.None) throw new CodedError("EPOCH_ALREADY_OPEN", "input", `epoch ${options.epoch} was already opened on settlement ${deployment.addresses.settlement}; choose another epoch number`);
   const operator = await settlement.owner();
   if (options.mintPool) {
     assertMintable(deployment, "--mint-pool");
     await (await token.mint(operator, options.pool)).wait();
   }
   const balance = await token.balanceOf(operator);
-  if (balance < options.pool) throw new ProtocolInputError("POOL_NOT_HELD", `the operator ${operator} holds ${balance} base units, the pool is ${options.pool}`);
+  if (balance < options.pool) throw new CodedError("POOL_NOT_HELD", "input", `the operator ${operator} holds ${balance} base units, the pool is ${options.pool}`);
   const closesAt = options.closesAt ?? (await defaultDeadline(deployment, options.follows ?? 0n));
   const receipt = await openEpoch({ token, settlement }, {
     epoch: options.epoch, closesAt, validationCommitment: options.validationCommitment, pool: options.pool, trainer: getAddress(options.trainer), follows: options.follows ?? 0n,

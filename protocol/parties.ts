@@ -9,7 +9,7 @@
  * Finalize and release are anyone's: the settler may be any key (the trainer's by default).
  */
 import { Wallet } from "ethers";
-import { ProtocolInputError } from "./errors.ts";
+import { CodedError } from "../errors/index.ts";
 
 export type Party = "operator" | "trainer" | "contributor";
 
@@ -29,13 +29,13 @@ export function partyKey(party: Party, env: NodeJS.ProcessEnv = process.env, opt
   const name = variables.find((v) => env[v] !== undefined && env[v] !== "");
   if (name === undefined) {
     if (optional) return undefined;
-    throw new ProtocolInputError("KEY_MISSING", `the ${party}'s key is not set: export ${variables[0]} (a 0x-prefixed 32-byte private key); nothing was sent`);
+    throw new CodedError("KEY_MISSING", "input", `the ${party}'s key is not set: export ${variables[0]} (a 0x-prefixed 32-byte private key); nothing was sent`);
   }
   const key = env[name]!.trim();
   try {
     new Wallet(key);
   } catch {
-    throw new ProtocolInputError("KEY_MALFORMED", `${name} is not a private key (expected 0x and 64 hex digits; the value is not shown); nothing was sent`);
+    throw new CodedError("KEY_MALFORMED", "input", `${name} is not a private key (expected 0x and 64 hex digits; the value is not shown); nothing was sent`);
   }
   return key;
 }

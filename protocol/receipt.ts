@@ -14,8 +14,8 @@
 import { getAddress } from "ethers";
 import { config } from "../config/index.ts";
 import { readRegularFile } from "../dataset/index.ts";
+import { CodedError } from "../errors/index.ts";
 import { toJson, writeFileAtomic } from "../files/index.ts";
-import { ProtocolInputError } from "./errors.ts";
 
 export const RECEIPT_KIND = "attribution-prover/registration-receipt";
 
@@ -49,16 +49,16 @@ export function writeReceipt(file: string, r: RegistrationReceipt): void {
   writeFileAtomic(file, toJson({ kind: RECEIPT_KIND, version: 1, ...r, hashes: r.hashes.map(hex128) }));
 }
 
-/** Reads a receipt; ProtocolInputError RECEIPT_MALFORMED naming the file and field. */
+/** Reads a receipt; RECEIPT_MALFORMED (input) naming the file and field. */
 export function readReceipt(file: string): RegistrationReceipt {
   const bad = (field: string, problem: string): never => {
-    throw new ProtocolInputError("RECEIPT_MALFORMED", `${file}: ${field}: ${problem}`);
+    throw new CodedError("RECEIPT_MALFORMED", "input", `${file}: ${field}: ${problem}`);
   };
   let raw: Record<string, unknown>;
   try {
     raw = JSON.parse(new TextDecoder().decode(readRegularFile(file, MAX_RECEIPT_BYTES))) as Record<string, unknown>;
   } catch (error) {
-    throw new ProtocolInputError("RECEIPT_UNREADABLE", `${file}: ${(error as Error).message}; expected the receipt register wrote`);
+    throw new CodedError("RECEIPT_UNREADABLE", "input", `${file}: ${(error as Error).message}; expected the receipt register wrote`);
   }
   if (typeof raw !== "object" || raw === null) bad("(file)", "not a JSON object");
   if (raw.kind !== RECEIPT_KIND) bad("kind", `expected ${JSON.stringify(RECEIPT_KIND)}, got ${JSON.stringify(raw.kind)}`);

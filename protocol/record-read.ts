@@ -4,10 +4,22 @@
  * the skeptic has its own parser (verify/record.ts) and trusts none of this code.
  */
 import { readFileSync } from "node:fs";
-import type { CircuitSummary } from "./settle.ts";
+import type { KeySetName } from "../circuits/ceremony/index.ts";
+import { CodedError } from "../errors/index.ts";
 import type { Delivery, EpochCommit, ExampleRow, PayoutRow, Registration } from "../witness/index.ts";
 import { epochPaths } from "./epoch-dir.ts";
-import { RecordReadError } from "./errors.ts";
+
+/** A circuit as the record names it: its key set and pinned key. */
+export interface CircuitSummary {
+  readonly name: string;
+  readonly constraints: number;
+  /** The pinned key hash of the key set used (prover and deployment refused any other). */
+  readonly vkeyHash: string;
+  readonly keySet: KeySetName;
+  /** Ceremony keys: the transcript (repository-relative) and the final zkey's sha256. */
+  readonly transcript?: string;
+  readonly zkeySha256?: string;
+}
 
 export interface StageRecord {
   readonly epoch: bigint;
@@ -39,16 +51,16 @@ function read(file: string): unknown {
   try {
     return JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
-    throw new RecordReadError(`${file}: ${(error as Error).message}`);
+    throw new CodedError("RECORD_UNREADABLE", "input", `${file}: ${(error as Error).message}`);
   }
 }
 
 function big(file: string, field: string, v: unknown): bigint {
-  if (typeof v !== "string" && typeof v !== "number") throw new RecordReadError(`${file}: ${field}: expected an integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== "string" && typeof v !== "number") throw new CodedError("RECORD_UNREADABLE", "input", `${file}: ${field}: expected an integer, got ${JSON.stringify(v)}`);
   try {
     return BigInt(v);
   } catch {
-    throw new RecordReadError(`${file}: ${field}: expected an integer, got ${JSON.stringify(v)}`);
+    throw new CodedError("RECORD_UNREADABLE", "input", `${file}: ${field}: expected an integer, got ${JSON.stringify(v)}`);
   }
 }
 

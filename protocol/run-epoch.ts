@@ -15,6 +15,7 @@ import { join, resolve } from "node:path";
 import { keccak256, parseEther, toUtf8Bytes, Wallet, type Signer } from "ethers";
 import { PROJECT_ROOT, type SetupLog } from "../circuits/index.ts";
 import { datasetExampleHashes, encodeDataset } from "../dataset/index.ts";
+import { CodedError } from "../errors/index.ts";
 import { writeFileAtomic } from "../files/index.ts";
 import { config as defaultConfig, type ProtocolConfig } from "../config/index.ts";
 import type { KeySetName } from "../circuits/ceremony/index.ts";
@@ -26,7 +27,6 @@ import { connectChain, type ChainConnection } from "./chain.ts";
 import { DELIVERY_RECEIPT, registerData, writeDelivery } from "./contributor.ts";
 import { demoContributors } from "./demo-contributors.ts";
 import { connectDeployment, type ProtocolDeployment } from "./deployment.ts";
-import { ProtocolInputError } from "./errors.ts";
 import { deployProtocol, openDeploymentEpoch } from "./operator.ts";
 import { startProgress } from "./progress.ts";
 import { readReceipt } from "./receipt.ts";
@@ -37,8 +37,8 @@ import { epochValidationSecret, heldOutValidationSet, sealValidationSet } from "
 import { loadValidationSecret } from "./trainer/validation-secret.ts";
 import { loadEpochKeys, witnessEpoch } from "./trainer/witness.ts";
 
-export { ContributorKeyError, EpochChainError, SettlementMismatchError } from "./errors.ts";
-export type { CircuitSummary, ContributorResult, Transaction } from "./settle.ts";
+export type { ContributorResult, Transaction } from "./settle.ts";
+export type { CircuitSummary } from "./record-read.ts";
 
 export interface RunEpochOptions {
   /** Example-level scores: example,contributor,score (witness/examples-file.ts); its contributors register. */
@@ -94,7 +94,7 @@ export interface EpochResult extends SettledEpoch {
 export function contributorKeysFor(claims: readonly ExampleClaim[], examplesFile: string, keys?: readonly string[]): Map<string, string> {
   const byAddress = new Map((keys ?? demoContributors().map((c) => c.key)).map((k) => [new Wallet(k).address.toLowerCase(), k]));
   const missing = [...new Set(claims.map((c) => c.checksumAddress))].find((a) => !byAddress.has(a.toLowerCase()));
-  if (missing) throw new ProtocolInputError("CONTRIBUTOR_KEY_MISSING", `${missing} (${examplesFile}) has no key: it cannot register; give contributorKeys`);
+  if (missing) throw new CodedError("CONTRIBUTOR_KEY_MISSING", "input", `${missing} (${examplesFile}) has no key: it cannot register; give contributorKeys`);
   return byAddress;
 }
 

@@ -20,8 +20,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { getAddress, type Interface } from "ethers";
 import type { SetupLog } from "../circuits/index.ts";
-import type { KeySetName } from "../circuits/ceremony/index.ts";
 import { config as defaultConfig, type ProtocolConfig } from "../config/index.ts";
+import { CodedError } from "../errors/index.ts";
 import { readProofFile } from "../prover/index.ts";
 import {
   advanceDevelopmentClock, decodeRevert, EpochStatus, finalizeEpoch, releaseBatch, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch,
@@ -33,9 +33,8 @@ import type { ChainConnection } from "./chain.ts";
 import { demoContributors } from "./demo-contributors.ts";
 import { connectDeployment, type DeployedName, type ProtocolDeployment } from "./deployment.ts";
 import { assertNotSettled, epochPaths, writeRecordFile } from "./epoch-dir.ts";
-import { EpochChainError, ProtocolInputError, SettlementMismatchError } from "./errors.ts";
 import { startProgress } from "./progress.ts";
-import { readStageRecord, type StageRecord } from "./record-read.ts";
+import { readStageRecord, type CircuitSummary, type StageRecord } from "./record-read.ts";
 import { assertEpochTrainer } from "./trainer/epoch-trainer.ts";
 import { statusName } from "./trainer/witness.ts";
 import {
@@ -76,17 +75,6 @@ export interface Transaction {
   readonly gasUsed: bigint;
 }
 
-export interface CircuitSummary {
-  readonly name: string;
-  readonly constraints: number;
-  /** The pinned key hash of the key set used (prover and deployment refused any other). */
-  readonly vkeyHash: string;
-  readonly keySet: KeySetName;
-  /** Ceremony keys: the transcript (repository-relative) and the final zkey's sha256. */
-  readonly transcript?: string;
-  readonly zkeySha256?: string;
-}
-
 export interface SettledEpoch {
   readonly dir: string;
   readonly chainId: bigint;
@@ -116,7 +104,7 @@ function assertRecordOf(deployment: ProtocolDeployment, record: StageRecord, epo
   for (const name of Object.keys(deployment.addresses) as DeployedName[]) {
     const recorded = String((record.contracts as Partial<Record<DeployedName, unknown>> | undefined)?.[name]);
     if (!sameAddress(recorded, deployment.addresses[name])) {
-      throw new ProtocolInputError("EPOCH_OTHER_DEPLOYMENT", `${epochFile}: contracts.${name} is ${recorded}, the deployment's is ${deployment.addresses[name]}: this record is of another deployment; settle it with that deployment's file and pin, or witness again; nothing was sent`);
+      throw new CodedError("EPOCH_OTHER_DEPLOYMENT", "input", `${epochFile}: contracts.${name} is ${recorded}, the deployment's is ${deployment.addresses[name]}: this record is of another deployment; settle it with that deployment's file and pin, or witness again; nothing was sent`);
     }
   }
 }
@@ -135,15 +123,15 @@ function rebuild(record: StageRecord, config: ProtocolConfig): EpochTables & Epo
   });
   const tables = applyPolicy({ registrations: record.registrations, deliveries: record.deliveries, scores, pool: record.pool, registrationDomain: record.registrationDomain, config });
   const same = (a: unknown, b: unknown) => JSON.stringify(a, (_k, v) => (typeof v === "bigint" ? v.toString() : v)) === JSON.stringify(b, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
-  if (!same(tables.claimTable, record.claims)) throw new SettlementMismatchError(`${record.examplesFile}: the claim table does not follow from the recorded registrations and scores`);
+  if (!same(tables.claimTable, record.claims)) throw new CodedError("SETTLEMENT_MISMATCH", "mismatch", `${record.examplesFile}: the claim table does not follow from the recorded registrations and scores`);
   if (!same(tables.payoutTable.rows.map(({ address, amount, reward, remainder }) => ({ address, amount, reward, remainder })), record.payouts.map(({ address, amount, reward, remainder }) => ({ address, amount, reward, remainder })))) {
-    throw new SettlementMismatchError("contributors.json: the payout table does not follow from the claim table");
+    throw new CodedError("SETTLEMENT_MISMATCH", "mismatch", "contributors.json: the payout table does not follow from the claim table");
   }
   const batches = buildEpochBatches(tables, {
     domain: record.domain, registrationDomain: record.registrationDomain, fold: record.fold, modelHash: record.model.modelHash, pool: record.pool,
     exampleBatchSize: record.batchSizes.example, registrationBatchSize: record.batchSizes.registration, payoutBatchSize: record.batchSizes.payout, config,
   });
-  if (batches.seed !== record.seed) throw new SettlementMismatchError("the recorded tables do not give epoch.json's seed");
+  if (batches.seed !== record.seed) throw new CodedError("SETTLEMENT_MISMATCH", "mismatch", "the recorded tables do not give epoch.json's seed");
   return { ...tables, ...batches };
 }
 
@@ -245,7 +233,7 @@ export async function settleEpoch(chain: ChainConnection, deployment: ProtocolDe
   const paths = epochPaths(dir);
   assertNotSettled(paths); // settled: final, nothing is sent again
   const record = readStageRecord(dir);
-  if (record.chainId !== chain.chainId) throw new EpochChainError(`${paths.epochFile} is for chain ${record.chainId}, ${chain.description} is chain ${chain.chainId}`);
+  if (record.chainId !== chain.chainId) throw new CodedError("EPOCH_CHAIN_MISMATCH", "conflict", `${paths.epochFile} is for chain ${record.chainId}, ${chain.description} is chain ${chain.chainId}`);
   assertRecordOf(deployment, record, paths.epochFile);
   const w = rebuild(record, config);
   const { token, settlement } = await connectDeployment(deployment, chain.signer);
@@ -254,9 +242,9 @@ export async function settleEpoch(chain: ChainConnection, deployment: ProtocolDe
   await waitForPending(chain, log);
   const state = () => settlement.epochState(epoch);
   const first = await state();
-  if (first.seed !== record.seed) throw new EpochChainError(`epoch ${epoch} on ${chain.description} is not committed with epoch.json's seed`);
+  if (first.seed !== record.seed) throw new CodedError("EPOCH_CHAIN_MISMATCH", "conflict", `epoch ${epoch} on ${chain.description} is not committed with epoch.json's seed`);
   if (first.status !== EpochStatus.Committed && first.status !== EpochStatus.Finalized) {
-    throw new EpochChainError(`epoch ${epoch} is ${statusName(first.status)} on ${chain.description}: nothing can be settled`);
+    throw new CodedError("EPOCH_CHAIN_MISMATCH", "conflict", `epoch ${epoch} is ${statusName(first.status)} on ${chain.description}: nothing can be settled`);
   }
   if (first.status === EpochStatus.Committed) {
     // Batches and the reveal are left: the trainer's. Once finalized, releases are anyone's.
@@ -340,10 +328,10 @@ export async function settleEpoch(chain: ChainConnection, deployment: ProtocolDe
   const kept = record.pool - [...paid.values()].reduce((s, v) => s + v, 0n);
   writeRecordFile(paths.settlementFile, { transactions, paid: [...expected.keys()].map((address) => ({ address, amount: paid.get(address) ?? 0n })), kept });
   if (wrong.length > 0) {
-    throw new SettlementMismatchError(`${wrong.length} payments of epoch ${epoch} differ from the reference model, first ${wrong[0]![0]}: paid ${paid.get(wrong[0]![0]) ?? 0n}, reward ${wrong[0]![1]}`);
+    throw new CodedError("SETTLEMENT_MISMATCH", "mismatch", `${wrong.length} payments of epoch ${epoch} differ from the reference model, first ${wrong[0]![0]}: paid ${paid.get(wrong[0]![0]) ?? 0n}, reward ${wrong[0]![1]}`);
   }
-  if (strangers.length > 0) throw new SettlementMismatchError(`epoch ${epoch}'s releases paid ${strangers[0]}, which has no payout row`);
-  if (kept !== record.dust) throw new SettlementMismatchError(`epoch ${epoch} kept ${kept} of its pool, the reference model's dust is ${record.dust}`);
+  if (strangers.length > 0) throw new CodedError("SETTLEMENT_MISMATCH", "mismatch", `epoch ${epoch}'s releases paid ${strangers[0]}, which has no payout row`);
+  if (kept !== record.dust) throw new CodedError("SETTLEMENT_MISMATCH", "mismatch", `epoch ${epoch} kept ${kept} of its pool, the reference model's dust is ${record.dust}`);
   if (record.epochJson.status !== "settled") writeRecordFile(paths.epochFile, { ...record.epochJson, validation, status: "settled" });
   const { token: tokenAddress, registry } = deployment.addresses;
   return {

@@ -1,4 +1,5 @@
 /** The prover's domain error: a code a caller can act on, and the job (batch) it is about. */
+import { CodedError, type ErrorCategory } from "../errors/index.ts";
 
 export type ProverErrorCode =
   /** The witness calculator rejected the input (a violated constraint, a missing or extra signal), or the wasm is unusable. */
@@ -22,16 +23,29 @@ export type ProverErrorCode =
   /** The worker thread failed outside the steps above (a crash or a bug); the original error is the cause. */
   | "WORKER_FAILED";
 
-export class ProverError extends Error {
-  readonly code: ProverErrorCode;
+/**
+ * Each code's category: keys that are not the pinned ones, files the prover cannot use (input), and
+ * the prover's own failures on input it accepted (internal: the reference model and the circuit or
+ * the backend disagree).
+ */
+const CATEGORIES: Readonly<Record<ProverErrorCode, ErrorCategory>> = {
+  WITNESS_REJECTED: "internal",
+  PROVE_FAILED: "internal",
+  PROOF_REJECTED: "internal",
+  PUBLIC_SIGNALS_MISMATCH: "internal",
+  KEY_NOT_PINNED: "keys",
+  KEYS_UNREADABLE: "input",
+  PROOF_FILE_INVALID: "input",
+  WORKER_FAILED: "internal",
+};
+
+export class ProverError extends CodedError<ProverErrorCode> {
   /** Name of the job (batch) the error is about. */
   readonly job: string;
   /** The message without its `<job>: ` prefix. */
   readonly problem: string;
   constructor(code: ProverErrorCode, job: string, problem: string, options?: { cause?: unknown }) {
-    super(`${job}: ${problem}`, options);
-    this.name = "ProverError";
-    this.code = code;
+    super(code, CATEGORIES[code], `${job}: ${problem}`, options);
     this.job = job;
     this.problem = problem;
   }
@@ -46,14 +60,11 @@ export type QueueErrorCode =
  * The proving queue (prover/queue.ts) cannot be used. The message names the queue URL without its
  * user and password (shownQueueUrl), so a log never carries the credentials a URL may hold.
  */
-export class QueueError extends Error {
-  readonly code: QueueErrorCode;
+export class QueueError extends CodedError<QueueErrorCode> {
   /** The queue URL as shown: credentials replaced by "***". */
   readonly url: string;
   constructor(code: QueueErrorCode, url: string, problem: string, options?: { cause?: unknown }) {
-    super(`queue ${url}: ${problem}`, options);
-    this.name = "QueueError";
-    this.code = code;
+    super(code, "external", `queue ${url}: ${problem}`, options);
     this.url = url;
   }
 }

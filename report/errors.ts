@@ -4,14 +4,14 @@
  * form. Errors of the core record (verify's EpochVerifyError RECORD_MALFORMED) pass through as
  * they are: both name the file and field.
  */
-export class ReportInputError extends Error {
-  readonly code = "REPORT_INPUT_MALFORMED";
+import { CodedError } from "../errors/index.ts";
+
+export class ReportInputError extends CodedError<"REPORT_INPUT_MALFORMED"> {
   readonly file: string;
   readonly field: string;
   readonly row: number | undefined;
   constructor(file: string, field: string, problem: string, row?: number) {
-    super(`${file}${row === undefined ? "" : ` row ${row}`} ${field}: ${problem}`);
-    this.name = "ReportInputError";
+    super("REPORT_INPUT_MALFORMED", "input", `${file}${row === undefined ? "" : ` row ${row}`} ${field}: ${problem}`);
     this.file = file;
     this.field = field;
     this.row = row;

@@ -6,15 +6,14 @@
  */
 import { existsSync } from "node:fs";
 import { extname, join, resolve, sep } from "node:path";
+import { CodedError } from "../errors/index.ts";
 import { pathInside } from "../files/index.ts";
 
-/** An --out the report will not write to; the message names the path and what to give instead. */
-export class ReportOutputError extends Error {
-  readonly code = "REPORT_OUT_REFUSED";
+/** An --out the report will not write to (bad usage); the message names the path and what to give instead. */
+export class ReportOutputError extends CodedError<"REPORT_OUT_REFUSED"> {
   readonly out: string;
   constructor(out: string, problem: string) {
-    super(`--out ${out}: ${problem}`);
-    this.name = "ReportOutputError";
+    super("REPORT_OUT_REFUSED", "usage", `--out ${out}: ${problem}`);
     this.out = out;
   }
 }

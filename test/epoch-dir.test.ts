@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { assertNotSettled, claimEpochDir, epochPaths, writeRecordFile } from "../protocol/epoch-dir.ts";
-import { EpochDirInUseError, EpochSettledError } from "../protocol/errors.ts";
+import { CodedError } from "../errors/index.ts";
 import { exitCodeOf } from "../scripts/cli/exit-codes.ts";
 
 const work = mkdtempSync(join(tmpdir(), "epoch-dir-"));
@@ -35,8 +35,9 @@ test("a settled record is final: claiming its directory again, even for the same
   writeRecordFile(settled.settlementFile, { transactions: [{ what: "release" }] });
   const before = readdirSync(settled.dir).map((f) => [f, readFileSync(join(settled.dir, f), "utf8")]);
   const refused = (e: unknown) => {
-    assert.ok(e instanceof EpochSettledError, String(e));
+    assert.ok(e instanceof CodedError, String(e));
     assert.equal(e.code, "EPOCH_SETTLED");
+    assert.equal(e.category, "conflict");
     assert.match(e.message, /settled\/epoch\.json: epoch 7 is settled: its record is final and no stage rewrites it \(verify and report read it as it is\); give another epoch directory/);
     assert.equal(exitCodeOf("witness", e), 2);
     return true;
@@ -53,7 +54,7 @@ test("another epoch's record is refused naming the file and the field that diffe
   writeRecordFile(other.epochFile, { ...identity, payoutBatchSize: 31 });
   const before = readdirSync(other.dir);
   assert.throws(() => claimEpochDir(other, identity), (e: unknown) => {
-    assert.ok(e instanceof EpochDirInUseError);
+    assert.ok(e instanceof CodedError, String(e));
     assert.equal(e.code, "EPOCH_DIR_IN_USE");
     assert.match(e.message, /epoch\.json payoutBatchSize: holds another epoch \(31, this one 4\)/);
     assert.equal(exitCodeOf("witness", e), 2);

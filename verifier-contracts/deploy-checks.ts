@@ -4,7 +4,13 @@
  * refuse most of these too, but only after the gas of the contracts before them is spent.
  */
 import { config, type RegistrationConfig } from "../config/index.ts";
-import type { VerifierArtifactInput } from "./deploy.ts";
+
+/** The compiled verifier, as circuits/ setupCircuit() returns it (verifierArtifact). */
+export interface VerifierArtifactInput {
+  readonly contractName?: string;
+  readonly abi: readonly unknown[];
+  readonly bytecode: string;
+}
 
 /** Throws RangeError/TypeError naming `${name}Verifier` or `${name}BatchSize`. */
 export function checkVerifier(artifact: VerifierArtifactInput, batchSize: number, circuit: "ExampleBatch" | "RegistrationBatch" | "PayoutBatch", name: string): void {

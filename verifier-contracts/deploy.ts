@@ -17,7 +17,7 @@ import { type BaseContract, Contract, ContractFactory, type InterfaceAbi, type S
 import { assertVerifierMatches } from "../circuits/ceremony/index.ts";
 import { config, type RegistrationConfig, type SettlementConfig } from "../config/index.ts";
 import { loadContractArtifact } from "./artifacts.ts";
-import { checkRegistration, checkVerifier } from "./deploy-checks.ts";
+import { checkRegistration, checkVerifier, type VerifierArtifactInput } from "./deploy-checks.ts";
 import { DeploymentError } from "./deployment-errors.ts";
 import { readIgnitionJournal, type JournalTransaction } from "./ignition-journal.ts";
 import { FUTURE_IDS, PROTOCOL_MODULE_ID, protocolModule, protocolParameters, type ProtocolArtifacts, type ProtocolContract } from "./ignition-module.ts";
@@ -30,13 +30,6 @@ import type {
   OpenTokenContract,
   PayoutSettlementContract,
 } from "./contract-types.ts";
-
-/** The compiled verifier, as circuits/ setupCircuit() returns it (verifierArtifact). */
-export interface VerifierArtifactInput {
-  readonly contractName?: string;
-  readonly abi: readonly unknown[];
-  readonly bytecode: string;
-}
 
 type DeployedContract = ProtocolContract;
 

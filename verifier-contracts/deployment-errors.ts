@@ -1,4 +1,5 @@
 /** The deployment's domain error: a code a caller (or a test) can act on, and what to do next. */
+import { CodedError } from "../errors/index.ts";
 
 export type DeploymentErrorCode =
   /** `--token` names an address with no code: not an ERC-20 on this chain. */
@@ -49,16 +50,14 @@ export type DeploymentErrorCode =
    */
   | "DEPLOYMENT_CREATION_MISMATCH";
 
-export class DeploymentError extends Error {
-  readonly code: DeploymentErrorCode;
+/** Every code is of the input category: the deployment file, journal or flags the operator gave do not fit the chain or the project. */
+export class DeploymentError extends CodedError<DeploymentErrorCode> {
   /** The file or directory the error is about, when there is one. */
   readonly file: string | undefined;
   /** The field of that file, when the error is about one (`contracts.settlement`). */
   readonly field: string | undefined;
   constructor(code: DeploymentErrorCode, message: string, options: { file?: string; field?: string; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = "DeploymentError";
-    this.code = code;
+    super(code, "input", message, options.cause === undefined ? undefined : { cause: options.cause });
     this.file = options.file;
     this.field = options.field;
   }

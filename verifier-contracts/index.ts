@@ -18,9 +18,9 @@ export {
   type DeployOptions,
   type SettlementDeployment,
   type SettlementVerifiers,
-  type VerifierArtifactInput,
   type VerifierPin,
 } from "./deploy.ts";
+export type { VerifierArtifactInput } from "./deploy-checks.ts";
 export { DeploymentError, type DeploymentErrorCode } from "./deployment-errors.ts";
 export { attachDeployment, type AttachedDeployment } from "./deployment-attach.ts";
 export { readDeploymentFile, writeDeploymentFile } from "./deployment-file.ts";

@@ -21,6 +21,7 @@ import {
   ErrorFragment, Interface, isHexString, type BaseContract, type ContractRunner, type ErrorDescription, type InterfaceAbi, type TransactionReceipt,
   type TransactionResponse,
 } from "ethers";
+import { CodedError } from "../errors/index.ts";
 import { CONTRACT_NAMES, loadContractArtifact } from "./artifacts.ts";
 
 /** The first revert data (0x, a 4-byte selector and its arguments) anywhere in a thrown error. */
@@ -149,8 +150,7 @@ export interface CallContext {
 }
 
 /** A transaction or call of a project contract reverted; `errorName` and `args` are its decoded error. */
-export class ContractRevertError extends Error {
-  readonly code = "CONTRACT_REVERT";
+export class ContractRevertError extends CodedError<"CONTRACT_REVERT"> {
   /** The decoded error's name, undefined when the revert carried no data or data no project contract declares. */
   readonly errorName: string | undefined;
   readonly args: Readonly<Record<string, unknown>>;
@@ -160,8 +160,7 @@ export class ContractRevertError extends Error {
   readonly data: string | undefined;
   constructor(context: CallContext & { readonly address?: string }, reason: RevertReason | undefined, data: string | undefined, detail: string, cause: unknown) {
     const what = reason ? reason.text : data ? `an error no project contract declares (selector ${data.slice(0, 10)}, data ${data})` : "no revert data";
-    super(`${context.call} on ${context.contract}${context.address ? ` ${context.address}` : ""} reverted with ${what}${detail}`, { cause });
-    this.name = "ContractRevertError";
+    super("CONTRACT_REVERT", "external", `${context.call} on ${context.contract}${context.address ? ` ${context.address}` : ""} reverted with ${what}${detail}`, { cause });
     this.errorName = reason?.name;
     this.args = reason?.args ?? {};
     this.contract = context.contract;

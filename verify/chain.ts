@@ -32,7 +32,7 @@
  */
 import type { ProtocolConfig } from "../config/index.ts";
 import { EpochVerifyError } from "./epoch-errors.ts";
-import type { CheckResult } from "./epoch.ts";
+import type { CheckResult } from "./check-result.ts";
 import type { ChainEpoch } from "./chain-read.ts";
 import { chainProofs, liveCommit } from "./chain-record.ts";
 import { CIRCUIT_KINDS, type PublicRecord, type RecordedPayee } from "./record.ts";

@@ -21,7 +21,7 @@
  */
 import type { ProtocolConfig } from "../config/index.ts";
 import { EpochVerifyError, type FailureLocation } from "./epoch-errors.ts";
-import type { CheckResult } from "./epoch.ts";
+import type { CheckResult } from "./check-result.ts";
 import {
   buildRegistrationBatches, challengesOf, claimBatchValues, claimDigest, commitClaimTable, commitPayoutTable, EMPTY_CARRY, epochDomain, epochSeed,
   exclusionSum, payoutBatchValues, payoutDigest, registrationCommitment, registrationDigest, registrationDomain, SIGNAL_NAMES, toField,

@@ -16,7 +16,7 @@
  */
 import type { ProtocolConfig } from "../config/index.ts";
 import { EpochVerifyError, type FailureLocation } from "./epoch-errors.ts";
-import type { CheckResult } from "./epoch.ts";
+import type { CheckResult } from "./check-result.ts";
 import { applyRewardPolicy, challengesOf, identitySides, registryFolds, senderWord } from "./model/index.ts";
 import { hasTables, type EpochRecord, type PublicRecord } from "./record.ts";
 

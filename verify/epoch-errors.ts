@@ -25,6 +25,8 @@
  * | RECEIPT_MISMATCH       | 12   | receipt     | a contributor's receipt is of another epoch, or its registration  |
  * |                        |      |             | is not registered, excluded or not counted (receipt.ts)           |
  */
+import { CodedError, type ErrorCategory } from "../errors/index.ts";
+
 export type EpochVerifyErrorCode =
   | "RECORD_MALFORMED"
   | "VKEY_MISMATCH"
@@ -74,15 +76,19 @@ export interface FailureLocation {
   readonly got?: string;
 }
 
+/**
+ * The category of a failure outside `verify` (report reads the record with verify/record.ts): a
+ * malformed record is bad input, keys are keys, every other check a mismatch with the reference.
+ */
+const categoryOf = (code: EpochVerifyErrorCode): ErrorCategory =>
+  code === "RECORD_MALFORMED" ? "input" : code === "VKEY_MISMATCH" || code === "BYTECODE_MISMATCH" ? "keys" : "mismatch";
+
 /** The first failing check of an epoch; `where` says the file, row and field. */
-export class EpochVerifyError extends Error {
-  readonly code: EpochVerifyErrorCode;
+export class EpochVerifyError extends CodedError<EpochVerifyErrorCode> {
   readonly check: EpochCheck;
   readonly where: FailureLocation;
   constructor(code: EpochVerifyErrorCode, check: EpochCheck, message: string, where: FailureLocation = {}) {
-    super(`${message} (${code})`);
-    this.name = "EpochVerifyError";
-    this.code = code;
+    super(code, categoryOf(code), `${message} (${code})`);
     this.check = check;
     this.where = where;
   }

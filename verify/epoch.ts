@@ -52,6 +52,7 @@ import { contributorView, type ContributorView } from "./contributor.ts";
 import { checkReceipt, type ReceiptCheck } from "./receipt.ts";
 import { readChainEpoch, type ChainEpoch } from "./chain-read.ts";
 import { loadKeyTexts, recordFromChain, type KeySource } from "./chain-record.ts";
+import type { CheckResult } from "./check-result.ts";
 import { EpochVerifyError, type EpochCheck } from "./epoch-errors.ts";
 import { VerifyError } from "./errors.ts";
 import { checkPairing, parseProof, parsePublicSignals, prepareVerifyingKey } from "./groth16.ts";
@@ -86,13 +87,6 @@ export interface VerifyEpochOptions {
   readonly contributor?: string;
   /** With contributor: its registration receipt, checked against the record (receipt.ts). */
   readonly receipt?: string;
-}
-
-export interface CheckResult {
-  readonly check: EpochCheck;
-  /** partial: the part the source allows was checked (the chain holds no tables), and the detail says which. */
-  readonly status: "pass" | "partial" | "skipped";
-  readonly detail: string;
 }
 
 export interface EpochReport {

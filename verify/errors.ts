@@ -4,6 +4,7 @@
  * pairing was computed. A well-formed proof that fails the pairing check is not an error:
  * verifyGroth16 returns false.
  */
+import { CodedError } from "../errors/index.ts";
 
 /**
  * What is malformed:
@@ -44,15 +45,12 @@ function show(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-/** Malformed verifier input. `field` is a path such as `proof.pi_b[1][0]` or `publicSignals[2]`. */
-export class VerifyError extends Error {
-  readonly code: VerifyErrorCode;
+/** Malformed verifier input (an input error). `field` is a path such as `proof.pi_b[1][0]` or `publicSignals[2]`. */
+export class VerifyError extends CodedError<VerifyErrorCode> {
   readonly field: string;
   readonly value: unknown;
   constructor(code: VerifyErrorCode, field: string, problem: string, value: unknown) {
-    super(`${field}: ${problem}, got ${show(value)} (${code})`);
-    this.name = "VerifyError";
-    this.code = code;
+    super(code, "input", `${field}: ${problem}, got ${show(value)} (${code})`);
     this.field = field;
     this.value = value;
   }

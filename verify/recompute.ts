@@ -34,7 +34,7 @@ import { parseAttributionConfig } from "../config/attribution.ts";
 import { config } from "../config/index.ts";
 import { registrationCommitment } from "./model/index.ts";
 import { EpochVerifyError, type EpochVerifyErrorCode, type FailureLocation } from "./epoch-errors.ts";
-import type { CheckResult } from "./epoch.ts";
+import type { CheckResult } from "./check-result.ts";
 import type { EpochRecord } from "./record.ts";
 import { compareClaims } from "./scores.ts";
 

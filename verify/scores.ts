@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import type { ProtocolConfig } from "../config/index.ts";
 import { parseExamplesText, type FileClaim } from "./model/index.ts";
 import { EpochVerifyError } from "./epoch-errors.ts";
-import type { CheckResult } from "./epoch.ts";
+import type { CheckResult } from "./check-result.ts";
 import type { EpochRecord } from "./record.ts";
 
 /** A claim to compare: `row` numbers it in `source` (a file line, a recomputed row). */

@@ -23,7 +23,7 @@ import { AttributionError, concat, decodeTrainingData, detectNearDuplicates, DEF
 import { DatasetError, datasetExampleHashes, decodeDataset, type Dataset } from "../dataset/index.ts";
 import { validationCommitment } from "./model/index.ts";
 import { EpochVerifyError, type FailureLocation } from "./epoch-errors.ts";
-import type { CheckResult } from "./epoch.ts";
+import type { CheckResult } from "./check-result.ts";
 import { hasTables, type EpochRecord, type PublicRecord } from "./record.ts";
 import { openProvider } from "./rpc.ts";
 

@@ -12,6 +12,7 @@
  *   4. split: reward_j = floor(R * T_j / S) (policy.ts), row j paying registration j's sender.
  */
 import type { ProtocolConfig } from "../config/index.ts";
+import { CodedError } from "../errors/index.ts";
 import { epochSeed, exclusionBitmap, type EpochCommit } from "./challenge.ts";
 import { buildExampleBatches, exampleChains, type ExampleBatch, type ExampleRow } from "./example-batches.ts";
 import { buildPayoutBatches, type PayoutBatch } from "./payout-batches.ts";
@@ -78,12 +79,9 @@ export interface EpochTables {
 export type EpochWitnessErrorCode = "REGISTRATION_ORDER" | "MISSING_SCORE" | "NOTHING_TO_SPLIT";
 
 /** Registrations, deliveries and scores that do not fit together. */
-export class EpochWitnessError extends Error {
-  readonly code: EpochWitnessErrorCode;
+export class EpochWitnessError extends CodedError<EpochWitnessErrorCode> {
   constructor(code: EpochWitnessErrorCode, message: string) {
-    super(message);
-    this.name = "EpochWitnessError";
-    this.code = code;
+    super(code, "input", message);
   }
 }
 

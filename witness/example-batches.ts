@@ -8,6 +8,7 @@
 import { AbiCoder, keccak256 } from "ethers";
 import { poseidon2 } from "poseidon-lite";
 import { FIELD_MODULUS, type ProtocolConfig } from "../config/index.ts";
+import { CodedError } from "../errors/index.ts";
 import { chainAbsorb } from "./commitment.ts";
 import { hornerDigest } from "./payout-batches.ts";
 import { powMod } from "./power.ts";
@@ -64,14 +65,11 @@ export interface ExampleBatch {
 export type ExampleTableErrorCode = "HASH_RANGE" | "INDEX_RANGE" | "SCORE_RANGE" | "ORDER" | "UNCREDITED_SCORE";
 
 /** A claim table the circuit would reject, naming the first offending row. */
-export class ExampleTableError extends Error {
-  readonly code: ExampleTableErrorCode;
+export class ExampleTableError extends CodedError<ExampleTableErrorCode> {
   /** Index of the row in the whole table (not in its batch). */
   readonly row: number;
   constructor(code: ExampleTableErrorCode, row: number, message: string) {
-    super(`claim row ${row}: ${message}`);
-    this.name = "ExampleTableError";
-    this.code = code;
+    super(code, "input", `claim row ${row}: ${message}`);
     this.row = row;
   }
 }

@@ -7,6 +7,7 @@
  */
 import { AbiCoder, keccak256, solidityPacked } from "ethers";
 import { FIELD_MODULUS, type ProtocolConfig } from "../config/index.ts";
+import { CodedError } from "../errors/index.ts";
 import { chainAbsorb } from "./commitment.ts";
 import { powMod } from "./power.ts";
 
@@ -71,13 +72,10 @@ export interface PayoutBatch {
 export type PayoutTableErrorCode = "POOL_RANGE" | "TOTAL_RANGE" | "ADDRESS_RANGE" | "AMOUNT_RANGE" | "REWARD_RANGE" | "NOT_FLOOR" | "TOO_MANY_ROWS";
 
 /** A payout table the circuit would reject; `row` is the offending row (registrant j), if any. */
-export class PayoutTableError extends Error {
-  readonly code: PayoutTableErrorCode;
+export class PayoutTableError extends CodedError<PayoutTableErrorCode> {
   readonly row: number | undefined;
   constructor(code: PayoutTableErrorCode, row: number | undefined, message: string) {
-    super(row === undefined ? message : `payout row ${row}: ${message}`);
-    this.name = "PayoutTableError";
-    this.code = code;
+    super(code, "input", row === undefined ? message : `payout row ${row}: ${message}`);
     this.row = row;
   }
 }

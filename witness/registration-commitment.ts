@@ -11,6 +11,7 @@
 import { AbiCoder, getAddress, keccak256 } from "ethers";
 import * as poseidon from "poseidon-lite";
 import { config, FIELD_MODULUS } from "../config/index.ts";
+import { CodedError } from "../errors/index.ts";
 
 type Poseidon = (inputs: bigint[]) => bigint;
 // Index = arity - 1. Only the arities a chunk of 1..13 hashes needs (chunk + 3 <= 16), and 3 for F.
@@ -48,12 +49,9 @@ export type RegistrationCommitmentErrorCode =
   | "COMMITMENT_MISMATCH";
 
 /** A list, count, salt, sender or chunk size that has no registration commitment, or a registrant whose do not fit. */
-export class RegistrationCommitmentError extends Error {
-  readonly code: RegistrationCommitmentErrorCode;
+export class RegistrationCommitmentError extends CodedError<RegistrationCommitmentErrorCode> {
   constructor(code: RegistrationCommitmentErrorCode, message: string) {
-    super(message);
-    this.name = "RegistrationCommitmentError";
-    this.code = code;
+    super(code, "input", message);
   }
 }
 

@@ -19,6 +19,7 @@
  */
 import { readFileSync } from "node:fs";
 import { getAddress } from "ethers";
+import { CodedError } from "../errors/index.ts";
 
 export type ScoresErrorCode =
   | "SCORES_FILE_UNREADABLE"
@@ -35,8 +36,7 @@ export type ScoresErrorCode =
 export type ScoresField = "file" | "header" | "row" | "address" | "score" | "total" | "example";
 
 /** A problem in a scores file, located by file, line and field. */
-export class ScoresFileError extends Error {
-  readonly code: ScoresErrorCode;
+export class ScoresFileError extends CodedError<ScoresErrorCode> {
   readonly file: string;
   /** 1-based line number in the file; 0 when the error is about the file as a whole. */
   readonly row: number;
@@ -44,9 +44,7 @@ export class ScoresFileError extends Error {
   /** The message without its `<file>:<row>: <field>: ` prefix. */
   readonly problem: string;
   constructor(code: ScoresErrorCode, file: string, row: number, field: ScoresField, problem: string, cause?: unknown) {
-    super(`${file}:${row}: ${field}: ${problem}`, cause === undefined ? undefined : { cause });
-    this.name = "ScoresFileError";
-    this.code = code;
+    super(code, "input", `${file}:${row}: ${field}: ${problem}`, cause === undefined ? undefined : { cause });
     this.file = file;
     this.row = row;
     this.field = field;

@@ -1,4 +1,5 @@
 /** The trusted setup's domain error: a code a caller (or a test) can act on, and what to do next. */
+import { CodedError } from "../../errors/index.ts";
 
 export type TrustedSetupErrorCode =
   /** A powers-of-tau file's sha256 is not the one given on the command line or pinned in config. */
@@ -22,11 +23,9 @@ export type TrustedSetupErrorCode =
   /** The final zkey of a pinned key set is not on this machine. */
   | "ZKEY_MISSING";
 
-export class TrustedSetupError extends Error {
-  readonly code: TrustedSetupErrorCode;
+/** Every code is of the keys category: keys, verifiers or a ceremony that are not the pinned or a valid one. */
+export class TrustedSetupError extends CodedError<TrustedSetupErrorCode> {
   constructor(code: TrustedSetupErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "TrustedSetupError";
-    this.code = code;
+    super(code, "keys", message, options);
   }
 }

@@ -24,13 +24,13 @@ import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { getAddress, type Signer } from "ethers";
 import { config } from "../../config/index.ts";
 import { DATA_FORMS, readContributorData, type DataForm } from "../../dataset/index.ts";
+import { CodedError } from "../../errors/index.ts";
 import { toJson, writeFileAtomic } from "../../files/index.ts";
 import {
   readRegistrations, signDeliveryReceipt, waitForRegistrationClose, type ContributorRegistryContract, type PayoutSettlementContract,
 } from "../../verifier-contracts/index.ts";
 import { registrationCommitment, registrationDomain, type Registration } from "../../witness/index.ts";
 import { DELIVERY_RECEIPT } from "../contributor.ts";
-import { ProtocolInputError } from "../errors.ts";
 import { readReceipt, type RegistrationReceipt } from "../receipt.ts";
 import { assertEpochTrainer } from "./epoch-trainer.ts";
 
@@ -90,7 +90,7 @@ export function deliveryFolders(paths: readonly string[]): string[] {
   const found: string[] = [];
   for (const path of paths) {
     const dir = resolve(path);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ProtocolInputError("DELIVERY_MISSING", `${path}: not a folder; expected a delivery folder (data and ${DELIVERY_RECEIPT}) or a folder of them`);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CodedError("DELIVERY_MISSING", "input", `${path}: not a folder; expected a delivery folder (data and ${DELIVERY_RECEIPT}) or a folder of them`);
     if (existsSync(join(dir, DELIVERY_RECEIPT))) found.push(dir);
     else for (const entry of readdirSync(dir).sort()) if (existsSync(join(dir, entry, DELIVERY_RECEIPT))) found.push(join(dir, entry));
   }
@@ -116,14 +116,14 @@ const inside = (folder: string, path: string) => {
 
 /**
  * Where the receipt's data is: `path` resolved against the delivery `folder`, every symbolic link
- * followed. ProtocolInputError DELIVERY_PATH_OUTSIDE unless it is strictly inside the folder (as
+ * followed. DELIVERY_PATH_OUTSIDE unless it is strictly inside the folder (as
  * written, and once links are resolved), DELIVERY_DATA_MISSING when nothing is there.
  */
 export function deliveryDataPath(folder: string, path: string): string {
-  const outside = (where: string) => new ProtocolInputError("DELIVERY_PATH_OUTSIDE", `the receipt's data path ${JSON.stringify(path)} ${where}, not inside the delivery folder ${folder}`);
+  const outside = (where: string) => new CodedError("DELIVERY_PATH_OUTSIDE", "input", `the receipt's data path ${JSON.stringify(path)} ${where}, not inside the delivery folder ${folder}`);
   const given = resolve(folder, path);
   if (isAbsolute(path) || !inside(resolve(folder), given)) throw outside(`is ${given}`);
-  if (!existsSync(given)) throw new ProtocolInputError("DELIVERY_DATA_MISSING", `the receipt's data path ${JSON.stringify(path)}: nothing at ${given}`);
+  if (!existsSync(given)) throw new CodedError("DELIVERY_DATA_MISSING", "input", `the receipt's data path ${JSON.stringify(path)}: nothing at ${given}`);
   const real = realpathSync(given);
   if (!inside(realpathSync(folder), real)) throw outside(`resolves (symbolic links followed) to ${real}`);
   return real;
@@ -132,7 +132,7 @@ export function deliveryDataPath(folder: string, path: string): string {
 /** The receipt's declared form, if the trainer reads it; DELIVERY_FORM_UNKNOWN otherwise. */
 function deliveryForm(receipt: RegistrationReceipt): DataForm {
   const form = receipt.data.form;
-  if (!(DATA_FORMS as readonly string[]).includes(form)) throw new ProtocolInputError("DELIVERY_FORM_UNKNOWN", `the receipt's data form ${JSON.stringify(form)} is not one the trainer reads (${DATA_FORMS.join(", ")})`);
+  if (!(DATA_FORMS as readonly string[]).includes(form)) throw new CodedError("DELIVERY_FORM_UNKNOWN", "input", `the receipt's data form ${JSON.stringify(form)} is not one the trainer reads (${DATA_FORMS.join(", ")})`);
   return form as DataForm;
 }
 
@@ -140,7 +140,7 @@ function deliveryForm(receipt: RegistrationReceipt): DataForm {
  * The data of the delivery in `folder` (its real path), checked to be the receipt's examples: read
  * in the receipt's form, inside the folder, at most the receipt's count of examples (already
  * checked against the registration; never above the config's per-registrant maximum).
- * ProtocolInputError DELIVERY_PATH_OUTSIDE, DELIVERY_DATA_MISSING, DELIVERY_FORM_UNKNOWN,
+ * DELIVERY_PATH_OUTSIDE, DELIVERY_DATA_MISSING, DELIVERY_FORM_UNKNOWN,
  * DELIVERY_MISMATCH; DatasetError (its code, naming the file) for data that cannot be read.
  */
 export function checkDeliveryData(folder: string, receipt: RegistrationReceipt): string {
@@ -151,7 +151,7 @@ export function checkDeliveryData(folder: string, receipt: RegistrationReceipt):
   const hashes = sortHashes(read.examples.map((e) => e.hash));
   const listed = sortHashes(receipt.hashes);
   if (hashes.length !== listed.length || hashes.some((h, i) => h !== listed[i])) {
-    throw new ProtocolInputError("DELIVERY_MISMATCH", `the data in ${receipt.data.path} hashes to ${hashes.length} examples that are not the receipt's ${listed.length}`);
+    throw new CodedError("DELIVERY_MISMATCH", "input", `the data in ${receipt.data.path} hashes to ${hashes.length} examples that are not the receipt's ${listed.length}`);
   }
   return data;
 }
@@ -216,10 +216,10 @@ export async function acceptDeliveries(options: Omit<CollectOptions, "deliveries
   for (const { receipt, folder, name } of options.received) {
     try {
       if (receipt.chainId !== chainId || !same(receipt.registry, registryAddress) || receipt.epoch !== epoch) {
-        throw new ProtocolInputError("DELIVERY_OTHER_EPOCH", `the receipt is for epoch ${receipt.epoch} of registry ${receipt.registry} on chain ${receipt.chainId}, collecting epoch ${epoch} of ${registryAddress} on chain ${chainId}`);
+        throw new CodedError("DELIVERY_OTHER_EPOCH", "input", `the receipt is for epoch ${receipt.epoch} of registry ${receipt.registry} on chain ${receipt.chainId}, collecting epoch ${epoch} of ${registryAddress} on chain ${chainId}`);
       }
       const problem = checkReceipt(receipt, registrations[receipt.order], domain);
-      if (problem) throw new ProtocolInputError("DELIVERY_MISMATCH", problem);
+      if (problem) throw new CodedError("DELIVERY_MISMATCH", "input", problem);
       const data = folder === undefined ? "" : checkDeliveryData(folder, receipt);
       if (accepted.has(receipt.order)) continue; // the same delivery twice
       const signature = await signDeliveryReceipt(trainer, settlement, epoch, receipt.order, receipt.commitment);
@@ -253,10 +253,10 @@ export function readCollected(file: string): Collected {
   try {
     raw = JSON.parse(readFileSync(file, "utf8")) as Record<string, any>;
   } catch (error) {
-    throw new ProtocolInputError("COLLECTED_UNREADABLE", `${file}: ${(error as Error).message}; expected the file collect wrote`);
+    throw new CodedError("COLLECTED_UNREADABLE", "input", `${file}: ${(error as Error).message}; expected the file collect wrote`);
   }
   if (raw?.kind !== COLLECTED_KIND || raw.version !== 1 || !Array.isArray(raw.delivered) || !Array.isArray(raw.excluded)) {
-    throw new ProtocolInputError("COLLECTED_MALFORMED", `${file}: not a collected.json of version 1 (kind ${JSON.stringify(raw?.kind)})`);
+    throw new CodedError("COLLECTED_MALFORMED", "input", `${file}: not a collected.json of version 1 (kind ${JSON.stringify(raw?.kind)})`);
   }
   return {
     chainId: BigInt(raw.chainId), registry: String(raw.registry), settlement: String(raw.settlement), epoch: BigInt(raw.epoch), registrants: Number(raw.registrants),

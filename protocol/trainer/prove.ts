@@ -125,7 +125,7 @@ function earlierRuns(file: string, log: (line: string) => void): unknown[] {
 /**
  * Proves an epoch directory's jobs files and appends the run to its proving.json (a rerun that
  * resumes adds a run with what it made), so the report can show how long proving took and on what.
- * A settled epoch (EpochSettledError) or a stray file in proofs/ (StrayProofFileError) is refused
+ * A settled epoch (EPOCH_SETTLED) or a stray file in proofs/ (StrayProofFileError) is refused
  * before anything is proved; a corrupt proving.json is named and replaced (earlierRuns).
  */
 export async function proveEpochDir(pool: ProverPool, dir: string, options: ProveJobsOptions = {}): Promise<ProveSummary> {

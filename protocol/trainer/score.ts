@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { attributionSection, encodeTrainingData, runAttribution, scoreFormatOf, writeAttribution } from "../../attribution/index.ts";
 import { PROJECT_ROOT } from "../../circuits/index.ts";
+import { CodedError } from "../../errors/index.ts";
 import { toJson, writeFileAtomic } from "../../files/index.ts";
 import type { AttributionMethod } from "../../config/attribution.ts";
 import { config as defaultConfig, type ProtocolConfig } from "../../config/index.ts";
@@ -80,7 +81,7 @@ export function recordExternalScores(options: { readonly scoresFile: string; rea
   try {
     model = readFileSync(modelFile);
   } catch (error) {
-    throw new ScoreOutputError(modelFile, `the model cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); expected the trained model the scores are of`);
+    throw invalidScoreOutput(modelFile, `the model cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); expected the trained model the scores are of`);
   }
   const modelHash = `0x${createHash("sha256").update(model).digest("hex")}`;
   const outDir = resolve(options.outDir ?? DEFAULT_SCORES_DIR);
@@ -90,13 +91,9 @@ export function recordExternalScores(options: { readonly scoresFile: string; rea
   return { witnessInputs, examples: scores.size, modelHash };
 }
 
-/** The score stage's output folder is missing its witness-inputs.json or has a bad one. */
-export class ScoreOutputError extends Error {
-  readonly code = "SCORE_OUTPUT_INVALID";
-  constructor(file: string, problem: string) {
-    super(`${file}: ${problem} (write it with attribution-prover score --out DIR)`);
-    this.name = "ScoreOutputError";
-  }
+/** The score stage's output folder is missing its witness-inputs.json or has a bad one (`file`: that file or the model it names). */
+function invalidScoreOutput(file: string, problem: string): CodedError {
+  return new CodedError("SCORE_OUTPUT_INVALID", "input", `${file}: ${problem} (write it with attribution-prover score --out DIR)`);
 }
 
 /**
@@ -109,13 +106,13 @@ export function readScoreOutput(dir: string): { examplesFile: string; modelFile:
   try {
     raw = JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
-    throw new ScoreOutputError(file, (error as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : `cannot read: ${(error as Error).message}`);
+    throw invalidScoreOutput(file, (error as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : `cannot read: ${(error as Error).message}`);
   }
   for (const field of ["examplesFile", "modelFile", "modelHash"] as const) {
-    if (typeof raw[field] !== "string") throw new ScoreOutputError(file, `${field}: expected a string, got ${JSON.stringify(raw[field])}`);
+    if (typeof raw[field] !== "string") throw invalidScoreOutput(file, `${field}: expected a string, got ${JSON.stringify(raw[field])}`);
   }
-  if (!/^0x[0-9a-f]{64}$/.test(raw.modelHash as string)) throw new ScoreOutputError(file, `modelHash: expected a 0x-prefixed sha256, got ${JSON.stringify(raw.modelHash)}`);
-  if (typeof raw.attribution !== "object" || raw.attribution === null) throw new ScoreOutputError(file, "attribution: expected an object");
+  if (!/^0x[0-9a-f]{64}$/.test(raw.modelHash as string)) throw invalidScoreOutput(file, `modelHash: expected a 0x-prefixed sha256, got ${JSON.stringify(raw.modelHash)}`);
+  if (typeof raw.attribution !== "object" || raw.attribution === null) throw invalidScoreOutput(file, "attribution: expected an object");
   const here = dirname(file);
   return {
     examplesFile: resolve(here, raw.examplesFile as string), modelFile: resolve(here, raw.modelFile as string),

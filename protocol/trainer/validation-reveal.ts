@@ -9,13 +9,14 @@
  * witness and settle stages, even in separate processes, derive the same salt without storing a
  * secret anywhere, and nothing in the epoch directory reveals it before the reveal transaction.
  * It needs a deterministic signer (RFC 6979, as ethers' Wallet and Hardhat's accounts are); with
- * another, the reveal is refused before it is sent (ValidationRevealError) and the owner can
+ * another, the reveal is refused before it is sent (VALIDATION_NOT_COMMITTED) and the owner can
  * cancel the epoch.
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { keccak256, type ContractTransactionReceipt, type Signer } from "ethers";
 import { datasetHash, encodeDataset, secretValidationSplit, type Dataset } from "../../attribution/index.ts";
+import { CodedError } from "../../errors/index.ts";
 import { writeFileAtomic } from "../../files/index.ts";
 import type { ProtocolConfig } from "../../config/index.ts";
 import { revealValidation, type PayoutSettlementContract, type ValidationReveal } from "../../verifier-contracts/index.ts";
@@ -23,15 +24,6 @@ import { validationCommitment } from "../../witness/index.ts";
 
 /** File name of the revealed set in the epoch directory. */
 export const VALIDATION_FILE = "validation.bin";
-
-/** The set to reveal is not the one registration committed to (another set, or another salt). */
-export class ValidationRevealError extends Error {
-  readonly code = "VALIDATION_NOT_COMMITTED";
-  constructor(message: string) {
-    super(message);
-    this.name = "ValidationRevealError";
-  }
-}
 
 /** A validation set with its reveal kept back: what the trainer holds between open and reveal. */
 export interface SealedValidation extends ValidationReveal {
@@ -88,7 +80,7 @@ export async function revealEpochValidation(
   settlement: PayoutSettlementContract, epoch: bigint, commitment: string, sealed: SealedValidation, dir: string,
 ): Promise<{ receipt: ContractTransactionReceipt; record: RevealedValidationRecord }> {
   if (sealed.commitment !== commitment) {
-    throw new ValidationRevealError(`the validation set ${sealed.validationSetHash} under this signer's salt commits to ${sealed.commitment}, registration opened with ${commitment}: reveal with the set and the signer the witness stage used, or cancel the epoch`);
+    throw new CodedError("VALIDATION_NOT_COMMITTED", "input", `the validation set ${sealed.validationSetHash} under this signer's salt commits to ${sealed.commitment}, registration opened with ${commitment}: reveal with the set and the signer the witness stage used, or cancel the epoch`);
   }
   const receipt = await revealValidation(settlement, epoch, sealed);
   return { receipt, record: writeRevealedValidation(sealed, commitment, dir, receipt.hash) };
@@ -99,7 +91,7 @@ export async function revealEpochValidation(
  * epoch.json's section for it.
  */
 export function writeRevealedValidation(sealed: SealedValidation, commitment: string, dir: string, revealTx: string): RevealedValidationRecord {
-  if (sealed.commitment !== commitment) throw new ValidationRevealError(`the validation set ${sealed.validationSetHash} under this signer's salt commits to ${sealed.commitment}, not the epoch's ${commitment}`);
+  if (sealed.commitment !== commitment) throw new CodedError("VALIDATION_NOT_COMMITTED", "input", `the validation set ${sealed.validationSetHash} under this signer's salt commits to ${sealed.commitment}, not the epoch's ${commitment}`);
   writeFileAtomic(join(dir, VALIDATION_FILE), sealed.bytes);
   const { validationSetHash, salt, examples } = sealed;
   return { file: VALIDATION_FILE, examples, validationSetHash, salt, commitment, revealTx };
@@ -108,6 +100,6 @@ export function writeRevealedValidation(sealed: SealedValidation, commitment: st
 /** The transaction that revealed `epoch`'s validation set (its ValidationRevealed event). */
 export async function revealTransaction(settlement: PayoutSettlementContract, epoch: bigint): Promise<string> {
   const [event] = await settlement.queryFilter(settlement.filters.ValidationRevealed!(epoch));
-  if (!event) throw new ValidationRevealError(`epoch ${epoch} is marked revealed but no ValidationRevealed event was found`);
+  if (!event) throw new CodedError("VALIDATION_NOT_COMMITTED", "external", `epoch ${epoch} is marked revealed but no ValidationRevealed event was found`);
   return event.transactionHash;
 }

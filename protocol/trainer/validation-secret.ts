@@ -12,20 +12,12 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { PROJECT_ROOT } from "../../circuits/index.ts";
+import { CodedError } from "../../errors/index.ts";
 
 export const VALIDATION_SECRET_ENV = "TRAINER_VALIDATION_SECRET";
 export const VALIDATION_SECRET_FILE_ENV = "TRAINER_VALIDATION_SECRET_FILE";
 export const DEFAULT_VALIDATION_SECRET_FILE = join(PROJECT_ROOT, "build", "trainer", "validation-secret");
 const MIN_CHARS = 32;
-
-/** The secret is missing, too short, or its file is readable by others. */
-export class ValidationSecretError extends Error {
-  readonly code = "VALIDATION_SECRET";
-  constructor(message: string) {
-    super(message);
-    this.name = "ValidationSecretError";
-  }
-}
 
 export interface ValidationSecret {
   readonly secret: Uint8Array;
@@ -42,7 +34,7 @@ export interface LoadSecretOptions {
 
 function checked(text: string, source: string): ValidationSecret {
   const value = text.trim();
-  if (value.length < MIN_CHARS) throw new ValidationSecretError(`${source}: the validation secret has ${value.length} characters, at least ${MIN_CHARS} are needed (e.g. openssl rand -hex 32)`);
+  if (value.length < MIN_CHARS) throw new CodedError("VALIDATION_SECRET", "input", `${source}: the validation secret has ${value.length} characters, at least ${MIN_CHARS} are needed (e.g. openssl rand -hex 32)`);
   return { secret: new TextEncoder().encode(value), source };
 }
 
@@ -73,11 +65,11 @@ export function loadValidationSecret(options: LoadSecretOptions = {}): Validatio
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     if (!options.create) {
-      throw new ValidationSecretError(`no validation secret: ${file} does not exist and ${VALIDATION_SECRET_ENV} is unset; use the secret the witness stage committed with (the file it wrote, or the same variable)`);
+      throw new CodedError("VALIDATION_SECRET", "input", `no validation secret: ${file} does not exist and ${VALIDATION_SECRET_ENV} is unset; use the secret the witness stage committed with (the file it wrote, or the same variable)`);
     }
     createSecretFile(file);
     mode = statSync(file).mode;
   }
-  if ((mode & 0o077) !== 0) throw new ValidationSecretError(`${file} is readable by others (mode ${(mode & 0o777).toString(8)}): chmod 600 ${file}`);
+  if ((mode & 0o077) !== 0) throw new CodedError("VALIDATION_SECRET", "input", `${file} is readable by others (mode ${(mode & 0o777).toString(8)}): chmod 600 ${file}`);
   return checked(readFileSync(file, "utf8"), file);
 }

@@ -14,6 +14,7 @@ import { getAddress, type Signer } from "ethers";
 import { exampleCircuitName, payoutCircuitName, PROJECT_ROOT, registrationCircuitName, type SetupLog } from "../../circuits/index.ts";
 import { loadCircuitKeys, type KeySetKeys, type KeySetName } from "../../circuits/ceremony/index.ts";
 import { config as defaultConfig, type ProtocolConfig } from "../../config/index.ts";
+import { CodedError } from "../../errors/index.ts";
 import { commitEpoch, EpochStatus, readRegistrations } from "../../verifier-contracts/index.ts";
 import {
   applyPolicy, buildEpochBatches, type EpochWitness, type ExampleBatch, type PayoutBatch, type RegistrationBatch, type RegistrationCarry,
@@ -21,7 +22,6 @@ import {
 import { demoContributors } from "../demo-contributors.ts";
 import type { BatchSizes, ProtocolDeployment } from "../deployment.ts";
 import { assertNotSettled, claimEpochDir, epochPaths, initEpochDir, writeRecordFile, type EpochPaths } from "../epoch-dir.ts";
-import { ProtocolInputError, SettlementMismatchError } from "../errors.ts";
 import { writeJobsFile } from "../jobs-file.ts";
 import type { Collected } from "./collect.ts";
 import { listDefences } from "./defences.ts";
@@ -48,7 +48,7 @@ export interface WitnessEpochOptions {
   readonly modelHash: string;
   /**
    * Epoch directory; default epochs/<chainId>-<settlement>-<epoch>-<first 8 hex digits of the
-   * seed>. One that holds another epoch is refused (EpochDirInUseError).
+   * seed>. One that holds another epoch is refused (EPOCH_DIR_IN_USE).
    */
   readonly outDir?: string;
   readonly log?: SetupLog;
@@ -105,9 +105,9 @@ async function readEpochChain(deployment: ProtocolDeployment, epoch: bigint) {
   await assertEpochTrainer(settlement, epoch, settlement.runner as Signer);
   const state = await settlement.epochState(epoch);
   if (state.status !== EpochStatus.Registration && state.status !== EpochStatus.Committed) {
-    throw new ProtocolInputError("EPOCH_NOT_COMMITTABLE", `epoch ${epoch} of settlement ${deployment.addresses.settlement} is ${statusName(state.status)}: only an open or committed epoch is witnessed`);
+    throw new CodedError("EPOCH_NOT_COMMITTABLE", "input", `epoch ${epoch} of settlement ${deployment.addresses.settlement} is ${statusName(state.status)}: only an open or committed epoch is witnessed`);
   }
-  if (!(await registry.registrationClosed(epoch))) throw new ProtocolInputError("REGISTRATION_OPEN", `registration of epoch ${epoch} is still open: run collect first (it waits for the deadline)`);
+  if (!(await registry.registrationClosed(epoch))) throw new CodedError("REGISTRATION_OPEN", "input", `registration of epoch ${epoch} is still open: run collect first (it waits for the deadline)`);
   return {
     state, registrations: await readRegistrations(registry, epoch), domain: await settlement.domain(epoch),
     registrationDomain: await registry.registrationDomain(epoch), fold: await registry.registrationFold(epoch),
@@ -139,7 +139,7 @@ function checkScores(collected: Collected, scores: ReadonlyMap<bigint, bigint>, 
   for (const d of collected.delivered) {
     const missing = d.hashes.find((h) => !scores.has(h));
     if (missing !== undefined) {
-      throw new ProtocolInputError("SCORE_MISSING", `${scoresFile}: no score for example ${hex(missing, 32)} of registration ${d.order} (${d.contributor}); every delivered example needs one`);
+      throw new CodedError("SCORE_MISSING", "input", `${scoresFile}: no score for example ${hex(missing, 32)} of registration ${d.order} (${d.contributor}); every delivered example needs one`);
     }
   }
 }
@@ -154,7 +154,7 @@ export async function witnessEpoch(options: WitnessEpochOptions): Promise<Witnes
   const log = options.log ?? (() => {});
   const { deployment, epoch, collected } = options;
   if (collected.chainId !== deployment.chainId || collected.settlement.toLowerCase() !== deployment.addresses.settlement.toLowerCase() || collected.epoch !== epoch) {
-    throw new ProtocolInputError("COLLECTED_OTHER_EPOCH", `collected.json is for epoch ${collected.epoch} of ${collected.settlement} on chain ${collected.chainId}, not epoch ${epoch} of ${deployment.addresses.settlement} on chain ${deployment.chainId}`);
+    throw new CodedError("COLLECTED_OTHER_EPOCH", "input", `collected.json is for epoch ${collected.epoch} of ${collected.settlement} on chain ${collected.chainId}, not epoch ${epoch} of ${deployment.addresses.settlement} on chain ${deployment.chainId}`);
   }
   checkScores(collected, options.scores, options.scoresFile);
   // A settled epoch's folder is final: refused before anything is read from the chain or sent.
@@ -176,12 +176,12 @@ export async function witnessEpoch(options: WitnessEpochOptions): Promise<Witnes
 
   let committed = false;
   if (chain.state.status === EpochStatus.Committed) {
-    if (chain.state.seed !== w.seed) throw new ProtocolInputError("EPOCH_COMMITTED_OTHER", `epoch ${epoch} is already committed with seed ${chain.state.seed}, this witness gives ${w.seed}: other deliveries, scores or model than the committed ones`);
+    if (chain.state.seed !== w.seed) throw new CodedError("EPOCH_COMMITTED_OTHER", "input", `epoch ${epoch} is already committed with seed ${chain.state.seed}, this witness gives ${w.seed}: other deliveries, scores or model than the committed ones`);
     log(`epoch ${epoch}: already committed with this seed (a rerun): nothing sent`);
   } else {
     await commitEpoch(deployment.settlement, epoch, w.commit, w.exclusionBitmap);
     const seed = (await deployment.settlement.epochState(epoch)).seed;
-    if (seed !== w.seed) throw new SettlementMismatchError(`seed: the contract drew ${seed}, witness/ computes ${w.seed}`);
+    if (seed !== w.seed) throw new CodedError("SETTLEMENT_MISMATCH", "mismatch", `seed: the contract drew ${seed}, witness/ computes ${w.seed}`);
     committed = true;
   }
 

@@ -1,7 +1,7 @@
 /** `collect`: the trainer checks the deliveries against the chain and signs a receipt for each good one (protocol/trainer/collect.ts). */
 import type { Command } from "commander";
+import { CodedError } from "../../errors/index.ts";
 import { log, printResult, shown, withExamples } from "./common.ts";
-import { UsageError } from "./errors.ts";
 import { addPartyOptions, connectParty, integerFlag, type PartyFlags } from "./party.ts";
 
 export function registerCollect(program: Command): void {
@@ -14,7 +14,7 @@ export function registerCollect(program: Command): void {
   ]).action(async (deliveries: string[], _: unknown, cmd: Command) => {
     const flags = cmd.opts() as PartyFlags & { epoch?: string; out?: string };
     const epoch = integerFlag("--epoch", flags.epoch);
-    if (flags.out === undefined) throw new UsageError("--out FILE is required (collected.json)");
+    if (flags.out === undefined) throw new CodedError("USAGE", "usage", "--out FILE is required (collected.json)");
     const { collectDeliveries, deliveryFolders, writeCollected } = await import("../../protocol/trainer/collect.ts");
     deliveryFolders(deliveries); // a path that is no folder is named before anything is read from the chain
     const { chain, deployment } = await connectParty("trainer", flags);

@@ -1,7 +1,7 @@
 /** `deploy`: the operator deploys the registry and settlement once, through Hardhat Ignition (protocol/operator.ts deployProtocol). */
 import type { Command } from "commander";
+import { CodedError } from "../../errors/index.ts";
 import { addRunOptions, log, printResult, runFlagsOf, shown, withExamples } from "./common.ts";
-import { UsageError } from "./errors.ts";
 import { runParameters } from "./run-config.ts";
 
 export function registerDeploy(program: Command): void {
@@ -15,8 +15,8 @@ export function registerDeploy(program: Command): void {
     const flags = runFlagsOf(cmd);
     const token = (cmd.opts() as { token?: string }).token;
     const p = await runParameters(flags);
-    if (p.outDir === undefined) throw new UsageError("--out DIR is required: the deployment folder (Ignition's journal and deployment.json)");
-    if (p.rpcUrl === undefined) throw new UsageError("--rpc URL (or OPEN_RPC_URL) is required: a deployment on the in-process chain ends with the command");
+    if (p.outDir === undefined) throw new CodedError("USAGE", "usage", "--out DIR is required: the deployment folder (Ignition's journal and deployment.json)");
+    if (p.rpcUrl === undefined) throw new CodedError("USAGE", "usage", "--rpc URL (or OPEN_RPC_URL) is required: a deployment on the in-process chain ends with the command");
     const [{ connectChain }, { deployProtocol, deploymentFileIn }] = await Promise.all([import("../../protocol/chain.ts"), import("../../protocol/operator.ts")]);
     const chain = await connectChain(p.rpcUrl, "operator");
     try {

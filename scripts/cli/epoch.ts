@@ -1,8 +1,8 @@
 /** `epoch open`: the operator opens an epoch on a deployment (protocol/operator.ts). */
 import type { Command } from "commander";
 import { parseUnits } from "ethers";
+import { CodedError } from "../../errors/index.ts";
 import { log, printResult, withExamples } from "./common.ts";
-import { UsageError } from "./errors.ts";
 import { addPartyOptions, connectParty, integerFlag, type PartyFlags } from "./party.ts";
 
 interface OpenFlags extends PartyFlags {
@@ -15,11 +15,11 @@ interface OpenFlags extends PartyFlags {
   readonly mintPool?: boolean;
 }
 
-/** --pool in whole $OPEN (18 decimals): a positive decimal, else UsageError. */
+/** --pool in whole $OPEN (18 decimals): a positive decimal, else a usage error. */
 export function poolFlag(value: string | undefined): bigint {
-  if (value === undefined || !/^[0-9]+(\.[0-9]{1,18})?$/.test(value)) throw new UsageError(`--pool ${JSON.stringify(value ?? "")}: expected a positive amount of $OPEN such as 1000 or 0.5`);
+  if (value === undefined || !/^[0-9]+(\.[0-9]{1,18})?$/.test(value)) throw new CodedError("USAGE", "usage", `--pool ${JSON.stringify(value ?? "")}: expected a positive amount of $OPEN such as 1000 or 0.5`);
   const pool = parseUnits(value, 18);
-  if (pool === 0n) throw new UsageError("--pool 0: a pool of 0 pays nobody; give a positive amount");
+  if (pool === 0n) throw new CodedError("USAGE", "usage", "--pool 0: a pool of 0 pays nobody; give a positive amount");
   return pool;
 }
 
@@ -41,7 +41,7 @@ export function registerEpoch(program: Command): void {
     const pool = poolFlag(flags.pool);
     const epochNumber = integerFlag("--epoch", flags.epoch);
     const follows = integerFlag("--follows", flags.follows, 0n);
-    if (flags.trainer === undefined || flags.validationCommitment === undefined) throw new UsageError("--trainer ADDRESS and --validation-commitment BYTES32 are required");
+    if (flags.trainer === undefined || flags.validationCommitment === undefined) throw new CodedError("USAGE", "usage", "--trainer ADDRESS and --validation-commitment BYTES32 are required");
     const options = { epoch: epochNumber, pool, trainer: flags.trainer, validationCommitment: flags.validationCommitment, follows, mintPool: flags.mintPool === true };
     const { checkOpenEpoch, openDeploymentEpoch } = await import("../../protocol/operator.ts");
     checkOpenEpoch(options);

@@ -1,28 +1,18 @@
-/** The command line's own errors (the stages' errors come from their modules). */
+/**
+ * The command line's refusal of secrets outside the environment. Its other errors are CodedErrors
+ * of the usage category thrown where the flag is read (USAGE, or a more precise code where a
+ * caller may act on it: QUEUE_URL_INVALID, SETTLEMENT_PIN_MISSING, ...); the stages' errors come
+ * from their modules.
+ */
+import { CodedError } from "../../errors/index.ts";
 
 /**
- * A command used wrongly: a bad flag value, a missing argument. The code is USAGE, or a more
- * precise one where a caller may act on it (QUEUE_URL_INVALID, POOL_INVALID, ...).
+ * A private key or RPC credentials given as a flag or in a config file (`where`: the file and
+ * field, or the flag): both end up in shell history, process lists or version control. Secrets
+ * come from the environment only.
  */
-export class UsageError extends Error {
-  readonly code: string;
-  constructor(message: string, code = "USAGE") {
-    super(message);
-    this.name = "UsageError";
-    this.code = code;
-  }
-}
-
-/**
- * A private key or RPC credentials given as a flag or in a config file: both end up in shell
- * history, process lists or version control. Secrets come from the environment only.
- */
-export class SecretSourceError extends Error {
-  readonly code = "SECRET_NOT_FROM_ENV";
-  constructor(where: string) {
-    super(`${where}: private keys and RPC credentials come from the environment only (OPEN_OPERATOR_KEY, OPEN_TRAINER_KEY, OPEN_CONTRIBUTOR_KEY, OPEN_RPC_URL), never from a flag or a config file`);
-    this.name = "SecretSourceError";
-  }
+export function secretNotFromEnv(where: string): CodedError {
+  return new CodedError("SECRET_NOT_FROM_ENV", "input", `${where}: private keys and RPC credentials come from the environment only (OPEN_OPERATOR_KEY, OPEN_TRAINER_KEY, OPEN_CONTRIBUTOR_KEY, OPEN_RPC_URL), never from a flag or a config file`);
 }
 
 /** A private key (32 bytes in hex, with or without 0x) or a BIP-39 mnemonic (12 to 24 lower-case words). */
@@ -44,9 +34,9 @@ export function looksLikeSecret(value: unknown): boolean {
 }
 
 /**
- * Throws SecretSourceError naming `where` (file and field, or the flag) when `value` looks like a
+ * Throws SECRET_NOT_FROM_ENV naming `where` (file and field, or the flag) when `value` looks like a
  * private key or a mnemonic: it is refused, and never printed, whatever field it was given as.
  */
 export function refuseSecretValue(where: string, value: unknown): void {
-  if (looksLikeSecret(value)) throw new SecretSourceError(where);
+  if (looksLikeSecret(value)) throw secretNotFromEnv(where);
 }

@@ -5,9 +5,9 @@
  */
 import type { Command } from "commander";
 import { isAddress } from "ethers";
+import { CodedError } from "../../errors/index.ts";
 import type { DeploymentPin } from "../../protocol/deployment-pin.ts";
 import type { Party } from "../../protocol/parties.ts";
-import { UsageError } from "./errors.ts";
 
 export interface PartyFlags {
   readonly deployment?: string;
@@ -44,16 +44,16 @@ export function addPartyOptions(command: Command, pinned = false): Command {
   return pinned ? addPinOptions(command) : addOperatorPinOption(command);
 }
 
-/** An address flag's value; UsageError `code` naming the flag unless it is a non-zero address. */
+/** An address flag's value; a usage error `code` naming the flag unless it is a non-zero address. */
 function addressFlag(name: string, value: string, code: string): string {
-  if (!isAddress(value) || BigInt(value) === 0n) throw new UsageError(`${name} ${JSON.stringify(value)}: expected a non-zero 0x-prefixed address`, code);
+  if (!isAddress(value) || BigInt(value) === 0n) throw new CodedError(code, "usage", `${name} ${JSON.stringify(value)}: expected a non-zero 0x-prefixed address`);
   return value;
 }
 
 /**
  * The pin of `party`'s command: --settlement (else OPEN_SETTLEMENT), and --operator if given.
  * Required for every party but the operator, whose command without one runs only on a deployment
- * its own key created (deployment-pin.ts assertOperatorsOwn). UsageError SETTLEMENT_PIN_MISSING /
+ * its own key created (deployment-pin.ts assertOperatorsOwn). SETTLEMENT_PIN_MISSING /
  * PIN_INVALID before anything is sent.
  */
 export function pinOf(party: Party, flags: PartyFlags): DeploymentPin | undefined {
@@ -61,7 +61,7 @@ export function pinOf(party: Party, flags: PartyFlags): DeploymentPin | undefine
   const settlement = flags.settlement ?? (fromEnv === "" ? undefined : fromEnv);
   if (settlement === undefined && party === "operator") return undefined;
   if (settlement === undefined) {
-    throw new UsageError(`--settlement ADDRESS (or ${SETTLEMENT_PIN_VARIABLE}) is required: the settlement address the operator published; a deployment file alone may be anyone's deployment; nothing was sent`, "SETTLEMENT_PIN_MISSING");
+    throw new CodedError("SETTLEMENT_PIN_MISSING", "usage", `--settlement ADDRESS (or ${SETTLEMENT_PIN_VARIABLE}) is required: the settlement address the operator published; a deployment file alone may be anyone's deployment; nothing was sent`);
   }
   return {
     settlement: addressFlag(flags.settlement === undefined ? SETTLEMENT_PIN_VARIABLE : "--settlement", settlement, "PIN_INVALID"),
@@ -71,13 +71,13 @@ export function pinOf(party: Party, flags: PartyFlags): DeploymentPin | undefine
 
 /**
  * The party's connection and the deployment, attached and connected to its signer, and checked
- * against the pin (the operator without one: a deployment its key created); UsageError without
+ * against the pin (the operator without one: a deployment its key created); a usage error without
  * --deployment, a node or a pin.
  */
 export async function connectParty(party: Party, flags: PartyFlags) {
-  if (flags.deployment === undefined) throw new UsageError("--deployment FILE is required: the file operator deploy wrote");
+  if (flags.deployment === undefined) throw new CodedError("USAGE", "usage", "--deployment FILE is required: the file operator deploy wrote");
   const rpcUrl = flags.rpc ?? process.env.OPEN_RPC_URL;
-  if (rpcUrl === undefined) throw new UsageError("--rpc URL (or OPEN_RPC_URL) is required: a party's command runs against a node, e.g. npx hardhat node");
+  if (rpcUrl === undefined) throw new CodedError("USAGE", "usage", "--rpc URL (or OPEN_RPC_URL) is required: a party's command runs against a node, e.g. npx hardhat node");
   const pin = pinOf(party, flags);
   const [{ connectChain }, { loadDeployment }, { assertPinned, assertOperatorsOwn }] = await Promise.all([
     import("../../protocol/chain.ts"), import("../../protocol/deployment.ts"), import("../../protocol/deployment-pin.ts"),
@@ -94,12 +94,12 @@ export async function connectParty(party: Party, flags: PartyFlags) {
   }
 }
 
-/** A bigint flag: a non-negative decimal integer, else UsageError naming the flag. */
+/** A bigint flag: a non-negative decimal integer, else a usage error naming the flag. */
 export function integerFlag(name: string, value: string | undefined, fallback?: bigint): bigint {
   if (value === undefined) {
-    if (fallback === undefined) throw new UsageError(`${name} is required`);
+    if (fallback === undefined) throw new CodedError("USAGE", "usage", `${name} is required`);
     return fallback;
   }
-  if (!/^(0|[1-9][0-9]*)$/.test(value)) throw new UsageError(`${name} ${JSON.stringify(value)}: expected a non-negative integer`);
+  if (!/^(0|[1-9][0-9]*)$/.test(value)) throw new CodedError("USAGE", "usage", `${name} ${JSON.stringify(value)}: expected a non-negative integer`);
   return BigInt(value);
 }

@@ -5,16 +5,16 @@
  */
 import { accessSync, constants } from "node:fs";
 import { Option, type Command } from "commander";
+import { CodedError } from "../../errors/index.ts";
 import type { ProofJob } from "../../prover/index.ts";
 import { jsonOption, log, printResult, withExamples } from "./common.ts";
-import { UsageError } from "./errors.ts";
 
 type Opts = Record<string, string | boolean | undefined>;
 
 function integer(opts: Opts, name: string, flag: string): number | undefined {
   const v = opts[name];
   if (v === undefined) return undefined;
-  if (typeof v !== "string" || !/^[0-9]+$/.test(v)) throw new UsageError(`--${flag} must be a non-negative integer, got ${String(v)}`);
+  if (typeof v !== "string" || !/^[0-9]+$/.test(v)) throw new CodedError("USAGE", "usage", `--${flag} must be a non-negative integer, got ${String(v)}`);
   return Number(v);
 }
 
@@ -22,12 +22,12 @@ function integer(opts: Opts, name: string, flag: string): number | undefined {
 async function queueUrl(opts: Opts): Promise<string> {
   const flag = opts.queue as string | undefined;
   const url = flag ?? process.env.REDIS_URL;
-  if (url === undefined) throw new UsageError("--queue redis://HOST:PORT is required (or REDIS_URL)");
+  if (url === undefined) throw new CodedError("USAGE", "usage", "--queue redis://HOST:PORT is required (or REDIS_URL)");
   const { parseQueueUrl } = await import("../../prover/index.ts");
   try {
     parseQueueUrl(url);
   } catch (error) {
-    throw new UsageError(`${flag === undefined ? "REDIS_URL" : "--queue"}: ${(error as Error).message.replace(/^queueUrl /, "")}`, "QUEUE_URL_INVALID");
+    throw new CodedError("QUEUE_URL_INVALID", "usage", `${flag === undefined ? "REDIS_URL" : "--queue"}: ${(error as Error).message.replace(/^queueUrl /, "")}`);
   }
   return url;
 }
@@ -40,7 +40,7 @@ function poolOptions(opts: Opts): { workers?: number; nativeBinary?: string } {
     try {
       accessSync(String(native), constants.X_OK);
     } catch {
-      throw new UsageError(`--native ${String(native)}: not an executable file`);
+      throw new CodedError("USAGE", "usage", `--native ${String(native)}: not an executable file`);
     }
   }
   return { ...(workers === undefined ? {} : { workers }), ...(native === undefined ? {} : { nativeBinary: String(native) }) };
@@ -53,7 +53,7 @@ const queueNameOption = () => new Option("--queue-name <name>", "queue name, to 
 
 /** `--jobs FILE` as a one-file list, or undefined for an epoch directory; exactly one of them must be given. */
 function jobsFilesOf(dir: string | undefined, opts: Opts): string[] | undefined {
-  if ((dir === undefined) === (opts.jobs === undefined)) throw new UsageError("give an epoch directory or --jobs FILE (one of them)");
+  if ((dir === undefined) === (opts.jobs === undefined)) throw new CodedError("USAGE", "usage", "give an epoch directory or --jobs FILE (one of them)");
   return dir === undefined ? [String(opts.jobs)] : undefined;
 }
 

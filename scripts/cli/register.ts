@@ -1,7 +1,7 @@
 /** `register`: a contributor registers its data from its own key and writes its delivery (protocol/contributor.ts). */
 import type { Command } from "commander";
+import { CodedError } from "../../errors/index.ts";
 import { log, printResult, shown, withExamples } from "./common.ts";
-import { UsageError } from "./errors.ts";
 import { addPartyOptions, connectParty, integerFlag, type PartyFlags } from "./party.ts";
 
 export function registerRegister(program: Command): void {
@@ -15,7 +15,7 @@ export function registerRegister(program: Command): void {
   ]).action(async (_: unknown, cmd: Command) => {
     const flags = cmd.opts() as PartyFlags & { epoch?: string; data?: string; out?: string };
     const epoch = integerFlag("--epoch", flags.epoch);
-    if (flags.data === undefined || flags.out === undefined) throw new UsageError("--data PATH and --out DIR are required");
+    if (flags.data === undefined || flags.out === undefined) throw new CodedError("USAGE", "usage", "--data PATH and --out DIR are required");
     // The data first: a bad file is named before anything is sent.
     const [{ readContributorData }, { Wallet }] = await Promise.all([import("../../dataset/index.ts"), import("ethers")]);
     const data = readContributorData(flags.data);

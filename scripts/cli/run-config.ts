@@ -18,7 +18,7 @@ import type { KeySetName } from "../../circuits/ceremony/index.ts";
 import { ATTRIBUTION_METHODS, type AttributionMethod } from "../../config/attribution.ts";
 import { ConfigError, config as defaultConfig, type ProtocolConfig, type RegistrationConfig } from "../../config/index.ts";
 import { checkRegistration } from "../../verifier-contracts/deploy-checks.ts";
-import { refuseSecretValue, SecretSourceError } from "./errors.ts";
+import { refuseSecretValue, secretNotFromEnv } from "./errors.ts";
 
 /** Run parameters as flags give them (commander's camel case) or a config file does (strings or numbers). */
 export interface RunFlags {
@@ -91,7 +91,7 @@ function readConfigFile(file: string): Record<string, unknown> {
     // A key given as any field's value is refused by its field's name; its value is never shown.
     refuseSecretValue(`${file}: ${field}`, value);
     if (field in FIELDS) continue;
-    if (SECRET_FIELD.test(field)) throw new SecretSourceError(`${file}: ${field}`);
+    if (SECRET_FIELD.test(field)) throw secretNotFromEnv(`${file}: ${field}`);
     throw new ConfigError(file, field, `unknown field; allowed: ${Object.keys(FIELDS).join(", ")}`);
   }
   return raw as Record<string, unknown>;
@@ -150,7 +150,7 @@ function rpcUrl(s: Sourced): string {
   } catch {
     throw new ConfigError(s.file, s.field, `${JSON.stringify(url)} is not a URL (http://HOST:PORT)`);
   }
-  if (parsed.username || parsed.password) throw new SecretSourceError(`${s.file}: ${s.field}`);
+  if (parsed.username || parsed.password) throw secretNotFromEnv(`${s.file}: ${s.field}`);
   return url;
 }
 
@@ -164,7 +164,7 @@ const HASH_FLAGS = new Set(["--ptau", "--validation-commitment"]);
  */
 export function refuseSecretFlags(argv: readonly string[]): void {
   const flag = argv.find((a) => /^--(private-key|deployer-key|key|mnemonic|password|secret)(=|$)/.test(a));
-  if (flag) throw new SecretSourceError(`${COMMAND_LINE}: ${flag.split("=")[0]}`);
+  if (flag) throw secretNotFromEnv(`${COMMAND_LINE}: ${flag.split("=")[0]}`);
   argv.forEach((arg, i) => {
     const [name, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [undefined, arg];
     const previous = argv[i - 1];

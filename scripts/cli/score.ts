@@ -2,8 +2,8 @@
 import { dirname } from "node:path";
 import type { Command } from "commander";
 import { config } from "../../config/index.ts";
+import { CodedError } from "../../errors/index.ts";
 import { addRunOptions, log, printResult, runFlagsOf, shown, withExamples } from "./common.ts";
-import { UsageError } from "./errors.ts";
 import { runParameters } from "./run-config.ts";
 
 export function registerScore(program: Command): void {
@@ -35,8 +35,8 @@ export function registerScore(program: Command): void {
     };
     const p = await runParameters(flags);
     if (external.data !== undefined) {
-      if (external.model === undefined || external.validation === undefined) throw new UsageError("--data PATH goes with --model FILE.onnx (the trainer's classifier) and --validation PATH (the held-out data)");
-      if (external.scores !== undefined) throw new UsageError("--data scores the model here; --scores takes scores made elsewhere: give one of them");
+      if (external.model === undefined || external.validation === undefined) throw new CodedError("USAGE", "usage", "--data PATH goes with --model FILE.onnx (the trainer's classifier) and --validation PATH (the held-out data)");
+      if (external.scores !== undefined) throw new CodedError("USAGE", "usage", "--data scores the model here; --scores takes scores made elsewhere: give one of them");
       const { scoreOnnxModel } = await import("../../protocol/trainer/score-onnx.ts");
       const { result, paths } = await scoreOnnxModel({
         modelFile: external.model, checkpointFiles: external.checkpoint, dataFile: external.data, validationFile: external.validation, method: p.method, log,
@@ -49,7 +49,7 @@ export function registerScore(program: Command): void {
 next: attribution-prover witness --from-score ${shown(dirname(paths.witnessInputs))} ...`));
       return;
     }
-    if ((external.scores === undefined) !== (external.model === undefined)) throw new UsageError("--scores FILE and --model FILE go together: the scores and the model they are of");
+    if ((external.scores === undefined) !== (external.model === undefined)) throw new CodedError("USAGE", "usage", "--scores FILE and --model FILE go together: the scores and the model they are of");
     if (external.scores !== undefined) {
       const { recordExternalScores } = await import("../../protocol/trainer/score.ts");
       const recorded = recordExternalScores({ scoresFile: external.scores, modelFile: external.model!, ...(p.outDir === undefined ? {} : { outDir: p.outDir }) });
@@ -58,14 +58,14 @@ next: attribution-prover witness --from-score ${shown(dirname(recorded.witnessIn
       return;
     }
     const [{ formatFixedPoint }, { scoreTrainingData }] = await Promise.all([import("../../witness/index.ts"), import("../../protocol/trainer/score.ts")]);
-    if ((external.deployment === undefined) !== (external.epoch === undefined)) throw new UsageError("--deployment FILE and --epoch N go together: the epoch whose held-out set the scores are against");
+    if ((external.deployment === undefined) !== (external.epoch === undefined)) throw new CodedError("USAGE", "usage", "--deployment FILE and --epoch N go together: the epoch whose held-out set the scores are against");
     let validationSecret: Uint8Array | undefined;
     if (external.deployment !== undefined) {
       const [{ readDeploymentFile }, { epochValidationSecret }, { loadValidationSecret }] = await Promise.all([
         import("../../verifier-contracts/index.ts"), import("../../protocol/trainer/validation-reveal.ts"), import("../../protocol/trainer/validation-secret.ts"),
       ]);
       const d = readDeploymentFile(external.deployment);
-      if (!/^[1-9][0-9]*$/.test(external.epoch!)) throw new UsageError(`--epoch ${JSON.stringify(external.epoch)}: expected a positive integer`);
+      if (!/^[1-9][0-9]*$/.test(external.epoch!)) throw new CodedError("USAGE", "usage", `--epoch ${JSON.stringify(external.epoch)}: expected a positive integer`);
       validationSecret = epochValidationSecret(loadValidationSecret({ create: true }).secret, d.chainId, d.contracts.settlement, BigInt(external.epoch!));
     }
     const { result, paths, scores: { modelHash } } = await scoreTrainingData({

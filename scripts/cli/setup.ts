@@ -6,8 +6,8 @@
 import type { Command } from "commander";
 import type { ZkeyContribution } from "../../circuits/ceremony/index.ts";
 import { config } from "../../config/index.ts";
+import { CodedError } from "../../errors/index.ts";
 import { addRunOptions, jsonOption, log, printResult, runFlagsOf, shown, withExamples } from "./common.ts";
-import { UsageError } from "./errors.ts";
 import { runParameters } from "./run-config.ts";
 
 function printContributions(list: readonly ZkeyContribution[]): void {
@@ -18,7 +18,7 @@ function printContributions(list: readonly ZkeyContribution[]): void {
 }
 
 function circuitName(name: string): string {
-  if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new UsageError(`expected a circuit instance name (e.g. payout_batch_${config.payoutBatch.testSize}), got ${JSON.stringify(name)}`);
+  if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new CodedError("USAGE", "usage", `expected a circuit instance name (e.g. payout_batch_${config.payoutBatch.testSize}), got ${JSON.stringify(name)}`);
   return name;
 }
 
@@ -27,7 +27,7 @@ async function cachedPtau(sha256: string | undefined) {
   const { findCachedPtau, parseSha256 } = await ceremonyLib();
   const sha = parseSha256(sha256, "--ptau");
   const ptau = await findCachedPtau(sha);
-  if (!ptau) throw new UsageError(`--ptau: no cached powers of tau with sha256 ${sha}: attribution-prover setup ptau import <file> --sha256 ${sha}`);
+  if (!ptau) throw new CodedError("USAGE", "usage", `--ptau: no cached powers of tau with sha256 ${sha}: attribution-prover setup ptau import <file> --sha256 ${sha}`);
   return ptau;
 }
 
@@ -63,7 +63,7 @@ export function registerSetup(program: Command): void {
   withExamples(ptau.command("dev <power>").description("a development powers of tau of 2^power (one party: this machine; cached)").addOption(jsonOption()), ["attribution-prover setup ptau dev 14"])
     .action(async (power: string, _: Opts, cmd: Command) => {
       const n = Number(power);
-      if (!Number.isInteger(n) || n < 8 || n > 28) throw new UsageError(`ptau dev <power>: power must be an integer in [8, 28], got ${power}`);
+      if (!Number.isInteger(n) || n < 8 || n > 28) throw new CodedError("USAGE", "usage", `ptau dev <power>: power must be an integer in [8, 28], got ${power}`);
       const made = await (await ceremonyLib()).devPtau(n, log);
       printResult(json(cmd), { path: made.path, sha256: made.sha256, power: n }, () => console.log(`${shown(made.path)}\nsha256 ${made.sha256} (development: made by this machine alone)`));
     });
@@ -75,7 +75,7 @@ export function registerSetup(program: Command): void {
       if (expected === undefined) {
         const { power } = await readPtauHeader(file);
         expected = pinnedPtauSha256(power);
-        if (!expected) throw new UsageError(`no --sha256 given and config/pinned-keys.json pins no ptau of 2^${power}: give the published sha256 with --sha256`);
+        if (!expected) throw new CodedError("USAGE", "usage", `no --sha256 given and config/pinned-keys.json pins no ptau of 2^${power}: give the published sha256 with --sha256`);
       }
       const imported = await importPtau(file, expected, log);
       printResult(json(cmd), imported, () => console.log(`imported 2^${imported.power} into ${shown(imported.path)}\nsha256 ${imported.sha256}`));
@@ -94,7 +94,7 @@ export function registerSetup(program: Command): void {
     .option("--in <file>", "the received zkey").option("--out <file>", "where your contribution goes").option("--ptau <sha256>", "the ceremony's powers of tau (imported here first)")
     .addOption(jsonOption()), ["attribution-prover setup phase2 contribute payout_batch_31 --name alice", "attribution-prover setup phase2 contribute payout_batch_31 --name bob --in received.zkey --out mine.zkey --ptau <sha256>"])
     .action(async (circuit: string, opts: Opts, cmd: Command) => {
-      if ((opts.in === undefined) !== (opts.out === undefined)) throw new UsageError("give both --in and --out, or neither");
+      if ((opts.in === undefined) !== (opts.out === undefined)) throw new CodedError("USAGE", "usage", "give both --in and --out, or neither");
       const p = await cachedPtau(opts.ptau as string | undefined);
       const name = String(opts.name);
       const { contribute, contributeFile } = await ceremonyLib();
@@ -129,7 +129,7 @@ export function registerSetup(program: Command): void {
   withExamples(phase2.command("beacon <circuit> <beaconHashHex> <iterationsExp>").description("apply the announced random beacon").addOption(jsonOption()),
     ["attribution-prover setup phase2 beacon payout_batch_31 0123...cdef 10"])
     .action(async (circuit: string, hash: string, exp: string, _: Opts, cmd: Command) => {
-      if (!Number.isInteger(Number(exp))) throw new UsageError(`<iterationsExp> must be an integer, got ${exp}`);
+      if (!Number.isInteger(Number(exp))) throw new CodedError("USAGE", "usage", `<iterationsExp> must be an integer, got ${exp}`);
       const c = await (await ceremonyLib()).applyBeacon(circuitName(circuit), hash, Number(exp), { log });
       printResult(json(cmd), c, () => console.log(`beacon applied as contribution #${c.index}:\n${c.hash}\nnext: attribution-prover setup phase2 finalize ${circuit}`));
     });

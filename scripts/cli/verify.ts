@@ -1,9 +1,9 @@
 /** `verify`: the skeptic's re-verification of an epoch from its public record (verify/; exit codes in verify/README.md). */
 import { resolve } from "node:path";
 import { Option, type Command } from "commander";
+import { CodedError } from "../../errors/index.ts";
 import type { ChainSource, ContributorView, KeySource } from "../../verify/index.ts";
 import { jsonOption, toJsonText, withExamples } from "./common.ts";
-import { UsageError } from "./errors.ts";
 
 function printView(v: ContributorView): void {
   console.log(`\ncontributor ${v.address}: ${v.registrations.length} registration${v.registrations.length > 1 ? "s (each its own row of every table)" : ""}; rewards ${v.reward}${v.paid === undefined ? "" : `, paid ${v.paid}`}`);
@@ -41,12 +41,12 @@ interface VerifyOpts {
 /** The record to check: an epoch directory, or (no directory, --contract) the chain alone. */
 function sourceOf(epochDir: string | undefined, opts: VerifyOpts): string | ChainSource {
   if (epochDir !== undefined) {
-    if (opts.contract !== undefined || opts.epoch !== undefined || opts.keys !== undefined) throw new UsageError("--contract, --epoch and --keys are for verifying from the chain alone, without an epoch directory");
-    if ((opts.data === undefined) !== (opts.model === undefined)) throw new UsageError("give both --data and --model, or neither");
+    if (opts.contract !== undefined || opts.epoch !== undefined || opts.keys !== undefined) throw new CodedError("USAGE", "usage", "--contract, --epoch and --keys are for verifying from the chain alone, without an epoch directory");
+    if ((opts.data === undefined) !== (opts.model === undefined)) throw new CodedError("USAGE", "usage", "give both --data and --model, or neither");
     return resolve(epochDir);
   }
-  if (opts.contract === undefined || opts.rpc === undefined || !/^\d+$/.test(opts.epoch ?? "")) throw new UsageError("give an epoch directory, or --rpc URL --contract SETTLEMENT --epoch N to verify from the chain alone");
-  if (opts.scores !== undefined || opts.data !== undefined) throw new UsageError("--scores, --data and --model need an epoch directory");
+  if (opts.contract === undefined || opts.rpc === undefined || !/^\d+$/.test(opts.epoch ?? "")) throw new CodedError("USAGE", "usage", "give an epoch directory, or --rpc URL --contract SETTLEMENT --epoch N to verify from the chain alone");
+  if (opts.scores !== undefined || opts.data !== undefined) throw new CodedError("USAGE", "usage", "--scores, --data and --model need an epoch directory");
   const keys: KeySource | undefined = opts.keys === undefined ? undefined : opts.keys === "dev" || opts.keys === "ceremony" ? { keySet: opts.keys } : { dir: resolve(opts.keys) };
   return { rpcUrl: opts.rpc, settlement: opts.contract, epoch: BigInt(opts.epoch!), ...(keys ? { keys } : {}) };
 }

@@ -2,8 +2,8 @@
 import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { CodedError } from "../../errors/index.ts";
 import { log, printResult, shown, withExamples } from "./common.ts";
-import { UsageError } from "./errors.ts";
 import { addPartyOptions, connectParty, integerFlag, type PartyFlags } from "./party.ts";
 
 interface WitnessFlags extends PartyFlags {
@@ -26,8 +26,8 @@ export function registerWitness(program: Command): void {
   ]).action(async (_: unknown, cmd: Command) => {
     const flags = cmd.opts() as WitnessFlags;
     const epoch = integerFlag("--epoch", flags.epoch);
-    if (flags.collected === undefined) throw new UsageError("--collected FILE is required (collect writes it)");
-    if (flags.fromScore === undefined) throw new UsageError("--from-score DIR is required: the folder score wrote (score, or score --scores FILE --model FILE)");
+    if (flags.collected === undefined) throw new CodedError("USAGE", "usage", "--collected FILE is required (collect writes it)");
+    if (flags.fromScore === undefined) throw new CodedError("USAGE", "usage", "--from-score DIR is required: the folder score wrote (score, or score --scores FILE --model FILE)");
     const [{ readHashScores }, { config }, { readCollected }, { witnessEpoch }] = await Promise.all([
       import("../../witness/index.ts"), import("../../config/index.ts"), import("../../protocol/trainer/collect.ts"), import("../../protocol/trainer/witness.ts"),
     ]);
