@@ -9,9 +9,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { toJson, writeFileAtomic } from "../files/index.ts";
-import { parseBenchResults, parseGasSavings } from "./lib/bench-results.ts";
+import { parseBenchResults, parseGasSavings, type GasSavings } from "./lib/bench-results.ts";
 import { GAS_SAVINGS_JSON, writeBenchmarksPage } from "./lib/benchmarks-page.ts";
-import { compareFlows, withSaving, type GasSavings } from "./lib/gas-savings.ts";
+import { compareFlows, withSaving } from "./lib/gas-savings.ts";
 
 const { values } = parseArgs({ options: { before: { type: "string" }, after: { type: "string" }, name: { type: "string" }, change: { type: "string" } } });
 for (const flag of ["before", "after", "name", "change"] as const) {

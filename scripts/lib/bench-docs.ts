@@ -7,8 +7,7 @@
  */
 import type { DerivedEpoch } from "./bench-projection.ts";
 import { renderEpochSection } from "./bench-epoch-docs.ts";
-import type { BenchResults, Circuit, EpochBenchResults, SizeSet } from "./bench-results.ts";
-import { TX_KINDS, type GasSavings } from "./gas-savings.ts";
+import { TX_KINDS, type BenchResults, type Circuit, type EpochBenchResults, type GasSavings, type SizeSet } from "./bench-results.ts";
 import { grouped, markdownTable, roughGas, times } from "./markdown.ts";
 
 /** EIP-7825's cap on one transaction's gas (bench-gas.ts checks releases against it). */

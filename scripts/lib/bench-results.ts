@@ -7,7 +7,6 @@ import type { BenchmarkRow } from "../../prover/index.ts";
 import type { BatchSizes, FlowGas } from "./bench-gas.ts";
 import type { DerivedEpoch, MeasuredCosts } from "./bench-projection.ts";
 import type { QueueBenchRow } from "./bench-queue.ts";
-import type { GasSavings } from "./gas-savings.ts";
 
 export type Circuit = "example" | "registration" | "payout";
 export const CIRCUITS: readonly Circuit[] = ["example", "registration", "payout"];
@@ -73,6 +72,33 @@ export interface EpochBenchResults {
   readonly runs: readonly EpochRun[];
   readonly coreSecondsPerExample?: number;
   readonly projection?: readonly { readonly cores: number; readonly hours: number }[];
+}
+
+/** The transactions of a flow, by kind (bench-gas.ts FlowGas.tx). */
+export const TX_KINDS = ["commit", "claim", "registration", "payout", "reveal", "finalize", "release"] as const;
+export type TxKind = (typeof TX_KINDS)[number];
+
+/** One flow's mean gas per transaction of each kind and per paid contributor, before and after. */
+export interface FlowSaving {
+  readonly set: string;
+  readonly contributors: number;
+  readonly examplesPerContributor: number;
+  readonly before: { readonly perTx: Readonly<Record<TxKind, number>>; readonly perContributor: number; readonly ratio: number };
+  readonly after: { readonly perTx: Readonly<Record<TxKind, number>>; readonly perContributor: number; readonly ratio: number };
+}
+
+export interface GasSaving {
+  /** A short name: what the change saves (the page's row heading). */
+  readonly name: string;
+  /** The change, in a sentence (and its commit). */
+  readonly change: string;
+  readonly date: string;
+  readonly flows: readonly FlowSaving[];
+}
+
+/** bench-results/gas-savings.json (npm run bench:compare, gas-savings.ts) */
+export interface GasSavings {
+  readonly savings: readonly GasSaving[];
 }
 
 /** Parses `text` (the file `file`), requiring the top-level fields the renderer reads; the error names the file and the field. */

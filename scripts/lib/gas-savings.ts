@@ -5,34 +5,7 @@
  * compare exactly. bench-results/gas-savings.json keeps one entry per saving; docs/benchmarks.md
  * renders them (bench-docs.ts).
  */
-import type { BenchResults, MeasuredFlow } from "./bench-results.ts";
-
-/** The transactions of a flow, by kind (bench-gas.ts FlowGas.tx). */
-export const TX_KINDS = ["commit", "claim", "registration", "payout", "reveal", "finalize", "release"] as const;
-export type TxKind = (typeof TX_KINDS)[number];
-
-/** One flow's mean gas per transaction of each kind and per paid contributor, before and after. */
-export interface FlowSaving {
-  readonly set: string;
-  readonly contributors: number;
-  readonly examplesPerContributor: number;
-  readonly before: { readonly perTx: Readonly<Record<TxKind, number>>; readonly perContributor: number; readonly ratio: number };
-  readonly after: { readonly perTx: Readonly<Record<TxKind, number>>; readonly perContributor: number; readonly ratio: number };
-}
-
-export interface GasSaving {
-  /** A short name: what the change saves (the page's row heading). */
-  readonly name: string;
-  /** The change, in a sentence (and its commit). */
-  readonly change: string;
-  readonly date: string;
-  readonly flows: readonly FlowSaving[];
-}
-
-/** bench-results/gas-savings.json */
-export interface GasSavings {
-  readonly savings: readonly GasSaving[];
-}
+import { TX_KINDS, type BenchResults, type FlowSaving, type GasSaving, type GasSavings, type MeasuredFlow, type TxKind } from "./bench-results.ts";
 
 const perTxOf = (flow: MeasuredFlow["flow"]): Record<TxKind, number> =>
   Object.fromEntries(TX_KINDS.map((k) => [k, flow.tx[k].count === 0 ? 0 : flow.tx[k].gas / flow.tx[k].count])) as Record<TxKind, number>;
