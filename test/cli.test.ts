@@ -97,6 +97,8 @@ test("bad config values name the file, the field and the allowed values; secrets
     [["demo", "--config", file("secret", { deployerKey: "0x01" })], /SECRET_NOT_FROM_ENV.*secret\.json: deployerKey: private keys and RPC credentials come from the environment only/],
     [["settle", "x", "--private-key", "0x01"], /SECRET_NOT_FROM_ENV.*command line: --private-key/],
     [["settle", "x", "--rpc", "http://user:pw@127.0.0.1:8545"], /SECRET_NOT_FROM_ENV.*command line: --rpc/],
+    [["register", "--epoch", "1", "--data", "x", "--out", "y", "--rpc", "http://user:pw@127.0.0.1:8545"], /SECRET_NOT_FROM_ENV.*command line: --rpc/],
+    [["collect", "x", "--epoch", "1", "--rpc=https://:token@node.example"], /SECRET_NOT_FROM_ENV.*command line: --rpc/],
   ];
   const runs = await Promise.all(cases.map(([args]) => cli(...args)));
   for (const [i, run] of runs.entries()) {

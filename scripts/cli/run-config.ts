@@ -159,8 +159,8 @@ const HASH_FLAGS = new Set(["--ptau", "--validation-commitment"]);
 
 /**
  * Refuses, before commander sees them, a flag that would carry a secret (`--private-key` and the
- * like) and any value on the command line that looks like a private key or a mnemonic, naming the
- * flag (or the argument's position) and never the value.
+ * like) and any value on the command line that looks like a private key, a mnemonic, or an --rpc URL
+ * with credentials, naming the flag (or the argument's position) and never the value.
  */
 export function refuseSecretFlags(argv: readonly string[]): void {
   const flag = argv.find((a) => /^--(private-key|deployer-key|key|mnemonic|password|secret)(=|$)/.test(a));
@@ -170,8 +170,22 @@ export function refuseSecretFlags(argv: readonly string[]): void {
     const previous = argv[i - 1];
     const owner = name ?? (previous?.startsWith("--") && !previous.includes("=") ? previous : undefined);
     if (owner !== undefined && HASH_FLAGS.has(owner)) return;
-    refuseSecretValue(`${COMMAND_LINE}: ${owner ?? `argument ${i + 1}`}`, inline);
+    const where = `${COMMAND_LINE}: ${owner ?? `argument ${i + 1}`}`;
+    refuseSecretValue(where, inline);
+    // A node URL with a user or password carries credentials: every command's --rpc, not only
+    // those runParameters reads (found: the party commands passed --rpc through unchecked).
+    if (owner === "--rpc" && carriesCredentials(inline)) throw secretNotFromEnv(where);
   });
+}
+
+function carriesCredentials(value: string): boolean {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return url.username !== "" || url.password !== "";
+  } catch {
+    return false;
+  }
 }
 
 /** Resolves flags over the config file over defaults, validating each value against `protocol`. */
