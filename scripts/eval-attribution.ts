@@ -1,5 +1,5 @@
 /**
- * npm run eval:attribution [-- --model mlp|conv] [--methods influence,tracin,trak,knn-shapley] [--trak-models 10,50,4x5]
+ * npm run eval:attribution [-- --model mlp|conv|mlp-onnx] [--methods influence,tracin,trak,knn-shapley] [--trak-models 10,50,4x5]
  *   [--seed N] [--subsets N] [--train-size N] [--targets N] [--epochs N] [--weight-decay W] [--skip-throughput] [--out FILE]
  *
  * Measures the quality and cost of the attribution methods (sizes from config.attribution.eval):
@@ -9,8 +9,10 @@
  *    attributions, averaged. Printed next to dattri's published MNIST + MLP figures.
  *  - `--model conv`: the same LDS protocol (subsets, seeds, targets) on the conv net of
  *    attribution/conv-net.ts (config attribution.eval.conv), trained here and scored through the
- *    generic ONNX path (scripts/lib/eval-conv.ts); LDS and the model's accuracy only (tracin is
- *    refused by that path; no mislabel or throughput sections).
+ *    generic ONNX path (scripts/lib/eval-onnx.ts); `--model mlp-onnx`: the MNIST MLP exported and
+ *    scored through that path (last-layer gradients only), to tell the architecture's share of a
+ *    difference from the path's. LDS and the model's accuracy only (tracin is refused by that
+ *    path; no mislabel or throughput sections).
  *  - Mislabel detection: `mislabelFraction` of the labels of `mislabelTrainSize` digits changed;
  *    ROC AUC of three rankings, lowest first: the validation score (the method alone), the payout
  *    score (that score after the label-consistency stage caps flagged rows at 0, as the pipeline
@@ -32,7 +34,7 @@ import { accuracy, attributionMatrix, concat, DEFAULT_LABEL_CONSISTENCY, checkLa
 import { losses } from "../attribution/features.ts";
 import { derive, Rng } from "../attribution/prng.ts";
 import { ensembleOf, mlpShape, providerOptions, runner, trainOptions } from "../attribution/session.ts";
-import { convLds, convRetrain } from "./lib/eval-conv.ts";
+import { convTrainer, mlpTrainer, onnxLds, onnxRetrain } from "./lib/eval-onnx.ts";
 import { retrainSubsets } from "./lib/lds-subsets.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -52,12 +54,14 @@ const { values } = parseArgs({
     out: { type: "string" },
   },
 });
-if (values.model !== "mlp" && values.model !== "conv") throw new Error(`--model: mlp or conv, got ${JSON.stringify(values.model)}`);
+if (!["mlp", "conv", "mlp-onnx"].includes(values.model)) throw new Error(`--model: mlp, conv or mlp-onnx, got ${JSON.stringify(values.model)}`);
 const conv = values.model === "conv" ? e.conv : undefined;
 if (values.model === "conv" && conv === undefined) throw new Error("--model conv needs attribution.eval.conv in config/protocol.json");
+/** Scored through the generic ONNX path (conv, mlp-onnx) rather than the MNIST pipeline's methods. */
+const generic = values.model !== "mlp";
 const requested = values.methods.split(",") as AttributionMethod[];
 // The generic ONNX path refuses tracin (no learning rates in an ONNX file).
-const methods = conv ? requested.filter((m) => m !== "tracin") : requested;
+const methods = generic ? requested.filter((m) => m !== "tracin") : requested;
 if (methods.length < requested.length) console.log("tracin: skipped, the generic ONNX path refuses it (an ONNX file carries no learning rates)");
 /** TRAK's name for M models x C checkpoints: trak-M when C = 1. */
 const trakName = (models: number, checkpoints: number) => `trak-${models}${checkpoints === 1 ? "" : `x${checkpoints}`}`;
@@ -105,7 +109,8 @@ console.log(`LDS (${values.model}): ${subsets} subsets of 50 % of ${trainSize} d
 let t = performance.now();
 const ldsTrain = subset(split.pool, Array.from({ length: trainSize }, (_, i) => i));
 const ldsTargets = subset(split.validation, Array.from({ length: targets }, (_, i) => i));
-const retrained = await retrainSubsets(base.seed, subsets, trainSize, conv ? convRetrain(conv, ldsTrain, ldsTargets, base, providers) : async (members, seed) => {
+const onnxTrainer = conv ? convTrainer(conv, base, providers) : mlpTrainer(base, providers);
+const retrained = await retrainSubsets(base.seed, subsets, trainSize, generic ? onnxRetrain(onnxTrainer, ldsTrain, ldsTargets, base, providers) : async (members, seed) => {
   const model = await train(subset(ldsTrain, members), trainOptions(base, providers, seed));
   return losses(await run(model.params, ldsTargets), ldsTargets.labels, shape.classes).map((x) => -x);
 });
@@ -115,10 +120,10 @@ const ldsRows: { method: string; lds: number; dattri: number | null; seconds: nu
 let modelAccuracy = Number.NaN;
 for (const v of variants) {
   let row: { lds: number; seconds: number };
-  if (conv) {
-    const r = await convLds(v.settings, conv, ldsTrain, ldsTargets, split.validation, retrained, providers);
+  if (generic) {
+    const r = await onnxLds(onnxTrainer, v.settings, ldsTrain, ldsTargets, split.validation, retrained, providers);
     modelAccuracy = r.accuracy;
-    row = r;
+    row = { lds: r.lds, seconds: r.seconds };
   } else {
     t = performance.now();
     const input = await inputFor(ldsTrain, ldsTargets, v.settings);
@@ -131,15 +136,15 @@ for (const v of variants) {
   console.log(`  ${v.name}: ${row.lds.toFixed(3)} (${row.seconds.toFixed(1)} s)`);
 }
 
-// ---- mislabel detection (the MNIST MLP's pipeline; the conv net is measured by LDS only)
+// ---- mislabel detection (the MNIST pipeline's; the generic path is measured by LDS only)
 const mislabelSize = e.mislabelTrainSize;
 const aucRows: { method: string; auc: number; payoutAuc: number; selfAuc: number | null; seconds: number }[] = [];
 const lc = base.labelConsistency ?? DEFAULT_LABEL_CONSISTENCY;
-if (!conv) console.log(`Mislabel detection: ${e.mislabelFraction * 100} % of ${mislabelSize} labels changed`);
+if (!generic) console.log(`Mislabel detection: ${e.mislabelFraction * 100} % of ${mislabelSize} labels changed`);
 const noisy = subset(split.pool, Array.from({ length: mislabelSize }, (_, i) => split.pool.size - 1 - i));
 const flipped = flipLabels(noisy, e.mislabelFraction, derive(base.seed, "eval-mislabel"));
 const isFlipped = [...flipped].map(Boolean);
-for (const v of conv ? [] : variants) {
+for (const v of generic ? [] : variants) {
   t = performance.now();
   const input = await inputFor(noisy, split.validation, v.settings);
   const scores = validationScores(await prepareMethod(v.method, input, v.settings), noisy.size, split.validation.size, base.batchSize);
@@ -159,7 +164,7 @@ for (const v of conv ? [] : variants) {
 
 // ---- throughput of the configured method
 let throughput: Record<string, number | string> | undefined;
-if (!values["skip-throughput"] && !conv) {
+if (!values["skip-throughput"] && !generic) {
   const n = e.throughputSize;
   const rows = Array.from({ length: n }, (_, i) => i % split.pool.size);
   const data = concat(subset(split.pool, rows));
@@ -181,7 +186,7 @@ if (!values["skip-throughput"] && !conv) {
 
 // ---- report
 const f3 = (x: number | null | undefined) => (x === null || x === undefined ? "  -  " : x.toFixed(3));
-console.log(`\n${conv ? `conv net (filters ${conv.filters}, kernel ${conv.kernel}, stride ${conv.stride}, hidden ${conv.hidden}), generic ONNX path; dattri figures are MNIST + MLP` : "MNIST MLP"}; seed ${base.seed}; label consistency ${lc.enabled ? `p(label) < ${lc.threshold}, other >= ${lc.confidence}${lc.ensemble ? ` (TRAK, by its views: < ${lc.ensemble.threshold}, >= ${lc.ensemble.confidence})` : ""}` : "off"}`);
+console.log(`\n${conv ? `conv net (filters ${conv.filters}, kernel ${conv.kernel}, stride ${conv.stride}, hidden ${conv.hidden}), generic ONNX path; dattri figures are MNIST + MLP` : generic ? "MNIST MLP exported to ONNX, generic ONNX path (last layer only)" : "MNIST MLP"}; seed ${base.seed}; label consistency ${lc.enabled ? `p(label) < ${lc.threshold}, other >= ${lc.confidence}${lc.ensemble ? ` (TRAK, by its views: < ${lc.ensemble.threshold}, >= ${lc.ensemble.confidence})` : ""}` : "off"}`);
 console.log("                      dattri  mislabel AUC  mislabel AUC    mislabel AUC");
 console.log("method        LDS     LDS     (val. score)  (payout score)  (self-infl.)  LDS time (s)");
 for (const r of ldsRows) {
@@ -198,7 +203,7 @@ const report = {
   settings: { model: values.model, ...(conv ? { conv } : {}), subsets, trainSize, targets, seed: base.seed, hidden: base.hidden, training: base.training, threads: base.threads, mislabelFraction: e.mislabelFraction, mislabelTrainSize: mislabelSize, labelConsistency: lc, ldsTarget: "log p_y of each validation target; each subset model has its own seed" },
   lds: ldsRows, accuracy: modelAccuracy, mislabel: aucRows, retrainSeconds, throughput,
 };
-const out = values.out ?? join(ROOT, "bench-results", conv ? "attribution-conv.json" : "attribution.json");
+const out = values.out ?? join(ROOT, "bench-results", values.model === "mlp" ? "attribution.json" : `attribution-${values.model}.json`);
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
 console.log(`\nwrote ${out}`);
