@@ -22,7 +22,8 @@
  *  - `--seed` replaces attribution.seed: the validation split, the LDS subsets and every model seed.
  *  - Throughput: the configured method scoring `throughputSize` training rows on the CPU provider
  *    (9,000 pool digits plus repeats), examples per second; wall time of every stage.
- * Prints tables and writes JSON (bench-results/attribution.json by default). Benchmarks, not tests.
+ * Prints tables and writes JSON (bench-results/attribution.json by default, attribution-conv.json or
+ *   attribution-mlp-onnx.json for the other models). Benchmarks, not tests.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
