@@ -38,21 +38,46 @@ export interface MlpParams {
   readonly b2: Float32Array;
 }
 
-const forward: NodeSpec[] = [
-  { op: "Gemm", inputs: ["x", "w1", "b1"], outputs: ["z1"] },
-  { op: "Relu", inputs: ["z1"], outputs: ["features"] },
-  { op: "Gemm", inputs: ["features", "w2", "b2"], outputs: ["logits"] },
-];
+/** The MLP's forward pass from `input` [B, inputs]: the ReLU `features`, then the `logits`. */
+function headForward(input: string): NodeSpec[] {
+  return [
+    { op: "Gemm", inputs: [input, "w1", "b1"], outputs: ["z1"] },
+    { op: "Relu", inputs: ["z1"], outputs: ["features"] },
+    { op: "Gemm", inputs: ["features", "w2", "b2"], outputs: ["logits"] },
+  ];
+}
 
-/** Serialised training-step model. */
-export function trainingStepModel(s: MlpShape, withGradients = false): Uint8Array {
-  const d = paramDims(s);
-  const f = (name: string, shape: (number | string)[]) => ({ name, elemType: ONNX_FLOAT, shape });
-  const nodes: NodeSpec[] = [
-    ...forward,
+/** SGD updates `<name>_next` of `weights` (with L2 weight decay) and `biases` (without), from their gradients `g<name>`. */
+export function sgdUpdates(weights: readonly string[], biases: readonly string[]): NodeSpec[] {
+  const nodes: NodeSpec[] = [];
+  for (const name of weights) {
+    nodes.push(
+      { op: "Mul", inputs: ["wd", name], outputs: [`${name}_decay`] },
+      { op: "Add", inputs: [`g${name}`, `${name}_decay`], outputs: [`${name}_step`] },
+      { op: "Mul", inputs: ["lr", `${name}_step`], outputs: [`${name}_delta`] },
+      { op: "Sub", inputs: [name, `${name}_delta`], outputs: [`${name}_next`] },
+    );
+  }
+  for (const name of biases) {
+    nodes.push(
+      { op: "Mul", inputs: ["lr", `g${name}`], outputs: [`${name}_delta`] },
+      { op: "Sub", inputs: [name, `${name}_delta`], outputs: [`${name}_next`] },
+    );
+  }
+  return nodes;
+}
+
+/**
+ * The MLP head's training step from `input` [B, inputs] (the pixels, or a conv layer's flattened
+ * activations): forward, the batch `loss`, the backward pass of the header (`dz1` is left for a
+ * layer below) and the updates `w1_next` ... `b2_next`. Needs the int64 initializer `axis0` = [0].
+ */
+export function headStepNodes(input: string): NodeSpec[] {
+  return [
+    ...headForward(input),
     { op: "LogSoftmax", inputs: ["logits"], outputs: ["logp"], attributes: [{ name: "axis", int: 1 }] },
     { op: "Exp", inputs: ["logp"], outputs: ["p"] },
-    { op: "Shape", inputs: ["x"], outputs: ["bshape"], attributes: [{ name: "start", int: 0 }, { name: "end", int: 1 }] },
+    { op: "Shape", inputs: [input], outputs: ["bshape"], attributes: [{ name: "start", int: 0 }, { name: "end", int: 1 }] },
     { op: "Cast", inputs: ["bshape"], outputs: ["bsize"], attributes: [{ name: "to", int: ONNX_FLOAT }] },
     { op: "Mul", inputs: ["y", "logp"], outputs: ["ylogp"] },
     { op: "ReduceSum", inputs: ["ylogp"], outputs: ["sumlogp"], attributes: [{ name: "keepdims", int: 0 }] },
@@ -65,29 +90,25 @@ export function trainingStepModel(s: MlpShape, withGradients = false): Uint8Arra
     { op: "Gemm", inputs: ["dz2", "w2"], outputs: ["dh"], attributes: [{ name: "transB", int: 1 }] },
     { op: "Sign", inputs: ["features"], outputs: ["mask"] },
     { op: "Mul", inputs: ["dh", "mask"], outputs: ["dz1"] },
-    { op: "Gemm", inputs: ["x", "dz1"], outputs: ["gw1"], attributes: [{ name: "transA", int: 1 }] },
+    { op: "Gemm", inputs: [input, "dz1"], outputs: ["gw1"], attributes: [{ name: "transA", int: 1 }] },
     { op: "ReduceSum", inputs: ["dz1", "axis0"], outputs: ["gb1"], attributes: [{ name: "keepdims", int: 0 }] },
+    ...sgdUpdates(["w1", "w2"], ["b1", "b2"]),
   ];
-  for (const name of ["w1", "w2"]) {
-    nodes.push(
-      { op: "Mul", inputs: ["wd", name], outputs: [`${name}_decay`] },
-      { op: "Add", inputs: [`g${name}`, `${name}_decay`], outputs: [`${name}_step`] },
-      { op: "Mul", inputs: ["lr", `${name}_step`], outputs: [`${name}_delta`] },
-      { op: "Sub", inputs: [name, `${name}_delta`], outputs: [`${name}_next`] },
-    );
-  }
-  for (const name of ["b1", "b2"]) {
-    nodes.push(
-      { op: "Mul", inputs: ["lr", `g${name}`], outputs: [`${name}_delta`] },
-      { op: "Sub", inputs: [name, `${name}_delta`], outputs: [`${name}_next`] },
-    );
-  }
+}
+
+/** The int64 [0] that headStepNodes' ReduceSums take as their axes. */
+export const AXIS0 = { name: "axis0", dims: [1], data: BigInt64Array.of(0n) };
+
+/** Serialised training-step model. */
+export function trainingStepModel(s: MlpShape, withGradients = false): Uint8Array {
+  const d = paramDims(s);
+  const f = (name: string, shape: (number | string)[]) => ({ name, elemType: ONNX_FLOAT, shape });
   const outputs = [...PARAM_NAMES.map((p) => f(`${p}_next`, d[p])), f("loss", [1])];
   if (withGradients) outputs.push(...PARAM_NAMES.map((p) => f(`g${p}`, d[p])));
   return encodeModel({
     name: "mlp_sgd_step",
-    nodes,
-    initializers: [{ name: "axis0", dims: [1], data: BigInt64Array.of(0n) }],
+    nodes: headStepNodes("x"),
+    initializers: [AXIS0],
     inputs: [
       f("x", ["batch", s.inputs]),
       f("y", ["batch", s.classes]),
@@ -104,7 +125,7 @@ export function inferenceModel(s: MlpShape, params: MlpParams): Uint8Array {
   const d = paramDims(s);
   return encodeModel({
     name: "mlp_inference",
-    nodes: forward,
+    nodes: headForward("x"),
     initializers: PARAM_NAMES.map((p) => ({ name: p, dims: d[p], data: params[p] })),
     inputs: [{ name: "x", elemType: ONNX_FLOAT, shape: ["batch", s.inputs] }],
     outputs: [

@@ -25,6 +25,8 @@ export { prepareMethod, type Attribution, type ScoringInput } from "./methods/in
 export { validationScores, attributionMatrix, selfScores } from "./score.ts";
 export { lds, rocAuc, spearman } from "./metrics.ts";
 export { scoreOnnxClassifier, scoredSetHash, type OnnxAttributionResult, type OnnxScoringInput, type OnnxFlag, type ScoredSet } from "./onnx-pipeline.ts";
+export { checkOnnxMethod, classifyArrays, classifyModels, lastLayerAttribution, type ModelOutputs } from "./onnx-attribution.ts";
+export { convInferenceModel, convStepModel, trainConvNet, type ConvParams, type ConvShape } from "./conv-net.ts";
 export { findLastLayer, loadClassifier, classify, type LastLayer, type LayerNames, type OnnxClassifier } from "./onnx-classifier.ts";
 export { readOnnxGraph, appendGraphOutputs, type OnnxGraph } from "./onnx-read.ts";
 export { encodeModel, ONNX_FLOAT, type GraphSpec, type NodeSpec, type TensorSpec } from "./onnx-proto.ts";

@@ -2,12 +2,9 @@
  * The attribution step for a trainer's own ONNX classifier and data (score --model --data): no
  * training here, only forward passes of the trainer's model (and of the checkpoints it gives) in
  * onnxruntime, on attribution.providers. From the penultimate features and logits
- * (onnx-classifier.ts) every method works on last-layer gradients in closed form:
- *   influence    lastLayerInfluence (EK-FAC damped, attribution.influence.damping), final model;
- *   trak         trakEnsemble over the model and its checkpoints, each a last-layer view projected
- *                to attribution.trak.ranks.activation rows (last-layer-gradients.ts);
- *   knn-shapley  in the final model's feature space.
- * tracin needs each checkpoint's learning rate, which an ONNX file does not carry: refused.
+ * (onnx-classifier.ts) every method works on last-layer gradients in closed form
+ * (onnx-attribution.ts: influence, trak over the model and its checkpoints, knn-shapley; tracin
+ * is refused).
  * Scores then go through the MNIST path's core: validationScores, normalisation, fixed point.
  *
  * Defences, in order, all before the scores are final (flagged rows score 0):
@@ -28,15 +25,10 @@ import { AttributionError } from "./errors.ts";
 import { DEFAULT_FEATURE_DUPLICATES, detectFeatureDuplicates } from "./feature-duplicates.ts";
 import { normalizeScores, scoresToFixedPoint, type ScoreFormat } from "./fixed.ts";
 import { DEFAULT_LABEL_CONSISTENCY, flaggedScore, labelInconsistent } from "./label-consistency.ts";
-import { lastLayerInfluence, type LabelledOutputs } from "./methods/influence.ts";
-import { knnShapleyOnFeatures } from "./methods/knn-shapley.ts";
-import { lastLayerView } from "./methods/last-layer-gradients.ts";
-import { trakEnsemble } from "./methods/trak.ts";
-import type { Attribution } from "./methods/types.ts";
 import { accuracy, type ForwardOutputs } from "./model.ts";
 import { DEFAULT_NEAR_DUPLICATES, detectNearDuplicates } from "./near-duplicates.ts";
-import { classify, loadClassifier, type LastLayer, type LayerNames } from "./onnx-classifier.ts";
-import { derive } from "./prng.ts";
+import { checkOnnxMethod, classifyModels, lastLayerAttribution } from "./onnx-attribution.ts";
+import type { LastLayer, LayerNames } from "./onnx-classifier.ts";
 import { validationScores } from "./score.ts";
 import { providerOptions } from "./session.ts";
 
@@ -84,23 +76,6 @@ export interface OnnxAttributionResult {
   readonly timings: Readonly<Record<string, number>>;
 }
 
-/** The model's inputs for `arrays`: reshaped to the model's input dims when they are known and hold a row, bytes / 255. */
-function modelInputs(arrays: LabelledArrays, layer: LastLayer, rows?: readonly number[]): { values: Float32Array; dims: number[]; size: number } {
-  const rowSize = arrays.rowShape.reduce((a, b) => a * b, 1);
-  const known = layer.inputDims.every((d) => d !== undefined) ? (layer.inputDims as number[]) : undefined;
-  const dims = known && known.reduce((a, b) => a * b, 1) === rowSize ? known : [...arrays.rowShape];
-  if (known && dims !== known) {
-    throw new AttributionError("DATA_INVALID", `the model's input ${layer.input} takes rows of [${known.join(", ")}]; the data's rows are [${arrays.rowShape.join(", ")}] (${rowSize} values)`);
-  }
-  const take = rows ?? Array.from({ length: arrays.size }, (_, i) => i);
-  const values = new Float32Array(take.length * rowSize);
-  const scale = arrays.bytes ? 1 / 255 : 1;
-  take.forEach((r, k) => {
-    for (let t = 0; t < rowSize; t++) values[k * rowSize + t] = arrays.values[r * rowSize + t]! * scale;
-  });
-  return { values, dims, size: take.length };
-}
-
 /** sha256 (hex) of a held-out set: its dataset file's when it is images (what seal commits), else of its example hashes in order. */
 export function scoredSetHash(set: ScoredSet): string {
   if (set.images) return datasetHash(set.images);
@@ -119,7 +94,7 @@ export async function scoreOnnxClassifier(input: OnnxScoringInput, settings: Att
   const timings: Record<string, number> = {};
   let t = performance.now();
   const lap = (stage: string) => { const now = performance.now(); timings[stage] = (now - t) / 1000; t = now; };
-  if (settings.method === "tracin") throw new AttributionError("METHOD_UNSUPPORTED", "tracin needs each checkpoint's learning rate, which an ONNX model does not carry: use trak (with --checkpoint FILE for an ensemble), influence or knn-shapley");
+  checkOnnxMethod(settings.method);
   const providers = providerOptions(settings, log);
   const { train, validation } = input;
   // Exact dedup: each hash is scored once, at its first row.
@@ -127,26 +102,7 @@ export async function scoreOnnxClassifier(input: OnnxScoringInput, settings: Att
   const firstOf = train.hashes.map((h, i) => { if (!firstAt.has(h)) firstAt.set(h, i); return firstAt.get(h)!; });
   const unique = [...firstAt.values()];
   const uniqueLabels = Int32Array.from(unique, (r) => train.arrays.labels[r]!);
-  const models = [input.model, ...input.checkpoints];
-  const outputs: { train: ForwardOutputs; val: ForwardOutputs; hidden: number; classes: number }[] = [];
-  let provider = "";
-  let layer: LastLayer | undefined;
-  for (const [m, bytes] of models.entries()) {
-    const c = await loadClassifier(bytes, input.names ?? {}, providers);
-    try {
-      const x = modelInputs(train.arrays, c.layer, unique);
-      const v = modelInputs(validation.arrays, c.layer);
-      const trainOut = await classify(c, x.values, x.size, x.dims, settings.batchSize);
-      const valOut = await classify(c, v.values, v.size, v.dims, settings.batchSize);
-      if (m > 0 && trainOut.classes !== outputs[0]!.classes) {
-        throw new AttributionError("MODEL_UNSUPPORTED", `checkpoint ${m} has ${trainOut.classes} classes, the model ${outputs[0]!.classes}`);
-      }
-      outputs.push({ train: trainOut, val: valOut, hidden: trainOut.hidden, classes: trainOut.classes });
-      if (m === 0) { provider = c.provider; layer = c.layer; }
-    } finally {
-      await c.session.release();
-    }
-  }
+  const { outputs, layer, provider } = await classifyModels([input.model, ...input.checkpoints], input.names ?? {}, train.arrays, unique, validation.arrays, providers, settings.batchSize);
   const main = outputs[0]!;
   const { hidden, classes } = main;
   checkLabels(train.arrays.labels, classes, "training data");
@@ -193,25 +149,7 @@ export async function scoreOnnxClassifier(input: OnnxScoringInput, settings: Att
     lap("labelConsistency");
   }
 
-  const labelled = (m: number): { train: LabelledOutputs; val: LabelledOutputs } => ({
-    train: { outputs: outputs[m]!.train, labels: uniqueLabels },
-    val: { outputs: outputs[m]!.val, labels: validation.arrays.labels },
-  });
-  let attribution: Attribution;
-  if (settings.method === "influence") {
-    const s = labelled(0);
-    attribution = lastLayerInfluence(s.train, s.val, hidden, classes, { damping: settings.influence.damping, weightDecay: settings.training.weightDecay });
-  } else if (settings.method === "knn-shapley") {
-    const s = labelled(0);
-    attribution = knnShapleyOnFeatures(s.train, s.val, hidden, { k: settings.knnShapley.k });
-  } else {
-    const rank = settings.trak.ranks.activation;
-    attribution = await trakEnsemble(outputs.length, async (m) => {
-      const s = labelled(m);
-      const seed = derive(settings.seed, "trak-projection", m);
-      return { train: lastLayerView(s.train, outputs[m]!.hidden, classes, rank, seed), val: lastLayerView(s.val, outputs[m]!.hidden, classes, rank, seed) };
-    }, uniqueLabels, classes, { damping: settings.trak.damping, chunk: settings.batchSize }, providers);
-  }
+  const attribution = await lastLayerAttribution(settings, outputs, uniqueLabels, validation.arrays.labels, providers);
   const uniqueScores = validationScores(attribution, unique.length, validation.arrays.size, settings.batchSize);
   lap("score");
   const rawScores = new Float64Array(train.hashes.length);
@@ -227,7 +165,7 @@ export async function scoreOnnxClassifier(input: OnnxScoringInput, settings: Att
   return {
     scores: unique.map((r, k) => ({ example: train.hashes[r]!, score: fixed[k]! })),
     rawScores, divisor, method: settings.method, provider, modelHash: createHash("sha256").update(input.model).digest("hex"),
-    layer: { ...layer!, hidden, classes }, checkpoints: input.checkpoints.length,
+    layer: { ...layer, hidden, classes }, checkpoints: input.checkpoints.length,
     validationHash: scoredSetHash(validation), validationAccuracy: accuracy(main.val, validation.arrays.labels, classes),
     defences, flagged: flags, timings,
   };

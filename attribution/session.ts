@@ -34,6 +34,11 @@ export function runner(shape: MlpShape, providers: ProviderOptions, batchSize: n
   };
 }
 
+/** The training seed of TRAK's ensemble model m >= 1 (model 0 is trained with `seed` itself). */
+export function ensembleSeed(seed: number, m: number): number {
+  return Number(BigInt.asUintN(32, derive(seed, "ensemble", m)));
+}
+
 /** The main model first, then trak.models - 1 more trained with derived seeds, on demand. */
 export function ensembleOf(model: TrainedModel, data: Dataset, settings: AttributionConfig, providers: ProviderOptions, progress?: AttributionProgress) {
   let models: Promise<TrainedModel[]> | undefined;
@@ -41,7 +46,7 @@ export function ensembleOf(model: TrainedModel, data: Dataset, settings: Attribu
     models ??= (async () => {
       const all = [model];
       for (let m = 1; m < settings.trak.models; m++) {
-        const seed = Number(BigInt.asUintN(32, derive(settings.seed, "ensemble", m)));
+        const seed = ensembleSeed(settings.seed, m);
         const onStep = (done: number, total: number) => progress?.(`training ensemble model ${m + 1}/${settings.trak.models}`, done, total, "steps");
         all.push(await train(data, { ...trainOptions(settings, providers, seed), onStep }));
       }

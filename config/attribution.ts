@@ -106,6 +106,10 @@ export interface AttributionConfig {
     readonly mislabelFraction: number;
     readonly mislabelTrainSize: number;
     readonly throughputSize: number;
+    /** The second model of the LDS evaluation (`eval:attribution --model conv`, attribution/conv-net.ts):
+     *  Conv filters x kernel^2 with stride, no padding, ReLU, a hidden ReLU layer, the classes; trained
+     *  as `training` says, scored by the generic ONNX path. Optional, so records made before it still verify. */
+    readonly conv?: { readonly filters: number; readonly kernel: number; readonly stride: number; readonly hidden: number };
   };
 }
 
@@ -219,5 +223,11 @@ export function parseAttributionConfig(raw: unknown, file: string): AttributionC
   real(file, "attribution.eval.mislabelFraction", e.mislabelFraction, 0.001, 0.5);
   int(file, "attribution.eval.mislabelTrainSize", e.mislabelTrainSize, 20, 9000);
   int(file, "attribution.eval.throughputSize", e.throughputSize, 1, 100000);
+  if (e.conv !== undefined) {
+    int(file, "attribution.eval.conv.filters", e.conv.filters, 1, 256);
+    int(file, "attribution.eval.conv.kernel", e.conv.kernel, 1, 28);
+    int(file, "attribution.eval.conv.stride", e.conv.stride, 1, 28);
+    int(file, "attribution.eval.conv.hidden", e.conv.hidden, 1, 4096);
+  }
   return a;
 }

@@ -148,6 +148,7 @@ describe("attribution config", () => {
     bad({ partitions: [{ label: "x", kind: "duplicate", size: 1, source: 0 }] }, /^attribution\.partitions\[0\]\.source$/);
     bad({ partitions: [{ label: "x", kind: "noisy", size: 1 }] }, /^attribution\.partitions\[0\]\.noise$/);
     bad({ partitions: [{ label: "x", kind: "clean", size: 1 }, { label: "x", kind: "clean", size: 1 }] }, /^attribution\.partitions\[1\]\.label$/);
+    bad({ eval: { ...good.eval, conv: { filters: 8, kernel: 0, stride: 2, hidden: 32 } } }, /^attribution\.eval\.conv\.kernel$/);
   });
 });
 
