@@ -24,7 +24,7 @@ export { exportModel, forward, accuracy, type ExportedModel, type ForwardOutputs
 export { prepareMethod, type Attribution, type ScoringInput } from "./methods/index.ts";
 export { validationScores, attributionMatrix, selfScores } from "./score.ts";
 export { lds, rocAuc, spearman } from "./metrics.ts";
-export { scoreOnnxClassifier, scoredSetHash, type OnnxAttributionResult, type OnnxScoringInput, type OnnxFlag, type ScoredSet } from "./onnx-pipeline.ts";
+export { scoreOnnxClassifier, type OnnxAttributionResult, type OnnxScoringInput, type OnnxFlag, type ScoredSet } from "./onnx-pipeline.ts";
 export { findLastLayer, loadClassifier, classify, type LastLayer, type LayerNames, type OnnxClassifier } from "./onnx-classifier.ts";
 export { readOnnxGraph, appendGraphOutputs, type OnnxGraph } from "./onnx-read.ts";
 export { encodeModel, ONNX_FLOAT, type GraphSpec, type NodeSpec, type TensorSpec } from "./onnx-proto.ts";

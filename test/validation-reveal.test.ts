@@ -31,7 +31,7 @@ const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => f
 async function recordOf(examples: { hash: bigint; score: bigint }[], change: (v: Record<string, unknown>) => Record<string, unknown> = (v) => v): Promise<EpochRecord> {
   const dir = mkdtempSync(join(tmpdir(), "validation-"));
   const sealed = await sealValidationSet(trainer, 31337n, SETTLEMENT, 1n, split.validation);
-  writeFileSync(join(dir, "validation.bin"), sealed.bytes);
+  writeFileSync(join(dir, "validation.bin"), sealed.files[0]!.bytes);
   const { validationSetHash, salt, commitment, examples: count } = sealed;
   const validation = change({ file: "validation.bin", examples: count, validationSetHash, salt, commitment, revealTx: `0x${"0".repeat(64)}` });
   return { dir, epoch: 1n, examples: examples.map((e) => ({ ...e, contributor: 0 })), validation } as unknown as EpochRecord;
@@ -57,11 +57,11 @@ describe("validation set: sealed before registration, revealed after scoring, re
     assert.notEqual((await sealValidationSet(trainer, 31337n, SETTLEMENT, 2n, split.validation)).salt, a.salt, "another epoch, another salt");
     const otherDeployment = "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707";
     assert.notEqual((await sealValidationSet(trainer, 31337n, otherDeployment, 1n, split.validation)).commitment, a.commitment, "another deployment, another commitment");
-    assert.equal(`0x${createHash("sha256").update(a.bytes).digest("hex")}`, a.validationSetHash);
+    assert.equal(`0x${createHash("sha256").update(a.files[0]!.bytes).digest("hex")}`, a.validationSetHash);
     assert.equal(a.commitment, validationCommitment(a.validationSetHash, a.salt));
-    const back: Dataset = decodeDataset(a.bytes);
+    const back: Dataset = decodeDataset(a.files[0]!.bytes);
     assert.deepEqual([back.size, back.labels, back.images], [60, split.validation.labels, split.validation.images]);
-    assert.throws(() => decodeDataset(a.bytes.subarray(1)), { name: "DatasetError", code: "BIN_LENGTH", message: /multiple of 785/ });
+    assert.throws(() => decodeDataset(a.files[0]!.bytes.subarray(1)), { name: "DatasetError", code: "BIN_LENGTH", message: /multiple of 785/ });
   });
 
   test("a record without copies passes; a paid exact copy of a validation example is named by its row", async () => {
@@ -88,7 +88,7 @@ describe("validation set: sealed before registration, revealed after scoring, re
 
   test("a wrong salt or a file other than the revealed set fails; an old record without a reveal is skipped", async () => {
     await rejects(await recordOf([], (v) => ({ ...v, salt: keccak256(toUtf8Bytes("another salt")) })), /not the recorded commitment/);
-    await rejects(await recordOf([], (v) => ({ ...v, validationSetHash: keccak256(toUtf8Bytes("another set")), commitment: validationCommitment(keccak256(toUtf8Bytes("another set")), v.salt as string) })), /validation.bin has sha256/);
+    await rejects(await recordOf([], (v) => ({ ...v, validationSetHash: keccak256(toUtf8Bytes("another set")), commitment: validationCommitment(keccak256(toUtf8Bytes("another set")), v.salt as string) })), /validation.bin has set hash/);
     const old = await recordOf([]);
     assert.equal((await checkValidation({ ...old, validation: undefined } as unknown as EpochRecord)).status, "skipped");
     await assert.rejects(checkValidation(await recordOf([], (v) => ({ ...v, file: "../validation.bin" }))), { code: "RECORD_MALFORMED" });
