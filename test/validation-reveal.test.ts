@@ -8,7 +8,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { chmodSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { keccak256, toUtf8Bytes, Wallet } from "ethers";
@@ -17,7 +17,11 @@ import { config } from "../config/index.ts";
 import { derive } from "../attribution/prng.ts";
 import { listDefences } from "../protocol/trainer/defences.ts";
 import { shiftedNoisyCopy } from "../scripts/lib/attacks.ts";
-import { epochValidationSecret, heldOutValidationSet, sealValidationSet } from "../protocol/trainer/validation-reveal.ts";
+import { encodeNpy } from "../dataset/index.ts";
+import { readValidationFile } from "../protocol/trainer/validation-file.ts";
+import {
+  assertSealedSet, epochValidationSecret, heldOutValidationSet, sealValidationSet, ValidationRevealError, writeRevealedValidation,
+} from "../protocol/trainer/validation-reveal.ts";
 import { loadValidationSecret } from "../protocol/trainer/validation-secret.ts";
 import { checkValidation, EpochVerifyError, type EpochRecord } from "../verify/index.ts";
 import { validationCommitment } from "../witness/index.ts";
@@ -92,6 +96,32 @@ describe("validation set: sealed before registration, revealed after scoring, re
     const old = await recordOf([]);
     assert.equal((await checkValidation({ ...old, validation: undefined } as unknown as EpochRecord)).status, "skipped");
     await assert.rejects(checkValidation(await recordOf([], (v) => ({ ...v, file: "../validation.bin" }))), { code: "RECORD_MALFORMED" });
+  });
+
+  test("a set the trainer brings as files (.npy with its labels .npy): sealed by its set hash, revealed byte for byte in its form, rechecked; another set is refused naming its file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "validation-file-"));
+    const rows = (name: string, values: number[], labels: bigint[]) => {
+      writeFileSync(join(dir, `${name}-x.npy`), encodeNpy(Float32Array.from(values), [labels.length, 2]));
+      writeFileSync(join(dir, `${name}-y.npy`), encodeNpy(BigInt64Array.from(labels), [labels.length]));
+      return readValidationFile(join(dir, `${name}-x.npy`), join(dir, `${name}-y.npy`)).set;
+    };
+    const set = rows("val", [0.5, 1, -2, 3, 7, 0.25], [0n, 1n, 2n]);
+    const sealed = await sealValidationSet(trainer, 31337n, SETTLEMENT, 1n, set);
+    assert.equal(sealed.validationSetHash, set.hash);
+    assert.equal(sealed.commitment, validationCommitment(set.hash, sealed.salt));
+    const epochDir = mkdtempSync(join(tmpdir(), "validation-file-epoch-"));
+    const section = writeRevealedValidation(sealed, sealed.commitment, epochDir, `0x${"0".repeat(64)}`);
+    assert.deepEqual([section.file, section.labels, section.examples], ["validation.npy", "validation-labels.npy", 3]);
+    assert.deepEqual(readFileSync(join(epochDir, "validation.npy")), readFileSync(join(dir, "val-x.npy")), "the trainer's file, byte for byte");
+    const record = { dir: epochDir, epoch: 1n, examples: [], validation: section } as unknown as EpochRecord;
+    assert.match((await checkValidation(record)).detail, /validation.npy \(3 examples\) is the revealed set: set hash = validationSetHash.*the set is not images/);
+
+    const other = rows("other", [0.5, 1, -2, 3, 7, 0.5], [0n, 1n, 2n]);
+    await assert.rejects(assertSealedSet(trainer, 31337n, SETTLEMENT, 1n, other, sealed.commitment), (e: unknown) =>
+      e instanceof ValidationRevealError && e.code === "VALIDATION_NOT_COMMITTED" && e.message.includes(join(dir, "other-x.npy")) && /epoch 1 opened registration with/.test(e.message));
+    assert.equal((await assertSealedSet(trainer, 31337n, SETTLEMENT, 1n, set, sealed.commitment)).salt, sealed.salt, "the sealed set passes");
+    writeFileSync(join(epochDir, "validation.npy"), readFileSync(join(dir, "other-x.npy")));
+    await rejects(record, /validation.npy has set hash/);
   });
 
   test("epoch.json defences: what ran and how many examples each caught", () => {
