@@ -3,7 +3,8 @@
  * seal a trainer makes before registration, the record a skeptic checks after the reveal
  * (verify/validation.ts: the file is the revealed set, the salt opens the commitment, no paid
  * example copies it), epoch.json's list of the defences that ran, and the set itself chosen from
- * the trainer's secret (environment or a 0600 file), not from the repository.
+ * the trainer's secret (environment or a 0600 file), not from the repository, or brought by the
+ * trainer as a file (sealed by its set hash, revealed in its own form).
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -120,6 +121,9 @@ describe("validation set: sealed before registration, revealed after scoring, re
     await assert.rejects(assertSealedSet(trainer, 31337n, SETTLEMENT, 1n, other, sealed.commitment), (e: unknown) =>
       e instanceof ValidationRevealError && e.code === "VALIDATION_NOT_COMMITTED" && e.message.includes(join(dir, "other-x.npy")) && /epoch 1 opened registration with/.test(e.message));
     assert.equal((await assertSealedSet(trainer, 31337n, SETTLEMENT, 1n, set, sealed.commitment)).salt, sealed.salt, "the sealed set passes");
+    const scoredAgainst = (hash: string) => ({ ...record, attribution: { validationHash: hash.slice(2) } }) as unknown as EpochRecord;
+    assert.equal((await checkValidation(scoredAgainst(set.hash))).status, "pass", "the scores were made against the revealed set");
+    await rejects(scoredAgainst(other.hash), /attribution.validationHash says the scores were made against set/);
     writeFileSync(join(epochDir, "validation.npy"), readFileSync(join(dir, "other-x.npy")));
     await rejects(record, /validation.npy has set hash/);
   });

@@ -6,7 +6,8 @@
  *   2. the file (validation.bin, or the trainer's own validation.npz, .jsonl, .npy with its
  *      `labels` .npy), read as any party reads data, has the set hash validationSetHash
  *      (revealed-set.ts: dataset/ exampleSetHash, for images the sha256 of the dataset file)
- *      and holds the recorded number of examples;
+ *      and holds the recorded number of examples; and when epoch.json `attribution` names the set
+ *      the scores were made against (`validationHash`, as score --model records it), it is this set;
  *   3. no row of examples.json that is an exact copy of a validation example (same example hash)
  *      has a positive score;
  *   4. with the training data (the contributors' examples as registered, e.g. verify --data) and
@@ -118,6 +119,10 @@ export async function checkValidation(record: PublicRecord, options: ValidationC
 
   const data = readRevealedSet(record.dir, v, fail);
   if (data.examples.length !== v.examples) fail(`${v.file} holds ${data.examples.length} examples, epoch.json says ${v.examples}`, { file: v.file, field: "examples" });
+  const scoredAgainst = (record.attribution as { validationHash?: unknown } | undefined)?.validationHash;
+  if (scoredAgainst !== undefined && `0x${String(scoredAgainst).replace(/^0x/, "")}` !== v.validationSetHash) {
+    fail(`epoch.json attribution.validationHash says the scores were made against set ${String(scoredAgainst)}, the revealed set is ${v.validationSetHash}`, { file: "epoch.json", field: "attribution.validationHash", expected: v.validationSetHash, got: String(scoredAgainst) });
+  }
 
   // G6, exact copies: the example hash of a validation example, credited with a positive score.
   const rowOf = new Map(record.examples.map((e, i) => [e.hash, i]));

@@ -3,7 +3,9 @@
  * PATH`): reads the data in any form dataset/ reads (.npz, .npy with its labels .npy, JSONL
  * records {input, label} or image records, .bin), hashing every example by the canonical-bytes
  * rule registration uses, scores it with attribution/onnx-pipeline.ts against the validation
- * data, and writes `outDir` as the other score paths do, for `witness --from-score DIR`:
+ * data (read and hashed as seal --validation reads and hashes it: validation-file.ts; with
+ * `checkSealed`, refused unless it is the epoch's sealed set, before anything is scored), and
+ * writes `outDir` as the other score paths do, for `witness --from-score DIR`:
  *   scores.csv          example,score: one signed fixed-point score per example hash
  *   model.onnx          the trainer's model, byte for byte (its sha256 is the model hash)
  *   attribution.json    how the scores were made: method, provider, the layer read, checkpoints,
