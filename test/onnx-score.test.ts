@@ -10,6 +10,7 @@ import { spdInverse } from "../attribution/algebra.ts";
 import { gradientFactors } from "../attribution/features.ts";
 import { Rng } from "../attribution/prng.ts";
 import { config } from "../config/index.ts";
+import { CodedError } from "../errors/index.ts";
 import { formatFixedPoint } from "../config/fixed-point.ts";
 import { datasetExampleHashes, encodeNpy, encodeZip, PIXELS } from "../dataset/index.ts";
 import { connectChain } from "../protocol/chain.ts";
@@ -18,7 +19,7 @@ import { runEpoch } from "../protocol/run-epoch.ts";
 import { readScoreOutput } from "../protocol/trainer/score.ts";
 import { scoreOnnxModel } from "../protocol/trainer/score-onnx.ts";
 import { readValidationFile, type ValidationSetFiles } from "../protocol/trainer/validation-file.ts";
-import { assertSealedSet, epochSealCheck, sealValidationSet, ValidationRevealError } from "../protocol/trainer/validation-reveal.ts";
+import { assertSealedSet, epochSealCheck, sealValidationSet } from "../protocol/trainer/validation-reveal.ts";
 import { verifyEpoch } from "../verify/index.ts";
 import { readHashScores } from "../witness/index.ts";
 
@@ -140,7 +141,7 @@ test("a trainer's conv-net ONNX model and .npz data: its validation set sealed, 
     config: { ...config, attribution: { ...config.attribution, providers: ["cpu"] } },
   };
   await assert.rejects(scoreOnnxModel({ ...scoring, validationFile: join(work, "other-val.npz") }), (e: unknown) =>
-    e instanceof ValidationRevealError && e.code === "VALIDATION_NOT_COMMITTED" && e.message.includes(join(work, "other-val.npz")), "a set other than the sealed one is refused before scoring");
+    e instanceof CodedError && e.code === "VALIDATION_NOT_COMMITTED" && e.category === "input" && e.message.includes(join(work, "other-val.npz")), "a set other than the sealed one is refused before scoring");
   const { result } = await scoreOnnxModel({ ...scoring, validationFile: join(work, "val.npz") });
   assert.deepEqual([result.layer.found, result.layer.features, result.layer.logits, result.layer.hidden, result.layer.classes], ["Gemm", "h", "out", HIDDEN, CLASSES]);
   assert.equal(result.checkpoints, 1);

@@ -15,13 +15,14 @@ import { join } from "node:path";
 import { keccak256, toUtf8Bytes, Wallet } from "ethers";
 import { buildPartitions, decodeDataset, exampleHash, secretValidationSplit, splitMnist, subset, type Dataset } from "../attribution/index.ts";
 import { config } from "../config/index.ts";
+import { CodedError } from "../errors/index.ts";
 import { derive } from "../attribution/prng.ts";
 import { listDefences } from "../protocol/trainer/defences.ts";
 import { shiftedNoisyCopy } from "../scripts/lib/attacks.ts";
 import { encodeNpy } from "../dataset/index.ts";
 import { readValidationFile } from "../protocol/trainer/validation-file.ts";
 import {
-  assertSealedSet, epochValidationSecret, heldOutValidationSet, sealValidationSet, ValidationRevealError, writeRevealedValidation,
+  assertSealedSet, epochValidationSecret, heldOutValidationSet, sealValidationSet, writeRevealedValidation,
 } from "../protocol/trainer/validation-reveal.ts";
 import { loadValidationSecret } from "../protocol/trainer/validation-secret.ts";
 import { checkValidation, EpochVerifyError, type EpochRecord } from "../verify/index.ts";
@@ -119,7 +120,7 @@ describe("validation set: sealed before registration, revealed after scoring, re
 
     const other = rows("other", [0.5, 1, -2, 3, 7, 0.5], [0n, 1n, 2n]);
     await assert.rejects(assertSealedSet(trainer, 31337n, SETTLEMENT, 1n, other, sealed.commitment), (e: unknown) =>
-      e instanceof ValidationRevealError && e.code === "VALIDATION_NOT_COMMITTED" && e.message.includes(join(dir, "other-x.npy")) && /epoch 1 opened registration with/.test(e.message));
+      e instanceof CodedError && e.code === "VALIDATION_NOT_COMMITTED" && e.category === "input" && e.message.includes(join(dir, "other-x.npy")) && /epoch 1 opened registration with/.test(e.message));
     assert.equal((await assertSealedSet(trainer, 31337n, SETTLEMENT, 1n, set, sealed.commitment)).salt, sealed.salt, "the sealed set passes");
     const scoredAgainst = (hash: string) => ({ ...record, attribution: { validationHash: hash.slice(2) } }) as unknown as EpochRecord;
     assert.equal((await checkValidation(scoredAgainst(set.hash))).status, "pass", "the scores were made against the revealed set");
