@@ -125,7 +125,7 @@ export async function epochSealCheck(deployment: ProtocolDeployment, trainer: Si
 export async function revealEpochValidation(
   settlement: PayoutSettlementContract, epoch: bigint, commitment: string, sealed: SealedValidation, dir: string,
 ): Promise<{ receipt: ContractTransactionReceipt; record: RevealedValidationRecord }> {
-  assertCommits(sealed, commitment, "registration opened with", "reveal with the set and the signer the witness stage used, or cancel the epoch");
+  assertCommits(sealed, commitment, "registration opened with", "reveal with the set seal sealed (settle --validation FILE for a file) and the signer the witness stage used, or cancel the epoch");
   const receipt = await revealValidation(settlement, epoch, sealed);
   return { receipt, record: writeRevealedValidation(sealed, commitment, dir, receipt.hash) };
 }
