@@ -24,7 +24,7 @@ export { exportModel, forward, accuracy, type ExportedModel, type ForwardOutputs
 export { prepareMethod, type Attribution, type ScoringInput } from "./methods/index.ts";
 export { validationScores, attributionMatrix, selfScores } from "./score.ts";
 export { lds, rocAuc, spearman } from "./metrics.ts";
-export { scoreOnnxClassifier, scoredSetHash, type OnnxAttributionResult, type OnnxScoringInput, type OnnxFlag, type ScoredSet } from "./onnx-pipeline.ts";
+export { scoreOnnxClassifier, type OnnxAttributionResult, type OnnxScoringInput, type OnnxFlag, type ScoredSet } from "./onnx-pipeline.ts";
 export { checkOnnxMethod, classifyArrays, classifyModels, lastLayerAttribution, type ModelOutputs } from "./onnx-attribution.ts";
 export { convInferenceModel, convStepModel, trainConvNet, type ConvParams, type ConvShape } from "./conv-net.ts";
 export { findLastLayer, loadClassifier, classify, type LastLayer, type LayerNames, type OnnxClassifier } from "./onnx-classifier.ts";

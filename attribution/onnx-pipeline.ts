@@ -20,7 +20,6 @@
 import { createHash } from "node:crypto";
 import type { AttributionConfig } from "../config/attribution.ts";
 import type { Dataset, LabelledArrays } from "../dataset/index.ts";
-import { datasetHash } from "./data.ts";
 import { AttributionError } from "./errors.ts";
 import { DEFAULT_FEATURE_DUPLICATES, detectFeatureDuplicates } from "./feature-duplicates.ts";
 import { normalizeScores, scoresToFixedPoint, type ScoreFormat } from "./fixed.ts";
@@ -50,7 +49,8 @@ export interface OnnxScoringInput {
   readonly checkpoints: readonly Uint8Array[];
   readonly names?: LayerNames;
   readonly train: ScoredSet;
-  readonly validation: ScoredSet;
+  /** The held-out set, with its hash (hex, dataset/ exampleSetHash: what seal commits), recorded as validationHash. */
+  readonly validation: ScoredSet & { readonly hash: string };
 }
 
 /** A flagged row and why: a near duplicate (features or pixels) or an improbable label. */
@@ -74,14 +74,6 @@ export interface OnnxAttributionResult {
   readonly defences: readonly string[];
   readonly flagged: readonly OnnxFlag[];
   readonly timings: Readonly<Record<string, number>>;
-}
-
-/** sha256 (hex) of a held-out set: its dataset file's when it is images (what seal commits), else of its example hashes in order. */
-export function scoredSetHash(set: ScoredSet): string {
-  if (set.images) return datasetHash(set.images);
-  const h = createHash("sha256");
-  for (const e of set.hashes) h.update(Buffer.from(e.toString(16).padStart(32, "0"), "hex"));
-  return h.digest("hex");
 }
 
 function checkLabels(labels: Int32Array, classes: number, what: string): void {
@@ -166,7 +158,7 @@ export async function scoreOnnxClassifier(input: OnnxScoringInput, settings: Att
     scores: unique.map((r, k) => ({ example: train.hashes[r]!, score: fixed[k]! })),
     rawScores, divisor, method: settings.method, provider, modelHash: createHash("sha256").update(input.model).digest("hex"),
     layer: { ...layer, hidden, classes }, checkpoints: input.checkpoints.length,
-    validationHash: scoredSetHash(validation), validationAccuracy: accuracy(main.val, validation.arrays.labels, classes),
+    validationHash: validation.hash, validationAccuracy: accuracy(main.val, validation.arrays.labels, classes),
     defences, flagged: flags, timings,
   };
 }

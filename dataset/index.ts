@@ -7,6 +7,7 @@ export {
   exampleHash, imageExampleBytes, datasetExampleBytes, datasetExampleHashes, jsonRecordBytes, fileExampleBytes, labelledRowBytes, isImageRecord, canonicalExample,
   EXAMPLE_HASH_BITS, ROW_LABEL_MAX, type CanonicalExample, type ExampleBytes, type ExampleKind,
 } from "./canonical-bytes.ts";
+export { exampleSetHash } from "./set-hash.ts";
 export { readContributorData, labelledArrays, dataFormOf, type ReadOptions } from "./readers.ts";
 export { DATA_FORMS, type ContributorData, type DataForm, type LabelledArrays, type SourcedExample } from "./contributor-data.ts";
 export { decodeNpy, encodeNpy, type NpyArray } from "./npy.ts";

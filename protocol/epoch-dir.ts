@@ -33,7 +33,10 @@
  *   settlement.json     per-transaction gas; final balances
  *   validation.bin      the held-out validation set, revealed on chain after scoring
  *                       (validation-reveal.ts): per example 784 pixel bytes then the label byte;
- *                       its sha256 is epoch.json validation.validationSetHash
+ *                       its sha256 is epoch.json validation.validationSetHash. A set the trainer
+ *                       brought as a file is its file byte for byte instead, in its form:
+ *                       validation.npz, .jsonl, .bin, or .npy with validation-labels.npy
+ *                       (trainer/validation-file.ts); its dataset/ exampleSetHash is the hash
  *   attacks.json        the demo's attack suite (demo-attacks.ts; npm run eval:attacks is the full
  *                       one): an array of rows { id: "G1".."G6" | "stealing", attack, figure
  *                       (number: payout ratio for G1/G2/G4, payout difference in base units for
@@ -50,7 +53,8 @@
  *
  * epoch.json also states which defences ran (defences.ts): `defences`, an array of { name
  * (exact-dedup, near-duplicates, validation-copies, label-consistency), ran, count, what }, and,
- * once revealed, `validation`: { file, examples, validationSetHash, salt, commitment, revealTx }.
+ * once revealed, `validation`: { file, labels (an .npy set's labels file), examples, validationSetHash,
+ * salt, commitment, revealTx }.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";

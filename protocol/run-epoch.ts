@@ -33,6 +33,7 @@ import { readReceipt } from "./receipt.ts";
 import { settleEpoch, type SettledEpoch } from "./settle.ts";
 import { acceptDeliveries, type ReceivedDelivery } from "./trainer/collect.ts";
 import { proveEpochDir } from "./trainer/prove.ts";
+import type { ValidationSetFiles } from "./trainer/validation-file.ts";
 import { epochValidationSecret, heldOutValidationSet, sealValidationSet } from "./trainer/validation-reveal.ts";
 import { loadValidationSecret } from "./trainer/validation-secret.ts";
 import { loadEpochKeys, witnessEpoch } from "./trainer/witness.ts";
@@ -67,8 +68,8 @@ export interface RunEpochOptions {
   readonly deliveriesDir?: string;
   /** bytes32: hash of the trained model (default keccak256("demo model")). */
   readonly modelHash?: string;
-  /** The held-out set the scores were computed against (default: the one the trainer's secret chooses). */
-  readonly validationSet?: Dataset;
+  /** The held-out set the scores were computed against: a split or a file's set (default: the one the trainer's secret chooses). */
+  readonly validationSet?: Dataset | ValidationSetFiles;
   readonly validationSecret?: Uint8Array;
   readonly keySet?: KeySetName;
   readonly outDir?: string;
@@ -104,7 +105,7 @@ export interface PreparedEpoch {
   readonly deployment: ProtocolDeployment;
   /** The trainer's signer: it commits, proves, reveals. */
   readonly trainer: Signer;
-  readonly validationSet: Dataset;
+  readonly validationSet: Dataset | ValidationSetFiles;
 }
 
 /**

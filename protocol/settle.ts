@@ -40,14 +40,18 @@ import { statusName } from "./trainer/witness.ts";
 import {
   epochValidationSecret, heldOutValidationSet, revealEpochValidation, revealTransaction, sealValidationSet, writeRevealedValidation, type RevealedValidationRecord,
 } from "./trainer/validation-reveal.ts";
+import type { ValidationSetFiles } from "./trainer/validation-file.ts";
 import { loadValidationSecret } from "./trainer/validation-secret.ts";
 
 export interface SettleEpochOptions {
   readonly log?: SetupLog;
   readonly progress?: boolean;
   readonly config?: ProtocolConfig;
-  /** The held-out set the witness stage committed to (default: the one the trainer's secret chooses), revealed before finalize. */
-  readonly validationSet?: Dataset;
+  /**
+   * The held-out set the epoch was sealed with, revealed before finalize: a split, or a file's set
+   * (trainer/validation-file.ts readValidationFile); default: the one the trainer's secret chooses.
+   */
+  readonly validationSet?: Dataset | ValidationSetFiles;
   /** The trainer's secret the witness stage chose the validation set with; default loadValidationSecret (must exist). */
   readonly validationSecret?: Uint8Array;
 }

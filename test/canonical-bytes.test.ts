@@ -19,7 +19,7 @@ import { describe, test } from "node:test";
 import { exampleHash as attributionExampleHash, loadMnist } from "../attribution/index.ts";
 import { truncatedHash } from "../dataset/canonical-bytes.ts";
 import {
-  DatasetError, canonicalJson, datasetExampleBytes, datasetExampleHashes, encodeDataset, encodeNpy, encodeZip, exampleHash, fileExampleBytes, imageExampleBytes,
+  DatasetError, canonicalJson, datasetExampleBytes, datasetExampleHashes, encodeDataset, encodeNpy, encodeZip, exampleHash, exampleSetHash, fileExampleBytes, imageExampleBytes,
   jsonRecordBytes, labelledRowBytes, parseJsonStrict, readContributorData, type DatasetErrorCode,
 } from "../dataset/index.ts";
 
@@ -300,5 +300,57 @@ describe("canonical bytes: refused inputs", () => {
     assert.throws(() => parseJsonStrict(`{"a": tru}`), { name: "DatasetError", code: "JSON_SYNTAX", message: /column 7: expected a JSON value, found "tru}"/ });
     throwsDataset(() => parseJsonStrict(`${"[".repeat(10_000)}${"]".repeat(10_000)}`), "JSON_DEPTH");
     assert.equal(parseJsonStrict(JSON.stringify("x".repeat(4_000_000))), "x".repeat(4_000_000), "a string of megabytes parses");
+  });
+});
+
+describe("the set hash (dataset/set-hash.ts): what a trainer seals for its validation set", () => {
+  const dir = mkdtempSync(join(tmpdir(), "set-hash-"));
+  const write = (name: string, bytes: Uint8Array | string) => {
+    writeFileSync(join(dir, name), bytes);
+    return join(dir, name);
+  };
+  const setHashOf = (path: string, options: { labels?: string } = {}) => exampleSetHash(readContributorData(path, options).examples);
+  const sha = (...parts: (Uint8Array | string)[]) => {
+    const h = createHash("sha256");
+    for (const p of parts) h.update(p);
+    return h.digest();
+  };
+
+  test("a set of images: the sha256 of its dataset file, whether it comes as .bin, .npz of float32 or JSONL", () => {
+    const mnist = loadMnist();
+    const images = mnist.images.subarray(0, 3 * 784);
+    const labels = mnist.labels.subarray(0, 3);
+    // The dataset file by hand: per digit its 784 pixels, then its label.
+    const file = new Uint8Array(3 * 785);
+    for (let i = 0; i < 3; i++) {
+      file.set(images.subarray(i * 784, (i + 1) * 784), i * 785);
+      file[i * 785 + 784] = labels[i]!;
+    }
+    const expected = sha(file).toString("hex");
+    assert.equal(setHashOf(write("three.bin", file)), expected);
+    const npz = encodeZip(new Map([["x.npy", encodeNpy(Float32Array.from(images), [3, 1, 28, 28])], ["y.npy", encodeNpy(BigInt64Array.from(labels, BigInt), [3])]]));
+    assert.equal(setHashOf(write("three.npz", npz)), expected);
+    const jsonl = Array.from({ length: 3 }, (_, i) => JSON.stringify({ pixels: Array.from(images.subarray(i * 784, (i + 1) * 784)), label: labels[i] })).join("\n");
+    assert.equal(setHashOf(write("three.jsonl", jsonl)), expected);
+    const swapped = new Uint8Array(file);
+    swapped.set(file.subarray(0, 785), 785);
+    swapped.set(file.subarray(785, 1570), 0);
+    assert.notEqual(setHashOf(write("swapped.bin", swapped)), expected, "the order is part of the set");
+  });
+
+  test("any other set: sha256(tag || sha256(per example its length, 4 bytes big-endian, and its canonical bytes)), in any form", () => {
+    const rows = [`{"input":[1,2],"label":1}`, `{"input":[0.5,-2],"label":0}`];
+    const framed = rows.flatMap((r) => {
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(Buffer.byteLength(r));
+      return [len, r];
+    });
+    const expected = sha("attribution-prover example set 1", sha(...framed)).toString("hex");
+    assert.equal(setHashOf(write("rows.jsonl", `{"label": 1, "input": [[1], [2.0]]}\n{"input": [0.5, -2.0], "label": 0}\n`)), expected);
+    const npz = encodeZip(new Map([["x.npy", encodeNpy(Float32Array.of(1, 2, 0.5, -2), [2, 2])], ["y.npy", encodeNpy(BigInt64Array.of(1n, 0n), [2])]]));
+    assert.equal(setHashOf(write("rows.npz", npz)), expected, "the same rows in an .npz");
+    const text = (s: string) => ({ kind: "json" as const, bytes: new TextEncoder().encode(s) });
+    assert.notEqual(exampleSetHash([text("ab"), text("c")]), exampleSetHash([text("a"), text("bc")]), "the lengths keep the examples apart");
+    assert.throws(() => exampleSetHash([]), { name: "RangeError", message: /at least one example/ });
   });
 });

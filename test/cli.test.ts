@@ -68,6 +68,8 @@ test("a missing file is named: examples, jobs file, score output, config file, e
     [["witness", "--epoch", "1", "--collected", join(work, "collected.json"), "--from-score", missing], /SCORE_OUTPUT_INVALID.*nowhere\/witness-inputs\.json: missing/, 2],
     [["demo", "--config", join(missing, "run.json")], /CONFIG_INVALID.*nowhere\/run\.json: \(file\): missing/, 2],
     [["settle", missing], /RECORD_UNREADABLE.*nowhere\/epoch\.json/, 2],
+    // The set is read before the chain is asked for anything.
+    [["seal", "--deployment", join(missing, "deployment.json"), "--epoch", "1", "--validation", join(missing, "val.npz")], /PATH_MISSING.*nowhere\/val\.npz/, 2],
     [["verify", missing], /epoch\.json \(file\): missing/, 2],
   ];
   const runs = await Promise.all(cases.map(([args]) => cli(...args)));

@@ -10,17 +10,24 @@ import { spdInverse } from "../attribution/algebra.ts";
 import { gradientFactors } from "../attribution/features.ts";
 import { Rng } from "../attribution/prng.ts";
 import { config } from "../config/index.ts";
+import { CodedError } from "../errors/index.ts";
 import { formatFixedPoint } from "../config/fixed-point.ts";
 import { datasetExampleHashes, encodeNpy, encodeZip, PIXELS } from "../dataset/index.ts";
+import { connectChain } from "../protocol/chain.ts";
+import { deployProtocol } from "../protocol/operator.ts";
 import { runEpoch } from "../protocol/run-epoch.ts";
 import { readScoreOutput } from "../protocol/trainer/score.ts";
 import { scoreOnnxModel } from "../protocol/trainer/score-onnx.ts";
+import { readValidationFile, type ValidationSetFiles } from "../protocol/trainer/validation-file.ts";
+import { assertSealedSet, epochSealCheck, sealValidationSet } from "../protocol/trainer/validation-reveal.ts";
+import { verifyEpoch } from "../verify/index.ts";
 import { readHashScores } from "../witness/index.ts";
 
 const work = mkdtempSync(join(tmpdir(), "onnx-score-"));
 const HIDDEN = 24;
 const CLASSES = 10;
 const cpu = { providers: ["cpu"], strict: false, threads: 1, log: () => {} };
+const sizes = { example: config.exampleBatch.testSize, registration: config.registrationBatch.testSize, payout: config.payoutBatch.testSize };
 
 after(async () => {
   await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
@@ -83,7 +90,7 @@ async function trainerModel(fit: Dataset, ridge: number, seed: number) {
   return { conv, w1, w2, b2, bytes: convNet(conv, w1, w2, b2) };
 }
 
-test("a trainer's conv-net ONNX model and .npz/.npy data: scored by the generic path (gradients checked by finite differences), then witnessed, proven and settled on chain", async () => {
+test("a trainer's conv-net ONNX model and .npz data: its validation set sealed, scored by the generic path (gradients checked by finite differences; another set refused), then witnessed, proven, settled with the set revealed as its .npz, and verified", async (t) => {
   const split = splitMnist(config.attribution.seed, 100);
   const validation = split.validation;
   const partitions = buildPartitions(split.pool, [
@@ -101,9 +108,9 @@ test("a trainer's conv-net ONNX model and .npz/.npy data: scored by the generic 
   writeFileSync(join(work, "checkpoint.onnx"), checkpoint.bytes);
 
   // The trainer keeps its data as NumPy arrays, in other dtypes and shapes than the contributors'
-  // .bin: training rows in an .npz (int64 [N, 28, 28], int64 labels), the validation set as a
-  // float32 inputs .npy [M, 1, 784] and a labels .npy. Digits are hashed by value (an image in any
-  // dtype and shape) and fed as value / 255 whatever their dtype, as uint8 digits are.
+  // .bin: training rows in an .npz (int64 [N, 28, 28], int64 labels), the validation set in an
+  // .npz of float32 inputs [M, 1, 784] and int64 labels. Digits are hashed by value (an image in
+  // any dtype and shape) and fed as value / 255 whatever their dtype, as uint8 digits are.
   const rows = partitions.reduce((n, p) => n + p.data.size, 0);
   const images = new Uint8Array(rows * PIXELS);
   const labels = new BigInt64Array(rows);
@@ -114,23 +121,37 @@ test("a trainer's conv-net ONNX model and .npz/.npy data: scored by the generic 
     at += p.data.size;
   }
   writeFileSync(join(work, "train.npz"), encodeZip(new Map([["x.npy", encodeNpy(BigInt64Array.from(images, BigInt), [rows, 28, 28])], ["y.npy", encodeNpy(labels, [rows])]])));
-  writeFileSync(join(work, "val-x.npy"), encodeNpy(Float32Array.from(validation.images), [validation.size, 1, 784]));
-  writeFileSync(join(work, "val-y.npy"), encodeNpy(BigInt64Array.from(validation.labels, BigInt), [validation.size]));
+  const valNpz = (d: Dataset) => encodeZip(new Map([["x.npy", encodeNpy(Float32Array.from(d.images), [d.size, 1, 784])], ["y.npy", encodeNpy(BigInt64Array.from(d.labels, BigInt), [d.size])]]));
+  writeFileSync(join(work, "val.npz"), valNpz(validation));
+  // Another set: the same digits but the last, which a trainer may not swap in after sealing.
+  writeFileSync(join(work, "other-val.npz"), valNpz(subset(validation, Array.from({ length: validation.size - 1 }, (_, i) => i))));
+
+  // Before registration opens, the trainer seals its .npz set (seal --validation) on the deployment.
+  const chain = await connectChain();
+  t.after(() => chain.close());
+  const deployment = await deployProtocol(chain.signer, sizes, "dev");
+  const trainer = chain.signerOf("trainer");
+  const validationSet = readValidationFile(join(work, "val.npz")).set;
+  const sealed = await sealValidationSet(trainer, chain.chainId, deployment.addresses.settlement, 1n, validationSet);
+  const checkSealed = (set: ValidationSetFiles) => assertSealedSet(trainer, chain.chainId, deployment.addresses.settlement, 1n, set, sealed.commitment);
 
   const outDir = join(work, "scores");
-  const { result } = await scoreOnnxModel({
-    modelFile: join(work, "model.onnx"), checkpointFiles: [join(work, "checkpoint.onnx")], dataFile: join(work, "train.npz"),
-    validationFile: join(work, "val-x.npy"), validationLabelsFile: join(work, "val-y.npy"), outDir,
+  const scoring = {
+    modelFile: join(work, "model.onnx"), checkpointFiles: [join(work, "checkpoint.onnx")], dataFile: join(work, "train.npz"), outDir, checkSealed,
     config: { ...config, attribution: { ...config.attribution, providers: ["cpu"] } },
-  });
+  };
+  await assert.rejects(scoreOnnxModel({ ...scoring, validationFile: join(work, "other-val.npz") }), (e: unknown) =>
+    e instanceof CodedError && e.code === "VALIDATION_NOT_COMMITTED" && e.category === "input" && e.message.includes(join(work, "other-val.npz")), "a set other than the sealed one is refused before scoring");
+  const { result } = await scoreOnnxModel({ ...scoring, validationFile: join(work, "val.npz") });
   assert.deepEqual([result.layer.found, result.layer.features, result.layer.logits, result.layer.hidden, result.layer.classes], ["Gemm", "h", "out", HIDDEN, CLASSES]);
   assert.equal(result.checkpoints, 1);
   assert.ok(result.validationAccuracy > 0.5, `the ridge-fitted conv net classifies (accuracy ${result.validationAccuracy})`);
   // The hashes scored are the ones the contributors register from their .bin data; the validation
-  // set is recorded by its dataset file's hash (what seal commits), as in uint8.
+  // set is recorded by its set hash, what seal committed: for digits, their dataset file's sha256.
   const registered = partitions.flatMap((p) => datasetExampleHashes(p.data));
   assert.deepEqual(result.scores.map((s) => s.example), [...new Set(registered)]);
   assert.equal(result.validationHash, datasetHash(validation));
+  assert.equal(`0x${result.validationHash}`, sealed.validationSetHash);
   assert.deepEqual(result.defences, ["exact-dedup", "feature-near-duplicates", "near-duplicates", "label-consistency"]);
   const nearCopy = registered[rows - 4]!;
   const flag = result.flagged.find((f) => f.example === nearCopy);
@@ -181,10 +202,15 @@ test("a trainer's conv-net ONNX model and .npz/.npy data: scored by the generic 
   writeFileSync(examplesFile, `${lines.join("\n")}\n`);
   const pool = 10n ** 21n;
   const settled = await runEpoch({
-    examplesFile, pool, exampleBatchSize: config.exampleBatch.testSize, registrationBatchSize: config.registrationBatch.testSize, payoutBatchSize: config.payoutBatch.testSize,
-    contributorData: partitions.map((p) => ({ address: p.address, data: p.data })), deliveriesDir: join(work, "deliveries"), validationSet: validation,
+    examplesFile, pool, on: { chain, deployment },
+    contributorData: partitions.map((p) => ({ address: p.address, data: p.data })), deliveriesDir: join(work, "deliveries"), validationSet,
     modelHash: scored.modelHash, attribution: scored.attribution, outDir: join(work, "epoch"), workers: 2, progress: false,
   });
+  assert.equal(await deployment.registry.validationCommitment(1n), sealed.commitment, "registration opened with the trainer's seal");
+  // score --deployment --epoch's check reads that commitment from the registry: the sealed set passes, another is refused.
+  const check = await epochSealCheck(deployment, trainer, 1n);
+  assert.equal((await check(validationSet)).commitment, sealed.commitment);
+  await assert.rejects(check(readValidationFile(join(work, "other-val.npz")).set), { code: "VALIDATION_NOT_COMMITTED" });
   assert.equal(settled.examples, rows);
   assert.equal(settled.contributors.reduce((s, r) => s + r.paid, 0n) + settled.dust, pool);
   const record = JSON.parse(readFileSync(join(settled.dir, "epoch.json"), "utf8")) as { defences: { name: string; ran: boolean; count: number }[]; attribution: { model: string; modelHash: string } };
@@ -192,4 +218,12 @@ test("a trainer's conv-net ONNX model and .npz/.npy data: scored by the generic 
   const near = record.defences.find((d) => d.name === "near-duplicates")!;
   assert.ok(near.ran && near.count >= 1, JSON.stringify(near));
   assert.equal(record.defences.find((d) => d.name === "exact-dedup")!.count, 3, "the copier's 3 exact copies (its near copy is a new hash)");
+
+  // The reveal put the trainer's .npz into the record byte for byte; the skeptic rehashes it.
+  const revealed = (record as unknown as { validation: { file: string; validationSetHash: string } }).validation;
+  assert.deepEqual([revealed.file, revealed.validationSetHash], ["validation.npz", sealed.validationSetHash]);
+  assert.deepEqual(readFileSync(join(settled.dir, "validation.npz")), readFileSync(join(work, "val.npz")));
+  const report = await verifyEpoch(settled.dir, { snarkjs: false });
+  assert.equal(report.ok, true, JSON.stringify(report.checks));
+  assert.match(report.checks.find((c) => c.check === "validation")!.detail, /validation.npz \(100 examples\) is the revealed set: set hash = validationSetHash/);
 });

@@ -3,21 +3,27 @@
  * seal a trainer makes before registration, the record a skeptic checks after the reveal
  * (verify/validation.ts: the file is the revealed set, the salt opens the commitment, no paid
  * example copies it), epoch.json's list of the defences that ran, and the set itself chosen from
- * the trainer's secret (environment or a 0600 file), not from the repository.
+ * the trainer's secret (environment or a 0600 file), not from the repository, or brought by the
+ * trainer as a file (sealed by its set hash, revealed in its own form).
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { chmodSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { keccak256, toUtf8Bytes, Wallet } from "ethers";
 import { buildPartitions, decodeDataset, exampleHash, secretValidationSplit, splitMnist, subset, type Dataset } from "../attribution/index.ts";
 import { config } from "../config/index.ts";
+import { CodedError } from "../errors/index.ts";
 import { derive } from "../attribution/prng.ts";
 import { listDefences } from "../protocol/trainer/defences.ts";
 import { shiftedNoisyCopy } from "../scripts/lib/attacks.ts";
-import { epochValidationSecret, heldOutValidationSet, sealValidationSet } from "../protocol/trainer/validation-reveal.ts";
+import { encodeNpy } from "../dataset/index.ts";
+import { readValidationFile } from "../protocol/trainer/validation-file.ts";
+import {
+  assertSealedSet, epochValidationSecret, heldOutValidationSet, sealValidationSet, writeRevealedValidation,
+} from "../protocol/trainer/validation-reveal.ts";
 import { loadValidationSecret } from "../protocol/trainer/validation-secret.ts";
 import { checkValidation, EpochVerifyError, type EpochRecord } from "../verify/index.ts";
 import { validationCommitment } from "../witness/index.ts";
@@ -31,7 +37,7 @@ const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => f
 async function recordOf(examples: { hash: bigint; score: bigint }[], change: (v: Record<string, unknown>) => Record<string, unknown> = (v) => v): Promise<EpochRecord> {
   const dir = mkdtempSync(join(tmpdir(), "validation-"));
   const sealed = await sealValidationSet(trainer, 31337n, SETTLEMENT, 1n, split.validation);
-  writeFileSync(join(dir, "validation.bin"), sealed.bytes);
+  writeFileSync(join(dir, "validation.bin"), sealed.files[0]!.bytes);
   const { validationSetHash, salt, commitment, examples: count } = sealed;
   const validation = change({ file: "validation.bin", examples: count, validationSetHash, salt, commitment, revealTx: `0x${"0".repeat(64)}` });
   return { dir, epoch: 1n, examples: examples.map((e) => ({ ...e, contributor: 0 })), validation } as unknown as EpochRecord;
@@ -57,11 +63,11 @@ describe("validation set: sealed before registration, revealed after scoring, re
     assert.notEqual((await sealValidationSet(trainer, 31337n, SETTLEMENT, 2n, split.validation)).salt, a.salt, "another epoch, another salt");
     const otherDeployment = "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707";
     assert.notEqual((await sealValidationSet(trainer, 31337n, otherDeployment, 1n, split.validation)).commitment, a.commitment, "another deployment, another commitment");
-    assert.equal(`0x${createHash("sha256").update(a.bytes).digest("hex")}`, a.validationSetHash);
+    assert.equal(`0x${createHash("sha256").update(a.files[0]!.bytes).digest("hex")}`, a.validationSetHash);
     assert.equal(a.commitment, validationCommitment(a.validationSetHash, a.salt));
-    const back: Dataset = decodeDataset(a.bytes);
+    const back: Dataset = decodeDataset(a.files[0]!.bytes);
     assert.deepEqual([back.size, back.labels, back.images], [60, split.validation.labels, split.validation.images]);
-    assert.throws(() => decodeDataset(a.bytes.subarray(1)), { name: "DatasetError", code: "BIN_LENGTH", message: /multiple of 785/ });
+    assert.throws(() => decodeDataset(a.files[0]!.bytes.subarray(1)), { name: "DatasetError", code: "BIN_LENGTH", message: /multiple of 785/ });
   });
 
   test("a record without copies passes; a paid exact copy of a validation example is named by its row", async () => {
@@ -88,10 +94,39 @@ describe("validation set: sealed before registration, revealed after scoring, re
 
   test("a wrong salt or a file other than the revealed set fails; an old record without a reveal is skipped", async () => {
     await rejects(await recordOf([], (v) => ({ ...v, salt: keccak256(toUtf8Bytes("another salt")) })), /not the recorded commitment/);
-    await rejects(await recordOf([], (v) => ({ ...v, validationSetHash: keccak256(toUtf8Bytes("another set")), commitment: validationCommitment(keccak256(toUtf8Bytes("another set")), v.salt as string) })), /validation.bin has sha256/);
+    await rejects(await recordOf([], (v) => ({ ...v, validationSetHash: keccak256(toUtf8Bytes("another set")), commitment: validationCommitment(keccak256(toUtf8Bytes("another set")), v.salt as string) })), /validation.bin has set hash/);
     const old = await recordOf([]);
     assert.equal((await checkValidation({ ...old, validation: undefined } as unknown as EpochRecord)).status, "skipped");
     await assert.rejects(checkValidation(await recordOf([], (v) => ({ ...v, file: "../validation.bin" }))), { code: "RECORD_MALFORMED" });
+  });
+
+  test("a set the trainer brings as files (.npy with its labels .npy): sealed by its set hash, revealed byte for byte in its form, rechecked; another set is refused naming its file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "validation-file-"));
+    const rows = (name: string, values: number[], labels: bigint[]) => {
+      writeFileSync(join(dir, `${name}-x.npy`), encodeNpy(Float32Array.from(values), [labels.length, 2]));
+      writeFileSync(join(dir, `${name}-y.npy`), encodeNpy(BigInt64Array.from(labels), [labels.length]));
+      return readValidationFile(join(dir, `${name}-x.npy`), join(dir, `${name}-y.npy`)).set;
+    };
+    const set = rows("val", [0.5, 1, -2, 3, 7, 0.25], [0n, 1n, 2n]);
+    const sealed = await sealValidationSet(trainer, 31337n, SETTLEMENT, 1n, set);
+    assert.equal(sealed.validationSetHash, set.hash);
+    assert.equal(sealed.commitment, validationCommitment(set.hash, sealed.salt));
+    const epochDir = mkdtempSync(join(tmpdir(), "validation-file-epoch-"));
+    const section = writeRevealedValidation(sealed, sealed.commitment, epochDir, `0x${"0".repeat(64)}`);
+    assert.deepEqual([section.file, section.labels, section.examples], ["validation.npy", "validation-labels.npy", 3]);
+    assert.deepEqual(readFileSync(join(epochDir, "validation.npy")), readFileSync(join(dir, "val-x.npy")), "the trainer's file, byte for byte");
+    const record = { dir: epochDir, epoch: 1n, examples: [], validation: section } as unknown as EpochRecord;
+    assert.match((await checkValidation(record)).detail, /validation.npy \(3 examples\) is the revealed set: set hash = validationSetHash.*the set is not images/);
+
+    const other = rows("other", [0.5, 1, -2, 3, 7, 0.5], [0n, 1n, 2n]);
+    await assert.rejects(assertSealedSet(trainer, 31337n, SETTLEMENT, 1n, other, sealed.commitment), (e: unknown) =>
+      e instanceof CodedError && e.code === "VALIDATION_NOT_COMMITTED" && e.category === "input" && e.message.includes(join(dir, "other-x.npy")) && /epoch 1 opened registration with/.test(e.message));
+    assert.equal((await assertSealedSet(trainer, 31337n, SETTLEMENT, 1n, set, sealed.commitment)).salt, sealed.salt, "the sealed set passes");
+    const scoredAgainst = (hash: string) => ({ ...record, attribution: { validationHash: hash.slice(2) } }) as unknown as EpochRecord;
+    assert.equal((await checkValidation(scoredAgainst(set.hash))).status, "pass", "the scores were made against the revealed set");
+    await rejects(scoredAgainst(other.hash), /attribution.validationHash says the scores were made against set/);
+    writeFileSync(join(epochDir, "validation.npy"), readFileSync(join(dir, "other-x.npy")));
+    await rejects(record, /validation.npy has set hash/);
   });
 
   test("epoch.json defences: what ran and how many examples each caught", () => {

@@ -9,8 +9,9 @@
  *   - the revealed validation set: epoch.json `validation` (file, validationSetHash) and the file.
  * In order, each failure named:
  *   1. the model file's sha256 is the record's model hash, else MODEL_MISMATCH;
- *   2. the validation file's sha256 is the revealed validationSetHash, else VALIDATION_MISMATCH
- *      (validation.ts checks the reveal itself; this guards recomputeScores called alone);
+ *   2. the validation file's set hash is the revealed validationSetHash (revealed-set.ts), else
+ *      VALIDATION_MISMATCH (validation.ts checks the reveal itself; this guards recomputeScores
+ *      called alone), and it is a set of images (what the MNIST pipeline scores against);
  *   3. each contributor's examples in the data file, sorted, with its address and the salt of one
  *      of its kept registrations (registrations.json) re-hash to that registration's C_j
  *      (registrationCommitment), else DATA_MISMATCH: the data is what was registered on chain;
@@ -26,16 +27,17 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename } from "node:path";
 import { getAddress } from "ethers";
 import { datasetHash, decodeTrainingData, scoreContributors, type ScoreFormat } from "../attribution/index.ts";
-import { datasetExampleHashes, decodeDataset } from "../dataset/index.ts";
+import { datasetExampleHashes } from "../dataset/index.ts";
 import { parseAttributionConfig } from "../config/attribution.ts";
 import { config } from "../config/index.ts";
 import { registrationCommitment } from "./model/index.ts";
 import { EpochVerifyError, type EpochVerifyErrorCode, type FailureLocation } from "./epoch-errors.ts";
 import type { CheckResult } from "./check-result.ts";
 import type { EpochRecord } from "./record.ts";
+import { readRevealedSet } from "./revealed-set.ts";
 import { compareClaims } from "./scores.ts";
 
 export interface RecomputeInputs {
@@ -67,12 +69,14 @@ function recordedInputs(record: EpochRecord) {
   } catch (error) {
     return fail("RECORD_MALFORMED", (error as Error).message, { file: "epoch.json", field: "attribution.settings" });
   }
-  const v = record.validation as { file?: unknown; validationSetHash?: unknown } | undefined;
-  // A bare file name: the record must not point outside its directory.
-  if (typeof v?.file !== "string" || basename(v.file) !== v.file || typeof v.validationSetHash !== "string" || !/^0x[0-9a-f]{64}$/.test(v.validationSetHash)) {
+  const v = record.validation as { file?: unknown; labels?: unknown; validationSetHash?: unknown } | undefined;
+  // Bare file names: the record must not point outside its directory.
+  const bare = (x: unknown): x is string => typeof x === "string" && basename(x) === x;
+  if (!bare(v?.file) || !(v.labels === undefined || bare(v.labels)) || typeof v.validationSetHash !== "string" || !/^0x[0-9a-f]{64}$/.test(v.validationSetHash)) {
     return fail("RECORD_MALFORMED", "epoch.json has no revealed validation set (validation.file, validation.validationSetHash)", { file: "epoch.json", field: "validation" });
   }
-  return { settings, format: { decimals: a!.scoreFormat!.decimals!, scoreBits: a!.scoreFormat!.scoreBits! }, validationFile: v.file, validationSetHash: v.validationSetHash };
+  const revealed = { file: v.file, ...(v.labels === undefined ? {} : { labels: v.labels as string }), validationSetHash: v.validationSetHash };
+  return { settings, format: { decimals: a!.scoreFormat!.decimals!, scoreBits: a!.scoreFormat!.scoreBits! }, revealed };
 }
 
 /** Recomputes the epoch's scores from `inputs` and compares them with `record` (see the header). */
@@ -83,17 +87,14 @@ function recordChunk(record: EpochRecord): number {
 
 export async function recomputeScores(record: EpochRecord, inputs: RecomputeInputs): Promise<CheckResult> {
   const widths = { ...config.widths, ...(record.widths ?? {}) };
-  const { settings, format, validationFile, validationSetHash } = recordedInputs(record);
+  const { settings, format, revealed } = recordedInputs(record);
   const modelBytes = readInput(inputs.modelFile, "the model file");
   const modelHash = `0x${sha256(modelBytes)}`;
   if (modelHash !== record.modelHash.toLowerCase()) {
     fail("MODEL_MISMATCH", `${inputs.modelFile} has sha256 ${modelHash}, the epoch paid for model ${record.modelHash}`, { file: inputs.modelFile, field: "modelHash", expected: record.modelHash, got: modelHash });
   }
-  const validationBytes = readInput(join(record.dir, validationFile), "the revealed validation set");
-  if (`0x${sha256(validationBytes)}` !== validationSetHash) {
-    fail("VALIDATION_MISMATCH", `${validationFile} has sha256 0x${sha256(validationBytes)}, the revealed validation set is ${validationSetHash}`, { file: validationFile, field: "validationSetHash" });
-  }
-  const validation = decodeDataset(validationBytes);
+  const validation = readRevealedSet(record.dir, revealed, (message, where) => fail("VALIDATION_MISMATCH", message, where)).images;
+  if (validation === undefined) return fail("RECORD_MALFORMED", `${revealed.file}: not a set of images, which the MNIST pipeline the record names scores against`, { file: revealed.file });
   let partitions;
   try {
     partitions = decodeTrainingData(readInput(inputs.dataFile, "the data file").toString("utf8"));

@@ -3,28 +3,32 @@
  * registration committed to, and no paid example copies it (issue 11, G6). From the epoch
  * directory (epoch.json `validation`, written by protocol/trainer/validation-reveal.ts, and its file):
  *   1. keccak256(abi.encode(validationSetHash, salt)) is the recorded commitment;
- *   2. the file's sha256 is validationSetHash and it holds the recorded number of examples;
+ *   2. the file (validation.bin, or the trainer's own validation.npz, .jsonl, .npy with its
+ *      `labels` .npy), read as any party reads data, has the set hash validationSetHash
+ *      (revealed-set.ts: dataset/ exampleSetHash, for images the sha256 of the dataset file)
+ *      and holds the recorded number of examples; and when epoch.json `attribution` names the set
+ *      the scores were made against (`validationHash`, as score --model records it), it is this set;
  *   3. no row of examples.json that is an exact copy of a validation example (same example hash)
  *      has a positive score;
- *   4. with the training data (the contributors' examples as registered, e.g. verify --data): no
- *      example with a positive score is a near copy of a validation example, by the near-duplicate
- *      stage's own comparison (attribution/ detectNearDuplicates: max NCC over shifts of +-2 px
- *      at the validation threshold) with the recorded settings and seed;
+ *   4. with the training data (the contributors' examples as registered, e.g. verify --data) and
+ *      a set of images: no example with a positive score is a near copy of a validation example,
+ *      by the near-duplicate stage's own comparison (attribution/ detectNearDuplicates: max NCC
+ *      over shifts of +-2 px at the validation threshold) with the recorded settings and seed;
  *   5. with a chain (rpcUrl): the settlement's ValidationRevealed event of the epoch carries this
  *      hash and salt, and the registry's commitment of the epoch is this commitment.
  * The first failure throws EpochVerifyError VALIDATION_MISMATCH. An epoch recorded before the
  * reveal existed has no `validation` section: the check is skipped and says so.
  */
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename } from "node:path";
 import { Contract, type EventLog } from "ethers";
 import { AttributionError, concat, decodeTrainingData, detectNearDuplicates, DEFAULT_NEAR_DUPLICATES, type NearDuplicateConfig } from "../attribution/index.ts";
-import { DatasetError, datasetExampleHashes, decodeDataset, type Dataset } from "../dataset/index.ts";
+import type { Dataset } from "../dataset/index.ts";
 import { validationCommitment } from "./model/index.ts";
 import { EpochVerifyError, type FailureLocation } from "./epoch-errors.ts";
 import type { CheckResult } from "./check-result.ts";
 import { hasTables, type EpochRecord, type PublicRecord } from "./record.ts";
+import { readRevealedSet } from "./revealed-set.ts";
 import { openProvider } from "./rpc.ts";
 
 export interface ValidationCheckOptions {
@@ -53,9 +57,12 @@ function revealedSection(record: EpochRecord) {
     return v[name];
   };
   const bytes32 = (x: unknown) => typeof x === "string" && BYTES32.test(x);
+  // A bare file name: the record must not point outside its directory.
+  const bare = (x: unknown) => typeof x === "string" && x.length > 0 && basename(x) === x;
+  const labels = field("labels", (x) => x === undefined || bare(x)) as string | undefined;
   return {
-    // A bare file name: the record must not point outside its directory.
-    file: field("file", (x) => typeof x === "string" && x.length > 0 && basename(x) === x) as string,
+    file: field("file", bare) as string,
+    ...(labels === undefined ? {} : { labels }),
     examples: field("examples", (x) => Number.isSafeInteger(x) && (x as number) > 0) as number,
     validationSetHash: field("validationSetHash", bytes32) as string,
     salt: field("salt", bytes32) as string,
@@ -110,19 +117,12 @@ export async function checkValidation(record: PublicRecord, options: ValidationC
   const recomputed = validationCommitment(v.validationSetHash, v.salt);
   if (recomputed !== v.commitment) fail(`keccak256(abi.encode(validationSetHash, salt)) is ${recomputed}, not the recorded commitment ${v.commitment}`, { file: "epoch.json", field: "validation.salt", expected: v.commitment, got: recomputed });
 
-  const path = join(record.dir, v.file);
-  if (!existsSync(path)) fail(`${v.file}, the revealed validation set, is missing`, { file: v.file, field: "(file)" });
-  const bytes = readFileSync(path);
-  const sha = `0x${createHash("sha256").update(bytes).digest("hex")}`;
-  if (sha !== v.validationSetHash) fail(`${v.file} has sha256 ${sha}, the revealed validation set is ${v.validationSetHash}`, { file: v.file, field: "validationSetHash", expected: v.validationSetHash, got: sha });
-  let validation: Dataset;
-  try {
-    validation = decodeDataset(bytes);
-  } catch (error) {
-    if (!(error instanceof DatasetError)) throw error;
-    return fail(`${v.file}: ${error.message}`, { file: v.file });
+  const data = readRevealedSet(record.dir, v, fail);
+  if (data.examples.length !== v.examples) fail(`${v.file} holds ${data.examples.length} examples, epoch.json says ${v.examples}`, { file: v.file, field: "examples" });
+  const scoredAgainst = (record.attribution as { validationHash?: unknown } | undefined)?.validationHash;
+  if (scoredAgainst !== undefined && `0x${String(scoredAgainst).replace(/^0x/, "")}` !== v.validationSetHash) {
+    fail(`epoch.json attribution.validationHash says the scores were made against set ${String(scoredAgainst)}, the revealed set is ${v.validationSetHash}`, { file: "epoch.json", field: "attribution.validationHash", expected: v.validationSetHash, got: String(scoredAgainst) });
   }
-  if (validation.size !== v.examples) fail(`${v.file} holds ${validation.size} examples, epoch.json says ${v.examples}`, { file: v.file, field: "examples" });
 
   // G6, exact copies: the example hash of a validation example, credited with a positive score.
   const rowOf = new Map(record.examples.map((e, i) => [e.hash, i]));
@@ -131,18 +131,17 @@ export async function checkValidation(record: PublicRecord, options: ValidationC
     return row !== undefined && record.examples[row]!.score > 0n ? row : undefined;
   };
   let exact = 0;
-  const validationHashes = datasetExampleHashes(validation);
-  for (let j = 0; j < validation.size; j++) {
-    const hash = validationHashes[j]!;
+  for (const [j, { hash }] of data.examples.entries()) {
     if (!rowOf.has(hash)) continue;
     exact++;
     const row = paid(hash);
     if (row !== undefined) fail(`examples.json row ${row} (${hex128(hash)}) is validation example ${j} and scores ${record.examples[row]!.score} > 0`, { file: "examples.json", row, field: "score" });
   }
 
-  let near = "near copies not checked (needs the contributors' data, verify --data)";
-  const training = options.training ?? (options.dataFile === undefined ? undefined : readTraining(options.dataFile));
-  if (training !== undefined) {
+  const validation = data.images;
+  let near = validation === undefined ? "near copies not checked (the set is not images: the pixel stage does not apply)" : "near copies not checked (needs the contributors' data, verify --data)";
+  const training = validation === undefined ? undefined : options.training ?? (options.dataFile === undefined ? undefined : readTraining(options.dataFile));
+  if (validation !== undefined && training !== undefined) {
     const { settings, seed } = recordedNearDuplicates(record);
     const owners = training.flatMap((p) => Array<string>(p.data.size).fill(p.address));
     const all = concat(...training.map((p) => p.data));
@@ -158,6 +157,6 @@ export async function checkValidation(record: PublicRecord, options: ValidationC
   if (options.rpcUrl !== undefined) await compareWithChain(record, options.rpcUrl, v);
   return {
     check: "validation", status: "pass",
-    detail: `${v.file} (${validation.size} examples) is the revealed set: sha256 = validationSetHash, keccak(hash, salt) = commitment${options.rpcUrl === undefined ? "" : " = the registry's, as ValidationRevealed on chain"}; ${exact} exact copies in examples.json, none paid; ${near}`,
+    detail: `${v.file} (${data.examples.length} examples) is the revealed set: set hash = validationSetHash, keccak(hash, salt) = commitment${options.rpcUrl === undefined ? "" : " = the registry's, as ValidationRevealed on chain"}; ${exact} exact copies in examples.json, none paid; ${near}`,
   };
 }

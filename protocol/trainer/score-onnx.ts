@@ -3,7 +3,9 @@
  * PATH`): reads the data in any form dataset/ reads (.npz, .npy with its labels .npy, JSONL
  * records {input, label} or image records, .bin), hashing every example by the canonical-bytes
  * rule registration uses, scores it with attribution/onnx-pipeline.ts against the validation
- * data, and writes `outDir` as the other score paths do, for `witness --from-score DIR`:
+ * data (read and hashed as seal --validation reads and hashes it: validation-file.ts; with
+ * `checkSealed`, refused unless it is the epoch's sealed set, before anything is scored), and
+ * writes `outDir` as the other score paths do, for `witness --from-score DIR`:
  *   scores.csv          example,score: one signed fixed-point score per example hash
  *   model.onnx          the trainer's model, byte for byte (its sha256 is the model hash)
  *   attribution.json    how the scores were made: method, provider, the layer read, checkpoints,
@@ -16,9 +18,10 @@ import { AttributionError, scoreFormatOf, scoreOnnxClassifier, type OnnxAttribut
 import type { AttributionMethod } from "../../config/attribution.ts";
 import { config as defaultConfig, type ProtocolConfig } from "../../config/index.ts";
 import { formatFixedPoint } from "../../config/fixed-point.ts";
-import { labelledArrays, readContributorData } from "../../dataset/index.ts";
+import type { ContributorData, LabelledArrays } from "../../dataset/index.ts";
 import { toJson, writeFileAtomic } from "../../files/index.ts";
 import { DEFAULT_SCORES_DIR, WITNESS_INPUTS_FILE } from "./score.ts";
+import { readLabelledData, readValidationFile, type ValidationSetFiles } from "./validation-file.ts";
 
 export interface OnnxScoreOptions {
   readonly modelFile: string;
@@ -30,6 +33,11 @@ export interface OnnxScoreOptions {
   /** The held-out validation data (and labels .npy). */
   readonly validationFile: string;
   readonly validationLabelsFile?: string;
+  /**
+   * Refuses a validation set that is not the epoch's sealed one (score --deployment --epoch:
+   * validation-reveal.ts assertSealedSet against the registry's commitment), before any scoring.
+   */
+  readonly checkSealed?: (set: ValidationSetFiles) => Promise<unknown>;
   /** Names of the penultimate features and logits tensors, when the graph does not say. */
   readonly features?: string;
   readonly logits?: string;
@@ -43,13 +51,8 @@ export interface OnnxScoreOptions {
 
 const hex128 = (v: bigint) => `0x${v.toString(16).padStart(32, "0")}`;
 
-/** A data file (or folder) as the scorer needs it: arrays, each row's hash, the images when all are. */
-function scoredSet(file: string, labels: string | undefined, what: string): ScoredSet {
-  const data = readContributorData(file, labels === undefined ? {} : { labels });
-  const arrays = labelledArrays(data);
-  if (arrays === undefined) {
-    throw new AttributionError("DATA_INVALID", `${file} (${what}): not labelled arrays; give an .npz (x, y), an .npy with its labels .npy, a .bin, or JSONL records that are all {"input": [...], "label": n} (or image records)`);
-  }
+/** A data file as the scorer needs it: arrays, each row's hash, the images when all are. */
+function scoredSet({ data, arrays }: { data: ContributorData; arrays: LabelledArrays }): ScoredSet {
   return { arrays, hashes: data.examples.map((e) => e.hash), ...(data.images === undefined ? {} : { images: data.images }) };
 }
 
@@ -88,8 +91,10 @@ export async function scoreOnnxModel(options: OnnxScoreOptions) {
   const modelFile = resolve(options.modelFile);
   const model = readModel(modelFile);
   const checkpoints = (options.checkpointFiles ?? []).map((f) => readModel(resolve(f)));
-  const train = scoredSet(options.dataFile, options.labelsFile, "training data");
-  const validation = scoredSet(options.validationFile, options.validationLabelsFile, "validation data");
+  const train = scoredSet(readLabelledData(options.dataFile, options.labelsFile, "training data"));
+  const read = readValidationFile(options.validationFile, options.validationLabelsFile);
+  await options.checkSealed?.(read.set);
+  const validation = { ...scoredSet(read), hash: read.set.hash.slice(2) };
   log(`attribution: scoring ${train.hashes.length} rows of ${options.dataFile} on ${validation.hashes.length} validation rows with ${settings.method}, model ${modelFile}${checkpoints.length ? ` and ${checkpoints.length} checkpoints` : ""}...`);
   const names = { ...(options.features === undefined ? {} : { features: options.features }), ...(options.logits === undefined ? {} : { logits: options.logits }) };
   const result = await scoreOnnxClassifier({ model, checkpoints, names, train, validation }, settings, format, log);

@@ -2,15 +2,20 @@
  * The held-out validation set through an epoch: sealed before registration opens (its hash, a
  * salt and the commitment keccak256(abi.encode(hash, salt)) the registry stores), revealed on
  * chain once the tables are committed (PayoutSettlement.revealValidation, before finalize), and
- * then written into the epoch record: validation.bin (attribution/ encodeDataset, the file whose
- * sha256 is the revealed hash) and epoch.json's `validation` section.
+ * then written into the epoch record: the set's file(s) and epoch.json's `validation` section.
+ * The set is either the MNIST path's held-out split (validation.bin, attribution/ encodeDataset,
+ * whose sha256 is the hash) or a file the trainer brings (validation-file.ts: its own file byte
+ * for byte, validation.npz, .jsonl, .npy ...). Either way the hash is dataset/ exampleSetHash of
+ * the examples, which for a set of images is the sha256 of its dataset file: one definition, so
+ * the skeptic rechecks any revealed set by reading it (verify/validation.ts).
  *
  * The salt is the keccak256 of the trainer's signature over (chain id, epoch, set hash): the
  * witness and settle stages, even in separate processes, derive the same salt without storing a
  * secret anywhere, and nothing in the epoch directory reveals it before the reveal transaction.
  * It needs a deterministic signer (RFC 6979, as ethers' Wallet and Hardhat's accounts are); with
  * another, the reveal is refused before it is sent (VALIDATION_NOT_COMMITTED) and the owner can
- * cancel the epoch.
+ * cancel the epoch. score --model with --deployment and --epoch makes the same seal to refuse a
+ * set that is not the epoch's (assertSealedSet) before anything is scored.
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
@@ -21,22 +26,29 @@ import { writeFileAtomic } from "../../files/index.ts";
 import type { ProtocolConfig } from "../../config/index.ts";
 import { revealValidation, type PayoutSettlementContract, type ValidationReveal } from "../../verifier-contracts/index.ts";
 import { validationCommitment } from "../../witness/index.ts";
+import type { ProtocolDeployment } from "../deployment.ts";
+import { assertEpochTrainer } from "./epoch-trainer.ts";
+import type { RevealFile, ValidationSetFiles } from "./validation-file.ts";
 
-/** File name of the revealed set in the epoch directory. */
+/** File name of the MNIST path's revealed set in the epoch directory. */
 export const VALIDATION_FILE = "validation.bin";
 
 /** A validation set with its reveal kept back: what the trainer holds between open and reveal. */
 export interface SealedValidation extends ValidationReveal {
   /** bytes32: what registration opens with. */
   readonly commitment: string;
-  /** The dataset file (its sha256 is validationSetHash). */
-  readonly bytes: Uint8Array;
+  /** The file(s) the reveal writes into the epoch directory (the data file first). */
+  readonly files: readonly RevealFile[];
   readonly examples: number;
+  /** What the set was read from, for messages. */
+  readonly source: string;
 }
 
 /** epoch.json `validation`: the revealed set, for a skeptic to recheck (verify/validation.ts). */
 export interface RevealedValidationRecord {
   readonly file: string;
+  /** The labels .npy of an inputs .npy `file`. */
+  readonly labels?: string;
   readonly examples: number;
   readonly validationSetHash: string;
   readonly salt: string;
@@ -45,11 +57,6 @@ export interface RevealedValidationRecord {
   readonly revealTx: string;
 }
 
-/**
- * The set an epoch is scored against: the one the trainer's secret chooses among the digits no
- * contributor partition takes (attribution/ secretValidationSplit; the secret from
- * validation-secret.ts), so it is not derivable from config/protocol.json.
- */
 /**
  * The secret that chooses epoch `epoch`'s held-out set on `settlement`: one set per epoch, so an
  * epoch's reveal (and its published validation.bin) says nothing of a later epoch's set, which may
@@ -60,41 +67,78 @@ export function epochValidationSecret(secret: Uint8Array, chainId: bigint, settl
   return createHash("sha256").update(secret).update(`\nvalidation set of chain ${chainId} settlement ${settlement.toLowerCase()} epoch ${epoch}`).digest();
 }
 
+/**
+ * The set an epoch is scored against: the one the trainer's secret chooses among the digits no
+ * contributor partition takes (attribution/ secretValidationSplit; the secret from
+ * validation-secret.ts), so it is not derivable from config/protocol.json.
+ */
 export function heldOutValidationSet(config: ProtocolConfig, secret: Uint8Array): Dataset {
   return secretValidationSplit(config.attribution, secret).validation;
 }
 
-/** Seals `set` for `epoch` of `settlement` on chain `chainId` under the salt `trainer` derives (see the header). */
-export async function sealValidationSet(trainer: Signer, chainId: bigint, settlement: string, epoch: bigint, set: Dataset): Promise<SealedValidation> {
-  const validationSetHash = `0x${datasetHash(set)}`;
+/** The MNIST path's set as sealed and revealed: its dataset file, validation.bin. */
+export function datasetValidationFiles(set: Dataset): ValidationSetFiles {
+  return { hash: `0x${datasetHash(set)}`, examples: set.size, files: [{ name: VALIDATION_FILE, bytes: encodeDataset(set) }], source: "the held-out set the trainer's secret chooses" };
+}
+
+/** Seals `set` (a held-out split, or a file's set: validation-file.ts) for `epoch` of `settlement` on chain `chainId` under the salt `trainer` derives (see the header). */
+export async function sealValidationSet(trainer: Signer, chainId: bigint, settlement: string, epoch: bigint, set: Dataset | ValidationSetFiles): Promise<SealedValidation> {
+  const { hash: validationSetHash, examples, files, source } = "files" in set ? set : datasetValidationFiles(set);
   // The settlement is in the salt: one epoch number on two deployments gets two commitments (found by review).
   const salt = keccak256(await trainer.signMessage(`attribution-prover validation-set salt\nchain ${chainId}\nsettlement ${settlement.toLowerCase()}\nepoch ${epoch}\nset ${validationSetHash}`));
-  return { validationSetHash, salt, commitment: validationCommitment(validationSetHash, salt), bytes: encodeDataset(set), examples: set.size };
+  return { validationSetHash, salt, commitment: validationCommitment(validationSetHash, salt), files, examples, source };
+}
+
+/** CodedError VALIDATION_NOT_COMMITTED unless `sealed` commits to `commitment`, the epoch's (`what` says where it is from). */
+function assertCommits(sealed: SealedValidation, commitment: string, what: string, todo: string): void {
+  if (sealed.commitment !== commitment) {
+    throw new CodedError("VALIDATION_NOT_COMMITTED", "input", `${sealed.source}: the validation set ${sealed.validationSetHash} under this signer's salt commits to ${sealed.commitment}, ${what} ${commitment}: ${todo}`);
+  }
+}
+
+/**
+ * Seals `set` as seal did and refuses it (VALIDATION_NOT_COMMITTED naming its file) unless its
+ * commitment is `commitment`, the one `epoch` opened registration with (the registry's): what
+ * score --model --deployment --epoch checks before scoring against a set.
+ */
+export async function assertSealedSet(trainer: Signer, chainId: bigint, settlement: string, epoch: bigint, set: ValidationSetFiles, commitment: string): Promise<SealedValidation> {
+  const sealed = await sealValidationSet(trainer, chainId, settlement, epoch, set);
+  assertCommits(sealed, commitment, `epoch ${epoch} opened registration with`, "score against the set seal --validation sealed, with the trainer key that sealed it");
+  return sealed;
+}
+
+/**
+ * score --model's check with --deployment and --epoch: `trainer` is `epoch`'s trainer on
+ * `deployment` (assertEpochTrainer) and a set is the one it sealed, the registry's commitment
+ * (assertSealedSet). Reads the chain once; the returned check is run on the set before scoring.
+ */
+export async function epochSealCheck(deployment: ProtocolDeployment, trainer: Signer, epoch: bigint): Promise<(set: ValidationSetFiles) => Promise<SealedValidation>> {
+  await assertEpochTrainer(deployment.settlement, epoch, trainer);
+  const commitment = await deployment.registry.validationCommitment(epoch);
+  return (set) => assertSealedSet(trainer, deployment.chainId, deployment.addresses.settlement, epoch, set, commitment);
 }
 
 /**
  * Reveals `sealed` for an open `epoch` whose registration committed to `commitment`, then writes
- * validation.bin into the epoch directory `dir`. Returns the receipt and epoch.json's section.
+ * its file(s) into the epoch directory `dir`. Returns the receipt and epoch.json's section.
  */
 export async function revealEpochValidation(
   settlement: PayoutSettlementContract, epoch: bigint, commitment: string, sealed: SealedValidation, dir: string,
 ): Promise<{ receipt: ContractTransactionReceipt; record: RevealedValidationRecord }> {
-  if (sealed.commitment !== commitment) {
-    throw new CodedError("VALIDATION_NOT_COMMITTED", "input", `the validation set ${sealed.validationSetHash} under this signer's salt commits to ${sealed.commitment}, registration opened with ${commitment}: reveal with the set and the signer the witness stage used, or cancel the epoch`);
-  }
+  assertCommits(sealed, commitment, "registration opened with", "reveal with the set seal sealed (settle --validation FILE for a file) and the signer the witness stage used, or cancel the epoch");
   const receipt = await revealValidation(settlement, epoch, sealed);
   return { receipt, record: writeRevealedValidation(sealed, commitment, dir, receipt.hash) };
 }
 
 /**
- * Writes validation.bin for a set revealed on chain (by this call or an earlier run) and returns
+ * Writes the file(s) of a set revealed on chain (by this call or an earlier run) and returns
  * epoch.json's section for it.
  */
 export function writeRevealedValidation(sealed: SealedValidation, commitment: string, dir: string, revealTx: string): RevealedValidationRecord {
-  if (sealed.commitment !== commitment) throw new CodedError("VALIDATION_NOT_COMMITTED", "input", `the validation set ${sealed.validationSetHash} under this signer's salt commits to ${sealed.commitment}, not the epoch's ${commitment}`);
-  writeFileAtomic(join(dir, VALIDATION_FILE), sealed.bytes);
-  const { validationSetHash, salt, examples } = sealed;
-  return { file: VALIDATION_FILE, examples, validationSetHash, salt, commitment, revealTx };
+  assertCommits(sealed, commitment, "the epoch's is", "settle with the set and the signer the witness stage used");
+  for (const f of sealed.files) writeFileAtomic(join(dir, f.name), f.bytes);
+  const { validationSetHash, salt, examples, files: [data, labels] } = sealed;
+  return { file: data!.name, ...(labels === undefined ? {} : { labels: labels.name }), examples, validationSetHash, salt, commitment, revealTx };
 }
 
 /** The transaction that revealed `epoch`'s validation set (its ValidationRevealed event). */

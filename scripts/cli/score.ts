@@ -4,7 +4,25 @@ import type { Command } from "commander";
 import { config } from "../../config/index.ts";
 import { CodedError } from "../../errors/index.ts";
 import { addRunOptions, log, printResult, runFlagsOf, shown, withExamples } from "./common.ts";
+import { addPinOptions, connectParty, integerFlag, type PartyFlags } from "./party.ts";
 import { runParameters } from "./run-config.ts";
+
+/**
+ * score --model --data with --deployment and --epoch: the trainer's connection and the check that
+ * refuses a validation set other than the one sealed for the epoch (validation-reveal.ts
+ * epochSealCheck); close() when scoring is done.
+ */
+async function sealedSetCheck(flags: PartyFlags & { readonly epoch?: string }) {
+  const epoch = integerFlag("--epoch", flags.epoch);
+  const { epochSealCheck } = await import("../../protocol/trainer/validation-reveal.ts");
+  const { chain, deployment } = await connectParty("trainer", flags);
+  try {
+    return { check: await epochSealCheck(deployment, chain.signer, epoch), close: () => chain.close() };
+  } catch (error) {
+    await chain.close();
+    throw error;
+  }
+}
 
 export function registerScore(program: Command): void {
   const command = program.command("score")
@@ -18,35 +36,43 @@ export function registerScore(program: Command): void {
     .option("--checkpoint <file>", "with --data: an earlier checkpoint of the same training run, ONNX (repeatable): TRAK's ensemble", (v: string, all: string[]) => [...all, v], [] as string[])
     .option("--features <name>", "with --data: the penultimate tensor, when the graph does not show it (default: the input of the final Gemm/MatMul)")
     .option("--logits <name>", "with --data: the logits tensor (default: the output named logits, or the only output)")
-    .option("--deployment <file>", "with --epoch: score against that epoch's held-out set (the one seal committed to), not the default one")
+    .option("--deployment <file>", "with --epoch: score against that epoch's held-out set (the one seal committed to), not the default one; with --model --data, refuse a --validation set that is not the one seal --validation committed to (reads the registry: OPEN_TRAINER_KEY, --rpc, --settlement)")
     .option("--epoch <n>", "with --deployment: the epoch");
-  withExamples(addRunOptions(command, ["out", "method"]), [
+  withExamples(addPinOptions(addRunOptions(command, ["out", "method", "rpc"])), [
     "attribution-prover score",
     "attribution-prover score --method tracin --out build/tracin --json",
     "attribution-prover score --scores my-scores.csv --model model.onnx --out work/e1-scores",
     "attribution-prover score --model model.onnx --data train.npz --validation val.npz --checkpoint epoch5.onnx --out work/e1-scores",
+    "OPEN_TRAINER_KEY=0x... attribution-prover score --model model.onnx --data train.npz --validation val.npz --deployment deployments/local/deployment.json --epoch 1 --settlement 0x... --rpc http://127.0.0.1:8545",
     "attribution-prover score --deployment deployments/local/deployment.json --epoch 1 --out work/e1-scores",
     "attribution-prover witness --examples build/attribution/examples.csv   # next stage",
   ]).action(async (_: unknown, cmd: Command) => {
     const flags = runFlagsOf(cmd);
     const external = cmd.opts() as {
       scores?: string; model?: string; deployment?: string; epoch?: string; data?: string; labels?: string;
-      validation?: string; validationLabels?: string; checkpoint: string[]; features?: string; logits?: string;
+      validation?: string; validationLabels?: string; checkpoint: string[]; features?: string; logits?: string; settlement?: string; operator?: string;
     };
     const p = await runParameters(flags);
+    if ((external.deployment === undefined) !== (external.epoch === undefined)) throw new CodedError("USAGE", "usage", "--deployment FILE and --epoch N go together: the epoch whose held-out set the scores are against");
     if (external.data !== undefined) {
       if (external.model === undefined || external.validation === undefined) throw new CodedError("USAGE", "usage", "--data PATH goes with --model FILE.onnx (the trainer's classifier) and --validation PATH (the held-out data)");
       if (external.scores !== undefined) throw new CodedError("USAGE", "usage", "--data scores the model here; --scores takes scores made elsewhere: give one of them");
       const { scoreOnnxModel } = await import("../../protocol/trainer/score-onnx.ts");
-      const { result, paths } = await scoreOnnxModel({
-        modelFile: external.model, checkpointFiles: external.checkpoint, dataFile: external.data, validationFile: external.validation, method: p.method, log,
-        ...(external.labels === undefined ? {} : { labelsFile: external.labels }), ...(external.validationLabels === undefined ? {} : { validationLabelsFile: external.validationLabels }),
-        ...(external.features === undefined ? {} : { features: external.features }), ...(external.logits === undefined ? {} : { logits: external.logits }),
-        ...(p.outDir === undefined ? {} : { outDir: p.outDir }),
-      });
-      const value = { method: result.method, provider: result.provider, modelHash: `0x${result.modelHash}`, layer: result.layer, examples: result.scores.length, flagged: result.flagged.length, defences: result.defences, validationAccuracy: result.validationAccuracy, files: paths, timings: result.timings };
-      printResult(flags.json, value, () => console.log(`${value.examples} example scores (${result.method} on ${result.provider}, features ${result.layer.features}), ${value.flagged} flagged; ${shown(paths.witnessInputs)}
+      const sealed = external.deployment === undefined ? undefined : await sealedSetCheck({ ...external, ...(p.rpcUrl === undefined ? {} : { rpc: p.rpcUrl }) });
+      try {
+        const { result, paths } = await scoreOnnxModel({
+          modelFile: external.model, checkpointFiles: external.checkpoint, dataFile: external.data, validationFile: external.validation, method: p.method, log,
+          ...(sealed === undefined ? {} : { checkSealed: sealed.check }),
+          ...(external.labels === undefined ? {} : { labelsFile: external.labels }), ...(external.validationLabels === undefined ? {} : { validationLabelsFile: external.validationLabels }),
+          ...(external.features === undefined ? {} : { features: external.features }), ...(external.logits === undefined ? {} : { logits: external.logits }),
+          ...(p.outDir === undefined ? {} : { outDir: p.outDir }),
+        });
+        const value = { method: result.method, provider: result.provider, modelHash: `0x${result.modelHash}`, layer: result.layer, examples: result.scores.length, flagged: result.flagged.length, defences: result.defences, validationAccuracy: result.validationAccuracy, files: paths, timings: result.timings };
+        printResult(flags.json, value, () => console.log(`${value.examples} example scores (${result.method} on ${result.provider}, features ${result.layer.features}), ${value.flagged} flagged; ${shown(paths.witnessInputs)}
 next: attribution-prover witness --from-score ${shown(dirname(paths.witnessInputs))} ...`));
+      } finally {
+        await sealed?.close();
+      }
       return;
     }
     if ((external.scores === undefined) !== (external.model === undefined)) throw new CodedError("USAGE", "usage", "--scores FILE and --model FILE go together: the scores and the model they are of");
@@ -58,7 +84,6 @@ next: attribution-prover witness --from-score ${shown(dirname(recorded.witnessIn
       return;
     }
     const [{ formatFixedPoint }, { scoreTrainingData }] = await Promise.all([import("../../witness/index.ts"), import("../../protocol/trainer/score.ts")]);
-    if ((external.deployment === undefined) !== (external.epoch === undefined)) throw new CodedError("USAGE", "usage", "--deployment FILE and --epoch N go together: the epoch whose held-out set the scores are against");
     let validationSecret: Uint8Array | undefined;
     if (external.deployment !== undefined) {
       const [{ readDeploymentFile }, { epochValidationSecret }, { loadValidationSecret }] = await Promise.all([
