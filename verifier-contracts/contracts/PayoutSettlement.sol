@@ -796,19 +796,22 @@ contract PayoutSettlement is Ownable, EIP712 {
         bytes32 stored = payoutWordsHash[epoch][batchIndex];
         if (stored == 0) revert AlreadyReleased(epoch, batchIndex);
         bytes32 given = keccak256(abi.encodePacked(words));
-        ReleaseCursor memory cursor; // rows 0, paid 0: the batch is untouched while its hash is the words'
+        // An untouched batch (its hash is the words'): from row 0, nothing paid, no other slot read.
+        uint256 from;
+        uint256 paidBefore;
         if (given != stored) {
             if (given != stored ^ PARTLY_RELEASED) revert WordsMismatch(_wordsHash(epoch, batchIndex, stored), given);
-            cursor = releaseCursor[epoch][batchIndex];
+            ReleaseCursor storage cursor = releaseCursor[epoch][batchIndex];
+            (from, paidBefore) = (cursor.rows, cursor.paid);
         }
-        uint256 from = cursor.rows;
-        uint256 to = words.length - from > rows ? from + rows : words.length;
-        if (to < words.length) {
+        uint256 end = words.length;
+        uint256 to = end - from > rows ? from + rows : end; // from < end: a complete batch has no hash
+        if (to < end) {
             if (from == 0) payoutWordsHash[epoch][batchIndex] = stored ^ PARTLY_RELEASED;
             ReleaseCursor storage next = releaseCursor[epoch][batchIndex];
             next.rows = uint32(to);
             uint256 part = _pay(epoch, words[from:to]);
-            next.paid = uint96(cursor.paid + part); // <= the batch's total, itself <= pool < 2^96
+            next.paid = uint96(paidBefore + part); // <= the batch's total, itself <= pool < 2^96
             emit BatchRowsReleased(epoch, batchIndex, from, to, part);
             return;
         }
@@ -816,7 +819,7 @@ contract PayoutSettlement is Ownable, EIP712 {
         if (from != 0) delete releaseCursor[epoch][batchIndex];
         uint16 released = e.released + 1;
         e.released = released;
-        uint256 paid = cursor.paid + _pay(epoch, words[from:to]);
+        uint256 paid = paidBefore + _pay(epoch, words[from:end]);
         emit BatchReleased(epoch, batchIndex, paid);
         if (released == e.payoutBatches) emit EpochSettled(epoch);
     }
