@@ -6,7 +6,8 @@
  *
  * So each transaction is sized by its gas estimate: the whole batch (release) when the estimate
  * fits; else releaseRows of half as many rows, halved again until the estimate fits (an estimate
- * that fails without a revert of ours, for want of gas, counts as too costly); the next range
+ * that fails without a revert of ours, for want of gas, counts as too costly; one that reverts with
+ * ours is sent as it is, for the send to report); the next range
  * starts from the cursor with at most as many rows as fitted last. Every range starts at the
  * on-chain cursor (releaseCursor), so a rerun after a crash, or another caller's releases in
  * between, continue where the chain is; the contract pays each row once whatever is sent. A range
@@ -26,13 +27,16 @@ export interface ReleaseBatchOptions {
   readonly log: (message: string) => void;
 }
 
-/** The gas estimate of a release call, or undefined when it fails for want of gas (a revert of ours is thrown). */
-async function estimate(settlement: PayoutSettlementContract, call: () => Promise<bigint>): Promise<bigint | undefined> {
+/**
+ * The gas estimate of a release call; "out of gas" when it fails without a revert of ours (it does
+ * not fit a transaction); "reverts" when it reverts with one of ours: no question of gas, so it
+ * is sent as planned and the send reports it (or finds another settler's race in it).
+ */
+async function estimate(settlement: PayoutSettlementContract, call: () => Promise<bigint>): Promise<bigint | "out of gas" | "reverts"> {
   try {
     return await call();
   } catch (error) {
-    if (revertName(error, settlement.interface as unknown as Interface) !== undefined) throw error;
-    return undefined;
+    return revertName(error, settlement.interface as unknown as Interface) === undefined ? "out of gas" : "reverts";
   }
 }
 
@@ -48,8 +52,8 @@ export async function releasePayoutBatch(settlement: PayoutSettlementContract, e
     let rows = Math.min(limit, size - from);
     for (;;) {
       const gas = await estimate(settlement, () => (whole && rows === size ? settlement.release.estimateGas(epoch, batch.index, words) : settlement.releaseRows.estimateGas(epoch, batch.index, words, rows)));
-      if (gas !== undefined && gas <= options.gasBound) break;
-      if (rows === 1) throw new CodedError("RELEASE_TOO_COSTLY", "external", `payout batch ${batch.index} of epoch ${epoch}, row ${from}: paying this one row is estimated at ${gas === undefined ? "more gas than a transaction may use (the estimate failed)" : `${gas} gas`}, over payoutBatch.releaseGasBound = ${options.gasBound} (config/protocol.json, at most 2^24): no transaction under the bound can pay it`);
+      if (gas === "reverts" || (gas !== "out of gas" && gas <= options.gasBound)) break;
+      if (rows === 1) throw new CodedError("RELEASE_TOO_COSTLY", "external", `payout batch ${batch.index} of epoch ${epoch}, row ${from}: paying this one row is estimated at ${gas === "out of gas" ? "more gas than a transaction may use (the estimate ran out of gas)" : `${gas} gas`}, over payoutBatch.releaseGasBound = ${options.gasBound} (config/protocol.json, at most 2^24): no transaction under the bound can pay it`);
       rows = Math.ceil(rows / 2);
     }
     if (rows < limit) options.log(`release ${batch.index}: ${rows} rows per transaction fit ${options.gasBound} gas`);
@@ -58,9 +62,9 @@ export async function releasePayoutBatch(settlement: PayoutSettlementContract, e
     try {
       options.sent(what, whole && rows === size ? await releaseBatch(settlement, epoch, batch) : await releaseBatchRows(settlement, epoch, batch, rows));
     } catch (error) {
-      // Another caller completed the batch first: the next read finds it complete.
+      // Another settler completed the batch first: the next read finds it complete.
       if (revertName(error, settlement.interface as unknown as Interface) !== "AlreadyReleased") throw error;
-      options.log(`settle: ${what}: already made by another caller (AlreadyReleased); continuing`);
+      options.log(`settle: ${what}: already made by another settler (AlreadyReleased); continuing`);
     }
   }
 }
