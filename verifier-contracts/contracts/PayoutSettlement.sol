@@ -805,7 +805,11 @@ contract PayoutSettlement is Ownable, EIP712 {
             (from, paidBefore) = (cursor.rows, cursor.paid);
         }
         uint256 end = words.length;
-        uint256 to = end - from > rows ? from + rows : end; // from < end: a complete batch has no hash
+        uint256 to;
+        unchecked {
+            // from < end (a complete batch has no hash), and from + rows < end when it is taken.
+            to = end - from > rows ? from + rows : end;
+        }
         if (to < end) {
             if (from == 0) payoutWordsHash[epoch][batchIndex] = stored ^ PARTLY_RELEASED;
             ReleaseCursor storage next = releaseCursor[epoch][batchIndex];
@@ -819,7 +823,10 @@ contract PayoutSettlement is Ownable, EIP712 {
         if (from != 0) delete releaseCursor[epoch][batchIndex];
         uint16 released = e.released + 1;
         e.released = released;
-        uint256 paid = paidBefore + _pay(epoch, words[from:end]);
+        uint256 paid;
+        unchecked {
+            paid = paidBefore + _pay(epoch, words[from:]); // <= pool < 2^96
+        }
         emit BatchReleased(epoch, batchIndex, paid);
         if (released == e.payoutBatches) emit EpochSettled(epoch);
     }
