@@ -12,7 +12,9 @@
  * on-chain cursor (releaseCursor), so a rerun after a crash, or another caller's releases in
  * between, continue where the chain is; the contract pays each row once whatever is sent. A range
  * is sent as releaseRows with its row count (never "the rest"), so a cursor another caller moved
- * meanwhile cannot make the transaction pay more rows than were estimated.
+ * meanwhile cannot make the transaction pay more rows than were estimated; after a range the
+ * cursor must have moved (else SETTLEMENT_MISMATCH, never a loop). A whole batch's release, once
+ * its transaction succeeded, is done, as before ranges.
  */
 import type { ContractTransactionReceipt, Interface } from "ethers";
 import { releaseBatch, releaseBatchRows, releaseProgress, revertName, type PayoutSettlementContract } from "../verifier-contracts/index.ts";
@@ -45,9 +47,12 @@ export async function releasePayoutBatch(settlement: PayoutSettlementContract, e
   const size = batch.words.length;
   const words = [...batch.words];
   let limit = size;
+  let sentFrom: number | undefined;
   for (;;) {
     const { rows: from, complete } = await releaseProgress(settlement, epoch, batch.index);
     if (complete) return;
+    // Without this a range the chain did not take (a signer that routes it elsewhere) would be sent forever.
+    if (sentFrom !== undefined && from <= sentFrom) throw new CodedError("SETTLEMENT_MISMATCH", "mismatch", `payout batch ${batch.index} of epoch ${epoch}: a release of its rows from ${sentFrom} was sent, but its cursor is still at row ${from}`);
     const whole = from === 0;
     let rows = Math.min(limit, size - from);
     for (;;) {
@@ -60,7 +65,13 @@ export async function releasePayoutBatch(settlement: PayoutSettlementContract, e
     limit = rows;
     const what = whole && rows === size ? `release ${batch.index}` : `release ${batch.index} rows ${from}-${from + rows - 1}`;
     try {
-      options.sent(what, whole && rows === size ? await releaseBatch(settlement, epoch, batch) : await releaseBatchRows(settlement, epoch, batch, rows));
+      if (whole && rows === size) {
+        // One transaction for the whole batch, as before ranges: sent, it is done.
+        options.sent(what, await releaseBatch(settlement, epoch, batch));
+        return;
+      }
+      options.sent(what, await releaseBatchRows(settlement, epoch, batch, rows));
+      sentFrom = from;
     } catch (error) {
       // Another settler completed the batch first: the next read finds it complete.
       if (revertName(error, settlement.interface as unknown as Interface) !== "AlreadyReleased") throw error;
