@@ -18,7 +18,7 @@ import {
 import { config, TRANSACTION_GAS_CAP } from "../config/index.ts";
 import type { EpochBatches, EpochTables, PayoutBatch } from "../witness/index.ts";
 import { releaseProgress, type OpenTokenContract, type PayoutSettlementContract } from "../verifier-contracts/index.ts";
-import { ReleaseTooCostlyError } from "../protocol/errors.ts";
+import { CodedError } from "../errors/index.ts";
 import { releasePayoutBatch } from "../protocol/release-batch.ts";
 import { readChainEpoch, verifyEpoch } from "../verify/index.ts";
 import { expectRevertWith } from "./helpers/expect-revert.ts";
@@ -115,7 +115,7 @@ describe("a pool token too costly for a whole payout batch in one transaction: r
     const before = await releaseProgress(settlement, EPOCH, 0);
     await assert.rejects(
       releasePayoutBatch(settlement, EPOCH, w.payoutBatches[0]!, { gasBound: 1_000_000n, sent: () => assert.fail("nothing may be sent"), log: () => {} }),
-      (e: unknown) => e instanceof ReleaseTooCostlyError && e.code === "RELEASE_TOO_COSTLY" && /payout batch 0 of epoch 1, row 1:.*releaseGasBound = 1000000/.test(e.message),
+      (e: unknown) => e instanceof CodedError && e.code === "RELEASE_TOO_COSTLY" && e.category === "external" && /payout batch 0 of epoch 1, row 1:.*releaseGasBound = 1000000/.test(e.message),
     );
     assert.deepEqual(await releaseProgress(settlement, EPOCH, 0), before);
   });
