@@ -93,7 +93,7 @@ export async function tokenEpoch<T extends OpenTokenContract>(options: TokenEpoc
   const scores = new Map<bigint, bigint>();
   for (const k of options.contributors) {
     const hashes = [0, 1].map((i) => BigInt(keccak256(toUtf8Bytes(`${tag} ${k} ${i}`))) >> 128n);
-    hashes.forEach((hash, i) => scores.set(hash, BigInt(k * 1_000_003 + i * 77)));
+    for (const [i, hash] of hashes.entries()) scores.set(hash, BigInt(k * 1_000_003 + i * 77));
     const r = await registerExamples({ token, registry }, signers[k]!, epoch, hashes, { mintFee: true });
     deliveries.set(r.order, { salt: r.salt, hashes: r.hashes });
   }
