@@ -85,7 +85,16 @@ export interface BatchSizes {
 export interface PayoutBatchSizes extends BatchSizes {
   /** The most payees one release may pay (EIP-7825's 2^24 gas per transaction); every size is at most this. */
   readonly maxPayeesPerRelease: number;
+  /**
+   * The most gas settle lets one release transaction use, at most TRANSACTION_GAS_CAP: a batch
+   * whose release is estimated above it (a costly pool token) is released in row ranges
+   * (releaseRows) that each fit.
+   */
+  readonly releaseGasBound: number;
 }
+
+/** EIP-7825 (Osaka, Hardhat's default hardfork): no transaction may use more than 2^24 gas. */
+export const TRANSACTION_GAS_CAP = 2 ** 24;
 
 export const CONFIG_PATH = fileURLToPath(new URL("./protocol.json", import.meta.url));
 
@@ -151,6 +160,7 @@ export function parseConfig(raw: unknown, file: string): ProtocolConfig {
   (c.payoutBatch.sizes as number[]).forEach((s, i) => {
     if (s > maxPayees) throw new ConfigError(file, `payoutBatch.sizes[${i}]`, `${s} rows: one release pays a whole payout batch, at most payoutBatch.maxPayeesPerRelease = ${maxPayees} payees in one transaction`);
   });
+  requireInteger(file, "payoutBatch.releaseGasBound", c.payoutBatch.releaseGasBound, 100_000, TRANSACTION_GAS_CAP);
   requireInteger(file, "prover.workers", c.prover?.workers, 0, 1024);
   if (typeof c.prover.singleThread !== "boolean") {
     throw new ConfigError(file, "prover.singleThread", "expected true or false");

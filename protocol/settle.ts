@@ -1,8 +1,9 @@
 /**
  * Stage "settle": an epoch directory with every proof -> $OPEN released on chain, resumable from
  * the chain's state. Each step is read from the contract before it is sent: batches verified so
- * far (nextExample, nextRegistration, nextPayout), the validation reveal, the status, and which
- * payout batches are released (payoutWordsHash is cleared by release). A rerun after a crash at any
+ * far (nextExample, nextRegistration, nextPayout), the validation reveal, the status, and how far
+ * each payout batch is released (its cursor; payoutWordsHash is cleared once every row is paid): a
+ * batch too costly for one transaction is released in row ranges (release-batch.ts). A rerun after a crash at any
  * point continues where the chain is; a transaction of this key still pending is waited for first,
  * so nothing is sent twice; a step another settler made first (a revert naming it:
  * BatchAlreadyVerified, BatchOutOfOrder, EpochNotCommitted, AlreadyReleased, ...) is re-read and
@@ -24,7 +25,7 @@ import { config as defaultConfig, type ProtocolConfig } from "../config/index.ts
 import { CodedError } from "../errors/index.ts";
 import { readProofFile } from "../prover/index.ts";
 import {
-  advanceDevelopmentClock, decodeRevert, EpochStatus, finalizeEpoch, releaseBatch, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch,
+  advanceDevelopmentClock, EpochStatus, finalizeEpoch, revertName, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch,
   type OpenTokenContract, type PayoutSettlementContract,
 } from "../verifier-contracts/index.ts";
 import { applyPolicy, buildEpochBatches, type EpochBatches, type EpochTables } from "../witness/index.ts";
@@ -35,6 +36,7 @@ import { connectDeployment, type DeployedName, type ProtocolDeployment } from ".
 import { assertNotSettled, epochPaths, writeRecordFile } from "./epoch-dir.ts";
 import { startProgress } from "./progress.ts";
 import { readStageRecord, type CircuitSummary, type StageRecord } from "./record-read.ts";
+import { releasePayoutBatch } from "./release-batch.ts";
 import { assertEpochTrainer } from "./trainer/epoch-trainer.ts";
 import { statusName } from "./trainer/witness.ts";
 import {
@@ -152,13 +154,6 @@ async function waitOutContestWindow(chain: ChainConnection, settlement: PayoutSe
   }
 }
 
-/** The custom error a failed transaction reverted with, by name (undefined: not a revert of ours). */
-function revertName(error: unknown, settlement: PayoutSettlementContract): string | undefined {
-  const named = (error as { errorName?: unknown }).errorName;
-  if (typeof named === "string") return named;
-  return decodeRevert(error, settlement.interface as unknown as Interface)?.name;
-}
-
 /**
  * Sends one settlement step unless `done()` says the chain already has it; a revert whose name is
  * in `raced` means another settler made the step first: re-read, say so, go on.
@@ -171,7 +166,7 @@ async function step(
   try {
     record(what, await send());
   } catch (error) {
-    const name = revertName(error, settlement);
+    const name = revertName(error, settlement.interface as unknown as Interface);
     if (name !== undefined && raced.includes(name) && (await done())) {
       log(`settle: ${what}: already made by another settler (${name}); continuing`);
       return;
@@ -192,10 +187,11 @@ async function waitForPending(chain: ChainConnection, log: (m: string) => void):
 }
 
 /**
- * What this epoch's releases paid each address. A release pays its words (a token Transfer from
- * the settlement, or a PayoutDeferred credit) and then logs BatchReleased, with no settlement
- * event in between; so in each transaction that released a batch of this epoch, the payments are
- * those logged since the settlement's previous event, taken when BatchReleased of this epoch comes.
+ * What this epoch's releases paid each address. A release pays its rows (a token Transfer from
+ * the settlement, or a PayoutDeferred credit) and then logs BatchReleased (the batch complete) or
+ * BatchRowsReleased (a range of it), with no settlement event in between; so in each transaction
+ * that released rows of this epoch, the payments are those logged since the settlement's previous
+ * event, taken when either event of this epoch comes.
  * Anything else one transaction may carry (another epoch's release, a forfeit, a withdraw, whose
  * Transfer follows its Withdrawn) is not this epoch's (a review found a forwarder bundling a
  * forfeit with a release made settle count the burn as a payment).
@@ -203,7 +199,7 @@ async function waitForPending(chain: ChainConnection, log: (m: string) => void):
 async function paidByReleases(chain: ChainConnection, token: OpenTokenContract, settlement: PayoutSettlementContract, epoch: bigint, settlementAddress: string): Promise<Map<string, bigint>> {
   const paid = new Map<string, bigint>();
   const tokenAddress = await token.getAddress();
-  const releases = await settlement.queryFilter(settlement.filters.BatchReleased!(epoch));
+  const releases = [...(await settlement.queryFilter(settlement.filters.BatchReleased!(epoch))), ...(await settlement.queryFilter(settlement.filters.BatchRowsReleased!(epoch)))];
   for (const txHash of new Set(releases.map((e) => e.transactionHash))) {
     const receipt = await chain.provider.getTransactionReceipt(txHash);
     let pending: [string, bigint][] = [];
@@ -220,7 +216,8 @@ async function paidByReleases(chain: ChainConnection, token: OpenTokenContract, 
           pending.push([getAddress(parsed.args[1] as string), parsed.args[2] as bigint]);
           continue;
         }
-        if (parsed?.name === "BatchReleased" && parsed.args[0] === epoch) for (const [to, amount] of pending) paid.set(to, (paid.get(to) ?? 0n) + amount);
+        const released = parsed?.name === "BatchReleased" || parsed?.name === "BatchRowsReleased";
+        if (released && parsed.args[0] === epoch) for (const [to, amount] of pending) paid.set(to, (paid.get(to) ?? 0n) + amount);
         pending = [];
         afterWithdrawn = parsed?.name === "Withdrawn";
       }
@@ -302,9 +299,9 @@ export async function settleEpoch(chain: ChainConnection, deployment: ProtocolDe
   tick("reveal validation");
   await step("finalize", committed, () => finalizeEpoch(settlement, epoch), ["EpochNotCommitted"], settlement, done, log);
   tick("finalize");
+  const gasBound = BigInt(config.payoutBatch.releaseGasBound);
   for (const b of w.payoutBatches) {
-    await step(`release ${b.index}`, async () => BigInt(await settlement.payoutWordsHash(epoch, b.index)) === 0n,
-      () => releaseBatch(settlement, epoch, b), ["AlreadyReleased"], settlement, done, log);
+    await releasePayoutBatch(settlement, epoch, b, { gasBound, sent: done, log });
     tick(`release ${b.index}`);
   }
   settling?.stop();

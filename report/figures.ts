@@ -32,8 +32,8 @@ export function contributorName(record: ReportRecord, row: number): string {
   return record.labels[row] ?? `${address.slice(0, 6)}…${address.slice(-4)}`;
 }
 
-/** A transaction's kind: its description without the batch number ("example batch 3" -> "example batch"). */
-export const transactionKind = (what: string) => what.replace(/\s+\d+$/, "");
+/** A transaction's kind: its description without the batch number and rows ("example batch 3" -> "example batch", "release 2 rows 0-9" -> "release"). */
+export const transactionKind = (what: string) => what.replace(/\s+\d+(\s+rows\s+\d+-\d+)?$/, "");
 
 /** Contributor rows by reward, highest first (ties by table order). */
 export function rowsByReward(record: ReportRecord): number[] {

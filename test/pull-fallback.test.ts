@@ -10,33 +10,18 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import {
-  ContractFactory, getAddress, keccak256, toUtf8Bytes, ZeroAddress,
-  type AddressLike, type BaseContractMethod, type ContractTransactionReceipt, type ContractTransactionResponse, type InterfaceAbi,
-} from "ethers";
+import { getAddress, ZeroAddress, type AddressLike, type BaseContractMethod, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
 import { network } from "hardhat";
-import * as snarkjs from "snarkjs";
-import type { Groth16Proof } from "snarkjs";
 import { config } from "../config/index.ts";
-import { exampleCircuitName, payoutCircuitName, registrationCircuitName, setupCircuit, type CircuitKeys } from "../circuits/index.ts";
-import {
-  applyPolicy, buildEpochBatches, epochDomain, validationCommitment,
-  type Delivery, type EpochBatches, type EpochTables, type ExampleBatch, type PayoutBatch, type RegistrationBatch,
-} from "../witness/index.ts";
-import {
-  advanceDevelopmentClock, commitEpoch, deploySettlement, earliestDeadline, finalizeEpoch, loadContractArtifact, openEpoch, readRegistrations,
-  registerExamples, releaseBatch, revealValidation, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch, waitForRegistrationClose,
-  type ContributorRegistryContract, type OpenTokenContract, type PayoutSettlementContract,
-} from "../verifier-contracts/index.ts";
-
+import type { EpochBatches, EpochTables, PayoutBatch } from "../witness/index.ts";
+import { releaseBatch, type OpenTokenContract, type PayoutSettlementContract } from "../verifier-contracts/index.ts";
 import { expectRevertWith } from "./helpers/expect-revert.ts";
-const E = config.exampleBatch.testSize;
-const K = config.registrationBatch.testSize;
+import { tokenEpoch } from "./helpers/token-epoch.ts";
+
 const B = config.payoutBatch.testSize;
 const EPOCH = 1n;
 const POOL = 1000n * 10n ** 18n + 3n;
 const CONTRIBUTORS = [1, 2, 3, 4, 5, 6]; // signer indices, registering in this order: with B = 4, two payout batches
-const VALIDATION = { validationSetHash: keccak256(toUtf8Bytes("pull validation set")), salt: keccak256(toUtf8Bytes("pull salt")) };
 
 /** verifier-contracts/contracts/test/RevertingToken.sol: OpenToken's interface plus the blocklist. */
 interface RevertingTokenContract extends OpenTokenContract {
@@ -45,17 +30,10 @@ interface RevertingTokenContract extends OpenTokenContract {
 
 const addressOf = (a: bigint) => getAddress(`0x${a.toString(16).padStart(40, "0")}`);
 
-async function prove(keys: CircuitKeys, batch: ExampleBatch | RegistrationBatch | PayoutBatch): Promise<Groth16Proof> {
-  const { proof, publicSignals } = await snarkjs.groth16.fullProve(batch.input, keys.wasmPath, keys.zkeyPath);
-  assert.deepEqual(publicSignals.map(BigInt), [...batch.publicSignals], "the circuit and the witness model disagree");
-  return proof;
-}
-
 describe("PayoutSettlement pays the rest of a batch when the token refuses one payee, and lets that payee withdraw later", () => {
   let conn: Awaited<ReturnType<typeof network.create>>;
   let signers: Awaited<ReturnType<typeof conn.ethers.getSigners>>;
   let token: RevertingTokenContract;
-  let registry: ContributorRegistryContract;
   let settlement: PayoutSettlementContract;
   let tables: EpochTables;
   let w: EpochBatches;
@@ -71,79 +49,12 @@ describe("PayoutSettlement pays the rest of a batch when the token refuses one p
   }
 
   before(async () => {
-    const keys = {
-      example: await setupCircuit(exampleCircuitName(E)),
-      registration: await setupCircuit(registrationCircuitName(K)),
-      payout: await setupCircuit(payoutCircuitName(B)),
-    };
     conn = await network.create();
     signers = await conn.ethers.getSigners();
-    const owner = signers[0]!;
-    // Poseidon and the three verifiers as deploySettlement makes and checks them; then the
-    // registry and the settlement again over the refusing token (both take their token at
-    // construction: the registry burns its fees in it, the settlement escrows and pays in it).
-    const d = await deploySettlement(owner, {
-      exampleVerifier: keys.example.verifierArtifact, exampleBatchSize: E,
-      registrationVerifier: keys.registration.verifierArtifact, registrationBatchSize: K,
-      payoutVerifier: keys.payout.verifierArtifact, payoutBatchSize: B,
-    });
-    const deploy = async (name: "RevertingToken" | "ContributorRegistry" | "PayoutSettlement", args: unknown[]) => {
-      const artifact = await loadContractArtifact(name);
-      const contract = await new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, owner).deploy(...args);
-      await contract.waitForDeployment();
-      return contract;
-    };
-    token = (await deploy("RevertingToken", [owner.address])) as unknown as RevertingTokenContract;
-    const rules = config.registration;
-    registry = (await deploy("ContributorRegistry", [
-      await token.getAddress(), d.addresses.poseidon, rules.feePerExample, rules.minWindowSeconds, rules.maxRegistrants, rules.maxExamplesPerRegistrant, rules.maxExamplesPerEpoch,
-    ])) as unknown as ContributorRegistryContract;
-    const windows = config.settlement;
-    settlement = (await deploy("PayoutSettlement", [
-      await token.getAddress(), await registry.getAddress(),
-      {
-        example: d.addresses.exampleVerifier, exampleBatchSize: E,
-        registration: d.addresses.registrationVerifier, registrationBatchSize: K,
-        payout: d.addresses.payoutVerifier, payoutBatchSize: B,
-      },
-      { commitWindow: windows.commitWindowSeconds, contestWindow: windows.contestWindowSeconds, proofWindow: windows.proofWindowSeconds },
-    ])) as unknown as PayoutSettlementContract;
-    // The settlement opens registration when it escrows the pool: it must own the registry.
-    await (await registry.transferOwnership(await settlement.getAddress())).wait();
-    await (await token.mint(owner.address, POOL)).wait();
-
-    // Opening escrows the pool; every contributor registers two examples (paying its fee) and
-    // delivers them; every score is positive, so every reward is.
-    await openEpoch({ token, settlement }, {
-      epoch: EPOCH, closesAt: await earliestDeadline(registry), validationCommitment: validationCommitment(VALIDATION.validationSetHash, VALIDATION.salt), pool: POOL,
-      trainer: owner.address, follows: 0n,
-    });
-    const deliveries = new Map<number, Delivery>();
-    const scores = new Map<bigint, bigint>();
-    for (const k of CONTRIBUTORS) {
-      const hashes = [0, 1].map((i) => BigInt(keccak256(toUtf8Bytes(`pull ${k} ${i}`))) >> 128n);
-      hashes.forEach((hash, i) => scores.set(hash, BigInt(k * 1_000_003 + i * 77)));
-      const r = await registerExamples({ token, registry }, signers[k]!, EPOCH, hashes, { mintFee: true });
-      deliveries.set(r.order, { salt: r.salt, hashes: r.hashes });
-    }
-    await waitForRegistrationClose(registry, EPOCH);
-    const registrationDomain = await registry.registrationDomain(EPOCH);
-    tables = applyPolicy({ registrations: await readRegistrations(registry, EPOCH), deliveries, scores, pool: POOL, registrationDomain, config });
-    w = buildEpochBatches(tables, {
-      domain: epochDomain(d.chainId, await settlement.getAddress(), EPOCH), registrationDomain, fold: await registry.registrationFold(EPOCH),
-      modelHash: keccak256(toUtf8Bytes("pull model")), pool: POOL, exampleBatchSize: E, registrationBatchSize: K, payoutBatchSize: B, config,
-    });
+    ({ token, settlement, tables, w } = await tokenEpoch<RevertingTokenContract>({
+      signers, provider: conn.ethers.provider, token: "RevertingToken", tag: "pull", epoch: EPOCH, pool: POOL, contributors: CONTRIBUTORS,
+    }));
     assert.equal(w.payoutBatches.length, 2, "the fixture needs two payout batches");
-    assert.ok(tables.payoutTable.rows.every((r) => r.reward > 0n), "the fixture needs every reward positive");
-
-    await commitEpoch(settlement, EPOCH, w.commit, w.exclusionBitmap);
-    const { committedAt } = await settlement.epochState(EPOCH);
-    assert.ok(await advanceDevelopmentClock(conn.ethers.provider, committedAt + (await settlement.contestWindow())), "past the contest window");
-    for (const b of w.exampleBatches) await submitExampleBatch(settlement, EPOCH, b, await prove(keys.example, b));
-    for (const b of w.registrationBatches) await submitRegistrationBatch(settlement, EPOCH, b, await prove(keys.registration, b));
-    for (const b of w.payoutBatches) await submitPayoutBatch(settlement, EPOCH, b, await prove(keys.payout, b));
-    await revealValidation(settlement, EPOCH, VALIDATION);
-    await finalizeEpoch(settlement, EPOCH);
   });
 
   after(async () => {

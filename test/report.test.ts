@@ -10,6 +10,7 @@ import { chromium, type Browser } from "playwright-core";
 import { PROJECT_ROOT } from "../circuits/index.ts";
 import { config } from "../config/index.ts";
 import { ReportInputError, writeEpochReport } from "../report/index.ts";
+import { transactionKind } from "../report/figures.ts";
 import { runEpoch } from "../protocol/run-epoch.ts";
 import { demoContributors } from "../protocol/demo-contributors.ts";
 
@@ -259,4 +260,11 @@ test("a record that fails verification is still reported, as FAILED with the che
   assert.match(html, /FAILED: check payouts, PAYOUT_MISMATCH/);
   assert.match(html, /from the epoch folder bad-balance\./, "the header names the folder");
   assert.ok(!html.includes(dir), "and not this machine's absolute path");
+});
+
+test("a transaction's kind drops its batch number and rows: a batch released in row ranges counts as releases", () => {
+  assert.equal(transactionKind("example batch 3"), "example batch");
+  assert.equal(transactionKind("release 2"), "release");
+  assert.equal(transactionKind("release 2 rows 0-262"), "release");
+  assert.equal(transactionKind("reveal validation"), "reveal validation");
 });

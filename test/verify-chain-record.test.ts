@@ -5,8 +5,9 @@
  * Registered events with their folds, releases with their payments). recordFromChain must rebuild
  * the record's batch values and signals, checks 3 and 4 run partially on it, and compareWithChain
  * accepts the directory against it; then the lifecycle (a contested commit, a recommit, a
- * forfeit), the model lineage (ModelLineage against the followed epoch's live commit) and forged
- * chain data (a foreign payee, a release paying twice, a wrong fold) are named.
+ * forfeit), the model lineage (ModelLineage against the followed epoch's live commit), a batch
+ * paid in row ranges, and forged chain data (a foreign payee, a release paying twice, a part out of
+ * order, a wrong fold) are named.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -141,6 +142,23 @@ test("a release that pays row 0 twice, or pays a stranger, or misstates its sum:
   throwsCode(() => compareWithChain(record, stranger, cfg), "PAYOUT_MISMATCH", { field: "release[0].payments" }, /whom its words do not pay/);
   const sum = { ...chain, releases: [{ ...r0, paid: r0.paid + 1n }, ...chain.releases.slice(1)] };
   throwsCode(() => compareWithChain(record, sum, cfg), "PAYOUT_MISMATCH", { field: "release[0].paid" });
+});
+
+test("a batch paid in two transactions (BatchRowsReleased of row 0, then BatchReleased of the rest) verifies; a gap, a payment in the wrong part, a part's or the batch's paid misstated, a part after completion: named", () => {
+  const r0 = chain.releases[0]!;
+  assert.equal(r0.payments.length, 2, "batch 0 pays both its rows");
+  const [first, second] = r0.payments as [typeof r0.payments[0], typeof r0.payments[0]];
+  const part = { ...r0, txHash: tx("part", 0), rows: { from: 0, to: 1 }, paid: first.amount, payments: [first] };
+  const rest = { ...r0, payments: [second] }; // BatchReleased: paid stays the whole batch's
+  const split = (...releases: ChainEpoch["releases"][number][]) => ({ ...chain, releases: [...releases, ...chain.releases.slice(1)] });
+  assert.equal(compareWithChain(record, split(part, rest), cfg).status, "pass");
+  // Only the first part on chain: row 1 is not due yet, row 0 is paid.
+  assert.equal(compareWithChain(record, split(part), cfg).status, "pass");
+  throwsCode(() => compareWithChain(record, split({ ...part, rows: { from: 1, to: 1 } }, rest), cfg), "CHAIN_MISMATCH", { field: "BatchRowsReleased[0]" }, /cursor was at row 0/);
+  throwsCode(() => compareWithChain(record, split({ ...part, payments: [second], paid: second.amount }, { ...rest, payments: [first] }), cfg), "PAYOUT_MISMATCH", { field: "release[0].payments", row: 0 }, /rows 0-0/);
+  throwsCode(() => compareWithChain(record, split({ ...part, paid: r0.paid }, rest), cfg), "PAYOUT_MISMATCH", { field: "release[0].paid" }, /BatchRowsReleased paid/);
+  throwsCode(() => compareWithChain(record, split(part, { ...rest, paid: second.amount }), cfg), "PAYOUT_MISMATCH", { field: "release[0].paid" }, /BatchReleased paid/);
+  throwsCode(() => compareWithChain(record, split(part, rest, { ...part, txHash: tx("part", 1) }), cfg), "CHAIN_MISMATCH", { field: "BatchReleased[0]" }, /released twice/);
 });
 
 test("a Registered event whose fold is not the re-fold, or a registration missing: named", () => {

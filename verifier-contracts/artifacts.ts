@@ -1,6 +1,7 @@
 /**
  * Loads the compiled OpenToken, ContributorRegistry, PayoutSettlement, BareTransfers and GasMeter (bench/),
- * RevertingToken (test/: a token that refuses one recipient), Forwarder (test/: calls a
+ * RevertingToken (test/: a token that refuses one recipient), CostlyToken (test/: a token whose
+ * transfers cost as much gas as its owner sets), Forwarder (test/: calls a
  * contract for its caller, as a relayer or a smart account does), FakeSettlement and FakeRegistry
  * (test/: an attacker's stand-ins that answer every getter as a tampered deployment file says) from Hardhat's build output
  * (build/artifacts, see hardhat.config.ts). The first call in a process runs Hardhat's build task
@@ -18,7 +19,7 @@ import { withFileLock } from "../files/index.ts";
 const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** Every contract this project compiles (revert-reason.ts decodes the errors of all of them). */
-export const CONTRACT_NAMES = ["OpenToken", "ContributorRegistry", "PayoutSettlement", "PoseidonT4", "BareTransfers", "GasMeter", "RevertingToken", "Forwarder", "FakeSettlement", "FakeRegistry"] as const;
+export const CONTRACT_NAMES = ["OpenToken", "ContributorRegistry", "PayoutSettlement", "PoseidonT4", "BareTransfers", "GasMeter", "RevertingToken", "CostlyToken", "Forwarder", "FakeSettlement", "FakeRegistry"] as const;
 
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
@@ -93,6 +94,6 @@ async function loadNpmLibrary(pkg: string, name: string): Promise<ContractArtifa
 
 function sourcePath(name: ContractName): string[] {
   if (name === "BareTransfers" || name === "GasMeter") return ["bench", `${name}.sol`];
-  if (name === "RevertingToken" || name === "Forwarder" || name === "FakeSettlement" || name === "FakeRegistry") return ["test", `${name}.sol`];
+  if (name === "RevertingToken" || name === "CostlyToken" || name === "Forwarder" || name === "FakeSettlement" || name === "FakeRegistry") return ["test", `${name}.sol`];
   return [`${name}.sol`];
 }

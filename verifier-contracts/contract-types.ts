@@ -147,6 +147,9 @@ export interface PayoutSettlementContract extends BaseContract {
   finalize: Send<[epoch: BigNumberish]>;
   forfeit: Send<[epoch: BigNumberish]>;
   release: Send<[epoch: BigNumberish, batchIndex: BigNumberish, words: readonly BigNumberish[]]>;
+  releaseRows: Send<[epoch: BigNumberish, batchIndex: BigNumberish, words: readonly BigNumberish[], rows: BigNumberish]>;
+  /** A partly released batch's cursor: rows paid so far and what they paid (0, 0 before the first part and once complete). */
+  releaseCursor: View<[epoch: BigNumberish, batchIndex: BigNumberish], [bigint, bigint] & { rows: bigint; paid: bigint }>;
   /** Rewards a release could not transfer (PayoutDeferred), owed to `payee` across epochs. */
   claimable: View<[payee: AddressLike], bigint>;
   totalClaimable: View<[], bigint>;

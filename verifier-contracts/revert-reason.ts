@@ -44,6 +44,13 @@ export function decodeRevert(error: unknown, abi: InterfaceAbi | Interface): Err
   return iface.parseError(data) ?? undefined;
 }
 
+/** The custom error a failed call or transaction reverted with, by name (ContractRevertError's, or decoded with `abi`); undefined: none `abi` knows. */
+export function revertName(error: unknown, abi: InterfaceAbi | Interface): string | undefined {
+  const named = (error as { errorName?: unknown }).errorName;
+  if (typeof named === "string") return named;
+  return decodeRevert(error, abi)?.name;
+}
+
 /**
  * One Interface with every error fragment of `abis`, each signature once. Throws if two different
  * signatures share a selector: a revert could not be named for sure.

@@ -210,8 +210,22 @@ export async function finalizeEpoch(settlement: PayoutSettlementContract, epoch:
   return settle(settlement, `finalize(${epoch})`, () => settlement.finalize(epoch));
 }
 
-/** Pays one verified payout batch of a finalized epoch. */
+/** Pays one verified payout batch of a finalized epoch: all of it, or the rest of it after releaseBatchRows. */
 export async function releaseBatch(settlement: PayoutSettlementContract, epoch: bigint, batch: PayoutBatch): Promise<ContractTransactionReceipt> {
   checkEpoch(epoch);
   return settle(settlement, `release(${epoch}, ${batch.index})`, () => settlement.release(epoch, batch.index, [...batch.words]));
+}
+
+/** Pays at most `rows` further rows of one verified payout batch from its on-chain cursor (releaseRows). */
+export async function releaseBatchRows(settlement: PayoutSettlementContract, epoch: bigint, batch: PayoutBatch, rows: number): Promise<ContractTransactionReceipt> {
+  checkEpoch(epoch);
+  if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`rows must be a positive integer, got ${rows}`);
+  return settle(settlement, `releaseRows(${epoch}, ${batch.index}, ${rows})`, () => settlement.releaseRows(epoch, batch.index, [...batch.words], rows));
+}
+
+/** How far the release of payout batch `batchIndex` is: rows paid so far, and whether every row is (its stored words hash cleared). */
+export async function releaseProgress(settlement: PayoutSettlementContract, epoch: bigint, batchIndex: number): Promise<{ rows: number; complete: boolean }> {
+  checkEpoch(epoch);
+  const [hash, cursor] = await Promise.all([settlement.payoutWordsHash(epoch, batchIndex), settlement.releaseCursor(epoch, batchIndex)]);
+  return { rows: Number(cursor.rows), complete: BigInt(hash) === 0n };
 }

@@ -16,8 +16,9 @@
  *     PayoutBatchVerified's wordsHash (what the contract stored for the release);
  *   - the registry's Registered events (order, contributor, C_j, n and F after it);
  *   - every release with its payments (a token Transfer from the settlement, or a PayoutDeferred
- *     credit where the transfer reverted and the payee must withdraw()), and the runtime code of
- *     the three verifiers.
+ *     credit where the transfer reverted and the payee must withdraw()): a whole batch, or a batch
+ *     paid in row ranges over several transactions (a BatchRowsReleased for each range but the
+ *     last, whose BatchReleased completes the batch); and the runtime code of the three verifiers.
  * Nothing is checked here but the shape: chain.ts compares, chain-record.ts rebuilds what the
  * contract verified.
  *
@@ -28,10 +29,11 @@
  * Releases are anyone's (an EOA, a forwarder, a multisig, several in one transaction), and their
  * calldata is not read: the contract pays exactly the words whose hash it stored at
  * submitPayoutBatch (WordsMismatch otherwise). A release is read from the logs of the transaction
- * that emitted its BatchReleased: its payments are the token's Transfers from the settlement and
- * the settlement's PayoutDeferred credits of this epoch logged since the settlement's previous
- * event in that transaction (release emits nothing before it pays, and BatchReleased right
- * after), except the Transfer that follows a Withdrawn (withdraw() emits it before its transfer).
+ * that emitted its BatchReleased or BatchRowsReleased: its payments are the token's Transfers from
+ * the settlement and the settlement's PayoutDeferred credits of this epoch logged since the
+ * settlement's previous event in that transaction (a release call emits nothing before it pays,
+ * and one of the two events right after), except the Transfer that follows a Withdrawn
+ * (withdraw() emits it before its transfer).
  * This assumes a token without transfer hooks (no reentrant release from inside a payment).
  */
 import { Contract, Interface, type EventLog, type Provider } from "ethers";
@@ -64,6 +66,7 @@ const SETTLEMENT_ABI = [
   "event EpochFinalized(uint64 indexed epoch, uint256 paid, uint256 dust)",
   "event ModelLineage(uint64 indexed epoch, bytes32 indexed modelHash, bytes32 validationCommitment, bytes32 previousModelHash, uint64 follows)",
   "event BatchReleased(uint64 indexed epoch, uint32 batchIndex, uint256 paid)",
+  "event BatchRowsReleased(uint64 indexed epoch, uint32 batchIndex, uint256 fromRow, uint256 toRow, uint256 paid)",
   "event EpochForfeited(uint64 indexed epoch, uint256 burned)",
   "event PayoutDeferred(uint64 indexed epoch, address indexed payee, uint256 amount)",
   "event Withdrawn(address indexed payee, address indexed to, uint256 amount)",
@@ -156,11 +159,17 @@ export interface ChainPayment {
   readonly txHash: string;
 }
 
-/** One BatchReleased of this epoch, whoever sent its transaction, with the payments of that release. */
+/**
+ * One release call of this epoch, whoever sent its transaction, with its payments: a
+ * BatchRowsReleased (rows [from, to) of the batch, more to come) or a BatchReleased (the rest of
+ * the batch from its cursor: all of it unless BatchRowsReleased parts came before).
+ */
 export interface ChainRelease {
   readonly batchIndex: number;
   readonly txHash: string;
-  /** BatchReleased's paid: transferred + credited. */
+  /** BatchRowsReleased's rows; undefined for BatchReleased (the batch complete). */
+  readonly rows?: { readonly from: number; readonly to: number };
+  /** The event's paid (transferred + credited): BatchRowsReleased's for its rows, BatchReleased's for the whole batch. */
   readonly paid: bigint;
   /** The release's Transfers from the settlement and PayoutDeferred credits, in log order. */
   readonly payments: readonly ChainPayment[];
@@ -218,7 +227,7 @@ export interface ChainEpoch {
   readonly forfeited?: { readonly burned: bigint; readonly txHash: string };
   /** The Registered events in order, excluded per the live commit's exclusion set. */
   readonly registrations: readonly RecordedRegistration[];
-  /** Every BatchReleased of this epoch with its payments, in log order. */
+  /** Every BatchRowsReleased and BatchReleased of this epoch with its payments, in log order. */
   readonly releases: readonly ChainRelease[];
   /** eth_getCode of each verifier, lower-case 0x hex. */
   readonly verifierCode: ByKind<string>;
@@ -336,7 +345,8 @@ export async function readChainEpoch(rpc: string | Provider, settlement: string,
     const lineageEvents = await events("ModelLineage");
     if (lineageEvents.length > 1) mismatch(`${lineageEvents.length} ModelLineage events for epoch ${epoch} at ${settlement}`, "ModelLineage");
     const forfeitedEvents = await events("EpochForfeited");
-    const releases = await releasesOf(await events("BatchReleased"), s.interface, provider, settlement, token, epoch);
+    const released = [...(await events("BatchRowsReleased")), ...(await events("BatchReleased"))].sort(logOrder);
+    const releases = await releasesOf(released, s.interface, provider, settlement, token, epoch);
     const excluded = new Set(commit?.exclusion ?? []);
     const registrations = ((await r.queryFilter(r.filters.Registered!(epoch), 0)) as EventLog[])
       .sort(logOrder)
@@ -381,7 +391,8 @@ const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /**
  * This epoch's releases, each with its payments, from the logs of the transactions that emitted
- * `released` (this epoch's BatchReleased events), whoever sent them: see the header.
+ * `released` (this epoch's BatchRowsReleased and BatchReleased events, in log order), whoever sent
+ * them: see the header.
  */
 async function releasesOf(released: readonly EventLog[], settlementInterface: Interface, provider: Provider, settlement: string, token: string, epoch: bigint): Promise<ChainRelease[]> {
   const releases: ChainRelease[] = [];
@@ -407,9 +418,10 @@ async function releasesOf(released: readonly EventLog[], settlementInterface: In
         if (event.args.epoch === epoch) pending.push({ payee: BigInt(event.args.payee as string), amount: event.args.amount as bigint, kind: "PayoutDeferred", txHash });
         continue;
       }
-      if (event?.name === "BatchReleased" && event.args.epoch === epoch) {
+      if ((event?.name === "BatchReleased" || event?.name === "BatchRowsReleased") && event.args.epoch === epoch) {
         const batchIndex = Number(event.args.batchIndex);
-        releases.push({ batchIndex, txHash, paid: event.args.paid as bigint, payments: pending.map((p) => ({ ...p, batchIndex })) });
+        const rows = event.name === "BatchRowsReleased" ? { rows: { from: Number(event.args.fromRow), to: Number(event.args.toRow) } } : {};
+        releases.push({ batchIndex, txHash, ...rows, paid: event.args.paid as bigint, payments: pending.map((p) => ({ ...p, batchIndex })) });
       }
       if (event?.name === "Withdrawn") withdrawal = { to: BigInt(event.args.to as string), amount: event.args.amount as bigint };
       pending = [];

@@ -18,7 +18,9 @@
  *     are exactly the non-zero (payee, reward) words of its batch, each once (an address with two
  *     rows is paid twice), and its BatchReleased paid is their sum, else PAYOUT_MISMATCH naming the
  *     batch (the contract pays only the words whose hash it stored at submitPayoutBatch: the
- *     release calldata is not read);
+ *     release calldata is not read); a batch paid in row ranges over several transactions
+ *     (BatchRowsReleased parts, then BatchReleased) the same way, part by part: contiguous from
+ *     row 0, each paying exactly its rows' words;
  *   - the lineage (checkLineage): ModelLineage, once finalized, names the live commit's model, the
  *     validation commitment EpochOpened fixed and EpochOpened's `follows`; its previous model hash
  *     is the followed epoch's live commit's model hash (zero for the first of a lineage), else
@@ -179,22 +181,33 @@ function countOf(items: Iterable<{ payee: bigint; amount: bigint }>): Map<string
 /**
  * Each release paid exactly its batch's verified words: every word with a payee and a non-zero
  * reward once (two words of one address, two payments), by a Transfer or a PayoutDeferred credit,
- * nothing else, and BatchReleased's paid is their sum. Each batch is released at most once.
+ * nothing else. A batch is released whole, or in row ranges: BatchRowsReleased parts from row 0
+ * on, each starting where the one before ended, then a BatchReleased paying the rest; each part
+ * pays exactly its rows' words, a part's paid is their sum and BatchReleased's paid the whole
+ * batch's. Each batch is completed at most once, and nothing of it is paid after.
  */
 function checkReleases(chain: ChainEpoch, config: Pick<ProtocolConfig, "widths">): void {
   const addressBits = BigInt(config.widths.addressBits);
   const addressMask = (1n << addressBits) - 1n;
-  const released = new Set<number>();
+  /** Per batch: the rows its parts paid so far and what they paid; a completed batch is deleted from `open` and kept in `complete`. */
+  const open = new Map<number, { rows: number; paid: bigint }>();
+  const complete = new Set<number>();
   for (const release of chain.releases) {
     const k = release.batchIndex;
-    const fail = (message: string, field: string, got?: string, expected?: string): never => {
-      throw new EpochVerifyError("PAYOUT_MISMATCH", "chain", `the release of payout batch ${k} (tx ${release.txHash}) ${message}`, { file: "chain", row: k, field, ...(expected === undefined ? {} : { expected }), ...(got === undefined ? {} : { got }) });
-    };
     const batch = chain.payoutBatches.find((b) => b.index === k);
     if (!batch) mismatch(`BatchReleased of batch ${k} (tx ${release.txHash}): no payout batch ${k} was verified`, `BatchReleased[${k}]`);
-    if (released.has(k)) mismatch(`payout batch ${k} was released twice (again in tx ${release.txHash})`, `BatchReleased[${k}]`);
-    released.add(k);
-    const words = batch!.words.map((word) => ({ payee: word & addressMask, amount: word >> addressBits })).filter((w) => w.payee !== 0n && w.amount !== 0n);
+    if (complete.has(k)) mismatch(`payout batch ${k} was released twice (again in tx ${release.txHash})`, `BatchReleased[${k}]`);
+    const before = open.get(k) ?? { rows: 0, paid: 0n };
+    const size = batch!.words.length;
+    const to = release.rows?.to ?? size;
+    if (release.rows && (release.rows.from !== before.rows || to <= before.rows || to >= size)) {
+      mismatch(`BatchRowsReleased of batch ${k} (tx ${release.txHash}) paid rows ${release.rows.from} to ${to - 1} of ${size}, its cursor was at row ${before.rows}`, `BatchRowsReleased[${k}]`);
+    }
+    const part = release.rows ? ` rows ${before.rows}-${to - 1}` : before.rows > 0 ? ` rows ${before.rows}-${size - 1}` : "";
+    const fail = (message: string, field: string, got?: string, expected?: string): never => {
+      throw new EpochVerifyError("PAYOUT_MISMATCH", "chain", `the release of payout batch ${k}${part} (tx ${release.txHash}) ${message}`, { file: "chain", row: k, field, ...(expected === undefined ? {} : { expected }), ...(got === undefined ? {} : { got }) });
+    };
+    const words = batch!.words.slice(before.rows, to).map((word) => ({ payee: word & addressMask, amount: word >> addressBits })).filter((w) => w.payee !== 0n && w.amount !== 0n);
     const due = countOf(words);
     const sum = words.reduce((a, w) => a + w.amount, 0n);
     for (const p of release.payments) {
@@ -217,7 +230,14 @@ function checkReleases(chain: ChainEpoch, config: Pick<ProtocolConfig, "widths">
       const [payee, amount] = unpaid[0].split(":").map(BigInt) as [bigint, bigint];
       fail(`paid nothing to ${hex40(payee)} for its word of ${amount}`, `release[${k}].payments`, "0", String(amount));
     }
-    if (release.paid !== sum) fail(`emitted BatchReleased paid ${release.paid}, its words pay ${sum}`, `release[${k}].paid`, String(release.paid), String(sum));
+    const paid = before.paid + sum;
+    const expected = release.rows ? sum : paid;
+    if (release.paid !== expected) fail(`emitted ${release.rows ? "BatchRowsReleased" : "BatchReleased"} paid ${release.paid}, its words pay ${expected}`, `release[${k}].paid`, String(release.paid), String(expected));
+    if (release.rows) open.set(k, { rows: to, paid });
+    else {
+      open.delete(k);
+      complete.add(k);
+    }
   }
 }
 
@@ -233,7 +253,9 @@ function checkPayments(record: PublicRecord, chain: ChainEpoch): void {
     if (row.reward === 0n) return;
     const key = `${row.address}:${row.reward}`;
     const n = paid.get(key) ?? 0;
-    const released = chain.releases.some((r) => r.batchIndex === Math.floor(row.j / record.batchSizes.payout));
+    // Its batch's releases reached it: the batch completed, or a part paid past its row.
+    const k = Math.floor(row.j / record.batchSizes.payout);
+    const released = chain.releases.some((r) => r.batchIndex === k && (r.rows === undefined || r.rows.to > row.j - k * record.batchSizes.payout));
     if (n === 0) {
       if (!released) return; // its batch is not released yet
       throw new EpochVerifyError("PAYOUT_MISMATCH", "chain", `the settlement paid contributors.json row ${row.j} (${hex40(row.address)}) nothing of its reward ${row.reward}`, { file: "contributors.json", row: row.j, field: "reward", expected: String(row.reward), got: "0" });

@@ -5,13 +5,12 @@
  * drift from the run that produced it (test/docs-benchmarks.test.ts compares the committed page
  * with this function's output for the committed JSON).
  */
+import { TRANSACTION_GAS_CAP } from "../../config/index.ts";
 import type { DerivedEpoch } from "./bench-projection.ts";
 import { renderEpochSection } from "./bench-epoch-docs.ts";
 import { TX_KINDS, type BenchResults, type Circuit, type EpochBenchResults, type GasSavings, type SizeSet } from "./bench-results.ts";
 import { grouped, markdownTable, roughGas, times } from "./markdown.ts";
 
-/** EIP-7825's cap on one transaction's gas (bench-gas.ts checks releases against it). */
-const TRANSACTION_GAS_CAP = 2 ** 24;
 /** The settlement counts each table's batches in 16 bits. */
 const MAX_BATCHES = 65_535;
 /** Examples per contributor of the guidance table: the middle of the bench's default grid. */
@@ -267,8 +266,13 @@ Development powers of tau of 2^18 are not generated here.
 
 A release of ${pick.sizes.payout} payees costs about ${roughGas(releaseGas)} gas (derived), ${releaseGas < TRANSACTION_GAS_CAP ? "within" : "over"} EIP-7825's 2^24 per transaction.
 Every payout size is capped by config's \`payoutBatch.maxPayeesPerRelease\`, in config and in the
-settlement's constructor. That cap assumes $OPEN's transfer cost: a pool token whose transfer
-costs more per fresh holder (ERC20Votes checkpoints, hooks) needs smaller payout batches.
+settlement's constructor. That cap assumes $OPEN's transfer cost. A pool token whose transfer costs
+more (ERC20Votes checkpoints, hooks) cannot strand a batch: \`releaseRows(epoch, batch, words, rows)\`
+pays a batch in row ranges from a per-batch cursor (\`releaseCursor\`), anyone may call it, and
+\`release\` pays the rest; \`settle\` does it by itself when a whole batch's gas estimate is over
+\`payoutBatch.releaseGasBound\`, halving the rows until a range fits, and a rerun resumes from the
+cursor (test/release-rows.test.ts). A full release reads and writes no cursor: the range path
+does, only once a batch is partly paid.
 
 The tests and the demo keep ${small}: they set up in a minute and prove in seconds.
 `;

@@ -16,7 +16,7 @@
  */
 import { getAddress, keccak256, parseEther, toBeHex, toUtf8Bytes, Wallet, type ContractTransactionReceipt, type Provider } from "ethers";
 import { type CircuitKeys } from "../../circuits/index.ts";
-import { type ProtocolConfig } from "../../config/index.ts";
+import { TRANSACTION_GAS_CAP, type ProtocolConfig } from "../../config/index.ts";
 import { createProverPool, proveBatches, readProofFile, type ProofJob, type ProverPool } from "../../prover/index.ts";
 import { toSolidityProof } from "../../verifier-contracts/solidity-proof.ts";
 import {
@@ -42,8 +42,6 @@ export interface FlowShape {
 
 /** One claim in this many is a duplicate of an earlier contributor's example. */
 export const DUPLICATE_EVERY = 100;
-/** EIP-7825's cap on one transaction's gas (Osaka, Hardhat's default hardfork): a release must fit. */
-export const TRANSACTION_GAS_CAP = 2 ** 24;
 const BASE_GAS = 21_000n;
 
 export type TxKind = "commit" | "claim" | "registration" | "payout" | "reveal" | "finalize" | "release";

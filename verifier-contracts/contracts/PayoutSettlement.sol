@@ -38,7 +38,9 @@ import {epochDomain} from "./EpochDomain.sol";
 ///  5. finalize (anyone): every batch verified; the chains end at the committed values; the
 ///     registration side ends at the registry's (F, m) with no list open; sum of clipped scores ==
 ///     S == sum of amounts; the two grand products are equal; the RLC difference is 0; the
-///     validation set is revealed. Then release (anyone) pays each payout batch once.
+///     validation set is revealed. Then release (anyone) pays each payout batch once: whole, or
+///     in row ranges from a cursor (releaseRows) when the token's transfers make a whole batch too
+///     costly for one transaction.
 ///  6. forfeit (anyone, after the settle deadline, epoch not finalized): the pool is burned: it
 ///     never returns to the owner, so walking away after seeing the results gains nothing.
 ///
@@ -176,6 +178,12 @@ contract PayoutSettlement is Ownable, EIP712 {
         uint256[2] c;
     }
 
+    /// How far releaseRows got in a payout batch: one slot.
+    struct ReleaseCursor {
+        uint32 rows; //  rows paid so far, < the batch's rows
+        uint96 paid; // what they paid (transferred + credited), <= pool
+    }
+
     /// The verifier and rows per batch of each circuit.
     struct Verifiers {
         IBatchVerifier example;
@@ -211,6 +219,10 @@ contract PayoutSettlement is Ownable, EIP712 {
     uint256 private constant ADDRESS_BITS = ProtocolParams.ADDRESS_BITS;
     uint256 private constant INDEX_BITS = ProtocolParams.CONTRIBUTOR_INDEX_BITS;
     address public constant BURN_ADDRESS = 0x000000000000000000000000000000000000dEaD;
+    /// XORed into a batch's stored words hash at its first partial release: the full release of an
+    /// untouched batch then finds its cursor at 0 from the hash it reads anyway, with no other
+    /// storage read, and the words are still checked against the whole hash (only its last bit moves).
+    bytes32 private constant PARTLY_RELEASED = bytes32(uint256(1));
     /// The receipt the trainer signs when a registrant's data arrives and re-hashes to its C.
     bytes32 public constant DELIVERY_TYPEHASH =
         keccak256("Delivery(uint64 epoch,uint32 order,uint256 commitment)");
@@ -228,8 +240,14 @@ contract PayoutSettlement is Ownable, EIP712 {
     uint64 public immutable proofWindow;
 
     mapping(uint64 epoch => Epoch) private _epochs;
-    /// keccak256(abi.encodePacked(words)) of each verified, not yet released payout batch.
+    /// keccak256(abi.encodePacked(words)) of each verified payout batch not yet fully released,
+    /// with its lowest bit flipped (PARTLY_RELEASED) once releaseRows paid some of its rows; zero
+    /// once every row is paid.
     mapping(uint64 epoch => mapping(uint256 batchIndex => bytes32)) public payoutWordsHash;
+    /// The release cursor of each partly released payout batch: the rows releaseRows paid so far
+    /// (rows [0, rows) of its words) and what they paid. Zero before a batch's first partial
+    /// release and again once it is complete.
+    mapping(uint64 epoch => mapping(uint256 batchIndex => ReleaseCursor)) public releaseCursor;
     /// Rewards a release could not transfer (the token refused), owed to each payee across epochs.
     mapping(address payee => uint256) public claimable;
     /// Sum of every `claimable` balance: tokens held for payees, no longer part of any epoch's pool.
@@ -252,7 +270,12 @@ contract PayoutSettlement is Ownable, EIP712 {
     event PayoutBatchVerified(uint64 indexed epoch, uint32 batchIndex, uint256 chainOut, bytes32 wordsHash);
     event ValidationRevealed(uint64 indexed epoch, bytes32 validationSetHash, bytes32 salt);
     event EpochFinalized(uint64 indexed epoch, uint256 paid, uint256 dust);
+    /// Payout batch `batchIndex` is fully paid; `paid`: its whole total (transferred + credited),
+    /// the rows paid in this transaction and in any BatchRowsReleased before it.
     event BatchReleased(uint64 indexed epoch, uint32 batchIndex, uint256 paid);
+    /// releaseRows paid rows [fromRow, toRow) of payout batch `batchIndex` (`paid` for them) and
+    /// left the rest of it for later: the call that pays its last row emits BatchReleased instead.
+    event BatchRowsReleased(uint64 indexed epoch, uint32 batchIndex, uint256 fromRow, uint256 toRow, uint256 paid);
     event EpochSettled(uint64 indexed epoch);
     event EpochCancelled(uint64 indexed epoch, uint256 refunded);
     event EpochForfeited(uint64 indexed epoch, uint256 burned);
@@ -305,6 +328,7 @@ contract PayoutSettlement is Ownable, EIP712 {
     error BatchIndexOutOfRange(uint32 batchIndex);
     error AlreadyReleased(uint64 epoch, uint32 batchIndex);
     error WordsMismatch(bytes32 stored, bytes32 given);
+    error NoRowsToRelease();
     error EpochNotCancellable(uint64 epoch);
     error EpochFinalizable(uint64 epoch);
     error ZeroTrainer();
@@ -745,22 +769,71 @@ contract PayoutSettlement is Ownable, EIP712 {
         return "";
     }
 
-    /// @notice Pays payout batch `batchIndex` of a finalized `epoch`: `words` must be the words
-    /// its proof was verified with. Each batch once. Callable by anyone.
+    /// @notice Pays payout batch `batchIndex` of a finalized `epoch`, or the rest of it after
+    /// releaseRows: `words` must be the words its proof was verified with. Each row once. Callable
+    /// by anyone.
     function release(uint64 epoch, uint32 batchIndex, uint256[] calldata words) external {
+        _release(epoch, batchIndex, words, words.length);
+    }
+
+    /// @notice Pays at most `rows` further rows of payout batch `batchIndex` from its cursor
+    /// (releaseCursor): for a pool token whose transfers cost so much that a whole batch does not
+    /// fit one transaction. `words`: the whole batch, as for release. Callable by anyone: every
+    /// call moves the cursor forward over rows it pays, so a caller can only pay rows that are due,
+    /// each once and in order (a call of one row at a time costs its sender, not the payees).
+    function releaseRows(uint64 epoch, uint32 batchIndex, uint256[] calldata words, uint256 rows) external {
+        if (rows == 0) revert NoRowsToRelease();
+        _release(epoch, batchIndex, words, rows);
+    }
+
+    /// Pays rows [cursor, min(cursor + rows, words.length)) of the batch. Effects before the
+    /// transfers: the cursor (or the cleared hash) is written first, so a reentrant release from
+    /// inside a payment finds those rows paid.
+    function _release(uint64 epoch, uint32 batchIndex, uint256[] calldata words, uint256 rows) private {
         Epoch storage e = _epochs[epoch];
         if (e.status != Status.Finalized) revert EpochNotFinalized(epoch);
         if (batchIndex >= e.payoutBatches) revert BatchIndexOutOfRange(batchIndex);
         bytes32 stored = payoutWordsHash[epoch][batchIndex];
         if (stored == 0) revert AlreadyReleased(epoch, batchIndex);
         bytes32 given = keccak256(abi.encodePacked(words));
-        if (given != stored) revert WordsMismatch(stored, given);
+        // An untouched batch (its hash is the words'): from row 0, nothing paid, no other slot read.
+        uint256 from;
+        uint256 paidBefore;
+        if (given != stored) {
+            if (given != stored ^ PARTLY_RELEASED) revert WordsMismatch(_wordsHash(epoch, batchIndex, stored), given);
+            ReleaseCursor storage cursor = releaseCursor[epoch][batchIndex];
+            (from, paidBefore) = (cursor.rows, cursor.paid);
+        }
+        uint256 end = words.length;
+        uint256 to;
+        unchecked {
+            // from < end (a complete batch has no hash), and from + rows < end when it is taken.
+            to = end - from > rows ? from + rows : end;
+        }
+        if (to < end) {
+            if (from == 0) payoutWordsHash[epoch][batchIndex] = stored ^ PARTLY_RELEASED;
+            ReleaseCursor storage next = releaseCursor[epoch][batchIndex];
+            next.rows = uint32(to);
+            uint256 part = _pay(epoch, words[from:to]);
+            next.paid = uint96(paidBefore + part); // <= the batch's total, itself <= pool < 2^96
+            emit BatchRowsReleased(epoch, batchIndex, from, to, part);
+            return;
+        }
         delete payoutWordsHash[epoch][batchIndex];
+        if (from != 0) delete releaseCursor[epoch][batchIndex];
         uint16 released = e.released + 1;
         e.released = released;
-        uint256 paid = _pay(epoch, words);
+        uint256 paid;
+        unchecked {
+            paid = paidBefore + _pay(epoch, words[from:]); // <= pool < 2^96
+        }
         emit BatchReleased(epoch, batchIndex, paid);
         if (released == e.payoutBatches) emit EpochSettled(epoch);
+    }
+
+    /// The words hash a batch was verified with, from its stored value (flipped while partly released).
+    function _wordsHash(uint64 epoch, uint32 batchIndex, bytes32 stored) private view returns (bytes32) {
+        return releaseCursor[epoch][batchIndex].rows == 0 ? stored : stored ^ PARTLY_RELEASED;
     }
 
     /// @notice Pays the caller its whole claimable balance: the rewards releases could not
@@ -937,7 +1010,10 @@ contract PayoutSettlement is Ownable, EIP712 {
                     // a call that ran out of gas leaves under 1/64 of its gas here (EIP-150),
                     // less than the credit below costs (a storage write: over 5k gas, 22k for a
                     // first credit) for any token whose transfer costs under ~300k gas, so the
-                    // whole release runs out of gas instead.
+                    // whole release runs out of gas instead. This holds for every row, so also
+                    // for releaseRows, whose caller chooses which row comes last: each transfer
+                    // is its own call with its own 63/64. (With a costlier transfer a caller can
+                    // starve a row into this credit: deferred to claimable, never lost.)
                     claimable[payee] += reward;
                     deferred += reward;
                     emit PayoutDeferred(epoch, payee, reward);
