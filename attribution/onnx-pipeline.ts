@@ -24,7 +24,7 @@ import { AttributionError } from "./errors.ts";
 import { DEFAULT_FEATURE_DUPLICATES, detectFeatureDuplicates } from "./feature-duplicates.ts";
 import { normalizeScores, scoresToFixedPoint, type ScoreFormat } from "./fixed.ts";
 import { DEFAULT_LABEL_CONSISTENCY, flaggedScore, labelInconsistent } from "./label-consistency.ts";
-import { accuracy, type ForwardOutputs } from "./model.ts";
+import { accuracy } from "./model.ts";
 import { DEFAULT_NEAR_DUPLICATES, detectNearDuplicates } from "./near-duplicates.ts";
 import { checkOnnxMethod, classifyModels, lastLayerAttribution } from "./onnx-attribution.ts";
 import type { LastLayer, LayerNames } from "./onnx-classifier.ts";

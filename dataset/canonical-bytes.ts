@@ -188,7 +188,11 @@ function rectangular(value: JsonValue): { readonly leaves: JsonValue[]; readonly
   }
   const leaves: JsonValue[] = [];
   const walk = (v: JsonValue, axis: number): boolean => {
-    if (axis === shape.length) return !Array.isArray(v) && (leaves.push(v), true);
+    if (axis === shape.length) {
+      if (Array.isArray(v)) return false;
+      leaves.push(v);
+      return true;
+    }
     return Array.isArray(v) && v.length === shape[axis] && (v as readonly JsonValue[]).every((w) => walk(w, axis + 1));
   };
   return walk(value, 0) ? { leaves, shape } : undefined;

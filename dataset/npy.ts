@@ -88,7 +88,7 @@ export function encodeNpy(values: Float32Array | Float64Array | Uint8Array | Big
   const descr = values instanceof Float32Array ? "<f4" : values instanceof Float64Array ? "<f8" : values instanceof Uint8Array ? "|u1" : "<i8";
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(", ")}${shape.length === 1 ? "," : ""}), }`;
   // Data starts at a multiple of 64 bytes (numpy's alignment); the header ends in "\n".
-  header += " ".repeat(63 - ((10 + header.length) % 64)) + "\n";
+  header += `${" ".repeat(63 - ((10 + header.length) % 64))}\n`;
   const out = new Uint8Array(10 + header.length + values.byteLength);
   out.set(MAGIC);
   out[6] = 1;

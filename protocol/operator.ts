@@ -111,7 +111,7 @@ function assertMintable(deployment: ProtocolDeployment, what: string): void {
 /** Opens `options.epoch` on `deployment` (connected to the operator's signer). */
 export async function openDeploymentEpoch(deployment: ProtocolDeployment, options: OpenEpochOptions) {
   checkOpenEpoch(options);
-  const { token, settlement, registry } = deployment;
+  const { token, settlement } = deployment;
   await assertOperator(deployment, settlement.runner as Signer);
   const state = await settlement.epochState(options.epoch);
   if (state.status !== EpochStatus.None) throw new CodedError("EPOCH_ALREADY_OPEN", "input", `epoch ${options.epoch} was already opened on settlement ${deployment.addresses.settlement}; choose another epoch number`);

@@ -67,6 +67,7 @@ function big(file: string, field: string, v: unknown): bigint {
 /** Reads what the settle stage needs from the epoch directory `dir`. */
 export function readStageRecord(dir: string): StageRecord {
   const paths = epochPaths(dir);
+  // biome-ignore lint/suspicious/noExplicitAny: epoch.json navigated field by field; each field read is checked where it is used
   const e = read(paths.epochFile) as Record<string, any>;
   const f = paths.epochFile;
   const commit = e.commit as Record<string, unknown>;

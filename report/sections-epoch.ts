@@ -71,10 +71,10 @@ function gasByKind(record: ReportRecord) {
     const kind = transactionKind(t.what);
     kinds.set(kind, [...(kinds.get(kind) ?? []), t.gasUsed]);
   }
-  return [...kinds].map(([kind, gas]) => ({
-    kind, count: gas.length, total: gas.reduce((s, g) => s + g, 0n),
-    min: gas.reduce((m, g) => (g < m ? g : m)), max: gas.reduce((m, g) => (g > m ? g : m)),
-  }));
+  return [...kinds].map(([kind, gas]) => {
+    const sorted = [...gas].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)); // bigints: Math.min takes numbers
+    return { kind, count: gas.length, total: gas.reduce((s, g) => s + g, 0n), min: sorted[0]!, max: sorted.at(-1)! };
+  });
 }
 
 function provingTable(record: ReportRecord): SafeHtml {

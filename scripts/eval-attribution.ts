@@ -33,7 +33,7 @@ import { config } from "../config/index.ts";
 import type { AttributionConfig, AttributionMethod } from "../config/attribution.ts";
 import { accuracy, attributionMatrix, concat, DEFAULT_LABEL_CONSISTENCY, checkLabels, flaggedScore, selfScores, flipLabels, lds, prepareMethod, rocAuc, splitMnist, subset, train, validationScores, type Dataset } from "../attribution/index.ts";
 import { losses } from "../attribution/features.ts";
-import { derive, Rng } from "../attribution/prng.ts";
+import { derive } from "../attribution/prng.ts";
 import { ensembleOf, mlpShape, providerOptions, runner, trainOptions } from "../attribution/session.ts";
 import { convTrainer, mlpTrainer, onnxLds, onnxRetrain } from "./lib/eval-onnx.ts";
 import { retrainSubsets } from "./lib/lds-subsets.ts";

@@ -22,7 +22,7 @@ import type { network } from "hardhat";
 import * as snarkjs from "snarkjs";
 import type { Groth16Proof } from "snarkjs";
 import { config, FIELD_MODULUS } from "../config/index.ts";
-import { type CircuitKeys } from "../circuits/index.ts";
+import type { CircuitKeys } from "../circuits/index.ts";
 import {
   applyPolicy, buildEpochBatches, epochDomain, splitPool, validationCommitment,
   type Delivery, type EpochBatches, type EpochTables, type ExampleBatch, type PayoutBatch, type Registration, type RegistrationBatch,
@@ -74,7 +74,6 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
 
   // The settlement's, the registry's and the token's errors (interfaces read once deployed).
   const expectRevert = expectRevertWith(() => [d.settlement.interface, d.registry.interface, d.token.interface]);
-  const now = async () => BigInt((await conn.ethers.provider.getBlock("latest"))!.timestamp);
   const address = (k: number) => BigInt(signers[k]!.address);
 
   interface Registered {

@@ -17,7 +17,6 @@ import { earliestDeadline, openEpoch, waitForRegistrationClose, type SettlementD
 
 import { settlementFixture, type SettlementFixture } from "./helpers/settlement-fixture.ts";
 
-const E = config.exampleBatch.testSize;
 const K = config.registrationBatch.testSize;
 const B = config.payoutBatch.testSize;
 const POOL = 1000n * 10n ** 18n;

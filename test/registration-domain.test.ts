@@ -17,7 +17,7 @@ import { keccak256, toUtf8Bytes } from "ethers";
 import type { network } from "hardhat";
 import * as snarkjs from "snarkjs";
 import { config, FIELD_MODULUS as P } from "../config/index.ts";
-import { type CircuitKeys } from "../circuits/index.ts";
+import type { CircuitKeys } from "../circuits/index.ts";
 import {
   applyPolicy, buildEpochBatches, epochDomain, hornerDigest, powMod, registrationDigestChallenge, splitPool, validationCommitment,
   type Delivery, type RegistrationBatch,

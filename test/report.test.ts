@@ -117,6 +117,7 @@ async function render(file: string, screenshot?: string): Promise<Rendered> {
     };
   });
   assert.equal(charts.xss, undefined, "a label ran as code");
+  // biome-ignore lint/performance/useDomNodeTextContent: the text as a reader sees it (layout-aware), which textContent is not
   const text = await page.innerText("body");
   const cells = await page.$$eval("td", (tds) => tds.map((td) => td.textContent ?? ""));
   if (screenshot !== undefined) {

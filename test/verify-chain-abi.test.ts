@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { EventFragment, FunctionFragment, Interface } from "ethers";
+import { type EventFragment, type FunctionFragment, Interface } from "ethers";
 import { loadContractArtifact } from "../verifier-contracts/artifacts.ts";
 import { CHAIN_ABIS } from "../verify/chain-read.ts";
 

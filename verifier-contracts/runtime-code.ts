@@ -76,7 +76,10 @@ function immutableNames(buildInfoId: string): Promise<Map<number, string>> {
       const contracts = new Map<number, string>();
       const variables: Array<{ id: number; name: string; scope: number }> = [];
       const walk = (node: unknown): void => {
-        if (Array.isArray(node)) return node.forEach(walk);
+        if (Array.isArray(node)) {
+          node.forEach(walk);
+          return;
+        }
         if (typeof node !== "object" || node === null) return;
         const n = node as { nodeType?: string; id?: number; name?: string; scope?: number; mutability?: string };
         if (n.nodeType === "ContractDefinition") contracts.set(n.id!, n.name!);

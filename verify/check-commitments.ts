@@ -29,9 +29,9 @@ import {
 } from "./model/index.ts";
 import { hasTables, type CircuitKind, type EpochRecord, type PublicRecord, type RecordedProof } from "./record.ts";
 
-const mismatch = (message: string, where: FailureLocation): never => {
+function mismatch(message: string, where: FailureLocation): never {
   throw new EpochVerifyError("COMMITMENT_MISMATCH", "commitments", message, where);
-};
+}
 
 /** What the statement says about binding, for the report. */
 const STATEMENT_NOTE = "statement [chainOut, digest, seed, rho]: every proof is for the epoch's seed, drawn after the whole commit";
@@ -230,7 +230,7 @@ function checkTables(record: EpochRecord, config: ProtocolConfig): void {
     payouts = commitPayoutTable(record.contributors, payoutContext(record, config), commit.payoutBatches);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
-    return mismatch(`the recorded tables cannot be committed: ${error.message}`, {});
+    mismatch(`the recorded tables cannot be committed: ${error.message}`, {});
   }
   const rowsOf = (i: number, size: number, file: string) => `${file} rows ${i * size}-${(i + 1) * size - 1} re-committed`;
   // Chain values first: they do not depend on the seed, so a changed row is found in its own batch.
@@ -251,7 +251,7 @@ function checkTables(record: EpochRecord, config: ProtocolConfig): void {
     registrations = buildRegistrationBatches(entries, record.registrationDomain, c, K, chunk, w);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
-    return mismatch(`the registration table cannot be rebuilt: ${error.message}`, { file: "registrations.json" });
+    mismatch(`the registration table cannot be rebuilt: ${error.message}`, { file: "registrations.json" });
   }
   if (registrations.length !== commit.registrationBatches) {
     mismatch(`the registration table (registrations.json and the claims, chunks of ${chunk}) takes ${registrations.length} batches of ${K}, ${commit.registrationBatches} were committed`, { file: "epoch.json", field: "commit.registrationBatches", expected: String(registrations.length), got: String(commit.registrationBatches) });

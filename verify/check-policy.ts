@@ -18,7 +18,7 @@ import type { ProtocolConfig } from "../config/index.ts";
 import { EpochVerifyError, type FailureLocation } from "./epoch-errors.ts";
 import type { CheckResult } from "./check-result.ts";
 import { applyRewardPolicy, challengesOf, identitySides, registryFolds, senderWord } from "./model/index.ts";
-import { hasTables, type EpochRecord, type PublicRecord } from "./record.ts";
+import { hasTables, type PublicRecord } from "./record.ts";
 
 const hex = (v: bigint, digits: number) => `0x${v.toString(16).padStart(digits, "0")}`;
 const fail = (message: string, where: FailureLocation): never => {

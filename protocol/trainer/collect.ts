@@ -249,8 +249,10 @@ export function writeCollected(file: string, c: Collected): void {
 
 /** Reads collected.json back (written by writeCollected); COLLECTED_MALFORMED naming the file. */
 export function readCollected(file: string): Collected {
+  // biome-ignore lint/suspicious/noExplicitAny: the collected file's JSON, checked field by field below
   let raw: Record<string, any>;
   try {
+    // biome-ignore lint/suspicious/noExplicitAny: as above
     raw = JSON.parse(readFileSync(file, "utf8")) as Record<string, any>;
   } catch (error) {
     throw new CodedError("COLLECTED_UNREADABLE", "input", `${file}: ${(error as Error).message}; expected the file collect wrote`);
@@ -260,6 +262,7 @@ export function readCollected(file: string): Collected {
   }
   return {
     chainId: BigInt(raw.chainId), registry: String(raw.registry), settlement: String(raw.settlement), epoch: BigInt(raw.epoch), registrants: Number(raw.registrants),
+    // biome-ignore lint/suspicious/noExplicitAny: as raw above
     delivered: raw.delivered.map((d: Record<string, any>) => ({
       order: Number(d.order), contributor: String(d.contributor), commitment: BigInt(d.commitment), salt: BigInt(d.salt),
       hashes: (d.hashes as string[]).map((h) => BigInt(h)), data: String(d.data), form: String(d.form), signature: String(d.signature),

@@ -15,7 +15,7 @@
  * burned fee) and openEpoch's escrow are reported apart.
  */
 import { getAddress, keccak256, parseEther, toBeHex, toUtf8Bytes, Wallet, type ContractTransactionReceipt, type Provider } from "ethers";
-import { type CircuitKeys } from "../../circuits/index.ts";
+import type { CircuitKeys } from "../../circuits/index.ts";
 import { TRANSACTION_GAS_CAP, type ProtocolConfig } from "../../config/index.ts";
 import { createProverPool, proveBatches, readProofFile, type ProofJob, type ProverPool } from "../../prover/index.ts";
 import { toSolidityProof } from "../../verifier-contracts/solidity-proof.ts";

@@ -44,7 +44,10 @@ export function startProverCli(args: readonly string[]): Child {
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; output:\n${lines.join("\n")}`)), timeoutMs);
-        waiters.push({ pattern, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+        waiters.push({ pattern, resolve: (l) => {
+          clearTimeout(timer);
+          resolve(l);
+        } });
       });
     },
   };
