@@ -247,10 +247,10 @@ describe("a tampered deployment file", () => {
     const settlement = await nextAddress(attacker, 2);
     const registry = await registryOwnedBy(settlement);
     const pool = 1000n;
-    // Storage slots of Ownable._owner (0), claimable (5) and totalClaimable (6); checked below by the getters.
+    // Storage slots of Ownable._owner (0), claimable (6) and totalClaimable (7); checked below by the getters.
     const sstore = (slot: string, value: string) => `7f${value.slice(2)}7f${slot.slice(2)}55`;
-    const claimableSlot = keccak256(AbiCoder.defaultAbiCoder().encode(["address", "uint256"], [thief, 5]));
-    const prelude = sstore(toBeHex(0, 32), zeroPadValue(operator, 32)) + sstore(claimableSlot, toBeHex(pool, 32)) + sstore(toBeHex(6, 32), toBeHex(pool, 32));
+    const claimableSlot = keccak256(AbiCoder.defaultAbiCoder().encode(["address", "uint256"], [thief, 6]));
+    const prelude = sstore(toBeHex(0, 32), zeroPadValue(operator, 32)) + sstore(claimableSlot, toBeHex(pool, 32)) + sstore(toBeHex(7, 32), toBeHex(pool, 32));
     const runtime = expectedRuntime(template, settlement, await fileValues(registry.address, settlement));
     const crafted = await deployRaw(attacker, runtime, prelude);
     assert.equal(crafted.address, settlement);
