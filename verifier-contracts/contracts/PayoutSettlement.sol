@@ -812,10 +812,14 @@ contract PayoutSettlement is Ownable, EIP712 {
         }
         if (to < end) {
             if (from == 0) payoutWordsHash[epoch][batchIndex] = stored ^ PARTLY_RELEASED;
+            // The cursor whole before the transfers, which may call back in (a token's receive
+            // hook, red team 5): its paid is the range's rewards summed from the words first (what
+            // _pay counts: each word's reward, transferred or deferred). The event follows the
+            // payments it announces (verify/chain-read.ts reads them in that order).
+            uint256 part = _rewardSum(words[from:to]);
             ReleaseCursor storage next = releaseCursor[epoch][batchIndex];
-            next.rows = uint32(to);
-            uint256 part = _pay(epoch, words[from:to]);
-            next.paid = uint96(paidBefore + part); // <= the batch's total, itself <= pool < 2^96
+            (next.rows, next.paid) = (uint32(to), uint96(paidBefore + part)); // <= the batch's total <= pool < 2^96
+            _pay(epoch, words[from:to]);
             emit BatchRowsReleased(epoch, batchIndex, from, to, part);
             return;
         }
@@ -829,6 +833,13 @@ contract PayoutSettlement is Ownable, EIP712 {
         }
         emit BatchReleased(epoch, batchIndex, paid);
         if (released == e.payoutBatches) emit EpochSettled(epoch);
+    }
+
+    /// The rewards of `words`: what _pay transfers or defers (padding words are 0).
+    function _rewardSum(uint256[] calldata words) private pure returns (uint256 sum) {
+        unchecked {
+            for (uint256 i = 0; i < words.length; ++i) sum += words[i] >> ADDRESS_BITS; // < 2^94 each, <= 1024 words
+        }
     }
 
     /// The words hash a batch was verified with, from its stored value (flipped while partly released).
