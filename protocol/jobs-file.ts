@@ -9,7 +9,8 @@
 import { readFileSync } from "node:fs";
 import { basename, dirname, relative, resolve } from "node:path";
 import { CodedError } from "../errors/index.ts";
-import { pathInside, toJson, writeFileAtomic } from "../files/index.ts";
+import { toJson, writeFileAtomic } from "../files/index.ts";
+import { pathInside } from "../files/inside.ts";
 import type { ProofJob, ProvingKeys } from "../prover/index.ts";
 
 export interface JobsFile {
