@@ -13,7 +13,8 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { keccak256, parseEther, toUtf8Bytes, Wallet, type Signer } from "ethers";
-import { PROJECT_ROOT, type SetupLog } from "../circuits/index.ts";
+import { PROJECT_ROOT } from "../circuits/paths.ts";
+import type { SetupLog } from "../circuits/setup.ts";
 import { datasetExampleHashes, encodeDataset } from "../dataset/index.ts";
 import { CodedError } from "../errors/index.ts";
 import { writeFileAtomic } from "../files/index.ts";

@@ -20,7 +20,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { getAddress, type Interface } from "ethers";
-import type { SetupLog } from "../circuits/index.ts";
+import type { SetupLog } from "../circuits/setup.ts";
 import { config as defaultConfig, type ProtocolConfig } from "../config/index.ts";
 import { CodedError } from "../errors/index.ts";
 import { readProofFile } from "../prover/index.ts";

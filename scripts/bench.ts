@@ -28,8 +28,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import {
-  compileCircuit, exampleCircuitName, payoutCircuitName, ptauPowerFor, registrationCircuitName, setupCircuit, type CircuitKeys,
+  compileCircuit, exampleCircuitName, payoutCircuitName, registrationCircuitName, setupCircuit, type CircuitKeys,
 } from "../circuits/index.ts";
+import { ptauPowerFor } from "../circuits/setup.ts";
 import { CACHE_DIR } from "../circuits/paths.ts";
 import { toJson, writeFileAtomic } from "../files/index.ts";
 import { config } from "../config/index.ts";

@@ -8,7 +8,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { keccak256, toUtf8Bytes } from "ethers";
-import { PROJECT_ROOT } from "../circuits/index.ts";
+import { PROJECT_ROOT } from "../circuits/paths.ts";
 import { formatFixedPoint } from "../witness/index.ts";
 import { demoContributors } from "../protocol/demo-contributors.ts";
 

@@ -29,8 +29,9 @@ import * as snarkjs from "snarkjs";
 import type { Groth16Proof } from "snarkjs";
 import { config, FIELD_MODULUS as P } from "../config/index.ts";
 import {
-  compileCircuit, exampleCircuitName, payoutCircuitName, PROJECT_ROOT, registrationCircuitName, setupCircuit, type CircuitKeys, type CompiledCircuit,
+  compileCircuit, exampleCircuitName, payoutCircuitName, registrationCircuitName, setupCircuit, type CircuitKeys, type CompiledCircuit,
 } from "../circuits/index.ts";
+import { PROJECT_ROOT } from "../circuits/paths.ts";
 import {
   applyPolicy, buildEpochBatches, buildExampleBatches, buildPayoutBatches, buildRegistrationBatches, digestChallenge, epochDomain, exampleDigestChallenge,
   hornerDigest, poseidonHash, powMod, registrationDigestChallenge, splitPool, validationCommitment,

@@ -18,7 +18,8 @@ import { after, before, describe, it } from "node:test";
 import { bn254 } from "@noble/curves/bn254.js";
 import * as snarkjs from "snarkjs";
 import type { Groth16Proof } from "snarkjs";
-import { ensureDevPtau, payoutCircuitName, ptauPowerFor, setupCircuit, type CircuitKeys } from "../circuits/index.ts";
+import { payoutCircuitName, setupCircuit, type CircuitKeys } from "../circuits/index.ts";
+import { ensureDevPtau, ptauPowerFor } from "../circuits/setup.ts";
 import { config } from "../config/index.ts";
 import {
   BASE_FIELD_ORDER as Q,

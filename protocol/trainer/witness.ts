@@ -11,7 +11,9 @@
 import { existsSync } from "node:fs";
 import { resolve, join } from "node:path";
 import { getAddress, type Signer } from "ethers";
-import { exampleCircuitName, payoutCircuitName, PROJECT_ROOT, registrationCircuitName, type SetupLog } from "../../circuits/index.ts";
+import { exampleCircuitName, payoutCircuitName, registrationCircuitName } from "../../circuits/index.ts";
+import { PROJECT_ROOT } from "../../circuits/paths.ts";
+import type { SetupLog } from "../../circuits/setup.ts";
 import { loadCircuitKeys, type KeySetKeys, type KeySetName } from "../../circuits/ceremony/index.ts";
 import { config as defaultConfig, type ProtocolConfig } from "../../config/index.ts";
 import { CodedError } from "../../errors/index.ts";

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../../circuits/index.ts";
+import { PROJECT_ROOT } from "../../circuits/paths.ts";
 import { clearQueue, enqueueProofJobs, waitForQueue, type ProofJob, type ProvingKeys } from "../../prover/index.ts";
 
 export interface QueueBenchRow {
