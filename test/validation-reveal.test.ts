@@ -19,7 +19,7 @@ import { CodedError } from "../errors/index.ts";
 import { derive } from "../attribution/prng.ts";
 import { listDefences } from "../protocol/trainer/defences.ts";
 import { shiftedNoisyCopy } from "../scripts/lib/attacks.ts";
-import { encodeNpy } from "../dataset/index.ts";
+import { encodeNpy } from "../dataset/npy.ts";
 import { readValidationFile } from "../protocol/trainer/validation-file.ts";
 import {
   assertSealedSet, epochValidationSecret, heldOutValidationSet, sealValidationSet, writeRevealedValidation,

@@ -30,7 +30,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { getAddress } from "ethers";
 import { datasetHash, decodeTrainingData, scoreContributors, type ScoreFormat } from "../attribution/index.ts";
-import { datasetExampleHashes } from "../dataset/index.ts";
+import { datasetExampleHashes } from "../dataset/canonical-bytes.ts";
 import { parseAttributionConfig } from "../config/attribution.ts";
 import { config } from "../config/index.ts";
 import { registrationCommitment } from "./model/index.ts";

@@ -23,7 +23,8 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "n
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { getAddress, type Signer } from "ethers";
 import { config } from "../../config/index.ts";
-import { DATA_FORMS, readContributorData, type DataForm } from "../../dataset/index.ts";
+import { readContributorData, type DataForm } from "../../dataset/index.ts";
+import { DATA_FORMS } from "../../dataset/contributor-data.ts";
 import { CodedError } from "../../errors/index.ts";
 import { toJson, writeFileAtomic } from "../../files/index.ts";
 import {
