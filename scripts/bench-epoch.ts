@@ -28,9 +28,8 @@ import { PROJECT_ROOT } from "../circuits/paths.ts";
 import { toJson, writeFileAtomic } from "../files/index.ts";
 import { loadCircuitKeys, type KeySetKeys } from "../circuits/ceremony/index.ts";
 import { config } from "../config/index.ts";
-import {
-  createProverPool, enqueueProofJobs, clearQueue, proveBatches, readProofFile, waitForQueue, type ProofJob,
-} from "../prover/index.ts";
+import { createProverPool, enqueueProofJobs, proveBatches, readProofFile, waitForQueue, type ProofJob } from "../prover/index.ts";
+import { clearQueue } from "../prover/queue.ts";
 import { buildEpochWitness, epochDomain } from "../witness/index.ts";
 import { peakRssMiB, startQueueWorkerProcess } from "./lib/bench-queue.ts";
 import { registerOffline } from "./lib/offline-registrations.ts";
