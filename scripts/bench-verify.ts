@@ -22,7 +22,9 @@ import { payoutCircuitName, setupCircuit } from "../circuits/index.ts";
 import { PROJECT_ROOT } from "../circuits/paths.ts";
 import { toJson, writeFileAtomic } from "../files/index.ts";
 import { config } from "../config/index.ts";
-import { checkPairing, parseProof, parsePublicSignals, parseVerifyingKey, prepareVerifyingKey, readEpochRecord, verifyEpoch, verifyGroth16, type ChainSource } from "../verify/index.ts";
+import { verifyEpoch, verifyGroth16, type ChainSource } from "../verify/index.ts";
+import { checkPairing, parseProof, parsePublicSignals, parseVerifyingKey, prepareVerifyingKey } from "../verify/groth16.ts";
+import { readEpochRecord } from "../verify/record.ts";
 import { buildPayoutBatches, epochDomain, splitPool } from "../witness/index.ts";
 
 const { values } = parseArgs({

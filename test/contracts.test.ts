@@ -32,7 +32,8 @@ import {
   loadContractArtifact, openEpoch, payoutBatchArgs, readRegistrations, registerExamples, registrationBatchArgs, releaseBatch, revealValidation,
   signDeliveryReceipt, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch, waitForRegistrationClose, type SettlementDeployment,
 } from "../verifier-contracts/index.ts";
-import { checkLineage, readChainEpoch } from "../verify/index.ts";
+import { readChainEpoch } from "../verify/chain-read.ts";
+import { checkLineage } from "../verify/chain.ts";
 
 import { settlementFixture, type SettlementFixture } from "./helpers/settlement-fixture.ts";
 

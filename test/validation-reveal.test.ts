@@ -25,7 +25,9 @@ import {
   assertSealedSet, epochValidationSecret, heldOutValidationSet, sealValidationSet, writeRevealedValidation,
 } from "../protocol/trainer/validation-reveal.ts";
 import { loadValidationSecret } from "../protocol/trainer/validation-secret.ts";
-import { checkValidation, EpochVerifyError, type EpochRecord } from "../verify/index.ts";
+import { EpochVerifyError } from "../verify/index.ts";
+import type { EpochRecord } from "../verify/record.ts";
+import { checkValidation } from "../verify/validation.ts";
 import { validationCommitment } from "../witness/index.ts";
 
 const split = splitMnist(11, 60);

@@ -21,15 +21,11 @@ import type { Groth16Proof } from "snarkjs";
 import { payoutCircuitName, setupCircuit, type CircuitKeys } from "../circuits/index.ts";
 import { ensureDevPtau, ptauPowerFor } from "../circuits/setup.ts";
 import { config } from "../config/index.ts";
-import {
-  BASE_FIELD_ORDER as Q,
-  SCALAR_FIELD_ORDER as R,
-  prepareVerifyingKey,
-  verifyGroth16,
-  VerifyError,
-  vkeyHash,
-  type VerifyErrorCode,
-} from "../verify/index.ts";
+import { verifyGroth16, VerifyError } from "../verify/index.ts";
+import type { VerifyErrorCode } from "../verify/errors.ts";
+import { prepareVerifyingKey } from "../verify/groth16.ts";
+import { BASE_FIELD_ORDER as Q, SCALAR_FIELD_ORDER as R } from "../verify/parse.ts";
+import { vkeyHash } from "../verify/vkey-hash.ts";
 import { buildPayoutBatches, epochDomain, splitPool } from "../witness/index.ts";
 
 const B = config.payoutBatch.testSize;
