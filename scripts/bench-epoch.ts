@@ -30,7 +30,8 @@ import { loadCircuitKeys, type KeySetKeys } from "../circuits/ceremony/index.ts"
 import { config } from "../config/index.ts";
 import { createProverPool, enqueueProofJobs, proveBatches, readProofFile, waitForQueue, type ProofJob } from "../prover/index.ts";
 import { clearQueue } from "../prover/queue.ts";
-import { buildEpochWitness, epochDomain } from "../witness/index.ts";
+import { buildEpochWitness } from "../witness/index.ts";
+import { epochDomain } from "../witness/domain.ts";
 import { peakRssMiB, startQueueWorkerProcess } from "./lib/bench-queue.ts";
 import { registerOffline } from "./lib/offline-registrations.ts";
 import { formatTable } from "./lib/format-table.ts";

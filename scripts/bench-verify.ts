@@ -25,7 +25,9 @@ import { config } from "../config/index.ts";
 import { verifyEpoch, verifyGroth16, type ChainSource } from "../verify/index.ts";
 import { checkPairing, parseProof, parsePublicSignals, parseVerifyingKey, prepareVerifyingKey } from "../verify/groth16.ts";
 import { readEpochRecord } from "../verify/record.ts";
-import { buildPayoutBatches, epochDomain, splitPool } from "../witness/index.ts";
+import { epochDomain } from "../witness/domain.ts";
+import { buildPayoutBatches } from "../witness/payout-batches.ts";
+import { splitPool } from "../witness/policy.ts";
 
 const { values } = parseArgs({
   options: {

@@ -33,10 +33,16 @@ import {
 } from "../circuits/index.ts";
 import { PROJECT_ROOT } from "../circuits/paths.ts";
 import {
-  applyPolicy, buildEpochBatches, buildExampleBatches, buildPayoutBatches, buildRegistrationBatches, digestChallenge, epochDomain, exampleDigestChallenge,
-  hornerDigest, poseidonHash, powMod, registrationDigestChallenge, splitPool, validationCommitment,
-  type Delivery, type EpochBatches, type EpochTables, type ExampleBatch, type PayoutBatch, type RegistrationBatch,
+  applyPolicy, buildEpochBatches, validationCommitment, type Delivery, type EpochBatches, type EpochTables, type ExampleBatch,
+  type PayoutBatch, type RegistrationBatch,
 } from "../witness/index.ts";
+import { epochDomain } from "../witness/domain.ts";
+import { buildExampleBatches, exampleDigestChallenge } from "../witness/example-batches.ts";
+import { buildPayoutBatches, digestChallenge, hornerDigest } from "../witness/payout-batches.ts";
+import { splitPool } from "../witness/policy.ts";
+import { powMod } from "../witness/power.ts";
+import { buildRegistrationBatches, registrationDigestChallenge } from "../witness/registration-batches.ts";
+import { poseidonHash } from "../witness/registration-commitment.ts";
 import {
   advanceDevelopmentClock, commitEpoch, decodeRevert, deploySettlement, earliestDeadline, exampleBatchArgs, finalizeEpoch, openEpoch, payoutBatchArgs,
   readRegistrations, registerExamples, registrationBatchArgs, releaseBatch, revealValidation, submitExampleBatch, submitPayoutBatch,

@@ -24,9 +24,11 @@ import type { Groth16Proof } from "snarkjs";
 import { config, FIELD_MODULUS } from "../config/index.ts";
 import type { CircuitKeys } from "../circuits/index.ts";
 import {
-  applyPolicy, buildEpochBatches, epochDomain, splitPool, validationCommitment,
-  type Delivery, type EpochBatches, type EpochTables, type ExampleBatch, type PayoutBatch, type Registration, type RegistrationBatch,
+  applyPolicy, buildEpochBatches, validationCommitment, type Delivery, type EpochBatches, type EpochTables, type ExampleBatch,
+  type PayoutBatch, type Registration, type RegistrationBatch,
 } from "../witness/index.ts";
+import { epochDomain } from "../witness/domain.ts";
+import { splitPool } from "../witness/policy.ts";
 import {
   advanceDevelopmentClock, commitEpoch, ContractRevertError, deploySettlement, earliestDeadline, EpochStatus, exampleBatchArgs, finalizeEpoch,
   loadContractArtifact, openEpoch, payoutBatchArgs, readRegistrations, registerExamples, registrationBatchArgs, releaseBatch, revealValidation,

@@ -26,7 +26,9 @@ import type { VerifyErrorCode } from "../verify/errors.ts";
 import { prepareVerifyingKey } from "../verify/groth16.ts";
 import { BASE_FIELD_ORDER as Q, SCALAR_FIELD_ORDER as R } from "../verify/parse.ts";
 import { vkeyHash } from "../verify/vkey-hash.ts";
-import { buildPayoutBatches, epochDomain, splitPool } from "../witness/index.ts";
+import { epochDomain } from "../witness/domain.ts";
+import { buildPayoutBatches } from "../witness/payout-batches.ts";
+import { splitPool } from "../witness/policy.ts";
 
 const B = config.payoutBatch.testSize;
 const POOL = 10n ** 24n + 123_457n;

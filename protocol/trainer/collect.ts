@@ -30,7 +30,8 @@ import { toJson, writeFileAtomic } from "../../files/index.ts";
 import {
   readRegistrations, signDeliveryReceipt, waitForRegistrationClose, type ContributorRegistryContract, type PayoutSettlementContract,
 } from "../../verifier-contracts/index.ts";
-import { registrationCommitment, registrationDomain, type Registration } from "../../witness/index.ts";
+import { registrationCommitment, type Registration } from "../../witness/index.ts";
+import { registrationDomain } from "../../witness/registration-commitment.ts";
 import { DELIVERY_RECEIPT } from "../contributor.ts";
 import { readReceipt, type RegistrationReceipt } from "../receipt.ts";
 import { assertEpochTrainer } from "./epoch-trainer.ts";

@@ -19,8 +19,9 @@ import { config as defaultConfig, type ProtocolConfig } from "../../config/index
 import { CodedError } from "../../errors/index.ts";
 import { commitEpoch, EpochStatus, readRegistrations } from "../../verifier-contracts/index.ts";
 import {
-  applyPolicy, buildEpochBatches, type EpochWitness, type ExampleBatch, type PayoutBatch, type RegistrationBatch, type RegistrationCarry,
+  applyPolicy, buildEpochBatches, type EpochWitness, type ExampleBatch, type PayoutBatch, type RegistrationBatch,
 } from "../../witness/index.ts";
+import type { RegistrationCarry } from "../../witness/registration-batches.ts";
 import { demoContributors } from "../demo-contributors.ts";
 import type { BatchSizes, ProtocolDeployment } from "../deployment.ts";
 import { assertNotSettled, claimEpochDir, epochPaths, initEpochDir, writeRecordFile, type EpochPaths } from "../epoch-dir.ts";

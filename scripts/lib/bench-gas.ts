@@ -24,7 +24,8 @@ import {
   registerExamples, releaseBatch, revealValidation, SECONDS_PER_REGISTRANT, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch,
   waitForRegistrationClose, type BatchVerifierContract,
 } from "../../verifier-contracts/index.ts";
-import { buildEpochWitness, epochDomain, validationCommitment, type Delivery } from "../../witness/index.ts";
+import { buildEpochWitness, validationCommitment, type Delivery } from "../../witness/index.ts";
+import { epochDomain } from "../../witness/domain.ts";
 import { connectChain } from "../../protocol/chain.ts";
 
 /** The rows per proof of each circuit: one size set of a deployment. */

@@ -14,9 +14,10 @@ import type { Groth16Proof } from "snarkjs";
 import { config } from "../../config/index.ts";
 import type { CircuitKeys } from "../../circuits/index.ts";
 import {
-  applyPolicy, buildEpochBatches, epochDomain, validationCommitment,
-  type Delivery, type EpochBatches, type EpochTables, type ExampleBatch, type PayoutBatch, type RegistrationBatch,
+  applyPolicy, buildEpochBatches, validationCommitment, type Delivery, type EpochBatches, type EpochTables, type ExampleBatch,
+  type PayoutBatch, type RegistrationBatch,
 } from "../../witness/index.ts";
+import { epochDomain } from "../../witness/domain.ts";
 import {
   advanceDevelopmentClock, commitEpoch, deploySettlement, earliestDeadline, finalizeEpoch, loadContractArtifact, openEpoch, readRegistrations,
   registerExamples, revealValidation, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch, waitForRegistrationClose,
