@@ -23,7 +23,7 @@ import { config as defaultConfig, type ProtocolConfig } from "../config/index.ts
 import type { KeySetName } from "../circuits/ceremony/index.ts";
 import type { Dataset } from "../attribution/index.ts";
 import { createProverPool } from "../prover/index.ts";
-import { SECONDS_PER_REGISTRANT, earliestDeadline } from "../verifier-contracts/index.ts";
+import { earliestDeadline, SECONDS_PER_REGISTRANT } from "../verifier-contracts/registration.ts";
 import { readExamplesFile, readHashScores, type ExampleClaim } from "../witness/index.ts";
 import { connectChain, type ChainConnection } from "./chain.ts";
 import { DELIVERY_RECEIPT, registerData, writeDelivery } from "./contributor.ts";

@@ -25,9 +25,11 @@ import { config as defaultConfig, type ProtocolConfig } from "../config/index.ts
 import { CodedError } from "../errors/index.ts";
 import { readProofFile } from "../prover/index.ts";
 import {
-  advanceDevelopmentClock, EpochStatus, finalizeEpoch, revertName, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch,
-  type OpenTokenContract, type PayoutSettlementContract,
+  EpochStatus, finalizeEpoch, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch, type OpenTokenContract,
+  type PayoutSettlementContract,
 } from "../verifier-contracts/index.ts";
+import { revertName } from "../verifier-contracts/revert-reason.ts";
+import { advanceDevelopmentClock } from "../verifier-contracts/settle.ts";
 import { applyPolicy, buildEpochBatches, type EpochBatches, type EpochTables } from "../witness/index.ts";
 import type { Dataset } from "../attribution/index.ts";
 import type { ChainConnection } from "./chain.ts";

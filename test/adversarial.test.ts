@@ -44,10 +44,13 @@ import { powMod } from "../witness/power.ts";
 import { buildRegistrationBatches, registrationDigestChallenge } from "../witness/registration-batches.ts";
 import { poseidonHash } from "../witness/registration-commitment.ts";
 import {
-  advanceDevelopmentClock, commitEpoch, decodeRevert, deploySettlement, earliestDeadline, exampleBatchArgs, finalizeEpoch, openEpoch, payoutBatchArgs,
-  readRegistrations, registerExamples, registrationBatchArgs, releaseBatch, revealValidation, submitExampleBatch, submitPayoutBatch,
-  submitRegistrationBatch, toSolidityProof, waitForRegistrationClose, type SettlementDeployment,
+  commitEpoch, deploySettlement, finalizeEpoch, openEpoch, readRegistrations, registerExamples, releaseBatch, revealValidation,
+  submitExampleBatch, submitPayoutBatch, submitRegistrationBatch, waitForRegistrationClose, type SettlementDeployment,
 } from "../verifier-contracts/index.ts";
+import { earliestDeadline } from "../verifier-contracts/registration.ts";
+import { decodeRevert } from "../verifier-contracts/revert-reason.ts";
+import { advanceDevelopmentClock, exampleBatchArgs, payoutBatchArgs, registrationBatchArgs } from "../verifier-contracts/settle.ts";
+import { toSolidityProof } from "../verifier-contracts/solidity-proof.ts";
 import { evaluate, findRoot, interpolate } from "./helpers/fp-poly.ts";
 import { readR1cs } from "./helpers/r1cs.ts";
 import { symbolsOf } from "./helpers/circuit-harness.ts";

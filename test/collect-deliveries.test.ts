@@ -23,7 +23,8 @@ import { encodeZip } from "../dataset/zip.ts";
 import { registerData } from "../protocol/contributor.ts";
 import { readReceipt, writeReceipt, type RegistrationReceipt } from "../protocol/receipt.ts";
 import { acceptDeliveries, collectDeliveries, type Collected } from "../protocol/trainer/collect.ts";
-import { earliestDeadline, openEpoch } from "../verifier-contracts/index.ts";
+import { openEpoch } from "../verifier-contracts/index.ts";
+import { earliestDeadline } from "../verifier-contracts/registration.ts";
 import { closeFifos, makeFifo } from "./helpers/fifo.ts";
 import { settlementFixture, type SettlementFixture } from "./helpers/settlement-fixture.ts";
 

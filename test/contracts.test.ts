@@ -30,10 +30,15 @@ import {
 import { epochDomain } from "../witness/domain.ts";
 import { splitPool } from "../witness/policy.ts";
 import {
-  advanceDevelopmentClock, commitEpoch, ContractRevertError, deploySettlement, earliestDeadline, EpochStatus, exampleBatchArgs, finalizeEpoch,
-  loadContractArtifact, openEpoch, payoutBatchArgs, readRegistrations, registerExamples, registrationBatchArgs, releaseBatch, revealValidation,
-  signDeliveryReceipt, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch, waitForRegistrationClose, type SettlementDeployment,
+  commitEpoch, ContractRevertError, deploySettlement, EpochStatus, finalizeEpoch, openEpoch, readRegistrations, registerExamples,
+  releaseBatch, revealValidation, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch, waitForRegistrationClose,
+  type SettlementDeployment,
 } from "../verifier-contracts/index.ts";
+import { loadContractArtifact } from "../verifier-contracts/artifacts.ts";
+import { earliestDeadline } from "../verifier-contracts/registration.ts";
+import {
+  advanceDevelopmentClock, exampleBatchArgs, payoutBatchArgs, registrationBatchArgs, signDeliveryReceipt,
+} from "../verifier-contracts/settle.ts";
 import { readChainEpoch } from "../verify/chain-read.ts";
 import { checkLineage } from "../verify/chain.ts";
 

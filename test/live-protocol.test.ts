@@ -28,7 +28,7 @@ import { after, before, test } from "node:test";
 import { Contract, JsonRpcProvider, keccak256, toUtf8Bytes, Wallet, type InterfaceAbi } from "ethers";
 import { PROJECT_ROOT } from "../circuits/paths.ts";
 import { config } from "../config/index.ts";
-import { loadContractArtifact } from "../verifier-contracts/index.ts";
+import { loadContractArtifact } from "../verifier-contracts/artifacts.ts";
 import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
 
 const work = mkdtempSync(join(tmpdir(), "live-protocol-"));

@@ -25,9 +25,12 @@ import { splitPool } from "../witness/policy.ts";
 import { powMod } from "../witness/power.ts";
 import { registrationDigestChallenge } from "../witness/registration-batches.ts";
 import {
-  advanceDevelopmentClock, commitEpoch, decodeRevert, earliestDeadline, finalizeEpoch, openEpoch, readRegistrations, registerExamples,
-  revealValidation, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch, waitForRegistrationClose, type SettlementDeployment,
+  commitEpoch, finalizeEpoch, openEpoch, readRegistrations, registerExamples, revealValidation, submitExampleBatch, submitPayoutBatch,
+  submitRegistrationBatch, waitForRegistrationClose, type SettlementDeployment,
 } from "../verifier-contracts/index.ts";
+import { earliestDeadline } from "../verifier-contracts/registration.ts";
+import { decodeRevert } from "../verifier-contracts/revert-reason.ts";
+import { advanceDevelopmentClock } from "../verifier-contracts/settle.ts";
 
 import { settlementFixture, type SettlementFixture } from "./helpers/settlement-fixture.ts";
 

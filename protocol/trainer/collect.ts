@@ -28,8 +28,9 @@ import { DATA_FORMS } from "../../dataset/contributor-data.ts";
 import { CodedError } from "../../errors/index.ts";
 import { toJson, writeFileAtomic } from "../../files/index.ts";
 import {
-  readRegistrations, signDeliveryReceipt, waitForRegistrationClose, type ContributorRegistryContract, type PayoutSettlementContract,
+  readRegistrations, waitForRegistrationClose, type ContributorRegistryContract, type PayoutSettlementContract,
 } from "../../verifier-contracts/index.ts";
+import { signDeliveryReceipt } from "../../verifier-contracts/settle.ts";
 import { registrationCommitment, type Registration } from "../../witness/index.ts";
 import { registrationDomain } from "../../witness/registration-commitment.ts";
 import { DELIVERY_RECEIPT } from "../contributor.ts";

@@ -24,7 +24,8 @@ import { datasetHash, encodeDataset, secretValidationSplit, type Dataset } from 
 import { CodedError } from "../../errors/index.ts";
 import { writeFileAtomic } from "../../files/index.ts";
 import type { ProtocolConfig } from "../../config/index.ts";
-import { revealValidation, type PayoutSettlementContract, type ValidationReveal } from "../../verifier-contracts/index.ts";
+import { revealValidation, type PayoutSettlementContract } from "../../verifier-contracts/index.ts";
+import type { ValidationReveal } from "../../verifier-contracts/settle.ts";
 import { validationCommitment } from "../../witness/index.ts";
 import type { ProtocolDeployment } from "../deployment.ts";
 import { assertEpochTrainer } from "./epoch-trainer.ts";
