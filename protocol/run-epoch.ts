@@ -21,7 +21,7 @@ import { CodedError } from "../errors/index.ts";
 import { writeFileAtomic } from "../files/index.ts";
 import { config as defaultConfig, type ProtocolConfig } from "../config/index.ts";
 import type { KeySetName } from "../circuits/ceremony/index.ts";
-import type { Dataset } from "../attribution/index.ts";
+import type { Dataset } from "../dataset/index.ts";
 import { createProverPool } from "../prover/index.ts";
 import { earliestDeadline, SECONDS_PER_REGISTRANT } from "../verifier-contracts/registration.ts";
 import { readExamplesFile, readHashScores, type ExampleClaim } from "../witness/index.ts";

@@ -31,7 +31,7 @@ import {
 import { revertName } from "../verifier-contracts/revert-reason.ts";
 import { advanceDevelopmentClock } from "../verifier-contracts/settle.ts";
 import { applyPolicy, buildEpochBatches, type EpochBatches, type EpochTables } from "../witness/index.ts";
-import type { Dataset } from "../attribution/index.ts";
+import type { Dataset } from "../dataset/index.ts";
 import type { ChainConnection } from "./chain.ts";
 import { demoContributors } from "./demo-contributors.ts";
 import { connectDeployment, type DeployedName, type ProtocolDeployment } from "./deployment.ts";

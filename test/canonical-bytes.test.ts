@@ -16,7 +16,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { exampleHash as attributionExampleHash, loadMnist } from "../attribution/index.ts";
+import { exampleHash as attributionExampleHash, loadMnist } from "../attribution/data.ts";
 import {
   truncatedHash, datasetExampleBytes, datasetExampleHashes, fileExampleBytes, imageExampleBytes, jsonRecordBytes, labelledRowBytes,
 } from "../dataset/canonical-bytes.ts";

@@ -13,7 +13,11 @@ import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { keccak256, toUtf8Bytes, Wallet } from "ethers";
-import { buildPartitions, decodeDataset, exampleHash, secretValidationSplit, splitMnist, subset, type Dataset } from "../attribution/index.ts";
+import { exampleHash, splitMnist, subset } from "../attribution/data.ts";
+import { buildPartitions } from "../attribution/partitions.ts";
+import { secretValidationSplit } from "../attribution/secret-split.ts";
+import { decodeDataset } from "../dataset/dataset-file.ts";
+import type { Dataset } from "../dataset/index.ts";
 import { config } from "../config/index.ts";
 import { CodedError } from "../errors/index.ts";
 import { derive } from "../attribution/prng.ts";

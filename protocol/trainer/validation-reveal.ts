@@ -20,7 +20,10 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { keccak256, type ContractTransactionReceipt, type Signer } from "ethers";
-import { datasetHash, encodeDataset, secretValidationSplit, type Dataset } from "../../attribution/index.ts";
+import { datasetHash } from "../../attribution/data.ts";
+import { secretValidationSplit } from "../../attribution/secret-split.ts";
+import { encodeDataset } from "../../dataset/dataset-file.ts";
+import type { Dataset } from "../../dataset/index.ts";
 import { CodedError } from "../../errors/index.ts";
 import { writeFileAtomic } from "../../files/index.ts";
 import type { ProtocolConfig } from "../../config/index.ts";
