@@ -7,11 +7,14 @@
  */
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
-import { CLASSES, PIXELS, datasetExampleBytes, encodeDataset, exampleHash as canonicalHash, type Dataset } from "../dataset/index.ts";
+import { exampleHash as canonicalHash, type Dataset } from "../dataset/index.ts";
+import { datasetExampleBytes } from "../dataset/canonical-bytes.ts";
+import { CLASSES, encodeDataset, PIXELS } from "../dataset/dataset-file.ts";
 import { AttributionError } from "./errors.ts";
 import { Rng } from "./prng.ts";
 
-export { CLASSES, EXAMPLE_BYTES, PIXELS, decodeDataset, encodeDataset, type Dataset } from "../dataset/index.ts";
+export type { Dataset } from "../dataset/index.ts";
+export { CLASSES, decodeDataset, encodeDataset, EXAMPLE_BYTES, PIXELS } from "../dataset/dataset-file.ts";
 
 let cached: Dataset | undefined;
 

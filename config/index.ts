@@ -1,7 +1,11 @@
 /**
  * The protocol's parameters, read from config/protocol.json: the one source of truth for batch
  * sizes, bit widths and the fixed-point scale. Circuits and Solidity constants are generated from
- * the same file (scripts/generate.ts); everything in TypeScript imports it from here.
+ * the same file (scripts/generate.ts); everything in TypeScript reads them from here. Public: the
+ * loaded config, its types, how to load or parse another file, ConfigError and the two limits
+ * every stage computes within (the field modulus, the transaction gas cap); the attribution
+ * settings' parser (attribution.ts) and the fixed-point helpers (fixed-point.ts) are imported from
+ * their modules.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";

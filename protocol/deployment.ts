@@ -6,8 +6,9 @@
 import { Contract, type InterfaceAbi, type Signer } from "ethers";
 import type { KeySetName } from "../circuits/ceremony/index.ts";
 import {
-  attachDeployment, loadContractArtifact, type ContractName, type ContributorRegistryContract, type OpenTokenContract, type PayoutSettlementContract, type SettlementDeployment,
+  attachDeployment, type ContributorRegistryContract, type OpenTokenContract, type PayoutSettlementContract, type SettlementDeployment,
 } from "../verifier-contracts/index.ts";
+import { loadContractArtifact, type ContractName } from "../verifier-contracts/artifacts.ts";
 
 export type DeployedName = "token" | "poseidon" | "registry" | "exampleVerifier" | "registrationVerifier" | "payoutVerifier" | "settlement";
 

@@ -9,8 +9,10 @@
 import { readFileSync } from "node:fs";
 import { basename, dirname, relative, resolve } from "node:path";
 import { CodedError } from "../errors/index.ts";
-import { pathInside, toJson, writeFileAtomic } from "../files/index.ts";
-import type { ProofJob, ProvingKeys } from "../prover/index.ts";
+import { toJson, writeFileAtomic } from "../files/index.ts";
+import { pathInside } from "../files/inside.ts";
+import type { ProofJob } from "../prover/index.ts";
+import type { ProvingKeys } from "../prover/pool.ts";
 
 export interface JobsFile {
   readonly keys: ProvingKeys;

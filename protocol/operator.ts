@@ -6,10 +6,11 @@
 import { join } from "node:path";
 import { getAddress, isAddress, parseEther, type Signer } from "ethers";
 import type { KeySetName } from "../circuits/ceremony/index.ts";
-import type { SetupLog } from "../circuits/index.ts";
+import type { SetupLog } from "../circuits/setup.ts";
 import { config, type RegistrationConfig } from "../config/index.ts";
 import { CodedError } from "../errors/index.ts";
-import { DEADLINE_MARGIN, deploySettlement, earliestDeadline, EpochStatus, openEpoch, writeDeploymentFile } from "../verifier-contracts/index.ts";
+import { deploySettlement, EpochStatus, openEpoch, writeDeploymentFile } from "../verifier-contracts/index.ts";
+import { DEADLINE_MARGIN, earliestDeadline } from "../verifier-contracts/registration.ts";
 import { protocolDeployment, type BatchSizes, type ProtocolDeployment } from "./deployment.ts";
 import { loadEpochKeys } from "./trainer/witness.ts";
 

@@ -13,7 +13,7 @@
  */
 import { getAddress } from "ethers";
 import { config } from "../config/index.ts";
-import { readRegularFile } from "../dataset/index.ts";
+import { readRegularFile } from "../dataset/read-file.ts";
 import { CodedError } from "../errors/index.ts";
 import { toJson, writeFileAtomic } from "../files/index.ts";
 

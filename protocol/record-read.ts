@@ -6,7 +6,10 @@
 import { readFileSync } from "node:fs";
 import type { KeySetName } from "../circuits/ceremony/index.ts";
 import { CodedError } from "../errors/index.ts";
-import type { Delivery, EpochCommit, ExampleRow, PayoutRow, Registration } from "../witness/index.ts";
+import type { Delivery, Registration } from "../witness/index.ts";
+import type { EpochCommit } from "../witness/challenge.ts";
+import type { ExampleRow } from "../witness/example-batches.ts";
+import type { PayoutRow } from "../witness/policy.ts";
 import { epochPaths } from "./epoch-dir.ts";
 
 /** A circuit as the record names it: its key set and pinned key. */

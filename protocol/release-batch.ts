@@ -17,7 +17,8 @@
  * its transaction succeeded, is done, as before ranges.
  */
 import type { ContractTransactionReceipt, Interface } from "ethers";
-import { releaseBatch, releaseBatchRows, releaseProgress, revertName, type PayoutSettlementContract } from "../verifier-contracts/index.ts";
+import { releaseBatch, releaseBatchRows, releaseProgress, type PayoutSettlementContract } from "../verifier-contracts/index.ts";
+import { revertName } from "../verifier-contracts/revert-reason.ts";
 import type { PayoutBatch } from "../witness/index.ts";
 import { CodedError } from "../errors/index.ts";
 

@@ -20,16 +20,18 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { getAddress, type Interface } from "ethers";
-import type { SetupLog } from "../circuits/index.ts";
+import type { SetupLog } from "../circuits/setup.ts";
 import { config as defaultConfig, type ProtocolConfig } from "../config/index.ts";
 import { CodedError } from "../errors/index.ts";
 import { readProofFile } from "../prover/index.ts";
 import {
-  advanceDevelopmentClock, EpochStatus, finalizeEpoch, revertName, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch,
-  type OpenTokenContract, type PayoutSettlementContract,
+  EpochStatus, finalizeEpoch, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch, type OpenTokenContract,
+  type PayoutSettlementContract,
 } from "../verifier-contracts/index.ts";
+import { revertName } from "../verifier-contracts/revert-reason.ts";
+import { advanceDevelopmentClock } from "../verifier-contracts/settle.ts";
 import { applyPolicy, buildEpochBatches, type EpochBatches, type EpochTables } from "../witness/index.ts";
-import type { Dataset } from "../attribution/index.ts";
+import type { Dataset } from "../dataset/index.ts";
 import type { ChainConnection } from "./chain.ts";
 import { demoContributors } from "./demo-contributors.ts";
 import { connectDeployment, type DeployedName, type ProtocolDeployment } from "./deployment.ts";

@@ -5,7 +5,7 @@
  * mislabelled (score capped at 0: paid nothing), claimed by more than one contributor (credited to the earliest registrant),
  * clipped (negative score, paid as 0), paid.
  */
-import type { EpochRecord } from "../verify/index.ts";
+import type { EpochRecord } from "../verify/record.ts";
 import type { AttributionSummary } from "./record.ts";
 
 export const SCORE_CLASSES = ["paid", "clipped (negative, paid 0)", "claimed more than once (credited to the earliest)", "near copy (scored 0)", "label inconsistent (paid 0)"] as const;

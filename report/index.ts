@@ -3,7 +3,8 @@
  * record the demo writes), re-verifies it in-process, and writes one self-contained HTML file with
  * Chart.js charts: payout per contributor, the score distribution with clipped and flagged
  * examples, the top examples per contributor, the attack suite, proof and gas statistics, the
- * verification status and the settlement transactions.
+ * verification status and the settlement transactions. Public: writeEpochReport, its options and
+ * the two errors it throws; the record's reader, the charts and the sections are internal.
  */
 import { basename, join, resolve } from "node:path";
 import { writeFileAtomic } from "../files/index.ts";
@@ -18,9 +19,6 @@ import { verificationStatus } from "./verification.ts";
 
 export { ReportInputError } from "./errors.ts";
 export { ReportOutputError } from "./output.ts";
-export { readAttacks, type AttackRow } from "./attacks.ts";
-export type { ChartData } from "./figures.ts";
-export type { VerificationStatus } from "./verification.ts";
 
 export interface EpochReportOptions {
   /** The HTML file to write; default <epochDir>/report.html. Must end in .html and be no file of the record (ReportOutputError). */

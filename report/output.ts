@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { extname, join, resolve, sep } from "node:path";
 import { CodedError } from "../errors/index.ts";
-import { pathInside } from "../files/index.ts";
+import { pathInside } from "../files/inside.ts";
 
 /** An --out the report will not write to (bad usage); the message names the path and what to give instead. */
 export class ReportOutputError extends CodedError<"REPORT_OUT_REFUSED"> {

@@ -10,7 +10,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { config } from "../config/index.ts";
-import { readEpochRecord, type EpochRecord } from "../verify/index.ts";
+import { readEpochRecord, type EpochRecord } from "../verify/record.ts";
 import { readAttacks, type AttackRow } from "./attacks.ts";
 import { ReportInputError } from "./errors.ts";
 import { objectFields } from "./json-fields.ts";

@@ -3,7 +3,7 @@
  * examples, the top examples per contributor, the attack suite. Each holds a canvas that
  * browser/charts.js fills from the page's JSON, and the exact values in a table beside it.
  */
-import { formatFixedPoint } from "../witness/index.ts";
+import { formatFixedPoint } from "../config/fixed-point.ts";
 import { checksumAddress, creditedClaims, exampleHashHex, rowsByReward, topExamplesOf } from "./figures.ts";
 import { html, type SafeHtml } from "./html-escape.ts";
 import type { ExplorerLinks } from "./links.ts";

@@ -5,7 +5,7 @@
  */
 import { formatUnits } from "ethers";
 import { config } from "../config/index.ts";
-import { formatFixedPoint } from "../witness/index.ts";
+import { formatFixedPoint } from "../config/fixed-point.ts";
 import { transactionKind, checksumAddress } from "./figures.ts";
 import { html, type SafeHtml } from "./html-escape.ts";
 import type { ExplorerLinks } from "./links.ts";

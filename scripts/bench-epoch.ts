@@ -23,14 +23,15 @@ import { availableParallelism } from "node:os";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { exampleCircuitName, payoutCircuitName, PROJECT_ROOT, registrationCircuitName } from "../circuits/index.ts";
+import { exampleCircuitName, payoutCircuitName, registrationCircuitName } from "../circuits/index.ts";
+import { PROJECT_ROOT } from "../circuits/paths.ts";
 import { toJson, writeFileAtomic } from "../files/index.ts";
 import { loadCircuitKeys, type KeySetKeys } from "../circuits/ceremony/index.ts";
 import { config } from "../config/index.ts";
-import {
-  createProverPool, enqueueProofJobs, clearQueue, proveBatches, readProofFile, waitForQueue, type ProofJob,
-} from "../prover/index.ts";
-import { buildEpochWitness, epochDomain } from "../witness/index.ts";
+import { createProverPool, enqueueProofJobs, proveBatches, readProofFile, waitForQueue, type ProofJob } from "../prover/index.ts";
+import { clearQueue } from "../prover/queue.ts";
+import { buildEpochWitness } from "../witness/index.ts";
+import { epochDomain } from "../witness/domain.ts";
 import { peakRssMiB, startQueueWorkerProcess } from "./lib/bench-queue.ts";
 import { registerOffline } from "./lib/offline-registrations.ts";
 import { formatTable } from "./lib/format-table.ts";

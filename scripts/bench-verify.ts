@@ -18,11 +18,16 @@ import { parseArgs } from "node:util";
 import { bn254 } from "@noble/curves/bn254.js";
 import * as snarkjs from "snarkjs";
 import type { Groth16Proof } from "snarkjs";
-import { payoutCircuitName, PROJECT_ROOT, setupCircuit } from "../circuits/index.ts";
+import { payoutCircuitName, setupCircuit } from "../circuits/index.ts";
+import { PROJECT_ROOT } from "../circuits/paths.ts";
 import { toJson, writeFileAtomic } from "../files/index.ts";
 import { config } from "../config/index.ts";
-import { checkPairing, parseProof, parsePublicSignals, parseVerifyingKey, prepareVerifyingKey, readEpochRecord, verifyEpoch, verifyGroth16, type ChainSource } from "../verify/index.ts";
-import { buildPayoutBatches, epochDomain, splitPool } from "../witness/index.ts";
+import { verifyEpoch, verifyGroth16, type ChainSource } from "../verify/index.ts";
+import { checkPairing, parseProof, parsePublicSignals, parseVerifyingKey, prepareVerifyingKey } from "../verify/groth16.ts";
+import { readEpochRecord } from "../verify/record.ts";
+import { epochDomain } from "../witness/domain.ts";
+import { buildPayoutBatches } from "../witness/payout-batches.ts";
+import { splitPool } from "../witness/policy.ts";
 
 const { values } = parseArgs({
   options: {

@@ -28,13 +28,17 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import {
-  compileCircuit, exampleCircuitName, payoutCircuitName, ptauPowerFor, registrationCircuitName, setupCircuit, type CircuitKeys,
+  compileCircuit, exampleCircuitName, payoutCircuitName, registrationCircuitName, setupCircuit, type CircuitKeys,
 } from "../circuits/index.ts";
+import { ptauPowerFor } from "../circuits/setup.ts";
 import { CACHE_DIR } from "../circuits/paths.ts";
 import { toJson, writeFileAtomic } from "../files/index.ts";
 import { config } from "../config/index.ts";
-import { benchmarkProving, type BenchmarkRow, type ProofJob } from "../prover/index.ts";
-import { buildExampleBatches, buildPayoutBatches, splitPool } from "../witness/index.ts";
+import type { ProofJob } from "../prover/index.ts";
+import { benchmarkProving, type BenchmarkRow } from "../prover/benchmark.ts";
+import { buildExampleBatches } from "../witness/example-batches.ts";
+import { buildPayoutBatches } from "../witness/payout-batches.ts";
+import { splitPool } from "../witness/policy.ts";
 import { measureFlowGas, type BatchSizes, type FlowShape } from "./lib/bench-gas.ts";
 import { deriveEpoch, flowBatches, measuredCosts, type DerivedEpoch } from "./lib/bench-projection.ts";
 import { benchQueueWorker, type QueueBenchRow } from "./lib/bench-queue.ts";

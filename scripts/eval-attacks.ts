@@ -16,7 +16,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { config } from "../config/index.ts";
 import type { AttributionConfig } from "../config/attribution.ts";
-import { DEFAULT_LABEL_CONSISTENCY, DEFAULT_NEAR_DUPLICATES } from "../attribution/index.ts";
+import { DEFAULT_LABEL_CONSISTENCY } from "../attribution/label-consistency.ts";
+import { DEFAULT_NEAR_DUPLICATES } from "../attribution/near-duplicates.ts";
 import { exactCopies, nearCopies, plantedMislabels, prepareSuite, rotatedCopies, stealing, sybilSplit, validationCopies, type AttackRow } from "./lib/attack-suite.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));

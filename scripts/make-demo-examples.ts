@@ -8,8 +8,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { keccak256, toUtf8Bytes } from "ethers";
-import { PROJECT_ROOT } from "../circuits/index.ts";
-import { formatFixedPoint } from "../witness/index.ts";
+import { PROJECT_ROOT } from "../circuits/paths.ts";
+import { formatFixedPoint } from "../config/fixed-point.ts";
 import { demoContributors } from "../protocol/demo-contributors.ts";
 
 let state = 0x5eedn;

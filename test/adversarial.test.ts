@@ -29,18 +29,28 @@ import * as snarkjs from "snarkjs";
 import type { Groth16Proof } from "snarkjs";
 import { config, FIELD_MODULUS as P } from "../config/index.ts";
 import {
-  compileCircuit, exampleCircuitName, payoutCircuitName, PROJECT_ROOT, registrationCircuitName, setupCircuit, type CircuitKeys, type CompiledCircuit,
+  compileCircuit, exampleCircuitName, payoutCircuitName, registrationCircuitName, setupCircuit, type CircuitKeys, type CompiledCircuit,
 } from "../circuits/index.ts";
+import { PROJECT_ROOT } from "../circuits/paths.ts";
 import {
-  applyPolicy, buildEpochBatches, buildExampleBatches, buildPayoutBatches, buildRegistrationBatches, digestChallenge, epochDomain, exampleDigestChallenge,
-  hornerDigest, poseidonHash, powMod, registrationDigestChallenge, splitPool, validationCommitment,
-  type Delivery, type EpochBatches, type EpochTables, type ExampleBatch, type PayoutBatch, type RegistrationBatch,
+  applyPolicy, buildEpochBatches, validationCommitment, type Delivery, type EpochBatches, type EpochTables, type ExampleBatch,
+  type PayoutBatch, type RegistrationBatch,
 } from "../witness/index.ts";
+import { epochDomain } from "../witness/domain.ts";
+import { buildExampleBatches, exampleDigestChallenge } from "../witness/example-batches.ts";
+import { buildPayoutBatches, digestChallenge, hornerDigest } from "../witness/payout-batches.ts";
+import { splitPool } from "../witness/policy.ts";
+import { powMod } from "../witness/power.ts";
+import { buildRegistrationBatches, registrationDigestChallenge } from "../witness/registration-batches.ts";
+import { poseidonHash } from "../witness/registration-commitment.ts";
 import {
-  advanceDevelopmentClock, commitEpoch, decodeRevert, deploySettlement, earliestDeadline, exampleBatchArgs, finalizeEpoch, openEpoch, payoutBatchArgs,
-  readRegistrations, registerExamples, registrationBatchArgs, releaseBatch, revealValidation, submitExampleBatch, submitPayoutBatch,
-  submitRegistrationBatch, toSolidityProof, waitForRegistrationClose, type SettlementDeployment,
+  commitEpoch, deploySettlement, finalizeEpoch, openEpoch, readRegistrations, registerExamples, releaseBatch, revealValidation,
+  submitExampleBatch, submitPayoutBatch, submitRegistrationBatch, waitForRegistrationClose, type SettlementDeployment,
 } from "../verifier-contracts/index.ts";
+import { earliestDeadline } from "../verifier-contracts/registration.ts";
+import { decodeRevert } from "../verifier-contracts/revert-reason.ts";
+import { advanceDevelopmentClock, exampleBatchArgs, payoutBatchArgs, registrationBatchArgs } from "../verifier-contracts/settle.ts";
+import { toSolidityProof } from "../verifier-contracts/solidity-proof.ts";
 import { evaluate, findRoot, interpolate } from "./helpers/fp-poly.ts";
 import { readR1cs } from "./helpers/r1cs.ts";
 import { symbolsOf } from "./helpers/circuit-harness.ts";

@@ -1,6 +1,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { normalizeScores, scoreToFixedPoint, scoresToFixedPoint, ScoreRangeError } from "../attribution/index.ts";
+import { ScoreRangeError } from "../attribution/index.ts";
+import { normalizeScores, scoresToFixedPoint, scoreToFixedPoint } from "../attribution/fixed.ts";
 
 const named = (code: string, index = 0) => (e: unknown) => e instanceof ScoreRangeError && e.code === code && e.index === index;
 

@@ -1,6 +1,9 @@
 import { test, describe, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { AttributionError, clearProviderCache, createSession, exportModel, initialParams } from "../attribution/index.ts";
+import { AttributionError } from "../attribution/index.ts";
+import { exportModel } from "../attribution/model.ts";
+import { clearProviderCache, createSession } from "../attribution/providers.ts";
+import { initialParams } from "../attribution/train.ts";
 
 const model = exportModel({ inputs: 4, hidden: 3, classes: 2 }, initialParams({ inputs: 4, hidden: 3, classes: 2 }, 1)).bytes;
 

@@ -6,7 +6,14 @@ import { join } from "node:path";
 import { config, ConfigError } from "../config/index.ts";
 import { parseAttributionConfig, type AttributionConfig, type AttributionMethod } from "../config/attribution.ts";
 import { computeAddress, keccak256, toUtf8Bytes } from "ethers";
-import { DEFAULT_LABEL_CONSISTENCY, DEFAULT_NEAR_DUPLICATES, buildPartitions, contributorAddress, examplesCsv, exampleHash, splitMnist, rocAuc, runAttribution, spearman, subset, train, writeAttribution } from "../attribution/index.ts";
+import { runAttribution, writeAttribution } from "../attribution/index.ts";
+import { exampleHash, splitMnist, subset } from "../attribution/data.ts";
+import { DEFAULT_LABEL_CONSISTENCY } from "../attribution/label-consistency.ts";
+import { rocAuc, spearman } from "../attribution/metrics.ts";
+import { DEFAULT_NEAR_DUPLICATES } from "../attribution/near-duplicates.ts";
+import { examplesCsv } from "../attribution/output.ts";
+import { buildPartitions, contributorAddress } from "../attribution/partitions.ts";
+import { train } from "../attribution/train.ts";
 import { trakViews } from "../attribution/methods/trak.ts";
 
 const FORMAT = { decimals: 6, scoreBits: 48 };

@@ -2,7 +2,10 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
 import { trainingStepModel, paramDims, PARAM_NAMES, type MlpShape } from "../attribution/graphs.ts";
-import { createSession, exportModel, splitMnist, subset, train } from "../attribution/index.ts";
+import { splitMnist, subset } from "../attribution/data.ts";
+import { exportModel } from "../attribution/model.ts";
+import { createSession } from "../attribution/providers.ts";
+import { train } from "../attribution/train.ts";
 import { Rng } from "../attribution/prng.ts";
 
 const cpu = { providers: ["cpu"], strict: true, threads: 1, log: () => {} };

@@ -16,12 +16,17 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { exampleHash as attributionExampleHash, loadMnist } from "../attribution/index.ts";
-import { truncatedHash } from "../dataset/canonical-bytes.ts";
+import { exampleHash as attributionExampleHash, loadMnist } from "../attribution/data.ts";
 import {
-  DatasetError, canonicalJson, datasetExampleBytes, datasetExampleHashes, encodeDataset, encodeNpy, encodeZip, exampleHash, exampleSetHash, fileExampleBytes, imageExampleBytes,
-  jsonRecordBytes, labelledRowBytes, parseJsonStrict, readContributorData, type DatasetErrorCode,
-} from "../dataset/index.ts";
+  truncatedHash, datasetExampleBytes, datasetExampleHashes, fileExampleBytes, imageExampleBytes, jsonRecordBytes, labelledRowBytes,
+} from "../dataset/canonical-bytes.ts";
+import { DatasetError, exampleHash, exampleSetHash, readContributorData } from "../dataset/index.ts";
+import { encodeDataset } from "../dataset/dataset-file.ts";
+import type { DatasetErrorCode } from "../dataset/errors.ts";
+import { canonicalJson } from "../dataset/jcs.ts";
+import { parseJsonStrict } from "../dataset/json-parse.ts";
+import { encodeNpy } from "../dataset/npy.ts";
+import { encodeZip } from "../dataset/zip.ts";
 
 interface Hashed { readonly name: string; readonly canonicalHex: string; readonly hash: string }
 type Dtype = "uint8" | "int64" | "float32" | "float64";

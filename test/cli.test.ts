@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { formatUnits } from "ethers";
-import { PROJECT_ROOT } from "../circuits/index.ts";
+import { PROJECT_ROOT } from "../circuits/paths.ts";
 import { config } from "../config/index.ts";
 import { closedPort } from "./helpers/closed-port.ts";
 import { runCli, runCliWithEnv } from "./helpers/cli.ts";

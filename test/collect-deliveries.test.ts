@@ -17,11 +17,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parseEther, Wallet, ZeroHash } from "ethers";
-import { encodeNpy, encodeZip, MAX_EXAMPLE_BYTES, readContributorData } from "../dataset/index.ts";
+import { MAX_EXAMPLE_BYTES, readContributorData } from "../dataset/index.ts";
+import { encodeNpy } from "../dataset/npy.ts";
+import { encodeZip } from "../dataset/zip.ts";
 import { registerData } from "../protocol/contributor.ts";
 import { readReceipt, writeReceipt, type RegistrationReceipt } from "../protocol/receipt.ts";
 import { acceptDeliveries, collectDeliveries, type Collected } from "../protocol/trainer/collect.ts";
-import { earliestDeadline, openEpoch } from "../verifier-contracts/index.ts";
+import { openEpoch } from "../verifier-contracts/index.ts";
+import { earliestDeadline } from "../verifier-contracts/registration.ts";
 import { closeFifos, makeFifo } from "./helpers/fifo.ts";
 import { settlementFixture, type SettlementFixture } from "./helpers/settlement-fixture.ts";
 

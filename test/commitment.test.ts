@@ -9,7 +9,10 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { concat, keccak256, toBeHex, zeroPadValue } from "ethers";
 import { config, FIELD_MODULUS as P } from "../config/index.ts";
-import { buildPayoutBatches, chainAbsorb, epochDomain, splitPool } from "../witness/index.ts";
+import { chainAbsorb } from "../witness/commitment.ts";
+import { epochDomain } from "../witness/domain.ts";
+import { buildPayoutBatches } from "../witness/payout-batches.ts";
+import { splitPool } from "../witness/policy.ts";
 
 const W = config.hash.chainAbsorbWidth;
 const range = (n: number, from = 1n) => Array.from({ length: n }, (_, i) => from + BigInt(i));

@@ -24,15 +24,23 @@ import type { Groth16Proof } from "snarkjs";
 import { config, FIELD_MODULUS } from "../config/index.ts";
 import type { CircuitKeys } from "../circuits/index.ts";
 import {
-  applyPolicy, buildEpochBatches, epochDomain, splitPool, validationCommitment,
-  type Delivery, type EpochBatches, type EpochTables, type ExampleBatch, type PayoutBatch, type Registration, type RegistrationBatch,
+  applyPolicy, buildEpochBatches, validationCommitment, type Delivery, type EpochBatches, type EpochTables, type ExampleBatch,
+  type PayoutBatch, type Registration, type RegistrationBatch,
 } from "../witness/index.ts";
+import { epochDomain } from "../witness/domain.ts";
+import { splitPool } from "../witness/policy.ts";
 import {
-  advanceDevelopmentClock, commitEpoch, ContractRevertError, deploySettlement, earliestDeadline, EpochStatus, exampleBatchArgs, finalizeEpoch,
-  loadContractArtifact, openEpoch, payoutBatchArgs, readRegistrations, registerExamples, registrationBatchArgs, releaseBatch, revealValidation,
-  signDeliveryReceipt, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch, waitForRegistrationClose, type SettlementDeployment,
+  commitEpoch, ContractRevertError, deploySettlement, EpochStatus, finalizeEpoch, openEpoch, readRegistrations, registerExamples,
+  releaseBatch, revealValidation, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch, waitForRegistrationClose,
+  type SettlementDeployment,
 } from "../verifier-contracts/index.ts";
-import { checkLineage, readChainEpoch } from "../verify/index.ts";
+import { loadContractArtifact } from "../verifier-contracts/artifacts.ts";
+import { earliestDeadline } from "../verifier-contracts/registration.ts";
+import {
+  advanceDevelopmentClock, exampleBatchArgs, payoutBatchArgs, registrationBatchArgs, signDeliveryReceipt,
+} from "../verifier-contracts/settle.ts";
+import { readChainEpoch } from "../verify/chain-read.ts";
+import { checkLineage } from "../verify/chain.ts";
 
 import { settlementFixture, type SettlementFixture } from "./helpers/settlement-fixture.ts";
 

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import * as ort from "onnxruntime-node";
-import { appendGraphOutputs, classify, convInferenceModel, convStepModel, createSession, loadClassifier, ONNX_FLOAT, splitMnist, subset, trainConvNet, type ConvParams, type ConvShape } from "../attribution/index.ts";
+import { convInferenceModel, convStepModel, trainConvNet, type ConvParams, type ConvShape } from "../attribution/conv-net.ts";
+import { splitMnist, subset } from "../attribution/data.ts";
+import { classify, loadClassifier } from "../attribution/onnx-classifier.ts";
+import { ONNX_FLOAT } from "../attribution/onnx-proto.ts";
+import { appendGraphOutputs } from "../attribution/onnx-read.ts";
+import { createSession } from "../attribution/providers.ts";
 import { Rng } from "../attribution/prng.ts";
 
 const cpu = { providers: ["cpu"], strict: true, threads: 1, log: () => {} };

@@ -3,7 +3,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { encodeDataset, encodeNpy, encodeZip, labelledArrays, readContributorData, type DatasetError } from "../dataset/index.ts";
+import { labelledArrays, readContributorData, type DatasetError } from "../dataset/index.ts";
+import { encodeDataset } from "../dataset/dataset-file.ts";
+import { encodeNpy } from "../dataset/npy.ts";
+import { encodeZip } from "../dataset/zip.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "arrays-"));
 const file = (name: string, bytes: Uint8Array | string) => {

@@ -10,9 +10,11 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { exampleHash as attributionExampleHash, loadMnist, subset } from "../attribution/index.ts";
+import { exampleHash as attributionExampleHash, loadMnist, subset } from "../attribution/data.ts";
 import { config } from "../config/index.ts";
-import { DatasetError, encodeDataset, MAX_DATA_BYTES, MAX_EXAMPLE_BYTES, readContributorData, type DatasetErrorCode, type DatasetLocation } from "../dataset/index.ts";
+import { DatasetError, MAX_DATA_BYTES, MAX_EXAMPLE_BYTES, readContributorData } from "../dataset/index.ts";
+import { encodeDataset } from "../dataset/dataset-file.ts";
+import type { DatasetErrorCode, DatasetLocation } from "../dataset/errors.ts";
 import { closeFifos, makeFifo } from "./helpers/fifo.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "dataset-readers-"));

@@ -11,7 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JsonRpcProvider, NonceManager, parseEther, Wallet } from "ethers";
 import type { CircuitKeys } from "../circuits/index.ts";
-import { attachDeployment, deploySettlement, writeDeploymentFile, type SettlementVerifiers } from "../verifier-contracts/index.ts";
+import { attachDeployment, deploySettlement, writeDeploymentFile } from "../verifier-contracts/index.ts";
+import type { SettlementVerifiers } from "../verifier-contracts/deploy.ts";
 import { testVerifiers } from "./helpers/settlement-fixture.ts";
 import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
 

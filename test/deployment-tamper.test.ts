@@ -32,7 +32,7 @@ import { config } from "../config/index.ts";
 import { connectChain, type ChainConnection } from "../protocol/chain.ts";
 import { loadDeployment } from "../protocol/deployment.ts";
 import { deployProtocol, deploymentFileIn, openDeploymentEpoch } from "../protocol/operator.ts";
-import { loadContractArtifact } from "../verifier-contracts/index.ts";
+import { loadContractArtifact } from "../verifier-contracts/artifacts.ts";
 import { readIgnitionJournal } from "../verifier-contracts/ignition-journal.ts";
 import { expectedRuntime, runtimeTemplate } from "../verifier-contracts/runtime-code.ts";
 

@@ -15,10 +15,10 @@ import { ContractFactory, type InterfaceAbi } from "ethers";
 import { network } from "hardhat";
 import { config } from "../config/index.ts";
 import type { CircuitKeys } from "../circuits/index.ts";
-import {
-  attachDeployment, deploySettlement, loadContractArtifact, readDeploymentFile, writeDeploymentFile,
-  type DeploymentPins, type SettlementVerifiers,
-} from "../verifier-contracts/index.ts";
+import { attachDeployment, deploySettlement, readDeploymentFile, writeDeploymentFile } from "../verifier-contracts/index.ts";
+import { loadContractArtifact } from "../verifier-contracts/artifacts.ts";
+import type { SettlementVerifiers } from "../verifier-contracts/deploy.ts";
+import type { DeploymentPins } from "../verifier-contracts/deployment-file-format.ts";
 
 import { testVerifiers } from "./helpers/settlement-fixture.ts";
 const [E, K, B] = [config.exampleBatch.testSize, config.registrationBatch.testSize, config.payoutBatch.testSize];

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
-import { PROJECT_ROOT } from "../circuits/index.ts";
+import { PROJECT_ROOT } from "../circuits/paths.ts";
 import { config } from "../config/index.ts";
 import { runEpoch } from "../protocol/run-epoch.ts";
 import { applyPolicy, readExamplesFile, readHashScores, validationCommitment } from "../witness/index.ts";

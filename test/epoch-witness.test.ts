@@ -10,10 +10,14 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { config, FIELD_MODULUS as P } from "../config/index.ts";
 import {
-  applyPolicy, buildEpochWitness, epochDomain, epochSeed, EpochWitnessError, exampleChains, poseidonHash, powMod,
-  registrationCommitment, registrationDomain, registryFold, senderWord,
-  type Delivery, type EpochWitnessErrorCode, type Registration,
+  applyPolicy, buildEpochWitness, EpochWitnessError, registrationCommitment, type Delivery, type Registration,
 } from "../witness/index.ts";
+import { epochSeed } from "../witness/challenge.ts";
+import { epochDomain } from "../witness/domain.ts";
+import type { EpochWitnessErrorCode } from "../witness/epoch-witness.ts";
+import { exampleChains } from "../witness/example-batches.ts";
+import { powMod } from "../witness/power.ts";
+import { poseidonHash, registrationDomain, registryFold, senderWord } from "../witness/registration-commitment.ts";
 import { exclusionChain } from "../witness/registration-batches.ts";
 
 const REGISTRY = "0x5FbDB2315678afecb367f032d93F642f64180aa3";

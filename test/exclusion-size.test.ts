@@ -12,8 +12,10 @@ import assert from "node:assert/strict";
 import { keccak256, toUtf8Bytes, ZeroHash } from "ethers";
 import type { network } from "hardhat";
 import { config, FIELD_MODULUS as P } from "../config/index.ts";
-import { exclusionBitmap, validationCommitment } from "../witness/index.ts";
-import { earliestDeadline, openEpoch, waitForRegistrationClose, type SettlementDeployment } from "../verifier-contracts/index.ts";
+import { validationCommitment } from "../witness/index.ts";
+import { exclusionBitmap } from "../witness/challenge.ts";
+import { openEpoch, waitForRegistrationClose, type SettlementDeployment } from "../verifier-contracts/index.ts";
+import { earliestDeadline } from "../verifier-contracts/registration.ts";
 
 import { settlementFixture, type SettlementFixture } from "./helpers/settlement-fixture.ts";
 

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { test } from "node:test";
 import { config } from "../config/index.ts";
-import { PROJECT_ROOT } from "../circuits/index.ts";
+import { PROJECT_ROOT } from "../circuits/paths.ts";
 import { generatedFiles } from "../scripts/lib/generated-files.ts";
 
 test("committed circuit mains and Solidity constants are what config/protocol.json gives (else run npm run generate)", () => {

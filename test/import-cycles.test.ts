@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { PROJECT_ROOT } from "../circuits/index.ts";
+import { PROJECT_ROOT } from "../circuits/paths.ts";
 import { importCycles } from "./helpers/import-cycles.ts";
 
 const work = mkdtempSync(join(tmpdir(), "import-cycles-"));

@@ -26,9 +26,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Contract, JsonRpcProvider, keccak256, toUtf8Bytes, Wallet, type InterfaceAbi } from "ethers";
-import { PROJECT_ROOT } from "../circuits/index.ts";
+import { PROJECT_ROOT } from "../circuits/paths.ts";
 import { config } from "../config/index.ts";
-import { loadContractArtifact } from "../verifier-contracts/index.ts";
+import { loadContractArtifact } from "../verifier-contracts/artifacts.ts";
 import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
 
 const work = mkdtempSync(join(tmpdir(), "live-protocol-"));

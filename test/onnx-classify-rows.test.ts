@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { classify, encodeModel, loadClassifier, ONNX_FLOAT } from "../attribution/index.ts";
+import { classify, loadClassifier } from "../attribution/onnx-classifier.ts";
+import { encodeModel, ONNX_FLOAT } from "../attribution/onnx-proto.ts";
 
 const cpu = { providers: ["cpu"], strict: true, threads: 1, log: () => {} };
 const IN = 3;

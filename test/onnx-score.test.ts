@@ -3,16 +3,21 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import {
-  buildPartitions, classify, datasetHash, encodeModel, loadClassifier, ONNX_FLOAT, splitMnist, subset, type Dataset, type NodeSpec, type TensorSpec,
-} from "../attribution/index.ts";
+import { datasetHash, splitMnist, subset } from "../attribution/data.ts";
+import { classify, loadClassifier } from "../attribution/onnx-classifier.ts";
+import { encodeModel, ONNX_FLOAT, type NodeSpec, type TensorSpec } from "../attribution/onnx-proto.ts";
+import { buildPartitions } from "../attribution/partitions.ts";
+import type { Dataset } from "../dataset/index.ts";
 import { spdInverse } from "../attribution/algebra.ts";
 import { gradientFactors } from "../attribution/features.ts";
 import { Rng } from "../attribution/prng.ts";
 import { config } from "../config/index.ts";
 import { CodedError } from "../errors/index.ts";
 import { formatFixedPoint } from "../config/fixed-point.ts";
-import { datasetExampleHashes, encodeNpy, encodeZip, PIXELS } from "../dataset/index.ts";
+import { datasetExampleHashes } from "../dataset/canonical-bytes.ts";
+import { PIXELS } from "../dataset/dataset-file.ts";
+import { encodeNpy } from "../dataset/npy.ts";
+import { encodeZip } from "../dataset/zip.ts";
 import { connectChain } from "../protocol/chain.ts";
 import { deployProtocol } from "../protocol/operator.ts";
 import { runEpoch } from "../protocol/run-epoch.ts";

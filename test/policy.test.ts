@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { config } from "../config/index.ts";
-import { splitPool, type ContributorTotal } from "../witness/index.ts";
+import { splitPool, type ContributorTotal } from "../witness/policy.ts";
 import { prng } from "./helpers/prng.ts";
 
 const { addressBits, totalBits, poolBits } = config.widths;

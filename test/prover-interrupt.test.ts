@@ -13,7 +13,8 @@ import * as snarkjs from "snarkjs";
 import { payoutCircuitName, setupCircuit } from "../circuits/index.ts";
 import { toJson } from "../files/index.ts";
 import { config } from "../config/index.ts";
-import { inputHash, readProofFile } from "../prover/index.ts";
+import { readProofFile } from "../prover/index.ts";
+import { inputHash } from "../prover/proof-file.ts";
 import { payoutFixture } from "./helpers/payout-fixture.ts";
 import { startProverCli } from "./helpers/children.ts";
 

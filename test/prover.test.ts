@@ -13,16 +13,9 @@ import { after, test } from "node:test";
 import * as snarkjs from "snarkjs";
 import { payoutCircuitName, setupCircuit } from "../circuits/index.ts";
 import { config, FIELD_MODULUS as P } from "../config/index.ts";
-import {
-  createProverPool,
-  inputHash,
-  parseProofFile,
-  proveBatches,
-  ProverError,
-  readProofFile,
-  type ProofJob,
-  type ProofProgress,
-} from "../prover/index.ts";
+import { createProverPool, proveBatches, ProverError, readProofFile, type ProofJob } from "../prover/index.ts";
+import type { ProofProgress } from "../prover/pool.ts";
+import { inputHash, parseProofFile } from "../prover/proof-file.ts";
 import type { PayoutBatch } from "../witness/index.ts";
 import { payoutFixture } from "./helpers/payout-fixture.ts";
 

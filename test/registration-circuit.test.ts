@@ -16,7 +16,8 @@ import { keccak256, toUtf8Bytes } from "ethers";
 import { compileCircuit, registrationCircuitName } from "../circuits/compile.ts";
 import { PROJECT_ROOT } from "../circuits/paths.ts";
 import { config, FIELD_MODULUS as P } from "../config/index.ts";
-import { hornerDigest, powMod } from "../witness/index.ts";
+import { hornerDigest } from "../witness/payout-batches.ts";
+import { powMod } from "../witness/power.ts";
 import {
   buildRegistrationBatches, carriedState, exclusionChain, exclusionStep, foldOfEntries, INITIAL_CARRY, registrationDigestChallenge, registryEntries,
   type Registrant, type RegistrationBatch,

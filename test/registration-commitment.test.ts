@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { poseidon3, poseidon15 } from "poseidon-lite";
 import { config, FIELD_MODULUS as P } from "../config/index.ts";
-import { epochDomain } from "../witness/index.ts";
+import { epochDomain } from "../witness/domain.ts";
 import {
   registrationCommitment, RegistrationCommitmentError, registrationDomain, registryFold, senderWord,
   type RegistrationCommitmentErrorCode,

@@ -18,14 +18,19 @@ import type { network } from "hardhat";
 import * as snarkjs from "snarkjs";
 import { config, FIELD_MODULUS as P } from "../config/index.ts";
 import type { CircuitKeys } from "../circuits/index.ts";
+import { applyPolicy, buildEpochBatches, validationCommitment, type Delivery, type RegistrationBatch } from "../witness/index.ts";
+import { epochDomain } from "../witness/domain.ts";
+import { hornerDigest } from "../witness/payout-batches.ts";
+import { splitPool } from "../witness/policy.ts";
+import { powMod } from "../witness/power.ts";
+import { registrationDigestChallenge } from "../witness/registration-batches.ts";
 import {
-  applyPolicy, buildEpochBatches, epochDomain, hornerDigest, powMod, registrationDigestChallenge, splitPool, validationCommitment,
-  type Delivery, type RegistrationBatch,
-} from "../witness/index.ts";
-import {
-  advanceDevelopmentClock, commitEpoch, decodeRevert, earliestDeadline, finalizeEpoch, openEpoch, readRegistrations, registerExamples,
-  revealValidation, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch, waitForRegistrationClose, type SettlementDeployment,
+  commitEpoch, finalizeEpoch, openEpoch, readRegistrations, registerExamples, revealValidation, submitExampleBatch, submitPayoutBatch,
+  submitRegistrationBatch, waitForRegistrationClose, type SettlementDeployment,
 } from "../verifier-contracts/index.ts";
+import { earliestDeadline } from "../verifier-contracts/registration.ts";
+import { decodeRevert } from "../verifier-contracts/revert-reason.ts";
+import { advanceDevelopmentClock } from "../verifier-contracts/settle.ts";
 
 import { settlementFixture, type SettlementFixture } from "./helpers/settlement-fixture.ts";
 

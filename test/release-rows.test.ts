@@ -20,7 +20,8 @@ import type { EpochBatches, EpochTables, PayoutBatch } from "../witness/index.ts
 import { releaseProgress, type OpenTokenContract, type PayoutSettlementContract } from "../verifier-contracts/index.ts";
 import { CodedError } from "../errors/index.ts";
 import { releasePayoutBatch } from "../protocol/release-batch.ts";
-import { readChainEpoch, verifyEpoch } from "../verify/index.ts";
+import { verifyEpoch } from "../verify/index.ts";
+import { readChainEpoch } from "../verify/chain-read.ts";
 import { expectRevertWith } from "./helpers/expect-revert.ts";
 import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
 import { tokenEpoch } from "./helpers/token-epoch.ts";

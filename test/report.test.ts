@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { after, before, test } from "node:test";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { chromium, type Browser } from "playwright-core";
-import { PROJECT_ROOT } from "../circuits/index.ts";
+import { PROJECT_ROOT } from "../circuits/paths.ts";
 import { config } from "../config/index.ts";
 import { ReportInputError, writeEpochReport } from "../report/index.ts";
 import { transactionKind } from "../report/figures.ts";

@@ -13,9 +13,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ErrorFragment, getAddress, Interface, keccak256, NonceManager, toUtf8Bytes, type ParamType } from "ethers";
 import {
-  CONTRACT_NAMES, ContractRevertError, contractRevertOf, deploySettlement, earliestDeadline, loadContractArtifact, openEpoch, revertReason, transact,
-  type OpenTokenContract, type PayoutSettlementContract,
+  ContractRevertError, deploySettlement, openEpoch, type OpenTokenContract, type PayoutSettlementContract,
 } from "../verifier-contracts/index.ts";
+import { CONTRACT_NAMES, loadContractArtifact } from "../verifier-contracts/artifacts.ts";
+import { earliestDeadline } from "../verifier-contracts/registration.ts";
+import { contractRevertOf, revertReason, transact } from "../verifier-contracts/revert-reason.ts";
 import { config } from "../config/index.ts";
 import { settlementFixture, type SettlementFixture } from "./helpers/settlement-fixture.ts";
 

@@ -10,14 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { config } from "../config/index.ts";
-import {
-  applyPolicy,
-  formatFixedPoint,
-  parseExamples,
-  readExamplesFile,
-  ScoresFileError,
-  toFixedPoint,
-} from "../witness/index.ts";
+import { applyPolicy, readExamplesFile, ScoresFileError } from "../witness/index.ts";
+import { formatFixedPoint, toFixedPoint } from "../config/fixed-point.ts";
+import { parseExamples } from "../witness/examples-file.ts";
 import { demoContributors } from "../protocol/demo-contributors.ts";
 import { listsByFirstAppearance, registerOffline } from "../scripts/lib/offline-registrations.ts";
 

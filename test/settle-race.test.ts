@@ -20,7 +20,8 @@ import { deployProtocol, openDeploymentEpoch } from "../protocol/operator.ts";
 import { prepareEpoch } from "../protocol/run-epoch.ts";
 import { settleEpoch } from "../protocol/settle.ts";
 import { proveEpochDir } from "../protocol/trainer/prove.ts";
-import { advanceDevelopmentClock, loadContractArtifact } from "../verifier-contracts/index.ts";
+import { loadContractArtifact } from "../verifier-contracts/artifacts.ts";
+import { advanceDevelopmentClock } from "../verifier-contracts/settle.ts";
 import { verifyEpoch } from "../verify/index.ts";
 import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
 

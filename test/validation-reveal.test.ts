@@ -13,19 +13,25 @@ import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { keccak256, toUtf8Bytes, Wallet } from "ethers";
-import { buildPartitions, decodeDataset, exampleHash, secretValidationSplit, splitMnist, subset, type Dataset } from "../attribution/index.ts";
+import { exampleHash, splitMnist, subset } from "../attribution/data.ts";
+import { buildPartitions } from "../attribution/partitions.ts";
+import { secretValidationSplit } from "../attribution/secret-split.ts";
+import { decodeDataset } from "../dataset/dataset-file.ts";
+import type { Dataset } from "../dataset/index.ts";
 import { config } from "../config/index.ts";
 import { CodedError } from "../errors/index.ts";
 import { derive } from "../attribution/prng.ts";
 import { listDefences } from "../protocol/trainer/defences.ts";
 import { shiftedNoisyCopy } from "../scripts/lib/attacks.ts";
-import { encodeNpy } from "../dataset/index.ts";
+import { encodeNpy } from "../dataset/npy.ts";
 import { readValidationFile } from "../protocol/trainer/validation-file.ts";
 import {
   assertSealedSet, epochValidationSecret, heldOutValidationSet, sealValidationSet, writeRevealedValidation,
 } from "../protocol/trainer/validation-reveal.ts";
 import { loadValidationSecret } from "../protocol/trainer/validation-secret.ts";
-import { checkValidation, EpochVerifyError, type EpochRecord } from "../verify/index.ts";
+import { EpochVerifyError } from "../verify/index.ts";
+import type { EpochRecord } from "../verify/record.ts";
+import { checkValidation } from "../verify/validation.ts";
 import { validationCommitment } from "../witness/index.ts";
 
 const split = splitMnist(11, 60);

@@ -18,7 +18,11 @@ import { config } from "../config/index.ts";
 import { checkCommitments } from "../verify/check-commitments.ts";
 import { checkPolicy } from "../verify/check-policy.ts";
 import { recordConfig } from "../verify/epoch.ts";
-import { checkLineage, compareWithChain, EpochVerifyError, readEpochRecord, recordFromChain, type ChainEpoch, type EpochRecord } from "../verify/index.ts";
+import { EpochVerifyError } from "../verify/index.ts";
+import type { ChainEpoch } from "../verify/chain-read.ts";
+import { recordFromChain } from "../verify/chain-record.ts";
+import { checkLineage, compareWithChain } from "../verify/chain.ts";
+import { readEpochRecord, type EpochRecord } from "../verify/record.ts";
 import { registryFolds, senderWord } from "../verify/model/index.ts";
 import { HAND_CHAIN_ID, HAND_CONTRACTS, HAND_EPOCH, writeHandEpoch, type HandEpochOptions } from "./helpers/skeptic-record.ts";
 

@@ -13,14 +13,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { JsonRpcProvider, keccak256, toUtf8Bytes } from "ethers";
-import { attributionSection, decodeTrainingData, encodeTrainingData, runAttribution, scoreFormatOf, writeAttribution } from "../attribution/index.ts";
+import { runAttribution, scoreFormatOf, writeAttribution } from "../attribution/index.ts";
+import { attributionSection } from "../attribution/epoch-section.ts";
+import { decodeTrainingData, encodeTrainingData } from "../attribution/training-data.ts";
 import type { AttributionConfig } from "../config/attribution.ts";
 import { config } from "../config/index.ts";
 import { runEpoch } from "../protocol/run-epoch.ts";
 import { demoContributors } from "../protocol/demo-contributors.ts";
-import {
-  compareWithChain, EpochVerifyError, readChainEpoch, readEpochRecord, verifyEpoch, verifyGroth16, type ChainSource, type EpochVerifyErrorCode, type FailureLocation,
-} from "../verify/index.ts";
+import { EpochVerifyError, verifyEpoch, verifyGroth16, type ChainSource } from "../verify/index.ts";
+import { readChainEpoch } from "../verify/chain-read.ts";
+import { compareWithChain } from "../verify/chain.ts";
+import type { EpochVerifyErrorCode, FailureLocation } from "../verify/epoch-errors.ts";
+import { readEpochRecord } from "../verify/record.ts";
 import { chainProofs } from "../verify/chain-record.ts";
 import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
 import { runCli } from "./helpers/cli.ts";

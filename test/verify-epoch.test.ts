@@ -7,9 +7,11 @@ import { keccak256, toUtf8Bytes } from "ethers";
 import { config } from "../config/index.ts";
 import { runEpoch } from "../protocol/run-epoch.ts";
 import { demoContributors } from "../protocol/demo-contributors.ts";
-import {
-  BASE_FIELD_ORDER, contributorView, EpochVerifyError, readEpochRecord, SCALAR_FIELD_ORDER, verifyEpoch, type EpochVerifyErrorCode, type FailureLocation,
-} from "../verify/index.ts";
+import { EpochVerifyError, verifyEpoch } from "../verify/index.ts";
+import { contributorView } from "../verify/contributor.ts";
+import type { EpochVerifyErrorCode, FailureLocation } from "../verify/epoch-errors.ts";
+import { BASE_FIELD_ORDER, SCALAR_FIELD_ORDER } from "../verify/parse.ts";
+import { readEpochRecord } from "../verify/record.ts";
 import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
 import { runCli } from "./helpers/cli.ts";
 

@@ -36,12 +36,16 @@ import { readStageRecord, type StageRecord } from "../protocol/record-read.ts";
 import { readJobsFile } from "../protocol/jobs-file.ts";
 import { runEpoch } from "../protocol/run-epoch.ts";
 import { demoContributors } from "../protocol/demo-contributors.ts";
-import { EpochVerifyError, verifyEpoch, vkeyHash, type EpochVerifyErrorCode, type FailureLocation } from "../verify/index.ts";
+import { EpochVerifyError, verifyEpoch } from "../verify/index.ts";
+import type { EpochVerifyErrorCode, FailureLocation } from "../verify/epoch-errors.ts";
+import { vkeyHash } from "../verify/vkey-hash.ts";
 import {
-  applyPolicy, buildEpochBatches, buildExampleBatches, buildPayoutBatches, buildRegistrationBatches, splitPool,
-  type EpochTables, type ExampleBatch, type ExampleRow, type PayoutBatch, type RegistrationBatch,
+  applyPolicy, buildEpochBatches, type EpochTables, type ExampleBatch, type PayoutBatch, type RegistrationBatch,
 } from "../witness/index.ts";
-import type { PayoutTable } from "../witness/index.ts";
+import { buildExampleBatches, type ExampleRow } from "../witness/example-batches.ts";
+import { buildPayoutBatches } from "../witness/payout-batches.ts";
+import { splitPool, type PayoutTable } from "../witness/policy.ts";
+import { buildRegistrationBatches } from "../witness/registration-batches.ts";
 
 const E = config.exampleBatch.testSize;
 const K = config.registrationBatch.testSize;

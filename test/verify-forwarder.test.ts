@@ -23,7 +23,10 @@ import { proveEpochDir } from "../protocol/trainer/prove.ts";
 import { settleEpoch } from "../protocol/settle.ts";
 import { prepareEpoch } from "../protocol/run-epoch.ts";
 import { loadContractArtifact } from "../verifier-contracts/artifacts.ts";
-import { compareWithChain, EpochVerifyError, readChainEpoch, readEpochRecord, verifyEpoch, type ChainSource } from "../verify/index.ts";
+import { EpochVerifyError, verifyEpoch, type ChainSource } from "../verify/index.ts";
+import { readChainEpoch } from "../verify/chain-read.ts";
+import { compareWithChain } from "../verify/chain.ts";
+import { readEpochRecord } from "../verify/record.ts";
 import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
 import { runCli } from "./helpers/cli.ts";
 

@@ -18,18 +18,17 @@ import { after, before, describe, it } from "node:test";
 import { bn254 } from "@noble/curves/bn254.js";
 import * as snarkjs from "snarkjs";
 import type { Groth16Proof } from "snarkjs";
-import { ensureDevPtau, payoutCircuitName, ptauPowerFor, setupCircuit, type CircuitKeys } from "../circuits/index.ts";
+import { payoutCircuitName, setupCircuit, type CircuitKeys } from "../circuits/index.ts";
+import { ensureDevPtau, ptauPowerFor } from "../circuits/setup.ts";
 import { config } from "../config/index.ts";
-import {
-  BASE_FIELD_ORDER as Q,
-  SCALAR_FIELD_ORDER as R,
-  prepareVerifyingKey,
-  verifyGroth16,
-  VerifyError,
-  vkeyHash,
-  type VerifyErrorCode,
-} from "../verify/index.ts";
-import { buildPayoutBatches, epochDomain, splitPool } from "../witness/index.ts";
+import { verifyGroth16, VerifyError } from "../verify/index.ts";
+import type { VerifyErrorCode } from "../verify/errors.ts";
+import { prepareVerifyingKey } from "../verify/groth16.ts";
+import { BASE_FIELD_ORDER as Q, SCALAR_FIELD_ORDER as R } from "../verify/parse.ts";
+import { vkeyHash } from "../verify/vkey-hash.ts";
+import { epochDomain } from "../witness/domain.ts";
+import { buildPayoutBatches } from "../witness/payout-batches.ts";
+import { splitPool } from "../witness/policy.ts";
 
 const B = config.payoutBatch.testSize;
 const POOL = 10n ** 24n + 123_457n;

@@ -18,7 +18,11 @@ import { config } from "../config/index.ts";
 import { checkCommitments } from "../verify/check-commitments.ts";
 import { checkPolicy } from "../verify/check-policy.ts";
 import { recordConfig } from "../verify/epoch.ts";
-import { compareScores, contributorView, EpochVerifyError, readEpochRecord, type EpochVerifyErrorCode, type FailureLocation } from "../verify/index.ts";
+import { EpochVerifyError } from "../verify/index.ts";
+import { contributorView } from "../verify/contributor.ts";
+import type { EpochVerifyErrorCode, FailureLocation } from "../verify/epoch-errors.ts";
+import { readEpochRecord } from "../verify/record.ts";
+import { compareScores } from "../verify/scores.ts";
 import { writeHandEpoch, witnessBatches, type HandEpochOptions, type HandTables } from "./helpers/skeptic-record.ts";
 
 const work = mkdtempSync(join(tmpdir(), "verify-record-"));

@@ -6,7 +6,9 @@
  * input of the transaction that created each verifier.
  */
 import { loadCircuitKeys } from "../circuits/ceremony/index.ts";
-import { cachedVerifierCode, exampleCircuitName, payoutCircuitName, registrationCircuitName, verifierContractName, type VerifierCode } from "../circuits/index.ts";
+import { exampleCircuitName, payoutCircuitName, registrationCircuitName } from "../circuits/index.ts";
+import { verifierContractName } from "../circuits/setup.ts";
+import { cachedVerifierCode, type VerifierCode } from "../circuits/verifier-runtime.ts";
 import type { DeploymentFile, VerifierRole } from "./deployment-file-format.ts";
 
 export const VERIFIER_ROLES: readonly VerifierRole[] = ["example", "registration", "payout"];

@@ -8,7 +8,8 @@
  */
 import type { ContractTransactionReceipt, ContractTransactionResponse, EventLog, Provider, Signer } from "ethers";
 import type { Groth16Proof } from "snarkjs";
-import type { EpochCommit, ExampleBatch, PayoutBatch, Registration, RegistrationBatch } from "../witness/index.ts";
+import type { ExampleBatch, PayoutBatch, Registration, RegistrationBatch } from "../witness/index.ts";
+import type { EpochCommit } from "../witness/challenge.ts";
 import type {
   ContributorRegistryContract,
   ExampleClaimArg,

@@ -12,7 +12,7 @@
  * compiled by the same solc with the same settings. A difference confined to the trailer is
  * reported as such (same code, other source text or compiler build).
  */
-import { verifierContractName, verifierRuntimeFor } from "../circuits/index.ts";
+import { verifierContractName, verifierRuntimeFor } from "../circuits/setup.ts";
 import { EpochVerifyError } from "./epoch-errors.ts";
 
 /** Length in bytes of the CBOR metadata trailer of runtime code (its last two bytes give it). */

@@ -8,31 +8,15 @@
  * scores.ts, recompute.ts, one contributor's view contributor.ts; failures and exit codes in
  * epoch-errors.ts). Tables, chains, digests and the policy are recomputed by verify/model/, the
  * skeptic's own model: nothing here imports the prover's witness/ or prover/.
+ *
+ * Public: what the `verify` command calls (verifyEpoch from a record or the chain, its report,
+ * the contributor's view in it, its error and exit codes) and the standalone Groth16 check
+ * (verifyGroth16, docs/verify-and-report.md) with its error. The single checks, the record and
+ * chain readers and the parsers are imported from their modules.
  */
-export {
-  checkPairing,
-  parseProof,
-  parseVerifyingKey,
-  parsePublicSignals,
-  prepareVerifyingKey,
-  verifyGroth16,
-  type ParsedProof,
-  type ParsedVerifyingKey,
-  type PreparedVerifyingKey,
-} from "./groth16.ts";
-export { BASE_FIELD_ORDER, SCALAR_FIELD_ORDER, type G1Point, type G2Point } from "./parse.ts";
-export { VerifyError, type VerifyErrorCode } from "./errors.ts";
-export { vkeyHash } from "./vkey-hash.ts";
-export { EpochVerifyError, EXIT_CODES, type EpochCheck, type EpochVerifyErrorCode, type FailureLocation } from "./epoch-errors.ts";
-export { CIRCUIT_KINDS, hasTables, readEpochRecord, type CircuitKind, type EpochRecord, type PublicRecord } from "./record.ts";
-export { verifyEpoch, type ChainSource, type EpochReport, type VerifyEpochOptions } from "./epoch.ts";
-export type { CheckResult } from "./check-result.ts";
-export { checkValidation, type ValidationCheckOptions } from "./validation.ts";
-export { contributorView, type ContributorView, type ContributorViewOptions, type RegistrationView } from "./contributor.ts";
-export { compareScores } from "./scores.ts";
-export { recomputeScores, type RecomputeInputs } from "./recompute.ts";
-export { readChainEpoch, type ChainEpoch, type ChainFollowed, type ChainLineage } from "./chain-read.ts";
-export { chainProofs, recordFromChain, type KeySource, type KeyTexts } from "./chain-record.ts";
-export { checkLineage, compareWithChain } from "./chain.ts";
-export { checkVerifierBytecode } from "./bytecode.ts";
-export { poseidonHash } from "./model/index.ts";
+export { verifyGroth16 } from "./groth16.ts";
+export { VerifyError } from "./errors.ts";
+export { EpochVerifyError, EXIT_CODES } from "./epoch-errors.ts";
+export { verifyEpoch, type ChainSource, type EpochReport } from "./epoch.ts";
+export type { ContributorView } from "./contributor.ts";
+export type { KeySource } from "./chain-record.ts";

@@ -22,7 +22,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { Contract, type EventLog } from "ethers";
-import { AttributionError, concat, decodeTrainingData, detectNearDuplicates, DEFAULT_NEAR_DUPLICATES, type NearDuplicateConfig } from "../attribution/index.ts";
+import { AttributionError } from "../attribution/index.ts";
+import { concat } from "../attribution/data.ts";
+import { DEFAULT_NEAR_DUPLICATES, detectNearDuplicates } from "../attribution/near-duplicates.ts";
+import { decodeTrainingData } from "../attribution/training-data.ts";
+import type { NearDuplicateConfig } from "../config/attribution.ts";
 import type { Dataset } from "../dataset/index.ts";
 import { validationCommitment } from "./model/index.ts";
 import { EpochVerifyError, type FailureLocation } from "./epoch-errors.ts";

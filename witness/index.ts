@@ -1,77 +1,21 @@
-export { chainAbsorb } from "./commitment.ts";
-export { epochDomain } from "./domain.ts";
-export { epochSeed, exclusionBitmap, exclusionHash, type EpochCommit } from "./challenge.ts";
-export { validationCommitment, validationSalt } from "./validation-commitment.ts";
-export { powMod } from "./power.ts";
-export { splitPool, type ContributorTotal, type PayoutRow, type PayoutTable } from "./policy.ts";
+/**
+ * witness/: the reward policy as a pure reference model, and the circuits' inputs made from it.
+ * Public: the whole epoch from registrations, deliveries and scores (buildEpochWitness, or
+ * applyPolicy for the tables and buildEpochBatches for the three batch lists, as the trainer and
+ * the settlement run them), the commitments a contributor and a trainer compute
+ * (registrationCommitment, validationCommitment), and the readers of the score files. The rows,
+ * chains, digests, challenges and the fixed-point helpers (config/fixed-point.ts) are imported
+ * from their modules.
+ */
 export {
-  buildPayoutBatches,
-  digestChallenge,
-  hornerDigest,
-  payoutWord,
-  wordsHash,
-  type PayoutBatch,
-  type PayoutCircuitInput,
-} from "./payout-batches.ts";
-export {
-  buildExampleBatches,
-  exampleChains,
-  exampleDigestChallenge,
-  exampleRowElement,
-  type ExampleBatch,
-  type ExampleCircuitInput,
-  type ExampleRow,
-} from "./example-batches.ts";
-export {
-  applyPolicy,
-  buildEpochBatches,
-  buildEpochWitness,
-  EpochWitnessError,
-  type Delivery,
-  type DuplicateEvidence,
-  type EpochBatches,
-  type EpochPolicyOptions,
-  type EpochTables,
-  type EpochWitness,
-  type EpochWitnessErrorCode,
-  type EpochWitnessOptions,
-  type Exclusion,
-  type Registration,
+  applyPolicy, buildEpochBatches, buildEpochWitness, EpochWitnessError,
+  type Delivery, type EpochBatches, type EpochTables, type EpochWitness, type Registration,
 } from "./epoch-witness.ts";
-export { formatFixedPoint, toFixedPoint, MAX_EXPONENT, type ExtraDigits, type FixedPointOptions } from "../config/fixed-point.ts";
-export { ScoresFileError, type ScoresErrorCode, type ScoresField } from "./scores-file.ts";
-export { parseExamples, readExamplesFile, type ExampleClaim } from "./examples-file.ts";
-export { parseHashScores, readHashScores, type HashScores } from "./hash-scores-file.ts";
-export {
-  ADDRESS_BITS,
-  COUNT_BITS,
-  HASH_BITS,
-  poseidonHash,
-  registrationCommitment,
-  RegistrationCommitmentError,
-  registrationDomain,
-  registryFold,
-  senderWord,
-  type RegistrationCommitmentErrorCode,
-  type RegistrationCommitmentInput,
-} from "./registration-commitment.ts";
-export {
-  buildRegistrationBatches,
-  carriedState,
-  exclusionChain,
-  exclusionStep,
-  foldOfEntries,
-  INITIAL_CARRY,
-  registrationDigestChallenge,
-  registrationInput,
-  registrationRows,
-  registrationValues,
-  registryEntries,
-  runRegistrationBatch,
-  type Registrant,
-  type RegistrationBatch,
-  type RegistrationCarry,
-  type RegistrationCircuitInput,
-  type RegistrationRow,
-  type RegistryEntry,
-} from "./registration-batches.ts";
+export type { ExampleBatch } from "./example-batches.ts";
+export type { RegistrationBatch } from "./registration-batches.ts";
+export type { PayoutBatch } from "./payout-batches.ts";
+export { registrationCommitment } from "./registration-commitment.ts";
+export { validationCommitment } from "./validation-commitment.ts";
+export { readExamplesFile, type ExampleClaim } from "./examples-file.ts";
+export { readHashScores, type HashScores } from "./hash-scores-file.ts";
+export { ScoresFileError } from "./scores-file.ts";

@@ -23,13 +23,16 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "n
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { getAddress, type Signer } from "ethers";
 import { config } from "../../config/index.ts";
-import { DATA_FORMS, readContributorData, type DataForm } from "../../dataset/index.ts";
+import { readContributorData, type DataForm } from "../../dataset/index.ts";
+import { DATA_FORMS } from "../../dataset/contributor-data.ts";
 import { CodedError } from "../../errors/index.ts";
 import { toJson, writeFileAtomic } from "../../files/index.ts";
 import {
-  readRegistrations, signDeliveryReceipt, waitForRegistrationClose, type ContributorRegistryContract, type PayoutSettlementContract,
+  readRegistrations, waitForRegistrationClose, type ContributorRegistryContract, type PayoutSettlementContract,
 } from "../../verifier-contracts/index.ts";
-import { registrationCommitment, registrationDomain, type Registration } from "../../witness/index.ts";
+import { signDeliveryReceipt } from "../../verifier-contracts/settle.ts";
+import { registrationCommitment, type Registration } from "../../witness/index.ts";
+import { registrationDomain } from "../../witness/registration-commitment.ts";
 import { DELIVERY_RECEIPT } from "../contributor.ts";
 import { readReceipt, type RegistrationReceipt } from "../receipt.ts";
 import { assertEpochTrainer } from "./epoch-trainer.ts";

@@ -5,7 +5,7 @@
  */
 import { basename, dirname, join, resolve } from "node:path";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { isAtomicTempOf } from "../../files/index.ts";
+import { isAtomicTempOf } from "../../files/atomic-write.ts";
 import { proveBatches, type ProofJob, type ProofJobResult, type ProverPool } from "../../prover/index.ts";
 import { assertNotSettled, epochPaths, writeRecordFile } from "../epoch-dir.ts";
 import { StrayProofFileError } from "../errors.ts";

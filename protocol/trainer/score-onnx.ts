@@ -14,7 +14,8 @@
  */
 import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { AttributionError, scoreFormatOf, scoreOnnxClassifier, type OnnxAttributionResult, type ScoredSet } from "../../attribution/index.ts";
+import { AttributionError, scoreFormatOf, scoreOnnxClassifier, type OnnxAttributionResult } from "../../attribution/index.ts";
+import type { ScoredSet } from "../../attribution/onnx-pipeline.ts";
 import type { AttributionMethod } from "../../config/attribution.ts";
 import { config as defaultConfig, type ProtocolConfig } from "../../config/index.ts";
 import { formatFixedPoint } from "../../config/fixed-point.ts";

@@ -9,8 +9,10 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { attributionSection, encodeTrainingData, runAttribution, scoreFormatOf, writeAttribution } from "../../attribution/index.ts";
-import { PROJECT_ROOT } from "../../circuits/index.ts";
+import { runAttribution, scoreFormatOf, writeAttribution } from "../../attribution/index.ts";
+import { attributionSection } from "../../attribution/epoch-section.ts";
+import { encodeTrainingData } from "../../attribution/training-data.ts";
+import { PROJECT_ROOT } from "../../circuits/paths.ts";
 import { CodedError } from "../../errors/index.ts";
 import { toJson, writeFileAtomic } from "../../files/index.ts";
 import type { AttributionMethod } from "../../config/attribution.ts";

@@ -10,7 +10,10 @@
  * (validation.bin is also the MNIST path's name for its set, in the same format.)
  */
 import { AttributionError } from "../../attribution/index.ts";
-import { exampleSetHash, labelledArrays, MAX_DATA_BYTES, readContributorData, readRegularFile, type ContributorData, type DataForm, type LabelledArrays } from "../../dataset/index.ts";
+import {
+  exampleSetHash, labelledArrays, MAX_DATA_BYTES, readContributorData, type ContributorData, type DataForm, type LabelledArrays,
+} from "../../dataset/index.ts";
+import { readRegularFile } from "../../dataset/read-file.ts";
 
 /** A file of the epoch record a reveal writes. */
 export interface RevealFile {

@@ -20,11 +20,15 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { keccak256, type ContractTransactionReceipt, type Signer } from "ethers";
-import { datasetHash, encodeDataset, secretValidationSplit, type Dataset } from "../../attribution/index.ts";
+import { datasetHash } from "../../attribution/data.ts";
+import { secretValidationSplit } from "../../attribution/secret-split.ts";
+import { encodeDataset } from "../../dataset/dataset-file.ts";
+import type { Dataset } from "../../dataset/index.ts";
 import { CodedError } from "../../errors/index.ts";
 import { writeFileAtomic } from "../../files/index.ts";
 import type { ProtocolConfig } from "../../config/index.ts";
-import { revealValidation, type PayoutSettlementContract, type ValidationReveal } from "../../verifier-contracts/index.ts";
+import { revealValidation, type PayoutSettlementContract } from "../../verifier-contracts/index.ts";
+import type { ValidationReveal } from "../../verifier-contracts/settle.ts";
 import { validationCommitment } from "../../witness/index.ts";
 import type { ProtocolDeployment } from "../deployment.ts";
 import { assertEpochTrainer } from "./epoch-trainer.ts";

@@ -11,7 +11,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { PROJECT_ROOT } from "../../circuits/index.ts";
+import { PROJECT_ROOT } from "../../circuits/paths.ts";
 import { CodedError } from "../../errors/index.ts";
 
 export const VALIDATION_SECRET_ENV = "TRAINER_VALIDATION_SECRET";

@@ -11,14 +11,17 @@
 import { existsSync } from "node:fs";
 import { resolve, join } from "node:path";
 import { getAddress, type Signer } from "ethers";
-import { exampleCircuitName, payoutCircuitName, PROJECT_ROOT, registrationCircuitName, type SetupLog } from "../../circuits/index.ts";
+import { exampleCircuitName, payoutCircuitName, registrationCircuitName } from "../../circuits/index.ts";
+import { PROJECT_ROOT } from "../../circuits/paths.ts";
+import type { SetupLog } from "../../circuits/setup.ts";
 import { loadCircuitKeys, type KeySetKeys, type KeySetName } from "../../circuits/ceremony/index.ts";
 import { config as defaultConfig, type ProtocolConfig } from "../../config/index.ts";
 import { CodedError } from "../../errors/index.ts";
 import { commitEpoch, EpochStatus, readRegistrations } from "../../verifier-contracts/index.ts";
 import {
-  applyPolicy, buildEpochBatches, type EpochWitness, type ExampleBatch, type PayoutBatch, type RegistrationBatch, type RegistrationCarry,
+  applyPolicy, buildEpochBatches, type EpochWitness, type ExampleBatch, type PayoutBatch, type RegistrationBatch,
 } from "../../witness/index.ts";
+import type { RegistrationCarry } from "../../witness/registration-batches.ts";
 import { demoContributors } from "../demo-contributors.ts";
 import type { BatchSizes, ProtocolDeployment } from "../deployment.ts";
 import { assertNotSettled, claimEpochDir, epochPaths, initEpochDir, writeRecordFile, type EpochPaths } from "../epoch-dir.ts";

@@ -5,7 +5,7 @@
 import { formatUnits } from "ethers";
 import { config } from "../../config/index.ts";
 import type { SettledEpoch } from "../../protocol/settle.ts";
-import { formatFixedPoint } from "../../witness/index.ts";
+import { formatFixedPoint } from "../../config/fixed-point.ts";
 import { shown } from "./common.ts";
 
 export function printSettledEpoch(result: SettledEpoch & { readonly proveMs?: number }): void {

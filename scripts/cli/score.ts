@@ -83,7 +83,7 @@ next: attribution-prover witness --from-score ${shown(dirname(paths.witnessInput
 next: attribution-prover witness --from-score ${shown(dirname(recorded.witnessInputs))} ...`));
       return;
     }
-    const [{ formatFixedPoint }, { scoreTrainingData }] = await Promise.all([import("../../witness/index.ts"), import("../../protocol/trainer/score.ts")]);
+    const [{ formatFixedPoint }, { scoreTrainingData }] = await Promise.all([import("../../config/fixed-point.ts"), import("../../protocol/trainer/score.ts")]);
     let validationSecret: Uint8Array | undefined;
     if (external.deployment !== undefined) {
       const [{ readDeploymentFile }, { epochValidationSecret }, { loadValidationSecret }] = await Promise.all([

@@ -8,7 +8,10 @@
  * and pass/fail against the issue's target.
  */
 import type { AttributionConfig } from "../../config/attribution.ts";
-import { concat, flipLabels, splitMnist, subset, type AttributionResult, type Dataset, type Partition } from "../../attribution/index.ts";
+import type { AttributionResult } from "../../attribution/index.ts";
+import { concat, splitMnist, subset } from "../../attribution/data.ts";
+import { flipLabels, type Partition } from "../../attribution/partitions.ts";
+import type { Dataset } from "../../dataset/index.ts";
 import { derive, Rng } from "../../attribution/prng.ts";
 import { party, rewardOf, rotatedCopy, runScenario, shiftedNoisyCopy } from "./attacks.ts";
 

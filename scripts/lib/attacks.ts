@@ -6,8 +6,12 @@
  */
 import { config } from "../../config/index.ts";
 import type { AttributionConfig } from "../../config/attribution.ts";
-import { contributorAddress, exampleHash, rotateImage, scoreContributors, type AttributionResult, type Dataset, type Partition } from "../../attribution/index.ts";
-import { PIXELS } from "../../attribution/data.ts";
+import type { AttributionResult } from "../../attribution/index.ts";
+import { contributorAddress, type Partition } from "../../attribution/partitions.ts";
+import { scoreContributors } from "../../attribution/pipeline.ts";
+import { rotateImage } from "../../attribution/rotate.ts";
+import type { Dataset } from "../../dataset/index.ts";
+import { PIXELS, exampleHash } from "../../attribution/data.ts";
 import { Rng } from "../../attribution/prng.ts";
 import { applyPolicy } from "../../witness/index.ts";
 import { registerOffline } from "./offline-registrations.ts";

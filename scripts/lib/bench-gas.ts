@@ -20,11 +20,15 @@ import { TRANSACTION_GAS_CAP, type ProtocolConfig } from "../../config/index.ts"
 import { createProverPool, proveBatches, readProofFile, type ProofJob, type ProverPool } from "../../prover/index.ts";
 import { toSolidityProof } from "../../verifier-contracts/solidity-proof.ts";
 import {
-  advanceDevelopmentClock, commitEpoch, deployBareTransfers, deployGasMeter, deploySettlement, earliestDeadline, finalizeEpoch, openEpoch, readRegistrations,
-  registerExamples, releaseBatch, revealValidation, SECONDS_PER_REGISTRANT, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch,
-  waitForRegistrationClose, type BatchVerifierContract,
+  commitEpoch, deploySettlement, finalizeEpoch, openEpoch, readRegistrations, registerExamples, releaseBatch, revealValidation,
+  submitExampleBatch, submitPayoutBatch, submitRegistrationBatch, waitForRegistrationClose,
 } from "../../verifier-contracts/index.ts";
-import { buildEpochWitness, epochDomain, validationCommitment, type Delivery } from "../../witness/index.ts";
+import type { BatchVerifierContract } from "../../verifier-contracts/contract-types.ts";
+import { deployBareTransfers, deployGasMeter } from "../../verifier-contracts/deploy.ts";
+import { earliestDeadline, SECONDS_PER_REGISTRANT } from "../../verifier-contracts/registration.ts";
+import { advanceDevelopmentClock } from "../../verifier-contracts/settle.ts";
+import { buildEpochWitness, validationCommitment, type Delivery } from "../../witness/index.ts";
+import { epochDomain } from "../../witness/domain.ts";
 import { connectChain } from "../../protocol/chain.ts";
 
 /** The rows per proof of each circuit: one size set of a deployment. */

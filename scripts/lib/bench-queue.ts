@@ -7,8 +7,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../../circuits/index.ts";
-import { clearQueue, enqueueProofJobs, waitForQueue, type ProofJob, type ProvingKeys } from "../../prover/index.ts";
+import { PROJECT_ROOT } from "../../circuits/paths.ts";
+import { enqueueProofJobs, waitForQueue, type ProofJob } from "../../prover/index.ts";
+import type { ProvingKeys } from "../../prover/pool.ts";
+import { clearQueue } from "../../prover/queue.ts";
 
 export interface QueueBenchRow {
   readonly workers: number;

@@ -3,7 +3,7 @@
  * definition for the writers (scripts/bench.ts, scripts/bench-epoch.ts) and the renderer
  * (bench-docs.ts), and the check that a file read back has the fields the renderer uses.
  */
-import type { BenchmarkRow } from "../../prover/index.ts";
+import type { BenchmarkRow } from "../../prover/benchmark.ts";
 import type { BatchSizes, FlowGas } from "./bench-gas.ts";
 import type { DerivedEpoch, MeasuredCosts } from "./bench-projection.ts";
 import type { QueueBenchRow } from "./bench-queue.ts";

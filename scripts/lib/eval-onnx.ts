@@ -10,11 +10,16 @@
  * to the generic path as the model (the first run's final weights) and its checkpoints.
  */
 import type { AttributionConfig } from "../../config/attribution.ts";
-import type { LabelledArrays } from "../../dataset/index.ts";
-import {
-  accuracy, attributionMatrix, classifyArrays, classifyModels, convInferenceModel, exportModel, lastLayerAttribution, lds, loadClassifier, subset, train, trainConvNet,
-  type ConvShape, type Dataset, type ProviderOptions,
-} from "../../attribution/index.ts";
+import type { LabelledArrays, Dataset } from "../../dataset/index.ts";
+import { convInferenceModel, trainConvNet, type ConvShape } from "../../attribution/conv-net.ts";
+import { subset } from "../../attribution/data.ts";
+import { lds } from "../../attribution/metrics.ts";
+import { accuracy, exportModel } from "../../attribution/model.ts";
+import { classifyArrays, classifyModels, lastLayerAttribution } from "../../attribution/onnx-attribution.ts";
+import { loadClassifier } from "../../attribution/onnx-classifier.ts";
+import type { ProviderOptions } from "../../attribution/providers.ts";
+import { attributionMatrix } from "../../attribution/score.ts";
+import { train } from "../../attribution/train.ts";
 import { losses } from "../../attribution/features.ts";
 import { pickCheckpoints } from "../../attribution/methods/tracin.ts";
 import { ensembleSeed, mlpShape, trainOptions } from "../../attribution/session.ts";

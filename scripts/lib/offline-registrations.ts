@@ -6,9 +6,8 @@
  * address stands in for the real one and salt j + 1 for a random one.
  */
 import { config } from "../../config/index.ts";
-import {
-  registrationCommitment, registrationDomain, registryFold, senderWord, type Delivery, type Registration,
-} from "../../witness/index.ts";
+import { registrationCommitment, type Delivery, type Registration } from "../../witness/index.ts";
+import { registrationDomain, registryFold, senderWord } from "../../witness/registration-commitment.ts";
 
 /** The registry address of the offline registration domain (chain 31337, epoch 1). */
 export const OFFLINE_REGISTRY = "0x000000000000000000000000000000000000bEEF";

@@ -1,7 +1,7 @@
 /** Child processes of the CLI's prove command (scripts/cli.ts prove ...) for tests: output collected line by line, wait for a line. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect } from "node:net";
-import { PROJECT_ROOT } from "../../circuits/index.ts";
+import { PROJECT_ROOT } from "../../circuits/paths.ts";
 
 export interface Child {
   readonly process: ChildProcess;

@@ -2,7 +2,7 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { PROJECT_ROOT } from "../../circuits/index.ts";
+import { PROJECT_ROOT } from "../../circuits/paths.ts";
 
 export interface CliRun {
   readonly code: number;

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { Interface } from "ethers";
-import { decodeRevert } from "../../verifier-contracts/index.ts";
+import { decodeRevert } from "../../verifier-contracts/revert-reason.ts";
 
 export type ExpectRevert = (call: Promise<unknown>, name: string, args?: unknown[]) => Promise<void>;
 

@@ -8,7 +8,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Contract, ContractFactory, type InterfaceAbi, type Signer } from "ethers";
 import { config } from "../../config/index.ts";
-import { loadContractArtifact } from "../../verifier-contracts/index.ts";
+import { loadContractArtifact } from "../../verifier-contracts/artifacts.ts";
 import { parseDeploymentFile } from "../../verifier-contracts/deployment-file-format.ts";
 import { pinnedVerifiers } from "../../verifier-contracts/pinned-verifiers.ts";
 

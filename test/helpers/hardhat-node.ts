@@ -4,7 +4,7 @@
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../../circuits/index.ts";
+import { PROJECT_ROOT } from "../../circuits/paths.ts";
 import { closedPort } from "./closed-port.ts";
 
 export interface HardhatNode {

@@ -7,7 +7,10 @@
  */
 import { keccak256, toUtf8Bytes } from "ethers";
 import { config, FIELD_MODULUS } from "../../config/index.ts";
-import { buildPayoutBatches, epochDomain, splitPool, type PayoutBatch } from "../../witness/index.ts";
+import type { PayoutBatch } from "../../witness/index.ts";
+import { epochDomain } from "../../witness/domain.ts";
+import { buildPayoutBatches } from "../../witness/payout-batches.ts";
+import { splitPool } from "../../witness/policy.ts";
 
 const CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 

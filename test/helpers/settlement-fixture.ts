@@ -6,7 +6,8 @@
 import { network } from "hardhat";
 import { config } from "../../config/index.ts";
 import { exampleCircuitName, payoutCircuitName, registrationCircuitName, setupCircuit, type CircuitKeys } from "../../circuits/index.ts";
-import { deploySettlement, type SettlementDeployment, type SettlementVerifiers } from "../../verifier-contracts/index.ts";
+import { deploySettlement, type SettlementDeployment } from "../../verifier-contracts/index.ts";
+import type { SettlementVerifiers } from "../../verifier-contracts/deploy.ts";
 
 export interface SettlementFixture {
   readonly conn: Awaited<ReturnType<typeof network.create>>;

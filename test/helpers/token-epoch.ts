@@ -14,14 +14,18 @@ import type { Groth16Proof } from "snarkjs";
 import { config } from "../../config/index.ts";
 import type { CircuitKeys } from "../../circuits/index.ts";
 import {
-  applyPolicy, buildEpochBatches, epochDomain, validationCommitment,
-  type Delivery, type EpochBatches, type EpochTables, type ExampleBatch, type PayoutBatch, type RegistrationBatch,
+  applyPolicy, buildEpochBatches, validationCommitment, type Delivery, type EpochBatches, type EpochTables, type ExampleBatch,
+  type PayoutBatch, type RegistrationBatch,
 } from "../../witness/index.ts";
+import { epochDomain } from "../../witness/domain.ts";
 import {
-  advanceDevelopmentClock, commitEpoch, deploySettlement, earliestDeadline, finalizeEpoch, loadContractArtifact, openEpoch, readRegistrations,
-  registerExamples, revealValidation, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch, waitForRegistrationClose,
-  type ContributorRegistryContract, type OpenTokenContract, type PayoutSettlementContract,
+  commitEpoch, deploySettlement, finalizeEpoch, openEpoch, readRegistrations, registerExamples, revealValidation, submitExampleBatch,
+  submitPayoutBatch, submitRegistrationBatch, waitForRegistrationClose, type ContributorRegistryContract, type OpenTokenContract,
+  type PayoutSettlementContract,
 } from "../../verifier-contracts/index.ts";
+import { loadContractArtifact } from "../../verifier-contracts/artifacts.ts";
+import { earliestDeadline } from "../../verifier-contracts/registration.ts";
+import { advanceDevelopmentClock } from "../../verifier-contracts/settle.ts";
 import { testVerifiers } from "./settlement-fixture.ts";
 
 export interface TokenEpoch<T extends OpenTokenContract> {
