@@ -15,18 +15,37 @@ const gemms = new Map<string, Promise<LoadedSession>>();
  * float32 on the execution provider. Cost: one Gemm, output rows*cols floats.
  */
 export async function gemm(
-  a: Float32Array, ra: number, ca: number,
-  b: Float32Array, rb: number, cb: number,
-  transA: boolean, transB: boolean, providers: ProviderOptions,
+  a: Float32Array,
+  ra: number,
+  ca: number,
+  b: Float32Array,
+  rb: number,
+  cb: number,
+  transA: boolean,
+  transB: boolean,
+  providers: ProviderOptions,
 ): Promise<Float32Array> {
   const key = JSON.stringify([transA, transB, providers.providers, providers.strict, providers.threads]);
   let s = gemms.get(key);
   if (!s) {
     const model = encodeModel({
       name: "gemm",
-      nodes: [{ op: "Gemm", inputs: ["a", "b"], outputs: ["c"], attributes: [{ name: "transA", int: transA ? 1 : 0 }, { name: "transB", int: transB ? 1 : 0 }] }],
+      nodes: [
+        {
+          op: "Gemm",
+          inputs: ["a", "b"],
+          outputs: ["c"],
+          attributes: [
+            { name: "transA", int: transA ? 1 : 0 },
+            { name: "transB", int: transB ? 1 : 0 },
+          ],
+        },
+      ],
       initializers: [],
-      inputs: [{ name: "a", elemType: ONNX_FLOAT, shape: ["ra", "ca"] }, { name: "b", elemType: ONNX_FLOAT, shape: ["rb", "cb"] }],
+      inputs: [
+        { name: "a", elemType: ONNX_FLOAT, shape: ["ra", "ca"] },
+        { name: "b", elemType: ONNX_FLOAT, shape: ["rb", "cb"] },
+      ],
       outputs: [{ name: "c", elemType: ONNX_FLOAT, shape: ["m", "n"] }],
     });
     s = createSession(model, providers);
@@ -46,11 +65,12 @@ export function symmetricEigen(matrix: Float64Array, n: number, sweeps = 50): { 
   for (let sweep = 0; sweep < sweeps; sweep++) {
     let off = 0;
     let total = 0;
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      const x = a[i * n + j]! * a[i * n + j]!;
-      total += x;
-      if (i !== j) off += x;
-    }
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        const x = a[i * n + j]! * a[i * n + j]!;
+        total += x;
+        if (i !== j) off += x;
+      }
     if (off <= 1e-30 * total || off === 0) break;
     for (let p = 0; p < n - 1; p++) {
       for (let q = p + 1; q < n; q++) {

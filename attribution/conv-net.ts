@@ -42,7 +42,8 @@ export interface ConvParams {
 
 /** Output side of the convolution (ONNX Conv without padding) and the number of positions. */
 export function convGeometry(s: ConvShape): { side: number; positions: number } {
-  if (!Number.isInteger(s.kernel) || s.kernel < 1 || s.kernel > SIDE) throw new RangeError(`kernel must be an integer in [1, ${SIDE}], got ${s.kernel}`);
+  if (!Number.isInteger(s.kernel) || s.kernel < 1 || s.kernel > SIDE)
+    throw new RangeError(`kernel must be an integer in [1, ${SIDE}], got ${s.kernel}`);
   if (!Number.isInteger(s.stride) || s.stride < 1) throw new RangeError(`stride must be a positive integer, got ${s.stride}`);
   const side = Math.floor((SIDE - s.kernel) / s.stride) + 1;
   return { side, positions: side * side };
@@ -50,18 +51,27 @@ export function convGeometry(s: ConvShape): { side: number; positions: number } 
 
 function convDims(s: ConvShape): Record<keyof ConvParams, number[]> {
   const flat = s.filters * convGeometry(s).positions;
-  return { wc: [s.filters, s.kernel * s.kernel], bc: [s.filters], w1: [flat, s.hidden], b1: [s.hidden], w2: [s.hidden, CLASSES], b2: [CLASSES] };
+  return {
+    wc: [s.filters, s.kernel * s.kernel],
+    bc: [s.filters],
+    w1: [flat, s.hidden],
+    b1: [s.hidden],
+    w2: [s.hidden, CLASSES],
+    b2: [CLASSES],
+  };
 }
 
 /** Pixel index of patch entry (ky * kernel + kx) at position (py * side + px): the Gather that makes patches. */
 function patchIndices(s: ConvShape): BigInt64Array {
   const { side, positions } = convGeometry(s);
   const out = new BigInt64Array(s.kernel * s.kernel * positions);
-  for (let ky = 0; ky < s.kernel; ky++) for (let kx = 0; kx < s.kernel; kx++) {
-    for (let py = 0; py < side; py++) for (let px = 0; px < side; px++) {
-      out[(ky * s.kernel + kx) * positions + py * side + px] = BigInt((py * s.stride + ky) * SIDE + px * s.stride + kx);
+  for (let ky = 0; ky < s.kernel; ky++)
+    for (let kx = 0; kx < s.kernel; kx++) {
+      for (let py = 0; py < side; py++)
+        for (let px = 0; px < side; px++) {
+          out[(ky * s.kernel + kx) * positions + py * side + px] = BigInt((py * s.stride + ky) * SIDE + px * s.stride + kx);
+        }
     }
-  }
   return out;
 }
 
@@ -110,9 +120,12 @@ export function convInitialParams(s: ConvShape, seed: number): ConvParams {
   const rng = new Rng(derive(seed, "conv-init"));
   const d = convDims(s);
   return {
-    wc: heNormal(rng, d.wc[1]!, d.wc[0]! * d.wc[1]!), bc: new Float32Array(s.filters),
-    w1: heNormal(rng, d.w1[0]!, d.w1[0]! * s.hidden), b1: new Float32Array(s.hidden),
-    w2: heNormal(rng, s.hidden, s.hidden * CLASSES), b2: new Float32Array(CLASSES),
+    wc: heNormal(rng, d.wc[1]!, d.wc[0]! * d.wc[1]!),
+    bc: new Float32Array(s.filters),
+    w1: heNormal(rng, d.w1[0]!, d.w1[0]! * s.hidden),
+    b1: new Float32Array(s.hidden),
+    w2: heNormal(rng, s.hidden, s.hidden * CLASSES),
+    b2: new Float32Array(CLASSES),
   };
 }
 
@@ -128,7 +141,15 @@ export function convInferenceModel(s: ConvShape, p: ConvParams): Uint8Array {
   return encodeModel({
     name: "conv_classifier",
     nodes: [
-      { op: "Conv", inputs: ["x", "wc", "bc"], outputs: ["c"], attributes: [{ name: "kernel_shape", ints: [s.kernel, s.kernel] }, { name: "strides", ints: [s.stride, s.stride] }] },
+      {
+        op: "Conv",
+        inputs: ["x", "wc", "bc"],
+        outputs: ["c"],
+        attributes: [
+          { name: "kernel_shape", ints: [s.kernel, s.kernel] },
+          { name: "strides", ints: [s.stride, s.stride] },
+        ],
+      },
       { op: "Relu", inputs: ["c"], outputs: ["r"] },
       { op: "Flatten", inputs: ["r"], outputs: ["flat"], attributes: [{ name: "axis", int: 1 }] },
       { op: "Gemm", inputs: ["flat", "w1", "b1"], outputs: ["z1"] },
@@ -136,9 +157,12 @@ export function convInferenceModel(s: ConvShape, p: ConvParams): Uint8Array {
       { op: "Gemm", inputs: ["h", "w2", "b2"], outputs: ["logits"] },
     ],
     initializers: [
-      { name: "wc", dims: [s.filters, 1, s.kernel, s.kernel], data: p.wc }, { name: "bc", dims: d.bc, data: p.bc },
-      { name: "w1", dims: d.w1, data: p.w1 }, { name: "b1", dims: d.b1, data: p.b1 },
-      { name: "w2", dims: d.w2, data: p.w2 }, { name: "b2", dims: d.b2, data: p.b2 },
+      { name: "wc", dims: [s.filters, 1, s.kernel, s.kernel], data: p.wc },
+      { name: "bc", dims: d.bc, data: p.bc },
+      { name: "w1", dims: d.w1, data: p.w1 },
+      { name: "b1", dims: d.b1, data: p.b1 },
+      { name: "w2", dims: d.w2, data: p.w2 },
+      { name: "b2", dims: d.b2, data: p.b2 },
     ],
     inputs: [{ name: "x", elemType: ONNX_FLOAT, shape: ["batch", 1, SIDE, SIDE] }],
     outputs: [{ name: "logits", elemType: ONNX_FLOAT, shape: ["batch", CLASSES] }],

@@ -10,7 +10,11 @@ import type { ScoreFormat } from "./fixed.ts";
 import type { AttributionResult } from "./pipeline.ts";
 
 /** The section for `result`, made with `settings` and `format`. */
-export function attributionSection(result: AttributionResult, settings: AttributionConfig, format: ScoreFormat): Readonly<Record<string, unknown>> {
+export function attributionSection(
+  result: AttributionResult,
+  settings: AttributionConfig,
+  format: ScoreFormat,
+): Readonly<Record<string, unknown>> {
   return {
     method: result.method,
     provider: result.provider,

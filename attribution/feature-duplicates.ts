@@ -48,8 +48,15 @@ function unitRows(features: Float32Array, rows: number, hidden: number): Float32
  * own first occurrence are skipped and never references.
  */
 export async function detectFeatureDuplicates(
-  train: Float32Array, rows: number, validation: Float32Array, valRows: number, hidden: number,
-  firstOf: ArrayLike<number>, settings: FeatureDuplicateConfig, providers: ProviderOptions, chunk: number,
+  train: Float32Array,
+  rows: number,
+  validation: Float32Array,
+  valRows: number,
+  hidden: number,
+  firstOf: ArrayLike<number>,
+  settings: FeatureDuplicateConfig,
+  providers: ProviderOptions,
+  chunk: number,
 ): Promise<{ readonly flagged: Uint8Array; readonly evidence: FeatureDuplicateEvidence[] }> {
   const x = unitRows(train, rows, hidden);
   const v = unitRows(validation, valRows, hidden);
@@ -62,16 +69,24 @@ export async function detectFeatureDuplicates(
     const held = valRows === 0 ? new Float32Array(0) : await gemm(block, to - from, hidden, v, valRows, hidden, false, true, providers);
     for (let i = from; i < to; i++) {
       if (firstOf[i] !== i) continue;
-      let best = -Infinity, at = -1;
+      let best = -Infinity,
+        at = -1;
       for (let j = 0; j < i; j++) {
         if (firstOf[j] !== j || flagged[j]) continue;
         const c = earlier[(i - from) * to + j]!;
-        if (c > best) { best = c; at = j; }
+        if (c > best) {
+          best = c;
+          at = j;
+        }
       }
-      let bestVal = -Infinity, atVal = -1;
+      let bestVal = -Infinity,
+        atVal = -1;
       for (let j = 0; j < valRows; j++) {
         const c = held[(i - from) * valRows + j]!;
-        if (c > bestVal) { bestVal = c; atVal = j; }
+        if (c > bestVal) {
+          bestVal = c;
+          atVal = j;
+        }
       }
       if (bestVal >= settings.validationThreshold) {
         flagged[i] = 1;

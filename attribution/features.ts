@@ -30,7 +30,14 @@ export interface GradientFactors {
   readonly act: Float64Array;
 }
 
-export function gradientFactors(out: ForwardOutputs, labels: ArrayLike<number>, hidden: number, classes: number, from = 0, to = out.size): GradientFactors {
+export function gradientFactors(
+  out: ForwardOutputs,
+  labels: ArrayLike<number>,
+  hidden: number,
+  classes: number,
+  from = 0,
+  to = out.size,
+): GradientFactors {
   const rows = to - from;
   const residual = new Float64Array(rows * classes);
   const probs = new Float64Array(rows * classes);

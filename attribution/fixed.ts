@@ -30,7 +30,8 @@ export function scoreToFixedPoint(value: number, format: ScoreFormat, index = 0)
   const limit = 1n << BigInt(format.scoreBits - 1);
   if (fixed < -limit || fixed >= limit) {
     throw new ScoreRangeError(
-      "SCORE_OUT_OF_RANGE", index,
+      "SCORE_OUT_OF_RANGE",
+      index,
       `score ${index} = ${value} is ${fixed} in fixed point (${format.decimals} decimals); expected within [-2^${format.scoreBits - 1}, 2^${format.scoreBits - 1})`,
     );
   }
@@ -60,9 +61,9 @@ export function normalizeScores(values: Float64Array): { normalized: Float64Arra
  */
 export function scoreFormatOf(config: { readonly fixedPoint: { readonly decimals: number }; readonly widths: object }): ScoreFormat {
   const scoreBits = (config.widths as { readonly scoreBits?: unknown }).scoreBits;
-  if (typeof scoreBits !== "number") throw new RangeError("widths.scoreBits is missing from the protocol config; the example circuit's score width is required");
+  if (typeof scoreBits !== "number")
+    throw new RangeError("widths.scoreBits is missing from the protocol config; the example circuit's score width is required");
   const format = { decimals: config.fixedPoint.decimals, scoreBits };
   assertFormat(format);
   return format;
 }
-

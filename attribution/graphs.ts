@@ -77,7 +77,15 @@ export function headStepNodes(input: string): NodeSpec[] {
     ...headForward(input),
     { op: "LogSoftmax", inputs: ["logits"], outputs: ["logp"], attributes: [{ name: "axis", int: 1 }] },
     { op: "Exp", inputs: ["logp"], outputs: ["p"] },
-    { op: "Shape", inputs: [input], outputs: ["bshape"], attributes: [{ name: "start", int: 0 }, { name: "end", int: 1 }] },
+    {
+      op: "Shape",
+      inputs: [input],
+      outputs: ["bshape"],
+      attributes: [
+        { name: "start", int: 0 },
+        { name: "end", int: 1 },
+      ],
+    },
     { op: "Cast", inputs: ["bshape"], outputs: ["bsize"], attributes: [{ name: "to", int: ONNX_FLOAT }] },
     { op: "Mul", inputs: ["y", "logp"], outputs: ["ylogp"] },
     { op: "ReduceSum", inputs: ["ylogp"], outputs: ["sumlogp"], attributes: [{ name: "keepdims", int: 0 }] },
@@ -109,13 +117,7 @@ export function trainingStepModel(s: MlpShape, withGradients = false): Uint8Arra
     name: "mlp_sgd_step",
     nodes: headStepNodes("x"),
     initializers: [AXIS0],
-    inputs: [
-      f("x", ["batch", s.inputs]),
-      f("y", ["batch", s.classes]),
-      ...PARAM_NAMES.map((p) => f(p, d[p])),
-      f("lr", []),
-      f("wd", []),
-    ],
+    inputs: [f("x", ["batch", s.inputs]), f("y", ["batch", s.classes]), ...PARAM_NAMES.map((p) => f(p, d[p])), f("lr", []), f("wd", [])],
     outputs,
   });
 }
@@ -134,4 +136,3 @@ export function inferenceModel(s: MlpShape, params: MlpParams): Uint8Array {
     ],
   });
 }
-

@@ -53,7 +53,11 @@ export function flaggedScore(score: number): number {
  * Per row: the label's probability, the most probable class and its probability, under the mean
  * of the softmax of each of `logits` ([n, classes] per model; one model: its own softmax).
  */
-export function labelProbabilities(logits: Float32Array | readonly Float32Array[], labels: ArrayLike<number>, classes: number): { pLabel: Float64Array; predicted: Uint32Array; pPredicted: Float64Array } {
+export function labelProbabilities(
+  logits: Float32Array | readonly Float32Array[],
+  labels: ArrayLike<number>,
+  classes: number,
+): { pLabel: Float64Array; predicted: Uint32Array; pPredicted: Float64Array } {
   const models = logits instanceof Float32Array ? [logits] : logits;
   if (models.length === 0) throw new RangeError("labelProbabilities needs the logits of at least one model");
   const n = labels.length;
@@ -65,7 +69,9 @@ export function labelProbabilities(logits: Float32Array | readonly Float32Array[
       for (let c = 0; c < classes; c++) mean[i * classes + c]! += p[c]! / models.length;
     }
   }
-  const pLabel = new Float64Array(n), pPredicted = new Float64Array(n), predicted = new Uint32Array(n);
+  const pLabel = new Float64Array(n),
+    pPredicted = new Float64Array(n),
+    predicted = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     let best = 0;
     for (let c = 1; c < classes; c++) if (mean[i * classes + c]! > mean[i * classes + best]!) best = c;
@@ -85,7 +91,12 @@ export interface LabelCheck {
 }
 
 /** Rows (indices into `labels`) whose label is inconsistent with the model(s): p(label) < threshold and p(predicted) >= confidence. */
-export function labelInconsistent(logits: Float32Array | readonly Float32Array[], labels: ArrayLike<number>, classes: number, cfg: LabelConsistencyConfig): LabelCheck {
+export function labelInconsistent(
+  logits: Float32Array | readonly Float32Array[],
+  labels: ArrayLike<number>,
+  classes: number,
+  cfg: LabelConsistencyConfig,
+): LabelCheck {
   const p = labelProbabilities(logits, labels, classes);
   const rows: number[] = [];
   for (let i = 0; i < labels.length; i++) {
@@ -100,11 +111,18 @@ export function labelInconsistent(logits: Float32Array | readonly Float32Array[]
  * scoring) under the ensemble's thresholds; otherwise by the final model's, under cfg's.
  */
 export async function checkLabels(
-  cfg: LabelConsistencyConfig, settings: AttributionConfig, model: TrainedModel, ensemble: () => Promise<readonly TrainedModel[]>,
-  run: (params: MlpParams, data: Dataset) => Promise<ForwardOutputs>, data: Dataset, classes: number,
+  cfg: LabelConsistencyConfig,
+  settings: AttributionConfig,
+  model: TrainedModel,
+  ensemble: () => Promise<readonly TrainedModel[]>,
+  run: (params: MlpParams, data: Dataset) => Promise<ForwardOutputs>,
+  data: Dataset,
+  classes: number,
 ): Promise<LabelCheck> {
   const byViews = cfg.ensemble !== undefined && settings.method === "trak";
-  const judges = byViews ? trakViews(await ensemble(), settings.trak.models, settings.trak.checkpoints ?? 1).map((c) => c.params) : [model.params];
+  const judges = byViews
+    ? trakViews(await ensemble(), settings.trak.models, settings.trak.checkpoints ?? 1).map((c) => c.params)
+    : [model.params];
   const logits: Float32Array[] = [];
   for (const params of judges) logits.push((await run(params, data)).logits);
   return labelInconsistent(logits, data.labels, classes, byViews ? { ...cfg, ...cfg.ensemble } : cfg);

@@ -46,10 +46,11 @@ export function rocAuc(scores: ArrayLike<number>, positive: ArrayLike<boolean>):
   const r = ranks(scores);
   let pos = 0;
   let sum = 0;
-  for (let i = 0; i < r.length; i++) if (positive[i]) {
-    pos++;
-    sum += r[i]!;
-  }
+  for (let i = 0; i < r.length; i++)
+    if (positive[i]) {
+      pos++;
+      sum += r[i]!;
+    }
   const neg = r.length - pos;
   if (pos === 0 || neg === 0) throw new RangeError("AUC needs at least one positive and one negative");
   return (sum - (pos * (pos + 1)) / 2) / (pos * neg);

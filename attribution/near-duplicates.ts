@@ -49,8 +49,15 @@ export type { NearDuplicateConfig };
  * many (86.9 % vs 86.4 % with +-4, 8, 12) and took 3x as long.
  */
 export const DEFAULT_NEAR_DUPLICATES: NearDuplicateConfig = {
-  enabled: true, threshold: 0.975, validationThreshold: 0.965, maxShift: 2, tables: 16, bits: 16, gate: 0.9,
-  rotations: [-12, -9, -6, -3, 3, 6, 9, 12], rotationGate: 0.98,
+  enabled: true,
+  threshold: 0.975,
+  validationThreshold: 0.965,
+  maxShift: 2,
+  tables: 16,
+  bits: 16,
+  gate: 0.9,
+  rotations: [-12, -9, -6, -3, 3, 6, 9, 12],
+  rotationGate: 0.98,
 };
 
 /** Why an example was flagged. */
@@ -60,7 +67,9 @@ export interface NearDuplicateEvidence {
   readonly exampleHash: bigint;
   readonly contributor: string;
   /** The example it copies: a validation example, or an earlier registered one. */
-  readonly reference: { readonly set: "validation"; readonly index: number } | { readonly set: "registered"; readonly index: number; readonly exampleHash: bigint; readonly contributor: string };
+  readonly reference:
+    | { readonly set: "validation"; readonly index: number }
+    | { readonly set: "registered"; readonly index: number; readonly exampleHash: bigint; readonly contributor: string };
   /** Max NCC over shifts (and rotations). */
   readonly similarity: number;
   /** Shift (dx, dy) of the reference that gave it. */
@@ -105,39 +114,61 @@ function descriptor(images: Uint8Array, i: number): Float64Array {
   let max = 0;
   for (let p = 0; p < PIXELS; p++) max = Math.max(max, images[base + p]!);
   const on = (p: number) => (images[base + p]! * 2 > max ? 1 : 0);
-  let m = 0, mx = 0, my = 0;
-  for (let y = 0; y < SIDE; y++) for (let x = 0; x < SIDE; x++) {
-    const v = on(y * SIDE + x);
-    m += v; mx += v * x; my += v * y;
-  }
+  let m = 0,
+    mx = 0,
+    my = 0;
+  for (let y = 0; y < SIDE; y++)
+    for (let x = 0; x < SIDE; x++) {
+      const v = on(y * SIDE + x);
+      m += v;
+      mx += v * x;
+      my += v * y;
+    }
   const cx = m > 0 ? mx / m : 13.5;
   const cy = m > 0 ? my / m : 13.5;
   // Bilinear splat of each "on" pixel at its position relative to the sub-pixel centre of mass
   // (continuous in translation), then a 3x3 blur.
   const g = new Float64Array(D);
-  for (let y = 0; y < SIDE; y++) for (let x = 0; x < SIDE; x++) {
-    if (!on(y * SIDE + x)) continue;
-    const u = (x - cx) / 2 + D_SIDE / 2 - 0.5, w = (y - cy) / 2 + D_SIDE / 2 - 0.5;
-    const u0 = Math.floor(u), w0 = Math.floor(w), fu = u - u0, fw = w - w0;
-    for (const [du, dw, k] of [[0, 0, (1 - fu) * (1 - fw)], [1, 0, fu * (1 - fw)], [0, 1, (1 - fu) * fw], [1, 1, fu * fw]] as const) {
-      const U = u0 + du, W = w0 + dw;
-      if (U >= 0 && U < D_SIDE && W >= 0 && W < D_SIDE) g[W * D_SIDE + U]! += k;
+  for (let y = 0; y < SIDE; y++)
+    for (let x = 0; x < SIDE; x++) {
+      if (!on(y * SIDE + x)) continue;
+      const u = (x - cx) / 2 + D_SIDE / 2 - 0.5,
+        w = (y - cy) / 2 + D_SIDE / 2 - 0.5;
+      const u0 = Math.floor(u),
+        w0 = Math.floor(w),
+        fu = u - u0,
+        fw = w - w0;
+      for (const [du, dw, k] of [
+        [0, 0, (1 - fu) * (1 - fw)],
+        [1, 0, fu * (1 - fw)],
+        [0, 1, (1 - fu) * fw],
+        [1, 1, fu * fw],
+      ] as const) {
+        const U = u0 + du,
+          W = w0 + dw;
+        if (U >= 0 && U < D_SIDE && W >= 0 && W < D_SIDE) g[W * D_SIDE + U]! += k;
+      }
     }
-  }
   const d = new Float64Array(D);
-  for (let y = 0; y < D_SIDE; y++) for (let x = 0; x < D_SIDE; x++) {
-    let v = 0;
-    for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
-      const X = x + dx, Y = y + dy;
-      if (X >= 0 && X < D_SIDE && Y >= 0 && Y < D_SIDE) v += g[Y * D_SIDE + X]! * (dx === 0 ? 2 : 1) * (dy === 0 ? 2 : 1);
+  for (let y = 0; y < D_SIDE; y++)
+    for (let x = 0; x < D_SIDE; x++) {
+      let v = 0;
+      for (let dy = -1; dy <= 1; dy++)
+        for (let dx = -1; dx <= 1; dx++) {
+          const X = x + dx,
+            Y = y + dy;
+          if (X >= 0 && X < D_SIDE && Y >= 0 && Y < D_SIDE) v += g[Y * D_SIDE + X]! * (dx === 0 ? 2 : 1) * (dy === 0 ? 2 : 1);
+        }
+      d[y * D_SIDE + x] = v;
     }
-    d[y * D_SIDE + x] = v;
-  }
   let s = 0;
   for (let k = 0; k < D; k++) s += d[k]!;
   const mean = s / D;
   let sq = 0;
-  for (let k = 0; k < D; k++) { d[k]! -= mean; sq += d[k]! * d[k]!; }
+  for (let k = 0; k < D; k++) {
+    d[k]! -= mean;
+    sq += d[k]! * d[k]!;
+  }
   const n = Math.sqrt(sq) || 1;
   for (let k = 0; k < D; k++) d[k]! /= n;
   return d;
@@ -153,27 +184,38 @@ function dot(a: Float64Array, b: Float64Array): number {
  * Max NCC of image a (centred, normalised: `ac`) against image b (raw bytes at `bImages[bi]`)
  * shifted by every (dx, dy) in [-r, r]^2 with zero fill.
  */
-export function maxShiftedNcc(ac: Float64Array, bImages: Uint8Array, bi: number, r: number): { similarity: number; shift: [number, number] } {
+export function maxShiftedNcc(
+  ac: Float64Array,
+  bImages: Uint8Array,
+  bi: number,
+  r: number,
+): { similarity: number; shift: [number, number] } {
   const base = bi * PIXELS;
   let best = -Infinity;
   let shift: [number, number] = [0, 0];
-  for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) {
-    // s(x, y) = b(x - dx, y - dy)
-    let d = 0, s = 0, s2 = 0;
-    for (let y = Math.max(0, dy); y < Math.min(SIDE, SIDE + dy); y++) {
-      const row = base + (y - dy) * SIDE - dx;
-      for (let x = Math.max(0, dx); x < Math.min(SIDE, SIDE + dx); x++) {
-        const v = bImages[row + x]!;
-        if (v === 0) continue;
-        d += ac[y * SIDE + x]! * v;
-        s += v;
-        s2 += v * v;
+  for (let dy = -r; dy <= r; dy++)
+    for (let dx = -r; dx <= r; dx++) {
+      // s(x, y) = b(x - dx, y - dy)
+      let d = 0,
+        s = 0,
+        s2 = 0;
+      for (let y = Math.max(0, dy); y < Math.min(SIDE, SIDE + dy); y++) {
+        const row = base + (y - dy) * SIDE - dx;
+        for (let x = Math.max(0, dx); x < Math.min(SIDE, SIDE + dx); x++) {
+          const v = bImages[row + x]!;
+          if (v === 0) continue;
+          d += ac[y * SIDE + x]! * v;
+          s += v;
+          s2 += v * v;
+        }
+      }
+      const norm = Math.sqrt(s2 - (s * s) / PIXELS);
+      const ncc = norm > 0 ? d / norm : 0;
+      if (ncc > best) {
+        best = ncc;
+        shift = [dx, dy];
       }
     }
-    const norm = Math.sqrt(s2 - (s * s) / PIXELS);
-    const ncc = norm > 0 ? d / norm : 0;
-    if (ncc > best) { best = ncc; shift = [dx, dy]; }
-  }
   return { similarity: best, shift };
 }
 
@@ -187,7 +229,11 @@ export function similarity(a: Dataset, i: number, b: Dataset, j: number, maxShif
  * of each) against earlier rows and `validation`.
  */
 export function detectNearDuplicates(
-  data: Dataset, contributors: readonly string[], validation: Dataset, settings: NearDuplicateConfig, seed = 0,
+  data: Dataset,
+  contributors: readonly string[],
+  validation: Dataset,
+  settings: NearDuplicateConfig,
+  seed = 0,
 ): NearDuplicateResult {
   const n = data.size;
   const rng = new Rng(derive(seed, "near-duplicates"));
@@ -199,16 +245,18 @@ export function detectNearDuplicates(
   const tables = Array.from({ length: settings.tables }, () => new Map<number, number[]>());
   // Indexed items: validation examples are ids -1 - j; training rows are ids i >= 0.
   const descriptors = new Map<number, Float64Array>();
-  const keys = (d: Float64Array): number[] => Array.from({ length: settings.tables }, (_, t) => {
-    let key = 0;
-    for (let b = 0; b < settings.bits; b++) key = key * 2 + (dot(d, planes[t * settings.bits + b]!) >= 0 ? 1 : 0);
-    return key;
-  });
+  const keys = (d: Float64Array): number[] =>
+    Array.from({ length: settings.tables }, (_, t) => {
+      let key = 0;
+      for (let b = 0; b < settings.bits; b++) key = key * 2 + (dot(d, planes[t * settings.bits + b]!) >= 0 ? 1 : 0);
+      return key;
+    });
   const insert = (id: number, d: Float64Array, ks: number[]) => {
     descriptors.set(id, d);
     ks.forEach((k, t) => {
       const bucket = tables[t]!.get(k);
-      if (bucket) bucket.push(id); else tables[t]!.set(k, [id]);
+      if (bucket) bucket.push(id);
+      else tables[t]!.set(k, [id]);
     });
   };
   for (let j = 0; j < validation.size; j++) {
@@ -236,7 +284,10 @@ export function detectNearDuplicates(
     // The example as registered, then rotated: each view looks up its own candidates and is
     // compared with them; only the unrotated view is indexed for later examples.
     const views = [0, ...(settings.rotations ?? [])].map((rotation) => {
-      const image = rotation === 0 ? data.images.subarray(i * PIXELS, (i + 1) * PIXELS) : rotateImage(data.images.subarray(i * PIXELS, (i + 1) * PIXELS), rotation);
+      const image =
+        rotation === 0
+          ? data.images.subarray(i * PIXELS, (i + 1) * PIXELS)
+          : rotateImage(data.images.subarray(i * PIXELS, (i + 1) * PIXELS), rotation);
       const d = descriptor(image, 0);
       return { rotation, image, d, ks: keys(d) };
     });
@@ -244,28 +295,40 @@ export function detectNearDuplicates(
     let best: { id: number; similarity: number; shift: [number, number]; rotation: number } | undefined;
     for (const view of views) {
       const candidates = new Set<number>();
-      view.ks.forEach((k, t) => { for (const id of tables[t]!.get(k) ?? []) candidates.add(id); });
+      view.ks.forEach((k, t) => {
+        for (const id of tables[t]!.get(k) ?? []) candidates.add(id);
+      });
       let ac: Float64Array | undefined;
       for (const id of candidates) {
         // Rotated views against registered examples only: a digit 1 rotated matches many other
         // 1s, and against the validation set's lower threshold that flagged about 2 % of honest
         // digits (DEFAULT_NEAR_DUPLICATES).
         if (view.rotation !== 0 && id < 0) continue;
-        if (dot(view.d, descriptors.get(id)!) < (view.rotation === 0 ? settings.gate : settings.rotationGate ?? settings.gate)) continue;
+        if (dot(view.d, descriptors.get(id)!) < (view.rotation === 0 ? settings.gate : (settings.rotationGate ?? settings.gate))) continue;
         comparisons++;
         ac ??= centred(view.image, 0);
-        const m = id < 0 ? maxShiftedNcc(ac, validation.images, -1 - id, settings.maxShift) : maxShiftedNcc(ac, data.images, id, settings.maxShift);
+        const m =
+          id < 0 ? maxShiftedNcc(ac, validation.images, -1 - id, settings.maxShift) : maxShiftedNcc(ac, data.images, id, settings.maxShift);
         // Prefer validation, then the earliest registered example, among those over the threshold.
-        const threshold = id < 0 ? settings.validationThreshold ?? settings.threshold : settings.threshold;
+        const threshold = id < 0 ? (settings.validationThreshold ?? settings.threshold) : settings.threshold;
         if (m.similarity >= threshold && (best === undefined || id < best.id)) best = { id, ...m, rotation: view.rotation };
       }
     }
     if (best) {
       flagged[i] = 1;
-      const reference = best.id < 0
-        ? { set: "validation" as const, index: -1 - best.id }
-        : { set: "registered" as const, index: best.id, exampleHash: hashes[best.id]!, contributor: contributors[best.id]! };
-      evidence.push({ index: i, exampleHash: hash, contributor: contributors[i]!, reference, similarity: best.similarity, shift: best.shift, rotation: best.rotation });
+      const reference =
+        best.id < 0
+          ? { set: "validation" as const, index: -1 - best.id }
+          : { set: "registered" as const, index: best.id, exampleHash: hashes[best.id]!, contributor: contributors[best.id]! };
+      evidence.push({
+        index: i,
+        exampleHash: hash,
+        contributor: contributors[i]!,
+        reference,
+        similarity: best.similarity,
+        shift: best.shift,
+        rotation: best.rotation,
+      });
     } else {
       keep[i] = 1;
     }

@@ -33,16 +33,27 @@ export interface ModelOutputs {
 
 /** Throws METHOD_UNSUPPORTED for a method the generic path cannot run (before any forward pass). */
 export function checkOnnxMethod(method: AttributionMethod): void {
-  if (method === "tracin") throw new AttributionError("METHOD_UNSUPPORTED", "tracin needs each checkpoint's learning rate, which an ONNX model does not carry: use trak (with --checkpoint FILE for an ensemble), influence or knn-shapley");
+  if (method === "tracin")
+    throw new AttributionError(
+      "METHOD_UNSUPPORTED",
+      "tracin needs each checkpoint's learning rate, which an ONNX model does not carry: use trak (with --checkpoint FILE for an ensemble), influence or knn-shapley",
+    );
 }
 
 /** The model's inputs for `arrays`: reshaped to the model's input dims when they are known and hold a row, bytes / 255. */
-function modelInputs(arrays: LabelledArrays, layer: LastLayer, rows?: readonly number[]): { values: Float32Array; dims: number[]; size: number } {
+function modelInputs(
+  arrays: LabelledArrays,
+  layer: LastLayer,
+  rows?: readonly number[],
+): { values: Float32Array; dims: number[]; size: number } {
   const rowSize = arrays.rowShape.reduce((a, b) => a * b, 1);
   const known = layer.inputDims.every((d) => d !== undefined) ? (layer.inputDims as number[]) : undefined;
   const dims = known && known.reduce((a, b) => a * b, 1) === rowSize ? known : [...arrays.rowShape];
   if (known && dims !== known) {
-    throw new AttributionError("DATA_INVALID", `the model's input ${layer.input} takes rows of [${known.join(", ")}]; the data's rows are [${arrays.rowShape.join(", ")}] (${rowSize} values)`);
+    throw new AttributionError(
+      "DATA_INVALID",
+      `the model's input ${layer.input} takes rows of [${known.join(", ")}]; the data's rows are [${arrays.rowShape.join(", ")}] (${rowSize} values)`,
+    );
   }
   const take = rows ?? Array.from({ length: arrays.size }, (_, i) => i);
   const values = new Float32Array(take.length * rowSize);
@@ -64,7 +75,13 @@ export function classifyArrays(c: OnnxClassifier, arrays: LabelledArrays, batchS
  * validation row; the first model's layer and provider. Checkpoints must have the model's classes.
  */
 export async function classifyModels(
-  models: readonly Uint8Array[], names: LayerNames, train: LabelledArrays, rows: readonly number[], validation: LabelledArrays, providers: ProviderOptions, batchSize: number,
+  models: readonly Uint8Array[],
+  names: LayerNames,
+  train: LabelledArrays,
+  rows: readonly number[],
+  validation: LabelledArrays,
+  providers: ProviderOptions,
+  batchSize: number,
 ): Promise<{ outputs: ModelOutputs[]; layer: LastLayer; provider: string }> {
   const outputs: ModelOutputs[] = [];
   let provider = "";
@@ -75,10 +92,16 @@ export async function classifyModels(
       const trainOut = await classifyArrays(c, train, batchSize, rows);
       const valOut = await classifyArrays(c, validation, batchSize);
       if (m > 0 && trainOut.classes !== outputs[0]!.classes) {
-        throw new AttributionError("MODEL_UNSUPPORTED", `checkpoint ${m} has ${trainOut.classes} classes, the model ${outputs[0]!.classes}`);
+        throw new AttributionError(
+          "MODEL_UNSUPPORTED",
+          `checkpoint ${m} has ${trainOut.classes} classes, the model ${outputs[0]!.classes}`,
+        );
       }
       outputs.push({ train: trainOut, val: valOut, hidden: trainOut.hidden, classes: trainOut.classes });
-      if (m === 0) { provider = c.provider; layer = c.layer; }
+      if (m === 0) {
+        provider = c.provider;
+        layer = c.layer;
+      }
     } finally {
       await c.session.release();
     }
@@ -88,7 +111,11 @@ export async function classifyModels(
 
 /** `settings.method`'s attribution of the training rows on the validation rows, from the models' last-layer outputs (see the header). */
 export async function lastLayerAttribution(
-  settings: AttributionConfig, outputs: readonly ModelOutputs[], trainLabels: Int32Array, valLabels: Int32Array, providers: ProviderOptions,
+  settings: AttributionConfig,
+  outputs: readonly ModelOutputs[],
+  trainLabels: Int32Array,
+  valLabels: Int32Array,
+  providers: ProviderOptions,
 ): Promise<Attribution> {
   checkOnnxMethod(settings.method);
   const { hidden, classes } = outputs[0]!;
@@ -98,16 +125,29 @@ export async function lastLayerAttribution(
   });
   if (settings.method === "influence") {
     const s = labelled(0);
-    return lastLayerInfluence(s.train, s.val, hidden, classes, { damping: settings.influence.damping, weightDecay: settings.training.weightDecay });
+    return lastLayerInfluence(s.train, s.val, hidden, classes, {
+      damping: settings.influence.damping,
+      weightDecay: settings.training.weightDecay,
+    });
   }
   if (settings.method === "knn-shapley") {
     const s = labelled(0);
     return knnShapleyOnFeatures(s.train, s.val, hidden, { k: settings.knnShapley.k });
   }
   const rank = settings.trak.ranks.activation;
-  return trakEnsemble(outputs.length, async (m) => {
-    const s = labelled(m);
-    const seed = derive(settings.seed, "trak-projection", m);
-    return { train: lastLayerView(s.train, outputs[m]!.hidden, classes, rank, seed), val: lastLayerView(s.val, outputs[m]!.hidden, classes, rank, seed) };
-  }, trainLabels, classes, { damping: settings.trak.damping, chunk: settings.batchSize }, providers);
+  return trakEnsemble(
+    outputs.length,
+    async (m) => {
+      const s = labelled(m);
+      const seed = derive(settings.seed, "trak-projection", m);
+      return {
+        train: lastLayerView(s.train, outputs[m]!.hidden, classes, rank, seed),
+        val: lastLayerView(s.val, outputs[m]!.hidden, classes, rank, seed),
+      };
+    },
+    trainLabels,
+    classes,
+    { damping: settings.trak.damping, chunk: settings.batchSize },
+    providers,
+  );
 }

@@ -44,9 +44,11 @@ const unsupported = (problem: string) => new AttributionError("MODEL_UNSUPPORTED
 /** Finds the input, logits and penultimate features of `graph` (see the header). */
 export function findLastLayer(graph: OnnxGraph, names: LayerNames = {}): LastLayer {
   const inputs = graph.inputs.filter((v) => !graph.initializers.has(v.name));
-  if (inputs.length !== 1) throw unsupported(`a classifier has one input, this model has ${inputs.length} (${inputs.map((v) => v.name).join(", ")})`);
+  if (inputs.length !== 1)
+    throw unsupported(`a classifier has one input, this model has ${inputs.length} (${inputs.map((v) => v.name).join(", ")})`);
   const input = inputs[0]!;
-  if (input.elemType !== ONNX_FLOAT) throw unsupported(`input ${input.name} has element type ${input.elemType}; only float32 inputs (type 1) are fed`);
+  if (input.elemType !== ONNX_FLOAT)
+    throw unsupported(`input ${input.name} has element type ${input.elemType}; only float32 inputs (type 1) are fed`);
   const producer = new Map<string, OnnxNode>();
   for (const n of graph.nodes) for (const o of n.outputs) producer.set(o, n);
   const outputNames = graph.outputs.map((o) => o.name);
@@ -72,9 +74,12 @@ export function findLastLayer(graph: OnnxGraph, names: LayerNames = {}): LastLay
       if (node?.op !== "MatMul") node = undefined;
     }
     if (node?.op === "Gemm" && (node.ints.get("transA") ?? 0n) === 0n) features = node.inputs[0]!;
-    else if (node?.op === "MatMul" && graph.initializers.has(node.inputs[1]!) && !graph.initializers.has(node.inputs[0]!)) features = node.inputs[0]!;
+    else if (node?.op === "MatMul" && graph.initializers.has(node.inputs[1]!) && !graph.initializers.has(node.inputs[0]!))
+      features = node.inputs[0]!;
     if (features === undefined) {
-      throw unsupported(`the logits ${JSON.stringify(logits)} do not come from a final Gemm or MatMul with its weights as an initializer (they come from ${last?.op ?? "nowhere"}); give the penultimate tensor's name (--features NAME)`);
+      throw unsupported(
+        `the logits ${JSON.stringify(logits)} do not come from a final Gemm or MatMul with its weights as an initializer (they come from ${last?.op ?? "nowhere"}); give the penultimate tensor's name (--features NAME)`,
+      );
     }
     found = node!.op;
   }
@@ -96,7 +101,13 @@ export async function loadClassifier(model: Uint8Array, names: LayerNames, provi
   const layer = findLastLayer(graph, names);
   const present = new Set(graph.outputs.map((o) => o.name));
   const extra = [layer.features, layer.logits].filter((n, k, all) => !present.has(n) && all.indexOf(n) === k);
-  const bytes = extra.length === 0 ? model : appendGraphOutputs(model, extra.map((name) => ({ name, elemType: ONNX_FLOAT })));
+  const bytes =
+    extra.length === 0
+      ? model
+      : appendGraphOutputs(
+          model,
+          extra.map((name) => ({ name, elemType: ONNX_FLOAT })),
+        );
   const { session, provider } = await createSession(bytes, providers);
   return { layer, provider, session };
 }
@@ -105,7 +116,13 @@ export async function loadClassifier(model: Uint8Array, names: LayerNames, provi
  * Forward passes over `rows` examples of `rowDims` float32 values each (row-major), `batchSize`
  * at a time: the features [rows, hidden] and logits [rows, classes] of every row.
  */
-export async function classify(c: OnnxClassifier, inputs: Float32Array, rows: number, rowDims: readonly number[], batchSize: number): Promise<ForwardOutputs & { readonly hidden: number; readonly classes: number }> {
+export async function classify(
+  c: OnnxClassifier,
+  inputs: Float32Array,
+  rows: number,
+  rowDims: readonly number[],
+  batchSize: number,
+): Promise<ForwardOutputs & { readonly hidden: number; readonly classes: number }> {
   const rowSize = rowDims.reduce((a, b) => a * b, 1);
   if (inputs.length !== rows * rowSize) throw new RangeError(`inputs must hold ${rows} x ${rowSize} values, got ${inputs.length}`);
   let features = new Float32Array(0);
@@ -120,7 +137,9 @@ export async function classify(c: OnnxClassifier, inputs: Float32Array, rows: nu
     const z = out[c.layer.logits]!;
     if (from === 0) {
       if (f.dims.length !== 2 || z.dims.length !== 2) {
-        throw unsupported(`features ${c.layer.features} are [${f.dims.join(", ")}] and logits ${c.layer.logits} [${z.dims.join(", ")}]; expected [batch, hidden] and [batch, classes]`);
+        throw unsupported(
+          `features ${c.layer.features} are [${f.dims.join(", ")}] and logits ${c.layer.logits} [${z.dims.join(", ")}]; expected [batch, hidden] and [batch, classes]`,
+        );
       }
       hidden = f.dims[1]!;
       classes = z.dims[1]!;
@@ -132,7 +151,9 @@ export async function classify(c: OnnxClassifier, inputs: Float32Array, rows: nu
     const want = [to - from, hidden, to - from, classes];
     const got = [...f.dims, ...z.dims];
     if (got.length !== 4 || got.some((d, k) => d !== want[k])) {
-      throw unsupported(`rows ${from}..${to - 1}: features ${c.layer.features} are [${f.dims.join(", ")}] and logits ${c.layer.logits} [${z.dims.join(", ")}]; expected [${to - from}, ${hidden}] and [${to - from}, ${classes}], one row per input row`);
+      throw unsupported(
+        `rows ${from}..${to - 1}: features ${c.layer.features} are [${f.dims.join(", ")}] and logits ${c.layer.logits} [${z.dims.join(", ")}]; expected [${to - from}, ${hidden}] and [${to - from}, ${classes}], one row per input row`,
+      );
     }
     features.set(f.data as Float32Array, from * hidden);
     logits.set(z.data as Float32Array, from * classes);

@@ -55,8 +55,22 @@ export interface OnnxScoringInput {
 
 /** A flagged row and why: a near duplicate (features or pixels) or an improbable label. */
 export type OnnxFlag =
-  | { readonly stage: "feature-near-duplicates" | "near-duplicates"; readonly row: number; readonly example: bigint; readonly reference: { readonly set: "registered" | "validation"; readonly index: number }; readonly similarity: number }
-  | { readonly stage: "label-consistency"; readonly row: number; readonly example: bigint; readonly label: number; readonly pLabel: number; readonly predicted: number; readonly pPredicted: number };
+  | {
+      readonly stage: "feature-near-duplicates" | "near-duplicates";
+      readonly row: number;
+      readonly example: bigint;
+      readonly reference: { readonly set: "registered" | "validation"; readonly index: number };
+      readonly similarity: number;
+    }
+  | {
+      readonly stage: "label-consistency";
+      readonly row: number;
+      readonly example: bigint;
+      readonly label: number;
+      readonly pLabel: number;
+      readonly predicted: number;
+      readonly pPredicted: number;
+    };
 
 export interface OnnxAttributionResult {
   /** One signed fixed-point score per example hash, in the order of first appearance. */
@@ -78,23 +92,44 @@ export interface OnnxAttributionResult {
 
 function checkLabels(labels: Int32Array, classes: number, what: string): void {
   const bad = labels.findIndex((l) => l >= classes);
-  if (bad >= 0) throw new AttributionError("DATA_INVALID", `${what} row ${bad}: label ${labels[bad]} is not one of the model's ${classes} classes`);
+  if (bad >= 0)
+    throw new AttributionError("DATA_INVALID", `${what} row ${bad}: label ${labels[bad]} is not one of the model's ${classes} classes`);
 }
 
 /** Scores every training row of `input` on the validation set with `settings.method` (see the header). */
-export async function scoreOnnxClassifier(input: OnnxScoringInput, settings: AttributionConfig, format: ScoreFormat, log?: (message: string) => void): Promise<OnnxAttributionResult> {
+export async function scoreOnnxClassifier(
+  input: OnnxScoringInput,
+  settings: AttributionConfig,
+  format: ScoreFormat,
+  log?: (message: string) => void,
+): Promise<OnnxAttributionResult> {
   const timings: Record<string, number> = {};
   let t = performance.now();
-  const lap = (stage: string) => { const now = performance.now(); timings[stage] = (now - t) / 1000; t = now; };
+  const lap = (stage: string) => {
+    const now = performance.now();
+    timings[stage] = (now - t) / 1000;
+    t = now;
+  };
   checkOnnxMethod(settings.method);
   const providers = providerOptions(settings, log);
   const { train, validation } = input;
   // Exact dedup: each hash is scored once, at its first row.
   const firstAt = new Map<bigint, number>();
-  const firstOf = train.hashes.map((h, i) => { if (!firstAt.has(h)) firstAt.set(h, i); return firstAt.get(h)!; });
+  const firstOf = train.hashes.map((h, i) => {
+    if (!firstAt.has(h)) firstAt.set(h, i);
+    return firstAt.get(h)!;
+  });
   const unique = [...firstAt.values()];
   const uniqueLabels = Int32Array.from(unique, (r) => train.arrays.labels[r]!);
-  const { outputs, layer, provider } = await classifyModels([input.model, ...input.checkpoints], input.names ?? {}, train.arrays, unique, validation.arrays, providers, settings.batchSize);
+  const { outputs, layer, provider } = await classifyModels(
+    [input.model, ...input.checkpoints],
+    input.names ?? {},
+    train.arrays,
+    unique,
+    validation.arrays,
+    providers,
+    settings.batchSize,
+  );
   const main = outputs[0]!;
   const { hidden, classes } = main;
   checkLabels(train.arrays.labels, classes, "training data");
@@ -108,22 +143,50 @@ export async function scoreOnnxClassifier(input: OnnxScoringInput, settings: Att
   const fd = settings.featureDuplicates ?? DEFAULT_FEATURE_DUPLICATES;
   if (fd.enabled) {
     // Over the unique rows, each its own first occurrence.
-    const found = await detectFeatureDuplicates(main.train.features, unique.length, main.val.features, main.val.size, hidden, unique.map((_, k) => k), fd, providers, settings.batchSize);
+    const found = await detectFeatureDuplicates(
+      main.train.features,
+      unique.length,
+      main.val.features,
+      main.val.size,
+      hidden,
+      unique.map((_, k) => k),
+      fd,
+      providers,
+      settings.batchSize,
+    );
     for (const e of found.evidence) {
       const row = unique[e.index]!;
       flagged[row] = COPY_FLAG;
-      flags.push({ stage: "feature-near-duplicates", row, example: train.hashes[row]!, reference: e.reference.set === "registered" ? { set: "registered", index: unique[e.reference.index]! } : e.reference, similarity: e.similarity });
+      flags.push({
+        stage: "feature-near-duplicates",
+        row,
+        example: train.hashes[row]!,
+        reference: e.reference.set === "registered" ? { set: "registered", index: unique[e.reference.index]! } : e.reference,
+        similarity: e.similarity,
+      });
     }
     defences.push("feature-near-duplicates");
     lap("featureDuplicates");
   }
   const nd = settings.nearDuplicates ?? DEFAULT_NEAR_DUPLICATES;
   if (nd.enabled && train.images && validation.images) {
-    const found = detectNearDuplicates(train.images, train.hashes.map(() => ""), validation.images, nd, settings.seed);
+    const found = detectNearDuplicates(
+      train.images,
+      train.hashes.map(() => ""),
+      validation.images,
+      nd,
+      settings.seed,
+    );
     for (const e of found.evidence) {
       if (flagged[e.index]) continue;
       flagged[e.index] = COPY_FLAG;
-      flags.push({ stage: "near-duplicates", row: e.index, example: e.exampleHash, reference: { set: e.reference.set, index: e.reference.index }, similarity: e.similarity });
+      flags.push({
+        stage: "near-duplicates",
+        row: e.index,
+        example: e.exampleHash,
+        reference: { set: e.reference.set, index: e.reference.index },
+        similarity: e.similarity,
+      });
     }
     defences.push("near-duplicates");
     lap("nearDuplicates");
@@ -135,7 +198,15 @@ export async function scoreOnnxClassifier(input: OnnxScoringInput, settings: Att
       const row = unique[k]!;
       if (flagged[row]) continue;
       flagged[row] = LABEL_FLAG;
-      flags.push({ stage: "label-consistency", row, example: train.hashes[row]!, label: uniqueLabels[k]!, pLabel: check.pLabel[k]!, predicted: check.predicted[k]!, pPredicted: check.pPredicted[k]! });
+      flags.push({
+        stage: "label-consistency",
+        row,
+        example: train.hashes[row]!,
+        label: uniqueLabels[k]!,
+        pLabel: check.pLabel[k]!,
+        predicted: check.predicted[k]!,
+        pPredicted: check.pPredicted[k]!,
+      });
     }
     defences.push("label-consistency");
     lap("labelConsistency");
@@ -156,9 +227,17 @@ export async function scoreOnnxClassifier(input: OnnxScoringInput, settings: Att
   const fixed = scoresToFixedPoint(normalized, format);
   return {
     scores: unique.map((r, k) => ({ example: train.hashes[r]!, score: fixed[k]! })),
-    rawScores, divisor, method: settings.method, provider, modelHash: createHash("sha256").update(input.model).digest("hex"),
-    layer: { ...layer, hidden, classes }, checkpoints: input.checkpoints.length,
-    validationHash: validation.hash, validationAccuracy: accuracy(main.val, validation.arrays.labels, classes),
-    defences, flagged: flags, timings,
+    rawScores,
+    divisor,
+    method: settings.method,
+    provider,
+    modelHash: createHash("sha256").update(input.model).digest("hex"),
+    layer: { ...layer, hidden, classes },
+    checkpoints: input.checkpoints.length,
+    validationHash: validation.hash,
+    validationAccuracy: accuracy(main.val, validation.arrays.labels, classes),
+    defences,
+    flagged: flags,
+    timings,
   };
 }

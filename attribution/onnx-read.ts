@@ -117,7 +117,9 @@ function packed(bytes: Uint8Array, f: Field): number[] {
 }
 
 function readNode(bytes: Uint8Array, f: Field, where: string): OnnxNode {
-  const inputs: string[] = [], outputs: string[] = [], ints = new Map<string, bigint>();
+  const inputs: string[] = [],
+    outputs: string[] = [],
+    ints = new Map<string, bigint>();
   let op = "";
   for (const g of inner(bytes, f, where)) {
     if (g.field === 1) inputs.push(text(bytes, g, `${where}.input`));
@@ -185,7 +187,9 @@ function graphField(model: Uint8Array): Field {
 
 /** Reads the graph of an ONNX model (see the header for what is read). */
 export function readOnnxGraph(model: Uint8Array): OnnxGraph {
-  const nodes: OnnxNode[] = [], inputs: OnnxValue[] = [], outputs: OnnxValue[] = [];
+  const nodes: OnnxNode[] = [],
+    inputs: OnnxValue[] = [],
+    outputs: OnnxValue[] = [];
   const initializers = new Map<string, number[]>();
   for (const f of inner(model, graphField(model), "GraphProto")) {
     if (f.field === 1) nodes.push(readNode(model, f, `GraphProto.node[${nodes.length}]`));

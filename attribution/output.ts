@@ -28,7 +28,11 @@ function writeAtomic(path: string, content: string | Uint8Array): void {
 }
 
 /** Writes the three files into `dir`; returns their paths. */
-export function writeAttribution(dir: string, result: AttributionResult, decimals: number): { examples: string; model: string; summary: string } {
+export function writeAttribution(
+  dir: string,
+  result: AttributionResult,
+  decimals: number,
+): { examples: string; model: string; summary: string } {
   mkdirSync(dir, { recursive: true });
   const paths = { examples: join(dir, "examples.csv"), model: join(dir, "model.onnx"), summary: join(dir, "attribution.json") };
   writeAtomic(paths.examples, examplesCsv(result, decimals));
@@ -47,9 +51,10 @@ export function writeAttribution(dir: string, result: AttributionResult, decimal
       example: hex128(f.exampleHash),
       contributor: f.contributor,
       row: f.index,
-      reference: f.reference.set === "validation"
-        ? { set: "validation", index: f.reference.index }
-        : { set: "registered", row: f.reference.index, example: hex128(f.reference.exampleHash), contributor: f.reference.contributor },
+      reference:
+        f.reference.set === "validation"
+          ? { set: "validation", index: f.reference.index }
+          : { set: "registered", row: f.reference.index, example: hex128(f.reference.exampleHash), contributor: f.reference.contributor },
       similarity: Number(f.similarity.toFixed(6)),
       shift: f.shift,
       rotation: f.rotation,
@@ -64,7 +69,11 @@ export function writeAttribution(dir: string, result: AttributionResult, decimal
       predicted: m.predicted,
       pPredicted: Number(m.pPredicted.toFixed(6)),
     })),
-    contributors: result.contributors.map((c) => ({ ...c, total: formatFixedPoint(c.total, decimals), positiveTotal: formatFixedPoint(c.positiveTotal, decimals) })),
+    contributors: result.contributors.map((c) => ({
+      ...c,
+      total: formatFixedPoint(c.total, decimals),
+      positiveTotal: formatFixedPoint(c.positiveTotal, decimals),
+    })),
     timings: result.timings,
   };
   writeAtomic(paths.summary, `${JSON.stringify(summary, null, 2)}\n`);

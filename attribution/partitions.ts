@@ -63,14 +63,23 @@ export function buildPartitions(pool: Dataset, specs: readonly PartitionConfig[]
     if (spec.kind === "duplicate") {
       const source = parts[spec.source ?? -1];
       if (!source || spec.size > source.data.size) {
-        throw new AttributionError("PARTITION_INVALID", `partition ${index} (${spec.label}): source ${spec.source} must be an earlier contributor with at least ${spec.size} examples`);
+        throw new AttributionError(
+          "PARTITION_INVALID",
+          `partition ${index} (${spec.label}): source ${spec.source} must be an earlier contributor with at least ${spec.size} examples`,
+        );
       }
-      const data = subset(source.data, Array.from({ length: spec.size }, (_, i) => i));
+      const data = subset(
+        source.data,
+        Array.from({ length: spec.size }, (_, i) => i),
+      );
       parts.push({ label: spec.label, kind: spec.kind, address, data, flipped: source.flipped.slice(0, spec.size) });
       return;
     }
     if (next + spec.size > pool.size) {
-      throw new AttributionError("PARTITION_INVALID", `partition ${index} (${spec.label}): ${spec.size} examples requested, ${pool.size - next} left in the pool`);
+      throw new AttributionError(
+        "PARTITION_INVALID",
+        `partition ${index} (${spec.label}): ${spec.size} examples requested, ${pool.size - next} left in the pool`,
+      );
     }
     const data = subset(pool, order.subarray(next, next + spec.size));
     next += spec.size;

@@ -13,7 +13,13 @@ import { prepareMethod } from "./methods/index.ts";
 import { buildPartitions, type Partition } from "./partitions.ts";
 import { DEFAULT_NEAR_DUPLICATES, detectNearDuplicates, type NearDuplicateConfig, type NearDuplicateEvidence } from "./near-duplicates.ts";
 import { subset } from "./data.ts";
-import { DEFAULT_LABEL_CONSISTENCY, checkLabels, flaggedScore, type LabelConsistencyConfig, type LabelEvidence } from "./label-consistency.ts";
+import {
+  DEFAULT_LABEL_CONSISTENCY,
+  checkLabels,
+  flaggedScore,
+  type LabelConsistencyConfig,
+  type LabelEvidence,
+} from "./label-consistency.ts";
 import { validationScores } from "./score.ts";
 import { ensembleOf, mlpShape, providerOptions, runner, trainOptions } from "./session.ts";
 import { train, type AttributionProgress } from "./train.ts";
@@ -68,8 +74,13 @@ export interface AttributionResult {
 
 /** Scores `partitions` against `validation`. */
 export async function scoreContributors(
-  partitions: readonly Partition[], validation: Dataset, validationHash: string,
-  settings: AttributionConfig, format: ScoreFormat, log?: (message: string) => void, progress?: AttributionProgress,
+  partitions: readonly Partition[],
+  validation: Dataset,
+  validationHash: string,
+  settings: AttributionConfig,
+  format: ScoreFormat,
+  log?: (message: string) => void,
+  progress?: AttributionProgress,
 ): Promise<AttributionResult> {
   const timings: Record<string, number> = {};
   let t = performance.now();
@@ -89,7 +100,10 @@ export async function scoreContributors(
   const kept = detection ? Array.from(detection.keep.keys()).filter((i) => detection.keep[i] === 1) : undefined;
   const data = kept ? subset(all, kept) : all;
   if (detection) lap("nearDuplicates");
-  const model = await train(data, { ...trainOptions(settings, providers), onStep: (done, total) => progress?.("training", done, total, "steps") });
+  const model = await train(data, {
+    ...trainOptions(settings, providers),
+    onStep: (done, total) => progress?.("training", done, total, "steps"),
+  });
   lap("train");
   const exported = exportModel(shape, model.params);
   const run = runner(shape, providers, settings.batchSize);
@@ -101,12 +115,16 @@ export async function scoreContributors(
     lap("trainEnsemble");
   }
   const attribution = await prepareMethod(settings.method, { shape, train: data, validation, model, ensemble, run, providers }, settings);
-  const trainedScores = validationScores(attribution, data.size, validation.size, settings.batchSize, (done, total) => progress?.("scoring", done, total, "examples"));
+  const trainedScores = validationScores(attribution, data.size, validation.size, settings.batchSize, (done, total) =>
+    progress?.("scoring", done, total, "examples"),
+  );
   let rawScores = trainedScores;
   if (detection && kept) {
     // Every row: its hash's first occurrence's score, 0 when flagged.
     const at = new Int32Array(all.size).fill(-1);
-    kept.forEach((row, k) => { at[row] = k; });
+    kept.forEach((row, k) => {
+      at[row] = k;
+    });
     rawScores = new Float64Array(all.size);
     for (let i = 0; i < all.size; i++) {
       const k = at[detection.firstOf[i]!]!;
@@ -131,8 +149,13 @@ export async function scoreContributors(
       rawScores[i] = flaggedScore(rawScores[i]!);
       const k = at.get(first)!;
       mislabelled.push({
-        index: i, exampleHash: exampleHash(all, i), contributor: owners[i]!, label: all.labels[i]!,
-        pLabel: check.pLabel[k]!, predicted: check.predicted[k]!, pPredicted: check.pPredicted[k]!,
+        index: i,
+        exampleHash: exampleHash(all, i),
+        contributor: owners[i]!,
+        label: all.labels[i]!,
+        pLabel: check.pLabel[k]!,
+        predicted: check.predicted[k]!,
+        pPredicted: check.pPredicted[k]!,
       });
     }
     lap("labelConsistency");
@@ -155,8 +178,16 @@ export async function scoreContributors(
   }
   lap("fixedPoint");
   return {
-    rows, contributors, method: settings.method, provider: model.provider, model: exported,
-    validationHash, validationAccuracy, divisor, rawScores, timings,
+    rows,
+    contributors,
+    method: settings.method,
+    provider: model.provider,
+    model: exported,
+    validationHash,
+    validationAccuracy,
+    divisor,
+    rawScores,
+    timings,
     defences: [...(detection ? ["exact-dedup", "near-duplicates"] : []), ...(lc.enabled ? ["label-consistency"] : [])],
     ...(detection ? { nearDuplicates: nd } : {}),
     flagged: detection?.evidence ?? [],
@@ -172,9 +203,14 @@ export async function scoreContributors(
  * seed's public split, derivable by anyone: for tests and evaluations only.
  */
 export async function runAttribution(
-  settings: AttributionConfig, format: ScoreFormat, log?: (message: string) => void, progress?: AttributionProgress, validationSecret?: Uint8Array,
+  settings: AttributionConfig,
+  format: ScoreFormat,
+  log?: (message: string) => void,
+  progress?: AttributionProgress,
+  validationSecret?: Uint8Array,
 ): Promise<AttributionResult & { readonly partitions: readonly Partition[]; readonly validation: Dataset }> {
-  const split = validationSecret === undefined ? splitMnist(settings.seed, settings.validationSize) : secretValidationSplit(settings, validationSecret);
+  const split =
+    validationSecret === undefined ? splitMnist(settings.seed, settings.validationSize) : secretValidationSplit(settings, validationSecret);
   const partitions = buildPartitions(split.pool, settings.partitions, settings.seed);
   const result = await scoreContributors(partitions, split.validation, split.validationHash, settings, format, log, progress);
   return { ...result, partitions, validation: split.validation };

@@ -61,7 +61,9 @@ export async function createSession(model: Uint8Array, options: ProviderOptions)
         });
         if (!announced.has(provider)) {
           announced.add(provider);
-          log(`attribution: execution provider ${provider}${position > 0 ? ` (fallback from ${options.providers.slice(0, position).join(", ")})` : ""}`);
+          log(
+            `attribution: execution provider ${provider}${position > 0 ? ` (fallback from ${options.providers.slice(0, position).join(", ")})` : ""}`,
+          );
         }
         return { session, provider };
       } catch (error) {

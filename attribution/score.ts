@@ -10,7 +10,11 @@ import type { ProviderOptions } from "./providers.ts";
 
 /** score_i = mean over validation j of tau(i, j), for every training example i. */
 export function validationScores(
-  attribution: Attribution, trainSize: number, valSize: number, chunk: number, onRows?: (done: number, total: number) => void,
+  attribution: Attribution,
+  trainSize: number,
+  valSize: number,
+  chunk: number,
+  onRows?: (done: number, total: number) => void,
 ): Float64Array {
   const scores = new Float64Array(trainSize);
   if (attribution.kind === "pointwise") {
@@ -40,7 +44,11 @@ export function validationScores(
 
 /** tau(j, i) for validation rows 0..valCount-1 and every training row: [valCount, trainSize] float32. */
 export async function attributionMatrix(
-  attribution: Attribution, trainSize: number, valCount: number, chunk: number, providers: ProviderOptions,
+  attribution: Attribution,
+  trainSize: number,
+  valCount: number,
+  chunk: number,
+  providers: ProviderOptions,
 ): Promise<Float32Array> {
   const matrix = new Float32Array(valCount * trainSize);
   if (attribution.kind === "pointwise") {
@@ -82,4 +90,3 @@ export function selfScores(attribution: BilinearAttribution, size: number, chunk
   }
   return out;
 }
-

@@ -20,19 +20,29 @@ export const MIN_SECRET_BYTES = 16;
  * The split of `settings` (seed, validationSize, partitions) whose validation set `secret` chooses;
  * `pool` is splitMnist's, so the contributors' partitions are the same for every secret.
  */
-export function secretValidationSplit(settings: Pick<AttributionConfig, "seed" | "validationSize" | "partitions">, secret: Uint8Array): Split {
+export function secretValidationSplit(
+  settings: Pick<AttributionConfig, "seed" | "validationSize" | "partitions">,
+  secret: Uint8Array,
+): Split {
   if (!(secret instanceof Uint8Array) || secret.length < MIN_SECRET_BYTES) {
-    throw new RangeError(`secret must be a Uint8Array of at least ${MIN_SECRET_BYTES} bytes, got ${secret instanceof Uint8Array ? secret.length : typeof secret}`);
+    throw new RangeError(
+      `secret must be a Uint8Array of at least ${MIN_SECRET_BYTES} bytes, got ${secret instanceof Uint8Array ? secret.length : typeof secret}`,
+    );
   }
   const { validation: held, pool } = splitMnist(settings.seed, settings.validationSize);
   const candidates = concat(held, subset(pool, unusedPoolIndices(pool.size, settings.partitions, settings.seed)));
   if (candidates.size <= settings.validationSize) {
-    throw new RangeError(`validationSize ${settings.validationSize} leaves no choice among ${candidates.size} candidates: lower it or the partitions' sizes`);
+    throw new RangeError(
+      `validationSize ${settings.validationSize} leaves no choice among ${candidates.size} candidates: lower it or the partitions' sizes`,
+    );
   }
   const rank = (i: number) => createHmac("sha256", secret).update(`attribution-prover validation candidate ${i}`).digest("hex");
   const keys = Array.from({ length: candidates.size }, (_, i) => ({ i, key: rank(i) }));
   keys.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const chosen = keys.slice(0, settings.validationSize).map((k) => k.i).sort((a, b) => a - b);
+  const chosen = keys
+    .slice(0, settings.validationSize)
+    .map((k) => k.i)
+    .sort((a, b) => a - b);
   const validation = subset(candidates, chosen);
   return { validation, pool, validationHash: datasetHash(validation) };
 }

@@ -40,14 +40,21 @@ export function ensembleSeed(seed: number, m: number): number {
 }
 
 /** The main model first, then trak.models - 1 more trained with derived seeds, on demand. */
-export function ensembleOf(model: TrainedModel, data: Dataset, settings: AttributionConfig, providers: ProviderOptions, progress?: AttributionProgress) {
+export function ensembleOf(
+  model: TrainedModel,
+  data: Dataset,
+  settings: AttributionConfig,
+  providers: ProviderOptions,
+  progress?: AttributionProgress,
+) {
   let models: Promise<TrainedModel[]> | undefined;
   return () => {
     models ??= (async () => {
       const all = [model];
       for (let m = 1; m < settings.trak.models; m++) {
         const seed = ensembleSeed(settings.seed, m);
-        const onStep = (done: number, total: number) => progress?.(`training ensemble model ${m + 1}/${settings.trak.models}`, done, total, "steps");
+        const onStep = (done: number, total: number) =>
+          progress?.(`training ensemble model ${m + 1}/${settings.trak.models}`, done, total, "steps");
         all.push(await train(data, { ...trainOptions(settings, providers, seed), onStep }));
       }
       return all;

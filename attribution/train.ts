@@ -87,7 +87,10 @@ export function stepSession(graph: StepGraph, providers: ProviderOptions): Promi
 
 /** The training-step session for a shape (cached per process). */
 export function trainingSession(shape: MlpShape, providers: ProviderOptions, withGradients = false): Promise<LoadedSession> {
-  return stepSession({ key: JSON.stringify(["mlp", shape, withGradients]), bytes: () => trainingStepModel(shape, withGradients), dims: paramDims(shape) }, providers);
+  return stepSession(
+    { key: JSON.stringify(["mlp", shape, withGradients]), bytes: () => trainingStepModel(shape, withGradients), dims: paramDims(shape) },
+    providers,
+  );
 }
 
 /** He-normal weights, zero biases, from `seed`. */
@@ -116,7 +119,13 @@ function copyParams<P extends NamedParams<P>>(p: P): P {
 /** Trains the MLP on `data` with minibatch SGD run by onnxruntime. */
 export async function train(data: Dataset, options: TrainOptions): Promise<TrainedModel> {
   const shape: MlpShape = { inputs: PIXELS, hidden: options.hidden, classes: CLASSES };
-  const run = await sgd(data, await trainingSession(shape, options.providers), paramDims(shape), initialParams(shape, options.initSeed ?? options.seed), options);
+  const run = await sgd(
+    data,
+    await trainingSession(shape, options.providers),
+    paramDims(shape),
+    initialParams(shape, options.initSeed ?? options.seed),
+    options,
+  );
   return { shape, ...run };
 }
 
@@ -124,7 +133,13 @@ export async function train(data: Dataset, options: TrainOptions): Promise<Train
  * Minibatch SGD on `data` from `init`: one run of the step graph's `session` per batch, in a
  * seeded order per epoch (`options.seed`); parameters named by `dims` are fed and read back.
  */
-export async function sgd<P extends NamedParams<P>>(data: Dataset, step: LoadedSession, dims: StepGraph["dims"], init: P, options: SgdOptions): Promise<SgdRun<P>> {
+export async function sgd<P extends NamedParams<P>>(
+  data: Dataset,
+  step: LoadedSession,
+  dims: StepGraph["dims"],
+  init: P,
+  options: SgdOptions,
+): Promise<SgdRun<P>> {
   const { session, provider } = step;
   const names = Object.keys(dims) as (keyof P & string)[];
   const x = pixelsAsFloat(data);
@@ -159,7 +174,10 @@ export async function sgd<P extends NamedParams<P>>(data: Dataset, step: LoadedS
       const out = await session.run(feeds);
       const loss = (out.loss!.data as Float32Array)[0]!;
       if (!Number.isFinite(loss)) {
-        throw new AttributionError("TRAINING_DIVERGED", `training loss became ${loss} in epoch ${epoch}; lower attribution.training.learningRate`);
+        throw new AttributionError(
+          "TRAINING_DIVERGED",
+          `training loss became ${loss} in epoch ${epoch}; lower attribution.training.learningRate`,
+        );
       }
       lossSum += loss * n;
       params = Object.fromEntries(names.map((p) => [p, out[`${p}_next`]!.data as Float32Array])) as unknown as P;

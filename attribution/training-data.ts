@@ -18,7 +18,12 @@ const KINDS: readonly PartitionConfig["kind"][] = ["clean", "noisy", "duplicate"
 
 /** The training data file of `partitions` (UTF-8 JSON). */
 export function encodeTrainingData(partitions: readonly Partition[]): string {
-  const contributors = partitions.map((p) => ({ address: p.address, label: p.label, kind: p.kind, examples: Buffer.from(encodeDataset(p.data)).toString("base64") }));
+  const contributors = partitions.map((p) => ({
+    address: p.address,
+    label: p.label,
+    kind: p.kind,
+    examples: Buffer.from(encodeDataset(p.data)).toString("base64"),
+  }));
   return `${JSON.stringify({ format: FORMAT, contributors })}\n`;
 }
 
@@ -46,6 +51,12 @@ export function decodeTrainingData(text: string): Partition[] {
     } catch (error) {
       return bad(`contributors[${i}].examples: ${(error as Error).message}`);
     }
-    return { address: c.address as string, label: c.label as string, kind: c.kind as PartitionConfig["kind"], data, flipped: new Uint8Array(data.size) };
+    return {
+      address: c.address as string,
+      label: c.label as string,
+      kind: c.kind as PartitionConfig["kind"],
+      data,
+      flipped: new Uint8Array(data.size),
+    };
   });
 }

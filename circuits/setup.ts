@@ -103,15 +103,23 @@ function compileVerifier(source: string, contractName: string): CompiledVerifier
     sources: { [`${contractName}.sol`]: { content: source } },
     settings: {
       ...VERIFIER_SOLC_SETTINGS,
-      outputSelection: { "*": { [contractName]: ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "evm.deployedBytecode.immutableReferences"] } },
+      outputSelection: {
+        "*": { [contractName]: ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "evm.deployedBytecode.immutableReferences"] },
+      },
     },
   };
   const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
     errors?: { severity: string; formattedMessage: string }[];
-    contracts: Record<string, Record<string, {
-      abi: unknown[];
-      evm: { bytecode: { object: string }; deployedBytecode: { object: string; immutableReferences?: Record<string, unknown[]> } };
-    }>>;
+    contracts: Record<
+      string,
+      Record<
+        string,
+        {
+          abi: unknown[];
+          evm: { bytecode: { object: string }; deployedBytecode: { object: string; immutableReferences?: Record<string, unknown[]> } };
+        }
+      >
+    >;
   };
   const errors = (output.errors ?? []).filter((e) => e.severity === "error");
   if (errors.length > 0) throw new Error(`verifier ${contractName} does not compile:\n${errors.map((e) => e.formattedMessage).join("\n")}`);
@@ -125,7 +133,10 @@ function compileVerifier(source: string, contractName: string): CompiledVerifier
 
 /** The verifier contract of a circuit instance: payout_batch_4 -> PayoutBatch4Verifier. */
 export function verifierContractName(circuitName: string): string {
-  return `${circuitName.split("_").map((p) => p[0]!.toUpperCase() + p.slice(1)).join("")}Verifier`;
+  return `${circuitName
+    .split("_")
+    .map((p) => p[0]!.toUpperCase() + p.slice(1))
+    .join("")}Verifier`;
 }
 
 /** sha256 (hex) of a verification key file's text: the key hash that pins are made of. */
@@ -162,7 +173,10 @@ export function verifierArtifactFor(vkey: Record<string, unknown>, contractName:
  * of immutable references (slots a constructor fills in at deployment, which a byte comparison
  * would have to mask; the snarkjs template has none).
  */
-export function verifierRuntimeFor(vkey: Record<string, unknown>, contractName: string): { readonly runtime: string; readonly immutables: number } {
+export function verifierRuntimeFor(
+  vkey: Record<string, unknown>,
+  contractName: string,
+): { readonly runtime: string; readonly immutables: number } {
   const { runtime, immutables } = verifierCodeFor(vkey, contractName);
   return { runtime, immutables };
 }
@@ -172,7 +186,10 @@ export function verifierRuntimeFor(vkey: Record<string, unknown>, contractName: 
  * transaction of the verifier carries as its input, the verifier having no constructor arguments),
  * from one compilation.
  */
-export function verifierCodeFor(vkey: Record<string, unknown>, contractName: string): { readonly creation: string; readonly runtime: string; readonly immutables: number } {
+export function verifierCodeFor(
+  vkey: Record<string, unknown>,
+  contractName: string,
+): { readonly creation: string; readonly runtime: string; readonly immutables: number } {
   const { artifact, runtime, immutables } = compileVerifier(verifierSource(vkey, contractName), contractName);
   return { creation: artifact.bytecode, runtime, immutables };
 }
@@ -182,7 +199,12 @@ export function verifierCodeFor(vkey: Record<string, unknown>, contractName: str
  * Solidity verifier <Contract>.sol and its compiled verifier-artifact.json (written last: its
  * presence means the set is complete). Used by the development setup and the ceremony's finalize.
  */
-export async function writeKeyArtifacts(name: string, zkeyPath: string, outDir: string, log: SetupLog = () => {}): Promise<{ vkeyHash: string }> {
+export async function writeKeyArtifacts(
+  name: string,
+  zkeyPath: string,
+  outDir: string,
+  log: SetupLog = () => {},
+): Promise<{ vkeyHash: string }> {
   const vkey = await snarkjs.zKey.exportVerificationKey(zkeyPath);
   const vkeyText = toJson(vkey);
   const vkeyHash = vkeyHashOfText(vkeyText);

@@ -37,7 +37,9 @@ function readCached(file: string): VerifierCode | undefined {
   if (!existsSync(file)) return undefined;
   try {
     const { creation, runtime } = JSON.parse(readFileSync(file, "utf8")) as Partial<VerifierCode>;
-    return typeof creation === "string" && typeof runtime === "string" && HEX.test(creation) && HEX.test(runtime) ? { creation, runtime } : undefined;
+    return typeof creation === "string" && typeof runtime === "string" && HEX.test(creation) && HEX.test(runtime)
+      ? { creation, runtime }
+      : undefined;
   } catch {
     return undefined; // a torn or foreign file: compile again and overwrite it
   }
@@ -51,14 +53,17 @@ function readCached(file: string): VerifierCode | undefined {
 export function cachedVerifierCode(vkey: Record<string, unknown>, contractName: string): VerifierCode {
   const source = verifierSource(vkey, contractName);
   const solc = (require("solc/package.json") as { version: string }).version;
-  const key = createHash("sha256").update(JSON.stringify({ source, solc, settings: VERIFIER_SOLC_SETTINGS })).digest("hex");
+  const key = createHash("sha256")
+    .update(JSON.stringify({ source, solc, settings: VERIFIER_SOLC_SETTINGS }))
+    .digest("hex");
   const hit = memo.get(key);
   if (hit !== undefined) return hit;
   const file = join(CACHE, `${contractName}-${key}.json`);
   let code = readCached(file);
   if (code === undefined) {
     const compiled = verifierCodeFor(vkey, contractName);
-    if (compiled.immutables > 0) throw new Error(`${contractName} has ${compiled.immutables} immutables: its runtime code depends on the deployment`);
+    if (compiled.immutables > 0)
+      throw new Error(`${contractName} has ${compiled.immutables} immutables: its runtime code depends on the deployment`);
     code = { creation: compiled.creation.toLowerCase(), runtime: compiled.runtime.toLowerCase() };
     writeFileAtomic(file, toJson(code));
   }

@@ -87,7 +87,12 @@ export interface AttributionConfig {
   readonly influence: { readonly damping: number };
   readonly tracin: { readonly checkpoints: number; readonly ranks: ProjectionRanksConfig };
   /** TRAK: `models` independent runs, `checkpoints` of each (evenly spaced over the epochs, ending at the final weights; at most one per epoch; absent = 1, the final weights). */
-  readonly trak: { readonly models: number; readonly checkpoints?: number; readonly damping: number; readonly ranks: ProjectionRanksConfig };
+  readonly trak: {
+    readonly models: number;
+    readonly checkpoints?: number;
+    readonly damping: number;
+    readonly ranks: ProjectionRanksConfig;
+  };
   readonly knnShapley: { readonly k: number };
   readonly partitions: readonly PartitionConfig[];
   /** Near-duplicate stage before training (attribution/near-duplicates.ts). Optional: absent means
@@ -138,7 +143,11 @@ export function parseAttributionConfig(raw: unknown, file: string): AttributionC
   const a = raw as AttributionConfig | undefined;
   if (typeof a !== "object" || a === null) throw new ConfigError(file, "attribution", "expected an object");
   if (!Array.isArray(a.providers) || a.providers.length === 0 || !a.providers.every((p) => typeof p === "string" && /^[a-z]+$/.test(p))) {
-    throw new ConfigError(file, "attribution.providers", `expected a non-empty list of provider names such as ["cuda", "cpu"], got ${JSON.stringify(a.providers)}`);
+    throw new ConfigError(
+      file,
+      "attribution.providers",
+      `expected a non-empty list of provider names such as ["cuda", "cpu"], got ${JSON.stringify(a.providers)}`,
+    );
   }
   if (new Set(a.providers).size !== a.providers.length) throw new ConfigError(file, "attribution.providers", "a provider is listed twice");
   if (typeof a.strict !== "boolean") throw new ConfigError(file, "attribution.strict", "expected true or false");
@@ -156,7 +165,8 @@ export function parseAttributionConfig(raw: unknown, file: string): AttributionC
   int(file, "attribution.batchSize", a.batchSize, 1, 65536);
   real(file, "attribution.influence.damping", a.influence?.damping, 1e-9, 1e3);
   int(file, "attribution.tracin.checkpoints", a.tracin?.checkpoints, 1, 1000);
-  if (a.tracin.checkpoints > a.training.epochs) throw new ConfigError(file, "attribution.tracin.checkpoints", "cannot exceed training.epochs (one checkpoint per epoch)");
+  if (a.tracin.checkpoints > a.training.epochs)
+    throw new ConfigError(file, "attribution.tracin.checkpoints", "cannot exceed training.epochs (one checkpoint per epoch)");
   ranks(file, "attribution.tracin.ranks", a.tracin.ranks);
   int(file, "attribution.trak.models", a.trak?.models, 1, 100);
   // More checkpoints than epochs means every epoch (pickCheckpoints clamps), so test-size configs
@@ -165,19 +175,23 @@ export function parseAttributionConfig(raw: unknown, file: string): AttributionC
   real(file, "attribution.trak.damping", a.trak.damping, 1e-9, 1e3);
   ranks(file, "attribution.trak.ranks", a.trak.ranks);
   int(file, "attribution.knnShapley.k", a.knnShapley?.k, 1, 1000);
-  if (!Array.isArray(a.partitions) || a.partitions.length === 0) throw new ConfigError(file, "attribution.partitions", "expected a non-empty list");
+  if (!Array.isArray(a.partitions) || a.partitions.length === 0)
+    throw new ConfigError(file, "attribution.partitions", "expected a non-empty list");
   const labels = new Set<string>();
   a.partitions.forEach((p, i) => {
     const f = `attribution.partitions[${i}]`;
     if (typeof p?.label !== "string" || p.label === "") throw new ConfigError(file, `${f}.label`, "expected a non-empty string");
-    if (labels.has(p.label)) throw new ConfigError(file, `${f}.label`, `${JSON.stringify(p.label)} is used twice; the label names the contributor's key`);
+    if (labels.has(p.label))
+      throw new ConfigError(file, `${f}.label`, `${JSON.stringify(p.label)} is used twice; the label names the contributor's key`);
     labels.add(p.label);
-    if (!["clean", "noisy", "duplicate"].includes(p.kind)) throw new ConfigError(file, `${f}.kind`, `expected clean, noisy or duplicate, got ${JSON.stringify(p.kind)}`);
+    if (!["clean", "noisy", "duplicate"].includes(p.kind))
+      throw new ConfigError(file, `${f}.kind`, `expected clean, noisy or duplicate, got ${JSON.stringify(p.kind)}`);
     int(file, `${f}.size`, p.size, 1, 10000);
     if (p.kind === "noisy") real(file, `${f}.noise`, p.noise, 0, 1);
     if (p.kind === "duplicate") {
       int(file, `${f}.source`, p.source, 0, i - 1);
-      if (a.partitions[p.source!]!.kind === "duplicate") throw new ConfigError(file, `${f}.source`, "must name a contributor with data of its own");
+      if (a.partitions[p.source!]!.kind === "duplicate")
+        throw new ConfigError(file, `${f}.source`, "must name a contributor with data of its own");
       if (p.size > a.partitions[p.source!]!.size) throw new ConfigError(file, `${f}.size`, "cannot exceed the source contributor's size");
     }
   });
@@ -192,7 +206,8 @@ export function parseAttributionConfig(raw: unknown, file: string): AttributionC
     int(file, "attribution.nearDuplicates.bits", n.bits, 1, 30);
     real(file, "attribution.nearDuplicates.gate", n.gate, -1, 1);
     if (n.rotations !== undefined) {
-      if (!Array.isArray(n.rotations)) throw new ConfigError(file, "attribution.nearDuplicates.rotations", "expected a list of angles in degrees");
+      if (!Array.isArray(n.rotations))
+        throw new ConfigError(file, "attribution.nearDuplicates.rotations", "expected a list of angles in degrees");
       n.rotations.forEach((r, i) => real(file, `attribution.nearDuplicates.rotations[${i}]`, r, -45, 45));
     }
     if (n.rotationGate !== undefined) real(file, "attribution.nearDuplicates.rotationGate", n.rotationGate, -1, 1);
@@ -211,7 +226,8 @@ export function parseAttributionConfig(raw: unknown, file: string): AttributionC
     real(file, "attribution.labelConsistency.threshold", l.threshold, 0, 1);
     real(file, "attribution.labelConsistency.confidence", l.confidence, 0, 1);
     if (l.ensemble !== undefined) {
-      if (typeof l.ensemble !== "object" || l.ensemble === null) throw new ConfigError(file, "attribution.labelConsistency.ensemble", "expected { threshold, confidence }");
+      if (typeof l.ensemble !== "object" || l.ensemble === null)
+        throw new ConfigError(file, "attribution.labelConsistency.ensemble", "expected { threshold, confidence }");
       real(file, "attribution.labelConsistency.ensemble.threshold", l.ensemble.threshold, 0, 1);
       real(file, "attribution.labelConsistency.ensemble.confidence", l.ensemble.confidence, 0, 1);
     }

@@ -53,9 +53,7 @@ export function toFixedPoint(decimal: string, decimals: number, options: FixedPo
   const intDigits = match?.[2] ?? "";
   const fracDigits = match?.[3] ?? "";
   if (!match || intDigits.length + fracDigits.length === 0) {
-    throw new SyntaxError(
-      `${JSON.stringify(decimal)} is not a decimal number; expected e.g. "12", "-0.0123" or "3.5e-3"`,
-    );
+    throw new SyntaxError(`${JSON.stringify(decimal)} is not a decimal number; expected e.g. "12", "-0.0123" or "3.5e-3"`);
   }
   const negative = match[1] === "-";
   const mantissa = BigInt(intDigits + fracDigits);
@@ -73,9 +71,7 @@ export function toFixedPoint(decimal: string, decimals: number, options: FixedPo
     const divisor = 10n ** BigInt(-shift);
     magnitude = mantissa / divisor; // bigint division truncates toward zero
     if (options.extraDigits === "reject" && magnitude * divisor !== mantissa) {
-      throw new RangeError(
-        `${JSON.stringify(decimal)} has more than ${decimals} decimal places; expected at most ${decimals}`,
-      );
+      throw new RangeError(`${JSON.stringify(decimal)} has more than ${decimals} decimal places; expected at most ${decimals}`);
     }
   }
   return negative ? -magnitude : magnitude;

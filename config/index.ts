@@ -15,8 +15,7 @@ import { ConfigError } from "./config-error.ts";
 export { ConfigError };
 
 /** Order of the BN254 scalar field: every circuit signal and public input lives below it. */
-export const FIELD_MODULUS =
-  21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+export const FIELD_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
 export interface ProtocolConfig {
   readonly widths: {
@@ -113,14 +112,37 @@ function parseRegistration(raw: unknown, file: string, contributorIndexBits: num
   const r = raw as Record<string, unknown> | undefined;
   if (typeof r !== "object" || r === null) throw new ConfigError(file, "registration", "expected an object");
   const minWindowSeconds = requireInteger(file, "registration.minWindowSeconds", r.minWindowSeconds, 1, 2 ** 32);
-  const maxRegistrants = requireInteger(file, "registration.maxRegistrants", r.maxRegistrants, 1, Math.min(2 ** contributorIndexBits - 1, 2 ** 32 - 1));
-  const maxExamplesPerRegistrant = requireInteger(file, "registration.maxExamplesPerRegistrant", r.maxExamplesPerRegistrant, 1, 2 ** 32 - 1);
-  const maxExamplesPerEpoch = requireInteger(file, "registration.maxExamplesPerEpoch", r.maxExamplesPerEpoch, maxExamplesPerRegistrant, Number.MAX_SAFE_INTEGER);
+  const maxRegistrants = requireInteger(
+    file,
+    "registration.maxRegistrants",
+    r.maxRegistrants,
+    1,
+    Math.min(2 ** contributorIndexBits - 1, 2 ** 32 - 1),
+  );
+  const maxExamplesPerRegistrant = requireInteger(
+    file,
+    "registration.maxExamplesPerRegistrant",
+    r.maxExamplesPerRegistrant,
+    1,
+    2 ** 32 - 1,
+  );
+  const maxExamplesPerEpoch = requireInteger(
+    file,
+    "registration.maxExamplesPerEpoch",
+    r.maxExamplesPerEpoch,
+    maxExamplesPerRegistrant,
+    Number.MAX_SAFE_INTEGER,
+  );
   if (typeof r.feePerExample !== "string" || !/^(0|[1-9][0-9]{0,77})$/.test(r.feePerExample)) {
-    throw new ConfigError(file, "registration.feePerExample", `expected a decimal string of token base units, got ${JSON.stringify(r.feePerExample)}`);
+    throw new ConfigError(
+      file,
+      "registration.feePerExample",
+      `expected a decimal string of token base units, got ${JSON.stringify(r.feePerExample)}`,
+    );
   }
   const feePerExample = BigInt(r.feePerExample);
-  if (feePerExample >= 1n << 128n) throw new ConfigError(file, "registration.feePerExample", "must be below 2^128 so fee * count cannot overflow");
+  if (feePerExample >= 1n << 128n)
+    throw new ConfigError(file, "registration.feePerExample", "must be below 2^128 so fee * count cannot overflow");
   return { minWindowSeconds, maxRegistrants, maxExamplesPerRegistrant, maxExamplesPerEpoch, feePerExample };
 }
 
@@ -140,7 +162,11 @@ export function parseConfig(raw: unknown, file: string): ProtocolConfig {
   requireInteger(file, "widths.batchIndexBits", w.batchIndexBits, 16, 16);
   requireInteger(file, "widths.countBits", w.countBits, 32, 32);
   if (w.exampleHashBits + w.contributorIndexBits + w.scoreBits > 252) {
-    throw new ConfigError(file, "widths", "exampleHashBits + contributorIndexBits + scoreBits must be <= 252 so an example row packs into one field element");
+    throw new ConfigError(
+      file,
+      "widths",
+      "exampleHashBits + contributorIndexBits + scoreBits must be <= 252 so an example row packs into one field element",
+    );
   }
   if (w.scoreBits - 1 > w.totalBits) {
     throw new ConfigError(file, "widths", "scoreBits - 1 must be <= totalBits: one positive score must fit in a total");
@@ -162,7 +188,12 @@ export function parseConfig(raw: unknown, file: string): ProtocolConfig {
   }
   const maxPayees = requireInteger(file, "payoutBatch.maxPayeesPerRelease", c.payoutBatch.maxPayeesPerRelease, 1, 1024);
   (c.payoutBatch.sizes as number[]).forEach((s, i) => {
-    if (s > maxPayees) throw new ConfigError(file, `payoutBatch.sizes[${i}]`, `${s} rows: one release pays a whole payout batch, at most payoutBatch.maxPayeesPerRelease = ${maxPayees} payees in one transaction`);
+    if (s > maxPayees)
+      throw new ConfigError(
+        file,
+        `payoutBatch.sizes[${i}]`,
+        `${s} rows: one release pays a whole payout batch, at most payoutBatch.maxPayeesPerRelease = ${maxPayees} payees in one transaction`,
+      );
   });
   requireInteger(file, "payoutBatch.releaseGasBound", c.payoutBatch.releaseGasBound, 100_000, TRANSACTION_GAS_CAP);
   requireInteger(file, "prover.workers", c.prover?.workers, 0, 1024);

@@ -18,25 +18,42 @@ import { checkBytesPerExample, checkExampleCount, readRegularFile, type ReadLimi
 import type { ContributorData, LabelledArrays, SourcedExample } from "./contributor-data.ts";
 import { readZip } from "./zip.ts";
 
-const NPZ_NAMES = [["x", "y"], ["inputs", "labels"]] as const;
+const NPZ_NAMES = [
+  ["x", "y"],
+  ["inputs", "labels"],
+] as const;
 
 function labelsOf(array: NpyArray, size: number, file: string, field: string): Int32Array {
   const flat = array.shape.length === 1 || (array.shape.length === 2 && array.shape[1] === 1);
   if (!flat || array.shape[0] !== size) {
-    throw new DatasetError("ARRAY_SHAPE", `labels are (${array.shape.join(", ")}); expected (${size},), one per input row`, { file, field });
+    throw new DatasetError("ARRAY_SHAPE", `labels are (${array.shape.join(", ")}); expected (${size},), one per input row`, {
+      file,
+      field,
+    });
   }
   const labels = new Int32Array(size);
   for (let i = 0; i < size; i++) {
     const v = array.values[i]!;
-    if (!Number.isInteger(v) || v < 0 || v > ROW_LABEL_MAX) throw new DatasetError("LABEL_INVALID", `label ${v} is not a non-negative integer class`, { file, entry: i, field });
+    if (!Number.isInteger(v) || v < 0 || v > ROW_LABEL_MAX)
+      throw new DatasetError("LABEL_INVALID", `label ${v} is not a non-negative integer class`, { file, entry: i, field });
     labels[i] = v;
   }
   return labels;
 }
 
 /** The examples of `inputs` with `labels`: canonical bytes and hashes, the arrays, and the images when every row is one. */
-function fromArrays(form: ContributorData["form"], path: string, inputs: NpyArray, labels: Int32Array, limits: ReadLimits): ContributorData {
-  if (inputs.shape.length < 2 || inputs.shape[0]! < 1) throw new DatasetError("ARRAY_SHAPE", `inputs are (${inputs.shape.join(", ")}); expected (N, ...) with N >= 1 examples`, { file: path, field: "inputs" });
+function fromArrays(
+  form: ContributorData["form"],
+  path: string,
+  inputs: NpyArray,
+  labels: Int32Array,
+  limits: ReadLimits,
+): ContributorData {
+  if (inputs.shape.length < 2 || inputs.shape[0]! < 1)
+    throw new DatasetError("ARRAY_SHAPE", `inputs are (${inputs.shape.join(", ")}); expected (N, ...) with N >= 1 examples`, {
+      file: path,
+      field: "inputs",
+    });
   const size = inputs.shape[0]!;
   checkExampleCount(path, size, limits.maxExamples);
   const rowShape = inputs.shape.slice(1);
@@ -45,10 +62,12 @@ function fromArrays(form: ContributorData["form"], path: string, inputs: NpyArra
   for (let i = 0; i < size; i++) {
     const where = { file: path, entry: i };
     const row = inputs.values.subarray(i * rowSize, (i + 1) * rowSize);
-    examples.push(placed(where, () => {
-      const { kind, bytes } = labelledRowBytes(row, labels[i]!);
-      return { ...canonicalExample(kind, bytes), where };
-    }));
+    examples.push(
+      placed(where, () => {
+        const { kind, bytes } = labelledRowBytes(row, labels[i]!);
+        return { ...canonicalExample(kind, bytes), where };
+      }),
+    );
   }
   const images = imagesOf(examples);
   const arrays = { size, rowShape, values: Float32Array.from(inputs.values), bytes: inputs.bytes || images !== undefined, labels };
@@ -73,7 +92,10 @@ function npyOf(bytes: Uint8Array, file: string, name: string): NpyArray {
     return decodeNpy(bytes);
   } catch (error) {
     if (!(error instanceof DatasetError)) throw error;
-    throw new DatasetError(error.code, error.detail, { file, field: error.where.field === undefined ? name : `${name}.${error.where.field}` });
+    throw new DatasetError(error.code, error.detail, {
+      file,
+      field: error.where.field === undefined ? name : `${name}.${error.where.field}`,
+    });
   }
 }
 
@@ -84,7 +106,11 @@ export function readNpzFile(file: string, limits: ReadLimits): ContributorData {
   const names = [...members.keys()];
   const pair = NPZ_NAMES.find(([x, y]) => members.has(`${x}.npy`) && members.has(`${y}.npy`));
   if (pair === undefined) {
-    throw new DatasetError("NPZ_ARRAYS", `holds ${names.join(", ") || "nothing"}; expected arrays x and y (or inputs and labels): numpy.savez(file, x=inputs, y=labels)`, { file });
+    throw new DatasetError(
+      "NPZ_ARRAYS",
+      `holds ${names.join(", ") || "nothing"}; expected arrays x and y (or inputs and labels): numpy.savez(file, x=inputs, y=labels)`,
+      { file },
+    );
   }
   const inputs = npyOf(members.get(`${pair[0]}.npy`)!, file, pair[0]);
   const labels = labelsOf(npyOf(members.get(`${pair[1]}.npy`)!, file, pair[1]), inputs.shape[0] ?? 0, file, pair[1]);
@@ -95,9 +121,17 @@ export function readNpzFile(file: string, limits: ReadLimits): ContributorData {
 
 /** Reads an inputs .npy with its labels .npy (`labelsFile`) within `limits`; errors name the file. */
 export function readNpyFiles(file: string, labelsFile: string | undefined, limits: ReadLimits): ContributorData {
-  if (labelsFile === undefined) throw new DatasetError("NPY_LABELS_MISSING", "an .npy holds the inputs only: give the labels .npy too (or an .npz with x and y)", { file });
+  if (labelsFile === undefined)
+    throw new DatasetError("NPY_LABELS_MISSING", "an .npy holds the inputs only: give the labels .npy too (or an .npz with x and y)", {
+      file,
+    });
   const inputs = npyOf(readRegularFile(file, limits.maxBytes, limits.within), file, "inputs");
-  const labels = labelsOf(npyOf(readRegularFile(labelsFile, limits.maxBytes, limits.within), labelsFile, "labels"), inputs.shape[0] ?? 0, labelsFile, "labels");
+  const labels = labelsOf(
+    npyOf(readRegularFile(labelsFile, limits.maxBytes, limits.within), labelsFile, "labels"),
+    inputs.shape[0] ?? 0,
+    labelsFile,
+    "labels",
+  );
   return fromArrays("npy", file, inputs, labels, limits);
 }
 

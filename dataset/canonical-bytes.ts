@@ -84,9 +84,11 @@ export const ROW_LABEL_MAX = 2 ** 31 - 1;
 
 /** The hash of a sha256 digest: its first 16 bytes, big-endian; HASH_ZERO if they are all 0. */
 export function truncatedHash(digest: Uint8Array): bigint {
-  if (digest.length < EXAMPLE_HASH_BITS / 8) throw new RangeError(`truncatedHash: digest must hold at least 16 bytes, got ${digest.length}`);
+  if (digest.length < EXAMPLE_HASH_BITS / 8)
+    throw new RangeError(`truncatedHash: digest must hold at least 16 bytes, got ${digest.length}`);
   const hash = BigInt(`0x${Buffer.from(digest.subarray(0, EXAMPLE_HASH_BITS / 8)).toString("hex")}`);
-  if (hash === 0n) throw new DatasetError("HASH_ZERO", "the example's hash is 0, the claim table's empty-slot value: change any byte of the example");
+  if (hash === 0n)
+    throw new DatasetError("HASH_ZERO", "the example's hash is 0, the claim table's empty-slot value: change any byte of the example");
   return hash;
 }
 
@@ -99,7 +101,10 @@ const isClass = (label: unknown): label is number => typeof label === "number" &
 const isPixel = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 255;
 
 function checkLabel(label: unknown): number {
-  if (!isClass(label)) throw new DatasetError("LABEL_INVALID", `label ${JSON.stringify(label)} is not an integer class in [0, ${CLASSES - 1}]`, { field: "label" });
+  if (!isClass(label))
+    throw new DatasetError("LABEL_INVALID", `label ${JSON.stringify(label)} is not an integer class in [0, ${CLASSES - 1}]`, {
+      field: "label",
+    });
   return label;
 }
 
@@ -127,11 +132,15 @@ function imageBytes(pixels: ArrayLike<number>, label: number): Uint8Array {
  * integers in [0, 255], LABEL_INVALID unless the label is an integer in [0, 9].
  */
 export function imageExampleBytes(pixels: ArrayLike<unknown>, label: unknown, shape: readonly number[] = [pixels.length]): Uint8Array {
-  if (pixels.length !== PIXELS) throw new DatasetError("PIXELS_INVALID", `an image has ${PIXELS} pixels, got ${pixels.length}`, { field: "pixels" });
+  if (pixels.length !== PIXELS)
+    throw new DatasetError("PIXELS_INVALID", `an image has ${PIXELS} pixels, got ${pixels.length}`, { field: "pixels" });
   if (!(pixels instanceof Uint8Array)) {
     for (let k = 0; k < PIXELS; k++) {
       const v = pixels[k];
-      if (!isPixel(v)) throw new DatasetError("PIXELS_INVALID", `pixel ${JSON.stringify(v)} is not an integer in [0, 255]`, { field: elementField("pixels", shape, k) });
+      if (!isPixel(v))
+        throw new DatasetError("PIXELS_INVALID", `pixel ${JSON.stringify(v)} is not an integer in [0, 255]`, {
+          field: elementField("pixels", shape, k),
+        });
     }
   }
   return imageBytes(pixels as ArrayLike<number>, checkLabel(label));
@@ -139,7 +148,8 @@ export function imageExampleBytes(pixels: ArrayLike<unknown>, label: unknown, sh
 
 /** Example `i` of `data` (a decoded dataset file, a training partition): its 785 canonical bytes. */
 export function datasetExampleBytes(data: Dataset, i: number): Uint8Array {
-  if (!Number.isInteger(i) || i < 0 || i >= data.size) throw new RangeError(`datasetExampleBytes: i must be an integer in [0, ${data.size - 1}], got ${i}`);
+  if (!Number.isInteger(i) || i < 0 || i >= data.size)
+    throw new RangeError(`datasetExampleBytes: i must be an integer in [0, ${data.size - 1}], got ${i}`);
   try {
     return imageExampleBytes(data.images.subarray(i * PIXELS, (i + 1) * PIXELS), data.labels[i]);
   } catch (error) {
@@ -206,12 +216,22 @@ export function isImageRecord(record: JsonValue): record is { readonly [key: str
 /** An image record's bytes (the header says what makes one); IMAGE_FIELDS, PIXELS_INVALID, LABEL_INVALID naming the field. */
 function imageRecordBytes(record: { readonly [key: string]: JsonValue }): ExampleBytes & { readonly shape: readonly number[] } {
   const extra = Object.keys(record).filter((k) => k !== "pixels" && k !== "label");
-  if (extra.length > 0) throw new DatasetError("IMAGE_FIELDS", `an image record has exactly the fields pixels and label, this one also ${extra.map((k) => JSON.stringify(k)).join(", ")}`, { field: extra[0]! });
-  if (!Object.hasOwn(record, "label")) throw new DatasetError("IMAGE_FIELDS", "an image record (it has pixels) needs a label", { field: "label" });
+  if (extra.length > 0)
+    throw new DatasetError(
+      "IMAGE_FIELDS",
+      `an image record has exactly the fields pixels and label, this one also ${extra.map((k) => JSON.stringify(k)).join(", ")}`,
+      { field: extra[0]! },
+    );
+  if (!Object.hasOwn(record, "label"))
+    throw new DatasetError("IMAGE_FIELDS", "an image record (it has pixels) needs a label", { field: "label" });
   const pixels = Array.isArray(record.pixels) ? rectangular(record.pixels) : undefined;
   if (pixels === undefined) {
     const what = Array.isArray(record.pixels) ? "a ragged or empty array" : record.pixels === null ? "null" : typeof record.pixels;
-    throw new DatasetError("PIXELS_INVALID", `pixels must be an array of ${PIXELS} integers (flat, or nested as any rectangular shape such as 28 x 28), got ${what}`, { field: "pixels" });
+    throw new DatasetError(
+      "PIXELS_INVALID",
+      `pixels must be an array of ${PIXELS} integers (flat, or nested as any rectangular shape such as 28 x 28), got ${what}`,
+      { field: "pixels" },
+    );
   }
   return { kind: "image", bytes: imageExampleBytes(pixels.leaves, record.label, pixels.shape), shape: pixels.shape };
 }
@@ -252,7 +272,10 @@ export function fileExampleBytes(bytes: Uint8Array): Uint8Array {
  * The values and label of a labelled row from its canonical bytes (kind image or row), row-major;
  * undefined for the other kinds. The inverse of labelledRowBytes: the bytes are the example.
  */
-export function labelledRowOfBytes(kind: ExampleKind, bytes: Uint8Array): { readonly values: ArrayLike<number>; readonly label: number } | undefined {
+export function labelledRowOfBytes(
+  kind: ExampleKind,
+  bytes: Uint8Array,
+): { readonly values: ArrayLike<number>; readonly label: number } | undefined {
   if (kind === "image") return { values: bytes.subarray(0, PIXELS), label: bytes[PIXELS]! };
   if (kind !== "row") return undefined;
   const record = JSON.parse(new TextDecoder().decode(bytes)) as { readonly input: number[]; readonly label: number };

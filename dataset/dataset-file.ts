@@ -38,7 +38,10 @@ export function encodeDataset(data: Dataset): Uint8Array {
  */
 export function decodeDataset(bytes: Uint8Array): Dataset {
   if (bytes.length === 0 || bytes.length % EXAMPLE_BYTES !== 0) {
-    throw new DatasetError("BIN_LENGTH", `a dataset file holds a positive multiple of ${EXAMPLE_BYTES} bytes (784 pixels and a label per example), got ${bytes.length}`);
+    throw new DatasetError(
+      "BIN_LENGTH",
+      `a dataset file holds a positive multiple of ${EXAMPLE_BYTES} bytes (784 pixels and a label per example), got ${bytes.length}`,
+    );
   }
   const size = bytes.length / EXAMPLE_BYTES;
   const images = new Uint8Array(size * PIXELS);
@@ -46,7 +49,8 @@ export function decodeDataset(bytes: Uint8Array): Dataset {
   for (let i = 0; i < size; i++) {
     images.set(bytes.subarray(i * EXAMPLE_BYTES, i * EXAMPLE_BYTES + PIXELS), i * PIXELS);
     labels[i] = bytes[i * EXAMPLE_BYTES + PIXELS]!;
-    if (labels[i]! >= CLASSES) throw new DatasetError("LABEL_INVALID", `label ${labels[i]} is not a class in [0, ${CLASSES - 1}]`, { entry: i, field: "label" });
+    if (labels[i]! >= CLASSES)
+      throw new DatasetError("LABEL_INVALID", `label ${labels[i]} is not a class in [0, ${CLASSES - 1}]`, { entry: i, field: "label" });
   }
   return { images, labels, size };
 }

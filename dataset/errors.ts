@@ -100,7 +100,12 @@ export class DatasetError extends CodedError<DatasetErrorCode> {
   /** The same failure, placed: `where` fills in the parts this error does not know yet. */
   at(where: DatasetLocation): DatasetError {
     const w = this.where;
-    return new DatasetError(this.code, this.detail, { file: w.file ?? where.file, line: w.line ?? where.line, entry: w.entry ?? where.entry, field: w.field ?? where.field });
+    return new DatasetError(this.code, this.detail, {
+      file: w.file ?? where.file,
+      line: w.line ?? where.line,
+      entry: w.entry ?? where.entry,
+      field: w.field ?? where.field,
+    });
   }
 }
 

@@ -39,12 +39,18 @@ export function canonicalJson(value: unknown, path = ""): string {
       return JSON.stringify(value);
     case "string": {
       const lone = loneSurrogateAt(value);
-      if (lone >= 0) throw new DatasetError("JSON_STRING", `a lone surrogate U+${value.charCodeAt(lone).toString(16).toUpperCase()} at index ${lone} (no UTF-8 form; RFC 8785 refuses it)`, where);
+      if (lone >= 0)
+        throw new DatasetError(
+          "JSON_STRING",
+          `a lone surrogate U+${value.charCodeAt(lone).toString(16).toUpperCase()} at index ${lone} (no UTF-8 form; RFC 8785 refuses it)`,
+          where,
+        );
       return JSON.stringify(value);
     }
     case "object": {
       if (Array.isArray(value)) return `[${value.map((v, i) => canonicalJson(v, childPath(path, i))).join(",")}]`;
-      if (!isPlainObject(value)) throw new TypeError(`canonicalJson: ${path || "value"} is a ${value.constructor?.name ?? "non-plain object"}, not a JSON value`);
+      if (!isPlainObject(value))
+        throw new TypeError(`canonicalJson: ${path || "value"} is a ${value.constructor?.name ?? "non-plain object"}, not a JSON value`);
       const keys = Object.keys(value).sort(byCodeUnits);
       return `{${keys.map((k) => `${canonicalJson(k, childPath(path, k))}:${canonicalJson(value[k], childPath(path, k))}`).join(",")}}`;
     }

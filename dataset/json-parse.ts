@@ -46,7 +46,11 @@ export function childPath(path: string, key: string | number): string {
  */
 export function parseJsonStrict(text: string): JsonValue {
   let at = 0;
-  const fail = (code: "JSON_SYNTAX" | "JSON_DUPLICATE_KEY" | "JSON_NUMBER" | "JSON_STRING" | "JSON_DEPTH", detail: string, path: string): never => {
+  const fail = (
+    code: "JSON_SYNTAX" | "JSON_DUPLICATE_KEY" | "JSON_NUMBER" | "JSON_STRING" | "JSON_DEPTH",
+    detail: string,
+    path: string,
+  ): never => {
     throw new DatasetError(code, `column ${at + 1}: ${detail}`, path === "" ? {} : { field: path });
   };
   const ws = () => {
@@ -69,7 +73,11 @@ export function parseJsonStrict(text: string): JsonValue {
       if (c === 0x22) break;
       if (c < 0x20) {
         at = end;
-        return fail("JSON_SYNTAX", `a control character U+${c.toString(16).padStart(4, "0").toUpperCase()} in a string (it must be escaped)`, path);
+        return fail(
+          "JSON_SYNTAX",
+          `a control character U+${c.toString(16).padStart(4, "0").toUpperCase()} in a string (it must be escaped)`,
+          path,
+        );
       }
       if (c === 0x5c) {
         const e = text[end + 1];
@@ -84,7 +92,8 @@ export function parseJsonStrict(text: string): JsonValue {
     // The token is valid JSON string syntax: JSON.parse only decodes its escapes.
     const s = JSON.parse(text.slice(start, end + 1)) as string;
     const lone = loneSurrogateAt(s);
-    if (lone >= 0) fail("JSON_STRING", `a lone surrogate U+${s.charCodeAt(lone).toString(16).toUpperCase()} (no UTF-8 form; RFC 8785 refuses it)`, path);
+    if (lone >= 0)
+      fail("JSON_STRING", `a lone surrogate U+${s.charCodeAt(lone).toString(16).toUpperCase()} (no UTF-8 form; RFC 8785 refuses it)`, path);
     at = end + 1;
     return s;
   };
@@ -142,7 +151,11 @@ export function parseJsonStrict(text: string): JsonValue {
       }
     }
     if (c === '"') return string(path);
-    for (const [word, v] of [["true", true], ["false", false], ["null", null]] as const) {
+    for (const [word, v] of [
+      ["true", true],
+      ["false", false],
+      ["null", null],
+    ] as const) {
       if (text.startsWith(word, at)) {
         at += word.length;
         return v;

@@ -35,19 +35,34 @@ function dtypeReader(descr: string): { size: number; integral: boolean; read: (v
   const size = Number(m?.[3]);
   const kinds: Record<string, Record<number, (v: DataView, at: number) => number>> = {
     b: { 1: (v, at) => (v.getUint8(at) === 0 ? 0 : 1) },
-    u: { 1: (v, at) => v.getUint8(at), 2: (v, at) => v.getUint16(at, little), 4: (v, at) => v.getUint32(at, little), 8: (v, at) => safe(v.getBigUint64(at, little)) },
-    i: { 1: (v, at) => v.getInt8(at), 2: (v, at) => v.getInt16(at, little), 4: (v, at) => v.getInt32(at, little), 8: (v, at) => safe(v.getBigInt64(at, little)) },
+    u: {
+      1: (v, at) => v.getUint8(at),
+      2: (v, at) => v.getUint16(at, little),
+      4: (v, at) => v.getUint32(at, little),
+      8: (v, at) => safe(v.getBigUint64(at, little)),
+    },
+    i: {
+      1: (v, at) => v.getInt8(at),
+      2: (v, at) => v.getInt16(at, little),
+      4: (v, at) => v.getInt32(at, little),
+      8: (v, at) => safe(v.getBigInt64(at, little)),
+    },
     f: { 4: (v, at) => v.getFloat32(at, little), 8: (v, at) => v.getFloat64(at, little) },
   };
   const read = m ? kinds[m[2]!]?.[size] : undefined;
   if (read === undefined) {
-    throw new DatasetError("NPY_DTYPE", `dtype ${JSON.stringify(descr)} is not a numeric dtype read here (bool, int8..int64, uint8..uint64, float32, float64); convert with numpy's astype`, { field: "descr" });
+    throw new DatasetError(
+      "NPY_DTYPE",
+      `dtype ${JSON.stringify(descr)} is not a numeric dtype read here (bool, int8..int64, uint8..uint64, float32, float64); convert with numpy's astype`,
+      { field: "descr" },
+    );
   }
   return { size, integral: m![2] !== "f", read };
 }
 
 function safe(v: bigint): number {
-  if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) throw fail(`value ${v} is not a safe integer (|v| < 2^53)`, "data");
+  if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER))
+    throw fail(`value ${v} is not a safe integer (|v| < 2^53)`, "data");
   return Number(v);
 }
 
@@ -65,9 +80,16 @@ export function decodeNpy(bytes: Uint8Array): NpyArray {
   const raw = bytes.subarray(start, start + headerLength);
   const header = major === 3 ? new TextDecoder("utf-8", { fatal: true }).decode(raw) : String.fromCharCode(...raw);
   const m = HEADER.exec(header);
-  if (!m) throw fail(`header ${JSON.stringify(header.trim().slice(0, 200))} is not {'descr': ..., 'fortran_order': ..., 'shape': (...)}`, "header");
+  if (!m)
+    throw fail(
+      `header ${JSON.stringify(header.trim().slice(0, 200))} is not {'descr': ..., 'fortran_order': ..., 'shape': (...)}`,
+      "header",
+    );
   if (m[2] === "True") throw fail("the array is in Fortran order; save numpy.ascontiguousarray(a) instead", "fortran_order");
-  const dims = m[3]!.split(",").map((d) => d.trim()).filter((d) => d !== "");
+  const dims = m[3]!
+    .split(",")
+    .map((d) => d.trim())
+    .filter((d) => d !== "");
   const shape = dims.map((d) => {
     if (!/^\d+$/.test(d)) throw fail(`shape entry ${JSON.stringify(d)} is not a non-negative integer`, "shape");
     return Number(d);
@@ -76,7 +98,10 @@ export function decodeNpy(bytes: Uint8Array): NpyArray {
   const count = shape.reduce((a, b) => a * b, 1);
   const dataStart = start + headerLength;
   if (bytes.length - dataStart !== count * size) {
-    throw fail(`shape (${shape.join(", ")}) of ${m[1]} needs ${count * size} bytes of data, the file holds ${bytes.length - dataStart}`, "data");
+    throw fail(
+      `shape (${shape.join(", ")}) of ${m[1]} needs ${count * size} bytes of data, the file holds ${bytes.length - dataStart}`,
+      "data",
+    );
   }
   const values = new Float64Array(count);
   for (let k = 0; k < count; k++) values[k] = read(view, dataStart + k * size);
@@ -85,7 +110,8 @@ export function decodeNpy(bytes: Uint8Array): NpyArray {
 
 /** An .npy file of `values` (for tests and for writing data): float32 '<f4', float64 '<f8', uint8 '|u1' or int64 '<i8', version 1.0. */
 export function encodeNpy(values: Float32Array | Float64Array | Uint8Array | BigInt64Array, shape: readonly number[]): Uint8Array {
-  const descr = values instanceof Float32Array ? "<f4" : values instanceof Float64Array ? "<f8" : values instanceof Uint8Array ? "|u1" : "<i8";
+  const descr =
+    values instanceof Float32Array ? "<f4" : values instanceof Float64Array ? "<f8" : values instanceof Uint8Array ? "|u1" : "<i8";
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(", ")}${shape.length === 1 ? "," : ""}), }`;
   // Data starts at a multiple of 64 bytes (numpy's alignment); the header ends in "\n".
   header += `${" ".repeat(63 - ((10 + header.length) % 64))}\n`;

@@ -18,10 +18,12 @@ export function readBinFile(file: string, limits: ReadLimits): ContributorData {
     const bytes = readRegularFile(file, limits.maxBytes, limits.within);
     checkExampleCount(file, Math.floor(bytes.length / EXAMPLE_BYTES), limits.maxExamples);
     const images = decodeDataset(bytes);
-    const examples = Array.from({ length: images.size }, (_, entry) => placed({ entry }, () => ({
-      ...canonicalExample("image", datasetExampleBytes(images, entry)),
-      where: { file, entry },
-    })));
+    const examples = Array.from({ length: images.size }, (_, entry) =>
+      placed({ entry }, () => ({
+        ...canonicalExample("image", datasetExampleBytes(images, entry)),
+        where: { file, entry },
+      })),
+    );
     return { form: "bin", path: file, examples, images };
   });
 }

@@ -51,7 +51,8 @@ export function statData(path: string): Stats {
   try {
     return statSync(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new DatasetError("PATH_MISSING", "no such file or folder", { file: path });
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      throw new DatasetError("PATH_MISSING", "no such file or folder", { file: path });
     throw error;
   }
 }
@@ -67,7 +68,15 @@ export function realPathWithin(path: string, within: string): string {
 }
 
 const notRegular = (stat: Stats) =>
-  stat.isDirectory() ? "a folder" : stat.isFIFO() ? "a FIFO (named pipe)" : stat.isCharacterDevice() || stat.isBlockDevice() ? "a device" : stat.isSocket() ? "a socket" : "not a regular file";
+  stat.isDirectory()
+    ? "a folder"
+    : stat.isFIFO()
+      ? "a FIFO (named pipe)"
+      : stat.isCharacterDevice() || stat.isBlockDevice()
+        ? "a device"
+        : stat.isSocket()
+          ? "a socket"
+          : "not a regular file";
 
 /**
  * The bytes of `file` (see the header). DatasetError naming the file: PATH_MISSING, NOT_REGULAR_FILE
@@ -96,12 +105,17 @@ export function readRegularFile(file: string, maxBytes: number, within?: string)
   }
 }
 
-const tooLarge = (file: string, size: number, maxBytes: number) => new DatasetError("TOO_LARGE", `${size} bytes, more than the ${maxBytes} read at most`, { file });
+const tooLarge = (file: string, size: number, maxBytes: number) =>
+  new DatasetError("TOO_LARGE", `${size} bytes, more than the ${maxBytes} read at most`, { file });
 
 /** TOO_LARGE naming `file` when `bytes` exceed MAX_EXAMPLE_BYTES per example of `examples`. */
 export function checkBytesPerExample(file: string, bytes: number, examples: number): void {
   if (bytes > examples * MAX_EXAMPLE_BYTES) {
-    throw new DatasetError("TOO_LARGE", `${bytes} bytes for ${examples} examples: at most ${MAX_EXAMPLE_BYTES} bytes per example on average`, { file });
+    throw new DatasetError(
+      "TOO_LARGE",
+      `${bytes} bytes for ${examples} examples: at most ${MAX_EXAMPLE_BYTES} bytes per example on average`,
+      { file },
+    );
   }
 }
 

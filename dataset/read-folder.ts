@@ -42,15 +42,24 @@ function visibleNames(folder: string, maxExamples: number): string[] {
 export function readFolder(folder: string, limits: ReadLimits): ContributorData {
   if (limits.within !== undefined) realPathWithin(folder, limits.within);
   const names = visibleNames(folder, limits.maxExamples);
-  if (names.length === 0) throw new DatasetError("EMPTY", "no example: the folder holds no file (hidden files are skipped)", { file: folder });
+  if (names.length === 0)
+    throw new DatasetError("EMPTY", "no example: the folder holds no file (hidden files are skipped)", { file: folder });
   let total = 0;
   const examples = names.map((name, entry) => {
     const file = join(folder, name);
     return placed({ file, entry }, () => {
       const stat = statData(file);
-      if (stat.isDirectory()) throw new DatasetError("ENTRY_NOT_FILE", "a subfolder: the folder form is one flat folder, one example per file (subfolders are not read)");
+      if (stat.isDirectory())
+        throw new DatasetError(
+          "ENTRY_NOT_FILE",
+          "a subfolder: the folder form is one flat folder, one example per file (subfolders are not read)",
+        );
       if (!stat.isFile()) throw new DatasetError("ENTRY_NOT_FILE", "not a regular file");
-      if (total + stat.size > limits.maxBytes) throw new DatasetError("TOO_LARGE", `the folder's files up to this one hold ${total + stat.size} bytes, more than the ${limits.maxBytes} read at most`);
+      if (total + stat.size > limits.maxBytes)
+        throw new DatasetError(
+          "TOO_LARGE",
+          `the folder's files up to this one hold ${total + stat.size} bytes, more than the ${limits.maxBytes} read at most`,
+        );
       const bytes = readRegularFile(file, limits.maxBytes - total, limits.within);
       total += bytes.length;
       return { ...canonicalExample("file", fileExampleBytes(bytes)), where: { file, entry } };

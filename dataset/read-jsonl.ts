@@ -50,16 +50,18 @@ export function readJsonlFile(file: string, limits: ReadLimits): ContributorData
     if (blank(raw)) continue;
     checkExampleCount(file, examples.length + 1, limits.maxExamples);
     const where = { file, line: index, entry: examples.length };
-    examples.push(placed(where, () => {
-      let text: string;
-      try {
-        text = decoder.decode(raw);
-      } catch (error) {
-        throw new DatasetError("UTF8_INVALID", "not valid UTF-8", {}, error);
-      }
-      const { kind, bytes, shape } = jsonRecordBytes(parseJsonStrict(text));
-      return { ...canonicalExample(kind, bytes), where, ...(shape === undefined ? {} : { shape }) };
-    }));
+    examples.push(
+      placed(where, () => {
+        let text: string;
+        try {
+          text = decoder.decode(raw);
+        } catch (error) {
+          throw new DatasetError("UTF8_INVALID", "not valid UTF-8", {}, error);
+        }
+        const { kind, bytes, shape } = jsonRecordBytes(parseJsonStrict(text));
+        return { ...canonicalExample(kind, bytes), where, ...(shape === undefined ? {} : { shape }) };
+      }),
+    );
   }
   if (examples.length === 0) throw new DatasetError("EMPTY", "no record: a JSONL file holds one JSON record per line", { file });
   checkBytesPerExample(file, bytes.length, examples.length);

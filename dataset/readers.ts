@@ -46,15 +46,21 @@ function limitsOf(options: ReadOptions): ReadLimits {
     throw new RangeError(`maxExamples must be an integer in [1, ${config.registration.maxExamplesPerRegistrant}], got ${maxExamples}`);
   }
   if (options.within !== undefined) statData(options.within);
-  return { maxExamples, maxBytes: maxExamples * MAX_EXAMPLE_BYTES, ...(options.within === undefined ? {} : { within: realpathSync(options.within) }) };
+  return {
+    maxExamples,
+    maxBytes: maxExamples * MAX_EXAMPLE_BYTES,
+    ...(options.within === undefined ? {} : { within: realpathSync(options.within) }),
+  };
 }
 
 /** The form of `path`: `form` if given (checked against a folder or a file), else from the path. */
 export function dataFormOf(path: string, form?: DataForm): DataForm {
-  if (form !== undefined && !DATA_FORMS.includes(form)) throw new RangeError(`form must be one of ${DATA_FORMS.join(", ")}, got ${JSON.stringify(form)}`);
+  if (form !== undefined && !DATA_FORMS.includes(form))
+    throw new RangeError(`form must be one of ${DATA_FORMS.join(", ")}, got ${JSON.stringify(form)}`);
   const isFolder = statData(path).isDirectory();
   if (form !== undefined) {
-    if ((form === "folder") !== isFolder) throw new DatasetError("FORM_MISMATCH", `read as ${form}, but it is ${isFolder ? "a folder" : "a file"}`, { file: path });
+    if ((form === "folder") !== isFolder)
+      throw new DatasetError("FORM_MISMATCH", `read as ${form}, but it is ${isFolder ? "a folder" : "a file"}`, { file: path });
     return form;
   }
   if (isFolder) return "folder";
@@ -63,7 +69,11 @@ export function dataFormOf(path: string, form?: DataForm): DataForm {
   if (lower.endsWith(".bin")) return "bin";
   if (lower.endsWith(".npz")) return "npz";
   if (lower.endsWith(".npy")) return "npy";
-  throw new DatasetError("FORM_UNKNOWN", `the form is not in the name: give a folder, a .jsonl, .bin, .npz or .npy file, or name the form (${DATA_FORMS.join(", ")})`, { file: path });
+  throw new DatasetError(
+    "FORM_UNKNOWN",
+    `the form is not in the name: give a folder, a .jsonl, .bin, .npz or .npy file, or name the form (${DATA_FORMS.join(", ")})`,
+    { file: path },
+  );
 }
 
 /** Reads a contributor's examples from `path` (see the header); DatasetError naming file, line or entry, and field. */

@@ -22,7 +22,10 @@ export function readZip(bytes: Uint8Array, maxBytes: number): Map<string, Uint8A
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let end = -1;
   for (let at = bytes.length - 22; at >= Math.max(0, bytes.length - 22 - 0xffff); at--) {
-    if (view.getUint32(at, true) === EOCD) { end = at; break; }
+    if (view.getUint32(at, true) === EOCD) {
+      end = at;
+      break;
+    }
   }
   if (end < 0) throw fail("not a zip archive (no end of central directory): an .npz is what numpy.savez writes");
   let count = view.getUint16(end + 10, true);
@@ -38,7 +41,8 @@ export function readZip(bytes: Uint8Array, maxBytes: number): Map<string, Uint8A
   let total = 0;
   let at = dirOffset;
   for (let k = 0; k < count; k++) {
-    if (at + 46 > bytes.length || view.getUint32(at, true) !== CENTRAL) throw fail(`central directory entry ${k} is not where the directory says`);
+    if (at + 46 > bytes.length || view.getUint32(at, true) !== CENTRAL)
+      throw fail(`central directory entry ${k} is not where the directory says`);
     const flags = view.getUint16(at + 8, true);
     const method = view.getUint16(at + 10, true);
     const crc = view.getUint32(at + 16, true);
@@ -50,12 +54,16 @@ export function readZip(bytes: Uint8Array, maxBytes: number): Map<string, Uint8A
     let local = view.getUint32(at + 42, true);
     const name = new TextDecoder().decode(bytes.subarray(at + 46, at + 46 + nameLength));
     // ZIP64 extra field (id 1): the 0xffffffff fields, in order size, compressed, local offset.
-    for (let e = at + 46 + nameLength; e + 4 <= at + 46 + nameLength + extraLength;) {
+    for (let e = at + 46 + nameLength; e + 4 <= at + 46 + nameLength + extraLength; ) {
       const id = view.getUint16(e, true);
       const length = view.getUint16(e + 2, true);
       if (id === 1) {
         let p = e + 4;
-        const next = () => { const v = Number(view.getBigUint64(p, true)); p += 8; return v; };
+        const next = () => {
+          const v = Number(view.getBigUint64(p, true));
+          p += 8;
+          return v;
+        };
         if (size === 0xffffffff) size = next();
         if (compressed === 0xffffffff) compressed = next();
         if (local === 0xffffffff) local = next();
@@ -66,8 +74,10 @@ export function readZip(bytes: Uint8Array, maxBytes: number): Map<string, Uint8A
     if (flags & 1) throw fail("an encrypted member is not read", name);
     if (method !== 0 && method !== 8) throw fail(`compression method ${method} is not read (stored or deflated only)`, name);
     total += size;
-    if (total > maxBytes) throw new DatasetError("TOO_LARGE", `the members hold more than the ${maxBytes} bytes read at most`, { field: name });
-    if (local + 30 > bytes.length || view.getUint32(local, true) !== LOCAL) throw fail("its local header is not where the directory says", name);
+    if (total > maxBytes)
+      throw new DatasetError("TOO_LARGE", `the members hold more than the ${maxBytes} bytes read at most`, { field: name });
+    if (local + 30 > bytes.length || view.getUint32(local, true) !== LOCAL)
+      throw fail("its local header is not where the directory says", name);
     const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
     if (start + compressed > bytes.length) throw fail("its data runs past the end of the archive", name);
     const raw = bytes.subarray(start, start + compressed);
@@ -95,13 +105,23 @@ export function encodeZip(members: ReadonlyMap<string, Uint8Array>): Uint8Array 
     const head = new Uint8Array(30 + n.length);
     const h = new DataView(head.buffer);
     const crc = crc32(data);
-    h.setUint32(0, LOCAL, true); h.setUint16(4, 20, true); h.setUint32(14, crc, true);
-    h.setUint32(18, data.length, true); h.setUint32(22, data.length, true); h.setUint16(26, n.length, true);
+    h.setUint32(0, LOCAL, true);
+    h.setUint16(4, 20, true);
+    h.setUint32(14, crc, true);
+    h.setUint32(18, data.length, true);
+    h.setUint32(22, data.length, true);
+    h.setUint16(26, n.length, true);
     head.set(n, 30);
     const entry = new Uint8Array(46 + n.length);
     const c = new DataView(entry.buffer);
-    c.setUint32(0, CENTRAL, true); c.setUint16(4, 20, true); c.setUint16(6, 20, true); c.setUint32(16, crc, true);
-    c.setUint32(20, data.length, true); c.setUint32(24, data.length, true); c.setUint16(28, n.length, true); c.setUint32(42, offset, true);
+    c.setUint32(0, CENTRAL, true);
+    c.setUint16(4, 20, true);
+    c.setUint16(6, 20, true);
+    c.setUint32(16, crc, true);
+    c.setUint32(20, data.length, true);
+    c.setUint32(24, data.length, true);
+    c.setUint16(28, n.length, true);
+    c.setUint32(42, offset, true);
     entry.set(n, 46);
     locals.push(head, data);
     central.push(entry);
@@ -110,7 +130,10 @@ export function encodeZip(members: ReadonlyMap<string, Uint8Array>): Uint8Array 
   const size = central.reduce((s, e) => s + e.length, 0);
   const eocd = new Uint8Array(22);
   const e = new DataView(eocd.buffer);
-  e.setUint32(0, EOCD, true); e.setUint16(8, members.size, true); e.setUint16(10, members.size, true);
-  e.setUint32(12, size, true); e.setUint32(16, offset, true);
+  e.setUint32(0, EOCD, true);
+  e.setUint16(8, members.size, true);
+  e.setUint16(10, members.size, true);
+  e.setUint32(12, size, true);
+  e.setUint32(16, offset, true);
   return Buffer.concat([...locals, ...central, eocd]);
 }

@@ -62,7 +62,12 @@ export async function connectChain(rpcUrl?: string, party: Party = "operator"): 
     const accounts = await connection.ethers.getSigners();
     const signerOf = (p: Party): Signer => {
       const account = accounts[IN_PROCESS_ACCOUNT[p]];
-      if (!account) throw new CodedError("CHAIN_CONFIG", "input", `the in-process Hardhat network has no account ${IN_PROCESS_ACCOUNT[p]} for the ${p}`);
+      if (!account)
+        throw new CodedError(
+          "CHAIN_CONFIG",
+          "input",
+          `the in-process Hardhat network has no account ${IN_PROCESS_ACCOUNT[p]} for the ${p}`,
+        );
       return account;
     };
     return {
@@ -81,7 +86,11 @@ export async function connectChain(rpcUrl?: string, party: Party = "operator"): 
     chainId = (await provider.getNetwork()).chainId;
   } catch (error) {
     provider.destroy();
-    throw new CodedError("CHAIN_CONFIG", "input", `cannot reach the JSON-RPC node at ${shownRpcUrl(rpcUrl)}: ${(error as Error).message.split(rpcUrl).join(shownRpcUrl(rpcUrl))}`);
+    throw new CodedError(
+      "CHAIN_CONFIG",
+      "input",
+      `cannot reach the JSON-RPC node at ${shownRpcUrl(rpcUrl)}: ${(error as Error).message.split(rpcUrl).join(shownRpcUrl(rpcUrl))}`,
+    );
   }
   let key: string | undefined;
   try {

@@ -15,7 +15,13 @@ import { writeReceipt, type RegistrationReceipt } from "./receipt.ts";
 
 /** A contributor's salt for an epoch, derived from its own key. */
 export function contributorSalt(privateKey: string, registry: string, epoch: bigint): bigint {
-  return BigInt(keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "address", "uint64", "string"], [privateKey, registry, epoch, "registration salt"]))) % FIELD_MODULUS;
+  return (
+    BigInt(
+      keccak256(
+        AbiCoder.defaultAbiCoder().encode(["bytes32", "address", "uint64", "string"], [privateKey, registry, epoch, "registration salt"]),
+      ),
+    ) % FIELD_MODULUS
+  );
 }
 
 export interface RegisterDataOptions {
@@ -40,12 +46,23 @@ export async function registerData(
   const chainId = (await wallet.provider!.getNetwork()).chainId;
   // Its own nonces: a node may still answer the approval's nonce for the register that follows it.
   const registered = await registerExamples(contracts, new NonceManager(wallet), options.epoch, options.hashes, {
-    salt: contributorSalt(wallet.privateKey, registry, options.epoch), ...(options.mintFee ? { mintFee: true } : {}),
+    salt: contributorSalt(wallet.privateKey, registry, options.epoch),
+    ...(options.mintFee ? { mintFee: true } : {}),
   });
   return {
-    chainId, registry, settlement: options.settlement, epoch: options.epoch, contributor: wallet.address,
-    order: registered.order, count: registered.hashes.length, commitment: registered.commitment, salt: registered.salt, hashes: registered.hashes,
-    transaction: registered.receipt.hash, block: registered.receipt.blockNumber, data: options.data,
+    chainId,
+    registry,
+    settlement: options.settlement,
+    epoch: options.epoch,
+    contributor: wallet.address,
+    order: registered.order,
+    count: registered.hashes.length,
+    commitment: registered.commitment,
+    salt: registered.salt,
+    hashes: registered.hashes,
+    transaction: registered.receipt.hash,
+    block: registered.receipt.blockNumber,
+    data: options.data,
   };
 }
 

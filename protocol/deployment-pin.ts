@@ -38,7 +38,11 @@ const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
  */
 export function assertOperatorsOwn(deployment: ProtocolDeployment, operator: string, file: string): void {
   if (!same(deployment.deployer, operator)) {
-    throw new CodedError("OPERATOR_PIN_MISSING", "input", `${file}: created by ${deployment.deployer}, not by this key (${operator}): a deployment someone else created and handed over (the settlement's owner proves nothing: anyone can transfer ownership to you); pass the settlement you published (--settlement or OPEN_SETTLEMENT) if you rotated your key; nothing was sent`);
+    throw new CodedError(
+      "OPERATOR_PIN_MISSING",
+      "input",
+      `${file}: created by ${deployment.deployer}, not by this key (${operator}): a deployment someone else created and handed over (the settlement's owner proves nothing: anyone can transfer ownership to you); pass the settlement you published (--settlement or OPEN_SETTLEMENT) if you rotated your key; nothing was sent`,
+    );
   }
 }
 
@@ -48,9 +52,17 @@ export function assertOperatorsOwn(deployment: ProtocolDeployment, operator: str
  */
 export function assertPinned(deployment: ProtocolDeployment, pin: DeploymentPin, file: string): void {
   if (!same(deployment.addresses.settlement, pin.settlement)) {
-    throw new CodedError("DEPLOYMENT_PIN_MISMATCH", "input", `${file}: its settlement is ${deployment.addresses.settlement}, the pinned one (--settlement or OPEN_SETTLEMENT) is ${pin.settlement}: a deployment of someone else's (it may be genuine), or the wrong pin; nothing was sent`);
+    throw new CodedError(
+      "DEPLOYMENT_PIN_MISMATCH",
+      "input",
+      `${file}: its settlement is ${deployment.addresses.settlement}, the pinned one (--settlement or OPEN_SETTLEMENT) is ${pin.settlement}: a deployment of someone else's (it may be genuine), or the wrong pin; nothing was sent`,
+    );
   }
   if (pin.operator !== undefined && !same(deployment.operator, pin.operator)) {
-    throw new CodedError("OPERATOR_PIN_MISMATCH", "input", `${file}: the settlement's owner is ${deployment.operator}, the pinned operator (--operator) is ${pin.operator}; nothing was sent`);
+    throw new CodedError(
+      "OPERATOR_PIN_MISMATCH",
+      "input",
+      `${file}: the settlement's owner is ${deployment.operator}, the pinned operator (--operator) is ${pin.operator}; nothing was sent`,
+    );
   }
 }

@@ -6,7 +6,11 @@
 import { Contract, type InterfaceAbi, type Signer } from "ethers";
 import type { KeySetName } from "../circuits/ceremony/index.ts";
 import {
-  attachDeployment, type ContributorRegistryContract, type OpenTokenContract, type PayoutSettlementContract, type SettlementDeployment,
+  attachDeployment,
+  type ContributorRegistryContract,
+  type OpenTokenContract,
+  type PayoutSettlementContract,
+  type SettlementDeployment,
 } from "../verifier-contracts/index.ts";
 import { loadContractArtifact, type ContractName } from "../verifier-contracts/artifacts.ts";
 
@@ -58,8 +62,16 @@ export async function connectDeployment(d: ProtocolDeployment, signer: Signer): 
 /** A SettlementDeployment (verifier-contracts/deploy.ts) as a ProtocolDeployment. */
 export function protocolDeployment(d: SettlementDeployment, keySet: KeySetName, tokenDeployed = true): ProtocolDeployment {
   return {
-    chainId: d.chainId, addresses: d.addresses, token: d.token, registry: d.registry, settlement: d.settlement,
-    batchSizes: { example: d.exampleBatchSize, registration: d.registrationBatchSize, payout: d.payoutBatchSize }, keySet, operator: d.owner, deployer: d.owner, tokenDeployed,
+    chainId: d.chainId,
+    addresses: d.addresses,
+    token: d.token,
+    registry: d.registry,
+    settlement: d.settlement,
+    batchSizes: { example: d.exampleBatchSize, registration: d.registrationBatchSize, payout: d.payoutBatchSize },
+    keySet,
+    operator: d.owner,
+    deployer: d.owner,
+    tokenDeployed,
   };
 }
 
@@ -68,7 +80,15 @@ export async function loadDeployment(file: string, signer: Signer): Promise<Prot
   const attached = await attachDeployment(file, signer);
   const d = attached.deployment;
   return {
-    chainId: attached.chainId, addresses: d.contracts, token: attached.token, registry: attached.registry, settlement: attached.settlement,
-    batchSizes: d.batchSizes, keySet: d.keySet, operator: await attached.settlement.owner(), deployer: d.deployer, tokenDeployed: d.tokenDeployed,
+    chainId: attached.chainId,
+    addresses: d.contracts,
+    token: attached.token,
+    registry: attached.registry,
+    settlement: attached.settlement,
+    batchSizes: d.batchSizes,
+    keySet: d.keySet,
+    operator: await attached.settlement.owner(),
+    deployer: d.deployer,
+    tokenDeployed: d.tokenDeployed,
   };
 }

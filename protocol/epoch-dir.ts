@@ -131,7 +131,11 @@ function readEpochJson(paths: EpochPaths, unreadable: (message: string) => Error
 }
 
 function settledError(paths: EpochPaths, recorded: Record<string, unknown>): CodedError {
-  return new CodedError("EPOCH_SETTLED", "conflict", `${paths.epochFile}: epoch ${String(recorded.epoch)} is settled: its record is final and no stage rewrites it (verify and report read it as it is); give another epoch directory (--out)`);
+  return new CodedError(
+    "EPOCH_SETTLED",
+    "conflict",
+    `${paths.epochFile}: epoch ${String(recorded.epoch)} is settled: its record is final and no stage rewrites it (verify and report read it as it is); give another epoch directory (--out)`,
+  );
 }
 
 /**
@@ -157,18 +161,29 @@ export function assertNotSettled(paths: EpochPaths): void {
  */
 export function claimEpochDir(paths: EpochPaths, epoch: EpochIdentity): void {
   if (!existsSync(paths.dir) || readdirSync(paths.dir).length === 0) return;
-  const recorded = readEpochJson(paths, (message) => new CodedError("EPOCH_DIR_IN_USE", "conflict", `${paths.epochFile}: unreadable (${message}); give another --out`));
-  if (recorded === undefined) throw new CodedError("EPOCH_DIR_IN_USE", "conflict", `${paths.dir} is not empty and holds no epoch.json: give another --out`);
+  const recorded = readEpochJson(
+    paths,
+    (message) => new CodedError("EPOCH_DIR_IN_USE", "conflict", `${paths.epochFile}: unreadable (${message}); give another --out`),
+  );
+  if (recorded === undefined)
+    throw new CodedError("EPOCH_DIR_IN_USE", "conflict", `${paths.dir} is not empty and holds no epoch.json: give another --out`);
   if (recorded.status === "settled") throw settledError(paths, recorded);
   for (const [field, value] of Object.entries(epoch)) {
     if (String(recorded[field]) !== String(value)) {
-      throw new CodedError("EPOCH_DIR_IN_USE", "conflict", `${paths.epochFile} ${field}: holds another epoch (${String(recorded[field])}, this one ${String(value)}); give another --out or remove the directory`);
+      throw new CodedError(
+        "EPOCH_DIR_IN_USE",
+        "conflict",
+        `${paths.epochFile} ${field}: holds another epoch (${String(recorded[field])}, this one ${String(value)}); give another --out or remove the directory`,
+      );
     }
   }
 }
 
 /** Creates the directory layout and copies the three verification keys in. */
-export function initEpochDir(paths: EpochPaths, vkeyPaths: { readonly example: string; readonly registration: string; readonly payout: string }): void {
+export function initEpochDir(
+  paths: EpochPaths,
+  vkeyPaths: { readonly example: string; readonly registration: string; readonly payout: string },
+): void {
   mkdirSync(paths.proofsDir, { recursive: true });
   mkdirSync(dirname(paths.exampleJobsFile), { recursive: true });
   writeFileAtomic(paths.exampleKeyFile, readFileSync(vkeyPaths.example));

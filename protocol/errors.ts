@@ -16,7 +16,11 @@ export class StrayProofFileError extends CodedError<"STRAY_PROOF_FILE"> {
   readonly files: readonly string[];
   constructor(proofsDir: string, files: readonly string[]) {
     const shown = files.length > 10 ? `${files.slice(0, 10).join(", ")} and ${files.length - 10} more` : files.join(", ");
-    super("STRAY_PROOF_FILE", "conflict", `${proofsDir}: holds ${files.length} file${files.length === 1 ? "" : "s"} that ${files.length === 1 ? "is" : "are"} no proof of this epoch's jobs: ${shown}; move ${files.length === 1 ? "it" : "them"} out of proofs/ and run prove again`);
+    super(
+      "STRAY_PROOF_FILE",
+      "conflict",
+      `${proofsDir}: holds ${files.length} file${files.length === 1 ? "" : "s"} that ${files.length === 1 ? "is" : "are"} no proof of this epoch's jobs: ${shown}; move ${files.length === 1 ? "it" : "them"} out of proofs/ and run prove again`,
+    );
     this.files = files;
   }
 }

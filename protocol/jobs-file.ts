@@ -49,7 +49,11 @@ function confineOutPaths(file: string, jobs: readonly { readonly outPath?: unkno
     if (typeof j.outPath !== "string") return; // the prover names a missing outPath
     const inside = pathInside(root, j.outPath);
     if (inside === undefined || inside === "") {
-      throw new JobsFileError(file, `jobs[${i}].outPath ${JSON.stringify(shown(i))} is outside ${root}: a proof goes into the epoch directory of its jobs file (or the jobs file's folder)`, "JOBS_OUT_PATH_OUTSIDE");
+      throw new JobsFileError(
+        file,
+        `jobs[${i}].outPath ${JSON.stringify(shown(i))} is outside ${root}: a proof goes into the epoch directory of its jobs file (or the jobs file's folder)`,
+        "JOBS_OUT_PATH_OUTSIDE",
+      );
     }
   });
 }
@@ -62,13 +66,20 @@ export function readJobsFile(path: string): JobsFile {
   try {
     raw = JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
-    throw new JobsFileError(file, (error as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : `cannot read: ${(error as Error).message}`);
+    throw new JobsFileError(
+      file,
+      (error as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : `cannot read: ${(error as Error).message}`,
+    );
   }
-  if (typeof raw.keys !== "object" || raw.keys === null || !Array.isArray(raw.jobs)) throw new JobsFileError(file, `must have "keys" and a "jobs" array`);
+  if (typeof raw.keys !== "object" || raw.keys === null || !Array.isArray(raw.jobs))
+    throw new JobsFileError(file, `must have "keys" and a "jobs" array`);
   const here = dirname(file);
   const keys = { ...raw.keys } as Record<string, unknown>;
   for (const k of KEY_PATHS) if (typeof keys[k] === "string") keys[k] = resolve(here, keys[k]);
-  const jobs = (raw.jobs as ProofJob[]).map((j) => ({ ...j, outPath: typeof j.outPath === "string" ? resolve(here, j.outPath) : j.outPath }));
+  const jobs = (raw.jobs as ProofJob[]).map((j) => ({
+    ...j,
+    outPath: typeof j.outPath === "string" ? resolve(here, j.outPath) : j.outPath,
+  }));
   confineOutPaths(file, jobs, (i) => (raw.jobs as ProofJob[])[i]?.outPath);
   return { keys: keys as unknown as ProvingKeys, jobs };
 }
@@ -76,10 +87,24 @@ export function readJobsFile(path: string): JobsFile {
 /** Writes a jobs file with its proof paths relative to its folder (keys stay absolute: they are this machine's build). */
 export function writeJobsFile(path: string, { keys, jobs }: JobsFile): void {
   const here = dirname(path);
-  confineOutPaths(resolve(path), jobs.map((j) => ({ outPath: resolve(here, j.outPath) })), (i) => jobs[i]!.outPath);
+  confineOutPaths(
+    resolve(path),
+    jobs.map((j) => ({ outPath: resolve(here, j.outPath) })),
+    (i) => jobs[i]!.outPath,
+  );
   const { name, wasmPath, zkeyPath, vkeyPath, vkeyHash, pinnedVkeyHash } = keys;
-  writeFileAtomic(path, toJson({
-    keys: { name, wasmPath, zkeyPath, vkeyPath, ...(vkeyHash === undefined ? {} : { vkeyHash }), ...(pinnedVkeyHash === undefined ? {} : { pinnedVkeyHash }) },
-    jobs: jobs.map((j) => ({ ...j, outPath: relative(here, j.outPath) })),
-  }));
+  writeFileAtomic(
+    path,
+    toJson({
+      keys: {
+        name,
+        wasmPath,
+        zkeyPath,
+        vkeyPath,
+        ...(vkeyHash === undefined ? {} : { vkeyHash }),
+        ...(pinnedVkeyHash === undefined ? {} : { pinnedVkeyHash }),
+      },
+      jobs: jobs.map((j) => ({ ...j, outPath: relative(here, j.outPath) })),
+    }),
+  );
 }

@@ -36,17 +36,33 @@ export const deploymentFileIn = (dir: string) => join(dir, "deployment.json");
  * pinned keys' ones) and the settlement, through Ignition (verifier-contracts/deploy.ts), from the
  * operator's signer; with `dir`, writes the deployment file derived from Ignition's journal.
  */
-export async function deployProtocol(operator: Signer, sizes: BatchSizes, keySet: KeySetName, options: DeployOptions = {}): Promise<ProtocolDeployment> {
+export async function deployProtocol(
+  operator: Signer,
+  sizes: BatchSizes,
+  keySet: KeySetName,
+  options: DeployOptions = {},
+): Promise<ProtocolDeployment> {
   const keys = await loadEpochKeys(sizes, keySet, options.log);
   const pin = (k: typeof keys.example) => ({ circuit: k.name, vkey: k.vkey, vkeyHash: k.pinnedVkeyHash });
   const pins = { example: pin(keys.example), registration: pin(keys.registration), payout: pin(keys.payout) };
   const ignitionDir = options.dir === undefined ? undefined : join(options.dir, "ignition");
-  const deployed = await deploySettlement(operator, {
-    exampleVerifier: keys.example.verifierArtifact, exampleBatchSize: sizes.example,
-    registrationVerifier: keys.registration.verifierArtifact, registrationBatchSize: sizes.registration,
-    payoutVerifier: keys.payout.verifierArtifact, payoutBatchSize: sizes.payout, pins,
-    ...(options.registration === undefined ? {} : { registration: options.registration }),
-  }, { ...(ignitionDir === undefined ? {} : { deploymentDir: ignitionDir }), ...(options.token === undefined ? {} : { token: options.token }) });
+  const deployed = await deploySettlement(
+    operator,
+    {
+      exampleVerifier: keys.example.verifierArtifact,
+      exampleBatchSize: sizes.example,
+      registrationVerifier: keys.registration.verifierArtifact,
+      registrationBatchSize: sizes.registration,
+      payoutVerifier: keys.payout.verifierArtifact,
+      payoutBatchSize: sizes.payout,
+      pins,
+      ...(options.registration === undefined ? {} : { registration: options.registration }),
+    },
+    {
+      ...(ignitionDir === undefined ? {} : { deploymentDir: ignitionDir }),
+      ...(options.token === undefined ? {} : { token: options.token }),
+    },
+  );
   if (options.dir === undefined || ignitionDir === undefined) return protocolDeployment(deployed, keySet, options.token === undefined);
   const file = await writeDeploymentFile(deploymentFileIn(options.dir), ignitionDir, { keySet, ...pins });
   return protocolDeployment(deployed, keySet, file.tokenDeployed);
@@ -74,20 +90,42 @@ export interface OpenEpochOptions {
 /** Checks `options` against the contract's ranges; an input error naming the value, nothing sent. */
 export function checkOpenEpoch(options: OpenEpochOptions): void {
   const { epoch, pool, trainer, validationCommitment } = options;
-  if (epoch < 1n || epoch >= 1n << 64n) throw new CodedError("EPOCH_OUT_OF_RANGE", "input", `epoch ${epoch}: expected an integer in [1, 2^64)`);
-  if (pool <= 0n) throw new CodedError("POOL_OUT_OF_RANGE", "input", `pool ${pool}: expected a positive amount of token base units (a pool of 0 pays nobody)`);
-  if (pool >= 1n << BigInt(config.widths.poolBits)) throw new CodedError("POOL_OUT_OF_RANGE", "input", `pool ${pool}: expected below 2^${config.widths.poolBits} base units (the contract's range)`);
-  if (!isAddress(trainer) || BigInt(trainer) === 0n) throw new CodedError("TRAINER_INVALID", "input", `trainer ${JSON.stringify(trainer)}: expected a non-zero address`);
-  if (!/^0x[0-9a-fA-F]{64}$/.test(validationCommitment)) throw new CodedError("VALIDATION_COMMITMENT_INVALID", "input", `validation commitment ${JSON.stringify(validationCommitment)}: expected 0x and 64 hex digits (trainer seal prints it)`);
+  if (epoch < 1n || epoch >= 1n << 64n)
+    throw new CodedError("EPOCH_OUT_OF_RANGE", "input", `epoch ${epoch}: expected an integer in [1, 2^64)`);
+  if (pool <= 0n)
+    throw new CodedError(
+      "POOL_OUT_OF_RANGE",
+      "input",
+      `pool ${pool}: expected a positive amount of token base units (a pool of 0 pays nobody)`,
+    );
+  if (pool >= 1n << BigInt(config.widths.poolBits))
+    throw new CodedError(
+      "POOL_OUT_OF_RANGE",
+      "input",
+      `pool ${pool}: expected below 2^${config.widths.poolBits} base units (the contract's range)`,
+    );
+  if (!isAddress(trainer) || BigInt(trainer) === 0n)
+    throw new CodedError("TRAINER_INVALID", "input", `trainer ${JSON.stringify(trainer)}: expected a non-zero address`);
+  if (!/^0x[0-9a-fA-F]{64}$/.test(validationCommitment))
+    throw new CodedError(
+      "VALIDATION_COMMITMENT_INVALID",
+      "input",
+      `validation commitment ${JSON.stringify(validationCommitment)}: expected 0x and 64 hex digits (trainer seal prints it)`,
+    );
   const follows = options.follows ?? 0n;
-  if (follows < 0n || follows >= 1n << 64n || follows === epoch) throw new CodedError("FOLLOWS_INVALID", "input", `follows ${follows}: expected 0 (none) or another epoch than ${epoch}`);
+  if (follows < 0n || follows >= 1n << 64n || follows === epoch)
+    throw new CodedError("FOLLOWS_INVALID", "input", `follows ${follows}: expected 0 (none) or another epoch than ${epoch}`);
 }
 
 /** Refuses, before anything is sent, a signer that is not the deployment's operator (the settlement's owner). */
 export async function assertOperator(deployment: ProtocolDeployment, signer: Signer): Promise<void> {
   const address = await signer.getAddress();
   if (address.toLowerCase() !== deployment.operator.toLowerCase()) {
-    throw new CodedError("NOT_THE_OPERATOR", "input", `the operator's key is ${address}, the deployment's operator (the settlement's owner) is ${deployment.operator}: use the operator's own key (OPEN_OPERATOR_KEY)`);
+    throw new CodedError(
+      "NOT_THE_OPERATOR",
+      "input",
+      `the operator's key is ${address}, the deployment's operator (the settlement's owner) is ${deployment.operator}: use the operator's own key (OPEN_OPERATOR_KEY)`,
+    );
   }
 }
 
@@ -100,13 +138,22 @@ async function defaultDeadline(deployment: ProtocolDeployment, follows: bigint):
   const earliest = await earliestDeadline(deployment.registry);
   if (follows === 0n) return earliest;
   const { settlement, registry } = deployment;
-  const lineage = (await registry.registration(follows)).closesAt + (await settlement.contestWindow()) + (await settlement.commitWindow()) / 2n + DEADLINE_MARGIN;
+  const lineage =
+    (await registry.registration(follows)).closesAt +
+    (await settlement.contestWindow()) +
+    (await settlement.commitWindow()) / 2n +
+    DEADLINE_MARGIN;
   return lineage > earliest ? lineage : earliest;
 }
 
 /** Minting is for a development $OPEN the deployment made; an existing ERC-20 is not the operator's to mint. */
 function assertMintable(deployment: ProtocolDeployment, what: string): void {
-  if (!deployment.tokenDeployed) throw new CodedError("TOKEN_NOT_MINTABLE", "input", `${what}: the deployment pays in an existing ERC-20 (${deployment.addresses.token}), not a development $OPEN: the operator holds the pool itself and contributors their fees`);
+  if (!deployment.tokenDeployed)
+    throw new CodedError(
+      "TOKEN_NOT_MINTABLE",
+      "input",
+      `${what}: the deployment pays in an existing ERC-20 (${deployment.addresses.token}), not a development $OPEN: the operator holds the pool itself and contributors their fees`,
+    );
 }
 
 /** Opens `options.epoch` on `deployment` (connected to the operator's signer). */
@@ -115,23 +162,43 @@ export async function openDeploymentEpoch(deployment: ProtocolDeployment, option
   const { token, settlement } = deployment;
   await assertOperator(deployment, settlement.runner as Signer);
   const state = await settlement.epochState(options.epoch);
-  if (state.status !== EpochStatus.None) throw new CodedError("EPOCH_ALREADY_OPEN", "input", `epoch ${options.epoch} was already opened on settlement ${deployment.addresses.settlement}; choose another epoch number`);
+  if (state.status !== EpochStatus.None)
+    throw new CodedError(
+      "EPOCH_ALREADY_OPEN",
+      "input",
+      `epoch ${options.epoch} was already opened on settlement ${deployment.addresses.settlement}; choose another epoch number`,
+    );
   const operator = await settlement.owner();
   if (options.mintPool) {
     assertMintable(deployment, "--mint-pool");
     await (await token.mint(operator, options.pool)).wait();
   }
   const balance = await token.balanceOf(operator);
-  if (balance < options.pool) throw new CodedError("POOL_NOT_HELD", "input", `the operator ${operator} holds ${balance} base units, the pool is ${options.pool}`);
+  if (balance < options.pool)
+    throw new CodedError("POOL_NOT_HELD", "input", `the operator ${operator} holds ${balance} base units, the pool is ${options.pool}`);
   const closesAt = options.closesAt ?? (await defaultDeadline(deployment, options.follows ?? 0n));
-  const receipt = await openEpoch({ token, settlement }, {
-    epoch: options.epoch, closesAt, validationCommitment: options.validationCommitment, pool: options.pool, trainer: getAddress(options.trainer), follows: options.follows ?? 0n,
-  });
+  const receipt = await openEpoch(
+    { token, settlement },
+    {
+      epoch: options.epoch,
+      closesAt,
+      validationCommitment: options.validationCommitment,
+      pool: options.pool,
+      trainer: getAddress(options.trainer),
+      follows: options.follows ?? 0n,
+    },
+  );
   return { receipt, closesAt };
 }
 
 /** Development token only: mints `amount` to each of `to` and sends each `eth` for gas. */
-export async function fundContributors(deployment: ProtocolDeployment, operator: Signer, to: readonly string[], amount: bigint, eth = parseEther("0.05")): Promise<void> {
+export async function fundContributors(
+  deployment: ProtocolDeployment,
+  operator: Signer,
+  to: readonly string[],
+  amount: bigint,
+  eth = parseEther("0.05"),
+): Promise<void> {
   await assertOperator(deployment, operator);
   assertMintable(deployment, "fund");
   for (const address of to) {

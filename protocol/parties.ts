@@ -29,13 +29,21 @@ export function partyKey(party: Party, env: NodeJS.ProcessEnv = process.env, opt
   const name = variables.find((v) => env[v] !== undefined && env[v] !== "");
   if (name === undefined) {
     if (optional) return undefined;
-    throw new CodedError("KEY_MISSING", "input", `the ${party}'s key is not set: export ${variables[0]} (a 0x-prefixed 32-byte private key); nothing was sent`);
+    throw new CodedError(
+      "KEY_MISSING",
+      "input",
+      `the ${party}'s key is not set: export ${variables[0]} (a 0x-prefixed 32-byte private key); nothing was sent`,
+    );
   }
   const key = env[name]!.trim();
   try {
     new Wallet(key);
   } catch {
-    throw new CodedError("KEY_MALFORMED", "input", `${name} is not a private key (expected 0x and 64 hex digits; the value is not shown); nothing was sent`);
+    throw new CodedError(
+      "KEY_MALFORMED",
+      "input",
+      `${name} is not a private key (expected 0x and 64 hex digits; the value is not shown); nothing was sent`,
+    );
   }
   return key;
 }

@@ -60,7 +60,8 @@ export function startProgress(label: string, total: number, unit: string, stream
       const rate = rateOf(done);
       if (done < total && seconds - lastLine < PLAIN_INTERVAL_S && lastLine !== -Infinity) return;
       lastLine = seconds;
-      const speed = rate === undefined ? "" : `, ${rate.toFixed(2)} ${unit}/s, ETA ${rate > 0 ? ((total - done) / rate).toFixed(0) : "?"} s`;
+      const speed =
+        rate === undefined ? "" : `, ${rate.toFixed(2)} ${unit}/s, ETA ${rate > 0 ? ((total - done) / rate).toFixed(0) : "?"} s`;
       stream.write(`${label}: ${done}/${total} ${unit}${speed}${detail ? ` (${detail})` : ""}\n`);
     },
     stop() {},

@@ -65,7 +65,8 @@ export function readReceipt(file: string): RegistrationReceipt {
   if (raw.version !== 1) bad("version", `expected 1, got ${JSON.stringify(raw.version)}`);
   const integer = (field: string): bigint => {
     const v = raw[field];
-    if ((typeof v !== "string" || !/^(0|[1-9][0-9]*)$/.test(v)) && !(typeof v === "number" && Number.isSafeInteger(v) && v >= 0)) bad(field, `expected a non-negative integer, got ${JSON.stringify(v)}`);
+    if ((typeof v !== "string" || !/^(0|[1-9][0-9]*)$/.test(v)) && !(typeof v === "number" && Number.isSafeInteger(v) && v >= 0))
+      bad(field, `expected a non-negative integer, got ${JSON.stringify(v)}`);
     return BigInt(v as string | number);
   };
   const address = (field: string): string => {
@@ -77,15 +78,30 @@ export function readReceipt(file: string): RegistrationReceipt {
   };
   const hashes = raw.hashes;
   if (!Array.isArray(hashes) || hashes.length === 0) bad("hashes", "expected a non-empty array of 0x + 32 hex digits");
-  const parsed = (hashes as unknown[]).map((h, i) => (typeof h === "string" && /^0x[0-9a-fA-F]{32}$/.test(h) ? BigInt(h) : bad(`hashes[${i}]`, `expected 0x + 32 hex digits, got ${JSON.stringify(h)}`)));
+  const parsed = (hashes as unknown[]).map((h, i) =>
+    typeof h === "string" && /^0x[0-9a-fA-F]{32}$/.test(h)
+      ? BigInt(h)
+      : bad(`hashes[${i}]`, `expected 0x + 32 hex digits, got ${JSON.stringify(h)}`),
+  );
   const data = raw.data as Record<string, unknown> | undefined;
   if (typeof data?.path !== "string" || typeof data.form !== "string") bad("data", "expected { path, form }");
-  if (typeof raw.transaction !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(raw.transaction)) bad("transaction", "expected a transaction hash");
+  if (typeof raw.transaction !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(raw.transaction))
+    bad("transaction", "expected a transaction hash");
   const count = Number(integer("count"));
   if (count !== parsed.length) bad("count", `${count} but ${parsed.length} hashes`);
   return {
-    chainId: integer("chainId"), registry: address("registry"), settlement: address("settlement"), epoch: integer("epoch"),
-    contributor: address("contributor"), order: Number(integer("order")), count, commitment: integer("commitment"), salt: integer("salt"),
-    hashes: parsed, transaction: raw.transaction as string, block: Number(integer("block")), data: { path: data!.path as string, form: data!.form as string },
+    chainId: integer("chainId"),
+    registry: address("registry"),
+    settlement: address("settlement"),
+    epoch: integer("epoch"),
+    contributor: address("contributor"),
+    order: Number(integer("order")),
+    count,
+    commitment: integer("commitment"),
+    salt: integer("salt"),
+    hashes: parsed,
+    transaction: raw.transaction as string,
+    block: Number(integer("block")),
+    data: { path: data!.path as string, form: data!.form as string },
   };
 }

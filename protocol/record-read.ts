@@ -27,7 +27,9 @@ export interface CircuitSummary {
 export interface StageRecord {
   readonly epoch: bigint;
   readonly chainId: bigint;
-  readonly contracts: Readonly<Record<"token" | "poseidon" | "registry" | "exampleVerifier" | "registrationVerifier" | "payoutVerifier" | "settlement", string>>;
+  readonly contracts: Readonly<
+    Record<"token" | "poseidon" | "registry" | "exampleVerifier" | "registrationVerifier" | "payoutVerifier" | "settlement", string>
+  >;
   readonly domain: bigint;
   readonly registrationDomain: bigint;
   readonly pool: bigint;
@@ -59,7 +61,8 @@ function read(file: string): unknown {
 }
 
 function big(file: string, field: string, v: unknown): bigint {
-  if (typeof v !== "string" && typeof v !== "number") throw new CodedError("RECORD_UNREADABLE", "input", `${file}: ${field}: expected an integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== "string" && typeof v !== "number")
+    throw new CodedError("RECORD_UNREADABLE", "input", `${file}: ${field}: expected an integer, got ${JSON.stringify(v)}`);
   try {
     return BigInt(v);
   } catch {
@@ -77,10 +80,16 @@ export function readStageRecord(dir: string): StageRecord {
   const registrationsRaw = read(paths.registrationsFile) as Record<string, unknown>[];
   const claimsRaw = read(paths.examplesFile) as Record<string, unknown>[];
   const payoutsRaw = read(paths.contributorsFile) as Record<string, unknown>[];
-  const claims: ExampleRow[] = claimsRaw.map((c, i) => ({ hash: big(paths.examplesFile, `[${i}].hash`, c.hash), j: Number(c.j), score: big(paths.examplesFile, `[${i}].score`, c.score) }));
+  const claims: ExampleRow[] = claimsRaw.map((c, i) => ({
+    hash: big(paths.examplesFile, `[${i}].hash`, c.hash),
+    j: Number(c.j),
+    score: big(paths.examplesFile, `[${i}].score`, c.score),
+  }));
   const registrations: Registration[] = registrationsRaw.map((r, i) => ({
-    order: Number(r.order), contributor: big(paths.registrationsFile, `[${i}].contributor`, r.contributor),
-    commitment: big(paths.registrationsFile, `[${i}].commitment`, r.commitment), count: Number(r.count),
+    order: Number(r.order),
+    contributor: big(paths.registrationsFile, `[${i}].contributor`, r.contributor),
+    commitment: big(paths.registrationsFile, `[${i}].commitment`, r.commitment),
+    count: Number(r.count),
   }));
   const hashesOf = new Map<number, bigint[]>();
   for (const c of claims) hashesOf.set(c.j, [...(hashesOf.get(c.j) ?? []), c.hash]);
@@ -91,22 +100,39 @@ export function readStageRecord(dir: string): StageRecord {
     deliveries.set(Number(r.order), { salt: big(paths.registrationsFile, `[${i}].salt`, r.salt), hashes });
   });
   return {
-    epoch: big(f, "epoch", e.epoch), chainId: big(f, "chainId", e.chainId), contracts: e.contracts,
-    domain: big(f, "domain", e.domain), registrationDomain: big(f, "registrationDomain", e.registrationDomain),
-    pool: big(f, "pool", e.pool), total: big(f, "total", e.total), dust: big(f, "dust", e.dust), model: e.model,
+    epoch: big(f, "epoch", e.epoch),
+    chainId: big(f, "chainId", e.chainId),
+    contracts: e.contracts,
+    domain: big(f, "domain", e.domain),
+    registrationDomain: big(f, "registrationDomain", e.registrationDomain),
+    pool: big(f, "pool", e.pool),
+    total: big(f, "total", e.total),
+    dust: big(f, "dust", e.dust),
+    model: e.model,
     commit: {
-      commitExamples: big(f, "commit.commitExamples", commit.commitExamples), commitPayouts: big(f, "commit.commitPayouts", commit.commitPayouts),
+      commitExamples: big(f, "commit.commitExamples", commit.commitExamples),
+      commitPayouts: big(f, "commit.commitPayouts", commit.commitPayouts),
       commitExclusion: big(f, "commit.commitExclusion", commit.commitExclusion),
-      total: big(f, "commit.total", commit.total), exampleBatches: Number(commit.exampleBatches), registrationBatches: Number(commit.registrationBatches),
-      payoutBatches: Number(commit.payoutBatches), modelHash: String(commit.modelHash),
+      total: big(f, "commit.total", commit.total),
+      exampleBatches: Number(commit.exampleBatches),
+      registrationBatches: Number(commit.registrationBatches),
+      payoutBatches: Number(commit.payoutBatches),
+      modelHash: String(commit.modelHash),
     },
-    fold: big(f, "fold", e.fold), exclusion: (e.exclusion as unknown[]).map(Number), seed: big(f, "seed", e.seed),
+    fold: big(f, "fold", e.fold),
+    exclusion: (e.exclusion as unknown[]).map(Number),
+    seed: big(f, "seed", e.seed),
     batchSizes: { example: Number(e.exampleBatchSize), registration: Number(e.registrationBatchSize), payout: Number(e.payoutBatchSize) },
-    circuits: e.circuits, examplesFile: String(e.examplesFile),
-    registrations, deliveries, claims,
+    circuits: e.circuits,
+    examplesFile: String(e.examplesFile),
+    registrations,
+    deliveries,
+    claims,
     payouts: payoutsRaw.map((p, i) => ({
-      address: big(paths.contributorsFile, `[${i}].address`, p.address), amount: big(paths.contributorsFile, `[${i}].amount`, p.amount),
-      reward: big(paths.contributorsFile, `[${i}].reward`, p.reward), remainder: big(paths.contributorsFile, `[${i}].remainder`, p.remainder),
+      address: big(paths.contributorsFile, `[${i}].address`, p.address),
+      amount: big(paths.contributorsFile, `[${i}].amount`, p.amount),
+      reward: big(paths.contributorsFile, `[${i}].reward`, p.reward),
+      remainder: big(paths.contributorsFile, `[${i}].remainder`, p.remainder),
       ...(typeof p.label === "string" ? { label: p.label } : {}),
     })),
     epochJson: e,

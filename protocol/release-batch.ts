@@ -44,7 +44,12 @@ async function estimate(settlement: PayoutSettlementContract, call: () => Promis
 }
 
 /** Releases every row of `batch` still unpaid on chain (see the header); returns once the batch is complete. */
-export async function releasePayoutBatch(settlement: PayoutSettlementContract, epoch: bigint, batch: PayoutBatch, options: ReleaseBatchOptions): Promise<void> {
+export async function releasePayoutBatch(
+  settlement: PayoutSettlementContract,
+  epoch: bigint,
+  batch: PayoutBatch,
+  options: ReleaseBatchOptions,
+): Promise<void> {
   const size = batch.words.length;
   const words = [...batch.words];
   let limit = size;
@@ -53,13 +58,27 @@ export async function releasePayoutBatch(settlement: PayoutSettlementContract, e
     const { rows: from, complete } = await releaseProgress(settlement, epoch, batch.index);
     if (complete) return;
     // Without this a range the chain did not take (a signer that routes it elsewhere) would be sent forever.
-    if (sentFrom !== undefined && from <= sentFrom) throw new CodedError("SETTLEMENT_MISMATCH", "mismatch", `payout batch ${batch.index} of epoch ${epoch}: a release of its rows from ${sentFrom} was sent, but its cursor is still at row ${from}`);
+    if (sentFrom !== undefined && from <= sentFrom)
+      throw new CodedError(
+        "SETTLEMENT_MISMATCH",
+        "mismatch",
+        `payout batch ${batch.index} of epoch ${epoch}: a release of its rows from ${sentFrom} was sent, but its cursor is still at row ${from}`,
+      );
     const whole = from === 0;
     let rows = Math.min(limit, size - from);
     for (;;) {
-      const gas = await estimate(settlement, () => (whole && rows === size ? settlement.release.estimateGas(epoch, batch.index, words) : settlement.releaseRows.estimateGas(epoch, batch.index, words, rows)));
+      const gas = await estimate(settlement, () =>
+        whole && rows === size
+          ? settlement.release.estimateGas(epoch, batch.index, words)
+          : settlement.releaseRows.estimateGas(epoch, batch.index, words, rows),
+      );
       if (gas === "reverts" || (gas !== "out of gas" && gas <= options.gasBound)) break;
-      if (rows === 1) throw new CodedError("RELEASE_TOO_COSTLY", "external", `payout batch ${batch.index} of epoch ${epoch}, row ${from}: paying this one row is estimated at ${gas === "out of gas" ? "more gas than a transaction may use (the estimate ran out of gas)" : `${gas} gas`}, over payoutBatch.releaseGasBound = ${options.gasBound} (config/protocol.json, at most 2^24): no transaction under the bound can pay it`);
+      if (rows === 1)
+        throw new CodedError(
+          "RELEASE_TOO_COSTLY",
+          "external",
+          `payout batch ${batch.index} of epoch ${epoch}, row ${from}: paying this one row is estimated at ${gas === "out of gas" ? "more gas than a transaction may use (the estimate ran out of gas)" : `${gas} gas`}, over payoutBatch.releaseGasBound = ${options.gasBound} (config/protocol.json, at most 2^24): no transaction under the bound can pay it`,
+        );
       rows = Math.ceil(rows / 2);
     }
     if (rows < limit) options.log(`release ${batch.index}: ${rows} rows per transaction fit ${options.gasBound} gas`);

@@ -97,7 +97,12 @@ export interface EpochResult extends SettledEpoch {
 export function contributorKeysFor(claims: readonly ExampleClaim[], examplesFile: string, keys?: readonly string[]): Map<string, string> {
   const byAddress = new Map((keys ?? demoContributors().map((c) => c.key)).map((k) => [new Wallet(k).address.toLowerCase(), k]));
   const missing = [...new Set(claims.map((c) => c.checksumAddress))].find((a) => !byAddress.has(a.toLowerCase()));
-  if (missing) throw new CodedError("CONTRIBUTOR_KEY_MISSING", "input", `${missing} (${examplesFile}) has no key: it cannot register; give contributorKeys`);
+  if (missing)
+    throw new CodedError(
+      "CONTRIBUTOR_KEY_MISSING",
+      "input",
+      `${missing} (${examplesFile}) has no key: it cannot register; give contributorKeys`,
+    );
   return byAddress;
 }
 
@@ -136,12 +141,28 @@ export async function prepareEpoch(chain: ChainConnection, options: RunEpochOpti
   const deployment = options.on?.deployment ?? (await deployProtocol(chain.signer, sizes, keySet, { log }));
 
   // Trainer: seal the held-out set; operator: open the epoch with it.
-  const set = options.validationSet ?? heldOutValidationSet(config, epochValidationSecret(options.validationSecret ?? loadValidationSecret({ create: true }).secret, chain.chainId, deployment.addresses.settlement, epoch));
+  const set =
+    options.validationSet ??
+    heldOutValidationSet(
+      config,
+      epochValidationSecret(
+        options.validationSecret ?? loadValidationSecret({ create: true }).secret,
+        chain.chainId,
+        deployment.addresses.settlement,
+        epoch,
+      ),
+    );
   const sealed = await sealValidationSet(trainer, chain.chainId, deployment.addresses.settlement, epoch, set);
   const registrants = [...new Set(claims.map((c) => c.checksumAddress))];
   const closesAt = await earliestDeadline(deployment.registry, BigInt(registrants.length) * SECONDS_PER_REGISTRANT);
   await openDeploymentEpoch(deployment, {
-    epoch, pool: options.pool, trainer: await trainer.getAddress(), validationCommitment: sealed.commitment, closesAt, mintPool: true, follows: options.follows ?? 0n,
+    epoch,
+    pool: options.pool,
+    trainer: await trainer.getAddress(),
+    validationCommitment: sealed.commitment,
+    closesAt,
+    mintPool: true,
+    follows: options.follows ?? 0n,
   });
 
   // Contributors: each registers its examples from its own key; one with data writes its delivery folder.
@@ -162,7 +183,11 @@ export async function prepareEpoch(chain: ChainConnection, options: RunEpochOpti
     }
     const hashes = data === undefined ? claims.filter((c) => c.checksumAddress === address).map((c) => c.hash) : datasetExampleHashes(data);
     const receipt = await registerData({ token: deployment.token, registry: deployment.registry }, wallet, {
-      epoch, settlement: deployment.addresses.settlement, hashes, data: dataFile === undefined ? { path: options.examplesFile, form: "examples-file" } : { path: dataFile, form: "bin" }, mintFee: true,
+      epoch,
+      settlement: deployment.addresses.settlement,
+      hashes,
+      data: dataFile === undefined ? { path: options.examplesFile, form: "examples-file" } : { path: dataFile, form: "bin" },
+      mintFee: true,
     });
     if (dataFile === undefined) {
       received.push({ receipt, name: `${address} (order ${receipt.order})` });
@@ -178,12 +203,24 @@ export async function prepareEpoch(chain: ChainConnection, options: RunEpochOpti
   const asTrainer = await connectDeployment(deployment, trainer);
   const never = new Set((options.undelivered ?? []).map((a) => a.toLowerCase()));
   const collected = await acceptDeliveries({
-    epoch, registry: asTrainer.registry, settlement: asTrainer.settlement, trainer, log,
+    epoch,
+    registry: asTrainer.registry,
+    settlement: asTrainer.settlement,
+    trainer,
+    log,
     received: received.filter((r) => !never.has(r.receipt.contributor.toLowerCase())),
   });
   const { dir } = await witnessEpoch({
-    deployment: asTrainer, epoch, collected, scores, scoresFile: options.examplesFile, modelHash: options.modelHash ?? keccak256(toUtf8Bytes("demo model")),
-    log, config, ...(options.outDir === undefined ? {} : { outDir: options.outDir }), ...(options.attribution === undefined ? {} : { attribution: options.attribution }),
+    deployment: asTrainer,
+    epoch,
+    collected,
+    scores,
+    scoresFile: options.examplesFile,
+    modelHash: options.modelHash ?? keccak256(toUtf8Bytes("demo model")),
+    log,
+    config,
+    ...(options.outDir === undefined ? {} : { outDir: options.outDir }),
+    ...(options.attribution === undefined ? {} : { attribution: options.attribution }),
   });
   return { dir, deployment, trainer, validationSet: set };
 }
@@ -204,7 +241,12 @@ export async function runEpoch(options: RunEpochOptions): Promise<EpochResult> {
     } finally {
       await prover.close();
     }
-    const settled = await settleEpoch({ ...chain, signer: prepared.trainer }, prepared.deployment, prepared.dir, { progress, log: options.log ?? (() => {}), config, validationSet: prepared.validationSet });
+    const settled = await settleEpoch({ ...chain, signer: prepared.trainer }, prepared.deployment, prepared.dir, {
+      progress,
+      log: options.log ?? (() => {}),
+      config,
+      validationSet: prepared.validationSet,
+    });
     return { ...settled, proveMs, deployment: prepared.deployment };
   } finally {
     if (options.on === undefined) await chain.close();

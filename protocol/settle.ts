@@ -25,7 +25,12 @@ import { config as defaultConfig, type ProtocolConfig } from "../config/index.ts
 import { CodedError } from "../errors/index.ts";
 import { readProofFile } from "../prover/index.ts";
 import {
-  EpochStatus, finalizeEpoch, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch, type OpenTokenContract,
+  EpochStatus,
+  finalizeEpoch,
+  submitExampleBatch,
+  submitPayoutBatch,
+  submitRegistrationBatch,
+  type OpenTokenContract,
   type PayoutSettlementContract,
 } from "../verifier-contracts/index.ts";
 import { revertName } from "../verifier-contracts/revert-reason.ts";
@@ -42,7 +47,13 @@ import { releasePayoutBatch } from "./release-batch.ts";
 import { assertEpochTrainer } from "./trainer/epoch-trainer.ts";
 import { statusName } from "./trainer/witness.ts";
 import {
-  epochValidationSecret, heldOutValidationSet, revealEpochValidation, revealTransaction, sealValidationSet, writeRevealedValidation, type RevealedValidationRecord,
+  epochValidationSecret,
+  heldOutValidationSet,
+  revealEpochValidation,
+  revealTransaction,
+  sealValidationSet,
+  writeRevealedValidation,
+  type RevealedValidationRecord,
 } from "./trainer/validation-reveal.ts";
 import type { ValidationSetFiles } from "./trainer/validation-file.ts";
 import { loadValidationSecret } from "./trainer/validation-secret.ts";
@@ -112,7 +123,11 @@ function assertRecordOf(deployment: ProtocolDeployment, record: StageRecord, epo
   for (const name of Object.keys(deployment.addresses) as DeployedName[]) {
     const recorded = String((record.contracts as Partial<Record<DeployedName, unknown>> | undefined)?.[name]);
     if (!sameAddress(recorded, deployment.addresses[name])) {
-      throw new CodedError("EPOCH_OTHER_DEPLOYMENT", "input", `${epochFile}: contracts.${name} is ${recorded}, the deployment's is ${deployment.addresses[name]}: this record is of another deployment; settle it with that deployment's file and pin, or witness again; nothing was sent`);
+      throw new CodedError(
+        "EPOCH_OTHER_DEPLOYMENT",
+        "input",
+        `${epochFile}: contracts.${name} is ${recorded}, the deployment's is ${deployment.addresses[name]}: this record is of another deployment; settle it with that deployment's file and pin, or witness again; nothing was sent`,
+      );
     }
   }
 }
@@ -129,22 +144,54 @@ function rebuild(record: StageRecord, config: ProtocolConfig): EpochTables & Epo
   record.claims.forEach((c, i) => {
     if (i === 0 || record.claims[i - 1]!.hash !== c.hash) scores.set(c.hash, c.score);
   });
-  const tables = applyPolicy({ registrations: record.registrations, deliveries: record.deliveries, scores, pool: record.pool, registrationDomain: record.registrationDomain, config });
-  const same = (a: unknown, b: unknown) => JSON.stringify(a, (_k, v) => (typeof v === "bigint" ? v.toString() : v)) === JSON.stringify(b, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
-  if (!same(tables.claimTable, record.claims)) throw new CodedError("SETTLEMENT_MISMATCH", "mismatch", `${record.examplesFile}: the claim table does not follow from the recorded registrations and scores`);
-  if (!same(tables.payoutTable.rows.map(({ address, amount, reward, remainder }) => ({ address, amount, reward, remainder })), record.payouts.map(({ address, amount, reward, remainder }) => ({ address, amount, reward, remainder })))) {
+  const tables = applyPolicy({
+    registrations: record.registrations,
+    deliveries: record.deliveries,
+    scores,
+    pool: record.pool,
+    registrationDomain: record.registrationDomain,
+    config,
+  });
+  const same = (a: unknown, b: unknown) =>
+    JSON.stringify(a, (_k, v) => (typeof v === "bigint" ? v.toString() : v)) ===
+    JSON.stringify(b, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+  if (!same(tables.claimTable, record.claims))
+    throw new CodedError(
+      "SETTLEMENT_MISMATCH",
+      "mismatch",
+      `${record.examplesFile}: the claim table does not follow from the recorded registrations and scores`,
+    );
+  if (
+    !same(
+      tables.payoutTable.rows.map(({ address, amount, reward, remainder }) => ({ address, amount, reward, remainder })),
+      record.payouts.map(({ address, amount, reward, remainder }) => ({ address, amount, reward, remainder })),
+    )
+  ) {
     throw new CodedError("SETTLEMENT_MISMATCH", "mismatch", "contributors.json: the payout table does not follow from the claim table");
   }
   const batches = buildEpochBatches(tables, {
-    domain: record.domain, registrationDomain: record.registrationDomain, fold: record.fold, modelHash: record.model.modelHash, pool: record.pool,
-    exampleBatchSize: record.batchSizes.example, registrationBatchSize: record.batchSizes.registration, payoutBatchSize: record.batchSizes.payout, config,
+    domain: record.domain,
+    registrationDomain: record.registrationDomain,
+    fold: record.fold,
+    modelHash: record.model.modelHash,
+    pool: record.pool,
+    exampleBatchSize: record.batchSizes.example,
+    registrationBatchSize: record.batchSizes.registration,
+    payoutBatchSize: record.batchSizes.payout,
+    config,
   });
-  if (batches.seed !== record.seed) throw new CodedError("SETTLEMENT_MISMATCH", "mismatch", "the recorded tables do not give epoch.json's seed");
+  if (batches.seed !== record.seed)
+    throw new CodedError("SETTLEMENT_MISMATCH", "mismatch", "the recorded tables do not give epoch.json's seed");
   return { ...tables, ...batches };
 }
 
 /** Waits until the contest window of the epoch's commit is over: batches are refused before. */
-async function waitOutContestWindow(chain: ChainConnection, settlement: PayoutSettlementContract, epoch: bigint, log: (m: string) => void): Promise<void> {
+async function waitOutContestWindow(
+  chain: ChainConnection,
+  settlement: PayoutSettlementContract,
+  epoch: bigint,
+  log: (m: string) => void,
+): Promise<void> {
   const state = await settlement.epochState(epoch);
   const endsAt = state.committedAt + (await settlement.contestWindow());
   if (await advanceDevelopmentClock(chain.provider, endsAt)) return;
@@ -161,8 +208,13 @@ async function waitOutContestWindow(chain: ChainConnection, settlement: PayoutSe
  * in `raced` means another settler made the step first: re-read, say so, go on.
  */
 async function step(
-  what: string, done: () => Promise<boolean>, send: () => Promise<{ hash: string; gasUsed: bigint }>, raced: readonly string[],
-  settlement: PayoutSettlementContract, record: (what: string, receipt: { hash: string; gasUsed: bigint }) => void, log: (m: string) => void,
+  what: string,
+  done: () => Promise<boolean>,
+  send: () => Promise<{ hash: string; gasUsed: bigint }>,
+  raced: readonly string[],
+  settlement: PayoutSettlementContract,
+  record: (what: string, receipt: { hash: string; gasUsed: bigint }) => void,
+  log: (m: string) => void,
 ): Promise<void> {
   if (await done()) return;
   try {
@@ -181,9 +233,13 @@ async function step(
 async function waitForPending(chain: ChainConnection, log: (m: string) => void): Promise<void> {
   const address = await chain.signer.getAddress();
   for (let said = false; ; said = true) {
-    const [latest, pending] = await Promise.all([chain.provider.getTransactionCount(address, "latest"), chain.provider.getTransactionCount(address, "pending")]);
+    const [latest, pending] = await Promise.all([
+      chain.provider.getTransactionCount(address, "latest"),
+      chain.provider.getTransactionCount(address, "pending"),
+    ]);
     if (pending <= latest) return;
-    if (!said) log(`settle: ${pending - latest} transaction(s) of ${address} still pending; waiting for them before reading the epoch's state`);
+    if (!said)
+      log(`settle: ${pending - latest} transaction(s) of ${address} still pending; waiting for them before reading the epoch's state`);
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }
@@ -198,10 +254,19 @@ async function waitForPending(chain: ChainConnection, log: (m: string) => void):
  * Transfer follows its Withdrawn) is not this epoch's (a review found a forwarder bundling a
  * forfeit with a release made settle count the burn as a payment).
  */
-async function paidByReleases(chain: ChainConnection, token: OpenTokenContract, settlement: PayoutSettlementContract, epoch: bigint, settlementAddress: string): Promise<Map<string, bigint>> {
+async function paidByReleases(
+  chain: ChainConnection,
+  token: OpenTokenContract,
+  settlement: PayoutSettlementContract,
+  epoch: bigint,
+  settlementAddress: string,
+): Promise<Map<string, bigint>> {
   const paid = new Map<string, bigint>();
   const tokenAddress = await token.getAddress();
-  const releases = [...(await settlement.queryFilter(settlement.filters.BatchReleased!(epoch))), ...(await settlement.queryFilter(settlement.filters.BatchRowsReleased!(epoch)))];
+  const releases = [
+    ...(await settlement.queryFilter(settlement.filters.BatchReleased!(epoch))),
+    ...(await settlement.queryFilter(settlement.filters.BatchRowsReleased!(epoch))),
+  ];
   for (const txHash of new Set(releases.map((e) => e.transactionHash))) {
     const receipt = await chain.provider.getTransactionReceipt(txHash);
     let pending: [string, bigint][] = [];
@@ -229,14 +294,24 @@ async function paidByReleases(chain: ChainConnection, token: OpenTokenContract, 
 }
 
 /** Settles the epoch directory `dir` on `deployment` (attached: loadDeployment, or the demo's own) from `chain.signer` (see the header). */
-export async function settleEpoch(chain: ChainConnection, deployment: ProtocolDeployment, dir: string, options: SettleEpochOptions = {}): Promise<SettledEpoch> {
+export async function settleEpoch(
+  chain: ChainConnection,
+  deployment: ProtocolDeployment,
+  dir: string,
+  options: SettleEpochOptions = {},
+): Promise<SettledEpoch> {
   const config = options.config ?? defaultConfig;
   const showProgress = options.progress ?? true;
   const log = options.log ?? (() => {});
   const paths = epochPaths(dir);
   assertNotSettled(paths); // settled: final, nothing is sent again
   const record = readStageRecord(dir);
-  if (record.chainId !== chain.chainId) throw new CodedError("EPOCH_CHAIN_MISMATCH", "conflict", `${paths.epochFile} is for chain ${record.chainId}, ${chain.description} is chain ${chain.chainId}`);
+  if (record.chainId !== chain.chainId)
+    throw new CodedError(
+      "EPOCH_CHAIN_MISMATCH",
+      "conflict",
+      `${paths.epochFile} is for chain ${record.chainId}, ${chain.description} is chain ${chain.chainId}`,
+    );
   assertRecordOf(deployment, record, paths.epochFile);
   const w = rebuild(record, config);
   const { token, settlement } = await connectDeployment(deployment, chain.signer);
@@ -245,9 +320,18 @@ export async function settleEpoch(chain: ChainConnection, deployment: ProtocolDe
   await waitForPending(chain, log);
   const state = () => settlement.epochState(epoch);
   const first = await state();
-  if (first.seed !== record.seed) throw new CodedError("EPOCH_CHAIN_MISMATCH", "conflict", `epoch ${epoch} on ${chain.description} is not committed with epoch.json's seed`);
+  if (first.seed !== record.seed)
+    throw new CodedError(
+      "EPOCH_CHAIN_MISMATCH",
+      "conflict",
+      `epoch ${epoch} on ${chain.description} is not committed with epoch.json's seed`,
+    );
   if (first.status !== EpochStatus.Committed && first.status !== EpochStatus.Finalized) {
-    throw new CodedError("EPOCH_CHAIN_MISMATCH", "conflict", `epoch ${epoch} is ${statusName(first.status)} on ${chain.description}: nothing can be settled`);
+    throw new CodedError(
+      "EPOCH_CHAIN_MISMATCH",
+      "conflict",
+      `epoch ${epoch} is ${statusName(first.status)} on ${chain.description}: nothing can be settled`,
+    );
   }
   if (first.status === EpochStatus.Committed) {
     // Batches and the reveal are left: the trainer's. Once finalized, releases are anyone's.
@@ -255,7 +339,10 @@ export async function settleEpoch(chain: ChainConnection, deployment: ProtocolDe
     await waitOutContestWindow(chain, settlement, epoch, log);
   }
 
-  const earlier = existsSync(paths.settlementFile) ? (JSON.parse(readFileSync(paths.settlementFile, "utf8")) as { transactions?: { what: string; txHash: string; gasUsed: string }[] }).transactions ?? [] : [];
+  const earlier = existsSync(paths.settlementFile)
+    ? ((JSON.parse(readFileSync(paths.settlementFile, "utf8")) as { transactions?: { what: string; txHash: string; gasUsed: string }[] })
+        .transactions ?? [])
+    : [];
   const transactions: Transaction[] = earlier.map((t) => ({ what: t.what, txHash: t.txHash, gasUsed: BigInt(t.gasUsed) }));
   const done = (what: string, receipt: { hash: string; gasUsed: bigint }) => {
     transactions.push({ what, txHash: receipt.hash, gasUsed: receipt.gasUsed });
@@ -273,23 +360,54 @@ export async function settleEpoch(chain: ChainConnection, deployment: ProtocolDe
   };
   const raced = ["BatchAlreadyVerified", "BatchOutOfOrder", "EpochNotCommitted"];
   for (const b of w.exampleBatches) {
-    await step(`claim batch ${b.index}`, verified("nextExample", b.index),
-      () => submitExampleBatch(settlement, epoch, b, readProofFile(paths.exampleProofFile(b.index)).proof), raced, settlement, done, log);
+    await step(
+      `claim batch ${b.index}`,
+      verified("nextExample", b.index),
+      () => submitExampleBatch(settlement, epoch, b, readProofFile(paths.exampleProofFile(b.index)).proof),
+      raced,
+      settlement,
+      done,
+      log,
+    );
     tick(`claim batch ${b.index}`);
   }
   for (const b of w.registrationBatches) {
-    await step(`registration batch ${b.index}`, verified("nextRegistration", b.index),
-      () => submitRegistrationBatch(settlement, epoch, b, readProofFile(paths.registrationProofFile(b.index)).proof), raced, settlement, done, log);
+    await step(
+      `registration batch ${b.index}`,
+      verified("nextRegistration", b.index),
+      () => submitRegistrationBatch(settlement, epoch, b, readProofFile(paths.registrationProofFile(b.index)).proof),
+      raced,
+      settlement,
+      done,
+      log,
+    );
     tick(`registration batch ${b.index}`);
   }
   for (const b of w.payoutBatches) {
-    await step(`payout batch ${b.index}`, verified("nextPayout", b.index),
-      () => submitPayoutBatch(settlement, epoch, b, readProofFile(paths.payoutProofFile(b.index)).proof), raced, settlement, done, log);
+    await step(
+      `payout batch ${b.index}`,
+      verified("nextPayout", b.index),
+      () => submitPayoutBatch(settlement, epoch, b, readProofFile(paths.payoutProofFile(b.index)).proof),
+      raced,
+      settlement,
+      done,
+      log,
+    );
     tick(`payout batch ${b.index}`);
   }
   let validation = record.epochJson.validation as RevealedValidationRecord | undefined;
   if (!(await state()).validationRevealed || validation === undefined) {
-    const sealed = await sealValidationSet(chain.signer, chain.chainId, settlementAddress, epoch, options.validationSet ?? heldOutValidationSet(config, epochValidationSecret(options.validationSecret ?? loadValidationSecret().secret, chain.chainId, settlementAddress, epoch)));
+    const sealed = await sealValidationSet(
+      chain.signer,
+      chain.chainId,
+      settlementAddress,
+      epoch,
+      options.validationSet ??
+        heldOutValidationSet(
+          config,
+          epochValidationSecret(options.validationSecret ?? loadValidationSecret().secret, chain.chainId, settlementAddress, epoch),
+        ),
+    );
     if ((await state()).validationRevealed) {
       validation = writeRevealedValidation(sealed, record.model.validationCommitment, dir, await revealTransaction(settlement, epoch));
     } else {
@@ -321,29 +439,60 @@ export async function settleEpoch(chain: ChainConnection, deployment: ProtocolDe
     const credited = w.claimTable.filter((c, i) => c.j === j && (i === 0 || w.claimTable[i - 1]!.hash !== c.hash));
     const label = demo.get(address.toLowerCase());
     return {
-      j, address, ...(label ? { label } : {}), excluded: excluded.has(j),
-      claimed: record.registrations[j]!.count, credited: credited.length, rawScore: credited.reduce((s, c) => s + c.score, 0n),
-      amount: row.amount, reward: row.reward, paid: paid.get(address) ?? 0n,
+      j,
+      address,
+      ...(label ? { label } : {}),
+      excluded: excluded.has(j),
+      claimed: record.registrations[j]!.count,
+      credited: credited.length,
+      rawScore: credited.reduce((s, c) => s + c.score, 0n),
+      amount: row.amount,
+      reward: row.reward,
+      paid: paid.get(address) ?? 0n,
     };
   });
   const wrong = [...expected].filter(([address, reward]) => (paid.get(address) ?? 0n) !== reward);
   const strangers = [...paid.keys()].filter((a) => !expected.has(a));
   const kept = record.pool - [...paid.values()].reduce((s, v) => s + v, 0n);
-  writeRecordFile(paths.settlementFile, { transactions, paid: [...expected.keys()].map((address) => ({ address, amount: paid.get(address) ?? 0n })), kept });
+  writeRecordFile(paths.settlementFile, {
+    transactions,
+    paid: [...expected.keys()].map((address) => ({ address, amount: paid.get(address) ?? 0n })),
+    kept,
+  });
   if (wrong.length > 0) {
-    throw new CodedError("SETTLEMENT_MISMATCH", "mismatch", `${wrong.length} payments of epoch ${epoch} differ from the reference model, first ${wrong[0]![0]}: paid ${paid.get(wrong[0]![0]) ?? 0n}, reward ${wrong[0]![1]}`);
+    throw new CodedError(
+      "SETTLEMENT_MISMATCH",
+      "mismatch",
+      `${wrong.length} payments of epoch ${epoch} differ from the reference model, first ${wrong[0]![0]}: paid ${paid.get(wrong[0]![0]) ?? 0n}, reward ${wrong[0]![1]}`,
+    );
   }
-  if (strangers.length > 0) throw new CodedError("SETTLEMENT_MISMATCH", "mismatch", `epoch ${epoch}'s releases paid ${strangers[0]}, which has no payout row`);
-  if (kept !== record.dust) throw new CodedError("SETTLEMENT_MISMATCH", "mismatch", `epoch ${epoch} kept ${kept} of its pool, the reference model's dust is ${record.dust}`);
+  if (strangers.length > 0)
+    throw new CodedError("SETTLEMENT_MISMATCH", "mismatch", `epoch ${epoch}'s releases paid ${strangers[0]}, which has no payout row`);
+  if (kept !== record.dust)
+    throw new CodedError(
+      "SETTLEMENT_MISMATCH",
+      "mismatch",
+      `epoch ${epoch} kept ${kept} of its pool, the reference model's dust is ${record.dust}`,
+    );
   if (record.epochJson.status !== "settled") writeRecordFile(paths.epochFile, { ...record.epochJson, validation, status: "settled" });
   const { token: tokenAddress, registry } = deployment.addresses;
   return {
-    dir, chainId: chain.chainId, chain: chain.description,
-    addresses: { token: tokenAddress, registry, settlement: settlementAddress }, exclusion: record.exclusion,
-    epoch, pool: record.pool, total: record.total, dust: record.dust,
-    examples: w.claimTable.length, duplicates: w.duplicates.length,
+    dir,
+    chainId: chain.chainId,
+    chain: chain.description,
+    addresses: { token: tokenAddress, registry, settlement: settlementAddress },
+    exclusion: record.exclusion,
+    epoch,
+    pool: record.pool,
+    total: record.total,
+    dust: record.dust,
+    examples: w.claimTable.length,
+    duplicates: w.duplicates.length,
     circuits: record.circuits,
-    contributors, transactions,
-    exampleBatches: w.exampleBatches.length, registrationBatches: w.registrationBatches.length, payoutBatches: w.payoutBatches.length,
+    contributors,
+    transactions,
+    exampleBatches: w.exampleBatches.length,
+    registrationBatches: w.registrationBatches.length,
+    payoutBatches: w.payoutBatches.length,
   };
 }

@@ -59,7 +59,11 @@ export function nativeBackend(binary: string): ProverBackend {
           throw new Error(`${binary} failed (${String(e.code)}): ${(e.stderr ?? e.message).trim().slice(0, 500)}`);
         }
         // rapidsnark may leave out "curve"; the proof file format names both.
-        const proof = { ...(JSON.parse(readFileSync(proofPath, "utf8")) as Groth16Proof), protocol: "groth16", curve: "bn128" } as Groth16Proof;
+        const proof = {
+          ...(JSON.parse(readFileSync(proofPath, "utf8")) as Groth16Proof),
+          protocol: "groth16",
+          curve: "bn128",
+        } as Groth16Proof;
         const publicSignals = (JSON.parse(readFileSync(publicPath, "utf8")) as unknown[]).map(String);
         return { proof, publicSignals };
       } finally {

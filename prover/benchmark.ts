@@ -64,7 +64,11 @@ export async function benchmarkProving(
       let pool: ReturnType<typeof createProverPool> | undefined;
       try {
         const coldMs = await timeIt(async () => {
-          pool = createProverPool({ workers: setting.workers, singleThread: setting.singleThread, nativeBinary: setting.nativeBinary ?? null });
+          pool = createProverPool({
+            workers: setting.workers,
+            singleThread: setting.singleThread,
+            nativeBinary: setting.nativeBinary ?? null,
+          });
           await proveBatches(pool, circuit, scratch, { resume: false });
         });
         const warmMs = await timeIt(() => proveBatches(pool!, circuit, scratch, { resume: false }));

@@ -136,7 +136,8 @@ export function proveTasks(circuit: ProvingKeys, jobs: readonly ProofJob[], sing
     if (typeof circuit?.[key] !== "string" || circuit[key] === "") throw new TypeError(`circuit.${key} must be a non-empty string`);
   }
   const pin = circuit.pinnedVkeyHash ?? circuit.vkeyHash;
-  if (pin !== undefined && !/^[0-9a-f]{64}$/.test(pin)) throw new TypeError(`circuit.pinnedVkeyHash must be a sha256 (64 hex digits), got ${String(pin)}`);
+  if (pin !== undefined && !/^[0-9a-f]{64}$/.test(pin))
+    throw new TypeError(`circuit.pinnedVkeyHash must be a sha256 (64 hex digits), got ${String(pin)}`);
   const names = new Set<string>();
   const outPaths = new Set<string>();
   return jobs.map((job: ProofJob, i: number): ProveTask => {

@@ -110,7 +110,9 @@ export function parseQueueUrl(queueUrl: string): URL {
     url = undefined;
   }
   if (url === undefined || (url.protocol !== "redis:" && url.protocol !== "rediss:") || url.hostname === "") {
-    throw new TypeError(`queueUrl must be a redis://HOST:PORT or rediss://HOST:PORT URL, got ${JSON.stringify(shownQueueUrl(String(queueUrl)))}`);
+    throw new TypeError(
+      `queueUrl must be a redis://HOST:PORT or rediss://HOST:PORT URL, got ${JSON.stringify(shownQueueUrl(String(queueUrl)))}`,
+    );
   }
   return url;
 }
@@ -155,7 +157,12 @@ async function openQueue<T>(queueUrl: string, options: QueueOptions): Promise<Qu
   } catch (error) {
     await queue.disconnect().catch(() => undefined);
     const why = lastError?.message ?? (error as Error).message;
-    throw new QueueError("QUEUE_UNREACHABLE", shownQueueUrl(queueUrl), `no Redis answered within ${timeoutMs} ms (${why}); start Redis there or give another --queue`, { cause: lastError ?? error });
+    throw new QueueError(
+      "QUEUE_UNREACHABLE",
+      shownQueueUrl(queueUrl),
+      `no Redis answered within ${timeoutMs} ms (${why}); start Redis there or give another --queue`,
+      { cause: lastError ?? error },
+    );
   } finally {
     clearTimeout(timer);
   }
@@ -187,7 +194,8 @@ export async function enqueueProofJobs(
   options: EnqueueOptions = {},
 ): Promise<{ added: number; total: number }> {
   const attempts = options.attempts ?? 3;
-  if (!Number.isInteger(attempts) || attempts < 1 || attempts > 100) throw new RangeError(`attempts must be an integer in [1, 100], got ${attempts}`);
+  if (!Number.isInteger(attempts) || attempts < 1 || attempts > 100)
+    throw new RangeError(`attempts must be an integer in [1, 100], got ${attempts}`);
   // singleThread is the worker's choice; the queue carries the job only.
   const tasks = proveTasks(circuitKeysRef, jobs, true, true);
   const queue = await openQueue<ProveTask>(queueUrl, options);
@@ -259,7 +267,8 @@ function positiveInt(value: number | undefined, name: string, fallback: number):
 /** An error of the connection to Redis (refused, reset, timed out, closed), not of a job. */
 function isConnectionError(error: Error): boolean {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code !== undefined && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code)) return true;
+  if (code !== undefined && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code))
+    return true;
   return /Connection is closed|connect ETIMEDOUT|Stream isn't writeable/i.test(error.message);
 }
 
@@ -284,7 +293,9 @@ export async function runQueueWorker(queueUrl: string, options: QueueWorkerOptio
     try {
       result = await pool.run({ ...job.data, singleThread: pool.singleThread, resume: true });
     } catch (cause) {
-      const error = new ProverError("WORKER_FAILED", job.data.job, `worker failed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+      const error = new ProverError("WORKER_FAILED", job.data.job, `worker failed: ${(cause as Error)?.message ?? String(cause)}`, {
+        cause,
+      });
       options.onJob?.({ job: job.data.job, status: "failed", attempt, error: error.message });
       throw error;
     }

@@ -124,7 +124,10 @@ function loadVkey(path: string): Vkey {
 /** Refuses a verification key that is not the pinned one. */
 function checkPinnedVkey(task: ProveTask, vkey: Vkey): void {
   if (task.pinnedVkeyHash !== undefined && vkey.hash !== task.pinnedVkeyHash) {
-    throw new TaskFailure("KEY_NOT_PINNED", `verification key ${task.vkeyPath} has hash ${vkey.hash}, the pinned key is ${task.pinnedVkeyHash}`);
+    throw new TaskFailure(
+      "KEY_NOT_PINNED",
+      `verification key ${task.vkeyPath} has hash ${vkey.hash}, the pinned key is ${task.pinnedVkeyHash}`,
+    );
   }
 }
 
@@ -136,11 +139,16 @@ function checkPinnedVkey(task: ProveTask, vkey: Vkey): void {
 async function checkZkey(task: ProveTask, zkey: Uint8Array, vkey: Vkey): Promise<void> {
   let hash = zkeyHashes.get(task.zkeyPath);
   if (hash === undefined) {
-    hash = vkeyHashOf(toJson(await step("KEYS_UNREADABLE", `cannot read zkey ${task.zkeyPath}`, () => snarkjs.zKey.exportVerificationKey(zkey))));
+    hash = vkeyHashOf(
+      toJson(await step("KEYS_UNREADABLE", `cannot read zkey ${task.zkeyPath}`, () => snarkjs.zKey.exportVerificationKey(zkey))),
+    );
     zkeyHashes.set(task.zkeyPath, hash);
   }
   if (hash !== vkey.hash) {
-    throw new TaskFailure("KEY_NOT_PINNED", `zkey ${task.zkeyPath} has key hash ${hash}, but ${task.pinnedVkeyHash === undefined ? `the verification key ${task.vkeyPath}` : "the pinned key"} is ${vkey.hash}: keys from another setup`);
+    throw new TaskFailure(
+      "KEY_NOT_PINNED",
+      `zkey ${task.zkeyPath} has key hash ${hash}, but ${task.pinnedVkeyHash === undefined ? `the verification key ${task.vkeyPath}` : "the pinned key"} is ${vkey.hash}: keys from another setup`,
+    );
   }
 }
 
@@ -214,9 +222,15 @@ async function run(task: ProveTask): Promise<ProveTaskResult> {
     backend.prove({ path: task.zkeyPath, bytes: zkey }, witness.data!),
   );
   const t2 = performance.now();
-  const ok = await step("PROOF_REJECTED", `the new proof (${backend.name}) cannot be checked`, () => snarkjs.groth16.verify(vkey.json, publicSignals, proof));
+  const ok = await step("PROOF_REJECTED", `the new proof (${backend.name}) cannot be checked`, () =>
+    snarkjs.groth16.verify(vkey.json, publicSignals, proof),
+  );
   const t3 = performance.now();
-  if (!ok) throw new TaskFailure("PROOF_REJECTED", `the new proof (${backend.name}) does not verify against ${task.vkeyPath}: a wrong backend output, or zkey and verification key disagree`);
+  if (!ok)
+    throw new TaskFailure(
+      "PROOF_REJECTED",
+      `the new proof (${backend.name}) does not verify against ${task.vkeyPath}: a wrong backend output, or zkey and verification key disagree`,
+    );
   if (task.expectedPublicSignals && !sameSignals(publicSignals, task.expectedPublicSignals)) {
     throw new TaskFailure(
       "PUBLIC_SIGNALS_MISMATCH",

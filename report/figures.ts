@@ -11,11 +11,24 @@ import type { ReportRecord } from "./record.ts";
 
 export interface ChartData {
   readonly payouts: { readonly labels: readonly string[]; readonly rewards: readonly number[] };
-  readonly scores: { readonly labels: readonly string[]; readonly series: readonly { readonly name: ScoreClass; readonly counts: readonly number[] }[] };
-  readonly topExamples: { readonly labels: readonly string[]; readonly ranks: readonly (readonly (number | null)[])[]; readonly hashes: readonly (readonly (string | null)[])[] };
+  readonly scores: {
+    readonly labels: readonly string[];
+    readonly series: readonly { readonly name: ScoreClass; readonly counts: readonly number[] }[];
+  };
+  readonly topExamples: {
+    readonly labels: readonly string[];
+    readonly ranks: readonly (readonly (number | null)[])[];
+    readonly hashes: readonly (readonly (string | null)[])[];
+  };
   readonly gas: { readonly labels: readonly string[]; readonly gas: readonly number[]; readonly kinds: readonly string[] };
   /** Figures in each row's own unit (payout ratio, fraction, base units): tooltips carry `display` and `target`. */
-  readonly attacks?: { readonly labels: readonly string[]; readonly figures: readonly (number | null)[]; readonly pass: readonly boolean[]; readonly displays: readonly string[]; readonly targets: readonly string[] };
+  readonly attacks?: {
+    readonly labels: readonly string[];
+    readonly figures: readonly (number | null)[];
+    readonly pass: readonly boolean[];
+    readonly displays: readonly string[];
+    readonly targets: readonly string[];
+  };
 }
 
 export interface FigureOptions {
@@ -39,7 +52,8 @@ export const transactionKind = (what: string) => what.replace(/\s+\d+(\s+rows\s+
 export function rowsByReward(record: ReportRecord): number[] {
   const rows = record.core.contributors.map((_, i) => i);
   return rows.sort((a, b) => {
-    const ra = record.core.contributors[a]!.reward, rb = record.core.contributors[b]!.reward;
+    const ra = record.core.contributors[a]!.reward,
+      rb = record.core.contributors[b]!.reward;
     return ra === rb ? a - b : ra > rb ? -1 : 1;
   });
 }
@@ -73,10 +87,11 @@ export function chartData(record: ReportRecord, options: FigureOptions): ChartDa
 
   const top = topExamplesOf(record, options.topExamples);
   /** The r-th best example of every contributor (chart order), or null when it has fewer. */
-  const rank = <T>(r: number, pick: (exampleIndex: number) => T): (T | null)[] => order.map((row) => {
-    const i = top[row]![r];
-    return i === undefined ? null : pick(i);
-  });
+  const rank = <T>(r: number, pick: (exampleIndex: number) => T): (T | null)[] =>
+    order.map((row) => {
+      const i = top[row]![r];
+      return i === undefined ? null : pick(i);
+    });
   const ranks = Array.from({ length: options.topExamples }, (_, r) => r);
 
   return {
@@ -95,11 +110,16 @@ export function chartData(record: ReportRecord, options: FigureOptions): ChartDa
       gas: record.transactions.map((t) => Number(t.gasUsed)),
       kinds: record.transactions.map((t) => transactionKind(t.what)),
     },
-    ...(record.attacks === undefined ? {} : {
-      attacks: {
-        labels: record.attacks.map((a) => a.attack), figures: record.attacks.map((a) => a.figure ?? null), pass: record.attacks.map((a) => a.pass),
-        displays: record.attacks.map((a) => a.display), targets: record.attacks.map((a) => a.target),
-      },
-    }),
+    ...(record.attacks === undefined
+      ? {}
+      : {
+          attacks: {
+            labels: record.attacks.map((a) => a.attack),
+            figures: record.attacks.map((a) => a.figure ?? null),
+            pass: record.attacks.map((a) => a.pass),
+            displays: record.attacks.map((a) => a.display),
+            targets: record.attacks.map((a) => a.target),
+          },
+        }),
   };
 }

@@ -8,7 +8,13 @@
 import type { EpochRecord } from "../verify/record.ts";
 import type { AttributionSummary } from "./record.ts";
 
-export const SCORE_CLASSES = ["paid", "clipped (negative, paid 0)", "claimed more than once (credited to the earliest)", "near copy (scored 0)", "label inconsistent (paid 0)"] as const;
+export const SCORE_CLASSES = [
+  "paid",
+  "clipped (negative, paid 0)",
+  "claimed more than once (credited to the earliest)",
+  "near copy (scored 0)",
+  "label inconsistent (paid 0)",
+] as const;
 export type ScoreClass = (typeof SCORE_CLASSES)[number];
 
 export interface ScoreHistogram {
@@ -32,11 +38,16 @@ export function classifyExamples(record: EpochRecord, attribution: AttributionSu
   const mislabelled = new Set(attribution?.mislabelled.map((f) => f.hash));
   const duplicated = new Set(record.duplicates.map((d) => d.hash));
   return examplesOf(record).map((e) =>
-    nearCopies.has(e.hash) ? "near copy (scored 0)"
-    : mislabelled.has(e.hash) ? "label inconsistent (paid 0)"
-    : duplicated.has(e.hash) ? "claimed more than once (credited to the earliest)"
-    : e.score < 0n ? "clipped (negative, paid 0)"
-    : "paid");
+    nearCopies.has(e.hash)
+      ? "near copy (scored 0)"
+      : mislabelled.has(e.hash)
+        ? "label inconsistent (paid 0)"
+        : duplicated.has(e.hash)
+          ? "claimed more than once (credited to the earliest)"
+          : e.score < 0n
+            ? "clipped (negative, paid 0)"
+            : "paid",
+  );
 }
 
 /** `bins` equal-width bins from the lowest to the highest score (fixed point with `decimals`). */
@@ -47,7 +58,10 @@ export function scoreHistogram(record: EpochRecord, classes: readonly ScoreClass
   // A loop, not Math.min(...values): a spread of a million arguments overflows the stack.
   let low = values.reduce((m, v) => Math.min(m, v), 0);
   let high = values.reduce((m, v) => Math.max(m, v), 0);
-  if (low === high) { low -= 1; high += 1; }
+  if (low === high) {
+    low -= 1;
+    high += 1;
+  }
   const width = (high - low) / bins;
   const edges = Array.from({ length: bins + 1 }, (_, i) => low + i * width);
   const counts = Object.fromEntries(SCORE_CLASSES.map((c) => [c, new Array<number>(bins).fill(0)])) as Record<ScoreClass, number[]>;

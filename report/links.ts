@@ -20,7 +20,9 @@ export function explorerLinks(explorerUrl: string | undefined): ExplorerLinks {
   }
   const base = explorerUrl?.replace(/\/+$/, "");
   const link = (path: string, value: string, form: RegExp) =>
-    base !== undefined && form.test(value) ? html`<a href="${`${base}/${path}/${value}`}"><code>${value}</code></a>` : html`<code>${value}</code>`;
+    base !== undefined && form.test(value)
+      ? html`<a href="${`${base}/${path}/${value}`}"><code>${value}</code></a>`
+      : html`<code>${value}</code>`;
   return {
     tx: (hash) => link("tx", hash, TX_HASH),
     address: (address) => link("address", address, ADDRESS),

@@ -26,11 +26,19 @@ export function reportOutPath(dir: string, out: string): string {
   const path = resolve(out);
   const inside = pathInside(dir, path);
   if (inside !== undefined && inside !== "") {
-    if (inside.includes(sep)) throw new ReportOutputError(out, `is inside the epoch's record folders (${inside.split(sep)[0]}/): give a path outside them, e.g. ${join(dir, "report.html")}`);
+    if (inside.includes(sep))
+      throw new ReportOutputError(
+        out,
+        `is inside the epoch's record folders (${inside.split(sep)[0]}/): give a path outside them, e.g. ${join(dir, "report.html")}`,
+      );
     if (extname(inside).toLowerCase() !== ".html" && existsSync(path)) {
-      throw new ReportOutputError(out, `is a file of the epoch's record: writing the report there would destroy it; give a .html path, e.g. ${join(dir, "report.html")}`);
+      throw new ReportOutputError(
+        out,
+        `is a file of the epoch's record: writing the report there would destroy it; give a .html path, e.g. ${join(dir, "report.html")}`,
+      );
     }
   }
-  if (extname(path).toLowerCase() !== ".html") throw new ReportOutputError(out, "the report is an HTML file: give an --out ending in .html");
+  if (extname(path).toLowerCase() !== ".html")
+    throw new ReportOutputError(out, "the report is an HTML file: give an --out ending in .html");
   return path;
 }

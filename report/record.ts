@@ -54,7 +54,13 @@ export interface ProvingRun {
   readonly proved: number;
   readonly skipped: number;
   readonly ms: number;
-  readonly circuits: readonly { readonly circuit: string; readonly proved: number; readonly witnessMs: number; readonly proveMs: number; readonly verifyMs: number }[];
+  readonly circuits: readonly {
+    readonly circuit: string;
+    readonly proved: number;
+    readonly witnessMs: number;
+    readonly proveMs: number;
+    readonly verifyMs: number;
+  }[];
 }
 
 export interface ReportRecord {
@@ -97,23 +103,38 @@ function readAttribution(value: Record<string, unknown>): AttributionSummary {
     const ref = objectFields(f.optionalObject("reference") ?? {}, `${file}.flagged`, i);
     const set = ref.optionalString("set");
     const refIndex = ref.optionalNumber("index");
-    const copied = set === "validation" ? `validation example ${refIndex ?? "?"}` : `registered row ${refIndex ?? "?"} of ${ref.optionalString("contributor") ?? "?"}`;
-    return { hash: f.bigint("exampleHash"), contributor: f.string("contributor"), why: `near copy of ${copied}${similarity(f.optionalNumber("similarity"))}` };
+    const copied =
+      set === "validation"
+        ? `validation example ${refIndex ?? "?"}`
+        : `registered row ${refIndex ?? "?"} of ${ref.optionalString("contributor") ?? "?"}`;
+    return {
+      hash: f.bigint("exampleHash"),
+      contributor: f.string("contributor"),
+      why: `near copy of ${copied}${similarity(f.optionalNumber("similarity"))}`,
+    };
   });
   const mislabelled = (a.optionalList("mislabelled") ?? []).map((raw, i) => {
     const f = objectFields(raw, `${file}.mislabelled`, i);
     const p = (field: string) => f.optionalNumber(field)?.toFixed(3) ?? "?";
-    return { hash: f.bigint("exampleHash"), contributor: f.string("contributor"), why: `label ${f.optionalNumber("label") ?? "?"} has p ${p("pLabel")}; the model says ${f.optionalNumber("predicted") ?? "?"} (p ${p("pPredicted")})` };
+    return {
+      hash: f.bigint("exampleHash"),
+      contributor: f.string("contributor"),
+      why: `label ${f.optionalNumber("label") ?? "?"} has p ${p("pLabel")}; the model says ${f.optionalNumber("predicted") ?? "?"} (p ${p("pPredicted")})`,
+    };
   });
   const method = a.optionalString("method");
   const provider = a.optionalString("provider");
   const validationAccuracy = a.optionalNumber("validationAccuracy");
-  const stages = (a.optionalList("defences") ?? []).map((d, i) => (typeof d === "string" ? d : a.fail(`defences[${i}]`, `expected a string, got ${JSON.stringify(d)}`)));
+  const stages = (a.optionalList("defences") ?? []).map((d, i) =>
+    typeof d === "string" ? d : a.fail(`defences[${i}]`, `expected a string, got ${JSON.stringify(d)}`),
+  );
   return {
     ...(method === undefined ? {} : { method }),
     ...(provider === undefined ? {} : { provider }),
     ...(validationAccuracy === undefined ? {} : { validationAccuracy }),
-    stages, nearCopies, mislabelled,
+    stages,
+    nearCopies,
+    mislabelled,
   };
 }
 
@@ -128,20 +149,36 @@ function readProvingRuns(dir: string): ProvingRun[] | undefined {
     const f = objectFields(raw, file, i);
     const circuits = (f.optionalList("circuits") ?? []).map((c, k) => {
       const g = objectFields(c, `${file} runs[${i}].circuits`, k);
-      return { circuit: g.string("circuit"), proved: g.number("proved"), witnessMs: g.number("witnessMs"), proveMs: g.number("proveMs"), verifyMs: g.number("verifyMs") };
+      return {
+        circuit: g.string("circuit"),
+        proved: g.number("proved"),
+        witnessMs: g.number("witnessMs"),
+        proveMs: g.number("proveMs"),
+        verifyMs: g.number("verifyMs"),
+      };
     });
-    return { date: f.string("date"), backend: f.string("backend"), workers: f.number("workers"), proved: f.number("proved"), skipped: f.number("skipped"), ms: f.number("ms"), circuits };
+    return {
+      date: f.string("date"),
+      backend: f.string("backend"),
+      workers: f.number("workers"),
+      proved: f.number("proved"),
+      skipped: f.number("skipped"),
+      ms: f.number("ms"),
+      circuits,
+    };
   });
 }
 
 /** Reads the epoch directory `dir` and, when it exists, the attack-suite file `attacksFile`. */
 export function readReportRecord(dir: string, attacksFile: string): ReportRecord {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ReportInputError(dir, "(directory)", "not an epoch directory (missing or not a directory)");
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new ReportInputError(dir, "(directory)", "not an epoch directory (missing or not a directory)");
   const core = readEpochRecord(dir);
   const epoch = objectFields(readJson(dir, "epoch.json"), "epoch.json");
   const parameters = objectFields(epoch.optionalObject("parameters") ?? {}, "epoch.json parameters");
   const circuits = objectFields(epoch.optionalObject("circuits") ?? {}, "epoch.json circuits");
-  const constraintsOf = (name: string) => objectFields(circuits.optionalObject(name) ?? {}, `epoch.json circuits.${name}`).optionalNumber("constraints");
+  const constraintsOf = (name: string) =>
+    objectFields(circuits.optionalObject(name) ?? {}, `epoch.json circuits.${name}`).optionalNumber("constraints");
   const model = objectFields(epoch.optionalObject("model") ?? {}, "epoch.json model");
   const modelHash = model.optionalString("modelHash");
   const validationCommitment = model.optionalString("validationCommitment");
@@ -173,14 +210,18 @@ export function readReportRecord(dir: string, attacksFile: string): ReportRecord
     status: epoch.optionalString("status") ?? "unknown",
     fixedPointDecimals: parameters.optionalNumber("fixedPointDecimals") ?? config.fixedPoint.decimals,
     model: { ...(modelHash === undefined ? {} : { modelHash }), ...(validationCommitment === undefined ? {} : { validationCommitment }) },
-    ...(lineage === undefined ? {} : { lineage: { follows: lineage.string("follows"), previousModelHash: lineage.string("previousModelHash") } }),
+    ...(lineage === undefined
+      ? {}
+      : { lineage: { follows: lineage.string("follows"), previousModelHash: lineage.string("previousModelHash") } }),
     constraints: Object.fromEntries(constraintEntries),
     labels,
     ...(attribution === undefined ? {} : { attribution: readAttribution(attribution) }),
     ...(defences === undefined ? {} : { defences }),
     transactions,
     proofBytes: {
-      example: proofFilesBytes(dir, core.proofs.example), registration: proofFilesBytes(dir, core.proofs.registration), payout: proofFilesBytes(dir, core.proofs.payout),
+      example: proofFilesBytes(dir, core.proofs.example),
+      registration: proofFilesBytes(dir, core.proofs.registration),
+      payout: proofFilesBytes(dir, core.proofs.payout),
     },
     ...(attacks === undefined ? {} : { attacks }),
     ...(proving === undefined ? {} : { proving }),

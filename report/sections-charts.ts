@@ -26,9 +26,9 @@ ${canvas("payouts", "reward per contributor, highest first", true)}
 <details><summary>${core.contributors.length} contributors (table)</summary>
 <table><tr><th>label</th><th>address</th><th>examples credited</th><th>clipped total T_c</th><th>reward</th></tr>
 ${rowsByReward(record).map((row) => {
-    const c = core.contributors[row]!;
-    return html`<tr><td>${record.labels[row] ?? ""}</td><td>${links.address(checksumAddress(c.address))}</td><td>${credited[row]}</td><td>${score(c.amount)}</td><td>${openAmount(c.reward)}</td></tr>`;
-  })}</table></details></section>`;
+  const c = core.contributors[row]!;
+  return html`<tr><td>${record.labels[row] ?? ""}</td><td>${links.address(checksumAddress(c.address))}</td><td>${credited[row]}</td><td>${score(c.amount)}</td><td>${openAmount(c.reward)}</td></tr>`;
+})}</table></details></section>`;
 }
 
 export function scoresSection(record: ReportRecord): SafeHtml {
@@ -41,9 +41,13 @@ export function scoresSection(record: ReportRecord): SafeHtml {
   return html`<section id="scores"><h2>Score distribution</h2>
 <p>${record.core.examples.length.toLocaleString("en-US")} examples in the table; ${clipped.toLocaleString("en-US")} with a negative score, clipped to 0 by the policy; ${record.core.duplicates.length.toLocaleString("en-US")} claimed more than once; ${flagged.length.toLocaleString("en-US")} flagged by the attribution stage's defences.</p>
 ${canvas("scores", "examples per score bin, by class", true)}
-${flagged.length === 0 ? "" : html`<details><summary>flagged examples${flagged.length > FLAGGED_LISTED ? ` (first ${FLAGGED_LISTED} of ${flagged.length})` : ""}</summary>
+${
+  flagged.length === 0
+    ? ""
+    : html`<details><summary>flagged examples${flagged.length > FLAGGED_LISTED ? ` (first ${FLAGGED_LISTED} of ${flagged.length})` : ""}</summary>
 <table><tr><th>flag</th><th>example</th><th>contributor</th><th>evidence</th></tr>
-${flagged.slice(0, FLAGGED_LISTED).map((f) => html`<tr><td>${f.kind}</td><td><code>${exampleHashHex(f.hash)}</code></td><td><code>${f.contributor}</code></td><td>${f.why}</td></tr>`)}</table></details>`}
+${flagged.slice(0, FLAGGED_LISTED).map((f) => html`<tr><td>${f.kind}</td><td><code>${exampleHashHex(f.hash)}</code></td><td><code>${f.contributor}</code></td><td>${f.why}</td></tr>`)}</table></details>`
+}
 </section>`;
 }
 

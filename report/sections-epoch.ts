@@ -37,10 +37,12 @@ ${row("validation-set commitment", record.model.validationCommitment === undefin
 
 export function verificationSection(status: VerificationStatus, dir: string): SafeHtml {
   const body =
-    status.kind === "passed" ? html`<p class="pass">PASSED: every check below, from the record alone, in ${(status.report.ms / 1000).toFixed(1)} s.</p>
+    status.kind === "passed"
+      ? html`<p class="pass">PASSED: every check below, from the record alone, in ${(status.report.ms / 1000).toFixed(1)} s.</p>
 <table><tr><th>check</th><th>status</th><th>detail</th></tr>${status.report.checks.map((c) => html`<tr><td>${c.check}</td><td class="${c.status === "pass" ? "pass" : "skipped"}">${c.status}</td><td>${c.detail}</td></tr>`)}</table>`
-    : status.kind === "failed" ? html`<p class="fail">FAILED: check ${status.error.check}, ${status.error.code}</p><p>${status.error.message}</p><pre>${JSON.stringify(status.error.where, null, 2)}</pre>`
-    : html`<p class="not-run">Not run (the report was written without verification). Run <code>npm run verify -- ${dir}</code>.</p>`;
+      : status.kind === "failed"
+        ? html`<p class="fail">FAILED: check ${status.error.check}, ${status.error.code}</p><p>${status.error.message}</p><pre>${JSON.stringify(status.error.where, null, 2)}</pre>`
+        : html`<p class="not-run">Not run (the report was written without verification). Run <code>npm run verify -- ${dir}</code>.</p>`;
   return html`<section id="verification"><h2>Verification</h2>${body}</section>`;
 }
 
@@ -50,15 +52,33 @@ export function verificationSection(status: VerificationStatus, dir: string): Sa
  */
 export function defencesSection(record: ReportRecord): SafeHtml {
   const a = record.attribution;
-  const scoring = a === undefined
-    ? html`<p>The scores were given as a file: the record has no <code>attribution</code> field, so no attribution-stage defence is recorded.</p>`
-    : html`<p>Scores by ${a.method ?? "an unrecorded method"}${a.provider ? ` on ${a.provider}` : ""}${a.validationAccuracy === undefined ? "" : `, validation accuracy ${(a.validationAccuracy * 100).toFixed(1)} %`}. Attribution-stage defences that ran before scoring: <strong>${a.stages.length ? a.stages.join(", ") : "none"}</strong>.</p>`;
+  const scoring =
+    a === undefined
+      ? html`<p>The scores were given as a file: the record has no <code>attribution</code> field, so no attribution-stage defence is recorded.</p>`
+      : html`<p>Scores by ${a.method ?? "an unrecorded method"}${a.provider ? ` on ${a.provider}` : ""}${a.validationAccuracy === undefined ? "" : `, validation accuracy ${(a.validationAccuracy * 100).toFixed(1)} %`}. Attribution-stage defences that ran before scoring: <strong>${a.stages.length ? a.stages.join(", ") : "none"}</strong>.</p>`;
   const rows = record.defences ?? [
-    { name: "exact-dedup", ran: true, count: record.core.duplicates.length, what: "an example hash claimed more than once is credited once, to its earliest registrant (proven)" },
-    ...(a === undefined ? [] : [
-      { name: "near copies", ran: a.stages.includes("near-duplicates"), count: a.nearCopies.length, what: "flagged near copies score 0" },
-      { name: "label consistency", ran: a.stages.includes("label-consistency"), count: a.mislabelled.length, what: "flagged improbable labels are paid 0 (score capped at 0)" },
-    ]),
+    {
+      name: "exact-dedup",
+      ran: true,
+      count: record.core.duplicates.length,
+      what: "an example hash claimed more than once is credited once, to its earliest registrant (proven)",
+    },
+    ...(a === undefined
+      ? []
+      : [
+          {
+            name: "near copies",
+            ran: a.stages.includes("near-duplicates"),
+            count: a.nearCopies.length,
+            what: "flagged near copies score 0",
+          },
+          {
+            name: "label consistency",
+            ran: a.stages.includes("label-consistency"),
+            count: a.mislabelled.length,
+            what: "flagged improbable labels are paid 0 (score capped at 0)",
+          },
+        ]),
   ];
   return html`<section id="defences"><h2>Defences</h2>${scoring}
 <table><tr><th>defence</th><th>ran</th><th>examples caught</th><th>what it does</th></tr>

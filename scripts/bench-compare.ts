@@ -13,9 +13,12 @@ import { parseBenchResults, parseGasSavings, type GasSavings } from "./lib/bench
 import { GAS_SAVINGS_JSON, writeBenchmarksPage } from "./lib/benchmarks-page.ts";
 import { compareFlows, withSaving } from "./lib/gas-savings.ts";
 
-const { values } = parseArgs({ options: { before: { type: "string" }, after: { type: "string" }, name: { type: "string" }, change: { type: "string" } } });
+const { values } = parseArgs({
+  options: { before: { type: "string" }, after: { type: "string" }, name: { type: "string" }, change: { type: "string" } },
+});
 for (const flag of ["before", "after", "name", "change"] as const) {
-  if (values[flag] === undefined) throw new Error(`--${flag} is required (npm run bench:compare -- --before OLD.json --after NEW.json --name NAME --change TEXT)`);
+  if (values[flag] === undefined)
+    throw new Error(`--${flag} is required (npm run bench:compare -- --before OLD.json --after NEW.json --name NAME --change TEXT)`);
 }
 const read = (file: string) => parseBenchResults(file, readFileSync(file, "utf8"));
 const saving = compareFlows(values.name!, values.change!, read(values.before!), read(values.after!));

@@ -84,26 +84,44 @@ const scores = new Map<bigint, bigint>();
 let claims = 0;
 for (let i = 0; i < N; i++) {
   const hash = sha(`example ${i}`);
-  scores.set(hash, BigInt((Number(sha(`score ${i}`) % 2_000_001n) - 500_000))); // fixed point, a quarter negative
-  const claimants = i % 100 === 99 ? [i % C, (i % C + 1 + Math.floor(C / 2)) % C] : [i % C];
+  scores.set(hash, BigInt(Number(sha(`score ${i}`) % 2_000_001n) - 500_000)); // fixed point, a quarter negative
+  const claimants = i % 100 === 99 ? [i % C, ((i % C) + 1 + Math.floor(C / 2)) % C] : [i % C];
   // With one contributor both claimants are the same: a list names an example once.
   for (const k of new Set(claimants)) lists[k]!.hashes.push(hash);
   claims += new Set(claimants).size;
 }
 const domain = epochDomain(31337n, "0x000000000000000000000000000000000000bEEF", 1n);
 const w = buildEpochWitness({
-  ...registerOffline(lists), scores, pool: 10n ** 24n, domain, modelHash: `0x${"00".repeat(32)}`,
-  exampleBatchSize: E, registrationBatchSize: K, payoutBatchSize: B, config,
+  ...registerOffline(lists),
+  scores,
+  pool: 10n ** 24n,
+  domain,
+  modelHash: `0x${"00".repeat(32)}`,
+  exampleBatchSize: E,
+  registrationBatchSize: K,
+  payoutBatchSize: B,
+  config,
 });
 const witnessMs = performance.now() - witnessStart;
-log(`epoch: ${N} examples (${claims} claims, ${w.duplicates.length} duplicates), ${C} contributors -> ${w.exampleBatches.length} ExampleBatch(${E}) + ${w.registrationBatches.length} RegistrationBatch(${K}) + ${w.payoutBatches.length} PayoutBatch(${B}) proofs; witness ${(witnessMs / 1000).toFixed(1)} s`);
+log(
+  `epoch: ${N} examples (${claims} claims, ${w.duplicates.length} duplicates), ${C} contributors -> ${w.exampleBatches.length} ExampleBatch(${E}) + ${w.registrationBatches.length} RegistrationBatch(${K}) + ${w.payoutBatches.length} PayoutBatch(${B}) proofs; witness ${(witnessMs / 1000).toFixed(1)} s`,
+);
 
 const exampleKeys = await loadCircuitKeys(exampleCircuitName(E), { log });
 const registrationKeys = await loadCircuitKeys(registrationCircuitName(K), { log });
 const payoutKeys = await loadCircuitKeys(payoutCircuitName(B), { log });
 type Circuit = { readonly keys: KeySetKeys; readonly jobs: ProofJob[] };
-const jobsOf = (proofsDir: string, kind: string, batches: readonly { index: number; input: ProofJob["input"]; publicSignals: readonly bigint[] }[]) =>
-  batches.map((b) => ({ name: `${kind}-${b.index}`, input: b.input, expectedPublicSignals: b.publicSignals, outPath: join(proofsDir, `${kind}-${b.index}.json`) }));
+const jobsOf = (
+  proofsDir: string,
+  kind: string,
+  batches: readonly { index: number; input: ProofJob["input"]; publicSignals: readonly bigint[] }[],
+) =>
+  batches.map((b) => ({
+    name: `${kind}-${b.index}`,
+    input: b.input,
+    expectedPublicSignals: b.publicSignals,
+    outPath: join(proofsDir, `${kind}-${b.index}.json`),
+  }));
 const circuitsIn = (proofsDir: string): Circuit[] => [
   { keys: exampleKeys, jobs: jobsOf(proofsDir, "example", w.exampleBatches) },
   { keys: registrationKeys, jobs: jobsOf(proofsDir, "registration", w.registrationBatches) },
@@ -116,7 +134,8 @@ function checkProofs(circuits: readonly Circuit[]): void {
   for (const { jobs } of circuits) {
     for (const job of jobs) {
       const file = readProofFile(job.outPath, job.name);
-      if (file.publicSignals.join() !== job.expectedPublicSignals!.map(String).join()) throw new Error(`${job.outPath}: public signals differ from the batch's`);
+      if (file.publicSignals.join() !== job.expectedPublicSignals!.map(String).join())
+        throw new Error(`${job.outPath}: public signals differ from the batch's`);
     }
   }
 }
@@ -143,7 +162,15 @@ async function provePool(): Promise<EpochRun> {
   }
   const wallMs = performance.now() - start;
   checkProofs(circuits);
-  return { mode: "pool", backend, workers: `1 process, ${pool.size} threads`, proofs: totalProofs, proved, wallMs, peakRssMiB: [process.resourceUsage().maxRSS / 1024] };
+  return {
+    mode: "pool",
+    backend,
+    workers: `1 process, ${pool.size} threads`,
+    proofs: totalProofs,
+    proved,
+    wallMs,
+    peakRssMiB: [process.resourceUsage().maxRSS / 1024],
+  };
 }
 
 // 3. The queue: `prove worker` processes, each with its share of the cores.
@@ -158,12 +185,18 @@ async function proveQueue(url: string): Promise<EpochRun> {
     if (proved) provedBy.set(proved[1]!, (provedBy.get(proved[1]!) ?? 0) + 1);
   };
   const native = nativeBinary === undefined ? [] : ["--native", nativeBinary];
-  const children = await Promise.all(Array.from({ length: queueWorkers }, () => startQueueWorkerProcess(url, queueName, threads, native, countProved)));
+  const children = await Promise.all(
+    Array.from({ length: queueWorkers }, () => startQueueWorkerProcess(url, queueName, threads, native, countProved)),
+  );
   const bar = startProgress("queue", totalProofs, "proofs");
   const start = performance.now();
   try {
     for (const { keys, jobs } of circuits) await enqueueProofJobs(url, keys, jobs, { queueName });
-    const counts = await waitForQueue(url, { queueName, intervalMs: 1000, onCounts: (c) => bar.update(c.completed + c.failed, `${c.active} active, ${c.failed} failed`) });
+    const counts = await waitForQueue(url, {
+      queueName,
+      intervalMs: 1000,
+      onCounts: (c) => bar.update(c.completed + c.failed, `${c.active} active, ${c.failed} failed`),
+    });
     if (counts.failed > 0) throw new Error(`${counts.failed} queue jobs failed`);
   } finally {
     bar.stop();
@@ -177,7 +210,15 @@ async function proveQueue(url: string): Promise<EpochRun> {
   const twice = [...provedBy].filter(([, n]) => n > 1);
   if (twice.length > 0) throw new Error(`proved more than once: ${twice.map(([j]) => j).join(", ")}`);
   const proved = provedBy.size; // jobs that found a valid proof already (a rerun) report "skipped"
-  return { mode: "queue", backend, workers: `${queueWorkers} processes x ${threads} threads`, proofs: totalProofs, proved, wallMs, peakRssMiB: peaks };
+  return {
+    mode: "queue",
+    backend,
+    workers: `${queueWorkers} processes x ${threads} threads`,
+    proofs: totalProofs,
+    proved,
+    wallMs,
+    peakRssMiB: peaks,
+  };
 }
 
 if (values.mode !== "queue") rows.push(await provePool());
@@ -187,22 +228,57 @@ if (values.mode !== "pool") rows.push(await proveQueue(queueUrl!));
 // the examples (registration and payout proofs included, amortised): core-seconds per example.
 const pool = rows.find((r) => r.mode === "pool" && r.proved > 0) ?? rows.find((r) => r.proved > 0);
 const coreSecondsPerExample = pool ? ((pool.wallMs / 1000) * cores) / ((pool.proved / pool.proofs) * N) : undefined;
-const projection = coreSecondsPerExample === undefined ? undefined : [1, 16, 64].map((k) => ({ cores: k, hours: (1_000_000 * coreSecondsPerExample) / k / 3600 }));
-console.log(`\nEpoch of ${N} examples, ${C} contributors: ${w.exampleBatches.length} ExampleBatch(${E}) + ${w.registrationBatches.length} RegistrationBatch(${K}) + ${w.payoutBatches.length} PayoutBatch(${B}) proofs on ${cores} cores; witness (policy, tables, commit, seed, batches) ${(witnessMs / 1000).toFixed(1)} s`);
+const projection =
+  coreSecondsPerExample === undefined
+    ? undefined
+    : [1, 16, 64].map((k) => ({ cores: k, hours: (1_000_000 * coreSecondsPerExample) / k / 3600 }));
+console.log(
+  `\nEpoch of ${N} examples, ${C} contributors: ${w.exampleBatches.length} ExampleBatch(${E}) + ${w.registrationBatches.length} RegistrationBatch(${K}) + ${w.payoutBatches.length} PayoutBatch(${B}) proofs on ${cores} cores; witness (policy, tables, commit, seed, batches) ${(witnessMs / 1000).toFixed(1)} s`,
+);
 // Rates count the proofs made in this run: a resumed run skipped the valid ones already there.
-console.log(formatTable(["mode", "backend", "workers", "proofs", "proved now", "wall s", "ms/proof", "examples/s", "peak RSS MiB"], rows.map((r) => [
-  r.mode, r.backend, r.workers, r.proofs, r.proved, (r.wallMs / 1000).toFixed(0), (r.wallMs / r.proved).toFixed(0), ((r.proved / r.proofs) * N * 1000 / r.wallMs).toFixed(1), r.peakRssMiB.map((m) => m.toFixed(0)).join(" + "),
-], 2)));
+console.log(
+  formatTable(
+    ["mode", "backend", "workers", "proofs", "proved now", "wall s", "ms/proof", "examples/s", "peak RSS MiB"],
+    rows.map(
+      (r) => [
+        r.mode,
+        r.backend,
+        r.workers,
+        r.proofs,
+        r.proved,
+        (r.wallMs / 1000).toFixed(0),
+        (r.wallMs / r.proved).toFixed(0),
+        (((r.proved / r.proofs) * N * 1000) / r.wallMs).toFixed(1),
+        r.peakRssMiB.map((m) => m.toFixed(0)).join(" + "),
+      ],
+      2,
+    ),
+  ),
+);
 if (projection && coreSecondsPerExample !== undefined) {
-  console.log(`\nProjection of a 1,000,000-example epoch: T(k) = 1,000,000 x c / k, c = ${coreSecondsPerExample.toFixed(4)} core-seconds per example measured above (${pool!.mode}, ${pool!.backend}: wall x ${cores} cores / examples proved; registration and payout proofs amortised; perfect scaling assumed, proofs are independent)`);
-  console.log(formatTable(["cores", "hours"], projection.map((p) => [p.cores, p.hours.toFixed(2)])));
+  console.log(
+    `\nProjection of a 1,000,000-example epoch: T(k) = 1,000,000 x c / k, c = ${coreSecondsPerExample.toFixed(4)} core-seconds per example measured above (${pool!.mode}, ${pool!.backend}: wall x ${cores} cores / examples proved; registration and payout proofs amortised; perfect scaling assumed, proofs are independent)`,
+  );
+  console.log(
+    formatTable(
+      ["cores", "hours"],
+      projection.map((p) => [p.cores, p.hours.toFixed(2)]),
+    ),
+  );
 }
 const results: EpochBenchResults = {
-  date: new Date().toISOString(), cores, examples: N, claims, duplicates: w.duplicates.length, contributors: C,
+  date: new Date().toISOString(),
+  cores,
+  examples: N,
+  claims,
+  duplicates: w.duplicates.length,
+  contributors: C,
   exampleBatch: { size: E, proofs: w.exampleBatches.length, constraints: exampleKeys.constraints },
   registrationBatch: { size: K, proofs: w.registrationBatches.length, constraints: registrationKeys.constraints },
   payoutBatch: { size: B, proofs: w.payoutBatches.length, constraints: payoutKeys.constraints },
-  witnessMs, runs: rows, ...(projection ? { coreSecondsPerExample, projection } : {}),
+  witnessMs,
+  runs: rows,
+  ...(projection ? { coreSecondsPerExample, projection } : {}),
 };
 mkdirSync(join(out, ".."), { recursive: true });
 writeFileAtomic(out, toJson(results));

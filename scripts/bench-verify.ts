@@ -121,11 +121,14 @@ for (let round = 0; round < rounds; round++) {
 
 // The parts of one noble verify with a prepared key.
 const key = prepareVerifyingKey(vk);
-const part = (f: () => unknown) => median(Array.from({ length: rounds }, () => {
-  const start = performance.now();
-  f();
-  return performance.now() - start;
-}));
+const part = (f: () => unknown) =>
+  median(
+    Array.from({ length: rounds }, () => {
+      const start = performance.now();
+      f();
+      return performance.now() - start;
+    }),
+  );
 const p0 = proofs[0]!;
 const parsed = parseProof(p0.proof);
 const signals = parsePublicSignals(p0.publicSignals, key.nPublic);
@@ -133,12 +136,22 @@ const vkX = signals.reduce((acc, s, i) => acc.add(key.ic[i + 1]!.multiplyUnsafe(
 const bLines = bn254.utils.calcPairingPrecomputes(parsed.b);
 const negA = parsed.a.negate().toAffine();
 const c = parsed.c.toAffine();
-const miller = bn254.millerLoopBatch([[bLines, negA.x, negA.y], [key.gammaLines, vkX.x, vkX.y], [key.deltaLines, c.x, c.y]]);
+const miller = bn254.millerLoopBatch([
+  [bLines, negA.x, negA.y],
+  [key.gammaLines, vkX.x, vkX.y],
+  [key.deltaLines, c.x, c.y],
+]);
 const parts = {
   "parse proof (incl. G2 subgroup check of B)": part(() => parseProof(p0.proof)),
   "vk_x = IC_0 + sum s_i IC_i": part(() => signals.reduce((acc, s, i) => acc.add(key.ic[i + 1]!.multiplyUnsafe(s)), key.ic[0]!).toAffine()),
   "line coefficients of B": part(() => bn254.utils.calcPairingPrecomputes(parsed.b)),
-  "3-pair Miller loop": part(() => bn254.millerLoopBatch([[bLines, negA.x, negA.y], [key.gammaLines, vkX.x, vkX.y], [key.deltaLines, c.x, c.y]])),
+  "3-pair Miller loop": part(() =>
+    bn254.millerLoopBatch([
+      [bLines, negA.x, negA.y],
+      [key.gammaLines, vkX.x, vkX.y],
+      [key.deltaLines, c.x, c.y],
+    ]),
+  ),
   "final exponentiation": part(() => bn254.fields.Fp12.finalExponentiate(miller)),
   "prepare key (once per key)": part(() => prepareVerifyingKey(vk)),
 };
@@ -151,7 +164,9 @@ console.log(`\nGroth16 verify, ${keys.name} (nPublic ${key.nPublic}), median of 
 console.log(`${"verifier".padEnd(38)} ${"median ms".padStart(10)} ${"x snarkjs".padStart(10)} ${"first call ms".padStart(14)}`);
 for (const n of names) {
   const r = results[n]!;
-  console.log(`${n.padEnd(38)} ${r.medianMs.toFixed(2).padStart(10)} ${(r.medianMs / snarkjsMs).toFixed(2).padStart(10)} ${r.firstCallMs.toFixed(1).padStart(14)}`);
+  console.log(
+    `${n.padEnd(38)} ${r.medianMs.toFixed(2).padStart(10)} ${(r.medianMs / snarkjsMs).toFixed(2).padStart(10)} ${r.firstCallMs.toFixed(1).padStart(14)}`,
+  );
 }
 console.log(`\nparts of one noble verify (median ms)`);
 for (const [n, ms] of Object.entries(parts)) console.log(`  ${n.padEnd(44)} ${ms.toFixed(2).padStart(8)}`);
@@ -164,7 +179,10 @@ if (values.epoch !== undefined) {
   const record = readEpochRecord(dir);
   const epochProofs = record.proofs.example.length + record.proofs.registration.length + record.proofs.payout.length;
   const time = async (name: string, source: string | ChainSource, rpcUrl?: string) => {
-    wholeEpoch[name] = { ms: (await verifyEpoch(source, { snarkjs: false, ...(rpcUrl === undefined ? {} : { rpcUrl }) })).ms, proofs: epochProofs };
+    wholeEpoch[name] = {
+      ms: (await verifyEpoch(source, { snarkjs: false, ...(rpcUrl === undefined ? {} : { rpcUrl }) })).ms,
+      proofs: epochProofs,
+    };
   };
   await time("directory", dir);
   if (values.rpc !== undefined) {
@@ -176,18 +194,21 @@ whole epoch ${dir} (${epochProofs} proofs), noble only`);
   for (const [n, r] of Object.entries(wholeEpoch)) console.log(`  ${n.padEnd(20)} ${(r.ms / 1000).toFixed(1).padStart(7)} s`);
 }
 
-writeFileAtomic(values.out, toJson({
-  circuit: keys.name,
-  nPublic: key.nPublic,
-  proofs: proofs.length,
-  rounds,
-  node: process.version,
-  verifiers: results,
-  nobleParts: parts,
-  nobleOverSnarkjs: ratio,
-  target: 1.5,
-  ...(values.epoch === undefined ? {} : { wholeEpoch }),
-  measuredAt: new Date().toISOString(),
-}));
+writeFileAtomic(
+  values.out,
+  toJson({
+    circuit: keys.name,
+    nPublic: key.nPublic,
+    proofs: proofs.length,
+    rounds,
+    node: process.version,
+    verifiers: results,
+    nobleParts: parts,
+    nobleOverSnarkjs: ratio,
+    target: 1.5,
+    ...(values.epoch === undefined ? {} : { wholeEpoch }),
+    measuredAt: new Date().toISOString(),
+  }),
+);
 log(`wrote ${values.out}`);
 await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();

@@ -41,10 +41,14 @@ import { registerVerify } from "./cli/verify.ts";
 import { registerWitness } from "./cli/witness.ts";
 
 const program = new Command("attribution-prover")
-  .description("Pays the contributors of an AI model's training data in $OPEN, with Groth16 proofs that the split is exactly the reward policy.")
+  .description(
+    "Pays the contributors of an AI model's training data in $OPEN, with Groth16 proofs that the split is exactly the reward policy.",
+  )
   .showHelpAfterError("(add --help for usage and examples)")
   .exitOverride()
-  .addHelpText("after", `
+  .addHelpText(
+    "after",
+    `
 Parties in order (docs/network.md): operator deploy, seal (trainer), epoch open (operator), register (each
 contributor), collect, score, witness, prove, settle (trainer), verify (anyone), report. demo runs them all in one process.
 Examples:
@@ -56,10 +60,25 @@ Environment: OPEN_OPERATOR_KEY (or OPEN_DEPLOYER_KEY), OPEN_TRAINER_KEY, OPEN_CO
 may carry credentials), OPEN_SETTLEMENT (default --settlement: the settlement address the operator published, which contributors and the
 trainer pin), REDIS_URL (default --queue), ATTRIBUTION_PROVER_CACHE (powers-of-tau cache).
 ${EXIT_CODES_HELP}
-`);
+`,
+  );
 for (const register of [
-  registerSetup, registerDeploy, registerEpoch, registerFund, registerSeal, registerRegister, registerCollect, registerScore, registerWitness, registerProve, registerSettle, registerVerify, registerReport, registerDemo,
-]) register(program);
+  registerSetup,
+  registerDeploy,
+  registerEpoch,
+  registerFund,
+  registerSeal,
+  registerRegister,
+  registerCollect,
+  registerScore,
+  registerWitness,
+  registerProve,
+  registerSettle,
+  registerVerify,
+  registerReport,
+  registerDemo,
+])
+  register(program);
 
 const argv = process.argv.slice(2);
 const command = argv.find((a) => !a.startsWith("-")) ?? "";

@@ -18,7 +18,17 @@ import { config } from "../config/index.ts";
 import type { AttributionConfig } from "../config/attribution.ts";
 import { DEFAULT_LABEL_CONSISTENCY } from "../attribution/label-consistency.ts";
 import { DEFAULT_NEAR_DUPLICATES } from "../attribution/near-duplicates.ts";
-import { exactCopies, nearCopies, plantedMislabels, prepareSuite, rotatedCopies, stealing, sybilSplit, validationCopies, type AttackRow } from "./lib/attack-suite.ts";
+import {
+  exactCopies,
+  nearCopies,
+  plantedMislabels,
+  prepareSuite,
+  rotatedCopies,
+  stealing,
+  sybilSplit,
+  validationCopies,
+  type AttackRow,
+} from "./lib/attack-suite.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const { values } = parseArgs({
@@ -35,7 +45,8 @@ const { values } = parseArgs({
     out: { type: "string", default: join(ROOT, "bench-results", "attacks.json") },
   },
 });
-const HONEST = Number(values.honest), SIZE = Number(values.size);
+const HONEST = Number(values.honest),
+  SIZE = Number(values.size);
 const POOL = 10n ** 24n; // 1,000,000 $OPEN in base units
 let settings: AttributionConfig = {
   ...config.attribution,
@@ -58,7 +69,9 @@ const nd = settings.nearDuplicates ?? DEFAULT_NEAR_DUPLICATES;
 const t0 = performance.now();
 const suite = await prepareSuite({ honest: HONEST, size: SIZE, settings, pool: POOL, log: (m) => console.error(m) });
 const base = suite.baseline;
-console.error(`  baseline: attacker ${base.attacker}, victim ${base.victim}, honest flagged ${base.honestFlagged}/${(HONEST + 1) * SIZE}, honest label-inconsistent ${base.honestLabelZeroed}/${base.honestRows}`);
+console.error(
+  `  baseline: attacker ${base.attacker}, victim ${base.victim}, honest flagged ${base.honestFlagged}/${(HONEST + 1) * SIZE}, honest label-inconsistent ${base.honestLabelZeroed}/${base.honestRows}`,
+);
 const rows: AttackRow[] = [];
 for (const k of [1, 5, 10]) rows.push(await exactCopies(suite, k));
 for (const attack of [nearCopies, sybilSplit, rotatedCopies, plantedMislabels, validationCopies, stealing]) rows.push(await attack(suite));
@@ -66,12 +79,39 @@ for (const attack of [nearCopies, sybilSplit, rotatedCopies, plantedMislabels, v
 const seconds = (performance.now() - t0) / 1000;
 const w = Math.max(...rows.map((r) => r.attack.length));
 const d = Math.max(...rows.map((r) => r.display.length));
-console.log(`attack suite: ${settings.method}, ${HONEST} honest x ${SIZE} digits, attacker ${SIZE}, validation ${settings.validationSize}; near-duplicates ${nd.enabled ? `on (threshold ${nd.threshold}, shifts +-${nd.maxShift}, rotations ${nd.rotations?.join("/") ?? "none"} deg)` : "off"}; label consistency ${lc.enabled ? `on (p(label) < ${lc.threshold}, other >= ${lc.confidence}${lc.ensemble && settings.method === "trak" ? `; by TRAK's views: p(label) < ${lc.ensemble.threshold}, other >= ${lc.ensemble.confidence}` : ""})` : "off"}; baseline honest flagged ${base.honestFlagged}/${(HONEST + 1) * SIZE}, label-zeroed ${base.honestLabelZeroed}/${base.honestRows}; ${seconds.toFixed(0)} s`);
+console.log(
+  `attack suite: ${settings.method}, ${HONEST} honest x ${SIZE} digits, attacker ${SIZE}, validation ${settings.validationSize}; near-duplicates ${nd.enabled ? `on (threshold ${nd.threshold}, shifts +-${nd.maxShift}, rotations ${nd.rotations?.join("/") ?? "none"} deg)` : "off"}; label consistency ${lc.enabled ? `on (p(label) < ${lc.threshold}, other >= ${lc.confidence}${lc.ensemble && settings.method === "trak" ? `; by TRAK's views: p(label) < ${lc.ensemble.threshold}, other >= ${lc.ensemble.confidence}` : ""})` : "off"}; baseline honest flagged ${base.honestFlagged}/${(HONEST + 1) * SIZE}, label-zeroed ${base.honestLabelZeroed}/${base.honestRows}; ${seconds.toFixed(0)} s`,
+);
 console.log(`${"attack".padEnd(w)} | ${"result".padEnd(d)} | target                          | pass`);
-for (const r of rows) console.log(`${r.attack.padEnd(w)} | ${r.display.padEnd(d)} | ${r.target.padEnd(31)} | ${r.pass ? "PASS" : "FAIL"}${r.note ? `  (${r.note})` : ""}`);
+for (const r of rows)
+  console.log(
+    `${r.attack.padEnd(w)} | ${r.display.padEnd(d)} | ${r.target.padEnd(31)} | ${r.pass ? "PASS" : "FAIL"}${r.note ? `  (${r.note})` : ""}`,
+  );
 mkdirSync(dirname(values.out), { recursive: true });
-writeFileSync(values.out, `${JSON.stringify({
-  method: settings.method, honest: HONEST, size: SIZE, validation: settings.validationSize, epochs: settings.training.epochs, pool: POOL.toString(),
-  nearDuplicates: nd, labelConsistency: lc, baseline: { attacker: base.attacker.toString(), victim: base.victim.toString(), honestFlagged: base.honestFlagged, honestLabelZeroed: base.honestLabelZeroed, honestRows: base.honestRows }, seconds, rows,
-}, null, 2)}\n`);
+writeFileSync(
+  values.out,
+  `${JSON.stringify(
+    {
+      method: settings.method,
+      honest: HONEST,
+      size: SIZE,
+      validation: settings.validationSize,
+      epochs: settings.training.epochs,
+      pool: POOL.toString(),
+      nearDuplicates: nd,
+      labelConsistency: lc,
+      baseline: {
+        attacker: base.attacker.toString(),
+        victim: base.victim.toString(),
+        honestFlagged: base.honestFlagged,
+        honestLabelZeroed: base.honestLabelZeroed,
+        honestRows: base.honestRows,
+      },
+      seconds,
+      rows,
+    },
+    null,
+    2,
+  )}\n`,
+);
 console.log(`wrote ${values.out}`);

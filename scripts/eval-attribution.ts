@@ -63,7 +63,8 @@ const { values } = parseArgs({
     out: { type: "string" },
   },
 });
-if (!["mlp", "conv", "mlp-onnx"].includes(values.model)) throw new Error(`--model: mlp, conv or mlp-onnx, got ${JSON.stringify(values.model)}`);
+if (!["mlp", "conv", "mlp-onnx"].includes(values.model))
+  throw new Error(`--model: mlp, conv or mlp-onnx, got ${JSON.stringify(values.model)}`);
 const conv = values.model === "conv" ? e.conv : undefined;
 if (values.model === "conv" && conv === undefined) throw new Error("--model conv needs attribution.eval.conv in config/protocol.json");
 /** Scored through the generic ONNX path (conv, mlp-onnx) rather than the MNIST pipeline's methods. */
@@ -71,7 +72,8 @@ const generic = values.model !== "mlp";
 const requested = values.methods.split(",") as AttributionMethod[];
 // The generic ONNX path refuses tracin (no learning rates in an ONNX file).
 const methods = generic ? requested.filter((m) => m !== "tracin") : requested;
-if (methods.length < requested.length) console.log("tracin: skipped, the generic ONNX path refuses it (an ONNX file carries no learning rates)");
+if (methods.length < requested.length)
+  console.log("tracin: skipped, the generic ONNX path refuses it (an ONNX file carries no learning rates)");
 /** TRAK's name for M models x C checkpoints: trak-M when C = 1. */
 const trakName = (models: number, checkpoints: number) => `trak-${models}${checkpoints === 1 ? "" : `x${checkpoints}`}`;
 const defaultTrak = trakName(config.attribution.trak.models, config.attribution.trak.checkpoints ?? 1);
@@ -101,10 +103,18 @@ const run = runner(shape, providers, base.batchSize);
 const split = splitMnist(base.seed, base.validationSize);
 const seconds = (t: number) => (performance.now() - t) / 1000;
 
-interface Variant { readonly name: string; readonly method: AttributionMethod; readonly settings: AttributionConfig }
+interface Variant {
+  readonly name: string;
+  readonly method: AttributionMethod;
+  readonly settings: AttributionConfig;
+}
 const variants: Variant[] = methods.flatMap((method): Variant[] =>
   method === "trak"
-    ? trakVariants.map((t) => ({ name: t.name, method, settings: { ...base, method, trak: { ...base.trak, models: t.models, checkpoints: t.checkpoints } } }))
+    ? trakVariants.map((t) => ({
+        name: t.name,
+        method,
+        settings: { ...base, method, trak: { ...base.trak, models: t.models, checkpoints: t.checkpoints } },
+      }))
     : [{ name: method, method, settings: { ...base, method } }],
 );
 
@@ -116,13 +126,26 @@ async function inputFor(data: Dataset, validation: Dataset, settings: Attributio
 // ---- LDS
 console.log(`LDS (${values.model}): ${subsets} subsets of 50 % of ${trainSize} digits, ${targets} validation targets`);
 let t = performance.now();
-const ldsTrain = subset(split.pool, Array.from({ length: trainSize }, (_, i) => i));
-const ldsTargets = subset(split.validation, Array.from({ length: targets }, (_, i) => i));
+const ldsTrain = subset(
+  split.pool,
+  Array.from({ length: trainSize }, (_, i) => i),
+);
+const ldsTargets = subset(
+  split.validation,
+  Array.from({ length: targets }, (_, i) => i),
+);
 const onnxTrainer = conv ? convTrainer(conv, base, providers) : mlpTrainer(base, providers);
-const retrained = await retrainSubsets(base.seed, subsets, trainSize, generic ? onnxRetrain(onnxTrainer, ldsTrain, ldsTargets, base, providers) : async (members, seed) => {
-  const model = await train(subset(ldsTrain, members), trainOptions(base, providers, seed));
-  return losses(await run(model.params, ldsTargets), ldsTargets.labels, shape.classes).map((x) => -x);
-});
+const retrained = await retrainSubsets(
+  base.seed,
+  subsets,
+  trainSize,
+  generic
+    ? onnxRetrain(onnxTrainer, ldsTrain, ldsTargets, base, providers)
+    : async (members, seed) => {
+        const model = await train(subset(ldsTrain, members), trainOptions(base, providers, seed));
+        return losses(await run(model.params, ldsTargets), ldsTargets.labels, shape.classes).map((x) => -x);
+      },
+);
 const retrainSeconds = retrained.seconds;
 const ldsRows: { method: string; lds: number; dattri: number | null; seconds: number }[] = [];
 /** Validation accuracy (all validation digits) of the main model the methods score, trained on the LDS's training digits. */
@@ -150,7 +173,10 @@ const mislabelSize = e.mislabelTrainSize;
 const aucRows: { method: string; auc: number; payoutAuc: number; selfAuc: number | null; seconds: number }[] = [];
 const lc = base.labelConsistency ?? DEFAULT_LABEL_CONSISTENCY;
 if (!generic) console.log(`Mislabel detection: ${e.mislabelFraction * 100} % of ${mislabelSize} labels changed`);
-const noisy = subset(split.pool, Array.from({ length: mislabelSize }, (_, i) => split.pool.size - 1 - i));
+const noisy = subset(
+  split.pool,
+  Array.from({ length: mislabelSize }, (_, i) => split.pool.size - 1 - i),
+);
 const flipped = flipLabels(noisy, e.mislabelFraction, derive(base.seed, "eval-mislabel"));
 const isFlipped = [...flipped].map(Boolean);
 for (const v of generic ? [] : variants) {
@@ -165,10 +191,26 @@ for (const v of generic ? [] : variants) {
   }
   // The payout score: the pipeline's label-consistency stage on the trained model's logits.
   const payout = scores.slice();
-  if (lc.enabled) for (const i of (await checkLabels(lc, v.settings, input.model, input.ensemble, run, noisy, shape.classes)).rows) payout[i] = flaggedScore(payout[i]!);
-  aucRows.push({ method: v.name, auc: rocAuc(scores.map((s) => -s), isFlipped), payoutAuc: rocAuc(payout.map((s) => -s), isFlipped), selfAuc, seconds: seconds_ });
+  if (lc.enabled)
+    for (const i of (await checkLabels(lc, v.settings, input.model, input.ensemble, run, noisy, shape.classes)).rows)
+      payout[i] = flaggedScore(payout[i]!);
+  aucRows.push({
+    method: v.name,
+    auc: rocAuc(
+      scores.map((s) => -s),
+      isFlipped,
+    ),
+    payoutAuc: rocAuc(
+      payout.map((s) => -s),
+      isFlipped,
+    ),
+    selfAuc,
+    seconds: seconds_,
+  });
   const a = aucRows.at(-1)!;
-  console.log(`  ${v.name}: AUC ${a.auc.toFixed(3)} (validation score), ${a.payoutAuc.toFixed(3)} (payout score), ${selfAuc === null ? "-" : selfAuc.toFixed(3)} (self-influence)`);
+  console.log(
+    `  ${v.name}: AUC ${a.auc.toFixed(3)} (validation score), ${a.payoutAuc.toFixed(3)} (payout score), ${selfAuc === null ? "-" : selfAuc.toFixed(3)} (self-influence)`,
+  );
 }
 
 // ---- throughput of the configured method
@@ -182,7 +224,15 @@ if (!values["skip-throughput"] && !generic) {
   t = performance.now();
   const model = await train(data, trainOptions(settings, providers));
   stages.train = seconds(t);
-  const input = { shape, train: data, validation: split.validation, model, ensemble: ensembleOf(model, data, settings, providers), run, providers };
+  const input = {
+    shape,
+    train: data,
+    validation: split.validation,
+    model,
+    ensemble: ensembleOf(model, data, settings, providers),
+    run,
+    providers,
+  };
   t = performance.now();
   if (settings.method === "trak") await input.ensemble();
   stages.trainEnsemble = seconds(t);
@@ -190,27 +240,62 @@ if (!values["skip-throughput"] && !generic) {
   const attribution = await prepareMethod(settings.method, input, settings);
   validationScores(attribution, n, split.validation.size, settings.batchSize);
   stages.score = seconds(t);
-  throughput = { method: settings.method === "trak" ? defaultTrak : settings.method, examples: n, validation: split.validation.size, ...stages, examplesPerSecond: n / stages.score, examplesPerSecondWithEnsemble: n / (stages.score + stages.trainEnsemble) };
+  throughput = {
+    method: settings.method === "trak" ? defaultTrak : settings.method,
+    examples: n,
+    validation: split.validation.size,
+    ...stages,
+    examplesPerSecond: n / stages.score,
+    examplesPerSecondWithEnsemble: n / (stages.score + stages.trainEnsemble),
+  };
 }
 
 // ---- report
 const f3 = (x: number | null | undefined) => (x === null || x === undefined ? "  -  " : x.toFixed(3));
-console.log(`\n${conv ? `conv net (filters ${conv.filters}, kernel ${conv.kernel}, stride ${conv.stride}, hidden ${conv.hidden}), generic ONNX path; dattri figures are MNIST + MLP` : generic ? "MNIST MLP exported to ONNX, generic ONNX path (last layer only)" : "MNIST MLP"}; seed ${base.seed}; label consistency ${lc.enabled ? `p(label) < ${lc.threshold}, other >= ${lc.confidence}${lc.ensemble ? ` (TRAK, by its views: < ${lc.ensemble.threshold}, >= ${lc.ensemble.confidence})` : ""}` : "off"}`);
+console.log(
+  `\n${conv ? `conv net (filters ${conv.filters}, kernel ${conv.kernel}, stride ${conv.stride}, hidden ${conv.hidden}), generic ONNX path; dattri figures are MNIST + MLP` : generic ? "MNIST MLP exported to ONNX, generic ONNX path (last layer only)" : "MNIST MLP"}; seed ${base.seed}; label consistency ${lc.enabled ? `p(label) < ${lc.threshold}, other >= ${lc.confidence}${lc.ensemble ? ` (TRAK, by its views: < ${lc.ensemble.threshold}, >= ${lc.ensemble.confidence})` : ""}` : "off"}`,
+);
 console.log("                      dattri  mislabel AUC  mislabel AUC    mislabel AUC");
 console.log("method        LDS     LDS     (val. score)  (payout score)  (self-infl.)  LDS time (s)");
 for (const r of ldsRows) {
   const a = aucRows.find((x) => x.method === r.method);
-  console.log(`${r.method.padEnd(12)}  ${r.lds.toFixed(3)}   ${r.dattri === null ? "  -  " : r.dattri.toFixed(2).padStart(5)}   ${f3(a?.auc)}         ${f3(a?.payoutAuc)}           ${f3(a?.selfAuc)}         ${r.seconds.toFixed(1)}`);
+  console.log(
+    `${r.method.padEnd(12)}  ${r.lds.toFixed(3)}   ${r.dattri === null ? "  -  " : r.dattri.toFixed(2).padStart(5)}   ${f3(a?.auc)}         ${f3(a?.payoutAuc)}           ${f3(a?.selfAuc)}         ${r.seconds.toFixed(1)}`,
+  );
 }
-console.log(`retraining ${subsets} subset models: ${retrainSeconds.toFixed(1)} s; main model's validation accuracy ${modelAccuracy.toFixed(3)} (${split.validation.size} digits)`);
+console.log(
+  `retraining ${subsets} subset models: ${retrainSeconds.toFixed(1)} s; main model's validation accuracy ${modelAccuracy.toFixed(3)} (${split.validation.size} digits)`,
+);
 if (throughput) {
   console.log(`\nthroughput (${throughput.method}, ${throughput.examples} examples, CPU, ${base.threads} thread(s)):`);
-  console.log(`  train ${Number(throughput.train).toFixed(2)} s, ensemble ${Number(throughput.trainEnsemble).toFixed(2)} s, score ${Number(throughput.score).toFixed(2)} s`);
-  console.log(`  ${Number(throughput.examplesPerSecond).toFixed(0)} examples/s scoring (${Number(throughput.examplesPerSecondWithEnsemble).toFixed(0)} with ensemble training)`);
+  console.log(
+    `  train ${Number(throughput.train).toFixed(2)} s, ensemble ${Number(throughput.trainEnsemble).toFixed(2)} s, score ${Number(throughput.score).toFixed(2)} s`,
+  );
+  console.log(
+    `  ${Number(throughput.examplesPerSecond).toFixed(0)} examples/s scoring (${Number(throughput.examplesPerSecondWithEnsemble).toFixed(0)} with ensemble training)`,
+  );
 }
 const report = {
-  settings: { model: values.model, ...(conv ? { conv } : {}), subsets, trainSize, targets, seed: base.seed, hidden: base.hidden, training: base.training, threads: base.threads, mislabelFraction: e.mislabelFraction, mislabelTrainSize: mislabelSize, labelConsistency: lc, ldsTarget: "log p_y of each validation target; each subset model has its own seed" },
-  lds: ldsRows, accuracy: modelAccuracy, mislabel: aucRows, retrainSeconds, throughput,
+  settings: {
+    model: values.model,
+    ...(conv ? { conv } : {}),
+    subsets,
+    trainSize,
+    targets,
+    seed: base.seed,
+    hidden: base.hidden,
+    training: base.training,
+    threads: base.threads,
+    mislabelFraction: e.mislabelFraction,
+    mislabelTrainSize: mislabelSize,
+    labelConsistency: lc,
+    ldsTarget: "log p_y of each validation target; each subset model has its own seed",
+  },
+  lds: ldsRows,
+  accuracy: modelAccuracy,
+  mislabel: aucRows,
+  retrainSeconds,
+  throughput,
 };
 const out = values.out ?? join(ROOT, "bench-results", values.model === "mlp" ? "attribution.json" : `attribution-${values.model}.json`);
 mkdirSync(dirname(out), { recursive: true });

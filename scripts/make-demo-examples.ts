@@ -26,13 +26,20 @@ const own = new Map<string, { hash: string; score: bigint }[]>();
 for (const c of contributors) {
   const kind = c.label.split("-")[0];
   const [count, mean, spread] =
-    kind === "clean" ? [between(60, 90), 0.02, 0.015] :
-    kind === "noisy" ? [between(40, 70), 0.002, 0.02] :
-    kind === "harmful" ? [between(30, 50), -0.01, 0.012] : [between(3, 8), 0.005, 0.01];
-  own.set(c.label, Array.from({ length: count }, (_, j) => ({
-    hash: `0x${keccak256(toUtf8Bytes(`demo example/${c.label}/${j}`)).slice(2, 34)}`,
-    score: score(mean, spread),
-  })));
+    kind === "clean"
+      ? [between(60, 90), 0.02, 0.015]
+      : kind === "noisy"
+        ? [between(40, 70), 0.002, 0.02]
+        : kind === "harmful"
+          ? [between(30, 50), -0.01, 0.012]
+          : [between(3, 8), 0.005, 0.01];
+  own.set(
+    c.label,
+    Array.from({ length: count }, (_, j) => ({
+      hash: `0x${keccak256(toUtf8Bytes(`demo example/${c.label}/${j}`)).slice(2, 34)}`,
+      score: score(mean, spread),
+    })),
+  );
 }
 // Copiers also claim 20-50 examples of clean contributors.
 const clean = contributors.filter((c) => c.label.startsWith("clean"));

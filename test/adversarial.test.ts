@@ -29,12 +29,25 @@ import * as snarkjs from "snarkjs";
 import type { Groth16Proof } from "snarkjs";
 import { config, FIELD_MODULUS as P } from "../config/index.ts";
 import {
-  compileCircuit, exampleCircuitName, payoutCircuitName, registrationCircuitName, setupCircuit, type CircuitKeys, type CompiledCircuit,
+  compileCircuit,
+  exampleCircuitName,
+  payoutCircuitName,
+  registrationCircuitName,
+  setupCircuit,
+  type CircuitKeys,
+  type CompiledCircuit,
 } from "../circuits/index.ts";
 import { PROJECT_ROOT } from "../circuits/paths.ts";
 import {
-  applyPolicy, buildEpochBatches, validationCommitment, type Delivery, type EpochBatches, type EpochTables, type ExampleBatch,
-  type PayoutBatch, type RegistrationBatch,
+  applyPolicy,
+  buildEpochBatches,
+  validationCommitment,
+  type Delivery,
+  type EpochBatches,
+  type EpochTables,
+  type ExampleBatch,
+  type PayoutBatch,
+  type RegistrationBatch,
 } from "../witness/index.ts";
 import { epochDomain } from "../witness/domain.ts";
 import { buildExampleBatches, exampleDigestChallenge } from "../witness/example-batches.ts";
@@ -44,8 +57,19 @@ import { powMod } from "../witness/power.ts";
 import { buildRegistrationBatches, registrationDigestChallenge } from "../witness/registration-batches.ts";
 import { poseidonHash } from "../witness/registration-commitment.ts";
 import {
-  commitEpoch, deploySettlement, finalizeEpoch, openEpoch, readRegistrations, registerExamples, releaseBatch, revealValidation,
-  submitExampleBatch, submitPayoutBatch, submitRegistrationBatch, waitForRegistrationClose, type SettlementDeployment,
+  commitEpoch,
+  deploySettlement,
+  finalizeEpoch,
+  openEpoch,
+  readRegistrations,
+  registerExamples,
+  releaseBatch,
+  revealValidation,
+  submitExampleBatch,
+  submitPayoutBatch,
+  submitRegistrationBatch,
+  waitForRegistrationClose,
+  type SettlementDeployment,
 } from "../verifier-contracts/index.ts";
 import { earliestDeadline } from "../verifier-contracts/registration.ts";
 import { decodeRevert } from "../verifier-contracts/revert-reason.ts";
@@ -123,7 +147,14 @@ const challenges = (seed: bigint) => ({ gamma: poseidon([seed, 1n]), beta: posei
 
 /** The digest ExampleBatch outputs for `input` (this file's own model of circuits/example_batch.circom). */
 function exampleCircuitDigest(input: Input): bigint {
-  const [chainIn, domain, seed, hashIn, jIn, rho] = ["chainIn", "domain", "seed", "hashIn", "jIn", "rho"].map((k) => scalar(input, k)) as [bigint, bigint, bigint, bigint, bigint, bigint];
+  const [chainIn, domain, seed, hashIn, jIn, rho] = ["chainIn", "domain", "seed", "hashIn", "jIn", "rho"].map((k) => scalar(input, k)) as [
+    bigint,
+    bigint,
+    bigint,
+    bigint,
+    bigint,
+    bigint,
+  ];
   const [hash, j, score] = [vector(input, "hash"), vector(input, "j"), vector(input, "score")];
   const { gamma, beta } = challenges(seed);
   const offset = 1n << BigInt(scoreBits - 1);
@@ -133,7 +164,7 @@ function exampleCircuitDigest(input: Input): bigint {
     previousHash = mod(previousHash + (1n - padding) * (hi - previousHash));
     previousJ = mod(previousJ + (1n - padding) * (j[i]! - previousJ));
     // clipped = (top bit of s + 2^(scoreBits-1), as Num2Bits computes it) * s; r^j over the low indexBits bits of j.
-    const clipped = mod((((score[i]! + offset) % P) >> BigInt(scoreBits - 1) & 1n) * score[i]!);
+    const clipped = mod(((((score[i]! + offset) % P) >> BigInt(scoreBits - 1)) & 1n) * score[i]!);
     scoreSum = mod(scoreSum + clipped);
     rlcSum = mod(rlcSum + clipped * powMod(seed, j[i]! & mask(indexBits)));
     prod = mod(prod * (gamma - hi - beta * j[i]! - padding * (gamma - 1n)));
@@ -144,11 +175,23 @@ function exampleCircuitDigest(input: Input): bigint {
 /** The digest RegistrationBatch outputs for `input` (this file's own model of circuits/registration_batch.circom). */
 function registrationCircuitDigest(input: Input): bigint {
   const s = (k: string) => scalar(input, k);
-  const [domain, seed, foldIn, nextJIn, openIn, listIn, countIn, senderNIn, exclStartedIn, exclPrevIn, exclJIn, rho] =
-    ["domain", "seed", "foldIn", "nextJIn", "openIn", "listIn", "countIn", "senderNIn", "exclStartedIn", "exclPrevIn", "exclJIn", "rho"].map(s) as
-      [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint];
-  const [active, last, excluded, senderN, salt, cExcluded] =
-    ["active", "last", "excluded", "senderN", "salt", "cExcluded"].map((k) => vector(input, k)) as [bigint[], bigint[], bigint[], bigint[], bigint[], bigint[]];
+  const [domain, seed, foldIn, nextJIn, openIn, listIn, countIn, senderNIn, exclStartedIn, exclPrevIn, exclJIn, rho] = [
+    "domain",
+    "seed",
+    "foldIn",
+    "nextJIn",
+    "openIn",
+    "listIn",
+    "countIn",
+    "senderNIn",
+    "exclStartedIn",
+    "exclPrevIn",
+    "exclJIn",
+    "rho",
+  ].map(s) as [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint];
+  const [active, last, excluded, senderN, salt, cExcluded] = ["active", "last", "excluded", "senderN", "salt", "cExcluded"].map((k) =>
+    vector(input, k),
+  ) as [bigint[], bigint[], bigint[], bigint[], bigint[], bigint[]];
   const hash = matrix(input, "hash");
   const { gamma, beta } = challenges(seed);
   const shift = powMod(seed, 1n << BigInt(indexBits));
@@ -186,15 +229,36 @@ function registrationCircuitDigest(input: Input): bigint {
     [openPrev, listPrev, countPrev, senderNPrev, foldPrev, powerPrev, exclPrev] = [open, list, count, n, fold, power, excl];
   }
   const stateOut = openPrev === 0n ? 0n : mod(openPrev * poseidon([domain, listPrev, countPrev, senderNPrev]));
-  return hornerDigest([
-    domain, seed, foldIn, nextJIn, openIn, stateIn, countIn, senderNIn, exclIn,
-    foldPrev, mod(nextJIn + firstCount), openPrev, stateOut, mod(openPrev * countPrev), mod(openPrev * senderNPrev), exclPrev, prod, rlcSum,
-  ], rho);
+  return hornerDigest(
+    [
+      domain,
+      seed,
+      foldIn,
+      nextJIn,
+      openIn,
+      stateIn,
+      countIn,
+      senderNIn,
+      exclIn,
+      foldPrev,
+      mod(nextJIn + firstCount),
+      openPrev,
+      stateOut,
+      mod(openPrev * countPrev),
+      mod(openPrev * senderNPrev),
+      exclPrev,
+      prod,
+      rlcSum,
+    ],
+    rho,
+  );
 }
 
 /** The digest PayoutBatch outputs for `input` (this file's own model of circuits/payout_batch.circom). */
 function payoutCircuitDigest(input: Input): bigint {
-  const [chainIn, domain, pool, total, seed, k, rho] = ["chainIn", "domain", "pool", "total", "seed", "batchIndex", "rho"].map((key) => scalar(input, key)) as [bigint, bigint, bigint, bigint, bigint, bigint, bigint];
+  const [chainIn, domain, pool, total, seed, k, rho] = ["chainIn", "domain", "pool", "total", "seed", "batchIndex", "rho"].map((key) =>
+    scalar(input, key),
+  ) as [bigint, bigint, bigint, bigint, bigint, bigint, bigint];
   const [address, amount, reward] = [vector(input, "address"), vector(input, "amount"), vector(input, "reward")];
   const shift = powMod(seed, 1n << BigInt(indexBits));
   // (r^B)^k over the low batchIndexBits bits of k, then one r per row.
@@ -331,13 +395,26 @@ describe("adaptive provers: every free input chosen after the challenge, through
       }
     }
     const input = `${name}${solved ? slotLabel(solved.slot) : ""}`;
-    return { input, polynomial, unused, solved: solved !== undefined, circuitAccepted, digestMatches, revert: await revertName(forgery.submit(proof)) };
+    return {
+      input,
+      polynomial,
+      unused,
+      solved: solved !== undefined,
+      circuitAccepted,
+      digestMatches,
+      revert: await revertName(forgery.submit(proof)),
+    };
   }
 
   /** Every private input of `circuit` attacked on one batch. */
   async function attackBatch(
-    circuit: CircuitKeys, compiled: CompiledCircuit, honest: Input, label: string, degree: number,
-    model: (input: Input) => bigint, forge: (attempt: number) => Forgery,
+    circuit: CircuitKeys,
+    compiled: CompiledCircuit,
+    honest: Input,
+    label: string,
+    degree: number,
+    model: (input: Input) => bigint,
+    forge: (attempt: number) => Forgery,
   ): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     for (const name of privateInputs(compiled)) {
@@ -349,19 +426,24 @@ describe("adaptive provers: every free input chosen after the challenge, through
 
   /** The settlement's token balance, the attacker's and every contributor's: an attack that moves any has succeeded. */
   async function balances(): Promise<bigint[]> {
-    return Promise.all([d.addresses.settlement, attacker, ...[1, 2, 3, 4, 5].map((k) => signers[k]!.address)].map((a) => d.token.balanceOf(a)));
+    return Promise.all(
+      [d.addresses.settlement, attacker, ...[1, 2, 3, 4, 5].map((k) => signers[k]!.address)].map((a) => d.token.balanceOf(a)),
+    );
   }
 
   function assertAllRefused(outcomes: readonly Outcome[]): void {
     for (const o of outcomes) assert.equal(o.revert, "InvalidProof", `${o.input}: ${JSON.stringify(o)}`);
   }
-  const summary = (outcomes: readonly Outcome[]) => JSON.stringify({
-    attacks: outcomes.length,
-    polynomial: outcomes.filter((o) => o.polynomial).length,
-    unused: outcomes.filter((o) => o.unused).map((o) => o.input),
-    solved: outcomes.filter((o) => o.solved).map((o) => `${o.input} (${o.digestMatches ? "proved with the forged digest" : o.circuitAccepted ? "proved" : "circuit refused"})`),
-    reverts: [...new Set(outcomes.map((o) => o.revert))],
-  });
+  const summary = (outcomes: readonly Outcome[]) =>
+    JSON.stringify({
+      attacks: outcomes.length,
+      polynomial: outcomes.filter((o) => o.polynomial).length,
+      unused: outcomes.filter((o) => o.unused).map((o) => o.input),
+      solved: outcomes
+        .filter((o) => o.solved)
+        .map((o) => `${o.input} (${o.digestMatches ? "proved with the forged digest" : o.circuitAccepted ? "proved" : "circuit refused"})`),
+      reverts: [...new Set(outcomes.map((o) => o.revert))],
+    });
 
   before(async () => {
     keys = {
@@ -373,12 +455,22 @@ describe("adaptive provers: every free input chosen after the challenge, through
     signers = await conn.ethers.getSigners();
     attacker = signers[9]!.address;
     d = await deploySettlement(signers[0]!, {
-      exampleVerifier: keys.example.verifierArtifact, exampleBatchSize: E,
-      registrationVerifier: keys.registration.verifierArtifact, registrationBatchSize: K,
-      payoutVerifier: keys.payout.verifierArtifact, payoutBatchSize: B,
+      exampleVerifier: keys.example.verifierArtifact,
+      exampleBatchSize: E,
+      registrationVerifier: keys.registration.verifierArtifact,
+      registrationBatchSize: K,
+      payoutVerifier: keys.payout.verifierArtifact,
+      payoutBatchSize: B,
     });
     await (await d.token.mint(signers[0]!.address, 10n * POOL)).wait();
-    await openEpoch(d, { epoch: EPOCH, closesAt: await earliestDeadline(d.registry), validationCommitment: validationCommitment(VALIDATION.validationSetHash, VALIDATION.salt), pool: POOL, trainer: d.owner, follows: 0n });
+    await openEpoch(d, {
+      epoch: EPOCH,
+      closesAt: await earliestDeadline(d.registry),
+      validationCommitment: validationCommitment(VALIDATION.validationSetHash, VALIDATION.salt),
+      pool: POOL,
+      trainer: d.owner,
+      follows: 0n,
+    });
     // Registration rows (chunks of 12 hashes), K = 2 per batch: j0 row 0; j1's 37 hashes rows 1-4,
     // so batch 0 ends open, batch 1 is continuation rows only (no row closes: foldOut = foldIn),
     // batch 2 starts open; the attacker (j3) registers a copy of j0's first example (credited to
@@ -399,19 +491,47 @@ describe("adaptive provers: every free input chosen after the challenge, through
     }
     await waitForRegistrationClose(d.registry, EPOCH);
     const scores = new Map<bigint, bigint>();
-    for (const list of lists) for (const [i, hash] of list.hashes.entries()) if (!scores.has(hash)) scores.set(hash, BigInt(list.k * 1_000_003 + i * 7_001));
+    for (const list of lists)
+      for (const [i, hash] of list.hashes.entries()) if (!scores.has(hash)) scores.set(hash, BigInt(list.k * 1_000_003 + i * 7_001));
     const registrationDomain = await d.registry.registrationDomain(EPOCH);
-    tables = applyPolicy({ registrations: await readRegistrations(d.registry, EPOCH), deliveries, scores, pool: POOL, registrationDomain, config });
+    tables = applyPolicy({
+      registrations: await readRegistrations(d.registry, EPOCH),
+      deliveries,
+      scores,
+      pool: POOL,
+      registrationDomain,
+      config,
+    });
     w = buildEpochBatches(tables, {
-      domain: epochDomain(d.chainId, d.addresses.settlement, EPOCH), registrationDomain, fold: await d.registry.registrationFold(EPOCH),
-      modelHash: keccak256(toUtf8Bytes("model")), pool: POOL, exampleBatchSize: E, registrationBatchSize: K, payoutBatchSize: B, config,
+      domain: epochDomain(d.chainId, d.addresses.settlement, EPOCH),
+      registrationDomain,
+      fold: await d.registry.registrationFold(EPOCH),
+      modelHash: keccak256(toUtf8Bytes("model")),
+      pool: POOL,
+      exampleBatchSize: E,
+      registrationBatchSize: K,
+      payoutBatchSize: B,
+      config,
     });
     assert.equal(tables.payoutTable.rows[attackerJ]!.amount, 0n, "the attacker's copy is credited to the earliest registrant");
     assert.deepEqual(w.exclusionOrders, [4]);
     assert.ok(w.exampleBatches.length >= 2 && w.payoutBatches.length >= 2, "the fixture spans several batches of each table");
-    assert.deepEqual(w.registrationBatches.map((b) => [b.carriedIn.open, b.carriedOut.open, b.rows.filter((r) => r.last).length, b.rows.filter((r) => !r.active).length]), [
-      [0n, 1n, 1, 0], [1n, 1n, 0, 0], [1n, 0n, 2, 0], [0n, 0n, 2, 0], [0n, 0n, 1, 1],
-    ], "registration batches: open out, continuation only, open in, an excluded row, padding");
+    assert.deepEqual(
+      w.registrationBatches.map((b) => [
+        b.carriedIn.open,
+        b.carriedOut.open,
+        b.rows.filter((r) => r.last).length,
+        b.rows.filter((r) => !r.active).length,
+      ]),
+      [
+        [0n, 1n, 1, 0],
+        [1n, 1n, 0, 0],
+        [1n, 0n, 2, 0],
+        [0n, 0n, 2, 0],
+        [0n, 0n, 1, 1],
+      ],
+      "registration batches: open out, continuation only, open in, an excluded row, padding",
+    );
     await commitEpoch(d.settlement, EPOCH, w.commit, w.exclusionBitmap);
     const state = await d.settlement.epochState(EPOCH);
     assert.ok(await advanceDevelopmentClock(conn.ethers.provider, state.committedAt + (await d.settlement.contestWindow())));
@@ -429,13 +549,39 @@ describe("adaptive provers: every free input chosen after the challenge, through
     const outsider = signers[8]!;
     const seed = w.seed;
     const [example] = buildExampleBatches([{ hash: 1n, j: 0, score: 0n }], BigInt(w.exampleBatches[0]!.input.domain), seed, E, config);
-    const [registration] = buildRegistrationBatches([{ sender: outsider.address, salt: 1n, hashes: [1n], excluded: false }], BigInt(w.registrationBatches[0]!.input.domain), seed, K, config);
-    const [payout] = buildPayoutBatches(splitPool([{ address: BigInt(outsider.address), amount: 1n }], POOL, config), BigInt(w.payoutBatches[0]!.input.domain), seed, B, config);
+    const [registration] = buildRegistrationBatches(
+      [{ sender: outsider.address, salt: 1n, hashes: [1n], excluded: false }],
+      BigInt(w.registrationBatches[0]!.input.domain),
+      seed,
+      K,
+      config,
+    );
+    const [payout] = buildPayoutBatches(
+      splitPool([{ address: BigInt(outsider.address), amount: 1n }], POOL, config),
+      BigInt(w.payoutBatches[0]!.input.domain),
+      seed,
+      B,
+      config,
+    );
     const asOutsider = d.settlement.connect(outsider) as typeof d.settlement;
-    const prove = async (circuit: CircuitKeys, input: object) => (await snarkjs.groth16.fullProve(input, circuit.wasmPath, circuit.zkeyPath)).proof;
-    assert.equal(await revertName(asOutsider.submitExampleBatch(...exampleBatchArgs(EPOCH, example!, await prove(keys.example, example!.input)))), "NotTheTrainer");
-    assert.equal(await revertName(asOutsider.submitRegistrationBatch(...registrationBatchArgs(EPOCH, registration!, await prove(keys.registration, registration!.input)))), "NotTheTrainer");
-    assert.equal(await revertName(asOutsider.submitPayoutBatch(...payoutBatchArgs(EPOCH, payout!, await prove(keys.payout, payout!.input)))), "NotTheTrainer");
+    const prove = async (circuit: CircuitKeys, input: object) =>
+      (await snarkjs.groth16.fullProve(input, circuit.wasmPath, circuit.zkeyPath)).proof;
+    assert.equal(
+      await revertName(asOutsider.submitExampleBatch(...exampleBatchArgs(EPOCH, example!, await prove(keys.example, example!.input)))),
+      "NotTheTrainer",
+    );
+    assert.equal(
+      await revertName(
+        asOutsider.submitRegistrationBatch(
+          ...registrationBatchArgs(EPOCH, registration!, await prove(keys.registration, registration!.input)),
+        ),
+      ),
+      "NotTheTrainer",
+    );
+    assert.equal(
+      await revertName(asOutsider.submitPayoutBatch(...payoutBatchArgs(EPOCH, payout!, await prove(keys.payout, payout!.input)))),
+      "NotTheTrainer",
+    );
     const state = await d.settlement.epochState(EPOCH);
     assert.deepEqual([state.nextExample, state.nextRegistration, state.nextPayout], [0n, 0n, 0n]);
   });
@@ -443,7 +589,14 @@ describe("adaptive provers: every free input chosen after the challenge, through
   /** Batch `b` with forged claims: hashOut = 1, jOut = 0 (restarts the claim order), rlcSum shifted. */
   function exampleForgery(b: ExampleBatch): (attempt: number) => Forgery {
     return (attempt) => {
-      const claim = { chainOut: b.chainOut, hashOut: 1n, jOut: 0n, scoreSum: b.scoreSum, rlcSum: mod(b.rlcSum + 777n + BigInt(attempt)), product: b.prod };
+      const claim = {
+        chainOut: b.chainOut,
+        hashOut: 1n,
+        jOut: 0n,
+        scoreSum: b.scoreSum,
+        rlcSum: mod(b.rlcSum + 777n + BigInt(attempt)),
+        product: b.prod,
+      };
       const values = [...b.values.slice(0, 5), claim.hashOut, claim.jOut, claim.scoreSum, claim.rlcSum, claim.product];
       const rho = exampleDigestChallenge(b.chainOut, values);
       const submit = (proof: Groth16Proof) => d.settlement.submitExampleBatch(EPOCH, b.index, claim, toSolidityProof(proof));
@@ -461,8 +614,15 @@ describe("adaptive provers: every free input chosen after the challenge, through
       const out = b.carriedOut;
       const product = mod(b.prod * (gamma - (1n + BigInt(attempt)) - beta * BigInt(attackerJ)));
       const claim = {
-        foldOut: out.fold, nextJOut: out.nextJ, openOut: out.open, stateOut: out.state, countOut: out.count, senderWordOut: out.senderN,
-        exclOut: out.excl, product, rlcSum: b.rlcSum,
+        foldOut: out.fold,
+        nextJOut: out.nextJ,
+        openOut: out.open,
+        stateOut: out.state,
+        countOut: out.count,
+        senderWordOut: out.senderN,
+        exclOut: out.excl,
+        product,
+        rlcSum: b.rlcSum,
       };
       const values = [...b.values.slice(0, 16), product, b.rlcSum];
       const rho = registrationDigestChallenge(out.fold, values);
@@ -503,15 +663,27 @@ describe("adaptive provers: every free input chosen after the challenge, through
     const outcomes: Outcome[] = [];
     for (const b of w.exampleBatches) {
       assert.equal(exampleCircuitDigest(b.input), b.digest, "the model is the circuit's digest on the honest batch");
-      if (attacked.has(b.index)) outcomes.push(...await attackBatch(keys.example, compiled, b.input, `batch ${b.index}`, 4, exampleCircuitDigest, exampleForgery(b)));
-      await submitExampleBatch(d.settlement, EPOCH, b, (await snarkjs.groth16.fullProve(b.input, keys.example.wasmPath, keys.example.zkeyPath)).proof);
+      if (attacked.has(b.index))
+        outcomes.push(
+          ...(await attackBatch(keys.example, compiled, b.input, `batch ${b.index}`, 4, exampleCircuitDigest, exampleForgery(b))),
+        );
+      await submitExampleBatch(
+        d.settlement,
+        EPOCH,
+        b,
+        (await snarkjs.groth16.fullProve(b.input, keys.example.wasmPath, keys.example.zkeyPath)).proof,
+      );
     }
     t.diagnostic(summary(outcomes));
     assertAllRefused(outcomes);
     // The attacker is not a straw man: it solves the digest for chainIn and domain, and the circuit
     // proves the solution with the forged claim's digest; only the chain the contract binds the
     // proof to (chainOut, a Poseidon of both) refuses it.
-    for (const input of ["chainIn", "domain"]) assert.ok(outcomes.some((o) => o.input.endsWith(`: ${input}`) && o.digestMatches), input);
+    for (const input of ["chainIn", "domain"])
+      assert.ok(
+        outcomes.some((o) => o.input.endsWith(`: ${input}`) && o.digestMatches),
+        input,
+      );
     assert.deepEqual(await balances(), before);
   });
 
@@ -524,15 +696,33 @@ describe("adaptive provers: every free input chosen after the challenge, through
       // The digest's degree in one input: at most one per gamma - h - beta j factor it can enter
       // (nextJIn, a flag through j, or the hash itself), plus its linear terms in V and rlcSum.
       const degree = b.rows.reduce((n, row) => n + row.hash.filter((x) => x !== 0n).length, 0) + 3;
-      outcomes.push(...await attackBatch(keys.registration, compiled, b.input, `batch ${b.index}`, degree, registrationCircuitDigest, registrationForgery(b)));
-      await submitRegistrationBatch(d.settlement, EPOCH, b, (await snarkjs.groth16.fullProve(b.input, keys.registration.wasmPath, keys.registration.zkeyPath)).proof);
+      outcomes.push(
+        ...(await attackBatch(
+          keys.registration,
+          compiled,
+          b.input,
+          `batch ${b.index}`,
+          degree,
+          registrationCircuitDigest,
+          registrationForgery(b),
+        )),
+      );
+      await submitRegistrationBatch(
+        d.settlement,
+        EPOCH,
+        b,
+        (await snarkjs.groth16.fullProve(b.input, keys.registration.wasmPath, keys.registration.zkeyPath)).proof,
+      );
       poseidonMemo.clear();
     }
     t.diagnostic(summary(outcomes));
     assertAllRefused(outcomes);
     // In the batch where no row closes, foldOut = foldIn: the digest is linear in foldIn and the
     // circuit proves any; the public foldOut the contract checks refuses it.
-    assert.ok(outcomes.some((o) => o.input === "batch 1: foldIn" && o.digestMatches), "foldIn of the continuation-only batch");
+    assert.ok(
+      outcomes.some((o) => o.input === "batch 1: foldIn" && o.digestMatches),
+      "foldIn of the continuation-only batch",
+    );
     assert.deepEqual(await balances(), before);
   });
 
@@ -544,12 +734,21 @@ describe("adaptive provers: every free input chosen after the challenge, through
       assert.equal(payoutCircuitDigest(b.input), b.digest, "the model is the circuit's digest on the honest batch");
       const paid = (await d.settlement.epochState(EPOCH)).paid;
       const label = `batch ${b.index}${b.words.some((word) => (word & mask(addressBits)) === BigInt(attacker)) ? " (attacker's row)" : ""}`;
-      outcomes.push(...await attackBatch(keys.payout, compiled, b.input, label, 4, payoutCircuitDigest, payoutForgery(b, paid)));
-      await submitPayoutBatch(d.settlement, EPOCH, b, (await snarkjs.groth16.fullProve(b.input, keys.payout.wasmPath, keys.payout.zkeyPath)).proof);
+      outcomes.push(...(await attackBatch(keys.payout, compiled, b.input, label, 4, payoutCircuitDigest, payoutForgery(b, paid))));
+      await submitPayoutBatch(
+        d.settlement,
+        EPOCH,
+        b,
+        (await snarkjs.groth16.fullProve(b.input, keys.payout.wasmPath, keys.payout.zkeyPath)).proof,
+      );
     }
     t.diagnostic(summary(outcomes));
     assertAllRefused(outcomes);
-    for (const input of ["chainIn", "domain"]) assert.ok(outcomes.some((o) => o.input.endsWith(`: ${input}`) && o.digestMatches), input);
+    for (const input of ["chainIn", "domain"])
+      assert.ok(
+        outcomes.some((o) => o.input.endsWith(`: ${input}`) && o.digestMatches),
+        input,
+      );
     assert.deepEqual(await balances(), before);
     // The honest epoch then settles, and the attacker's T = 0 earns it nothing.
     await finalizeEpoch(d.settlement, EPOCH);
@@ -563,11 +762,23 @@ describe("adaptive provers: every free input chosen after the challenge, through
       ["registration_batch.circom", registrationCircuitName(K)],
       ["payout_batch.circom", payoutCircuitName(B)],
     ] as const) {
-      const header = readFileSync(join(PROJECT_ROOT, "circuits", file), "utf8").split("\n").filter((l) => l.startsWith("//"));
+      const header = readFileSync(join(PROJECT_ROOT, "circuits", file), "utf8")
+        .split("\n")
+        .filter((l) => l.startsWith("//"));
       const start = header.findIndex((l) => /Binding table/i.test(l));
       assert.ok(start >= 0, `${file}: no "Binding table" in the header`);
-      const table = header.slice(start + 1).map((l) => l.replace(/^\/\/\s*/, "")).filter((l) => l.startsWith("|"));
-      const bound = new Set(table.map((row) => row.split("|")[1]!.trim().replace(/(\[[^\]]*\])+$/, "")));
+      const table = header
+        .slice(start + 1)
+        .map((l) => l.replace(/^\/\/\s*/, ""))
+        .filter((l) => l.startsWith("|"));
+      const bound = new Set(
+        table.map((row) =>
+          row
+            .split("|")[1]!
+            .trim()
+            .replace(/(\[[^\]]*\])+$/, ""),
+        ),
+      );
       const inputs = privateInputs(await compileCircuit(name));
       assert.ok(inputs.length > 0, `${file}: no private inputs read`);
       for (const input of inputs) assert.ok(bound.has(input), `${file}: private input ${input} is not in the binding table`);

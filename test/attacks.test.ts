@@ -61,7 +61,9 @@ describe("attacks", () => {
     assert.ok(caught.length >= 45, `${caught.length}/60 rotated copies flagged`); // 49 measured
     assert.ok(caught.every((e) => e.reference.set === "registered" && e.reference.index === e.index - 60));
     assert.ok(caught.filter((e) => e.rotation !== 0).length > caught.length / 2, "most matched through a rotated view");
-    const plain = detectNearDuplicates(data, owners, split.validation, { ...DEFAULT_NEAR_DUPLICATES, rotations: [] }).evidence.filter((e) => e.index >= 60);
+    const plain = detectNearDuplicates(data, owners, split.validation, { ...DEFAULT_NEAR_DUPLICATES, rotations: [] }).evidence.filter(
+      (e) => e.index >= 60,
+    );
     assert.ok(plain.length <= 30, `${plain.length}/60 flagged without rotations`); // 0 measured
   });
 
@@ -104,7 +106,9 @@ describe("attacks", () => {
     const r = await runScenario([...honest, A, copies, val], split.validation, settings, POOL);
     assert.equal(rewardOf(r.pay, [copies, val]), 0n);
     const flaggedRows = new Set(r.result.flagged.map((f) => f.index));
-    r.result.rows.forEach((row, i) => { if (flaggedRows.has(i)) assert.equal(row.score, 0n); });
+    r.result.rows.forEach((row, i) => {
+      if (flaggedRows.has(i)) assert.equal(row.score, 0n);
+    });
     assert.deepEqual(r.result.defences, ["exact-dedup", "near-duplicates", "label-consistency"]);
     const dir = mkdtempSync(join(tmpdir(), "attacks-"));
     try {
@@ -140,7 +144,10 @@ describe("attacks", () => {
     const dir = mkdtempSync(join(tmpdir(), "demo-attacks-"));
     try {
       const rows = await writeDemoAttacks(dir, config);
-      assert.deepEqual(rows.map((r) => r.id), ["G1", "G2", "G3", "G4", "G5", "G6", "stealing"]);
+      assert.deepEqual(
+        rows.map((r) => r.id),
+        ["G1", "G2", "G3", "G4", "G5", "G6", "stealing"],
+      );
       assert.deepEqual(JSON.parse(readFileSync(join(dir, "attacks.json"), "utf8")), rows);
       for (const r of rows) {
         assert.deepEqual(Object.keys(r).sort(), ["attack", "display", "figure", "id", "note", "pass", "target"]);
@@ -171,12 +178,17 @@ describe("attacks", () => {
     others[3] = 6; // these find class 3
     const labels = Uint8Array.of(7);
     assert.deepEqual(labelInconsistent(memorised, labels, 10, cfg).rows, []);
-    const r = labelInconsistent([memorised, others, others, others, others, others, others, others, others, others, others, others], labels, 10, cfg);
+    const r = labelInconsistent(
+      [memorised, others, others, others, others, others, others, others, others, others, others, others],
+      labels,
+      10,
+      cfg,
+    );
     assert.deepEqual(r.rows, [0]);
     assert.equal(r.predicted[0], 3);
     // mean p(7) = (p7(memorised) + 11 * p7(others)) / 12, the softmax of each computed independently
     const p = (logit: number) => Math.exp(logit) / (Math.exp(logit) + 9);
-    assert.ok(Math.abs(r.pLabel[0]! - (p(6) + 11 * (1 - p(6)) / 9) / 12) < 1e-6, `pLabel ${r.pLabel[0]}`);
+    assert.ok(Math.abs(r.pLabel[0]! - (p(6) + (11 * (1 - p(6))) / 9) / 12) < 1e-6, `pLabel ${r.pLabel[0]}`);
     assert.throws(() => labelInconsistent([], labels, 10, cfg), RangeError);
   });
 

@@ -3,7 +3,10 @@ import assert from "node:assert/strict";
 import { ScoreRangeError } from "../attribution/index.ts";
 import { normalizeScores, scoresToFixedPoint, scoreToFixedPoint } from "../attribution/fixed.ts";
 
-const named = (code: string, index = 0) => (e: unknown) => e instanceof ScoreRangeError && e.code === code && e.index === index;
+const named =
+  (code: string, index = 0) =>
+  (e: unknown) =>
+    e instanceof ScoreRangeError && e.code === code && e.index === index;
 
 describe("scores to fixed point", () => {
   test("NaN, infinities and values past the width are named errors", () => {

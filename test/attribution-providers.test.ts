@@ -35,7 +35,10 @@ describe("execution providers", () => {
   test("strict cuda: a clear EP_UNAVAILABLE error instead of a fallback", { skip: hasCuda && "CUDA is installed here" }, async () => {
     await assert.rejects(
       createSession(model, { providers: ["cuda", "cpu"], strict: true, threads: 1, log: () => {} }),
-      (e: unknown) => e instanceof AttributionError && e.code === "EP_UNAVAILABLE" && /execution provider cuda is required .* did not load/.test(e.message),
+      (e: unknown) =>
+        e instanceof AttributionError &&
+        e.code === "EP_UNAVAILABLE" &&
+        /execution provider cuda is required .* did not load/.test(e.message),
     );
   });
 

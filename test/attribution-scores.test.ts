@@ -84,7 +84,11 @@ describe("attribution scores", () => {
     // AUC moves with the 30 copies it trains on; the defended pipeline's figure is eval:attacks G5).
     const nearDuplicates = { ...DEFAULT_NEAR_DUPLICATES, enabled: false };
     const labelConsistency = { ...DEFAULT_LABEL_CONSISTENCY, enabled: false };
-    const r = await runAttribution({ ...settings, nearDuplicates, labelConsistency, training: { ...settings.training, epochs: 6 } }, FORMAT, () => {});
+    const r = await runAttribution(
+      { ...settings, nearDuplicates, labelConsistency, training: { ...settings.training, epochs: 6 } },
+      FORMAT,
+      () => {},
+    );
     const noisy = r.partitions[1]!;
     const scores = r.rows.slice(150, 230).map((x) => -Number(x.score));
     const auc = rocAuc(scores, [...noisy.flipped].map(Boolean));
@@ -106,14 +110,26 @@ describe("TRAK's views", () => {
   test("M models x C checkpoints: C of each run's epochs, evenly spaced, ending at the final weights", async () => {
     const settings = small("trak");
     const split = splitMnist(settings.seed, 40);
-    const data = subset(split.pool, Array.from({ length: 100 }, (_, i) => i));
+    const data = subset(
+      split.pool,
+      Array.from({ length: 100 }, (_, i) => i),
+    );
     const providers = { providers: ["cpu"], strict: true, threads: 1 };
-    const runs = await Promise.all([1, 2].map((seed) => train(data, { hidden: 8, epochs: 5, batchSize: 50, learningRate: 0.1, weightDecay: 0, seed, providers })));
+    const runs = await Promise.all(
+      [1, 2].map((seed) => train(data, { hidden: 8, epochs: 5, batchSize: 50, learningRate: 0.1, weightDecay: 0, seed, providers })),
+    );
     const views = trakViews(runs, 2, 3);
-    assert.deepEqual(views.map((v) => v.epoch), [1, 3, 4, 1, 3, 4]);
+    assert.deepEqual(
+      views.map((v) => v.epoch),
+      [1, 3, 4, 1, 3, 4],
+    );
     assert.equal(views[2]!.params.w1, runs[0]!.checkpoints[4]!.params.w1);
     assert.equal(views[5]!.params.w1, runs[1]!.checkpoints[4]!.params.w1);
-    assert.deepEqual(trakViews(runs, 1, 1).map((v) => v.epoch), [4], "one checkpoint: the final weights (the classic ensemble)");
+    assert.deepEqual(
+      trakViews(runs, 1, 1).map((v) => v.epoch),
+      [4],
+      "one checkpoint: the final weights (the classic ensemble)",
+    );
   });
 });
 
@@ -131,7 +147,11 @@ describe("demo partitions", () => {
         const source = parts[spec.source!]!;
         for (let k = 0; k < p.data.size; k++) assert.equal(exampleHash(p.data, k), exampleHash(source.data, k));
       }
-      if (spec.kind === "noisy") assert.equal(p.flipped.reduce((a, b) => a + b, 0), Math.round(spec.noise! * spec.size));
+      if (spec.kind === "noisy")
+        assert.equal(
+          p.flipped.reduce((a, b) => a + b, 0),
+          Math.round(spec.noise! * spec.size),
+        );
     });
     assert.equal(new Set(parts.map((p) => p.address)).size, parts.length);
   });
@@ -140,7 +160,10 @@ describe("demo partitions", () => {
 describe("attribution config", () => {
   const good = config.attribution;
   const bad = (patch: object, field: RegExp) =>
-    assert.throws(() => parseAttributionConfig({ ...good, ...patch }, "t.json"), (e: unknown) => e instanceof ConfigError && field.test(e.field));
+    assert.throws(
+      () => parseAttributionConfig({ ...good, ...patch }, "t.json"),
+      (e: unknown) => e instanceof ConfigError && field.test(e.field),
+    );
 
   test("the repository's section is valid", () => assert.equal(parseAttributionConfig(good, "t.json"), good));
   test("bad values name their field", () => {
@@ -150,11 +173,25 @@ describe("attribution config", () => {
     bad({ method: "magic" }, /^attribution\.method$/);
     bad({ tracin: { ...good.tracin, checkpoints: 1000 } }, /^attribution\.tracin\.checkpoints$/);
     bad({ trak: { ...good.trak, checkpoints: 0 } }, /^attribution\.trak\.checkpoints$/);
-    bad({ labelConsistency: { enabled: true, threshold: 0.1, confidence: 0.3, ensemble: true } }, /^attribution\.labelConsistency\.ensemble$/);
-    bad({ labelConsistency: { enabled: true, threshold: 0.1, confidence: 0.3, ensemble: { threshold: 2, confidence: 0.4 } } }, /^attribution\.labelConsistency\.ensemble\.threshold$/);
+    bad(
+      { labelConsistency: { enabled: true, threshold: 0.1, confidence: 0.3, ensemble: true } },
+      /^attribution\.labelConsistency\.ensemble$/,
+    );
+    bad(
+      { labelConsistency: { enabled: true, threshold: 0.1, confidence: 0.3, ensemble: { threshold: 2, confidence: 0.4 } } },
+      /^attribution\.labelConsistency\.ensemble\.threshold$/,
+    );
     bad({ partitions: [{ label: "x", kind: "duplicate", size: 1, source: 0 }] }, /^attribution\.partitions\[0\]\.source$/);
     bad({ partitions: [{ label: "x", kind: "noisy", size: 1 }] }, /^attribution\.partitions\[0\]\.noise$/);
-    bad({ partitions: [{ label: "x", kind: "clean", size: 1 }, { label: "x", kind: "clean", size: 1 }] }, /^attribution\.partitions\[1\]\.label$/);
+    bad(
+      {
+        partitions: [
+          { label: "x", kind: "clean", size: 1 },
+          { label: "x", kind: "clean", size: 1 },
+        ],
+      },
+      /^attribution\.partitions\[1\]\.label$/,
+    );
     bad({ eval: { ...good.eval, conv: { filters: 8, kernel: 0, stride: 2, hidden: 32 } } }, /^attribution\.eval\.conv\.kernel$/);
   });
 });

@@ -45,7 +45,10 @@ describe("ONNX training step", () => {
         const lp = ((await run(plus)).loss!.data as Float32Array)[0]!;
         const lm = ((await run(minus)).loss!.data as Float32Array)[0]!;
         const numeric = (lp - lm) / (2 * eps);
-        assert.ok(Math.abs(numeric - analytic[k]!) <= 2e-3 + 0.02 * Math.abs(numeric), `${p}[${k}]: finite difference ${numeric}, graph ${analytic[k]}`);
+        assert.ok(
+          Math.abs(numeric - analytic[k]!) <= 2e-3 + 0.02 * Math.abs(numeric),
+          `${p}[${k}]: finite difference ${numeric}, graph ${analytic[k]}`,
+        );
         checked++;
       }
     }
@@ -58,7 +61,11 @@ describe("ONNX training step", () => {
     const dims = paramDims(shape);
     const rng = new Rng(5);
     const feeds: Record<string, ort.Tensor> = {
-      x: new ort.Tensor("float32", Float32Array.from({ length: 6 }, () => rng.normal()), [2, 3]),
+      x: new ort.Tensor(
+        "float32",
+        Float32Array.from({ length: 6 }, () => rng.normal()),
+        [2, 3],
+      ),
       y: new ort.Tensor("float32", Float32Array.of(1, 0, 0, 1), [2, 2]),
       lr: new ort.Tensor("float32", Float32Array.of(0.5), []),
       wd: new ort.Tensor("float32", Float32Array.of(0.1), []),
@@ -80,7 +87,10 @@ describe("ONNX training step", () => {
 
 describe("training determinism", () => {
   const split = splitMnist(3, 100);
-  const data = subset(split.pool, Array.from({ length: 300 }, (_, i) => i));
+  const data = subset(
+    split.pool,
+    Array.from({ length: 300 }, (_, i) => i),
+  );
   const options = { hidden: 16, epochs: 2, batchSize: 32, learningRate: 0.1, weightDecay: 1e-4, seed: 9, providers: cpu };
 
   test("the same seed gives byte-identical weights and model hash; another seed does not", async () => {

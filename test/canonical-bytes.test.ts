@@ -18,7 +18,13 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { exampleHash as attributionExampleHash, loadMnist } from "../attribution/data.ts";
 import {
-  truncatedHash, datasetExampleBytes, datasetExampleHashes, fileExampleBytes, imageExampleBytes, jsonRecordBytes, labelledRowBytes,
+  truncatedHash,
+  datasetExampleBytes,
+  datasetExampleHashes,
+  fileExampleBytes,
+  imageExampleBytes,
+  jsonRecordBytes,
+  labelledRowBytes,
 } from "../dataset/canonical-bytes.ts";
 import { DatasetError, exampleHash, exampleSetHash, readContributorData } from "../dataset/index.ts";
 import { encodeDataset } from "../dataset/dataset-file.ts";
@@ -28,10 +34,19 @@ import { parseJsonStrict } from "../dataset/json-parse.ts";
 import { encodeNpy } from "../dataset/npy.ts";
 import { encodeZip } from "../dataset/zip.ts";
 
-interface Hashed { readonly name: string; readonly canonicalHex: string; readonly hash: string }
+interface Hashed {
+  readonly name: string;
+  readonly canonicalHex: string;
+  readonly hash: string;
+}
 type Dtype = "uint8" | "int64" | "float32" | "float64";
 /** A labelled row: its values (a string is Number()'s: "-0", "NaN") or an image vector's pixels, stored as `dtype`. */
-interface RowInput { readonly values?: readonly (number | string)[]; readonly valuesOf?: string; readonly dtype: Dtype; readonly label: number }
+interface RowInput {
+  readonly values?: readonly (number | string)[];
+  readonly valuesOf?: string;
+  readonly dtype: Dtype;
+  readonly label: number;
+}
 interface Vectors {
   readonly image: readonly (Hashed & { readonly input: { readonly pixelsHex: string; readonly label: number } })[];
   readonly jsonlImage: readonly (Hashed & { readonly sameAs: string; readonly input: string })[];
@@ -41,7 +56,13 @@ interface Vectors {
   readonly file: readonly (Hashed & { readonly input: string })[];
   readonly jcsNumbers: readonly { readonly bits: string; readonly canonical: string }[];
   readonly jcsRefused: readonly { readonly bits: string; readonly what: string; readonly code: DatasetErrorCode }[];
-  readonly refused: readonly { readonly form: "image" | "jsonl" | "file" | "row"; readonly name: string; readonly input: unknown; readonly code: DatasetErrorCode; readonly field?: string }[];
+  readonly refused: readonly {
+    readonly form: "image" | "jsonl" | "file" | "row";
+    readonly name: string;
+    readonly input: unknown;
+    readonly code: DatasetErrorCode;
+    readonly field?: string;
+  }[];
 }
 
 const vectors = JSON.parse(readFileSync(new URL("./fixtures/canonical-bytes/vectors.json", import.meta.url), "utf8")) as Vectors;
@@ -54,7 +75,8 @@ const double = (bits: string) => new DataView(fromHex(bits).buffer).getFloat64(0
 const imageVector = (name: string) => vectors.image.find((x) => x.name === name)!;
 /** A row vector's values as stored in its dtype (float32 rounds: 0.1 becomes 0.100000001490116...). */
 function rowValues(input: RowInput): ArrayLike<number> {
-  const values = input.valuesOf === undefined ? input.values!.map(Number) : Array.from(fromHex(imageVector(input.valuesOf).input.pixelsHex));
+  const values =
+    input.valuesOf === undefined ? input.values!.map(Number) : Array.from(fromHex(imageVector(input.valuesOf).input.pixelsHex));
   return { uint8: Uint8Array, int64: Float64Array, float32: Float32Array, float64: Float64Array }[input.dtype].from(values);
 }
 
@@ -81,14 +103,21 @@ describe("canonical bytes: image examples", () => {
       const expected = checkVector(v);
       const pixels = fromHex(v.input.pixelsHex);
       assert.equal(toHex(imageExampleBytes(pixels, v.input.label)), v.canonicalHex);
-      assert.equal(toHex(imageExampleBytes(Array.from(pixels), v.input.label)), v.canonicalHex, "a number array gives the same bytes as a Uint8Array");
+      assert.equal(
+        toHex(imageExampleBytes(Array.from(pixels), v.input.label)),
+        v.canonicalHex,
+        "a number array gives the same bytes as a Uint8Array",
+      );
       assert.equal(hex128(exampleHash(expected)), v.hash);
     });
   }
 
   test("the MNIST vectors are loadMnist()'s examples, and attribution/ hashes them as the vectors say", () => {
     const mnist = loadMnist();
-    for (const [name, i] of [["mnist-0", 0], ["mnist-5000", 5000]] as const) {
+    for (const [name, i] of [
+      ["mnist-0", 0],
+      ["mnist-5000", 5000],
+    ] as const) {
       const v = vectors.image.find((x) => x.name === name)!;
       assert.equal(toHex(mnist.images.subarray(i * 784, (i + 1) * 784)), v.input.pixelsHex);
       assert.equal(mnist.labels[i], v.input.label);
@@ -101,7 +130,10 @@ describe("canonical bytes: image examples", () => {
     const hashes = datasetExampleHashes(mnist);
     assert.equal(hashes.length, 10_000);
     for (let i = 0; i < mnist.size; i++) {
-      const h = createHash("sha256").update(mnist.images.subarray(i * 784, (i + 1) * 784)).update(Uint8Array.of(mnist.labels[i]!)).digest("hex");
+      const h = createHash("sha256")
+        .update(mnist.images.subarray(i * 784, (i + 1) * 784))
+        .update(Uint8Array.of(mnist.labels[i]!))
+        .digest("hex");
       const old = BigInt(`0x${h.slice(0, 32)}`);
       assert.equal(hashes[i], old, `example ${i}`);
       if (i % 997 === 0) assert.equal(attributionExampleHash(mnist, i), old, `attribution/ exampleHash of example ${i}`);
@@ -152,7 +184,10 @@ describe("canonical bytes: JSONL records", () => {
     const a = jsonRecordBytes(parseJsonStrict(`{"name":"A","tags":["x",1.50]}`)).bytes;
     const b = jsonRecordBytes(parseJsonStrict(` { "tags" : [ "\\u0078" , 15e-1 ] , "\\u006eame" : "\\u0041" } `)).bytes;
     assert.equal(toHex(a), toHex(b));
-    assert.notEqual(toHex(jsonRecordBytes(parseJsonStrict(`{"name":"a"}`)).bytes), toHex(jsonRecordBytes(parseJsonStrict(`{"name":"A"}`)).bytes));
+    assert.notEqual(
+      toHex(jsonRecordBytes(parseJsonStrict(`{"name":"a"}`)).bytes),
+      toHex(jsonRecordBytes(parseJsonStrict(`{"name":"A"}`)).bytes),
+    );
   });
 
   test("a value JSON has no form for is a TypeError naming its path", () => {
@@ -191,13 +226,16 @@ describe("canonical bytes: labelled rows (values and a label, any dtype, any sha
     assert.equal(hash("integers-int64"), hash("integers-float64"));
     assert.notEqual(hash("tenth-float32"), hash("tenth-float64"), "float32 0.1 and float64 0.1 are two values");
     const sameByDesign = new Set(["floats-float32", "integers-float64"]);
-    const all = [...vectors.image, ...vectors.labelledRow, ...vectors.jsonlRecord].filter((v) => !("sameAs" in v && v.sameAs !== undefined) && !sameByDesign.has(v.name));
+    const all = [...vectors.image, ...vectors.labelledRow, ...vectors.jsonlRecord].filter(
+      (v) => !("sameAs" in v && v.sameAs !== undefined) && !sameByDesign.has(v.name),
+    );
     assert.equal(new Set(all.map((v) => v.hash)).size, all.length, "every other vector is another example: its own hash");
   });
 });
 
 /** The canonical-bytes hash of every example of `path` as the readers read it. */
-const hashesOfData = (path: string, options: { labels?: string } = {}) => readContributorData(path, options).examples.map((e) => hex128(e.hash));
+const hashesOfData = (path: string, options: { labels?: string } = {}) =>
+  readContributorData(path, options).examples.map((e) => hex128(e.hash));
 
 describe("canonical bytes: one example in every form the readers take", () => {
   const dir = mkdtempSync(join(tmpdir(), "canonical-forms-"));
@@ -205,8 +243,17 @@ describe("canonical bytes: one example in every form the readers take", () => {
     writeFileSync(join(dir, name), bytes);
     return join(dir, name);
   };
-  const typed = (dtype: Dtype, values: ArrayLike<number>) => (dtype === "int64" ? BigInt64Array.from(Array.from(values), BigInt) : { uint8: Uint8Array, float32: Float32Array, float64: Float64Array }[dtype].from(values));
-  const npz = (x: Uint8Array, y: Uint8Array) => encodeZip(new Map([["x.npy", x], ["y.npy", y]]));
+  const typed = (dtype: Dtype, values: ArrayLike<number>) =>
+    dtype === "int64"
+      ? BigInt64Array.from(Array.from(values), BigInt)
+      : { uint8: Uint8Array, float32: Float32Array, float64: Float64Array }[dtype].from(values);
+  const npz = (x: Uint8Array, y: Uint8Array) =>
+    encodeZip(
+      new Map([
+        ["x.npy", x],
+        ["y.npy", y],
+      ]),
+    );
   const DTYPES: readonly Dtype[] = ["uint8", "int64", "float32", "float64"];
 
   test("the digit (a 3): .bin, JSONL (pixels or input, flat or nested), folder, .npy/.npz of every dtype in shapes (784), (28, 28), (1, 784): one hash", () => {
@@ -216,19 +263,31 @@ describe("canonical bytes: one example in every form the readers take", () => {
     const forms = new Map<string, string[]>();
     forms.set("bin", hashesOfData(write("d.bin", encodeDataset({ images: pixels, labels: Uint8Array.of(3), size: 1 }))));
     const records = [
-      { pixels: Array.from(pixels), label: 3 }, { pixels: nested(Array.from(pixels)), label: 3 }, { input: Array.from(pixels), label: 3 },
-      { label: 3, input: nested(Array.from(pixels)) }, { input: [Array.from(pixels)], label: 3 },
+      { pixels: Array.from(pixels), label: 3 },
+      { pixels: nested(Array.from(pixels)), label: 3 },
+      { input: Array.from(pixels), label: 3 },
+      { label: 3, input: nested(Array.from(pixels)) },
+      { input: [Array.from(pixels)], label: 3 },
     ];
     forms.set("jsonl", hashesOfData(write("d.jsonl", records.map((r) => JSON.stringify(r)).join("\n"))));
-    forms.set("jsonl floats", hashesOfData(write("f.jsonl", `{"input": [${Array.from(pixels, (p) => `${p}.0`).join(",")}], "label": 3.0}\n`)));
+    forms.set(
+      "jsonl floats",
+      hashesOfData(write("f.jsonl", `{"input": [${Array.from(pixels, (p) => `${p}.0`).join(",")}], "label": 3.0}\n`)),
+    );
     mkdirSync(join(dir, "folder"));
     writeFileSync(join(dir, "folder", "a"), fromHex(digit.canonicalHex));
     forms.set("folder", hashesOfData(join(dir, "folder")));
     for (const dtype of DTYPES) {
       for (const shape of [[784], [28, 28], [1, 784]]) {
         const x = encodeNpy(typed(dtype, pixels), [1, ...shape]);
-        forms.set(`npz ${dtype} (${shape})`, hashesOfData(write(`${dtype}-${shape.join("x")}.npz`, npz(x, encodeNpy(typed(dtype === "uint8" ? "int64" : dtype, [3]), [1])))));
-        forms.set(`npy ${dtype} (${shape})`, hashesOfData(write(`${dtype}-${shape.join("x")}.npy`, x), { labels: write("y.npy", encodeNpy(BigInt64Array.of(3n), [1])) }));
+        forms.set(
+          `npz ${dtype} (${shape})`,
+          hashesOfData(write(`${dtype}-${shape.join("x")}.npz`, npz(x, encodeNpy(typed(dtype === "uint8" ? "int64" : dtype, [3]), [1])))),
+        );
+        forms.set(
+          `npy ${dtype} (${shape})`,
+          hashesOfData(write(`${dtype}-${shape.join("x")}.npy`, x), { labels: write("y.npy", encodeNpy(BigInt64Array.of(3n), [1])) }),
+        );
       }
     }
     for (const [form, hashes] of forms) assert.deepEqual(new Set(hashes), new Set([digit.hash]), form);
@@ -240,10 +299,26 @@ describe("canonical bytes: one example in every form the readers take", () => {
     const forms = new Map<string, string[]>();
     for (const dtype of ["int64", "float32", "float64"] as const) {
       for (const shape of [[4], [2, 2], [1, 4]]) {
-        forms.set(`npz ${dtype} (${shape})`, hashesOfData(write(`row-${dtype}-${shape.join("x")}.npz`, npz(encodeNpy(typed(dtype, [1, 2, 3, 4]), [1, ...shape]), encodeNpy(typed(dtype, [1]), [1])))));
+        forms.set(
+          `npz ${dtype} (${shape})`,
+          hashesOfData(
+            write(
+              `row-${dtype}-${shape.join("x")}.npz`,
+              npz(encodeNpy(typed(dtype, [1, 2, 3, 4]), [1, ...shape]), encodeNpy(typed(dtype, [1]), [1])),
+            ),
+          ),
+        );
       }
     }
-    forms.set("jsonl", hashesOfData(write("row.jsonl", `{"input": [1, 2, 3, 4], "label": 1}\n{"input": [[1.0, 2.0], [3.0, 4.0]], "label": 1}\n{"label": 1, "input": [[[1], [2], [3], [4]]]}\n`)));
+    forms.set(
+      "jsonl",
+      hashesOfData(
+        write(
+          "row.jsonl",
+          `{"input": [1, 2, 3, 4], "label": 1}\n{"input": [[1.0, 2.0], [3.0, 4.0]], "label": 1}\n{"label": 1, "input": [[[1], [2], [3], [4]]]}\n`,
+        ),
+      ),
+    );
     for (const [form, hashes] of forms) assert.deepEqual(new Set(hashes), new Set([row.hash]), form);
   });
 
@@ -252,13 +327,25 @@ describe("canonical bytes: one example in every form the readers take", () => {
     const transposed = pixels.map((_, k) => pixels[(k % 28) * 28 + Math.floor(k / 28)]!);
     const onePixel = pixels.map((p, k) => (k === 300 ? p ^ 1 : p));
     const records = [
-      { input: pixels, label: 3 }, { input: pixels, label: 5 }, { input: pixels, label: 12 }, { input: transposed, label: 3 }, { input: onePixel, label: 3 },
-      { input: pixels.map((p) => p / 255), label: 3 }, { input: pixels.map((p, k) => (k === 0 ? p + 0.5 : p)), label: 3 }, { input: pixels.slice(0, 783), label: 3 },
-      { input: [...pixels, 0], label: 3 }, { input: pixels, label: 3, id: 1 }, { inputs: pixels, label: 3 },
+      { input: pixels, label: 3 },
+      { input: pixels, label: 5 },
+      { input: pixels, label: 12 },
+      { input: transposed, label: 3 },
+      { input: onePixel, label: 3 },
+      { input: pixels.map((p) => p / 255), label: 3 },
+      { input: pixels.map((p, k) => (k === 0 ? p + 0.5 : p)), label: 3 },
+      { input: pixels.slice(0, 783), label: 3 },
+      { input: [...pixels, 0], label: 3 },
+      { input: pixels, label: 3, id: 1 },
+      { inputs: pixels, label: 3 },
     ];
     const jsonl = hashesOfData(write("different.jsonl", records.map((r) => JSON.stringify(r)).join("\n")));
-    const f32 = hashesOfData(write("different.npz", npz(encodeNpy(Float32Array.of(0.1, 0.2), [2, 1]), encodeNpy(BigInt64Array.of(0n, 0n), [2]))));
-    const f64 = hashesOfData(write("different64.npz", npz(encodeNpy(Float64Array.of(0.1, 0.2), [2, 1]), encodeNpy(BigInt64Array.of(0n, 0n), [2]))));
+    const f32 = hashesOfData(
+      write("different.npz", npz(encodeNpy(Float32Array.of(0.1, 0.2), [2, 1]), encodeNpy(BigInt64Array.of(0n, 0n), [2]))),
+    );
+    const f64 = hashesOfData(
+      write("different64.npz", npz(encodeNpy(Float64Array.of(0.1, 0.2), [2, 1]), encodeNpy(BigInt64Array.of(0n, 0n), [2]))),
+    );
     const all = [...jsonl, ...f32, ...f64];
     assert.equal(new Set(all).size, all.length, "every example its own hash");
   });
@@ -285,7 +372,8 @@ describe("canonical bytes: refused inputs", () => {
   for (const v of vectors.refused) {
     test(`${v.form} ${v.name}: ${v.code}${v.field === undefined ? "" : ` at ${v.field}`}`, () => {
       if (v.form === "jsonl") throwsDataset(() => jsonRecordBytes(parseJsonStrict(v.input as string)), v.code, v.field);
-      else if (v.form === "row") throwsDataset(() => labelledRowBytes(rowValues(v.input as RowInput), (v.input as RowInput).label), v.code, v.field);
+      else if (v.form === "row")
+        throwsDataset(() => labelledRowBytes(rowValues(v.input as RowInput), (v.input as RowInput).label), v.code, v.field);
       else if (v.form === "file") throwsDataset(() => fileExampleBytes(fromHex(v.input as string)), v.code, v.field);
       else {
         const input = v.input as { pixelsHex: string; label: number };
@@ -302,7 +390,11 @@ describe("canonical bytes: refused inputs", () => {
   });
 
   test("a JSON syntax error names the column; nesting past the limit is JSON_DEPTH, not a stack overflow", () => {
-    assert.throws(() => parseJsonStrict(`{"a": tru}`), { name: "DatasetError", code: "JSON_SYNTAX", message: /column 7: expected a JSON value, found "tru}"/ });
+    assert.throws(() => parseJsonStrict(`{"a": tru}`), {
+      name: "DatasetError",
+      code: "JSON_SYNTAX",
+      message: /column 7: expected a JSON value, found "tru}"/,
+    });
     throwsDataset(() => parseJsonStrict(`${"[".repeat(10_000)}${"]".repeat(10_000)}`), "JSON_DEPTH");
     assert.equal(parseJsonStrict(JSON.stringify("x".repeat(4_000_000))), "x".repeat(4_000_000), "a string of megabytes parses");
   });
@@ -333,9 +425,16 @@ describe("the set hash (dataset/set-hash.ts): what a trainer seals for its valid
     }
     const expected = sha(file).toString("hex");
     assert.equal(setHashOf(write("three.bin", file)), expected);
-    const npz = encodeZip(new Map([["x.npy", encodeNpy(Float32Array.from(images), [3, 1, 28, 28])], ["y.npy", encodeNpy(BigInt64Array.from(labels, BigInt), [3])]]));
+    const npz = encodeZip(
+      new Map([
+        ["x.npy", encodeNpy(Float32Array.from(images), [3, 1, 28, 28])],
+        ["y.npy", encodeNpy(BigInt64Array.from(labels, BigInt), [3])],
+      ]),
+    );
     assert.equal(setHashOf(write("three.npz", npz)), expected);
-    const jsonl = Array.from({ length: 3 }, (_, i) => JSON.stringify({ pixels: Array.from(images.subarray(i * 784, (i + 1) * 784)), label: labels[i] })).join("\n");
+    const jsonl = Array.from({ length: 3 }, (_, i) =>
+      JSON.stringify({ pixels: Array.from(images.subarray(i * 784, (i + 1) * 784)), label: labels[i] }),
+    ).join("\n");
     assert.equal(setHashOf(write("three.jsonl", jsonl)), expected);
     const swapped = new Uint8Array(file);
     swapped.set(file.subarray(0, 785), 785);
@@ -352,10 +451,19 @@ describe("the set hash (dataset/set-hash.ts): what a trainer seals for its valid
     });
     const expected = sha("attribution-prover example set 1", sha(...framed)).toString("hex");
     assert.equal(setHashOf(write("rows.jsonl", `{"label": 1, "input": [[1], [2.0]]}\n{"input": [0.5, -2.0], "label": 0}\n`)), expected);
-    const npz = encodeZip(new Map([["x.npy", encodeNpy(Float32Array.of(1, 2, 0.5, -2), [2, 2])], ["y.npy", encodeNpy(BigInt64Array.of(1n, 0n), [2])]]));
+    const npz = encodeZip(
+      new Map([
+        ["x.npy", encodeNpy(Float32Array.of(1, 2, 0.5, -2), [2, 2])],
+        ["y.npy", encodeNpy(BigInt64Array.of(1n, 0n), [2])],
+      ]),
+    );
     assert.equal(setHashOf(write("rows.npz", npz)), expected, "the same rows in an .npz");
     const text = (s: string) => ({ kind: "json" as const, bytes: new TextEncoder().encode(s) });
-    assert.notEqual(exampleSetHash([text("ab"), text("c")]), exampleSetHash([text("a"), text("bc")]), "the lengths keep the examples apart");
+    assert.notEqual(
+      exampleSetHash([text("ab"), text("c")]),
+      exampleSetHash([text("a"), text("bc")]),
+      "the lengths keep the examples apart",
+    );
     assert.throws(() => exampleSetHash([]), { name: "RangeError", message: /at least one example/ });
   });
 });

@@ -68,18 +68,24 @@ function rejectsWith(code: string, pattern?: RegExp) {
 describe("a three-party ceremony", () => {
   it("lists three named contributions then the beacon, and verifies from the R1CS-derived initial key", async () => {
     const t: Transcript = result.transcript;
-    assert.deepEqual(t.contributions.map((c) => [c.index, c.type, c.name]), [
-      [1, "contribution", "alice"],
-      [2, "contribution", "bob"],
-      [3, "contribution", "carol"],
-      [4, "beacon", "beacon"],
-    ]);
+    assert.deepEqual(
+      t.contributions.map((c) => [c.index, c.type, c.name]),
+      [
+        [1, "contribution", "alice"],
+        [2, "contribution", "bob"],
+        [3, "contribution", "carol"],
+        [4, "beacon", "beacon"],
+      ],
+    );
     assert.equal(t.beacon.hash, BEACON);
     assert.equal(new Set(t.contributions.map((c) => c.hash)).size, 4);
     assert.equal(t.ptau.power, 12);
     await verifyTranscript(result.transcriptPath, { ...dirs, zkeyPath: result.zkeyPath, initZkey: initZkey() });
     const chain = await verifyCeremony(circuit, dirs);
-    assert.deepEqual(chain.map((c) => c.hash), t.contributions.map((c) => c.hash));
+    assert.deepEqual(
+      chain.map((c) => c.hash),
+      t.contributions.map((c) => c.hash),
+    );
   });
 
   it("pins the verification key hash, and the ceremony key set loads only the pinned keys", async () => {
@@ -100,8 +106,14 @@ describe("loading the ceremony key set", () => {
     pins.keySets.ceremony[circuit]!.r1csSha256 = "0".repeat(64);
     writeFileSync(stale, JSON.stringify(pins));
     await assert.rejects(loadCircuitKeys(circuit, { keySet: "ceremony", ...dirs, pinsFile: stale }), rejectsWith("CIRCUIT_CHANGED"));
-    await assert.rejects(loadCircuitKeys(circuit, { keySet: "ceremony", ...dirs, workDir: join(scratch, "elsewhere") }), rejectsWith("ZKEY_MISSING"));
-    await assert.rejects(loadCircuitKeys(circuit, { keySet: "ceremony", ...dirs, pinsFile: join(scratch, "no-pins.json") }), rejectsWith("KEY_NOT_PINNED"));
+    await assert.rejects(
+      loadCircuitKeys(circuit, { keySet: "ceremony", ...dirs, workDir: join(scratch, "elsewhere") }),
+      rejectsWith("ZKEY_MISSING"),
+    );
+    await assert.rejects(
+      loadCircuitKeys(circuit, { keySet: "ceremony", ...dirs, pinsFile: join(scratch, "no-pins.json") }),
+      rejectsWith("KEY_NOT_PINNED"),
+    );
   });
 });
 
@@ -120,9 +132,21 @@ describe("tampering", () => {
   });
 
   for (const [what, edit, pattern] of [
-    ["a participant's name", (t: Transcript) => ({ ...t, contributions: t.contributions.map((c) => (c.index === 2 ? { ...c, name: "mallory" } : c)) }), /contribution #2 name/],
-    ["the order of contributions", (t: Transcript) => ({ ...t, contributions: [t.contributions[1]!, t.contributions[0]!, ...t.contributions.slice(2)] }), /contribution #1 index/],
-    ["a contribution hash", (t: Transcript) => ({ ...t, contributions: t.contributions.map((c) => (c.index === 3 ? { ...c, hash: "00".repeat(64) } : c)) }), /contribution #3 hash/],
+    [
+      "a participant's name",
+      (t: Transcript) => ({ ...t, contributions: t.contributions.map((c) => (c.index === 2 ? { ...c, name: "mallory" } : c)) }),
+      /contribution #2 name/,
+    ],
+    [
+      "the order of contributions",
+      (t: Transcript) => ({ ...t, contributions: [t.contributions[1]!, t.contributions[0]!, ...t.contributions.slice(2)] }),
+      /contribution #1 index/,
+    ],
+    [
+      "a contribution hash",
+      (t: Transcript) => ({ ...t, contributions: t.contributions.map((c) => (c.index === 3 ? { ...c, hash: "00".repeat(64) } : c)) }),
+      /contribution #3 hash/,
+    ],
     ["the beacon", (t: Transcript) => ({ ...t, beacon: { ...t.beacon, hash: "ff".repeat(32) } }), /beacon/],
     ["the key hash", (t: Transcript) => ({ ...t, vkeyHash: "ab".repeat(32) }), /vkeyHash/],
   ] as const) {
@@ -150,7 +174,10 @@ describe("adding a contribution made elsewhere", () => {
     const next = join(scratch, "next.zkey");
     await snarkjs.zKey.contribute(join(workDir, state.zkeys[0]!.file), fork, "mallory", "fork");
     await snarkjs.zKey.contribute(join(workDir, state.zkeys[1]!.file), next, "dave", "next");
-    await assert.rejects(addContribution(circuit, fork, { workDir }), rejectsWith("CONTRIBUTION_OUT_OF_ORDER", /does not extend the current 1/));
+    await assert.rejects(
+      addContribution(circuit, fork, { workDir }),
+      rejectsWith("CONTRIBUTION_OUT_OF_ORDER", /does not extend the current 1/),
+    );
     const added = await addContribution(circuit, next, { workDir });
     assert.deepEqual([added.index, added.name], [2, "dave"]);
     assert.equal(readCeremonyState(circuit, { workDir }).zkeys.length, 3);
@@ -213,10 +240,19 @@ describe("keys from another setup", () => {
 
   it("deployment's check refuses the development verifier for the pinned key, and accepts the ceremony's", () => {
     const vkey = JSON.parse(readFileSync(join(dirs.artifactsDir, "verification_key.json"), "utf8")) as Record<string, unknown>;
-    const ceremonyArtifact = JSON.parse(readFileSync(join(dirs.artifactsDir, "verifier-artifact.json"), "utf8")) as { bytecode: string; contractName: string };
+    const ceremonyArtifact = JSON.parse(readFileSync(join(dirs.artifactsDir, "verifier-artifact.json"), "utf8")) as {
+      bytecode: string;
+      contractName: string;
+    };
     assertVerifierMatches(ceremonyArtifact, vkey, result.transcript.vkeyHash, circuit);
-    assert.throws(() => assertVerifierMatches(dev.verifierArtifact, vkey, result.transcript.vkeyHash, circuit), rejectsWith("VERIFIER_NOT_PINNED"));
-    assert.throws(() => assertVerifierMatches(ceremonyArtifact, dev.vkey, result.transcript.vkeyHash, circuit), rejectsWith("KEY_NOT_PINNED"));
+    assert.throws(
+      () => assertVerifierMatches(dev.verifierArtifact, vkey, result.transcript.vkeyHash, circuit),
+      rejectsWith("VERIFIER_NOT_PINNED"),
+    );
+    assert.throws(
+      () => assertVerifierMatches(ceremonyArtifact, dev.vkey, result.transcript.vkeyHash, circuit),
+      rejectsWith("KEY_NOT_PINNED"),
+    );
   });
 });
 

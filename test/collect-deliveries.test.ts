@@ -32,8 +32,10 @@ const work = mkdtempSync(join(tmpdir(), "collect-deliveries-"));
 const deliveries = join(work, "deliveries");
 
 /** JSONL text records named for `who`: distinct examples per contributor. */
-const records = (who: string, n = 2) => Array.from({ length: n }, (_, i) => `${JSON.stringify({ text: `${who} example ${i}` })}\n`).join("");
-const hashesOf = (path: string, form?: "jsonl" | "bin" | "folder" | "npz") => readContributorData(path, form === undefined ? {} : { form }).examples.map((e) => e.hash);
+const records = (who: string, n = 2) =>
+  Array.from({ length: n }, (_, i) => `${JSON.stringify({ text: `${who} example ${i}` })}\n`).join("");
+const hashesOf = (path: string, form?: "jsonl" | "bin" | "folder" | "npz") =>
+  readContributorData(path, form === undefined ? {} : { form }).examples.map((e) => e.hash);
 
 let f: SettlementFixture;
 let collected: Collected;
@@ -44,11 +46,22 @@ const orders = new Map<string, number>();
 async function register(hashes: readonly bigint[]): Promise<RegistrationReceipt> {
   const wallet = Wallet.createRandom().connect(f.conn.ethers.provider);
   await (await f.signers[0]!.sendTransaction({ to: wallet.address, value: parseEther("1") })).wait();
-  return registerData(f.d, wallet as unknown as Wallet, { epoch: 1n, settlement: f.d.addresses.settlement, hashes, data: { path: "data", form: "jsonl" }, mintFee: true });
+  return registerData(f.d, wallet as unknown as Wallet, {
+    epoch: 1n,
+    settlement: f.d.addresses.settlement,
+    hashes,
+    data: { path: "data", form: "jsonl" },
+    mintFee: true,
+  });
 }
 
 /** A delivery folder `name`: `make` writes its data in it; registered with `hashes`, its receipt naming `data`. */
-async function deliver(name: string, hashes: readonly bigint[], data: { path: string; form: string }, make: (folder: string) => void): Promise<string> {
+async function deliver(
+  name: string,
+  hashes: readonly bigint[],
+  data: { path: string; form: string },
+  make: (folder: string) => void,
+): Promise<string> {
   const folder = join(deliveries, name);
   mkdirSync(folder, { recursive: true });
   const receipt = await register(hashes);
@@ -68,13 +81,24 @@ const source = (name: string, content: string | Uint8Array) => {
 describe("collect: crafted deliveries are named bad deliveries, good ones still accepted", () => {
   before(async () => {
     f = await settlementFixture(10n ** 24n);
-    await openEpoch(f.d, { epoch: 1n, closesAt: await earliestDeadline(f.d.registry), validationCommitment: ZeroHash, pool: 10n ** 20n, trainer: f.signers[0]!.address, follows: 0n });
+    await openEpoch(f.d, {
+      epoch: 1n,
+      closesAt: await earliestDeadline(f.d.registry),
+      validationCommitment: ZeroHash,
+      pool: 10n ** 20n,
+      trainer: f.signers[0]!.address,
+      follows: 0n,
+    });
 
     // Good: JSONL; JSONL named .txt (the receipt's form, not the name, says how to read it); a folder.
     const good = source("good.jsonl", records("good"));
-    await deliver("good-jsonl", hashesOf(good), { path: "data.jsonl", form: "jsonl" }, (d) => writeFileSync(join(d, "data.jsonl"), records("good")));
+    await deliver("good-jsonl", hashesOf(good), { path: "data.jsonl", form: "jsonl" }, (d) =>
+      writeFileSync(join(d, "data.jsonl"), records("good")),
+    );
     const txt = source("txt.jsonl", records("txt"));
-    await deliver("good-txt", hashesOf(txt), { path: "data.txt", form: "jsonl" }, (d) => writeFileSync(join(d, "data.txt"), records("txt")));
+    await deliver("good-txt", hashesOf(txt), { path: "data.txt", form: "jsonl" }, (d) =>
+      writeFileSync(join(d, "data.txt"), records("txt")),
+    );
     const folderSource = join(work, "sources", "folder");
     mkdirSync(folderSource, { recursive: true });
     writeFileSync(join(folderSource, "a.txt"), "folder a");
@@ -91,7 +115,12 @@ describe("collect: crafted deliveries are named bad deliveries, good ones still 
     const digit = Array.from({ length: 784 }, (_, k) => (k * 13) % 256);
     const jsonlRows = `${JSON.stringify({ input: Array.from({ length: 28 }, (_, r) => digit.slice(r * 28, (r + 1) * 28)), label: 7 })}\n${JSON.stringify({ input: [...Array(783).fill(1), 2], label: 12 })}\n`;
     const rowsSource = source("rows.jsonl", jsonlRows);
-    const asNpz = encodeZip(new Map([["x.npy", encodeNpy(Float32Array.from([...digit, ...Array(783).fill(1), 2]), [2, 1, 784])], ["y.npy", encodeNpy(Float32Array.of(7, 12), [2])]]));
+    const asNpz = encodeZip(
+      new Map([
+        ["x.npy", encodeNpy(Float32Array.from([...digit, ...Array(783).fill(1), 2]), [2, 1, 784])],
+        ["y.npy", encodeNpy(Float32Array.of(7, 12), [2])],
+      ]),
+    );
     await deliver("good-npz", hashesOf(rowsSource), { path: "data.npz", form: "npz" }, (d) => writeFileSync(join(d, "data.npz"), asNpz));
 
     // Bad, each with a genuine registration.
@@ -100,22 +129,36 @@ describe("collect: crafted deliveries are named bad deliveries, good ones still 
     await deliver("dev-zero", [1n, 2n], { path: "x.bin", form: "bin" }, (d) => symlinkSync("/dev/zero", join(d, "x.bin")));
     // A copier of good-jsonl's examples pointing at its delivered file, by ../ and by a link.
     await deliver("dot-dot", hashesOf(good), { path: "../good-jsonl/data.jsonl", form: "jsonl" }, () => {});
-    await deliver("link-out", hashesOf(good), { path: "data.jsonl", form: "jsonl" }, (d) => symlinkSync(join(deliveries, "good-jsonl", "data.jsonl"), join(d, "data.jsonl")));
+    await deliver("link-out", hashesOf(good), { path: "data.jsonl", form: "jsonl" }, (d) =>
+      symlinkSync(join(deliveries, "good-jsonl", "data.jsonl"), join(d, "data.jsonl")),
+    );
     await deliver("absolute", hashesOf(good), { path: join(deliveries, "good-jsonl", "data.jsonl"), form: "jsonl" }, () => {});
     await deliver("folder-link-out", hashesOf(good, "jsonl"), { path: "examples", form: "folder" }, (d) => {
       mkdirSync(join(d, "examples"));
       symlinkSync(join(deliveries, "good-jsonl", "data.jsonl"), join(d, "examples", "a"));
     });
     const formData = source("form.jsonl", records("form"));
-    await deliver("form-unknown", hashesOf(formData), { path: "data.jsonl", form: "csv" }, (d) => writeFileSync(join(d, "data.jsonl"), records("form")));
-    await deliver("form-wrong", hashesOf(formData), { path: "data.jsonl", form: "bin" }, (d) => writeFileSync(join(d, "data.jsonl"), records("form")));
+    await deliver("form-unknown", hashesOf(formData), { path: "data.jsonl", form: "csv" }, (d) =>
+      writeFileSync(join(d, "data.jsonl"), records("form")),
+    );
+    await deliver("form-wrong", hashesOf(formData), { path: "data.jsonl", form: "bin" }, (d) =>
+      writeFileSync(join(d, "data.jsonl"), records("form")),
+    );
     const one = source("one.jsonl", records("large", 1));
-    await deliver("too-large", hashesOf(one), { path: "data.jsonl", form: "jsonl" }, (d) => writeFileSync(join(d, "data.jsonl"), records("large", 1) + "\n".repeat(MAX_EXAMPLE_BYTES)));
+    await deliver("too-large", hashesOf(one), { path: "data.jsonl", form: "jsonl" }, (d) =>
+      writeFileSync(join(d, "data.jsonl"), records("large", 1) + "\n".repeat(MAX_EXAMPLE_BYTES)),
+    );
     // A receipt that is a FIFO (no registration needed: it is never read).
     mkdirSync(join(deliveries, "receipt-fifo"));
     makeFifo(join(deliveries, "receipt-fifo", "receipt.json"));
 
-    collected = await collectDeliveries({ epoch: 1n, registry: f.d.registry, settlement: f.d.settlement, trainer: f.signers[0]!, deliveries: [deliveries] });
+    collected = await collectDeliveries({
+      epoch: 1n,
+      registry: f.d.registry,
+      settlement: f.d.settlement,
+      trainer: f.signers[0]!,
+      deliveries: [deliveries],
+    });
   });
 
   after(async () => {
@@ -131,7 +174,10 @@ describe("collect: crafted deliveries are named bad deliveries, good ones still 
 
   test("the good deliveries are accepted and signed, the bad ones' registrations excluded", () => {
     const good = ["good-jsonl", "good-txt", "good-folder", "good-npz"].map((n) => orders.get(n)!).sort((a, b) => a - b);
-    assert.deepEqual(collected.delivered.map((d) => d.order), good);
+    assert.deepEqual(
+      collected.delivered.map((d) => d.order),
+      good,
+    );
     assert.ok(collected.delivered.every((d) => /^0x[0-9a-f]{130}$/.test(d.signature)));
     assert.deepEqual(collected.delivered.map((d) => d.form).sort(), ["folder", "jsonl", "jsonl", "npz"]);
     assert.equal(collected.delivered.find((d) => d.order === orders.get("good-txt"))!.data, join(deliveries, "good-txt", "data.txt"));
@@ -178,7 +224,12 @@ describe("collect: crafted deliveries are named bad deliveries, good ones still 
   test("more bytes than MAX_EXAMPLE_BYTES per registered example: TOO_LARGE before a byte is read", () => {
     const bad = badOf("too-large");
     assert.equal(bad.code, "TOO_LARGE", bad.message);
-    assert.match(bad.message, new RegExp(`too-large/data\\.jsonl: ${MAX_EXAMPLE_BYTES + records("large", 1).length} bytes, more than the ${MAX_EXAMPLE_BYTES} read at most`));
+    assert.match(
+      bad.message,
+      new RegExp(
+        `too-large/data\\.jsonl: ${MAX_EXAMPLE_BYTES + records("large", 1).length} bytes, more than the ${MAX_EXAMPLE_BYTES} read at most`,
+      ),
+    );
   });
 
   test("a receipt.json that is a FIFO: RECEIPT_UNREADABLE, never read", () => {
@@ -189,13 +240,29 @@ describe("collect: crafted deliveries are named bad deliveries, good ones still 
 
   test("whatever one delivery throws (even a non-Error) stays that delivery's: the others are accepted", async () => {
     // A receipt whose every field throws null: `(error).code` on it was a TypeError out of the catch.
-    const throwing = new Proxy({}, { get: () => { throw null; } }) as RegistrationReceipt;
+    const throwing = new Proxy(
+      {},
+      {
+        get: () => {
+          throw null;
+        },
+      },
+    ) as RegistrationReceipt;
     const good = readReceipt(join(deliveries, "good-jsonl", "receipt.json"));
     const again = await acceptDeliveries({
-      epoch: 1n, registry: f.d.registry, settlement: f.d.settlement, trainer: f.signers[0]!,
-      received: [{ receipt: throwing, name: "throws null" }, { receipt: good, folder: join(deliveries, "good-jsonl"), name: "good" }],
+      epoch: 1n,
+      registry: f.d.registry,
+      settlement: f.d.settlement,
+      trainer: f.signers[0]!,
+      received: [
+        { receipt: throwing, name: "throws null" },
+        { receipt: good, folder: join(deliveries, "good-jsonl"), name: "good" },
+      ],
     });
     assert.deepEqual(again.bad, [{ delivery: "throws null", code: "DELIVERY_UNREADABLE", message: "threw null" }]);
-    assert.deepEqual(again.delivered.map((d) => d.order), [orders.get("good-jsonl")]);
+    assert.deepEqual(
+      again.delivered.map((d) => d.order),
+      [orders.get("good-jsonl")],
+    );
   });
 });

@@ -84,14 +84,25 @@ describe("chainAbsorb", () => {
 
   test("width must be an integer in [1, 15] (Poseidon takes at most 16 inputs, one is the chain)", () => {
     for (const width of [0, 16, 1.5, Number.NaN]) {
-      assert.throws(() => chainAbsorb(0n, [1n], width), (e: unknown) => e instanceof RangeError && e.message.includes(String(width)));
+      assert.throws(
+        () => chainAbsorb(0n, [1n], width),
+        (e: unknown) => e instanceof RangeError && e.message.includes(String(width)),
+      );
     }
   });
 
   test("a PayoutBatch chain absorbs (domain, pool + total * 2^poolBits + k * 2^(poolBits + totalBits), address + amount * 2^addressBits ...)", () => {
     const { addressBits, poolBits, totalBits } = config.widths;
     // Two rows of one address: rows are registrations (keyed by j), not payees.
-    const table = splitPool([{ address: 0xa1n, amount: 3n }, { address: 0xb2n, amount: 5n }, { address: 0xa1n, amount: 0n }], 1000n, config);
+    const table = splitPool(
+      [
+        { address: 0xa1n, amount: 3n },
+        { address: 0xb2n, amount: 5n },
+        { address: 0xa1n, amount: 0n },
+      ],
+      1000n,
+      config,
+    );
     const domain = 42n;
     const batches = buildPayoutBatches(table, domain, 0n, 2, config);
     const header = (k: bigint) => 1000n + (8n << BigInt(poolBits)) + (k << BigInt(poolBits + totalBits));
@@ -116,7 +127,11 @@ describe("epochDomain", () => {
   });
 
   test("matches keccak256 of the hand-packed ABI encoding, reduced mod p", () => {
-    for (const [chainId, epoch] of [[31337n, 1n], [1n, 0n], [8453n, (1n << 64n) - 1n]] as const) {
+    for (const [chainId, epoch] of [
+      [31337n, 1n],
+      [1n, 0n],
+      [8453n, (1n << 64n) - 1n],
+    ] as const) {
       assert.equal(epochDomain(chainId, CONTRACT, epoch), expectedDomain(chainId, CONTRACT, epoch));
     }
   });

@@ -17,27 +17,60 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ContractFactory, getAddress, keccak256, toUtf8Bytes, ZeroHash, type ContractTransactionReceipt, type EventLog, type InterfaceAbi } from "ethers";
+import {
+  ContractFactory,
+  getAddress,
+  keccak256,
+  toUtf8Bytes,
+  ZeroHash,
+  type ContractTransactionReceipt,
+  type EventLog,
+  type InterfaceAbi,
+} from "ethers";
 import type { network } from "hardhat";
 import * as snarkjs from "snarkjs";
 import type { Groth16Proof } from "snarkjs";
 import { config, FIELD_MODULUS } from "../config/index.ts";
 import type { CircuitKeys } from "../circuits/index.ts";
 import {
-  applyPolicy, buildEpochBatches, validationCommitment, type Delivery, type EpochBatches, type EpochTables, type ExampleBatch,
-  type PayoutBatch, type Registration, type RegistrationBatch,
+  applyPolicy,
+  buildEpochBatches,
+  validationCommitment,
+  type Delivery,
+  type EpochBatches,
+  type EpochTables,
+  type ExampleBatch,
+  type PayoutBatch,
+  type Registration,
+  type RegistrationBatch,
 } from "../witness/index.ts";
 import { epochDomain } from "../witness/domain.ts";
 import { splitPool } from "../witness/policy.ts";
 import {
-  commitEpoch, ContractRevertError, deploySettlement, EpochStatus, finalizeEpoch, openEpoch, readRegistrations, registerExamples,
-  releaseBatch, revealValidation, submitExampleBatch, submitPayoutBatch, submitRegistrationBatch, waitForRegistrationClose,
+  commitEpoch,
+  ContractRevertError,
+  deploySettlement,
+  EpochStatus,
+  finalizeEpoch,
+  openEpoch,
+  readRegistrations,
+  registerExamples,
+  releaseBatch,
+  revealValidation,
+  submitExampleBatch,
+  submitPayoutBatch,
+  submitRegistrationBatch,
+  waitForRegistrationClose,
   type SettlementDeployment,
 } from "../verifier-contracts/index.ts";
 import { loadContractArtifact } from "../verifier-contracts/artifacts.ts";
 import { earliestDeadline } from "../verifier-contracts/registration.ts";
 import {
-  advanceDevelopmentClock, exampleBatchArgs, payoutBatchArgs, registrationBatchArgs, signDeliveryReceipt,
+  advanceDevelopmentClock,
+  exampleBatchArgs,
+  payoutBatchArgs,
+  registrationBatchArgs,
+  signDeliveryReceipt,
 } from "../verifier-contracts/settle.ts";
 import { readChainEpoch } from "../verify/chain-read.ts";
 import { checkLineage } from "../verify/chain.ts";
@@ -101,12 +134,24 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
   async function lineageDeadline(follows: bigint): Promise<bigint> {
     const earliest = await earliestDeadline(d.registry);
     if (follows === 0n) return earliest;
-    const after = (await d.registry.registration(follows)).closesAt + (await d.settlement.contestWindow()) + (await d.settlement.commitWindow()) / 2n;
+    const after =
+      (await d.registry.registration(follows)).closesAt + (await d.settlement.contestWindow()) + (await d.settlement.commitWindow()) / 2n;
     return after > earliest ? after : earliest;
   }
 
-  async function registerEpoch(epoch: bigint, lists: readonly { k: number; hashes: bigint[]; deliver?: boolean }[], follows = 0n): Promise<Registered> {
-    await openEpoch(d, { epoch, closesAt: await lineageDeadline(follows), validationCommitment: VALIDATION, pool: POOL, trainer: signers[0]!.address, follows });
+  async function registerEpoch(
+    epoch: bigint,
+    lists: readonly { k: number; hashes: bigint[]; deliver?: boolean }[],
+    follows = 0n,
+  ): Promise<Registered> {
+    await openEpoch(d, {
+      epoch,
+      closesAt: await lineageDeadline(follows),
+      validationCommitment: VALIDATION,
+      pool: POOL,
+      trainer: signers[0]!.address,
+      follows,
+    });
     const deliveries = new Map<number, Delivery>();
     for (const list of lists) {
       const r = await registerExamples(d, signers[list.k]!, epoch, list.hashes, { mintFee: true });
@@ -114,16 +159,33 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
     }
     await waitForRegistrationClose(d.registry, epoch);
     return {
-      epoch, registrations: await readRegistrations(d.registry, epoch), deliveries,
-      fold: await d.registry.registrationFold(epoch), registrationDomain: await d.registry.registrationDomain(epoch),
+      epoch,
+      registrations: await readRegistrations(d.registry, epoch),
+      deliveries,
+      fold: await d.registry.registrationFold(epoch),
+      registrationDomain: await d.registry.registrationDomain(epoch),
     };
   }
   const batchOptions = (r: Registered, model = 1) => ({
-    domain: epochDomain(d.chainId, d.addresses.settlement, r.epoch), registrationDomain: r.registrationDomain, fold: r.fold, modelHash: MODEL(model),
-    pool: POOL, exampleBatchSize: E, registrationBatchSize: K, payoutBatchSize: B, config,
+    domain: epochDomain(d.chainId, d.addresses.settlement, r.epoch),
+    registrationDomain: r.registrationDomain,
+    fold: r.fold,
+    modelHash: MODEL(model),
+    pool: POOL,
+    exampleBatchSize: E,
+    registrationBatchSize: K,
+    payoutBatchSize: B,
+    config,
   });
   const policy = (r: Registered, scores: Map<bigint, bigint>) =>
-    applyPolicy({ registrations: r.registrations, deliveries: r.deliveries, scores, pool: POOL, registrationDomain: r.registrationDomain, config });
+    applyPolicy({
+      registrations: r.registrations,
+      deliveries: r.deliveries,
+      scores,
+      pool: POOL,
+      registrationDomain: r.registrationDomain,
+      config,
+    });
   async function passContestWindow(epoch: bigint): Promise<void> {
     const state = await d.settlement.epochState(epoch);
     assert.ok(await advanceDevelopmentClock(conn.ethers.provider, state.committedAt + (await d.settlement.contestWindow())));
@@ -147,12 +209,14 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
    */
   const scoresOf = (tag: string) => {
     const scores = new Map<bigint, bigint>();
-    for (let k = 1; k <= 5; k++) for (let i = 0; i < 3; i++) scores.set(h(`${tag}-${k}-${i}`), BigInt(((k * 7 + i * 13) % 19) - 4) * 1_000_003n);
+    for (let k = 1; k <= 5; k++)
+      for (let i = 0; i < 3; i++) scores.set(h(`${tag}-${k}-${i}`), BigInt(((k * 7 + i * 13) % 19) - 4) * 1_000_003n);
     scores.set(h(`${tag}-dup-a`), 5_000_000n);
     scores.set(h(`${tag}-dup-b`), -2_000_000n);
     return scores;
   };
-  const listOf = (tag: string, k: number, extra: string[] = []) => [0, 1, 2].map((i) => h(`${tag}-${k}-${i}`)).concat(extra.map((e) => h(`${tag}-${e}`)));
+  const listOf = (tag: string, k: number, extra: string[] = []) =>
+    [0, 1, 2].map((i) => h(`${tag}-${k}-${i}`)).concat(extra.map((e) => h(`${tag}-${e}`)));
 
   let fixture: SettlementFixture;
   before(async () => {
@@ -175,10 +239,17 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
       { k: 2, hashes: listOf("e1", 2) },
       { k: 5, hashes: listOf("e1", 5) },
     ]);
-    assert.deepEqual(r1.registrations.map((x) => x.contributor), [3, 1, 4, 2, 5].map(address));
-    assert.deepEqual(r1.registrations.map((x) => x.order), [0, 1, 2, 3, 4]);
+    assert.deepEqual(
+      r1.registrations.map((x) => x.contributor),
+      [3, 1, 4, 2, 5].map(address),
+    );
+    assert.deepEqual(
+      r1.registrations.map((x) => x.order),
+      [0, 1, 2, 3, 4],
+    );
     const registry = d.registry.interface;
-    for (const removed of ["isRegistered", "firstUnregistered", "closeRegistration"]) assert.equal(registry.getFunction(removed), null, `no ${removed}`);
+    for (const removed of ["isRegistered", "firstUnregistered", "closeRegistration"])
+      assert.equal(registry.getFunction(removed), null, `no ${removed}`);
     // The same address may register twice: each registration is its own row.
     await expectRevert((d.registry.connect(signers[1]!) as typeof d.registry).register(1n, 1n, 1), "RegistrationClosed");
     await expectRevert((d.registry.connect(signers[1]!) as typeof d.registry).register(99n, 1n, 1), "RegistrationNotOpened", [99n]);
@@ -187,8 +258,17 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
 
   it("the witness credits each duplicate to its earliest registrant and excludes the registrant that never delivered", () => {
     t1 = policy(r1, scoresOf("e1"));
-    assert.deepEqual(t1.exclusion.map((x) => [x.order, x.reason]), [[2, "NOT_DELIVERED"]]);
-    assert.deepEqual(t1.duplicates.map((x) => [x.creditedOrder, x.alsoClaimedBy]), [[0, [1]], [0, [1]]].slice(0, t1.duplicates.length));
+    assert.deepEqual(
+      t1.exclusion.map((x) => [x.order, x.reason]),
+      [[2, "NOT_DELIVERED"]],
+    );
+    assert.deepEqual(
+      t1.duplicates.map((x) => [x.creditedOrder, x.alsoClaimedBy]),
+      [
+        [0, [1]],
+        [0, [1]],
+      ].slice(0, t1.duplicates.length),
+    );
     assert.equal(t1.duplicates.length, 2);
     assert.equal(t1.payoutTable.rows[2]!.amount, 0n, "the excluded registrant's row is zero");
     assert.equal(t1.payoutTable.rows.length, 5, "one row per registration");
@@ -197,13 +277,23 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
   it("commit: only after the deadline, only by the owner, with a valid exclusion set; the seed is the witness's", async () => {
     p1 = await proveAll(buildEpochBatches(t1, batchOptions(r1)));
     const outsider = d.settlement.connect(signers[9]!) as typeof d.settlement;
-    await expectRevert(outsider.commitEpoch(1n, p1.commit, p1.exclusionBitmap), "NotTheTrainer", [signers[9]!.address, signers[0]!.address]);
+    await expectRevert(outsider.commitEpoch(1n, p1.commit, p1.exclusionBitmap), "NotTheTrainer", [
+      signers[9]!.address,
+      signers[0]!.address,
+    ]);
     // X is a bitmap over the m = 5 registrations: one byte, no bit past registration 4.
     await expectRevert(d.settlement.commitEpoch(1n, p1.commit, "0x0400"), "InvalidExclusionSet", [2n]);
     await expectRevert(d.settlement.commitEpoch(1n, p1.commit, "0x24"), "InvalidExclusionSet", [5n]);
-    await expectRevert(d.settlement.commitEpoch(1n, { ...p1.commit, payoutBatches: 1 }, p1.exclusionBitmap), "PayoutRowsOutOfRange", [BigInt(B), 5n]);
+    await expectRevert(d.settlement.commitEpoch(1n, { ...p1.commit, payoutBatches: 1 }, p1.exclusionBitmap), "PayoutRowsOutOfRange", [
+      BigInt(B),
+      5n,
+    ]);
     await expectRevert(d.settlement.commitEpoch(1n, { ...p1.commit, total: 0n }, p1.exclusionBitmap), "TotalOutOfRange", [0n]);
-    await expectRevert(d.settlement.commitEpoch(1n, { ...p1.commit, commitExamples: FIELD_MODULUS }, p1.exclusionBitmap), "NonReducedFieldElement", [FIELD_MODULUS]);
+    await expectRevert(
+      d.settlement.commitEpoch(1n, { ...p1.commit, commitExamples: FIELD_MODULUS }, p1.exclusionBitmap),
+      "NonReducedFieldElement",
+      [FIELD_MODULUS],
+    );
     await commitEpoch(d.settlement, 1n, p1.commit, p1.exclusionBitmap);
     const state = await d.settlement.epochState(1n);
     assert.equal(state.status, EpochStatus.Committed);
@@ -219,29 +309,52 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
     await expectRevert(d.settlement.revealValidation(1n, VALIDATION_SET, SALT), "ContestWindowOpen");
     await passContestWindow(1n);
     const outsider = d.settlement.connect(signers[9]!) as typeof d.settlement;
-    await expectRevert(outsider.submitExampleBatch(...exampleBatchArgs(1n, b0!, p1.proofs.example[0]!)), "NotTheTrainer", [signers[9]!.address, signers[0]!.address]);
+    await expectRevert(outsider.submitExampleBatch(...exampleBatchArgs(1n, b0!, p1.proofs.example[0]!)), "NotTheTrainer", [
+      signers[9]!.address,
+      signers[0]!.address,
+    ]);
     if (p1.exampleBatches.length > 1) {
-      await expectRevert(d.settlement.submitExampleBatch(...exampleBatchArgs(1n, p1.exampleBatches[1]!, p1.proofs.example[1]!)), "BatchOutOfOrder", [0n, 1n]);
+      await expectRevert(
+        d.settlement.submitExampleBatch(...exampleBatchArgs(1n, p1.exampleBatches[1]!, p1.proofs.example[1]!)),
+        "BatchOutOfOrder",
+        [0n, 1n],
+      );
     }
     // A proof of another batch, a non-reduced claim value, a claim the proof does not prove.
     const [epoch, index, claim, proof] = exampleBatchArgs(1n, b0!, p1.proofs.example[0]!);
-    await expectRevert(d.settlement.submitExampleBatch(epoch, index, { ...claim, rlcSum: FIELD_MODULUS }, proof), "NonReducedFieldElement", [FIELD_MODULUS]);
-    await expectRevert(d.settlement.submitExampleBatch(epoch, index, { ...claim, scoreSum: BigInt(claim.scoreSum) + 1n }, proof), "InvalidProof");
+    await expectRevert(
+      d.settlement.submitExampleBatch(epoch, index, { ...claim, rlcSum: FIELD_MODULUS }, proof),
+      "NonReducedFieldElement",
+      [FIELD_MODULUS],
+    );
+    await expectRevert(
+      d.settlement.submitExampleBatch(epoch, index, { ...claim, scoreSum: BigInt(claim.scoreSum) + 1n }, proof),
+      "InvalidProof",
+    );
     await expectRevert(d.settlement.submitExampleBatch(epoch, index, { ...claim, product: 1n }, proof), "InvalidProof");
-    await expectRevert(d.settlement.submitExampleBatch(epoch, index, claim, exampleBatchArgs(1n, b0!, p1.proofs.registration[0]!)[3]), "InvalidProof");
+    await expectRevert(
+      d.settlement.submitExampleBatch(epoch, index, claim, exampleBatchArgs(1n, b0!, p1.proofs.registration[0]!)[3]),
+      "InvalidProof",
+    );
     await submitExampleBatch(d.settlement, 1n, b0!, p1.proofs.example[0]!);
     await expectRevert(d.settlement.submitExampleBatch(epoch, index, claim, proof), "BatchAlreadyVerified", [1n, 0n]);
     // Registration batches: the carried state is the contract's.
     const [rb0] = p1.registrationBatches;
     const [, ri, rclaim, rproof] = registrationBatchArgs(1n, rb0!, p1.proofs.registration[0]!);
-    await expectRevert(d.settlement.submitRegistrationBatch(1n, ri, { ...rclaim, openOut: 2n }, rproof), "ClaimOutOfRange", ["openOut", 2n]);
+    await expectRevert(d.settlement.submitRegistrationBatch(1n, ri, { ...rclaim, openOut: 2n }, rproof), "ClaimOutOfRange", [
+      "openOut",
+      2n,
+    ]);
     await expectRevert(d.settlement.submitRegistrationBatch(1n, ri, { ...rclaim, rlcSum: 5n }, rproof), "InvalidProof");
     // Payout batches: words the proof does not cover.
     const [pe, pi, pclaim, words, pproof] = payoutBatchArgs(1n, p1.payoutBatches[0]!, p1.proofs.payout[0]!);
     const tampered = [...words];
     tampered[0] = tampered[0]! + 1n;
     await expectRevert(d.settlement.submitPayoutBatch(pe, pi, pclaim, tampered, pproof), "InvalidProof");
-    await expectRevert(d.settlement.submitPayoutBatch(pe, pi, pclaim, words.slice(1), pproof), "WrongBatchLength", [BigInt(B), BigInt(B - 1)]);
+    await expectRevert(d.settlement.submitPayoutBatch(pe, pi, pclaim, words.slice(1), pproof), "WrongBatchLength", [
+      BigInt(B),
+      BigInt(B - 1),
+    ]);
     tampered[0] = FIELD_MODULUS;
     await expectRevert(d.settlement.submitPayoutBatch(pe, pi, pclaim, tampered, pproof), "NonReducedFieldElement", [FIELD_MODULUS]);
   });
@@ -253,7 +366,11 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
     for (const [i, b] of p1.payoutBatches.entries()) await submitPayoutBatch(d.settlement, 1n, b, p1.proofs.payout[i]!);
     await expectRevert(d.settlement.release(1n, 0, [...p1.payoutBatches[0]!.words]), "EpochNotFinalized", [1n]);
     await expectRevert(d.settlement.finalize(1n), "ValidationNotRevealed", [1n]);
-    await expectRevert((d.settlement.connect(signers[9]!) as typeof d.settlement).revealValidation(1n, VALIDATION_SET, SALT), "NotTheTrainer", [signers[9]!.address, signers[0]!.address]);
+    await expectRevert(
+      (d.settlement.connect(signers[9]!) as typeof d.settlement).revealValidation(1n, VALIDATION_SET, SALT),
+      "NotTheTrainer",
+      [signers[9]!.address, signers[0]!.address],
+    );
     await revealValidation(d.settlement, 1n, { validationSetHash: VALIDATION_SET, salt: SALT });
     await (await (d.settlement.connect(signers[9]!) as typeof d.settlement).finalize(1n)).wait();
     const before = await Promise.all([1, 2, 3, 4, 5].map((k) => d.token.balanceOf(signers[k]!.address)));
@@ -271,21 +388,42 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
 
   it("a registration copied from the mempool to another address cannot be opened: the copier is excluded, the owner keeps its credit", async () => {
     // The copier sends the honest registrant's exact (C, n) first, from its own address.
-    await openEpoch(d, { epoch: 2n, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL, trainer: signers[0]!.address, follows: 0n });
+    await openEpoch(d, {
+      epoch: 2n,
+      closesAt: await earliestDeadline(d.registry),
+      validationCommitment: VALIDATION,
+      pool: POOL,
+      trainer: signers[0]!.address,
+      follows: 0n,
+    });
     const hashes = listOf("e2", 1);
     const honest = await registerExamples(d, signers[1]!, 2n, hashes, { mintFee: true, salt: 77n });
     // (Sent after in this test; the order the copier would win is what the registrations say.)
     await (await d.token.mint(signers[6]!.address, 3n * (await d.registry.feePerExample()))).wait();
-    await (await (d.token.connect(signers[6]!) as typeof d.token).approve(d.addresses.registry, 3n * (await d.registry.feePerExample()))).wait();
+    await (
+      await (d.token.connect(signers[6]!) as typeof d.token).approve(d.addresses.registry, 3n * (await d.registry.feePerExample()))
+    ).wait();
     await (await (d.registry.connect(signers[6]!) as typeof d.registry).register(2n, honest.commitment, 3)).wait();
     await waitForRegistrationClose(d.registry, 2n);
     const registrations = await readRegistrations(d.registry, 2n);
     // Even if the copier delivers the honest list and salt, they re-hash to C only with the honest sender.
-    const deliveries = new Map<number, Delivery>([[0, { salt: 77n, hashes: honest.hashes }], [1, { salt: 77n, hashes: honest.hashes }]]);
-    const r2: Registered = { epoch: 2n, registrations, deliveries, fold: await d.registry.registrationFold(2n), registrationDomain: await d.registry.registrationDomain(2n) };
+    const deliveries = new Map<number, Delivery>([
+      [0, { salt: 77n, hashes: honest.hashes }],
+      [1, { salt: 77n, hashes: honest.hashes }],
+    ]);
+    const r2: Registered = {
+      epoch: 2n,
+      registrations,
+      deliveries,
+      fold: await d.registry.registrationFold(2n),
+      registrationDomain: await d.registry.registrationDomain(2n),
+    };
     const scores = new Map(hashes.map((x, i) => [x, BigInt(i + 1) * 1_000_000n] as const));
     const t2 = policy(r2, scores);
-    assert.deepEqual(t2.exclusion.map((x) => [x.order, x.reason]), [[1, "COMMITMENT_MISMATCH"]]);
+    assert.deepEqual(
+      t2.exclusion.map((x) => [x.order, x.reason]),
+      [[1, "COMMITMENT_MISMATCH"]],
+    );
     assert.equal(t2.payoutTable.rows[1]!.amount, 0n);
     const p2 = await proveAll(buildEpochBatches(t2, batchOptions(r2)));
     await commitAndSubmit(2n, p2);
@@ -294,7 +432,10 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
 
   it("the trainer excludes the earliest registrant to hand its examples to a later copier: its delivery receipt voids the commit", async () => {
     const shared = listOf("e3", 1);
-    const r3 = await registerEpoch(3n, [{ k: 1, hashes: shared }, { k: 7, hashes: shared }]);
+    const r3 = await registerEpoch(3n, [
+      { k: 1, hashes: shared },
+      { k: 7, hashes: shared },
+    ]);
     const scores = new Map(shared.map((x) => [x, 2_000_000n] as const));
     // The trainer acknowledged registrant 0's data when it arrived.
     const receipt = await signDeliveryReceipt(signers[0]!, d.settlement, 3n, 0, r3.registrations[0]!.commitment);
@@ -305,10 +446,25 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
     await commitEpoch(d.settlement, 3n, pd.commit, pd.exclusionBitmap);
     // A receipt signed by anyone but the trainer does not count; the trainer's does.
     const forged = await signDeliveryReceipt(signers[1]!, d.settlement, 3n, 0, r3.registrations[0]!.commitment);
-    await expectRevert(d.settlement.contestExclusion(3n, pd.exclusionBitmap, 0, r3.registrations[0]!.commitment, forged), "NotTheTrainersReceipt", [signers[1]!.address]);
+    await expectRevert(
+      d.settlement.contestExclusion(3n, pd.exclusionBitmap, 0, r3.registrations[0]!.commitment, forged),
+      "NotTheTrainersReceipt",
+      [signers[1]!.address],
+    );
     await expectRevert(d.settlement.contestExclusion(3n, "0x02", 0, r3.registrations[0]!.commitment, receipt), "ExclusionSetMismatch");
-    await expectRevert(d.settlement.contestExclusion(3n, pd.exclusionBitmap, 1, r3.registrations[1]!.commitment, receipt), "NotExcluded", [3n, 1n]);
-    await (await (d.settlement.connect(signers[1]!) as typeof d.settlement).contestExclusion(3n, pd.exclusionBitmap, 0, r3.registrations[0]!.commitment, receipt)).wait();
+    await expectRevert(d.settlement.contestExclusion(3n, pd.exclusionBitmap, 1, r3.registrations[1]!.commitment, receipt), "NotExcluded", [
+      3n,
+      1n,
+    ]);
+    await (
+      await (d.settlement.connect(signers[1]!) as typeof d.settlement).contestExclusion(
+        3n,
+        pd.exclusionBitmap,
+        0,
+        r3.registrations[0]!.commitment,
+        receipt,
+      )
+    ).wait();
     assert.equal((await d.settlement.epochState(3n)).status, EpochStatus.Registration, "the commit is void");
     // The honest commit: the earliest registrant is credited, the copier gets nothing.
     const honest = policy(r3, scores);
@@ -324,38 +480,64 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
 
   /** A fresh epoch of two registrants, for the lies below: each proves valid, finalize refuses it. */
   async function lieEpoch(epoch: bigint, lie: (t: EpochTables, r: Registered) => EpochTables, error: string): Promise<void> {
-    const r = await registerEpoch(epoch, [{ k: 1, hashes: listOf(`e${epoch}`, 1, ["dup"]) }, { k: 2, hashes: listOf(`e${epoch}`, 2, ["dup"]) }]);
-    const scores = new Map([...listOf(`e${epoch}`, 1, ["dup"]), ...listOf(`e${epoch}`, 2)].map((x, i) => [x, BigInt(i + 1) * 1_000_000n] as const));
+    const r = await registerEpoch(epoch, [
+      { k: 1, hashes: listOf(`e${epoch}`, 1, ["dup"]) },
+      { k: 2, hashes: listOf(`e${epoch}`, 2, ["dup"]) },
+    ]);
+    const scores = new Map(
+      [...listOf(`e${epoch}`, 1, ["dup"]), ...listOf(`e${epoch}`, 2)].map((x, i) => [x, BigInt(i + 1) * 1_000_000n] as const),
+    );
     const tables = lie(policy(r, scores), r);
     const p = await proveAll(buildEpochBatches(tables, batchOptions(r)));
     await commitAndSubmit(epoch, p);
     await expectRevert(d.settlement.finalize(epoch), error);
   }
   const resplit = (t: EpochTables, amounts: bigint[], addresses?: bigint[]) =>
-    splitPool(t.payoutTable.rows.map((row, j) => ({ address: addresses?.[j] ?? row.address, amount: amounts[j]! })), POOL, config);
+    splitPool(
+      t.payoutTable.rows.map((row, j) => ({ address: addresses?.[j] ?? row.address, amount: amounts[j]! })),
+      POOL,
+      config,
+    );
 
   it("a duplicate credited to the later registrant (the earliest's claim dropped): ProductMismatch", async () => {
-    await lieEpoch(10n, (t) => {
-      const dupHash = t.duplicates[0]!.hash;
-      const claimTable = t.claimTable.filter((c) => !(c.hash === dupHash && c.j === 0)).map((c) => (c.hash === dupHash ? { ...c, score: t.claimTable.find((x) => x.hash === dupHash)!.score } : c));
-      const amounts = t.payoutTable.rows.map((row) => row.amount);
-      const moved = t.claimTable.find((c) => c.hash === dupHash)!.score;
-      amounts[0]! -= moved > 0n ? moved : 0n;
-      amounts[1]! += moved > 0n ? moved : 0n;
-      return { ...t, claimTable, payoutTable: resplit(t, amounts) };
-    }, "ProductMismatch");
+    await lieEpoch(
+      10n,
+      (t) => {
+        const dupHash = t.duplicates[0]!.hash;
+        const claimTable = t.claimTable
+          .filter((c) => !(c.hash === dupHash && c.j === 0))
+          .map((c) => (c.hash === dupHash ? { ...c, score: t.claimTable.find((x) => x.hash === dupHash)!.score } : c));
+        const amounts = t.payoutTable.rows.map((row) => row.amount);
+        const moved = t.claimTable.find((c) => c.hash === dupHash)!.score;
+        amounts[0]! -= moved > 0n ? moved : 0n;
+        amounts[1]! += moved > 0n ? moved : 0n;
+        return { ...t, claimTable, payoutTable: resplit(t, amounts) };
+      },
+      "ProductMismatch",
+    );
   });
 
   it("a dropped claim (an example left out of the claim table): ProductMismatch", async () => {
-    await lieEpoch(16n, (t) => {
-      const dropped = t.claimTable.find((c) => c.j === 1 && c.score > 0n && !t.duplicates.some((x) => x.hash === c.hash))!;
-      const amounts = t.payoutTable.rows.map((row, j) => row.amount - (j === 1 ? dropped.score : 0n));
-      return { ...t, claimTable: t.claimTable.filter((c) => c !== dropped), payoutTable: resplit(t, amounts) };
-    }, "ProductMismatch");
+    await lieEpoch(
+      16n,
+      (t) => {
+        const dropped = t.claimTable.find((c) => c.j === 1 && c.score > 0n && !t.duplicates.some((x) => x.hash === c.hash))!;
+        const amounts = t.payoutTable.rows.map((row, j) => row.amount - (j === 1 ? dropped.score : 0n));
+        return { ...t, claimTable: t.claimTable.filter((c) => c !== dropped), payoutTable: resplit(t, amounts) };
+      },
+      "ProductMismatch",
+    );
   });
 
   it("a copied registration credited to the copier as if its own: the re-hashed lists end at another F, RegistrationsMismatch", async () => {
-    await openEpoch(d, { epoch: 17n, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL, trainer: signers[0]!.address, follows: 0n });
+    await openEpoch(d, {
+      epoch: 17n,
+      closesAt: await earliestDeadline(d.registry),
+      validationCommitment: VALIDATION,
+      pool: POOL,
+      trainer: signers[0]!.address,
+      follows: 0n,
+    });
     const honest = await registerExamples(d, signers[1]!, 17n, listOf("e17", 1), { mintFee: true });
     const fee = 3n * (await d.registry.feePerExample());
     await (await d.token.mint(signers[6]!.address, fee)).wait();
@@ -363,13 +545,20 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
     await (await (d.registry.connect(signers[6]!) as typeof d.registry).register(17n, honest.commitment, 3)).wait();
     await waitForRegistrationClose(d.registry, 17n);
     const r: Registered = {
-      epoch: 17n, registrations: await readRegistrations(d.registry, 17n), deliveries: new Map([[0, { salt: honest.salt, hashes: honest.hashes }]]),
-      fold: await d.registry.registrationFold(17n), registrationDomain: await d.registry.registrationDomain(17n),
+      epoch: 17n,
+      registrations: await readRegistrations(d.registry, 17n),
+      deliveries: new Map([[0, { salt: honest.salt, hashes: honest.hashes }]]),
+      fold: await d.registry.registrationFold(17n),
+      registrationDomain: await d.registry.registrationDomain(17n),
     };
     const t = policy(r, new Map(honest.hashes.map((x) => [x, 1_000_000n] as const)));
     // The trainer's sock puppet copied C; the trainer keeps it in, with the honest list, and pays it.
-    const registrants = t.registrants.map((x, j) => (j === 1 ? { sender: signers[6]!.address, salt: honest.salt, hashes: honest.hashes, excluded: false } : x));
-    const claimTable = [...t.claimTable, ...honest.hashes.map((hash) => ({ hash, j: 1, score: 0n }))].sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : a.j - b.j));
+    const registrants = t.registrants.map((x, j) =>
+      j === 1 ? { sender: signers[6]!.address, salt: honest.salt, hashes: honest.hashes, excluded: false } : x,
+    );
+    const claimTable = [...t.claimTable, ...honest.hashes.map((hash) => ({ hash, j: 1, score: 0n }))].sort((a, b) =>
+      a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : a.j - b.j,
+    );
     const p = await proveAll(buildEpochBatches({ ...t, registrants, claimTable, exclusion: [] }, batchOptions(r)));
     await commitAndSubmit(17n, p);
     await expectRevert(d.settlement.finalize(17n), "RegistrationsMismatch");
@@ -396,30 +585,52 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
   });
 
   it("an invented claim: ProductMismatch", async () => {
-    await lieEpoch(11n, (t) => {
-      const invented = { hash: 1n, j: 1, score: 3_000_000n };
-      const amounts = t.payoutTable.rows.map((row, j) => row.amount + (j === 1 ? invented.score : 0n));
-      return { ...t, claimTable: [invented, ...t.claimTable], payoutTable: resplit(t, amounts) };
-    }, "ProductMismatch");
+    await lieEpoch(
+      11n,
+      (t) => {
+        const invented = { hash: 1n, j: 1, score: 3_000_000n };
+        const amounts = t.payoutTable.rows.map((row, j) => row.amount + (j === 1 ? invented.score : 0n));
+        return { ...t, claimTable: [invented, ...t.claimTable], payoutTable: resplit(t, amounts) };
+      },
+      "ProductMismatch",
+    );
   });
 
   it("a T_j off by one (a unit moved between registrations, S unchanged): RlcMismatch", async () => {
-    await lieEpoch(12n, (t) => {
-      const amounts = t.payoutTable.rows.map((row) => row.amount);
-      amounts[0]! -= 1n;
-      amounts[1]! += 1n;
-      return { ...t, payoutTable: resplit(t, amounts) };
-    }, "RlcMismatch");
+    await lieEpoch(
+      12n,
+      (t) => {
+        const amounts = t.payoutTable.rows.map((row) => row.amount);
+        amounts[0]! -= 1n;
+        amounts[1]! += 1n;
+        return { ...t, payoutTable: resplit(t, amounts) };
+      },
+      "RlcMismatch",
+    );
   });
 
   it("a payout row paying another address than the registrant's: RlcMismatch", async () => {
-    await lieEpoch(13n, (t) => ({ ...t, payoutTable: resplit(t, t.payoutTable.rows.map((row) => row.amount), [address(8), address(2)]) }), "RlcMismatch");
+    await lieEpoch(
+      13n,
+      (t) => ({
+        ...t,
+        payoutTable: resplit(
+          t,
+          t.payoutTable.rows.map((row) => row.amount),
+          [address(8), address(2)],
+        ),
+      }),
+      "RlcMismatch",
+    );
   });
 
   it("exclusion flags in the registration table other than the committed set: ExclusionMismatch", async () => {
     // The table excludes registrant 1 (so its claims vanish) while the commit's X is empty: the
     // flags must reproduce the committed exclusion chain (they are fixed before the seed).
-    const r = await registerEpoch(15n, [{ k: 1, hashes: listOf("e15", 1) }, { k: 2, hashes: listOf("e15", 2) }]);
+    const r = await registerEpoch(15n, [
+      { k: 1, hashes: listOf("e15", 1) },
+      { k: 2, hashes: listOf("e15", 2) },
+    ]);
     const scores = new Map([...listOf("e15", 1), ...listOf("e15", 2)].map((x) => [x, 1_000_000n] as const));
     const honest = policy(r, scores);
     const registrants = honest.registrants.map((x, j) => (j === 1 ? { ...x, excluded: true, hashes: [] } : x));
@@ -432,7 +643,14 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
   });
 
   it("no walk-away: cancel only while registration is open; after the settle deadline anyone burns an unfinished pool", async () => {
-    await openEpoch(d, { epoch: 20n, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL, trainer: signers[0]!.address, follows: 0n });
+    await openEpoch(d, {
+      epoch: 20n,
+      closesAt: await earliestDeadline(d.registry),
+      validationCommitment: VALIDATION,
+      pool: POOL,
+      trainer: signers[0]!.address,
+      follows: 0n,
+    });
     const ownerBefore = await d.token.balanceOf(signers[0]!.address);
     await (await d.settlement.cancelEpoch(20n)).wait();
     assert.equal((await d.token.balanceOf(signers[0]!.address)) - ownerBefore, POOL, "refunded before the deadline");
@@ -443,7 +661,14 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
     await expectRevert((d.registry.connect(signers[1]!) as typeof d.registry).register(20n, 1n, 1), "RegistrationClosed");
     const r = await registerEpoch(21n, [{ k: 1, hashes: listOf("e21", 1) }]);
     await expectRevert(d.settlement.cancelEpoch(21n), "RegistrantsExist", [21n, 1n]);
-    await openEpoch(d, { epoch: 22n, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL, trainer: signers[0]!.address, follows: 0n });
+    await openEpoch(d, {
+      epoch: 22n,
+      closesAt: await earliestDeadline(d.registry),
+      validationCommitment: VALIDATION,
+      pool: POOL,
+      trainer: signers[0]!.address,
+      follows: 0n,
+    });
     await registerExamples(d, signers[2]!, 22n, listOf("e22", 2), { mintFee: true });
     await expectRevert(d.settlement.cancelEpoch(22n), "RegistrantsExist", [22n, 1n]);
     const [commitBy, settleBy] = await d.settlement.deadlines(21n);
@@ -474,7 +699,10 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
 
   it("the trainer is fixed at opening: a new owner key neither commits nor voids the old key's receipts", async () => {
     const shared = listOf("e24", 1);
-    const r = await registerEpoch(24n, [{ k: 1, hashes: shared }, { k: 7, hashes: shared }]);
+    const r = await registerEpoch(24n, [
+      { k: 1, hashes: shared },
+      { k: 7, hashes: shared },
+    ]);
     const scores = new Map(shared.map((x) => [x, 2_000_000n] as const));
     const receipt = await signDeliveryReceipt(signers[0]!, d.settlement, 24n, 0, r.registrations[0]!.commitment);
     const dishonest = buildEpochBatches(policy({ ...r, deliveries: new Map([[1, r.deliveries.get(1)!]]) }, scores), batchOptions(r));
@@ -483,36 +711,100 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
     await (await d.settlement.transferOwnership(signers[8]!.address)).wait();
     const asNewOwner = d.settlement.connect(signers[8]!) as typeof d.settlement;
     await expectRevert(asNewOwner.commitEpoch(24n, dishonest.commit, dishonest.exclusionBitmap), "NotCommittable", [24n]);
-    await (await (d.settlement.connect(signers[1]!) as typeof d.settlement).contestExclusion(24n, dishonest.exclusionBitmap, 0, r.registrations[0]!.commitment, receipt)).wait();
+    await (
+      await (d.settlement.connect(signers[1]!) as typeof d.settlement).contestExclusion(
+        24n,
+        dishonest.exclusionBitmap,
+        0,
+        r.registrations[0]!.commitment,
+        receipt,
+      )
+    ).wait();
     assert.equal((await d.settlement.epochState(24n)).status, EpochStatus.Registration, "the commit is void");
-    await expectRevert(asNewOwner.commitEpoch(24n, dishonest.commit, dishonest.exclusionBitmap), "NotTheTrainer", [signers[8]!.address, signers[0]!.address]);
+    await expectRevert(asNewOwner.commitEpoch(24n, dishonest.commit, dishonest.exclusionBitmap), "NotTheTrainer", [
+      signers[8]!.address,
+      signers[0]!.address,
+    ]);
     await (await asNewOwner.transferOwnership(signers[0]!.address)).wait();
   });
 
   it("refuses verifiers of another circuit or size, and registry caps the batches cannot hold, at deployment", async () => {
     const verifiers = {
-      exampleVerifier: keys.example.verifierArtifact, exampleBatchSize: E,
-      registrationVerifier: keys.registration.verifierArtifact, registrationBatchSize: K,
-      payoutVerifier: keys.payout.verifierArtifact, payoutBatchSize: B,
+      exampleVerifier: keys.example.verifierArtifact,
+      exampleBatchSize: E,
+      registrationVerifier: keys.registration.verifierArtifact,
+      registrationBatchSize: K,
+      payoutVerifier: keys.payout.verifierArtifact,
+      payoutBatchSize: B,
     };
-    await assert.rejects(deploySettlement(signers[0]!, { ...verifiers, exampleVerifier: keys.payout.verifierArtifact }), { name: "RangeError" });
-    await assert.rejects(deploySettlement(signers[0]!, { ...verifiers, registration: { ...config.registration, maxExamplesPerEpoch: 65_535 * E + 1 } }), { name: "RangeError", message: /maxExamplesPerEpoch/ });
+    await assert.rejects(deploySettlement(signers[0]!, { ...verifiers, exampleVerifier: keys.payout.verifierArtifact }), {
+      name: "RangeError",
+    });
+    await assert.rejects(
+      deploySettlement(signers[0]!, { ...verifiers, registration: { ...config.registration, maxExamplesPerEpoch: 65_535 * E + 1 } }),
+      { name: "RangeError", message: /maxExamplesPerEpoch/ },
+    );
     // Registration rows too: one per registrant plus one per chunk of examples (found by review).
-    await assert.rejects(deploySettlement(signers[0]!, { ...verifiers, registration: { ...config.registration, maxRegistrants: 65_535 * K } }), { name: "RangeError", message: /registration rows/ });
+    await assert.rejects(
+      deploySettlement(signers[0]!, { ...verifiers, registration: { ...config.registration, maxRegistrants: 65_535 * K } }),
+      { name: "RangeError", message: /registration rows/ },
+    );
     const artifact = await loadContractArtifact("PayoutSettlement");
     const windows = { commitWindow: 60, contestWindow: 60, proofWindow: 60 };
-    const verifierSet = { example: d.addresses.exampleVerifier, exampleBatchSize: E, registration: d.addresses.registrationVerifier, registrationBatchSize: K, payout: d.addresses.payoutVerifier, payoutBatchSize: B };
-    await expectRevert(new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, signers[0]!).deploy(d.addresses.token, d.addresses.registry, verifierSet, { ...windows, proofWindow: 0 }), "InvalidWindows");
-    await expectRevert(new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, signers[0]!).deploy(d.addresses.token, d.addresses.registry, { ...verifierSet, payoutBatchSize: 0 }, windows), "InvalidBatchSize", [0n]);
+    const verifierSet = {
+      example: d.addresses.exampleVerifier,
+      exampleBatchSize: E,
+      registration: d.addresses.registrationVerifier,
+      registrationBatchSize: K,
+      payout: d.addresses.payoutVerifier,
+      payoutBatchSize: B,
+    };
+    await expectRevert(
+      new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, signers[0]!).deploy(
+        d.addresses.token,
+        d.addresses.registry,
+        verifierSet,
+        { ...windows, proofWindow: 0 },
+      ),
+      "InvalidWindows",
+    );
+    await expectRevert(
+      new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, signers[0]!).deploy(
+        d.addresses.token,
+        d.addresses.registry,
+        { ...verifierSet, payoutBatchSize: 0 },
+        windows,
+      ),
+      "InvalidBatchSize",
+      [0n],
+    );
     // A release pays a whole payout batch: more payees than one transaction's gas cap holds would strand a finalized pool.
     const tooMany = config.payoutBatch.maxPayeesPerRelease + 1;
-    await expectRevert(new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, signers[0]!).deploy(d.addresses.token, d.addresses.registry, { ...verifierSet, payoutBatchSize: tooMany }, windows), "InvalidBatchSize", [BigInt(tooMany)]);
+    await expectRevert(
+      new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, signers[0]!).deploy(
+        d.addresses.token,
+        d.addresses.registry,
+        { ...verifierSet, payoutBatchSize: tooMany },
+        windows,
+      ),
+      "InvalidBatchSize",
+      [BigInt(tooMany)],
+    );
     assert.equal(getAddress(await d.registry.owner()), getAddress(d.addresses.settlement), "the settlement owns the registry");
   });
 
-  const openArgs = async (epoch: bigint, follows: bigint) => ({ epoch, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL, trainer: signers[0]!.address, follows });
+  const openArgs = async (epoch: bigint, follows: bigint) => ({
+    epoch,
+    closesAt: await earliestDeadline(d.registry),
+    validationCommitment: VALIDATION,
+    pool: POOL,
+    trainer: signers[0]!.address,
+    follows,
+  });
   /** ModelLineage's arguments in a finalize receipt. */
-  const lineageIn = (receipt: ContractTransactionReceipt) => [...receipt.logs.map((log) => d.settlement.interface.parseLog(log)).find((e) => e?.name === "ModelLineage")!.args];
+  const lineageIn = (receipt: ContractTransactionReceipt) => [
+    ...receipt.logs.map((log) => d.settlement.interface.parseLog(log)).find((e) => e?.name === "ModelLineage")!.args,
+  ];
 
   it("openEpoch refuses a lineage it could never record: an epoch never opened here (or the epoch itself), cancelled or forfeited", async () => {
     await expectRevert(openEpoch(d, await openArgs(30n, 99n)), "LineageNotOpened", [99n]);
@@ -523,7 +815,12 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
       assert.equal(e.code, "CONTRACT_REVERT");
       assert.equal(e.errorName, "LineageNotOpened");
       assert.deepEqual(e.args, { follows: 99n });
-      assert.match(e.message, new RegExp(`^openEpoch\\(30, follows 99\\) on PayoutSettlement ${d.addresses.settlement} reverted with LineageNotOpened\\(follows=99\\)$`));
+      assert.match(
+        e.message,
+        new RegExp(
+          `^openEpoch\\(30, follows 99\\) on PayoutSettlement ${d.addresses.settlement} reverted with LineageNotOpened\\(follows=99\\)$`,
+        ),
+      );
       return true;
     });
     await openEpoch(d, await openArgs(30n, 0n));
@@ -538,24 +835,40 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
   });
 
   it("lineage over overlapping epochs: 32 follows 31 and opens before 31 commits; it records 31's model once 31's commit is final, never a voided one", async () => {
-    const r31 = await registerEpoch(31n, [{ k: 1, hashes: listOf("e31", 1) }, { k: 2, hashes: listOf("e31", 2) }]);
+    const r31 = await registerEpoch(31n, [
+      { k: 1, hashes: listOf("e31", 1) },
+      { k: 2, hashes: listOf("e31", 2) },
+    ]);
     const r32 = await registerEpoch(32n, [{ k: 3, hashes: listOf("e32", 3) }], 31n);
     const [opened] = (await d.settlement.queryFilter(d.settlement.filters.EpochOpened!(32n))) as EventLog[];
     assert.equal(opened!.args.follows, 31n, "EpochOpened carries follows");
     assert.equal((await d.settlement.epochState(32n)).follows, 31n);
     const scores31 = new Map([...listOf("e31", 1), ...listOf("e31", 2)].map((x, i) => [x, BigInt(i + 1) * 1_000_000n] as const));
-    const p32 = await proveAll(buildEpochBatches(policy(r32, new Map(listOf("e32", 3).map((x) => [x, 1_000_000n] as const))), batchOptions(r32, 32)));
+    const p32 = await proveAll(
+      buildEpochBatches(policy(r32, new Map(listOf("e32", 3).map((x) => [x, 1_000_000n] as const))), batchOptions(r32, 32)),
+    );
     const commit32 = () => d.settlement.commitEpoch(32n, p32.commit, p32.exclusionBitmap);
     await expectRevert(commit32(), "LineageNotCommitted", [31n]);
 
     // 31 commits model 310 excluding registrant 0, whose data the trainer acknowledged: while that
     // commit can be contested 32 cannot copy it, and once contested it is no model 31 committed.
     const receipt = await signDeliveryReceipt(signers[0]!, d.settlement, 31n, 0, r31.registrations[0]!.commitment);
-    const voided = buildEpochBatches(policy({ ...r31, deliveries: new Map([[1, r31.deliveries.get(1)!]]) }, scores31), batchOptions(r31, 310));
+    const voided = buildEpochBatches(
+      policy({ ...r31, deliveries: new Map([[1, r31.deliveries.get(1)!]]) }, scores31),
+      batchOptions(r31, 310),
+    );
     await commitEpoch(d.settlement, 31n, voided.commit, voided.exclusionBitmap);
     const contestEnds = (await d.settlement.epochState(31n)).committedAt + (await d.settlement.contestWindow());
     await expectRevert(commit32(), "LineageContestable", [31n, contestEnds]);
-    await (await (d.settlement.connect(signers[2]!) as typeof d.settlement).contestExclusion(31n, voided.exclusionBitmap, 0, r31.registrations[0]!.commitment, receipt)).wait();
+    await (
+      await (d.settlement.connect(signers[2]!) as typeof d.settlement).contestExclusion(
+        31n,
+        voided.exclusionBitmap,
+        0,
+        r31.registrations[0]!.commitment,
+        receipt,
+      )
+    ).wait();
     await expectRevert(commit32(), "LineageNotCommitted", [31n]);
 
     // The honest recommit (model 31): final once its contest window is over.
@@ -585,7 +898,16 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
   });
 
   /** A commit with made-up tables: enough for what the lineage checks (the batches are never proven). */
-  const bareCommit = (model: string) => ({ commitExamples: 1n, commitPayouts: 2n, commitExclusion: 0n, total: 10n, exampleBatches: 1, registrationBatches: 1, payoutBatches: 1, modelHash: model });
+  const bareCommit = (model: string) => ({
+    commitExamples: 1n,
+    commitPayouts: 2n,
+    commitExclusion: 0n,
+    total: 10n,
+    exampleBatches: 1,
+    registrationBatches: 1,
+    payoutBatches: 1,
+    modelHash: model,
+  });
 
   it("openEpoch refuses a follower whose registration closes within a contest window of the followed epoch's: the followed commit, however late, is final before the follower's commit deadline", async () => {
     await registerEpoch(40n, [{ k: 1, hashes: listOf("e40", 1) }]);
@@ -615,7 +937,11 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
     await waitForRegistrationClose(d.registry, 43n);
     await (await (d.settlement.connect(signers[9]!) as typeof d.settlement).forfeit(42n)).wait();
     await commitEpoch(d.settlement, 43n, bareCommit(MODEL(43)), "0x00");
-    assert.equal((await d.settlement.epochState(43n)).previousModelHash, MODEL(42), "the forfeited epoch's final commit is still its model");
+    assert.equal(
+      (await d.settlement.epochState(43n)).previousModelHash,
+      MODEL(42),
+      "the forfeited epoch's final commit is still its model",
+    );
 
     // 44 never commits: once its commit deadline passed, 45 (which follows it) commits with previous model 0.
     await registerEpoch(44n, [{ k: 1, hashes: listOf("e44", 1) }]);

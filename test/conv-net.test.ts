@@ -36,12 +36,21 @@ describe("conv net (attribution/conv-net.ts)", () => {
     const x = Float32Array.from({ length: batch * 784 }, () => rng.next());
     const labels = Array.from({ length: batch }, () => rng.int(10));
     const y = new Float32Array(batch * 10);
-    labels.forEach((l, i) => { y[i * 10 + l] = 1; });
-    const params = Object.fromEntries(names.map((p) => [p, Float32Array.from({ length: dims[p].reduce((a, b) => a * b, 1) }, () => rng.normal() * (p === "wc" ? 0.3 : 0.5))])) as unknown as ConvParams;
+    labels.forEach((l, i) => {
+      y[i * 10 + l] = 1;
+    });
+    const params = Object.fromEntries(
+      names.map((p) => [
+        p,
+        Float32Array.from({ length: dims[p].reduce((a, b) => a * b, 1) }, () => rng.normal() * (p === "wc" ? 0.3 : 0.5)),
+      ]),
+    ) as unknown as ConvParams;
     const { session } = await createSession(convStepModel(shape), cpu);
     const feeds: Record<string, ort.Tensor> = {
-      x: new ort.Tensor("float32", x, [batch, 784]), y: new ort.Tensor("float32", y, [batch, 10]),
-      lr: new ort.Tensor("float32", Float32Array.of(1), []), wd: new ort.Tensor("float32", Float32Array.of(0), []),
+      x: new ort.Tensor("float32", x, [batch, 784]),
+      y: new ort.Tensor("float32", y, [batch, 10]),
+      lr: new ort.Tensor("float32", Float32Array.of(1), []),
+      wd: new ort.Tensor("float32", Float32Array.of(0), []),
     };
     for (const p of names) feeds[p] = new ort.Tensor("float32", params[p], dims[p]);
     const out = await session.run(feeds);
@@ -53,14 +62,32 @@ describe("conv net (attribution/conv-net.ts)", () => {
     // a step of eps in a conv weight or bias moves each conv pre-activation by at most eps, and
     // each hidden one by far less than 0.05; no unit may be that close to zero.
     const eps = 1e-3;
-    const probe = await createSession(appendGraphOutputs(convInferenceModel(shape, params), [{ name: "c", elemType: ONNX_FLOAT }, { name: "z1", elemType: ONNX_FLOAT }]), cpu);
+    const probe = await createSession(
+      appendGraphOutputs(convInferenceModel(shape, params), [
+        { name: "c", elemType: ONNX_FLOAT },
+        { name: "z1", elemType: ONNX_FLOAT },
+      ]),
+      cpu,
+    );
     const pre = await probe.session.run({ x: new ort.Tensor("float32", x, [batch, 1, 28, 28]) });
     await probe.session.release();
     const nearest = (t: ort.Tensor) => Math.min(...Array.from(t.data as Float32Array, Math.abs));
-    assert.ok(nearest(pre.c!) > 2 * eps && nearest(pre.z1!) > 0.05, `no unit near its kink: conv ${nearest(pre.c!)}, hidden ${nearest(pre.z1!)}`);
+    assert.ok(
+      nearest(pre.c!) > 2 * eps && nearest(pre.z1!) > 0.05,
+      `no unit near its kink: conv ${nearest(pre.c!)}, hidden ${nearest(pre.z1!)}`,
+    );
     let checked = 0;
     // Every conv weight and bias (the hand-built part), and a few of the head's.
-    const entries: [keyof ConvParams, number][] = [...Array.from({ length: 50 }, (_, k) => ["wc", k] as [keyof ConvParams, number]), ["bc", 0], ["bc", 1], ["w1", 7], ["w1", 300], ["b1", 2], ["w2", 13], ["b2", 9]];
+    const entries: [keyof ConvParams, number][] = [
+      ...Array.from({ length: 50 }, (_, k) => ["wc", k] as [keyof ConvParams, number]),
+      ["bc", 0],
+      ["bc", 1],
+      ["w1", 7],
+      ["w1", 300],
+      ["b1", 2],
+      ["w2", 13],
+      ["b2", 9],
+    ];
     let largest = 0;
     for (const [p, k] of entries) {
       const graph = params[p][k]! - (out[`${p}_next`]!.data as Float32Array)[k]!;
@@ -70,7 +97,10 @@ describe("conv net (attribution/conv-net.ts)", () => {
         return exportedLoss({ ...params, [p]: moved }, x, labels);
       };
       const numeric = ((await at(eps)) - (await at(-eps))) / (2 * eps);
-      assert.ok(Math.abs(numeric - graph) <= 1e-3 + 0.01 * Math.abs(numeric), `${p}[${k}]: finite difference ${numeric}, step graph ${graph}`);
+      assert.ok(
+        Math.abs(numeric - graph) <= 1e-3 + 0.01 * Math.abs(numeric),
+        `${p}[${k}]: finite difference ${numeric}, step graph ${graph}`,
+      );
       largest = Math.max(largest, Math.abs(graph));
       checked++;
     }
@@ -80,15 +110,31 @@ describe("conv net (attribution/conv-net.ts)", () => {
 
   test("trained on digits, the exported net is read by the generic path: features at the final Gemm, accuracy above chance", async () => {
     const split = splitMnist(7, 200);
-    const data = subset(split.pool, Array.from({ length: 500 }, (_, i) => i));
+    const data = subset(
+      split.pool,
+      Array.from({ length: 500 }, (_, i) => i),
+    );
     const wider: ConvShape = { filters: 4, kernel: 5, stride: 2, hidden: 16 };
-    const run = await trainConvNet(data, wider, { epochs: 3, batchSize: 32, learningRate: 0.1, weightDecay: 1e-4, seed: 1, providers: cpu });
+    const run = await trainConvNet(data, wider, {
+      epochs: 3,
+      batchSize: 32,
+      learningRate: 0.1,
+      weightDecay: 1e-4,
+      seed: 1,
+      providers: cpu,
+    });
     assert.equal(run.checkpoints.length, 3);
     assert.ok(run.epochLosses[2]! < run.epochLosses[0]!, `loss falls: ${run.epochLosses.join(", ")}`);
     const c = await loadClassifier(convInferenceModel(wider, run.params), {}, cpu);
     assert.deepEqual([c.layer.found, c.layer.features, c.layer.logits, c.layer.inputDims], ["Gemm", "h", "logits", [1, 28, 28]]);
     const v = split.validation;
-    const out = await classify(c, Float32Array.from(v.images, (p) => p / 255), v.size, [1, 28, 28], 64);
+    const out = await classify(
+      c,
+      Float32Array.from(v.images, (p) => p / 255),
+      v.size,
+      [1, 28, 28],
+      64,
+    );
     await c.session.release();
     assert.equal(out.hidden, wider.hidden);
     let right = 0;

@@ -49,8 +49,14 @@ describe("dataset readers: the dataset file (.bin)", () => {
     const path = file("mine.bin", encodeDataset(data));
     const read = readContributorData(path);
     assert.equal(read.form, "bin");
-    assert.deepEqual(read.examples.map((e) => e.hash), [0, 1, 2].map((i) => attributionExampleHash(data, i)));
-    assert.deepEqual(read.examples.map((e) => e.where), [0, 1, 2].map((entry) => ({ file: path, entry })));
+    assert.deepEqual(
+      read.examples.map((e) => e.hash),
+      [0, 1, 2].map((i) => attributionExampleHash(data, i)),
+    );
+    assert.deepEqual(
+      read.examples.map((e) => e.where),
+      [0, 1, 2].map((entry) => ({ file: path, entry })),
+    );
     assert.ok(read.examples.every((e) => e.kind === "image" && e.bytes.length === 785));
     assert.deepEqual([read.images?.size, read.images?.labels, read.images?.images], [3, data.labels, data.images]);
   });
@@ -71,22 +77,36 @@ describe("dataset readers: the dataset file (.bin)", () => {
 
 describe("dataset readers: JSONL", () => {
   const data = digits();
-  const imageLine = (i: number) => JSON.stringify({ pixels: Array.from(data.images.subarray(i * 784, (i + 1) * 784)), label: data.labels[i] });
+  const imageLine = (i: number) =>
+    JSON.stringify({ pixels: Array.from(data.images.subarray(i * 784, (i + 1) * 784)), label: data.labels[i] });
 
   test("image records: the same hashes as the .bin of the same digits, and their images", () => {
     const path = file("digits.jsonl", `\uFEFF${imageLine(0)}\r\n\n   \n${imageLine(1)}\n${imageLine(2)}`);
     const read = readContributorData(path);
     assert.equal(read.form, "jsonl");
-    assert.deepEqual(read.examples.map((e) => e.hash), readContributorData(file("digits.bin", encodeDataset(data))).examples.map((e) => e.hash));
-    assert.deepEqual(read.examples.map((e) => e.where.line), [1, 4, 5], "blank lines are skipped but counted");
-    assert.deepEqual(read.examples.map((e) => e.where.entry), [0, 1, 2]);
+    assert.deepEqual(
+      read.examples.map((e) => e.hash),
+      readContributorData(file("digits.bin", encodeDataset(data))).examples.map((e) => e.hash),
+    );
+    assert.deepEqual(
+      read.examples.map((e) => e.where.line),
+      [1, 4, 5],
+      "blank lines are skipped but counted",
+    );
+    assert.deepEqual(
+      read.examples.map((e) => e.where.entry),
+      [0, 1, 2],
+    );
     assert.deepEqual([read.images?.labels, read.images?.images], [data.labels, data.images]);
   });
 
   test("other records: RFC 8785 bytes; a file mixing them with images has no images", () => {
     const path = file("mixed.jsonl", `{"b": [1.0, "\\u00e9"], "a": null}\n${imageLine(0)}\n"just text"\n`);
     const read = readContributorData(path);
-    assert.deepEqual(read.examples.map((e) => e.kind), ["json", "image", "json"]);
+    assert.deepEqual(
+      read.examples.map((e) => e.kind),
+      ["json", "image", "json"],
+    );
     assert.equal(new TextDecoder().decode(read.examples[0]!.bytes), `{"a":null,"b":[1,"é"]}`);
     assert.equal(read.examples[0]!.hash, hash(`{"a":null,"b":[1,"é"]}`));
     assert.equal(read.examples[2]!.hash, hash(`"just text"`));
@@ -118,12 +138,25 @@ describe("dataset readers: a folder of files", () => {
   test("one example per file, raw bytes, in the byte order of the names; hidden files skipped", () => {
     const folder = join(dir, "folder-good");
     mkdirSync(folder);
-    for (const [name, content] of [["b.txt", "bee"], ["a.png", "\x89PNG"], ["Z.bin", "zed"], [".DS_Store", "junk"], ["é.txt", "e acute"]] as const) writeFileSync(join(folder, name), content);
+    for (const [name, content] of [
+      ["b.txt", "bee"],
+      ["a.png", "\x89PNG"],
+      ["Z.bin", "zed"],
+      [".DS_Store", "junk"],
+      ["é.txt", "e acute"],
+    ] as const)
+      writeFileSync(join(folder, name), content);
     mkdirSync(join(folder, ".git"));
     const read = readContributorData(folder);
     assert.equal(read.form, "folder");
-    assert.deepEqual(read.examples.map((e) => e.where), ["Z.bin", "a.png", "b.txt", "é.txt"].map((name, entry) => ({ file: join(folder, name), entry })));
-    assert.deepEqual(read.examples.map((e) => e.hash), ["zed", "\x89PNG", "bee", "e acute"].map(hash));
+    assert.deepEqual(
+      read.examples.map((e) => e.where),
+      ["Z.bin", "a.png", "b.txt", "é.txt"].map((name, entry) => ({ file: join(folder, name), entry })),
+    );
+    assert.deepEqual(
+      read.examples.map((e) => e.hash),
+      ["zed", "\x89PNG", "bee", "e acute"].map(hash),
+    );
     assert.ok(read.examples.every((e) => e.kind === "file"));
     assert.equal(read.images, undefined, "files are not decoded");
   });
@@ -156,7 +189,10 @@ describe("dataset readers: choosing the form", () => {
     throwsAt(() => readContributorData(txt, { form: "folder" }), "FORM_MISMATCH", { file: txt });
     throwsAt(() => readContributorData(dir, { form: "bin" }), "FORM_MISMATCH", { file: dir });
     throwsAt(() => readContributorData(join(dir, "nothing.bin")), "PATH_MISSING", { file: join(dir, "nothing.bin") });
-    assert.throws(() => readContributorData(txt, { form: "csv" as "bin" }), { name: "RangeError", message: /form must be one of bin, jsonl, folder/ });
+    assert.throws(() => readContributorData(txt, { form: "csv" as "bin" }), {
+      name: "RangeError",
+      message: /form must be one of bin, jsonl, folder/,
+    });
   });
 });
 
@@ -195,9 +231,13 @@ describe("dataset readers: only regular files, within limits (a stranger's data 
   test("more bytes than maxExamples * MAX_EXAMPLE_BYTES is TOO_LARGE before reading; more than that per example on average, after", () => {
     const padded = file("padded.jsonl", `"one"\n${" ".repeat(MAX_EXAMPLE_BYTES)}\n`);
     throwsAt(() => readContributorData(padded, { maxExamples: 1 }), "TOO_LARGE", { file: padded });
-    assert.throws(() => readContributorData(padded, { maxExamples: 1 }), { message: new RegExp(`: ${MAX_EXAMPLE_BYTES + 7} bytes, more than the ${MAX_EXAMPLE_BYTES} read at most$`) });
+    assert.throws(() => readContributorData(padded, { maxExamples: 1 }), {
+      message: new RegExp(`: ${MAX_EXAMPLE_BYTES + 7} bytes, more than the ${MAX_EXAMPLE_BYTES} read at most$`),
+    });
     throwsAt(() => readContributorData(padded), "TOO_LARGE", { file: padded });
-    assert.throws(() => readContributorData(padded), { message: new RegExp(`: ${MAX_EXAMPLE_BYTES + 7} bytes for 1 examples: at most ${MAX_EXAMPLE_BYTES} bytes per example on average$`) });
+    assert.throws(() => readContributorData(padded), {
+      message: new RegExp(`: ${MAX_EXAMPLE_BYTES + 7} bytes for 1 examples: at most ${MAX_EXAMPLE_BYTES} bytes per example on average$`),
+    });
     const two = file("two.jsonl", `"one"\n"two"\n${" ".repeat(MAX_EXAMPLE_BYTES)}\n`);
     assert.equal(readContributorData(two, { maxExamples: 2 }).examples.length, 2, "the bytes of blank lines count, within the average");
     const folder = join(dir, "folder-large");
@@ -208,7 +248,9 @@ describe("dataset readers: only regular files, within limits (a stranger's data 
     assert.equal(readContributorData(folder, { maxExamples: 2 }).examples.length, 2, "one file may be larger than the average");
     writeFileSync(join(folder, "b"), "x".repeat(MAX_EXAMPLE_BYTES + 1));
     throwsAt(() => readContributorData(folder, { maxExamples: 2 }), "TOO_LARGE", { file: join(folder, "b"), entry: 1 });
-    assert.throws(() => readContributorData(folder, { maxExamples: 2 }), { message: /: the folder's files up to this one hold 32769 bytes, more than the 32768 read at most$/ });
+    assert.throws(() => readContributorData(folder, { maxExamples: 2 }), {
+      message: /: the folder's files up to this one hold 32769 bytes, more than the 32768 read at most$/,
+    });
     throwsAt(() => readContributorData(folder, { maxExamples: 3 }), "TOO_LARGE", { file: folder });
   });
 
@@ -219,7 +261,10 @@ describe("dataset readers: only regular files, within limits (a stranger's data 
     const bin = file("three.bin", encodeDataset(digits()));
     throwsAt(() => readContributorData(bin, { maxExamples: 2 }), "TOO_MANY_EXAMPLES", { file: bin });
     for (const bad of [0, 1.5, config.registration.maxExamplesPerRegistrant + 1]) {
-      assert.throws(() => readContributorData(three, { maxExamples: bad }), { name: "RangeError", message: /^maxExamples must be an integer in \[1, / });
+      assert.throws(() => readContributorData(three, { maxExamples: bad }), {
+        name: "RangeError",
+        message: /^maxExamples must be an integer in \[1, /,
+      });
     }
   });
 
@@ -235,7 +280,10 @@ describe("dataset readers: only regular files, within limits (a stranger's data 
     throwsAt(() => readContributorData(outsideFile, { within: inside }), "PATH_OUTSIDE", { file: outsideFile });
     writeFileSync(join(inside, "entries", "a"), "a");
     symlinkSync(outsideFile, join(inside, "entries", "b"));
-    throwsAt(() => readContributorData(join(inside, "entries"), { within: inside }), "PATH_OUTSIDE", { file: join(inside, "entries", "b"), entry: 1 });
+    throwsAt(() => readContributorData(join(inside, "entries"), { within: inside }), "PATH_OUTSIDE", {
+      file: join(inside, "entries", "b"),
+      entry: 1,
+    });
     assert.equal(readContributorData(join(inside, "entries")).examples.length, 2, "without `within`, links are followed anywhere");
   });
 });

@@ -23,7 +23,11 @@ import { connectDeployment, loadDeployment } from "../protocol/deployment.ts";
 import { deployProtocol, deploymentFileIn, openDeploymentEpoch } from "../protocol/operator.ts";
 import { handedOverDeployment } from "./helpers/handed-over-deployment.ts";
 
-const sizes = { example: config.exampleBatch.testSize, registration: config.registrationBatch.testSize, payout: config.payoutBatch.testSize };
+const sizes = {
+  example: config.exampleBatch.testSize,
+  registration: config.registrationBatch.testSize,
+  payout: config.payoutBatch.testSize,
+};
 const largestCap = 65_535 * sizes.example;
 const withCode = (code: string) => (e: unknown) => {
   assert.equal((e as { code?: unknown }).code, code, String(e));
@@ -56,14 +60,27 @@ describe("a deployment created by someone else and handed to the operator", () =
     handedOverDeployment({ genuine, attacker, operator, dir }, name, windows, registration, deployer);
 
   it("its own rules and windows: DEPLOYMENT_PARAMS_MISMATCH, before anything is sent", async () => {
-    const file = await handedOver("rules", { commitWindowSeconds: 1, contestWindowSeconds: 1, proofWindowSeconds: 1 }, { ...genuine.registration, feePerExample: "0", maxRegistrants: 1 }, await attacker.getAddress());
+    const file = await handedOver(
+      "rules",
+      { commitWindowSeconds: 1, contestWindowSeconds: 1, proofWindowSeconds: 1 },
+      { ...genuine.registration, feePerExample: "0", maxRegistrants: 1 },
+      await attacker.getAddress(),
+    );
     await assert.rejects(loadDeployment(file, chain.signer), withCode("DEPLOYMENT_PARAMS_MISMATCH"));
   });
 
   it("an examples cap below config's: contributors shut out, DEPLOYMENT_PARAMS_MISMATCH naming the field; the operator's larger cap is on chain and accepted", async () => {
     const below = config.registration.maxExamplesPerEpoch - 1;
-    const file = await handedOver("small-cap", genuine.windows, { ...genuine.registration, maxExamplesPerEpoch: below }, await attacker.getAddress());
-    await assert.rejects(loadDeployment(file, chain.signer), (e: unknown) => withCode("DEPLOYMENT_PARAMS_MISMATCH")(e) && /registration\.maxExamplesPerEpoch is \d+, below/.test(String(e)));
+    const file = await handedOver(
+      "small-cap",
+      genuine.windows,
+      { ...genuine.registration, maxExamplesPerEpoch: below },
+      await attacker.getAddress(),
+    );
+    await assert.rejects(
+      loadDeployment(file, chain.signer),
+      (e: unknown) => withCode("DEPLOYMENT_PARAMS_MISMATCH")(e) && /registration\.maxExamplesPerEpoch is \d+, below/.test(String(e)),
+    );
     const deployment = await loadDeployment(deploymentFileIn(dir), chain.signer);
     assert.equal(genuine.registration.maxExamplesPerEpoch, largestCap);
     assert.equal(await deployment.registry.maxExamplesPerEpoch(), BigInt(largestCap));
@@ -86,7 +103,10 @@ describe("a deployment created by someone else and handed to the operator", () =
   it("the genuine deployment with another key than its operator's: epoch open refuses (NOT_THE_OPERATOR), nothing sent", async () => {
     const deployment = await connectDeployment(await loadDeployment(deploymentFileIn(dir), chain.signer), attacker);
     const nonce = await chain.provider.getTransactionCount(await attacker.getAddress());
-    await assert.rejects(openDeploymentEpoch(deployment, { epoch: 1n, pool: 10n ** 18n, trainer: operator, validationCommitment: ZeroHash }), withCode("NOT_THE_OPERATOR"));
+    await assert.rejects(
+      openDeploymentEpoch(deployment, { epoch: 1n, pool: 10n ** 18n, trainer: operator, validationCommitment: ZeroHash }),
+      withCode("NOT_THE_OPERATOR"),
+    );
     assert.equal(await chain.provider.getTransactionCount(await attacker.getAddress()), nonce);
   });
 });

@@ -16,7 +16,6 @@ import type { SettlementVerifiers } from "../verifier-contracts/deploy.ts";
 import { testVerifiers } from "./helpers/settlement-fixture.ts";
 import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
 
-
 describe("deployment through Hardhat Ignition on a hardhat node, with the operator's own key", () => {
   let node: HardhatNode;
   let provider: JsonRpcProvider;
@@ -65,7 +64,12 @@ describe("deployment through Hardhat Ignition on a hardhat node, with the operat
 
     const file = join(scratch, "deployment.json");
     const pin = (k: CircuitKeys) => ({ circuit: k.name, vkey: k.vkey, vkeyHash: k.vkeyHash });
-    const written = await writeDeploymentFile(file, dir, { keySet: "dev", example: pin(keys.example), registration: pin(keys.registration), payout: pin(keys.payout) });
+    const written = await writeDeploymentFile(file, dir, {
+      keySet: "dev",
+      example: pin(keys.example),
+      registration: pin(keys.registration),
+      payout: pin(keys.payout),
+    });
     assert.equal(written.deployer, operator.address);
     const attached = await attachDeployment(file, provider);
     assert.equal(await attached.settlement.token(), d.addresses.token);

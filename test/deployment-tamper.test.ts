@@ -26,7 +26,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
-  AbiCoder, Contract, ContractFactory, getCreateAddress, hexlify, keccak256, randomBytes, toBeHex, TypedDataEncoder, zeroPadValue, ZeroHash, type InterfaceAbi, type Signer,
+  AbiCoder,
+  Contract,
+  ContractFactory,
+  getCreateAddress,
+  hexlify,
+  keccak256,
+  randomBytes,
+  toBeHex,
+  TypedDataEncoder,
+  zeroPadValue,
+  ZeroHash,
+  type InterfaceAbi,
+  type Signer,
 } from "ethers";
 import { config } from "../config/index.ts";
 import { connectChain, type ChainConnection } from "../protocol/chain.ts";
@@ -36,8 +48,15 @@ import { loadContractArtifact } from "../verifier-contracts/artifacts.ts";
 import { readIgnitionJournal } from "../verifier-contracts/ignition-journal.ts";
 import { expectedRuntime, runtimeTemplate } from "../verifier-contracts/runtime-code.ts";
 
-const sizes = { example: config.exampleBatch.testSize, registration: config.registrationBatch.testSize, payout: config.payoutBatch.testSize };
-type Contracts = Record<"token" | "poseidon" | "registry" | "exampleVerifier" | "registrationVerifier" | "payoutVerifier" | "settlement", string>;
+const sizes = {
+  example: config.exampleBatch.testSize,
+  registration: config.registrationBatch.testSize,
+  payout: config.payoutBatch.testSize,
+};
+type Contracts = Record<
+  "token" | "poseidon" | "registry" | "exampleVerifier" | "registrationVerifier" | "payoutVerifier" | "settlement",
+  string
+>;
 
 /** An error DEPLOYMENT_CODE_MISMATCH about `field` of `file`, its message matching `pattern`. */
 function codeMismatch(file: string, field: string, pattern: RegExp) {
@@ -113,9 +132,21 @@ describe("a tampered deployment file", () => {
   });
 
   /** The genuine file with `contracts`, `creation` (its creationTransactions) and the fields of `other` changed, written beside it. */
-  function tampered(name: string, contracts: Partial<Contracts>, creation: Partial<Contracts> = {}, other: Record<string, unknown> = {}): string {
+  function tampered(
+    name: string,
+    contracts: Partial<Contracts>,
+    creation: Partial<Contracts> = {},
+    other: Record<string, unknown> = {},
+  ): string {
     const file = join(dir, `${name}.json`);
-    writeFileSync(file, JSON.stringify({ ...genuine, ...other, contracts: { ...c, ...contracts }, creationTransactions: { ...genuine.creationTransactions, ...creation } }, null, 2));
+    writeFileSync(
+      file,
+      JSON.stringify(
+        { ...genuine, ...other, contracts: { ...c, ...contracts }, creationTransactions: { ...genuine.creationTransactions, ...creation } },
+        null,
+        2,
+      ),
+    );
     return file;
   }
 
@@ -126,10 +157,19 @@ describe("a tampered deployment file", () => {
   async function registryOwnedBy(owner: string, from: Signer = attacker): Promise<{ address: string; hash: string }> {
     const artifact = await loadContractArtifact("ContributorRegistry");
     const r = genuine.registration;
-    const registry = await deployed(new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, from),
-      [c.token, c.poseidon, BigInt(r.feePerExample), r.minWindowSeconds, r.maxRegistrants, r.maxExamplesPerRegistrant, r.maxExamplesPerEpoch]);
+    const registry = await deployed(new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, from), [
+      c.token,
+      c.poseidon,
+      BigInt(r.feePerExample),
+      r.minWindowSeconds,
+      r.maxRegistrants,
+      r.maxExamplesPerRegistrant,
+      r.maxExamplesPerEpoch,
+    ]);
     if (owner.toLowerCase() !== (await from.getAddress()).toLowerCase()) {
-      const handover = new Contract(registry.address, artifact.abi as InterfaceAbi, from) as unknown as { transferOwnership(a: string): Promise<{ wait(): Promise<unknown> }> };
+      const handover = new Contract(registry.address, artifact.abi as InterfaceAbi, from) as unknown as {
+        transferOwnership(a: string): Promise<{ wait(): Promise<unknown> }>;
+      };
       await (await handover.transferOwnership(owner)).wait();
     }
     return registry;
@@ -156,17 +196,36 @@ describe("a tampered deployment file", () => {
     const chainId = (await chain.provider.getNetwork()).chainId;
     values["PayoutSettlement.registry"] = zeroPadValue(registry, 32);
     values["EIP712._cachedThis"] = zeroPadValue(settlement, 32);
-    values["EIP712._cachedDomainSeparator"] = TypedDataEncoder.hashDomain({ name: "AttributionSettlement", version: "1", chainId, verifyingContract: settlement });
+    values["EIP712._cachedDomainSeparator"] = TypedDataEncoder.hashDomain({
+      name: "AttributionSettlement",
+      version: "1",
+      chainId,
+      verifyingContract: settlement,
+    });
     return values;
   }
 
   /** A genuine PayoutSettlement (its own constructor) from `from` (the attacker unless given), over `registry`, with the file's sizes and windows. */
-  async function genuineSettlement(registry: string, payoutVerifier: string, from: Signer = attacker): Promise<{ address: string; hash: string }> {
+  async function genuineSettlement(
+    registry: string,
+    payoutVerifier: string,
+    from: Signer = attacker,
+  ): Promise<{ address: string; hash: string }> {
     const artifact = await loadContractArtifact("PayoutSettlement");
     const w = genuine.windows;
-    return deployed(new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, from), [c.token, registry,
-      { example: c.exampleVerifier, exampleBatchSize: sizes.example, registration: c.registrationVerifier, registrationBatchSize: sizes.registration, payout: payoutVerifier, payoutBatchSize: sizes.payout },
-      { commitWindow: w.commitWindowSeconds, contestWindow: w.contestWindowSeconds, proofWindow: w.proofWindowSeconds }]);
+    return deployed(new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, from), [
+      c.token,
+      registry,
+      {
+        example: c.exampleVerifier,
+        exampleBatchSize: sizes.example,
+        registration: c.registrationVerifier,
+        registrationBatchSize: sizes.registration,
+        payout: payoutVerifier,
+        payoutBatchSize: sizes.payout,
+      },
+      { commitWindow: w.commitWindowSeconds, contestWindow: w.contestWindowSeconds, proofWindow: w.proofWindowSeconds },
+    ]);
   }
 
   /** Refused by `loadDeployment` (`check` judges the error) with nothing sent by the operator. */
@@ -182,24 +241,56 @@ describe("a tampered deployment file", () => {
   });
 
   it("refuses the red team's fake settlement and registry before `epoch open` can approve the pool to them", async () => {
-    const [fakeSettlementArtifact, fakeRegistryArtifact] = await Promise.all([loadContractArtifact("FakeSettlement"), loadContractArtifact("FakeRegistry")]);
-    const fakeSettlement = await new ContractFactory(fakeSettlementArtifact.abi as InterfaceAbi, fakeSettlementArtifact.bytecode, attacker).deploy(
-      [c.token, c.registry, c.exampleVerifier, c.registrationVerifier, c.payoutVerifier], [sizes.example, sizes.registration, sizes.payout], operator, thief);
+    const [fakeSettlementArtifact, fakeRegistryArtifact] = await Promise.all([
+      loadContractArtifact("FakeSettlement"),
+      loadContractArtifact("FakeRegistry"),
+    ]);
+    const fakeSettlement = await new ContractFactory(
+      fakeSettlementArtifact.abi as InterfaceAbi,
+      fakeSettlementArtifact.bytecode,
+      attacker,
+    ).deploy(
+      [c.token, c.registry, c.exampleVerifier, c.registrationVerifier, c.payoutVerifier],
+      [sizes.example, sizes.registration, sizes.payout],
+      operator,
+      thief,
+    );
     await fakeSettlement.waitForDeployment();
     const settlement = await fakeSettlement.getAddress();
-    const fakeRegistry = await new ContractFactory(fakeRegistryArtifact.abi as InterfaceAbi, fakeRegistryArtifact.bytecode, attacker).deploy(settlement, c.token, c.poseidon);
+    const fakeRegistry = await new ContractFactory(
+      fakeRegistryArtifact.abi as InterfaceAbi,
+      fakeRegistryArtifact.bytecode,
+      attacker,
+    ).deploy(settlement, c.token, c.poseidon);
     await fakeRegistry.waitForDeployment();
     const registry = await fakeRegistry.getAddress();
-    const fake = fakeSettlement as unknown as { setRegistry(a: string): Promise<{ wait(): Promise<unknown> }>; registry(): Promise<string>; payoutBatchSize(): Promise<bigint> };
+    const fake = fakeSettlement as unknown as {
+      setRegistry(a: string): Promise<{ wait(): Promise<unknown> }>;
+      registry(): Promise<string>;
+      payoutBatchSize(): Promise<bigint>;
+    };
     await (await fake.setRegistry(registry)).wait();
     assert.equal(await fake.registry(), registry, "the fake answers the wiring check as the file says");
     assert.equal(await fake.payoutBatchSize(), BigInt(sizes.payout));
     const file = tampered("fakes", { settlement, registry });
     const before = await (await loadDeployment(deploymentFileIn(dir), chain.signer)).token.balanceOf(thief);
-    await refusedWithNothingSent(file, codeMismatch(file, "contracts.settlement", /is not this project's PayoutSettlement with the immutables the file gives: \d+ bytes deployed, \d+ compiled; first difference at byte \d+/));
+    await refusedWithNothingSent(
+      file,
+      codeMismatch(
+        file,
+        "contracts.settlement",
+        /is not this project's PayoutSettlement with the immutables the file gives: \d+ bytes deployed, \d+ compiled; first difference at byte \d+/,
+      ),
+    );
     // The genuine deployment still opens an epoch: what the tampered file would have been used for.
     const deployment = await loadDeployment(deploymentFileIn(dir), chain.signer);
-    const { receipt } = await openDeploymentEpoch(deployment, { epoch: 1n, pool: 1000n, trainer: operator, validationCommitment: ZeroHash, mintPool: true });
+    const { receipt } = await openDeploymentEpoch(deployment, {
+      epoch: 1n,
+      pool: 1000n,
+      trainer: operator,
+      validationCommitment: ZeroHash,
+      mintPool: true,
+    });
     assert.equal(receipt?.status, 1);
     assert.equal(await deployment.token.balanceOf(thief), before, "nothing reached the thief");
     assert.equal(await deployment.token.balanceOf(c.settlement), 1000n);
@@ -211,7 +302,12 @@ describe("a tampered deployment file", () => {
     const variants: Array<[string, (code: string[], ranges: readonly { start: number; length: number }[]) => void]> = [
       // The last site of payoutVerifier: where submitPayoutBatch calls it (the getter reads the first).
       ["PayoutSettlement.payoutVerifier", (code, ranges) => write(code, ranges.at(-1)!.start, c.exampleVerifier)],
-      ["EIP712._cachedDomainSeparator", (code, ranges) => { for (const r of ranges) write(code, r.start, hexlify(randomBytes(32))); }],
+      [
+        "EIP712._cachedDomainSeparator",
+        (code, ranges) => {
+          for (const r of ranges) write(code, r.start, hexlify(randomBytes(32)));
+        },
+      ],
     ];
     function write(code: string[], start: number, value: string) {
       const hex = value.slice(2).padStart(64, "0").toLowerCase();
@@ -228,11 +324,21 @@ describe("a tampered deployment file", () => {
       edit(code, template.immutables.get(immutable)!);
       assert.equal((await deployRaw(attacker, code.join(""))).address, settlement);
       const abi = (await loadContractArtifact("PayoutSettlement")).abi as InterfaceAbi;
-      const answers = new Contract(settlement, abi, chain.provider) as unknown as { payoutVerifier(): Promise<string>; registry(): Promise<string> };
+      const answers = new Contract(settlement, abi, chain.provider) as unknown as {
+        payoutVerifier(): Promise<string>;
+        registry(): Promise<string>;
+      };
       assert.equal(await answers.payoutVerifier(), c.payoutVerifier, "its getter answers as the file says");
       assert.equal(await answers.registry(), registry);
       const file = tampered(immutable, { settlement, registry });
-      await refusedWithNothingSent(file, codeMismatch(file, "contracts.settlement", new RegExp(`: immutable ${immutable.replace(".", "\\.")} at byte \\d+ is 0x[0-9a-f]{64}, expected 0x[0-9a-f]{64}$`)));
+      await refusedWithNothingSent(
+        file,
+        codeMismatch(
+          file,
+          "contracts.settlement",
+          new RegExp(`: immutable ${immutable.replace(".", "\\.")} at byte \\d+ is 0x[0-9a-f]{64}, expected 0x[0-9a-f]{64}$`),
+        ),
+      );
     }
   });
 
@@ -250,22 +356,46 @@ describe("a tampered deployment file", () => {
     // Storage slots of Ownable._owner (0), claimable (6) and totalClaimable (7); checked below by the getters.
     const sstore = (slot: string, value: string) => `7f${value.slice(2)}7f${slot.slice(2)}55`;
     const claimableSlot = keccak256(AbiCoder.defaultAbiCoder().encode(["address", "uint256"], [thief, 6]));
-    const prelude = sstore(toBeHex(0, 32), zeroPadValue(operator, 32)) + sstore(claimableSlot, toBeHex(pool, 32)) + sstore(toBeHex(7, 32), toBeHex(pool, 32));
+    const prelude =
+      sstore(toBeHex(0, 32), zeroPadValue(operator, 32)) +
+      sstore(claimableSlot, toBeHex(pool, 32)) +
+      sstore(toBeHex(7, 32), toBeHex(pool, 32));
     const runtime = expectedRuntime(template, settlement, await fileValues(registry.address, settlement));
     const crafted = await deployRaw(attacker, runtime, prelude);
     assert.equal(crafted.address, settlement);
-    assert.equal(await chain.provider.getCode(settlement), runtime, "our code with the file's immutables, byte for byte: the code check passes");
+    assert.equal(
+      await chain.provider.getCode(settlement),
+      runtime,
+      "our code with the file's immutables, byte for byte: the code check passes",
+    );
     const s = new Contract(settlement, (await loadContractArtifact("PayoutSettlement")).abi as InterfaceAbi, attacker) as unknown as {
-      claimable(a: string): Promise<bigint>; owner(): Promise<string>; withdraw(): Promise<{ wait(): Promise<unknown> }>;
+      claimable(a: string): Promise<bigint>;
+      owner(): Promise<string>;
+      withdraw(): Promise<{ wait(): Promise<unknown> }>;
     };
     assert.equal(await s.claimable(thief), pool);
     assert.equal(await s.owner(), operator);
-    const file = tampered("crafted-storage", { settlement, registry: registry.address }, { settlement: crafted.hash, registry: registry.hash });
-    await refusedWithNothingSent(file, creationMismatch(file, "contracts.settlement",
-      new RegExp(`creationTransactions\\.settlement ${crafted.hash} has an input other than the creation code of this project's PayoutSettlement with the constructor arguments the file implies: the creation code differs from byte 0 \\(\\d+ bytes sent, \\d+ expected\\)$`)));
+    const file = tampered(
+      "crafted-storage",
+      { settlement, registry: registry.address },
+      { settlement: crafted.hash, registry: registry.hash },
+    );
+    await refusedWithNothingSent(
+      file,
+      creationMismatch(
+        file,
+        "contracts.settlement",
+        new RegExp(
+          `creationTransactions\\.settlement ${crafted.hash} has an input other than the creation code of this project's PayoutSettlement with the constructor arguments the file implies: the creation code differs from byte 0 \\(\\d+ bytes sent, \\d+ expected\\)$`,
+        ),
+      ),
+    );
     // The same file naming the genuine creation transactions: they created other contracts.
     const genuineCreations = tampered("crafted-storage-genuine-creations", { settlement, registry: registry.address });
-    await refusedWithNothingSent(genuineCreations, creationMismatch(genuineCreations, "contracts.registry", new RegExp(`created ${c.registry}, not ${registry.address}$`)));
+    await refusedWithNothingSent(
+      genuineCreations,
+      creationMismatch(genuineCreations, "contracts.registry", new RegExp(`created ${c.registry}, not ${registry.address}$`)),
+    );
     const before = await (await loadDeployment(deploymentFileIn(dir), chain.signer)).token.balanceOf(thief);
     await assert.rejects(s.withdraw(), "the crafted settlement holds nothing to withdraw: no pool was escrowed in it");
     assert.equal(await (await loadDeployment(deploymentFileIn(dir), chain.signer)).token.balanceOf(thief), before);
@@ -278,18 +408,45 @@ describe("a tampered deployment file", () => {
     const registry = await registryOwnedBy(settlement);
     const built = await genuineSettlement(registry.address, c.payoutVerifier);
     assert.equal(built.address, settlement);
-    const owned = new Contract(settlement, (await loadContractArtifact("PayoutSettlement")).abi as InterfaceAbi, chain.provider) as unknown as { owner(): Promise<string> };
+    const owned = new Contract(
+      settlement,
+      (await loadContractArtifact("PayoutSettlement")).abi as InterfaceAbi,
+      chain.provider,
+    ) as unknown as { owner(): Promise<string> };
     assert.equal(await owned.owner(), thief);
-    const file = tampered("attacker-created", { settlement, registry: registry.address }, { settlement: built.hash, registry: registry.hash });
-    await refusedWithNothingSent(file, creationMismatch(file, "contracts.registry", new RegExp(`creationTransactions\\.registry ${registry.hash} was sent by ${thief}, the file's deployer is ${operator} \\(`)));
+    const file = tampered(
+      "attacker-created",
+      { settlement, registry: registry.address },
+      { settlement: built.hash, registry: registry.hash },
+    );
+    await refusedWithNothingSent(
+      file,
+      creationMismatch(
+        file,
+        "contracts.registry",
+        new RegExp(`creationTransactions\\.registry ${registry.hash} was sent by ${thief}, the file's deployer is ${operator} \\(`),
+      ),
+    );
   });
 
   it("refuses a creation transaction of another contract, a call (what a factory's product has), a hash that is no transaction, and other constructor arguments", async () => {
-    const handover = readIgnitionJournal(join(dir, "ignition")).confirmed.find((t) => t.futureId === "AttributionProtocol#RegistryToSettlement")!.hash;
+    const handover = readIgnitionJournal(join(dir, "ignition")).confirmed.find(
+      (t) => t.futureId === "AttributionProtocol#RegistryToSettlement",
+    )!.hash;
     const missing = hexlify(randomBytes(32));
     const cases: Array<[string, string, RegExp]> = [
-      ["registry-creation", genuine.creationTransactions.registry, new RegExp(`creationTransactions\\.settlement 0x[0-9a-f]{64} created ${c.registry}, not ${c.settlement}$`)],
-      ["handover-call", handover, new RegExp(`creationTransactions\\.settlement ${handover} is a call to ${c.registry}, not a contract creation \\(a contract created by another contract, a factory, has no creation transaction of its own`)],
+      [
+        "registry-creation",
+        genuine.creationTransactions.registry,
+        new RegExp(`creationTransactions\\.settlement 0x[0-9a-f]{64} created ${c.registry}, not ${c.settlement}$`),
+      ],
+      [
+        "handover-call",
+        handover,
+        new RegExp(
+          `creationTransactions\\.settlement ${handover} is a call to ${c.registry}, not a contract creation \\(a contract created by another contract, a factory, has no creation transaction of its own`,
+        ),
+      ],
       ["no-transaction", missing, new RegExp(`creationTransactions\\.settlement ${missing} is not a transaction on chain 31337$`)],
     ];
     for (const [name, hash, pattern] of cases) {
@@ -299,8 +456,16 @@ describe("a tampered deployment file", () => {
     // Another deployer: the token's runtime code holds no owner (storage), its constructor argument does.
     const word = (address: string) => zeroPadValue(address, 32).toLowerCase();
     const file = tampered("other-deployer", {}, {}, { deployer: thief });
-    await refusedWithNothingSent(file, creationMismatch(file, "contracts.token",
-      new RegExp(`the creation code is the same; constructor argument initialOwner is ${word(operator)}, the file implies ${word(thief)}$`)));
+    await refusedWithNothingSent(
+      file,
+      creationMismatch(
+        file,
+        "contracts.token",
+        new RegExp(
+          `the creation code is the same; constructor argument initialOwner is ${word(operator)}, the file implies ${word(thief)}$`,
+        ),
+      ),
+    );
   });
 
   it("refuses a registry the settlement does not own, deployer and creation genuine: storage after creation, bound by the wiring check", async () => {
@@ -310,7 +475,11 @@ describe("a tampered deployment file", () => {
     const registry = await registryOwnedBy(operator, deployer);
     const built = await genuineSettlement(registry.address, c.payoutVerifier, deployer);
     assert.equal(built.address, settlement);
-    const file = tampered("registry-not-owned", { settlement, registry: registry.address }, { settlement: built.hash, registry: registry.hash });
+    const file = tampered(
+      "registry-not-owned",
+      { settlement, registry: registry.address },
+      { settlement: built.hash, registry: registry.hash },
+    );
     await refusedWithNothingSent(file, (error: unknown) => {
       const e = error as { code?: string; message?: string };
       assert.equal(e.code, "DEPLOYMENT_CONTRACT_MISMATCH", e.message);
@@ -324,7 +493,14 @@ describe("a tampered deployment file", () => {
     const registry = (await registryOwnedBy(settlement)).address;
     assert.equal((await genuineSettlement(registry, c.exampleVerifier)).address, settlement);
     const file = tampered("foreign-verifier", { settlement, registry, payoutVerifier: c.exampleVerifier });
-    await refusedWithNothingSent(file, codeMismatch(file, "contracts.payoutVerifier", /is not PayoutBatch\d+Verifier generated from the dev key set's payout_batch_\d+ key \(vkey sha256 [0-9a-f]{16}\.\.\.\): \d+ bytes deployed, \d+ generated; first difference at byte \d+/));
+    await refusedWithNothingSent(
+      file,
+      codeMismatch(
+        file,
+        "contracts.payoutVerifier",
+        /is not PayoutBatch\d+Verifier generated from the dev key set's payout_batch_\d+ key \(vkey sha256 [0-9a-f]{16}\.\.\.\): \d+ bytes deployed, \d+ generated; first difference at byte \d+/,
+      ),
+    );
   });
 
   it("refuses a deployment file of the format before creation transactions by name; deploy again rewrites it, sending nothing", async () => {
@@ -335,7 +511,10 @@ describe("a tampered deployment file", () => {
       const e = error as { code?: string; field?: string; message?: string };
       assert.equal(e.code, "DEPLOYMENT_FILE_OUTDATED", e.message);
       assert.equal(e.field, "format");
-      assert.match(e.message ?? "", /runs deploy again with the same --out folder \(Ignition resumes the finished deployment and sends nothing\)/);
+      assert.match(
+        e.message ?? "",
+        /runs deploy again with the same --out folder \(Ignition resumes the finished deployment and sends nothing\)/,
+      );
       return true;
     });
     const nonce = await chain.provider.getTransactionCount(operator);

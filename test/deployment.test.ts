@@ -93,7 +93,10 @@ describe("deployment through Hardhat Ignition", () => {
     node.send = send;
     const before = await nonce();
     assert.ok(before >= 5 && before < 8, `the crash left the deployment unfinished (${before} of 8 sent)`);
-    await assert.rejects(writeDeploymentFile(join(scratch, "crash", "deployment.json"), dir, pins), withCode("DEPLOYMENT_INCOMPLETE", /run deploy again/));
+    await assert.rejects(
+      writeDeploymentFile(join(scratch, "crash", "deployment.json"), dir, pins),
+      withCode("DEPLOYMENT_INCOMPLETE", /run deploy again/),
+    );
     const d = await deploySettlement(deployer, verifiers, { deploymentDir: dir });
     assert.equal(await nonce(), 8, "each transaction was sent once");
     assert.equal(await d.registry.owner(), d.addresses.settlement);
@@ -113,13 +116,21 @@ describe("deployment through Hardhat Ignition", () => {
     assert.equal(read.ignition.dir, "ignition");
     assert.equal(read.tokenDeployed, true);
     assert.deepEqual(read.batchSizes, { example: E, registration: K, payout: B });
-    assert.deepEqual(read.verifiers.payout, { circuit: keys.payout.name, contractName: keys.payout.verifierArtifact.contractName, vkeyHash: keys.payout.vkeyHash });
+    assert.deepEqual(read.verifiers.payout, {
+      circuit: keys.payout.name,
+      contractName: keys.payout.verifierArtifact.contractName,
+      vkeyHash: keys.payout.vkeyHash,
+    });
     assert.deepEqual(read.registration, config.registration);
     const { commitWindowSeconds, contestWindowSeconds, proofWindowSeconds } = config.settlement;
     assert.deepEqual(read.windows, { commitWindowSeconds, contestWindowSeconds, proofWindowSeconds });
     assert.equal(read.deploymentBlock, 1, "a fresh chain mines the first deployment transaction in block 1");
     assert.equal(read.format, "attribution-prover/deployment/2");
-    assert.deepEqual(Object.keys(read.creationTransactions).sort(), Object.keys(d.addresses).sort(), "a creation transaction for each contract, the token included");
+    assert.deepEqual(
+      Object.keys(read.creationTransactions).sort(),
+      Object.keys(d.addresses).sort(),
+      "a creation transaction for each contract, the token included",
+    );
     for (const [key, hash] of Object.entries(read.creationTransactions)) {
       const [tx, receipt] = await Promise.all([deployer.provider!.getTransaction(hash!), deployer.provider!.getTransactionReceipt(hash!)]);
       assert.equal(tx?.to, null, `${key}: a creation`);
@@ -140,7 +151,10 @@ describe("deployment through Hardhat Ignition", () => {
     await deploySettlement(deployer, verifiers, { deploymentDir: dir });
     await writeDeploymentFile(file, dir, pins);
     const other = await chain(4242);
-    await assert.rejects(attachDeployment(file, other.deployer), withCode("DEPLOYMENT_CHAIN_MISMATCH", /chain 31337, the node is chain 4242/));
+    await assert.rejects(
+      attachDeployment(file, other.deployer),
+      withCode("DEPLOYMENT_CHAIN_MISMATCH", /chain 31337, the node is chain 4242/),
+    );
     const fresh = await chain(); // a restarted development node: same chain id, nothing deployed
     await assert.rejects(attachDeployment(file, fresh.deployer), withCode("DEPLOYMENT_NO_CODE", /no code on chain 31337 at token 0x/));
   });
@@ -167,37 +181,62 @@ describe("deployment through Hardhat Ignition", () => {
     const cases: Array<[string, (json: Record<string, any>) => void, string]> = [
       ["no-settlement", (j) => delete j.contracts.settlement, "contracts.settlement"],
       ["size-as-string", (j) => (j.batchSizes.payout = String(j.batchSizes.payout)), "batchSizes.payout"],
-      ["bad-checksum", (j) => (j.contracts.registry = j.contracts.registry.replace(/[a-f]/, (c: string) => c.toUpperCase())), "contracts.registry"],
+      [
+        "bad-checksum",
+        (j) => (j.contracts.registry = j.contracts.registry.replace(/[a-f]/, (c: string) => c.toUpperCase())),
+        "contracts.registry",
+      ],
       ["chain-as-number", (j) => (j.chainId = 31337), "chainId"],
       ["other-format", (j) => (j.format = "attribution-prover/deployment/0"), "format"],
       ["no-vkey-hash", (j) => delete j.verifiers.example.vkeyHash, "verifiers.example.vkeyHash"],
       ["no-settlement-creation", (j) => delete j.creationTransactions.settlement, "creationTransactions.settlement"],
-      ["short-creation", (j) => (j.creationTransactions.poseidon = j.creationTransactions.poseidon.slice(0, 40)), "creationTransactions.poseidon"],
+      [
+        "short-creation",
+        (j) => (j.creationTransactions.poseidon = j.creationTransactions.poseidon.slice(0, 40)),
+        "creationTransactions.poseidon",
+      ],
       ["bad-fee", (j) => (j.registration.feePerExample = -1), "registration.feePerExample"],
     ];
     for (const [name, edit, field] of cases) {
       const path = variant(name, edit);
-      assert.throws(() => readDeploymentFile(path), (error: unknown) => {
-        const e = error as { code?: string; file?: string; field?: string; message: string };
-        assert.equal(e.code, "DEPLOYMENT_FILE_FIELD", `${name}: ${e.message}`);
-        assert.equal(e.field, field, name);
-        assert.equal(e.file, path, name);
-        assert.ok(e.message.startsWith(`${path}: ${field}: expected`), e.message);
-        return true;
-      });
+      assert.throws(
+        () => readDeploymentFile(path),
+        (error: unknown) => {
+          const e = error as { code?: string; file?: string; field?: string; message: string };
+          assert.equal(e.code, "DEPLOYMENT_FILE_FIELD", `${name}: ${e.message}`);
+          assert.equal(e.field, field, name);
+          assert.equal(e.file, path, name);
+          assert.ok(e.message.startsWith(`${path}: ${field}: expected`), e.message);
+          return true;
+        },
+      );
     }
     // The format before creation transactions: refused by name, with what to do (not read without
     // them: a tampered file would name it to skip their check).
-    const old = variant("format-1", (j) => { j.format = "attribution-prover/deployment/1"; delete j.creationTransactions; });
+    const old = variant("format-1", (j) => {
+      j.format = "attribution-prover/deployment/1";
+      delete j.creationTransactions;
+    });
     assert.throws(() => readDeploymentFile(old), {
-      name: "DeploymentError", code: "DEPLOYMENT_FILE_OUTDATED", file: old, field: "format",
+      name: "DeploymentError",
+      code: "DEPLOYMENT_FILE_OUTDATED",
+      file: old,
+      field: "format",
       message: `${old} is a deployment file of format attribution-prover/deployment/1, which does not record the contracts' creation transactions: the operator runs deploy again with the same --out folder (Ignition resumes the finished deployment and sends nothing) to rewrite it as attribution-prover/deployment/2`,
     });
     // Well formed, but the settlement at that address was built for other sizes than the file
     // says: its code holds them (immutables), so the code comparison names the one that differs.
     const lying = variant("lying", (j) => (j.batchSizes.payout = B + 1));
     const word = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
-    await assert.rejects(attachDeployment(lying, deployer), withCode("DEPLOYMENT_CODE_MISMATCH", new RegExp(`contracts.settlement 0x[0-9a-fA-F]{40} is not this project's PayoutSettlement with the immutables the file gives: immutable PayoutSettlement.payoutBatchSize at byte \\d+ is ${word(B)}, expected ${word(B + 1)}$`)));
+    await assert.rejects(
+      attachDeployment(lying, deployer),
+      withCode(
+        "DEPLOYMENT_CODE_MISMATCH",
+        new RegExp(
+          `contracts.settlement 0x[0-9a-fA-F]{40} is not this project's PayoutSettlement with the immutables the file gives: immutable PayoutSettlement.payoutBatchSize at byte \\d+ is ${word(B)}, expected ${word(B + 1)}$`,
+        ),
+      ),
+    );
   });
 
   it("uses an existing ERC-20 given as the token: no $OPEN deployed, the registry and the settlement take that token", async () => {
@@ -222,9 +261,15 @@ describe("deployment through Hardhat Ignition", () => {
     assert.equal(Object.keys(written.creationTransactions).length, 6);
     assert.equal((await attachDeployment(file, deployer)).deployment.contracts.token, token);
     // The journal holds this token: resuming with another (or with none) would mix deployments.
-    await assert.rejects(deploySettlement(deployer, verifiers, { deploymentDir: dir }), withCode("IGNITION_RECONCILIATION", /AttributionProtocol#Token/));
+    await assert.rejects(
+      deploySettlement(deployer, verifiers, { deploymentDir: dir }),
+      withCode("IGNITION_RECONCILIATION", /AttributionProtocol#Token/),
+    );
     const sentBefore = await nonce();
-    await assert.rejects(deploySettlement(deployer, verifiers, { deploymentDir: dir, token: d.addresses.settlement }), withCode("IGNITION_RECONCILIATION"));
+    await assert.rejects(
+      deploySettlement(deployer, verifiers, { deploymentDir: dir, token: d.addresses.settlement }),
+      withCode("IGNITION_RECONCILIATION"),
+    );
     assert.equal(await nonce(), sentBefore, "a refused resume sends nothing");
   });
 
@@ -245,4 +290,3 @@ describe("deployment through Hardhat Ignition", () => {
     await assert.rejects(writeDeploymentFile(join(scratch, "pins", "deployment.json"), dir, swapped), withCode("VERIFIER_NOT_PINNED"));
   });
 });
-

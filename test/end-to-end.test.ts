@@ -52,7 +52,12 @@ after(async () => {
  */
 function expectedRewards(examplesFile: string): Map<string, bigint> {
   const claims = readExamplesFile(examplesFile, config);
-  const { payoutTable } = applyPolicy({ ...registerOffline(listsByFirstAppearance(claims)), scores: readHashScores(examplesFile, config).scores, pool: POOL, config });
+  const { payoutTable } = applyPolicy({
+    ...registerOffline(listsByFirstAppearance(claims)),
+    scores: readHashScores(examplesFile, config).scores,
+    pool: POOL,
+    config,
+  });
   const rewards = new Map<string, bigint>();
   for (const row of payoutTable.rows) {
     const address = getAddress(`0x${row.address.toString(16).padStart(40, "0")}`);
@@ -74,8 +79,14 @@ test("examples file to on-chain balances on the in-process chain: registered, de
   assert.equal(result.registrationBatches, Math.ceil(7 / K), "each list fits one row");
   assert.equal(result.payoutBatches, Math.ceil(7 / B));
   for (const c of result.contributors) assert.equal(c.paid, expected.get(c.address), c.address);
-  assert.equal(result.pool - result.dust, [...expected.values()].reduce((a, b) => a + b, 0n));
-  assert.deepEqual(result.contributors.map((c) => c.j), [0, 1, 2, 3, 4, 5, 6]);
+  assert.equal(
+    result.pool - result.dust,
+    [...expected.values()].reduce((a, b) => a + b, 0n),
+  );
+  assert.deepEqual(
+    result.contributors.map((c) => c.j),
+    [0, 1, 2, 3, 4, 5, 6],
+  );
   const [first, second] = result.contributors;
   assert.deepEqual([first!.address, second!.address], [demo[0]!.address, demo[1]!.address]);
   assert.deepEqual([first!.credited, first!.claimed, second!.credited, second!.claimed], [4, 4, 3, 4]);
@@ -84,31 +95,59 @@ test("examples file to on-chain balances on the in-process chain: registered, de
   assert.equal(harmful.paid, 0n);
   // Transactions: every batch of the three kinds, the validation reveal, finalize, every release.
   assert.equal(result.transactions.length, result.exampleBatches + result.registrationBatches + 2 * result.payoutBatches + 2);
-  assert.deepEqual(result.transactions.slice(-2 - result.payoutBatches, -result.payoutBatches).map((t) => t.what), ["reveal validation", "finalize"]);
+  assert.deepEqual(
+    result.transactions.slice(-2 - result.payoutBatches, -result.payoutBatches).map((t) => t.what),
+    ["reveal validation", "finalize"],
+  );
   // The public record: parameters, registrations, the tables, dedup evidence, every proof, the three keys.
   for (const f of [
-    "epoch.json", "registrations.json", "examples.json", "duplicates.json", "contributors.json",
-    "example_verification_key.json", "registration_verification_key.json", "payout_verification_key.json", "settlement.json", "validation.bin",
+    "epoch.json",
+    "registrations.json",
+    "examples.json",
+    "duplicates.json",
+    "contributors.json",
+    "example_verification_key.json",
+    "registration_verification_key.json",
+    "payout_verification_key.json",
+    "settlement.json",
+    "validation.bin",
   ]) {
     assert.ok(existsSync(join(outDir, f)), f);
   }
   const proofs = (kind: string, n: number) => Array.from({ length: n }, (_, i) => `${kind}-${String(i).padStart(3, "0")}.json`);
-  assert.deepEqual(
-    readdirSync(join(outDir, "proofs")).sort(),
-    [...proofs("example", result.exampleBatches), ...proofs("payout", result.payoutBatches), ...proofs("registration", result.registrationBatches)],
-  );
+  assert.deepEqual(readdirSync(join(outDir, "proofs")).sort(), [
+    ...proofs("example", result.exampleBatches),
+    ...proofs("payout", result.payoutBatches),
+    ...proofs("registration", result.registrationBatches),
+  ]);
   const epoch = JSON.parse(readFileSync(join(outDir, "epoch.json"), "utf8"));
   assert.equal(epoch.status, "settled");
   assert.equal(epoch.circuits.example.vkeyHash, result.circuits.example.vkeyHash);
   assert.equal(epoch.circuits.registration.vkeyHash, result.circuits.registration.vkeyHash);
   // The validation set, revealed after scoring: the file hashes to the revealed hash, which with the salt opens the commitment.
-  assert.equal(`0x${createHash("sha256").update(readFileSync(join(outDir, epoch.validation.file))).digest("hex")}`, epoch.validation.validationSetHash);
+  assert.equal(
+    `0x${createHash("sha256")
+      .update(readFileSync(join(outDir, epoch.validation.file)))
+      .digest("hex")}`,
+    epoch.validation.validationSetHash,
+  );
   assert.equal(validationCommitment(epoch.validation.validationSetHash, epoch.validation.salt), epoch.model.validationCommitment);
   // Scores from a file: only exact dedup ran (the attribution stages did not score these).
-  assert.deepEqual(epoch.defences.map((d: { name: string; ran: boolean; count: number }) => [d.name, d.ran, d.count]), [["exact-dedup", true, 1], ["near-duplicates", false, 0], ["validation-copies", false, 0], ["label-consistency", false, 0]]);
+  assert.deepEqual(
+    epoch.defences.map((d: { name: string; ran: boolean; count: number }) => [d.name, d.ran, d.count]),
+    [
+      ["exact-dedup", true, 1],
+      ["near-duplicates", false, 0],
+      ["validation-copies", false, 0],
+      ["label-consistency", false, 0],
+    ],
+  );
   // The shared example is credited to registration 0 and also claimed by registration 1.
   const duplicates = JSON.parse(readFileSync(join(outDir, "duplicates.json"), "utf8"));
-  assert.deepEqual(duplicates.map((x: { creditedOrder: number; alsoClaimedBy: number[] }) => [x.creditedOrder, x.alsoClaimedBy]), [[0, [1]]]);
+  assert.deepEqual(
+    duplicates.map((x: { creditedOrder: number; alsoClaimedBy: number[] }) => [x.creditedOrder, x.alsoClaimedBy]),
+    [[0, [1]]],
+  );
 });
 
 let node: HardhatNode | undefined;
@@ -123,7 +162,15 @@ after(() => node?.stop());
 
 test("the same epoch settles on a JSON-RPC node (hardhat node on 127.0.0.1) with --rpc", async () => {
   const examplesFile = smallExamplesFile(4);
-  const result = await runEpoch({ examplesFile, pool: POOL, ...sizes, rpcUrl, outDir: join(work, "epoch-rpc"), workers: 2, progress: false });
+  const result = await runEpoch({
+    examplesFile,
+    pool: POOL,
+    ...sizes,
+    rpcUrl,
+    outDir: join(work, "epoch-rpc"),
+    workers: 2,
+    progress: false,
+  });
   assert.equal(result.chain, rpcUrl);
   const expected = expectedRewards(examplesFile);
   for (const c of result.contributors) assert.equal(c.paid, expected.get(c.address), c.address);
@@ -133,7 +180,11 @@ test("a bad examples file stops the demo with the file, row and field, exit code
   const bad = join(work, "bad.csv");
   writeFileSync(bad, `example,contributor,score\n${hashOf("a")},${demo[0]!.address},1.5\n${hashOf("b")},${demo[1]!.address},abc\n`);
   const outDir = join(work, "must-not-exist");
-  const error = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "cli.ts"), "demo", "--examples", bad, "--out", outDir], { cwd: PROJECT_ROOT }).then(
+  const error = await execFileAsync(
+    process.execPath,
+    [join(PROJECT_ROOT, "scripts", "cli.ts"), "demo", "--examples", bad, "--out", outDir],
+    { cwd: PROJECT_ROOT },
+  ).then(
     () => assert.fail("the demo accepted a bad scores file"),
     (e: { code: number; stderr: string }) => e,
   );
@@ -147,7 +198,11 @@ test("a contributor whose key the demo does not hold cannot register: exit code 
   const stranger = "0x00000000000000000000000000000000DeaDBeef";
   writeFileSync(file, `example,contributor,score\n${hashOf("s")},${stranger},1\n`);
   const outDir = join(work, "stranger-out");
-  const error = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "cli.ts"), "demo", "--examples", file, "--out", outDir], { cwd: PROJECT_ROOT }).then(
+  const error = await execFileAsync(
+    process.execPath,
+    [join(PROJECT_ROOT, "scripts", "cli.ts"), "demo", "--examples", file, "--out", outDir],
+    { cwd: PROJECT_ROOT },
+  ).then(
     () => assert.fail("the demo accepted a contributor without a key"),
     (e: { code: number; stderr: string }) => e,
   );
@@ -158,7 +213,9 @@ test("a contributor whose key the demo does not hold cannot register: exit code 
 
 test("an unknown flag and an unconfigured batch size are usage errors (exit code 2)", async () => {
   for (const args of [["--no-such-flag"], ["--batch-size", "5"], ["--example-batch-size", "5"]]) {
-    const error = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "cli.ts"), "demo", ...args], { cwd: PROJECT_ROOT }).then(
+    const error = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "cli.ts"), "demo", ...args], {
+      cwd: PROJECT_ROOT,
+    }).then(
       () => assert.fail(`accepted ${args.join(" ")}`),
       (e: { code: number; stderr: string }) => e,
     );

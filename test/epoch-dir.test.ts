@@ -38,14 +38,20 @@ test("a settled record is final: claiming its directory again, even for the same
     assert.ok(e instanceof CodedError, String(e));
     assert.equal(e.code, "EPOCH_SETTLED");
     assert.equal(e.category, "conflict");
-    assert.match(e.message, /settled\/epoch\.json: epoch 7 is settled: its record is final and no stage rewrites it \(verify and report read it as it is\); give another epoch directory/);
+    assert.match(
+      e.message,
+      /settled\/epoch\.json: epoch 7 is settled: its record is final and no stage rewrites it \(verify and report read it as it is\); give another epoch directory/,
+    );
     assert.equal(exitCodeOf("witness", e), 2);
     return true;
   };
   assert.throws(() => claimEpochDir(settled, identity), refused);
   assert.throws(() => claimEpochDir(settled, { ...identity, seed: 1n }), refused, "settled wins over another epoch");
   assert.throws(() => assertNotSettled(settled), refused);
-  assert.deepEqual(readdirSync(settled.dir).map((f) => [f, readFileSync(join(settled.dir, f), "utf8")]), before);
+  assert.deepEqual(
+    readdirSync(settled.dir).map((f) => [f, readFileSync(join(settled.dir, f), "utf8")]),
+    before,
+  );
 });
 
 test("another epoch's record is refused naming the file and the field that differs; nothing is written", () => {
@@ -53,13 +59,16 @@ test("another epoch's record is refused naming the file and the field that diffe
   mkdirSync(other.dir);
   writeRecordFile(other.epochFile, { ...identity, payoutBatchSize: 31 });
   const before = readdirSync(other.dir);
-  assert.throws(() => claimEpochDir(other, identity), (e: unknown) => {
-    assert.ok(e instanceof CodedError, String(e));
-    assert.equal(e.code, "EPOCH_DIR_IN_USE");
-    assert.match(e.message, /epoch\.json payoutBatchSize: holds another epoch \(31, this one 4\)/);
-    assert.equal(exitCodeOf("witness", e), 2);
-    return true;
-  });
+  assert.throws(
+    () => claimEpochDir(other, identity),
+    (e: unknown) => {
+      assert.ok(e instanceof CodedError, String(e));
+      assert.equal(e.code, "EPOCH_DIR_IN_USE");
+      assert.match(e.message, /epoch\.json payoutBatchSize: holds another epoch \(31, this one 4\)/);
+      assert.equal(exitCodeOf("witness", e), 2);
+      return true;
+    },
+  );
   writeRecordFile(other.epochFile, { ...identity, seed: 1n });
   assert.throws(() => claimEpochDir(other, identity), /seed: holds another epoch/);
   assert.deepEqual(readdirSync(other.dir), before);

@@ -10,7 +10,12 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { config, FIELD_MODULUS as P } from "../config/index.ts";
 import {
-  applyPolicy, buildEpochWitness, EpochWitnessError, registrationCommitment, type Delivery, type Registration,
+  applyPolicy,
+  buildEpochWitness,
+  EpochWitnessError,
+  registrationCommitment,
+  type Delivery,
+  type Registration,
 } from "../witness/index.ts";
 import { epochSeed } from "../witness/challenge.ts";
 import { epochDomain } from "../witness/domain.ts";
@@ -32,8 +37,18 @@ const [A, B, C, D] = [0xc0n, 0xa0n, 0xb0n, 0xd0n];
 const sender = (address: bigint) => `0x${address.toString(16).padStart(40, "0")}`;
 
 /** Each registrant's list: 5 is A's and B's, 9 is B's and C's. */
-const LISTS = new Map<bigint, bigint[]>([[A, [3n, 5n]], [B, [5n, 9n]], [C, [7n, 9n]]]);
-const SCORES = new Map<bigint, bigint>([[3n, -40n], [5n, 100n], [7n, 50n], [9n, 7n], [11n, 20n]]);
+const LISTS = new Map<bigint, bigint[]>([
+  [A, [3n, 5n]],
+  [B, [5n, 9n]],
+  [C, [7n, 9n]],
+]);
+const SCORES = new Map<bigint, bigint>([
+  [3n, -40n],
+  [5n, 100n],
+  [7n, 50n],
+  [9n, 7n],
+  [11n, 20n],
+]);
 
 interface Entrant {
   readonly address: bigint;
@@ -78,31 +93,69 @@ describe("applyPolicy: credit by registration order j", () => {
       { hash: 5n, creditedOrder: 0, alsoClaimedBy: [1] },
       { hash: 9n, creditedOrder: 0, alsoClaimedBy: [2] },
     ]);
-    assert.deepEqual(t.payoutTable.rows.map((r) => [r.address, r.amount, r.reward]), [
-      [B, 107n, 681n], // floor(1000 * 107 / 157)
-      [A, 0n, 0n], // its only positive example (5) went to B; -40 clips to 0
-      [C, 50n, 318n], // floor(1000 * 50 / 157)
-    ]);
+    assert.deepEqual(
+      t.payoutTable.rows.map((r) => [r.address, r.amount, r.reward]),
+      [
+        [B, 107n, 681n], // floor(1000 * 107 / 157)
+        [A, 0n, 0n], // its only positive example (5) went to B; -40 clips to 0
+        [C, 50n, 318n], // floor(1000 * 50 / 157)
+      ],
+    );
     assert.equal(t.payoutTable.total, 157n);
     assert.equal(t.payoutTable.dust, 1n);
     assert.deepEqual(t.exclusion, []);
-    assert.deepEqual(t.registrants.map((r) => [r.sender, r.salt, r.hashes, r.excluded]), [
-      [sender(B), 1000n, [5n, 9n], false],
-      [sender(A), 1001n, [3n, 5n], false],
-      [sender(C), 1002n, [7n, 9n], false],
-    ]);
+    assert.deepEqual(
+      t.registrants.map((r) => [r.sender, r.salt, r.hashes, r.excluded]),
+      [
+        [sender(B), 1000n, [5n, 9n], false],
+        [sender(A), 1001n, [3n, 5n], false],
+        [sender(C), 1002n, [7n, 9n], false],
+      ],
+    );
   });
 
   test("another registration order credits the duplicates to the other claimant", () => {
     const t = policy(inOrder(A, C, B)); // j: A 0, C 1, B 2
-    assert.deepEqual(t.payoutTable.rows.map((r) => [r.address, r.amount]), [[A, 100n], [C, 57n], [B, 0n]]);
-    assert.deepEqual(t.duplicates.map((d) => [d.hash, d.creditedOrder, d.alsoClaimedBy]), [[5n, 0, [2]], [9n, 1, [2]]]);
+    assert.deepEqual(
+      t.payoutTable.rows.map((r) => [r.address, r.amount]),
+      [
+        [A, 100n],
+        [C, 57n],
+        [B, 0n],
+      ],
+    );
+    assert.deepEqual(
+      t.duplicates.map((d) => [d.hash, d.creditedOrder, d.alsoClaimedBy]),
+      [
+        [5n, 0, [2]],
+        [9n, 1, [2]],
+      ],
+    );
   });
 
   test("an address that registers twice has two rows, each credited with its own registration's claims", () => {
-    const t = policy(register([{ address: B, hashes: [5n, 9n] }, { address: A, hashes: [3n, 5n] }, { address: B, hashes: [7n, 11n] }]));
-    assert.deepEqual(t.payoutTable.rows.map((r) => [r.address, r.amount]), [[B, 107n], [A, 0n], [B, 70n]]);
-    assert.deepEqual(t.claimTable.filter((c) => c.j === 2), [{ hash: 7n, j: 2, score: 50n }, { hash: 11n, j: 2, score: 20n }]);
+    const t = policy(
+      register([
+        { address: B, hashes: [5n, 9n] },
+        { address: A, hashes: [3n, 5n] },
+        { address: B, hashes: [7n, 11n] },
+      ]),
+    );
+    assert.deepEqual(
+      t.payoutTable.rows.map((r) => [r.address, r.amount]),
+      [
+        [B, 107n],
+        [A, 0n],
+        [B, 70n],
+      ],
+    );
+    assert.deepEqual(
+      t.claimTable.filter((c) => c.j === 2),
+      [
+        { hash: 7n, j: 2, score: 50n },
+        { hash: 11n, j: 2, score: 20n },
+      ],
+    );
   });
 });
 
@@ -111,12 +164,35 @@ describe("applyPolicy: exclusion when a delivery does not open C_j", () => {
     const r = inOrder(B, A, C);
     r.deliveries.delete(0);
     const t = policy(r);
-    assert.deepEqual(t.exclusion.map((x) => [x.order, x.reason]), [[0, "NOT_DELIVERED"]]);
-    assert.deepEqual(t.payoutTable.rows.map((row) => [row.address, row.amount]), [[B, 0n], [A, 100n], [C, 57n]]);
-    assert.ok(t.claimTable.every((c) => c.j !== 0), "no claim of the excluded registration");
-    assert.deepEqual(t.duplicates.map((d) => [d.hash, d.creditedOrder, d.alsoClaimedBy]), []);
+    assert.deepEqual(
+      t.exclusion.map((x) => [x.order, x.reason]),
+      [[0, "NOT_DELIVERED"]],
+    );
+    assert.deepEqual(
+      t.payoutTable.rows.map((row) => [row.address, row.amount]),
+      [
+        [B, 0n],
+        [A, 100n],
+        [C, 57n],
+      ],
+    );
+    assert.ok(
+      t.claimTable.every((c) => c.j !== 0),
+      "no claim of the excluded registration",
+    );
+    assert.deepEqual(
+      t.duplicates.map((d) => [d.hash, d.creditedOrder, d.alsoClaimedBy]),
+      [],
+    );
     // The registration table keeps it as one excluded entry, with what it registered.
-    assert.deepEqual(t.registrants[0], { sender: sender(B), salt: 0n, hashes: [], excluded: true, commitment: r.registrations[0]!.commitment, count: 2 });
+    assert.deepEqual(t.registrants[0], {
+      sender: sender(B),
+      salt: 0n,
+      hashes: [],
+      excluded: true,
+      commitment: r.registrations[0]!.commitment,
+      count: 2,
+    });
   });
 
   test("an excluded registration's examples need no score", () => {
@@ -127,7 +203,11 @@ describe("applyPolicy: exclusion when a delivery does not open C_j", () => {
 
   const mismatches: [string, (r: ReturnType<typeof register>) => void, string][] = [
     ["another salt", (r) => r.deliveries.set(1, { salt: 1n, hashes: [3n, 5n] }), "re-hash to"],
-    ["a list missing one of the registered hashes", (r) => r.deliveries.set(1, { salt: 1001n, hashes: [3n] }), "the 1 delivered hashes re-hash to"],
+    [
+      "a list missing one of the registered hashes",
+      (r) => r.deliveries.set(1, { salt: 1001n, hashes: [3n] }),
+      "the 1 delivered hashes re-hash to",
+    ],
     ["a list with another hash", (r) => r.deliveries.set(1, { salt: 1001n, hashes: [3n, 6n] }), "(2 examples)"],
     ["an unsorted list", (r) => r.deliveries.set(1, { salt: 1001n, hashes: [5n, 3n] }), "sorted ascending"],
     ["a hash out of range", (r) => r.deliveries.set(1, { salt: 1001n, hashes: [3n, 1n << 128n] }), "hashes[1] must be in [1, 2^128)"],
@@ -139,7 +219,10 @@ describe("applyPolicy: exclusion when a delivery does not open C_j", () => {
       const r = inOrder(B, A, C);
       tamper(r);
       const t = policy(r);
-      assert.deepEqual(t.exclusion.map((x) => [x.order, x.reason]), [[1, "COMMITMENT_MISMATCH"]]);
+      assert.deepEqual(
+        t.exclusion.map((x) => [x.order, x.reason]),
+        [[1, "COMMITMENT_MISMATCH"]],
+      );
       assert.ok(t.exclusion[0]!.detail.includes(detail), `"${t.exclusion[0]!.detail}" should say ${detail}`);
       assert.equal(t.payoutTable.rows[1]!.amount, 0n);
       assert.ok(t.claimTable.every((c) => c.j !== 1));
@@ -149,11 +232,29 @@ describe("applyPolicy: exclusion when a delivery does not open C_j", () => {
 
   test("a copier that registered another's C first cannot open it with the other's list and salt: the owner keeps the credit", () => {
     const honest = register([{ address: A, hashes: [3n, 5n] }]).registrations[0]!;
-    const registrations: Registration[] = [{ ...honest, order: 0, contributor: D }, { ...honest, order: 1 }];
+    const registrations: Registration[] = [
+      { ...honest, order: 0, contributor: D },
+      { ...honest, order: 1 },
+    ];
     const delivery = { salt: 1000n, hashes: [3n, 5n] };
-    const t = policy({ registrations, deliveries: new Map([[0, delivery], [1, delivery]]) });
-    assert.deepEqual(t.exclusion.map((x) => [x.order, x.reason]), [[0, "COMMITMENT_MISMATCH"]]);
-    assert.deepEqual(t.payoutTable.rows.map((r) => [r.address, r.amount, r.reward]), [[D, 0n, 0n], [A, 100n, POOL]]);
+    const t = policy({
+      registrations,
+      deliveries: new Map([
+        [0, delivery],
+        [1, delivery],
+      ]),
+    });
+    assert.deepEqual(
+      t.exclusion.map((x) => [x.order, x.reason]),
+      [[0, "COMMITMENT_MISMATCH"]],
+    );
+    assert.deepEqual(
+      t.payoutTable.rows.map((r) => [r.address, r.amount, r.reward]),
+      [
+        [D, 0n, 0n],
+        [A, 100n, POOL],
+      ],
+    );
   });
 });
 
@@ -171,28 +272,53 @@ describe("applyPolicy: refused inputs", () => {
 
   test("REGISTRATION_ORDER: registrations out of order, or with a gap", () => {
     const r = inOrder(B, A, C);
-    throwsCode(() => policy({ ...r, registrations: [r.registrations[1]!, r.registrations[0]!, r.registrations[2]!] }), "REGISTRATION_ORDER", "registration 0 has order 1");
-    throwsCode(() => policy({ ...r, registrations: [r.registrations[0]!, r.registrations[2]!] }), "REGISTRATION_ORDER", "registration 1 has order 2");
+    throwsCode(
+      () => policy({ ...r, registrations: [r.registrations[1]!, r.registrations[0]!, r.registrations[2]!] }),
+      "REGISTRATION_ORDER",
+      "registration 0 has order 1",
+    );
+    throwsCode(
+      () => policy({ ...r, registrations: [r.registrations[0]!, r.registrations[2]!] }),
+      "REGISTRATION_ORDER",
+      "registration 1 has order 2",
+    );
   });
 });
 
 describe("buildEpochWitness: the commit, the seed and the three batch kinds", () => {
   // B, A (never delivers), C, and D with 14 examples (two registration rows of 12).
   const manyOfD = Array.from({ length: 14 }, (_, i) => 100n + BigInt(i));
-  const r = register([{ address: B, hashes: [5n, 9n] }, { address: A, hashes: [3n, 5n] }, { address: C, hashes: [7n, 9n] }, { address: D, hashes: manyOfD }]);
+  const r = register([
+    { address: B, hashes: [5n, 9n] },
+    { address: A, hashes: [3n, 5n] },
+    { address: C, hashes: [7n, 9n] },
+    { address: D, hashes: manyOfD },
+  ]);
   r.deliveries.delete(1);
   const scores = new Map([...SCORES, ...manyOfD.map((hash) => [hash, 1n] as const)]);
   // The registry's F, folded from the registrations as ContributorRegistry does.
   const fold = r.registrations.reduce((f, reg) => registryFold(f, reg.commitment, senderWord(sender(reg.contributor), reg.count)), 0n);
   const [E, K, Bp] = [4, 2, 2];
   const w = buildEpochWitness({
-    ...r, scores, pool: POOL, registrationDomain: REG_DOMAIN, config,
-    domain: DOMAIN, fold, modelHash: `0x${"ab".repeat(32)}`, exampleBatchSize: E, registrationBatchSize: K, payoutBatchSize: Bp,
+    ...r,
+    scores,
+    pool: POOL,
+    registrationDomain: REG_DOMAIN,
+    config,
+    domain: DOMAIN,
+    fold,
+    modelHash: `0x${"ab".repeat(32)}`,
+    exampleBatchSize: E,
+    registrationBatchSize: K,
+    payoutBatchSize: Bp,
   });
 
   test("the commit is the tables': chains, S and batch counts (18 claim rows, 5 registration rows, 4 payout rows)", () => {
     assert.equal(w.claimTable.length, 18);
-    assert.deepEqual(w.payoutTable.rows.map((row) => row.amount), [107n, 0n, 50n, 14n]);
+    assert.deepEqual(
+      w.payoutTable.rows.map((row) => row.amount),
+      [107n, 0n, 50n, 14n],
+    );
     assert.deepEqual(w.exclusionOrders, [1]);
     const { commitExamples, commitPayouts, commitExclusion, ...rest } = w.commit;
     assert.deepEqual(rest, { total: 171n, exampleBatches: 5, registrationBatches: 3, payoutBatches: 2, modelHash: `0x${"ab".repeat(32)}` });
@@ -207,7 +333,11 @@ describe("buildEpochWitness: the commit, the seed and the three batch kinds", ()
 
   test("the seed is epochSeed of the commit, F, m, the exclusion set and the pool; every batch is proved under it", () => {
     assert.equal(w.seed, epochSeed({ domain: DOMAIN, commit: w.commit, fold, registrants: 4, exclusion: [1], pool: POOL }));
-    assert.notEqual(w.seed, epochSeed({ domain: DOMAIN, commit: w.commit, fold, registrants: 4, exclusion: [], pool: POOL }), "the exclusion set is drawn into the seed");
+    assert.notEqual(
+      w.seed,
+      epochSeed({ domain: DOMAIN, commit: w.commit, fold, registrants: 4, exclusion: [], pool: POOL }),
+      "the exclusion set is drawn into the seed",
+    );
     for (const b of [...w.exampleBatches, ...w.registrationBatches, ...w.payoutBatches]) assert.equal(b.publicSignals[2], w.seed);
   });
 
@@ -232,7 +362,9 @@ describe("buildEpochWitness: the commit, the seed and the three batch kinds", ()
     const term = (coefficient: bigint, exponent: bigint) => mod(coefficient * powMod(seed, exponent));
     const sum = (values: readonly bigint[]) => values.reduce((acc, v) => (acc + v) % P, 0n);
     const claims = sum(w.claimTable.map((c) => term(c.score > 0n ? c.score : 0n, BigInt(c.j))));
-    const registrations = sum(r.registrations.map((reg, j) => term(reg.contributor, BigInt(j) + r20) + term(j === 1 ? 1n : 0n, BigInt(j) + 2n * r20)));
+    const registrations = sum(
+      r.registrations.map((reg, j) => term(reg.contributor, BigInt(j) + r20) + term(j === 1 ? 1n : 0n, BigInt(j) + 2n * r20)),
+    );
     const payouts = sum(w.payoutTable.rows.map((row, j) => term(row.amount, BigInt(j)) + term(row.address, BigInt(j) + r20)));
     const excluded = term(1n, 1n + 2n * r20);
     assert.equal(mod(claims + registrations), mod(payouts + excluded));

@@ -17,8 +17,15 @@ import { config, FIELD_MODULUS as P } from "../config/index.ts";
 import { chainAbsorb } from "../witness/commitment.ts";
 import { epochDomain } from "../witness/domain.ts";
 import {
-  buildExampleBatches, exampleChains, exampleDigestChallenge, exampleRowElement, ExampleTableError, multisetChallenges,
-  type ExampleBatch, type ExampleRow, type ExampleTableErrorCode,
+  buildExampleBatches,
+  exampleChains,
+  exampleDigestChallenge,
+  exampleRowElement,
+  ExampleTableError,
+  multisetChallenges,
+  type ExampleBatch,
+  type ExampleRow,
+  type ExampleTableErrorCode,
 } from "../witness/example-batches.ts";
 import { hornerDigest } from "../witness/payout-batches.ts";
 import { powMod } from "../witness/power.ts";
@@ -50,13 +57,15 @@ function randomRows(examples: number, seed: bigint): ExampleRow[] {
   const rng = prng(seed);
   const hashes = new Set<bigint>();
   while (hashes.size < examples) hashes.add(rng.below(HASH_LIMIT - 1n) + 1n);
-  return [...hashes].sort((a, b) => (a < b ? -1 : 1)).flatMap((hash, e) => {
-    const js = new Set<number>();
-    const claims = rng.int(1, 3);
-    while (js.size < claims) js.add(rng.int(0, 49));
-    const score = (rng.below(2_000_000n) - 600_000n) * (e % 3 === 0 ? -1n : 1n);
-    return [...js].sort((a, b) => a - b).map((j, k) => ({ hash, j, score: k === 0 ? score : 0n }));
-  });
+  return [...hashes]
+    .sort((a, b) => (a < b ? -1 : 1))
+    .flatMap((hash, e) => {
+      const js = new Set<number>();
+      const claims = rng.int(1, 3);
+      while (js.size < claims) js.add(rng.int(0, 49));
+      const score = (rng.below(2_000_000n) - 600_000n) * (e % 3 === 0 ? -1n : 1n);
+      return [...js].sort((a, b) => a - b).map((j, k) => ({ hash, j, score: k === 0 ? score : 0n }));
+    });
 }
 /** The first `count` rows of a random table (the last run may be cut short: still a valid table). */
 const randomTable = (count: number, seed: bigint) => randomRows(count, seed).slice(0, count);
@@ -77,9 +86,15 @@ const straddling: ExampleRow[] = (() => {
   const x = { ...base[E - 1]!, j: 10 };
   const y = base[2 * E - 4]!;
   return [
-    ...base.slice(0, E - 1), x, { hash: x.hash, j: 11, score: 0n }, { hash: x.hash, j: 14, score: 0n },
-    ...base.slice(E, 2 * E - 4), y, { ...y, score: 0n },
-    { ...y, score: 0n }, ...base.slice(2 * E - 3, 2 * E + 1),
+    ...base.slice(0, E - 1),
+    x,
+    { hash: x.hash, j: 11, score: 0n },
+    { hash: x.hash, j: 14, score: 0n },
+    ...base.slice(E, 2 * E - 4),
+    y,
+    { ...y, score: 0n },
+    { ...y, score: 0n },
+    ...base.slice(2 * E - 3, 2 * E + 1),
   ];
 })();
 const [first, second, third] = buildExampleBatches(straddling, DOMAIN, SEED, E, config) as [ExampleBatch, ExampleBatch, ExampleBatch];
@@ -92,15 +107,29 @@ const extremes = only([
 const empty = only([]);
 
 interface Fields {
-  chainIn: bigint; domain: bigint; seed: bigint; hashIn: bigint; jIn: bigint; rho: bigint;
-  hash: bigint[]; j: bigint[]; score: bigint[];
+  chainIn: bigint;
+  domain: bigint;
+  seed: bigint;
+  hashIn: bigint;
+  jIn: bigint;
+  rho: bigint;
+  hash: bigint[];
+  j: bigint[];
+  score: bigint[];
 }
 const ROW_FIELDS = ["hash", "j", "score"] as const;
 function fieldsOf(batch: ExampleBatch): Fields {
   const i = batch.input;
   return {
-    chainIn: BigInt(i.chainIn), domain: BigInt(i.domain), seed: BigInt(i.seed), hashIn: BigInt(i.hashIn), jIn: BigInt(i.jIn),
-    rho: BigInt(i.rho), hash: i.hash.map(BigInt), j: i.j.map(BigInt), score: i.score.map(BigInt),
+    chainIn: BigInt(i.chainIn),
+    domain: BigInt(i.domain),
+    seed: BigInt(i.seed),
+    hashIn: BigInt(i.hashIn),
+    jIn: BigInt(i.jIn),
+    rho: BigInt(i.rho),
+    hash: i.hash.map(BigInt),
+    j: i.j.map(BigInt),
+    score: i.score.map(BigInt),
   };
 }
 function tampered(batch: ExampleBatch, change: (f: Fields) => void): Record<string, string | string[]> {
@@ -166,20 +195,38 @@ describe(`ExampleBatch(${E}) honest batches reproduce the reference model`, () =
     assert.deepEqual(multisetChallenges(SEED), { gamma, beta });
     const clipped = rows.map((row) => (row.score > 0n ? row.score : 0n));
     const batches = [first, second, third];
-    assert.equal(batches.reduce((a, b) => a + b.scoreSum, 0n), clipped.reduce((a, b) => a + b, 0n));
-    assert.equal(batches.reduce((a, b) => (a + b.rlcSum) % P, 0n), rows.reduce((acc, row, i) => (acc + clipped[i]! * powMod(SEED, BigInt(row.j))) % P, 0n));
+    assert.equal(
+      batches.reduce((a, b) => a + b.scoreSum, 0n),
+      clipped.reduce((a, b) => a + b, 0n),
+    );
+    assert.equal(
+      batches.reduce((a, b) => (a + b.rlcSum) % P, 0n),
+      rows.reduce((acc, row, i) => (acc + clipped[i]! * powMod(SEED, BigInt(row.j))) % P, 0n),
+    );
     const factor = (row: ExampleRow) => (((gamma - row.hash - beta * BigInt(row.j)) % P) + P) % P;
-    assert.equal(batches.reduce((a, b) => (a * b.prod) % P, 1n), rows.reduce((acc, row) => (acc * factor(row)) % P, 1n));
+    assert.equal(
+      batches.reduce((a, b) => (a * b.prod) % P, 1n),
+      rows.reduce((acc, row) => (acc * factor(row)) % P, 1n),
+    );
     const packed = (row: ExampleRow) => row.hash + (BigInt(row.j) << 128n) + ((row.score + HALF) << BigInt(128 + contributorIndexBits));
-    assert.deepEqual(rows.map((row) => exampleRowElement(row, config)), rows.map(packed));
+    assert.deepEqual(
+      rows.map((row) => exampleRowElement(row, config)),
+      rows.map(packed),
+    );
     const secondRows = [...rows.slice(E, 2 * E)];
     const header = second.hashIn + (second.jIn << 128n);
     assert.equal(second.chainOut, chainAbsorb(first.chainOut, [DOMAIN, header, ...secondRows.map(packed)], config.hash.chainAbsorbWidth));
-    assert.deepEqual(exampleChains(rows, DOMAIN, E, config), batches.map((b) => b.chainOut));
+    assert.deepEqual(
+      exampleChains(rows, DOMAIN, E, config),
+      batches.map((b) => b.chainOut),
+    );
   });
   test("batches continue: chainIn, hashIn and jIn are the previous chainOut, hashOut and jOut ((0, 0, 0) first); V and rho as the contract computes them", () => {
     assert.deepEqual([first.chainIn, first.hashIn, first.jIn], [0n, 0n, 0n]);
-    for (const [prev, next] of [[first, second], [second, third]] as const) {
+    for (const [prev, next] of [
+      [first, second],
+      [second, third],
+    ] as const) {
       assert.deepEqual([next.chainIn, next.hashIn, next.jIn], [prev.chainOut, prev.hashOut, prev.jOut]);
     }
     const lastActive = third.input.hash.findLastIndex((h) => h !== "0");
@@ -210,8 +257,24 @@ describe("the builder rejects a table the circuit would, naming the row", () => 
     ["j 2^20", rows.map((row, i) => (i === 1 ? { ...row, j: 2 ** contributorIndexBits } : row)), "INDEX_RANGE", 1],
     ["j not an integer", rows.map((row, i) => (i === 1 ? { ...row, j: 1.5 } : row)), "INDEX_RANGE", 1],
     ["score 2^47", rows.map((row, i) => (i === 0 ? { ...row, score: HALF } : row)), "SCORE_RANGE", 0],
-    ["hashes out of order", [{ hash: 9n, j: 0, score: 1n }, { hash: 5n, j: 1, score: 2n }], "ORDER", 1],
-    ["j decreasing within a run", [{ hash: 5n, j: 3, score: 1n }, { hash: 5n, j: 2, score: 0n }], "ORDER", 1],
+    [
+      "hashes out of order",
+      [
+        { hash: 9n, j: 0, score: 1n },
+        { hash: 5n, j: 1, score: 2n },
+      ],
+      "ORDER",
+      1,
+    ],
+    [
+      "j decreasing within a run",
+      [
+        { hash: 5n, j: 3, score: 1n },
+        { hash: 5n, j: 2, score: 0n },
+      ],
+      "ORDER",
+      1,
+    ],
     ["a later claim with a score", rows.map((row, i) => (i === run ? { ...row, score: 1n } : row)), "UNCREDITED_SCORE", run],
   ];
   for (const [name, table, code, row] of cases) {
@@ -232,35 +295,155 @@ describe("the builder rejects a table the circuit would, naming the row", () => 
 
 describe("a tampered input is rejected by the check meant for it", () => {
   const cases: [string, ExampleBatch, (f: Fields) => void, keyof typeof CHECK][] = [
-    ["unsorted hashes (rows swapped across two runs): hash order", full, (f) => {
-      const i = f.hash.findIndex((h, k) => k > 0 && h > f.hash[k - 1]!);
-      moveRow(f, i - 1, i);
-    }, "hashOrder"],
-    ["a batch restarts below the carried key (hash < hashIn): hash order", third, (f) => { f.hash[0] = f.hashIn - 1n; }, "hashOrder"],
-    ["a negative hash (p - 1): hash order", full, (f) => { f.hash[0] = P - 1n; }, "hashOrder"],
-    ["a hash aliasing a key inside the previous run (H + 7 / 2^20 mod p, j = 0: key H 2^20 + 7 < 2^148): hash order", full, (f) => {
-      const i = uncreditedRow(full);
-      f.hash[i] = (f.hash[i - 1]! + 7n * inverse(1n << BigInt(contributorIndexBits))) % P;
-      f.j[i] = 0n;
-    }, "hashOrder"],
-    ["last hash 2^128: last hash below 2^128", full, (f) => { f.hash[E - 1] = HASH_LIMIT; }, "lastHash"],
-    ["j decreasing within a run (the credited row not the earliest registrant): j order", full, (f) => {
-      const i = uncreditedRow(full);
-      f.j[i - 1] = f.j[i]! + 1n;
-    }, "jOrder"],
-    ["second batch continues the run with j below jIn: j order", second, (f) => { f.j[0] = f.jIn - 1n; }, "jOrder"],
-    ["third batch repeats (hash, jIn - 1) after (hash, jIn): j order", third, (f) => { f.jIn = f.j[0]! + 1n; }, "jOrder"],
-    ["a later claim of an example scored too (credited twice): uncredited score", full, (f) => { f.score[uncreditedRow(full)] = 5n; }, "uncreditedScore"],
-    ["second batch: the straddling run's continuation scored: uncredited score", second, (f) => { f.score[0] = 1n; }, "uncreditedScore"],
-    ["a padding row with a score (padding that pays): uncredited score", padded, (f) => { f.score[E - 1] = 5n; }, "uncreditedScore"],
-    ["a padding row naming a registrant: padding j", padded, (f) => { f.j[E - 1] = 3n; }, "paddingJ"],
+    [
+      "unsorted hashes (rows swapped across two runs): hash order",
+      full,
+      (f) => {
+        const i = f.hash.findIndex((h, k) => k > 0 && h > f.hash[k - 1]!);
+        moveRow(f, i - 1, i);
+      },
+      "hashOrder",
+    ],
+    [
+      "a batch restarts below the carried key (hash < hashIn): hash order",
+      third,
+      (f) => {
+        f.hash[0] = f.hashIn - 1n;
+      },
+      "hashOrder",
+    ],
+    [
+      "a negative hash (p - 1): hash order",
+      full,
+      (f) => {
+        f.hash[0] = P - 1n;
+      },
+      "hashOrder",
+    ],
+    [
+      "a hash aliasing a key inside the previous run (H + 7 / 2^20 mod p, j = 0: key H 2^20 + 7 < 2^148): hash order",
+      full,
+      (f) => {
+        const i = uncreditedRow(full);
+        f.hash[i] = (f.hash[i - 1]! + 7n * inverse(1n << BigInt(contributorIndexBits))) % P;
+        f.j[i] = 0n;
+      },
+      "hashOrder",
+    ],
+    [
+      "last hash 2^128: last hash below 2^128",
+      full,
+      (f) => {
+        f.hash[E - 1] = HASH_LIMIT;
+      },
+      "lastHash",
+    ],
+    [
+      "j decreasing within a run (the credited row not the earliest registrant): j order",
+      full,
+      (f) => {
+        const i = uncreditedRow(full);
+        f.j[i - 1] = f.j[i]! + 1n;
+      },
+      "jOrder",
+    ],
+    [
+      "second batch continues the run with j below jIn: j order",
+      second,
+      (f) => {
+        f.j[0] = f.jIn - 1n;
+      },
+      "jOrder",
+    ],
+    [
+      "third batch repeats (hash, jIn - 1) after (hash, jIn): j order",
+      third,
+      (f) => {
+        f.jIn = f.j[0]! + 1n;
+      },
+      "jOrder",
+    ],
+    [
+      "a later claim of an example scored too (credited twice): uncredited score",
+      full,
+      (f) => {
+        f.score[uncreditedRow(full)] = 5n;
+      },
+      "uncreditedScore",
+    ],
+    [
+      "second batch: the straddling run's continuation scored: uncredited score",
+      second,
+      (f) => {
+        f.score[0] = 1n;
+      },
+      "uncreditedScore",
+    ],
+    [
+      "a padding row with a score (padding that pays): uncredited score",
+      padded,
+      (f) => {
+        f.score[E - 1] = 5n;
+      },
+      "uncreditedScore",
+    ],
+    [
+      "a padding row naming a registrant: padding j",
+      padded,
+      (f) => {
+        f.j[E - 1] = 3n;
+      },
+      "paddingJ",
+    ],
     ["an active row after a padding row: padding only at the end", padded, (f) => moveRow(f, E - 3, E - 2), "paddingLast"],
-    ["j 2^20: j range", full, (f) => { f.j[0] = 1n << BigInt(contributorIndexBits); }, "j"],
-    ["j p - 1 (a negative registrant): j range", full, (f) => { f.j[0] = P - 1n; }, "j"],
-    ["score 2^47 (one past the largest): score range", full, (f) => { f.score[0] = HALF; }, "score"],
-    ["score -2^47 - 1: score range", full, (f) => { f.score[0] = P - HALF - 1n; }, "score"],
-    ["hashIn 2^128: hashIn range", second, (f) => { f.hashIn = HASH_LIMIT; }, "hashIn"],
-    ["jIn 2^20: jIn range", second, (f) => { f.jIn = 1n << BigInt(contributorIndexBits); }, "jIn"],
+    [
+      "j 2^20: j range",
+      full,
+      (f) => {
+        f.j[0] = 1n << BigInt(contributorIndexBits);
+      },
+      "j",
+    ],
+    [
+      "j p - 1 (a negative registrant): j range",
+      full,
+      (f) => {
+        f.j[0] = P - 1n;
+      },
+      "j",
+    ],
+    [
+      "score 2^47 (one past the largest): score range",
+      full,
+      (f) => {
+        f.score[0] = HALF;
+      },
+      "score",
+    ],
+    [
+      "score -2^47 - 1: score range",
+      full,
+      (f) => {
+        f.score[0] = P - HALF - 1n;
+      },
+      "score",
+    ],
+    [
+      "hashIn 2^128: hashIn range",
+      second,
+      (f) => {
+        f.hashIn = HASH_LIMIT;
+      },
+      "hashIn",
+    ],
+    [
+      "jIn 2^20: jIn range",
+      second,
+      (f) => {
+        f.jIn = 1n << BigInt(contributorIndexBits);
+      },
+      "jIn",
+    ],
   ];
   for (const [name, batch, change, check] of cases) test(name, () => assertRejectedBy(tampered(batch, change), check));
 });
@@ -268,14 +451,71 @@ describe("a tampered input is rejected by the check meant for it", () => {
 describe("values taken as given are bound by the outputs the contract recomputes", () => {
   const outputsOf = async (input: object) => (await calculateWitness(circuit, input)).slice(1, 3);
   const binding: [string, ExampleBatch, (f: Fields) => void, boolean][] = [
-    ["a wrong seed (not the epoch's; a public signal the contract supplies)", full, (f) => { f.seed += 1n; }, false],
-    ["a broken chain (second batch restarts at 0)", second, (f) => { f.chainIn = 0n; }, true],
-    ["a batch from another epoch (domain of epoch 8)", full, (f) => { f.domain = epochDomain(31337n, CONTRACT, 8n); }, true],
-    ["a batch from another chain (domain of chain 1)", full, (f) => { f.domain = epochDomain(1n, CONTRACT, 7n); }, true],
-    ["the carried key reset to (0, 0) on the third batch", third, (f) => { f.hashIn = 0n; f.jIn = 0n; }, true],
-    ["a positive score raised by one", full, (f) => { f.score[f.score.findIndex((v) => v > 0n && v < P / 2n)]! += 1n; }, true],
-    ["a credited claim moved to another registrant", full, (f) => { f.j[0]! += 1n; }, true],
-    ["a rho the contract did not derive", full, (f) => { f.rho += 1n; }, false],
+    [
+      "a wrong seed (not the epoch's; a public signal the contract supplies)",
+      full,
+      (f) => {
+        f.seed += 1n;
+      },
+      false,
+    ],
+    [
+      "a broken chain (second batch restarts at 0)",
+      second,
+      (f) => {
+        f.chainIn = 0n;
+      },
+      true,
+    ],
+    [
+      "a batch from another epoch (domain of epoch 8)",
+      full,
+      (f) => {
+        f.domain = epochDomain(31337n, CONTRACT, 8n);
+      },
+      true,
+    ],
+    [
+      "a batch from another chain (domain of chain 1)",
+      full,
+      (f) => {
+        f.domain = epochDomain(1n, CONTRACT, 7n);
+      },
+      true,
+    ],
+    [
+      "the carried key reset to (0, 0) on the third batch",
+      third,
+      (f) => {
+        f.hashIn = 0n;
+        f.jIn = 0n;
+      },
+      true,
+    ],
+    [
+      "a positive score raised by one",
+      full,
+      (f) => {
+        f.score[f.score.findIndex((v) => v > 0n && v < P / 2n)]! += 1n;
+      },
+      true,
+    ],
+    [
+      "a credited claim moved to another registrant",
+      full,
+      (f) => {
+        f.j[0]! += 1n;
+      },
+      true,
+    ],
+    [
+      "a rho the contract did not derive",
+      full,
+      (f) => {
+        f.rho += 1n;
+      },
+      false,
+    ],
   ];
   for (const [name, batch, change, chainChanges] of binding) {
     test(`${name}: a witness exists, but its outputs differ from what the contract recomputes`, async () => {
@@ -330,14 +570,17 @@ describe("direct edits of the witness vector violate the R1CS", () => {
           if (violatedConstraints(r1cs, edited, r1cs.constraintsOfWire[wire]!).length === 0) free.push(wire);
         }
       }
-      const expected = batch.input.hash.flatMap((h, row) => {
-        const padding = h === "0";
-        const repeated = padding || h === (row === 0 ? batch.input.hashIn : batch.input.hash[row - 1]);
-        return [
-          ...(padding ? [isZeroInverse("isPadding[i] <== IsZero()(hash[i]);", row)] : []),
-          ...(repeated ? [isZeroInverse("sameRun[i] <== IsZero()(hashStep[i]);", row)] : []),
-        ];
-      }).sort((a, b) => a - b).flatMap((wire) => [wire, wire]);
+      const expected = batch.input.hash
+        .flatMap((h, row) => {
+          const padding = h === "0";
+          const repeated = padding || h === (row === 0 ? batch.input.hashIn : batch.input.hash[row - 1]);
+          return [
+            ...(padding ? [isZeroInverse("isPadding[i] <== IsZero()(hash[i]);", row)] : []),
+            ...(repeated ? [isZeroInverse("sameRun[i] <== IsZero()(hashStep[i]);", row)] : []),
+          ];
+        })
+        .sort((a, b) => a - b)
+        .flatMap((wire) => [wire, wire]);
       const describeWires = (wires: number[]) => wires.map((w) => `${w} (${symbols.namesOf.get(w)?.join(" = ")})`);
       assert.deepEqual(describeWires(free.sort((a, b) => a - b)), describeWires(expected));
     });
@@ -354,6 +597,9 @@ describe("constraint count", () => {
     assert.ok(demoCircuit.constraints / DEMO <= 400);
   });
   test(`ExampleBatch(${DEMO}) fits the cached 2^14 powers of tau (constraints + 4 public signals + 1 <= 16384)`, () => {
-    assert.ok(demoCircuit.constraints + 5 <= 2 ** 14, `${demoCircuit.constraints} constraints: ExampleBatch(${DEMO}) needs a larger powers of tau or a smaller demo batch`);
+    assert.ok(
+      demoCircuit.constraints + 5 <= 2 ** 14,
+      `${demoCircuit.constraints} constraints: ExampleBatch(${DEMO}) needs a larger powers of tau or a smaller demo batch`,
+    );
   });
 });

@@ -44,7 +44,14 @@ describe("the exclusion set at commitEpoch stays within one transaction at maxRe
     const EPOCH = 1n;
     const registryAddress = await d.registry.getAddress();
     const windowSeconds = BigInt(N) * 2n + 600n;
-    await openEpoch(d, { epoch: EPOCH, closesAt: await earliestDeadline(d.registry, windowSeconds), validationCommitment: validationCommitment(ZeroHash, ZeroHash), pool: POOL, trainer: trainer.address, follows: 0n });
+    await openEpoch(d, {
+      epoch: EPOCH,
+      closesAt: await earliestDeadline(d.registry, windowSeconds),
+      validationCommitment: validationCommitment(ZeroHash, ZeroHash),
+      pool: POOL,
+      trainer: trainer.address,
+      follows: 0n,
+    });
     const fee = await d.registry.feePerExample();
     await (await d.token.mint(sybil.address, fee * BigInt(N))).wait();
     await (await (d.token.connect(sybil) as typeof d.token).approve(registryAddress, fee * BigInt(N))).wait();
@@ -58,12 +65,21 @@ describe("the exclusion set at commitEpoch stays within one transaction at maxRe
     await waitForRegistrationClose(d.registry, EPOCH);
     const m = N;
     const commit = {
-      commitExamples: 1n, commitPayouts: 2n, commitExclusion: 3n, total: 1n,
-      exampleBatches: 1, registrationBatches: Math.ceil(m / K), payoutBatches: Math.ceil(m / B), modelHash: keccak256(toUtf8Bytes("model")),
+      commitExamples: 1n,
+      commitPayouts: 2n,
+      commitExclusion: 3n,
+      total: 1n,
+      exampleBatches: 1,
+      registrationBatches: Math.ceil(m / K),
+      payoutBatches: Math.ceil(m / B),
+      modelHash: keccak256(toUtf8Bytes("model")),
     };
     const gasFor = async (n: number) => {
       // The first n of the N registrations excluded: the bitmap is over all N either way.
-      const exclusion = exclusionBitmap(Array.from({ length: n }, (_, i) => i), m);
+      const exclusion = exclusionBitmap(
+        Array.from({ length: n }, (_, i) => i),
+        m,
+      );
       const data = d.settlement.interface.encodeFunctionData("commitEpoch", [EPOCH, commit, exclusion]);
       const gas = await conn.ethers.provider.estimateGas({ from: trainer.address, to: await d.settlement.getAddress(), data });
       return { gas, bytes: (data.length - 2) / 2 };
@@ -80,11 +96,18 @@ describe("the exclusion set at commitEpoch stays within one transaction at maxRe
     const perRegistration = perExcluded + 40n;
     const maxRegistrants = await d.registry.maxRegistrants();
     const atCap = fixed + perRegistration * maxRegistrants;
-    console.log(JSON.stringify({
-      N, gasQuarterExcluded: quarter.gas.toString(), gasAllExcluded: all.gas.toString(), bytesAllExcluded: all.bytes,
-      perRegistration: perRegistration.toString(), maxRegistrants: maxRegistrants.toString(), boundAtMaxRegistrants: atCap.toString(),
-      registerGasPerSybil: (registerGas / BigInt(N)).toString(),
-    }));
+    console.log(
+      JSON.stringify({
+        N,
+        gasQuarterExcluded: quarter.gas.toString(),
+        gasAllExcluded: all.gas.toString(),
+        bytesAllExcluded: all.bytes,
+        perRegistration: perRegistration.toString(),
+        maxRegistrants: maxRegistrants.toString(),
+        boundAtMaxRegistrants: atCap.toString(),
+        registerGasPerSybil: (registerGas / BigInt(N)).toString(),
+      }),
+    );
     assert.ok(atCap <= TX_GAS_CAP, `commitEpoch with ${maxRegistrants} registrations all excluded needs up to ~${atCap} gas > 2^24`);
     assert.ok(all.bytes < 131072, "the commit fits a 128 KiB transaction");
   });

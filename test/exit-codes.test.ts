@@ -23,7 +23,8 @@ test("every category has its documented exit code, and every exit code a categor
   assert.deepEqual(Object.keys(CATEGORY_EXIT_CODES).sort(), [...ERROR_CATEGORIES].sort());
   assert.deepEqual(CATEGORY_EXIT_CODES, DOCUMENTED);
   assert.deepEqual(COMMAND_EXIT_CODES, { verify: { usage: 1 }, report: { usage: 1 }, setup: { keys: 3 } });
-  for (const code of new Set(Object.values(CATEGORY_EXIT_CODES))) assert.match(EXIT_CODES_HELP, new RegExp(`^ {2}${code} +\\S`, "m"), `exit code ${code}`);
+  for (const code of new Set(Object.values(CATEGORY_EXIT_CODES)))
+    assert.match(EXIT_CODES_HELP, new RegExp(`^ {2}${code} +\\S`, "m"), `exit code ${code}`);
   for (const category of ERROR_CATEGORIES) {
     assert.equal(exitCodeOf("demo", new CodedError("ANY", category, "m")), DOCUMENTED[category], category);
   }
@@ -68,5 +69,6 @@ test("the project's error classes exit as their category says", () => {
     ["setup", new RangeError("size must be a power of two"), 2],
     ["demo", new RangeError("a bug"), 1],
   ];
-  for (const [command, error, code] of cases) assert.equal(exitCodeOf(command, error), code, `${command}: ${(error as Error).name} ${(error as { code?: unknown }).code}`);
+  for (const [command, error, code] of cases)
+    assert.equal(exitCodeOf(command, error), code, `${command}: ${(error as Error).name} ${(error as { code?: unknown }).code}`);
 });

@@ -59,23 +59,38 @@ interface Run {
 
 /** Runs the CLI with only the given party keys in its environment; `kill` may end it early. */
 function cli(keys: Record<string, string>, args: string[], kill?: (stop: () => void) => void): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, OPEN_RPC_URL: node.url, TRAINER_VALIDATION_SECRET_FILE: join(work, "trainer-secret"), ...keys };
-  for (const v of ["OPEN_OPERATOR_KEY", "OPEN_DEPLOYER_KEY", "OPEN_TRAINER_KEY", "OPEN_CONTRIBUTOR_KEY", "OPEN_SETTLEMENT"]) if (!(v in keys)) delete env[v];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    OPEN_RPC_URL: node.url,
+    TRAINER_VALIDATION_SECRET_FILE: join(work, "trainer-secret"),
+    ...keys,
+  };
+  for (const v of ["OPEN_OPERATOR_KEY", "OPEN_DEPLOYER_KEY", "OPEN_TRAINER_KEY", "OPEN_CONTRIBUTOR_KEY", "OPEN_SETTLEMENT"])
+    if (!(v in keys)) delete env[v];
   const child = spawn(process.execPath, [join(PROJECT_ROOT, "scripts", "cli.ts"), ...args], { cwd: PROJECT_ROOT, env });
   let stdout = "";
   let stderr = "";
-  child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
+  child.stdout.on("data", (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
   kill?.(() => child.kill("SIGKILL"));
   return new Promise((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
 }
 
 const operator = (args: string[]) => cli({ OPEN_OPERATOR_KEY: OPERATOR }, args);
 /** The trainer and the contributors pin the published settlement (OPEN_SETTLEMENT) unless `pin` says otherwise. */
-const trainer = (args: string[], kill?: (stop: () => void) => void, pin: Record<string, string> = { OPEN_SETTLEMENT: published }) => cli({ OPEN_TRAINER_KEY: TRAINER, ...pin }, args, kill);
-const asContributor = (i: number, args: string[], pin: Record<string, string> = { OPEN_SETTLEMENT: published }) => cli({ OPEN_CONTRIBUTOR_KEY: CONTRIBUTORS[i]!.privateKey, ...pin }, args);
+const trainer = (args: string[], kill?: (stop: () => void) => void, pin: Record<string, string> = { OPEN_SETTLEMENT: published }) =>
+  cli({ OPEN_TRAINER_KEY: TRAINER, ...pin }, args, kill);
+const asContributor = (i: number, args: string[], pin: Record<string, string> = { OPEN_SETTLEMENT: published }) =>
+  cli({ OPEN_CONTRIBUTOR_KEY: CONTRIBUTORS[i]!.privateKey, ...pin }, args);
 const ok = (run: Run, what: string) => assert.equal(run.code, 0, `${what}: ${run.stderr}`);
-const nonces = () => Promise.all([OPERATOR, TRAINER, ATTACKER, ...CONTRIBUTORS.map((c) => c.privateKey)].map((k) => provider.getTransactionCount(new Wallet(k).address)));
+const nonces = () =>
+  Promise.all(
+    [OPERATOR, TRAINER, ATTACKER, ...CONTRIBUTORS.map((c) => c.privateKey)].map((k) => provider.getTransactionCount(new Wallet(k).address)),
+  );
 /** Starts every run at once after reading the nonces: each exits 2 with its error, and nothing is sent by anyone. */
 async function refusedUnsent(cases: readonly [() => Promise<Run>, RegExp][]): Promise<void> {
   const before = await nonces();
@@ -90,14 +105,20 @@ async function refusedUnsent(cases: readonly [() => Promise<Run>, RegExp][]): Pr
 /** Every file under `dir` with its content, to show that a refused command wrote nothing. */
 function snapshot(dir: string): Record<string, string> {
   return Object.fromEntries(
-    (readdirSync(dir, { recursive: true }) as string[]).sort().filter((f) => statSync(join(dir, f)).isFile()).map((f) => [f, readFileSync(join(dir, f), "utf8")]),
+    (readdirSync(dir, { recursive: true }) as string[])
+      .sort()
+      .filter((f) => statSync(join(dir, f)).isFile())
+      .map((f) => [f, readFileSync(join(dir, f), "utf8")]),
   );
 }
 
 /** A contributor's JSONL data: `n` records of its own, plus the shared ones. */
 function dataFile(i: number, epoch: number, n: number, shared: readonly string[] = []): string {
   const file = join(work, `e${epoch}-c${i}.jsonl`);
-  const lines = [...Array.from({ length: n }, (_, k) => JSON.stringify({ text: `epoch ${epoch} contributor ${i} example ${k}` })), ...shared.map((s) => JSON.stringify({ text: s }))];
+  const lines = [
+    ...Array.from({ length: n }, (_, k) => JSON.stringify({ text: `epoch ${epoch} contributor ${i} example ${k}` })),
+    ...shared.map((s) => JSON.stringify({ text: s })),
+  ];
   writeFileSync(file, `${lines.join("\n")}\n`);
   return file;
 }
@@ -106,7 +127,8 @@ function dataFile(i: number, epoch: number, n: number, shared: readonly string[]
 function scoresFile(epoch: number, deliveries: readonly string[]): string {
   const scores = new Map<string, string>();
   for (const d of deliveries) {
-    for (const h of JSON.parse(readFileSync(join(d, "receipt.json"), "utf8")).hashes as string[]) if (!scores.has(h)) scores.set(h, (0.01 * (scores.size + 1)).toFixed(4));
+    for (const h of JSON.parse(readFileSync(join(d, "receipt.json"), "utf8")).hashes as string[])
+      if (!scores.has(h)) scores.set(h, (0.01 * (scores.size + 1)).toFixed(4));
   }
   const rows = [...scores].map(([h, s], i, all) => `${h},${i === all.length - 1 ? "-0.02" : s}`);
   const file = join(work, `scores-${epoch}.csv`);
@@ -120,8 +142,25 @@ async function openEpoch(epoch: number, pool: string, follows = 0): Promise<void
   const window = follows === 0 ? ["--closes-in", "600"] : [];
   const seal = await trainer(["seal", "--deployment", deploymentFile, "--epoch", String(epoch)]);
   ok(seal, "seal");
-  const open = await operator(["epoch", "open", "--deployment", deploymentFile, "--epoch", String(epoch), "--pool", pool, "--trainer", new Wallet(TRAINER).address,
-    "--validation-commitment", seal.stdout.trim(), ...window, "--follows", String(follows), "--mint-pool", "--json"]);
+  const open = await operator([
+    "epoch",
+    "open",
+    "--deployment",
+    deploymentFile,
+    "--epoch",
+    String(epoch),
+    "--pool",
+    pool,
+    "--trainer",
+    new Wallet(TRAINER).address,
+    "--validation-commitment",
+    seal.stdout.trim(),
+    ...window,
+    "--follows",
+    String(follows),
+    "--mint-pool",
+    "--json",
+  ]);
   ok(open, "epoch open");
 }
 
@@ -134,7 +173,20 @@ async function witnessAndProve(epoch: number, deliveries: string, delivered: rea
   const dir = join(work, `epoch-${epoch}`);
   const scored = join(work, `scores-${epoch}`);
   ok(await trainer(["score", "--scores", scoresFile(epoch, delivered), "--model", modelFile, "--out", scored]), "score --scores");
-  const witness = await trainer(["witness", "--deployment", deploymentFile, "--epoch", String(epoch), "--collected", collected, "--from-score", scored, "--out", dir, "--json"]);
+  const witness = await trainer([
+    "witness",
+    "--deployment",
+    deploymentFile,
+    "--epoch",
+    String(epoch),
+    "--collected",
+    collected,
+    "--from-score",
+    scored,
+    "--out",
+    dir,
+    "--json",
+  ]);
   ok(witness, "witness");
   ok(await trainer(["prove", dir, "--workers", "2"]), "prove");
   return dir;
@@ -156,7 +208,18 @@ after(() => {
 });
 
 test("operator deploy once through Ignition: the deployment file; a rerun resumes the journal and sends nothing", async () => {
-  const args = ["deploy", "--out", join(work, "deployment"), "--example-batch-size", String(E), "--registration-batch-size", String(K), "--batch-size", String(B), "--json"];
+  const args = [
+    "deploy",
+    "--out",
+    join(work, "deployment"),
+    "--example-batch-size",
+    String(E),
+    "--registration-batch-size",
+    String(K),
+    "--batch-size",
+    String(B),
+    "--json",
+  ];
   const first = await operator(args);
   ok(first, "deploy");
   published = JSON.parse(first.stdout).contracts.settlement;
@@ -174,15 +237,139 @@ test("bad input at each command is named, exits non-zero and sends nothing", asy
   const otherChain = join(work, "other-chain.json");
   writeFileSync(otherChain, readFileSync(deploymentFile, "utf8").replace(/"chainId": "?31337"?/, '"chainId": "1"'));
   const cases: [Promise<Run>, RegExp][] = [
-    [cli({ OPEN_SETTLEMENT: published }, ["register", "--deployment", deploymentFile, "--epoch", "1", "--data", dataFile(0, 1, 1), "--out", join(work, "nowhere")]), /KEY_MISSING.*OPEN_CONTRIBUTOR_KEY/],
-    [cli({ OPEN_CONTRIBUTOR_KEY: "0x1234", OPEN_SETTLEMENT: published }, ["register", "--deployment", deploymentFile, "--epoch", "1", "--data", dataFile(0, 1, 1), "--out", join(work, "nowhere")]), /KEY_MALFORMED/],
-    [operator(["epoch", "open", "--deployment", corrupt, "--epoch", "1", "--pool", "5", "--trainer", new Wallet(TRAINER).address, "--validation-commitment", `0x${"11".repeat(32)}`]), /DEPLOYMENT_FILE/],
-    [operator(["epoch", "open", "--deployment", otherChain, "--epoch", "1", "--pool", "5", "--trainer", new Wallet(TRAINER).address, "--validation-commitment", `0x${"11".repeat(32)}`]), /DEPLOYMENT_CHAIN_MISMATCH/],
-    [operator(["epoch", "open", "--deployment", deploymentFile, "--epoch", "1", "--pool", "0", "--trainer", new Wallet(TRAINER).address, "--validation-commitment", `0x${"11".repeat(32)}`]), /--pool 0: a pool of 0 pays nobody/],
-    [operator(["epoch", "open", "--deployment", deploymentFile, "--epoch", "1", "--pool=-5", "--trainer", new Wallet(TRAINER).address, "--validation-commitment", `0x${"11".repeat(32)}`]), /--pool "-5"/],
-    [operator(["epoch", "open", "--deployment", deploymentFile, "--epoch", "1", "--pool", "1e40", "--trainer", new Wallet(TRAINER).address, "--validation-commitment", `0x${"11".repeat(32)}`]), /--pool "1e40"/],
-    [operator(["epoch", "open", "--deployment", deploymentFile, "--epoch", "1", "--pool", "100000000000000000000000000000", "--trainer", new Wallet(TRAINER).address, "--validation-commitment", `0x${"11".repeat(32)}`]), /POOL_OUT_OF_RANGE/],
-    [trainer(["collect", join(work, "no-deliveries"), "--deployment", deploymentFile, "--epoch", "1", "--out", join(work, "c.json")]), /DELIVERY_MISSING/],
+    [
+      cli({ OPEN_SETTLEMENT: published }, [
+        "register",
+        "--deployment",
+        deploymentFile,
+        "--epoch",
+        "1",
+        "--data",
+        dataFile(0, 1, 1),
+        "--out",
+        join(work, "nowhere"),
+      ]),
+      /KEY_MISSING.*OPEN_CONTRIBUTOR_KEY/,
+    ],
+    [
+      cli({ OPEN_CONTRIBUTOR_KEY: "0x1234", OPEN_SETTLEMENT: published }, [
+        "register",
+        "--deployment",
+        deploymentFile,
+        "--epoch",
+        "1",
+        "--data",
+        dataFile(0, 1, 1),
+        "--out",
+        join(work, "nowhere"),
+      ]),
+      /KEY_MALFORMED/,
+    ],
+    [
+      operator([
+        "epoch",
+        "open",
+        "--deployment",
+        corrupt,
+        "--epoch",
+        "1",
+        "--pool",
+        "5",
+        "--trainer",
+        new Wallet(TRAINER).address,
+        "--validation-commitment",
+        `0x${"11".repeat(32)}`,
+      ]),
+      /DEPLOYMENT_FILE/,
+    ],
+    [
+      operator([
+        "epoch",
+        "open",
+        "--deployment",
+        otherChain,
+        "--epoch",
+        "1",
+        "--pool",
+        "5",
+        "--trainer",
+        new Wallet(TRAINER).address,
+        "--validation-commitment",
+        `0x${"11".repeat(32)}`,
+      ]),
+      /DEPLOYMENT_CHAIN_MISMATCH/,
+    ],
+    [
+      operator([
+        "epoch",
+        "open",
+        "--deployment",
+        deploymentFile,
+        "--epoch",
+        "1",
+        "--pool",
+        "0",
+        "--trainer",
+        new Wallet(TRAINER).address,
+        "--validation-commitment",
+        `0x${"11".repeat(32)}`,
+      ]),
+      /--pool 0: a pool of 0 pays nobody/,
+    ],
+    [
+      operator([
+        "epoch",
+        "open",
+        "--deployment",
+        deploymentFile,
+        "--epoch",
+        "1",
+        "--pool=-5",
+        "--trainer",
+        new Wallet(TRAINER).address,
+        "--validation-commitment",
+        `0x${"11".repeat(32)}`,
+      ]),
+      /--pool "-5"/,
+    ],
+    [
+      operator([
+        "epoch",
+        "open",
+        "--deployment",
+        deploymentFile,
+        "--epoch",
+        "1",
+        "--pool",
+        "1e40",
+        "--trainer",
+        new Wallet(TRAINER).address,
+        "--validation-commitment",
+        `0x${"11".repeat(32)}`,
+      ]),
+      /--pool "1e40"/,
+    ],
+    [
+      operator([
+        "epoch",
+        "open",
+        "--deployment",
+        deploymentFile,
+        "--epoch",
+        "1",
+        "--pool",
+        "100000000000000000000000000000",
+        "--trainer",
+        new Wallet(TRAINER).address,
+        "--validation-commitment",
+        `0x${"11".repeat(32)}`,
+      ]),
+      /POOL_OUT_OF_RANGE/,
+    ],
+    [
+      trainer(["collect", join(work, "no-deliveries"), "--deployment", deploymentFile, "--epoch", "1", "--out", join(work, "c.json")]),
+      /DELIVERY_MISSING/,
+    ],
   ];
   for (const [run, message] of cases) {
     const r = await run;
@@ -195,14 +382,28 @@ test("bad input at each command is named, exits non-zero and sends nothing", asy
 test("another genuine deployment (an attacker's, owned by the honest operator's address) attaches, but every pinned command refuses it; no pin or a bad one is named; nothing is sent", async () => {
   // The attacker deploys this project's contracts with this project's rules, then hands ownership
   // to the honest operator's address: an --operator pin alone would accept it.
-  const attacker = await cli({ OPEN_OPERATOR_KEY: ATTACKER }, ["deploy", "--out", join(work, "attacker"), "--example-batch-size", String(E), "--registration-batch-size", String(K), "--batch-size", String(B), "--json"]);
+  const attacker = await cli({ OPEN_OPERATOR_KEY: ATTACKER }, [
+    "deploy",
+    "--out",
+    join(work, "attacker"),
+    "--example-batch-size",
+    String(E),
+    "--registration-batch-size",
+    String(K),
+    "--batch-size",
+    String(B),
+    "--json",
+  ]);
   ok(attacker, "the attacker's deploy");
   const theirs = JSON.parse(attacker.stdout).contracts.settlement as string;
   assert.notEqual(theirs.toLowerCase(), published.toLowerCase());
   const handover = new Contract(theirs, ["function transferOwnership(address)"], new Wallet(ATTACKER, provider));
   await (await handover.getFunction("transferOwnership")(new Wallet(OPERATOR).address)).wait();
   // It is genuine: pinned to itself, the trainer's seal (which sends nothing) attaches it.
-  ok(await trainer(["seal", "--deployment", attackerFile, "--epoch", "1"], undefined, { OPEN_SETTLEMENT: theirs }), "seal on the attacker's deployment pinned to it");
+  ok(
+    await trainer(["seal", "--deployment", attackerFile, "--epoch", "1"], undefined, { OPEN_SETTLEMENT: theirs }),
+    "seal on the attacker's deployment pinned to it",
+  );
 
   const data = dataFile(0, 1, 1);
   const register = (file: string, pin: Record<string, string>, extra: string[] = []) =>
@@ -210,15 +411,27 @@ test("another genuine deployment (an attacker's, owned by the honest operator's 
   const empty = join(work, "no-deliveries-yet");
   mkdirSync(empty, { recursive: true });
   await refusedUnsent([
-    [() => register(attackerFile, {}, ["--settlement", published, "--operator", new Wallet(OPERATOR).address]), /error \[DEPLOYMENT_PIN_MISMATCH\]: .*attacker\/deployment\.json: its settlement is 0x[0-9a-fA-F]{40}, the pinned one/],
+    [
+      () => register(attackerFile, {}, ["--settlement", published, "--operator", new Wallet(OPERATOR).address]),
+      /error \[DEPLOYMENT_PIN_MISMATCH\]: .*attacker\/deployment\.json: its settlement is 0x[0-9a-fA-F]{40}, the pinned one/,
+    ],
     [() => register(attackerFile, { OPEN_SETTLEMENT: published }), /error \[DEPLOYMENT_PIN_MISMATCH\]/],
     [() => register(deploymentFile, { OPEN_SETTLEMENT: theirs }), /error \[DEPLOYMENT_PIN_MISMATCH\]/],
     [() => register(deploymentFile, {}), /error \[SETTLEMENT_PIN_MISSING\]: --settlement ADDRESS \(or OPEN_SETTLEMENT\) is required/],
     [() => register(deploymentFile, {}, ["--settlement", "0x1234"]), /error \[PIN_INVALID\]: --settlement "0x1234"/],
-    [() => register(deploymentFile, { OPEN_SETTLEMENT: published }, ["--operator", new Wallet(ATTACKER).address]), /error \[OPERATOR_PIN_MISMATCH\]: .*the pinned operator \(--operator\) is 0xa0Ee7A142d267C1f36714E4a8F75612F20a79720/],
+    [
+      () => register(deploymentFile, { OPEN_SETTLEMENT: published }, ["--operator", new Wallet(ATTACKER).address]),
+      /error \[OPERATOR_PIN_MISMATCH\]: .*the pinned operator \(--operator\) is 0xa0Ee7A142d267C1f36714E4a8F75612F20a79720/,
+    ],
     [() => trainer(["seal", "--deployment", attackerFile, "--epoch", "1"]), /error \[DEPLOYMENT_PIN_MISMATCH\]/],
-    [() => trainer(["collect", empty, "--deployment", attackerFile, "--epoch", "1", "--out", join(work, "never.json")]), /error \[DEPLOYMENT_PIN_MISMATCH\]/],
-    [() => trainer(["collect", empty, "--deployment", deploymentFile, "--epoch", "1", "--out", join(work, "never.json")], undefined, {}), /error \[SETTLEMENT_PIN_MISSING\]/],
+    [
+      () => trainer(["collect", empty, "--deployment", attackerFile, "--epoch", "1", "--out", join(work, "never.json")]),
+      /error \[DEPLOYMENT_PIN_MISMATCH\]/,
+    ],
+    [
+      () => trainer(["collect", empty, "--deployment", deploymentFile, "--epoch", "1", "--out", join(work, "never.json")], undefined, {}),
+      /error \[SETTLEMENT_PIN_MISSING\]/,
+    ],
   ]);
   assert.equal(existsSync(join(work, "never")) || existsSync(join(work, "never.json")), false, "nothing written");
 });
@@ -231,15 +444,48 @@ test("epoch 1: contributors register from their own processes; one too late is r
   mkdirSync(deliveries);
   mkdirSync(held);
   // Three register at once, each its own process and key; contributor 1 shares an example with 0 (dedup: 0 registers first).
-  ok(await asContributor(0, ["register", "--deployment", deploymentFile, "--epoch", "1", "--data", dataFile(0, 1, 5, ["shared example"]), "--out", join(deliveries, "c0")]), "register 0");
+  ok(
+    await asContributor(0, [
+      "register",
+      "--deployment",
+      deploymentFile,
+      "--epoch",
+      "1",
+      "--data",
+      dataFile(0, 1, 5, ["shared example"]),
+      "--out",
+      join(deliveries, "c0"),
+    ]),
+    "register 0",
+  );
   const runs = await Promise.all([
-    asContributor(1, ["register", "--deployment", deploymentFile, "--epoch", "1", "--data", dataFile(1, 1, 4, ["shared example"]), "--out", join(deliveries, "c1")]),
+    asContributor(1, [
+      "register",
+      "--deployment",
+      deploymentFile,
+      "--epoch",
+      "1",
+      "--data",
+      dataFile(1, 1, 4, ["shared example"]),
+      "--out",
+      join(deliveries, "c1"),
+    ]),
     asContributor(2, ["register", "--deployment", deploymentFile, "--epoch", "1", "--data", dataFile(2, 1, 3), "--out", join(held, "c2")]),
   ]);
   runs.forEach((r, i) => ok(r, `register ${i + 1}`));
   // Contributor 2 never hands its delivery over: collect excludes it (a zero row) and moves the development clock past the deadline.
   const dir = await witnessAndProve(1, deliveries, [join(deliveries, "c0"), join(deliveries, "c1")], "model of epoch 1");
-  const late = await asContributor(3, ["register", "--deployment", deploymentFile, "--epoch", "1", "--data", dataFile(3, 1, 2), "--out", join(work, "late")]);
+  const late = await asContributor(3, [
+    "register",
+    "--deployment",
+    deploymentFile,
+    "--epoch",
+    "1",
+    "--data",
+    dataFile(3, 1, 2),
+    "--out",
+    join(work, "late"),
+  ]);
   assert.notEqual(late.code, 0);
   assert.match(late.stderr, /RegistrationClosed/, "the contract's refusal, decoded by name");
 
@@ -247,7 +493,9 @@ test("epoch 1: contributors register from their own processes; one too late is r
   const s = await settlement();
   const killed = await trainer(["settle", dir, "--deployment", deploymentFile], (stop) => {
     const timer = setInterval(async () => {
-      const state = await s.getFunction("epochState")(1n).catch(() => undefined);
+      const state = await s
+        .getFunction("epochState")(1n)
+        .catch(() => undefined);
       if (state && Number(state.nextExample) + Number(state.nextRegistration) >= 2) {
         clearInterval(timer);
         stop();
@@ -262,7 +510,11 @@ test("epoch 1: contributors register from their own processes; one too late is r
   assert.equal(record.length, 3, "three registrations in time, one row each");
   // Contributors 1 and 2 registered at once: their orders are the chain's, found by address.
   assert.equal(record.find((r) => r.address === CONTRIBUTORS[2]!.address)!.reward, "0", "the one that never delivered: a zero row");
-  const token = new Contract(JSON.parse(readFileSync(deploymentFile, "utf8")).contracts.token, ["event Transfer(address indexed from, address indexed to, uint256 value)"], provider);
+  const token = new Contract(
+    JSON.parse(readFileSync(deploymentFile, "utf8")).contracts.token,
+    ["event Transfer(address indexed from, address indexed to, uint256 value)"],
+    provider,
+  );
   const transfers = await token.queryFilter(token.filters.Transfer!(await s.getAddress()));
   for (const row of record.filter((r) => r.reward !== "0")) {
     const paid = transfers.filter((t) => "args" in t && String(t.args[1]).toLowerCase() === row.address.toLowerCase());
@@ -273,10 +525,26 @@ test("epoch 1: contributors register from their own processes; one too late is r
   assert.equal(settled.contributors.length, 3);
 
   // The contributor's own check from its receipt; a receipt of another epoch is named.
-  const check = await cli({}, ["verify", dir, "--contributor", CONTRIBUTORS[0]!.address, "--receipt", join(deliveries, "c0", "receipt.json"), "--no-snarkjs"]);
+  const check = await cli({}, [
+    "verify",
+    dir,
+    "--contributor",
+    CONTRIBUTORS[0]!.address,
+    "--receipt",
+    join(deliveries, "c0", "receipt.json"),
+    "--no-snarkjs",
+  ]);
   ok(check, "verify --receipt");
   assert.match(check.stdout, /receipt: registration 0 registered, not excluded, 6 examples counted/);
-  const excluded = await cli({}, ["verify", dir, "--contributor", CONTRIBUTORS[2]!.address, "--receipt", join(held, "c2", "receipt.json"), "--no-snarkjs"]);
+  const excluded = await cli({}, [
+    "verify",
+    dir,
+    "--contributor",
+    CONTRIBUTORS[2]!.address,
+    "--receipt",
+    join(held, "c2", "receipt.json"),
+    "--no-snarkjs",
+  ]);
   assert.equal(excluded.code, 12, excluded.stderr);
   assert.match(excluded.stderr, /registration \d is excluded by the trainer.s commit.*\(RECEIPT_MISMATCH\)/);
 });
@@ -285,7 +553,21 @@ test("epoch 2 on the same deployment with a new model follows epoch 1 (lineage);
   await openEpoch(2, "500", 1);
   const deliveries = join(work, "deliveries-2");
   mkdirSync(deliveries);
-  const runs = await Promise.all([0, 1].map((i) => asContributor(i, ["register", "--deployment", deploymentFile, "--epoch", "2", "--data", dataFile(i, 2, 3), "--out", join(deliveries, `c${i}`)])));
+  const runs = await Promise.all(
+    [0, 1].map((i) =>
+      asContributor(i, [
+        "register",
+        "--deployment",
+        deploymentFile,
+        "--epoch",
+        "2",
+        "--data",
+        dataFile(i, 2, 3),
+        "--out",
+        join(deliveries, `c${i}`),
+      ]),
+    ),
+  );
   runs.forEach((r, i) => ok(r, `register ${i}`));
   const dir = await witnessAndProve(2, deliveries, [join(deliveries, "c0"), join(deliveries, "c1")], "model of epoch 2");
 
@@ -297,7 +579,10 @@ test("epoch 2 on the same deployment with a new model follows epoch 1 (lineage);
   writeFileSync(staleTemp, "{ half");
   const [strayProve, strayVerify] = await Promise.all([trainer(["prove", dir]), cli({}, ["verify", dir, "--no-snarkjs"])]);
   assert.equal(strayProve.code, 2, strayProve.stderr);
-  assert.match(strayProve.stderr, /error \[STRAY_PROOF_FILE\]: .*holds 1 file that is no proof of this epoch's jobs: example-000\.tmp-1\.json/);
+  assert.match(
+    strayProve.stderr,
+    /error \[STRAY_PROOF_FILE\]: .*holds 1 file that is no proof of this epoch's jobs: example-000\.tmp-1\.json/,
+  );
   assert.equal(strayVerify.code, 2);
   assert.match(strayVerify.stdout + strayVerify.stderr, /proofs\/example-000\.tmp-1\.json \(move it out of proofs\/\)/);
   assert.equal(existsSync(staleTemp), false, "prove removed its own stale temporary file");
@@ -312,7 +597,23 @@ test("epoch 2 on the same deployment with a new model follows epoch 1 (lineage);
   const before = snapshot(dir);
   const sent = await nonces();
   const refusals: [Promise<Run>, RegExp, number][] = [
-    [trainer(["witness", "--deployment", deploymentFile, "--epoch", "2", "--collected", join(work, "collected-2.json"), "--from-score", join(work, "scores-2"), "--out", dir]), /error \[EPOCH_SETTLED\]/, 2],
+    [
+      trainer([
+        "witness",
+        "--deployment",
+        deploymentFile,
+        "--epoch",
+        "2",
+        "--collected",
+        join(work, "collected-2.json"),
+        "--from-score",
+        join(work, "scores-2"),
+        "--out",
+        dir,
+      ]),
+      /error \[EPOCH_SETTLED\]/,
+      2,
+    ],
     [trainer(["prove", dir]), /error \[EPOCH_SETTLED\]/, 2],
     [trainer(["settle", dir, "--deployment", deploymentFile]), /error \[EPOCH_SETTLED\]/, 2],
     [cli({}, ["report", dir, "--out", join(dir, "epoch.json"), "--no-verify"]), /error \[REPORT_OUT_REFUSED\]/, 1],
@@ -331,27 +632,87 @@ test("epoch 2 on the same deployment with a new model follows epoch 1 (lineage);
   assert.equal(second.previousModelHash, first.modelHash, "epoch 2 records epoch 1's model: the lineage");
   assert.deepEqual(JSON.parse(readFileSync(join(dir, "epoch.json"), "utf8")).lineage, { follows: "1", previousModelHash: first.modelHash });
   for (const epoch of ["1", "2"]) {
-    const skeptic = await cli({}, ["verify", "--rpc", node.url, "--contract", await s.getAddress(), "--epoch", epoch, "--keys", "dev", "--no-snarkjs", "--json"]);
+    const skeptic = await cli({}, [
+      "verify",
+      "--rpc",
+      node.url,
+      "--contract",
+      await s.getAddress(),
+      "--epoch",
+      epoch,
+      "--keys",
+      "dev",
+      "--no-snarkjs",
+      "--json",
+    ]);
     ok(skeptic, `verify epoch ${epoch} from the chain`);
     assert.equal(JSON.parse(skeptic.stdout).ok, true);
   }
-  const otherEpoch = await cli({}, ["verify", dir, "--contributor", CONTRIBUTORS[0]!.address, "--receipt", join(work, "deliveries-1", "c0", "receipt.json"), "--no-snarkjs"]);
+  const otherEpoch = await cli({}, [
+    "verify",
+    dir,
+    "--contributor",
+    CONTRIBUTORS[0]!.address,
+    "--receipt",
+    join(work, "deliveries-1", "c0", "receipt.json"),
+    "--no-snarkjs",
+  ]);
   assert.equal(otherEpoch.code, 12);
   assert.match(otherEpoch.stderr, /a receipt of epoch 1 .*\(RECEIPT_MISMATCH\)/);
 });
 
 test("a trainer key that is not the epoch's trainer is refused by collect and witness (NOT_THE_TRAINER) before anything is signed or sent", async () => {
   const other = CONTRIBUTORS[3]!.address;
-  ok(await operator(["epoch", "open", "--deployment", deploymentFile, "--epoch", "3", "--pool", "5", "--trainer", other, "--validation-commitment", `0x${"11".repeat(32)}`, "--closes-in", "600", "--mint-pool"]), "epoch 3 open for another trainer");
+  ok(
+    await operator([
+      "epoch",
+      "open",
+      "--deployment",
+      deploymentFile,
+      "--epoch",
+      "3",
+      "--pool",
+      "5",
+      "--trainer",
+      other,
+      "--validation-commitment",
+      `0x${"11".repeat(32)}`,
+      "--closes-in",
+      "600",
+      "--mint-pool",
+    ]),
+    "epoch 3 open for another trainer",
+  );
   // collect.json of epoch 2 relabelled as epoch 3's: every local check passes, the chain's trainer does not.
   const collected = join(work, "collected-3.json");
   writeFileSync(collected, readFileSync(join(work, "collected-2.json"), "utf8").replace(/"epoch": "?2"?/, '"epoch": "3"'));
   const deliveries = join(work, "deliveries-2");
   const out = join(work, "epoch-3");
-  const trainerMessage = new RegExp(`error \\[NOT_THE_TRAINER\\]: epoch 3 of settlement ${published} names ${other} as its trainer, this key is ${new Wallet(TRAINER).address}`);
+  const trainerMessage = new RegExp(
+    `error \\[NOT_THE_TRAINER\\]: epoch 3 of settlement ${published} names ${other} as its trainer, this key is ${new Wallet(TRAINER).address}`,
+  );
   await refusedUnsent([
-    [() => trainer(["collect", deliveries, "--deployment", deploymentFile, "--epoch", "3", "--out", join(work, "collected-3-out.json")]), trainerMessage],
-    [() => trainer(["witness", "--deployment", deploymentFile, "--epoch", "3", "--collected", collected, "--from-score", join(work, "scores-2"), "--out", out]), trainerMessage],
+    [
+      () => trainer(["collect", deliveries, "--deployment", deploymentFile, "--epoch", "3", "--out", join(work, "collected-3-out.json")]),
+      trainerMessage,
+    ],
+    [
+      () =>
+        trainer([
+          "witness",
+          "--deployment",
+          deploymentFile,
+          "--epoch",
+          "3",
+          "--collected",
+          collected,
+          "--from-score",
+          join(work, "scores-2"),
+          "--out",
+          out,
+        ]),
+      trainerMessage,
+    ],
   ]);
   assert.equal(existsSync(join(work, "collected-3-out.json")), false, "no receipts signed or written");
   assert.equal(existsSync(out), false, "no epoch directory");
@@ -364,9 +725,17 @@ test("settle attaches the pinned deployment, not epoch.json's addresses: a recor
   const epochFile = join(copy, "epoch.json");
   const record = JSON.parse(readFileSync(epochFile, "utf8"));
   const theirs = JSON.parse(readFileSync(attackerFile, "utf8")).contracts.settlement as string;
-  writeFileSync(epochFile, JSON.stringify({ ...record, status: "proving", contracts: { ...record.contracts, settlement: theirs } }, null, 2));
+  writeFileSync(
+    epochFile,
+    JSON.stringify({ ...record, status: "proving", contracts: { ...record.contracts, settlement: theirs } }, null, 2),
+  );
   await refusedUnsent([
-    [() => trainer(["settle", copy, "--deployment", deploymentFile]), new RegExp(`error \\[EPOCH_OTHER_DEPLOYMENT\\]: .*epoch\\.json: contracts\\.settlement is ${theirs}, the deployment's is ${published}`)],
+    [
+      () => trainer(["settle", copy, "--deployment", deploymentFile]),
+      new RegExp(
+        `error \\[EPOCH_OTHER_DEPLOYMENT\\]: .*epoch\\.json: contracts\\.settlement is ${theirs}, the deployment's is ${published}`,
+      ),
+    ],
     [() => trainer(["settle", copy, "--deployment", attackerFile]), /error \[DEPLOYMENT_PIN_MISMATCH\]/],
     [() => trainer(["settle", copy, "--deployment", deploymentFile], undefined, {}), /error \[SETTLEMENT_PIN_MISSING\]/],
   ]);

@@ -40,7 +40,13 @@ describe("classify: one output row per input row", () => {
   it("a model that keeps every row: the features are h of each row", async () => {
     const c = await loadClassifier(droppingModel(1 << 20), {}, cpu);
     try {
-      const out = await classify(c, Float32Array.from({ length: 4 * IN }, () => 1), 4, [IN], 4);
+      const out = await classify(
+        c,
+        Float32Array.from({ length: 4 * IN }, () => 1),
+        4,
+        [IN],
+        4,
+      );
       assert.deepEqual([...out.features], [9, 12, 9, 12, 9, 12, 9, 12]); // x W1 = (1+3+5, 2+4+6) per row
     } finally {
       await c.session.release();
@@ -50,11 +56,20 @@ describe("classify: one output row per input row", () => {
   it("a model whose outputs drop rows of a batch is refused, naming the rows, not scored from zeros", async () => {
     const c = await loadClassifier(droppingModel(2), {}, cpu);
     try {
-      await assert.rejects(classify(c, Float32Array.from({ length: 4 * IN }, () => 1), 4, [IN], 4), (e: unknown) => {
-        assert.equal((e as { code?: unknown }).code, "MODEL_UNSUPPORTED", String(e));
-        assert.match(String((e as Error).message), /rows 0\.\.3/);
-        return true;
-      });
+      await assert.rejects(
+        classify(
+          c,
+          Float32Array.from({ length: 4 * IN }, () => 1),
+          4,
+          [IN],
+          4,
+        ),
+        (e: unknown) => {
+          assert.equal((e as { code?: unknown }).code, "MODEL_UNSUPPORTED", String(e));
+          assert.match(String((e as Error).message), /rows 0\.\.3/);
+          return true;
+        },
+      );
     } finally {
       await c.session.release();
     }

@@ -22,7 +22,11 @@ import { runCliWithEnv } from "./helpers/cli.ts";
 import { handedOverDeployment } from "./helpers/handed-over-deployment.ts";
 import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
 
-const sizes = { example: config.exampleBatch.testSize, registration: config.registrationBatch.testSize, payout: config.payoutBatch.testSize };
+const sizes = {
+  example: config.exampleBatch.testSize,
+  registration: config.registrationBatch.testSize,
+  payout: config.payoutBatch.testSize,
+};
 /** Hardhat's development accounts 0 (the operator), 1 (its trainer) and 9 (the attacker). */
 const OPERATOR_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const TRAINER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
@@ -47,7 +51,13 @@ describe("the operator's commands on a deployment another key created", () => {
     genuine = await deployProtocol(chain.signer, sizes, "dev", { dir });
     attacker = new NonceManager(new Wallet(ATTACKER_KEY, chain.provider));
     const json = JSON.parse(readFileSync(deploymentFileIn(dir), "utf8")) as Record<string, any>;
-    handedFile = await handedOverDeployment({ genuine: json, attacker, operator, dir }, "handed", json.windows, json.registration, await attacker.getAddress());
+    handedFile = await handedOverDeployment(
+      { genuine: json, attacker, operator, dir },
+      "handed",
+      json.windows,
+      json.registration,
+      await attacker.getAddress(),
+    );
     // The operator holds real $OPEN for two pools; the attacker its registration fee.
     await (await genuine.token.mint(operator, 2n * POOL)).wait();
     await (await genuine.token.mint(await attacker.getAddress(), parseEther("1"))).wait();
@@ -58,8 +68,24 @@ describe("the operator's commands on a deployment another key created", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const openOn = (file: string, epoch: number, env: Record<string, string>) => runCliWithEnv({ OPEN_RPC_URL: node.url, OPEN_OPERATOR_KEY: OPERATOR_KEY, OPEN_SETTLEMENT: "", ...env },
-    "epoch", "open", "--deployment", file, "--epoch", String(epoch), "--pool", "5", "--trainer", TRAINER, "--validation-commitment", `0x${"11".repeat(32)}`, "--closes-in", "600");
+  const openOn = (file: string, epoch: number, env: Record<string, string>) =>
+    runCliWithEnv(
+      { OPEN_RPC_URL: node.url, OPEN_OPERATOR_KEY: OPERATOR_KEY, OPEN_SETTLEMENT: "", ...env },
+      "epoch",
+      "open",
+      "--deployment",
+      file,
+      "--epoch",
+      String(epoch),
+      "--pool",
+      "5",
+      "--trainer",
+      TRAINER,
+      "--validation-commitment",
+      `0x${"11".repeat(32)}`,
+      "--closes-in",
+      "600",
+    );
 
   it("what a pool escrowed there becomes: the attacker registers at once and the operator cannot cancel", async () => {
     const handed = await loadDeployment(handedFile, chain.signer);
@@ -67,7 +93,10 @@ describe("the operator's commands on a deployment another key created", () => {
     await openDeploymentEpoch(handed, { epoch: 1n, pool: POOL, trainer: TRAINER, validationCommitment: ZeroHash });
     const asAttacker = await connectDeployment(handed, attacker);
     await registerExamples({ token: asAttacker.token, registry: asAttacker.registry }, attacker, 1n, [12345n], { salt: 1n });
-    await assert.rejects(async () => (await handed.settlement.cancelEpoch(1n)).wait(), "the pool can no longer be refunded: only a finalize the pinned trainer never makes, or the burn");
+    await assert.rejects(
+      async () => (await handed.settlement.cancelEpoch(1n)).wait(),
+      "the pool can no longer be refunded: only a finalize the pinned trainer never makes, or the burn",
+    );
     assert.equal(await genuine.token.balanceOf(handed.addresses.settlement), POOL);
   });
 

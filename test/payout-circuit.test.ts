@@ -19,11 +19,28 @@ import { config, FIELD_MODULUS as P } from "../config/index.ts";
 import { chainAbsorb } from "../witness/commitment.ts";
 import { epochDomain } from "../witness/domain.ts";
 import {
-  buildPayoutBatches, digestChallenge, hornerDigest, payoutChains, PayoutTableError, payoutWord, wordsHash,
-  type PayoutBatch, type PayoutBatchTable, type PayoutTableErrorCode,
+  buildPayoutBatches,
+  digestChallenge,
+  hornerDigest,
+  payoutChains,
+  PayoutTableError,
+  payoutWord,
+  wordsHash,
+  type PayoutBatch,
+  type PayoutBatchTable,
+  type PayoutTableErrorCode,
 } from "../witness/payout-batches.ts";
 import { powMod } from "../witness/power.ts";
-import { assertRejectedAt, calculateWitness, num2BitsWires, setBits, sharedBatchCircuitTests, sourceLine, symbolsOf, wireOf } from "./helpers/circuit-harness.ts";
+import {
+  assertRejectedAt,
+  calculateWitness,
+  num2BitsWires,
+  setBits,
+  sharedBatchCircuitTests,
+  sourceLine,
+  symbolsOf,
+  wireOf,
+} from "./helpers/circuit-harness.ts";
 import { prng } from "./helpers/prng.ts";
 import { readR1cs, violatedConstraints, writeWtns } from "./helpers/r1cs.ts";
 
@@ -83,19 +100,30 @@ const demoBatches = buildPayoutBatches(randomTable(DEMO + 9, 4n), DOMAIN, SEED, 
 assert.equal(demoBatches.length, 2);
 const demoBatch = demoBatches[0]!;
 // Every width at its largest allowed value: pool 2^93 - 1, S = 2^64 - 1, address 2^160 - 1.
-const extremes = onlyBatch(split(
-  [
-    { address: (1n << BigInt(addressBits)) - 1n, amount: 1n << BigInt(totalBits - 1) },
-    { address: (1n << BigInt(addressBits)) - 1n, amount: (1n << BigInt(totalBits - 1)) - 2n },
-    { address: 1n, amount: 1n },
-  ],
-  (1n << BigInt(poolBits)) - 1n,
-));
+const extremes = onlyBatch(
+  split(
+    [
+      { address: (1n << BigInt(addressBits)) - 1n, amount: 1n << BigInt(totalBits - 1) },
+      { address: (1n << BigInt(addressBits)) - 1n, amount: (1n << BigInt(totalBits - 1)) - 2n },
+      { address: 1n, amount: 1n },
+    ],
+    (1n << BigInt(poolBits)) - 1n,
+  ),
+);
 
 /** A batch's circuit inputs as mutable field elements. */
 interface Fields {
-  chainIn: bigint; domain: bigint; pool: bigint; total: bigint; seed: bigint; batchIndex: bigint; rho: bigint;
-  address: bigint[]; amount: bigint[]; reward: bigint[]; remainder: bigint[];
+  chainIn: bigint;
+  domain: bigint;
+  pool: bigint;
+  total: bigint;
+  seed: bigint;
+  batchIndex: bigint;
+  rho: bigint;
+  address: bigint[];
+  amount: bigint[];
+  reward: bigint[];
+  remainder: bigint[];
 }
 const ROW_FIELDS = ["address", "amount", "reward", "remainder"] as const;
 
@@ -103,9 +131,17 @@ function fieldsOf(batch: PayoutBatch): Fields {
   const i = batch.input;
   const list = (values: string[]) => values.map(BigInt);
   return {
-    chainIn: BigInt(i.chainIn), domain: BigInt(i.domain), pool: BigInt(i.pool), total: BigInt(i.total),
-    seed: BigInt(i.seed), batchIndex: BigInt(i.batchIndex), rho: BigInt(i.rho),
-    address: list(i.address), amount: list(i.amount), reward: list(i.reward), remainder: list(i.remainder),
+    chainIn: BigInt(i.chainIn),
+    domain: BigInt(i.domain),
+    pool: BigInt(i.pool),
+    total: BigInt(i.total),
+    seed: BigInt(i.seed),
+    batchIndex: BigInt(i.batchIndex),
+    rho: BigInt(i.rho),
+    address: list(i.address),
+    amount: list(i.amount),
+    reward: list(i.reward),
+    remainder: list(i.remainder),
   };
 }
 
@@ -174,10 +210,20 @@ describe(`PayoutBatch(${B}) honest batches reproduce the reference model`, () =>
     });
     const witness = await calculateWitness(circuit, input);
     assert.deepEqual(violatedConstraints(r1cs, witness), []);
-    const rows = full.input.address.map((_, i) => i === 1 ? { address: 0n, amount: 0n, reward: 0n } : {
-      address: BigInt(full.input.address[i]!), amount: BigInt(full.input.amount[i]!), reward: BigInt(full.input.reward[i]!),
-    });
-    const chainOut = chainAbsorb(0n, [DOMAIN, POOL + (full.values[3]! << BigInt(poolBits)), ...rows.map((r) => r.address + (r.amount << BigInt(addressBits)))], config.hash.chainAbsorbWidth);
+    const rows = full.input.address.map((_, i) =>
+      i === 1
+        ? { address: 0n, amount: 0n, reward: 0n }
+        : {
+            address: BigInt(full.input.address[i]!),
+            amount: BigInt(full.input.amount[i]!),
+            reward: BigInt(full.input.reward[i]!),
+          },
+    );
+    const chainOut = chainAbsorb(
+      0n,
+      [DOMAIN, POOL + (full.values[3]! << BigInt(poolBits)), ...rows.map((r) => r.address + (r.amount << BigInt(addressBits)))],
+      config.hash.chainAbsorbWidth,
+    );
     assert.equal(witness[1], chainOut);
   });
 
@@ -195,13 +241,26 @@ describe(`PayoutBatch(${B}) honest batches reproduce the reference model`, () =>
     assert.deepEqual(buildPayoutBatches(twoBatchTable, DOMAIN, SEED, B, config, [first.chainOut, second.chainOut]), [first, second]);
     const b = second;
     assert.deepEqual(b.values, [first.chainOut, DOMAIN, POOL, twoBatchTable.total, SEED, 1n, b.amountSum, b.rlcSum]);
-    assert.deepEqual(b.words, twoBatchTable.rows.slice(B).map((row) => payoutWord(row, config)).concat([0n, 0n]));
+    assert.deepEqual(
+      b.words,
+      twoBatchTable.rows
+        .slice(B)
+        .map((row) => payoutWord(row, config))
+        .concat([0n, 0n]),
+    );
     assert.equal(b.wordsHash, wordsHash(b.words));
     assert.equal(b.rho, digestChallenge(b.chainOut, b.values, b.words));
     assert.equal(b.digest, hornerDigest([...b.values, ...b.words], b.rho));
     const header = POOL + (twoBatchTable.total << BigInt(poolBits)) + (1n << BigInt(poolBits + totalBits));
     const rows = [...twoBatchTable.rows.slice(B), { address: 0n, amount: 0n }, { address: 0n, amount: 0n }];
-    assert.equal(b.chainOut, chainAbsorb(first.chainOut, [DOMAIN, header, ...rows.map((r) => r.address + (r.amount << BigInt(addressBits)))], config.hash.chainAbsorbWidth));
+    assert.equal(
+      b.chainOut,
+      chainAbsorb(
+        first.chainOut,
+        [DOMAIN, header, ...rows.map((r) => r.address + (r.amount << BigInt(addressBits)))],
+        config.hash.chainAbsorbWidth,
+      ),
+    );
   });
 
   test("the batches' rlcSums add up to sum (T_j + address_j r^(2^20)) r^j over the table, j the registration order", () => {
@@ -222,7 +281,10 @@ describe(`PayoutBatch(${B}) honest batches reproduce the reference model`, () =>
 
 describe("the builder rejects a table the circuit would", () => {
   const table = randomTable(3, 5n);
-  const withRow = (j: number, change: object): PayoutBatchTable => ({ ...table, rows: table.rows.map((row, k) => (k === j ? { ...row, ...change } : row)) });
+  const withRow = (j: number, change: object): PayoutBatchTable => ({
+    ...table,
+    rows: table.rows.map((row, k) => (k === j ? { ...row, ...change } : row)),
+  });
   const cases: [string, PayoutBatchTable, number, PayoutTableErrorCode, number | undefined][] = [
     ["pool 2^93", { ...table, pool: 1n << BigInt(poolBits) }, B, "POOL_RANGE", undefined],
     ["total 0", { ...table, total: 0n }, B, "TOTAL_RANGE", undefined],
@@ -234,7 +296,13 @@ describe("the builder rejects a table the circuit would", () => {
     ["reward rounded up", withRow(0, { reward: table.rows[0]!.reward + 1n }), B, "NOT_FLOOR", 0],
     ["reward one short", withRow(2, { reward: table.rows[2]!.reward - 1n }), B, "NOT_FLOOR", 2],
     ["a remainder that is not pool * amount - reward * total", withRow(2, { remainder: 0n }), B, "NOT_FLOOR", 2],
-    ["more batches than registration orders (2^20 / 16 batches of 16 rows, and one more row)", { ...table, rows: Array<PayoutBatchTable["rows"][number]>(2 ** contributorIndexBits + 1).fill(table.rows[0]!) }, 16, "TOO_MANY_ROWS", undefined],
+    [
+      "more batches than registration orders (2^20 / 16 batches of 16 rows, and one more row)",
+      { ...table, rows: Array<PayoutBatchTable["rows"][number]>(2 ** contributorIndexBits + 1).fill(table.rows[0]!) },
+      16,
+      "TOO_MANY_ROWS",
+      undefined,
+    ],
   ];
   for (const [name, bad, size, code, row] of cases) {
     test(`${name}: PayoutTableError ${code}${row === undefined ? "" : ` at row ${row}`}`, () => {
@@ -261,42 +329,180 @@ describe("a tampered input is rejected by the check meant for it", () => {
     return i;
   };
   const cases: [string, PayoutBatch, (f: Fields) => void, keyof typeof CHECK][] = [
-    ["reward + 1, remainder - total (equation still holds): remainder range", full, (f) => {
-      f.reward[0]! += 1n; f.remainder[0]! -= f.total;
-    }, "remainder"],
-    ["reward + 1 alone: floor equation", full, (f) => { f.reward[2]! += 1n; }, "floor"],
-    ["reward - 1, remainder + total (equation holds): remainder < total", full, (f) => {
-      f.reward[2]! -= 1n; f.remainder[2]! += f.total;
-    }, "remainderBelowTotal"],
-    ["remainder + total alone: remainder < total", full, (f) => { f.remainder[0]! += f.total; }, "remainderBelowTotal"],
-    ["remainder = total exactly: remainder < total", full, (f) => { f.remainder[0] = f.total; }, "remainderBelowTotal"],
-    ["remainder negative (p - 1): remainder range", full, (f) => { f.remainder[3] = P - 1n; }, "remainder"],
-    ["reward wrapped mod p (reward + rem/total, remainder 0; equation holds in the field): reward range", full, (f) => {
-      const i = rowWithRemainder(full);
-      f.reward[i] = (f.reward[i]! + f.remainder[i]! * inverse(f.total)) % P;
-      f.remainder[i] = 0n;
-    }, "reward"],
-    ["reward + 2^93: reward range", full, (f) => { f.reward[0]! += 1n << BigInt(poolBits); }, "reward"],
-    ["a row with total 0 paid 1 (remainder -total): remainder range", full, (f) => { f.reward[1] = 1n; f.remainder[1] = P - f.total; }, "remainder"],
-    ["amount + 2^64 with its own floor split: amount range", full, (f) => {
-      setAmount(f, 2, f.amount[2]! + (1n << BigInt(totalBits)));
-    }, "amount"],
-    ["amount negative (p - 1): amount range", full, (f) => { f.amount[0] = P - 1n; }, "amount"],
-    ["pool + 2^93: pool range", full, (f) => { f.pool += 1n << BigInt(poolBits); }, "pool"],
-    ["total = 0: total is nonzero", full, (f) => { f.total = 0n; }, "totalNonZero"],
-    ["total + 2^64: total range", full, (f) => { f.total += 1n << BigInt(totalBits); }, "total"],
-    ["address 2^160 (the word would not decode to it): address range", full, (f) => { f.address[1] = 1n << BigInt(addressBits); }, "address"],
-    ["address p - 1 (a negative address): address range", full, (f) => { f.address[0] = P - 1n; }, "address"],
-    ["address 2^160 + the honest one (its word's low bits unchanged): address range", full, (f) => { f.address[3]! += 1n << BigInt(addressBits); }, "address"],
-    ["padding row with amount 1 and its floor reward (padding that pays): padding pays nothing", padded, (f) => {
-      setAmount(f, B - 1, 1n);
-    }, "paddingPaysNothing"],
-    ["a padding row moved into the middle, with amount 1 (padding that pays anywhere): padding pays nothing", padded, (f) => {
-      moveRow(f, 1, B - 1);
-      setAmount(f, 1, 1n);
-    }, "paddingPaysNothing"],
-    ["padding row with reward 1, amount 0: floor equation", padded, (f) => { f.reward[B - 1] = 1n; }, "floor"],
-    ["batchIndex 2^16: batch index range", second, (f) => { f.batchIndex = 1n << BigInt(batchIndexBits); }, "batchIndex"],
+    [
+      "reward + 1, remainder - total (equation still holds): remainder range",
+      full,
+      (f) => {
+        f.reward[0]! += 1n;
+        f.remainder[0]! -= f.total;
+      },
+      "remainder",
+    ],
+    [
+      "reward + 1 alone: floor equation",
+      full,
+      (f) => {
+        f.reward[2]! += 1n;
+      },
+      "floor",
+    ],
+    [
+      "reward - 1, remainder + total (equation holds): remainder < total",
+      full,
+      (f) => {
+        f.reward[2]! -= 1n;
+        f.remainder[2]! += f.total;
+      },
+      "remainderBelowTotal",
+    ],
+    [
+      "remainder + total alone: remainder < total",
+      full,
+      (f) => {
+        f.remainder[0]! += f.total;
+      },
+      "remainderBelowTotal",
+    ],
+    [
+      "remainder = total exactly: remainder < total",
+      full,
+      (f) => {
+        f.remainder[0] = f.total;
+      },
+      "remainderBelowTotal",
+    ],
+    [
+      "remainder negative (p - 1): remainder range",
+      full,
+      (f) => {
+        f.remainder[3] = P - 1n;
+      },
+      "remainder",
+    ],
+    [
+      "reward wrapped mod p (reward + rem/total, remainder 0; equation holds in the field): reward range",
+      full,
+      (f) => {
+        const i = rowWithRemainder(full);
+        f.reward[i] = (f.reward[i]! + f.remainder[i]! * inverse(f.total)) % P;
+        f.remainder[i] = 0n;
+      },
+      "reward",
+    ],
+    [
+      "reward + 2^93: reward range",
+      full,
+      (f) => {
+        f.reward[0]! += 1n << BigInt(poolBits);
+      },
+      "reward",
+    ],
+    [
+      "a row with total 0 paid 1 (remainder -total): remainder range",
+      full,
+      (f) => {
+        f.reward[1] = 1n;
+        f.remainder[1] = P - f.total;
+      },
+      "remainder",
+    ],
+    [
+      "amount + 2^64 with its own floor split: amount range",
+      full,
+      (f) => {
+        setAmount(f, 2, f.amount[2]! + (1n << BigInt(totalBits)));
+      },
+      "amount",
+    ],
+    [
+      "amount negative (p - 1): amount range",
+      full,
+      (f) => {
+        f.amount[0] = P - 1n;
+      },
+      "amount",
+    ],
+    [
+      "pool + 2^93: pool range",
+      full,
+      (f) => {
+        f.pool += 1n << BigInt(poolBits);
+      },
+      "pool",
+    ],
+    [
+      "total = 0: total is nonzero",
+      full,
+      (f) => {
+        f.total = 0n;
+      },
+      "totalNonZero",
+    ],
+    [
+      "total + 2^64: total range",
+      full,
+      (f) => {
+        f.total += 1n << BigInt(totalBits);
+      },
+      "total",
+    ],
+    [
+      "address 2^160 (the word would not decode to it): address range",
+      full,
+      (f) => {
+        f.address[1] = 1n << BigInt(addressBits);
+      },
+      "address",
+    ],
+    [
+      "address p - 1 (a negative address): address range",
+      full,
+      (f) => {
+        f.address[0] = P - 1n;
+      },
+      "address",
+    ],
+    [
+      "address 2^160 + the honest one (its word's low bits unchanged): address range",
+      full,
+      (f) => {
+        f.address[3]! += 1n << BigInt(addressBits);
+      },
+      "address",
+    ],
+    [
+      "padding row with amount 1 and its floor reward (padding that pays): padding pays nothing",
+      padded,
+      (f) => {
+        setAmount(f, B - 1, 1n);
+      },
+      "paddingPaysNothing",
+    ],
+    [
+      "a padding row moved into the middle, with amount 1 (padding that pays anywhere): padding pays nothing",
+      padded,
+      (f) => {
+        moveRow(f, 1, B - 1);
+        setAmount(f, 1, 1n);
+      },
+      "paddingPaysNothing",
+    ],
+    [
+      "padding row with reward 1, amount 0: floor equation",
+      padded,
+      (f) => {
+        f.reward[B - 1] = 1n;
+      },
+      "floor",
+    ],
+    [
+      "batchIndex 2^16: batch index range",
+      second,
+      (f) => {
+        f.batchIndex = 1n << BigInt(batchIndexBits);
+      },
+      "batchIndex",
+    ],
   ];
   for (const [name, batch, change, check] of cases) {
     test(name, () => assertRejectedBy(tampered(batch, change), check));
@@ -306,11 +512,18 @@ describe("a tampered input is rejected by the check meant for it", () => {
   const lastBatch = SHIFT / BigInt(DEMO) - 1n;
   assert.ok(lastBatch < 1n << BigInt(batchIndexBits) && (lastBatch + 2n) * BigInt(DEMO) > SHIFT);
   test(`PayoutBatch(${DEMO}): batch ${lastBatch + 1n} (rows j up to ${(lastBatch + 2n) * BigInt(DEMO) - 1n} >= 2^20, an amount at a sender's exponent): row index range`, async () => {
-    const input = tampered(demoBatch, (f) => { f.batchIndex = lastBatch + 1n; });
+    const input = tampered(demoBatch, (f) => {
+      f.batchIndex = lastBatch + 1n;
+    });
     await assertRejectedAt(demoCircuit, input, CIRCUIT_FILE, "PayoutBatch", CHECK.lastRowIndex);
   });
   test(`PayoutBatch(${DEMO}): batch ${lastBatch}, whose last row is j = 2^20 - ${SHIFT - (lastBatch + 1n) * BigInt(DEMO) + 1n}, is accepted`, async () => {
-    await calculateWitness(demoCircuit, tampered(demoBatch, (f) => { f.batchIndex = lastBatch; }));
+    await calculateWitness(
+      demoCircuit,
+      tampered(demoBatch, (f) => {
+        f.batchIndex = lastBatch;
+      }),
+    );
   });
 });
 
@@ -318,20 +531,81 @@ describe("values the circuit does not range-check are bound by the outputs the c
   const outputsOf = async (input: object) => (await calculateWitness(circuit, input)).slice(1, 3);
   // [case, batch, change, does chainOut change too (else only the digest)]
   const bindingCases: [string, PayoutBatch, (f: Fields) => void, boolean][] = [
-    ["wrong chainIn (second batch restarted the chain at 0)", second, (f) => { f.chainIn = 0n; }, true],
-    ["wrong chainIn (first batch claims a continued chain)", first, (f) => { f.chainIn = second.chainOut; }, true],
-    ["wrong domain (another chain id)", full, (f) => { f.domain = epochDomain(1n, CONTRACT, 7n); }, true],
-    ["wrong domain (another epoch)", full, (f) => { f.domain = epochDomain(31337n, CONTRACT, 8n); }, true],
-    ["a consistent floor split of a smaller pool", full, (f) => {
-      f.pool -= 10n ** 18n;
-      for (let i = 0; i < B; i++) setAmount(f, i, f.amount[i]!);
-    }, true],
+    [
+      "wrong chainIn (second batch restarted the chain at 0)",
+      second,
+      (f) => {
+        f.chainIn = 0n;
+      },
+      true,
+    ],
+    [
+      "wrong chainIn (first batch claims a continued chain)",
+      first,
+      (f) => {
+        f.chainIn = second.chainOut;
+      },
+      true,
+    ],
+    [
+      "wrong domain (another chain id)",
+      full,
+      (f) => {
+        f.domain = epochDomain(1n, CONTRACT, 7n);
+      },
+      true,
+    ],
+    [
+      "wrong domain (another epoch)",
+      full,
+      (f) => {
+        f.domain = epochDomain(31337n, CONTRACT, 8n);
+      },
+      true,
+    ],
+    [
+      "a consistent floor split of a smaller pool",
+      full,
+      (f) => {
+        f.pool -= 10n ** 18n;
+        for (let i = 0; i < B; i++) setAmount(f, i, f.amount[i]!);
+      },
+      true,
+    ],
     ["a different amount with its own floor split", full, (f) => setAmount(f, 0, f.amount[0]! + 1n), true],
     ["two rows swapped (registrant order changed)", full, (f) => moveRow(f, 0, 3), true],
-    ["a payee replaced (another address in row 0)", full, (f) => { f.address[0]! ^= 1n; }, true],
-    ["a rho the contract did not derive", full, (f) => { f.rho += 1n; }, false],
-    ["a wrong seed (not the epoch's; also a public signal the contract supplies)", second, (f) => { f.seed += 1n; }, false],
-    ["batchIndex 0 for the second batch (its rows weighted as the first batch's; absorbed)", second, (f) => { f.batchIndex = 0n; }, true],
+    [
+      "a payee replaced (another address in row 0)",
+      full,
+      (f) => {
+        f.address[0]! ^= 1n;
+      },
+      true,
+    ],
+    [
+      "a rho the contract did not derive",
+      full,
+      (f) => {
+        f.rho += 1n;
+      },
+      false,
+    ],
+    [
+      "a wrong seed (not the epoch's; also a public signal the contract supplies)",
+      second,
+      (f) => {
+        f.seed += 1n;
+      },
+      false,
+    ],
+    [
+      "batchIndex 0 for the second batch (its rows weighted as the first batch's; absorbed)",
+      second,
+      (f) => {
+        f.batchIndex = 0n;
+      },
+      true,
+    ],
   ];
   for (const [name, batch, change, chainChanges] of bindingCases) {
     test(`${name}: a witness exists, but its outputs differ from what the contract recomputes`, async () => {
@@ -365,18 +639,61 @@ describe("direct edits of the witness vector violate the R1CS", () => {
   });
 
   const edits: [string, (w: bigint[]) => void][] = [
-    ["totalInverse + 1 (the hint behind total != 0)", (w) => { w[wireOf(symbols, "main.totalInverse")]! += 1n; }],
-    ["IsZero inverse of an active row + 1 (the hint behind isPadding)", (w) => { w[isZeroInverse(0)]! += 1n; }],
-    ["isPadding[0] = 1 on an active row", (w) => { w[wireOf(symbols, "main.isPadding[0]")] = 1n; }],
-    ["quotientPart[0] + 1", (w) => { w[wireOf(symbols, "main.quotientPart[0]")]! += 1n; }],
-    ["reward[0] + 1 and remainder[0] - total, bits left as they were", (w) => {
-      w[wireOf(symbols, "main.reward[0]")]! += 1n;
-      w[wireOf(symbols, "main.remainder[0]")] = (w[wireOf(symbols, "main.remainder[0]")]! - BigInt(full.input.total) + P) % P;
-    }],
-    ["amount[0] + 1 (chain input not recomputed)", (w) => { w[wireOf(symbols, "main.amount[0]")]! += 1n; }],
-    ["shiftedAddress[0] + 1 (address weight in the RLC)", (w) => { w[wireOf(symbols, "main.shiftedAddress[0]")]! += 1n; }],
-    ["chainOut + 1", (w) => { w[wireOf(symbols, "main.chainOut")]! += 1n; }],
-    ["digest + 1", (w) => { w[wireOf(symbols, "main.digest")]! += 1n; }],
+    [
+      "totalInverse + 1 (the hint behind total != 0)",
+      (w) => {
+        w[wireOf(symbols, "main.totalInverse")]! += 1n;
+      },
+    ],
+    [
+      "IsZero inverse of an active row + 1 (the hint behind isPadding)",
+      (w) => {
+        w[isZeroInverse(0)]! += 1n;
+      },
+    ],
+    [
+      "isPadding[0] = 1 on an active row",
+      (w) => {
+        w[wireOf(symbols, "main.isPadding[0]")] = 1n;
+      },
+    ],
+    [
+      "quotientPart[0] + 1",
+      (w) => {
+        w[wireOf(symbols, "main.quotientPart[0]")]! += 1n;
+      },
+    ],
+    [
+      "reward[0] + 1 and remainder[0] - total, bits left as they were",
+      (w) => {
+        w[wireOf(symbols, "main.reward[0]")]! += 1n;
+        w[wireOf(symbols, "main.remainder[0]")] = (w[wireOf(symbols, "main.remainder[0]")]! - BigInt(full.input.total) + P) % P;
+      },
+    ],
+    [
+      "amount[0] + 1 (chain input not recomputed)",
+      (w) => {
+        w[wireOf(symbols, "main.amount[0]")]! += 1n;
+      },
+    ],
+    [
+      "shiftedAddress[0] + 1 (address weight in the RLC)",
+      (w) => {
+        w[wireOf(symbols, "main.shiftedAddress[0]")]! += 1n;
+      },
+    ],
+    [
+      "chainOut + 1",
+      (w) => {
+        w[wireOf(symbols, "main.chainOut")]! += 1n;
+      },
+    ],
+    [
+      "digest + 1",
+      (w) => {
+        w[wireOf(symbols, "main.digest")]! += 1n;
+      },
+    ],
   ];
   for (const [name, edit] of edits) {
     test(`${name}: rejected by our evaluator and by snarkjs.wtns.check`, async () => {
@@ -407,7 +724,10 @@ describe("direct edits of the witness vector violate the R1CS", () => {
     const violated = violatedConstraints(r1cs, witness);
     assert.notDeepEqual(violated, []);
     const tied = new Set(r1cs.constraintsOfWire[wireOf(symbols, "main.quotientPart[0]")]);
-    assert.ok(violated.every((i) => tied.has(i)), `violated constraints ${violated} should all involve main.quotientPart[0]`);
+    assert.ok(
+      violated.every((i) => tied.has(i)),
+      `violated constraints ${violated} should all involve main.quotientPart[0]`,
+    );
     assert.equal(await wtnsCheck(witness), false);
   });
 

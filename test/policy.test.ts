@@ -25,7 +25,15 @@ function throwsNaming(fn: () => unknown, ...fragments: string[]): void {
 
 describe("splitPool: hand-computed splits", () => {
   test("pool 10 over three equal shares: 3 each, remainder 1 each, dust 1", () => {
-    const table = splitPool([{ address: 3n, amount: 1n }, { address: 1n, amount: 1n }, { address: 2n, amount: 1n }], 10n, config);
+    const table = splitPool(
+      [
+        { address: 3n, amount: 1n },
+        { address: 1n, amount: 1n },
+        { address: 2n, amount: 1n },
+      ],
+      10n,
+      config,
+    );
     assert.equal(table.total, 3n);
     assert.deepEqual(table.rows, [
       { address: 3n, amount: 1n, reward: 3n, remainder: 1n },
@@ -36,7 +44,14 @@ describe("splitPool: hand-computed splits", () => {
   });
 
   test("pool 7 over amounts 2 and 3: floor(14/5) = 2 r 4, floor(21/5) = 4 r 1, dust 1; rows in registration order", () => {
-    const table = splitPool([{ address: 0x50n, amount: 2n }, { address: 0x30n, amount: 3n }], 7n, config);
+    const table = splitPool(
+      [
+        { address: 0x50n, amount: 2n },
+        { address: 0x30n, amount: 3n },
+      ],
+      7n,
+      config,
+    );
     assert.deepEqual(table, {
       pool: 7n,
       total: 5n,
@@ -54,7 +69,16 @@ describe("splitPool: hand-computed splits", () => {
       100n,
       config,
     );
-    assert.deepEqual(table.rows.map((r) => [r.reward, r.remainder]), [[10n, 0n], [20n, 0n], [30n, 0n], [40n, 0n], [0n, 0n]]);
+    assert.deepEqual(
+      table.rows.map((r) => [r.reward, r.remainder]),
+      [
+        [10n, 0n],
+        [20n, 0n],
+        [30n, 0n],
+        [40n, 0n],
+        [0n, 0n],
+      ],
+    );
     assert.equal(table.dust, 0n);
   });
 
@@ -67,10 +91,17 @@ describe("splitPool: hand-computed splits", () => {
   test("every width at its maximum: pool 2^93 - 1, S = 2^64 - 1, address 2^160 - 1", () => {
     const pool = POOL_LIMIT - 1n;
     const big = AMOUNT_LIMIT / 2n; // 2^63
-    const table = splitPool([{ address: ADDRESS_LIMIT - 1n, amount: big }, { address: 1n, amount: big - 1n }], pool, config);
+    const table = splitPool(
+      [
+        { address: ADDRESS_LIMIT - 1n, amount: big },
+        { address: 1n, amount: big - 1n },
+      ],
+      pool,
+      config,
+    );
     assert.equal(table.total, AMOUNT_LIMIT - 1n);
     // pool * 2^63 = reward * (2^64 - 1) + remainder, checked by the definition.
-    const [high, low] = table.rows as [typeof table.rows[0], typeof table.rows[0]];
+    const [high, low] = table.rows as [(typeof table.rows)[0], (typeof table.rows)[0]];
     assert.equal(high.address, ADDRESS_LIMIT - 1n);
     assert.equal(high.reward * table.total + high.remainder, pool * big);
     assert.equal(low.reward * table.total + low.remainder, pool * (big - 1n));
@@ -78,7 +109,10 @@ describe("splitPool: hand-computed splits", () => {
   });
 
   test("the input array is neither reordered nor mutated", () => {
-    const input: ContributorTotal[] = [{ address: 2n, amount: 1n }, { address: 1n, amount: 1n }];
+    const input: ContributorTotal[] = [
+      { address: 2n, amount: 1n },
+      { address: 1n, amount: 1n },
+    ];
     const copy = structuredClone(input);
     splitPool(input, 10n, config);
     assert.deepEqual(input, copy);
@@ -87,8 +121,21 @@ describe("splitPool: hand-computed splits", () => {
 
 describe("splitPool: an address that registered twice", () => {
   test("has two rows, each floored on its own", () => {
-    const table = splitPool([{ address: 0xabcn, amount: 1n }, { address: 0xabcn, amount: 2n }], 10n, config);
-    assert.deepEqual(table.rows.map((r) => [r.address, r.reward]), [[0xabcn, 3n], [0xabcn, 6n]]);
+    const table = splitPool(
+      [
+        { address: 0xabcn, amount: 1n },
+        { address: 0xabcn, amount: 2n },
+      ],
+      10n,
+      config,
+    );
+    assert.deepEqual(
+      table.rows.map((r) => [r.address, r.reward]),
+      [
+        [0xabcn, 3n],
+        [0xabcn, 6n],
+      ],
+    );
     assert.equal(table.dust, 1n);
   });
 });
@@ -111,11 +158,33 @@ describe("splitPool: bounds, each a RangeError naming the offending value", () =
   });
   test("zero total (no contributors, or every amount 0)", () => {
     throwsNaming(() => splitPool([], 10n, config), "0");
-    throwsNaming(() => splitPool([{ address: 1n, amount: 0n }, { address: 2n, amount: 0n }], 10n, config), "0");
+    throwsNaming(
+      () =>
+        splitPool(
+          [
+            { address: 1n, amount: 0n },
+            { address: 2n, amount: 0n },
+          ],
+          10n,
+          config,
+        ),
+      "0",
+    );
   });
   test(`a sum of in-range amounts reaching 2^${totalBits}`, () => {
     const half = AMOUNT_LIMIT / 2n;
-    throwsNaming(() => splitPool([{ address: 1n, amount: half }, { address: 2n, amount: half }], 10n, config), AMOUNT_LIMIT.toString());
+    throwsNaming(
+      () =>
+        splitPool(
+          [
+            { address: 1n, amount: half },
+            { address: 2n, amount: half },
+          ],
+          10n,
+          config,
+        ),
+      AMOUNT_LIMIT.toString(),
+    );
   });
   test(`pool 2^${poolBits}`, () => {
     throwsNaming(() => splitPool([{ address: 1n, amount: 1n }], POOL_LIMIT, config), POOL_LIMIT.toString());
@@ -162,7 +231,11 @@ describe("splitPool: randomized invariants (seeded)", () => {
       assert.ok(paid <= pool, context);
       assert.equal(table.dust, pool - paid, context);
       assert.ok(table.dust < BigInt(count), context);
-      assert.equal(table.dust * S, table.rows.reduce((sum, r) => sum + r.remainder, 0n), context);
+      assert.equal(
+        table.dust * S,
+        table.rows.reduce((sum, r) => sum + r.remainder, 0n),
+        context,
+      );
 
       // Row j pays registration j: the same (address, amount) pairs, in the input's order.
       const pairs = (rows: readonly ContributorTotal[]) => rows.map((c) => [c.address, c.amount]);

@@ -13,10 +13,18 @@ describe("config/protocol.json", () => {
   it("refuses a payout batch larger than one release may pay, naming the field", () => {
     const c = raw();
     c.payoutBatch.sizes.push(c.payoutBatch.maxPayeesPerRelease + 1);
-    assert.throws(() => parseConfig(c, "protocol.json"), (e: unknown) =>
-      e instanceof ConfigError && e.field === `payoutBatch.sizes[${c.payoutBatch.sizes.length - 1}]` && /at most payoutBatch\.maxPayeesPerRelease/.test(e.message));
+    assert.throws(
+      () => parseConfig(c, "protocol.json"),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.field === `payoutBatch.sizes[${c.payoutBatch.sizes.length - 1}]` &&
+        /at most payoutBatch\.maxPayeesPerRelease/.test(e.message),
+    );
     const missing = raw() as { payoutBatch: Record<string, unknown> };
     delete missing.payoutBatch.maxPayeesPerRelease;
-    assert.throws(() => parseConfig(missing, "protocol.json"), (e: unknown) => e instanceof ConfigError && e.field === "payoutBatch.maxPayeesPerRelease");
+    assert.throws(
+      () => parseConfig(missing, "protocol.json"),
+      (e: unknown) => e instanceof ConfigError && e.field === "payoutBatch.maxPayeesPerRelease",
+    );
   });
 });

@@ -37,7 +37,12 @@ function shim(name: string, body: string): string {
 }
 
 function jobs(dir: string): ProofJob[] {
-  return batches.map((b) => ({ name: `batch-${b.index}`, input: b.input, expectedPublicSignals: b.publicSignals, outPath: join(dir, `batch-${b.index}.proof.json`) }));
+  return batches.map((b) => ({
+    name: `batch-${b.index}`,
+    input: b.input,
+    expectedPublicSignals: b.publicSignals,
+    outPath: join(dir, `batch-${b.index}.proof.json`),
+  }));
 }
 
 async function proveWith(binary: string, dir: string) {
@@ -58,18 +63,28 @@ async function assertValid(dir: string): Promise<void> {
   }
 }
 
-test("the native backend proves through a rapidsnark-style command line (snarkjs CLI stand-in); proofs verify", { timeout: 120_000 }, async () => {
+test("the native backend proves through a rapidsnark-style command line (snarkjs CLI stand-in); proofs verify", {
+  timeout: 120_000,
+}, async () => {
   const binary = shim("prover", `exec "${process.execPath}" "${snarkjsCli}" groth16 prove "$1" "$2" "$3" "$4"`);
   const dir = join(scratch, "stand-in");
   const results = await proveWith(binary, dir);
-  assert.deepEqual(results.map((r) => r.status), batches.map(() => "proved"));
+  assert.deepEqual(
+    results.map((r) => r.status),
+    batches.map(() => "proved"),
+  );
   await assertValid(dir);
 });
 
-test("a native prover whose proof does not verify is refused (PROOF_REJECTED) and no proof file is written", { timeout: 120_000 }, async () => {
+test("a native prover whose proof does not verify is refused (PROOF_REJECTED) and no proof file is written", {
+  timeout: 120_000,
+}, async () => {
   // Proves honestly, then changes the first public signal: only verification can tell.
   const edit = `const fs=require("fs");const p=process.argv[1];const s=JSON.parse(fs.readFileSync(p,"utf8"));s[0]=(BigInt(s[0])+1n).toString();fs.writeFileSync(p,JSON.stringify(s))`;
-  const binary = shim("lying-prover", `"${process.execPath}" "${snarkjsCli}" groth16 prove "$1" "$2" "$3" "$4"\n"${process.execPath}" -e '${edit}' "$4"`);
+  const binary = shim(
+    "lying-prover",
+    `"${process.execPath}" "${snarkjsCli}" groth16 prove "$1" "$2" "$3" "$4"\n"${process.execPath}" -e '${edit}' "$4"`,
+  );
   const dir = join(scratch, "lying");
   await assert.rejects(proveWith(binary, dir), (error: unknown) => {
     assert.ok(error instanceof ProverError);
@@ -80,18 +95,17 @@ test("a native prover whose proof does not verify is refused (PROOF_REJECTED) an
   for (const b of batches) assert.equal(existsSync(join(dir, `batch-${b.index}.proof.json`)), false);
 });
 
-test(
-  "a real rapidsnark prover binary proves the same batches",
-  {
-    timeout: 120_000,
-    skip: realBinary
-      ? false
-      : "no native prover binary: set RAPIDSNARK_PROVER=/path/to/rapidsnark/prover (or config prover.nativeBinary) to test the native backend with a real one; the stand-in tests above cover its command line",
-  },
-  async () => {
-    const dir = join(scratch, "rapidsnark");
-    const results = await proveWith(realBinary!, dir);
-    assert.deepEqual(results.map((r) => r.status), batches.map(() => "proved"));
-    await assertValid(dir);
-  },
-);
+test("a real rapidsnark prover binary proves the same batches", {
+  timeout: 120_000,
+  skip: realBinary
+    ? false
+    : "no native prover binary: set RAPIDSNARK_PROVER=/path/to/rapidsnark/prover (or config prover.nativeBinary) to test the native backend with a real one; the stand-in tests above cover its command line",
+}, async () => {
+  const dir = join(scratch, "rapidsnark");
+  const results = await proveWith(realBinary!, dir);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    batches.map(() => "proved"),
+  );
+  await assertValid(dir);
+});

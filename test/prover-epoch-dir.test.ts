@@ -44,7 +44,12 @@ function epochDir(name: string) {
   writeJobsFile(paths.registrationJobsFile, { keys: proving, jobs: [] });
   writeJobsFile(paths.payoutJobsFile, {
     keys: proving,
-    jobs: batches.map((b) => ({ name: `payout-${b.index}`, input: b.input, expectedPublicSignals: b.publicSignals, outPath: paths.payoutProofFile(b.index) })),
+    jobs: batches.map((b) => ({
+      name: `payout-${b.index}`,
+      input: b.input,
+      expectedPublicSignals: b.publicSignals,
+      outPath: paths.payoutProofFile(b.index),
+    })),
   });
   return paths;
 }
@@ -58,21 +63,32 @@ test("stale temporary files of the atomic writer in proofs/ are removed, and eve
   assert.deepEqual(readdirSync(paths.proofsDir).sort(), ["payout-000.json", "payout-001.json"]);
 });
 
-test("a truncated or malformed proving.json (informational) is named in a warning and replaced; it never blocks proving", { timeout: 120_000 }, async () => {
+test("a truncated or malformed proving.json (informational) is named in a warning and replaced; it never blocks proving", {
+  timeout: 120_000,
+}, async () => {
   const paths = epochDir("truncated");
   writeFileSync(paths.provingFile, '{ "runs": [ { "date": "2025-');
   const lines: string[] = [];
   const first = await proveEpochDir(pool, paths.dir, { progress: false, log: (l) => lines.push(l) });
   assert.equal(first.proved, 2);
   assert.equal(lines.length, 1, lines.join("\n"));
-  assert.match(lines[0]!, /proving\.json: not JSON \(.*\); informational only \(verify does not read it\): its earlier runs are dropped, this run starts it again/);
+  assert.match(
+    lines[0]!,
+    /proving\.json: not JSON \(.*\); informational only \(verify does not read it\): its earlier runs are dropped, this run starts it again/,
+  );
   const runs = JSON.parse(readFileSync(paths.provingFile, "utf8")).runs;
   assert.equal(runs.length, 1);
   assert.equal(runs[0].proved, 2);
   // A rerun appends to the repaired file, without a warning.
   await proveEpochDir(pool, paths.dir, { progress: false, log: (l) => lines.push(l) });
   assert.equal(lines.length, 1);
-  assert.deepEqual(JSON.parse(readFileSync(paths.provingFile, "utf8")).runs.map((r: { proved: number; skipped: number }) => [r.proved, r.skipped]), [[2, 0], [0, 2]]);
+  assert.deepEqual(
+    JSON.parse(readFileSync(paths.provingFile, "utf8")).runs.map((r: { proved: number; skipped: number }) => [r.proved, r.skipped]),
+    [
+      [2, 0],
+      [0, 2],
+    ],
+  );
   // JSON of another shape is named the same way.
   writeFileSync(paths.provingFile, "[1, 2]");
   await proveEpochDir(pool, paths.dir, { progress: false, log: (l) => lines.push(l) });
@@ -82,7 +98,10 @@ test("a truncated or malformed proving.json (informational) is named in a warnin
 test("a settled epoch is not proved again (EPOCH_SETTLED): proving.json and proofs/ stay as they are", async () => {
   const paths = epochDir("settled");
   writeFileSync(paths.epochFile, JSON.stringify({ epoch: "4", status: "settled" }));
-  await assert.rejects(proveEpochDir(pool, paths.dir, { progress: false }), (e: unknown) => (e as { code?: string }).code === "EPOCH_SETTLED");
+  await assert.rejects(
+    proveEpochDir(pool, paths.dir, { progress: false }),
+    (e: unknown) => (e as { code?: string }).code === "EPOCH_SETTLED",
+  );
   assert.deepEqual(readdirSync(paths.proofsDir), []);
   assert.equal(existsSync(paths.provingFile), false);
 });
@@ -94,7 +113,10 @@ test("any other file in proofs/ is refused by name (STRAY_PROOF_FILE, exit 2) be
   await assert.rejects(proveEpochDir(pool, paths.dir, { progress: false }), (e: unknown) => {
     assert.equal((e as Error).name, "StrayProofFileError");
     assert.equal((e as { code?: string }).code, "STRAY_PROOF_FILE");
-    assert.match((e as Error).message, /proofs: holds 2 files that are no proof of this epoch's jobs: notes\.txt, payout-000\.tmp-1\.json; move them out/);
+    assert.match(
+      (e as Error).message,
+      /proofs: holds 2 files that are no proof of this epoch's jobs: notes\.txt, payout-000\.tmp-1\.json; move them out/,
+    );
     assert.equal(exitCodeOf("prove", e), 2);
     return true;
   });

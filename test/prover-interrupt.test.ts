@@ -36,7 +36,12 @@ test("SIGINT stops a local prove run with exit code 130 and no half files; the r
     jobsFile,
     toJson({
       keys: { name: keys.name, wasmPath: keys.wasmPath, zkeyPath: keys.zkeyPath, vkeyPath: keys.vkeyPath, vkeyHash: keys.vkeyHash },
-      jobs: batches.map((b, i) => ({ name: `batch-${b.index}`, input: b.input, expectedPublicSignals: b.publicSignals, outPath: join(dir, names[i]!) })),
+      jobs: batches.map((b, i) => ({
+        name: `batch-${b.index}`,
+        input: b.input,
+        expectedPublicSignals: b.publicSignals,
+        outPath: join(dir, names[i]!),
+      })),
     }),
   );
   const first = startProverCli(["prove", "--jobs", jobsFile, "--workers", "1"]);
@@ -44,11 +49,17 @@ test("SIGINT stops a local prove run with exit code 130 and no half files; the r
   first.process.kill("SIGINT");
   assert.equal(await first.exited, 130, first.lines.join("\n"));
   const left = readdirSync(dir);
-  assert.deepEqual(left.filter((n) => !names.includes(n)), [], "no temporary or half files");
+  assert.deepEqual(
+    left.filter((n) => !names.includes(n)),
+    [],
+    "no temporary or half files",
+  );
   assert.ok(left.length >= 1 && left.length < 10, `some but not all proofs were made before the interrupt: ${left.length}`);
   const counts = (c: typeof first) => {
     const line = c.lines.find((l) => /^prove: interrupted: /.test(l));
-    const m = line?.match(/^prove: interrupted: (\d+) proofs made in this run, (\d+) already valid \(skipped\), (\d+) of 10 not yet proved; run the same command again to resume$/);
+    const m = line?.match(
+      /^prove: interrupted: (\d+) proofs made in this run, (\d+) already valid \(skipped\), (\d+) of 10 not yet proved; run the same command again to resume$/,
+    );
     assert.ok(m, c.lines.join("\n"));
     return { made: Number(m[1]), skipped: Number(m[2]), rest: Number(m[3]) };
   };

@@ -65,22 +65,44 @@ test("the test table makes 3 batches of B = config.payoutBatch.testSize", () => 
 test("proves every batch in parallel; each proof verifies and carries the batch's public signals", async () => {
   const progress: ProofProgress[] = [];
   const results = await proveBatches(pool, keys, jobsFor(proved), { onProgress: (p) => progress.push(p) });
-  assert.deepEqual(results.map((r) => [r.name, r.status]), batches.map((b) => [`batch-${b.index}`, "proved"]));
-  assert.deepEqual(progress.map((p) => [p.done, p.total, p.status]), [[1, 3, "proved"], [2, 3, "proved"], [3, 3, "proved"]]);
+  assert.deepEqual(
+    results.map((r) => [r.name, r.status]),
+    batches.map((b) => [`batch-${b.index}`, "proved"]),
+  );
+  assert.deepEqual(
+    progress.map((p) => [p.done, p.total, p.status]),
+    [
+      [1, 3, "proved"],
+      [2, 3, "proved"],
+      [3, 3, "proved"],
+    ],
+  );
   for (const p of progress) assert.ok(p.ms > 0);
   for (const [i, batch] of batches.entries()) {
     assert.deepEqual(results[i]!.publicSignals, batch.publicSignals.map(String));
     await assertValidProof(join(proved, `batch-${i}.proof.json`), batch);
   }
-  assert.deepEqual(readdirSync(proved).sort(), batches.map((b) => `batch-${b.index}.proof.json`));
+  assert.deepEqual(
+    readdirSync(proved).sort(),
+    batches.map((b) => `batch-${b.index}.proof.json`),
+  );
 });
 
 test("a second run skips every batch whose proof is in place and leaves the files untouched", async () => {
   const before = batches.map((b) => readFileSync(join(proved, `batch-${b.index}.proof.json`), "utf8"));
   const results = await proveBatches(pool, keys, jobsFor(proved));
-  assert.deepEqual(results.map((r) => r.status), ["skipped", "skipped", "skipped"]);
-  assert.deepEqual(results.map((r) => r.publicSignals), batches.map((b) => b.publicSignals.map(String)));
-  assert.deepEqual(batches.map((b) => readFileSync(join(proved, `batch-${b.index}.proof.json`), "utf8")), before);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ["skipped", "skipped", "skipped"],
+  );
+  assert.deepEqual(
+    results.map((r) => r.publicSignals),
+    batches.map((b) => b.publicSignals.map(String)),
+  );
+  assert.deepEqual(
+    batches.map((b) => readFileSync(join(proved, `batch-${b.index}.proof.json`), "utf8")),
+    before,
+  );
 });
 
 test("corrupted proof files are detected and proved again", async () => {
@@ -103,7 +125,10 @@ test("corrupted proof files are detected and proved again", async () => {
   writeFileSync(path(2), text.slice(0, text.length / 2));
   // Without expectedPublicSignals, the signal edit must be caught by verification itself.
   const results = await proveBatches(pool, keys, jobsFor(proved, batches, false));
-  assert.deepEqual(results.map((r) => r.status), ["proved", "proved", "proved"]);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ["proved", "proved", "proved"],
+  );
   assert.match(results[0]!.replaced!, /its proof does not verify/);
   assert.match(results[1]!.replaced!, /its proof does not verify/);
   assert.match(results[2]!.replaced!, /not JSON/);
@@ -113,7 +138,10 @@ test("corrupted proof files are detected and proved again", async () => {
     f.publicSignals[0] = "1";
   });
   const again = await proveBatches(pool, keys, jobsFor(proved));
-  assert.deepEqual(again.map((r) => r.status), ["skipped", "proved", "skipped"]);
+  assert.deepEqual(
+    again.map((r) => r.status),
+    ["skipped", "proved", "skipped"],
+  );
   assert.match(again[1]!.replaced!, /public signals differ/);
   await assertValidProof(path(1), batches[1]!);
 });
@@ -127,17 +155,17 @@ test("an input that violates the circuit fails with a ProverError naming its bat
     ...jobsFor(dir, [batches[1]!]),
   ];
   const failed: ProofProgress[] = [];
-  await assert.rejects(
-    proveBatches(pool, keys, jobs, { onProgress: (p) => p.status === "failed" && failed.push(p) }),
-    (error: unknown) => {
-      assert.ok(error instanceof ProverError, String(error));
-      assert.equal(error.code, "WITNESS_REJECTED");
-      assert.equal(error.job, "batch-0-reward-plus-one");
-      assert.match(error.message, /^batch-0-reward-plus-one: witness calculation failed: .*Assert Failed/s);
-      return true;
-    },
+  await assert.rejects(proveBatches(pool, keys, jobs, { onProgress: (p) => p.status === "failed" && failed.push(p) }), (error: unknown) => {
+    assert.ok(error instanceof ProverError, String(error));
+    assert.equal(error.code, "WITNESS_REJECTED");
+    assert.equal(error.job, "batch-0-reward-plus-one");
+    assert.match(error.message, /^batch-0-reward-plus-one: witness calculation failed: .*Assert Failed/s);
+    return true;
+  });
+  assert.deepEqual(
+    failed.map((p) => [p.job, p.error?.code]),
+    [["batch-0-reward-plus-one", "WITNESS_REJECTED"]],
   );
-  assert.deepEqual(failed.map((p) => [p.job, p.error?.code]), [["batch-0-reward-plus-one", "WITNESS_REJECTED"]]);
   assert.deepEqual(readdirSync(dir), ["batch-1.proof.json"], "no proof and no temporary file for the bad batch");
   await assertValidProof(join(dir, "batch-1.proof.json"), batches[1]!);
 });
@@ -170,14 +198,20 @@ test("with snarkjs's own threads in the worker the proofs are the same and the p
 });
 
 test("misuse is rejected before any work, naming the argument", async () => {
-  assert.throws(() => createProverPool({ workers: -1 }), { name: "RangeError", message: /workers must be an integer in \[0, 1024\].*got -1/ });
+  assert.throws(() => createProverPool({ workers: -1 }), {
+    name: "RangeError",
+    message: /workers must be an integer in \[0, 1024\].*got -1/,
+  });
   assert.throws(() => createProverPool({ workers: 1.5 }), RangeError);
   const [job] = jobsFor(join(scratch, "unused"), [batches[0]!]);
   await assert.rejects(proveBatches(pool, keys, [job!, { ...job!, outPath: "/elsewhere.json" }]), {
     name: "RangeError",
     message: 'jobs[1].name "batch-0" is used by an earlier job',
   });
-  await assert.rejects(proveBatches(pool, keys, [job!, { ...job!, name: "other" }]), { name: "RangeError", message: /jobs\[1\]\.outPath .* is used by an earlier job/ });
+  await assert.rejects(proveBatches(pool, keys, [job!, { ...job!, name: "other" }]), {
+    name: "RangeError",
+    message: /jobs\[1\]\.outPath .* is used by an earlier job/,
+  });
   const input = { ...job!.input, amount: ["1", "2.5", "3", "4"] };
   await assert.rejects(proveBatches(pool, keys, [{ ...job!, input }]), {
     name: "TypeError",
@@ -206,7 +240,10 @@ test("inputHash is the hash of the field elements the input denotes", () => {
   assert.equal(inputHash({ x: P + 5n, y: [1, 2, 3n - P] }), a, "values are reduced mod p");
   assert.notEqual(inputHash({ x: 6n, y: ["1", "0x02", 3] }), a);
   assert.match(a, /^[0-9a-f]{64}$/);
-  assert.throws(() => inputHash({ x: "" }), { name: "TypeError", message: 'input.x must be an integer (bigint, safe integer, decimal or 0x string), got ""' });
+  assert.throws(() => inputHash({ x: "" }), {
+    name: "TypeError",
+    message: 'input.x must be an integer (bigint, safe integer, decimal or 0x string), got ""',
+  });
   assert.throws(() => inputHash({ x: [1, 2 ** 53] }), { name: "TypeError", message: /^input\.x\[1\] must be an integer/ });
   assert.throws(() => inputHash({}), TypeError);
 });
@@ -221,20 +258,36 @@ test("proof files are shape-checked, with errors naming the job and the file", (
     return JSON.stringify(copy);
   };
   const invalid = (text: string, message: string | RegExp) =>
-    assert.throws(() => parseProofFile(text, "batch-0", "epoch/batch-0.proof.json"), { name: "ProverError", code: "PROOF_FILE_INVALID", message });
+    assert.throws(() => parseProofFile(text, "batch-0", "epoch/batch-0.proof.json"), {
+      name: "ProverError",
+      code: "PROOF_FILE_INVALID",
+      message,
+    });
   invalid("{", /^batch-0: epoch\/batch-0\.proof\.json: not JSON: /);
-  invalid(variant((f) => delete f.inputHash), "batch-0: epoch/batch-0.proof.json: inputHash must be 64 lowercase hex digits");
+  invalid(
+    variant((f) => delete f.inputHash),
+    "batch-0: epoch/batch-0.proof.json: inputHash must be 64 lowercase hex digits",
+  );
   invalid(
     variant((f) => (f.publicSignals[2] = P.toString())),
     "batch-0: epoch/batch-0.proof.json: publicSignals[2] must be a canonical decimal string below the BN254 scalar field modulus",
   );
   // A coordinate may exceed the scalar field (it lives in the larger base field), but not the base field.
-  assert.doesNotThrow(() => parseProofFile(variant((f) => (f.proof.pi_a[0] = P.toString())), "batch-0"));
+  assert.doesNotThrow(() =>
+    parseProofFile(
+      variant((f) => (f.proof.pi_a[0] = P.toString())),
+      "batch-0",
+    ),
+  );
   invalid(
     variant((f) => (f.proof.pi_b[1][0] = "21888242871839275222246405745257275088696311157297823662689037894645226208583")),
     /proof\.pi_b\[1\]\[0\] must be a canonical decimal string below the BN254 base field modulus$/,
   );
   const dir = join(scratch, "read");
   mkdirSync(dir);
-  assert.throws(() => readProofFile(join(dir, "none.json"), "batch-9"), { code: "PROOF_FILE_INVALID", job: "batch-9", message: /none\.json: cannot read: ENOENT/ });
+  assert.throws(() => readProofFile(join(dir, "none.json"), "batch-9"), {
+    code: "PROOF_FILE_INVALID",
+    job: "batch-9",
+    message: /none\.json: cannot read: ENOENT/,
+  });
 });

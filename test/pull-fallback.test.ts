@@ -10,7 +10,14 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { getAddress, ZeroAddress, type AddressLike, type BaseContractMethod, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
+import {
+  getAddress,
+  ZeroAddress,
+  type AddressLike,
+  type BaseContractMethod,
+  type ContractTransactionReceipt,
+  type ContractTransactionResponse,
+} from "ethers";
 import { network } from "hardhat";
 import { config } from "../config/index.ts";
 import type { EpochBatches, EpochTables, PayoutBatch } from "../witness/index.ts";
@@ -45,14 +52,23 @@ describe("PayoutSettlement pays the rest of a batch when the token refuses one p
 
   const expectRevert = expectRevertWith(() => [settlement.interface, token.interface]);
   function eventsOf(receipt: ContractTransactionReceipt, name: string): unknown[][] {
-    return receipt.logs.map((l) => settlement.interface.parseLog(l)).filter((l) => l?.name === name).map((l) => [...l!.args]);
+    return receipt.logs
+      .map((l) => settlement.interface.parseLog(l))
+      .filter((l) => l?.name === name)
+      .map((l) => [...l!.args]);
   }
 
   before(async () => {
     conn = await network.create();
     signers = await conn.ethers.getSigners();
     ({ token, settlement, tables, w } = await tokenEpoch<RevertingTokenContract>({
-      signers, provider: conn.ethers.provider, token: "RevertingToken", tag: "pull", epoch: EPOCH, pool: POOL, contributors: CONTRIBUTORS,
+      signers,
+      provider: conn.ethers.provider,
+      token: "RevertingToken",
+      tag: "pull",
+      epoch: EPOCH,
+      pool: POOL,
+      contributors: CONTRIBUTORS,
     }));
     assert.equal(w.payoutBatches.length, 2, "the fixture needs two payout batches");
   });

@@ -24,8 +24,11 @@ import { closedPort } from "./helpers/closed-port.ts";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const redisUp = await reachable(REDIS_URL);
-if (!redisUp && process.env.REDIS_URL !== undefined) throw new Error(`REDIS_URL=${process.env.REDIS_URL} is set but no server answers there`);
-const skip = redisUp ? false : `Redis not reachable at ${REDIS_URL}: set REDIS_URL or start redis-server (Debian: apt-get install redis-server) to run the queue tests`;
+if (!redisUp && process.env.REDIS_URL !== undefined)
+  throw new Error(`REDIS_URL=${process.env.REDIS_URL} is set but no server answers there`);
+const skip = redisUp
+  ? false
+  : `Redis not reachable at ${REDIS_URL}: set REDIS_URL or start redis-server (Debian: apt-get install redis-server) to run the queue tests`;
 
 const B = config.payoutBatch.testSize;
 const batches = payoutFixture("queue", 6 * B, 8n);
@@ -87,7 +90,10 @@ test("two queue workers on loopback split an epoch's jobs; every proof valid, no
   await assertAllValid(dir, jobs.length, keys.vkey);
   // The CLI on the same epoch (a jobs file): nothing new is added, progress comes from the queue.
   const jobsFile = join(scratch, "split-jobs.json");
-  writeFileSync(jobsFile, toJson({ keys: { name: keys.name, wasmPath: keys.wasmPath, zkeyPath: keys.zkeyPath, vkeyPath: keys.vkeyPath }, jobs }));
+  writeFileSync(
+    jobsFile,
+    toJson({ keys: { name: keys.name, wasmPath: keys.wasmPath, zkeyPath: keys.zkeyPath, vkeyPath: keys.vkeyPath }, jobs }),
+  );
   const enqueue = startProverCli(["enqueue", "--queue", REDIS_URL, "--queue-name", queueName, "--jobs", jobsFile, "--wait"]);
   assert.equal(await enqueue.exited, 0, enqueue.lines.join("\n"));
   assert.ok(enqueue.lines.includes(`0 jobs added, ${jobs.length} already on the queue`), enqueue.lines.join("\n"));
@@ -119,7 +125,9 @@ test("a queue worker killed mid-job: its job is retried by another worker and fi
   assert.equal(await rescuer.exited, 130);
 });
 
-test("no Redis at the URL: enqueue and counts fail after the connect timeout with QUEUE_UNREACHABLE, the URL without its credentials", { timeout: 30_000 }, async () => {
+test("no Redis at the URL: enqueue and counts fail after the connect timeout with QUEUE_UNREACHABLE, the URL without its credentials", {
+  timeout: 30_000,
+}, async () => {
   const port = await closedPort();
   const url = `redis://user:hunter2@127.0.0.1:${port}`;
   const unreachable = (e: unknown) => {
@@ -138,7 +146,9 @@ test("no Redis at the URL: enqueue and counts fail after the connect timeout wit
   assert.ok(performance.now() - start < 10_000, `bounded: ${performance.now() - start} ms`);
 });
 
-test("a queue worker with no Redis at the URL waits for it, saying so once (no stack traces), and stops on SIGINT with 130", { timeout: 120_000 }, async () => {
+test("a queue worker with no Redis at the URL waits for it, saying so once (no stack traces), and stops on SIGINT with 130", {
+  timeout: 120_000,
+}, async () => {
   const port = await closedPort();
   const child = startProverCli(["worker", "--queue", `redis://:hunter2@127.0.0.1:${port}`, "--workers", "1"]);
   children.push(child);

@@ -19,11 +19,23 @@ import { config, FIELD_MODULUS as P } from "../config/index.ts";
 import { hornerDigest } from "../witness/payout-batches.ts";
 import { powMod } from "../witness/power.ts";
 import {
-  buildRegistrationBatches, carriedState, exclusionChain, exclusionStep, foldOfEntries, INITIAL_CARRY, registrationDigestChallenge, registryEntries,
-  type Registrant, type RegistrationBatch,
+  buildRegistrationBatches,
+  carriedState,
+  exclusionChain,
+  exclusionStep,
+  foldOfEntries,
+  INITIAL_CARRY,
+  registrationDigestChallenge,
+  registryEntries,
+  type Registrant,
+  type RegistrationBatch,
 } from "../witness/registration-batches.ts";
 import {
-  poseidonHash, RegistrationCommitmentError, registrationDomain, senderWord, type RegistrationCommitmentErrorCode,
+  poseidonHash,
+  RegistrationCommitmentError,
+  registrationDomain,
+  senderWord,
+  type RegistrationCommitmentErrorCode,
 } from "../witness/registration-commitment.ts";
 import { assertRejectedAt, calculateWitness, sharedBatchCircuitTests, symbolsOf, wireOf } from "./helpers/circuit-harness.ts";
 import { prng } from "./helpers/prng.ts";
@@ -44,19 +56,35 @@ const r1cs = readR1cs(circuit.r1csPath);
 const symbols = symbolsOf(circuit);
 
 const rng = prng(17n);
-const address = () => `0x${rng.below(1n << 160n).toString(16).padStart(40, "0")}`;
+const address = () =>
+  `0x${rng
+    .below(1n << 160n)
+    .toString(16)
+    .padStart(40, "0")}`;
 const sortedHashes = (n: number): bigint[] => {
   const set = new Set<bigint>();
   while (set.size < n) set.add(rng.below((1n << 128n) - 1n) + 1n);
   return [...set].sort((a, b) => (a < b ? -1 : 1));
 };
-const registrant = (n: number, sender = address()): Registrant => ({ sender, salt: rng.below(P), hashes: sortedHashes(n), excluded: false });
+const registrant = (n: number, sender = address()): Registrant => ({
+  sender,
+  salt: rng.below(P),
+  hashes: sortedHashes(n),
+  excluded: false,
+});
 
 assert.equal(K, 2, "the scenarios below are laid out for batches of 2 rows");
 assert.equal(W, 12, "and chunks of 12 hashes");
 const repeatSender = address();
 const excludedC = rng.below(P);
-const excluded = (count: number): Registrant => ({ sender: address(), salt: 0n, hashes: [], excluded: true, commitment: rng.below(P), count });
+const excluded = (count: number): Registrant => ({
+  sender: address(),
+  salt: 0n,
+  hashes: [],
+  excluded: true,
+  commitment: rng.below(P),
+  count,
+});
 // Rows: r0 r1 || r1 x2 || x3 r4 || r4 r4 || r4 r5 || x6 pad
 const registrants: Registrant[] = [
   registrant(3, repeatSender),
@@ -75,7 +103,12 @@ const batches = buildRegistrationBatches(registrants, DOMAIN, SEED, K, config);
 // excluded row (exclOut = exclIn); closingLast: the list closes, a second registration of an address;
 // final: an excluded row, padding.
 const [first, closing, excludedFirst, middle, closingLast, final] = batches as [
-  RegistrationBatch, RegistrationBatch, RegistrationBatch, RegistrationBatch, RegistrationBatch, RegistrationBatch,
+  RegistrationBatch,
+  RegistrationBatch,
+  RegistrationBatch,
+  RegistrationBatch,
+  RegistrationBatch,
+  RegistrationBatch,
 ];
 
 type Input = Record<string, string | string[] | string[][]>;
@@ -139,14 +172,27 @@ const CHECK = {
   senderNRange: "senderBits[i] <== Num2Bits(addressBits + countBits)(senderN[i]);",
   count: "(last[i] - excluded[i]) * (count[i] - n) === 0;",
 } as const;
-const rejectedBy = (input: object, check: keyof typeof CHECK) => assertRejectedAt(circuit, input, CIRCUIT_FILE, "RegistrationBatch", CHECK[check]);
-const rejectedByDemo = (input: object, check: keyof typeof CHECK) => assertRejectedAt(demoCircuit, input, CIRCUIT_FILE, "RegistrationBatch", CHECK[check]);
+const rejectedBy = (input: object, check: keyof typeof CHECK) =>
+  assertRejectedAt(circuit, input, CIRCUIT_FILE, "RegistrationBatch", CHECK[check]);
+const rejectedByDemo = (input: object, check: keyof typeof CHECK) =>
+  assertRejectedAt(demoCircuit, input, CIRCUIT_FILE, "RegistrationBatch", CHECK[check]);
 
 describe(`RegistrationBatch(${K}, ${W}) honest batches reproduce the native model`, () => {
   test("the table: 6 batches; the carried values chain; the last batch ends at the registry's (F, m) with no list open, and at commitExclusion", () => {
     assert.equal(batches.length, 6);
     for (let b = 1; b < batches.length; b++) assert.deepEqual(batches[b]!.carriedIn, batches[b - 1]!.carriedOut);
-    assert.deepEqual(first.carriedIn, { fold: 0n, nextJ: 0n, open: 0n, state: 0n, count: 0n, senderN: 0n, excl: 0n, list: 0n, exclPrev: 0n, exclJ: 0n });
+    assert.deepEqual(first.carriedIn, {
+      fold: 0n,
+      nextJ: 0n,
+      open: 0n,
+      state: 0n,
+      count: 0n,
+      senderN: 0n,
+      excl: 0n,
+      list: 0n,
+      exclPrev: 0n,
+      exclJ: 0n,
+    });
     assert.deepEqual(first.carriedIn, INITIAL_CARRY);
     const out = final.carriedOut;
     assert.equal(out.fold, foldOfEntries(registryEntries(registrants, DOMAIN, W)));
@@ -154,17 +200,46 @@ describe(`RegistrationBatch(${K}, ${W}) honest batches reproduce the native mode
     assert.deepEqual([out.open, out.state, out.count, out.senderN, out.list], [0n, 0n, 0n, 0n, 0n]);
     assert.equal(out.excl, exclusionChain(EXCLUSION, W, DOMAIN));
     // The boundary kinds the scenarios are for.
-    assert.deepEqual(batches.map((b) => [b.carriedIn.open, b.carriedOut.open]), [[0n, 1n], [1n, 0n], [0n, 1n], [1n, 1n], [1n, 0n], [0n, 0n]]);
-    assert.deepEqual(batches.map((b) => b.rows.filter((r) => r.excluded).length), [0, 1, 1, 0, 0, 1]);
-    assert.deepEqual(final.rows.map((r) => r.active), [true, false]);
+    assert.deepEqual(
+      batches.map((b) => [b.carriedIn.open, b.carriedOut.open]),
+      [
+        [0n, 1n],
+        [1n, 0n],
+        [0n, 1n],
+        [1n, 1n],
+        [1n, 0n],
+        [0n, 0n],
+      ],
+    );
+    assert.deepEqual(
+      batches.map((b) => b.rows.filter((r) => r.excluded).length),
+      [0, 1, 1, 0, 0, 1],
+    );
+    assert.deepEqual(
+      final.rows.map((r) => r.active),
+      [true, false],
+    );
   });
 
   test("the exclusion chain: E_0 = 0, E <- Poseidon(w + 3)(E, j, domain, 0, ..., 0) per excluded order; each batch carries it, with its last step as the opening", () => {
     const e1 = poseidonHash([0n, 2n, DOMAIN, ...Array<bigint>(W).fill(0n)]);
     const e2 = poseidonHash([e1, 3n, DOMAIN, ...Array<bigint>(W).fill(0n)]);
     const e3 = poseidonHash([e2, 6n, DOMAIN, ...Array<bigint>(W).fill(0n)]);
-    assert.deepEqual(batches.map((b) => b.carriedOut.excl), [0n, e1, e2, e2, e2, e3]);
-    assert.deepEqual(batches.map((b) => [b.carriedOut.exclPrev, b.carriedOut.exclJ]), [[0n, 0n], [0n, 2n], [e1, 3n], [e1, 3n], [e1, 3n], [e2, 6n]]);
+    assert.deepEqual(
+      batches.map((b) => b.carriedOut.excl),
+      [0n, e1, e2, e2, e2, e3],
+    );
+    assert.deepEqual(
+      batches.map((b) => [b.carriedOut.exclPrev, b.carriedOut.exclJ]),
+      [
+        [0n, 0n],
+        [0n, 2n],
+        [e1, 3n],
+        [e1, 3n],
+        [e1, 3n],
+        [e2, 6n],
+      ],
+    );
     for (const b of batches) {
       const c = b.carriedIn;
       assert.equal(c.excl, c.excl === 0n ? 0n : exclusionStep(c.exclPrev, c.exclJ, W, DOMAIN));
@@ -200,8 +275,14 @@ describe(`RegistrationBatch(${K}, ${W}) honest batches reproduce the native mode
       for (const h of reg.excluded ? [] : reg.hashes) prod = (prod * (((gamma - h - beta * BigInt(j)) % P) + P)) % P;
       rlc = (rlc + BigInt(reg.sender) * powMod(SEED, BigInt(j) + shift) + (reg.excluded ? powMod(SEED, BigInt(j) + 2n * shift) : 0n)) % P;
     });
-    assert.equal(batches.reduce((acc, b) => (acc * b.prod) % P, 1n), prod);
-    assert.equal(batches.reduce((acc, b) => (acc + b.rlcSum) % P, 0n), rlc);
+    assert.equal(
+      batches.reduce((acc, b) => (acc * b.prod) % P, 1n),
+      prod,
+    );
+    assert.equal(
+      batches.reduce((acc, b) => (acc + b.rlcSum) % P, 0n),
+      rlc,
+    );
   });
 
   test("V, rho and the digest: V has 18 values, rho = keccak256(abi.encode(foldOut, uint256[18] V)) mod p, digest = Horner at rho; stateIn opens to (domain, listIn, countIn, senderNIn)", () => {
@@ -210,7 +291,26 @@ describe(`RegistrationBatch(${K}, ${W}) honest batches reproduce the native mode
       assert.equal(b.rho, registrationDigestChallenge(b.carriedOut.fold, b.values));
       assert.equal(b.digest, hornerDigest(b.values, b.rho));
       const [i, o] = [b.carriedIn, b.carriedOut];
-      assert.deepEqual(b.values, [DOMAIN, SEED, i.fold, i.nextJ, i.open, i.state, i.count, i.senderN, i.excl, o.fold, o.nextJ, o.open, o.state, o.count, o.senderN, o.excl, b.prod, b.rlcSum]);
+      assert.deepEqual(b.values, [
+        DOMAIN,
+        SEED,
+        i.fold,
+        i.nextJ,
+        i.open,
+        i.state,
+        i.count,
+        i.senderN,
+        i.excl,
+        o.fold,
+        o.nextJ,
+        o.open,
+        o.state,
+        o.count,
+        o.senderN,
+        o.excl,
+        b.prod,
+        b.rlcSum,
+      ]);
       assert.equal(i.state, i.open === 1n ? carriedState(DOMAIN, i.list, i.count, i.senderN) : 0n);
     }
     assert.throws(() => registrationDigestChallenge(0n, first.values.slice(0, 16)), RangeError);
@@ -234,7 +334,10 @@ describe(`RegistrationBatch(${K}, ${W}) honest batches reproduce the native mode
 describe("the builder", () => {
   const build = (list: readonly Registrant[]) => buildRegistrationBatches(list, DOMAIN, SEED, K, config);
   const refuses = (list: readonly Registrant[], code: RegistrationCommitmentErrorCode) =>
-    assert.throws(() => build(list), (e: unknown) => e instanceof RegistrationCommitmentError && e.code === code);
+    assert.throws(
+      () => build(list),
+      (e: unknown) => e instanceof RegistrationCommitmentError && e.code === code,
+    );
   const kept = registrants[0]!;
   const entries = registryEntries(registrants, DOMAIN, W);
 
@@ -244,8 +347,10 @@ describe("the builder", () => {
   test("accepts a kept registrant's registered C and n when they are its list's", () => {
     assert.doesNotThrow(() => build([{ ...kept, commitment: entries[0]!.commitment, count: kept.hashes.length }]));
   });
-  test("refuses a registered C its list, salt and sender do not hash to", () => refuses([{ ...kept, commitment: entries[0]!.commitment + 1n }], "COMMITMENT_MISMATCH"));
-  test("refuses a kept registrant whose n is not its list's length", () => refuses([{ ...kept, count: kept.hashes.length + 1 }], "COUNT_MISMATCH"));
+  test("refuses a registered C its list, salt and sender do not hash to", () =>
+    refuses([{ ...kept, commitment: entries[0]!.commitment + 1n }], "COMMITMENT_MISMATCH"));
+  test("refuses a kept registrant whose n is not its list's length", () =>
+    refuses([{ ...kept, count: kept.hashes.length + 1 }], "COUNT_MISMATCH"));
   test("refuses an excluded registrant without its registered C, or without n and list", () => {
     refuses([{ ...kept, excluded: true }], "COMMITMENT_REQUIRED");
     refuses([{ ...kept, excluded: true, hashes: [], commitment: 5n }], "COUNT_MISMATCH");
@@ -258,7 +363,15 @@ describe("the builder", () => {
   });
   test("an excluded registrant's row: first and last, senderN with its registered n, cExcluded = its C, no hash, no salt", () => {
     const row = closing.rows[1]!;
-    assert.deepEqual(row, { active: true, last: true, excluded: true, senderN: senderWord(registrants[2]!.sender, 40), salt: 0n, cExcluded: excludedC, hash: Array<bigint>(W).fill(0n) });
+    assert.deepEqual(row, {
+      active: true,
+      last: true,
+      excluded: true,
+      senderN: senderWord(registrants[2]!.sender, 40),
+      salt: 0n,
+      cExcluded: excludedC,
+      hash: Array<bigint>(W).fill(0n),
+    });
   });
 });
 
@@ -277,15 +390,59 @@ describe("a tampered input is rejected by the check meant for it", () => {
     ["a salt on a continuation row", middle, (m) => m.set("salt", 1n, 1), "salt"],
     ["a salt on the carried-in list's row (openIn = 1)", closing, (m) => m.set("salt", 1n, 0), "salt"],
     ["senderN changed on a continuation row", middle, (m) => m.set("senderN", m.get("senderN", 1) + 1n, 1), "sameSender"],
-    ["senderN changed on the first row of a batch continuing a list", middle, (m) => m.set("senderN", m.get("senderN", 0) - 1n, 0), "sameSender"],
-    ["a registered count one more than the list (n in senderN)", first, (m) => m.set("senderN", m.get("senderN", 0) + (1n << BigInt(addressBits)), 0), "count"],
+    [
+      "senderN changed on the first row of a batch continuing a list",
+      middle,
+      (m) => m.set("senderN", m.get("senderN", 0) - 1n, 0),
+      "sameSender",
+    ],
+    [
+      "a registered count one more than the list (n in senderN)",
+      first,
+      (m) => m.set("senderN", m.get("senderN", 0) + (1n << BigInt(addressBits)), 0),
+      "count",
+    ],
     ["a hash dropped from a closing row (count one less than n)", closingLast, (m) => m.set("hash", 0n, 1, 0), "count"],
-    ["senderN of 2^192 (a count that overflows its 32 bits)", first, (m) => m.set("senderN", 1n << BigInt(addressBits + countBits), 0), "senderNRange"],
+    [
+      "senderN of 2^192 (a count that overflows its 32 bits)",
+      first,
+      (m) => m.set("senderN", 1n << BigInt(addressBits + countBits), 0),
+      "senderNRange",
+    ],
     ["padding right after an open row (a list that stops unclosed)", middle, (m) => m.clearRow(1), "noPaddingAfterOpen"],
-    ["an all-padding batch", final, (m) => { for (let i = 0; i < K; i++) m.clearRow(i); m.set("openIn", 0n); m.set("listIn", 0n); m.set("countIn", 0n); m.set("senderNIn", 0n); }, "rowZeroActive"],
+    [
+      "an all-padding batch",
+      final,
+      (m) => {
+        for (let i = 0; i < K; i++) m.clearRow(i);
+        m.set("openIn", 0n);
+        m.set("listIn", 0n);
+        m.set("countIn", 0n);
+        m.set("senderNIn", 0n);
+      },
+      "rowZeroActive",
+    ],
     ["active = 2", final, (m) => m.set("active", 2n, 1), "activeBit"],
-    ["an excluded continuation row", middle, (m) => { m.set("excluded", 1n, 1); m.set("hash", 0n, 1, 0); m.set("cExcluded", 7n, 1); }, "excludedFirst"],
-    ["an excluded registrant over two rows (excluded first row not last)", first, (m) => { m.set("excluded", 1n, 1); for (let k = 0; k < W; k++) m.set("hash", 0n, 1, k); m.set("salt", 0n, 1); }, "excludedLast"],
+    [
+      "an excluded continuation row",
+      middle,
+      (m) => {
+        m.set("excluded", 1n, 1);
+        m.set("hash", 0n, 1, 0);
+        m.set("cExcluded", 7n, 1);
+      },
+      "excludedFirst",
+    ],
+    [
+      "an excluded registrant over two rows (excluded first row not last)",
+      first,
+      (m) => {
+        m.set("excluded", 1n, 1);
+        for (let k = 0; k < W; k++) m.set("hash", 0n, 1, k);
+        m.set("salt", 0n, 1);
+      },
+      "excludedLast",
+    ],
     ["excluded on a padding row", final, (m) => m.set("excluded", 1n, 1), "excludedFirst"],
     ["senderN on a padding row", final, (m) => m.set("senderN", 5n, 1), "paddingSenderN"],
     ["salt on a padding row", final, (m) => m.set("salt", 5n, 1), "salt"],
@@ -305,8 +462,17 @@ describe("a tampered input is rejected by the check meant for it", () => {
 
   test(`a padding row before an active row (RegistrationBatch(${DEMO}): with ${K} rows, row 0 is active by its own check)`, async () => {
     const [demo] = buildRegistrationBatches(registrants, DOMAIN, SEED, DEMO, config) as [RegistrationBatch];
-    assert.deepEqual(demo.rows.map((r) => r.active), [...Array<boolean>(DEMO - 1).fill(true), false]);
-    await rejectedByDemo(tampered(demo, (m) => { m.copyRow(DEMO - 2, DEMO - 1); m.clearRow(DEMO - 2); }), "paddingLast");
+    assert.deepEqual(
+      demo.rows.map((r) => r.active),
+      [...Array<boolean>(DEMO - 1).fill(true), false],
+    );
+    await rejectedByDemo(
+      tampered(demo, (m) => {
+        m.copyRow(DEMO - 2, DEMO - 1);
+        m.clearRow(DEMO - 2);
+      }),
+      "paddingLast",
+    );
   });
 });
 
@@ -333,10 +499,29 @@ describe("values taken as given are bound by the outputs the contract recomputes
     ["an excluded registrant's C", closing, (m) => m.set("cExcluded", m.get("cExcluded", 1) + 1n, 1), true],
     ["another seed", first, (m) => m.set("seed", m.get("seed") + 1n), false],
     ["a rho the contract did not derive", first, (m) => m.set("rho", m.get("rho") + 1n), false],
-    ["exclPrevIn of the carried chain, in a batch with no excluded row (exclOut = exclIn)", middle, (m) => m.set("exclPrevIn", m.get("exclPrevIn") + 1n), false],
+    [
+      "exclPrevIn of the carried chain, in a batch with no excluded row (exclOut = exclIn)",
+      middle,
+      (m) => m.set("exclPrevIn", m.get("exclPrevIn") + 1n),
+      false,
+    ],
     ["exclJIn of the carried chain, in a batch with no excluded row", middle, (m) => m.set("exclJIn", m.get("exclJIn") + 1n), false],
-    ["the carried chain dropped (exclStartedIn = 0, its opening 0: exclIn = 0)", middle, (m) => { m.set("exclStartedIn", 0n); m.set("exclPrevIn", 0n); m.set("exclJIn", 0n); }, false],
-    ["exclPrevIn under an excluded row (the row's Poseidon input)", excludedFirst, (m) => m.set("exclPrevIn", m.get("exclPrevIn") + 1n), false],
+    [
+      "the carried chain dropped (exclStartedIn = 0, its opening 0: exclIn = 0)",
+      middle,
+      (m) => {
+        m.set("exclStartedIn", 0n);
+        m.set("exclPrevIn", 0n);
+        m.set("exclJIn", 0n);
+      },
+      false,
+    ],
+    [
+      "exclPrevIn under an excluded row (the row's Poseidon input)",
+      excludedFirst,
+      (m) => m.set("exclPrevIn", m.get("exclPrevIn") + 1n),
+      false,
+    ],
     ["a kept registrant excluded after the fact, cExcluded = its C (F unchanged)", closingLast, excludeAfterTheFact, false],
     ["an excluded registrant's order moved (its flag on another row's j)", final, (m) => m.set("nextJIn", m.get("nextJIn") + 1n), false],
   ];
@@ -361,8 +546,17 @@ describe("values taken as given are bound by the outputs the contract recomputes
     assert.equal(witness[exclOut], exclusionStep(closingLast.carriedIn.excl, 5n, W, DOMAIN));
     assert.notEqual(witness[exclOut], closingLast.carriedOut.excl);
     // Over the whole table: every fold is the same, the chain ends at the flipped set's.
-    const flipped = buildRegistrationBatches(registrants.map((r, j) => (j === 5 ? { ...r, excluded: true, commitment: c5, count: 1 } : r)), DOMAIN, SEED, K, config);
-    assert.deepEqual(flipped.map((b) => b.carriedOut.fold), batches.map((b) => b.carriedOut.fold));
+    const flipped = buildRegistrationBatches(
+      registrants.map((r, j) => (j === 5 ? { ...r, excluded: true, commitment: c5, count: 1 } : r)),
+      DOMAIN,
+      SEED,
+      K,
+      config,
+    );
+    assert.deepEqual(
+      flipped.map((b) => b.carriedOut.fold),
+      batches.map((b) => b.carriedOut.fold),
+    );
     assert.equal(flipped.at(-1)!.carriedOut.excl, exclusionChain([2, 3, 5, 6], W, DOMAIN));
     assert.notEqual(flipped.at(-1)!.carriedOut.excl, exclusionChain(EXCLUSION, W, DOMAIN));
   });
@@ -372,7 +566,7 @@ describe("values taken as given are bound by the outputs the contract recomputes
     const { values } = middle;
     const gamma = poseidonHash([SEED, 1n]);
     const beta = poseidonHash([SEED, 2n]);
-    const forged = values.map((v, k) => (k === 16 ? (v * ((gamma - 1n - 4n * beta) % P + P)) % P : v));
+    const forged = values.map((v, k) => (k === 16 ? (v * (((gamma - 1n - 4n * beta) % P) + P)) % P : v));
     const rho = registrationDigestChallenge(middle.carriedOut.fold, forged);
     const target = hornerDigest(forged, rho);
     // A circuit taking exclIn as itself would output Horner of its V with x at exclIn and exclOut:
@@ -380,7 +574,7 @@ describe("values taken as given are bound by the outputs the contract recomputes
     const circuitV = (x: bigint) => values.map((v, k) => (k === 8 || k === 15 ? x : v));
     const at0 = hornerDigest(circuitV(0n), rho);
     const coefficient = (powMod(rho, 9n) + powMod(rho, 2n)) % P;
-    const x = (((target - at0) % P + P) * powMod(coefficient, P - 2n)) % P;
+    const x = ((((target - at0) % P) + P) * powMod(coefficient, P - 2n)) % P;
     assert.equal(hornerDigest(circuitV(x), rho), target);
     assert.notEqual(x, middle.carriedIn.excl);
     // The circuit's exclIn is exclStartedIn * Poseidon(exclPrevIn, exclJIn, domain, 0, ...): x would need a preimage.
@@ -408,7 +602,10 @@ describe("direct edits of the witness vector violate the R1CS", () => {
     }
     return wires.sort((a, b) => a - b);
   };
-  for (const [name, batch] of [["the first batch (no exclusion carried in)", first], ["the final batch (an excluded row under a carried chain, padding)", final]] as const) {
+  for (const [name, batch] of [
+    ["the first batch (no exclusion carried in)", first],
+    ["the final batch (an excluded row under a carried chain, padding)", final],
+  ] as const) {
     test(`${name}: every single-wire edit (+1, -1) breaks a constraint, except IsZero's inv of a zero hash`, async () => {
       const witness = await calculateWitness(circuit, batch.input);
       const free = new Set<number>();
@@ -422,7 +619,10 @@ describe("direct edits of the witness vector violate the R1CS", () => {
       }
       const expected = zeroHashInverses(batch);
       assert.ok(expected.length > 0);
-      assert.deepEqual([...free].sort((a, b) => a - b), expected);
+      assert.deepEqual(
+        [...free].sort((a, b) => a - b),
+        expected,
+      );
     });
   }
 });

@@ -11,7 +11,11 @@ import { poseidon3, poseidon15 } from "poseidon-lite";
 import { config, FIELD_MODULUS as P } from "../config/index.ts";
 import { epochDomain } from "../witness/domain.ts";
 import {
-  registrationCommitment, RegistrationCommitmentError, registrationDomain, registryFold, senderWord,
+  registrationCommitment,
+  RegistrationCommitmentError,
+  registrationDomain,
+  registryFold,
+  senderWord,
   type RegistrationCommitmentErrorCode,
 } from "../witness/registration-commitment.ts";
 
@@ -108,7 +112,10 @@ describe("registryFold", () => {
     const f1 = registryFold(0n, commit(hashes(12)), senderWord(SENDER, 12));
     assert.equal(f1, 0x1b16ebf49e47a58867ca1e6330e13be5ec500accf282af3bbed4ce830caeade6n);
     assert.equal(f1, poseidon3([0n, commit(hashes(12)), senderWord(SENDER, 12)]));
-    assert.equal(registryFold(f1, commit(hashes(13)), senderWord(SENDER, 13)), 0x250ae8f5a4799b5bfbf49edc2799a27db35e4fab1772bf1299a68827f5fd376cn);
+    assert.equal(
+      registryFold(f1, commit(hashes(13)), senderWord(SENDER, 13)),
+      0x250ae8f5a4799b5bfbf49edc2799a27db35e4fab1772bf1299a68827f5fd376cn,
+    );
   });
 
   test("refuses values that are not reduced field elements (the registry takes C < p)", () => {

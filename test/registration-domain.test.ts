@@ -25,8 +25,17 @@ import { splitPool } from "../witness/policy.ts";
 import { powMod } from "../witness/power.ts";
 import { registrationDigestChallenge } from "../witness/registration-batches.ts";
 import {
-  commitEpoch, finalizeEpoch, openEpoch, readRegistrations, registerExamples, revealValidation, submitExampleBatch, submitPayoutBatch,
-  submitRegistrationBatch, waitForRegistrationClose, type SettlementDeployment,
+  commitEpoch,
+  finalizeEpoch,
+  openEpoch,
+  readRegistrations,
+  registerExamples,
+  revealValidation,
+  submitExampleBatch,
+  submitPayoutBatch,
+  submitRegistrationBatch,
+  waitForRegistrationClose,
+  type SettlementDeployment,
 } from "../verifier-contracts/index.ts";
 import { earliestDeadline } from "../verifier-contracts/registration.ts";
 import { decodeRevert } from "../verifier-contracts/revert-reason.ts";
@@ -62,12 +71,25 @@ describe("a registration batch of excluded rows only: the domain is bound, the f
   it("the trainer's excluded sock puppet cannot take the pool with a domain solved after rho", async () => {
     const trainer = signers[0]!;
     const puppet = signers[9]!;
-    await openEpoch(d, { epoch: EPOCH, closesAt: await earliestDeadline(d.registry), validationCommitment: validationCommitment(VALIDATION.validationSetHash, VALIDATION.salt), pool: POOL, trainer: trainer.address, follows: 0n });
+    await openEpoch(d, {
+      epoch: EPOCH,
+      closesAt: await earliestDeadline(d.registry),
+      validationCommitment: validationCommitment(VALIDATION.validationSetHash, VALIDATION.salt),
+      pool: POOL,
+      trainer: trainer.address,
+      follows: 0n,
+    });
     // Two honest contributors (one row each), then the puppet (never delivered: one excluded row),
     // so with K = 2 the last batch is [excluded row, padding].
     const deliveries = new Map<number, Delivery>();
     for (const k of [1, 2]) {
-      const r = await registerExamples(d, signers[k]!, EPOCH, [0, 1, 2].map((i) => h(`${k}-${i}`)), { mintFee: true });
+      const r = await registerExamples(
+        d,
+        signers[k]!,
+        EPOCH,
+        [0, 1, 2].map((i) => h(`${k}-${i}`)),
+        { mintFee: true },
+      );
       deliveries.set(r.order, { salt: r.salt, hashes: r.hashes });
     }
     await registerExamples(d, puppet, EPOCH, [h("puppet")], { mintFee: true });
@@ -77,25 +99,51 @@ describe("a registration batch of excluded rows only: the domain is bound, the f
     const scores = new Map<bigint, bigint>();
     for (const k of [1, 2]) for (let i = 0; i < 3; i++) scores.set(h(`${k}-${i}`), 1_000_000n * BigInt(k + i));
     const honest = applyPolicy({ registrations, deliveries, scores, pool: POOL, registrationDomain, config });
-    assert.deepEqual(honest.exclusion.map((x) => x.order), [2], "the puppet is excluded (the trainer's word, uncontestable: no receipt)");
+    assert.deepEqual(
+      honest.exclusion.map((x) => x.order),
+      [2],
+      "the puppet is excluded (the trainer's word, uncontestable: no receipt)",
+    );
 
     // The dishonest tables: one invented claim crediting all of S to the puppet's row j = 2.
     const S = 1_000_000n;
     const claimTable = [{ hash: 1n, j: 2, score: S }];
-    const payoutTable = splitPool(registrations.map((reg, j) => ({ address: reg.contributor, amount: j === 2 ? S : 0n })), POOL, config);
-    const w = buildEpochBatches({ claimTable, payoutTable, registrants: honest.registrants, exclusion: honest.exclusion }, {
-      domain: epochDomain(d.chainId, d.addresses.settlement, EPOCH), registrationDomain, fold: await d.registry.registrationFold(EPOCH),
-      modelHash: keccak256(toUtf8Bytes("model")), pool: POOL, exampleBatchSize: E, registrationBatchSize: K, payoutBatchSize: B, config,
-    });
+    const payoutTable = splitPool(
+      registrations.map((reg, j) => ({ address: reg.contributor, amount: j === 2 ? S : 0n })),
+      POOL,
+      config,
+    );
+    const w = buildEpochBatches(
+      { claimTable, payoutTable, registrants: honest.registrants, exclusion: honest.exclusion },
+      {
+        domain: epochDomain(d.chainId, d.addresses.settlement, EPOCH),
+        registrationDomain,
+        fold: await d.registry.registrationFold(EPOCH),
+        modelHash: keccak256(toUtf8Bytes("model")),
+        pool: POOL,
+        exampleBatchSize: E,
+        registrationBatchSize: K,
+        payoutBatchSize: B,
+        config,
+      },
+    );
     assert.equal(w.registrationBatches.length, 2);
     const last = w.registrationBatches[1]!;
-    assert.deepEqual(last.rows.map((r) => [r.active, r.excluded]), [[true, true], [false, false]], "the last batch: an excluded row, then padding");
+    assert.deepEqual(
+      last.rows.map((r) => [r.active, r.excluded]),
+      [
+        [true, true],
+        [false, false],
+      ],
+      "the last batch: an excluded row, then padding",
+    );
 
     await commitEpoch(d.settlement, EPOCH, w.commit, w.exclusionBitmap);
     const state = await d.settlement.epochState(EPOCH);
     assert.ok(await advanceDevelopmentClock(conn.ethers.provider, state.committedAt + (await d.settlement.contestWindow())));
 
-    const prove = async (circuit: CircuitKeys, input: object) => snarkjs.groth16.fullProve(input as Parameters<typeof snarkjs.groth16.fullProve>[0], circuit.wasmPath, circuit.zkeyPath);
+    const prove = async (circuit: CircuitKeys, input: object) =>
+      snarkjs.groth16.fullProve(input as Parameters<typeof snarkjs.groth16.fullProve>[0], circuit.wasmPath, circuit.zkeyPath);
     let claimProduct = 1n;
     for (const b of w.exampleBatches) {
       claimProduct = mod(claimProduct * b.prod);

@@ -13,7 +13,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
-  getAddress, JsonRpcProvider, keccak256, solidityPacked, type BaseContractMethod, type BigNumberish, type ContractTransactionReceipt, type ContractTransactionResponse,
+  getAddress,
+  JsonRpcProvider,
+  keccak256,
+  solidityPacked,
+  type BaseContractMethod,
+  type BigNumberish,
+  type ContractTransactionReceipt,
+  type ContractTransactionResponse,
 } from "ethers";
 import { config, TRANSACTION_GAS_CAP } from "../config/index.ts";
 import type { EpochBatches, EpochTables, PayoutBatch } from "../witness/index.ts";
@@ -39,7 +46,13 @@ interface CostlyTokenContract extends OpenTokenContract {
 }
 
 const addressOf = (a: bigint) => getAddress(`0x${a.toString(16).padStart(40, "0")}`);
-const wordsHash = (batch: PayoutBatch) => keccak256(solidityPacked(batch.words.map(() => "uint256"), [...batch.words]));
+const wordsHash = (batch: PayoutBatch) =>
+  keccak256(
+    solidityPacked(
+      batch.words.map(() => "uint256"),
+      [...batch.words],
+    ),
+  );
 
 describe("a pool token too costly for a whole payout batch in one transaction: released in row ranges, each row once", () => {
   let node: HardhatNode;
@@ -52,16 +65,29 @@ describe("a pool token too costly for a whole payout batch in one transaction: r
   const expectRevert = expectRevertWith(() => [settlement.interface]);
   const rowsOf = (batch: PayoutBatch) => tables.payoutTable.rows.slice(batch.index * B, (batch.index + 1) * B);
   const eventsOf = (receipt: ContractTransactionReceipt, name: string) =>
-    receipt.logs.map((l) => settlement.interface.parseLog(l)).filter((l) => l?.name === name).map((l) => [...l!.args]);
+    receipt.logs
+      .map((l) => settlement.interface.parseLog(l))
+      .filter((l) => l?.name === name)
+      .map((l) => [...l!.args]);
 
   before(async () => {
     node = await startHardhatNode();
     provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, pollingInterval: 100 });
     const signers = await Promise.all(Array.from({ length: 8 }, (_, i) => provider.getSigner(i)));
     ({ token, settlement, tables, w } = await tokenEpoch<CostlyTokenContract>({
-      signers, provider, token: "CostlyToken", tag: "costly", epoch: EPOCH, pool: POOL, contributors: CONTRIBUTORS,
+      signers,
+      provider,
+      token: "CostlyToken",
+      tag: "costly",
+      epoch: EPOCH,
+      pool: POOL,
+      contributors: CONTRIBUTORS,
     }));
-    assert.deepEqual(w.payoutBatches.map((b) => b.words.filter((x) => x !== 0n).length), [4, 2], "the fixture needs a full batch and a half one");
+    assert.deepEqual(
+      w.payoutBatches.map((b) => b.words.filter((x) => x !== 0n).length),
+      [4, 2],
+      "the fixture needs a full batch and a half one",
+    );
     // Cheap until every proof is in; costly from the releases on.
     await (await token.setWritesPerTransfer(WRITES_PER_TRANSFER)).wait();
   });
@@ -76,7 +102,11 @@ describe("a pool token too costly for a whole payout batch in one transaction: r
     const batch = w.payoutBatches[0]!;
     const words = [...batch.words];
     const cap = BigInt(TRANSACTION_GAS_CAP);
-    const failure = (gasLimit: bigint) => settlement.release(EPOCH, 0, words, { gasLimit }).then(() => assert.fail(`a release with ${gasLimit} gas went through`), (e: unknown) => e as { message: string; error?: { data?: { txHash?: string } } });
+    const failure = (gasLimit: bigint) =>
+      settlement.release(EPOCH, 0, words, { gasLimit }).then(
+        () => assert.fail(`a release with ${gasLimit} gas went through`),
+        (e: unknown) => e as { message: string; error?: { data?: { txHash?: string } } },
+      );
     assert.match((await failure(cap + 1n)).message, /exceeds transaction gas cap of 16777216/);
     const outOfGas = await failure(cap);
     assert.match(outOfGas.message, /ran out of gas/);
@@ -108,15 +138,39 @@ describe("a pool token too costly for a whole payout batch in one transaction: r
     assert.equal((await settlement.epochState(EPOCH)).released, 0n, "a batch counts as released only once complete");
     const forged = [...batch.words];
     forged[3] = forged[3]! + (1n << 160n); // one more base unit to the last payee
-    await expectRevert(settlement.releaseRows(EPOCH, 0, forged, 3), "WordsMismatch", [wordsHash(batch), keccak256(solidityPacked(forged.map(() => "uint256"), forged))]);
-    await expectRevert(settlement.release(EPOCH, 0, forged), "WordsMismatch", [wordsHash(batch), keccak256(solidityPacked(forged.map(() => "uint256"), forged))]);
+    await expectRevert(settlement.releaseRows(EPOCH, 0, forged, 3), "WordsMismatch", [
+      wordsHash(batch),
+      keccak256(
+        solidityPacked(
+          forged.map(() => "uint256"),
+          forged,
+        ),
+      ),
+    ]);
+    await expectRevert(settlement.release(EPOCH, 0, forged), "WordsMismatch", [
+      wordsHash(batch),
+      keccak256(
+        solidityPacked(
+          forged.map(() => "uint256"),
+          forged,
+        ),
+      ),
+    ]);
   });
 
   it("settle's release refuses a row that alone is over the gas bound, naming the batch and the row, and sends nothing", async () => {
     const before = await releaseProgress(settlement, EPOCH, 0);
     await assert.rejects(
-      releasePayoutBatch(settlement, EPOCH, w.payoutBatches[0]!, { gasBound: 1_000_000n, sent: () => assert.fail("nothing may be sent"), log: () => {} }),
-      (e: unknown) => e instanceof CodedError && e.code === "RELEASE_TOO_COSTLY" && e.category === "external" && /payout batch 0 of epoch 1, row 1:.*releaseGasBound = 1000000/.test(e.message),
+      releasePayoutBatch(settlement, EPOCH, w.payoutBatches[0]!, {
+        gasBound: 1_000_000n,
+        sent: () => assert.fail("nothing may be sent"),
+        log: () => {},
+      }),
+      (e: unknown) =>
+        e instanceof CodedError &&
+        e.code === "RELEASE_TOO_COSTLY" &&
+        e.category === "external" &&
+        /payout batch 0 of epoch 1, row 1:.*releaseGasBound = 1000000/.test(e.message),
     );
     assert.deepEqual(await releaseProgress(settlement, EPOCH, 0), before);
   });
@@ -125,18 +179,34 @@ describe("a pool token too costly for a whole payout batch in one transaction: r
     const gasBound = BigInt(config.payoutBatch.releaseGasBound);
     const logged: string[] = [];
     for (const b of w.payoutBatches) {
-      await releasePayoutBatch(settlement, EPOCH, b, { gasBound, sent: (what, receipt) => sent.push({ what, receipt }), log: (m) => logged.push(m) });
+      await releasePayoutBatch(settlement, EPOCH, b, {
+        gasBound,
+        sent: (what, receipt) => sent.push({ what, receipt }),
+        log: (m) => logged.push(m),
+      });
     }
-    assert.deepEqual(sent.map((s) => s.what), ["release 0 rows 1-2", "release 0 rows 3-3", "release 1"]);
+    assert.deepEqual(
+      sent.map((s) => s.what),
+      ["release 0 rows 1-2", "release 0 rows 3-3", "release 1"],
+    );
     for (const { receipt } of sent) assert.ok(receipt.gasUsed <= gasBound, `${receipt.gasUsed} gas`);
-    assert.ok(logged.some((m) => /release 0: 2 rows per transaction fit/.test(m)), logged.join("\n"));
+    assert.ok(
+      logged.some((m) => /release 0: 2 rows per transaction fit/.test(m)),
+      logged.join("\n"),
+    );
     const rows0 = rowsOf(w.payoutBatches[0]!);
     assert.deepEqual(eventsOf(sent[0]!.receipt, "BatchRowsReleased"), [[EPOCH, 0n, 1n, 3n, rows0[1]!.reward + rows0[2]!.reward]]);
-    assert.deepEqual(eventsOf(sent[1]!.receipt, "BatchReleased"), [[EPOCH, 0n, rows0.reduce((s, r) => s + r.reward, 0n)]], "BatchReleased pays the whole batch's total");
+    assert.deepEqual(
+      eventsOf(sent[1]!.receipt, "BatchReleased"),
+      [[EPOCH, 0n, rows0.reduce((s, r) => s + r.reward, 0n)]],
+      "BatchReleased pays the whole batch's total",
+    );
     assert.deepEqual(eventsOf(sent[2]!.receipt, "EpochSettled"), [[EPOCH]]);
-    for (const receipt of sent.map((s) => s.receipt)) assert.deepEqual(eventsOf(receipt, "PayoutDeferred"), [], "no payee starved into a credit");
+    for (const receipt of sent.map((s) => s.receipt))
+      assert.deepEqual(eventsOf(receipt, "PayoutDeferred"), [], "no payee starved into a credit");
 
-    for (const row of tables.payoutTable.rows) assert.equal(await token.balanceOf(addressOf(row.address)), row.reward, `row ${addressOf(row.address)}`);
+    for (const row of tables.payoutTable.rows)
+      assert.equal(await token.balanceOf(addressOf(row.address)), row.reward, `row ${addressOf(row.address)}`);
     assert.equal(await token.balanceOf(await settlement.getAddress()), tables.payoutTable.dust, "the settlement keeps exactly the dust");
     assert.equal(await settlement.totalClaimable(), 0n);
     const state = await settlement.epochState(EPOCH);
@@ -147,15 +217,25 @@ describe("a pool token too costly for a whole payout batch in one transaction: r
       await expectRevert(settlement.release(EPOCH, b.index, [...b.words]), "AlreadyReleased", [EPOCH, BigInt(b.index)]);
     }
     // A rerun finds every batch complete and sends nothing.
-    await releasePayoutBatch(settlement, EPOCH, w.payoutBatches[0]!, { gasBound, sent: () => assert.fail("nothing may be sent"), log: () => {} });
+    await releasePayoutBatch(settlement, EPOCH, w.payoutBatches[0]!, {
+      gasBound,
+      sent: () => assert.fail("nothing may be sent"),
+      log: () => {},
+    });
   });
 
   it("the skeptic reads batch 0's three transactions as one release and verifies the epoch from the chain alone", async () => {
     const chain = { rpcUrl: node.url, settlement: await settlement.getAddress(), epoch: EPOCH };
     const onChain = await readChainEpoch(chain.rpcUrl, chain.settlement, chain.epoch);
-    assert.deepEqual(onChain.releases.map((r) => [r.batchIndex, r.rows === undefined ? "rest" : `${r.rows.from}-${r.rows.to}`, r.payments.length]), [
-      [0, "0-1", 1], [0, "1-3", 2], [0, "rest", 1], [1, "rest", 2],
-    ]);
+    assert.deepEqual(
+      onChain.releases.map((r) => [r.batchIndex, r.rows === undefined ? "rest" : `${r.rows.from}-${r.rows.to}`, r.payments.length]),
+      [
+        [0, "0-1", 1],
+        [0, "1-3", 2],
+        [0, "rest", 1],
+        [1, "rest", 2],
+      ],
+    );
     const report = await verifyEpoch(chain, { snarkjs: false });
     assert.equal(report.checks.find((c) => c.check === "chain")!.status, "pass", JSON.stringify(report.checks));
   });

@@ -26,7 +26,8 @@ const BINS = 40;
 
 /** Debian's chromium (CHROMIUM_PATH overrides); absent: the Chromium tests fail on CI, skip elsewhere. */
 const chromiumPath = process.env.CHROMIUM_PATH ?? ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
-const browserSkip = chromiumPath === undefined && !process.env.CI ? "chromium not installed (apt-get install -y chromium; .ci/run installs it)" : false;
+const browserSkip =
+  chromiumPath === undefined && !process.env.CI ? "chromium not installed (apt-get install -y chromium; .ci/run installs it)" : false;
 
 /**
  * 4 contributors, 3 examples each, two of them negative (clipped); one example claimed by
@@ -50,10 +51,31 @@ function examplesFile(): string {
 
 /** What the attribution stage records in epoch.json (bigints become decimal strings there). */
 const attribution = {
-  method: "trak", provider: "cpu", validationAccuracy: 0.9,
+  method: "trak",
+  provider: "cpu",
+  validationAccuracy: 0.9,
   defences: ["exact-dedup", "near-duplicates", "label-consistency"],
-  flagged: [{ index: 14, exampleHash: BigInt(hashOf("report near")), contributor: demo[2]!.address, reference: { set: "validation", index: 7 }, similarity: 0.981, shift: [1, 0] }],
-  mislabelled: [{ index: 15, exampleHash: BigInt(hashOf("report mislabelled")), contributor: demo[1]!.address, label: 3, pLabel: 0.02, predicted: 8, pPredicted: 0.9 }],
+  flagged: [
+    {
+      index: 14,
+      exampleHash: BigInt(hashOf("report near")),
+      contributor: demo[2]!.address,
+      reference: { set: "validation", index: 7 },
+      similarity: 0.981,
+      shift: [1, 0],
+    },
+  ],
+  mislabelled: [
+    {
+      index: 15,
+      exampleHash: BigInt(hashOf("report mislabelled")),
+      contributor: demo[1]!.address,
+      label: 3,
+      pLabel: 0.02,
+      predicted: 8,
+      pPredicted: 0.9,
+    },
+  ],
 };
 
 const attacks = [
@@ -65,7 +87,16 @@ const attacks = [
 let browser: Browser | undefined;
 
 before(async () => {
-  await runEpoch({ examplesFile: examplesFile(), pool: 10n ** 24n + 7n, exampleBatchSize: E, payoutBatchSize: B, outDir: epochDir, workers: 2, progress: false, attribution });
+  await runEpoch({
+    examplesFile: examplesFile(),
+    pool: 10n ** 24n + 7n,
+    exampleBatchSize: E,
+    payoutBatchSize: B,
+    outDir: epochDir,
+    workers: 2,
+    progress: false,
+    attribution,
+  });
   // Contributor labels come from users: the report must show this one as text.
   const contributorsFile = join(epochDir, "contributors.json");
   const contributors = JSON.parse(readFileSync(contributorsFile, "utf8"));
@@ -95,14 +126,22 @@ interface Rendered {
 
 /** Opens `file` in Chromium, waits for the charts, collects console errors, page errors and requests. */
 async function render(file: string, screenshot?: string): Promise<Rendered> {
-  if (browser === undefined) assert.fail(`CI is set but chromium is not installed (looked for CHROMIUM_PATH, /usr/bin/chromium): .ci/run must install it`);
+  if (browser === undefined)
+    assert.fail(`CI is set but chromium is not installed (looked for CHROMIUM_PATH, /usr/bin/chromium): .ci/run must install it`);
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors: string[] = [];
   const requests: string[] = [];
-  page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") errors.push(`console ${m.type()}: ${m.text()}`); });
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") errors.push(`console ${m.type()}: ${m.text()}`);
+  });
   page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
-  page.on("dialog", (d) => { errors.push(`dialog: ${d.message()}`); void d.dismiss(); });
-  page.on("request", (r) => { if (!r.url().startsWith("file://")) requests.push(r.url()); });
+  page.on("dialog", (d) => {
+    errors.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+  page.on("request", (r) => {
+    if (!r.url().startsWith("file://")) requests.push(r.url());
+  });
   const start = performance.now();
   await page.goto(`file://${file}`);
   await page.waitForSelector("body[data-charts-ready]", { timeout: 15_000 });
@@ -128,7 +167,9 @@ async function render(file: string, screenshot?: string): Promise<Rendered> {
   return { marks: charts.marks, data: charts.data, text, cells, errors, requests, ms };
 }
 
-test("the report renders every chart with one mark per contributor, bin, transaction and attack, with no console errors and no network", { skip: browserSkip }, async () => {
+test("the report renders every chart with one mark per contributor, bin, transaction and attack, with no console errors and no network", {
+  skip: browserSkip,
+}, async () => {
   const out = await writeEpochReport(epochDir, { out: join(work, "report.html"), explorerUrl: "https://explorer.test/" });
   const html = readFileSync(out, "utf8");
   const settlement = JSON.parse(readFileSync(join(epochDir, "settlement.json"), "utf8"));
@@ -137,7 +178,9 @@ test("the report renders every chart with one mark per contributor, bin, transac
 
   const r = await render(out, join(artifacts, "report.png"));
   writeFileSync(join(artifacts, "report.html"), html);
-  console.log(`report: ${statSync(out).size} bytes, charts ready ${r.ms.toFixed(0)} ms after navigation; screenshot test-results/report.png`);
+  console.log(
+    `report: ${statSync(out).size} bytes, charts ready ${r.ms.toFixed(0)} ms after navigation; screenshot test-results/report.png`,
+  );
   assert.deepEqual(r.errors, []);
   assert.deepEqual(r.requests, []);
   assert.deepEqual(r.marks.payouts, [contributors]);
@@ -207,18 +250,57 @@ async function expectInputError(dir: string, file: string, field: string, row?: 
 
 test("a missing directory or a malformed field is an error naming the file and field", async () => {
   await expectInputError(join(work, "nowhere"), join(work, "nowhere"), "(directory)");
-  await expectInputError(tampered("bad-gas", "settlement.json", (s) => { s.transactions[1].gasUsed = "lots"; }), "settlement.json transactions", "gasUsed", 1);
-  await expectInputError(tampered("bad-label", "contributors.json", (c) => { c[2].label = 7; }), "contributors.json", "label", 2);
-  await expectInputError(tampered("bad-flag", "epoch.json", (e) => { delete e.attribution.flagged[0].exampleHash; }), "epoch.json attribution.flagged", "exampleHash", 0);
-  await expectInputError(tampered("bad-attack", "attacks.json", (a) => { delete a[1].pass; }), "attacks.json", "pass", 1);
+  await expectInputError(
+    tampered("bad-gas", "settlement.json", (s) => {
+      s.transactions[1].gasUsed = "lots";
+    }),
+    "settlement.json transactions",
+    "gasUsed",
+    1,
+  );
+  await expectInputError(
+    tampered("bad-label", "contributors.json", (c) => {
+      c[2].label = 7;
+    }),
+    "contributors.json",
+    "label",
+    2,
+  );
+  await expectInputError(
+    tampered("bad-flag", "epoch.json", (e) => {
+      delete e.attribution.flagged[0].exampleHash;
+    }),
+    "epoch.json attribution.flagged",
+    "exampleHash",
+    0,
+  );
+  await expectInputError(
+    tampered("bad-attack", "attacks.json", (a) => {
+      delete a[1].pass;
+    }),
+    "attacks.json",
+    "pass",
+    1,
+  );
   // The core record is read by verify/, whose error names the file and field too.
-  await assert.rejects(writeEpochReport(tampered("bad-score", "examples.json", (x) => { x[0].score = 1.5; }), { verify: false }), /examples\.json row 0 score/);
+  await assert.rejects(
+    writeEpochReport(
+      tampered("bad-score", "examples.json", (x) => {
+        x[0].score = 1.5;
+      }),
+      { verify: false },
+    ),
+    /examples\.json row 0 score/,
+  );
 });
 
 test("the report command exits 2 naming the missing directory, and prints the report's path", async () => {
   const run = promisify(execFile);
   const script = join(PROJECT_ROOT, "scripts", "cli.ts");
-  const missing = await run(process.execPath, [script, "report", join(work, "nowhere")]).then(() => assert.fail("expected exit 2"), (e: { code: number; stderr: string }) => e);
+  const missing = await run(process.execPath, [script, "report", join(work, "nowhere")]).then(
+    () => assert.fail("expected exit 2"),
+    (e: { code: number; stderr: string }) => e,
+  );
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /nowhere \(directory\): not an epoch directory/);
   const out = join(work, "cli", "epoch.html");
@@ -237,26 +319,41 @@ test("an --out that is a file of the record, inside its folders, or not .html is
     [join(work, "report.json"), /report\.json: the report is an HTML file/],
   ];
   for (const [out, message] of cases) {
-    await assert.rejects(writeEpochReport(epochDir, { out, verify: false }), (e: unknown) => {
-      assert.equal((e as Error).name, "ReportOutputError");
-      assert.equal((e as { code?: string }).code, "REPORT_OUT_REFUSED");
-      assert.match((e as Error).message, message);
-      return true;
-    }, out);
+    await assert.rejects(
+      writeEpochReport(epochDir, { out, verify: false }),
+      (e: unknown) => {
+        assert.equal((e as Error).name, "ReportOutputError");
+        assert.equal((e as { code?: string }).code, "REPORT_OUT_REFUSED");
+        assert.match((e as Error).message, message);
+        return true;
+      },
+      out,
+    );
   }
   assert.deepEqual(readFileSync(join(epochDir, "epoch.json")), epochJson, "epoch.json untouched");
   assert.equal(existsSync(join(work, "report.txt")), false);
   assert.equal(existsSync(join(epochDir, "jobs", "report.html")), false);
   const run = promisify(execFile);
-  const cli = await run(process.execPath, [join(PROJECT_ROOT, "scripts", "cli.ts"), "report", epochDir, "--out", join(epochDir, "epoch.json"), "--no-verify"])
-    .then(() => assert.fail("expected a refusal"), (e: { code: number; stderr: string }) => e);
+  const cli = await run(process.execPath, [
+    join(PROJECT_ROOT, "scripts", "cli.ts"),
+    "report",
+    epochDir,
+    "--out",
+    join(epochDir, "epoch.json"),
+    "--no-verify",
+  ]).then(
+    () => assert.fail("expected a refusal"),
+    (e: { code: number; stderr: string }) => e,
+  );
   assert.equal(cli.code, 1, cli.stderr);
   assert.match(cli.stderr, /error \[REPORT_OUT_REFUSED\]: .*epoch\.json: is a file of the epoch's record/);
   assert.deepEqual(readFileSync(join(epochDir, "epoch.json")), epochJson, "epoch.json untouched");
 });
 
 test("a record that fails verification is still reported, as FAILED with the check and code", async () => {
-  const dir = tampered("bad-balance", "settlement.json", (s) => { s.paid[0].amount = "1"; });
+  const dir = tampered("bad-balance", "settlement.json", (s) => {
+    s.paid[0].amount = "1";
+  });
   const html = readFileSync(await writeEpochReport(dir, { snarkjs: false }), "utf8");
   assert.match(html, /FAILED: check payouts, PAYOUT_MISMATCH/);
   assert.match(html, /from the epoch folder bad-balance\./, "the header names the folder");

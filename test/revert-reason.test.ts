@@ -13,7 +13,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ErrorFragment, getAddress, Interface, keccak256, NonceManager, toUtf8Bytes, type ParamType } from "ethers";
 import {
-  ContractRevertError, deploySettlement, openEpoch, type OpenTokenContract, type PayoutSettlementContract,
+  ContractRevertError,
+  deploySettlement,
+  openEpoch,
+  type OpenTokenContract,
+  type PayoutSettlementContract,
 } from "../verifier-contracts/index.ts";
 import { CONTRACT_NAMES, loadContractArtifact } from "../verifier-contracts/artifacts.ts";
 import { earliestDeadline } from "../verifier-contracts/registration.ts";
@@ -49,11 +53,27 @@ function sample(p: ParamType, k: number): { value: unknown; shown: string } {
 
 /** The shapes a revert arrives in. */
 const SHAPES: Readonly<Record<string, (data: string) => unknown>> = {
-  "ethers CALL_EXCEPTION (estimateGas, eth_call)": (data) => ({ code: "CALL_EXCEPTION", action: "estimateGas", data, info: { error: { code: 3, data } } }),
-  "ethers, the data only in info.error": (data) => ({ code: "CALL_EXCEPTION", data: null, info: { error: { code: 3, message: "execution reverted", data } } }),
-  "hardhat node, eth_sendRawTransaction (UNKNOWN_ERROR)": (data) => ({ code: "UNKNOWN_ERROR", error: { code: 3, message: "VM Exception while processing transaction", data } }),
-  "a node nesting { message, data } in data": (data) => ({ code: "UNKNOWN_ERROR", error: { code: -32603, data: { message: "revert", data } } }),
-  "Hardhat EDR SolidityError (in-process chain)": (data) => Object.assign(new Error("VM Exception while processing transaction"), { name: "SolidityError", data }),
+  "ethers CALL_EXCEPTION (estimateGas, eth_call)": (data) => ({
+    code: "CALL_EXCEPTION",
+    action: "estimateGas",
+    data,
+    info: { error: { code: 3, data } },
+  }),
+  "ethers, the data only in info.error": (data) => ({
+    code: "CALL_EXCEPTION",
+    data: null,
+    info: { error: { code: 3, message: "execution reverted", data } },
+  }),
+  "hardhat node, eth_sendRawTransaction (UNKNOWN_ERROR)": (data) => ({
+    code: "UNKNOWN_ERROR",
+    error: { code: 3, message: "VM Exception while processing transaction", data },
+  }),
+  "a node nesting { message, data } in data": (data) => ({
+    code: "UNKNOWN_ERROR",
+    error: { code: -32603, data: { message: "revert", data } },
+  }),
+  "Hardhat EDR SolidityError (in-process chain)": (data) =>
+    Object.assign(new Error("VM Exception while processing transaction"), { name: "SolidityError", data }),
   "an error wrapping the revert as its cause": (data) => new Error("sending failed", { cause: { code: "CALL_EXCEPTION", data } }),
 };
 
@@ -65,8 +85,12 @@ describe("revert-reason: every custom error of every ABI, by name", () => {
     fixture = await settlementFixture(10n ** 24n);
     verifierAbis = [fixture.keys.example, fixture.keys.registration, fixture.keys.payout].map((k) => k.verifierArtifact.abi);
     abis = [
-      ...(await Promise.all(CONTRACT_NAMES.map(async (name) => [name, (await loadContractArtifact(name)).abi] as [string, readonly unknown[]]))),
-      ...[fixture.keys.example, fixture.keys.registration, fixture.keys.payout].map((k) => [k.verifierArtifact.contractName, k.verifierArtifact.abi] as [string, readonly unknown[]]),
+      ...(await Promise.all(
+        CONTRACT_NAMES.map(async (name) => [name, (await loadContractArtifact(name)).abi] as [string, readonly unknown[]]),
+      )),
+      ...[fixture.keys.example, fixture.keys.registration, fixture.keys.payout].map(
+        (k) => [k.verifierArtifact.contractName, k.verifierArtifact.abi] as [string, readonly unknown[]],
+      ),
     ];
   });
   after(async () => {
@@ -79,7 +103,10 @@ describe("revert-reason: every custom error of every ABI, by name", () => {
       for (const entry of abi.filter((x) => (x as { type?: string }).type === "error")) {
         const fragment = ErrorFragment.from(entry as never);
         const samples = fragment.inputs.map((p, k) => sample(p, k));
-        const data = new Interface([fragment]).encodeErrorResult(fragment, samples.map((x) => x.value));
+        const data = new Interface([fragment]).encodeErrorResult(
+          fragment,
+          samples.map((x) => x.value),
+        );
         const text = `${fragment.name}(${fragment.inputs.map((p, k) => `${p.name}=${samples[k]!.shown}`).join(", ")})`;
         for (const [shape, wrap] of Object.entries(SHAPES)) {
           const reason = await revertReason(wrap(data), verifierAbis);
@@ -90,9 +117,20 @@ describe("revert-reason: every custom error of every ABI, by name", () => {
       }
     }
     // The project's own, OpenZeppelin's through inheritance, and the new lineage errors are all there.
-    for (const name of ["PayoutSettlement.EpochAlreadyOpen", "PayoutSettlement.LineageNotOpened", "PayoutSettlement.LineageEnded", "PayoutSettlement.LineageNotCommitted",
-      "PayoutSettlement.LineageContestable", "PayoutSettlement.SafeERC20FailedOperation", "PayoutSettlement.ECDSAInvalidSignature", "ContributorRegistry.RegistrationClosed",
-      "OpenToken.ERC20InsufficientAllowance", "OpenToken.OwnableUnauthorizedAccount", "RevertingToken.Blocked", "BareTransfers.LengthMismatch"]) {
+    for (const name of [
+      "PayoutSettlement.EpochAlreadyOpen",
+      "PayoutSettlement.LineageNotOpened",
+      "PayoutSettlement.LineageEnded",
+      "PayoutSettlement.LineageNotCommitted",
+      "PayoutSettlement.LineageContestable",
+      "PayoutSettlement.SafeERC20FailedOperation",
+      "PayoutSettlement.ECDSAInvalidSignature",
+      "ContributorRegistry.RegistrationClosed",
+      "OpenToken.ERC20InsufficientAllowance",
+      "OpenToken.OwnableUnauthorizedAccount",
+      "RevertingToken.Blocked",
+      "BareTransfers.LengthMismatch",
+    ]) {
       assert.ok(seen.has(name), `${name} was not among the ABIs' errors`);
     }
     assert.ok(seen.size > 70, `only ${seen.size} errors`);
@@ -101,12 +139,18 @@ describe("revert-reason: every custom error of every ABI, by name", () => {
   it("Solidity's Error(string) and Panic(uint256) are named; an unknown selector, no revert data and other failures are said so", async () => {
     const builtin = new Interface([]);
     assert.equal((await revertReason({ data: builtin.encodeErrorResult("Error", ["no way"]) }))?.text, 'Error(message="no way")');
-    assert.equal((await revertReason({ data: builtin.encodeErrorResult("Panic", [0x11]) }))?.text, "Panic(code=0x11: arithmetic overflow or underflow)");
+    assert.equal(
+      (await revertReason({ data: builtin.encodeErrorResult("Panic", [0x11]) }))?.text,
+      "Panic(code=0x11: arithmetic overflow or underflow)",
+    );
     const context = { contract: "PayoutSettlement", call: "openEpoch(1)" };
     const unknown = await contractRevertOf({ code: "CALL_EXCEPTION", data: "0xdeadbeef0000" }, context);
     assert.ok(unknown instanceof ContractRevertError);
     assert.equal(unknown.errorName, undefined);
-    assert.match(unknown.message, /^openEpoch\(1\) on PayoutSettlement reverted with an error no project contract declares \(selector 0xdeadbeef/);
+    assert.match(
+      unknown.message,
+      /^openEpoch\(1\) on PayoutSettlement reverted with an error no project contract declares \(selector 0xdeadbeef/,
+    );
     const bare = await contractRevertOf({ code: "CALL_EXCEPTION", data: null }, context);
     assert.match((bare as Error).message, /reverted with no revert data$/);
     const network = { code: "NETWORK_ERROR", message: "connection refused" };
@@ -115,14 +159,24 @@ describe("revert-reason: every custom error of every ABI, by name", () => {
 
   it("a real revert through the transaction helper: openEpoch twice names EpochAlreadyOpen, the call and the contract", async () => {
     const { d, signers } = fixture;
-    const args = { epoch: 1n, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: 5n, trainer: signers[0]!.address, follows: 0n };
+    const args = {
+      epoch: 1n,
+      closesAt: await earliestDeadline(d.registry),
+      validationCommitment: VALIDATION,
+      pool: 5n,
+      trainer: signers[0]!.address,
+      follows: 0n,
+    };
     await openEpoch(d, args);
     await assert.rejects(openEpoch(d, args), (e: unknown) => {
       assert.ok(e instanceof ContractRevertError, String(e));
       assert.equal(e.code, "CONTRACT_REVERT");
       assert.equal(e.errorName, "EpochAlreadyOpen");
       assert.deepEqual(e.args, { epoch: 1n });
-      assert.equal(e.message, `openEpoch(1, follows 0) on PayoutSettlement ${d.addresses.settlement} reverted with EpochAlreadyOpen(epoch=1)`);
+      assert.equal(
+        e.message,
+        `openEpoch(1, follows 0) on PayoutSettlement ${d.addresses.settlement} reverted with EpochAlreadyOpen(epoch=1)`,
+      );
       assert.ok(e.cause, "the original error is kept as the cause");
       return true;
     });
@@ -131,23 +185,39 @@ describe("revert-reason: every custom error of every ABI, by name", () => {
   it("a constructor's check through deploySettlement (Ignition): named with the contract", async () => {
     const { keys, signers } = fixture;
     const verifiers = {
-      exampleVerifier: keys.example.verifierArtifact, exampleBatchSize: config.exampleBatch.testSize,
-      registrationVerifier: keys.registration.verifierArtifact, registrationBatchSize: config.registrationBatch.testSize,
-      payoutVerifier: keys.payout.verifierArtifact, payoutBatchSize: config.payoutBatch.testSize,
+      exampleVerifier: keys.example.verifierArtifact,
+      exampleBatchSize: config.exampleBatch.testSize,
+      registrationVerifier: keys.registration.verifierArtifact,
+      registrationBatchSize: config.registrationBatch.testSize,
+      payoutVerifier: keys.payout.verifierArtifact,
+      payoutBatchSize: config.payoutBatch.testSize,
     };
-    await assert.rejects(deploySettlement(signers[0]!, { ...verifiers, windows: { ...config.settlement, contestWindowSeconds: 0 } }), (e: unknown) => {
-      // Ignition simulates each deployment first and names the custom error with the future.
-      assert.equal((e as { code?: unknown }).code, "IGNITION_EXECUTION", String(e));
-      assert.match((e as Error).message, /AttributionProtocol#PayoutSettlement failed: .*InvalidWindows\(\)/);
-      return true;
-    });
+    await assert.rejects(
+      deploySettlement(signers[0]!, { ...verifiers, windows: { ...config.settlement, contestWindowSeconds: 0 } }),
+      (e: unknown) => {
+        // Ignition simulates each deployment first and names the custom error with the future.
+        assert.equal((e as { code?: unknown }).code, "IGNITION_EXECUTION", String(e));
+        assert.match((e as Error).message, /AttributionProtocol#PayoutSettlement failed: .*InvalidWindows\(\)/);
+        return true;
+      },
+    );
   });
 
   it("through a NonceManager: the revert is named and the next transaction is sent with the right nonce", async () => {
     const { d, signers } = fixture;
     const manager = new NonceManager(signers[0]!);
-    const contracts = { token: d.token.connect(manager) as OpenTokenContract, settlement: d.settlement.connect(manager) as PayoutSettlementContract };
-    const args = async (epoch: bigint) => ({ epoch, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: 5n, trainer: signers[0]!.address, follows: 0n });
+    const contracts = {
+      token: d.token.connect(manager) as OpenTokenContract,
+      settlement: d.settlement.connect(manager) as PayoutSettlementContract,
+    };
+    const args = async (epoch: bigint) => ({
+      epoch,
+      closesAt: await earliestDeadline(d.registry),
+      validationCommitment: VALIDATION,
+      pool: 5n,
+      trainer: signers[0]!.address,
+      follows: 0n,
+    });
     await assert.rejects(openEpoch(contracts, await args(1n)), { name: "ContractRevertError", errorName: "EpochAlreadyOpen" });
     await openEpoch(contracts, await args(2n));
     assert.equal((await d.settlement.epochState(2n)).status, 1n);
@@ -160,7 +230,10 @@ describe("revert-reason: every custom error of every ABI, by name", () => {
     const closesAt = await earliestDeadline(d.registry);
     // Explicit nonces and gas: both are sent before either is mined, as two racing settlers' are.
     const nonce = await signers[0]!.getNonce();
-    const send = (k: number) => transact({ contract: "PayoutSettlement", call: "openEpoch(3)", target: d.settlement }, () => d.settlement.openEpoch(3n, closesAt, VALIDATION, 5n, signers[0]!.address, 0n, { gasLimit: 1_000_000n, nonce: nonce + k }));
+    const send = (k: number) =>
+      transact({ contract: "PayoutSettlement", call: "openEpoch(3)", target: d.settlement }, () =>
+        d.settlement.openEpoch(3n, closesAt, VALIDATION, 5n, signers[0]!.address, 0n, { gasLimit: 1_000_000n, nonce: nonce + k }),
+      );
     await provider.send("evm_setAutomine", [false]);
     try {
       const first = send(0);
@@ -171,7 +244,10 @@ describe("revert-reason: every custom error of every ABI, by name", () => {
       await assert.rejects(second, (e: unknown) => {
         assert.ok(e instanceof ContractRevertError, String(e));
         assert.equal(e.errorName, "EpochAlreadyOpen");
-        assert.match(e.message, /^openEpoch\(3\) on PayoutSettlement 0x[0-9a-fA-F]{40} reverted with EpochAlreadyOpen\(epoch=3\) \(transaction 0x[0-9a-f]{64} mined in block \d+; the error is its replay's at the end of that block\)$/);
+        assert.match(
+          e.message,
+          /^openEpoch\(3\) on PayoutSettlement 0x[0-9a-fA-F]{40} reverted with EpochAlreadyOpen\(epoch=3\) \(transaction 0x[0-9a-f]{64} mined in block \d+; the error is its replay's at the end of that block\)$/,
+        );
         return true;
       });
     } finally {

@@ -176,7 +176,10 @@ describe("the demo examples file", () => {
     const scores = new Map(claims.map((c) => [c.hash, c.score] as const));
     const t = applyPolicy({ ...registerOffline(lists), scores, pool: 10n ** 24n, config });
     assert.deepEqual(t.exclusion, []);
-    assert.deepEqual(t.payoutTable.rows.map((r) => r.address), lists.map((l) => l.sender));
+    assert.deepEqual(
+      t.payoutTable.rows.map((r) => r.address),
+      lists.map((l) => l.sender),
+    );
     const copier = lists.findIndex((l) => l.sender === BigInt(contributors.find((c) => c.label === "copier-01")!.address));
     assert.ok(t.duplicates.some((d) => d.creditedOrder === copier));
     assert.ok(t.duplicates.every((d) => d.alsoClaimedBy.every((j) => j > d.creditedOrder)));
@@ -190,7 +193,11 @@ describe("parseExamples", () => {
     const rows = parse(`example,contributor,score\n${H1},${A1},-1.25\n${H2},${A2},2.5\n${H2},${A1},2.5\n`);
     assert.deepEqual(
       rows.map((r) => [r.hash, r.checksumAddress, r.score, r.row]),
-      [[0xa1n, A1, -1250000n, 2], [0xb2n, A2, 2500000n, 3], [0xb2n, A1, 2500000n, 4]],
+      [
+        [0xa1n, A1, -1250000n, 2],
+        [0xb2n, A2, 2500000n, 3],
+        [0xb2n, A1, 2500000n, 4],
+      ],
     );
   });
 
@@ -210,31 +217,56 @@ describe("parseExamples", () => {
 
   test("malformed rows name the line and the field", () => {
     assertScoresError(() => readExamplesFile(fixture("missing-field.csv"), config), {
-      code: "SCORES_MALFORMED_ROW", file: fixture("missing-field.csv"), row: 3, field: "row",
+      code: "SCORES_MALFORMED_ROW",
+      file: fixture("missing-field.csv"),
+      row: 3,
+      field: "row",
       message: `${fixture("missing-field.csv")}:3: row: found 2 field(s); expected 3 (example,contributor,score)`,
     });
     assertScoresError(() => parse(`example,contributor,score\n"${H1},${A1},1\n`), {
-      code: "SCORES_MALFORMED_ROW", file: "in.csv", row: 2, field: "row", message: /unterminated quoted field/,
+      code: "SCORES_MALFORMED_ROW",
+      file: "in.csv",
+      row: 2,
+      field: "row",
+      message: /unterminated quoted field/,
     });
     assertScoresError(() => parse(`example,contributor,score,weight\n${H1},${A1},1,2\n`), {
-      code: "SCORES_MALFORMED_ROW", file: "in.csv", row: 1, field: "header",
+      code: "SCORES_MALFORMED_ROW",
+      file: "in.csv",
+      row: 1,
+      field: "header",
       message: 'in.csv:1: header: unknown column "weight"; expected the header line example,contributor,score',
     });
     assertScoresError(() => parse(`# no header\n${H1},${A1},1\n`), {
-      code: "SCORES_MALFORMED_ROW", file: "in.csv", row: 2, field: "header", message: /the header line is missing/,
+      code: "SCORES_MALFORMED_ROW",
+      file: "in.csv",
+      row: 2,
+      field: "header",
+      message: /the header line is missing/,
     });
     assertScoresError(() => parse(`example,contributor\n${H1},${A1}\n`), {
-      code: "SCORES_MALFORMED_ROW", file: "in.csv", row: 1, field: "header", message: /no score column/,
+      code: "SCORES_MALFORMED_ROW",
+      file: "in.csv",
+      row: 1,
+      field: "header",
+      message: /no score column/,
     });
     assertScoresError(() => parse(`example,score,Score\n`), {
-      code: "SCORES_MALFORMED_ROW", file: "in.csv", row: 1, field: "header", message: /column "score" appears twice/,
+      code: "SCORES_MALFORMED_ROW",
+      file: "in.csv",
+      row: 1,
+      field: "header",
+      message: /column "score" appears twice/,
     });
   });
 
   test("bad example hashes: length, syntax, zero", () => {
     for (const bad of ["0x05", "a1", `${H1}00`, `0x${"z".repeat(32)}`, `0x${"0".repeat(32)}`, ""]) {
       assertScoresError(() => parse(`example,contributor,score\n${H2},${A2},1\n${bad},${A1},1\n`), {
-        code: "SCORES_BAD_EXAMPLE", file: "in.csv", row: 3, field: "example",
+        code: "SCORES_BAD_EXAMPLE",
+        file: "in.csv",
+        row: 3,
+        field: "example",
         message: `in.csv:3: example: ${JSON.stringify(bad)} is not an example hash; expected 0x followed by 32 hex digits, not all zero`,
       });
     }
@@ -243,27 +275,50 @@ describe("parseExamples", () => {
   test("bad addresses: checksum, syntax, zero address, missing", () => {
     const file = fixture("bad-checksum.csv");
     assertScoresError(() => readExamplesFile(file, config), {
-      code: "SCORES_BAD_ADDRESS", file, row: 3, field: "address",
+      code: "SCORES_BAD_ADDRESS",
+      file,
+      row: 3,
+      field: "address",
       message: `${file}:3: address: 0xB4ECC65fa9674FCeFe01Fd898cCfb63299D29Bd7 has a bad EIP-55 checksum (a typo?); expected the checksummed form or all lowercase`,
     });
-    for (const bad of ["0x1234", "B4ECC65fa9674FCeFe01Fd898cCfb63299D29BD7", "0XB4ECC65FA9674FCEFE01FD898CCFB63299D29BD7", `${A1}00`, "0xZZECC65fa9674FCeFe01Fd898cCfb63299D29BD7"]) {
+    for (const bad of [
+      "0x1234",
+      "B4ECC65fa9674FCeFe01Fd898cCfb63299D29BD7",
+      "0XB4ECC65FA9674FCEFE01FD898CCFB63299D29BD7",
+      `${A1}00`,
+      "0xZZECC65fa9674FCeFe01Fd898cCfb63299D29BD7",
+    ]) {
       assertScoresError(() => parse(`example,contributor,score\n${H2},${A2},1\n${H1},${bad},1\n`), {
-        code: "SCORES_BAD_ADDRESS", file: "in.csv", row: 3, field: "address",
+        code: "SCORES_BAD_ADDRESS",
+        file: "in.csv",
+        row: 3,
+        field: "address",
         message: `in.csv:3: address: ${JSON.stringify(bad)} is not an address; expected 0x followed by 40 hex digits`,
       });
     }
     assertScoresError(() => parse(`example,contributor,score\n${H1},0x${"0".repeat(40)},1\n`), {
-      code: "SCORES_BAD_ADDRESS", file: "in.csv", row: 2, field: "address", message: /the zero address cannot be paid/,
+      code: "SCORES_BAD_ADDRESS",
+      file: "in.csv",
+      row: 2,
+      field: "address",
+      message: /the zero address cannot be paid/,
     });
     assertScoresError(() => parse(`example,contributor,score\n${H1},,1\n`), {
-      code: "SCORES_BAD_ADDRESS", file: "in.csv", row: 2, field: "address", message: "in.csv:2: address: missing; expected 0x followed by 40 hex digits",
+      code: "SCORES_BAD_ADDRESS",
+      file: "in.csv",
+      row: 2,
+      field: "address",
+      message: "in.csv:2: address: missing; expected 0x followed by 40 hex digits",
     });
   });
 
   test("the same claim twice names both lines, whatever the address case", () => {
     const file = fixture("duplicate-claim.csv");
     assertScoresError(() => readExamplesFile(file, config), {
-      code: "SCORES_BAD_EXAMPLE", file, row: 5, field: "example",
+      code: "SCORES_BAD_EXAMPLE",
+      file,
+      row: 5,
+      field: "example",
       message: `${file}:5: example: ${H1} is already claimed by ${A1} on line 3; expected each claim once`,
     });
   });
@@ -271,14 +326,26 @@ describe("parseExamples", () => {
   test("bad numbers", () => {
     const file = fixture("bad-number.csv");
     assertScoresError(() => readExamplesFile(file, config), {
-      code: "SCORES_BAD_NUMBER", file, row: 3, field: "score",
+      code: "SCORES_BAD_NUMBER",
+      file,
+      row: 3,
+      field: "score",
       message: `${file}:3: score: "1.2.3" is not a decimal number; expected e.g. "12", "-0.0123" or "3.5e-3"`,
     });
     for (const bad of ["NaN", "0x10", "1_000", "abc", "Infinity"]) {
-      assertScoresError(() => parse(`example,contributor,score\n${H1},${A1},${bad}\n`), { code: "SCORES_BAD_NUMBER", file: "in.csv", row: 2, field: "score" });
+      assertScoresError(() => parse(`example,contributor,score\n${H1},${A1},${bad}\n`), {
+        code: "SCORES_BAD_NUMBER",
+        file: "in.csv",
+        row: 2,
+        field: "score",
+      });
     }
     assertScoresError(() => parse(`example,contributor,score\n${H1},${A1},\n`), {
-      code: "SCORES_BAD_NUMBER", file: "in.csv", row: 2, field: "score", message: 'in.csv:2: score: missing; expected a decimal such as "0.25"',
+      code: "SCORES_BAD_NUMBER",
+      file: "in.csv",
+      row: 2,
+      field: "score",
+      message: 'in.csv:2: score: missing; expected a decimal such as "0.25"',
     });
   });
 
@@ -290,26 +357,58 @@ describe("parseExamples", () => {
     assert.equal(parse(`example,contributor,score\n${H1},${A1},${max}\n`)[0]!.score, (1n << 47n) - 1n);
     assert.equal(parse(`example,contributor,score\n${H1},${A1},-140737488.355328\n${H2},${A1},1\n`)[0]!.score, -(1n << 47n));
     assertScoresError(() => parse(`example,contributor,score\n${H1},${A1},140737488.355328\n`), {
-      code: "SCORES_OUT_OF_RANGE", file: "in.csv", row: 2, field: "score",
-      message: "in.csv:2: score: 140737488.355328 does not fit in 48 signed bits at 6 decimals; expected -140737488.355328 <= score <= 140737488.355327",
+      code: "SCORES_OUT_OF_RANGE",
+      file: "in.csv",
+      row: 2,
+      field: "score",
+      message:
+        "in.csv:2: score: 140737488.355328 does not fit in 48 signed bits at 6 decimals; expected -140737488.355328 <= score <= 140737488.355327",
     });
-    assertScoresError(() => parse(`example,contributor,score\n${H1},${A1},-2e8\n`), { code: "SCORES_OUT_OF_RANGE", file: "in.csv", row: 2, field: "score" });
-    assertScoresError(() => parse(`example,contributor,score\n${H1},${A1},1e1001\n`), { code: "SCORES_OUT_OF_RANGE", file: "in.csv", row: 2, field: "score" });
+    assertScoresError(() => parse(`example,contributor,score\n${H1},${A1},-2e8\n`), {
+      code: "SCORES_OUT_OF_RANGE",
+      file: "in.csv",
+      row: 2,
+      field: "score",
+    });
+    assertScoresError(() => parse(`example,contributor,score\n${H1},${A1},1e1001\n`), {
+      code: "SCORES_OUT_OF_RANGE",
+      file: "in.csv",
+      row: 2,
+      field: "score",
+    });
   });
 
   test("empty files and a file without a positive score are errors about the whole file", () => {
     const file = fixture("header-only.csv");
     assertScoresError(() => readExamplesFile(file, config), {
-      code: "SCORES_EMPTY", file, row: 0, field: "file",
+      code: "SCORES_EMPTY",
+      file,
+      row: 0,
+      field: "file",
       message: `${file}:0: file: a header but no data rows; expected example,contributor,score then one row per claim`,
     });
-    assertScoresError(() => parse(""), { code: "SCORES_EMPTY", file: "in.csv", row: 0, field: "file", message: /no header and no data rows/ });
+    assertScoresError(() => parse(""), {
+      code: "SCORES_EMPTY",
+      file: "in.csv",
+      row: 0,
+      field: "file",
+      message: /no header and no data rows/,
+    });
     const negative = fixture("all-negative.csv");
     assertScoresError(() => readExamplesFile(negative, config), {
-      code: "SCORES_ZERO_TOTAL", file: negative, row: 0, field: "total", message: /every score is <= 0 after clipping/,
+      code: "SCORES_ZERO_TOTAL",
+      file: negative,
+      row: 0,
+      field: "total",
+      message: /every score is <= 0 after clipping/,
     });
     // 1e-7 truncates to 0 at 6 decimals, so nothing is positive.
-    assertScoresError(() => parse(`example,contributor,score\n${H1},${A1},0.0000001\n`), { code: "SCORES_ZERO_TOTAL", file: "in.csv", row: 0, field: "total" });
+    assertScoresError(() => parse(`example,contributor,score\n${H1},${A1},0.0000001\n`), {
+      code: "SCORES_ZERO_TOTAL",
+      file: "in.csv",
+      row: 0,
+      field: "total",
+    });
   });
 
   test("unreadable files", () => {
@@ -317,9 +416,19 @@ describe("parseExamples", () => {
     try {
       const missing = join(dir, "missing.csv");
       assertScoresError(() => readExamplesFile(missing, config), {
-        code: "SCORES_FILE_UNREADABLE", file: missing, row: 0, field: "file", message: /cannot read \(ENOENT.*\); expected a readable UTF-8 CSV file$/,
+        code: "SCORES_FILE_UNREADABLE",
+        file: missing,
+        row: 0,
+        field: "file",
+        message: /cannot read \(ENOENT.*\); expected a readable UTF-8 CSV file$/,
       });
-      assertScoresError(() => readExamplesFile(dir, config), { code: "SCORES_FILE_UNREADABLE", file: dir, row: 0, field: "file", message: /EISDIR/ });
+      assertScoresError(() => readExamplesFile(dir, config), {
+        code: "SCORES_FILE_UNREADABLE",
+        file: dir,
+        row: 0,
+        field: "file",
+        message: /EISDIR/,
+      });
       const good = join(dir, "good.csv");
       writeFileSync(good, `example,contributor,score\n${H1},${A1},1\n`);
       assert.equal(readExamplesFile(good, config).length, 1);
@@ -328,7 +437,11 @@ describe("parseExamples", () => {
     }
     const file = fixture("not-utf8.csv");
     assertScoresError(() => readExamplesFile(file, config), {
-      code: "SCORES_FILE_UNREADABLE", file, row: 0, field: "file", message: `${file}:0: file: cannot read (not valid UTF-8); expected a readable UTF-8 CSV file`,
+      code: "SCORES_FILE_UNREADABLE",
+      file,
+      row: 0,
+      field: "file",
+      message: `${file}:0: file: cannot read (not valid UTF-8); expected a readable UTF-8 CSV file`,
     });
   });
 

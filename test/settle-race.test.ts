@@ -11,7 +11,17 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { ContractFactory, Interface, JsonRpcProvider, keccak256, toUtf8Bytes, ZeroHash, type InterfaceAbi, type Signer, type TransactionRequest } from "ethers";
+import {
+  ContractFactory,
+  Interface,
+  JsonRpcProvider,
+  keccak256,
+  toUtf8Bytes,
+  ZeroHash,
+  type InterfaceAbi,
+  type Signer,
+  type TransactionRequest,
+} from "ethers";
 import { config } from "../config/index.ts";
 import { createProverPool } from "../prover/index.ts";
 import { connectChain } from "../protocol/chain.ts";
@@ -34,18 +44,36 @@ after(() => node?.stop());
 
 test("a watcher bundling another epoch's forfeit with this epoch's release: settle completes and counts only this epoch's payments", async () => {
   const lines = ["example,contributor,score"];
-  for (let k = 0; k < 2; k++) for (let j = 0; j < 2; j++) lines.push(`${hashOf(`race ${k} ${j}`)},${demo[k]!.address},${((k + 1) * 0.01 + j * 0.003).toFixed(6)}`);
+  for (let k = 0; k < 2; k++)
+    for (let j = 0; j < 2; j++) lines.push(`${hashOf(`race ${k} ${j}`)},${demo[k]!.address},${((k + 1) * 0.01 + j * 0.003).toFixed(6)}`);
   const examplesFile = join(work, "examples.csv");
   writeFileSync(examplesFile, `${lines.join("\n")}\n`);
-  const sizes = { example: config.exampleBatch.testSize, registration: config.registrationBatch.testSize, payout: config.payoutBatch.testSize };
+  const sizes = {
+    example: config.exampleBatch.testSize,
+    registration: config.registrationBatch.testSize,
+    payout: config.payoutBatch.testSize,
+  };
   node = await startHardhatNode();
   const chain = await connectChain(node.url);
   const watcherProvider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, pollingInterval: 250 });
   try {
     const deployment = await deployProtocol(chain.signer, sizes, "dev");
     // Epoch 7: opened and abandoned (nobody registers, never cancelled): burnable after its deadline.
-    await openDeploymentEpoch(deployment, { epoch: 7n, pool: 5n, trainer: await chain.signer.getAddress(), validationCommitment: ZeroHash, mintPool: true });
-    const { dir, validationSet, trainer } = await prepareEpoch(chain, { examplesFile, pool: 10n ** 21n, epoch: 1n, outDir: join(work, "epoch"), on: { chain, deployment }, progress: false });
+    await openDeploymentEpoch(deployment, {
+      epoch: 7n,
+      pool: 5n,
+      trainer: await chain.signer.getAddress(),
+      validationCommitment: ZeroHash,
+      mintPool: true,
+    });
+    const { dir, validationSet, trainer } = await prepareEpoch(chain, {
+      examplesFile,
+      pool: 10n ** 21n,
+      epoch: 1n,
+      outDir: join(work, "epoch"),
+      on: { chain, deployment },
+      progress: false,
+    });
     const prover = createProverPool({ workers: 2 }, config);
     try {
       await proveEpochDir(prover, dir, { progress: false });
@@ -56,7 +84,10 @@ test("a watcher bundling another epoch's forfeit with this epoch's release: sett
     const artifact = await loadContractArtifact("Forwarder");
     const forwarder = await new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, watcher).deploy();
     await forwarder.waitForDeployment();
-    const settlementAbi = new Interface(["function release(uint64 epoch, uint32 batchIndex, uint256[] words)", "function forfeit(uint64 epoch)"]);
+    const settlementAbi = new Interface([
+      "function release(uint64 epoch, uint32 batchIndex, uint256[] words)",
+      "function forfeit(uint64 epoch)",
+    ]);
     const release = settlementAbi.getFunction("release")!.selector;
     let frontRun = false;
     const watched = new Proxy(trainer, {
@@ -68,7 +99,10 @@ test("a watcher bundling another epoch's forfeit with this epoch's release: sett
               frontRun = true;
               const [, settleBy] = await deployment.settlement.deadlines(7n);
               await advanceDevelopmentClock(chain.provider, settleBy);
-              const bundle = forwarder.interface.encodeFunctionData("forwardAll", [String(tx.to), [settlementAbi.encodeFunctionData("forfeit", [7n]), data]]);
+              const bundle = forwarder.interface.encodeFunctionData("forwardAll", [
+                String(tx.to),
+                [settlementAbi.encodeFunctionData("forfeit", [7n]), data],
+              ]);
               await (await watcher.sendTransaction({ to: await forwarder.getAddress(), data: bundle })).wait();
             }
             return target.sendTransaction(tx);
@@ -79,9 +113,16 @@ test("a watcher bundling another epoch's forfeit with this epoch's release: sett
       },
     }) as Signer;
     const logs: string[] = [];
-    const settled = await settleEpoch({ ...chain, signer: watched }, deployment, dir, { progress: false, validationSet, log: (m) => logs.push(m) });
+    const settled = await settleEpoch({ ...chain, signer: watched }, deployment, dir, {
+      progress: false,
+      validationSet,
+      log: (m) => logs.push(m),
+    });
     assert.ok(frontRun, "the watcher front-ran the release");
-    assert.ok(logs.some((m) => /release 0: already made by another settler \(AlreadyReleased\)/.test(m)), logs.join("\n"));
+    assert.ok(
+      logs.some((m) => /release 0: already made by another settler \(AlreadyReleased\)/.test(m)),
+      logs.join("\n"),
+    );
     for (const c of settled.contributors) assert.equal(c.paid, c.reward, c.address);
     const written = JSON.parse(readFileSync(join(dir, "settlement.json"), "utf8")) as { kept: string };
     assert.equal(BigInt(written.kept), settled.dust);

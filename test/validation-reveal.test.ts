@@ -26,7 +26,11 @@ import { shiftedNoisyCopy } from "../scripts/lib/attacks.ts";
 import { encodeNpy } from "../dataset/npy.ts";
 import { readValidationFile } from "../protocol/trainer/validation-file.ts";
 import {
-  assertSealedSet, epochValidationSecret, heldOutValidationSet, sealValidationSet, writeRevealedValidation,
+  assertSealedSet,
+  epochValidationSecret,
+  heldOutValidationSet,
+  sealValidationSet,
+  writeRevealedValidation,
 } from "../protocol/trainer/validation-reveal.ts";
 import { loadValidationSecret } from "../protocol/trainer/validation-secret.ts";
 import { EpochVerifyError } from "../verify/index.ts";
@@ -40,23 +44,40 @@ const SETTLEMENT = "0x0165878A594ca255338adfa4d48449f69242Eb8F";
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 
 /** An epoch directory holding only what the check reads: validation.bin and the record's fields. */
-async function recordOf(examples: { hash: bigint; score: bigint }[], change: (v: Record<string, unknown>) => Record<string, unknown> = (v) => v): Promise<EpochRecord> {
+async function recordOf(
+  examples: { hash: bigint; score: bigint }[],
+  change: (v: Record<string, unknown>) => Record<string, unknown> = (v) => v,
+): Promise<EpochRecord> {
   const dir = mkdtempSync(join(tmpdir(), "validation-"));
   const sealed = await sealValidationSet(trainer, 31337n, SETTLEMENT, 1n, split.validation);
   writeFileSync(join(dir, "validation.bin"), sealed.files[0]!.bytes);
   const { validationSetHash, salt, commitment, examples: count } = sealed;
-  const validation = change({ file: "validation.bin", examples: count, validationSetHash, salt, commitment, revealTx: `0x${"0".repeat(64)}` });
+  const validation = change({
+    file: "validation.bin",
+    examples: count,
+    validationSetHash,
+    salt,
+    commitment,
+    revealTx: `0x${"0".repeat(64)}`,
+  });
   return { dir, epoch: 1n, examples: examples.map((e) => ({ ...e, contributor: 0 })), validation } as unknown as EpochRecord;
 }
 
 async function rejects(record: EpochRecord, message: RegExp, options: Parameters<typeof checkValidation>[1] = {}): Promise<void> {
-  await assert.rejects(checkValidation(record, options), (e: unknown) => e instanceof EpochVerifyError && e.code === "VALIDATION_MISMATCH" && e.check === "validation" && message.test(e.message));
+  await assert.rejects(
+    checkValidation(record, options),
+    (e: unknown) =>
+      e instanceof EpochVerifyError && e.code === "VALIDATION_MISMATCH" && e.check === "validation" && message.test(e.message),
+  );
 }
 
 describe("validation set: sealed before registration, revealed after scoring, rechecked by the skeptic", () => {
   test("each epoch of each deployment has its own held-out set: an epoch's reveal says nothing of the next one's", () => {
     const secret = new TextEncoder().encode("a trainer's validation secret of 32 characters or more");
-    const hashOf = (epoch: bigint, settlement = SETTLEMENT) => createHash("sha256").update(heldOutValidationSet(config, epochValidationSecret(secret, 31337n, settlement, epoch)).images).digest("hex");
+    const hashOf = (epoch: bigint, settlement = SETTLEMENT) =>
+      createHash("sha256")
+        .update(heldOutValidationSet(config, epochValidationSecret(secret, 31337n, settlement, epoch)).images)
+        .digest("hex");
     assert.equal(hashOf(1n), hashOf(1n), "seal, score and settle derive the same set");
     assert.notEqual(hashOf(2n), hashOf(1n), "another epoch, another set");
     assert.notEqual(hashOf(1n, "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707"), hashOf(1n), "another deployment, another set");
@@ -66,14 +87,26 @@ describe("validation set: sealed before registration, revealed after scoring, re
     const a = await sealValidationSet(trainer, 31337n, SETTLEMENT, 1n, split.validation);
     const b = await sealValidationSet(trainer, 31337n, SETTLEMENT, 1n, split.validation);
     assert.equal(a.salt, b.salt, "the witness and settle stages derive the same salt");
-    assert.notEqual((await sealValidationSet(trainer, 31337n, SETTLEMENT, 2n, split.validation)).salt, a.salt, "another epoch, another salt");
+    assert.notEqual(
+      (await sealValidationSet(trainer, 31337n, SETTLEMENT, 2n, split.validation)).salt,
+      a.salt,
+      "another epoch, another salt",
+    );
     const otherDeployment = "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707";
-    assert.notEqual((await sealValidationSet(trainer, 31337n, otherDeployment, 1n, split.validation)).commitment, a.commitment, "another deployment, another commitment");
+    assert.notEqual(
+      (await sealValidationSet(trainer, 31337n, otherDeployment, 1n, split.validation)).commitment,
+      a.commitment,
+      "another deployment, another commitment",
+    );
     assert.equal(`0x${createHash("sha256").update(a.files[0]!.bytes).digest("hex")}`, a.validationSetHash);
     assert.equal(a.commitment, validationCommitment(a.validationSetHash, a.salt));
     const back: Dataset = decodeDataset(a.files[0]!.bytes);
     assert.deepEqual([back.size, back.labels, back.images], [60, split.validation.labels, split.validation.images]);
-    assert.throws(() => decodeDataset(a.files[0]!.bytes.subarray(1)), { name: "DatasetError", code: "BIN_LENGTH", message: /multiple of 785/ });
+    assert.throws(() => decodeDataset(a.files[0]!.bytes.subarray(1)), {
+      name: "DatasetError",
+      code: "BIN_LENGTH",
+      message: /multiple of 785/,
+    });
   });
 
   test("a record without copies passes; a paid exact copy of a validation example is named by its row", async () => {
@@ -83,7 +116,11 @@ describe("validation set: sealed before registration, revealed after scoring, re
     assert.equal(pass.status, "pass");
     assert.match(pass.detail, /0 exact copies/);
     const copy = exampleHash(split.validation, 7);
-    assert.equal((await checkValidation(await recordOf([...rows, { hash: copy, score: 0n }]))).status, "pass", "a copy that scores 0 is what the defence does");
+    assert.equal(
+      (await checkValidation(await recordOf([...rows, { hash: copy, score: 0n }]))).status,
+      "pass",
+      "a copy that scores 0 is what the defence does",
+    );
     await rejects(await recordOf([...rows, { hash: copy, score: 5n }]), /row 5 .* is validation example 7 and scores 5 > 0/);
   });
 
@@ -91,16 +128,29 @@ describe("validation set: sealed before registration, revealed after scoring, re
     const honest = subset(split.pool, range(0, 20));
     const near = shiftedNoisyCopy(subset(split.validation, [3]), derive(5, "t"), 0.05);
     const rows = [...range(0, 20).map((i) => ({ hash: exampleHash(honest, i), score: 1000n })), { hash: exampleHash(near, 0), score: 9n }];
-    const training = [{ address: "0x0000000000000000000000000000000000000001", data: honest }, { address: "0x0000000000000000000000000000000000000002", data: near }];
+    const training = [
+      { address: "0x0000000000000000000000000000000000000001", data: honest },
+      { address: "0x0000000000000000000000000000000000000002", data: near },
+    ];
     assert.match((await checkValidation(await recordOf(rows))).detail, /near copies not checked/);
     await rejects(await recordOf(rows), /row 20 .* near copy of validation example 3/, { training });
     rows[20]!.score = 0n;
-    assert.match((await checkValidation(await recordOf(rows), { training })).detail, /1 near copies among 21 registered examples, none paid/);
+    assert.match(
+      (await checkValidation(await recordOf(rows), { training })).detail,
+      /1 near copies among 21 registered examples, none paid/,
+    );
   });
 
   test("a wrong salt or a file other than the revealed set fails; an old record without a reveal is skipped", async () => {
     await rejects(await recordOf([], (v) => ({ ...v, salt: keccak256(toUtf8Bytes("another salt")) })), /not the recorded commitment/);
-    await rejects(await recordOf([], (v) => ({ ...v, validationSetHash: keccak256(toUtf8Bytes("another set")), commitment: validationCommitment(keccak256(toUtf8Bytes("another set")), v.salt as string) })), /validation.bin has set hash/);
+    await rejects(
+      await recordOf([], (v) => ({
+        ...v,
+        validationSetHash: keccak256(toUtf8Bytes("another set")),
+        commitment: validationCommitment(keccak256(toUtf8Bytes("another set")), v.salt as string),
+      })),
+      /validation.bin has set hash/,
+    );
     const old = await recordOf([]);
     assert.equal((await checkValidation({ ...old, validation: undefined } as unknown as EpochRecord)).status, "skipped");
     await assert.rejects(checkValidation(await recordOf([], (v) => ({ ...v, file: "../validation.bin" }))), { code: "RECORD_MALFORMED" });
@@ -120,14 +170,32 @@ describe("validation set: sealed before registration, revealed after scoring, re
     const epochDir = mkdtempSync(join(tmpdir(), "validation-file-epoch-"));
     const section = writeRevealedValidation(sealed, sealed.commitment, epochDir, `0x${"0".repeat(64)}`);
     assert.deepEqual([section.file, section.labels, section.examples], ["validation.npy", "validation-labels.npy", 3]);
-    assert.deepEqual(readFileSync(join(epochDir, "validation.npy")), readFileSync(join(dir, "val-x.npy")), "the trainer's file, byte for byte");
+    assert.deepEqual(
+      readFileSync(join(epochDir, "validation.npy")),
+      readFileSync(join(dir, "val-x.npy")),
+      "the trainer's file, byte for byte",
+    );
     const record = { dir: epochDir, epoch: 1n, examples: [], validation: section } as unknown as EpochRecord;
-    assert.match((await checkValidation(record)).detail, /validation.npy \(3 examples\) is the revealed set: set hash = validationSetHash.*the set is not images/);
+    assert.match(
+      (await checkValidation(record)).detail,
+      /validation.npy \(3 examples\) is the revealed set: set hash = validationSetHash.*the set is not images/,
+    );
 
     const other = rows("other", [0.5, 1, -2, 3, 7, 0.5], [0n, 1n, 2n]);
-    await assert.rejects(assertSealedSet(trainer, 31337n, SETTLEMENT, 1n, other, sealed.commitment), (e: unknown) =>
-      e instanceof CodedError && e.code === "VALIDATION_NOT_COMMITTED" && e.category === "input" && e.message.includes(join(dir, "other-x.npy")) && /epoch 1 opened registration with/.test(e.message));
-    assert.equal((await assertSealedSet(trainer, 31337n, SETTLEMENT, 1n, set, sealed.commitment)).salt, sealed.salt, "the sealed set passes");
+    await assert.rejects(
+      assertSealedSet(trainer, 31337n, SETTLEMENT, 1n, other, sealed.commitment),
+      (e: unknown) =>
+        e instanceof CodedError &&
+        e.code === "VALIDATION_NOT_COMMITTED" &&
+        e.category === "input" &&
+        e.message.includes(join(dir, "other-x.npy")) &&
+        /epoch 1 opened registration with/.test(e.message),
+    );
+    assert.equal(
+      (await assertSealedSet(trainer, 31337n, SETTLEMENT, 1n, set, sealed.commitment)).salt,
+      sealed.salt,
+      "the sealed set passes",
+    );
     const scoredAgainst = (hash: string) => ({ ...record, attribution: { validationHash: hash.slice(2) } }) as unknown as EpochRecord;
     assert.equal((await checkValidation(scoredAgainst(set.hash))).status, "pass", "the scores were made against the revealed set");
     await rejects(scoredAgainst(other.hash), /attribution.validationHash says the scores were made against set/);
@@ -141,10 +209,19 @@ describe("validation set: sealed before registration, revealed after scoring, re
       flagged: [{ reference: { set: "registered" } }, { reference: { set: "validation" } }, { reference: { set: "registered" } }],
       mislabelled: [{}],
     };
-    assert.deepEqual(listDefences(attribution, 4).map((d) => [d.name, d.ran, d.count]), [
-      ["exact-dedup", true, 4], ["near-duplicates", true, 2], ["validation-copies", true, 1], ["label-consistency", true, 1],
-    ]);
-    assert.deepEqual(listDefences(undefined, 0).map((d) => d.ran), [true, false, false, false]);
+    assert.deepEqual(
+      listDefences(attribution, 4).map((d) => [d.name, d.ran, d.count]),
+      [
+        ["exact-dedup", true, 4],
+        ["near-duplicates", true, 2],
+        ["validation-copies", true, 1],
+        ["label-consistency", true, 1],
+      ],
+    );
+    assert.deepEqual(
+      listDefences(undefined, 0).map((d) => d.ran),
+      [true, false, false, false],
+    );
     assert.throws(() => listDefences(undefined, -1), { name: "RangeError", message: /duplicates/ });
   });
 });
@@ -158,13 +235,29 @@ describe("validation set: chosen from the trainer's secret, not from the reposit
     const b = secretValidationSplit(settings, secret("trainer secret b"));
     const publicSplit = splitMnist(settings.seed, settings.validationSize);
     assert.equal(a.validation.size, settings.validationSize);
-    assert.equal(secretValidationSplit(settings, secret("trainer secret a")).validationHash, a.validationHash, "the same secret, the same set");
+    assert.equal(
+      secretValidationSplit(settings, secret("trainer secret a")).validationHash,
+      a.validationHash,
+      "the same secret, the same set",
+    );
     assert.notEqual(a.validationHash, b.validationHash, "another secret, another set");
     assert.notEqual(a.validationHash, publicSplit.validationHash, "the config alone does not give it");
-    assert.deepEqual([a.pool.images, a.pool.labels], [publicSplit.pool.images, publicSplit.pool.labels], "the contributors' pool does not depend on the secret");
-    const images = (d: Dataset) => new Set(Array.from({ length: d.size }, (_, i) => createHash("sha256").update(d.images.subarray(i * 784, (i + 1) * 784)).digest("hex")));
+    assert.deepEqual(
+      [a.pool.images, a.pool.labels],
+      [publicSplit.pool.images, publicSplit.pool.labels],
+      "the contributors' pool does not depend on the secret",
+    );
+    const images = (d: Dataset) =>
+      new Set(
+        Array.from({ length: d.size }, (_, i) =>
+          createHash("sha256")
+            .update(d.images.subarray(i * 784, (i + 1) * 784))
+            .digest("hex"),
+        ),
+      );
     const contributed = new Set(buildPartitions(publicSplit.pool, settings.partitions, settings.seed).flatMap((p) => [...images(p.data)]));
-    for (const set of [a.validation, b.validation]) assert.ok(![...images(set)].some((x) => contributed.has(x)), "no contributed image is held out");
+    for (const set of [a.validation, b.validation])
+      assert.ok(![...images(set)].some((x) => contributed.has(x)), "no contributed image is held out");
     assert.throws(() => secretValidationSplit(settings, new Uint8Array(8)), { name: "RangeError", message: /at least 16 bytes/ });
   });
 
@@ -182,6 +275,9 @@ describe("validation set: chosen from the trainer's secret, not from the reposit
     assert.throws(() => loadValidationSecret({ env }), { code: "VALIDATION_SECRET", message: /chmod 600/ });
     const inline = loadValidationSecret({ env: { ...env, TRAINER_VALIDATION_SECRET: "x".repeat(40) } });
     assert.equal(inline.source, "TRAINER_VALIDATION_SECRET");
-    assert.throws(() => loadValidationSecret({ env: { TRAINER_VALIDATION_SECRET: "short" } }), { code: "VALIDATION_SECRET", message: /at least 32/ });
+    assert.throws(() => loadValidationSecret({ env: { TRAINER_VALIDATION_SECRET: "short" } }), {
+      code: "VALIDATION_SECRET",
+      message: /at least 32/,
+    });
   });
 });

@@ -22,7 +22,11 @@ for (const [name, abi] of Object.entries(CHAIN_ABIS)) {
     ours.forEachEvent((e: EventFragment) => {
       const theirs = compiled.getEvent(e.topicHash);
       assert.ok(theirs, `${name}.${e.format("full")}: no such event in the compiled contract`);
-      assert.deepEqual(theirs.inputs.map((i) => [i.format("sighash"), i.indexed === true]), e.inputs.map((i) => [i.format("sighash"), i.indexed === true]), `${name}.${e.name}`);
+      assert.deepEqual(
+        theirs.inputs.map((i) => [i.format("sighash"), i.indexed === true]),
+        e.inputs.map((i) => [i.format("sighash"), i.indexed === true]),
+        `${name}.${e.name}`,
+      );
     });
   });
 }

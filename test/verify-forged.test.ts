@@ -40,7 +40,12 @@ import { EpochVerifyError, verifyEpoch } from "../verify/index.ts";
 import type { EpochVerifyErrorCode, FailureLocation } from "../verify/epoch-errors.ts";
 import { vkeyHash } from "../verify/vkey-hash.ts";
 import {
-  applyPolicy, buildEpochBatches, type EpochTables, type ExampleBatch, type PayoutBatch, type RegistrationBatch,
+  applyPolicy,
+  buildEpochBatches,
+  type EpochTables,
+  type ExampleBatch,
+  type PayoutBatch,
+  type RegistrationBatch,
 } from "../witness/index.ts";
 import { buildExampleBatches, type ExampleRow } from "../witness/example-batches.ts";
 import { buildPayoutBatches } from "../witness/payout-batches.ts";
@@ -66,7 +71,16 @@ before(async () => {
   ];
   const examples = join(work, "examples.csv");
   writeFileSync(examples, `${lines.join("\n")}\n`);
-  await runEpoch({ examplesFile: examples, pool: POOL, exampleBatchSize: E, registrationBatchSize: K, payoutBatchSize: B, outDir: honest, workers: 2, progress: false });
+  await runEpoch({
+    examplesFile: examples,
+    pool: POOL,
+    exampleBatchSize: E,
+    registrationBatchSize: K,
+    payoutBatchSize: B,
+    outDir: honest,
+    workers: 2,
+    progress: false,
+  });
 });
 
 after(async () => {
@@ -88,7 +102,14 @@ function honestTables(record: StageRecord): EpochTables {
   record.claims.forEach((c, i) => {
     if (i === 0 || record.claims[i - 1]!.hash !== c.hash) scores.set(c.hash, c.score);
   });
-  return applyPolicy({ registrations: record.registrations, deliveries: record.deliveries, scores, pool: record.pool, registrationDomain: record.registrationDomain, config });
+  return applyPolicy({
+    registrations: record.registrations,
+    deliveries: record.deliveries,
+    scores,
+    pool: record.pool,
+    registrationDomain: record.registrationDomain,
+    config,
+  });
 }
 
 interface ForgedBatches {
@@ -98,7 +119,12 @@ interface ForgedBatches {
 }
 
 /** Every batch of `tables` under `seed` (not necessarily the one their commit draws). */
-function batchesUnder(record: StageRecord, tables: Pick<EpochTables, "claimTable" | "registrants">, payouts: PayoutTable, seed: bigint): ForgedBatches {
+function batchesUnder(
+  record: StageRecord,
+  tables: Pick<EpochTables, "claimTable" | "registrants">,
+  payouts: PayoutTable,
+  seed: bigint,
+): ForgedBatches {
   return {
     exampleBatches: buildExampleBatches(tables.claimTable, record.domain, seed, E, config),
     registrationBatches: buildRegistrationBatches(tables.registrants, record.registrationDomain, seed, K, config),
@@ -108,7 +134,12 @@ function batchesUnder(record: StageRecord, tables: Pick<EpochTables, "claimTable
 
 /** Identity 2 over the batch values (claims + registrations - payouts; no exclusion here): 0 when it holds. */
 const identity2 = (b: ForgedBatches) =>
-  ((b.exampleBatches.reduce((s, x) => s + x.rlcSum, 0n) + b.registrationBatches.reduce((s, x) => s + x.rlcSum, 0n) - b.payoutBatches.reduce((s, x) => s + x.rlcSum, 0n)) % P + P) % P;
+  (((b.exampleBatches.reduce((s, x) => s + x.rlcSum, 0n) +
+    b.registrationBatches.reduce((s, x) => s + x.rlcSum, 0n) -
+    b.payoutBatches.reduce((s, x) => s + x.rlcSum, 0n)) %
+    P) +
+    P) %
+  P;
 /** Identity 1: the two grand products. */
 const identity1 = (b: ForgedBatches) =>
   b.exampleBatches.reduce((s, x) => (s * x.prod) % P, 1n) === b.registrationBatches.reduce((s, x) => (s * x.prod) % P, 1n);
@@ -118,7 +149,12 @@ const identity1 = (b: ForgedBatches) =>
  * epoch.json (as the witness stage writes them) and the tables into `dir`; `epoch` edits the rest
  * of epoch.json (seed, commit, total, dust).
  */
-async function writeForged(dir: string, b: ForgedBatches, tables: { claimTable: readonly ExampleRow[]; payouts: PayoutTable }, epoch: (e: any) => void): Promise<void> {
+async function writeForged(
+  dir: string,
+  b: ForgedBatches,
+  tables: { claimTable: readonly ExampleRow[]; payouts: PayoutTable },
+  epoch: (e: any) => void,
+): Promise<void> {
   const paths = epochPaths(dir);
   const kinds = [
     ["example", b.exampleBatches, paths.exampleJobsFile, paths.exampleProofFile],
@@ -134,37 +170,102 @@ async function writeForged(dir: string, b: ForgedBatches, tables: { claimTable: 
       writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, "utf8")), publicSignals, proof }, null, 2));
     }
   }
-  const carried = ({ fold, nextJ, open, state, count, senderN, excl }: RegistrationBatch["carriedIn"]) => ({ fold, nextJ, open, state, count, senderN, excl });
+  const carried = ({ fold, nextJ, open, state, count, senderN, excl }: RegistrationBatch["carriedIn"]) => ({
+    fold,
+    nextJ,
+    open,
+    state,
+    count,
+    senderN,
+    excl,
+  });
   const e = readJson(dir, "epoch.json");
   const edited = {
     ...e,
     exampleBatches: b.exampleBatches.map((x) => ({
-      index: x.index, chainIn: x.chainIn, chainOut: x.chainOut, hashIn: x.hashIn, jIn: x.jIn, hashOut: x.hashOut, jOut: x.jOut,
-      scoreSum: x.scoreSum, rlcSum: x.rlcSum, prod: x.prod, rho: x.rho, digest: x.digest,
+      index: x.index,
+      chainIn: x.chainIn,
+      chainOut: x.chainOut,
+      hashIn: x.hashIn,
+      jIn: x.jIn,
+      hashOut: x.hashOut,
+      jOut: x.jOut,
+      scoreSum: x.scoreSum,
+      rlcSum: x.rlcSum,
+      prod: x.prod,
+      rho: x.rho,
+      digest: x.digest,
     })),
-    registrationBatches: b.registrationBatches.map((x) => ({ index: x.index, in: carried(x.carriedIn), out: carried(x.carriedOut), prod: x.prod, rlcSum: x.rlcSum, rho: x.rho, digest: x.digest })),
-    payoutBatches: b.payoutBatches.map((x) => ({ index: x.index, chainIn: x.chainIn, chainOut: x.chainOut, amountSum: x.amountSum, rlcSum: x.rlcSum, rho: x.rho, digest: x.digest })),
-    total: tables.payouts.total, dust: tables.payouts.dust,
+    registrationBatches: b.registrationBatches.map((x) => ({
+      index: x.index,
+      in: carried(x.carriedIn),
+      out: carried(x.carriedOut),
+      prod: x.prod,
+      rlcSum: x.rlcSum,
+      rho: x.rho,
+      digest: x.digest,
+    })),
+    payoutBatches: b.payoutBatches.map((x) => ({
+      index: x.index,
+      chainIn: x.chainIn,
+      chainOut: x.chainOut,
+      amountSum: x.amountSum,
+      rlcSum: x.rlcSum,
+      rho: x.rho,
+      digest: x.digest,
+    })),
+    total: tables.payouts.total,
+    dust: tables.payouts.dust,
   };
   epoch(edited);
   writeRecordFile(paths.epochFile, edited);
-  writeRecordFile(paths.examplesFile, tables.claimTable.map((c) => ({ hash: hex32(c.hash), j: c.j, score: c.score })));
+  writeRecordFile(
+    paths.examplesFile,
+    tables.claimTable.map((c) => ({ hash: hex32(c.hash), j: c.j, score: c.score })),
+  );
   const labels = (readJson(dir, "contributors.json") as { label?: string }[]).map((r) => r.label);
-  writeRecordFile(paths.contributorsFile, tables.payouts.rows.map((r, j) => ({ j, address: `0x${r.address.toString(16).padStart(40, "0")}`, amount: r.amount, reward: r.reward, remainder: r.remainder, label: labels[j] })));
+  writeRecordFile(
+    paths.contributorsFile,
+    tables.payouts.rows.map((r, j) => ({
+      j,
+      address: `0x${r.address.toString(16).padStart(40, "0")}`,
+      amount: r.amount,
+      reward: r.reward,
+      remainder: r.remainder,
+      label: labels[j],
+    })),
+  );
   const settlement = readJson(dir, "settlement.json");
-  writeRecordFile(paths.settlementFile, { ...settlement, balances: tables.payouts.rows.map((r) => ({ address: `0x${r.address.toString(16).padStart(40, "0")}`, balance: r.reward })), settlementBalance: tables.payouts.dust });
+  writeRecordFile(paths.settlementFile, {
+    ...settlement,
+    balances: tables.payouts.rows.map((r) => ({ address: `0x${r.address.toString(16).padStart(40, "0")}`, balance: r.reward })),
+    settlementBalance: tables.payouts.dust,
+  });
 }
 
 /** The commit of forged batches, as commitEpoch would take it. */
 const commitOf = (b: ForgedBatches, payouts: PayoutTable, modelHash: string) => ({
-  commitExamples: b.exampleBatches.at(-1)!.chainOut, commitPayouts: b.payoutBatches.at(-1)!.chainOut,
-  commitExclusion: b.registrationBatches.at(-1)!.carriedOut.excl, total: payouts.total,
-  exampleBatches: b.exampleBatches.length, registrationBatches: b.registrationBatches.length, payoutBatches: b.payoutBatches.length, modelHash,
+  commitExamples: b.exampleBatches.at(-1)!.chainOut,
+  commitPayouts: b.payoutBatches.at(-1)!.chainOut,
+  commitExclusion: b.registrationBatches.at(-1)!.carriedOut.excl,
+  total: payouts.total,
+  exampleBatches: b.exampleBatches.length,
+  registrationBatches: b.registrationBatches.length,
+  payoutBatches: b.payoutBatches.length,
+  modelHash,
 });
 
 /** Fails unless verify (noble only) stops at check 3 with `code` and `where`: vkeys and every proof passed. */
-async function expectFailure(dir: string, code: EpochVerifyErrorCode, where: FailureLocation, check = "commitments"): Promise<EpochVerifyError> {
-  const error = await verifyEpoch(dir, { snarkjs: false }).then(() => assert.fail(`expected ${code}`), (e: unknown) => e);
+async function expectFailure(
+  dir: string,
+  code: EpochVerifyErrorCode,
+  where: FailureLocation,
+  check = "commitments",
+): Promise<EpochVerifyError> {
+  const error = await verifyEpoch(dir, { snarkjs: false }).then(
+    () => assert.fail(`expected ${code}`),
+    (e: unknown) => e,
+  );
   assert.ok(error instanceof EpochVerifyError, String(error));
   assert.equal(error.code, code, error.message);
   assert.equal(error.check, check, error.message);
@@ -187,7 +288,11 @@ test("a seed the forger solved for (the amounts swapped: identity 2 holds at r =
   const [t0, t1] = tables.payoutTable.rows.map((r) => r.amount);
   assert.equal(t1, 0n);
   // Identity 2 over the forged amounts: T0 r^0 (claims) - (0 r^0 + T0 r^1) (payouts) = T0 (1 - r): zero at r = 1.
-  const payouts = splitPool(tables.payoutTable.rows.map((r, j) => ({ address: r.address, amount: j === 0 ? t1! : t0! })), POOL, config);
+  const payouts = splitPool(
+    tables.payoutTable.rows.map((r, j) => ({ address: r.address, amount: j === 0 ? t1! : t0! })),
+    POOL,
+    config,
+  );
   assert.equal(payouts.rows[1]!.reward, POOL, "the whole pool to the forger");
   const solved = batchesUnder(record, tables, payouts, 1n);
   assert.equal(identity2(solved), 0n, "identity 2 holds at the solved seed");
@@ -198,12 +303,20 @@ test("a seed the forger solved for (the amounts swapped: identity 2 holds at r =
   // The proofs and tables forged, epoch.json's commit and seed as committed on chain.
   const dir = copy();
   await writeForged(dir, solved, { claimTable: tables.claimTable, payouts }, () => {});
-  const error = await expectFailure(dir, "COMMITMENT_MISMATCH", { file: "proofs/example-000.json", field: "publicSignals[2]", expected: record.seed.toString(), got: "1" });
+  const error = await expectFailure(dir, "COMMITMENT_MISMATCH", {
+    file: "proofs/example-000.json",
+    field: "publicSignals[2]",
+    expected: record.seed.toString(),
+    got: "1",
+  });
   assert.match(error.message, /\(seed\) 1 is not the epoch's seed .*: the proof was made under another seed/);
 
   // The same, and epoch.json's seed made the proofs' (1): no commit draws it.
   const claimed = copy();
-  await writeForged(claimed, solved, { claimTable: tables.claimTable, payouts }, (e) => { e.commit = commit; e.seed = 1n; });
+  await writeForged(claimed, solved, { claimTable: tables.claimTable, payouts }, (e) => {
+    e.commit = commit;
+    e.seed = 1n;
+  });
   const drawn = await expectFailure(claimed, "COMMITMENT_MISMATCH", { file: "epoch.json", field: "seed", got: "1" });
   assert.match(drawn.message, /is not the seed commitEpoch draws from the commit, F, m, the exclusion set and the pool/);
 });
@@ -214,7 +327,11 @@ test("a claim table edited after the commit (the forger's example scored +0.05, 
   const junk = hashOf("forged junk");
   const score = 5n * 10n ** BigInt(config.fixedPoint.decimals - 2);
   const claimTable = tables.claimTable.map((c) => (c.hash === junk ? { ...c, score } : c));
-  const payouts = splitPool(tables.payoutTable.rows.map((r, j) => ({ address: r.address, amount: j === 1 ? score : r.amount })), POOL, config);
+  const payouts = splitPool(
+    tables.payoutTable.rows.map((r, j) => ({ address: r.address, amount: j === 1 ? score : r.amount })),
+    POOL,
+    config,
+  );
   assert.ok(payouts.rows[1]!.reward > 0n, "the forger is paid");
   const edited = batchesUnder(record, { claimTable, registrants: tables.registrants }, payouts, record.seed);
   assert.equal(identity2(edited), 0n, "identity 2 holds under the epoch's seed: the edit is consistent");
@@ -223,11 +340,18 @@ test("a claim table edited after the commit (the forger's example scored +0.05, 
   // epoch.json's commit as committed on chain: S is not the committed S.
   const dir = copy();
   await writeForged(dir, edited, { claimTable, payouts }, () => {});
-  await expectFailure(dir, "COMMITMENT_MISMATCH", { file: "epoch.json", field: "commit.total", expected: payouts.total.toString(), got: record.total.toString() });
+  await expectFailure(dir, "COMMITMENT_MISMATCH", {
+    file: "epoch.json",
+    field: "commit.total",
+    expected: payouts.total.toString(),
+    got: record.total.toString(),
+  });
 
   // The commit made the edited tables' (chains, S): the epoch's seed is not the one it draws.
   const recommitted = copy();
-  await writeForged(recommitted, edited, { claimTable, payouts }, (e) => { e.commit = commitOf(edited, payouts, record.model.modelHash); });
+  await writeForged(recommitted, edited, { claimTable, payouts }, (e) => {
+    e.commit = commitOf(edited, payouts, record.model.modelHash);
+  });
   const error = await expectFailure(recommitted, "COMMITMENT_MISMATCH", { file: "epoch.json", field: "seed", got: record.seed.toString() });
   assert.notEqual(error.where.expected, record.seed.toString());
 });
@@ -242,23 +366,47 @@ test("a registration table whose fold does not reach F (the forger claims an exa
     const { commitment: _c, count: _n, ...rest } = r;
     return { ...rest, hashes: [...r.hashes, extra].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)) };
   });
-  const claimTable = [...tables.claimTable, { hash: extra, j: 1, score }].sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : a.j - b.j));
-  const payoutTable = splitPool(tables.payoutTable.rows.map((r, j) => ({ address: r.address, amount: j === 1 ? score : r.amount })), POOL, config);
+  const claimTable = [...tables.claimTable, { hash: extra, j: 1, score }].sort((a, b) =>
+    a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : a.j - b.j,
+  );
+  const payoutTable = splitPool(
+    tables.payoutTable.rows.map((r, j) => ({ address: r.address, amount: j === 1 ? score : r.amount })),
+    POOL,
+    config,
+  );
   // Committed honestly with the registry's F: the seed is the one commitEpoch would draw from this commit.
-  const forged = buildEpochBatches({ claimTable, payoutTable, registrants, exclusion: [] }, {
-    domain: record.domain, registrationDomain: record.registrationDomain, fold: record.fold, modelHash: record.model.modelHash, pool: POOL,
-    exampleBatchSize: E, registrationBatchSize: K, payoutBatchSize: B, config,
-  });
+  const forged = buildEpochBatches(
+    { claimTable, payoutTable, registrants, exclusion: [] },
+    {
+      domain: record.domain,
+      registrationDomain: record.registrationDomain,
+      fold: record.fold,
+      modelHash: record.model.modelHash,
+      pool: POOL,
+      exampleBatchSize: E,
+      registrationBatchSize: K,
+      payoutBatchSize: B,
+      config,
+    },
+  );
   assert.notEqual(forged.registrationBatches.at(-1)!.carriedOut.fold, record.fold, "the forged list folds to another F");
   assert.equal(identity2(forged), 0n);
   assert.ok(identity1(forged), "the extra hash is on both sides of the multiset");
 
   const dir = copy();
-  await writeForged(dir, forged, { claimTable, payouts: payoutTable }, (e) => { e.commit = forged.commit; e.seed = forged.seed; });
+  await writeForged(dir, forged, { claimTable, payouts: payoutTable }, (e) => {
+    e.commit = forged.commit;
+    e.seed = forged.seed;
+  });
   const regs = readJson(dir, "registrations.json");
   regs[1].count = 2;
   writeJson(dir, "registrations.json", regs);
-  const error = await expectFailure(dir, "COMMITMENT_MISMATCH", { file: "epoch.json", field: "fold", got: record.fold.toString(), expected: forged.registrationBatches.at(-1)!.carriedOut.fold.toString() });
+  const error = await expectFailure(dir, "COMMITMENT_MISMATCH", {
+    file: "epoch.json",
+    field: "fold",
+    got: record.fold.toString(),
+    expected: forged.registrationBatches.at(-1)!.carriedOut.fold.toString(),
+  });
   assert.match(error.message, /the last registration batch's foldOut/);
 });
 
@@ -276,10 +424,22 @@ test("an epoch whose keys have 3 public signals (the pre-Soundness-I statement, 
     for (let i = 0; i < epoch.commit[`${kind}Batches`]; i++) {
       const file = `proofs/${kind}-${String(i).padStart(3, "0")}.json`;
       const p = readJson(dir, file);
-      writeJson(dir, file, { ...p, vkeyHash: epoch.circuits[kind].vkeyHash, publicSignals: p.publicSignals.filter((_: unknown, j: number) => j !== 2) });
+      writeJson(dir, file, {
+        ...p,
+        vkeyHash: epoch.circuits[kind].vkeyHash,
+        publicSignals: p.publicSignals.filter((_: unknown, j: number) => j !== 2),
+      });
     }
   }
   writeJson(dir, "epoch.json", epoch);
-  const error = await expectFailure(dir, "RECORD_MALFORMED", { file: "example_verification_key.json", field: "nPublic", expected: "4", got: "3" }, "record");
-  assert.match(error.message, /pre-Soundness-I statement .* binds neither r nor the batch index: its proofs say nothing about the payouts; re-prove the epoch/);
+  const error = await expectFailure(
+    dir,
+    "RECORD_MALFORMED",
+    { file: "example_verification_key.json", field: "nPublic", expected: "4", got: "3" },
+    "record",
+  );
+  assert.match(
+    error.message,
+    /pre-Soundness-I statement .* binds neither r nor the batch index: its proofs say nothing about the payouts; re-prove the epoch/,
+  );
 });

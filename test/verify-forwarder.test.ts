@@ -14,7 +14,16 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { ContractFactory, Interface, JsonRpcProvider, keccak256, toUtf8Bytes, type InterfaceAbi, type Signer, type TransactionRequest } from "ethers";
+import {
+  ContractFactory,
+  Interface,
+  JsonRpcProvider,
+  keccak256,
+  toUtf8Bytes,
+  type InterfaceAbi,
+  type Signer,
+  type TransactionRequest,
+} from "ethers";
 import { config } from "../config/index.ts";
 import { createProverPool } from "../prover/index.ts";
 import { connectChain } from "../protocol/chain.ts";
@@ -44,7 +53,9 @@ const forwarded: { batches: number[]; hash: string; finalize: boolean }[] = [];
 
 function examplesFile(): string {
   const lines = ["example,contributor,score"];
-  for (let k = 0; k < contributors; k++) for (let j = 0; j < 2; j++) lines.push(`${hashOf(`forwarder ${k} ${j}`)},${demo[k]!.address},${((k + 1) * 0.01 + j * 0.003).toFixed(6)}`);
+  for (let k = 0; k < contributors; k++)
+    for (let j = 0; j < 2; j++)
+      lines.push(`${hashOf(`forwarder ${k} ${j}`)},${demo[k]!.address},${((k + 1) * 0.01 + j * 0.003).toFixed(6)}`);
   const file = join(work, "examples.csv");
   writeFileSync(file, `${lines.join("\n")}\n`);
   return file;
@@ -53,8 +64,15 @@ function examplesFile(): string {
 before(async () => {
   node = await startHardhatNode();
   const options = {
-    examplesFile: examplesFile(), pool: 10n ** 24n + 5n, exampleBatchSize: config.exampleBatch.testSize, registrationBatchSize: config.registrationBatch.testSize,
-    payoutBatchSize: B, outDir: dir, rpcUrl: node.url, workers: 2, progress: false,
+    examplesFile: examplesFile(),
+    pool: 10n ** 24n + 5n,
+    exampleBatchSize: config.exampleBatch.testSize,
+    registrationBatchSize: config.registrationBatch.testSize,
+    payoutBatchSize: B,
+    outDir: dir,
+    rpcUrl: node.url,
+    workers: 2,
+    progress: false,
   };
   const connection = await connectChain(node.url);
   const outsiderProvider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, pollingInterval: 250 });
@@ -72,7 +90,10 @@ before(async () => {
     const artifact = await loadContractArtifact("Forwarder");
     const forwarder = await new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, outsider).deploy();
     await forwarder.waitForDeployment();
-    const settlementAbi = new Interface(["function release(uint64 epoch, uint32 batchIndex, uint256[] words)", "function finalize(uint64 epoch)"]);
+    const settlementAbi = new Interface([
+      "function release(uint64 epoch, uint32 batchIndex, uint256[] words)",
+      "function finalize(uint64 epoch)",
+    ]);
     const release = settlementAbi.getFunction("release")!.selector;
     const finalize = settlementAbi.getFunction("finalize")!.selector;
     const send = async (data: string, batches: number[], withFinalize = false) => {
@@ -121,21 +142,37 @@ after(async () => {
 });
 
 test("a finalize and releases an outsider made through a forwarder (finalize with a release, one release alone, two in one transaction) verify from the chain alone, and from the directory with --rpc", async () => {
-  assert.deepEqual(forwarded.map((f) => [f.finalize, f.batches]), [[true, [0]], [false, [1]], [false, [2, 3]]]);
+  assert.deepEqual(
+    forwarded.map((f) => [f.finalize, f.batches]),
+    [
+      [true, [0]],
+      [false, [1]],
+      [false, [2, 3]],
+    ],
+  );
   const onChain = await readChainEpoch(chain.rpcUrl, chain.settlement, chain.epoch);
-  assert.deepEqual(onChain.releases.map((r) => r.batchIndex), [0, 1, 2, 3]);
+  assert.deepEqual(
+    onChain.releases.map((r) => r.batchIndex),
+    [0, 1, 2, 3],
+  );
   for (const f of forwarded) for (const k of f.batches) assert.equal(onChain.releases.find((r) => r.batchIndex === k)!.txHash, f.hash);
   const provider = new JsonRpcProvider(chain.rpcUrl);
   try {
     const tx = await provider.getTransaction(forwarded[0]!.hash);
     assert.notEqual(tx!.to!.toLowerCase(), chain.settlement.toLowerCase(), "the release was not a direct settlement call");
     const finalized = new Interface(["event EpochFinalized(uint64 indexed epoch, uint256 paid, uint256 dust)"]);
-    const logs = (await provider.getTransactionReceipt(forwarded[0]!.hash))!.logs.filter((l) => l.address.toLowerCase() === chain.settlement.toLowerCase());
-    assert.ok(logs.some((l) => finalized.parseLog(l)?.name === "EpochFinalized"), "the epoch was finalized in the forwarded transaction of release 0");
+    const logs = (await provider.getTransactionReceipt(forwarded[0]!.hash))!.logs.filter(
+      (l) => l.address.toLowerCase() === chain.settlement.toLowerCase(),
+    );
+    assert.ok(
+      logs.some((l) => finalized.parseLog(l)?.name === "EpochFinalized"),
+      "the epoch was finalized in the forwarded transaction of release 0",
+    );
   } finally {
     provider.destroy();
   }
-  for (const r of onChain.releases) assert.equal(r.payments.length, onChain.payoutBatches[r.batchIndex]!.words.filter((w) => w !== 0n).length);
+  for (const r of onChain.releases)
+    assert.equal(r.payments.length, onChain.payoutBatches[r.batchIndex]!.words.filter((w) => w !== 0n).length);
   const fromChain = await verifyEpoch(chain, { snarkjs: false });
   assert.equal(fromChain.checks.find((c) => c.check === "chain")!.status, "pass");
   const fromDir = await verifyEpoch(dir, { snarkjs: false, rpcUrl: chain.rpcUrl });
@@ -143,7 +180,17 @@ test("a finalize and releases an outsider made through a forwarder (finalize wit
 });
 
 test("npm run verify -- --rpc URL --contract ADDR --epoch N on the forwarded releases: exit 0", async () => {
-  const run = await runCli("verify", "--rpc", chain.rpcUrl, "--contract", chain.settlement, "--epoch", String(chain.epoch), "--json", "--no-snarkjs");
+  const run = await runCli(
+    "verify",
+    "--rpc",
+    chain.rpcUrl,
+    "--contract",
+    chain.settlement,
+    "--epoch",
+    String(chain.epoch),
+    "--json",
+    "--no-snarkjs",
+  );
   assert.equal(run.code, 0, run.stdout);
   assert.equal(JSON.parse(run.stdout).ok, true);
 });
@@ -152,14 +199,28 @@ test("a forged payment in a forwarded release (more to one payee, or a payee lef
   const record = readEpochRecord(dir);
   const onChain = await readChainEpoch(chain.rpcUrl, chain.settlement, chain.epoch);
   assert.equal(compareWithChain(record, onChain, config).status, "pass");
-  const forge = (k: number, edit: (payments: typeof onChain.releases[number]["payments"]) => typeof onChain.releases[number]["payments"]) =>
-    ({ ...onChain, releases: onChain.releases.map((r) => (r.batchIndex === k ? { ...r, payments: edit(r.payments) } : r)) });
-  const named = (k: number) => (e: unknown) => e instanceof EpochVerifyError && e.code === "PAYOUT_MISMATCH" && e.where.row === k && e.where.field === `release[${k}].payments`;
-  assert.throws(() => compareWithChain(record, forge(1, (ps) => ps.map((p, i) => (i === 0 ? { ...p, amount: p.amount + 1n } : p))), config), named(1));
+  const forge = (
+    k: number,
+    edit: (payments: (typeof onChain.releases)[number]["payments"]) => (typeof onChain.releases)[number]["payments"],
+  ) => ({ ...onChain, releases: onChain.releases.map((r) => (r.batchIndex === k ? { ...r, payments: edit(r.payments) } : r)) });
+  const named = (k: number) => (e: unknown) =>
+    e instanceof EpochVerifyError && e.code === "PAYOUT_MISMATCH" && e.where.row === k && e.where.field === `release[${k}].payments`;
+  assert.throws(
+    () =>
+      compareWithChain(
+        record,
+        forge(1, (ps) => ps.map((p, i) => (i === 0 ? { ...p, amount: p.amount + 1n } : p))),
+        config,
+      ),
+    named(1),
+  );
   // Batch 3's first payment counted as batch 2's (the two shared a transaction): both are wrong.
   const moved = onChain.releases.find((r) => r.batchIndex === 3)!.payments[0]!;
   const shifted = forge(3, (ps) => ps.slice(1));
-  const both = { ...shifted, releases: shifted.releases.map((r) => (r.batchIndex === 2 ? { ...r, payments: [...r.payments, { ...moved, batchIndex: 2 }] } : r)) };
+  const both = {
+    ...shifted,
+    releases: shifted.releases.map((r) => (r.batchIndex === 2 ? { ...r, payments: [...r.payments, { ...moved, batchIndex: 2 }] } : r)),
+  };
   assert.throws(() => compareWithChain(record, both, config), named(2));
   assert.throws(() => compareWithChain(record, shifted, config), named(3));
 });

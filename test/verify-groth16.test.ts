@@ -114,7 +114,11 @@ async function assertMalformed(
     (e: unknown) => e instanceof VerifyError && e.code === code && e.field === field && e.message.startsWith(`${field}: `),
     `expected VerifyError ${code} at ${field}`,
   );
-  assert.equal(await snarkjsAccepts(key, signals, proof), snarkjsVerdict === "accepts", `snarkjs ${snarkjsVerdict === "accepts" ? "no longer accepts" : "accepts"} the input noble rejects as ${code} at ${field}`);
+  assert.equal(
+    await snarkjsAccepts(key, signals, proof),
+    snarkjsVerdict === "accepts",
+    `snarkjs ${snarkjsVerdict === "accepts" ? "no longer accepts" : "accepts"} the input noble rejects as ${code} at ${field}`,
+  );
 }
 
 /** A point on the G2 twist outside the subgroup of order r: (x, sqrt(x³ + b')) for small x. */
@@ -131,7 +135,11 @@ function g2OutsideSubgroup(): string[][] {
     }
     const point = bn254.G2.Point.fromAffine({ x, y });
     if (point.isTorsionFree()) continue; // probability about 1/(2q - r): never, in practice
-    return [[x.c0, x.c1], [y.c0, y.c1], [1n, 0n]].map((pair) => pair.map(String));
+    return [
+      [x.c0, x.c1],
+      [y.c0, y.c1],
+      [1n, 0n],
+    ].map((pair) => pair.map(String));
   }
 }
 
@@ -158,10 +166,15 @@ describe("verifyGroth16 against snarkjs on PayoutBatch proofs", () => {
       ["a flipped public signal", vk, first.proof, flipped],
       ["the proof of another input", vk, second.proof, first.publicSignals],
       ["A and C swapped", vk, withProof(first.proof, (q) => ([q.pi_a, q.pi_c] = [q.pi_c, q.pi_a])), first.publicSignals],
-      ["B negated", vk, withProof(first.proof, (q) => {
-        const b = q.pi_b as string[][];
-        q.pi_b = [b[0], b[1]!.map((c) => ((Q - BigInt(c)) % Q).toString()), b[2]];
-      }), first.publicSignals],
+      [
+        "B negated",
+        vk,
+        withProof(first.proof, (q) => {
+          const b = q.pi_b as string[][];
+          q.pi_b = [b[0], b[1]!.map((c) => ((Q - BigInt(c)) % Q).toString()), b[2]];
+        }),
+        first.publicSignals,
+      ],
       ["a key from another setup of the same circuit", otherVk, first.proof, first.publicSignals],
     ];
     for (const [name, key, proof, signals] of cases) {
@@ -196,32 +209,130 @@ describe("verifyGroth16 names malformed input", () => {
   it("rejects coordinates >= q, points off the curve, infinity, z other than 1 and swapped Fp2 halves", async () => {
     const { proof, publicSignals } = proved[0]!;
     const p = proof as unknown as Record<string, string[] & string[][]>;
-    const a = p.pi_a!, b = p.pi_b!, c = p.pi_c!;
+    const a = p.pi_a!,
+      b = p.pi_b!,
+      c = p.pi_c!;
     const edit = (f: (q: Record<string, unknown>) => void) => withProof(proof, f);
-    await assertMalformed("COORDINATE_NOT_REDUCED", "proof.pi_a[0]", vk, edit((q) => (q.pi_a = [Q.toString(), a[1], "1"])), publicSignals);
-    await assertMalformed("COORDINATE_NOT_REDUCED", "proof.pi_c[1]", vk, edit((q) => (q.pi_c = [c[0], (BigInt(c[1]!) + Q).toString(), "1"])), publicSignals, "accepts");
-    await assertMalformed("COORDINATE_NOT_REDUCED", "proof.pi_b[1][1]", vk, edit((q) => (q.pi_b = [b[0], [b[1]![0], Q.toString()], b[2]])), publicSignals);
-    await assertMalformed("NOT_ON_CURVE", "proof.pi_c", vk, edit((q) => (q.pi_c = [c[0], ((BigInt(c[1]!) + 1n) % Q).toString(), "1"])), publicSignals);
-    await assertMalformed("NOT_ON_CURVE", "proof.pi_a", vk, edit((q) => (q.pi_a = ["0", "0", "1"])), publicSignals);
-    await assertMalformed("NOT_ON_CURVE", "proof.pi_b", vk, edit((q) => (q.pi_b = [[b[0]![1], b[0]![0]], [b[1]![1], b[1]![0]], ["1", "0"]])), publicSignals);
-    await assertMalformed("POINT_AT_INFINITY", "proof.pi_a", vk, edit((q) => (q.pi_a = ["0", "1", "0"])), publicSignals);
-    await assertMalformed("POINT_AT_INFINITY", "proof.pi_b", vk, edit((q) => (q.pi_b = [["0", "0"], ["1", "0"], ["0", "0"]])), publicSignals);
-    await assertMalformed("NOT_AFFINE", "proof.pi_a[2]", vk, edit((q) => (q.pi_a = [a[0], a[1], "2"])), publicSignals);
-    await assertMalformed("BAD_SHAPE", "proof.pi_a", vk, edit((q) => (q.pi_a = [a[0], a[1]])), publicSignals, "accepts");
+    await assertMalformed(
+      "COORDINATE_NOT_REDUCED",
+      "proof.pi_a[0]",
+      vk,
+      edit((q) => (q.pi_a = [Q.toString(), a[1], "1"])),
+      publicSignals,
+    );
+    await assertMalformed(
+      "COORDINATE_NOT_REDUCED",
+      "proof.pi_c[1]",
+      vk,
+      edit((q) => (q.pi_c = [c[0], (BigInt(c[1]!) + Q).toString(), "1"])),
+      publicSignals,
+      "accepts",
+    );
+    await assertMalformed(
+      "COORDINATE_NOT_REDUCED",
+      "proof.pi_b[1][1]",
+      vk,
+      edit((q) => (q.pi_b = [b[0], [b[1]![0], Q.toString()], b[2]])),
+      publicSignals,
+    );
+    await assertMalformed(
+      "NOT_ON_CURVE",
+      "proof.pi_c",
+      vk,
+      edit((q) => (q.pi_c = [c[0], ((BigInt(c[1]!) + 1n) % Q).toString(), "1"])),
+      publicSignals,
+    );
+    await assertMalformed(
+      "NOT_ON_CURVE",
+      "proof.pi_a",
+      vk,
+      edit((q) => (q.pi_a = ["0", "0", "1"])),
+      publicSignals,
+    );
+    await assertMalformed(
+      "NOT_ON_CURVE",
+      "proof.pi_b",
+      vk,
+      edit(
+        (q) =>
+          (q.pi_b = [
+            [b[0]![1], b[0]![0]],
+            [b[1]![1], b[1]![0]],
+            ["1", "0"],
+          ]),
+      ),
+      publicSignals,
+    );
+    await assertMalformed(
+      "POINT_AT_INFINITY",
+      "proof.pi_a",
+      vk,
+      edit((q) => (q.pi_a = ["0", "1", "0"])),
+      publicSignals,
+    );
+    await assertMalformed(
+      "POINT_AT_INFINITY",
+      "proof.pi_b",
+      vk,
+      edit(
+        (q) =>
+          (q.pi_b = [
+            ["0", "0"],
+            ["1", "0"],
+            ["0", "0"],
+          ]),
+      ),
+      publicSignals,
+    );
+    await assertMalformed(
+      "NOT_AFFINE",
+      "proof.pi_a[2]",
+      vk,
+      edit((q) => (q.pi_a = [a[0], a[1], "2"])),
+      publicSignals,
+    );
+    await assertMalformed(
+      "BAD_SHAPE",
+      "proof.pi_a",
+      vk,
+      edit((q) => (q.pi_a = [a[0], a[1]])),
+      publicSignals,
+      "accepts",
+    );
   });
 
   it("rejects a G2 point on the twist but outside the subgroup of order r", async () => {
     const { proof, publicSignals } = proved[0]!;
     const outside = g2OutsideSubgroup();
-    await assertMalformed("NOT_IN_SUBGROUP", "proof.pi_b", vk, withProof(proof, (q) => (q.pi_b = outside)), publicSignals);
+    await assertMalformed(
+      "NOT_IN_SUBGROUP",
+      "proof.pi_b",
+      vk,
+      withProof(proof, (q) => (q.pi_b = outside)),
+      publicSignals,
+    );
     const key = { ...clone(vk), vk_delta_2: outside };
     await assertMalformed("NOT_IN_SUBGROUP", "vk.vk_delta_2", key, proof, publicSignals);
   });
 
   it("rejects a wrong protocol or curve, and a key whose nPublic is not IC.length - 1", async () => {
     const { proof, publicSignals } = proved[0]!;
-    await assertMalformed("BAD_PROTOCOL", "proof.protocol", vk, withProof(proof, (q) => (q.protocol = "plonk")), publicSignals, "accepts");
-    await assertMalformed("BAD_CURVE", "proof.curve", vk, withProof(proof, (q) => (q.curve = "bls12381")), publicSignals, "accepts");
+    await assertMalformed(
+      "BAD_PROTOCOL",
+      "proof.protocol",
+      vk,
+      withProof(proof, (q) => (q.protocol = "plonk")),
+      publicSignals,
+      "accepts",
+    );
+    await assertMalformed(
+      "BAD_CURVE",
+      "proof.curve",
+      vk,
+      withProof(proof, (q) => (q.curve = "bls12381")),
+      publicSignals,
+      "accepts",
+    );
     await assertMalformed("BAD_CURVE", "vk.curve", { ...clone(vk), curve: "bls12381" }, proof, publicSignals);
     const n = vk.nPublic as number;
     await assertMalformed("VK_INCONSISTENT", "vk.nPublic", { ...clone(vk), nPublic: n + 1 }, proof, [...publicSignals, "0"]);
@@ -232,14 +343,31 @@ describe("verifyGroth16 names malformed input", () => {
 describe("verifyGroth16 on a synthetic instance with a known trapdoor (no snarkjs)", () => {
   // α, β, γ, δ and IC_i = ic_i·G1 from chosen scalars; A = a·G1, B = b·G2 and
   // C = (ab - αβ - xγ)/δ·G1 with x = ic_0 + Σ s_i ic_i, so e(A,B) = e(α,β)e(vk_x,γ)e(C,δ).
-  const G1 = bn254.G1.Point.BASE, G2 = bn254.G2.Point.BASE, Fr = bn254.fields.Fr;
+  const G1 = bn254.G1.Point.BASE,
+    G2 = bn254.G2.Point.BASE,
+    Fr = bn254.fields.Fr;
   const g1 = (k: bigint) => (k === 0n ? ["0", "1", "0"] : ((p) => [p.x, p.y, 1n].map(String))(G1.multiply(k).toAffine()));
-  const g2 = (k: bigint) => ((p) => [[p.x.c0, p.x.c1], [p.y.c0, p.y.c1], [1n, 0n]].map((f) => f.map(String)))(G2.multiply(k).toAffine());
+  const g2 = (k: bigint) =>
+    ((p) =>
+      [
+        [p.x.c0, p.x.c1],
+        [p.y.c0, p.y.c1],
+        [1n, 0n],
+      ].map((f) => f.map(String)))(G2.multiply(k).toAffine());
   const [al, be, ga, de, a, b] = [11n, 13n, 17n, 19n, 23n, 29n];
   function instance(ic: bigint[], signals: bigint[]) {
     const x = signals.reduce((acc, s, i) => Fr.add(acc, Fr.mul(s, ic[i + 1]!)), ic[0]!);
     const c = Fr.div(Fr.sub(Fr.sub(a * b, al * be), Fr.mul(x, ga)), de);
-    const key = { protocol: "groth16", curve: "bn128", nPublic: signals.length, vk_alpha_1: g1(al), vk_beta_2: g2(be), vk_gamma_2: g2(ga), vk_delta_2: g2(de), IC: ic.map(g1) };
+    const key = {
+      protocol: "groth16",
+      curve: "bn128",
+      nPublic: signals.length,
+      vk_alpha_1: g1(al),
+      vk_beta_2: g2(be),
+      vk_gamma_2: g2(ga),
+      vk_delta_2: g2(de),
+      IC: ic.map(g1),
+    };
     const proof = { protocol: "groth16", curve: "bn128", pi_a: g1(a), pi_b: g2(b), pi_c: g1(c) };
     return { key, proof, signals: signals.map(String) };
   }

@@ -30,8 +30,13 @@ test("agrees with poseidon-lite on seeded random inputs of every arity 1..16 (ed
   const random = prng(20261206n);
   const byArity = lite as unknown as Record<string, (inputs: bigint[]) => bigint>;
   for (let n = 1; n <= 16; n++) {
-    const cases = [Array<bigint>(n).fill(0n), Array<bigint>(n).fill(P - 1n), ...Array.from({ length: 3 }, () => Array.from({ length: n }, () => random.below(P)))];
-    for (const inputs of cases) assert.equal(poseidonHash(inputs), byArity[`poseidon${n}`]!(inputs), `arity ${n}, inputs ${inputs.join(",")}`);
+    const cases = [
+      Array<bigint>(n).fill(0n),
+      Array<bigint>(n).fill(P - 1n),
+      ...Array.from({ length: 3 }, () => Array.from({ length: n }, () => random.below(P))),
+    ];
+    for (const inputs of cases)
+      assert.equal(poseidonHash(inputs), byArity[`poseidon${n}`]!(inputs), `arity ${n}, inputs ${inputs.join(",")}`);
   }
 });
 

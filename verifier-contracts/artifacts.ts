@@ -19,7 +19,19 @@ import { withFileLock } from "../files/index.ts";
 const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** Every contract this project compiles (revert-reason.ts decodes the errors of all of them). */
-export const CONTRACT_NAMES = ["OpenToken", "ContributorRegistry", "PayoutSettlement", "PoseidonT4", "BareTransfers", "GasMeter", "RevertingToken", "CostlyToken", "Forwarder", "FakeSettlement", "FakeRegistry"] as const;
+export const CONTRACT_NAMES = [
+  "OpenToken",
+  "ContributorRegistry",
+  "PayoutSettlement",
+  "PoseidonT4",
+  "BareTransfers",
+  "GasMeter",
+  "RevertingToken",
+  "CostlyToken",
+  "Forwarder",
+  "FakeSettlement",
+  "FakeRegistry",
+] as const;
 
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
@@ -75,7 +87,10 @@ export async function loadContractArtifact(name: ContractName): Promise<Contract
 async function loadNpmLibrary(pkg: string, name: string): Promise<ContractArtifact> {
   const dir = join(PROJECT_ROOT, "build", "artifacts", "build-info");
   type References = ContractArtifact["immutableReferences"];
-  type Compiled = { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode?: { object: string; immutableReferences?: References } } };
+  type Compiled = {
+    abi: unknown[];
+    evm: { bytecode: { object: string }; deployedBytecode?: { object: string; immutableReferences?: References } };
+  };
   type Output = { output?: { contracts?: Record<string, Record<string, Compiled>> } };
   for (const file of (await readdir(dir)).filter((f) => f.endsWith(".output.json"))) {
     const contracts = (JSON.parse(await readFile(join(dir, file), "utf8")) as Output).output?.contracts ?? {};
@@ -84,8 +99,13 @@ async function loadNpmLibrary(pkg: string, name: string): Promise<ContractArtifa
     if (compiled) {
       const deployed = compiled.evm.deployedBytecode?.object;
       return {
-        contractName: name, sourceName: source!, abi: compiled.abi, bytecode: `0x${compiled.evm.bytecode.object}`, deployedBytecode: deployed ? `0x${deployed}` : "0x",
-        immutableReferences: compiled.evm.deployedBytecode?.immutableReferences ?? {}, buildInfoId: file.slice(0, -".output.json".length),
+        contractName: name,
+        sourceName: source!,
+        abi: compiled.abi,
+        bytecode: `0x${compiled.evm.bytecode.object}`,
+        deployedBytecode: deployed ? `0x${deployed}` : "0x",
+        immutableReferences: compiled.evm.deployedBytecode?.immutableReferences ?? {},
+        buildInfoId: file.slice(0, -".output.json".length),
       };
     }
   }
@@ -94,6 +114,7 @@ async function loadNpmLibrary(pkg: string, name: string): Promise<ContractArtifa
 
 function sourcePath(name: ContractName): string[] {
   if (name === "BareTransfers" || name === "GasMeter") return ["bench", `${name}.sol`];
-  if (name === "RevertingToken" || name === "CostlyToken" || name === "Forwarder" || name === "FakeSettlement" || name === "FakeRegistry") return ["test", `${name}.sol`];
+  if (name === "RevertingToken" || name === "CostlyToken" || name === "Forwarder" || name === "FakeSettlement" || name === "FakeRegistry")
+    return ["test", `${name}.sol`];
   return [`${name}.sol`];
 }

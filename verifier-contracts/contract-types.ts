@@ -24,7 +24,10 @@ export interface OpenTokenContract extends BaseContract {
 
 /** The generated Groth16 verifier of a batch circuit (ExampleBatch, RegistrationBatch or PayoutBatch). */
 export interface BatchVerifierContract extends BaseContract {
-  verifyProof: View<[a: Uint2, b: readonly [Uint2, Uint2], c: Uint2, signals: readonly [BigNumberish, BigNumberish, BigNumberish, BigNumberish]], boolean>;
+  verifyProof: View<
+    [a: Uint2, b: readonly [Uint2, Uint2], c: Uint2, signals: readonly [BigNumberish, BigNumberish, BigNumberish, BigNumberish]],
+    boolean
+  >;
 }
 
 /** PayoutSettlement.Status. */
@@ -137,12 +140,23 @@ export interface PayoutSettlementContract extends BaseContract {
   deliveryDigest: View<[epoch: BigNumberish, order: BigNumberish, commitment: BigNumberish], string>;
   epochState: View<[epoch: BigNumberish], EpochState>;
   payoutWordsHash: View<[epoch: BigNumberish, batchIndex: BigNumberish], string>;
-  openEpoch: Send<[epoch: BigNumberish, closesAt: BigNumberish, validationCommitment: string, pool: BigNumberish, trainer: AddressLike, follows: BigNumberish]>;
+  openEpoch: Send<
+    [
+      epoch: BigNumberish,
+      closesAt: BigNumberish,
+      validationCommitment: string,
+      pool: BigNumberish,
+      trainer: AddressLike,
+      follows: BigNumberish,
+    ]
+  >;
   commitEpoch: Send<[epoch: BigNumberish, params: CommitParams, exclusion: string]>;
   contestExclusion: Send<[epoch: BigNumberish, exclusion: string, order: BigNumberish, commitment: BigNumberish, signature: string]>;
   submitExampleBatch: Send<[epoch: BigNumberish, batchIndex: BigNumberish, claim: ExampleClaimArg, proof: ProofArg]>;
   submitRegistrationBatch: Send<[epoch: BigNumberish, batchIndex: BigNumberish, claim: RegistrationClaimArg, proof: ProofArg]>;
-  submitPayoutBatch: Send<[epoch: BigNumberish, batchIndex: BigNumberish, claim: PayoutClaimArg, words: readonly BigNumberish[], proof: ProofArg]>;
+  submitPayoutBatch: Send<
+    [epoch: BigNumberish, batchIndex: BigNumberish, claim: PayoutClaimArg, words: readonly BigNumberish[], proof: ProofArg]
+  >;
   revealValidation: Send<[epoch: BigNumberish, validationSetHash: string, salt: string]>;
   finalize: Send<[epoch: BigNumberish]>;
   forfeit: Send<[epoch: BigNumberish]>;

@@ -12,7 +12,13 @@
  * in-process chain (`(await network.create()).ethers`, the node signs) or a Wallet on a
  * JsonRpcProvider (signed here: signer-provider.ts); protocol/chain.ts makes either.
  */
-import { deploy as ignitionDeploy, DeploymentResultType, type DeployConfig, type DeploymentResult, type ExecutionEventListener } from "@nomicfoundation/ignition-core";
+import {
+  deploy as ignitionDeploy,
+  DeploymentResultType,
+  type DeployConfig,
+  type DeploymentResult,
+  type ExecutionEventListener,
+} from "@nomicfoundation/ignition-core";
 import { type BaseContract, Contract, ContractFactory, type InterfaceAbi, type Signer } from "ethers";
 import { assertVerifierMatches } from "../circuits/ceremony/index.ts";
 import { config, type RegistrationConfig, type SettlementConfig } from "../config/index.ts";
@@ -20,7 +26,14 @@ import { loadContractArtifact } from "./artifacts.ts";
 import { checkRegistration, checkVerifier, type VerifierArtifactInput } from "./deploy-checks.ts";
 import { DeploymentError } from "./deployment-errors.ts";
 import { readIgnitionJournal, type JournalTransaction } from "./ignition-journal.ts";
-import { FUTURE_IDS, PROTOCOL_MODULE_ID, protocolModule, protocolParameters, type ProtocolArtifacts, type ProtocolContract } from "./ignition-module.ts";
+import {
+  FUTURE_IDS,
+  PROTOCOL_MODULE_ID,
+  protocolModule,
+  protocolParameters,
+  type ProtocolArtifacts,
+  type ProtocolContract,
+} from "./ignition-module.ts";
 import { signerProvider } from "./signer-provider.ts";
 import type {
   BareTransfersContract,
@@ -97,23 +110,38 @@ export interface DeployOptions {
 }
 
 /** Ignition's failure as a DeploymentError naming every future and what went wrong with it. */
-function ignitionFailure(result: Exclude<DeploymentResult, { type: DeploymentResultType.SUCCESSFUL_DEPLOYMENT }>, where: string): DeploymentError {
-  const list = (errors: Record<string, string[]>) => Object.entries(errors).map(([id, e]) => `${id}: ${e.join("; ")}`).join(" | ");
+function ignitionFailure(
+  result: Exclude<DeploymentResult, { type: DeploymentResultType.SUCCESSFUL_DEPLOYMENT }>,
+  where: string,
+): DeploymentError {
+  const list = (errors: Record<string, string[]>) =>
+    Object.entries(errors)
+      .map(([id, e]) => `${id}: ${e.join("; ")}`)
+      .join(" | ");
   const hint = where === "memory" ? " (journal in memory: a rerun starts over)" : ` (journal: ${where})`;
   switch (result.type) {
     case DeploymentResultType.VALIDATION_ERROR:
       return new DeploymentError("IGNITION_VALIDATION", `Ignition refused the module${hint}: ${list(result.errors)}`);
     case DeploymentResultType.RECONCILIATION_ERROR:
-      return new DeploymentError("IGNITION_RECONCILIATION", `the module differs from the deployment journaled in ${where}: ${list(result.errors)}; deploy into a new directory, or with the token, verifiers and parameters it was started with`);
+      return new DeploymentError(
+        "IGNITION_RECONCILIATION",
+        `the module differs from the deployment journaled in ${where}: ${list(result.errors)}; deploy into a new directory, or with the token, verifiers and parameters it was started with`,
+      );
     case DeploymentResultType.PREVIOUS_RUN_ERROR:
-      return new DeploymentError("IGNITION_PREVIOUS_RUN", `a previous run of ${where} failed: ${list(result.errors)}; wipe those futures from the journal (wipe() of @nomicfoundation/ignition-core) and deploy again`);
+      return new DeploymentError(
+        "IGNITION_PREVIOUS_RUN",
+        `a previous run of ${where} failed: ${list(result.errors)}; wipe those futures from the journal (wipe() of @nomicfoundation/ignition-core) and deploy again`,
+      );
     case DeploymentResultType.EXECUTION_ERROR: {
       const parts = [
         ...result.failed.map((f) => `${f.futureId} failed: ${f.error}`),
         ...result.timedOut.map((f) => `${f.futureId} timed out`),
         ...result.held.map((f) => `${f.futureId} held: ${f.reason}`),
       ];
-      return new DeploymentError("IGNITION_EXECUTION", `the deployment did not complete${hint}: ${parts.join(" | ") || `started but unfinished: ${result.started.join(", ")}`}${where === "memory" ? "" : "; deploy again to resume"}`);
+      return new DeploymentError(
+        "IGNITION_EXECUTION",
+        `the deployment did not complete${hint}: ${parts.join(" | ") || `started but unfinished: ${result.started.join(", ")}`}${where === "memory" ? "" : "; deploy again to resume"}`,
+      );
     }
   }
 }
@@ -124,7 +152,8 @@ function confirmationListener(confirmed: JournalTransaction[]): ExecutionEventLi
   return new Proxy({} as ExecutionEventListener, {
     get: (_target, name) =>
       name === "transactionConfirm"
-        ? async (event: { futureId: string; hash: string }) => void confirmed.push({ futureId: event.futureId, hash: event.hash, blockNumber: -1 })
+        ? async (event: { futureId: string; hash: string }) =>
+            void confirmed.push({ futureId: event.futureId, hash: event.hash, blockNumber: -1 })
         : noop,
   });
 }
@@ -136,26 +165,38 @@ function confirmationListener(confirmed: JournalTransaction[]): ExecutionEventLi
  * registry, verifiers and sizes, windows), then hands the registry to the settlement. Every check
  * (verifier sizes, pins, rules, the token's code) runs before anything is sent.
  */
-export async function deploySettlement(signer: Signer, verifiers: SettlementVerifiers, options: DeployOptions = {}): Promise<SettlementDeployment> {
+export async function deploySettlement(
+  signer: Signer,
+  verifiers: SettlementVerifiers,
+  options: DeployOptions = {},
+): Promise<SettlementDeployment> {
   checkVerifier(verifiers.exampleVerifier, verifiers.exampleBatchSize, "ExampleBatch", "example");
   checkVerifier(verifiers.registrationVerifier, verifiers.registrationBatchSize, "RegistrationBatch", "registration");
   checkVerifier(verifiers.payoutVerifier, verifiers.payoutBatchSize, "PayoutBatch", "payout");
   if (verifiers.pins) {
     const { example, registration, payout } = verifiers.pins;
-    for (const [artifact, pin] of [[verifiers.exampleVerifier, example], [verifiers.registrationVerifier, registration], [verifiers.payoutVerifier, payout]] as const) {
+    for (const [artifact, pin] of [
+      [verifiers.exampleVerifier, example],
+      [verifiers.registrationVerifier, registration],
+      [verifiers.payoutVerifier, payout],
+    ] as const) {
       assertVerifierMatches(artifact, pin.vkey, pin.vkeyHash, pin.circuit);
     }
   }
   const rules = verifiers.registration ?? config.registration;
   const windows = verifiers.windows ?? config.settlement;
   checkRegistration(rules, verifiers.exampleBatchSize, verifiers.registrationBatchSize, verifiers.payoutBatchSize);
-  if (options.token !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(options.token)) throw new TypeError(`token must be a 0x-prefixed 20-byte address, got ${JSON.stringify(options.token)}`);
+  if (options.token !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(options.token))
+    throw new TypeError(`token must be a 0x-prefixed 20-byte address, got ${JSON.stringify(options.token)}`);
   if (!signer.provider) throw new TypeError("signer must be connected to a provider");
   const provider = await signerProvider(signer);
   const send = (method: string, params: unknown[] = []) => provider.request({ method, params });
   const chainId = (await signer.provider.getNetwork()).chainId;
   if (options.token !== undefined && (await send("eth_getCode", [options.token, "latest"])) === "0x") {
-    throw new DeploymentError("TOKEN_NOT_A_CONTRACT", `token ${options.token} has no code on chain ${chainId}: give the address of an ERC-20 deployed there`);
+    throw new DeploymentError(
+      "TOKEN_NOT_A_CONTRACT",
+      `token ${options.token} has no code on chain ${chainId}: give the address of an ERC-20 deployed there`,
+    );
   }
   const [token, poseidon, registry, settlement] = await Promise.all([
     loadContractArtifact("OpenToken"),
@@ -164,8 +205,13 @@ export async function deploySettlement(signer: Signer, verifiers: SettlementVeri
     loadContractArtifact("PayoutSettlement"),
   ]);
   const artifacts: ProtocolArtifacts = {
-    token, poseidon, registry, settlement,
-    exampleVerifier: verifiers.exampleVerifier, registrationVerifier: verifiers.registrationVerifier, payoutVerifier: verifiers.payoutVerifier,
+    token,
+    poseidon,
+    registry,
+    settlement,
+    exampleVerifier: verifiers.exampleVerifier,
+    registrationVerifier: verifiers.registrationVerifier,
+    payoutVerifier: verifiers.payoutVerifier,
   };
   const confirmed: JournalTransaction[] = [];
   let result: DeploymentResult;
@@ -174,16 +220,23 @@ export async function deploySettlement(signer: Signer, verifiers: SettlementVeri
       config: options.ignition ?? {},
       artifactResolver: {
         // Every contract of the module carries its artifact: Ignition never has to look one up.
-        loadArtifact: async (name) => { throw new Error(`artifact ${name} requested: every future of ${PROTOCOL_MODULE_ID} has its artifact`); },
+        loadArtifact: async (name) => {
+          throw new Error(`artifact ${name} requested: every future of ${PROTOCOL_MODULE_ID} has its artifact`);
+        },
         getBuildInfo: async () => undefined,
       },
       provider,
-      ...(options.deploymentDir === undefined ? { executionEventListener: confirmationListener(confirmed) } : { deploymentDir: options.deploymentDir }),
+      ...(options.deploymentDir === undefined
+        ? { executionEventListener: confirmationListener(confirmed) }
+        : { deploymentDir: options.deploymentDir }),
       ignitionModule: protocolModule(artifacts, options.token !== undefined),
       deploymentParameters: protocolParameters({
         ...(options.token === undefined ? {} : { token: options.token }),
-        exampleBatchSize: verifiers.exampleBatchSize, registrationBatchSize: verifiers.registrationBatchSize, payoutBatchSize: verifiers.payoutBatchSize,
-        registration: rules, windows,
+        exampleBatchSize: verifiers.exampleBatchSize,
+        registrationBatchSize: verifiers.registrationBatchSize,
+        payoutBatchSize: verifiers.payoutBatchSize,
+        registration: rules,
+        windows,
       }),
       accounts: [provider.address],
       defaultSender: provider.address,
@@ -193,11 +246,13 @@ export async function deploySettlement(signer: Signer, verifiers: SettlementVeri
   }
   if (result.type !== DeploymentResultType.SUCCESSFUL_DEPLOYMENT) throw ignitionFailure(result, options.deploymentDir ?? "memory");
   const keys = Object.keys(FUTURE_IDS) as DeployedContract[];
-  const addresses = Object.fromEntries(keys.map((key) => {
-    const deployed = result.contracts[`${PROTOCOL_MODULE_ID}#${FUTURE_IDS[key]}`];
-    if (!deployed) throw new DeploymentError("DEPLOYMENT_INCOMPLETE", `Ignition reported success without ${FUTURE_IDS[key]}`);
-    return [key, deployed.address];
-  })) as Record<DeployedContract, string>;
+  const addresses = Object.fromEntries(
+    keys.map((key) => {
+      const deployed = result.contracts[`${PROTOCOL_MODULE_ID}#${FUTURE_IDS[key]}`];
+      if (!deployed) throw new DeploymentError("DEPLOYMENT_INCOMPLETE", `Ignition reported success without ${FUTURE_IDS[key]}`);
+      return [key, deployed.address];
+    }),
+  ) as Record<DeployedContract, string>;
   const transactions = options.deploymentDir === undefined ? confirmed : readIgnitionJournal(options.deploymentDir).confirmed;
   const deployGas = Object.fromEntries(keys.map((key) => [key, 0n])) as Record<DeployedContract, bigint>;
   for (const { futureId, hash } of transactions) {
@@ -205,7 +260,8 @@ export async function deploySettlement(signer: Signer, verifiers: SettlementVeri
     const receipt = key ? await signer.provider.getTransactionReceipt(hash) : null;
     if (key && receipt) deployGas[key] = receipt.gasUsed;
   }
-  const at = <T>(key: DeployedContract, abi: readonly unknown[]) => new Contract(addresses[key], abi as InterfaceAbi, signer) as unknown as T;
+  const at = <T>(key: DeployedContract, abi: readonly unknown[]) =>
+    new Contract(addresses[key], abi as InterfaceAbi, signer) as unknown as T;
   return {
     token: at<OpenTokenContract>("token", token.abi),
     registry: at<ContributorRegistryContract>("registry", registry.abi),

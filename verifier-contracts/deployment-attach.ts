@@ -26,7 +26,9 @@ import type { ProtocolContract } from "./ignition-module.ts";
 import { pinnedVerifiers } from "./pinned-verifiers.ts";
 
 /** The generated Groth16 verifiers' one function (snarkjs's template), whatever the circuit. */
-const VERIFIER_ABI = ["function verifyProof(uint256[2] _pA, uint256[2][2] _pB, uint256[2] _pC, uint256[4] _pubSignals) view returns (bool)"];
+const VERIFIER_ABI = [
+  "function verifyProof(uint256[2] _pA, uint256[2][2] _pB, uint256[2] _pC, uint256[4] _pubSignals) view returns (bool)",
+];
 
 export interface AttachedDeployment {
   /** The deployment file it was read from. */
@@ -49,22 +51,42 @@ export async function attachDeployment(file: string, runner: Signer | Provider):
   if (!provider) throw new TypeError("runner must be a provider or a signer connected to one");
   const chainId = (await provider.getNetwork()).chainId;
   if (chainId !== deployment.chainId) {
-    throw new DeploymentError("DEPLOYMENT_CHAIN_MISMATCH", `${file} is a deployment on chain ${deployment.chainId}, the node is chain ${chainId}: connect to its chain (--rpc) or give this chain's deployment file`, { file, field: "chainId" });
+    throw new DeploymentError(
+      "DEPLOYMENT_CHAIN_MISMATCH",
+      `${file} is a deployment on chain ${deployment.chainId}, the node is chain ${chainId}: connect to its chain (--rpc) or give this chain's deployment file`,
+      { file, field: "chainId" },
+    );
   }
   const names = Object.keys(deployment.contracts) as ProtocolContract[];
   const codes = await Promise.all(names.map((name) => provider.getCode(deployment.contracts[name])));
   const empty = names.filter((_, i) => codes[i] === "0x");
   if (empty.length > 0) {
     const list = empty.map((name) => `${name} ${deployment.contracts[name]}`).join(", ");
-    throw new DeploymentError("DEPLOYMENT_NO_CODE", `${file}: no code on chain ${chainId} at ${list} (a restarted development node, or another network's file?)`, { file, field: `contracts.${empty[0]}` });
+    throw new DeploymentError(
+      "DEPLOYMENT_NO_CODE",
+      `${file}: no code on chain ${chainId} at ${list} (a restarted development node, or another network's file?)`,
+      { file, field: `contracts.${empty[0]}` },
+    );
   }
   const verifiers = pinnedVerifiers(deployment);
-  await checkDeploymentCode(file, deployment, Object.fromEntries(names.map((name, i) => [name, codes[i]!])) as Record<ProtocolContract, string>, verifiers);
+  await checkDeploymentCode(
+    file,
+    deployment,
+    Object.fromEntries(names.map((name, i) => [name, codes[i]!])) as Record<ProtocolContract, string>,
+    verifiers,
+  );
   await checkCreationTransactions(file, deployment, provider, verifiers);
-  const [token, registry, settlement] = await Promise.all([loadContractArtifact("OpenToken"), loadContractArtifact("ContributorRegistry"), loadContractArtifact("PayoutSettlement")]);
-  const at = <T>(name: ProtocolContract, abi: readonly unknown[]) => new Contract(deployment.contracts[name], abi as InterfaceAbi, runner) as unknown as T;
+  const [token, registry, settlement] = await Promise.all([
+    loadContractArtifact("OpenToken"),
+    loadContractArtifact("ContributorRegistry"),
+    loadContractArtifact("PayoutSettlement"),
+  ]);
+  const at = <T>(name: ProtocolContract, abi: readonly unknown[]) =>
+    new Contract(deployment.contracts[name], abi as InterfaceAbi, runner) as unknown as T;
   const attached: AttachedDeployment = {
-    file, deployment, chainId,
+    file,
+    deployment,
+    chainId,
     token: at<OpenTokenContract>("token", token.abi),
     registry: at<ContributorRegistryContract>("registry", registry.abi),
     settlement: at<PayoutSettlementContract>("settlement", settlement.abi),
@@ -99,14 +121,23 @@ function checkParameters({ file, deployment: d }: AttachedDeployment): void {
     "registration.maxExamplesPerRegistrant": [d.registration.maxExamplesPerRegistrant, config.registration.maxExamplesPerRegistrant],
   };
   for (const [field, [got, want]] of Object.entries(expected)) {
-    if (got !== want) throw new DeploymentError("DEPLOYMENT_PARAMS_MISMATCH", `${file}: ${field} is ${String(got)}, config/protocol.json says ${String(want)}: another protocol's deployment`, { file, field });
+    if (got !== want)
+      throw new DeploymentError(
+        "DEPLOYMENT_PARAMS_MISMATCH",
+        `${file}: ${field} is ${String(got)}, config/protocol.json says ${String(want)}: another protocol's deployment`,
+        { file, field },
+      );
   }
   // The examples cap is the operator's choice upwards (deploy --max-examples-per-epoch: larger batch
   // sizes admit larger epochs; the constructor bounds it by the batches a settlement takes); a cap
   // below config's would shut contributors out.
   const floor = config.registration.maxExamplesPerEpoch;
   if (d.registration.maxExamplesPerEpoch < floor) {
-    throw new DeploymentError("DEPLOYMENT_PARAMS_MISMATCH", `${file}: registration.maxExamplesPerEpoch is ${d.registration.maxExamplesPerEpoch}, below config/protocol.json's ${floor}: another protocol's deployment`, { file, field: "registration.maxExamplesPerEpoch" });
+    throw new DeploymentError(
+      "DEPLOYMENT_PARAMS_MISMATCH",
+      `${file}: registration.maxExamplesPerEpoch is ${d.registration.maxExamplesPerEpoch}, below config/protocol.json's ${floor}: another protocol's deployment`,
+      { file, field: "registration.maxExamplesPerEpoch" },
+    );
   }
 }
 

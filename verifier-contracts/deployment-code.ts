@@ -105,16 +105,29 @@ function ownContracts(d: DeploymentFile): Array<{ key: ProtocolContract; artifac
  * eth_getCode of each address, `verifiers` the pinned verifiers of `d` (shared with the creation
  * check, so each key is loaded once). Reads the chain no further and sends nothing.
  */
-export async function checkDeploymentCode(file: string, d: DeploymentFile, codes: Readonly<Record<ProtocolContract, string>>, verifiers: PinnedVerifiers = pinnedVerifiers(d)): Promise<void> {
+export async function checkDeploymentCode(
+  file: string,
+  d: DeploymentFile,
+  codes: Readonly<Record<ProtocolContract, string>>,
+  verifiers: PinnedVerifiers = pinnedVerifiers(d),
+): Promise<void> {
   const refuse = (key: ProtocolContract, what: string, where: string): never => {
-    throw new DeploymentError("DEPLOYMENT_CODE_MISMATCH", `${file}: contracts.${key} ${d.contracts[key]} is not ${what}: ${where}`, { file, field: `contracts.${key}` });
+    throw new DeploymentError("DEPLOYMENT_CODE_MISMATCH", `${file}: contracts.${key} ${d.contracts[key]} is not ${what}: ${where}`, {
+      file,
+      field: `contracts.${key}`,
+    });
   };
   // Project contracts first: cheap (artifacts only), so a file they refuse loads no verification
   // key (a dev key set's keys are made on first use: minutes for a size this machine never set up).
   for (const { key, artifact, immutables } of ownContracts(d)) {
     const template = await runtimeTemplate(artifact);
     const where = describeDifference(template, codes[key], expectedRuntime(template, d.contracts[key], immutables));
-    if (where !== undefined) refuse(key, `this project's ${template.contractName}${template.immutables.size > 0 ? " with the immutables the file gives" : ""}`, where);
+    if (where !== undefined)
+      refuse(
+        key,
+        `this project's ${template.contractName}${template.immutables.size > 0 ? " with the immutables the file gives" : ""}`,
+        where,
+      );
   }
   for (const role of VERIFIER_ROLES) {
     const key = `${role}Verifier` as const;
@@ -123,7 +136,10 @@ export async function checkDeploymentCode(file: string, d: DeploymentFile, codes
     if (got === expected) continue;
     let at = 2;
     while (at < Math.min(got.length, expected.length) && got[at] === expected[at]) at++;
-    refuse(key, `${contractName} generated from the ${d.keySet} key set's ${circuit} key (vkey sha256 ${pinnedVkeyHash.slice(0, 16)}...)`,
-      `${(got.length - 2) / 2} bytes deployed, ${(expected.length - 2) / 2} generated; first difference at byte ${(at - 2) >> 1}`);
+    refuse(
+      key,
+      `${contractName} generated from the ${d.keySet} key set's ${circuit} key (vkey sha256 ${pinnedVkeyHash.slice(0, 16)}...)`,
+      `${(got.length - 2) / 2} bytes deployed, ${(expected.length - 2) / 2} generated; first difference at byte ${(at - 2) >> 1}`,
+    );
   }
 }

@@ -28,7 +28,15 @@
  * checks it is); the registry's handover to the settlement is read by deployment-attach.ts.
  * Reads the chain (two requests per contract) and sends nothing.
  */
-import { getAddress, Interface, type InterfaceAbi, type ParamType, type Provider, type TransactionReceipt, type TransactionResponse } from "ethers";
+import {
+  getAddress,
+  Interface,
+  type InterfaceAbi,
+  type ParamType,
+  type Provider,
+  type TransactionReceipt,
+  type TransactionResponse,
+} from "ethers";
 import { loadContractArtifact, type ContractName } from "./artifacts.ts";
 import { DeploymentError } from "./deployment-errors.ts";
 import { createdContracts, type DeploymentFile, type VerifierRole } from "./deployment-file-format.ts";
@@ -36,10 +44,15 @@ import type { ProtocolContract } from "./ignition-module.ts";
 import { pinnedVerifiers, type PinnedVerifiers } from "./pinned-verifiers.ts";
 
 const ARTIFACT: Partial<Record<ProtocolContract, ContractName>> = {
-  token: "OpenToken", poseidon: "PoseidonT4", registry: "ContributorRegistry", settlement: "PayoutSettlement",
+  token: "OpenToken",
+  poseidon: "PoseidonT4",
+  registry: "ContributorRegistry",
+  settlement: "PayoutSettlement",
 };
 const VERIFIER_ROLE: Partial<Record<ProtocolContract, VerifierRole>> = {
-  exampleVerifier: "example", registrationVerifier: "registration", payoutVerifier: "payout",
+  exampleVerifier: "example",
+  registrationVerifier: "registration",
+  payoutVerifier: "payout",
 };
 
 /** What the creation transaction of `key` must carry: the creation code and the constructor arguments. */
@@ -58,12 +71,34 @@ function constructorArgs(d: DeploymentFile, key: ProtocolContract): readonly unk
   const w = d.windows;
   const b = d.batchSizes;
   switch (key) {
-    case "token": return [d.deployer];
-    case "registry": return [c.token, c.poseidon, r.feePerExample, r.minWindowSeconds, r.maxRegistrants, r.maxExamplesPerRegistrant, r.maxExamplesPerEpoch];
-    case "settlement": return [c.token, c.registry,
-      { example: c.exampleVerifier, exampleBatchSize: b.example, registration: c.registrationVerifier, registrationBatchSize: b.registration, payout: c.payoutVerifier, payoutBatchSize: b.payout },
-      { commitWindow: w.commitWindowSeconds, contestWindow: w.contestWindowSeconds, proofWindow: w.proofWindowSeconds }];
-    default: return [];
+    case "token":
+      return [d.deployer];
+    case "registry":
+      return [
+        c.token,
+        c.poseidon,
+        r.feePerExample,
+        r.minWindowSeconds,
+        r.maxRegistrants,
+        r.maxExamplesPerRegistrant,
+        r.maxExamplesPerEpoch,
+      ];
+    case "settlement":
+      return [
+        c.token,
+        c.registry,
+        {
+          example: c.exampleVerifier,
+          exampleBatchSize: b.example,
+          registration: c.registrationVerifier,
+          registrationBatchSize: b.registration,
+          payout: c.payoutVerifier,
+          payoutBatchSize: b.payout,
+        },
+        { commitWindow: w.commitWindowSeconds, contestWindow: w.contestWindowSeconds, proofWindow: w.proofWindowSeconds },
+      ];
+    default:
+      return [];
   }
 }
 
@@ -71,11 +106,21 @@ async function expectedCreation(d: DeploymentFile, key: ProtocolContract, verifi
   const role = VERIFIER_ROLE[key];
   if (role !== undefined) {
     const v = await verifiers(role);
-    return { what: `${v.contractName} generated from the ${d.keySet} key set's ${v.circuit} key (no constructor arguments)`, creation: v.creation, args: "0x", params: [] };
+    return {
+      what: `${v.contractName} generated from the ${d.keySet} key set's ${v.circuit} key (no constructor arguments)`,
+      creation: v.creation,
+      args: "0x",
+      params: [],
+    };
   }
   const artifact = await loadContractArtifact(ARTIFACT[key]!);
   const abi = new Interface(artifact.abi as InterfaceAbi);
-  return { what: `this project's ${artifact.contractName} with the constructor arguments the file implies`, creation: artifact.bytecode.toLowerCase(), args: abi.encodeDeploy(constructorArgs(d, key)), params: abi.deploy.inputs };
+  return {
+    what: `this project's ${artifact.contractName} with the constructor arguments the file implies`,
+    creation: artifact.bytecode.toLowerCase(),
+    args: abi.encodeDeploy(constructorArgs(d, key)),
+    params: abi.deploy.inputs,
+  };
 }
 
 /** The name of each 32-byte word of static parameters (`verifiers.payoutBatchSize`); [] if any is dynamic. */
@@ -103,7 +148,8 @@ function describeInput(input: string, expected: ExpectedCreation): string | unde
     return `the creation code differs from byte ${(at - 2) >> 1} (${sizes})`;
   }
   const args = `0x${got.slice(code.length)}`;
-  if (args.length !== expected.args.length) return `the creation code is the same; the constructor arguments are ${bytes(args)} bytes, the file implies ${bytes(expected.args)}`;
+  if (args.length !== expected.args.length)
+    return `the creation code is the same; the constructor arguments are ${bytes(args)} bytes, the file implies ${bytes(expected.args)}`;
   const names = wordNames(expected.params);
   for (let i = 0; 2 + 64 * i < args.length; i++) {
     const word = (hex: string) => `0x${hex.slice(2 + 64 * i, 2 + 64 * (i + 1))}`;
@@ -120,7 +166,12 @@ function describeInput(input: string, expected: ExpectedCreation): string | unde
  * transaction `d.creationTransactions` gives, as the header lists. `verifiers`: the pinned
  * verifiers of `d` (shared with deployment-code.ts, so each key is loaded once).
  */
-export async function checkCreationTransactions(file: string, d: DeploymentFile, provider: Provider, verifiers: PinnedVerifiers = pinnedVerifiers(d)): Promise<void> {
+export async function checkCreationTransactions(
+  file: string,
+  d: DeploymentFile,
+  provider: Provider,
+  verifiers: PinnedVerifiers = pinnedVerifiers(d),
+): Promise<void> {
   const keys = createdContracts(d.tokenDeployed);
   const hashes = keys.map((key) => d.creationTransactions[key]!);
   const [transactions, receipts] = await Promise.all([
@@ -129,7 +180,11 @@ export async function checkCreationTransactions(file: string, d: DeploymentFile,
   ]);
   const refuse = (i: number, what: string): never => {
     const key = keys[i]!;
-    throw new DeploymentError("DEPLOYMENT_CREATION_MISMATCH", `${file}: contracts.${key} ${d.contracts[key]} was not created as the file says: creationTransactions.${key} ${hashes[i]} ${what}`, { file, field: `contracts.${key}` });
+    throw new DeploymentError(
+      "DEPLOYMENT_CREATION_MISMATCH",
+      `${file}: contracts.${key} ${d.contracts[key]} was not created as the file says: creationTransactions.${key} ${hashes[i]} ${what}`,
+      { file, field: `contracts.${key}` },
+    );
   };
   // What each contract is, for all of them first; then who created them: a contract whose creation
   // code is not ours is named before a genuine one that the wrong account created.
@@ -140,13 +195,22 @@ export async function checkCreationTransactions(file: string, d: DeploymentFile,
     if (!tx) return refuse(i, `is not a transaction on chain ${d.chainId}`);
     if (!receipt) return refuse(i, "is not mined");
     if (receipt.status !== 1) refuse(i, "reverted: it created nothing");
-    if (tx.to !== null) refuse(i, `is a call to ${tx.to}, not a contract creation (a contract created by another contract, a factory, has no creation transaction of its own: not this project's deployment)`);
-    if (receipt.contractAddress === null || getAddress(receipt.contractAddress) !== d.contracts[key]) refuse(i, `created ${receipt.contractAddress ?? "no contract"}, not ${d.contracts[key]}`);
+    if (tx.to !== null)
+      refuse(
+        i,
+        `is a call to ${tx.to}, not a contract creation (a contract created by another contract, a factory, has no creation transaction of its own: not this project's deployment)`,
+      );
+    if (receipt.contractAddress === null || getAddress(receipt.contractAddress) !== d.contracts[key])
+      refuse(i, `created ${receipt.contractAddress ?? "no contract"}, not ${d.contracts[key]}`);
     const expected = await expectedCreation(d, key, verifiers);
     const where = describeInput(tx.data, expected);
     if (where !== undefined) refuse(i, `has an input other than the creation code of ${expected.what}: ${where}`);
     senders.push(getAddress(tx.from));
   }
   const other = senders.findIndex((from) => from !== d.deployer);
-  if (other >= 0) refuse(other, `was sent by ${senders[other]}, the file's deployer is ${d.deployer} (our constructors make their sender the owner: a genuine contract another account created is that account's)`);
+  if (other >= 0)
+    refuse(
+      other,
+      `was sent by ${senders[other]}, the file's deployer is ${d.deployer} (our constructors make their sender the owner: a genuine contract another account created is that account's)`,
+    );
 }

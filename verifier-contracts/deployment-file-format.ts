@@ -57,7 +57,15 @@ export interface DeploymentPins {
   readonly payout: VerifierPin;
 }
 
-const CONTRACTS: readonly ProtocolContract[] = ["token", "poseidon", "registry", "exampleVerifier", "registrationVerifier", "payoutVerifier", "settlement"];
+const CONTRACTS: readonly ProtocolContract[] = [
+  "token",
+  "poseidon",
+  "registry",
+  "exampleVerifier",
+  "registrationVerifier",
+  "payoutVerifier",
+  "settlement",
+];
 
 /** The contracts a deployment created (each has a creation transaction): all but an existing token. */
 export function createdContracts(tokenDeployed: boolean): ProtocolContract[] {
@@ -77,7 +85,10 @@ class FieldReader {
 
   fail(field: string, expected: string, value: unknown): never {
     const got = value === undefined ? "nothing" : JSON.stringify(value);
-    throw new DeploymentError("DEPLOYMENT_FILE_FIELD", `${this.file}: ${field}: expected ${expected}, got ${got}`, { file: this.file, field });
+    throw new DeploymentError("DEPLOYMENT_FILE_FIELD", `${this.file}: ${field}: expected ${expected}, got ${got}`, {
+      file: this.file,
+      field,
+    });
   }
 
   object(parent: Json, key: string, field: string): Json {
@@ -88,13 +99,15 @@ class FieldReader {
 
   string(parent: Json, key: string, field: string, pattern?: RegExp): string {
     const value = parent[key];
-    if (typeof value !== "string" || value === "" || (pattern && !pattern.test(value))) this.fail(field, pattern ? `a string matching ${pattern}` : "a non-empty string", value);
+    if (typeof value !== "string" || value === "" || (pattern && !pattern.test(value)))
+      this.fail(field, pattern ? `a string matching ${pattern}` : "a non-empty string", value);
     return value as string;
   }
 
   integer(parent: Json, key: string, field: string, min: number, max: number): number {
     const value = parent[key];
-    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) this.fail(field, `an integer in [${min}, ${max}]`, value);
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max)
+      this.fail(field, `an integer in [${min}, ${max}]`, value);
     return value as number;
   }
 
@@ -116,34 +129,49 @@ export function parseDeploymentFile(raw: unknown, file: string): DeploymentFile 
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) r.fail("(root)", "a JSON object", raw);
   const root = raw as Json;
   if (typeof root.format === "string" && OUTDATED_FORMATS.includes(root.format)) {
-    throw new DeploymentError("DEPLOYMENT_FILE_OUTDATED",
+    throw new DeploymentError(
+      "DEPLOYMENT_FILE_OUTDATED",
       `${file} is a deployment file of format ${root.format}, which does not record the contracts' creation transactions: the operator runs deploy again with the same --out folder (Ignition resumes the finished deployment and sends nothing) to rewrite it as ${DEPLOYMENT_FORMAT}`,
-      { file, field: "format" });
+      { file, field: "format" },
+    );
   }
   if (root.format !== DEPLOYMENT_FORMAT) r.fail("format", JSON.stringify(DEPLOYMENT_FORMAT), root.format);
   const chainId = BigInt(r.string(root, "chainId", "chainId", /^[1-9][0-9]{0,77}$/));
   const ignition = r.object(root, "ignition", "ignition");
   if (typeof root.tokenDeployed !== "boolean") r.fail("tokenDeployed", "true or false", root.tokenDeployed);
   const contractsJson = r.object(root, "contracts", "contracts");
-  const contracts = Object.fromEntries(CONTRACTS.map((c) => [c, r.address(contractsJson, c, `contracts.${c}`)])) as Record<ProtocolContract, string>;
+  const contracts = Object.fromEntries(CONTRACTS.map((c) => [c, r.address(contractsJson, c, `contracts.${c}`)])) as Record<
+    ProtocolContract,
+    string
+  >;
   const creationJson = r.object(root, "creationTransactions", "creationTransactions");
   const created = createdContracts(root.tokenDeployed as boolean);
-  const creationTransactions = Object.fromEntries(created.map((c) => [c, r.string(creationJson, c, `creationTransactions.${c}`, /^0x[0-9a-fA-F]{64}$/).toLowerCase()])) as Partial<Record<ProtocolContract, string>>;
+  const creationTransactions = Object.fromEntries(
+    created.map((c) => [c, r.string(creationJson, c, `creationTransactions.${c}`, /^0x[0-9a-fA-F]{64}$/).toLowerCase()]),
+  ) as Partial<Record<ProtocolContract, string>>;
   if (!created.includes("token") && creationJson.token !== undefined) {
     r.fail("creationTransactions.token", "none (tokenDeployed is false: the deployment did not create the token)", creationJson.token);
   }
   const sizesJson = r.object(root, "batchSizes", "batchSizes");
-  const batchSizes = Object.fromEntries(ROLES.map((role) => [role, r.integer(sizesJson, role, `batchSizes.${role}`, 1, 1024)])) as Record<VerifierRole, number>;
+  const batchSizes = Object.fromEntries(ROLES.map((role) => [role, r.integer(sizesJson, role, `batchSizes.${role}`, 1, 1024)])) as Record<
+    VerifierRole,
+    number
+  >;
   if (root.keySet !== "dev" && root.keySet !== "ceremony") r.fail("keySet", `"dev" or "ceremony"`, root.keySet);
   const verifiersJson = r.object(root, "verifiers", "verifiers");
-  const verifiers = Object.fromEntries(ROLES.map((role) => {
-    const v = r.object(verifiersJson, role, `verifiers.${role}`);
-    return [role, {
-      circuit: r.string(v, "circuit", `verifiers.${role}.circuit`, /^[a-z_]+_[0-9]+$/),
-      contractName: r.string(v, "contractName", `verifiers.${role}.contractName`, /^[A-Za-z0-9]+Verifier$/),
-      vkeyHash: r.string(v, "vkeyHash", `verifiers.${role}.vkeyHash`, /^[0-9a-f]{64}$/),
-    }];
-  })) as Record<VerifierRole, PinnedVerifier>;
+  const verifiers = Object.fromEntries(
+    ROLES.map((role) => {
+      const v = r.object(verifiersJson, role, `verifiers.${role}`);
+      return [
+        role,
+        {
+          circuit: r.string(v, "circuit", `verifiers.${role}.circuit`, /^[a-z_]+_[0-9]+$/),
+          contractName: r.string(v, "contractName", `verifiers.${role}.contractName`, /^[A-Za-z0-9]+Verifier$/),
+          vkeyHash: r.string(v, "vkeyHash", `verifiers.${role}.vkeyHash`, /^[0-9a-f]{64}$/),
+        },
+      ];
+    }),
+  ) as Record<VerifierRole, PinnedVerifier>;
   const reg = r.object(root, "registration", "registration");
   const win = r.object(root, "windows", "windows");
   const u32 = 2 ** 32 - 1;

@@ -33,17 +33,28 @@ import type { RegistrationConfig, SettlementConfig } from "../config/index.ts";
 import { DeploymentError } from "./deployment-errors.ts";
 import { readIgnitionJournal, type IgnitionJournal } from "./ignition-journal.ts";
 import { FUTURE_IDS, PROTOCOL_MODULE_ID, REGISTRY_HANDOVER_ID, type ProtocolContract } from "./ignition-module.ts";
-import { createdContracts, DEPLOYMENT_FORMAT, parseDeploymentFile, type DeploymentFile, type DeploymentPins, type PinnedVerifier, type VerifierRole } from "./deployment-file-format.ts";
+import {
+  createdContracts,
+  DEPLOYMENT_FORMAT,
+  parseDeploymentFile,
+  type DeploymentFile,
+  type DeploymentPins,
+  type PinnedVerifier,
+  type VerifierRole,
+} from "./deployment-file-format.ts";
 
 const ROLES: readonly VerifierRole[] = ["example", "registration", "payout"];
 const CIRCUIT_NAME: Readonly<Record<VerifierRole, (batchSize: number) => string>> = {
-  example: exampleCircuitName, registration: registrationCircuitName, payout: payoutCircuitName,
+  example: exampleCircuitName,
+  registration: registrationCircuitName,
+  payout: payoutCircuitName,
 };
 const futureId = (id: string) => `${PROTOCOL_MODULE_ID}#${id}`;
 
 function constructorArgs(journal: IgnitionJournal, key: ProtocolContract): readonly unknown[] {
   const deployment = journal.deployments.get(futureId(FUTURE_IDS[key]));
-  if (!deployment) throw new DeploymentError("JOURNAL_INVALID", `${journal.file} has no deployment of ${FUTURE_IDS[key]}`, { file: journal.file });
+  if (!deployment)
+    throw new DeploymentError("JOURNAL_INVALID", `${journal.file} has no deployment of ${FUTURE_IDS[key]}`, { file: journal.file });
   return deployment.constructorArgs;
 }
 
@@ -51,32 +62,64 @@ function constructorArgs(journal: IgnitionJournal, key: ProtocolContract): reado
  * The creation transaction of each contract the deployment created: the one confirmed transaction
  * of its future, whose receipt (as journaled) made the contract at `contracts[key]`.
  */
-function creationTransactions(journal: IgnitionJournal, contracts: Readonly<Record<ProtocolContract, string>>, tokenDeployed: boolean): Partial<Record<ProtocolContract, string>> {
-  return Object.fromEntries(createdContracts(tokenDeployed).map((key) => {
-    const id = futureId(FUTURE_IDS[key]);
-    const sent = journal.confirmed.filter((t) => t.futureId === id);
-    if (sent.length !== 1) throw new DeploymentError("JOURNAL_INVALID", `${journal.file}: expected one confirmed transaction of ${id}, found ${sent.length}`, { file: journal.file });
-    const { hash, contractAddress } = sent[0]!;
-    if (contractAddress === undefined || contractAddress.toLowerCase() !== contracts[key].toLowerCase()) {
-      throw new DeploymentError("JOURNAL_INVALID", `${journal.file}: the transaction ${hash} of ${id} created ${contractAddress ?? "no contract"}, Ignition's address is ${contracts[key]}`, { file: journal.file });
-    }
-    return [key, hash.toLowerCase()];
-  }));
+function creationTransactions(
+  journal: IgnitionJournal,
+  contracts: Readonly<Record<ProtocolContract, string>>,
+  tokenDeployed: boolean,
+): Partial<Record<ProtocolContract, string>> {
+  return Object.fromEntries(
+    createdContracts(tokenDeployed).map((key) => {
+      const id = futureId(FUTURE_IDS[key]);
+      const sent = journal.confirmed.filter((t) => t.futureId === id);
+      if (sent.length !== 1)
+        throw new DeploymentError("JOURNAL_INVALID", `${journal.file}: expected one confirmed transaction of ${id}, found ${sent.length}`, {
+          file: journal.file,
+        });
+      const { hash, contractAddress } = sent[0]!;
+      if (contractAddress === undefined || contractAddress.toLowerCase() !== contracts[key].toLowerCase()) {
+        throw new DeploymentError(
+          "JOURNAL_INVALID",
+          `${journal.file}: the transaction ${hash} of ${id} created ${contractAddress ?? "no contract"}, Ignition's address is ${contracts[key]}`,
+          { file: journal.file },
+        );
+      }
+      return [key, hash.toLowerCase()];
+    }),
+  );
 }
 
 /** The registry's rules, batch sizes and windows, as the journal's constructor arguments give them. */
 function deployedParameters(journal: IgnitionJournal) {
-  const [, , feePerExample, minWindowSeconds, maxRegistrants, maxExamplesPerRegistrant, maxExamplesPerEpoch] = constructorArgs(journal, "registry");
-  const [, , verifiers, windows] = constructorArgs(journal, "settlement") as [unknown, unknown, Record<string, unknown>, Record<string, unknown>];
+  const [, , feePerExample, minWindowSeconds, maxRegistrants, maxExamplesPerRegistrant, maxExamplesPerEpoch] = constructorArgs(
+    journal,
+    "registry",
+  );
+  const [, , verifiers, windows] = constructorArgs(journal, "settlement") as [
+    unknown,
+    unknown,
+    Record<string, unknown>,
+    Record<string, unknown>,
+  ];
   const parameters = {
     registration: { feePerExample, minWindowSeconds, maxRegistrants, maxExamplesPerRegistrant, maxExamplesPerEpoch },
-    batchSizes: { example: verifiers?.exampleBatchSize, registration: verifiers?.registrationBatchSize, payout: verifiers?.payoutBatchSize },
-    windows: { commitWindowSeconds: windows?.commitWindow, contestWindowSeconds: windows?.contestWindow, proofWindowSeconds: windows?.proofWindow },
+    batchSizes: {
+      example: verifiers?.exampleBatchSize,
+      registration: verifiers?.registrationBatchSize,
+      payout: verifiers?.payoutBatchSize,
+    },
+    windows: {
+      commitWindowSeconds: windows?.commitWindow,
+      contestWindowSeconds: windows?.contestWindow,
+      proofWindowSeconds: windows?.proofWindow,
+    },
   };
   for (const [group, values] of Object.entries(parameters)) {
     for (const [name, value] of Object.entries(values)) {
       const ok = name === "feePerExample" ? typeof value === "bigint" : Number.isSafeInteger(value);
-      if (!ok) throw new DeploymentError("JOURNAL_INVALID", `${journal.file}: the constructor arguments give no ${group}.${name}`, { file: journal.file });
+      if (!ok)
+        throw new DeploymentError("JOURNAL_INVALID", `${journal.file}: the constructor arguments give no ${group}.${name}`, {
+          file: journal.file,
+        });
     }
   }
   return parameters as {
@@ -95,17 +138,30 @@ function deployedParameters(journal: IgnitionJournal) {
 export async function writeDeploymentFile(file: string, ignitionDir: string, pins: DeploymentPins): Promise<DeploymentFile> {
   const journal = readIgnitionJournal(ignitionDir);
   const state = await status(ignitionDir);
-  const unfinished = [...state.started, ...state.timedOut.map((t) => t.futureId), ...state.failed.map((f) => f.futureId), ...state.held.map((h) => h.futureId)];
+  const unfinished = [
+    ...state.started,
+    ...state.timedOut.map((t) => t.futureId),
+    ...state.failed.map((f) => f.futureId),
+    ...state.held.map((h) => h.futureId),
+  ];
   const expected = [...Object.values(FUTURE_IDS), REGISTRY_HANDOVER_ID].map(futureId);
   const missing = expected.filter((id) => !state.successful.includes(id));
   if (unfinished.length > 0 || missing.length > 0) {
-    throw new DeploymentError("DEPLOYMENT_INCOMPLETE", `the deployment in ${ignitionDir} is not complete (unfinished: ${[...unfinished, ...missing].join(", ")}): run deploy again to resume it`, { file: ignitionDir });
+    throw new DeploymentError(
+      "DEPLOYMENT_INCOMPLETE",
+      `the deployment in ${ignitionDir} is not complete (unfinished: ${[...unfinished, ...missing].join(", ")}): run deploy again to resume it`,
+      { file: ignitionDir },
+    );
   }
-  const contracts = Object.fromEntries((Object.keys(FUTURE_IDS) as ProtocolContract[]).map((key) => [key, state.contracts[futureId(FUTURE_IDS[key])]!.address])) as Record<ProtocolContract, string>;
+  const contracts = Object.fromEntries(
+    (Object.keys(FUTURE_IDS) as ProtocolContract[]).map((key) => [key, state.contracts[futureId(FUTURE_IDS[key])]!.address]),
+  ) as Record<ProtocolContract, string>;
   const senders = new Set([...journal.deployments.values()].map((d) => d.from.toLowerCase()));
   const [deployer] = [...journal.deployments.values()].map((d) => d.from);
-  if (senders.size !== 1 || deployer === undefined) throw new DeploymentError("JOURNAL_INVALID", `${journal.file}: expected one sender, found ${senders.size}`, { file: journal.file });
-  if (journal.confirmed.length === 0) throw new DeploymentError("JOURNAL_INVALID", `${journal.file} holds no confirmed transaction`, { file: journal.file });
+  if (senders.size !== 1 || deployer === undefined)
+    throw new DeploymentError("JOURNAL_INVALID", `${journal.file}: expected one sender, found ${senders.size}`, { file: journal.file });
+  if (journal.confirmed.length === 0)
+    throw new DeploymentError("JOURNAL_INVALID", `${journal.file} holds no confirmed transaction`, { file: journal.file });
   const { registration, batchSizes, windows } = deployedParameters(journal);
   const tokenDeployed = journal.deployments.has(futureId(FUTURE_IDS.token));
   const verifiers = {} as Record<VerifierRole, PinnedVerifier>;
@@ -116,7 +172,11 @@ export async function writeDeploymentFile(file: string, ignitionDir: string, pin
     const stored = JSON.parse(readFileSync(storedFile, "utf8")) as { contractName: string; bytecode: string };
     assertVerifierMatches(stored, pin.vkey, pin.vkeyHash, pin.circuit);
     if (pin.circuit !== CIRCUIT_NAME[role](batchSizes[role]) || stored.contractName !== verifierContractName(pin.circuit)) {
-      throw new DeploymentError("JOURNAL_INVALID", `the ${role} verifier deployed is ${stored.contractName} for ${batchSizes[role]} rows, the pin is for ${pin.circuit}`, { file: storedFile });
+      throw new DeploymentError(
+        "JOURNAL_INVALID",
+        `the ${role} verifier deployed is ${stored.contractName} for ${batchSizes[role]} rows, the pin is for ${pin.circuit}`,
+        { file: storedFile },
+      );
     }
     verifiers[role] = { circuit: pin.circuit, contractName: stored.contractName, vkeyHash: pin.vkeyHash };
   }
@@ -144,7 +204,12 @@ export async function writeDeploymentFile(file: string, ignitionDir: string, pin
  * or DEPLOYMENT_FILE_FIELD, each naming the file (and the field).
  */
 export function readDeploymentFile(file: string): DeploymentFile {
-  if (!existsSync(file)) throw new DeploymentError("DEPLOYMENT_FILE_MISSING", `${file} does not exist: run deploy first, or give --deployment the file it wrote`, { file });
+  if (!existsSync(file))
+    throw new DeploymentError(
+      "DEPLOYMENT_FILE_MISSING",
+      `${file} does not exist: run deploy first, or give --deployment the file it wrote`,
+      { file },
+    );
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, "utf8"));

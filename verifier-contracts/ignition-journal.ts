@@ -47,7 +47,8 @@ function reviveBigints(_key: string, value: unknown): unknown {
 /** The journal of the Ignition deployment directory `dir`; throws DeploymentError naming the file. */
 export function readIgnitionJournal(dir: string): IgnitionJournal {
   const file = join(dir, "journal.jsonl");
-  if (!existsSync(file)) throw new DeploymentError("DEPLOYMENT_INCOMPLETE", `${file} does not exist: ${dir} holds no Ignition deployment`, { file });
+  if (!existsSync(file))
+    throw new DeploymentError("DEPLOYMENT_INCOMPLETE", `${file} does not exist: ${dir} holds no Ignition deployment`, { file });
   let chainId: number | undefined;
   const deployments = new Map<string, JournalDeployment>();
   let confirmed: JournalTransaction[] = [];
@@ -57,7 +58,10 @@ export function readIgnitionJournal(dir: string): IgnitionJournal {
     try {
       message = JSON.parse(line, reviveBigints) as Record<string, unknown>;
     } catch (error) {
-      throw new DeploymentError("JOURNAL_INVALID", `${file}:${index + 1} is not JSON (a torn write?): ${(error as Error).message}`, { file, cause: error });
+      throw new DeploymentError("JOURNAL_INVALID", `${file}:${index + 1} is not JSON (a torn write?): ${(error as Error).message}`, {
+        file,
+        cause: error,
+      });
     }
     const futureId = message.futureId as string;
     switch (message.type) {
@@ -75,10 +79,19 @@ export function readIgnitionJournal(dir: string): IgnitionJournal {
       case "TRANSACTION_CONFIRM": {
         const receipt = message.receipt as { blockNumber?: unknown; contractAddress?: unknown } | undefined;
         if (typeof message.hash !== "string" || typeof receipt?.blockNumber !== "number") {
-          throw new DeploymentError("JOURNAL_INVALID", `${file}:${index + 1}: TRANSACTION_CONFIRM of ${futureId} has no hash or block number`, { file });
+          throw new DeploymentError(
+            "JOURNAL_INVALID",
+            `${file}:${index + 1}: TRANSACTION_CONFIRM of ${futureId} has no hash or block number`,
+            { file },
+          );
         }
         const { contractAddress } = receipt;
-        confirmed.push({ futureId, hash: message.hash, blockNumber: receipt.blockNumber, ...(typeof contractAddress === "string" ? { contractAddress } : {}) });
+        confirmed.push({
+          futureId,
+          hash: message.hash,
+          blockNumber: receipt.blockNumber,
+          ...(typeof contractAddress === "string" ? { contractAddress } : {}),
+        });
         break;
       }
       case "WIPE_APPLY":

@@ -103,33 +103,43 @@ export function protocolModule(artifacts: ProtocolArtifacts, existingToken: bool
     const registrationVerifier = contract("registrationVerifier", "RegistrationVerifier");
     const payoutVerifier = contract("payoutVerifier", "PayoutVerifier");
     const registryArtifact = ignitionArtifact(artifacts.registry, "ContributorRegistry");
-    const registry = m.contract(registryArtifact.contractName, registryArtifact, [
-      token,
-      poseidon,
-      m.getParameter<bigint>("feePerExample"),
-      m.getParameter<number>("minWindowSeconds"),
-      m.getParameter<number>("maxRegistrants"),
-      m.getParameter<number>("maxExamplesPerRegistrant"),
-      m.getParameter<number>("maxExamplesPerEpoch"),
-    ], { id: FUTURE_IDS.registry });
+    const registry = m.contract(
+      registryArtifact.contractName,
+      registryArtifact,
+      [
+        token,
+        poseidon,
+        m.getParameter<bigint>("feePerExample"),
+        m.getParameter<number>("minWindowSeconds"),
+        m.getParameter<number>("maxRegistrants"),
+        m.getParameter<number>("maxExamplesPerRegistrant"),
+        m.getParameter<number>("maxExamplesPerEpoch"),
+      ],
+      { id: FUTURE_IDS.registry },
+    );
     const settlementArtifact = ignitionArtifact(artifacts.settlement, "PayoutSettlement");
-    const settlement = m.contract(settlementArtifact.contractName, settlementArtifact, [
-      token,
-      registry,
-      {
-        example: exampleVerifier,
-        exampleBatchSize: m.getParameter<number>("exampleBatchSize"),
-        registration: registrationVerifier,
-        registrationBatchSize: m.getParameter<number>("registrationBatchSize"),
-        payout: payoutVerifier,
-        payoutBatchSize: m.getParameter<number>("payoutBatchSize"),
-      },
-      {
-        commitWindow: m.getParameter<number>("commitWindowSeconds"),
-        contestWindow: m.getParameter<number>("contestWindowSeconds"),
-        proofWindow: m.getParameter<number>("proofWindowSeconds"),
-      },
-    ], { id: FUTURE_IDS.settlement });
+    const settlement = m.contract(
+      settlementArtifact.contractName,
+      settlementArtifact,
+      [
+        token,
+        registry,
+        {
+          example: exampleVerifier,
+          exampleBatchSize: m.getParameter<number>("exampleBatchSize"),
+          registration: registrationVerifier,
+          registrationBatchSize: m.getParameter<number>("registrationBatchSize"),
+          payout: payoutVerifier,
+          payoutBatchSize: m.getParameter<number>("payoutBatchSize"),
+        },
+        {
+          commitWindow: m.getParameter<number>("commitWindowSeconds"),
+          contestWindow: m.getParameter<number>("contestWindowSeconds"),
+          proofWindow: m.getParameter<number>("proofWindowSeconds"),
+        },
+      ],
+      { id: FUTURE_IDS.settlement },
+    );
     m.call(registry, "transferOwnership", [settlement], { id: REGISTRY_HANDOVER_ID });
     return { token, poseidon, registry, exampleVerifier, registrationVerifier, payoutVerifier, settlement };
   }) as unknown as IgnitionModule;

@@ -13,8 +13,18 @@ export { attachDeployment, type AttachedDeployment } from "./deployment-attach.t
 export { readDeploymentFile, writeDeploymentFile } from "./deployment-file.ts";
 export type { DeploymentFile } from "./deployment-file-format.ts";
 export {
-  commitEpoch, finalizeEpoch, forfeitEpoch, openEpoch, readRegistrations, releaseBatch, releaseBatchRows, releaseProgress, revealValidation,
-  submitExampleBatch, submitPayoutBatch, submitRegistrationBatch,
+  commitEpoch,
+  finalizeEpoch,
+  forfeitEpoch,
+  openEpoch,
+  readRegistrations,
+  releaseBatch,
+  releaseBatchRows,
+  releaseProgress,
+  revealValidation,
+  submitExampleBatch,
+  submitPayoutBatch,
+  submitRegistrationBatch,
 } from "./settle.ts";
 export { registerExamples, waitForRegistrationClose, type RegistrationReceipt } from "./registration.ts";
 export { ContractRevertError } from "./revert-reason.ts";

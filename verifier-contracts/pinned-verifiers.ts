@@ -14,7 +14,9 @@ import type { DeploymentFile, VerifierRole } from "./deployment-file-format.ts";
 export const VERIFIER_ROLES: readonly VerifierRole[] = ["example", "registration", "payout"];
 
 const CIRCUIT_NAME: Readonly<Record<VerifierRole, (batchSize: number) => string>> = {
-  example: exampleCircuitName, registration: registrationCircuitName, payout: payoutCircuitName,
+  example: exampleCircuitName,
+  registration: registrationCircuitName,
+  payout: payoutCircuitName,
 };
 
 export interface PinnedVerifierCode extends VerifierCode {

@@ -64,11 +64,16 @@ export async function registerExamples(
   if (fee > 0n) {
     if (options.mintFee) {
       const balance = await token.balanceOf(address);
-      if (balance < fee) await transact({ contract: "OpenToken", call: `mint(${address}, ${fee - balance})`, target: token }, () => token.mint(address, fee - balance));
+      if (balance < fee)
+        await transact({ contract: "OpenToken", call: `mint(${address}, ${fee - balance})`, target: token }, () =>
+          token.mint(address, fee - balance),
+        );
     }
     if ((await token.allowance(address, registryAddress)) < fee) {
       const payer = token.connect(registrant) as OpenTokenContract;
-      await transact({ contract: "OpenToken", call: `approve(registry, ${fee}) from ${address}`, target: payer }, () => payer.approve(registryAddress, fee));
+      await transact({ contract: "OpenToken", call: `approve(registry, ${fee}) from ${address}`, target: payer }, () =>
+        payer.approve(registryAddress, fee),
+      );
     }
   }
   const chainId = (await registrant.provider!.getNetwork()).chainId;
@@ -116,7 +121,11 @@ export interface WaitForCloseOptions {
  * evm_increaseTime (Hardhat, in-process or `hardhat node`) the clock is moved past the deadline
  * and a block mined; elsewhere this waits for the deadline, logging the time left.
  */
-export async function waitForRegistrationClose(registry: ContributorRegistryContract, epoch: bigint, options: WaitForCloseOptions = {}): Promise<void> {
+export async function waitForRegistrationClose(
+  registry: ContributorRegistryContract,
+  epoch: bigint,
+  options: WaitForCloseOptions = {},
+): Promise<void> {
   checkEpoch(epoch);
   const provider = registry.runner?.provider;
   if (!provider) throw new TypeError("registry must be connected to a provider");
@@ -135,7 +144,10 @@ export async function waitForRegistrationClose(registry: ContributorRegistryCont
       // Not a development chain: its clock only moves with real time.
     }
   }
-  if (!moved) options.log?.(`registration of epoch ${epoch} closes at ${new Date(Number(closesAt) * 1000).toISOString()}: waiting ${ahead > 0n ? ahead : 0n} s`);
+  if (!moved)
+    options.log?.(
+      `registration of epoch ${epoch} closes at ${new Date(Number(closesAt) * 1000).toISOString()}: waiting ${ahead > 0n ? ahead : 0n} s`,
+    );
   while (!(await registry.registrationClosed(epoch))) {
     if (moved) {
       await send!.call(provider, "evm_mine", []);

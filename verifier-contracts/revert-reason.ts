@@ -18,7 +18,14 @@
  * counts the nonce before estimating gas, so every later send would fail "nonce too high".
  */
 import {
-  ErrorFragment, Interface, isHexString, type BaseContract, type ContractRunner, type ErrorDescription, type InterfaceAbi, type TransactionReceipt,
+  ErrorFragment,
+  Interface,
+  isHexString,
+  type BaseContract,
+  type ContractRunner,
+  type ErrorDescription,
+  type InterfaceAbi,
+  type TransactionReceipt,
   type TransactionResponse,
 } from "ethers";
 import { CodedError } from "../errors/index.ts";
@@ -62,7 +69,8 @@ export function errorInterface(abis: readonly (readonly unknown[])[]): Interface
       if ((entry as { type?: unknown }).type !== "error") continue;
       const fragment = ErrorFragment.from(entry as Parameters<typeof ErrorFragment.from>[0]);
       const known = bySelector.get(fragment.selector);
-      if (known && known.format() !== fragment.format()) throw new Error(`errors ${known.format()} and ${fragment.format()} share the selector ${fragment.selector}`);
+      if (known && known.format() !== fragment.format())
+        throw new Error(`errors ${known.format()} and ${fragment.format()} share the selector ${fragment.selector}`);
       bySelector.set(fragment.selector, fragment);
     }
   }
@@ -97,8 +105,15 @@ export interface RevertReason {
 
 /** Solidity's Panic(uint256) codes (the Solidity documentation, "Panic via assert and Error via require"). */
 const PANICS: Readonly<Record<string, string>> = {
-  "0x1": "assert failed", "0x11": "arithmetic overflow or underflow", "0x12": "division or modulo by zero", "0x21": "invalid enum value",
-  "0x22": "invalid storage byte array", "0x31": "pop on an empty array", "0x32": "array index out of bounds", "0x41": "out of memory", "0x51": "call to a zero function",
+  "0x1": "assert failed",
+  "0x11": "arithmetic overflow or underflow",
+  "0x12": "division or modulo by zero",
+  "0x21": "invalid enum value",
+  "0x22": "invalid storage byte array",
+  "0x31": "pop on an empty array",
+  "0x32": "array index out of bounds",
+  "0x41": "out of memory",
+  "0x51": "call to a zero function",
 };
 /** ethers declares Solidity's own errors with unnamed parameters. */
 const BUILTIN_PARAMETERS: Readonly<Record<string, string>> = { "Error(string)": "message", "Panic(uint256)": "code" };
@@ -123,7 +138,10 @@ export function describeRevertData(data: string, iface: Interface): RevertReason
   const shown = parsed.fragment.inputs.map((input, i) => {
     const name = input.name || BUILTIN_PARAMETERS[parsed.signature] || `arg${i}`;
     const value = parsed.args[i] as unknown;
-    args[name] = typeof (value as { toArray?: unknown })?.toArray === "function" ? (value as { toArray(deep: boolean): unknown[] }).toArray(true) : value;
+    args[name] =
+      typeof (value as { toArray?: unknown })?.toArray === "function"
+        ? (value as { toArray(deep: boolean): unknown[] }).toArray(true)
+        : value;
     if (parsed.signature === "Panic(uint256)") {
       const code = `0x${(value as bigint).toString(16)}`;
       return `${name}=${code}${PANICS[code] ? `: ${PANICS[code]}` : ""}`;
@@ -165,9 +183,24 @@ export class ContractRevertError extends CodedError<"CONTRACT_REVERT"> {
   readonly call: string;
   /** The revert data, when there was any: decodeRevert and revertData read it from here. */
   readonly data: string | undefined;
-  constructor(context: CallContext & { readonly address?: string }, reason: RevertReason | undefined, data: string | undefined, detail: string, cause: unknown) {
-    const what = reason ? reason.text : data ? `an error no project contract declares (selector ${data.slice(0, 10)}, data ${data})` : "no revert data";
-    super("CONTRACT_REVERT", "external", `${context.call} on ${context.contract}${context.address ? ` ${context.address}` : ""} reverted with ${what}${detail}`, { cause });
+  constructor(
+    context: CallContext & { readonly address?: string },
+    reason: RevertReason | undefined,
+    data: string | undefined,
+    detail: string,
+    cause: unknown,
+  ) {
+    const what = reason
+      ? reason.text
+      : data
+        ? `an error no project contract declares (selector ${data.slice(0, 10)}, data ${data})`
+        : "no revert data";
+    super(
+      "CONTRACT_REVERT",
+      "external",
+      `${context.call} on ${context.contract}${context.address ? ` ${context.address}` : ""} reverted with ${what}${detail}`,
+      { cause },
+    );
     this.errorName = reason?.name;
     this.args = reason?.args ?? {};
     this.contract = context.contract;
@@ -196,7 +229,13 @@ export async function contractRevertOf(error: unknown, context: CallContext, res
   const receipt = (error as { receipt?: TransactionReceipt }).receipt;
   if (data === undefined && receipt && response) {
     try {
-      await response.provider.call({ to: response.to, from: response.from, data: response.data, value: response.value, blockTag: receipt.blockNumber });
+      await response.provider.call({
+        to: response.to,
+        from: response.from,
+        data: response.data,
+        value: response.value,
+        blockTag: receipt.blockNumber,
+      });
       detail = ` (transaction ${receipt.hash}, gas used ${receipt.gasUsed} of ${response.gasLimit}; its replay at block ${receipt.blockNumber} succeeds: out of gas?)`;
     } catch (replayed) {
       data = revertData(replayed);
@@ -219,7 +258,10 @@ export async function contractRevertOf(error: unknown, context: CallContext, res
  * Sends a transaction with `send` and waits for its receipt; a revert (at estimation, at sending or
  * mined) is thrown as a ContractRevertError, anything else as it was.
  */
-export async function transact<R extends TransactionReceipt>(context: CallContext, send: () => Promise<SentTransaction & { wait(): Promise<R | null> }>): Promise<R> {
+export async function transact<R extends TransactionReceipt>(
+  context: CallContext,
+  send: () => Promise<SentTransaction & { wait(): Promise<R | null> }>,
+): Promise<R> {
   let response: (SentTransaction & { wait(): Promise<R | null> }) | undefined;
   try {
     response = await send();

@@ -61,7 +61,10 @@ async function loadTemplate(name: ContractName): Promise<RuntimeTemplate> {
   const immutables = new Map<string, readonly ByteRange[]>();
   for (const id of ids) {
     const variable = names.get(Number(id));
-    if (variable === undefined) throw new Error(`${name}: immutable #${id} is not declared in build-info ${artifact.buildInfoId} (a stale build? delete build/ and rebuild)`);
+    if (variable === undefined)
+      throw new Error(
+        `${name}: immutable #${id} is not declared in build-info ${artifact.buildInfoId} (a stale build? delete build/ and rebuild)`,
+      );
     immutables.set(variable, artifact.immutableReferences[id]!);
   }
   return { contractName: artifact.contractName, code, immutables, library: LIBRARY_GUARD.test(code) };
@@ -83,7 +86,8 @@ function immutableNames(buildInfoId: string): Promise<Map<number, string>> {
         if (typeof node !== "object" || node === null) return;
         const n = node as { nodeType?: string; id?: number; name?: string; scope?: number; mutability?: string };
         if (n.nodeType === "ContractDefinition") contracts.set(n.id!, n.name!);
-        if (n.nodeType === "VariableDeclaration" && n.mutability === "immutable") variables.push({ id: n.id!, name: n.name!, scope: n.scope! });
+        if (n.nodeType === "VariableDeclaration" && n.mutability === "immutable")
+          variables.push({ id: n.id!, name: n.name!, scope: n.scope! });
         for (const child of Object.values(node)) if (typeof child === "object") walk(child);
       };
       for (const source of Object.values(sources)) walk(source.ast);
@@ -103,13 +107,16 @@ export function expectedRuntime(template: RuntimeTemplate, address: string, valu
   const missing = [...template.immutables.keys()].filter((name) => !(name in values));
   const unknown = Object.keys(values).filter((name) => !template.immutables.has(name));
   if (missing.length > 0 || unknown.length > 0) {
-    throw new Error(`the expected immutables of ${template.contractName} are out of step with its artifact: missing ${missing.join(", ") || "none"}; unknown ${unknown.join(", ") || "none"}`);
+    throw new Error(
+      `the expected immutables of ${template.contractName} are out of step with its artifact: missing ${missing.join(", ") || "none"}; unknown ${unknown.join(", ") || "none"}`,
+    );
   }
   const code = template.code.split("");
   const write = (start: number, hex: string) => code.splice(2 * start, hex.length, ...hex);
   for (const [name, ranges] of template.immutables) {
     const value = values[name]!;
-    if (!/^0x[0-9a-fA-F]{64}$/.test(value)) throw new TypeError(`values[${JSON.stringify(name)}] must be a 32-byte word (0x and 64 hex digits), got ${value}`);
+    if (!/^0x[0-9a-fA-F]{64}$/.test(value))
+      throw new TypeError(`values[${JSON.stringify(name)}] must be a 32-byte word (0x and 64 hex digits), got ${value}`);
     for (const range of ranges) write(range.start, value.slice(2 + 2 * (32 - range.length)).toLowerCase());
   }
   if (template.library) write(1, address.replace(/^0x/, "").toLowerCase());
@@ -140,6 +147,7 @@ export function describeDifference(template: RuntimeTemplate, deployed: string, 
     }
   }
   const codeEnd = (expected.length - 2) / 2 - trailerBytes(expected);
-  if (offset >= codeEnd && got.length === expected.length) return `only the metadata trailer differs (from byte ${offset}): same code, another source text or compiler build`;
+  if (offset >= codeEnd && got.length === expected.length)
+    return `only the metadata trailer differs (from byte ${offset}): same code, another source text or compiler build`;
   return `${sizes}; first difference at byte ${offset}`;
 }

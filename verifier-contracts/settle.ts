@@ -78,24 +78,40 @@ export async function openEpoch(
 ): Promise<ContractTransactionReceipt> {
   const { epoch, closesAt, validationCommitment, pool, trainer, follows } = args;
   checkEpoch(epoch);
-  if (typeof follows !== "bigint" || follows < 0n || follows > UINT64_MAX) throw new RangeError(`follows must be a uint64 bigint (0n: no earlier epoch), got ${follows}`);
+  if (typeof follows !== "bigint" || follows < 0n || follows > UINT64_MAX)
+    throw new RangeError(`follows must be a uint64 bigint (0n: no earlier epoch), got ${follows}`);
   if (typeof pool !== "bigint" || pool < 0n) throw new RangeError(`pool must be a non-negative bigint, got ${pool}`);
-  if (!BYTES32.test(validationCommitment)) throw new TypeError(`validationCommitment must be a 0x-prefixed bytes32, got ${validationCommitment}`);
+  if (!BYTES32.test(validationCommitment))
+    throw new TypeError(`validationCommitment must be a 0x-prefixed bytes32, got ${validationCommitment}`);
   const { token, settlement } = contracts;
   const settlementAddress = await settlement.getAddress();
   const owner = await settlement.owner();
   if ((await token.allowance(owner, settlementAddress)) < pool) {
-    await transact({ contract: "OpenToken", call: `approve(settlement, ${pool})`, target: token }, () => token.approve(settlementAddress, pool));
+    await transact({ contract: "OpenToken", call: `approve(settlement, ${pool})`, target: token }, () =>
+      token.approve(settlementAddress, pool),
+    );
   }
-  return settle(settlement, `openEpoch(${epoch}, follows ${follows})`, () => settlement.openEpoch(epoch, closesAt, validationCommitment, pool, trainer, follows));
+  return settle(settlement, `openEpoch(${epoch}, follows ${follows})`, () =>
+    settlement.openEpoch(epoch, closesAt, validationCommitment, pool, trainer, follows),
+  );
 }
 
 /** Commits `epoch` (the trainer, after the registration deadline): the seed is drawn in this call. */
-export async function commitEpoch(settlement: PayoutSettlementContract, epoch: bigint, commit: EpochCommit, exclusionBitmap: string): Promise<ContractTransactionReceipt> {
+export async function commitEpoch(
+  settlement: PayoutSettlementContract,
+  epoch: bigint,
+  commit: EpochCommit,
+  exclusionBitmap: string,
+): Promise<ContractTransactionReceipt> {
   checkEpoch(epoch);
   if (!BYTES32.test(commit.modelHash)) throw new TypeError(`modelHash must be a 0x-prefixed bytes32, got ${commit.modelHash}`);
-  for (const [name, count] of [["exampleBatches", commit.exampleBatches], ["registrationBatches", commit.registrationBatches], ["payoutBatches", commit.payoutBatches]] as const) {
-    if (!Number.isInteger(count) || count < 1 || count > 65_535) throw new RangeError(`${name} must be an integer in [1, 65535], got ${count}`);
+  for (const [name, count] of [
+    ["exampleBatches", commit.exampleBatches],
+    ["registrationBatches", commit.registrationBatches],
+    ["payoutBatches", commit.payoutBatches],
+  ] as const) {
+    if (!Number.isInteger(count) || count < 1 || count > 65_535)
+      throw new RangeError(`${name} must be an integer in [1, 65535], got ${count}`);
   }
   return settle(settlement, `commitEpoch(${epoch})`, () => settlement.commitEpoch(epoch, commit, exclusionBitmap));
 }
@@ -125,12 +141,24 @@ export async function advanceDevelopmentClock(provider: Provider, timestamp: big
 export const SETTLEMENT_EIP712 = { name: "AttributionSettlement", version: "1" } as const;
 
 /** The EIP-712 Delivery receipt the trainer signs for registration `order` whose data arrived. */
-export async function signDeliveryReceipt(trainer: Signer, settlement: PayoutSettlementContract, epoch: bigint, order: number, commitment: bigint): Promise<string> {
+export async function signDeliveryReceipt(
+  trainer: Signer,
+  settlement: PayoutSettlementContract,
+  epoch: bigint,
+  order: number,
+  commitment: bigint,
+): Promise<string> {
   checkEpoch(epoch);
   const network = await trainer.provider!.getNetwork();
   return trainer.signTypedData(
     { ...SETTLEMENT_EIP712, chainId: network.chainId, verifyingContract: await settlement.getAddress() },
-    { Delivery: [{ name: "epoch", type: "uint64" }, { name: "order", type: "uint32" }, { name: "commitment", type: "uint256" }] },
+    {
+      Delivery: [
+        { name: "epoch", type: "uint64" },
+        { name: "order", type: "uint32" },
+        { name: "commitment", type: "uint256" },
+      ],
+    },
     { epoch, order, commitment },
   );
 }
@@ -143,40 +171,89 @@ function proofArg(proof: GrothProof): ProofArg {
 /** submitExampleBatch's arguments for `batch` of `epoch` with `proof`. */
 export function exampleBatchArgs(epoch: bigint, batch: ExampleBatch, proof: GrothProof): [bigint, number, ExampleClaimArg, ProofArg] {
   checkEpoch(epoch);
-  const claim = { chainOut: batch.chainOut, hashOut: batch.hashOut, jOut: batch.jOut, scoreSum: batch.scoreSum, rlcSum: batch.rlcSum, product: batch.prod };
+  const claim = {
+    chainOut: batch.chainOut,
+    hashOut: batch.hashOut,
+    jOut: batch.jOut,
+    scoreSum: batch.scoreSum,
+    rlcSum: batch.rlcSum,
+    product: batch.prod,
+  };
   return [epoch, batch.index, claim, proofArg(proof)];
 }
 
 /** submitRegistrationBatch's arguments for `batch` of `epoch` with `proof`. */
-export function registrationBatchArgs(epoch: bigint, batch: RegistrationBatch, proof: GrothProof): [bigint, number, RegistrationClaimArg, ProofArg] {
+export function registrationBatchArgs(
+  epoch: bigint,
+  batch: RegistrationBatch,
+  proof: GrothProof,
+): [bigint, number, RegistrationClaimArg, ProofArg] {
   checkEpoch(epoch);
   const out = batch.carriedOut;
   const claim = {
-    foldOut: out.fold, nextJOut: out.nextJ, openOut: out.open, stateOut: out.state, countOut: out.count, senderWordOut: out.senderN, exclOut: out.excl,
-    product: batch.prod, rlcSum: batch.rlcSum,
+    foldOut: out.fold,
+    nextJOut: out.nextJ,
+    openOut: out.open,
+    stateOut: out.state,
+    countOut: out.count,
+    senderWordOut: out.senderN,
+    exclOut: out.excl,
+    product: batch.prod,
+    rlcSum: batch.rlcSum,
   };
   return [epoch, batch.index, claim, proofArg(proof)];
 }
 
 /** submitPayoutBatch's arguments for `batch` of `epoch` with `proof`. */
-export function payoutBatchArgs(epoch: bigint, batch: PayoutBatch, proof: GrothProof): [bigint, number, PayoutClaimArg, bigint[], ProofArg] {
+export function payoutBatchArgs(
+  epoch: bigint,
+  batch: PayoutBatch,
+  proof: GrothProof,
+): [bigint, number, PayoutClaimArg, bigint[], ProofArg] {
   checkEpoch(epoch);
-  return [epoch, batch.index, { chainOut: batch.chainOut, amountSum: batch.amountSum, rlcSum: batch.rlcSum }, [...batch.words], proofArg(proof)];
+  return [
+    epoch,
+    batch.index,
+    { chainOut: batch.chainOut, amountSum: batch.amountSum, rlcSum: batch.rlcSum },
+    [...batch.words],
+    proofArg(proof),
+  ];
 }
 
 /** Verifies one proven claim batch on chain (the owner). Returns the receipt. */
-export async function submitExampleBatch(settlement: PayoutSettlementContract, epoch: bigint, batch: ExampleBatch, proof: GrothProof): Promise<ContractTransactionReceipt> {
-  return settle(settlement, `submitExampleBatch(${epoch}, ${batch.index})`, () => settlement.submitExampleBatch(...exampleBatchArgs(epoch, batch, proof)));
+export async function submitExampleBatch(
+  settlement: PayoutSettlementContract,
+  epoch: bigint,
+  batch: ExampleBatch,
+  proof: GrothProof,
+): Promise<ContractTransactionReceipt> {
+  return settle(settlement, `submitExampleBatch(${epoch}, ${batch.index})`, () =>
+    settlement.submitExampleBatch(...exampleBatchArgs(epoch, batch, proof)),
+  );
 }
 
 /** Verifies one proven registration batch on chain (the owner). Returns the receipt. */
-export async function submitRegistrationBatch(settlement: PayoutSettlementContract, epoch: bigint, batch: RegistrationBatch, proof: GrothProof): Promise<ContractTransactionReceipt> {
-  return settle(settlement, `submitRegistrationBatch(${epoch}, ${batch.index})`, () => settlement.submitRegistrationBatch(...registrationBatchArgs(epoch, batch, proof)));
+export async function submitRegistrationBatch(
+  settlement: PayoutSettlementContract,
+  epoch: bigint,
+  batch: RegistrationBatch,
+  proof: GrothProof,
+): Promise<ContractTransactionReceipt> {
+  return settle(settlement, `submitRegistrationBatch(${epoch}, ${batch.index})`, () =>
+    settlement.submitRegistrationBatch(...registrationBatchArgs(epoch, batch, proof)),
+  );
 }
 
 /** Verifies one proven payout batch on chain (the owner); it pays nothing yet. */
-export async function submitPayoutBatch(settlement: PayoutSettlementContract, epoch: bigint, batch: PayoutBatch, proof: GrothProof): Promise<ContractTransactionReceipt> {
-  return settle(settlement, `submitPayoutBatch(${epoch}, ${batch.index})`, () => settlement.submitPayoutBatch(...payoutBatchArgs(epoch, batch, proof)));
+export async function submitPayoutBatch(
+  settlement: PayoutSettlementContract,
+  epoch: bigint,
+  batch: PayoutBatch,
+  proof: GrothProof,
+): Promise<ContractTransactionReceipt> {
+  return settle(settlement, `submitPayoutBatch(${epoch}, ${batch.index})`, () =>
+    settlement.submitPayoutBatch(...payoutBatchArgs(epoch, batch, proof)),
+  );
 }
 
 /** The validation set an epoch was scored against, as revealed on chain. */
@@ -191,9 +268,16 @@ export interface ValidationReveal {
  * Reveals the validation set of an open `epoch` (owner only; once; before finalize): the contract
  * checks it against the commitment registration opened with (witness/ validationCommitment).
  */
-export async function revealValidation(settlement: PayoutSettlementContract, epoch: bigint, reveal: ValidationReveal): Promise<ContractTransactionReceipt> {
+export async function revealValidation(
+  settlement: PayoutSettlementContract,
+  epoch: bigint,
+  reveal: ValidationReveal,
+): Promise<ContractTransactionReceipt> {
   checkEpoch(epoch);
-  for (const [name, v] of [["validationSetHash", reveal.validationSetHash], ["salt", reveal.salt]] as const) {
+  for (const [name, v] of [
+    ["validationSetHash", reveal.validationSetHash],
+    ["salt", reveal.salt],
+  ] as const) {
     if (!/^0x[0-9a-fA-F]{64}$/.test(v)) throw new TypeError(`${name} must be a 0x-prefixed bytes32, got ${v}`);
   }
   return settle(settlement, `revealValidation(${epoch})`, () => settlement.revealValidation(epoch, reveal.validationSetHash, reveal.salt));
@@ -212,20 +296,35 @@ export async function finalizeEpoch(settlement: PayoutSettlementContract, epoch:
 }
 
 /** Pays one verified payout batch of a finalized epoch: all of it, or the rest of it after releaseBatchRows. */
-export async function releaseBatch(settlement: PayoutSettlementContract, epoch: bigint, batch: PayoutBatch): Promise<ContractTransactionReceipt> {
+export async function releaseBatch(
+  settlement: PayoutSettlementContract,
+  epoch: bigint,
+  batch: PayoutBatch,
+): Promise<ContractTransactionReceipt> {
   checkEpoch(epoch);
   return settle(settlement, `release(${epoch}, ${batch.index})`, () => settlement.release(epoch, batch.index, [...batch.words]));
 }
 
 /** Pays at most `rows` further rows of one verified payout batch from its on-chain cursor (releaseRows). */
-export async function releaseBatchRows(settlement: PayoutSettlementContract, epoch: bigint, batch: PayoutBatch, rows: number): Promise<ContractTransactionReceipt> {
+export async function releaseBatchRows(
+  settlement: PayoutSettlementContract,
+  epoch: bigint,
+  batch: PayoutBatch,
+  rows: number,
+): Promise<ContractTransactionReceipt> {
   checkEpoch(epoch);
   if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`rows must be a positive integer, got ${rows}`);
-  return settle(settlement, `releaseRows(${epoch}, ${batch.index}, ${rows})`, () => settlement.releaseRows(epoch, batch.index, [...batch.words], rows));
+  return settle(settlement, `releaseRows(${epoch}, ${batch.index}, ${rows})`, () =>
+    settlement.releaseRows(epoch, batch.index, [...batch.words], rows),
+  );
 }
 
 /** How far the release of payout batch `batchIndex` is: rows paid so far, and whether every row is (its stored words hash cleared). */
-export async function releaseProgress(settlement: PayoutSettlementContract, epoch: bigint, batchIndex: number): Promise<{ rows: number; complete: boolean }> {
+export async function releaseProgress(
+  settlement: PayoutSettlementContract,
+  epoch: bigint,
+  batchIndex: number,
+): Promise<{ rows: number; complete: boolean }> {
   checkEpoch(epoch);
   const [hash, cursor] = await Promise.all([settlement.payoutWordsHash(epoch, batchIndex), settlement.releaseCursor(epoch, batchIndex)]);
   return { rows: Number(cursor.rows), complete: BigInt(hash) === 0n };

@@ -63,7 +63,9 @@ export async function signerProvider(signer: Signer): Promise<SignerProvider> {
   const inner = signer instanceof NonceManager ? signer.signer : signer;
   const node = inner.provider as Partial<RawSender> | null;
   if (typeof node?.send !== "function") {
-    throw new TypeError("signer must be connected to a JSON-RPC provider (ethers JsonRpcProvider or hardhat-ethers' provider): Ignition needs raw JSON-RPC");
+    throw new TypeError(
+      "signer must be connected to a JSON-RPC provider (ethers JsonRpcProvider or hardhat-ethers' provider): Ignition needs raw JSON-RPC",
+    );
   }
   const send = (method: string, params: unknown[]) => (node as RawSender).send(method, params);
   const address = await inner.getAddress();

@@ -10,8 +10,7 @@
 import type { Groth16Proof } from "snarkjs";
 
 /** Order of the BN254 base field: every proof coordinate lies below it. */
-export const BASE_FIELD_MODULUS =
-  21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+export const BASE_FIELD_MODULUS = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 
 export type Pair = readonly [bigint, bigint];
 

@@ -25,9 +25,17 @@ function trailerBytes(code: string): number {
  * Throws BYTECODE_MISMATCH unless `deployedCode` (0x hex, eth_getCode of `address`) is exactly the
  * runtime code generated from `keyText` for circuit instance `circuit`; `keyFile` names the key.
  */
-export function checkVerifierBytecode(kind: "example" | "registration" | "payout", address: string, deployedCode: string, keyText: string, circuit: string, keyFile: string): void {
+export function checkVerifierBytecode(
+  kind: "example" | "registration" | "payout",
+  address: string,
+  deployedCode: string,
+  keyText: string,
+  circuit: string,
+  keyFile: string,
+): void {
   const { runtime, immutables } = verifierRuntimeFor(JSON.parse(keyText) as Record<string, unknown>, verifierContractName(circuit));
-  if (immutables > 0) throw new Error(`${verifierContractName(circuit)} has ${immutables} immutables: the whole-bytecode comparison would need them masked`);
+  if (immutables > 0)
+    throw new Error(`${verifierContractName(circuit)} has ${immutables} immutables: the whole-bytecode comparison would need them masked`);
   const deployed = deployedCode.toLowerCase();
   const expected = runtime.toLowerCase();
   if (deployed === expected) return;
@@ -35,14 +43,21 @@ export function checkVerifierBytecode(kind: "example" | "registration" | "payout
   while (at < Math.min(deployed.length, expected.length) && deployed[at] === expected[at]) at++;
   const offset = (at - 2) >> 1;
   const codeEnd = (expected.length - 2) / 2 - trailerBytes(expected);
-  const where = deployed === "0x"
-    ? "no code is deployed there"
-    : offset >= codeEnd && deployed.length === expected.length
-      ? `only the metadata trailer differs (from byte ${offset}): same code, another source text or compiler build`
-      : `${(deployed.length - 2) / 2} bytes deployed, ${(expected.length - 2) / 2} compiled; first difference at byte ${offset}`;
+  const where =
+    deployed === "0x"
+      ? "no code is deployed there"
+      : offset >= codeEnd && deployed.length === expected.length
+        ? `only the metadata trailer differs (from byte ${offset}): same code, another source text or compiler build`
+        : `${(deployed.length - 2) / 2} bytes deployed, ${(expected.length - 2) / 2} compiled; first difference at byte ${offset}`;
   throw new EpochVerifyError(
-    "BYTECODE_MISMATCH", "vkeys",
+    "BYTECODE_MISMATCH",
+    "vkeys",
     `the ${kind} verifier at ${address} is not the ${verifierContractName(circuit)} compiled from ${keyFile}: ${where}`,
-    { file: keyFile, field: `${kind}Verifier`, expected: `${verifierContractName(circuit)} runtime, ${(expected.length - 2) / 2} bytes`, got: `${(deployed.length - 2) / 2} bytes at ${address}` },
+    {
+      file: keyFile,
+      field: `${kind}Verifier`,
+      expected: `${verifierContractName(circuit)} runtime, ${(expected.length - 2) / 2} bytes`,
+      got: `${(deployed.length - 2) / 2} bytes at ${address}`,
+    },
   );
 }

@@ -43,7 +43,8 @@ import type { ByKind, RecordedContracts, RecordedRegistration } from "./record.t
 import { openProvider } from "./rpc.ts";
 
 const PROOF = "tuple(uint256[2] a, uint256[2][2] b, uint256[2] c) proof";
-const COMMIT = "tuple(uint256 commitExamples, uint256 commitPayouts, uint256 commitExclusion, uint256 total, uint32 exampleBatches, uint32 registrationBatches, uint32 payoutBatches, bytes32 modelHash)";
+const COMMIT =
+  "tuple(uint256 commitExamples, uint256 commitPayouts, uint256 commitExclusion, uint256 total, uint32 exampleBatches, uint32 registrationBatches, uint32 payoutBatches, bytes32 modelHash)";
 const SETTLEMENT_ABI = [
   "function token() view returns (address)",
   "function registry() view returns (address)",
@@ -238,7 +239,11 @@ const mismatch = (message: string, field: string): never => {
 };
 
 const pair = (v: readonly bigint[]) => [v[0]!, v[1]!] as const;
-const proofOf = (p: { a: bigint[]; b: bigint[][]; c: bigint[] }): CalldataProof => ({ a: pair(p.a), b: [pair(p.b[0]!), pair(p.b[1]!)], c: pair(p.c) });
+const proofOf = (p: { a: bigint[]; b: bigint[][]; c: bigint[] }): CalldataProof => ({
+  a: pair(p.a),
+  b: [pair(p.b[0]!), pair(p.b[1]!)],
+  c: pair(p.c),
+});
 const logOrder = (a: EventLog, b: EventLog) => a.blockNumber - b.blockNumber || a.index - b.index;
 
 type BatchFunction = "submitExampleBatch" | "submitRegistrationBatch" | "submitPayoutBatch";
@@ -258,10 +263,20 @@ function lifecycleOf(logs: readonly EventLog[]): { commits: ChainCommit[]; conte
     commits.push({
       txHash: e.transactionHash,
       commit: {
-        commitExamples: p.commitExamples, commitPayouts: p.commitPayouts, commitExclusion: p.commitExclusion, total: p.total, exampleBatches: Number(p.exampleBatches),
-        registrationBatches: Number(p.registrationBatches), payoutBatches: Number(p.payoutBatches), modelHash: (p.modelHash as string).toLowerCase(),
+        commitExamples: p.commitExamples,
+        commitPayouts: p.commitPayouts,
+        commitExclusion: p.commitExclusion,
+        total: p.total,
+        exampleBatches: Number(p.exampleBatches),
+        registrationBatches: Number(p.registrationBatches),
+        payoutBatches: Number(p.payoutBatches),
+        modelHash: (p.modelHash as string).toLowerCase(),
       },
-      exclusion: exclusionOrders(e.args.exclusion as string), seed: e.args.seed as bigint, fold: e.args.fold as bigint, registrants: Number(e.args.registrants), contested: false,
+      exclusion: exclusionOrders(e.args.exclusion as string),
+      seed: e.args.seed as bigint,
+      fold: e.args.fold as bigint,
+      registrants: Number(e.args.registrants),
+      contested: false,
     });
   }
   return { commits, contests };
@@ -285,14 +300,33 @@ export async function readChainEpoch(rpc: string | Provider, settlement: string,
     if ((await provider.getCode(settlement)) === "0x") mismatch(`no contract at ${settlement} on chain ${chainId}`, "settlement");
     const s = new Contract(settlement, SETTLEMENT_ABI, provider);
     const call = <T>(name: string, ...args: unknown[]) => s.getFunction(name)(...args) as Promise<T>;
-    const [token, registry, exampleVerifier, registrationVerifier, payoutVerifier, exampleBatchSize, registrationBatchSize, payoutBatchSize, domain] = await Promise.all([
-      call<string>("token"), call<string>("registry"), call<string>("exampleVerifier"), call<string>("registrationVerifier"), call<string>("payoutVerifier"),
-      call<bigint>("exampleBatchSize"), call<bigint>("registrationBatchSize"), call<bigint>("payoutBatchSize"), call<bigint>("domain", epoch),
+    const [
+      token,
+      registry,
+      exampleVerifier,
+      registrationVerifier,
+      payoutVerifier,
+      exampleBatchSize,
+      registrationBatchSize,
+      payoutBatchSize,
+      domain,
+    ] = await Promise.all([
+      call<string>("token"),
+      call<string>("registry"),
+      call<string>("exampleVerifier"),
+      call<string>("registrationVerifier"),
+      call<string>("payoutVerifier"),
+      call<bigint>("exampleBatchSize"),
+      call<bigint>("registrationBatchSize"),
+      call<bigint>("payoutBatchSize"),
+      call<bigint>("domain", epoch),
     ]);
     const r = new Contract(registry, REGISTRY_ABI, provider);
     const [poseidon, registrationDomain, registryFold, [closesAt, count]] = await Promise.all([
-      r.getFunction("poseidon")() as Promise<string>, r.getFunction("registrationDomain")(epoch) as Promise<bigint>,
-      r.getFunction("registrationFold")(epoch) as Promise<bigint>, r.getFunction("registration")(epoch) as Promise<[bigint, bigint]>,
+      r.getFunction("poseidon")() as Promise<string>,
+      r.getFunction("registrationDomain")(epoch) as Promise<bigint>,
+      r.getFunction("registrationFold")(epoch) as Promise<bigint>,
+      r.getFunction("registration")(epoch) as Promise<[bigint, bigint]>,
     ]);
     const events = async (name: string, of = epoch) => ((await s.queryFilter(s.filters[name]!(of), 0)) as EventLog[]).sort(logOrder);
     const opened = await events("EpochOpened");
@@ -303,8 +337,14 @@ export async function readChainEpoch(rpc: string | Provider, settlement: string,
     const follows = opened[0]!.args.follows as bigint;
     let followed: ChainFollowed | undefined;
     if (follows !== 0n) {
-      const theirs = liveOf(lifecycleOf([...(await events("EpochCommitted", follows)), ...(await events("ExclusionContested", follows))]).commits);
-      followed = { epoch: follows, opened: (await events("EpochOpened", follows)).length > 0, ...(theirs ? { commit: { modelHash: theirs.commit.modelHash, txHash: theirs.txHash } } : {}) };
+      const theirs = liveOf(
+        lifecycleOf([...(await events("EpochCommitted", follows)), ...(await events("ExclusionContested", follows))]).commits,
+      );
+      followed = {
+        epoch: follows,
+        opened: (await events("EpochOpened", follows)).length > 0,
+        ...(theirs ? { commit: { modelHash: theirs.commit.modelHash, txHash: theirs.txHash } } : {}),
+      };
     }
 
     // Each batch's arguments from the calldata of the transaction that emitted its event.
@@ -317,59 +357,132 @@ export async function readChainEpoch(rpc: string | Provider, settlement: string,
           if (tx?.to?.toLowerCase() !== settlement.toLowerCase()) throw new Error("not a direct call");
           args = s.interface.decodeFunctionData(fn, tx.data);
         } catch (error) {
-          return mismatch(`${eventName} of batch ${e.args.batchIndex} was emitted by transaction ${e.transactionHash}, which is not a direct ${fn} call to ${settlement} (${(error as Error).message})`, `${eventName}[${e.args.batchIndex}]`);
+          return mismatch(
+            `${eventName} of batch ${e.args.batchIndex} was emitted by transaction ${e.transactionHash}, which is not a direct ${fn} call to ${settlement} (${(error as Error).message})`,
+            `${eventName}[${e.args.batchIndex}]`,
+          );
         }
         const index = Number(e.args.batchIndex);
-        if (args.epoch !== epoch || Number(args.batchIndex) !== index) mismatch(`transaction ${e.transactionHash} submits batch ${args.batchIndex} of epoch ${args.epoch}, its ${eventName} says batch ${index} of epoch ${epoch}`, `${eventName}[${index}]`);
-        if (args.claim[out] !== e.args[out]) mismatch(`${eventName} of batch ${index} carries ${out} ${e.args[out]}, its calldata ${args.claim[out]}`, `${eventName}[${index}].${out}`);
+        if (args.epoch !== epoch || Number(args.batchIndex) !== index)
+          mismatch(
+            `transaction ${e.transactionHash} submits batch ${args.batchIndex} of epoch ${args.epoch}, its ${eventName} says batch ${index} of epoch ${epoch}`,
+            `${eventName}[${index}]`,
+          );
+        if (args.claim[out] !== e.args[out])
+          mismatch(
+            `${eventName} of batch ${index} carries ${out} ${e.args[out]}, its calldata ${args.claim[out]}`,
+            `${eventName}[${index}].${out}`,
+          );
         byIndex.set(index, { txHash: e.transactionHash, args, event: e });
       }
       return [...byIndex.entries()].sort(([a], [b]) => a - b).map(([index, v]) => ({ index, ...v }));
     };
-    const exampleBatches = (await calls("ExampleBatchVerified", "submitExampleBatch", "chainOut")).map(({ index, txHash, args: { claim, proof } }): ChainExampleBatch => ({
-      index, txHash, chainOut: claim.chainOut, hashOut: claim.hashOut, jOut: claim.jOut, scoreSum: claim.scoreSum, rlcSum: claim.rlcSum, product: claim.product, proof: proofOf(proof),
-    }));
-    const registrationBatches = (await calls("RegistrationBatchVerified", "submitRegistrationBatch", "foldOut")).map(({ index, txHash, args: { claim, proof } }): ChainRegistrationBatch => ({
-      index, txHash, foldOut: claim.foldOut, nextJOut: claim.nextJOut, openOut: claim.openOut, stateOut: claim.stateOut, countOut: claim.countOut,
-      senderWordOut: claim.senderWordOut, exclOut: claim.exclOut, product: claim.product, rlcSum: claim.rlcSum, proof: proofOf(proof),
-    }));
-    const payoutBatches = (await calls("PayoutBatchVerified", "submitPayoutBatch", "chainOut")).map(({ index, txHash, args, event }): ChainPayoutBatch => {
-      const words = [...(args.words as bigint[])];
-      // What the contract stored for the release: the words it will pay are these.
-      const wordsHash = String(event.args.wordsHash).toLowerCase();
-      if (packedWordsHash(words) !== wordsHash) mismatch(`the words in transaction ${txHash} hash to ${packedWordsHash(words)}, its PayoutBatchVerified of batch ${index} stored ${wordsHash}`, `PayoutBatchVerified[${index}].wordsHash`);
-      return { index, txHash, chainOut: args.claim.chainOut, amountSum: args.claim.amountSum, rlcSum: args.claim.rlcSum, words, proof: proofOf(args.proof) };
-    });
+    const exampleBatches = (await calls("ExampleBatchVerified", "submitExampleBatch", "chainOut")).map(
+      ({ index, txHash, args: { claim, proof } }): ChainExampleBatch => ({
+        index,
+        txHash,
+        chainOut: claim.chainOut,
+        hashOut: claim.hashOut,
+        jOut: claim.jOut,
+        scoreSum: claim.scoreSum,
+        rlcSum: claim.rlcSum,
+        product: claim.product,
+        proof: proofOf(proof),
+      }),
+    );
+    const registrationBatches = (await calls("RegistrationBatchVerified", "submitRegistrationBatch", "foldOut")).map(
+      ({ index, txHash, args: { claim, proof } }): ChainRegistrationBatch => ({
+        index,
+        txHash,
+        foldOut: claim.foldOut,
+        nextJOut: claim.nextJOut,
+        openOut: claim.openOut,
+        stateOut: claim.stateOut,
+        countOut: claim.countOut,
+        senderWordOut: claim.senderWordOut,
+        exclOut: claim.exclOut,
+        product: claim.product,
+        rlcSum: claim.rlcSum,
+        proof: proofOf(proof),
+      }),
+    );
+    const payoutBatches = (await calls("PayoutBatchVerified", "submitPayoutBatch", "chainOut")).map(
+      ({ index, txHash, args, event }): ChainPayoutBatch => {
+        const words = [...(args.words as bigint[])];
+        // What the contract stored for the release: the words it will pay are these.
+        const wordsHash = String(event.args.wordsHash).toLowerCase();
+        if (packedWordsHash(words) !== wordsHash)
+          mismatch(
+            `the words in transaction ${txHash} hash to ${packedWordsHash(words)}, its PayoutBatchVerified of batch ${index} stored ${wordsHash}`,
+            `PayoutBatchVerified[${index}].wordsHash`,
+          );
+        return {
+          index,
+          txHash,
+          chainOut: args.claim.chainOut,
+          amountSum: args.claim.amountSum,
+          rlcSum: args.claim.rlcSum,
+          words,
+          proof: proofOf(args.proof),
+        };
+      },
+    );
 
     const finalizedEvents = await events("EpochFinalized");
     const lineageEvents = await events("ModelLineage");
-    if (lineageEvents.length > 1) mismatch(`${lineageEvents.length} ModelLineage events for epoch ${epoch} at ${settlement}`, "ModelLineage");
+    if (lineageEvents.length > 1)
+      mismatch(`${lineageEvents.length} ModelLineage events for epoch ${epoch} at ${settlement}`, "ModelLineage");
     const forfeitedEvents = await events("EpochForfeited");
     const released = [...(await events("BatchRowsReleased")), ...(await events("BatchReleased"))].sort(logOrder);
     const releases = await releasesOf(released, s.interface, provider, settlement, token, epoch);
     const excluded = new Set(commit?.exclusion ?? []);
-    const registrations = ((await r.queryFilter(r.filters.Registered!(epoch), 0)) as EventLog[])
-      .sort(logOrder)
-      .map((e): RecordedRegistration => ({
-        order: Number(e.args.order), contributor: BigInt(e.args.contributor as string), commitment: e.args.commitment as bigint, count: Number(e.args.exampleCount),
-        excluded: excluded.has(Number(e.args.order)), fold: e.args.fold as bigint,
-      }));
-    const [exampleCode, registrationCode, payoutCode] = await Promise.all([provider.getCode(exampleVerifier), provider.getCode(registrationVerifier), provider.getCode(payoutVerifier)]);
+    const registrations = ((await r.queryFilter(r.filters.Registered!(epoch), 0)) as EventLog[]).sort(logOrder).map(
+      (e): RecordedRegistration => ({
+        order: Number(e.args.order),
+        contributor: BigInt(e.args.contributor as string),
+        commitment: e.args.commitment as bigint,
+        count: Number(e.args.exampleCount),
+        excluded: excluded.has(Number(e.args.order)),
+        fold: e.args.fold as bigint,
+      }),
+    );
+    const [exampleCode, registrationCode, payoutCode] = await Promise.all([
+      provider.getCode(exampleVerifier),
+      provider.getCode(registrationVerifier),
+      provider.getCode(payoutVerifier),
+    ]);
     const o = opened[0]!.args;
     return {
-      rpcUrl, chainId, epoch,
+      rpcUrl,
+      chainId,
+      epoch,
       contracts: { token, poseidon, registry, exampleVerifier, registrationVerifier, payoutVerifier, settlement },
       batchSizes: { example: Number(exampleBatchSize), registration: Number(registrationBatchSize), payout: Number(payoutBatchSize) },
-      domain, registrationDomain,
+      domain,
+      registrationDomain,
       registry: { fold: registryFold, count: Number(count), closesAt },
-      opened: { closesAt: o.closesAt as bigint, pool: o.pool as bigint, validationCommitment: (o.validationCommitment as string).toLowerCase(), follows },
-      commits, contests, ...(commit ? { commit } : {}),
+      opened: {
+        closesAt: o.closesAt as bigint,
+        pool: o.pool as bigint,
+        validationCommitment: (o.validationCommitment as string).toLowerCase(),
+        follows,
+      },
+      commits,
+      contests,
+      ...(commit ? { commit } : {}),
       ...(lineageEvents.length === 1 ? { lineage: lineageOf(lineageEvents[0]!) } : {}),
       ...(followed ? { followed } : {}),
-      exampleBatches, registrationBatches, payoutBatches,
-      ...(finalizedEvents.length === 1 ? { finalized: { paid: finalizedEvents[0]!.args.paid as bigint, dust: finalizedEvents[0]!.args.dust as bigint } } : {}),
-      ...(forfeitedEvents.length === 1 ? { forfeited: { burned: forfeitedEvents[0]!.args.burned as bigint, txHash: forfeitedEvents[0]!.transactionHash } } : {}),
-      registrations, releases,
+      exampleBatches,
+      registrationBatches,
+      payoutBatches,
+      ...(finalizedEvents.length === 1
+        ? { finalized: { paid: finalizedEvents[0]!.args.paid as bigint, dust: finalizedEvents[0]!.args.dust as bigint } }
+        : {}),
+      ...(forfeitedEvents.length === 1
+        ? { forfeited: { burned: forfeitedEvents[0]!.args.burned as bigint, txHash: forfeitedEvents[0]!.transactionHash } }
+        : {}),
+      registrations,
+      releases,
       verifierCode: { example: exampleCode.toLowerCase(), registration: registrationCode.toLowerCase(), payout: payoutCode.toLowerCase() },
     };
   } finally {
@@ -380,8 +493,11 @@ export async function readChainEpoch(rpc: string | Provider, settlement: string,
 function lineageOf(e: EventLog): ChainLineage {
   const hex = (v: unknown) => (v as string).toLowerCase();
   return {
-    txHash: e.transactionHash, modelHash: hex(e.args.modelHash), validationCommitment: hex(e.args.validationCommitment),
-    previousModelHash: hex(e.args.previousModelHash), follows: e.args.follows as bigint,
+    txHash: e.transactionHash,
+    modelHash: hex(e.args.modelHash),
+    validationCommitment: hex(e.args.validationCommitment),
+    previousModelHash: hex(e.args.previousModelHash),
+    follows: e.args.follows as bigint,
   };
 }
 
@@ -394,7 +510,14 @@ const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
  * `released` (this epoch's BatchRowsReleased and BatchReleased events, in log order), whoever sent
  * them: see the header.
  */
-async function releasesOf(released: readonly EventLog[], settlementInterface: Interface, provider: Provider, settlement: string, token: string, epoch: bigint): Promise<ChainRelease[]> {
+async function releasesOf(
+  released: readonly EventLog[],
+  settlementInterface: Interface,
+  provider: Provider,
+  settlement: string,
+  token: string,
+  epoch: bigint,
+): Promise<ChainRelease[]> {
   const releases: ChainRelease[] = [];
   for (const txHash of new Set(released.map((e) => e.transactionHash))) {
     const receipt = await provider.getTransactionReceipt(txHash);
@@ -415,13 +538,20 @@ async function releasesOf(released: readonly EventLog[], settlementInterface: In
       const event = settlementInterface.parseLog(log);
       withdrawal = undefined;
       if (event?.name === "PayoutDeferred") {
-        if (event.args.epoch === epoch) pending.push({ payee: BigInt(event.args.payee as string), amount: event.args.amount as bigint, kind: "PayoutDeferred", txHash });
+        if (event.args.epoch === epoch)
+          pending.push({ payee: BigInt(event.args.payee as string), amount: event.args.amount as bigint, kind: "PayoutDeferred", txHash });
         continue;
       }
       if ((event?.name === "BatchReleased" || event?.name === "BatchRowsReleased") && event.args.epoch === epoch) {
         const batchIndex = Number(event.args.batchIndex);
         const rows = event.name === "BatchRowsReleased" ? { rows: { from: Number(event.args.fromRow), to: Number(event.args.toRow) } } : {};
-        releases.push({ batchIndex, txHash, ...rows, paid: event.args.paid as bigint, payments: pending.map((p) => ({ ...p, batchIndex })) });
+        releases.push({
+          batchIndex,
+          txHash,
+          ...rows,
+          paid: event.args.paid as bigint,
+          payments: pending.map((p) => ({ ...p, batchIndex })),
+        });
       }
       if (event?.name === "Withdrawn") withdrawal = { to: BigInt(event.args.to as string), amount: event.args.amount as bigint };
       pending = [];

@@ -25,11 +25,27 @@ import { exampleCircuitName, payoutCircuitName, registrationCircuitName } from "
 import { loadCircuitKeys, type KeySetName } from "../circuits/ceremony/index.ts";
 import type { ProtocolConfig } from "../config/index.ts";
 import { EpochVerifyError } from "./epoch-errors.ts";
-import { claimDigest, EMPTY_CARRY, payoutDigest, publicSignalsOf, registrationDigest, type Digest, type RegistrationCarry } from "./model/index.ts";
+import {
+  claimDigest,
+  EMPTY_CARRY,
+  payoutDigest,
+  publicSignalsOf,
+  registrationDigest,
+  type Digest,
+  type RegistrationCarry,
+} from "./model/index.ts";
 import type { CalldataProof, ChainEpoch } from "./chain-read.ts";
 import {
-  CIRCUIT_KINDS, type ByKind, type CircuitKind, type ClaimBatchRecord, type PayoutBatchRecord, type PublicRecord, type RecordedBatches, type RecordedPayee,
-  type RecordedProof, type RegistrationBatchRecord,
+  CIRCUIT_KINDS,
+  type ByKind,
+  type CircuitKind,
+  type ClaimBatchRecord,
+  type PayoutBatchRecord,
+  type PublicRecord,
+  type RecordedBatches,
+  type RecordedPayee,
+  type RecordedProof,
+  type RegistrationBatchRecord,
 } from "./record.ts";
 import { checkStatementKeys } from "./statement-keys.ts";
 import { vkeyHash } from "./vkey-hash.ts";
@@ -42,19 +58,27 @@ export interface KeyTexts extends ByKind<string> {
   readonly origin: string;
 }
 
-const circuitName = (kind: CircuitKind, size: number) => ({ example: exampleCircuitName, registration: registrationCircuitName, payout: payoutCircuitName })[kind](size);
+const circuitName = (kind: CircuitKind, size: number) =>
+  ({ example: exampleCircuitName, registration: registrationCircuitName, payout: payoutCircuitName })[kind](size);
 
 /** The key texts of the three circuits of `chain` from `source`. */
 export async function loadKeyTexts(source: KeySource, chain: Pick<ChainEpoch, "batchSizes">): Promise<KeyTexts> {
   if ("dir" in source) {
     const read = (kind: CircuitKind) => {
       const file = join(source.dir, `${kind}_verification_key.json`);
-      if (!existsSync(file)) throw new EpochVerifyError("RECORD_MALFORMED", "record", `${file}: missing (--keys DIR must hold example_, registration_ and payout_verification_key.json)`, { file, field: "(file)" });
+      if (!existsSync(file))
+        throw new EpochVerifyError(
+          "RECORD_MALFORMED",
+          "record",
+          `${file}: missing (--keys DIR must hold example_, registration_ and payout_verification_key.json)`,
+          { file, field: "(file)" },
+        );
       return readFileSync(file, "utf8");
     };
     return { example: read("example"), registration: read("registration"), payout: read("payout"), origin: source.dir };
   }
-  const text = async (kind: CircuitKind) => readFileSync((await loadCircuitKeys(circuitName(kind, chain.batchSizes[kind]), { keySet: source.keySet })).vkeyPath, "utf8");
+  const text = async (kind: CircuitKind) =>
+    readFileSync((await loadCircuitKeys(circuitName(kind, chain.batchSizes[kind]), { keySet: source.keySet })).vkeyPath, "utf8");
   return { example: await text("example"), registration: await text("registration"), payout: await text("payout"), origin: source.keySet };
 }
 
@@ -63,7 +87,11 @@ function snarkjsProof(p: CalldataProof) {
   const s = (v: bigint) => v.toString();
   return {
     pi_a: [s(p.a[0]), s(p.a[1]), "1"],
-    pi_b: [[s(p.b[0][1]), s(p.b[0][0])], [s(p.b[1][1]), s(p.b[1][0])], ["1", "0"]],
+    pi_b: [
+      [s(p.b[0][1]), s(p.b[0][0])],
+      [s(p.b[1][1]), s(p.b[1][0])],
+      ["1", "0"],
+    ],
     pi_c: [s(p.c[0]), s(p.c[1]), "1"],
     protocol: "groth16",
     curve: "bn128",
@@ -83,8 +111,14 @@ export interface ChainProofs {
 /** The live commit of `chain`, or RECORD_MALFORMED saying why there is none. */
 export function liveCommit(chain: ChainEpoch): NonNullable<ChainEpoch["commit"]> {
   if (chain.commit) return chain.commit;
-  const why = chain.commits.length === 0 ? "was never committed" : `has no live commit (its last of ${chain.commits.length} commits was voided by ExclusionContested of registration ${chain.contests.at(-1)?.order})`;
-  throw new EpochVerifyError("RECORD_MALFORMED", "record", `epoch ${chain.epoch} ${why}: nothing was proven`, { file: "chain", field: "EpochCommitted" });
+  const why =
+    chain.commits.length === 0
+      ? "was never committed"
+      : `has no live commit (its last of ${chain.commits.length} commits was voided by ExclusionContested of registration ${chain.contests.at(-1)?.order})`;
+  throw new EpochVerifyError("RECORD_MALFORMED", "record", `epoch ${chain.epoch} ${why}: nothing was proven`, {
+    file: "chain",
+    field: "EpochCommitted",
+  });
 }
 
 /**
@@ -97,7 +131,11 @@ export function chainProofs(chain: ChainEpoch, config: Pick<ProtocolConfig, "wid
   const signals = (out: bigint, d: Digest) => publicSignalsOf({ chainOut: out, digest: d.digest, seed, rho: d.rho }).map(String);
   const proofs: ByKind<RecordedProof[]> = { example: [], registration: [], payout: [] };
   const push = (kind: CircuitKind, index: number, txHash: string, proof: CalldataProof, out: bigint, d: Digest) => {
-    proofs[kind].push({ file: proofName(kind, index, txHash), index, json: { proof: snarkjsProof(proof), publicSignals: signals(out, d) } });
+    proofs[kind].push({
+      file: proofName(kind, index, txHash),
+      index,
+      json: { proof: snarkjsProof(proof), publicSignals: signals(out, d) },
+    });
   };
 
   const example: ClaimBatchRecord[] = [];
@@ -105,7 +143,17 @@ export function chainProofs(chain: ChainEpoch, config: Pick<ProtocolConfig, "wid
   let hashIn = 0n;
   let jIn = 0n;
   for (const b of chain.exampleBatches) {
-    const values = { chainIn, chainOut: b.chainOut, hashIn, jIn, hashOut: b.hashOut, jOut: b.jOut, scoreSum: b.scoreSum, rlcSum: b.rlcSum, prod: b.product };
+    const values = {
+      chainIn,
+      chainOut: b.chainOut,
+      hashIn,
+      jIn,
+      hashOut: b.hashOut,
+      jOut: b.jOut,
+      scoreSum: b.scoreSum,
+      rlcSum: b.rlcSum,
+      prod: b.product,
+    };
     const d = claimDigest(values, domain, seed);
     example.push({ index: b.index, ...values, ...d });
     push("example", b.index, b.txHash, b.proof, b.chainOut, d);
@@ -115,7 +163,15 @@ export function chainProofs(chain: ChainEpoch, config: Pick<ProtocolConfig, "wid
   const registration: RegistrationBatchRecord[] = [];
   let carry: RegistrationCarry = EMPTY_CARRY;
   for (const b of chain.registrationBatches) {
-    const out: RegistrationCarry = { fold: b.foldOut, nextJ: b.nextJOut, open: b.openOut, state: b.stateOut, count: b.countOut, senderN: b.senderWordOut, excl: b.exclOut };
+    const out: RegistrationCarry = {
+      fold: b.foldOut,
+      nextJ: b.nextJOut,
+      open: b.openOut,
+      state: b.stateOut,
+      count: b.countOut,
+      senderN: b.senderWordOut,
+      excl: b.exclOut,
+    };
     const values = { in: carry, out, prod: b.product, rlcSum: b.rlcSum };
     const d = registrationDigest(values, registrationDomain, seed);
     registration.push({ index: b.index, ...values, ...d });
@@ -146,29 +202,64 @@ export function chainProofs(chain: ChainEpoch, config: Pick<ProtocolConfig, "wid
 export function recordFromChain(chain: ChainEpoch, keys: KeyTexts, config: Pick<ProtocolConfig, "widths">): PublicRecord {
   checkStatementKeys(keys);
   if (chain.forfeited) {
-    throw new EpochVerifyError("RECORD_MALFORMED", "record", `epoch ${chain.epoch} was forfeited (tx ${chain.forfeited.txHash}): its pool of ${chain.forfeited.burned} was burned, nothing was paid`, { file: "chain", field: "EpochForfeited" });
+    throw new EpochVerifyError(
+      "RECORD_MALFORMED",
+      "record",
+      `epoch ${chain.epoch} was forfeited (tx ${chain.forfeited.txHash}): its pool of ${chain.forfeited.burned} was burned, nothing was paid`,
+      { file: "chain", field: "EpochForfeited" },
+    );
   }
   const live = liveCommit(chain);
-  const counts: ByKind<number> = { example: live.commit.exampleBatches, registration: live.commit.registrationBatches, payout: live.commit.payoutBatches };
-  const verified: ByKind<number> = { example: chain.exampleBatches.length, registration: chain.registrationBatches.length, payout: chain.payoutBatches.length };
+  const counts: ByKind<number> = {
+    example: live.commit.exampleBatches,
+    registration: live.commit.registrationBatches,
+    payout: live.commit.payoutBatches,
+  };
+  const verified: ByKind<number> = {
+    example: chain.exampleBatches.length,
+    registration: chain.registrationBatches.length,
+    payout: chain.payoutBatches.length,
+  };
   for (const kind of CIRCUIT_KINDS) {
     if (verified[kind] !== counts[kind]) {
-      throw new EpochVerifyError("RECORD_MALFORMED", "record", `epoch ${chain.epoch} has ${verified[kind]} of ${counts[kind]} ${kind} batches verified on chain: it is not settled`, { file: "chain", field: `${kind}Batches` });
+      throw new EpochVerifyError(
+        "RECORD_MALFORMED",
+        "record",
+        `epoch ${chain.epoch} has ${verified[kind]} of ${counts[kind]} ${kind} batches verified on chain: it is not settled`,
+        { file: "chain", field: `${kind}Batches` },
+      );
     }
   }
   const { proofs, batches, payees } = chainProofs(chain, config);
   const paid = payees.reduce((sum, p) => sum + p.reward, 0n);
-  const circuit = (kind: CircuitKind) => ({ name: circuitName(kind, chain.batchSizes[kind]), vkeyHash: vkeyHash(keys[kind]), keySet: keys.origin });
+  const circuit = (kind: CircuitKind) => ({
+    name: circuitName(kind, chain.batchSizes[kind]),
+    vkeyHash: vkeyHash(keys[kind]),
+    keySet: keys.origin,
+  });
   return {
     source: `chain ${chain.chainId} (${chain.rpcUrl}), settlement ${chain.contracts.settlement}, epoch ${chain.epoch}`,
-    epoch: chain.epoch, chainId: chain.chainId, settlement: chain.contracts.settlement, contracts: chain.contracts,
-    domain: chain.domain, registrationDomain: chain.registrationDomain,
-    pool: chain.opened.pool, total: live.commit.total, dust: chain.finalized?.dust ?? chain.opened.pool - paid,
-    commit: live.commit, fold: live.fold, registrants: live.registrants, exclusion: live.exclusion, seed: live.seed, modelHash: live.commit.modelHash,
+    epoch: chain.epoch,
+    chainId: chain.chainId,
+    settlement: chain.contracts.settlement,
+    contracts: chain.contracts,
+    domain: chain.domain,
+    registrationDomain: chain.registrationDomain,
+    pool: chain.opened.pool,
+    total: live.commit.total,
+    dust: chain.finalized?.dust ?? chain.opened.pool - paid,
+    commit: live.commit,
+    fold: live.fold,
+    registrants: live.registrants,
+    exclusion: live.exclusion,
+    seed: live.seed,
+    modelHash: live.commit.modelHash,
     batchSizes: chain.batchSizes,
     circuits: { example: circuit("example"), registration: circuit("registration"), payout: circuit("payout") },
     registrations: chain.registrations,
     keyTexts: { example: keys.example, registration: keys.registration, payout: keys.payout },
-    proofs, batches, payees,
+    proofs,
+    batches,
+    payees,
   };
 }

@@ -89,12 +89,21 @@ const addr = (v: bigint) => getAddress(hex(v, 40));
 const proofFile = (kind: string, batch: number) => `proofs/${kind}-${String(batch).padStart(3, "0")}.json`;
 
 /** The view of `address` (0x + 40 hex digits, any case) in `record`. */
-export function contributorView(record: PublicRecord, address: string, config: ProtocolConfig, options: ContributorViewOptions = {}): ContributorView {
-  if (typeof address !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(address)) throw new TypeError(`address must be 0x + 40 hex digits, got ${JSON.stringify(address)}`);
+export function contributorView(
+  record: PublicRecord,
+  address: string,
+  config: ProtocolConfig,
+  options: ContributorViewOptions = {},
+): ContributorView {
+  if (typeof address !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(address))
+    throw new TypeError(`address must be 0x + 40 hex digits, got ${JSON.stringify(address)}`);
   const a = BigInt(address);
   const mine = record.registrations.filter((r) => r.contributor === a);
   if (mine.length === 0) {
-    throw new EpochVerifyError("RECORD_MALFORMED", "record", `${address} did not register for epoch ${record.epoch}`, { file: hasTables(record) ? "registrations.json" : "chain", field: "contributor" });
+    throw new EpochVerifyError("RECORD_MALFORMED", "record", `${address} did not register for epoch ${record.epoch}`, {
+      file: hasTables(record) ? "registrations.json" : "chain",
+      field: "contributor",
+    });
   }
   const exclusion = new Set(options.chainExclusion ?? record.exclusion);
   const exclusionSource = options.chainExclusion === undefined && hasTables(record) ? "epoch.json" : "chain";
@@ -108,9 +117,14 @@ export function contributorView(record: PublicRecord, address: string, config: P
   const registrations = mine.map((reg): RegistrationView => {
     const j = reg.order;
     const base = {
-      order: j, count: reg.count, commitment: reg.commitment.toString(), excluded: exclusion.has(j), exclusionSource,
+      order: j,
+      count: reg.count,
+      commitment: reg.commitment.toString(),
+      excluded: exclusion.has(j),
+      exclusionSource,
       ...(reg.reason === undefined ? {} : { reason: reg.reason }),
-      reward: rewardOf.get(j) ?? 0n, payoutBatch: Math.floor(j / B),
+      reward: rewardOf.get(j) ?? 0n,
+      payoutBatch: Math.floor(j / B),
     } as const;
     if (!hasTables(record) || batches === undefined) return base;
     const credited: CreditedExample[] = [];
@@ -125,14 +139,29 @@ export function contributorView(record: PublicRecord, address: string, config: P
       while (first > 0 && rows[first - 1]!.hash === e.hash) first--;
       if (first === i) {
         const later = [];
-        for (let k = i + 1; k < rows.length && rows[k]!.hash === e.hash; k++) later.push({ order: rows[k]!.j, address: addr(record.registrations[rows[k]!.j]?.contributor ?? 0n) });
-        credited.push({ row: i, hash: hex(e.hash, 32), score: e.score, counted: e.score > 0n ? e.score : 0n, ...path, chainIn: batches[batch]!.chainIn, chainOut: batches[batch]!.chainOut, alsoClaimedBy: later });
+        for (let k = i + 1; k < rows.length && rows[k]!.hash === e.hash; k++)
+          later.push({ order: rows[k]!.j, address: addr(record.registrations[rows[k]!.j]?.contributor ?? 0n) });
+        credited.push({
+          row: i,
+          hash: hex(e.hash, 32),
+          score: e.score,
+          counted: e.score > 0n ? e.score : 0n,
+          ...path,
+          chainIn: batches[batch]!.chainIn,
+          chainOut: batches[batch]!.chainOut,
+          alsoClaimedBy: later,
+        });
         return;
       }
       const winner = rows[first]!;
       const creditedTo = addr(record.registrations[winner.j]?.contributor ?? 0n);
       lostToEarlier.push({
-        row: i, hash: hex(e.hash, 32), score: winner.score, creditedOrder: winner.j, creditedTo, ...path,
+        row: i,
+        hash: hex(e.hash, 32),
+        score: winner.score,
+        creditedOrder: winner.j,
+        creditedTo,
+        ...path,
         why: `also claimed by registration ${winner.j} (${creditedTo}), which registered earlier (order ${winner.j} < ${j}): the earliest registrant is credited (examples.json row ${first})`,
       });
     });

@@ -44,7 +44,17 @@ export type EpochVerifyErrorCode =
   | "VALIDATION_MISMATCH"
   | "RECEIPT_MISMATCH";
 
-export type EpochCheck = "record" | "vkeys" | "proofs" | "commitments" | "policy" | "payouts" | "validation" | "scores" | "chain" | "receipt";
+export type EpochCheck =
+  | "record"
+  | "vkeys"
+  | "proofs"
+  | "commitments"
+  | "policy"
+  | "payouts"
+  | "validation"
+  | "scores"
+  | "chain"
+  | "receipt";
 
 /** Exit code of attribution-prover verify per failure (0 = pass, 1 = usage or an unexpected error). */
 export const EXIT_CODES: Readonly<Record<EpochVerifyErrorCode, number>> = {

@@ -109,7 +109,10 @@ const NO_TABLES = "the chain holds the tables' commitments, not the tables: give
 async function load(source: string | ChainSource, options: VerifyEpochOptions): Promise<{ record: PublicRecord; chain?: ChainEpoch }> {
   if (typeof source === "string") {
     const record = readEpochRecord(source);
-    return { record, ...(options.rpcUrl === undefined ? {} : { chain: await readChainEpoch(options.rpcUrl, record.settlement, record.epoch) }) };
+    return {
+      record,
+      ...(options.rpcUrl === undefined ? {} : { chain: await readChainEpoch(options.rpcUrl, record.settlement, record.epoch) }),
+    };
   }
   const chain = await readChainEpoch(source.rpcUrl, source.settlement, source.epoch);
   const keys = source.keys ?? { keySet: chain.chainId === 31337n ? "dev" : "ceremony" };
@@ -130,23 +133,48 @@ export async function verifyEpoch(source: string | ChainSource, options: VerifyE
     checkCommitments(record, config),
     checkPolicy(record, config),
     checkPayouts(record),
-    await checkValidation(record, { ...(options.recompute ? { dataFile: options.recompute.dataFile } : {}), ...(options.rpcUrl ? { rpcUrl: options.rpcUrl } : {}) }),
+    await checkValidation(record, {
+      ...(options.recompute ? { dataFile: options.recompute.dataFile } : {}),
+      ...(options.rpcUrl ? { rpcUrl: options.rpcUrl } : {}),
+    }),
     await checkScores(record, options, config),
     chain === undefined
       ? { check: "chain", status: "skipped", detail: "deployed verifiers and events not compared (give --rpc URL)" }
       : compareWithChain(record, chain, config),
   ];
   // The exclusion set from the chain when it was read: the live commit's, what was verified.
-  const view = options.contributor === undefined ? undefined : contributorView(record, options.contributor, config, chain?.commit ? { chainExclusion: chain.commit.exclusion } : {});
-  const receipt = options.receipt === undefined || options.contributor === undefined ? undefined : checkReceipt(record, options.receipt, options.contributor);
-  return { source: record.source, epoch: record.epoch, ok: true, checks, ...(view ? { contributor: view } : {}), ...(receipt ? { receipt } : {}), ms: performance.now() - start };
+  const view =
+    options.contributor === undefined
+      ? undefined
+      : contributorView(record, options.contributor, config, chain?.commit ? { chainExclusion: chain.commit.exclusion } : {});
+  const receipt =
+    options.receipt === undefined || options.contributor === undefined
+      ? undefined
+      : checkReceipt(record, options.receipt, options.contributor);
+  return {
+    source: record.source,
+    epoch: record.epoch,
+    ok: true,
+    checks,
+    ...(view ? { contributor: view } : {}),
+    ...(receipt ? { receipt } : {}),
+    ms: performance.now() - start,
+  };
 }
 
 async function checkScores(record: PublicRecord, options: VerifyEpochOptions, config: ProtocolConfig): Promise<CheckResult> {
   if (options.scoresFile === undefined && options.recompute === undefined) {
-    return { check: "scores", status: "skipped", detail: "scores neither compared (--scores FILE) nor recomputed (--data FILE --model FILE)" };
+    return {
+      check: "scores",
+      status: "skipped",
+      detail: "scores neither compared (--scores FILE) nor recomputed (--data FILE --model FILE)",
+    };
   }
-  if (!hasTables(record)) throw new EpochVerifyError("RECORD_MALFORMED", "scores", `scores cannot be compared: ${NO_TABLES}`, { file: "chain", field: "examples" });
+  if (!hasTables(record))
+    throw new EpochVerifyError("RECORD_MALFORMED", "scores", `scores cannot be compared: ${NO_TABLES}`, {
+      file: "chain",
+      field: "examples",
+    });
   const compared = options.scoresFile === undefined ? undefined : compareScores(record, options.scoresFile, config);
   const recomputed = options.recompute === undefined ? undefined : await recomputeScores(record, options.recompute);
   return { check: "scores", status: "pass", detail: [compared?.detail, recomputed?.detail].filter(Boolean).join("; ") };
@@ -174,12 +202,19 @@ function checkKeys(record: PublicRecord, pinsFile?: string, chain?: ChainEpoch):
     const fail = (what: string, expected: string, f = file, field = "vkeyHash"): never => {
       throw new EpochVerifyError("VKEY_MISMATCH", "vkeys", `${f}: ${what}`, { file: f, field, expected, got: actual });
     };
-    if (actual !== circuit.vkeyHash) fail(`sha256 ${actual} is not epoch.json circuits.${kind}.vkeyHash ${circuit.vkeyHash}`, circuit.vkeyHash);
+    if (actual !== circuit.vkeyHash)
+      fail(`sha256 ${actual} is not epoch.json circuits.${kind}.vkeyHash ${circuit.vkeyHash}`, circuit.vkeyHash);
     // Proof files name their key; proofs rebuilt from calldata do not (the bytecode binds them).
     for (const p of hasTables(record) ? record.proofs[kind] : []) {
-      if (p.json.vkeyHash !== actual) fail(`was proved under key ${String(p.json.vkeyHash)}, the record's key is ${actual}`, actual, p.file);
+      if (p.json.vkeyHash !== actual)
+        fail(`was proved under key ${String(p.json.vkeyHash)}, the record's key is ${actual}`, actual, p.file);
       if (p.json.circuit !== circuit.name) {
-        throw new EpochVerifyError("VKEY_MISMATCH", "vkeys", `${p.file}: circuit ${String(p.json.circuit)}, epoch.json says ${circuit.name}`, { file: p.file, field: "circuit" });
+        throw new EpochVerifyError(
+          "VKEY_MISMATCH",
+          "vkeys",
+          `${p.file}: circuit ${String(p.json.circuit)}, epoch.json says ${circuit.name}`,
+          { file: p.file, field: "circuit" },
+        );
       }
     }
     const bound = hasTables(record) ? "= epoch.json = proofs" : `(keys: ${circuit.keySet})`;
@@ -208,19 +243,33 @@ async function checkProofs(record: PublicRecord, withSnarkjs: boolean): Promise<
       key = prepareVerifyingKey(keyJson);
     } catch (error) {
       if (!(error instanceof VerifyError)) throw error;
-      throw new EpochVerifyError("PROOF_MALFORMED", "proofs", `${keyFile}: ${error.message}`, { file: keyFile, field: error.field, cause: error.code });
+      throw new EpochVerifyError("PROOF_MALFORMED", "proofs", `${keyFile}: ${error.message}`, {
+        file: keyFile,
+        field: error.field,
+        cause: error.code,
+      });
     }
     for (const p of record.proofs[kind]) {
       const noble = nobleVerdict(p, key);
       const snark = withSnarkjs ? await snarkjsVerdict(keyJson, p) : noble;
       if (noble !== snark) {
-        throw new EpochVerifyError("VERIFIERS_DISAGREE", "proofs", `${p.file}: noble says ${noble}, snarkjs says ${snark}`, { file: p.file });
+        throw new EpochVerifyError("VERIFIERS_DISAGREE", "proofs", `${p.file}: noble says ${noble}, snarkjs says ${snark}`, {
+          file: p.file,
+        });
       }
-      if (!noble) throw new EpochVerifyError("PROOF_INVALID", "proofs", `${p.file}: the pairing check fails (noble and snarkjs agree)`, { file: p.file, field: "proof" });
+      if (!noble)
+        throw new EpochVerifyError("PROOF_INVALID", "proofs", `${p.file}: the pairing check fails (noble and snarkjs agree)`, {
+          file: p.file,
+          field: "proof",
+        });
       count++;
     }
   }
-  return { check: "proofs", status: "pass", detail: `${count} proofs verified by noble${withSnarkjs ? " and snarkjs" : " (snarkjs not run)"}` };
+  return {
+    check: "proofs",
+    status: "pass",
+    detail: `${count} proofs verified by noble${withSnarkjs ? " and snarkjs" : " (snarkjs not run)"}`,
+  };
 }
 
 function nobleVerdict(p: RecordedProof, key: ReturnType<typeof prepareVerifyingKey>): boolean {
@@ -229,7 +278,11 @@ function nobleVerdict(p: RecordedProof, key: ReturnType<typeof prepareVerifyingK
   } catch (error) {
     if (!(error instanceof VerifyError)) throw error;
     // Decisive whatever snarkjs says (it accepts a coordinate + q, for instance).
-    throw new EpochVerifyError("PROOF_MALFORMED", "proofs", `${p.file}: ${error.message}`, { file: p.file, field: error.field, cause: error.code });
+    throw new EpochVerifyError("PROOF_MALFORMED", "proofs", `${p.file}: ${error.message}`, {
+      file: p.file,
+      field: error.field,
+      cause: error.code,
+    });
   }
 }
 
@@ -242,7 +295,12 @@ async function snarkjsVerdict(vk: unknown, p: RecordedProof): Promise<boolean> {
 }
 
 function checkPayouts(record: PublicRecord): CheckResult {
-  if (!hasTables(record)) return { check: "payouts", status: "skipped", detail: "no recorded balances from the chain: the paid amounts are the chain check's Transfer comparison" };
+  if (!hasTables(record))
+    return {
+      check: "payouts",
+      status: "skipped",
+      detail: "no recorded balances from the chain: the paid amounts are the chain check's Transfer comparison",
+    };
   if (!record.paid) return { check: "payouts", status: "skipped", detail: "settlement.json has no payments: the epoch was not released" };
   // An address that registered more than once is paid once per row.
   const due = new Map<bigint, { reward: bigint; rows: number[] }>();
@@ -254,11 +312,25 @@ function checkPayouts(record: PublicRecord): CheckResult {
     const paid = record.paid.get(address);
     if (paid !== reward) {
       const which = rows.length === 1 ? `contributors.json row ${rows[0]}` : `contributors.json rows ${rows.join(", ")}`;
-      throw new EpochVerifyError("PAYOUT_MISMATCH", "payouts", `settlement.json: ${hex(address, 40)} (${which}) was paid ${paid}, its reward is ${reward}`, { file: "settlement.json", row: rows[0]!, field: "paid", expected: String(reward), got: String(paid) });
+      throw new EpochVerifyError(
+        "PAYOUT_MISMATCH",
+        "payouts",
+        `settlement.json: ${hex(address, 40)} (${which}) was paid ${paid}, its reward is ${reward}`,
+        { file: "settlement.json", row: rows[0]!, field: "paid", expected: String(reward), got: String(paid) },
+      );
     }
   }
   if (record.kept !== record.dust) {
-    throw new EpochVerifyError("PAYOUT_MISMATCH", "payouts", `settlement.json: the epoch kept ${record.kept} of its pool, the dust is ${record.dust}`, { file: "settlement.json", field: "kept" });
+    throw new EpochVerifyError(
+      "PAYOUT_MISMATCH",
+      "payouts",
+      `settlement.json: the epoch kept ${record.kept} of its pool, the dust is ${record.dust}`,
+      { file: "settlement.json", field: "kept" },
+    );
   }
-  return { check: "payouts", status: "pass", detail: `${due.size} payments equal the rewards of their ${record.contributors.length} rows; the epoch keeps the dust ${record.dust}` };
+  return {
+    check: "payouts",
+    status: "pass",
+    detail: `${due.size} payments equal the rewards of their ${record.contributors.length} rows; the epoch keeps the dust ${record.dust}`,
+  };
 }

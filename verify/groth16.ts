@@ -125,7 +125,12 @@ export function parseProof(proof: unknown): ParsedProof {
 export function parsePublicSignals(publicSignals: unknown, nPublic: number): bigint[] {
   const list = array(publicSignals, "publicSignals");
   if (list.length !== nPublic) {
-    throw new VerifyError("SIGNAL_COUNT", "publicSignals", `expected ${nPublic} signals (vk.nPublic), got ${list.length} in`, publicSignals);
+    throw new VerifyError(
+      "SIGNAL_COUNT",
+      "publicSignals",
+      `expected ${nPublic} signals (vk.nPublic), got ${list.length} in`,
+      publicSignals,
+    );
   }
   return list.map((s, i) => publicSignal(s, `publicSignals[${i}]`));
 }

@@ -95,7 +95,14 @@ interface PointOptions {
 }
 
 /** Whether (x, y, z) is the infinity encoding; throws NOT_AFFINE for any z other than 0 or 1. */
-function isInfinity<T>(F: { is0(a: T): boolean; eql(a: T, b: T): boolean; ONE: T }, x: T, y: T, z: T, field: string, raw: unknown): boolean {
+function isInfinity<T>(
+  F: { is0(a: T): boolean; eql(a: T, b: T): boolean; ONE: T },
+  x: T,
+  y: T,
+  z: T,
+  field: string,
+  raw: unknown,
+): boolean {
   if (F.eql(z, F.ONE)) return false;
   if (F.is0(z) && F.is0(x) && F.eql(y, F.ONE)) return true;
   throw new VerifyError("NOT_AFFINE", `${field}[2]`, "z must be 1 (affine), or 0 in the infinity encoding (0, 1, 0)", raw);

@@ -38,7 +38,8 @@ export function checkReceipt(record: PublicRecord, file: string, address: string
   } catch (error) {
     return fail(file, "(file)", `unreadable (${(error as Error).message}); expected the receipt register wrote`);
   }
-  if (raw?.kind !== "attribution-prover/registration-receipt") fail(file, "kind", `not a registration receipt (kind ${JSON.stringify(raw?.kind)})`);
+  if (raw?.kind !== "attribution-prover/registration-receipt")
+    fail(file, "kind", `not a registration receipt (kind ${JSON.stringify(raw?.kind)})`);
   const big = (field: string) => {
     try {
       return BigInt(raw[field] as string);
@@ -46,25 +47,45 @@ export function checkReceipt(record: PublicRecord, file: string, address: string
       return fail(file, field, `expected an integer, got ${JSON.stringify(raw[field])}`);
     }
   };
-  if (big("chainId") !== record.chainId || String(raw.settlement).toLowerCase() !== record.settlement.toLowerCase() || big("epoch") !== record.epoch) {
-    fail(file, "epoch", `a receipt of epoch ${String(raw.epoch)} of ${String(raw.settlement)} on chain ${String(raw.chainId)}; this record is epoch ${record.epoch} of ${record.settlement} on chain ${record.chainId}`);
+  if (
+    big("chainId") !== record.chainId ||
+    String(raw.settlement).toLowerCase() !== record.settlement.toLowerCase() ||
+    big("epoch") !== record.epoch
+  ) {
+    fail(
+      file,
+      "epoch",
+      `a receipt of epoch ${String(raw.epoch)} of ${String(raw.settlement)} on chain ${String(raw.chainId)}; this record is epoch ${record.epoch} of ${record.settlement} on chain ${record.chainId}`,
+    );
   }
-  if (String(raw.contributor).toLowerCase() !== address.toLowerCase()) fail(file, "contributor", `the receipt is ${String(raw.contributor)}'s, not ${address}'s`);
+  if (String(raw.contributor).toLowerCase() !== address.toLowerCase())
+    fail(file, "contributor", `the receipt is ${String(raw.contributor)}'s, not ${address}'s`);
   const order = Number(big("order"));
   const reg = record.registrations[order];
   if (!reg || reg.contributor !== BigInt(address) || reg.commitment !== big("commitment") || reg.count !== Number(big("count"))) {
-    fail(file, "order", `registration ${order} of the record is not the receipt's (sender, commitment and count must all match): not registered as the receipt says`);
+    fail(
+      file,
+      "order",
+      `registration ${order} of the record is not the receipt's (sender, commitment and count must all match): not registered as the receipt says`,
+    );
   }
-  if (reg!.excluded || record.exclusion.includes(order)) fail(file, "order", `registration ${order} is excluded by the trainer's commit: contest it with the trainer's signed Delivery receipt`);
-  const hashes = (raw.hashes as unknown[] | undefined ?? []).map((h) => BigInt(String(h)));
-  if (!hasTables(record)) return { order, examples: hashes.length, credited: 0, lostToEarlier: [], reward: record.payees[order]?.reward ?? 0n };
+  if (reg!.excluded || record.exclusion.includes(order))
+    fail(file, "order", `registration ${order} is excluded by the trainer's commit: contest it with the trainer's signed Delivery receipt`);
+  const hashes = ((raw.hashes as unknown[] | undefined) ?? []).map((h) => BigInt(String(h)));
+  if (!hasTables(record))
+    return { order, examples: hashes.length, credited: 0, lostToEarlier: [], reward: record.payees[order]?.reward ?? 0n };
   const claims = new Map<string, number[]>();
   for (const c of record.examples) claims.set(`${c.hash}`, [...(claims.get(`${c.hash}`) ?? []), c.j]);
   let credited = 0;
   const lostToEarlier: { hash: string; creditedOrder: number }[] = [];
   for (const h of hashes) {
     const claimants = claims.get(`${h}`) ?? [];
-    if (!claimants.includes(order)) fail(file, "hashes", `example 0x${h.toString(16).padStart(32, "0")} of the receipt is not a claim of registration ${order} in examples.json: not counted`);
+    if (!claimants.includes(order))
+      fail(
+        file,
+        "hashes",
+        `example 0x${h.toString(16).padStart(32, "0")} of the receipt is not a claim of registration ${order} in examples.json: not counted`,
+      );
     if (claimants[0] === order) credited++;
     else lostToEarlier.push({ hash: `0x${h.toString(16).padStart(32, "0")}`, creditedOrder: claimants[0]! });
   }
@@ -72,6 +93,7 @@ export function checkReceipt(record: PublicRecord, file: string, address: string
   const paid = record.paid?.get(BigInt(getAddress(address)));
   // Paid: what the releases paid the address covers all of its rows' rewards (this one included).
   const owed = record.contributors.filter((c) => c.address === BigInt(address)).reduce((sum, c) => sum + c.reward, 0n);
-  if (paid !== undefined && paid !== owed) fail(file, "paid", `the releases paid ${address} ${paid}, its rows' rewards are ${owed}: not paid as the policy says`);
+  if (paid !== undefined && paid !== owed)
+    fail(file, "paid", `the releases paid ${address} ${paid}, its rows' rewards are ${owed}: not paid as the policy says`);
   return { order, examples: hashes.length, credited, lostToEarlier, reward: row.reward, ...(paid === undefined ? {} : { paid }) };
 }

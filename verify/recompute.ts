@@ -64,7 +64,11 @@ function readInput(file: string, what: string): Buffer {
 function recordedInputs(record: EpochRecord) {
   const a = record.attribution as { settings?: unknown; scoreFormat?: Partial<ScoreFormat> } | undefined;
   if (a?.settings === undefined || typeof a.scoreFormat?.decimals !== "number" || typeof a.scoreFormat.scoreBits !== "number") {
-    fail("RECORD_MALFORMED", "epoch.json has no attribution.settings and attribution.scoreFormat: the epoch's scores were not made by the demo's attribution stage (an --examples file?), so there is nothing to rerun; compare a scores file with --scores", { file: "epoch.json", field: "attribution.settings" });
+    fail(
+      "RECORD_MALFORMED",
+      "epoch.json has no attribution.settings and attribution.scoreFormat: the epoch's scores were not made by the demo's attribution stage (an --examples file?), so there is nothing to rerun; compare a scores file with --scores",
+      { file: "epoch.json", field: "attribution.settings" },
+    );
   }
   let settings;
   try {
@@ -75,10 +79,22 @@ function recordedInputs(record: EpochRecord) {
   const v = record.validation as { file?: unknown; labels?: unknown; validationSetHash?: unknown } | undefined;
   // Bare file names: the record must not point outside its directory.
   const bare = (x: unknown): x is string => typeof x === "string" && basename(x) === x;
-  if (!bare(v?.file) || !(v.labels === undefined || bare(v.labels)) || typeof v.validationSetHash !== "string" || !/^0x[0-9a-f]{64}$/.test(v.validationSetHash)) {
-    return fail("RECORD_MALFORMED", "epoch.json has no revealed validation set (validation.file, validation.validationSetHash)", { file: "epoch.json", field: "validation" });
+  if (
+    !bare(v?.file) ||
+    !(v.labels === undefined || bare(v.labels)) ||
+    typeof v.validationSetHash !== "string" ||
+    !/^0x[0-9a-f]{64}$/.test(v.validationSetHash)
+  ) {
+    return fail("RECORD_MALFORMED", "epoch.json has no revealed validation set (validation.file, validation.validationSetHash)", {
+      file: "epoch.json",
+      field: "validation",
+    });
   }
-  const revealed = { file: v.file, ...(v.labels === undefined ? {} : { labels: v.labels as string }), validationSetHash: v.validationSetHash };
+  const revealed = {
+    file: v.file,
+    ...(v.labels === undefined ? {} : { labels: v.labels as string }),
+    validationSetHash: v.validationSetHash,
+  };
   return { settings, format: { decimals: a!.scoreFormat!.decimals!, scoreBits: a!.scoreFormat!.scoreBits! }, revealed };
 }
 
@@ -94,10 +110,18 @@ export async function recomputeScores(record: EpochRecord, inputs: RecomputeInpu
   const modelBytes = readInput(inputs.modelFile, "the model file");
   const modelHash = `0x${sha256(modelBytes)}`;
   if (modelHash !== record.modelHash.toLowerCase()) {
-    fail("MODEL_MISMATCH", `${inputs.modelFile} has sha256 ${modelHash}, the epoch paid for model ${record.modelHash}`, { file: inputs.modelFile, field: "modelHash", expected: record.modelHash, got: modelHash });
+    fail("MODEL_MISMATCH", `${inputs.modelFile} has sha256 ${modelHash}, the epoch paid for model ${record.modelHash}`, {
+      file: inputs.modelFile,
+      field: "modelHash",
+      expected: record.modelHash,
+      got: modelHash,
+    });
   }
   const validation = readRevealedSet(record.dir, revealed, (message, where) => fail("VALIDATION_MISMATCH", message, where)).images;
-  if (validation === undefined) return fail("RECORD_MALFORMED", `${revealed.file}: not a set of images, which the MNIST pipeline the record names scores against`, { file: revealed.file });
+  if (validation === undefined)
+    return fail("RECORD_MALFORMED", `${revealed.file}: not a set of images, which the MNIST pipeline the record names scores against`, {
+      file: revealed.file,
+    });
   let partitions;
   try {
     partitions = decodeTrainingData(readInput(inputs.dataFile, "the data file").toString("utf8"));
@@ -116,7 +140,9 @@ export async function recomputeScores(record: EpochRecord, inputs: RecomputeInpu
     const match = candidates.find((r) => {
       if (r.count !== hashes.length || r.salt === undefined) return false;
       try {
-        return registrationCommitment({ regDomain: record.registrationDomain, sender, salt: r.salt, hashes, chunk }, widths) === r.commitment;
+        return (
+          registrationCommitment({ regDomain: record.registrationDomain, sender, salt: r.salt, hashes, chunk }, widths) === r.commitment
+        );
       } catch (error) {
         if (error instanceof RangeError) return false;
         throw error;
@@ -124,19 +150,34 @@ export async function recomputeScores(record: EpochRecord, inputs: RecomputeInpu
     });
     if (!match) {
       const regs = candidates.map((r) => `registration ${r.order}: ${r.count} examples, C ${r.commitment}`).join("; ");
-      fail("DATA_MISMATCH", `${inputs.dataFile} contributor ${i} (${p.address}): ${hashes.length} examples that re-hash to none of its kept registrations (${regs || "none"})`, { file: inputs.dataFile, row: i, field: "examples" });
+      fail(
+        "DATA_MISMATCH",
+        `${inputs.dataFile} contributor ${i} (${p.address}): ${hashes.length} examples that re-hash to none of its kept registrations (${regs || "none"})`,
+        { file: inputs.dataFile, row: i, field: "examples" },
+      );
     }
     taken.add(match!.order);
   });
   const cpu = { ...settings, providers: ["cpu"], strict: false, threads: 1 };
   const result = await scoreContributors(partitions, validation, datasetHash(validation), cpu, format, () => {});
-  const claims = result.rows.map((r, row) => ({ hash: r.exampleHash, contributor: BigInt(r.contributor), score: r.score, checksumAddress: getAddress(r.contributor), row }));
+  const claims = result.rows.map((r, row) => ({
+    hash: r.exampleHash,
+    contributor: BigInt(r.contributor),
+    score: r.score,
+    checksumAddress: getAddress(r.contributor),
+    row,
+  }));
   compareClaims(record, claims, `the scores recomputed from ${inputs.dataFile}`, "row");
   if (`0x${result.model.hash}` !== modelHash) {
-    fail("MODEL_MISMATCH", `training on ${inputs.dataFile} with the recorded settings gives model 0x${result.model.hash}, not ${inputs.modelFile} (${modelHash}), although the scores agree`, { file: inputs.modelFile, field: "modelHash", expected: `0x${result.model.hash}`, got: modelHash });
+    fail(
+      "MODEL_MISMATCH",
+      `training on ${inputs.dataFile} with the recorded settings gives model 0x${result.model.hash}, not ${inputs.modelFile} (${modelHash}), although the scores agree`,
+      { file: inputs.modelFile, field: "modelHash", expected: `0x${result.model.hash}`, got: modelHash },
+    );
   }
   return {
-    check: "scores", status: "pass",
+    check: "scores",
+    status: "pass",
     detail: `${claims.length} scores recomputed on CPU (${settings.method}, 1 thread) from ${inputs.dataFile} equal the table exactly; the rerun's model is ${inputs.modelFile} byte for byte`,
   };
 }

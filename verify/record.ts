@@ -29,7 +29,14 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { EpochVerifyError } from "./epoch-errors.ts";
-import type { ClaimBatchValues, EpochCommit, PayoutBatchValues, PolicyDuplicate, RegistrationBatchValues, RegistrationCarry } from "./model/index.ts";
+import type {
+  ClaimBatchValues,
+  EpochCommit,
+  PayoutBatchValues,
+  PolicyDuplicate,
+  RegistrationBatchValues,
+  RegistrationCarry,
+} from "./model/index.ts";
 import { checkStatementKeys } from "./statement-keys.ts";
 
 /** The three circuits, in the order checks run over them. */
@@ -116,7 +123,9 @@ export interface RecordedBatches {
   readonly payout: readonly PayoutBatchRecord[];
 }
 
-export type RecordedContracts = Readonly<Record<"token" | "poseidon" | "registry" | "exampleVerifier" | "registrationVerifier" | "payoutVerifier" | "settlement", string>>;
+export type RecordedContracts = Readonly<
+  Record<"token" | "poseidon" | "registry" | "exampleVerifier" | "registrationVerifier" | "payoutVerifier" | "settlement", string>
+>;
 
 /**
  * What every record source gives: the on-chain side of an epoch (parameters, the commit, the
@@ -190,7 +199,11 @@ const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 function bad(file: string, field: string, problem: string, row?: number): never {
-  throw new EpochVerifyError("RECORD_MALFORMED", "record", `${file}${row === undefined ? "" : ` row ${row}`} ${field}: ${problem}`, { file, field, ...(row === undefined ? {} : { row }) });
+  throw new EpochVerifyError("RECORD_MALFORMED", "record", `${file}${row === undefined ? "" : ` row ${row}`} ${field}: ${problem}`, {
+    file,
+    field,
+    ...(row === undefined ? {} : { row }),
+  });
 }
 
 function readJson(dir: string, file: string): unknown {
@@ -206,7 +219,8 @@ function readJson(dir: string, file: string): unknown {
 /** Field accessors bound to one file and row (and a field prefix), so every error names where it is. */
 export function fields(value: unknown, file: string, row?: number, prefix = "") {
   const name = (field: string) => `${prefix}${field}`;
-  if (typeof value !== "object" || value === null || Array.isArray(value)) bad(file, prefix === "" ? "(row)" : prefix.slice(0, -1), "expected an object", row);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    bad(file, prefix === "" ? "(row)" : prefix.slice(0, -1), "expected an object", row);
   const o = value as Record<string, unknown>;
   const accessors = {
     has(field: string): boolean {
@@ -215,14 +229,16 @@ export function fields(value: unknown, file: string, row?: number, prefix = "") 
     /** A decimal string (or, `signed`, a negative one). */
     int(field: string, signed = false): bigint {
       const v = o[field];
-      if (typeof v !== "string" || !INTEGER.test(v) || (!signed && v.startsWith("-"))) bad(file, name(field), `expected a decimal string, got ${JSON.stringify(v)}`, row);
+      if (typeof v !== "string" || !INTEGER.test(v) || (!signed && v.startsWith("-")))
+        bad(file, name(field), `expected a decimal string, got ${JSON.stringify(v)}`, row);
       return BigInt(v);
     },
     /** A non-negative integer as a decimal string or 0x hex (field elements are written either way). */
     uint(field: string): bigint {
       const v = o[field];
       if (typeof v === "string" && HEX.test(v)) return BigInt(v);
-      if (typeof v !== "string" || !INTEGER.test(v) || v.startsWith("-")) bad(file, name(field), `expected a decimal or 0x hex string, got ${JSON.stringify(v)}`, row);
+      if (typeof v !== "string" || !INTEGER.test(v) || v.startsWith("-"))
+        bad(file, name(field), `expected a decimal or 0x hex string, got ${JSON.stringify(v)}`, row);
       return BigInt(v);
     },
     hex(field: string): bigint {
@@ -242,7 +258,8 @@ export function fields(value: unknown, file: string, row?: number, prefix = "") 
     },
     num(field: string): number {
       const v = o[field];
-      if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) bad(file, name(field), `expected a non-negative integer, got ${JSON.stringify(v)}`, row);
+      if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0)
+        bad(file, name(field), `expected a non-negative integer, got ${JSON.stringify(v)}`, row);
       return v;
     },
     bool(field: string): boolean {
@@ -299,13 +316,18 @@ function readText(dir: string, file: string): string {
  */
 function proofs(dir: string, kind: CircuitKind, count: number): RecordedProof[] {
   const expected = Array.from({ length: count }, (_, index) => `${kind}-${String(index).padStart(3, "0")}.json`);
-  const names = existsSync(join(dir, "proofs")) ? readdirSync(join(dir, "proofs")).filter((n) => n.startsWith(`${kind}-`) && n.endsWith(".json")) : [];
+  const names = existsSync(join(dir, "proofs"))
+    ? readdirSync(join(dir, "proofs")).filter((n) => n.startsWith(`${kind}-`) && n.endsWith(".json"))
+    : [];
   const missing = expected.filter((n) => !names.includes(n));
   const extra = names.filter((n) => !expected.includes(n)).sort();
   if (missing.length > 0 || extra.length > 0) {
     const list = (ns: string[]) => ns.map((n) => `proofs/${n}`).join(", ");
     const holds = missing.length === 0 ? `${names.length} ${kind} proof files` : `the wrong ${kind} proof files`;
-    const parts = [...(missing.length > 0 ? [`missing ${list(missing)}`] : []), ...(extra.length > 0 ? [`not the record's ${list(extra)} (move ${extra.length === 1 ? "it" : "them"} out of proofs/)`] : [])];
+    const parts = [
+      ...(missing.length > 0 ? [`missing ${list(missing)}`] : []),
+      ...(extra.length > 0 ? [`not the record's ${list(extra)} (move ${extra.length === 1 ? "it" : "them"} out of proofs/)`] : []),
+    ];
     bad("epoch.json", `commit.${kind}Batches`, `says ${count} batches, proofs/ holds ${holds}: ${parts.join("; ")}`);
   }
   return expected.map((name, index) => {
@@ -320,14 +342,22 @@ function proofs(dir: string, kind: CircuitKind, count: number): RecordedProof[] 
 function readCommit(e: ReturnType<typeof fields>): EpochCommit {
   const c = e.sub("commit");
   return {
-    commitExamples: c.uint("commitExamples"), commitPayouts: c.uint("commitPayouts"), commitExclusion: c.uint("commitExclusion"), total: c.uint("total"),
-    exampleBatches: c.num("exampleBatches"), registrationBatches: c.num("registrationBatches"), payoutBatches: c.num("payoutBatches"),
+    commitExamples: c.uint("commitExamples"),
+    commitPayouts: c.uint("commitPayouts"),
+    commitExclusion: c.uint("commitExclusion"),
+    total: c.uint("total"),
+    exampleBatches: c.num("exampleBatches"),
+    registrationBatches: c.num("registrationBatches"),
+    payoutBatches: c.num("payoutBatches"),
     modelHash: c.bytes32("modelHash"),
   };
 }
 
 /** epoch.json's public values of every batch, in index order (the words come from the payout table). */
-function readBatches(e: ReturnType<typeof fields>, commit: EpochCommit): Omit<RecordedBatches, "payout"> & { payout: Omit<PayoutBatchRecord, "words">[] } {
+function readBatches(
+  e: ReturnType<typeof fields>,
+  commit: EpochCommit,
+): Omit<RecordedBatches, "payout"> & { payout: Omit<PayoutBatchRecord, "words">[] } {
   const list = (name: string, count: number) => {
     const raw = e.list(name);
     if (raw.length !== count) bad("epoch.json", name, `holds ${raw.length} batches, commit.${name} is ${count}`);
@@ -339,24 +369,59 @@ function readBatches(e: ReturnType<typeof fields>, commit: EpochCommit): Omit<Re
   };
   const carry = (f: ReturnType<typeof fields>, name: "in" | "out"): RegistrationCarry => {
     const c = f.sub(name);
-    return { fold: c.uint("fold"), nextJ: c.uint("nextJ"), open: c.bit("open"), state: c.uint("state"), count: c.uint("count"), senderN: c.uint("senderN"), excl: c.uint("excl") };
+    return {
+      fold: c.uint("fold"),
+      nextJ: c.uint("nextJ"),
+      open: c.bit("open"),
+      state: c.uint("state"),
+      count: c.uint("count"),
+      senderN: c.uint("senderN"),
+      excl: c.uint("excl"),
+    };
   };
   return {
     example: list("exampleBatches", commit.exampleBatches).map((f, index) => ({
-      index, chainIn: f.uint("chainIn"), chainOut: f.uint("chainOut"), hashIn: f.uint("hashIn"), jIn: f.uint("jIn"), hashOut: f.uint("hashOut"), jOut: f.uint("jOut"),
-      scoreSum: f.uint("scoreSum"), rlcSum: f.uint("rlcSum"), prod: f.uint("prod"), rho: f.uint("rho"), digest: f.uint("digest"),
+      index,
+      chainIn: f.uint("chainIn"),
+      chainOut: f.uint("chainOut"),
+      hashIn: f.uint("hashIn"),
+      jIn: f.uint("jIn"),
+      hashOut: f.uint("hashOut"),
+      jOut: f.uint("jOut"),
+      scoreSum: f.uint("scoreSum"),
+      rlcSum: f.uint("rlcSum"),
+      prod: f.uint("prod"),
+      rho: f.uint("rho"),
+      digest: f.uint("digest"),
     })),
     registration: list("registrationBatches", commit.registrationBatches).map((f, index) => ({
-      index, in: carry(f, "in"), out: carry(f, "out"), prod: f.uint("prod"), rlcSum: f.uint("rlcSum"), rho: f.uint("rho"), digest: f.uint("digest"),
+      index,
+      in: carry(f, "in"),
+      out: carry(f, "out"),
+      prod: f.uint("prod"),
+      rlcSum: f.uint("rlcSum"),
+      rho: f.uint("rho"),
+      digest: f.uint("digest"),
     })),
     payout: list("payoutBatches", commit.payoutBatches).map((f, index) => ({
-      index, chainIn: f.uint("chainIn"), chainOut: f.uint("chainOut"), amountSum: f.uint("amountSum"), rlcSum: f.uint("rlcSum"), rho: f.uint("rho"), digest: f.uint("digest"),
+      index,
+      chainIn: f.uint("chainIn"),
+      chainOut: f.uint("chainOut"),
+      amountSum: f.uint("amountSum"),
+      rlcSum: f.uint("rlcSum"),
+      rho: f.uint("rho"),
+      digest: f.uint("digest"),
     })),
   };
 }
 
 /** The payout words of batch k of a payout table (row j = k B + i; padding 0). */
-export function payoutWordsOf(table: readonly { readonly address: bigint; readonly reward: bigint }[], index: number, batchSize: number, addressBits: number): bigint[] {
+export function payoutWordsOf(
+  table: readonly { readonly address: bigint; readonly reward: bigint }[],
+  index: number,
+  batchSize: number,
+  addressBits: number,
+): bigint[] {
   return Array.from({ length: batchSize }, (_, i) => {
     const row = table[index * batchSize + i];
     return row === undefined ? 0n : row.address + (row.reward << BigInt(addressBits));
@@ -398,16 +463,22 @@ export function readEpochRecord(dir: string): EpochRecord {
     const f = fields(r, "registrations.json", i);
     const excluded = f.bool("excluded");
     return {
-      order: f.num("order"), contributor: BigInt(f.address("contributor")), commitment: f.uint("commitment"), count: f.num("count"), excluded,
+      order: f.num("order"),
+      contributor: BigInt(f.address("contributor")),
+      commitment: f.uint("commitment"),
+      count: f.num("count"),
+      excluded,
       ...(excluded ? (f.has("reason") ? { reason: f.str("reason") } : {}) : { salt: f.uint("salt") }),
     };
   });
   const duplicates = rows(dir, "duplicates.json").map((r, i): RecordedDuplicate => {
     const f = fields(r, "duplicates.json", i);
     return {
-      hash: f.hex("hash"), creditedOrder: f.num("creditedOrder"),
+      hash: f.hex("hash"),
+      creditedOrder: f.num("creditedOrder"),
       alsoClaimedBy: f.list("alsoClaimedBy").map((o, k) => {
-        if (typeof o !== "number" || !Number.isSafeInteger(o) || o < 0) bad("duplicates.json", `alsoClaimedBy[${k}]`, `expected a registration order, got ${JSON.stringify(o)}`, i);
+        if (typeof o !== "number" || !Number.isSafeInteger(o) || o < 0)
+          bad("duplicates.json", `alsoClaimedBy[${k}]`, `expected a registration order, got ${JSON.stringify(o)}`, i);
         return o;
       }),
     };
@@ -416,37 +487,63 @@ export function readEpochRecord(dir: string): EpochRecord {
   let kept: bigint | undefined;
   const settlement = fields(readJson(dir, "settlement.json"), "settlement.json");
   if (settlement.has("paid")) {
-    paid = new Map(settlement.list("paid").map((b, i) => {
-      const f = fields(b, "settlement.json paid", i);
-      return [f.hex("address"), f.int("amount")] as const;
-    }));
+    paid = new Map(
+      settlement.list("paid").map((b, i) => {
+        const f = fields(b, "settlement.json paid", i);
+        return [f.hex("address"), f.int("amount")] as const;
+      }),
+    );
     kept = settlement.int("kept");
   }
   const k = e.sub("contracts");
   const contracts = {
-    token: k.address("token"), poseidon: k.address("poseidon"), registry: k.address("registry"), exampleVerifier: k.address("exampleVerifier"),
-    registrationVerifier: k.address("registrationVerifier"), payoutVerifier: k.address("payoutVerifier"), settlement: k.address("settlement"),
+    token: k.address("token"),
+    poseidon: k.address("poseidon"),
+    registry: k.address("registry"),
+    exampleVerifier: k.address("exampleVerifier"),
+    registrationVerifier: k.address("registrationVerifier"),
+    payoutVerifier: k.address("payoutVerifier"),
+    settlement: k.address("settlement"),
   };
   const exclusion = e.list("exclusion").map((x, i) => {
-    if (typeof x !== "number" || !Number.isSafeInteger(x) || x < 0) bad("epoch.json", `exclusion[${i}]`, `expected a registration order, got ${JSON.stringify(x)}`);
+    if (typeof x !== "number" || !Number.isSafeInteger(x) || x < 0)
+      bad("epoch.json", `exclusion[${i}]`, `expected a registration order, got ${JSON.stringify(x)}`);
     return x;
   });
   const batchSizes = { example: e.num("exampleBatchSize"), registration: e.num("registrationBatchSize"), payout: e.num("payoutBatchSize") };
   const addressBits = raw.parameters?.widths?.addressBits ?? 160;
   const { payout, ...batches } = readBatches(e, commit);
   return {
-    dir, source: dir,
-    epoch: e.int("epoch"), chainId: e.int("chainId"), settlement: contracts.settlement, contracts,
-    domain: e.uint("domain"), registrationDomain: e.uint("registrationDomain"), pool: e.int("pool"), total: e.int("total"), dust: e.int("dust"),
-    commit, fold: e.uint("fold"), registrants: e.num("registrants"), exclusion, seed: e.uint("seed"),
+    dir,
+    source: dir,
+    epoch: e.int("epoch"),
+    chainId: e.int("chainId"),
+    settlement: contracts.settlement,
+    contracts,
+    domain: e.uint("domain"),
+    registrationDomain: e.uint("registrationDomain"),
+    pool: e.int("pool"),
+    total: e.int("total"),
+    dust: e.int("dust"),
+    commit,
+    fold: e.uint("fold"),
+    registrants: e.num("registrants"),
+    exclusion,
+    seed: e.uint("seed"),
     modelHash: model.bytes32("modelHash"),
     batchSizes,
     circuits: { example: circuit("example"), registration: circuit("registration"), payout: circuit("payout") },
     ...(raw.parameters?.widths ? { widths: raw.parameters.widths } : {}),
     ...(raw.parameters?.chainAbsorbWidth ? { chainAbsorbWidth: raw.parameters.chainAbsorbWidth } : {}),
     ...(raw.parameters?.registrationChunk ? { registrationChunk: raw.parameters.registrationChunk } : {}),
-    examples, contributors, registrations, duplicates,
-    batches: { ...batches, payout: payout.map((b) => ({ ...b, words: payoutWordsOf(contributors, b.index, batchSizes.payout, addressBits) })) },
+    examples,
+    contributors,
+    registrations,
+    duplicates,
+    batches: {
+      ...batches,
+      payout: payout.map((b) => ({ ...b, words: payoutWordsOf(contributors, b.index, batchSizes.payout, addressBits) })),
+    },
     payees: contributors.map((c) => ({ j: c.j, address: c.address, reward: c.reward })),
     ...(typeof raw.status === "string" ? { status: raw.status } : {}),
     ...(raw.attribution === undefined ? {} : { attribution: raw.attribution }),

@@ -22,7 +22,11 @@ export interface RevealedSetFiles {
  * The set in `dir` whose set hash must be `revealed.validationSetHash`; `fail` (the caller's
  * check) for a missing or unreadable file, or another hash.
  */
-export function readRevealedSet(dir: string, revealed: RevealedSetFiles, fail: (message: string, where: FailureLocation) => never): ContributorData {
+export function readRevealedSet(
+  dir: string,
+  revealed: RevealedSetFiles,
+  fail: (message: string, where: FailureLocation) => never,
+): ContributorData {
   const { file, labels, validationSetHash } = revealed;
   for (const name of labels === undefined ? [file] : [file, labels]) {
     if (!existsSync(join(dir, name))) fail(`${name}, the revealed validation set, is missing`, { file: name, field: "(file)" });
@@ -36,7 +40,10 @@ export function readRevealedSet(dir: string, revealed: RevealedSetFiles, fail: (
   }
   const hash = `0x${exampleSetHash(data.examples)}`;
   if (hash !== validationSetHash) {
-    fail(`${file} has set hash ${hash} (dataset/ exampleSetHash; the sha256 of a set of images' dataset file), the revealed validation set is ${validationSetHash}`, { file, field: "validationSetHash", expected: validationSetHash, got: hash });
+    fail(
+      `${file} has set hash ${hash} (dataset/ exampleSetHash; the sha256 of a set of images' dataset file), the revealed validation set is ${validationSetHash}`,
+      { file, field: "validationSetHash", expected: validationSetHash, got: hash },
+    );
   }
   return data;
 }

@@ -50,7 +50,12 @@ export function compareClaims(record: EpochRecord, claims: readonly ComparedClai
   const kept = new Set(record.registrations.filter((r) => !r.excluded).map((r) => r.contributor));
   const excluded = new Set(record.registrations.filter((r) => r.excluded && !kept.has(r.contributor)).map((r) => r.contributor));
   const fail = (message: string, row?: number, values?: { expected: string; got: string }): never => {
-    throw new EpochVerifyError("SCORES_MISMATCH", "scores", message, { file: "examples.json", ...(row === undefined ? {} : { row }), field: "score", ...values });
+    throw new EpochVerifyError("SCORES_MISMATCH", "scores", message, {
+      file: "examples.json",
+      ...(row === undefined ? {} : { row }),
+      field: "score",
+      ...values,
+    });
   };
   let differing = 0;
   let worst: { deviation: bigint; row: number; line: number; hash: bigint; theirs: bigint; ours: bigint } | undefined;
@@ -64,12 +69,21 @@ export function compareClaims(record: EpochRecord, claims: readonly ComparedClai
     if (r!.score !== c.score) {
       differing++;
       const deviation = r!.score > c.score ? r!.score - c.score : c.score - r!.score;
-      if (!worst || deviation > worst.deviation) worst = { deviation, row: r!.row, line: c.row, hash: c.hash, theirs: c.score, ours: r!.score };
+      if (!worst || deviation > worst.deviation)
+        worst = { deviation, row: r!.row, line: c.row, hash: c.hash, theirs: c.score, ours: r!.score };
     }
   }
   const missing = [...recorded.keys()].find((k) => !seen.has(k));
-  if (missing !== undefined) fail(`${source} lacks the claim ${missing} (hash:contributor) of examples.json row ${recorded.get(missing)!.row}`, recorded.get(missing)!.row);
+  if (missing !== undefined)
+    fail(
+      `${source} lacks the claim ${missing} (hash:contributor) of examples.json row ${recorded.get(missing)!.row}`,
+      recorded.get(missing)!.row,
+    );
   if (worst) {
-    fail(`${differing} scores differ from ${source}; largest deviation ${worst.deviation} (fixed point) at examples.json row ${worst.row} (${hex(worst.hash, 32)}, ${source} ${rowName} ${worst.line})`, worst.row, { expected: String(worst.theirs), got: String(worst.ours) });
+    fail(
+      `${differing} scores differ from ${source}; largest deviation ${worst.deviation} (fixed point) at examples.json row ${worst.row} (${hex(worst.hash, 32)}, ${source} ${rowName} ${worst.line})`,
+      worst.row,
+      { expected: String(worst.theirs), got: String(worst.ours) },
+    );
   }
 }

@@ -24,10 +24,16 @@ function checkKey(keyText: string, file: string): void {
     throw new EpochVerifyError("RECORD_MALFORMED", "record", `${file}: not JSON (${(error as Error).message})`, { file, field: "(file)" });
   }
   if (nPublic === SIGNAL_NAMES.length) return;
-  const problem = nPublic === PRE_SOUNDNESS_I_N_PUBLIC
-    ? "nPublic 3 is the pre-Soundness-I statement [chainOut, digest, rho], which binds neither r nor the batch index: its proofs say nothing about the payouts; re-prove the epoch"
-    : `nPublic ${JSON.stringify(nPublic)} is not ${SIGNAL_NAMES.length}, the statement [${SIGNAL_NAMES.join(", ")}]`;
-  throw new EpochVerifyError("RECORD_MALFORMED", "record", `${file}: ${problem}`, { file, field: "nPublic", expected: String(SIGNAL_NAMES.length), got: JSON.stringify(nPublic) });
+  const problem =
+    nPublic === PRE_SOUNDNESS_I_N_PUBLIC
+      ? "nPublic 3 is the pre-Soundness-I statement [chainOut, digest, rho], which binds neither r nor the batch index: its proofs say nothing about the payouts; re-prove the epoch"
+      : `nPublic ${JSON.stringify(nPublic)} is not ${SIGNAL_NAMES.length}, the statement [${SIGNAL_NAMES.join(", ")}]`;
+  throw new EpochVerifyError("RECORD_MALFORMED", "record", `${file}: ${problem}`, {
+    file,
+    field: "nPublic",
+    expected: String(SIGNAL_NAMES.length),
+    got: JSON.stringify(nPublic),
+  });
 }
 
 /** Throws RECORD_MALFORMED unless the three verification keys are of the statement [chainOut, digest, seed, rho]. */

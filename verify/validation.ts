@@ -56,7 +56,10 @@ function revealedSection(record: EpochRecord) {
   const v = record.validation!;
   const field = (name: string, ok: (x: unknown) => boolean): unknown => {
     if (!ok(v[name])) {
-      throw new EpochVerifyError("RECORD_MALFORMED", "record", `epoch.json validation.${name}: unexpected ${JSON.stringify(v[name])}`, { file: "epoch.json", field: `validation.${name}` });
+      throw new EpochVerifyError("RECORD_MALFORMED", "record", `epoch.json validation.${name}: unexpected ${JSON.stringify(v[name])}`, {
+        file: "epoch.json",
+        field: `validation.${name}`,
+      });
     }
     return v[name];
   };
@@ -78,31 +81,59 @@ function revealedSection(record: EpochRecord) {
 function recordedNearDuplicates(record: EpochRecord): { settings: NearDuplicateConfig; seed: number } {
   const a = record.attribution as { nearDuplicates?: Partial<NearDuplicateConfig>; settings?: { seed?: unknown } } | undefined;
   const nd = a?.nearDuplicates;
-  const numeric = nd !== undefined && ["threshold", "maxShift", "tables", "bits", "gate"].every((k) => typeof nd[k as keyof NearDuplicateConfig] === "number");
+  const numeric =
+    nd !== undefined &&
+    ["threshold", "maxShift", "tables", "bits", "gate"].every((k) => typeof nd[k as keyof NearDuplicateConfig] === "number");
   const seed = typeof a?.settings?.seed === "number" ? a.settings.seed : 0;
   return { settings: numeric ? { ...DEFAULT_NEAR_DUPLICATES, ...nd, enabled: true } : DEFAULT_NEAR_DUPLICATES, seed };
 }
 
-async function compareWithChain(record: EpochRecord, rpcUrl: string, revealed: { validationSetHash: string; salt: string; commitment: string }): Promise<void> {
+async function compareWithChain(
+  record: EpochRecord,
+  rpcUrl: string,
+  revealed: { validationSetHash: string; salt: string; commitment: string },
+): Promise<void> {
   const provider = openProvider(rpcUrl);
   try {
-    const settlement = new Contract(record.settlement, ["event ValidationRevealed(uint64 indexed epoch, bytes32 validationSetHash, bytes32 salt)"], provider);
+    const settlement = new Contract(
+      record.settlement,
+      ["event ValidationRevealed(uint64 indexed epoch, bytes32 validationSetHash, bytes32 salt)"],
+      provider,
+    );
     const events = (await settlement.queryFilter(settlement.filters.ValidationRevealed!(record.epoch), 0)) as EventLog[];
-    if (events.length !== 1) fail(`${events.length} ValidationRevealed events for epoch ${record.epoch} at ${record.settlement}`, { file: "chain", field: "ValidationRevealed" });
+    if (events.length !== 1)
+      fail(`${events.length} ValidationRevealed events for epoch ${record.epoch} at ${record.settlement}`, {
+        file: "chain",
+        field: "ValidationRevealed",
+      });
     const [, setHash, salt] = events[0]!.args as unknown as [bigint, string, string];
     if (setHash !== revealed.validationSetHash || salt !== revealed.salt) {
-      fail(`ValidationRevealed carries (${setHash}, ${salt}), epoch.json validation (${revealed.validationSetHash}, ${revealed.salt})`, { file: "chain", field: "ValidationRevealed" });
+      fail(`ValidationRevealed carries (${setHash}, ${salt}), epoch.json validation (${revealed.validationSetHash}, ${revealed.salt})`, {
+        file: "chain",
+        field: "ValidationRevealed",
+      });
     }
-    const registry = new Contract(record.contracts.registry, ["function validationCommitment(uint64 epoch) view returns (bytes32)"], provider);
+    const registry = new Contract(
+      record.contracts.registry,
+      ["function validationCommitment(uint64 epoch) view returns (bytes32)"],
+      provider,
+    );
     const onChain = (await registry.getFunction("validationCommitment")(record.epoch)) as string;
-    if (onChain !== revealed.commitment) fail(`the registry's validation commitment of epoch ${record.epoch} is ${onChain}, epoch.json has ${revealed.commitment}`, { file: "chain", field: "validationCommitment", expected: onChain, got: revealed.commitment });
+    if (onChain !== revealed.commitment)
+      fail(`the registry's validation commitment of epoch ${record.epoch} is ${onChain}, epoch.json has ${revealed.commitment}`, {
+        file: "chain",
+        field: "validationCommitment",
+        expected: onChain,
+        got: revealed.commitment,
+      });
   } finally {
     provider.destroy();
   }
 }
 
 function readTraining(file: string): ValidationCheckOptions["training"] {
-  if (!existsSync(file)) throw new EpochVerifyError("RECORD_MALFORMED", "validation", `the data file ${file} is missing`, { file, field: "(file)" });
+  if (!existsSync(file))
+    throw new EpochVerifyError("RECORD_MALFORMED", "validation", `the data file ${file} is missing`, { file, field: "(file)" });
   try {
     return decodeTrainingData(readFileSync(file, "utf8"));
   } catch (error) {
@@ -113,19 +144,38 @@ function readTraining(file: string): ValidationCheckOptions["training"] {
 
 /** Runs the check on `record` (see the header); throws VALIDATION_MISMATCH at the first failure. */
 export async function checkValidation(record: PublicRecord, options: ValidationCheckOptions = {}): Promise<CheckResult> {
-  if (!hasTables(record)) return { check: "validation", status: "skipped", detail: "the revealed set's file is in the epoch directory; the chain holds only its hash and salt" };
+  if (!hasTables(record))
+    return {
+      check: "validation",
+      status: "skipped",
+      detail: "the revealed set's file is in the epoch directory; the chain holds only its hash and salt",
+    };
   if (record.validation === undefined) {
-    return { check: "validation", status: "skipped", detail: "epoch.json has no revealed validation set (recorded before the reveal existed)" };
+    return {
+      check: "validation",
+      status: "skipped",
+      detail: "epoch.json has no revealed validation set (recorded before the reveal existed)",
+    };
   }
   const v = revealedSection(record);
   const recomputed = validationCommitment(v.validationSetHash, v.salt);
-  if (recomputed !== v.commitment) fail(`keccak256(abi.encode(validationSetHash, salt)) is ${recomputed}, not the recorded commitment ${v.commitment}`, { file: "epoch.json", field: "validation.salt", expected: v.commitment, got: recomputed });
+  if (recomputed !== v.commitment)
+    fail(`keccak256(abi.encode(validationSetHash, salt)) is ${recomputed}, not the recorded commitment ${v.commitment}`, {
+      file: "epoch.json",
+      field: "validation.salt",
+      expected: v.commitment,
+      got: recomputed,
+    });
 
   const data = readRevealedSet(record.dir, v, fail);
-  if (data.examples.length !== v.examples) fail(`${v.file} holds ${data.examples.length} examples, epoch.json says ${v.examples}`, { file: v.file, field: "examples" });
+  if (data.examples.length !== v.examples)
+    fail(`${v.file} holds ${data.examples.length} examples, epoch.json says ${v.examples}`, { file: v.file, field: "examples" });
   const scoredAgainst = (record.attribution as { validationHash?: unknown } | undefined)?.validationHash;
   if (scoredAgainst !== undefined && `0x${String(scoredAgainst).replace(/^0x/, "")}` !== v.validationSetHash) {
-    fail(`epoch.json attribution.validationHash says the scores were made against set ${String(scoredAgainst)}, the revealed set is ${v.validationSetHash}`, { file: "epoch.json", field: "attribution.validationHash", expected: v.validationSetHash, got: String(scoredAgainst) });
+    fail(
+      `epoch.json attribution.validationHash says the scores were made against set ${String(scoredAgainst)}, the revealed set is ${v.validationSetHash}`,
+      { file: "epoch.json", field: "attribution.validationHash", expected: v.validationSetHash, got: String(scoredAgainst) },
+    );
   }
 
   // G6, exact copies: the example hash of a validation example, credited with a positive score.
@@ -139,12 +189,23 @@ export async function checkValidation(record: PublicRecord, options: ValidationC
     if (!rowOf.has(hash)) continue;
     exact++;
     const row = paid(hash);
-    if (row !== undefined) fail(`examples.json row ${row} (${hex128(hash)}) is validation example ${j} and scores ${record.examples[row]!.score} > 0`, { file: "examples.json", row, field: "score" });
+    if (row !== undefined)
+      fail(`examples.json row ${row} (${hex128(hash)}) is validation example ${j} and scores ${record.examples[row]!.score} > 0`, {
+        file: "examples.json",
+        row,
+        field: "score",
+      });
   }
 
   const validation = data.images;
-  let near = validation === undefined ? "near copies not checked (the set is not images: the pixel stage does not apply)" : "near copies not checked (needs the contributors' data, verify --data)";
-  const training = validation === undefined ? undefined : options.training ?? (options.dataFile === undefined ? undefined : readTraining(options.dataFile));
+  let near =
+    validation === undefined
+      ? "near copies not checked (the set is not images: the pixel stage does not apply)"
+      : "near copies not checked (needs the contributors' data, verify --data)";
+  const training =
+    validation === undefined
+      ? undefined
+      : (options.training ?? (options.dataFile === undefined ? undefined : readTraining(options.dataFile)));
   if (validation !== undefined && training !== undefined) {
     const { settings, seed } = recordedNearDuplicates(record);
     const owners = training.flatMap((p) => Array<string>(p.data.size).fill(p.address));
@@ -153,14 +214,18 @@ export async function checkValidation(record: PublicRecord, options: ValidationC
     for (const e of copies) {
       const row = paid(e.exampleHash);
       if (row !== undefined) {
-        fail(`examples.json row ${row} (${hex128(e.exampleHash)}, ${e.contributor}) scores ${record.examples[row]!.score} > 0 but is a near copy of validation example ${e.reference.index} (NCC ${e.similarity.toFixed(4)} >= ${settings.validationThreshold ?? settings.threshold} at shift ${e.shift.join(",")})`, { file: "examples.json", row, field: "score" });
+        fail(
+          `examples.json row ${row} (${hex128(e.exampleHash)}, ${e.contributor}) scores ${record.examples[row]!.score} > 0 but is a near copy of validation example ${e.reference.index} (NCC ${e.similarity.toFixed(4)} >= ${settings.validationThreshold ?? settings.threshold} at shift ${e.shift.join(",")})`,
+          { file: "examples.json", row, field: "score" },
+        );
       }
     }
     near = `${copies.length} near copies among ${all.size} registered examples, none paid`;
   }
   if (options.rpcUrl !== undefined) await compareWithChain(record, options.rpcUrl, v);
   return {
-    check: "validation", status: "pass",
+    check: "validation",
+    status: "pass",
     detail: `${v.file} (${data.examples.length} examples) is the revealed set: set hash = validationSetHash, keccak(hash, salt) = commitment${options.rpcUrl === undefined ? "" : " = the registry's, as ValidationRevealed on chain"}; ${exact} exact copies in examples.json, none paid; ${near}`,
   };
 }

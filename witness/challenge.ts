@@ -29,7 +29,8 @@ export interface EpochCommit {
  * at bit j % 8 (from the least significant) of byte j / 8; 0x-prefixed hex.
  */
 export function exclusionBitmap(exclusion: readonly number[], registrants: number): string {
-  if (!Number.isSafeInteger(registrants) || registrants < 0) throw new RangeError(`registrants must be a non-negative integer, got ${registrants}`);
+  if (!Number.isSafeInteger(registrants) || registrants < 0)
+    throw new RangeError(`registrants must be a non-negative integer, got ${registrants}`);
   const bytes = new Uint8Array(Math.ceil(registrants / 8));
   for (const [i, j] of exclusion.entries()) {
     if (!Number.isSafeInteger(j) || j < 0 || j >= registrants || (i > 0 && j <= exclusion[i - 1]!)) {
@@ -59,14 +60,29 @@ export function epochSeed(input: {
   readonly pool: bigint;
 }): bigint {
   const { domain, commit, fold, registrants, exclusion, pool } = input;
-  for (const [name, v] of [["domain", domain], ["commitExamples", commit.commitExamples], ["commitPayouts", commit.commitPayouts], ["commitExclusion", commit.commitExclusion], ["fold", fold]] as const) {
+  for (const [name, v] of [
+    ["domain", domain],
+    ["commitExamples", commit.commitExamples],
+    ["commitPayouts", commit.commitPayouts],
+    ["commitExclusion", commit.commitExclusion],
+    ["fold", fold],
+  ] as const) {
     if (typeof v !== "bigint" || v < 0n || v >= FIELD_MODULUS) throw new RangeError(`${name} must be a reduced field element, got ${v}`);
   }
   const encoded = AbiCoder.defaultAbiCoder().encode(
     ["uint256", "tuple(uint256,uint256,uint256,uint256,uint32,uint32,uint32,bytes32)", "uint256", "uint32", "bytes32", "uint256"],
     [
       domain,
-      [commit.commitExamples, commit.commitPayouts, commit.commitExclusion, commit.total, commit.exampleBatches, commit.registrationBatches, commit.payoutBatches, commit.modelHash],
+      [
+        commit.commitExamples,
+        commit.commitPayouts,
+        commit.commitExclusion,
+        commit.total,
+        commit.exampleBatches,
+        commit.registrationBatches,
+        commit.payoutBatches,
+        commit.modelHash,
+      ],
       fold,
       registrants,
       exclusionHash(exclusion, registrants),

@@ -11,10 +11,22 @@ import { FIELD_MODULUS } from "../config/index.ts";
 
 type Poseidon = (inputs: bigint[]) => bigint;
 const byArity: readonly Poseidon[] = [
-  poseidon.poseidon1, poseidon.poseidon2, poseidon.poseidon3, poseidon.poseidon4,
-  poseidon.poseidon5, poseidon.poseidon6, poseidon.poseidon7, poseidon.poseidon8,
-  poseidon.poseidon9, poseidon.poseidon10, poseidon.poseidon11, poseidon.poseidon12,
-  poseidon.poseidon13, poseidon.poseidon14, poseidon.poseidon15, poseidon.poseidon16,
+  poseidon.poseidon1,
+  poseidon.poseidon2,
+  poseidon.poseidon3,
+  poseidon.poseidon4,
+  poseidon.poseidon5,
+  poseidon.poseidon6,
+  poseidon.poseidon7,
+  poseidon.poseidon8,
+  poseidon.poseidon9,
+  poseidon.poseidon10,
+  poseidon.poseidon11,
+  poseidon.poseidon12,
+  poseidon.poseidon13,
+  poseidon.poseidon14,
+  poseidon.poseidon15,
+  poseidon.poseidon16,
 ] as unknown as Poseidon[];
 
 /** Absorbs `elements` into the chain value `hIn`, `width` elements per Poseidon call. */

@@ -92,9 +92,19 @@ const compare = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
 function checkDelivery(reg: Registration, delivery: Delivery | undefined, domain: bigint, config: ProtocolConfig): Exclusion | undefined {
   if (!delivery) return { order: reg.order, reason: "NOT_DELIVERED", detail: "no data was delivered" };
   try {
-    const c = registrationCommitment({ domain, sender: hex(reg.contributor, 40), salt: delivery.salt, hashes: delivery.hashes, chunk: config.registrationBatch.chunk });
+    const c = registrationCommitment({
+      domain,
+      sender: hex(reg.contributor, 40),
+      salt: delivery.salt,
+      hashes: delivery.hashes,
+      chunk: config.registrationBatch.chunk,
+    });
     if (c === reg.commitment && delivery.hashes.length === reg.count) return undefined;
-    return { order: reg.order, reason: "COMMITMENT_MISMATCH", detail: `the ${delivery.hashes.length} delivered hashes re-hash to ${hex(c, 64)}, not the registered ${hex(reg.commitment, 64)} (${reg.count} examples)` };
+    return {
+      order: reg.order,
+      reason: "COMMITMENT_MISMATCH",
+      detail: `the ${delivery.hashes.length} delivered hashes re-hash to ${hex(c, 64)}, not the registered ${hex(reg.commitment, 64)} (${reg.count} examples)`,
+    };
   } catch (error) {
     if (error instanceof RegistrationCommitmentError || error instanceof RangeError) {
       return { order: reg.order, reason: "COMMITMENT_MISMATCH", detail: (error as Error).message };
@@ -107,7 +117,11 @@ function checkDelivery(reg: Registration, delivery: Delivery | undefined, domain
 export function applyPolicy(options: EpochPolicyOptions): EpochTables {
   const { registrations, deliveries, scores, pool, registrationDomain, config } = options;
   registrations.forEach((reg, i) => {
-    if (reg.order !== i) throw new EpochWitnessError("REGISTRATION_ORDER", `registration ${i} has order ${reg.order}: registrations must be given in order 0..m-1`);
+    if (reg.order !== i)
+      throw new EpochWitnessError(
+        "REGISTRATION_ORDER",
+        `registration ${i} has order ${reg.order}: registrations must be given in order 0..m-1`,
+      );
   });
   const exclusion: Exclusion[] = [];
   const registrants: Registrant[] = [];
@@ -121,7 +135,14 @@ export function applyPolicy(options: EpochPolicyOptions): EpochTables {
       registrants.push({ sender, salt: 0n, hashes: [], excluded: true, commitment: reg.commitment, count: reg.count });
       continue;
     }
-    registrants.push({ sender, salt: delivery!.salt, hashes: delivery!.hashes, excluded: false, commitment: reg.commitment, count: reg.count });
+    registrants.push({
+      sender,
+      salt: delivery!.salt,
+      hashes: delivery!.hashes,
+      excluded: false,
+      commitment: reg.commitment,
+      count: reg.count,
+    });
     for (const hash of delivery!.hashes) claims.push({ hash, j: reg.order });
   }
   claims.sort((a, b) => compare(a.hash, b.hash) || a.j - b.j);
@@ -139,12 +160,18 @@ export function applyPolicy(options: EpochPolicyOptions): EpochTables {
       continue;
     }
     const score = scores.get(claim.hash);
-    if (score === undefined) throw new EpochWitnessError("MISSING_SCORE", `example ${hex(claim.hash, 32)} (registration ${claim.j}) has no score`);
+    if (score === undefined)
+      throw new EpochWitnessError("MISSING_SCORE", `example ${hex(claim.hash, 32)} (registration ${claim.j}) has no score`);
     claimTable.push({ hash: claim.hash, j: claim.j, score });
     if (score > 0n) totals[claim.j]! += score;
   }
-  if (totals.every((t) => t === 0n)) throw new EpochWitnessError("NOTHING_TO_SPLIT", "no credited example has a positive score: S would be 0");
-  const payoutTable = splitPool(registrations.map((reg, j) => ({ address: reg.contributor, amount: totals[j]! })), pool, config);
+  if (totals.every((t) => t === 0n))
+    throw new EpochWitnessError("NOTHING_TO_SPLIT", "no credited example has a positive score: S would be 0");
+  const payoutTable = splitPool(
+    registrations.map((reg, j) => ({ address: reg.contributor, amount: totals[j]! })),
+    pool,
+    config,
+  );
   return { claimTable, payoutTable, registrants, exclusion, duplicates };
 }
 

@@ -88,8 +88,11 @@ export function multisetChallenges(seed: bigint): { gamma: bigint; beta: bigint 
 /** The field element a row is absorbed as: hash + j * 2^hashBits + (s + 2^(scoreBits-1)) * 2^(hashBits+indexBits). */
 export function exampleRowElement(row: ExampleRow, config: ProtocolConfig): bigint {
   const { exampleHashBits, contributorIndexBits, scoreBits } = config.widths;
-  return row.hash + (BigInt(row.j) << BigInt(exampleHashBits)) +
-    ((row.score + (1n << BigInt(scoreBits - 1))) << BigInt(exampleHashBits + contributorIndexBits));
+  return (
+    row.hash +
+    (BigInt(row.j) << BigInt(exampleHashBits)) +
+    ((row.score + (1n << BigInt(scoreBits - 1))) << BigInt(exampleHashBits + contributorIndexBits))
+  );
 }
 
 /** rho = keccak256(abi.encode(uint256 chainOut, uint256[10] V)) mod p. */
@@ -116,7 +119,11 @@ function validateRows(rows: readonly ExampleRow[], config: ProtocolConfig): void
       throw new ExampleTableError("HASH_RANGE", i, `hash must be in [1, 2^${exampleHashBits}), got ${row.hash}`);
     }
     if (!Number.isInteger(row.j) || row.j < 0 || row.j >= 2 ** contributorIndexBits) {
-      throw new ExampleTableError("INDEX_RANGE", i, `registration order j must be an integer in [0, 2^${contributorIndexBits}), got ${row.j}`);
+      throw new ExampleTableError(
+        "INDEX_RANGE",
+        i,
+        `registration order j must be an integer in [0, 2^${contributorIndexBits}), got ${row.j}`,
+      );
     }
     if (typeof row.score !== "bigint" || row.score < -half || row.score >= half) {
       throw new ExampleTableError("SCORE_RANGE", i, `score must be in [-2^${scoreBits - 1}, 2^${scoreBits - 1}), got ${row.score}`);
@@ -126,11 +133,16 @@ function validateRows(rows: readonly ExampleRow[], config: ProtocolConfig): void
       runStart = i;
     }
     if (previous && (row.hash < previous.hash || (row.hash === previous.hash && row.j < previous.j))) {
-      throw new ExampleTableError("ORDER", i, `(hash, j) must not decrease: (${row.hash}, ${row.j}) after (${previous.hash}, ${previous.j})`);
+      throw new ExampleTableError(
+        "ORDER",
+        i,
+        `(hash, j) must not decrease: (${row.hash}, ${row.j}) after (${previous.hash}, ${previous.j})`,
+      );
     }
     if (runStart !== i && row.score !== 0n) {
       throw new ExampleTableError(
-        "UNCREDITED_SCORE", i,
+        "UNCREDITED_SCORE",
+        i,
         `example ${row.hash} is credited to its first claim (row ${runStart}, j = ${rows[runStart]!.j}); this later claim (j = ${row.j}) must have score 0, got ${row.score}`,
       );
     }
@@ -225,7 +237,19 @@ export function buildExampleBatches(
     const str = (v: bigint) => v.toString();
     const field = (v: bigint) => (((v % FIELD_MODULUS) + FIELD_MODULUS) % FIELD_MODULUS).toString();
     batches.push({
-      index, chainIn, chainOut, hashIn: s.hashIn, jIn: s.jIn, hashOut, jOut, scoreSum, rlcSum, prod, values, rho, digest,
+      index,
+      chainIn,
+      chainOut,
+      hashIn: s.hashIn,
+      jIn: s.jIn,
+      hashOut,
+      jOut,
+      scoreSum,
+      rlcSum,
+      prod,
+      values,
+      rho,
+      digest,
       publicSignals: [chainOut, digest, seed, rho],
       input: {
         chainIn: str(chainIn),

@@ -36,7 +36,13 @@ const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 function parseHeader(fields: string[], file: string, row: number): Column[] {
   const fail = (problem: string): never => {
-    throw new ScoresFileError("SCORES_MALFORMED_ROW", file, row, "header", `${problem}; expected the header line example,contributor,score`);
+    throw new ScoresFileError(
+      "SCORES_MALFORMED_ROW",
+      file,
+      row,
+      "header",
+      `${problem}; expected the header line example,contributor,score`,
+    );
   };
   if (fields.some((f) => HASH.test(f) || ADDRESS.test(f))) fail("the header line is missing (found a hash or an address)");
   const columns: Column[] = [];
@@ -57,7 +63,10 @@ export function parseExamples(text: string, file: string, config: Pick<ProtocolC
   let columns: Column[] | undefined;
   const seen = new Map<string, number>();
   const claims: ExampleClaim[] = [];
-  for (const [index, line] of text.replace(/^\uFEFF/, "").split(/\r?\n/).entries()) {
+  for (const [index, line] of text
+    .replace(/^\uFEFF/, "")
+    .split(/\r?\n/)
+    .entries()) {
     const row = index + 1;
     const content = line.trim();
     if (content === "" || content.startsWith("#")) continue;
@@ -68,23 +77,42 @@ export function parseExamples(text: string, file: string, config: Pick<ProtocolC
       continue;
     }
     if (fields.length !== columns.length) {
-      throw new ScoresFileError("SCORES_MALFORMED_ROW", file, row, "row", `found ${fields.length} field(s); expected ${columns.length} (${columns.join(",")})`);
+      throw new ScoresFileError(
+        "SCORES_MALFORMED_ROW",
+        file,
+        row,
+        "row",
+        `found ${fields.length} field(s); expected ${columns.length} (${columns.join(",")})`,
+      );
     }
     const value = (c: Column) => fields[columns!.indexOf(c)]!;
     const exampleText = value("example");
     if (!HASH.test(exampleText) || BigInt(exampleText) === 0n) {
-      throw new ScoresFileError("SCORES_BAD_EXAMPLE", file, row, "example", `${JSON.stringify(exampleText)} is not an example hash; expected 0x followed by 32 hex digits, not all zero`);
+      throw new ScoresFileError(
+        "SCORES_BAD_EXAMPLE",
+        file,
+        row,
+        "example",
+        `${JSON.stringify(exampleText)} is not an example hash; expected 0x followed by 32 hex digits, not all zero`,
+      );
     }
     const hash = BigInt(exampleText);
     const checksumAddress = parseAddress(value("contributor"), file, row);
     const key = `${hash}:${checksumAddress.toLowerCase()}`;
     const first = seen.get(key);
     if (first !== undefined) {
-      throw new ScoresFileError("SCORES_BAD_EXAMPLE", file, row, "example", `${exampleText} is already claimed by ${checksumAddress} on line ${first}; expected each claim once`);
+      throw new ScoresFileError(
+        "SCORES_BAD_EXAMPLE",
+        file,
+        row,
+        "example",
+        `${exampleText} is already claimed by ${checksumAddress} on line ${first}; expected each claim once`,
+      );
     }
     seen.set(key, row);
     let score: bigint;
-    if (value("score") === "") throw new ScoresFileError("SCORES_BAD_NUMBER", file, row, "score", 'missing; expected a decimal such as "0.25"');
+    if (value("score") === "")
+      throw new ScoresFileError("SCORES_BAD_NUMBER", file, row, "score", 'missing; expected a decimal such as "0.25"');
     try {
       score = toFixedPoint(value("score"), config.fixedPoint.decimals);
     } catch (error) {
@@ -93,7 +121,10 @@ export function parseExamples(text: string, file: string, config: Pick<ProtocolC
     }
     if (score >= limit || -score > limit) {
       throw new ScoresFileError(
-        "SCORES_OUT_OF_RANGE", file, row, "score",
+        "SCORES_OUT_OF_RANGE",
+        file,
+        row,
+        "score",
         `${value("score")} does not fit in ${config.widths.scoreBits} signed bits at ${config.fixedPoint.decimals} decimals; expected ${formatFixedPoint(-limit, config.fixedPoint.decimals)} <= score <= ${formatFixedPoint(limit - 1n, config.fixedPoint.decimals)}`,
       );
     }
@@ -105,7 +136,10 @@ export function parseExamples(text: string, file: string, config: Pick<ProtocolC
   }
   if (!claims.some((c) => c.score > 0n)) {
     throw new ScoresFileError(
-      "SCORES_ZERO_TOTAL", file, 0, "total",
+      "SCORES_ZERO_TOTAL",
+      file,
+      0,
+      "total",
       `every score is <= 0 after clipping (at ${config.fixedPoint.decimals} decimals), so there is nothing to split by; expected at least one positive score`,
     );
   }

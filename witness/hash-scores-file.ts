@@ -25,7 +25,13 @@ type Config = Pick<ProtocolConfig, "fixedPoint" | "widths">;
 
 function parseHash(text: string, file: string, row: number): bigint {
   if (!HASH.test(text) || BigInt(text) === 0n) {
-    throw new ScoresFileError("SCORES_BAD_EXAMPLE", file, row, "example", `${JSON.stringify(text)} is not an example hash; expected 0x followed by 32 hex digits, not all zero`);
+    throw new ScoresFileError(
+      "SCORES_BAD_EXAMPLE",
+      file,
+      row,
+      "example",
+      `${JSON.stringify(text)} is not an example hash; expected 0x followed by 32 hex digits, not all zero`,
+    );
   }
   return BigInt(text);
 }
@@ -36,11 +42,24 @@ function parseScore(text: string, file: string, row: number, config: Config): bi
   try {
     score = toFixedPoint(text, config.fixedPoint.decimals);
   } catch (error) {
-    throw new ScoresFileError(error instanceof RangeError ? "SCORES_OUT_OF_RANGE" : "SCORES_BAD_NUMBER", file, row, "score", (error as Error).message, error);
+    throw new ScoresFileError(
+      error instanceof RangeError ? "SCORES_OUT_OF_RANGE" : "SCORES_BAD_NUMBER",
+      file,
+      row,
+      "score",
+      (error as Error).message,
+      error,
+    );
   }
   const limit = 1n << BigInt(config.widths.scoreBits - 1);
   if (score >= limit || -score > limit) {
-    throw new ScoresFileError("SCORES_OUT_OF_RANGE", file, row, "score", `${text} does not fit in ${config.widths.scoreBits} signed bits; expected |score| <= ${formatFixedPoint(limit - 1n, config.fixedPoint.decimals)}`);
+    throw new ScoresFileError(
+      "SCORES_OUT_OF_RANGE",
+      file,
+      row,
+      "score",
+      `${text} does not fit in ${config.widths.scoreBits} signed bits; expected |score| <= ${formatFixedPoint(limit - 1n, config.fixedPoint.decimals)}`,
+    );
   }
   return score;
 }
@@ -52,13 +71,22 @@ export function parseHashScores(text: string, file: string, config: Config, json
   const add = (hash: bigint, score: bigint, row: number) => {
     const earlier = scores.get(hash);
     if (earlier !== undefined && earlier !== score) {
-      throw new ScoresFileError("SCORES_CONFLICT", file, row, "score", `example 0x${hash.toString(16).padStart(32, "0")} is scored ${formatFixedPoint(score, config.fixedPoint.decimals)} here and ${formatFixedPoint(earlier, config.fixedPoint.decimals)} on line ${lines.get(hash)}; expected one score per example`);
+      throw new ScoresFileError(
+        "SCORES_CONFLICT",
+        file,
+        row,
+        "score",
+        `example 0x${hash.toString(16).padStart(32, "0")} is scored ${formatFixedPoint(score, config.fixedPoint.decimals)} here and ${formatFixedPoint(earlier, config.fixedPoint.decimals)} on line ${lines.get(hash)}; expected one score per example`,
+      );
     }
     if (earlier === undefined) lines.set(hash, row);
     scores.set(hash, score);
   };
   let columns: string[] | undefined;
-  for (const [index, line] of text.replace(/^\uFEFF/, "").split(/\r?\n/).entries()) {
+  for (const [index, line] of text
+    .replace(/^\uFEFF/, "")
+    .split(/\r?\n/)
+    .entries()) {
     const row = index + 1;
     const content = line.trim();
     if (content === "" || (!jsonl && content.startsWith("#"))) continue;
@@ -67,12 +95,28 @@ export function parseHashScores(text: string, file: string, config: Config, json
       try {
         value = JSON.parse(content);
       } catch (error) {
-        throw new ScoresFileError("SCORES_MALFORMED_ROW", file, row, "row", `not JSON (${(error as Error).message}); expected {"example": "0x...", "score": "0.25"}`, error);
+        throw new ScoresFileError(
+          "SCORES_MALFORMED_ROW",
+          file,
+          row,
+          "row",
+          `not JSON (${(error as Error).message}); expected {"example": "0x...", "score": "0.25"}`,
+          error,
+        );
       }
-      if (typeof value !== "object" || value === null || Array.isArray(value)) throw new ScoresFileError("SCORES_MALFORMED_ROW", file, row, "row", 'expected an object {"example": "0x...", "score": "0.25"}');
+      if (typeof value !== "object" || value === null || Array.isArray(value))
+        throw new ScoresFileError("SCORES_MALFORMED_ROW", file, row, "row", 'expected an object {"example": "0x...", "score": "0.25"}');
       const { example, score } = value as Record<string, unknown>;
-      if (typeof example !== "string") throw new ScoresFileError("SCORES_BAD_EXAMPLE", file, row, "example", "missing or not a string; expected 0x followed by 32 hex digits");
-      if (typeof score !== "string" && typeof score !== "number") throw new ScoresFileError("SCORES_BAD_NUMBER", file, row, "score", "missing or not a number or decimal string");
+      if (typeof example !== "string")
+        throw new ScoresFileError(
+          "SCORES_BAD_EXAMPLE",
+          file,
+          row,
+          "example",
+          "missing or not a string; expected 0x followed by 32 hex digits",
+        );
+      if (typeof score !== "string" && typeof score !== "number")
+        throw new ScoresFileError("SCORES_BAD_NUMBER", file, row, "score", "missing or not a number or decimal string");
       add(parseHash(example, file, row), parseScore(String(score), file, row, config), row);
       continue;
     }
@@ -82,15 +126,29 @@ export function parseHashScores(text: string, file: string, config: Config, json
       columns = fields.map((f) => f.toLowerCase());
       const unknown = columns.find((c) => c !== "example" && c !== "score" && c !== "contributor");
       if (unknown !== undefined || !columns.includes("example") || !columns.includes("score") || new Set(columns).size !== columns.length) {
-        throw new ScoresFileError("SCORES_MALFORMED_ROW", file, row, "header", `expected the header line example,score (a contributor column is ignored), got ${JSON.stringify(line.trim())}`);
+        throw new ScoresFileError(
+          "SCORES_MALFORMED_ROW",
+          file,
+          row,
+          "header",
+          `expected the header line example,score (a contributor column is ignored), got ${JSON.stringify(line.trim())}`,
+        );
       }
       continue;
     }
-    if (fields.length !== columns.length) throw new ScoresFileError("SCORES_MALFORMED_ROW", file, row, "row", `found ${fields.length} field(s); expected ${columns.length} (${columns.join(",")})`);
+    if (fields.length !== columns.length)
+      throw new ScoresFileError(
+        "SCORES_MALFORMED_ROW",
+        file,
+        row,
+        "row",
+        `found ${fields.length} field(s); expected ${columns.length} (${columns.join(",")})`,
+      );
     const value = (c: string) => fields[columns!.indexOf(c)]!;
     add(parseHash(value("example"), file, row), parseScore(value("score"), file, row, config), row);
   }
-  if (scores.size === 0) throw new ScoresFileError("SCORES_EMPTY", file, 0, "file", "no scores; expected one example hash and score per line");
+  if (scores.size === 0)
+    throw new ScoresFileError("SCORES_EMPTY", file, 0, "file", "no scores; expected one example hash and score per line");
   return { scores, lines };
 }
 

@@ -8,8 +8,15 @@
  * from their modules.
  */
 export {
-  applyPolicy, buildEpochBatches, buildEpochWitness, EpochWitnessError,
-  type Delivery, type EpochBatches, type EpochTables, type EpochWitness, type Registration,
+  applyPolicy,
+  buildEpochBatches,
+  buildEpochWitness,
+  EpochWitnessError,
+  type Delivery,
+  type EpochBatches,
+  type EpochTables,
+  type EpochWitness,
+  type Registration,
 } from "./epoch-witness.ts";
 export type { ExampleBatch } from "./example-batches.ts";
 export type { RegistrationBatch } from "./registration-batches.ts";

@@ -69,7 +69,14 @@ export interface PayoutBatch {
   readonly publicSignals: readonly [bigint, bigint, bigint, bigint];
 }
 
-export type PayoutTableErrorCode = "POOL_RANGE" | "TOTAL_RANGE" | "ADDRESS_RANGE" | "AMOUNT_RANGE" | "REWARD_RANGE" | "NOT_FLOOR" | "TOO_MANY_ROWS";
+export type PayoutTableErrorCode =
+  | "POOL_RANGE"
+  | "TOTAL_RANGE"
+  | "ADDRESS_RANGE"
+  | "AMOUNT_RANGE"
+  | "REWARD_RANGE"
+  | "NOT_FLOOR"
+  | "TOO_MANY_ROWS";
 
 /** A payout table the circuit would reject; `row` is the offending row (registrant j), if any. */
 export class PayoutTableError extends CodedError<PayoutTableErrorCode> {
@@ -96,7 +103,12 @@ export function payoutWord(row: { readonly address: bigint; readonly reward: big
 
 /** keccak256(abi.encodePacked(words)): what a verified payout batch leaves on chain for the release. */
 export function wordsHash(words: readonly bigint[]): string {
-  return keccak256(solidityPacked(words.map(() => "uint256"), words));
+  return keccak256(
+    solidityPacked(
+      words.map(() => "uint256"),
+      words,
+    ),
+  );
 }
 
 /** rho = keccak256(abi.encode(uint256 chainOut, uint256[8] V, bytes32 keccak256(abi.encodePacked(words)))) mod p. */
@@ -132,7 +144,11 @@ function validateTable(table: PayoutBatchTable, batchSize: number, config: Proto
   }
   const batchCount = Math.max(1, Math.ceil(table.rows.length / batchSize));
   if (batchCount * batchSize > 2 ** contributorIndexBits) {
-    throw new PayoutTableError("TOO_MANY_ROWS", undefined, `${batchCount} batches of ${batchSize} rows exceed 2^${contributorIndexBits} registration orders`);
+    throw new PayoutTableError(
+      "TOO_MANY_ROWS",
+      undefined,
+      `${batchCount} batches of ${batchSize} rows exceed 2^${contributorIndexBits} registration orders`,
+    );
   }
   return table.rows.map((row, j) => {
     // A padding row (address 0) anywhere before the last registrant would break identity 2.
@@ -148,7 +164,8 @@ function validateTable(table: PayoutBatchTable, batchSize: number, config: Proto
     const remainder = pool * row.amount - row.reward * total;
     if (remainder < 0n || remainder >= total || (row.remainder !== undefined && row.remainder !== remainder)) {
       throw new PayoutTableError(
-        "NOT_FLOOR", j,
+        "NOT_FLOOR",
+        j,
         `reward ${row.reward}${row.remainder === undefined ? "" : ` with remainder ${row.remainder}`} is not floor(${pool} * ${row.amount} / ${total}) = ${(pool * row.amount) / total}`,
       );
     }
@@ -157,7 +174,8 @@ function validateTable(table: PayoutBatchTable, batchSize: number, config: Proto
 }
 
 function checkArguments(domain: bigint, batchSize: number): void {
-  if (typeof domain !== "bigint" || domain < 0n || domain >= FIELD_MODULUS) throw new RangeError(`domain must be a reduced field element, got ${domain}`);
+  if (typeof domain !== "bigint" || domain < 0n || domain >= FIELD_MODULUS)
+    throw new RangeError(`domain must be a reduced field element, got ${domain}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
 }
 
@@ -171,7 +189,14 @@ function batchRows(rows: readonly Row[], batchSize: number): Row[][] {
 }
 
 /** The chain after batch `index`: Poseidon absorbs domain, the header (pool, total, index) and every row. */
-function absorbBatch(chainIn: bigint, domain: bigint, table: PayoutBatchTable, index: number, rows: readonly Row[], config: ProtocolConfig): bigint {
+function absorbBatch(
+  chainIn: bigint,
+  domain: bigint,
+  table: PayoutBatchTable,
+  index: number,
+  rows: readonly Row[],
+  config: ProtocolConfig,
+): bigint {
   const { addressBits, poolBits, totalBits } = config.widths;
   const absorbed = [
     domain,
@@ -210,7 +235,8 @@ export function buildPayoutBatches(
   config: ProtocolConfig,
   chains?: readonly bigint[],
 ): PayoutBatch[] {
-  if (typeof seed !== "bigint" || seed < 0n || seed >= FIELD_MODULUS) throw new RangeError(`seed must be a reduced field element, got ${seed}`);
+  if (typeof seed !== "bigint" || seed < 0n || seed >= FIELD_MODULUS)
+    throw new RangeError(`seed must be a reduced field element, got ${seed}`);
   checkArguments(domain, batchSize);
   const shift = powMod(seed, 1n << BigInt(config.widths.contributorIndexBits));
   const batches: PayoutBatch[] = [];
@@ -230,7 +256,16 @@ export function buildPayoutBatches(
     const digest = hornerDigest([...values, ...words], rho);
     const str = (v: bigint) => v.toString();
     batches.push({
-      index, chainIn, chainOut, amountSum, rlcSum, words, wordsHash: wordsHash(words), values, rho, digest,
+      index,
+      chainIn,
+      chainOut,
+      amountSum,
+      rlcSum,
+      words,
+      wordsHash: wordsHash(words),
+      values,
+      rho,
+      digest,
       publicSignals: [chainOut, digest, seed, rho],
       input: {
         chainIn: str(chainIn),

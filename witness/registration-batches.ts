@@ -11,8 +11,15 @@ import { FIELD_MODULUS, type ProtocolConfig } from "../config/index.ts";
 import { hornerDigest } from "./payout-batches.ts";
 import { powMod } from "./power.ts";
 import {
-  ADDRESS_BITS, checkChunk, hashChunks, listStep, poseidonHash, registrationCommitment, RegistrationCommitmentError,
-  registryFold, senderWord,
+  ADDRESS_BITS,
+  checkChunk,
+  hashChunks,
+  listStep,
+  poseidonHash,
+  registrationCommitment,
+  RegistrationCommitmentError,
+  registryFold,
+  senderWord,
 } from "./registration-commitment.ts";
 
 /** One registrant, in registration order j. */
@@ -73,7 +80,16 @@ export interface RegistrationCarry {
 }
 
 export const INITIAL_CARRY: RegistrationCarry = {
-  fold: 0n, nextJ: 0n, open: 0n, state: 0n, count: 0n, senderN: 0n, excl: 0n, list: 0n, exclPrev: 0n, exclJ: 0n,
+  fold: 0n,
+  nextJ: 0n,
+  open: 0n,
+  state: 0n,
+  count: 0n,
+  senderN: 0n,
+  excl: 0n,
+  list: 0n,
+  exclPrev: 0n,
+  exclJ: 0n,
 };
 
 /** Circuit inputs of one RegistrationBatch, as decimal strings. */
@@ -142,7 +158,10 @@ function registeredCount(registrant: Registrant, j: number): bigint {
       : new RegistrationCommitmentError("NO_HASHES", `registrant ${j}: a registration lists at least one example hash`);
   }
   if (!excluded && BigInt(count) !== BigInt(hashes.length)) {
-    throw new RegistrationCommitmentError("COUNT_MISMATCH", `registrant ${j}: registered count ${count} but ${hashes.length} hashes delivered`);
+    throw new RegistrationCommitmentError(
+      "COUNT_MISMATCH",
+      `registrant ${j}: registered count ${count} but ${hashes.length} hashes delivered`,
+    );
   }
   return BigInt(count);
 }
@@ -155,13 +174,25 @@ export function registryEntries(registrants: readonly Registrant[], domain: bigi
     if (registrant.excluded) {
       const { commitment } = registrant;
       if (commitment === undefined || commitment < 0n || commitment >= FIELD_MODULUS) {
-        throw new RegistrationCommitmentError("COMMITMENT_REQUIRED", `registrant ${j} is excluded: its registered commitment (a reduced field element) is required, got ${commitment}`);
+        throw new RegistrationCommitmentError(
+          "COMMITMENT_REQUIRED",
+          `registrant ${j} is excluded: its registered commitment (a reduced field element) is required, got ${commitment}`,
+        );
       }
       return { commitment, senderN };
     }
-    const commitment = registrationCommitment({ domain, sender: registrant.sender, salt: registrant.salt, hashes: registrant.hashes, chunk });
+    const commitment = registrationCommitment({
+      domain,
+      sender: registrant.sender,
+      salt: registrant.salt,
+      hashes: registrant.hashes,
+      chunk,
+    });
     if (registrant.commitment !== undefined && registrant.commitment !== commitment) {
-      throw new RegistrationCommitmentError("COMMITMENT_MISMATCH", `registrant ${j}: its list, salt and sender hash to ${commitment}, not to the registered ${registrant.commitment}`);
+      throw new RegistrationCommitmentError(
+        "COMMITMENT_MISMATCH",
+        `registrant ${j}: its list, salt and sender hash to ${commitment}, not to the registered ${registrant.commitment}`,
+      );
     }
     return { commitment, senderN };
   });
@@ -182,7 +213,13 @@ export function registrationRows(registrants: readonly Registrant[], domain: big
     }
     const chunks = hashChunks(registrant.hashes, chunk);
     return chunks.map((hash, k) => ({
-      active: true, last: k === chunks.length - 1, excluded: false, senderN, salt: k === 0 ? registrant.salt : 0n, cExcluded: 0n, hash,
+      active: true,
+      last: k === chunks.length - 1,
+      excluded: false,
+      senderN,
+      salt: k === 0 ? registrant.salt : 0n,
+      cExcluded: 0n,
+      hash,
     }));
   });
 }
@@ -215,7 +252,8 @@ export function exclusionStep(excl: bigint, j: bigint, chunk: number, domain: bi
 export function exclusionChain(orders: readonly number[], chunk: number, domain: bigint): bigint {
   checkChunk(chunk);
   return orders.reduce((excl, j, i) => {
-    if (!Number.isSafeInteger(j) || j < 0 || (i > 0 && j <= orders[i - 1]!)) throw new RangeError(`exclusion orders must be strictly increasing non-negative integers, got ${j} at ${i}`);
+    if (!Number.isSafeInteger(j) || j < 0 || (i > 0 && j <= orders[i - 1]!))
+      throw new RangeError(`exclusion orders must be strictly increasing non-negative integers, got ${j} at ${i}`);
     return exclusionStep(excl, BigInt(j), chunk, domain);
   }, 0n);
 }
@@ -250,7 +288,8 @@ export function runRegistrationBatch(
     const first = !open;
     if (!first && row.senderN !== senderN) throw new RangeError(`${where}: a continuation row changes senderN`);
     if (row.excluded && !(first && row.last)) throw new RangeError(`${where}: an excluded registrant is one row`);
-    if (row.excluded ? row.hash.some((h) => h !== 0n) : row.cExcluded !== 0n) throw new RangeError(`${where}: hashes on an excluded row, or cExcluded on another`);
+    if (row.excluded ? row.hash.some((h) => h !== 0n) : row.cExcluded !== 0n)
+      throw new RangeError(`${where}: hashes on an excluded row, or cExcluded on another`);
     if ((!first || row.excluded) && row.salt !== 0n) throw new RangeError(`${where}: salt off a first row`);
     if (first) {
       count = 0n;
@@ -293,7 +332,14 @@ export function registrationDigestChallenge(foldOut: bigint, values: readonly bi
 }
 
 /** V = [domain, seed, the carried-in values, the carried-out values, prod, rlcSum]. */
-export function registrationValues(domain: bigint, seed: bigint, carriedIn: RegistrationCarry, carriedOut: RegistrationCarry, prod: bigint, rlcSum: bigint): bigint[] {
+export function registrationValues(
+  domain: bigint,
+  seed: bigint,
+  carriedIn: RegistrationCarry,
+  carriedOut: RegistrationCarry,
+  prod: bigint,
+  rlcSum: bigint,
+): bigint[] {
   const carried = (c: RegistrationCarry) => [c.fold, c.nextJ, c.open, c.state, c.count, c.senderN, c.excl];
   return [domain, seed, ...carried(carriedIn), ...carried(carriedOut), prod, rlcSum];
 }
@@ -310,12 +356,17 @@ export function buildRegistrationBatches(
   config: ProtocolConfig,
 ): RegistrationBatch[] {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
-  for (const [name, v] of [["domain", domain], ["seed", seed]] as const) {
-    if (typeof v !== "bigint" || v <= 0n || v >= FIELD_MODULUS) throw new RangeError(`${name} must be a nonzero reduced field element, got ${v}`);
+  for (const [name, v] of [
+    ["domain", domain],
+    ["seed", seed],
+  ] as const) {
+    if (typeof v !== "bigint" || v <= 0n || v >= FIELD_MODULUS)
+      throw new RangeError(`${name} must be a nonzero reduced field element, got ${v}`);
   }
   const { chunk } = config.registrationBatch;
   const indexBits = config.widths.contributorIndexBits;
-  if (BigInt(registrants.length) >= 1n << BigInt(indexBits)) throw new RangeError(`at most 2^${indexBits} - 1 registrants, got ${registrants.length}`);
+  if (BigInt(registrants.length) >= 1n << BigInt(indexBits))
+    throw new RangeError(`at most 2^${indexBits} - 1 registrants, got ${registrants.length}`);
   const table = registrationRows(registrants, domain, chunk);
   const batches: RegistrationBatch[] = [];
   let carriedIn = INITIAL_CARRY;
@@ -327,7 +378,15 @@ export function buildRegistrationBatches(
     const rho = registrationDigestChallenge(carriedOut.fold, values);
     const digest = hornerDigest(values, rho);
     batches.push({
-      index: batches.length, rows, carriedIn, carriedOut, prod, rlcSum, values, rho, digest,
+      index: batches.length,
+      rows,
+      carriedIn,
+      carriedOut,
+      prod,
+      rlcSum,
+      values,
+      rho,
+      digest,
       publicSignals: [carriedOut.fold, digest, seed, rho],
       input: registrationInput(domain, seed, rho, carriedIn, rows),
     });
@@ -337,7 +396,13 @@ export function buildRegistrationBatches(
 }
 
 /** The circuit input object of a batch (decimal strings). */
-export function registrationInput(domain: bigint, seed: bigint, rho: bigint, carriedIn: RegistrationCarry, rows: readonly RegistrationRow[]): RegistrationCircuitInput {
+export function registrationInput(
+  domain: bigint,
+  seed: bigint,
+  rho: bigint,
+  carriedIn: RegistrationCarry,
+  rows: readonly RegistrationRow[],
+): RegistrationCircuitInput {
   const str = (v: bigint) => v.toString();
   const bit = (b: boolean) => (b ? "1" : "0");
   return {

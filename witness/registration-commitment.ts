@@ -16,10 +16,22 @@ import { CodedError } from "../errors/index.ts";
 type Poseidon = (inputs: bigint[]) => bigint;
 // Index = arity - 1. Only the arities a chunk of 1..13 hashes needs (chunk + 3 <= 16), and 3 for F.
 const byArity: readonly Poseidon[] = [
-  poseidon.poseidon1, poseidon.poseidon2, poseidon.poseidon3, poseidon.poseidon4,
-  poseidon.poseidon5, poseidon.poseidon6, poseidon.poseidon7, poseidon.poseidon8,
-  poseidon.poseidon9, poseidon.poseidon10, poseidon.poseidon11, poseidon.poseidon12,
-  poseidon.poseidon13, poseidon.poseidon14, poseidon.poseidon15, poseidon.poseidon16,
+  poseidon.poseidon1,
+  poseidon.poseidon2,
+  poseidon.poseidon3,
+  poseidon.poseidon4,
+  poseidon.poseidon5,
+  poseidon.poseidon6,
+  poseidon.poseidon7,
+  poseidon.poseidon8,
+  poseidon.poseidon9,
+  poseidon.poseidon10,
+  poseidon.poseidon11,
+  poseidon.poseidon12,
+  poseidon.poseidon13,
+  poseidon.poseidon14,
+  poseidon.poseidon15,
+  poseidon.poseidon16,
 ] as unknown as Poseidon[];
 
 /** circomlib Poseidon of 1..16 field elements. */
@@ -89,7 +101,10 @@ export function senderWord(sender: string, count: number | bigint): bigint {
 export function checkHashList(hashes: readonly bigint[]): void {
   if (hashes.length === 0) throw new RegistrationCommitmentError("NO_HASHES", "a registration lists at least one example hash");
   if (BigInt(hashes.length) >= 1n << COUNT_BITS) {
-    throw new RegistrationCommitmentError("TOO_MANY_HASHES", `a registration lists fewer than 2^${COUNT_BITS} hashes, got ${hashes.length}`);
+    throw new RegistrationCommitmentError(
+      "TOO_MANY_HASHES",
+      `a registration lists fewer than 2^${COUNT_BITS} hashes, got ${hashes.length}`,
+    );
   }
   hashes.forEach((h, i) => {
     if (typeof h !== "bigint" || h < 1n || h >= 1n << HASH_BITS) {
@@ -98,7 +113,10 @@ export function checkHashList(hashes: readonly bigint[]): void {
     const previous = hashes[i - 1];
     if (previous === h) throw new RegistrationCommitmentError("DUPLICATE_HASH", `hashes[${i}] repeats hashes[${i - 1}] (${h})`);
     if (previous !== undefined && previous > h) {
-      throw new RegistrationCommitmentError("HASHES_NOT_SORTED", `hashes must be sorted ascending: hashes[${i - 1}] = ${previous} > hashes[${i}] = ${h}`);
+      throw new RegistrationCommitmentError(
+        "HASHES_NOT_SORTED",
+        `hashes must be sorted ascending: hashes[${i - 1}] = ${previous} > hashes[${i}] = ${h}`,
+      );
     }
   });
 }

@@ -111,6 +111,13 @@ export function readUtf8(path: string): string {
     return new TextDecoder("utf-8", { fatal: true }).decode(readFileSync(path));
   } catch (error) {
     const reason = error instanceof TypeError ? "not valid UTF-8" : (error as Error).message;
-    throw new ScoresFileError("SCORES_FILE_UNREADABLE", path, 0, "file", `cannot read (${reason}); expected a readable UTF-8 CSV file`, error);
+    throw new ScoresFileError(
+      "SCORES_FILE_UNREADABLE",
+      path,
+      0,
+      "file",
+      `cannot read (${reason}); expected a readable UTF-8 CSV file`,
+      error,
+    );
   }
 }

@@ -10,7 +10,8 @@ import { AbiCoder, hexlify, isHexString, keccak256, randomBytes } from "ethers";
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 
 function bytes32(name: string, value: string): void {
-  if (typeof value !== "string" || !isHexString(value) || !BYTES32.test(value)) throw new TypeError(`${name} must be a 0x-prefixed bytes32, got ${String(value)}`);
+  if (typeof value !== "string" || !isHexString(value) || !BYTES32.test(value))
+    throw new TypeError(`${name} must be a 0x-prefixed bytes32, got ${String(value)}`);
 }
 
 /** keccak256(abi.encode(bytes32 validationSetHash, bytes32 salt)). */

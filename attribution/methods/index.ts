@@ -17,7 +17,14 @@ export function prepareMethod(method: AttributionMethod, input: ScoringInput, se
     case "tracin":
       return tracin(input, { checkpoints: settings.tracin.checkpoints, ranks: settings.tracin.ranks, seed: settings.seed });
     case "trak":
-      return trak(input, { models: settings.trak.models, checkpoints: settings.trak.checkpoints ?? 1, ranks: settings.trak.ranks, damping: settings.trak.damping, seed: settings.seed, chunk: settings.batchSize });
+      return trak(input, {
+        models: settings.trak.models,
+        checkpoints: settings.trak.checkpoints ?? 1,
+        ranks: settings.trak.ranks,
+        damping: settings.trak.damping,
+        seed: settings.seed,
+        chunk: settings.batchSize,
+      });
     case "knn-shapley":
       return knnShapley(input, { k: settings.knnShapley.k });
     default:

@@ -25,7 +25,9 @@ export async function influence(input: ScoringInput, settings: InfluenceSettings
   return lastLayerInfluence(
     { outputs: await input.run(params, input.train), labels: input.train.labels },
     { outputs: await input.run(params, input.validation), labels: input.validation.labels },
-    input.shape.hidden, input.shape.classes, settings,
+    input.shape.hidden,
+    input.shape.classes,
+    settings,
   );
 }
 
@@ -36,7 +38,13 @@ export interface LabelledOutputs {
 }
 
 /** Influence of any classifier's training rows on validation rows, from the penultimate features and logits alone. */
-export function lastLayerInfluence(train: LabelledOutputs, validation: LabelledOutputs, hidden: number, classes: number, settings: InfluenceSettings): BilinearAttribution {
+export function lastLayerInfluence(
+  train: LabelledOutputs,
+  validation: LabelledOutputs,
+  hidden: number,
+  classes: number,
+  settings: InfluenceSettings,
+): BilinearAttribution {
   const h1 = hidden + 1;
   const trainF = gradientFactors(train.outputs, train.labels, hidden, classes);
   const valF = gradientFactors(validation.outputs, validation.labels, hidden, classes);
@@ -93,7 +101,7 @@ export function lastLayerInfluence(train: LabelledOutputs, validation: LabelledO
     for (let k = 0; k < classes; k++) for (let l = 0; l < h1; l++) lambda[k * h1 + l]! += curv[k]! * at[l]! * at[l]!;
   }
   let mean = 0;
-  for (let k = 0; k < lambda.length; k++) mean += (lambda[k]! /= n);
+  for (let k = 0; k < lambda.length; k++) mean += lambda[k]! /= n;
   mean /= lambda.length;
   const inv = new Float64Array(lambda.length);
   for (let k = 0; k < lambda.length; k++) inv[k] = 1 / n / (lambda[k]! + settings.damping * mean + settings.weightDecay);
@@ -102,9 +110,10 @@ export function lastLayerInfluence(train: LabelledOutputs, validation: LabelledO
     for (let i = from; i < to; i++) {
       rotate(f, i, e, at);
       const base = (i - from) * classes * h1;
-      for (let k = 0; k < classes; k++) for (let l = 0; l < h1; l++) {
-        out[base + k * h1 + l] = e[k]! * at[l]! * (weights ? weights[k * h1 + l]! : 1);
-      }
+      for (let k = 0; k < classes; k++)
+        for (let l = 0; l < h1; l++) {
+          out[base + k * h1 + l] = e[k]! * at[l]! * (weights ? weights[k * h1 + l]! : 1);
+        }
     }
     return out;
   };

@@ -17,12 +17,18 @@ export async function knnShapley(input: ScoringInput, settings: KnnSettings): Pr
   return knnShapleyOnFeatures(
     { outputs: await input.run(input.model.params, input.train), labels: input.train.labels },
     { outputs: await input.run(input.model.params, input.validation), labels: input.validation.labels },
-    input.shape.hidden, settings,
+    input.shape.hidden,
+    settings,
   );
 }
 
 /** KNN-Shapley of any classifier's training rows, in its penultimate feature space. */
-export function knnShapleyOnFeatures(trainSet: LabelledOutputs, valSet: LabelledOutputs, hidden: number, settings: KnnSettings): PointwiseAttribution {
+export function knnShapleyOnFeatures(
+  trainSet: LabelledOutputs,
+  valSet: LabelledOutputs,
+  hidden: number,
+  settings: KnnSettings,
+): PointwiseAttribution {
   const train = trainSet.outputs;
   const val = valSet.outputs;
   const n = train.size;

@@ -79,7 +79,12 @@ export interface ProjectedParts {
  * ranks.activation per row, plus one Gemm for the inputs); features are then cheap outer products.
  */
 export async function projectParts(
-  shape: MlpShape, params: MlpParams, p: Projection, data: Dataset, factors: GradientFactors, providers: ProviderOptions,
+  shape: MlpShape,
+  params: MlpParams,
+  p: Projection,
+  data: Dataset,
+  factors: GradientFactors,
+  providers: ProviderOptions,
 ): Promise<ProjectedParts> {
   const { hidden, classes } = shape;
   const h1 = hidden + 1;
@@ -111,7 +116,15 @@ export async function projectParts(
  * [vec(xp_i dp_i^T), vec(ap_i r_i^T)]. Scaling the residual scales both blocks, so a margin
  * gradient is the loss-residual parts times 1 / (1 - p_y).
  */
-export function writeFeatures(classes: number, p: Projection, parts: ProjectedParts, i: number, into: Float64Array, offset: number, scale = 1): void {
+export function writeFeatures(
+  classes: number,
+  p: Projection,
+  parts: ProjectedParts,
+  i: number,
+  into: Float64Array,
+  offset: number,
+  scale = 1,
+): void {
   const { input: ri, delta: rd, activation: ra } = p.ranks;
   let at = offset;
   for (let a = 0; a < ri; a++) {

@@ -7,7 +7,14 @@
  */
 import { derive } from "../prng.ts";
 import { gradientFactors } from "../features.ts";
-import { makeProjection, projectParts, writeFeatures, type ProjectedParts, type Projection, type ProjectionRanks } from "./projected-gradients.ts";
+import {
+  makeProjection,
+  projectParts,
+  writeFeatures,
+  type ProjectedParts,
+  type Projection,
+  type ProjectionRanks,
+} from "./projected-gradients.ts";
 import type { BilinearAttribution, ScoringInput } from "./types.ts";
 
 export interface TracInSettings {
@@ -46,7 +53,9 @@ export async function tracin(input: ScoringInput, settings: TracInSettings): Pro
   const features = (side: "train" | "val", from: number, to: number) => {
     const out = new Float64Array((to - from) * k * views.length);
     for (let i = from; i < to; i++) {
-      views.forEach((v, c) => writeFeatures(classes, projection, v[side], i, out, ((i - from) * views.length + c) * k, side === "train" ? v.lr : 1));
+      views.forEach((v, c) =>
+        writeFeatures(classes, projection, v[side], i, out, ((i - from) * views.length + c) * k, side === "train" ? v.lr : 1),
+      );
     }
     return out;
   };

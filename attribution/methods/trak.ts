@@ -54,7 +54,9 @@ interface ModelTerms {
 
 /** The weights TRAK scores with: `checkpoints` per run (pickCheckpoints: evenly spaced, ending at the final weights) of the first `models` runs. */
 export function trakViews(ensemble: readonly TrainedModel[], models: number, checkpoints: number): Checkpoint[] {
-  return ensemble.slice(0, models).flatMap((model) => pickCheckpoints(model.checkpoints.length, checkpoints).map((c) => model.checkpoints[c]!));
+  return ensemble
+    .slice(0, models)
+    .flatMap((model) => pickCheckpoints(model.checkpoints.length, checkpoints).map((c) => model.checkpoints[c]!));
 }
 
 /** TRAK of the whole MNIST MLP over the views (checkpoints of the runs) the input's ensemble trains. */
@@ -67,7 +69,9 @@ export async function trak(input: ScoringInput, settings: TrakSettings): Promise
     const trainF = gradientFactors(await input.run(model.params, input.train), input.train.labels, hidden, classes);
     const valF = gradientFactors(await input.run(model.params, input.validation), input.validation.labels, hidden, classes);
     const view = (parts: ProjectedParts): GradientView => ({
-      rows: parts.rows, dim: projection.dim, residual: parts.residual,
+      rows: parts.rows,
+      dim: projection.dim,
+      residual: parts.residual,
       write: (i, into, offset, scale) => writeFeatures(classes, projection, parts, i, into, offset, scale),
     });
     return {
@@ -83,8 +87,12 @@ export async function trak(input: ScoringInput, settings: TrakSettings): Promise
  * kernel, its damped inverse applied to the validation side, the features concatenated over models.
  */
 export async function trakEnsemble(
-  models: number, views: EnsembleViews, trainLabels: ArrayLike<number>, classes: number,
-  settings: Pick<TrakSettings, "damping" | "chunk">, providers: ProviderOptions,
+  models: number,
+  views: EnsembleViews,
+  trainLabels: ArrayLike<number>,
+  classes: number,
+  settings: Pick<TrakSettings, "damping" | "chunk">,
+  providers: ProviderOptions,
 ): Promise<BilinearAttribution> {
   const terms: ModelTerms[] = [];
   for (let m = 0; m < models; m++) {

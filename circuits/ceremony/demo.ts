@@ -12,7 +12,17 @@ import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { SetupLog } from "../setup.ts";
-import { addContribution, applyBeacon, ceremonyPtau, ceremonyWorkDir, contributeFile, latestZkey, newCeremony, readCeremonyState, type CeremonyOptions } from "./phase2.ts";
+import {
+  addContribution,
+  applyBeacon,
+  ceremonyPtau,
+  ceremonyWorkDir,
+  contributeFile,
+  latestZkey,
+  newCeremony,
+  readCeremonyState,
+  type CeremonyOptions,
+} from "./phase2.ts";
 import { finalizeCeremony, verifyTranscript, type FinalizeOptions, type Transcript } from "./transcript.ts";
 import { mainThreadCurve } from "../curve.ts";
 
@@ -25,7 +35,10 @@ export interface DemoCeremonyOptions extends FinalizeOptions {
   readonly recheck?: boolean;
 }
 
-export async function runDemoCeremony(circuitName: string, options: DemoCeremonyOptions = {}): Promise<{ transcript: Transcript; transcriptPath: string; zkeyPath: string }> {
+export async function runDemoCeremony(
+  circuitName: string,
+  options: DemoCeremonyOptions = {},
+): Promise<{ transcript: Transcript; transcriptPath: string; zkeyPath: string }> {
   await mainThreadCurve();
   const log: SetupLog = options.log ?? (() => {});
   const participants = options.participants ?? ["alice", "bob", "carol"];
@@ -39,14 +52,19 @@ export async function runDemoCeremony(circuitName: string, options: DemoCeremony
     const received = latestZkey(readCeremonyState(circuitName, opts), opts);
     const sent = join(dir, `from-${name}.zkey`);
     const state = readCeremonyState(circuitName, opts);
-    const c = await contributeFile(circuitName, received, sent, name, { ...opts, ptau: await ceremonyPtau(state), initZkey: join(dir, state.zkeys[0]!.file) });
+    const c = await contributeFile(circuitName, received, sent, name, {
+      ...opts,
+      ptau: await ceremonyPtau(state),
+      initZkey: join(dir, state.zkeys[0]!.file),
+    });
     log(`${name}: contribution #${c.index} hash ${c.hash}`);
     // What the coordinator does with the file received.
     await addContribution(circuitName, sent, opts);
     rmSync(sent, { force: true });
   }
   const beaconHash = options.beaconHash ?? randomBytes(32).toString("hex");
-  if (!options.beaconHash) log(`beacon: ${beaconHash} (random for this demo; a real ceremony announces e.g. a future block hash in advance)`);
+  if (!options.beaconHash)
+    log(`beacon: ${beaconHash} (random for this demo; a real ceremony announces e.g. a future block hash in advance)`);
   const beacon = await applyBeacon(circuitName, beaconHash, options.iterationsExp ?? 10, opts);
   log(`beacon: contribution #${beacon.index} hash ${beacon.hash}`);
   const result = await finalizeCeremony(circuitName, opts);

@@ -53,7 +53,10 @@ export async function loadCircuitKeys(name: string, options: LoadKeysOptions = {
   const publishedZkey = join(artifactsDir, `${name}_final.zkey`);
   const zkeyPath = existsSync(workingZkey) ? workingZkey : publishedZkey;
   if (!existsSync(zkeyPath)) {
-    throw new TrustedSetupError("ZKEY_MISSING", `the pinned ${name} zkey (sha256 ${pin.zkeySha256}) is not at ${zkeyPath}: get it from the ceremony's coordinator, or run npm run setup -- ceremony demo (a new ceremony, new pin)`);
+    throw new TrustedSetupError(
+      "ZKEY_MISSING",
+      `the pinned ${name} zkey (sha256 ${pin.zkeySha256}) is not at ${zkeyPath}: get it from the ceremony's coordinator, or run npm run setup -- ceremony demo (a new ceremony, new pin)`,
+    );
   }
   const zkeySha256 = await sha256File(zkeyPath);
   if (zkeySha256 !== pin.zkeySha256) {

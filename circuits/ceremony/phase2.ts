@@ -56,7 +56,10 @@ const zkeyName = (circuit: string, i: number): string => `${circuit}_${String(i)
 export function readCeremonyState(circuit: string, options: CeremonyOptions = {}): CeremonyState {
   const file = stateFile(ceremonyWorkDir(circuit, options));
   if (!existsSync(file)) {
-    throw new TrustedSetupError("CEREMONY_STATE", `no ceremony for ${circuit} at ${file}: start one with npm run setup -- phase2 new ${circuit}`);
+    throw new TrustedSetupError(
+      "CEREMONY_STATE",
+      `no ceremony for ${circuit} at ${file}: start one with npm run setup -- phase2 new ${circuit}`,
+    );
   }
   return JSON.parse(readFileSync(file, "utf8")) as CeremonyState;
 }
@@ -94,11 +97,17 @@ export async function ceremonyPtau(state: Pick<CeremonyState, "ptau">): Promise<
  * Starts the ceremony of `circuit`: compiles it, takes the powers of tau (`ptauPath`, or the
  * development one of the right size) and writes the initial zkey (no contribution yet).
  */
-export async function newCeremony(circuitName: string, options: CeremonyOptions & { readonly ptau?: PtauInfo } = {}): Promise<CeremonyState> {
+export async function newCeremony(
+  circuitName: string,
+  options: CeremonyOptions & { readonly ptau?: PtauInfo } = {},
+): Promise<CeremonyState> {
   const log = options.log ?? (() => {});
   const dir = ceremonyWorkDir(circuitName, options);
   if (existsSync(stateFile(dir))) {
-    throw new TrustedSetupError("CEREMONY_STATE", `a ceremony for ${circuitName} already exists in ${dir}: finish it, or delete that folder to start over`);
+    throw new TrustedSetupError(
+      "CEREMONY_STATE",
+      `a ceremony for ${circuitName} already exists in ${dir}: finish it, or delete that folder to start over`,
+    );
   }
   const circuit = await compileCircuit(circuitName);
   const info = await snarkjs.r1cs.info(circuit.r1csPath);
@@ -106,7 +115,10 @@ export async function newCeremony(circuitName: string, options: CeremonyOptions 
   const ptau = options.ptau ?? (await devPtau(need, log));
   const { power, preparedForPhase2 } = await readPtauHeader(ptau.path);
   if (power < need || !preparedForPhase2) {
-    throw new TrustedSetupError("PTAU_INVALID", `${circuitName} needs a powers of tau of 2^${need} prepared for phase 2; ${basename(ptau.path)} is 2^${power}${preparedForPhase2 ? "" : ", not prepared"}`);
+    throw new TrustedSetupError(
+      "PTAU_INVALID",
+      `${circuitName} needs a powers of tau of 2^${need} prepared for phase 2; ${basename(ptau.path)} is 2^${power}${preparedForPhase2 ? "" : ", not prepared"}`,
+    );
   }
   mkdirSync(dir, { recursive: true });
   const file = zkeyName(circuitName, 0);
@@ -134,7 +146,12 @@ export async function newCeremony(circuitName: string, options: CeremonyOptions 
 /** Collects snarkjs's error lines, so a rejection can say what snarkjs found. */
 function collectingLogger(): { logger: snarkjs.Logger; errors: string[] } {
   const errors: string[] = [];
-  const logger = { info() {}, debug() {}, warn: (...a: unknown[]) => errors.push(a.join(" ")), error: (...a: unknown[]) => errors.push(a.join(" ")) };
+  const logger = {
+    info() {},
+    debug() {},
+    warn: (...a: unknown[]) => errors.push(a.join(" ")),
+    error: (...a: unknown[]) => errors.push(a.join(" ")),
+  };
   return { logger, errors };
 }
 
@@ -153,14 +170,24 @@ export async function verifyZkey(state: CeremonyState, zkeyPath: string, options
       ? await snarkjs.zKey.verifyFromInit(init, ptau.path, zkeyPath, logger)
       : await snarkjs.zKey.verifyFromR1cs((await compiledFor(state)).r1csPath, ptau.path, zkeyPath, logger);
   } catch (error) {
-    throw new TrustedSetupError("CONTRIBUTION_INVALID", `${basename(zkeyPath)} cannot be read as a zkey of this ceremony: ${(error as Error).message}`, { cause: error });
+    throw new TrustedSetupError(
+      "CONTRIBUTION_INVALID",
+      `${basename(zkeyPath)} cannot be read as a zkey of this ceremony: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   if (!ok) {
-    throw new TrustedSetupError("CONTRIBUTION_INVALID", `${basename(zkeyPath)} is not a valid phase-2 key of ${state.circuit}${errors.length ? `: ${errors.join("; ")}` : ""}`);
+    throw new TrustedSetupError(
+      "CONTRIBUTION_INVALID",
+      `${basename(zkeyPath)} is not a valid phase-2 key of ${state.circuit}${errors.length ? `: ${errors.join("; ")}` : ""}`,
+    );
   }
   const mpc = await readZkeyContributions(zkeyPath);
   if (mpc.circuitHash !== state.circuitHash) {
-    throw new TrustedSetupError("CONTRIBUTION_INVALID", `${basename(zkeyPath)} is for another circuit (hash ${mpc.circuitHash.slice(0, 16)}...)`);
+    throw new TrustedSetupError(
+      "CONTRIBUTION_INVALID",
+      `${basename(zkeyPath)} is for another circuit (hash ${mpc.circuitHash.slice(0, 16)}...)`,
+    );
   }
   return mpc;
 }
@@ -180,11 +207,17 @@ export async function verifyCeremony(circuitName: string, options: CeremonyOptio
     if (!existsSync(path)) throw new TrustedSetupError("CEREMONY_STATE", `${entry.file} is missing from ${dir}`);
     const actual = await sha256File(path);
     if (actual !== entry.sha256) {
-      throw new TrustedSetupError("CONTRIBUTION_INVALID", `${entry.file} changed after it was added (sha256 ${actual}, recorded ${entry.sha256})`);
+      throw new TrustedSetupError(
+        "CONTRIBUTION_INVALID",
+        `${entry.file} changed after it was added (sha256 ${actual}, recorded ${entry.sha256})`,
+      );
     }
     const mpc = await readZkeyContributions(path);
     if (mpc.contributions.length !== i || (i > 0 && !extendsChain(previous, mpc.contributions))) {
-      throw new TrustedSetupError("CONTRIBUTION_OUT_OF_ORDER", `${entry.file} does not extend ${i === 0 ? "nothing" : state.zkeys[i - 1]!.file} by one contribution`);
+      throw new TrustedSetupError(
+        "CONTRIBUTION_OUT_OF_ORDER",
+        `${entry.file} does not extend ${i === 0 ? "nothing" : state.zkeys[i - 1]!.file} by one contribution`,
+      );
     }
     previous = mpc.contributions;
   }
@@ -228,12 +261,17 @@ async function recordNext(
 
 function checkName(name: string): string {
   if (typeof name !== "string" || name.trim() === "") throw new TypeError("name must be a non-empty string (who contributes)");
-  if (Buffer.byteLength(name) > 64) throw new RangeError(`name must be at most 64 bytes (snarkjs keeps no more), got ${Buffer.byteLength(name)}`);
+  if (Buffer.byteLength(name) > 64)
+    throw new RangeError(`name must be at most 64 bytes (snarkjs keeps no more), got ${Buffer.byteLength(name)}`);
   return name.trim();
 }
 
 function assertOpen(state: CeremonyState): void {
-  if (state.beacon) throw new TrustedSetupError("CEREMONY_STATE", `the ceremony of ${state.circuit} ended with its beacon: finalize it, or start a new one`);
+  if (state.beacon)
+    throw new TrustedSetupError(
+      "CEREMONY_STATE",
+      `the ceremony of ${state.circuit} ended with its beacon: finalize it, or start a new one`,
+    );
 }
 
 /**
@@ -246,9 +284,7 @@ export async function contribute(circuitName: string, name: string, options: Cer
   const state = readCeremonyState(circuitName, options);
   assertOpen(state);
   await compiledFor(state);
-  return recordNext(state, options, (input, output) =>
-    snarkjs.zKey.contribute(input, output, who, randomBytes(64).toString("hex")),
-  );
+  return recordNext(state, options, (input, output) => snarkjs.zKey.contribute(input, output, who, randomBytes(64).toString("hex")));
 }
 
 /**
@@ -266,7 +302,8 @@ export async function contributeFile(
   const who = checkName(name);
   const circuit = await compileCircuit(circuitName);
   const before = await readZkeyContributions(inPath);
-  if (before.contributions.at(-1)?.type === "beacon") throw new TrustedSetupError("CEREMONY_STATE", `${basename(inPath)} already ends with a beacon`);
+  if (before.contributions.at(-1)?.type === "beacon")
+    throw new TrustedSetupError("CEREMONY_STATE", `${basename(inPath)} already ends with a beacon`);
   const ptau = options.ptau ?? (await devPtauFor(circuit));
   const { logger, errors } = collectingLogger();
   // From the R1CS: the participant trusts nothing received. initZkey (a key this machine made from
@@ -275,7 +312,10 @@ export async function contributeFile(
     ? await snarkjs.zKey.verifyFromInit(options.initZkey, ptau.path, inPath, logger)
     : await snarkjs.zKey.verifyFromR1cs(circuit.r1csPath, ptau.path, inPath, logger);
   if (!valid) {
-    throw new TrustedSetupError("CONTRIBUTION_INVALID", `${basename(inPath)} is not a valid phase-2 key of ${circuitName}: do not contribute to it${errors.length ? ` (${errors.join("; ")})` : ""}`);
+    throw new TrustedSetupError(
+      "CONTRIBUTION_INVALID",
+      `${basename(inPath)} is not a valid phase-2 key of ${circuitName}: do not contribute to it${errors.length ? ` (${errors.join("; ")})` : ""}`,
+    );
   }
   const tmp = `${outPath}.tmp-${process.pid}`;
   try {
@@ -315,7 +355,12 @@ export async function addContribution(circuitName: string, zkeyPath: string, opt
  * Closes the chain with a public random beacon (e.g. a future block hash announced in advance):
  * reproducible by anyone, so nobody can have chosen the last contribution adaptively.
  */
-export async function applyBeacon(circuitName: string, beaconHashHex: string, iterationsExp: number, options: CeremonyOptions = {}): Promise<ZkeyContribution> {
+export async function applyBeacon(
+  circuitName: string,
+  beaconHashHex: string,
+  iterationsExp: number,
+  options: CeremonyOptions = {},
+): Promise<ZkeyContribution> {
   if (typeof beaconHashHex !== "string" || !/^(?:[0-9a-fA-F]{2}){1,255}$/.test(beaconHashHex)) {
     throw new RangeError(`beaconHash must be 1 to 255 bytes of hex (an even number of hex digits), got ${JSON.stringify(beaconHashHex)}`);
   }
@@ -324,7 +369,11 @@ export async function applyBeacon(circuitName: string, beaconHashHex: string, it
   }
   const state = readCeremonyState(circuitName, options);
   assertOpen(state);
-  if (state.zkeys.length < 2) throw new TrustedSetupError("CEREMONY_STATE", `the ceremony of ${circuitName} has no contribution yet: a beacon alone protects nothing`);
+  if (state.zkeys.length < 2)
+    throw new TrustedSetupError(
+      "CEREMONY_STATE",
+      `the ceremony of ${circuitName} has no contribution yet: a beacon alone protects nothing`,
+    );
   await compiledFor(state);
   const hash = beaconHashHex.toLowerCase();
   return recordNext(

@@ -91,11 +91,17 @@ export async function importPtau(file: string, expectedSha256: string, log: Setu
   log(`hashing ${file}...`);
   const actual = await sha256File(file);
   if (actual !== expected) {
-    throw new TrustedSetupError("PTAU_HASH_MISMATCH", `${basename(file)} has sha256 ${actual}, expected ${expected}: wrong or corrupted download`);
+    throw new TrustedSetupError(
+      "PTAU_HASH_MISMATCH",
+      `${basename(file)} has sha256 ${actual}, expected ${expected}: wrong or corrupted download`,
+    );
   }
   const { power, preparedForPhase2 } = await readPtauHeader(file);
   if (!preparedForPhase2) {
-    throw new TrustedSetupError("PTAU_INVALID", `${basename(file)} is not prepared for phase 2: use a *_final.ptau, or run snarkjs powersoftau prepare phase2 on it`);
+    throw new TrustedSetupError(
+      "PTAU_INVALID",
+      `${basename(file)} is not prepared for phase 2: use a *_final.ptau, or run snarkjs powersoftau prepare phase2 on it`,
+    );
   }
   mkdirSync(PTAU_DIR(), { recursive: true });
   const target = join(PTAU_DIR(), `pot${power}_${actual.slice(0, 16)}.ptau`);
@@ -131,7 +137,8 @@ export async function findCachedPtau(sha256: string, minPower = 0): Promise<Ptau
     const power = Number(/^pot(\d+)_/.exec(name)![1]);
     if (power < minPower) continue;
     const path = join(dir, name);
-    if ((await cachedSha256(path)) === sha256) return { path, power, sha256, source: name.endsWith("_dev_final.ptau") ? "dev" : "imported" };
+    if ((await cachedSha256(path)) === sha256)
+      return { path, power, sha256, source: name.endsWith("_dev_final.ptau") ? "dev" : "imported" };
   }
   return undefined;
 }

@@ -22,7 +22,14 @@ import * as snarkjs from "snarkjs";
 import { toJson, writeFileAtomic } from "../../files/atomic-write.ts";
 import { compileCircuit } from "../compile.ts";
 import { PROJECT_ROOT } from "../paths.ts";
-import { verifierArtifactFor, verifierContractName, vkeyHashOfText, zkeyVkeyHash, writeKeyArtifacts, type VerifierArtifact } from "../setup.ts";
+import {
+  verifierArtifactFor,
+  verifierContractName,
+  vkeyHashOfText,
+  zkeyVkeyHash,
+  writeKeyArtifacts,
+  type VerifierArtifact,
+} from "../setup.ts";
 import { TrustedSetupError } from "./errors.ts";
 import { ceremonyWorkDir, latestZkey, readCeremonyState, verifyCeremony, type CeremonyOptions } from "./phase2.ts";
 import { PINS_PATH, pinOf, writePin } from "./pins.ts";
@@ -64,11 +71,17 @@ export function finalZkeyPath(circuit: string, options: CeremonyOptions = {}): s
 const sha256 = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
 
 /** Verifies the chain, writes the final keys and transcript, pins the key. */
-export async function finalizeCeremony(circuitName: string, options: FinalizeOptions = {}): Promise<{ transcript: Transcript; transcriptPath: string; zkeyPath: string }> {
+export async function finalizeCeremony(
+  circuitName: string,
+  options: FinalizeOptions = {},
+): Promise<{ transcript: Transcript; transcriptPath: string; zkeyPath: string }> {
   const log = options.log ?? (() => {});
   const state = readCeremonyState(circuitName, options);
   if (!state.beacon) {
-    throw new TrustedSetupError("CEREMONY_STATE", `the ceremony of ${circuitName} has no beacon yet: npm run setup -- phase2 beacon ${circuitName} <beaconHashHex> <iterationsExp>`);
+    throw new TrustedSetupError(
+      "CEREMONY_STATE",
+      `the ceremony of ${circuitName} has no beacon yet: npm run setup -- phase2 beacon ${circuitName} <beaconHashHex> <iterationsExp>`,
+    );
   }
   log(`${circuitName}: verifying the chain of ${state.zkeys.length - 1} contributions`);
   const contributions = await verifyCeremony(circuitName, options);
@@ -102,7 +115,10 @@ export async function finalizeCeremony(circuitName: string, options: FinalizeOpt
 }
 
 function mismatch(what: string, transcriptValue: unknown, actual: unknown): TrustedSetupError {
-  return new TrustedSetupError("TRANSCRIPT_MISMATCH", `transcript ${what} is ${JSON.stringify(transcriptValue)}, but the keys give ${JSON.stringify(actual)}`);
+  return new TrustedSetupError(
+    "TRANSCRIPT_MISMATCH",
+    `transcript ${what} is ${JSON.stringify(transcriptValue)}, but the keys give ${JSON.stringify(actual)}`,
+  );
 }
 
 export function readTranscript(path: string): Transcript {
@@ -112,7 +128,12 @@ export function readTranscript(path: string): Transcript {
   } catch (error) {
     throw new TrustedSetupError("TRANSCRIPT_MISMATCH", `cannot read transcript ${path}: ${(error as Error).message}`, { cause: error });
   }
-  if (typeof t?.circuit !== "string" || !Array.isArray(t.contributions) || typeof t.vkeyHash !== "string" || typeof t.ptau?.sha256 !== "string") {
+  if (
+    typeof t?.circuit !== "string" ||
+    !Array.isArray(t.contributions) ||
+    typeof t.vkeyHash !== "string" ||
+    typeof t.ptau?.sha256 !== "string"
+  ) {
     throw new TrustedSetupError("TRANSCRIPT_MISMATCH", `${path} is not a ceremony transcript (circuit, contributions, vkeyHash, ptau)`);
   }
   return t;
@@ -145,13 +166,17 @@ export async function verifyTranscript(transcriptPath: string, options: VerifyTr
   const dir = join(transcriptPath, "..");
   const zkeyPath = options.zkeyPath ?? finalZkeyPath(t.circuit, options);
   if (!existsSync(zkeyPath)) {
-    throw new TrustedSetupError("ZKEY_MISSING", `the final zkey of ${t.circuit} (sha256 ${t.finalZkeySha256}) is not at ${zkeyPath}: fetch it from the ceremony's coordinator`);
+    throw new TrustedSetupError(
+      "ZKEY_MISSING",
+      `the final zkey of ${t.circuit} (sha256 ${t.finalZkeySha256}) is not at ${zkeyPath}: fetch it from the ceremony's coordinator`,
+    );
   }
   const zkeySha256 = await sha256File(zkeyPath);
   if (zkeySha256 !== t.finalZkeySha256) throw mismatch("finalZkeySha256", t.finalZkeySha256, zkeySha256);
   const mpc = await readZkeyContributions(zkeyPath);
   if (mpc.circuitHash !== t.circuitHash) throw mismatch("circuitHash", t.circuitHash, mpc.circuitHash);
-  if (mpc.contributions.length !== t.contributions.length) throw mismatch("number of contributions", t.contributions.length, mpc.contributions.length);
+  if (mpc.contributions.length !== t.contributions.length)
+    throw mismatch("number of contributions", t.contributions.length, mpc.contributions.length);
   for (const [i, actual] of mpc.contributions.entries()) {
     const listed = t.contributions[i]!;
     for (const field of ["index", "type", "name", "hash", "beaconHash", "iterationsExp"] as const) {
@@ -160,12 +185,17 @@ export async function verifyTranscript(transcriptPath: string, options: VerifyTr
   }
   const last = mpc.contributions.at(-1);
   if (last?.type !== "beacon" || last.beaconHash !== t.beacon?.hash || last.iterationsExp !== t.beacon?.iterationsExp) {
-    throw mismatch("beacon", t.beacon, last?.type === "beacon" ? { hash: last.beaconHash, iterationsExp: last.iterationsExp } : "none last");
+    throw mismatch(
+      "beacon",
+      t.beacon,
+      last?.type === "beacon" ? { hash: last.beaconHash, iterationsExp: last.iterationsExp } : "none last",
+    );
   }
   const vkeyHash = await zkeyVkeyHash(zkeyPath);
   if (vkeyHash !== t.vkeyHash) throw mismatch("vkeyHash", t.vkeyHash, vkeyHash);
   const vkeyText = readFileSync(join(dir, "verification_key.json"), "utf8");
-  if (vkeyHashOfText(vkeyText) !== t.vkeyHash) throw mismatch("vkeyHash (of verification_key.json beside it)", t.vkeyHash, vkeyHashOfText(vkeyText));
+  if (vkeyHashOfText(vkeyText) !== t.vkeyHash)
+    throw mismatch("vkeyHash (of verification_key.json beside it)", t.vkeyHash, vkeyHashOfText(vkeyText));
   const pin = pinOf(options.keySet ?? "ceremony", t.circuit, options.pinsFile ?? PINS_PATH);
   if (pin.vkeyHash !== t.vkeyHash) {
     throw new TrustedSetupError("KEY_NOT_PINNED", `the pinned ${t.circuit} key is ${pin.vkeyHash}, this ceremony made ${t.vkeyHash}`);
@@ -179,7 +209,10 @@ export async function verifyTranscript(transcriptPath: string, options: VerifyTr
   }
   const ptau = await findCachedPtau(t.ptau.sha256, t.ptau.power);
   if (!ptau) {
-    throw new TrustedSetupError("PTAU_INVALID", `the ceremony's powers of tau (sha256 ${t.ptau.sha256}) is not in the cache: npm run setup -- ptau import <file> --sha256 ${t.ptau.sha256}`);
+    throw new TrustedSetupError(
+      "PTAU_INVALID",
+      `the ceremony's powers of tau (sha256 ${t.ptau.sha256}) is not in the cache: npm run setup -- ptau import <file> --sha256 ${t.ptau.sha256}`,
+    );
   }
   log(`${t.circuit}: snarkjs check of ${t.contributions.length} contributions from the R1CS and the powers of tau`);
   const errors: string[] = [];
@@ -189,7 +222,10 @@ export async function verifyTranscript(transcriptPath: string, options: VerifyTr
       (await snarkjs.zKey.verifyFromInit(options.initZkey, ptau.path, zkeyPath, logger))
     : await snarkjs.zKey.verifyFromR1cs(circuit.r1csPath, ptau.path, zkeyPath, logger);
   if (!valid) {
-    throw new TrustedSetupError("CONTRIBUTION_INVALID", `the final zkey of ${t.circuit} does not verify${errors.length ? `: ${errors.join("; ")}` : ""}`);
+    throw new TrustedSetupError(
+      "CONTRIBUTION_INVALID",
+      `the final zkey of ${t.circuit} does not verify${errors.length ? `: ${errors.join("; ")}` : ""}`,
+    );
   }
   return t;
 }
@@ -208,12 +244,18 @@ export function assertVerifierMatches(
 ): void {
   const actualHash = vkeyHashOfText(toJson(vkey));
   if (actualHash !== pinnedVkeyHash) {
-    throw new TrustedSetupError("KEY_NOT_PINNED", `the verification key given for ${circuit} has hash ${actualHash}, the pinned one is ${pinnedVkeyHash}`);
+    throw new TrustedSetupError(
+      "KEY_NOT_PINNED",
+      `the verification key given for ${circuit} has hash ${actualHash}, the pinned one is ${pinnedVkeyHash}`,
+    );
   }
   const contractName = artifact.contractName ?? verifierContractName(circuit);
   const expected = expectedBytecode(vkey, contractName, pinnedVkeyHash);
   if (artifact.bytecode.toLowerCase() !== expected.toLowerCase()) {
-    throw new TrustedSetupError("VERIFIER_NOT_PINNED", `the ${contractName} bytecode is not the verifier of the pinned key ${pinnedVkeyHash.slice(0, 16)}... of ${circuit}: refusing to deploy it`);
+    throw new TrustedSetupError(
+      "VERIFIER_NOT_PINNED",
+      `the ${contractName} bytecode is not the verifier of the pinned key ${pinnedVkeyHash.slice(0, 16)}... of ${circuit}: refusing to deploy it`,
+    );
   }
 }
 

@@ -28,7 +28,10 @@ import { DATA_FORMS } from "../../dataset/contributor-data.ts";
 import { CodedError } from "../../errors/index.ts";
 import { toJson, writeFileAtomic } from "../../files/index.ts";
 import {
-  readRegistrations, waitForRegistrationClose, type ContributorRegistryContract, type PayoutSettlementContract,
+  readRegistrations,
+  waitForRegistrationClose,
+  type ContributorRegistryContract,
+  type PayoutSettlementContract,
 } from "../../verifier-contracts/index.ts";
 import { signDeliveryReceipt } from "../../verifier-contracts/settle.ts";
 import { registrationCommitment, type Registration } from "../../witness/index.ts";
@@ -93,7 +96,12 @@ export function deliveryFolders(paths: readonly string[]): string[] {
   const found: string[] = [];
   for (const path of paths) {
     const dir = resolve(path);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CodedError("DELIVERY_MISSING", "input", `${path}: not a folder; expected a delivery folder (data and ${DELIVERY_RECEIPT}) or a folder of them`);
+    if (!existsSync(dir) || !statSync(dir).isDirectory())
+      throw new CodedError(
+        "DELIVERY_MISSING",
+        "input",
+        `${path}: not a folder; expected a delivery folder (data and ${DELIVERY_RECEIPT}) or a folder of them`,
+      );
     if (existsSync(join(dir, DELIVERY_RECEIPT))) found.push(dir);
     else for (const entry of readdirSync(dir).sort()) if (existsSync(join(dir, entry, DELIVERY_RECEIPT))) found.push(join(dir, entry));
   }
@@ -105,10 +113,19 @@ const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 /** Why `receipt` does not deliver registration `reg` (its chain side), or undefined when it does. */
 function checkReceipt(receipt: RegistrationReceipt, reg: Registration | undefined, domain: bigint): string | undefined {
   if (!reg) return `order ${receipt.order} is not a registration of epoch ${receipt.epoch}`;
-  if (BigInt(receipt.contributor) !== reg.contributor) return `registration ${reg.order} was made by ${getAddress(`0x${reg.contributor.toString(16).padStart(40, "0")}`)}, the receipt says ${receipt.contributor}`;
-  if (receipt.commitment !== reg.commitment || receipt.count !== reg.count) return `registration ${reg.order} commits to ${reg.commitment} over ${reg.count} examples, the receipt to ${receipt.commitment} over ${receipt.count}`;
-  const commitment = registrationCommitment({ domain, sender: receipt.contributor, salt: receipt.salt, hashes: sortHashes(receipt.hashes), chunk: config.registrationBatch.chunk });
-  if (commitment !== reg.commitment) return `the receipt's hashes and salt commit to ${commitment}, not to registration ${reg.order}'s ${reg.commitment}`;
+  if (BigInt(receipt.contributor) !== reg.contributor)
+    return `registration ${reg.order} was made by ${getAddress(`0x${reg.contributor.toString(16).padStart(40, "0")}`)}, the receipt says ${receipt.contributor}`;
+  if (receipt.commitment !== reg.commitment || receipt.count !== reg.count)
+    return `registration ${reg.order} commits to ${reg.commitment} over ${reg.count} examples, the receipt to ${receipt.commitment} over ${receipt.count}`;
+  const commitment = registrationCommitment({
+    domain,
+    sender: receipt.contributor,
+    salt: receipt.salt,
+    hashes: sortHashes(receipt.hashes),
+    chunk: config.registrationBatch.chunk,
+  });
+  if (commitment !== reg.commitment)
+    return `the receipt's hashes and salt commit to ${commitment}, not to registration ${reg.order}'s ${reg.commitment}`;
   return undefined;
 }
 
@@ -123,10 +140,16 @@ const inside = (folder: string, path: string) => {
  * written, and once links are resolved), DELIVERY_DATA_MISSING when nothing is there.
  */
 export function deliveryDataPath(folder: string, path: string): string {
-  const outside = (where: string) => new CodedError("DELIVERY_PATH_OUTSIDE", "input", `the receipt's data path ${JSON.stringify(path)} ${where}, not inside the delivery folder ${folder}`);
+  const outside = (where: string) =>
+    new CodedError(
+      "DELIVERY_PATH_OUTSIDE",
+      "input",
+      `the receipt's data path ${JSON.stringify(path)} ${where}, not inside the delivery folder ${folder}`,
+    );
   const given = resolve(folder, path);
   if (isAbsolute(path) || !inside(resolve(folder), given)) throw outside(`is ${given}`);
-  if (!existsSync(given)) throw new CodedError("DELIVERY_DATA_MISSING", "input", `the receipt's data path ${JSON.stringify(path)}: nothing at ${given}`);
+  if (!existsSync(given))
+    throw new CodedError("DELIVERY_DATA_MISSING", "input", `the receipt's data path ${JSON.stringify(path)}: nothing at ${given}`);
   const real = realpathSync(given);
   if (!inside(realpathSync(folder), real)) throw outside(`resolves (symbolic links followed) to ${real}`);
   return real;
@@ -135,7 +158,12 @@ export function deliveryDataPath(folder: string, path: string): string {
 /** The receipt's declared form, if the trainer reads it; DELIVERY_FORM_UNKNOWN otherwise. */
 function deliveryForm(receipt: RegistrationReceipt): DataForm {
   const form = receipt.data.form;
-  if (!(DATA_FORMS as readonly string[]).includes(form)) throw new CodedError("DELIVERY_FORM_UNKNOWN", "input", `the receipt's data form ${JSON.stringify(form)} is not one the trainer reads (${DATA_FORMS.join(", ")})`);
+  if (!(DATA_FORMS as readonly string[]).includes(form))
+    throw new CodedError(
+      "DELIVERY_FORM_UNKNOWN",
+      "input",
+      `the receipt's data form ${JSON.stringify(form)} is not one the trainer reads (${DATA_FORMS.join(", ")})`,
+    );
   return form as DataForm;
 }
 
@@ -149,12 +177,18 @@ function deliveryForm(receipt: RegistrationReceipt): DataForm {
 export function checkDeliveryData(folder: string, receipt: RegistrationReceipt): string {
   const data = deliveryDataPath(folder, receipt.data.path);
   const read = readContributorData(data, {
-    form: deliveryForm(receipt), within: folder, maxExamples: Math.max(1, Math.min(receipt.count, config.registration.maxExamplesPerRegistrant)),
+    form: deliveryForm(receipt),
+    within: folder,
+    maxExamples: Math.max(1, Math.min(receipt.count, config.registration.maxExamplesPerRegistrant)),
   });
   const hashes = sortHashes(read.examples.map((e) => e.hash));
   const listed = sortHashes(receipt.hashes);
   if (hashes.length !== listed.length || hashes.some((h, i) => h !== listed[i])) {
-    throw new CodedError("DELIVERY_MISMATCH", "input", `the data in ${receipt.data.path} hashes to ${hashes.length} examples that are not the receipt's ${listed.length}`);
+    throw new CodedError(
+      "DELIVERY_MISMATCH",
+      "input",
+      `the data in ${receipt.data.path} hashes to ${hashes.length} examples that are not the receipt's ${listed.length}`,
+    );
   }
   return data;
 }
@@ -204,7 +238,9 @@ function badDelivery(name: string, error: unknown, log?: (message: string) => vo
  * one. Refuses a key that is not the epoch's trainer (NOT_THE_TRAINER) before anything is signed,
  * then waits for registration to close (a development chain's clock is moved).
  */
-export async function acceptDeliveries(options: Omit<CollectOptions, "deliveries"> & { readonly received: readonly ReceivedDelivery[]; readonly bad?: readonly BadDelivery[] }): Promise<Collected> {
+export async function acceptDeliveries(
+  options: Omit<CollectOptions, "deliveries"> & { readonly received: readonly ReceivedDelivery[]; readonly bad?: readonly BadDelivery[] },
+): Promise<Collected> {
   const { epoch, registry, settlement, trainer } = options;
   const log = options.log ?? (() => {});
   await assertEpochTrainer(settlement, epoch, trainer);
@@ -219,7 +255,11 @@ export async function acceptDeliveries(options: Omit<CollectOptions, "deliveries
   for (const { receipt, folder, name } of options.received) {
     try {
       if (receipt.chainId !== chainId || !same(receipt.registry, registryAddress) || receipt.epoch !== epoch) {
-        throw new CodedError("DELIVERY_OTHER_EPOCH", "input", `the receipt is for epoch ${receipt.epoch} of registry ${receipt.registry} on chain ${receipt.chainId}, collecting epoch ${epoch} of ${registryAddress} on chain ${chainId}`);
+        throw new CodedError(
+          "DELIVERY_OTHER_EPOCH",
+          "input",
+          `the receipt is for epoch ${receipt.epoch} of registry ${receipt.registry} on chain ${receipt.chainId}, collecting epoch ${epoch} of ${registryAddress} on chain ${chainId}`,
+        );
       }
       const problem = checkReceipt(receipt, registrations[receipt.order], domain);
       if (problem) throw new CodedError("DELIVERY_MISMATCH", "input", problem);
@@ -227,27 +267,47 @@ export async function acceptDeliveries(options: Omit<CollectOptions, "deliveries
       if (accepted.has(receipt.order)) continue; // the same delivery twice
       const signature = await signDeliveryReceipt(trainer, settlement, epoch, receipt.order, receipt.commitment);
       accepted.set(receipt.order, {
-        order: receipt.order, contributor: receipt.contributor, commitment: receipt.commitment, salt: receipt.salt, hashes: sortHashes(receipt.hashes),
-        data, form: receipt.data.form, signature,
+        order: receipt.order,
+        contributor: receipt.contributor,
+        commitment: receipt.commitment,
+        salt: receipt.salt,
+        hashes: sortHashes(receipt.hashes),
+        data,
+        form: receipt.data.form,
+        signature,
       });
     } catch (error) {
       bad.push(badDelivery(name, error, log));
     }
   }
   const address = (r: Registration) => getAddress(`0x${r.contributor.toString(16).padStart(40, "0")}`);
-  const excluded = registrations.filter((r) => !accepted.has(r.order)).map((r) => ({
-    order: r.order, contributor: address(r), reason: "NOT_DELIVERED" as const, detail: "no matching delivery reached the trainer",
-  }));
+  const excluded = registrations
+    .filter((r) => !accepted.has(r.order))
+    .map((r) => ({
+      order: r.order,
+      contributor: address(r),
+      reason: "NOT_DELIVERED" as const,
+      detail: "no matching delivery reached the trainer",
+    }));
   return {
-    chainId, registry: registryAddress, settlement: settlementAddress, epoch, registrants: registrations.length,
-    delivered: [...accepted.values()].sort((a, b) => a.order - b.order), excluded, bad,
+    chainId,
+    registry: registryAddress,
+    settlement: settlementAddress,
+    epoch,
+    registrants: registrations.length,
+    delivered: [...accepted.values()].sort((a, b) => a.order - b.order),
+    excluded,
+    bad,
   };
 }
 
 const hex128 = (h: bigint) => `0x${h.toString(16).padStart(32, "0")}`;
 
 export function writeCollected(file: string, c: Collected): void {
-  writeFileAtomic(file, toJson({ kind: COLLECTED_KIND, version: 1, ...c, delivered: c.delivered.map((d) => ({ ...d, hashes: d.hashes.map(hex128) })) }));
+  writeFileAtomic(
+    file,
+    toJson({ kind: COLLECTED_KIND, version: 1, ...c, delivered: c.delivered.map((d) => ({ ...d, hashes: d.hashes.map(hex128) })) }),
+  );
 }
 
 /** Reads collected.json back (written by writeCollected); COLLECTED_MALFORMED naming the file. */
@@ -264,12 +324,23 @@ export function readCollected(file: string): Collected {
     throw new CodedError("COLLECTED_MALFORMED", "input", `${file}: not a collected.json of version 1 (kind ${JSON.stringify(raw?.kind)})`);
   }
   return {
-    chainId: BigInt(raw.chainId), registry: String(raw.registry), settlement: String(raw.settlement), epoch: BigInt(raw.epoch), registrants: Number(raw.registrants),
+    chainId: BigInt(raw.chainId),
+    registry: String(raw.registry),
+    settlement: String(raw.settlement),
+    epoch: BigInt(raw.epoch),
+    registrants: Number(raw.registrants),
     // biome-ignore lint/suspicious/noExplicitAny: as raw above
     delivered: raw.delivered.map((d: Record<string, any>) => ({
-      order: Number(d.order), contributor: String(d.contributor), commitment: BigInt(d.commitment), salt: BigInt(d.salt),
-      hashes: (d.hashes as string[]).map((h) => BigInt(h)), data: String(d.data), form: String(d.form), signature: String(d.signature),
+      order: Number(d.order),
+      contributor: String(d.contributor),
+      commitment: BigInt(d.commitment),
+      salt: BigInt(d.salt),
+      hashes: (d.hashes as string[]).map((h) => BigInt(h)),
+      data: String(d.data),
+      form: String(d.form),
+      signature: String(d.signature),
     })),
-    excluded: raw.excluded as ExcludedRegistration[], bad: (raw.bad ?? []) as BadDelivery[],
+    excluded: raw.excluded as ExcludedRegistration[],
+    bad: (raw.bad ?? []) as BadDelivery[],
   };
 }

@@ -16,8 +16,17 @@ import type { PayoutSettlementContract } from "../../verifier-contracts/index.ts
 export async function assertEpochTrainer(settlement: PayoutSettlementContract, epoch: bigint, signer: Signer): Promise<void> {
   const [state, address] = await Promise.all([settlement.epochState(epoch), signer.getAddress()]);
   const where = `epoch ${epoch} of settlement ${await settlement.getAddress()}`;
-  if (state.trainer === ZeroAddress) throw new CodedError("EPOCH_NOT_OPEN", "input", `${where} is not open (no trainer): the operator opens it first (epoch open); nothing was sent`);
+  if (state.trainer === ZeroAddress)
+    throw new CodedError(
+      "EPOCH_NOT_OPEN",
+      "input",
+      `${where} is not open (no trainer): the operator opens it first (epoch open); nothing was sent`,
+    );
   if (state.trainer.toLowerCase() !== address.toLowerCase()) {
-    throw new CodedError("NOT_THE_TRAINER", "input", `${where} names ${state.trainer} as its trainer, this key is ${address}: use the epoch's trainer key (OPEN_TRAINER_KEY); nothing was signed or sent`);
+    throw new CodedError(
+      "NOT_THE_TRAINER",
+      "input",
+      `${where} names ${state.trainer} as its trainer, this key is ${address}: use the epoch's trainer key (OPEN_TRAINER_KEY); nothing was signed or sent`,
+    );
   }
 }

@@ -31,9 +31,13 @@ export interface ProveJobsOptions {
 }
 
 /** Proves every job of `jobsFile` on `pool`. */
-async function proveJobsFile(pool: ProverPool, jobsFile: string, options: ProveJobsOptions = {}): Promise<(ProofJobResult & { circuit: string })[]> {
+async function proveJobsFile(
+  pool: ProverPool,
+  jobsFile: string,
+  options: ProveJobsOptions = {},
+): Promise<(ProofJobResult & { circuit: string })[]> {
   const { keys, jobs } = readJobsFile(jobsFile);
-  const bar = options.progress ?? true ? startProgress(`proving ${keys.name}`, jobs.length, "proofs") : undefined;
+  const bar = (options.progress ?? true) ? startProgress(`proving ${keys.name}`, jobs.length, "proofs") : undefined;
   try {
     const results = await proveBatches(pool, keys, jobs, {
       onProgress: (p) => {
@@ -68,7 +72,11 @@ export interface ProveSummary {
  * atomic writer's temporary files next to the jobs' proofs (left by a run killed mid-write) are
  * removed before and after.
  */
-export async function proveJobsFiles(pool: ProverPool, jobsFiles: readonly string[], options: ProveJobsOptions = {}): Promise<ProveSummary> {
+export async function proveJobsFiles(
+  pool: ProverPool,
+  jobsFiles: readonly string[],
+  options: ProveJobsOptions = {},
+): Promise<ProveSummary> {
   const start = performance.now();
   const jobs = jobsFiles.flatMap((f) => readJobsFile(f).jobs);
   removeTempProofFiles(jobs);
@@ -97,7 +105,9 @@ export function refuseStrayProofFiles(dir: string, jobs: readonly ProofJob[]): v
   if (!existsSync(proofsDir)) return;
   removeTempProofFiles(jobs);
   const ours = new Set(jobs.map((j) => resolve(j.outPath)));
-  const stray = readdirSync(proofsDir).filter((name) => !ours.has(resolve(proofsDir, name))).sort();
+  const stray = readdirSync(proofsDir)
+    .filter((name) => !ours.has(resolve(proofsDir, name)))
+    .sort();
   if (stray.length > 0) throw new StrayProofFileError(proofsDir, stray);
 }
 
@@ -130,7 +140,10 @@ function earlierRuns(file: string, log: (line: string) => void): unknown[] {
  */
 export async function proveEpochDir(pool: ProverPool, dir: string, options: ProveJobsOptions = {}): Promise<ProveSummary> {
   assertNotSettled(epochPaths(dir));
-  refuseStrayProofFiles(dir, epochJobsFiles(dir).flatMap((f) => readJobsFile(f).jobs));
+  refuseStrayProofFiles(
+    dir,
+    epochJobsFiles(dir).flatMap((f) => readJobsFile(f).jobs),
+  );
   const file = epochPaths(dir).provingFile;
   const earlier = earlierRuns(file, options.log ?? ((line) => process.stderr.write(`${line}\n`)));
   const summary = await proveJobsFiles(pool, epochJobsFiles(dir), options);

@@ -61,26 +61,52 @@ function readModel(file: string): Uint8Array {
   try {
     return readFileSync(file);
   } catch (error) {
-    throw new AttributionError("MODEL_INVALID", `${file}: the model cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new AttributionError(
+      "MODEL_INVALID",
+      `${file}: the model cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
 }
 
 /** The attribution section of the record (attribution.json, witness-inputs.json, then epoch.json). */
-export function onnxAttributionSection(result: OnnxAttributionResult, settings: ProtocolConfig["attribution"], format: ReturnType<typeof scoreFormatOf>) {
+export function onnxAttributionSection(
+  result: OnnxAttributionResult,
+  settings: ProtocolConfig["attribution"],
+  format: ReturnType<typeof scoreFormatOf>,
+) {
   const near = result.flagged.filter((f) => f.stage !== "label-consistency");
   const labels = result.flagged.filter((f) => f.stage === "label-consistency");
   return {
-    method: result.method, model: "onnx", provider: result.provider, modelHash: `0x${result.modelHash}`,
-    layer: result.layer, checkpoints: result.checkpoints, validationHash: result.validationHash, validationAccuracy: result.validationAccuracy,
+    method: result.method,
+    model: "onnx",
+    provider: result.provider,
+    modelHash: `0x${result.modelHash}`,
+    layer: result.layer,
+    checkpoints: result.checkpoints,
+    validationHash: result.validationHash,
+    validationAccuracy: result.validationAccuracy,
     defences: result.defences,
     flagged: near.map((f) => ({ ...f, example: hex128(f.example), similarity: Number(f.similarity.toFixed(6)) })),
-    mislabelled: labels.map((f) => ({ ...f, example: hex128(f.example), pLabel: Number(f.pLabel.toFixed(6)), pPredicted: Number(f.pPredicted.toFixed(6)) })),
+    mislabelled: labels.map((f) => ({
+      ...f,
+      example: hex128(f.example),
+      pLabel: Number(f.pLabel.toFixed(6)),
+      pPredicted: Number(f.pPredicted.toFixed(6)),
+    })),
     // The method's parameters (the MNIST pipeline's `settings` would make verify rerun the MNIST model).
     parameters: {
-      seed: settings.seed, batchSize: settings.batchSize, influence: settings.influence, trak: { damping: settings.trak.damping, rank: settings.trak.ranks.activation },
-      knnShapley: settings.knnShapley, featureDuplicates: settings.featureDuplicates ?? null, nearDuplicates: settings.nearDuplicates ?? null, labelConsistency: settings.labelConsistency ?? null,
+      seed: settings.seed,
+      batchSize: settings.batchSize,
+      influence: settings.influence,
+      trak: { damping: settings.trak.damping, rank: settings.trak.ranks.activation },
+      knnShapley: settings.knnShapley,
+      featureDuplicates: settings.featureDuplicates ?? null,
+      nearDuplicates: settings.nearDuplicates ?? null,
+      labelConsistency: settings.labelConsistency ?? null,
     },
-    scoreFormat: format, divisor: result.divisor, timings: result.timings,
+    scoreFormat: format,
+    divisor: result.divisor,
+    timings: result.timings,
   };
 }
 
@@ -96,17 +122,35 @@ export async function scoreOnnxModel(options: OnnxScoreOptions) {
   const read = readValidationFile(options.validationFile, options.validationLabelsFile);
   await options.checkSealed?.(read.set);
   const validation = { ...scoredSet(read), hash: read.set.hash.slice(2) };
-  log(`attribution: scoring ${train.hashes.length} rows of ${options.dataFile} on ${validation.hashes.length} validation rows with ${settings.method}, model ${modelFile}${checkpoints.length ? ` and ${checkpoints.length} checkpoints` : ""}...`);
-  const names = { ...(options.features === undefined ? {} : { features: options.features }), ...(options.logits === undefined ? {} : { logits: options.logits }) };
+  log(
+    `attribution: scoring ${train.hashes.length} rows of ${options.dataFile} on ${validation.hashes.length} validation rows with ${settings.method}, model ${modelFile}${checkpoints.length ? ` and ${checkpoints.length} checkpoints` : ""}...`,
+  );
+  const names = {
+    ...(options.features === undefined ? {} : { features: options.features }),
+    ...(options.logits === undefined ? {} : { logits: options.logits }),
+  };
   const result = await scoreOnnxClassifier({ model, checkpoints, names, train, validation }, settings, format, log);
   const outDir = resolve(options.outDir ?? DEFAULT_SCORES_DIR);
   mkdirSync(outDir, { recursive: true });
-  const paths = { examples: join(outDir, "scores.csv"), model: join(outDir, "model.onnx"), summary: join(outDir, "attribution.json"), witnessInputs: join(outDir, WITNESS_INPUTS_FILE) };
-  writeFileAtomic(paths.examples, `example,score\n${result.scores.map((s) => `${hex128(s.example)},${formatFixedPoint(s.score, format.decimals)}`).join("\n")}\n`);
+  const paths = {
+    examples: join(outDir, "scores.csv"),
+    model: join(outDir, "model.onnx"),
+    summary: join(outDir, "attribution.json"),
+    witnessInputs: join(outDir, WITNESS_INPUTS_FILE),
+  };
+  writeFileAtomic(
+    paths.examples,
+    `example,score\n${result.scores.map((s) => `${hex128(s.example)},${formatFixedPoint(s.score, format.decimals)}`).join("\n")}\n`,
+  );
   if (resolve(paths.model) !== modelFile) copyFileSync(modelFile, paths.model);
   const attribution = onnxAttributionSection(result, settings, format);
   writeFileAtomic(paths.summary, toJson(attribution));
-  writeFileAtomic(paths.witnessInputs, toJson({ examplesFile: "scores.csv", modelFile: "model.onnx", modelHash: `0x${result.modelHash}`, attribution }));
-  log(`attribution: ${result.scores.length} example hashes scored on ${result.provider} (features ${result.layer.features}: ${result.layer.hidden}, ${result.layer.classes} classes), validation accuracy ${(result.validationAccuracy * 100).toFixed(1)} %; defences ${result.defences.join(", ")}: ${result.flagged.length} rows flagged (score 0); ${paths.examples}`);
+  writeFileAtomic(
+    paths.witnessInputs,
+    toJson({ examplesFile: "scores.csv", modelFile: "model.onnx", modelHash: `0x${result.modelHash}`, attribution }),
+  );
+  log(
+    `attribution: ${result.scores.length} example hashes scored on ${result.provider} (features ${result.layer.features}: ${result.layer.hidden}, ${result.layer.classes} classes), validation accuracy ${(result.validationAccuracy * 100).toFixed(1)} %; defences ${result.defences.join(", ")}: ${result.flagged.length} rows flagged (score 0); ${paths.examples}`,
+  );
   return { result, paths, attribution };
 }

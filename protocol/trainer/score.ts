@@ -44,7 +44,7 @@ export async function scoreTrainingData(options: ScoreOptions = {}) {
   const settings = { ...config.attribution, method: options.method ?? config.attribution.method };
   const format = scoreFormatOf(config);
   log(`attribution: training and scoring with ${settings.method} (providers ${settings.providers.join(", ")})...`);
-  const progress = options.progress ?? true ? startStagedProgress() : undefined;
+  const progress = (options.progress ?? true) ? startStagedProgress() : undefined;
   let result;
   try {
     const secret = options.validationSecret ?? loadValidationSecret({ create: true }).secret;
@@ -53,8 +53,12 @@ export async function scoreTrainingData(options: ScoreOptions = {}) {
     progress?.stop();
   }
   const paths = writeAttribution(options.outDir ?? DEFAULT_SCORES_DIR, result, format.decimals);
-  log(`attribution: ${result.rows.length} examples scored on ${result.provider}, validation accuracy ${(result.validationAccuracy * 100).toFixed(1)} %, model sha256 ${result.model.hash.slice(0, 16)}...; ${paths.examples}`);
-  log(`attribution: defences ${result.defences.join(", ") || "none"}; ${result.flagged.length} examples flagged as near copies and ${result.mislabelled.length} as mislabelled (paid 0), evidence in ${paths.summary}`);
+  log(
+    `attribution: ${result.rows.length} examples scored on ${result.provider}, validation accuracy ${(result.validationAccuracy * 100).toFixed(1)} %, model sha256 ${result.model.hash.slice(0, 16)}...; ${paths.examples}`,
+  );
+  log(
+    `attribution: defences ${result.defences.join(", ") || "none"}; ${result.flagged.length} examples flagged as near copies and ${result.mislabelled.length} as mislabelled (paid 0), evidence in ${paths.summary}`,
+  );
   // The contributors' examples as registered: with the model, what verify --data --model reruns the scoring from.
   const trainingData = join(dirname(paths.examples), "training-data.json");
   writeFileAtomic(trainingData, encodeTrainingData(result.partitions));
@@ -63,7 +67,10 @@ export async function scoreTrainingData(options: ScoreOptions = {}) {
   // What the witness stage takes from here (also as a file, for a witness stage run on its own); the result and paths are for printing.
   const scores = { examplesFile: paths.examples, modelHash: `0x${result.model.hash}`, validationSet: result.validation, attribution };
   const witnessInputs = join(dirname(paths.examples), WITNESS_INPUTS_FILE);
-  writeFileAtomic(witnessInputs, toJson({ examplesFile: basename(paths.examples), modelFile: basename(paths.model), modelHash: scores.modelHash, attribution }));
+  writeFileAtomic(
+    witnessInputs,
+    toJson({ examplesFile: basename(paths.examples), modelFile: basename(paths.model), modelHash: scores.modelHash, attribution }),
+  );
   return { scores, result, paths: { ...paths, trainingData, witnessInputs } };
 }
 
@@ -74,7 +81,12 @@ export async function scoreTrainingData(options: ScoreOptions = {}) {
  * `outDir` as the score stage records its own: witness-inputs.json (the scores file, the model, its
  * sha256 and how the scores were made: externally), which `witness --from-score DIR` reads.
  */
-export function recordExternalScores(options: { readonly scoresFile: string; readonly modelFile: string; readonly outDir?: string; readonly config?: ProtocolConfig }) {
+export function recordExternalScores(options: {
+  readonly scoresFile: string;
+  readonly modelFile: string;
+  readonly outDir?: string;
+  readonly config?: ProtocolConfig;
+}) {
   const config = options.config ?? defaultConfig;
   const scoresFile = resolve(options.scoresFile);
   const modelFile = resolve(options.modelFile);
@@ -83,7 +95,10 @@ export function recordExternalScores(options: { readonly scoresFile: string; rea
   try {
     model = readFileSync(modelFile);
   } catch (error) {
-    throw invalidScoreOutput(modelFile, `the model cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); expected the trained model the scores are of`);
+    throw invalidScoreOutput(
+      modelFile,
+      `the model cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); expected the trained model the scores are of`,
+    );
   }
   const modelHash = `0x${createHash("sha256").update(model).digest("hex")}`;
   const outDir = resolve(options.outDir ?? DEFAULT_SCORES_DIR);
@@ -102,22 +117,33 @@ function invalidScoreOutput(file: string, problem: string): CodedError {
  * What the witness stage takes from a score stage's output folder `dir`: the examples file, the
  * model (its hash goes on chain, the file into the epoch record) and how the scores were made.
  */
-export function readScoreOutput(dir: string): { examplesFile: string; modelFile: string; modelHash: string; attribution: Readonly<Record<string, unknown>> } {
+export function readScoreOutput(dir: string): {
+  examplesFile: string;
+  modelFile: string;
+  modelHash: string;
+  attribution: Readonly<Record<string, unknown>>;
+} {
   const file = join(resolve(dir), WITNESS_INPUTS_FILE);
   let raw: { examplesFile?: unknown; modelFile?: unknown; modelHash?: unknown; attribution?: unknown };
   try {
     raw = JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
-    throw invalidScoreOutput(file, (error as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : `cannot read: ${(error as Error).message}`);
+    throw invalidScoreOutput(
+      file,
+      (error as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : `cannot read: ${(error as Error).message}`,
+    );
   }
   for (const field of ["examplesFile", "modelFile", "modelHash"] as const) {
     if (typeof raw[field] !== "string") throw invalidScoreOutput(file, `${field}: expected a string, got ${JSON.stringify(raw[field])}`);
   }
-  if (!/^0x[0-9a-f]{64}$/.test(raw.modelHash as string)) throw invalidScoreOutput(file, `modelHash: expected a 0x-prefixed sha256, got ${JSON.stringify(raw.modelHash)}`);
+  if (!/^0x[0-9a-f]{64}$/.test(raw.modelHash as string))
+    throw invalidScoreOutput(file, `modelHash: expected a 0x-prefixed sha256, got ${JSON.stringify(raw.modelHash)}`);
   if (typeof raw.attribution !== "object" || raw.attribution === null) throw invalidScoreOutput(file, "attribution: expected an object");
   const here = dirname(file);
   return {
-    examplesFile: resolve(here, raw.examplesFile as string), modelFile: resolve(here, raw.modelFile as string),
-    modelHash: raw.modelHash as string, attribution: raw.attribution as Record<string, unknown>,
+    examplesFile: resolve(here, raw.examplesFile as string),
+    modelFile: resolve(here, raw.modelFile as string),
+    modelHash: raw.modelHash as string,
+    attribution: raw.attribution as Record<string, unknown>,
   };
 }

@@ -11,7 +11,13 @@
  */
 import { AttributionError } from "../../attribution/index.ts";
 import {
-  exampleSetHash, labelledArrays, MAX_DATA_BYTES, readContributorData, type ContributorData, type DataForm, type LabelledArrays,
+  exampleSetHash,
+  labelledArrays,
+  MAX_DATA_BYTES,
+  readContributorData,
+  type ContributorData,
+  type DataForm,
+  type LabelledArrays,
 } from "../../dataset/index.ts";
 import { readRegularFile } from "../../dataset/read-file.ts";
 
@@ -34,24 +40,37 @@ export interface ValidationSetFiles {
 
 /** Names of the revealed files by form (the labels .npy of an inputs .npy second). */
 export const REVEALED_NAMES: Readonly<Record<Exclude<DataForm, "folder">, readonly string[]>> = {
-  npz: ["validation.npz"], jsonl: ["validation.jsonl"], bin: ["validation.bin"], npy: ["validation.npy", "validation-labels.npy"],
+  npz: ["validation.npz"],
+  jsonl: ["validation.jsonl"],
+  bin: ["validation.bin"],
+  npy: ["validation.npy", "validation-labels.npy"],
 };
 
 /**
  * `file` (with `labels`, the labels .npy of an inputs .npy) as labelled arrays; AttributionError
  * DATA_INVALID naming the file and `what` it is for when the data cannot feed a classifier.
  */
-export function readLabelledData(file: string, labels: string | undefined, what: string): { data: ContributorData; arrays: LabelledArrays } {
+export function readLabelledData(
+  file: string,
+  labels: string | undefined,
+  what: string,
+): { data: ContributorData; arrays: LabelledArrays } {
   const data = readContributorData(file, labels === undefined ? {} : { labels });
   const arrays = labelledArrays(data);
   if (arrays === undefined) {
-    throw new AttributionError("DATA_INVALID", `${file} (${what}): not labelled arrays; give an .npz (x, y), an .npy with its labels .npy, a .bin, or JSONL records that are all {"input": [...], "label": n} (or image records)`);
+    throw new AttributionError(
+      "DATA_INVALID",
+      `${file} (${what}): not labelled arrays; give an .npz (x, y), an .npy with its labels .npy, a .bin, or JSONL records that are all {"input": [...], "label": n} (or image records)`,
+    );
   }
   return { data, arrays };
 }
 
 /** Reads the validation set in `file` (and its `labels` .npy): the data, its arrays and the set as sealed and revealed. */
-export function readValidationFile(file: string, labels?: string): { data: ContributorData; arrays: LabelledArrays; set: ValidationSetFiles } {
+export function readValidationFile(
+  file: string,
+  labels?: string,
+): { data: ContributorData; arrays: LabelledArrays; set: ValidationSetFiles } {
   const { data, arrays } = readLabelledData(file, labels, "validation data");
   const names = REVEALED_NAMES[data.form as Exclude<DataForm, "folder">];
   // The bytes the reader just accepted, read again within its limit (the trainer does not edit its

@@ -68,7 +68,10 @@ export interface RevealedValidationRecord {
  * seal, score (with --deployment and --epoch) and settle all derive it the same way.
  */
 export function epochValidationSecret(secret: Uint8Array, chainId: bigint, settlement: string, epoch: bigint): Uint8Array {
-  return createHash("sha256").update(secret).update(`\nvalidation set of chain ${chainId} settlement ${settlement.toLowerCase()} epoch ${epoch}`).digest();
+  return createHash("sha256")
+    .update(secret)
+    .update(`\nvalidation set of chain ${chainId} settlement ${settlement.toLowerCase()} epoch ${epoch}`)
+    .digest();
 }
 
 /**
@@ -82,21 +85,40 @@ export function heldOutValidationSet(config: ProtocolConfig, secret: Uint8Array)
 
 /** The MNIST path's set as sealed and revealed: its dataset file, validation.bin. */
 export function datasetValidationFiles(set: Dataset): ValidationSetFiles {
-  return { hash: `0x${datasetHash(set)}`, examples: set.size, files: [{ name: VALIDATION_FILE, bytes: encodeDataset(set) }], source: "the held-out set the trainer's secret chooses" };
+  return {
+    hash: `0x${datasetHash(set)}`,
+    examples: set.size,
+    files: [{ name: VALIDATION_FILE, bytes: encodeDataset(set) }],
+    source: "the held-out set the trainer's secret chooses",
+  };
 }
 
 /** Seals `set` (a held-out split, or a file's set: validation-file.ts) for `epoch` of `settlement` on chain `chainId` under the salt `trainer` derives (see the header). */
-export async function sealValidationSet(trainer: Signer, chainId: bigint, settlement: string, epoch: bigint, set: Dataset | ValidationSetFiles): Promise<SealedValidation> {
+export async function sealValidationSet(
+  trainer: Signer,
+  chainId: bigint,
+  settlement: string,
+  epoch: bigint,
+  set: Dataset | ValidationSetFiles,
+): Promise<SealedValidation> {
   const { hash: validationSetHash, examples, files, source } = "files" in set ? set : datasetValidationFiles(set);
   // The settlement is in the salt: one epoch number on two deployments gets two commitments (found by review).
-  const salt = keccak256(await trainer.signMessage(`attribution-prover validation-set salt\nchain ${chainId}\nsettlement ${settlement.toLowerCase()}\nepoch ${epoch}\nset ${validationSetHash}`));
+  const salt = keccak256(
+    await trainer.signMessage(
+      `attribution-prover validation-set salt\nchain ${chainId}\nsettlement ${settlement.toLowerCase()}\nepoch ${epoch}\nset ${validationSetHash}`,
+    ),
+  );
   return { validationSetHash, salt, commitment: validationCommitment(validationSetHash, salt), files, examples, source };
 }
 
 /** CodedError VALIDATION_NOT_COMMITTED unless `sealed` commits to `commitment`, the epoch's (`what` says where it is from). */
 function assertCommits(sealed: SealedValidation, commitment: string, what: string, todo: string): void {
   if (sealed.commitment !== commitment) {
-    throw new CodedError("VALIDATION_NOT_COMMITTED", "input", `${sealed.source}: the validation set ${sealed.validationSetHash} under this signer's salt commits to ${sealed.commitment}, ${what} ${commitment}: ${todo}`);
+    throw new CodedError(
+      "VALIDATION_NOT_COMMITTED",
+      "input",
+      `${sealed.source}: the validation set ${sealed.validationSetHash} under this signer's salt commits to ${sealed.commitment}, ${what} ${commitment}: ${todo}`,
+    );
   }
 }
 
@@ -105,9 +127,21 @@ function assertCommits(sealed: SealedValidation, commitment: string, what: strin
  * commitment is `commitment`, the one `epoch` opened registration with (the registry's): what
  * score --model --deployment --epoch checks before scoring against a set.
  */
-export async function assertSealedSet(trainer: Signer, chainId: bigint, settlement: string, epoch: bigint, set: ValidationSetFiles, commitment: string): Promise<SealedValidation> {
+export async function assertSealedSet(
+  trainer: Signer,
+  chainId: bigint,
+  settlement: string,
+  epoch: bigint,
+  set: ValidationSetFiles,
+  commitment: string,
+): Promise<SealedValidation> {
   const sealed = await sealValidationSet(trainer, chainId, settlement, epoch, set);
-  assertCommits(sealed, commitment, `epoch ${epoch} opened registration with`, "score against the set seal --validation sealed, with the trainer key that sealed it");
+  assertCommits(
+    sealed,
+    commitment,
+    `epoch ${epoch} opened registration with`,
+    "score against the set seal --validation sealed, with the trainer key that sealed it",
+  );
   return sealed;
 }
 
@@ -116,7 +150,11 @@ export async function assertSealedSet(trainer: Signer, chainId: bigint, settleme
  * `deployment` (assertEpochTrainer) and a set is the one it sealed, the registry's commitment
  * (assertSealedSet). Reads the chain once; the returned check is run on the set before scoring.
  */
-export async function epochSealCheck(deployment: ProtocolDeployment, trainer: Signer, epoch: bigint): Promise<(set: ValidationSetFiles) => Promise<SealedValidation>> {
+export async function epochSealCheck(
+  deployment: ProtocolDeployment,
+  trainer: Signer,
+  epoch: bigint,
+): Promise<(set: ValidationSetFiles) => Promise<SealedValidation>> {
   await assertEpochTrainer(deployment.settlement, epoch, trainer);
   const commitment = await deployment.registry.validationCommitment(epoch);
   return (set) => assertSealedSet(trainer, deployment.chainId, deployment.addresses.settlement, epoch, set, commitment);
@@ -127,9 +165,18 @@ export async function epochSealCheck(deployment: ProtocolDeployment, trainer: Si
  * its file(s) into the epoch directory `dir`. Returns the receipt and epoch.json's section.
  */
 export async function revealEpochValidation(
-  settlement: PayoutSettlementContract, epoch: bigint, commitment: string, sealed: SealedValidation, dir: string,
+  settlement: PayoutSettlementContract,
+  epoch: bigint,
+  commitment: string,
+  sealed: SealedValidation,
+  dir: string,
 ): Promise<{ receipt: ContractTransactionReceipt; record: RevealedValidationRecord }> {
-  assertCommits(sealed, commitment, "registration opened with", "reveal with the set seal sealed (settle --validation FILE for a file) and the signer the witness stage used, or cancel the epoch");
+  assertCommits(
+    sealed,
+    commitment,
+    "registration opened with",
+    "reveal with the set seal sealed (settle --validation FILE for a file) and the signer the witness stage used, or cancel the epoch",
+  );
   const receipt = await revealValidation(settlement, epoch, sealed);
   return { receipt, record: writeRevealedValidation(sealed, commitment, dir, receipt.hash) };
 }
@@ -138,16 +185,39 @@ export async function revealEpochValidation(
  * Writes the file(s) of a set revealed on chain (by this call or an earlier run) and returns
  * epoch.json's section for it.
  */
-export function writeRevealedValidation(sealed: SealedValidation, commitment: string, dir: string, revealTx: string): RevealedValidationRecord {
+export function writeRevealedValidation(
+  sealed: SealedValidation,
+  commitment: string,
+  dir: string,
+  revealTx: string,
+): RevealedValidationRecord {
   assertCommits(sealed, commitment, "the epoch's is", "settle with the set and the signer the witness stage used");
   for (const f of sealed.files) writeFileAtomic(join(dir, f.name), f.bytes);
-  const { validationSetHash, salt, examples, files: [data, labels] } = sealed;
-  return { file: data!.name, ...(labels === undefined ? {} : { labels: labels.name }), examples, validationSetHash, salt, commitment, revealTx };
+  const {
+    validationSetHash,
+    salt,
+    examples,
+    files: [data, labels],
+  } = sealed;
+  return {
+    file: data!.name,
+    ...(labels === undefined ? {} : { labels: labels.name }),
+    examples,
+    validationSetHash,
+    salt,
+    commitment,
+    revealTx,
+  };
 }
 
 /** The transaction that revealed `epoch`'s validation set (its ValidationRevealed event). */
 export async function revealTransaction(settlement: PayoutSettlementContract, epoch: bigint): Promise<string> {
   const [event] = await settlement.queryFilter(settlement.filters.ValidationRevealed!(epoch));
-  if (!event) throw new CodedError("VALIDATION_NOT_COMMITTED", "external", `epoch ${epoch} is marked revealed but no ValidationRevealed event was found`);
+  if (!event)
+    throw new CodedError(
+      "VALIDATION_NOT_COMMITTED",
+      "external",
+      `epoch ${epoch} is marked revealed but no ValidationRevealed event was found`,
+    );
   return event.transactionHash;
 }

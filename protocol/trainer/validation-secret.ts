@@ -34,7 +34,12 @@ export interface LoadSecretOptions {
 
 function checked(text: string, source: string): ValidationSecret {
   const value = text.trim();
-  if (value.length < MIN_CHARS) throw new CodedError("VALIDATION_SECRET", "input", `${source}: the validation secret has ${value.length} characters, at least ${MIN_CHARS} are needed (e.g. openssl rand -hex 32)`);
+  if (value.length < MIN_CHARS)
+    throw new CodedError(
+      "VALIDATION_SECRET",
+      "input",
+      `${source}: the validation secret has ${value.length} characters, at least ${MIN_CHARS} are needed (e.g. openssl rand -hex 32)`,
+    );
   return { secret: new TextEncoder().encode(value), source };
 }
 
@@ -65,11 +70,20 @@ export function loadValidationSecret(options: LoadSecretOptions = {}): Validatio
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     if (!options.create) {
-      throw new CodedError("VALIDATION_SECRET", "input", `no validation secret: ${file} does not exist and ${VALIDATION_SECRET_ENV} is unset; use the secret the witness stage committed with (the file it wrote, or the same variable)`);
+      throw new CodedError(
+        "VALIDATION_SECRET",
+        "input",
+        `no validation secret: ${file} does not exist and ${VALIDATION_SECRET_ENV} is unset; use the secret the witness stage committed with (the file it wrote, or the same variable)`,
+      );
     }
     createSecretFile(file);
     mode = statSync(file).mode;
   }
-  if ((mode & 0o077) !== 0) throw new CodedError("VALIDATION_SECRET", "input", `${file} is readable by others (mode ${(mode & 0o777).toString(8)}): chmod 600 ${file}`);
+  if ((mode & 0o077) !== 0)
+    throw new CodedError(
+      "VALIDATION_SECRET",
+      "input",
+      `${file} is readable by others (mode ${(mode & 0o777).toString(8)}): chmod 600 ${file}`,
+    );
   return checked(readFileSync(file, "utf8"), file);
 }

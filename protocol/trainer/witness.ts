@@ -19,7 +19,12 @@ import { config as defaultConfig, type ProtocolConfig } from "../../config/index
 import { CodedError } from "../../errors/index.ts";
 import { commitEpoch, EpochStatus, readRegistrations } from "../../verifier-contracts/index.ts";
 import {
-  applyPolicy, buildEpochBatches, type EpochWitness, type ExampleBatch, type PayoutBatch, type RegistrationBatch,
+  applyPolicy,
+  buildEpochBatches,
+  type EpochWitness,
+  type ExampleBatch,
+  type PayoutBatch,
+  type RegistrationBatch,
 } from "../../witness/index.ts";
 import type { RegistrationCarry } from "../../witness/registration-batches.ts";
 import { demoContributors } from "../demo-contributors.ts";
@@ -83,19 +88,37 @@ export async function loadEpochKeys(sizes: BatchSizes, keySet: KeySetName, log?:
 
 /** The summary of a key set's circuit that the record and the results carry. */
 export const circuitSummary = (k: KeySetKeys) => ({
-  name: k.name, constraints: k.constraints, vkeyHash: k.pinnedVkeyHash, keySet: k.keySet, sourceKey: k.sourceKey,
-  ...(k.transcript === undefined ? {} : { transcript: k.transcript }), ...(k.zkeySha256 === undefined ? {} : { zkeySha256: k.zkeySha256 }),
+  name: k.name,
+  constraints: k.constraints,
+  vkeyHash: k.pinnedVkeyHash,
+  keySet: k.keySet,
+  sourceKey: k.sourceKey,
+  ...(k.transcript === undefined ? {} : { transcript: k.transcript }),
+  ...(k.zkeySha256 === undefined ? {} : { zkeySha256: k.zkeySha256 }),
 });
 
 const hex = (v: bigint, digits: number) => `0x${v.toString(16).padStart(digits, "0")}`;
 const address = (v: bigint) => getAddress(hex(v, 40));
 
 function proofJobs(batches: readonly (ExampleBatch | RegistrationBatch | PayoutBatch)[], label: string, file: (i: number) => string) {
-  return batches.map((b) => ({ name: `${label}-${b.index}`, input: b.input, expectedPublicSignals: b.publicSignals, outPath: file(b.index) }));
+  return batches.map((b) => ({
+    name: `${label}-${b.index}`,
+    input: b.input,
+    expectedPublicSignals: b.publicSignals,
+    outPath: file(b.index),
+  }));
 }
 
 /** What the contract stores between registration batches (the prover's private list value left out). */
-const carried = ({ fold, nextJ, open, state, count, senderN, excl }: RegistrationCarry) => ({ fold, nextJ, open, state, count, senderN, excl });
+const carried = ({ fold, nextJ, open, state, count, senderN, excl }: RegistrationCarry) => ({
+  fold,
+  nextJ,
+  open,
+  state,
+  count,
+  senderN,
+  excl,
+});
 
 const sortHashes = (hashes: readonly bigint[]) => [...hashes].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
@@ -108,12 +131,24 @@ async function readEpochChain(deployment: ProtocolDeployment, epoch: bigint) {
   await assertEpochTrainer(settlement, epoch, settlement.runner as Signer);
   const state = await settlement.epochState(epoch);
   if (state.status !== EpochStatus.Registration && state.status !== EpochStatus.Committed) {
-    throw new CodedError("EPOCH_NOT_COMMITTABLE", "input", `epoch ${epoch} of settlement ${deployment.addresses.settlement} is ${statusName(state.status)}: only an open or committed epoch is witnessed`);
+    throw new CodedError(
+      "EPOCH_NOT_COMMITTABLE",
+      "input",
+      `epoch ${epoch} of settlement ${deployment.addresses.settlement} is ${statusName(state.status)}: only an open or committed epoch is witnessed`,
+    );
   }
-  if (!(await registry.registrationClosed(epoch))) throw new CodedError("REGISTRATION_OPEN", "input", `registration of epoch ${epoch} is still open: run collect first (it waits for the deadline)`);
+  if (!(await registry.registrationClosed(epoch)))
+    throw new CodedError(
+      "REGISTRATION_OPEN",
+      "input",
+      `registration of epoch ${epoch} is still open: run collect first (it waits for the deadline)`,
+    );
   return {
-    state, registrations: await readRegistrations(registry, epoch), domain: await settlement.domain(epoch),
-    registrationDomain: await registry.registrationDomain(epoch), fold: await registry.registrationFold(epoch),
+    state,
+    registrations: await readRegistrations(registry, epoch),
+    domain: await settlement.domain(epoch),
+    registrationDomain: await registry.registrationDomain(epoch),
+    fold: await registry.registrationFold(epoch),
     validationCommitment: await registry.validationCommitment(epoch),
   };
 }
@@ -142,7 +177,11 @@ function checkScores(collected: Collected, scores: ReadonlyMap<bigint, bigint>, 
   for (const d of collected.delivered) {
     const missing = d.hashes.find((h) => !scores.has(h));
     if (missing !== undefined) {
-      throw new CodedError("SCORE_MISSING", "input", `${scoresFile}: no score for example ${hex(missing, 32)} of registration ${d.order} (${d.contributor}); every delivered example needs one`);
+      throw new CodedError(
+        "SCORE_MISSING",
+        "input",
+        `${scoresFile}: no score for example ${hex(missing, 32)} of registration ${d.order} (${d.contributor}); every delivered example needs one`,
+      );
     }
   }
 }
@@ -156,8 +195,16 @@ export async function witnessEpoch(options: WitnessEpochOptions): Promise<Witnes
   const config = options.config ?? defaultConfig;
   const log = options.log ?? (() => {});
   const { deployment, epoch, collected } = options;
-  if (collected.chainId !== deployment.chainId || collected.settlement.toLowerCase() !== deployment.addresses.settlement.toLowerCase() || collected.epoch !== epoch) {
-    throw new CodedError("COLLECTED_OTHER_EPOCH", "input", `collected.json is for epoch ${collected.epoch} of ${collected.settlement} on chain ${collected.chainId}, not epoch ${epoch} of ${deployment.addresses.settlement} on chain ${deployment.chainId}`);
+  if (
+    collected.chainId !== deployment.chainId ||
+    collected.settlement.toLowerCase() !== deployment.addresses.settlement.toLowerCase() ||
+    collected.epoch !== epoch
+  ) {
+    throw new CodedError(
+      "COLLECTED_OTHER_EPOCH",
+      "input",
+      `collected.json is for epoch ${collected.epoch} of ${collected.settlement} on chain ${collected.chainId}, not epoch ${epoch} of ${deployment.addresses.settlement} on chain ${deployment.chainId}`,
+    );
   }
   checkScores(collected, options.scores, options.scoresFile);
   // A settled epoch's folder is final: refused before anything is read from the chain or sent.
@@ -166,25 +213,56 @@ export async function witnessEpoch(options: WitnessEpochOptions): Promise<Witnes
   const chain = await readEpochChain(deployment, epoch);
   const deliveries = new Map(collected.delivered.map((d) => [d.order, { salt: d.salt, hashes: sortHashes(d.hashes) }]));
   const pool = chain.state.pool;
-  const tables = applyPolicy({ registrations: chain.registrations, deliveries, scores: options.scores, pool, registrationDomain: chain.registrationDomain, config });
+  const tables = applyPolicy({
+    registrations: chain.registrations,
+    deliveries,
+    scores: options.scores,
+    pool,
+    registrationDomain: chain.registrationDomain,
+    config,
+  });
   const batchSizes = deployment.batchSizes;
   const batches = buildEpochBatches(tables, {
-    domain: chain.domain, registrationDomain: chain.registrationDomain, fold: chain.fold, modelHash: options.modelHash, pool,
-    exampleBatchSize: batchSizes.example, registrationBatchSize: batchSizes.registration, payoutBatchSize: batchSizes.payout, config,
+    domain: chain.domain,
+    registrationDomain: chain.registrationDomain,
+    fold: chain.fold,
+    modelHash: options.modelHash,
+    pool,
+    exampleBatchSize: batchSizes.example,
+    registrationBatchSize: batchSizes.registration,
+    payoutBatchSize: batchSizes.payout,
+    config,
   });
   const w: EpochWitness = { ...tables, ...batches };
-  const dir = resolve(options.outDir ?? defaultEpochDir(join(PROJECT_ROOT, "epochs", `${deployment.chainId}-${deployment.addresses.settlement}-${epoch}-${hex(w.seed, 64).slice(2, 10)}`)));
+  const dir = resolve(
+    options.outDir ??
+      defaultEpochDir(
+        join(PROJECT_ROOT, "epochs", `${deployment.chainId}-${deployment.addresses.settlement}-${epoch}-${hex(w.seed, 64).slice(2, 10)}`),
+      ),
+  );
   const paths = epochPaths(dir);
-  claimEpochDir(paths, { domain: chain.domain, seed: w.seed, exampleBatchSize: batchSizes.example, registrationBatchSize: batchSizes.registration, payoutBatchSize: batchSizes.payout });
+  claimEpochDir(paths, {
+    domain: chain.domain,
+    seed: w.seed,
+    exampleBatchSize: batchSizes.example,
+    registrationBatchSize: batchSizes.registration,
+    payoutBatchSize: batchSizes.payout,
+  });
 
   let committed = false;
   if (chain.state.status === EpochStatus.Committed) {
-    if (chain.state.seed !== w.seed) throw new CodedError("EPOCH_COMMITTED_OTHER", "input", `epoch ${epoch} is already committed with seed ${chain.state.seed}, this witness gives ${w.seed}: other deliveries, scores or model than the committed ones`);
+    if (chain.state.seed !== w.seed)
+      throw new CodedError(
+        "EPOCH_COMMITTED_OTHER",
+        "input",
+        `epoch ${epoch} is already committed with seed ${chain.state.seed}, this witness gives ${w.seed}: other deliveries, scores or model than the committed ones`,
+      );
     log(`epoch ${epoch}: already committed with this seed (a rerun): nothing sent`);
   } else {
     await commitEpoch(deployment.settlement, epoch, w.commit, w.exclusionBitmap);
     const seed = (await deployment.settlement.epochState(epoch)).seed;
-    if (seed !== w.seed) throw new CodedError("SETTLEMENT_MISMATCH", "mismatch", `seed: the contract drew ${seed}, witness/ computes ${w.seed}`);
+    if (seed !== w.seed)
+      throw new CodedError("SETTLEMENT_MISMATCH", "mismatch", `seed: the contract drew ${seed}, witness/ computes ${w.seed}`);
     committed = true;
   }
 
@@ -194,40 +272,109 @@ export async function witnessEpoch(options: WitnessEpochOptions): Promise<Witnes
   const demo = new Map(demoContributors().map((c) => [c.address.toLowerCase(), c]));
   const table = w.payoutTable;
   const record = {
-    epoch, chainId: deployment.chainId, contracts: deployment.addresses, domain: chain.domain, registrationDomain: chain.registrationDomain,
-    pool: table.pool, total: table.total, dust: table.dust, trainer: getAddress(chain.state.trainer),
+    epoch,
+    chainId: deployment.chainId,
+    contracts: deployment.addresses,
+    domain: chain.domain,
+    registrationDomain: chain.registrationDomain,
+    pool: table.pool,
+    total: table.total,
+    dust: table.dust,
+    trainer: getAddress(chain.state.trainer),
     model: { modelHash: options.modelHash, validationCommitment: chain.validationCommitment },
     lineage: { follows: committedState.follows, previousModelHash: committedState.previousModelHash },
-    commit: w.commit, fold: chain.fold, registrants: chain.registrations.length, exclusion: w.exclusionOrders, seed: w.seed,
-    exampleBatchSize: batchSizes.example, registrationBatchSize: batchSizes.registration, payoutBatchSize: batchSizes.payout,
-    circuits: { example: circuitSummary(keys.example), registration: circuitSummary(keys.registration), payout: circuitSummary(keys.payout) },
-    parameters: { widths: config.widths, fixedPointDecimals: config.fixedPoint.decimals, chainAbsorbWidth: config.hash.chainAbsorbWidth, registrationChunk: config.registrationBatch.chunk },
+    commit: w.commit,
+    fold: chain.fold,
+    registrants: chain.registrations.length,
+    exclusion: w.exclusionOrders,
+    seed: w.seed,
+    exampleBatchSize: batchSizes.example,
+    registrationBatchSize: batchSizes.registration,
+    payoutBatchSize: batchSizes.payout,
+    circuits: {
+      example: circuitSummary(keys.example),
+      registration: circuitSummary(keys.registration),
+      payout: circuitSummary(keys.payout),
+    },
+    parameters: {
+      widths: config.widths,
+      fixedPointDecimals: config.fixedPoint.decimals,
+      chainAbsorbWidth: config.hash.chainAbsorbWidth,
+      registrationChunk: config.registrationBatch.chunk,
+    },
     examplesFile: options.scoresFile,
     ...(options.attribution === undefined ? {} : { attribution: options.attribution }),
     defences: listDefences(options.attribution, w.duplicates.length),
     exampleBatches: w.exampleBatches.map((b) => ({
-      index: b.index, chainIn: b.chainIn, chainOut: b.chainOut, hashIn: b.hashIn, jIn: b.jIn, hashOut: b.hashOut, jOut: b.jOut,
-      scoreSum: b.scoreSum, rlcSum: b.rlcSum, prod: b.prod, rho: b.rho, digest: b.digest,
+      index: b.index,
+      chainIn: b.chainIn,
+      chainOut: b.chainOut,
+      hashIn: b.hashIn,
+      jIn: b.jIn,
+      hashOut: b.hashOut,
+      jOut: b.jOut,
+      scoreSum: b.scoreSum,
+      rlcSum: b.rlcSum,
+      prod: b.prod,
+      rho: b.rho,
+      digest: b.digest,
     })),
-    registrationBatches: w.registrationBatches.map((b) => ({ index: b.index, in: carried(b.carriedIn), out: carried(b.carriedOut), prod: b.prod, rlcSum: b.rlcSum, rho: b.rho, digest: b.digest })),
-    payoutBatches: w.payoutBatches.map((b) => ({ index: b.index, chainIn: b.chainIn, chainOut: b.chainOut, amountSum: b.amountSum, rlcSum: b.rlcSum, rho: b.rho, digest: b.digest })),
+    registrationBatches: w.registrationBatches.map((b) => ({
+      index: b.index,
+      in: carried(b.carriedIn),
+      out: carried(b.carriedOut),
+      prod: b.prod,
+      rlcSum: b.rlcSum,
+      rho: b.rho,
+      digest: b.digest,
+    })),
+    payoutBatches: w.payoutBatches.map((b) => ({
+      index: b.index,
+      chainIn: b.chainIn,
+      chainOut: b.chainOut,
+      amountSum: b.amountSum,
+      rlcSum: b.rlcSum,
+      rho: b.rho,
+      digest: b.digest,
+    })),
   };
   writeRecordFile(paths.epochFile, { ...record, status: "proving" });
   const excluded = new Map(w.exclusion.map((x) => [x.order, x]));
-  writeRecordFile(paths.registrationsFile, chain.registrations.map((r) => {
-    const exclusion = excluded.get(r.order);
-    return {
-      order: r.order, contributor: address(r.contributor), commitment: r.commitment, count: r.count, excluded: exclusion !== undefined,
-      ...(exclusion ? { reason: exclusion.reason, detail: exclusion.detail } : { salt: deliveries.get(r.order)!.salt }),
-    };
-  }));
-  writeRecordFile(paths.examplesFile, w.claimTable.map((e) => ({ hash: hex(e.hash, 32), j: e.j, score: e.score })));
-  writeRecordFile(paths.duplicatesFile, w.duplicates.map((x) => ({ hash: hex(x.hash, 32), creditedOrder: x.creditedOrder, alsoClaimedBy: x.alsoClaimedBy })));
-  writeRecordFile(paths.contributorsFile, table.rows.map((r, j) => ({ j, ...r, address: address(r.address), label: demo.get(address(r.address).toLowerCase())?.label })));
+  writeRecordFile(
+    paths.registrationsFile,
+    chain.registrations.map((r) => {
+      const exclusion = excluded.get(r.order);
+      return {
+        order: r.order,
+        contributor: address(r.contributor),
+        commitment: r.commitment,
+        count: r.count,
+        excluded: exclusion !== undefined,
+        ...(exclusion ? { reason: exclusion.reason, detail: exclusion.detail } : { salt: deliveries.get(r.order)!.salt }),
+      };
+    }),
+  );
+  writeRecordFile(
+    paths.examplesFile,
+    w.claimTable.map((e) => ({ hash: hex(e.hash, 32), j: e.j, score: e.score })),
+  );
+  writeRecordFile(
+    paths.duplicatesFile,
+    w.duplicates.map((x) => ({ hash: hex(x.hash, 32), creditedOrder: x.creditedOrder, alsoClaimedBy: x.alsoClaimedBy })),
+  );
+  writeRecordFile(
+    paths.contributorsFile,
+    table.rows.map((r, j) => ({ j, ...r, address: address(r.address), label: demo.get(address(r.address).toLowerCase())?.label })),
+  );
   if (!existsSync(paths.settlementFile)) writeRecordFile(paths.settlementFile, { transactions: [] });
   writeJobsFile(paths.exampleJobsFile, { keys: keys.example, jobs: proofJobs(w.exampleBatches, "example", paths.exampleProofFile) });
-  writeJobsFile(paths.registrationJobsFile, { keys: keys.registration, jobs: proofJobs(w.registrationBatches, "registration", paths.registrationProofFile) });
+  writeJobsFile(paths.registrationJobsFile, {
+    keys: keys.registration,
+    jobs: proofJobs(w.registrationBatches, "registration", paths.registrationProofFile),
+  });
   writeJobsFile(paths.payoutJobsFile, { keys: keys.payout, jobs: proofJobs(w.payoutBatches, "payout", paths.payoutProofFile) });
-  log(`epoch ${epoch} witnessed${committed ? " and committed" : ""}: pool ${table.pool}, S ${table.total}, ${w.exclusion.length} excluded, ${w.exampleBatches.length} claim batches of ${batchSizes.example}, ${w.registrationBatches.length} registration batches of ${batchSizes.registration}, ${w.payoutBatches.length} payout batches of ${batchSizes.payout}; ${dir}`);
+  log(
+    `epoch ${epoch} witnessed${committed ? " and committed" : ""}: pool ${table.pool}, S ${table.total}, ${w.exclusion.length} excluded, ${w.exampleBatches.length} claim batches of ${batchSizes.example}, ${w.registrationBatches.length} registration batches of ${batchSizes.registration}, ${w.payoutBatches.length} payout batches of ${batchSizes.payout}; ${dir}`,
+  );
   return { dir, paths, witness: w, committed };
 }

@@ -5,8 +5,11 @@ import { log, printResult, shown, withExamples } from "./common.ts";
 import { addPartyOptions, connectParty, integerFlag, type PartyFlags } from "./party.ts";
 
 export function registerCollect(program: Command): void {
-  const command = program.command("collect <delivery...>")
-    .description("trainer (OPEN_TRAINER_KEY): after registration closes, check each delivery folder (or a folder of them) against the registrations on chain, sign a Delivery receipt for each good one, and write who delivered and who is excluded (a bad delivery is named, never blocks the epoch)")
+  const command = program
+    .command("collect <delivery...>")
+    .description(
+      "trainer (OPEN_TRAINER_KEY): after registration closes, check each delivery folder (or a folder of them) against the registrations on chain, sign a Delivery receipt for each good one, and write who delivered and who is excluded (a bad delivery is named, never blocks the epoch)",
+    )
     .option("--epoch <n>", "epoch number")
     .option("--out <file>", "where to write collected.json");
   withExamples(addPartyOptions(command, true), [
@@ -19,9 +22,20 @@ export function registerCollect(program: Command): void {
     deliveryFolders(deliveries); // a path that is no folder is named before anything is read from the chain
     const { chain, deployment } = await connectParty("trainer", flags);
     try {
-      const collected = await collectDeliveries({ epoch, registry: deployment.registry, settlement: deployment.settlement, trainer: chain.signer, deliveries, log });
+      const collected = await collectDeliveries({
+        epoch,
+        registry: deployment.registry,
+        settlement: deployment.settlement,
+        trainer: chain.signer,
+        deliveries,
+        log,
+      });
       writeCollected(flags.out, collected);
-      printResult(flags.json, collected, () => log(`epoch ${epoch}: ${collected.delivered.length} of ${collected.registrants} registrations delivered, ${collected.excluded.length} excluded, ${collected.bad.length} bad deliveries; ${shown(flags.out!)}`));
+      printResult(flags.json, collected, () =>
+        log(
+          `epoch ${epoch}: ${collected.delivered.length} of ${collected.registrants} registrations delivered, ${collected.excluded.length} excluded, ${collected.bad.length} bad deliveries; ${shown(flags.out!)}`,
+        ),
+      );
     } finally {
       await chain.close();
     }

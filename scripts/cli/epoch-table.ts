@@ -26,7 +26,8 @@ export function printSettledEpoch(result: SettledEpoch & { readonly proveMs?: nu
   ]);
   const header = ["j", "contributor", "address", "credited/claimed", "score", "clipped T_j", "reward (OPEN)", "paid on chain", "check"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || (i >= 3 && i <= 7) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ");
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 || (i >= 3 && i <= 7) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ");
   console.log(line(header));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const r of rows) console.log(line(r));

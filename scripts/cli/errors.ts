@@ -12,7 +12,11 @@ import { CodedError } from "../../errors/index.ts";
  * come from the environment only.
  */
 export function secretNotFromEnv(where: string): CodedError {
-  return new CodedError("SECRET_NOT_FROM_ENV", "input", `${where}: private keys and RPC credentials come from the environment only (OPEN_OPERATOR_KEY, OPEN_TRAINER_KEY, OPEN_CONTRIBUTOR_KEY, OPEN_RPC_URL), never from a flag or a config file`);
+  return new CodedError(
+    "SECRET_NOT_FROM_ENV",
+    "input",
+    `${where}: private keys and RPC credentials come from the environment only (OPEN_OPERATOR_KEY, OPEN_TRAINER_KEY, OPEN_CONTRIBUTOR_KEY, OPEN_RPC_URL), never from a flag or a config file`,
+  );
 }
 
 /** A private key (32 bytes in hex, with or without 0x) or a BIP-39 mnemonic (12 to 24 lower-case words). */

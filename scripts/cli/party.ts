@@ -23,13 +23,19 @@ export const SETTLEMENT_PIN_VARIABLE = "OPEN_SETTLEMENT";
 /** Adds --settlement and --operator: the pin of a contributor's or trainer's command. */
 export function addPinOptions(command: Command): Command {
   return command
-    .option("--settlement <address>", `the settlement address the operator published (default ${SETTLEMENT_PIN_VARIABLE}); required: any other deployment is refused before anything is sent`)
+    .option(
+      "--settlement <address>",
+      `the settlement address the operator published (default ${SETTLEMENT_PIN_VARIABLE}); required: any other deployment is refused before anything is sent`,
+    )
     .option("--operator <address>", "also require this operator: the settlement's owner, read live");
 }
 
 /** Adds --settlement for an operator's command: optional, required only on a deployment another key created. */
 function addOperatorPinOption(command: Command): Command {
-  return command.option("--settlement <address>", `the settlement address you published (default ${SETTLEMENT_PIN_VARIABLE}); required only on a deployment another key created (after a key rotation): any other deployment is refused before anything is sent`);
+  return command.option(
+    "--settlement <address>",
+    `the settlement address you published (default ${SETTLEMENT_PIN_VARIABLE}); required only on a deployment another key created (after a key rotation): any other deployment is refused before anything is sent`,
+  );
 }
 
 /**
@@ -46,7 +52,8 @@ export function addPartyOptions(command: Command, pinned = false): Command {
 
 /** An address flag's value; a usage error `code` naming the flag unless it is a non-zero address. */
 function addressFlag(name: string, value: string, code: string): string {
-  if (!isAddress(value) || BigInt(value) === 0n) throw new CodedError(code, "usage", `${name} ${JSON.stringify(value)}: expected a non-zero 0x-prefixed address`);
+  if (!isAddress(value) || BigInt(value) === 0n)
+    throw new CodedError(code, "usage", `${name} ${JSON.stringify(value)}: expected a non-zero 0x-prefixed address`);
   return value;
 }
 
@@ -61,7 +68,11 @@ export function pinOf(party: Party, flags: PartyFlags): DeploymentPin | undefine
   const settlement = flags.settlement ?? (fromEnv === "" ? undefined : fromEnv);
   if (settlement === undefined && party === "operator") return undefined;
   if (settlement === undefined) {
-    throw new CodedError("SETTLEMENT_PIN_MISSING", "usage", `--settlement ADDRESS (or ${SETTLEMENT_PIN_VARIABLE}) is required: the settlement address the operator published; a deployment file alone may be anyone's deployment; nothing was sent`);
+    throw new CodedError(
+      "SETTLEMENT_PIN_MISSING",
+      "usage",
+      `--settlement ADDRESS (or ${SETTLEMENT_PIN_VARIABLE}) is required: the settlement address the operator published; a deployment file alone may be anyone's deployment; nothing was sent`,
+    );
   }
   return {
     settlement: addressFlag(flags.settlement === undefined ? SETTLEMENT_PIN_VARIABLE : "--settlement", settlement, "PIN_INVALID"),
@@ -75,12 +86,20 @@ export function pinOf(party: Party, flags: PartyFlags): DeploymentPin | undefine
  * --deployment, a node or a pin.
  */
 export async function connectParty(party: Party, flags: PartyFlags) {
-  if (flags.deployment === undefined) throw new CodedError("USAGE", "usage", "--deployment FILE is required: the file operator deploy wrote");
+  if (flags.deployment === undefined)
+    throw new CodedError("USAGE", "usage", "--deployment FILE is required: the file operator deploy wrote");
   const rpcUrl = flags.rpc ?? process.env.OPEN_RPC_URL;
-  if (rpcUrl === undefined) throw new CodedError("USAGE", "usage", "--rpc URL (or OPEN_RPC_URL) is required: a party's command runs against a node, e.g. npx hardhat node");
+  if (rpcUrl === undefined)
+    throw new CodedError(
+      "USAGE",
+      "usage",
+      "--rpc URL (or OPEN_RPC_URL) is required: a party's command runs against a node, e.g. npx hardhat node",
+    );
   const pin = pinOf(party, flags);
   const [{ connectChain }, { loadDeployment }, { assertPinned, assertOperatorsOwn }] = await Promise.all([
-    import("../../protocol/chain.ts"), import("../../protocol/deployment.ts"), import("../../protocol/deployment-pin.ts"),
+    import("../../protocol/chain.ts"),
+    import("../../protocol/deployment.ts"),
+    import("../../protocol/deployment-pin.ts"),
   ]);
   const chain = await connectChain(rpcUrl, party);
   try {
@@ -100,6 +119,7 @@ export function integerFlag(name: string, value: string | undefined, fallback?: 
     if (fallback === undefined) throw new CodedError("USAGE", "usage", `${name} is required`);
     return fallback;
   }
-  if (!/^(0|[1-9][0-9]*)$/.test(value)) throw new CodedError("USAGE", "usage", `${name} ${JSON.stringify(value)}: expected a non-negative integer`);
+  if (!/^(0|[1-9][0-9]*)$/.test(value))
+    throw new CodedError("USAGE", "usage", `${name} ${JSON.stringify(value)}: expected a non-negative integer`);
   return BigInt(value);
 }

@@ -59,9 +59,17 @@ export interface RunParameters {
 
 /** Config file field -> the flag that overrides it. */
 const FIELDS = {
-  examples: "--examples", pool: "--pool", epoch: "--epoch", exampleBatchSize: "--example-batch-size",
-  registrationBatchSize: "--registration-batch-size", payoutBatchSize: "--batch-size",
-  workers: "--workers", rpc: "--rpc", keys: "--keys", out: "--out", method: "--method",
+  examples: "--examples",
+  pool: "--pool",
+  epoch: "--epoch",
+  exampleBatchSize: "--example-batch-size",
+  registrationBatchSize: "--registration-batch-size",
+  payoutBatchSize: "--batch-size",
+  workers: "--workers",
+  rpc: "--rpc",
+  keys: "--keys",
+  out: "--out",
+  method: "--method",
   maxExamplesPerEpoch: "--max-examples-per-epoch",
 } as const;
 type Field = keyof typeof FIELDS;
@@ -86,7 +94,8 @@ function readConfigFile(file: string): Record<string, unknown> {
     const why = (error as Error).message.replace(/, ".*"(\.\.\.)? is not valid JSON$/s, " (not valid JSON)");
     throw new ConfigError(file, "(file)", missing ? "missing" : `cannot read JSON: ${why}`);
   }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ConfigError(file, "(file)", "expected a JSON object of run parameters");
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    throw new ConfigError(file, "(file)", "expected a JSON object of run parameters");
   for (const [field, value] of Object.entries(raw)) {
     // A key given as any field's value is refused by its field's name; its value is never shown.
     refuseSecretValue(`${file}: ${field}`, value);
@@ -99,22 +108,26 @@ function readConfigFile(file: string): Record<string, unknown> {
 
 function integer(s: Sourced, min: number): number {
   const n = typeof s.value === "string" && /^\d+$/.test(s.value) ? Number(s.value) : s.value;
-  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < min) throw new ConfigError(s.file, s.field, `expected an integer >= ${min}, got ${JSON.stringify(s.value)}`);
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < min)
+    throw new ConfigError(s.file, s.field, `expected an integer >= ${min}, got ${JSON.stringify(s.value)}`);
   return n;
 }
 
 function oneOf<T extends string | number>(s: Sourced, value: unknown, allowed: readonly T[]): T {
-  if (!allowed.includes(value as T)) throw new ConfigError(s.file, s.field, `${JSON.stringify(s.value)} is not allowed; allowed: ${allowed.join(", ")}`);
+  if (!allowed.includes(value as T))
+    throw new ConfigError(s.file, s.field, `${JSON.stringify(s.value)} is not allowed; allowed: ${allowed.join(", ")}`);
   return value as T;
 }
 
 function text(s: Sourced): string {
-  if (typeof s.value !== "string" || s.value === "") throw new ConfigError(s.file, s.field, `expected a non-empty string, got ${JSON.stringify(s.value)}`);
+  if (typeof s.value !== "string" || s.value === "")
+    throw new ConfigError(s.file, s.field, `expected a non-empty string, got ${JSON.stringify(s.value)}`);
   return s.value;
 }
 
 /** A JSON value's kind for messages ("an array", "a boolean", ...). */
-const kindOf = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : `a ${typeof v}`);
+const kindOf = (v: unknown): string =>
+  v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : `a ${typeof v}`;
 
 /**
  * The pool R in token base units: a decimal string (a flag, or a config file) or a number (a config
@@ -131,12 +144,25 @@ function poolAmount(s: Sourced, protocol: ProtocolConfig): bigint {
   try {
     pool = parseUnits(String(s.value), protocol.token.decimals);
   } catch {
-    throw new ConfigError(s.file, s.field, `${shown} is not an amount of whole $OPEN (a decimal number, at most ${protocol.token.decimals} decimals)`);
+    throw new ConfigError(
+      s.file,
+      s.field,
+      `${shown} is not an amount of whole $OPEN (a decimal number, at most ${protocol.token.decimals} decimals)`,
+    );
   }
-  if (pool <= 0n) throw new ConfigError(s.file, s.field, `${shown} is not a positive amount: the pool must be more than 0 $OPEN (a pool of 0 pays nothing)`);
+  if (pool <= 0n)
+    throw new ConfigError(
+      s.file,
+      s.field,
+      `${shown} is not a positive amount: the pool must be more than 0 $OPEN (a pool of 0 pays nothing)`,
+    );
   const limit = 1n << BigInt(protocol.widths.poolBits);
   if (pool >= limit) {
-    throw new ConfigError(s.file, s.field, `${shown} is above the contract's range: at most ${formatUnits(limit - 1n, protocol.token.decimals)} $OPEN (2^${protocol.widths.poolBits} - 1 base units)`);
+    throw new ConfigError(
+      s.file,
+      s.field,
+      `${shown} is above the contract's range: at most ${formatUnits(limit - 1n, protocol.token.decimals)} $OPEN (2^${protocol.widths.poolBits} - 1 base units)`,
+    );
   }
   return pool;
 }
@@ -166,7 +192,8 @@ export function refuseSecretFlags(argv: readonly string[]): void {
   const flag = argv.find((a) => /^--(private-key|deployer-key|key|mnemonic|password|secret)(=|$)/.test(a));
   if (flag) throw secretNotFromEnv(`${COMMAND_LINE}: ${flag.split("=")[0]}`);
   argv.forEach((arg, i) => {
-    const [name, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [undefined, arg];
+    const [name, inline] =
+      arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [undefined, arg];
     const previous = argv[i - 1];
     const owner = name ?? (previous?.startsWith("--") && !previous.includes("=") ? previous : undefined);
     if (owner !== undefined && HASH_FLAGS.has(owner)) return;
@@ -194,9 +221,17 @@ export async function runParameters(flags: RunFlags, protocol: ProtocolConfig = 
   const configFile = flags.config === undefined ? undefined : resolve(flags.config);
   const fileValues = configFile === undefined ? {} : readConfigFile(configFile);
   const flagOf: Record<Field, string | undefined> = {
-    examples: flags.examples, pool: flags.pool, epoch: flags.epoch, exampleBatchSize: flags.exampleBatchSize,
-    registrationBatchSize: flags.registrationBatchSize, payoutBatchSize: flags.batchSize,
-    workers: flags.workers, rpc: flags.rpc, keys: flags.keys, out: flags.out, method: flags.method,
+    examples: flags.examples,
+    pool: flags.pool,
+    epoch: flags.epoch,
+    exampleBatchSize: flags.exampleBatchSize,
+    registrationBatchSize: flags.registrationBatchSize,
+    payoutBatchSize: flags.batchSize,
+    workers: flags.workers,
+    rpc: flags.rpc,
+    keys: flags.keys,
+    out: flags.out,
+    method: flags.method,
     maxExamplesPerEpoch: flags.maxExamplesPerEpoch,
   };
   const pick = (field: Field): Sourced | undefined => {
@@ -248,7 +283,11 @@ export async function runParameters(flags: RunFlags, protocol: ProtocolConfig = 
  * takes, checked here naming the flag or the field, before anything is deployed. maxRegistrants is
  * not a run choice: commitEpoch's exclusion bitmap bounds it (config/protocol.json's comment).
  */
-function registryCaps(protocol: ProtocolConfig, sizes: { example: number; registration: number; payout: number }, examples: Sourced | undefined): RegistrationConfig {
+function registryCaps(
+  protocol: ProtocolConfig,
+  sizes: { example: number; registration: number; payout: number },
+  examples: Sourced | undefined,
+): RegistrationConfig {
   if (examples === undefined) return protocol.registration;
   const floor = protocol.registration.maxExamplesPerEpoch;
   const rules = { ...protocol.registration, maxExamplesPerEpoch: integer(examples, floor) };

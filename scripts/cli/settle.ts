@@ -6,10 +6,16 @@ import { validationFileFlags } from "./validation-flags.ts";
 import { runParameters } from "./run-config.ts";
 
 export function registerSettle(program: Command): void {
-  const command = program.command("settle <epoch-dir>")
-    .description("trainer (OPEN_TRAINER_KEY): verify every claim, registration and payout batch on chain, reveal the validation set, finalize, release the payouts, and check every payment against the reference model; on the deployment --deployment names (refused unless it is the pinned one and the epoch directory's); resumable: a rerun continues from the chain's state and sends nothing twice")
+  const command = program
+    .command("settle <epoch-dir>")
+    .description(
+      "trainer (OPEN_TRAINER_KEY): verify every claim, registration and payout batch on chain, reveal the validation set, finalize, release the payouts, and check every payment against the reference model; on the deployment --deployment names (refused unless it is the pinned one and the epoch directory's); resumable: a rerun continues from the chain's state and sends nothing twice",
+    )
     .option("--deployment <file>", "the deployment file operator deploy wrote: the contracts settle uses (epoch.json must name the same)")
-    .option("--validation <path>", "the validation set seal --validation sealed (the file score --model --validation scored against), revealed and copied into the epoch directory; default: the held-out set the trainer's secret chooses")
+    .option(
+      "--validation <path>",
+      "the validation set seal --validation sealed (the file score --model --validation scored against), revealed and copied into the epoch directory; default: the held-out set the trainer's secret chooses",
+    )
     .option("--validation-labels <file>", "the labels .npy of an inputs .npy given as --validation");
   withExamples(addPinOptions(addRunOptions(command, ["rpc"])), [
     "OPEN_TRAINER_KEY=0x... attribution-prover settle epochs/e1 --deployment deployments/local/deployment.json --settlement 0x... --rpc http://127.0.0.1:8545 --json",
@@ -20,7 +26,10 @@ export function registerSettle(program: Command): void {
     const party = cmd.opts() as PartyFlags & { validation?: string; validationLabels?: string };
     const p = await runParameters(flags);
     const [{ settleEpoch }, { printSettledEpoch }, { assertNotSettled, epochPaths }, { readStageRecord }] = await Promise.all([
-      import("../../protocol/settle.ts"), import("./epoch-table.ts"), import("../../protocol/epoch-dir.ts"), import("../../protocol/record-read.ts"),
+      import("../../protocol/settle.ts"),
+      import("./epoch-table.ts"),
+      import("../../protocol/epoch-dir.ts"),
+      import("../../protocol/record-read.ts"),
     ]);
     assertNotSettled(epochPaths(dir)); // settled: final, nothing is sent again
     readStageRecord(dir); // the record is read and checked before the chain is touched

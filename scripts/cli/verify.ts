@@ -6,16 +6,24 @@ import type { ChainSource, ContributorView, KeySource } from "../../verify/index
 import { jsonOption, toJsonText, withExamples } from "./common.ts";
 
 function printView(v: ContributorView): void {
-  console.log(`\ncontributor ${v.address}: ${v.registrations.length} registration${v.registrations.length > 1 ? "s (each its own row of every table)" : ""}; rewards ${v.reward}${v.paid === undefined ? "" : `, paid ${v.paid}`}`);
+  console.log(
+    `\ncontributor ${v.address}: ${v.registrations.length} registration${v.registrations.length > 1 ? "s (each its own row of every table)" : ""}; rewards ${v.reward}${v.paid === undefined ? "" : `, paid ${v.paid}`}`,
+  );
   for (const r of v.registrations) {
-    const excluded = r.excluded ? `EXCLUDED (the ${r.exclusionSource === "chain" ? "chain's live commit" : "epoch.json"} exclusion set${r.reason ? `; the trainer says: ${r.reason}` : ""})` : "kept";
+    const excluded = r.excluded
+      ? `EXCLUDED (the ${r.exclusionSource === "chain" ? "chain's live commit" : "epoch.json"} exclusion set${r.reason ? `; the trainer says: ${r.reason}` : ""})`
+      : "kept";
     console.log(`  registration ${r.order}: ${r.count} examples registered, C_j ${r.commitment}, ${excluded}`);
-    console.log(`    payout row ${r.order} (proofs/payout-${String(r.payoutBatch).padStart(3, "0")}.json):${r.total === undefined ? "" : ` total ${r.total},`} reward ${r.reward}`);
+    console.log(
+      `    payout row ${r.order} (proofs/payout-${String(r.payoutBatch).padStart(3, "0")}.json):${r.total === undefined ? "" : ` total ${r.total},`} reward ${r.reward}`,
+    );
     if (r.credited === undefined || r.lostToEarlier === undefined) continue;
     console.log(`    credited (${r.credited.length}): row, hash, score, batch (its proof's chainOut absorbs the row)`);
     for (const c of r.credited) {
       const later = c.alsoClaimedBy.map((o) => `${o.order} (${o.address})`).join(", ");
-      console.log(`      ${c.row} ${c.hash} ${c.score}${c.score < 0n ? " (clipped to 0)" : ""} ${c.proofFile}${later ? ` (also claimed by registration ${later}, which registered later)` : ""}`);
+      console.log(
+        `      ${c.row} ${c.hash} ${c.score}${c.score < 0n ? " (clipped to 0)" : ""} ${c.proofFile}${later ? ` (also claimed by registration ${later}, which registered later)` : ""}`,
+      );
     }
     console.log(`    credited to an earlier registration (${r.lostToEarlier.length}):`);
     for (const l of r.lostToEarlier) console.log(`      row ${l.row} ${l.hash} score ${l.score}: ${l.why}`);
@@ -41,35 +49,71 @@ interface VerifyOpts {
 /** The record to check: an epoch directory, or (no directory, --contract) the chain alone. */
 function sourceOf(epochDir: string | undefined, opts: VerifyOpts): string | ChainSource {
   if (epochDir !== undefined) {
-    if (opts.contract !== undefined || opts.epoch !== undefined || opts.keys !== undefined) throw new CodedError("USAGE", "usage", "--contract, --epoch and --keys are for verifying from the chain alone, without an epoch directory");
-    if ((opts.data === undefined) !== (opts.model === undefined)) throw new CodedError("USAGE", "usage", "give both --data and --model, or neither");
+    if (opts.contract !== undefined || opts.epoch !== undefined || opts.keys !== undefined)
+      throw new CodedError(
+        "USAGE",
+        "usage",
+        "--contract, --epoch and --keys are for verifying from the chain alone, without an epoch directory",
+      );
+    if ((opts.data === undefined) !== (opts.model === undefined))
+      throw new CodedError("USAGE", "usage", "give both --data and --model, or neither");
     return resolve(epochDir);
   }
-  if (opts.contract === undefined || opts.rpc === undefined || !/^\d+$/.test(opts.epoch ?? "")) throw new CodedError("USAGE", "usage", "give an epoch directory, or --rpc URL --contract SETTLEMENT --epoch N to verify from the chain alone");
-  if (opts.scores !== undefined || opts.data !== undefined) throw new CodedError("USAGE", "usage", "--scores, --data and --model need an epoch directory");
-  const keys: KeySource | undefined = opts.keys === undefined ? undefined : opts.keys === "dev" || opts.keys === "ceremony" ? { keySet: opts.keys } : { dir: resolve(opts.keys) };
+  if (opts.contract === undefined || opts.rpc === undefined || !/^\d+$/.test(opts.epoch ?? ""))
+    throw new CodedError(
+      "USAGE",
+      "usage",
+      "give an epoch directory, or --rpc URL --contract SETTLEMENT --epoch N to verify from the chain alone",
+    );
+  if (opts.scores !== undefined || opts.data !== undefined)
+    throw new CodedError("USAGE", "usage", "--scores, --data and --model need an epoch directory");
+  const keys: KeySource | undefined =
+    opts.keys === undefined
+      ? undefined
+      : opts.keys === "dev" || opts.keys === "ceremony"
+        ? { keySet: opts.keys }
+        : { dir: resolve(opts.keys) };
   return { rpcUrl: opts.rpc, settlement: opts.contract, epoch: BigInt(opts.epoch!), ...(keys ? { keys } : {}) };
 }
 
 export function registerVerify(program: Command): void {
-  withExamples(program.command("verify [epoch-dir]")
-    .description("re-verify an epoch without trusting the prover, from its epoch directory or from the chain alone: keys, every proof (noble and snarkjs), both tables re-committed, r, the reward policy re-run, the payouts; prints each check or the first failing one with its file, row and field")
-    .option("--contributor <address>", "add that address's view: each of its registrations (excluded or not, by the chain's exclusion set when read), its claims, credited or not and why, its payout rows, reward and what the releases paid it")
-    .option("--receipt <file>", "with --contributor: its registration receipt: registered, not excluded, every example counted, and paid (exit 12 if not)")
-    .option("--scores <file>", "compare every claim and score with an examples file exactly (e.g. a rerun of the score stage)")
-    .option("--data <file>", "with --model: recompute the scores on CPU from the training data file and the model")
-    .option("--model <file>", "the model file (with --data)")
-    .option("--rpc <url>", "with a directory: also compare the deployed verifiers, events, calldata proofs and payout transfers on this node")
-    .option("--contract <address>", "without a directory: the settlement contract to read the epoch from (with --rpc and --epoch)")
-    .option("--epoch <n>", "without a directory: the epoch number")
-    .option("--keys <dir|dev|ceremony>", "without a directory: where the verification keys come from")
-    .addOption(new Option("--no-snarkjs", "check proofs with the noble verifier only"))
-    .addOption(jsonOption()), [
-    "attribution-prover verify epochs/demo",
-    "attribution-prover verify epochs/demo --json --contributor 0x1234...",
-    "attribution-prover verify epochs/demo --scores build/attribution/examples.csv --rpc http://127.0.0.1:8545",
-    "attribution-prover verify --rpc http://127.0.0.1:8545 --contract 0xSETTLEMENT --epoch 1",
-  ]).addHelpText("after", "\nExit codes: 0 pass; 1 usage or an unexpected error; 2-12 the first failing check (verify/README.md, verify/epoch-errors.ts).\n")
+  withExamples(
+    program
+      .command("verify [epoch-dir]")
+      .description(
+        "re-verify an epoch without trusting the prover, from its epoch directory or from the chain alone: keys, every proof (noble and snarkjs), both tables re-committed, r, the reward policy re-run, the payouts; prints each check or the first failing one with its file, row and field",
+      )
+      .option(
+        "--contributor <address>",
+        "add that address's view: each of its registrations (excluded or not, by the chain's exclusion set when read), its claims, credited or not and why, its payout rows, reward and what the releases paid it",
+      )
+      .option(
+        "--receipt <file>",
+        "with --contributor: its registration receipt: registered, not excluded, every example counted, and paid (exit 12 if not)",
+      )
+      .option("--scores <file>", "compare every claim and score with an examples file exactly (e.g. a rerun of the score stage)")
+      .option("--data <file>", "with --model: recompute the scores on CPU from the training data file and the model")
+      .option("--model <file>", "the model file (with --data)")
+      .option(
+        "--rpc <url>",
+        "with a directory: also compare the deployed verifiers, events, calldata proofs and payout transfers on this node",
+      )
+      .option("--contract <address>", "without a directory: the settlement contract to read the epoch from (with --rpc and --epoch)")
+      .option("--epoch <n>", "without a directory: the epoch number")
+      .option("--keys <dir|dev|ceremony>", "without a directory: where the verification keys come from")
+      .addOption(new Option("--no-snarkjs", "check proofs with the noble verifier only"))
+      .addOption(jsonOption()),
+    [
+      "attribution-prover verify epochs/demo",
+      "attribution-prover verify epochs/demo --json --contributor 0x1234...",
+      "attribution-prover verify epochs/demo --scores build/attribution/examples.csv --rpc http://127.0.0.1:8545",
+      "attribution-prover verify --rpc http://127.0.0.1:8545 --contract 0xSETTLEMENT --epoch 1",
+    ],
+  )
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 pass; 1 usage or an unexpected error; 2-12 the first failing check (verify/README.md, verify/epoch-errors.ts).\n",
+    )
     .action(async (epochDir: string | undefined, opts: VerifyOpts) => {
       const source = sourceOf(epochDir, opts);
       const { EpochVerifyError, EXIT_CODES, verifyEpoch } = await import("../../verify/index.ts");
@@ -78,7 +122,9 @@ export function registerVerify(program: Command): void {
         const report = await verifyEpoch(source, {
           snarkjs: opts.snarkjs,
           ...(opts.scores === undefined ? {} : { scoresFile: resolve(opts.scores) }),
-          ...(opts.data === undefined || opts.model === undefined ? {} : { recompute: { dataFile: resolve(opts.data), modelFile: resolve(opts.model) } }),
+          ...(opts.data === undefined || opts.model === undefined
+            ? {}
+            : { recompute: { dataFile: resolve(opts.data), modelFile: resolve(opts.model) } }),
           ...(opts.rpc === undefined || dir === undefined ? {} : { rpcUrl: opts.rpc }),
           ...(opts.contributor === undefined ? {} : { contributor: opts.contributor }),
           ...(opts.receipt === undefined ? {} : { receipt: resolve(opts.receipt) }),
@@ -89,14 +135,28 @@ export function registerVerify(program: Command): void {
           return;
         }
         console.log(`PASS epoch ${report.epoch} (${report.source}) in ${(report.ms / 1000).toFixed(1)} s`);
-        for (const c of report.checks) console.log(`  ${{ pass: "ok  ", partial: "part", skipped: "skip" }[c.status]} ${c.check}: ${c.detail}`);
+        for (const c of report.checks)
+          console.log(`  ${{ pass: "ok  ", partial: "part", skipped: "skip" }[c.status]} ${c.check}: ${c.detail}`);
         if (view) printView(view);
         const r = report.receipt;
-        if (r) console.log(`receipt: registration ${r.order} registered, not excluded, ${r.examples} examples counted (${r.credited} credited, ${r.lostToEarlier.length} to earlier registrants), reward ${r.reward}${r.paid === undefined ? " (not released yet)" : `, paid ${r.paid}`}`);
+        if (r)
+          console.log(
+            `receipt: registration ${r.order} registered, not excluded, ${r.examples} examples counted (${r.credited} credited, ${r.lostToEarlier.length} to earlier registrants), reward ${r.reward}${r.paid === undefined ? " (not released yet)" : `, paid ${r.paid}`}`,
+          );
       } catch (error) {
         if (!(error instanceof EpochVerifyError)) throw error;
         // A failed check is a verdict, not a crash: printed in full, with its own exit code.
-        if (opts.json) console.log(toJsonText({ ok: false, source: dir ?? opts.rpc, code: error.code, check: error.check, message: error.message, where: error.where }));
+        if (opts.json)
+          console.log(
+            toJsonText({
+              ok: false,
+              source: dir ?? opts.rpc,
+              code: error.code,
+              check: error.check,
+              message: error.message,
+              where: error.where,
+            }),
+          );
         else console.error(`FAIL ${error.check}: ${error.message}\n  where: ${toJsonText(error.where).replace(/\n\s*/g, " ")}`);
         process.exitCode = EXIT_CODES[error.code];
       }

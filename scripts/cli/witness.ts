@@ -14,11 +14,17 @@ interface WitnessFlags extends PartyFlags {
 }
 
 export function registerWitness(program: Command): void {
-  const command = program.command("witness")
-    .description("trainer (OPEN_TRAINER_KEY): read the epoch's registrations from the chain, apply the reward policy to the collected deliveries and the scores, commit the epoch (the seed) and write the epoch directory with the prover's jobs files; sends no registration")
+  const command = program
+    .command("witness")
+    .description(
+      "trainer (OPEN_TRAINER_KEY): read the epoch's registrations from the chain, apply the reward policy to the collected deliveries and the scores, commit the epoch (the seed) and write the epoch directory with the prover's jobs files; sends no registration",
+    )
     .option("--epoch <n>", "epoch number")
     .option("--collected <file>", "collected.json (collect)")
-    .option("--from-score <dir>", "the score stage's output folder (score, or score --scores FILE --model FILE): the scores, the model and how they were made")
+    .option(
+      "--from-score <dir>",
+      "the score stage's output folder (score, or score --scores FILE --model FILE): the scores, the model and how they were made",
+    )
     .option("--out <dir>", "the epoch directory (default epochs/<chain>-<settlement>-<epoch>-<seed>)");
   withExamples(addPartyOptions(command, true), [
     "OPEN_TRAINER_KEY=0x... attribution-prover witness --deployment deployments/local/deployment.json --settlement 0x... --rpc http://127.0.0.1:8545 --epoch 1 --collected work/e1/collected.json --from-score work/e1-scores --out epochs/e1",
@@ -27,9 +33,17 @@ export function registerWitness(program: Command): void {
     const flags = cmd.opts() as WitnessFlags;
     const epoch = integerFlag("--epoch", flags.epoch);
     if (flags.collected === undefined) throw new CodedError("USAGE", "usage", "--collected FILE is required (collect writes it)");
-    if (flags.fromScore === undefined) throw new CodedError("USAGE", "usage", "--from-score DIR is required: the folder score wrote (score, or score --scores FILE --model FILE)");
+    if (flags.fromScore === undefined)
+      throw new CodedError(
+        "USAGE",
+        "usage",
+        "--from-score DIR is required: the folder score wrote (score, or score --scores FILE --model FILE)",
+      );
     const [{ readHashScores }, { config }, { readCollected }, { witnessEpoch }] = await Promise.all([
-      import("../../witness/index.ts"), import("../../config/index.ts"), import("../../protocol/trainer/collect.ts"), import("../../protocol/trainer/witness.ts"),
+      import("../../witness/index.ts"),
+      import("../../config/index.ts"),
+      import("../../protocol/trainer/collect.ts"),
+      import("../../protocol/trainer/witness.ts"),
     ]);
     // Every input is read and checked before the chain is touched.
     const scored = (await import("../../protocol/trainer/score.ts")).readScoreOutput(flags.fromScore);
@@ -38,17 +52,35 @@ export function registerWitness(program: Command): void {
     const { chain, deployment } = await connectParty("trainer", flags);
     try {
       const { dir, paths, witness, committed } = await witnessEpoch({
-        deployment, epoch, collected, scores, scoresFile: scored.examplesFile, modelHash: scored.modelHash, attribution: scored.attribution, log, ...(flags.out === undefined ? {} : { outDir: flags.out }),
+        deployment,
+        epoch,
+        collected,
+        scores,
+        scoresFile: scored.examplesFile,
+        modelHash: scored.modelHash,
+        attribution: scored.attribution,
+        log,
+        ...(flags.out === undefined ? {} : { outDir: flags.out }),
       });
       copyFileSync(scored.modelFile, join(dir, "model.onnx"));
       const value = {
-        dir, chainId: chain.chainId, claims: witness.claimTable.length, registrations: witness.payoutTable.rows.length, committed,
-        excluded: witness.exclusionOrders, duplicates: witness.duplicates.length, seed: witness.seed,
-        exampleBatches: witness.exampleBatches.length, registrationBatches: witness.registrationBatches.length, payoutBatches: witness.payoutBatches.length,
+        dir,
+        chainId: chain.chainId,
+        claims: witness.claimTable.length,
+        registrations: witness.payoutTable.rows.length,
+        committed,
+        excluded: witness.exclusionOrders,
+        duplicates: witness.duplicates.length,
+        seed: witness.seed,
+        exampleBatches: witness.exampleBatches.length,
+        registrationBatches: witness.registrationBatches.length,
+        payoutBatches: witness.payoutBatches.length,
         jobsFiles: [paths.exampleJobsFile, paths.registrationJobsFile, paths.payoutJobsFile],
       };
-      printResult(flags.json, value, () => console.log(`epoch directory ${shown(dir)}: ${value.claims} claims, ${value.registrations} registrations (${value.excluded.length} excluded), ${committed ? "committed on chain" : "already committed"}; ${value.exampleBatches} claim, ${value.registrationBatches} registration and ${value.payoutBatches} payout batches to prove
-next: attribution-prover prove ${shown(dir)}`));
+      printResult(flags.json, value, () =>
+        console.log(`epoch directory ${shown(dir)}: ${value.claims} claims, ${value.registrations} registrations (${value.excluded.length} excluded), ${committed ? "committed on chain" : "already committed"}; ${value.exampleBatches} claim, ${value.registrationBatches} registration and ${value.payoutBatches} payout batches to prove
+next: attribution-prover prove ${shown(dir)}`),
+      );
     } finally {
       await chain.close();
     }

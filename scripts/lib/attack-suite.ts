@@ -70,7 +70,8 @@ const among = (rows: readonly { contributor: string }[], parts: readonly Partiti
 /** Draws the parties from the seeded MNIST split and runs the honest baseline. */
 export async function prepareSuite(options: SuiteOptions): Promise<Suite> {
   const { settings, size } = options;
-  if (!Number.isInteger(options.honest) || options.honest < 1) throw new RangeError(`honest must be a positive integer, got ${options.honest}`);
+  if (!Number.isInteger(options.honest) || options.honest < 1)
+    throw new RangeError(`honest must be a positive integer, got ${options.honest}`);
   if (!Number.isInteger(size) || size < 10) throw new RangeError(`size must be an integer >= 10, got ${size}`);
   const log = options.log ?? (() => {});
   const seed = settings.seed;
@@ -89,12 +90,16 @@ export async function prepareSuite(options: SuiteOptions): Promise<Suite> {
   const run = async (name: string, parts: readonly Partition[]) => {
     const t = performance.now();
     const r = await runScenario(parts, split.validation, settings, options.pool);
-    log(`  ${name}: ${((performance.now() - t) / 1000).toFixed(1)} s, ${r.result.flagged.length} flagged, ${r.result.mislabelled.length} label-inconsistent`);
+    log(
+      `  ${name}: ${((performance.now() - t) / 1000).toFixed(1)} s, ${r.result.flagged.length} flagged, ${r.result.mislabelled.length} label-inconsistent`,
+    );
     return r;
   };
   const base = await run("baseline", [...honest, victim, attacker]);
   const baseline = {
-    attacker: rewardOf(base.pay, [attacker]), victim: rewardOf(base.pay, [victim]), result: base.result,
+    attacker: rewardOf(base.pay, [attacker]),
+    victim: rewardOf(base.pay, [victim]),
+    result: base.result,
     honestFlagged: among(base.result.flagged, [...honest, victim]),
     honestLabelZeroed: among(base.result.mislabelled, [...honest, victim, attacker]),
     honestRows: (options.honest + 2) * size,
@@ -110,7 +115,15 @@ export async function exactCopies(s: Suite, k: number): Promise<AttackRow> {
   const sybils = Array.from({ length: k }, (_, i) => party(`g1-sybil-${k}-${i}`, s.mine));
   const r = await s.run(`G1 k=${k}`, [...s.honest, s.victim, s.attacker, ...sybils]);
   const x = ratioOf(s, rewardOf(r.pay, [s.attacker, ...sybils]));
-  return { id: "G1", attack: `G1 ${k} exact cop${k === 1 ? "y" : "ies"} (extra identities)`, target: "<= 1.00x", figure: x, display: `${x.toFixed(4)}x`, pass: x <= 1.0, note: "" };
+  return {
+    id: "G1",
+    attack: `G1 ${k} exact cop${k === 1 ? "y" : "ies"} (extra identities)`,
+    target: "<= 1.00x",
+    figure: x,
+    display: `${x.toFixed(4)}x`,
+    pass: x <= 1.0,
+    note: "",
+  };
 }
 
 /** G2: shifted (<= 2 px), intensity-rescaled, noisy copies: one in the attacker's identity, `copies - 1` under sybils. */
@@ -123,10 +136,16 @@ export async function nearCopies(s: Suite, copies = 5): Promise<AttackRow> {
   const x = ratioOf(s, rewardOf(r.pay, [own, ...sybils]));
   const rate = among(r.result.flagged, [...s.honest, s.victim]) / ((s.honest.length + 1) * size);
   const copyStart = (s.honest.length + 1) * size + size; // the own identity's copies follow its originals
-  const caught = r.result.flagged.filter((f) => sybils.some((p) => p.address === f.contributor) || (f.contributor === own.address && f.index >= copyStart)).length;
+  const caught = r.result.flagged.filter(
+    (f) => sybils.some((p) => p.address === f.contributor) || (f.contributor === own.address && f.index >= copyStart),
+  ).length;
   return {
-    id: "G2", attack: `G2 ${copies} shifted+noisy copies (1 own, ${copies - 1} sybils)`, target: "<= 1.05x, <= 2 % honest flagged", figure: x,
-    display: `${x.toFixed(4)}x, honest flagged ${(100 * rate).toFixed(2)} %`, pass: x <= 1.05 && rate <= 0.02,
+    id: "G2",
+    attack: `G2 ${copies} shifted+noisy copies (1 own, ${copies - 1} sybils)`,
+    target: "<= 1.05x, <= 2 % honest flagged",
+    figure: x,
+    display: `${x.toFixed(4)}x, honest flagged ${(100 * rate).toFixed(2)} %`,
+    pass: x <= 1.05 && rate <= 0.02,
     note: `${caught}/${copies * size} copies flagged; shift in [-2,2]^2, noise sigma 0.05, intensity x[0.8,1]`,
   };
 }
@@ -135,16 +154,28 @@ export async function nearCopies(s: Suite, copies = 5): Promise<AttackRow> {
 export async function sybilSplit(s: Suite): Promise<AttackRow> {
   const size = s.options.size;
   const per = Math.ceil(size / 10);
-  const ids = Array.from({ length: 10 }, (_, i) => party(`g3-id-${i}`, subset(s.mine, Array.from({ length: Math.max(0, Math.min(per, size - i * per)) }, (_, k) => i * per + k))));
+  const ids = Array.from({ length: 10 }, (_, i) =>
+    party(
+      `g3-id-${i}`,
+      subset(
+        s.mine,
+        Array.from({ length: Math.max(0, Math.min(per, size - i * per)) }, (_, k) => i * per + k),
+      ),
+    ),
+  );
   const r = await s.run("G3", [...s.honest, s.victim, ...ids]);
   const paid = rewardOf(r.pay, ids);
   const t1 = s.baseline.result.contributors.find((c) => c.address === s.attacker.address)!.positiveTotal;
   const t10 = r.result.contributors.filter((c) => ids.some((p) => p.address === c.address)).reduce((sum, c) => sum + c.positiveTotal, 0n);
   const diff = s.baseline.attacker - paid;
   return {
-    id: "G3", attack: "G3 one party, 1 vs 10 identities", target: "identical total", figure: Number(diff),
+    id: "G3",
+    attack: "G3 one party, 1 vs 10 identities",
+    target: "identical total",
+    figure: Number(diff),
     display: `score totals ${t1 === t10 ? "identical" : "DIFFER"}, payout diff ${diff} base units`,
-    pass: t1 === t10 && diff >= 0n && diff < 10n, note: "floor split: 10 identities can lose up to 9 base units of rounding dust, never gain",
+    pass: t1 === t10 && diff >= 0n && diff < 10n,
+    note: "floor split: 10 identities can lose up to 9 base units of rounding dust, never gain",
   };
 }
 
@@ -154,13 +185,24 @@ export async function rotatedCopies(s: Suite, copies = 5): Promise<AttackRow> {
   const r = await s.run("G4", [...s.honest, s.victim, s.attacker, ...sybils]);
   const x = ratioOf(s, rewardOf(r.pay, [s.attacker, ...sybils]));
   const caught = r.result.flagged.filter((f) => sybils.some((p) => p.address === f.contributor)).length;
-  return { id: "G4", attack: `G4 ${copies} copies rotated 5-10 deg (sybils)`, target: "<= 2x (report)", figure: x, display: `${x.toFixed(4)}x`, pass: x <= 2, note: `${caught}/${copies * s.options.size} rotated copies flagged` };
+  return {
+    id: "G4",
+    attack: `G4 ${copies} copies rotated 5-10 deg (sybils)`,
+    target: "<= 2x (report)",
+    figure: x,
+    display: `${x.toFixed(4)}x`,
+    pass: x <= 2,
+    note: `${caught}/${copies * s.options.size} rotated copies flagged`,
+  };
 }
 
 /** G5: planted mislabelled examples (every label of the attacker's data changed). */
 export async function plantedMislabels(s: Suite): Promise<AttackRow> {
   const size = s.options.size;
-  const bad = subset(s.mine, Array.from({ length: size }, (_, i) => i));
+  const bad = subset(
+    s.mine,
+    Array.from({ length: size }, (_, i) => i),
+  );
   flipLabels(bad, 1, derive(s.seed, "g5"));
   const planter = party("attacker", bad);
   const r = await s.run("G5", [...s.honest, s.victim, planter]);
@@ -172,7 +214,10 @@ export async function plantedMislabels(s: Suite): Promise<AttackRow> {
   const bz = s.baseline.honestLabelZeroed / s.baseline.honestRows;
   const lc = r.result.labelConsistency;
   return {
-    id: "G5", attack: `G5 ${size} planted mislabelled examples`, target: ">= 90 % paid zero, <= 2 % honest zeroed", figure: zero,
+    id: "G5",
+    attack: `G5 ${size} planted mislabelled examples`,
+    target: ">= 90 % paid zero, <= 2 % honest zeroed",
+    figure: zero,
     display: `${(100 * zero).toFixed(1)} % paid zero (payout ${x.toFixed(3)}x); honest label-zeroed ${(100 * hz).toFixed(2)} % (baseline ${(100 * bz).toFixed(2)} %)`,
     pass: zero >= 0.9 && hz <= 0.02 && bz <= 0.02,
     note: `paid zero = score <= 0 (clipped); label consistency ${lc ? `on (p(label) < ${lc.threshold}, other class >= ${lc.confidence}${lc.ensemble && s.options.settings.method === "trak" ? `; by TRAK's views: < ${lc.ensemble.threshold}, >= ${lc.ensemble.confidence}` : ""}): ${caught}/${size} flagged` : "off"}`,
@@ -182,15 +227,30 @@ export async function plantedMislabels(s: Suite): Promise<AttackRow> {
 /** G6: copies of validation examples, exact and shifted+noisy (`size` of each). */
 export async function validationCopies(s: Suite): Promise<AttackRow> {
   const size = s.options.size;
-  const exact = subset(s.validation, Array.from({ length: size }, (_, i) => i));
-  const near = shiftedNoisyCopy(subset(s.validation, Array.from({ length: size }, (_, i) => size + i)), derive(s.seed, "g6"), 0.05);
+  const exact = subset(
+    s.validation,
+    Array.from({ length: size }, (_, i) => i),
+  );
+  const near = shiftedNoisyCopy(
+    subset(
+      s.validation,
+      Array.from({ length: size }, (_, i) => size + i),
+    ),
+    derive(s.seed, "g6"),
+    0.05,
+  );
   const copier = party("attacker", concat(exact, near));
   const r = await s.run("G6", [...s.honest, s.victim, copier]);
   const flagged = r.result.flagged.filter((f) => f.contributor === copier.address && f.reference.set === "validation").length;
   const paid = rewardOf(r.pay, [copier]);
   return {
-    id: "G6", attack: "G6 copies of validation examples (exact + shifted/noisy)", target: "rejected", figure: flagged / (2 * size),
-    display: `${flagged}/${2 * size} flagged, payout ${ratioOf(s, paid).toFixed(4)}x`, pass: flagged === 2 * size && paid === 0n, note: "",
+    id: "G6",
+    attack: "G6 copies of validation examples (exact + shifted/noisy)",
+    target: "rejected",
+    figure: flagged / (2 * size),
+    display: `${flagged}/${2 * size} flagged, payout ${ratioOf(s, paid).toFixed(4)}x`,
+    pass: flagged === 2 * size && paid === 0n,
+    note: "",
   };
 }
 
@@ -202,7 +262,12 @@ export async function stealing(s: Suite): Promise<AttackRow> {
   const taken = rewardOf(r.pay, [thiefExact, thiefNear]);
   const v = rewardOf(r.pay, [s.victim]);
   return {
-    id: "stealing", attack: "stealing: victim's examples registered later (exact + near)", target: "thief earns 0", figure: Number(taken),
-    display: `thief ${taken} base units; victim ${(Number((v * 10000n) / s.baseline.victim) / 10000).toFixed(4)}x of its own baseline`, pass: taken === 0n, note: "",
+    id: "stealing",
+    attack: "stealing: victim's examples registered later (exact + near)",
+    target: "thief earns 0",
+    figure: Number(taken),
+    display: `thief ${taken} base units; victim ${(Number((v * 10000n) / s.baseline.victim) / 10000).toFixed(4)}x of its own baseline`,
+    pass: taken === 0n,
+    note: "",
   };
 }

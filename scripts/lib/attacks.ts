@@ -28,11 +28,13 @@ export function transform(data: Dataset, f: (image: Uint8Array, k: number) => Ui
 /** Shift by (dx, dy) with zero fill, multiply intensity by `scale`, add N(0, noise) (noise in [0,1] units), clip, round. */
 export function shiftNoise(image: Uint8Array, dx: number, dy: number, noise: number, scale: number, rng: Rng): Uint8Array {
   const out = new Uint8Array(PIXELS);
-  for (let y = 0; y < SIDE; y++) for (let x = 0; x < SIDE; x++) {
-    const X = x - dx, Y = y - dy;
-    const v = X >= 0 && X < SIDE && Y >= 0 && Y < SIDE ? image[Y * SIDE + X]! : 0;
-    out[y * SIDE + x] = Math.max(0, Math.min(255, Math.round(v * scale + noise * 255 * rng.normal())));
-  }
+  for (let y = 0; y < SIDE; y++)
+    for (let x = 0; x < SIDE; x++) {
+      const X = x - dx,
+        Y = y - dy;
+      const v = X >= 0 && X < SIDE && Y >= 0 && Y < SIDE ? image[Y * SIDE + X]! : 0;
+      out[y * SIDE + x] = Math.max(0, Math.min(255, Math.round(v * scale + noise * 255 * rng.normal())));
+    }
   return out;
 }
 
@@ -40,8 +42,12 @@ export function shiftNoise(image: Uint8Array, dx: number, dy: number, noise: num
 export function shiftedNoisyCopy(data: Dataset, seed: bigint, noise = 0.05): Dataset {
   const rng = new Rng(seed);
   return transform(data, (img) => {
-    let dx = 0, dy = 0;
-    while (dx === 0 && dy === 0) { dx = rng.int(5) - 2; dy = rng.int(5) - 2; }
+    let dx = 0,
+      dy = 0;
+    while (dx === 0 && dy === 0) {
+      dx = rng.int(5) - 2;
+      dy = rng.int(5) - 2;
+    }
     return shiftNoise(img, dx, dy, noise, 0.8 + 0.2 * rng.next(), rng);
   });
 }
@@ -64,7 +70,10 @@ export function payouts(result: AttributionResult, partitions: readonly Partitio
   // One score per example: the earliest registrant's row (rows follow partition order), the credited claim.
   const scores = new Map<bigint, bigint>();
   for (const row of result.rows) if (!scores.has(row.exampleHash)) scores.set(row.exampleHash, row.score);
-  const lists = partitions.map((p) => ({ sender: BigInt(p.address), hashes: Array.from({ length: p.data.size }, (_, i) => exampleHash(p.data, i)) }));
+  const lists = partitions.map((p) => ({
+    sender: BigInt(p.address),
+    hashes: Array.from({ length: p.data.size }, (_, i) => exampleHash(p.data, i)),
+  }));
   const { payoutTable } = applyPolicy({ ...registerOffline(lists), scores, pool, config });
   const out = new Map<string, bigint>();
   for (const row of payoutTable.rows) {

@@ -93,7 +93,16 @@ function circuitsSection(b: BenchResults): string {
 
 Constraints (circom2 \`--O2\`) per row and per batch header: claim ${shapes.example.perRow.toFixed(1)} / ${grouped(shapes.example.header)}, registration ${shapes.registration.perRow.toFixed(1)} / ${grouped(shapes.registration.header)}, payout ${shapes.payout.perRow.toFixed(1)} / ${grouped(shapes.payout.header)}.
 
-${markdownTable(["instance", "rows", "constraints", "per row", "powers of tau"], instances.map((i) => [`${CIRCUIT_TITLE[i.circuit]}(${i.batchSize})`, i.batchSize, grouped(i.constraints), (i.constraints / i.batchSize).toFixed(1), `2^${i.power}`]))}
+${markdownTable(
+  ["instance", "rows", "constraints", "per row", "powers of tau"],
+  instances.map((i) => [
+    `${CIRCUIT_TITLE[i.circuit]}(${i.batchSize})`,
+    i.batchSize,
+    grouped(i.constraints),
+    (i.constraints / i.batchSize).toFixed(1),
+    `2^${i.power}`,
+  ]),
+)}
 `;
 }
 
@@ -101,14 +110,30 @@ function flowsSection(b: BenchResults): string {
   if (b.flows.length === 0) return `## The settlement flow (measured)\n\nNot measured in this run (\`--parts\` without gas).\n`;
   const setOf = (name: string) => b.sizeSets.find((s) => s.name === name)!;
   const gasRows = b.flows.map(({ set, flow: f }) => [
-    setLabel(setOf(set)), `${grouped(f.shape.contributors)} x ${f.shape.examplesPerContributor}`, grouped(f.perContributor), grouped(f.breakdown.base), grouped(f.breakdown.calldata),
-    grouped(f.breakdown.verification), grouped(f.breakdown.transfer), grouped(f.breakdown.storageAndLogic), grouped(f.barePerContributor), times(f.ratio),
+    setLabel(setOf(set)),
+    `${grouped(f.shape.contributors)} x ${f.shape.examplesPerContributor}`,
+    grouped(f.perContributor),
+    grouped(f.breakdown.base),
+    grouped(f.breakdown.calldata),
+    grouped(f.breakdown.verification),
+    grouped(f.breakdown.transfer),
+    grouped(f.breakdown.storageAndLogic),
+    grouped(f.barePerContributor),
+    times(f.ratio),
   ]);
   const otherRows = b.flows.map(({ set, flow: f, peakRssMiB }, k) => [
-    set, `${grouped(f.shape.contributors)} x ${f.shape.examplesPerContributor}`, grouped(f.claims), f.proving.claim.proofs + f.proving.registration.proofs + f.proving.payout.proofs,
-    grouped(f.registration.perExample), f.proving.msPerExample.toFixed(1), peakRssMiB.toFixed(0), b.derivedOfMeasured[k] ? (b.derivedOfMeasured[k].total / f.total).toFixed(3) : "-",
+    set,
+    `${grouped(f.shape.contributors)} x ${f.shape.examplesPerContributor}`,
+    grouped(f.claims),
+    f.proving.claim.proofs + f.proving.registration.proofs + f.proving.payout.proofs,
+    grouped(f.registration.perExample),
+    f.proving.msPerExample.toFixed(1),
+    peakRssMiB.toFixed(0),
+    b.derivedOfMeasured[k] ? (b.derivedOfMeasured[k].total / f.total).toFixed(3) : "-",
   ]);
-  const ratios = b.flows.map((f, k) => (b.derivedOfMeasured[k] ? b.derivedOfMeasured[k].total / f.flow.total : undefined)).filter((r) => r !== undefined);
+  const ratios = b.flows
+    .map((f, k) => (b.derivedOfMeasured[k] ? b.derivedOfMeasured[k].total / f.flow.total : undefined))
+    .filter((r) => r !== undefined);
   return `## The settlement flow (measured)
 
 Gas per paid contributor of the whole flow and where it goes, against BareTransfers. Contributors
@@ -126,16 +151,25 @@ function transactionsSection(b: BenchResults): string {
   const lastOfSet = [...new Map(b.flows.map((x) => [x.set, x])).values()];
   const mean = (t: { gas: number; count: number }) => grouped(t.gas / t.count);
   const body = lastOfSet.map(({ set, flow: f }) => [
-    set, grouped(f.tx.commit.gas), mean(f.tx.claim), mean(f.tx.registration), mean(f.tx.payout), grouped(f.tx.reveal.gas), grouped(f.tx.finalize.gas), mean(f.tx.release),
-    grouped(Math.max(...Object.values(f.tx).map((t) => t.max))), `${grouped(f.verificationPerProof.claim)} / ${grouped(f.verificationPerProof.registration)} / ${grouped(f.verificationPerProof.payout)}`,
+    set,
+    grouped(f.tx.commit.gas),
+    mean(f.tx.claim),
+    mean(f.tx.registration),
+    mean(f.tx.payout),
+    grouped(f.tx.reveal.gas),
+    grouped(f.tx.finalize.gas),
+    mean(f.tx.release),
+    grouped(Math.max(...Object.values(f.tx).map((t) => t.max))),
+    `${grouped(f.verificationPerProof.claim)} / ${grouped(f.verificationPerProof.registration)} / ${grouped(f.verificationPerProof.payout)}`,
   ]);
   const largest = Math.max(...b.flows.flatMap(({ flow }) => Object.values(flow.tx).map((t) => t.max)));
   const c = b.costs;
   const payoutSizes = [...new Set(b.flows.map((f) => f.flow.sizes.payout))].sort((x, y) => x - y);
   const linear = (l: { fixed: number; perRow: number }, n: number) => l.fixed + l.perRow * n;
-  const fits = c && payoutSizes.length >= 2
-    ? ` From the fits the derivation uses: a claim batch costs ${roughGas(c.claimBatch)}, a registration batch ${roughGas(c.registrationBatch)}, a payout batch ${payoutSizes.map((n) => `${roughGas(linear(c.payoutBatch, n))} at ${n} rows`).join(" and ")}; a release of ${payoutSizes.at(-1)} payees ${roughGas(linear(c.release, payoutSizes.at(-1)!))}, ${(c.release.perRow / 1000).toFixed(1)}k per added payee.`
-    : "";
+  const fits =
+    c && payoutSizes.length >= 2
+      ? ` From the fits the derivation uses: a claim batch costs ${roughGas(c.claimBatch)}, a registration batch ${roughGas(c.registrationBatch)}, a payout batch ${payoutSizes.map((n) => `${roughGas(linear(c.payoutBatch, n))} at ${n} rows`).join(" and ")}; a release of ${payoutSizes.at(-1)} payees ${roughGas(linear(c.release, payoutSizes.at(-1)!))}, ${(c.release.perRow / 1000).toFixed(1)}k per added payee.`
+      : "";
   return `### Per transaction (measured)
 
 Mean gas per transaction of the last flow of each set; a verification is one verifier call, the
@@ -152,45 +186,95 @@ function provingSection(b: BenchResults): string {
   const bySet = new Map<string, { ms: Record<Circuit, number>; proofs: Record<Circuit, number> }>();
   for (const { set, flow } of b.flows) {
     const entry = bySet.get(set) ?? { ms: { example: 0, registration: 0, payout: 0 }, proofs: { example: 0, registration: 0, payout: 0 } };
-    for (const [circuit, times] of [["example", flow.proving.claim], ["registration", flow.proving.registration], ["payout", flow.proving.payout]] as const) {
+    for (const [circuit, times] of [
+      ["example", flow.proving.claim],
+      ["registration", flow.proving.registration],
+      ["payout", flow.proving.payout],
+    ] as const) {
       entry.ms[circuit] += times.ms;
       entry.proofs[circuit] += times.proofs;
     }
     bySet.set(set, entry);
   }
-  const constraintsOf = (circuit: Circuit, size: number) => b.circuits.instances.find((i) => i.circuit === circuit && i.batchSize === size)?.constraints;
+  const constraintsOf = (circuit: Circuit, size: number) =>
+    b.circuits.instances.find((i) => i.circuit === circuit && i.batchSize === size)?.constraints;
   const perConstraint: string[][] = [];
   for (const [name, entry] of bySet) {
     const set = b.sizeSets.find((s) => s.name === name)!;
-    const us = (c: Circuit) => (entry.ms[c] / entry.proofs[c]) * 1000 / constraintsOf(c, set.sizes[c])!;
-    perConstraint.push([setLabel(set), ...(["example", "registration", "payout"] as const).map((c) => `${grouped(entry.ms[c] / entry.proofs[c])} ms (${us(c).toFixed(0)} µs per constraint)`), times(us("registration") / us("example"))]);
+    const us = (c: Circuit) => ((entry.ms[c] / entry.proofs[c]) * 1000) / constraintsOf(c, set.sizes[c])!;
+    perConstraint.push([
+      setLabel(set),
+      ...(["example", "registration", "payout"] as const).map(
+        (c) => `${grouped(entry.ms[c] / entry.proofs[c])} ms (${us(c).toFixed(0)} µs per constraint)`,
+      ),
+      times(us("registration") / us("example")),
+    ]);
   }
   if (perConstraint.length > 0) {
-    parts.push(`Mean wall time per proof over every flow of a set, proved on the pool (${b.cores} workers, snarkjs):\n\n${markdownTable(["size set", "claim", "registration", "payout", "registration / claim per constraint"], perConstraint)}\n`);
+    parts.push(
+      `Mean wall time per proof over every flow of a set, proved on the pool (${b.cores} workers, snarkjs):\n\n${markdownTable(["size set", "claim", "registration", "payout", "registration / claim per constraint"], perConstraint)}\n`,
+    );
   }
   if (b.proving.native !== "skipped" && b.proving.native.rows.length > 0) {
     const binary = b.proving.native.binary.split("/").at(-1);
-    parts.push(`Claim proving per example, snarkjs and a native rapidsnark-compatible \`${binary}\` ([NATIVE.md](../prover/NATIVE.md)) on the same jobs, warm, ${b.cores} workers, every proof verified:\n\n${markdownTable(["set", "rows", "snarkjs ms per example", "native ms per example", "speed-up"], b.proving.native.rows.map((r) => [r.set, r.batchSize, r.snarkjsMsPerExample.toFixed(1), r.nativeMsPerExample.toFixed(1), times(r.speedup)]))}\n`);
+    parts.push(
+      `Claim proving per example, snarkjs and a native rapidsnark-compatible \`${binary}\` ([NATIVE.md](../prover/NATIVE.md)) on the same jobs, warm, ${b.cores} workers, every proof verified:\n\n${markdownTable(
+        ["set", "rows", "snarkjs ms per example", "native ms per example", "speed-up"],
+        b.proving.native.rows.map((r) => [
+          r.set,
+          r.batchSize,
+          r.snarkjsMsPerExample.toFixed(1),
+          r.nativeMsPerExample.toFixed(1),
+          times(r.speedup),
+        ]),
+      )}\n`,
+    );
   } else {
     parts.push("The native backend was not measured in this run (pass `--native PATH` or set `RAPIDSNARK_PROVER`).\n");
   }
   for (const p of b.proving.pool) {
-    parts.push(`PayoutBatch(${p.batchSize}), ${grouped(p.constraints)} constraints, ${p.rows[0]?.jobs ?? 0} batches under each pool setting (warm: workers started, keys loaded); all cores against 1 worker: ${times(p.speedup)}.\n\n${markdownTable(["setting", "ms per proof", "rows per s", "cold s"], p.rows.map((r) => [r.label, r.msPerProof.toFixed(0), ((p.batchSize * 1000) / r.msPerProof).toFixed(1), (r.coldMs / 1000).toFixed(2)]))}\n`);
+    parts.push(
+      `PayoutBatch(${p.batchSize}), ${grouped(p.constraints)} constraints, ${p.rows[0]?.jobs ?? 0} batches under each pool setting (warm: workers started, keys loaded); all cores against 1 worker: ${times(p.speedup)}.\n\n${markdownTable(
+        ["setting", "ms per proof", "rows per s", "cold s"],
+        p.rows.map((r) => [
+          r.label,
+          r.msPerProof.toFixed(0),
+          ((p.batchSize * 1000) / r.msPerProof).toFixed(1),
+          (r.coldMs / 1000).toFixed(2),
+        ]),
+      )}\n`,
+    );
   }
   if (b.proving.pool.length === 0) parts.push("Pool settings were not measured in this run (`--parts` without proving).\n");
   const q = b.proving.queue;
-  parts.push(typeof q === "string" ? `Queue worker: ${q}.\n` : `Queue worker (one process, pool of ${q.workers}, ${q.jobs} ExampleBatch jobs): ${(q.wallMs / 1000).toFixed(1)} s, ${q.examplesPerSecond.toFixed(1)} examples proved per second, peak RSS ${q.peakRssMiB.toFixed(0)} MiB.\n`);
+  parts.push(
+    typeof q === "string"
+      ? `Queue worker: ${q}.\n`
+      : `Queue worker (one process, pool of ${q.workers}, ${q.jobs} ExampleBatch jobs): ${(q.wallMs / 1000).toFixed(1)} s, ${q.examplesPerSecond.toFixed(1)} examples proved per second, peak RSS ${q.peakRssMiB.toFixed(0)} MiB.\n`,
+  );
   return parts.join("\n");
 }
 
 function derivedSection(b: BenchResults): string {
-  if (!b.costs) return `## Derived\n\nNothing derived: deriving needs flows measured at two payout sizes (\`--sets\` with two or more sets).\n`;
+  if (!b.costs)
+    return `## Derived\n\nNothing derived: deriving needs flows measured at two payout sizes (\`--sets\` with two or more sets).\n`;
   const setOf = (name: string) => b.sizeSets.find((s) => s.name === name)!;
   const body = b.derived.map(({ set, epoch: d }) => [
-    setLabel(setOf(set)), d.shape.examplesPerContributor, grouped(d.perContributor.claims), grouped(d.perContributor.registration), grouped(d.perContributor.payout),
-    grouped(d.perContributor.release), grouped(d.perContributor.epoch), grouped(d.totalPerContributor), grouped(d.bareTransfer), times(d.ratio),
+    setLabel(setOf(set)),
+    d.shape.examplesPerContributor,
+    grouped(d.perContributor.claims),
+    grouped(d.perContributor.registration),
+    grouped(d.perContributor.payout),
+    grouped(d.perContributor.release),
+    grouped(d.perContributor.epoch),
+    grouped(d.totalPerContributor),
+    grouped(d.bareTransfer),
+    times(d.ratio),
   ]);
-  const notMeasured = b.sizeSets.filter((s) => !s.measured).map((s) => s.name).join(", ");
+  const notMeasured = b.sizeSets
+    .filter((s) => !s.measured)
+    .map((s) => s.name)
+    .join(", ");
   return `## Derived, not measured
 
 Size sets whose keys were not set up in the run (${notMeasured || "none"}), ${grouped(b.contributors)} contributors; gas per contributor by part.
@@ -203,8 +287,13 @@ function millionSection(b: BenchResults): string {
   if (b.million.length === 0) return "";
   const shape = b.million[0]!.epoch.shape;
   const body = b.million.map(({ set, measured, epoch: d }) => [
-    `${set} (${rows(d.sizes)})`, `${grouped(d.batches.claim)} / ${grouped(d.batches.registration)} / ${grouped(d.batches.payout)}`, grouped(d.transactions),
-    `${(d.total / 1e9).toFixed(2)} billion`, grouped(d.totalPerContributor), times(d.ratio), measured ? "measured" : "derived",
+    `${set} (${rows(d.sizes)})`,
+    `${grouped(d.batches.claim)} / ${grouped(d.batches.registration)} / ${grouped(d.batches.payout)}`,
+    grouped(d.transactions),
+    `${(d.total / 1e9).toFixed(2)} billion`,
+    grouped(d.totalPerContributor),
+    times(d.ratio),
+    measured ? "measured" : "derived",
   ]);
   const tooSmall = b.sizeSets.filter((s) => MAX_BATCHES * s.sizes.example < b.million[0]!.epoch.claims);
   return `
@@ -235,23 +324,39 @@ function guidanceSection(b: BenchResults): string {
   const body = b.sizeSets.flatMap((s) => {
     const g = at(s.name);
     const n = native.find((r) => r.set === s.name);
-    return g ? [[setLabel(s), `2^${s.power}`, `${times(g.ratio)}${g.measured ? "" : " (derived)"}`, n ? `${n.snarkjsMsPerExample.toFixed(1)} / ${n.nativeMsPerExample.toFixed(1)} ms` : "not measured"]] : [];
+    return g
+      ? [
+          [
+            setLabel(s),
+            `2^${s.power}`,
+            `${times(g.ratio)}${g.measured ? "" : " (derived)"}`,
+            n ? `${n.snarkjsMsPerExample.toFixed(1)} / ${n.nativeMsPerExample.toFixed(1)} ms` : "not measured",
+          ],
+        ]
+      : [];
   });
   const pick = [...b.sizeSets].sort((x, y) => x.power - y.power).at(-1)!;
   const g = at(pick.name);
   const releaseGas = b.costs.release.fixed + b.costs.release.perRow * pick.sizes.payout;
   const beyond = g && g.epoch.totalPerContributor - g.epoch.bareTransfer;
   const parts = g?.epoch.perContributor;
-  const small = b.sizeSets.filter((s) => s.name === "test" || s.name === "demo").map((s) => rows(s.sizes)).join(" and ");
+  const small = b.sizeSets
+    .filter((s) => s.name === "test" || s.name === "demo")
+    .map((s) => rows(s.sizes))
+    .join(" and ");
   return `## Which batch sizes a deployment should pick
 
 Gas per contributor falls with the rows per proof until the transfer itself dominates. At
 ${GUIDANCE_EXAMPLES} examples per contributor:
 
 ${markdownTable(["size set (rows E/K/B)", "powers of tau", "ratio", "claim proving per example, snarkjs / native"], body)}
-${g && parts ? `
+${
+  g && parts
+    ? `
 At ${pick.name}, the ${grouped(beyond!)} gas per contributor beyond the bare transfer${g.measured ? "" : " (derived)"} is ${grouped(parts.claims)} for claims, ${grouped(parts.registration)} for registration, ${grouped(parts.payout)} for the payout proof and words and ${grouped(parts.epoch)} for the epoch; the release itself costs ${grouped(Math.abs(parts.release - g.epoch.bareTransfer))} ${parts.release < g.epoch.bareTransfer ? "less" : "more"} than the bare transfer.
-` : ""}
+`
+    : ""
+}
 The cost is setup and proving. Per example, proving time stays about flat as the batch grows,
 except at the smallest sizes, where the batch header dominates (the proving tables above). The
 setup grows with the circuit. Observed when the keys were made on this project's 2-core machines
@@ -282,11 +387,16 @@ The tests and the demo keep ${small}: they set up in a minute and prove in secon
 function savingsSection(savings: GasSavings | undefined): string {
   const measured = savings?.savings ?? [];
   const signed = (x: number) => (Math.round(x) > 0 ? `+${grouped(x)}` : grouped(x));
-  const body = measured.flatMap((s) => s.flows.map((f) => [
-    s.name, `${f.set}, ${grouped(f.contributors)} x ${f.examplesPerContributor}`,
-    TX_KINDS.filter((k) => Math.round(f.after.perTx[k] - f.before.perTx[k]) !== 0).map((k) => `${k} ${signed(f.after.perTx[k] - f.before.perTx[k])}`).join(", "),
-    `${grouped(f.before.perContributor)} -> ${grouped(f.after.perContributor)} (${(((f.after.perContributor - f.before.perContributor) / f.before.perContributor) * 100).toFixed(1)} %)`,
-  ]));
+  const body = measured.flatMap((s) =>
+    s.flows.map((f) => [
+      s.name,
+      `${f.set}, ${grouped(f.contributors)} x ${f.examplesPerContributor}`,
+      TX_KINDS.filter((k) => Math.round(f.after.perTx[k] - f.before.perTx[k]) !== 0)
+        .map((k) => `${k} ${signed(f.after.perTx[k] - f.before.perTx[k])}`)
+        .join(", "),
+      `${grouped(f.before.perContributor)} -> ${grouped(f.after.perContributor)} (${(((f.after.perContributor - f.before.perContributor) / f.before.perContributor) * 100).toFixed(1)} %)`,
+    ]),
+  );
   const changes = measured.map((s) => `- **${s.name}** (measured ${day(s.date)}): ${s.change}`).join("\n");
   return `## Gas beyond batch size
 
@@ -313,9 +423,30 @@ already a packed (address, reward) pair.
 export function renderBenchmarksPage(bench: BenchResults, epoch: EpochBenchResults | undefined, savings?: GasSavings): string {
   const run = `## The run
 
-\`bench-results/bench.json\`: ${day(bench.date)}, ${bench.cores} cores; size sets measured: ${bench.sizeSets.filter((s) => s.measured).map(setLabel).join(", ") || "none"}; derived: ${bench.sizeSets.filter((s) => !s.measured).map(setLabel).join(", ") || "none"}.
+\`bench-results/bench.json\`: ${day(bench.date)}, ${bench.cores} cores; size sets measured: ${
+    bench.sizeSets
+      .filter((s) => s.measured)
+      .map(setLabel)
+      .join(", ") || "none"
+  }; derived: ${
+    bench.sizeSets
+      .filter((s) => !s.measured)
+      .map(setLabel)
+      .join(", ") || "none"
+  }.
 `;
-  return [HEADER, run, circuitsSection(bench), flowsSection(bench), transactionsSection(bench), savingsSection(savings), provingSection(bench), derivedSection(bench), guidanceSection(bench), renderEpochSection(epoch)]
+  return [
+    HEADER,
+    run,
+    circuitsSection(bench),
+    flowsSection(bench),
+    transactionsSection(bench),
+    savingsSection(savings),
+    provingSection(bench),
+    derivedSection(bench),
+    guidanceSection(bench),
+    renderEpochSection(epoch),
+  ]
     .filter((s) => s !== "")
     .join("\n");
 }

@@ -38,12 +38,19 @@ The figures appear here once \`npm run bench:epoch\` has been run (no
   const e = epoch;
   const batches = `${grouped(e.exampleBatch.proofs)} ExampleBatch(${e.exampleBatch.size}), ${grouped(e.registrationBatch.proofs)} RegistrationBatch(${e.registrationBatch.size}) and ${grouped(e.payoutBatch.proofs)} PayoutBatch(${e.payoutBatch.size}) proofs`;
   const body = e.runs.map((r) => [
-    r.mode, r.backend.replace(/^native (.*\/)?/, "native "), r.workers, `${r.proved} of ${r.proofs}`, grouped(r.wallMs / 1000),
-    r.proved > 0 ? grouped(r.wallMs / r.proved) : "-", ((r.proved / r.proofs) * e.examples * 1000 / r.wallMs).toFixed(1), r.peakRssMiB.map((m) => m.toFixed(0)).join(" + "),
+    r.mode,
+    r.backend.replace(/^native (.*\/)?/, "native "),
+    r.workers,
+    `${r.proved} of ${r.proofs}`,
+    grouped(r.wallMs / 1000),
+    r.proved > 0 ? grouped(r.wallMs / r.proved) : "-",
+    (((r.proved / r.proofs) * e.examples * 1000) / r.wallMs).toFixed(1),
+    r.peakRssMiB.map((m) => m.toFixed(0)).join(" + "),
   ]);
-  const projection = e.projection && e.coreSecondsPerExample !== undefined
-    ? `\nProjection of a 1,000,000-example epoch with c = ${e.coreSecondsPerExample.toFixed(4)} core-seconds per example (derived): ${e.projection.map((p) => `${p.hours >= 1 ? `${p.hours.toFixed(1)} h` : `${(p.hours * 60).toFixed(0)} min`} on ${p.cores} ${p.cores === 1 ? "core" : "cores"}`).join(", ")}.\n`
-    : "";
+  const projection =
+    e.projection && e.coreSecondsPerExample !== undefined
+      ? `\nProjection of a 1,000,000-example epoch with c = ${e.coreSecondsPerExample.toFixed(4)} core-seconds per example (derived): ${e.projection.map((p) => `${p.hours >= 1 ? `${p.hours.toFixed(1)} h` : `${(p.hours * 60).toFixed(0)} min`} on ${p.cores} ${p.cores === 1 ? "core" : "cores"}`).join(", ")}.\n`
+      : "";
   return `${METHOD}
 \`bench-results/bench-epoch.json\`: ${e.date.slice(0, 10)}, ${e.cores} cores. ${grouped(e.examples)} examples of ${grouped(e.contributors)} contributors (${grouped(e.claims)} claims, ${grouped(e.duplicates)} duplicates) are ${batches}; the witness (policy, tables, commit, seed, every batch input) took ${(e.witnessMs / 1000).toFixed(1)} s.
 

@@ -20,8 +20,18 @@ import { TRANSACTION_GAS_CAP, type ProtocolConfig } from "../../config/index.ts"
 import { createProverPool, proveBatches, readProofFile, type ProofJob, type ProverPool } from "../../prover/index.ts";
 import { toSolidityProof } from "../../verifier-contracts/solidity-proof.ts";
 import {
-  commitEpoch, deploySettlement, finalizeEpoch, openEpoch, readRegistrations, registerExamples, releaseBatch, revealValidation,
-  submitExampleBatch, submitPayoutBatch, submitRegistrationBatch, waitForRegistrationClose,
+  commitEpoch,
+  deploySettlement,
+  finalizeEpoch,
+  openEpoch,
+  readRegistrations,
+  registerExamples,
+  releaseBatch,
+  revealValidation,
+  submitExampleBatch,
+  submitPayoutBatch,
+  submitRegistrationBatch,
+  waitForRegistrationClose,
 } from "../../verifier-contracts/index.ts";
 import type { BatchVerifierContract } from "../../verifier-contracts/contract-types.ts";
 import { deployBareTransfers, deployGasMeter } from "../../verifier-contracts/deploy.ts";
@@ -98,12 +108,19 @@ export interface FlowGas {
   readonly open: number;
   /** register() per call (mean) and per registered example. */
   readonly registration: { readonly perCall: number; readonly perExample: number };
-  readonly proving: { readonly claim: ProvingTimes; readonly registration: ProvingTimes; readonly payout: ProvingTimes; readonly msPerExample: number };
+  readonly proving: {
+    readonly claim: ProvingTimes;
+    readonly registration: ProvingTimes;
+    readonly payout: ProvingTimes;
+    readonly msPerExample: number;
+  };
 }
 
 /** Deterministic distinct addresses: keccak(tag, i), so every payee is a fresh holder. */
 function freshAddresses(tag: string, n: number): string[] {
-  return Array.from({ length: n }, (_, i) => getAddress(`0x${keccak256(toBeHex(BigInt(i) + (BigInt(keccak256(Buffer.from(tag))) << 64n))).slice(-40)}`));
+  return Array.from({ length: n }, (_, i) =>
+    getAddress(`0x${keccak256(toBeHex(BigInt(i) + (BigInt(keccak256(Buffer.from(tag))) << 64n))).slice(-40)}`),
+  );
 }
 
 const exampleHash = (i: number, j: number) => BigInt(keccak256(toUtf8Bytes(`bench example ${i} ${j}`))) >> 128n;
@@ -182,7 +199,14 @@ async function timedProving(prover: ProverPool, keys: CircuitKeys, jobs: ProofJo
 }
 
 /** Settles one epoch of `shape` at `sizes` on a fresh in-process chain; proofs go to `proofDir`. */
-export async function measureFlowGas(keys: GasKeys, sizes: BatchSizes, shape: FlowShape, proofDir: string, config: ProtocolConfig, log: (m: string) => void): Promise<FlowGas> {
+export async function measureFlowGas(
+  keys: GasKeys,
+  sizes: BatchSizes,
+  shape: FlowShape,
+  proofDir: string,
+  config: ProtocolConfig,
+  log: (m: string) => void,
+): Promise<FlowGas> {
   const n = shape.contributors;
   const wallets = Array.from({ length: n }, (_, i) => new Wallet(keccak256(toUtf8Bytes(`bench contributor ${i}`))));
   const { lists, scores, duplicates } = benchLists(shape);
@@ -191,18 +215,27 @@ export async function measureFlowGas(keys: GasKeys, sizes: BatchSizes, shape: Fl
   try {
     const { provider } = chain;
     const d = await deploySettlement(chain.signer, {
-      exampleVerifier: keys.example.verifierArtifact, exampleBatchSize: sizes.example,
-      registrationVerifier: keys.registration.verifierArtifact, registrationBatchSize: sizes.registration,
-      payoutVerifier: keys.payout.verifierArtifact, payoutBatchSize: sizes.payout,
+      exampleVerifier: keys.example.verifierArtifact,
+      exampleBatchSize: sizes.example,
+      registrationVerifier: keys.registration.verifierArtifact,
+      registrationBatchSize: sizes.registration,
+      payoutVerifier: keys.payout.verifierArtifact,
+      payoutBatchSize: sizes.payout,
     });
     const { token, registry, settlement } = d;
     await (await token.mint(d.owner, pool * 3n)).wait();
     const epoch = 1n;
     const validation = { validationSetHash: keccak256(toUtf8Bytes("bench validation")), salt: keccak256(toUtf8Bytes("bench salt")) };
-    const openGas = (await openEpoch(d, {
-      epoch, closesAt: await earliestDeadline(registry, BigInt(n) * SECONDS_PER_REGISTRANT),
-      validationCommitment: validationCommitment(validation.validationSetHash, validation.salt), pool, trainer: d.owner, follows: 0n,
-    })).gasUsed;
+    const openGas = (
+      await openEpoch(d, {
+        epoch,
+        closesAt: await earliestDeadline(registry, BigInt(n) * SECONDS_PER_REGISTRANT),
+        validationCommitment: validationCommitment(validation.validationSetHash, validation.salt),
+        pool,
+        trainer: d.owner,
+        follows: 0n,
+      })
+    ).gasUsed;
     log(`  registering ${n} contributors (${shape.examplesPerContributor} examples each, ${duplicates} duplicate claims)...`);
     const registrationGas: bigint[] = [];
     const deliveries = new Map<number, Delivery>();
@@ -215,37 +248,65 @@ export async function measureFlowGas(keys: GasKeys, sizes: BatchSizes, shape: Fl
     }
     await waitForRegistrationClose(registry, epoch);
     const w = buildEpochWitness({
-      registrations: await readRegistrations(registry, epoch), deliveries, scores, pool, registrationDomain: await registry.registrationDomain(epoch), config,
-      domain: epochDomain(chain.chainId, d.addresses.settlement, epoch), fold: await registry.registrationFold(epoch), modelHash: keccak256(toUtf8Bytes("bench model")),
-      exampleBatchSize: sizes.example, registrationBatchSize: sizes.registration, payoutBatchSize: sizes.payout,
+      registrations: await readRegistrations(registry, epoch),
+      deliveries,
+      scores,
+      pool,
+      registrationDomain: await registry.registrationDomain(epoch),
+      config,
+      domain: epochDomain(chain.chainId, d.addresses.settlement, epoch),
+      fold: await registry.registrationFold(epoch),
+      modelHash: keccak256(toUtf8Bytes("bench model")),
+      exampleBatchSize: sizes.example,
+      registrationBatchSize: sizes.registration,
+      payoutBatchSize: sizes.payout,
     });
     const paid = w.payoutTable.rows.filter((r) => r.reward > 0n).length;
     if (paid !== n) throw new Error(`bench flow: ${paid} of ${n} contributors paid; every contributor must be`);
     const commit = await commitEpoch(settlement, epoch, w.commit, w.exclusionBitmap);
     const file = (kind: string, i: number) => `${proofDir}/gas-${kind}-${sizes.example}-${sizes.registration}-${sizes.payout}-${i}.json`;
-    const jobs = (kind: string, batches: readonly { index: number; input: ProofJob["input"]; publicSignals: readonly bigint[] }[]): ProofJob[] =>
-      batches.map((b) => ({ name: `${kind}-${b.index}`, input: b.input, expectedPublicSignals: b.publicSignals, outPath: file(kind, b.index) }));
+    const jobs = (
+      kind: string,
+      batches: readonly { index: number; input: ProofJob["input"]; publicSignals: readonly bigint[] }[],
+    ): ProofJob[] =>
+      batches.map((b) => ({
+        name: `${kind}-${b.index}`,
+        input: b.input,
+        expectedPublicSignals: b.publicSignals,
+        outPath: file(kind, b.index),
+      }));
     const prover = createProverPool({}, config);
     let proving: FlowGas["proving"];
     try {
-      log(`  proving ${w.exampleBatches.length} claim, ${w.registrationBatches.length} registration and ${w.payoutBatches.length} payout batches...`);
+      log(
+        `  proving ${w.exampleBatches.length} claim, ${w.registrationBatches.length} registration and ${w.payoutBatches.length} payout batches...`,
+      );
       const claim = await timedProving(prover, keys.example, jobs("example", w.exampleBatches), log);
       const registration = await timedProving(prover, keys.registration, jobs("registration", w.registrationBatches), log);
       const payout = await timedProving(prover, keys.payout, jobs("payout", w.payoutBatches), log);
-      proving = { claim, registration, payout, msPerExample: (claim.ms + registration.ms + payout.ms) / (n * shape.examplesPerContributor + duplicates) };
+      proving = {
+        claim,
+        registration,
+        payout,
+        msPerExample: (claim.ms + registration.ms + payout.ms) / (n * shape.examplesPerContributor + duplicates),
+      };
     } finally {
       await prover.close();
     }
     // Batches are refused until the contest window of the commit has passed.
     const { committedAt } = await settlement.epochState(epoch);
-    if (!(await advanceDevelopmentClock(provider, committedAt + (await settlement.contestWindow())))) throw new Error("the in-process chain refused to move its clock");
+    if (!(await advanceDevelopmentClock(provider, committedAt + (await settlement.contestWindow()))))
+      throw new Error("the in-process chain refused to move its clock");
     log(`  verifying on chain...`);
     const claimReceipts: ContractTransactionReceipt[] = [];
-    for (const b of w.exampleBatches) claimReceipts.push(await submitExampleBatch(settlement, epoch, b, readProofFile(file("example", b.index)).proof));
+    for (const b of w.exampleBatches)
+      claimReceipts.push(await submitExampleBatch(settlement, epoch, b, readProofFile(file("example", b.index)).proof));
     const registrationReceipts: ContractTransactionReceipt[] = [];
-    for (const b of w.registrationBatches) registrationReceipts.push(await submitRegistrationBatch(settlement, epoch, b, readProofFile(file("registration", b.index)).proof));
+    for (const b of w.registrationBatches)
+      registrationReceipts.push(await submitRegistrationBatch(settlement, epoch, b, readProofFile(file("registration", b.index)).proof));
     const payoutReceipts: ContractTransactionReceipt[] = [];
-    for (const b of w.payoutBatches) payoutReceipts.push(await submitPayoutBatch(settlement, epoch, b, readProofFile(file("payout", b.index)).proof));
+    for (const b of w.payoutBatches)
+      payoutReceipts.push(await submitPayoutBatch(settlement, epoch, b, readProofFile(file("payout", b.index)).proof));
     const reveal = await revealValidation(settlement, epoch, validation);
     const finalize = await finalizeEpoch(settlement, epoch);
 
@@ -256,7 +317,9 @@ export async function measureFlowGas(keys: GasKeys, sizes: BatchSizes, shape: Fl
     const verifierGas = async (verifier: BatchVerifierContract, kind: string, index: number) => {
       const { proof, publicSignals } = readProofFile(file(kind, index));
       const { a, b, c } = toSolidityProof(proof);
-      return Number(await meter.callGas(await verifier.getAddress(), verifier.interface.encodeFunctionData("verifyProof", [a, b, c, publicSignals])));
+      return Number(
+        await meter.callGas(await verifier.getAddress(), verifier.interface.encodeFunctionData("verifyProof", [a, b, c, publicSignals])),
+      );
     };
     const verificationPerProof = {
       claim: await verifierGas(d.exampleVerifier, "example", 0),
@@ -269,7 +332,11 @@ export async function measureFlowGas(keys: GasKeys, sizes: BatchSizes, shape: Fl
       const payees = b.words.map((word) => getAddress(toBeHex(word & ((1n << 160n) - 1n), 20)));
       const rewards = b.words.map((word) => word >> 160n);
       const active = payees.map((_, k) => k).filter((k) => rewards[k]! > 0n);
-      transferGas += await meter.transferGas.staticCall(d.addresses.token, active.map((k) => payees[k]!), active.map((k) => rewards[k]!));
+      transferGas += await meter.transferGas.staticCall(
+        d.addresses.token,
+        active.map((k) => payees[k]!),
+        active.map((k) => rewards[k]!),
+      );
       releaseReceipts.push(await releaseBatch(settlement, epoch, b));
     }
 
@@ -293,22 +360,42 @@ export async function measureFlowGas(keys: GasKeys, sizes: BatchSizes, shape: Fl
       release: await totalsOf(provider, releaseReceipts),
     };
     for (const kind of TX_KINDS) {
-      if (tx[kind].max >= TRANSACTION_GAS_CAP) throw new Error(`bench flow: a ${kind} transaction used ${tx[kind].max} gas, over the per-transaction cap ${TRANSACTION_GAS_CAP} (EIP-7825)`);
+      if (tx[kind].max >= TRANSACTION_GAS_CAP)
+        throw new Error(
+          `bench flow: a ${kind} transaction used ${tx[kind].max} gas, over the per-transaction cap ${TRANSACTION_GAS_CAP} (EIP-7825)`,
+        );
     }
     const txs = TX_KINDS.reduce((s, k) => s + tx[k].count, 0);
     const total = TX_KINDS.reduce((s, k) => s + tx[k].gas, 0);
     const calldata = TX_KINDS.reduce((s, k) => s + tx[k].calldata, 0);
-    const verification = tx.claim.count * verificationPerProof.claim + tx.registration.count * verificationPerProof.registration + tx.payout.count * verificationPerProof.payout;
+    const verification =
+      tx.claim.count * verificationPerProof.claim +
+      tx.registration.count * verificationPerProof.registration +
+      tx.payout.count * verificationPerProof.payout;
     const base = txs * Number(BASE_GAS);
     const per = (g: number) => g / n;
     const breakdown: GasBreakdown = {
-      base: per(base), calldata: per(calldata), verification: per(verification), transfer: per(Number(transferGas)),
+      base: per(base),
+      calldata: per(calldata),
+      verification: per(verification),
+      transfer: per(Number(transferGas)),
       storageAndLogic: per(total - base - calldata - verification - Number(transferGas)),
     };
     const registrationMean = Number(registrationGas.reduce((a, b) => a + b, 0n)) / n;
     return {
-      sizes, shape, claims: w.claimTable.length, duplicates, paid, tx, verificationPerProof, transferGas: Number(transferGas),
-      total, perContributor: per(total), breakdown, barePerContributor: per(Number(bareGas)), ratio: total / Number(bareGas),
+      sizes,
+      shape,
+      claims: w.claimTable.length,
+      duplicates,
+      paid,
+      tx,
+      verificationPerProof,
+      transferGas: Number(transferGas),
+      total,
+      perContributor: per(total),
+      breakdown,
+      barePerContributor: per(Number(bareGas)),
+      ratio: total / Number(bareGas),
       open: Number(openGas),
       registration: { perCall: registrationMean, perExample: (registrationMean * n) / (n * shape.examplesPerContributor + duplicates) },
       proving,

@@ -38,7 +38,13 @@ export interface DerivedEpoch {
   readonly batches: { readonly claim: number; readonly registration: number; readonly payout: number };
   readonly transactions: number;
   /** Gas per contributor by part. */
-  readonly perContributor: { readonly claims: number; readonly registration: number; readonly payout: number; readonly release: number; readonly epoch: number };
+  readonly perContributor: {
+    readonly claims: number;
+    readonly registration: number;
+    readonly payout: number;
+    readonly release: number;
+    readonly epoch: number;
+  };
   readonly total: number;
   readonly totalPerContributor: number;
   /** BareTransfers per contributor at the payout batch size. */
@@ -89,7 +95,11 @@ export function flowBatches(sizes: BatchSizes, shape: FlowShape, chunk: number):
   }
   return {
     claims,
-    batches: { claim: Math.ceil(claims / sizes.example), registration: Math.ceil(registrationRows / sizes.registration), payout: Math.ceil(n / sizes.payout) },
+    batches: {
+      claim: Math.ceil(claims / sizes.example),
+      registration: Math.ceil(registrationRows / sizes.registration),
+      payout: Math.ceil(n / sizes.payout),
+    },
   };
 }
 
@@ -109,9 +119,21 @@ export function deriveEpoch(costs: MeasuredCosts, sizes: BatchSizes, shape: Flow
   const bareTransfer = costs.bareTransfer.fixed / sizes.payout + costs.bareTransfer.perRow;
   const per = (g: number) => g / n;
   return {
-    sizes, shape, claims, batches,
+    sizes,
+    shape,
+    claims,
+    batches,
     transactions: batches.claim + batches.registration + 2 * batches.payout + 3,
-    perContributor: { claims: per(gas.claims), registration: per(gas.registration), payout: per(gas.payout), release: per(gas.release), epoch: per(gas.epoch) },
-    total, totalPerContributor: per(total), bareTransfer, ratio: per(total) / bareTransfer,
+    perContributor: {
+      claims: per(gas.claims),
+      registration: per(gas.registration),
+      payout: per(gas.payout),
+      release: per(gas.release),
+      epoch: per(gas.epoch),
+    },
+    total,
+    totalPerContributor: per(total),
+    bareTransfer,
+    ratio: per(total) / bareTransfer,
   };
 }

@@ -21,7 +21,9 @@ export interface QueueBenchRow {
 
 /** Peak RSS of a live process in MiB (VmHWM: all its threads). */
 export function peakRssMiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmHWM:"));
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("VmHWM:"));
   return line ? Number(line.split(/\s+/)[1]) / 1024 : Number.NaN;
 }
 
@@ -31,12 +33,20 @@ export function peakRssMiB(pid: number): number {
  * "proved <job> ..." lines tell which process made which proof).
  */
 export function startQueueWorkerProcess(
-  queueUrl: string, queueName: string, threads: number, extraArgs: readonly string[] = [], onLine?: (line: string) => void,
+  queueUrl: string,
+  queueName: string,
+  threads: number,
+  extraArgs: readonly string[] = [],
+  onLine?: (line: string) => void,
 ): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["scripts/cli.ts", "prove", "worker", "--queue", queueUrl, "--queue-name", queueName, "--workers", String(threads), ...extraArgs], {
-    cwd: PROJECT_ROOT,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["scripts/cli.ts", "prove", "worker", "--queue", queueUrl, "--queue-name", queueName, "--workers", String(threads), ...extraArgs],
+    {
+      cwd: PROJECT_ROOT,
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   return new Promise((resolve, reject) => {
     let pending = "";
     child.stdout!.on("data", (chunk: Buffer) => {
@@ -53,7 +63,13 @@ export function startQueueWorkerProcess(
 }
 
 /** Proves `jobs` (outPath under `dir`) through one worker process with a pool of `workers`. */
-export async function benchQueueWorker(queueUrl: string, keys: ProvingKeys, jobs: readonly ProofJob[], dir: string, workers: number): Promise<QueueBenchRow> {
+export async function benchQueueWorker(
+  queueUrl: string,
+  keys: ProvingKeys,
+  jobs: readonly ProofJob[],
+  dir: string,
+  workers: number,
+): Promise<QueueBenchRow> {
   const queueName = `bench-${process.pid}-${Date.now()}`;
   const child = await startQueueWorkerProcess(queueUrl, queueName, workers);
   try {

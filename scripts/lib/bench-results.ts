@@ -12,14 +12,39 @@ export type Circuit = "example" | "registration" | "payout";
 export const CIRCUITS: readonly Circuit[] = ["example", "registration", "payout"];
 
 /** One configured circuit instance: its rows per proof, constraints and the powers of tau it needs. */
-export interface Instance { readonly circuit: Circuit; readonly batchSize: number; readonly constraints: number; readonly power: number }
+export interface Instance {
+  readonly circuit: Circuit;
+  readonly batchSize: number;
+  readonly constraints: number;
+  readonly power: number;
+}
 /** Rows per proof of each circuit, named (test, demo, 2^P), and whether its flow was measured. */
-export interface SizeSet { readonly name: string; readonly sizes: BatchSizes; readonly power: number; readonly measured: boolean }
+export interface SizeSet {
+  readonly name: string;
+  readonly sizes: BatchSizes;
+  readonly power: number;
+  readonly measured: boolean;
+}
 /** PayoutBatch proving under each pool setting. */
-export interface PoolResult { readonly batchSize: number; readonly constraints: number; readonly rows: readonly (BenchmarkRow & { readonly msPerProof: number })[]; readonly speedup: number }
+export interface PoolResult {
+  readonly batchSize: number;
+  readonly constraints: number;
+  readonly rows: readonly (BenchmarkRow & { readonly msPerProof: number })[];
+  readonly speedup: number;
+}
 /** Claim proving per example with snarkjs and with a native (rapidsnark-compatible) binary on the same jobs. */
-export interface NativeRow { readonly set: string; readonly batchSize: number; readonly snarkjsMsPerExample: number; readonly nativeMsPerExample: number; readonly speedup: number }
-export interface MeasuredFlow { readonly set: string; readonly flow: FlowGas; readonly peakRssMiB: number }
+export interface NativeRow {
+  readonly set: string;
+  readonly batchSize: number;
+  readonly snarkjsMsPerExample: number;
+  readonly nativeMsPerExample: number;
+  readonly speedup: number;
+}
+export interface MeasuredFlow {
+  readonly set: string;
+  readonly flow: FlowGas;
+  readonly peakRssMiB: number;
+}
 
 /** bench-results/bench.json (npm run bench). */
 export interface BenchResults {
@@ -28,7 +53,10 @@ export interface BenchResults {
   /** --contributors: payees per measured flow, unless --max-proofs lowered it. */
   readonly contributors: number;
   readonly maxProofs: number;
-  readonly circuits: { readonly shapes: Readonly<Record<Circuit, { readonly perRow: number; readonly header: number }>>; readonly instances: readonly Instance[] };
+  readonly circuits: {
+    readonly shapes: Readonly<Record<Circuit, { readonly perRow: number; readonly header: number }>>;
+    readonly instances: readonly Instance[];
+  };
   readonly sizeSets: readonly SizeSet[];
   readonly proving: {
     readonly pool: readonly PoolResult[];
@@ -110,12 +138,25 @@ function parseWith<T>(file: string, text: string, fields: readonly string[]): T 
     throw new Error(`${file}: not JSON (${(error as Error).message})`);
   }
   if (typeof value !== "object" || value === null) throw new Error(`${file}: not a JSON object`);
-  for (const field of fields) if (!(field in value)) throw new Error(`${file}: field "${field}" is missing (rerun the benchmark that writes it)`);
+  for (const field of fields)
+    if (!(field in value)) throw new Error(`${file}: field "${field}" is missing (rerun the benchmark that writes it)`);
   return value as T;
 }
 
 export function parseBenchResults(file: string, text: string): BenchResults {
-  return parseWith(file, text, ["date", "cores", "contributors", "maxProofs", "circuits", "sizeSets", "proving", "flows", "derivedOfMeasured", "derived", "million"]);
+  return parseWith(file, text, [
+    "date",
+    "cores",
+    "contributors",
+    "maxProofs",
+    "circuits",
+    "sizeSets",
+    "proving",
+    "flows",
+    "derivedOfMeasured",
+    "derived",
+    "million",
+  ]);
 }
 
 export function parseGasSavings(file: string, text: string): GasSavings {
@@ -123,5 +164,17 @@ export function parseGasSavings(file: string, text: string): GasSavings {
 }
 
 export function parseEpochBenchResults(file: string, text: string): EpochBenchResults {
-  return parseWith(file, text, ["date", "cores", "examples", "claims", "duplicates", "contributors", "exampleBatch", "registrationBatch", "payoutBatch", "witnessMs", "runs"]);
+  return parseWith(file, text, [
+    "date",
+    "cores",
+    "examples",
+    "claims",
+    "duplicates",
+    "contributors",
+    "exampleBatch",
+    "registrationBatch",
+    "payoutBatch",
+    "witnessMs",
+    "runs",
+  ]);
 }

@@ -12,21 +12,44 @@
 import type { ProtocolConfig } from "../../config/index.ts";
 import { epochPaths, writeRecordFile } from "../../protocol/epoch-dir.ts";
 import type { AttributionConfig } from "../../config/attribution.ts";
-import { exactCopies, nearCopies, plantedMislabels, prepareSuite, rotatedCopies, stealing, sybilSplit, validationCopies, type AttackRow } from "./attack-suite.ts";
+import {
+  exactCopies,
+  nearCopies,
+  plantedMislabels,
+  prepareSuite,
+  rotatedCopies,
+  stealing,
+  sybilSplit,
+  validationCopies,
+  type AttackRow,
+} from "./attack-suite.ts";
 
 /** Sizes and the model of the demo's suite: seconds on 2 cores, not the benchmark's minutes. */
 export function demoSuiteSettings(config: ProtocolConfig): AttributionConfig {
   return {
-    ...config.attribution, providers: ["cpu"], strict: true, method: "influence", validationSize: 200, hidden: 64, batchSize: 64,
+    ...config.attribution,
+    providers: ["cpu"],
+    strict: true,
+    method: "influence",
+    validationSize: 200,
+    hidden: 64,
+    batchSize: 64,
     training: { ...config.attribution.training, epochs: 5 },
   };
 }
 
 /** Runs every scenario once (G1 with 5 copies); returns attacks.json's rows. */
 export async function runDemoAttacks(config: ProtocolConfig, log?: (message: string) => void): Promise<AttackRow[]> {
-  const suite = await prepareSuite({ honest: 10, size: 60, settings: demoSuiteSettings(config), pool: 10n ** 24n, ...(log ? { log } : {}) });
+  const suite = await prepareSuite({
+    honest: 10,
+    size: 60,
+    settings: demoSuiteSettings(config),
+    pool: 10n ** 24n,
+    ...(log ? { log } : {}),
+  });
   const rows: AttackRow[] = [await exactCopies(suite, 5)];
-  for (const attack of [nearCopies, sybilSplit, rotatedCopies, plantedMislabels, validationCopies, stealing]) rows.push(await attack(suite));
+  for (const attack of [nearCopies, sybilSplit, rotatedCopies, plantedMislabels, validationCopies, stealing])
+    rows.push(await attack(suite));
   return rows;
 }
 

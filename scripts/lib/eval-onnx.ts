@@ -52,7 +52,13 @@ export function mlpTrainer(settings: AttributionConfig, providers: ProviderOptio
 
 /** Digits as the labelled arrays a trainer's .bin gives the generic path (bytes, fed as value / 255). */
 export function imageArrays(d: Dataset): LabelledArrays {
-  return { size: d.size, rowShape: [d.images.length / d.size], values: Float32Array.from(d.images), bytes: true, labels: Int32Array.from(d.labels) };
+  return {
+    size: d.size,
+    rowShape: [d.images.length / d.size],
+    values: Float32Array.from(d.images),
+    bytes: true,
+    labels: Int32Array.from(d.labels),
+  };
 }
 
 /** log p_y of every row of `arrays` under the ONNX classifier `model`: the LDS's measured output. */
@@ -67,7 +73,13 @@ async function onnxLogPy(model: Uint8Array, arrays: LabelledArrays, providers: P
 }
 
 /** The subsets' retraining for lds-subsets.ts: each model trained, exported, its targets' log p_y read through the generic path. */
-export function onnxRetrain(trainer: OnnxTrainer, train: Dataset, targets: Dataset, settings: AttributionConfig, providers: ProviderOptions) {
+export function onnxRetrain(
+  trainer: OnnxTrainer,
+  train: Dataset,
+  targets: Dataset,
+  settings: AttributionConfig,
+  providers: ProviderOptions,
+) {
   const targetArrays = imageArrays(targets);
   return async (members: readonly number[], seed: number) => {
     const run = await trainer(subset(train, members), seed);
@@ -80,7 +92,13 @@ export function onnxRetrain(trainer: OnnxTrainer, train: Dataset, targets: Datas
  * subsets, its wall time (training, export, scoring) and its main model's accuracy on `validation`.
  */
 export async function onnxLds(
-  trainer: OnnxTrainer, settings: AttributionConfig, train: Dataset, targets: Dataset, validation: Dataset, retrained: RetrainedSubsets, providers: ProviderOptions,
+  trainer: OnnxTrainer,
+  settings: AttributionConfig,
+  train: Dataset,
+  targets: Dataset,
+  validation: Dataset,
+  retrained: RetrainedSubsets,
+  providers: ProviderOptions,
 ): Promise<{ lds: number; seconds: number; accuracy: number }> {
   const t = performance.now();
   const trak = settings.method === "trak";
@@ -88,11 +106,19 @@ export async function onnxLds(
   for (let m = 0; m < (trak ? settings.trak.models : 1); m++) {
     const run = await trainer(train, m === 0 ? settings.seed : ensembleSeed(settings.seed, m));
     // The generic path's model is the first run's final weights; every other view is a "checkpoint".
-    for (const e of pickCheckpoints(run.epochs, trak ? settings.trak.checkpoints ?? 1 : 1).reverse()) views.push(run.onnx(e));
+    for (const e of pickCheckpoints(run.epochs, trak ? (settings.trak.checkpoints ?? 1) : 1).reverse()) views.push(run.onnx(e));
   }
   const trainArrays = imageArrays(train);
   const targetArrays = imageArrays(targets);
-  const { outputs } = await classifyModels(views, {}, trainArrays, Array.from({ length: train.size }, (_, i) => i), targetArrays, providers, settings.batchSize);
+  const { outputs } = await classifyModels(
+    views,
+    {},
+    trainArrays,
+    Array.from({ length: train.size }, (_, i) => i),
+    targetArrays,
+    providers,
+    settings.batchSize,
+  );
   const attribution = await lastLayerAttribution(settings, outputs, trainArrays.labels, targetArrays.labels, providers);
   const tau = await attributionMatrix(attribution, train.size, targets.size, settings.batchSize, providers);
   const score = lds(tau, train.size, retrained.masks, retrained.outputs);

@@ -5,7 +5,15 @@
  * compare exactly. bench-results/gas-savings.json keeps one entry per saving; docs/benchmarks.md
  * renders them (bench-docs.ts).
  */
-import { TX_KINDS, type BenchResults, type FlowSaving, type GasSaving, type GasSavings, type MeasuredFlow, type TxKind } from "./bench-results.ts";
+import {
+  TX_KINDS,
+  type BenchResults,
+  type FlowSaving,
+  type GasSaving,
+  type GasSavings,
+  type MeasuredFlow,
+  type TxKind,
+} from "./bench-results.ts";
 
 const perTxOf = (flow: MeasuredFlow["flow"]): Record<TxKind, number> =>
   Object.fromEntries(TX_KINDS.map((k) => [k, flow.tx[k].count === 0 ? 0 : flow.tx[k].gas / flow.tx[k].count])) as Record<TxKind, number>;
@@ -20,13 +28,20 @@ export function compareFlows(name: string, change: string, before: BenchResults,
   const flows = after.flows.flatMap((f): FlowSaving[] => {
     const b = earlier.get(key(f));
     if (!b) return [];
-    return [{
-      set: f.set, contributors: f.flow.shape.contributors, examplesPerContributor: f.flow.shape.examplesPerContributor,
-      before: { perTx: perTxOf(b.flow), perContributor: b.flow.perContributor, ratio: b.flow.ratio },
-      after: { perTx: perTxOf(f.flow), perContributor: f.flow.perContributor, ratio: f.flow.ratio },
-    }];
+    return [
+      {
+        set: f.set,
+        contributors: f.flow.shape.contributors,
+        examplesPerContributor: f.flow.shape.examplesPerContributor,
+        before: { perTx: perTxOf(b.flow), perContributor: b.flow.perContributor, ratio: b.flow.ratio },
+        after: { perTx: perTxOf(f.flow), perContributor: f.flow.perContributor, ratio: f.flow.ratio },
+      },
+    ];
   });
-  if (flows.length === 0) throw new Error(`the two runs share no flow (set, contributors x examples): before ${[...earlier.keys()].join(", ")}; after ${after.flows.map(key).join(", ")}`);
+  if (flows.length === 0)
+    throw new Error(
+      `the two runs share no flow (set, contributors x examples): before ${[...earlier.keys()].join(", ")}; after ${after.flows.map(key).join(", ")}`,
+    );
   return { name, change, date: after.date, flows };
 }
 

@@ -16,7 +16,10 @@ export interface RetrainedSubsets {
 
 /** Retrains on every subset: `retrain(members, seed)` trains on the sorted rows `members` with `seed` and returns the targets' outputs. */
 export async function retrainSubsets(
-  seed: number, subsets: number, trainSize: number, retrain: (members: readonly number[], seed: number) => Promise<Float64Array>,
+  seed: number,
+  subsets: number,
+  trainSize: number,
+  retrain: (members: readonly number[], seed: number) => Promise<Float64Array>,
 ): Promise<RetrainedSubsets> {
   const t = performance.now();
   const masks: Uint8Array[] = [];

@@ -8,7 +8,9 @@ export function markdownTable(head: readonly string[], body: readonly (readonly 
 
 /** An integer with thousands separators, rounded: 1234567.8 -> "1,234,568". */
 export function grouped(x: number): string {
-  return Math.round(x).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return Math.round(x)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
 /** A ratio to a bare transfer or a speed-up: "1.86x". */

@@ -117,7 +117,13 @@ export function failedAssertLine(error: unknown, template: string): number | und
  * Asserts that the witness calculator rejects `input` at the one line of `file` holding
  * `statement` (a check of template `template`), not merely somewhere.
  */
-export async function assertRejectedAt(circuit: CompiledCircuit, input: object, file: string, template: string, statement: string): Promise<void> {
+export async function assertRejectedAt(
+  circuit: CompiledCircuit,
+  input: object,
+  file: string,
+  template: string,
+  statement: string,
+): Promise<void> {
   const line = sourceLine(file, statement);
   await assert.rejects(calculateWitness(circuit, input), (error) => {
     const got = failedAssertLine(error, template);
@@ -137,11 +143,19 @@ export interface HonestBatch {
  * and digest, then the public inputs seed and rho), and each honest batch reproducing the native
  * public signals with every constraint of the R1CS holding.
  */
-export function sharedBatchCircuitTests(circuit: CompiledCircuit, r1cs: R1cs, symbols: Symbols, honest: ReadonlyArray<readonly [string, HonestBatch]>): void {
+export function sharedBatchCircuitTests(
+  circuit: CompiledCircuit,
+  r1cs: R1cs,
+  symbols: Symbols,
+  honest: ReadonlyArray<readonly [string, HonestBatch]>,
+): void {
   test("the R1CS has 4 public signals: chainOut, digest (outputs), then seed and rho (public inputs)", () => {
     assert.equal(r1cs.nOutputs, 2);
     assert.equal(r1cs.nPubInputs, 2);
-    assert.deepEqual(["main.chainOut", "main.digest", "main.seed", "main.rho"].map((n) => wireOf(symbols, n)), [1, 2, 3, 4]);
+    assert.deepEqual(
+      ["main.chainOut", "main.digest", "main.seed", "main.rho"].map((n) => wireOf(symbols, n)),
+      [1, 2, 3, 4],
+    );
   });
   for (const [name, batch] of honest) {
     test(`${name}: chainOut, digest and rho equal the native values; the R1CS holds`, async () => {

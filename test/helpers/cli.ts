@@ -19,7 +19,11 @@ export async function runCli(...args: string[]): Promise<CliRun> {
 /** runCli with `env` added to this process's environment. */
 export async function runCliWithEnv(env: Readonly<Record<string, string>>, ...args: string[]): Promise<CliRun> {
   try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "cli.ts"), ...args], { cwd: PROJECT_ROOT, maxBuffer: 1 << 26, env: { ...process.env, ...env } });
+    const { stdout, stderr } = await execFileAsync(process.execPath, [join(PROJECT_ROOT, "scripts", "cli.ts"), ...args], {
+      cwd: PROJECT_ROOT,
+      maxBuffer: 1 << 26,
+      env: { ...process.env, ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: unknown; stdout?: string; stderr?: string };

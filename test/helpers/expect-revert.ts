@@ -17,7 +17,9 @@ export function expectRevertWith(interfaces: () => readonly Interface[]): Expect
       error = e;
     }
     assert.ok(error !== undefined, `expected a revert with ${name}, but the call succeeded`);
-    const decoded = interfaces().map((i) => decodeRevert(error, i)).find((x) => x !== undefined);
+    const decoded = interfaces()
+      .map((i) => decodeRevert(error, i))
+      .find((x) => x !== undefined);
     assert.equal(decoded?.name, name, `expected ${name}, got ${decoded?.name ?? (error as Error).message}`);
     if (args) assert.deepEqual([...decoded!.args], args);
   };

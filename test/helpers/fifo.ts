@@ -11,7 +11,11 @@ const writers: ChildProcess[] = [];
 /** A FIFO at `path` (mkfifo) whose safety writer writes "not data\n" after `safetyMs`. */
 export function makeFifo(path: string, safetyMs = 30_000): void {
   execFileSync("mkfifo", [path]);
-  const writer = spawn(process.execPath, ["-e", `setTimeout(() => require("node:fs").writeFileSync(${JSON.stringify(path)}, "not data\\n"), ${safetyMs})`], { stdio: "ignore" });
+  const writer = spawn(
+    process.execPath,
+    ["-e", `setTimeout(() => require("node:fs").writeFileSync(${JSON.stringify(path)}, "not data\\n"), ${safetyMs})`],
+    { stdio: "ignore" },
+  );
   writer.unref();
   writers.push(writer);
 }

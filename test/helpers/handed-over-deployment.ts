@@ -12,7 +12,11 @@ import { loadContractArtifact } from "../../verifier-contracts/artifacts.ts";
 import { parseDeploymentFile } from "../../verifier-contracts/deployment-file-format.ts";
 import { pinnedVerifiers } from "../../verifier-contracts/pinned-verifiers.ts";
 
-const sizes = { example: config.exampleBatch.testSize, registration: config.registrationBatch.testSize, payout: config.payoutBatch.testSize };
+const sizes = {
+  example: config.exampleBatch.testSize,
+  registration: config.registrationBatch.testSize,
+  payout: config.payoutBatch.testSize,
+};
 
 export interface HandOver {
   /** The genuine deployment file's JSON: its token, verifier keys and batch sizes are reused. */
@@ -34,7 +38,13 @@ async function create(attacker: Signer, data: string): Promise<{ address: string
  * The attacker's own genuine deployment with `windows` and `registration`, its settlement handed to
  * `h.operator`; its file (`name`.json in `h.dir`), naming `deployer` as the deployer.
  */
-export async function handedOverDeployment(h: HandOver, name: string, windows: Record<string, number>, registration: Record<string, unknown>, deployer: string): Promise<string> {
+export async function handedOverDeployment(
+  h: HandOver,
+  name: string,
+  windows: Record<string, number>,
+  registration: Record<string, unknown>,
+  deployer: string,
+): Promise<string> {
   const { genuine, attacker } = h;
   const c = genuine.contracts;
   const verifiers = pinnedVerifiers(parseDeploymentFile({ ...genuine }, "genuine"));
@@ -44,24 +54,74 @@ export async function handedOverDeployment(h: HandOver, name: string, windows: R
   const pv = await create(attacker, (await verifiers("payout")).creation);
   const regArtifact = await loadContractArtifact("ContributorRegistry");
   const setArtifact = await loadContractArtifact("PayoutSettlement");
-  const r = registration as { feePerExample: string; minWindowSeconds: number; maxRegistrants: number; maxExamplesPerRegistrant: number; maxExamplesPerEpoch: number };
-  const regC = await new ContractFactory(regArtifact.abi as InterfaceAbi, regArtifact.bytecode, attacker)
-    .deploy(c.token, poseidon.address, BigInt(r.feePerExample), r.minWindowSeconds, r.maxRegistrants, r.maxExamplesPerRegistrant, r.maxExamplesPerEpoch);
+  const r = registration as {
+    feePerExample: string;
+    minWindowSeconds: number;
+    maxRegistrants: number;
+    maxExamplesPerRegistrant: number;
+    maxExamplesPerEpoch: number;
+  };
+  const regC = await new ContractFactory(regArtifact.abi as InterfaceAbi, regArtifact.bytecode, attacker).deploy(
+    c.token,
+    poseidon.address,
+    BigInt(r.feePerExample),
+    r.minWindowSeconds,
+    r.maxRegistrants,
+    r.maxExamplesPerRegistrant,
+    r.maxExamplesPerEpoch,
+  );
   await regC.waitForDeployment();
   const registry = { address: await regC.getAddress(), hash: regC.deploymentTransaction()!.hash };
-  const setC = await new ContractFactory(setArtifact.abi as InterfaceAbi, setArtifact.bytecode, attacker).deploy(c.token, registry.address,
-    { example: ex.address, exampleBatchSize: sizes.example, registration: rv.address, registrationBatchSize: sizes.registration, payout: pv.address, payoutBatchSize: sizes.payout },
-    { commitWindow: windows.commitWindowSeconds, contestWindow: windows.contestWindowSeconds, proofWindow: windows.proofWindowSeconds });
+  const setC = await new ContractFactory(setArtifact.abi as InterfaceAbi, setArtifact.bytecode, attacker).deploy(
+    c.token,
+    registry.address,
+    {
+      example: ex.address,
+      exampleBatchSize: sizes.example,
+      registration: rv.address,
+      registrationBatchSize: sizes.registration,
+      payout: pv.address,
+      payoutBatchSize: sizes.payout,
+    },
+    { commitWindow: windows.commitWindowSeconds, contestWindow: windows.contestWindowSeconds, proofWindow: windows.proofWindowSeconds },
+  );
   await setC.waitForDeployment();
   const settlement = { address: await setC.getAddress(), hash: setC.deploymentTransaction()!.hash };
-  const own = (address: string, abi: InterfaceAbi) => new Contract(address, abi, attacker) as unknown as { transferOwnership(a: string): Promise<{ wait(): Promise<unknown> }> };
+  const own = (address: string, abi: InterfaceAbi) =>
+    new Contract(address, abi, attacker) as unknown as { transferOwnership(a: string): Promise<{ wait(): Promise<unknown> }> };
   await (await own(registry.address, regArtifact.abi as InterfaceAbi).transferOwnership(settlement.address)).wait();
   await (await own(settlement.address, setArtifact.abi as InterfaceAbi).transferOwnership(h.operator)).wait();
   const file = join(h.dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({
-    ...genuine, deployer, tokenDeployed: false, windows, registration,
-    contracts: { token: c.token, poseidon: poseidon.address, registry: registry.address, exampleVerifier: ex.address, registrationVerifier: rv.address, payoutVerifier: pv.address, settlement: settlement.address },
-    creationTransactions: { poseidon: poseidon.hash, registry: registry.hash, exampleVerifier: ex.hash, registrationVerifier: rv.hash, payoutVerifier: pv.hash, settlement: settlement.hash },
-  }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        ...genuine,
+        deployer,
+        tokenDeployed: false,
+        windows,
+        registration,
+        contracts: {
+          token: c.token,
+          poseidon: poseidon.address,
+          registry: registry.address,
+          exampleVerifier: ex.address,
+          registrationVerifier: rv.address,
+          payoutVerifier: pv.address,
+          settlement: settlement.address,
+        },
+        creationTransactions: {
+          poseidon: poseidon.hash,
+          registry: registry.hash,
+          exampleVerifier: ex.hash,
+          registrationVerifier: rv.hash,
+          payoutVerifier: pv.hash,
+          settlement: settlement.hash,
+        },
+      },
+      null,
+      2,
+    ),
+  );
   return file;
 }

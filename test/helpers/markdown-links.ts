@@ -17,7 +17,10 @@ export function headingAnchors(markdown: string): Set<string> {
   const anchors = new Set<string>();
   const prose = markdown.replace(/^```[\s\S]*?^```/gm, "");
   for (const [, text] of prose.matchAll(/^#{1,6}\s+(.+?)\s*#*\s*$/gm)) {
-    const base = text!.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, "").replace(/\s/g, "-");
+    const base = text!
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, "")
+      .replace(/\s/g, "-");
     let anchor = base;
     for (let k = 1; anchors.has(anchor); k++) anchor = `${base}-${k}`;
     anchors.add(anchor);

@@ -27,9 +27,12 @@ export async function testVerifiers(): Promise<{ keys: SettlementFixture["keys"]
     payout: await setupCircuit(payoutCircuitName(B)),
   };
   const verifiers = {
-    exampleVerifier: keys.example.verifierArtifact, exampleBatchSize: E,
-    registrationVerifier: keys.registration.verifierArtifact, registrationBatchSize: K,
-    payoutVerifier: keys.payout.verifierArtifact, payoutBatchSize: B,
+    exampleVerifier: keys.example.verifierArtifact,
+    exampleBatchSize: E,
+    registrationVerifier: keys.registration.verifierArtifact,
+    registrationBatchSize: K,
+    payoutVerifier: keys.payout.verifierArtifact,
+    payoutBatchSize: B,
   };
   return { keys, verifiers };
 }
@@ -41,7 +44,10 @@ export async function settlementFixture(mint: bigint): Promise<SettlementFixture
   const d = await deploySettlement(signers[0]!, verifiers);
   await (await d.token.mint(signers[0]!.address, mint)).wait();
   return {
-    conn, d, signers, keys,
+    conn,
+    d,
+    signers,
+    keys,
     async close() {
       await conn.close();
       await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();

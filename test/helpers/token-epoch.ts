@@ -14,13 +14,31 @@ import type { Groth16Proof } from "snarkjs";
 import { config } from "../../config/index.ts";
 import type { CircuitKeys } from "../../circuits/index.ts";
 import {
-  applyPolicy, buildEpochBatches, validationCommitment, type Delivery, type EpochBatches, type EpochTables, type ExampleBatch,
-  type PayoutBatch, type RegistrationBatch,
+  applyPolicy,
+  buildEpochBatches,
+  validationCommitment,
+  type Delivery,
+  type EpochBatches,
+  type EpochTables,
+  type ExampleBatch,
+  type PayoutBatch,
+  type RegistrationBatch,
 } from "../../witness/index.ts";
 import { epochDomain } from "../../witness/domain.ts";
 import {
-  commitEpoch, deploySettlement, finalizeEpoch, openEpoch, readRegistrations, registerExamples, revealValidation, submitExampleBatch,
-  submitPayoutBatch, submitRegistrationBatch, waitForRegistrationClose, type ContributorRegistryContract, type OpenTokenContract,
+  commitEpoch,
+  deploySettlement,
+  finalizeEpoch,
+  openEpoch,
+  readRegistrations,
+  registerExamples,
+  revealValidation,
+  submitExampleBatch,
+  submitPayoutBatch,
+  submitRegistrationBatch,
+  waitForRegistrationClose,
+  type ContributorRegistryContract,
+  type OpenTokenContract,
   type PayoutSettlementContract,
 } from "../../verifier-contracts/index.ts";
 import { loadContractArtifact } from "../../verifier-contracts/artifacts.ts";
@@ -72,15 +90,25 @@ export async function tokenEpoch<T extends OpenTokenContract>(options: TokenEpoc
   const token = (await deploy(options.token, [ownerAddress])) as unknown as T;
   const rules = config.registration;
   const registry = (await deploy("ContributorRegistry", [
-    await token.getAddress(), d.addresses.poseidon, rules.feePerExample, rules.minWindowSeconds, rules.maxRegistrants, rules.maxExamplesPerRegistrant, rules.maxExamplesPerEpoch,
+    await token.getAddress(),
+    d.addresses.poseidon,
+    rules.feePerExample,
+    rules.minWindowSeconds,
+    rules.maxRegistrants,
+    rules.maxExamplesPerRegistrant,
+    rules.maxExamplesPerEpoch,
   ])) as unknown as ContributorRegistryContract;
   const windows = config.settlement;
   const settlement = (await deploy("PayoutSettlement", [
-    await token.getAddress(), await registry.getAddress(),
+    await token.getAddress(),
+    await registry.getAddress(),
     {
-      example: d.addresses.exampleVerifier, exampleBatchSize: verifiers.exampleBatchSize,
-      registration: d.addresses.registrationVerifier, registrationBatchSize: verifiers.registrationBatchSize,
-      payout: d.addresses.payoutVerifier, payoutBatchSize: verifiers.payoutBatchSize,
+      example: d.addresses.exampleVerifier,
+      exampleBatchSize: verifiers.exampleBatchSize,
+      registration: d.addresses.registrationVerifier,
+      registrationBatchSize: verifiers.registrationBatchSize,
+      payout: d.addresses.payoutVerifier,
+      payoutBatchSize: verifiers.payoutBatchSize,
     },
     { commitWindow: windows.commitWindowSeconds, contestWindow: windows.contestWindowSeconds, proofWindow: windows.proofWindowSeconds },
   ])) as unknown as PayoutSettlementContract;
@@ -89,10 +117,17 @@ export async function tokenEpoch<T extends OpenTokenContract>(options: TokenEpoc
   await (await token.mint(ownerAddress, pool)).wait();
 
   const validation = { validationSetHash: keccak256(toUtf8Bytes(`${tag} validation set`)), salt: keccak256(toUtf8Bytes(`${tag} salt`)) };
-  await openEpoch({ token, settlement }, {
-    epoch, closesAt: await earliestDeadline(registry), validationCommitment: validationCommitment(validation.validationSetHash, validation.salt), pool,
-    trainer: ownerAddress, follows: 0n,
-  });
+  await openEpoch(
+    { token, settlement },
+    {
+      epoch,
+      closesAt: await earliestDeadline(registry),
+      validationCommitment: validationCommitment(validation.validationSetHash, validation.salt),
+      pool,
+      trainer: ownerAddress,
+      follows: 0n,
+    },
+  );
   const deliveries = new Map<number, Delivery>();
   const scores = new Map<bigint, bigint>();
   for (const k of options.contributors) {
@@ -103,13 +138,29 @@ export async function tokenEpoch<T extends OpenTokenContract>(options: TokenEpoc
   }
   await waitForRegistrationClose(registry, epoch);
   const registrationDomain = await registry.registrationDomain(epoch);
-  const tables = applyPolicy({ registrations: await readRegistrations(registry, epoch), deliveries, scores, pool, registrationDomain, config });
-  const w = buildEpochBatches(tables, {
-    domain: epochDomain(d.chainId, await settlement.getAddress(), epoch), registrationDomain, fold: await registry.registrationFold(epoch),
-    modelHash: keccak256(toUtf8Bytes(`${tag} model`)), pool, exampleBatchSize: verifiers.exampleBatchSize,
-    registrationBatchSize: verifiers.registrationBatchSize, payoutBatchSize: verifiers.payoutBatchSize, config,
+  const tables = applyPolicy({
+    registrations: await readRegistrations(registry, epoch),
+    deliveries,
+    scores,
+    pool,
+    registrationDomain,
+    config,
   });
-  assert.ok(tables.payoutTable.rows.every((r) => r.reward > 0n), "the fixture needs every reward positive");
+  const w = buildEpochBatches(tables, {
+    domain: epochDomain(d.chainId, await settlement.getAddress(), epoch),
+    registrationDomain,
+    fold: await registry.registrationFold(epoch),
+    modelHash: keccak256(toUtf8Bytes(`${tag} model`)),
+    pool,
+    exampleBatchSize: verifiers.exampleBatchSize,
+    registrationBatchSize: verifiers.registrationBatchSize,
+    payoutBatchSize: verifiers.payoutBatchSize,
+    config,
+  });
+  assert.ok(
+    tables.payoutTable.rows.every((r) => r.reward > 0n),
+    "the fixture needs every reward positive",
+  );
 
   await commitEpoch(settlement, epoch, w.commit, w.exclusionBitmap);
   const { committedAt } = await settlement.epochState(epoch);

@@ -22,7 +22,8 @@ const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 
 function keccakDomain(chainId: bigint, contract: string, epoch: bigint, name: string): bigint {
-  if (typeof contract !== "string" || !ADDRESS.test(contract)) throw new TypeError(`${name} must be 0x + 40 hex digits, got ${String(contract)}`);
+  if (typeof contract !== "string" || !ADDRESS.test(contract))
+    throw new TypeError(`${name} must be 0x + 40 hex digits, got ${String(contract)}`);
   if (epoch < 0n || epoch >= 1n << 64n) throw new RangeError(`epoch must be a uint64, got ${epoch}`);
   return keccakToField([chainId, BigInt(contract), epoch]);
 }
@@ -63,7 +64,8 @@ const uint32 = (name: string, v: number): bigint => {
 function exclusionBytes(exclusion: readonly number[], registrants: number): string {
   const bytes = new Array<number>(Math.ceil(uint32("registrants", registrants) === 0n ? 0 : registrants / 8)).fill(0);
   exclusion.forEach((j, i) => {
-    if (!Number.isSafeInteger(j) || j < 0 || j >= registrants || (i > 0 && j <= exclusion[i - 1]!)) throw new RangeError(`exclusion[${i}] = ${j}: orders must be strictly increasing and below ${registrants}`);
+    if (!Number.isSafeInteger(j) || j < 0 || j >= registrants || (i > 0 && j <= exclusion[i - 1]!))
+      throw new RangeError(`exclusion[${i}] = ${j}: orders must be strictly increasing and below ${registrants}`);
     bytes[j >> 3]! |= 1 << (j & 7);
   });
   return bytes.map((b) => bigEndian(BigInt(b), 1)).join("");
@@ -95,16 +97,25 @@ export function epochSeed(input: {
   readonly pool: bigint;
 }): bigint {
   const { domain, commit, fold, registrants, exclusion, pool } = input;
-  if (typeof commit.modelHash !== "string" || !BYTES32.test(commit.modelHash)) throw new TypeError(`modelHash must be 0x + 64 hex digits, got ${String(commit.modelHash)}`);
+  if (typeof commit.modelHash !== "string" || !BYTES32.test(commit.modelHash))
+    throw new TypeError(`modelHash must be 0x + 64 hex digits, got ${String(commit.modelHash)}`);
   if (typeof commit.commitExclusion !== "bigint" || commit.commitExclusion < 0n || commit.commitExclusion >= P) {
     throw new RangeError(`commitExclusion must be a reduced field element, got ${String(commit.commitExclusion)}`);
   }
   return keccakToField([
     domain,
-    commit.commitExamples, commit.commitPayouts, commit.commitExclusion, commit.total,
-    uint32("exampleBatches", commit.exampleBatches), uint32("registrationBatches", commit.registrationBatches), uint32("payoutBatches", commit.payoutBatches),
+    commit.commitExamples,
+    commit.commitPayouts,
+    commit.commitExclusion,
+    commit.total,
+    uint32("exampleBatches", commit.exampleBatches),
+    uint32("registrationBatches", commit.registrationBatches),
+    uint32("payoutBatches", commit.payoutBatches),
     BigInt(commit.modelHash),
-    fold, uint32("registrants", registrants), BigInt(exclusionHash(exclusion, registrants)), pool,
+    fold,
+    uint32("registrants", registrants),
+    BigInt(exclusionHash(exclusion, registrants)),
+    pool,
   ]);
 }
 

@@ -48,9 +48,12 @@ type Widths = ProtocolConfig["widths"];
 function checkRows(rows: readonly ClaimRow[], w: Widths): void {
   const half = 1n << BigInt(w.scoreBits - 1);
   rows.forEach((row, i) => {
-    if (row.hash < 1n || row.hash >= 1n << BigInt(w.exampleHashBits)) throw new RangeError(`examples.json row ${i}: hash ${row.hash} is not in [1, 2^${w.exampleHashBits})`);
-    if (!Number.isSafeInteger(row.j) || row.j < 0 || row.j >= 2 ** w.contributorIndexBits) throw new RangeError(`examples.json row ${i}: j ${row.j} is not in [0, 2^${w.contributorIndexBits})`);
-    if (row.score < -half || row.score >= half) throw new RangeError(`examples.json row ${i}: score ${row.score} is not in [-2^${w.scoreBits - 1}, 2^${w.scoreBits - 1})`);
+    if (row.hash < 1n || row.hash >= 1n << BigInt(w.exampleHashBits))
+      throw new RangeError(`examples.json row ${i}: hash ${row.hash} is not in [1, 2^${w.exampleHashBits})`);
+    if (!Number.isSafeInteger(row.j) || row.j < 0 || row.j >= 2 ** w.contributorIndexBits)
+      throw new RangeError(`examples.json row ${i}: j ${row.j} is not in [0, 2^${w.contributorIndexBits})`);
+    if (row.score < -half || row.score >= half)
+      throw new RangeError(`examples.json row ${i}: score ${row.score} is not in [-2^${w.scoreBits - 1}, 2^${w.scoreBits - 1})`);
   });
 }
 
@@ -68,11 +71,18 @@ const PAD: ClaimRow = { hash: 0n, j: 0, score: 0n };
  * commitExamples. Throws a RangeError when the rows do not fit or leave out a range.
  */
 export function commitClaimTable(
-  rows: readonly ClaimRow[], domain: bigint, batchSize: number, batchCount: number, w: Widths, absorbWidth: number,
+  rows: readonly ClaimRow[],
+  domain: bigint,
+  batchSize: number,
+  batchCount: number,
+  w: Widths,
+  absorbWidth: number,
 ): CommittedClaimBatch[] {
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
-  if (!Number.isSafeInteger(batchCount) || batchCount < 1) throw new RangeError(`the claim batch count must be a positive integer, got ${batchCount}`);
-  if (rows.length > batchCount * batchSize) throw new RangeError(`${rows.length} claim rows do not fit in ${batchCount} batches of ${batchSize}`);
+  if (!Number.isSafeInteger(batchCount) || batchCount < 1)
+    throw new RangeError(`the claim batch count must be a positive integer, got ${batchCount}`);
+  if (rows.length > batchCount * batchSize)
+    throw new RangeError(`${rows.length} claim rows do not fit in ${batchCount} batches of ${batchSize}`);
   checkRows(rows, w);
   const keyShift = BigInt(w.exampleHashBits);
   const out: CommittedClaimBatch[] = [];
@@ -106,7 +116,15 @@ export function claimBatchValues(batch: CommittedClaimBatch, domain: bigint, c: 
     rlcSum = toField(rlcSum + row.score * fieldPow(c.r, BigInt(row.j)));
   }
   const values: ClaimBatchValues = {
-    chainIn: batch.chainIn, chainOut: batch.chainOut, hashIn: batch.hashIn, jIn: batch.jIn, hashOut: batch.hashOut, jOut: batch.jOut, scoreSum, rlcSum, prod,
+    chainIn: batch.chainIn,
+    chainOut: batch.chainOut,
+    hashIn: batch.hashIn,
+    jIn: batch.jIn,
+    hashOut: batch.hashOut,
+    jOut: batch.jOut,
+    scoreSum,
+    rlcSum,
+    prod,
   };
   return { ...values, ...claimDigest(values, domain, c.seed) };
 }

@@ -11,7 +11,8 @@ const EXPONENT_LIMIT = 1000;
 
 /** The fixed-point integer of `text` at `decimals` places; throws a SyntaxError or RangeError saying why not. */
 export function decimalToFixed(text: string, decimals: number): bigint {
-  if (!Number.isSafeInteger(decimals) || decimals < 0 || decimals > 77) throw new RangeError(`decimals must be an integer in [0, 77], got ${decimals}`);
+  if (!Number.isSafeInteger(decimals) || decimals < 0 || decimals > 77)
+    throw new RangeError(`decimals must be an integer in [0, 77], got ${decimals}`);
   const m = NUMBER.exec(text);
   if (m === null || (m[2] ?? "") + (m[3] ?? "") === "") throw new SyntaxError(`${JSON.stringify(text)} is not a decimal number`);
   const [, sign, whole = "", fraction = "", exponentText] = m;

@@ -73,13 +73,15 @@ export function parseExamplesText(text: string, file: string, config: Pick<Proto
     if (fields === undefined) throw new Error(`${where}: a quoted field is not closed before the next comma or the line's end`);
     if (order === undefined) {
       const names = fields.map((f) => f.toLowerCase());
-      if (names.length !== COLUMNS.length || COLUMNS.some((c) => !names.includes(c))) throw new Error(`${where}: the header must name the columns example, contributor, score; got ${line}`);
+      if (names.length !== COLUMNS.length || COLUMNS.some((c) => !names.includes(c)))
+        throw new Error(`${where}: the header must name the columns example, contributor, score; got ${line}`);
       order = COLUMNS.map((c) => names.indexOf(c));
       return;
     }
     if (fields.length !== COLUMNS.length) throw new Error(`${where}: ${fields.length} fields, expected ${COLUMNS.length}`);
     const [hashText, addressText, scoreText] = order.map((k) => fields[k]!);
-    if (!/^0x[0-9a-fA-F]{32}$/.test(hashText!) || BigInt(hashText!) === 0n) throw new Error(`${where}: example ${JSON.stringify(hashText)} is not a non-zero 0x + 32 hex digit hash`);
+    if (!/^0x[0-9a-fA-F]{32}$/.test(hashText!) || BigInt(hashText!) === 0n)
+      throw new Error(`${where}: example ${JSON.stringify(hashText)} is not a non-zero 0x + 32 hex digit hash`);
     const checksumAddress = contributorOf(addressText!, where);
     let score: bigint;
     try {
@@ -87,7 +89,8 @@ export function parseExamplesText(text: string, file: string, config: Pick<Proto
     } catch (error) {
       throw new Error(`${where}: score: ${(error as Error).message}`);
     }
-    if (score >= bound || score < -bound) throw new Error(`${where}: score ${scoreText} does not fit in ${config.widths.scoreBits} signed bits`);
+    if (score >= bound || score < -bound)
+      throw new Error(`${where}: score ${scoreText} does not fit in ${config.widths.scoreBits} signed bits`);
     const hash = BigInt(hashText!);
     const key = `${hash}:${checksumAddress}`;
     if (seen.has(key)) throw new Error(`${where}: ${hashText} is claimed by ${checksumAddress} a second time`);

@@ -25,7 +25,11 @@ export interface SplitTable {
  * Splits `pool` over `totals` (row j: registration j's sender and T_j). Throws a RangeError for what
  * the circuit's range checks refuse: a pool or total beyond its width, S = 0 (nothing to split by).
  */
-export function floorSplit(totals: readonly { readonly address: bigint; readonly amount: bigint }[], pool: bigint, w: ProtocolConfig["widths"]): SplitTable {
+export function floorSplit(
+  totals: readonly { readonly address: bigint; readonly amount: bigint }[],
+  pool: bigint,
+  w: ProtocolConfig["widths"],
+): SplitTable {
   if (pool < 0n || pool >= 1n << BigInt(w.poolBits)) throw new RangeError(`the pool ${pool} is not in [0, 2^${w.poolBits})`);
   let total = 0n;
   for (const t of totals) total += t.amount;

@@ -26,8 +26,14 @@ export interface IdentitySides {
 
 /** Both sides of both identities for these tables under the seed's challenges. */
 export function identitySides(
-  tables: { readonly claims: readonly ClaimRow[]; readonly entries: readonly RegistrantEntry[]; readonly payouts: readonly PayoutTableRow[]; readonly exclusion: readonly number[] },
-  c: Challenges, indexBits: number,
+  tables: {
+    readonly claims: readonly ClaimRow[];
+    readonly entries: readonly RegistrantEntry[];
+    readonly payouts: readonly PayoutTableRow[];
+    readonly exclusion: readonly number[];
+  },
+  c: Challenges,
+  indexBits: number,
 ): IdentitySides {
   const factor = (h: bigint, j: number) => toField(c.gamma - h - c.beta * BigInt(j));
   const shift1 = rangeShift(c.r, indexBits);

@@ -13,26 +13,65 @@ export { MAX_POSEIDON_INPUTS, poseidonHash } from "./poseidon.ts";
 export { foldChain } from "./chain.ts";
 export { keccakToField, packedWordsHash } from "./keccak.ts";
 export {
-  challengesOf, epochDomain, epochSeed, exclusionHash, exclusionOrders, exclusionSum, rangeShift, registrationDomain, type Challenges, type EpochCommit,
+  challengesOf,
+  epochDomain,
+  epochSeed,
+  exclusionHash,
+  exclusionOrders,
+  exclusionSum,
+  rangeShift,
+  registrationDomain,
+  type Challenges,
+  type EpochCommit,
 } from "./challenge.ts";
 export {
-  claimDigest, claimTranscript, EMPTY_CARRY, payoutDigest, payoutTranscript, registrationDigest, registrationTranscript,
-  type ClaimBatchValues, type Digest, type PayoutBatchValues, type PayoutEpochValues, type RegistrationBatchValues, type RegistrationCarry,
+  claimDigest,
+  claimTranscript,
+  EMPTY_CARRY,
+  payoutDigest,
+  payoutTranscript,
+  registrationDigest,
+  registrationTranscript,
+  type ClaimBatchValues,
+  type Digest,
+  type PayoutBatchValues,
+  type PayoutEpochValues,
+  type RegistrationBatchValues,
+  type RegistrationCarry,
 } from "./digest.ts";
 export { publicSignalsOf, SIGNAL_NAMES, type BatchSignals } from "./statement.ts";
 export { claimBatchValues, claimElement, commitClaimTable, type ClaimRow, type CommittedClaimBatch } from "./claim-table.ts";
 export {
-  buildRegistrationBatches, exclusionChain, registrationBatchCount, registrationRows, type RegistrantEntry, type RegistrationBatchModel,
+  buildRegistrationBatches,
+  exclusionChain,
+  registrationBatchCount,
+  registrationRows,
+  type RegistrantEntry,
+  type RegistrationBatchModel,
   type RegistrationRow,
 } from "./registration-table.ts";
 export {
-  commitPayoutTable, payoutBatchValues, payoutHead, payoutWord, type CommittedPayoutBatch, type PayoutTableContext, type PayoutTableRow,
+  commitPayoutTable,
+  payoutBatchValues,
+  payoutHead,
+  payoutWord,
+  type CommittedPayoutBatch,
+  type PayoutTableContext,
+  type PayoutTableRow,
 } from "./payout-table.ts";
 export { identitySides, type IdentitySides } from "./identities.ts";
 export { floorSplit, type SplitRow, type SplitTable } from "./floor-split.ts";
 export { applyRewardPolicy, type PolicyDuplicate, type PolicyInput, type PolicyOutcome, type PolicyRegistration } from "./policy.ts";
 export {
-  checkList, chunksOf, registrationCommitment, registryFold, registryFolds, senderOf, senderWord, type CommitmentInput, type FoldedRegistration,
+  checkList,
+  chunksOf,
+  registrationCommitment,
+  registryFold,
+  registryFolds,
+  senderOf,
+  senderWord,
+  type CommitmentInput,
+  type FoldedRegistration,
 } from "./registration-commitment.ts";
 export { validationCommitment } from "./validation-commitment.ts";
 export { decimalToFixed } from "./decimal.ts";

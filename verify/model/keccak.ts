@@ -27,5 +27,7 @@ export function keccakToField(values: readonly bigint[]): bigint {
 
 /** keccak256(abi.encodePacked(uint256[] words)) as 0x hex: what a verified payout batch stores for its release. */
 export function packedWordsHash(words: readonly bigint[]): string {
-  return `0x${keccakInteger(words.map((w) => bigEndian(w, 32)).join("")).toString(16).padStart(64, "0")}`;
+  return `0x${keccakInteger(words.map((w) => bigEndian(w, 32)).join(""))
+    .toString(16)
+    .padStart(64, "0")}`;
 }

@@ -62,15 +62,22 @@ export function payoutWord(row: PayoutTableRow, addressBits: number): bigint {
 
 /** Commits `rows` (row j = registration j) in `batchCount` batches; the last chainOut is commitPayouts. */
 export function commitPayoutTable(rows: readonly PayoutTableRow[], c: PayoutTableContext, batchCount: number): CommittedPayoutBatch[] {
-  if (!Number.isSafeInteger(c.batchSize) || c.batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${c.batchSize}`);
-  if (!Number.isSafeInteger(batchCount) || batchCount < 1) throw new RangeError(`the payout batch count must be a positive integer, got ${batchCount}`);
-  if (rows.length > batchCount * c.batchSize) throw new RangeError(`${rows.length} payout rows do not fit in ${batchCount} batches of ${c.batchSize}`);
-  if (batchCount * c.batchSize > 2 ** c.widths.contributorIndexBits) throw new RangeError(`${batchCount} payout batches of ${c.batchSize} exceed 2^${c.widths.contributorIndexBits} rows`);
+  if (!Number.isSafeInteger(c.batchSize) || c.batchSize < 1)
+    throw new RangeError(`batchSize must be a positive integer, got ${c.batchSize}`);
+  if (!Number.isSafeInteger(batchCount) || batchCount < 1)
+    throw new RangeError(`the payout batch count must be a positive integer, got ${batchCount}`);
+  if (rows.length > batchCount * c.batchSize)
+    throw new RangeError(`${rows.length} payout rows do not fit in ${batchCount} batches of ${c.batchSize}`);
+  if (batchCount * c.batchSize > 2 ** c.widths.contributorIndexBits)
+    throw new RangeError(`${batchCount} payout batches of ${c.batchSize} exceed 2^${c.widths.contributorIndexBits} rows`);
   const { addressBits, totalBits, poolBits } = c.widths;
   rows.forEach((row, j) => {
-    if (row.address < 0n || row.address >= 1n << BigInt(addressBits)) throw new RangeError(`contributors.json row ${j}: address is not below 2^${addressBits}`);
-    if (row.amount < 0n || row.amount >= 1n << BigInt(totalBits)) throw new RangeError(`contributors.json row ${j}: amount ${row.amount} is not in [0, 2^${totalBits})`);
-    if (row.reward < 0n || row.reward >= 1n << BigInt(poolBits)) throw new RangeError(`contributors.json row ${j}: reward ${row.reward} is not in [0, 2^${poolBits})`);
+    if (row.address < 0n || row.address >= 1n << BigInt(addressBits))
+      throw new RangeError(`contributors.json row ${j}: address is not below 2^${addressBits}`);
+    if (row.amount < 0n || row.amount >= 1n << BigInt(totalBits))
+      throw new RangeError(`contributors.json row ${j}: amount ${row.amount} is not in [0, 2^${totalBits})`);
+    if (row.reward < 0n || row.reward >= 1n << BigInt(poolBits))
+      throw new RangeError(`contributors.json row ${j}: reward ${row.reward} is not in [0, 2^${poolBits})`);
   });
   const out: CommittedPayoutBatch[] = [];
   let chainIn = 0n;

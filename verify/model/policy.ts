@@ -75,11 +75,23 @@ const refuse = (message: string, where: FailureLocation): never => {
 function checkRegistrations(input: PolicyInput): void {
   const { registrations, exclusion } = input;
   registrations.forEach((r, i) => {
-    if (r.order !== i) refuse(`registrations.json row ${i} has order ${r.order}: registrations are listed in order 0..m-1`, { file: "registrations.json", row: i, field: "order", expected: String(i), got: String(r.order) });
+    if (r.order !== i)
+      refuse(`registrations.json row ${i} has order ${r.order}: registrations are listed in order 0..m-1`, {
+        file: "registrations.json",
+        row: i,
+        field: "order",
+        expected: String(i),
+        got: String(r.order),
+      });
   });
   const marked = registrations.filter((r) => r.excluded).map((r) => r.order);
   if (marked.join(",") !== exclusion.join(",")) {
-    refuse(`the exclusion set [${exclusion.join(", ")}] is not the registrations marked excluded [${marked.join(", ")}]`, { file: "epoch.json", field: "exclusion", expected: marked.join(","), got: exclusion.join(",") });
+    refuse(`the exclusion set [${exclusion.join(", ")}] is not the registrations marked excluded [${marked.join(", ")}]`, {
+      file: "epoch.json",
+      field: "exclusion",
+      expected: marked.join(","),
+      got: exclusion.join(","),
+    });
   }
 }
 
@@ -90,29 +102,53 @@ function registrantEntries(input: PolicyInput): RegistrantEntry[] {
   const lists = registrations.map((): { hash: bigint; row: number }[] => []);
   claims.forEach((c, row) => {
     if (c.j >= m) refuse(`examples.json row ${row}: j ${c.j} is not a registration (m = ${m})`, { file: "examples.json", row, field: "j" });
-    if (registrations[c.j]!.excluded) refuse(`examples.json row ${row}: registration ${c.j} is excluded, yet claims ${hex(c.hash, 32)}`, { file: "examples.json", row, field: "j" });
+    if (registrations[c.j]!.excluded)
+      refuse(`examples.json row ${row}: registration ${c.j} is excluded, yet claims ${hex(c.hash, 32)}`, {
+        file: "examples.json",
+        row,
+        field: "j",
+      });
     lists[c.j]!.push({ hash: c.hash, row });
   });
   const entries = registrations.map((r, j): RegistrantEntry => {
     if (r.excluded) return { sender: r.contributor, count: r.count, salt: 0n, hashes: [], excluded: true, commitment: r.commitment };
     const list = lists[j]!.sort((a, b) => compare(a.hash, b.hash));
     list.forEach((x, k) => {
-      if (k > 0 && x.hash === list[k - 1]!.hash) refuse(`examples.json row ${x.row}: registration ${j} claims ${hex(x.hash, 32)} twice (also row ${list[k - 1]!.row})`, { file: "examples.json", row: x.row, field: "hash" });
+      if (k > 0 && x.hash === list[k - 1]!.hash)
+        refuse(`examples.json row ${x.row}: registration ${j} claims ${hex(x.hash, 32)} twice (also row ${list[k - 1]!.row})`, {
+          file: "examples.json",
+          row: x.row,
+          field: "hash",
+        });
     });
     if (list.length !== r.count) {
-      refuse(`registration ${j} registered ${r.count} examples, the claim table holds ${list.length} of its claims`, { file: "registrations.json", row: j, field: "count", expected: String(r.count), got: String(list.length) });
+      refuse(`registration ${j} registered ${r.count} examples, the claim table holds ${list.length} of its claims`, {
+        file: "registrations.json",
+        row: j,
+        field: "count",
+        expected: String(r.count),
+        got: String(list.length),
+      });
     }
-    if (r.salt === undefined) return refuse(`registration ${j} is kept but has no salt`, { file: "registrations.json", row: j, field: "salt" });
+    if (r.salt === undefined)
+      return refuse(`registration ${j} is kept but has no salt`, { file: "registrations.json", row: j, field: "salt" });
     const hashes = list.map((x) => x.hash);
     let c: bigint;
     try {
       c = registrationCommitment({ regDomain: input.regDomain, sender: r.contributor, salt: r.salt, hashes, chunk: input.chunk }, widths);
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
-      return refuse(`registration ${j}: its claims are not a list it could have registered: ${error.message}`, { file: "registrations.json", row: j, field: "commitment" });
+      return refuse(`registration ${j}: its claims are not a list it could have registered: ${error.message}`, {
+        file: "registrations.json",
+        row: j,
+        field: "commitment",
+      });
     }
     if (c !== r.commitment) {
-      refuse(`registration ${j}: its ${hashes.length} claimed hashes, its sender ${hex(r.contributor, 40)} and its salt re-hash to C = ${c}, not the registered ${r.commitment}`, { file: "registrations.json", row: j, field: "commitment", expected: String(r.commitment), got: String(c) });
+      refuse(
+        `registration ${j}: its ${hashes.length} claimed hashes, its sender ${hex(r.contributor, 40)} and its salt re-hash to C = ${c}, not the registered ${r.commitment}`,
+        { file: "registrations.json", row: j, field: "commitment", expected: String(r.commitment), got: String(c) },
+      );
     }
     return { sender: r.contributor, count: r.count, salt: r.salt, hashes, excluded: false, commitment: r.commitment };
   });
@@ -123,7 +159,13 @@ function registrantEntries(input: PolicyInput): RegistrantEntry[] {
     if (!(error instanceof RangeError)) throw error;
     return refuse(`the registrations cannot be folded: ${error.message}`, { file: "registrations.json", field: "commitment" });
   }
-  if (fold !== input.fold) refuse(`the registrations fold to F = ${fold}, the recorded F is ${input.fold}`, { file: "epoch.json", field: "fold", expected: String(fold), got: String(input.fold) });
+  if (fold !== input.fold)
+    refuse(`the registrations fold to F = ${fold}, the recorded F is ${input.fold}`, {
+      file: "epoch.json",
+      field: "fold",
+      expected: String(fold),
+      got: String(input.fold),
+    });
   return entries;
 }
 
@@ -156,7 +198,11 @@ export function applyRewardPolicy(input: PolicyInput): PolicyOutcome {
   });
   let payouts: SplitTable;
   try {
-    payouts = floorSplit(input.registrations.map((r, j) => ({ address: r.contributor, amount: totals[j]! })), input.pool, input.widths);
+    payouts = floorSplit(
+      input.registrations.map((r, j) => ({ address: r.contributor, amount: totals[j]! })),
+      input.pool,
+      input.widths,
+    );
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     return refuse(`the pool cannot be split: ${error.message}`, { file: "contributors.json", cause: "SPLIT_IMPOSSIBLE" });

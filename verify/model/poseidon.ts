@@ -39,7 +39,9 @@ function permutationFor(t: number): PoseidonFn {
 /** circomlib's Poseidon(inputs): 1 to 16 reduced field elements. */
 export function poseidonHash(inputs: readonly bigint[]): bigint {
   if (!Array.isArray(inputs) || inputs.length < 1 || inputs.length > MAX_POSEIDON_INPUTS) {
-    throw new RangeError(`inputs must hold 1 to ${MAX_POSEIDON_INPUTS} field elements, got ${Array.isArray(inputs) ? inputs.length : typeof inputs}`);
+    throw new RangeError(
+      `inputs must hold 1 to ${MAX_POSEIDON_INPUTS} field elements, got ${Array.isArray(inputs) ? inputs.length : typeof inputs}`,
+    );
   }
   inputs.forEach((x, i) => {
     if (typeof x !== "bigint" || x < 0n || x >= P) throw new RangeError(`inputs[${i}] must be a reduced field element, got ${String(x)}`);

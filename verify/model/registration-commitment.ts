@@ -32,13 +32,17 @@ export function checkList(hashes: readonly bigint[], hashBits: number): void {
   if (hashes.length === 0) throw new RangeError("the list is empty");
   hashes.forEach((h, i) => {
     if (h < 1n || h >= 1n << BigInt(hashBits)) throw new RangeError(`hash ${i} (${h}) is not in [1, 2^${hashBits})`);
-    if (i > 0 && h <= hashes[i - 1]!) throw new RangeError(`hash ${i} (0x${h.toString(16)}) is not above hash ${i - 1} (0x${hashes[i - 1]!.toString(16)}): the list must be sorted ascending and distinct`);
+    if (i > 0 && h <= hashes[i - 1]!)
+      throw new RangeError(
+        `hash ${i} (0x${h.toString(16)}) is not above hash ${i - 1} (0x${hashes[i - 1]!.toString(16)}): the list must be sorted ascending and distinct`,
+      );
   });
 }
 
 /** `hashes` cut into chunks of `chunk`, the last padded with zeros. */
 export function chunksOf(hashes: readonly bigint[], chunk: number): bigint[][] {
-  if (!Number.isSafeInteger(chunk) || chunk < 1 || chunk + 3 > MAX_POSEIDON_INPUTS) throw new RangeError(`chunk must be an integer in [1, ${MAX_POSEIDON_INPUTS - 3}], got ${chunk}`);
+  if (!Number.isSafeInteger(chunk) || chunk < 1 || chunk + 3 > MAX_POSEIDON_INPUTS)
+    throw new RangeError(`chunk must be an integer in [1, ${MAX_POSEIDON_INPUTS - 3}], got ${chunk}`);
   const out: bigint[][] = [];
   for (let at = 0; at < hashes.length; at += chunk) {
     const part = hashes.slice(at, at + chunk);
@@ -78,7 +82,8 @@ export function registryFolds(registrations: readonly FoldedRegistration[]): big
   const out: bigint[] = [];
   let fold = 0n;
   registrations.forEach((r, i) => {
-    if (r.commitment < 0n || r.commitment >= P) throw new RangeError(`registration ${i}: commitment ${r.commitment} is not a reduced field element`);
+    if (r.commitment < 0n || r.commitment >= P)
+      throw new RangeError(`registration ${i}: commitment ${r.commitment} is not a reduced field element`);
     fold = poseidonHash([fold, r.commitment, r.senderN]);
     out.push(fold);
   });

@@ -64,12 +64,32 @@ export function registrationRows(entries: readonly RegistrantEntry[], chunk: num
   entries.forEach((e, j) => {
     const senderN = senderWord(e.sender, e.count, w);
     if (e.excluded) {
-      rows.push({ j, first: true, last: true, excluded: true, senderN, salt: 0n, cExcluded: e.commitment, hashes: Array<bigint>(chunk).fill(0n) });
+      rows.push({
+        j,
+        first: true,
+        last: true,
+        excluded: true,
+        senderN,
+        salt: 0n,
+        cExcluded: e.commitment,
+        hashes: Array<bigint>(chunk).fill(0n),
+      });
       return;
     }
     const chunks = chunksOf(e.hashes, chunk);
     if (chunks.length === 0) chunks.push(Array<bigint>(chunk).fill(0n));
-    chunks.forEach((hashes, k) => rows.push({ j, first: k === 0, last: k === chunks.length - 1, excluded: false, senderN, salt: k === 0 ? e.salt : 0n, cExcluded: 0n, hashes }));
+    chunks.forEach((hashes, k) =>
+      rows.push({
+        j,
+        first: k === 0,
+        last: k === chunks.length - 1,
+        excluded: false,
+        senderN,
+        salt: k === 0 ? e.salt : 0n,
+        cExcluded: 0n,
+        hashes,
+      }),
+    );
   });
   return rows;
 }
@@ -90,7 +110,8 @@ export function exclusionChain(exclusion: readonly number[], chunk: number, regD
   chunksOf([], chunk); // checks chunk
   let excl = 0n;
   exclusion.forEach((j, i) => {
-    if (!Number.isSafeInteger(j) || j < 0 || (i > 0 && j <= exclusion[i - 1]!)) throw new RangeError(`exclusion[${i}] = ${j}: orders must be strictly increasing non-negative integers`);
+    if (!Number.isSafeInteger(j) || j < 0 || (i > 0 && j <= exclusion[i - 1]!))
+      throw new RangeError(`exclusion[${i}] = ${j}: orders must be strictly increasing non-negative integers`);
     excl = exclusionStep(excl, BigInt(j), chunk, regDomain);
   });
   return excl;
@@ -123,7 +144,12 @@ function carriedState(regDomain: bigint, open: boolean, s: ListState): bigint {
 
 /** Every batch of the table of `entries` under the seed's challenges (see the header). */
 export function buildRegistrationBatches(
-  entries: readonly RegistrantEntry[], regDomain: bigint, c: Challenges, batchSize: number, chunk: number, w: Widths,
+  entries: readonly RegistrantEntry[],
+  regDomain: bigint,
+  c: Challenges,
+  batchSize: number,
+  chunk: number,
+  w: Widths,
 ): RegistrationBatchModel[] {
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   const rows = registrationRows(entries, chunk, w);
