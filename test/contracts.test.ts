@@ -399,10 +399,9 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
     const hashes = listOf("e2", 1);
     const honest = await registerExamples(d, signers[1]!, 2n, hashes, { mintFee: true, salt: 77n });
     // (Sent after in this test; the order the copier would win is what the registrations say.)
-    await (await d.token.mint(signers[6]!.address, 3n * (await d.registry.feePerExample()))).wait();
-    await (
-      await (d.token.connect(signers[6]!) as typeof d.token).approve(d.addresses.registry, 3n * (await d.registry.feePerExample()))
-    ).wait();
+    const fee = await d.registry.registrationFee(2n, 3);
+    await (await d.token.mint(signers[6]!.address, fee)).wait();
+    await (await (d.token.connect(signers[6]!) as typeof d.token).approve(d.addresses.registry, fee)).wait();
     await (await (d.registry.connect(signers[6]!) as typeof d.registry).register(2n, honest.commitment, 3)).wait();
     await waitForRegistrationClose(d.registry, 2n);
     const registrations = await readRegistrations(d.registry, 2n);
@@ -539,7 +538,7 @@ describe("ContributorRegistry and PayoutSettlement with real proofs of the three
       follows: 0n,
     });
     const honest = await registerExamples(d, signers[1]!, 17n, listOf("e17", 1), { mintFee: true });
-    const fee = 3n * (await d.registry.feePerExample());
+    const fee = await d.registry.registrationFee(17n, 3);
     await (await d.token.mint(signers[6]!.address, fee)).wait();
     await (await (d.token.connect(signers[6]!) as typeof d.token).approve(d.addresses.registry, fee)).wait();
     await (await (d.registry.connect(signers[6]!) as typeof d.registry).register(17n, honest.commitment, 3)).wait();

@@ -52,7 +52,7 @@ describe("the exclusion set at commitEpoch stays within one transaction at maxRe
       trainer: trainer.address,
       follows: 0n,
     });
-    const fee = await d.registry.feePerExample();
+    const fee = await d.registry.registrationFee(EPOCH, 1);
     await (await d.token.mint(sybil.address, fee * BigInt(N))).wait();
     await (await (d.token.connect(sybil) as typeof d.token).approve(registryAddress, fee * BigInt(N))).wait();
     const reg = d.registry.connect(sybil) as typeof d.registry;

@@ -181,7 +181,9 @@ export interface ContributorRegistryContract extends BaseContract {
   registrationClosed: View<[epoch: BigNumberish], boolean>;
   registration: View<[epoch: BigNumberish], [bigint, bigint] & { closesAt: bigint; count: bigint }>;
   feeToken: View<[], string>;
+  BURN_ADDRESS: View<[], string>;
   feePerExample: View<[], bigint>;
+  registrationFee: View<[epoch: BigNumberish, exampleCount: BigNumberish], bigint>;
   minRegistrationWindow: View<[], bigint>;
   maxRegistrants: View<[], bigint>;
   maxExamplesPerRegistrant: View<[], bigint>;

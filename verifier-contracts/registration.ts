@@ -44,7 +44,8 @@ export interface RegistrationReceipt {
 /**
  * Registers `hashes` for `epoch` from `registrant`: computes its commitment C (bound to the epoch,
  * the registrant's address, the count and a salt), approves the registry for the fee
- * (feePerExample * count, burned by the registry) when its allowance is short, then registers.
+ * (the epoch's registrationFee for the count, fixed from its pool and burned by the registry) when
+ * its allowance is short, then registers.
  * With a zero fee nothing is approved.
  */
 export async function registerExamples(
@@ -60,7 +61,7 @@ export async function registerExamples(
   const { token, registry } = contracts;
   const address = await registrant.getAddress();
   const registryAddress = await registry.getAddress();
-  const fee = (await registry.feePerExample()) * BigInt(hashes.length);
+  const fee = await registry.registrationFee(epoch, hashes.length);
   if (fee > 0n) {
     if (options.mintFee) {
       const balance = await token.balanceOf(address);

@@ -241,7 +241,7 @@ export async function measureFlowGas(
     const deliveries = new Map<number, Delivery>();
     for (const [i, w] of wallets.entries()) {
       await (await chain.signer.sendTransaction({ to: w.address, value: parseEther("0.01") })).wait();
-      // The fee (config registration.feePerExample, burned) is minted to the contributor and approved first; only register() is measured.
+      // The fee (the epoch's registrationFee, burned) is minted to the contributor and approved first; only register() is measured.
       const registered = await registerExamples(d, w.connect(provider), epoch, lists[i]!, { mintFee: true });
       registrationGas.push(registered.receipt.gasUsed);
       deliveries.set(registered.order, { salt: registered.salt, hashes: registered.hashes });

@@ -42,7 +42,14 @@ interface IPoseidon3 {
 ///    `maxExamplesPerEpoch` in all. The settlement takes at most 2^16 - 1 batches per table, so
 ///    without the epoch cap Sybils could declare more examples (or registrants) than any epoch can
 ///    prove and leave it unopenable; PayoutSettlement's constructor checks both caps fit its batches;
-///  - a fee of `feePerExample` pool-token units per registered example, burned (see register).
+///  - a fee, burned (see register), fixed per epoch from its pool when registration opens, so
+///    that filling either cap costs at least the pool (registrationFee). A fee fixed at deployment
+///    alone let one party, right after openEpoch, register a little real data and fill the rest of
+///    the example cap with undelivered registrations for far less than the pool: honest
+///    contributors were shut out, the fillers excluded, and its one real registration paid the
+///    whole pool (found by a red team, test/registration-cap-squat.test.ts). Now the squat burns at
+///    least what it can win, and an honest registration pays at most the mean reward per example
+///    of a full epoch (or, for a small one, of a full epoch's mean registration).
 contract ContributorRegistry is Ownable {
     using SafeERC20 for IERC20;
 
@@ -50,6 +57,7 @@ contract ContributorRegistry is Ownable {
         uint64 closesAt; // unix time; 0 means never opened
         uint32 count; //    registrations so far: the next registrant's order j
         uint64 examples; // examples declared so far, <= maxExamplesPerEpoch
+        uint96 pool; //     the epoch's pool (< 2^96, from the owner): fixes its fees (registrationFee)
     }
 
     /// @notice Where registration fees go: an address nobody holds a key for. OpenZeppelin's
@@ -64,7 +72,8 @@ contract ContributorRegistry is Ownable {
     IERC20 public immutable feeToken;
     /// @notice Poseidon(3), for the running hash of the registrations.
     IPoseidon3 public immutable poseidon;
-    /// @notice Token base units burned per registered example (0: registration is free).
+    /// @notice The floor of an epoch's fee per registered example, in token base units (0 and a
+    /// zero pool: registration is free); registrationFee raises it with the pool.
     uint256 public immutable feePerExample;
     /// @notice The shortest registration window openRegistration accepts, in seconds.
     uint64 public immutable minRegistrationWindow;
@@ -104,10 +113,11 @@ contract ContributorRegistry is Ownable {
     error FeeNotApproved(address contributor, uint256 fee, uint256 allowance);
     error InvalidRegistrationParams(string reason);
     error RegistrantsExist(uint64 epoch, uint32 count);
+    error PoolOutOfRange(uint256 pool);
 
     /// @param feeToken_ the pool token fees are paid in (address(0) only with a zero fee).
     /// @param poseidon_ a deployed PoseidonT4 (poseidon-solidity).
-    /// @param feePerExample_ base units burned per registered example.
+    /// @param feePerExample_ the least base units burned per registered example, whatever the pool.
     /// @param minRegistrationWindow_ seconds; at least 1.
     /// @param maxRegistrants_ in [1, 2^CONTRIBUTOR_INDEX_BITS - 1].
     /// @param maxExamplesPerRegistrant_ at least 1.
@@ -145,14 +155,19 @@ contract ContributorRegistry is Ownable {
     }
 
     /// @notice Opens registration for `epoch` until `closesAt` (unix time), committing to the
-    /// validation set. The deadline is final: at least minRegistrationWindow from now, and there
-    /// is no way to close registration before it.
-    function openRegistration(uint64 epoch, uint64 closesAt, bytes32 validationCommitment_) external onlyOwner {
+    /// validation set, with the epoch's `pool` (escrowed by the owner) fixing its fees. The
+    /// deadline is final: at least minRegistrationWindow from now, and there is no way to close
+    /// registration before it.
+    function openRegistration(uint64 epoch, uint64 closesAt, bytes32 validationCommitment_, uint256 pool)
+        external
+        onlyOwner
+    {
         if (_epochs[epoch].closesAt != 0) revert RegistrationAlreadyOpened(epoch);
         if (closesAt <= block.timestamp) revert DeadlineInThePast(closesAt);
         uint64 earliest = uint64(block.timestamp) + minRegistrationWindow;
         if (closesAt < earliest) revert RegistrationWindowTooShort(closesAt, earliest);
-        _epochs[epoch].closesAt = closesAt;
+        if (pool >> 96 != 0) revert PoolOutOfRange(pool);
+        _epochs[epoch] = EpochRegistration({closesAt: closesAt, count: 0, examples: 0, pool: uint96(pool)});
         validationCommitment[epoch] = validationCommitment_;
         emit RegistrationOpened(epoch, closesAt, validationCommitment_);
     }
@@ -169,10 +184,10 @@ contract ContributorRegistry is Ownable {
     }
 
     /// @notice Registers `exampleCount` examples committed to by `commitment` for `epoch`, from
-    /// the caller's address (the payee), before the deadline, within the caps. Pays exampleCount *
-    /// feePerExample of feeToken from the caller (approve this registry first; none needed when the
-    /// fee is 0), sent to BURN_ADDRESS: never to the owner, so the fee prices squatting and Sybil
-    /// registrations without paying the trainer for them.
+    /// the caller's address (the payee), before the deadline, within the caps. Pays
+    /// registrationFee(epoch, exampleCount) of feeToken from the caller (approve this registry
+    /// first; none needed when the fee is 0), sent to BURN_ADDRESS: never to the owner, so the fee
+    /// prices squatting and Sybil registrations without paying the trainer for them.
     function register(uint64 epoch, uint256 commitment, uint32 exampleCount) external {
         EpochRegistration storage e = _epochs[epoch];
         uint64 closesAt = e.closesAt;
@@ -193,12 +208,36 @@ contract ContributorRegistry is Ownable {
         uint256 fold = poseidon.hash([registrationFold[epoch], commitment, senderWord]);
         registrationFold[epoch] = fold;
         emit Registered(epoch, msg.sender, order, commitment, exampleCount, fold);
-        uint256 fee = feePerExample * exampleCount;
+        uint256 fee = _fee(e.pool, exampleCount);
         if (fee != 0) {
             uint256 allowance = feeToken.allowance(msg.sender, address(this));
             if (allowance < fee) revert FeeNotApproved(msg.sender, fee, allowance);
             feeToken.safeTransferFrom(msg.sender, BURN_ADDRESS, fee);
         }
+    }
+
+    /// @notice What registering `exampleCount` examples for `epoch` costs (an epoch not opened
+    /// counts as a zero pool; register refuses it anyway): max(exampleCount * perExample, perRegistration) with perExample =
+    /// max(feePerExample, ceil(pool / maxExamplesPerEpoch)) and perRegistration =
+    /// ceil(pool / maxRegistrants). Filling the example cap costs maxExamplesPerEpoch * perExample
+    /// >= pool, and filling the registrant cap maxRegistrants * perRegistration >= pool, so
+    /// squatting either cap burns at least the pool it could win. No overflow: pool < 2^96 and
+    /// exampleCount < 2^32 (a feePerExample above 2^224 only makes register revert).
+    function registrationFee(uint64 epoch, uint32 exampleCount) external view returns (uint256) {
+        return _fee(_epochs[epoch].pool, exampleCount);
+    }
+
+    function _fee(uint256 pool, uint32 exampleCount) private view returns (uint256) {
+        uint256 perExample = _ceilDiv(pool, maxExamplesPerEpoch);
+        if (perExample < feePerExample) perExample = feePerExample;
+        uint256 fee = perExample * exampleCount;
+        uint256 perRegistration = _ceilDiv(pool, maxRegistrants);
+        return fee < perRegistration ? perRegistration : fee;
+    }
+
+    /// a / b rounded up; b > 0 (the constructor checks both caps are at least 1).
+    function _ceilDiv(uint256 a, uint256 b) private pure returns (uint256) {
+        return a == 0 ? 0 : (a - 1) / b + 1;
     }
 
     /// @notice Whether registration for `epoch` was opened and has closed.

@@ -443,7 +443,7 @@ contract PayoutSettlement is Ownable, EIP712 {
         e.trainer = trainer;
         e.closesAt = closesAt;
         e.follows = follows;
-        registry.openRegistration(epoch, closesAt, validationCommitment);
+        registry.openRegistration(epoch, closesAt, validationCommitment, pool); // the pool fixes the fees
         token.safeTransferFrom(msg.sender, address(this), pool);
         emit EpochOpened(epoch, closesAt, pool, validationCommitment, trainer, follows);
     }
