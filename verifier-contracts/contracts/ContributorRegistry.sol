@@ -235,9 +235,12 @@ contract ContributorRegistry is Ownable {
         return fee < perRegistration ? perRegistration : fee;
     }
 
-    /// a / b rounded up; b > 0 (the constructor checks both caps are at least 1).
+    /// a / b rounded up; b > 0 (the constructor checks both caps are at least 1), so (a - 1) / b + 1
+    /// cannot overflow.
     function _ceilDiv(uint256 a, uint256 b) private pure returns (uint256) {
-        return a == 0 ? 0 : (a - 1) / b + 1;
+        unchecked {
+            return a == 0 ? 0 : (a - 1) / b + 1;
+        }
     }
 
     /// @notice Whether registration for `epoch` was opened and has closed.
