@@ -28,6 +28,7 @@ export const CONTRACT_NAMES = [
   "GasMeter",
   "RevertingToken",
   "CostlyToken",
+  "TaxedToken",
   "Forwarder",
   "FakeSettlement",
   "FakeRegistry",
@@ -114,7 +115,7 @@ async function loadNpmLibrary(pkg: string, name: string): Promise<ContractArtifa
 
 function sourcePath(name: ContractName): string[] {
   if (name === "BareTransfers" || name === "GasMeter") return ["bench", `${name}.sol`];
-  if (name === "RevertingToken" || name === "CostlyToken" || name === "Forwarder" || name === "FakeSettlement" || name === "FakeRegistry")
-    return ["test", `${name}.sol`];
+  const test: readonly ContractName[] = ["RevertingToken", "CostlyToken", "TaxedToken", "Forwarder", "FakeSettlement", "FakeRegistry"];
+  if (test.includes(name)) return ["test", `${name}.sol`];
   return [`${name}.sol`];
 }

@@ -59,7 +59,7 @@ export interface TokenEpochOptions {
   readonly signers: readonly Signer[];
   readonly provider: Provider;
   /** A test token with OpenToken's interface, deployed with signer 0 as its owner. */
-  readonly token: "RevertingToken" | "CostlyToken";
+  readonly token: TestTokenName;
   /** Names the examples, model and validation set (each test file its own). */
   readonly tag: string;
   readonly epoch: bigint;
@@ -74,20 +74,24 @@ async function prove(keys: CircuitKeys, batch: ExampleBatch | RegistrationBatch 
   return proof;
 }
 
-/** Deploys over `options.token`, then opens, registers, commits, proves, reveals and finalizes one epoch (see the header). */
-export async function tokenEpoch<T extends OpenTokenContract>(options: TokenEpochOptions): Promise<TokenEpoch<T>> {
-  const { signers, epoch, pool, tag } = options;
-  const owner = signers[0]!;
+/** A test token's name (verifier-contracts/contracts/test/), with OpenToken's interface. */
+export type TestTokenName = "RevertingToken" | "CostlyToken" | "TaxedToken";
+
+/**
+ * Poseidon and the three test-size verifiers as deploySettlement deploys them, then a registry and
+ * a settlement over a fresh `tokenName` (owned by `owner`, which owns everything and mints).
+ */
+export async function deployOverToken<T extends OpenTokenContract>(owner: Signer, tokenName: TestTokenName) {
   const ownerAddress = await owner.getAddress();
   const { keys, verifiers } = await testVerifiers();
   const d = await deploySettlement(owner, verifiers);
-  const deploy = async (name: TokenEpochOptions["token"] | "ContributorRegistry" | "PayoutSettlement", args: unknown[]) => {
+  const deploy = async (name: TestTokenName | "ContributorRegistry" | "PayoutSettlement", args: unknown[]) => {
     const artifact = await loadContractArtifact(name);
     const contract = await new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, owner).deploy(...args);
     await contract.waitForDeployment();
     return contract;
   };
-  const token = (await deploy(options.token, [ownerAddress])) as unknown as T;
+  const token = (await deploy(tokenName, [ownerAddress])) as unknown as T;
   const rules = config.registration;
   const registry = (await deploy("ContributorRegistry", [
     await token.getAddress(),
@@ -114,6 +118,15 @@ export async function tokenEpoch<T extends OpenTokenContract>(options: TokenEpoc
   ])) as unknown as PayoutSettlementContract;
   // The settlement opens registration when it escrows the pool: it must own the registry.
   await (await registry.transferOwnership(await settlement.getAddress())).wait();
+  return { token, registry, settlement, keys, verifiers, chainId: d.chainId };
+}
+
+/** Deploys over `options.token`, then opens, registers, commits, proves, reveals and finalizes one epoch (see the header). */
+export async function tokenEpoch<T extends OpenTokenContract>(options: TokenEpochOptions): Promise<TokenEpoch<T>> {
+  const { signers, epoch, pool, tag } = options;
+  const owner = signers[0]!;
+  const ownerAddress = await owner.getAddress();
+  const { token, registry, settlement, keys, verifiers, chainId } = await deployOverToken<T>(owner, options.token);
   await (await token.mint(ownerAddress, pool)).wait();
 
   const validation = { validationSetHash: keccak256(toUtf8Bytes(`${tag} validation set`)), salt: keccak256(toUtf8Bytes(`${tag} salt`)) };
@@ -147,7 +160,7 @@ export async function tokenEpoch<T extends OpenTokenContract>(options: TokenEpoc
     config,
   });
   const w = buildEpochBatches(tables, {
-    domain: epochDomain(d.chainId, await settlement.getAddress(), epoch),
+    domain: epochDomain(chainId, await settlement.getAddress(), epoch),
     registrationDomain,
     fold: await registry.registrationFold(epoch),
     modelHash: keccak256(toUtf8Bytes(`${tag} model`)),

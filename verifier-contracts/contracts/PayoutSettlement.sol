@@ -21,8 +21,9 @@ import {epochDomain} from "./EpochDomain.sol";
 /// Life of an epoch (deadlines fixed at deployment, measured from the registration deadline):
 ///  1. openEpoch (owner): escrows R and opens registration in the registry (this contract owns
 ///     it) with its deadline and the validation commitment, and fixes the epoch it follows (its
-///     model's lineage, below). cancelEpoch refunds R only before the registration deadline, when
-///     no data can have been handed over yet (or if nobody registered).
+///     model's lineage, below). cancelEpoch refunds R only while nobody registered, or after an
+///     empty commit (below). The pool must arrive whole: a token that takes a fee on transfer is
+///     refused (PoolNotReceived), as one epoch's shortfall would be paid from another's escrow.
 ///  2. commitEpoch (owner, the trainer, within commitWindow after the deadline): both table
 ///     commitments, S, the three batch counts, the model hash and the exclusion set X (registrants
 ///     whose data never arrived: sorted orders, emitted). The registry's running hash F and count
@@ -32,7 +33,11 @@ import {epochDomain} from "./EpochDomain.sol";
 ///     signed (EIP-712) for an excluded registrant voids the commit; the owner commits again
 ///     (before the commit deadline) without excluding it. Nobody can be excluded once the trainer
 ///     acknowledged its data, so excluding an earliest registrant to hand its examples to a later
-///     copier cannot survive its receipt.
+///     copier cannot survive its receipt. An empty commit (S = 0, every registrant excluded: no
+///     data arrived) is the way out of an epoch whose registrants never delivered (found by
+///     review: one undelivered registration in the last block blocked cancelEpoch, and the pool
+///     could then only be burned): once its contest window is over, cancelEpoch refunds R; it
+///     can be neither finalized nor forfeited.
 ///  4. After the contest window and before the settle deadline: the batches of the three tables
 ///     (owner; each table in order, any interleaving) and revealValidation (owner).
 ///  5. finalize (anyone): every batch verified; the chains end at the committed values; the
@@ -59,12 +64,12 @@ import {epochDomain} from "./EpochDomain.sol";
 ///     written only by commitEpoch(N), and read here only from N's own storage.
 ///   - A contest of N cannot change what N + 1 records: N + 1 reads N's hash only after N's
 ///     contest window closed (a contest voids a commit only within it, and the trainer may then
-///     recommit another model), and from then on N's commit is final (N finalizes or is
-///     forfeited; neither writes its modelHash, and a forfeit keeps committedAt: a review found
+///     recommit another model), and from then on N's commit is final (N finalizes, is forfeited
+///     or, an empty commit, cancelled; none writes its modelHash, and each keeps committedAt: a review found
 ///     that a watcher forfeiting N first made N + 1 uncommittable). So N + 1's previousModelHash
 ///     always equals N's final committed model hash, and once recorded it is never rewritten.
 ///   - No cycles: the followed epoch must be opened before, and committed before.
-///   - If N ends without a model (cancelled, forfeited uncommitted, or its commit deadline passed
+///   - If N ends without a model (cancelled or forfeited uncommitted, or its commit deadline passed
 ///     without a commit), N + 1 commits with previousModelHash 0: the lineage visibly breaks,
 ///     and N + 1's contributors are not punished for N's trainer.
 /// finalize emits ModelLineage(epoch, modelHash, validationCommitment, previousModelHash, follows).
@@ -338,6 +343,8 @@ contract PayoutSettlement is Ownable, EIP712 {
     error LineageNotCommitted(uint64 follows);
     error LineageContestable(uint64 follows, uint256 contestEnds);
     error LineageTooEarly(uint64 follows, uint256 earliestClosesAt);
+    error PoolNotReceived(uint256 pool, uint256 received);
+    error EmptyCommit(uint64 epoch);
 
     constructor(IERC20 token_, ContributorRegistry registry_, Verifiers memory verifiers, Windows memory windows)
         Ownable(msg.sender)
@@ -444,18 +451,31 @@ contract PayoutSettlement is Ownable, EIP712 {
         e.closesAt = closesAt;
         e.follows = follows;
         registry.openRegistration(epoch, closesAt, validationCommitment, pool); // the pool fixes the fees
+        // Every later payment (refund, release, burn) sends e.pool out of one shared balance: a pool
+        // that arrives short (a fee-on-transfer token) would be paid from other epochs' escrow.
+        uint256 held = token.balanceOf(address(this));
         token.safeTransferFrom(msg.sender, address(this), pool);
+        uint256 received = token.balanceOf(address(this)) - held;
+        if (received != pool) revert PoolNotReceived(pool, received);
         emit EpochOpened(epoch, closesAt, pool, validationCommitment, trainer, follows);
     }
 
-    /// @notice Refunds the pool of an epoch nobody has registered for, and closes its registration.
-    /// From the first registration on the pool is the contributors': only finalize pays it, only
-    /// forfeit burns it (a review found that cancelling any time before the deadline let the owner
-    /// take R back after acknowledging delivered data).
+    /// @notice Refunds the pool of an epoch nobody has registered for (and closes its
+    /// registration), or of an empty commit whose contest window is over: every registrant
+    /// excluded, and none held the trainer's receipt for its data. Otherwise, from the first
+    /// registration on, the pool is the contributors': only finalize pays it, only forfeit burns
+    /// it (a review found that cancelling any time before the deadline let the owner take R back
+    /// after acknowledging delivered data).
     function cancelEpoch(uint64 epoch) external onlyOwner {
         Epoch storage e = _epochs[epoch];
-        if (e.status != Status.Registration) revert EpochNotCancellable(epoch);
-        registry.cancelRegistration(epoch); // reverts once anyone registered
+        if (e.status == Status.Registration) {
+            registry.cancelRegistration(epoch); // reverts once anyone registered
+        } else if (e.status == Status.Committed && e.total == 0) {
+            uint256 contestEnds = uint256(e.committedAt) + contestWindow;
+            if (block.timestamp < contestEnds) revert ContestWindowOpen(epoch, contestEnds);
+        } else {
+            revert EpochNotCancellable(epoch);
+        }
         e.status = Status.Cancelled;
         uint256 pool = e.pool;
         token.safeTransfer(msg.sender, pool);
@@ -464,7 +484,8 @@ contract PayoutSettlement is Ownable, EIP712 {
 
     /// @notice Fixes the epoch's tables, S, batch counts, model and exclusion set, then draws the
     /// seed. `exclusion`: X as a bitmap over the m registrations, ceil(m / 8) bytes, bit j (byte
-    /// j / 8, bit j % 8 from the least significant) set when registration j is excluded. A bitmap,
+    /// j / 8, bit j % 8 from the least significant) set when registration j is excluded. S = 0
+    /// only with every registration excluded: an empty commit, which only cancelEpoch ends. A bitmap,
     /// not a list of orders: a list cost ~3.3k gas per excluded registrant, so ~5,000 Sybils that
     /// register and never deliver made the commit exceed a transaction's gas (found by review).
     function commitEpoch(uint64 epoch, Commit calldata params, bytes calldata exclusion) external {
@@ -475,7 +496,7 @@ contract PayoutSettlement is Ownable, EIP712 {
         if (block.timestamp < closesAt) revert RegistrationStillOpen(epoch);
         (uint256 commitBy,) = deadlines(epoch);
         if (block.timestamp >= commitBy) revert CommitDeadlinePassed(epoch, commitBy);
-        if (params.total == 0 || params.total >> ProtocolParams.TOTAL_BITS != 0) revert TotalOutOfRange(params.total);
+        if (params.total >> ProtocolParams.TOTAL_BITS != 0) revert TotalOutOfRange(params.total);
         _checkBatchCount(params.exampleBatches);
         _checkBatchCount(params.registrationBatches);
         _checkBatchCount(params.payoutBatches);
@@ -489,6 +510,7 @@ contract PayoutSettlement is Ownable, EIP712 {
         if (exclusion.length != (uint256(m) + 7) / 8) revert InvalidExclusionSet(exclusion.length);
         // No bit past registration m - 1: one encoding per set.
         if (m % 8 != 0 && uint8(exclusion[exclusion.length - 1]) >> (m % 8) != 0) revert InvalidExclusionSet(m);
+        if (params.total == 0 && !_excludesAll(exclusion, m)) revert TotalOutOfRange(0);
         if (e.follows != 0) e.previousModelHash = _committedModel(e.follows);
         bytes32 exclusionHash = keccak256(exclusion);
         uint256 fold = registry.registrationFold(epoch);
@@ -729,6 +751,8 @@ contract PayoutSettlement is Ownable, EIP712 {
     function forfeit(uint64 epoch) external {
         Epoch storage e = _epochs[epoch];
         if (e.status != Status.Registration && e.status != Status.Committed) revert EpochNotCancellable(epoch);
+        // Nothing was delivered to pay for: the owner's pool, refunded by cancelEpoch, not burned.
+        if (e.status == Status.Committed && e.total == 0) revert EmptyCommit(epoch);
         (, uint256 settleBy) = deadlines(epoch);
         if (block.timestamp < settleBy) revert SettleDeadlineNotReached(epoch, settleBy);
         if (e.status == Status.Committed && _finalizeFailure(e, epoch).length == 0) revert EpochFinalizable(epoch);
@@ -741,6 +765,8 @@ contract PayoutSettlement is Ownable, EIP712 {
     /// The first check of the statement a committed epoch fails, as its encoded custom error, or
     /// empty when every batch is verified and everything holds (finalize would succeed).
     function _finalizeFailure(Epoch storage e, uint64 epoch) private view returns (bytes memory) {
+        // An empty commit pays nobody: finalizing it would leave the whole pool as dust.
+        if (e.total == 0) return abi.encodeWithSelector(EmptyCommit.selector, epoch);
         if (
             e.nextExample != e.exampleBatches || e.nextRegistration != e.registrationBatches
                 || e.nextPayout != e.payoutBatches
@@ -861,13 +887,17 @@ contract PayoutSettlement is Ownable, EIP712 {
     }
 
     /// The model hash epoch `followed` committed, once that commit is final: finalized, committed
-    /// with its contest window over, or forfeited after such a commit (committedAt stays set;
-    /// a contest resets it). Zero when `followed` ended without a model: cancelled, forfeited
-    /// uncommitted, or its commit deadline passed without a commit. See the header.
+    /// with its contest window over, or forfeited or cancelled (an empty commit) after such a
+    /// commit (committedAt stays set; a contest resets it). Zero when `followed` ended without a
+    /// model: cancelled or forfeited uncommitted, or its commit deadline passed without a commit.
+    /// See the header.
     function _committedModel(uint64 followed) private view returns (bytes32) {
         Epoch storage f = _epochs[followed];
         Status status = f.status;
-        if (status == Status.Finalized || (status == Status.Forfeited && f.committedAt != 0)) return f.modelHash;
+        // An empty commit cancelled after its contest window keeps committedAt, as a forfeit does.
+        if (status == Status.Finalized || ((status == Status.Forfeited || status == Status.Cancelled) && f.committedAt != 0)) {
+            return f.modelHash;
+        }
         if (status == Status.Committed) {
             uint256 contestEnds = uint256(f.committedAt) + contestWindow;
             if (block.timestamp < contestEnds) revert LineageContestable(followed, contestEnds);
@@ -878,6 +908,15 @@ contract PayoutSettlement is Ownable, EIP712 {
             if (block.timestamp < commitBy) revert LineageNotCommitted(followed);
         }
         return bytes32(0);
+    }
+
+    /// Whether the bitmap (its length and trailing bits already checked) sets all m bits.
+    function _excludesAll(bytes calldata exclusion, uint256 m) private pure returns (bool) {
+        uint256 full = m / 8;
+        for (uint256 i = 0; i < full; i++) {
+            if (uint8(exclusion[i]) != 0xff) return false;
+        }
+        return m % 8 == 0 || uint8(exclusion[full]) == (1 << (m % 8)) - 1;
     }
 
     function _checkBatchSize(uint256 size) private pure {
