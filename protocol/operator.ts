@@ -10,9 +10,10 @@ import type { SetupLog } from "../circuits/setup.ts";
 import { config, type RegistrationConfig } from "../config/index.ts";
 import { CodedError } from "../errors/index.ts";
 import { deploySettlement, EpochStatus, openEpoch, writeDeploymentFile } from "../verifier-contracts/index.ts";
+import { cancelEpoch } from "../verifier-contracts/settle.ts";
 import { DEADLINE_MARGIN, earliestDeadline } from "../verifier-contracts/registration.ts";
 import { protocolDeployment, type BatchSizes, type ProtocolDeployment } from "./deployment.ts";
-import { loadEpochKeys } from "./trainer/witness.ts";
+import { loadEpochKeys, statusName } from "./trainer/witness.ts";
 
 export interface DeployOptions {
   /**
@@ -189,6 +190,45 @@ export async function openDeploymentEpoch(deployment: ProtocolDeployment, option
     },
   );
   return { receipt, closesAt };
+}
+
+/**
+ * Cancels `epoch` on `deployment` (connected to the operator's signer): the pool goes back to the
+ * operator. Only what the contract allows, checked first so a refusal sends nothing and says what
+ * would make it possible: an epoch nobody registered for, or the trainer's empty commit (nobody
+ * delivered) once its contest window is over.
+ */
+export async function cancelDeploymentEpoch(deployment: ProtocolDeployment, epoch: bigint) {
+  const { settlement, registry } = deployment;
+  await assertOperator(deployment, settlement.runner as Signer);
+  const state = await settlement.epochState(epoch);
+  const where = `epoch ${epoch} of settlement ${deployment.addresses.settlement}`;
+  if (state.status === EpochStatus.Registration) {
+    const { count } = await registry.registration(epoch);
+    if (count !== 0n)
+      throw new CodedError(
+        "EPOCH_HAS_REGISTRANTS",
+        "input",
+        `${where} has ${count} registration(s): its pool is the contributors'. If none of them delivers, the trainer's witness makes an empty commit after the registration deadline, and the epoch can be cancelled once its contest window is over`,
+      );
+  } else if (state.status === EpochStatus.Committed && state.total === 0n) {
+    const contestEnds = state.committedAt + (await settlement.contestWindow());
+    const now = BigInt((await settlement.runner!.provider!.getBlock("latest"))!.timestamp);
+    if (now < contestEnds)
+      throw new CodedError(
+        "CONTEST_WINDOW_OPEN",
+        "input",
+        `${where} has an empty commit still open to contests until ${new Date(Number(contestEnds) * 1000).toISOString()}: cancel after that`,
+      );
+  } else {
+    throw new CodedError(
+      "EPOCH_NOT_CANCELLABLE",
+      "input",
+      `${where} is ${statusName(state.status)}${state.status === EpochStatus.Committed ? " with S > 0" : ""}: only an epoch nobody registered for, or an empty commit past its contest window, is cancelled`,
+    );
+  }
+  const receipt = await cancelEpoch(settlement, epoch);
+  return { receipt, refunded: state.pool };
 }
 
 /** Development token only: mints `amount` to each of `to` and sends each `eth` for gas. */

@@ -7,6 +7,7 @@
  *   setup    circuit keys, powers of tau, phase-2 ceremony          circuits/, circuits/ceremony
  *   deploy   operator: registry, verifiers, settlement (Ignition)   protocol/operator.ts
  *   epoch open  operator: escrow a pool, open registration          protocol/operator.ts
+ *   epoch cancel  operator: refund an epoch nobody registered for or delivered to
  *   fund     operator, development $OPEN: fees and gas              protocol/operator.ts
  *   seal     trainer: the validation set's commitment               protocol/trainer/validation-reveal.ts
  *   register contributor: hash and register its data, a delivery    protocol/contributor.ts

@@ -31,6 +31,7 @@ const COMMANDS = [
   "setup ceremony demo",
   "deploy",
   "epoch open",
+  "epoch cancel",
   "fund",
   "seal",
   "register",

@@ -740,3 +740,48 @@ test("settle attaches the pinned deployment, not epoch.json's addresses: a recor
     [() => trainer(["settle", copy, "--deployment", deploymentFile], undefined, {}), /error \[SETTLEMENT_PIN_MISSING\]/],
   ]);
 });
+
+test("epochs nobody delivers to: the operator cancels one nobody registered for; one registration never delivered gets the trainer's empty commit, and the operator's cancel refunds the pool once its contest window is over", async () => {
+  const token = new Contract(
+    JSON.parse(readFileSync(deploymentFile, "utf8")).contracts.token as string,
+    ["function balanceOf(address) view returns (uint256)"],
+    provider,
+  );
+  const operatorAddress = new Wallet(OPERATOR).address;
+  const cancel = (epoch: number) => operator(["epoch", "cancel", "--deployment", deploymentFile, "--epoch", String(epoch), "--json"]);
+  const pool = 50n * 10n ** 18n;
+
+  await openEpoch(5, "50");
+  let before = (await token.getFunction("balanceOf")(operatorAddress)) as bigint;
+  ok(await cancel(5), "epoch cancel 5");
+  assert.equal((await token.getFunction("balanceOf")(operatorAddress)) - before, pool, "nobody registered: refunded");
+
+  await openEpoch(4, "50");
+  const held = join(work, "held-4");
+  ok(
+    await asContributor(0, ["register", "--deployment", deploymentFile, "--epoch", "4", "--data", dataFile(0, 4, 2), "--out", held]),
+    "register",
+  );
+  await refusedUnsent([[() => cancel(4), /error \[EPOCH_HAS_REGISTRANTS\]: epoch 4 .* has 1 registration/]]);
+  const nothing = join(work, "deliveries-4");
+  mkdirSync(nothing);
+  const collected = join(work, "collected-4.json");
+  ok(await trainer(["collect", nothing, "--deployment", deploymentFile, "--epoch", "4", "--out", collected]), "collect");
+  const witness = await trainer(["witness", "--deployment", deploymentFile, "--epoch", "4", "--collected", collected, "--json"]);
+  ok(witness, "witness (empty commit)");
+  const empty = JSON.parse(witness.stdout) as { empty: boolean; registrants: number; committed: boolean; contestEndsAt: string };
+  assert.deepEqual([empty.empty, empty.registrants, empty.committed], [true, 1, true]);
+  await refusedUnsent([[() => cancel(4), /error \[CONTEST_WINDOW_OPEN\]: epoch 4 .* has an empty commit still open to contests/]]);
+
+  const latest = BigInt((await provider.getBlock("latest"))!.timestamp);
+  await provider.send("evm_increaseTime", [Number(BigInt(empty.contestEndsAt) - latest)]);
+  await provider.send("evm_mine", []);
+  before = (await token.getFunction("balanceOf")(operatorAddress)) as bigint;
+  ok(await cancel(4), "epoch cancel 4");
+  assert.equal(
+    (await token.getFunction("balanceOf")(operatorAddress)) - before,
+    pool,
+    "nobody delivered: refunded after the contest window",
+  );
+  assert.equal((await (await settlement()).getFunction("epochState")(4n)).status, 4n, "Cancelled");
+});

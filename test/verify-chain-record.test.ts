@@ -215,6 +215,9 @@ test("the lifecycle: a contested last commit leaves nothing proven; a recommit a
   const forfeited: ChainEpoch = { ...chain, forfeited: { burned: record.pool, txHash: tx("forfeit", 0) } };
   throwsCode(() => compareWithChain(record, forfeited, cfg), "CHAIN_MISMATCH", { field: "EpochForfeited" });
   throwsCode(() => recordFromChain(forfeited, keys, cfg), "RECORD_MALFORMED", { field: "EpochForfeited" });
+  const cancelled: ChainEpoch = { ...chain, cancelled: { refunded: record.pool, txHash: tx("cancel", 0) } };
+  throwsCode(() => compareWithChain(record, cancelled, cfg), "CHAIN_MISMATCH", { field: "EpochCancelled" });
+  throwsCode(() => recordFromChain(cancelled, keys, cfg), "RECORD_MALFORMED", { field: "EpochCancelled" });
   const unsettled: ChainEpoch = { ...chain, payoutBatches: chain.payoutBatches.slice(0, 1) };
   throwsCode(() => recordFromChain(unsettled, keys, cfg), "RECORD_MALFORMED", { field: "payoutBatches" });
 });

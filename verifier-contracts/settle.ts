@@ -283,6 +283,15 @@ export async function revealValidation(
   return settle(settlement, `revealValidation(${epoch})`, () => settlement.revealValidation(epoch, reveal.validationSetHash, reveal.salt));
 }
 
+/**
+ * Refunds the pool to the owner (the operator): an epoch nobody registered for, or an empty commit
+ * (nobody delivered) whose contest window is over.
+ */
+export async function cancelEpoch(settlement: PayoutSettlementContract, epoch: bigint): Promise<ContractTransactionReceipt> {
+  checkEpoch(epoch);
+  return settle(settlement, `cancelEpoch(${epoch})`, () => settlement.cancelEpoch(epoch));
+}
+
 /** Burns the pool of an epoch not finalized by its settle deadline (anyone). */
 export async function forfeitEpoch(settlement: PayoutSettlementContract, epoch: bigint): Promise<ContractTransactionReceipt> {
   checkEpoch(epoch);

@@ -6,7 +6,7 @@
  *   - the settlement's events of the epoch: EpochOpened, every EpochCommitted and
  *     ExclusionContested in log order (a contest voids the commit before it; the live commit is
  *     the last, with no contest after it), the three batch kinds verified, EpochFinalized,
- *     ModelLineage, BatchReleased, EpochForfeited;
+ *     ModelLineage, BatchReleased, EpochForfeited, EpochCancelled;
  *   - the lineage: the epoch EpochOpened says this one follows (its `follows`, 0 for none), and
  *     that epoch's EpochOpened and live commit, whose model hash ModelLineage must name as the
  *     previous model (chain.ts checks it);
@@ -69,6 +69,7 @@ const SETTLEMENT_ABI = [
   "event BatchReleased(uint64 indexed epoch, uint32 batchIndex, uint256 paid)",
   "event BatchRowsReleased(uint64 indexed epoch, uint32 batchIndex, uint256 fromRow, uint256 toRow, uint256 paid)",
   "event EpochForfeited(uint64 indexed epoch, uint256 burned)",
+  "event EpochCancelled(uint64 indexed epoch, uint256 refunded)",
   "event PayoutDeferred(uint64 indexed epoch, address indexed payee, uint256 amount)",
   "event Withdrawn(address indexed payee, address indexed to, uint256 amount)",
 ];
@@ -226,6 +227,8 @@ export interface ChainEpoch {
   readonly followed?: ChainFollowed;
   /** EpochForfeited, when the pool was burned. */
   readonly forfeited?: { readonly burned: bigint; readonly txHash: string };
+  /** EpochCancelled, when the pool went back to the operator (nobody registered, or an empty commit). */
+  readonly cancelled?: { readonly refunded: bigint; readonly txHash: string };
   /** The Registered events in order, excluded per the live commit's exclusion set. */
   readonly registrations: readonly RecordedRegistration[];
   /** Every BatchRowsReleased and BatchReleased of this epoch with its payments, in log order. */
@@ -433,6 +436,7 @@ export async function readChainEpoch(rpc: string | Provider, settlement: string,
     if (lineageEvents.length > 1)
       mismatch(`${lineageEvents.length} ModelLineage events for epoch ${epoch} at ${settlement}`, "ModelLineage");
     const forfeitedEvents = await events("EpochForfeited");
+    const cancelledEvents = await events("EpochCancelled");
     const released = [...(await events("BatchRowsReleased")), ...(await events("BatchReleased"))].sort(logOrder);
     const releases = await releasesOf(released, s.interface, provider, settlement, token, epoch);
     const excluded = new Set(commit?.exclusion ?? []);
@@ -480,6 +484,9 @@ export async function readChainEpoch(rpc: string | Provider, settlement: string,
         : {}),
       ...(forfeitedEvents.length === 1
         ? { forfeited: { burned: forfeitedEvents[0]!.args.burned as bigint, txHash: forfeitedEvents[0]!.transactionHash } }
+        : {}),
+      ...(cancelledEvents.length === 1
+        ? { cancelled: { refunded: cancelledEvents[0]!.args.refunded as bigint, txHash: cancelledEvents[0]!.transactionHash } }
         : {}),
       registrations,
       releases,
@@ -558,4 +565,23 @@ async function releasesOf(
     }
   }
   return releases;
+}
+
+/**
+ * How `chain`'s epoch ended without paying anyone, when it did: forfeited (its pool burned) or
+ * cancelled (refunded to the operator: nobody registered, or the trainer's empty commit), as the
+ * event's name and a sentence; undefined for an epoch that can still pay or has paid.
+ */
+export function unpaidEnding(chain: ChainEpoch): { readonly field: string; readonly what: string } | undefined {
+  if (chain.forfeited)
+    return {
+      field: "EpochForfeited",
+      what: `epoch ${chain.epoch} was forfeited (tx ${chain.forfeited.txHash}): its pool of ${chain.forfeited.burned} was burned, nothing was paid`,
+    };
+  if (chain.cancelled)
+    return {
+      field: "EpochCancelled",
+      what: `epoch ${chain.epoch} was cancelled (tx ${chain.cancelled.txHash}): its pool of ${chain.cancelled.refunded} went back to the operator, nothing was paid`,
+    };
+  return undefined;
 }

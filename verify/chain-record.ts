@@ -34,7 +34,7 @@ import {
   type Digest,
   type RegistrationCarry,
 } from "./model/index.ts";
-import type { CalldataProof, ChainEpoch } from "./chain-read.ts";
+import { unpaidEnding, type CalldataProof, type ChainEpoch } from "./chain-read.ts";
 import {
   CIRCUIT_KINDS,
   type ByKind,
@@ -201,14 +201,8 @@ export function chainProofs(chain: ChainEpoch, config: Pick<ProtocolConfig, "wid
 /** The epoch of `chain` as a PublicRecord, with the keys of `keys`. */
 export function recordFromChain(chain: ChainEpoch, keys: KeyTexts, config: Pick<ProtocolConfig, "widths">): PublicRecord {
   checkStatementKeys(keys);
-  if (chain.forfeited) {
-    throw new EpochVerifyError(
-      "RECORD_MALFORMED",
-      "record",
-      `epoch ${chain.epoch} was forfeited (tx ${chain.forfeited.txHash}): its pool of ${chain.forfeited.burned} was burned, nothing was paid`,
-      { file: "chain", field: "EpochForfeited" },
-    );
-  }
+  const ended = unpaidEnding(chain);
+  if (ended) throw new EpochVerifyError("RECORD_MALFORMED", "record", ended.what, { file: "chain", field: ended.field });
   const live = liveCommit(chain);
   const counts: ByKind<number> = {
     example: live.commit.exampleBatches,

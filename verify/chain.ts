@@ -6,7 +6,7 @@
  *     call (their immutables) with the record's contract addresses, else CHAIN_MISMATCH;
  *   - the contracts' own domain and regDomain; EpochOpened's pool; the registry's F and m now;
  *   - the live EpochCommitted (the last one; an ExclusionContested after it leaves none): the
- *     commit, the exclusion set, the seed, F and m, else CHAIN_MISMATCH; no EpochForfeited;
+ *     commit, the exclusion set, the seed, F and m, else CHAIN_MISMATCH; no EpochForfeited or EpochCancelled;
  *   - every verified batch of the three kinds: the proof in its transaction's calldata, the public
  *     values the contract carried and received, and the public signals it verified (rebuilt by
  *     chain-record.ts) equal the record's;
@@ -35,7 +35,7 @@
 import type { ProtocolConfig } from "../config/index.ts";
 import { EpochVerifyError } from "./epoch-errors.ts";
 import type { CheckResult } from "./check-result.ts";
-import type { ChainEpoch } from "./chain-read.ts";
+import { unpaidEnding, type ChainEpoch } from "./chain-read.ts";
 import { chainProofs, liveCommit } from "./chain-record.ts";
 import { CIRCUIT_KINDS, type PublicRecord, type RecordedPayee } from "./record.ts";
 
@@ -79,11 +79,8 @@ export function checkChainIdentity(record: PublicRecord, chain: ChainEpoch): voi
 /** Compares `record` with `chain`; throws the first EpochVerifyError. */
 export function compareWithChain(record: PublicRecord, chain: ChainEpoch, config: Pick<ProtocolConfig, "widths">): CheckResult {
   checkChainIdentity(record, chain);
-  if (chain.forfeited)
-    mismatch(
-      `epoch ${chain.epoch} was forfeited on chain (tx ${chain.forfeited.txHash}): its pool of ${chain.forfeited.burned} was burned`,
-      "EpochForfeited",
-    );
+  const ended = unpaidEnding(chain);
+  if (ended) mismatch(ended.what, ended.field);
   const live = liveCommit(chain);
   const expected: [string, unknown, unknown][] = [
     ["domain", chain.domain, record.domain],

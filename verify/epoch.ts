@@ -37,7 +37,7 @@
  *   7. scores: with scoresFile, every claim and fixed-point score equals the given examples file
  *      exactly (scores.ts); with data and model, the scores are recomputed (recompute.ts);
  *   8. chain (with a chain): EpochOpened, the live EpochCommitted (after any ExclusionContested),
- *      no EpochForfeited, calldata proofs and values of the three batch kinds, the Registered
+ *      no EpochForfeited or EpochCancelled, calldata proofs and values of the three batch kinds, the Registered
  *      events, payout words and transfers (chain.ts).
  */
 import * as snarkjs from "snarkjs";

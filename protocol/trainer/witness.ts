@@ -26,6 +26,7 @@ import {
   type PayoutBatch,
   type RegistrationBatch,
 } from "../../witness/index.ts";
+import { emptyCommit } from "../../witness/empty-commit.ts";
 import type { RegistrationCarry } from "../../witness/registration-batches.ts";
 import { demoContributors } from "../demo-contributors.ts";
 import type { BatchSizes, ProtocolDeployment } from "../deployment.ts";
@@ -186,15 +187,8 @@ function checkScores(collected: Collected, scores: ReadonlyMap<bigint, bigint>, 
   }
 }
 
-/**
- * The trainer's witness stage: the registrations from the chain's events, the deliveries collect
- * accepted, the scores by hash -> the policy's tables, the commit (sent from the trainer's key
- * unless a rerun finds it made with this seed), every batch, and the epoch directory.
- */
-export async function witnessEpoch(options: WitnessEpochOptions): Promise<WitnessedEpoch> {
-  const config = options.config ?? defaultConfig;
-  const log = options.log ?? (() => {});
-  const { deployment, epoch, collected } = options;
+/** collected.json must be this epoch's, of this deployment. */
+function checkCollected(collected: Collected, deployment: ProtocolDeployment, epoch: bigint): void {
   if (
     collected.chainId !== deployment.chainId ||
     collected.settlement.toLowerCase() !== deployment.addresses.settlement.toLowerCase() ||
@@ -206,6 +200,79 @@ export async function witnessEpoch(options: WitnessEpochOptions): Promise<Witnes
       `collected.json is for epoch ${collected.epoch} of ${collected.settlement} on chain ${collected.chainId}, not epoch ${epoch} of ${deployment.addresses.settlement} on chain ${deployment.chainId}`,
     );
   }
+}
+
+export interface EmptyEpochOptions {
+  /** The deployment, connected to the trainer's signer (it commits). */
+  readonly deployment: ProtocolDeployment;
+  readonly epoch: bigint;
+  /** What collect recorded: nobody delivered. */
+  readonly collected: Collected;
+  /** bytes32: the hash of a model trained this epoch without contributors' data, or zero. */
+  readonly modelHash: string;
+  readonly log?: SetupLog;
+}
+
+export interface EmptyEpoch {
+  readonly registrants: number;
+  /** False when the epoch already holds this empty commit (a rerun). */
+  readonly committed: boolean;
+  /** When the contest window ends: from then on the operator can cancel the epoch (its pool refunded). */
+  readonly contestEndsAt: bigint;
+}
+
+/**
+ * The witness stage of an epoch nobody delivered to: every registration is excluded and S = 0,
+ * committed as PayoutSettlement's empty commit. Nothing is proven or paid: a registrant holding the
+ * trainer's Delivery receipt can void it during the contest window; after it the operator's
+ * `epoch cancel` refunds the pool.
+ */
+export async function commitEmptyEpoch(options: EmptyEpochOptions): Promise<EmptyEpoch> {
+  const log = options.log ?? (() => {});
+  const { deployment, epoch, collected } = options;
+  checkCollected(collected, deployment, epoch);
+  if (collected.delivered.length !== 0)
+    throw new RangeError(`an empty commit is for an epoch nobody delivered to; ${collected.delivered.length} delivered`);
+  const chain = await readEpochChain(deployment, epoch);
+  const registrants = chain.registrations.length;
+  if (registrants === 0)
+    throw new CodedError(
+      "NOBODY_REGISTERED",
+      "input",
+      `nobody registered for epoch ${epoch}: there is nothing to commit; the operator cancels it (epoch cancel --epoch ${epoch})`,
+    );
+  const { settlement } = deployment;
+  let committed = false;
+  if (chain.state.status === EpochStatus.Committed) {
+    if (chain.state.total !== 0n)
+      throw new CodedError(
+        "EPOCH_COMMITTED_OTHER",
+        "input",
+        `epoch ${epoch} is already committed with S = ${chain.state.total}, but collected.json has no delivery: another collect than the committed one`,
+      );
+    log(`epoch ${epoch}: the empty commit is already on chain (a rerun): nothing sent`);
+  } else {
+    const empty = emptyCommit(registrants, deployment.batchSizes.payout, options.modelHash);
+    await commitEpoch(settlement, epoch, empty.commit, empty.exclusionBitmap);
+    committed = true;
+  }
+  const contestEndsAt = (await settlement.epochState(epoch)).committedAt + (await settlement.contestWindow());
+  log(
+    `epoch ${epoch}: none of its ${registrants} registration(s) delivered: empty commit${committed ? " sent" : ""}; open to contests until ${new Date(Number(contestEndsAt) * 1000).toISOString()}, then the operator cancels it and the pool is refunded`,
+  );
+  return { registrants, committed, contestEndsAt };
+}
+
+/**
+ * The trainer's witness stage: the registrations from the chain's events, the deliveries collect
+ * accepted, the scores by hash -> the policy's tables, the commit (sent from the trainer's key
+ * unless a rerun finds it made with this seed), every batch, and the epoch directory.
+ */
+export async function witnessEpoch(options: WitnessEpochOptions): Promise<WitnessedEpoch> {
+  const config = options.config ?? defaultConfig;
+  const log = options.log ?? (() => {});
+  const { deployment, epoch, collected } = options;
+  checkCollected(collected, deployment, epoch);
   checkScores(collected, options.scores, options.scoresFile);
   // A settled epoch's folder is final: refused before anything is read from the chain or sent.
   if (options.outDir !== undefined) assertNotSettled(epochPaths(resolve(options.outDir)));

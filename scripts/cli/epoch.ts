@@ -29,7 +29,7 @@ export function poolFlag(value: string | undefined): bigint {
 }
 
 export function registerEpoch(program: Command): void {
-  const epoch = program.command("epoch").description("operator: open an epoch on a deployment");
+  const epoch = program.command("epoch").description("operator: open or cancel an epoch on a deployment");
   const open = epoch
     .command("open")
     .description(
@@ -78,6 +78,29 @@ export function registerEpoch(program: Command): void {
         log(
           `epoch ${epochNumber} open: pool ${pool} escrowed, registration closes at ${new Date(Number(closesAt) * 1000).toISOString()} (transaction ${receipt.hash})`,
         ),
+      );
+    } finally {
+      await chain.close();
+    }
+  });
+
+  const cancel = epoch
+    .command("cancel")
+    .description(
+      "refund the pool to the operator's key (OPEN_OPERATOR_KEY): an epoch nobody registered for, or one nobody delivered to once the trainer's empty commit (witness) is past its contest window",
+    )
+    .option("--epoch <n>", "epoch number");
+  withExamples(addPartyOptions(cancel), [
+    "OPEN_OPERATOR_KEY=0x... attribution-prover epoch cancel --deployment deployments/local/deployment.json --rpc http://127.0.0.1:8545 --epoch 2",
+  ]).action(async (_: unknown, cmd: Command) => {
+    const flags = cmd.opts() as PartyFlags & { readonly epoch?: string };
+    const epochNumber = integerFlag("--epoch", flags.epoch);
+    const { cancelDeploymentEpoch } = await import("../../protocol/operator.ts");
+    const { chain, deployment } = await connectParty("operator", flags);
+    try {
+      const { receipt, refunded } = await cancelDeploymentEpoch(deployment, epochNumber);
+      printResult(flags.json, { epoch: epochNumber, refunded, transaction: receipt.hash }, () =>
+        log(`epoch ${epochNumber} cancelled: pool ${refunded} refunded to the operator (transaction ${receipt.hash})`),
       );
     } finally {
       await chain.close();

@@ -2,6 +2,8 @@
 import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { ZeroHash } from "ethers";
+import type { Collected } from "../../protocol/trainer/collect.ts";
 import { CodedError } from "../../errors/index.ts";
 import { log, printResult, shown, withExamples } from "./common.ts";
 import { addPartyOptions, connectParty, integerFlag, type PartyFlags } from "./party.ts";
@@ -23,22 +25,17 @@ export function registerWitness(program: Command): void {
     .option("--collected <file>", "collected.json (collect)")
     .option(
       "--from-score <dir>",
-      "the score stage's output folder (score, or score --scores FILE --model FILE): the scores, the model and how they were made",
+      "the score stage's output folder (score, or score --scores FILE --model FILE): the scores, the model and how they were made; optional when nobody delivered (an empty commit)",
     )
     .option("--out <dir>", "the epoch directory (default epochs/<chain>-<settlement>-<epoch>-<seed>)");
   withExamples(addPartyOptions(command, true), [
     "OPEN_TRAINER_KEY=0x... attribution-prover witness --deployment deployments/local/deployment.json --settlement 0x... --rpc http://127.0.0.1:8545 --epoch 1 --collected work/e1/collected.json --from-score work/e1-scores --out epochs/e1",
     "attribution-prover prove epochs/e1   # next stage",
+    "OPEN_TRAINER_KEY=0x... attribution-prover witness --deployment deployments/local/deployment.json --epoch 2 --collected work/e2/collected.json   # nobody delivered: the empty commit",
   ]).action(async (_: unknown, cmd: Command) => {
     const flags = cmd.opts() as WitnessFlags;
     const epoch = integerFlag("--epoch", flags.epoch);
     if (flags.collected === undefined) throw new CodedError("USAGE", "usage", "--collected FILE is required (collect writes it)");
-    if (flags.fromScore === undefined)
-      throw new CodedError(
-        "USAGE",
-        "usage",
-        "--from-score DIR is required: the folder score wrote (score, or score --scores FILE --model FILE)",
-      );
     const [{ readHashScores }, { config }, { readCollected }, { witnessEpoch }] = await Promise.all([
       import("../../witness/index.ts"),
       import("../../config/index.ts"),
@@ -46,9 +43,17 @@ export function registerWitness(program: Command): void {
       import("../../protocol/trainer/witness.ts"),
     ]);
     // Every input is read and checked before the chain is touched.
-    const scored = (await import("../../protocol/trainer/score.ts")).readScoreOutput(flags.fromScore);
-    const { scores } = readHashScores(scored.examplesFile, config);
+    const scored =
+      flags.fromScore === undefined ? undefined : (await import("../../protocol/trainer/score.ts")).readScoreOutput(flags.fromScore);
     const collected = readCollected(flags.collected);
+    if (collected.delivered.length === 0) return witnessEmptyEpoch(flags, epoch, collected, scored?.modelHash ?? ZeroHash);
+    if (scored === undefined)
+      throw new CodedError(
+        "USAGE",
+        "usage",
+        "--from-score DIR is required: the folder score wrote (score, or score --scores FILE --model FILE)",
+      );
+    const { scores } = readHashScores(scored.examplesFile, config);
     const { chain, deployment } = await connectParty("trainer", flags);
     try {
       const { dir, paths, witness, committed } = await witnessEpoch({
@@ -85,4 +90,23 @@ next: attribution-prover prove ${shown(dir)}`),
       await chain.close();
     }
   });
+}
+
+/**
+ * Nobody delivered: the empty commit (protocol/trainer/witness.ts commitEmptyEpoch), with the model
+ * of --from-score if the trainer trained one anyway (the next epoch's lineage records it), else zero.
+ */
+async function witnessEmptyEpoch(flags: WitnessFlags, epoch: bigint, collected: Collected, modelHash: string): Promise<void> {
+  const { commitEmptyEpoch } = await import("../../protocol/trainer/witness.ts");
+  const { chain, deployment } = await connectParty("trainer", flags);
+  try {
+    const empty = await commitEmptyEpoch({ deployment, epoch, collected, modelHash, log });
+    const value = { epoch, empty: true, ...empty };
+    printResult(flags.json, value, () =>
+      console.log(`epoch ${epoch}: nobody delivered; empty commit ${empty.committed ? "sent" : "already on chain"}, nothing to prove
+next (operator, after ${new Date(Number(empty.contestEndsAt) * 1000).toISOString()}): attribution-prover epoch cancel --epoch ${epoch}   # refunds the pool`),
+    );
+  } finally {
+    await chain.close();
+  }
 }
