@@ -12,7 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { keccak256, toUtf8Bytes, type Signer } from "ethers";
+import { keccak256, toUtf8Bytes, ZeroHash, type Signer } from "ethers";
 import { network } from "hardhat";
 import { config, FIELD_MODULUS } from "../config/index.ts";
 import { EpochStatus, openEpoch, type OpenTokenContract } from "../verifier-contracts/index.ts";
@@ -127,7 +127,7 @@ describe("an epoch whose registrants never delivered: an empty commit, then the 
     await expectRevert(d.settlement.cancelEpoch(epoch), "RegistrantsExist", [epoch, 2n]);
   });
 
-  it("an empty commit is final for the lineage: the epoch that follows records its model hash, before and after the refund", async () => {
+  it("an empty commit names no model for the lineage: the epoch that follows records none (red team 7: any model hash, for free)", async () => {
     const { d, signers } = fx;
     await open(9n);
     await squat(9n, signers[5]!, "undelivered 9");
@@ -139,12 +139,25 @@ describe("an epoch whose registrants never delivered: an empty commit, then the 
     await clockTo(closes9);
     const empty9 = emptyCommit(1, B, MODEL);
     await commitEpoch(d.settlement, 9n, empty9.commit, empty9.exclusionBitmap);
-    await clockTo(await contestEnds(9n));
-    await (await d.settlement.cancelEpoch(9n)).wait();
     await clockTo(follower);
     const empty10 = emptyCommit(1, B, keccak256(toUtf8Bytes("epoch 10 model")));
     await commitEpoch(d.settlement, 10n, empty10.commit, empty10.exclusionBitmap);
-    assert.equal((await d.settlement.epochState(10n)).previousModelHash, MODEL, "epoch 9's committed model, though its pool was refunded");
+    assert.equal((await d.settlement.epochState(10n)).previousModelHash, ZeroHash, "epoch 9's empty commit is no model");
+    await (await d.settlement.cancelEpoch(9n)).wait();
+  });
+
+  it("an epoch nobody registered for is the owner's: the trainer cannot commit it, nobody can burn it, the owner cancels it even after the settle deadline", async () => {
+    const { d, signers } = fx;
+    await open(11n);
+    const [closesAt] = await d.registry.registration(11n);
+    await clockTo(closesAt);
+    await expectRevert(d.settlement.commitEpoch(11n, emptyCommit(1, B, MODEL).commit, "0x"), "NobodyRegistered", [11n]);
+    const [, settleBy] = await d.settlement.deadlines(11n);
+    await clockTo(settleBy);
+    await expectRevert((d.settlement.connect(signers[5]!) as typeof d.settlement).forfeit(11n), "NobodyRegistered", [11n]);
+    const before = await d.token.balanceOf(signers[0]!.address);
+    await (await d.settlement.cancelEpoch(11n)).wait();
+    assert.equal((await d.token.balanceOf(signers[0]!.address)) - before, POOL);
   });
 });
 

@@ -31,6 +31,7 @@ import { prepareEpoch } from "../protocol/run-epoch.ts";
 import { settleEpoch } from "../protocol/settle.ts";
 import { proveEpochDir } from "../protocol/trainer/prove.ts";
 import { loadContractArtifact } from "../verifier-contracts/artifacts.ts";
+import { registerExamples } from "../verifier-contracts/index.ts";
 import { advanceDevelopmentClock } from "../verifier-contracts/settle.ts";
 import { verifyEpoch } from "../verify/index.ts";
 import { startHardhatNode, type HardhatNode } from "./helpers/hardhat-node.ts";
@@ -58,7 +59,7 @@ test("a watcher bundling another epoch's forfeit with this epoch's release: sett
   const watcherProvider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, pollingInterval: 250 });
   try {
     const deployment = await deployProtocol(chain.signer, sizes, "dev");
-    // Epoch 7: opened and abandoned (nobody registers, never cancelled): burnable after its deadline.
+    // Epoch 7: opened and abandoned (one registration never delivered, never committed): burnable after its deadline.
     await openDeploymentEpoch(deployment, {
       epoch: 7n,
       pool: 5n,
@@ -66,6 +67,7 @@ test("a watcher bundling another epoch's forfeit with this epoch's release: sett
       validationCommitment: ZeroHash,
       mintPool: true,
     });
+    await registerExamples(deployment, await watcherProvider.getSigner(6), 7n, [BigInt(hashOf("abandoned"))], { mintFee: true });
     const { dir, validationSet, trainer } = await prepareEpoch(chain, {
       examplesFile,
       pool: 10n ** 21n,

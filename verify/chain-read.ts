@@ -192,7 +192,11 @@ export interface ChainFollowed {
   readonly epoch: bigint;
   /** It has an EpochOpened on this settlement. */
   readonly opened: boolean;
-  /** Its live commit (the last EpochCommitted, no ExclusionContested after it), when it has one. */
+  /**
+   * Its live commit (the last EpochCommitted, no ExclusionContested after it), when it has one
+   * with S > 0: an empty commit (S = 0, every registrant excluded) trained on nobody's data, and
+   * the settlement records no model for it.
+   */
   readonly commit?: { readonly modelHash: string; readonly txHash: string };
 }
 
@@ -346,7 +350,7 @@ export async function readChainEpoch(rpc: string | Provider, settlement: string,
       followed = {
         epoch: follows,
         opened: (await events("EpochOpened", follows)).length > 0,
-        ...(theirs ? { commit: { modelHash: theirs.commit.modelHash, txHash: theirs.txHash } } : {}),
+        ...(theirs && BigInt(theirs.commit.total) !== 0n ? { commit: { modelHash: theirs.commit.modelHash, txHash: theirs.txHash } } : {}),
       };
     }
 

@@ -206,8 +206,8 @@ export function checkLineage(chain: ChainEpoch): string {
   }
   const theirs = followed!.commit;
   if (!theirs) {
-    // The followed epoch ended without a model (cancelled, forfeited uncommitted, its commit
-    // deadline passed): the contract records 0, the lineage visibly breaks.
+    // The followed epoch ended without a model (an empty commit, cancelled, forfeited
+    // uncommitted, its commit deadline passed): the contract records 0, the lineage visibly breaks.
     if (lineage.previousModelHash !== ZERO_HASH)
       mismatch(
         `epoch ${chain.epoch} follows epoch ${follows}, which has no live commit: ModelLineage's previous model ${lineage.previousModelHash} is no model it committed`,

@@ -208,7 +208,7 @@ export interface EmptyEpochOptions {
   readonly epoch: bigint;
   /** What collect recorded: nobody delivered. */
   readonly collected: Collected;
-  /** bytes32: the hash of a model trained this epoch without contributors' data, or zero. */
+  /** bytes32: the commit's model hash; the contract records no model for an empty commit (zero fits). */
   readonly modelHash: string;
   readonly log?: SetupLog;
 }

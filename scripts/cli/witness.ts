@@ -25,7 +25,7 @@ export function registerWitness(program: Command): void {
     .option("--collected <file>", "collected.json (collect)")
     .option(
       "--from-score <dir>",
-      "the score stage's output folder (score, or score --scores FILE --model FILE): the scores, the model and how they were made; optional when nobody delivered (an empty commit)",
+      "the score stage's output folder (score, or score --scores FILE --model FILE): the scores, the model and how they were made; not needed when nobody delivered (an empty commit)",
     )
     .option("--out <dir>", "the epoch directory (default epochs/<chain>-<settlement>-<epoch>-<seed>)");
   withExamples(addPartyOptions(command, true), [
@@ -46,7 +46,7 @@ export function registerWitness(program: Command): void {
     const scored =
       flags.fromScore === undefined ? undefined : (await import("../../protocol/trainer/score.ts")).readScoreOutput(flags.fromScore);
     const collected = readCollected(flags.collected);
-    if (collected.delivered.length === 0) return witnessEmptyEpoch(flags, epoch, collected, scored?.modelHash ?? ZeroHash);
+    if (collected.delivered.length === 0) return witnessEmptyEpoch(flags, epoch, collected);
     if (scored === undefined)
       throw new CodedError(
         "USAGE",
@@ -93,14 +93,14 @@ next: attribution-prover prove ${shown(dir)}`),
 }
 
 /**
- * Nobody delivered: the empty commit (protocol/trainer/witness.ts commitEmptyEpoch), with the model
- * of --from-score if the trainer trained one anyway (the next epoch's lineage records it), else zero.
+ * Nobody delivered: the empty commit (protocol/trainer/witness.ts commitEmptyEpoch). It names no
+ * model: trained on nobody's data, it enters no lineage (the contract records none for it).
  */
-async function witnessEmptyEpoch(flags: WitnessFlags, epoch: bigint, collected: Collected, modelHash: string): Promise<void> {
+async function witnessEmptyEpoch(flags: WitnessFlags, epoch: bigint, collected: Collected): Promise<void> {
   const { commitEmptyEpoch } = await import("../../protocol/trainer/witness.ts");
   const { chain, deployment } = await connectParty("trainer", flags);
   try {
-    const empty = await commitEmptyEpoch({ deployment, epoch, collected, modelHash, log });
+    const empty = await commitEmptyEpoch({ deployment, epoch, collected, modelHash: ZeroHash, log });
     const value = { epoch, empty: true, ...empty };
     printResult(flags.json, value, () =>
       console.log(`epoch ${epoch}: nobody delivered; empty commit ${empty.committed ? "sent" : "already on chain"}, nothing to prove

@@ -64,13 +64,13 @@ import {epochDomain} from "./EpochDomain.sol";
 ///     written only by commitEpoch(N), and read here only from N's own storage.
 ///   - A contest of N cannot change what N + 1 records: N + 1 reads N's hash only after N's
 ///     contest window closed (a contest voids a commit only within it, and the trainer may then
-///     recommit another model), and from then on N's commit is final (N finalizes, is forfeited
-///     or, an empty commit, cancelled; none writes its modelHash, and each keeps committedAt: a review found
+///     recommit another model), and from then on N's commit is final (N finalizes or is
+///     forfeited; neither writes its modelHash, and a forfeit keeps committedAt: a review found
 ///     that a watcher forfeiting N first made N + 1 uncommittable). So N + 1's previousModelHash
 ///     always equals N's final committed model hash, and once recorded it is never rewritten.
 ///   - No cycles: the followed epoch must be opened before, and committed before.
-///   - If N ends without a model (cancelled or forfeited uncommitted, or its commit deadline passed
-///     without a commit), N + 1 commits with previousModelHash 0: the lineage visibly breaks,
+///   - If N ends without a model (an empty commit, whether cancelled yet or not; cancelled or
+///     forfeited uncommitted; or its commit deadline passed without a commit), N + 1 commits with previousModelHash 0: the lineage visibly breaks,
 ///     and N + 1's contributors are not punished for N's trainer.
 /// finalize emits ModelLineage(epoch, modelHash, validationCommitment, previousModelHash, follows).
 ///
@@ -345,6 +345,7 @@ contract PayoutSettlement is Ownable, EIP712 {
     error LineageTooEarly(uint64 follows, uint256 earliestClosesAt);
     error PoolNotReceived(uint256 pool, uint256 received);
     error EmptyCommit(uint64 epoch);
+    error NobodyRegistered(uint64 epoch);
 
     constructor(IERC20 token_, ContributorRegistry registry_, Verifiers memory verifiers, Windows memory windows)
         Ownable(msg.sender)
@@ -494,7 +495,10 @@ contract PayoutSettlement is Ownable, EIP712 {
         _checkTrainer(e);
         (uint64 closesAt, uint32 m) = registry.registration(epoch);
         if (block.timestamp < closesAt) revert RegistrationStillOpen(epoch);
-        (uint256 commitBy,) = deadlines(epoch);
+        // Nothing to commit, and the pool stays the owner's to cancel (a review found the trainer
+        // could otherwise lock out the owner's cancel, or name any model for the lineage).
+        if (m == 0) revert NobodyRegistered(epoch);
+        uint256 commitBy = uint256(closesAt) + commitWindow; // deadlines(epoch), without its second registry call
         if (block.timestamp >= commitBy) revert CommitDeadlinePassed(epoch, commitBy);
         if (params.total >> ProtocolParams.TOTAL_BITS != 0) revert TotalOutOfRange(params.total);
         _checkBatchCount(params.exampleBatches);
@@ -745,7 +749,8 @@ contract PayoutSettlement is Ownable, EIP712 {
     }
 
     /// @notice Burns the pool of an epoch that was not finalized by its settle deadline: the owner
-    /// cannot take it back by withholding proofs or the validation reveal. Callable by anyone; an
+    /// cannot take it back by withholding proofs or the validation reveal. Never an epoch nobody
+    /// registered for, nor an empty commit: both are the owner's to cancel. Callable by anyone; an
     /// epoch that is complete and consistent cannot be burned (finalize it instead: a review found
     /// that a watcher could otherwise burn a proven pool ahead of its finalize).
     function forfeit(uint64 epoch) external {
@@ -753,7 +758,10 @@ contract PayoutSettlement is Ownable, EIP712 {
         if (e.status != Status.Registration && e.status != Status.Committed) revert EpochNotCancellable(epoch);
         // Nothing was delivered to pay for: the owner's pool, refunded by cancelEpoch, not burned.
         if (e.status == Status.Committed && e.total == 0) revert EmptyCommit(epoch);
-        (, uint256 settleBy) = deadlines(epoch);
+        // Nobody to protect: burning it would only let a watcher front-run the owner's cancel.
+        (uint64 closesAt, uint32 m) = registry.registration(epoch);
+        if (m == 0) revert NobodyRegistered(epoch);
+        uint256 settleBy = uint256(closesAt) + commitWindow + contestWindow + proofWindow; // deadlines(epoch)
         if (block.timestamp < settleBy) revert SettleDeadlineNotReached(epoch, settleBy);
         if (e.status == Status.Committed && _finalizeFailure(e, epoch).length == 0) revert EpochFinalizable(epoch);
         e.status = Status.Forfeited;
@@ -887,21 +895,20 @@ contract PayoutSettlement is Ownable, EIP712 {
     }
 
     /// The model hash epoch `followed` committed, once that commit is final: finalized, committed
-    /// with its contest window over, or forfeited or cancelled (an empty commit) after such a
-    /// commit (committedAt stays set; a contest resets it). Zero when `followed` ended without a
-    /// model: cancelled or forfeited uncommitted, or its commit deadline passed without a commit.
-    /// See the header.
+    /// with its contest window over, or forfeited after such a commit (committedAt stays set; a
+    /// contest resets it). Zero when `followed` ended without a model: an empty commit (S = 0,
+    /// nobody's data), cancelled, forfeited uncommitted, or its commit deadline passed without a
+    /// commit. See the header.
     function _committedModel(uint64 followed) private view returns (bytes32) {
         Epoch storage f = _epochs[followed];
         Status status = f.status;
-        // An empty commit cancelled after its contest window keeps committedAt, as a forfeit does.
-        if (status == Status.Finalized || ((status == Status.Forfeited || status == Status.Cancelled) && f.committedAt != 0)) {
-            return f.modelHash;
-        }
+        if (status == Status.Finalized || (status == Status.Forfeited && f.committedAt != 0)) return f.modelHash;
         if (status == Status.Committed) {
             uint256 contestEnds = uint256(f.committedAt) + contestWindow;
             if (block.timestamp < contestEnds) revert LineageContestable(followed, contestEnds);
-            return f.modelHash;
+            // An empty commit trained on nobody's data: no model (red team 7: else a refunded
+            // epoch would put any model hash into its follower's lineage for free).
+            return f.total == 0 ? bytes32(0) : f.modelHash;
         }
         if (status == Status.Registration) {
             (uint256 commitBy,) = deadlines(followed);
