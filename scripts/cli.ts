@@ -54,7 +54,7 @@ Parties in order (docs/network.md): operator deploy, seal (trainer), epoch open 
 contributor), collect, score, witness, prove, settle (trainer), verify (anyone), report. demo runs them all in one process.
 Examples:
   $ attribution-prover demo --examples data/demo-examples.csv --example-batch-size 8 --batch-size 4
-  $ attribution-prover witness --examples build/attribution/examples.csv --out epochs/e1 && attribution-prover prove epochs/e1
+  $ attribution-prover witness --deployment $D --epoch 1 --collected work/collected-1.json --from-score work/e1-scores --out epochs/e1 && attribution-prover prove epochs/e1
   $ attribution-prover verify epochs/e1 --json
 
 Environment: OPEN_OPERATOR_KEY (or OPEN_DEPLOYER_KEY), OPEN_TRAINER_KEY, OPEN_CONTRIBUTOR_KEY (each party's own), OPEN_RPC_URL (default --rpc,

@@ -68,7 +68,7 @@ export function registerScore(program: Command): void {
     "attribution-prover score --model model.onnx --data train.npz --validation val.npz --checkpoint epoch5.onnx --out work/e1-scores",
     "OPEN_TRAINER_KEY=0x... attribution-prover score --model model.onnx --data train.npz --validation val.npz --deployment deployments/local/deployment.json --epoch 1 --settlement 0x... --rpc http://127.0.0.1:8545",
     "attribution-prover score --deployment deployments/local/deployment.json --epoch 1 --out work/e1-scores",
-    "attribution-prover witness --examples build/attribution/examples.csv   # next stage",
+    "attribution-prover witness --deployment deployments/local/deployment.json --epoch 1 --collected work/collected-1.json --from-score work/e1-scores   # next stage",
   ]).action(async (_: unknown, cmd: Command) => {
     const flags = runFlagsOf(cmd);
     const external = cmd.opts() as {
