@@ -24,7 +24,7 @@ import {epochDomain} from "./EpochDomain.sol";
 ///     model's lineage, below). cancelEpoch refunds R only while nobody registered, or after an
 ///     empty commit (below). The pool must arrive whole: a token that takes a fee on transfer is
 ///     refused (PoolNotReceived), as one epoch's shortfall would be paid from another's escrow.
-///  2. commitEpoch (owner, the trainer, within commitWindow after the deadline): both table
+///  2. commitEpoch (the trainer, within commitWindow after the deadline): both table
 ///     commitments, S, the three batch counts, the model hash and the exclusion set X (registrants
 ///     whose data never arrived: sorted orders, emitted). The registry's running hash F and count
 ///     m are read here. Then the seed is drawn from all of it; r = seed, and the circuits derive
@@ -586,7 +586,7 @@ contract PayoutSettlement is Ownable, EIP712 {
         emit ValidationRevealed(epoch, validationSetHash, salt);
     }
 
-    /// @notice Verifies claim batch `batchIndex` of `epoch` (the owner, in order).
+    /// @notice Verifies claim batch `batchIndex` of `epoch` (the trainer, in order).
     function submitExampleBatch(uint64 epoch, uint32 batchIndex, ExampleClaim calldata claim, Proof calldata proof)
         external
     {
@@ -629,7 +629,7 @@ contract PayoutSettlement is Ownable, EIP712 {
         emit ExampleBatchVerified(epoch, batchIndex, claim.chainOut);
     }
 
-    /// @notice Verifies registration batch `batchIndex` of `epoch` (the owner, in order): re-hashed
+    /// @notice Verifies registration batch `batchIndex` of `epoch` (the trainer, in order): re-hashed
     /// lists of the registrants, continuing the registry's running hash from this contract's state.
     function submitRegistrationBatch(
         uint64 epoch,
@@ -693,7 +693,7 @@ contract PayoutSettlement is Ownable, EIP712 {
         emit RegistrationBatchVerified(epoch, batchIndex, claim.foldOut);
     }
 
-    /// @notice Verifies payout batch `batchIndex` of `epoch` (the owner, in order) and stores the
+    /// @notice Verifies payout batch `batchIndex` of `epoch` (the trainer, in order) and stores the
     /// hash of its words for the release. Pays nothing. Row i is registrant j = batchIndex * B + i.
     /// @param words payoutBatchSize words address + reward * 2^ADDRESS_BITS; 0 for padding
     function submitPayoutBatch(
