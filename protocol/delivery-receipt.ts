@@ -53,10 +53,11 @@ export function readDeliveryReceipt(file: string): DeliveryReceipt {
   try {
     raw = JSON.parse(new TextDecoder().decode(readRegularFile(file, MAX_DELIVERY_RECEIPT_BYTES))) as Record<string, unknown>;
   } catch (error) {
+    const message = (error as Error).message; // the file reader's already names the file
     throw new CodedError(
       "DELIVERY_RECEIPT_UNREADABLE",
       "input",
-      `${file}: ${(error as Error).message}; expected the ${DELIVERY_RECEIPT_FILE} the trainer's collect wrote`,
+      `${message.startsWith(file) ? message : `${file}: ${message}`}; expected the ${DELIVERY_RECEIPT_FILE} the trainer's collect wrote`,
     );
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) bad("(file)", "not a JSON object");

@@ -12,9 +12,9 @@
  *   seal     trainer: the validation set's commitment               protocol/trainer/validation-reveal.ts
  *   register contributor: hash and register its data, a delivery    protocol/contributor.ts
  *   collect  trainer: check deliveries, sign and hand back receipts protocol/trainer/collect.ts
- *   contest  contributor: void a commit excluding a receipt holder  protocol/contest.ts
  *   score    train + score MNIST -> examples.csv, model, summary    protocol/trainer/score.ts
  *   witness  chain registrations + deliveries + scores -> commit     protocol/trainer/witness.ts
+ *   contest  contributor: void a commit excluding a receipt holder  protocol/contest.ts
  *   prove    epoch directory / jobs file -> proofs (pool or queue)  protocol/trainer/prove.ts, prover/
  *   settle   epoch directory -> verified, finalized, released       protocol/settle.ts
  *   verify   the skeptic's re-verification                          verify/
@@ -75,9 +75,9 @@ for (const register of [
   registerSeal,
   registerRegister,
   registerCollect,
-  registerContest,
   registerScore,
   registerWitness,
+  registerContest,
   registerProve,
   registerSettle,
   registerVerify,
