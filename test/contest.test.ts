@@ -6,10 +6,12 @@
  * operator). The contributor's contest, from its own key with the file collect wrote, voids the
  * commit on chain, and the operator cannot cancel. A dishonest exclusion of one registrant is
  * voided the same way. Every refusal (a tampered receipt, nothing excluded, no live commit, the
- * window over) is named and sends nothing.
+ * window over) is named and sends nothing. A delivery folder that refuses the receipt (a folder
+ * where the file goes) is logged and the receipt is still in the receipts folder; a symbolic link
+ * left at the receipt's name is replaced, not followed.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -34,10 +36,14 @@ const POOL = 1_000_000n * 10n ** 18n;
 const EPOCH = 1n;
 const MODEL = keccak256(toUtf8Bytes("a model trained on alice's and bob's data"));
 const work = mkdtempSync(join(tmpdir(), "contest-"));
+/** Registered in this order: orders 0 to 3. carol's and dave's folders are crafted (see the header). */
+const WHO = ["alice", "bob", "carol", "dave"] as const;
+const VICTIM = "a file of the trainer's that a link in a delivery folder points at\n";
 
 describe("contest: a contributor holding the trainer's Delivery receipt voids a commit that excludes it", () => {
   let fx: SettlementFixture;
   let collected: Collected;
+  const logged: string[] = [];
   const wallets: Record<string, HDNodeWallet> = {};
   const folder = (who: string) => join(work, "deliveries", who);
   const receiptOf = (who: string) => join(folder(who), DELIVERY_RECEIPT_FILE);
@@ -75,7 +81,7 @@ describe("contest: a contributor holding the trainer's Delivery receipt voids a 
       trainer: operator.address,
       follows: 0n,
     });
-    for (const who of ["alice", "bob"]) {
+    for (const who of WHO) {
       const wallet = Wallet.createRandom().connect(fx.conn.ethers.provider);
       wallets[who] = wallet;
       await (await operator.sendTransaction({ to: wallet.address, value: parseEther("1") })).wait();
@@ -91,6 +97,9 @@ describe("contest: a contributor holding the trainer's Delivery receipt voids a 
       });
       writeDelivery(folder(who), data, receipt);
     }
+    mkdirSync(receiptOf("carol"));
+    writeFileSync(join(work, "victim.txt"), VICTIM);
+    symlinkSync(join(work, "victim.txt"), receiptOf("dave"));
     collected = await collectDeliveries({
       epoch: EPOCH,
       registry: fx.d.registry,
@@ -98,6 +107,7 @@ describe("contest: a contributor holding the trainer's Delivery receipt voids a 
       trainer: operator,
       deliveries: [join(work, "deliveries")],
       receipts: join(work, "receipts"),
+      log: (m) => logged.push(m),
     });
   });
   after(async () => {
@@ -108,7 +118,7 @@ describe("contest: a contributor holding the trainer's Delivery receipt voids a 
   it("collect hands each accepted delivery its signed receipt: in its delivery folder and in the receipts folder", async () => {
     assert.deepEqual(
       collected.delivered.map((d) => d.order),
-      [0, 1],
+      [0, 1, 2, 3],
     );
     const trainer = fx.signers[0]!.address;
     for (const [who, order] of [
@@ -129,12 +139,22 @@ describe("contest: a contributor holding the trainer's Delivery receipt voids a 
       });
       assert.deepEqual(readDeliveryReceipt(join(work, "receipts", `delivery-receipt-${order}-${wallets[who]!.address}.json`)), r);
     }
-    assert.equal(readdirSync(join(work, "receipts")).length, 2);
+    assert.equal(readdirSync(join(work, "receipts")).length, 4);
+    // carol's folder refuses it: named in the log, and the receipts folder still has it.
+    assert.ok(
+      logged.some((m) => m.startsWith(`collect: ${folder("carol")}: could not write delivery-receipt.json`)),
+      logged.join("\n"),
+    );
+    assert.equal(readDeliveryReceipt(join(work, "receipts", `delivery-receipt-2-${wallets.carol!.address}.json`)).order, 2);
+    // dave's link is replaced by the receipt; what it pointed at is untouched.
+    assert.ok(lstatSync(receiptOf("dave")).isFile());
+    assert.equal(readDeliveryReceipt(receiptOf("dave")).order, 3);
+    assert.equal(readFileSync(join(work, "victim.txt"), "utf8"), VICTIM);
   });
 
   it("an empty commit (the trainer says nobody delivered) is voided by alice's receipt; the operator cannot cancel", async () => {
     await refused("alice", "NO_LIVE_COMMIT");
-    const empty = emptyCommit(2, config.payoutBatch.testSize, MODEL);
+    const empty = emptyCommit(WHO.length, config.payoutBatch.testSize, MODEL);
     await commitEpoch(fx.d.settlement, EPOCH, empty.commit, empty.exclusionBitmap);
 
     // A tampered receipt, and alice's receipt sent as bob's, are refused before anything is sent.
@@ -157,20 +177,20 @@ describe("contest: a contributor holding the trainer's Delivery receipt voids a 
     );
     assert.equal(await status(), EpochStatus.Registration, "the commit is void: the trainer must commit again");
     // Back to registration with registrants: the registry refuses to cancel it.
-    await expectRevert(fx.d.settlement.cancelEpoch(EPOCH), "RegistrantsExist", [EPOCH, 2n]);
+    await expectRevert(fx.d.settlement.cancelEpoch(EPOCH), "RegistrantsExist", [EPOCH, BigInt(WHO.length)]);
     // Bob's receipt finds nothing left to contest.
     const again = await refused("bob", "NO_LIVE_COMMIT");
     assert.match(again.message, /already voided by a contest/);
   });
 
   it("a dishonest exclusion of bob alone: alice has nothing to contest, bob's receipt voids it; once the window is over a contest is refused", async () => {
-    const bobOnly = emptyCommit(2, config.payoutBatch.testSize, MODEL);
-    await commitEpoch(fx.d.settlement, EPOCH, { ...bobOnly.commit, total: 1n }, exclusionBitmap([1], 2));
+    const bobOnly = emptyCommit(WHO.length, config.payoutBatch.testSize, MODEL);
+    await commitEpoch(fx.d.settlement, EPOCH, { ...bobOnly.commit, total: 1n }, exclusionBitmap([1], WHO.length));
     await refused("alice", "NOT_EXCLUDED");
     await contestAs("bob");
     assert.equal(await status(), EpochStatus.Registration);
 
-    const empty = emptyCommit(2, config.payoutBatch.testSize, MODEL);
+    const empty = emptyCommit(WHO.length, config.payoutBatch.testSize, MODEL);
     await commitEpoch(fx.d.settlement, EPOCH, empty.commit, empty.exclusionBitmap);
     const state = await fx.d.settlement.epochState(EPOCH);
     assert.ok(await advanceDevelopmentClock(fx.conn.ethers.provider, state.committedAt + (await fx.d.settlement.contestWindow())));

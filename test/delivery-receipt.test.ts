@@ -3,7 +3,9 @@
  * a malformed field named with its file, and the trainer's signature checked: signed here with the
  * EIP-712 domain and type written out independently (PayoutSettlement's constructor and
  * DELIVERY_TYPEHASH), so the check is shown to accept what the contract accepts, and to refuse a
- * changed signature, a changed signed field and another key.
+ * changed signature, a changed signed field and another key. The skeptic's own check of the same
+ * file against a record (verify/delivery-receipt.ts; its signature check needs a chain: see
+ * test/live-protocol.test.ts) names the field that is not the contributor's registration.
  */
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -20,6 +22,9 @@ import {
   type DeliveryReceipt,
 } from "../protocol/delivery-receipt.ts";
 import { deliveryReceiptSigner } from "../verifier-contracts/settle.ts";
+import { checkDeliveryReceipt } from "../verify/delivery-receipt.ts";
+import { EpochVerifyError } from "../verify/epoch-errors.ts";
+import type { PublicRecord } from "../verify/record.ts";
 
 const work = mkdtempSync(join(tmpdir(), "delivery-receipt-"));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -156,5 +161,43 @@ describe("the Delivery receipt file", () => {
       (e: CodedError) => e.code === "DELIVERY_RECEIPT_UNREADABLE",
       "a folder is no receipt",
     );
+  });
+});
+
+describe("the skeptic's check of a Delivery receipt against the record (no chain)", () => {
+  // What checkDeliveryReceipt reads of a record: its epoch's identity and registration 3.
+  const record = {
+    chainId: 31337n,
+    settlement: SETTLEMENT,
+    epoch: 7n,
+    registrations: Object.assign([], {
+      3: { order: 3, contributor: BigInt(contributor), commitment: 12345678901234567890n, count: 2, excluded: false, fold: 0n },
+    }),
+  } as unknown as PublicRecord;
+
+  it("passes one of the record's epoch naming the contributor's registration, and says the signature is unchecked", async () => {
+    const file = join(work, "skeptic-good.json");
+    writeDeliveryReceipt(file, await signed(trainer));
+    assert.deepEqual(await checkDeliveryReceipt(record, file, contributor, 3), { file, order: 3 });
+  });
+
+  it("names the field of another epoch, another contributor, another registration or commitment (RECEIPT_MISMATCH)", async () => {
+    const r = await signed(trainer);
+    const cases: [Partial<DeliveryReceipt>, string, number?][] = [
+      [{ epoch: 8n }, "epoch"],
+      [{ settlement: trainer.address }, "epoch"],
+      [{ contributor: stranger.address }, "contributor"],
+      [{}, "order", 2],
+      [{ commitment: r.commitment + 1n }, "commitment"],
+    ];
+    for (const [i, [edit, field, order]] of cases.entries()) {
+      const file = join(work, `skeptic-${i}.json`);
+      writeDeliveryReceipt(file, { ...r, ...edit });
+      await assert.rejects(
+        checkDeliveryReceipt(record, file, contributor, order ?? 3),
+        (e: EpochVerifyError) => e.code === "RECEIPT_MISMATCH" && e.where.file === file && e.where.field === field,
+        field,
+      );
+    }
   });
 });
