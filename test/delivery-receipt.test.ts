@@ -195,7 +195,7 @@ describe("the skeptic's check of a Delivery receipt against the record (no chain
       writeDeliveryReceipt(file, { ...r, ...edit });
       await assert.rejects(
         checkDeliveryReceipt(record, file, contributor, order ?? 3),
-        (e: EpochVerifyError) => e.code === "RECEIPT_MISMATCH" && e.where.file === file && e.where.field === field,
+        (e: unknown) => e instanceof EpochVerifyError && e.code === "RECEIPT_MISMATCH" && e.where.file === file && e.where.field === field,
         field,
       );
     }
