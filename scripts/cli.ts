@@ -11,9 +11,10 @@
  *   fund     operator, development $OPEN: fees and gas              protocol/operator.ts
  *   seal     trainer: the validation set's commitment               protocol/trainer/validation-reveal.ts
  *   register contributor: hash and register its data, a delivery    protocol/contributor.ts
- *   collect  trainer: check deliveries, sign receipts               protocol/trainer/collect.ts
+ *   collect  trainer: check deliveries, sign and hand back receipts protocol/trainer/collect.ts
  *   score    train + score MNIST -> examples.csv, model, summary    protocol/trainer/score.ts
  *   witness  chain registrations + deliveries + scores -> commit     protocol/trainer/witness.ts
+ *   contest  contributor: void a commit excluding a receipt holder  protocol/contest.ts
  *   prove    epoch directory / jobs file -> proofs (pool or queue)  protocol/trainer/prove.ts, prover/
  *   settle   epoch directory -> verified, finalized, released       protocol/settle.ts
  *   verify   the skeptic's re-verification                          verify/
@@ -25,6 +26,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { registerCollect } from "./cli/collect.ts";
+import { registerContest } from "./cli/contest.ts";
 import { registerDemo } from "./cli/demo.ts";
 import { registerDeploy } from "./cli/deploy.ts";
 import { registerEpoch } from "./cli/epoch.ts";
@@ -51,7 +53,9 @@ const program = new Command("attribution-prover")
     "after",
     `
 Parties in order (docs/network.md): operator deploy, seal (trainer), epoch open (operator), register (each
-contributor), collect, score, witness, prove, settle (trainer), verify (anyone), report. demo runs them all in one process.
+contributor), collect (trainer; hands each delivery its signed receipt back), score, witness (trainer's commit),
+contest (a contributor excluded despite its receipt, within the contest window), prove, settle (trainer),
+verify (anyone), report. demo runs them all in one process.
 Examples:
   $ attribution-prover demo --examples data/demo-examples.csv --example-batch-size 8 --batch-size 4
   $ attribution-prover witness --deployment $D --epoch 1 --collected work/collected-1.json --from-score work/e1-scores --out epochs/e1 && attribution-prover prove epochs/e1
@@ -73,6 +77,7 @@ for (const register of [
   registerCollect,
   registerScore,
   registerWitness,
+  registerContest,
   registerProve,
   registerSettle,
   registerVerify,

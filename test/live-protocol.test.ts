@@ -524,18 +524,51 @@ test("epoch 1: contributors register from their own processes; one too late is r
   assert.equal((await s.queryFilter(s.filters.BatchReleased!(1n))).length, Math.ceil(3 / B));
   assert.equal(settled.contributors.length, 3);
 
-  // The contributor's own check from its receipt; a receipt of another epoch is named.
-  const check = await cli({}, [
-    "verify",
-    dir,
-    "--contributor",
-    CONTRIBUTORS[0]!.address,
-    "--receipt",
-    join(deliveries, "c0", "receipt.json"),
-    "--no-snarkjs",
-  ]);
+  // The contributor's own check from its receipt and the Delivery receipt collect handed back beside it
+  // (its signature against the epoch's trainer on chain); a receipt of another epoch is named.
+  const verifyReceipt = (folder: string) =>
+    cli({}, [
+      "verify",
+      dir,
+      "--rpc",
+      node.url,
+      "--contributor",
+      CONTRIBUTORS[0]!.address,
+      "--receipt",
+      join(folder, "receipt.json"),
+      "--no-snarkjs",
+    ]);
+  const check = await verifyReceipt(join(deliveries, "c0"));
   ok(check, "verify --receipt");
   assert.match(check.stdout, /receipt: registration 0 registered, not excluded, 6 examples counted/);
+  assert.match(
+    check.stdout,
+    new RegExp(
+      `delivery receipt: .*delivery-receipt\\.json names registration 0; signed by the epoch's trainer ${new Wallet(TRAINER).address}`,
+    ),
+  );
+  const forged = join(work, "forged-1");
+  mkdirSync(forged);
+  cpSync(join(deliveries, "c0", "receipt.json"), join(forged, "receipt.json"));
+  const handed = JSON.parse(readFileSync(join(deliveries, "c0", "delivery-receipt.json"), "utf8"));
+  const signature = await CONTRIBUTORS[0]!.signTypedData(
+    { name: "AttributionSettlement", version: "1", chainId: 31337n, verifyingContract: published },
+    {
+      Delivery: [
+        { name: "epoch", type: "uint64" },
+        { name: "order", type: "uint32" },
+        { name: "commitment", type: "uint256" },
+      ],
+    },
+    { epoch: 1n, order: 0, commitment: BigInt(handed.commitment) },
+  );
+  writeFileSync(join(forged, "delivery-receipt.json"), JSON.stringify({ ...handed, signature }));
+  const refusedForgery = await verifyReceipt(forged);
+  assert.equal(refusedForgery.code, 12, refusedForgery.stderr);
+  assert.match(
+    refusedForgery.stderr,
+    /delivery-receipt\.json: made by 0x[0-9a-fA-F]{40}, not by epoch 1's trainer [\s\S]*"field": "signature"/,
+  );
   const excluded = await cli({}, [
     "verify",
     dir,
@@ -784,4 +817,62 @@ test("epochs nobody delivers to: the operator cancels one nobody registered for;
     "nobody delivered: refunded after the contest window",
   );
   assert.equal((await (await settlement()).getFunction("epochState")(4n)).status, 4n, "Cancelled");
+});
+
+test("a trainer that signed a delivery's receipt and then commits that nobody delivered: the contributor's contest voids the commit from the command line; a second contest and the operator's cancel are refused, nothing sent", async () => {
+  await openEpoch(6, "50");
+  const deliveries = join(work, "deliveries-6");
+  ok(
+    await asContributor(1, [
+      "register",
+      "--deployment",
+      deploymentFile,
+      "--epoch",
+      "6",
+      "--data",
+      dataFile(1, 6, 2),
+      "--out",
+      join(deliveries, "c1"),
+    ]),
+    "register",
+  );
+  const receipts = join(work, "receipts-6");
+  const collect = await trainer([
+    "collect",
+    deliveries,
+    "--deployment",
+    deploymentFile,
+    "--epoch",
+    "6",
+    "--out",
+    join(work, "collected-6-signed.json"),
+    "--receipts",
+    receipts,
+  ]);
+  ok(collect, "collect");
+  assert.match(collect.stderr, /hand each contributor back its signed Delivery receipt/);
+  const handed = join(deliveries, "c1", "delivery-receipt.json");
+  assert.deepEqual(readdirSync(receipts), [`delivery-receipt-0-${CONTRIBUTORS[1]!.address}.json`]);
+  // Then it collects as if nothing had arrived, and commits that nobody delivered (an empty commit).
+  const nothing = join(work, "deliveries-6-none");
+  mkdirSync(nothing);
+  const collected = join(work, "collected-6.json");
+  ok(await trainer(["collect", nothing, "--deployment", deploymentFile, "--epoch", "6", "--out", collected]), "collect nothing");
+  ok(
+    await trainer(["witness", "--deployment", deploymentFile, "--epoch", "6", "--collected", collected, "--json"]),
+    "witness (empty commit)",
+  );
+
+  const contest = () => asContributor(1, ["contest", "--deployment", deploymentFile, "--epoch", "6", "--receipt", handed, "--json"]);
+  const voided = await contest();
+  ok(voided, "contest");
+  const result = JSON.parse(voided.stdout) as { order: number; transaction: string };
+  assert.equal(result.order, 0);
+  const s = await settlement();
+  assert.equal((await s.getFunction("epochState")(6n)).status, 1n, "Registration: the commit is void, the trainer must commit again");
+  assert.equal((await s.queryFilter(s.filters.ExclusionContested!(6n)))[0]!.transactionHash, result.transaction);
+  await refusedUnsent([
+    [contest, /error \[NO_LIVE_COMMIT\]: .*already voided by a contest/],
+    [() => operator(["epoch", "cancel", "--deployment", deploymentFile, "--epoch", "6"]), /error \[EPOCH_HAS_REGISTRANTS\]/],
+  ]);
 });

@@ -77,6 +77,7 @@ function chainOf(r: EpochRecord): ChainEpoch {
     txHash: tx("commit", 0),
     commit: r.commit,
     exclusion: r.exclusion,
+    exclusionBitmap: "0x", // a contest's argument: recordFromChain reads the orders
     seed: r.seed,
     fold: r.fold,
     registrants: r.registrants,
@@ -101,7 +102,7 @@ function chainOf(r: EpochRecord): ChainEpoch {
     domain: r.domain,
     registrationDomain: r.registrationDomain,
     registry: { fold: r.fold, count: r.registrants, closesAt: 1000n },
-    opened: { closesAt: 1000n, pool: r.pool, validationCommitment: `0x${"00".repeat(32)}`, follows: 0n },
+    opened: { closesAt: 1000n, pool: r.pool, validationCommitment: `0x${"00".repeat(32)}`, trainer: `0x${"77".repeat(20)}`, follows: 0n },
     commits: [live],
     contests: [],
     commit: live,

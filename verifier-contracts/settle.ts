@@ -6,7 +6,14 @@
  * circuit inputs. A revert is thrown as a ContractRevertError naming its custom error
  * (revert-reason.ts).
  */
-import type { ContractTransactionReceipt, ContractTransactionResponse, EventLog, Provider, Signer } from "ethers";
+import {
+  verifyTypedData,
+  type ContractTransactionReceipt,
+  type ContractTransactionResponse,
+  type EventLog,
+  type Provider,
+  type Signer,
+} from "ethers";
 import type { Groth16Proof } from "snarkjs";
 import type { ExampleBatch, PayoutBatch, Registration, RegistrationBatch } from "../witness/index.ts";
 import type { EpochCommit } from "../witness/challenge.ts";
@@ -140,6 +147,18 @@ export async function advanceDevelopmentClock(provider: Provider, timestamp: big
  */
 export const SETTLEMENT_EIP712 = { name: "AttributionSettlement", version: "1" } as const;
 
+/** PayoutSettlement's DELIVERY_TYPEHASH: Delivery(uint64 epoch,uint32 order,uint256 commitment). */
+const DELIVERY_TYPES = {
+  Delivery: [
+    { name: "epoch", type: "uint64" },
+    { name: "order", type: "uint32" },
+    { name: "commitment", type: "uint256" },
+  ],
+};
+
+/** The EIP-712 domain of the settlement at `settlement` on chain `chainId`. */
+const deliveryDomain = (chainId: bigint, settlement: string) => ({ ...SETTLEMENT_EIP712, chainId, verifyingContract: settlement });
+
 /** The EIP-712 Delivery receipt the trainer signs for registration `order` whose data arrived. */
 export async function signDeliveryReceipt(
   trainer: Signer,
@@ -150,16 +169,55 @@ export async function signDeliveryReceipt(
 ): Promise<string> {
   checkEpoch(epoch);
   const network = await trainer.provider!.getNetwork();
-  return trainer.signTypedData(
-    { ...SETTLEMENT_EIP712, chainId: network.chainId, verifyingContract: await settlement.getAddress() },
-    {
-      Delivery: [
-        { name: "epoch", type: "uint64" },
-        { name: "order", type: "uint32" },
-        { name: "commitment", type: "uint256" },
-      ],
-    },
-    { epoch, order, commitment },
+  return trainer.signTypedData(deliveryDomain(network.chainId, await settlement.getAddress()), DELIVERY_TYPES, {
+    epoch,
+    order,
+    commitment,
+  });
+}
+
+/** One Delivery receipt's signed fields: what contestExclusion recovers the signer from. */
+export interface SignedDelivery {
+  readonly chainId: bigint;
+  readonly settlement: string;
+  readonly epoch: bigint;
+  readonly order: number;
+  readonly commitment: bigint;
+  readonly signature: string;
+}
+
+/**
+ * The address whose key signed `d` (as the contract's ECDSA.recover finds it), or undefined for a
+ * signature no key could have made (malformed, a high s, a bad v).
+ */
+export function deliveryReceiptSigner(d: SignedDelivery): string | undefined {
+  checkEpoch(d.epoch);
+  try {
+    return verifyTypedData(
+      deliveryDomain(d.chainId, d.settlement),
+      DELIVERY_TYPES,
+      { epoch: d.epoch, order: d.order, commitment: d.commitment },
+      d.signature,
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Voids `epoch`'s live commit with the trainer's Delivery receipt for excluded registration
+ * `order` (anyone may send it, within the contest window): `exclusion` is the commit's bitmap as
+ * EpochCommitted carried it (the contract checks its hash).
+ */
+export async function contestExclusion(
+  settlement: PayoutSettlementContract,
+  epoch: bigint,
+  exclusion: string,
+  d: { readonly order: number; readonly commitment: bigint; readonly signature: string },
+): Promise<ContractTransactionReceipt> {
+  checkEpoch(epoch);
+  return settle(settlement, `contestExclusion(${epoch}, order ${d.order})`, () =>
+    settlement.contestExclusion(epoch, exclusion, d.order, d.commitment, d.signature),
   );
 }
 

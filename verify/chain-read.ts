@@ -55,6 +55,7 @@ const SETTLEMENT_ABI = [
   "function registrationBatchSize() view returns (uint256)",
   "function payoutBatchSize() view returns (uint256)",
   "function domain(uint64 epoch) view returns (uint256)",
+  "function deliveryDigest(uint64 epoch, uint32 order, uint256 commitment) view returns (bytes32)",
   `function submitExampleBatch(uint64 epoch, uint32 batchIndex, tuple(uint256 chainOut, uint256 hashOut, uint256 jOut, uint256 scoreSum, uint256 rlcSum, uint256 product) claim, ${PROOF})`,
   `function submitRegistrationBatch(uint64 epoch, uint32 batchIndex, tuple(uint256 foldOut, uint256 nextJOut, uint256 openOut, uint256 stateOut, uint256 countOut, uint256 senderWordOut, uint256 exclOut, uint256 product, uint256 rlcSum) claim, ${PROOF})`,
   `function submitPayoutBatch(uint64 epoch, uint32 batchIndex, tuple(uint256 chainOut, uint256 amountSum, uint256 rlcSum) claim, uint256[] words, ${PROOF})`,
@@ -137,6 +138,8 @@ export interface ChainCommit {
   readonly txHash: string;
   readonly commit: EpochCommit;
   readonly exclusion: readonly number[];
+  /** The exclusion bitmap as the event carried it (0x hex): what contestExclusion must be given back. */
+  readonly exclusionBitmap: string;
   readonly seed: bigint;
   readonly fold: bigint;
   readonly registrants: number;
@@ -212,8 +215,14 @@ export interface ChainEpoch {
   readonly registrationDomain: bigint;
   /** The registry's F and m of the epoch now (final once registration closed). */
   readonly registry: { readonly fold: bigint; readonly count: number; readonly closesAt: bigint };
-  /** EpochOpened; `follows`: the epoch whose model this one continues (0n: none). */
-  readonly opened: { readonly closesAt: bigint; readonly pool: bigint; readonly validationCommitment: string; readonly follows: bigint };
+  /** EpochOpened; `trainer`: the epoch's trainer, whose signature alone makes a Delivery receipt; `follows`: the epoch whose model this one continues (0n: none). */
+  readonly opened: {
+    readonly closesAt: bigint;
+    readonly pool: bigint;
+    readonly validationCommitment: string;
+    readonly trainer: string;
+    readonly follows: bigint;
+  };
   /** Every EpochCommitted in log order. */
   readonly commits: readonly ChainCommit[];
   readonly contests: readonly ChainContest[];
@@ -280,6 +289,7 @@ function lifecycleOf(logs: readonly EventLog[]): { commits: ChainCommit[]; conte
         modelHash: (p.modelHash as string).toLowerCase(),
       },
       exclusion: exclusionOrders(e.args.exclusion as string),
+      exclusionBitmap: (e.args.exclusion as string).toLowerCase(),
       seed: e.args.seed as bigint,
       fold: e.args.fold as bigint,
       registrants: Number(e.args.registrants),
@@ -294,6 +304,29 @@ const liveOf = (commits: readonly ChainCommit[]) => {
   const last = commits.at(-1);
   return last && !last.contested ? last : undefined;
 };
+
+/** One epoch's commits and contests in log order, and its live commit (none: never committed, or the last one contested). */
+export interface EpochCommits {
+  readonly commits: readonly ChainCommit[];
+  readonly contests: readonly ChainContest[];
+  readonly commit?: ChainCommit;
+}
+
+/** The commits and contests of `epoch` at the settlement contract `s` (this file's ABI). */
+async function commitsOf(s: Contract, epoch: bigint): Promise<EpochCommits> {
+  const logs = await Promise.all(["EpochCommitted", "ExclusionContested"].map((name) => s.queryFilter(s.filters[name]!(epoch), 0)));
+  const { commits, contests } = lifecycleOf(logs.flat() as EventLog[]);
+  const commit = liveOf(commits);
+  return { commits, contests, ...(commit ? { commit } : {}) };
+}
+
+/**
+ * The commits and contests of `epoch` of the settlement at `settlement`, read through `provider`
+ * (left open): what a contest needs, without the rest of readChainEpoch.
+ */
+export function readEpochCommits(provider: Provider, settlement: string, epoch: bigint): Promise<EpochCommits> {
+  return commitsOf(new Contract(settlement, SETTLEMENT_ABI, provider), epoch);
+}
 
 /**
  * Reads epoch `epoch` of the settlement contract `settlement` from the node at `rpcUrl`, or
@@ -339,14 +372,11 @@ export async function readChainEpoch(rpc: string | Provider, settlement: string,
     const opened = await events("EpochOpened");
     if (opened.length !== 1) mismatch(`${opened.length} EpochOpened events for epoch ${epoch} at ${settlement}`, "EpochOpened");
 
-    const { commits, contests } = lifecycleOf([...(await events("EpochCommitted")), ...(await events("ExclusionContested"))]);
-    const commit = liveOf(commits);
+    const { commits, contests, commit } = await commitsOf(s, epoch);
     const follows = opened[0]!.args.follows as bigint;
     let followed: ChainFollowed | undefined;
     if (follows !== 0n) {
-      const theirs = liveOf(
-        lifecycleOf([...(await events("EpochCommitted", follows)), ...(await events("ExclusionContested", follows))]).commits,
-      );
+      const theirs = (await commitsOf(s, follows)).commit;
       followed = {
         epoch: follows,
         opened: (await events("EpochOpened", follows)).length > 0,
@@ -473,6 +503,7 @@ export async function readChainEpoch(rpc: string | Provider, settlement: string,
         closesAt: o.closesAt as bigint,
         pool: o.pool as bigint,
         validationCommitment: (o.validationCommitment as string).toLowerCase(),
+        trainer: o.trainer as string,
         follows,
       },
       commits,

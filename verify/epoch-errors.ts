@@ -23,7 +23,8 @@
  * | VALIDATION_MISMATCH    | 11   | validation  | the revealed validation set is not the committed one, or a paid   |
  * |                        |      |             | example copies it (validation.ts)                                 |
  * | RECEIPT_MISMATCH       | 12   | receipt     | a contributor's receipt is of another epoch, or its registration  |
- * |                        |      |             | is not registered, excluded or not counted (receipt.ts)           |
+ * |                        |      |             | is not registered, excluded or not counted (receipt.ts); its      |
+ * |                        |      |             | Delivery receipt not the trainer's for it (delivery-receipt.ts)   |
  */
 import { CodedError, type ErrorCategory } from "../errors/index.ts";
 

@@ -49,6 +49,7 @@ import { compareWithChain, checkChainIdentity } from "./chain.ts";
 import { checkCommitments } from "./check-commitments.ts";
 import { checkPolicy } from "./check-policy.ts";
 import { contributorView, type ContributorView } from "./contributor.ts";
+import { checkDeliveryReceipt, type DeliveryReceiptCheck } from "./delivery-receipt.ts";
 import { checkReceipt, type ReceiptCheck } from "./receipt.ts";
 import { readChainEpoch, type ChainEpoch } from "./chain-read.ts";
 import { loadKeyTexts, recordFromChain, type KeySource } from "./chain-record.ts";
@@ -87,6 +88,8 @@ export interface VerifyEpochOptions {
   readonly contributor?: string;
   /** With contributor: its registration receipt, checked against the record (receipt.ts). */
   readonly receipt?: string;
+  /** With receipt: the trainer's Delivery receipt for it, checked against the record and the chain (delivery-receipt.ts). */
+  readonly deliveryReceipt?: string;
 }
 
 export interface EpochReport {
@@ -99,6 +102,8 @@ export interface EpochReport {
   readonly contributor?: ContributorView;
   /** The check of options.receipt. */
   readonly receipt?: ReceiptCheck;
+  /** The check of options.deliveryReceipt. */
+  readonly deliveryReceipt?: DeliveryReceiptCheck;
   readonly ms: number;
 }
 
@@ -150,7 +155,11 @@ export async function verifyEpoch(source: string | ChainSource, options: VerifyE
   const receipt =
     options.receipt === undefined || options.contributor === undefined
       ? undefined
-      : checkReceipt(record, options.receipt, options.contributor);
+      : checkReceipt(record, options.receipt, options.contributor, options.deliveryReceipt);
+  const deliveryReceipt =
+    receipt === undefined || options.deliveryReceipt === undefined
+      ? undefined
+      : await checkDeliveryReceipt(record, options.deliveryReceipt, options.contributor!, receipt.order, chain);
   return {
     source: record.source,
     epoch: record.epoch,
@@ -158,6 +167,7 @@ export async function verifyEpoch(source: string | ChainSource, options: VerifyE
     checks,
     ...(view ? { contributor: view } : {}),
     ...(receipt ? { receipt } : {}),
+    ...(deliveryReceipt ? { deliveryReceipt } : {}),
     ms: performance.now() - start,
   };
 }

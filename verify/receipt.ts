@@ -4,7 +4,8 @@
  * hashes and salt), and the record that passed every other check must show
  *   - registered: registration `order` is the receipt's sender, count and commitment (on chain:
  *     the Registered event, compared by the chain check with --rpc or a chain source);
- *   - not excluded (the committed exclusion set);
+ *   - not excluded (the committed exclusion set): an excluded one is named with the command that
+ *     contests it (contest, with the trainer's Delivery receipt, checked by delivery-receipt.ts);
  *   - counted: every one of its hashes is a claim of row `order` in the claim table, credited to
  *     it or to an earlier registration of the same example (named);
  *   - paid: its payout row's reward, and (once released) what the releases paid the address.
@@ -30,8 +31,12 @@ const fail = (file: string, field: string, message: string): never => {
   throw new EpochVerifyError("RECEIPT_MISMATCH", "receipt", `${file}: ${message}`, { file, field });
 };
 
-/** Checks `file` (a registration receipt of `address`) against `record`; RECEIPT_MISMATCH naming the field. */
-export function checkReceipt(record: PublicRecord, file: string, address: string): ReceiptCheck {
+/**
+ * Checks `file` (a registration receipt of `address`) against `record`; RECEIPT_MISMATCH naming the
+ * field. `deliveryReceipt`: where the trainer's Delivery receipt for it is, named in the command
+ * that contests an exclusion.
+ */
+export function checkReceipt(record: PublicRecord, file: string, address: string, deliveryReceipt?: string): ReceiptCheck {
   let raw: Record<string, unknown>;
   try {
     raw = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
@@ -70,7 +75,11 @@ export function checkReceipt(record: PublicRecord, file: string, address: string
     );
   }
   if (reg!.excluded || record.exclusion.includes(order))
-    fail(file, "order", `registration ${order} is excluded by the trainer's commit: contest it with the trainer's signed Delivery receipt`);
+    fail(
+      file,
+      "order",
+      `registration ${order} is excluded by the trainer's commit: the trainer's signed Delivery receipt for it (the delivery-receipt.json collect hands back) voids the commit within its contest window: attribution-prover contest --epoch ${record.epoch} --receipt ${deliveryReceipt ?? "delivery-receipt.json"}`,
+    );
   const hashes = ((raw.hashes as unknown[] | undefined) ?? []).map((h) => BigInt(String(h)));
   if (!hasTables(record))
     return { order, examples: hashes.length, credited: 0, lostToEarlier: [], reward: record.payees[order]?.reward ?? 0n };

@@ -18,6 +18,10 @@
  * registration, as regular files only and at most the registered count of examples and
  * MAX_EXAMPLE_BYTES per example (dataset/read-file.ts: a FIFO or /dev/zero is refused, not read);
  * any failure in reading or checking one delivery is that delivery's, named in `bad`.
+ *
+ * Each signed receipt goes back to its contributor (hand-back.ts): written into the delivery
+ * folder it was accepted from (delivery-receipt.json) and into the receipts folder when one is
+ * given. The contributor keeps it: it is what contests an exclusion of that registration.
  */
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
@@ -39,6 +43,7 @@ import { registrationDomain } from "../../witness/registration-commitment.ts";
 import { DELIVERY_RECEIPT } from "../contributor.ts";
 import { readReceipt, type RegistrationReceipt } from "../receipt.ts";
 import { assertEpochTrainer } from "./epoch-trainer.ts";
+import { handBackReceipt } from "./hand-back.ts";
 
 export const COLLECTED_KIND = "attribution-prover/collected";
 
@@ -88,6 +93,8 @@ export interface CollectOptions {
   readonly trainer: Signer;
   /** Delivery folders, or folders holding delivery folders. */
   readonly deliveries: readonly string[];
+  /** Also write every signed Delivery receipt here (hand-back.ts), for the trainer to send back. */
+  readonly receipts?: string;
   readonly log?: (message: string) => void;
 }
 
@@ -251,6 +258,8 @@ export async function acceptDeliveries(
   const registrations = await readRegistrations(registry, epoch);
   const domain = registrationDomain(chainId, registryAddress, epoch);
   const accepted = new Map<number, DeliveredRegistration>();
+  /** The delivery folders each accepted registration came from: where its receipt goes back. */
+  const folders = new Map<number, string[]>();
   const bad = [...(options.bad ?? [])];
   for (const { receipt, folder, name } of options.received) {
     try {
@@ -264,6 +273,7 @@ export async function acceptDeliveries(
       const problem = checkReceipt(receipt, registrations[receipt.order], domain);
       if (problem) throw new CodedError("DELIVERY_MISMATCH", "input", problem);
       const data = folder === undefined ? "" : checkDeliveryData(folder, receipt);
+      if (folder !== undefined) folders.set(receipt.order, [...(folders.get(receipt.order) ?? []), folder]);
       if (accepted.has(receipt.order)) continue; // the same delivery twice
       const signature = await signDeliveryReceipt(trainer, settlement, epoch, receipt.order, receipt.commitment);
       accepted.set(receipt.order, {
@@ -279,6 +289,26 @@ export async function acceptDeliveries(
     } catch (error) {
       bad.push(badDelivery(name, error, log));
     }
+  }
+  const trainerAddress = getAddress(await trainer.getAddress());
+  for (const d of accepted.values()) {
+    const files = handBackReceipt(
+      {
+        chainId,
+        settlement: settlementAddress,
+        epoch,
+        order: d.order,
+        commitment: d.commitment,
+        contributor: getAddress(d.contributor),
+        trainer: trainerAddress,
+        signature: d.signature,
+      },
+      folders.get(d.order) ?? [],
+      options.receipts,
+      log,
+    );
+    if (files.length > 0)
+      log(`collect: registration ${d.order} (${d.contributor}): signed Delivery receipt in ${files.join(", ")}: hand it back`);
   }
   const address = (r: Registration) => getAddress(`0x${r.contributor.toString(16).padStart(40, "0")}`);
   const excluded = registrations

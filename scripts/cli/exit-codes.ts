@@ -16,7 +16,8 @@ Exit codes:
   1    an unexpected error (a bug, a node or Redis that went away or never answered, a revert);
        verify and report: also bad usage (report: an --out over the record)
   2    bad input: an unknown flag, a bad value, a config field, a missing or malformed file
-       (examples, jobs, epoch directory), a contributor without a key, a secret outside the
+       (examples, jobs, epoch directory), a contributor without a key, a Delivery receipt the
+       epoch's trainer did not sign, a contest the chain would refuse, a secret outside the
        environment, another chain than the epoch's, an --out directory holding another epoch,
        a settled epoch's directory, a stray file in proofs/
   3    demo, settle: on-chain balances differ from the reference model; setup: a ceremony check failed

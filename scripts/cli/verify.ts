@@ -1,5 +1,6 @@
 /** `verify`: the skeptic's re-verification of an epoch from its public record (verify/; exit codes in verify/README.md). */
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { CodedError } from "../../errors/index.ts";
 import type { ChainSource, ContributorView, KeySource } from "../../verify/index.ts";
@@ -11,7 +12,7 @@ function printView(v: ContributorView): void {
   );
   for (const r of v.registrations) {
     const excluded = r.excluded
-      ? `EXCLUDED (the ${r.exclusionSource === "chain" ? "chain's live commit" : "epoch.json"} exclusion set${r.reason ? `; the trainer says: ${r.reason}` : ""})`
+      ? `EXCLUDED (the ${r.exclusionSource === "chain" ? "chain's live commit" : "epoch.json"} exclusion set${r.reason ? `; the trainer says: ${r.reason}` : ""}): a Delivery receipt the trainer signed for it voids the commit within its contest window (attribution-prover contest --receipt delivery-receipt.json)`
       : "kept";
     console.log(`  registration ${r.order}: ${r.count} examples registered, C_j ${r.commitment}, ${excluded}`);
     console.log(
@@ -36,6 +37,7 @@ interface VerifyOpts {
   readonly json?: boolean;
   readonly contributor?: string;
   readonly receipt?: string;
+  readonly deliveryReceipt?: string;
   readonly snarkjs: boolean;
   readonly scores?: string;
   readonly data?: string;
@@ -76,6 +78,18 @@ function sourceOf(epochDir: string | undefined, opts: VerifyOpts): string | Chai
   return { rpcUrl: opts.rpc, settlement: opts.contract, epoch: BigInt(opts.epoch!), ...(keys ? { keys } : {}) };
 }
 
+/** The Delivery receipt to check: --delivery-receipt, else delivery-receipt.json beside --receipt when there is one. */
+async function deliveryReceiptOf(opts: VerifyOpts): Promise<string | undefined> {
+  if (opts.deliveryReceipt !== undefined) {
+    if (opts.receipt === undefined) throw new CodedError("USAGE", "usage", "--delivery-receipt goes with --contributor and --receipt");
+    return resolve(opts.deliveryReceipt);
+  }
+  if (opts.receipt === undefined) return undefined;
+  const { DELIVERY_RECEIPT_FILE } = await import("../../protocol/delivery-receipt.ts");
+  const beside = join(dirname(resolve(opts.receipt)), DELIVERY_RECEIPT_FILE);
+  return existsSync(beside) ? beside : undefined;
+}
+
 export function registerVerify(program: Command): void {
   withExamples(
     program
@@ -89,7 +103,11 @@ export function registerVerify(program: Command): void {
       )
       .option(
         "--receipt <file>",
-        "with --contributor: its registration receipt: registered, not excluded, every example counted, and paid (exit 12 if not)",
+        "with --contributor: its registration receipt: registered, not excluded, every example counted, and paid (exit 12 if not); the trainer's Delivery receipt beside it (delivery-receipt.json) is checked too: its registration, and with a chain the epoch's trainer's signature",
+      )
+      .option(
+        "--delivery-receipt <file>",
+        "with --receipt: the trainer's Delivery receipt, when it is not delivery-receipt.json beside the receipt",
       )
       .option("--scores <file>", "compare every claim and score with an examples file exactly (e.g. a rerun of the score stage)")
       .option("--data <file>", "with --model: recompute the scores on CPU from the training data file and the model")
@@ -106,6 +124,7 @@ export function registerVerify(program: Command): void {
     [
       "attribution-prover verify epochs/demo",
       "attribution-prover verify epochs/demo --json --contributor 0x1234...",
+      "attribution-prover verify epochs/e1 --rpc http://127.0.0.1:8545 --contributor 0x1234... --receipt delivery/receipt.json",
       "attribution-prover verify epochs/demo --scores build/attribution/examples.csv --rpc http://127.0.0.1:8545",
       "attribution-prover verify --rpc http://127.0.0.1:8545 --contract 0xSETTLEMENT --epoch 1",
     ],
@@ -116,6 +135,7 @@ export function registerVerify(program: Command): void {
     )
     .action(async (epochDir: string | undefined, opts: VerifyOpts) => {
       const source = sourceOf(epochDir, opts);
+      const deliveryReceipt = await deliveryReceiptOf(opts);
       const { EpochVerifyError, EXIT_CODES, verifyEpoch } = await import("../../verify/index.ts");
       const dir = typeof source === "string" ? source : undefined;
       try {
@@ -128,6 +148,7 @@ export function registerVerify(program: Command): void {
           ...(opts.rpc === undefined || dir === undefined ? {} : { rpcUrl: opts.rpc }),
           ...(opts.contributor === undefined ? {} : { contributor: opts.contributor }),
           ...(opts.receipt === undefined ? {} : { receipt: resolve(opts.receipt) }),
+          ...(deliveryReceipt === undefined ? {} : { deliveryReceipt }),
         });
         const view = report.contributor;
         if (opts.json) {
@@ -142,6 +163,11 @@ export function registerVerify(program: Command): void {
         if (r)
           console.log(
             `receipt: registration ${r.order} registered, not excluded, ${r.examples} examples counted (${r.credited} credited, ${r.lostToEarlier.length} to earlier registrants), reward ${r.reward}${r.paid === undefined ? " (not released yet)" : `, paid ${r.paid}`}`,
+          );
+        const d = report.deliveryReceipt;
+        if (d)
+          console.log(
+            `delivery receipt: ${d.file} names registration ${d.order}; ${d.trainer === undefined ? "its signature is not checked without a chain (give --rpc URL)" : `signed by the epoch's trainer ${d.trainer}`}`,
           );
       } catch (error) {
         if (!(error instanceof EpochVerifyError)) throw error;

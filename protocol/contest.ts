@@ -1,0 +1,120 @@
+/**
+ * A contributor's defence against an exclusion: the trainer's commit names, in its exclusion
+ * bitmap, the registrations whose data "never arrived"; a registration the trainer signed a
+ * Delivery receipt for (collect hands it back, delivery-receipt.ts) voids that commit with
+ * PayoutSettlement.contestExclusion, within the contest window. Anyone may send it.
+ *
+ * Everything the contract would refuse is refused here first, and nothing is sent then:
+ *   - the receipt is of this chain, this settlement and this epoch (DELIVERY_RECEIPT_OTHER_EPOCH);
+ *   - the epoch's trainer on chain (epochState(epoch).trainer) signed it (delivery-receipt.ts);
+ *   - it names a registration of the epoch, with its commitment (DELIVERY_RECEIPT_MISMATCH);
+ *   - there is a live commit: the last EpochCommitted with no ExclusionContested after it
+ *     (verify/chain-read.ts reads them; NO_LIVE_COMMIT);
+ *   - it excludes the registration (NOT_EXCLUDED) and its contest window is open
+ *     (CONTEST_WINDOW_CLOSED).
+ * The chain refusals are of the conflict category: the file is fine, the epoch's state refuses it.
+ * The bitmap sent is the live commit's as its event carried it: the contract checks its hash.
+ */
+import { getAddress, ZeroAddress, type Provider } from "ethers";
+import { CodedError } from "../errors/index.ts";
+import {
+  EpochStatus,
+  readRegistrations,
+  type ContributorRegistryContract,
+  type PayoutSettlementContract,
+} from "../verifier-contracts/index.ts";
+import { contestExclusion } from "../verifier-contracts/settle.ts";
+import { readEpochCommits } from "../verify/chain-read.ts";
+import { checkTrainersSignature, readDeliveryReceipt } from "./delivery-receipt.ts";
+
+export interface ContestOptions {
+  /** The settlement, connected to the sender's signer. */
+  readonly settlement: PayoutSettlementContract;
+  readonly registry: ContributorRegistryContract;
+  readonly epoch: bigint;
+  /** The trainer's signed Delivery receipt (delivery-receipt.json). */
+  readonly receiptFile: string;
+}
+
+export interface ContestResult {
+  readonly epoch: bigint;
+  readonly order: number;
+  readonly commitment: bigint;
+  readonly contributor: string;
+  readonly trainer: string;
+  /** The commit this contest voided (its EpochCommitted's transaction). */
+  readonly voided: string;
+  readonly transaction: string;
+  readonly block: number;
+}
+
+const iso = (seconds: bigint) => new Date(Number(seconds) * 1000).toISOString();
+
+/** Checks the receipt in `options.receiptFile` against the chain and voids the live commit that excludes it (see the header). */
+export async function contestWithReceipt(options: ContestOptions): Promise<ContestResult> {
+  const { settlement, registry, epoch, receiptFile: file } = options;
+  const r = readDeliveryReceipt(file);
+  const provider = settlement.runner!.provider as Provider;
+  const chainId = (await provider.getNetwork()).chainId;
+  const address = await settlement.getAddress();
+  const where = `epoch ${epoch} of settlement ${address} on chain ${chainId}`;
+  for (const [field, theirs, ours] of [
+    ["chainId", r.chainId, chainId],
+    ["settlement", r.settlement.toLowerCase(), address.toLowerCase()],
+    ["epoch", r.epoch, epoch],
+  ] as const) {
+    if (theirs !== ours)
+      throw new CodedError(
+        "DELIVERY_RECEIPT_OTHER_EPOCH",
+        "input",
+        `${file}: ${field}: a receipt of epoch ${r.epoch} of settlement ${r.settlement} on chain ${r.chainId}, not of ${where}; nothing was sent`,
+      );
+  }
+  const state = await settlement.epochState(epoch);
+  if (state.trainer === ZeroAddress)
+    throw new CodedError("EPOCH_NOT_OPEN", "input", `${where} was never opened (no trainer); nothing was sent`);
+  checkTrainersSignature(file, r, state.trainer);
+  const registration = (await readRegistrations(registry, epoch))[r.order];
+  if (!registration || registration.commitment !== r.commitment || registration.contributor !== BigInt(r.contributor))
+    throw new CodedError(
+      "DELIVERY_RECEIPT_MISMATCH",
+      "input",
+      `${file}: order: registration ${r.order} of ${where} is ${registration ? `${getAddress(`0x${registration.contributor.toString(16).padStart(40, "0")}`)}'s with commitment ${registration.commitment}` : "not there"}, the receipt says ${r.contributor}'s with commitment ${r.commitment}; nothing was sent`,
+    );
+
+  const { commits, contests, commit } = await readEpochCommits(provider, address, epoch);
+  if (!commit)
+    throw new CodedError(
+      "NO_LIVE_COMMIT",
+      "conflict",
+      commits.length === 0
+        ? `${where} has no commit yet: nothing to contest (run contest again once the trainer has committed, within its contest window); nothing was sent`
+        : `${where}: its last commit (transaction ${commits.at(-1)!.txHash}) was already voided by a contest (transaction ${contests.at(-1)!.txHash}); nothing to contest until the trainer commits again; nothing was sent`,
+    );
+  if (!commit.exclusion.includes(r.order))
+    throw new CodedError(
+      "NOT_EXCLUDED",
+      "conflict",
+      `${where}: the live commit (transaction ${commit.txHash}) does not exclude registration ${r.order}: nothing to contest; nothing was sent`,
+    );
+  const ends = state.committedAt + (await settlement.contestWindow());
+  const now = BigInt((await provider.getBlock("latest"))!.timestamp);
+  if (state.status !== EpochStatus.Committed || now >= ends)
+    throw new CodedError(
+      "CONTEST_WINDOW_CLOSED",
+      "conflict",
+      `${where}: the contest window of its commit (transaction ${commit.txHash}) ${state.status === EpochStatus.Committed ? `closed at ${iso(ends)}` : "is over (the epoch has ended)"}: registration ${r.order} stays excluded; nothing was sent`,
+    );
+
+  const sent = await contestExclusion(settlement, epoch, commit.exclusionBitmap, r);
+  return {
+    epoch,
+    order: r.order,
+    commitment: r.commitment,
+    contributor: r.contributor,
+    trainer: state.trainer,
+    voided: commit.txHash,
+    transaction: sent.hash,
+    block: sent.blockNumber,
+  };
+}
