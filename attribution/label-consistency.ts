@@ -16,13 +16,14 @@ import type { TrainedModel } from "./train.ts";
 export type { LabelConsistencyConfig };
 
 /**
- * Measured (npm run eval:attacks, seed 20261128, 10 epochs, 720 training digits, 60 planted
- * mislabels). The final model alone: p(label) < 0.1 with another class >= 0.3 flags 37 of the 60
- * and 1.36 % of honest digits (1.67 % in the all-honest baseline). TRAK's 20 views (4 runs x 5
- * checkpoints) averaged: p(label) < 0.3 with another class >= 0.425 flags more of the planted
- * labels at 1.36 % honest (2.22 % in the baseline, over G5's 2 %: not the default); see
- * attribution/README.md for the trade-off.
- * Four of the 60 planted labels are the class the ensemble itself predicts: no label rule catches them.
+ * The stage when config/protocol.json has no labelConsistency section: the final model judges,
+ * row by row. The repository's config sets its measured default (attribution/README.md): TRAK's 20
+ * views judge (p(label) < 0.25, another class >= 0.425) and a contributor with >= 3 flagged rows
+ * making up >= 20 % of its rows loses its other rows with p(label) < 0.5: G5 (npm run
+ * eval:attacks, 60 planted mislabels) 100 % paid zero on three fresh seeds with <= 1.53 % of honest
+ * digits zeroed, where row-by-row rules paid zero 76-92 % (mean 85 %) on the tuning seeds at <= 2 %
+ * honest (some planted labels are what the ensemble itself half believes). An attacker who mixes wrong labels among enough right ones to stay
+ * under 20 % meets the row-by-row rule only.
  */
 export const DEFAULT_LABEL_CONSISTENCY: LabelConsistencyConfig = { enabled: true, threshold: 0.1, confidence: 0.3 };
 
@@ -37,6 +38,8 @@ export interface LabelEvidence {
   /** The most probable class and its probability. */
   readonly predicted: number;
   readonly pPredicted: number;
+  /** "label": the row's own probabilities failed the rule; "contributor": its contributor's rate did (cfg.contributors). */
+  readonly reason: "label" | "contributor";
 }
 
 /**
@@ -85,28 +88,55 @@ export function labelProbabilities(
 /** The stage's verdict: flagged rows and, for every row, the probabilities that judged it. */
 export interface LabelCheck {
   readonly rows: number[];
+  /** The subset of `rows` flagged only by their contributor's rate (cfg.contributors). */
+  readonly byContributor: ReadonlySet<number>;
   readonly pLabel: Float64Array;
   readonly predicted: Uint32Array;
   readonly pPredicted: Float64Array;
 }
 
-/** Rows (indices into `labels`) whose label is inconsistent with the model(s): p(label) < threshold and p(predicted) >= confidence. */
+/**
+ * Rows (indices into `labels`) whose label is inconsistent with the model(s): p(label) < threshold
+ * and p(predicted) >= confidence. With `cfg.contributors` and `owners` (the contributor of each
+ * row), a contributor with at least `minFlagged` such rows making up at least `fraction` of its
+ * rows also loses every other row with p(label) < contributors.threshold.
+ */
 export function labelInconsistent(
   logits: Float32Array | readonly Float32Array[],
   labels: ArrayLike<number>,
   classes: number,
   cfg: LabelConsistencyConfig,
+  owners?: readonly string[],
 ): LabelCheck {
   const p = labelProbabilities(logits, labels, classes);
-  const rows: number[] = [];
+  const flagged = new Uint8Array(labels.length);
   for (let i = 0; i < labels.length; i++) {
-    if (p.predicted[i] !== labels[i] && p.pLabel[i]! < cfg.threshold && p.pPredicted[i]! >= cfg.confidence) rows.push(i);
+    if (p.predicted[i] !== labels[i] && p.pLabel[i]! < cfg.threshold && p.pPredicted[i]! >= cfg.confidence) flagged[i] = 1;
   }
-  return { rows, ...p };
+  const byContributor = new Set<number>();
+  const rule = cfg.contributors;
+  if (rule && owners) {
+    if (owners.length !== labels.length) throw new RangeError(`labelInconsistent: ${owners.length} owners for ${labels.length} rows`);
+    const counts = new Map<string, { rows: number; flagged: number }>();
+    owners.forEach((owner, i) => {
+      const c = counts.get(owner) ?? { rows: 0, flagged: 0 };
+      c.rows++;
+      c.flagged += flagged[i]!;
+      counts.set(owner, c);
+    });
+    owners.forEach((owner, i) => {
+      const c = counts.get(owner)!;
+      if (!flagged[i] && c.flagged >= rule.minFlagged && c.flagged >= rule.fraction * c.rows && p.pLabel[i]! < rule.threshold)
+        byContributor.add(i);
+    });
+  }
+  const rows: number[] = [];
+  for (let i = 0; i < labels.length; i++) if (flagged[i] || byContributor.has(i)) rows.push(i);
+  return { rows, byContributor, ...p };
 }
 
 /**
- * The stage on `data`: with `cfg.ensemble` and TRAK, labels judged by the mean probabilities of
+ * The stage on `data` (`owners`: each row's contributor, for cfg.contributors): with `cfg.ensemble` and TRAK, labels judged by the mean probabilities of
  * every model and checkpoint TRAK scores with (trakViews; a forward pass each, cheap next to
  * scoring) under the ensemble's thresholds; otherwise by the final model's, under cfg's.
  */
@@ -118,6 +148,7 @@ export async function checkLabels(
   run: (params: MlpParams, data: Dataset) => Promise<ForwardOutputs>,
   data: Dataset,
   classes: number,
+  owners?: readonly string[],
 ): Promise<LabelCheck> {
   const byViews = cfg.ensemble !== undefined && settings.method === "trak";
   const judges = byViews
@@ -125,5 +156,5 @@ export async function checkLabels(
     : [model.params];
   const logits: Float32Array[] = [];
   for (const params of judges) logits.push((await run(params, data)).logits);
-  return labelInconsistent(logits, data.labels, classes, byViews ? { ...cfg, ...cfg.ensemble } : cfg);
+  return labelInconsistent(logits, data.labels, classes, byViews ? { ...cfg, ...cfg.ensemble } : cfg, owners);
 }

@@ -68,6 +68,7 @@ export function writeAttribution(
       pLabel: Number(m.pLabel.toFixed(6)),
       predicted: m.predicted,
       pPredicted: Number(m.pPredicted.toFixed(6)),
+      reason: m.reason,
     })),
     contributors: result.contributors.map((c) => ({
       ...c,

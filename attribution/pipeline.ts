@@ -137,8 +137,10 @@ export async function scoreContributors(
   const lc = settings.labelConsistency ?? DEFAULT_LABEL_CONSISTENCY;
   const mislabelled: LabelEvidence[] = [];
   if (lc.enabled) {
-    const check = await checkLabels(lc, settings, model, ensemble, run, data, shape.classes);
     const trainedRow = kept ?? Array.from({ length: all.size }, (_, i) => i);
+    // A trained row is its hash's first occurrence: its contributor is the earliest registrant.
+    const trainedOwners = trainedRow.map((row) => owners[row]!);
+    const check = await checkLabels(lc, settings, model, ensemble, run, data, shape.classes, trainedOwners);
     const bad = new Set(check.rows.map((k) => trainedRow[k]!));
     if (rawScores === trainedScores) rawScores = trainedScores.slice();
     const at = new Map<number, number>();
@@ -156,6 +158,7 @@ export async function scoreContributors(
         pLabel: check.pLabel[k]!,
         predicted: check.predicted[k]!,
         pPredicted: check.pPredicted[k]!,
+        reason: check.byContributor.has(k) ? "contributor" : "label",
       });
     }
     lap("labelConsistency");

@@ -59,6 +59,11 @@ export interface LabelConsistencyConfig {
    *  with, under these thresholds (averaged probabilities are less confident than one model's, so
    *  the rule needs its own). Absent, or another method: the final model, under the ones above. */
   readonly ensemble?: { readonly threshold: number; readonly confidence: number };
+  /** A contributor whose rows fail the rule above at a rate no honest contributor reaches (at
+   *  least `minFlagged` rows and a fraction `fraction` of its trained rows) has its other rows
+   *  judged by p(label) < `threshold` alone: one registration of mostly wrong labels loses the
+   *  rest of them too. Absent: rows are judged one by one. */
+  readonly contributors?: { readonly fraction: number; readonly minFlagged: number; readonly threshold: number };
 }
 
 /** Near duplicates in a classifier's penultimate feature space (attribution/feature-duplicates.ts; the ONNX path). */
@@ -230,6 +235,13 @@ export function parseAttributionConfig(raw: unknown, file: string): AttributionC
         throw new ConfigError(file, "attribution.labelConsistency.ensemble", "expected { threshold, confidence }");
       real(file, "attribution.labelConsistency.ensemble.threshold", l.ensemble.threshold, 0, 1);
       real(file, "attribution.labelConsistency.ensemble.confidence", l.ensemble.confidence, 0, 1);
+    }
+    if (l.contributors !== undefined) {
+      if (typeof l.contributors !== "object" || l.contributors === null)
+        throw new ConfigError(file, "attribution.labelConsistency.contributors", "expected { fraction, minFlagged, threshold }");
+      real(file, "attribution.labelConsistency.contributors.fraction", l.contributors.fraction, 0, 1);
+      int(file, "attribution.labelConsistency.contributors.minFlagged", l.contributors.minFlagged, 1, 1_000_000);
+      real(file, "attribution.labelConsistency.contributors.threshold", l.contributors.threshold, 0, 1);
     }
   }
   const e = a.eval;

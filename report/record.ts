@@ -119,7 +119,7 @@ function readAttribution(value: Record<string, unknown>): AttributionSummary {
     return {
       hash: f.bigint("exampleHash"),
       contributor: f.string("contributor"),
-      why: `label ${f.optionalNumber("label") ?? "?"} has p ${p("pLabel")}; the model says ${f.optionalNumber("predicted") ?? "?"} (p ${p("pPredicted")})`,
+      why: `label ${f.optionalNumber("label") ?? "?"} has p ${p("pLabel")}; the model says ${f.optionalNumber("predicted") ?? "?"} (p ${p("pPredicted")})${f.optionalString("reason") === "contributor" ? "; judged strictly: many of this contributor's labels failed the check" : ""}`,
     };
   });
   const method = a.optionalString("method");

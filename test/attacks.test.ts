@@ -192,6 +192,46 @@ describe("attacks", () => {
     assert.throws(() => labelInconsistent([], labels, 10, cfg), RangeError);
   });
 
+  test("label consistency by contributor: a contributor with many confidently wrong labels loses its other improbable ones; one with few does not", () => {
+    const cfg = { ...DEFAULT_LABEL_CONSISTENCY, contributors: { fraction: 0.2, minFlagged: 3, threshold: 0.5 } };
+    // Row kinds: "wrong" (class 3 confident, label 7), "unsure" (p(7) about 0.38, no class confident), "right" (7 confident).
+    const kinds = { wrong: [3, 6], unsure: [7, 2], right: [7, 6] } as const;
+    const rows: (keyof typeof kinds)[] = [];
+    const owners: string[] = [];
+    const add = (owner: string, kind: keyof typeof kinds, n: number) => {
+      for (let k = 0; k < n; k++) {
+        rows.push(kind);
+        owners.push(owner);
+      }
+    };
+    add("planter", "wrong", 4); // rows 0-3
+    add("planter", "unsure", 3); // rows 4-6: flagged through the contributor
+    add("planter", "right", 3); // rows 7-9: kept (p(label) >= 0.5)
+    add("few", "wrong", 2); // rows 10-11: flagged, but 2 < minFlagged
+    add("few", "unsure", 3); // rows 12-14: kept
+    add("diluted", "wrong", 3); // rows 15-17: flagged, 3 of 20 < 20 %
+    add("diluted", "unsure", 1); // row 18: kept
+    add("diluted", "right", 16);
+    const logits = new Float32Array(rows.length * 10);
+    rows.forEach((kind, i) => {
+      logits[i * 10 + kinds[kind][0]] = kinds[kind][1];
+    });
+    const labels = new Uint8Array(rows.length).fill(7);
+    const byRow = labelInconsistent(logits, labels, 10, cfg);
+    assert.deepEqual(byRow.rows, [0, 1, 2, 3, 10, 11, 15, 16, 17], "without owners: row by row");
+    assert.equal(byRow.byContributor.size, 0);
+    const r = labelInconsistent(logits, labels, 10, cfg, owners);
+    assert.deepEqual(r.rows, [0, 1, 2, 3, 4, 5, 6, 10, 11, 15, 16, 17]);
+    assert.deepEqual([...r.byContributor], [4, 5, 6]);
+    assert.ok(r.pLabel[4]! > DEFAULT_LABEL_CONSISTENCY.threshold && r.pLabel[4]! < 0.5, `p(label) ${r.pLabel[4]}`);
+    assert.deepEqual(
+      labelInconsistent(logits, labels, 10, DEFAULT_LABEL_CONSISTENCY, owners).rows,
+      byRow.rows,
+      "no contributors rule: row by row",
+    );
+    assert.throws(() => labelInconsistent(logits, labels, 10, cfg, owners.slice(1)), RangeError);
+  });
+
   test("a flagged example is paid nothing but keeps a negative score: flaggedScore caps at 0", () => {
     assert.equal(flaggedScore(0.3), 0);
     assert.equal(flaggedScore(-0.3), -0.3);
@@ -207,9 +247,14 @@ describe("attacks", () => {
     assert.ok(r.result.defences.includes("label-consistency"));
     const caught = r.result.mislabelled.filter((m) => m.contributor === planter.address);
     assert.ok(caught.length >= 10, `${caught.length}/20 planted mislabelled examples flagged`);
+    const rule = config.attribution.labelConsistency?.contributors;
     for (const m of r.result.mislabelled) {
       assert.ok(r.result.rows[m.index]!.score <= 0n, `row ${m.index} scores ${r.result.rows[m.index]!.score}`);
-      assert.notEqual(m.predicted, m.label);
+      if (m.reason === "label") assert.notEqual(m.predicted, m.label);
+      else {
+        assert.ok(rule && m.pLabel < rule.threshold, `row ${m.index}: p(label) ${m.pLabel}`);
+        assert.equal(m.contributor, planter.address, "only the planter's rate escalates");
+      }
     }
     const clean = r.result.mislabelled.filter((m) => m.contributor !== planter.address).length;
     assert.ok(clean <= 4, `${clean}/200 clean examples flagged`);
@@ -217,7 +262,11 @@ describe("attacks", () => {
     try {
       const summary = JSON.parse(readFileSync(writeAttribution(dir, r.result, 6).summary, "utf8"));
       assert.equal(summary.mislabelled.length, r.result.mislabelled.length);
-      assert.deepEqual(summary.labelConsistency, DEFAULT_LABEL_CONSISTENCY);
+      assert.deepEqual(
+        summary.mislabelled.map((m: { reason: string }) => m.reason),
+        r.result.mislabelled.map((m) => m.reason),
+      );
+      assert.deepEqual(summary.labelConsistency, config.attribution.labelConsistency ?? DEFAULT_LABEL_CONSISTENCY);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

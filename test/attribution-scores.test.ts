@@ -166,6 +166,20 @@ describe("attribution config", () => {
     );
 
   test("the repository's section is valid", () => assert.equal(parseAttributionConfig(good, "t.json"), good));
+  test("the default is the measured one (attribution/README.md): TRAK over 4 runs x 5 checkpoints, labels judged by its views and by contributor", () => {
+    assert.equal(good.method, "trak");
+    assert.deepEqual(
+      { models: good.trak.models, checkpoints: good.trak.checkpoints, ranks: good.trak.ranks, damping: good.trak.damping },
+      { models: 4, checkpoints: 5, ranks: { input: 12, delta: 12, activation: 16 }, damping: 0.1 },
+    );
+    assert.deepEqual(good.labelConsistency, {
+      enabled: true,
+      threshold: 0.1,
+      confidence: 0.3,
+      ensemble: { threshold: 0.25, confidence: 0.425 },
+      contributors: { fraction: 0.2, minFlagged: 3, threshold: 0.5 },
+    });
+  });
   test("bad values name their field", () => {
     bad({ providers: [] }, /^attribution\.providers$/);
     bad({ providers: ["cpu", "cpu"] }, /^attribution\.providers$/);
@@ -180,6 +194,19 @@ describe("attribution config", () => {
     bad(
       { labelConsistency: { enabled: true, threshold: 0.1, confidence: 0.3, ensemble: { threshold: 2, confidence: 0.4 } } },
       /^attribution\.labelConsistency\.ensemble\.threshold$/,
+    );
+    const contributors = { fraction: 0.2, minFlagged: 3, threshold: 0.5 };
+    bad(
+      { labelConsistency: { enabled: true, threshold: 0.1, confidence: 0.3, contributors: 0.2 } },
+      /^attribution\.labelConsistency\.contributors$/,
+    );
+    bad(
+      { labelConsistency: { enabled: true, threshold: 0.1, confidence: 0.3, contributors: { ...contributors, minFlagged: 0 } } },
+      /^attribution\.labelConsistency\.contributors\.minFlagged$/,
+    );
+    bad(
+      { labelConsistency: { enabled: true, threshold: 0.1, confidence: 0.3, contributors: { ...contributors, fraction: 1.5 } } },
+      /^attribution\.labelConsistency\.contributors\.fraction$/,
     );
     bad({ partitions: [{ label: "x", kind: "duplicate", size: 1, source: 0 }] }, /^attribution\.partitions\[0\]\.source$/);
     bad({ partitions: [{ label: "x", kind: "noisy", size: 1 }] }, /^attribution\.partitions\[0\]\.noise$/);

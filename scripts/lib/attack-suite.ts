@@ -7,7 +7,7 @@
  * attacker's payout relative to honest behaviour (its data registered once, under one identity)
  * and pass/fail against the issue's target.
  */
-import type { AttributionConfig } from "../../config/attribution.ts";
+import type { AttributionConfig, LabelConsistencyConfig } from "../../config/attribution.ts";
 import type { AttributionResult } from "../../attribution/index.ts";
 import { concat, splitMnist, subset } from "../../attribution/data.ts";
 import { flipLabels, type Partition } from "../../attribution/partitions.ts";
@@ -196,6 +196,16 @@ export async function rotatedCopies(s: Suite, copies = 5): Promise<AttackRow> {
   };
 }
 
+/** The label-consistency rule in words, for the G5 row's note. */
+function labelRule(lc: LabelConsistencyConfig, method: AttributionConfig["method"]): string {
+  const views = lc.ensemble && method === "trak" ? `; by TRAK's views: < ${lc.ensemble.threshold}, >= ${lc.ensemble.confidence}` : "";
+  const c = lc.contributors;
+  const contributors = c
+    ? `; a contributor with >= ${c.minFlagged} flagged rows, >= ${100 * c.fraction} % of its rows: p(label) < ${c.threshold}`
+    : "";
+  return `p(label) < ${lc.threshold}, other class >= ${lc.confidence}${views}${contributors}`;
+}
+
 /** G5: planted mislabelled examples (every label of the attacker's data changed). */
 export async function plantedMislabels(s: Suite): Promise<AttackRow> {
   const size = s.options.size;
@@ -209,18 +219,19 @@ export async function plantedMislabels(s: Suite): Promise<AttackRow> {
   const scores = r.result.rows.filter((x) => x.contributor === planter.address).map((x) => x.score);
   const zero = scores.filter((v) => v <= 0n).length / scores.length;
   const x = ratioOf(s, rewardOf(r.pay, [planter]));
-  const caught = r.result.mislabelled.filter((m) => m.contributor === planter.address).length;
+  const caught = r.result.mislabelled.filter((m) => m.contributor === planter.address);
+  const byContributor = caught.filter((m) => m.reason === "contributor").length;
   const hz = among(r.result.mislabelled, [...s.honest, s.victim]) / ((s.honest.length + 1) * size);
   const bz = s.baseline.honestLabelZeroed / s.baseline.honestRows;
   const lc = r.result.labelConsistency;
   return {
     id: "G5",
     attack: `G5 ${size} planted mislabelled examples`,
-    target: ">= 90 % paid zero, <= 2 % honest zeroed",
+    target: ">= 95 % paid zero, <= 2 % honest zeroed",
     figure: zero,
     display: `${(100 * zero).toFixed(1)} % paid zero (payout ${x.toFixed(3)}x); honest label-zeroed ${(100 * hz).toFixed(2)} % (baseline ${(100 * bz).toFixed(2)} %)`,
-    pass: zero >= 0.9 && hz <= 0.02 && bz <= 0.02,
-    note: `paid zero = score <= 0 (clipped); label consistency ${lc ? `on (p(label) < ${lc.threshold}, other class >= ${lc.confidence}${lc.ensemble && s.options.settings.method === "trak" ? `; by TRAK's views: < ${lc.ensemble.threshold}, >= ${lc.ensemble.confidence}` : ""}): ${caught}/${size} flagged` : "off"}`,
+    pass: zero >= 0.95 && hz <= 0.02 && bz <= 0.02,
+    note: `paid zero = score <= 0 (clipped); label consistency ${lc ? `on (${labelRule(lc, s.options.settings.method)}): ${caught.length}/${size} flagged (${byContributor} by the contributor rule)` : "off"}`,
   };
 }
 
