@@ -7,7 +7,8 @@
  * Why this population: with 4 honest contributors of 40 digits, G5 missed its target (77.5 % of the
  * planted mislabelled digits paid zero; 82.5-85 % with 10 epochs or 128 hidden units): a model
  * trained on 280 digits flags fewer wrong labels with confidence. At 10 x 60 it measured 93.3 %
- * (honest label-zeroed 1.36 %) in about 20 s on 2 busy cores.
+ * (honest label-zeroed 1.36 %) in about 20 s on 2 busy cores, before the label judge by
+ * contributor (labelConsistency.contributors) raised G5's target to 95 %; attacks.json has today's.
  */
 import type { ProtocolConfig } from "../../config/index.ts";
 import { epochPaths, writeRecordFile } from "../../protocol/epoch-dir.ts";
