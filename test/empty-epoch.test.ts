@@ -8,14 +8,17 @@
  *    cancelEpoch refunds the pool to the owner; it can be neither finalized nor forfeited.
  *  - A fee-on-transfer pool token left the settlement holding less than the pools it counted, so
  *    one epoch's refund or payouts came out of another's escrow. Now openEpoch refuses a pool
- *    that does not arrive whole (PoolNotReceived).
+ *    that does not arrive whole (PoolNotReceived), and nothing can be opened or cancelled while a
+ *    pool arrives (PoolArriving: red team 8 nested opens from a token's sender hook, so the check
+ *    counted the nested pools twice).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { keccak256, toUtf8Bytes, ZeroHash, type Signer } from "ethers";
+import { type BaseContract, ContractFactory, type InterfaceAbi, keccak256, toUtf8Bytes, ZeroHash, type Signer } from "ethers";
 import { network } from "hardhat";
 import { config, FIELD_MODULUS } from "../config/index.ts";
 import { EpochStatus, openEpoch, type OpenTokenContract } from "../verifier-contracts/index.ts";
+import { loadContractArtifact } from "../verifier-contracts/artifacts.ts";
 import { earliestDeadline } from "../verifier-contracts/registration.ts";
 import { advanceDevelopmentClock, commitEpoch, signDeliveryReceipt } from "../verifier-contracts/settle.ts";
 import { validationCommitment } from "../witness/index.ts";
@@ -28,6 +31,11 @@ import { deployOverToken } from "./helpers/token-epoch.ts";
 const POOL = 1_000_000n * 10n ** 18n; // the CLI's default pool
 const VALIDATION = validationCommitment(keccak256(toUtf8Bytes("empty epoch validation")), keccak256(toUtf8Bytes("empty epoch salt")));
 const MODEL = keccak256(toUtf8Bytes("empty epoch model"));
+
+/** verifier-contracts/contracts/test/NestingOperator.sol: a settlement owner that opens epochs from the token's sender hook. */
+type NestingOperator = BaseContract & {
+  open(epoch: bigint, closesAt: bigint, validation: string, pool: bigint, trainer: string): Promise<{ wait(): Promise<unknown> }>;
+};
 
 describe("an epoch whose registrants never delivered: an empty commit, then the owner's refund", () => {
   let fx: SettlementFixture;
@@ -184,5 +192,24 @@ describe("a fee-on-transfer pool token is refused at openEpoch", () => {
     );
     assert.equal(await token.balanceOf(owner!.address), POOL, "the owner keeps its pool");
     assert.equal((await settlement.epochState(1n)).status, EpochStatus.None, "no epoch was opened");
+  });
+
+  it("a token that calls its sender back cannot have the owner open (or cancel) an epoch inside the pool's transfer (red team 8)", async () => {
+    const [owner] = await conn.ethers.getSigners();
+    const { token, settlement, registry } = await deployOverToken<OpenTokenContract>(owner!, "HookedTaxedToken");
+    const expectRevert = expectRevertWith(() => [settlement.interface, registry.interface, token.interface]);
+    // An owner contract that, from the token's sender hook, opens a further epoch whose pool is the
+    // fee the outer pool loses: counted by both balance checks, the shortfall would pass.
+    const artifact = await loadContractArtifact("NestingOperator");
+    const nesting = (await new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, owner!).deploy(
+      await token.getAddress(),
+      await settlement.getAddress(),
+    )) as BaseContract as NestingOperator;
+    await nesting.waitForDeployment();
+    await (await token.mint(await nesting.getAddress(), 2n * POOL)).wait();
+    await (await settlement.transferOwnership(await nesting.getAddress())).wait();
+    await expectRevert(nesting.open(1n, await earliestDeadline(registry), VALIDATION, POOL, owner!.address), "PoolArriving");
+    assert.equal((await settlement.epochState(1n)).status, EpochStatus.None, "nothing opened");
+    assert.equal((await settlement.epochState(2n)).status, EpochStatus.None, "nothing nested");
   });
 });

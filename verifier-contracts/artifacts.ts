@@ -29,6 +29,8 @@ export const CONTRACT_NAMES = [
   "RevertingToken",
   "CostlyToken",
   "TaxedToken",
+  "HookedTaxedToken",
+  "NestingOperator",
   "Forwarder",
   "FakeSettlement",
   "FakeRegistry",
@@ -115,7 +117,16 @@ async function loadNpmLibrary(pkg: string, name: string): Promise<ContractArtifa
 
 function sourcePath(name: ContractName): string[] {
   if (name === "BareTransfers" || name === "GasMeter") return ["bench", `${name}.sol`];
-  const test: readonly ContractName[] = ["RevertingToken", "CostlyToken", "TaxedToken", "Forwarder", "FakeSettlement", "FakeRegistry"];
+  const test: readonly ContractName[] = [
+    "RevertingToken",
+    "CostlyToken",
+    "TaxedToken",
+    "HookedTaxedToken",
+    "NestingOperator",
+    "Forwarder",
+    "FakeSettlement",
+    "FakeRegistry",
+  ];
   if (test.includes(name)) return ["test", `${name}.sol`];
   return [`${name}.sol`];
 }

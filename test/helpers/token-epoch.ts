@@ -75,7 +75,7 @@ async function prove(keys: CircuitKeys, batch: ExampleBatch | RegistrationBatch 
 }
 
 /** A test token's name (verifier-contracts/contracts/test/), with OpenToken's interface. */
-export type TestTokenName = "RevertingToken" | "CostlyToken" | "TaxedToken";
+export type TestTokenName = "RevertingToken" | "CostlyToken" | "TaxedToken" | "HookedTaxedToken";
 
 /**
  * Poseidon and the three test-size verifiers as deploySettlement deploys them, then a registry and

@@ -257,6 +257,10 @@ contract PayoutSettlement is Ownable, EIP712 {
     mapping(address payee => uint256) public claimable;
     /// Sum of every `claimable` balance: tokens held for payees, no longer part of any epoch's pool.
     uint256 public totalClaimable;
+    /// Set while openEpoch takes a pool in: a token that calls the owner back during that transfer
+    /// cannot open or cancel an epoch inside it, whose pool the outer balance check would count too
+    /// (red team 8: a fee-on-transfer token's shortfall covered by nested epochs).
+    bool private transient _poolArriving;
 
     event EpochOpened(
         uint64 indexed epoch, uint64 closesAt, uint256 pool, bytes32 validationCommitment, address trainer, uint64 follows
@@ -346,6 +350,7 @@ contract PayoutSettlement is Ownable, EIP712 {
     error PoolNotReceived(uint256 pool, uint256 received);
     error EmptyCommit(uint64 epoch);
     error NobodyRegistered(uint64 epoch);
+    error PoolArriving();
 
     constructor(IERC20 token_, ContributorRegistry registry_, Verifiers memory verifiers, Windows memory windows)
         Ownable(msg.sender)
@@ -431,6 +436,7 @@ contract PayoutSettlement is Ownable, EIP712 {
         address trainer,
         uint64 follows
     ) external onlyOwner {
+        if (_poolArriving) revert PoolArriving();
         Epoch storage e = _epochs[epoch];
         if (e.status != Status.None) revert EpochAlreadyOpen(epoch);
         if (pool >> ProtocolParams.POOL_BITS != 0) revert PoolOutOfRange(pool);
@@ -455,7 +461,9 @@ contract PayoutSettlement is Ownable, EIP712 {
         // Every later payment (refund, release, burn) sends e.pool out of one shared balance: a pool
         // that arrives short (a fee-on-transfer token) would be paid from other epochs' escrow.
         uint256 held = token.balanceOf(address(this));
+        _poolArriving = true;
         token.safeTransferFrom(msg.sender, address(this), pool);
+        _poolArriving = false;
         uint256 received = token.balanceOf(address(this)) - held;
         if (received != pool) revert PoolNotReceived(pool, received);
         emit EpochOpened(epoch, closesAt, pool, validationCommitment, trainer, follows);
@@ -468,6 +476,7 @@ contract PayoutSettlement is Ownable, EIP712 {
     /// it (a review found that cancelling any time before the deadline let the owner take R back
     /// after acknowledging delivered data).
     function cancelEpoch(uint64 epoch) external onlyOwner {
+        if (_poolArriving) revert PoolArriving();
         Epoch storage e = _epochs[epoch];
         if (e.status == Status.Registration) {
             registry.cancelRegistration(epoch); // reverts once anyone registered
