@@ -18,14 +18,10 @@ import { withFileLock } from "../files/index.ts";
 
 const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-/** Every contract this project compiles (revert-reason.ts decodes the errors of all of them). */
-export const CONTRACT_NAMES = [
-  "OpenToken",
-  "ContributorRegistry",
-  "PayoutSettlement",
-  "PoseidonT4",
-  "BareTransfers",
-  "GasMeter",
+/** The bench's contracts (contracts/bench/). */
+const BENCH_CONTRACTS = ["BareTransfers", "GasMeter"] as const;
+/** The tests' stand-ins: tokens that misbehave, an attacker's deployment, a forwarder (contracts/test/). */
+const TEST_CONTRACTS = [
   "RevertingToken",
   "CostlyToken",
   "TaxedToken",
@@ -34,6 +30,16 @@ export const CONTRACT_NAMES = [
   "Forwarder",
   "FakeSettlement",
   "FakeRegistry",
+] as const;
+
+/** Every contract this project compiles (revert-reason.ts decodes the errors of all of them). */
+export const CONTRACT_NAMES = [
+  "OpenToken",
+  "ContributorRegistry",
+  "PayoutSettlement",
+  "PoseidonT4",
+  ...BENCH_CONTRACTS,
+  ...TEST_CONTRACTS,
 ] as const;
 
 export type ContractName = (typeof CONTRACT_NAMES)[number];
@@ -116,17 +122,8 @@ async function loadNpmLibrary(pkg: string, name: string): Promise<ContractArtifa
 }
 
 function sourcePath(name: ContractName): string[] {
-  if (name === "BareTransfers" || name === "GasMeter") return ["bench", `${name}.sol`];
-  const test: readonly ContractName[] = [
-    "RevertingToken",
-    "CostlyToken",
-    "TaxedToken",
-    "HookedTaxedToken",
-    "NestingOperator",
-    "Forwarder",
-    "FakeSettlement",
-    "FakeRegistry",
-  ];
-  if (test.includes(name)) return ["test", `${name}.sol`];
+  const isIn = (folder: readonly string[]) => folder.includes(name);
+  if (isIn(BENCH_CONTRACTS)) return ["bench", `${name}.sol`];
+  if (isIn(TEST_CONTRACTS)) return ["test", `${name}.sol`];
   return [`${name}.sol`];
 }
