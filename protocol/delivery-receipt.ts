@@ -18,7 +18,7 @@ import { getAddress } from "ethers";
 import { readRegularFile } from "../dataset/read-file.ts";
 import { CodedError } from "../errors/index.ts";
 import { toJson, writeFileAtomic } from "../files/index.ts";
-import { deliveryReceiptSigner } from "../verifier-contracts/settle.ts";
+import { contractSignature, deliveryReceiptSigner } from "../verifier-contracts/settle.ts";
 
 export const DELIVERY_RECEIPT_KIND = "attribution-prover/delivery-receipt";
 
@@ -80,8 +80,18 @@ export function readDeliveryReceipt(file: string): DeliveryReceipt {
       return bad(field, `${v} is not a valid checksummed address`);
     }
   };
-  if (typeof raw.signature !== "string" || !/^0x[0-9a-fA-F]{130}$/.test(raw.signature))
-    bad("signature", `expected 0x + 130 hex digits (65 bytes), got ${JSON.stringify(raw.signature)}`);
+  // Any form ethers reads (v as 0/1 or EIP-155, the 64-byte compact form) is kept in the one the
+  // contract takes: what is checked here is what contest sends.
+  const signature = (): string => {
+    const v = raw.signature;
+    if (typeof v !== "string" || !/^0x([0-9a-fA-F]{128}|[0-9a-fA-F]{130})$/.test(v))
+      return bad("signature", `expected 0x + 130 hex digits (65 bytes; 128, the compact form), got ${JSON.stringify(v)}`);
+    try {
+      return contractSignature(v).toLowerCase();
+    } catch (error) {
+      return bad("signature", `${v} is no signature the contract could take (${(error as Error).message.split(" (")[0]})`);
+    }
+  };
   return {
     chainId: integer("chainId"),
     settlement: address("settlement"),
@@ -90,7 +100,7 @@ export function readDeliveryReceipt(file: string): DeliveryReceipt {
     commitment: integer("commitment", (1n << 256n) - 1n),
     contributor: address("contributor"),
     trainer: address("trainer"),
-    signature: (raw.signature as string).toLowerCase(),
+    signature: signature(),
   };
 }
 

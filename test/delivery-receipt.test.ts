@@ -128,7 +128,7 @@ describe("the Delivery receipt file", () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ ...base, kind: "attribution-prover/registration-receipt" }, "kind"],
       [{ ...base, version: 2 }, "version"],
-      [{ ...base, signature: r.signature.slice(0, -2) }, "signature"],
+      [{ ...base, signature: r.signature.slice(0, -4) }, "signature"],
       [{ ...base, signature: undefined }, "signature"],
       [{ ...base, chainId: "-1" }, "chainId"],
       [{ ...base, settlement: "0x1234" }, "settlement"],

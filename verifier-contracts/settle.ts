@@ -7,6 +7,7 @@
  * (revert-reason.ts).
  */
 import {
+  Signature,
   verifyTypedData,
   type ContractTransactionReceipt,
   type ContractTransactionResponse,
@@ -187,8 +188,21 @@ export interface SignedDelivery {
 }
 
 /**
- * The address whose key signed `d` (as the contract's ECDSA.recover finds it), or undefined for a
- * signature no key could have made (malformed, a high s, a bad v).
+ * `signature` in the one form PayoutSettlement's ECDSA.recover takes: 65 bytes r, s, v with v 27 or
+ * 28 (and s in the lower half). ethers reads the same signature in other forms too (v written as 0
+ * or 1, or in the EIP-155 form; the 64-byte compact form), each of which the contract refuses: a
+ * trainer handed back receipts with v as 0 or 1, every off-chain check accepted them and
+ * contestExclusion reverted (red team 9). Throws on a high s (ethers refuses it as well) or bytes
+ * that are no signature.
+ */
+export function contractSignature(signature: string): string {
+  return Signature.from(signature).serialized;
+}
+
+/**
+ * The address whose key signed `d`, as the contract's ECDSA.recover finds it from
+ * contractSignature(d.signature), or undefined for a signature no key could have made (malformed,
+ * a high s).
  */
 export function deliveryReceiptSigner(d: SignedDelivery): string | undefined {
   checkEpoch(d.epoch);
@@ -197,7 +211,7 @@ export function deliveryReceiptSigner(d: SignedDelivery): string | undefined {
       deliveryDomain(d.chainId, d.settlement),
       DELIVERY_TYPES,
       { epoch: d.epoch, order: d.order, commitment: d.commitment },
-      d.signature,
+      contractSignature(d.signature),
     );
   } catch {
     return undefined;
@@ -207,7 +221,8 @@ export function deliveryReceiptSigner(d: SignedDelivery): string | undefined {
 /**
  * Voids `epoch`'s live commit with the trainer's Delivery receipt for excluded registration
  * `order` (anyone may send it, within the contest window): `exclusion` is the commit's bitmap as
- * EpochCommitted carried it (the contract checks its hash).
+ * EpochCommitted carried it (the contract checks its hash). The signature goes in the contract's
+ * form (contractSignature), whatever form the receipt holds it in.
  */
 export async function contestExclusion(
   settlement: PayoutSettlementContract,
@@ -217,7 +232,7 @@ export async function contestExclusion(
 ): Promise<ContractTransactionReceipt> {
   checkEpoch(epoch);
   return settle(settlement, `contestExclusion(${epoch}, order ${d.order})`, () =>
-    settlement.contestExclusion(epoch, exclusion, d.order, d.commitment, d.signature),
+    settlement.contestExclusion(epoch, exclusion, d.order, d.commitment, contractSignature(d.signature)),
   );
 }
 

@@ -76,6 +76,8 @@ export async function checkDeliveryReceipt(
   try {
     const settlement = new Contract(record.settlement, CHAIN_ABIS.PayoutSettlement, provider);
     const digest = (await settlement.getFunction("deliveryDigest")(record.epoch, order, commitment)) as string;
+    // ethers also reads forms of one signature the contract refuses as they are (v as 0/1 or
+    // EIP-155, the 64-byte compact form); contest sends each in the contract's form, so each is usable.
     signer = recoverAddress(digest, String(raw.signature));
   } catch (error) {
     if (error instanceof Error && "code" in error && error.code === "INVALID_ARGUMENT")
