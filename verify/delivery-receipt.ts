@@ -46,12 +46,12 @@ export async function checkDeliveryReceipt(
     return fail(file, "(file)", `unreadable (${(error as Error).message}); expected the delivery-receipt.json the trainer's collect wrote`);
   }
   if (raw?.kind !== "attribution-prover/delivery-receipt") fail(file, "kind", `not a Delivery receipt (kind ${JSON.stringify(raw?.kind)})`);
+  // Decimal digits only, as contest's reader takes them (BigInt alone also reads hex and padding).
   const big = (field: string) => {
-    try {
-      return BigInt(raw[field] as string);
-    } catch {
-      return fail(file, field, `expected an integer, got ${JSON.stringify(raw[field])}`);
-    }
+    const v = raw[field];
+    if ((typeof v === "string" && /^(0|[1-9][0-9]*)$/.test(v)) || (typeof v === "number" && Number.isSafeInteger(v) && v >= 0))
+      return BigInt(v);
+    return fail(file, field, `expected a non-negative decimal integer, got ${JSON.stringify(v)}`);
   };
   if (big("chainId") !== record.chainId || !same(raw.settlement, record.settlement) || big("epoch") !== record.epoch)
     fail(
