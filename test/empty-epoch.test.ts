@@ -14,7 +14,17 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type BaseContract, ContractFactory, type InterfaceAbi, keccak256, toUtf8Bytes, ZeroHash, type Signer } from "ethers";
+import {
+  type BaseContract,
+  ContractFactory,
+  concat,
+  getAddress,
+  type InterfaceAbi,
+  keccak256,
+  toUtf8Bytes,
+  ZeroHash,
+  type Signer,
+} from "ethers";
 import { network } from "hardhat";
 import { config, FIELD_MODULUS } from "../config/index.ts";
 import { EpochStatus, openEpoch, type OpenTokenContract } from "../verifier-contracts/index.ts";
@@ -152,6 +162,29 @@ describe("an epoch whose registrants never delivered: an empty commit, then the 
     await commitEpoch(d.settlement, 10n, empty10.commit, empty10.exclusionBitmap);
     assert.equal((await d.settlement.epochState(10n)).previousModelHash, ZeroHash, "epoch 9's empty commit is no model");
     await (await d.settlement.cancelEpoch(9n)).wait();
+  });
+
+  it("the trainer is a key: a contract named at opening is refused, and code placed at its address later cannot commit (red team 10: no receipt would ever count)", async () => {
+    const { d, signers } = fx;
+    // A forwarder's runtime code: calls the address in the calldata's first 20 bytes with the rest.
+    const forwarder = "0x6014360380601460003760006000826000600060003560601c5af16028573d600060003e3d6000fd5b00";
+    const at = "0x00000000000000000000000000000000000f0a1d";
+    await fx.conn.ethers.provider.send("hardhat_setCode", [at, forwarder]);
+    const args = { epoch: 12n, closesAt: await earliestDeadline(d.registry), validationCommitment: VALIDATION, pool: POOL, follows: 0n };
+    await expectRevert(openEpoch(d, { ...args, trainer: at }), "TrainerNotAKey", [getAddress(at)]);
+    // Opened for a keyless address, the code arrives afterwards (as CREATE2 would place it).
+    const later = "0x00000000000000000000000000000000000f0a1e";
+    await openEpoch(d, { ...args, trainer: later });
+    await squat(12n, signers[5]!, "undelivered 12");
+    const [closesAt] = await d.registry.registration(12n);
+    await clockTo(closesAt);
+    await fx.conn.ethers.provider.send("hardhat_setCode", [later, forwarder]);
+    const empty = emptyCommit(1, B, MODEL);
+    const call = d.settlement.interface.encodeFunctionData("commitEpoch", [12n, empty.commit, empty.exclusionBitmap]);
+    await expectRevert(signers[0]!.sendTransaction({ to: later, data: concat([d.addresses.settlement, call]) }), "TrainerNotAKey", [
+      getAddress(later),
+    ]);
+    assert.equal((await d.settlement.epochState(12n)).status, EpochStatus.Registration, "not committed");
   });
 
   it("an epoch nobody registered for is the owner's: the trainer cannot commit it, nobody can burn it, the owner cancels it even after the settle deadline", async () => {

@@ -351,6 +351,7 @@ contract PayoutSettlement is Ownable, EIP712 {
     error EmptyCommit(uint64 epoch);
     error NobodyRegistered(uint64 epoch);
     error PoolArriving();
+    error TrainerNotAKey(address trainer);
 
     constructor(IERC20 token_, ContributorRegistry registry_, Verifiers memory verifiers, Windows memory windows)
         Ownable(msg.sender)
@@ -441,6 +442,9 @@ contract PayoutSettlement is Ownable, EIP712 {
         if (e.status != Status.None) revert EpochAlreadyOpen(epoch);
         if (pool >> ProtocolParams.POOL_BITS != 0) revert PoolOutOfRange(pool);
         if (trainer == address(0)) revert ZeroTrainer();
+        // Receipts are the trainer's ECDSA signatures: a contract has no key to sign one the
+        // contest recovers, so every exclusion would stand (red team 10). commitEpoch checks again.
+        if (trainer.code.length != 0) revert TrainerNotAKey(trainer);
         if (follows != 0) {
             // follows == epoch lands here too: this epoch is not open yet.
             Status followed = _epochs[follows].status;
@@ -502,6 +506,9 @@ contract PayoutSettlement is Ownable, EIP712 {
         Epoch storage e = _epochs[epoch];
         if (e.status != Status.Registration) revert NotCommittable(epoch);
         _checkTrainer(e);
+        // The trainer commits from its own key: code placed at its address after the opening
+        // (CREATE2) would leave receipts no key signs.
+        if (msg.sender != tx.origin) revert TrainerNotAKey(msg.sender);
         (uint64 closesAt, uint32 m) = registry.registration(epoch);
         if (block.timestamp < closesAt) revert RegistrationStillOpen(epoch);
         // Nothing to commit, and the pool stays the owner's to cancel (a review found the trainer
