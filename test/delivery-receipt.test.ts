@@ -151,7 +151,7 @@ describe("the Delivery receipt file", () => {
       (e: CodedError) => e.code === "DELIVERY_RECEIPT_UNREADABLE" && e.message.startsWith(notJson),
     );
     const big = join(work, "bad", "big.json");
-    writeFileSync(big, JSON.stringify({ ...base, padding: "x".repeat(8192) }));
+    writeFileSync(big, JSON.stringify({ ...base, padding: "x".repeat(70_000) }));
     assert.throws(
       () => readDeliveryReceipt(big),
       (e: CodedError) => e.code === "DELIVERY_RECEIPT_UNREADABLE" && e.message.startsWith(big),
@@ -179,6 +179,41 @@ describe("the skeptic's check of a Delivery receipt against the record (no chain
     const file = join(work, "skeptic-good.json");
     writeDeliveryReceipt(file, await signed(trainer));
     assert.deepEqual(await checkDeliveryReceipt(record, file, contributor, 3), { file, order: 3 });
+  });
+
+  it("the trainer's rewrites of what it did not sign: verify accepts exactly what contest's reader reads (red team 10)", async () => {
+    const r = await signed(trainer);
+    const file = join(work, "skeptic-rewrite.json");
+    writeDeliveryReceipt(file, r);
+    const honest = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    // One letter's case flipped: the same address, a wrong EIP-55 checksum.
+    const flip = (a: string) => {
+      const k = [...a].findIndex((c, n) => n > 1 && /[a-fA-F]/.test(c));
+      const c = a[k]!;
+      return a.slice(0, k) + (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()) + a.slice(k + 1);
+    };
+    const rewrites: [string, string, boolean][] = [
+      ["an address with a wrong EIP-55 checksum", JSON.stringify({ ...honest, settlement: flip(String(honest.settlement)) }), true],
+      ["padded past 4 KiB", JSON.stringify(honest, null, 2) + " ".repeat(5000), true],
+      ["a byte-order mark", `\uFEFF${JSON.stringify(honest)}`, true],
+      ["version 2", JSON.stringify({ ...honest, version: 2 }), false],
+      ["padded past 64 KiB", JSON.stringify(honest) + " ".repeat(70_000), false],
+    ];
+    for (const [what, text, readable] of rewrites) {
+      writeFileSync(file, text);
+      const contest = (() => {
+        try {
+          return readDeliveryReceipt(file).signature === r.signature.toLowerCase();
+        } catch {
+          return false;
+        }
+      })();
+      const skeptic = await checkDeliveryReceipt(record, file, contributor, 3).then(
+        () => true,
+        () => false,
+      );
+      assert.deepEqual([contest, skeptic], [readable, readable], what);
+    }
   });
 
   it("names the field of another epoch, another contributor, another registration or commitment (RECEIPT_MISMATCH)", async () => {

@@ -8,7 +8,7 @@
  * checked, and the result says so.
  * Parsed here, not with the protocol's reader: the skeptic trusts none of the prover's code.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { Contract, recoverAddress } from "ethers";
 import type { ChainEpoch } from "./chain-read.ts";
 import { CHAIN_ABIS } from "./chain-read.ts";
@@ -27,6 +27,14 @@ const fail = (file: string, field: string, message: string): never => {
   throw new EpochVerifyError("RECEIPT_MISMATCH", "receipt", `${file}: ${message}`, { file, field });
 };
 const same = (a: unknown, b: string) => String(a).toLowerCase() === b.toLowerCase();
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+/**
+ * The limit contest's reader reads to: every rule here is one contest's reader applies too (kind,
+ * version, a regular file of at most this size, a BOM skipped, decimal numbers, 0x + 40 hex digits
+ * in any case), so a receipt verify accepts is one contest can send (red team 10 found three it
+ * could not: a padded file, version 2, a wrong checksum).
+ */
+const MAX_DELIVERY_RECEIPT_BYTES = 64 * 1024;
 
 /**
  * Checks `file` (the trainer's Delivery receipt for `address`'s registration `order`) against
@@ -41,11 +49,18 @@ export async function checkDeliveryReceipt(
 ): Promise<DeliveryReceiptCheck> {
   let raw: Record<string, unknown>;
   try {
-    raw = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    const stat = statSync(file);
+    if (!stat.isFile()) throw new Error("not a regular file");
+    if (stat.size > MAX_DELIVERY_RECEIPT_BYTES) throw new Error(`${stat.size} bytes, over ${MAX_DELIVERY_RECEIPT_BYTES}`);
+    raw = JSON.parse(readFileSync(file, "utf8").replace(/^\uFEFF/, "")) as Record<string, unknown>;
   } catch (error) {
     return fail(file, "(file)", `unreadable (${(error as Error).message}); expected the delivery-receipt.json the trainer's collect wrote`);
   }
   if (raw?.kind !== "attribution-prover/delivery-receipt") fail(file, "kind", `not a Delivery receipt (kind ${JSON.stringify(raw?.kind)})`);
+  if (raw.version !== 1) fail(file, "version", `expected 1, got ${JSON.stringify(raw.version)}`);
+  for (const field of ["settlement", "contributor", "trainer"])
+    if (typeof raw[field] !== "string" || !ADDRESS.test(raw[field] as string))
+      fail(file, field, `expected 0x + 40 hex digits, got ${JSON.stringify(raw[field])}`);
   // Decimal digits only, as contest's reader takes them (BigInt alone also reads hex and padding).
   const big = (field: string) => {
     const v = raw[field];
