@@ -183,6 +183,52 @@ describe("contest: a contributor holding the trainer's Delivery receipt voids a 
     assert.match(again.message, /already voided by a contest/);
   });
 
+  it("a trainer that commits again behind alice's contest, then ahead of it, still excluding her: contest reads the chain again and voids each (red team 10)", async () => {
+    const empty = emptyCommit(WHO.length, config.payoutBatch.testSize, MODEL);
+    const aliceOnly = { commit: { ...empty.commit, total: 1n }, bitmap: exclusionBitmap([0], WHO.length) };
+    await commitEpoch(fx.d.settlement, EPOCH, empty.commit, empty.exclusionBitmap);
+    const receipt = readDeliveryReceipt(receiptOf("alice"));
+    const contestedBefore = (await fx.d.settlement.queryFilter(fx.d.settlement.filters.ExclusionContested!(EPOCH))).length;
+    const alice = wallets.alice!;
+    let sends = 0;
+    // alice's key, with the trainer watching what it sends.
+    const watched = new Proxy(alice, {
+      get(target, prop) {
+        if (prop === "sendTransaction")
+          return async (tx: Parameters<HDNodeWallet["sendTransaction"]>[0]) => {
+            sends++;
+            if (sends === 2) {
+              // Ahead of her second contest: the trainer's own contest (its receipt, public calldata) and a new commit.
+              await (
+                await fx.d.settlement.contestExclusion(EPOCH, aliceOnly.bitmap, receipt.order, receipt.commitment, receipt.signature)
+              ).wait();
+              await commitEpoch(fx.d.settlement, EPOCH, empty.commit, empty.exclusionBitmap);
+            }
+            const sent = await target.sendTransaction(tx);
+            if (sends === 1) {
+              // Behind her first contest: a new commit that still excludes her.
+              await sent.wait();
+              await commitEpoch(fx.d.settlement, EPOCH, aliceOnly.commit, aliceOnly.bitmap);
+            }
+            return sent;
+          };
+        const value = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const result = await contestWithReceipt({
+      settlement: fx.d.settlement.connect(watched) as PayoutSettlementContract,
+      registry: fx.d.registry,
+      epoch: EPOCH,
+      receiptFile: receiptOf("alice"),
+    });
+    assert.equal(sends, 3, "contested, met a recommit, lost a race, contested again");
+    assert.equal(await status(), EpochStatus.Registration, "no commit excluding alice is left");
+    const contested = await fx.d.settlement.queryFilter(fx.d.settlement.filters.ExclusionContested!(EPOCH));
+    assert.equal(contested.length - contestedBefore, 3, "alice's two contests and the trainer's own");
+    assert.equal((contested.at(-1) as EventLog).transactionHash, result.transaction);
+  });
+
   it("a dishonest exclusion of bob alone: alice has nothing to contest, bob's receipt voids it; once the window is over a contest is refused", async () => {
     const bobOnly = emptyCommit(WHO.length, config.payoutBatch.testSize, MODEL);
     await commitEpoch(fx.d.settlement, EPOCH, { ...bobOnly.commit, total: 1n }, exclusionBitmap([1], WHO.length));

@@ -34,7 +34,9 @@ export function registerContest(program: Command): void {
       });
       printResult(flags.json, result, () =>
         log(
-          `epoch ${epoch}: the trainer's commit (transaction ${result.voided}) is void: it excluded registration ${result.order}, whose Delivery receipt ${result.trainer} signed (transaction ${result.transaction}); the trainer must commit again without excluding it`,
+          result.transaction === undefined
+            ? `epoch ${epoch}: another contest voided the trainer's commit first; no live commit excludes registration ${result.order}`
+            : `epoch ${epoch}: the trainer's commit (transaction ${result.voided}) is void: it excluded registration ${result.order}, whose Delivery receipt ${result.trainer} signed (transaction ${result.transaction}); the trainer must commit again without excluding it`,
         ),
       );
     } finally {
