@@ -197,6 +197,8 @@ describe("the skeptic's check of a Delivery receipt against the record (no chain
       ["padded past 4 KiB", JSON.stringify(honest, null, 2) + " ".repeat(5000), true],
       ["a byte-order mark", `\uFEFF${JSON.stringify(honest)}`, true],
       ["version 2", JSON.stringify({ ...honest, version: 2 }), false],
+      ["the signature inside an array", JSON.stringify({ ...honest, signature: [honest.signature] }), false],
+      ["no signature", JSON.stringify({ ...honest, signature: undefined }), false],
       ["padded past 64 KiB", JSON.stringify(honest) + " ".repeat(70_000), false],
     ];
     for (const [what, text, readable] of rewrites) {

@@ -185,6 +185,19 @@ describe("an epoch whose registrants never delivered: an empty commit, then the 
       getAddress(later),
     ]);
     assert.equal((await d.settlement.epochState(12n)).status, EpochStatus.Registration, "not committed");
+    // An account that delegated its code (EIP-7702) still holds its key: it may train (red team 11).
+    const delegated = signers[7]!.address;
+    await fx.conn.ethers.provider.send("hardhat_setCode", [delegated, `0xef0100${at.slice(2)}`]);
+    await openEpoch(d, { ...args, epoch: 13n, closesAt: await earliestDeadline(d.registry), trainer: delegated });
+    assert.equal((await d.settlement.epochState(13n)).trainer, delegated);
+    await (await d.settlement.cancelEpoch(13n)).wait(); // nobody registered: the pool back for the next tests
+    // 23 bytes of other code are a contract's.
+    await fx.conn.ethers.provider.send("hardhat_setCode", [delegated, `0x${"00".repeat(23)}`]);
+    await expectRevert(
+      openEpoch(d, { ...args, epoch: 14n, closesAt: await earliestDeadline(d.registry), trainer: delegated }),
+      "TrainerNotAKey",
+      [delegated],
+    );
   });
 
   it("an epoch nobody registered for is the owner's: the trainer cannot commit it, nobody can burn it, the owner cancels it even after the settle deadline", async () => {

@@ -61,6 +61,9 @@ export async function checkDeliveryReceipt(
   for (const field of ["settlement", "contributor", "trainer"])
     if (typeof raw[field] !== "string" || !ADDRESS.test(raw[field] as string))
       fail(file, field, `expected 0x + 40 hex digits, got ${JSON.stringify(raw[field])}`);
+  // With or without a chain (red team 11: an array holding the signature, or none at all, verified).
+  if (typeof raw.signature !== "string" || !/^0x([0-9a-fA-F]{128}|[0-9a-fA-F]{130})$/.test(raw.signature))
+    fail(file, "signature", `expected 0x + 130 hex digits (65 bytes; 128, the compact form), got ${JSON.stringify(raw.signature)}`);
   // Decimal digits only, as contest's reader takes them (BigInt alone also reads hex and padding).
   const big = (field: string) => {
     const v = raw[field];
@@ -93,7 +96,7 @@ export async function checkDeliveryReceipt(
     const digest = (await settlement.getFunction("deliveryDigest")(record.epoch, order, commitment)) as string;
     // ethers also reads forms of one signature the contract refuses as they are (v as 0/1 or
     // EIP-155, the 64-byte compact form); contest sends each in the contract's form, so each is usable.
-    signer = recoverAddress(digest, String(raw.signature));
+    signer = recoverAddress(digest, raw.signature as string);
   } catch (error) {
     if (error instanceof Error && "code" in error && error.code === "INVALID_ARGUMENT")
       fail(file, "signature", `not a signature (${error.message.split(" (")[0]})`);

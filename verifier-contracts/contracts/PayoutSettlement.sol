@@ -444,7 +444,9 @@ contract PayoutSettlement is Ownable, EIP712 {
         if (trainer == address(0)) revert ZeroTrainer();
         // Receipts are the trainer's ECDSA signatures: a contract has no key to sign one the
         // contest recovers, so every exclusion would stand (red team 10). commitEpoch checks again.
-        if (trainer.code.length != 0) revert TrainerNotAKey(trainer);
+        // An account that delegated its code (EIP-7702: 0xef0100 and an address) keeps its key.
+        bytes memory code = trainer.code;
+        if (code.length != 0 && (code.length != 23 || bytes3(code) != 0xef0100)) revert TrainerNotAKey(trainer);
         if (follows != 0) {
             // follows == epoch lands here too: this epoch is not open yet.
             Status followed = _epochs[follows].status;
