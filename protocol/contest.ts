@@ -138,22 +138,31 @@ async function excludingCommit(c: {
   readonly order: number;
 }) {
   const { settlement, provider, address, epoch, where, order } = c;
-  const { commits, contests, commit } = await readEpochCommits(provider, address, epoch);
-  if (!commit)
+  const state = await settlement.epochState(epoch);
+  let read = await readEpochCommits(provider, address, epoch);
+  // A JSON-RPC provider's logs can lag the contract's state by a block (its cached block number):
+  // read them again until they name the commit the contract holds (its seed).
+  for (let tries = 0; state.status === EpochStatus.Committed && read.commit?.seed !== state.seed && tries < 40; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    read = await readEpochCommits(provider, address, epoch);
+  }
+  const { commits, contests, commit } = read;
+  if (state.status === EpochStatus.Registration || !commit)
     throw new CodedError(
       "NO_LIVE_COMMIT",
       "conflict",
       commits.length === 0
         ? `${where} has no commit yet: nothing to contest (run contest again once the trainer has committed, within its contest window); nothing was sent`
-        : `${where}: its last commit (transaction ${commits.at(-1)!.txHash}) was already voided by a contest (transaction ${contests.at(-1)!.txHash}); nothing to contest until the trainer commits again; nothing was sent`,
+        : `${where}: its last commit (transaction ${commits.at(-1)!.txHash}) was already voided by a contest${contests.length === 0 ? "" : ` (transaction ${contests.at(-1)!.txHash})`}; nothing to contest until the trainer commits again; nothing was sent`,
     );
+  if (state.status === EpochStatus.Committed && commit.seed !== state.seed)
+    throw new Error(`${where}: the node's logs do not show the commit the contract holds (seed ${state.seed}); try again`);
   if (!commit.exclusion.includes(order))
     throw new CodedError(
       "NOT_EXCLUDED",
       "conflict",
       `${where}: the live commit (transaction ${commit.txHash}) does not exclude registration ${order}: nothing to contest; nothing was sent`,
     );
-  const state = await settlement.epochState(epoch);
   const ends = state.committedAt + (await settlement.contestWindow());
   const now = BigInt((await provider.getBlock("latest"))!.timestamp);
   if (state.status !== EpochStatus.Committed || now >= ends)
