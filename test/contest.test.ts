@@ -15,12 +15,10 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, s
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { keccak256, parseEther, toUtf8Bytes, Wallet, type EventLog, type HDNodeWallet } from "ethers";
+import { keccak256, toUtf8Bytes, type EventLog, type HDNodeWallet } from "ethers";
 import { config } from "../config/index.ts";
-import { readContributorData } from "../dataset/index.ts";
 import { CodedError } from "../errors/index.ts";
 import { contestWithReceipt } from "../protocol/contest.ts";
-import { registerData, writeDelivery } from "../protocol/contributor.ts";
 import { DELIVERY_RECEIPT_FILE, readDeliveryReceipt, writeDeliveryReceipt } from "../protocol/delivery-receipt.ts";
 import { collectDeliveries, type Collected } from "../protocol/trainer/collect.ts";
 import { EpochStatus, openEpoch, type PayoutSettlementContract } from "../verifier-contracts/index.ts";
@@ -30,6 +28,7 @@ import { validationCommitment } from "../witness/index.ts";
 import { exclusionBitmap } from "../witness/challenge.ts";
 import { emptyCommit } from "../witness/empty-commit.ts";
 import { expectRevertWith } from "./helpers/expect-revert.ts";
+import { deliveringContributor } from "./helpers/delivering-contributor.ts";
 import { settlementFixture, type SettlementFixture } from "./helpers/settlement-fixture.ts";
 
 const POOL = 1_000_000n * 10n ** 18n;
@@ -81,22 +80,7 @@ describe("contest: a contributor holding the trainer's Delivery receipt voids a 
       trainer: operator.address,
       follows: 0n,
     });
-    for (const who of WHO) {
-      const wallet = Wallet.createRandom().connect(fx.conn.ethers.provider);
-      wallets[who] = wallet;
-      await (await operator.sendTransaction({ to: wallet.address, value: parseEther("1") })).wait();
-      const data = join(work, `${who}.jsonl`);
-      mkdirSync(work, { recursive: true });
-      writeFileSync(data, [0, 1].map((i) => `${JSON.stringify({ text: `${who} example ${i}` })}\n`).join(""));
-      const receipt = await registerData(fx.d, wallet as unknown as Wallet, {
-        epoch: EPOCH,
-        settlement: fx.d.addresses.settlement,
-        hashes: readContributorData(data).examples.map((e) => e.hash),
-        data: { path: data, form: "jsonl" },
-        mintFee: true,
-      });
-      writeDelivery(folder(who), data, receipt);
-    }
+    for (const who of WHO) wallets[who] = await deliveringContributor(fx, EPOCH, who, work, folder(who));
     mkdirSync(receiptOf("carol"));
     writeFileSync(join(work, "victim.txt"), VICTIM);
     symlinkSync(join(work, "victim.txt"), receiptOf("dave"));

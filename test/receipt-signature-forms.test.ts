@@ -8,15 +8,13 @@
  * contest goes through; a high s, which no form makes acceptable, is refused before anything is sent.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { keccak256, parseEther, Signature, toUtf8Bytes, Wallet, type HDNodeWallet } from "ethers";
+import { keccak256, Signature, toUtf8Bytes, type HDNodeWallet } from "ethers";
 import { config } from "../config/index.ts";
-import { readContributorData } from "../dataset/index.ts";
 import { contestWithReceipt } from "../protocol/contest.ts";
-import { registerData, writeDelivery } from "../protocol/contributor.ts";
 import { DELIVERY_RECEIPT_FILE, readDeliveryReceipt, writeDeliveryReceipt } from "../protocol/delivery-receipt.ts";
 import { collectDeliveries } from "../protocol/trainer/collect.ts";
 import { EpochStatus, openEpoch, type PayoutSettlementContract } from "../verifier-contracts/index.ts";
@@ -24,6 +22,7 @@ import { earliestDeadline } from "../verifier-contracts/registration.ts";
 import { commitEpoch, contractSignature } from "../verifier-contracts/settle.ts";
 import { validationCommitment } from "../witness/index.ts";
 import { emptyCommit } from "../witness/empty-commit.ts";
+import { deliveringContributor } from "./helpers/delivering-contributor.ts";
 import { settlementFixture, type SettlementFixture } from "./helpers/settlement-fixture.ts";
 
 const POOL = 1_000_000n * 10n ** 18n;
@@ -57,19 +56,7 @@ describe("a Delivery receipt's signature in another form ethers reads: contested
       trainer: trainer.address,
       follows: 0n,
     });
-    alice = Wallet.createRandom().connect(fx.conn.ethers.provider);
-    await (await trainer.sendTransaction({ to: alice.address, value: parseEther("1") })).wait();
-    mkdirSync(work, { recursive: true });
-    const data = join(work, "alice.jsonl");
-    writeFileSync(data, [0, 1].map((i) => `${JSON.stringify({ text: `forms example ${i}` })}\n`).join(""));
-    const receipt = await registerData(fx.d, alice as unknown as Wallet, {
-      epoch: EPOCH,
-      settlement: fx.d.addresses.settlement,
-      hashes: readContributorData(data).examples.map((e) => e.hash),
-      data: { path: data, form: "jsonl" },
-      mintFee: true,
-    });
-    writeDelivery(join(work, "deliveries", "alice"), data, receipt);
+    alice = await deliveringContributor(fx, EPOCH, "forms", work, join(work, "deliveries", "alice"));
     await collectDeliveries({
       epoch: EPOCH,
       registry: fx.d.registry,
