@@ -10,7 +10,7 @@
  */
 import { existsSync } from "node:fs";
 import { resolve, join } from "node:path";
-import { getAddress, type Signer } from "ethers";
+import { getAddress, ZeroHash, type Signer } from "ethers";
 import { exampleCircuitName, payoutCircuitName, registrationCircuitName } from "../../circuits/index.ts";
 import { PROJECT_ROOT } from "../../circuits/paths.ts";
 import type { SetupLog } from "../../circuits/setup.ts";
@@ -208,8 +208,6 @@ export interface EmptyEpochOptions {
   readonly epoch: bigint;
   /** What collect recorded: nobody delivered. */
   readonly collected: Collected;
-  /** bytes32: the commit's model hash; the contract records no model for an empty commit (zero fits). */
-  readonly modelHash: string;
   readonly log?: SetupLog;
 }
 
@@ -252,7 +250,8 @@ export async function commitEmptyEpoch(options: EmptyEpochOptions): Promise<Empt
       );
     log(`epoch ${epoch}: the empty commit is already on chain (a rerun): nothing sent`);
   } else {
-    const empty = emptyCommit(registrants, deployment.batchSizes.payout, options.modelHash);
+    // No model: trained on nobody's data, and the contract records none for an empty commit.
+    const empty = emptyCommit(registrants, deployment.batchSizes.payout, ZeroHash);
     await commitEpoch(settlement, epoch, empty.commit, empty.exclusionBitmap);
     committed = true;
   }

@@ -2,7 +2,6 @@
 import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { ZeroHash } from "ethers";
 import type { Collected } from "../../protocol/trainer/collect.ts";
 import { CodedError } from "../../errors/index.ts";
 import { log, printResult, shown, withExamples } from "./common.ts";
@@ -100,7 +99,7 @@ async function witnessEmptyEpoch(flags: WitnessFlags, epoch: bigint, collected: 
   const { commitEmptyEpoch } = await import("../../protocol/trainer/witness.ts");
   const { chain, deployment } = await connectParty("trainer", flags);
   try {
-    const empty = await commitEmptyEpoch({ deployment, epoch, collected, modelHash: ZeroHash, log });
+    const empty = await commitEmptyEpoch({ deployment, epoch, collected, log });
     const value = { epoch, empty: true, ...empty };
     printResult(flags.json, value, () =>
       console.log(`epoch ${epoch}: nobody delivered; empty commit ${empty.committed ? "sent" : "already on chain"}, nothing to prove
